@@ -1,0 +1,155 @@
+/* ast.h — the syntax tree of a .dpm model and the front-end entry point.
+ *
+ * The parser (parser.y, lexer.l) builds Decls and Asts with one builder
+ * call per grammar action; sema.c checks them and fills the Model's index
+ * fields.  After model_load returns non-NULL every invariant listed below
+ * holds, and the later stages never re-check user input. */
+#ifndef AST_H
+#define AST_H
+
+#include "dpm.h"
+
+/* ---- expressions ---- */
+typedef enum {
+	AX_NUM,        /* num */
+	AX_NAME,       /* name: a const, param, let, field, coordinate, t, pi */
+	AX_CALL,       /* name(args): builtin, fn, let with arguments, lap, bilap, delta */
+	AX_UNARY,      /* op a: '-' or '!' */
+	AX_BINARY,     /* a op b */
+	AX_DERIV,      /* a.letters: u.xxt, lap(u).t; a is AX_NAME or AX_CALL */
+} AstKind;
+
+typedef enum {     /* AX_BINARY operators, loosest first */
+	OP_OR, OP_AND,
+	OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE,
+	OP_ADD, OP_SUB, OP_MUL, OP_DIV,
+	OP_POW,
+	OP_NEG, OP_NOT,  /* AX_UNARY */
+} AstOp;
+
+typedef struct Ast Ast;
+struct Ast {
+	AstKind kind;
+	Loc loc;               /* the whole expression (for a call: name to ')') */
+	double num;            /* AX_NUM */
+	const char *name;      /* AX_NAME, AX_CALL */
+	Loc name_loc;          /* AX_CALL: the callee's name */
+	AstOp op;              /* AX_UNARY, AX_BINARY */
+	Ast *a, *b;            /* operands; AX_DERIV: a is the differentiated expr */
+	Ast **args;            /* AX_CALL */
+	int nargs;
+	const char *letters;   /* AX_DERIV: the letters after the dot, "xxt" */
+};
+
+/* ---- statements ---- */
+typedef enum {
+	D_IMPORT, D_CONST, D_PARAM, D_LET, D_FN, D_RATE, D_DOMAIN, D_FIELD,
+	D_PDE, D_BOUNDARY, D_INIT, D_OUTPUT,
+} DeclKind;
+
+/* The kind sema gives each named thing. */
+typedef enum {
+	K_NONE,
+	K_CONST,       /* const: folded at compile time */
+	K_PARAM,       /* param */
+	K_SCALAR,      /* let NAME = E, from consts and params */
+	K_TIME,        /* let NAME(t) = E */
+	K_SPACE,       /* let NAME(x) / NAME(x, y) = E */
+	K_FN,          /* fn NAME(A, ...) = E */
+	K_FIELD,       /* field u(x) */
+} NameKind;
+
+typedef enum { BC_NONE, BC_FIXED, BC_CLAMPED, BC_SS, BC_FREE } BcKind;
+
+typedef struct Decl Decl;
+struct Decl {
+	DeclKind kind;
+	Loc loc;               /* the whole statement */
+	const char *name;      /* const/param/let/fn/field/output name; import path */
+	Loc name_loc;
+	Ast *value;            /* const/param/let/fn body, rate, pde rhs, init rhs */
+	const char **args;     /* let NAME(args), fn NAME(args), field u(coords) */
+	int nargs;
+	/* param */
+	Ast *lo, *hi;          /* NULL when no range */
+	int is_log;
+	/* domain: one or two coordinates */
+	int ndim;
+	const char *coord[2];
+	Ast *from[2], *to[2];  /* domain x in [from, to] */
+	Ast *grid[2];          /* NULL when no `grid` */
+	/* pde: `pde FIELD.LETTERS = value`; init: `init FIELD[.t] = value` */
+	const char *field;
+	const char *lhs_letters;  /* pde: "tt"; init: "" or "t"; output: "" or "t" */
+	/* boundary: `boundary WHERE, WHERE...: COND` */
+	int nwhere;
+	struct Where {
+		const char *coord;     /* NULL for `edges` */
+		Ast *at;               /* x = AT */
+		Loc loc;
+	} *where;
+	const char *cond;         /* the condition's word as written */
+	Loc cond_loc;
+	BcKind bc;                /* sema: resolved condition */
+	/* output: `output NAME = FIELD[.t](at[0], at[1])` */
+	Ast *at[2];
+	int nat;
+	/* sema */
+	NameKind nkind;
+	const Src *src;           /* the file this statement came from */
+};
+
+/* ---- a checked model ---- */
+typedef struct Model {
+	const char *name;         /* from `model NAME` */
+	Loc name_loc;
+	const Src *src;           /* the main file */
+	Decl **decls;             /* every statement, imports' definitions too */
+	int ndecls;
+
+	/* Filled by sema.  Named decls are in dependency order: each one's
+	 * value only refers to names earlier in `order`. */
+	Decl **order;  int norder;
+	Decl **params; int nparams;    /* in source order */
+	Decl *rate;                    /* NULL: 44100 */
+	Decl *domain;
+	Decl *field;
+	Decl *pde;
+	Decl *init_u, *init_ut;        /* NULL when absent */
+	Decl **outputs; int noutputs;  /* in source order */
+	int ndim;                      /* 1 or 2 */
+	int space_order;               /* highest spatial derivative order in the pde: 2 or 4 */
+	BcKind bc[2][2];               /* [dim][0 = lower end, 1 = upper end] */
+	Loc bc_loc[2][2];
+} Model;
+
+/* Parse `path`, resolve its imports (the importing file's folder, then each
+ * of incdirs, then $DPM_PATH, then stdlib_dir), check it.  Returns NULL
+ * after printing diagnostics to d. */
+Model *model_load(Arena *a, Diag *d, const char *path,
+                  const char *const *incdirs, int nincdirs,
+                  const char *stdlib_dir);
+/* The same from text in memory (tests, fuzzing, the REPL). */
+Model *model_load_string(Arena *a, Diag *d, const char *path, const char *text,
+                         const char *const *incdirs, int nincdirs,
+                         const char *stdlib_dir);
+
+/* The named decl (const, param, let, fn, field), or NULL. */
+Decl *model_lookup(const Model *m, const char *name);
+
+/* Parse only: the decls of one file, or NULL after diagnostics (parser.y). */
+Decl **parse_file(Arena *a, Diag *d, const Src *src, int *ndecls,
+                  const char **model_name, Loc *model_loc);
+
+/* Check and index the model (sema.c); 0 on success. */
+int sema_check(Model *m, Diag *d);
+
+/* `dpmc emit --stage ast`: an S-expression dump that reads back. */
+void ast_dump(const Model *m, FILE *f);
+
+/* The builtin functions and their arity (sema.c), for both sema and the
+ * later stages: sin cos tan exp log sqrt abs tanh sigmoid softplus (1),
+ * min max pow (2), step (1), select (3). */
+int builtin_arity(const char *name);   /* -1: not a builtin */
+
+#endif

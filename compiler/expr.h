@@ -1,0 +1,114 @@
+/* expr.h — the symbolic core: a hash-consed expression DAG.
+ *
+ * Every Expr is unique: building the same operator over the same operands
+ * returns the same pointer, so equality is pointer equality and common
+ * subexpressions are shared by construction.  Builders fold constants and
+ * apply the algebraic identities that are exact in IEEE arithmetic for
+ * finite values (x+0, x*1, x*0, x^1, x^0, --x, ...), and canonicalise
+ * commutative operands by id, so a+b and b+a are one node.
+ *
+ * Subtraction is a + (-1)*b, division a * b^-1 and negation (-1)*a, so
+ * the DAG has few node kinds and reverse-mode differentiation (the next
+ * issue) needs one rule per kind.  The leaves are numbers, params (by
+ * index) and symbols: the grid and time quantities the scheme depends on. */
+#ifndef EXPR_H
+#define EXPR_H
+
+#include "dpm.h"
+
+typedef enum {
+	EX_NUM,        /* num */
+	EX_PARAM,      /* param number `index` */
+	EX_SYM,        /* symbol `index` (SYM_*) */
+	EX_ADD,        /* a + b */
+	EX_MUL,        /* a * b */
+	EX_POW,        /* a ^ b */
+	EX_FN,         /* fn(a [, b]): unary and binary builtins (FN_*) */
+	EX_CMP,        /* a cmp b: 1 or 0 (CMP_*) */
+	EX_SELECT,     /* a != 0 ? b : c */
+} ExprKind;
+
+typedef enum {     /* symbols the scheme depends on */
+	SYM_K,         /* time step 1/rate */
+	SYM_HX, SYM_HY,/* grid spacings */
+	SYM_T,         /* time n*k */
+	SYM_X, SYM_Y,  /* coordinates of the grid point */
+	SYM_THX, SYM_THY, /* wavenumber angles (von Neumann analysis) */
+	NSYM
+} Sym;
+
+typedef enum {
+	FN_SIN, FN_COS, FN_TAN, FN_EXP, FN_LOG, FN_SQRT, FN_ABS, FN_TANH,
+	FN_SIGMOID, FN_SOFTPLUS, FN_STEP,     /* unary */
+	FN_MIN, FN_MAX,                       /* binary */
+	NFN
+} Fn;
+
+typedef enum { CMP_LT, CMP_LE, CMP_EQ, CMP_NE, CMP_AND, CMP_OR } Cmp;
+
+typedef struct Expr Expr;
+struct Expr {
+	ExprKind kind;
+	int op;                /* Fn for EX_FN, Cmp for EX_CMP */
+	int index;             /* EX_PARAM, EX_SYM */
+	double num;            /* EX_NUM */
+	Expr *a, *b, *c;       /* operands (c: EX_SELECT only) */
+	unsigned id;           /* creation order, unique within a pool */
+	unsigned deps;         /* bit set: 1<<SYM_* of every symbol below, and
+	                          DEP_PARAM if any param is below */
+	unsigned hash;
+	Expr *next;            /* hash chain */
+};
+#define DEP_PARAM (1u << 16)
+
+/* All Exprs live in a pool, freed at once. */
+typedef struct ExprPool ExprPool;
+ExprPool *expr_pool_new(void);
+void expr_pool_free(ExprPool *p);
+
+Expr *ex_num(ExprPool *p, double v);
+Expr *ex_param(ExprPool *p, int index);
+Expr *ex_sym(ExprPool *p, Sym s);
+Expr *ex_add(ExprPool *p, Expr *a, Expr *b);
+Expr *ex_sub(ExprPool *p, Expr *a, Expr *b);
+Expr *ex_mul(ExprPool *p, Expr *a, Expr *b);
+Expr *ex_div(ExprPool *p, Expr *a, Expr *b);
+Expr *ex_neg(ExprPool *p, Expr *a);
+Expr *ex_pow(ExprPool *p, Expr *a, Expr *b);
+Expr *ex_powi(ExprPool *p, Expr *a, int n);
+Expr *ex_fn(ExprPool *p, Fn f, Expr *a, Expr *b /* NULL if unary */);
+Expr *ex_cmp(ExprPool *p, Cmp c, Expr *a, Expr *b);   /* GT/GE: swap operands */
+Expr *ex_not(ExprPool *p, Expr *a);                   /* a == 0 */
+Expr *ex_select(ExprPool *p, Expr *c, Expr *a, Expr *b);
+
+int ex_is_num(const Expr *e, double v);   /* e is the number v */
+
+/* Replace symbol s by r everywhere in e (memoised within one call). */
+Expr *ex_subst_sym(ExprPool *p, Expr *e, Sym s, Expr *r);
+
+/* Evaluate with params[] and syms[NSYM]. */
+double ex_eval(const Expr *e, const double *params, const double *syms);
+
+/* Print as C99 (an expression of the names the caller gives for params
+ * and symbols; NULL names print as p[i] / the symbol's name).  Shared
+ * subexpressions are printed inline; use ExprEmitter for CSE. */
+void ex_print_c(Buf *b, const Expr *e, const char *const *param_names,
+                const char *const *sym_names);
+/* Print in readable math for `emit --stage scheme`. */
+void ex_print_math(Buf *b, const Expr *e, const char *const *param_names);
+
+/* ---- CSE for emission ----
+ * An emitter collects the roots that one block of C computes, then prints
+ * every node used more than once (and not a leaf) as a `const double tN`
+ * temporary, in dependency order, followed by the roots' expressions.  */
+typedef struct ExprEmitter ExprEmitter;
+ExprEmitter *ex_emitter_new(const char *const *param_names,
+                            const char *const *sym_names, const char *tmp_prefix);
+int ex_emitter_add(ExprEmitter *em, Expr *root);  /* returns root number */
+/* Print the temporaries (indented by `indent`), then return the C text of
+ * each root through root_text (valid until ex_emitter_free). */
+void ex_emitter_flush(ExprEmitter *em, Buf *b, const char *indent);
+const char *ex_emitter_root(ExprEmitter *em, int root);
+void ex_emitter_free(ExprEmitter *em);
+
+#endif

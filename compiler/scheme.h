@@ -1,0 +1,72 @@
+/* scheme.h — from a checked Model to an explicit scheme, a loop IR and C.
+ *
+ *   Scheme *s = scheme_build(a, d, m);      discretise.c: pde -> stencils
+ *   Loops  *l = lower(s);                   lower.c: interior + boundary strips
+ *   char *c   = cg_emit_c(l, prefix);       emit_c.c: C99 text
+ *
+ * The C text is the whole model: metadata, grid choice by von Neumann
+ * analysis (stability.c writes that part), initialisation and the time
+ * loop.  Every backend (TinyCC, system cc, LLVM later) consumes it or the
+ * Loops it is printed from.
+ *
+ * ---- The API of generated code (prefix P = the model's name) ----
+ *   typedef struct P P;                      opaque, all state inside
+ *   int P_nparams(void);  int P_noutputs(void);  int P_ndim(void);
+ *   const char *P_name(void);
+ *   const char *P_param_name(int i);
+ *   double P_param_default(int i), P_param_min(int i), P_param_max(int i);
+ *                                            min/max: -inf/+inf when no range
+ *   int P_param_log(int i);
+ *   const char *P_output_name(int i);
+ *   double P_default_rate(void);
+ *   int P_plan(const double *params, double rate, const int *grid,
+ *              int *grid_out, double *h_out, char *err, int errsz);
+ *            the grid create would use, without allocating; 0 on success,
+ *            else nonzero with a message in err (param out of range,
+ *            unstable forced grid naming the largest stable N, grid over
+ *            1e8 points, non-finite value)
+ *   P *P_create(const double *params, double rate, const int *grid,
+ *               char *err, int errsz);
+ *            params: NULL for the defaults, else P_nparams() values;
+ *            rate <= 0: the model's rate; grid: NULL or per-dim intervals,
+ *            0 = choose (the model's `grid` when it has one, else the
+ *            finest stable grid).  NULL on error with a message in err.
+ *            The only place that allocates.
+ *   int P_set_params(P *m, const double *params, char *err, int errsz);
+ *            new values on the same grid (range- and stability-checked);
+ *            does not reset the state
+ *   void P_reset(P *m);                      state back to the initial one, t = 0
+ *   void P_run(P *m, long n, double *out);   n samples, interleaved channels
+ *   void P_grid(const P *m, int *n, double *h);  intervals and spacing per dim
+ *   double P_stability(const P *m);          min over dims of h / h_min (>= 1)
+ *   const double *P_state(const P *m, int level);  level 0: u[n], 1: u[n-1];
+ *            (Nx+1)*(Ny+1) values, point (i, j) at i + j*(Nx+1)
+ *   double P_rate(const P *m);
+ *   void P_destroy(P *m);
+ */
+#ifndef SCHEME_H
+#define SCHEME_H
+
+#include "ast.h"
+#include "expr.h"
+
+typedef struct Scheme Scheme;
+typedef struct Loops Loops;
+
+/* discretise.c: NULL after diagnostics (a non-linear pde, ...). */
+Scheme *scheme_build(Arena *a, Diag *d, const Model *m);
+/* `emit --stage scheme`: the discrete update in readable math. */
+void scheme_print(const Scheme *s, FILE *f);
+
+/* lower.c */
+Loops *lower(Arena *a, const Scheme *s);
+void loops_print(const Loops *l, FILE *f);   /* `emit --stage loops` */
+
+/* emit_c.c: C99 text, allocated with mem_alloc; the caller frees. */
+char *cg_emit_c(const Loops *l, const char *prefix);
+char *cg_emit_header(const Loops *l, const char *prefix);
+
+/* The model's name made a valid, non-reserved C identifier. */
+const char *cg_prefix(Arena *a, const Model *m);
+
+#endif
