@@ -39,6 +39,7 @@ struct Ast {
 	Ast **args;            /* AX_CALL */
 	int nargs;
 	const char *letters;   /* AX_DERIV: the letters after the dot, "xxt" */
+	int depth;             /* nesting depth (a leaf is 1); sema refuses deep trees */
 };
 
 /* ---- statements ---- */
@@ -97,6 +98,15 @@ struct Decl {
 	/* sema */
 	NameKind nkind;
 	const Src *src;           /* the file this statement came from */
+	/* added: locations of the parts, for messages */
+	Loc *arg_locs;            /* one per args[i] */
+	Loc coord_loc[2];         /* domain: the coordinates' names */
+	Loc lhs_loc;              /* pde/init/output: FIELD[.LETTERS] */
+	/* added: values sema folded (constant expressions) */
+	double num;               /* const: its value; param: default; rate: rate */
+	double lo_num, hi_num;    /* param: range, -inf/+inf when none */
+	double from_num[2], to_num[2];  /* domain */
+	long grid_num[2];         /* domain: intervals per dim, 0 when no `grid` */
 };
 
 /* ---- a checked model ---- */
@@ -121,6 +131,7 @@ typedef struct Model {
 	int space_order;               /* highest spatial derivative order in the pde: 2 or 4 */
 	BcKind bc[2][2];               /* [dim][0 = lower end, 1 = upper end] */
 	Loc bc_loc[2][2];
+	Arena *arena;             /* added: where the model lives; sema allocates its index there */
 } Model;
 
 /* Parse `path`, resolve its imports (the importing file's folder, then each
@@ -143,6 +154,38 @@ Decl **parse_file(Arena *a, Diag *d, const Src *src, int *ndecls,
 
 /* Check and index the model (sema.c); 0 on success. */
 int sema_check(Model *m, Diag *d);
+
+/* ---- builders (ast.c): one call per grammar action of parser.y ---- */
+typedef struct AstList { void **v; int n, cap; } AstList;
+AstList *ast_list(Arena *a, AstList *l, void *x);   /* l NULL: a new list */
+
+Ast *ast_num(Arena *a, double v, Loc loc);
+Ast *ast_name(Arena *a, const char *name, Loc loc);
+Ast *ast_call(Arena *a, const char *name, Loc name_loc, AstList *args, Loc loc);
+Ast *ast_unary(Arena *a, AstOp op, Ast *x, Loc loc);
+Ast *ast_binary(Arena *a, AstOp op, Ast *x, Ast *y, Loc loc);
+Ast *ast_deriv(Arena *a, Ast *x, const char *letters, Loc loc);
+
+Decl *ast_import(Arena *a, const char *path, Loc path_loc, Loc loc);
+Decl *ast_const(Arena *a, const char *name, Loc nloc, Ast *v, Loc loc);
+Decl *ast_param(Arena *a, const char *name, Loc nloc, Ast *v, AstList *range,
+                int is_log, Loc loc);
+/* args: AstList of Ast names (AX_NAME); NULL for `let NAME = E` */
+Decl *ast_let(Arena *a, const char *name, Loc nloc, AstList *args, Ast *v, Loc loc);
+Decl *ast_fn(Arena *a, const char *name, Loc nloc, AstList *args, Ast *v, Loc loc);
+Decl *ast_rate(Arena *a, Ast *v, Loc loc);
+/* c2 NULL for a 1D domain; grid: AstList of Ast, NULL without `grid` */
+Decl *ast_domain(Arena *a, const char *c1, Loc c1loc, Ast *from1, Ast *to1,
+                 const char *c2, Loc c2loc, Ast *from2, Ast *to2,
+                 AstList *grid, Loc loc);
+Decl *ast_field(Arena *a, const char *name, Loc nloc, AstList *coords, Loc loc);
+Decl *ast_pde(Arena *a, const char *field, Loc floc, const char *letters, Loc lhs, Ast *v, Loc loc);
+Decl *ast_init(Arena *a, const char *field, Loc floc, const char *letters, Loc lhs, Ast *v, Loc loc);
+Decl *ast_output(Arena *a, const char *name, Loc nloc, const char *field, Loc floc,
+                 const char *letters, Loc lhs, AstList *at, Loc loc);
+/* a boundary WHERE: `coord = at`, or a bare word (at NULL; "edges" -> coord NULL) */
+struct Where *ast_where(Arena *a, const char *coord, Ast *at, Loc loc);
+Decl *ast_boundary(Arena *a, AstList *wheres, const char *cond, Loc cond_loc, Loc loc);
 
 /* `dpmc emit --stage ast`: an S-expression dump that reads back. */
 void ast_dump(const Model *m, FILE *f);

@@ -57,6 +57,7 @@ typedef struct Loops Loops;
 Scheme *scheme_build(Arena *a, Diag *d, const Model *m);
 /* `emit --stage scheme`: the discrete update in readable math. */
 void scheme_print(const Scheme *s, FILE *f);
+void scheme_free(Scheme *s);                 /* its expression pool */
 
 /* lower.c */
 Loops *lower(Arena *a, const Scheme *s);

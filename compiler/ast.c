@@ -1,0 +1,746 @@
+/* ast.c — syntax tree builders, imports, the model entry points, the dump.
+ * requires: parse_file (parser.y) and sema_check (sema.c).
+ * model_load leaves a Model whose decls hold the main file's statements
+ * with each imported file's definitions in place of its `import`. */
+#define _XOPEN_SOURCE 700
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast.h"
+
+/* ---- builders: one per grammar action ---- */
+
+AstList *
+ast_list(Arena *a, AstList *l, void *x)
+{
+	void **v;
+
+	if (!l)
+		l = arena_alloc(a, sizeof *l);
+	if (l->n == l->cap) {
+		/* arena memory: copy on growth, the old array stays until freeall */
+		l->cap = l->cap ? 2 * l->cap : 4;
+		v = arena_alloc(a, (size_t)l->cap * sizeof *v);
+		if (l->n)
+			memcpy(v, l->v, (size_t)l->n * sizeof *v);
+		l->v = v;
+	}
+	l->v[l->n++] = x;
+	return l;
+}
+
+static Ast *
+node(Arena *a, AstKind k, Loc loc)
+{
+	Ast *e = arena_alloc(a, sizeof *e);
+	e->kind = k;
+	e->loc = loc;
+	e->depth = 1;
+	return e;
+}
+
+Ast *
+ast_num(Arena *a, double v, Loc loc)
+{
+	Ast *e = node(a, AX_NUM, loc);
+	e->num = v;
+	return e;
+}
+
+Ast *
+ast_name(Arena *a, const char *name, Loc loc)
+{
+	Ast *e = node(a, AX_NAME, loc);
+	e->name = name;
+	e->name_loc = loc;
+	return e;
+}
+
+Ast *
+ast_call(Arena *a, const char *name, Loc name_loc, AstList *args, Loc loc)
+{
+	Ast *e = node(a, AX_CALL, loc);
+	int i;
+
+	e->name = name;
+	e->name_loc = name_loc;
+	if (args) {
+		e->args = (Ast **)args->v;
+		e->nargs = args->n;
+		for (i = 0; i < args->n; i++)
+			if (e->args[i]->depth + 1 > e->depth)
+				e->depth = e->args[i]->depth + 1;
+	}
+	return e;
+}
+
+Ast *
+ast_unary(Arena *a, AstOp op, Ast *x, Loc loc)
+{
+	Ast *e = node(a, AX_UNARY, loc);
+	e->op = op;
+	e->a = x;
+	e->depth = x->depth + 1;
+	return e;
+}
+
+Ast *
+ast_binary(Arena *a, AstOp op, Ast *x, Ast *y, Loc loc)
+{
+	Ast *e = node(a, AX_BINARY, loc);
+	e->op = op;
+	e->a = x;
+	e->b = y;
+	e->depth = (x->depth > y->depth ? x->depth : y->depth) + 1;
+	return e;
+}
+
+Ast *
+ast_deriv(Arena *a, Ast *x, const char *letters, Loc loc)
+{
+	Ast *e = node(a, AX_DERIV, loc);
+	e->a = x;
+	e->letters = letters;
+	e->depth = x->depth + 1;
+	return e;
+}
+
+static Decl *
+decl(Arena *a, DeclKind k, Loc loc)
+{
+	Decl *d = arena_alloc(a, sizeof *d);
+	d->kind = k;
+	d->loc = loc;
+	d->src = loc.src;
+	d->lo_num = -HUGE_VAL;
+	d->hi_num = HUGE_VAL;
+	return d;
+}
+
+static void
+set_args(Arena *a, Decl *d, AstList *names)
+{
+	int i;
+
+	if (!names)
+		return;
+	d->nargs = names->n;
+	d->args = arena_alloc(a, (size_t)names->n * sizeof *d->args);
+	d->arg_locs = arena_alloc(a, (size_t)names->n * sizeof *d->arg_locs);
+	for (i = 0; i < names->n; i++) {
+		Ast *e = names->v[i];
+		d->args[i] = e->name;
+		d->arg_locs[i] = e->loc;
+	}
+}
+
+Decl *
+ast_import(Arena *a, const char *path, Loc path_loc, Loc loc)
+{
+	Decl *d = decl(a, D_IMPORT, loc);
+	d->name = path;
+	d->name_loc = path_loc;
+	return d;
+}
+
+Decl *
+ast_const(Arena *a, const char *name, Loc nloc, Ast *v, Loc loc)
+{
+	Decl *d = decl(a, D_CONST, loc);
+	d->name = name;
+	d->name_loc = nloc;
+	d->value = v;
+	return d;
+}
+
+Decl *
+ast_param(Arena *a, const char *name, Loc nloc, Ast *v, AstList *range,
+          int is_log, Loc loc)
+{
+	Decl *d = decl(a, D_PARAM, loc);
+	d->name = name;
+	d->name_loc = nloc;
+	d->value = v;
+	if (range) {
+		d->lo = range->v[0];
+		d->hi = range->v[1];
+	}
+	d->is_log = is_log;
+	return d;
+}
+
+Decl *
+ast_let(Arena *a, const char *name, Loc nloc, AstList *args, Ast *v, Loc loc)
+{
+	Decl *d = decl(a, D_LET, loc);
+	d->name = name;
+	d->name_loc = nloc;
+	d->value = v;
+	set_args(a, d, args);
+	return d;
+}
+
+Decl *
+ast_fn(Arena *a, const char *name, Loc nloc, AstList *args, Ast *v, Loc loc)
+{
+	Decl *d = decl(a, D_FN, loc);
+	d->name = name;
+	d->name_loc = nloc;
+	d->value = v;
+	set_args(a, d, args);
+	return d;
+}
+
+Decl *
+ast_rate(Arena *a, Ast *v, Loc loc)
+{
+	Decl *d = decl(a, D_RATE, loc);
+	d->value = v;
+	return d;
+}
+
+Decl *
+ast_domain(Arena *a, const char *c1, Loc c1loc, Ast *from1, Ast *to1,
+           const char *c2, Loc c2loc, Ast *from2, Ast *to2,
+           AstList *grid, Loc loc)
+{
+	Decl *d = decl(a, D_DOMAIN, loc);
+	int i;
+
+	d->ndim = c2 ? 2 : 1;
+	d->coord[0] = c1;
+	d->coord_loc[0] = c1loc;
+	d->from[0] = from1;
+	d->to[0] = to1;
+	if (c2) {
+		d->coord[1] = c2;
+		d->coord_loc[1] = c2loc;
+		d->from[1] = from2;
+		d->to[1] = to2;
+	}
+	if (grid) {
+		/* nat: how many counts were given; sema checks it against ndim */
+		d->nat = grid->n;
+		for (i = 0; i < grid->n && i < 2; i++)
+			d->grid[i] = grid->v[i];
+	}
+	return d;
+}
+
+Decl *
+ast_field(Arena *a, const char *name, Loc nloc, AstList *coords, Loc loc)
+{
+	Decl *d = decl(a, D_FIELD, loc);
+	d->name = name;
+	d->name_loc = nloc;
+	set_args(a, d, coords);
+	return d;
+}
+
+static void
+set_subject(Decl *d, const char *field, Loc floc, const char *letters, Loc lhs)
+{
+	d->field = field;
+	d->name_loc = floc;
+	d->lhs_letters = letters ? letters : "";
+	/* FIELD[.LETTERS]: from the field's name to the end of the letters */
+	d->lhs_loc = floc;
+	d->lhs_loc.len = letters ? (int)strlen(letters) + 1 + floc.len : floc.len;
+	(void)lhs;
+}
+
+Decl *
+ast_pde(Arena *a, const char *field, Loc floc, const char *letters, Loc lhs, Ast *v, Loc loc)
+{
+	Decl *d = decl(a, D_PDE, loc);
+	set_subject(d, field, floc, letters, lhs);
+	d->value = v;
+	return d;
+}
+
+Decl *
+ast_init(Arena *a, const char *field, Loc floc, const char *letters, Loc lhs, Ast *v, Loc loc)
+{
+	Decl *d = decl(a, D_INIT, loc);
+	set_subject(d, field, floc, letters, lhs);
+	d->value = v;
+	return d;
+}
+
+Decl *
+ast_output(Arena *a, const char *name, Loc nloc, const char *field, Loc floc,
+           const char *letters, Loc lhs, AstList *at, Loc loc)
+{
+	Decl *d = decl(a, D_OUTPUT, loc);
+	int i;
+
+	set_subject(d, field, floc, letters, lhs);
+	d->name = name;
+	d->name_loc = nloc;
+	d->lhs_loc.len = (int)strlen(field) + (letters ? (int)strlen(letters) + 1 : 0);
+	/* sema checks the count against ndim; keep what fits */
+	d->nat = at ? at->n : 0;
+	for (i = 0; at && i < at->n && i < 2; i++)
+		d->at[i] = at->v[i];
+	return d;
+}
+
+struct Where *
+ast_where(Arena *a, const char *coord, Ast *at, Loc loc)
+{
+	struct Where *w = arena_alloc(a, sizeof *w);
+
+	w->coord = at || strcmp(coord, "edges") != 0 ? coord : NULL;
+	w->at = at;
+	w->loc = loc;
+	return w;
+}
+
+Decl *
+ast_boundary(Arena *a, AstList *wheres, const char *cond, Loc cond_loc, Loc loc)
+{
+	Decl *d = decl(a, D_BOUNDARY, loc);
+	int i;
+
+	d->nwhere = wheres->n;
+	d->where = arena_alloc(a, (size_t)wheres->n * sizeof *d->where);
+	for (i = 0; i < wheres->n; i++)
+		d->where[i] = *(struct Where *)wheres->v[i];
+	d->cond = cond;
+	d->cond_loc = cond_loc;
+	return d;
+}
+
+/* ---- imports ---- */
+
+typedef struct Loader {
+	Arena *a;
+	Diag *d;
+	const char *const *incdirs;
+	int nincdirs;
+	const char *stdlib_dir;
+	AstList *decls;        /* the model's, in order */
+	AstList *seen;         /* identities of the files loaded (each once) */
+	int depth;
+} Loader;
+
+/* A file's identity: its canonical path when it exists, else the path. */
+static const char *
+identity(Arena *a, const char *path)
+{
+	char *r = realpath(path, NULL);
+	const char *s;
+
+	if (!r)
+		return arena_strdup(a, path);
+	s = arena_strdup(a, r);
+	free(r);
+	return s;
+}
+
+static int
+seen(Loader *L, const char *id)
+{
+	int i;
+
+	for (i = 0; L->seen && i < L->seen->n; i++)
+		if (strcmp(L->seen->v[i], id) == 0)
+			return 1;
+	L->seen = ast_list(L->a, L->seen, (void *)id);
+	return 0;
+}
+
+/* The folder of a path as given, "" for the current one. */
+static const char *
+dirname_of(Arena *a, const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	if (!s)
+		return "";
+	if (s == path)
+		return "/";
+	return arena_strndup(a, path, (size_t)(s - path));
+}
+
+static const char *
+join(Arena *a, const char *dir, const char *name)
+{
+	Buf b = {0};
+	const char *s;
+
+	if (!dir[0] || name[0] == '/')
+		return arena_strdup(a, name);
+	buf_printf(&b, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", name);
+	s = arena_strdup(a, b.s);
+	buf_free(&b);
+	return s;
+}
+
+static void load_decls(Loader *L, const Src *src, Decl **decls, int n);
+
+/* import "FILE": the importing file's folder, -I folders, $DPM_PATH, the stdlib */
+static void
+do_import(Loader *L, Decl *imp)
+{
+	AstList *dirs = NULL;
+	const char *env = getenv("DPM_PATH"), *path = NULL, *model;
+	Src *src = NULL;
+	Decl **decls;
+	Loc mloc;
+	Buf b = {0};
+	int i, n;
+
+	if (!imp->name[0]) {
+		diag_error(L->d, imp->name_loc, "empty import path");
+		return;
+	}
+	if (imp->name[0] == '/') {
+		path = imp->name;
+		src = src_load(L->a, path);
+	} else {
+		dirs = ast_list(L->a, dirs, (void *)dirname_of(L->a, imp->src->path));
+		for (i = 0; i < L->nincdirs; i++)
+			if (L->incdirs[i] && L->incdirs[i][0])
+				dirs = ast_list(L->a, dirs, (void *)L->incdirs[i]);
+		while (env && *env) {
+			const char *e = strchr(env, ':');
+			size_t k = e ? (size_t)(e - env) : strlen(env);
+			if (k > 0)
+				dirs = ast_list(L->a, dirs, arena_strndup(L->a, env, k));
+			env = e ? e + 1 : NULL;
+		}
+		if (L->stdlib_dir && L->stdlib_dir[0])
+			dirs = ast_list(L->a, dirs, (void *)L->stdlib_dir);
+		for (i = 0; i < dirs->n && !src; i++) {
+			path = join(L->a, dirs->v[i], imp->name);
+			src = src_load(L->a, path);
+		}
+	}
+	if (!src) {
+		for (i = 0; dirs && i < dirs->n; i++) {
+			const char *dir = dirs->v[i];
+			buf_printf(&b, "%s%s", i ? ", " : "", dir[0] ? dir : ".");
+		}
+		if (b.s)
+			diag_error(L->d, imp->name_loc, "cannot find \"%s\" (searched %s)",
+			           imp->name, b.s);
+		else
+			diag_error(L->d, imp->name_loc, "cannot read \"%s\"", imp->name);
+		buf_free(&b);
+		return;
+	}
+	if (seen(L, identity(L->a, path)))
+		return;            /* imported before, or a cycle: each file once */
+	if (L->depth > 64) {
+		diag_error(L->d, imp->name_loc, "imports nested too deeply");
+		return;
+	}
+	decls = parse_file(L->a, L->d, src, &n, &model, &mloc);
+	if (!decls)
+		return;
+	if (model) {
+		diag_error(L->d, mloc, "an imported file has no `model` line; "
+		           "it holds const, let and fn definitions");
+		return;
+	}
+	L->depth++;
+	load_decls(L, src, decls, n);
+	L->depth--;
+}
+
+/* The first word of a statement, for a caret under it. */
+static Loc
+keyword_loc(const Decl *d)
+{
+	Loc l = d->loc;
+	int i = 0;
+
+	while (l.off + i < (int)l.src->len && i < l.len
+	       && strchr(" \t\n", l.src->text[l.off + i]) == NULL)
+		i++;
+	l.len = i;
+	return l;
+}
+
+static void
+load_decls(Loader *L, const Src *src, Decl **decls, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		Decl *d = decls[i];
+		if (L->depth > 0 && d->kind != D_CONST && d->kind != D_LET
+		    && d->kind != D_FN && d->kind != D_IMPORT) {
+			diag_error(L->d, keyword_loc(d),
+			           "an imported file may only hold const, let, fn and import statements");
+			continue;
+		}
+		L->decls = ast_list(L->a, L->decls, d);
+		if (d->kind == D_IMPORT)
+			do_import(L, d);
+	}
+	(void)src;
+}
+
+static Model *
+load(Arena *a, Diag *d, Src *src, const char *const *incdirs, int nincdirs,
+     const char *stdlib_dir)
+{
+	Loader L;
+	Model *m;
+	Decl **decls;
+	int n, nerr = d->nerr;
+
+	memset(&L, 0, sizeof L);
+	L.a = a;
+	L.d = d;
+	L.incdirs = incdirs;
+	L.nincdirs = nincdirs;
+	L.stdlib_dir = stdlib_dir;
+	m = arena_alloc(a, sizeof *m);
+	m->src = src;
+	m->arena = a;
+	decls = parse_file(a, d, src, &n, &m->name, &m->name_loc);
+	if (!decls)
+		return NULL;
+	seen(&L, identity(a, src->path));
+	load_decls(&L, src, decls, n);
+	if (d->nerr > nerr)
+		return NULL;
+	m->decls = L.decls ? (Decl **)L.decls->v : NULL;
+	m->ndecls = L.decls ? L.decls->n : 0;
+	if (sema_check(m, d) != 0 || d->nerr > nerr)
+		return NULL;
+	return m;
+}
+
+Model *
+model_load(Arena *a, Diag *d, const char *path,
+           const char *const *incdirs, int nincdirs,
+           const char *stdlib_dir)
+{
+	Src *src = src_load(a, path);
+
+	if (!src) {
+		diag_error(d, (Loc){NULL, 0, 0}, "cannot read '%s'", path);
+		return NULL;
+	}
+	return load(a, d, src, incdirs, nincdirs, stdlib_dir);
+}
+
+Model *
+model_load_string(Arena *a, Diag *d, const char *path, const char *text,
+                  const char *const *incdirs, int nincdirs,
+                  const char *stdlib_dir)
+{
+	return load(a, d, src_from_string(a, path, text), incdirs, nincdirs, stdlib_dir);
+}
+
+Decl *
+model_lookup(const Model *m, const char *name)
+{
+	int i;
+
+	for (i = 0; i < m->ndecls; i++) {
+		Decl *d = m->decls[i];
+		switch (d->kind) {
+		case D_CONST: case D_PARAM: case D_LET: case D_FN: case D_FIELD:
+			if (d->name && strcmp(d->name, name) == 0)
+				return d;
+			break;
+		default:
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* ---- the dump: one S-expression per statement ---- */
+
+static void
+dump_num(double v, FILE *f)
+{
+	char s[32];
+
+	/* the shortest text that reads back to the same double */
+	snprintf(s, sizeof s, "%.15g", v);
+	if (strtod(s, NULL) != v)
+		snprintf(s, sizeof s, "%.17g", v);
+	fputs(s, f);
+}
+
+static const char *const opname[] = {
+	[OP_OR] = "||", [OP_AND] = "&&", [OP_LT] = "<", [OP_LE] = "<=",
+	[OP_GT] = ">", [OP_GE] = ">=", [OP_EQ] = "==", [OP_NE] = "!=",
+	[OP_ADD] = "+", [OP_SUB] = "-", [OP_MUL] = "*", [OP_DIV] = "/",
+	[OP_POW] = "^", [OP_NEG] = "neg", [OP_NOT] = "!",
+};
+
+static void
+dump_expr(const Ast *e, FILE *f)
+{
+	int i;
+
+	if (!e) {
+		fputs("()", f);
+		return;
+	}
+	switch (e->kind) {
+	case AX_NUM:
+		dump_num(e->num, f);
+		break;
+	case AX_NAME:
+		fputs(e->name, f);
+		break;
+	case AX_CALL:
+		fprintf(f, "(%s", e->name);
+		for (i = 0; i < e->nargs; i++) {
+			fputc(' ', f);
+			dump_expr(e->args[i], f);
+		}
+		fputc(')', f);
+		break;
+	case AX_UNARY:
+		fprintf(f, "(%s ", opname[e->op]);
+		dump_expr(e->a, f);
+		fputc(')', f);
+		break;
+	case AX_BINARY:
+		fprintf(f, "(%s ", opname[e->op]);
+		dump_expr(e->a, f);
+		fputc(' ', f);
+		dump_expr(e->b, f);
+		fputc(')', f);
+		break;
+	case AX_DERIV:
+		fputs("(d ", f);
+		dump_expr(e->a, f);
+		fprintf(f, " %s)", e->letters);
+		break;
+	}
+}
+
+static void
+dump_names(const char *const *v, int n, FILE *f)
+{
+	int i;
+
+	fputc('(', f);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? " " : "", v[i]);
+	fputc(')', f);
+}
+
+static const char *const bcname[] = {
+	[BC_NONE] = "none", [BC_FIXED] = "fixed", [BC_CLAMPED] = "clamped",
+	[BC_SS] = "simply_supported", [BC_FREE] = "free",
+};
+
+void
+ast_dump(const Model *m, FILE *f)
+{
+	int i, j;
+
+	fprintf(f, "(model %s)\n", m->name ? m->name : "?");
+	for (i = 0; i < m->ndecls; i++) {
+		const Decl *d = m->decls[i];
+		switch (d->kind) {
+		case D_IMPORT:
+			fprintf(f, "(import \"%s\")", d->name);
+			break;
+		case D_CONST:
+			fprintf(f, "(const %s ", d->name);
+			dump_expr(d->value, f);
+			fputc(')', f);
+			break;
+		case D_PARAM:
+			fprintf(f, "(param %s ", d->name);
+			dump_expr(d->value, f);
+			if (d->lo) {
+				fputs(" (in ", f);
+				dump_expr(d->lo, f);
+				fputc(' ', f);
+				dump_expr(d->hi, f);
+				fputc(')', f);
+			}
+			if (d->is_log)
+				fputs(" log", f);
+			fputc(')', f);
+			break;
+		case D_LET:
+		case D_FN:
+			fprintf(f, "(%s %s ", d->kind == D_LET ? "let" : "fn", d->name);
+			if (d->kind == D_FN || d->nargs > 0) {
+				dump_names(d->args, d->nargs, f);
+				fputc(' ', f);
+			}
+			dump_expr(d->value, f);
+			fputc(')', f);
+			break;
+		case D_RATE:
+			fputs("(rate ", f);
+			dump_expr(d->value, f);
+			fputc(')', f);
+			break;
+		case D_DOMAIN:
+			fputs("(domain", f);
+			for (j = 0; j < d->ndim; j++) {
+				fprintf(f, " (%s ", d->coord[j]);
+				dump_expr(d->from[j], f);
+				fputc(' ', f);
+				dump_expr(d->to[j], f);
+				fputc(')', f);
+			}
+			if (d->grid[0]) {
+				fputs(" (grid", f);
+				for (j = 0; j < d->ndim; j++) {
+					fputc(' ', f);
+					dump_expr(d->grid[j], f);
+				}
+				fputc(')', f);
+			}
+			fputc(')', f);
+			break;
+		case D_FIELD:
+			fprintf(f, "(field %s ", d->name);
+			dump_names(d->args, d->nargs, f);
+			fputc(')', f);
+			break;
+		case D_PDE:
+		case D_INIT:
+			fprintf(f, "(%s %s (%s) ", d->kind == D_PDE ? "pde" : "init",
+			        d->field, d->lhs_letters);
+			dump_expr(d->value, f);
+			fputc(')', f);
+			break;
+		case D_BOUNDARY:
+			fputs("(boundary (", f);
+			for (j = 0; j < d->nwhere; j++) {
+				if (j)
+					fputc(' ', f);
+				if (!d->where[j].coord) {
+					fputs("edges", f);
+					continue;
+				}
+				fprintf(f, "(%s ", d->where[j].coord);
+				dump_expr(d->where[j].at, f);
+				fputc(')', f);
+			}
+			fprintf(f, ") %s)", d->bc ? bcname[d->bc] : d->cond);
+			break;
+		case D_OUTPUT:
+			fprintf(f, "(output %s %s (%s) (", d->name, d->field, d->lhs_letters);
+			for (j = 0; j < d->nat; j++) {
+				if (j)
+					fputc(' ', f);
+				dump_expr(d->at[j], f);
+			}
+			fputs("))", f);
+			break;
+		}
+		fputc('\n', f);
+	}
+}

@@ -1,0 +1,49 @@
+/* cli.h — what the files of the dpmc command line (main.c, cli_*.c) share.
+ * Nothing outside the CLI includes it. */
+#ifndef CLI_H
+#define CLI_H
+
+#include "dpm.h"
+#include "jit.h"
+
+enum { MAXSET = 256, MAXINC = 64 };
+
+typedef struct Opts {
+	const char *cmd;
+	const char *model;          /* the .dpm path */
+	const char *out;            /* -o */
+	const char *stage;          /* emit --stage */
+	const char *params_file;    /* --params */
+	const char *sets[MAXSET];   /* --set NAME=VALUE, in order */
+	int nsets;
+	const char *incdirs[MAXINC];
+	int nincdirs;
+	double rate;                /* -r; 0: the model's */
+	Backend backend;
+	int stats, json, raw;
+	int grid[2], ngrid;         /* --grid; ngrid 0: the compiler chooses */
+	double dur;                 /* -d, seconds */
+	const char *target, *loss, *fit, *render;
+	long steps;
+	double lr;
+} Opts;
+
+/* cli_params.c: the param values in force: the defaults, then --params,
+ * then each --set.  Fills vals (k->nparams() of them); 0, or -1 after an
+ * error on d. */
+int cli_params(const Kernel *k, const Opts *o, Arena *a, Diag *d, double *vals);
+/* A number from the command line: 0, or -1 when s is not one whole
+ * finite number. */
+int cli_number(const char *s, double *v);
+/* The shortest %g that reads back as v; "null" when not finite. */
+const char *cli_fmt(double v, char *buf, int n);
+
+/* cli_build.c: `dpmc build`: OUT.c (+ OUT.h), OUT.so or an executable.
+ * 0, or -1 after an error; no output file is left on failure. */
+int cli_build(const Opts *o, const char *ctext, const char *header,
+              const char *prefix, const char *exedir);
+
+/* main.c: write s to path through a temporary name and rename it. */
+int cli_write_file(const char *path, const char *s, char *err, int errsz);
+
+#endif

@@ -1,0 +1,283 @@
+/* cli_build.c — `dpmc build -o OUT`: the model's C text as a file, a
+ * shared object, or an executable that renders it.
+ * requires: the C text and header from emit_c.c, and for an executable
+ * the runtime (libdpmrt.a and rt.h) beside dpmc or installed.
+ * The executable's main() below writes through rt_wav_write with the same
+ * sample count and rate as `dpmc render`, so for the same options its
+ * file equals render's byte for byte. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* The main() of a built executable, one string per line (ISO C caps a
+ * literal's length).  DPM_P(x) names the model's function
+ * PREFIX_x; everything else is prefixed dpm_main_ to stay clear of the
+ * generated code's names. */
+static const char *const exe_main[] = {
+	"\n/* ---- main() added by dpmc build ---- */\n",
+	"#include <math.h>\n",
+	"#include <stdio.h>\n",
+	"#include <stdlib.h>\n",
+	"#include <string.h>\n",
+	"#include \"rt.h\"\n",
+	"\n",
+	"static int\n",
+	"dpm_main_usage(const char *argv0, int st)\n",
+	"{\n",
+	"\tfprintf(st ? stderr : stdout, \"usage: %s -o FILE.wav [-d SECONDS] [--set NAME=VALUE]... [--raw] [-r HZ] [--grid N[,M]]\\n\"\n",
+	"\t        \"render the model %s to a WAV file (24-bit, peak -1 dBFS; --raw: 32-bit float, unscaled)\\n\",\n",
+	"\t        argv0, DPM_P(name)());\n",
+	"\treturn st;\n",
+	"}\n",
+	"\n",
+	"static int\n",
+	"dpm_main_number(const char *s, double *v)\n",
+	"{\n",
+	"\tchar *end;\n",
+	"\n",
+	"\t*v = strtod(s, &end);\n",
+	"\treturn end != s && !*end && isfinite(*v) ? 0 : -1;\n",
+	"}\n",
+	"\n",
+	"int\n",
+	"main(int argc, char **argv)\n",
+	"{\n",
+	"\tint np = DPM_P(nparams)(), nch = DPM_P(noutputs)(), grid[2] = {0, 0}, ngrid = 0, raw = 0, i, p;\n",
+	"\tdouble *vals = malloc(sizeof(double) * (size_t)(np + 1)), dur = 1, rate = 0, v, *buf;\n",
+	"\tconst char *out = NULL, *a, *val, *eq;\n",
+	"\tchar err[2048], *end;\n",
+	"\tlong nframes, n;\n",
+	"\tvoid *m;\n",
+	"\n",
+	"\tif (!vals)\n",
+	"\t\treturn 1;\n",
+	"\tfor (p = 0; p < np; p++)\n",
+	"\t\tvals[p] = DPM_P(param_default)(p);\n",
+	"\tfor (i = 1; i < argc; i++) {\n",
+	"\t\ta = argv[i];\n",
+	"\t\tif (!strcmp(a, \"--help\") || !strcmp(a, \"-h\"))\n",
+	"\t\t\treturn dpm_main_usage(argv[0], 0);\n",
+	"\t\tif (!strcmp(a, \"--raw\")) {\n",
+	"\t\t\traw = 1;\n",
+	"\t\t\tcontinue;\n",
+	"\t\t}\n",
+	"\t\tif (strcmp(a, \"-o\") && strcmp(a, \"-d\") && strcmp(a, \"--set\") && strcmp(a, \"-r\")\n",
+	"\t\t    && strcmp(a, \"--grid\")) {\n",
+	"\t\t\tfprintf(stderr, \"%s: error: unknown option '%s'\\n\", argv[0], a);\n",
+	"\t\t\treturn dpm_main_usage(argv[0], 2);\n",
+	"\t\t}\n",
+	"\t\tif (i + 1 >= argc) {\n",
+	"\t\t\tfprintf(stderr, \"%s: error: option '%s' needs a value\\n\", argv[0], a);\n",
+	"\t\t\treturn 2;\n",
+	"\t\t}\n",
+	"\t\tval = argv[++i];\n",
+	"\t\tif (!strcmp(a, \"-o\")) {\n",
+	"\t\t\tout = val;\n",
+	"\t\t} else if (!strcmp(a, \"-d\")) {\n",
+	"\t\t\tif (dpm_main_number(val, &dur) < 0 || dur <= 0) {\n",
+	"\t\t\t\tfprintf(stderr, \"%s: error: -d %s: the duration must be a positive, finite number of seconds\\n\", argv[0], val);\n",
+	"\t\t\t\treturn 1;\n",
+	"\t\t\t}\n",
+	"\t\t} else if (!strcmp(a, \"-r\")) {\n",
+	"\t\t\tif (dpm_main_number(val, &rate) < 0 || rate < 1 || rate > 1e7 || rate != floor(rate)) {\n",
+	"\t\t\t\tfprintf(stderr, \"%s: error: -r %s: the rate must be a whole number of Hz from 1 to 10000000\\n\", argv[0], val);\n",
+	"\t\t\t\treturn 1;\n",
+	"\t\t\t}\n",
+	"\t\t} else if (!strcmp(a, \"--grid\")) {\n",
+	"\t\t\tconst char *s = val;\n",
+	"\t\t\tfor (ngrid = 0;;) {\n",
+	"\t\t\t\tn = strtol(s, &end, 10);\n",
+	"\t\t\t\tif (end == s || n < 1 || n > 1000000000L || ngrid == 2 || (*end && *end != ',')) {\n",
+	"\t\t\t\t\tfprintf(stderr, \"%s: error: --grid %s: expected N or N,M\\n\", argv[0], val);\n",
+	"\t\t\t\t\treturn 1;\n",
+	"\t\t\t\t}\n",
+	"\t\t\t\tgrid[ngrid++] = (int)n;\n",
+	"\t\t\t\tif (!*end)\n",
+	"\t\t\t\t\tbreak;\n",
+	"\t\t\t\ts = end + 1;\n",
+	"\t\t\t}\n",
+	"\t\t\tif (ngrid != DPM_P(ndim)()) {\n",
+	"\t\t\t\tfprintf(stderr, \"%s: error: --grid %s: the model is %dD\\n\", argv[0], val, DPM_P(ndim)());\n",
+	"\t\t\t\treturn 1;\n",
+	"\t\t\t}\n",
+	"\t\t} else {\n",
+	"\t\t\tif (!(eq = strchr(val, '='))) {\n",
+	"\t\t\t\tfprintf(stderr, \"%s: error: --set %s: expected NAME=VALUE\\n\", argv[0], val);\n",
+	"\t\t\t\treturn 1;\n",
+	"\t\t\t}\n",
+	"\t\t\tfor (p = 0; p < np; p++)\n",
+	"\t\t\t\tif (strlen(DPM_P(param_name)(p)) == (size_t)(eq - val)\n",
+	"\t\t\t\t    && !strncmp(DPM_P(param_name)(p), val, (size_t)(eq - val)))\n",
+	"\t\t\t\t\tbreak;\n",
+	"\t\t\tif (p == np) {\n",
+	"\t\t\t\tfprintf(stderr, \"%s: error: --set %s: unknown param; the params are:\", argv[0], val);\n",
+	"\t\t\t\tfor (p = 0; p < np; p++)\n",
+	"\t\t\t\t\tfprintf(stderr, \" %s\", DPM_P(param_name)(p));\n",
+	"\t\t\t\tfprintf(stderr, \"\\n\");\n",
+	"\t\t\t\treturn 1;\n",
+	"\t\t\t}\n",
+	"\t\t\tif (dpm_main_number(eq + 1, &v) < 0) {\n",
+	"\t\t\t\tfprintf(stderr, \"%s: error: --set %s: not a finite number\\n\", argv[0], val);\n",
+	"\t\t\t\treturn 1;\n",
+	"\t\t\t}\n",
+	"\t\t\tif (v < DPM_P(param_min)(p) || v > DPM_P(param_max)(p)) {\n",
+	"\t\t\t\tfprintf(stderr, \"%s: error: --set %s: outside the range [%g, %g]\\n\", argv[0], val,\n",
+	"\t\t\t\t        DPM_P(param_min)(p), DPM_P(param_max)(p));\n",
+	"\t\t\t\treturn 1;\n",
+	"\t\t\t}\n",
+	"\t\t\tvals[p] = v;\n",
+	"\t\t}\n",
+	"\t}\n",
+	"\tif (!out) {\n",
+	"\t\tfprintf(stderr, \"%s: error: missing '-o FILE.wav'\\n\", argv[0]);\n",
+	"\t\treturn dpm_main_usage(argv[0], 2);\n",
+	"\t}\n",
+	"\t/* the same steps as dpmc render, in the same order */\n",
+	"\tif (rate <= 0)\n",
+	"\t\trate = DPM_P(default_rate)();\n",
+	"\tif ((nframes = rt_nframes(dur, rate, nch, err, (int)sizeof err)) < 0) {\n",
+	"\t\tfprintf(stderr, \"%s: error: %s\\n\", argv[0], err);\n",
+	"\t\treturn 1;\n",
+	"\t}\n",
+	"\terr[0] = 0;\n",
+	"\tif (!(m = DPM_P(create)(vals, rate, ngrid ? grid : NULL, err, (int)sizeof err))) {\n",
+	"\t\tfprintf(stderr, \"%s: error: %s\\n\", argv[0], err);\n",
+	"\t\treturn 1;\n",
+	"\t}\n",
+	"\tif (!(buf = malloc(sizeof(double) * (size_t)nframes * (size_t)nch))) {\n",
+	"\t\tfprintf(stderr, \"%s: error: out of memory\\n\", argv[0]);\n",
+	"\t\treturn 1;\n",
+	"\t}\n",
+	"\tDPM_P(run)(m, nframes, buf);\n",
+	"\tif (rt_wav_write(out, buf, nframes, nch, (int)floor(rate + 0.5), raw, err, (int)sizeof err) != 0) {\n",
+	"\t\tfprintf(stderr, \"%s: error: %s\\n\", argv[0], err);\n",
+	"\t\treturn 1;\n",
+	"\t}\n",
+	"\tfree(buf);\n",
+	"\tfree(vals);\n",
+	"\tDPM_P(destroy)(m);\n",
+	"\treturn 0;\n",
+	"}\n",
+	NULL
+};
+
+static int
+ends_with(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+	return n >= m && !strcmp(s + n - m, suf);
+}
+
+/* The runtime of the build tree (runtime/ beside dpmc), else the installed one. */
+static void
+runtime_dir(const char *exedir, Buf *b)
+{
+	buf_printf(b, "%s/runtime/libdpmrt.a", exedir);
+	if (access(b->s, R_OK) == 0) {
+		b->len = 0;
+		buf_printf(b, "%s/runtime", exedir);
+	} else {
+		b->len = 0;
+		buf_printf(b, "%s/../share/dpm/runtime", exedir);
+	}
+}
+
+/* cc the text into OUT (shared or executable) through a temporary file. */
+static int
+compile_to(const char *out, const char *text, int shared, const char *exedir)
+{
+	Buf tc = {0}, to = {0}, rt = {0}, lib = {0};
+	const char *args[20];
+	char err[8192];
+	int n = 0, st = -1;
+
+	buf_printf(&tc, "%s.tmp%ld.c", out, (long)getpid());
+	buf_printf(&to, "%s.tmp%ld", out, (long)getpid());
+	if (cli_write_file(tc.s, text, err, sizeof err) != 0) {
+		fprintf(stderr, "dpmc: error: %s\n", err);
+		goto out;
+	}
+	args[n++] = "-O2";
+	args[n++] = "-ffp-contract=off";   /* the same numbers as the JIT's */
+	if (shared) {
+		args[n++] = "-fPIC";
+		args[n++] = "-shared";
+	} else {
+		runtime_dir(exedir, &rt);
+		buf_printf(&lib, "%s/libdpmrt.a", rt.s);
+		if (access(lib.s, R_OK) != 0) {
+			fprintf(stderr, "dpmc: error: the runtime library '%s' is missing; "
+			        "run 'make' (or 'make install')\n", lib.s);
+			goto out;
+		}
+		args[n++] = "-I";
+		args[n++] = rt.s;
+	}
+	args[n++] = "-o";
+	args[n++] = to.s;
+	args[n++] = tc.s;
+	if (!shared) {
+		args[n++] = lib.s;
+		args[n++] = "-lsndfile";
+	}
+	args[n++] = "-lm";
+	args[n] = NULL;
+	if (jit_cc_run(args, err, sizeof err) != 0) {
+		fprintf(stderr, "dpmc: error: building '%s': %s\n", out, err);
+		goto out;
+	}
+	if (rename(to.s, out) != 0) {
+		fprintf(stderr, "dpmc: error: cannot write '%s': %s\n", out, strerror(errno));
+		goto out;
+	}
+	st = 0;
+out:
+	unlink(tc.s);
+	if (st != 0)
+		unlink(to.s);
+	buf_free(&tc);
+	buf_free(&to);
+	buf_free(&rt);
+	buf_free(&lib);
+	return st;
+}
+
+int
+cli_build(const Opts *o, const char *ctext, const char *header, const char *prefix,
+          const char *exedir)
+{
+	Buf b = {0};
+	char err[2048];
+	int st = -1;
+
+	if (ends_with(o->out, ".c")) {
+		/* OUT.c and OUT.h: both or neither */
+		buf_printf(&b, "%.*s.h", (int)strlen(o->out) - 2, o->out);
+		if (cli_write_file(o->out, ctext, err, sizeof err) != 0) {
+			fprintf(stderr, "dpmc: error: %s\n", err);
+		} else if (cli_write_file(b.s, header, err, sizeof err) != 0) {
+			fprintf(stderr, "dpmc: error: %s\n", err);
+			unlink(o->out);
+		} else {
+			st = 0;
+		}
+	} else if (ends_with(o->out, ".h")) {
+		fprintf(stderr, "dpmc: error: -o %s: name the C file, OUT.c; its header OUT.h is written beside it\n",
+		        o->out);
+	} else if (ends_with(o->out, ".so")) {
+		st = compile_to(o->out, ctext, 1, exedir);
+	} else {
+		int i;
+		buf_printf(&b, "%s\n#define DPM_P(x) %s_##x\n", ctext, prefix);
+		for (i = 0; exe_main[i]; i++)
+			buf_puts(&b, exe_main[i]);
+		st = compile_to(o->out, b.s, 0, exedir);
+	}
+	buf_free(&b);
+	return st;
+}

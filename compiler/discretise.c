@@ -1,0 +1,800 @@
+/* discretise.c — the pde as an explicit two-step scheme (spec section 5).
+ *
+ * requires: a Model that sema_check accepted (names resolved, kinds set,
+ *           derivative letters valid, delta arguments of the form x - X).
+ * leaves:   a Scheme whose interior taps are the update solved for u[n+1],
+ *           every coefficient an Expr of params, k, hx, hy (and t, x, y
+ *           where the model makes them vary).
+ *
+ * The right-hand side is first put in linear form: a sum of
+ * coef * D(u) over derivative atoms D = d^px/dx^px d^py/dy^py (d/dt)^pt,
+ * plus point sources coef * delta(...) and a forcing term free of u.
+ * Each atom then becomes its centred difference (NSS 2.2, 5.2, 10.2):
+ *   pt = 0          D_h u[n]
+ *   pt = 1, no D    (u[n+1] - u[n-1]) / 2k     (implicit, but point-local)
+ *   pt = 1, with D  D_h (u[n] - u[n-1]) / k    (keeps the scheme explicit)
+ */
+#include <math.h>
+#include <string.h>
+
+#include "ir.h"
+
+#define PI 3.14159265358979323846
+
+typedef struct Atom {
+	int p[3];              /* orders in x, y, t */
+	Expr *coef;
+} Atom;
+
+typedef struct Delta {
+	Expr *coef;
+	Expr *pos[2];
+	Loc loc;
+} Delta;
+
+typedef struct Lin {       /* c0 + sum atoms + sum deltas */
+	Expr *c0;
+	Atom *atom; int natom;
+	Delta *delta; int ndelta;
+} Lin;
+
+typedef struct Bind {      /* fn / let argument bindings */
+	const char **names;
+	Expr **vals;
+	int n;
+	struct Bind *up;
+} Bind;
+
+typedef struct Ctx {
+	Arena *a;
+	Diag *d;
+	const Model *m;
+	ExprPool *p;
+	Expr **memo;           /* scalar lets by decl index in m->order */
+	int failed;
+} Ctx;
+
+static Expr *conv(Ctx *c, const Ast *e, const Bind *b);
+
+static Expr *
+num(Ctx *c, double v)
+{
+	return ex_num(c->p, v);
+}
+
+static int
+coord_index(const Model *m, const char *name)
+{
+	int i;
+
+	for (i = 0; i < m->ndim; i++)
+		if (strcmp(m->domain->coord[i], name) == 0)
+			return i;
+	return -1;
+}
+
+static int
+param_index(const Model *m, const Decl *d)
+{
+	int i;
+
+	for (i = 0; i < m->nparams; i++)
+		if (m->params[i] == d)
+			return i;
+	die("param '%s' is not indexed", d->name);
+}
+
+static int
+order_index(const Model *m, const Decl *d)
+{
+	int i;
+
+	for (i = 0; i < m->norder; i++)
+		if (m->order[i] == d)
+			return i;
+	die("'%s' is not in dependency order", d->name);
+}
+
+static const Expr *
+lookup_bind(const Bind *b, const char *name)
+{
+	int i;
+
+	for (; b; b = b->up)
+		for (i = 0; i < b->n; i++)
+			if (strcmp(b->names[i], name) == 0)
+				return b->vals[i];
+	return NULL;
+}
+
+/* The body of a fn or a let with arguments, with args bound. */
+static Expr *
+inline_call(Ctx *c, const Decl *d, Expr **args)
+{
+	Bind nb;
+
+	nb.names = d->args;
+	nb.vals = args;
+	nb.n = d->nargs;
+	nb.up = NULL;          /* bodies see only their own arguments */
+	return conv(c, d->value, &nb);
+}
+
+/* A let with arguments used by its bare name: F means F(t), T means T(x). */
+static Expr *
+own_args(Ctx *c, const Decl *d)
+{
+	Expr *args[4];
+	int i, ci;
+
+	for (i = 0; i < d->nargs && i < 4; i++) {
+		if (strcmp(d->args[i], "t") == 0) {
+			args[i] = ex_sym(c->p, SYM_T);
+		} else {
+			ci = coord_index(c->m, d->args[i]);
+			args[i] = ex_sym(c->p, ci == 1 ? SYM_Y : SYM_X);
+		}
+	}
+	return inline_call(c, d, args);
+}
+
+static Expr *
+conv_name(Ctx *c, const Ast *e, const Bind *b)
+{
+	const Expr *v;
+	const Decl *d;
+	int ci, oi;
+
+	if ((v = lookup_bind(b, e->name)))
+		return (Expr *)v;
+	if (strcmp(e->name, "t") == 0)
+		return ex_sym(c->p, SYM_T);
+	if (strcmp(e->name, "pi") == 0)
+		return num(c, PI);
+	if ((ci = coord_index(c->m, e->name)) >= 0)
+		return ex_sym(c->p, ci == 0 ? SYM_X : SYM_Y);
+	d = model_lookup(c->m, e->name);
+	if (!d)
+		die("unresolved name '%s' after sema", e->name);
+	switch (d->nkind) {
+	case K_PARAM:
+		return ex_param(c->p, param_index(c->m, d));
+	case K_CONST:
+	case K_SCALAR:
+		oi = order_index(c->m, d);
+		if (!c->memo[oi])
+			c->memo[oi] = conv(c, d->value, NULL);
+		return c->memo[oi];
+	case K_TIME:
+	case K_SPACE:
+	case K_FN:
+		if (d->nargs == 0)
+			return conv(c, d->value, NULL);
+		return own_args(c, d);
+	default:
+		break;
+	}
+	diag_error(c->d, e->loc, "'%s' cannot be used as a value here", e->name);
+	c->failed = 1;
+	return num(c, 0);
+}
+
+static Expr *
+conv_builtin(Ctx *c, const Ast *e, Expr **x)
+{
+	static const struct { const char *name; Fn fn; } un[] = {
+		{"sin", FN_SIN}, {"cos", FN_COS}, {"tan", FN_TAN}, {"exp", FN_EXP},
+		{"log", FN_LOG}, {"sqrt", FN_SQRT}, {"abs", FN_ABS},
+		{"tanh", FN_TANH}, {"sigmoid", FN_SIGMOID},
+		{"softplus", FN_SOFTPLUS}, {"step", FN_STEP},
+		{"min", FN_MIN}, {"max", FN_MAX},
+	};
+	size_t i;
+
+	if (strcmp(e->name, "pow") == 0)
+		return ex_pow(c->p, x[0], x[1]);
+	if (strcmp(e->name, "select") == 0)
+		return ex_select(c->p, x[0], x[1], x[2]);
+	for (i = 0; i < sizeof un / sizeof un[0]; i++)
+		if (strcmp(e->name, un[i].name) == 0)
+			return ex_fn(c->p, un[i].fn, x[0], un[i].fn >= FN_MIN ? x[1] : NULL);
+	die("unknown builtin '%s'", e->name);
+}
+
+static Expr *
+conv_call(Ctx *c, const Ast *e, const Bind *b)
+{
+	Expr *x[8];
+	const Decl *d;
+	int i;
+
+	if (strcmp(e->name, "lap") == 0 || strcmp(e->name, "bilap") == 0 ||
+	    strcmp(e->name, "delta") == 0) {
+		diag_error(c->d, e->loc, "'%s' may only appear in the pde, as a term "
+		           "linear in the field", e->name);
+		c->failed = 1;
+		return num(c, 0);
+	}
+	if (e->nargs > 8)
+		die("call with %d arguments", e->nargs);
+	for (i = 0; i < e->nargs; i++)
+		x[i] = conv(c, e->args[i], b);
+	if (builtin_arity(e->name) >= 0)
+		return conv_builtin(c, e, x);
+	d = model_lookup(c->m, e->name);
+	if (!d || d->nargs != e->nargs)
+		die("call of '%s' not checked by sema", e->name);
+	return inline_call(c, d, x);
+}
+
+/* An expression free of the field, as an Expr. */
+static Expr *
+conv(Ctx *c, const Ast *e, const Bind *b)
+{
+	Expr *x, *y;
+
+	switch (e->kind) {
+	case AX_NUM:
+		return num(c, e->num);
+	case AX_NAME:
+		return conv_name(c, e, b);
+	case AX_CALL:
+		return conv_call(c, e, b);
+	case AX_UNARY:
+		x = conv(c, e->a, b);
+		return e->op == OP_NOT ? ex_not(c->p, x) : ex_neg(c->p, x);
+	case AX_BINARY:
+		x = conv(c, e->a, b);
+		y = conv(c, e->b, b);
+		switch (e->op) {
+		case OP_OR:  return ex_cmp(c->p, CMP_OR, x, y);
+		case OP_AND: return ex_cmp(c->p, CMP_AND, x, y);
+		case OP_LT:  return ex_cmp(c->p, CMP_LT, x, y);
+		case OP_LE:  return ex_cmp(c->p, CMP_LE, x, y);
+		case OP_GT:  return ex_cmp(c->p, CMP_LT, y, x);
+		case OP_GE:  return ex_cmp(c->p, CMP_LE, y, x);
+		case OP_EQ:  return ex_cmp(c->p, CMP_EQ, x, y);
+		case OP_NE:  return ex_cmp(c->p, CMP_NE, x, y);
+		case OP_ADD: return ex_add(c->p, x, y);
+		case OP_SUB: return ex_sub(c->p, x, y);
+		case OP_MUL: return ex_mul(c->p, x, y);
+		case OP_DIV: return ex_div(c->p, x, y);
+		case OP_POW: return ex_pow(c->p, x, y);
+		default: break;
+		}
+		break;
+	case AX_DERIV:
+		diag_error(c->d, e->loc, "a derivative of the field may only appear "
+		           "in the pde");
+		c->failed = 1;
+		return num(c, 0);
+	}
+	die("conv: bad node %d", e->kind);
+}
+
+/* ---- linear form of the pde's right-hand side ---- */
+
+/* Does e involve the field, a derivative or a point source? */
+static int
+involves_field(const Ctx *c, const Ast *e)
+{
+	int i;
+
+	if (!e)
+		return 0;
+	switch (e->kind) {
+	case AX_NAME:
+		return strcmp(e->name, c->m->field->name) == 0;
+	case AX_DERIV:
+		return 1;
+	case AX_CALL:
+		if (!strcmp(e->name, "lap") || !strcmp(e->name, "bilap") ||
+		    !strcmp(e->name, "delta"))
+			return 1;
+		for (i = 0; i < e->nargs; i++)
+			if (involves_field(c, e->args[i]))
+				return 1;
+		return 0;
+	default:
+		return involves_field(c, e->a) || involves_field(c, e->b);
+	}
+}
+
+static void
+lin_add_atom(Ctx *c, Lin *l, const int p[3], Expr *coef)
+{
+	int i;
+
+	for (i = 0; i < l->natom; i++)
+		if (!memcmp(l->atom[i].p, p, sizeof l->atom[i].p)) {
+			l->atom[i].coef = ex_add(c->p, l->atom[i].coef, coef);
+			return;
+		}
+	l->atom = mem_realloc(l->atom, (size_t)(l->natom + 1) * sizeof *l->atom);
+	memcpy(l->atom[l->natom].p, p, sizeof l->atom[0].p);
+	l->atom[l->natom++].coef = coef;
+}
+
+static void
+lin_add_delta(Lin *l, Delta d)
+{
+	l->delta = mem_realloc(l->delta, (size_t)(l->ndelta + 1) * sizeof *l->delta);
+	l->delta[l->ndelta++] = d;
+}
+
+static void
+lin_free(Lin *l)
+{
+	mem_free(l->atom);
+	mem_free(l->delta);
+}
+
+static void
+lin_scale(Ctx *c, Lin *l, Expr *s)
+{
+	int i;
+
+	l->c0 = ex_mul(c->p, l->c0, s);
+	for (i = 0; i < l->natom; i++)
+		l->atom[i].coef = ex_mul(c->p, l->atom[i].coef, s);
+	for (i = 0; i < l->ndelta; i++)
+		l->delta[i].coef = ex_mul(c->p, l->delta[i].coef, s);
+}
+
+/* l += r; r is emptied. */
+static void
+lin_merge(Ctx *c, Lin *l, Lin *r)
+{
+	int i;
+
+	l->c0 = ex_add(c->p, l->c0, r->c0);
+	for (i = 0; i < r->natom; i++)
+		lin_add_atom(c, l, r->atom[i].p, r->atom[i].coef);
+	for (i = 0; i < r->ndelta; i++)
+		lin_add_delta(l, r->delta[i]);
+	lin_free(r);
+}
+
+static void
+lin_deriv(Ctx *c, Lin *l, const int add[3])
+{
+	Lin r = {0};
+	int i, p[3];
+
+	r.c0 = num(c, 0);
+	for (i = 0; i < l->natom; i++) {
+		p[0] = l->atom[i].p[0] + add[0];
+		p[1] = l->atom[i].p[1] + add[1];
+		p[2] = l->atom[i].p[2] + add[2];
+		lin_add_atom(c, &r, p, l->atom[i].coef);
+	}
+	lin_free(l);
+	*l = r;
+}
+
+static void
+lin_lap(Ctx *c, Lin *l)
+{
+	Lin ly = {0};
+	int dx[3] = {2, 0, 0}, dy[3] = {0, 2, 0}, i;
+
+	ly.c0 = num(c, 0);
+	for (i = 0; i < l->natom; i++)
+		lin_add_atom(c, &ly, l->atom[i].p, l->atom[i].coef);
+	lin_deriv(c, l, dx);
+	if (c->m->ndim == 2) {
+		lin_deriv(c, &ly, dy);
+		lin_merge(c, l, &ly);
+	} else {
+		lin_free(&ly);
+	}
+}
+
+static void
+letters_orders(const Ctx *c, const char *s, int p[3])
+{
+	int ci;
+	char name[2] = {0, 0};
+
+	p[0] = p[1] = p[2] = 0;
+	for (; *s; s++) {
+		if (*s == 't') {
+			p[2]++;
+			continue;
+		}
+		name[0] = *s;
+		ci = coord_index(c->m, name);
+		if (ci < 0)
+			die("derivative letter '%c' not checked by sema", *s);
+		p[ci]++;
+	}
+}
+
+static void lin(Ctx *c, const Ast *e, Lin *l);
+
+static void
+nonlinear(Ctx *c, const Ast *e, const char *why)
+{
+	diag_error(c->d, e->loc, "the pde must be linear in %s: %s",
+	           c->m->field->name, why);
+	c->failed = 1;
+}
+
+static void
+lin_delta(Ctx *c, const Ast *e, Lin *l)
+{
+	Delta d = {0};
+	const Ast *arg;
+	int i;
+
+	d.coef = num(c, 1);
+	d.loc = e->loc;
+	d.pos[1] = num(c, 0);
+	for (i = 0; i < e->nargs && i < 2; i++) {
+		arg = e->args[i];
+		if (arg->kind == AX_NAME)
+			d.pos[i] = num(c, 0);
+		else if (arg->kind == AX_BINARY && arg->op == OP_SUB)
+			d.pos[i] = conv(c, arg->b, NULL);
+		else
+			die("delta argument not checked by sema");
+		if (d.pos[i]->deps & ((1u << SYM_X) | (1u << SYM_Y) | (1u << SYM_T))) {
+			diag_error(c->d, arg->loc, "a point source's position must not "
+			           "depend on time or on the coordinates");
+			c->failed = 1;
+		}
+	}
+	lin_add_delta(l, d);
+}
+
+/* pde right-hand side -> linear form. */
+static void
+lin(Ctx *c, const Ast *e, Lin *l)
+{
+	Lin r = {0};
+	int p[3];
+
+	memset(l, 0, sizeof *l);
+	l->c0 = num(c, 0);
+	if (!involves_field(c, e)) {
+		l->c0 = conv(c, e, NULL);
+		return;
+	}
+	switch (e->kind) {
+	case AX_NAME:
+		p[0] = p[1] = p[2] = 0;
+		lin_add_atom(c, l, p, num(c, 1));
+		return;
+	case AX_DERIV:
+		letters_orders(c, e->letters, p);
+		if (e->a->kind == AX_NAME) {
+			lin_add_atom(c, l, p, num(c, 1));
+		} else {
+			lin(c, e->a, l);
+			lin_deriv(c, l, p);
+		}
+		return;
+	case AX_CALL:
+		if (!strcmp(e->name, "delta")) {
+			lin_delta(c, e, l);
+		} else if (!strcmp(e->name, "lap")) {
+			lin(c, e->args[0], l);
+			lin_lap(c, l);
+		} else if (!strcmp(e->name, "bilap")) {
+			lin(c, e->args[0], l);
+			lin_lap(c, l);
+			lin_lap(c, l);
+		} else {
+			nonlinear(c, e, "a function of it is not allowed");
+		}
+		return;
+	case AX_UNARY:
+		if (e->op == OP_NEG) {
+			lin(c, e->a, l);
+			lin_scale(c, l, num(c, -1));
+			return;
+		}
+		break;
+	case AX_BINARY:
+		switch (e->op) {
+		case OP_ADD:
+		case OP_SUB:
+			lin(c, e->a, l);
+			lin(c, e->b, &r);
+			if (e->op == OP_SUB)
+				lin_scale(c, &r, num(c, -1));
+			lin_merge(c, l, &r);
+			return;
+		case OP_MUL:
+			if (involves_field(c, e->a) && involves_field(c, e->b)) {
+				nonlinear(c, e, "a product of two terms that both involve it");
+				return;
+			}
+			if (involves_field(c, e->a)) {
+				lin(c, e->a, l);
+				lin_scale(c, l, conv(c, e->b, NULL));
+			} else {
+				lin(c, e->b, l);
+				lin_scale(c, l, conv(c, e->a, NULL));
+			}
+			return;
+		case OP_DIV:
+			if (involves_field(c, e->b)) {
+				nonlinear(c, e->b, "it cannot appear in a divisor");
+				return;
+			}
+			lin(c, e->a, l);
+			lin_scale(c, l, ex_div(c->p, num(c, 1), conv(c, e->b, NULL)));
+			return;
+		default:
+			break;
+		}
+		break;
+	default:
+		break;
+	}
+	nonlinear(c, e, "this operation on it is not allowed");
+}
+
+/* ---- differences ---- */
+
+/* Centred difference weights of minimal width for d^n/dx^n, n <= 4,
+ * on offsets -2..2 (NSS 2.2.3), without the 1/h^n factor. */
+static const double diffw[5][5] = {
+	{0, 0, 1, 0, 0},
+	{0, -0.5, 0, 0.5, 0},
+	{0, 1, -2, 1, 0},
+	{-0.5, 1, 0, -1, 0.5},
+	{1, -4, 6, -4, 1},
+};
+
+typedef struct TapSet {
+	Tap *t; int n;
+} TapSet;
+
+static void
+tap_add(Ctx *c, TapSet *ts, int level, int dx, int dy, Expr *coef)
+{
+	int i;
+
+	for (i = 0; i < ts->n; i++)
+		if (ts->t[i].level == level && ts->t[i].dx == dx && ts->t[i].dy == dy) {
+			ts->t[i].coef = ex_add(c->p, ts->t[i].coef, coef);
+			return;
+		}
+	ts->t = mem_realloc(ts->t, (size_t)(ts->n + 1) * sizeof *ts->t);
+	ts->t[ts->n].level = level;
+	ts->t[ts->n].dx = dx;
+	ts->t[ts->n].dy = dy;
+	ts->t[ts->n++].coef = coef;
+}
+
+/* coef * D_{px,py} u[level], D the centred difference. */
+static void
+tap_diff(Ctx *c, TapSet *ts, int level, int px, int py, Expr *coef)
+{
+	Expr *s = ex_mul(c->p, coef,
+	                 ex_mul(c->p, ex_powi(c->p, ex_sym(c->p, SYM_HX), -px),
+	                        ex_powi(c->p, ex_sym(c->p, SYM_HY), -py)));
+	int i, j;
+
+	for (i = -2; i <= 2; i++)
+		for (j = -2; j <= 2; j++) {
+			double wv = diffw[px][i + 2] * diffw[py][j + 2];
+			if (wv != 0)
+				tap_add(c, ts, level, i, j, ex_mul(c->p, num(c, wv), s));
+		}
+}
+
+static double
+const_value(Ctx *c, const Ast *e)
+{
+	Expr *x = conv(c, e, NULL);
+
+	if (x->kind != EX_NUM)
+		die("constant expression did not fold");
+	return x->num;
+}
+
+static void
+build_params(Ctx *c, Scheme *s)
+{
+	int i;
+
+	s->nparams = c->m->nparams;
+	s->params = arena_alloc(c->a, (size_t)(s->nparams + 1) * sizeof *s->params);
+	s->param_names = arena_alloc(c->a, (size_t)(s->nparams + 1) * sizeof(char *));
+	for (i = 0; i < s->nparams; i++) {
+		const Decl *d = c->m->params[i];
+		Param *p = &s->params[i];
+		p->name = d->name;
+		s->param_names[i] = d->name;
+		p->def = const_value(c, d->value);
+		p->lo = d->lo ? const_value(c, d->lo) : -HUGE_VAL;
+		p->hi = d->hi ? const_value(c, d->hi) : HUGE_VAL;
+		p->is_log = d->is_log;
+	}
+}
+
+static void
+build_grid(Ctx *c, Scheme *s)
+{
+	const Decl *dom = c->m->domain;
+	int i;
+
+	s->ndim = c->m->ndim;
+	for (i = 0; i < s->ndim; i++) {
+		s->from[i] = const_value(c, dom->from[i]);
+		s->to[i] = const_value(c, dom->to[i]);
+		s->grid[i] = dom->grid[i] ? (int)const_value(c, dom->grid[i]) : 0;
+		s->bc[i][0] = c->m->bc[i][0];
+		s->bc[i][1] = c->m->bc[i][1];
+	}
+	s->rate = c->m->rate ? const_value(c, c->m->rate->value) : 44100;
+}
+
+/* The update solved for u[n+1]: multiply through by k^2 and divide by
+ * den = 1 - ct k / 2, ct the coefficient of u.t. */
+static void
+build_update(Ctx *c, Scheme *s, Lin *l)
+{
+	ExprPool *p = c->p;
+	Expr *k = ex_sym(p, SYM_K), *k2 = ex_powi(p, k, 2), *ct = num(c, 0);
+	TapSet ts = {0};
+	int i, w;
+
+	for (i = 0; i < l->natom; i++) {
+		Atom *a = &l->atom[i];
+		if (a->p[2] == 1 && a->p[0] + a->p[1] == 0) {
+			ct = ex_add(p, ct, a->coef);
+		} else if (a->p[2] == 0) {
+			tap_diff(c, &ts, 0, a->p[0], a->p[1], ex_mul(p, a->coef, k2));
+		} else if (a->p[2] == 1) {
+			Expr *ck = ex_mul(p, a->coef, k);   /* k^2 * coef / k */
+			tap_diff(c, &ts, 0, a->p[0], a->p[1], ck);
+			tap_diff(c, &ts, 1, a->p[0], a->p[1], ex_neg(p, ck));
+		} else {
+			die("time order %d not checked by sema", a->p[2]);
+		}
+		if (a->p[0] > 4 || a->p[1] > 4)
+			die("spatial order not checked by sema");
+	}
+	/* u.tt: 2 u[n] - u[n-1]; u.t: -(ct k / 2) u[n-1] */
+	tap_add(c, &ts, 0, 0, 0, num(c, 2));
+	tap_add(c, &ts, 1, 0, 0,
+	        ex_sub(p, num(c, -1), ex_mul(p, ex_mul(p, ct, k), num(c, 0.5))));
+	s->den = ex_sub(p, num(c, 1), ex_mul(p, ex_mul(p, ct, k), num(c, 0.5)));
+
+	s->w[0] = s->w[1] = 0;
+	for (i = 0; i < ts.n; i++) {
+		ts.t[i].coef = ex_div(p, ts.t[i].coef, s->den);
+		w = ts.t[i].dx < 0 ? -ts.t[i].dx : ts.t[i].dx;
+		if (w > s->w[0] && !ex_is_num(ts.t[i].coef, 0))
+			s->w[0] = w;
+		w = ts.t[i].dy < 0 ? -ts.t[i].dy : ts.t[i].dy;
+		if (w > s->w[1] && !ex_is_num(ts.t[i].coef, 0))
+			s->w[1] = w;
+	}
+	s->taps = arena_alloc(c->a, (size_t)ts.n * sizeof *s->taps);
+	s->ntaps = 0;
+	for (i = 0; i < ts.n; i++)
+		if (!ex_is_num(ts.t[i].coef, 0))
+			s->taps[s->ntaps++] = ts.t[i];
+	mem_free(ts.t);
+
+	s->force = ex_is_num(l->c0, 0) ? NULL : ex_mul(p, l->c0, k2);
+	s->nsrc = l->ndelta;
+	s->src = arena_alloc(c->a, (size_t)(l->ndelta + 1) * sizeof *s->src);
+	for (i = 0; i < l->ndelta; i++) {
+		s->src[i].strength = ex_mul(p, l->delta[i].coef, k2);
+		s->src[i].pos[0] = l->delta[i].pos[0];
+		s->src[i].pos[1] = l->delta[i].pos[1];
+		s->src[i].loc = l->delta[i].loc;
+		if (s->src[i].strength->deps & ((1u << SYM_X) | (1u << SYM_Y))) {
+			diag_error(c->d, l->delta[i].loc, "the strength of a point source "
+			           "must not depend on the coordinates");
+			c->failed = 1;
+		}
+	}
+}
+
+static void
+build_io(Ctx *c, Scheme *s)
+{
+	const Model *m = c->m;
+	int i, j;
+
+	s->init_u = m->init_u ? conv(c, m->init_u->value, NULL) : NULL;
+	s->init_ut = m->init_ut ? conv(c, m->init_ut->value, NULL) : NULL;
+	s->nout = m->noutputs;
+	s->out = arena_alloc(c->a, (size_t)(s->nout + 1) * sizeof *s->out);
+	for (i = 0; i < s->nout; i++) {
+		const Decl *d = m->outputs[i];
+		s->out[i].name = d->name;
+		s->out[i].velocity = d->lhs_letters && d->lhs_letters[0] == 't';
+		s->out[i].pos[1] = num(c, 0);
+		for (j = 0; j < d->nat && j < 2; j++)
+			s->out[i].pos[j] = conv(c, d->at[j], NULL);
+	}
+}
+
+Scheme *
+scheme_build(Arena *a, Diag *d, const Model *m)
+{
+	Ctx c = {0};
+	Scheme *s = arena_alloc(a, sizeof *s);
+	Lin l;
+
+	c.a = a;
+	c.d = d;
+	c.m = m;
+	c.p = s->pool = expr_pool_new();
+	c.memo = arena_alloc(a, (size_t)(m->norder + 1) * sizeof *c.memo);
+	s->m = m;
+	s->space_order = m->space_order;
+	build_params(&c, s);
+	build_grid(&c, s);
+	lin(&c, m->pde->value, &l);
+	if (!c.failed)
+		build_update(&c, s, &l);
+	lin_free(&l);
+	if (!c.failed)
+		build_io(&c, s);
+	if (c.failed) {
+		expr_pool_free(s->pool);
+		return NULL;
+	}
+	return s;
+}
+
+void
+scheme_free(Scheme *s)
+{
+	if (s)
+		expr_pool_free(s->pool);
+}
+
+void
+scheme_print(const Scheme *s, FILE *f)
+{
+	static const char *const lev[2] = {"u[n]", "u[n-1]"};
+	Buf b = {0};
+	int i;
+
+	fprintf(f, "# %s: %dD, stencil half-width %d", s->m->name, s->ndim, s->w[0]);
+	if (s->ndim == 2)
+		fprintf(f, " x %d", s->w[1]);
+	fprintf(f, ", explicit two-step scheme\n");
+	fprintf(f, "u[n+1](i,j) =\n");
+	for (i = 0; i < s->ntaps; i++) {
+		b.len = 0;
+		if (b.s)
+			b.s[0] = 0;
+		ex_print_math(&b, s->taps[i].coef, s->param_names);
+		fprintf(f, "  + (%s) * %s(i%+d,j%+d)\n", b.s ? b.s : "",
+		        lev[s->taps[i].level], s->taps[i].dx, s->taps[i].dy);
+	}
+	if (s->force) {
+		b.len = 0;
+		ex_print_math(&b, ex_div(s->pool, s->force, s->den), s->param_names);
+		fprintf(f, "  + %s\n", b.s);
+	}
+	for (i = 0; i < s->nsrc; i++) {
+		b.len = 0;
+		ex_print_math(&b, s->src[i].strength, s->param_names);
+		fprintf(f, "  + spread(%s) / den  at (", b.s);
+		b.len = 0;
+		ex_print_math(&b, s->src[i].pos[0], s->param_names);
+		fprintf(f, "%s", b.s);
+		if (s->ndim == 2) {
+			b.len = 0;
+			ex_print_math(&b, s->src[i].pos[1], s->param_names);
+			fprintf(f, ", %s", b.s);
+		}
+		fprintf(f, ")\n");
+	}
+	b.len = 0;
+	ex_print_math(&b, s->den, s->param_names);
+	fprintf(f, "den = %s\n", b.s);
+	buf_free(&b);
+}

@@ -1,0 +1,111 @@
+/* ir.h — the scheme and loop IR shared by discretise.c, lower.c and the
+ * backends' emitters.  Internal to the compiler; scheme.h is the API. */
+#ifndef IR_H
+#define IR_H
+
+#include "scheme.h"
+
+/* One term of the update: coef * u[level](i + dx, j + dy). */
+typedef struct Tap {
+	int level;             /* 0: u[n], 1: u[n-1] */
+	int dx, dy;
+	Expr *coef;            /* of params, k, hx, hy, and maybe t, x, y */
+} Tap;
+
+typedef struct Source {    /* S * delta(x - X [, y - Y]) */
+	Expr *strength;        /* S, already times k^2 (of params, k, t) */
+	Expr *pos[2];          /* X, Y: of params */
+	Loc loc;
+} Source;
+
+typedef struct Output {
+	const char *name;
+	Expr *pos[2];
+	int velocity;          /* u.t(X) */
+} Output;
+
+typedef struct Param {
+	const char *name;
+	double def, lo, hi;    /* lo/hi: -inf/+inf without a range */
+	int is_log;
+} Param;
+
+/* The update solved for u[n+1] (spec section 5):
+ *   u[n+1](p) = ( sum_taps coef * u[level](p + off)
+ *               + force(p) + sum_sources spread(S) ) / den(p)
+ * The interior taps carry /den already; force and sources carry k^2 and
+ * are divided by den where they land.  The boundary conditions are applied
+ * by lower.c through ghost points. */
+struct Scheme {
+	const Model *m;
+	ExprPool *pool;
+	int ndim;
+	int w[2];                  /* stencil half-width per axis */
+	double from[2], to[2];
+	int grid[2];               /* forced by `grid`, else 0 */
+	double rate;
+	BcKind bc[2][2];
+	int space_order;
+
+	Param *params; int nparams;
+	const char **param_names;  /* for printing */
+
+	Tap *taps; int ntaps;      /* interior, one per (level, offset), /den applied */
+	Expr *den;                 /* 1 - ct k / 2, may depend on x */
+	Expr *force;               /* k^2 f(x, y, t), NULL if none */
+	Source *src; int nsrc;
+	Expr *init_u, *init_ut;    /* of x, y, params; NULL = 0 */
+	Output *out; int nout;
+};
+
+/* ---- loop IR (lower.c) ----
+ * A bound along an axis is anchor + off: anchor 0 = the axis start (index
+ * 0), 1 = the axis end (index N).  A region is a box of points that share
+ * one set of coefficients; the interior region of every model comes first,
+ * then the boundary strips.  The regions together cover exactly the points
+ * that are updated (not held by a boundary condition). */
+typedef struct Bound { int anchor, off; } Bound;
+
+typedef enum {
+	CO_CONST,      /* of params, k, h: computed when params are set */
+	CO_TIME,       /* also of t: computed once per step */
+	CO_SPACE,      /* also of x, y: an array computed when params are set */
+	CO_SPACETIME,  /* of x, y and t: computed inline in the loop */
+} CoefClass;
+
+typedef struct Coef {
+	Expr *e;
+	CoefClass cls;
+	int slot;                  /* index among the coefficients of its class */
+} Coef;
+
+typedef struct Group {     /* coef * (sum of its taps' values) */
+	int coef;                  /* index into Loops.coefs */
+	int ntap;
+	struct { int level, dx, dy; } tap[32];
+} Group;
+
+typedef struct Region {
+	Bound lo[2], hi[2];        /* inclusive; unused axes are 0..0 */
+	Group *groups; int ngroups;
+	int den_coef;              /* -1: den is folded into the taps */
+	int interior;
+} Region;
+
+struct Loops {
+	const Scheme *s;
+	Arena *arena;
+	Coef *coefs; int ncoefs, capcoefs;
+	int nclass[4];             /* coefficients per class */
+	Region *reg; int nreg;
+	int force_coef;            /* -1 if none; force divided by den */
+	int den_coef;              /* the den as a coefficient (for sources) */
+	int first[2], last_off[2]; /* updated points per axis: first..N+last_off */
+	int min_n[2];              /* the coarsest grid the regions allow */
+	Tap *stab; int nstab;      /* interior taps for the von Neumann analysis */
+};
+
+/* lower.c: the coefficient number of e (added when new). */
+int loops_coef(Loops *l, Expr *e);
+
+#endif

@@ -1,0 +1,74 @@
+/* jit.h — from the C text of a model to callable machine code.
+ *
+ *   Kernel k;
+ *   jit_load(&k, BK_TCC, ctext, prefix, err, sizeof err);
+ *   void *m = k.create(NULL, 0, NULL, err, sizeof err);
+ *   k.run(m, n, out);  k.destroy(m);  jit_unload(&k);
+ *
+ * Every backend fills the same Kernel: one pointer per function of the
+ * generated API (scheme.h), looked up as PREFIX_name, so the rest of dpmc
+ * never knows which compiler made the code.  A new backend is a new file
+ * with a jit_XXX_load and one case in jit_load. */
+#ifndef JIT_H
+#define JIT_H
+
+typedef enum { BK_TCC, BK_CC, BK_LLVM } Backend;
+
+typedef struct Kernel {
+	Backend backend;
+	void *impl;            /* the backend's handle (TCCState, dlopen handle) */
+	double compile_ms;     /* C text to callable code, including a cache hit */
+
+	int (*nparams)(void);
+	int (*noutputs)(void);
+	int (*ndim)(void);
+	const char *(*name)(void);
+	const char *(*param_name)(int i);
+	double (*param_default)(int i);
+	double (*param_min)(int i);
+	double (*param_max)(int i);
+	int (*param_log)(int i);
+	const char *(*output_name)(int i);
+	double (*default_rate)(void);
+	int (*plan)(const double *params, double rate, const int *grid,
+	            int *grid_out, double *h_out, char *err, int errsz);
+	void *(*create)(const double *params, double rate, const int *grid,
+	                char *err, int errsz);
+	int (*set_params)(void *m, const double *params, char *err, int errsz);
+	void (*reset)(void *m);
+	void (*run)(void *m, long n, double *out);
+	void (*grid)(const void *m, int *n, double *h);
+	double (*stability)(const void *m);
+	const double *(*state)(const void *m, int level);
+	double (*rate)(const void *m);
+	void (*destroy)(void *m);
+} Kernel;
+
+/* 0 on success; else -1 with a message in err (and k left unloaded). */
+int jit_load(Kernel *k, Backend b, const char *ctext, const char *prefix,
+             char *err, int errsz);
+void jit_unload(Kernel *k);
+
+/* "tcc", "cc", "llvm"; jit_backend parses one, -1 when unknown. */
+const char *jit_backend_name(Backend b);
+int jit_backend(const char *s);
+
+/* For backends: fill every API pointer with look(impl, "PREFIX_name");
+ * 0, or -1 naming the first symbol missing. */
+int jit_bind(Kernel *k, void *(*look)(void *impl, const char *sym),
+             const char *prefix, char *err, int errsz);
+
+/* The backends (jit_tcc.c, jit_cc.c). */
+int jit_tcc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int errsz);
+void jit_tcc_unload(Kernel *k);
+int jit_cc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int errsz);
+void jit_cc_unload(Kernel *k);
+
+/* Wall-clock milliseconds since an arbitrary origin, for --stats. */
+double jit_now_ms(void);
+
+#endif
+
+/* Run the system C compiler ($CC, else cc; split at blanks) with `args`
+ * (NULL-terminated); its messages go into err on failure.  0 on success. */
+int jit_cc_run(const char *const *args, char *err, int errsz);

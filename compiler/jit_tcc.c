@@ -1,0 +1,207 @@
+/* jit_tcc.c — the backend switch, and TinyCC: the model's C text compiled
+ * in memory by libtcc, the default because it starts in milliseconds.
+ * requires: C text defining the API of scheme.h under `prefix`.
+ * leaves: a Kernel whose pointers call into the relocated code. */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stddef.h>
+#include <string.h>
+#include <time.h>
+
+#include <libtcc.h>
+
+#include "dpm.h"
+#include "jit.h"
+
+#ifndef DPM_TCC_LIBDIR
+#define DPM_TCC_LIBDIR "/usr/lib/x86_64-linux-gnu/tcc"
+#endif
+
+double
+jit_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+const char *
+jit_backend_name(Backend b)
+{
+	switch (b) {
+	case BK_TCC: return "tcc";
+	case BK_CC: return "cc";
+	case BK_LLVM: return "llvm";
+	}
+	return "?";
+}
+
+int
+jit_backend(const char *s)
+{
+	if (!strcmp(s, "tcc"))
+		return BK_TCC;
+	if (!strcmp(s, "cc"))
+		return BK_CC;
+	if (!strcmp(s, "llvm"))
+		return BK_LLVM;
+	return -1;
+}
+
+int
+jit_load(Kernel *k, Backend b, const char *ctext, const char *prefix, char *err, int errsz)
+{
+	double t0 = jit_now_ms();
+	int r = -1;
+
+	memset(k, 0, sizeof *k);
+	k->backend = b;
+	switch (b) {
+	case BK_TCC:
+		r = jit_tcc_load(k, ctext, prefix, err, errsz);
+		break;
+	case BK_CC:
+		r = jit_cc_load(k, ctext, prefix, err, errsz);
+		break;
+	case BK_LLVM:
+		snprintf(err, (size_t)errsz, "the llvm backend is not built yet; use --backend tcc or cc");
+		break;
+	}
+	if (r != 0) {
+		memset(k, 0, sizeof *k);
+		return -1;
+	}
+	k->compile_ms = jit_now_ms() - t0;
+	return 0;
+}
+
+void
+jit_unload(Kernel *k)
+{
+	if (!k->impl)
+		return;
+	if (k->backend == BK_TCC)
+		jit_tcc_unload(k);
+	else if (k->backend == BK_CC)
+		jit_cc_unload(k);
+	memset(k, 0, sizeof *k);
+}
+
+/* The API table: symbol suffix and where its pointer lives in Kernel. */
+static const struct { const char *name; size_t off; } api[] = {
+	{"nparams", offsetof(Kernel, nparams)},
+	{"noutputs", offsetof(Kernel, noutputs)},
+	{"ndim", offsetof(Kernel, ndim)},
+	{"name", offsetof(Kernel, name)},
+	{"param_name", offsetof(Kernel, param_name)},
+	{"param_default", offsetof(Kernel, param_default)},
+	{"param_min", offsetof(Kernel, param_min)},
+	{"param_max", offsetof(Kernel, param_max)},
+	{"param_log", offsetof(Kernel, param_log)},
+	{"output_name", offsetof(Kernel, output_name)},
+	{"default_rate", offsetof(Kernel, default_rate)},
+	{"plan", offsetof(Kernel, plan)},
+	{"create", offsetof(Kernel, create)},
+	{"set_params", offsetof(Kernel, set_params)},
+	{"reset", offsetof(Kernel, reset)},
+	{"run", offsetof(Kernel, run)},
+	{"grid", offsetof(Kernel, grid)},
+	{"stability", offsetof(Kernel, stability)},
+	{"state", offsetof(Kernel, state)},
+	{"rate", offsetof(Kernel, rate)},
+	{"destroy", offsetof(Kernel, destroy)},
+};
+
+int
+jit_bind(Kernel *k, void *(*look)(void *impl, const char *sym), const char *prefix,
+         char *err, int errsz)
+{
+	char sym[256];
+	void *p;
+	size_t i;
+
+	for (i = 0; i < sizeof api / sizeof api[0]; i++) {
+		snprintf(sym, sizeof sym, "%s_%s", prefix, api[i].name);
+		if (!(p = look(k->impl, sym))) {
+			snprintf(err, (size_t)errsz, "internal error: the generated code has no '%s'", sym);
+			return -1;
+		}
+		/* POSIX: object and function pointers have one representation;
+		 * memcpy keeps ISO C quiet about converting between them. */
+		memcpy((char *)k + api[i].off, &p, sizeof p);
+	}
+	return 0;
+}
+
+/* ---- TinyCC ---- */
+
+/* libtcc 0.9.27 keeps compiler state in globals: one compile at a time. */
+static pthread_mutex_t tcc_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+tcc_msg(void *opaque, const char *msg)
+{
+	Buf *b = opaque;
+
+	if (b->len)
+		buf_puts(b, "\n");
+	buf_puts(b, msg);
+}
+
+static void *
+tcc_look(void *impl, const char *sym)
+{
+	return tcc_get_symbol(impl, sym);
+}
+
+int
+jit_tcc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int errsz)
+{
+	TCCState *s;
+	Buf msgs = {0};
+	int ok = 0;
+
+	pthread_mutex_lock(&tcc_lock);
+	if (!(s = tcc_new())) {
+		snprintf(err, (size_t)errsz, "TinyCC could not start");
+		goto out;
+	}
+	tcc_set_lib_path(s, DPM_TCC_LIBDIR);
+	tcc_set_error_func(s, &msgs, tcc_msg);
+	tcc_set_output_type(s, TCC_OUTPUT_MEMORY);
+	if (tcc_compile_string(s, ctext) < 0) {
+		/* The emitter's output always compiles: this is a bug in dpmc. */
+		snprintf(err, (size_t)errsz, "internal error: TinyCC rejected the generated code:\n%s",
+		         msgs.s ? msgs.s : "");
+		goto out;
+	}
+	/* Unresolved symbols (libm) come from the running process. */
+	tcc_add_library(s, "m");
+	if (tcc_relocate(s, TCC_RELOCATE_AUTO) < 0) {
+		snprintf(err, (size_t)errsz, "internal error: TinyCC could not link the generated code:\n%s",
+		         msgs.s ? msgs.s : "");
+		goto out;
+	}
+	k->impl = s;
+	if (jit_bind(k, tcc_look, prefix, err, errsz) != 0)
+		goto out;
+	ok = 1;
+out:
+	if (!ok && s)
+		tcc_delete(s);
+	if (!ok)
+		k->impl = NULL;
+	pthread_mutex_unlock(&tcc_lock);
+	buf_free(&msgs);
+	return ok ? 0 : -1;
+}
+
+void
+jit_tcc_unload(Kernel *k)
+{
+	pthread_mutex_lock(&tcc_lock);
+	tcc_delete(k->impl);
+	pthread_mutex_unlock(&tcc_lock);
+	k->impl = NULL;
+}

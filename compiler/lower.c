@@ -1,0 +1,295 @@
+/* lower.c — the scheme as loops over regions of the grid.
+ *
+ * requires: a Scheme from scheme_build (interior taps, boundary kinds).
+ * leaves:   Loops whose regions cover exactly the updated points, the
+ *           interior first; every region's taps stay inside [0, N] because
+ *           ghost points were replaced by the values their boundary
+ *           condition implies; every coefficient classified by what it
+ *           varies with (CO_CONST / CO_TIME / CO_SPACE / CO_SPACETIME).
+ *
+ * Ghost points (spec section 6; NSS 5.2.8, 7.1.2, 11.1, 12.2): at a lower
+ * end with index 0,
+ *   half-width 1:  free            u[-1] = u[1]
+ *   half-width 2:  simply supported u[-1] = -u[1]
+ *                  clamped         u[-1] = u[1]
+ *                  free            u[-1] = 2u[0] - u[1],
+ *                                  u[-2] = u[2] - 4u[1] + 4u[0]
+ * and the mirror image at the upper end.  A held end (every condition but
+ * free) keeps u = 0 at its end point, which is therefore not updated. */
+#include <string.h>
+
+#include "ir.h"
+
+typedef struct Comb {      /* a linear combination of points along an axis */
+	int n;
+	int dist[3];           /* distance from the end, inward */
+	double f[3];
+} Comb;
+
+/* The ghost point g (1 or 2) beyond an end, as points inside. */
+static Comb
+ghost(BcKind bc, int w, int g)
+{
+	Comb c = {0};
+
+	if (w <= 1) {
+		if (bc != BC_FREE || g != 1)
+			die("ghost point %d for a half-width-1 stencil", g);
+		c.n = 1; c.dist[0] = 1; c.f[0] = 1;
+		return c;
+	}
+	switch (bc) {
+	case BC_SS:
+		if (g != 1)
+			break;
+		c.n = 1; c.dist[0] = 1; c.f[0] = -1;
+		return c;
+	case BC_CLAMPED:
+		if (g != 1)
+			break;
+		c.n = 1; c.dist[0] = 1; c.f[0] = 1;
+		return c;
+	case BC_FREE:
+		if (g == 1) {
+			c.n = 2;
+			c.dist[0] = 0; c.f[0] = 2;
+			c.dist[1] = 1; c.f[1] = -1;
+		} else {
+			c.n = 3;
+			c.dist[0] = 2; c.f[0] = 1;
+			c.dist[1] = 1; c.f[1] = -4;
+			c.dist[2] = 0; c.f[2] = 4;
+		}
+		return c;
+	default:
+		break;
+	}
+	die("ghost point %d for boundary kind %d", g, bc);
+}
+
+/* One class of rows along an axis. */
+typedef struct Row {
+	Bound lo, hi;
+	int side;              /* -1 interior, 0 lower end, 1 upper end */
+	int dist;              /* special rows: distance from their end */
+} Row;
+
+static int
+axis_rows(const Scheme *s, int ax, Row *rows, int *first, int *last_off)
+{
+	int w = s->w[ax] ? s->w[ax] : 1, n = 0, r;
+	int held0 = s->bc[ax][0] != BC_FREE, held1 = s->bc[ax][1] != BC_FREE;
+
+	if (ax >= s->ndim) {
+		rows[0].lo.anchor = rows[0].hi.anchor = 0;
+		rows[0].lo.off = rows[0].hi.off = 0;
+		rows[0].side = -1;
+		*first = 0;
+		*last_off = 0;
+		return 1;
+	}
+	*first = held0;
+	*last_off = -held1;
+	rows[n].lo.anchor = 0; rows[n].lo.off = w;
+	rows[n].hi.anchor = 1; rows[n].hi.off = -w;
+	rows[n].side = -1;
+	n++;
+	for (r = held0; r < w; r++, n++) {
+		rows[n].lo.anchor = rows[n].hi.anchor = 0;
+		rows[n].lo.off = rows[n].hi.off = r;
+		rows[n].side = 0;
+		rows[n].dist = r;
+	}
+	for (r = w - 1; r >= held1; r--, n++) {
+		rows[n].lo.anchor = rows[n].hi.anchor = 1;
+		rows[n].lo.off = rows[n].hi.off = -r;
+		rows[n].side = 1;
+		rows[n].dist = r;
+	}
+	return n;
+}
+
+/* Offset o from a row, as offsets that stay inside; held end points drop. */
+static Comb
+resolve(const Scheme *s, int ax, const Row *row, int o)
+{
+	Comb c = {0}, g;
+	int idx, i, held, w = s->w[ax] ? s->w[ax] : 1;
+
+	if (row->side < 0 || ax >= s->ndim) {
+		c.n = 1; c.dist[0] = o; c.f[0] = 1;
+		return c;
+	}
+	/* distance from the row's end of the point reached; inward positive */
+	idx = row->dist + (row->side == 0 ? o : -o);
+	held = s->bc[ax][row->side] != BC_FREE;
+	if (idx > 0 || (idx == 0 && !held)) {
+		c.n = 1; c.dist[0] = o; c.f[0] = 1;
+		return c;
+	}
+	if (idx == 0)
+		return c;
+	g = ghost(s->bc[ax][row->side], w, -idx);
+	for (i = 0; i < g.n; i++) {
+		if (g.dist[i] == 0 && held)
+			continue;
+		c.dist[c.n] = row->side == 0 ? g.dist[i] - row->dist : row->dist - g.dist[i];
+		c.f[c.n++] = g.f[i];
+	}
+	return c;
+}
+
+int
+loops_coef(Loops *l, Expr *e)
+{
+	unsigned sp = (1u << SYM_X) | (1u << SYM_Y), tm = 1u << SYM_T;
+	Coef *c;
+	int i;
+
+	for (i = 0; i < l->ncoefs; i++)
+		if (l->coefs[i].e == e)
+			return i;
+	if (l->ncoefs == l->capcoefs) {
+		Coef *nc;
+		l->capcoefs = l->capcoefs ? 2 * l->capcoefs : 16;
+		nc = arena_alloc(l->arena, (size_t)l->capcoefs * sizeof *nc);
+		if (l->ncoefs)
+			memcpy(nc, l->coefs, (size_t)l->ncoefs * sizeof *nc);
+		l->coefs = nc;
+	}
+	c = &l->coefs[l->ncoefs];
+	c->e = e;
+	if (e->deps & sp)
+		c->cls = e->deps & tm ? CO_SPACETIME : CO_SPACE;
+	else
+		c->cls = e->deps & tm ? CO_TIME : CO_CONST;
+	c->slot = l->nclass[c->cls]++;
+	return l->ncoefs++;
+}
+
+typedef struct RTap { int level, dx, dy; Expr *coef; } RTap;
+
+static void
+rtap_add(ExprPool *p, RTap *t, int *n, int level, int dx, int dy, Expr *coef)
+{
+	int i;
+
+	for (i = 0; i < *n; i++)
+		if (t[i].level == level && t[i].dx == dx && t[i].dy == dy) {
+			t[i].coef = ex_add(p, t[i].coef, coef);
+			return;
+		}
+	t[*n].level = level;
+	t[*n].dx = dx;
+	t[*n].dy = dy;
+	t[*n].coef = coef;
+	(*n)++;
+}
+
+static void
+build_region(Arena *a, Loops *l, Region *rg, const Row *rx, const Row *ry)
+{
+	const Scheme *s = l->s;
+	RTap t[256];
+	int nt = 0, i, jx, jy, g;
+	Comb cx, cy;
+
+	rg->lo[0] = rx->lo; rg->hi[0] = rx->hi;
+	rg->lo[1] = ry->lo; rg->hi[1] = ry->hi;
+	rg->interior = rx->side < 0 && ry->side < 0;
+	for (i = 0; i < s->ntaps; i++) {
+		const Tap *tp = &s->taps[i];
+		cx = resolve(s, 0, rx, tp->dx);
+		cy = resolve(s, 1, ry, tp->dy);
+		for (jx = 0; jx < cx.n; jx++)
+			for (jy = 0; jy < cy.n; jy++) {
+				Expr *f = ex_num(s->pool, cx.f[jx] * cy.f[jy]);
+				if (nt >= 250)
+					die("too many taps in a region");
+				rtap_add(s->pool, t, &nt, tp->level, cx.dist[jx], cy.dist[jy],
+				         ex_mul(s->pool, f, tp->coef));
+			}
+	}
+	/* group taps sharing one coefficient: c * (u[a] + u[b] + ...) */
+	rg->groups = arena_alloc(a, (size_t)(nt + 1) * sizeof *rg->groups);
+	for (i = 0; i < nt; i++) {
+		Expr *e = t[i].coef;
+		if (ex_is_num(e, 0))
+			continue;
+		for (g = 0; g < rg->ngroups; g++)
+			if (l->coefs[rg->groups[g].coef].e == e && rg->groups[g].ntap < 32)
+				break;
+		if (g == rg->ngroups) {
+			rg->groups[g].coef = loops_coef(l, e);
+			rg->ngroups++;
+		}
+		rg->groups[g].tap[rg->groups[g].ntap].level = t[i].level;
+		rg->groups[g].tap[rg->groups[g].ntap].dx = t[i].dx;
+		rg->groups[g].tap[rg->groups[g].ntap].dy = t[i].dy;
+		rg->groups[g].ntap++;
+	}
+	rg->den_coef = -1;
+}
+
+Loops *
+lower(Arena *a, const Scheme *s)
+{
+	Loops *l = arena_alloc(a, sizeof *l);
+	Row rx[8], ry[8];
+	int nx, ny, i, j;
+
+	l->s = s;
+	l->arena = a;
+	nx = axis_rows(s, 0, rx, &l->first[0], &l->last_off[0]);
+	ny = axis_rows(s, 1, ry, &l->first[1], &l->last_off[1]);
+	for (i = 0; i < 2; i++)
+		l->min_n[i] = i < s->ndim ? 2 * (s->w[i] ? s->w[i] : 1) + 1 : 0;
+	l->reg = arena_alloc(a, (size_t)(nx * ny) * sizeof *l->reg);
+	/* the interior (row class 0 on both axes) first */
+	for (j = 0; j < ny; j++)
+		for (i = 0; i < nx; i++)
+			build_region(a, l, &l->reg[l->nreg++], &rx[i], &ry[j]);
+	l->force_coef = s->force ? loops_coef(l, ex_div(s->pool, s->force, s->den)) : -1;
+	l->den_coef = loops_coef(l, s->den);
+	l->stab = s->taps;
+	l->nstab = s->ntaps;
+	return l;
+}
+
+void
+loops_print(const Loops *l, FILE *f)
+{
+	static const char *const cls[] = {"const", "time", "space", "spacetime"};
+	static const char *const lev[] = {"u", "up"};
+	const Scheme *s = l->s;
+	Buf b = {0};
+	int r, g, i, d;
+
+	fprintf(f, "# %s: %d coefficients, %d regions\n", s->m->name, l->ncoefs, l->nreg);
+	for (i = 0; i < l->ncoefs; i++) {
+		b.len = 0;
+		ex_print_math(&b, l->coefs[i].e, s->param_names);
+		fprintf(f, "c%d [%s] = %s\n", i, cls[l->coefs[i].cls], b.s ? b.s : "");
+	}
+	for (r = 0; r < l->nreg; r++) {
+		const Region *rg = &l->reg[r];
+		fprintf(f, "region %d%s:", r, rg->interior ? " (interior)" : "");
+		for (d = 0; d < s->ndim; d++)
+			fprintf(f, " %c in [%s%+d, %s%+d]", "ij"[d],
+			        rg->lo[d].anchor ? "N" : "0", rg->lo[d].off,
+			        rg->hi[d].anchor ? "N" : "0", rg->hi[d].off);
+		fprintf(f, "\n  un =");
+		for (g = 0; g < rg->ngroups; g++) {
+			const Group *gr = &rg->groups[g];
+			fprintf(f, "%s c%d*(", g ? " +" : "", gr->coef);
+			for (i = 0; i < gr->ntap; i++)
+				fprintf(f, "%s%s[%+d,%+d]", i ? " + " : "", lev[gr->tap[i].level],
+				        gr->tap[i].dx, gr->tap[i].dy);
+			fprintf(f, ")");
+		}
+		if (l->force_coef >= 0)
+			fprintf(f, " + c%d", l->force_coef);
+		fprintf(f, "\n");
+	}
+	buf_free(&b);
+}

@@ -1,0 +1,766 @@
+/* main.c — the dpmc command line (spec/cli.md).
+ *
+ * The pipeline, top to bottom (compile() below):
+ *   model_load -> scheme_build -> lower -> cg_emit_c -> jit_load
+ * and each subcommand stops where it has what it needs.  Exit status:
+ * 0 success, 1 an error in a model, a file or a value, 2 a usage error.
+ * A failed command leaves no output file: every file is written under a
+ * temporary name and renamed. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ast.h"
+#include "cli.h"
+#include "jit.h"
+#include "scheme.h"
+#include "../runtime/rt.h"
+
+#ifndef DPM_VERSION
+#define DPM_VERSION "0.1"
+#endif
+
+enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
+
+/* ---- commands and their options ---- */
+
+enum {
+	C_CHECK = 1 << 0, C_INFO = 1 << 1, C_EMIT = 1 << 2, C_BUILD = 1 << 3,
+	C_RENDER = 1 << 4, C_GRAD = 1 << 5, C_FIT = 1 << 6, C_REPL = 1 << 7,
+	C_ALL = 0xff,
+	C_RUN = C_INFO | C_EMIT | C_BUILD | C_RENDER | C_GRAD | C_FIT | C_REPL,
+};
+
+static const struct Cmd {
+	const char *name;
+	int bit;
+	const char *usage;
+	const char *help;
+} cmds[] = {
+	{"check", C_CHECK, "dpmc check MODEL.dpm [-I DIR]",
+	 "Parse and check a model; print nothing when it is fine."},
+	{"info", C_INFO, "dpmc info MODEL.dpm [--json] [options]",
+	 "Print the scheme as compiled for the params in force: rate, time step,\n"
+	 "grid and spacing per dimension, stability margin, params, outputs."},
+	{"emit", C_EMIT, "dpmc emit MODEL.dpm --stage ast|scheme|loops|c|h [options]",
+	 "Print an intermediate form: the syntax tree, the discrete update in\n"
+	 "readable math, the loop IR, the generated C or its header."},
+	{"build", C_BUILD, "dpmc build MODEL.dpm -o OUT [options]",
+	 "OUT.c: one C99 file (and OUT.h beside it) needing only libm.\n"
+	 "OUT.so: a shared object.  OUT (any other name): an executable that\n"
+	 "renders the model: OUT -o FILE.wav [-d SECONDS] [--set NAME=VALUE] [--raw] [-r HZ]."},
+	{"render", C_RENDER, "dpmc render MODEL.dpm -o OUT.wav [-d SECONDS] [--raw] [options]",
+	 "Simulate and write a WAV, one channel per output.  Default 1 s, scaled to\n"
+	 "a peak of -1 dBFS as 24-bit PCM; --raw writes the values unscaled as 32-bit float."},
+	{"grad", C_GRAD, "dpmc grad MODEL.dpm --target REC.wav [--loss mse|mrstft] [options]",
+	 "Print the loss against a recording and its gradient for every param."},
+	{"fit", C_FIT, "dpmc fit MODEL.dpm --target REC.wav --fit NAME[,NAME...] [--loss mse|mrstft]\n"
+	 "         [--steps N] [--lr X] [-o FITTED.json] [--render OUT.wav] [options]",
+	 "Fit the named params to a recording by gradient descent."},
+	{"repl", C_REPL, "dpmc repl [MODEL.dpm]",
+	 "The interactive loop (load, set, render, help)."},
+};
+
+enum {
+	O_HELP, O_SET, O_PARAMS, O_RATE, O_BACKEND, O_STATS, O_INC, O_GRID, O_DUR,
+	O_OUT, O_JSON, O_STAGE, O_RAW, O_TARGET, O_LOSS, O_FIT, O_STEPS, O_LR,
+	O_RENDER,
+};
+
+static const struct Opt {
+	int id;
+	const char *lng, *shrt, *arg;
+	int cmds;
+	const char *help;
+} opts[] = {
+	{O_HELP, "--help", "-h", NULL, C_ALL, "this help"},
+	{O_SET, "--set", NULL, "NAME=VALUE", C_RUN, "set a param (repeatable)"},
+	{O_PARAMS, "--params", NULL, "FILE.json", C_RUN, "set params from {\"params\": {\"NAME\": VALUE}}"},
+	{O_RATE, "--rate", "-r", "HZ", C_RUN, "sample rate (default: the model's, else 44100)"},
+	{O_BACKEND, "--backend", NULL, "tcc|llvm|cc", C_RUN & ~C_EMIT & ~C_BUILD,
+	 "how the model becomes machine code (default tcc)"},
+	{O_STATS, "--stats", NULL, NULL, C_INFO | C_RENDER | C_GRAD | C_FIT,
+	 "one JSON line of timings on stderr"},
+	{O_INC, "-I", NULL, "DIR", C_ALL, "add an import search folder"},
+	{O_GRID, "--grid", NULL, "N[,M]", C_RUN, "force the grid (intervals per dimension)"},
+	{O_DUR, "--duration", "-d", "SECONDS", C_RENDER, "duration (default 1)"},
+	{O_OUT, "--output", "-o", "FILE", C_BUILD | C_RENDER | C_FIT, "output file"},
+	{O_JSON, "--json", NULL, NULL, C_INFO, "print JSON"},
+	{O_STAGE, "--stage", NULL, "STAGE", C_EMIT, "ast, scheme, loops, c or h"},
+	{O_RAW, "--raw", NULL, NULL, C_RENDER, "unscaled 32-bit float samples"},
+	{O_TARGET, "--target", NULL, "REC.wav", C_GRAD | C_FIT, "the recording to match"},
+	{O_LOSS, "--loss", NULL, "mse|mrstft", C_GRAD | C_FIT, "the loss (default mse)"},
+	{O_FIT, "--fit", NULL, "NAME[,NAME...]", C_FIT, "the params to fit"},
+	{O_STEPS, "--steps", NULL, "N", C_FIT, "gradient steps"},
+	{O_LR, "--lr", NULL, "X", C_FIT, "learning rate"},
+	{O_RENDER, "--render", NULL, "OUT.wav", C_FIT, "render the fitted model"},
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static void
+usage_all(FILE *f)
+{
+	size_t i;
+
+	fputs("usage: dpmc COMMAND MODEL.dpm [options]\n\n"
+	      "Compile a physical model (.dpm) to an explicit finite-difference scheme\n"
+	      "and simulate it.  Commands:\n", f);
+	for (i = 0; i < NELEM(cmds); i++)
+		fprintf(f, "  %-7s %.*s\n", cmds[i].name,
+		        (int)strcspn(cmds[i].help, "\n"), cmds[i].help);
+	fputs("\n'dpmc COMMAND --help' shows a command's options; 'dpmc --version' the version.\n", f);
+}
+
+static void
+usage_cmd(const struct Cmd *c, FILE *f)
+{
+	size_t i;
+	char lhs[64];
+
+	fprintf(f, "usage: %s\n\n%s\n\noptions:\n", c->usage, c->help);
+	for (i = 0; i < NELEM(opts); i++) {
+		if (!(opts[i].cmds & c->bit))
+			continue;
+		snprintf(lhs, sizeof lhs, "%s%s%s%s%s", opts[i].shrt ? opts[i].shrt : "",
+		         opts[i].shrt ? ", " : "", opts[i].lng, opts[i].arg ? " " : "",
+		         opts[i].arg ? opts[i].arg : "");
+		fprintf(f, "  %-28s %s\n", lhs, opts[i].help);
+	}
+}
+
+static int
+usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+	fputs("dpmc: error: ", stderr);
+	fprintf(stderr, fmt, arg);
+	if (cmd)
+		fprintf(stderr, "; see 'dpmc %s --help'\n", cmd);
+	else
+		fputs("; see 'dpmc --help'\n", stderr);
+	return EXIT_USAGE;
+}
+
+static int
+value_error(const char *fmt, const char *a, const char *b)
+{
+	fputs("dpmc: error: ", stderr);
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+	return EXIT_ERR;
+}
+
+/* Store one option's value; EXIT_OK, or the exit status of the error. */
+static int
+setopt(Opts *o, const struct Opt *op, const char *v)
+{
+	char *end;
+	long n;
+	double x;
+
+	switch (op->id) {
+	case O_SET:
+		if (o->nsets == MAXSET)
+			return value_error("too many --set options%s%s", "", "");
+		o->sets[o->nsets++] = v;
+		break;
+	case O_PARAMS: o->params_file = v; break;
+	case O_RATE:
+		if (cli_number(v, &x) < 0 || x < 1 || x > 1e7 || x != floor(x))
+			return value_error("-r %s: the rate must be a whole number of Hz from 1 to 10000000%s", v, "");
+		o->rate = x;
+		break;
+	case O_BACKEND:
+		if (jit_backend(v) < 0)
+			return usage_error(o->cmd, "unknown backend '%s'; choose tcc, llvm or cc", v);
+		o->backend = (Backend)jit_backend(v);
+		break;
+	case O_INC:
+		if (o->nincdirs == MAXINC)
+			return value_error("too many -I options%s%s", "", "");
+		o->incdirs[o->nincdirs++] = v;
+		break;
+	case O_GRID: {
+		const char *s = v;
+		o->ngrid = 0;
+		for (;;) {
+			errno = 0;
+			n = strtol(s, &end, 10);
+			if (end == s || errno || n < 1 || n > INT_MAX / 2 || o->ngrid == 2
+			    || (*end && *end != ','))
+				return value_error("--grid %s: expected N or N,M: whole numbers of intervals, at least 1%s", v, "");
+			o->grid[o->ngrid++] = (int)n;
+			if (!*end)
+				break;
+			s = end + 1;
+		}
+		break;
+	}
+	case O_DUR:
+		if (cli_number(v, &x) < 0 || x <= 0)
+			return value_error("-d %s: the duration must be a positive, finite number of seconds%s", v, "");
+		o->dur = x;
+		break;
+	case O_OUT: o->out = v; break;
+	case O_STAGE:
+		if (strcmp(v, "ast") && strcmp(v, "scheme") && strcmp(v, "loops") && strcmp(v, "c")
+		    && strcmp(v, "h"))
+			return usage_error(o->cmd, "unknown stage '%s'; choose ast, scheme, loops, c or h", v);
+		o->stage = v;
+		break;
+	case O_TARGET: o->target = v; break;
+	case O_LOSS:
+		if (strcmp(v, "mse") && strcmp(v, "mrstft"))
+			return usage_error(o->cmd, "unknown loss '%s'; choose mse or mrstft", v);
+		o->loss = v;
+		break;
+	case O_FIT: o->fit = v; break;
+	case O_STEPS:
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (end == v || *end || errno || n < 1)
+			return value_error("--steps %s: expected a whole number of steps, at least 1%s", v, "");
+		o->steps = n;
+		break;
+	case O_LR:
+		if (cli_number(v, &x) < 0 || x <= 0)
+			return value_error("--lr %s: expected a positive number%s", v, "");
+		o->lr = x;
+		break;
+	case O_RENDER: o->render = v; break;
+	case O_STATS: o->stats = 1; break;
+	case O_JSON: o->json = 1; break;
+	case O_RAW: o->raw = 1; break;
+	}
+	return EXIT_OK;
+}
+
+/* argv after the command: options (anywhere) and one model path.
+ * Returns -1 when parsed, else an exit status (help printed: 0). */
+static int
+parse_args(Opts *o, const struct Cmd *c, int argc, char **argv)
+{
+	int i, r, dashdash = 0;
+	size_t j;
+
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i], *v = NULL, *eq;
+		const struct Opt *op = NULL;
+		size_t len;
+
+		if (dashdash || a[0] != '-' || !a[1]) {
+			if (o->model)
+				return usage_error(c->name, "unexpected argument '%s' (the model is already given)", a);
+			o->model = a;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			dashdash = 1;
+			continue;
+		}
+		eq = a[1] == '-' ? strchr(a, '=') : NULL;
+		len = eq ? (size_t)(eq - a) : strlen(a);
+		for (j = 0; j < NELEM(opts) && !op; j++) {
+			const char *names[2] = {opts[j].lng, opts[j].shrt};
+			int k;
+			for (k = 0; k < 2 && !op; k++) {
+				if (!names[k])
+					continue;
+				if (strlen(names[k]) == len && !strncmp(names[k], a, len))
+					op = &opts[j];
+				/* -I/usr/share, -d2, -r48000: a value glued to a short option */
+				else if (!eq && names[k][1] != '-' && opts[j].arg
+				         && !strncmp(names[k], a, 2)) {
+					op = &opts[j];
+					v = a + 2;
+				}
+			}
+		}
+		if (!op) {
+			char tmp[128];
+			snprintf(tmp, sizeof tmp, "%.*s", (int)(len < 100 ? len : 100), a);
+			return usage_error(c->name, "unknown option '%s'", tmp);
+		}
+		if (!(op->cmds & c->bit)) {
+			fprintf(stderr, "dpmc: error: '%.*s' is not an option of 'dpmc %s'; see 'dpmc %s --help'\n",
+			        (int)len, a, c->name, c->name);
+			return EXIT_USAGE;
+		}
+		if (op->id == O_HELP) {
+			usage_cmd(c, stdout);
+			return EXIT_OK;
+		}
+		if (!op->arg) {
+			if (eq)
+				return usage_error(c->name, "option '%s' takes no value", op->lng);
+		} else if (!v) {
+			if (eq)
+				v = eq + 1;
+			else if (i + 1 < argc)
+				v = argv[++i];
+			else
+				return usage_error(c->name, "option '%s' needs a value", a);
+		}
+		if ((r = setopt(o, op, v)) != EXIT_OK)
+			return r;
+	}
+	return -1;
+}
+
+/* ---- where things are ---- */
+
+static char exedir[4096];
+
+static void
+find_exedir(const char *argv0)
+{
+	ssize_t n = readlink("/proc/self/exe", exedir, sizeof exedir - 1);
+	char *slash;
+
+	if (n <= 0) {
+		snprintf(exedir, sizeof exedir, "%s", argv0);
+		n = (ssize_t)strlen(exedir);
+	}
+	exedir[n] = 0;
+	if ((slash = strrchr(exedir, '/')))
+		*slash = 0;
+	else
+		snprintf(exedir, sizeof exedir, ".");
+}
+
+/* The build tree keeps stdlib/ beside dpmc; an install puts it in share/. */
+static const char *
+stdlib_dir(Arena *a)
+{
+	Buf b = {0};
+	const char *r;
+
+	buf_printf(&b, "%s/stdlib/loss.dpm", exedir);
+	if (access(b.s, R_OK) == 0) {
+		b.len -= strlen("/loss.dpm");
+		b.s[b.len] = 0;
+	} else {
+		b.len = 0;
+		buf_printf(&b, "%s/../share/dpm/stdlib", exedir);
+	}
+	r = arena_strdup(a, b.s);
+	buf_free(&b);
+	return r;
+}
+
+int
+cli_write_file(const char *path, const char *s, char *err, int errsz)
+{
+	Buf tmp = {0};
+	FILE *f;
+	size_t n = strlen(s);
+	int ok;
+
+	buf_printf(&tmp, "%s.tmp%ld", path, (long)getpid());
+	f = fopen(tmp.s, "wb");
+	ok = f && fwrite(s, 1, n, f) == n;
+	if (f && fclose(f) != 0)
+		ok = 0;
+	if (ok && rename(tmp.s, path) != 0)
+		ok = 0;
+	if (!ok) {
+		snprintf(err, (size_t)errsz, "cannot write '%s': %s", path, strerror(errno));
+		unlink(tmp.s);
+	}
+	buf_free(&tmp);
+	return ok ? 0 : -1;
+}
+
+/* ---- the pipeline ---- */
+
+typedef struct Run {
+	Arena *arena;
+	Diag diag;
+	Model *model;
+	Scheme *scheme;
+	Loops *loops;
+	const char *prefix;
+	char *ctext;           /* mem_alloc'd */
+	Kernel k;
+	int loaded;
+	double t0, compile_ms;
+} Run;
+
+enum { UPTO_MODEL, UPTO_SCHEME, UPTO_LOOPS, UPTO_C, UPTO_KERNEL };
+
+/* Parse, check, discretise, lower, emit, JIT — as far as `upto`.
+ * 0, or -1 after the diagnostics are printed. */
+static int
+compile(Run *r, const Opts *o, int upto)
+{
+	char err[8192];
+
+	r->t0 = jit_now_ms();
+	r->model = model_load(r->arena, &r->diag, o->model, o->incdirs, o->nincdirs,
+	                      stdlib_dir(r->arena));
+	if (!r->model || upto == UPTO_MODEL)
+		return r->model ? 0 : -1;
+	if (!(r->scheme = scheme_build(r->arena, &r->diag, r->model)))
+		return -1;
+	if (upto == UPTO_SCHEME)
+		return 0;
+	r->loops = lower(r->arena, r->scheme);
+	if (upto == UPTO_LOOPS)
+		return 0;
+	r->prefix = cg_prefix(r->arena, r->model);
+	r->ctext = cg_emit_c(r->loops, r->prefix);
+	if (upto == UPTO_C)
+		return 0;
+	if (jit_load(&r->k, o->backend, r->ctext, r->prefix, err, sizeof err) != 0) {
+		fprintf(stderr, "dpmc: error: %s\n", err);
+		return -1;
+	}
+	r->loaded = 1;
+	r->compile_ms = jit_now_ms() - r->t0;
+	return 0;
+}
+
+static void
+run_free(Run *r)
+{
+	if (r->loaded)
+		jit_unload(&r->k);
+	mem_free(r->ctext);
+	if (r->scheme)
+		scheme_free(r->scheme);
+	arena_free(r->arena);
+}
+
+/* The rate in force: -r, else the model's. */
+static double
+rate_in_force(const Run *r, const Opts *o)
+{
+	return o->rate > 0 ? o->rate : r->k.default_rate();
+}
+
+/* An instance with the params in force; NULL after an error. */
+static void *
+instance(Run *r, const Opts *o, double *init_ms, double **valsp)
+{
+	int n = r->k.nparams();
+	double *vals = arena_alloc(r->arena, sizeof(double) * (size_t)(n + 1)), t;
+	int grid[2] = {0, 0};
+	char err[2048];
+	void *m;
+
+	if (valsp)
+		*valsp = vals;
+	if (cli_params(&r->k, o, r->arena, &r->diag, vals) < 0)
+		return NULL;
+	if (o->ngrid) {
+		if (o->ngrid != r->k.ndim()) {
+			fprintf(stderr, "dpmc: error: --grid gives %d size%s but %s is %dD\n",
+			        o->ngrid, o->ngrid == 1 ? "" : "s", o->model, r->k.ndim());
+			return NULL;
+		}
+		grid[0] = o->grid[0];
+		grid[1] = o->grid[1];
+	}
+	t = jit_now_ms();
+	err[0] = 0;
+	m = r->k.create(vals, rate_in_force(r, o), o->ngrid ? grid : NULL, err, sizeof err);
+	if (init_ms)
+		*init_ms = jit_now_ms() - t;
+	if (!m)
+		fprintf(stderr, "dpmc: error: %s: %s\n", o->model, err[0] ? err : "cannot create the model");
+	return m;
+}
+
+static void
+stats(const Run *r, const Opts *o, void *m, double init_ms, double run_ms, long steps)
+{
+	int n[2] = {0, 0}, i, nd = r->k.ndim();
+	double h[2], pts = 1;
+	char b[40];
+
+	if (!o->stats)
+		return;
+	r->k.grid(m, n, h);
+	fprintf(stderr, "{\"backend\": \"%s\", \"compile_ms\": %.3f, \"init_ms\": %.3f, \"run_ms\": %.3f, \"grid\": [",
+	        jit_backend_name(o->backend), r->compile_ms, init_ms, run_ms);
+	for (i = 0; i < nd; i++) {
+		fprintf(stderr, "%s%d", i ? ", " : "", n[i]);
+		pts *= n[i] + 1;
+	}
+	fprintf(stderr, "], \"steps\": %ld, \"mpts_per_s\": %s}\n", steps,
+	        cli_fmt(run_ms > 0 ? pts * (double)steps / (run_ms * 1e3) : 0, b, sizeof b));
+}
+
+/* ---- commands ---- */
+
+static const char *
+bound(double v, char *buf, int n)
+{
+	if (isinf(v))
+		return v < 0 ? "-inf" : "inf";
+	return cli_fmt(v, buf, n);
+}
+
+static int
+cmd_check(Run *r, const Opts *o)
+{
+	return compile(r, o, UPTO_SCHEME) == 0 ? EXIT_OK : EXIT_ERR;
+}
+
+static void
+json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", (unsigned char)*s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static int
+cmd_info(Run *r, const Opts *o)
+{
+	int n[2] = {0, 0}, i, nd, np, no;
+	double h[2], rate, init_ms, *vals;
+	const char *coord[2] = {"x", "y"};
+	char b1[40], b2[40], b3[40];
+	void *m;
+
+	if (compile(r, o, UPTO_KERNEL) < 0 || !(m = instance(r, o, &init_ms, &vals)))
+		return EXIT_ERR;
+	nd = r->k.ndim();
+	np = r->k.nparams();
+	no = r->k.noutputs();
+	r->k.grid(m, n, h);
+	rate = r->k.rate(m);
+	if (r->model->domain)
+		for (i = 0; i < nd && i < 2; i++)
+			if (r->model->domain->coord[i])
+				coord[i] = r->model->domain->coord[i];
+	if (o->json) {
+		printf("{\"model\": ");
+		json_str(stdout, r->k.name());
+		printf(", \"rate\": %s, \"k\": %s, \"grid\": [", cli_fmt(rate, b1, sizeof b1),
+		       cli_fmt(1 / rate, b2, sizeof b2));
+		for (i = 0; i < nd; i++)
+			printf("%s%d", i ? ", " : "", n[i]);
+		printf("], \"h\": [");
+		for (i = 0; i < nd; i++)
+			printf("%s%s", i ? ", " : "", cli_fmt(h[i], b1, sizeof b1));
+		printf("], \"stability\": %s, \"params\": {", cli_fmt(r->k.stability(m), b1, sizeof b1));
+		for (i = 0; i < np; i++) {
+			printf("%s", i ? ", " : "");
+			json_str(stdout, r->k.param_name(i));
+			printf(": {\"value\": %s, \"min\": %s, \"max\": %s, \"log\": %s}",
+			       cli_fmt(vals[i], b1, sizeof b1), cli_fmt(r->k.param_min(i), b2, sizeof b2),
+			       cli_fmt(r->k.param_max(i), b3, sizeof b3), r->k.param_log(i) ? "true" : "false");
+		}
+		printf("}, \"outputs\": [");
+		for (i = 0; i < no; i++) {
+			printf("%s", i ? ", " : "");
+			json_str(stdout, r->k.output_name(i));
+		}
+		printf("], \"backend\": \"%s\"}\n", jit_backend_name(o->backend));
+	} else {
+		printf("model %s (%s)\n", r->k.name(), o->model);
+		printf("rate       %s Hz, k = %s s\n", cli_fmt(rate, b1, sizeof b1), cli_fmt(1 / rate, b2, sizeof b2));
+		for (i = 0; i < nd; i++)
+			printf("grid %-5s %d intervals, h = %s\n", coord[i], n[i], cli_fmt(h[i], b1, sizeof b1));
+		printf("stability  %.6g (h / h_min, at least 1)\n", r->k.stability(m));
+		printf("params    %s\n", np ? "" : " none");
+		for (i = 0; i < np; i++)
+			printf("  %-10s = %-12s in [%s, %s]%s\n", r->k.param_name(i), cli_fmt(vals[i], b1, sizeof b1),
+			       bound(r->k.param_min(i), b2, sizeof b2), bound(r->k.param_max(i), b3, sizeof b3),
+			       r->k.param_log(i) ? " log" : "");
+		printf("outputs   ");
+		for (i = 0; i < no; i++)
+			printf(" %s", r->k.output_name(i));
+		printf("\n");
+	}
+	stats(r, o, m, init_ms, 0, 0);
+	r->k.destroy(m);
+	return EXIT_OK;
+}
+
+static int
+cmd_emit(Run *r, const Opts *o)
+{
+	char *h;
+
+	if (!strcmp(o->stage, "ast")) {
+		if (compile(r, o, UPTO_MODEL) < 0)
+			return EXIT_ERR;
+		ast_dump(r->model, stdout);
+	} else if (!strcmp(o->stage, "scheme")) {
+		if (compile(r, o, UPTO_SCHEME) < 0)
+			return EXIT_ERR;
+		scheme_print(r->scheme, stdout);
+	} else if (!strcmp(o->stage, "loops")) {
+		if (compile(r, o, UPTO_LOOPS) < 0)
+			return EXIT_ERR;
+		loops_print(r->loops, stdout);
+	} else if (!strcmp(o->stage, "c")) {
+		if (compile(r, o, UPTO_C) < 0)
+			return EXIT_ERR;
+		fputs(r->ctext, stdout);
+	} else {
+		if (compile(r, o, UPTO_C) < 0)
+			return EXIT_ERR;
+		h = cg_emit_header(r->loops, r->prefix);
+		fputs(h, stdout);
+		mem_free(h);
+	}
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_ERR;
+}
+
+static int
+cmd_build(Run *r, const Opts *o)
+{
+	char *h;
+	int st;
+
+	if (compile(r, o, UPTO_C) < 0)
+		return EXIT_ERR;
+	h = cg_emit_header(r->loops, r->prefix);
+	st = cli_build(o, r->ctext, h, r->prefix, exedir);
+	mem_free(h);
+	return st == 0 ? EXIT_OK : EXIT_ERR;
+}
+
+static int
+cmd_render(Run *r, const Opts *o)
+{
+	double rate, init_ms, t, run_ms, *buf;
+	long nframes;
+	int nch, st;
+	char err[1024];
+	void *m;
+
+	if (compile(r, o, UPTO_KERNEL) < 0)
+		return EXIT_ERR;
+	nch = r->k.noutputs();
+	rate = rate_in_force(r, o);
+	if (nch < 1) {
+		fprintf(stderr, "dpmc: error: %s has no output; add a line like 'output out = u(0.5)'\n", o->model);
+		return EXIT_ERR;
+	}
+	/* Duration first: a bad -d must not cost a grid allocation. */
+	if ((nframes = rt_nframes(o->dur > 0 ? o->dur : 1, rate, nch, err, sizeof err)) < 0) {
+		fprintf(stderr, "dpmc: error: %s\n", err);
+		return EXIT_ERR;
+	}
+	if (!(m = instance(r, o, &init_ms, NULL)))
+		return EXIT_ERR;
+	if (!(buf = malloc(sizeof(double) * (size_t)nframes * (size_t)nch))) {
+		fprintf(stderr, "dpmc: error: out of memory for %ld samples\n", nframes * nch);
+		r->k.destroy(m);
+		return EXIT_ERR;
+	}
+	t = jit_now_ms();
+	r->k.run(m, nframes, buf);
+	run_ms = jit_now_ms() - t;
+	st = rt_wav_write(o->out, buf, nframes, nch, (int)floor(rate + 0.5), o->raw, err, sizeof err);
+	if (st != 0)
+		fprintf(stderr, "dpmc: error: %s: %s\n", o->model, err);
+	else
+		stats(r, o, m, init_ms, run_ms, nframes);
+	free(buf);
+	r->k.destroy(m);
+	return st == 0 ? EXIT_OK : EXIT_ERR;
+}
+
+static int
+not_yet(const Opts *o)
+{
+	fprintf(stderr, "dpmc: error: 'dpmc %s' is not implemented yet\n", o->cmd);
+	return EXIT_ERR;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct Cmd *c = NULL;
+	Opts o;
+	Run r;
+	size_t i;
+	int st;
+
+	find_exedir(argv[0]);
+	if (argc < 2) {
+		usage_all(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage_all(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("dpmc %s\n", DPM_VERSION);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "help")) {
+		for (i = 0; argc > 2 && i < NELEM(cmds); i++)
+			if (!strcmp(cmds[i].name, argv[2])) {
+				usage_cmd(&cmds[i], stdout);
+				return EXIT_OK;
+			}
+		if (argc > 2)
+			return usage_error(NULL, "unknown command '%s'", argv[2]);
+		usage_all(stdout);
+		return EXIT_OK;
+	}
+	for (i = 0; i < NELEM(cmds); i++)
+		if (!strcmp(cmds[i].name, argv[1]))
+			c = &cmds[i];
+	if (!c) {
+		const char *names[NELEM(cmds)], *best;
+		for (i = 0; i < NELEM(cmds); i++)
+			names[i] = cmds[i].name;
+		if (argv[1][0] == '-')
+			return usage_error(NULL, "'%s' comes after a command: dpmc COMMAND MODEL.dpm [options]", argv[1]);
+		best = closest_name(argv[1], names, (int)NELEM(cmds));
+		fprintf(stderr, "dpmc: error: unknown command '%s'%s%s%s; see 'dpmc --help'\n", argv[1],
+		        best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
+		return EXIT_USAGE;
+	}
+
+	memset(&o, 0, sizeof o);
+	o.cmd = c->name;
+	o.backend = BK_TCC;
+	if ((st = parse_args(&o, c, argc - 2, argv + 2)) >= 0)
+		return st;
+	if (!o.model && c->bit != C_REPL)
+		return usage_error(c->name, "missing the model file: %s", c->usage);
+	if ((c->bit & (C_BUILD | C_RENDER)) && !o.out)
+		return usage_error(c->name, "missing '-o %s'", c->bit == C_BUILD ? "OUT" : "OUT.wav");
+	if (c->bit == C_EMIT && !o.stage)
+		return usage_error(c->name, "missing '--stage %s'", "ast|scheme|loops|c|h");
+	if ((c->bit & (C_GRAD | C_FIT)) && !o.target)
+		return usage_error(c->name, "missing '--target %s'", "REC.wav");
+	if (c->bit == C_FIT && !o.fit)
+		return usage_error(c->name, "missing '--fit %s'", "NAME[,NAME...]");
+
+	memset(&r, 0, sizeof r);
+	r.arena = arena_new();
+	r.diag.out = stderr;
+	switch (c->bit) {
+	case C_CHECK: st = cmd_check(&r, &o); break;
+	case C_INFO: st = cmd_info(&r, &o); break;
+	case C_EMIT: st = cmd_emit(&r, &o); break;
+	case C_BUILD: st = cmd_build(&r, &o); break;
+	case C_RENDER: st = cmd_render(&r, &o); break;
+	default: st = not_yet(&o); break;
+	}
+	run_free(&r);
+	return st;
+}

@@ -1,0 +1,1409 @@
+/* sema.c — the checks of language.md sections 2-6, and the Model's index.
+ * requires: m->decls and m->name from model_load (parse + imports).
+ * Leaves, when it returns 0, every invariant listed in ast.h and the
+ * brief: names resolved, kinds set (Decl.nkind), dependency order, folded
+ * constants (Decl.num, lo_num, ...), boundary conditions per end.
+ *
+ * The passes run in order: structure (one model/domain/field/pde), names,
+ * expressions (what each context may use), dependency order, folding,
+ * boundary conditions.  An error in a pass marks the decls it concerns
+ * as bad so that later passes stay quiet about them: one mistake, one
+ * message. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast.h"
+
+#define PI 3.14159265358979323846
+enum { MAXDEPTH = 1000 };
+
+static const char *const builtin_fns[] = {
+	"sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "sigmoid",
+	"softplus", "step", "min", "max", "pow", "select",
+};
+enum { NBUILTIN = sizeof builtin_fns / sizeof builtin_fns[0] };
+
+int
+builtin_arity(const char *name)
+{
+	int i;
+
+	for (i = 0; i < NBUILTIN; i++)
+		if (strcmp(name, builtin_fns[i]) == 0)
+			return i < 11 ? 1 : i < 14 ? 2 : 3;
+	return -1;
+}
+
+static int
+is_operator_fn(const char *name)
+{
+	return strcmp(name, "lap") == 0 || strcmp(name, "bilap") == 0
+	       || strcmp(name, "delta") == 0;
+}
+
+/* ---- the name table ---- */
+
+typedef struct Entry Entry;
+struct Entry {
+	const char *name;
+	Decl *decl;
+	Entry **deps;          /* the named decls its value refers to */
+	int ndeps, cap;
+	int mark;              /* dependency sort: 0 new, 1 on the path, 2 placed */
+	int bad;               /* an error was reported about it */
+	int folded;            /* const: decl->num holds its value */
+	int in_cycle;
+};
+
+typedef struct Sema {
+	Model *m;
+	Diag *d;
+	Arena *a;
+	Entry **tab;           /* open addressing, cap a power of two */
+	int cap;
+	Entry **ents;          /* in decl order */
+	int nents;
+	int ndim;
+	const char *coord[2];
+	Decl *field;
+	int space_order;
+	int domain_ok;         /* bounds folded */
+	int pde_bad;           /* space_order unknown */
+} Sema;
+
+static Arena *
+sema_arena(Sema *s)
+{
+	return s->a;
+}
+
+static unsigned
+hash(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static Entry *
+lookup(Sema *s, const char *name)
+{
+	unsigned i;
+
+	if (!s->cap)
+		return NULL;
+	for (i = hash(name) & (unsigned)(s->cap - 1); s->tab[i];
+	     i = (i + 1) & (unsigned)(s->cap - 1))
+		if (strcmp(s->tab[i]->name, name) == 0)
+			return s->tab[i];
+	return NULL;
+}
+
+static Entry *
+insert(Sema *s, Decl *d)
+{
+	Entry *e = arena_alloc(sema_arena(s), sizeof *e);
+	unsigned i;
+
+	e->name = d->name;
+	e->decl = d;
+	for (i = hash(d->name) & (unsigned)(s->cap - 1); s->tab[i];
+	     i = (i + 1) & (unsigned)(s->cap - 1))
+		;
+	s->tab[i] = e;
+	s->ents[s->nents++] = e;
+	return e;
+}
+
+static void
+add_dep(Sema *s, Entry *from, Entry *to)
+{
+	int i;
+
+	if (!from)
+		return;
+	for (i = 0; i < from->ndeps; i++)
+		if (from->deps[i] == to)
+			return;
+	if (from->ndeps == from->cap) {
+		Entry **v;
+		from->cap = from->cap ? 2 * from->cap : 4;
+		v = arena_alloc(sema_arena(s), (size_t)from->cap * sizeof *v);
+		if (from->ndeps)
+			memcpy(v, from->deps, (size_t)from->ndeps * sizeof *v);
+		from->deps = v;
+	}
+	from->deps[from->ndeps++] = to;
+}
+
+static int
+coord_index(Sema *s, const char *name)
+{
+	int i;
+
+	for (i = 0; i < s->ndim; i++)
+		if (s->coord[i] && strcmp(s->coord[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* The first word of a statement, for a caret under it. */
+static Loc
+keyword_loc(const Decl *d)
+{
+	Loc l = d->loc;
+	int i = 0;
+
+	if (!l.src)
+		return l;
+	while (l.off + i < (int)l.src->len && i < l.len
+	       && strchr(" \t\n", l.src->text[l.off + i]) == NULL)
+		i++;
+	l.len = i;
+	return l;
+}
+
+static Loc
+span(Loc a, Loc b)
+{
+	a.len = b.off + b.len - a.off;
+	return a;
+}
+
+static const char *
+plural(int n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* ---- pass 1: structure ---- */
+
+static void
+one_of(Sema *s, Decl **slot, Decl *d, const char *what)
+{
+	if (*slot) {
+		diag_error(s->d, keyword_loc(d), "a second `%s`; a model has exactly one", what);
+		diag_note(s->d, keyword_loc(*slot), "the first one is here");
+		return;
+	}
+	*slot = d;
+}
+
+static const char *
+reserved(Sema *s, const char *name)
+{
+	if (strcmp(name, "t") == 0)
+		return "is the time";
+	if (strcmp(name, "pi") == 0)
+		return "is a builtin constant";
+	if (builtin_arity(name) >= 0 || is_operator_fn(name))
+		return "is a builtin function";
+	if (coord_index(s, name) >= 0)
+		return "is a coordinate of the domain";
+	return NULL;
+}
+
+static int
+structure(Sema *s)
+{
+	Model *m = s->m;
+	Decl *dom, *f;
+	int i, nerr = s->d->nerr;
+
+	if (!m->name) {
+		Loc top = {m->src, 0, 0};
+		diag_error(s->d, top, "the file must start with `model NAME`");
+		return 1;
+	}
+	for (i = 0; i < m->ndecls; i++) {
+		Decl *d = m->decls[i];
+		if (d->src == m->src && d->loc.off < m->name_loc.off) {
+			diag_error(s->d, keyword_loc(d),
+			           "this statement comes before `model %s`; the model line must be first",
+			           m->name);
+			break;
+		}
+	}
+	for (i = 0; i < m->ndecls; i++) {
+		Decl *d = m->decls[i];
+		switch (d->kind) {
+		case D_DOMAIN: one_of(s, &m->domain, d, "domain"); break;
+		case D_FIELD: one_of(s, &m->field, d, "field"); break;
+		case D_PDE: one_of(s, &m->pde, d, "pde"); break;
+		case D_RATE: one_of(s, &m->rate, d, "rate"); break;
+		default: break;
+		}
+	}
+	if (!m->domain)
+		diag_error(s->d, m->name_loc, "model '%s' has no domain; "
+		           "add one, e.g. `domain x in [0, 1]`", m->name);
+	if (!m->field)
+		diag_error(s->d, m->name_loc, "model '%s' has no field; "
+		           "add one, e.g. `field u(x)`", m->name);
+	if (!m->pde)
+		diag_error(s->d, m->name_loc, "model '%s' has no pde; "
+		           "add one, e.g. `pde u.tt = c^2 * u.xx`", m->name);
+	if (!m->domain || !m->field)
+		return 1;
+	dom = m->domain;
+	f = m->field;
+	s->ndim = m->ndim = dom->ndim;
+	s->field = f;
+	for (i = 0; i < dom->ndim; i++) {
+		const char *why;
+		s->coord[i] = dom->coord[i];
+		s->ndim = i;  /* so reserved() does not see this coordinate itself */
+		if ((why = reserved(s, dom->coord[i])) != NULL)
+			diag_error(s->d, dom->coord_loc[i],
+			           "'%s' %s; a coordinate needs another name", dom->coord[i], why);
+		s->ndim = dom->ndim;
+	}
+	if (dom->grid[0] && dom->nat != dom->ndim)
+		diag_error(s->d, dom->grid[dom->nat > dom->ndim ? dom->ndim : 0]->loc,
+		           dom->ndim == 1 ? "a 1D domain takes one grid count: `grid N`"
+		                          : "a 2D domain takes two grid counts: `grid NX, NY`");
+	if (f->nargs != dom->ndim
+	    || strcmp(f->args[0], dom->coord[0]) != 0
+	    || (f->nargs == 2 && strcmp(f->args[1], dom->coord[1]) != 0)) {
+		if (dom->ndim == 1)
+			diag_error(s->d, f->loc, "the field's coordinates must be the domain's: "
+			           "`field %s(%s)`", f->name, dom->coord[0]);
+		else
+			diag_error(s->d, f->loc, "the field's coordinates must be the domain's: "
+			           "`field %s(%s, %s)`", f->name, dom->coord[0], dom->coord[1]);
+	}
+	return s->d->nerr > nerr;
+}
+
+/* ---- pass 2: names and kinds ---- */
+
+static void
+let_kind(Sema *s, Decl *d)
+{
+	Loc args;
+	int i, ok;
+
+	if (d->nargs == 0) {
+		d->nkind = K_SCALAR;
+		return;
+	}
+	if (d->nargs == 1 && strcmp(d->args[0], "t") == 0) {
+		d->nkind = K_TIME;
+		return;
+	}
+	ok = d->nargs == s->ndim;
+	for (i = 0; ok && i < d->nargs; i++)
+		ok = strcmp(d->args[i], s->coord[i]) == 0;
+	if (ok) {
+		d->nkind = K_SPACE;
+		return;
+	}
+	args = span(d->arg_locs[0], d->arg_locs[d->nargs - 1]);
+	if (s->ndim == 1)
+		diag_error(s->d, args, "a let takes (t) for a time signal or (%s) for a "
+		           "coefficient over the domain; use `fn` for a function of other "
+		           "arguments", s->coord[0]);
+	else
+		diag_error(s->d, args, "a let takes (t) for a time signal or (%s, %s) for a "
+		           "coefficient over the domain; use `fn` for a function of other "
+		           "arguments", s->coord[0], s->coord[1]);
+	d->nkind = K_NONE;
+}
+
+static void
+fn_args(Sema *s, Decl *d)
+{
+	int i, j;
+
+	for (i = 0; i < d->nargs; i++) {
+		/* arguments may shadow anything but functions and pi:
+		 * the stdlib's raised_cosine(t, ...) and triangle(x, ...) do */
+		if (builtin_arity(d->args[i]) >= 0 || is_operator_fn(d->args[i])
+		    || strcmp(d->args[i], "pi") == 0)
+			diag_error(s->d, d->arg_locs[i], "'%s' is builtin; an argument needs "
+			           "another name", d->args[i]);
+		for (j = 0; j < i; j++)
+			if (strcmp(d->args[i], d->args[j]) == 0) {
+				diag_error(s->d, d->arg_locs[i], "argument '%s' is named twice",
+				           d->args[i]);
+				break;
+			}
+	}
+}
+
+static void
+names(Sema *s)
+{
+	Model *m = s->m;
+	int i, n = 0;
+
+	s->cap = 16;
+	while (s->cap < 2 * m->ndecls + 16)
+		s->cap *= 2;
+	s->tab = arena_alloc(sema_arena(s), (size_t)s->cap * sizeof *s->tab);
+	s->ents = arena_alloc(sema_arena(s), (size_t)(m->ndecls + 1) * sizeof *s->ents);
+	for (i = 0; i < m->ndecls; i++) {
+		Decl *d = m->decls[i];
+		Entry *old, *e;
+		const char *why;
+
+		switch (d->kind) {
+		case D_CONST: d->nkind = K_CONST; break;
+		case D_PARAM: d->nkind = K_PARAM; break;
+		case D_LET: let_kind(s, d); break;
+		case D_FN: d->nkind = K_FN; fn_args(s, d); break;
+		case D_FIELD: d->nkind = K_FIELD; break;
+		default: continue;
+		}
+		if (d->kind == D_FIELD && d != m->field)
+			continue;
+		if ((why = reserved(s, d->name)) != NULL) {
+			diag_error(s->d, d->name_loc, "'%s' %s; choose another name", d->name, why);
+			d->nkind = K_NONE;
+		}
+		if ((old = lookup(s, d->name)) != NULL) {
+			/* blame the user's file rather than the library's */
+			Decl *first = old->decl, *second = d;
+			if (first->src == m->src && second->src != m->src) {
+				first = d;
+				second = old->decl;
+			}
+			diag_error(s->d, second->name_loc, "'%s' is already declared", d->name);
+			diag_note(s->d, first->name_loc, "'%s' is first declared here", d->name);
+			old->bad = 1;
+			continue;
+		}
+		e = insert(s, d);
+		e->bad = d->nkind == K_NONE;
+		n++;
+	}
+	(void)n;
+}
+
+/* ---- pass 3: expressions ---- */
+
+enum {
+	A_PARAM = 1,           /* params */
+	A_SCALAR = 2,          /* lets without arguments */
+	A_FN = 4,              /* fns */
+	A_TIME = 8,            /* t and time signals */
+	A_SPACE = 16,          /* coordinates and coefficients */
+	A_FIELD = 32,          /* the field, its derivatives, lap, bilap, delta */
+};
+
+typedef struct Ctx {
+	unsigned allow;
+	const char *what;      /* "a const" */
+	const char *rule;      /* what it may use */
+	Entry *owner;          /* whose dependencies these are */
+	const Decl *fn;        /* a fn whose arguments are in scope */
+} Ctx;
+
+static const Ctx C_CONST = {0, "a const",
+	"a const may use only numbers, pi, builtin functions and other consts", 0, 0};
+static const Ctx C_PARAM = {0, "a param's value or range",
+	"they may use only numbers, pi, builtin functions and consts", 0, 0};
+static const Ctx C_FIXED = {0, "a constant",
+	"it must be constant: numbers, pi, builtin functions and consts", 0, 0};
+static const Ctx C_SCALAR = {A_PARAM | A_SCALAR | A_FN, "a let without arguments",
+	"it may use consts, params, other such lets, fns, pi and builtin functions "
+	"(write `let NAME(t)` for a time signal, `let NAME(x)` for a coefficient)", 0, 0};
+static const Ctx C_TIME = {A_PARAM | A_SCALAR | A_FN | A_TIME, "a time signal",
+	"it may use t, consts, params, lets without arguments, other time signals, fns, "
+	"pi and builtin functions", 0, 0};
+static const Ctx C_SPACE = {A_PARAM | A_SCALAR | A_FN | A_SPACE, "a coefficient",
+	"it may use the coordinates, consts, params, lets without arguments, other "
+	"coefficients, fns, pi and builtin functions", 0, 0};
+static const Ctx C_FN = {A_PARAM | A_SCALAR | A_FN, "a fn",
+	"it may use its arguments, consts, params, lets without arguments, other fns, "
+	"pi and builtin functions", 0, 0};
+static const Ctx C_PDE = {A_PARAM | A_SCALAR | A_FN | A_TIME | A_SPACE | A_FIELD,
+	"the pde", "", 0, 0};
+static const Ctx C_DELTA = {A_PARAM | A_SCALAR | A_FN | A_TIME, "a delta's position",
+	"it must not depend on the coordinates or the field", 0, 0};
+static const Ctx C_INIT = {A_PARAM | A_SCALAR | A_FN | A_SPACE, "an init",
+	"it may use the coordinates, consts, params, lets without arguments, "
+	"coefficients, fns, pi and builtin functions", 0, 0};
+static const Ctx C_OUTPUT = {A_PARAM | A_SCALAR | A_FN, "an output point",
+	"it may use consts, params, lets without arguments, fns, pi and builtin functions", 0, 0};
+
+static void check(Sema *s, Ast *e, const Ctx *c);
+
+static int
+is_arg(const Ctx *c, const char *name)
+{
+	int i;
+
+	for (i = 0; c->fn && i < c->fn->nargs; i++)
+		if (strcmp(c->fn->args[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+cannot(Sema *s, Loc loc, const Ctx *c, const char *desc, const char *name)
+{
+	diag_error(s->d, loc, "cannot use %s '%s' in %s; %s", desc, name, c->what, c->rule);
+}
+
+static const char *
+kind_desc(const Decl *d)
+{
+	switch (d->nkind) {
+	case K_CONST: return "the const";
+	case K_PARAM: return "the param";
+	case K_SCALAR: return "the let";
+	case K_TIME: return "the time signal";
+	case K_SPACE: return "the coefficient";
+	case K_FN: return "the fn";
+	case K_FIELD: return "the field";
+	default: return "the name";
+	}
+}
+
+/* unknown name 'gamm'; did you mean 'gamma'? */
+static void
+unknown(Sema *s, Loc loc, const char *name, const Ctx *c, int call)
+{
+	const char **v;
+	const char *best;
+	int n = 0, i;
+
+	v = arena_alloc(sema_arena(s), (size_t)(s->nents + NBUILTIN + 8
+	                + (c->fn ? c->fn->nargs : 0)) * sizeof *v);
+	for (i = 0; i < s->nents; i++)
+		if (!call || s->ents[i]->decl->kind == D_FN || s->ents[i]->decl->nargs > 0)
+			v[n++] = s->ents[i]->name;
+	for (i = 0; i < NBUILTIN; i++)
+		v[n++] = builtin_fns[i];
+	v[n++] = "lap";
+	v[n++] = "bilap";
+	v[n++] = "delta";
+	if (!call) {
+		v[n++] = "t";
+		v[n++] = "pi";
+		for (i = 0; i < s->ndim; i++)
+			v[n++] = s->coord[i];
+		for (i = 0; c->fn && i < c->fn->nargs; i++)
+			v[n++] = c->fn->args[i];
+	}
+	best = closest_name(name, v, n);
+	if (best)
+		diag_error(s->d, loc, "unknown %s '%s'; did you mean '%s'?",
+		           call ? "function" : "name", name, best);
+	else
+		diag_error(s->d, loc, "unknown %s '%s'", call ? "function" : "name", name);
+}
+
+static void
+check_name(Sema *s, Ast *e, const Ctx *c)
+{
+	Entry *en;
+	Decl *d;
+	const char *n = e->name;
+
+	if (is_arg(c, n) || strcmp(n, "pi") == 0)
+		return;
+	if (strcmp(n, "t") == 0) {
+		if (!(c->allow & A_TIME))
+			cannot(s, e->loc, c, "the time", n);
+		return;
+	}
+	if (coord_index(s, n) >= 0) {
+		if (!(c->allow & A_SPACE))
+			cannot(s, e->loc, c, "the coordinate", n);
+		return;
+	}
+	if (!(en = lookup(s, n))) {
+		if (builtin_arity(n) >= 0 || is_operator_fn(n))
+			diag_error(s->d, e->loc, "'%s' is a function; call it as %s(...)", n, n);
+		else
+			unknown(s, e->loc, n, c, 0);
+		return;
+	}
+	d = en->decl;
+	add_dep(s, c->owner, en);
+	switch (d->nkind) {
+	case K_NONE:
+	case K_CONST:
+		return;
+	case K_PARAM:
+		if (!(c->allow & A_PARAM))
+			cannot(s, e->loc, c, kind_desc(d), n);
+		return;
+	case K_SCALAR:
+		if (!(c->allow & A_SCALAR))
+			cannot(s, e->loc, c, kind_desc(d), n);
+		return;
+	case K_TIME:
+		if (!(c->allow & A_TIME))
+			cannot(s, e->loc, c, kind_desc(d), n);
+		return;
+	case K_SPACE:
+		if (!(c->allow & A_SPACE))
+			cannot(s, e->loc, c, kind_desc(d), n);
+		return;
+	case K_FN:
+		diag_error(s->d, e->loc, "'%s' is a fn of %d argument%s; call it as %s(...)",
+		           n, d->nargs, plural(d->nargs), n);
+		return;
+	case K_FIELD:
+		if (!(c->allow & A_FIELD))
+			diag_error(s->d, e->loc, "cannot use the field '%s' in %s; the field may "
+			           "appear only in the pde (and in init and output statements)",
+			           n, c->what);
+		return;
+	}
+}
+
+static int
+is_field(Sema *s, const Ast *e)
+{
+	return e->kind == AX_NAME && strcmp(e->name, s->field->name) == 0;
+}
+
+/* The orders of a field term: u, u.LETTERS, lap(...), bilap(...), and
+ * lap(...).LETTERS.  Returns 0, -1 after an error, -2 when e is not one. */
+static int
+field_term(Sema *s, Ast *e, int ord[2], int *nt)
+{
+	int i, j, r, add;
+
+	switch (e->kind) {
+	case AX_NAME:
+		return is_field(s, e) ? 0 : -2;
+	case AX_DERIV:
+		r = field_term(s, e->a, ord, nt);
+		if (r == -2) {
+			diag_error(s->d, e->loc, "only the field '%s' has derivatives; "
+			           "'%s' is not it", s->field->name,
+			           e->a->kind == AX_NAME || e->a->kind == AX_CALL ? e->a->name : "this");
+			return -1;
+		}
+		if (r < 0)
+			return r;
+		for (i = 0; e->letters[i]; i++) {
+			char ch = e->letters[i];
+			if (ch == 't') {
+				(*nt)++;
+				continue;
+			}
+			for (j = 0; j < s->ndim; j++)
+				if (s->coord[j][0] == ch && !s->coord[j][1])
+					break;
+			if (j == s->ndim) {
+				if (s->ndim == 1)
+					diag_error(s->d, e->loc, "'%c' in '.%s' is not a derivative letter; "
+					           "use %s and t", ch, e->letters, s->coord[0]);
+				else
+					diag_error(s->d, e->loc, "'%c' in '.%s' is not a derivative letter; "
+					           "use %s, %s and t", ch, e->letters, s->coord[0], s->coord[1]);
+				return -1;
+			}
+			ord[j]++;
+		}
+		return 0;
+	case AX_CALL:
+		if (strcmp(e->name, "lap") && strcmp(e->name, "bilap"))
+			return -2;
+		add = e->name[0] == 'l' ? 2 : 4;
+		if (e->nargs != 1) {
+			diag_error(s->d, e->loc, "%s takes 1 argument, not %d", e->name, e->nargs);
+			return -1;
+		}
+		if (e->args[0]->kind == AX_CALL || e->args[0]->kind == AX_DERIV) {
+			const Ast *b = e->args[0];
+			while (b->kind == AX_DERIV)
+				b = b->a;
+			if (b->kind == AX_CALL)
+				goto bad;
+		}
+		r = field_term(s, e->args[0], ord, nt);
+		if (r == -2)
+			goto bad;
+		if (r < 0)
+			return r;
+		for (j = 0; j < s->ndim; j++)
+			ord[j] += add;
+		return 0;
+	bad:
+		diag_error(s->d, e->args[0]->loc, "%s takes the field or a derivative of it, "
+		           "e.g. %s(%s) or %s(%s.t)", e->name, e->name, s->field->name,
+		           e->name, s->field->name);
+		return -1;
+	default:
+		return -2;
+	}
+}
+
+/* A field term in the pde: t at most once, at most fourth order per axis. */
+static void
+check_term(Sema *s, Ast *e, const Ctx *c)
+{
+	int ord[2] = {0, 0}, nt = 0, total, i, lap = 0;
+	const Ast *b;
+
+	if (!(c->allow & A_FIELD)) {
+		for (b = e; b->kind == AX_DERIV; b = b->a)
+			;
+		if (b->kind == AX_CALL)
+			diag_error(s->d, b->name_loc, "cannot use %s in %s; it may appear only in the pde",
+			           b->name, c->what);
+		else if (is_field(s, b))
+			diag_error(s->d, e->loc, "cannot use the field '%s' in %s; the field may "
+			           "appear only in the pde (and in init and output statements)",
+			           b->name, c->what);
+		else
+			diag_error(s->d, e->loc, "only the field '%s' has derivatives; '%s' is not it",
+			           s->field->name, b->kind == AX_NAME ? b->name : "this");
+		return;
+	}
+	if (field_term(s, e, ord, &nt) != 0)
+		return;
+	for (b = e; b->kind == AX_DERIV; b = b->a)
+		;
+	if (b->kind == AX_CALL)
+		lap = b->name[0] == 'l' ? 2 : 4;
+	if (nt > 1) {
+		diag_error(s->d, e->loc, "'t' appears %d times in this derivative; the pde is "
+		           "second order in time, so on its right-hand side `t` may appear at "
+		           "most once", nt);
+		return;
+	}
+	total = 0;
+	for (i = 0; i < s->ndim; i++) {
+		if (ord[i] > 4) {
+			diag_error(s->d, e->loc, "a derivative of order %d in %s; at most 4 per "
+			           "coordinate is supported", ord[i], s->coord[i]);
+			return;
+		}
+		total += ord[i];
+	}
+	/* lap counts 2 and bilap 4 in total, not per axis */
+	if (lap && s->ndim == 2)
+		total -= lap;
+	if (total > s->space_order)
+		s->space_order = total;
+}
+
+/* delta(x - X[, y - Y]): the point X must not depend on the coordinates. */
+static void
+check_delta(Sema *s, Ast *e, const Ctx *c)
+{
+	Ctx cd = C_DELTA;
+	int i;
+
+	if (!(c->allow & A_FIELD)) {
+		diag_error(s->d, e->name_loc, "cannot use delta in %s; it may appear only in the pde",
+		           c->what);
+		return;
+	}
+	if (e->nargs != s->ndim) {
+		if (s->ndim == 1)
+			diag_error(s->d, e->loc, "delta on a 1D domain takes 1 argument, "
+			           "delta(%s - X), not %d", s->coord[0], e->nargs);
+		else
+			diag_error(s->d, e->loc, "delta on a 2D domain takes 2 arguments, "
+			           "delta(%s - X, %s - Y), not %d", s->coord[0], s->coord[1], e->nargs);
+		return;
+	}
+	cd.owner = c->owner;
+	for (i = 0; i < e->nargs; i++) {
+		Ast *a = e->args[i];
+		if (a->kind == AX_NAME && strcmp(a->name, s->coord[i]) == 0)
+			continue;
+		if (a->kind == AX_BINARY && a->op == OP_SUB && a->a->kind == AX_NAME
+		    && strcmp(a->a->name, s->coord[i]) == 0) {
+			check(s, a->b, &cd);
+			continue;
+		}
+		diag_error(s->d, a->loc, "argument %d of delta must be `%s - X` (X not "
+		           "depending on the coordinates) or `%s`", i + 1, s->coord[i], s->coord[i]);
+	}
+}
+
+static void
+arity(Sema *s, Ast *e, int want)
+{
+	if (e->nargs != want)
+		diag_error(s->d, e->loc, "'%s' takes %d argument%s, not %d",
+		           e->name, want, plural(want), e->nargs);
+}
+
+static void
+check_call(Sema *s, Ast *e, const Ctx *c)
+{
+	Entry *en;
+	Decl *d;
+	int i, ar;
+
+	if (is_arg(c, e->name)) {
+		diag_error(s->d, e->name_loc, "'%s' is an argument of '%s', not a function",
+		           e->name, c->fn->name);
+		return;
+	}
+	if (strcmp(e->name, "lap") == 0 || strcmp(e->name, "bilap") == 0) {
+		check_term(s, e, c);
+		return;
+	}
+	if (strcmp(e->name, "delta") == 0) {
+		check_delta(s, e, c);
+		return;
+	}
+	if ((ar = builtin_arity(e->name)) >= 0) {
+		arity(s, e, ar);
+	} else if (!(en = lookup(s, e->name))) {
+		unknown(s, e->name_loc, e->name, c, 1);
+	} else {
+		d = en->decl;
+		add_dep(s, c->owner, en);
+		switch (d->nkind) {
+		case K_NONE:
+			break;
+		/* a callee not allowed here: its arguments would only repeat that */
+		case K_FN:
+			if (!(c->allow & A_FN)) {
+				cannot(s, e->name_loc, c, "the fn", e->name);
+				return;
+			}
+			arity(s, e, d->nargs);
+			break;
+		case K_TIME:
+			if (!(c->allow & A_TIME)) {
+				cannot(s, e->name_loc, c, "the time signal", e->name);
+				return;
+			}
+			arity(s, e, 1);
+			break;
+		case K_SPACE:
+			if (!(c->allow & A_SPACE)) {
+				cannot(s, e->name_loc, c, "the coefficient", e->name);
+				return;
+			}
+			arity(s, e, s->ndim);
+			break;
+		case K_FIELD:
+			diag_error(s->d, e->loc, "the field '%s' cannot be called; read it at a "
+			           "point with `output NAME = %s(...)`", e->name, e->name);
+			return;
+		default:
+			diag_error(s->d, e->name_loc, "%s '%s' is not a function", kind_desc(d), e->name);
+			return;
+		}
+	}
+	for (i = 0; i < e->nargs; i++)
+		check(s, e->args[i], c);
+}
+
+static void
+check(Sema *s, Ast *e, const Ctx *c)
+{
+	switch (e->kind) {
+	case AX_NUM:
+		if (!isfinite(e->num))
+			diag_error(s->d, e->loc, "number out of range");
+		return;
+	case AX_NAME:
+		if (s->field && is_field(s, e) && !is_arg(c, e->name) && (c->allow & A_FIELD))
+			return;
+		check_name(s, e, c);
+		return;
+	case AX_CALL:
+		check_call(s, e, c);
+		return;
+	case AX_UNARY:
+		check(s, e->a, c);
+		return;
+	case AX_BINARY:
+		check(s, e->a, c);
+		check(s, e->b, c);
+		return;
+	case AX_DERIV:
+		check_term(s, e, c);
+		return;
+	}
+}
+
+/* Check one expression; 1 if it had errors.  what: the context's name
+ * when the template's is too general ("the rate"). */
+static int
+expr_in(Sema *s, Ast *e, const Ctx *tmpl, Entry *owner, const Decl *fn, const char *what)
+{
+	Ctx c = *tmpl;
+	int nerr = s->d->nerr;
+
+	if (!e)
+		return 0;
+	if (e->depth > MAXDEPTH) {
+		diag_error(s->d, e->loc, "expression nested too deeply (more than %d levels)",
+		           MAXDEPTH);
+		return 1;
+	}
+	if (what)
+		c.what = what;
+	c.owner = owner;
+	c.fn = fn;
+	check(s, e, &c);
+	return s->d->nerr > nerr;
+}
+
+static int
+expr(Sema *s, Ast *e, const Ctx *tmpl, Entry *owner, const Decl *fn)
+{
+	return expr_in(s, e, tmpl, owner, fn, NULL);
+}
+
+static void
+subject(Sema *s, Decl *d, const char *stmt)
+{
+	if (strcmp(d->field, s->field->name) != 0)
+		diag_error(s->d, d->name_loc, "'%s' is not the field; the model's field is '%s'",
+		           d->field, s->field->name);
+	else if (d->lhs_letters[0] && strcmp(d->lhs_letters, "t") != 0)
+		diag_error(s->d, d->lhs_loc, "%s reads %s or %s.t, not %s.%s", stmt,
+		           s->field->name, s->field->name, s->field->name, d->lhs_letters);
+}
+
+static void
+exprs(Sema *s)
+{
+	Model *m = s->m;
+	int i, j;
+
+	for (i = 0; i < m->ndecls; i++) {
+		Decl *d = m->decls[i];
+		Entry *en = NULL;
+		int bad = 0;
+
+		if (d->name && (d->kind == D_CONST || d->kind == D_PARAM || d->kind == D_LET
+		                || d->kind == D_FN)) {
+			en = lookup(s, d->name);
+			if (en && en->decl != d)
+				continue;          /* a duplicate: reported */
+		}
+		switch (d->kind) {
+		case D_CONST:
+			bad = expr(s, d->value, &C_CONST, en, NULL);
+			break;
+		case D_PARAM:
+			bad = expr(s, d->value, &C_PARAM, en, NULL);
+			bad |= expr(s, d->lo, &C_PARAM, en, NULL);
+			bad |= expr(s, d->hi, &C_PARAM, en, NULL);
+			break;
+		case D_LET:
+			if (d->nkind == K_SCALAR)
+				bad = expr(s, d->value, &C_SCALAR, en, NULL);
+			else if (d->nkind == K_TIME)
+				bad = expr(s, d->value, &C_TIME, en, NULL);
+			else if (d->nkind == K_SPACE)
+				bad = expr(s, d->value, &C_SPACE, en, NULL);
+			break;
+		case D_FN:
+			bad = expr(s, d->value, &C_FN, en, d);
+			break;
+		case D_RATE:
+			bad = expr_in(s, d->value, &C_FIXED, NULL, NULL, "the rate");
+			break;
+		case D_DOMAIN:
+			if (d != m->domain)
+				break;
+			for (j = 0; j < d->ndim; j++) {
+				expr_in(s, d->from[j], &C_FIXED, NULL, NULL, "the domain");
+				expr_in(s, d->to[j], &C_FIXED, NULL, NULL, "the domain");
+			}
+			for (j = 0; j < d->nat && j < 2; j++)
+				expr_in(s, d->grid[j], &C_FIXED, NULL, NULL, "a grid count");
+			break;
+		case D_PDE:
+			if (d != m->pde)
+				break;
+			if (strcmp(d->field, s->field->name) != 0
+			    || strcmp(d->lhs_letters, "tt") != 0) {
+				diag_error(s->d, d->lhs_loc, "the left-hand side of the pde must be %s.tt",
+				           s->field->name);
+				s->pde_bad = 1;
+			}
+			s->space_order = 0;
+			if (expr(s, d->value, &C_PDE, NULL, NULL)) {
+				s->pde_bad = 1;
+			} else if (s->space_order == 0) {
+				diag_error(s->d, d->value->loc, "the pde needs a spatial derivative of %s "
+				           "(such as %s.%s%s or lap(%s))", s->field->name, s->field->name,
+				           s->coord[0], s->coord[0], s->field->name);
+				s->pde_bad = 1;
+			}
+			break;
+		case D_INIT:
+			subject(s, d, "init");
+			if (strcmp(d->field, s->field->name) == 0 && (!d->lhs_letters[0]
+			    || strcmp(d->lhs_letters, "t") == 0)) {
+				Decl **slot = d->lhs_letters[0] ? &m->init_ut : &m->init_u;
+				if (*slot) {
+					diag_error(s->d, d->lhs_loc, "a second `init %s`", d->field);
+					diag_note(s->d, (*slot)->lhs_loc, "the first one is here");
+				} else {
+					*slot = d;
+				}
+			}
+			expr(s, d->value, &C_INIT, NULL, NULL);
+			break;
+		case D_OUTPUT:
+			subject(s, d, "an output");
+			if (d->nat != s->ndim) {
+				if (s->ndim == 1)
+					diag_error(s->d, d->lhs_loc, "an output reads %s at a point: "
+					           "%s(X), with 1 coordinate, not %d", d->field, d->field, d->nat);
+				else
+					diag_error(s->d, d->lhs_loc, "an output reads %s at a point: "
+					           "%s(X, Y), with 2 coordinates, not %d", d->field, d->field, d->nat);
+			}
+			for (j = 0; j < d->nat && j < 2; j++)
+				expr(s, d->at[j], &C_OUTPUT, NULL, NULL);
+			for (j = 0; j < i; j++) {
+				Decl *o = m->decls[j];
+				if (o->kind == D_OUTPUT && strcmp(o->name, d->name) == 0) {
+					diag_error(s->d, d->name_loc, "a second output named '%s'", d->name);
+					diag_note(s->d, o->name_loc, "the first one is here");
+					break;
+				}
+			}
+			break;
+		case D_BOUNDARY:
+			for (j = 0; j < d->nwhere; j++)
+				expr_in(s, d->where[j].at, &C_FIXED, NULL, NULL, "a boundary");
+			break;
+		default:
+			break;
+		}
+		if (bad && en)
+			en->bad = 1;
+	}
+}
+
+/* ---- pass 4: dependency order ---- */
+
+static void
+visit(Sema *s, Entry *e, Entry **path, int np)
+{
+	int i, j;
+
+	if (e->mark == 2)
+		return;
+	if (e->mark == 1) {
+		Buf b = {0};
+		for (i = 0; i < np && path[i] != e; i++)
+			;
+		if (!e->in_cycle) {
+			for (j = i; j < np; j++)
+				buf_printf(&b, "%s -> ", path[j]->name);
+			buf_puts(&b, e->name);
+			diag_error(s->d, e->decl->name_loc, "'%s' depends on itself: %s", e->name, b.s);
+			buf_free(&b);
+		}
+		for (j = i; j < np; j++)
+			path[j]->in_cycle = path[j]->bad = 1;
+		return;
+	}
+	e->mark = 1;
+	path[np] = e;
+	for (i = 0; i < e->ndeps; i++)
+		visit(s, e->deps[i], path, np + 1);
+	e->mark = 2;
+	if (e->decl->kind != D_FIELD)
+		s->m->order[s->m->norder++] = e->decl;
+}
+
+static void
+order(Sema *s)
+{
+	Entry **path = arena_alloc(sema_arena(s), (size_t)(s->nents + 1) * sizeof *path);
+	int i;
+
+	for (i = 0; i < s->nents; i++)
+		visit(s, s->ents[i], path, 0);
+}
+
+/* ---- pass 5: folding constant expressions ---- */
+
+static double
+eval(Sema *s, const Ast *e, int *fail)
+{
+	double a, b;
+	Entry *en;
+
+	if (*fail)
+		return 0;
+	switch (e->kind) {
+	case AX_NUM:
+		return e->num;
+	case AX_NAME:
+		if (strcmp(e->name, "pi") == 0)
+			return PI;
+		en = lookup(s, e->name);
+		if (en && en->decl->nkind == K_CONST && en->folded)
+			return en->decl->num;
+		*fail = 1;         /* reported elsewhere */
+		return 0;
+	case AX_UNARY:
+		a = eval(s, e->a, fail);
+		return e->op == OP_NEG ? -a : (double)(a == 0);
+	case AX_BINARY:
+		a = eval(s, e->a, fail);
+		b = eval(s, e->b, fail);
+		if (*fail)
+			return 0;
+		switch (e->op) {
+		case OP_OR: return (a != 0) || (b != 0);
+		case OP_AND: return (a != 0) && (b != 0);
+		case OP_LT: return a < b;
+		case OP_LE: return a <= b;
+		case OP_GT: return a > b;
+		case OP_GE: return a >= b;
+		case OP_EQ: return a == b;
+		case OP_NE: return a != b;
+		case OP_ADD: return a + b;
+		case OP_SUB: return a - b;
+		case OP_MUL: return a * b;
+		case OP_DIV:
+			if (b == 0) {
+				diag_error(s->d, e->loc, "division by zero");
+				*fail = 2;
+				return 0;
+			}
+			return a / b;
+		case OP_POW: return pow(a, b);
+		default: break;
+		}
+		break;
+	case AX_CALL: {
+		double v[3] = {0, 0, 0};
+		int i;
+
+		if (builtin_arity(e->name) != e->nargs || e->nargs > 3) {
+			*fail = 1;
+			return 0;
+		}
+		for (i = 0; i < e->nargs; i++)
+			v[i] = eval(s, e->args[i], fail);
+		if (*fail)
+			return 0;
+		a = v[0];
+		b = v[1];
+		switch (e->name[0]) {
+		case 's':
+			if (!strcmp(e->name, "sin")) return sin(a);
+			if (!strcmp(e->name, "sqrt")) return sqrt(a);
+			if (!strcmp(e->name, "sigmoid")) return 1 / (1 + exp(-a));
+			if (!strcmp(e->name, "softplus"))
+				return a > 0 ? a + log1p(exp(-a)) : log1p(exp(a));
+			if (!strcmp(e->name, "step")) return a >= 0;
+			if (!strcmp(e->name, "select")) return a != 0 ? b : v[2];
+			break;
+		case 'c': return cos(a);
+		case 't': return !strcmp(e->name, "tan") ? tan(a) : tanh(a);
+		case 'e': return exp(a);
+		case 'l': return log(a);
+		case 'a': return fabs(a);
+		case 'm': return !strcmp(e->name, "min") ? fmin(a, b) : fmax(a, b);
+		case 'p': return pow(a, b);
+		}
+		break;
+	}
+	case AX_DERIV:
+		break;
+	}
+	*fail = 1;
+	return 0;
+}
+
+/* The value of a constant expression, or NAN (reported, or an error
+ * reported elsewhere made it unknowable). */
+static double
+fold(Sema *s, const Ast *e, const char *what, const char *name)
+{
+	int fail = 0;
+	double v;
+
+	if (!e || e->depth > MAXDEPTH)
+		return NAN;
+	v = eval(s, e, &fail);
+	if (fail)
+		return NAN;
+	if (!isfinite(v)) {
+		if (name)
+			diag_error(s->d, e->loc, "%s '%s' is not finite (%g)", what, name, v);
+		else
+			diag_error(s->d, e->loc, "%s is not finite (%g)", what, v);
+		return NAN;
+	}
+	return v;
+}
+
+static void
+fold_all(Sema *s)
+{
+	Model *m = s->m;
+	Decl *dom = m->domain;
+	int i;
+
+	for (i = 0; i < m->norder; i++) {
+		Decl *d = m->order[i];
+		Entry *en = lookup(s, d->name);
+		if (d->kind != D_CONST || !en || en->bad)
+			continue;
+		d->num = fold(s, d->value, "the value of", d->name);
+		en->folded = !isnan(d->num);
+	}
+	for (i = 0; i < m->ndecls; i++) {
+		Decl *d = m->decls[i];
+		Entry *en;
+		if (d->kind != D_PARAM || !(en = lookup(s, d->name)) || en->decl != d || en->bad)
+			continue;
+		d->num = fold(s, d->value, "the value of", d->name);
+		if (d->lo) {
+			d->lo_num = fold(s, d->lo, "the lower bound of", d->name);
+			d->hi_num = fold(s, d->hi, "the upper bound of", d->name);
+			if (isnan(d->lo_num) || isnan(d->hi_num))
+				continue;
+			if (!(d->lo_num < d->hi_num)) {
+				diag_error(s->d, span(d->lo->loc, d->hi->loc), "the range of '%s' is "
+				           "empty: %g is not below %g", d->name, d->lo_num, d->hi_num);
+				continue;
+			}
+			if (d->is_log && d->lo_num <= 0) {
+				diag_error(s->d, span(d->lo->loc, d->hi->loc), "a `log` param needs "
+				           "a range above 0, not [%g, %g]", d->lo_num, d->hi_num);
+				continue;
+			}
+			if (!isnan(d->num) && (d->num < d->lo_num || d->num > d->hi_num))
+				diag_error(s->d, d->value->loc, "the value %g of '%s' is outside its "
+				           "range [%g, %g]", d->num, d->name, d->lo_num, d->hi_num);
+		} else if (d->is_log && !isnan(d->num) && d->num <= 0) {
+			diag_error(s->d, d->value->loc, "a `log` param needs a value above 0, not %g",
+			           d->num);
+		}
+	}
+	if (m->rate) {
+		m->rate->num = fold(s, m->rate->value, "the rate", NULL);
+		if (!isnan(m->rate->num) && m->rate->num <= 0)
+			diag_error(s->d, m->rate->value->loc, "the rate must be above 0 Hz, not %g",
+			           m->rate->num);
+	}
+	s->domain_ok = 1;
+	for (i = 0; i < dom->ndim; i++) {
+		dom->from_num[i] = fold(s, dom->from[i], "the domain's end", NULL);
+		dom->to_num[i] = fold(s, dom->to[i], "the domain's end", NULL);
+		if (isnan(dom->from_num[i]) || isnan(dom->to_num[i])) {
+			s->domain_ok = 0;
+		} else if (!(dom->from_num[i] < dom->to_num[i])) {
+			diag_error(s->d, span(dom->from[i]->loc, dom->to[i]->loc), "the domain is "
+			           "empty in %s: %g is not below %g", dom->coord[i],
+			           dom->from_num[i], dom->to_num[i]);
+			s->domain_ok = 0;
+		}
+	}
+	if (dom->grid[0] && dom->nat == dom->ndim) {
+		double total = 1;
+		int ok = 1;
+		for (i = 0; i < dom->ndim; i++) {
+			double g = fold(s, dom->grid[i], "the grid count", NULL);
+			if (isnan(g)) {
+				ok = 0;
+			} else if (g != floor(g) || g < 2) {
+				diag_error(s->d, dom->grid[i]->loc, "a grid count is a whole number of "
+				           "intervals, at least 2, not %g", g);
+				ok = 0;
+			} else if (g > 1e8) {
+				total = 1e300;
+			} else {
+				dom->grid_num[i] = (long)g;
+				total *= g + 1;
+			}
+		}
+		if (ok && total > 1e8)
+			diag_error(s->d, dom->grid[0]->loc, "the grid has too many points "
+			           "(%g); at most 1e8 are supported", total);
+	}
+}
+
+/* ---- pass 6: boundary conditions (language.md section 6) ---- */
+
+static const char *const bc_words[] = {
+	"fixed", "clamped", "simply_supported", "pinned", "free",
+};
+static const BcKind bc_kinds[] = { BC_FIXED, BC_CLAMPED, BC_SS, BC_SS, BC_FREE };
+
+static const char *
+choices(Sema *s)
+{
+	return s->space_order >= 3 ? "clamped, simply_supported (or pinned) or free"
+	                           : "fixed, clamped, simply_supported (or pinned) or free";
+}
+
+static void
+set_bc(Sema *s, int dim, int side, BcKind bc, Loc loc, int *ok)
+{
+	Model *m = s->m;
+	Decl *dom = m->domain;
+
+	if (m->bc[dim][side] != BC_NONE) {
+		diag_error(s->d, loc, "a second boundary condition for %s = %g",
+		           dom->coord[dim], side ? dom->to_num[dim] : dom->from_num[dim]);
+		diag_note(s->d, m->bc_loc[dim][side], "the first one is here");
+		*ok = 0;
+		return;
+	}
+	m->bc[dim][side] = bc;
+	m->bc_loc[dim][side] = loc;
+}
+
+static void
+boundaries(Sema *s)
+{
+	Model *m = s->m;
+	Decl *dom = m->domain;
+	int i, j, k, ok = 1, ord_known = !s->pde_bad && m->pde;
+
+	for (i = 0; i < m->ndecls; i++) {
+		Decl *d = m->decls[i];
+		BcKind bc = BC_NONE;
+		if (d->kind != D_BOUNDARY)
+			continue;
+		for (k = 0; k < 5; k++)
+			if (strcmp(d->cond, bc_words[k]) == 0)
+				bc = bc_kinds[k];
+		if (bc == BC_NONE) {
+			const char *best = closest_name(d->cond, bc_words, 5);
+			if (best)
+				diag_error(s->d, d->cond_loc, "unknown boundary condition '%s'; "
+				           "did you mean '%s'?", d->cond, best);
+			else
+				diag_error(s->d, d->cond_loc, "unknown boundary condition '%s'; "
+				           "use %s", d->cond, choices(s));
+			ok = 0;
+		} else if (ord_known && bc == BC_FIXED && s->space_order >= 3) {
+			diag_error(s->d, d->cond_loc, "`fixed` is ambiguous for a fourth-order "
+			           "field; use clamped, simply_supported or free");
+			ok = 0;
+		} else if (ord_known && bc == BC_FREE && s->space_order >= 3 && s->ndim == 2) {
+			diag_error(s->d, d->cond_loc, "`free` edges of a fourth-order field are "
+			           "supported in 1D only; use clamped or simply_supported");
+			ok = 0;
+		}
+		d->bc = bc;
+		for (j = 0; j < d->nwhere; j++) {
+			struct Where *w = &d->where[j];
+			double v;
+			int dim;
+			if (!w->coord) {
+				if (s->ndim != 2) {
+					diag_error(s->d, w->loc, "`edges` is for a rectangle (a 2D domain); "
+					           "name the ends instead: %s = A, %s = B",
+					           dom->coord[0], dom->coord[0]);
+					ok = 0;
+					continue;
+				}
+				for (k = 0; k < 4; k++)
+					if (s->domain_ok)
+						set_bc(s, k / 2, k % 2, bc, w->loc, &ok);
+				continue;
+			}
+			if (!w->at) {
+				diag_error(s->d, w->loc, "expected `%s = VALUE`%s, not '%s'", dom->coord[0],
+				           s->ndim == 2 ? " or `edges`" : "", w->coord);
+				ok = 0;
+				continue;
+			}
+			if ((dim = coord_index(s, w->coord)) < 0) {
+				if (s->ndim == 1)
+					diag_error(s->d, w->loc, "'%s' is not a coordinate of the domain; "
+					           "use %s", w->coord, dom->coord[0]);
+				else
+					diag_error(s->d, w->loc, "'%s' is not a coordinate of the domain; "
+					           "use %s or %s", w->coord, dom->coord[0], dom->coord[1]);
+				ok = 0;
+				continue;
+			}
+			if (!s->domain_ok) {
+				ok = 0;
+				continue;
+			}
+			v = fold(s, w->at, "the position", NULL);
+			if (isnan(v)) {
+				ok = 0;
+				continue;
+			}
+			{
+				double lo = dom->from_num[dim], hi = dom->to_num[dim];
+				double tol = 1e-9 * (hi - lo);
+				if (fabs(v - lo) <= tol)
+					set_bc(s, dim, 0, bc, w->loc, &ok);
+				else if (fabs(v - hi) <= tol)
+					set_bc(s, dim, 1, bc, w->loc, &ok);
+				else {
+					diag_error(s->d, w->at->loc, "%s = %g is not an end of the domain; "
+					           "use %s = %g or %s = %g", w->coord, v, w->coord, lo,
+					           w->coord, hi);
+					ok = 0;
+				}
+			}
+		}
+	}
+	if (!ok || !s->domain_ok)
+		return;
+	for (i = 0; i < s->ndim; i++)
+		for (j = 0; j < 2; j++)
+			if (m->bc[i][j] == BC_NONE)
+				diag_error(s->d, dom->coord_loc[i], "no boundary condition for %s = %g; "
+				           "add `boundary %s = %g: CONDITION` with CONDITION one of %s",
+				           dom->coord[i], j ? dom->to_num[i] : dom->from_num[i],
+				           dom->coord[i], j ? dom->to_num[i] : dom->from_num[i],
+				           choices(s));
+}
+
+/* ---- the index ---- */
+
+int
+sema_check(Model *m, Diag *d)
+{
+	Sema s;
+	int nerr = d->nerr, i, np = 0, no = 0;
+
+	if (!m->arena)
+		die("sema_check: the model has no arena");
+	memset(&s, 0, sizeof s);
+	s.m = m;
+	s.d = d;
+	s.a = m->arena;
+	m->space_order = 0;
+	memset(m->bc, 0, sizeof m->bc);
+	if (structure(&s))
+		return 1;
+	names(&s);
+	exprs(&s);
+	m->order = arena_alloc(s.a, sizeof(Decl *) * (size_t)(s.nents + 1));
+	m->norder = 0;
+	order(&s);
+	/* folding and boundaries skip what earlier errors made unknowable */
+	fold_all(&s);
+	boundaries(&s);
+	m->space_order = s.space_order;
+	for (i = 0; i < m->ndecls; i++) {
+		np += m->decls[i]->kind == D_PARAM;
+		no += m->decls[i]->kind == D_OUTPUT;
+	}
+	m->params = arena_alloc(s.a, sizeof(Decl *) * (size_t)(np + 1));
+	m->outputs = arena_alloc(s.a, sizeof(Decl *) * (size_t)(no + 1));
+	m->nparams = m->noutputs = 0;
+	for (i = 0; i < m->ndecls; i++) {
+		if (m->decls[i]->kind == D_PARAM)
+			m->params[m->nparams++] = m->decls[i];
+		if (m->decls[i]->kind == D_OUTPUT)
+			m->outputs[m->noutputs++] = m->decls[i];
+	}
+	return d->nerr > nerr;
+}

@@ -1,0 +1,55 @@
+#!/bin/sh
+# run.sh — mutation fuzzing of the front end through `dpmc check`.
+#
+#   DPMC=path/to/dpmc sh tests/fuzz/run.sh [CASES_PER_FILE]
+#
+# Builds mutate.c, makes CASES_PER_FILE (default 40) deterministic mutants
+# of every corpus/*.dpm, and runs `timeout 5 $DPMC check` on each.  Any
+# exit status other than 0 or 1 (a crash, a signal, an abort, a timeout)
+# is a failure: the mutant is kept in tests/fuzz/failures/ to replay.
+
+if [ -z "$DPMC" ]; then
+	echo "run.sh: set DPMC to the dpmc binary" >&2
+	exit 2
+fi
+case $DPMC in
+*/*) DPMC=$(cd "$(dirname "$DPMC")" && pwd)/$(basename "$DPMC") ;;
+esac
+per=${1:-40}
+cd "$(dirname "$0")" || exit 2
+here=$(pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dpmfuzz.XXXXXX") || exit 2
+trap 'rm -rf "$tmp"' EXIT INT TERM
+${CC:-cc} -std=c11 -O1 -o "$tmp/mutate" mutate.c || exit 2
+unset DPM_PATH
+# a sanitizer's report must not pass for a model error (status 1)
+ASAN_OPTIONS=${ASAN_OPTIONS:-exitcode=86}
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:exitcode=87}
+export ASAN_OPTIONS UBSAN_OPTIONS
+
+n=0
+bad=0
+for f in corpus/*.dpm; do
+	base=$(basename "$f" .dpm)
+	s=1
+	while [ $s -le "$per" ]; do
+		seed=$(( $(printf '%s' "$base" | cksum | cut -d' ' -f1) % 100000 * 1000 + s ))
+		"$tmp/mutate" $seed < "$f" > "$tmp/case.dpm"
+		timeout 5 "$DPMC" check -I ../../stdlib "$tmp/case.dpm" > /dev/null 2> "$tmp/err"
+		rc=$?
+		n=$((n + 1))
+		if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
+			mkdir -p "$here/failures"
+			cp "$tmp/case.dpm" "$here/failures/$base.$seed.dpm"
+			echo "FAIL $base seed $seed: exit status $rc (kept in tests/fuzz/failures/$base.$seed.dpm)"
+			tail -3 "$tmp/err" | sed 's/^/    /'
+			bad=$((bad + 1))
+		fi
+		s=$((s + 1))
+	done
+done
+if [ $bad -ne 0 ]; then
+	echo "FAIL fuzz: $bad of $n cases crashed or hung"
+	exit 1
+fi
+echo "PASS fuzz: $n cases"
