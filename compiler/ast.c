@@ -379,7 +379,7 @@ join(Arena *a, const char *dir, const char *name)
 	return s;
 }
 
-static void load_decls(Loader *L, const Src *src, Decl **decls, int n);
+static void load_decls(Loader *L, Decl **decls, int n);
 
 /* import "FILE": the importing file's folder, -I folders, $DPM_PATH, the stdlib */
 static void
@@ -447,7 +447,7 @@ do_import(Loader *L, Decl *imp)
 		return;
 	}
 	L->depth++;
-	load_decls(L, src, decls, n);
+	load_decls(L, decls, n);
 	L->depth--;
 }
 
@@ -466,7 +466,7 @@ keyword_loc(const Decl *d)
 }
 
 static void
-load_decls(Loader *L, const Src *src, Decl **decls, int n)
+load_decls(Loader *L, Decl **decls, int n)
 {
 	int i;
 
@@ -482,7 +482,6 @@ load_decls(Loader *L, const Src *src, Decl **decls, int n)
 		if (d->kind == D_IMPORT)
 			do_import(L, d);
 	}
-	(void)src;
 }
 
 static Model *
@@ -507,7 +506,7 @@ load(Arena *a, Diag *d, Src *src, const char *const *incdirs, int nincdirs,
 	if (!decls)
 		return NULL;
 	seen(&L, identity(a, src->path));
-	load_decls(&L, src, decls, n);
+	load_decls(&L, decls, n);
 	if (d->nerr > nerr)
 		return NULL;
 	m->decls = L.decls ? (Decl **)L.decls->v : NULL;

@@ -119,16 +119,21 @@ emit_meta(Emit *e)
 		c_double(&e->b, s->params[i].def);
 		out(e, ", ");
 	}
-	out(e, "0};\nstatic const double @__pmin[%d] = {", np + 1);
+	/* no range: 0 here and the bit clear in @__prange (an infinity is not
+	 * a constant initialiser for every compiler) */
+	out(e, "0};\nstatic const double @__plo[%d] = {", np + 1);
 	for (i = 0; i < np; i++) {
-		c_double(&e->b, s->params[i].lo);
+		c_double(&e->b, isinf(s->params[i].lo) ? 0 : s->params[i].lo);
 		out(e, ", ");
 	}
-	out(e, "0};\nstatic const double @__pmax[%d] = {", np + 1);
+	out(e, "0};\nstatic const double @__phi[%d] = {", np + 1);
 	for (i = 0; i < np; i++) {
-		c_double(&e->b, s->params[i].hi);
+		c_double(&e->b, isinf(s->params[i].hi) ? 0 : s->params[i].hi);
 		out(e, ", ");
 	}
+	out(e, "0};\nstatic const int @__prange[%d] = {", np + 1);
+	for (i = 0; i < np; i++)
+		out(e, "%d, ", (!isinf(s->params[i].lo)) | (2 * !isinf(s->params[i].hi)));
 	out(e, "0};\nstatic const int @__plog[%d] = {", np + 1);
 	for (i = 0; i < np; i++)
 		out(e, "%d, ", s->params[i].is_log);
@@ -146,8 +151,8 @@ emit_meta(Emit *e)
 	out(e, "; }\n");
 	out(e, "const char *@_param_name(int i) { return i >= 0 && i < %d ? @__pname[i] : 0; }\n", np);
 	out(e, "double @_param_default(int i) { return i >= 0 && i < %d ? @__pdef[i] : NAN; }\n", np);
-	out(e, "double @_param_min(int i) { return i >= 0 && i < %d ? @__pmin[i] : NAN; }\n", np);
-	out(e, "double @_param_max(int i) { return i >= 0 && i < %d ? @__pmax[i] : NAN; }\n", np);
+	out(e, "double @_param_min(int i) { return i < 0 || i >= %d ? NAN : @__prange[i] & 1 ? @__plo[i] : -HUGE_VAL; }\n", np);
+	out(e, "double @_param_max(int i) { return i < 0 || i >= %d ? NAN : @__prange[i] & 2 ? @__phi[i] : HUGE_VAL; }\n", np);
 	out(e, "int @_param_log(int i) { return i >= 0 && i < %d ? @__plog[i] : 0; }\n", np);
 	out(e, "const char *@_output_name(int i) { return i >= 0 && i < %d ? @__oname[i] : 0; }\n", no);
 	out(e, "double @_default_rate(void) { return ");
@@ -295,25 +300,29 @@ emit_stable_fn(Emit *e)
 	out(e, "%s", vn_text);
 	out(e, "/* Stable at spacing (hx, hy)?  Coefficients frozen at t = 0%s. */\n",
 	    varies ? " and at sampled points of the domain" : "");
-	out(e, "static int\n@__stable(const double *p, double k, double hx, double hy)\n{\n");
+	out(e, "static int\n@__stable(const double *p, double k, double hx, double hy, const int *n)\n{\n");
 	out(e, "\tdouble tc[%d];\n", atleast1(l->nstab));
 	if (varies) {
-		int ns = s->ndim == 2 ? 5 : 9;
-		out(e, "\tint i, j;\n\n");
-		out(e, "\tfor (j = 0; j < %d; j++)\n", s->ndim == 2 ? ns : 1);
-		out(e, "\t\tfor (i = 0; i < %d; i++) {\n", ns);
-		out(e, "\t\t\tdouble x = %.17g + (%.17g) * i / %d.0;\n", s->from[0],
-		    s->to[0] - s->from[0], ns - 1);
+		/* bisection: a few sampled points; the grid finally chosen or
+		 * forced: its own points (up to 257 in 1D, 33 per axis in 2D),
+		 * so a narrow coefficient is unlikely to slip between samples */
+		out(e, "\tint i, j, ni = n ? (n[0] > 256 ? 256 : n[0]) : %d, nj = %s;\n\n",
+		    s->ndim == 2 ? 4 : 8, s->ndim == 2 ? "n ? (n[1] > 32 ? 32 : n[1]) : 4" : "0");
+		out(e, "\tif (n && %d == 2 && ni > 32)\n\t\tni = 32;\n", s->ndim);
+		out(e, "\tfor (j = 0; j <= nj; j++)\n");
+		out(e, "\t\tfor (i = 0; i <= ni; i++) {\n");
+		out(e, "\t\t\tdouble x = %.17g + (n ? hx * (double)(i * n[0] / ni) : %.17g * i / ni);\n",
+		    s->from[0], s->to[0] - s->from[0]);
 		if (s->ndim == 2)
-			out(e, "\t\t\tdouble y = %.17g + (%.17g) * j / %d.0;\n", s->from[1],
-			    s->to[1] - s->from[1], ns - 1);
+			out(e, "\t\t\tdouble y = %.17g + (n ? hy * (double)(j * n[1] / nj) : %.17g * j / nj);\n",
+			    s->from[1], s->to[1] - s->from[1]);
 		else
 			out(e, "\t\t\tdouble y = 0;\n");
 		out(e, "\t\t\t@__taps(p, k, hx, hy, x, y, tc);\n");
 		out(e, "\t\t\tif (!@__vn(tc, @__lev, @__dx, @__dy, %d, %d))\n", l->nstab, s->ndim);
 		out(e, "\t\t\t\treturn 0;\n\t\t}\n\treturn 1;\n}\n\n");
 	} else {
-		out(e, "\n\t@__taps(p, k, hx, hy, 0, 0, tc);\n");
+		out(e, "\n\t(void)n;\n\t@__taps(p, k, hx, hy, 0, 0, tc);\n");
 		out(e, "\treturn @__vn(tc, @__lev, @__dx, @__dy, %d, %d);\n}\n\n", l->nstab, s->ndim);
 	}
 }
@@ -335,16 +344,16 @@ emit_plan(Emit *e)
 	out(e, "\tfor (d = 0; d < %d; d++)\n", s->ndim);
 	out(e, "\t\tif (len[d] / %s[d] < hi)\n", "@__minn");
 	out(e, "\t\t\thi = len[d] / @__minn[d];\n");
-	out(e, "\tif (!@__stable(p, k, hi, hi)) {\n\t\t*bad = 1;\n\t\treturn hi;\n\t}\n");
+	out(e, "\tif (!@__stable(p, k, hi, hi, 0)) {\n\t\t*bad = 1;\n\t\treturn hi;\n\t}\n");
 	out(e, "\tlo = hi;\n");
 	out(e, "\tfor (;;) {\n");
 	out(e, "\t\tlo /= 2;\n");
 	out(e, "\t\tif (@__npoints(len, lo) > 1e8) {\n\t\t\t*bad = 2;\n\t\t\treturn lo;\n\t\t}\n");
-	out(e, "\t\tif (!@__stable(p, k, lo, lo))\n\t\t\tbreak;\n");
+	out(e, "\t\tif (!@__stable(p, k, lo, lo, 0))\n\t\t\tbreak;\n");
 	out(e, "\t\thi = lo;\n\t}\n");
 	out(e, "\tfor (it = 0; it < 80 && hi - lo > 1e-15 * hi; it++) {\n");
 	out(e, "\t\tdouble mid = 0.5 * (lo + hi);\n");
-	out(e, "\t\tif (@__stable(p, k, mid, mid))\n\t\t\thi = mid;\n\t\telse\n\t\t\tlo = mid;\n\t}\n");
+	out(e, "\t\tif (@__stable(p, k, mid, mid, 0))\n\t\t\thi = mid;\n\t\telse\n\t\t\tlo = mid;\n\t}\n");
 	out(e, "\treturn hi;\n}\n\n");
 
 	/* the largest stable grid, per axis */
@@ -362,7 +371,7 @@ emit_plan(Emit *e)
 	out(e, "\t\tn[d] = d < %d ? (int)floor(len[d] / h * (1 + 1e-12)) : 0;\n", s->ndim);
 	out(e, "\tfor (tries = 0; tries < 64; tries++) {\n");
 	out(e, "\t\tfor (d = 0; d < 2; d++)\n\t\t\thh[d] = d < %d ? len[d] / n[d] : 0;\n", s->ndim);
-	out(e, "\t\tif (@__stable(p, k, hh[0], %s))\n\t\t\treturn 0;\n", s->ndim == 2 ? "hh[1]" : "hh[0]");
+	out(e, "\t\tif (@__stable(p, k, hh[0], %s, n))\n\t\t\treturn 0;\n", s->ndim == 2 ? "hh[1]" : "hh[0]");
 	out(e, "\t\tfor (d = 0; d < %d; d++)\n\t\t\tif (n[d] > @__minn[d])\n\t\t\t\tn[d]--;\n", s->ndim);
 	out(e, "\t}\n");
 	out(e, "\tsnprintf(err, (size_t)errsz, \"no stable grid found for the params in force\");\n");
@@ -373,9 +382,9 @@ emit_plan(Emit *e)
 	out(e, "\t\tif (!isfinite(p[i])) {\n");
 	out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"param '%%s' = %%g is not a finite number\", @__pname[i], p[i]);\n");
 	out(e, "\t\t\treturn 1;\n\t\t}\n");
-	out(e, "\t\tif (p[i] < @__pmin[i] || p[i] > @__pmax[i]) {\n");
+	out(e, "\t\tif (p[i] < @_param_min(i) || p[i] > @_param_max(i)) {\n");
 	out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"param '%%s' = %%g is outside its range [%%g, %%g]\",\n");
-	out(e, "\t\t\t         @__pname[i], p[i], @__pmin[i], @__pmax[i]);\n");
+	out(e, "\t\t\t         @__pname[i], p[i], @_param_min(i), @_param_max(i));\n");
 	out(e, "\t\t\treturn 1;\n\t\t}\n\t}\n\treturn 0;\n}\n\n");
 
 	out(e, "int\n@_plan(const double *params, double rate, const int *grid, int *grid_out, "
@@ -406,7 +415,7 @@ emit_plan(Emit *e)
 	out(e, "\t\tif ((double)(n[0] + 1) * (n[1] + 1) > 1e8) {\n");
 	out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"grid of %%.0f points is over the limit of 1e8\", (double)(n[0] + 1) * (n[1] + 1));\n");
 	out(e, "\t\t\treturn 1;\n\t\t}\n");
-	out(e, "\t\tif (!@__stable(p, k, h[0], %s)) {\n", s->ndim == 2 ? "h[1]" : "h[0]");
+	out(e, "\t\tif (!@__stable(p, k, h[0], %s, n)) {\n", s->ndim == 2 ? "h[1]" : "h[0]");
 	out(e, "\t\t\tif (@__finest(p, k, len, best, err, errsz))\n\t\t\t\treturn 1;\n");
 	if (s->ndim == 2)
 		out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"grid %%d, %%d is unstable for the params in force; "
@@ -665,7 +674,7 @@ emit_lifecycle(Emit *e)
 	out(e, "\tdouble save[%d];\n", atleast1(s->nparams));
 	out(e, "\tint d;\n\tdouble len[2];\n\n");
 	out(e, "\tif (@__checkp(params, err, errsz))\n\t\treturn 1;\n");
-	out(e, "\tif (!@__stable(params, m->k, m->h[0], m->h[%d])) {\n", s->ndim == 2);
+	out(e, "\tif (!@__stable(params, m->k, m->h[0], m->h[%d], m->n)) {\n", s->ndim == 2);
 	out(e, "\t\tint best[2];\n");
 	out(e, "\t\tfor (d = 0; d < 2; d++)\n\t\t\tlen[d] = m->h[d] * m->n[d];\n");
 	out(e, "\t\tif (@__finest(params, m->k, len, best, err, errsz))\n\t\t\treturn 1;\n");
@@ -817,10 +826,11 @@ emit_run(Emit *e)
 	for (i = 0; i < l->ncoefs; i++) {
 		if (l->coefs[i].cls == CO_CONST)
 			out(e, "\tconst double c%d = m->c[%d];\n", l->coefs[i].slot, l->coefs[i].slot);
-		if (l->coefs[i].cls == CO_CONST && i == l->den_coef)
+		if (l->coefs[i].cls == CO_CONST)
 			out(e, "\t(void)c%d;\n", l->coefs[i].slot);
 		if (l->coefs[i].cls == CO_SPACE)
-			out(e, "\tconst double *restrict a%d = m->a[%d];\n", l->coefs[i].slot, l->coefs[i].slot);
+			out(e, "\tconst double *restrict a%d = m->a[%d];\n\t(void)a%d;\n",
+			    l->coefs[i].slot, l->coefs[i].slot, l->coefs[i].slot);
 	}
 	out(e, "\tlong s, i, j;\n\n");
 	out(e, "\t(void)p; (void)hx; (void)hy; (void)x0; (void)y0; (void)nx; (void)ny; (void)j;\n");

@@ -674,6 +674,21 @@ ex_subst_sym(ExprPool *p, Expr *e, Sym s, Expr *r)
 
 /* ---- evaluation ---- */
 
+/* A product with a 0-or-1 factor (a comparison) is a gate: printed and
+ * evaluated as `cond ? other : 0`, so a force that has ended costs no
+ * cos() per step.  Equal to the product for finite values. */
+static const Expr *
+gate(const Expr *e)
+{
+	if (e->kind != EX_MUL)
+		return NULL;
+	if (e->b->kind == EX_CMP)
+		return e->b;
+	if (e->a->kind == EX_CMP)
+		return e->a;
+	return NULL;
+}
+
 double
 ex_eval(const Expr *e, const double *params, const double *syms)
 {
@@ -696,6 +711,9 @@ ex_eval(const Expr *e, const double *params, const double *syms)
 			x = ex_eval(e->b->a, params, syms);
 			return ex_eval(e->a, params, syms) / (x * x);
 		}
+		if (gate(e))   /* as printed: cond ? other : 0 */
+			return ex_eval(gate(e), params, syms) != 0 ?
+			       ex_eval(gate(e) == e->a ? e->b : e->a, params, syms) : 0.0;
 		return ex_eval(e->a, params, syms) * ex_eval(e->b, params, syms);
 	case EX_POW:
 		x = ex_eval(e->a, params, syms);
@@ -792,6 +810,7 @@ istmp(const Pr *P, const Expr *e)
 }
 
 static void pc(const Pr *P, Buf *b, const Expr *e, int top);
+static void pccond(const Pr *P, Buf *b, const Expr *e);
 
 static void
 pcsub(const Pr *P, Buf *b, const Expr *e)
@@ -813,6 +832,15 @@ pcmul(const Pr *P, Buf *b, const Expr *e, int neg)
 		c = neg ? -a->num : a->num;
 	else if (neg)
 		die("pcmul: negating a product without coefficient");
+	if (gate(e) && !istmp(P, gate(e)) && !isc) {
+		const Expr *g = gate(e);
+		buf_puts(b, "(");
+		pccond(P, b, g);
+		buf_puts(b, " ? ");
+		pcsub(P, b, g == e->a ? e->b : e->a);
+		buf_puts(b, " : 0.0)");
+		return;
+	}
 	if (recip(r)) {
 		buf_puts(b, "(");
 		if (isc)
@@ -975,8 +1003,9 @@ pcfn(const Pr *P, Buf *b, const Expr *e)
 	buf_puts(b, ")");
 }
 
+/* The comparison as a C condition (an int). */
 static void
-pccmp(const Pr *P, Buf *b, const Expr *e)
+pccond(const Pr *P, Buf *b, const Expr *e)
 {
 	static const char *const op[] = { " < ", " <= ", " == ", " != " };
 
@@ -990,6 +1019,14 @@ pccmp(const Pr *P, Buf *b, const Expr *e)
 		buf_puts(b, op[e->op]);
 		pcsub(P, b, e->b);
 	}
+	buf_puts(b, ")");
+}
+
+static void
+pccmp(const Pr *P, Buf *b, const Expr *e)
+{
+	buf_puts(b, "(");
+	pccond(P, b, e);
 	buf_puts(b, " ? 1.0 : 0.0)");
 }
 

@@ -20,4 +20,3 @@ compiler/parser.o: CFLAGS += $(FRONT_GEN_CFLAGS)
 
 compiler/ast.o compiler/sema.o: compiler/ast.h compiler/dpm.h
 compiler/lexer.o compiler/parser.o: compiler/ast.h compiler/dpm.h compiler/parser.h compiler/lexer.h
-compiler/ast.o compiler/sema.o compiler/parser.o: compiler/parser.h compiler/lexer.h

@@ -8,6 +8,7 @@
 %define api.pure full
 %define api.location.type {Loc}
 %define parse.error custom
+%define parse.lac full
 %locations
 %expect 0
 %param {void *scanner}
@@ -262,6 +263,13 @@ text_of(Parser *P, Loc loc)
 	return arena_strndup(P->a, P->src->text + loc.off, (size_t)(n < 0 ? 0 : n));
 }
 
+/* in the order of their %token declarations */
+static const char *const keywords[] = {
+	"'model'", "'import'", "'const'", "'param'", "'let'", "'fn'", "'rate'",
+	"'domain'", "'grid'", "'field'", "'pde'", "'boundary'", "'init'", "'output'",
+	"'in'",
+};
+
 /* How a token is named in "expected ..." */
 static const char *
 sym_name(yysymbol_kind_t k)
@@ -275,6 +283,8 @@ sym_name(yysymbol_kind_t k)
 	case YYSYMBOL_YYEOF:	return "end of file";
 	default:		break;
 	}
+	if (k >= YYSYMBOL_MODEL && k <= YYSYMBOL_IN)
+		return keywords[k - YYSYMBOL_MODEL];
 	return yysymbol_name(k);
 }
 
@@ -286,6 +296,8 @@ static const char *const statements[] = {
 static int
 is_operator(yysymbol_kind_t k)
 {
+	const char *name;
+
 	switch (k) {
 	case YYSYMBOL_OR: case YYSYMBOL_AND: case YYSYMBOL_LE: case YYSYMBOL_GE:
 	case YYSYMBOL_EQ: case YYSYMBOL_NE:
@@ -293,8 +305,9 @@ is_operator(yysymbol_kind_t k)
 	default:
 		break;
 	}
-	return strchr("+-*/^<>", yysymbol_name(k)[1]) != NULL && yysymbol_name(k)[0] == '\''
-	       && yysymbol_name(k)[2] == '\'';
+	/* the one-character operators, named "'+'" by Bison */
+	name = yysymbol_name(k);
+	return name[0] == '\'' && name[1] && strchr("+-*/^<>", name[1]) && name[2] == '\'';
 }
 
 /* "an expression, ']' or an operator": the expected tokens in words */

@@ -339,7 +339,7 @@ static void
 names(Sema *s)
 {
 	Model *m = s->m;
-	int i, n = 0;
+	int i;
 
 	s->cap = 16;
 	while (s->cap < 2 * m->ndecls + 16)
@@ -379,9 +379,7 @@ names(Sema *s)
 		}
 		e = insert(s, d);
 		e->bad = d->nkind == K_NONE;
-		n++;
 	}
-	(void)n;
 }
 
 /* ---- pass 3: expressions ---- */

@@ -1,5 +1,6 @@
 /* checkmain.c — a stand-in for `dpmc check` while main.c is written:
- *   checkmain [-I DIR]... [--dump] FILE
+ *   checkmain [check] [-I DIR]... [--dump] FILE
+ *   checkmain emit FILE --stage ast      (the same as --dump)
  * model_load, then "ok" (and the AST dump with --dump); exit 1 on errors. */
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,10 @@ main(int argc, char **argv)
 			dump = 1;
 		else if (strcmp(argv[i], "check") == 0)
 			;
+		else if (strcmp(argv[i], "emit") == 0)
+			dump = 1;       /* emit FILE --stage ast */
+		else if (strcmp(argv[i], "--stage") == 0 && i + 1 < argc)
+			i++;
 		else
 			path = argv[i];
 	}

@@ -9,7 +9,8 @@
 # line ending in "..." matches any line that starts with the text before
 # it (for messages that list folders outside this one).  The check must
 # exit with status 1.  valid/*.dpm, the spec's examples and ../../examples
-# must give status 0 and nothing on stderr.  One line per test: PASS or
+# must give status 0 and nothing on stderr; ast/*.dpm must dump (emit
+# --stage ast) exactly as their "#= " lines say.  One line per test: PASS or
 # FAIL with the reason; exit 1 if any failed.
 
 if [ -z "$DPMC" ]; then
@@ -59,6 +60,27 @@ for f in *.dpm; do
 	elif ! same "$tmp/want" "$tmp/got"; then
 		echo "FAIL $name: stderr differs"
 		diff "$tmp/want" "$tmp/got" | sed 's/^/    /' | head -20
+		failed=1
+	else
+		echo "PASS $name"
+	fi
+done
+
+# ast/*.dpm: the parse tree, as `dpmc emit --stage ast` prints it, in "#= " lines
+for f in ast/*.dpm; do
+	[ -f "$f" ] || continue
+	name=ast:$(basename "$f" .dpm)
+	n=$((n + 1))
+	sed -n 's/^#=//p' "$f" | sed 's/^ //' > "$tmp/want"
+	"$DPMC" emit "$f" --stage ast > "$tmp/out" 2> "$tmp/got"
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "FAIL $name: exit status $rc, expected 0"
+		sed 's/^/    /' "$tmp/got" | head -10
+		failed=1
+	elif ! cmp -s "$tmp/want" "$tmp/out"; then
+		echo "FAIL $name: the dump differs"
+		diff "$tmp/want" "$tmp/out" | sed 's/^/    /' | head -20
 		failed=1
 	else
 		echo "PASS $name"

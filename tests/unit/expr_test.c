@@ -374,7 +374,11 @@ test_print(void)
 	CHECK(printed_is(ex_fn(p, FN_ABS, x, NULL), "fabs(x)"));
 	CHECK(printed_is(ex_fn(p, FN_MAX, g, x), "fmax(gam, x)"));
 	CHECK(printed_is(ex_select(p, x, g, kp), "(x != 0 ? gam : kap)"));
-	CHECK(printed_is(ex_cmp(p, CMP_LT, g, x), "(gam < x ? 1.0 : 0.0)"));
+	CHECK(printed_is(ex_cmp(p, CMP_LT, g, x), "((gam < x) ? 1.0 : 0.0)"));
+	/* a product with a comparison is a gate: the other factor is not
+	 * computed when the condition is false */
+	CHECK(printed_is(ex_mul(p, ex_fn(p, FN_COS, kp, NULL), ex_cmp(p, CMP_LT, g, x)),
+	                 "((gam < x) ? cos(kap) : 0.0)"));
 	{
 		Buf b = {0};
 		Expr *p2 = ex_param(p, 2), *thy = ex_sym(p, SYM_THY);

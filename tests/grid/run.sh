@@ -1,0 +1,76 @@
+#!/bin/sh
+# tests/grid — the grid dpmc picks by von Neumann analysis of the generated
+# scheme against the textbook stability limits, and the refusal of an
+# unstable forced grid with the largest stable N.
+cd "$(dirname "$0")" || exit 1
+: "${DPMC:?set DPMC}"
+fails=0
+
+grid_of() {  # model, extra args -> "N" or "NX NY"
+	"$DPMC" info "$@" --json | sed 's/.*"grid": \[\([^]]*\)\].*/\1/; s/,//'
+}
+
+expect() {  # name, got, want
+	if [ "$2" = "$3" ]; then
+		echo "PASS $1"
+	else
+		echo "FAIL $1: grid $2, the closed form gives $3"
+		fails=1
+	fi
+}
+
+k=$(awk 'BEGIN { printf "%.17g", 1 / 44100 }')
+
+# ideal string: N = floor(1 / (2 f0 k)); 220.5 Hz puts the limit exactly on N = 100
+for f0 in 220 220.5 110 441 1000 3000 27.5; do
+	want=$(awk -v f=$f0 -v k=$k 'BEGIN { n = 1 / (2 * f * k); m = int(n + 1e-9); print m }')
+	expect "string_f0_$f0" "$(grid_of string.dpm --set f0=$f0)" "$want"
+done
+for rate in 22050 48000 96000; do
+	want=$(awk -v r=$rate 'BEGIN { print int(r / 440 + 1e-9) }')
+	expect "string_rate_$rate" "$(grid_of string.dpm -r $rate)" "$want"
+done
+
+# stiff string with loss
+for set in "g=220 K=2 s1=0.005" "g=100 K=5 s1=0" "g=440 K=0.5 s1=0.02" "g=50 K=10 s1=0.001"; do
+	args=""
+	for a in $set; do args="$args --set $a"; done
+	want=$(echo "$set" | tr ' ' '\n' | awk -F= -v k=$k '
+		{ v[$1] = $2 }
+		END { a = v["g"]^2 * k^2 + 4 * v["s1"] * k
+		      h = sqrt((a + sqrt(a^2 + 16 * v["K"]^2 * k^2)) / 2)
+		      print int(1 / h + 1e-9) }')
+	# shellcheck disable=SC2086
+	expect "stiff_$(echo "$set" | tr ' =' '_-')" "$(grid_of stiff.dpm $args)" "$want"
+done
+
+# membrane: h_min = sqrt(2) c k on a square grid; Nx = floor(1/h), Ny = floor(0.8/h)
+for c in 200 100 343 1000; do
+	want=$(awk -v c=$c -v k=$k 'BEGIN { h = sqrt(2) * c * k; print int(1 / h + 1e-9), int(0.8 / h + 1e-9) }')
+	expect "membrane_c_$c" "$(grid_of membrane.dpm --set c=$c)" "$want"
+done
+
+# plate: h_min = 2 sqrt(kappa k)
+for kap in 5 1 20 60; do
+	want=$(awk -v q=$kap -v k=$k 'BEGIN { h = 2 * sqrt(q * k); print int(1 / h + 1e-9), int(0.6 / h + 1e-9) }')
+	expect "plate_kappa_$kap" "$(grid_of plate.dpm --set kappa=$kap)" "$want"
+done
+
+# a forced grid finer than the limit is refused, naming the largest stable N
+out=$("$DPMC" render string.dpm --grid 150 -o /tmp/dpm-grid-$$.wav 2>&1)
+st=$?
+case "$st:$out" in
+1:*"unstable"*"largest stable N is 100"*) echo "PASS forced_unstable_names_largest" ;;
+*) echo "FAIL forced_unstable_names_largest: status $st: $out"; fails=1 ;;
+esac
+if [ -e /tmp/dpm-grid-$$.wav ]; then
+	echo "FAIL forced_unstable_no_output: a file was written"
+	rm -f /tmp/dpm-grid-$$.wav
+	fails=1
+else
+	echo "PASS forced_unstable_no_output"
+fi
+# ... and the limit itself is accepted
+expect forced_at_limit "$(grid_of string.dpm --set f0=220.5 --grid 100)" 100
+expect forced_coarser "$(grid_of string.dpm --grid 60)" 60
+exit $fails
