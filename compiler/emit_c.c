@@ -304,11 +304,11 @@ emit_stable_fn(Emit *e)
 	out(e, "\tdouble tc[%d];\n", atleast1(l->nstab));
 	if (varies) {
 		/* bisection: a few sampled points; the grid finally chosen or
-		 * forced: its own points (up to 257 in 1D, 33 per axis in 2D),
+		 * forced: its own points (up to 257 in 1D, 17 per axis in 2D),
 		 * so a narrow coefficient is unlikely to slip between samples */
 		out(e, "\tint i, j, ni = n ? (n[0] > 256 ? 256 : n[0]) : %d, nj = %s;\n\n",
-		    s->ndim == 2 ? 4 : 8, s->ndim == 2 ? "n ? (n[1] > 32 ? 32 : n[1]) : 4" : "0");
-		out(e, "\tif (n && %d == 2 && ni > 32)\n\t\tni = 32;\n", s->ndim);
+		    s->ndim == 2 ? 2 : 4, s->ndim == 2 ? "n ? (n[1] > 16 ? 16 : n[1]) : 2" : "0");
+		out(e, "\tif (n && %d == 2 && ni > 16)\n\t\tni = 16;\n", s->ndim);
 		out(e, "\tfor (j = 0; j <= nj; j++)\n");
 		out(e, "\t\tfor (i = 0; i <= ni; i++) {\n");
 		out(e, "\t\t\tdouble x = %.17g + (n ? hx * (double)(i * n[0] / ni) : %.17g * i / ni);\n",
