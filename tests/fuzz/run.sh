@@ -4,7 +4,8 @@
 #   DPMC=path/to/dpmc sh tests/fuzz/run.sh [CASES_PER_FILE]
 #
 # Builds mutate.c, makes CASES_PER_FILE (default 40) deterministic mutants
-# of every corpus/*.dpm, and runs `timeout 5 $DPMC check` on each.  Any
+# of every corpus/*.dpm, and runs `timeout 5 $DPMC check` on each, then
+# `$DPMC render -d 0.001` on those the checker accepts.  Any
 # exit status other than 0 or 1 (a crash, a signal, an abort, a timeout)
 # is a failure: the mutant is kept in tests/fuzz/failures/ to replay.
 
@@ -28,6 +29,7 @@ UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:exitcode=87}
 export ASAN_OPTIONS UBSAN_OPTIONS
 
 n=0
+rendered=0
 bad=0
 for f in corpus/*.dpm; do
 	base=$(basename "$f" .dpm)
@@ -38,6 +40,14 @@ for f in corpus/*.dpm; do
 		timeout 5 "$DPMC" check -I ../../stdlib "$tmp/case.dpm" > /dev/null 2> "$tmp/err"
 		rc=$?
 		n=$((n + 1))
+		# a mutant the checker accepts goes through the whole pipeline:
+		# discretise, stability analysis, emit, TinyCC, 1 ms of audio
+		if [ $rc -eq 0 ]; then
+			timeout 20 "$DPMC" render -I ../../stdlib "$tmp/case.dpm" -d 0.001 --raw \
+				-o "$tmp/case.wav" > /dev/null 2> "$tmp/err"
+			rc=$?
+			rendered=$((rendered + 1))
+		fi
 		if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
 			mkdir -p "$here/failures"
 			cp "$tmp/case.dpm" "$here/failures/$base.$seed.dpm"
@@ -52,4 +62,4 @@ if [ $bad -ne 0 ]; then
 	echo "FAIL fuzz: $bad of $n cases crashed or hung"
 	exit 1
 fi
-echo "PASS fuzz: $n cases"
+echo "PASS fuzz: $n cases, $rendered of them rendered"
