@@ -20,19 +20,22 @@ CFLAGS = -std=c11 -Wall -Wextra -Wpedantic -O2 -g
 ifeq ($(SANITIZE),1)
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer
 endif
-DPM_CFLAGS = $(CFLAGS) $(SAN) $(SNDFILE_CFLAGS) -MMD -MP \
+DPM_CFLAGS = $(CFLAGS) $(SAN) $(SNDFILE_CFLAGS) $(FFTW_CFLAGS) -MMD -MP \
 	-DDPM_VERSION='"$(VERSION)"' -DDPM_TCC_LIBDIR='"$(TCC_LIBDIR)"'
 # The runtime goes into executables dpmc builds with plain cc: never
 # sanitized, and position-independent so a shared object can take it.
-RT_CFLAGS = $(CFLAGS) -fPIC $(SNDFILE_CFLAGS) -MMD -MP
+RT_CFLAGS = $(CFLAGS) -fPIC $(SNDFILE_CFLAGS) $(FFTW_CFLAGS) -MMD -MP
 
 COMPILER_SRC = compiler/util.c compiler/expr.c compiler/discretise.c \
-	compiler/lower.c compiler/emit_c.c compiler/main.c compiler/cli_params.c \
-	compiler/cli_build.c compiler/jit_tcc.c compiler/jit_cc.c
+	compiler/lower.c compiler/emit_c.c compiler/emit_loop.c compiler/diff.c \
+	compiler/main.c compiler/cli_params.c \
+	compiler/cli_build.c compiler/cli_fit.c compiler/jit_tcc.c compiler/jit_cc.c
 SRC = $(COMPILER_SRC) $(FRONT_SRC)
-OBJ = $(SRC:.c=.o) runtime/wav-dpmc.o
-RT_OBJ = runtime/wav.o
-LIBS = runtime/libdpmrt.a $(TCC_LIBS) $(SNDFILE_LIBS) -lpthread -lm
+RT_SRC = runtime/wav.c runtime/loss.c runtime/optim.c
+# dpmc takes its own build of the runtime, sanitized with it
+OBJ = $(SRC:.c=.o) $(RT_SRC:.c=-dpmc.o)
+RT_OBJ = $(RT_SRC:.c=.o)
+LIBS = runtime/libdpmrt.a $(TCC_LIBS) $(SNDFILE_LIBS) $(FFTW_LIBS) -lpthread -lm
 
 # A change of SANITIZE (or CC, CFLAGS) rebuilds everything: the stamp
 # file's content is the flags, rewritten only when they differ.
@@ -63,8 +66,8 @@ ifeq ($(SANITIZE),1)
 compiler/util.o: DPM_CFLAGS += -Wno-format-overflow -Wno-format-truncation
 endif
 
-runtime/wav-dpmc.o: runtime/wav.c
-	$(CC) $(DPM_CFLAGS) -c -o $@ runtime/wav.c
+runtime/%-dpmc.o: runtime/%.c
+	$(CC) $(DPM_CFLAGS) -c -o $@ $<
 
 runtime/%.o: runtime/%.c
 	$(CC) $(RT_CFLAGS) -c -o $@ $<
@@ -84,6 +87,27 @@ demo: all
 		./dpmc render $$f -d 2 -o out/demo/$$n.wav || exit 1; \
 		echo "demo: out/demo/$$n.wav"; \
 	done
+	@# then fit the bass to a real pizzicato (RECORDINGS=DIR to move it)
+	@rec='$(or $(RECORDINGS),../shared/data/recordings)/pizz_a1_vl3_rr1.wav'; \
+	if [ ! -f "$$rec" ]; then \
+		echo "demo: no $$rec (set RECORDINGS=DIR): fit skipped"; exit 0; \
+	fi; \
+	echo "demo: fitting examples/bass_fit.dpm to $$rec (40 steps)"; \
+	if ! ./dpmc fit examples/bass_fit.dpm --target "$$rec" \
+		--fit f0,B,T60lo,T60hi,xe,xo --loss mrstft --steps 40 \
+		-o out/demo/bass_fit.json --render out/demo/bass_fitted.wav \
+		--loss-curve out/demo/bass_fit_loss.csv; then \
+		if ./dpmc fit examples/bass_fit.dpm --target "$$rec" --fit f0 \
+			2>&1 | grep -q 'not implemented'; then \
+			echo "demo: 'dpmc fit' is not implemented yet: fit skipped"; \
+			exit 0; \
+		fi; \
+		exit 1; \
+	fi; \
+	echo "demo: fitted params (out/demo/bass_fit.json):"; \
+	cat out/demo/bass_fit.json; echo; \
+	echo "demo: out/demo/bass_fitted.wav (the fit), $$rec (the recording)"; \
+	echo "demo: out/demo/bass_fit_loss.csv (loss per step)"
 
 FUZZ_CC = clang
 fuzz: $(FRONT_GEN)

@@ -24,9 +24,24 @@ typedef struct Opts {
 	int grid[2], ngrid;         /* --grid; ngrid 0: the compiler chooses */
 	double dur;                 /* -d, seconds */
 	const char *target, *loss, *fit, *render;
+	const char *loss_curve;     /* fit --loss-curve */
 	long steps;
+	long checkpoints;           /* --checkpoints; 0: the model's default */
 	double lr;
 } Opts;
+
+/* What grad and fit start from: a loaded model and the values in force. */
+typedef struct Job {
+	const Kernel *k;
+	const double *vals;         /* k->nparams() values: defaults, --params, --set */
+	double rate;                /* the rate in force */
+	const int *grid;            /* --grid, or NULL: the model chooses */
+	double compile_ms;
+} Job;
+
+/* cli_fit.c: `dpmc grad` and `dpmc fit`; each returns the exit status. */
+int cli_grad(const Opts *o, const Job *j);
+int cli_fit(const Opts *o, const Job *j);
 
 /* cli_params.c: the param values in force: the defaults, then --params,
  * then each --set.  Fills vals (k->nparams() of them); 0, or -1 after an
@@ -43,6 +58,10 @@ const char *cli_fmt(double v, char *buf, int n);
 int cli_build(const Opts *o, const char *ctext, const char *header,
               const char *prefix, const char *exedir);
 
+/* main.c: the --stats JSON line on stderr (nothing without --stats);
+ * grad_ms < 0 leaves "grad_ms" out. */
+void cli_stats(const Opts *o, const Kernel *k, void *m, double compile_ms,
+               double init_ms, double run_ms, long steps, double grad_ms);
 /* main.c: write s to path through a temporary name and rename it. */
 int cli_write_file(const char *path, const char *s, char *err, int errsz);
 

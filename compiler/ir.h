@@ -98,14 +98,34 @@ struct Loops {
 	Coef *coefs; int ncoefs, capcoefs;
 	int nclass[4];             /* coefficients per class */
 	Region *reg; int nreg;
+	Region *adj; int nadj;     /* the transposed step (lower_adjoint) */
+	int nrow[2];               /* forward row classes per axis */
 	int force_coef;            /* -1 if none; force divided by den */
 	int den_coef;              /* the den as a coefficient (for sources) */
 	int first[2], last_off[2]; /* updated points per axis: first..N+last_off */
 	int min_n[2];              /* the coarsest grid the regions allow */
+	int adj_min_n[2];          /* ... and the adjoint's */
 	Tap *stab; int nstab;      /* interior taps for the von Neumann analysis */
+
+	/* gradients (lower_grad): d/dparam of everything the step depends on,
+	 * each -1 / NULL where it does not depend on the param */
+	int nfwd;                  /* coefficients used by the forward step */
+	int *dcoef;                /* [c * np + p]: coefficient number of dc/dp */
+	int *dsrc;                 /* [s * np + p]: coef number of dS/dp (time) */
+	Expr **dsrcpos;            /* [(s * 2 + axis) * np + p]: dX/dp */
+	Expr **doutpos;            /* [(o * 2 + axis) * np + p] */
+	Expr **dden;               /* [p] */
+	Expr **dinit_u, **dinit_ut;/* [p], of x, y */
+	int *src_coef;             /* [s]: coef number of the strength S */
 };
 
 /* lower.c: the coefficient number of e (added when new). */
 int loops_coef(Loops *l, Expr *e);
+/* lower.c: the transposed step, as regions of a gather over the adjoint
+ * state (level 0: lambda[m+1], level 1: lambda[m+2]), into l->adj. */
+void lower_adjoint(Loops *l);
+/* lower.c: the derivative tables of Loops (requires lower_adjoint's
+ * coefficients to be registered after it: call it first). */
+void lower_grad(Loops *l);
 
 #endif

@@ -42,6 +42,12 @@ typedef struct Kernel {
 	const double *(*state)(const void *m, int level);
 	double (*rate)(const void *m);
 	void (*destroy)(void *m);
+	/* the adjoint (scheme.h, "Gradients") */
+	int (*forward)(void *m, long n, double *y, char *err, int errsz);
+	int (*backward)(void *m, const double *dldy, double *grad, char *err, int errsz);
+	void (*set_checkpoints)(void *m, long every);
+	void (*op)(const void *m, const double *u, const double *up, double *un);
+	void (*op_adj)(const void *m, const double *l, double *lu, double *lup);
 } Kernel;
 
 /* 0 on success; else -1 with a message in err (and k left unloaded). */

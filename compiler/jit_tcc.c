@@ -111,6 +111,11 @@ static const struct { const char *name; size_t off; } api[] = {
 	{"state", offsetof(Kernel, state)},
 	{"rate", offsetof(Kernel, rate)},
 	{"destroy", offsetof(Kernel, destroy)},
+	{"forward", offsetof(Kernel, forward)},
+	{"backward", offsetof(Kernel, backward)},
+	{"set_checkpoints", offsetof(Kernel, set_checkpoints)},
+	{"op", offsetof(Kernel, op)},
+	{"op_adj", offsetof(Kernel, op_adj)},
 };
 
 int

@@ -18,6 +18,7 @@
  * free) keeps u = 0 at its end point, which is therefore not updated. */
 #include <string.h>
 
+#include "diff.h"
 #include "ir.h"
 
 typedef struct Comb {      /* a linear combination of points along an axis */
@@ -253,6 +254,9 @@ lower(Arena *a, const Scheme *s)
 	l->den_coef = loops_coef(l, s->den);
 	l->stab = s->taps;
 	l->nstab = s->ntaps;
+	l->nfwd = l->ncoefs;
+	lower_adjoint(l);
+	lower_grad(l);
 	return l;
 }
 
@@ -292,4 +296,227 @@ loops_print(const Loops *l, FILE *f)
 		fprintf(f, "\n");
 	}
 	buf_free(&b);
+}
+
+/* ---- the transposed step ----
+ * The forward update of row i is un[i] = sum over its region's taps of
+ * c * u[level][i + o].  Its transpose gathers, for each point j, c *
+ * lam[j - o] over every updated row i = j - o whose region has a tap at
+ * offset o: near an end, rows of several regions reach j, so the adjoint
+ * has its own row classes, twice as deep as the forward ones (a point
+ * within 2w of an end can be reached by a boundary row).  A coefficient
+ * that varies in space is taken at the row's point x_i = x_j - o h, and
+ * one of level 1 (u[n-1]) at the step after: lambda[m] gathers
+ * A(t_m)^T lambda[m+1] + B(t_{m+1})^T lambda[m+2]. */
+
+/* The forward row class of row i, given as distance from an end
+ * (side 0 lower, 1 upper) or interior (side -1); -1 if not updated. */
+static int
+fwd_row(const Row *rows, int nrows, int side, int dist, int w, int first_held)
+{
+	int r;
+
+	if (side < 0 || dist >= w)
+		return 0;
+	if (dist < first_held)
+		return -1;
+	for (r = 1; r < nrows; r++)
+		if (rows[r].side == side && rows[r].dist == dist)
+			return r;
+	return -1;
+}
+
+static int
+adj_rows(const Scheme *s, int ax, Row *rows)
+{
+	int w = s->w[ax] ? s->w[ax] : 1, n = 0, r;
+	int held0 = s->bc[ax][0] != BC_FREE, held1 = s->bc[ax][1] != BC_FREE;
+
+	if (ax >= s->ndim) {
+		rows[0].lo.anchor = rows[0].hi.anchor = 0;
+		rows[0].lo.off = rows[0].hi.off = 0;
+		rows[0].side = -1;
+		return 1;
+	}
+	rows[n].lo.anchor = 0; rows[n].lo.off = 2 * w;
+	rows[n].hi.anchor = 1; rows[n].hi.off = -2 * w;
+	rows[n].side = -1;
+	n++;
+	for (r = held0; r < 2 * w; r++, n++) {
+		rows[n].lo.anchor = rows[n].hi.anchor = 0;
+		rows[n].lo.off = rows[n].hi.off = r;
+		rows[n].side = 0;
+		rows[n].dist = r;
+	}
+	for (r = 2 * w - 1; r >= held1; r--, n++) {
+		rows[n].lo.anchor = rows[n].hi.anchor = 1;
+		rows[n].lo.off = rows[n].hi.off = -r;
+		rows[n].side = 1;
+		rows[n].dist = r;
+	}
+	return n;
+}
+
+/* The forward row class reached from adjoint row `ar` by tap offset o. */
+static int
+source_row(const Scheme *s, int ax, const Row *fr, int nfr, const Row *ar, int o)
+{
+	int w = s->w[ax] ? s->w[ax] : 1, held, dist;
+
+	if (ax >= s->ndim || ar->side < 0)
+		return 0;
+	held = s->bc[ax][ar->side] != BC_FREE;
+	/* row i = j - o; its distance from the adjoint row's end */
+	dist = ar->side == 0 ? ar->dist - o : ar->dist + o;
+	if (dist < 0)
+		return -1;
+	return fwd_row(fr, nfr, ar->side, dist, w, held);
+}
+
+/* e at the point x - ox hx, y - oy hy, and at t + k for level 1. */
+static Expr *
+shift(ExprPool *p, Expr *e, int ox, int oy, int level)
+{
+	if (ox && (e->deps & (1u << SYM_X)))
+		e = ex_subst_sym(p, e, SYM_X, ex_sub(p, ex_sym(p, SYM_X),
+		                 ex_mul(p, ex_num(p, ox), ex_sym(p, SYM_HX))));
+	if (oy && (e->deps & (1u << SYM_Y)))
+		e = ex_subst_sym(p, e, SYM_Y, ex_sub(p, ex_sym(p, SYM_Y),
+		                 ex_mul(p, ex_num(p, oy), ex_sym(p, SYM_HY))));
+	if (level == 1 && (e->deps & (1u << SYM_T)))
+		e = ex_subst_sym(p, e, SYM_T, ex_add(p, ex_sym(p, SYM_T), ex_sym(p, SYM_K)));
+	return e;
+}
+
+static void
+build_adj_region(Loops *l, Region *rg, const Row *frx, int nfx, const Row *fry, int nfy,
+                 const Row *ax, const Row *ay)
+{
+	const Scheme *s = l->s;
+	RTap t[256];
+	int nt = 0, ox, oy, wx = s->w[0] ? s->w[0] : 1, wy = s->ndim == 2 ? (s->w[1] ? s->w[1] : 1) : 0;
+	int g, i, k;
+
+	rg->lo[0] = ax->lo; rg->hi[0] = ax->hi;
+	rg->lo[1] = ay->lo; rg->hi[1] = ay->hi;
+	rg->interior = ax->side < 0 && ay->side < 0;
+	rg->den_coef = -1;
+	for (ox = -wx; ox <= wx; ox++)
+		for (oy = -wy; oy <= wy; oy++) {
+			int rx = source_row(s, 0, frx, nfx, ax, ox);
+			int ry = source_row(s, 1, fry, nfy, ay, oy);
+			const Region *fr;
+			if (rx < 0 || ry < 0)
+				continue;
+			fr = &l->reg[ry * nfx + rx];
+			for (g = 0; g < fr->ngroups; g++) {
+				const Group *gr = &fr->groups[g];
+				for (k = 0; k < gr->ntap; k++) {
+					if (gr->tap[k].dx != ox || gr->tap[k].dy != oy)
+						continue;
+					if (nt >= 250)
+						die("too many taps in an adjoint region");
+					rtap_add(s->pool, t, &nt, gr->tap[k].level, -ox, -oy,
+					         shift(s->pool, l->coefs[gr->coef].e, ox, oy,
+					               gr->tap[k].level));
+				}
+			}
+		}
+	rg->groups = arena_alloc(l->arena, (size_t)(nt + 1) * sizeof *rg->groups);
+	for (i = 0; i < nt; i++) {
+		Expr *e = t[i].coef;
+		if (ex_is_num(e, 0))
+			continue;
+		for (g = 0; g < rg->ngroups; g++)
+			if (l->coefs[rg->groups[g].coef].e == e && rg->groups[g].ntap < 32)
+				break;
+		if (g == rg->ngroups) {
+			rg->groups[g].coef = loops_coef(l, e);
+			rg->ngroups++;
+		}
+		rg->groups[g].tap[rg->groups[g].ntap].level = t[i].level;
+		rg->groups[g].tap[rg->groups[g].ntap].dx = t[i].dx;
+		rg->groups[g].tap[rg->groups[g].ntap].dy = t[i].dy;
+		rg->groups[g].ntap++;
+	}
+}
+
+void
+lower_adjoint(Loops *l)
+{
+	const Scheme *s = l->s;
+	Row frx[8], fry[8], arx[16], ary[16];
+	int nfx, nfy, nax, nay, i, j, f0, f1;
+
+	nfx = axis_rows(s, 0, frx, &f0, &f1);
+	nfy = axis_rows(s, 1, fry, &f0, &f1);
+	nax = adj_rows(s, 0, arx);
+	nay = adj_rows(s, 1, ary);
+	l->adj = arena_alloc(l->arena, (size_t)(nax * nay) * sizeof *l->adj);
+	l->nadj = 0;
+	for (j = 0; j < nay; j++)
+		for (i = 0; i < nax; i++)
+			build_adj_region(l, &l->adj[l->nadj++], frx, nfx, fry, nfy, &arx[i], &ary[j]);
+	/* the adjoint's boundary classes must not overlap: N >= 4w - 1 */
+	for (i = 0; i < 2; i++)
+		l->adj_min_n[i] = i < s->ndim ? 4 * (s->w[i] ? s->w[i] : 1) - 1 : 0;
+}
+
+/* ---- derivatives for the gradient ----
+ * Every coefficient the forward step uses, every source strength and
+ * position, the output positions, den (which divides the sources) and
+ * the initial state, differentiated with respect to each param by one
+ * reverse sweep each (diff.c).  Derivatives that are coefficients are
+ * registered as such, so they get a class and a slot like any other. */
+static Expr **
+dtable(const Loops *l, Expr *const *roots, int n)
+{
+	int np = l->s->nparams;
+	Expr **out = arena_alloc(l->arena, (size_t)(n * np + 1) * sizeof *out);
+
+	if (n && np)
+		diff_params_many(l->s->pool, roots, n, np, out);
+	return out;
+}
+
+void
+lower_grad(Loops *l)
+{
+	const Scheme *s = l->s;
+	int np = s->nparams, c, p, i, a, nf;
+	Expr **roots, **d;
+
+	/* coefficients of the forward step: its regions' and the force */
+	nf = l->nfwd;
+	roots = arena_alloc(l->arena, (size_t)(nf + 1) * sizeof *roots);
+	for (c = 0; c < nf; c++)
+		roots[c] = l->coefs[c].e;
+	d = dtable(l, roots, nf);
+	l->dcoef = arena_alloc(l->arena, (size_t)(nf * np + 1) * sizeof *l->dcoef);
+	for (c = 0; c < nf; c++)
+		for (p = 0; p < np; p++)
+			l->dcoef[c * np + p] = ex_is_num(d[c * np + p], 0) ? -1
+			                       : loops_coef(l, d[c * np + p]);
+
+	l->src_coef = arena_alloc(l->arena, (size_t)(s->nsrc + 1) * sizeof *l->src_coef);
+	l->dsrc = arena_alloc(l->arena, (size_t)(s->nsrc * np + 1) * sizeof *l->dsrc);
+	roots = arena_alloc(l->arena, (size_t)(2 * (s->nsrc + s->nout) + 1) * sizeof *roots);
+	for (i = 0; i < s->nsrc; i++) {
+		l->src_coef[i] = loops_coef(l, s->src[i].strength);
+		d = dtable(l, &s->src[i].strength, 1);
+		for (p = 0; p < np; p++)
+			l->dsrc[i * np + p] = ex_is_num(d[p], 0) ? -1 : loops_coef(l, d[p]);
+		for (a = 0; a < 2; a++)
+			roots[i * 2 + a] = s->src[i].pos[a];
+	}
+	l->dsrcpos = dtable(l, roots, 2 * s->nsrc);
+	for (i = 0; i < s->nout; i++)
+		for (a = 0; a < 2; a++)
+			roots[i * 2 + a] = s->out[i].pos[a];
+	l->doutpos = dtable(l, roots, 2 * s->nout);
+	l->dden = dtable(l, &((Scheme *)s)->den, 1);
+	roots[0] = s->init_u ? s->init_u : ex_num(s->pool, 0);
+	l->dinit_u = dtable(l, roots, 1);
+	roots[0] = s->init_ut ? s->init_ut : ex_num(s->pool, 0);
+	l->dinit_ut = dtable(l, roots, 1);
 }

@@ -60,8 +60,9 @@ static const struct Cmd {
 	{"grad", C_GRAD, "dpmc grad MODEL.dpm --target REC.wav [--loss mse|mrstft] [options]",
 	 "Print the loss against a recording and its gradient for every param."},
 	{"fit", C_FIT, "dpmc fit MODEL.dpm --target REC.wav --fit NAME[,NAME...] [--loss mse|mrstft]\n"
-	 "         [--steps N] [--lr X] [-o FITTED.json] [--render OUT.wav] [options]",
-	 "Fit the named params to a recording by gradient descent."},
+	 "         [--steps N] [--lr X] [-o FITTED.json] [--render OUT.wav] [--loss-curve FILE.csv] [options]",
+	 "Fit the named params to a recording by gradient descent (Adam) within their\n"
+	 "ranges.  Ctrl-C stops and still writes the best params found."},
 	{"repl", C_REPL, "dpmc repl [MODEL.dpm]",
 	 "The interactive loop (load, set, render, help)."},
 };
@@ -69,7 +70,7 @@ static const struct Cmd {
 enum {
 	O_HELP, O_SET, O_PARAMS, O_RATE, O_BACKEND, O_STATS, O_INC, O_GRID, O_DUR,
 	O_OUT, O_JSON, O_STAGE, O_RAW, O_TARGET, O_LOSS, O_FIT, O_STEPS, O_LR,
-	O_RENDER,
+	O_RENDER, O_CHECKPOINTS, O_LOSSCURVE,
 };
 
 static const struct Opt {
@@ -96,9 +97,12 @@ static const struct Opt {
 	{O_TARGET, "--target", NULL, "REC.wav", C_GRAD | C_FIT, "the recording to match"},
 	{O_LOSS, "--loss", NULL, "mse|mrstft", C_GRAD | C_FIT, "the loss (default mse)"},
 	{O_FIT, "--fit", NULL, "NAME[,NAME...]", C_FIT, "the params to fit"},
-	{O_STEPS, "--steps", NULL, "N", C_FIT, "gradient steps"},
-	{O_LR, "--lr", NULL, "X", C_FIT, "learning rate"},
-	{O_RENDER, "--render", NULL, "OUT.wav", C_FIT, "render the fitted model"},
+	{O_STEPS, "--steps", NULL, "N", C_FIT, "gradient steps (default 100)"},
+	{O_LR, "--lr", NULL, "X", C_FIT, "Adam's learning rate in the unconstrained space (default 0.05)"},
+	{O_RENDER, "--render", NULL, "OUT.wav", C_FIT, "render the fitted model for the target's length"},
+	{O_LOSSCURVE, "--loss-curve", NULL, "FILE.csv", C_FIT, "write step,loss,PARAM... per step"},
+	{O_CHECKPOINTS, "--checkpoints", NULL, "N", C_GRAD | C_FIT,
+	 "store the state every N steps for the gradient (default about sqrt(steps))"},
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -233,6 +237,14 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 		o->lr = x;
 		break;
 	case O_RENDER: o->render = v; break;
+	case O_LOSSCURVE: o->loss_curve = v; break;
+	case O_CHECKPOINTS:
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (end == v || *end || errno || n < 0)
+			return value_error("--checkpoints %s: expected a whole number of steps, 0 for the default%s", v, "");
+		o->checkpoints = n;
+		break;
 	case O_STATS: o->stats = 1; break;
 	case O_JSON: o->json = 1; break;
 	case O_RAW: o->raw = 1; break;
@@ -443,29 +455,38 @@ rate_in_force(const Run *r, const Opts *o)
 	return o->rate > 0 ? o->rate : r->k.default_rate();
 }
 
+/* The --grid in force: 0 with grid filled (all zero: the model
+ * chooses), or -1 after an error. */
+static int
+forced_grid(const Run *r, const Opts *o, int *grid)
+{
+	grid[0] = grid[1] = 0;
+	if (!o->ngrid)
+		return 0;
+	if (o->ngrid != r->k.ndim()) {
+		fprintf(stderr, "dpmc: error: --grid gives %d size%s but %s is %dD\n",
+		        o->ngrid, o->ngrid == 1 ? "" : "s", o->model, r->k.ndim());
+		return -1;
+	}
+	grid[0] = o->grid[0];
+	grid[1] = o->grid[1];
+	return 0;
+}
+
 /* An instance with the params in force; NULL after an error. */
 static void *
 instance(Run *r, const Opts *o, double *init_ms, double **valsp)
 {
 	int n = r->k.nparams();
 	double *vals = arena_alloc(r->arena, sizeof(double) * (size_t)(n + 1)), t;
-	int grid[2] = {0, 0};
+	int grid[2];
 	char err[2048];
 	void *m;
 
 	if (valsp)
 		*valsp = vals;
-	if (cli_params(&r->k, o, r->arena, &r->diag, vals) < 0)
+	if (cli_params(&r->k, o, r->arena, &r->diag, vals) < 0 || forced_grid(r, o, grid) < 0)
 		return NULL;
-	if (o->ngrid) {
-		if (o->ngrid != r->k.ndim()) {
-			fprintf(stderr, "dpmc: error: --grid gives %d size%s but %s is %dD\n",
-			        o->ngrid, o->ngrid == 1 ? "" : "s", o->model, r->k.ndim());
-			return NULL;
-		}
-		grid[0] = o->grid[0];
-		grid[1] = o->grid[1];
-	}
 	t = jit_now_ms();
 	err[0] = 0;
 	m = r->k.create(vals, rate_in_force(r, o), o->ngrid ? grid : NULL, err, sizeof err);
@@ -476,24 +497,34 @@ instance(Run *r, const Opts *o, double *init_ms, double **valsp)
 	return m;
 }
 
-static void
-stats(const Run *r, const Opts *o, void *m, double init_ms, double run_ms, long steps)
+void
+cli_stats(const Opts *o, const Kernel *k, void *m, double compile_ms, double init_ms,
+          double run_ms, long steps, double grad_ms)
 {
-	int n[2] = {0, 0}, i, nd = r->k.ndim();
+	int n[2] = {0, 0}, i, nd = k->ndim();
 	double h[2], pts = 1;
 	char b[40];
 
 	if (!o->stats)
 		return;
-	r->k.grid(m, n, h);
+	k->grid(m, n, h);
 	fprintf(stderr, "{\"backend\": \"%s\", \"compile_ms\": %.3f, \"init_ms\": %.3f, \"run_ms\": %.3f, \"grid\": [",
-	        jit_backend_name(o->backend), r->compile_ms, init_ms, run_ms);
+	        jit_backend_name(o->backend), compile_ms, init_ms, run_ms);
 	for (i = 0; i < nd; i++) {
 		fprintf(stderr, "%s%d", i ? ", " : "", n[i]);
 		pts *= n[i] + 1;
 	}
-	fprintf(stderr, "], \"steps\": %ld, \"mpts_per_s\": %s}\n", steps,
+	fprintf(stderr, "], \"steps\": %ld, \"mpts_per_s\": %s", steps,
 	        cli_fmt(run_ms > 0 ? pts * (double)steps / (run_ms * 1e3) : 0, b, sizeof b));
+	if (grad_ms >= 0)
+		fprintf(stderr, ", \"grad_ms\": %.3f", grad_ms);
+	fprintf(stderr, "}\n");
+}
+
+static void
+stats(const Run *r, const Opts *o, void *m, double init_ms, double run_ms, long steps)
+{
+	cli_stats(o, &r->k, m, r->compile_ms, init_ms, run_ms, steps, -1);
 }
 
 /* ---- commands ---- */
@@ -679,6 +710,28 @@ cmd_render(Run *r, const Opts *o)
 	return st == 0 ? EXIT_OK : EXIT_ERR;
 }
 
+/* grad and fit: the model compiled, the params and grid in force, then
+ * cli_fit.c does the rest. */
+static int
+cmd_grad_fit(Run *r, const Opts *o)
+{
+	int grid[2];
+	double *vals;
+	Job j;
+
+	if (compile(r, o, UPTO_KERNEL) < 0)
+		return EXIT_ERR;
+	vals = arena_alloc(r->arena, sizeof(double) * (size_t)(r->k.nparams() + 1));
+	if (cli_params(&r->k, o, r->arena, &r->diag, vals) < 0 || forced_grid(r, o, grid) < 0)
+		return EXIT_ERR;
+	j.k = &r->k;
+	j.vals = vals;
+	j.rate = rate_in_force(r, o);
+	j.grid = o->ngrid ? grid : NULL;
+	j.compile_ms = r->compile_ms;
+	return !strcmp(o->cmd, "grad") ? cli_grad(o, &j) : cli_fit(o, &j);
+}
+
 static int
 not_yet(const Opts *o)
 {
@@ -759,6 +812,7 @@ main(int argc, char **argv)
 	case C_EMIT: st = cmd_emit(&r, &o); break;
 	case C_BUILD: st = cmd_build(&r, &o); break;
 	case C_RENDER: st = cmd_render(&r, &o); break;
+	case C_GRAD: case C_FIT: st = cmd_grad_fit(&r, &o); break;
 	default: st = not_yet(&o); break;
 	}
 	run_free(&r);

@@ -43,6 +43,28 @@
  *            (Nx+1)*(Ny+1) values, point (i, j) at i + j*(Nx+1)
  *   double P_rate(const P *m);
  *   void P_destroy(P *m);
+ *
+ * ---- Gradients (the adjoint of the scheme on its grid) ----
+ *   int P_forward(P *m, long n, double *y, char *err, int errsz);
+ *            P_reset, then run n samples into y (as P_run), keeping the
+ *            checkpoints P_backward needs (allocated here, freed by the
+ *            next P_forward or P_destroy).  0 on success.
+ *   int P_backward(P *m, const double *dldy, double *grad, char *err, int errsz);
+ *            given dL/dy for every sample of the last P_forward (n *
+ *            P_noutputs() values, interleaved), grad[P_nparams()] = dL/dparam,
+ *            the exact gradient of the discrete scheme (grid held fixed).
+ *            Recomputes between checkpoints; leaves the state reset.
+ *   void P_set_checkpoints(P *m, long every);
+ *            store the state every `every` steps (0: about sqrt(n), the
+ *            default; 1: every step, no recomputation).  The gradient is
+ *            bit-identical whatever the choice.
+ *   void P_op(const P *m, const double *u, const double *up, double *un);
+ *   void P_op_adj(const P *m, const double *l, double *lu, double *lup);
+ *            the linear step at t = 0 without sources and its exact
+ *            transpose: un = A u + B up; lu = A^T l, lup = B^T l, on
+ *            arrays of (Nx+1)*(Ny+1) points (held points ignored and
+ *            written 0).  For the dot test <A u + B up, l> = <u, A^T l> +
+ *            <up, B^T l>.
  */
 #ifndef SCHEME_H
 #define SCHEME_H

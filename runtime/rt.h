@@ -30,4 +30,65 @@ double *rt_wav_read(const char *path, long *nframes, int *nch, int *rate,
  * would not fit in RT_MAX_SAMPLES samples. */
 long rt_nframes(double seconds, double rate, int nch, char *err, int errsz);
 
+/* ---- loss.c: losses and their gradients with respect to the render ----
+ * y and target hold n frames of nch interleaved channels.  Each returns
+ * the loss and, when dldy != NULL, writes dL/dy in the same layout: the
+ * exact derivative of the loss as computed.  A non-finite y gives a
+ * non-finite loss; callers test isfinite. */
+
+/* The mean over samples and channels of (y - target)^2. */
+double rt_loss_mse(const double *y, const double *target, long n, int nch,
+                   double *dldy);
+
+/* Multi-resolution STFT loss: FFT sizes 2048, 1024, ..., 64 (those not
+ * larger than n; 64 alone for n < 64), hop size/4, periodic Hann, frames
+ * from sample 0 until one passes the end (zero-padded); per size and
+ * channel, spectral convergence || |Y|-|T| ||_F / || |T| ||_F plus the mean
+ * of |log(|Y| + 1e-7) - log(|T| + 1e-7)|, with |X| = sqrt(|X|^2 + 1e-12);
+ * averaged over sizes and channels.  rt_stft_new(n) makes the FFTW plans
+ * and every buffer for signals of up to n frames (NULL when out of
+ * memory); it uses the FFTW planner, so no two threads may call it (or
+ * rt_stft_free) at once.  One RtStft serves one thread; n beyond the n
+ * it was made for is a bug (abort). */
+typedef struct RtStft RtStft;
+RtStft *rt_stft_new(long n);
+double rt_loss_mrstft(RtStft *s, const double *y, const double *target,
+                      long n, int nch, double *dldy);
+void rt_stft_free(RtStft *s);
+
+/* ---- optim.c: moving params in an unconstrained space, and Adam ----
+ * A fit moves z freely; v = rt_from_free(z, ...) never leaves [lo, hi]
+ * and every point inside is reached by some z:
+ *   lo, hi finite:   v = lo + (hi - lo) sigmoid(z)
+ *                    (log: log v = log lo + (log hi - log lo) sigmoid(z))
+ *   only lo finite:  v = lo + softplus(z)   (log: log v = log lo + softplus(z))
+ *   only hi finite:  v = hi - softplus(-z)  (log: log v = log hi - softplus(-z))
+ *   neither:         v = z                   (log: v = exp(z))
+ * lo = -INFINITY / hi = INFINITY mean no bound on that side (as P_param_min
+ * and P_param_max give them); a log param needs lo > 0 for its lower bound
+ * to count (lo <= 0 is taken as no lower bound).  z is clamped to
+ * [-RT_FREE_ZMAX, RT_FREE_ZMAX] first (sigmoid forms), so v stays strictly
+ * inside a finite range up to rounding, and the result is clamped into
+ * [lo, hi] against rounding.  dv_dz (may be NULL) is the derivative at the
+ * clamped z: never 0 for a non-empty range, so a gradient can bring a z
+ * back from beyond the clamp.  rt_to_free is the inverse (v outside the
+ * range is taken at the nearest bound). */
+#define RT_FREE_ZMAX 30.0
+double rt_to_free(double v, double lo, double hi, int is_log);
+double rt_from_free(double z, double lo, double hi, int is_log, double *dv_dz);
+
+/* Adam (Kingma and Ba 2015; beta1 0.9, beta2 0.999, eps 1e-8) over n
+ * values.  rt_adam_step clips g to 2-norm `clip` when clip > 0 and moves
+ * z; a g with a non-finite value changes nothing and returns -1, else 0.
+ * rt_adam_undo takes the last step back exactly (z, moments and step
+ * count; -1 when there is no step to undo), so a fit can retry a step
+ * that diverged with rt_adam_set_lr at a smaller rate. */
+typedef struct RtAdam RtAdam;
+RtAdam *rt_adam_new(int n, double lr);
+int rt_adam_step(RtAdam *a, double *z, const double *g, double clip);
+int rt_adam_undo(RtAdam *a, double *z);
+void rt_adam_set_lr(RtAdam *a, double lr);
+double rt_adam_lr(const RtAdam *a);
+void rt_adam_free(RtAdam *a);
+
 #endif

@@ -10,6 +10,12 @@
 # 2. `dpmc render --stats` with each backend (tcc, cc, llvm when it works):
 #    compile_ms, run_ms, mpts_per_s as dpmc reports them.
 # 3. End to end: wall time of `dpmc render stiff.dpm -d 1`, best of 5.
+# 4. Gradients (bench_grad.c, same flags): P_forward + P_backward of
+#    L = 0.5 sum y^2 against P_run, stiff string 10 s and membrane 1 s
+#    (target ratio <= 3, aim 2.5); peak memory of a 2 s membrane gradient
+#    (target < 200 MB); when python3 has torch, the same stiff-string
+#    gradient (1 s) through autograd (torch_stiff.py, one thread) and the
+#    time ratio (target >= 500).
 # Prints one table.  Speed is only measured here, never asserted; the exit
 # status is 1 only when something fails to build or the outputs disagree.
 
@@ -134,4 +140,39 @@ for be in tcc cc; do
 	printf 'end to end: dpmc render stiff.dpm -d 1 --backend %s: %s ms wall\n' \
 		$be "${w:-(failed)}"
 done
+
+# ---- 4. gradients ----
+if ! grep -q '_backward' "$B/stiff_string.h" "$B/membrane.h" 2>/dev/null; then
+	echo "gradient: the generated code has no P_backward yet"
+	exit $status
+fi
+if ! $CC $FLAGS -I"$B" -o "$B/bench_grad" "$HERE/bench_grad.c" \
+    "$B/stiff_string.c" "$B/membrane.c" -lm; then
+	echo "bench: cannot build bench_grad.c"
+	exit 1
+fi
+if ! "$B/bench_grad" time "$RUNS" >"$B/grad.out"; then
+	echo "bench: bench_grad failed"
+	exit 1
+fi
+echo "gradient of L = 0.5 sum y^2 with respect to every param, best of $RUNS;" \
+     "ratio = gradient ms / render ms (target <= 3, aim 2.5)"
+printf '%-13s %8s %12s %12s %9s\n' model seconds "render ms" "gradient ms" ratio
+awk '{ printf "%-13s %8s %12.1f %12.1f %9.2f\n", $1, $2, $3, $4, $4 / $3 }' "$B/grad.out"
+mb=$("$B/bench_grad" mem 2 | awk '{ print $3 }')
+echo "peak memory of a 2 s membrane gradient (ru_maxrss): ${mb:-(failed)} MB (target < 200)"
+[ -n "$mb" ] || status=1
+if python3 -c "import torch" 2>/dev/null; then
+	if python3 "$HERE/torch_stiff.py" 1 1 >"$B/torch.out" 2>"$B/err"; then
+		awk 'NR == FNR { if ($1 == "stiff_string" && $2 == 1) { d = $4; l = $5 }; next }
+		     { printf "pytorch autograd, same scheme, stiff string 1 s, one" \
+		       " thread: %.1f ms, dpmc %.1f ms: ratio %.0f (target >= 500);" \
+		       " loss %.10g vs %.10g\n", $3, d, $3 / d, $4, l }' \
+		    "$B/grad.out" "$B/torch.out"
+	else
+		echo "pytorch: torch_stiff.py failed: $(tail -n 3 "$B/err")"
+	fi
+else
+	echo "pytorch: python3 has no torch (Debian: python3-torch); comparison skipped"
+fi
 exit $status

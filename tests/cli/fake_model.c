@@ -2,7 +2,8 @@
  * following the API of scheme.h exactly, for testing the CLI, the
  * backends and the runtime without the rest of the compiler.
  * The ideal string of the language spec: u.tt = (2 f0)^2 u.xx on [0, 1],
- * fixed ends, plucked at 0.3, read at 0.77. */
+ * fixed ends, plucked at 0.3, read at 0.77.  Its adjoint is written by
+ * hand too, the simplest way (every state of the forward run kept). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,8 @@ struct ideal_string {
 	double f0, rate, k, h, l2;
 	int n;
 	double *u, *u1, *u2;       /* u[n], u[n-1], scratch */
+	double *hist;              /* P_forward: u[0..T-1] */
+	long nhist;
 };
 
 int ideal_string_nparams(void) { return 1; }
@@ -156,5 +159,99 @@ ideal_string_destroy(ideal_string *m)
 	free(m->u);
 	free(m->u1);
 	free(m->u2);
+	free(m->hist);
 	free(m);
+}
+
+/* ---- the adjoint ----
+ * u[s+1] = 2 u[s] - u[s-1] + l2 D u[s] at interior points, 0 at the ends;
+ * y[s] = w . u[s+1].  Backwards, with a the adjoint of u[s+1] (interior
+ * part nu): dL/dl2 += nu . D u[s], a[s] += (2 + l2 D) nu, a[s-1] -= nu. */
+
+int
+ideal_string_forward(ideal_string *m, long n, double *y, char *err, int errsz)
+{
+	long s;
+
+	free(m->hist);
+	m->nhist = 0;
+	if (!(m->hist = malloc(sizeof(double) * (size_t)n * (size_t)(m->n + 1)))) {
+		snprintf(err, (size_t)errsz, "out of memory");
+		return 1;
+	}
+	m->nhist = n;
+	ideal_string_reset(m);
+	for (s = 0; s < n; s++) {
+		memcpy(m->hist + s * (m->n + 1), m->u, sizeof(double) * (size_t)(m->n + 1));
+		ideal_string_run(m, 1, y + s);
+	}
+	return 0;
+}
+
+int
+ideal_string_backward(ideal_string *m, const double *dldy, double *grad, char *err, int errsz)
+{
+	int N = m->n, i, io;
+	long s;
+	double *a1 = calloc((size_t)N + 1, sizeof(double)), *a0 = calloc((size_t)N + 1, sizeof(double));
+	double *am = calloc((size_t)N + 1, sizeof(double)), *t, dl2 = 0, xo, w;
+
+	if (!a1 || !a0 || !am || !m->hist) {
+		snprintf(err, (size_t)errsz, "no forward run, or out of memory");
+		free(a1); free(a0); free(am);
+		return 1;
+	}
+	xo = 0.77 / m->h;
+	io = (int)floor(xo);
+	w = xo - io;
+	for (s = m->nhist - 1; s >= 0; s--) {
+		const double *u = m->hist + s * (N + 1);
+		a1[io] += (1 - w) * dldy[s];
+		a1[io + 1] += w * dldy[s];
+		for (i = 1; i < N; i++) {
+			double nu = a1[i];
+			dl2 += nu * (u[i + 1] - 2 * u[i] + u[i - 1]);
+			a0[i] += (2 - 2 * m->l2) * nu;
+			a0[i + 1] += m->l2 * nu;
+			a0[i - 1] += m->l2 * nu;
+			am[i] -= nu;
+		}
+		t = a1; a1 = a0; a0 = am; am = t;
+		memset(am, 0, sizeof(double) * (size_t)(N + 1));
+	}
+	grad[0] = dl2 * 2 * m->l2 / m->f0;
+	free(a1); free(a0); free(am);
+	ideal_string_reset(m);
+	return 0;
+}
+
+void ideal_string_set_checkpoints(ideal_string *m, long every) { (void)m; (void)every; }
+
+void
+ideal_string_op(const ideal_string *m, const double *u, const double *up, double *un)
+{
+	int i, N = m->n;
+
+	un[0] = un[N] = 0;
+	for (i = 1; i < N; i++) {
+		double l = i > 1 ? u[i - 1] : 0, r = i < N - 1 ? u[i + 1] : 0;
+		un[i] = 2 * u[i] - up[i] + m->l2 * (r - 2 * u[i] + l);
+	}
+}
+
+void
+ideal_string_op_adj(const ideal_string *m, const double *l, double *lu, double *lup)
+{
+	int i, N = m->n;
+
+	memset(lu, 0, sizeof(double) * (size_t)(N + 1));
+	memset(lup, 0, sizeof(double) * (size_t)(N + 1));
+	for (i = 1; i < N; i++) {
+		lu[i] += (2 - 2 * m->l2) * l[i];
+		if (i > 1)
+			lu[i - 1] += m->l2 * l[i];
+		if (i < N - 1)
+			lu[i + 1] += m->l2 * l[i];
+		lup[i] = -l[i];
+	}
 }

@@ -1,0 +1,399 @@
+/* diff.c — symbolic reverse-mode differentiation of the expression DAG.
+ * requires: expr.c's invariants: nodes unique, and every operand created
+ * before the node that uses it (so operand ids are smaller).
+ * leaves: derivatives as ordinary Exprs of the same pool, built only with
+ * the simplifying builders; the DAG they are taken of is not changed.
+ *
+ * One sweep per root (Griewank and Walther, "Evaluating Derivatives",
+ * ch. 3): the nodes below the root that depend on the variables are put in
+ * reverse topological order, the root's adjoint is 1, and each node, once
+ * all its users have been visited, sums the contributions they made and
+ * passes g * (d node / d operand) on to each operand.  The adjoints of the
+ * leaves are the derivatives, of every param at once.  A node is visited
+ * once whatever its number of users, so the derivative of a DAG of n
+ * nodes has O(n) new nodes (times the length of the flattened sums and
+ * products the builders make), never the exponential tree that forward
+ * substitution gives on shared subexpressions.
+ *
+ * Rules, with g the adjoint of the node e and a, b its operands:
+ *   a + b         a: g, b: g
+ *   a * b         a: g b, b: g a
+ *   a ^ n         a: g n a^(n-1)                  (n a number)
+ *   a ^ b         a: g b a^(b-1), b: g a^b log a  (b' log a + b a'/a)
+ *   sin cos tan   cos a, -sin a, 1 + e^2
+ *   exp log sqrt  e, 1/a, 0.5/e
+ *   abs           select(a < 0, -1, 1): the derivative at 0 is taken as 1,
+ *                 the right-hand one, as for step(0) = 1
+ *   tanh sigmoid  1 - e^2, e (1 - e)
+ *   softplus      sigmoid a
+ *   step, cmp     0: piecewise constant, nothing flows through them
+ *   min(a, b)     a: select(a <= b, g, 0), b: select(a <= b, 0, g)
+ *   max(a, b)     a: select(b <= a, g, 0), b: select(b <= a, 0, g)
+ *                 ties go to the first (canonical) operand: fmin and fmax
+ *                 return a value equal to both there.  With a NaN operand
+ *                 fmin/fmax return the other one; the derivative then
+ *                 follows b, which is right only when a is the NaN.
+ *   select(c,a,b) a: select(c, g, 0), b: select(c, 0, g); c: nothing
+ *
+ * Multiplying an adjoint of the form select(c, u, 0) by a partial pushes
+ * the product inside, select(c, u * partial, 0), so the partials of the
+ * branch not taken are never evaluated: the derivative of
+ * select(x != 0, sin(x)/x, 1) at x = 0 is 0, not 0 * (1/0). */
+#include <stdlib.h>
+
+#include "diff.h"
+
+typedef struct {
+	Expr *e;
+	int next;              /* index + 1 of the next contribution, or 0 */
+} Contrib;
+
+/* The scratch of a sweep, indexed by node id; reused for many roots. */
+typedef struct {
+	ExprPool *p;
+	unsigned mask;         /* the deps bits of the variables */
+	unsigned n;            /* ids below n can be indexed */
+	unsigned char *mark;   /* in the current sweep */
+	int *head;             /* index + 1 of the node's first contribution */
+	Expr **order;          /* post order: operands before users */
+	int norder;
+	Contrib *c;
+	int nc, ccap;
+	Expr **tmp;            /* one node's contributions, for summing */
+	int tcap;
+} Sweep;
+
+static void
+sweep_init(Sweep *S, ExprPool *p, unsigned mask, unsigned n)
+{
+	S->p = p;
+	S->mask = mask;
+	S->n = n ? n : 1;
+	S->mark = mem_alloc(S->n);
+	S->head = mem_alloc(S->n * sizeof *S->head);
+	S->order = mem_alloc(S->n * sizeof *S->order);
+	S->norder = 0;
+	S->c = NULL;
+	S->nc = S->ccap = 0;
+	S->tmp = NULL;
+	S->tcap = 0;
+}
+
+static void
+sweep_free(Sweep *S)
+{
+	mem_free(S->mark);
+	mem_free(S->head);
+	mem_free(S->order);
+	mem_free(S->c);
+	mem_free(S->tmp);
+}
+
+/* Does a derivative flow from e to its operand number `i`? Comparisons,
+ * step and a select's condition are piecewise constant. */
+static int
+flows(const Expr *e, int i)
+{
+	switch (e->kind) {
+	case EX_CMP:
+		return 0;
+	case EX_FN:
+		return e->op != FN_STEP;
+	case EX_SELECT:
+		return i != 0;
+	default:
+		return 1;
+	}
+}
+
+/* Collect the nodes below e that depend on the variables through
+ * differentiable edges, in post order.  Recursion depth is the depth of
+ * the DAG: sums and products are left-leaning chains as long as their
+ * number of terms, which stays in the thousands at most. */
+static void
+collect(Sweep *S, Expr *e)
+{
+	Expr *op[3];
+	int i;
+
+	if (!(e->deps & S->mask) || S->mark[e->id])
+		return;
+	S->mark[e->id] = 1;
+	op[0] = e->a, op[1] = e->b, op[2] = e->c;
+	for (i = 0; i < 3; i++)
+		if (op[i] && flows(e, i))
+			collect(S, op[i]);
+	S->order[S->norder++] = e;
+}
+
+static void
+contribute(Sweep *S, Expr *to, Expr *g)
+{
+	if (ex_is_num(g, 0) || !(to->deps & S->mask))
+		return;
+	if (!S->mark[to->id])
+		die("diff: contribution to a node outside the sweep");
+	if (S->nc == S->ccap) {
+		S->ccap = S->ccap ? 2 * S->ccap : 64;
+		S->c = mem_realloc(S->c, (size_t)S->ccap * sizeof *S->c);
+	}
+	S->c[S->nc].e = g;
+	S->c[S->nc].next = S->head[to->id];
+	S->head[to->id] = ++S->nc;
+}
+
+static int
+iszero(const Expr *e)
+{
+	return ex_is_num(e, 0);
+}
+
+/* g * x, with x pushed into a select that has a zero branch (see the top
+ * comment): the untaken branch's partials are then never evaluated. */
+static Expr *
+scale(ExprPool *p, Expr *g, Expr *x)
+{
+	if (g->kind == EX_SELECT && iszero(g->c))
+		return ex_select(p, g->a, scale(p, g->b, x), g->c);
+	if (g->kind == EX_SELECT && iszero(g->b))
+		return ex_select(p, g->a, g->b, scale(p, g->c, x));
+	return ex_mul(p, g, x);
+}
+
+/* x + y, merging selects on one condition so that the two branches of a
+ * select over a common operand give select(c, u, v), not a sum of two
+ * half-zero selects. */
+static Expr *
+add2(ExprPool *p, Expr *x, Expr *y)
+{
+	if (x->kind == EX_SELECT && y->kind == EX_SELECT && x->a == y->a) {
+		Expr *c = x->a;
+
+		if (iszero(x->c) && iszero(y->b))
+			return ex_select(p, c, x->b, y->c);
+		if (iszero(x->b) && iszero(y->c))
+			return ex_select(p, c, y->b, x->c);
+		if (iszero(x->c) && iszero(y->c))
+			return ex_select(p, c, add2(p, x->b, y->b), x->c);
+		if (iszero(x->b) && iszero(y->b))
+			return ex_select(p, c, x->b, add2(p, x->c, y->c));
+	}
+	return ex_add(p, x, y);
+}
+
+/* The sum of v[0..n), pairwise: a node with k users costs O(k log k)
+ * intermediate sum nodes rather than O(k^2). */
+static Expr *
+sumv(ExprPool *p, Expr **v, int n)
+{
+	if (n == 1)
+		return v[0];
+	return add2(p, sumv(p, v, n / 2), sumv(p, v + n / 2, n - n / 2));
+}
+
+/* The adjoint of e: the sum of what its users contributed. */
+static Expr *
+adjoint(Sweep *S, const Expr *e)
+{
+	int i, n = 0;
+
+	for (i = S->head[e->id]; i; i = S->c[i - 1].next) {
+		if (n == S->tcap) {
+			S->tcap = S->tcap ? 2 * S->tcap : 16;
+			S->tmp = mem_realloc(S->tmp, (size_t)S->tcap * sizeof *S->tmp);
+		}
+		S->tmp[n++] = S->c[i - 1].e;
+	}
+	if (n == 0)
+		return ex_num(S->p, 0);
+	return sumv(S->p, S->tmp, n);
+}
+
+/* Pass g, the adjoint of e, on to e's operands. */
+static void
+propagate(Sweep *S, Expr *e, Expr *g)
+{
+	ExprPool *p = S->p;
+	Expr *a = e->a, *b = e->b, *one = ex_num(p, 1), *cond;
+
+	switch (e->kind) {
+	case EX_NUM: case EX_PARAM: case EX_SYM: case EX_CMP:
+		return;
+	case EX_ADD:
+		contribute(S, a, g);
+		contribute(S, b, g);
+		return;
+	case EX_MUL:
+		if (a->deps & S->mask)
+			contribute(S, a, scale(p, g, b));
+		if (b->deps & S->mask)
+			contribute(S, b, scale(p, g, a));
+		return;
+	case EX_POW:
+		if (b->kind == EX_NUM) {
+			contribute(S, a, scale(p, g, ex_mul(p, b,
+			           ex_pow(p, a, ex_num(p, b->num - 1)))));
+			return;
+		}
+		if (a->deps & S->mask)
+			contribute(S, a, scale(p, g, ex_mul(p, b,
+			           ex_pow(p, a, ex_sub(p, b, one)))));
+		if (b->deps & S->mask)
+			contribute(S, b, scale(p, g, ex_mul(p, e,
+			           ex_fn(p, FN_LOG, a, NULL))));
+		return;
+	case EX_SELECT:
+		contribute(S, b, ex_select(p, a, g, ex_num(p, 0)));
+		contribute(S, e->c, ex_select(p, a, ex_num(p, 0), g));
+		return;
+	case EX_FN:
+		break;
+	}
+	switch ((Fn)e->op) {
+	case FN_SIN:
+		contribute(S, a, scale(p, g, ex_fn(p, FN_COS, a, NULL)));
+		return;
+	case FN_COS:
+		contribute(S, a, scale(p, g, ex_neg(p, ex_fn(p, FN_SIN, a, NULL))));
+		return;
+	case FN_TAN:
+		contribute(S, a, scale(p, g, ex_add(p, one, ex_powi(p, e, 2))));
+		return;
+	case FN_EXP:
+		contribute(S, a, scale(p, g, e));
+		return;
+	case FN_LOG:
+		contribute(S, a, scale(p, g, ex_powi(p, a, -1)));
+		return;
+	case FN_SQRT:
+		contribute(S, a, scale(p, g, ex_mul(p, ex_num(p, 0.5), ex_powi(p, e, -1))));
+		return;
+	case FN_ABS:
+		cond = ex_cmp(p, CMP_LT, a, ex_num(p, 0));
+		contribute(S, a, scale(p, g, ex_select(p, cond, ex_num(p, -1), one)));
+		return;
+	case FN_TANH:
+		contribute(S, a, scale(p, g, ex_sub(p, one, ex_powi(p, e, 2))));
+		return;
+	case FN_SIGMOID:
+		contribute(S, a, scale(p, g, ex_mul(p, e, ex_sub(p, one, e))));
+		return;
+	case FN_SOFTPLUS:
+		contribute(S, a, scale(p, g, ex_fn(p, FN_SIGMOID, a, NULL)));
+		return;
+	case FN_STEP:
+		return;
+	case FN_MIN:
+	case FN_MAX:
+		cond = e->op == FN_MIN ? ex_cmp(p, CMP_LE, a, b) : ex_cmp(p, CMP_LE, b, a);
+		contribute(S, a, ex_select(p, cond, g, ex_num(p, 0)));
+		contribute(S, b, ex_select(p, cond, ex_num(p, 0), g));
+		return;
+	case NFN:
+		break;
+	}
+	die("diff: bad function %d", e->op);
+}
+
+/* One reverse sweep from root: leaf() gets each param or symbol below it
+ * with its adjoint, the derivative of root by that leaf.  Leaves the
+ * scratch clean for the next root. */
+static void
+sweep(Sweep *S, Expr *root, void (*leaf)(void *, Expr *, Expr *), void *arg)
+{
+	Expr *e, *g;
+	int i;
+
+	S->norder = 0;
+	S->nc = 0;
+	collect(S, root);
+	if (S->norder == 0)
+		return;
+	contribute(S, root, ex_num(S->p, 1));
+	for (i = S->norder - 1; i >= 0; i--) {
+		e = S->order[i];
+		g = adjoint(S, e);
+		if (iszero(g))
+			continue;
+		if (e->kind == EX_PARAM || e->kind == EX_SYM)
+			leaf(arg, e, g);
+		else
+			propagate(S, e, g);
+	}
+	for (i = 0; i < S->norder; i++) {
+		S->mark[S->order[i]->id] = 0;
+		S->head[S->order[i]->id] = 0;
+	}
+}
+
+typedef struct {
+	Expr **out;
+	int nparams;
+	Sym sym;
+} Leaves;
+
+static void
+param_leaf(void *arg, Expr *e, Expr *g)
+{
+	Leaves *L = arg;
+
+	if (e->kind == EX_PARAM && e->index >= 0 && e->index < L->nparams)
+		L->out[e->index] = g;
+}
+
+static void
+sym_leaf(void *arg, Expr *e, Expr *g)
+{
+	Leaves *L = arg;
+
+	if (e->kind == EX_SYM && e->index == (int)L->sym)
+		L->out[0] = g;
+}
+
+void
+diff_params_many(ExprPool *p, Expr *const *roots, int nroots, int nparams,
+                 Expr **out)
+{
+	Sweep S;
+	Leaves L;
+	unsigned n = 0;
+	int r, i;
+
+	for (r = 0; r < nroots; r++)
+		if (roots[r]->id + 1 > n)
+			n = roots[r]->id + 1;
+	sweep_init(&S, p, DEP_PARAM, n);
+	for (r = 0; r < nroots; r++) {
+		L.out = out + (size_t)r * (size_t)nparams;
+		L.nparams = nparams;
+		L.sym = SYM_K;
+		for (i = 0; i < nparams; i++)
+			L.out[i] = ex_num(p, 0);
+		sweep(&S, roots[r], param_leaf, &L);
+	}
+	sweep_free(&S);
+}
+
+void
+diff_params(ExprPool *p, Expr *root, int nparams, Expr **out)
+{
+	diff_params_many(p, &root, 1, nparams, out);
+}
+
+Expr *
+diff_sym(ExprPool *p, Expr *root, Sym s)
+{
+	Sweep S;
+	Leaves L;
+	Expr *d = ex_num(p, 0);
+
+	if ((int)s < 0 || s >= NSYM)
+		die("diff_sym: bad symbol %d", (int)s);
+	L.out = &d;
+	L.nparams = 0;
+	L.sym = s;
+	sweep_init(&S, p, 1u << s, root->id + 1);
+	sweep(&S, root, sym_leaf, &L);
+	sweep_free(&S);
+	return d;
+}

@@ -1,0 +1,34 @@
+/* emit.h — what the two halves of the C emitter share: emit_c.c writes
+ * the model's set-up (metadata, grid choice, coefficients, life cycle),
+ * emit_loop.c its kernels (the time step, the adjoint step, gradients). */
+#ifndef EMIT_H
+#define EMIT_H
+
+#include "ir.h"
+
+typedef struct Emit {
+	Buf b;
+	const char *pre;           /* every '@' in emitted text becomes this */
+	const Loops *l;
+	const Scheme *s;
+} Emit;
+
+extern const char *const cg_sym_c[NSYM];
+
+/* printf into the output, with every '@' replaced by the prefix. */
+void cg_out(Emit *e, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* "p[0]", "p[1]", ...: how emitted code names the params. */
+const char **cg_param_refs(Emit *e);
+void cg_free_refs(const char **names, int n);
+int cg_atleast1(int n);
+/* How a kernel refers to coefficient c (cN, tcN, aN[q], stN). */
+const char *cg_coef_ref(const Loops *l, int c, Buf *tmp);
+
+/* emit_loop.c */
+void cg_emit_kernels(Emit *e);
+
+#endif

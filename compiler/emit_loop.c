@@ -1,0 +1,626 @@
+/* emit_loop.c — the kernels of the generated C: the time step, its
+ * transpose, the gradient sums, and the checkpointed forward/backward.
+ *
+ * requires: Loops with forward regions, adjoint regions (lower_adjoint)
+ *           and derivative tables (lower_grad); emit_c.c has written the
+ *           struct, the coefficients and the set-up functions.
+ * leaves:   the step and the adjoint step as one branch-free loop per
+ *           region each, every coefficient a hoisted constant, a per-step
+ *           value or an array, as its class says.
+ *
+ * The gradient (spec of the API in scheme.h) is the reverse of the
+ * discrete recurrence u[n+1] = A_n u[n] + B_n u[n-1] + s_n, y_n = W u[n+1]:
+ *   lambda[m] = A_m^T lambda[m+1] + B_{m+1}^T lambda[m+2] + W^T dL/dy_{m-1}
+ *   dL/dp    += lambda[n+1] . (dA_n/dp u[n] + dB_n/dp u[n-1] + ds_n/dp)
+ * with the states u[n] recomputed segment by segment from checkpoints
+ * (two-level checkpointing, segments of about sqrt(2T) steps). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+
+typedef struct Used {
+	unsigned char *c;          /* [coef]: referenced by the kernel */
+} Used;
+
+static void
+use_regions(const Loops *l, const Region *rg, int n, unsigned char *used)
+{
+	int r, g;
+
+	for (r = 0; r < n; r++)
+		for (g = 0; g < rg[r].ngroups; g++)
+			used[rg[r].groups[g].coef] = 1;
+	(void)l;
+}
+
+/* Locals every kernel has, the hoisted coefficients, and (per step, at
+ * time `tval`) the time-varying ones. */
+static void
+prologue(Emit *e, const unsigned char *used, const char *ind)
+{
+	const Loops *l = e->l;
+	int i;
+
+	cg_out(e, "%sconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1];\n", ind);
+	cg_out(e, "%sconst double x0 = @__from[0], y0 = @__from[1];\n", ind);
+	cg_out(e, "%sconst long nx = m->n[0], ny = m->n[1], nx1 = m->nx1;\n", ind);
+	for (i = 0; i < l->ncoefs; i++) {
+		if (!used[i])
+			continue;
+		if (l->coefs[i].cls == CO_CONST)
+			cg_out(e, "%sconst double c%d = m->c[%d];\n", ind, l->coefs[i].slot, l->coefs[i].slot);
+		if (l->coefs[i].cls == CO_SPACE)
+			cg_out(e, "%sconst double *restrict a%d = m->a[%d];\n", ind, l->coefs[i].slot,
+			    l->coefs[i].slot);
+	}
+	cg_out(e, "%slong i, j;\n\n", ind);
+	cg_out(e, "%s(void)p; (void)k; (void)hx; (void)hy; (void)x0; (void)y0; (void)nx; (void)ny;\n", ind);
+	cg_out(e, "%s(void)nx1; (void)i; (void)j;\n", ind);
+}
+
+/* const double tcN = ... for the used time-varying coefficients, at t. */
+static void
+time_coefs(Emit *e, const unsigned char *used, const char *ind)
+{
+	const Loops *l = e->l;
+	const char **pn = cg_param_refs(e);
+	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "w");
+	int *root = mem_alloc((size_t)(l->ncoefs + 1) * sizeof *root), i;
+
+	cg_out(e, "%s(void)t;\n", ind);
+	for (i = 0; i < l->ncoefs; i++)
+		root[i] = used[i] && l->coefs[i].cls == CO_TIME ? ex_emitter_add(em, l->coefs[i].e) : -1;
+	ex_emitter_flush(em, &e->b, ind);
+	for (i = 0; i < l->ncoefs; i++)
+		if (root[i] >= 0)
+			cg_out(e, "%sconst double tc%d = %s;\n", ind, l->coefs[i].slot,
+			    ex_emitter_root(em, root[i]));
+	ex_emitter_free(em);
+	mem_free(root);
+	cg_free_refs(pn, e->s->nparams);
+}
+
+static void
+tap_text(Buf *b, const char *arr, int dx, int dy)
+{
+	buf_printf(b, "%s[q", arr);
+	if (dy)
+		buf_printf(b, " %c %s%s", dy < 0 ? '-' : '+', abs(dy) == 2 ? "2 * " : "", "nx1");
+	if (dx)
+		buf_printf(b, " %c %d", dx < 0 ? '-' : '+', abs(dx));
+	buf_puts(b, "]");
+}
+
+static void
+bound_text(Buf *b, Bound bd, int ax)
+{
+	if (bd.anchor)
+		buf_printf(b, "n%c", "xy"[ax]);
+	if (bd.anchor && bd.off)
+		buf_printf(b, " %c %d", bd.off < 0 ? '-' : '+', abs(bd.off));
+	else if (!bd.anchor)
+		buf_printf(b, "%d", bd.off);
+}
+
+/* for (j) for (i) { q; x, y and the space-time coefficients in `st` } */
+static void
+loop_open(Emit *e, const Region *rg, const int *st, int nst, const char *ind)
+{
+	const Loops *l = e->l;
+	Buf lo = {0}, hi = {0};
+	int i;
+
+	if (e->s->ndim == 2) {
+		bound_text(&lo, rg->lo[1], 1);
+		bound_text(&hi, rg->hi[1], 1);
+		cg_out(e, "%sfor (j = %s; j <= %s; j++)\n", ind, lo.s, hi.s);
+	} else {
+		cg_out(e, "%sj = 0;\n", ind);
+	}
+	lo.len = hi.len = 0;
+	bound_text(&lo, rg->lo[0], 0);
+	bound_text(&hi, rg->hi[0], 0);
+	cg_out(e, "%s\tfor (i = %s; i <= %s; i++) {\n", ind, lo.s, hi.s);
+	cg_out(e, "%s\t\tconst long q = i + j * nx1;\n", ind);
+	if (nst) {
+		const char **pn = cg_param_refs(e);
+		ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "v");
+		Buf in = {0};
+		buf_printf(&in, "%s\t\t", ind);
+		cg_out(e, "%s\t\tconst double x = x0 + i * hx, y = y0 + j * hy;\n", ind);
+		cg_out(e, "%s\t\t(void)x; (void)y;\n", ind);
+		for (i = 0; i < nst; i++)
+			ex_emitter_add(em, l->coefs[st[i]].e);
+		ex_emitter_flush(em, &e->b, in.s);
+		for (i = 0; i < nst; i++)
+			cg_out(e, "%s\t\tconst double st%d = %s;\n", ind, l->coefs[st[i]].slot,
+			    ex_emitter_root(em, i));
+		ex_emitter_free(em);
+		cg_free_refs(pn, e->s->nparams);
+		buf_free(&in);
+	}
+	buf_free(&lo);
+	buf_free(&hi);
+}
+
+static void
+add_st(const Loops *l, int c, int *st, int *nst)
+{
+	int i;
+
+	if (c < 0 || l->coefs[c].cls != CO_SPACETIME)
+		return;
+	for (i = 0; i < *nst; i++)
+		if (st[i] == c)
+			return;
+	st[(*nst)++] = c;
+}
+
+/* The sum of a group's taps, over the arrays lev[level]. */
+static void
+group_text(Buf *t, const Group *gr, const char *const *lev)
+{
+	int i;
+
+	if (gr->ntap > 1)
+		buf_puts(t, "(");
+	for (i = 0; i < gr->ntap; i++) {
+		if (i)
+			buf_puts(t, " + ");
+		tap_text(t, lev[gr->tap[i].level], gr->tap[i].dx, gr->tap[i].dy);
+	}
+	if (gr->ntap > 1)
+		buf_puts(t, ")");
+}
+
+/* dst[q] = sum of c * (taps), + fon * force, for every point of rg. */
+static void
+region(Emit *e, const Region *rg, const char *const *lev, const char *dst, int force,
+       const char *ind)
+{
+	const Loops *l = e->l;
+	Buf t = {0}, ref = {0};
+	int g, nst = 0, *st = mem_alloc((size_t)(rg->ngroups + 2) * sizeof *st);
+
+	for (g = 0; g < rg->ngroups; g++)
+		add_st(l, rg->groups[g].coef, st, &nst);
+	if (force >= 0)
+		add_st(l, force, st, &nst);
+	loop_open(e, rg, st, nst, ind);
+	for (g = 0; g < rg->ngroups; g++) {
+		buf_printf(&t, "%s%s * ", g ? "\n\t\t\t\t+ " : "",
+		           cg_coef_ref(l, rg->groups[g].coef, &ref));
+		group_text(&t, &rg->groups[g], lev);
+	}
+	if (force >= 0)
+		buf_printf(&t, "\n\t\t\t\t+ fon * %s", cg_coef_ref(l, force, &ref));
+	cg_out(e, "%s\t\t%s[q] = %s;\n", ind, dst, t.s ? t.s : "0");
+	cg_out(e, "%s\t}\n", ind);
+	mem_free(st);
+	buf_free(&t);
+	buf_free(&ref);
+}
+
+/* ---- the forward step ---- */
+
+static void
+step_body(Emit *e, const char *ind, const char *lin, const char *y)
+{
+	const Loops *l = e->l;
+	const Scheme *s = e->s;
+	static const char *const lev[2] = {"u", "up"};
+	Buf ref = {0};
+	int r, i, v, nv = s->ndim == 2 ? 4 : 2;
+
+	if (l->force_coef >= 0)
+		cg_out(e, "%sconst double fon = %s ? 0.0 : 1.0;\n", ind, lin);
+	for (r = 0; r < l->nreg; r++)
+		region(e, &l->reg[r], lev, "un", l->force_coef, ind);
+	if (s->nsrc)
+		cg_out(e, "%sif (!(%s)) {\n", ind, lin);
+	for (i = 0; i < s->nsrc; i++)
+		for (v = 0; v < nv; v++)
+			cg_out(e, "%s\tun[m->src_i[%d][%d]] += %s * m->src_w[%d][%d];\n", ind, i, v,
+			    cg_coef_ref(l, l->src_coef[i], &ref), i, v);
+	if (s->nsrc)
+		cg_out(e, "%s}\n", ind);
+	cg_out(e, "%sif (%s) {\n", ind, y);
+	for (i = 0; i < s->nout; i++) {
+		Buf t = {0};
+		for (v = 0; v < nv; v++)
+			buf_printf(&t, "%sm->out_w[%d][%d] * un[m->out_i[%d][%d]]", v ? " + " : "",
+			           i, v, i, v);
+		if (s->out[i].velocity) {
+			for (v = 0; v < nv; v++)
+				buf_printf(&t, " - m->out_w[%d][%d] * u[m->out_i[%d][%d]]", i, v, i, v);
+			cg_out(e, "%s\t%s[%d] = (%s) / k;\n", ind, y, i, t.s);
+		} else {
+			cg_out(e, "%s\t%s[%d] = %s;\n", ind, y, i, t.s);
+		}
+		buf_free(&t);
+	}
+	cg_out(e, "%s}\n", ind);
+	buf_free(&ref);
+}
+
+static void
+step_used(const Loops *l, unsigned char *used)
+{
+	int i;
+
+	use_regions(l, l->reg, l->nreg, used);
+	if (l->force_coef >= 0)
+		used[l->force_coef] = 1;
+	for (i = 0; i < l->s->nsrc; i++)
+		used[l->src_coef[i]] = 1;
+}
+
+static void
+emit_step(Emit *e)
+{
+	const Loops *l = e->l;
+	unsigned char *used = mem_alloc((size_t)l->ncoefs + 1);
+
+	step_used(l, used);
+	cg_out(e, "/* u[n+1] from u[n], u[n-1]; with lin, without sources and force\n"
+	       " * (the linear operator alone); outputs into y when y != 0. */\n");
+	cg_out(e, "static void\n@__step(const @ *m, long n, const double *restrict u, "
+	       "const double *restrict up,\n\tdouble *restrict un, double *y, int lin)\n{\n");
+	prologue(e, used, "\t");
+	cg_out(e, "\tconst double t = (double)n * k;\n");
+	time_coefs(e, used, "\t");
+	cg_out(e, "\t(void)lin; (void)up;\n");
+	step_body(e, "\t", "lin", "y");
+	cg_out(e, "}\n\n");
+
+	/* the time loop: the same step, with the constants hoisted */
+	cg_out(e, "void\n@_run(@ *m, long n, double *out)\n{\n");
+	prologue(e, used, "\t");
+	cg_out(e, "\tdouble *bu = m->u, *bup = m->up, *bun = m->un, *tmp;\n");
+	cg_out(e, "\tlong s;\n\n");
+	cg_out(e, "\tfor (s = 0; s < n; s++) {\n");
+	cg_out(e, "\t\tconst double t = (double)m->step * k;\n");
+	cg_out(e, "\t\tconst double *restrict u = bu, *restrict up = bup;\n");
+	cg_out(e, "\t\tdouble *restrict un = bun, *yo = out + s * %d;\n", e->s->nout);
+	time_coefs(e, used, "\t\t");
+	cg_out(e, "\t\t(void)up;\n");
+	step_body(e, "\t\t", "0", "yo");
+	cg_out(e, "\t\ttmp = bup;\n\t\tbup = bu;\n\t\tbu = bun;\n\t\tbun = tmp;\n");
+	cg_out(e, "\t\tm->step++;\n\t}\n");
+	cg_out(e, "\tm->u = bu;\n\tm->up = bup;\n\tm->un = bun;\n}\n\n");
+	mem_free(used);
+}
+
+/* ---- the adjoint step ---- */
+
+static void
+emit_adj(Emit *e)
+{
+	const Loops *l = e->l;
+	static const char *const lev[2] = {"la", "lb"};
+	unsigned char *used = mem_alloc((size_t)l->ncoefs + 1);
+	int r;
+
+	use_regions(l, l->adj, l->nadj, used);
+	cg_out(e, "/* ln = A(t_n)^T la + B(t_{n+1})^T lb: the transposed step, a gather. */\n");
+	cg_out(e, "static void\n@__adj(const @ *m, long n, const double *restrict la, "
+	       "const double *restrict lb,\n\tdouble *restrict ln)\n{\n");
+	prologue(e, used, "\t");
+	cg_out(e, "\tconst double t = (double)n * k;\n");
+	time_coefs(e, used, "\t");
+	cg_out(e, "\t(void)lb;\n");
+	for (r = 0; r < l->nadj; r++)
+		region(e, &l->adj[r], lev, "ln", -1, "\t");
+	cg_out(e, "}\n\n");
+	mem_free(used);
+}
+
+/* ---- gradient sums of one step ---- */
+
+static void
+emit_gacc(Emit *e)
+{
+	const Loops *l = e->l;
+	const Scheme *s = e->s;
+	static const char *const lev[2] = {"u", "up"};
+	unsigned char *used = mem_alloc((size_t)l->ncoefs + 1);
+	int np = s->nparams, r, g, c, p, i, v, nv = s->ndim == 2 ? 4 : 2;
+	Buf ref = {0}, t = {0};
+
+	/* what the sums need: derivatives of time- and space-varying
+	 * coefficients (constant ones are summed, multiplied at the end) */
+	for (c = 0; c < l->nfwd; c++)
+		for (p = 0; p < np; p++)
+			if (l->dcoef[c * np + p] >= 0 && l->coefs[c].cls != CO_CONST)
+				used[l->dcoef[c * np + p]] = 1;
+	for (i = 0; i < s->nsrc; i++) {
+		used[l->src_coef[i]] = 1;
+		for (p = 0; p < np; p++)
+			if (l->dsrc[i * np + p] >= 0)
+				used[l->dsrc[i * np + p]] = 1;
+	}
+	cg_out(e, "/* dL/dp of step n, given l = lambda[n+1] and the states u[n],\n"
+	       " * up = u[n-1], un = u[n+1], g = dL/dy_n: constant coefficients'\n"
+	       " * sums go to gk, the rest straight into grad. */\n");
+	cg_out(e, "static void\n@__gacc(const @ *m, long n, const double *restrict l, "
+	       "const double *restrict u,\n\tconst double *restrict up, const double *restrict un, "
+	       "const double *g, double *gk,\n\tdouble *grad)\n{\n");
+	prologue(e, used, "\t");
+	cg_out(e, "\tconst double t = (double)n * k;\n");
+	cg_out(e, "\tdouble kc[%d], gp[%d];\n", cg_atleast1(l->ncoefs), cg_atleast1(np));
+	cg_out(e, "\tint d;\n\n");
+	cg_out(e, "\t(void)up; (void)un; (void)g; (void)d;\n");
+	time_coefs(e, used, "\t");
+	cg_out(e, "\tmemset(kc, 0, sizeof kc);\n\tmemset(gp, 0, sizeof gp);\n");
+	for (r = 0; r < l->nreg; r++) {
+		const Region *rg = &l->reg[r];
+		int *st = mem_alloc((size_t)(rg->ngroups * np + 1) * sizeof *st), nst = 0;
+		for (g = 0; g < rg->ngroups; g++) {
+			c = rg->groups[g].coef;
+			for (p = 0; p < np; p++)
+				add_st(l, l->dcoef[c * np + p], st, &nst);
+		}
+		loop_open(e, rg, st, nst, "\t");
+		cg_out(e, "\t\t\tconst double lq = l[q];\n");
+		for (g = 0; g < rg->ngroups; g++) {
+			c = rg->groups[g].coef;
+			t.len = 0;
+			group_text(&t, &rg->groups[g], lev);
+			cg_out(e, "\t\t\tconst double s%d = lq * %s;\n", g, t.s);
+			if (l->coefs[c].cls == CO_CONST || l->coefs[c].cls == CO_TIME) {
+				cg_out(e, "\t\t\tkc[%d] += s%d;\n", c, g);
+				continue;
+			}
+			for (p = 0; p < np; p++)
+				if (l->dcoef[c * np + p] >= 0)
+					cg_out(e, "\t\t\tgp[%d] += %s * s%d;\n", p,
+					    cg_coef_ref(l, l->dcoef[c * np + p], &ref), g);
+		}
+		cg_out(e, "\t\t}\n");
+		mem_free(st);
+	}
+	if (l->force_coef >= 0) {
+		/* sum of lambda times d(force)/dp over every region */
+		for (r = 0; r < l->nreg; r++) {
+			int st[64], nst = 0;
+			c = l->force_coef;
+			for (p = 0; p < np && nst < 60; p++)
+				add_st(l, l->dcoef[c * np + p], st, &nst);
+			loop_open(e, &l->reg[r], st, nst, "\t");
+			if (l->coefs[c].cls == CO_CONST || l->coefs[c].cls == CO_TIME) {
+				cg_out(e, "\t\t\tkc[%d] += l[q];\n", c);
+			} else {
+				for (p = 0; p < np; p++)
+					if (l->dcoef[c * np + p] >= 0)
+						cg_out(e, "\t\t\tgp[%d] += %s * l[q];\n", p,
+						    cg_coef_ref(l, l->dcoef[c * np + p], &ref));
+			}
+			cg_out(e, "\t\t}\n");
+		}
+	}
+	/* time-varying coefficients: their derivative now; constant ones: later */
+	for (c = 0; c < l->nfwd; c++) {
+		if (l->coefs[c].cls == CO_CONST)
+			cg_out(e, "\tgk[%d] += kc[%d];\n", c, c);
+		if (l->coefs[c].cls != CO_TIME)
+			continue;
+		for (p = 0; p < np; p++)
+			if (l->dcoef[c * np + p] >= 0)
+				cg_out(e, "\tgp[%d] += %s * kc[%d];\n", p,
+				    cg_coef_ref(l, l->dcoef[c * np + p], &ref), c);
+	}
+	/* point sources: S (lambda . G) */
+	for (i = 0; i < s->nsrc; i++) {
+		t.len = 0;
+		for (v = 0; v < nv; v++)
+			buf_printf(&t, "%sl[m->src_i[%d][%d]] * m->src_w[%d][%d]", v ? " + " : "", i, v, i, v);
+		cg_out(e, "\t{\n\t\tconst double as = %s;\n", t.s);
+		cg_out(e, "\t\tfor (d = 0; d < %d; d++)\n\t\t\tgp[d] += %s * (", np,
+		    cg_coef_ref(l, l->src_coef[i], &ref));
+		for (v = 0; v < nv; v++)
+			cg_out(e, "%sl[m->src_i[%d][%d]] * m->src_dw[%d][d][%d]", v ? " + " : "", i, v, i, v);
+		cg_out(e, ");\n");
+		for (p = 0; p < np; p++)
+			if (l->dsrc[i * np + p] >= 0)
+				cg_out(e, "\t\tgp[%d] += %s * as;\n", p, cg_coef_ref(l, l->dsrc[i * np + p], &ref));
+		cg_out(e, "\t\t(void)as;\n\t}\n");
+	}
+	/* outputs read at a moving position */
+	for (i = 0; i < s->nout; i++) {
+		cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tgp[d] += g[%d] * (", np, i);
+		for (v = 0; v < nv; v++) {
+			if (s->out[i].velocity)
+				cg_out(e, "%sm->out_dw[%d][d][%d] * (un[m->out_i[%d][%d]] - u[m->out_i[%d][%d]]) / k",
+				    v ? " + " : "", i, v, i, v, i, v);
+			else
+				cg_out(e, "%sm->out_dw[%d][d][%d] * un[m->out_i[%d][%d]]", v ? " + " : "", i, v, i, v);
+		}
+		cg_out(e, ");\n");
+	}
+	cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tgrad[d] += gp[d];\n", np);
+	cg_out(e, "}\n\n");
+	mem_free(used);
+	buf_free(&ref);
+	buf_free(&t);
+}
+
+/* lambda[s+1] += the outputs' adjoint: y_s reads u[s+1]; a velocity
+ * output y_s = W (u[s+1] - u[s]) / k also reads u[s+1] in y_{s+1}. */
+static void
+emit_oadj(Emit *e)
+{
+	const Scheme *s = e->s;
+	int i, v, nv = s->ndim == 2 ? 4 : 2;
+
+	cg_out(e, "static void\n@__oadj(const @ *m, double *l, const double *g, long s, long n)\n{\n");
+	cg_out(e, "\t(void)l; (void)g; (void)s; (void)n;\n");
+	for (i = 0; i < s->nout; i++) {
+		if (s->out[i].velocity) {
+			cg_out(e, "\t{\n\t\tconst double go = ((s >= 0 ? g[s * %d + %d] : 0) - (s + 1 < n ? "
+			       "g[(s + 1) * %d + %d] : 0)) / m->k;\n", s->nout, i, s->nout, i);
+		} else {
+			cg_out(e, "\tif (s >= 0) {\n\t\tconst double go = g[s * %d + %d];\n", s->nout, i);
+		}
+		for (v = 0; v < nv; v++)
+			cg_out(e, "\t\tl[m->out_i[%d][%d]] += m->out_wa[%d][%d] * go;\n", i, v, i, v);
+		cg_out(e, "\t}\n");
+	}
+	cg_out(e, "}\n\n");
+}
+
+/* dL/dp through the initial state: u[0] = init u, u[-1] = u[0] - k init u.t */
+static void
+emit_ginit(Emit *e)
+{
+	const Loops *l = e->l;
+	const Scheme *s = e->s;
+	const char **pn = cg_param_refs(e);
+	ExprEmitter *em;
+	int np = s->nparams, p, any = 0;
+
+	for (p = 0; p < np; p++)
+		any |= !ex_is_num(l->dinit_u[p], 0) || !ex_is_num(l->dinit_ut[p], 0);
+	cg_out(e, "static void\n@__ginit(const @ *m, const double *l0, const double *lm1, double *grad)\n{\n");
+	if (!any) {
+		cg_out(e, "\t(void)m; (void)l0; (void)lm1; (void)grad;\n}\n\n");
+		cg_free_refs(pn, np);
+		return;
+	}
+	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1];\n");
+	cg_out(e, "\tlong i, j;\n\n\t(void)p; (void)k;\n");
+	cg_out(e, "\tfor (j = %d; j <= m->n[1] + %d; j++)\n", l->first[1], l->last_off[1]);
+	cg_out(e, "\t\tfor (i = %d; i <= m->n[0] + %d; i++) {\n", l->first[0], l->last_off[0]);
+	cg_out(e, "\t\t\tconst long q = i + j * m->nx1;\n");
+	cg_out(e, "\t\t\tconst double x = @__from[0] + i * hx, y = @__from[1] + j * hy;\n");
+	cg_out(e, "\t\t\t(void)x; (void)y;\n");
+	em = ex_emitter_new(pn, cg_sym_c, "r");
+	for (p = 0; p < np; p++) {
+		ex_emitter_add(em, l->dinit_u[p]);
+		ex_emitter_add(em, l->dinit_ut[p]);
+	}
+	ex_emitter_flush(em, &e->b, "\t\t\t");
+	for (p = 0; p < np; p++) {
+		if (!ex_is_num(l->dinit_u[p], 0))
+			cg_out(e, "\t\t\tgrad[%d] += (l0[q] + lm1[q]) * %s;\n", p, ex_emitter_root(em, 2 * p));
+		if (!ex_is_num(l->dinit_ut[p], 0))
+			cg_out(e, "\t\t\tgrad[%d] -= k * lm1[q] * %s;\n", p, ex_emitter_root(em, 2 * p + 1));
+	}
+	cg_out(e, "\t\t}\n}\n\n");
+	ex_emitter_free(em);
+	cg_free_refs(pn, np);
+}
+
+/* ---- the API: forward with checkpoints, backward, the operators ---- */
+
+static void
+emit_api(Emit *e)
+{
+	const Loops *l = e->l;
+	const Scheme *s = e->s;
+	int np = s->nparams, c, p;
+
+	cg_out(e, "void\n@_set_checkpoints(@ *m, long every)\n{\n\tm->ck_every = every;\n}\n\n");
+
+	cg_out(e, "int\n@_forward(@ *m, long n, double *y, char *err, int errsz)\n{\n");
+	cg_out(e, "\tconst long np = m->npts;\n");
+	cg_out(e, "\tlong every = m->ck_every, nck, s;\n\tdouble *tmp;\n\n");
+	cg_out(e, "\tif (n < 1) {\n\t\tsnprintf(err, (size_t)errsz, \"a gradient needs at least one sample\");\n"
+	       "\t\treturn 1;\n\t}\n");
+	/* segments of sqrt(2n) steps balance the checkpoints (2 states each)
+	 * against one segment's states */
+	cg_out(e, "\tif (m->n[0] < %d || m->n[1] < %d) {\n", l->adj_min_n[0], l->adj_min_n[1]);
+	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"grid %%d%s is too coarse for a gradient: use at least %d intervals\", "
+	       "m->n[0]%s);\n", s->ndim == 2 ? ", %d" : "", l->adj_min_n[0], s->ndim == 2 ? ", m->n[1]" : "");
+	cg_out(e, "\t\treturn 1;\n\t}\n");
+	cg_out(e, "\tif (every <= 0)\n\t\tevery = (long)ceil(sqrt(2.0 * (double)n));\n");
+	cg_out(e, "\tif (every > n)\n\t\tevery = n;\n");
+	cg_out(e, "\tnck = (n + every - 1) / every;\n");
+	cg_out(e, "\tfree(m->ck);\n\tfree(m->seg);\n\tfree(m->lam);\n\tfree(m->gk);\n");
+	cg_out(e, "\tm->ck = m->seg = m->lam = m->gk = 0;\n\tm->ck_n = 0;\n");
+	cg_out(e, "\tif ((double)(2 * nck + every + 6) * (double)np > 4e9) {\n");
+	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"the gradient would keep %%.0f states of %%ld points; "
+	       "that is too much memory\", (double)(2 * nck + every + 2), np);\n\t\treturn 1;\n\t}\n");
+	cg_out(e, "\tm->ck = (double *)malloc((size_t)(2 * nck * np) * sizeof(double));\n");
+	cg_out(e, "\tm->seg = (double *)malloc((size_t)((every + 2) * np) * sizeof(double));\n");
+	cg_out(e, "\tm->lam = (double *)malloc((size_t)(4 * np) * sizeof(double));\n");
+	cg_out(e, "\tm->gk = (double *)malloc(%d * sizeof(double));\n", cg_atleast1(l->ncoefs));
+	cg_out(e, "\tif (!m->ck || !m->seg || !m->lam || !m->gk) {\n");
+	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"out of memory for the gradient's checkpoints\");\n");
+	cg_out(e, "\t\treturn 1;\n\t}\n");
+	cg_out(e, "\t@_reset(m);\n");
+	cg_out(e, "\tfor (s = 0; s < n; s++) {\n");
+	cg_out(e, "\t\tif (s %% every == 0) {\n");
+	cg_out(e, "\t\t\tmemcpy(m->ck + 2 * (s / every) * np, m->u, (size_t)np * sizeof(double));\n");
+	cg_out(e, "\t\t\tmemcpy(m->ck + (2 * (s / every) + 1) * np, m->up, (size_t)np * sizeof(double));\n");
+	cg_out(e, "\t\t}\n");
+	cg_out(e, "\t\t@__step(m, s, m->u, m->up, m->un, y + s * %d, 0);\n", s->nout);
+	cg_out(e, "\t\ttmp = m->up;\n\t\tm->up = m->u;\n\t\tm->u = m->un;\n\t\tm->un = tmp;\n");
+	cg_out(e, "\t\tm->step++;\n\t}\n");
+	cg_out(e, "\tm->ck_n = n;\n\tm->ck_stride = every;\n\treturn 0;\n}\n\n");
+
+	cg_out(e, "int\n@_backward(@ *m, const double *g, double *grad, char *err, int errsz)\n{\n");
+	cg_out(e, "\tconst long n = m->ck_n, every = m->ck_stride, np = m->npts;\n");
+	cg_out(e, "\tdouble *la, *lb, *ln, *lz, *tmp;\n\tlong seg, s;\n\tint d;\n\n");
+	cg_out(e, "\tif (!m->ck || n < 1) {\n\t\tsnprintf(err, (size_t)errsz, \"@_backward needs a @_forward first\");\n"
+	       "\t\treturn 1;\n\t}\n");
+	cg_out(e, "\tla = m->lam;\n\tlb = la + np;\n\tln = lb + np;\n\tlz = ln + np;\n");
+	cg_out(e, "\tmemset(m->lam, 0, (size_t)(4 * np) * sizeof(double));\n");
+	cg_out(e, "\tmemset(m->gk, 0, %d * sizeof(double));\n", cg_atleast1(l->ncoefs));
+	cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tgrad[d] = 0;\n", np);
+	cg_out(e, "\tfor (seg = (n - 1) / every; seg >= 0; seg--) {\n");
+	cg_out(e, "\t\tconst long s0 = seg * every, s1 = s0 + every < n ? s0 + every : n;\n");
+	cg_out(e, "\t\tdouble *S = m->seg;    /* S + i * np: u[s0 - 1 + i] */\n\n");
+	cg_out(e, "\t\tmemcpy(S, m->ck + (2 * seg + 1) * np, (size_t)np * sizeof(double));\n");
+	cg_out(e, "\t\tmemcpy(S + np, m->ck + 2 * seg * np, (size_t)np * sizeof(double));\n");
+	cg_out(e, "\t\tfor (s = s0; s < s1; s++)\n");
+	cg_out(e, "\t\t\t@__step(m, s, S + (s - s0 + 1) * np, S + (s - s0) * np, S + (s - s0 + 2) * np, 0, 0);\n");
+	cg_out(e, "\t\tfor (s = s1 - 1; s >= s0; s--) {\n");
+	cg_out(e, "\t\t\t/* lambda[s+1] = A(t_{s+1})^T lambda[s+2] + B(t_{s+2})^T lambda[s+3] + outputs */\n");
+	cg_out(e, "\t\t\t@__adj(m, s + 1, la, lb, ln);\n");
+	cg_out(e, "\t\t\t@__oadj(m, ln, g, s, n);\n");
+	cg_out(e, "\t\t\t@__gacc(m, s, ln, S + (s - s0 + 1) * np, S + (s - s0) * np, S + (s - s0 + 2) * np,\n");
+	cg_out(e, "\t\t\t        g + s * %d, m->gk, grad);\n", s->nout);
+	cg_out(e, "\t\t\ttmp = lb;\n\t\t\tlb = la;\n\t\t\tla = ln;\n\t\t\tln = tmp;\n");
+	cg_out(e, "\t\t}\n\t}\n");
+	cg_out(e, "\t/* lambda[0] = A(t_0)^T lambda[1] + B(t_1)^T lambda[2] (+ a velocity\n"
+	       "\t * output's y_0), lambda[-1] = B(t_0)^T lambda[1]: the initial state */\n");
+	cg_out(e, "\t@__adj(m, 0, la, lb, ln);\n");
+	cg_out(e, "\t@__oadj(m, ln, g, -1, n);\n");
+	cg_out(e, "\tmemset(lz, 0, (size_t)np * sizeof(double));\n");
+	cg_out(e, "\t@__adj(m, -1, lz, la, lb);\n");
+	cg_out(e, "\t@__ginit(m, ln, lb, grad);\n");
+	for (c = 0; c < l->nfwd; c++)
+		for (p = 0; p < np; p++)
+			if (l->coefs[c].cls == CO_CONST && l->dcoef[c * np + p] >= 0)
+				cg_out(e, "\tgrad[%d] += m->c[%d] * m->gk[%d];\n", p,
+				    l->coefs[l->dcoef[c * np + p]].slot, c);
+	cg_out(e, "\t@_reset(m);\n");
+	cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tif (!isfinite(grad[d])) {\n", np);
+	cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the gradient of param '%%s' is not finite\", @__pname[d]);\n");
+	cg_out(e, "\t\t\treturn 1;\n\t\t}\n");
+	cg_out(e, "\treturn 0;\n}\n\n");
+
+	cg_out(e, "void\n@_op(const @ *m, const double *u, const double *up, double *un)\n{\n");
+	cg_out(e, "\tmemset(un, 0, (size_t)m->npts * sizeof(double));\n");
+	cg_out(e, "\t@__step(m, 0, u, up, un, 0, 1);\n}\n\n");
+	cg_out(e, "void\n@_op_adj(const @ *m, const double *l, double *lu, double *lup)\n{\n");
+	cg_out(e, "\tdouble *z = (double *)calloc((size_t)m->npts, sizeof(double));\n\n");
+	cg_out(e, "\tmemset(lu, 0, (size_t)m->npts * sizeof(double));\n");
+	cg_out(e, "\tmemset(lup, 0, (size_t)m->npts * sizeof(double));\n");
+	cg_out(e, "\tif (!z)\n\t\treturn;\n");
+	cg_out(e, "\t@__adj(m, 0, l, z, lu);     /* A(t_0)^T l */\n");
+	cg_out(e, "\t@__adj(m, -1, z, l, lup);   /* B(t_0)^T l */\n");
+	cg_out(e, "\tfree(z);\n}\n");
+}
+
+void
+cg_emit_kernels(Emit *e)
+{
+	emit_step(e);
+	emit_adj(e);
+	emit_gacc(e);
+	emit_oadj(e);
+	emit_ginit(e);
+	emit_api(e);
+}

@@ -1,0 +1,203 @@
+#!/bin/sh
+# tests/fit/run.sh — `dpmc grad` and `dpmc fit` from the command line
+# (spec/cli.md): the JSON they print and read back, the gradient against
+# finite differences of the loss dpmc prints, a target rendered from the
+# same params giving loss and gradient 0, checks on the target file, a
+# closed-loop fit recovering f0, --loss-curve, --render, -o, Ctrl-C.
+# env: DPMC (the dpmc to test), REPO (the repo root).
+# Prints PASS name / FAIL name: why.
+
+REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
+DPMC=${DPMC:-$REPO/dpmc}
+HERE=$REPO/tests/fit
+T=$(mktemp -d "${TMPDIR:-/tmp}/dpmc-fit.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT INT TERM
+
+STR=$HERE/string.dpm
+STR2=$HERE/string2.dpm
+
+pass() { echo "PASS fit/$1"; }
+fail() { echo "FAIL fit/$1: $(printf "%s" "$2" | tr "\n" " " | head -c 400)"; }
+
+run() {
+	"$@" >"$T/out" 2>"$T/err"
+	st=$?
+}
+
+# expect NAME STATUS STDERR_PATTERN -- dpmc args...: the status, the
+# message, and for a failure nothing on stdout
+expect() {
+	name=$1 want=$2 pat=$3
+	shift 4
+	run "$DPMC" "$@"
+	if [ "$st" != "$want" ]; then
+		fail "$name" "exit $st, want $want ($(head -c 300 "$T/err"))"
+	elif [ -n "$pat" ] && ! grep -q -e "$pat" "$T/err"; then
+		fail "$name" "stderr lacks '$pat': $(head -c 300 "$T/err")"
+	elif [ "$st" != 0 ] && [ -s "$T/out" ]; then
+		fail "$name" "a failure printed on stdout: $(head -c 200 "$T/out")"
+	else
+		pass "$name"
+	fi
+}
+
+# json_num KEY FILE: the number after "KEY": in FILE
+json_num() {
+	sed -n "s/.*\"$1\": \\([-+0-9.eE]*\\).*/\\1/p" "$2" | head -n 1
+}
+
+# within A B REL: |A - B| <= REL |B|
+within() {
+	awk -v a="$1" -v b="$2" -v r="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b; exit !(a != "" && d <= r * m) }'
+}
+
+if [ ! -x "$DPMC" ]; then
+	fail setup "no dpmc at $DPMC"
+	exit 1
+fi
+
+# Targets: 32-bit float renders of the model itself (f0 = 220), 0.1 s.
+run "$DPMC" render "$STR" -o "$T/t220.wav" --raw -d 0.1
+[ "$st" = 0 ] || { fail setup "render: $(cat "$T/err")"; exit 1; }
+run "$DPMC" render "$STR" -o "$T/t22k.wav" --raw -d 0.1 -r 22050
+run "$DPMC" render "$STR2" -o "$T/stereo.wav" --raw -d 0.1
+printf 'RIFF, but not really\n' >"$T/broken.wav"
+
+# ---- grad: the JSON line ----
+expect grad 0 '' -- grad "$STR" --target "$T/t220.wav" --set f0=218
+line=$(cat "$T/out")
+if printf '%s\n' "$line" | grep -q '^{"loss": [-+0-9.eE]*, "grad": {"f0": [-+0-9.eE]*, "T60": [-+0-9.eE]*, "xo": [-+0-9.eE]*}}$'; then
+	pass grad-json-shape
+else
+	fail grad-json-shape "$line"
+fi
+[ "$(wc -l <"$T/out")" = 1 ] && pass grad-one-line || fail grad-one-line "$(cat "$T/out")"
+cp "$T/out" "$T/g218.json"
+
+# ---- grad: the gradient is the slope of the loss dpmc prints ----
+# central differences, h = 1e-4 Hz: truncation ~ h^2 L''' and rounding
+# ~ 1e-16 L / h are both far below 1e-4 of the slope
+for p in "f0 218 0.0001" "T60 0.4 0.000001" "xo 0.705 0.00001"; do
+	set -- $p
+	run "$DPMC" grad "$STR" --target "$T/t220.wav" --set f0=218 --set "$1=$2"
+	g=$(json_num "$1" "$T/out")
+	run "$DPMC" grad "$STR" --target "$T/t220.wav" --set f0=218 --set "$1=$(awk -v v="$2" -v h="$3" 'BEGIN { printf "%.17g", v + h }')"
+	lp=$(json_num loss "$T/out")
+	run "$DPMC" grad "$STR" --target "$T/t220.wav" --set f0=218 --set "$1=$(awk -v v="$2" -v h="$3" 'BEGIN { printf "%.17g", v - h }')"
+	lm=$(json_num loss "$T/out")
+	fd=$(awk -v a="$lp" -v b="$lm" -v h="$3" 'BEGIN { printf "%.17g", (a - b) / (2 * h) }')
+	within "$g" "$fd" 1e-4 && pass "grad-fd-$1" || fail "grad-fd-$1" "gradient $g, finite differences $fd"
+done
+
+# ---- grad: at the target's own params, loss and gradient vanish ----
+# The target is stored as 32-bit float, so "zero" is float rounding:
+# y - target ~ 1e-8 |y|, a loss ~ 1e-16 of the signal's power and a
+# gradient ~ 1e-8 of the one 2 Hz away.
+run "$DPMC" grad "$STR" --target "$T/t220.wav"
+l0=$(json_num loss "$T/out")
+g0=$(json_num f0 "$T/out")
+l1=$(json_num loss "$T/g218.json")
+g1=$(json_num f0 "$T/g218.json")
+awk -v a="$l0" -v b="$l1" 'BEGIN { exit !(a != "" && a >= 0 && a < 1e-12 * b) }' \
+	&& pass grad-zero-loss || fail grad-zero-loss "loss $l0 at the target's params (2 Hz off: $l1)"
+awk -v a="$g0" -v b="$g1" 'BEGIN { if (a < 0) a = -a; if (b < 0) b = -b; exit !(a != "" && a < 1e-5 * b) }' \
+	&& pass grad-zero-gradient || fail grad-zero-gradient "dL/df0 $g0 at the target's params (2 Hz off: $g1)"
+
+# ---- grad: --loss mrstft, --stats, --checkpoints ----
+expect grad-mrstft 0 '' -- grad "$STR" --target "$T/t220.wav" --set f0=218 --loss mrstft
+lm=$(json_num loss "$T/out")
+awk -v a="$lm" 'BEGIN { exit !(a > 0.01) }' && pass grad-mrstft-positive || fail grad-mrstft-positive "loss $lm 2 Hz off"
+expect grad-stats 0 '' -- grad "$STR" --target "$T/t220.wav" --stats
+grep -q '^{"backend": "tcc", .*"steps": 4410, .*"grad_ms": [0-9.]*}$' "$T/err" && pass grad-stats-json \
+	|| fail grad-stats-json "$(cat "$T/err")"
+run "$DPMC" grad "$STR" --target "$T/t220.wav" --set f0=218 --checkpoints 1
+cp "$T/out" "$T/c1.json"
+run "$DPMC" grad "$STR" --target "$T/t220.wav" --set f0=218 --checkpoints 7
+cmp -s "$T/c1.json" "$T/out" && cmp -s "$T/c1.json" "$T/g218.json" && pass grad-checkpoints-identical \
+	|| fail grad-checkpoints-identical "every 1: $(cat "$T/c1.json") every 7: $(cat "$T/out") default: $(cat "$T/g218.json")"
+
+# ---- grad: bad targets ----
+expect grad-rate 1 "t22k.wav.*22050 Hz" -- grad "$STR" --target "$T/t22k.wav"
+expect grad-channels 1 "stereo.wav.*2 channels" -- grad "$STR" --target "$T/stereo.wav"
+expect grad-missing 1 "nope.wav" -- grad "$STR" --target "$T/nope.wav"
+expect grad-broken 1 "broken.wav" -- grad "$STR" --target "$T/broken.wav"
+expect grad-no-target 2 "missing '--target" -- grad "$STR"
+expect grad-two-outputs 0 '' -- grad "$STR2" --target "$T/stereo.wav" --set f0=219
+
+# ---- fit: bad --fit ----
+expect fit-unknown 1 "did you mean 'f0'" -- fit "$STR" --target "$T/t220.wav" --fit f00 -o "$T/u.json"
+expect fit-twice 1 "'f0' twice" -- fit "$STR" --target "$T/t220.wav" --fit f0,T60,f0 -o "$T/u.json"
+expect fit-empty 1 "NAME" -- fit "$STR" --target "$T/t220.wav" --fit f0, -o "$T/u.json"
+expect fit-rate 1 "22050 Hz" -- fit "$STR" --target "$T/t22k.wav" --fit f0 -o "$T/u.json"
+[ -e "$T/u.json" ] && fail fit-errors-nofile "a failed fit wrote $T/u.json" || pass fit-errors-nofile
+
+# ---- fit: closed loop, f0 from 216 back to 220 ----
+run "$DPMC" grad "$STR" --target "$T/t220.wav" --set f0=216
+lstart=$(json_num loss "$T/out")
+expect fit 0 '' -- fit "$STR" --target "$T/t220.wav" --set f0=216 --fit f0 --steps 30 \
+	-o "$T/fit.json" --loss-curve "$T/curve.csv" --render "$T/fit.wav"
+[ -s "$T/out" ] && fail fit-quiet-stdout "with -o, stdout got $(head -c 200 "$T/out")" || pass fit-quiet-stdout
+if grep -q '^{"params": {"f0": [-+0-9.eE]*, "T60": 0.5, "xo": 0.77}, "loss": [-+0-9.eE]*, "steps": 30}$' "$T/fit.json"; then
+	pass fit-json
+else
+	fail fit-json "$(cat "$T/fit.json" 2>&1)"
+fi
+f=$(json_num f0 "$T/fit.json")
+within "$f" 220 0.0005 && pass fit-recovers-f0 || fail fit-recovers-f0 "f0 = $f, want 220 within 0.05%"
+lend=$(json_num loss "$T/fit.json")
+awk -v a="$lend" -v b="$lstart" 'BEGIN { exit !(a != "" && a < b / 100) }' && pass fit-loss-falls \
+	|| fail fit-loss-falls "loss $lstart at the start, $lend fitted"
+# the fitted params read back as --params and give the loss fit reported
+run "$DPMC" grad "$STR" --target "$T/t220.wav" --params "$T/fit.json"
+l=$(json_num loss "$T/out")
+[ "$st" = 0 ] && [ "$l" = "$lend" ] && pass fit-params-round-trip || fail fit-params-round-trip "loss $l at the saved params, fit said $lend"
+# steps + 1 rows after the header, the first at the start values
+n=$(wc -l <"$T/curve.csv")
+[ "$n" = 32 ] && head -n 1 "$T/curve.csv" | grep -qx 'step,loss,f0' \
+	&& sed -n 2p "$T/curve.csv" | grep -qx '0,[-+0-9.eE]*,216' && pass fit-loss-curve \
+	|| fail fit-loss-curve "$n lines: $(head -n 3 "$T/curve.csv" | tr '\n' ' ')"
+# the rendered fit: a WAV of the target's length (0.1 s)
+if command -v sox >/dev/null; then
+	i="$(sox --i -c "$T/fit.wav" 2>/dev/null) $(sox --i -r "$T/fit.wav" 2>/dev/null) $(sox --i -s "$T/fit.wav" 2>/dev/null)"
+	[ "$i" = "1 44100 4410" ] && pass fit-render || fail fit-render "channels rate samples = $i"
+else
+	head -c 4 "$T/fit.wav" 2>/dev/null | grep -q RIFF && pass fit-render || fail fit-render "no WAV"
+fi
+
+# ---- fit: no -o: the JSON on stdout; progress lines on stderr ----
+expect fit-stdout 0 '' -- fit "$STR" --target "$T/t220.wav" --set f0=219 --fit f0,T60 --steps 3 --loss mrstft --stats
+grep -q '^{"params": {"f0": [-+0-9.eE]*, "T60": [-+0-9.eE]*, "xo": 0.77}, "loss": [-+0-9.eE]*, "steps": 3}$' "$T/out" \
+	&& pass fit-stdout-json || fail fit-stdout-json "$(cat "$T/out")"
+grep -q '^fit: step 3/3 loss .* f0=.* T60=' "$T/err" && pass fit-progress-lines || fail fit-progress-lines "$(head -c 300 "$T/err")"
+grep -q '"grad_ms": ' "$T/err" && pass fit-stats || fail fit-stats "$(tail -n 1 "$T/err")"
+# ranges hold whatever the learning rate: T60 in [0.05, 5], xo in [0.55, 0.95]
+run "$DPMC" fit "$STR" --target "$T/t220.wav" --fit T60,xo --steps 5 --lr 50 -o "$T/wild.json"
+t=$(json_num T60 "$T/wild.json")
+x=$(json_num xo "$T/wild.json")
+awk -v t="$t" -v x="$x" 'BEGIN { exit !(t != "" && t >= 0.05 && t <= 5 && x >= 0.55 && x <= 0.95) }' \
+	&& pass fit-stays-in-range || fail fit-stays-in-range "exit $st, T60 = $t, xo = $x: $(head -c 300 "$T/err")"
+
+# ---- fit: a step no grid can take is retried smaller ----
+# On the forced grid of 100 intervals f0 may not pass 44100 / 200 =
+# 220.5 Hz; a target at 240 Hz pulls it there and --lr 0.5 overshoots.
+run "$DPMC" render "$STR" -o "$T/t240.wav" --raw -d 0.1 --set f0=240
+expect fit-retry 0 'step 1 rejected (.*unstable.*); retrying with learning rate 0.25' -- \
+	fit "$STR" --target "$T/t240.wav" --grid 100 --set f0=218 --fit f0 --steps 10 --lr 0.5 -o "$T/retry.json"
+f=$(json_num f0 "$T/retry.json")
+awk -v f="$f" 'BEGIN { exit !(f != "" && f > 218 && f <= 220.5) }' && pass fit-retry-stable \
+	|| fail fit-retry-stable "f0 = $f, want in (218, 220.5]"
+
+# ---- fit: Ctrl-C writes the best params so far ----
+"$DPMC" fit "$STR" --target "$T/t220.wav" --set f0=216 --fit f0,T60,xo --steps 1000000 \
+	-o "$T/int.json" >"$T/out" 2>"$T/err" &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid
+st=$?
+if [ "$st" = 0 ] && grep -q '^{"params": {"f0": ' "$T/int.json" 2>/dev/null && grep -q 'interrupted' "$T/err"; then
+	pass fit-sigint
+else
+	fail fit-sigint "exit $st, $(cat "$T/int.json" 2>&1), $(tail -c 200 "$T/err")"
+fi
+exit 0
