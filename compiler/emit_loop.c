@@ -318,14 +318,118 @@ emit_adj(Emit *e)
 
 /* ---- gradient sums of one step ---- */
 
+/* The sums of one region for one lane (the index expression `ii`). */
+static void
+gacc_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
+           const char *lane, const char *ind)
+{
+	const Loops *l = e->l;
+	static const char *const lev[2] = {"u", "up"};
+	int np = e->s->nparams, g, c, p, f = l->force_coef;
+	Buf t = {0}, ref = {0};
+
+	cg_out(e, "%sconst long q = %s + j * nx1;\n", ind, ii);
+	if (nst) {
+		const char **pn = cg_param_refs(e);
+		ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "v_");
+		cg_out(e, "%sconst double x = x0 + %s * hx, y = y0 + j * hy;\n", ind, ii);
+		cg_out(e, "%s(void)x; (void)y;\n", ind);
+		for (g = 0; g < nst; g++)
+			ex_emitter_add(em, l->coefs[st[g]].e);
+		ex_emitter_flush(em, &e->b, ind);
+		for (g = 0; g < nst; g++)
+			cg_out(e, "%sconst double st%d = %s;\n", ind, l->coefs[st[g]].slot,
+			       ex_emitter_root(em, g));
+		ex_emitter_free(em);
+		cg_free_refs(pn, np);
+	}
+	cg_out(e, "%sconst double lq = l[q];\n", ind);
+	for (g = 0; g <= rg->ngroups; g++) {
+		/* the groups, then the force, whose "taps" sum to 1 */
+		if (g == rg->ngroups && f < 0)
+			break;
+		c = g < rg->ngroups ? rg->groups[g].coef : f;
+		t.len = 0;
+		if (g < rg->ngroups) {
+			buf_puts(&t, "lq * ");
+			group_text(&t, &rg->groups[g], lev);
+		} else {
+			buf_puts(&t, "lq");
+		}
+		cg_out(e, "%sconst double s%d = %s;\n", ind, g, t.s);
+		if (l->coefs[c].cls == CO_CONST) {
+			cg_out(e, "%sgk%d[%s] += s%d;\n", ind, c, ii, g);
+			continue;
+		}
+		if (l->coefs[c].cls == CO_TIME) {
+			cg_out(e, "%skc[%d][%s] += s%d;\n", ind, c, lane, g);
+			continue;
+		}
+		for (p = 0; p < np; p++)
+			if (l->dcoef[c * np + p] >= 0)
+				cg_out(e, "%sgp4[%d][%s] += %s * s%d;\n", ind, p, lane,
+				       cg_coef_ref(l, l->dcoef[c * np + p], &ref), g);
+	}
+	buf_free(&t);
+	buf_free(&ref);
+}
+
+/* sum over the region's points of lambda * (each group's taps), in four
+ * lanes: a main loop four points at a time, then the rest in lane 0 */
+static void
+gacc_region(Emit *e, const Region *rg)
+{
+	const Loops *l = e->l;
+	int np = e->s->nparams, g, p, c, allconst = 1;
+	int *st = mem_alloc((size_t)((rg->ngroups + 1) * np + 1) * sizeof *st), nst = 0;
+	Buf lo = {0}, hi = {0};
+
+	for (g = 0; g <= rg->ngroups; g++) {
+		c = g < rg->ngroups ? rg->groups[g].coef : l->force_coef;
+		if (c < 0)
+			continue;
+		for (p = 0; p < np; p++)
+			add_st(l, l->dcoef[c * np + p], st, &nst);
+	}
+	if (e->s->ndim == 2) {
+		bound_text(&lo, rg->lo[1], 1);
+		bound_text(&hi, rg->hi[1], 1);
+		cg_out(e, "\tfor (j = %s; j <= %s; j++) {\n", lo.s, hi.s);
+	} else {
+		cg_out(e, "\tj = 0;\n\t{\n");
+	}
+	lo.len = hi.len = 0;
+	bound_text(&lo, rg->lo[0], 0);
+	bound_text(&hi, rg->hi[0], 0);
+	for (g = 0; g <= rg->ngroups; g++) {
+		c = g < rg->ngroups ? rg->groups[g].coef : l->force_coef;
+		allconst &= c < 0 || l->coefs[c].cls == CO_CONST;
+	}
+	if (!allconst) {
+		cg_out(e, "\t\tfor (i = %s; i + 3 <= %s; i += 4)\n", lo.s, hi.s);
+		cg_out(e, "\t\t\tfor (v = 0; v < 4; v++) {\n");
+		gacc_point(e, rg, st, nst, "(i + v)", "v", "\t\t\t\t");
+		cg_out(e, "\t\t\t}\n");
+		cg_out(e, "\t\tfor (; i <= %s; i++) {\n", hi.s);
+	} else {
+		/* constant coefficients sum per column (one row of partial sums,
+		 * small enough to stay in L1): a plain loop vectorises */
+		cg_out(e, "\t\tfor (i = %s; i <= %s; i++) {\n", lo.s, hi.s);
+	}
+	gacc_point(e, rg, st, nst, "i", "0", "\t\t\t");
+	cg_out(e, "\t\t}\n\t}\n");
+	mem_free(st);
+	buf_free(&lo);
+	buf_free(&hi);
+}
+
 static void
 emit_gacc(Emit *e)
 {
 	const Loops *l = e->l;
 	const Scheme *s = e->s;
-	static const char *const lev[2] = {"u", "up"};
 	unsigned char *used = mem_alloc((size_t)l->ncoefs + 1);
-	int np = s->nparams, r, g, c, p, i, v, nv = s->ndim == 2 ? 4 : 2;
+	int np = s->nparams, r, c, p, i, v, nv = s->ndim == 2 ? 4 : 2;
 	Buf ref = {0}, t = {0};
 
 	/* what the sums need: derivatives of time- and space-varying
@@ -348,66 +452,34 @@ emit_gacc(Emit *e)
 	       "const double *g, double *gk,\n\tdouble *grad)\n{\n");
 	prologue(e, used, "\t");
 	cg_out(e, "\tconst double t = (double)n * k;\n");
-	cg_out(e, "\tdouble kc[%d], gp[%d];\n", cg_atleast1(l->ncoefs), cg_atleast1(np));
-	cg_out(e, "\tint d;\n\n");
-	cg_out(e, "\t(void)up; (void)un; (void)g; (void)d;\n");
+	/* four lanes of partial sums, so the sums vectorise (and stay
+	 * deterministic: the same order whatever the checkpoints) */
+	cg_out(e, "\tdouble kc[%d][4], ks[%d], gp4[%d][4], gp[%d];\n", cg_atleast1(l->nfwd),
+	       cg_atleast1(l->nfwd), cg_atleast1(np), cg_atleast1(np));
+	cg_out(e, "\tint d, v;\n");
+	for (c = 0; c < l->nfwd; c++)
+		if (l->coefs[c].cls == CO_CONST)
+			cg_out(e, "\tdouble *restrict gk%d = gk + %d * nx1;\n\t(void)gk%d;\n", c, c, c);
+	cg_out(e, "\n\t(void)up; (void)un; (void)g; (void)d; (void)v; (void)ks; (void)gk;\n");
 	time_coefs(e, used, "\t");
-	cg_out(e, "\tmemset(kc, 0, sizeof kc);\n\tmemset(gp, 0, sizeof gp);\n");
-	for (r = 0; r < l->nreg; r++) {
-		const Region *rg = &l->reg[r];
-		int *st = mem_alloc((size_t)(rg->ngroups * np + 1) * sizeof *st), nst = 0;
-		for (g = 0; g < rg->ngroups; g++) {
-			c = rg->groups[g].coef;
-			for (p = 0; p < np; p++)
-				add_st(l, l->dcoef[c * np + p], st, &nst);
-		}
-		loop_open(e, rg, st, nst, "\t");
-		cg_out(e, "\t\t\tconst double lq = l[q];\n");
-		for (g = 0; g < rg->ngroups; g++) {
-			c = rg->groups[g].coef;
-			t.len = 0;
-			group_text(&t, &rg->groups[g], lev);
-			cg_out(e, "\t\t\tconst double s%d = lq * %s;\n", g, t.s);
-			if (l->coefs[c].cls == CO_CONST || l->coefs[c].cls == CO_TIME) {
-				cg_out(e, "\t\t\tkc[%d] += s%d;\n", c, g);
-				continue;
-			}
-			for (p = 0; p < np; p++)
-				if (l->dcoef[c * np + p] >= 0)
-					cg_out(e, "\t\t\tgp[%d] += %s * s%d;\n", p,
-					    cg_coef_ref(l, l->dcoef[c * np + p], &ref), g);
-		}
-		cg_out(e, "\t\t}\n");
-		mem_free(st);
-	}
-	if (l->force_coef >= 0) {
-		/* sum of lambda times d(force)/dp over every region */
-		for (r = 0; r < l->nreg; r++) {
-			int st[64], nst = 0;
-			c = l->force_coef;
-			for (p = 0; p < np && nst < 60; p++)
-				add_st(l, l->dcoef[c * np + p], st, &nst);
-			loop_open(e, &l->reg[r], st, nst, "\t");
-			if (l->coefs[c].cls == CO_CONST || l->coefs[c].cls == CO_TIME) {
-				cg_out(e, "\t\t\tkc[%d] += l[q];\n", c);
-			} else {
-				for (p = 0; p < np; p++)
-					if (l->dcoef[c * np + p] >= 0)
-						cg_out(e, "\t\t\tgp[%d] += %s * l[q];\n", p,
-						    cg_coef_ref(l, l->dcoef[c * np + p], &ref));
-			}
-			cg_out(e, "\t\t}\n");
-		}
-	}
+	cg_out(e, "\tmemset(kc, 0, sizeof kc);\n\tmemset(gp4, 0, sizeof gp4);\n");
+	for (r = 0; r < l->nreg; r++)
+		gacc_region(e, &l->reg[r]);
+	/* constant and time-varying coefficients: the four lanes summed */
+	for (c = 0; c < l->nfwd; c++)
+		if (l->coefs[c].cls == CO_TIME)
+			cg_out(e, "\tks[%d] = (kc[%d][0] + kc[%d][1]) + (kc[%d][2] + kc[%d][3]);\n",
+			       c, c, c, c, c);
+	for (p = 0; p < np; p++)
+		cg_out(e, "\tgp[%d] = (gp4[%d][0] + gp4[%d][1]) + (gp4[%d][2] + gp4[%d][3]);\n",
+		       p, p, p, p, p);
 	/* time-varying coefficients: their derivative now; constant ones: later */
 	for (c = 0; c < l->nfwd; c++) {
-		if (l->coefs[c].cls == CO_CONST)
-			cg_out(e, "\tgk[%d] += kc[%d];\n", c, c);
 		if (l->coefs[c].cls != CO_TIME)
 			continue;
 		for (p = 0; p < np; p++)
 			if (l->dcoef[c * np + p] >= 0)
-				cg_out(e, "\tgp[%d] += %s * kc[%d];\n", p,
+				cg_out(e, "\tgp[%d] += %s * ks[%d];\n", p,
 				    cg_coef_ref(l, l->dcoef[c * np + p], &ref), c);
 	}
 	/* point sources: S (lambda . G) */
@@ -544,7 +616,7 @@ emit_api(Emit *e)
 	cg_out(e, "\tm->ck = (double *)malloc((size_t)(2 * nck * np) * sizeof(double));\n");
 	cg_out(e, "\tm->seg = (double *)malloc((size_t)((every + 2) * np) * sizeof(double));\n");
 	cg_out(e, "\tm->lam = (double *)malloc((size_t)(4 * np) * sizeof(double));\n");
-	cg_out(e, "\tm->gk = (double *)malloc(%d * sizeof(double));\n", cg_atleast1(l->ncoefs));
+	cg_out(e, "\tm->gk = (double *)malloc((size_t)(%d * m->nx1) * sizeof(double));\n", cg_atleast1(l->nfwd));
 	cg_out(e, "\tif (!m->ck || !m->seg || !m->lam || !m->gk) {\n");
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"out of memory for the gradient's checkpoints\");\n");
 	cg_out(e, "\t\treturn 1;\n\t}\n");
@@ -566,7 +638,7 @@ emit_api(Emit *e)
 	       "\t\treturn 1;\n\t}\n");
 	cg_out(e, "\tla = m->lam;\n\tlb = la + np;\n\tln = lb + np;\n\tlz = ln + np;\n");
 	cg_out(e, "\tmemset(m->lam, 0, (size_t)(4 * np) * sizeof(double));\n");
-	cg_out(e, "\tmemset(m->gk, 0, %d * sizeof(double));\n", cg_atleast1(l->ncoefs));
+	cg_out(e, "\tmemset(m->gk, 0, (size_t)(%d * m->nx1) * sizeof(double));\n", cg_atleast1(l->nfwd));
 	cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tgrad[d] = 0;\n", np);
 	cg_out(e, "\tfor (seg = (n - 1) / every; seg >= 0; seg--) {\n");
 	cg_out(e, "\t\tconst long s0 = seg * every, s1 = s0 + every < n ? s0 + every : n;\n");
@@ -590,11 +662,23 @@ emit_api(Emit *e)
 	cg_out(e, "\tmemset(lz, 0, (size_t)np * sizeof(double));\n");
 	cg_out(e, "\t@__adj(m, -1, lz, la, lb);\n");
 	cg_out(e, "\t@__ginit(m, ln, lb, grad);\n");
-	for (c = 0; c < l->nfwd; c++)
+	/* constant coefficients: their per-column sums, times dc/dp */
+	for (c = 0; c < l->nfwd; c++) {
+		int any = 0;
+		if (l->coefs[c].cls != CO_CONST)
+			continue;
 		for (p = 0; p < np; p++)
-			if (l->coefs[c].cls == CO_CONST && l->dcoef[c * np + p] >= 0)
-				cg_out(e, "\tgrad[%d] += m->c[%d] * m->gk[%d];\n", p,
-				    l->coefs[l->dcoef[c * np + p]].slot, c);
+			any |= l->dcoef[c * np + p] >= 0;
+		if (!any)
+			continue;
+		cg_out(e, "\t{\n\t\tdouble sum = 0;\n");
+		cg_out(e, "\t\tfor (s = 0; s < m->nx1; s++)\n\t\t\tsum += m->gk[%d * m->nx1 + s];\n", c);
+		for (p = 0; p < np; p++)
+			if (l->dcoef[c * np + p] >= 0)
+				cg_out(e, "\t\tgrad[%d] += m->c[%d] * sum;\n", p,
+				       l->coefs[l->dcoef[c * np + p]].slot);
+		cg_out(e, "\t}\n");
+	}
 	cg_out(e, "\t@_reset(m);\n");
 	cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tif (!isfinite(grad[d])) {\n", np);
 	cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the gradient of param '%%s' is not finite\", @__pname[d]);\n");

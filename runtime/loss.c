@@ -64,6 +64,10 @@ struct RtStft {
 	double *gx;             /* dL/dy for one channel, n values */
 };
 
+/* Whether size N takes part for a signal of n samples: an RtStft made
+ * for a longer signal skips the sizes this one is too short for. */
+#define USED(N, n) ((N) <= (n) || ((N) == 64 && (n) < 64))
+
 /* Frames of size N covering n samples at hop N/4. */
 static long
 nframes(long n, int N)
@@ -111,7 +115,7 @@ rt_stft_new(long n)
 		return NULL;
 	s->n = n;
 	for (N = 2048; N >= 64; N /= 2)
-		if (N <= n || (N == 64 && s->nsize == 0))
+		if (USED(N, n))
 			s->size[s->nsize++].N = N;
 	s->in = fftw_alloc_real(2048);
 	s->spec = fftw_alloc_complex(1025);
@@ -247,24 +251,17 @@ rt_loss_mrstft(RtStft *s, const double *y, const double *target, long n, int nch
 		fprintf(stderr, "rt_loss_mrstft: %ld samples for an RtStft made for %ld\n", n, s->n);
 		abort();
 	}
-	/* Sizes made for s->n but larger than this n are skipped too. */
 	scale = 0;
 	for (j = 0; j < s->nsize; j++)
-		if (s->size[j].N <= n || (j == s->nsize - 1 && scale == 0))
-			scale++;
+		scale += USED(s->size[j].N, n);
 	scale = 1 / (scale * nch);
 	for (c = 0; c < nch; c++) {
-		int used = 0;
-
 		if (dldy)
 			memset(s->gx, 0, (size_t)n * sizeof *s->gx);
-		for (j = 0; j < s->nsize; j++) {
-			if (s->size[j].N > n && !(j == s->nsize - 1 && used == 0))
-				continue;
-			used++;
-			sum += one_size(s, &s->size[j], y, target, n, nch, c,
-			                dldy ? s->gx : NULL, scale);
-		}
+		for (j = 0; j < s->nsize; j++)
+			if (USED(s->size[j].N, n))
+				sum += one_size(s, &s->size[j], y, target, n, nch, c,
+				                dldy ? s->gx : NULL, scale);
 		if (dldy)
 			for (i = 0; i < n; i++)
 				dldy[i * nch + c] = s->gx[i];

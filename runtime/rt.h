@@ -1,7 +1,9 @@
 /* rt.h — the runtime that dpmc and the executables it builds share:
  * WAV output and input.  `dpmc render` and a built executable write their
  * files through the same rt_wav_write, so the two agree bit for bit.
- * Links with libsndfile and libm only; no part of the compiler. */
+ * Links with libsndfile and libm only; no part of the compiler.  The
+ * losses (loss.c) add FFTW3; a static link pulls loss.o only when a
+ * program calls them, so built executables still need no FFTW. */
 #ifndef DPM_RT_H
 #define DPM_RT_H
 
@@ -79,7 +81,9 @@ double rt_from_free(double z, double lo, double hi, int is_log, double *dv_dz);
 
 /* Adam (Kingma and Ba 2015; beta1 0.9, beta2 0.999, eps 1e-8) over n
  * values.  rt_adam_step clips g to 2-norm `clip` when clip > 0 and moves
- * z; a g with a non-finite value changes nothing and returns -1, else 0.
+ * z; a g with a non-finite value changes nothing and returns -1, else 0
+ * (fits should clip: unclipped, a g beyond 1e150 overflows the second
+ * moment and stalls that value for good).
  * rt_adam_undo takes the last step back exactly (z, moments and step
  * count; -1 when there is no step to undo), so a fit can retry a step
  * that diverged with rt_adam_set_lr at a smaller rate. */

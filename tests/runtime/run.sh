@@ -3,7 +3,8 @@
 # input, as C programs built with the sanitizers.  Prints PASS/FAIL lines
 # and exits 1 on a failure.  CC overrides the compiler; the FFTW and
 # libsndfile flags come from config.mk.  The real recordings are looked
-# for in $DPM_RECORDINGS, else ../shared/data/recordings beside the repo.
+# for in $DPM_RECORDINGS, else ../shared/data/recordings beside the repo
+# (else /work/shared/data/recordings).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 CC=${CC:-cc}
@@ -39,6 +40,7 @@ if build optim_test runtime/optim.c; then
 fi
 
 rec=${DPM_RECORDINGS:-$(pwd)/../shared/data/recordings}/pizz_a1_vl3_rr1.wav
+[ -f "$rec" ] || [ -n "${DPM_RECORDINGS:-}" ] || rec=/work/shared/data/recordings/pizz_a1_vl3_rr1.wav
 if build wav_test runtime/wav.c $SNDFILE_LIBS; then
 	if [ -f "$rec" ]; then
 		"$out/wav_test" "$rec" "$out" || status=1
