@@ -614,7 +614,8 @@ emit_api(Emit *e)
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"the gradient would keep %%.0f states of %%ld points; "
 	       "that is too much memory\", (double)(2 * nck + every + 2), np);\n\t\treturn 1;\n\t}\n");
 	cg_out(e, "\tm->ck = (double *)malloc((size_t)(2 * nck * np) * sizeof(double));\n");
-	cg_out(e, "\tm->seg = (double *)malloc((size_t)((every + 2) * np) * sizeof(double));\n");
+	/* calloc: a step writes only the updated points; held ones stay 0 */
+	cg_out(e, "\tm->seg = (double *)calloc((size_t)((every + 2) * np), sizeof(double));\n");
 	cg_out(e, "\tm->lam = (double *)malloc((size_t)(4 * np) * sizeof(double));\n");
 	cg_out(e, "\tm->gk = (double *)malloc((size_t)(%d * m->nx1) * sizeof(double));\n", cg_atleast1(l->nfwd));
 	cg_out(e, "\tif (!m->ck || !m->seg || !m->lam || !m->gk) {\n");

@@ -188,7 +188,7 @@ one_size(RtStft *s, const Size *z, const double *y, const double *t, long n,
 	int N = z->N, K = N / 2 + 1, k;
 	long F = nframes(n, N), f, i0, m, len;
 	fftw_complex *ys = s->ys, *X;
-	double *tm = s->tm, ym, d, num = 0, den = 0, lm = 0, sc, a_sc, a_lm, gm;
+	double *tm = s->tm, ym, d, num = 0, den = 0, lm = 0, sc, a_sc, a_lm, gm, eps = 0;
 
 	for (f = 0; f < F; f++) {
 		load_frame(s, z, t, n, nch, c, f);
@@ -200,6 +200,10 @@ one_size(RtStft *s, const Size *z, const double *y, const double *t, long n,
 		fftw_execute(z->fwd);
 		memcpy(ys + f * K, s->spec, (size_t)K * sizeof *s->spec);
 	}
+	for (f = 0; f < F * K; f++)
+		if (tm[f] > eps)
+			eps = tm[f];
+	{ const char *e = getenv("DPM_FLOOR"); eps = e ? atof(e) * eps : LOG_EPS; }
 	/* tm becomes |Y| - |T|: all the backward pass needs of T, since
 	 * log is increasing, log(|Y| + eps) - log(|T| + eps) has its sign */
 	for (f = 0; f < F * K; f++) {
@@ -207,7 +211,7 @@ one_size(RtStft *s, const Size *z, const double *y, const double *t, long n,
 		d = ym - tm[f];
 		num += d * d;
 		den += tm[f] * tm[f];
-		lm += fabs(log((ym + LOG_EPS) / (tm[f] + LOG_EPS)));
+		lm += fabs(log((ym + eps) / (tm[f] + eps)));
 		tm[f] = d;
 	}
 	num = sqrt(num);
@@ -225,7 +229,7 @@ one_size(RtStft *s, const Size *z, const double *y, const double *t, long n,
 		for (k = 0; k < K; k++) {
 			ym = sqrt(X[k][0] * X[k][0] + X[k][1] * X[k][1] + MAG_EPS2);
 			d = tm[f * K + k];
-			gm = a_sc * d + (d > 0 ? a_lm : d < 0 ? -a_lm : 0) / (ym + LOG_EPS);
+			gm = a_sc * d + (d > 0 ? a_lm : d < 0 ? -a_lm : 0) / (ym + eps);
 			gm /= ym;
 			s->spec[k][0] = gm * X[k][0];
 			s->spec[k][1] = gm * X[k][1];
