@@ -61,8 +61,12 @@ static const struct Cmd {
 	 "Print the loss against a recording and its gradient for every param."},
 	{"fit", C_FIT, "dpmc fit MODEL.dpm --target REC.wav --fit NAME[,NAME...] [--loss mse|mrstft]\n"
 	 "         [--steps N] [--lr X] [-o FITTED.json] [--render OUT.wav] [--loss-curve FILE.csv] [options]",
-	 "Fit the named params to a recording by gradient descent (Adam) within their\n"
-	 "ranges.  Ctrl-C stops and still writes the best params found."},
+	 "Fit the named params to a recording by gradient descent within their ranges:\n"
+	 "Adam in an unconstrained space (a scaled sigmoid per range, log for `log`\n"
+	 "params), the learning rate decaying to a tenth over the steps, the grid\n"
+	 "re-chosen when the params need another.  A step that diverges is retried\n"
+	 "at half the rate.  Writes the best params seen; Ctrl-C stops early and\n"
+	 "still writes them."},
 	{"repl", C_REPL, "dpmc repl [MODEL.dpm]",
 	 "The interactive loop (load, set, render, help)."},
 };
@@ -711,7 +715,8 @@ cmd_render(Run *r, const Opts *o)
 }
 
 /* grad and fit: the model compiled, the params and grid in force, then
- * cli_fit.c does the rest. */
+ * cli_fit.c does the rest (jit_bind made sure the gradient functions
+ * are there). */
 static int
 cmd_grad_fit(Run *r, const Opts *o)
 {
