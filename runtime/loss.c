@@ -35,15 +35,21 @@ rt_loss_mse(const double *y, const double *target, long n, int nch, double *dldy
  * the end (the signal is zero beyond it):
  *   |X| = sqrt(Re^2 + Im^2 + MAG_EPS2)        finite gradient at X = 0
  *   SC  = || |Y| - |T| ||_F / || |T| ||_F      spectral convergence
- *   LM  = mean |log(|Y| + LOG_EPS) - log(|T| + LOG_EPS)|
+ *   LM  = mean |log(|Y| + eps) - log(|T| + eps)|,  eps = LOG_FLOOR max |T|
  * and the loss is the mean of SC + LM over sizes and channels.  A signal
  * shorter than 64 samples gets size 64 alone, one zero-padded frame.
  * MAG_EPS2 keeps |T| >= 1e-6 too, so the SC denominator is never 0.
- * LOG_EPS (1e-7) sits far below the magnitudes of audio at any level we
- * render (a -120 dBFS sine gives |X| near 1e-6 N), so LM measures
- * relative error of the partials without letting silent bins dominate. */
+ * The floor eps of the log term is relative to the target: LOG_FLOOR
+ * (-60 dB) times the largest |T| of that size and channel.  LM then
+ * compares the top 60 dB of the target's spectrogram, where a recording
+ * has its partials, and not the bins below, where a recording has its
+ * noise floor (-90 dBFS or so) and a model has nothing (-140 dB): with a
+ * tiny absolute floor those bins are most of LM, and a fit to a real
+ * recording chases them instead of the partials.  Being relative, the
+ * floor also makes the loss independent of the overall level:
+ * L(c y, c t) = L(y, t). */
 #define MAG_EPS2 1e-12
-#define LOG_EPS 1e-7
+#define LOG_FLOOR 1e-3
 #define MAXSIZES 6
 #define PI 3.14159265358979323846
 
@@ -200,10 +206,11 @@ one_size(RtStft *s, const Size *z, const double *y, const double *t, long n,
 		fftw_execute(z->fwd);
 		memcpy(ys + f * K, s->spec, (size_t)K * sizeof *s->spec);
 	}
+	/* the floor depends on the target only, so it adds no gradient */
 	for (f = 0; f < F * K; f++)
 		if (tm[f] > eps)
 			eps = tm[f];
-	{ const char *e = getenv("DPM_FLOOR"); eps = e ? atof(e) * eps : LOG_EPS; }
+	eps *= LOG_FLOOR;
 	/* tm becomes |Y| - |T|: all the backward pass needs of T, since
 	 * log is increasing, log(|Y| + eps) - log(|T| + eps) has its sign */
 	for (f = 0; f < F * K; f++) {

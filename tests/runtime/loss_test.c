@@ -196,13 +196,52 @@ test_mrstft(void)
 		e = fmax(e, fabs(g[i]));
 	check(l == 0 && e == 0, "mrstft_identical", "loss %g, largest gradient %g", l, e);
 
-	/* y = 2t: SC = 1 and LM = log 2, up to the epsilons */
+	/* y = 2t: SC = 1 and LM = log 2, less the floor's share: a bin at
+	 * |T| gives log((2|T| + eps) / (|T| + eps)), short of log 2 by at
+	 * most eps / |T|, and noise has few bins 1000 times below its
+	 * loudest (LOG_FLOOR) */
 	t = noise(2 * n, 0.3);
 	for (i = 0; i < 2 * n; i++)
 		y[i] = 2 * t[i];
 	l = rt_loss_mrstft(s, y, t, n, 2, NULL);
-	check(fabs(l - (1 + log(2))) < 1e-6, "mrstft_scaled",
-	      "loss %.12g for y = 2 target, want 1 + log 2 = %.12g", l, 1 + log(2));
+	check(l < 1 + log(2) && l > 1 + log(2) - 0.01, "mrstft_scaled",
+	      "loss %.12g for y = 2 target, want a little under 1 + log 2 = %.12g", l, 1 + log(2));
+	/* the floor is relative to the target: the loss ignores the level
+	 * (but for MAG_EPS2, far below these magnitudes) */
+	for (i = 0; i < 2 * n; i++) {
+		y[i] = 0.5 * t[i] + 0.1 * urand();
+		g[i] = 0.01 * y[i];
+	}
+	l1 = rt_loss_mrstft(s, y, t, n, 2, NULL);
+	{
+		double *t3 = malloc(2 * n * sizeof *t3);
+
+		for (i = 0; i < 2 * n; i++)
+			t3[i] = 0.01 * t[i];
+		l2 = rt_loss_mrstft(s, g, t3, n, 2, NULL);
+		free(t3);
+	}
+	check(fabs(l1 - l2) < 1e-5 * l1, "mrstft_level_invariant",
+	      "loss %.17g, and %.17g with both signals at -40 dB", l1, l2);
+	/* ... and it hides what lies 60 dB under the target's peak: a tone
+	 * 100 dB down added to y costs next to nothing, the same tone 20 dB
+	 * down costs SC 0.1 and LM about log 10 in its bins */
+	{
+		double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+
+		for (i = 0; i < n; i++) {
+			a[i] = sin(2 * PI * 440 * i / 44100.0);
+			b[i] = a[i] + 1e-5 * sin(2 * PI * 5000 * i / 44100.0);
+		}
+		l1 = rt_loss_mrstft(s, b, a, n, 1, NULL);
+		for (i = 0; i < n; i++)
+			b[i] = a[i] + 0.1 * sin(2 * PI * 5000 * i / 44100.0);
+		l2 = rt_loss_mrstft(s, b, a, n, 1, NULL);
+		check(l1 < 1e-3 && l2 > 0.1, "mrstft_log_floor",
+		      "loss %g with a tone 100 dB down, %g with one 20 dB down", l1, l2);
+		free(a);
+		free(b);
+	}
 
 	/* two channels: the mean of each alone */
 	free(y);
