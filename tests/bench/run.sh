@@ -162,8 +162,16 @@ awk '{ printf "%-13s %8s %12.1f %12.1f %9.2f\n", $1, $2, $3, $4, $4 / $3 }' "$B/
 mb=$("$B/bench_grad" mem 2 | awk '{ print $3 }')
 echo "peak memory of a 2 s membrane gradient (ru_maxrss): ${mb:-(failed)} MB (target < 200)"
 [ -n "$mb" ] || status=1
-if python3 -c "import torch" 2>/dev/null; then
-	if python3 "$HERE/torch_stiff.py" 1 1 >"$B/torch.out" 2>"$B/err"; then
+# the python on PATH may be another than the one Debian's python3-torch is for
+py=""
+for p in python3 /usr/bin/python3; do
+	if "$p" -c "import torch" 2>/dev/null; then
+		py=$p
+		break
+	fi
+done
+if [ -n "$py" ]; then
+	if "$py" "$HERE/torch_stiff.py" 1 1 >"$B/torch.out" 2>"$B/err"; then
 		awk 'NR == FNR { if ($1 == "stiff_string" && $2 == 1) { d = $4; l = $5 }; next }
 		     { printf "pytorch autograd, same scheme, stiff string 1 s, one" \
 		       " thread: %.1f ms, dpmc %.1f ms: ratio %.0f (target >= 500);" \
