@@ -20,7 +20,7 @@ CFLAGS = -std=c11 -Wall -Wextra -Wpedantic -O2 -g
 ifeq ($(SANITIZE),1)
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer
 endif
-DPM_CFLAGS = $(CFLAGS) $(SAN) $(SNDFILE_CFLAGS) $(FFTW_CFLAGS) -MMD -MP \
+DPM_CFLAGS = $(CFLAGS) $(SAN) $(SNDFILE_CFLAGS) $(FFTW_CFLAGS) $(EDIT_CFLAGS) -MMD -MP \
 	-DDPM_VERSION='"$(VERSION)"' -DDPM_TCC_LIBDIR='"$(TCC_LIBDIR)"'
 # The runtime goes into executables dpmc builds with plain cc: never
 # sanitized, and position-independent so a shared object can take it.
@@ -29,13 +29,14 @@ RT_CFLAGS = $(CFLAGS) -fPIC $(SNDFILE_CFLAGS) $(FFTW_CFLAGS) -MMD -MP
 COMPILER_SRC = compiler/util.c compiler/expr.c compiler/discretise.c \
 	compiler/lower.c compiler/emit_c.c compiler/emit_loop.c compiler/diff.c \
 	compiler/main.c compiler/cli_params.c \
-	compiler/cli_build.c compiler/cli_fit.c compiler/jit_tcc.c compiler/jit_cc.c
+	compiler/cli_build.c compiler/cli_fit.c compiler/cli_repl.c \
+	compiler/jit_tcc.c compiler/jit_cc.c
 SRC = $(COMPILER_SRC) $(FRONT_SRC)
 RT_SRC = runtime/wav.c runtime/loss.c runtime/optim.c
 # dpmc takes its own build of the runtime, sanitized with it
 OBJ = $(SRC:.c=.o) $(RT_SRC:.c=-dpmc.o)
 RT_OBJ = $(RT_SRC:.c=.o)
-LIBS = runtime/libdpmrt.a $(TCC_LIBS) $(SNDFILE_LIBS) $(FFTW_LIBS) -lpthread -lm
+LIBS = runtime/libdpmrt.a $(TCC_LIBS) $(SNDFILE_LIBS) $(FFTW_LIBS) $(EDIT_LIBS) -lpthread -lm
 
 # A change of SANITIZE (or CC, CFLAGS) rebuilds everything: the stamp
 # file's content is the flags, rewritten only when they differ.
@@ -62,8 +63,9 @@ compiler/%.o: compiler/%.c
 
 ifeq ($(SANITIZE),1)
 # gcc 12 with -fsanitize=undefined warns "null format string" about
-# util.c's va_list forwarding, which cannot be NULL: a false positive.
-compiler/util.o: DPM_CFLAGS += -Wno-format-overflow -Wno-format-truncation
+# the va_list forwarding of util.c and emit_c.c, which cannot be NULL: a
+# false positive.
+compiler/util.o compiler/emit_c.o: DPM_CFLAGS += -Wno-format-overflow -Wno-format-truncation
 endif
 
 runtime/%-dpmc.o: runtime/%.c

@@ -58,6 +58,44 @@ const char *cli_fmt(double v, char *buf, int n);
 int cli_build(const Opts *o, const char *ctext, const char *header,
               const char *prefix, const char *exedir);
 
+/* main.c: one model through the pipeline, kept for as long as it is
+ * used (the REPL keeps one per model loaded). */
+typedef struct Run {
+	Arena *arena;
+	Diag diag;
+	struct Model *model;
+	struct Scheme *scheme;
+	struct Loops *loops;
+	const char *prefix;
+	char *ctext;           /* mem_alloc'd */
+	Kernel k;
+	int loaded;
+	double t0, compile_ms;
+} Run;
+
+enum { UPTO_MODEL, UPTO_SCHEME, UPTO_LOOPS, UPTO_C, UPTO_KERNEL };
+
+/* main.c: parse, check, discretise, lower, emit, JIT o->model (with
+ * o->incdirs and o->backend) as far as `upto`, into a Run zeroed but for
+ * its arena and diag.out.  0, or -1 after the diagnostics are printed.
+ * cli_run_free frees what it made, the arena too. */
+int cli_compile(Run *r, const Opts *o, int upto);
+void cli_run_free(Run *r);
+/* main.c: the rate in force (-r, else the model's), and the --grid in
+ * force: 0 with grid filled (all zero: the model chooses), or -1 after an
+ * error. */
+double cli_rate(const Run *r, const Opts *o);
+int cli_grid(const Run *r, const Opts *o, int *grid);
+/* main.c: `dpmc info`'s text (or --json) for instance m at vals. */
+void cli_info_print(const Run *r, const Opts *o, void *m, const double *vals);
+/* main.c: run m (from its current state) for nframes frames into the WAV
+ * o->out (o->raw as --raw); 0, or -1 after an error message, no file. */
+int cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_ms);
+
+/* cli_repl.c: `dpmc repl`; o holds the command line's options (and the
+ * model to load first, if any).  Returns the exit status. */
+int cli_repl(const Opts *o);
+
 /* main.c: the --stats JSON line on stderr (nothing without --stats);
  * grad_ms < 0 leaves "grad_ms" out. */
 void cli_stats(const Opts *o, const Kernel *k, void *m, double compile_ms,

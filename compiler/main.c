@@ -1,6 +1,6 @@
 /* main.c — the dpmc command line (spec/cli.md).
  *
- * The pipeline, top to bottom (compile() below):
+ * The pipeline, top to bottom (cli_compile() below):
  *   model_load -> scheme_build -> lower -> cg_emit_c -> jit_load
  * and each subcommand stops where it has what it needs.  Exit status:
  * 0 success, 1 an error in a model, a file or a value, 2 a usage error.
@@ -68,7 +68,11 @@ static const struct Cmd {
 	 "at half the rate.  Writes the best params seen; Ctrl-C stops early and\n"
 	 "still writes them."},
 	{"repl", C_REPL, "dpmc repl [MODEL.dpm]",
-	 "The interactive loop (load, set, render, help)."},
+	 "The interactive loop: one command per line (load, set, params, info, render,\n"
+	 "grad, fit, save, open, reload, backend, time, help, quit; 'help' lists them),\n"
+	 "from stdin without a prompt when it is not a terminal (exit status 1 if\n"
+	 "any command failed).  --set and --params apply to the model given here;\n"
+	 "-r, --grid, --backend and -I to every model loaded."},
 };
 
 enum {
@@ -394,25 +398,8 @@ cli_write_file(const char *path, const char *s, char *err, int errsz)
 
 /* ---- the pipeline ---- */
 
-typedef struct Run {
-	Arena *arena;
-	Diag diag;
-	Model *model;
-	Scheme *scheme;
-	Loops *loops;
-	const char *prefix;
-	char *ctext;           /* mem_alloc'd */
-	Kernel k;
-	int loaded;
-	double t0, compile_ms;
-} Run;
-
-enum { UPTO_MODEL, UPTO_SCHEME, UPTO_LOOPS, UPTO_C, UPTO_KERNEL };
-
-/* Parse, check, discretise, lower, emit, JIT — as far as `upto`.
- * 0, or -1 after the diagnostics are printed. */
-static int
-compile(Run *r, const Opts *o, int upto)
+int
+cli_compile(Run *r, const Opts *o, int upto)
 {
 	char err[8192];
 
@@ -441,8 +428,8 @@ compile(Run *r, const Opts *o, int upto)
 	return 0;
 }
 
-static void
-run_free(Run *r)
+void
+cli_run_free(Run *r)
 {
 	if (r->loaded)
 		jit_unload(&r->k);
@@ -452,17 +439,14 @@ run_free(Run *r)
 	arena_free(r->arena);
 }
 
-/* The rate in force: -r, else the model's. */
-static double
-rate_in_force(const Run *r, const Opts *o)
+double
+cli_rate(const Run *r, const Opts *o)
 {
 	return o->rate > 0 ? o->rate : r->k.default_rate();
 }
 
-/* The --grid in force: 0 with grid filled (all zero: the model
- * chooses), or -1 after an error. */
-static int
-forced_grid(const Run *r, const Opts *o, int *grid)
+int
+cli_grid(const Run *r, const Opts *o, int *grid)
 {
 	grid[0] = grid[1] = 0;
 	if (!o->ngrid)
@@ -489,11 +473,11 @@ instance(Run *r, const Opts *o, double *init_ms, double **valsp)
 
 	if (valsp)
 		*valsp = vals;
-	if (cli_params(&r->k, o, r->arena, &r->diag, vals) < 0 || forced_grid(r, o, grid) < 0)
+	if (cli_params(&r->k, o, r->arena, &r->diag, vals) < 0 || cli_grid(r, o, grid) < 0)
 		return NULL;
 	t = jit_now_ms();
 	err[0] = 0;
-	m = r->k.create(vals, rate_in_force(r, o), o->ngrid ? grid : NULL, err, sizeof err);
+	m = r->k.create(vals, cli_rate(r, o), o->ngrid ? grid : NULL, err, sizeof err);
 	if (init_ms)
 		*init_ms = jit_now_ms() - t;
 	if (!m)
@@ -544,7 +528,7 @@ bound(double v, char *buf, int n)
 static int
 cmd_check(Run *r, const Opts *o)
 {
-	return compile(r, o, UPTO_SCHEME) == 0 ? EXIT_OK : EXIT_ERR;
+	return cli_compile(r, o, UPTO_SCHEME) == 0 ? EXIT_OK : EXIT_ERR;
 }
 
 static void
@@ -562,17 +546,14 @@ json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static int
-cmd_info(Run *r, const Opts *o)
+void
+cli_info_print(const Run *r, const Opts *o, void *m, const double *vals)
 {
 	int n[2] = {0, 0}, i, nd, np, no;
-	double h[2], rate, init_ms, *vals;
+	double h[2], rate;
 	const char *coord[2] = {"x", "y"};
 	char b1[40], b2[40], b3[40];
-	void *m;
 
-	if (compile(r, o, UPTO_KERNEL) < 0 || !(m = instance(r, o, &init_ms, &vals)))
-		return EXIT_ERR;
 	nd = r->k.ndim();
 	np = r->k.nparams();
 	no = r->k.noutputs();
@@ -622,6 +603,17 @@ cmd_info(Run *r, const Opts *o)
 			printf(" %s", r->k.output_name(i));
 		printf("\n");
 	}
+}
+
+static int
+cmd_info(Run *r, const Opts *o)
+{
+	double init_ms, *vals;
+	void *m;
+
+	if (cli_compile(r, o, UPTO_KERNEL) < 0 || !(m = instance(r, o, &init_ms, &vals)))
+		return EXIT_ERR;
+	cli_info_print(r, o, m, vals);
 	stats(r, o, m, init_ms, 0, 0);
 	r->k.destroy(m);
 	return EXIT_OK;
@@ -633,23 +625,23 @@ cmd_emit(Run *r, const Opts *o)
 	char *h;
 
 	if (!strcmp(o->stage, "ast")) {
-		if (compile(r, o, UPTO_MODEL) < 0)
+		if (cli_compile(r, o, UPTO_MODEL) < 0)
 			return EXIT_ERR;
 		ast_dump(r->model, stdout);
 	} else if (!strcmp(o->stage, "scheme")) {
-		if (compile(r, o, UPTO_SCHEME) < 0)
+		if (cli_compile(r, o, UPTO_SCHEME) < 0)
 			return EXIT_ERR;
 		scheme_print(r->scheme, stdout);
 	} else if (!strcmp(o->stage, "loops")) {
-		if (compile(r, o, UPTO_LOOPS) < 0)
+		if (cli_compile(r, o, UPTO_LOOPS) < 0)
 			return EXIT_ERR;
 		loops_print(r->loops, stdout);
 	} else if (!strcmp(o->stage, "c")) {
-		if (compile(r, o, UPTO_C) < 0)
+		if (cli_compile(r, o, UPTO_C) < 0)
 			return EXIT_ERR;
 		fputs(r->ctext, stdout);
 	} else {
-		if (compile(r, o, UPTO_C) < 0)
+		if (cli_compile(r, o, UPTO_C) < 0)
 			return EXIT_ERR;
 		h = cg_emit_header(r->loops, r->prefix);
 		fputs(h, stdout);
@@ -664,7 +656,7 @@ cmd_build(Run *r, const Opts *o)
 	char *h;
 	int st;
 
-	if (compile(r, o, UPTO_C) < 0)
+	if (cli_compile(r, o, UPTO_C) < 0)
 		return EXIT_ERR;
 	h = cg_emit_header(r->loops, r->prefix);
 	st = cli_build(o, r->ctext, h, r->prefix, exedir);
@@ -672,19 +664,40 @@ cmd_build(Run *r, const Opts *o)
 	return st == 0 ? EXIT_OK : EXIT_ERR;
 }
 
+int
+cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_ms)
+{
+	int nch = r->k.noutputs(), st;
+	double t, *buf;
+	char err[1024];
+
+	if (!(buf = malloc(sizeof(double) * (size_t)nframes * (size_t)nch))) {
+		fprintf(stderr, "dpmc: error: out of memory for %ld samples\n", nframes * nch);
+		return -1;
+	}
+	t = jit_now_ms();
+	r->k.run(m, nframes, buf);
+	*run_ms = jit_now_ms() - t;
+	st = rt_wav_write(o->out, buf, nframes, nch, (int)floor(r->k.rate(m) + 0.5), o->raw, err, sizeof err);
+	if (st != 0)
+		fprintf(stderr, "dpmc: error: %s: %s\n", o->model, err);
+	free(buf);
+	return st;
+}
+
 static int
 cmd_render(Run *r, const Opts *o)
 {
-	double rate, init_ms, t, run_ms, *buf;
+	double rate, init_ms, run_ms;
 	long nframes;
 	int nch, st;
 	char err[1024];
 	void *m;
 
-	if (compile(r, o, UPTO_KERNEL) < 0)
+	if (cli_compile(r, o, UPTO_KERNEL) < 0)
 		return EXIT_ERR;
 	nch = r->k.noutputs();
-	rate = rate_in_force(r, o);
+	rate = cli_rate(r, o);
 	if (nch < 1) {
 		fprintf(stderr, "dpmc: error: %s has no output; add a line like 'output out = u(0.5)'\n", o->model);
 		return EXIT_ERR;
@@ -696,20 +709,8 @@ cmd_render(Run *r, const Opts *o)
 	}
 	if (!(m = instance(r, o, &init_ms, NULL)))
 		return EXIT_ERR;
-	if (!(buf = malloc(sizeof(double) * (size_t)nframes * (size_t)nch))) {
-		fprintf(stderr, "dpmc: error: out of memory for %ld samples\n", nframes * nch);
-		r->k.destroy(m);
-		return EXIT_ERR;
-	}
-	t = jit_now_ms();
-	r->k.run(m, nframes, buf);
-	run_ms = jit_now_ms() - t;
-	st = rt_wav_write(o->out, buf, nframes, nch, (int)floor(rate + 0.5), o->raw, err, sizeof err);
-	if (st != 0)
-		fprintf(stderr, "dpmc: error: %s: %s\n", o->model, err);
-	else
+	if ((st = cli_render_wav(r, o, m, nframes, &run_ms)) == 0)
 		stats(r, o, m, init_ms, run_ms, nframes);
-	free(buf);
 	r->k.destroy(m);
 	return st == 0 ? EXIT_OK : EXIT_ERR;
 }
@@ -724,14 +725,14 @@ cmd_grad_fit(Run *r, const Opts *o)
 	double *vals;
 	Job j;
 
-	if (compile(r, o, UPTO_KERNEL) < 0)
+	if (cli_compile(r, o, UPTO_KERNEL) < 0)
 		return EXIT_ERR;
 	vals = arena_alloc(r->arena, sizeof(double) * (size_t)(r->k.nparams() + 1));
-	if (cli_params(&r->k, o, r->arena, &r->diag, vals) < 0 || forced_grid(r, o, grid) < 0)
+	if (cli_params(&r->k, o, r->arena, &r->diag, vals) < 0 || cli_grid(r, o, grid) < 0)
 		return EXIT_ERR;
 	j.k = &r->k;
 	j.vals = vals;
-	j.rate = rate_in_force(r, o);
+	j.rate = cli_rate(r, o);
 	j.grid = o->ngrid ? grid : NULL;
 	j.compile_ms = r->compile_ms;
 	return !strcmp(o->cmd, "grad") ? cli_grad(o, &j) : cli_fit(o, &j);
@@ -818,8 +819,9 @@ main(int argc, char **argv)
 	case C_BUILD: st = cmd_build(&r, &o); break;
 	case C_RENDER: st = cmd_render(&r, &o); break;
 	case C_GRAD: case C_FIT: st = cmd_grad_fit(&r, &o); break;
+	case C_REPL: st = cli_repl(&o); break;
 	default: st = not_yet(&o); break;
 	}
-	run_free(&r);
+	cli_run_free(&r);
 	return st;
 }

@@ -596,9 +596,13 @@ test_random(void)
 				    || fabs(fd1 - fd2) > 1e-7 * fabs(fd1) + rnderr)
 					continue;    /* not smooth at this scale */
 				if (!(fabs(fd1 - got) <= 1e-6 * fabs(got) + 10 * rnderr)) {
-					if (bad++ < 8)
-						fprintf(stderr, "  var %d: symbolic %.17g, finite differences %.17g\n",
-						        var, got, fd1);
+					if (bad++ < 8) {
+						Buf b = {0};
+						ex_print_math(&b, e, NULL);
+						fprintf(stderr, "  var %d: symbolic %.17g, finite differences %.17g\n"
+						        "    e = %s\n", var, got, fd1, b.s);
+						buf_free(&b);
+					}
 				}
 				nfd++;
 			}

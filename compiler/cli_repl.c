@@ -1,0 +1,909 @@
+/* cli_repl.c — `dpmc repl` (spec/cli.md, "The REPL"): one compiled model
+ * kept loaded, its params changed and re-rendered without recompiling,
+ * gradients and fits against recordings, the model reloaded when its file
+ * changes.  Every command goes through the functions the one-shot
+ * commands use (cli_compile, cli_info_print, cli_render_wav, cli_grad,
+ * cli_fit, cli_params), so a message reads the same in both.
+ * requires: the command line's Opts (main.c).
+ * leaves: the exit status: 1 if any command failed, else 0. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <editline/readline.h>
+
+#include "cli.h"
+#include "../runtime/rt.h"
+
+#ifndef DPM_VERSION
+#define DPM_VERSION "0.1"
+#endif
+
+enum { MAXARG = 8 };
+
+typedef struct Repl {
+	Opts o;              /* the options in force; o.model is not used */
+	Run *run;            /* the current model; NULL before a load */
+	const char *path;    /* its file, in run's arena */
+	double *vals;        /* its params in force (mem_alloc'd) */
+	void *m;             /* an instance at vals, on the grid they need */
+	struct stat st;      /* the file as compiled, for the automatic reload */
+	int failed;
+	/* the last command, for `time` */
+	char last[64];
+	double ms, compile_ms, init_ms, run_ms;
+} Repl;
+
+/* ---- small helpers ---- */
+
+static int
+error(const char *fmt, const char *a, const char *b)
+{
+	fputs("dpmc: error: ", stderr);
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+	return -1;
+}
+
+static int
+no_model(const Repl *R)
+{
+	if (R->run)
+		return 0;
+	return error("no model is loaded; use 'load FILE.dpm' first%s%s", "", "");
+}
+
+/* Opts for one command on the current model: the REPL's options with the
+ * model's path. */
+static Opts
+opts_for(const Repl *R)
+{
+	Opts o = R->o;
+
+	o.model = R->path;
+	return o;
+}
+
+static int
+find_param(const Kernel *k, const char *name)
+{
+	int i, n = k->nparams();
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(k->param_name(i), name))
+			return i;
+	return -1;
+}
+
+static const char *
+bound(double v, char *buf, int n)
+{
+	if (isinf(v))
+		return v < 0 ? "-inf" : "inf";
+	return cli_fmt(v, buf, n);
+}
+
+/* The same file as when compiled?  Size and inode too: an editor that
+ * writes twice within a clock tick still changes one of them. */
+static int
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec
+	       && a->st_size == b->st_size && a->st_ino == b->st_ino && a->st_dev == b->st_dev;
+}
+
+/* ---- the model in force ---- */
+
+/* Put the instance at v: P_set_params on the same grid, a new instance
+ * when the values need another grid (or set_params refuses them), so a
+ * param can go anywhere in its range without recompiling.  On failure
+ * the values and the instance stay as they were. */
+static int
+apply(Repl *R, const double *v)
+{
+	Run *r = R->run;
+	Opts o = opts_for(R);
+	int g[2] = {0, 0}, cur[2] = {0, 0}, grid[2], nd = r->k.ndim();
+	double h[2], rate = cli_rate(r, &o), t;
+	char err[2048];
+	void *m;
+
+	if (cli_grid(r, &o, grid) < 0)
+		return -1;
+	err[0] = 0;
+	if (r->k.plan(v, rate, o.ngrid ? grid : NULL, g, h, err, sizeof err) != 0)
+		return error("%s: %s", R->path, err);
+	if (R->m) {
+		r->k.grid(R->m, cur, h);
+		if (cur[0] == g[0] && (nd < 2 || cur[1] == g[1])
+		    && r->k.set_params(R->m, v, err, sizeof err) == 0)
+			goto done;
+	}
+	t = jit_now_ms();
+	err[0] = 0;
+	m = r->k.create(v, rate, o.ngrid ? grid : NULL, err, sizeof err);
+	R->init_ms += jit_now_ms() - t;
+	if (!m)
+		return error("%s: %s", R->path, err[0] ? err : "cannot create the model");
+	if (R->m)
+		r->k.destroy(R->m);
+	R->m = m;
+done:
+	if (v != R->vals)
+		memcpy(R->vals, v, sizeof(double) * (size_t)r->k.nparams());
+	return 0;
+}
+
+static void
+drop(Repl *R)
+{
+	if (R->m)
+		R->run->k.destroy(R->m);
+	if (R->run) {
+		cli_run_free(R->run);
+		mem_free(R->run);
+	}
+	mem_free(R->vals);
+	R->m = NULL;
+	R->run = NULL;
+	R->vals = NULL;
+	R->path = NULL;
+}
+
+/* Compile path and make it current.  keep: a reload, where each param
+ * keeps its value when the new model has it and the value is in its new
+ * range; else the defaults (and, for the model of the command line, its
+ * --params and --set).  On failure the current model stays. */
+static int
+load(Repl *R, const char *path, int keep)
+{
+	Repl n = *R;
+	Run *r = mem_alloc(sizeof *r);
+	Opts o = R->o;
+	int i, j, np;
+
+	r->arena = arena_new();
+	r->diag.out = stderr;
+	o.model = n.path = arena_strdup(r->arena, path);
+	n.run = r;
+	n.m = NULL;
+	n.vals = NULL;
+	if (stat(path, &n.st) != 0) {
+		/* let the front end say it, as `dpmc check` would */
+		memset(&n.st, 0, sizeof n.st);
+	}
+	if (cli_compile(r, &o, UPTO_KERNEL) < 0)
+		goto fail;
+	R->compile_ms += r->compile_ms;
+	np = r->k.nparams();
+	n.vals = mem_alloc(sizeof(double) * (size_t)(np + 1));
+	if (cli_params(&r->k, &o, r->arena, &r->diag, n.vals) < 0)
+		goto fail;
+	for (i = 0; keep && R->run && i < np; i++) {
+		j = find_param(&R->run->k, r->k.param_name(i));
+		if (j >= 0 && R->vals[j] >= r->k.param_min(i) && R->vals[j] <= r->k.param_max(i))
+			n.vals[i] = R->vals[j];
+	}
+	n.init_ms = R->init_ms;
+	if (apply(&n, n.vals) < 0)
+		goto fail;
+	R->init_ms = n.init_ms;
+	drop(R);
+	R->run = n.run;
+	R->path = n.path;
+	R->vals = n.vals;
+	R->m = n.m;
+	R->st = n.st;
+	return 0;
+fail:
+	mem_free(n.vals);
+	cli_run_free(r);
+	mem_free(r);
+	return -1;
+}
+
+static void
+summary(const Repl *R, const char *what)
+{
+	const Kernel *k = &R->run->k;
+	int n[2] = {0, 0}, i, np = k->nparams();
+	double h[2];
+
+	k->grid(R->m, n, h);
+	printf("%s %s (%s): grid %d", what, k->name(), R->path, n[0]);
+	if (k->ndim() > 1)
+		printf("x%d", n[1]);
+	printf(", %d param%s", np, np == 1 ? "" : "s");
+	for (i = 0; i < np; i++)
+		printf("%s%s", i ? ", " : ": ", k->param_name(i));
+	printf("\n");
+}
+
+/* Before each command: when the model's file changed since it was
+ * compiled, compile it again, keeping the values that still fit.  A
+ * failed reload keeps the old model and is not retried until the file
+ * changes again. */
+static int
+autoreload(Repl *R)
+{
+	struct stat st;
+	char *path;
+	int r;
+
+	if (!R->run || stat(R->path, &st) != 0 || same_file(&st, &R->st))
+		return 0;
+	path = mem_strdup(R->path);
+	fprintf(stderr, "dpmc: %s changed; reloading it\n", path);
+	if ((r = load(R, path, 1)) < 0) {
+		R->st = st;
+		fprintf(stderr, "dpmc: keeping the model as it was before the change\n");
+	} else
+		summary(R, "reloaded");
+	mem_free(path);
+	return r;
+}
+
+/* ---- the commands ---- */
+
+static int
+c_load(Repl *R, int argc, char **argv)
+{
+	(void)argc;
+	if (load(R, argv[1], 0) < 0)
+		return -1;
+	summary(R, "loaded");
+	return 0;
+}
+
+static int
+c_reload(Repl *R, int argc, char **argv)
+{
+	char *path;
+	int r;
+
+	(void)argc;
+	(void)argv;
+	if (no_model(R) < 0)
+		return -1;
+	path = mem_strdup(R->path);
+	if ((r = load(R, path, 1)) == 0)
+		summary(R, "reloaded");
+	mem_free(path);
+	return r;
+}
+
+static int
+c_set(Repl *R, int argc, char **argv)
+{
+	const Kernel *k;
+	const char *names[512], *best;
+	char lo[40], hi[40], vs[40];
+	double *v, x;
+	int i, np, r;
+
+	(void)argc;
+	if (no_model(R) < 0)
+		return -1;
+	k = &R->run->k;
+	np = k->nparams();
+	if ((i = find_param(k, argv[1])) < 0) {
+		for (i = 0; i < np && i < 512; i++)
+			names[i] = k->param_name(i);
+		best = closest_name(argv[1], names, i);
+		fprintf(stderr, "dpmc: error: %s has no param '%s'%s%s%s; 'params' lists them\n", R->path,
+		        argv[1], best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
+		return -1;
+	}
+	if (cli_number(argv[2], &x) < 0)
+		return error("set %s: '%s' is not a finite number", argv[1], argv[2]);
+	if (x < k->param_min(i) || x > k->param_max(i)) {
+		fprintf(stderr, "dpmc: error: %s = %s is outside its range [%s, %s]\n", argv[1],
+		        cli_fmt(x, vs, sizeof vs), bound(k->param_min(i), lo, sizeof lo),
+		        bound(k->param_max(i), hi, sizeof hi));
+		return -1;
+	}
+	v = mem_alloc(sizeof(double) * (size_t)(np + 1));
+	memcpy(v, R->vals, sizeof(double) * (size_t)np);
+	v[i] = x;
+	r = apply(R, v);
+	mem_free(v);
+	return r;
+}
+
+static int
+c_params(Repl *R, int argc, char **argv)
+{
+	const Kernel *k;
+	char b1[40], b2[40], b3[40];
+	int i, np;
+
+	(void)argc;
+	(void)argv;
+	if (no_model(R) < 0)
+		return -1;
+	k = &R->run->k;
+	np = k->nparams();
+	if (np == 0)
+		printf("%s has no params\n", k->name());
+	for (i = 0; i < np; i++)
+		printf("%-10s = %-12s in [%s, %s]%s%s\n", k->param_name(i), cli_fmt(R->vals[i], b1, sizeof b1),
+		       bound(k->param_min(i), b2, sizeof b2), bound(k->param_max(i), b3, sizeof b3),
+		       k->param_log(i) ? " log" : "", R->vals[i] != k->param_default(i) ? " (set)" : "");
+	return 0;
+}
+
+static int
+c_info(Repl *R, int argc, char **argv)
+{
+	Opts o;
+
+	if (no_model(R) < 0)
+		return -1;
+	o = opts_for(R);
+	if (argc > 1) {
+		if (strcmp(argv[1], "json") && strcmp(argv[1], "--json"))
+			return error("info %s: expected 'info' or 'info json'%s", argv[1], "");
+		o.json = 1;
+	}
+	cli_info_print(R->run, &o, R->m, R->vals);
+	return 0;
+}
+
+static int
+c_render(Repl *R, int argc, char **argv)
+{
+	Opts o;
+	char err[1024];
+	double secs;
+	long n;
+
+	if (no_model(R) < 0)
+		return -1;
+	o = opts_for(R);
+	o.out = argv[2];
+	if (argc > 3) {
+		if (strcmp(argv[3], "raw") && strcmp(argv[3], "--raw"))
+			return error("render: '%s' is not an option; the one there is is 'raw'%s", argv[3], "");
+		o.raw = 1;
+	}
+	if (cli_number(argv[1], &secs) < 0 || secs <= 0)
+		return error("render %s: the duration must be a positive, finite number of seconds%s", argv[1], "");
+	if (R->run->k.noutputs() < 1)
+		return error("%s has no output; add a line like 'output out = u(0.5)'%s", R->path, "");
+	if ((n = rt_nframes(secs, R->run->k.rate(R->m), R->run->k.noutputs(), err, sizeof err)) < 0)
+		return error("%s%s", err, "");
+	R->run->k.reset(R->m);
+	if (cli_render_wav(R->run, &o, R->m, n, &R->run_ms) < 0)
+		return -1;
+	printf("wrote %s: %s s, %ld frames\n", argv[2], argv[1], n);
+	return 0;
+}
+
+static const char *
+loss_arg(const char *s)
+{
+	if (!strcmp(s, "mse") || !strcmp(s, "mrstft"))
+		return s;
+	error("unknown loss '%s'; choose mse or mrstft%s", s, "");
+	return NULL;
+}
+
+/* What cli_grad and cli_fit start from: the values in force. */
+static Job
+job_for(Repl *R, const Opts *o, int *grid)
+{
+	Job j;
+
+	j.k = &R->run->k;
+	j.vals = R->vals;
+	j.rate = cli_rate(R->run, o);
+	j.grid = o->ngrid ? grid : NULL;
+	j.compile_ms = R->run->compile_ms;
+	return j;
+}
+
+static int
+c_grad(Repl *R, int argc, char **argv)
+{
+	Opts o;
+	Job j;
+	int grid[2];
+	double t;
+
+	if (no_model(R) < 0)
+		return -1;
+	o = opts_for(R);
+	o.target = argv[1];
+	if (argc > 2 && !(o.loss = loss_arg(argv[2])))
+		return -1;
+	if (cli_grid(R->run, &o, grid) < 0)
+		return -1;
+	j = job_for(R, &o, grid);
+	t = jit_now_ms();
+	if (cli_grad(&o, &j) != 0)
+		return -1;
+	R->run_ms += jit_now_ms() - t;
+	return 0;
+}
+
+/* cli_fit writes its result to a file, which is then read back as
+ * --params would: the fitted values become the ones in force. */
+static int
+c_fit(Repl *R, int argc, char **argv)
+{
+	Opts o, po;
+	Job j;
+	char tmp[4096], *end, line[4096];
+	const char *dir = getenv("TMPDIR");
+	double *v;
+	int grid[2], fd, i, r = -1;
+	FILE *f;
+
+	if (no_model(R) < 0)
+		return -1;
+	o = opts_for(R);
+	o.target = argv[1];
+	o.fit = argv[2];
+	for (i = 3; i < argc; i++) {
+		errno = 0;
+		o.steps = strtol(argv[i], &end, 10);
+		if (end != argv[i] && !*end && !errno && o.steps >= 1)
+			continue;
+		o.steps = R->o.steps;
+		if (!(o.loss = loss_arg(argv[i])))
+			return -1;
+	}
+	if (cli_grid(R->run, &o, grid) < 0)
+		return -1;
+	snprintf(tmp, sizeof tmp, "%s/dpmc-fit.XXXXXX", dir && *dir ? dir : "/tmp");
+	if ((fd = mkstemp(tmp)) < 0)
+		return error("cannot make a temporary file in %s: %s", dir && *dir ? dir : "/tmp", strerror(errno));
+	close(fd);
+	o.out = tmp;
+	j = job_for(R, &o, grid);
+	if (cli_fit(&o, &j) != 0)
+		goto out;
+	po = opts_for(R);
+	po.params_file = tmp;
+	po.nsets = 0;
+	v = mem_alloc(sizeof(double) * (size_t)(R->run->k.nparams() + 1));
+	if (cli_params(&R->run->k, &po, R->run->arena, &R->run->diag, v) == 0 && apply(R, v) == 0) {
+		if ((f = fopen(tmp, "r"))) {
+			while (fgets(line, sizeof line, f))
+				fputs(line, stdout);
+			fclose(f);
+		}
+		r = 0;
+	}
+	mem_free(v);
+out:
+	unlink(tmp);
+	return r;
+}
+
+static int
+c_backend(Repl *R, int argc, char **argv)
+{
+	int b = jit_backend(argv[1]);
+	Backend old = R->o.backend;
+	char *path;
+
+	(void)argc;
+	if (b < 0)
+		return error("unknown backend '%s'; choose tcc, llvm or cc%s", argv[1], "");
+	R->o.backend = (Backend)b;
+	if (!R->run)
+		return 0;
+	path = mem_strdup(R->path);
+	if (load(R, path, 1) < 0) {
+		R->o.backend = old;
+		mem_free(path);
+		return -1;
+	}
+	mem_free(path);
+	printf("%s compiled with %s in %.1f ms\n", R->run->k.name(), jit_backend_name(R->o.backend),
+	       R->run->compile_ms);
+	return 0;
+}
+
+static int
+c_save(Repl *R, int argc, char **argv)
+{
+	const Kernel *k;
+	Buf b = {0};
+	char n[40], err[2048];
+	int i, r;
+
+	(void)argc;
+	if (no_model(R) < 0)
+		return -1;
+	k = &R->run->k;
+	buf_puts(&b, "{\"params\": {");
+	for (i = 0; i < k->nparams(); i++)
+		buf_printf(&b, "%s\"%s\": %s", i ? ", " : "", k->param_name(i), cli_fmt(R->vals[i], n, sizeof n));
+	buf_puts(&b, "}}\n");
+	if ((r = cli_write_file(argv[1], b.s, err, sizeof err)) != 0)
+		error("%s%s", err, "");
+	buf_free(&b);
+	return r;
+}
+
+/* Params missing from the file take their defaults, as with --params. */
+static int
+c_open(Repl *R, int argc, char **argv)
+{
+	Opts o;
+	double *v;
+	int r = -1;
+
+	(void)argc;
+	if (no_model(R) < 0)
+		return -1;
+	o = opts_for(R);
+	o.params_file = argv[1];
+	o.nsets = 0;
+	v = mem_alloc(sizeof(double) * (size_t)(R->run->k.nparams() + 1));
+	if (cli_params(&R->run->k, &o, R->run->arena, &R->run->diag, v) == 0)
+		r = apply(R, v);
+	mem_free(v);
+	return r;
+}
+
+static int
+c_time(Repl *R, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	if (!R->last[0]) {
+		printf("no command timed yet\n");
+		return 0;
+	}
+	printf("%s: %.3f ms (compile %.3f ms, init %.3f ms, run %.3f ms)\n", R->last, R->ms,
+	       R->compile_ms, R->init_ms, R->run_ms);
+	return 0;
+}
+
+static int c_help(Repl *R, int argc, char **argv);
+
+static int
+c_quit(Repl *R, int argc, char **argv)
+{
+	(void)R;
+	(void)argc;
+	(void)argv;
+	return 0;
+}
+
+static const struct RCmd {
+	const char *name, *args, *help;
+	int (*fn)(Repl *, int, char **);
+	int minarg, maxarg;
+} rcmds[] = {
+	{"load", "FILE.dpm", "compile a model and make it current, params at their defaults", c_load, 1, 1},
+	{"reload", "", "compile the current model's file again, keeping the param values that still fit\n"
+	 "(done by itself before a command when the file has changed)", c_reload, 0, 0},
+	{"set", "NAME VALUE", "set a param (range-checked); no recompiling, a new grid when needed", c_set, 2, 2},
+	{"params", "", "the params with their values and ranges", c_params, 0, 0},
+	{"info", "[json]", "the scheme as it stands: rate, grid, stability, params, outputs", c_info, 0, 1},
+	{"render", "SECONDS FILE.wav [raw]", "render with the params in force (as 'dpmc render')", c_render, 2, 3},
+	{"grad", "TARGET.wav [mse|mrstft]", "the loss against a recording and its gradient, as JSON", c_grad, 1, 2},
+	{"fit", "TARGET.wav NAME[,NAME...] [STEPS] [mse|mrstft]",
+	 "fit params to a recording (as 'dpmc fit'); the best values stay in force;\n"
+	 "Ctrl-C stops the fit and keeps the best so far", c_fit, 2, 4},
+	{"save", "FILE.json", "write the params in force as {\"params\": {...}}", c_save, 1, 1},
+	{"open", "FILE.json", "set the params from such a file (as --params; missing ones take defaults)",
+	 c_open, 1, 1},
+	{"backend", "tcc|llvm|cc", "compile with another backend from now on", c_backend, 1, 1},
+	{"time", "", "how long the last command took, and where", c_time, 0, 0},
+	{"help", "[COMMAND]", "this list, or one command", c_help, 0, 1},
+	{"quit", "", "leave (so does the end of input); 'exit' too", c_quit, 0, 0},
+};
+
+#define NCMD ((int)(sizeof rcmds / sizeof rcmds[0]))
+
+static void
+help_one(const struct RCmd *c)
+{
+	char lhs[80];
+
+	snprintf(lhs, sizeof lhs, "%s%s%s", c->name, c->args[0] ? " " : "", c->args);
+	if (strlen(lhs) > 30)
+		printf("  %s\n  %-30s ", lhs, "");
+	else
+		printf("  %-30s ", lhs);
+	for (const char *p = c->help; *p; p++) {
+		putchar(*p);
+		if (*p == '\n')
+			printf("  %-30s ", "");
+	}
+	putchar('\n');
+}
+
+static int
+c_help(Repl *R, int argc, char **argv)
+{
+	int i;
+
+	(void)R;
+	for (i = 0; argc > 1 && i < NCMD; i++)
+		if (!strcmp(rcmds[i].name, argv[1])) {
+			help_one(&rcmds[i]);
+			return 0;
+		}
+	if (argc > 1)
+		return error("help: no command '%s'%s", argv[1], "");
+	printf("commands (one per line; blank lines and # comments are skipped):\n");
+	for (i = 0; i < NCMD; i++)
+		help_one(&rcmds[i]);
+	return 0;
+}
+
+/* ---- the loop ---- */
+
+/* Split line into words at blanks; "..." keeps blanks in a word.  The
+ * word count, or -1 after an error. */
+static int
+split(char *line, char **argv)
+{
+	int argc = 0;
+	char *p = line, *w;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (!*p || *p == '#')
+			return argc;
+		if (argc == MAXARG)
+			return error("too many words on one line (at most %d)%s", "8", "");
+		if (*p == '"') {
+			w = ++p;
+			while (*p && *p != '"')
+				p++;
+			if (!*p)
+				return error("a '\"' is not closed%s%s", "", "");
+		} else {
+			w = p;
+			while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+				p++;
+		}
+		argv[argc++] = w;
+		if (*p)
+			*p++ = 0;
+	}
+}
+
+/* One line: 1 to quit, 0 when done, -1 when it failed. */
+static int
+command(Repl *R, char *line)
+{
+	char *argv[MAXARG + 1];
+	const char *names[NCMD + 1], *best;
+	const struct RCmd *c = NULL;
+	char lo[16], hi[16];
+	double t;
+	int argc, i, r = 0;
+
+	if ((argc = split(line, argv)) <= 0)
+		return argc;
+	if (!strcmp(argv[0], "exit"))
+		argv[0] = "quit";
+	for (i = 0; i < NCMD; i++) {
+		names[i] = rcmds[i].name;
+		if (!strcmp(rcmds[i].name, argv[0]))
+			c = &rcmds[i];
+	}
+	if (!c) {
+		best = closest_name(argv[0], names, NCMD);
+		fprintf(stderr, "dpmc: error: unknown command '%s'%s%s%s; 'help' lists the commands\n", argv[0],
+		        best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
+		return -1;
+	}
+	if (argc - 1 < c->minarg || argc - 1 > c->maxarg) {
+		snprintf(lo, sizeof lo, "%d", c->minarg);
+		snprintf(hi, sizeof hi, "%d", c->maxarg);
+		fprintf(stderr, "dpmc: error: '%s' takes %s%s%s word%s after it: %s %s\n", c->name, lo,
+		        c->maxarg > c->minarg ? " to " : "", c->maxarg > c->minarg ? hi : "",
+		        c->maxarg == 1 ? "" : "s", c->name, c->args);
+		return -1;
+	}
+	if (c->fn == c_quit)
+		return 1;
+	if (c->fn == c_time)
+		return c_time(R, argc, argv);
+	t = jit_now_ms();
+	R->compile_ms = R->init_ms = R->run_ms = 0;
+	if (c->fn != c_load && c->fn != c_reload && c->fn != c_help)
+		r = autoreload(R);
+	if (c->fn(R, argc, argv) < 0)
+		r = -1;
+	R->ms = jit_now_ms() - t;
+	snprintf(R->last, sizeof R->last, "%s", c->name);
+	return r;
+}
+
+/* ---- the terminal: libedit's readline, with completion ---- */
+
+/* readline's completion callbacks take no context: the REPL they
+ * complete for is this one. */
+static Repl *completing;
+
+static char *
+gen_words(const char *text, int state, const char *const *words, int n)
+{
+	static int i;
+	size_t len = strlen(text);
+
+	if (!state)
+		i = 0;
+	while (i < n) {
+		const char *w = words[i++];
+		if (!strncmp(w, text, len)) {
+			char *s = malloc(strlen(w) + 1);    /* readline frees it */
+			if (s)
+				strcpy(s, w);
+			return s;
+		}
+	}
+	return NULL;
+}
+
+static char *
+gen_cmd(const char *text, int state)
+{
+	const char *w[NCMD + 1];
+	int i;
+
+	for (i = 0; i < NCMD; i++)
+		w[i] = rcmds[i].name;
+	w[i] = "exit";
+	return gen_words(text, state, w, NCMD + 1);
+}
+
+static char *
+gen_param(const char *text, int state)
+{
+	const char *w[512];
+	const Kernel *k;
+	int i, n;
+
+	if (!completing || !completing->run)
+		return NULL;
+	k = &completing->run->k;
+	n = k->nparams() < 512 ? k->nparams() : 512;
+	for (i = 0; i < n; i++)
+		w[i] = k->param_name(i);
+	return gen_words(text, state, w, n);
+}
+
+static char *
+gen_backend(const char *text, int state)
+{
+	static const char *const w[] = {"tcc", "cc", "llvm"};
+
+	return gen_words(text, state, w, 3);
+}
+
+static char **
+complete(const char *text, int start, int end)
+{
+	const char *line = rl_line_buffer, *p = line;
+	size_t w;
+
+	(void)end;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (p - line >= start)
+		return rl_completion_matches(text, gen_cmd);
+	w = strcspn(p, " \t");
+	if ((w == 3 && !strncmp(p, "set", 3)))
+		return rl_completion_matches(text, gen_param);
+	if (w == 7 && !strncmp(p, "backend", 7))
+		return rl_completion_matches(text, gen_backend);
+	return NULL;    /* file names */
+}
+
+/* Ctrl-C on a terminal: readline gives up the line it was reading; the
+ * flag tells that from the end of input.  In a fit, cli_fit's own
+ * handler stops the fit instead. */
+static volatile sig_atomic_t ctrl_c;
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	ctrl_c = 1;
+}
+
+/* The next line, without its newline; NULL at the end of input.  The
+ * caller frees it. */
+static char *
+next_line(int tty)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (tty) {
+		for (;;) {
+			ctrl_c = 0;
+			line = readline("dpm> ");
+			if (line || !ctrl_c)
+				break;
+			putchar('\n');
+		}
+		if (line && line[strspn(line, " \t")])
+			add_history(line);
+		return line;
+	}
+	if ((n = getline(&line, &cap, stdin)) < 0) {
+		free(line);
+		return NULL;
+	}
+	return line;
+}
+
+int
+cli_repl(const Opts *o)
+{
+	Repl R;
+	struct sigaction sa, old;
+	char *line, hist[4096];
+	const char *home = getenv("HOME");
+	int tty = isatty(0) && isatty(1), r;
+
+	memset(&R, 0, sizeof R);
+	R.o = *o;
+	R.o.model = NULL;
+	if (o->model) {
+		if (load(&R, o->model, 0) < 0)
+			R.failed = 1;
+		else if (tty)
+			summary(&R, "loaded");
+	}
+	/* --params and --set are for the model of the command line only */
+	R.o.params_file = NULL;
+	R.o.nsets = 0;
+	hist[0] = 0;
+	if (tty) {
+		completing = &R;
+		rl_readline_name = "dpmc";
+		rl_attempted_completion_function = complete;
+		if (home && *home) {
+			snprintf(hist, sizeof hist, "%s/.dpmc_history", home);
+			read_history(hist);
+		}
+		/* Ctrl-C drops the line being typed, lets a render finish, and
+		 * stops a fit (cli_fit's handler), keeping the best values. */
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_sigint;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, &old);
+		printf("dpmc %s: 'help' lists the commands, 'quit' or Ctrl-D leaves\n", DPM_VERSION);
+	}
+	for (;;) {
+		fflush(stdout);
+		if (!(line = next_line(tty)))
+			break;
+		r = command(&R, line);
+		free(line);
+		if (r < 0)
+			R.failed = 1;
+		if (r > 0)
+			break;
+	}
+	if (tty) {
+		if (hist[0])
+			write_history(hist);
+		completing = NULL;
+		sigaction(SIGINT, &old, NULL);
+	}
+	fflush(stdout);
+	drop(&R);
+	return R.failed ? 1 : 0;
+}
