@@ -17,7 +17,7 @@
  *
  * Rules, with g the adjoint of the node e and a, b its operands:
  *   a + b         a: g, b: g
- *   a * b         a: g b, b: g a
+ *   a * b         a: g b, b: g a;  a gate cond * b: b: select(cond, g, 0)
  *   a ^ n         a: g n a^(n-1)                  (n a number)
  *   a ^ b         a: g b a^(b-1), b: g a^b log a  (b' log a + b a'/a)
  *   sin cos tan   cos a, -sin a, 1 + e^2
@@ -27,18 +27,19 @@
  *   tanh sigmoid  1 - e^2, e (1 - e)
  *   softplus      sigmoid a
  *   step, cmp     0: piecewise constant, nothing flows through them
- *   min(a, b)     a: select(a <= b, g, 0), b: select(a <= b, 0, g)
- *   max(a, b)     a: select(b <= a, g, 0), b: select(b <= a, 0, g)
- *                 ties go to the first (canonical) operand: fmin and fmax
- *                 return a value equal to both there.  With a NaN operand
- *                 fmin/fmax return the other one; the derivative then
- *                 follows b, which is right only when a is the NaN.
+ *   min(a, b)     a: select(c, g, 0), b: select(c, 0, g), c = a <= b || b != b
+ *   max(a, b)     the same with c = b <= a || b != b
+ *                 so the derivative is that of the operand fmin/fmax
+ *                 return: the other one when one is NaN, and the first
+ *                 (canonical) operand at a tie, where both are equal.
  *   select(c,a,b) a: select(c, g, 0), b: select(c, 0, g); c: nothing
  *
  * Multiplying an adjoint of the form select(c, u, 0) by a partial pushes
- * the product inside, select(c, u * partial, 0), so the partials of the
- * branch not taken are never evaluated: the derivative of
- * select(x != 0, sin(x)/x, 1) at x = 0 is 0, not 0 * (1/0). */
+ * the product inside, select(c, u * partial, 0), and a comparison factor
+ * of a partial becomes such a select too, so the partials of a branch not
+ * taken are never evaluated: the derivative of select(x != 0, sin(x)/x, 1)
+ * at x = 0 is 0, not 0 * (1/0), and where the forward value of a gated
+ * force (t < T) * f is 0 the derivative is 0 even if f is not finite. */
 #include <stdlib.h>
 
 #include "diff.h"
@@ -148,16 +149,83 @@ iszero(const Expr *e)
 	return ex_is_num(e, 0);
 }
 
-/* g * x, with x pushed into a select that has a zero branch (see the top
- * comment): the untaken branch's partials are then never evaluated. */
+/* A comparison among the factors of the product x, or NULL. */
+static Expr *
+cmpfactor(Expr *x)
+{
+	Expr *c;
+
+	if (x->kind == EX_CMP)
+		return x;
+	if (x->kind != EX_MUL)
+		return NULL;
+	if ((c = cmpfactor(x->a)))
+		return c;
+	return cmpfactor(x->b);
+}
+
+/* The product x without its factor c (a comparison, found by cmpfactor). */
+static Expr *
+without(ExprPool *p, Expr *x, Expr *c)
+{
+	if (x == c)
+		return ex_num(p, 1);
+	if (x->kind != EX_MUL)
+		return x;
+	return ex_mul(p, without(p, x->a, c), without(p, x->b, c));
+}
+
+/* Is some term of the sum e a select? */
+static int
+hassel(const Expr *e)
+{
+	if (e->kind == EX_ADD)
+		return hassel(e->a) || hassel(e->b);
+	return e->kind == EX_SELECT;
+}
+
+/* g * x, with the product pushed into the branches of a select and
+ * comparison factors hoisted out as selects (see the top comment): the
+ * partials of a branch not taken are then never evaluated.  ex_eval and
+ * the C printer treat cond * y as cond ? y : 0 only when cond is an
+ * operand of the outermost product node, which flattening would not
+ * keep.  A sum with selects among its terms (an adjoint that came through
+ * several branches) is distributed, so each term keeps its guard.  Each
+ * push copies the product into both branches: *budget bounds the copies,
+ * so nested selects cannot make the result exponential; past it the
+ * product is plain. */
+static Expr *
+scaleb(ExprPool *p, Expr *g, Expr *x, int *budget)
+{
+	Expr *c;
+
+	if (iszero(g) || iszero(x))
+		return ex_num(p, 0);
+	if (g->kind == EX_SELECT && iszero(g->c))
+		return ex_select(p, g->a, scaleb(p, g->b, x, budget), g->c);
+	if (g->kind == EX_SELECT && iszero(g->b))
+		return ex_select(p, g->a, g->b, scaleb(p, g->c, x, budget));
+	if (g->kind == EX_SELECT && *budget > 0) {
+		--*budget;
+		return ex_select(p, g->a, scaleb(p, g->b, x, budget), scaleb(p, g->c, x, budget));
+	}
+	if (g->kind == EX_ADD && hassel(g) && *budget > 0) {
+		--*budget;
+		return ex_add(p, scaleb(p, g->a, x, budget), scaleb(p, g->b, x, budget));
+	}
+	if ((c = cmpfactor(x)))
+		return ex_select(p, c, scaleb(p, g, without(p, x, c), budget), ex_num(p, 0));
+	if ((c = cmpfactor(g)))
+		return ex_select(p, c, scaleb(p, without(p, g, c), x, budget), ex_num(p, 0));
+	return ex_mul(p, g, x);
+}
+
 static Expr *
 scale(ExprPool *p, Expr *g, Expr *x)
 {
-	if (g->kind == EX_SELECT && iszero(g->c))
-		return ex_select(p, g->a, scale(p, g->b, x), g->c);
-	if (g->kind == EX_SELECT && iszero(g->b))
-		return ex_select(p, g->a, g->b, scale(p, g->c, x));
-	return ex_mul(p, g, x);
+	int budget = 16;
+
+	return scaleb(p, g, x, &budget);
 }
 
 /* x + y, merging selects on one condition so that the two branches of a
@@ -224,6 +292,13 @@ propagate(Sweep *S, Expr *e, Expr *g)
 		contribute(S, b, g);
 		return;
 	case EX_MUL:
+		/* a gate, cond * y evaluated as cond ? y : 0: y gets
+		 * select(cond, g, 0), never g * cond */
+		if (b->kind == EX_CMP || a->kind == EX_CMP) {
+			cond = b->kind == EX_CMP ? b : a;
+			contribute(S, cond == b ? a : b, ex_select(p, cond, g, ex_num(p, 0)));
+			return;
+		}
 		if (a->deps & S->mask)
 			contribute(S, a, scale(p, g, b));
 		if (b->deps & S->mask)
@@ -285,7 +360,9 @@ propagate(Sweep *S, Expr *e, Expr *g)
 		return;
 	case FN_MIN:
 	case FN_MAX:
+		/* a's when it is the one fmin/fmax return: a tie, or b NaN */
 		cond = e->op == FN_MIN ? ex_cmp(p, CMP_LE, a, b) : ex_cmp(p, CMP_LE, b, a);
+		cond = ex_cmp(p, CMP_OR, cond, ex_cmp(p, CMP_NE, b, b));
 		contribute(S, a, ex_select(p, cond, g, ex_num(p, 0)));
 		contribute(S, b, ex_select(p, cond, ex_num(p, 0), g));
 		return;

@@ -607,55 +607,76 @@ emit_api(Emit *e)
 	cg_out(e, "\t\treturn 1;\n\t}\n");
 	cg_out(e, "\tif (every <= 0)\n\t\tevery = (long)ceil(sqrt(2.0 * (double)n));\n");
 	cg_out(e, "\tif (every > n)\n\t\tevery = n;\n");
-	cg_out(e, "\tnck = (n + every - 1) / every;\n");
+	/* every 1: the whole trajectory u[-1..n], one state each, and no
+	 * recomputation; else pairs (u[s], u[s-1]) every `every` steps */
+	cg_out(e, "\tnck = every == 1 ? n + 2 : 2 * ((n + every - 1) / every);\n");
 	cg_out(e, "\tfree(m->ck);\n\tfree(m->seg);\n\tfree(m->lam);\n\tfree(m->gk);\n");
 	cg_out(e, "\tm->ck = m->seg = m->lam = m->gk = 0;\n\tm->ck_n = 0;\n");
-	cg_out(e, "\tif ((double)(2 * nck + every + 6) * (double)np > 4e9) {\n");
+	cg_out(e, "\tif ((double)(nck + every + 6) * (double)np > 4e9) {\n");
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"the gradient would keep %%.0f states of %%ld points; "
-	       "that is too much memory\", (double)(2 * nck + every + 2), np);\n\t\treturn 1;\n\t}\n");
-	cg_out(e, "\tm->ck = (double *)malloc((size_t)(2 * nck * np) * sizeof(double));\n");
+	       "that is too much memory: keep fewer checkpoints\", (double)(nck + every + 2), np);\n\t\treturn 1;\n\t}\n");
 	/* calloc: a step writes only the updated points; held ones stay 0 */
-	cg_out(e, "\tm->seg = (double *)calloc((size_t)((every + 2) * np), sizeof(double));\n");
+	cg_out(e, "\tm->ck = (double *)calloc((size_t)(nck * np), sizeof(double));\n");
+	cg_out(e, "\tm->seg = (double *)calloc((size_t)((every == 1 ? 1 : every + 2) * np), sizeof(double));\n");
 	cg_out(e, "\tm->lam = (double *)malloc((size_t)(4 * np) * sizeof(double));\n");
 	cg_out(e, "\tm->gk = (double *)malloc((size_t)(%d * m->nx1) * sizeof(double));\n", cg_atleast1(l->nfwd));
 	cg_out(e, "\tif (!m->ck || !m->seg || !m->lam || !m->gk) {\n");
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"out of memory for the gradient's checkpoints\");\n");
 	cg_out(e, "\t\treturn 1;\n\t}\n");
 	cg_out(e, "\t@_reset(m);\n");
-	cg_out(e, "\tfor (s = 0; s < n; s++) {\n");
-	cg_out(e, "\t\tif (s %% every == 0) {\n");
-	cg_out(e, "\t\t\tmemcpy(m->ck + 2 * (s / every) * np, m->u, (size_t)np * sizeof(double));\n");
-	cg_out(e, "\t\t\tmemcpy(m->ck + (2 * (s / every) + 1) * np, m->up, (size_t)np * sizeof(double));\n");
-	cg_out(e, "\t\t}\n");
-	cg_out(e, "\t\t@__step(m, s, m->u, m->up, m->un, y + s * %d, 0);\n", s->nout);
-	cg_out(e, "\t\ttmp = m->up;\n\t\tm->up = m->u;\n\t\tm->u = m->un;\n\t\tm->un = tmp;\n");
-	cg_out(e, "\t\tm->step++;\n\t}\n");
+	cg_out(e, "\tif (every == 1) {\n");
+	cg_out(e, "\t\tdouble *S = m->ck;    /* S + (s + 1) * np: u[s] */\n\n");
+	cg_out(e, "\t\tmemcpy(S, m->up, (size_t)np * sizeof(double));\n");
+	cg_out(e, "\t\tmemcpy(S + np, m->u, (size_t)np * sizeof(double));\n");
+	cg_out(e, "\t\tfor (s = 0; s < n; s++)\n");
+	cg_out(e, "\t\t\t@__step(m, s, S + (s + 1) * np, S + s * np, S + (s + 2) * np, y + s * %d, 0);\n",
+	       s->nout);
+	cg_out(e, "\t} else {\n");
+	cg_out(e, "\t\tfor (s = 0; s < n; s++) {\n");
+	cg_out(e, "\t\t\tif (s %% every == 0) {\n");
+	cg_out(e, "\t\t\t\tmemcpy(m->ck + 2 * (s / every) * np, m->u, (size_t)np * sizeof(double));\n");
+	cg_out(e, "\t\t\t\tmemcpy(m->ck + (2 * (s / every) + 1) * np, m->up, (size_t)np * sizeof(double));\n");
+	cg_out(e, "\t\t\t}\n");
+	cg_out(e, "\t\t\t@__step(m, s, m->u, m->up, m->un, y + s * %d, 0);\n", s->nout);
+	cg_out(e, "\t\t\ttmp = m->up;\n\t\t\tm->up = m->u;\n\t\t\tm->u = m->un;\n\t\t\tm->un = tmp;\n");
+	cg_out(e, "\t\t\tm->step++;\n\t\t}\n\t}\n");
 	cg_out(e, "\tm->ck_n = n;\n\tm->ck_stride = every;\n\treturn 0;\n}\n\n");
+
+	/* the reverse sweep over steps s1 - 1 .. s0, given the states
+	 * S + i * np = u[s0 - 1 + i]; the adjoint states rotate in lam */
+	cg_out(e, "static void\n@__bseg(@ *m, const double *g, long s0, long s1, const double *S,\n"
+	       "\tdouble **lam, double *grad)\n{\n");
+	cg_out(e, "\tconst long n = m->ck_n, np = m->npts;\n");
+	cg_out(e, "\tdouble *la = lam[0], *lb = lam[1], *ln = lam[2], *tmp;\n\tlong s;\n\n");
+	cg_out(e, "\tfor (s = s1 - 1; s >= s0; s--) {\n");
+	cg_out(e, "\t\t/* lambda[s+1] = A(t_{s+1})^T lambda[s+2] + B(t_{s+2})^T lambda[s+3] + outputs */\n");
+	cg_out(e, "\t\t@__adj(m, s + 1, la, lb, ln);\n");
+	cg_out(e, "\t\t@__oadj(m, ln, g, s, n);\n");
+	cg_out(e, "\t\t@__gacc(m, s, ln, S + (s - s0 + 1) * np, S + (s - s0) * np, S + (s - s0 + 2) * np,\n");
+	cg_out(e, "\t\t        g + s * %d, m->gk, grad);\n", s->nout);
+	cg_out(e, "\t\ttmp = lb;\n\t\tlb = la;\n\t\tla = ln;\n\t\tln = tmp;\n");
+	cg_out(e, "\t}\n\tlam[0] = la;\n\tlam[1] = lb;\n\tlam[2] = ln;\n}\n\n");
 
 	cg_out(e, "int\n@_backward(@ *m, const double *g, double *grad, char *err, int errsz)\n{\n");
 	cg_out(e, "\tconst long n = m->ck_n, every = m->ck_stride, np = m->npts;\n");
-	cg_out(e, "\tdouble *la, *lb, *ln, *lz, *tmp;\n\tlong seg, s;\n\tint d;\n\n");
+	cg_out(e, "\tdouble *lam[3], *la, *lb, *ln, *lz;\n\tlong seg, s;\n\tint d;\n\n");
 	cg_out(e, "\tif (!m->ck || n < 1) {\n\t\tsnprintf(err, (size_t)errsz, \"@_backward needs a @_forward first\");\n"
 	       "\t\treturn 1;\n\t}\n");
-	cg_out(e, "\tla = m->lam;\n\tlb = la + np;\n\tln = lb + np;\n\tlz = ln + np;\n");
+	cg_out(e, "\tlam[0] = m->lam;\n\tlam[1] = lam[0] + np;\n\tlam[2] = lam[1] + np;\n\tlz = lam[2] + np;\n");
 	cg_out(e, "\tmemset(m->lam, 0, (size_t)(4 * np) * sizeof(double));\n");
 	cg_out(e, "\tmemset(m->gk, 0, (size_t)(%d * m->nx1) * sizeof(double));\n", cg_atleast1(l->nfwd));
 	cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tgrad[d] = 0;\n", np);
-	cg_out(e, "\tfor (seg = (n - 1) / every; seg >= 0; seg--) {\n");
-	cg_out(e, "\t\tconst long s0 = seg * every, s1 = s0 + every < n ? s0 + every : n;\n");
-	cg_out(e, "\t\tdouble *S = m->seg;    /* S + i * np: u[s0 - 1 + i] */\n\n");
-	cg_out(e, "\t\tmemcpy(S, m->ck + (2 * seg + 1) * np, (size_t)np * sizeof(double));\n");
-	cg_out(e, "\t\tmemcpy(S + np, m->ck + 2 * seg * np, (size_t)np * sizeof(double));\n");
-	cg_out(e, "\t\tfor (s = s0; s < s1; s++)\n");
-	cg_out(e, "\t\t\t@__step(m, s, S + (s - s0 + 1) * np, S + (s - s0) * np, S + (s - s0 + 2) * np, 0, 0);\n");
-	cg_out(e, "\t\tfor (s = s1 - 1; s >= s0; s--) {\n");
-	cg_out(e, "\t\t\t/* lambda[s+1] = A(t_{s+1})^T lambda[s+2] + B(t_{s+2})^T lambda[s+3] + outputs */\n");
-	cg_out(e, "\t\t\t@__adj(m, s + 1, la, lb, ln);\n");
-	cg_out(e, "\t\t\t@__oadj(m, ln, g, s, n);\n");
-	cg_out(e, "\t\t\t@__gacc(m, s, ln, S + (s - s0 + 1) * np, S + (s - s0) * np, S + (s - s0 + 2) * np,\n");
-	cg_out(e, "\t\t\t        g + s * %d, m->gk, grad);\n", s->nout);
-	cg_out(e, "\t\t\ttmp = lb;\n\t\t\tlb = la;\n\t\t\tla = ln;\n\t\t\tln = tmp;\n");
+	cg_out(e, "\tif (every == 1) {\n\t\t@__bseg(m, g, 0, n, m->ck, lam, grad);\n\t} else {\n");
+	cg_out(e, "\t\tfor (seg = (n - 1) / every; seg >= 0; seg--) {\n");
+	cg_out(e, "\t\t\tconst long s0 = seg * every, s1 = s0 + every < n ? s0 + every : n;\n");
+	cg_out(e, "\t\t\tdouble *S = m->seg;    /* S + i * np: u[s0 - 1 + i] */\n\n");
+	cg_out(e, "\t\t\tmemcpy(S, m->ck + (2 * seg + 1) * np, (size_t)np * sizeof(double));\n");
+	cg_out(e, "\t\t\tmemcpy(S + np, m->ck + 2 * seg * np, (size_t)np * sizeof(double));\n");
+	cg_out(e, "\t\t\tfor (s = s0; s < s1; s++)\n");
+	cg_out(e, "\t\t\t\t@__step(m, s, S + (s - s0 + 1) * np, S + (s - s0) * np, S + (s - s0 + 2) * np, 0, 0);\n");
+	cg_out(e, "\t\t\t@__bseg(m, g, s0, s1, S, lam, grad);\n");
 	cg_out(e, "\t\t}\n\t}\n");
+	cg_out(e, "\tla = lam[0];\n\tlb = lam[1];\n\tln = lam[2];\n");
 	cg_out(e, "\t/* lambda[0] = A(t_0)^T lambda[1] + B(t_1)^T lambda[2] (+ a velocity\n"
 	       "\t * output's y_0), lambda[-1] = B(t_0)^T lambda[1]: the initial state */\n");
 	cg_out(e, "\t@__adj(m, 0, la, lb, ln);\n");
