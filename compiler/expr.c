@@ -448,8 +448,12 @@ mul_build(ExprPool *p, Terms *t, double c)
 		if (iter > 64)
 			die("mul_build: no fixed point");
 		terms_init(&u);
-		for (i = 0; i < t->n; i++)
-			mul_collect(&u, &c, t->v[i].e);
+		for (i = 0; i < t->n; i++) {
+			if (t->v[i].c == 1)
+				mul_collect(&u, &c, t->v[i].e);
+			else
+				push(&u, t->v[i].e, t->v[i].c);
+		}
 		terms_free(t);
 		*t = u;
 		if (u.v == u.small)

@@ -172,6 +172,16 @@ test_simplify(void)
 	CHECK(ex_select(p, x, a, a) == a);
 	CHECK(ex_cmp(p, CMP_AND, x, ex_num(p, 0)) == ex_num(p, 0));
 	CHECK(ex_cmp(p, CMP_OR, ex_num(p, 2), x) == ex_num(p, 1));
+	{
+		/* x^a * x^a * y^-2 merges the x powers and keeps y's exponent
+		 * (a rebuild once dropped the other factors' exponents) */
+		Expr *y = ex_sym(p, SYM_Y), *xa = ex_pow(p, x, a);
+		Expr *e = ex_mul(p, xa, ex_mul(p, xa, ex_powi(p, y, -2)));
+		double par[3] = {1.3, 0.7, 0}, sym[NSYM] = {0};
+		sym[SYM_X] = 1.9;
+		sym[SYM_Y] = 2.5;
+		CHECK(near(ex_eval(e, par, sym), pow(1.9, 2 * 1.3) / (2.5 * 2.5)));
+	}
 	expr_pool_free(p);
 	report("simplify");
 }

@@ -24,5 +24,6 @@ unit() {
 }
 
 unit expr_test compiler/util.c compiler/expr.c
+unit diff_test compiler/util.c compiler/expr.c compiler/diff.c
 
 exit $status
