@@ -49,10 +49,11 @@ prologue(Emit *e, const unsigned char *used, const char *ind)
 		if (!used[i])
 			continue;
 		if (l->coefs[i].cls == CO_CONST)
-			cg_out(e, "%sconst double c%d = m->c[%d];\n", ind, l->coefs[i].slot, l->coefs[i].slot);
+			cg_out(e, "%sconst double c%d = m->c[%d];\n%s(void)c%d;\n", ind, l->coefs[i].slot,
+			       l->coefs[i].slot, ind, l->coefs[i].slot);
 		if (l->coefs[i].cls == CO_SPACE)
-			cg_out(e, "%sconst double *restrict a%d = m->a[%d];\n", ind, l->coefs[i].slot,
-			    l->coefs[i].slot);
+			cg_out(e, "%sconst double *restrict a%d = m->a[%d];\n%s(void)a%d;\n", ind,
+			       l->coefs[i].slot, l->coefs[i].slot, ind, l->coefs[i].slot);
 	}
 	cg_out(e, "%slong i, j;\n\n", ind);
 	cg_out(e, "%s(void)p; (void)k; (void)hx; (void)hy; (void)x0; (void)y0; (void)nx; (void)ny;\n", ind);
@@ -204,6 +205,9 @@ region(Emit *e, const Region *rg, const char *const *lev, const char *dst, int f
 
 /* ---- the forward step ---- */
 
+static int sweepable(const Loops *l);
+static int used_in_step(const Loops *l, int c);
+
 static void
 step_body(Emit *e, const char *ind, const char *lin, const char *y)
 {
@@ -213,10 +217,19 @@ step_body(Emit *e, const char *ind, const char *lin, const char *y)
 	Buf ref = {0};
 	int r, i, v, nv = s->ndim == 2 ? 4 : 2;
 
-	if (l->force_coef >= 0)
+	if (l->force_coef >= 0 || sweepable(l))
 		cg_out(e, "%sconst double fon = %s ? 0.0 : 1.0;\n", ind, lin);
-	for (r = 0; r < l->nreg; r++)
-		region(e, &l->reg[r], lev, "un", l->force_coef, ind);
+	if (sweepable(l)) {
+		cg_out(e, "%sdouble tcv[%d] = {0};\n\n", ind, cg_atleast1(l->nclass[CO_TIME]));
+		cg_out(e, "%s(void)fon;\n", ind);
+		for (i = 0; i < l->ncoefs; i++)
+			if (l->coefs[i].cls == CO_TIME && used_in_step(l, i))
+				cg_out(e, "%stcv[%d] = tc%d;\n", ind, l->coefs[i].slot, l->coefs[i].slot);
+		cg_out(e, "%s@__sweep(m->c, tcv, m->a, u, up, un, nx, ny, nx1, fon);\n", ind);
+	} else {
+		for (r = 0; r < l->nreg; r++)
+			region(e, &l->reg[r], lev, "un", l->force_coef, ind);
+	}
 	if (s->nsrc)
 		cg_out(e, "%sif (!(%s)) {\n", ind, lin);
 	for (i = 0; i < s->nsrc; i++)
@@ -244,6 +257,73 @@ step_body(Emit *e, const char *ind, const char *lin, const char *y)
 	buf_free(&ref);
 }
 
+/* The regions of the step can be one function of arrays (the sweep),
+ * which another backend may supply, unless a coefficient varies in both
+ * space and time (computed inline, from the symbols). */
+static int
+sweepable(const Loops *l)
+{
+	int r, g;
+
+	for (r = 0; r < l->nreg; r++)
+		for (g = 0; g < l->reg[r].ngroups; g++)
+			if (l->coefs[l->reg[r].groups[g].coef].cls == CO_SPACETIME)
+				return 0;
+	return l->force_coef < 0 || l->coefs[l->force_coef].cls != CO_SPACETIME;
+}
+
+static int
+used_in_step(const Loops *l, int c)
+{
+	int r, g;
+
+	if (c == l->force_coef)
+		return 1;
+	for (r = 0; r < l->nreg; r++)
+		for (g = 0; g < l->reg[r].ngroups; g++)
+			if (l->reg[r].groups[g].coef == c)
+				return 1;
+	return 0;
+}
+
+/* un = the step's regions over u, up: coefficients by slot in c (const),
+ * tc (this step's time-varying ones) and a (arrays); fon scales the force.
+ * With DPM_EXTERN_SWEEP defined, it is only declared: the LLVM backend
+ * compiles it from the same loop IR and links it in. */
+static void
+emit_sweep(Emit *e)
+{
+	const Loops *l = e->l;
+	static const char *const lev[2] = {"u", "up"};
+	int r, i;
+
+	if (!sweepable(l))
+		return;
+	cg_out(e, "#ifdef DPM_EXTERN_SWEEP\n");
+	cg_out(e, "void @__sweep(const double *c, const double *tc, double *const *a, const double *u,\n"
+	       "\tconst double *up, double *un, long nx, long ny, long nx1, double fon);\n");
+	cg_out(e, "#else\n");
+	cg_out(e, "static void\n@__sweep(const double *c, const double *tc, double *const *a, "
+	       "const double *restrict u,\n\tconst double *restrict up, double *restrict un, "
+	       "long nx, long ny, long nx1, double fon)\n{\n");
+	for (i = 0; i < l->ncoefs; i++) {
+		if (!used_in_step(l, i))
+			continue;
+		if (l->coefs[i].cls == CO_CONST)
+			cg_out(e, "\tconst double c%d = c[%d];\n", l->coefs[i].slot, l->coefs[i].slot);
+		if (l->coefs[i].cls == CO_TIME)
+			cg_out(e, "\tconst double tc%d = tc[%d];\n", l->coefs[i].slot, l->coefs[i].slot);
+		if (l->coefs[i].cls == CO_SPACE)
+			cg_out(e, "\tconst double *restrict a%d = a[%d];\n", l->coefs[i].slot, l->coefs[i].slot);
+	}
+	cg_out(e, "\tlong i, j;\n\n\t(void)c; (void)tc; (void)a; (void)up; (void)ny; (void)fon;\n");
+	for (r = 0; r < l->nreg; r++)
+		region(e, &l->reg[r], lev, "un", l->force_coef, "\t");
+	cg_out(e, "}\n#endif\n\n");
+}
+
+/* What the step computes or hoists itself: with a sweep, only the
+ * sources' strengths and the sweep's time-varying coefficients. */
 static void
 step_used(const Loops *l, unsigned char *used)
 {
@@ -252,6 +332,9 @@ step_used(const Loops *l, unsigned char *used)
 	use_regions(l, l->reg, l->nreg, used);
 	if (l->force_coef >= 0)
 		used[l->force_coef] = 1;
+	if (sweepable(l))
+		for (i = 0; i < l->ncoefs; i++)
+			used[i] = used[i] && l->coefs[i].cls == CO_TIME;
 	for (i = 0; i < l->s->nsrc; i++)
 		used[l->src_coef[i]] = 1;
 }
@@ -263,6 +346,7 @@ emit_step(Emit *e)
 	unsigned char *used = mem_alloc((size_t)l->ncoefs + 1);
 
 	step_used(l, used);
+	emit_sweep(e);
 	cg_out(e, "/* u[n+1] from u[n], u[n-1]; with lin, without sources and force\n"
 	       " * (the linear operator alone); outputs into y when y != 0. */\n");
 	cg_out(e, "static void\n@__step(const @ *m, long n, const double *restrict u, "
@@ -357,6 +441,7 @@ gacc_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
 			buf_puts(&t, "lq");
 		}
 		cg_out(e, "%sconst double s%d = %s;\n", ind, g, t.s);
+		cg_out(e, "%s(void)s%d;\n", ind, g);
 		if (l->coefs[c].cls == CO_CONST) {
 			cg_out(e, "%sgk%d[%s] += s%d;\n", ind, c, ii, g);
 			continue;
