@@ -187,12 +187,37 @@ rtap_add(ExprPool *p, RTap *t, int *n, int level, int dx, int dy, Expr *coef)
 	(*n)++;
 }
 
+/* Taps sharing one coefficient become one group: c * (u[a] + u[b] + ...). */
 static void
-build_region(Arena *a, Loops *l, Region *rg, const Row *rx, const Row *ry)
+group_taps(Loops *l, Region *rg, const RTap *t, int nt)
+{
+	int i, g;
+
+	rg->groups = arena_alloc(l->arena, (size_t)(nt + 1) * sizeof *rg->groups);
+	for (i = 0; i < nt; i++) {
+		Expr *e = t[i].coef;
+		if (ex_is_num(e, 0))
+			continue;
+		for (g = 0; g < rg->ngroups; g++)
+			if (l->coefs[rg->groups[g].coef].e == e && rg->groups[g].ntap < 32)
+				break;
+		if (g == rg->ngroups) {
+			rg->groups[g].coef = loops_coef(l, e);
+			rg->ngroups++;
+		}
+		rg->groups[g].tap[rg->groups[g].ntap].level = t[i].level;
+		rg->groups[g].tap[rg->groups[g].ntap].dx = t[i].dx;
+		rg->groups[g].tap[rg->groups[g].ntap].dy = t[i].dy;
+		rg->groups[g].ntap++;
+	}
+}
+
+static void
+build_region(Loops *l, Region *rg, const Row *rx, const Row *ry)
 {
 	const Scheme *s = l->s;
 	RTap t[256];
-	int nt = 0, i, jx, jy, g;
+	int nt = 0, i, jx, jy;
 	Comb cx, cy;
 
 	rg->lo[0] = rx->lo; rg->hi[0] = rx->hi;
@@ -211,24 +236,7 @@ build_region(Arena *a, Loops *l, Region *rg, const Row *rx, const Row *ry)
 				         ex_mul(s->pool, f, tp->coef));
 			}
 	}
-	/* group taps sharing one coefficient: c * (u[a] + u[b] + ...) */
-	rg->groups = arena_alloc(a, (size_t)(nt + 1) * sizeof *rg->groups);
-	for (i = 0; i < nt; i++) {
-		Expr *e = t[i].coef;
-		if (ex_is_num(e, 0))
-			continue;
-		for (g = 0; g < rg->ngroups; g++)
-			if (l->coefs[rg->groups[g].coef].e == e && rg->groups[g].ntap < 32)
-				break;
-		if (g == rg->ngroups) {
-			rg->groups[g].coef = loops_coef(l, e);
-			rg->ngroups++;
-		}
-		rg->groups[g].tap[rg->groups[g].ntap].level = t[i].level;
-		rg->groups[g].tap[rg->groups[g].ntap].dx = t[i].dx;
-		rg->groups[g].tap[rg->groups[g].ntap].dy = t[i].dy;
-		rg->groups[g].ntap++;
-	}
+	group_taps(l, rg, t, nt);
 	rg->den_coef = -1;
 }
 
@@ -249,7 +257,7 @@ lower(Arena *a, const Scheme *s)
 	/* the interior (row class 0 on both axes) first */
 	for (j = 0; j < ny; j++)
 		for (i = 0; i < nx; i++)
-			build_region(a, l, &l->reg[l->nreg++], &rx[i], &ry[j]);
+			build_region(l, &l->reg[l->nreg++], &rx[i], &ry[j]);
 	l->force_coef = s->force ? loops_coef(l, ex_div(s->pool, s->force, s->den)) : -1;
 	l->den_coef = loops_coef(l, s->den);
 	l->stab = s->taps;
@@ -395,7 +403,7 @@ build_adj_region(Loops *l, Region *rg, const Row *frx, int nfx, const Row *fry, 
 	const Scheme *s = l->s;
 	RTap t[256];
 	int nt = 0, ox, oy, wx = s->w[0] ? s->w[0] : 1, wy = s->ndim == 2 ? (s->w[1] ? s->w[1] : 1) : 0;
-	int g, i, k;
+	int g, k;
 
 	rg->lo[0] = ax->lo; rg->hi[0] = ax->hi;
 	rg->lo[1] = ay->lo; rg->hi[1] = ay->hi;
@@ -422,23 +430,7 @@ build_adj_region(Loops *l, Region *rg, const Row *frx, int nfx, const Row *fry, 
 				}
 			}
 		}
-	rg->groups = arena_alloc(l->arena, (size_t)(nt + 1) * sizeof *rg->groups);
-	for (i = 0; i < nt; i++) {
-		Expr *e = t[i].coef;
-		if (ex_is_num(e, 0))
-			continue;
-		for (g = 0; g < rg->ngroups; g++)
-			if (l->coefs[rg->groups[g].coef].e == e && rg->groups[g].ntap < 32)
-				break;
-		if (g == rg->ngroups) {
-			rg->groups[g].coef = loops_coef(l, e);
-			rg->ngroups++;
-		}
-		rg->groups[g].tap[rg->groups[g].ntap].level = t[i].level;
-		rg->groups[g].tap[rg->groups[g].ntap].dx = t[i].dx;
-		rg->groups[g].tap[rg->groups[g].ntap].dy = t[i].dy;
-		rg->groups[g].ntap++;
-	}
+	group_taps(l, rg, t, nt);
 }
 
 void
