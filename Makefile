@@ -30,13 +30,18 @@ COMPILER_SRC = compiler/util.c compiler/expr.c compiler/discretise.c \
 	compiler/lower.c compiler/emit_c.c compiler/emit_loop.c compiler/diff.c \
 	compiler/main.c compiler/cli_params.c \
 	compiler/cli_build.c compiler/cli_fit.c compiler/cli_repl.c \
-	compiler/jit_tcc.c compiler/jit_cc.c
+	compiler/jit_tcc.c compiler/jit_cc.c compiler/jit_llvm.c
 SRC = $(COMPILER_SRC) $(FRONT_SRC)
 RT_SRC = runtime/wav.c runtime/loss.c runtime/optim.c
 # dpmc takes its own build of the runtime, sanitized with it
 OBJ = $(SRC:.c=.o) $(RT_SRC:.c=-dpmc.o)
 RT_OBJ = $(RT_SRC:.c=.o)
-LIBS = runtime/libdpmrt.a $(TCC_LIBS) $(SNDFILE_LIBS) $(FFTW_LIBS) $(EDIT_LIBS) -lpthread -lm
+# LLVM only for jit_llvm.c; -isystem keeps its headers out of our warnings
+ifneq ($(LLVM_CONFIG),)
+LLVM_CFLAGS := $(patsubst -I%,-isystem %,$(shell $(LLVM_CONFIG) --cflags))
+LLVM_LIBS := $(shell $(LLVM_CONFIG) --ldflags --libs core orcjit native passes)
+endif
+LIBS = runtime/libdpmrt.a $(TCC_LIBS) $(LLVM_LIBS) $(SNDFILE_LIBS) $(FFTW_LIBS) $(EDIT_LIBS) -lpthread -lm
 
 # A change of SANITIZE (or CC, CFLAGS) rebuilds everything: the stamp
 # file's content is the flags, rewritten only when they differ.
@@ -67,6 +72,8 @@ ifeq ($(SANITIZE),1)
 # false positive.
 compiler/util.o compiler/emit_c.o: DPM_CFLAGS += -Wno-format-overflow -Wno-format-truncation
 endif
+
+compiler/jit_llvm.o: DPM_CFLAGS += $(LLVM_CFLAGS)
 
 runtime/%-dpmc.o: runtime/%.c
 	$(CC) $(DPM_CFLAGS) -c -o $@ $<

@@ -18,6 +18,7 @@ typedef struct Kernel {
 	Backend backend;
 	void *impl;            /* the backend's handle (TCCState, dlopen handle) */
 	double compile_ms;     /* C text to callable code, including a cache hit */
+	void (*unload)(struct Kernel *k);  /* the backend's own jit_unload, when set */
 
 	int (*nparams)(void);
 	int (*noutputs)(void);
@@ -69,6 +70,17 @@ int jit_tcc_load(Kernel *k, const char *ctext, const char *prefix, char *err, in
 void jit_tcc_unload(Kernel *k);
 int jit_cc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int errsz);
 void jit_cc_unload(Kernel *k);
+/* TinyCC with DPM_EXTERN_SWEEP defined and the symbol `sym` bound to addr
+ * (NULL: neither), for a backend that supplies the sweep itself. */
+int jit_tcc_load_ext(Kernel *k, const char *ctext, const char *prefix, const char *sym,
+                     void *addr, char *err, int errsz);
+
+/* jit_llvm.c: the LLVM backend builds the sweep from the loop IR, so it
+ * takes the Loops the C text was made from, and is loaded through this
+ * rather than jit_load (which refuses BK_LLVM). */
+struct Loops;
+int jit_load_llvm(Kernel *k, const struct Loops *l, const char *ctext, const char *prefix,
+                  char *err, int errsz);
 
 /* Wall-clock milliseconds since an arbitrary origin, for --stats. */
 double jit_now_ms(void);

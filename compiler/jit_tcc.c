@@ -65,7 +65,9 @@ jit_load(Kernel *k, Backend b, const char *ctext, const char *prefix, char *err,
 		r = jit_cc_load(k, ctext, prefix, err, errsz);
 		break;
 	case BK_LLVM:
-		snprintf(err, (size_t)errsz, "the llvm backend is not built yet; use --backend tcc or cc");
+		/* it compiles from the loop IR, which the C text does not carry */
+		snprintf(err, (size_t)errsz, "internal error: the llvm backend is loaded with "
+		         "jit_load_llvm, from the model's loops");
 		break;
 	}
 	if (r != 0) {
@@ -81,7 +83,9 @@ jit_unload(Kernel *k)
 {
 	if (!k->impl)
 		return;
-	if (k->backend == BK_TCC)
+	if (k->unload)
+		k->unload(k);
+	else if (k->backend == BK_TCC)
 		jit_tcc_unload(k);
 	else if (k->backend == BK_CC)
 		jit_cc_unload(k);
@@ -163,6 +167,13 @@ tcc_look(void *impl, const char *sym)
 int
 jit_tcc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int errsz)
 {
+	return jit_tcc_load_ext(k, ctext, prefix, NULL, NULL, err, errsz);
+}
+
+int
+jit_tcc_load_ext(Kernel *k, const char *ctext, const char *prefix, const char *sym, void *addr,
+                 char *err, int errsz)
+{
 	TCCState *s;
 	Buf msgs = {0};
 	int ok = 0;
@@ -175,6 +186,8 @@ jit_tcc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int er
 	tcc_set_lib_path(s, DPM_TCC_LIBDIR);
 	tcc_set_error_func(s, &msgs, tcc_msg);
 	tcc_set_output_type(s, TCC_OUTPUT_MEMORY);
+	if (sym)
+		tcc_define_symbol(s, "DPM_EXTERN_SWEEP", "1");
 	if (tcc_compile_string(s, ctext) < 0) {
 		/* The emitter's output always compiles: this is a bug in dpmc. */
 		snprintf(err, (size_t)errsz, "internal error: TinyCC rejected the generated code:\n%s",
@@ -183,6 +196,8 @@ jit_tcc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int er
 	}
 	/* Unresolved symbols (libm) come from the running process. */
 	tcc_add_library(s, "m");
+	if (sym)
+		tcc_add_symbol(s, sym, addr);
 	if (tcc_relocate(s, TCC_RELOCATE_AUTO) < 0) {
 		snprintf(err, (size_t)errsz, "internal error: TinyCC could not link the generated code:\n%s",
 		         msgs.s ? msgs.s : "");

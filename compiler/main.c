@@ -419,7 +419,9 @@ cli_compile(Run *r, const Opts *o, int upto)
 	r->ctext = cg_emit_c(r->loops, r->prefix);
 	if (upto == UPTO_C)
 		return 0;
-	if (jit_load(&r->k, o->backend, r->ctext, r->prefix, err, sizeof err) != 0) {
+	if ((o->backend == BK_LLVM
+	     ? jit_load_llvm(&r->k, r->loops, r->ctext, r->prefix, err, sizeof err)
+	     : jit_load(&r->k, o->backend, r->ctext, r->prefix, err, sizeof err)) != 0) {
 		fprintf(stderr, "dpmc: error: %s\n", err);
 		return -1;
 	}

@@ -178,8 +178,10 @@ for k in '"backend": "tcc"' '"compile_ms": ' '"init_ms": ' '"run_ms": ' '"grid":
 	echo "$line" | grep -q "$k" || ok=0
 done
 [ $ok = 1 ] && pass render-stats-json || fail render-stats-json "$line"
-expect backend-llvm 1 'llvm' -- render "$STR" -o "$T/ll.wav" --backend llvm
-no_file backend-llvm-nofile "$T/ll.wav"
+expect backend-llvm 0 '' -- render "$STR" -o "$T/ll.wav" --raw -d 0.1 --backend llvm
+expect backend-llvm-cc 0 '' -- render "$STR" -o "$T/llcc.wav" --raw -d 0.1 --backend cc
+cmp -s "$T/ll.wav" "$T/llcc.wav" && pass backend-llvm-equals-cc || fail backend-llvm-equals-cc "llvm and cc renders differ"
+rm -f "$T/ll.wav" "$T/llcc.wav"
 
 # ---- backends agree bit for bit ----
 expect render-tcc 0 '' -- render "$MEM" -o "$T/tcc.wav" --raw -d 0.2 --set c=300
