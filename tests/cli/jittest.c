@@ -122,7 +122,7 @@ main(int argc, char **argv)
 	check(jit_load(&kt, BK_TCC, "int x_nparams(void) { return 0; }", "x", err, sizeof err) != 0
 	      && strstr(err, "x_noutputs"), "missing-symbol", err);
 	check(jit_load(&kt, BK_LLVM, s->text, "ideal_string", err, sizeof err) != 0
-	      && strstr(err, "llvm"), "llvm-not-built", "no error for --backend llvm");
+	      && strstr(err, "llvm"), "llvm-needs-loop-ir", "jit_load accepted llvm without the loop IR");
 	free(yt);
 	free(yc);
 	if (yt)
