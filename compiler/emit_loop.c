@@ -205,7 +205,6 @@ region(Emit *e, const Region *rg, const char *const *lev, const char *dst, int f
 
 /* ---- the forward step ---- */
 
-static int sweepable(const Loops *l);
 static int used_in_step(const Loops *l, int c);
 
 static void
@@ -217,9 +216,9 @@ step_body(Emit *e, const char *ind, const char *lin, const char *y)
 	Buf ref = {0};
 	int r, i, v, nv = s->ndim == 2 ? 4 : 2;
 
-	if (l->force_coef >= 0 || sweepable(l))
+	if (l->force_coef >= 0 || loops_sweepable(l))
 		cg_out(e, "%sconst double fon = %s ? 0.0 : 1.0;\n", ind, lin);
-	if (sweepable(l)) {
+	if (loops_sweepable(l)) {
 		cg_out(e, "%sdouble tcv[%d] = {0};\n\n", ind, cg_atleast1(l->nclass[CO_TIME]));
 		cg_out(e, "%s(void)fon;\n", ind);
 		for (i = 0; i < l->ncoefs; i++)
@@ -257,21 +256,6 @@ step_body(Emit *e, const char *ind, const char *lin, const char *y)
 	buf_free(&ref);
 }
 
-/* The regions of the step can be one function of arrays (the sweep),
- * which another backend may supply, unless a coefficient varies in both
- * space and time (computed inline, from the symbols). */
-static int
-sweepable(const Loops *l)
-{
-	int r, g;
-
-	for (r = 0; r < l->nreg; r++)
-		for (g = 0; g < l->reg[r].ngroups; g++)
-			if (l->coefs[l->reg[r].groups[g].coef].cls == CO_SPACETIME)
-				return 0;
-	return l->force_coef < 0 || l->coefs[l->force_coef].cls != CO_SPACETIME;
-}
-
 static int
 used_in_step(const Loops *l, int c)
 {
@@ -297,7 +281,7 @@ emit_sweep(Emit *e)
 	static const char *const lev[2] = {"u", "up"};
 	int r, i;
 
-	if (!sweepable(l))
+	if (!loops_sweepable(l))
 		return;
 	cg_out(e, "#ifdef DPM_EXTERN_SWEEP\n");
 	cg_out(e, "void @__sweep(const double *c, const double *tc, double *const *a, const double *u,\n"
@@ -332,7 +316,7 @@ step_used(const Loops *l, unsigned char *used)
 	use_regions(l, l->reg, l->nreg, used);
 	if (l->force_coef >= 0)
 		used[l->force_coef] = 1;
-	if (sweepable(l))
+	if (loops_sweepable(l))
 		for (i = 0; i < l->ncoefs; i++)
 			used[i] = used[i] && l->coefs[i].cls == CO_TIME;
 	for (i = 0; i < l->s->nsrc; i++)

@@ -127,5 +127,8 @@ void lower_adjoint(Loops *l);
 /* lower.c: the derivative tables of Loops (requires lower_adjoint's
  * coefficients to be registered after it: call it first). */
 void lower_grad(Loops *l);
+/* lower.c: can the step's regions be one function of arrays (no
+ * coefficient varies in both space and time)? */
+int loops_sweepable(const Loops *l);
 
 #endif

@@ -69,20 +69,6 @@ llvm_error(LLVMErrorRef e, const char *what, char *err, int errsz)
 	return -1;
 }
 
-/* The sweep exists in the C text unless a coefficient varies in both space
- * and time (emit_loop.c, sweepable()): the same test, from the IR. */
-static int
-sweepable(const Loops *l)
-{
-	int r, g;
-
-	for (r = 0; r < l->nreg; r++)
-		for (g = 0; g < l->reg[r].ngroups; g++)
-			if (l->coefs[l->reg[r].groups[g].coef].cls == CO_SPACETIME)
-				return 0;
-	return l->force_coef < 0 || l->coefs[l->force_coef].cls != CO_SPACETIME;
-}
-
 static LLVMValueRef
 i64c(Sweep *w, long v)
 {
@@ -452,7 +438,7 @@ jit_load_llvm(Kernel *k, const Loops *l, const char *ctext, const char *prefix, 
 
 	memset(k, 0, sizeof *k);
 	buf_printf(&sym, "%s__sweep", prefix);
-	if (!sweepable(l)) {
+	if (!loops_sweepable(l)) {
 		snprintf(err, (size_t)errsz, "the llvm backend does not yet compile coefficients that "
 		         "vary in both space and time; use --backend tcc or cc");
 		buf_free(&sym);

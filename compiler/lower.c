@@ -512,3 +512,19 @@ lower_grad(Loops *l)
 	roots[0] = s->init_ut ? s->init_ut : ex_num(s->pool, 0);
 	l->dinit_ut = dtable(l, roots, 1);
 }
+
+/* The regions of the step can be one function of arrays (the sweep,
+ * emit_loop.c), which another backend may supply (jit_llvm.c), unless a
+ * coefficient varies in both space and time (computed inline, from the
+ * symbols). */
+int
+loops_sweepable(const Loops *l)
+{
+	int r, g;
+
+	for (r = 0; r < l->nreg; r++)
+		for (g = 0; g < l->reg[r].ngroups; g++)
+			if (l->coefs[l->reg[r].groups[g].coef].cls == CO_SPACETIME)
+				return 0;
+	return l->force_coef < 0 || l->coefs[l->force_coef].cls != CO_SPACETIME;
+}
