@@ -13,6 +13,9 @@ ifeq ($(filter clean,$(MAKECMDGOALS)),)
 ifeq ($(wildcard config.mk),)
 $(error config.mk is missing: run ./configure first)
 endif
+ifeq ($(CAIRO_LIBS),)
+$(error config.mk has no CAIRO_LIBS (it is older than the REPL's plots): run ./configure again)
+endif
 endif
 include compiler/front.mk
 
@@ -20,7 +23,7 @@ CFLAGS = -std=c11 -Wall -Wextra -Wpedantic -O2 -g
 ifeq ($(SANITIZE),1)
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer
 endif
-DPM_CFLAGS = $(CFLAGS) $(SAN) $(SNDFILE_CFLAGS) $(FFTW_CFLAGS) $(EDIT_CFLAGS) -MMD -MP \
+DPM_CFLAGS = $(CFLAGS) $(SAN) $(SNDFILE_CFLAGS) $(FFTW_CFLAGS) $(EDIT_CFLAGS) $(CAIRO_CFLAGS) -MMD -MP \
 	-DDPM_VERSION='"$(VERSION)"' -DDPM_TCC_LIBDIR='"$(TCC_LIBDIR)"'
 # The runtime goes into executables dpmc builds with plain cc: never
 # sanitized, and position-independent so a shared object can take it.
@@ -29,7 +32,7 @@ RT_CFLAGS = $(CFLAGS) -fPIC $(SNDFILE_CFLAGS) $(FFTW_CFLAGS) -MMD -MP
 COMPILER_SRC = compiler/util.c compiler/expr.c compiler/discretise.c \
 	compiler/lower.c compiler/emit_c.c compiler/emit_loop.c compiler/diff.c \
 	compiler/main.c compiler/cli_params.c \
-	compiler/cli_build.c compiler/cli_fit.c compiler/cli_repl.c \
+	compiler/cli_build.c compiler/cli_fit.c compiler/cli_repl.c compiler/plot.c \
 	compiler/jit_tcc.c compiler/jit_cc.c compiler/jit_llvm.c
 SRC = $(COMPILER_SRC) $(FRONT_SRC)
 RT_SRC = runtime/wav.c runtime/loss.c runtime/optim.c
@@ -41,7 +44,7 @@ ifneq ($(LLVM_CONFIG),)
 LLVM_CFLAGS := $(patsubst -I%,-isystem %,$(shell $(LLVM_CONFIG) --cflags))
 LLVM_LIBS := $(shell $(LLVM_CONFIG) --ldflags --libs core orcjit native passes)
 endif
-LIBS = runtime/libdpmrt.a $(TCC_LIBS) $(LLVM_LIBS) $(SNDFILE_LIBS) $(FFTW_LIBS) $(EDIT_LIBS) -lpthread -lm
+LIBS = runtime/libdpmrt.a $(TCC_LIBS) $(LLVM_LIBS) $(SNDFILE_LIBS) $(FFTW_LIBS) $(EDIT_LIBS) $(CAIRO_LIBS) -lpthread -lm
 
 # A change of SANITIZE (or CC, CFLAGS) rebuilds everything: the stamp
 # file's content is the flags, rewritten only when they differ.

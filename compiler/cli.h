@@ -89,8 +89,15 @@ int cli_grid(const Run *r, const Opts *o, int *grid);
 /* main.c: `dpmc info`'s text (or --json) for instance m at vals. */
 void cli_info_print(const Run *r, const Opts *o, void *m, const double *vals);
 /* main.c: run m (from its current state) for nframes frames into the WAV
- * o->out (o->raw as --raw); 0, or -1 after an error message, no file. */
-int cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_ms);
+ * o->out (o->raw as --raw); 0, or -1 after an error message, no file.
+ * keep: when not NULL, set on success to the samples (nframes frames of
+ * noutputs() values, malloc'd; the caller frees them). */
+int cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_ms, double **keep);
+/* main.c: `dpmc emit --stage`: the compile stage (UPTO_...) that stage
+ * (ast, scheme, loops, c, h) needs, or -1 when there is no such stage;
+ * and its text for r, compiled at least that far, on f. */
+int cli_emit_upto(const char *stage);
+void cli_emit_print(const Run *r, const char *stage, FILE *f);
 
 /* cli_repl.c: `dpmc repl`; o holds the command line's options (and the
  * model to load first, if any).  Returns the exit status. */

@@ -2,8 +2,10 @@
  * kept loaded, its params changed and re-rendered without recompiling,
  * gradients and fits against recordings, the model reloaded when its file
  * changes.  Every command goes through the functions the one-shot
- * commands use (cli_compile, cli_info_print, cli_render_wav, cli_grad,
- * cli_fit, cli_params), so a message reads the same in both.
+ * commands use (cli_compile, cli_info_print, cli_emit_print,
+ * cli_render_wav, cli_grad, cli_fit, cli_params), so a message reads the
+ * same in both.  The last render's samples and the last fit's loss per
+ * step are kept for `plot` (plot.c).
  * requires: the command line's Opts (main.c).
  * leaves: the exit status: 1 if any command failed, else 0. */
 #define _POSIX_C_SOURCE 200809L
@@ -19,6 +21,7 @@
 #include <editline/readline.h>
 
 #include "cli.h"
+#include "plot.h"
 #include "../runtime/rt.h"
 
 #ifndef DPM_VERSION
@@ -35,6 +38,15 @@ typedef struct Repl {
 	void *m;             /* an instance at vals, on the grid they need */
 	struct stat st;      /* the file as compiled, for the automatic reload */
 	int failed;
+	/* the last render's first output, and what it was, for `plot` */
+	double *wave;        /* malloc'd by cli_render_wav */
+	long nwave;
+	double wave_rate;
+	char wave_what[256];
+	/* the last fit's loss per step (mem_alloc'd), and what it fitted */
+	double *fit_step, *fit_loss;
+	long nfit;
+	char fit_what[256];
 	/* the last command, for `time` */
 	char last[64];
 	double ms, compile_ms, init_ms, run_ms;
@@ -355,13 +367,37 @@ c_info(Repl *R, int argc, char **argv)
 	return 0;
 }
 
+static const char *const stages[] = {"ast", "scheme", "loops", "c", "h"};
+#define NSTAGE ((int)(sizeof stages / sizeof stages[0]))
+
+/* What `dpmc emit --stage` prints; the REPL's model is compiled through
+ * every stage already.  The params are values the generated code reads
+ * at run time, so the text is the same whatever they are. */
+static int
+c_emit(Repl *R, int argc, char **argv)
+{
+	const char *stage = argc > 1 ? argv[1] : "scheme", *best;
+
+	if (no_model(R) < 0)
+		return -1;
+	if (cli_emit_upto(stage) < 0) {
+		best = closest_name(stage, stages, NSTAGE);
+		fprintf(stderr, "dpmc: error: emit: unknown stage '%s'%s%s%s; choose ast, scheme, loops, c or h\n",
+		        stage, best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
+		return -1;
+	}
+	cli_emit_print(R->run, stage, stdout);
+	return 0;
+}
+
 static int
 c_render(Repl *R, int argc, char **argv)
 {
 	Opts o;
 	char err[1024];
-	double secs;
-	long n;
+	double secs, *buf = NULL;
+	long n, i;
+	int nch;
 
 	if (no_model(R) < 0)
 		return -1;
@@ -379,8 +415,18 @@ c_render(Repl *R, int argc, char **argv)
 	if ((n = rt_nframes(secs, R->run->k.rate(R->m), R->run->k.noutputs(), err, sizeof err)) < 0)
 		return error("%s%s", err, "");
 	R->run->k.reset(R->m);
-	if (cli_render_wav(R->run, &o, R->m, n, &R->run_ms) < 0)
+	if (cli_render_wav(R->run, &o, R->m, n, &R->run_ms, &buf) < 0)
 		return -1;
+	/* keep the first output: the frames' first values, moved together */
+	nch = R->run->k.noutputs();
+	for (i = 1; nch > 1 && i < n; i++)
+		buf[i] = buf[i * nch];
+	free(R->wave);
+	R->wave = buf;
+	R->nwave = n;
+	R->wave_rate = R->run->k.rate(R->m);
+	snprintf(R->wave_what, sizeof R->wave_what, "%s, output '%s', %s s", R->run->k.name(),
+	         R->run->k.output_name(0), argv[1]);
 	printf("wrote %s: %s s, %ld frames\n", argv[2], argv[1], n);
 	return 0;
 }
@@ -432,17 +478,69 @@ c_grad(Repl *R, int argc, char **argv)
 	return 0;
 }
 
+/* An empty file of our own in $TMPDIR (else /tmp), its name in buf. */
+static int
+temp_file(char *buf, size_t n)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	snprintf(buf, n, "%s/dpmc-fit.XXXXXX", dir);
+	if ((fd = mkstemp(buf)) < 0)
+		return error("cannot make a temporary file in %s: %s", dir, strerror(errno));
+	close(fd);
+	return 0;
+}
+
+/* The loss per step of cli_fit's --loss-curve file (step,loss,PARAM...
+ * after a header line) becomes the last fit's, for `plot loss`. */
+static void
+keep_curve(Repl *R, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL, *end;
+	size_t sz = 0;
+	long n = 0, cap = 0;
+	double *st = NULL, *ls = NULL;
+
+	if (!f)
+		return;
+	while (getline(&line, &sz, f) > 0) {
+		if (line[0] < '0' || line[0] > '9')
+			continue;    /* the header */
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			st = mem_realloc(st, sizeof(double) * (size_t)cap);
+			ls = mem_realloc(ls, sizeof(double) * (size_t)cap);
+		}
+		st[n] = strtod(line, &end);
+		/* "null": a loss that was not finite */
+		ls[n] = *end == ',' && strncmp(end + 1, "null", 4) ? strtod(end + 1, NULL) : NAN;
+		n++;
+	}
+	free(line);
+	fclose(f);
+	mem_free(R->fit_step);
+	mem_free(R->fit_loss);
+	R->fit_step = st;
+	R->fit_loss = ls;
+	R->nfit = n;
+}
+
 /* cli_fit writes its result to a file, which is then read back as
- * --params would: the fitted values become the ones in force. */
+ * --params would: the fitted values become the ones in force.  Its loss
+ * curve goes to another, kept for `plot loss`. */
 static int
 c_fit(Repl *R, int argc, char **argv)
 {
 	Opts o, po;
 	Job j;
-	char tmp[4096], *end, line[4096];
-	const char *dir = getenv("TMPDIR");
+	char tmp[4096], curve[4096], *end, line[4096];
 	double *v;
-	int grid[2], fd, i, r = -1;
+	long steps;
+	int grid[2], i, r = -1;
 	FILE *f;
 
 	if (no_model(R) < 0)
@@ -450,25 +548,30 @@ c_fit(Repl *R, int argc, char **argv)
 	o = opts_for(R);
 	o.target = argv[1];
 	o.fit = argv[2];
-	for (i = 3; i < argc; i++) {
+	for (i = 3; i < argc; i++) {    /* STEPS and the loss, in either order */
 		errno = 0;
-		o.steps = strtol(argv[i], &end, 10);
-		if (end != argv[i] && !*end && !errno && o.steps >= 1)
-			continue;
-		o.steps = R->o.steps;
-		if (!(o.loss = loss_arg(argv[i])))
+		steps = strtol(argv[i], &end, 10);
+		if (end != argv[i] && !*end && !errno && steps >= 1)
+			o.steps = steps;
+		else if (!(o.loss = loss_arg(argv[i])))
 			return -1;
 	}
 	if (cli_grid(R->run, &o, grid) < 0)
 		return -1;
-	snprintf(tmp, sizeof tmp, "%s/dpmc-fit.XXXXXX", dir && *dir ? dir : "/tmp");
-	if ((fd = mkstemp(tmp)) < 0)
-		return error("cannot make a temporary file in %s: %s", dir && *dir ? dir : "/tmp", strerror(errno));
-	close(fd);
+	if (temp_file(tmp, sizeof tmp) < 0)
+		return -1;
+	if (temp_file(curve, sizeof curve) < 0) {
+		unlink(tmp);
+		return -1;
+	}
 	o.out = tmp;
+	o.loss_curve = curve;
 	j = job_for(R, &o, grid);
 	if (cli_fit(&o, &j) != 0)
 		goto out;
+	keep_curve(R, curve);
+	snprintf(R->fit_what, sizeof R->fit_what, "%s, fit of %s (%s)", R->run->k.name(), o.fit,
+	         o.loss ? o.loss : "mse");
 	po = opts_for(R);
 	po.params_file = tmp;
 	po.nsets = 0;
@@ -484,7 +587,44 @@ c_fit(Repl *R, int argc, char **argv)
 	mem_free(v);
 out:
 	unlink(tmp);
+	unlink(curve);
 	return r;
+}
+
+static const char *const plots[] = {"wave", "spectrogram", "loss"};
+#define NPLOT ((int)(sizeof plots / sizeof plots[0]))
+
+/* plot wave|spectrogram|loss FILE.png: the last render (its first
+ * output) or the last fit, drawn by plot.c. */
+static int
+c_plot(Repl *R, int argc, char **argv)
+{
+	const char *kind = argv[1], *path = argv[2], *best;
+	char title[400], err[1024];
+	int r;
+
+	(void)argc;
+	if (!strcmp(kind, "loss")) {
+		if (!R->nfit)
+			return error("no fit yet: 'fit TARGET.wav NAME[,NAME...]' first%s%s", "", "");
+		snprintf(title, sizeof title, "%s: loss per step", R->fit_what);
+		r = plot_curve(path, R->fit_step, R->fit_loss, R->nfit, title, "step", "loss", err, sizeof err);
+	} else if (!strcmp(kind, "wave") || !strcmp(kind, "spectrogram")) {
+		if (!R->wave)
+			return error("nothing rendered yet: 'render SECONDS FILE.wav' first%s%s", "", "");
+		snprintf(title, sizeof title, "%s: %s", R->wave_what, kind[0] == 'w' ? "waveform" : "spectrogram");
+		r = kind[0] == 'w' ? plot_wave(path, R->wave, R->nwave, R->wave_rate, title, err, sizeof err)
+		                   : plot_spectrogram(path, R->wave, R->nwave, R->wave_rate, title, err, sizeof err);
+	} else {
+		best = closest_name(kind, plots, NPLOT);
+		fprintf(stderr, "dpmc: error: plot: unknown plot '%s'%s%s%s; choose wave, spectrogram or loss\n",
+		        kind, best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
+		return -1;
+	}
+	if (r < 0)
+		return error("plot %s: %s", kind, err);
+	printf("wrote %s: %s\n", path, title);
+	return 0;
 }
 
 static int
@@ -591,11 +731,16 @@ static const struct RCmd {
 	{"set", "NAME VALUE", "set a param (range-checked); no recompiling, a new grid when needed", c_set, 2, 2},
 	{"params", "", "the params with their values and ranges", c_params, 0, 0},
 	{"info", "[json]", "the scheme as it stands: rate, grid, stability, params, outputs", c_info, 0, 1},
+	{"emit", "[ast|scheme|loops|c|h]", "an intermediate form of the model, as 'dpmc emit --stage' (default scheme)",
+	 c_emit, 0, 1},
 	{"render", "SECONDS FILE.wav [raw]", "render with the params in force (as 'dpmc render')", c_render, 2, 3},
 	{"grad", "TARGET.wav [mse|mrstft]", "the loss against a recording and its gradient, as JSON", c_grad, 1, 2},
 	{"fit", "TARGET.wav NAME[,NAME...] [STEPS] [mse|mrstft]",
 	 "fit params to a recording (as 'dpmc fit'); the best values stay in force;\n"
 	 "Ctrl-C stops the fit and keeps the best so far", c_fit, 2, 4},
+	{"plot", "wave|spectrogram|loss FILE.png",
+	 "a PNG of the last render's first output (waveform, or spectrogram in dB)\n"
+	 "or of the last fit's loss per step", c_plot, 2, 2},
 	{"save", "FILE.json", "write the params in force as {\"params\": {...}}", c_save, 1, 1},
 	{"open", "FILE.json", "set the params from such a file (as --params; missing ones take defaults)",
 	 c_open, 1, 1},
@@ -789,11 +934,24 @@ gen_backend(const char *text, int state)
 	return gen_words(text, state, w, 3);
 }
 
+static char *
+gen_plot(const char *text, int state)
+{
+	return gen_words(text, state, plots, NPLOT);
+}
+
+static char *
+gen_stage(const char *text, int state)
+{
+	return gen_words(text, state, stages, NSTAGE);
+}
+
 static char **
 complete(const char *text, int start, int end)
 {
-	const char *line = rl_line_buffer, *p = line;
+	const char *line = rl_line_buffer, *p = line, *q;
 	size_t w;
+	int second;
 
 	(void)end;
 	while (*p == ' ' || *p == '\t')
@@ -801,10 +959,16 @@ complete(const char *text, int start, int end)
 	if (p - line >= start)
 		return rl_completion_matches(text, gen_cmd);
 	w = strcspn(p, " \t");
+	q = p + w + strspn(p + w, " \t");
+	second = q - line >= start;    /* the word after the command */
 	if ((w == 3 && !strncmp(p, "set", 3)))
 		return rl_completion_matches(text, gen_param);
 	if (w == 7 && !strncmp(p, "backend", 7))
 		return rl_completion_matches(text, gen_backend);
+	if (second && w == 4 && !strncmp(p, "plot", 4))
+		return rl_completion_matches(text, gen_plot);
+	if (second && w == 4 && !strncmp(p, "emit", 4))
+		return rl_completion_matches(text, gen_stage);
 	return NULL;    /* file names */
 }
 
@@ -905,5 +1069,9 @@ cli_repl(const Opts *o)
 	}
 	fflush(stdout);
 	drop(&R);
+	free(R.wave);
+	mem_free(R.fit_step);
+	mem_free(R.fit_loss);
+	plot_done();
 	return R.failed ? 1 : 0;
 }

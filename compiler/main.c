@@ -68,8 +68,9 @@ static const struct Cmd {
 	 "at half the rate.  Writes the best params seen; Ctrl-C stops early and\n"
 	 "still writes them."},
 	{"repl", C_REPL, "dpmc repl [MODEL.dpm]",
-	 "The interactive loop: one command per line (load, set, params, info, render,\n"
-	 "grad, fit, save, open, reload, backend, time, help, quit; 'help' lists them),\n"
+	 "The interactive loop: one command per line (load, set, params, info, emit,\n"
+	 "render, grad, fit, plot, save, open, reload, backend, time, help, quit;\n"
+	 "'help' lists them; plot writes PNGs of the last render and the last fit),\n"
 	 "from stdin without a prompt when it is not a terminal (exit status 1 if\n"
 	 "any command failed).  --set and --params apply to the model given here;\n"
 	 "-r, --grid, --backend and -I to every model loaded."},
@@ -220,8 +221,7 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 		break;
 	case O_OUT: o->out = v; break;
 	case O_STAGE:
-		if (strcmp(v, "ast") && strcmp(v, "scheme") && strcmp(v, "loops") && strcmp(v, "c")
-		    && strcmp(v, "h"))
+		if (cli_emit_upto(v) < 0)
 			return usage_error(o->cmd, "unknown stage '%s'; choose ast, scheme, loops, c or h", v);
 		o->stage = v;
 		break;
@@ -621,34 +621,46 @@ cmd_info(Run *r, const Opts *o)
 	return EXIT_OK;
 }
 
-static int
-cmd_emit(Run *r, const Opts *o)
+int
+cli_emit_upto(const char *stage)
+{
+	static const struct { const char *name; int upto; } st[] = {
+		{"ast", UPTO_MODEL}, {"scheme", UPTO_SCHEME}, {"loops", UPTO_LOOPS}, {"c", UPTO_C}, {"h", UPTO_C},
+	};
+	size_t i;
+
+	for (i = 0; i < NELEM(st); i++)
+		if (!strcmp(st[i].name, stage))
+			return st[i].upto;
+	return -1;
+}
+
+void
+cli_emit_print(const Run *r, const char *stage, FILE *f)
 {
 	char *h;
 
-	if (!strcmp(o->stage, "ast")) {
-		if (cli_compile(r, o, UPTO_MODEL) < 0)
-			return EXIT_ERR;
-		ast_dump(r->model, stdout);
-	} else if (!strcmp(o->stage, "scheme")) {
-		if (cli_compile(r, o, UPTO_SCHEME) < 0)
-			return EXIT_ERR;
-		scheme_print(r->scheme, stdout);
-	} else if (!strcmp(o->stage, "loops")) {
-		if (cli_compile(r, o, UPTO_LOOPS) < 0)
-			return EXIT_ERR;
-		loops_print(r->loops, stdout);
-	} else if (!strcmp(o->stage, "c")) {
-		if (cli_compile(r, o, UPTO_C) < 0)
-			return EXIT_ERR;
-		fputs(r->ctext, stdout);
-	} else {
-		if (cli_compile(r, o, UPTO_C) < 0)
-			return EXIT_ERR;
+	if (!strcmp(stage, "ast"))
+		ast_dump(r->model, f);
+	else if (!strcmp(stage, "scheme"))
+		scheme_print(r->scheme, f);
+	else if (!strcmp(stage, "loops"))
+		loops_print(r->loops, f);
+	else if (!strcmp(stage, "c"))
+		fputs(r->ctext, f);
+	else {
 		h = cg_emit_header(r->loops, r->prefix);
-		fputs(h, stdout);
+		fputs(h, f);
 		mem_free(h);
 	}
+}
+
+static int
+cmd_emit(Run *r, const Opts *o)
+{
+	if (cli_compile(r, o, cli_emit_upto(o->stage)) < 0)
+		return EXIT_ERR;
+	cli_emit_print(r, o->stage, stdout);
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_ERR;
 }
 
@@ -667,7 +679,7 @@ cmd_build(Run *r, const Opts *o)
 }
 
 int
-cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_ms)
+cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_ms, double **keep)
 {
 	int nch = r->k.noutputs(), st;
 	double t, *buf;
@@ -683,7 +695,10 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 	st = rt_wav_write(o->out, buf, nframes, nch, (int)floor(r->k.rate(m) + 0.5), o->raw, err, sizeof err);
 	if (st != 0)
 		fprintf(stderr, "dpmc: error: %s: %s\n", o->model, err);
-	free(buf);
+	if (st == 0 && keep)
+		*keep = buf;
+	else
+		free(buf);
 	return st;
 }
 
@@ -711,7 +726,7 @@ cmd_render(Run *r, const Opts *o)
 	}
 	if (!(m = instance(r, o, &init_ms, NULL)))
 		return EXIT_ERR;
-	if ((st = cli_render_wav(r, o, m, nframes, &run_ms)) == 0)
+	if ((st = cli_render_wav(r, o, m, nframes, &run_ms, NULL)) == 0)
 		stats(r, o, m, init_ms, run_ms, nframes);
 	r->k.destroy(m);
 	return st == 0 ? EXIT_OK : EXIT_ERR;

@@ -105,7 +105,7 @@ st=$?
 echo help | "$DPMC" repl >"$T/out" 2>"$T/err"
 st=$?
 miss=
-for c in load set render help params info grad fit backend time save open reload quit; do
+for c in load set render help params info emit grad fit plot backend time save open reload quit; do
 	grep -q "^  $c\b" "$T/out" || miss="$miss $c"
 done
 [ "$st" = 0 ] && [ -z "$miss" ] && pass help || fail help "exit $st, missing:$miss"
@@ -155,6 +155,100 @@ else fail fit "exit $st, out $(cat "$T/out"), err $(cat "$T/err")"; fi
 [ -z "$(ls "$T/tmpd")" ] && pass fit-tmp || fail fit-tmp "left in TMPDIR: $(ls "$T/tmpd")"
 printf 'fit %s g0\n' "$T/target.wav" | "$DPMC" repl "$S" >"$T/out" 2>"$T/err"
 [ $? = 1 ] && grep -q "no param 'g0'" "$T/err" && pass fit-bad-name || fail fit-bad-name "$(cat "$T/err")"
+
+# ---- emit prints what `dpmc emit --stage` prints ----
+printf 'set f0 300\nemit\nemit c\nemit h\nemit loops\nemit ast\n' | "$DPMC" repl "$S" >"$T/out" 2>"$T/err"
+st=$?
+: >"$T/e1"
+for stage in scheme c h loops ast; do
+	"$DPMC" emit "$S" --stage $stage --set f0=300 >>"$T/e1" 2>>"$T/err"
+done
+[ "$st" = 0 ] && [ -s "$T/out" ] && cmp -s "$T/out" "$T/e1" && pass emit || fail emit "exit $st: $(cat "$T/err")"
+printf 'emit sheme\n' | "$DPMC" repl "$S" >"$T/out" 2>"$T/err"
+[ $? = 1 ] && grep -q "unknown stage 'sheme' (did you mean 'scheme'?)" "$T/err" && pass emit-bad-stage \
+	|| fail emit-bad-stage "$(cat "$T/err")"
+
+# ---- plot: PNGs of the last render and of the last fit's loss ----
+# png_size FILE: "W H" from the IHDR chunk, after checking the signature
+png_size() {
+	h=$(od -An -tx1 -N24 "$1" 2>/dev/null | tr -d ' \n')
+	[ "$(echo "$h" | cut -c1-16)" = 89504e470d0a1a0a ] && [ "$(echo "$h" | cut -c25-32)" = 49484452 ] \
+		|| { echo "not a PNG"; return; }
+	echo "$((0x$(echo "$h" | cut -c33-40))) $((0x$(echo "$h" | cut -c41-48)))"
+}
+# pngstat FILE: "W H INK COLOURED" (tests/tools/pngstat.c)
+PNGSTAT=$T/pngstat
+${CC:-cc} -O2 -o "$PNGSTAT" "$REPO/tests/tools/pngstat.c" $(pkg-config --cflags --libs cairo) 2>"$T/cc.err" \
+	|| fail pngstat "cannot build tests/tools/pngstat.c: $(cat "$T/cc.err")"
+coloured() {
+	set -- $("$PNGSTAT" "$1") 0 0 0 0
+	echo "$4"
+}
+sed 's/^init u = .*/init u = 0/' "$S" >"$T/silent.dpm"
+mkdir "$T/adir" "$T/plots"
+P=$T/plots
+repl <<EOF
+plot wave $P/early.png
+load $S
+plot loss $P/early-loss.png
+render 1 $P/w.wav
+plot wave $P/w.png
+plot spectrogram $P/s.png
+plot wav $P/typo.png
+plot wave $P/no/such/dir/w.png
+plot spectrogram $T/adir
+set f0 225
+fit $T/target.wav f0 3 mse
+plot loss $P/l.png
+load $T/silent.dpm
+render 1 $P/z.wav
+plot wave $P/z.png
+plot spectrogram $P/zs.png
+params
+EOF
+[ "$st" = 1 ] && pass plot-status || fail plot-status "exit $st, want 1: $(cat "$T/err")"
+grep -q "^dpmc: error: nothing rendered yet: 'render SECONDS FILE.wav' first" "$T/err" && pass plot-before-render \
+	|| fail plot-before-render "$(cat "$T/err")"
+grep -q "^dpmc: error: no fit yet" "$T/err" && pass plot-before-fit || fail plot-before-fit "$(cat "$T/err")"
+grep -q "^dpmc: error: plot: unknown plot 'wav' (did you mean 'wave'?)" "$T/err" && pass plot-unknown \
+	|| fail plot-unknown "$(cat "$T/err")"
+# a missing folder, and a name that is a folder: the rename fails, the folder stays
+grep -q "^dpmc: error: plot wave: cannot write '$P/no/such/dir/w.png': No such file" "$T/err" \
+	&& grep -q "^dpmc: error: plot spectrogram: cannot write '$T/adir'" "$T/err" && [ -d "$T/adir" ] \
+	&& pass plot-unwritable || fail plot-unwritable "$(cat "$T/err")"
+grep -q "^dpmc: error: plot spectrogram: nothing to plot: the render is silent" "$T/err" \
+	&& pass plot-silent-spectrogram || fail plot-silent-spectrogram "$(cat "$T/err")"
+n=$(grep -c '^dpmc: error: ' "$T/err")
+[ "$n" = 6 ] && pass plot-one-error-each || fail plot-one-error-each "$n error lines for 6 failing plots: $(cat "$T/err")"
+# and nothing else (under SANITIZE=1: no report from ASan, UBSan or LSan)
+other=$(grep -v '^dpmc: error: \|^fit: step' "$T/err")
+[ -z "$other" ] && pass plot-stderr || fail plot-stderr "$other"
+grep -q '^f0 *= 220 ' "$T/out" && pass plot-loop-goes-on || fail plot-loop-goes-on "out: $(cat "$T/out")"
+# nothing but the plots asked for, and no temporary file left behind
+left=$(cd "$P" && ls | tr '\n' ' ')
+[ "$left" = "l.png s.png w.png w.wav z.png z.wav " ] && [ -z "$(ls "$T" | grep "\.tmp")" ] && pass plot-files \
+	|| fail plot-files "in $P: $left; in $T: $(ls "$T" | tr '\n' ' ')"
+for f in w s l z; do
+	sz=$(png_size "$P/$f.png")
+	[ "$sz" = "1000 400" ] && pass plot-$f-png || fail plot-$f-png "$f.png: $sz, want a 1000x400 PNG"
+done
+# what is drawn: axes and text are black and grey, the data coloured.  A
+# silent render is one line at 0, about a pixel per column; the string's
+# waveform fills most of the height.
+w_col=$(coloured "$P/w.png")
+z_col=$(coloured "$P/z.png")
+s_col=$(coloured "$P/s.png")
+l_col=$(coloured "$P/l.png")
+echo "plot: coloured pixels: wave $w_col, silent $z_col, spectrogram $s_col, loss $l_col"
+[ "$z_col" -gt 500 ] && [ "$z_col" -lt 1500 ] && [ "$w_col" -gt $((20 * z_col)) ] \
+	&& pass plot-wave-content || fail plot-wave-content "coloured pixels: $w_col, $z_col silent"
+# the spectrogram paints its data area (896x316 pixels)
+[ "$s_col" -gt 150000 ] && pass plot-spectrogram-content || fail plot-spectrogram-content "coloured pixels: $s_col"
+[ "$l_col" -gt 900 ] && pass plot-loss-content || fail plot-loss-content "coloured pixels: $l_col"
+# STEPS before the loss counts (it was reset by the loss once)
+grep -q '"steps": 3}$' "$T/out" && pass fit-steps-then-loss || fail fit-steps-then-loss "$(cat "$T/out")"
+grep -q "^wrote $P/l.png: ideal_string, fit of f0 (mse): loss per step" "$T/out" && pass plot-loss-title \
+	|| fail plot-loss-title "$(cat "$T/out")"
 
 # ---- reload: after the file changes (checked before each command), and by hand ----
 # A fifo so the edit happens between two known commands; the REPL
