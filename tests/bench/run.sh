@@ -3,21 +3,30 @@
 #
 #   DPMC=./dpmc REPO=. sh tests/bench/run.sh        (BENCH_RUNS=3 by default)
 #
-# 1. `dpmc build` the bench models (stiff.dpm, membrane.dpm) to C; build
-#    that C and the references (ref_stiff.c, ref_membrane.c) with the same
-#    flags, -O3 -march=native -ffp-contract=off, into bench.c, which checks
-#    the outputs agree to 1e-9 (same scheme) and times both.
-# 2. `dpmc render --stats` with each backend (tcc, cc, llvm when it works):
-#    compile_ms, run_ms, mpts_per_s as dpmc reports them.
-# 3. End to end: wall time of `dpmc render stiff.dpm -d 1`, best of 5.
-# 4. Gradients (bench_grad.c, same flags): P_forward + P_backward of
-#    L = 0.5 sum y^2 against P_run, stiff string 10 s and membrane 1 s
-#    (target ratio <= 3, aim 2.5); peak memory of a 2 s membrane gradient
-#    (target < 200 MB); when python3 has torch, the same stiff-string
-#    gradient (1 s) through autograd (torch_stiff.py, one thread) and the
-#    time ratio (target >= 500).
-# Prints one table.  Speed is only measured here, never asserted; the exit
-# status is 1 only when something fails to build or the outputs disagree.
+# Prints a markdown note (paste it as is):
+# 1. The main table: every examples/*.dpm and the two bench models
+#    (stiff.dpm 10 s, membrane.dpm 1 s; the examples 1 s), with each
+#    backend (tcc, cc, llvm): compile ms, run ms and Mpts/s of
+#    `dpmc render --stats`, the gradient/forward ratio from
+#    `dpmc grad --stats` against the cc render (so each backend's output is
+#    also checked against cc's), and the speed against the hand-written C
+#    references (stiff and membrane only).  A backend that fails a model
+#    says so in its row.  The cc backend compiles into a fresh cache, so
+#    its compile ms is a real compile.
+# 2. Hand-written references (ref_stiff.c, ref_membrane.c) against
+#    `dpmc build`, same flags, -O3 -march=native -ffp-contract=off
+#    (bench.c), which also checks the outputs agree to 1e-9.
+# 3. The REPL: `set f0` plus a 1 s stiff-string render, as the REPL's
+#    `time` reports them (target < 50 ms).
+# 4. End to end: wall time of `dpmc render stiff.dpm -d 1`, best of 5.
+# 5. Gradients of the generated C (bench_grad.c, same flags): stiff 1 s
+#    and 10 s, membrane 1 s (target ratio <= 3, aim 2.5); peak memory of a
+#    2 s membrane gradient (target < 200 MB); when python3 has torch, the
+#    same stiff-string gradient (1 s) through autograd (torch_stiff.py, one
+#    thread) and the time ratio (target >= 500).
+# Speed is only measured here, never asserted; the exit status is 1 only
+# when something fails to build (a backend failing a model included) or
+# two outputs disagree.
 
 REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 DPMC=${DPMC:-$REPO/dpmc}
@@ -27,6 +36,17 @@ HERE=$REPO/tests/bench
 FLAGS="-O3 -march=native -ffp-contract=off"
 B=$(mktemp -d "${TMPDIR:-/tmp}/dpm-bench.XXXXXX") || exit 1
 trap 'rm -rf "$B"' EXIT INT TERM
+# the cc backend's objects: an empty cache, so the first compile is timed
+XDG_CACHE_HOME=$B/cache
+export XDG_CACHE_HOME
+BACKENDS="tcc cc llvm"
+# a copy of dpmc (with the stdlib and runtime it finds beside itself), so
+# that a rebuild while the bench runs changes nothing under it
+mkdir "$B/bin" && cp "$DPMC" "$B/bin/dpmc" || exit 1
+for d in stdlib runtime; do
+	ln -s "$(cd "$(dirname "$DPMC")" && pwd)/$d" "$B/bin/$d"
+done
+DPMC=$B/bin/dpmc
 status=0
 
 ms() { date +%s%N | awk '{ printf "%.3f", $1 / 1e6 }'; }
@@ -38,8 +58,33 @@ jnum() {
 		match(s, /^[-+0-9.eE]+/); if (RLENGTH > 0) print substr(s, 1, RLENGTH)
 	}'
 }
+# the first words of the error in file $1, safe inside a markdown cell
+firstwords() {
+	{ grep -m 1 'error' "$1" || head -n 1 "$1"; } |
+	sed 's/^dpmc: error: //; s/|/\//g' |
+	awk '{ n = NF > 9 ? 9 : NF; for (i = 1; i <= n; i++)
+	       printf "%s%s", (i > 1 ? " " : ""), $i; if (NF > n) printf " ..." }'
+}
+# the samples of a WAV file, one per line (after the "data" chunk header)
+samples() {
+	off=$(grep -obUa data "$1" | head -n 1 | cut -d: -f1)
+	od -An -v -tf4 -j $((off + 8)) "$1" | tr -s ' \t' '\n' | grep .
+}
+# max |a - b| / max |b| of two 32-bit float WAVs of the same shape
+wavdiff() {
+	if cmp -s "$1" "$2"; then
+		echo 0
+		return
+	fi
+	samples "$1" >"$B/wa" && samples "$2" >"$B/wb" || { echo inf; return; }
+	paste "$B/wa" "$B/wb" | awk '
+		{ d = $1 - $2; d = d < 0 ? -d : d; if (d > e) e = d
+		  p = $2 < 0 ? -$2 : $2; if (p > top) top = p; n++ }
+		END { if (n == 0 || top == 0) print "inf"; else printf "%.3g\n", e / top }'
+}
 
-# ---- 1. generated C and references, same flags ----
+# ---- 1. generated C and references, same flags (measured first, printed
+# second: the main table uses the reference times) ----
 for m in stiff:stiff_string membrane:membrane; do
 	src=${m%%:*} out=${m#*:}
 	if ! "$DPMC" build "$HERE/$src.dpm" -o "$B/$out.c" 2>"$B/err"; then
@@ -74,76 +119,237 @@ if ! "$B/bench" "$RUNS" >"$B/bench.out" 2>"$B/bench.err"; then
 fi
 grep -q . "$B/bench.out" || { cat "$B/bench.err"; exit 1; }
 
-# ---- 2. dpmc render --stats per backend ----
-# stats MODEL BACKEND SECONDS: best (by run_ms) of RUNS renders ->
-# "compile_ms run_ms mpts_per_s", or nothing when the backend fails
-stats() {
+# ---- the main table: dpmc render / grad --stats per model and backend ----
+# Best of RUNS, but one run when a run takes over a second (the 2-D models
+# under tcc), so that the whole bench stays within a few minutes.
+
+# render MODEL BACKEND SECONDS: "compile_ms run_ms mpts_per_s grid" of the
+# fastest render (compile_ms: the least; for cc the first, the one that
+# compiled), the last render's raw output in $B/BACKEND.wav; or status 1
+# and the error in $B/st
+render() {
 	best=""
 	for i in $(seq "$RUNS"); do
-		"$DPMC" render "$HERE/$1.dpm" -o "$B/r.wav" -d "$3" --backend "$2" \
-		    --stats 2>"$B/st" >/dev/null || return 0
+		"$DPMC" render "$1" -o "$B/$2.wav" --raw -d "$3" --backend "$2" \
+		    --stats 2>"$B/st" >/dev/null || return 1
 		line=$(grep '"run_ms"' "$B/st" | tail -n 1)
 		c=$(echo "$line" | jnum compile_ms) r=$(echo "$line" | jnum run_ms)
 		p=$(echo "$line" | jnum mpts_per_s)
-		[ -n "$r" ] || return 0
-		best=$(echo "$best" | awk -v c="$c" -v r="$r" -v p="$p" '
-			NF == 3 && $2 <= r { print; next } { print c, r, p }')
+		g=$(echo "$line" | sed 's/.*"grid": \[\([^]]*\)\].*/\1/; s/, */x/g')
+		[ -n "$r" ] || { echo "no run_ms in --stats" >>"$B/st"; return 1; }
+		[ -n "$g" ] || g=?
+		best=$(echo "$best" | awk -v be="$2" -v c="$c" -v r="$r" -v p="$p" -v g="$g" '
+			NF == 4 { if (be != "cc" && c < $1) $1 = c
+			          if (r < $2) { $2 = r; $3 = p }; print; next }
+			{ print c, r, p, g }')
+		awk -v r="$r" 'BEGIN { exit !(r > 1000) }' && break
+	done
+	echo "$best"
+}
+# grad MODEL BACKEND TARGET: the least forward + backward ms of
+# `dpmc grad` (run_ms + grad_ms); or status 1 and the error in $B/st
+grad() {
+	best=""
+	for i in $(seq "$RUNS"); do
+		"$DPMC" grad "$1" --target "$3" --backend "$2" --stats \
+		    2>"$B/st" >/dev/null || return 1
+		line=$(grep '"grad_ms"' "$B/st" | tail -n 1)
+		t=$(echo "$line" | jnum run_ms)
+		u=$(echo "$line" | jnum grad_ms)
+		[ -n "$t" ] && [ -n "$u" ] ||
+			{ echo "no run_ms, grad_ms in --stats" >>"$B/st"; return 1; }
+		t=$(awk -v a="$t" -v b="$u" -v best="$best" 'BEGIN {
+			t = a + b; print (best == "" || t < best) ? t : best }')
+		best=$t
+		awk -v t="$t" 'BEGIN { exit !(t > 1000) }' && break
 	done
 	echo "$best"
 }
 
-# ---- 3. end to end: wall time of a whole render, best of 5 ----
+# rows: MODEL SECONDS BACKEND GRID COMPILE RUN MPTS GRAD DIFF, or
+# MODEL SECONDS BACKEND failed WORDS...
+: >"$B/rows"
+for f in "$REPO"/examples/*.dpm "$HERE/stiff.dpm" "$HERE/membrane.dpm"; do
+	name=$(basename "$f" .dpm) secs=1
+	[ "$name" = stiff ] && secs=10
+	# cc first: its render is the target of every backend's gradient
+	# and the output the others are compared with
+	target=""
+	: >"$B/model.rows"
+	for be in cc tcc llvm; do
+		if ! s=$(render "$f" $be $secs); then
+			echo "$name $secs $be failed $(firstwords "$B/st")" >>"$B/model.rows"
+			status=1
+			continue
+		fi
+		if [ -z "$target" ]; then
+			target=$B/target.wav
+			cp "$B/$be.wav" "$target"
+			d=-
+		else
+			d=$(wavdiff "$B/$be.wav" "$target")
+			awk -v d="$d" 'BEGIN { exit !(d == "inf" || d > 1e-6) }' && status=1
+		fi
+		if ! g=$(grad "$f" $be "$target"); then
+			echo "$name $secs $be failed (grad) $(firstwords "$B/st")" >>"$B/model.rows"
+			status=1
+			continue
+		fi
+		echo "$name $secs $be $(echo "$s" | awk '{ print $4, $1, $2, $3 }') $g $d" >>"$B/model.rows"
+	done
+	for be in $BACKENDS; do
+		awk -v be=$be '$3 == be' "$B/model.rows" >>"$B/rows"
+	done
+done
+
+echo "## dpm bench"
+echo
+echo "$(uname -m), $(grep -m 1 'model name' /proc/cpuinfo 2>/dev/null |
+	sed 's/.*: //'), $(nproc 2>/dev/null) cores; cc $($CC -dumpversion);" \
+     "$("$DPMC" --version 2>/dev/null)" \
+     "($(git -C "$REPO" describe --always --dirty 2>/dev/null || echo '?'));" \
+     "best of $RUNS"
+echo
+echo "### Models and backends"
+echo
+echo "examples/*.dpm and tests/bench's stiff and membrane; 1 s of audio" \
+     "each, the stiff string 10 s.  compile ms: the" \
+     "backend's compile of the model (cc: into an empty cache; a cached" \
+     "object loads in a few ms).  run ms, Mpts/s: \`dpmc render --stats\`" \
+     "(grid points x steps per second).  grad/fwd: \`dpmc grad --stats\`," \
+     "forward with checkpoints plus backward (run_ms + grad_ms), over the" \
+     "render's run ms (target <= 3).  x ref C: the hand-written C's run ms" \
+     "(cc -O3 -march=native, same duration) over this one's: 1.0 or more is" \
+     "as fast as the reference or faster (llvm's target); '-' where there" \
+     "is no reference.  vs cc: max |output - cc's| / peak of the 32-bit" \
+     "render (want < 1e-6)."
+echo
+awk -v refs="$(cat "$B/bench.out")" '
+	BEGIN {
+		n = split(refs, l, "\n")
+		for (i = 1; i <= n; i++) {
+			split(l[i], w, " ")
+			if (w[2] == "reference")
+				ref[(w[1] == "stiff_string" ? "stiff" : w[1]) " " w[3]] = w[4]
+		}
+		printf "| %-13s | %3s | %-8s | %-7s | %10s | %9s | %7s | %8s | %8s | %7s |\n",
+		       "model", "s", "grid", "backend", "compile ms", "run ms",
+		       "Mpts/s", "grad/fwd", "x ref C", "vs cc"
+		print "|---------------|----:|----------|---------|-----------:|" \
+		      "----------:|--------:|---------:|---------:|--------:|"
+	}
+	$4 == "failed" {
+		why = $5; for (i = 6; i <= NF; i++) why = why " " $i
+		printf "| %-13s | %3s | %-8s | %-7s | (failed: %s) | | | | | |\n",
+		       $1, $2, "", $3, why
+		next
+	}
+	{
+		r = ref[$1 " " $2]
+		x = r != "" ? sprintf("%.2f", r / $6) : "-"
+		printf "| %-13s | %3s | %-8s | %-7s | %10.1f | %9.1f | %7.0f | %8.2f | %8s | %7s |\n",
+		       $1, $2, $4, $3, $5, $6, $7, $8 / $6, x, $9
+		if ($9 != "-" && ($9 == "inf" || $9 + 0 > 1e-6))
+			bad = bad sprintf("\n- %s: the %s output differs from cc'"'"'s by %s of the peak", $1, $3, $9)
+	}
+	END { if (bad != "") print bad }' "$B/rows"
+echo
+
+# ---- 2. the reference table ----
+echo "### Hand-written C against dpmc build"
+echo
+echo "Both built with cc $FLAGS into bench.c;" \
+     "compile ms: cc -c of the one file, best of 3.  ratio: run time over" \
+     "the reference's (10 s)."
+echo
+printf '| %-13s | %-20s | %10s | %9s | %10s | %11s | %6s |\n' model impl \
+	"compile ms" "run ms 1s" "run ms 10s" "Mpts/s 10s" ratio
+echo "|---------------|----------------------|-----------:|----------:|-----------:|------------:|-------:|"
+for m in stiff_string membrane; do
+	case $m in stiff_string) c_gen=$cms_stiff c_ref=$cms_rstiff ;;
+	           *) c_gen=$cms_mem c_ref=$cms_rmem ;; esac
+	ref10=$(awk -v m=$m '$1 == m && $2 == "reference" && $3 == 10 { print $4 }' "$B/bench.out")
+	for impl in reference generated; do
+		c=$c_ref label="hand-written C"
+		[ $impl = generated ] && c=$c_gen label="dpmc build"
+		awk -v m=$m -v impl=$impl -v c="$c" -v label="$label" -v ref="$ref10" '
+			$1 == m && $2 == impl { t[$3] = $4; p[$3] = $5 }
+			END { printf "| %-13s | %-20s | %10s | %9.1f | %10.1f | %11.1f | %6.2f |\n",
+			      m, label, c, t[1], t[10], p[10], t[10] / ref }' "$B/bench.out"
+	done
+done
+echo
+sed 's/^bench: /- agreement (1 s, generated vs reference): /' "$B/bench.err"
+echo
+
+# ---- 3. the REPL: a param change plus a 1 s stiff-string render ----
+# repl BACKEND: the median over 5 of `set f0 ...` + `render 1`, in ms, as
+# the REPL's `time` reports each ("set ms render ms sum"); or status 1
+repl() {
+	{
+		echo "backend $1"
+		echo "load $HERE/stiff.dpm"
+		echo "render 1 $B/repl.wav"
+		for f in 111 112 113 114 115; do
+			echo "set f0 $f"
+			echo time
+			echo "render 1 $B/repl.wav"
+			echo time
+		done
+	} | "$DPMC" repl >"$B/repl.out" 2>"$B/st" || return 1
+	awk '$1 == "set:" { s = $2 } $1 == "render:" && s != "" { print s, $2, s + $2; s = "" }' \
+	    "$B/repl.out" | sort -n -k 3 | sed -n 3p | grep . ||
+		{ echo "no timings from the REPL's time command" >>"$B/st"; return 1; }
+}
+echo "### The REPL: a param change plus a 1 s stiff-string render"
+echo
+echo "\`dpmc repl\` on a script: load stiff.dpm, render once, then" \
+     "\`set f0 ...\`, \`time\`, \`render 1 x.wav\`, \`time\`, five times;" \
+     "the median of set + render as \`time\` reports them (target < 50 ms)."
+echo
+echo "| backend | set ms | render ms | set + render ms |"
+echo "|---------|-------:|----------:|----------------:|"
+for be in $BACKENDS; do
+	if r=$(repl $be); then
+		echo "$r" | awk -v be=$be '{ printf "| %-7s | %6.1f | %9.1f | %15.1f |\n", be, $1, $2, $3 }'
+	else
+		printf '| %-7s | (failed: %s) | | |\n' $be "$(firstwords "$B/st")"
+		status=1
+	fi
+done
+echo
+
+# ---- 4. end to end: wall time of a whole render, best of 5 ----
 wall() {
 	best=""
 	for i in 1 2 3 4 5; do
 		t0=$(ms)
 		"$DPMC" render "$HERE/stiff.dpm" -o "$B/e.wav" -d 1 --backend "$1" \
-		    2>/dev/null || return 0
+		    2>"$B/st" || return 1
 		t=$(awk -v a="$t0" -v b="$(ms)" 'BEGIN { printf "%.1f", b - a }')
 		best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (a == "" || b < a) ? b : a }')
 	done
 	echo "$best"
 }
-
-# ---- the table ----
-echo "bench: $(uname -m), cc $($CC -dumpversion), flags $FLAGS, best of $RUNS" \
-     "(wall: best of 5); ratio = run time / reference run time (10 s)"
-printf '%-13s %-22s %10s %12s %12s %9s %9s\n' model backend "compile ms" \
-	"run ms 1s" "run ms 10s" "Mpts/s" ratio
-for m in stiff_string membrane; do
-	case $m in stiff_string) src=stiff c_gen=$cms_stiff c_ref=$cms_rstiff ;;
-	           *) src=membrane c_gen=$cms_mem c_ref=$cms_rmem ;; esac
-	ref10=$(awk -v m=$m '$1 == m && $2 == "reference" && $3 == 10 { print $4 }' "$B/bench.out")
-	for impl in reference generated; do
-		c=$c_ref label="reference (cc -O3)"
-		[ $impl = generated ] && c=$c_gen label="dpmc build (cc -O3)"
-		awk -v m=$m -v impl=$impl -v c="$c" -v label="$label" -v ref="$ref10" '
-			$1 == m && $2 == impl { t[$3] = $4; p[$3] = $5 }
-			END { printf "%-13s %-22s %10s %12.1f %12.1f %9.1f %9.2f\n",
-			      m, label, c, t[1], t[10], p[10], t[10] / ref }' "$B/bench.out"
-	done
-	for be in tcc cc llvm; do
-		s1=$(stats $src $be 1) s10=$(stats $src $be 10)
-		[ -n "$s1" ] || s1="nan nan nan"
-		if [ -z "$s10" ]; then
-			printf '%-13s %-22s %10s\n' $m "dpmc render --backend $be" "(failed)"
-			continue
-		fi
-		echo "$s1 $s10" | awk -v m=$m -v be="$be" -v ref="$ref10" '{
-			printf "%-13s %-22s %10.1f %12.1f %12.1f %9.1f %9.2f\n",
-			       m, "dpmc render " be, $4, $2, $5, $6, $5 / ref }'
-	done
+echo "### End to end"
+echo
+for be in $BACKENDS; do
+	if w=$(wall $be); then
+		printf -- '- `dpmc render stiff.dpm -d 1 --backend %s`: %s ms wall%s\n' \
+			$be "$w" "$([ $be = cc ] && echo ' (the object cached)')"
+	else
+		printf -- '- `dpmc render stiff.dpm -d 1 --backend %s`: (failed: %s)\n' \
+			$be "$(firstwords "$B/st")"
+		status=1
+	fi
 done
-sed 's/^bench: /agreement (1 s, generated vs reference): /' "$B/bench.err"
-for be in tcc cc; do
-	w=$(wall $be)
-	printf 'end to end: dpmc render stiff.dpm -d 1 --backend %s: %s ms wall\n' \
-		$be "${w:-(failed)}"
-done
+echo
 
-# ---- 4. gradients ----
+# ---- 5. gradients of the generated C ----
+echo "### Gradients of the generated C"
+echo
 if ! grep -q '_backward' "$B/stiff_string.h" "$B/membrane.h" 2>/dev/null; then
-	echo "gradient: the generated code has no P_backward yet"
+	echo "- the generated code has no P_backward yet"
 	exit $status
 fi
 if ! $CC $FLAGS -I"$B" -o "$B/bench_grad" "$HERE/bench_grad.c" \
@@ -155,12 +361,16 @@ if ! "$B/bench_grad" time "$RUNS" >"$B/grad.out"; then
 	echo "bench: bench_grad failed"
 	exit 1
 fi
-echo "gradient of L = 0.5 sum y^2 with respect to every param, best of $RUNS;" \
-     "ratio = gradient ms / render ms (target <= 3, aim 2.5)"
-printf '%-13s %8s %12s %12s %9s\n' model seconds "render ms" "gradient ms" ratio
-awk '{ printf "%-13s %8s %12.1f %12.1f %9.2f\n", $1, $2, $3, $4, $4 / $3 }' "$B/grad.out"
+echo "\`dpmc build\` with cc $FLAGS (bench_grad.c): the gradient of" \
+     "L = 0.5 sum y^2 with respect to every param, P_forward + P_backward," \
+     "best of $RUNS; ratio = gradient ms / render ms (target <= 3, aim 2.5)."
+echo
+printf '| %-13s | %7s | %9s | %11s | %5s |\n' model seconds "render ms" "gradient ms" ratio
+echo "|---------------|--------:|----------:|------------:|------:|"
+awk '{ printf "| %-13s | %7s | %9.1f | %11.1f | %5.2f |\n", $1, $2, $3, $4, $4 / $3 }' "$B/grad.out"
+echo
 mb=$("$B/bench_grad" mem 2 | awk '{ print $3 }')
-echo "peak memory of a 2 s membrane gradient (ru_maxrss): ${mb:-(failed)} MB (target < 200)"
+echo "- peak memory of a 2 s membrane gradient (ru_maxrss): ${mb:-(failed)} MB (target < 200)"
 [ -n "$mb" ] || status=1
 # the python on PATH may be another than the one Debian's python3-torch is for
 py=""
@@ -173,14 +383,14 @@ done
 if [ -n "$py" ]; then
 	if "$py" "$HERE/torch_stiff.py" 1 1 >"$B/torch.out" 2>"$B/err"; then
 		awk 'NR == FNR { if ($1 == "stiff_string" && $2 == 1) { d = $4; l = $5 }; next }
-		     { printf "pytorch autograd, same scheme, stiff string 1 s, one" \
+		     { printf "- pytorch autograd, same scheme, stiff string 1 s, one" \
 		       " thread: %.1f ms, dpmc %.1f ms: ratio %.0f (target >= 500);" \
 		       " loss %.10g vs %.10g\n", $3, d, $3 / d, $4, l }' \
 		    "$B/grad.out" "$B/torch.out"
 	else
-		echo "pytorch: torch_stiff.py failed: $(tail -n 3 "$B/err")"
+		echo "- pytorch: torch_stiff.py failed: $(tail -n 3 "$B/err")"
 	fi
 else
-	echo "pytorch: python3 has no torch (Debian: python3-torch); comparison skipped"
+	echo "- pytorch: python3 has no torch (Debian: python3-torch); comparison skipped"
 fi
 exit $status
