@@ -342,7 +342,22 @@ emit_step(Emit *e)
 	step_body(e, "\t", "lin", "y");
 	cg_out(e, "}\n\n");
 
-	/* the time loop: the same step, with the constants hoisted */
+	/* the time loop: the same step, with the constants hoisted; with
+	 * DPM_EXTERN_RUN, a call of the LLVM backend's loop (jit_llvm.c),
+	 * which computes the same from the loop IR */
+	cg_out(e, "#ifdef DPM_EXTERN_RUN\n");
+	cg_out(e, "void @__runloop(const double *p, const double *c, double *const *a, double **buf,\n"
+	       "\tconst long *src_i, const double *src_w, const long *out_i, const double *out_w,\n"
+	       "\tconst double *from, double k, double hx, double hy, long nx, long ny, long nx1,\n"
+	       "\tlong step, long n, double *out);\n\n");
+	cg_out(e, "void\n@_run(@ *m, long n, double *out)\n{\n");
+	cg_out(e, "\tdouble *buf[3];\n\n\tif (n <= 0)\n\t\treturn;\n");
+	cg_out(e, "\tbuf[0] = m->u;\n\tbuf[1] = m->up;\n\tbuf[2] = m->un;\n");
+	cg_out(e, "\t@__runloop(m->p, m->c, m->a, buf, m->src_i[0], m->src_w[0], m->out_i[0], "
+	       "m->out_w[0], @__from,\n\t    m->k, m->h[0], m->h[1], m->n[0], m->n[1], m->nx1, "
+	       "m->step, n, out);\n");
+	cg_out(e, "\tm->u = buf[0];\n\tm->up = buf[1];\n\tm->un = buf[2];\n\tm->step += n;\n}\n");
+	cg_out(e, "#else\n");
 	cg_out(e, "void\n@_run(@ *m, long n, double *out)\n{\n");
 	prologue(e, used, "\t");
 	cg_out(e, "\tdouble *bu = m->u, *bup = m->up, *bun = m->un, *tmp;\n");
@@ -356,7 +371,7 @@ emit_step(Emit *e)
 	step_body(e, "\t\t", "0", "yo");
 	cg_out(e, "\t\ttmp = bup;\n\t\tbup = bu;\n\t\tbu = bun;\n\t\tbun = tmp;\n");
 	cg_out(e, "\t\tm->step++;\n\t}\n");
-	cg_out(e, "\tm->u = bu;\n\tm->up = bup;\n\tm->un = bun;\n}\n\n");
+	cg_out(e, "\tm->u = bu;\n\tm->up = bup;\n\tm->un = bun;\n}\n#endif\n\n");
 	mem_free(used);
 }
 

@@ -70,14 +70,20 @@ int jit_tcc_load(Kernel *k, const char *ctext, const char *prefix, char *err, in
 void jit_tcc_unload(Kernel *k);
 int jit_cc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int errsz);
 void jit_cc_unload(Kernel *k);
-/* TinyCC with DPM_EXTERN_SWEEP defined and the symbol `sym` bound to addr
- * (NULL: neither), for a backend that supplies the sweep itself. */
-int jit_tcc_load_ext(Kernel *k, const char *ctext, const char *prefix, const char *sym,
-                     void *addr, char *err, int errsz);
+/* A function of the C text that another backend supplies: with `define`
+ * defined the text only declares `sym`, which is bound to addr. */
+typedef struct JitExtern {
+	const char *define, *sym;
+	void *addr;
+} JitExtern;
+/* TinyCC with the n functions of ext supplied from outside. */
+int jit_tcc_load_ext(Kernel *k, const char *ctext, const char *prefix, const JitExtern *ext,
+                     int n, char *err, int errsz);
 
-/* jit_llvm.c: the LLVM backend builds the sweep from the loop IR, so it
- * takes the Loops the C text was made from, and is loaded through this
- * rather than jit_load (which refuses BK_LLVM). */
+/* jit_llvm.c: the LLVM backend builds the time loop (DPM_EXTERN_RUN) and
+ * the sweep (DPM_EXTERN_SWEEP) from the loop IR, so it takes the Loops the
+ * C text was made from, and is loaded through this rather than jit_load
+ * (which refuses BK_LLVM). */
 struct Loops;
 int jit_load_llvm(Kernel *k, const struct Loops *l, const char *ctext, const char *prefix,
                   char *err, int errsz);

@@ -1,14 +1,21 @@
-/* jit_llvm.c — the LLVM backend: the hot loop of the time step (the
- * sweep, P__sweep in the C text) built from the loop IR with the LLVM-C
- * API, optimised at O3 for the host CPU and JIT-compiled with ORC LLJIT;
- * everything else is the C text compiled by TinyCC with the sweep only
- * declared (DPM_EXTERN_SWEEP) and bound to the LLVM function's address.
- * requires: Loops from lower() (forward regions) and the C text that
- *           cg_emit_c made of them, with a sweep (no space-time coefficient).
- * leaves:   a Kernel like TinyCC's, whose step calls the LLVM sweep; the
- *           sweep adds in the C text's order without contraction, so it
- *           computes the same bits as the cc and tcc backends.
- * DPM_LLVM_CPU=NAME compiles for another CPU than the host's. */
+/* jit_llvm.c — the LLVM backend: the time loop of P_run (per step the
+ * time-varying coefficients, the sweep over the grid, the sources, the
+ * outputs and the rotation of the states) and the sweep alone (P__sweep,
+ * which the step of the gradient calls) built from the loop IR with the
+ * LLVM-C API, optimised at O3 for the host CPU and JIT-compiled with ORC
+ * LLJIT; everything else is the C text compiled by TinyCC with those two
+ * only declared (DPM_EXTERN_RUN, DPM_EXTERN_SWEEP) and bound to the LLVM
+ * functions' addresses.
+ * requires: Loops from lower() (forward regions, the sources' strengths)
+ *           and the C text that cg_emit_c made of them.
+ * leaves:   a Kernel like TinyCC's whose run and step call LLVM code that
+ *           does the C text's operations in its order, without contraction
+ *           or fast-math, so it computes the same bits as the cc and tcc
+ *           backends.
+ * DPM_LLVM_CPU=NAME compiles for another CPU than the host's;
+ * DPM_LLVM_VF=N sets the vector width of the sweep's rows (1: the loop
+ * vectoriser's choice), for tests; DPM_LLVM_IR=1 prints the optimised
+ * module on stderr. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdint.h>
@@ -30,21 +37,36 @@
 
 typedef struct Llvm {
 	void *tcc;                 /* the TinyCC state of the rest of the code */
-	LLVMOrcLLJITRef jit;       /* owns the sweep's machine code */
+	LLVMOrcLLJITRef jit;       /* owns the loop's and the sweep's machine code */
 } Llvm;
 
-/* The builder's state while the sweep is built. */
-typedef struct Sweep {
+/* The nodes of one block of expressions, counted as ex_emitter_flush
+ * (expr.c) counts them: a node named twice or more is a temporary. */
+typedef struct Cse {
+	unsigned cap;
+	int *uses;
+	LLVMValueRef *tmp;         /* a temporary's value */
+	unsigned char *seen;
+	const Expr **order;        /* post order */
+	int norder, ocap;
+	int branch;                /* gates and selects as branches, not selects */
+} Cse;
+
+/* The builder's state, and the values the code of one step reads. */
+typedef struct Gen {
 	const Loops *l;
 	LLVMContextRef cx;
+	LLVMModuleRef mod;
 	LLVMBuilderRef b;
 	LLVMValueRef fn;
-	LLVMTypeRef f64, i64, pf64;
-	LLVMValueRef arg[10];      /* c, tc, a, u, up, un, nx, ny, nx1, fon */
-	LLVMValueRef *coef;        /* [coef]: the value (const, time) or the array (space) */
-} Sweep;
-
-enum { A_C, A_TC, A_A, A_U, A_UP, A_UN, A_NX, A_NY, A_NX1, A_FON };
+	LLVMTypeRef f64, i64, pf64, ppf64;
+	LLVMValueRef u, up, un, nx, ny, nx1, fon, x0, y0;
+	LLVMValueRef sym[NSYM];    /* k, hx, hy, t; x, y at a point */
+	LLVMValueRef *param;       /* [nparams] */
+	LLVMValueRef *coef;        /* [ncoefs]: the value, or the array (CO_SPACE) */
+	Cse *cse;
+	int vf;                    /* doubles per vector register */
+} Gen;
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_failed;
@@ -70,209 +92,1018 @@ llvm_error(LLVMErrorRef e, const char *what, char *err, int errsz)
 }
 
 static LLVMValueRef
-i64c(Sweep *w, long v)
+i64c(Gen *g, long v)
 {
-	return LLVMConstInt(w->i64, (unsigned long long)v, 1);
+	return LLVMConstInt(g->i64, (unsigned long long)v, 1);
 }
 
 static LLVMValueRef
-load_at(Sweep *w, LLVMTypeRef t, LLVMValueRef base, LLVMValueRef idx, const char *name)
+f64c(Gen *g, double v)
 {
-	LLVMValueRef p = LLVMBuildInBoundsGEP2(w->b, t, base, &idx, 1, "");
-
-	return LLVMBuildLoad2(w->b, t, p, name);
+	return LLVMConstReal(g->f64, v);
 }
 
-/* Load the coefficients the step uses once, in the entry block: the C
- * text's hoisted `const double cN = c[N]` and `a[N]` pointers. */
+static LLVMValueRef
+load_at(Gen *g, LLVMTypeRef t, LLVMValueRef base, LLVMValueRef idx, const char *name)
+{
+	LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, t, base, &idx, 1, "");
+
+	return LLVMBuildLoad2(g->b, t, p, name);
+}
+
 static void
-load_coefs(Sweep *w)
+fn_attr(Gen *g, LLVMValueRef fn, unsigned idx, const char *name)
 {
-	const Loops *l = w->l;
-	int r, g, i;
-	unsigned char *used = mem_alloc((size_t)l->ncoefs + 1);
+	unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
 
-	memset(used, 0, (size_t)l->ncoefs + 1);
-	for (r = 0; r < l->nreg; r++)
-		for (g = 0; g < l->reg[r].ngroups; g++)
-			used[l->reg[r].groups[g].coef] = 1;
-	if (l->force_coef >= 0)
-		used[l->force_coef] = 1;
-	for (i = 0; i < l->ncoefs; i++) {
-		const Coef *c = &l->coefs[i];
-		if (!used[i])
-			continue;
-		if (c->cls == CO_CONST)
-			w->coef[i] = load_at(w, w->f64, w->arg[A_C], i64c(w, c->slot), "c");
-		else if (c->cls == CO_TIME)
-			w->coef[i] = load_at(w, w->f64, w->arg[A_TC], i64c(w, c->slot), "tc");
-		else if (c->cls == CO_SPACE)
-			w->coef[i] = load_at(w, w->pf64, w->arg[A_A], i64c(w, c->slot), "a");
-	}
-	mem_free(used);
+	LLVMAddAttributeAtIndex(fn, idx, LLVMCreateEnumAttribute(g->cx, kind, 0));
 }
+
+/* A function of `n` doubles returning a double: libm, which the JIT finds
+ * in the process, or an intrinsic.  Pure, as with -fno-math-errno, so it
+ * can be hoisted out of the loops. */
+static LLVMValueRef
+math_fn(Gen *g, const char *name, int n)
+{
+	LLVMValueRef fn = LLVMGetNamedFunction(g->mod, name);
+	LLVMTypeRef args[2] = {g->f64, g->f64};
+
+	if (fn)
+		return fn;
+	fn = LLVMAddFunction(g->mod, name, LLVMFunctionType(g->f64, args, (unsigned)n, 0));
+	fn_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
+	fn_attr(g, fn, LLVMAttributeFunctionIndex, "readnone");
+	fn_attr(g, fn, LLVMAttributeFunctionIndex, "willreturn");
+	return fn;
+}
+
+/* A call of libm's own function, never one LLVM puts in its place
+ * (pow(2, x) as exp2(x), fmin as minnum): the one TinyCC's and cc's code
+ * calls, so the results are the same bits. */
+static LLVMValueRef
+call_math(Gen *g, const char *name, LLVMValueRef *a, int n)
+{
+	LLVMValueRef fn = math_fn(g, name, n);
+	LLVMValueRef c = LLVMBuildCall2(g->b, LLVMGlobalGetValueType(fn), fn, a, (unsigned)n, "");
+	unsigned kind = LLVMGetEnumAttributeKindForName("nobuiltin", 9);
+
+	if (strncmp(name, "llvm.", 5))
+		LLVMAddCallSiteAttribute(c, LLVMAttributeFunctionIndex,
+		                         LLVMCreateEnumAttribute(g->cx, kind, 0));
+	return c;
+}
+
+static LLVMValueRef
+call1(Gen *g, const char *name, LLVMValueRef x)
+{
+	return call_math(g, name, &x, 1);
+}
+
+static LLVMValueRef
+call2(Gen *g, const char *name, LLVMValueRef x, LLVMValueRef y)
+{
+	LLVMValueRef a[2];
+
+	a[0] = x;
+	a[1] = y;
+	return call_math(g, name, a, 2);
+}
+
+/* ---- expressions ----
+ * What ex_print_c prints, as IR, operation for operation (expr.c keeps
+ * ex_eval and the printer in step; this follows the printer): x^2 is x*x,
+ * x*y^-1 is x/y, sigmoid 1/(1 + exp(-x)), and a product with a comparison
+ * `cond ? x : 0.0`, except when the comparison is one of the emitter's
+ * temporaries, where the C text has the plain product.  So the nodes are
+ * counted as the emitter counts them (refs below mirrors expr.c's), the
+ * temporaries computed first, the rest inline where named. */
+
+static int
+recip(const Expr *e)
+{
+	if (e->kind == EX_POW && e->b->kind == EX_NUM && (e->b->num == -1 || e->b->num == -2))
+		return (int)e->b->num;
+	return 0;
+}
+
+static const Expr *
+gate(const Expr *e)
+{
+	if (e->kind != EX_MUL)
+		return NULL;
+	if (e->b->kind == EX_CMP)
+		return e->b;
+	if (e->a->kind == EX_CMP)
+		return e->a;
+	return NULL;
+}
+
+static int
+refs(const Expr *e, const Expr **ch, int *w)
+{
+	int n = 0;
+	double k;
+
+	switch (e->kind) {
+	case EX_NUM: case EX_PARAM: case EX_SYM:
+		return 0;
+	case EX_MUL:
+		ch[n] = e->a, w[n++] = 1;
+		if (recip(e->b))
+			ch[n] = e->b->a, w[n++] = -recip(e->b);
+		else
+			ch[n] = e->b, w[n++] = 1;
+		return n;
+	case EX_POW:
+		k = e->b->kind == EX_NUM ? e->b->num : 0;
+		ch[n] = e->a, w[n++] = k == 2 || k == -2 ? 2 : k == 3 ? 3 : 1;
+		if (e->b->kind != EX_NUM)
+			ch[n] = e->b, w[n++] = 1;
+		return n;
+	case EX_FN:
+		ch[n] = e->a, w[n++] = e->op == FN_SOFTPLUS ? 2 : 1;
+		if (e->b)
+			ch[n] = e->b, w[n++] = 1;
+		return n;
+	default:
+		ch[n] = e->a, w[n++] = 1;
+		ch[n] = e->b, w[n++] = 1;
+		if (e->c)
+			ch[n] = e->c, w[n++] = 1;
+		return n;
+	}
+}
+
+static void
+cse_ensure(Cse *c, unsigned id)
+{
+	unsigned n = c->cap ? c->cap : 64;
+
+	if (id < c->cap)
+		return;
+	while (n <= id)
+		n *= 2;
+	c->uses = mem_realloc(c->uses, n * sizeof *c->uses);
+	c->tmp = mem_realloc(c->tmp, n * sizeof *c->tmp);
+	c->seen = mem_realloc(c->seen, n);
+	memset(c->uses + c->cap, 0, (n - c->cap) * sizeof *c->uses);
+	memset(c->tmp + c->cap, 0, (n - c->cap) * sizeof *c->tmp);
+	memset(c->seen + c->cap, 0, n - c->cap);
+	c->cap = n;
+}
+
+static void
+cse_visit(Cse *c, const Expr *e)
+{
+	const Expr *ch[3];
+	int w[3], n, i;
+
+	cse_ensure(c, e->id);
+	if (c->seen[e->id])
+		return;
+	c->seen[e->id] = 1;
+	n = refs(e, ch, w);
+	for (i = 0; i < n; i++) {
+		cse_ensure(c, ch[i]->id);
+		c->uses[ch[i]->id] += w[i];
+		cse_visit(c, ch[i]);
+	}
+	if (c->norder == c->ocap) {
+		c->ocap = c->ocap ? 2 * c->ocap : 64;
+		c->order = mem_realloc(c->order, (size_t)c->ocap * sizeof *c->order);
+	}
+	c->order[c->norder++] = e;
+}
+
+static int
+istmp(const Cse *c, const Expr *e)
+{
+	return e->id < c->cap && c->tmp[e->id];
+}
+
+static LLVMValueRef lower_ex(Gen *g, const Expr *e, int top);
+
+/* cond ? then : els (els NULL: 0.0), as the C text's ?: — a branch, so
+ * what is not taken is not computed (a force that has ended costs no
+ * cos() per step), or inside the sweep a select, which vectorises. */
+static LLVMValueRef
+choose(Gen *g, LLVMValueRef cond, const Expr *then, const Expr *els)
+{
+	LLVMBasicBlockRef bt, be, bj;
+	LLVMValueRef x, y, phi, in[2];
+	LLVMBasicBlockRef from[2];
+
+	if (!g->cse->branch) {
+		x = lower_ex(g, then, 0);
+		y = els ? lower_ex(g, els, 0) : f64c(g, 0);
+		return LLVMBuildSelect(g->b, cond, x, y, "");
+	}
+	bt = LLVMAppendBasicBlockInContext(g->cx, g->fn, "then");
+	be = LLVMAppendBasicBlockInContext(g->cx, g->fn, "else");
+	bj = LLVMAppendBasicBlockInContext(g->cx, g->fn, "join");
+	LLVMBuildCondBr(g->b, cond, bt, be);
+	LLVMPositionBuilderAtEnd(g->b, bt);
+	in[0] = lower_ex(g, then, 0);
+	from[0] = LLVMGetInsertBlock(g->b);
+	LLVMBuildBr(g->b, bj);
+	LLVMPositionBuilderAtEnd(g->b, be);
+	in[1] = els ? lower_ex(g, els, 0) : f64c(g, 0);
+	from[1] = LLVMGetInsertBlock(g->b);
+	LLVMBuildBr(g->b, bj);
+	LLVMPositionBuilderAtEnd(g->b, bj);
+	phi = LLVMBuildPhi(g->b, g->f64, "");
+	LLVMAddIncoming(phi, in, from, 2);
+	return phi;
+}
+
+/* A comparison as a condition (pccond). */
+static LLVMValueRef
+cond(Gen *g, const Expr *e)
+{
+	static const LLVMRealPredicate pred[] = {LLVMRealOLT, LLVMRealOLE, LLVMRealOEQ, LLVMRealUNE};
+	LLVMValueRef a = lower_ex(g, e->a, 0), b = lower_ex(g, e->b, 0), z = f64c(g, 0);
+
+	if (e->op == CMP_AND || e->op == CMP_OR) {
+		a = LLVMBuildFCmp(g->b, LLVMRealUNE, a, z, "");
+		b = LLVMBuildFCmp(g->b, LLVMRealUNE, b, z, "");
+		return e->op == CMP_AND ? LLVMBuildAnd(g->b, a, b, "") : LLVMBuildOr(g->b, a, b, "");
+	}
+	return LLVMBuildFCmp(g->b, pred[e->op], a, b, "");
+}
+
+static LLVMValueRef
+lower_mul(Gen *g, const Expr *e)
+{
+	const Expr *a = e->a, *r = e->b, *gt = gate(e);
+	int isc = a->kind == EX_NUM;
+	LLVMValueRef x, y;
+
+	if (gt && !istmp(g->cse, gt) && !isc)
+		return choose(g, cond(g, gt), gt == e->a ? e->b : e->a, NULL);
+	if (recip(r)) {
+		x = isc ? f64c(g, a->num) : lower_ex(g, a, 0);
+		y = lower_ex(g, r->a, 0);
+		if (recip(r) == -2)
+			y = LLVMBuildFMul(g->b, y, y, "");
+		return LLVMBuildFDiv(g->b, x, y, "");
+	}
+	if (isc && a->num == 1)
+		return lower_ex(g, r, 0);
+	if (isc && a->num == -1)
+		return LLVMBuildFNeg(g->b, lower_ex(g, r, 0), "");
+	x = isc ? f64c(g, a->num) : lower_ex(g, a, 0);
+	return LLVMBuildFMul(g->b, x, lower_ex(g, r, 0), "");
+}
+
+static LLVMValueRef
+lower_pow(Gen *g, const Expr *e)
+{
+	double n = e->b->kind == EX_NUM ? e->b->num : 0;
+	LLVMValueRef x = lower_ex(g, e->a, 0), x2;
+
+	if (e->b->kind != EX_NUM || !(n == 2 || n == 3 || n == -1 || n == -2 || n == 0.5))
+		return call2(g, "pow", x, lower_ex(g, e->b, 0));
+	if (n == 0.5)
+		return call1(g, "llvm.sqrt.f64", x);
+	if (n == -1)
+		return LLVMBuildFDiv(g->b, f64c(g, 1), x, "");
+	x2 = LLVMBuildFMul(g->b, x, x, "");
+	if (n == 3)
+		return LLVMBuildFMul(g->b, x2, x, "");
+	return n == -2 ? LLVMBuildFDiv(g->b, f64c(g, 1), x2, "") : x2;
+}
+
+static LLVMValueRef
+lower_fn(Gen *g, const Expr *e)
+{
+	static const char *const name[NFN] = {
+		"sin", "cos", "tan", "exp", "log", "llvm.sqrt.f64", "llvm.fabs.f64", "tanh",
+		NULL, NULL, NULL, "fmin", "fmax",
+	};
+	LLVMValueRef x = lower_ex(g, e->a, 0), t;
+
+	switch ((Fn)e->op) {
+	case FN_SIGMOID:      /* 1.0/(1.0 + exp(-x)) */
+		t = call1(g, "exp", LLVMBuildFNeg(g->b, x, ""));
+		return LLVMBuildFDiv(g->b, f64c(g, 1), LLVMBuildFAdd(g->b, f64c(g, 1), t, ""), "");
+	case FN_SOFTPLUS:     /* fmax(x, 0.0) + log1p(exp(-fabs(x))) */
+		t = call1(g, "exp", LLVMBuildFNeg(g->b, call1(g, "llvm.fabs.f64", x), ""));
+		return LLVMBuildFAdd(g->b, call2(g, "fmax", x, f64c(g, 0)), call1(g, "log1p", t), "");
+	case FN_STEP:         /* x >= 0 ? 1.0 : 0.0 */
+		return LLVMBuildSelect(g->b, LLVMBuildFCmp(g->b, LLVMRealOGE, x, f64c(g, 0), ""),
+		                       f64c(g, 1), f64c(g, 0), "");
+	case FN_MIN: case FN_MAX:
+		return call2(g, name[e->op], x, lower_ex(g, e->b, 0));
+	default:
+		if ((int)e->op < 0 || e->op >= NFN || !name[e->op])
+			die("jit_llvm: bad function %d", e->op);
+		return call1(g, name[e->op], x);
+	}
+}
+
+/* e's value; a temporary's is the one computed, unless `top` (its own
+ * definition). */
+static LLVMValueRef
+lower_ex(Gen *g, const Expr *e, int top)
+{
+	if (!top && istmp(g->cse, e))
+		return g->cse->tmp[e->id];
+	switch (e->kind) {
+	case EX_NUM:
+		return f64c(g, e->num);
+	case EX_PARAM:
+		return g->param[e->index];
+	case EX_SYM:
+		if (!g->sym[e->index])
+			die("jit_llvm: symbol %d in a coefficient of the step", e->index);
+		return g->sym[e->index];
+	case EX_ADD:          /* the printer's a - |c|*x and x - |c| are a + b exactly */
+		return LLVMBuildFAdd(g->b, lower_ex(g, e->a, 0), lower_ex(g, e->b, 0), "");
+	case EX_MUL:
+		return lower_mul(g, e);
+	case EX_POW:
+		return lower_pow(g, e);
+	case EX_FN:
+		return lower_fn(g, e);
+	case EX_CMP:          /* (cond ? 1.0 : 0.0) */
+		return LLVMBuildSelect(g->b, cond(g, e), f64c(g, 1), f64c(g, 0), "");
+	case EX_SELECT:       /* (a != 0 ? b : c) */
+		return choose(g, LLVMBuildFCmp(g->b, LLVMRealUNE, lower_ex(g, e->a, 0), f64c(g, 0), ""),
+		              e->b, e->c);
+	}
+	die("jit_llvm: bad node kind %d", (int)e->kind);
+}
+
+/* The values of roots[0..n-1] into val: one emitter's block of the C text
+ * (time_coefs, or a point's space-time coefficients in loop_open). */
+static void
+lower_block(Gen *g, Expr *const *roots, int n, LLVMValueRef *val, int branch)
+{
+	Cse c;
+	const Expr *e;
+	int i;
+
+	memset(&c, 0, sizeof c);
+	c.branch = branch;
+	g->cse = &c;
+	for (i = 0; i < n; i++) {
+		cse_ensure(&c, roots[i]->id);
+		c.uses[roots[i]->id]++;
+		cse_visit(&c, roots[i]);
+	}
+	for (i = 0; i < c.norder; i++) {
+		e = c.order[i];
+		if (e->kind == EX_NUM || e->kind == EX_PARAM || e->kind == EX_SYM || c.uses[e->id] < 2)
+			continue;
+		c.tmp[e->id] = lower_ex(g, e, 1);
+	}
+	for (i = 0; i < n; i++)
+		val[i] = lower_ex(g, roots[i], 0);
+	g->cse = NULL;
+	mem_free(c.uses);
+	mem_free(c.tmp);
+	mem_free(c.seen);
+	mem_free(c.order);
+}
+
+/* ---- the sweep: the regions of the step over u, up into un ---- */
 
 /* A bound: the number `off` from the axis start, or n + off from its end. */
 static LLVMValueRef
-bound(Sweep *w, Bound bd, int ax)
+bound(Gen *g, Bound bd, int ax)
 {
 	if (!bd.anchor)
-		return i64c(w, bd.off);
-	return LLVMBuildNSWAdd(w->b, w->arg[ax ? A_NY : A_NX], i64c(w, bd.off), "n");
+		return i64c(g, bd.off);
+	return LLVMBuildNSWAdd(g->b, ax ? g->ny : g->nx, i64c(g, bd.off), "n");
 }
 
 typedef struct Loop {
 	LLVMValueRef iv, hi;
-	LLVMBasicBlockRef body, exit, pre;
+	LLVMBasicBlockRef body, exit;
 } Loop;
 
 /* for (iv = lo; iv <= hi; iv++) { ... }: a guard, then a bottom-tested
  * body, the shape the loop passes recognise without rotating it. */
 static Loop
-loop_open(Sweep *w, LLVMValueRef lo, LLVMValueRef hi, const char *name)
+loop_open(Gen *g, LLVMValueRef lo, LLVMValueRef hi, const char *name)
 {
 	Loop L;
-	LLVMBasicBlockRef guard = LLVMGetInsertBlock(w->b);
+	LLVMBasicBlockRef guard = LLVMGetInsertBlock(g->b);
 
 	L.hi = hi;
-	L.pre = guard;
-	L.body = LLVMAppendBasicBlockInContext(w->cx, w->fn, name);
-	L.exit = LLVMAppendBasicBlockInContext(w->cx, w->fn, "");
-	LLVMBuildCondBr(w->b, LLVMBuildICmp(w->b, LLVMIntSLE, lo, hi, ""), L.body, L.exit);
-	LLVMPositionBuilderAtEnd(w->b, L.body);
-	L.iv = LLVMBuildPhi(w->b, w->i64, name);
+	L.body = LLVMAppendBasicBlockInContext(g->cx, g->fn, name);
+	L.exit = LLVMAppendBasicBlockInContext(g->cx, g->fn, "");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLE, lo, hi, ""), L.body, L.exit);
+	LLVMPositionBuilderAtEnd(g->b, L.body);
+	L.iv = LLVMBuildPhi(g->b, g->i64, name);
 	LLVMAddIncoming(L.iv, &lo, &guard, 1);
 	return L;
 }
 
 static void
-loop_close(Sweep *w, Loop *L)
+loop_close(Gen *g, Loop *L)
 {
-	LLVMValueRef next = LLVMBuildNSWAdd(w->b, L->iv, i64c(w, 1), "");
-	LLVMBasicBlockRef latch = LLVMGetInsertBlock(w->b);
+	LLVMValueRef next = LLVMBuildNSWAdd(g->b, L->iv, i64c(g, 1), "");
+	LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
 
 	LLVMAddIncoming(L->iv, &next, &latch, 1);
-	LLVMBuildCondBr(w->b, LLVMBuildICmp(w->b, LLVMIntSLE, next, L->hi, ""), L->body, L->exit);
-	LLVMPositionBuilderAtEnd(w->b, L->exit);
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLE, next, L->hi, ""), L->body, L->exit);
+	LLVMPositionBuilderAtEnd(g->b, L->exit);
+}
+
+/* w doubles (w = 1: one) at base[idx], or a store of v there. */
+static LLVMValueRef
+load_w(Gen *g, LLVMValueRef base, LLVMValueRef idx, int w)
+{
+	LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->f64, base, &idx, 1, ""), x;
+	LLVMTypeRef vt = LLVMVectorType(g->f64, (unsigned)w);
+
+	if (w == 1)
+		return LLVMBuildLoad2(g->b, g->f64, p, "");
+	p = LLVMBuildBitCast(g->b, p, LLVMPointerType(vt, 0), "");
+	x = LLVMBuildLoad2(g->b, vt, p, "");
+	LLVMSetAlignment(x, 8);
+	return x;
+}
+
+static void
+store_w(Gen *g, LLVMValueRef v, LLVMValueRef base, LLVMValueRef idx, int w)
+{
+	LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->f64, base, &idx, 1, "");
+
+	if (w > 1)
+		p = LLVMBuildBitCast(g->b, p, LLVMPointerType(LLVMVectorType(g->f64, (unsigned)w), 0), "");
+	LLVMSetAlignment(LLVMBuildStore(g->b, v, p), 8);
+}
+
+static LLVMValueRef
+splat(Gen *g, LLVMValueRef x, int w)
+{
+	LLVMTypeRef vt = LLVMVectorType(g->f64, (unsigned)w);
+	LLVMTypeRef mt = LLVMVectorType(LLVMInt32TypeInContext(g->cx), (unsigned)w);
+
+	if (w == 1)
+		return x;
+	x = LLVMBuildInsertElement(g->b, LLVMGetUndef(vt), x, LLVMConstInt(LLVMInt32TypeInContext(g->cx), 0, 0), "");
+	return LLVMBuildShuffleVector(g->b, x, LLVMGetUndef(vt), LLVMConstNull(mt), "");
+}
+
+/* Coefficient c at the w points from q. */
+static LLVMValueRef
+coef_at(Gen *g, int c, LLVMValueRef q, int w)
+{
+	if (g->l->coefs[c].cls == CO_SPACE)
+		return load_w(g, g->coef[c], q, w);
+	if (!g->coef[c])
+		die("jit_llvm: coefficient %d has no value", c);
+	return splat(g, g->coef[c], w);
 }
 
 /* un[q] = c_g0 * ((t0 + t1) + ...) + c_g1 * (...) + ... + fon * force, in
- * the order and association of region() in emit_loop.c. */
+ * the order and association of region() in emit_loop.c; at the w points
+ * from q. */
 static void
-point(Sweep *w, const Region *rg, LLVMValueRef q)
+point(Gen *g, const Region *rg, LLVMValueRef q, int w)
 {
-	const Loops *l = w->l;
-	LLVMValueRef acc = NULL, sum, t, c, off;
-	int g, i;
+	const Loops *l = g->l;
+	LLVMValueRef acc = NULL, sum, t, off;
+	int k, i;
 
-	for (g = 0; g < rg->ngroups; g++) {
-		const Group *gr = &rg->groups[g];
+	for (k = 0; k < rg->ngroups; k++) {
+		const Group *gr = &rg->groups[k];
 		sum = NULL;
 		for (i = 0; i < gr->ntap; i++) {
-			off = LLVMBuildNSWAdd(w->b, i64c(w, gr->tap[i].dx),
-			                      LLVMBuildNSWMul(w->b, i64c(w, gr->tap[i].dy), w->arg[A_NX1], ""), "");
-			t = load_at(w, w->f64, w->arg[gr->tap[i].level ? A_UP : A_U],
-			            LLVMBuildNSWAdd(w->b, q, off, ""), "");
-			sum = sum ? LLVMBuildFAdd(w->b, sum, t, "") : t;
+			off = LLVMBuildNSWAdd(g->b, i64c(g, gr->tap[i].dx),
+			                      LLVMBuildNSWMul(g->b, i64c(g, gr->tap[i].dy), g->nx1, ""), "");
+			t = load_w(g, gr->tap[i].level ? g->up : g->u, LLVMBuildNSWAdd(g->b, q, off, ""), w);
+			sum = sum ? LLVMBuildFAdd(g->b, sum, t, "") : t;
 		}
 		if (!sum)
-			sum = LLVMConstReal(w->f64, 0);
-		c = w->coef[gr->coef];
-		if (l->coefs[gr->coef].cls == CO_SPACE)
-			c = load_at(w, w->f64, c, q, "");
-		t = LLVMBuildFMul(w->b, c, sum, "");
-		acc = acc ? LLVMBuildFAdd(w->b, acc, t, "") : t;
+			sum = splat(g, f64c(g, 0), w);
+		t = LLVMBuildFMul(g->b, coef_at(g, gr->coef, q, w), sum, "");
+		acc = acc ? LLVMBuildFAdd(g->b, acc, t, "") : t;
 	}
 	if (l->force_coef >= 0) {
-		c = w->coef[l->force_coef];
-		if (l->coefs[l->force_coef].cls == CO_SPACE)
-			c = load_at(w, w->f64, c, q, "");
-		t = LLVMBuildFMul(w->b, w->arg[A_FON], c, "");
-		acc = acc ? LLVMBuildFAdd(w->b, acc, t, "") : t;
+		t = LLVMBuildFMul(g->b, splat(g, g->fon, w), coef_at(g, l->force_coef, q, w), "");
+		acc = acc ? LLVMBuildFAdd(g->b, acc, t, "") : t;
 	}
 	if (!acc)
-		acc = LLVMConstReal(w->f64, 0);
-	LLVMBuildStore(w->b, acc, LLVMBuildInBoundsGEP2(w->b, w->f64, w->arg[A_UN], &q, 1, ""));
+		acc = splat(g, f64c(g, 0), w);
+	store_w(g, acc, g->un, q, w);
+}
+
+/* A row lo..hi of a region without space-time coefficients, vf points at
+ * a time, the last vector ending at hi: it overlaps the one before and
+ * computes some points twice, to the same value (un is not read), which
+ * costs less than a remainder loop.  Rows shorter than vf: one at a time. */
+static void
+row_vec(Gen *g, const Region *rg, LLVMValueRef lo, LLVMValueRef hi, LLVMValueRef row)
+{
+	int w = g->vf;
+	LLVMValueRef last = LLVMBuildNSWSub(g->b, hi, i64c(g, w - 1), "last"), s, st, next;
+	LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b), vec, scal, done, cur;
+	Loop Li;
+
+	vec = LLVMAppendBasicBlockInContext(g->cx, g->fn, "vec");
+	scal = LLVMAppendBasicBlockInContext(g->cx, g->fn, "scalar");
+	done = LLVMAppendBasicBlockInContext(g->cx, g->fn, "row");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLE, lo, last, ""), vec, scal);
+
+	/* for (s = lo;; s += w) { st = min(s, last); point(st); if (st == last) break; } */
+	LLVMPositionBuilderAtEnd(g->b, vec);
+	s = LLVMBuildPhi(g->b, g->i64, "s");
+	LLVMAddIncoming(s, &lo, &pre, 1);
+	st = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, s, last, ""), s, last, "");
+	point(g, rg, LLVMBuildNSWAdd(g->b, st, row, "q"), w);
+	next = LLVMBuildNSWAdd(g->b, s, i64c(g, w), "");
+	cur = LLVMGetInsertBlock(g->b);
+	LLVMAddIncoming(s, &next, &cur, 1);
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, st, last, ""), done, vec);
+
+	LLVMPositionBuilderAtEnd(g->b, scal);
+	Li = loop_open(g, lo, hi, "i");
+	point(g, rg, LLVMBuildNSWAdd(g->b, Li.iv, row, "q"), 1);
+	loop_close(g, &Li);
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
 }
 
 static void
-region(Sweep *w, const Region *rg)
+add_st(const Loops *l, int c, Expr **st, int *ist, int *nst)
 {
-	int two = w->l->s->ndim == 2;
-	LLVMValueRef j = i64c(w, 0), row, q;
+	int i;
+
+	if (c < 0 || l->coefs[c].cls != CO_SPACETIME)
+		return;
+	for (i = 0; i < *nst; i++)
+		if (ist[i] == c)
+			return;
+	ist[*nst] = c;
+	st[(*nst)++] = l->coefs[c].e;
+}
+
+static void
+region(Gen *g, const Region *rg)
+{
+	const Loops *l = g->l;
+	int two = l->s->ndim == 2, k, nst = 0;
+	int *ist = mem_alloc((size_t)(rg->ngroups + 2) * sizeof *ist);
+	Expr **st = mem_alloc((size_t)(rg->ngroups + 2) * sizeof *st);
+	LLVMValueRef j = i64c(g, 0), row, q, *val;
 	Loop Lj, Li;
 
+	/* the space-time coefficients, in loop_open's order */
+	for (k = 0; k < rg->ngroups; k++)
+		add_st(l, rg->groups[k].coef, st, ist, &nst);
+	add_st(l, l->force_coef, st, ist, &nst);
 	if (two) {
-		Lj = loop_open(w, bound(w, rg->lo[1], 1), bound(w, rg->hi[1], 1), "j");
+		Lj = loop_open(g, bound(g, rg->lo[1], 1), bound(g, rg->hi[1], 1), "j");
 		j = Lj.iv;
 	}
-	row = LLVMBuildNSWMul(w->b, j, w->arg[A_NX1], "row");
-	Li = loop_open(w, bound(w, rg->lo[0], 0), bound(w, rg->hi[0], 0), "i");
-	q = LLVMBuildNSWAdd(w->b, Li.iv, row, "q");
-	point(w, rg, q);
-	loop_close(w, &Li);
+	row = LLVMBuildNSWMul(g->b, j, g->nx1, "row");
+	if (!nst && g->vf > 1) {
+		row_vec(g, rg, bound(g, rg->lo[0], 0), bound(g, rg->hi[0], 0), row);
+		if (two)
+			loop_close(g, &Lj);
+		mem_free(ist);
+		mem_free(st);
+		return;
+	}
+	Li = loop_open(g, bound(g, rg->lo[0], 0), bound(g, rg->hi[0], 0), "i");
+	q = LLVMBuildNSWAdd(g->b, Li.iv, row, "q");
+	if (nst) {
+		/* x = x0 + i * hx, y = y0 + j * hy */
+		g->sym[SYM_X] = LLVMBuildFAdd(g->b, g->x0, LLVMBuildFMul(g->b,
+		    LLVMBuildSIToFP(g->b, Li.iv, g->f64, ""), g->sym[SYM_HX], ""), "x");
+		g->sym[SYM_Y] = LLVMBuildFAdd(g->b, g->y0, LLVMBuildFMul(g->b,
+		    LLVMBuildSIToFP(g->b, j, g->f64, ""), g->sym[SYM_HY], ""), "y");
+		val = mem_alloc((size_t)nst * sizeof *val);
+		lower_block(g, st, nst, val, 0);
+		for (k = 0; k < nst; k++)
+			g->coef[ist[k]] = val[k];
+		mem_free(val);
+		g->sym[SYM_X] = g->sym[SYM_Y] = NULL;
+	}
+	point(g, rg, q, 1);
+	loop_close(g, &Li);
 	if (two)
-		loop_close(w, &Lj);
+		loop_close(g, &Lj);
+	for (k = 0; k < nst; k++)
+		g->coef[ist[k]] = NULL;
+	mem_free(ist);
+	mem_free(st);
 }
 
-static void
-add_attr(Sweep *w, unsigned idx, const char *name)
+/* The core's parameters: the states, the grid, then the symbols, the
+ * params and one per coefficient (a double, or an array for CO_SPACE). */
+enum { C_U, C_UP, C_UN, C_NX, C_NY, C_NX1, C_FON, C_T, C_K, C_HX, C_HY, C_X0, C_Y0, C_NFIX };
+
+static int
+core_nargs(const Loops *l)
 {
-	unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
-
-	LLVMAddAttributeAtIndex(w->fn, idx, LLVMCreateEnumAttribute(w->cx, kind, 0));
+	return C_NFIX + l->s->nparams + l->ncoefs;
 }
 
-/* The sweep as an LLVM function named `sym` in a new module of cx. */
-static LLVMModuleRef
-build_sweep(const Loops *l, LLVMContextRef cx, const char *sym, const char *cpu,
-            const char *features)
+/* The sweep as an internal function with restrict states, inlined into
+ * its callers: the noalias of u, up, un, which makes the inner loops
+ * vectorise without run-time overlap checks, becomes the inlined code's
+ * alias scopes. */
+static LLVMValueRef
+build_core(Gen *g)
+{
+	const Loops *l = g->l;
+	int na = core_nargs(l), np = l->s->nparams, i, r;
+	LLVMTypeRef *ty = mem_alloc((size_t)na * sizeof *ty);
+	LLVMValueRef fn;
+
+	for (i = 0; i < na; i++)
+		ty[i] = g->f64;
+	ty[C_U] = ty[C_UP] = ty[C_UN] = g->pf64;
+	ty[C_NX] = ty[C_NY] = ty[C_NX1] = g->i64;
+	for (i = 0; i < l->ncoefs; i++)
+		if (l->coefs[i].cls == CO_SPACE)
+			ty[C_NFIX + np + i] = g->pf64;
+	fn = LLVMAddFunction(g->mod, "sweep", LLVMFunctionType(LLVMVoidTypeInContext(g->cx), ty,
+	                                                      (unsigned)na, 0));
+	mem_free(ty);
+	LLVMSetLinkage(fn, LLVMInternalLinkage);
+	for (i = C_U; i <= C_UN; i++) {
+		fn_attr(g, fn, (unsigned)i + 1, "noalias");
+		fn_attr(g, fn, (unsigned)i + 1, "nocapture");
+	}
+	fn_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
+	fn_attr(g, fn, LLVMAttributeFunctionIndex, "alwaysinline");
+
+	g->fn = fn;
+	LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->cx, fn, "entry"));
+	g->u = LLVMGetParam(fn, C_U);
+	g->up = LLVMGetParam(fn, C_UP);
+	g->un = LLVMGetParam(fn, C_UN);
+	g->nx = LLVMGetParam(fn, C_NX);
+	g->ny = LLVMGetParam(fn, C_NY);
+	g->nx1 = LLVMGetParam(fn, C_NX1);
+	g->fon = LLVMGetParam(fn, C_FON);
+	g->x0 = LLVMGetParam(fn, C_X0);
+	g->y0 = LLVMGetParam(fn, C_Y0);
+	memset(g->sym, 0, sizeof g->sym);
+	g->sym[SYM_T] = LLVMGetParam(fn, C_T);
+	g->sym[SYM_K] = LLVMGetParam(fn, C_K);
+	g->sym[SYM_HX] = LLVMGetParam(fn, C_HX);
+	g->sym[SYM_HY] = LLVMGetParam(fn, C_HY);
+	for (i = 0; i < np; i++)
+		g->param[i] = LLVMGetParam(fn, (unsigned)(C_NFIX + i));
+	for (i = 0; i < l->ncoefs; i++)
+		g->coef[i] = l->coefs[i].cls == CO_SPACETIME ? NULL
+		             : LLVMGetParam(fn, (unsigned)(C_NFIX + np + i));
+	for (r = 0; r < l->nreg; r++)
+		region(g, &l->reg[r]);
+	LLVMBuildRetVoid(g->b);
+	return fn;
+}
+
+/* Call the core with the arguments in a[] (NULL: undefined, unused). */
+static void
+call_core(Gen *g, LLVMValueRef core, LLVMValueRef *a)
+{
+	int i, na = core_nargs(g->l);
+	LLVMTypeRef fty = LLVMGlobalGetValueType(core);
+	LLVMTypeRef *ty = mem_alloc((size_t)na * sizeof *ty);
+
+	LLVMGetParamTypes(fty, ty);
+	for (i = 0; i < na; i++)
+		if (!a[i])
+			a[i] = LLVMGetUndef(ty[i]);
+	LLVMBuildCall2(g->b, fty, core, a, (unsigned)na, "");
+	mem_free(ty);
+}
+
+static int
+used_in_step(const Loops *l, int c)
+{
+	int r, k;
+
+	if (c == l->force_coef)
+		return 1;
+	for (r = 0; r < l->nreg; r++)
+		for (k = 0; k < l->reg[r].ngroups; k++)
+			if (l->reg[r].groups[k].coef == c)
+				return 1;
+	return 0;
+}
+
+static LLVMValueRef
+new_fn(Gen *g, const char *sym, LLVMTypeRef *ty, int n, const char *const *names)
+{
+	LLVMValueRef fn = LLVMAddFunction(g->mod, sym,
+	    LLVMFunctionType(LLVMVoidTypeInContext(g->cx), ty, (unsigned)n, 0));
+	int i;
+
+	for (i = 0; i < n; i++)
+		LLVMSetValueName2(LLVMGetParam(fn, (unsigned)i), names[i], strlen(names[i]));
+	fn_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
+	g->fn = fn;
+	LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->cx, fn, "entry"));
+	return fn;
+}
+
+/* void P__sweep(const double *c, const double *tc, double *const *a,
+ *     const double *u, const double *up, double *un, long nx, long ny,
+ *     long nx1, double fon): emit_sweep's function, for the C step. */
+static void
+build_sweep(Gen *g, LLVMValueRef core, const char *sym)
 {
 	static const char *const names[10] = {"c", "tc", "a", "u", "up", "un", "nx", "ny", "nx1", "fon"};
-	LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("dpm_sweep", cx);
-	LLVMTypeRef params[10], fty;
-	Sweep w;
-	int i, r;
+	const Loops *l = g->l;
+	LLVMTypeRef ty[10];
+	LLVMValueRef fn, *a = mem_alloc((size_t)core_nargs(l) * sizeof *a);
+	int i, np = l->s->nparams;
 
-	memset(&w, 0, sizeof w);
-	w.l = l;
-	w.cx = cx;
-	w.f64 = LLVMDoubleTypeInContext(cx);
-	w.i64 = LLVMInt64TypeInContext(cx);
-	w.pf64 = LLVMPointerType(w.f64, 0);
 	for (i = 0; i < 10; i++)
-		params[i] = i < A_NX ? w.pf64 : w.i64;
-	params[A_A] = LLVMPointerType(w.pf64, 0);
-	params[A_FON] = w.f64;
-	fty = LLVMFunctionType(LLVMVoidTypeInContext(cx), params, 10, 0);
-	w.fn = LLVMAddFunction(mod, sym, fty);
-	for (i = 0; i < 10; i++) {
-		w.arg[i] = LLVMGetParam(w.fn, (unsigned)i);
-		LLVMSetValueName2(w.arg[i], names[i], strlen(names[i]));
+		ty[i] = i < 6 ? g->pf64 : g->i64;
+	ty[2] = g->ppf64;
+	ty[9] = g->f64;
+	fn = new_fn(g, sym, ty, 10, names);
+	for (i = 0; i < 6; i++)
+		a[C_U + i] = LLVMGetParam(fn, (unsigned)(3 + i));
+	a[C_FON] = LLVMGetParam(fn, 9);
+	for (i = 0; i < l->ncoefs; i++) {
+		const Coef *c = &l->coefs[i];
+		LLVMValueRef *v = &a[C_NFIX + np + i];
+		if (!used_in_step(l, i))
+			continue;
+		if (c->cls == CO_CONST)
+			*v = load_at(g, g->f64, LLVMGetParam(fn, 0), i64c(g, c->slot), "c");
+		else if (c->cls == CO_TIME)
+			*v = load_at(g, g->f64, LLVMGetParam(fn, 1), i64c(g, c->slot), "tc");
+		else if (c->cls == CO_SPACE)
+			*v = load_at(g, g->pf64, LLVMGetParam(fn, 2), i64c(g, c->slot), "a");
+		else
+			die("jit_llvm: a sweep with a space-time coefficient");
 	}
-	/* restrict in the C text: what makes the inner loop vectorisable
-	 * without run-time overlap checks */
-	for (i = A_U; i <= A_UN; i++) {
-		add_attr(&w, (unsigned)i + 1, "noalias");
-		add_attr(&w, (unsigned)i + 1, "nocapture");
-	}
-	add_attr(&w, LLVMAttributeFunctionIndex, "nounwind");
-	LLVMAddAttributeAtIndex(w.fn, LLVMAttributeFunctionIndex,
-	    LLVMCreateStringAttribute(cx, "target-cpu", 10, cpu, (unsigned)strlen(cpu)));
-	LLVMAddAttributeAtIndex(w.fn, LLVMAttributeFunctionIndex,
-	    LLVMCreateStringAttribute(cx, "target-features", 15, features, (unsigned)strlen(features)));
+	call_core(g, core, a);
+	LLVMBuildRetVoid(g->b);
+	mem_free(a);
+}
 
-	w.b = LLVMCreateBuilderInContext(cx);
-	LLVMPositionBuilderAtEnd(w.b, LLVMAppendBasicBlockInContext(cx, w.fn, "entry"));
-	w.coef = mem_alloc((size_t)(l->ncoefs + 1) * sizeof *w.coef);
-	memset(w.coef, 0, (size_t)(l->ncoefs + 1) * sizeof *w.coef);
-	load_coefs(&w);
-	for (r = 0; r < l->nreg; r++)
-		region(&w, &l->reg[r]);
-	LLVMBuildRetVoid(w.b);
-	LLVMDisposeBuilder(w.b);
-	mem_free(w.coef);
-	return mod;
+/* The outputs of step s into out[s * nout ...]: y = sum w un[i], or the
+ * velocity (sum w un[i] - sum w u[i]) / k, added left to right. */
+static void
+outputs(Gen *g, LLVMValueRef out, LLVMValueRef s, LLVMValueRef *oi, LLVMValueRef *ow,
+        LLVMValueRef u, LLVMValueRef un)
+{
+	const Scheme *sc = g->l->s;
+	int i, v, nv = sc->ndim == 2 ? 4 : 2;
+	LLVMValueRef y, t, base = LLVMBuildNSWMul(g->b, s, i64c(g, sc->nout), "");
+
+	for (i = 0; i < sc->nout; i++) {
+		y = NULL;
+		for (v = 0; v < nv; v++) {
+			t = LLVMBuildFMul(g->b, ow[4 * i + v], load_at(g, g->f64, un, oi[4 * i + v], ""), "");
+			y = y ? LLVMBuildFAdd(g->b, y, t, "") : t;
+		}
+		if (sc->out[i].velocity) {
+			for (v = 0; v < nv; v++) {
+				t = LLVMBuildFMul(g->b, ow[4 * i + v], load_at(g, g->f64, u, oi[4 * i + v], ""), "");
+				y = LLVMBuildFSub(g->b, y, t, "");
+			}
+			y = LLVMBuildFDiv(g->b, y, g->sym[SYM_K], "");
+		}
+		t = LLVMBuildNSWAdd(g->b, base, i64c(g, i), "");
+		LLVMBuildStore(g->b, y, LLVMBuildInBoundsGEP2(g->b, g->f64, out, &t, 1, ""));
+	}
+}
+
+/* void P__runloop(const double *p, const double *c, double *const *a,
+ *     double **buf, const long *src_i, const double *src_w,
+ *     const long *out_i, const double *out_w, const double *from,
+ *     double k, double hx, double hy, long nx, long ny, long nx1,
+ *     long step, long n, double *out): n >= 1 steps of P_run from the
+ * states buf[0..2] = u, up, un, left rotated in buf; what emit_step's
+ * time loop does, with everything that does not change hoisted. */
+enum { R_P, R_C, R_A, R_BUF, R_SRCI, R_SRCW, R_OUTI, R_OUTW, R_FROM, R_K, R_HX, R_HY,
+       R_NX, R_NY, R_NX1, R_STEP, R_N, R_OUT, R_NARGS };
+
+static void
+build_runloop(Gen *g, LLVMValueRef core, const char *sym)
+{
+	static const char *const names[R_NARGS] = {"p", "c", "a", "buf", "src_i", "src_w", "out_i",
+		"out_w", "from", "k", "hx", "hy", "nx", "ny", "nx1", "step", "n", "out"};
+	const Loops *l = g->l;
+	const Scheme *sc = l->s;
+	int i, v, nv = sc->ndim == 2 ? 4 : 2, np = sc->nparams, ntc = 0, na = core_nargs(l);
+	LLVMTypeRef ty[R_NARGS];
+	LLVMValueRef fn, arg[R_NARGS], *a, *si, *sw, *oi, *ow, *tcv, bu[3], ph[4], nb[4], t, s1;
+	LLVMValueRef *ca;
+	LLVMBasicBlockRef entry, body, yes, latch, done, ret;
+	Expr **tce = mem_alloc((size_t)(l->ncoefs + 1) * sizeof *tce);
+	int *tci = mem_alloc((size_t)(l->ncoefs + 1) * sizeof *tci);
+	unsigned char *used = mem_alloc((size_t)l->ncoefs + 1);
+
+	for (i = 0; i < R_NARGS; i++)
+		ty[i] = g->pf64;
+	ty[R_A] = ty[R_BUF] = g->ppf64;
+	ty[R_K] = ty[R_HX] = ty[R_HY] = g->f64;
+	ty[R_NX] = ty[R_NY] = ty[R_NX1] = ty[R_STEP] = ty[R_N] = g->i64;
+	ty[R_SRCI] = ty[R_OUTI] = LLVMPointerType(g->i64, 0);
+	fn = new_fn(g, sym, ty, R_NARGS, names);
+	for (i = 0; i < R_NARGS; i++)
+		arg[i] = LLVMGetParam(fn, (unsigned)i);
+	/* nothing else reads or writes what these point to during the loop */
+	for (i = 0; i < R_NARGS; i++)
+		if (i < R_K || i == R_OUT) {
+			fn_attr(g, fn, (unsigned)i + 1, "noalias");
+			fn_attr(g, fn, (unsigned)i + 1, "nocapture");
+		}
+	entry = LLVMGetInsertBlock(g->b);
+
+	/* hoisted: params, constant coefficients, arrays, sources, outputs */
+	memset(g->sym, 0, sizeof g->sym);
+	g->sym[SYM_K] = arg[R_K];
+	g->sym[SYM_HX] = arg[R_HX];
+	g->sym[SYM_HY] = arg[R_HY];
+	for (i = 0; i < np; i++)
+		g->param[i] = load_at(g, g->f64, arg[R_P], i64c(g, i), "p");
+	for (i = 0; i < l->ncoefs; i++) {
+		const Coef *c = &l->coefs[i];
+		g->coef[i] = NULL;
+		if (c->cls == CO_CONST)
+			g->coef[i] = load_at(g, g->f64, arg[R_C], i64c(g, c->slot), "c");
+		else if (c->cls == CO_SPACE)
+			g->coef[i] = load_at(g, g->pf64, arg[R_A], i64c(g, c->slot), "a");
+	}
+	si = mem_alloc((size_t)(4 * sc->nsrc + 1) * sizeof *si);
+	sw = mem_alloc((size_t)(4 * sc->nsrc + 1) * sizeof *sw);
+	oi = mem_alloc((size_t)(4 * sc->nout + 1) * sizeof *oi);
+	ow = mem_alloc((size_t)(4 * sc->nout + 1) * sizeof *ow);
+	for (i = 0; i < sc->nsrc; i++)
+		for (v = 0; v < nv; v++) {
+			si[4 * i + v] = load_at(g, g->i64, arg[R_SRCI], i64c(g, 4 * i + v), "si");
+			sw[4 * i + v] = load_at(g, g->f64, arg[R_SRCW], i64c(g, 4 * i + v), "sw");
+		}
+	for (i = 0; i < sc->nout; i++)
+		for (v = 0; v < nv; v++) {
+			oi[4 * i + v] = load_at(g, g->i64, arg[R_OUTI], i64c(g, 4 * i + v), "oi");
+			ow[4 * i + v] = load_at(g, g->f64, arg[R_OUTW], i64c(g, 4 * i + v), "ow");
+		}
+	g->x0 = load_at(g, g->f64, arg[R_FROM], i64c(g, 0), "x0");
+	g->y0 = load_at(g, g->f64, arg[R_FROM], i64c(g, 1), "y0");
+	for (i = 0; i < 3; i++)
+		bu[i] = load_at(g, g->pf64, arg[R_BUF], i64c(g, i), "buf");
+
+	body = LLVMAppendBasicBlockInContext(g->cx, fn, "step");
+	ret = LLVMAppendBasicBlockInContext(g->cx, fn, "ret");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, arg[R_N], i64c(g, 0), ""), body, ret);
+	LLVMPositionBuilderAtEnd(g->b, body);
+	/* s, u, up, un */
+	ph[0] = LLVMBuildPhi(g->b, g->i64, "s");
+	for (i = 0; i < 3; i++)
+		ph[i + 1] = LLVMBuildPhi(g->b, g->pf64, i == 0 ? "u" : i == 1 ? "up" : "un");
+
+	/* t = (double)m->step * k, and time_coefs' block: the time-varying
+	 * coefficients the step uses (step_used), in coefficient order */
+	t = LLVMBuildNSWAdd(g->b, arg[R_STEP], ph[0], "");
+	g->sym[SYM_T] = LLVMBuildFMul(g->b, LLVMBuildSIToFP(g->b, t, g->f64, ""), arg[R_K], "t");
+	for (i = 0; i < l->ncoefs; i++)
+		used[i] = (unsigned char)used_in_step(l, i);
+	for (i = 0; i < sc->nsrc; i++)
+		used[l->src_coef[i]] = 1;
+	for (i = 0; i < l->ncoefs; i++)
+		if (used[i] && l->coefs[i].cls == CO_TIME) {
+			tci[ntc] = i;
+			tce[ntc++] = l->coefs[i].e;
+		}
+	tcv = mem_alloc((size_t)(ntc + 1) * sizeof *tcv);
+	lower_block(g, tce, ntc, tcv, 1);
+	for (i = 0; i < ntc; i++)
+		g->coef[tci[i]] = tcv[i];
+
+	/* the sweep (fon = 1: lin is 0 in the loop) */
+	a = mem_alloc((size_t)na * sizeof *a);
+	ca = a + C_NFIX + np;
+	a[C_U] = ph[1];
+	a[C_UP] = ph[2];
+	a[C_UN] = ph[3];
+	a[C_NX] = arg[R_NX];
+	a[C_NY] = arg[R_NY];
+	a[C_NX1] = arg[R_NX1];
+	a[C_FON] = f64c(g, 1);
+	a[C_T] = g->sym[SYM_T];
+	a[C_K] = arg[R_K];
+	a[C_HX] = arg[R_HX];
+	a[C_HY] = arg[R_HY];
+	a[C_X0] = g->x0;
+	a[C_Y0] = g->y0;
+	for (i = 0; i < np; i++)
+		a[C_NFIX + i] = g->param[i];
+	for (i = 0; i < l->ncoefs; i++)
+		if (used_in_step(l, i) && l->coefs[i].cls != CO_SPACETIME)
+			ca[i] = g->coef[i];
+	call_core(g, core, a);
+
+	/* the sources: un[src_i] += S * src_w, in order */
+	for (i = 0; i < sc->nsrc; i++) {
+		int c = l->src_coef[i];
+		if (l->coefs[c].cls != CO_CONST && l->coefs[c].cls != CO_TIME)
+			die("jit_llvm: a source strength that varies in space");
+		for (v = 0; v < nv; v++) {
+			LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->f64, ph[3], &si[4 * i + v], 1, "");
+			LLVMValueRef x = LLVMBuildLoad2(g->b, g->f64, p, "");
+			LLVMBuildStore(g->b, LLVMBuildFAdd(g->b, x,
+			    LLVMBuildFMul(g->b, g->coef[c], sw[4 * i + v], ""), ""), p);
+		}
+	}
+
+	/* the outputs, when there is somewhere to put them */
+	yes = LLVMAppendBasicBlockInContext(g->cx, fn, "y");
+	latch = LLVMAppendBasicBlockInContext(g->cx, fn, "latch");
+	LLVMBuildCondBr(g->b, LLVMBuildIsNotNull(g->b, arg[R_OUT], ""), yes, latch);
+	LLVMPositionBuilderAtEnd(g->b, yes);
+	outputs(g, arg[R_OUT], ph[0], oi, ow, ph[1], ph[3]);
+	LLVMBuildBr(g->b, latch);
+
+	/* rotate: up = u, u = un, un = up */
+	LLVMPositionBuilderAtEnd(g->b, latch);
+	s1 = LLVMBuildNSWAdd(g->b, ph[0], i64c(g, 1), "");
+	nb[0] = s1;
+	nb[1] = ph[3];
+	nb[2] = ph[1];
+	nb[3] = ph[2];
+	for (i = 0; i < 4; i++)
+		LLVMAddIncoming(ph[i], &nb[i], &latch, 1);
+	{
+		LLVMValueRef init[4];
+		init[0] = i64c(g, 0);
+		init[1] = bu[0];
+		init[2] = bu[1];
+		init[3] = bu[2];
+		for (i = 0; i < 4; i++)
+			LLVMAddIncoming(ph[i], &init[i], &entry, 1);
+	}
+	done = LLVMAppendBasicBlockInContext(g->cx, fn, "done");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, s1, arg[R_N], ""), body, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
+	for (i = 0; i < 3; i++) {
+		t = i64c(g, i);
+		LLVMBuildStore(g->b, nb[i + 1], LLVMBuildInBoundsGEP2(g->b, g->pf64, arg[R_BUF], &t, 1, ""));
+	}
+	LLVMBuildBr(g->b, ret);
+	LLVMPositionBuilderAtEnd(g->b, ret);
+	LLVMBuildRetVoid(g->b);
+
+	for (i = 0; i < l->ncoefs; i++)
+		g->coef[i] = NULL;
+	mem_free(a);
+	mem_free(tcv);
+	mem_free(si);
+	mem_free(sw);
+	mem_free(oi);
+	mem_free(ow);
+	mem_free(tce);
+	mem_free(tci);
+	mem_free(used);
+}
+
+/* The module: the core, the run loop `run`, and the sweep `sweep` when
+ * the C text has one (sweep NULL: none). */
+static LLVMModuleRef
+build_module(const Loops *l, LLVMContextRef cx, const char *run, const char *sweep,
+             const char *cpu, const char *features)
+{
+	Gen g;
+	LLVMValueRef core, fn;
+
+	memset(&g, 0, sizeof g);
+	g.l = l;
+	g.cx = cx;
+	g.mod = LLVMModuleCreateWithNameInContext("dpm_run", cx);
+	g.f64 = LLVMDoubleTypeInContext(cx);
+	g.i64 = LLVMInt64TypeInContext(cx);
+	g.pf64 = LLVMPointerType(g.f64, 0);
+	g.ppf64 = LLVMPointerType(g.pf64, 0);
+	g.b = LLVMCreateBuilderInContext(cx);
+	/* the widest vectors of doubles the CPU has (a named CPU: SSE2's) */
+	g.vf = strstr(features, "+avx512f") ? 8 : strstr(features, "+avx") ? 4 : 2;
+	if (getenv("DPM_LLVM_VF") && atoi(getenv("DPM_LLVM_VF")) > 0)
+		g.vf = atoi(getenv("DPM_LLVM_VF"));
+	g.param = mem_alloc((size_t)(l->s->nparams + 1) * sizeof *g.param);
+	g.coef = mem_alloc((size_t)(l->ncoefs + 1) * sizeof *g.coef);
+	core = build_core(&g);
+	build_runloop(&g, core, run);
+	if (sweep)
+		build_sweep(&g, core, sweep);
+	for (fn = LLVMGetFirstFunction(g.mod); fn; fn = LLVMGetNextFunction(fn)) {
+		if (LLVMIsDeclaration(fn))
+			continue;
+		LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+		    LLVMCreateStringAttribute(cx, "target-cpu", 10, cpu, (unsigned)strlen(cpu)));
+		LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+		    LLVMCreateStringAttribute(cx, "target-features", 15, features,
+		                              (unsigned)strlen(features)));
+	}
+	LLVMDisposeBuilder(g.b);
+	mem_free(g.param);
+	mem_free(g.coef);
+	return g.mod;
 }
 
 /* A target machine for the host (or DPM_LLVM_CPU); NULL with err set. */
@@ -314,10 +1145,11 @@ host_machine(char **cpu, char **features, char *err, int errsz)
 	return tm;
 }
 
-/* Build, optimise and JIT the sweep; its address in *addr. */
+/* Build, optimise and JIT the module; the functions' addresses in addr
+ * (sweep NULL: no sweep). */
 static int
-compile_sweep(Llvm *lj, const Loops *l, const char *sym, LLVMOrcExecutorAddress *addr,
-              char *err, int errsz)
+compile(Llvm *lj, const Loops *l, const char *run, const char *sweep,
+        LLVMOrcExecutorAddress *addr, char *err, int errsz)
 {
 	char *cpu = NULL, *features = NULL, *cpu2 = NULL, *features2 = NULL, *msg = NULL, *triple;
 	LLVMTargetMachineRef tm, tm2 = NULL;
@@ -333,9 +1165,9 @@ compile_sweep(Llvm *lj, const Loops *l, const char *sym, LLVMOrcExecutorAddress 
 	if (!(tm = host_machine(&cpu, &features, err, errsz)))
 		goto out;
 	tsc = LLVMOrcCreateNewThreadSafeContext();
-	mod = build_sweep(l, LLVMOrcThreadSafeContextGetContext(tsc), sym, cpu, features);
+	mod = build_module(l, LLVMOrcThreadSafeContextGetContext(tsc), run, sweep, cpu, features);
 	if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
-		snprintf(err, (size_t)errsz, "internal error: the LLVM sweep is invalid: %s", msg);
+		snprintf(err, (size_t)errsz, "internal error: the LLVM module is invalid: %s", msg);
 		LLVMDisposeModule(mod);
 		goto out;
 	}
@@ -378,7 +1210,7 @@ compile_sweep(Llvm *lj, const Loops *l, const char *sym, LLVMOrcExecutorAddress 
 		LLVMDisposeModule(mod);
 		goto out;
 	}
-	/* the sweep calls nothing today; libm would come from the process */
+	/* libm (cos, exp, pow, ...) from the process */
 	e = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(&gen,
 	        LLVMOrcLLJITGetGlobalPrefix(lj->jit), NULL, NULL);
 	if (llvm_error(e, "symbol search", err, errsz)) {
@@ -395,7 +1227,10 @@ compile_sweep(Llvm *lj, const Loops *l, const char *sym, LLVMOrcExecutorAddress 
 	if (llvm_error(e, "adding the module", err, errsz))
 		goto out;
 	/* the lookup compiles the module */
-	if (llvm_error(LLVMOrcLLJITLookup(lj->jit, addr, sym), "code generation", err, errsz))
+	if (llvm_error(LLVMOrcLLJITLookup(lj->jit, &addr[0], run), "code generation", err, errsz))
+		goto out;
+	if (sweep && llvm_error(LLVMOrcLLJITLookup(lj->jit, &addr[1], sweep), "code generation",
+	                        err, errsz))
 		goto out;
 	r = 0;
 out:
@@ -431,45 +1266,53 @@ jit_load_llvm(Kernel *k, const Loops *l, const char *ctext, const char *prefix, 
               int errsz)
 {
 	double t0 = jit_now_ms();
-	LLVMOrcExecutorAddress addr = 0;
-	Buf sym = {0};
+	LLVMOrcExecutorAddress addr[2] = {0, 0};
+	Buf run = {0}, sweep = {0};
+	JitExtern ext[2];
+	int next = 1;
 	Llvm *lj;
-	void *fp;
 
 	memset(k, 0, sizeof *k);
-	buf_printf(&sym, "%s__sweep", prefix);
-	if (!loops_sweepable(l)) {
-		snprintf(err, (size_t)errsz, "the llvm backend does not yet compile coefficients that "
-		         "vary in both space and time; use --backend tcc or cc");
-		buf_free(&sym);
-		return -1;
-	}
 	pthread_once(&init_once, init_llvm);
 	if (init_failed) {
 		snprintf(err, (size_t)errsz, "LLVM has no native target on this machine; "
 		         "use --backend tcc or cc");
-		buf_free(&sym);
 		return -1;
 	}
+	buf_printf(&run, "%s__runloop", prefix);
+	/* without a sweep (a space-time coefficient) the C step computes the
+	 * regions itself; the run loop computes them inline */
+	if (loops_sweepable(l))
+		buf_printf(&sweep, "%s__sweep", prefix);
 	lj = mem_alloc(sizeof *lj);
-	memset(lj, 0, sizeof *lj);
-	if (compile_sweep(lj, l, sym.s, &addr, err, errsz) != 0)
+	if (compile(lj, l, run.s, sweep.s, addr, err, errsz) != 0)
 		goto fail;
-	fp = (void *)(uintptr_t)addr;
-	if (jit_tcc_load_ext(k, ctext, prefix, sym.s, fp, err, errsz) != 0)
+	/* POSIX: a function's address as an object pointer */
+	ext[0].define = "DPM_EXTERN_RUN";
+	ext[0].sym = run.s;
+	ext[0].addr = (void *)(uintptr_t)addr[0];
+	if (sweep.s) {
+		ext[1].define = "DPM_EXTERN_SWEEP";
+		ext[1].sym = sweep.s;
+		ext[1].addr = (void *)(uintptr_t)addr[1];
+		next = 2;
+	}
+	if (jit_tcc_load_ext(k, ctext, prefix, ext, next, err, errsz) != 0)
 		goto fail;
 	lj->tcc = k->impl;
 	k->impl = lj;
 	k->backend = BK_LLVM;
 	k->unload = llvm_unload;
 	k->compile_ms = jit_now_ms() - t0;
-	buf_free(&sym);
+	buf_free(&run);
+	buf_free(&sweep);
 	return 0;
 fail:
 	if (lj->jit)
 		LLVMOrcDisposeLLJIT(lj->jit);
 	mem_free(lj);
 	memset(k, 0, sizeof *k);
-	buf_free(&sym);
+	buf_free(&run);
+	buf_free(&sweep);
 	return -1;
 }

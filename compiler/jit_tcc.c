@@ -167,16 +167,16 @@ tcc_look(void *impl, const char *sym)
 int
 jit_tcc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int errsz)
 {
-	return jit_tcc_load_ext(k, ctext, prefix, NULL, NULL, err, errsz);
+	return jit_tcc_load_ext(k, ctext, prefix, NULL, 0, err, errsz);
 }
 
 int
-jit_tcc_load_ext(Kernel *k, const char *ctext, const char *prefix, const char *sym, void *addr,
+jit_tcc_load_ext(Kernel *k, const char *ctext, const char *prefix, const JitExtern *ext, int n,
                  char *err, int errsz)
 {
 	TCCState *s;
 	Buf msgs = {0};
-	int ok = 0;
+	int ok = 0, i;
 
 	pthread_mutex_lock(&tcc_lock);
 	if (!(s = tcc_new())) {
@@ -186,8 +186,8 @@ jit_tcc_load_ext(Kernel *k, const char *ctext, const char *prefix, const char *s
 	tcc_set_lib_path(s, DPM_TCC_LIBDIR);
 	tcc_set_error_func(s, &msgs, tcc_msg);
 	tcc_set_output_type(s, TCC_OUTPUT_MEMORY);
-	if (sym)
-		tcc_define_symbol(s, "DPM_EXTERN_SWEEP", "1");
+	for (i = 0; i < n; i++)
+		tcc_define_symbol(s, ext[i].define, "1");
 	if (tcc_compile_string(s, ctext) < 0) {
 		/* The emitter's output always compiles: this is a bug in dpmc. */
 		snprintf(err, (size_t)errsz, "internal error: TinyCC rejected the generated code:\n%s",
@@ -196,8 +196,8 @@ jit_tcc_load_ext(Kernel *k, const char *ctext, const char *prefix, const char *s
 	}
 	/* Unresolved symbols (libm) come from the running process. */
 	tcc_add_library(s, "m");
-	if (sym)
-		tcc_add_symbol(s, sym, addr);
+	for (i = 0; i < n; i++)
+		tcc_add_symbol(s, ext[i].sym, ext[i].addr);
 	if (tcc_relocate(s, TCC_RELOCATE_AUTO) < 0) {
 		snprintf(err, (size_t)errsz, "internal error: TinyCC could not link the generated code:\n%s",
 		         msgs.s ? msgs.s : "");
