@@ -109,14 +109,19 @@ demo: all
 		echo "demo: sox is needed to trim $$rec: fit skipped"; exit 0; \
 	fi; \
 	sox "$$rec" out/demo/c2.wav trim 0 1 || exit 1; \
-	echo "demo: fitting examples/bass_fit.dpm to out/demo/c2.wav (the first second of $$rec, 250 steps)"; \
+	echo "demo: fitting examples/bass_fit.dpm to out/demo/c2.wav (the first second of $$rec):"; \
+	echo "demo: the envelope first (60 steps, pitch held), then every param (250 steps)"; \
 	./dpmc fit examples/bass_fit.dpm --target out/demo/c2.wav --backend cc \
+		--fit T60lo,T60hi,xe,xo,amp --loss mrstft --steps 60 \
+		-o out/demo/bass_env.json --loss-curve out/demo/bass_env_loss.csv || exit 1; \
+	./dpmc fit examples/bass_fit.dpm --target out/demo/c2.wav --backend cc \
+		--params out/demo/bass_env.json \
 		--fit f0,B,T60lo,T60hi,xe,xo,amp --loss mrstft --steps 250 \
 		-o out/demo/bass_fit.json --render out/demo/bass_fitted.wav \
 		--loss-curve out/demo/bass_fit_loss.csv || exit 1; \
 	echo "demo: fitted params (out/demo/bass_fit.json):"; \
 	cat out/demo/bass_fit.json; \
-	echo "demo: loss $$(sed -n 2p out/demo/bass_fit_loss.csv | cut -d, -f2) at the start (f0 = 67, 3 % sharp)"; \
+	echo "demo: loss $$(sed -n 2p out/demo/bass_env_loss.csv | cut -d, -f2) at the start (f0 = 67, 3 % sharp)"; \
 	echo "demo: out/demo/bass_fitted.wav (the fit), out/demo/c2.wav (the recording)"; \
 	echo "demo: out/demo/bass_fit_loss.csv (loss per step)"
 

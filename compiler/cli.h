@@ -27,6 +27,7 @@ typedef struct Opts {
 	const char *loss_curve;     /* fit --loss-curve */
 	long steps;
 	long checkpoints;           /* --checkpoints; 0: the model's default */
+	double memory_mb;           /* --memory; 0: the model's default */
 	double lr;
 } Opts;
 

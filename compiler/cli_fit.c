@@ -122,6 +122,7 @@ sim_set(Sim *s, const double *vals)
 	if (!s->m)
 		return -1;
 	s->k->set_checkpoints(s->m, s->o->checkpoints);
+	s->k->set_memory(s->m, s->o->memory_mb * 1e6);
 	return 0;
 }
 

@@ -399,17 +399,12 @@ emit_adj(Emit *e)
 	mem_free(used);
 }
 
-/* ---- gradient sums of one step ---- */
-
-/* The sums of one region for one lane (the index expression `ii`). */
+/* q, and x, y with the space-time coefficients st, at column `ii`. */
 static void
-gacc_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
-           const char *lane, const char *ind)
+point_open(Emit *e, const int *st, int nst, const char *ii, const char *ind)
 {
 	const Loops *l = e->l;
-	static const char *const lev[2] = {"u", "up"};
-	int np = e->s->nparams, g, c, p, f = l->force_coef;
-	Buf t = {0}, ref = {0};
+	int g;
 
 	cg_out(e, "%sconst long q = %s + j * nx1;\n", ind, ii);
 	if (nst) {
@@ -424,14 +419,344 @@ gacc_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
 			cg_out(e, "%sconst double st%d = %s;\n", ind, l->coefs[st[g]].slot,
 			       ex_emitter_root(em, g));
 		ex_emitter_free(em);
-		cg_free_refs(pn, np);
+		cg_free_refs(pn, e->s->nparams);
 	}
+}
+
+/* Do the gradient sums of forward coefficient c ride along with the
+ * adjoint step (emit_adjg) rather than in @__gacc? */
+static int
+rides(const Loops *l, int c)
+{
+	return l->fuse && c >= 0 && c < l->nfwd
+	       && (l->coefs[c].cls == CO_CONST || l->coefs[c].cls == CO_TIME);
+}
+
+static int
+has_deriv(const Loops *l, int c)
+{
+	int p, np = l->s->nparams;
+
+	for (p = 0; p < np; p++)
+		if (l->dcoef[c * np + p] >= 0)
+			return 1;
+	return 0;
+}
+
+/* ---- the adjoint step with the gradient's sums riding along ----
+ * For a coefficient c that does not vary in space, the sum over rows i of
+ * lambda[i] dc/dp (taps u[i + o]) is the sum over points j of u[j] dc/dp
+ * (taps lambda[j - o]): the transposed taps the adjoint step gathers
+ * anyway.  The step making lambda[m] = A_m^T lambda[m+1] + B_{m+1}^T
+ * lambda[m+2] meets both parts with u[m]: A's sums belong to step m, B's
+ * to step m + 1, whose time-varying derivatives are taken at t_{m+1}.
+ * One scalar sum per constant coefficient (gsC, added into gk[C nx1] and
+ * multiplied by dc/dp at the end) and per time-varying coefficient and
+ * level (tsR, R = 2 C + level, multiplied by dc/dp now), each summed in
+ * eight lanes in an order written out in the C text, so that every
+ * backend computes the same bits. */
+
+/* The name of the sum a riding group adds to, into b; 0 if none. */
+static int
+adjg_sum(const Loops *l, const Group *gr, Buf *b)
+{
+	int c = gr->fwd;
+
+	b->len = 0;
+	if (!rides(l, c) || !has_deriv(l, c))
+		return 0;
+	if (l->coefs[c].cls == CO_CONST)
+		buf_printf(b, "gs%d", c);
+	else
+		buf_printf(b, "ts%d", 2 * c + gr->tap[0].level);
+	return 1;
+}
+
+/* One point of an adjoint region at column `ii`: ln[q], and each riding
+ * group's T * u[q] into lane `lane` of its sum's lanes (NAMEv). */
+static void
+adjg_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
+           const char *lane, const char *ind)
+{
+	const Loops *l = e->l;
+	static const char *const lev[2] = {"la", "lb"};
+	Buf t = {0}, ref = {0}, nm = {0};
+	int g, any = 0;
+
+	point_open(e, st, nst, ii, ind);
+	for (g = 0; g < rg->ngroups; g++) {
+		t.len = 0;
+		group_text(&t, &rg->groups[g], lev);
+		cg_out(e, "%sconst double T%d = %s;\n", ind, g, t.s);
+	}
+	t.len = 0;
+	for (g = 0; g < rg->ngroups; g++)
+		buf_printf(&t, "%s%s * T%d", g ? "\n\t\t\t\t+ " : "",
+		           cg_coef_ref(l, rg->groups[g].coef, &ref), g);
+	cg_out(e, "%sln[q] = %s;\n", ind, t.s ? t.s : "0");
+	for (g = 0; g < rg->ngroups; g++) {
+		if (!adjg_sum(l, &rg->groups[g], &nm))
+			continue;
+		if (!any++)
+			cg_out(e, "%sconst double uq = u[q];\n", ind);
+		cg_out(e, "%s%sv[%s] += T%d * uq;\n", ind, nm.s, lane, g);
+	}
+	buf_free(&t);
+	buf_free(&ref);
+	buf_free(&nm);
+}
+
+/* The region's points, eight columns at a time into eight lanes per sum
+ * (the rest into lane 0), the lanes then added in a fixed tree: an order
+ * every compiler keeps, and one that vectorises. */
+static void
+adjg_region(Emit *e, const Region *rg)
+{
+	const Loops *l = e->l;
+	int g, k, nsum = 0, nst = 0, *st = mem_alloc((size_t)(rg->ngroups + 1) * sizeof *st);
+	Buf lo = {0}, hi = {0}, nm = {0};
+	char **sum = mem_alloc((size_t)(rg->ngroups + 1) * sizeof *sum);
+
+	for (g = 0; g < rg->ngroups; g++) {
+		add_st(l, rg->groups[g].coef, st, &nst);
+		if (!adjg_sum(l, &rg->groups[g], &nm))
+			continue;
+		for (k = 0; k < nsum && strcmp(sum[k], nm.s); k++)
+			;
+		if (k == nsum)
+			sum[nsum++] = mem_strdup(nm.s);
+	}
+	cg_out(e, "\t{\n");
+	if (nsum) {
+		cg_out(e, "\t\tint v;\n");
+		for (k = 0; k < nsum; k++)
+			cg_out(e, "\t\tdouble %sv[8] = {0};\n", sum[k]);
+		cg_out(e, "\n");
+	}
+	if (e->s->ndim == 2) {
+		bound_text(&lo, rg->lo[1], 1);
+		bound_text(&hi, rg->hi[1], 1);
+		cg_out(e, "\t\tfor (j = %s; j <= %s; j++) {\n", lo.s, hi.s);
+	} else {
+		cg_out(e, "\t\tj = 0;\n\t\t{\n");
+	}
+	lo.len = hi.len = 0;
+	bound_text(&lo, rg->lo[0], 0);
+	bound_text(&hi, rg->hi[0], 0);
+	if (nsum) {
+		cg_out(e, "\t\t\tfor (i = %s; i + 7 <= %s; i += 8)\n", lo.s, hi.s);
+		cg_out(e, "\t\t\t\tfor (v = 0; v < 8; v++) {\n");
+		adjg_point(e, rg, st, nst, "(i + v)", "v", "\t\t\t\t\t");
+		cg_out(e, "\t\t\t\t}\n");
+		cg_out(e, "\t\t\tfor (; i <= %s; i++) {\n", hi.s);
+	} else {
+		cg_out(e, "\t\t\tfor (i = %s; i <= %s; i++) {\n", lo.s, hi.s);
+	}
+	adjg_point(e, rg, st, nst, "i", "0", "\t\t\t\t");
+	cg_out(e, "\t\t\t}\n\t\t}\n");
+	for (k = 0; k < nsum; k++) {
+		cg_out(e, "\t\t%s += ((%sv[0] + %sv[1]) + (%sv[2] + %sv[3]))\n", sum[k], sum[k], sum[k],
+		       sum[k], sum[k]);
+		cg_out(e, "\t\t\t+ ((%sv[4] + %sv[5]) + (%sv[6] + %sv[7]));\n", sum[k], sum[k], sum[k], sum[k]);
+		mem_free(sum[k]);
+	}
+	cg_out(e, "\t}\n");
+	mem_free(sum);
+	mem_free(st);
+	buf_free(&lo);
+	buf_free(&hi);
+	buf_free(&nm);
+}
+
+/* grad += dc/dp (at the time in scope) * tsR, for the time-varying
+ * coefficients riding at `level` (lvl[R]) */
+static void
+adjg_time_sums(Emit *e, const unsigned char *lvl, int level, const char *tnext)
+{
+	const Loops *l = e->l;
+	int np = e->s->nparams, c, p;
+	unsigned char *used = mem_alloc((size_t)l->ncoefs + 1);
+	Buf ref = {0};
+
+	for (c = 0; c < l->nfwd; c++)
+		if (lvl[2 * c + level])
+			for (p = 0; p < np; p++)
+				if (l->dcoef[c * np + p] >= 0)
+					used[l->dcoef[c * np + p]] = 1;
+	cg_out(e, "\t{\n");
+	if (tnext)
+		cg_out(e, "\t\tconst double t = %s;\n", tnext);
+	time_coefs(e, used, "\t\t");
+	for (c = 0; c < l->nfwd; c++)
+		if (lvl[2 * c + level])
+			for (p = 0; p < np; p++)
+				if (l->dcoef[c * np + p] >= 0)
+					cg_out(e, "\t\tgrad[%d] += %s * ts%d;\n", p,
+					       cg_coef_ref(l, l->dcoef[c * np + p], &ref), 2 * c + level);
+	cg_out(e, "\t}\n");
+	mem_free(used);
+	buf_free(&ref);
+}
+
+/* The sums' slots in the adjoint sweep's array: the constant
+ * coefficients' (gsC) by C, then the time-varying rows' (tsR) by R. */
+static int
+adjg_slots(const Loops *l, const unsigned char *lvl, int *slot)
+{
+	int c, r, n = 0;
+
+	for (c = 0; c < l->nfwd; c++)
+		slot[c] = rides(l, c) && has_deriv(l, c) && l->coefs[c].cls == CO_CONST ? n++ : -1;
+	for (r = 0; r < 2 * l->nfwd; r++)
+		slot[l->nfwd + r] = lvl[r] ? n++ : -1;
+	return n;
+}
+
+/* ln and the sums over the adjoint's regions, coefficients by slot in c,
+ * tc, a as in the sweep; sums[slot] += each sum.  With DPM_EXTERN_ADJ
+ * defined, only declared: the LLVM backend builds it from the same IR. */
+static void
+emit_adj_sweep(Emit *e, const int *slot)
+{
+	const Loops *l = e->l;
+	unsigned char *used = mem_alloc((size_t)l->ncoefs + 1);
+	int r, i;
+
+	use_regions(l, l->adj, l->nadj, used);
+	cg_out(e, "#ifdef DPM_EXTERN_ADJ\n");
+	cg_out(e, "void @__adjsweep(const double *c, const double *tc, double *const *a, const double *la,\n"
+	       "\tconst double *lb, double *ln, const double *u, long nx, long ny, long nx1, double *sums);\n");
+	cg_out(e, "#else\n");
+	cg_out(e, "static void\n@__adjsweep(const double *c, const double *tc, double *const *a, "
+	       "const double *restrict la,\n\tconst double *restrict lb, double *restrict ln, "
+	       "const double *restrict u, long nx, long ny, long nx1,\n\tdouble *sums)\n{\n");
+	for (i = 0; i < l->ncoefs; i++) {
+		if (!used[i])
+			continue;
+		if (l->coefs[i].cls == CO_CONST)
+			cg_out(e, "\tconst double c%d = c[%d];\n", l->coefs[i].slot, l->coefs[i].slot);
+		if (l->coefs[i].cls == CO_TIME)
+			cg_out(e, "\tconst double tc%d = tc[%d];\n", l->coefs[i].slot, l->coefs[i].slot);
+		if (l->coefs[i].cls == CO_SPACE)
+			cg_out(e, "\tconst double *restrict a%d = a[%d];\n", l->coefs[i].slot, l->coefs[i].slot);
+	}
+	for (i = 0; i < l->nfwd; i++)
+		if (slot[i] >= 0)
+			cg_out(e, "\tdouble gs%d = 0;\n", i);
+	for (i = 0; i < 2 * l->nfwd; i++)
+		if (slot[l->nfwd + i] >= 0)
+			cg_out(e, "\tdouble ts%d = 0;\n", i);
+	cg_out(e, "\tlong i, j;\n\n\t(void)c; (void)tc; (void)a; (void)lb; (void)u; (void)ny; (void)sums;\n");
+	for (r = 0; r < l->nadj; r++)
+		adjg_region(e, &l->adj[r]);
+	for (i = 0; i < l->nfwd; i++)
+		if (slot[i] >= 0)
+			cg_out(e, "\tsums[%d] += gs%d;\n", slot[i], i);
+	for (i = 0; i < 2 * l->nfwd; i++)
+		if (slot[l->nfwd + i] >= 0)
+			cg_out(e, "\tsums[%d] += ts%d;\n", slot[l->nfwd + i], i);
+	cg_out(e, "}\n#endif\n\n");
+	mem_free(used);
+}
+
+static void
+emit_adjg(Emit *e)
+{
+	const Loops *l = e->l;
+	int np = e->s->nparams, r, g, c, p, ntimed = 0, nsum, sweep = loops_sweepable(l);
+	unsigned char *used = mem_alloc((size_t)l->ncoefs + 1);
+	unsigned char *lvl = mem_alloc((size_t)(2 * l->nfwd + 1));
+	int *slot = mem_alloc((size_t)(3 * l->nfwd + 1) * sizeof *slot);
+
+	use_regions(l, l->adj, l->nadj, used);
+	if (sweep)   /* the sweep takes the others itself */
+		for (c = 0; c < l->ncoefs; c++)
+			used[c] = used[c] && l->coefs[c].cls == CO_TIME;
+	for (r = 0; r < l->nadj; r++)
+		for (g = 0; g < l->adj[r].ngroups; g++) {
+			const Group *gr = &l->adj[r].groups[g];
+			c = gr->fwd;
+			if (!rides(l, c) || !has_deriv(l, c) || l->coefs[c].cls != CO_TIME)
+				continue;
+			ntimed += !lvl[2 * c + gr->tap[0].level];
+			lvl[2 * c + gr->tap[0].level] = 1;
+			/* a derivative that does not vary: hoisted like the others */
+			for (p = 0; p < np; p++)
+				if (l->dcoef[c * np + p] >= 0 && l->coefs[l->dcoef[c * np + p]].cls == CO_CONST)
+					used[l->dcoef[c * np + p]] = 1;
+		}
+	nsum = adjg_slots(l, lvl, slot);
+	if (sweep)
+		emit_adj_sweep(e, slot);
+	cg_out(e, "/* @__adj, and the sums of the gradient that ride along: u = u[n] */\n");
+	cg_out(e, "static void\n@__adjg(const @ *m, long n, const double *restrict la, "
+	       "const double *restrict lb,\n\tdouble *restrict ln, const double *restrict u, "
+	       "double *gk, double *grad)\n{\n");
+	prologue(e, used, "\t");
+	cg_out(e, "\tconst double t = (double)n * k;\n");
+	time_coefs(e, used, "\t");
+	if (sweep) {
+		cg_out(e, "\tdouble tcv[%d] = {0}, sums[%d] = {0};\n\n", cg_atleast1(l->nclass[CO_TIME]),
+		       cg_atleast1(nsum));
+		for (c = 0; c < l->ncoefs; c++)
+			if (used[c] && l->coefs[c].cls == CO_TIME)
+				cg_out(e, "\ttcv[%d] = tc%d;\n", l->coefs[c].slot, l->coefs[c].slot);
+		cg_out(e, "\t@__adjsweep(m->c, tcv, m->a, la, lb, ln, u, nx, ny, nx1, sums);\n");
+		for (c = 0; c < l->nfwd; c++)
+			if (slot[c] >= 0)
+				cg_out(e, "\tconst double gs%d = sums[%d];\n", c, slot[c]);
+		for (r = 0; r < 2 * l->nfwd; r++)
+			if (slot[l->nfwd + r] >= 0)
+				cg_out(e, "\tconst double ts%d = sums[%d];\n", r, slot[l->nfwd + r]);
+	} else {
+		for (c = 0; c < l->nfwd; c++)
+			if (slot[c] >= 0)
+				cg_out(e, "\tdouble gs%d = 0;\n", c);
+		for (r = 0; r < 2 * l->nfwd; r++)
+			if (slot[l->nfwd + r] >= 0)
+				cg_out(e, "\tdouble ts%d = 0;\n", r);
+		for (r = 0; r < l->nadj; r++)
+			adjg_region(e, &l->adj[r]);
+	}
+	cg_out(e, "\n\t(void)lb; (void)u; (void)gk; (void)grad;\n");
+	/* over the steps, compensated (Kahan): gk[C nx1] the sum, gk[C nx1 + 1]
+	 * what it lost, so long sounds lose no more than short ones */
+	for (c = 0; c < l->nfwd; c++)
+		if (slot[c] >= 0)
+			cg_out(e, "\t{\n\t\tconst double y = gs%d - gk[%d * nx1 + 1], s = gk[%d * nx1] + y;\n\n"
+			       "\t\tgk[%d * nx1 + 1] = (s - gk[%d * nx1]) - y;\n\t\tgk[%d * nx1] = s;\n\t}\n",
+			       c, c, c, c, c, c);
+	if (ntimed) {
+		adjg_time_sums(e, lvl, 0, NULL);
+		adjg_time_sums(e, lvl, 1, "(double)(n + 1) * k");
+	}
+	cg_out(e, "}\n\n");
+	mem_free(used);
+	mem_free(lvl);
+	mem_free(slot);
+}
+
+/* ---- gradient sums of one step ---- */
+
+/* The sums of one region for one lane (the index expression `ii`). */
+static void
+gacc_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
+           const char *lane, const char *ind)
+{
+	const Loops *l = e->l;
+	static const char *const lev[2] = {"u", "up"};
+	int np = e->s->nparams, g, c, p, f = l->force_coef;
+	Buf t = {0}, ref = {0};
+
+	point_open(e, st, nst, ii, ind);
 	cg_out(e, "%sconst double lq = l[q];\n", ind);
 	for (g = 0; g <= rg->ngroups; g++) {
 		/* the groups, then the force, whose "taps" sum to 1 */
 		if (g == rg->ngroups && f < 0)
 			break;
 		c = g < rg->ngroups ? rg->groups[g].coef : f;
+		if (g < rg->ngroups && rides(l, c))
+			continue;
 		t.len = 0;
 		if (g < rg->ngroups) {
 			buf_puts(&t, "lq * ");
@@ -464,16 +789,21 @@ static void
 gacc_region(Emit *e, const Region *rg)
 {
 	const Loops *l = e->l;
-	int np = e->s->nparams, g, p, c, allconst = 1;
+	int np = e->s->nparams, g, p, c, allconst = 1, left = 0;
 	int *st = mem_alloc((size_t)((rg->ngroups + 1) * np + 1) * sizeof *st), nst = 0;
 	Buf lo = {0}, hi = {0};
 
 	for (g = 0; g <= rg->ngroups; g++) {
 		c = g < rg->ngroups ? rg->groups[g].coef : l->force_coef;
-		if (c < 0)
+		if (c < 0 || (g < rg->ngroups && rides(l, c)))
 			continue;
+		left++;
 		for (p = 0; p < np; p++)
 			add_st(l, l->dcoef[c * np + p], st, &nst);
+	}
+	if (!left) {
+		mem_free(st);
+		return;
 	}
 	if (e->s->ndim == 2) {
 		bound_text(&lo, rg->lo[1], 1);
@@ -487,7 +817,7 @@ gacc_region(Emit *e, const Region *rg)
 	bound_text(&hi, rg->hi[0], 0);
 	for (g = 0; g <= rg->ngroups; g++) {
 		c = g < rg->ngroups ? rg->groups[g].coef : l->force_coef;
-		allconst &= c < 0 || l->coefs[c].cls == CO_CONST;
+		allconst &= c < 0 || l->coefs[c].cls == CO_CONST || (g < rg->ngroups && rides(l, c));
 	}
 	if (!allconst) {
 		cg_out(e, "\t\tfor (i = %s; i + 3 <= %s; i += 4)\n", lo.s, hi.s);
@@ -520,7 +850,7 @@ emit_gacc(Emit *e)
 	 * coefficients (constant ones are summed, multiplied at the end) */
 	for (c = 0; c < l->nfwd; c++)
 		for (p = 0; p < np; p++)
-			if (l->dcoef[c * np + p] >= 0 && l->coefs[c].cls != CO_CONST)
+			if (l->dcoef[c * np + p] >= 0 && l->coefs[c].cls != CO_CONST && !rides(l, c))
 				used[l->dcoef[c * np + p]] = 1;
 	for (i = 0; i < s->nsrc; i++) {
 		used[l->src_coef[i]] = 1;
@@ -542,16 +872,16 @@ emit_gacc(Emit *e)
 	       cg_atleast1(l->nfwd), cg_atleast1(np), cg_atleast1(np));
 	cg_out(e, "\tint d, v;\n");
 	for (c = 0; c < l->nfwd; c++)
-		if (l->coefs[c].cls == CO_CONST)
+		if (l->coefs[c].cls == CO_CONST && !rides(l, c))
 			cg_out(e, "\tdouble *restrict gk%d = gk + %d * nx1;\n\t(void)gk%d;\n", c, c, c);
-	cg_out(e, "\n\t(void)up; (void)un; (void)g; (void)d; (void)v; (void)ks; (void)gk;\n");
+	cg_out(e, "\n\t(void)l; (void)u; (void)up; (void)un; (void)g; (void)d; (void)v; (void)ks; (void)gk;\n");
 	time_coefs(e, used, "\t");
 	cg_out(e, "\tmemset(kc, 0, sizeof kc);\n\tmemset(gp4, 0, sizeof gp4);\n");
 	for (r = 0; r < l->nreg; r++)
 		gacc_region(e, &l->reg[r]);
 	/* constant and time-varying coefficients: the four lanes summed */
 	for (c = 0; c < l->nfwd; c++)
-		if (l->coefs[c].cls == CO_TIME)
+		if (l->coefs[c].cls == CO_TIME && !rides(l, c))
 			cg_out(e, "\tks[%d] = (kc[%d][0] + kc[%d][1]) + (kc[%d][2] + kc[%d][3]);\n",
 			       c, c, c, c, c);
 	for (p = 0; p < np; p++)
@@ -559,7 +889,7 @@ emit_gacc(Emit *e)
 		       p, p, p, p, p);
 	/* time-varying coefficients: their derivative now; constant ones: later */
 	for (c = 0; c < l->nfwd; c++) {
-		if (l->coefs[c].cls != CO_TIME)
+		if (l->coefs[c].cls != CO_TIME || rides(l, c))
 			continue;
 		for (p = 0; p < np; p++)
 			if (l->dcoef[c * np + p] >= 0)
@@ -677,54 +1007,97 @@ emit_api(Emit *e)
 	int np = s->nparams, c, p;
 
 	cg_out(e, "void\n@_set_checkpoints(@ *m, long every)\n{\n\tm->ck_every = every;\n}\n\n");
+	cg_out(e, "void\n@_set_memory(@ *m, double bytes)\n{\n\tm->ck_mem = bytes;\n}\n\n");
+
+	/* The plan: segments of `every` steps; the first `keep` start from a
+	 * checkpoint pair (u[s], u[s-1]) and are recomputed by the backward,
+	 * the steps from tail = keep * every on are stored whole.  By default
+	 * a whole trajectory that fits in 16 MB (a cache) is stored; else a
+	 * segment is about sqrt(2n) steps but no more than 8 MB (its states
+	 * are written, then read back), and no fewer than the memory budget
+	 * allows for the pairs and two segments (one recomputed by a second
+	 * thread while the other is swept back), else one. */
+	cg_out(e, "static void\n@__plan_ck(@ *m, long n, long *every, long *keep, int *two)\n{\n");
+	cg_out(e, "\tconst double sb = (double)m->npts * sizeof(double), mem = m->ck_mem > 0 ? m->ck_mem : 160e6;\n");
+	cg_out(e, "\tlong e = m->ck_every, lo, hi;\n\n");
+	cg_out(e, "\t*two = 0;\n");
+	cg_out(e, "\tif (e == 1 || (e <= 0 && (double)(n + 2) * sb <= (mem < 16e6 ? mem : 16e6))) {\n");
+	cg_out(e, "\t\t*every = n;\n\t\t*keep = 0;\n\t\treturn;\n\t}\n");
+	cg_out(e, "\tif (e <= 0) {\n");
+	cg_out(e, "\t\te = (long)ceil(sqrt(2.0 * (double)n));\n");
+	cg_out(e, "\t\tif ((double)e * sb > 8e6)\n\t\t\te = (long)(8e6 / sb);\n");
+	cg_out(e, "\t\tif (e < 3)\n\t\t\te = 3;\n");
+	/* pairs + segments within the budget: the least e from there that
+	 * fits; two segments only when both stay in the cache */
+	cg_out(e, "\t\tfor (*two = 2.0 * (double)(e + 2) * sb <= 16e6; *two >= 0; --*two) {\n");
+	cg_out(e, "\t\t\thi = (long)ceil(sqrt((*two ? 1.0 : 2.0) * (double)n));\n");
+	cg_out(e, "\t\t\tif (hi < e)\n\t\t\t\thi = e;\n");
+	cg_out(e, "\t\t\tfor (lo = e; lo <= hi; lo++)\n");
+	cg_out(e, "\t\t\t\tif ((2.0 * (double)((n + lo - 1) / lo) + (1 + *two) * (double)(lo + 2)) * sb <= mem\n");
+	cg_out(e, "\t\t\t\t    && (!*two || 2.0 * (double)(lo + 2) * sb <= 16e6))\n");
+	cg_out(e, "\t\t\t\t\tbreak;\n");
+	cg_out(e, "\t\t\tif (lo <= hi) {\n\t\t\t\te = lo;\n\t\t\t\tbreak;\n\t\t\t}\n\t\t}\n");
+	cg_out(e, "\t\tif (*two < 0) {\n\t\t\t*two = 0;\n\t\t\te = (long)ceil(sqrt(2.0 * (double)n));\n\t\t}\n");
+	cg_out(e, "\t}\n");
+	cg_out(e, "\tif (e > n)\n\t\te = n;\n");
+	cg_out(e, "\tif (m->ck_every > 1)\n\t\t*two = 2.0 * (double)(e + 2) * sb <= 16e6;\n");
+	cg_out(e, "\t*every = e;\n\t*keep = (n + e - 1) / e;\n");
+	cg_out(e, "\tif (*keep < 2)\n\t\t*two = 0;\n}\n\n");
+
+	/* buf with at least n doubles, zeroed when new (a step writes only
+	 * the updated points: held ones stay 0) */
+	cg_out(e, "static int\n@__ensure(double **buf, size_t *cap, size_t n, int fresh)\n{\n");
+	cg_out(e, "\tif (*buf && *cap >= n && !fresh)\n\t\treturn 0;\n");
+	cg_out(e, "\tfree(*buf);\n\t*cap = 0;\n");
+	cg_out(e, "\tif (!(*buf = (double *)calloc(n ? n : 1, sizeof(double))))\n\t\treturn 1;\n");
+	cg_out(e, "\t*cap = n;\n\treturn 0;\n}\n\n");
 
 	cg_out(e, "int\n@_forward(@ *m, long n, double *y, char *err, int errsz)\n{\n");
 	cg_out(e, "\tconst long np = m->npts;\n");
-	cg_out(e, "\tlong every = m->ck_every, nck, s;\n\tdouble *tmp;\n\n");
+	cg_out(e, "\tlong every, keep, tail, s;\n\tdouble *T, *tmp;\n\tsize_t lamcap, gkcap;\n\tint fresh, two;\n\n");
 	cg_out(e, "\tif (n < 1) {\n\t\tsnprintf(err, (size_t)errsz, \"a gradient needs at least one sample\");\n"
 	       "\t\treturn 1;\n\t}\n");
-	/* segments of sqrt(2n) steps balance the checkpoints (2 states each)
-	 * against one segment's states */
 	cg_out(e, "\tif (m->n[0] < %d || m->n[1] < %d) {\n", l->adj_min_n[0], l->adj_min_n[1]);
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"grid %%d%s is too coarse for a gradient: use at least %d intervals\", "
 	       "m->n[0]%s);\n", s->ndim == 2 ? ", %d" : "", l->adj_min_n[0], s->ndim == 2 ? ", m->n[1]" : "");
 	cg_out(e, "\t\treturn 1;\n\t}\n");
-	cg_out(e, "\tif (every <= 0)\n\t\tevery = (long)ceil(sqrt(2.0 * (double)n));\n");
-	cg_out(e, "\tif (every > n)\n\t\tevery = n;\n");
-	/* every 1: the whole trajectory u[-1..n], one state each, and no
-	 * recomputation; else pairs (u[s], u[s-1]) every `every` steps */
-	cg_out(e, "\tnck = every == 1 ? n + 2 : 2 * ((n + every - 1) / every);\n");
-	cg_out(e, "\tfree(m->ck);\n\tfree(m->seg);\n\tfree(m->lam);\n\tfree(m->gk);\n");
-	cg_out(e, "\tm->ck = m->seg = m->lam = m->gk = 0;\n\tm->ck_n = 0;\n");
-	cg_out(e, "\tif ((double)(nck + every + 6) * (double)np > 4e9) {\n");
+	cg_out(e, "\t@__plan_ck(m, n, &every, &keep, &two);\n");
+	cg_out(e, "\ttail = keep * every < n ? keep * every : n;\n");
+	cg_out(e, "\tm->ck_n = 0;\n");
+	cg_out(e, "\tif ((2.0 * keep + (tail < n ? n - tail + 2 : 0) + (keep ? every + 2 : 0) + 6) * (double)np > 4e9) {\n");
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"the gradient would keep %%.0f states of %%ld points; "
-	       "that is too much memory: keep fewer checkpoints\", (double)(nck + every + 2), np);\n\t\treturn 1;\n\t}\n");
-	/* calloc: a step writes only the updated points; held ones stay 0 */
-	cg_out(e, "\tm->ck = (double *)calloc((size_t)(nck * np), sizeof(double));\n");
-	cg_out(e, "\tm->seg = (double *)calloc((size_t)((every == 1 ? 1 : every + 2) * np), sizeof(double));\n");
-	cg_out(e, "\tm->lam = (double *)malloc((size_t)(4 * np) * sizeof(double));\n");
-	cg_out(e, "\tm->gk = (double *)malloc((size_t)(%d * m->nx1) * sizeof(double));\n", cg_atleast1(l->nfwd));
-	cg_out(e, "\tif (!m->ck || !m->seg || !m->lam || !m->gk) {\n");
+	       "that is too much memory: keep fewer checkpoints\", "
+	       "2.0 * keep + (tail < n ? n - tail + 2 : 0) + (keep ? every + 2 : 0), np);\n\t\treturn 1;\n\t}\n");
+	/* kept from the last call when the grid is the same */
+	cg_out(e, "\tfresh = m->ck_np != np;\n\tm->ck_np = np;\n");
+	cg_out(e, "\tlamcap = fresh ? 0 : (size_t)(4 * np);\n\tgkcap = fresh ? 0 : (size_t)(%d * m->nx1);\n",
+	       cg_atleast1(l->nfwd));
+	cg_out(e, "\tif (@__ensure(&m->ck, &m->ck_cap, (size_t)((2 * keep + (tail < n ? n - tail + 2 : 0)) * np), fresh)\n");
+	cg_out(e, "\t    || @__ensure(&m->seg, &m->seg_cap, (size_t)((keep ? (1 + two) * (every + 2) : 1) * np), fresh)\n");
+	cg_out(e, "\t    || @__ensure(&m->lam, &lamcap, (size_t)(4 * np), fresh)\n");
+	cg_out(e, "\t    || @__ensure(&m->gk, &gkcap, (size_t)(%d * m->nx1), fresh)) {\n", cg_atleast1(l->nfwd));
+	cg_out(e, "\t\tm->ck_np = 0;\n");
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"out of memory for the gradient's checkpoints\");\n");
 	cg_out(e, "\t\treturn 1;\n\t}\n");
 	cg_out(e, "\t@_reset(m);\n");
-	cg_out(e, "\tif (every == 1) {\n");
-	cg_out(e, "\t\tdouble *S = m->ck;    /* S + (s + 1) * np: u[s] */\n\n");
-	cg_out(e, "\t\tmemcpy(S, m->up, (size_t)np * sizeof(double));\n");
-	cg_out(e, "\t\tmemcpy(S + np, m->u, (size_t)np * sizeof(double));\n");
-	cg_out(e, "\t\tfor (s = 0; s < n; s++)\n");
-	cg_out(e, "\t\t\t@__step(m, s, S + (s + 1) * np, S + s * np, S + (s + 2) * np, y + s * %d, 0);\n",
-	       s->nout);
-	cg_out(e, "\t} else {\n");
-	cg_out(e, "\t\tfor (s = 0; s < n; s++) {\n");
-	cg_out(e, "\t\t\tif (s %% every == 0) {\n");
-	cg_out(e, "\t\t\t\tmemcpy(m->ck + 2 * (s / every) * np, m->u, (size_t)np * sizeof(double));\n");
-	cg_out(e, "\t\t\t\tmemcpy(m->ck + (2 * (s / every) + 1) * np, m->up, (size_t)np * sizeof(double));\n");
-	cg_out(e, "\t\t\t}\n");
-	cg_out(e, "\t\t\t@__step(m, s, m->u, m->up, m->un, y + s * %d, 0);\n", s->nout);
-	cg_out(e, "\t\t\ttmp = m->up;\n\t\t\tm->up = m->u;\n\t\t\tm->u = m->un;\n\t\t\tm->un = tmp;\n");
-	cg_out(e, "\t\t\tm->step++;\n\t\t}\n\t}\n");
-	cg_out(e, "\tm->ck_n = n;\n\tm->ck_stride = every;\n\treturn 0;\n}\n\n");
+	/* a pair, then the segment by the render's own loop */
+	cg_out(e, "\tfor (s = 0; s < tail; s += every) {\n");
+	cg_out(e, "\t\tmemcpy(m->ck + 2 * (s / every) * np, m->u, (size_t)np * sizeof(double));\n");
+	cg_out(e, "\t\tmemcpy(m->ck + (2 * (s / every) + 1) * np, m->up, (size_t)np * sizeof(double));\n");
+	cg_out(e, "\t\t@_run(m, s + every < tail ? every : tail - s, y + s * %d);\n\t}\n", s->nout);
+	cg_out(e, "\t(void)tmp;\n");
+	/* the stored steps: T + (s - tail + 1) * np = u[s] */
+	cg_out(e, "\tif (tail < n) {\n");
+	cg_out(e, "\t\tT = m->ck + 2 * keep * np;\n");
+	cg_out(e, "\t\tmemcpy(T, m->up, (size_t)np * sizeof(double));\n");
+	cg_out(e, "\t\tmemcpy(T + np, m->u, (size_t)np * sizeof(double));\n");
+	cg_out(e, "\t\tfor (s = tail; s < n; s++)\n");
+	cg_out(e, "\t\t\t@__step(m, s, T + (s - tail + 1) * np, T + (s - tail) * np, T + (s - tail + 2) * np, "
+	       "y + s * %d, 0);\n", s->nout);
+	cg_out(e, "\t}\n");
+	cg_out(e, "\tm->ck_n = n;\n\tm->ck_stride = every;\n\tm->ck_keep = keep;\n\tm->ck_tail = tail;\n");
+	cg_out(e, "\tm->ck_two = two;\n");
+	cg_out(e, "\treturn 0;\n}\n\n");
 
 	/* the reverse sweep over steps s1 - 1 .. s0, given the states
 	 * S + i * np = u[s0 - 1 + i]; the adjoint states rotate in lam */
@@ -734,39 +1107,83 @@ emit_api(Emit *e)
 	cg_out(e, "\tdouble *la = lam[0], *lb = lam[1], *ln = lam[2], *tmp;\n\tlong s;\n\n");
 	cg_out(e, "\tfor (s = s1 - 1; s >= s0; s--) {\n");
 	cg_out(e, "\t\t/* lambda[s+1] = A(t_{s+1})^T lambda[s+2] + B(t_{s+2})^T lambda[s+3] + outputs */\n");
-	cg_out(e, "\t\t@__adj(m, s + 1, la, lb, ln);\n");
+	cg_out(e, "\t\t@__adjg(m, s + 1, la, lb, ln, S + (s - s0 + 2) * np, m->gk, grad);\n");
 	cg_out(e, "\t\t@__oadj(m, ln, g, s, n);\n");
 	cg_out(e, "\t\t@__gacc(m, s, ln, S + (s - s0 + 1) * np, S + (s - s0) * np, S + (s - s0 + 2) * np,\n");
 	cg_out(e, "\t\t        g + s * %d, m->gk, grad);\n", s->nout);
 	cg_out(e, "\t\ttmp = lb;\n\t\tlb = la;\n\t\tla = ln;\n\t\tln = tmp;\n");
 	cg_out(e, "\t}\n\tlam[0] = la;\n\tlam[1] = lb;\n\tlam[2] = ln;\n}\n\n");
 
-	cg_out(e, "int\n@_backward(@ *m, const double *g, double *grad, char *err, int errsz)\n{\n");
+	/* segment seg recomputed from its pair: S + i * np = u[s0 - 1 + i] */
+	cg_out(e, "static void\n@__recompute(const @ *m, long seg, double *S)\n{\n");
 	cg_out(e, "\tconst long n = m->ck_n, every = m->ck_stride, np = m->npts;\n");
-	cg_out(e, "\tdouble *lam[3], *la, *lb, *ln, *lz;\n\tlong seg, s;\n\tint d;\n\n");
+	cg_out(e, "\tconst long s0 = seg * every, s1 = s0 + every < n ? s0 + every : n;\n\tlong s;\n\n");
+	cg_out(e, "\tmemcpy(S, m->ck + (2 * seg + 1) * np, (size_t)np * sizeof(double));\n");
+	cg_out(e, "\tmemcpy(S + np, m->ck + 2 * seg * np, (size_t)np * sizeof(double));\n");
+	cg_out(e, "\tfor (s = s0; s < s1; s++)\n");
+	cg_out(e, "\t\t@__step(m, s, S + (s - s0 + 1) * np, S + (s - s0) * np, S + (s - s0 + 2) * np, 0, 0);\n");
+	cg_out(e, "}\n\n");
+	/* the second thread recomputes the i-th segment back (seg = keep - 1
+	 * - i) into buffer i % 2 while the first sweeps the one before back;
+	 * only the first thread sums, so the result is the same bits */
+	cg_out(e, "typedef struct {\n\tconst @ *m;\n\tpthread_mutex_t mu;\n\tpthread_cond_t cv;\n"
+	       "\tlong made, used;    /* segments recomputed, swept back */\n\tint stop;\n} @__pipe;\n\n");
+	cg_out(e, "static void *\n@__worker(void *arg)\n{\n");
+	cg_out(e, "\t@__pipe *w = (@__pipe *)arg;\n");
+	cg_out(e, "\tconst long keep = w->m->ck_keep, sz = (w->m->ck_stride + 2) * w->m->npts;\n");
+	cg_out(e, "\tlong i;\n\tint stop;\n\n");
+	cg_out(e, "\tfor (i = 0; i < keep; i++) {\n");
+	cg_out(e, "\t\tpthread_mutex_lock(&w->mu);\n");
+	cg_out(e, "\t\twhile (i - w->used >= 2 && !w->stop)\n\t\t\tpthread_cond_wait(&w->cv, &w->mu);\n");
+	cg_out(e, "\t\tstop = w->stop;\n\t\tpthread_mutex_unlock(&w->mu);\n");
+	cg_out(e, "\t\tif (stop)\n\t\t\tbreak;\n");
+	cg_out(e, "\t\t@__recompute(w->m, keep - 1 - i, w->m->seg + (i %% 2) * sz);\n");
+	cg_out(e, "\t\tpthread_mutex_lock(&w->mu);\n\t\tw->made = i + 1;\n");
+	cg_out(e, "\t\tpthread_cond_broadcast(&w->cv);\n\t\tpthread_mutex_unlock(&w->mu);\n\t}\n");
+	cg_out(e, "\treturn 0;\n}\n\n");
+
+	cg_out(e, "int\n@_backward(@ *m, const double *g, double *grad, char *err, int errsz)\n{\n");
+	cg_out(e, "\tconst long n = m->ck_n, every = m->ck_stride, np = m->npts, tail = m->ck_tail;\n");
+	cg_out(e, "\tconst long keep = m->ck_keep, sz = (every + 2) * np;\n");
+	cg_out(e, "\tdouble *lam[3], *la, *lb, *ln, *lz, *T = m->ck + 2 * keep * np;\n");
+	cg_out(e, "\t@__pipe w;\n\tpthread_t th;\n\tlong i, s;\n\tint d, two = 0;\n\n");
 	cg_out(e, "\tif (!m->ck || n < 1) {\n\t\tsnprintf(err, (size_t)errsz, \"@_backward needs a @_forward first\");\n"
 	       "\t\treturn 1;\n\t}\n");
 	cg_out(e, "\tlam[0] = m->lam;\n\tlam[1] = lam[0] + np;\n\tlam[2] = lam[1] + np;\n\tlz = lam[2] + np;\n");
 	cg_out(e, "\tmemset(m->lam, 0, (size_t)(4 * np) * sizeof(double));\n");
 	cg_out(e, "\tmemset(m->gk, 0, (size_t)(%d * m->nx1) * sizeof(double));\n", cg_atleast1(l->nfwd));
 	cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tgrad[d] = 0;\n", np);
-	cg_out(e, "\tif (every == 1) {\n\t\t@__bseg(m, g, 0, n, m->ck, lam, grad);\n\t} else {\n");
-	cg_out(e, "\t\tfor (seg = (n - 1) / every; seg >= 0; seg--) {\n");
-	cg_out(e, "\t\t\tconst long s0 = seg * every, s1 = s0 + every < n ? s0 + every : n;\n");
-	cg_out(e, "\t\t\tdouble *S = m->seg;    /* S + i * np: u[s0 - 1 + i] */\n\n");
-	cg_out(e, "\t\t\tmemcpy(S, m->ck + (2 * seg + 1) * np, (size_t)np * sizeof(double));\n");
-	cg_out(e, "\t\t\tmemcpy(S + np, m->ck + 2 * seg * np, (size_t)np * sizeof(double));\n");
-	cg_out(e, "\t\t\tfor (s = s0; s < s1; s++)\n");
-	cg_out(e, "\t\t\t\t@__step(m, s, S + (s - s0 + 1) * np, S + (s - s0) * np, S + (s - s0 + 2) * np, 0, 0);\n");
-	cg_out(e, "\t\t\t@__bseg(m, g, s0, s1, S, lam, grad);\n");
-	cg_out(e, "\t\t}\n\t}\n");
+	cg_out(e, "\tif (m->ck_two) {\n");
+	cg_out(e, "\t\tw.m = m;\n\t\tw.made = w.used = 0;\n\t\tw.stop = 0;\n");
+	cg_out(e, "\t\tif (!pthread_mutex_init(&w.mu, 0)) {\n");
+	cg_out(e, "\t\t\tif (!pthread_cond_init(&w.cv, 0)) {\n");
+	cg_out(e, "\t\t\t\tif (!pthread_create(&th, 0, @__worker, &w))\n\t\t\t\t\ttwo = 1;\n");
+	cg_out(e, "\t\t\t\telse\n\t\t\t\t\tpthread_cond_destroy(&w.cv);\n\t\t\t}\n");
+	cg_out(e, "\t\t\tif (!two)\n\t\t\t\tpthread_mutex_destroy(&w.mu);\n\t\t}\n\t}\n");
+	cg_out(e, "\tif (tail < n)\n\t\t@__bseg(m, g, tail, n, T, lam, grad);\n");
+	cg_out(e, "\tfor (i = 0; i < keep; i++) {\n");
+	cg_out(e, "\t\tconst long seg = keep - 1 - i, s0 = seg * every, s1 = s0 + every < n ? s0 + every : n;\n");
+	cg_out(e, "\t\tdouble *S = m->seg + (two ? (i %% 2) * sz : 0);\n\n");
+	cg_out(e, "\t\tif (two) {\n");
+	cg_out(e, "\t\t\tpthread_mutex_lock(&w.mu);\n");
+	cg_out(e, "\t\t\twhile (w.made <= i)\n\t\t\t\tpthread_cond_wait(&w.cv, &w.mu);\n");
+	cg_out(e, "\t\t\tpthread_mutex_unlock(&w.mu);\n");
+	cg_out(e, "\t\t} else {\n\t\t\t@__recompute(m, seg, S);\n\t\t}\n");
+	cg_out(e, "\t\t@__bseg(m, g, s0, s1, S, lam, grad);\n");
+	cg_out(e, "\t\tif (two) {\n");
+	cg_out(e, "\t\t\tpthread_mutex_lock(&w.mu);\n\t\t\tw.used = i + 1;\n");
+	cg_out(e, "\t\t\tpthread_cond_broadcast(&w.cv);\n\t\t\tpthread_mutex_unlock(&w.mu);\n\t\t}\n");
+	cg_out(e, "\t}\n");
+	cg_out(e, "\tif (two) {\n\t\tpthread_join(th, 0);\n");
+	cg_out(e, "\t\tpthread_cond_destroy(&w.cv);\n\t\tpthread_mutex_destroy(&w.mu);\n\t}\n");
+	cg_out(e, "\t(void)s;\n");
 	cg_out(e, "\tla = lam[0];\n\tlb = lam[1];\n\tln = lam[2];\n");
 	cg_out(e, "\t/* lambda[0] = A(t_0)^T lambda[1] + B(t_1)^T lambda[2] (+ a velocity\n"
 	       "\t * output's y_0), lambda[-1] = B(t_0)^T lambda[1]: the initial state */\n");
-	cg_out(e, "\t@__adj(m, 0, la, lb, ln);\n");
+	cg_out(e, "\t@__adjg(m, 0, la, lb, ln, tail == 0 ? T + np : m->ck, m->gk, grad);\n");
 	cg_out(e, "\t@__oadj(m, ln, g, -1, n);\n");
 	cg_out(e, "\tmemset(lz, 0, (size_t)np * sizeof(double));\n");
-	cg_out(e, "\t@__adj(m, -1, lz, la, lb);\n");
+	cg_out(e, "\t@__adjg(m, -1, lz, la, lb, tail == 0 ? T : m->ck + np, m->gk, grad);\n");
 	cg_out(e, "\t@__ginit(m, ln, lb, grad);\n");
 	/* constant coefficients: their per-column sums, times dc/dp */
 	for (c = 0; c < l->nfwd; c++) {
@@ -778,7 +1195,10 @@ emit_api(Emit *e)
 		if (!any)
 			continue;
 		cg_out(e, "\t{\n\t\tdouble sum = 0;\n");
-		cg_out(e, "\t\tfor (s = 0; s < m->nx1; s++)\n\t\t\tsum += m->gk[%d * m->nx1 + s];\n", c);
+		if (rides(l, c))   /* the compensated sum (@__adjg) */
+			cg_out(e, "\t\tsum = m->gk[%d * m->nx1] - m->gk[%d * m->nx1 + 1];\n", c, c);
+		else               /* one sum per column (@__gacc) */
+			cg_out(e, "\t\tfor (s = 0; s < m->nx1; s++)\n\t\t\tsum += m->gk[%d * m->nx1 + s];\n", c);
 		for (p = 0; p < np; p++)
 			if (l->dcoef[c * np + p] >= 0)
 				cg_out(e, "\t\tgrad[%d] += m->c[%d] * sum;\n", p,
@@ -809,6 +1229,7 @@ cg_emit_kernels(Emit *e)
 {
 	emit_step(e);
 	emit_adj(e);
+	emit_adjg(e);
 	emit_gacc(e);
 	emit_oadj(e);
 	emit_ginit(e);

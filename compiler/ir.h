@@ -81,6 +81,9 @@ typedef struct Coef {
 
 typedef struct Group {     /* coef * (sum of its taps' values) */
 	int coef;                  /* index into Loops.coefs */
+	int fwd;                   /* adjoint groups: the forward coefficient whose
+	                            * taps these transpose (at level 1, shifted to
+	                            * t + k), or -1; forward groups: -1 */
 	int ntap;
 	struct { int level, dx, dy; } tap[32];
 } Group;
@@ -99,6 +102,7 @@ struct Loops {
 	int nclass[4];             /* coefficients per class */
 	Region *reg; int nreg;
 	Region *adj; int nadj;     /* the transposed step (lower_adjoint) */
+	int fuse;                  /* every adjoint group has its fwd coefficient */
 	int nrow[2];               /* forward row classes per axis */
 	int force_coef;            /* -1 if none; force divided by den */
 	int den_coef;              /* the den as a coefficient (for sources) */

@@ -118,6 +118,7 @@ static const struct { const char *name; size_t off; } api[] = {
 	{"forward", offsetof(Kernel, forward)},
 	{"backward", offsetof(Kernel, backward)},
 	{"set_checkpoints", offsetof(Kernel, set_checkpoints)},
+	{"set_memory", offsetof(Kernel, set_memory)},
 	{"op", offsetof(Kernel, op)},
 	{"op_adj", offsetof(Kernel, op_adj)},
 };

@@ -168,26 +168,32 @@ loops_coef(Loops *l, Expr *e)
 	return l->ncoefs++;
 }
 
-typedef struct RTap { int level, dx, dy; Expr *coef; } RTap;
+/* A tap on its way into a group; src: the forward coefficient whose tap
+ * this is the transpose of (adjoint regions), else -1. */
+typedef struct RTap { int level, dx, dy, src; Expr *coef; } RTap;
 
 static void
-rtap_add(ExprPool *p, RTap *t, int *n, int level, int dx, int dy, Expr *coef)
+rtap_add(ExprPool *p, RTap *t, int *n, int level, int dx, int dy, int src, Expr *coef)
 {
 	int i;
 
 	for (i = 0; i < *n; i++)
 		if (t[i].level == level && t[i].dx == dx && t[i].dy == dy) {
 			t[i].coef = ex_add(p, t[i].coef, coef);
+			if (t[i].src != src)
+				t[i].src = -1;
 			return;
 		}
 	t[*n].level = level;
 	t[*n].dx = dx;
 	t[*n].dy = dy;
+	t[*n].src = src;
 	t[*n].coef = coef;
 	(*n)++;
 }
 
-/* Taps sharing one coefficient become one group: c * (u[a] + u[b] + ...). */
+/* Taps sharing one coefficient (and source) become one group:
+ * c * (u[a] + u[b] + ...). */
 static void
 group_taps(Loops *l, Region *rg, const RTap *t, int nt)
 {
@@ -199,10 +205,12 @@ group_taps(Loops *l, Region *rg, const RTap *t, int nt)
 		if (ex_is_num(e, 0))
 			continue;
 		for (g = 0; g < rg->ngroups; g++)
-			if (l->coefs[rg->groups[g].coef].e == e && rg->groups[g].ntap < 32)
+			if (l->coefs[rg->groups[g].coef].e == e && rg->groups[g].fwd == t[i].src
+			    && rg->groups[g].ntap < 32)
 				break;
 		if (g == rg->ngroups) {
 			rg->groups[g].coef = loops_coef(l, e);
+			rg->groups[g].fwd = t[i].src;
 			rg->ngroups++;
 		}
 		rg->groups[g].tap[rg->groups[g].ntap].level = t[i].level;
@@ -232,7 +240,7 @@ build_region(Loops *l, Region *rg, const Row *rx, const Row *ry)
 				Expr *f = ex_num(s->pool, cx.f[jx] * cy.f[jy]);
 				if (nt >= 250)
 					die("too many taps in a region");
-				rtap_add(s->pool, t, &nt, tp->level, cx.dist[jx], cy.dist[jy],
+				rtap_add(s->pool, t, &nt, tp->level, cx.dist[jx], cy.dist[jy], -1,
 				         ex_mul(s->pool, f, tp->coef));
 			}
 	}
@@ -424,7 +432,7 @@ build_adj_region(Loops *l, Region *rg, const Row *frx, int nfx, const Row *fry, 
 						continue;
 					if (nt >= 250)
 						die("too many taps in an adjoint region");
-					rtap_add(s->pool, t, &nt, gr->tap[k].level, -ox, -oy,
+					rtap_add(s->pool, t, &nt, gr->tap[k].level, -ox, -oy, gr->coef,
 					         shift(s->pool, l->coefs[gr->coef].e, ox, oy,
 					               gr->tap[k].level));
 				}
@@ -452,6 +460,13 @@ lower_adjoint(Loops *l)
 	/* the adjoint's boundary classes must not overlap: N >= 4w - 1 */
 	for (i = 0; i < 2; i++)
 		l->adj_min_n[i] = i < s->ndim ? 4 * (s->w[i] ? s->w[i] : 1) - 1 : 0;
+	/* each adjoint group the transpose of one forward coefficient's taps:
+	 * the gradient's sums can ride along with the adjoint step */
+	l->fuse = 1;
+	for (i = 0; i < l->nadj; i++)
+		for (j = 0; j < l->adj[i].ngroups; j++)
+			if (l->adj[i].groups[j].fwd < 0 || l->adj[i].groups[j].fwd >= l->nfwd)
+				l->fuse = 0;
 }
 
 /* ---- derivatives for the gradient ----

@@ -79,7 +79,7 @@ static const struct Cmd {
 enum {
 	O_HELP, O_SET, O_PARAMS, O_RATE, O_BACKEND, O_STATS, O_INC, O_GRID, O_DUR,
 	O_OUT, O_JSON, O_STAGE, O_RAW, O_TARGET, O_LOSS, O_FIT, O_STEPS, O_LR,
-	O_RENDER, O_CHECKPOINTS, O_LOSSCURVE,
+	O_RENDER, O_CHECKPOINTS, O_MEMORY, O_LOSSCURVE,
 };
 
 static const struct Opt {
@@ -111,7 +111,9 @@ static const struct Opt {
 	{O_RENDER, "--render", NULL, "OUT.wav", C_FIT, "render the fitted model for the target's length"},
 	{O_LOSSCURVE, "--loss-curve", NULL, "FILE.csv", C_FIT, "write step,loss,PARAM... per step"},
 	{O_CHECKPOINTS, "--checkpoints", NULL, "N", C_GRAD | C_FIT,
-	 "store the state every N steps for the gradient (default about sqrt(steps))"},
+	 "store the state every N steps for the gradient (default: as --memory allows)"},
+	{O_MEMORY, "--memory", NULL, "MB", C_GRAD | C_FIT,
+	 "memory for the gradient's checkpoints (default 160)"},
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -252,6 +254,13 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 		if (end == v || *end || errno || n < 0)
 			return value_error("--checkpoints %s: expected a whole number of steps, 0 for the default%s", v, "");
 		o->checkpoints = n;
+		break;
+	case O_MEMORY:
+		errno = 0;
+		x = strtod(v, &end);
+		if (end == v || *end || errno || !(x >= 1 && x <= 1e7))
+			return value_error("--memory %s: expected megabytes between 1 and 1e7%s", v, "");
+		o->memory_mb = x;
 		break;
 	case O_STATS: o->stats = 1; break;
 	case O_JSON: o->json = 1; break;

@@ -55,9 +55,17 @@
  *            the exact gradient of the discrete scheme (grid held fixed).
  *            Recomputes between checkpoints; leaves the state reset.
  *   void P_set_checkpoints(P *m, long every);
- *            store the state every `every` steps (0: about sqrt(n), the
- *            default; 1: every step, no recomputation).  The gradient is
+ *            store the state every `every` steps (0: the default, below;
+ *            1: every step, no recomputation).  The gradient is
  *            bit-identical whatever the choice.
+ *   void P_set_memory(P *m, double bytes);
+ *            the default's budget (0: 160 MB).  The default stores a whole
+ *            trajectory that fits in 16 MB and the budget; else it keeps
+ *            a pair of states every `every` steps, about sqrt(2n) but no
+ *            more than 8 MB of states and no fewer than the budget allows
+ *            with the segments recomputed between pairs; when two segments
+ *            fit in 16 MB a second thread recomputes the next one while
+ *            the backward sweeps the last.
  *   void P_op(const P *m, const double *u, const double *up, double *un);
  *   void P_op_adj(const P *m, const double *l, double *lu, double *lup);
  *            the linear step at t = 0 without sources and its exact

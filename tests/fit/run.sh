@@ -115,6 +115,13 @@ cp "$T/out" "$T/c1.json"
 run "$DPMC" grad "$STR" --target "$T/t220.wav" --set f0=218 --checkpoints 7
 cmp -s "$T/c1.json" "$T/out" && cmp -s "$T/c1.json" "$T/g218.json" && pass grad-checkpoints-identical \
 	|| fail grad-checkpoints-identical "every 1: $(cat "$T/c1.json") every 7: $(cat "$T/out") default: $(cat "$T/g218.json")"
+# a budget below the whole trajectory (0.1 s of a ~100-point string is
+# ~3.5 MB): checkpoints, segments and the second thread, same bits
+run "$DPMC" grad "$STR" --target "$T/t220.wav" --set f0=218 --memory 1
+cmp -s "$T/c1.json" "$T/out" && pass grad-memory-identical \
+	|| fail grad-memory-identical "every 1: $(cat "$T/c1.json") --memory 1: $(cat "$T/out")"
+expect grad-memory-bad 1 "memory 0: expected megabytes" -- grad "$STR" --target "$T/t220.wav" --memory 0
+expect grad-memory-word 1 "memory lots: expected megabytes" -- grad "$STR" --target "$T/t220.wav" --memory lots
 
 # ---- grad: bad targets ----
 expect grad-rate 1 "t22k.wav.*22050 Hz" -- grad "$STR" --target "$T/t22k.wav"

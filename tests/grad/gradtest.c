@@ -23,7 +23,9 @@
  *   points) |<A u + B up, l> - <u, A^T l> - <up, B^T l>| / |<A u + B up, l>|
  *   < 1e-11.
  * ckpt: the gradient with P_set_checkpoints 1 (all stored), 0 (the
- *   default), 7 and n + 3 (one checkpoint) is the same bit for bit.
+ *   default), 7 (two threads when the segments are small), n + 3 (one
+ *   checkpoint), and 0 with P_set_memory half the trajectory (checkpoints
+ *   and two threads by the budget) is the same bit for bit.
  * Prints "PASS name (...)" or "FAIL name: why" lines; exit 1 on failure. */
 #include <math.h>
 #include <stdio.h>
@@ -374,14 +376,18 @@ static int
 ckpt(const double *p)
 {
 	MODEL *m = make(p);
-	long every[4], s;
-	double g[4][MAXP], *y, *y0 = NULL, *dldy;
-	int c, i;
+	long every[5], s;
+	double g[5][MAXP], *y, *y0 = NULL, *dldy, h[2];
+	int c, i, n[2] = {0, 0};
 
-	every[0] = 1, every[1] = 0, every[2] = 7, every[3] = nsamp + 3;
+	F(grid)(m, n, h);
+	every[0] = 1, every[1] = 0, every[2] = 7, every[3] = nsamp + 3, every[4] = 0;
 	dldy = malloc(sizeof(double) * nsamp * nout);
-	for (c = 0; c < 4; c++) {
+	for (c = 0; c < 5; c++) {
 		F(set_checkpoints)(m, every[c]);
+		/* half of what the whole trajectory takes */
+		F(set_memory)(m, c == 4 ? 0.5 * (double)(nsamp + 2) * (n[0] + 1)
+		                          * (ndim == 2 ? n[1] + 1 : 1) * sizeof(double) : 0);
 		y = forward(m, nsamp);
 		if (c == 0) {
 			for (s = 0; s < nsamp * nout; s++)
@@ -407,8 +413,8 @@ ckpt(const double *p)
 			return 1;
 		}
 	}
-	printf("PASS %s_checkpoints (every 1, default, 7, %ld: %d gradients "
-	       "bit-identical over %ld steps)\n", mname, every[3], np, nsamp);
+	printf("PASS %s_checkpoints (every 1, default, 7, %ld, default in half the "
+	       "memory: %d gradients bit-identical over %ld steps)\n", mname, every[3], np, nsamp);
 	free(y0);
 	free(dldy);
 	F(destroy)(m);

@@ -3,7 +3,8 @@
 # P_op, P_op_adj, P_set_checkpoints in the generated C; scheme.h).
 #
 # 1. Taylor test (gradtest.c taylor) of every param of the string, bar,
-#    membrane and plate examples, one by one and along a random direction,
+#    membrane and plate examples, and of a string whose tension and loss
+#    vary in time (glide.dpm), one by one and along a random direction,
 #    on short renders and small forced grids.
 # 2. Dot test (gradtest.c dot) of the linear step and its transpose, for
 #    every boundary condition in 1D and 2D, second and fourth order, with
@@ -79,6 +80,11 @@ fi
 if gt plate ../../examples/plate.dpm; then
 	run plate taylor -g 24,20 -d 0.03 -p xs,ys
 	run plate ckpt -g 24,20 -d 0.05
+fi
+# coefficients that vary in time (tension and loss): their sums at t_n, t_{n+1}
+if gt glide glide.dpm; then
+	run glide taylor -g 40 -d 0.05 -p xe
+	run glide ckpt -g 40 -d 0.1
 fi
 
 # ---- 2. dot tests, every boundary condition ----
