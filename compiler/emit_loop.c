@@ -1012,35 +1012,36 @@ emit_api(Emit *e)
 	/* The plan: segments of `every` steps; the first `keep` start from a
 	 * checkpoint pair (u[s], u[s-1]) and are recomputed by the backward,
 	 * the steps from tail = keep * every on are stored whole.  By default
-	 * a whole trajectory that fits in 16 MB (a cache) is stored; else a
-	 * segment is about sqrt(2n) steps but no more than 8 MB (its states
-	 * are written, then read back), and no fewer than the memory budget
-	 * allows for the pairs and two segments (one recomputed by a second
-	 * thread while the other is swept back), else one. */
+	 * a whole trajectory that fits in 16 MB (a cache) is stored.  Else two
+	 * threads, one recomputing a segment while the other sweeps the one
+	 * after it back, when the pairs and two segments of at most 6 MB each
+	 * (both in the cache: their states are written, then read back) fit
+	 * the memory budget; else one thread, with segments of about sqrt(2n)
+	 * steps but at most 8 MB, more if the pairs need it to fit; each time
+	 * the least segment whose pairs fit.  Else segments of sqrt(2n). */
 	cg_out(e, "static void\n@__plan_ck(@ *m, long n, long *every, long *keep, int *two)\n{\n");
 	cg_out(e, "\tconst double sb = (double)m->npts * sizeof(double), mem = m->ck_mem > 0 ? m->ck_mem : 160e6;\n");
+	cg_out(e, "\tconst long e0 = (long)ceil(sqrt(2.0 * (double)n));\n");
 	cg_out(e, "\tlong e = m->ck_every, lo, hi;\n\n");
 	cg_out(e, "\t*two = 0;\n");
 	cg_out(e, "\tif (e == 1 || (e <= 0 && (double)(n + 2) * sb <= (mem < 16e6 ? mem : 16e6))) {\n");
 	cg_out(e, "\t\t*every = n;\n\t\t*keep = 0;\n\t\treturn;\n\t}\n");
 	cg_out(e, "\tif (e <= 0) {\n");
-	cg_out(e, "\t\te = (long)ceil(sqrt(2.0 * (double)n));\n");
-	cg_out(e, "\t\tif ((double)e * sb > 8e6)\n\t\t\te = (long)(8e6 / sb);\n");
-	cg_out(e, "\t\tif (e < 3)\n\t\t\te = 3;\n");
-	/* pairs + segments within the budget: the least e from there that
-	 * fits; two segments only when both stay in the cache */
-	cg_out(e, "\t\tfor (*two = 2.0 * (double)(e + 2) * sb <= 16e6; *two >= 0; --*two) {\n");
-	cg_out(e, "\t\t\thi = (long)ceil(sqrt((*two ? 1.0 : 2.0) * (double)n));\n");
-	cg_out(e, "\t\t\tif (hi < e)\n\t\t\t\thi = e;\n");
-	cg_out(e, "\t\t\tfor (lo = e; lo <= hi; lo++)\n");
-	cg_out(e, "\t\t\t\tif ((2.0 * (double)((n + lo - 1) / lo) + (1 + *two) * (double)(lo + 2)) * sb <= mem\n");
-	cg_out(e, "\t\t\t\t    && (!*two || 2.0 * (double)(lo + 2) * sb <= 16e6))\n");
+	cg_out(e, "\t\tfor (*two = 1; *two >= 0; --*two) {\n");
+	cg_out(e, "\t\t\thi = (long)((*two ? 6e6 : 8e6) / sb) - 2;\n");
+	cg_out(e, "\t\t\tlo = e0 < hi ? e0 : hi;\n");
+	cg_out(e, "\t\t\tif (lo < 3)\n\t\t\t\tlo = 3;\n");
+	/* one thread may pass its cap, up to sqrt(2n), to fit the budget */
+	cg_out(e, "\t\t\tif (!*two || hi < lo)\n\t\t\t\thi = *two ? lo : (e0 > lo ? e0 : lo);\n");
+	/* from lo up to the cap, the pairs shrink: the least that fits */
+	cg_out(e, "\t\t\tfor (; lo <= hi; lo++)\n");
+	cg_out(e, "\t\t\t\tif ((2.0 * (double)((n + lo - 1) / lo) + (1 + *two) * (double)(lo + 2)) * sb <= mem)\n");
 	cg_out(e, "\t\t\t\t\tbreak;\n");
 	cg_out(e, "\t\t\tif (lo <= hi) {\n\t\t\t\te = lo;\n\t\t\t\tbreak;\n\t\t\t}\n\t\t}\n");
-	cg_out(e, "\t\tif (*two < 0) {\n\t\t\t*two = 0;\n\t\t\te = (long)ceil(sqrt(2.0 * (double)n));\n\t\t}\n");
+	cg_out(e, "\t\tif (*two < 0) {\n\t\t\t*two = 0;\n\t\t\te = e0;\n\t\t}\n");
 	cg_out(e, "\t}\n");
 	cg_out(e, "\tif (e > n)\n\t\te = n;\n");
-	cg_out(e, "\tif (m->ck_every > 1)\n\t\t*two = 2.0 * (double)(e + 2) * sb <= 16e6;\n");
+	cg_out(e, "\tif (m->ck_every > 1)\n\t\t*two = (double)(e + 2) * sb <= 6e6;\n");
 	cg_out(e, "\t*every = e;\n\t*keep = (n + e - 1) / e;\n");
 	cg_out(e, "\tif (*keep < 2)\n\t\t*two = 0;\n}\n\n");
 
