@@ -61,11 +61,11 @@
  *   void P_set_memory(P *m, double bytes);
  *            the default's budget (0: 160 MB).  The default stores a whole
  *            trajectory that fits in 16 MB and the budget; else it keeps
- *            a pair of states every `every` steps, about sqrt(2n) but no
- *            more than 8 MB of states and no fewer than the budget allows
- *            with the segments recomputed between pairs; when two segments
- *            fit in 16 MB a second thread recomputes the next one while
- *            the backward sweeps the last.
+ *            a pair of states every `every` steps: with two threads (one
+ *            recomputes a segment while the other sweeps the next one
+ *            back) when the pairs and two segments of at most 6 MB fit
+ *            the budget, else one, with segments of about sqrt(2n) steps,
+ *            at most 8 MB unless the pairs need them longer.
  *   void P_op(const P *m, const double *u, const double *up, double *un);
  *   void P_op_adj(const P *m, const double *l, double *lu, double *lup);
  *            the linear step at t = 0 without sources and its exact
