@@ -473,7 +473,8 @@ adjg_sum(const Loops *l, const Group *gr, Buf *b)
 }
 
 /* One point of an adjoint region at column `ii`: ln[q], and each riding
- * group's T * u[q] into lane `lane` of its sum's lanes (NAMEv). */
+ * group's T * u[q] into lane `lane` of its sum's lanes (NAMEv), or with
+ * no lane into the sum itself. */
 static void
 adjg_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
            const char *lane, const char *ind)
@@ -499,7 +500,10 @@ adjg_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
 			continue;
 		if (!any++)
 			cg_out(e, "%sconst double uq = u[q];\n", ind);
-		cg_out(e, "%s%sv[%s] += T%d * uq;\n", ind, nm.s, lane, g);
+		if (lane)
+			cg_out(e, "%s%sv[%s] += T%d * uq;\n", ind, nm.s, lane, g);
+		else
+			cg_out(e, "%s%s += T%d * uq;\n", ind, nm.s, g);
 	}
 	buf_free(&t);
 	buf_free(&ref);
@@ -517,9 +521,12 @@ adjg_region(Emit *e, const Region *rg)
 	Buf lo = {0}, hi = {0}, nm = {0};
 	char **sum = mem_alloc((size_t)(rg->ngroups + 1) * sizeof *sum);
 
+	/* a single column (a boundary strip): its rows add straight up */
+	int col = rg->lo[0].anchor == rg->hi[0].anchor && rg->lo[0].off == rg->hi[0].off;
+
 	for (g = 0; g < rg->ngroups; g++) {
 		add_st(l, rg->groups[g].coef, st, &nst);
-		if (!adjg_sum(l, &rg->groups[g], &nm))
+		if (col || !adjg_sum(l, &rg->groups[g], &nm))
 			continue;
 		for (k = 0; k < nsum && strcmp(sum[k], nm.s); k++)
 			;
@@ -552,7 +559,7 @@ adjg_region(Emit *e, const Region *rg)
 	} else {
 		cg_out(e, "\t\t\tfor (i = %s; i <= %s; i++) {\n", lo.s, hi.s);
 	}
-	adjg_point(e, rg, st, nst, "i", "0", "\t\t\t\t");
+	adjg_point(e, rg, st, nst, "i", col ? NULL : "0", "\t\t\t\t");
 	cg_out(e, "\t\t\t}\n\t\t}\n");
 	for (k = 0; k < nsum; k++) {
 		cg_out(e, "\t\t%s += ((%sv[0] + %sv[1]) + (%sv[2] + %sv[3]))\n", sum[k], sum[k], sum[k],
