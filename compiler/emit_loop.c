@@ -399,6 +399,24 @@ emit_adj(Emit *e)
 	mem_free(used);
 }
 
+/* `for (j ...) {` over the region's rows (in 1D `j = 0; {`), and the
+ * bounds of its columns into lo, hi. */
+static void
+rows_open(Emit *e, const Region *rg, const char *ind, Buf *lo, Buf *hi)
+{
+	lo->len = hi->len = 0;
+	if (e->s->ndim == 2) {
+		bound_text(lo, rg->lo[1], 1);
+		bound_text(hi, rg->hi[1], 1);
+		cg_out(e, "%sfor (j = %s; j <= %s; j++) {\n", ind, lo->s, hi->s);
+	} else {
+		cg_out(e, "%sj = 0;\n%s{\n", ind, ind);
+	}
+	lo->len = hi->len = 0;
+	bound_text(lo, rg->lo[0], 0);
+	bound_text(hi, rg->hi[0], 0);
+}
+
 /* q, and x, y with the space-time coefficients st, at column `ii`. */
 static void
 point_open(Emit *e, const int *st, int nst, const char *ii, const char *ind)
@@ -540,16 +558,7 @@ adjg_region(Emit *e, const Region *rg)
 			cg_out(e, "\t\tdouble %sv[8] = {0};\n", sum[k]);
 		cg_out(e, "\n");
 	}
-	if (e->s->ndim == 2) {
-		bound_text(&lo, rg->lo[1], 1);
-		bound_text(&hi, rg->hi[1], 1);
-		cg_out(e, "\t\tfor (j = %s; j <= %s; j++) {\n", lo.s, hi.s);
-	} else {
-		cg_out(e, "\t\tj = 0;\n\t\t{\n");
-	}
-	lo.len = hi.len = 0;
-	bound_text(&lo, rg->lo[0], 0);
-	bound_text(&hi, rg->hi[0], 0);
+	rows_open(e, rg, "\t\t", &lo, &hi);
 	if (nsum) {
 		cg_out(e, "\t\t\tfor (i = %s; i + 7 <= %s; i += 8)\n", lo.s, hi.s);
 		cg_out(e, "\t\t\t\tfor (v = 0; v < 8; v++) {\n");
@@ -812,16 +821,7 @@ gacc_region(Emit *e, const Region *rg)
 		mem_free(st);
 		return;
 	}
-	if (e->s->ndim == 2) {
-		bound_text(&lo, rg->lo[1], 1);
-		bound_text(&hi, rg->hi[1], 1);
-		cg_out(e, "\tfor (j = %s; j <= %s; j++) {\n", lo.s, hi.s);
-	} else {
-		cg_out(e, "\tj = 0;\n\t{\n");
-	}
-	lo.len = hi.len = 0;
-	bound_text(&lo, rg->lo[0], 0);
-	bound_text(&hi, rg->hi[0], 0);
+	rows_open(e, rg, "\t", &lo, &hi);
 	for (g = 0; g <= rg->ngroups; g++) {
 		c = g < rg->ngroups ? rg->groups[g].coef : l->force_coef;
 		allconst &= c < 0 || l->coefs[c].cls == CO_CONST || (g < rg->ngroups && rides(l, c));
