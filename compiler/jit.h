@@ -81,10 +81,10 @@ typedef struct JitExtern {
 int jit_tcc_load_ext(Kernel *k, const char *ctext, const char *prefix, const JitExtern *ext,
                      int n, char *err, int errsz);
 
-/* jit_llvm.c: the LLVM backend builds the time loop (DPM_EXTERN_RUN) and
- * the sweep (DPM_EXTERN_SWEEP) from the loop IR, so it takes the Loops the
- * C text was made from, and is loaded through this rather than jit_load
- * (which refuses BK_LLVM). */
+/* jit_llvm.c: the LLVM backend builds the time loop (DPM_EXTERN_RUN), the
+ * sweep (DPM_EXTERN_SWEEP) and the adjoint sweep (DPM_EXTERN_ADJ) from the
+ * loop IR, so it takes the Loops the C text was made from, and is loaded
+ * through this rather than jit_load (which refuses BK_LLVM). */
 struct Loops;
 int jit_load_llvm(Kernel *k, const struct Loops *l, const char *ctext, const char *prefix,
                   char *err, int errsz);

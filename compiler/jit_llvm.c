@@ -1,21 +1,24 @@
 /* jit_llvm.c — the LLVM backend: the time loop of P_run (per step the
  * time-varying coefficients, the sweep over the grid, the sources, the
- * outputs and the rotation of the states) and the sweep alone (P__sweep,
- * which the step of the gradient calls) built from the loop IR with the
- * LLVM-C API, optimised at O3 for the host CPU and JIT-compiled with ORC
- * LLJIT; everything else is the C text compiled by TinyCC with those two
- * only declared (DPM_EXTERN_RUN, DPM_EXTERN_SWEEP) and bound to the LLVM
- * functions' addresses.
- * requires: Loops from lower() (forward regions, the sources' strengths)
- *           and the C text that cg_emit_c made of them.
+ * outputs and the rotation of the states), the sweep alone (P__sweep,
+ * which the step of the gradient calls) and the adjoint sweep with the
+ * gradient's sums riding along (P__adjsweep, which the adjoint step
+ * calls) built from the loop IR with the LLVM-C API, optimised at O3 for
+ * the host CPU and JIT-compiled with ORC LLJIT; everything else is the C
+ * text compiled by TinyCC with those three only declared
+ * (DPM_EXTERN_RUN, DPM_EXTERN_SWEEP, DPM_EXTERN_ADJ) and bound to the
+ * LLVM functions' addresses.
+ * requires: Loops from lower() (forward and adjoint regions, the sources'
+ *           strengths, the derivative tables) and the C text that
+ *           cg_emit_c made of them.
  * leaves:   a Kernel like TinyCC's whose run and step call LLVM code that
  *           does the C text's operations in its order, without contraction
  *           or fast-math, so it computes the same bits as the cc and tcc
  *           backends.
  * DPM_LLVM_CPU=NAME compiles for another CPU than the host's;
  * DPM_LLVM_VF=N sets the vector width of the sweep's rows (1: the loop
- * vectoriser's choice), for tests; DPM_LLVM_IR=1 prints the optimised
- * module on stderr. */
+ * vectoriser's choice) and of the adjoint's lanes (at most 8), for
+ * tests; DPM_LLVM_IR=1 prints the optimised module on stderr. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdint.h>
@@ -27,6 +30,7 @@
 #include <llvm-c/Error.h>
 #include <llvm-c/LLJIT.h>
 #include <llvm-c/Orc.h>
+#include <llvm-c/Support.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
@@ -66,15 +70,31 @@ typedef struct Gen {
 	LLVMValueRef *coef;        /* [ncoefs]: the value, or the array (CO_SPACE) */
 	Cse *cse;
 	int vf;                    /* doubles per vector register */
+	/* the adjoint sweep: u, la, lb, ln are u (the forward state at the
+	 * point), up, un; the lanes of the current region's sums */
+	LLVMValueRef uf;
+	LLVMValueRef *lane;        /* [sum * (8 / lw) + chunk]: <lw x double> */
+	int *gsum;                 /* [group]: its sum among the region's, or -1 */
+	LLVMValueRef *sumv;        /* [sum]: the sum's total (a single column) */
+	int lw;                    /* doubles per lane vector: 8, 4, 2 or 1 */
 } Gen;
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_failed;
 
+/* Once per process.  Without loop strength reduction: the adjoint
+ * sweep's loops address some fifty taps each at a stride of nx1, on
+ * which LSR's search was a fifth of plate.dpm's 300 ms compile, while the
+ * run and gradient times of the bench models stay within their noise
+ * (x86 addresses base + index * 8 + offset as cheaply). */
 static void
 init_llvm(void)
 {
+	const char *argv[2] = {"dpmc", "-disable-lsr"};
+
 	init_failed = LLVMInitializeNativeTarget() || LLVMInitializeNativeAsmPrinter();
+	if (!init_failed)
+		LLVMParseCommandLineOptions(2, argv, "");
 }
 
 /* Take an LLVM error's message into err; 0 when there was none. */
@@ -592,12 +612,16 @@ point(Gen *g, const Region *rg, LLVMValueRef q, int w)
 	store_w(g, acc, g->un, q, w);
 }
 
+typedef void PointFn(Gen *g, const Region *rg, LLVMValueRef q, int w);
+
 /* A row lo..hi of a region without space-time coefficients, vf points at
- * a time, the last vector ending at hi: it overlaps the one before and
- * computes some points twice, to the same value (un is not read), which
- * costs less than a remainder loop.  Rows shorter than vf: one at a time. */
+ * a time (pt: the forward or the adjoint point), the last vector ending
+ * at hi: it overlaps the one before and computes some points twice, to
+ * the same value (the destination is not read), which costs less than a
+ * remainder loop.  Rows shorter than vf: one at a time. */
 static void
-row_vec(Gen *g, const Region *rg, LLVMValueRef lo, LLVMValueRef hi, LLVMValueRef row)
+row_vec(Gen *g, const Region *rg, LLVMValueRef lo, LLVMValueRef hi, LLVMValueRef row,
+        PointFn *pt)
 {
 	int w = g->vf;
 	LLVMValueRef last = LLVMBuildNSWSub(g->b, hi, i64c(g, w - 1), "last"), s, st, next;
@@ -614,7 +638,7 @@ row_vec(Gen *g, const Region *rg, LLVMValueRef lo, LLVMValueRef hi, LLVMValueRef
 	s = LLVMBuildPhi(g->b, g->i64, "s");
 	LLVMAddIncoming(s, &lo, &pre, 1);
 	st = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, s, last, ""), s, last, "");
-	point(g, rg, LLVMBuildNSWAdd(g->b, st, row, "q"), w);
+	pt(g, rg, LLVMBuildNSWAdd(g->b, st, row, "q"), w);
 	next = LLVMBuildNSWAdd(g->b, s, i64c(g, w), "");
 	cur = LLVMGetInsertBlock(g->b);
 	LLVMAddIncoming(s, &next, &cur, 1);
@@ -622,7 +646,7 @@ row_vec(Gen *g, const Region *rg, LLVMValueRef lo, LLVMValueRef hi, LLVMValueRef
 
 	LLVMPositionBuilderAtEnd(g->b, scal);
 	Li = loop_open(g, lo, hi, "i");
-	point(g, rg, LLVMBuildNSWAdd(g->b, Li.iv, row, "q"), 1);
+	pt(g, rg, LLVMBuildNSWAdd(g->b, Li.iv, row, "q"), 1);
 	loop_close(g, &Li);
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, done);
@@ -662,7 +686,7 @@ region(Gen *g, const Region *rg)
 	}
 	row = LLVMBuildNSWMul(g->b, j, g->nx1, "row");
 	if (!nst && g->vf > 1) {
-		row_vec(g, rg, bound(g, rg->lo[0], 0), bound(g, rg->hi[0], 0), row);
+		row_vec(g, rg, bound(g, rg->lo[0], 0), bound(g, rg->hi[0], 0), row, point);
 		if (two)
 			loop_close(g, &Lj);
 		mem_free(ist);
@@ -843,6 +867,455 @@ build_sweep(Gen *g, LLVMValueRef core, const char *sym)
 	call_core(g, core, a);
 	LLVMBuildRetVoid(g->b);
 	mem_free(a);
+}
+
+/* ---- the adjoint sweep: emit_loop.c's @__adjsweep ----
+ * ln = the transposed step over la (level 0) and lb (level 1), and the
+ * gradient's sums that ride along: for a riding group, T * u[q] into
+ * eight lanes per sum, the points of a row eight at a time into lanes
+ * 0..7 and the rest one at a time into lane 0, the lanes added in the
+ * tree ((L0 + L1) + (L2 + L3)) + ((L4 + L5) + (L6 + L7)) after the region;
+ * in a region of a single column (a boundary strip), straight into the
+ * sums, row by row.  The order of every addition is adjg_region's in
+ * emit_loop.c, so the sums are the C text's bits. */
+
+/* Which sums ride (rides, has_deriv and adjg_slots in emit_loop.c): a
+ * constant coefficient C's sum is key C, a time-varying one's at level
+ * lv is key nfwd + 2 C + lv; -1 when the group's sums are not here. */
+static int
+adj_key(const Loops *l, const Group *gr)
+{
+	int c = gr->fwd, p, np = l->s->nparams;
+
+	if (!l->fuse || c < 0 || c >= l->nfwd)
+		return -1;
+	if (l->coefs[c].cls != CO_CONST && l->coefs[c].cls != CO_TIME)
+		return -1;
+	for (p = 0; p < np; p++)
+		if (l->dcoef[c * np + p] >= 0)
+			break;
+	if (p == np)
+		return -1;
+	return l->coefs[c].cls == CO_CONST ? c : l->nfwd + 2 * c + gr->tap[0].level;
+}
+
+/* The slot in sums[] of every key (-1: none): the constant coefficients
+ * with a derivative by C, then the time-varying rows some group adds to. */
+static void
+adj_slots(const Loops *l, int *slot)
+{
+	int n = 0, r, k, key, nk = 3 * l->nfwd;
+
+	for (k = 0; k < nk; k++)
+		slot[k] = -1;
+	for (r = 0; r < l->nadj; r++)
+		for (k = 0; k < l->adj[r].ngroups; k++)
+			if ((key = adj_key(l, &l->adj[r].groups[k])) >= l->nfwd)
+				slot[key] = 0;
+	for (k = 0; k < l->nfwd; k++) {
+		Group one;
+		one.fwd = k;
+		one.tap[0].level = 0;
+		if (l->coefs[k].cls == CO_CONST && adj_key(l, &one) == k)
+			slot[k] = n++;
+	}
+	for (k = l->nfwd; k < nk; k++)
+		if (slot[k] == 0)
+			slot[k] = n++;
+}
+
+/* One adjoint point, or w of them from q: ln[q] = c_0 * T_0 + c_1 * T_1
+ * + ..., T the group's taps added left to right; with chunk >= 0 (w = lw)
+ * each riding group's T * u[q] into the lanes of that chunk, with chunk
+ * -2 (w = 1) into lane 0, with -3 (w = 1) into the sum's total, with -1
+ * nowhere. */
+static void
+adj_point_sums(Gen *g, const Region *rg, LLVMValueRef q, int w, int chunk)
+{
+	LLVMValueRef acc = NULL, sum, t, off, *T, uq = NULL, lv, z;
+	int k, i, nch = 8 / g->lw;
+
+	T = mem_alloc((size_t)(rg->ngroups + 1) * sizeof *T);
+	for (k = 0; k < rg->ngroups; k++) {
+		const Group *gr = &rg->groups[k];
+		sum = NULL;
+		for (i = 0; i < gr->ntap; i++) {
+			off = LLVMBuildNSWAdd(g->b, i64c(g, gr->tap[i].dx),
+			                      LLVMBuildNSWMul(g->b, i64c(g, gr->tap[i].dy), g->nx1, ""), "");
+			t = load_w(g, gr->tap[i].level ? g->up : g->u, LLVMBuildNSWAdd(g->b, q, off, ""), w);
+			sum = sum ? LLVMBuildFAdd(g->b, sum, t, "") : t;
+		}
+		T[k] = sum ? sum : splat(g, f64c(g, 0), w);
+		t = LLVMBuildFMul(g->b, coef_at(g, gr->coef, q, w), T[k], "");
+		acc = acc ? LLVMBuildFAdd(g->b, acc, t, "") : t;
+	}
+	store_w(g, acc ? acc : splat(g, f64c(g, 0), w), g->un, q, w);
+	for (k = 0; chunk != -1 && k < rg->ngroups; k++) {
+		LLVMValueRef slot;
+		LLVMTypeRef vt = LLVMVectorType(g->f64, (unsigned)g->lw);
+		if (g->gsum[k] < 0)
+			continue;
+		if (!uq)
+			uq = load_w(g, g->uf, q, w);
+		t = LLVMBuildFMul(g->b, T[k], uq, "");
+		if (chunk == -3) {
+			slot = g->sumv[g->gsum[k]];
+			lv = LLVMBuildLoad2(g->b, g->f64, slot, "");
+			LLVMBuildStore(g->b, LLVMBuildFAdd(g->b, lv, t, ""), slot);
+			continue;
+		}
+		slot = g->lane[g->gsum[k] * nch + (chunk >= 0 ? chunk : 0)];
+		lv = LLVMBuildLoad2(g->b, g->lw > 1 ? vt : g->f64, slot, "");
+		if (chunk >= 0 || g->lw == 1) {
+			LLVMBuildStore(g->b, LLVMBuildFAdd(g->b, lv, t, ""), slot);
+			continue;
+		}
+		z = LLVMConstInt(LLVMInt32TypeInContext(g->cx), 0, 0);
+		t = LLVMBuildFAdd(g->b, LLVMBuildExtractElement(g->b, lv, z, ""), t, "");
+		LLVMBuildStore(g->b, LLVMBuildInsertElement(g->b, lv, t, z, ""), slot);
+	}
+	mem_free(T);
+}
+
+static void
+adj_point(Gen *g, const Region *rg, LLVMValueRef q, int w)
+{
+	adj_point_sums(g, rg, q, w, -1);
+}
+
+/* Lane v of sum s. */
+static LLVMValueRef
+lane_at(Gen *g, int s, int v)
+{
+	LLVMTypeRef vt = LLVMVectorType(g->f64, (unsigned)g->lw);
+	LLVMValueRef x = g->lane[s * (8 / g->lw) + v / g->lw];
+
+	if (g->lw == 1)
+		return LLVMBuildLoad2(g->b, g->f64, x, "");
+	x = LLVMBuildLoad2(g->b, vt, x, "");
+	return LLVMBuildExtractElement(g->b, x,
+	    LLVMConstInt(LLVMInt32TypeInContext(g->cx), (unsigned)(v % g->lw), 0), "");
+}
+
+/* A region of a single column: its rows add straight up (adjg_region). */
+static int
+single_column(const Region *rg)
+{
+	return rg->lo[0].anchor == rg->hi[0].anchor && rg->lo[0].off == rg->hi[0].off;
+}
+
+/* One adjoint region (adjg_region): the groups' sums gsum[], nsum of
+ * them, their lanes lane[] or (a single column, nsum lanes 0) their
+ * totals sumv[]; skey[s] the key of sum s, tot[key] the totals. */
+static void
+adj_region(Gen *g, const Region *rg, int nsum, const int *skey, LLVMValueRef *tot)
+{
+	int two = g->l->s->ndim == 2, s, k, nch = 8 / g->lw, col = single_column(rg);
+	LLVMValueRef j = i64c(g, 0), row, lo, hi, i, next, ia, x[8], in[2];
+	LLVMBasicBlockRef pre, vec, vexit, cur, from[2];
+	Loop Lj, Li;
+
+	if (col)
+		for (s = 0; s < nsum; s++)
+			g->sumv[s] = tot[skey[s]];
+	for (s = 0; !col && s < nsum * nch; s++)
+		LLVMBuildStore(g->b, g->lw > 1 ? splat(g, f64c(g, 0), g->lw) : f64c(g, 0), g->lane[s]);
+	if (two) {
+		Lj = loop_open(g, bound(g, rg->lo[1], 1), bound(g, rg->hi[1], 1), "j");
+		j = Lj.iv;
+	}
+	row = LLVMBuildNSWMul(g->b, j, g->nx1, "row");
+	lo = bound(g, rg->lo[0], 0);
+	hi = bound(g, rg->hi[0], 0);
+	if (!nsum && g->vf > 1) {
+		row_vec(g, rg, lo, hi, row, adj_point);
+	} else if (!nsum || col) {
+		Li = loop_open(g, lo, hi, "i");
+		adj_point_sums(g, rg, LLVMBuildNSWAdd(g->b, Li.iv, row, "q"), 1, col ? -3 : -1);
+		loop_close(g, &Li);
+	} else {
+		/* for (i = lo; i + 7 <= hi; i += 8): eight points into lanes 0..7 */
+		pre = LLVMGetInsertBlock(g->b);
+		vec = LLVMAppendBasicBlockInContext(g->cx, g->fn, "lanes");
+		vexit = LLVMAppendBasicBlockInContext(g->cx, g->fn, "");
+		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLE,
+		    LLVMBuildNSWAdd(g->b, lo, i64c(g, 7), ""), hi, ""), vec, vexit);
+		LLVMPositionBuilderAtEnd(g->b, vec);
+		i = LLVMBuildPhi(g->b, g->i64, "i");
+		LLVMAddIncoming(i, &lo, &pre, 1);
+		for (k = 0; k < nch; k++)
+			adj_point_sums(g, rg, LLVMBuildNSWAdd(g->b,
+			    LLVMBuildNSWAdd(g->b, i, i64c(g, k * g->lw), ""), row, "q"), g->lw, k);
+		next = LLVMBuildNSWAdd(g->b, i, i64c(g, 8), "");
+		cur = LLVMGetInsertBlock(g->b);
+		LLVMAddIncoming(i, &next, &cur, 1);
+		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLE,
+		    LLVMBuildNSWAdd(g->b, next, i64c(g, 7), ""), hi, ""), vec, vexit);
+		LLVMPositionBuilderAtEnd(g->b, vexit);
+		ia = LLVMBuildPhi(g->b, g->i64, "");
+		in[0] = lo, from[0] = pre;
+		in[1] = next, from[1] = cur;
+		LLVMAddIncoming(ia, in, from, 2);
+		/* for (; i <= hi; i++): into lane 0 */
+		Li = loop_open(g, ia, hi, "i");
+		adj_point_sums(g, rg, LLVMBuildNSWAdd(g->b, Li.iv, row, "q"), 1, -2);
+		loop_close(g, &Li);
+	}
+	if (two)
+		loop_close(g, &Lj);
+	for (s = 0; !col && s < nsum; s++) {
+		LLVMValueRef t, p = tot[skey[s]];
+		for (k = 0; k < 8; k++)
+			x[k] = lane_at(g, s, k);
+		t = LLVMBuildFAdd(g->b,
+		    LLVMBuildFAdd(g->b, LLVMBuildFAdd(g->b, x[0], x[1], ""), LLVMBuildFAdd(g->b, x[2], x[3], ""), ""),
+		    LLVMBuildFAdd(g->b, LLVMBuildFAdd(g->b, x[4], x[5], ""), LLVMBuildFAdd(g->b, x[6], x[7], ""), ""),
+		    "");
+		LLVMBuildStore(g->b, LLVMBuildFAdd(g->b, LLVMBuildLoad2(g->b, g->f64, p, ""), t, ""), p);
+	}
+}
+
+/* void P__adjsweep(const double *c, const double *tc, double *const *a,
+ *     const double *la, const double *lb, double *ln, const double *u,
+ *     long nx, long ny, long nx1, double *sums): emit_adj_sweep's
+ * function, for the C adjoint step. */
+enum { A_C, A_TC, A_A, A_LA, A_LB, A_LN, A_U, A_NX, A_NY, A_NX1, A_SUMS, A_NARGS };
+
+/* The regions' sums: per region its sums in order of first use (skey,
+ * nsum), each group's among them (gsum), and each sum's eight lanes. */
+typedef struct AdjSums {
+	int nk;                    /* keys: 3 nfwd */
+	int *slot;                 /* [key]: in sums[], or -1 */
+	int *nsum, **skey, **gsum;
+	LLVMValueRef **lanes;
+} AdjSums;
+
+/* A region of one point (a corner), which runs once per step. */
+static int
+single_point(const Loops *l, const Region *rg)
+{
+	return single_column(rg) && (l->s->ndim == 1 || (rg->lo[1].anchor == rg->hi[1].anchor
+	                                                && rg->lo[1].off == rg->hi[1].off));
+}
+
+/* The function's arguments as the builder's state, and the coefficients
+ * of regions r0..r1-1 loaded from c, tc and a. */
+static void
+adj_args(Gen *g, LLVMValueRef fn, int r0, int r1)
+{
+	const Loops *l = g->l;
+	LLVMValueRef arg[A_NARGS];
+	int i, r, k;
+
+	for (i = 0; i < A_NARGS; i++)
+		arg[i] = LLVMGetParam(fn, (unsigned)i);
+	g->u = arg[A_LA];
+	g->up = arg[A_LB];
+	g->un = arg[A_LN];
+	g->uf = arg[A_U];
+	g->nx = arg[A_NX];
+	g->ny = arg[A_NY];
+	g->nx1 = arg[A_NX1];
+	for (i = 0; i < l->ncoefs; i++)
+		g->coef[i] = NULL;
+	for (r = r0; r < r1; r++)
+		for (k = 0; k < l->adj[r].ngroups; k++) {
+			const Coef *c = &l->coefs[l->adj[r].groups[k].coef];
+			LLVMValueRef *v = &g->coef[l->adj[r].groups[k].coef];
+			if (*v)
+				continue;
+			if (c->cls == CO_CONST)
+				*v = load_at(g, g->f64, arg[A_C], i64c(g, c->slot), "c");
+			else if (c->cls == CO_TIME)
+				*v = load_at(g, g->f64, arg[A_TC], i64c(g, c->slot), "tc");
+			else if (c->cls == CO_SPACE)
+				*v = load_at(g, g->pf64, arg[A_A], i64c(g, c->slot), "a");
+			else
+				die("jit_llvm: an adjoint sweep with a space-time coefficient");
+		}
+}
+
+static void
+adj_regions(Gen *g, const AdjSums *as, int r0, int r1, LLVMValueRef *tot)
+{
+	int r;
+
+	for (r = r0; r < r1; r++) {
+		g->lane = as->lanes[r];
+		g->gsum = as->gsum[r];
+		adj_region(g, &g->l->adj[r], as->nsum[r], as->skey[r], tot);
+	}
+	g->lane = NULL;
+	g->gsum = NULL;
+}
+
+/* Regions r0..r1-1, all single points, in a function of their own
+ * compiled without optimisation (optnone: LLVM's fast instruction
+ * selection and register allocation), called with the totals in io[key]:
+ * a 2D stencil of half-width 3 has 36 corners, whose straight-line code
+ * would be most of what the code generator works on for a few points of
+ * each step. */
+static void
+adj_cold(Gen *g, const AdjSums *as, int r0, int r1, LLVMTypeRef *ty, LLVMValueRef *tot,
+         LLVMValueRef io)
+{
+	static const char *const names[A_NARGS] = {"c", "tc", "a", "la", "lb", "ln", "u", "nx", "ny",
+		"nx1", "io"};
+	LLVMBasicBlockRef from = LLVMGetInsertBlock(g->b);
+	LLVMValueRef sweep = g->fn, fn, *ptot, *arg, at, p;
+	LLVMValueRef save[7] = {g->u, g->up, g->un, g->uf, g->nx, g->ny, g->nx1};
+	LLVMValueRef *coef = mem_alloc((size_t)(g->l->ncoefs + 1) * sizeof *coef);
+	int k;
+
+	memcpy(coef, g->coef, (size_t)g->l->ncoefs * sizeof *coef);
+	fn = new_fn(g, "adjpoints", ty, A_NARGS, names);
+	LLVMSetLinkage(fn, LLVMInternalLinkage);
+	fn_attr(g, fn, LLVMAttributeFunctionIndex, "noinline");
+	fn_attr(g, fn, LLVMAttributeFunctionIndex, "optnone");
+	adj_args(g, fn, r0, r1);
+	ptot = mem_alloc((size_t)(as->nk + 1) * sizeof *ptot);
+	for (k = 0; k < as->nk; k++)
+		if (as->slot[k] >= 0) {
+			at = i64c(g, k);
+			ptot[k] = LLVMBuildInBoundsGEP2(g->b, g->f64, LLVMGetParam(fn, A_SUMS), &at, 1, "");
+		}
+	adj_regions(g, as, r0, r1, ptot);
+	LLVMBuildRetVoid(g->b);
+
+	/* back in the sweep: io = the totals; adjpoints(...); the totals = io */
+	g->fn = sweep;
+	g->u = save[0], g->up = save[1], g->un = save[2], g->uf = save[3];
+	g->nx = save[4], g->ny = save[5], g->nx1 = save[6];
+	memcpy(g->coef, coef, (size_t)g->l->ncoefs * sizeof *coef);
+	LLVMPositionBuilderAtEnd(g->b, from);
+	for (k = 0; k < as->nk; k++)
+		if (as->slot[k] >= 0) {
+			at = i64c(g, k);
+			p = LLVMBuildInBoundsGEP2(g->b, g->f64, io, &at, 1, "");
+			LLVMBuildStore(g->b, LLVMBuildLoad2(g->b, g->f64, tot[k], ""), p);
+		}
+	arg = mem_alloc(A_NARGS * sizeof *arg);
+	for (k = 0; k < A_NARGS; k++)
+		arg[k] = LLVMGetParam(sweep, (unsigned)k);
+	arg[A_SUMS] = io;
+	LLVMBuildCall2(g->b, LLVMGlobalGetValueType(fn), fn, arg, A_NARGS, "");
+	for (k = 0; k < as->nk; k++)
+		if (as->slot[k] >= 0) {
+			at = i64c(g, k);
+			p = LLVMBuildInBoundsGEP2(g->b, g->f64, io, &at, 1, "");
+			LLVMBuildStore(g->b, LLVMBuildLoad2(g->b, g->f64, p, ""), tot[k]);
+		}
+	mem_free(arg);
+	mem_free(ptot);
+	mem_free(coef);
+}
+
+static void
+build_adjsweep(Gen *g, const char *sym)
+{
+	static const char *const names[A_NARGS] = {"c", "tc", "a", "la", "lb", "ln", "u", "nx", "ny",
+		"nx1", "sums"};
+	const Loops *l = g->l;
+	LLVMTypeRef ty[A_NARGS], vt;
+	LLVMValueRef fn, *tot, io = NULL;
+	AdjSums as;
+	int i, r, r1, k, s, nch, npoint = 0;
+
+	for (i = 0; i < A_NARGS; i++)
+		ty[i] = i >= A_NX && i <= A_NX1 ? g->i64 : g->pf64;
+	ty[A_A] = g->ppf64;
+	fn = new_fn(g, sym, ty, A_NARGS, names);
+	for (i = A_LA; i <= A_U; i++) {
+		fn_attr(g, fn, (unsigned)i + 1, "noalias");
+		fn_attr(g, fn, (unsigned)i + 1, "nocapture");
+	}
+	adj_args(g, fn, 0, l->nadj);
+	/* the lanes: the widest vector of doubles that divides eight */
+	for (g->lw = 8; g->lw > g->vf; g->lw /= 2)
+		;
+	nch = 8 / g->lw;
+	vt = g->lw > 1 ? LLVMVectorType(g->f64, (unsigned)g->lw) : g->f64;
+
+	/* the sums: totals by key; per region its sums, each eight lanes (nch
+	 * vectors) */
+	memset(&as, 0, sizeof as);
+	as.nk = 3 * l->nfwd;
+	as.slot = mem_alloc((size_t)(as.nk + 1) * sizeof *as.slot);
+	adj_slots(l, as.slot);
+	tot = mem_alloc((size_t)(as.nk + 1) * sizeof *tot);
+	for (k = 0; k < as.nk; k++)
+		if (as.slot[k] >= 0) {
+			tot[k] = LLVMBuildAlloca(g->b, g->f64, "sum");
+			LLVMBuildStore(g->b, f64c(g, 0), tot[k]);
+		}
+	as.nsum = mem_alloc((size_t)(l->nadj + 1) * sizeof *as.nsum);
+	as.skey = mem_alloc((size_t)(l->nadj + 1) * sizeof *as.skey);
+	as.gsum = mem_alloc((size_t)(l->nadj + 1) * sizeof *as.gsum);
+	as.lanes = mem_alloc((size_t)(l->nadj + 1) * sizeof *as.lanes);
+	for (r = 0; r < l->nadj; r++) {
+		const Region *rg = &l->adj[r];
+		as.skey[r] = mem_alloc((size_t)(rg->ngroups + 1) * sizeof **as.skey);
+		as.gsum[r] = mem_alloc((size_t)(rg->ngroups + 1) * sizeof **as.gsum);
+		for (k = 0; k < rg->ngroups; k++) {
+			int key = adj_key(l, &rg->groups[k]);
+			as.gsum[r][k] = -1;
+			if (key < 0)
+				continue;
+			if (as.slot[key] < 0)
+				die("jit_llvm: an adjoint sum without a slot");
+			for (s = 0; s < as.nsum[r] && as.skey[r][s] != key; s++)
+				;
+			if (s == as.nsum[r])
+				as.skey[r][as.nsum[r]++] = key;
+			as.gsum[r][k] = s;
+		}
+		as.lanes[r] = mem_alloc((size_t)(as.nsum[r] * nch + 1) * sizeof **as.lanes);
+		for (s = 0; !single_column(rg) && s < as.nsum[r] * nch; s++)
+			as.lanes[r][s] = LLVMBuildAlloca(g->b, vt, "lanes");
+		npoint += single_point(l, rg);
+	}
+	/* the corners apart when there are many (2D); a few boundary points
+	 * of 1D cost little to compile and something to run slowly */
+	if (npoint > 8)
+		io = LLVMBuildAlloca(g->b, LLVMArrayType(g->f64, (unsigned)as.nk), "io");
+	g->sumv = mem_alloc((size_t)(as.nk + 1) * sizeof *g->sumv);
+	for (r = 0; r < l->nadj; r = r1) {
+		for (r1 = r; r1 < l->nadj && io && single_point(l, &l->adj[r1]); r1++)
+			;
+		if (r1 > r) {
+			adj_cold(g, &as, r, r1, ty, tot,
+			         LLVMBuildBitCast(g->b, io, g->pf64, ""));
+			continue;
+		}
+		r1 = r + 1;
+		adj_regions(g, &as, r, r1, tot);
+	}
+	mem_free(g->sumv);
+	g->sumv = NULL;
+	/* sums[slot] += each total */
+	for (k = 0; k < as.nk; k++)
+		if (as.slot[k] >= 0) {
+			LLVMValueRef at = i64c(g, as.slot[k]);
+			LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->f64, LLVMGetParam(fn, A_SUMS), &at, 1,
+			                                       "");
+			LLVMBuildStore(g->b, LLVMBuildFAdd(g->b, LLVMBuildLoad2(g->b, g->f64, p, ""),
+			    LLVMBuildLoad2(g->b, g->f64, tot[k], ""), ""), p);
+		}
+	LLVMBuildRetVoid(g->b);
+
+	for (r = 0; r < l->nadj; r++) {
+		mem_free(as.skey[r]);
+		mem_free(as.gsum[r]);
+		mem_free(as.lanes[r]);
+	}
+	for (i = 0; i < l->ncoefs; i++)
+		g->coef[i] = NULL;
+	mem_free(as.nsum);
+	mem_free(as.skey);
+	mem_free(as.gsum);
+	mem_free(as.lanes);
+	mem_free(as.slot);
+	mem_free(tot);
 }
 
 /* The outputs of step s into out[s * nout ...]: y = sum w un[i], or the
@@ -1063,11 +1536,11 @@ build_runloop(Gen *g, LLVMValueRef core, const char *sym)
 	mem_free(used);
 }
 
-/* The module: the core, the run loop `run`, and the sweep `sweep` when
- * the C text has one (sweep NULL: none). */
+/* The module: the core, the run loop sym[0], and when the C text has
+ * them (else NULL) the sweep sym[1] and the adjoint sweep sym[2]. */
 static LLVMModuleRef
-build_module(const Loops *l, LLVMContextRef cx, const char *run, const char *sweep,
-             const char *cpu, const char *features)
+build_module(const Loops *l, LLVMContextRef cx, const char *const *sym, const char *cpu,
+             const char *features)
 {
 	Gen g;
 	LLVMValueRef core, fn;
@@ -1088,9 +1561,11 @@ build_module(const Loops *l, LLVMContextRef cx, const char *run, const char *swe
 	g.param = mem_alloc((size_t)(l->s->nparams + 1) * sizeof *g.param);
 	g.coef = mem_alloc((size_t)(l->ncoefs + 1) * sizeof *g.coef);
 	core = build_core(&g);
-	build_runloop(&g, core, run);
-	if (sweep)
-		build_sweep(&g, core, sweep);
+	build_runloop(&g, core, sym[0]);
+	if (sym[1])
+		build_sweep(&g, core, sym[1]);
+	if (sym[2])
+		build_adjsweep(&g, sym[2]);
 	for (fn = LLVMGetFirstFunction(g.mod); fn; fn = LLVMGetNextFunction(fn)) {
 		if (LLVMIsDeclaration(fn))
 			continue;
@@ -1145,11 +1620,13 @@ host_machine(char **cpu, char **features, char *err, int errsz)
 	return tm;
 }
 
-/* Build, optimise and JIT the module; the functions' addresses in addr
- * (sweep NULL: no sweep). */
+/* Build, optimise and JIT the module of build_module's NSYM functions;
+ * their addresses in addr (a NULL sym: none). */
+enum { NSYMS = 3 };
+
 static int
-compile(Llvm *lj, const Loops *l, const char *run, const char *sweep,
-        LLVMOrcExecutorAddress *addr, char *err, int errsz)
+compile(Llvm *lj, const Loops *l, const char *const *sym, LLVMOrcExecutorAddress *addr,
+        char *err, int errsz)
 {
 	char *cpu = NULL, *features = NULL, *cpu2 = NULL, *features2 = NULL, *msg = NULL, *triple;
 	LLVMTargetMachineRef tm, tm2 = NULL;
@@ -1160,12 +1637,12 @@ compile(Llvm *lj, const Loops *l, const char *run, const char *sweep,
 	LLVMTargetDataRef td;
 	LLVMModuleRef mod;
 	LLVMErrorRef e;
-	int r = -1;
+	int r = -1, i;
 
 	if (!(tm = host_machine(&cpu, &features, err, errsz)))
 		goto out;
 	tsc = LLVMOrcCreateNewThreadSafeContext();
-	mod = build_module(l, LLVMOrcThreadSafeContextGetContext(tsc), run, sweep, cpu, features);
+	mod = build_module(l, LLVMOrcThreadSafeContextGetContext(tsc), sym, cpu, features);
 	if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
 		snprintf(err, (size_t)errsz, "internal error: the LLVM module is invalid: %s", msg);
 		LLVMDisposeModule(mod);
@@ -1226,12 +1703,11 @@ compile(Llvm *lj, const Loops *l, const char *run, const char *sweep,
 	}
 	if (llvm_error(e, "adding the module", err, errsz))
 		goto out;
-	/* the lookup compiles the module */
-	if (llvm_error(LLVMOrcLLJITLookup(lj->jit, &addr[0], run), "code generation", err, errsz))
-		goto out;
-	if (sweep && llvm_error(LLVMOrcLLJITLookup(lj->jit, &addr[1], sweep), "code generation",
-	                        err, errsz))
-		goto out;
+	/* the first lookup compiles the module */
+	for (i = 0; i < NSYMS; i++)
+		if (sym[i] && llvm_error(LLVMOrcLLJITLookup(lj->jit, &addr[i], sym[i]),
+		                         "code generation", err, errsz))
+			goto out;
 	r = 0;
 out:
 	if (tsc)
@@ -1265,11 +1741,15 @@ int
 jit_load_llvm(Kernel *k, const Loops *l, const char *ctext, const char *prefix, char *err,
               int errsz)
 {
+	static const char *const define[NSYMS] = {"DPM_EXTERN_RUN", "DPM_EXTERN_SWEEP",
+		"DPM_EXTERN_ADJ"};
+	static const char *const suffix[NSYMS] = {"__runloop", "__sweep", "__adjsweep"};
 	double t0 = jit_now_ms();
-	LLVMOrcExecutorAddress addr[2] = {0, 0};
-	Buf run = {0}, sweep = {0};
-	JitExtern ext[2];
-	int next = 1;
+	LLVMOrcExecutorAddress addr[NSYMS] = {0, 0, 0};
+	Buf name[NSYMS] = {{0}};
+	const char *sym[NSYMS] = {NULL, NULL, NULL};
+	JitExtern ext[NSYMS];
+	int next = 0, i, r = -1;
 	Llvm *lj;
 
 	memset(k, 0, sizeof *k);
@@ -1279,24 +1759,24 @@ jit_load_llvm(Kernel *k, const Loops *l, const char *ctext, const char *prefix, 
 		         "use --backend tcc or cc");
 		return -1;
 	}
-	buf_printf(&run, "%s__runloop", prefix);
-	/* without a sweep (a space-time coefficient) the C step computes the
-	 * regions itself; the run loop computes them inline */
-	if (loops_sweepable(l))
-		buf_printf(&sweep, "%s__sweep", prefix);
+	/* without a sweep (a space-time coefficient) the C step and adjoint
+	 * step compute the regions themselves; the run loop computes them
+	 * inline */
+	for (i = 0; i < NSYMS; i++)
+		if (i == 0 || loops_sweepable(l)) {
+			buf_printf(&name[i], "%s%s", prefix, suffix[i]);
+			sym[i] = name[i].s;
+		}
 	lj = mem_alloc(sizeof *lj);
-	if (compile(lj, l, run.s, sweep.s, addr, err, errsz) != 0)
+	if (compile(lj, l, sym, addr, err, errsz) != 0)
 		goto fail;
 	/* POSIX: a function's address as an object pointer */
-	ext[0].define = "DPM_EXTERN_RUN";
-	ext[0].sym = run.s;
-	ext[0].addr = (void *)(uintptr_t)addr[0];
-	if (sweep.s) {
-		ext[1].define = "DPM_EXTERN_SWEEP";
-		ext[1].sym = sweep.s;
-		ext[1].addr = (void *)(uintptr_t)addr[1];
-		next = 2;
-	}
+	for (i = 0; i < NSYMS; i++)
+		if (sym[i]) {
+			ext[next].define = define[i];
+			ext[next].sym = sym[i];
+			ext[next++].addr = (void *)(uintptr_t)addr[i];
+		}
 	if (jit_tcc_load_ext(k, ctext, prefix, ext, next, err, errsz) != 0)
 		goto fail;
 	lj->tcc = k->impl;
@@ -1304,15 +1784,15 @@ jit_load_llvm(Kernel *k, const Loops *l, const char *ctext, const char *prefix, 
 	k->backend = BK_LLVM;
 	k->unload = llvm_unload;
 	k->compile_ms = jit_now_ms() - t0;
-	buf_free(&run);
-	buf_free(&sweep);
-	return 0;
+	r = 0;
+	goto out;
 fail:
 	if (lj->jit)
 		LLVMOrcDisposeLLJIT(lj->jit);
 	mem_free(lj);
 	memset(k, 0, sizeof *k);
-	buf_free(&run);
-	buf_free(&sweep);
-	return -1;
+out:
+	for (i = 0; i < NSYMS; i++)
+		buf_free(&name[i]);
+	return r;
 }

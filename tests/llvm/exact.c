@@ -1,11 +1,16 @@
-/* exact.c — the llvm backend's P_run against the cc backend's, in double
- * precision: what the float WAV of `dpmc render --raw` cannot show.
+/* exact.c — the llvm backend's P_run and P_backward against the cc
+ * backend's, in double precision: what the float WAV of `dpmc render
+ * --raw` and the 17 digits of `dpmc grad` cannot show.
  *   exact MODEL.dpm STEPS STDLIB_DIR
  * Compiles the model with both backends (through the compiler's own
  * pipeline: linked with dpmc's objects), runs STEPS steps in two calls of
  * P_run (the step counter carries over) and compares every output and
- * both final states bit for bit.  Prints "N outputs, D differ" and exits
- * 0 when D is 0; 2 when the model does not compile. */
+ * both final states bit for bit; then P_forward over STEPS steps and
+ * P_backward of a fixed dL/dy (the adjoint sweep with the gradient's
+ * sums), and compares the outputs and every component of the gradient
+ * bit for bit.  Prints "N outputs, P gradients, D differ" and exits 0
+ * when D is 0; 2 when the model does not compile. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +31,10 @@ main(int argc, char **argv)
 	Kernel k[2];
 	const char *pre;
 	char *c, err[4096];
-	double *y[2], h[2];
+	double *y[2], *grad[2], *dldy, h[2];
 	void *mm[2];
 	long n, i, diff = 0, npts;
-	int nout, b, lev, g[2];
+	int nout, np, b, lev, g[2];
 
 	d.out = stderr;
 	if (argc != 4) {
@@ -69,12 +74,37 @@ main(int argc, char **argv)
 			printf("the final state u[n%s] differs\n", lev ? "-1" : "");
 			diff++;
 		}
-	printf("%ld outputs, %ld differ\n", n * nout, diff);
+
+	/* the gradient of sum dldy * y, dldy not a multiple of y */
+	np = k[0].nparams();
+	dldy = calloc((size_t)(n * nout + 1), sizeof(double));
+	for (i = 0; i < n * nout; i++)
+		dldy[i] = sin(0.37 * (double)i) + 0.25;
+	for (b = 0; b < 2; b++) {
+		grad[b] = calloc((size_t)np + 1, sizeof(double));
+		memset(y[b], 0, (size_t)(n * nout) * sizeof(double));
+		if (k[b].forward(mm[b], n, y[b], err, sizeof err) != 0
+		    || k[b].backward(mm[b], dldy, grad[b], err, sizeof err) != 0) {
+			fprintf(stderr, "exact: %s\n", err);
+			return 2;
+		}
+	}
+	if (memcmp(y[0], y[1], (size_t)(n * nout) * sizeof(double))) {
+		printf("the outputs of P_forward differ\n");
+		diff++;
+	}
+	for (i = 0; i < np; i++)
+		if (memcmp(&grad[0][i], &grad[1][i], sizeof(double)) && !diff++)
+			printf("first difference: gradient %ld (%s): cc %.17g, llvm %.17g\n", i,
+			       k[0].param_name((int)i), grad[0][i], grad[1][i]);
+	printf("%ld outputs, %d gradients, %ld differ\n", n * nout, np, diff);
 	for (b = 0; b < 2; b++) {
 		k[b].destroy(mm[b]);
 		jit_unload(&k[b]);
 		free(y[b]);
+		free(grad[b]);
 	}
+	free(dldy);
 	mem_free(c);
 	arena_free(a);
 	return diff != 0;

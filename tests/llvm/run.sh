@@ -11,13 +11,17 @@
 #    computes at every point (spacetime.dpm in 1D, spacetime2.dpm in 2D,
 #    in the taps, the den and the force).
 # 2. The same in double precision (exact.c, linked with dpmc's objects):
-#    P_run's outputs and final states equal cc's bit for bit, at the
-#    host's vector width and (DPM_LLVM_VF) at 2, 4 and 1 (the loop
-#    vectoriser's choice).
+#    P_run's outputs and final states, and P_backward's gradient, equal
+#    cc's bit for bit, at the host's vector width and (DPM_LLVM_VF) at 8,
+#    4, 2 and 1 (the loop vectoriser's choice; the adjoint's eight lanes
+#    are then eight scalars).
 # 3. The same models through `dpmc grad` (mse against their own normalised
 #    render, so the loss is not zero): the loss and every gradient, printed
-#    to 17 digits, agree to 1e-12 relative.  The gradient replays the
-#    forward trajectory through the C step, which calls the LLVM sweep.
+#    to 17 digits, are the same text (the issue asks for 1e-12 relative;
+#    the LLVM code does the C text's operations in its order, so they are
+#    the same bits).  The gradient replays the forward trajectory through
+#    the C step, which calls the LLVM sweep, and the adjoint step calls the
+#    LLVM adjoint sweep with the gradient's sums (P__adjsweep).
 # 4. `--stats` reports the llvm backend with its compile_ms.
 # Env: DPMC, CC (tests/run sets them).
 cd "$(dirname "$0")" || exit 1
@@ -39,6 +43,7 @@ if ! $CC -O2 -o "$tmp/rawcmp" rawcmp.c -lm 2>"$tmp/err"; then
 fi
 
 # relcmp A B: the numbers of two JSON lines, in order, within 1e-12 relative
+# (to say how far apart two lines that should be equal are)
 relcmp() {
 	printf '%s\n%s\n' "$1" "$2" | awk '
 		{ gsub(/[{}:,"]/, " "); n[NR] = 0
@@ -92,7 +97,7 @@ for f in "$REPO"/examples/*.dpm "$REPO"/tests/bench/*.dpm "$REPO"/tests/llvm/*.d
 	fi
 
 	if [ -x "$tmp/exact" ]; then
-		for vf in 0 2 4 1; do
+		for vf in 0 8 4 2 1; do
 			if r=$(DPM_LLVM_VF=$vf "$tmp/exact" "$f" 3000 "$REPO/stdlib" 2>&1); then
 				echo "PASS llvm_exact_${n}_vf$vf ($r)"
 			else
@@ -107,8 +112,10 @@ for f in "$REPO"/examples/*.dpm "$REPO"/tests/bench/*.dpm "$REPO"/tests/llvm/*.d
 		{ fail "llvm_grad_$n" "$(head -c 300 "$tmp/err")"; continue; }
 	gc=$("$DPMC" grad "$f" --target "$tmp/$n.wav" --backend cc 2>"$tmp/err") ||
 		{ fail "llvm_grad_$n" "cc: $(head -c 300 "$tmp/err")"; continue; }
-	if r=$(relcmp "$gl" "$gc"); then
+	if [ "$gl" = "$gc" ]; then
 		echo "PASS llvm_grad_equals_cc_$n"
+	elif r=$(relcmp "$gl" "$gc"); then
+		fail "llvm_grad_equals_cc_$n" "within 1e-12 but not the same bits (llvm $gl; cc $gc)"
 	else
 		fail "llvm_grad_equals_cc_$n" "$r (llvm $gl; cc $gc)"
 	fi
