@@ -33,13 +33,13 @@ COMPILER_SRC = compiler/util.c compiler/expr.c compiler/discretise.c \
 	compiler/lower.c compiler/emit_c.c compiler/emit_loop.c compiler/diff.c \
 	compiler/main.c compiler/cli_params.c \
 	compiler/cli_build.c compiler/cli_fit.c compiler/cli_repl.c compiler/plot.c \
-	compiler/jit_tcc.c compiler/jit_cc.c compiler/jit_llvm.c
+	compiler/jit_tcc.c compiler/jit_cc.c compiler/jit_llvm.c compiler/jit_llvm_adj.c
 SRC = $(COMPILER_SRC) $(FRONT_SRC)
 RT_SRC = runtime/wav.c runtime/loss.c runtime/optim.c
 # dpmc takes its own build of the runtime, sanitized with it
 OBJ = $(SRC:.c=.o) $(RT_SRC:.c=-dpmc.o)
 RT_OBJ = $(RT_SRC:.c=.o)
-# LLVM only for jit_llvm.c; -isystem keeps its headers out of our warnings
+# LLVM only for jit_llvm*.c; -isystem keeps its headers out of our warnings
 ifneq ($(LLVM_CONFIG),)
 LLVM_CFLAGS := $(patsubst -I%,-isystem %,$(shell $(LLVM_CONFIG) --cflags))
 LLVM_LIBS := $(shell $(LLVM_CONFIG) --ldflags --libs core orcjit native passes)
@@ -76,7 +76,7 @@ ifeq ($(SANITIZE),1)
 compiler/util.o compiler/emit_c.o: DPM_CFLAGS += -Wno-format-overflow -Wno-format-truncation
 endif
 
-compiler/jit_llvm.o: DPM_CFLAGS += $(LLVM_CFLAGS)
+compiler/jit_llvm.o compiler/jit_llvm_adj.o: DPM_CFLAGS += $(LLVM_CFLAGS)
 
 runtime/%-dpmc.o: runtime/%.c
 	$(CC) $(DPM_CFLAGS) -c -o $@ $<

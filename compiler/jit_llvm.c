@@ -3,7 +3,7 @@
  * outputs and the rotation of the states), the sweep alone (P__sweep,
  * which the step of the gradient calls) and the adjoint sweep with the
  * gradient's sums riding along (P__adjsweep, which the adjoint step
- * calls) built from the loop IR with the LLVM-C API, optimised at O3 for
+ * calls; jit_llvm_adj.c builds it) built from the loop IR with the LLVM-C API, optimised at O3 for
  * the host CPU and JIT-compiled with ORC LLJIT; everything else is the C
  * text compiled by TinyCC with those three only declared
  * (DPM_EXTERN_RUN, DPM_EXTERN_SWEEP, DPM_EXTERN_ADJ) and bound to the
@@ -38,6 +38,7 @@
 #include "dpm.h"
 #include "ir.h"
 #include "jit.h"
+#include "jit_llvm.h"
 
 typedef struct Llvm {
 	void *tcc;                 /* the TinyCC state of the rest of the code */
@@ -46,7 +47,7 @@ typedef struct Llvm {
 
 /* The nodes of one block of expressions, counted as ex_emitter_flush
  * (expr.c) counts them: a node named twice or more is a temporary. */
-typedef struct Cse {
+struct Cse {
 	unsigned cap;
 	int *uses;
 	LLVMValueRef *tmp;         /* a temporary's value */
@@ -54,30 +55,7 @@ typedef struct Cse {
 	const Expr **order;        /* post order */
 	int norder, ocap;
 	int branch;                /* gates and selects as branches, not selects */
-} Cse;
-
-/* The builder's state, and the values the code of one step reads. */
-typedef struct Gen {
-	const Loops *l;
-	LLVMContextRef cx;
-	LLVMModuleRef mod;
-	LLVMBuilderRef b;
-	LLVMValueRef fn;
-	LLVMTypeRef f64, i64, pf64, ppf64;
-	LLVMValueRef u, up, un, nx, ny, nx1, fon, x0, y0;
-	LLVMValueRef sym[NSYM];    /* k, hx, hy, t; x, y at a point */
-	LLVMValueRef *param;       /* [nparams] */
-	LLVMValueRef *coef;        /* [ncoefs]: the value, or the array (CO_SPACE) */
-	Cse *cse;
-	int vf;                    /* doubles per vector register */
-	/* the adjoint sweep: u, la, lb, ln are u (the forward state at the
-	 * point), up, un; the lanes of the current region's sums */
-	LLVMValueRef uf;
-	LLVMValueRef *lane;        /* [sum * (8 / lw) + chunk]: <lw x double> */
-	int *gsum;                 /* [group]: its sum among the region's, or -1 */
-	LLVMValueRef *sumv;        /* [sum]: the sum's total (a single column) */
-	int lw;                    /* doubles per lane vector: 8, 4, 2 or 1 */
-} Gen;
+};
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_failed;
@@ -111,28 +89,28 @@ llvm_error(LLVMErrorRef e, const char *what, char *err, int errsz)
 	return -1;
 }
 
-static LLVMValueRef
-i64c(Gen *g, long v)
+LLVMValueRef
+jl_i64c(Gen *g, long v)
 {
 	return LLVMConstInt(g->i64, (unsigned long long)v, 1);
 }
 
-static LLVMValueRef
-f64c(Gen *g, double v)
+LLVMValueRef
+jl_f64c(Gen *g, double v)
 {
 	return LLVMConstReal(g->f64, v);
 }
 
-static LLVMValueRef
-load_at(Gen *g, LLVMTypeRef t, LLVMValueRef base, LLVMValueRef idx, const char *name)
+LLVMValueRef
+jl_load_at(Gen *g, LLVMTypeRef t, LLVMValueRef base, LLVMValueRef idx, const char *name)
 {
 	LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, t, base, &idx, 1, "");
 
 	return LLVMBuildLoad2(g->b, t, p, name);
 }
 
-static void
-fn_attr(Gen *g, LLVMValueRef fn, unsigned idx, const char *name)
+void
+jl_fn_attr(Gen *g, LLVMValueRef fn, unsigned idx, const char *name)
 {
 	unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
 
@@ -151,9 +129,9 @@ math_fn(Gen *g, const char *name, int n)
 	if (fn)
 		return fn;
 	fn = LLVMAddFunction(g->mod, name, LLVMFunctionType(g->f64, args, (unsigned)n, 0));
-	fn_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
-	fn_attr(g, fn, LLVMAttributeFunctionIndex, "readnone");
-	fn_attr(g, fn, LLVMAttributeFunctionIndex, "willreturn");
+	jl_fn_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
+	jl_fn_attr(g, fn, LLVMAttributeFunctionIndex, "readnone");
+	jl_fn_attr(g, fn, LLVMAttributeFunctionIndex, "willreturn");
 	return fn;
 }
 
@@ -315,7 +293,7 @@ choose(Gen *g, LLVMValueRef cond, const Expr *then, const Expr *els)
 
 	if (!g->cse->branch) {
 		x = lower_ex(g, then, 0);
-		y = els ? lower_ex(g, els, 0) : f64c(g, 0);
+		y = els ? lower_ex(g, els, 0) : jl_f64c(g, 0);
 		return LLVMBuildSelect(g->b, cond, x, y, "");
 	}
 	bt = LLVMAppendBasicBlockInContext(g->cx, g->fn, "then");
@@ -327,7 +305,7 @@ choose(Gen *g, LLVMValueRef cond, const Expr *then, const Expr *els)
 	from[0] = LLVMGetInsertBlock(g->b);
 	LLVMBuildBr(g->b, bj);
 	LLVMPositionBuilderAtEnd(g->b, be);
-	in[1] = els ? lower_ex(g, els, 0) : f64c(g, 0);
+	in[1] = els ? lower_ex(g, els, 0) : jl_f64c(g, 0);
 	from[1] = LLVMGetInsertBlock(g->b);
 	LLVMBuildBr(g->b, bj);
 	LLVMPositionBuilderAtEnd(g->b, bj);
@@ -341,7 +319,7 @@ static LLVMValueRef
 cond(Gen *g, const Expr *e)
 {
 	static const LLVMRealPredicate pred[] = {LLVMRealOLT, LLVMRealOLE, LLVMRealOEQ, LLVMRealUNE};
-	LLVMValueRef a = lower_ex(g, e->a, 0), b = lower_ex(g, e->b, 0), z = f64c(g, 0);
+	LLVMValueRef a = lower_ex(g, e->a, 0), b = lower_ex(g, e->b, 0), z = jl_f64c(g, 0);
 
 	if (e->op == CMP_AND || e->op == CMP_OR) {
 		a = LLVMBuildFCmp(g->b, LLVMRealUNE, a, z, "");
@@ -361,7 +339,7 @@ lower_mul(Gen *g, const Expr *e)
 	if (gt && !istmp(g->cse, gt) && !isc)
 		return choose(g, cond(g, gt), gt == e->a ? e->b : e->a, NULL);
 	if (recip(r)) {
-		x = isc ? f64c(g, a->num) : lower_ex(g, a, 0);
+		x = isc ? jl_f64c(g, a->num) : lower_ex(g, a, 0);
 		y = lower_ex(g, r->a, 0);
 		if (recip(r) == -2)
 			y = LLVMBuildFMul(g->b, y, y, "");
@@ -371,7 +349,7 @@ lower_mul(Gen *g, const Expr *e)
 		return lower_ex(g, r, 0);
 	if (isc && a->num == -1)
 		return LLVMBuildFNeg(g->b, lower_ex(g, r, 0), "");
-	x = isc ? f64c(g, a->num) : lower_ex(g, a, 0);
+	x = isc ? jl_f64c(g, a->num) : lower_ex(g, a, 0);
 	return LLVMBuildFMul(g->b, x, lower_ex(g, r, 0), "");
 }
 
@@ -386,11 +364,11 @@ lower_pow(Gen *g, const Expr *e)
 	if (n == 0.5)
 		return call1(g, "llvm.sqrt.f64", x);
 	if (n == -1)
-		return LLVMBuildFDiv(g->b, f64c(g, 1), x, "");
+		return LLVMBuildFDiv(g->b, jl_f64c(g, 1), x, "");
 	x2 = LLVMBuildFMul(g->b, x, x, "");
 	if (n == 3)
 		return LLVMBuildFMul(g->b, x2, x, "");
-	return n == -2 ? LLVMBuildFDiv(g->b, f64c(g, 1), x2, "") : x2;
+	return n == -2 ? LLVMBuildFDiv(g->b, jl_f64c(g, 1), x2, "") : x2;
 }
 
 static LLVMValueRef
@@ -405,13 +383,13 @@ lower_fn(Gen *g, const Expr *e)
 	switch ((Fn)e->op) {
 	case FN_SIGMOID:      /* 1.0/(1.0 + exp(-x)) */
 		t = call1(g, "exp", LLVMBuildFNeg(g->b, x, ""));
-		return LLVMBuildFDiv(g->b, f64c(g, 1), LLVMBuildFAdd(g->b, f64c(g, 1), t, ""), "");
+		return LLVMBuildFDiv(g->b, jl_f64c(g, 1), LLVMBuildFAdd(g->b, jl_f64c(g, 1), t, ""), "");
 	case FN_SOFTPLUS:     /* fmax(x, 0.0) + log1p(exp(-fabs(x))) */
 		t = call1(g, "exp", LLVMBuildFNeg(g->b, call1(g, "llvm.fabs.f64", x), ""));
-		return LLVMBuildFAdd(g->b, call2(g, "fmax", x, f64c(g, 0)), call1(g, "log1p", t), "");
+		return LLVMBuildFAdd(g->b, call2(g, "fmax", x, jl_f64c(g, 0)), call1(g, "log1p", t), "");
 	case FN_STEP:         /* x >= 0 ? 1.0 : 0.0 */
-		return LLVMBuildSelect(g->b, LLVMBuildFCmp(g->b, LLVMRealOGE, x, f64c(g, 0), ""),
-		                       f64c(g, 1), f64c(g, 0), "");
+		return LLVMBuildSelect(g->b, LLVMBuildFCmp(g->b, LLVMRealOGE, x, jl_f64c(g, 0), ""),
+		                       jl_f64c(g, 1), jl_f64c(g, 0), "");
 	case FN_MIN: case FN_MAX:
 		return call2(g, name[e->op], x, lower_ex(g, e->b, 0));
 	default:
@@ -430,7 +408,7 @@ lower_ex(Gen *g, const Expr *e, int top)
 		return g->cse->tmp[e->id];
 	switch (e->kind) {
 	case EX_NUM:
-		return f64c(g, e->num);
+		return jl_f64c(g, e->num);
 	case EX_PARAM:
 		return g->param[e->index];
 	case EX_SYM:
@@ -446,9 +424,9 @@ lower_ex(Gen *g, const Expr *e, int top)
 	case EX_FN:
 		return lower_fn(g, e);
 	case EX_CMP:          /* (cond ? 1.0 : 0.0) */
-		return LLVMBuildSelect(g->b, cond(g, e), f64c(g, 1), f64c(g, 0), "");
+		return LLVMBuildSelect(g->b, cond(g, e), jl_f64c(g, 1), jl_f64c(g, 0), "");
 	case EX_SELECT:       /* (a != 0 ? b : c) */
-		return choose(g, LLVMBuildFCmp(g->b, LLVMRealUNE, lower_ex(g, e->a, 0), f64c(g, 0), ""),
+		return choose(g, LLVMBuildFCmp(g->b, LLVMRealUNE, lower_ex(g, e->a, 0), jl_f64c(g, 0), ""),
 		              e->b, e->c);
 	}
 	die("jit_llvm: bad node kind %d", (int)e->kind);
@@ -489,23 +467,18 @@ lower_block(Gen *g, Expr *const *roots, int n, LLVMValueRef *val, int branch)
 /* ---- the sweep: the regions of the step over u, up into un ---- */
 
 /* A bound: the number `off` from the axis start, or n + off from its end. */
-static LLVMValueRef
-bound(Gen *g, Bound bd, int ax)
+LLVMValueRef
+jl_bound(Gen *g, Bound bd, int ax)
 {
 	if (!bd.anchor)
-		return i64c(g, bd.off);
-	return LLVMBuildNSWAdd(g->b, ax ? g->ny : g->nx, i64c(g, bd.off), "n");
+		return jl_i64c(g, bd.off);
+	return LLVMBuildNSWAdd(g->b, ax ? g->ny : g->nx, jl_i64c(g, bd.off), "n");
 }
-
-typedef struct Loop {
-	LLVMValueRef iv, hi;
-	LLVMBasicBlockRef body, exit;
-} Loop;
 
 /* for (iv = lo; iv <= hi; iv++) { ... }: a guard, then a bottom-tested
  * body, the shape the loop passes recognise without rotating it. */
-static Loop
-loop_open(Gen *g, LLVMValueRef lo, LLVMValueRef hi, const char *name)
+Loop
+jl_loop_open(Gen *g, LLVMValueRef lo, LLVMValueRef hi, const char *name)
 {
 	Loop L;
 	LLVMBasicBlockRef guard = LLVMGetInsertBlock(g->b);
@@ -520,10 +493,10 @@ loop_open(Gen *g, LLVMValueRef lo, LLVMValueRef hi, const char *name)
 	return L;
 }
 
-static void
-loop_close(Gen *g, Loop *L)
+void
+jl_loop_close(Gen *g, Loop *L)
 {
-	LLVMValueRef next = LLVMBuildNSWAdd(g->b, L->iv, i64c(g, 1), "");
+	LLVMValueRef next = LLVMBuildNSWAdd(g->b, L->iv, jl_i64c(g, 1), "");
 	LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
 
 	LLVMAddIncoming(L->iv, &next, &latch, 1);
@@ -532,8 +505,8 @@ loop_close(Gen *g, Loop *L)
 }
 
 /* w doubles (w = 1: one) at base[idx], or a store of v there. */
-static LLVMValueRef
-load_w(Gen *g, LLVMValueRef base, LLVMValueRef idx, int w)
+LLVMValueRef
+jl_load_w(Gen *g, LLVMValueRef base, LLVMValueRef idx, int w)
 {
 	LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->f64, base, &idx, 1, ""), x;
 	LLVMTypeRef vt = LLVMVectorType(g->f64, (unsigned)w);
@@ -546,8 +519,8 @@ load_w(Gen *g, LLVMValueRef base, LLVMValueRef idx, int w)
 	return x;
 }
 
-static void
-store_w(Gen *g, LLVMValueRef v, LLVMValueRef base, LLVMValueRef idx, int w)
+void
+jl_store_w(Gen *g, LLVMValueRef v, LLVMValueRef base, LLVMValueRef idx, int w)
 {
 	LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->f64, base, &idx, 1, "");
 
@@ -556,8 +529,8 @@ store_w(Gen *g, LLVMValueRef v, LLVMValueRef base, LLVMValueRef idx, int w)
 	LLVMSetAlignment(LLVMBuildStore(g->b, v, p), 8);
 }
 
-static LLVMValueRef
-splat(Gen *g, LLVMValueRef x, int w)
+LLVMValueRef
+jl_splat(Gen *g, LLVMValueRef x, int w)
 {
 	LLVMTypeRef vt = LLVMVectorType(g->f64, (unsigned)w);
 	LLVMTypeRef mt = LLVMVectorType(LLVMInt32TypeInContext(g->cx), (unsigned)w);
@@ -569,14 +542,14 @@ splat(Gen *g, LLVMValueRef x, int w)
 }
 
 /* Coefficient c at the w points from q. */
-static LLVMValueRef
-coef_at(Gen *g, int c, LLVMValueRef q, int w)
+LLVMValueRef
+jl_coef_at(Gen *g, int c, LLVMValueRef q, int w)
 {
 	if (g->l->coefs[c].cls == CO_SPACE)
-		return load_w(g, g->coef[c], q, w);
+		return jl_load_w(g, g->coef[c], q, w);
 	if (!g->coef[c])
 		die("jit_llvm: coefficient %d has no value", c);
-	return splat(g, g->coef[c], w);
+	return jl_splat(g, g->coef[c], w);
 }
 
 /* un[q] = c_g0 * ((t0 + t1) + ...) + c_g1 * (...) + ... + fon * force, in
@@ -593,23 +566,23 @@ point(Gen *g, const Region *rg, LLVMValueRef q, int w)
 		const Group *gr = &rg->groups[k];
 		sum = NULL;
 		for (i = 0; i < gr->ntap; i++) {
-			off = LLVMBuildNSWAdd(g->b, i64c(g, gr->tap[i].dx),
-			                      LLVMBuildNSWMul(g->b, i64c(g, gr->tap[i].dy), g->nx1, ""), "");
-			t = load_w(g, gr->tap[i].level ? g->up : g->u, LLVMBuildNSWAdd(g->b, q, off, ""), w);
+			off = LLVMBuildNSWAdd(g->b, jl_i64c(g, gr->tap[i].dx),
+			                      LLVMBuildNSWMul(g->b, jl_i64c(g, gr->tap[i].dy), g->nx1, ""), "");
+			t = jl_load_w(g, gr->tap[i].level ? g->up : g->u, LLVMBuildNSWAdd(g->b, q, off, ""), w);
 			sum = sum ? LLVMBuildFAdd(g->b, sum, t, "") : t;
 		}
 		if (!sum)
-			sum = splat(g, f64c(g, 0), w);
-		t = LLVMBuildFMul(g->b, coef_at(g, gr->coef, q, w), sum, "");
+			sum = jl_splat(g, jl_f64c(g, 0), w);
+		t = LLVMBuildFMul(g->b, jl_coef_at(g, gr->coef, q, w), sum, "");
 		acc = acc ? LLVMBuildFAdd(g->b, acc, t, "") : t;
 	}
 	if (l->force_coef >= 0) {
-		t = LLVMBuildFMul(g->b, splat(g, g->fon, w), coef_at(g, l->force_coef, q, w), "");
+		t = LLVMBuildFMul(g->b, jl_splat(g, g->fon, w), jl_coef_at(g, l->force_coef, q, w), "");
 		acc = acc ? LLVMBuildFAdd(g->b, acc, t, "") : t;
 	}
 	if (!acc)
-		acc = splat(g, f64c(g, 0), w);
-	store_w(g, acc, g->un, q, w);
+		acc = jl_splat(g, jl_f64c(g, 0), w);
+	jl_store_w(g, acc, g->un, q, w);
 }
 
 typedef void PointFn(Gen *g, const Region *rg, LLVMValueRef q, int w);
@@ -619,12 +592,12 @@ typedef void PointFn(Gen *g, const Region *rg, LLVMValueRef q, int w);
  * at hi: it overlaps the one before and computes some points twice, to
  * the same value (the destination is not read), which costs less than a
  * remainder loop.  Rows shorter than vf: one at a time. */
-static void
-row_vec(Gen *g, const Region *rg, LLVMValueRef lo, LLVMValueRef hi, LLVMValueRef row,
-        PointFn *pt)
+void
+jl_row_vec(Gen *g, const Region *rg, LLVMValueRef lo, LLVMValueRef hi, LLVMValueRef row,
+           PointFn *pt)
 {
 	int w = g->vf;
-	LLVMValueRef last = LLVMBuildNSWSub(g->b, hi, i64c(g, w - 1), "last"), s, st, next;
+	LLVMValueRef last = LLVMBuildNSWSub(g->b, hi, jl_i64c(g, w - 1), "last"), s, st, next;
 	LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b), vec, scal, done, cur;
 	Loop Li;
 
@@ -639,15 +612,15 @@ row_vec(Gen *g, const Region *rg, LLVMValueRef lo, LLVMValueRef hi, LLVMValueRef
 	LLVMAddIncoming(s, &lo, &pre, 1);
 	st = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, s, last, ""), s, last, "");
 	pt(g, rg, LLVMBuildNSWAdd(g->b, st, row, "q"), w);
-	next = LLVMBuildNSWAdd(g->b, s, i64c(g, w), "");
+	next = LLVMBuildNSWAdd(g->b, s, jl_i64c(g, w), "");
 	cur = LLVMGetInsertBlock(g->b);
 	LLVMAddIncoming(s, &next, &cur, 1);
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, st, last, ""), done, vec);
 
 	LLVMPositionBuilderAtEnd(g->b, scal);
-	Li = loop_open(g, lo, hi, "i");
+	Li = jl_loop_open(g, lo, hi, "i");
 	pt(g, rg, LLVMBuildNSWAdd(g->b, Li.iv, row, "q"), 1);
-	loop_close(g, &Li);
+	jl_loop_close(g, &Li);
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, done);
 }
@@ -673,7 +646,7 @@ region(Gen *g, const Region *rg)
 	int two = l->s->ndim == 2, k, nst = 0;
 	int *ist = mem_alloc((size_t)(rg->ngroups + 2) * sizeof *ist);
 	Expr **st = mem_alloc((size_t)(rg->ngroups + 2) * sizeof *st);
-	LLVMValueRef j = i64c(g, 0), row, q, *val;
+	LLVMValueRef j = jl_i64c(g, 0), row, q, *val;
 	Loop Lj, Li;
 
 	/* the space-time coefficients, in loop_open's order */
@@ -681,19 +654,19 @@ region(Gen *g, const Region *rg)
 		add_st(l, rg->groups[k].coef, st, ist, &nst);
 	add_st(l, l->force_coef, st, ist, &nst);
 	if (two) {
-		Lj = loop_open(g, bound(g, rg->lo[1], 1), bound(g, rg->hi[1], 1), "j");
+		Lj = jl_loop_open(g, jl_bound(g, rg->lo[1], 1), jl_bound(g, rg->hi[1], 1), "j");
 		j = Lj.iv;
 	}
 	row = LLVMBuildNSWMul(g->b, j, g->nx1, "row");
 	if (!nst && g->vf > 1) {
-		row_vec(g, rg, bound(g, rg->lo[0], 0), bound(g, rg->hi[0], 0), row, point);
+		jl_row_vec(g, rg, jl_bound(g, rg->lo[0], 0), jl_bound(g, rg->hi[0], 0), row, point);
 		if (two)
-			loop_close(g, &Lj);
+			jl_loop_close(g, &Lj);
 		mem_free(ist);
 		mem_free(st);
 		return;
 	}
-	Li = loop_open(g, bound(g, rg->lo[0], 0), bound(g, rg->hi[0], 0), "i");
+	Li = jl_loop_open(g, jl_bound(g, rg->lo[0], 0), jl_bound(g, rg->hi[0], 0), "i");
 	q = LLVMBuildNSWAdd(g->b, Li.iv, row, "q");
 	if (nst) {
 		/* x = x0 + i * hx, y = y0 + j * hy */
@@ -709,9 +682,9 @@ region(Gen *g, const Region *rg)
 		g->sym[SYM_X] = g->sym[SYM_Y] = NULL;
 	}
 	point(g, rg, q, 1);
-	loop_close(g, &Li);
+	jl_loop_close(g, &Li);
 	if (two)
-		loop_close(g, &Lj);
+		jl_loop_close(g, &Lj);
 	for (k = 0; k < nst; k++)
 		g->coef[ist[k]] = NULL;
 	mem_free(ist);
@@ -752,11 +725,11 @@ build_core(Gen *g)
 	mem_free(ty);
 	LLVMSetLinkage(fn, LLVMInternalLinkage);
 	for (i = C_U; i <= C_UN; i++) {
-		fn_attr(g, fn, (unsigned)i + 1, "noalias");
-		fn_attr(g, fn, (unsigned)i + 1, "nocapture");
+		jl_fn_attr(g, fn, (unsigned)i + 1, "noalias");
+		jl_fn_attr(g, fn, (unsigned)i + 1, "nocapture");
 	}
-	fn_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
-	fn_attr(g, fn, LLVMAttributeFunctionIndex, "alwaysinline");
+	jl_fn_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
+	jl_fn_attr(g, fn, LLVMAttributeFunctionIndex, "alwaysinline");
 
 	g->fn = fn;
 	LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->cx, fn, "entry"));
@@ -815,8 +788,8 @@ used_in_step(const Loops *l, int c)
 	return 0;
 }
 
-static LLVMValueRef
-new_fn(Gen *g, const char *sym, LLVMTypeRef *ty, int n, const char *const *names)
+LLVMValueRef
+jl_new_fn(Gen *g, const char *sym, LLVMTypeRef *ty, int n, const char *const *names)
 {
 	LLVMValueRef fn = LLVMAddFunction(g->mod, sym,
 	    LLVMFunctionType(LLVMVoidTypeInContext(g->cx), ty, (unsigned)n, 0));
@@ -824,7 +797,7 @@ new_fn(Gen *g, const char *sym, LLVMTypeRef *ty, int n, const char *const *names
 
 	for (i = 0; i < n; i++)
 		LLVMSetValueName2(LLVMGetParam(fn, (unsigned)i), names[i], strlen(names[i]));
-	fn_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
+	jl_fn_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
 	g->fn = fn;
 	LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->cx, fn, "entry"));
 	return fn;
@@ -846,7 +819,7 @@ build_sweep(Gen *g, LLVMValueRef core, const char *sym)
 		ty[i] = i < 6 ? g->pf64 : g->i64;
 	ty[2] = g->ppf64;
 	ty[9] = g->f64;
-	fn = new_fn(g, sym, ty, 10, names);
+	fn = jl_new_fn(g, sym, ty, 10, names);
 	for (i = 0; i < 6; i++)
 		a[C_U + i] = LLVMGetParam(fn, (unsigned)(3 + i));
 	a[C_FON] = LLVMGetParam(fn, 9);
@@ -856,466 +829,17 @@ build_sweep(Gen *g, LLVMValueRef core, const char *sym)
 		if (!used_in_step(l, i))
 			continue;
 		if (c->cls == CO_CONST)
-			*v = load_at(g, g->f64, LLVMGetParam(fn, 0), i64c(g, c->slot), "c");
+			*v = jl_load_at(g, g->f64, LLVMGetParam(fn, 0), jl_i64c(g, c->slot), "c");
 		else if (c->cls == CO_TIME)
-			*v = load_at(g, g->f64, LLVMGetParam(fn, 1), i64c(g, c->slot), "tc");
+			*v = jl_load_at(g, g->f64, LLVMGetParam(fn, 1), jl_i64c(g, c->slot), "tc");
 		else if (c->cls == CO_SPACE)
-			*v = load_at(g, g->pf64, LLVMGetParam(fn, 2), i64c(g, c->slot), "a");
+			*v = jl_load_at(g, g->pf64, LLVMGetParam(fn, 2), jl_i64c(g, c->slot), "a");
 		else
 			die("jit_llvm: a sweep with a space-time coefficient");
 	}
 	call_core(g, core, a);
 	LLVMBuildRetVoid(g->b);
 	mem_free(a);
-}
-
-/* ---- the adjoint sweep: emit_loop.c's @__adjsweep ----
- * ln = the transposed step over la (level 0) and lb (level 1), and the
- * gradient's sums that ride along: for a riding group, T * u[q] into
- * eight lanes per sum, the points of a row eight at a time into lanes
- * 0..7 and the rest one at a time into lane 0, the lanes added in the
- * tree ((L0 + L1) + (L2 + L3)) + ((L4 + L5) + (L6 + L7)) after the region;
- * in a region of a single column (a boundary strip), straight into the
- * sums, row by row.  The order of every addition is adjg_region's in
- * emit_loop.c, so the sums are the C text's bits. */
-
-/* Which sums ride (rides, has_deriv and adjg_slots in emit_loop.c): a
- * constant coefficient C's sum is key C, a time-varying one's at level
- * lv is key nfwd + 2 C + lv; -1 when the group's sums are not here. */
-static int
-adj_key(const Loops *l, const Group *gr)
-{
-	int c = gr->fwd, p, np = l->s->nparams;
-
-	if (!l->fuse || c < 0 || c >= l->nfwd)
-		return -1;
-	if (l->coefs[c].cls != CO_CONST && l->coefs[c].cls != CO_TIME)
-		return -1;
-	for (p = 0; p < np; p++)
-		if (l->dcoef[c * np + p] >= 0)
-			break;
-	if (p == np)
-		return -1;
-	return l->coefs[c].cls == CO_CONST ? c : l->nfwd + 2 * c + gr->tap[0].level;
-}
-
-/* The slot in sums[] of every key (-1: none): the constant coefficients
- * with a derivative by C, then the time-varying rows some group adds to. */
-static void
-adj_slots(const Loops *l, int *slot)
-{
-	int n = 0, r, k, key, nk = 3 * l->nfwd;
-
-	for (k = 0; k < nk; k++)
-		slot[k] = -1;
-	for (r = 0; r < l->nadj; r++)
-		for (k = 0; k < l->adj[r].ngroups; k++)
-			if ((key = adj_key(l, &l->adj[r].groups[k])) >= l->nfwd)
-				slot[key] = 0;
-	for (k = 0; k < l->nfwd; k++) {
-		Group one;
-		one.fwd = k;
-		one.tap[0].level = 0;
-		if (l->coefs[k].cls == CO_CONST && adj_key(l, &one) == k)
-			slot[k] = n++;
-	}
-	for (k = l->nfwd; k < nk; k++)
-		if (slot[k] == 0)
-			slot[k] = n++;
-}
-
-/* One adjoint point, or w of them from q: ln[q] = c_0 * T_0 + c_1 * T_1
- * + ..., T the group's taps added left to right; with chunk >= 0 (w = lw)
- * each riding group's T * u[q] into the lanes of that chunk, with chunk
- * -2 (w = 1) into lane 0, with -3 (w = 1) into the sum's total, with -1
- * nowhere. */
-static void
-adj_point_sums(Gen *g, const Region *rg, LLVMValueRef q, int w, int chunk)
-{
-	LLVMValueRef acc = NULL, sum, t, off, *T, uq = NULL, lv, z;
-	int k, i, nch = 8 / g->lw;
-
-	T = mem_alloc((size_t)(rg->ngroups + 1) * sizeof *T);
-	for (k = 0; k < rg->ngroups; k++) {
-		const Group *gr = &rg->groups[k];
-		sum = NULL;
-		for (i = 0; i < gr->ntap; i++) {
-			off = LLVMBuildNSWAdd(g->b, i64c(g, gr->tap[i].dx),
-			                      LLVMBuildNSWMul(g->b, i64c(g, gr->tap[i].dy), g->nx1, ""), "");
-			t = load_w(g, gr->tap[i].level ? g->up : g->u, LLVMBuildNSWAdd(g->b, q, off, ""), w);
-			sum = sum ? LLVMBuildFAdd(g->b, sum, t, "") : t;
-		}
-		T[k] = sum ? sum : splat(g, f64c(g, 0), w);
-		t = LLVMBuildFMul(g->b, coef_at(g, gr->coef, q, w), T[k], "");
-		acc = acc ? LLVMBuildFAdd(g->b, acc, t, "") : t;
-	}
-	store_w(g, acc ? acc : splat(g, f64c(g, 0), w), g->un, q, w);
-	for (k = 0; chunk != -1 && k < rg->ngroups; k++) {
-		LLVMValueRef slot;
-		LLVMTypeRef vt = LLVMVectorType(g->f64, (unsigned)g->lw);
-		if (g->gsum[k] < 0)
-			continue;
-		if (!uq)
-			uq = load_w(g, g->uf, q, w);
-		t = LLVMBuildFMul(g->b, T[k], uq, "");
-		if (chunk == -3) {
-			slot = g->sumv[g->gsum[k]];
-			lv = LLVMBuildLoad2(g->b, g->f64, slot, "");
-			LLVMBuildStore(g->b, LLVMBuildFAdd(g->b, lv, t, ""), slot);
-			continue;
-		}
-		slot = g->lane[g->gsum[k] * nch + (chunk >= 0 ? chunk : 0)];
-		lv = LLVMBuildLoad2(g->b, g->lw > 1 ? vt : g->f64, slot, "");
-		if (chunk >= 0 || g->lw == 1) {
-			LLVMBuildStore(g->b, LLVMBuildFAdd(g->b, lv, t, ""), slot);
-			continue;
-		}
-		z = LLVMConstInt(LLVMInt32TypeInContext(g->cx), 0, 0);
-		t = LLVMBuildFAdd(g->b, LLVMBuildExtractElement(g->b, lv, z, ""), t, "");
-		LLVMBuildStore(g->b, LLVMBuildInsertElement(g->b, lv, t, z, ""), slot);
-	}
-	mem_free(T);
-}
-
-static void
-adj_point(Gen *g, const Region *rg, LLVMValueRef q, int w)
-{
-	adj_point_sums(g, rg, q, w, -1);
-}
-
-/* Lane v of sum s. */
-static LLVMValueRef
-lane_at(Gen *g, int s, int v)
-{
-	LLVMTypeRef vt = LLVMVectorType(g->f64, (unsigned)g->lw);
-	LLVMValueRef x = g->lane[s * (8 / g->lw) + v / g->lw];
-
-	if (g->lw == 1)
-		return LLVMBuildLoad2(g->b, g->f64, x, "");
-	x = LLVMBuildLoad2(g->b, vt, x, "");
-	return LLVMBuildExtractElement(g->b, x,
-	    LLVMConstInt(LLVMInt32TypeInContext(g->cx), (unsigned)(v % g->lw), 0), "");
-}
-
-/* A region of a single column: its rows add straight up (adjg_region). */
-static int
-single_column(const Region *rg)
-{
-	return rg->lo[0].anchor == rg->hi[0].anchor && rg->lo[0].off == rg->hi[0].off;
-}
-
-/* One adjoint region (adjg_region): the groups' sums gsum[], nsum of
- * them, their lanes lane[] or (a single column, nsum lanes 0) their
- * totals sumv[]; skey[s] the key of sum s, tot[key] the totals. */
-static void
-adj_region(Gen *g, const Region *rg, int nsum, const int *skey, LLVMValueRef *tot)
-{
-	int two = g->l->s->ndim == 2, s, k, nch = 8 / g->lw, col = single_column(rg);
-	LLVMValueRef j = i64c(g, 0), row, lo, hi, i, next, ia, x[8], in[2];
-	LLVMBasicBlockRef pre, vec, vexit, cur, from[2];
-	Loop Lj, Li;
-
-	if (col)
-		for (s = 0; s < nsum; s++)
-			g->sumv[s] = tot[skey[s]];
-	for (s = 0; !col && s < nsum * nch; s++)
-		LLVMBuildStore(g->b, g->lw > 1 ? splat(g, f64c(g, 0), g->lw) : f64c(g, 0), g->lane[s]);
-	if (two) {
-		Lj = loop_open(g, bound(g, rg->lo[1], 1), bound(g, rg->hi[1], 1), "j");
-		j = Lj.iv;
-	}
-	row = LLVMBuildNSWMul(g->b, j, g->nx1, "row");
-	lo = bound(g, rg->lo[0], 0);
-	hi = bound(g, rg->hi[0], 0);
-	if (!nsum && g->vf > 1) {
-		row_vec(g, rg, lo, hi, row, adj_point);
-	} else if (!nsum || col) {
-		Li = loop_open(g, lo, hi, "i");
-		adj_point_sums(g, rg, LLVMBuildNSWAdd(g->b, Li.iv, row, "q"), 1, col ? -3 : -1);
-		loop_close(g, &Li);
-	} else {
-		/* for (i = lo; i + 7 <= hi; i += 8): eight points into lanes 0..7 */
-		pre = LLVMGetInsertBlock(g->b);
-		vec = LLVMAppendBasicBlockInContext(g->cx, g->fn, "lanes");
-		vexit = LLVMAppendBasicBlockInContext(g->cx, g->fn, "");
-		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLE,
-		    LLVMBuildNSWAdd(g->b, lo, i64c(g, 7), ""), hi, ""), vec, vexit);
-		LLVMPositionBuilderAtEnd(g->b, vec);
-		i = LLVMBuildPhi(g->b, g->i64, "i");
-		LLVMAddIncoming(i, &lo, &pre, 1);
-		for (k = 0; k < nch; k++)
-			adj_point_sums(g, rg, LLVMBuildNSWAdd(g->b,
-			    LLVMBuildNSWAdd(g->b, i, i64c(g, k * g->lw), ""), row, "q"), g->lw, k);
-		next = LLVMBuildNSWAdd(g->b, i, i64c(g, 8), "");
-		cur = LLVMGetInsertBlock(g->b);
-		LLVMAddIncoming(i, &next, &cur, 1);
-		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLE,
-		    LLVMBuildNSWAdd(g->b, next, i64c(g, 7), ""), hi, ""), vec, vexit);
-		LLVMPositionBuilderAtEnd(g->b, vexit);
-		ia = LLVMBuildPhi(g->b, g->i64, "");
-		in[0] = lo, from[0] = pre;
-		in[1] = next, from[1] = cur;
-		LLVMAddIncoming(ia, in, from, 2);
-		/* for (; i <= hi; i++): into lane 0 */
-		Li = loop_open(g, ia, hi, "i");
-		adj_point_sums(g, rg, LLVMBuildNSWAdd(g->b, Li.iv, row, "q"), 1, -2);
-		loop_close(g, &Li);
-	}
-	if (two)
-		loop_close(g, &Lj);
-	for (s = 0; !col && s < nsum; s++) {
-		LLVMValueRef t, p = tot[skey[s]];
-		for (k = 0; k < 8; k++)
-			x[k] = lane_at(g, s, k);
-		t = LLVMBuildFAdd(g->b,
-		    LLVMBuildFAdd(g->b, LLVMBuildFAdd(g->b, x[0], x[1], ""), LLVMBuildFAdd(g->b, x[2], x[3], ""), ""),
-		    LLVMBuildFAdd(g->b, LLVMBuildFAdd(g->b, x[4], x[5], ""), LLVMBuildFAdd(g->b, x[6], x[7], ""), ""),
-		    "");
-		LLVMBuildStore(g->b, LLVMBuildFAdd(g->b, LLVMBuildLoad2(g->b, g->f64, p, ""), t, ""), p);
-	}
-}
-
-/* void P__adjsweep(const double *c, const double *tc, double *const *a,
- *     const double *la, const double *lb, double *ln, const double *u,
- *     long nx, long ny, long nx1, double *sums): emit_adj_sweep's
- * function, for the C adjoint step. */
-enum { A_C, A_TC, A_A, A_LA, A_LB, A_LN, A_U, A_NX, A_NY, A_NX1, A_SUMS, A_NARGS };
-
-/* The regions' sums: per region its sums in order of first use (skey,
- * nsum), each group's among them (gsum), and each sum's eight lanes. */
-typedef struct AdjSums {
-	int nk;                    /* keys: 3 nfwd */
-	int *slot;                 /* [key]: in sums[], or -1 */
-	int *nsum, **skey, **gsum;
-	LLVMValueRef **lanes;
-} AdjSums;
-
-/* A region of one point (a corner), which runs once per step. */
-static int
-single_point(const Loops *l, const Region *rg)
-{
-	return single_column(rg) && (l->s->ndim == 1 || (rg->lo[1].anchor == rg->hi[1].anchor
-	                                                && rg->lo[1].off == rg->hi[1].off));
-}
-
-/* The function's arguments as the builder's state, and the coefficients
- * of regions r0..r1-1 loaded from c, tc and a. */
-static void
-adj_args(Gen *g, LLVMValueRef fn, int r0, int r1)
-{
-	const Loops *l = g->l;
-	LLVMValueRef arg[A_NARGS];
-	int i, r, k;
-
-	for (i = 0; i < A_NARGS; i++)
-		arg[i] = LLVMGetParam(fn, (unsigned)i);
-	g->u = arg[A_LA];
-	g->up = arg[A_LB];
-	g->un = arg[A_LN];
-	g->uf = arg[A_U];
-	g->nx = arg[A_NX];
-	g->ny = arg[A_NY];
-	g->nx1 = arg[A_NX1];
-	for (i = 0; i < l->ncoefs; i++)
-		g->coef[i] = NULL;
-	for (r = r0; r < r1; r++)
-		for (k = 0; k < l->adj[r].ngroups; k++) {
-			const Coef *c = &l->coefs[l->adj[r].groups[k].coef];
-			LLVMValueRef *v = &g->coef[l->adj[r].groups[k].coef];
-			if (*v)
-				continue;
-			if (c->cls == CO_CONST)
-				*v = load_at(g, g->f64, arg[A_C], i64c(g, c->slot), "c");
-			else if (c->cls == CO_TIME)
-				*v = load_at(g, g->f64, arg[A_TC], i64c(g, c->slot), "tc");
-			else if (c->cls == CO_SPACE)
-				*v = load_at(g, g->pf64, arg[A_A], i64c(g, c->slot), "a");
-			else
-				die("jit_llvm: an adjoint sweep with a space-time coefficient");
-		}
-}
-
-static void
-adj_regions(Gen *g, const AdjSums *as, int r0, int r1, LLVMValueRef *tot)
-{
-	int r;
-
-	for (r = r0; r < r1; r++) {
-		g->lane = as->lanes[r];
-		g->gsum = as->gsum[r];
-		adj_region(g, &g->l->adj[r], as->nsum[r], as->skey[r], tot);
-	}
-	g->lane = NULL;
-	g->gsum = NULL;
-}
-
-/* Regions r0..r1-1, all single points, in a function of their own
- * compiled without optimisation (optnone: LLVM's fast instruction
- * selection and register allocation), called with the totals in io[key]:
- * a 2D stencil of half-width 3 has 36 corners, whose straight-line code
- * would be most of what the code generator works on for a few points of
- * each step. */
-static void
-adj_cold(Gen *g, const AdjSums *as, int r0, int r1, LLVMTypeRef *ty, LLVMValueRef *tot,
-         LLVMValueRef io)
-{
-	static const char *const names[A_NARGS] = {"c", "tc", "a", "la", "lb", "ln", "u", "nx", "ny",
-		"nx1", "io"};
-	LLVMBasicBlockRef from = LLVMGetInsertBlock(g->b);
-	LLVMValueRef sweep = g->fn, fn, *ptot, *arg, at, p;
-	LLVMValueRef save[7] = {g->u, g->up, g->un, g->uf, g->nx, g->ny, g->nx1};
-	LLVMValueRef *coef = mem_alloc((size_t)(g->l->ncoefs + 1) * sizeof *coef);
-	int k;
-
-	memcpy(coef, g->coef, (size_t)g->l->ncoefs * sizeof *coef);
-	fn = new_fn(g, "adjpoints", ty, A_NARGS, names);
-	LLVMSetLinkage(fn, LLVMInternalLinkage);
-	fn_attr(g, fn, LLVMAttributeFunctionIndex, "noinline");
-	fn_attr(g, fn, LLVMAttributeFunctionIndex, "optnone");
-	adj_args(g, fn, r0, r1);
-	ptot = mem_alloc((size_t)(as->nk + 1) * sizeof *ptot);
-	for (k = 0; k < as->nk; k++)
-		if (as->slot[k] >= 0) {
-			at = i64c(g, k);
-			ptot[k] = LLVMBuildInBoundsGEP2(g->b, g->f64, LLVMGetParam(fn, A_SUMS), &at, 1, "");
-		}
-	adj_regions(g, as, r0, r1, ptot);
-	LLVMBuildRetVoid(g->b);
-
-	/* back in the sweep: io = the totals; adjpoints(...); the totals = io */
-	g->fn = sweep;
-	g->u = save[0], g->up = save[1], g->un = save[2], g->uf = save[3];
-	g->nx = save[4], g->ny = save[5], g->nx1 = save[6];
-	memcpy(g->coef, coef, (size_t)g->l->ncoefs * sizeof *coef);
-	LLVMPositionBuilderAtEnd(g->b, from);
-	for (k = 0; k < as->nk; k++)
-		if (as->slot[k] >= 0) {
-			at = i64c(g, k);
-			p = LLVMBuildInBoundsGEP2(g->b, g->f64, io, &at, 1, "");
-			LLVMBuildStore(g->b, LLVMBuildLoad2(g->b, g->f64, tot[k], ""), p);
-		}
-	arg = mem_alloc(A_NARGS * sizeof *arg);
-	for (k = 0; k < A_NARGS; k++)
-		arg[k] = LLVMGetParam(sweep, (unsigned)k);
-	arg[A_SUMS] = io;
-	LLVMBuildCall2(g->b, LLVMGlobalGetValueType(fn), fn, arg, A_NARGS, "");
-	for (k = 0; k < as->nk; k++)
-		if (as->slot[k] >= 0) {
-			at = i64c(g, k);
-			p = LLVMBuildInBoundsGEP2(g->b, g->f64, io, &at, 1, "");
-			LLVMBuildStore(g->b, LLVMBuildLoad2(g->b, g->f64, p, ""), tot[k]);
-		}
-	mem_free(arg);
-	mem_free(ptot);
-	mem_free(coef);
-}
-
-static void
-build_adjsweep(Gen *g, const char *sym)
-{
-	static const char *const names[A_NARGS] = {"c", "tc", "a", "la", "lb", "ln", "u", "nx", "ny",
-		"nx1", "sums"};
-	const Loops *l = g->l;
-	LLVMTypeRef ty[A_NARGS], vt;
-	LLVMValueRef fn, *tot, io = NULL;
-	AdjSums as;
-	int i, r, r1, k, s, nch, npoint = 0;
-
-	for (i = 0; i < A_NARGS; i++)
-		ty[i] = i >= A_NX && i <= A_NX1 ? g->i64 : g->pf64;
-	ty[A_A] = g->ppf64;
-	fn = new_fn(g, sym, ty, A_NARGS, names);
-	for (i = A_LA; i <= A_U; i++) {
-		fn_attr(g, fn, (unsigned)i + 1, "noalias");
-		fn_attr(g, fn, (unsigned)i + 1, "nocapture");
-	}
-	adj_args(g, fn, 0, l->nadj);
-	/* the lanes: the widest vector of doubles that divides eight */
-	for (g->lw = 8; g->lw > g->vf; g->lw /= 2)
-		;
-	nch = 8 / g->lw;
-	vt = g->lw > 1 ? LLVMVectorType(g->f64, (unsigned)g->lw) : g->f64;
-
-	/* the sums: totals by key; per region its sums, each eight lanes (nch
-	 * vectors) */
-	memset(&as, 0, sizeof as);
-	as.nk = 3 * l->nfwd;
-	as.slot = mem_alloc((size_t)(as.nk + 1) * sizeof *as.slot);
-	adj_slots(l, as.slot);
-	tot = mem_alloc((size_t)(as.nk + 1) * sizeof *tot);
-	for (k = 0; k < as.nk; k++)
-		if (as.slot[k] >= 0) {
-			tot[k] = LLVMBuildAlloca(g->b, g->f64, "sum");
-			LLVMBuildStore(g->b, f64c(g, 0), tot[k]);
-		}
-	as.nsum = mem_alloc((size_t)(l->nadj + 1) * sizeof *as.nsum);
-	as.skey = mem_alloc((size_t)(l->nadj + 1) * sizeof *as.skey);
-	as.gsum = mem_alloc((size_t)(l->nadj + 1) * sizeof *as.gsum);
-	as.lanes = mem_alloc((size_t)(l->nadj + 1) * sizeof *as.lanes);
-	for (r = 0; r < l->nadj; r++) {
-		const Region *rg = &l->adj[r];
-		as.skey[r] = mem_alloc((size_t)(rg->ngroups + 1) * sizeof **as.skey);
-		as.gsum[r] = mem_alloc((size_t)(rg->ngroups + 1) * sizeof **as.gsum);
-		for (k = 0; k < rg->ngroups; k++) {
-			int key = adj_key(l, &rg->groups[k]);
-			as.gsum[r][k] = -1;
-			if (key < 0)
-				continue;
-			if (as.slot[key] < 0)
-				die("jit_llvm: an adjoint sum without a slot");
-			for (s = 0; s < as.nsum[r] && as.skey[r][s] != key; s++)
-				;
-			if (s == as.nsum[r])
-				as.skey[r][as.nsum[r]++] = key;
-			as.gsum[r][k] = s;
-		}
-		as.lanes[r] = mem_alloc((size_t)(as.nsum[r] * nch + 1) * sizeof **as.lanes);
-		for (s = 0; !single_column(rg) && s < as.nsum[r] * nch; s++)
-			as.lanes[r][s] = LLVMBuildAlloca(g->b, vt, "lanes");
-		npoint += single_point(l, rg);
-	}
-	/* the corners apart when there are many (2D); a few boundary points
-	 * of 1D cost little to compile and something to run slowly */
-	if (npoint > 8)
-		io = LLVMBuildAlloca(g->b, LLVMArrayType(g->f64, (unsigned)as.nk), "io");
-	g->sumv = mem_alloc((size_t)(as.nk + 1) * sizeof *g->sumv);
-	for (r = 0; r < l->nadj; r = r1) {
-		for (r1 = r; r1 < l->nadj && io && single_point(l, &l->adj[r1]); r1++)
-			;
-		if (r1 > r) {
-			adj_cold(g, &as, r, r1, ty, tot,
-			         LLVMBuildBitCast(g->b, io, g->pf64, ""));
-			continue;
-		}
-		r1 = r + 1;
-		adj_regions(g, &as, r, r1, tot);
-	}
-	mem_free(g->sumv);
-	g->sumv = NULL;
-	/* sums[slot] += each total */
-	for (k = 0; k < as.nk; k++)
-		if (as.slot[k] >= 0) {
-			LLVMValueRef at = i64c(g, as.slot[k]);
-			LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->f64, LLVMGetParam(fn, A_SUMS), &at, 1,
-			                                       "");
-			LLVMBuildStore(g->b, LLVMBuildFAdd(g->b, LLVMBuildLoad2(g->b, g->f64, p, ""),
-			    LLVMBuildLoad2(g->b, g->f64, tot[k], ""), ""), p);
-		}
-	LLVMBuildRetVoid(g->b);
-
-	for (r = 0; r < l->nadj; r++) {
-		mem_free(as.skey[r]);
-		mem_free(as.gsum[r]);
-		mem_free(as.lanes[r]);
-	}
-	for (i = 0; i < l->ncoefs; i++)
-		g->coef[i] = NULL;
-	mem_free(as.nsum);
-	mem_free(as.skey);
-	mem_free(as.gsum);
-	mem_free(as.lanes);
-	mem_free(as.slot);
-	mem_free(tot);
 }
 
 /* The outputs of step s into out[s * nout ...]: y = sum w un[i], or the
@@ -1326,22 +850,22 @@ outputs(Gen *g, LLVMValueRef out, LLVMValueRef s, LLVMValueRef *oi, LLVMValueRef
 {
 	const Scheme *sc = g->l->s;
 	int i, v, nv = sc->ndim == 2 ? 4 : 2;
-	LLVMValueRef y, t, base = LLVMBuildNSWMul(g->b, s, i64c(g, sc->nout), "");
+	LLVMValueRef y, t, base = LLVMBuildNSWMul(g->b, s, jl_i64c(g, sc->nout), "");
 
 	for (i = 0; i < sc->nout; i++) {
 		y = NULL;
 		for (v = 0; v < nv; v++) {
-			t = LLVMBuildFMul(g->b, ow[4 * i + v], load_at(g, g->f64, un, oi[4 * i + v], ""), "");
+			t = LLVMBuildFMul(g->b, ow[4 * i + v], jl_load_at(g, g->f64, un, oi[4 * i + v], ""), "");
 			y = y ? LLVMBuildFAdd(g->b, y, t, "") : t;
 		}
 		if (sc->out[i].velocity) {
 			for (v = 0; v < nv; v++) {
-				t = LLVMBuildFMul(g->b, ow[4 * i + v], load_at(g, g->f64, u, oi[4 * i + v], ""), "");
+				t = LLVMBuildFMul(g->b, ow[4 * i + v], jl_load_at(g, g->f64, u, oi[4 * i + v], ""), "");
 				y = LLVMBuildFSub(g->b, y, t, "");
 			}
 			y = LLVMBuildFDiv(g->b, y, g->sym[SYM_K], "");
 		}
-		t = LLVMBuildNSWAdd(g->b, base, i64c(g, i), "");
+		t = LLVMBuildNSWAdd(g->b, base, jl_i64c(g, i), "");
 		LLVMBuildStore(g->b, y, LLVMBuildInBoundsGEP2(g->b, g->f64, out, &t, 1, ""));
 	}
 }
@@ -1378,14 +902,14 @@ build_runloop(Gen *g, LLVMValueRef core, const char *sym)
 	ty[R_K] = ty[R_HX] = ty[R_HY] = g->f64;
 	ty[R_NX] = ty[R_NY] = ty[R_NX1] = ty[R_STEP] = ty[R_N] = g->i64;
 	ty[R_SRCI] = ty[R_OUTI] = LLVMPointerType(g->i64, 0);
-	fn = new_fn(g, sym, ty, R_NARGS, names);
+	fn = jl_new_fn(g, sym, ty, R_NARGS, names);
 	for (i = 0; i < R_NARGS; i++)
 		arg[i] = LLVMGetParam(fn, (unsigned)i);
 	/* nothing else reads or writes what these point to during the loop */
 	for (i = 0; i < R_NARGS; i++)
 		if (i < R_K || i == R_OUT) {
-			fn_attr(g, fn, (unsigned)i + 1, "noalias");
-			fn_attr(g, fn, (unsigned)i + 1, "nocapture");
+			jl_fn_attr(g, fn, (unsigned)i + 1, "noalias");
+			jl_fn_attr(g, fn, (unsigned)i + 1, "nocapture");
 		}
 	entry = LLVMGetInsertBlock(g->b);
 
@@ -1395,14 +919,14 @@ build_runloop(Gen *g, LLVMValueRef core, const char *sym)
 	g->sym[SYM_HX] = arg[R_HX];
 	g->sym[SYM_HY] = arg[R_HY];
 	for (i = 0; i < np; i++)
-		g->param[i] = load_at(g, g->f64, arg[R_P], i64c(g, i), "p");
+		g->param[i] = jl_load_at(g, g->f64, arg[R_P], jl_i64c(g, i), "p");
 	for (i = 0; i < l->ncoefs; i++) {
 		const Coef *c = &l->coefs[i];
 		g->coef[i] = NULL;
 		if (c->cls == CO_CONST)
-			g->coef[i] = load_at(g, g->f64, arg[R_C], i64c(g, c->slot), "c");
+			g->coef[i] = jl_load_at(g, g->f64, arg[R_C], jl_i64c(g, c->slot), "c");
 		else if (c->cls == CO_SPACE)
-			g->coef[i] = load_at(g, g->pf64, arg[R_A], i64c(g, c->slot), "a");
+			g->coef[i] = jl_load_at(g, g->pf64, arg[R_A], jl_i64c(g, c->slot), "a");
 	}
 	si = mem_alloc((size_t)(4 * sc->nsrc + 1) * sizeof *si);
 	sw = mem_alloc((size_t)(4 * sc->nsrc + 1) * sizeof *sw);
@@ -1410,22 +934,22 @@ build_runloop(Gen *g, LLVMValueRef core, const char *sym)
 	ow = mem_alloc((size_t)(4 * sc->nout + 1) * sizeof *ow);
 	for (i = 0; i < sc->nsrc; i++)
 		for (v = 0; v < nv; v++) {
-			si[4 * i + v] = load_at(g, g->i64, arg[R_SRCI], i64c(g, 4 * i + v), "si");
-			sw[4 * i + v] = load_at(g, g->f64, arg[R_SRCW], i64c(g, 4 * i + v), "sw");
+			si[4 * i + v] = jl_load_at(g, g->i64, arg[R_SRCI], jl_i64c(g, 4 * i + v), "si");
+			sw[4 * i + v] = jl_load_at(g, g->f64, arg[R_SRCW], jl_i64c(g, 4 * i + v), "sw");
 		}
 	for (i = 0; i < sc->nout; i++)
 		for (v = 0; v < nv; v++) {
-			oi[4 * i + v] = load_at(g, g->i64, arg[R_OUTI], i64c(g, 4 * i + v), "oi");
-			ow[4 * i + v] = load_at(g, g->f64, arg[R_OUTW], i64c(g, 4 * i + v), "ow");
+			oi[4 * i + v] = jl_load_at(g, g->i64, arg[R_OUTI], jl_i64c(g, 4 * i + v), "oi");
+			ow[4 * i + v] = jl_load_at(g, g->f64, arg[R_OUTW], jl_i64c(g, 4 * i + v), "ow");
 		}
-	g->x0 = load_at(g, g->f64, arg[R_FROM], i64c(g, 0), "x0");
-	g->y0 = load_at(g, g->f64, arg[R_FROM], i64c(g, 1), "y0");
+	g->x0 = jl_load_at(g, g->f64, arg[R_FROM], jl_i64c(g, 0), "x0");
+	g->y0 = jl_load_at(g, g->f64, arg[R_FROM], jl_i64c(g, 1), "y0");
 	for (i = 0; i < 3; i++)
-		bu[i] = load_at(g, g->pf64, arg[R_BUF], i64c(g, i), "buf");
+		bu[i] = jl_load_at(g, g->pf64, arg[R_BUF], jl_i64c(g, i), "buf");
 
 	body = LLVMAppendBasicBlockInContext(g->cx, fn, "step");
 	ret = LLVMAppendBasicBlockInContext(g->cx, fn, "ret");
-	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, arg[R_N], i64c(g, 0), ""), body, ret);
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, arg[R_N], jl_i64c(g, 0), ""), body, ret);
 	LLVMPositionBuilderAtEnd(g->b, body);
 	/* s, u, up, un */
 	ph[0] = LLVMBuildPhi(g->b, g->i64, "s");
@@ -1459,7 +983,7 @@ build_runloop(Gen *g, LLVMValueRef core, const char *sym)
 	a[C_NX] = arg[R_NX];
 	a[C_NY] = arg[R_NY];
 	a[C_NX1] = arg[R_NX1];
-	a[C_FON] = f64c(g, 1);
+	a[C_FON] = jl_f64c(g, 1);
 	a[C_T] = g->sym[SYM_T];
 	a[C_K] = arg[R_K];
 	a[C_HX] = arg[R_HX];
@@ -1496,7 +1020,7 @@ build_runloop(Gen *g, LLVMValueRef core, const char *sym)
 
 	/* rotate: up = u, u = un, un = up */
 	LLVMPositionBuilderAtEnd(g->b, latch);
-	s1 = LLVMBuildNSWAdd(g->b, ph[0], i64c(g, 1), "");
+	s1 = LLVMBuildNSWAdd(g->b, ph[0], jl_i64c(g, 1), "");
 	nb[0] = s1;
 	nb[1] = ph[3];
 	nb[2] = ph[1];
@@ -1505,7 +1029,7 @@ build_runloop(Gen *g, LLVMValueRef core, const char *sym)
 		LLVMAddIncoming(ph[i], &nb[i], &latch, 1);
 	{
 		LLVMValueRef init[4];
-		init[0] = i64c(g, 0);
+		init[0] = jl_i64c(g, 0);
 		init[1] = bu[0];
 		init[2] = bu[1];
 		init[3] = bu[2];
@@ -1516,7 +1040,7 @@ build_runloop(Gen *g, LLVMValueRef core, const char *sym)
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, s1, arg[R_N], ""), body, done);
 	LLVMPositionBuilderAtEnd(g->b, done);
 	for (i = 0; i < 3; i++) {
-		t = i64c(g, i);
+		t = jl_i64c(g, i);
 		LLVMBuildStore(g->b, nb[i + 1], LLVMBuildInBoundsGEP2(g->b, g->pf64, arg[R_BUF], &t, 1, ""));
 	}
 	LLVMBuildBr(g->b, ret);
@@ -1565,7 +1089,7 @@ build_module(const Loops *l, LLVMContextRef cx, const char *const *sym, const ch
 	if (sym[1])
 		build_sweep(&g, core, sym[1]);
 	if (sym[2])
-		build_adjsweep(&g, sym[2]);
+		jl_build_adjsweep(&g, sym[2]);
 	for (fn = LLVMGetFirstFunction(g.mod); fn; fn = LLVMGetNextFunction(fn)) {
 		if (LLVMIsDeclaration(fn))
 			continue;
