@@ -106,6 +106,7 @@ main(int argc, char **argv)
 	}
 	free(dldy);
 	mem_free(c);
+	scheme_free(s);
 	arena_free(a);
 	return diff != 0;
 }

@@ -60,9 +60,24 @@ relcmp() {
 }
 
 # exact: linked with the objects and libraries of dpmc (the Makefile's
-# OBJ and LIBS), main renamed away
-vars=$(printf 'printvars:\n\t@echo $(OBJ)\n\t@echo $(LIBS)\n' |
-	make -s -C "$REPO" -f Makefile -f - printvars 2>"$tmp/err") || vars=
+# OBJ and LIBS), main renamed away, and compiled and linked with dpmc's
+# sanitizers (SAN) when those objects have them (SANITIZE=1).  make gets
+# the build's flags from .build-flags, so that it prints the build's SAN
+# and leaves the stamp as it is (it rewrites it when they differ, and the
+# next make would rebuild everything without them).
+bf=$REPO/.build-flags
+bcc=$(sed -n 's/^CC=\(.*\) SANITIZE=[^ ]* CFLAGS=.*$/\1/p' "$bf" 2>/dev/null)
+bsan=$(sed -n 's/^CC=.* SANITIZE=\([^ ]*\) CFLAGS=.*$/\1/p' "$bf" 2>/dev/null)
+bcflags=$(sed -n 's/^CC=.* SANITIZE=[^ ]* CFLAGS=\(.*\)$/\1/p' "$bf" 2>/dev/null)
+vars=
+if [ -z "$bcc" ]; then
+	echo "no CC in $bf: dpmc is not built" >"$tmp/err"
+else
+	vars=$(printf 'printvars:\n\t@echo $(OBJ)\n\t@echo $(LIBS)\n\t@echo $(SAN)\n' |
+		make -s -C "$REPO" -f Makefile -f - printvars CC="$bcc" SANITIZE="$bsan" \
+			CFLAGS="$bcflags" 2>"$tmp/err") || vars=
+fi
+san=$(echo "$vars" | sed -n 3p)
 objs="" libs=""
 for o in $(echo "$vars" | sed -n 2p); do
 	case $o in -*) libs="$libs $o" ;; *) libs="$libs $REPO/$o" ;; esac
@@ -74,7 +89,7 @@ for o in $(echo "$vars" | sed -n 1p); do
 	*) objs="$objs $REPO/$o" ;;
 	esac
 done
-if [ -z "$vars" ] || ! $CC -O2 -I"$REPO/compiler" -o "$tmp/exact" exact.c $objs $libs \
+if [ -z "$vars" ] || ! $CC -O2 $san -I"$REPO/compiler" -o "$tmp/exact" exact.c $objs $libs \
     2>"$tmp/err"; then
 	fail llvm_exact "exact.c does not build: $(head -c 300 "$tmp/err")"
 fi
