@@ -22,8 +22,10 @@
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Core.h>
@@ -1105,6 +1107,38 @@ build_module(const Loops *l, LLVMContextRef cx, const char *const *sym, const ch
 	return g.mod;
 }
 
+/* Does LLVM know the CPU name? It only warns on stderr ("... is not a
+ * recognized processor") when a subtarget is made for an unknown one,
+ * and does so again for every function: make one with stderr caught. */
+static int
+cpu_known(LLVMTargetRef t, const char *triple, const char *cpu, const char *features)
+{
+	char buf[512] = "";
+	FILE *tmp = tmpfile();
+	LLVMTargetMachineRef tm;
+	int fd, n;
+
+	if (!tmp || (fd = dup(2)) < 0) {
+		if (tmp)
+			fclose(tmp);
+		return 1;
+	}
+	fflush(stderr);
+	dup2(fileno(tmp), 2);
+	tm = LLVMCreateTargetMachine(t, triple, cpu, features, LLVMCodeGenLevelNone,
+	                             LLVMRelocDefault, LLVMCodeModelJITDefault);
+	fflush(stderr);
+	dup2(fd, 2);
+	close(fd);
+	rewind(tmp);
+	n = (int)fread(buf, 1, sizeof buf - 1, tmp);
+	buf[n > 0 ? n : 0] = 0;
+	fclose(tmp);
+	if (tm)
+		LLVMDisposeTargetMachine(tm);
+	return tm && !strstr(buf, "not a recognized processor");
+}
+
 /* A target machine for the host (or DPM_LLVM_CPU); NULL with err set. */
 static LLVMTargetMachineRef
 host_machine(char **cpu, char **features, char *err, int errsz)
@@ -1127,6 +1161,12 @@ host_machine(char **cpu, char **features, char *err, int errsz)
 		 * LLVM would otherwise abort on */
 		*cpu = mem_strdup(want);
 		*features = mem_strdup(strncmp(triple, "x86_64", 6) ? "" : "+64bit");
+		if (!cpu_known(t, triple, *cpu, *features)) {
+			snprintf(err, (size_t)errsz, "LLVM does not know the CPU '%s' (--cpu, DPM_LLVM_CPU); "
+			         "'llc-14 -mcpu=help' lists those it does", want);
+			LLVMDisposeMessage(triple);
+			return NULL;
+		}
 	} else {
 		char *c = LLVMGetHostCPUName(), *f = LLVMGetHostCPUFeatures();
 		*cpu = mem_strdup(c);

@@ -77,7 +77,7 @@ static const struct Cmd {
 };
 
 enum {
-	O_HELP, O_SET, O_PARAMS, O_RATE, O_BACKEND, O_STATS, O_INC, O_GRID, O_DUR,
+	O_HELP, O_SET, O_PARAMS, O_RATE, O_BACKEND, O_CPU, O_STATS, O_INC, O_GRID, O_DUR,
 	O_OUT, O_JSON, O_STAGE, O_RAW, O_TARGET, O_LOSS, O_FIT, O_STEPS, O_LR,
 	O_RENDER, O_CHECKPOINTS, O_MEMORY, O_LOSSCURVE,
 };
@@ -94,6 +94,8 @@ static const struct Opt {
 	{O_RATE, "--rate", "-r", "HZ", C_RUN, "sample rate (default: the model's, else 44100)"},
 	{O_BACKEND, "--backend", NULL, "tcc|llvm|cc", C_RUN & ~C_EMIT & ~C_BUILD,
 	 "how the model becomes machine code (default tcc)"},
+	{O_CPU, "--cpu", NULL, "NAME", C_RUN & ~C_EMIT & ~C_BUILD,
+	 "the CPU llvm compiles for (default the host's; as DPM_LLVM_CPU)"},
 	{O_STATS, "--stats", NULL, NULL, C_INFO | C_RENDER | C_GRAD | C_FIT,
 	 "one JSON line of timings on stderr"},
 	{O_INC, "-I", NULL, "DIR", C_ALL, "add an import search folder"},
@@ -194,6 +196,12 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 		if (jit_backend(v) < 0)
 			return usage_error(o->cmd, "unknown backend '%s'; choose tcc, llvm or cc", v);
 		o->backend = (Backend)jit_backend(v);
+		break;
+	case O_CPU:
+		/* an LLVM CPU name (skylake, znver3, ...): jit_llvm.c reads it */
+		if (!*v || strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != strlen(v))
+			return value_error("--cpu '%s': expected an LLVM CPU name such as skylake or znver3%s", v, "");
+		setenv("DPM_LLVM_CPU", v, 1);
 		break;
 	case O_INC:
 		if (o->nincdirs == MAXINC)

@@ -146,4 +146,24 @@ if echo "$s" | grep -q '"backend": "llvm"' &&
 else
 	fail llvm_stats_compile_ms "got: $s"
 fi
+
+# --cpu: another CPU's code, the same samples; a name LLVM does not know
+# is an error (exit 1, no output file), not a stream of warnings
+if "$DPMC" render "$REPO/examples/ideal_string.dpm" -d 0.1 --raw --backend llvm --cpu x86-64 \
+       -o "$tmp/cpu.wav" 2>"$tmp/err" &&
+   "$DPMC" render "$REPO/examples/ideal_string.dpm" -d 0.1 --raw --backend cc \
+       -o "$tmp/cpucc.wav" 2>>"$tmp/err" && cmp -s "$tmp/cpu.wav" "$tmp/cpucc.wav"; then
+	echo "PASS llvm_cpu_x86_64"
+else
+	fail llvm_cpu_x86_64 "$(head -c 300 "$tmp/err")"
+fi
+"$DPMC" render "$REPO/examples/ideal_string.dpm" -d 0.1 --backend llvm --cpu nosuchcpu \
+	-o "$tmp/nocpu.wav" 2>"$tmp/err"
+st=$?
+if [ "$st" = 1 ] && [ ! -e "$tmp/nocpu.wav" ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
+   grep -q "does not know the CPU 'nosuchcpu'" "$tmp/err"; then
+	echo "PASS llvm_cpu_unknown"
+else
+	fail llvm_cpu_unknown "exit $st: $(head -c 300 "$tmp/err")"
+fi
 exit $fails
