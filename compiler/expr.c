@@ -218,8 +218,8 @@ eval_cmp(Cmp c, double x, double y)
 
 /* The exponent of a reciprocal factor printed as a division (x*y^-1 is
  * x/y), or 0. */
-static int
-recip(const Expr *e)
+int
+ex_recip(const Expr *e)
 {
 	if (e->kind == EX_POW && e->b->kind == EX_NUM
 	    && (e->b->num == -1 || e->b->num == -2))
@@ -681,8 +681,8 @@ ex_subst_sym(ExprPool *p, Expr *e, Sym s, Expr *r)
 /* A product with a 0-or-1 factor (a comparison) is a gate: printed and
  * evaluated as `cond ? other : 0`, so a force that has ended costs no
  * cos() per step.  Equal to the product for finite values. */
-static const Expr *
-gate(const Expr *e)
+const Expr *
+ex_gate(const Expr *e)
 {
 	if (e->kind != EX_MUL)
 		return NULL;
@@ -708,16 +708,16 @@ ex_eval(const Expr *e, const double *params, const double *syms)
 	case EX_ADD:
 		return ex_eval(e->a, params, syms) + ex_eval(e->b, params, syms);
 	case EX_MUL:
-		switch (recip(e->b)) {
+		switch (ex_recip(e->b)) {
 		case -1:
 			return ex_eval(e->a, params, syms) / ex_eval(e->b->a, params, syms);
 		case -2:
 			x = ex_eval(e->b->a, params, syms);
 			return ex_eval(e->a, params, syms) / (x * x);
 		}
-		if (gate(e))   /* as printed: cond ? other : 0 */
-			return ex_eval(gate(e), params, syms) != 0 ?
-			       ex_eval(gate(e) == e->a ? e->b : e->a, params, syms) : 0.0;
+		if (ex_gate(e))   /* as printed: cond ? other : 0 */
+			return ex_eval(ex_gate(e), params, syms) != 0 ?
+			       ex_eval(ex_gate(e) == e->a ? e->b : e->a, params, syms) : 0.0;
 		return ex_eval(e->a, params, syms) * ex_eval(e->b, params, syms);
 	case EX_POW:
 		x = ex_eval(e->a, params, syms);
@@ -793,12 +793,9 @@ struct ExprEmitter {
 	int nroots, rcap;
 	char **text;               /* per root, after flush */
 	int flushed;
-	/* by Expr id (all roots come from one pool) */
-	int *uses, *tmp;           /* tmp: temporary number + 1, or 0 */
-	unsigned char *seen;
-	unsigned ncap;
-	const Expr **order;        /* post order: operands first */
-	int norder, ocap;
+	ExprUses u;                /* all roots come from one pool */
+	int *tmp;                  /* by Expr id, below u.nid: temporary
+	                              number + 1, or 0 */
 	int ntmp;
 };
 
@@ -810,7 +807,7 @@ typedef struct {
 static int
 istmp(const Pr *P, const Expr *e)
 {
-	return P->em && e->id < P->em->ncap && P->em->tmp[e->id];
+	return P->em && e->id < P->em->u.nid && P->em->tmp[e->id];
 }
 
 static void pc(const Pr *P, Buf *b, const Expr *e, int top);
@@ -836,8 +833,8 @@ pcmul(const Pr *P, Buf *b, const Expr *e, int neg)
 		c = neg ? -a->num : a->num;
 	else if (neg)
 		die("pcmul: negating a product without coefficient");
-	if (gate(e) && !istmp(P, gate(e)) && !isc) {
-		const Expr *g = gate(e);
+	if (ex_gate(e) && !istmp(P, ex_gate(e)) && !isc) {
+		const Expr *g = ex_gate(e);
 		buf_puts(b, "(");
 		pccond(P, b, g);
 		buf_puts(b, " ? ");
@@ -845,14 +842,14 @@ pcmul(const Pr *P, Buf *b, const Expr *e, int neg)
 		buf_puts(b, " : 0.0)");
 		return;
 	}
-	if (recip(r)) {
+	if (ex_recip(r)) {
 		buf_puts(b, "(");
 		if (isc)
 			cnum(b, c);
 		else
 			pcsub(P, b, a);
 		buf_puts(b, " / ");
-		if (recip(r) == -1)
+		if (ex_recip(r) == -1)
 			pcsub(P, b, r->a);
 		else {
 			buf_puts(b, "(");
@@ -1093,10 +1090,10 @@ ex_print_c(Buf *b, const Expr *e, const char *const *param_names,
 	pc(&P, b, e, 1);
 }
 
-/* ---- CSE for emission ---- */
+/* ---- use counts ---- */
 
-/* The nodes the printed text of e names, and how many times: what the
- * emitter counts.  x*y^-1 names y's base, not y (it prints x / base),
+/* The nodes the printed text of e names, and how many times: what
+ * ExprUses counts.  x*y^-1 names y's base, not y (it prints x / base),
  * and x^2 names x twice, so a shared or repeated non-leaf becomes a
  * temporary instead of being printed twice. */
 static int
@@ -1110,8 +1107,8 @@ refs(const Expr *e, const Expr **ch, int *w)
 		return 0;
 	case EX_MUL:
 		ch[n] = e->a, w[n++] = 1;
-		if (recip(e->b))
-			ch[n] = e->b->a, w[n++] = -recip(e->b);
+		if (ex_recip(e->b))
+			ch[n] = e->b->a, w[n++] = -ex_recip(e->b);
 		else
 			ch[n] = e->b, w[n++] = 1;
 		return n;
@@ -1134,6 +1131,71 @@ refs(const Expr *e, const Expr **ch, int *w)
 		return n;
 	}
 }
+
+static void
+ensure(ExprUses *u, unsigned id)
+{
+	unsigned n = u->nid ? u->nid : 64;
+
+	if (id < u->nid)
+		return;
+	while (n <= id)
+		n *= 2;
+	u->uses = mem_realloc(u->uses, n * sizeof *u->uses);
+	u->seen = mem_realloc(u->seen, n);
+	memset(u->uses + u->nid, 0, (n - u->nid) * sizeof *u->uses);
+	memset(u->seen + u->nid, 0, n - u->nid);
+	u->nid = n;
+}
+
+static void
+visit(ExprUses *u, const Expr *e)
+{
+	const Expr *ch[3];
+	int w[3], n, i;
+
+	ensure(u, e->id);
+	if (u->seen[e->id])
+		return;
+	u->seen[e->id] = 1;
+	n = refs(e, ch, w);
+	for (i = 0; i < n; i++) {
+		ensure(u, ch[i]->id);
+		u->uses[ch[i]->id] += w[i];
+		visit(u, ch[i]);
+	}
+	if (u->norder == u->ocap) {
+		u->ocap = u->ocap ? 2 * u->ocap : 64;
+		u->order = mem_realloc(u->order, (size_t)u->ocap * sizeof *u->order);
+	}
+	u->order[u->norder++] = e;
+}
+
+void
+ex_uses_add(ExprUses *u, const Expr *root)
+{
+	ensure(u, root->id);
+	u->uses[root->id]++;
+	visit(u, root);
+}
+
+int
+ex_uses_shared(const ExprUses *u, const Expr *e)
+{
+	return e->kind != EX_NUM && e->kind != EX_PARAM && e->kind != EX_SYM
+	       && e->id < u->nid && u->uses[e->id] >= 2;
+}
+
+void
+ex_uses_free(ExprUses *u)
+{
+	mem_free(u->uses);
+	mem_free(u->seen);
+	mem_free(u->order);
+	memset(u, 0, sizeof *u);
+}
+
+/* ---- CSE for emission ---- */
 
 ExprEmitter *
 ex_emitter_new(const char *const *param_names, const char *const *sym_names,
@@ -1160,47 +1222,6 @@ ex_emitter_add(ExprEmitter *em, Expr *root)
 	return em->nroots++;
 }
 
-static void
-ensure(ExprEmitter *em, unsigned id)
-{
-	unsigned n = em->ncap ? em->ncap : 64;
-
-	if (id < em->ncap)
-		return;
-	while (n <= id)
-		n *= 2;
-	em->uses = mem_realloc(em->uses, n * sizeof *em->uses);
-	em->tmp = mem_realloc(em->tmp, n * sizeof *em->tmp);
-	em->seen = mem_realloc(em->seen, n);
-	memset(em->uses + em->ncap, 0, (n - em->ncap) * sizeof *em->uses);
-	memset(em->tmp + em->ncap, 0, (n - em->ncap) * sizeof *em->tmp);
-	memset(em->seen + em->ncap, 0, n - em->ncap);
-	em->ncap = n;
-}
-
-static void
-visit(ExprEmitter *em, const Expr *e)
-{
-	const Expr *ch[3];
-	int w[3], n, i;
-
-	ensure(em, e->id);
-	if (em->seen[e->id])
-		return;
-	em->seen[e->id] = 1;
-	n = refs(e, ch, w);
-	for (i = 0; i < n; i++) {
-		ensure(em, ch[i]->id);
-		em->uses[ch[i]->id] += w[i];
-		visit(em, ch[i]);
-	}
-	if (em->norder == em->ocap) {
-		em->ocap = em->ocap ? 2 * em->ocap : 64;
-		em->order = mem_realloc(em->order, (size_t)em->ocap * sizeof *em->order);
-	}
-	em->order[em->norder++] = e;
-}
-
 void
 ex_emitter_flush(ExprEmitter *em, Buf *b, const char *indent)
 {
@@ -1212,15 +1233,12 @@ ex_emitter_flush(ExprEmitter *em, Buf *b, const char *indent)
 	if (em->flushed)
 		die("ex_emitter_flush: flushed twice");
 	em->flushed = 1;
-	for (i = 0; i < em->nroots; i++) {
-		ensure(em, em->roots[i]->id);
-		em->uses[em->roots[i]->id]++;
-		visit(em, em->roots[i]);
-	}
-	for (i = 0; i < em->norder; i++) {
-		e = em->order[i];
-		if (e->kind == EX_NUM || e->kind == EX_PARAM || e->kind == EX_SYM
-		    || em->uses[e->id] < 2)
+	for (i = 0; i < em->nroots; i++)
+		ex_uses_add(&em->u, em->roots[i]);
+	em->tmp = mem_alloc(em->u.nid * sizeof *em->tmp);
+	for (i = 0; i < em->u.norder; i++) {
+		e = em->u.order[i];
+		if (!ex_uses_shared(&em->u, e))
 			continue;
 		buf_printf(b, "%sconst double %s%d = ", indent ? indent : "",
 		           em->prefix, em->ntmp);
@@ -1257,10 +1275,8 @@ ex_emitter_free(ExprEmitter *em)
 			mem_free(em->text[i]);
 	mem_free(em->text);
 	mem_free(em->roots);
-	mem_free(em->uses);
+	ex_uses_free(&em->u);
 	mem_free(em->tmp);
-	mem_free(em->seen);
-	mem_free(em->order);
 	mem_free(em->prefix);
 	mem_free(em);
 }

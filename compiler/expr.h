@@ -94,8 +94,34 @@ double ex_eval(const Expr *e, const double *params, const double *syms);
  * subexpressions are printed inline; use ExprEmitter for CSE. */
 void ex_print_c(Buf *b, const Expr *e, const char *const *param_names,
                 const char *const *sym_names);
+/* Two of the printer's rules, for a backend that does what the C text
+ * does: the exponent of a reciprocal factor printed as a division
+ * (x*y^-1 is x / y), -1 or -2, else 0; and the comparison that gates a
+ * product, printed (and evaluated) `cond ? other : 0.0`, else NULL. */
+int ex_recip(const Expr *e);
+const Expr *ex_gate(const Expr *e);
 /* Print in readable math for `emit --stage scheme`. */
 void ex_print_math(Buf *b, const Expr *e, const char *const *param_names);
+
+/* ---- use counts ----
+ * How many times the C text of a block of roots names each node (x^2
+ * names x twice, x*y^-1 names y's base and not y), and every node below
+ * the roots in post order, operands first.  A node that is not a leaf
+ * and is named twice or more is a temporary, defined once before the
+ * nodes that name it: ExprEmitter prints these, and jit_llvm.c lowers the
+ * same temporaries, so that its IR does what the C text does.  Start
+ * from a zeroed ExprUses and add the roots (each adding counts one use
+ * of its root); then walk order[], asking ex_uses_shared of each node. */
+typedef struct {
+	int *uses;                 /* by Expr id, below nid (one pool) */
+	unsigned char *seen;
+	unsigned nid;
+	const Expr **order;        /* post order: operands first */
+	int norder, ocap;
+} ExprUses;
+void ex_uses_add(ExprUses *u, const Expr *root);
+int ex_uses_shared(const ExprUses *u, const Expr *e);  /* a temporary */
+void ex_uses_free(ExprUses *u);
 
 /* ---- CSE for emission ----
  * An emitter collects the roots that one block of C computes, then prints

@@ -47,15 +47,12 @@ typedef struct Llvm {
 	LLVMOrcLLJITRef jit;       /* owns the loop's and the sweep's machine code */
 } Llvm;
 
-/* The nodes of one block of expressions, counted as ex_emitter_flush
- * (expr.c) counts them: a node named twice or more is a temporary. */
+/* The nodes of one block of expressions, counted by the ExprUses that
+ * ex_emitter_flush (expr.c) counts with: the same temporaries. */
 struct Cse {
-	unsigned cap;
-	int *uses;
-	LLVMValueRef *tmp;         /* a temporary's value */
-	unsigned char *seen;
-	const Expr **order;        /* post order */
-	int norder, ocap;
+	ExprUses u;
+	LLVMValueRef *tmp;         /* by Expr id, below u.nid: a temporary's
+	                              value, or NULL */
 	int branch;                /* gates and selects as branches, not selects */
 };
 
@@ -172,113 +169,17 @@ call2(Gen *g, const char *name, LLVMValueRef x, LLVMValueRef y)
 /* ---- expressions ----
  * What ex_print_c prints, as IR, operation for operation (expr.c keeps
  * ex_eval and the printer in step; this follows the printer): x^2 is x*x,
- * x*y^-1 is x/y, sigmoid 1/(1 + exp(-x)), and a product with a comparison
- * `cond ? x : 0.0`, except when the comparison is one of the emitter's
- * temporaries, where the C text has the plain product.  So the nodes are
- * counted as the emitter counts them (refs below mirrors expr.c's), the
- * temporaries computed first, the rest inline where named. */
-
-static int
-recip(const Expr *e)
-{
-	if (e->kind == EX_POW && e->b->kind == EX_NUM && (e->b->num == -1 || e->b->num == -2))
-		return (int)e->b->num;
-	return 0;
-}
-
-static const Expr *
-gate(const Expr *e)
-{
-	if (e->kind != EX_MUL)
-		return NULL;
-	if (e->b->kind == EX_CMP)
-		return e->b;
-	if (e->a->kind == EX_CMP)
-		return e->a;
-	return NULL;
-}
-
-static int
-refs(const Expr *e, const Expr **ch, int *w)
-{
-	int n = 0;
-	double k;
-
-	switch (e->kind) {
-	case EX_NUM: case EX_PARAM: case EX_SYM:
-		return 0;
-	case EX_MUL:
-		ch[n] = e->a, w[n++] = 1;
-		if (recip(e->b))
-			ch[n] = e->b->a, w[n++] = -recip(e->b);
-		else
-			ch[n] = e->b, w[n++] = 1;
-		return n;
-	case EX_POW:
-		k = e->b->kind == EX_NUM ? e->b->num : 0;
-		ch[n] = e->a, w[n++] = k == 2 || k == -2 ? 2 : k == 3 ? 3 : 1;
-		if (e->b->kind != EX_NUM)
-			ch[n] = e->b, w[n++] = 1;
-		return n;
-	case EX_FN:
-		ch[n] = e->a, w[n++] = e->op == FN_SOFTPLUS ? 2 : 1;
-		if (e->b)
-			ch[n] = e->b, w[n++] = 1;
-		return n;
-	default:
-		ch[n] = e->a, w[n++] = 1;
-		ch[n] = e->b, w[n++] = 1;
-		if (e->c)
-			ch[n] = e->c, w[n++] = 1;
-		return n;
-	}
-}
-
-static void
-cse_ensure(Cse *c, unsigned id)
-{
-	unsigned n = c->cap ? c->cap : 64;
-
-	if (id < c->cap)
-		return;
-	while (n <= id)
-		n *= 2;
-	c->uses = mem_realloc(c->uses, n * sizeof *c->uses);
-	c->tmp = mem_realloc(c->tmp, n * sizeof *c->tmp);
-	c->seen = mem_realloc(c->seen, n);
-	memset(c->uses + c->cap, 0, (n - c->cap) * sizeof *c->uses);
-	memset(c->tmp + c->cap, 0, (n - c->cap) * sizeof *c->tmp);
-	memset(c->seen + c->cap, 0, n - c->cap);
-	c->cap = n;
-}
-
-static void
-cse_visit(Cse *c, const Expr *e)
-{
-	const Expr *ch[3];
-	int w[3], n, i;
-
-	cse_ensure(c, e->id);
-	if (c->seen[e->id])
-		return;
-	c->seen[e->id] = 1;
-	n = refs(e, ch, w);
-	for (i = 0; i < n; i++) {
-		cse_ensure(c, ch[i]->id);
-		c->uses[ch[i]->id] += w[i];
-		cse_visit(c, ch[i]);
-	}
-	if (c->norder == c->ocap) {
-		c->ocap = c->ocap ? 2 * c->ocap : 64;
-		c->order = mem_realloc(c->order, (size_t)c->ocap * sizeof *c->order);
-	}
-	c->order[c->norder++] = e;
-}
+ * x*y^-1 is x/y (ex_recip), sigmoid 1/(1 + exp(-x)), and a product with a
+ * comparison (ex_gate) `cond ? x : 0.0`, except when the comparison is
+ * one of the emitter's temporaries, where the C text has the plain
+ * product.  So the nodes are counted as the emitter counts them
+ * (ExprUses), the temporaries computed first, the rest inline where
+ * named. */
 
 static int
 istmp(const Cse *c, const Expr *e)
 {
-	return e->id < c->cap && c->tmp[e->id];
+	return e->id < c->u.nid && c->tmp[e->id];
 }
 
 static LLVMValueRef lower_ex(Gen *g, const Expr *e, int top);
@@ -334,16 +235,16 @@ cond(Gen *g, const Expr *e)
 static LLVMValueRef
 lower_mul(Gen *g, const Expr *e)
 {
-	const Expr *a = e->a, *r = e->b, *gt = gate(e);
+	const Expr *a = e->a, *r = e->b, *gt = ex_gate(e);
 	int isc = a->kind == EX_NUM;
 	LLVMValueRef x, y;
 
 	if (gt && !istmp(g->cse, gt) && !isc)
 		return choose(g, cond(g, gt), gt == e->a ? e->b : e->a, NULL);
-	if (recip(r)) {
+	if (ex_recip(r)) {
 		x = isc ? jl_f64c(g, a->num) : lower_ex(g, a, 0);
 		y = lower_ex(g, r->a, 0);
-		if (recip(r) == -2)
+		if (ex_recip(r) == -2)
 			y = LLVMBuildFMul(g->b, y, y, "");
 		return LLVMBuildFDiv(g->b, x, y, "");
 	}
@@ -446,24 +347,19 @@ lower_block(Gen *g, Expr *const *roots, int n, LLVMValueRef *val, int branch)
 	memset(&c, 0, sizeof c);
 	c.branch = branch;
 	g->cse = &c;
-	for (i = 0; i < n; i++) {
-		cse_ensure(&c, roots[i]->id);
-		c.uses[roots[i]->id]++;
-		cse_visit(&c, roots[i]);
-	}
-	for (i = 0; i < c.norder; i++) {
-		e = c.order[i];
-		if (e->kind == EX_NUM || e->kind == EX_PARAM || e->kind == EX_SYM || c.uses[e->id] < 2)
-			continue;
-		c.tmp[e->id] = lower_ex(g, e, 1);
+	for (i = 0; i < n; i++)
+		ex_uses_add(&c.u, roots[i]);
+	c.tmp = mem_alloc(c.u.nid * sizeof *c.tmp);
+	for (i = 0; i < c.u.norder; i++) {
+		e = c.u.order[i];
+		if (ex_uses_shared(&c.u, e))
+			c.tmp[e->id] = lower_ex(g, e, 1);
 	}
 	for (i = 0; i < n; i++)
 		val[i] = lower_ex(g, roots[i], 0);
 	g->cse = NULL;
-	mem_free(c.uses);
+	ex_uses_free(&c.u);
 	mem_free(c.tmp);
-	mem_free(c.seen);
-	mem_free(c.order);
 }
 
 /* ---- the sweep: the regions of the step over u, up into un ---- */

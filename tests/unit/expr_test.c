@@ -654,6 +654,41 @@ test_emitter_shape(void)
 	report("emitter_shape");
 }
 
+/* Uses are counted as the C text names them: x^2 names its base twice,
+ * x*y^-1 names y's base and not y, and each adding of a root is a use;
+ * the order puts operands first. */
+static void
+test_uses(void)
+{
+	ExprPool *p = expr_pool_new();
+	Expr *g = ex_param(p, 0), *x = ex_sym(p, SYM_X);
+	Expr *s = ex_add(p, g, x), *sq = ex_powi(p, s, 2);
+	Expr *q = ex_div(p, g, ex_add(p, g, ex_num(p, 2)));
+	ExprUses u = {0};
+	int i, is = -1, isq = -1;
+
+	ex_uses_add(&u, sq);
+	CHECK(u.uses[s->id] == 2 && ex_uses_shared(&u, s));
+	CHECK(u.uses[sq->id] == 1 && !ex_uses_shared(&u, sq));
+	CHECK(!ex_uses_shared(&u, g));    /* a leaf is never a temporary */
+	ex_uses_add(&u, q);
+	CHECK(q->b->kind == EX_POW && u.uses[q->b->id] == 0);
+	CHECK(u.uses[q->b->a->id] == 1);
+	ex_uses_add(&u, sq);
+	CHECK(u.uses[sq->id] == 2 && ex_uses_shared(&u, sq));
+	for (i = 0; i < u.norder; i++) {
+		if (u.order[i] == s)
+			is = i;
+		if (u.order[i] == sq)
+			isq = i;
+		CHECK(u.order[i] != q->b);
+	}
+	CHECK(u.norder == 7 && is >= 0 && is < isq);
+	ex_uses_free(&u);
+	expr_pool_free(p);
+	report("uses");
+}
+
 int
 main(void)
 {
@@ -666,6 +701,7 @@ main(void)
 	test_symmetric();
 	test_subst_deps();
 	test_print();
+	test_uses();
 	test_emitter_shape();
 	dir = mkdtemp(tmpl);
 	if (!dir) {
