@@ -441,26 +441,6 @@ point_open(Emit *e, const int *st, int nst, const char *ii, const char *ind)
 	}
 }
 
-/* Do the gradient sums of forward coefficient c ride along with the
- * adjoint step (emit_adjg) rather than in @__gacc? */
-static int
-rides(const Loops *l, int c)
-{
-	return l->fuse && c >= 0 && c < l->nfwd
-	       && (l->coefs[c].cls == CO_CONST || l->coefs[c].cls == CO_TIME);
-}
-
-static int
-has_deriv(const Loops *l, int c)
-{
-	int p, np = l->s->nparams;
-
-	for (p = 0; p < np; p++)
-		if (l->dcoef[c * np + p] >= 0)
-			return 1;
-	return 0;
-}
-
 /* ---- the adjoint step with the gradient's sums riding along ----
  * For a coefficient c that does not vary in space, the sum over rows i of
  * lambda[i] dc/dp (taps u[i + o]) is the sum over points j of u[j] dc/dp
@@ -474,19 +454,20 @@ has_deriv(const Loops *l, int c)
  * eight lanes in an order written out in the C text, so that every
  * backend computes the same bits. */
 
-/* The name of the sum a riding group adds to, into b; 0 if none. */
+/* The name of the sum a riding group adds to (loops_sum_key), into b;
+ * 0 if none. */
 static int
 adjg_sum(const Loops *l, const Group *gr, Buf *b)
 {
-	int c = gr->fwd;
+	int k = loops_sum_key(l, gr);
 
 	b->len = 0;
-	if (!rides(l, c) || !has_deriv(l, c))
+	if (k < 0)
 		return 0;
-	if (l->coefs[c].cls == CO_CONST)
-		buf_printf(b, "gs%d", c);
+	if (k < l->nfwd)
+		buf_printf(b, "gs%d", k);
 	else
-		buf_printf(b, "ts%d", 2 * c + gr->tap[0].level);
+		buf_printf(b, "ts%d", k - l->nfwd);
 	return 1;
 }
 
@@ -540,7 +521,7 @@ adjg_region(Emit *e, const Region *rg)
 	char **sum = mem_alloc((size_t)(rg->ngroups + 1) * sizeof *sum);
 
 	/* a single column (a boundary strip): its rows add straight up */
-	int col = rg->lo[0].anchor == rg->hi[0].anchor && rg->lo[0].off == rg->hi[0].off;
+	int col = region_one_column(rg);
 
 	for (g = 0; g < rg->ngroups; g++) {
 		add_st(l, rg->groups[g].coef, st, &nst);
@@ -614,20 +595,6 @@ adjg_time_sums(Emit *e, const unsigned char *lvl, int level, const char *tnext)
 	buf_free(&ref);
 }
 
-/* The sums' slots in the adjoint sweep's array: the constant
- * coefficients' (gsC) by C, then the time-varying rows' (tsR) by R. */
-static int
-adjg_slots(const Loops *l, const unsigned char *lvl, int *slot)
-{
-	int c, r, n = 0;
-
-	for (c = 0; c < l->nfwd; c++)
-		slot[c] = rides(l, c) && has_deriv(l, c) && l->coefs[c].cls == CO_CONST ? n++ : -1;
-	for (r = 0; r < 2 * l->nfwd; r++)
-		slot[l->nfwd + r] = lvl[r] ? n++ : -1;
-	return n;
-}
-
 /* ln and the sums over the adjoint's regions, coefficients by slot in c,
  * tc, a as in the sweep; sums[slot] += each sum.  With DPM_EXTERN_ADJ
  * defined, only declared: the LLVM backend builds it from the same IR. */
@@ -692,7 +659,7 @@ emit_adjg(Emit *e)
 		for (g = 0; g < l->adj[r].ngroups; g++) {
 			const Group *gr = &l->adj[r].groups[g];
 			c = gr->fwd;
-			if (!rides(l, c) || !has_deriv(l, c) || l->coefs[c].cls != CO_TIME)
+			if (!loops_rides(l, c) || !loops_has_deriv(l, c) || l->coefs[c].cls != CO_TIME)
 				continue;
 			ntimed += !lvl[2 * c + gr->tap[0].level];
 			lvl[2 * c + gr->tap[0].level] = 1;
@@ -701,7 +668,7 @@ emit_adjg(Emit *e)
 				if (l->dcoef[c * np + p] >= 0 && l->coefs[l->dcoef[c * np + p]].cls == CO_CONST)
 					used[l->dcoef[c * np + p]] = 1;
 		}
-	nsum = adjg_slots(l, lvl, slot);
+	nsum = loops_sum_slots(l, slot);
 	if (sweep)
 		emit_adj_sweep(e, slot);
 	cg_out(e, "/* @__adj, and the sums of the gradient that ride along: u = u[n] */\n");
@@ -754,6 +721,14 @@ emit_adjg(Emit *e)
 
 /* ---- gradient sums of one step ---- */
 
+/* Does @__gacc sum coefficient c: the force, or one whose groups' sums
+ * do not ride with the adjoint step? */
+static int
+in_gacc(const Loops *l, int c)
+{
+	return c == l->force_coef || !loops_rides(l, c);
+}
+
 /* The sums of one region for one lane (the index expression `ii`). */
 static void
 gacc_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
@@ -771,7 +746,7 @@ gacc_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
 		if (g == rg->ngroups && f < 0)
 			break;
 		c = g < rg->ngroups ? rg->groups[g].coef : f;
-		if (g < rg->ngroups && rides(l, c))
+		if (g < rg->ngroups && loops_rides(l, c))
 			continue;
 		t.len = 0;
 		if (g < rg->ngroups) {
@@ -782,8 +757,8 @@ gacc_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
 		}
 		cg_out(e, "%sconst double s%d = %s;\n", ind, g, t.s);
 		cg_out(e, "%s(void)s%d;\n", ind, g);
-		if (l->coefs[c].cls == CO_CONST) {
-			cg_out(e, "%sgk%d[%s] += s%d;\n", ind, c, ii, g);
+		if (l->coefs[c].cls == CO_CONST) {   /* the force in its own row */
+			cg_out(e, "%sgk%d[%s] += s%d;\n", ind, g < rg->ngroups ? c : l->nfwd, ii, g);
 			continue;
 		}
 		if (l->coefs[c].cls == CO_TIME) {
@@ -811,7 +786,7 @@ gacc_region(Emit *e, const Region *rg)
 
 	for (g = 0; g <= rg->ngroups; g++) {
 		c = g < rg->ngroups ? rg->groups[g].coef : l->force_coef;
-		if (c < 0 || (g < rg->ngroups && rides(l, c)))
+		if (c < 0 || (g < rg->ngroups && loops_rides(l, c)))
 			continue;
 		left++;
 		for (p = 0; p < np; p++)
@@ -824,7 +799,7 @@ gacc_region(Emit *e, const Region *rg)
 	rows_open(e, rg, "\t", &lo, &hi);
 	for (g = 0; g <= rg->ngroups; g++) {
 		c = g < rg->ngroups ? rg->groups[g].coef : l->force_coef;
-		allconst &= c < 0 || l->coefs[c].cls == CO_CONST || (g < rg->ngroups && rides(l, c));
+		allconst &= c < 0 || l->coefs[c].cls == CO_CONST || (g < rg->ngroups && loops_rides(l, c));
 	}
 	if (!allconst) {
 		cg_out(e, "\t\tfor (i = %s; i + 3 <= %s; i += 4)\n", lo.s, hi.s);
@@ -857,7 +832,7 @@ emit_gacc(Emit *e)
 	 * coefficients (constant ones are summed, multiplied at the end) */
 	for (c = 0; c < l->nfwd; c++)
 		for (p = 0; p < np; p++)
-			if (l->dcoef[c * np + p] >= 0 && l->coefs[c].cls != CO_CONST && !rides(l, c))
+			if (l->dcoef[c * np + p] >= 0 && l->coefs[c].cls != CO_CONST && in_gacc(l, c))
 				used[l->dcoef[c * np + p]] = 1;
 	for (i = 0; i < s->nsrc; i++) {
 		used[l->src_coef[i]] = 1;
@@ -879,8 +854,10 @@ emit_gacc(Emit *e)
 	       cg_atleast1(l->nfwd), cg_atleast1(np), cg_atleast1(np));
 	cg_out(e, "\tint d, v;\n");
 	for (c = 0; c < l->nfwd; c++)
-		if (l->coefs[c].cls == CO_CONST && !rides(l, c))
+		if (l->coefs[c].cls == CO_CONST && !loops_rides(l, c))
 			cg_out(e, "\tdouble *restrict gk%d = gk + %d * nx1;\n\t(void)gk%d;\n", c, c, c);
+	if (l->force_coef >= 0 && l->coefs[l->force_coef].cls == CO_CONST)
+		cg_out(e, "\tdouble *restrict gk%d = gk + %d * nx1;\n", l->nfwd, l->nfwd);
 	cg_out(e, "\n\t(void)l; (void)u; (void)up; (void)un; (void)g; (void)d; (void)v; (void)ks; (void)gk;\n");
 	time_coefs(e, used, "\t");
 	cg_out(e, "\tmemset(kc, 0, sizeof kc);\n\tmemset(gp4, 0, sizeof gp4);\n");
@@ -888,7 +865,7 @@ emit_gacc(Emit *e)
 		gacc_region(e, &l->reg[r]);
 	/* constant and time-varying coefficients: the four lanes summed */
 	for (c = 0; c < l->nfwd; c++)
-		if (l->coefs[c].cls == CO_TIME && !rides(l, c))
+		if (l->coefs[c].cls == CO_TIME && in_gacc(l, c))
 			cg_out(e, "\tks[%d] = (kc[%d][0] + kc[%d][1]) + (kc[%d][2] + kc[%d][3]);\n",
 			       c, c, c, c, c);
 	for (p = 0; p < np; p++)
@@ -896,7 +873,7 @@ emit_gacc(Emit *e)
 		       p, p, p, p, p);
 	/* time-varying coefficients: their derivative now; constant ones: later */
 	for (c = 0; c < l->nfwd; c++) {
-		if (l->coefs[c].cls != CO_TIME || rides(l, c))
+		if (l->coefs[c].cls != CO_TIME || !in_gacc(l, c))
 			continue;
 		for (p = 0; p < np; p++)
 			if (l->dcoef[c * np + p] >= 0)
@@ -1011,7 +988,7 @@ emit_api(Emit *e)
 {
 	const Loops *l = e->l;
 	const Scheme *s = e->s;
-	int np = s->nparams, c, p;
+	int np = s->nparams, c, p, *slot = mem_alloc((size_t)(3 * l->nfwd + 1) * sizeof *slot);
 
 	cg_out(e, "void\n@_set_checkpoints(@ *m, long every)\n{\n\tm->ck_every = every;\n}\n\n");
 	cg_out(e, "void\n@_set_memory(@ *m, double bytes)\n{\n\tm->ck_mem = bytes;\n}\n\n");
@@ -1079,11 +1056,11 @@ emit_api(Emit *e)
 	/* kept from the last call when the grid is the same */
 	cg_out(e, "\tfresh = m->ck_np != np;\n\tm->ck_np = np;\n");
 	cg_out(e, "\tlamcap = fresh ? 0 : (size_t)(4 * np);\n\tgkcap = fresh ? 0 : (size_t)(%d * m->nx1);\n",
-	       cg_atleast1(l->nfwd));
+	       l->nfwd + 1);
 	cg_out(e, "\tif (@__ensure(&m->ck, &m->ck_cap, (size_t)((2 * keep + (tail < n ? n - tail + 2 : 0)) * np), fresh)\n");
 	cg_out(e, "\t    || @__ensure(&m->seg, &m->seg_cap, (size_t)((keep ? (1 + two) * (every + 2) : 1) * np), fresh)\n");
 	cg_out(e, "\t    || @__ensure(&m->lam, &lamcap, (size_t)(4 * np), fresh)\n");
-	cg_out(e, "\t    || @__ensure(&m->gk, &gkcap, (size_t)(%d * m->nx1), fresh)) {\n", cg_atleast1(l->nfwd));
+	cg_out(e, "\t    || @__ensure(&m->gk, &gkcap, (size_t)(%d * m->nx1), fresh)) {\n", l->nfwd + 1);
 	cg_out(e, "\t\tm->ck_np = 0;\n");
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"out of memory for the gradient's checkpoints\");\n");
 	cg_out(e, "\t\treturn 1;\n\t}\n");
@@ -1159,7 +1136,7 @@ emit_api(Emit *e)
 	       "\t\treturn 1;\n\t}\n");
 	cg_out(e, "\tlam[0] = m->lam;\n\tlam[1] = lam[0] + np;\n\tlam[2] = lam[1] + np;\n\tlz = lam[2] + np;\n");
 	cg_out(e, "\tmemset(m->lam, 0, (size_t)(4 * np) * sizeof(double));\n");
-	cg_out(e, "\tmemset(m->gk, 0, (size_t)(%d * m->nx1) * sizeof(double));\n", cg_atleast1(l->nfwd));
+	cg_out(e, "\tmemset(m->gk, 0, (size_t)(%d * m->nx1) * sizeof(double));\n", l->nfwd + 1);
 	cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tgrad[d] = 0;\n", np);
 	cg_out(e, "\tif (m->ck_two) {\n");
 	cg_out(e, "\t\tw.m = m;\n\t\tw.made = w.used = 0;\n\t\tw.stop = 0;\n");
@@ -1193,26 +1170,28 @@ emit_api(Emit *e)
 	cg_out(e, "\tmemset(lz, 0, (size_t)np * sizeof(double));\n");
 	cg_out(e, "\t@__adjg(m, -1, lz, la, lb, tail == 0 ? T : m->ck + np, m->gk, grad);\n");
 	cg_out(e, "\t@__ginit(m, ln, lb, grad);\n");
-	/* constant coefficients: their per-column sums, times dc/dp */
-	for (c = 0; c < l->nfwd; c++) {
-		int any = 0;
-		if (l->coefs[c].cls != CO_CONST)
+	/* constant coefficients: their sums, times dc/dp: row C of gk holds
+	 * the compensated sum of @__adjg (a slot) or one per column of
+	 * @__gacc (not riding); row nfwd the force's per column */
+	loops_sum_slots(l, slot);
+	for (c = 0; c <= l->nfwd; c++) {
+		int f = c < l->nfwd ? c : l->force_coef;
+		if (f < 0 || l->coefs[f].cls != CO_CONST || !loops_has_deriv(l, f))
 			continue;
-		for (p = 0; p < np; p++)
-			any |= l->dcoef[c * np + p] >= 0;
-		if (!any)
+		if (c < l->nfwd && slot[c] < 0 && loops_rides(l, c))
 			continue;
 		cg_out(e, "\t{\n\t\tdouble sum = 0;\n");
-		if (rides(l, c))   /* the compensated sum (@__adjg) */
+		if (c < l->nfwd && slot[c] >= 0)
 			cg_out(e, "\t\tsum = m->gk[%d * m->nx1] - m->gk[%d * m->nx1 + 1];\n", c, c);
-		else               /* one sum per column (@__gacc) */
+		else
 			cg_out(e, "\t\tfor (s = 0; s < m->nx1; s++)\n\t\t\tsum += m->gk[%d * m->nx1 + s];\n", c);
 		for (p = 0; p < np; p++)
-			if (l->dcoef[c * np + p] >= 0)
+			if (l->dcoef[f * np + p] >= 0)
 				cg_out(e, "\t\tgrad[%d] += m->c[%d] * sum;\n", p,
-				       l->coefs[l->dcoef[c * np + p]].slot);
+				       l->coefs[l->dcoef[f * np + p]].slot);
 		cg_out(e, "\t}\n");
 	}
+	mem_free(slot);
 	cg_out(e, "\t@_reset(m);\n");
 	cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tif (!isfinite(grad[d])) {\n", np);
 	cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the gradient of param '%%s' is not finite\", @__pname[d]);\n");

@@ -135,4 +135,18 @@ void lower_grad(Loops *l);
  * coefficient varies in both space and time)? */
 int loops_sweepable(const Loops *l);
 
+/* lower.c: the gradient's sums that ride along with the adjoint step.
+ * loops_rides: forward coefficient c neither varies in space nor is left
+ * to @__gacc; loops_sum_key: the sum adjoint group gr adds T * u[m] to, C
+ * for a constant coefficient C with a derivative, nfwd + 2 C + level for
+ * a time-varying one, -1 for none; loops_sum_slots: slot[key] (3 nfwd
+ * keys) in the adjoint sweep's sums[], the constant ones first, -1 for
+ * keys no group has, and the number of slots; region_one_column: a
+ * region one column wide (its rows add straight into the sums). */
+int loops_rides(const Loops *l, int c);
+int loops_has_deriv(const Loops *l, int c);
+int loops_sum_key(const Loops *l, const Group *gr);
+int loops_sum_slots(const Loops *l, int *slot);
+int region_one_column(const Region *rg);
+
 #endif

@@ -16,50 +16,8 @@
 
 #include "jit_llvm.h"
 
-/* Which sums ride (rides, has_deriv and adjg_slots in emit_loop.c): a
- * constant coefficient C's sum is key C, a time-varying one's at level
- * lv is key nfwd + 2 C + lv; -1 when the group's sums are not here. */
-static int
-adj_key(const Loops *l, const Group *gr)
-{
-	int c = gr->fwd, p, np = l->s->nparams;
-
-	if (!l->fuse || c < 0 || c >= l->nfwd)
-		return -1;
-	if (l->coefs[c].cls != CO_CONST && l->coefs[c].cls != CO_TIME)
-		return -1;
-	for (p = 0; p < np; p++)
-		if (l->dcoef[c * np + p] >= 0)
-			break;
-	if (p == np)
-		return -1;
-	return l->coefs[c].cls == CO_CONST ? c : l->nfwd + 2 * c + gr->tap[0].level;
-}
-
-/* The slot in sums[] of every key (-1: none): the constant coefficients
- * with a derivative by C, then the time-varying rows some group adds to. */
-static void
-adj_slots(const Loops *l, int *slot)
-{
-	int n = 0, r, k, key, nk = 3 * l->nfwd;
-
-	for (k = 0; k < nk; k++)
-		slot[k] = -1;
-	for (r = 0; r < l->nadj; r++)
-		for (k = 0; k < l->adj[r].ngroups; k++)
-			if ((key = adj_key(l, &l->adj[r].groups[k])) >= l->nfwd)
-				slot[key] = 0;
-	for (k = 0; k < l->nfwd; k++) {
-		Group one;
-		one.fwd = k;
-		one.tap[0].level = 0;
-		if (l->coefs[k].cls == CO_CONST && adj_key(l, &one) == k)
-			slot[k] = n++;
-	}
-	for (k = l->nfwd; k < nk; k++)
-		if (slot[k] == 0)
-			slot[k] = n++;
-}
+/* Which sums ride, their keys and slots: loops_sum_key, loops_sum_slots
+ * (lower.c), as emit_loop.c's C text has them. */
 
 /* One adjoint point, or w of them from q: ln[q] = c_0 * T_0 + c_1 * T_1
  * + ..., T the group's taps added left to right; with chunk >= 0 (w = lw)
@@ -134,20 +92,13 @@ lane_at(Gen *g, int s, int v)
 	    LLVMConstInt(LLVMInt32TypeInContext(g->cx), (unsigned)(v % g->lw), 0), "");
 }
 
-/* A region of a single column: its rows add straight up (adjg_region). */
-static int
-single_column(const Region *rg)
-{
-	return rg->lo[0].anchor == rg->hi[0].anchor && rg->lo[0].off == rg->hi[0].off;
-}
-
 /* One adjoint region (adjg_region): the groups' sums gsum[], nsum of
  * them, their lanes lane[] or (a single column, nsum lanes 0) their
  * totals sumv[]; skey[s] the key of sum s, tot[key] the totals. */
 static void
 adj_region(Gen *g, const Region *rg, int nsum, const int *skey, LLVMValueRef *tot)
 {
-	int two = g->l->s->ndim == 2, s, k, nch = 8 / g->lw, col = single_column(rg);
+	int two = g->l->s->ndim == 2, s, k, nch = 8 / g->lw, col = region_one_column(rg);
 	LLVMValueRef j = jl_i64c(g, 0), row, lo, hi, i, next, ia, x[8], in[2];
 	LLVMBasicBlockRef pre, vec, vexit, cur, from[2];
 	Loop Lj, Li;
@@ -231,7 +182,7 @@ typedef struct AdjSums {
 static int
 single_point(const Loops *l, const Region *rg)
 {
-	return single_column(rg) && (l->s->ndim == 1 || (rg->lo[1].anchor == rg->hi[1].anchor
+	return region_one_column(rg) && (l->s->ndim == 1 || (rg->lo[1].anchor == rg->hi[1].anchor
 	                                                && rg->lo[1].off == rg->hi[1].off));
 }
 
@@ -378,7 +329,7 @@ jl_build_adjsweep(Gen *g, const char *sym)
 	memset(&as, 0, sizeof as);
 	as.nk = 3 * l->nfwd;
 	as.slot = mem_alloc((size_t)(as.nk + 1) * sizeof *as.slot);
-	adj_slots(l, as.slot);
+	loops_sum_slots(l, as.slot);
 	tot = mem_alloc((size_t)(as.nk + 1) * sizeof *tot);
 	for (k = 0; k < as.nk; k++)
 		if (as.slot[k] >= 0) {
@@ -394,7 +345,7 @@ jl_build_adjsweep(Gen *g, const char *sym)
 		as.skey[r] = mem_alloc((size_t)(rg->ngroups + 1) * sizeof **as.skey);
 		as.gsum[r] = mem_alloc((size_t)(rg->ngroups + 1) * sizeof **as.gsum);
 		for (k = 0; k < rg->ngroups; k++) {
-			int key = adj_key(l, &rg->groups[k]);
+			int key = loops_sum_key(l, &rg->groups[k]);
 			as.gsum[r][k] = -1;
 			if (key < 0)
 				continue;
@@ -407,7 +358,7 @@ jl_build_adjsweep(Gen *g, const char *sym)
 			as.gsum[r][k] = s;
 		}
 		as.lanes[r] = mem_alloc((size_t)(as.nsum[r] * nch + 1) * sizeof **as.lanes);
-		for (s = 0; !single_column(rg) && s < as.nsum[r] * nch; s++)
+		for (s = 0; !region_one_column(rg) && s < as.nsum[r] * nch; s++)
 			as.lanes[r][s] = LLVMBuildAlloca(g->b, vt, "lanes");
 		npoint += single_point(l, rg);
 	}

@@ -543,3 +543,60 @@ loops_sweepable(const Loops *l)
 				return 0;
 	return l->force_coef < 0 || l->coefs[l->force_coef].cls != CO_SPACETIME;
 }
+
+/* ---- the gradient's sums that ride along with the adjoint step ----
+ * (emit_loop.c emit_adjg, jit_llvm_adj.c).  For a forward coefficient
+ * that does not vary in space, the sum over rows of lambda times its taps
+ * of u is the sum over points of u[m] times the adjoint group's taps of
+ * lambda: each such group adds T u[m] to a sum with a key. */
+
+int
+loops_rides(const Loops *l, int c)
+{
+	return l->fuse && c >= 0 && c < l->nfwd
+	       && (l->coefs[c].cls == CO_CONST || l->coefs[c].cls == CO_TIME);
+}
+
+int
+loops_has_deriv(const Loops *l, int c)
+{
+	int p, np = l->s->nparams;
+
+	for (p = 0; p < np; p++)
+		if (l->dcoef[c * np + p] >= 0)
+			return 1;
+	return 0;
+}
+
+int
+loops_sum_key(const Loops *l, const Group *gr)
+{
+	int c = gr->fwd;
+
+	if (!loops_rides(l, c) || !loops_has_deriv(l, c))
+		return -1;
+	return l->coefs[c].cls == CO_CONST ? c : l->nfwd + 2 * c + gr->tap[0].level;
+}
+
+int
+loops_sum_slots(const Loops *l, int *slot)
+{
+	int n = 0, r, g, k, nk = 3 * l->nfwd;
+
+	for (k = 0; k < nk; k++)
+		slot[k] = -1;
+	for (r = 0; r < l->nadj; r++)
+		for (g = 0; g < l->adj[r].ngroups; g++)
+			if ((k = loops_sum_key(l, &l->adj[r].groups[g])) >= 0)
+				slot[k] = 0;
+	for (k = 0; k < nk; k++)
+		if (slot[k] == 0)
+			slot[k] = n++;
+	return n;
+}
+
+int
+region_one_column(const Region *rg)
+{
+	return rg->lo[0].anchor == rg->hi[0].anchor && rg->lo[0].off == rg->hi[0].off;
+}

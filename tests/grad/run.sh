@@ -81,6 +81,14 @@ if gt plate ../../examples/plate.dpm; then
 	run plate taylor -g 24,20 -d 0.03 -p xs,ys
 	run plate ckpt -g 24,20 -d 0.05
 fi
+# a force over the whole string, constant and varying in time
+for f in const:"g * c" time:"g * c * sin(300 * t)"; do
+	sed "s/@KIND@/${f%%:*}/; s/@FORCE@/${f#*:}/" force.dpm.in >"$tmp/force_${f%%:*}.dpm"
+	if gt "force_${f%%:*}" "$tmp/force_${f%%:*}.dpm"; then
+		run "force_${f%%:*}" taylor -g 30 -d 0.05 -s s=20
+		run "force_${f%%:*}" ckpt -g 30 -d 0.1
+	fi
+done
 # coefficients that vary in time (tension and loss): their sums at t_n, t_{n+1}
 if gt glide glide.dpm; then
 	run glide taylor -g 40 -d 0.05 -p xe
