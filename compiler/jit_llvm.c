@@ -450,6 +450,24 @@ jl_coef_at(Gen *g, int c, LLVMValueRef q, int w)
 	return jl_splat(g, g->coef[c], w);
 }
 
+/* A group's taps at the w points from q, over g->u (level 0) and g->up
+ * (level 1), added left to right as group_text in emit_loop.c prints
+ * them; 0 for none. */
+LLVMValueRef
+jl_group_sum(Gen *g, const Group *gr, LLVMValueRef q, int w)
+{
+	LLVMValueRef sum = NULL, t, off;
+	int i;
+
+	for (i = 0; i < gr->ntap; i++) {
+		off = LLVMBuildNSWAdd(g->b, jl_i64c(g, gr->tap[i].dx),
+		                      LLVMBuildNSWMul(g->b, jl_i64c(g, gr->tap[i].dy), g->nx1, ""), "");
+		t = jl_load_w(g, gr->tap[i].level ? g->up : g->u, LLVMBuildNSWAdd(g->b, q, off, ""), w);
+		sum = sum ? LLVMBuildFAdd(g->b, sum, t, "") : t;
+	}
+	return sum ? sum : jl_splat(g, jl_f64c(g, 0), w);
+}
+
 /* un[q] = c_g0 * ((t0 + t1) + ...) + c_g1 * (...) + ... + fon * force, in
  * the order and association of region() in emit_loop.c; at the w points
  * from q. */
@@ -457,21 +475,12 @@ static void
 point(Gen *g, const Region *rg, LLVMValueRef q, int w)
 {
 	const Loops *l = g->l;
-	LLVMValueRef acc = NULL, sum, t, off;
-	int k, i;
+	LLVMValueRef acc = NULL, sum, t;
+	int k;
 
 	for (k = 0; k < rg->ngroups; k++) {
-		const Group *gr = &rg->groups[k];
-		sum = NULL;
-		for (i = 0; i < gr->ntap; i++) {
-			off = LLVMBuildNSWAdd(g->b, jl_i64c(g, gr->tap[i].dx),
-			                      LLVMBuildNSWMul(g->b, jl_i64c(g, gr->tap[i].dy), g->nx1, ""), "");
-			t = jl_load_w(g, gr->tap[i].level ? g->up : g->u, LLVMBuildNSWAdd(g->b, q, off, ""), w);
-			sum = sum ? LLVMBuildFAdd(g->b, sum, t, "") : t;
-		}
-		if (!sum)
-			sum = jl_splat(g, jl_f64c(g, 0), w);
-		t = LLVMBuildFMul(g->b, jl_coef_at(g, gr->coef, q, w), sum, "");
+		sum = jl_group_sum(g, &rg->groups[k], q, w);
+		t = LLVMBuildFMul(g->b, jl_coef_at(g, rg->groups[k].coef, q, w), sum, "");
 		acc = acc ? LLVMBuildFAdd(g->b, acc, t, "") : t;
 	}
 	if (l->force_coef >= 0) {

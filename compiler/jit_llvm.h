@@ -58,6 +58,7 @@ LLVMValueRef jl_load_w(Gen *g, LLVMValueRef base, LLVMValueRef idx, int w);
 void jl_store_w(Gen *g, LLVMValueRef v, LLVMValueRef base, LLVMValueRef idx, int w);
 LLVMValueRef jl_splat(Gen *g, LLVMValueRef x, int w);
 LLVMValueRef jl_coef_at(Gen *g, int c, LLVMValueRef q, int w);
+LLVMValueRef jl_group_sum(Gen *g, const Group *gr, LLVMValueRef q, int w);
 void jl_row_vec(Gen *g, const Region *rg, LLVMValueRef lo, LLVMValueRef hi, LLVMValueRef row,
                 PointFn *pt);
 LLVMValueRef jl_new_fn(Gen *g, const char *sym, LLVMTypeRef *ty, int n,

@@ -27,20 +27,13 @@
 static void
 adj_point_sums(Gen *g, const Region *rg, LLVMValueRef q, int w, int chunk)
 {
-	LLVMValueRef acc = NULL, sum, t, off, *T, uq = NULL, lv, z;
-	int k, i, nch = 8 / g->lw;
+	LLVMValueRef acc = NULL, t, *T, uq = NULL, lv, z;
+	int k, nch = 8 / g->lw;
 
 	T = mem_alloc((size_t)(rg->ngroups + 1) * sizeof *T);
 	for (k = 0; k < rg->ngroups; k++) {
 		const Group *gr = &rg->groups[k];
-		sum = NULL;
-		for (i = 0; i < gr->ntap; i++) {
-			off = LLVMBuildNSWAdd(g->b, jl_i64c(g, gr->tap[i].dx),
-			                      LLVMBuildNSWMul(g->b, jl_i64c(g, gr->tap[i].dy), g->nx1, ""), "");
-			t = jl_load_w(g, gr->tap[i].level ? g->up : g->u, LLVMBuildNSWAdd(g->b, q, off, ""), w);
-			sum = sum ? LLVMBuildFAdd(g->b, sum, t, "") : t;
-		}
-		T[k] = sum ? sum : jl_splat(g, jl_f64c(g, 0), w);
+		T[k] = jl_group_sum(g, gr, q, w);
 		t = LLVMBuildFMul(g->b, jl_coef_at(g, gr->coef, q, w), T[k], "");
 		acc = acc ? LLVMBuildFAdd(g->b, acc, t, "") : t;
 	}
