@@ -53,6 +53,8 @@ int cli_params(const Kernel *k, const Opts *o, Arena *a, Diag *d, double *vals);
 int cli_number(const char *s, double *v);
 /* The shortest %g that reads back as v; "null" when not finite. */
 const char *cli_fmt(double v, char *buf, int n);
+/* cli_fmt, or "-inf" / "inf" for a range's open end */
+const char *cli_fmt_bound(double v, char *buf, int n);
 
 /* cli_build.c: `dpmc build`: OUT.c (+ OUT.h), OUT.so or an executable.
  * 0, or -1 after an error; no output file is left on failure. */

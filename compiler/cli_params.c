@@ -50,8 +50,8 @@ cli_fmt(double v, char *buf, int n)
 	return buf;
 }
 
-static const char *
-bound(double v, char *buf, int n)
+const char *
+cli_fmt_bound(double v, char *buf, int n)
 {
 	if (isinf(v))
 		return v < 0 ? "-inf" : "inf";
@@ -112,7 +112,7 @@ out_of_range(const Kernel *k, int i, double v, Buf *b)
 	if (v >= mn && v <= mx)
 		return 0;
 	buf_printf(b, "%s = %s is outside its range [%s, %s]", k->param_name(i),
-	           cli_fmt(v, vs, sizeof vs), bound(mn, lo, sizeof lo), bound(mx, hi, sizeof hi));
+	           cli_fmt(v, vs, sizeof vs), cli_fmt_bound(mn, lo, sizeof lo), cli_fmt_bound(mx, hi, sizeof hi));
 	return 1;
 }
 

@@ -93,14 +93,6 @@ find_param(const Kernel *k, const char *name)
 	return -1;
 }
 
-static const char *
-bound(double v, char *buf, int n)
-{
-	if (isinf(v))
-		return v < 0 ? "-inf" : "inf";
-	return cli_fmt(v, buf, n);
-}
-
 /* The same file as when compiled?  Size and inode too: an editor that
  * writes twice within a clock tick still changes one of them. */
 static int
@@ -316,8 +308,8 @@ c_set(Repl *R, int argc, char **argv)
 		return error("set %s: '%s' is not a finite number", argv[1], argv[2]);
 	if (x < k->param_min(i) || x > k->param_max(i)) {
 		fprintf(stderr, "dpmc: error: %s = %s is outside its range [%s, %s]\n", argv[1],
-		        cli_fmt(x, vs, sizeof vs), bound(k->param_min(i), lo, sizeof lo),
-		        bound(k->param_max(i), hi, sizeof hi));
+		        cli_fmt(x, vs, sizeof vs), cli_fmt_bound(k->param_min(i), lo, sizeof lo),
+		        cli_fmt_bound(k->param_max(i), hi, sizeof hi));
 		return -1;
 	}
 	v = mem_alloc(sizeof(double) * (size_t)(np + 1));
@@ -345,7 +337,7 @@ c_params(Repl *R, int argc, char **argv)
 		printf("%s has no params\n", k->name());
 	for (i = 0; i < np; i++)
 		printf("%-10s = %-12s in [%s, %s]%s%s\n", k->param_name(i), cli_fmt(R->vals[i], b1, sizeof b1),
-		       bound(k->param_min(i), b2, sizeof b2), bound(k->param_max(i), b3, sizeof b3),
+		       cli_fmt_bound(k->param_min(i), b2, sizeof b2), cli_fmt_bound(k->param_max(i), b3, sizeof b3),
 		       k->param_log(i) ? " log" : "", R->vals[i] != k->param_default(i) ? " (set)" : "");
 	return 0;
 }

@@ -270,6 +270,21 @@ used_in_step(const Loops *l, int c)
 	return 0;
 }
 
+/* A sweep's local of coefficient i from the arrays c (const), tc (this
+ * step's time-varying ones) and a (over the grid). */
+static void
+sweep_coef(Emit *e, int i)
+{
+	const Coef *c = &e->l->coefs[i];
+
+	if (c->cls == CO_CONST)
+		cg_out(e, "\tconst double c%d = c[%d];\n", c->slot, c->slot);
+	if (c->cls == CO_TIME)
+		cg_out(e, "\tconst double tc%d = tc[%d];\n", c->slot, c->slot);
+	if (c->cls == CO_SPACE)
+		cg_out(e, "\tconst double *restrict a%d = a[%d];\n", c->slot, c->slot);
+}
+
 /* un = the step's regions over u, up: coefficients by slot in c (const),
  * tc (this step's time-varying ones) and a (arrays); fon scales the force.
  * With DPM_EXTERN_SWEEP defined, it is only declared: the LLVM backend
@@ -290,16 +305,9 @@ emit_sweep(Emit *e)
 	cg_out(e, "static void\n@__sweep(const double *c, const double *tc, double *const *a, "
 	       "const double *restrict u,\n\tconst double *restrict up, double *restrict un, "
 	       "long nx, long ny, long nx1, double fon)\n{\n");
-	for (i = 0; i < l->ncoefs; i++) {
-		if (!used_in_step(l, i))
-			continue;
-		if (l->coefs[i].cls == CO_CONST)
-			cg_out(e, "\tconst double c%d = c[%d];\n", l->coefs[i].slot, l->coefs[i].slot);
-		if (l->coefs[i].cls == CO_TIME)
-			cg_out(e, "\tconst double tc%d = tc[%d];\n", l->coefs[i].slot, l->coefs[i].slot);
-		if (l->coefs[i].cls == CO_SPACE)
-			cg_out(e, "\tconst double *restrict a%d = a[%d];\n", l->coefs[i].slot, l->coefs[i].slot);
-	}
+	for (i = 0; i < l->ncoefs; i++)
+		if (used_in_step(l, i))
+			sweep_coef(e, i);
 	cg_out(e, "\tlong i, j;\n\n\t(void)c; (void)tc; (void)a; (void)up; (void)ny; (void)fon;\n");
 	for (r = 0; r < l->nreg; r++)
 		region(e, &l->reg[r], lev, "un", l->force_coef, "\t");
@@ -613,16 +621,9 @@ emit_adj_sweep(Emit *e, const int *slot)
 	cg_out(e, "static void\n@__adjsweep(const double *c, const double *tc, double *const *a, "
 	       "const double *restrict la,\n\tconst double *restrict lb, double *restrict ln, "
 	       "const double *restrict u, long nx, long ny, long nx1,\n\tdouble *sums)\n{\n");
-	for (i = 0; i < l->ncoefs; i++) {
-		if (!used[i])
-			continue;
-		if (l->coefs[i].cls == CO_CONST)
-			cg_out(e, "\tconst double c%d = c[%d];\n", l->coefs[i].slot, l->coefs[i].slot);
-		if (l->coefs[i].cls == CO_TIME)
-			cg_out(e, "\tconst double tc%d = tc[%d];\n", l->coefs[i].slot, l->coefs[i].slot);
-		if (l->coefs[i].cls == CO_SPACE)
-			cg_out(e, "\tconst double *restrict a%d = a[%d];\n", l->coefs[i].slot, l->coefs[i].slot);
-	}
+	for (i = 0; i < l->ncoefs; i++)
+		if (used[i])
+			sweep_coef(e, i);
 	for (i = 0; i < l->nfwd; i++)
 		if (slot[i] >= 0)
 			cg_out(e, "\tdouble gs%d = 0;\n", i);

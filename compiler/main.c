@@ -536,14 +536,6 @@ stats(const Run *r, const Opts *o, void *m, double init_ms, double run_ms, long 
 
 /* ---- commands ---- */
 
-static const char *
-bound(double v, char *buf, int n)
-{
-	if (isinf(v))
-		return v < 0 ? "-inf" : "inf";
-	return cli_fmt(v, buf, n);
-}
-
 static int
 cmd_check(Run *r, const Opts *o)
 {
@@ -615,7 +607,7 @@ cli_info_print(const Run *r, const Opts *o, void *m, const double *vals)
 		printf("params    %s\n", np ? "" : " none");
 		for (i = 0; i < np; i++)
 			printf("  %-10s = %-12s in [%s, %s]%s\n", r->k.param_name(i), cli_fmt(vals[i], b1, sizeof b1),
-			       bound(r->k.param_min(i), b2, sizeof b2), bound(r->k.param_max(i), b3, sizeof b3),
+			       cli_fmt_bound(r->k.param_min(i), b2, sizeof b2), cli_fmt_bound(r->k.param_max(i), b3, sizeof b3),
 			       r->k.param_log(i) ? " log" : "");
 		printf("outputs   ");
 		for (i = 0; i < no; i++)
