@@ -75,22 +75,21 @@ typedef struct Row {
 	int dist;              /* special rows: distance from their end */
 } Row;
 
+/* The row classes of axis ax: the interior, then each special row
+ * within `deep` stencil half-widths of an end that is updated (a held
+ * end point is not): one deep for the step, two for its transpose. */
 static int
-axis_rows(const Scheme *s, int ax, Row *rows, int *first, int *last_off)
+rows_within(const Scheme *s, int ax, int deep, Row *rows)
 {
-	int w = s->w[ax] ? s->w[ax] : 1, n = 0, r;
+	int w = deep * (s->w[ax] ? s->w[ax] : 1), n = 0, r;
 	int held0 = s->bc[ax][0] != BC_FREE, held1 = s->bc[ax][1] != BC_FREE;
 
 	if (ax >= s->ndim) {
 		rows[0].lo.anchor = rows[0].hi.anchor = 0;
 		rows[0].lo.off = rows[0].hi.off = 0;
 		rows[0].side = -1;
-		*first = 0;
-		*last_off = 0;
 		return 1;
 	}
-	*first = held0;
-	*last_off = -held1;
 	rows[n].lo.anchor = 0; rows[n].lo.off = w;
 	rows[n].hi.anchor = 1; rows[n].hi.off = -w;
 	rows[n].side = -1;
@@ -108,6 +107,17 @@ axis_rows(const Scheme *s, int ax, Row *rows, int *first, int *last_off)
 		rows[n].dist = r;
 	}
 	return n;
+}
+
+/* The step's row classes, and the updated points: first..N+last_off. */
+static int
+axis_rows(const Scheme *s, int ax, Row *rows, int *first, int *last_off)
+{
+	int inside = ax < s->ndim;
+
+	*first = inside && s->bc[ax][0] != BC_FREE;
+	*last_off = -(inside && s->bc[ax][1] != BC_FREE);
+	return rows_within(s, ax, 1, rows);
 }
 
 /* Offset o from a row, as offsets that stay inside; held end points drop. */
@@ -345,32 +355,7 @@ fwd_row(const Row *rows, int nrows, int side, int dist, int w, int first_held)
 static int
 adj_rows(const Scheme *s, int ax, Row *rows)
 {
-	int w = s->w[ax] ? s->w[ax] : 1, n = 0, r;
-	int held0 = s->bc[ax][0] != BC_FREE, held1 = s->bc[ax][1] != BC_FREE;
-
-	if (ax >= s->ndim) {
-		rows[0].lo.anchor = rows[0].hi.anchor = 0;
-		rows[0].lo.off = rows[0].hi.off = 0;
-		rows[0].side = -1;
-		return 1;
-	}
-	rows[n].lo.anchor = 0; rows[n].lo.off = 2 * w;
-	rows[n].hi.anchor = 1; rows[n].hi.off = -2 * w;
-	rows[n].side = -1;
-	n++;
-	for (r = held0; r < 2 * w; r++, n++) {
-		rows[n].lo.anchor = rows[n].hi.anchor = 0;
-		rows[n].lo.off = rows[n].hi.off = r;
-		rows[n].side = 0;
-		rows[n].dist = r;
-	}
-	for (r = 2 * w - 1; r >= held1; r--, n++) {
-		rows[n].lo.anchor = rows[n].hi.anchor = 1;
-		rows[n].lo.off = rows[n].hi.off = -r;
-		rows[n].side = 1;
-		rows[n].dist = r;
-	}
-	return n;
+	return rows_within(s, ax, 2, rows);
 }
 
 /* The forward row class reached from adjoint row `ar` by tap offset o. */
