@@ -30,7 +30,7 @@ DPM_CFLAGS = $(CFLAGS) $(SAN) $(SNDFILE_CFLAGS) $(FFTW_CFLAGS) $(EDIT_CFLAGS) $(
 RT_CFLAGS = $(CFLAGS) -fPIC $(SNDFILE_CFLAGS) $(FFTW_CFLAGS) -MMD -MP
 
 COMPILER_SRC = compiler/util.c compiler/expr.c compiler/discretise.c \
-	compiler/lower.c compiler/emit_c.c compiler/emit_loop.c compiler/diff.c \
+	compiler/lower.c compiler/emit_c.c compiler/emit_loop.c compiler/emit_ck.c compiler/diff.c \
 	compiler/main.c compiler/cli_params.c \
 	compiler/cli_build.c compiler/cli_fit.c compiler/cli_repl.c compiler/plot.c \
 	compiler/jit_tcc.c compiler/jit_cc.c compiler/jit_llvm.c compiler/jit_llvm_adj.c
@@ -77,6 +77,11 @@ compiler/util.o compiler/emit_c.o: DPM_CFLAGS += -Wno-format-overflow -Wno-forma
 endif
 
 compiler/jit_llvm.o compiler/jit_llvm_adj.o: DPM_CFLAGS += $(LLVM_CFLAGS)
+
+# the checkpoints' C, the same for every model, as one string per line
+compiler/emit_ck.o: compiler/ck_text.h
+compiler/ck_text.h: compiler/ck.tmpl
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n",/' compiler/ck.tmpl > $@
 
 runtime/%-dpmc.o: runtime/%.c
 	$(CC) $(DPM_CFLAGS) -c -o $@ $<
@@ -142,7 +147,7 @@ install: all
 
 clean:
 	rm -f dpmc compiler/*.o compiler/*.d runtime/*.o runtime/*.d \
-		runtime/libdpmrt.a $(FRONT_GEN) $(STAMP) tests/fuzz/fuzz_front
+		runtime/libdpmrt.a $(FRONT_GEN) compiler/ck_text.h $(STAMP) tests/fuzz/fuzz_front
 	rm -rf out
 
 .PHONY: all check bench demo fuzz install clean

@@ -30,5 +30,6 @@ const char *cg_coef_ref(const Loops *l, int c, Buf *tmp);
 
 /* emit_loop.c */
 void cg_emit_kernels(Emit *e);
+void cg_emit_ck(Emit *e);         /* emit_ck.c: checkpoints, forward, backward */
 
 #endif

@@ -190,13 +190,16 @@ emit_struct(Emit *e)
 	cg_out(e, "\tdouble out_dw[%d][%d][4];    /* d out_w / d param */\n",
 	       cg_atleast1(s->nout), cg_atleast1(s->nparams));
 	cg_out(e, "\tdouble out_wa[%d][4];        /* out_w, 0 on held points */\n", cg_atleast1(s->nout));
-	cg_out(e, "\t/* the last forward: segments of ck_stride steps, the first ck_keep\n"
-	       "\t * from a checkpoint pair, the steps from ck_tail on stored whole */\n");
-	cg_out(e, "\tlong ck_every, ck_stride, ck_n, ck_keep, ck_tail, ck_np;\n");
-	cg_out(e, "\tint ck_two;               /* two segment buffers, two threads */\n");
+	cg_out(e, "\t/* the last forward (compiler/ck.tmpl): ck_n steps in ck_keep segments\n"
+	       "\t * of ck_stride (0: every step stored), in blocks of ck_b; ck_nslot\n"
+	       "\t * pairs in ck, ck_nfree of them free; segments from ck_dense on\n"
+	       "\t * have their pairs from the forward; ck_nbuf segment buffers */\n");
+	cg_out(e, "\tlong ck_every, ck_stride, ck_n, ck_keep, ck_np, ck_b, ck_dense, ck_nslot, ck_nfree;\n");
+	cg_out(e, "\tint ck_two, ck_nbuf;       /* two threads */\n");
 	cg_out(e, "\tdouble ck_mem;           /* memory budget of a gradient, bytes (0: 160 MB) */\n");
-	cg_out(e, "\tsize_t ck_cap, seg_cap;  /* doubles allocated in ck, seg */\n");
+	cg_out(e, "\tsize_t ck_cap, seg_cap, ck_icap;  /* allocated in ck, seg, ck_idx */\n");
 	cg_out(e, "\tdouble *ck, *seg, *lam, *gk;\n");
+	cg_out(e, "\tlong *ck_idx;             /* the slot of each pair, then the free slots */\n");
 	cg_out(e, "};\n\n");
 }
 
@@ -753,7 +756,7 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "\treturn 0;\n}\n\n");
 
 	cg_out(e, "void\n@_destroy(@ *m)\n{\n\tif (m) {\n\t\tfree(m->mem);\n");
-	cg_out(e, "\t\tfree(m->ck);\n\t\tfree(m->seg);\n\t\tfree(m->lam);\n\t\tfree(m->gk);\n");
+	cg_out(e, "\t\tfree(m->ck);\n\t\tfree(m->seg);\n\t\tfree(m->lam);\n\t\tfree(m->gk);\n\t\tfree(m->ck_idx);\n");
 	cg_out(e, "\t\tfree(m);\n\t}\n}\n\n");
 	cg_out(e, "void\n@_grid(const @ *m, int *n, double *h)\n{\n\tint d;\n\n");
 	cg_out(e, "\tfor (d = 0; d < %d; d++) {\n\t\tif (n)\n\t\t\tn[d] = m->n[d];\n", s->ndim);
@@ -794,6 +797,23 @@ emit_consts(Emit *e)
 	cg_out(e, "\t\tn *= floor(len[d] / h) + 1;\n\treturn n;\n}\n\n");
 }
 
+/* Eight lanes as one vector where the compiler has vectors (GCC, clang):
+ * the adjoint sweep then loads each value once and keeps u[q] in a
+ * register, where these compilers fold the load into every use and run
+ * out of load slots.  Lane by lane the same operations in the same order
+ * as the scalar form TinyCC gets: the same bits. */
+static const char vec_text[] =
+"#if defined(__GNUC__) && !defined(__TINYC__) && !defined(DPM_NO_VEC)\n"
+"#define DPM_VEC 1\n"
+"typedef double dpm_v8 __attribute__((vector_size(64), aligned(8), may_alias));\n"
+"#define DPM_V(p, i) (*(const dpm_v8 *)((p) + (i)))\n"
+"#if defined(__x86_64__) && defined(__AVX512F__)\n"
+"#define DPM_KEEP(x) __asm__(\"\" : \"+v\"(x))\n"
+"#else\n"
+"#define DPM_KEEP(x) ((void)0)\n"
+"#endif\n"
+"#endif\n\n";
+
 char *
 cg_emit_c(const Loops *l, const char *prefix)
 {
@@ -807,6 +827,7 @@ cg_emit_c(const Loops *l, const char *prefix)
 	cg_out(&e, "#define _POSIX_C_SOURCE 200809L\n");
 	cg_out(&e, "#include <math.h>\n#include <pthread.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
 	       "#include <string.h>\n\n");
+	cg_out(&e, "%s", vec_text);
 	cg_out(&e, "typedef struct @ @;\n\n");
 	cg_out(&e, "void @_destroy(@ *m);\n\n");
 	emit_consts(&e);

@@ -82,15 +82,16 @@ time_coefs(Emit *e, const unsigned char *used, const char *ind)
 	cg_free_refs(pn, e->s->nparams);
 }
 
+/* arr[q + offset], or with vec the eight values from there (DPM_V) */
 static void
-tap_text(Buf *b, const char *arr, int dx, int dy)
+tap_text(Buf *b, const char *arr, int dx, int dy, int vec)
 {
-	buf_printf(b, "%s[q", arr);
+	buf_printf(b, vec ? "DPM_V(%s, q" : "%s[q", arr);
 	if (dy)
 		buf_printf(b, " %c %s%s", dy < 0 ? '-' : '+', abs(dy) == 2 ? "2 * " : "", "nx1");
 	if (dx)
 		buf_printf(b, " %c %d", dx < 0 ? '-' : '+', abs(dx));
-	buf_puts(b, "]");
+	buf_puts(b, vec ? ")" : "]");
 }
 
 static void
@@ -158,9 +159,10 @@ add_st(const Loops *l, int c, int *st, int *nst)
 	st[(*nst)++] = c;
 }
 
-/* The sum of a group's taps, over the arrays lev[level]. */
+/* The sum of a group's taps, over the arrays lev[level] (with vec, as
+ * eight-lane vectors). */
 static void
-group_text(Buf *t, const Group *gr, const char *const *lev)
+group_text(Buf *t, const Group *gr, const char *const *lev, int vec)
 {
 	int i;
 
@@ -169,7 +171,7 @@ group_text(Buf *t, const Group *gr, const char *const *lev)
 	for (i = 0; i < gr->ntap; i++) {
 		if (i)
 			buf_puts(t, " + ");
-		tap_text(t, lev[gr->tap[i].level], gr->tap[i].dx, gr->tap[i].dy);
+		tap_text(t, lev[gr->tap[i].level], gr->tap[i].dx, gr->tap[i].dy, vec);
 	}
 	if (gr->ntap > 1)
 		buf_puts(t, ")");
@@ -192,7 +194,7 @@ region(Emit *e, const Region *rg, const char *const *lev, const char *dst, int f
 	for (g = 0; g < rg->ngroups; g++) {
 		buf_printf(&t, "%s%s * ", g ? "\n\t\t\t\t+ " : "",
 		           cg_coef_ref(l, rg->groups[g].coef, &ref));
-		group_text(&t, &rg->groups[g], lev);
+		group_text(&t, &rg->groups[g], lev, 0);
 	}
 	if (force >= 0)
 		buf_printf(&t, "\n\t\t\t\t+ fon * %s", cg_coef_ref(l, force, &ref));
@@ -481,33 +483,50 @@ adjg_sum(const Loops *l, const Group *gr, Buf *b)
 
 /* One point of an adjoint region at column `ii`: ln[q], and each riding
  * group's T * u[q] into lane `lane` of its sum's lanes (NAMEv), or with
- * no lane into the sum itself. */
+ * no lane into the sum itself.  With vec, the eight points from column
+ * i as vectors, NAMEv a vector too: the same operations in the same
+ * order lane by lane, each load made once (u[q] and single taps kept in
+ * registers, DPM_KEEP, where the compiler would load them again for
+ * every use). */
 static void
 adjg_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
-           const char *lane, const char *ind)
+           const char *lane, int vec, const char *ind)
 {
 	const Loops *l = e->l;
 	static const char *const lev[2] = {"la", "lb"};
+	const char *ty = vec ? "dpm_v8" : "double";
 	Buf t = {0}, ref = {0}, nm = {0};
 	int g, any = 0;
 
 	point_open(e, st, nst, ii, ind);
 	for (g = 0; g < rg->ngroups; g++) {
 		t.len = 0;
-		group_text(&t, &rg->groups[g], lev);
-		cg_out(e, "%sconst double T%d = %s;\n", ind, g, t.s);
+		group_text(&t, &rg->groups[g], lev, vec);
+		/* a single tap used twice is a load to keep too */
+		if (vec && rg->groups[g].ntap == 1 && adjg_sum(l, &rg->groups[g], &nm))
+			cg_out(e, "%sdpm_v8 T%d = %s;\n%sDPM_KEEP(T%d);\n", ind, g, t.s, ind, g);
+		else
+			cg_out(e, "%sconst %s T%d = %s;\n", ind, ty, g, t.s);
 	}
 	t.len = 0;
-	for (g = 0; g < rg->ngroups; g++)
-		buf_printf(&t, "%s%s * T%d", g ? "\n\t\t\t\t+ " : "",
-		           cg_coef_ref(l, rg->groups[g].coef, &ref), g);
-	cg_out(e, "%sln[q] = %s;\n", ind, t.s ? t.s : "0");
+	for (g = 0; g < rg->ngroups; g++) {
+		const Coef *co = &l->coefs[rg->groups[g].coef];
+		if (vec && co->cls == CO_SPACE)
+			buf_printf(&t, "%sDPM_V(a%d, q) * T%d", g ? "\n\t\t\t\t+ " : "", co->slot, g);
+		else
+			buf_printf(&t, "%s%s * T%d", g ? "\n\t\t\t\t+ " : "",
+			           cg_coef_ref(l, rg->groups[g].coef, &ref), g);
+	}
+	cg_out(e, vec ? "%s*(dpm_v8 *)(ln + q) = %s;\n" : "%sln[q] = %s;\n", ind, t.s ? t.s : "0");
 	for (g = 0; g < rg->ngroups; g++) {
 		if (!adjg_sum(l, &rg->groups[g], &nm))
 			continue;
 		if (!any++)
-			cg_out(e, "%sconst double uq = u[q];\n", ind);
-		if (lane)
+			cg_out(e, vec ? "%sdpm_v8 uq = DPM_V(u, q);\n%sDPM_KEEP(uq);\n"
+			              : "%sconst double uq = u[q];\n", ind, ind);
+		if (vec)
+			cg_out(e, "%s%sv += T%d * uq;\n", ind, nm.s, g);
+		else if (lane)
 			cg_out(e, "%s%sv[%s] += T%d * uq;\n", ind, nm.s, lane, g);
 		else
 			cg_out(e, "%s%s += T%d * uq;\n", ind, nm.s, g);
@@ -542,22 +561,40 @@ adjg_region(Emit *e, const Region *rg)
 	}
 	cg_out(e, "\t{\n");
 	if (nsum) {
+		/* lanes as one vector (DPM_VEC) when there are no space-time
+		 * coefficients to compute point by point */
+		if (!nst)
+			cg_out(e, "#ifdef DPM_VEC\n");
+		for (k = 0; k < nsum && !nst; k++)
+			cg_out(e, "\t\tdpm_v8 %sv = {0};\n", sum[k]);
+		if (!nst)
+			cg_out(e, "#else\n");
 		cg_out(e, "\t\tint v;\n");
 		for (k = 0; k < nsum; k++)
 			cg_out(e, "\t\tdouble %sv[8] = {0};\n", sum[k]);
+		if (!nst)
+			cg_out(e, "#endif\n");
 		cg_out(e, "\n");
 	}
 	rows_open(e, rg, "\t\t", &lo, &hi);
 	if (nsum) {
+		if (!nst) {
+			cg_out(e, "#ifdef DPM_VEC\n");
+			cg_out(e, "\t\t\tfor (i = %s; i + 7 <= %s; i += 8) {\n", lo.s, hi.s);
+			adjg_point(e, rg, st, nst, "i", NULL, 1, "\t\t\t\t");
+			cg_out(e, "\t\t\t}\n#else\n");
+		}
 		cg_out(e, "\t\t\tfor (i = %s; i + 7 <= %s; i += 8)\n", lo.s, hi.s);
 		cg_out(e, "\t\t\t\tfor (v = 0; v < 8; v++) {\n");
-		adjg_point(e, rg, st, nst, "(i + v)", "v", "\t\t\t\t\t");
+		adjg_point(e, rg, st, nst, "(i + v)", "v", 0, "\t\t\t\t\t");
 		cg_out(e, "\t\t\t\t}\n");
+		if (!nst)
+			cg_out(e, "#endif\n");
 		cg_out(e, "\t\t\tfor (; i <= %s; i++) {\n", hi.s);
 	} else {
 		cg_out(e, "\t\t\tfor (i = %s; i <= %s; i++) {\n", lo.s, hi.s);
 	}
-	adjg_point(e, rg, st, nst, "i", col ? NULL : "0", "\t\t\t\t");
+	adjg_point(e, rg, st, nst, "i", col ? NULL : "0", 0, "\t\t\t\t");
 	cg_out(e, "\t\t\t}\n\t\t}\n");
 	for (k = 0; k < nsum; k++) {
 		cg_out(e, "\t\t%s += ((%sv[0] + %sv[1]) + (%sv[2] + %sv[3]))\n", sum[k], sum[k], sum[k],
@@ -752,7 +789,7 @@ gacc_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
 		t.len = 0;
 		if (g < rg->ngroups) {
 			buf_puts(&t, "lq * ");
-			group_text(&t, &rg->groups[g], lev);
+			group_text(&t, &rg->groups[g], lev, 0);
 		} else {
 			buf_puts(&t, "lq");
 		}
@@ -994,96 +1031,12 @@ emit_api(Emit *e)
 	cg_out(e, "void\n@_set_checkpoints(@ *m, long every)\n{\n\tm->ck_every = every;\n}\n\n");
 	cg_out(e, "void\n@_set_memory(@ *m, double bytes)\n{\n\tm->ck_mem = bytes;\n}\n\n");
 
-	/* The plan: segments of `every` steps; the first `keep` start from a
-	 * checkpoint pair (u[s], u[s-1]) and are recomputed by the backward,
-	 * the steps from tail = keep * every on are stored whole.  By default
-	 * a whole trajectory that fits in 16 MB (a cache) is stored.  Else two
-	 * threads, one recomputing a segment while the other sweeps the one
-	 * after it back, when the pairs and two segments of at most 6 MB each
-	 * (both in the cache: their states are written, then read back) fit
-	 * the memory budget; else one thread, with segments of about sqrt(2n)
-	 * steps but at most 8 MB, more if the pairs need it to fit; each time
-	 * the least segment whose pairs fit.  Else segments of sqrt(2n). */
-	cg_out(e, "static void\n@__plan_ck(@ *m, long n, long *every, long *keep, int *two)\n{\n");
-	cg_out(e, "\tconst double sb = (double)m->npts * sizeof(double), mem = m->ck_mem > 0 ? m->ck_mem : 160e6;\n");
-	cg_out(e, "\tconst long e0 = (long)ceil(sqrt(2.0 * (double)n));\n");
-	cg_out(e, "\tlong e = m->ck_every, lo, hi;\n\n");
-	cg_out(e, "\t*two = 0;\n");
-	cg_out(e, "\tif (e == 1 || (e <= 0 && (double)(n + 2) * sb <= (mem < 16e6 ? mem : 16e6))) {\n");
-	cg_out(e, "\t\t*every = n;\n\t\t*keep = 0;\n\t\treturn;\n\t}\n");
-	cg_out(e, "\tif (e <= 0) {\n");
-	cg_out(e, "\t\tfor (*two = 1; *two >= 0; --*two) {\n");
-	cg_out(e, "\t\t\thi = (long)((*two ? 6e6 : 8e6) / sb) - 2;\n");
-	cg_out(e, "\t\t\tlo = e0 < hi ? e0 : hi;\n");
-	cg_out(e, "\t\t\tif (lo < 3)\n\t\t\t\tlo = 3;\n");
-	/* one thread may pass its cap, up to sqrt(2n), to fit the budget */
-	cg_out(e, "\t\t\tif (!*two || hi < lo)\n\t\t\t\thi = *two ? lo : (e0 > lo ? e0 : lo);\n");
-	/* from lo up to the cap, the pairs shrink: the least that fits */
-	cg_out(e, "\t\t\tfor (; lo <= hi; lo++)\n");
-	cg_out(e, "\t\t\t\tif ((2.0 * (double)((n + lo - 1) / lo) + (1 + *two) * (double)(lo + 2)) * sb <= mem)\n");
-	cg_out(e, "\t\t\t\t\tbreak;\n");
-	cg_out(e, "\t\t\tif (lo <= hi) {\n\t\t\t\te = lo;\n\t\t\t\tbreak;\n\t\t\t}\n\t\t}\n");
-	cg_out(e, "\t\tif (*two < 0) {\n\t\t\t*two = 0;\n\t\t\te = e0;\n\t\t}\n");
-	cg_out(e, "\t}\n");
-	cg_out(e, "\tif (e > n)\n\t\te = n;\n");
-	cg_out(e, "\tif (m->ck_every > 1)\n\t\t*two = (double)(e + 2) * sb <= 6e6;\n");
-	cg_out(e, "\t*every = e;\n\t*keep = (n + e - 1) / e;\n");
-	cg_out(e, "\tif (*keep < 2)\n\t\t*two = 0;\n}\n\n");
-
-	/* buf with at least n doubles, zeroed when new (a step writes only
-	 * the updated points: held ones stay 0) */
-	cg_out(e, "static int\n@__ensure(double **buf, size_t *cap, size_t n, int fresh)\n{\n");
-	cg_out(e, "\tif (*buf && *cap >= n && !fresh)\n\t\treturn 0;\n");
-	cg_out(e, "\tfree(*buf);\n\t*cap = 0;\n");
-	cg_out(e, "\tif (!(*buf = (double *)calloc(n ? n : 1, sizeof(double))))\n\t\treturn 1;\n");
-	cg_out(e, "\t*cap = n;\n\treturn 0;\n}\n\n");
-
-	cg_out(e, "int\n@_forward(@ *m, long n, double *y, char *err, int errsz)\n{\n");
-	cg_out(e, "\tconst long np = m->npts;\n");
-	cg_out(e, "\tlong every, keep, tail, s;\n\tdouble *T, *tmp;\n\tsize_t lamcap, gkcap;\n\tint fresh, two;\n\n");
-	cg_out(e, "\tif (n < 1) {\n\t\tsnprintf(err, (size_t)errsz, \"a gradient needs at least one sample\");\n"
-	       "\t\treturn 1;\n\t}\n");
+	cg_out(e, "enum { @__NOUT = %d, @__NGK = %d, @__NPAR = %d };\n\n", s->nout, l->nfwd + 1, np);
+	cg_out(e, "static int\n@__gcheck(const @ *m, char *err, int errsz)\n{\n");
 	cg_out(e, "\tif (m->n[0] < %d || m->n[1] < %d) {\n", l->adj_min_n[0], l->adj_min_n[1]);
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"grid %%d%s is too coarse for a gradient: use at least %d intervals\", "
 	       "m->n[0]%s);\n", s->ndim == 2 ? ", %d" : "", l->adj_min_n[0], s->ndim == 2 ? ", m->n[1]" : "");
-	cg_out(e, "\t\treturn 1;\n\t}\n");
-	cg_out(e, "\t@__plan_ck(m, n, &every, &keep, &two);\n");
-	cg_out(e, "\ttail = keep * every < n ? keep * every : n;\n");
-	cg_out(e, "\tm->ck_n = 0;\n");
-	cg_out(e, "\tif ((2.0 * keep + (tail < n ? n - tail + 2 : 0) + (keep ? every + 2 : 0) + 6) * (double)np > 4e9) {\n");
-	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"the gradient would keep %%.0f states of %%ld points; "
-	       "that is too much memory: keep fewer checkpoints\", "
-	       "2.0 * keep + (tail < n ? n - tail + 2 : 0) + (keep ? every + 2 : 0), np);\n\t\treturn 1;\n\t}\n");
-	/* kept from the last call when the grid is the same */
-	cg_out(e, "\tfresh = m->ck_np != np;\n\tm->ck_np = np;\n");
-	cg_out(e, "\tlamcap = fresh ? 0 : (size_t)(4 * np);\n\tgkcap = fresh ? 0 : (size_t)(%d * m->nx1);\n",
-	       l->nfwd + 1);
-	cg_out(e, "\tif (@__ensure(&m->ck, &m->ck_cap, (size_t)((2 * keep + (tail < n ? n - tail + 2 : 0)) * np), fresh)\n");
-	cg_out(e, "\t    || @__ensure(&m->seg, &m->seg_cap, (size_t)((keep ? (1 + two) * (every + 2) : 1) * np), fresh)\n");
-	cg_out(e, "\t    || @__ensure(&m->lam, &lamcap, (size_t)(4 * np), fresh)\n");
-	cg_out(e, "\t    || @__ensure(&m->gk, &gkcap, (size_t)(%d * m->nx1), fresh)) {\n", l->nfwd + 1);
-	cg_out(e, "\t\tm->ck_np = 0;\n");
-	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"out of memory for the gradient's checkpoints\");\n");
-	cg_out(e, "\t\treturn 1;\n\t}\n");
-	cg_out(e, "\t@_reset(m);\n");
-	/* a pair, then the segment by the render's own loop */
-	cg_out(e, "\tfor (s = 0; s < tail; s += every) {\n");
-	cg_out(e, "\t\tmemcpy(m->ck + 2 * (s / every) * np, m->u, (size_t)np * sizeof(double));\n");
-	cg_out(e, "\t\tmemcpy(m->ck + (2 * (s / every) + 1) * np, m->up, (size_t)np * sizeof(double));\n");
-	cg_out(e, "\t\t@_run(m, s + every < tail ? every : tail - s, y + s * %d);\n\t}\n", s->nout);
-	cg_out(e, "\t(void)tmp;\n");
-	/* the stored steps: T + (s - tail + 1) * np = u[s] */
-	cg_out(e, "\tif (tail < n) {\n");
-	cg_out(e, "\t\tT = m->ck + 2 * keep * np;\n");
-	cg_out(e, "\t\tmemcpy(T, m->up, (size_t)np * sizeof(double));\n");
-	cg_out(e, "\t\tmemcpy(T + np, m->u, (size_t)np * sizeof(double));\n");
-	cg_out(e, "\t\tfor (s = tail; s < n; s++)\n");
-	cg_out(e, "\t\t\t@__step(m, s, T + (s - tail + 1) * np, T + (s - tail) * np, T + (s - tail + 2) * np, "
-	       "y + s * %d, 0);\n", s->nout);
-	cg_out(e, "\t}\n");
-	cg_out(e, "\tm->ck_n = n;\n\tm->ck_stride = every;\n\tm->ck_keep = keep;\n\tm->ck_tail = tail;\n");
-	cg_out(e, "\tm->ck_two = two;\n");
-	cg_out(e, "\treturn 0;\n}\n\n");
+	cg_out(e, "\t\treturn 1;\n\t}\n\treturn 0;\n}\n\n");
 
 	/* the reverse sweep over steps s1 - 1 .. s0, given the states
 	 * S + i * np = u[s0 - 1 + i]; the adjoint states rotate in lam */
@@ -1100,76 +1053,16 @@ emit_api(Emit *e)
 	cg_out(e, "\t\ttmp = lb;\n\t\tlb = la;\n\t\tla = ln;\n\t\tln = tmp;\n");
 	cg_out(e, "\t}\n\tlam[0] = la;\n\tlam[1] = lb;\n\tlam[2] = ln;\n}\n\n");
 
-	/* segment seg recomputed from its pair: S + i * np = u[s0 - 1 + i] */
-	cg_out(e, "static void\n@__recompute(const @ *m, long seg, double *S)\n{\n");
-	cg_out(e, "\tconst long n = m->ck_n, every = m->ck_stride, np = m->npts;\n");
-	cg_out(e, "\tconst long s0 = seg * every, s1 = s0 + every < n ? s0 + every : n;\n\tlong s;\n\n");
-	cg_out(e, "\tmemcpy(S, m->ck + (2 * seg + 1) * np, (size_t)np * sizeof(double));\n");
-	cg_out(e, "\tmemcpy(S + np, m->ck + 2 * seg * np, (size_t)np * sizeof(double));\n");
-	cg_out(e, "\tfor (s = s0; s < s1; s++)\n");
-	cg_out(e, "\t\t@__step(m, s, S + (s - s0 + 1) * np, S + (s - s0) * np, S + (s - s0 + 2) * np, 0, 0);\n");
-	cg_out(e, "}\n\n");
-	/* the second thread recomputes the i-th segment back (seg = keep - 1
-	 * - i) into buffer i % 2 while the first sweeps the one before back;
-	 * only the first thread sums, so the result is the same bits */
-	cg_out(e, "typedef struct {\n\tconst @ *m;\n\tpthread_mutex_t mu;\n\tpthread_cond_t cv;\n"
-	       "\tlong made, used;    /* segments recomputed, swept back */\n\tint stop;\n} @__pipe;\n\n");
-	cg_out(e, "static void *\n@__worker(void *arg)\n{\n");
-	cg_out(e, "\t@__pipe *w = (@__pipe *)arg;\n");
-	cg_out(e, "\tconst long keep = w->m->ck_keep, sz = (w->m->ck_stride + 2) * w->m->npts;\n");
-	cg_out(e, "\tlong i;\n\tint stop;\n\n");
-	cg_out(e, "\tfor (i = 0; i < keep; i++) {\n");
-	cg_out(e, "\t\tpthread_mutex_lock(&w->mu);\n");
-	cg_out(e, "\t\twhile (i - w->used >= 2 && !w->stop)\n\t\t\tpthread_cond_wait(&w->cv, &w->mu);\n");
-	cg_out(e, "\t\tstop = w->stop;\n\t\tpthread_mutex_unlock(&w->mu);\n");
-	cg_out(e, "\t\tif (stop)\n\t\t\tbreak;\n");
-	cg_out(e, "\t\t@__recompute(w->m, keep - 1 - i, w->m->seg + (i %% 2) * sz);\n");
-	cg_out(e, "\t\tpthread_mutex_lock(&w->mu);\n\t\tw->made = i + 1;\n");
-	cg_out(e, "\t\tpthread_cond_broadcast(&w->cv);\n\t\tpthread_mutex_unlock(&w->mu);\n\t}\n");
-	cg_out(e, "\treturn 0;\n}\n\n");
-
-	cg_out(e, "int\n@_backward(@ *m, const double *g, double *grad, char *err, int errsz)\n{\n");
-	cg_out(e, "\tconst long n = m->ck_n, every = m->ck_stride, np = m->npts, tail = m->ck_tail;\n");
-	cg_out(e, "\tconst long keep = m->ck_keep, sz = (every + 2) * np;\n");
-	cg_out(e, "\tdouble *lam[3], *la, *lb, *ln, *lz, *T = m->ck + 2 * keep * np;\n");
-	cg_out(e, "\t@__pipe w;\n\tpthread_t th;\n\tlong i, s;\n\tint d, two = 0;\n\n");
-	cg_out(e, "\tif (!m->ck || n < 1) {\n\t\tsnprintf(err, (size_t)errsz, \"@_backward needs a @_forward first\");\n"
-	       "\t\treturn 1;\n\t}\n");
-	cg_out(e, "\tlam[0] = m->lam;\n\tlam[1] = lam[0] + np;\n\tlam[2] = lam[1] + np;\n\tlz = lam[2] + np;\n");
-	cg_out(e, "\tmemset(m->lam, 0, (size_t)(4 * np) * sizeof(double));\n");
-	cg_out(e, "\tmemset(m->gk, 0, (size_t)(%d * m->nx1) * sizeof(double));\n", l->nfwd + 1);
-	cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tgrad[d] = 0;\n", np);
-	cg_out(e, "\tif (m->ck_two) {\n");
-	cg_out(e, "\t\tw.m = m;\n\t\tw.made = w.used = 0;\n\t\tw.stop = 0;\n");
-	cg_out(e, "\t\tif (!pthread_mutex_init(&w.mu, 0)) {\n");
-	cg_out(e, "\t\t\tif (!pthread_cond_init(&w.cv, 0)) {\n");
-	cg_out(e, "\t\t\t\tif (!pthread_create(&th, 0, @__worker, &w))\n\t\t\t\t\ttwo = 1;\n");
-	cg_out(e, "\t\t\t\telse\n\t\t\t\t\tpthread_cond_destroy(&w.cv);\n\t\t\t}\n");
-	cg_out(e, "\t\t\tif (!two)\n\t\t\t\tpthread_mutex_destroy(&w.mu);\n\t\t}\n\t}\n");
-	cg_out(e, "\tif (tail < n)\n\t\t@__bseg(m, g, tail, n, T, lam, grad);\n");
-	cg_out(e, "\tfor (i = 0; i < keep; i++) {\n");
-	cg_out(e, "\t\tconst long seg = keep - 1 - i, s0 = seg * every, s1 = s0 + every < n ? s0 + every : n;\n");
-	cg_out(e, "\t\tdouble *S = m->seg + (two ? (i %% 2) * sz : 0);\n\n");
-	cg_out(e, "\t\tif (two) {\n");
-	cg_out(e, "\t\t\tpthread_mutex_lock(&w.mu);\n");
-	cg_out(e, "\t\t\twhile (w.made <= i)\n\t\t\t\tpthread_cond_wait(&w.cv, &w.mu);\n");
-	cg_out(e, "\t\t\tpthread_mutex_unlock(&w.mu);\n");
-	cg_out(e, "\t\t} else {\n\t\t\t@__recompute(m, seg, S);\n\t\t}\n");
-	cg_out(e, "\t\t@__bseg(m, g, s0, s1, S, lam, grad);\n");
-	cg_out(e, "\t\tif (two) {\n");
-	cg_out(e, "\t\t\tpthread_mutex_lock(&w.mu);\n\t\t\tw.used = i + 1;\n");
-	cg_out(e, "\t\t\tpthread_cond_broadcast(&w.cv);\n\t\t\tpthread_mutex_unlock(&w.mu);\n\t\t}\n");
-	cg_out(e, "\t}\n");
-	cg_out(e, "\tif (two) {\n\t\tpthread_join(th, 0);\n");
-	cg_out(e, "\t\tpthread_cond_destroy(&w.cv);\n\t\tpthread_mutex_destroy(&w.mu);\n\t}\n");
-	cg_out(e, "\t(void)s;\n");
-	cg_out(e, "\tla = lam[0];\n\tlb = lam[1];\n\tln = lam[2];\n");
+	/* the end of the backward, given u[0], u[-1] */
+	cg_out(e, "static void\n@__gend(@ *m, const double *g, double **lam, double *lz, const double *u0,\n"
+	       "\tconst double *um1, double *grad)\n{\n");
+	cg_out(e, "\tdouble *la = lam[0], *lb = lam[1], *ln = lam[2];\n\tlong s;\n\n");
 	cg_out(e, "\t/* lambda[0] = A(t_0)^T lambda[1] + B(t_1)^T lambda[2] (+ a velocity\n"
 	       "\t * output's y_0), lambda[-1] = B(t_0)^T lambda[1]: the initial state */\n");
-	cg_out(e, "\t@__adjg(m, 0, la, lb, ln, tail == 0 ? T + np : m->ck, m->gk, grad);\n");
-	cg_out(e, "\t@__oadj(m, ln, g, -1, n);\n");
-	cg_out(e, "\tmemset(lz, 0, (size_t)np * sizeof(double));\n");
-	cg_out(e, "\t@__adjg(m, -1, lz, la, lb, tail == 0 ? T : m->ck + np, m->gk, grad);\n");
+	cg_out(e, "\t@__adjg(m, 0, la, lb, ln, u0, m->gk, grad);\n");
+	cg_out(e, "\t@__oadj(m, ln, g, -1, m->ck_n);\n");
+	cg_out(e, "\tmemset(lz, 0, (size_t)m->npts * sizeof(double));\n");
+	cg_out(e, "\t@__adjg(m, -1, lz, la, lb, um1, m->gk, grad);\n");
 	cg_out(e, "\t@__ginit(m, ln, lb, grad);\n");
 	/* constant coefficients: their sums, times dc/dp: row C of gk holds
 	 * the compensated sum of @__adjg (a slot) or one per column of
@@ -1193,11 +1086,8 @@ emit_api(Emit *e)
 		cg_out(e, "\t}\n");
 	}
 	mem_free(slot);
-	cg_out(e, "\t@_reset(m);\n");
-	cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tif (!isfinite(grad[d])) {\n", np);
-	cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the gradient of param '%%s' is not finite\", @__pname[d]);\n");
-	cg_out(e, "\t\t\treturn 1;\n\t\t}\n");
-	cg_out(e, "\treturn 0;\n}\n\n");
+	cg_out(e, "\t(void)s;\n}\n\n");
+	cg_emit_ck(e);
 
 	cg_out(e, "void\n@_op(const @ *m, const double *u, const double *up, double *un)\n{\n");
 	cg_out(e, "\tmemset(un, 0, (size_t)m->npts * sizeof(double));\n");

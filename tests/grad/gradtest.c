@@ -24,8 +24,10 @@
  *   < 1e-11.
  * ckpt: the gradient with P_set_checkpoints 1 (all stored), 0 (the
  *   default), 7 (two threads when the segments are small), n + 3 (one
- *   checkpoint), and 0 with P_set_memory half the trajectory (checkpoints
- *   and two threads by the budget) is the same bit for bit.
+ *   checkpoint), 0 with P_set_memory half the trajectory (checkpoints
+ *   and two threads by the budget), and 7 with the memory of half the
+ *   pairs (blocks of segments, their pairs made again by the backward)
+ *   is the same bit for bit.
  * Prints "PASS name (...)" or "FAIL name: why" lines; exit 1 on failure. */
 #include <math.h>
 #include <stdio.h>
@@ -376,18 +378,22 @@ static int
 ckpt(const double *p)
 {
 	MODEL *m = make(p);
-	long every[5], s;
-	double g[5][MAXP], *y, *y0 = NULL, *dldy, h[2];
+	long every[6], s;
+	double g[6][MAXP], *y, *y0 = NULL, *dldy, h[2], sb, mem[6] = {0};
 	int c, i, n[2] = {0, 0};
 
 	F(grid)(m, n, h);
-	every[0] = 1, every[1] = 0, every[2] = 7, every[3] = nsamp + 3, every[4] = 0;
+	sb = (double)(n[0] + 1) * (ndim == 2 ? n[1] + 1 : 1) * sizeof(double);
+	every[0] = 1, every[1] = 0, every[2] = 7, every[3] = nsamp + 3, every[4] = 0, every[5] = 7;
+	/* half of what the whole trajectory takes */
+	mem[4] = 0.5 * (double)(nsamp + 2) * sb;
+	/* three buffers of 7 + 2 states, the expander's three, and half the
+	 * pairs of every segment: blocks, some kept by the forward */
+	mem[5] = (3.0 * (7 + 2) + 3 + (double)((nsamp + 6) / 7)) * sb;
 	dldy = malloc(sizeof(double) * nsamp * nout);
-	for (c = 0; c < 5; c++) {
+	for (c = 0; c < 6; c++) {
 		F(set_checkpoints)(m, every[c]);
-		/* half of what the whole trajectory takes */
-		F(set_memory)(m, c == 4 ? 0.5 * (double)(nsamp + 2) * (n[0] + 1)
-		                          * (ndim == 2 ? n[1] + 1 : 1) * sizeof(double) : 0);
+		F(set_memory)(m, mem[c]);
 		y = forward(m, nsamp);
 		if (c == 0) {
 			for (s = 0; s < nsamp * nout; s++)
@@ -406,15 +412,16 @@ ckpt(const double *p)
 		if (c && memcmp(g[c], g[0], sizeof(double) * np)) {
 			for (i = 0; i < np && g[c][i] == g[0][i]; i++)
 				;
-			printf("FAIL %s_checkpoints: checkpoints every %ld: "
+			printf("FAIL %s_checkpoints: checkpoints every %ld%s: "
 			       "dL/d%s = %.17g, all stored: %.17g\n", mname,
-			       every[c], F(param_name)(i), g[c][i], g[0][i]);
+			       every[c], mem[c] > 0 ? " in a small budget" : "",
+			       F(param_name)(i), g[c][i], g[0][i]);
 			failed = 1;
 			return 1;
 		}
 	}
 	printf("PASS %s_checkpoints (every 1, default, 7, %ld, default in half the "
-	       "memory: %d gradients bit-identical over %ld steps)\n", mname, every[3], np, nsamp);
+	       "memory, 7 in blocks: %d gradients bit-identical over %ld steps)\n", mname, every[3], np, nsamp);
 	free(y0);
 	free(dldy);
 	F(destroy)(m);
