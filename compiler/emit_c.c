@@ -812,6 +812,15 @@ static const char vec_text[] =
 "#else\n"
 "#define DPM_KEEP(x) ((void)0)\n"
 "#endif\n"
+"#endif\n"
+"/* a count one thread writes (holding a mutex) and another watches */\n"
+"#if defined(__GNUC__) && !defined(__TINYC__)\n"
+"#define DPM_ATOMIC 1\n"
+"#define DPM_PEEK(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)\n"
+"#define DPM_POKE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)\n"
+"#else\n"
+"#define DPM_PEEK(x) (x)\n"
+"#define DPM_POKE(x, v) ((x) = (v))\n"
 "#endif\n\n";
 
 char *
@@ -826,7 +835,7 @@ cg_emit_c(const Loops *l, const char *prefix)
 	cg_out(&e, " * An explicit finite-difference scheme; the API is in @.h. */\n");
 	cg_out(&e, "#define _POSIX_C_SOURCE 200809L\n");
 	cg_out(&e, "#include <math.h>\n#include <pthread.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
-	       "#include <string.h>\n\n");
+	       "#include <string.h>\n#include <time.h>\n#include <sched.h>\n#include <unistd.h>\n\n");
 	cg_out(&e, "%s", vec_text);
 	cg_out(&e, "typedef struct @ @;\n\n");
 	cg_out(&e, "void @_destroy(@ *m);\n\n");

@@ -812,25 +812,35 @@ gacc_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
 	buf_free(&ref);
 }
 
-/* sum over the region's points of lambda * (each group's taps), in four
- * lanes: a main loop four points at a time, then the rest in lane 0 */
-static void
-gacc_region(Emit *e, const Region *rg)
+/* the region's groups (and the force) whose sums @__gacc makes, their
+ * space-time derivatives into st */
+static int
+gacc_left(const Loops *l, const Region *rg, int *st, int *nst)
 {
-	const Loops *l = e->l;
-	int np = e->s->nparams, g, p, c, allconst = 1, left = 0;
-	int *st = mem_alloc((size_t)((rg->ngroups + 1) * np + 1) * sizeof *st), nst = 0;
-	Buf lo = {0}, hi = {0};
+	int np = l->s->nparams, g, p, c, left = 0;
 
 	for (g = 0; g <= rg->ngroups; g++) {
 		c = g < rg->ngroups ? rg->groups[g].coef : l->force_coef;
 		if (c < 0 || (g < rg->ngroups && loops_rides(l, c)))
 			continue;
 		left++;
-		for (p = 0; p < np; p++)
-			add_st(l, l->dcoef[c * np + p], st, &nst);
+		for (p = 0; p < np && st; p++)
+			add_st(l, l->dcoef[c * np + p], st, nst);
 	}
-	if (!left) {
+	return left;
+}
+
+/* sum over the region's points of lambda * (each group's taps), in four
+ * lanes: a main loop four points at a time, then the rest in lane 0 */
+static void
+gacc_region(Emit *e, const Region *rg)
+{
+	const Loops *l = e->l;
+	int np = e->s->nparams, g, c, allconst = 1;
+	int *st = mem_alloc((size_t)((rg->ngroups + 1) * np + 1) * sizeof *st), nst = 0;
+	Buf lo = {0}, hi = {0};
+
+	if (!gacc_left(l, rg, st, &nst)) {
 		mem_free(st);
 		return;
 	}
@@ -863,7 +873,7 @@ emit_gacc(Emit *e)
 	const Loops *l = e->l;
 	const Scheme *s = e->s;
 	unsigned char *used = mem_alloc((size_t)l->ncoefs + 1);
-	int np = s->nparams, r, c, p, i, v, nv = s->ndim == 2 ? 4 : 2;
+	int np = s->nparams, r, c, p, i, v, nv = s->ndim == 2 ? 4 : 2, sums = 0;
 	Buf ref = {0}, t = {0};
 
 	/* what the sums need: derivatives of time- and space-varying
@@ -897,8 +907,12 @@ emit_gacc(Emit *e)
 	if (l->force_coef >= 0 && l->coefs[l->force_coef].cls == CO_CONST)
 		cg_out(e, "\tdouble *restrict gk%d = gk + %d * nx1;\n", l->nfwd, l->nfwd);
 	cg_out(e, "\n\t(void)l; (void)u; (void)up; (void)un; (void)g; (void)d; (void)v; (void)ks; (void)gk;\n");
+	cg_out(e, "\t(void)kc; (void)gp4;\n");
 	time_coefs(e, used, "\t");
-	cg_out(e, "\tmemset(kc, 0, sizeof kc);\n\tmemset(gp4, 0, sizeof gp4);\n");
+	for (r = 0; r < l->nreg; r++)
+		sums += gacc_left(l, &l->reg[r], NULL, NULL);
+	if (sums)
+		cg_out(e, "\tmemset(kc, 0, sizeof kc);\n\tmemset(gp4, 0, sizeof gp4);\n");
 	for (r = 0; r < l->nreg; r++)
 		gacc_region(e, &l->reg[r]);
 	/* constant and time-varying coefficients: the four lanes summed */
@@ -907,8 +921,11 @@ emit_gacc(Emit *e)
 			cg_out(e, "\tks[%d] = (kc[%d][0] + kc[%d][1]) + (kc[%d][2] + kc[%d][3]);\n",
 			       c, c, c, c, c);
 	for (p = 0; p < np; p++)
-		cg_out(e, "\tgp[%d] = (gp4[%d][0] + gp4[%d][1]) + (gp4[%d][2] + gp4[%d][3]);\n",
-		       p, p, p, p, p);
+		if (sums)
+			cg_out(e, "\tgp[%d] = (gp4[%d][0] + gp4[%d][1]) + (gp4[%d][2] + gp4[%d][3]);\n",
+			       p, p, p, p, p);
+		else
+			cg_out(e, "\tgp[%d] = 0;\n", p);
 	/* time-varying coefficients: their derivative now; constant ones: later */
 	for (c = 0; c < l->nfwd; c++) {
 		if (l->coefs[c].cls != CO_TIME || !in_gacc(l, c))
@@ -918,34 +935,43 @@ emit_gacc(Emit *e)
 				cg_out(e, "\tgp[%d] += %s * ks[%d];\n", p,
 				    cg_coef_ref(l, l->dcoef[c * np + p], &ref), c);
 	}
-	/* point sources: S (lambda . G) */
+	/* point sources: S (lambda . G), G moving with the params its
+	 * position or the density depends on */
 	for (i = 0; i < s->nsrc; i++) {
 		t.len = 0;
 		for (v = 0; v < nv; v++)
 			buf_printf(&t, "%sl[m->src_i[%d][%d]] * m->src_w[%d][%d]", v ? " + " : "", i, v, i, v);
 		cg_out(e, "\t{\n\t\tconst double as = %s;\n", t.s);
-		cg_out(e, "\t\tfor (d = 0; d < %d; d++)\n\t\t\tgp[d] += %s * (", np,
-		    cg_coef_ref(l, l->src_coef[i], &ref));
-		for (v = 0; v < nv; v++)
-			cg_out(e, "%sl[m->src_i[%d][%d]] * m->src_dw[%d][d][%d]", v ? " + " : "", i, v, i, v);
-		cg_out(e, ");\n");
+		for (p = 0; p < np; p++) {
+			if (ex_is_num(l->dsrcpos[(2 * i) * np + p], 0) && ex_is_num(l->dsrcpos[(2 * i + 1) * np + p], 0)
+			    && ex_is_num(l->dden[p], 0))
+				continue;
+			cg_out(e, "\t\tgp[%d] += %s * (", p, cg_coef_ref(l, l->src_coef[i], &ref));
+			for (v = 0; v < nv; v++)
+				cg_out(e, "%sl[m->src_i[%d][%d]] * m->src_dw[%d][%d][%d]", v ? " + " : "", i, v, i, p, v);
+			cg_out(e, ");\n");
+		}
 		for (p = 0; p < np; p++)
 			if (l->dsrc[i * np + p] >= 0)
 				cg_out(e, "\t\tgp[%d] += %s * as;\n", p, cg_coef_ref(l, l->dsrc[i * np + p], &ref));
 		cg_out(e, "\t\t(void)as;\n\t}\n");
 	}
 	/* outputs read at a moving position */
-	for (i = 0; i < s->nout; i++) {
-		cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tgp[d] += g[%d] * (", np, i);
-		for (v = 0; v < nv; v++) {
-			if (s->out[i].velocity)
-				cg_out(e, "%sm->out_dw[%d][d][%d] * (un[m->out_i[%d][%d]] - u[m->out_i[%d][%d]]) / k",
-				    v ? " + " : "", i, v, i, v, i, v);
-			else
-				cg_out(e, "%sm->out_dw[%d][d][%d] * un[m->out_i[%d][%d]]", v ? " + " : "", i, v, i, v);
+	for (i = 0; i < s->nout; i++)
+		for (p = 0; p < np; p++) {
+			if (ex_is_num(l->doutpos[(2 * i) * np + p], 0) && ex_is_num(l->doutpos[(2 * i + 1) * np + p], 0))
+				continue;
+			cg_out(e, "\tgp[%d] += g[%d] * (", p, i);
+			for (v = 0; v < nv; v++) {
+				if (s->out[i].velocity)
+					cg_out(e, "%sm->out_dw[%d][%d][%d] * (un[m->out_i[%d][%d]] - u[m->out_i[%d][%d]]) / k",
+					    v ? " + " : "", i, p, v, i, v, i, v);
+				else
+					cg_out(e, "%sm->out_dw[%d][%d][%d] * un[m->out_i[%d][%d]]", v ? " + " : "", i, p, v,
+					       i, v);
+			}
+			cg_out(e, ");\n");
 		}
-		cg_out(e, ");\n");
-	}
 	cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tgrad[d] += gp[d];\n", np);
 	cg_out(e, "}\n\n");
 	mem_free(used);
