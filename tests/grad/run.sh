@@ -76,6 +76,13 @@ fi
 if gt drum ../../examples/drum.dpm; then
 	run drum taylor -g 29,24 -d 0.03 -p xs,ys
 	run drum ckpt -g 29,24 -d 0.05
+	# on one processor: one thread, the blocks' pairs made by the same one
+	if command -v taskset >/dev/null 2>&1; then
+		taskset -c 0 "$tmp/drum/gradtest" ckpt -g 29,24 -d 0.05 >"$tmp/out" 2>&1
+		st=$?
+		sed 's/drum_checkpoints/drum_checkpoints_one_processor/' "$tmp/out"
+		[ $st = 0 ] || fails=1
+	fi
 fi
 if gt plate ../../examples/plate.dpm; then
 	run plate taylor -g 24,20 -d 0.03 -p xs,ys
