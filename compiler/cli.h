@@ -38,7 +38,12 @@ typedef struct Job {
 	double rate;                /* the rate in force */
 	const int *grid;            /* --grid, or NULL: the model chooses */
 	double compile_ms;
+	int in_time;                /* the step's coefficients vary in time */
 } Job;
+
+/* main.c: after a render blew up, a note on the grid when the step's
+ * coefficients vary in time (the planner sees them at t = 0). */
+void cli_note_blowup(const Kernel *k, void *m, int in_time);
 
 /* cli_fit.c: `dpmc grad` and `dpmc fit`; each returns the exit status. */
 int cli_grad(const Opts *o, const Job *j);

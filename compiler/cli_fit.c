@@ -189,6 +189,8 @@ cli_grad(const Opts *o, const Job *j)
 	}
 	if (sim_eval(&s, &loss, grad) < 0) {
 		fprintf(stderr, "dpmc: error: %s against '%s': %s\n", o->model, o->target, s.err);
+		if (strstr(s.err, "blew up"))
+			cli_note_blowup(k, s.m, j->in_time);
 		goto out;
 	}
 	printf("{\"loss\": %s, \"grad\": {", cli_fmt(loss, b, sizeof b));

@@ -134,6 +134,7 @@ void lower_grad(Loops *l);
 /* lower.c: can the step's regions be one function of arrays (no
  * coefficient varies in both space and time)? */
 int loops_sweepable(const Loops *l);
+int loops_in_time(const Loops *l);
 
 /* lower.c: the gradient's sums that ride along with the adjoint step.
  * loops_rides: forward coefficient c neither varies in space nor is left

@@ -529,6 +529,22 @@ loops_sweepable(const Loops *l)
 	return l->force_coef < 0 || l->coefs[l->force_coef].cls != CO_SPACETIME;
 }
 
+/* Whether a coefficient of the step (not the force) varies in time: the
+ * grid planner checks stability with them at t = 0 only. */
+int
+loops_in_time(const Loops *l)
+{
+	int r, g, cls;
+
+	for (r = 0; r < l->nreg; r++)
+		for (g = 0; g < l->reg[r].ngroups; g++) {
+			cls = l->coefs[l->reg[r].groups[g].coef].cls;
+			if (cls == CO_TIME || cls == CO_SPACETIME)
+				return 1;
+		}
+	return 0;
+}
+
 /* ---- the gradient's sums that ride along with the adjoint step ----
  * (emit_loop.c emit_adjg, jit_llvm_adj.c).  For a forward coefficient
  * that does not vary in space, the sum over rows of lambda times its taps

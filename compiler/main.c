@@ -17,6 +17,7 @@
 
 #include "ast.h"
 #include "cli.h"
+#include "ir.h"
 #include "jit.h"
 #include "scheme.h"
 #include "../runtime/rt.h"
@@ -687,6 +688,20 @@ cmd_build(Run *r, const Opts *o)
 	return st == 0 ? EXIT_OK : EXIT_ERR;
 }
 
+void
+cli_note_blowup(const Kernel *k, void *m, int in_time)
+{
+	int n[2] = {0, 0};
+
+	if (!in_time || !m)
+		return;
+	k->grid(m, n, NULL);
+	fprintf(stderr, "dpmc: note: the grid (%d%s%.0d intervals) was planned for the step's "
+	        "coefficients at t = 0, and they vary in time: where they peak it can be unstable; "
+	        "fix a coarser grid ('grid N' in the domain, or --grid N)\n",
+	        n[0], k->ndim() == 2 ? " x " : "", k->ndim() == 2 ? n[1] : 0);
+}
+
 int
 cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_ms, double **keep)
 {
@@ -702,8 +717,11 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 	r->k.run(m, nframes, buf);
 	*run_ms = jit_now_ms() - t;
 	st = rt_wav_write(o->out, buf, nframes, nch, (int)floor(r->k.rate(m) + 0.5), o->raw, err, sizeof err);
-	if (st != 0)
+	if (st != 0) {
 		fprintf(stderr, "dpmc: error: %s: %s\n", o->model, err);
+		if (strstr(err, "blew up"))
+			cli_note_blowup(&r->k, m, loops_in_time(r->loops));
+	}
 	if (st == 0 && keep)
 		*keep = buf;
 	else
@@ -761,6 +779,7 @@ cmd_grad_fit(Run *r, const Opts *o)
 	j.rate = cli_rate(r, o);
 	j.grid = o->ngrid ? grid : NULL;
 	j.compile_ms = r->compile_ms;
+	j.in_time = loops_in_time(r->loops);
 	return !strcmp(o->cmd, "grad") ? cli_grad(o, &j) : cli_fit(o, &j);
 }
 
