@@ -105,7 +105,8 @@ sim_set(Sim *s, const double *vals)
 	double h[2], t;
 
 	s->err[0] = 0;
-	if (s->k->plan(vals, s->j->rate, s->j->grid, g, h, s->err, sizeof s->err) != 0)
+	if (s->k->plan_for(vals, s->j->rate, (double)s->n / s->j->rate, s->j->grid, g, h, s->err,
+	                   sizeof s->err) != 0)
 		return -1;
 	if (s->m) {
 		s->k->grid(s->m, cur, h);
@@ -117,7 +118,7 @@ sim_set(Sim *s, const double *vals)
 		s->regrids++;
 	}
 	t = jit_now_ms();
-	s->m = s->k->create(vals, s->j->rate, s->j->grid, s->err, sizeof s->err);
+	s->m = s->k->create(vals, s->j->rate, g, s->err, sizeof s->err);
 	s->init_ms += jit_now_ms() - t;
 	if (!s->m)
 		return -1;

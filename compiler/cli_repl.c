@@ -36,6 +36,7 @@ typedef struct Repl {
 	const char *path;    /* its file, in run's arena */
 	double *vals;        /* its params in force (mem_alloc'd) */
 	void *m;             /* an instance at vals, on the grid they need */
+	double span;         /* seconds that grid is stable for (0: 1 s) */
 	struct stat st;      /* the file as compiled, for the automatic reload */
 	int failed;
 	/* the last render's first output, and what it was, for `plot` */
@@ -106,8 +107,10 @@ same_file(const struct stat *a, const struct stat *b)
 
 /* Put the instance at v: P_set_params on the same grid, a new instance
  * when the values need another grid (or set_params refuses them), so a
- * param can go anywhere in its range without recompiling.  On failure
- * the values and the instance stay as they were. */
+ * param can go anywhere in its range without recompiling.  The grid is
+ * the one for a render of R->span seconds (the last render's length, at
+ * first 1 s: it differs when the step's coefficients vary in time).  On
+ * failure the values and the instance stay as they were. */
 static int
 apply(Repl *R, const double *v)
 {
@@ -121,7 +124,7 @@ apply(Repl *R, const double *v)
 	if (cli_grid(r, &o, grid) < 0)
 		return -1;
 	err[0] = 0;
-	if (r->k.plan(v, rate, o.ngrid ? grid : NULL, g, h, err, sizeof err) != 0)
+	if (r->k.plan_for(v, rate, R->span > 0 ? R->span : 1.0, o.ngrid ? grid : NULL, g, h, err, sizeof err) != 0)
 		return error("%s: %s", R->path, err);
 	if (R->m) {
 		r->k.grid(R->m, cur, h);
@@ -131,7 +134,7 @@ apply(Repl *R, const double *v)
 	}
 	t = jit_now_ms();
 	err[0] = 0;
-	m = r->k.create(v, rate, o.ngrid ? grid : NULL, err, sizeof err);
+	m = r->k.create(v, rate, g, err, sizeof err);
 	R->init_ms += jit_now_ms() - t;
 	if (!m)
 		return error("%s: %s", R->path, err[0] ? err : "cannot create the model");
@@ -406,6 +409,17 @@ c_render(Repl *R, int argc, char **argv)
 		return error("%s has no output; add a line like 'output out = u(0.5)'%s", R->path, "");
 	if ((n = rt_nframes(secs, R->run->k.rate(R->m), R->run->k.noutputs(), err, sizeof err)) < 0)
 		return error("%s%s", err, "");
+	/* the grid for this length (another one only when the step's
+	 * coefficients vary in time) */
+	if (secs != (R->span > 0 ? R->span : 1.0)) {
+		double keep = R->span;
+
+		R->span = secs;
+		if (apply(R, R->vals) < 0) {
+			R->span = keep;
+			return -1;
+		}
+	}
 	R->run->k.reset(R->m);
 	if (cli_render_wav(R->run, &o, R->m, n, &R->run_ms, &buf) < 0)
 		return -1;

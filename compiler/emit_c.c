@@ -205,7 +205,8 @@ emit_struct(Emit *e)
 
 /* ---- stability ---- */
 
-/* The interior taps at (x, y), t = 0, for any h: what the analysis needs. */
+/* The interior taps at (x, y) and time t, for any h: what the analysis
+ * needs. */
 static void
 emit_taps_fn(Emit *e)
 {
@@ -215,8 +216,7 @@ emit_taps_fn(Emit *e)
 	int i;
 
 	cg_out(e, "static void\n@__taps(const double *p, double k, double hx, double hy,"
-	       " double x, double y, double *tc)\n{\n");
-	cg_out(e, "\tconst double t = 0.0;\n");
+	       " double x, double y, double t, double *tc)\n{\n");
 	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)x; (void)y; (void)t;\n");
 	for (i = 0; i < l->nstab; i++)
 		ex_emitter_add(em, l->stab[i].coef);
@@ -306,9 +306,9 @@ emit_stable_fn(Emit *e)
 	cg_out(e, "};\n\n");
 	buf_puts(&e->b, "");
 	cg_out(e, "%s", vn_text);
-	cg_out(e, "/* Stable at spacing (hx, hy)?  Coefficients frozen at t = 0%s. */\n",
+	cg_out(e, "/* Stable at spacing (hx, hy)?  Coefficients frozen at time t%s. */\n",
 	    varies ? " and at sampled points of the domain" : "");
-	cg_out(e, "static int\n@__stable(const double *p, double k, double hx, double hy, const int *n)\n{\n");
+	cg_out(e, "static int\n@__stable(const double *p, double k, double hx, double hy, const int *n, double t)\n{\n");
 	cg_out(e, "\tdouble tc[%d];\n", cg_atleast1(l->nstab));
 	if (varies) {
 		/* bisection: a few sampled points; the grid finally chosen or
@@ -326,13 +326,29 @@ emit_stable_fn(Emit *e)
 			    s->from[1], s->to[1] - s->from[1]);
 		else
 			cg_out(e, "\t\t\tdouble y = 0;\n");
-		cg_out(e, "\t\t\t@__taps(p, k, hx, hy, x, y, tc);\n");
+		cg_out(e, "\t\t\t@__taps(p, k, hx, hy, x, y, t, tc);\n");
 		cg_out(e, "\t\t\tif (!@__vn(tc, @__lev, @__dx, @__dy, %d, %d))\n", l->nstab, s->ndim);
 		cg_out(e, "\t\t\t\treturn 0;\n\t\t}\n\treturn 1;\n}\n\n");
 	} else {
-		cg_out(e, "\n\t(void)n;\n\t@__taps(p, k, hx, hy, 0, 0, tc);\n");
+		cg_out(e, "\n\t(void)n;\n\t@__taps(p, k, hx, hy, 0, 0, t, tc);\n");
 		cg_out(e, "\treturn @__vn(tc, @__lev, @__dx, @__dy, %d, %d);\n}\n\n", l->nstab, s->ndim);
 	}
+	/* over a render of `span` seconds: the step's coefficients at t = 0,
+	 * and when they vary in time at up to 256 of its steps */
+	cg_out(e, "/* The first time in [0, span] at which the grid is unstable, or -1. */\n");
+	cg_out(e, "static double\n@__unstable_at(const double *p, double k, double hx, double hy, const int *n, "
+	       "double span)\n{\n");
+	cg_out(e, "\tconst long ns = span > 0 ? (long)(span / k) : 0, m = ns < 256 ? ns : 256;\n");
+	cg_out(e, "\tlong j;\n\n");
+	cg_out(e, "\tif (!@__stable(p, k, hx, hy, n, 0))\n\t\treturn 0;\n");
+	if (loops_in_time(l)) {
+		cg_out(e, "\tfor (j = 1; j <= m; j++)\n");
+		cg_out(e, "\t\tif (!@__stable(p, k, hx, hy, n, k * (double)(j * ns / m)))\n");
+		cg_out(e, "\t\t\treturn k * (double)(j * ns / m);\n");
+	} else {
+		cg_out(e, "\t(void)j; (void)m;\n");
+	}
+	cg_out(e, "\treturn -1;\n}\n\n");
 }
 
 /* The grid: forced (by the caller or the model's `grid`) and checked, or
@@ -346,27 +362,30 @@ emit_plan(Emit *e)
 	const Scheme *s = e->s;
 	int d;
 
-	cg_out(e, "static double\n@__hmin(const double *p, double k, const double *len, int *bad)\n{\n");
+	cg_out(e, "static double\n@__hmin(const double *p, double k, const double *len, double t, int *bad)\n{\n");
 	cg_out(e, "\tdouble hi = HUGE_VAL, lo;\n\tint d, it;\n\n");
 	cg_out(e, "\t*bad = 0;\n");
 	cg_out(e, "\tfor (d = 0; d < %d; d++)\n", s->ndim);
 	cg_out(e, "\t\tif (len[d] / %s[d] < hi)\n", "@__minn");
 	cg_out(e, "\t\t\thi = len[d] / @__minn[d];\n");
-	cg_out(e, "\tif (!@__stable(p, k, hi, hi, 0)) {\n\t\t*bad = 1;\n\t\treturn hi;\n\t}\n");
+	cg_out(e, "\tif (!@__stable(p, k, hi, hi, 0, t)) {\n\t\t*bad = 1;\n\t\treturn hi;\n\t}\n");
 	cg_out(e, "\tlo = hi;\n");
 	cg_out(e, "\tfor (;;) {\n");
 	cg_out(e, "\t\tlo /= 2;\n");
 	cg_out(e, "\t\tif (@__npoints(len, lo) > 1e8) {\n\t\t\t*bad = 2;\n\t\t\treturn lo;\n\t\t}\n");
-	cg_out(e, "\t\tif (!@__stable(p, k, lo, lo, 0))\n\t\t\tbreak;\n");
+	cg_out(e, "\t\tif (!@__stable(p, k, lo, lo, 0, t))\n\t\t\tbreak;\n");
 	cg_out(e, "\t\thi = lo;\n\t}\n");
 	cg_out(e, "\tfor (it = 0; it < 80 && hi - lo > 1e-15 * hi; it++) {\n");
 	cg_out(e, "\t\tdouble mid = 0.5 * (lo + hi);\n");
-	cg_out(e, "\t\tif (@__stable(p, k, mid, mid, 0))\n\t\t\thi = mid;\n\t\telse\n\t\t\tlo = mid;\n\t}\n");
+	cg_out(e, "\t\tif (@__stable(p, k, mid, mid, 0, t))\n\t\t\thi = mid;\n\t\telse\n\t\t\tlo = mid;\n\t}\n");
 	cg_out(e, "\treturn hi;\n}\n\n");
 
-	/* the largest stable grid, per axis */
-	cg_out(e, "static int\n@__finest(const double *p, double k, const double *len, int *n, char *err, int errsz)\n{\n");
-	cg_out(e, "\tint bad, d, tries;\n\tdouble h = @__hmin(p, k, len, &bad), hh[2];\n\n");
+	/* the largest stable grid, per axis, over a render of `span` seconds:
+	 * from h_min at t = 0, then at each time found unstable a coarser
+	 * h_min there, else one interval fewer */
+	cg_out(e, "static int\n@__finest(const double *p, double k, const double *len, double span, int *n, "
+	       "char *err, int errsz)\n{\n");
+	cg_out(e, "\tint bad, d, tries;\n\tdouble h = @__hmin(p, k, len, 0, &bad), hh[2], t, ht;\n\n");
 	cg_out(e, "\tif (bad == 1) {\n");
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"the scheme is unstable on every grid for the params in force "
 	       "(even the coarsest, N = %%d); check the signs and sizes of the pde's coefficients\", @__minn[0]);\n");
@@ -379,7 +398,17 @@ emit_plan(Emit *e)
 	cg_out(e, "\t\tn[d] = d < %d ? (int)floor(len[d] / h * (1 + 1e-12)) : 0;\n", s->ndim);
 	cg_out(e, "\tfor (tries = 0; tries < 64; tries++) {\n");
 	cg_out(e, "\t\tfor (d = 0; d < 2; d++)\n\t\t\thh[d] = d < %d ? len[d] / n[d] : 0;\n", s->ndim);
-	cg_out(e, "\t\tif (@__stable(p, k, hh[0], %s, n))\n\t\t\treturn 0;\n", s->ndim == 2 ? "hh[1]" : "hh[0]");
+	cg_out(e, "\t\tif ((t = @__unstable_at(p, k, hh[0], %s, n, span)) < 0)\n\t\t\treturn 0;\n",
+	       s->ndim == 2 ? "hh[1]" : "hh[0]");
+	cg_out(e, "\t\tif (t > 0 && (ht = @__hmin(p, k, len, t, &bad)) > h && !bad) {\n");
+	cg_out(e, "\t\t\th = ht;\n");
+	cg_out(e, "\t\t\tfor (d = 0; d < %d; d++)\n", s->ndim);
+	cg_out(e, "\t\t\t\tn[d] = (int)floor(len[d] / h * (1 + 1e-12));\n");
+	cg_out(e, "\t\t\tcontinue;\n\t\t}\n");
+	cg_out(e, "\t\tif (t > 0 && bad == 1) {\n");
+	cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the scheme is unstable on every grid at t = %%g s for the "
+	       "params in force; check how the pde's coefficients vary in time\", t);\n");
+	cg_out(e, "\t\t\treturn 1;\n\t\t}\n");
 	cg_out(e, "\t\tfor (d = 0; d < %d; d++)\n\t\t\tif (n[d] > @__minn[d])\n\t\t\t\tn[d]--;\n", s->ndim);
 	cg_out(e, "\t}\n");
 	cg_out(e, "\tsnprintf(err, (size_t)errsz, \"no stable grid found for the params in force\");\n");
@@ -395,13 +424,15 @@ emit_plan(Emit *e)
 	cg_out(e, "\t\t\t         @__pname[i], p[i], @_param_min(i), @_param_max(i));\n");
 	cg_out(e, "\t\t\treturn 1;\n\t\t}\n\t}\n\treturn 0;\n}\n\n");
 
-	cg_out(e, "int\n@_plan(const double *params, double rate, const int *grid, int *grid_out, "
+	/* plan_for: the grid for a render of `span` seconds (0: the step's
+	 * coefficients at t = 0 only) */
+	cg_out(e, "int\n@_plan_for(const double *params, double rate, double span, const int *grid, int *grid_out, "
 	       "double *h_out, char *err, int errsz)\n{\n");
 	cg_out(e, "\tstatic const int model_grid[2] = {%d, %d};\n", s->grid[0], s->grid[1]);
 	cg_out(e, "\tconst double len[2] = {%.17g, %.17g};\n", s->to[0] - s->from[0],
 	    s->ndim == 2 ? s->to[1] - s->from[1] : 0.0);
 	cg_out(e, "\tconst double *p = params ? params : @__pdef;\n");
-	cg_out(e, "\tint n[2] = {0, 0}, best[2], d, forced = 0;\n\tdouble k, h[2] = {0, 0};\n\n");
+	cg_out(e, "\tint n[2] = {0, 0}, best[2], d, forced = 0;\n\tdouble k, h[2] = {0, 0}, t;\n\n");
 	cg_out(e, "\tif (@__checkp(p, err, errsz))\n\t\treturn 1;\n");
 	cg_out(e, "\tif (rate <= 0)\n\t\trate = @_default_rate();\n");
 	cg_out(e, "\tif (!isfinite(rate) || rate < 1 || rate > 1e7) {\n");
@@ -423,23 +454,28 @@ emit_plan(Emit *e)
 	cg_out(e, "\t\tif ((double)(n[0] + 1) * (n[1] + 1) > 1e8) {\n");
 	cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"grid of %%.0f points is over the limit of 1e8\", (double)(n[0] + 1) * (n[1] + 1));\n");
 	cg_out(e, "\t\t\treturn 1;\n\t\t}\n");
-	cg_out(e, "\t\tif (!@__stable(p, k, h[0], %s, n)) {\n", s->ndim == 2 ? "h[1]" : "h[0]");
-	cg_out(e, "\t\t\tif (@__finest(p, k, len, best, err, errsz))\n\t\t\t\treturn 1;\n");
+	cg_out(e, "\t\tif ((t = @__unstable_at(p, k, h[0], %s, n, span)) >= 0) {\n", s->ndim == 2 ? "h[1]" : "h[0]");
+	cg_out(e, "\t\t\tchar when[64] = \"\";\n\n");
+	cg_out(e, "\t\t\tif (@__finest(p, k, len, span, best, err, errsz))\n\t\t\t\treturn 1;\n");
+	cg_out(e, "\t\t\tif (t > 0)\n\t\t\t\tsnprintf(when, sizeof when, \" at t = %%g s\", t);\n");
 	if (s->ndim == 2)
-		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"grid %%d, %%d is unstable for the params in force; "
-		       "the largest stable grid is %%d, %%d\", n[0], n[1], best[0], best[1]);\n");
+		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"grid %%d, %%d is unstable for the params in force%%s; "
+		       "the largest stable grid is %%d, %%d\", n[0], n[1], when, best[0], best[1]);\n");
 	else
-		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"grid %%d is unstable for the params in force; "
-		       "the largest stable N is %%d\", n[0], best[0]);\n");
+		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"grid %%d is unstable for the params in force%%s; "
+		       "the largest stable N is %%d\", n[0], when, best[0]);\n");
 	cg_out(e, "\t\t\treturn 1;\n\t\t}\n");
 	cg_out(e, "\t} else {\n");
-	cg_out(e, "\t\tif (@__finest(p, k, len, n, err, errsz))\n\t\t\treturn 1;\n");
+	cg_out(e, "\t\tif (@__finest(p, k, len, span, n, err, errsz))\n\t\t\treturn 1;\n");
 	cg_out(e, "\t\tfor (d = 0; d < %d; d++)\n\t\t\th[d] = len[d] / n[d];\n", s->ndim);
 	cg_out(e, "\t}\n");
 	cg_out(e, "\tfor (d = 0; d < 2; d++) {\n");
 	cg_out(e, "\t\tif (grid_out)\n\t\t\tgrid_out[d] = d < %d ? n[d] : 0;\n", s->ndim);
 	cg_out(e, "\t\tif (h_out)\n\t\t\th_out[d] = h[d];\n\t}\n");
 	cg_out(e, "\treturn 0;\n}\n\n");
+	cg_out(e, "int\n@_plan(const double *params, double rate, const int *grid, int *grid_out, "
+	       "double *h_out, char *err, int errsz)\n{\n");
+	cg_out(e, "\treturn @_plan_for(params, rate, 0, grid, grid_out, h_out, err, errsz);\n}\n\n");
 	(void)l;
 	(void)d;
 }
@@ -741,10 +777,10 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "\tdouble save[%d];\n", cg_atleast1(s->nparams));
 	cg_out(e, "\tint d;\n\tdouble len[2];\n\n");
 	cg_out(e, "\tif (@__checkp(params, err, errsz))\n\t\treturn 1;\n");
-	cg_out(e, "\tif (!@__stable(params, m->k, m->h[0], m->h[%d], m->n)) {\n", s->ndim == 2);
+	cg_out(e, "\tif (!@__stable(params, m->k, m->h[0], m->h[%d], m->n, 0)) {\n", s->ndim == 2);
 	cg_out(e, "\t\tint best[2];\n");
 	cg_out(e, "\t\tfor (d = 0; d < 2; d++)\n\t\t\tlen[d] = m->h[d] * m->n[d];\n");
-	cg_out(e, "\t\tif (@__finest(params, m->k, len, best, err, errsz))\n\t\t\treturn 1;\n");
+	cg_out(e, "\t\tif (@__finest(params, m->k, len, 0, best, err, errsz))\n\t\t\treturn 1;\n");
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"these params make grid %%d unstable; "
 	       "the largest stable N is %%d: create the model again\", m->n[0], best[0]);\n");
 	cg_out(e, "\t\treturn 1;\n\t}\n");
@@ -774,7 +810,7 @@ emit_margin(Emit *e)
 
 	cg_out(e, "static double\n@__margin(const @ *m)\n{\n");
 	cg_out(e, "\tdouble len[2] = {m->h[0] * m->n[0], m->h[1] * m->n[1]}, hm;\n\tint bad;\n\n");
-	cg_out(e, "\thm = @__hmin(m->p, m->k, len, &bad);\n");
+	cg_out(e, "\thm = @__hmin(m->p, m->k, len, 0, &bad);\n");
 	cg_out(e, "\tif (bad)\n\t\treturn 0;\n");
 	if (s->ndim == 2)
 		cg_out(e, "\treturn (m->h[0] < m->h[1] ? m->h[0] : m->h[1]) / hm;\n}\n\n");
@@ -896,7 +932,12 @@ cg_emit_header(const Loops *l, const char *prefix)
 	        " * params: NULL for the defaults; rate <= 0: the model's; grid: NULL or\n"
 	        " * intervals per axis, 0 = the model's `grid` or the finest stable one. */\n");
 	cg_out(&e, "int @_plan(const double *params, double rate, const int *grid,\n"
-	        "           int *grid_out, double *h_out, char *err, int errsz);\n\n");
+	        "           int *grid_out, double *h_out, char *err, int errsz);\n");
+	cg_out(&e, "/* The same for a render of span seconds: where the step's coefficients\n"
+	        " * vary in time, the grid must be stable at every time of the render\n"
+	        " * (checked at t = 0 and at up to 256 of its steps), not only at 0. */\n");
+	cg_out(&e, "int @_plan_for(const double *params, double rate, double span, const int *grid,\n"
+	        "               int *grid_out, double *h_out, char *err, int errsz);\n\n");
 	cg_out(&e, "/* A new instance (the only call that allocates), or NULL with err set. */\n");
 	cg_out(&e, "@ *@_create(const double *params, double rate, const int *grid, char *err, int errsz);\n");
 	cg_out(&e, "/* New param values on the same grid; the state is kept.  0 on success. */\n");

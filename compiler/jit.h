@@ -33,6 +33,8 @@ typedef struct Kernel {
 	double (*default_rate)(void);
 	int (*plan)(const double *params, double rate, const int *grid,
 	            int *grid_out, double *h_out, char *err, int errsz);
+	int (*plan_for)(const double *params, double rate, double span, const int *grid,
+	                int *grid_out, double *h_out, char *err, int errsz);
 	void *(*create)(const double *params, double rate, const int *grid,
 	                char *err, int errsz);
 	int (*set_params)(void *m, const double *params, char *err, int errsz);

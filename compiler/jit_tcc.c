@@ -106,6 +106,7 @@ static const struct { const char *name; size_t off; } api[] = {
 	{"output_name", offsetof(Kernel, output_name)},
 	{"default_rate", offsetof(Kernel, default_rate)},
 	{"plan", offsetof(Kernel, plan)},
+	{"plan_for", offsetof(Kernel, plan_for)},
 	{"create", offsetof(Kernel, create)},
 	{"set_params", offsetof(Kernel, set_params)},
 	{"reset", offsetof(Kernel, reset)},

@@ -481,13 +481,14 @@ cli_grid(const Run *r, const Opts *o, int *grid)
 	return 0;
 }
 
-/* An instance with the params in force; NULL after an error. */
+/* An instance with the params in force, on a grid stable over `span`
+ * seconds; NULL after an error. */
 static void *
-instance(Run *r, const Opts *o, double *init_ms, double **valsp)
+instance(Run *r, const Opts *o, double span, double *init_ms, double **valsp)
 {
 	int n = r->k.nparams();
-	double *vals = arena_alloc(r->arena, sizeof(double) * (size_t)(n + 1)), t;
-	int grid[2];
+	double *vals = arena_alloc(r->arena, sizeof(double) * (size_t)(n + 1)), t, h[2];
+	int grid[2], g[2];
 	char err[2048];
 	void *m;
 
@@ -497,7 +498,10 @@ instance(Run *r, const Opts *o, double *init_ms, double **valsp)
 		return NULL;
 	t = jit_now_ms();
 	err[0] = 0;
-	m = r->k.create(vals, cli_rate(r, o), o->ngrid ? grid : NULL, err, sizeof err);
+	if (r->k.plan_for(vals, cli_rate(r, o), span, o->ngrid ? grid : NULL, g, h, err, sizeof err) == 0)
+		m = r->k.create(vals, cli_rate(r, o), g, err, sizeof err);
+	else
+		m = NULL;
 	if (init_ms)
 		*init_ms = jit_now_ms() - t;
 	if (!m)
@@ -623,7 +627,7 @@ cmd_info(Run *r, const Opts *o)
 	double init_ms, *vals;
 	void *m;
 
-	if (cli_compile(r, o, UPTO_KERNEL) < 0 || !(m = instance(r, o, &init_ms, &vals)))
+	if (cli_compile(r, o, UPTO_KERNEL) < 0 || !(m = instance(r, o, 1.0, &init_ms, &vals)))
 		return EXIT_ERR;
 	cli_info_print(r, o, m, vals);
 	stats(r, o, m, init_ms, 0, 0);
@@ -751,7 +755,7 @@ cmd_render(Run *r, const Opts *o)
 		fprintf(stderr, "dpmc: error: %s\n", err);
 		return EXIT_ERR;
 	}
-	if (!(m = instance(r, o, &init_ms, NULL)))
+	if (!(m = instance(r, o, (double)nframes / rate, &init_ms, NULL)))
 		return EXIT_ERR;
 	if ((st = cli_render_wav(r, o, m, nframes, &run_ms, NULL)) == 0)
 		stats(r, o, m, init_ms, run_ms, nframes);

@@ -77,6 +77,15 @@ ideal_string_plan(const double *p, double rate, const int *grid, int *grid_out,
 	return 0;
 }
 
+/* nothing varies in time here: the grid for any span is the one at t = 0 */
+int
+ideal_string_plan_for(const double *p, double rate, double span, const int *grid, int *grid_out,
+                      double *h_out, char *err, int errsz)
+{
+	(void)span;
+	return ideal_string_plan(p, rate, grid, grid_out, h_out, err, errsz);
+}
+
 void
 ideal_string_reset(ideal_string *m)
 {

@@ -134,15 +134,23 @@ expect grid-dims 1 '' -- render "$STR" -o "$T/g.wav" --grid 10,10
 # c = 10 at 10 MHz: h_min = c k sqrt(2) ~ 1.4e-6, a ~7e5 x 6e5 grid: refused before allocating
 expect grid-huge 1 'dpmc: error: .*membrane.dpm: ' -- render "$MEM" -o "$T/g.wav" --set c=10 -r 10000000
 no_file grid-nofile "$T/g.wav"
-# a tension that rises after t = 0, on the grid planned at t = 0: it blows
-# up mid-render; the error says where, a note says what to do
+# a tension that rises after t = 0: the grid is planned over the render
+# (220 intervals at t = 0; sqrt(1.2) x coarser at the bend's peak)
 sed 's/ grid 40$//' "$HERE/../grad/glide.dpm" >"$T/glide.dpm"
-expect blowup-time 1 'blew up at sample' -- render "$T/glide.dpm" -o "$T/b.wav"
-grep -q "note: the grid (220 intervals) was planned for the step's coefficients at t = 0" "$T/err" &&
-	pass blowup-time-note || fail blowup-time-note "$(cat "$T/err")"
-no_file blowup-time-nofile "$T/b.wav"
-expect blowup-time-fixed 0 '' -- render "$T/glide.dpm" -o "$T/b.wav" --grid 40
-rm -f "$T/b.wav" "$T/glide.dpm"
+expect bend-render 0 '' -- render "$T/glide.dpm" -o "$T/b.wav" --stats
+grep -q '"grid": \[201\]' "$T/err" && pass bend-grid || fail bend-grid "$(cat "$T/err")"
+rm -f "$T/b.wav"
+expect bend-forced 1 'grid 220 is unstable for the params in force at t = ' -- \
+	render "$T/glide.dpm" -o "$T/b.wav" --grid 220
+no_file bend-forced-nofile "$T/b.wav"
+# a bump narrower than the planner's samples (every 172 steps of a 1 s
+# render): it blows up; the error says where, a note says what to do
+sed 's/^let T(t) = .*/let T(t) = c^2 * (1 + 24 * (t > 0.004) * (t < 0.0077))/' "$T/glide.dpm" >"$T/bump.dpm"
+expect bump-blowup 1 'blew up at sample' -- render "$T/bump.dpm" -o "$T/b.wav"
+grep -q "note: the grid (220 intervals) was planned for the step's coefficients" "$T/err" &&
+	pass bump-note || fail bump-note "$(cat "$T/err")"
+no_file bump-nofile "$T/b.wav"
+rm -f "$T/b.wav" "$T/glide.dpm" "$T/bump.dpm"
 
 # ---- info: the grid the stability bound gives ----
 # ideal string: c = 2 f0 = 440, k = 1/44100: h_min = c k, N = floor(1 / h_min) = 100
