@@ -24,7 +24,14 @@
  *            the grid create would use, without allocating; 0 on success,
  *            else nonzero with a message in err (param out of range,
  *            unstable forced grid naming the largest stable N, grid over
- *            1e8 points, non-finite value)
+ *            1e8 points, non-finite value); coefficients of the step that
+ *            vary in time are taken at t = 0
+ *   int P_plan_for(const double *params, double rate, double span,
+ *                  const int *grid, int *grid_out, double *h_out,
+ *                  char *err, int errsz);
+ *            the same for a render of span seconds: such coefficients
+ *            also at up to 256 evenly spaced steps of it (what the CLI
+ *            uses, then P_create on the grid it gives)
  *   P *P_create(const double *params, double rate, const int *grid,
  *               char *err, int errsz);
  *            params: NULL for the defaults, else P_nparams() values;
