@@ -216,6 +216,26 @@ if (cd "$T" && $CC -std=c99 -pedantic -Wall -Wextra -Werror -O2 -c model.c -o mo
 else
 	fail build-c-compiles-clean "$(head -c 400 "$T/cc.log")"
 fi
+# every example, and a step that varies in time, clean under -pedantic
+# with cc and (where there is one) clang: the C a user builds on
+sed 's/ grid 40$//' "$HERE/../grad/glide.dpm" >"$T/glide.dpm"
+for f in "$HERE"/../../examples/*.dpm "$T/glide.dpm"; do
+	b=$(basename "$f" .dpm)
+	if ! "$DPMC" build "$f" -o "$T/pd_$b.c" >"$T/cc.log" 2>&1; then
+		fail "build-pedantic-$b" "dpmc build: $(head -c 300 "$T/cc.log")"
+		continue
+	fi
+	for c in $CC clang; do
+		command -v $c >/dev/null 2>&1 || continue
+		if (cd "$T" && $c -std=c99 -pedantic -Wall -Wextra -Werror -O1 -c "pd_$b.c" -o pd.o) >"$T/cc.log" 2>&1; then
+			pass "build-pedantic-$b-$c"
+		else
+			fail "build-pedantic-$b-$c" "$(head -c 400 "$T/cc.log")"
+		fi
+	done
+	rm -f "$T/pd_$b.c" "$T/pd_$b.h" "$T/pd.o"
+done
+rm -f "$T/glide.dpm"
 if $CC -O2 -DPREFIX=ideal_string -I"$T" -o "$T/threads" "$HERE/threads.c" "$T/model.c" -lpthread -lm >"$T/cc.log" 2>&1; then
 	if "$T/threads" >"$T/th.log" 2>&1; then pass threads; else fail threads "$(cat "$T/th.log")"; fi
 else
