@@ -27,7 +27,8 @@
  *   checkpoint), 0 with P_set_memory half the trajectory (checkpoints
  *   and two threads by the budget), and 7 with the memory of half the
  *   pairs (blocks of segments, their pairs made again by the backward)
- *   is the same bit for bit.
+ *   is the same bit for bit; a second backward of the same forward gives
+ *   the same bits again, or with blocks says it needs a forward.
  * Prints "PASS name (...)" or "FAIL name: why" lines; exit 1 on failure. */
 #include <math.h>
 #include <stdio.h>
@@ -409,6 +410,22 @@ ckpt(const double *p)
 			free(y);
 		}
 		backward(m, dldy, g[c]);
+		/* another backward of the same forward: the same bits, or (the
+		 * pairs in blocks, made over by the backward) an error; never
+		 * a hang */
+		{
+			double g2[MAXP];
+			char err[256] = "";
+
+			if (F(backward)(m, dldy, g2, err, sizeof err) == 0
+			    ? memcmp(g2, g[c], sizeof(double) * np) != 0
+			    : c != 5 || !strstr(err, "needs a")) {
+				printf("FAIL %s_checkpoints: a second backward (plan %d) %s\n", mname, c,
+				       err[0] ? err : "gave other bits");
+				failed = 1;
+				return 1;
+			}
+		}
 		if (c && memcmp(g[c], g[0], sizeof(double) * np)) {
 			for (i = 0; i < np && g[c][i] == g[0][i]; i++)
 				;
@@ -421,7 +438,8 @@ ckpt(const double *p)
 		}
 	}
 	printf("PASS %s_checkpoints (every 1, default, 7, %ld, default in half the "
-	       "memory, 7 in blocks: %d gradients bit-identical over %ld steps)\n", mname, every[3], np, nsamp);
+	       "memory, 7 in blocks, each backward twice: %d gradients bit-identical over %ld steps)\n",
+	       mname, every[3], np, nsamp);
 	free(y0);
 	free(dldy);
 	F(destroy)(m);
