@@ -36,7 +36,7 @@ typedef struct Repl {
 	const char *path;    /* its file, in run's arena */
 	double *vals;        /* its params in force (mem_alloc'd) */
 	void *m;             /* an instance at vals, on the grid they need */
-	double span;         /* seconds that grid is stable for (0: 1 s) */
+	double span;         /* seconds that grid is stable for (at first 1) */
 	struct stat st;      /* the file as compiled, for the automatic reload */
 	int failed;
 	/* the last render's first output, and what it was, for `plot` */
@@ -124,7 +124,7 @@ apply(Repl *R, const double *v)
 	if (cli_grid(r, &o, grid) < 0)
 		return -1;
 	err[0] = 0;
-	if (r->k.plan_for(v, rate, R->span > 0 ? R->span : 1.0, o.ngrid ? grid : NULL, g, h, err, sizeof err) != 0)
+	if (r->k.plan_for(v, rate, R->span, o.ngrid ? grid : NULL, g, h, err, sizeof err) != 0)
 		return error("%s: %s", R->path, err);
 	if (R->m) {
 		r->k.grid(R->m, cur, h);
@@ -411,7 +411,7 @@ c_render(Repl *R, int argc, char **argv)
 		return error("%s%s", err, "");
 	/* the grid for this length (another one only when the step's
 	 * coefficients vary in time) */
-	if (secs != (R->span > 0 ? R->span : 1.0)) {
+	if (secs != R->span) {
 		double keep = R->span;
 
 		R->span = secs;
@@ -1028,6 +1028,7 @@ cli_repl(const Opts *o)
 	int tty = isatty(0) && isatty(1), r;
 
 	memset(&R, 0, sizeof R);
+	R.span = 1.0;
 	R.o = *o;
 	R.o.model = NULL;
 	if (o->model) {

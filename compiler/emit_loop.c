@@ -207,7 +207,6 @@ region(Emit *e, const Region *rg, const char *const *lev, const char *dst, int f
 
 /* ---- the forward step ---- */
 
-static int used_in_step(const Loops *l, int c);
 
 static void
 step_body(Emit *e, const char *ind, const char *lin, const char *y)
@@ -224,7 +223,7 @@ step_body(Emit *e, const char *ind, const char *lin, const char *y)
 		cg_out(e, "%sdouble tcv[%d] = {0};\n\n", ind, cg_atleast1(l->nclass[CO_TIME]));
 		cg_out(e, "%s(void)fon;\n", ind);
 		for (i = 0; i < l->ncoefs; i++)
-			if (l->coefs[i].cls == CO_TIME && used_in_step(l, i))
+			if (l->coefs[i].cls == CO_TIME && loops_in_step(l, i))
 				cg_out(e, "%stcv[%d] = tc%d;\n", ind, l->coefs[i].slot, l->coefs[i].slot);
 		cg_out(e, "%s@__sweep(m->c, tcv, m->a, u, up, un, nx, ny, nx1, fon);\n", ind);
 	} else {
@@ -256,20 +255,6 @@ step_body(Emit *e, const char *ind, const char *lin, const char *y)
 	}
 	cg_out(e, "%s}\n", ind);
 	buf_free(&ref);
-}
-
-static int
-used_in_step(const Loops *l, int c)
-{
-	int r, g;
-
-	if (c == l->force_coef)
-		return 1;
-	for (r = 0; r < l->nreg; r++)
-		for (g = 0; g < l->reg[r].ngroups; g++)
-			if (l->reg[r].groups[g].coef == c)
-				return 1;
-	return 0;
 }
 
 /* A sweep's local of coefficient i from the arrays c (const), tc (this
@@ -308,7 +293,7 @@ emit_sweep(Emit *e)
 	       "const double *restrict u,\n\tconst double *restrict up, double *restrict un, "
 	       "long nx, long ny, long nx1, double fon)\n{\n");
 	for (i = 0; i < l->ncoefs; i++)
-		if (used_in_step(l, i))
+		if (loops_in_step(l, i))
 			sweep_coef(e, i);
 	cg_out(e, "\tlong i, j;\n\n\t(void)c; (void)tc; (void)a; (void)up; (void)ny; (void)fon;\n");
 	for (r = 0; r < l->nreg; r++)
@@ -640,6 +625,21 @@ adjg_time_sums(Emit *e, const unsigned char *lvl, int level, const char *tnext)
 	buf_free(&ref);
 }
 
+/* double gsC = 0 and tsR = 0 for the sums with a slot */
+static void
+sum_decls(Emit *e, const int *slot)
+{
+	const Loops *l = e->l;
+	int i;
+
+	for (i = 0; i < l->nfwd; i++)
+		if (slot[i] >= 0)
+			cg_out(e, "\tdouble gs%d = 0;\n", i);
+	for (i = 0; i < 2 * l->nfwd; i++)
+		if (slot[l->nfwd + i] >= 0)
+			cg_out(e, "\tdouble ts%d = 0;\n", i);
+}
+
 /* ln and the sums over the adjoint's regions, coefficients by slot in c,
  * tc, a as in the sweep; sums[slot] += each sum.  With DPM_EXTERN_ADJ
  * defined, only declared: the LLVM backend builds it from the same IR. */
@@ -661,12 +661,7 @@ emit_adj_sweep(Emit *e, const int *slot)
 	for (i = 0; i < l->ncoefs; i++)
 		if (used[i])
 			sweep_coef(e, i);
-	for (i = 0; i < l->nfwd; i++)
-		if (slot[i] >= 0)
-			cg_out(e, "\tdouble gs%d = 0;\n", i);
-	for (i = 0; i < 2 * l->nfwd; i++)
-		if (slot[l->nfwd + i] >= 0)
-			cg_out(e, "\tdouble ts%d = 0;\n", i);
+	sum_decls(e, slot);
 	cg_out(e, "\tlong i, j;\n\n\t(void)c; (void)tc; (void)a; (void)lb; (void)u; (void)ny; (void)sums;\n");
 	for (r = 0; r < l->nadj; r++)
 		adjg_region(e, &l->adj[r]);
@@ -730,12 +725,7 @@ emit_adjg(Emit *e)
 			if (slot[l->nfwd + r] >= 0)
 				cg_out(e, "\tconst double ts%d = sums[%d];\n", r, slot[l->nfwd + r]);
 	} else {
-		for (c = 0; c < l->nfwd; c++)
-			if (slot[c] >= 0)
-				cg_out(e, "\tdouble gs%d = 0;\n", c);
-		for (r = 0; r < 2 * l->nfwd; r++)
-			if (slot[l->nfwd + r] >= 0)
-				cg_out(e, "\tdouble ts%d = 0;\n", r);
+		sum_decls(e, slot);
 		for (r = 0; r < l->nadj; r++)
 			adjg_region(e, &l->adj[r]);
 	}

@@ -135,6 +135,7 @@ void lower_grad(Loops *l);
  * coefficient varies in both space and time)? */
 int loops_sweepable(const Loops *l);
 int loops_in_time(const Loops *l);
+int loops_in_step(const Loops *l, int c);
 
 /* lower.c: the gradient's sums that ride along with the adjoint step.
  * loops_rides: forward coefficient c neither varies in space nor is left

@@ -681,18 +681,18 @@ call_core(Gen *g, LLVMValueRef core, LLVMValueRef *a)
 	mem_free(ty);
 }
 
-static int
-used_in_step(const Loops *l, int c)
+/* Coefficient c in a sweep, from fn's first three params, in CoefClass
+ * order: the arrays c (constant), tc (this step's) and a (space-varying:
+ * a row of points). */
+LLVMValueRef
+jl_sweep_coef(Gen *g, LLVMValueRef fn, const Coef *c)
 {
-	int r, k;
+	static const char *const name[] = {"c", "tc", "a"};
 
-	if (c == l->force_coef)
-		return 1;
-	for (r = 0; r < l->nreg; r++)
-		for (k = 0; k < l->reg[r].ngroups; k++)
-			if (l->reg[r].groups[k].coef == c)
-				return 1;
-	return 0;
+	if (c->cls == CO_SPACETIME)
+		die("jit_llvm: a sweep with a space-time coefficient");
+	return jl_load_at(g, c->cls == CO_SPACE ? g->pf64 : g->f64, LLVMGetParam(fn, (unsigned)c->cls),
+	                  jl_i64c(g, c->slot), name[c->cls]);
 }
 
 LLVMValueRef
@@ -730,20 +730,9 @@ build_sweep(Gen *g, LLVMValueRef core, const char *sym)
 	for (i = 0; i < 6; i++)
 		a[C_U + i] = LLVMGetParam(fn, (unsigned)(3 + i));
 	a[C_FON] = LLVMGetParam(fn, 9);
-	for (i = 0; i < l->ncoefs; i++) {
-		const Coef *c = &l->coefs[i];
-		LLVMValueRef *v = &a[C_NFIX + np + i];
-		if (!used_in_step(l, i))
-			continue;
-		if (c->cls == CO_CONST)
-			*v = jl_load_at(g, g->f64, LLVMGetParam(fn, 0), jl_i64c(g, c->slot), "c");
-		else if (c->cls == CO_TIME)
-			*v = jl_load_at(g, g->f64, LLVMGetParam(fn, 1), jl_i64c(g, c->slot), "tc");
-		else if (c->cls == CO_SPACE)
-			*v = jl_load_at(g, g->pf64, LLVMGetParam(fn, 2), jl_i64c(g, c->slot), "a");
-		else
-			die("jit_llvm: a sweep with a space-time coefficient");
-	}
+	for (i = 0; i < l->ncoefs; i++)
+		if (loops_in_step(l, i))
+			a[C_NFIX + np + i] = jl_sweep_coef(g, fn, &l->coefs[i]);
 	call_core(g, core, a);
 	LLVMBuildRetVoid(g->b);
 	mem_free(a);
@@ -868,7 +857,7 @@ build_runloop(Gen *g, LLVMValueRef core, const char *sym)
 	t = LLVMBuildNSWAdd(g->b, arg[R_STEP], ph[0], "");
 	g->sym[SYM_T] = LLVMBuildFMul(g->b, LLVMBuildSIToFP(g->b, t, g->f64, ""), arg[R_K], "t");
 	for (i = 0; i < l->ncoefs; i++)
-		used[i] = (unsigned char)used_in_step(l, i);
+		used[i] = (unsigned char)loops_in_step(l, i);
 	for (i = 0; i < sc->nsrc; i++)
 		used[l->src_coef[i]] = 1;
 	for (i = 0; i < l->ncoefs; i++)
@@ -900,7 +889,7 @@ build_runloop(Gen *g, LLVMValueRef core, const char *sym)
 	for (i = 0; i < np; i++)
 		a[C_NFIX + i] = g->param[i];
 	for (i = 0; i < l->ncoefs; i++)
-		if (used_in_step(l, i) && l->coefs[i].cls != CO_SPACETIME)
+		if (loops_in_step(l, i) && l->coefs[i].cls != CO_SPACETIME)
 			ca[i] = g->coef[i];
 	call_core(g, core, a);
 

@@ -50,6 +50,7 @@ LLVMValueRef jl_i64c(Gen *g, long v);
 LLVMValueRef jl_f64c(Gen *g, double v);
 LLVMValueRef jl_load_at(Gen *g, LLVMTypeRef t, LLVMValueRef base, LLVMValueRef idx,
                         const char *name);
+LLVMValueRef jl_sweep_coef(Gen *g, LLVMValueRef fn, const Coef *c);
 void jl_fn_attr(Gen *g, LLVMValueRef fn, unsigned idx, const char *name);
 LLVMValueRef jl_bound(Gen *g, Bound bd, int ax);
 Loop jl_loop_open(Gen *g, LLVMValueRef lo, LLVMValueRef hi, const char *name);

@@ -201,18 +201,9 @@ adj_args(Gen *g, LLVMValueRef fn, int r0, int r1)
 		g->coef[i] = NULL;
 	for (r = r0; r < r1; r++)
 		for (k = 0; k < l->adj[r].ngroups; k++) {
-			const Coef *c = &l->coefs[l->adj[r].groups[k].coef];
-			LLVMValueRef *v = &g->coef[l->adj[r].groups[k].coef];
-			if (*v)
-				continue;
-			if (c->cls == CO_CONST)
-				*v = jl_load_at(g, g->f64, arg[A_C], jl_i64c(g, c->slot), "c");
-			else if (c->cls == CO_TIME)
-				*v = jl_load_at(g, g->f64, arg[A_TC], jl_i64c(g, c->slot), "tc");
-			else if (c->cls == CO_SPACE)
-				*v = jl_load_at(g, g->pf64, arg[A_A], jl_i64c(g, c->slot), "a");
-			else
-				die("jit_llvm: an adjoint sweep with a space-time coefficient");
+			int c = l->adj[r].groups[k].coef;
+			if (!g->coef[c])
+				g->coef[c] = jl_sweep_coef(g, fn, &l->coefs[c]);
 		}
 }
 

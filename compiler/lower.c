@@ -529,6 +529,22 @@ loops_sweepable(const Loops *l)
 	return l->force_coef < 0 || l->coefs[l->force_coef].cls != CO_SPACETIME;
 }
 
+/* Whether coefficient c is one the forward step uses (a region's group's
+ * or the force's). */
+int
+loops_in_step(const Loops *l, int c)
+{
+	int r, g;
+
+	if (c == l->force_coef)
+		return 1;
+	for (r = 0; r < l->nreg; r++)
+		for (g = 0; g < l->reg[r].ngroups; g++)
+			if (l->reg[r].groups[g].coef == c)
+				return 1;
+	return 0;
+}
+
 /* Whether a coefficient of the step (not the force) varies in time: the
  * grid planner checks stability with them at t = 0 only. */
 int
