@@ -137,7 +137,7 @@ untrusted(const struct stat *st, char *why, int whysz)
 		snprintf(why, (size_t)whysz, "it belongs to uid %ld, not to you (uid %ld)",
 		         (long)st->st_uid, (long)geteuid());
 	else if (st->st_mode & (S_IWGRP | S_IWOTH))
-		snprintf(why, (size_t)whysz, "others can write it (mode %04o)",
+		snprintf(why, (size_t)whysz, "the group or others can write it (mode %04o)",
 		         (unsigned)(st->st_mode & 07777));
 	return why;
 }
@@ -163,8 +163,10 @@ cache_dir(char *dir, int dirsz, char *why, int whysz)
 		snprintf(why, (size_t)whysz, "cannot create it: %s", strerror(errno));
 		return -1;
 	}
-	if (S_ISLNK(st.st_mode) && *untrusted(&st, r, sizeof r)) {
-		snprintf(why, (size_t)whysz, "it is a symbolic link and %s; remove it", r);
+	/* (a link's own mode is always 0777: only its owner counts) */
+	if (S_ISLNK(st.st_mode) && st.st_uid != geteuid()) {
+		snprintf(why, (size_t)whysz, "it is a symbolic link of uid %ld, not yours (uid %ld); "
+		         "remove it", (long)st.st_uid, (long)geteuid());
 		return -1;
 	}
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {

@@ -5,8 +5,9 @@
 #    alone could have put there.  A shared object whose constructor writes
 #    a marker file is planted under the name dpmc predicts for a model
 #    (the name of a real entry, found by building it once):
-#    - in a cache folder another user owns (root only: chown nobody), in a
-#      folder of ours that others or the group may write (0777, 0770), and
+#    - in a cache folder another user owns (root only: chown nobody), or
+#      reached by another user's symbolic link, in a folder of ours that
+#      others or the group may write (0777, 0770, 0707), and
 #      at /tmp/dpm-cache-UID made by another user when HOME is unset (root
 #      only: a private /tmp via unshare -m): dpmc warns naming the folder,
 #      builds in a private folder, renders, and the marker never appears;
@@ -15,7 +16,7 @@
 #    - a control: the same object as a regular entry of ours in a private
 #      folder IS loaded (the marker appears), so the tests above can fail.
 #    A fresh cache folder and the parents dpmc makes are 0700, entries
-#    0700.  The entry's name depends on the CPU: a fake /proc/cpuinfo (a
+#    0700; a link of ours to a private folder of ours is a cache.  The entry's name depends on the CPU: a fake /proc/cpuinfo (a
 #    bind mount in a private mount namespace; root only) gives another
 #    entry, the same fake the same entry.
 # 2. The LLVM backend is a module (dpmc-llvm.so) dpmc maps on first use:
@@ -134,7 +135,7 @@ for m in 777 770 707; do
 	plant "dir_$m" "$T/d$m"
 	chmod "$m" "$T/d$m/dpm"
 	render "$T/d$m" "$T/o.wav"
-	refused "dir_mode_${m}_refused" "not using the cache folder '$T/d$m/dpm': others can write it (mode 0$m); run chmod go-w"
+	refused "dir_mode_${m}_refused" "not using the cache folder '$T/d$m/dpm': the group or others can write it (mode 0$m); run chmod go-w"
 	[ -e "$T/d$m/dpm/$so" ] && cmp -s "$T/d$m/dpm/$so" "$T/evil.so" ||
 		fail "dir_mode_${m}_untouched" "the folder's entry was changed"
 done
@@ -142,7 +143,7 @@ done
 plant entry_mode "$T/em"
 chmod 766 "$T/em/dpm/$so"
 render "$T/em" "$T/o.wav"
-refused entry_writable_refused "not loading the cached object '$T/em/dpm/$so': others can write it (mode 0766); building it again"
+refused entry_writable_refused "not loading the cached object '$T/em/dpm/$so': the group or others can write it (mode 0766); building it again"
 if [ -f "$T/em/dpm/$so" ] && [ "$(stat -c %a "$T/em/dpm/$so")" = 700 ] &&
    ! cmp -s "$T/em/dpm/$so" "$T/evil.so"; then
 	pass entry_writable_rebuilt
@@ -161,6 +162,16 @@ else
 	fail symlink_entry_replaced "the link is still there, or its target was written"
 fi
 
+# the cache folder a link of ours to a private folder of ours (a ~/.cache
+# on another disk): used
+mkdir -p "$T/lf/c" "$T/lf/real" && chmod 700 "$T/lf/real" && ln -s "$T/lf/real" "$T/lf/c/dpm"
+render "$T/lf/c" "$T/o.wav"
+if [ "$st" = 0 ] && [ ! -s "$T/err" ] && [ -f "$T/lf/real/$so" ] && cmp -s "$T/o.wav" "$T/ref.wav"; then
+	pass own_link_to_cache_used
+else
+	fail own_link_to_cache_used "exit $st: $(cat "$T/err")"
+fi
+
 # another object (a FIFO) where the entry goes: not opened (it would block)
 mkdir -p "$T/ff/dpm" && chmod 700 "$T/ff/dpm" && mkfifo "$T/ff/dpm/$so"
 XDG_CACHE_HOME=$T/ff timeout 60 "$DPMC" render "$T/m.dpm" -d 0.1 --raw --backend cc \
@@ -173,6 +184,12 @@ if [ "$root" = 1 ]; then
 	chown -R nobody "$T/own/dpm"
 	render "$T/own" "$T/o.wav"
 	refused dir_other_owner_refused "not using the cache folder '$T/own/dpm': it belongs to uid [0-9]*, not to you (uid 0)"
+
+	# a link someone else made, to a folder of ours that holds the object
+	plant other_link "$T/ol/real"
+	mkdir -p "$T/ol/c" && ln -s "$T/ol/real/dpm" "$T/ol/c/dpm" && chown -h nobody "$T/ol/c/dpm"
+	render "$T/ol/c" "$T/o.wav"
+	refused dir_link_of_other_owner_refused "it is a symbolic link of uid [0-9]*, not yours"
 
 	plant entry_owner "$T/eo"
 	chown nobody "$T/eo/dpm/$so"
