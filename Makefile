@@ -24,7 +24,8 @@ ifeq ($(SANITIZE),1)
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer
 endif
 DPM_CFLAGS = $(CFLAGS) $(SAN) $(SNDFILE_CFLAGS) $(FFTW_CFLAGS) $(EDIT_CFLAGS) $(CAIRO_CFLAGS) -MMD -MP \
-	-DDPM_VERSION='"$(VERSION)"' -DDPM_TCC_LIBDIR='"$(TCC_LIBDIR)"'
+	-DDPM_VERSION='"$(VERSION)"' -DDPM_TCC_LIBDIR='"$(TCC_LIBDIR)"' \
+	-DDPM_LIBDIR='"$(PREFIX)/lib/dpm"'
 # The runtime goes into executables dpmc builds with plain cc: never
 # sanitized, and position-independent so a shared object can take it.
 RT_CFLAGS = $(CFLAGS) -fPIC $(SNDFILE_CFLAGS) $(FFTW_CFLAGS) -MMD -MP
@@ -33,18 +34,23 @@ COMPILER_SRC = compiler/util.c compiler/expr.c compiler/discretise.c \
 	compiler/lower.c compiler/emit_c.c compiler/emit_loop.c compiler/emit_ck.c compiler/diff.c \
 	compiler/main.c compiler/cli_params.c \
 	compiler/cli_build.c compiler/cli_fit.c compiler/cli_repl.c compiler/plot.c \
-	compiler/jit_tcc.c compiler/jit_cc.c compiler/jit_llvm.c compiler/jit_llvm_adj.c
+	compiler/jit_tcc.c compiler/jit_cc.c compiler/jit_module.c
 SRC = $(COMPILER_SRC) $(FRONT_SRC)
 RT_SRC = runtime/wav.c runtime/loss.c runtime/optim.c
 # dpmc takes its own build of the runtime, sanitized with it
 OBJ = $(SRC:.c=.o) $(RT_SRC:.c=-dpmc.o)
 RT_OBJ = $(RT_SRC:.c=.o)
-# LLVM only for jit_llvm*.c; -isystem keeps its headers out of our warnings
+# The LLVM backend is a module dpmc dlopens (jit_module.c), so dpmc maps
+# libLLVM only for --backend llvm; -isystem keeps LLVM's headers out of
+# our warnings.  The module calls dpmc's functions: dpmc exports them (-E).
+LLVM_SRC = compiler/jit_llvm.c compiler/jit_llvm_adj.c
+LLVM_OBJ = $(LLVM_SRC:.c=.o)
 ifneq ($(LLVM_CONFIG),)
 LLVM_CFLAGS := $(patsubst -I%,-isystem %,$(shell $(LLVM_CONFIG) --cflags))
 LLVM_LIBS := $(shell $(LLVM_CONFIG) --ldflags --libs core orcjit native passes)
 endif
-LIBS = runtime/libdpmrt.a $(TCC_LIBS) $(LLVM_LIBS) $(SNDFILE_LIBS) $(FFTW_LIBS) $(EDIT_LIBS) $(CAIRO_LIBS) -lpthread -lm
+LIBS = runtime/libdpmrt.a $(TCC_LIBS) $(SNDFILE_LIBS) $(FFTW_LIBS) $(EDIT_LIBS) $(CAIRO_LIBS) \
+	-ldl -lpthread -lm -Wl,-E
 
 # A change of SANITIZE (or CC, CFLAGS) rebuilds everything: the stamp
 # file's content is the flags, rewritten only when they differ.
@@ -54,16 +60,19 @@ ifneq ($(filter-out clean,$(MAKECMDGOALS))$(if $(MAKECMDGOALS),,all),)
 $(shell [ "$$(cat $(STAMP) 2>/dev/null)" = "$(STAMP_TEXT)" ] || echo "$(STAMP_TEXT)" > $(STAMP))
 endif
 
-all: dpmc runtime/libdpmrt.a
+all: dpmc dpmc-llvm.so runtime/libdpmrt.a
 
 dpmc: $(OBJ) runtime/libdpmrt.a
 	$(CC) $(SAN) -o $@ $(OBJ) $(LIBS)
+
+dpmc-llvm.so: $(LLVM_OBJ)
+	$(CC) $(SAN) -shared -o $@ $(LLVM_OBJ) $(LLVM_LIBS)
 
 runtime/libdpmrt.a: $(RT_OBJ)
 	rm -f $@
 	ar rcs $@ $(RT_OBJ)
 
-$(OBJ): $(STAMP) | $(FRONT_GEN)
+$(OBJ) $(LLVM_OBJ): $(STAMP) | $(FRONT_GEN)
 $(RT_OBJ): $(STAMP)
 
 compiler/%.o: compiler/%.c
@@ -76,7 +85,7 @@ ifeq ($(SANITIZE),1)
 compiler/util.o compiler/emit_c.o: DPM_CFLAGS += -Wno-format-overflow -Wno-format-truncation
 endif
 
-compiler/jit_llvm.o compiler/jit_llvm_adj.o: DPM_CFLAGS += $(LLVM_CFLAGS)
+$(LLVM_OBJ): DPM_CFLAGS += -fPIC $(LLVM_CFLAGS)
 
 # the checkpoints' C, the same for every model, as one string per line
 compiler/emit_ck.o: compiler/ck_text.h
@@ -89,7 +98,7 @@ runtime/%-dpmc.o: runtime/%.c
 runtime/%.o: runtime/%.c
 	$(CC) $(RT_CFLAGS) -c -o $@ $<
 
--include $(OBJ:.o=.d) $(RT_OBJ:.o=.d)
+-include $(OBJ:.o=.d) $(LLVM_OBJ:.o=.d) $(RT_OBJ:.o=.d)
 
 check: all
 	CC='$(CC)' sh tests/run
@@ -139,14 +148,16 @@ fuzz: $(FRONT_GEN)
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/dpm/stdlib \
-		$(DESTDIR)$(PREFIX)/share/dpm/runtime $(DESTDIR)$(PREFIX)/share/man/man1
+		$(DESTDIR)$(PREFIX)/share/dpm/runtime $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/lib/dpm
 	cp dpmc $(DESTDIR)$(PREFIX)/bin/dpmc
+	cp dpmc-llvm.so $(DESTDIR)$(PREFIX)/lib/dpm/dpmc-llvm.so
 	cp stdlib/*.dpm $(DESTDIR)$(PREFIX)/share/dpm/stdlib/
 	cp runtime/libdpmrt.a runtime/rt.h $(DESTDIR)$(PREFIX)/share/dpm/runtime/
 	if [ -f docs/dpmc.1 ]; then cp docs/dpmc.1 $(DESTDIR)$(PREFIX)/share/man/man1/dpmc.1; fi
 
 clean:
-	rm -f dpmc compiler/*.o compiler/*.d runtime/*.o runtime/*.d \
+	rm -f dpmc dpmc-llvm.so compiler/*.o compiler/*.d runtime/*.o runtime/*.d \
 		runtime/libdpmrt.a $(FRONT_GEN) compiler/ck_text.h $(STAMP) tests/fuzz/fuzz_front
 	rm -rf out
 

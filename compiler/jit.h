@@ -86,8 +86,24 @@ int jit_tcc_load_ext(Kernel *k, const char *ctext, const char *prefix, const Jit
 /* jit_llvm.c: the LLVM backend builds the time loop (DPM_EXTERN_RUN), the
  * sweep (DPM_EXTERN_SWEEP) and the adjoint sweep (DPM_EXTERN_ADJ) from the
  * loop IR, so it takes the Loops the C text was made from, and is loaded
- * through this rather than jit_load (which refuses BK_LLVM). */
+ * through this rather than jit_load (which refuses BK_LLVM).
+ *
+ * It lives in its own shared object, dpmc-llvm.so, which jit_load_llvm
+ * (jit_module.c) dlopens on first use, so that dpmc maps libLLVM and what
+ * that pulls in (z3, ICU: some 150 MB of address space) only for
+ * --backend llvm.  The object exports this one struct as jit_llvm_module,
+ * and calls back into dpmc's own functions (mem_alloc, jit_tcc_load_ext,
+ * the Loops helpers), which dpmc exports (linked with -Wl,-E, as lua is
+ * for its C modules).  version and the sizes tell an object of another
+ * build, whose structs may differ, from this one's. */
 struct Loops;
+typedef struct JitModule {
+	const char *version;     /* DPM_VERSION */
+	unsigned kernel_size, loops_size;
+	/* what jit_load_llvm does, from the module */
+	int (*load)(Kernel *k, const struct Loops *l, const char *ctext, const char *prefix,
+	            char *err, int errsz);
+} JitModule;
 int jit_load_llvm(Kernel *k, const struct Loops *l, const char *ctext, const char *prefix,
                   char *err, int errsz);
 

@@ -1,13 +1,22 @@
 /* jit_cc.c — the system C compiler backend: the model's C text built into
- * a shared object, cached by content, and dlopen'd.  Slower to start than
- * TinyCC on a miss, but the code is what `cc -O3 -march=native` makes of it.
+ * a shared object, cached by content and CPU, and dlopen'd.  Slower to
+ * start than TinyCC on a miss, but the code is what `cc -O3 -march=native`
+ * makes of it.
  * requires: C text defining the API of scheme.h under `prefix`.
  * leaves: a Kernel whose pointers call into the dlopen'd object; the
- * object stays in the cache ($XDG_CACHE_HOME/dpm, else ~/.cache/dpm). */
+ * object stays in the cache ($XDG_CACHE_HOME/dpm, else ~/.cache/dpm,
+ * else /tmp/dpm-cache-UID).
+ * An object in the cache runs inside dpmc, so the cache must be the
+ * user's alone (cache_dir) and what is loaded is exactly the file checked
+ * (load_checked); a folder that fails the checks is not used: the object
+ * is built in a private temporary folder, loaded and removed, with a
+ * warning that says how to fix the folder. */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE            /* mkstemps */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -99,7 +108,7 @@ out:
 	return r;
 }
 
-/* mkdir -p */
+/* mkdir -p, each folder it makes the user's alone */
 static int
 mkdirs(char *path)
 {
@@ -109,26 +118,181 @@ mkdirs(char *path)
 		if (*p != '/')
 			continue;
 		*p = 0;
-		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
 			*p = '/';
 			return -1;
 		}
 		*p = '/';
 	}
-	return mkdir(path, 0777) != 0 && errno != EEXIST ? -1 : 0;
+	return mkdir(path, 0700) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-static int
-write_all(const char *path, const char *s, char *err, int errsz)
+/* Why st, a folder's or a file's, must not be trusted with code: not the
+ * user's, or others may write it; "" when it may be. */
+static const char *
+untrusted(const struct stat *st, char *why, int whysz)
 {
-	FILE *f = fopen(path, "wb");
-	size_t n = strlen(s);
+	why[0] = 0;
+	if (st->st_uid != geteuid())
+		snprintf(why, (size_t)whysz, "it belongs to uid %ld, not to you (uid %ld)",
+		         (long)st->st_uid, (long)geteuid());
+	else if (st->st_mode & (S_IWGRP | S_IWOTH))
+		snprintf(why, (size_t)whysz, "the group or others can write it (mode %04o)",
+		         (unsigned)(st->st_mode & 07777));
+	return why;
+}
 
-	if (!f || fwrite(s, 1, n, f) != n || fclose(f) != 0) {
-		snprintf(err, (size_t)errsz, "cannot write '%s': %s", path, strerror(errno));
-		if (f)
-			fclose(f);
-		unlink(path);
+/* The cache folder in dir, made if missing; 0 if it can hold code, else
+ * -1 with the reason and the fix in why.  A symbolic link (a user's
+ * ~/.cache on another disk) is followed only if it is the user's own:
+ * /tmp/dpm-cache-UID, made by someone else, must not point anywhere. */
+static int
+cache_dir(char *dir, int dirsz, char *why, int whysz)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char r[256];
+	struct stat st;
+
+	if (xdg && *xdg == '/')
+		snprintf(dir, (size_t)dirsz, "%s/dpm", xdg);
+	else if (home && *home)
+		snprintf(dir, (size_t)dirsz, "%s/.cache/dpm", home);
+	else
+		snprintf(dir, (size_t)dirsz, "/tmp/dpm-cache-%ld", (long)getuid());
+	if (mkdirs(dir) != 0 || lstat(dir, &st) != 0) {
+		snprintf(why, (size_t)whysz, "cannot create it: %s", strerror(errno));
+		return -1;
+	}
+	/* (a link's own mode is always 0777: only its owner counts) */
+	if (S_ISLNK(st.st_mode) && st.st_uid != geteuid()) {
+		snprintf(why, (size_t)whysz, "it is a symbolic link of uid %ld, not yours (uid %ld); "
+		         "remove it", (long)st.st_uid, (long)geteuid());
+		return -1;
+	}
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(why, (size_t)whysz, "it is not a folder; remove it");
+		return -1;
+	}
+	if (*untrusted(&st, r, sizeof r)) {
+		if (st.st_uid == geteuid())
+			snprintf(why, (size_t)whysz, "%s; run chmod go-w '%s'", r, dir);
+		else
+			snprintf(why, (size_t)whysz, "%s; remove it, or set XDG_CACHE_HOME to a "
+			         "folder of yours", r);
+		return -1;
+	}
+	return 0;
+}
+
+/* dlopen the object at path if it can be trusted: opened without
+ * following a link, checked on the open file (a regular file, the user's,
+ * that nobody else may write), and loaded through /proc/self/fd, so the
+ * file loaded is the file checked.  NULL with the reason in why, or with
+ * why "" when there is no such file. */
+static void *
+load_checked(const char *path, char *why, int whysz)
+{
+	char fdpath[64], r[256];
+	struct stat st;
+	void *dl = NULL;
+	int fd;
+
+	why[0] = 0;
+	/* lstat first: a FIFO or a device is not even opened */
+	if (lstat(path, &st) != 0) {
+		if (errno != ENOENT)
+			snprintf(why, (size_t)whysz, "%s", strerror(errno));
+		return NULL;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		snprintf(why, (size_t)whysz, "it is a symbolic link");
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, (size_t)whysz, "it is not a regular file");
+		return NULL;
+	}
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		snprintf(why, (size_t)whysz, "%s", errno == ELOOP ? "it is a symbolic link"
+		         : strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0)
+		snprintf(why, (size_t)whysz, "%s", strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		snprintf(why, (size_t)whysz, "it is not a regular file");
+	else if (*untrusted(&st, r, sizeof r))
+		snprintf(why, (size_t)whysz, "%s", r);
+	else {
+		/* without /proc (not Linux) the path: the folder is checked to
+		 * be the user's alone, so only the user could swap the file */
+		snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+		dl = dlopen(access(fdpath, F_OK) == 0 ? fdpath : path, RTLD_NOW | RTLD_LOCAL);
+		if (!dl)
+			snprintf(why, (size_t)whysz, "%s", dlerror());
+	}
+	close(fd);
+	return dl;
+}
+
+/* What -march=native compiles for, as a hash: the CPU's identity and
+ * features from /proc/cpuinfo (its first processor), read once per
+ * process.  A cache shared by machines (an NFS home) so never hands one
+ * CPU's code to another.  Without /proc/cpuinfo, the host's name. */
+static const char *const cpu_keys[] = {
+	"vendor_id", "cpu family", "model", "model name", "stepping", "flags",   /* x86 */
+	"CPU implementer", "CPU architecture", "CPU variant", "CPU part",       /* arm */
+	"CPU revision", "Features", "isa", "uarch", "cpu", NULL                 /* riscv, ppc */
+};
+static uint64_t cpu_hash;
+static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
+
+static void
+cpu_init(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[8192], *colon, *end;
+	int i, n = 0;
+
+	cpu_hash = 14695981039346656037ULL;
+	while (f && fgets(line, sizeof line, f) && line[0] != '\n') {
+		if (!(colon = strchr(line, ':')))
+			continue;
+		for (end = colon; end > line && (end[-1] == ' ' || end[-1] == '\t'); end--)
+			;
+		for (i = 0; cpu_keys[i]; i++)
+			if ((size_t)(end - line) == strlen(cpu_keys[i])
+			    && !strncmp(line, cpu_keys[i], (size_t)(end - line))) {
+				cpu_hash = fnv1a(cpu_hash, line, strlen(line));
+				n++;
+			}
+	}
+	if (f)
+		fclose(f);
+	if (!n) {
+		gethostname(line, sizeof line - 1);
+		line[sizeof line - 1] = 0;
+		cpu_hash = fnv1a(cpu_hash, line, strlen(line));
+	}
+}
+
+/* Write s to a new file made from the template (mkstemps, `suffix`
+ * characters kept); 0, or -1 with err set and nothing left behind. */
+static int
+write_new(char *tmpl, int suffix, const char *s, char *err, int errsz)
+{
+	size_t n = strlen(s), done = 0;
+	ssize_t w = 0;
+	int fd = mkstemps(tmpl, suffix);
+
+	if (fd >= 0)
+		while (done < n && (w = write(fd, s + done, n - done)) > 0)
+			done += (size_t)w;
+	if (fd < 0 || done < n || close(fd) != 0) {
+		snprintf(err, (size_t)errsz, "cannot write '%s': %s", tmpl,
+		         strerror(w == 0 ? ENOSPC : errno));
+		if (fd >= 0)
+			unlink(tmpl);
 		return -1;
 	}
 	return 0;
@@ -143,40 +307,55 @@ cc_look(void *impl, const char *sym)
 int
 jit_cc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int errsz)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	uint64_t h = 14695981039346656037ULL;
-	char dir[4096], so[4200], tmpc[4300], tmpso[4300];
-	const char *args[16];
-	int i, n;
+	char dir[4096], so[4200], tmpc[4300], tmpso[4300], why[4800];
+	const char *args[16], *tmp;
+	int i, n, fd, private = 0;
 	void *dl;
 
+	pthread_once(&cpu_once, cpu_init);
 	h = fnv1a(h, ctext, strlen(ctext) + 1);
 	h = fnv1a(h, cc_name(), strlen(cc_name()) + 1);
 	for (i = 0; cc_flags[i]; i++)
 		h = fnv1a(h, cc_flags[i], strlen(cc_flags[i]) + 1);
+	h = fnv1a(h, (const char *)&cpu_hash, sizeof cpu_hash);
 
-	if (xdg && *xdg == '/')
-		snprintf(dir, sizeof dir, "%s/dpm", xdg);
-	else if (home && *home)
-		snprintf(dir, sizeof dir, "%s/.cache/dpm", home);
-	else
-		snprintf(dir, sizeof dir, "/tmp/dpm-cache-%ld", (long)getuid());
-	if (mkdirs(dir) != 0) {
-		snprintf(err, (size_t)errsz, "cannot create the cache folder '%s': %s", dir, strerror(errno));
-		return -1;
+	if (cache_dir(dir, sizeof dir, why, sizeof why) != 0) {
+		fprintf(stderr, "dpmc: warning: not using the cache folder '%s': %s; "
+		        "the object is built in a private folder and not kept\n", dir, why);
+		tmp = getenv("TMPDIR");
+		snprintf(dir, sizeof dir, "%s/dpmc-cc-XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
+		if (!mkdtemp(dir)) {
+			snprintf(err, (size_t)errsz, "cannot create a temporary folder '%s': %s", dir,
+			         strerror(errno));
+			return -1;
+		}
+		private = 1;
 	}
 	snprintf(so, sizeof so, "%s/%s-%016llx.so", dir, prefix, (unsigned long long)h);
 
 	/* A hit: someone (maybe another dpmc) built this exact text already. */
-	if (access(so, R_OK) == 0 && (dl = dlopen(so, RTLD_NOW | RTLD_LOCAL)))
-		goto bind;
+	if (!private) {
+		if ((dl = load_checked(so, why, sizeof why)))
+			goto bind;
+		if (why[0])
+			fprintf(stderr, "dpmc: warning: not loading the cached object '%s': %s; "
+			        "building it again\n", so, why);
+	}
 
-	/* A miss: build under names no other process uses, then rename, so a
-	 * concurrent reader never sees half an object. */
-	snprintf(tmpc, sizeof tmpc, "%s.%ld.c", so, (long)getpid());
-	snprintf(tmpso, sizeof tmpso, "%s.%ld.tmp", so, (long)getpid());
-	if (write_all(tmpc, ctext, err, errsz) != 0)
-		return -1;
+	/* A miss: build under names no other process uses (mkstemp), then
+	 * rename over the entry (a link or a stranger's file is replaced, not
+	 * followed), so a concurrent reader never sees half an object. */
+	snprintf(tmpc, sizeof tmpc, "%s.XXXXXX.c", so);
+	snprintf(tmpso, sizeof tmpso, "%s.XXXXXX", so);
+	if (write_new(tmpc, 2, ctext, err, errsz) != 0)
+		goto fail;
+	if ((fd = mkstemp(tmpso)) < 0) {
+		snprintf(err, (size_t)errsz, "cannot write '%s': %s", tmpso, strerror(errno));
+		unlink(tmpc);
+		goto fail;
+	}
+	close(fd);
 	n = 0;
 	for (i = 0; cc_flags[i]; i++)
 		args[n++] = cc_flags[i];
@@ -188,16 +367,23 @@ jit_cc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int err
 	if (jit_cc_run(args, err, errsz) != 0) {
 		unlink(tmpc);
 		unlink(tmpso);
-		return -1;
+		goto fail;
 	}
 	unlink(tmpc);
-	if (rename(tmpso, so) != 0) {
+	/* the linker's mode follows the umask; the cache's entries are the
+	 * user's alone, as load_checked wants them */
+	if (chmod(tmpso, 0700) != 0 || rename(tmpso, so) != 0) {
 		snprintf(err, (size_t)errsz, "cannot write '%s': %s", so, strerror(errno));
 		unlink(tmpso);
-		return -1;
+		goto fail;
 	}
-	if (!(dl = dlopen(so, RTLD_NOW | RTLD_LOCAL))) {
-		snprintf(err, (size_t)errsz, "cannot load '%s': %s", so, dlerror());
+	dl = load_checked(so, why, sizeof why);
+	if (private) {
+		unlink(so);
+		rmdir(dir);
+	}
+	if (!dl) {
+		snprintf(err, (size_t)errsz, "cannot load '%s': %s", so, why);
 		return -1;
 	}
 bind:
@@ -208,6 +394,10 @@ bind:
 		return -1;
 	}
 	return 0;
+fail:
+	if (private)
+		rmdir(dir);
+	return -1;
 }
 
 void

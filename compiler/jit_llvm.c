@@ -16,9 +16,10 @@
  *           or fast-math, so it computes the same bits as the cc and tcc
  *           backends.
  * DPM_LLVM_CPU=NAME compiles for another CPU than the host's;
- * DPM_LLVM_VF=N sets the vector width of the sweep's rows (1: the loop
- * vectoriser's choice) and of the adjoint's lanes (at most 8), for
- * tests; DPM_LLVM_IR=1 prints the optimised module on stderr. */
+ * DPM_LLVM_VF=N (1, 2, 4 or 8; 0: the CPU's) sets the vector width of
+ * the sweep's rows (1: the loop vectoriser's choice) and of the adjoint's
+ * lanes, for tests; DPM_LLVM_IR=1 prints the optimised module on stderr.
+ * Built into dpmc-llvm.so, not dpmc (jit.h, JitModule). */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdint.h>
@@ -41,6 +42,14 @@
 #include "ir.h"
 #include "jit.h"
 #include "jit_llvm.h"
+
+/* The environment's knobs (top of the file), read and checked once per
+ * load: DPM_LLVM_VF=1000 made vectors of a thousand doubles, on which
+ * LLVM's code generator ran for hours. */
+typedef struct Knobs {
+	int vf;                    /* 0: the CPU's width */
+	int ir;                    /* print the optimised module */
+} Knobs;
 
 typedef struct Llvm {
 	void *tcc;                 /* the TinyCC state of the rest of the code */
@@ -960,7 +969,7 @@ build_runloop(Gen *g, LLVMValueRef core, const char *sym)
  * them (else NULL) the sweep sym[1] and the adjoint sweep sym[2]. */
 static LLVMModuleRef
 build_module(const Loops *l, LLVMContextRef cx, const char *const *sym, const char *cpu,
-             const char *features)
+             const char *features, const Knobs *kn)
 {
 	Gen g;
 	LLVMValueRef core, fn;
@@ -976,8 +985,8 @@ build_module(const Loops *l, LLVMContextRef cx, const char *const *sym, const ch
 	g.b = LLVMCreateBuilderInContext(cx);
 	/* the widest vectors of doubles the CPU has (a named CPU: SSE2's) */
 	g.vf = strstr(features, "+avx512f") ? 8 : strstr(features, "+avx") ? 4 : 2;
-	if (getenv("DPM_LLVM_VF") && atoi(getenv("DPM_LLVM_VF")) > 0)
-		g.vf = atoi(getenv("DPM_LLVM_VF"));
+	if (kn->vf)
+		g.vf = kn->vf;
 	g.param = mem_alloc((size_t)(l->s->nparams + 1) * sizeof *g.param);
 	g.coef = mem_alloc((size_t)(l->ncoefs + 1) * sizeof *g.coef);
 	core = build_core(&g);
@@ -1002,8 +1011,9 @@ build_module(const Loops *l, LLVMContextRef cx, const char *const *sym, const ch
 }
 
 /* Does LLVM know the CPU name? It only warns on stderr ("... is not a
- * recognized processor") when a subtarget is made for an unknown one,
- * and does so again for every function: make one with stderr caught. */
+ * recognized processor", or the list of CPUs for "help") when a subtarget
+ * is made for an unknown one, and does so again for every function: make
+ * one with stderr caught. */
 static int
 cpu_known(LLVMTargetRef t, const char *triple, const char *cpu, const char *features)
 {
@@ -1030,7 +1040,8 @@ cpu_known(LLVMTargetRef t, const char *triple, const char *cpu, const char *feat
 	fclose(tmp);
 	if (tm)
 		LLVMDisposeTargetMachine(tm);
-	return tm && !strstr(buf, "not a recognized processor");
+	/* "help" is no CPU: LLVM lists the CPUs and goes on with a generic one */
+	return tm && !strstr(buf, "not a recognized processor") && !strstr(buf, "Available CPUs");
 }
 
 /* A target machine for the host (or DPM_LLVM_CPU); NULL with err set. */
@@ -1083,8 +1094,8 @@ host_machine(char **cpu, char **features, char *err, int errsz)
 enum { NSYMS = 3 };
 
 static int
-compile(Llvm *lj, const Loops *l, const char *const *sym, LLVMOrcExecutorAddress *addr,
-        char *err, int errsz)
+compile(Llvm *lj, const Loops *l, const char *const *sym, const Knobs *kn,
+        LLVMOrcExecutorAddress *addr, char *err, int errsz)
 {
 	char *cpu = NULL, *features = NULL, *cpu2 = NULL, *features2 = NULL, *msg = NULL, *triple;
 	LLVMTargetMachineRef tm, tm2 = NULL;
@@ -1100,7 +1111,7 @@ compile(Llvm *lj, const Loops *l, const char *const *sym, LLVMOrcExecutorAddress
 	if (!(tm = host_machine(&cpu, &features, err, errsz)))
 		goto out;
 	tsc = LLVMOrcCreateNewThreadSafeContext();
-	mod = build_module(l, LLVMOrcThreadSafeContextGetContext(tsc), sym, cpu, features);
+	mod = build_module(l, LLVMOrcThreadSafeContextGetContext(tsc), sym, cpu, features, kn);
 	if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
 		snprintf(err, (size_t)errsz, "internal error: the LLVM module is invalid: %s", msg);
 		LLVMDisposeModule(mod);
@@ -1123,7 +1134,7 @@ compile(Llvm *lj, const Loops *l, const char *const *sym, LLVMOrcExecutorAddress
 		LLVMDisposeModule(mod);
 		goto out;
 	}
-	if (getenv("DPM_LLVM_IR")) {
+	if (kn->ir) {
 		char *ir = LLVMPrintModuleToString(mod);
 		fputs(ir, stderr);
 		LLVMDisposeMessage(ir);
@@ -1180,6 +1191,34 @@ out:
 	return r;
 }
 
+/* The knobs' values, or -1 with a message naming the variable and what
+ * it may be. */
+static int
+knobs(Knobs *kn, char *err, int errsz)
+{
+	const char *vf = getenv("DPM_LLVM_VF"), *ir = getenv("DPM_LLVM_IR");
+
+	memset(kn, 0, sizeof *kn);
+	if (vf && *vf) {
+		if (!strcmp(vf, "1") || !strcmp(vf, "2") || !strcmp(vf, "4") || !strcmp(vf, "8"))
+			kn->vf = vf[0] - '0';
+		else if (strcmp(vf, "0")) {
+			snprintf(err, (size_t)errsz, "DPM_LLVM_VF='%.40s': the vector width must be "
+			         "1, 2, 4 or 8 doubles (0 or unset: the CPU's own)", vf);
+			return -1;
+		}
+	}
+	if (ir && *ir) {
+		if (strcmp(ir, "0") && strcmp(ir, "1")) {
+			snprintf(err, (size_t)errsz, "DPM_LLVM_IR='%.40s': it must be 1 (print the "
+			         "optimised LLVM module on stderr) or 0 (do not)", ir);
+			return -1;
+		}
+		kn->ir = ir[0] == '1';
+	}
+	return 0;
+}
+
 static void
 llvm_unload(Kernel *k)
 {
@@ -1195,9 +1234,8 @@ llvm_unload(Kernel *k)
 	k->impl = NULL;
 }
 
-int
-jit_load_llvm(Kernel *k, const Loops *l, const char *ctext, const char *prefix, char *err,
-              int errsz)
+static int
+llvm_load(Kernel *k, const Loops *l, const char *ctext, const char *prefix, char *err, int errsz)
 {
 	static const char *const define[NSYMS] = {"DPM_EXTERN_RUN", "DPM_EXTERN_SWEEP",
 		"DPM_EXTERN_ADJ"};
@@ -1208,9 +1246,12 @@ jit_load_llvm(Kernel *k, const Loops *l, const char *ctext, const char *prefix, 
 	const char *sym[NSYMS] = {NULL, NULL, NULL};
 	JitExtern ext[NSYMS];
 	int next = 0, i, r = -1;
+	Knobs kn;
 	Llvm *lj;
 
 	memset(k, 0, sizeof *k);
+	if (knobs(&kn, err, errsz) != 0)
+		return -1;
 	pthread_once(&init_once, init_llvm);
 	if (init_failed) {
 		snprintf(err, (size_t)errsz, "LLVM has no native target on this machine; "
@@ -1226,7 +1267,7 @@ jit_load_llvm(Kernel *k, const Loops *l, const char *ctext, const char *prefix, 
 			sym[i] = name[i].s;
 		}
 	lj = mem_alloc(sizeof *lj);
-	if (compile(lj, l, sym, addr, err, errsz) != 0)
+	if (compile(lj, l, sym, &kn, addr, err, errsz) != 0)
 		goto fail;
 	/* POSIX: a function's address as an object pointer */
 	for (i = 0; i < NSYMS; i++)
@@ -1254,3 +1295,8 @@ out:
 		buf_free(&name[i]);
 	return r;
 }
+
+/* What dpmc finds by dlsym in dpmc-llvm.so (jit.h). */
+const JitModule jit_llvm_module = {
+	DPM_VERSION, sizeof(Kernel), sizeof(Loops), llvm_load
+};

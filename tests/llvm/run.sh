@@ -60,7 +60,8 @@ relcmp() {
 }
 
 # exact: linked with the objects and libraries of dpmc (the Makefile's
-# OBJ and LIBS), main renamed away, and compiled and linked with dpmc's
+# OBJ and LIBS, which export dpmc's functions to dpmc-llvm.so), main
+# renamed away, and compiled and linked with dpmc's
 # sanitizers (SAN) when those objects have them (SANITIZE=1).  make gets
 # the build's flags from .build-flags, so that it prints the build's SAN
 # and leaves the stamp as it is (it rewrites it when they differ, and the
@@ -93,6 +94,8 @@ if [ -z "$vars" ] || ! $CC -O2 $san -I"$REPO/compiler" -o "$tmp/exact" exact.c $
     2>"$tmp/err"; then
 	fail llvm_exact "exact.c does not build: $(head -c 300 "$tmp/err")"
 fi
+# the llvm backend is dpmc-llvm.so, looked up beside the executable
+ln -s "$REPO/dpmc-llvm.so" "$tmp/dpmc-llvm.so"
 
 for f in "$REPO"/examples/*.dpm "$REPO"/tests/bench/*.dpm "$REPO"/tests/llvm/*.dpm; do
 	n=$(basename "$f" .dpm)
