@@ -1508,8 +1508,34 @@ pm(Buf *b, const Expr *e, const char *const *pn, int need)
 		buf_puts(b, ")");
 }
 
+/* The nodes of e written out as a tree, counted down from budget: < 0
+ * when there are more.  Costs at most budget steps, however large the
+ * tree a DAG of shared subexpressions stands for (2^40 nodes for 40 fns
+ * each calling the one before twice). */
+static long
+tree_size(const Expr *e, long budget)
+{
+	budget--;
+	if (budget >= 0 && e->a)
+		budget = tree_size(e->a, budget);
+	if (budget >= 0 && e->b)
+		budget = tree_size(e->b, budget);
+	if (budget >= 0 && e->c)
+		budget = tree_size(e->c, budget);
+	return budget;
+}
+
+/* Math is printed as a tree, shared subexpressions inline: one too large
+ * to print is said so, not printed for ever. */
 void
 ex_print_math(Buf *b, const Expr *e, const char *const *param_names)
 {
+	enum { PRINT_MAX = 100000 };
+
+	if (tree_size(e, PRINT_MAX) < 0) {
+		buf_printf(b, "<an expression of more than %d operations written out; "
+		           "too large to print>", PRINT_MAX);
+		return;
+	}
 	pm(b, e, param_names, 0);
 }
