@@ -250,6 +250,27 @@ conv_name(Ctx *c, const Ast *e, const Bind *b)
 	return num(c, 0);
 }
 
+static int
+nonfinite(const Expr *x)
+{
+	return x && x->kind == EX_NUM && !isfinite(x->num);
+}
+
+/* r = the operation at e on x, y (NULL: none).  The simplifier folds
+ * numbers as IEEE does, so 0/0 is NaN: an error where it first appears,
+ * not a NaN that would put an output at x = NaN. */
+static Expr *
+checked(Ctx *c, const Ast *e, Expr *r, Expr *x, Expr *y)
+{
+	if (nonfinite(r) && !nonfinite(x) && !nonfinite(y)) {
+		diag_error(c->d, e->loc, "this is %s: a division by zero, or a function "
+		           "outside its domain (log of 0, sqrt of a negative, ...)",
+		           isnan(r->num) ? "not a number (NaN)" : "infinite");
+		c->failed = 1;
+	}
+	return r;
+}
+
 static Expr *
 conv_builtin(Ctx *c, const Ast *e, Expr **x)
 {
@@ -290,8 +311,12 @@ conv_call(Ctx *c, const Ast *e, const Bind *b)
 		die("call with %d arguments", e->nargs);
 	for (i = 0; i < e->nargs; i++)
 		x[i] = conv(c, e->args[i], b);
-	if (builtin_arity(e->name) >= 0)
-		return conv_builtin(c, e, x);
+	if (builtin_arity(e->name) >= 0) {
+		for (i = 0; i < e->nargs; i++)
+			if (nonfinite(x[i]))
+				return conv_builtin(c, e, x);
+		return checked(c, e, conv_builtin(c, e, x), NULL, NULL);
+	}
 	d = model_lookup(c->m, e->name);
 	if (!d || d->nargs != e->nargs)
 		die("call of '%s' not checked by sema", e->name);
@@ -326,11 +351,11 @@ conv(Ctx *c, const Ast *e, const Bind *b)
 		case OP_GE:  return ex_cmp(c->p, CMP_LE, y, x);
 		case OP_EQ:  return ex_cmp(c->p, CMP_EQ, x, y);
 		case OP_NE:  return ex_cmp(c->p, CMP_NE, x, y);
-		case OP_ADD: return ex_add(c->p, x, y);
-		case OP_SUB: return ex_sub(c->p, x, y);
-		case OP_MUL: return ex_mul(c->p, x, y);
-		case OP_DIV: return ex_div(c->p, x, y);
-		case OP_POW: return ex_pow(c->p, x, y);
+		case OP_ADD: return checked(c, e, ex_add(c->p, x, y), x, y);
+		case OP_SUB: return checked(c, e, ex_sub(c->p, x, y), x, y);
+		case OP_MUL: return checked(c, e, ex_mul(c->p, x, y), x, y);
+		case OP_DIV: return checked(c, e, ex_div(c->p, x, y), x, y);
+		case OP_POW: return checked(c, e, ex_pow(c->p, x, y), x, y);
 		default: break;
 		}
 		break;

@@ -16,9 +16,11 @@
  * Subtraction, division and negation are sums and products; sqrt is a
  * function, not x^0.5, so sqrt(x)^2 stays as it is.
  *
- * Simplifications that are not exact for every double, taken on purpose:
- *   x*0 -> 0 even when x is inf or NaN (the scheme never divides by an
- *   inf-valued model quantity; an all-zero coefficient must vanish);
+ * Numbers fold as IEEE does: 0*inf, 0*NaN and 0/0 are NaN, which the
+ * discretiser reports where it first appears.  Simplifications that are
+ * not exact for every double, taken on purpose:
+ *   x*0 -> 0 for an x that is not a number: the model's quantities are
+ *   assumed finite (an all-zero coefficient must vanish);
  *   x^a * x^-a -> 1, hence x/x -> 1 (assumes x != 0, finite);
  *   (x^a)^n -> x^(a*n) for integer n (assumes x^a real: x > 0 or a an
  *   integer);  merging coefficients and exponents rounds differently from
@@ -486,10 +488,10 @@ ex_mul(ExprPool *p, Expr *a, Expr *b)
 	Terms t;
 	double c = 1;
 
-	if (ex_is_num(a, 0) || ex_is_num(b, 0))
-		return ex_num(p, 0);      /* even inf*0: see the top comment */
 	if (a->kind == EX_NUM && b->kind == EX_NUM)
 		return ex_num(p, a->num * b->num);
+	if (ex_is_num(a, 0) || ex_is_num(b, 0))
+		return ex_num(p, 0);      /* x finite: see the top comment */
 	if (ex_is_num(a, 1))
 		return b;
 	if (ex_is_num(b, 1))
