@@ -179,7 +179,7 @@ rt_wav_read(const char *path, long *nframes, int *nch, int *rate, char *err, int
 	SNDFILE *sf;
 	struct stat st;
 	double *x;
-	sf_count_t got;
+	sf_count_t got, cap;
 	long i;
 	int fd;
 
@@ -219,13 +219,27 @@ rt_wav_read(const char *path, long *nframes, int *nch, int *rate, char *err, int
 		       path, (long)info.frames, info.channels);
 		goto fail;
 	}
-	x = malloc((size_t)info.frames * (size_t)info.channels * sizeof *x);
-	if (!x) {
-		seterr(err, errsz, "out of memory reading '%s'", path);
-		goto fail;
-	}
+	/* The header's frame count is a claim: grow the buffer as the
+	 * samples arrive, so a 50-byte file that claims 2^27 frames does not
+	 * take a gigabyte first. */
 	sf_command(sf, SFC_SET_NORM_DOUBLE, NULL, SF_TRUE);
-	got = sf_readf_double(sf, x, info.frames);
+	x = NULL;
+	got = 0;
+	for (cap = 0; got == cap && got < info.frames; ) {
+		double *nx;
+		sf_count_t n;
+		cap = cap ? 2 * cap : 1 + 65536 / info.channels;
+		if (cap > info.frames)
+			cap = info.frames;
+		if (!(nx = realloc(x, (size_t)cap * (size_t)info.channels * sizeof *x))) {
+			seterr(err, errsz, "out of memory reading '%s'", path);
+			free(x);
+			goto fail;
+		}
+		x = nx;
+		n = sf_readf_double(sf, x + (size_t)got * (size_t)info.channels, cap - got);
+		got += n > 0 ? n : 0;
+	}
 	if (got != info.frames) {
 		seterr(err, errsz, "'%s' is truncated or damaged: read %ld of %ld frames",
 		       path, (long)got, (long)info.frames);
