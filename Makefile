@@ -140,11 +140,20 @@ demo: all
 	echo "demo: out/demo/bass_fit_loss.csv (loss per step)"
 
 FUZZ_CC = clang
+# libFuzzer under ASan+UBSan: the front end, the sound files a target is
+# read from (rt_wav_read) and the --params JSON reader (cli_params.c).
+# Each: tests/fuzz/fuzz_X -max_total_time=60 SCRATCH_DIR tests/fuzz/CORPUS
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icompiler -Iruntime
 fuzz: $(FRONT_GEN)
-	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -Icompiler \
-		-o tests/fuzz/fuzz_front tests/fuzz/fuzz_front.c $(FRONT_SRC) \
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o tests/fuzz/fuzz_front tests/fuzz/fuzz_front.c $(FRONT_SRC) \
 		compiler/util.c compiler/expr.c -lm
-	@echo "fuzz: run tests/fuzz/fuzz_front [CORPUS_DIR] (-max_total_time=60)"
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(SNDFILE_CFLAGS) -o tests/fuzz/fuzz_wav tests/fuzz/fuzz_wav.c \
+		runtime/wav.c $(SNDFILE_LIBS) -lm
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o tests/fuzz/fuzz_params tests/fuzz/fuzz_params.c \
+		compiler/cli_params.c compiler/util.c -lm
+	@echo "fuzz: tests/fuzz/fuzz_front SCRATCH tests/fuzz/corpus -max_total_time=60"
+	@echo "fuzz: tests/fuzz/fuzz_wav SCRATCH tests/fuzz/wav -max_total_time=60"
+	@echo "fuzz: tests/fuzz/fuzz_params SCRATCH tests/fuzz/json -dict=tests/fuzz/json.dict -max_total_time=60"
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/dpm/stdlib \
@@ -158,7 +167,8 @@ install: all
 
 clean:
 	rm -f dpmc dpmc-llvm.so compiler/*.o compiler/*.d runtime/*.o runtime/*.d \
-		runtime/libdpmrt.a $(FRONT_GEN) compiler/ck_text.h $(STAMP) tests/fuzz/fuzz_front
+		runtime/libdpmrt.a $(FRONT_GEN) compiler/ck_text.h $(STAMP) tests/fuzz/fuzz_front \
+		tests/fuzz/fuzz_wav tests/fuzz/fuzz_params
 	rm -rf out
 
 .PHONY: all check bench demo fuzz install clean

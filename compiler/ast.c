@@ -3,6 +3,7 @@
  * model_load leaves a Model whose decls hold the main file's statements
  * with each imported file's definitions in place of its `import`. */
 #define _XOPEN_SOURCE 700
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -381,6 +382,51 @@ join(Arena *a, const char *dir, const char *name)
 
 static void load_decls(Loader *L, Decl **decls, int n);
 
+static int
+dpm_named(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n >= 4 && !strcmp(path + n - 4, ".dpm");
+}
+
+/* parse_file for a file read from disk.  A file that is not a model
+ * (binary data, or text not named .dpm no line of which parses as a
+ * statement) is said so once, at `at`, not quoted line by line: `import
+ * "/etc/passwd"` must not print the password file.  A FILE.dpm is meant
+ * to be a model: its errors are worth showing. */
+static Decl **
+parse_disk(Arena *a, Diag *d, const Src *src, int *n, const char **model,
+           Loc *mloc, Loc at)
+{
+	FILE *out = d->out, *mem;
+	char *text = NULL;
+	size_t len = 0;
+	Decl **decls;
+	int nerr = d->nerr;
+
+	*n = 0;
+	if (src_binary(src)) {
+		diag_error(d, at, "%s: not a dpm model (binary data)", src->path);
+		return NULL;
+	}
+	if (!(mem = open_memstream(&text, &len)))
+		return parse_file(a, d, src, n, model, mloc);
+	d->out = mem;
+	decls = parse_file(a, d, src, n, model, mloc);
+	fclose(mem);
+	d->out = out;
+	if (!decls && *n == 0 && d->nerr > nerr && !dpm_named(src->path)) {
+		d->nerr = nerr;
+		diag_error(d, at, "%s: not a dpm model (no line of it parses as a "
+		           "statement)", src->path);
+	} else {
+		fwrite(text, 1, len, out ? out : stderr);
+	}
+	free(text);
+	return decls;
+}
+
 /* import "FILE": the importing file's folder, -I folders, $DPM_PATH, the stdlib */
 static void
 do_import(Loader *L, Decl *imp)
@@ -391,6 +437,7 @@ do_import(Loader *L, Decl *imp)
 	Decl **decls;
 	Loc mloc;
 	Buf b = {0};
+	char why[512];
 	int i, n;
 
 	if (!imp->name[0]) {
@@ -399,7 +446,11 @@ do_import(Loader *L, Decl *imp)
 	}
 	if (imp->name[0] == '/') {
 		path = imp->name;
-		src = src_load(L->a, path);
+		if (!(src = src_read(L->a, path, SRC_LIMIT, "a model", why, sizeof why))
+		    && errno != ENOENT && errno != ENOTDIR) {
+			diag_error(L->d, imp->name_loc, "%s", why);
+			return;
+		}
 	} else {
 		dirs = ast_list(L->a, dirs, (void *)dirname_of(L->a, imp->src->path));
 		for (i = 0; i < L->nincdirs; i++)
@@ -416,7 +467,11 @@ do_import(Loader *L, Decl *imp)
 			dirs = ast_list(L->a, dirs, (void *)L->stdlib_dir);
 		for (i = 0; i < dirs->n && !src; i++) {
 			path = join(L->a, dirs->v[i], imp->name);
-			src = src_load(L->a, path);
+			src = src_read(L->a, path, SRC_LIMIT, "a model", why, sizeof why);
+			if (!src && errno != ENOENT && errno != ENOTDIR) {
+				diag_error(L->d, imp->name_loc, "%s", why);
+				return;
+			}
 		}
 	}
 	if (!src) {
@@ -438,7 +493,7 @@ do_import(Loader *L, Decl *imp)
 		diag_error(L->d, imp->name_loc, "imports nested too deeply");
 		return;
 	}
-	decls = parse_file(L->a, L->d, src, &n, &model, &mloc);
+	decls = parse_disk(L->a, L->d, src, &n, &model, &mloc, imp->name_loc);
 	if (!decls)
 		return;
 	if (model) {
@@ -485,7 +540,7 @@ load_decls(Loader *L, Decl **decls, int n)
 }
 
 static Model *
-load(Arena *a, Diag *d, Src *src, const char *const *incdirs, int nincdirs,
+load(Arena *a, Diag *d, Src *src, int disk, const char *const *incdirs, int nincdirs,
      const char *stdlib_dir)
 {
 	Loader L;
@@ -502,7 +557,8 @@ load(Arena *a, Diag *d, Src *src, const char *const *incdirs, int nincdirs,
 	m = arena_alloc(a, sizeof *m);
 	m->src = src;
 	m->arena = a;
-	decls = parse_file(a, d, src, &n, &m->name, &m->name_loc);
+	decls = disk ? parse_disk(a, d, src, &n, &m->name, &m->name_loc, (Loc){0})
+	             : parse_file(a, d, src, &n, &m->name, &m->name_loc);
 	if (!decls)
 		return NULL;
 	seen(&L, identity(a, src->path));
@@ -521,13 +577,14 @@ model_load(Arena *a, Diag *d, const char *path,
            const char *const *incdirs, int nincdirs,
            const char *stdlib_dir)
 {
-	Src *src = src_load(a, path);
+	char why[512];
+	Src *src = src_read(a, path, SRC_LIMIT, "a model", why, sizeof why);
 
 	if (!src) {
-		diag_error(d, (Loc){NULL, 0, 0}, "cannot read '%s'", path);
+		diag_error(d, (Loc){NULL, 0, 0}, "%s", why);
 		return NULL;
 	}
-	return load(a, d, src, incdirs, nincdirs, stdlib_dir);
+	return load(a, d, src, 1, incdirs, nincdirs, stdlib_dir);
 }
 
 Model *
@@ -535,7 +592,7 @@ model_load_string(Arena *a, Diag *d, const char *path, const char *text,
                   const char *const *incdirs, int nincdirs,
                   const char *stdlib_dir)
 {
-	return load(a, d, src_from_string(a, path, text), incdirs, nincdirs, stdlib_dir);
+	return load(a, d, src_from_string(a, path, text), 0, incdirs, nincdirs, stdlib_dir);
 }
 
 Decl *

@@ -159,6 +159,68 @@ jfail(Json *j, const char *what)
 	return -1;
 }
 
+/* Four hex digits at s, or -1. */
+static long
+hex4(const char *s)
+{
+	long v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (!isxdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 16 + (isdigit((unsigned char)s[i]) ? s[i] - '0'
+		              : tolower((unsigned char)s[i]) - 'a' + 10);
+	}
+	return v;
+}
+
+/* \uXXXX (pos at the 'u'), or a UTF-16 surrogate pair \uD8XX\uDCXX, as
+ * UTF-8 into b; pos left on the last hex digit. */
+static int
+jescape(Json *j, Buf *b)
+{
+	int at = j->pos - 1;
+	long u = hex4(j->s + j->pos + 1), lo;
+
+	if (u < 0) {
+		diag_error(j->d, jloc(j, at, 2), "\\u needs four hex digits");
+		return -1;
+	}
+	j->pos += 4;
+	if (u >= 0xdc00 && u <= 0xdfff) {
+		diag_error(j->d, jloc(j, at, 6), "a low surrogate with no high one before it; "
+		           "a character above U+FFFF is a pair \\uD8XX\\uDCXX");
+		return -1;
+	}
+	if (u >= 0xd800 && u <= 0xdbff) {
+		if (j->s[j->pos + 1] != '\\' || j->s[j->pos + 2] != 'u'
+		    || (lo = hex4(j->s + j->pos + 3)) < 0xdc00 || lo > 0xdfff) {
+			diag_error(j->d, jloc(j, at, 6), "a high surrogate with no low one after it; "
+			           "a character above U+FFFF is a pair \\uD8XX\\uDCXX");
+			return -1;
+		}
+		j->pos += 6;
+		u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+	}
+	if (u == 0) {
+		diag_error(j->d, jloc(j, at, 6), "\\u0000: a name cannot hold a NUL");
+		return -1;
+	}
+	if (u < 0x80) {
+		buf_printf(b, "%c", (int)u);
+	} else if (u < 0x800) {
+		buf_printf(b, "%c%c", (int)(0xc0 | u >> 6), (int)(0x80 | (u & 0x3f)));
+	} else if (u < 0x10000) {
+		buf_printf(b, "%c%c%c", (int)(0xe0 | u >> 12), (int)(0x80 | (u >> 6 & 0x3f)),
+		           (int)(0x80 | (u & 0x3f)));
+	} else {
+		buf_printf(b, "%c%c%c%c", (int)(0xf0 | u >> 18), (int)(0x80 | (u >> 12 & 0x3f)),
+		           (int)(0x80 | (u >> 6 & 0x3f)), (int)(0x80 | (u & 0x3f)));
+	}
+	return 0;
+}
+
 /* string -> '"' chars '"'; *out in the arena (escapes decoded). */
 static int
 jstring(Json *j, char **out)
@@ -189,19 +251,15 @@ jstring(Json *j, char **out)
 				return -1;
 			}
 			if (e == 'u') {
-				int i;
-				for (i = 1; i <= 4; i++)
-					if (!isxdigit((unsigned char)j->s[j->pos + i])) {
-						diag_error(j->d, jloc(j, j->pos - 1, 2), "\\u needs four hex digits");
-						buf_free(&b);
-						return -1;
-					}
-				j->pos += 4;
-				c = '?';    /* param names are ASCII: any other won't match */
-			} else {
-				c = e == 'b' ? '\b' : e == 'f' ? '\f' : e == 'n' ? '\n' : e == 'r' ? '\r'
-				    : e == 't' ? '\t' : e;
+				if (jescape(j, &b) < 0) {
+					buf_free(&b);
+					return -1;
+				}
+				j->pos++;
+				continue;
 			}
+			c = e == 'b' ? '\b' : e == 'f' ? '\f' : e == 'n' ? '\n' : e == 'r' ? '\r'
+			    : e == 't' ? '\t' : e;
 		}
 		buf_printf(&b, "%c", c);
 		j->pos++;
@@ -356,6 +414,18 @@ typedef struct PCtx {
 	int found;
 } PCtx;
 
+/* The bytes of the string at off in the file, quotes included: a key
+ * with escapes is longer there than decoded. */
+static int
+srclen(Json *j, int off)
+{
+	int i = off + 1;
+
+	while (j->s[i] && j->s[i] != '"')
+		i += j->s[i] == '\\' && j->s[i + 1] ? 2 : 1;
+	return i + 1 - off;
+}
+
 /* One "NAME": VALUE of the params object. */
 static int
 param_member(Json *j, const char *key, int keyoff, void *ctx)
@@ -368,12 +438,12 @@ param_member(Json *j, const char *key, int keyoff, void *ctx)
 	i = find_param(p->k, key, strlen(key));
 	if (i < 0) {
 		unknown(p->k, key, &b);
-		diag_error(j->d, jloc(j, keyoff, (int)strlen(key) + 2), "%s", b.s);
+		diag_error(j->d, jloc(j, keyoff, srclen(j, keyoff)), "%s", b.s);
 		buf_free(&b);
 		return -1;
 	}
 	if (p->seen[i]) {
-		diag_error(j->d, jloc(j, keyoff, (int)strlen(key) + 2), "param '%s' is given twice", key);
+		diag_error(j->d, jloc(j, keyoff, srclen(j, keyoff)), "param '%s' is given twice", key);
 		return -1;
 	}
 	p->seen[i] = 1;
@@ -415,9 +485,11 @@ read_params_file(const Kernel *k, const char *path, Arena *a, Diag *d, double *v
 	PCtx p;
 	int r;
 
+	char why[512];
+
 	memset(&j, 0, sizeof j);
-	if (!(j.src = src_load(a, path))) {
-		diag_error(d, (Loc){0}, "cannot read the params file '%s': %s", path, strerror(errno));
+	if (!(j.src = src_read(a, path, SRC_LIMIT, "a params file", why, sizeof why))) {
+		diag_error(d, (Loc){0}, "the params file: %s", why);
 		return -1;
 	}
 	j.s = j.src->text;

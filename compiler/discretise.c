@@ -15,6 +15,7 @@
  *   pt = 1, with D  D_h (u[n] - u[n-1]) / k    (keeps the scheme explicit)
  */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "ir.h"
@@ -45,12 +46,25 @@ typedef struct Bind {      /* fn / let argument bindings */
 	struct Bind *up;
 } Bind;
 
+/* An inlined call: the body of decl with these argument Exprs.  Exprs
+ * are hash-consed, so equal pointers are equal arguments and the body
+ * converts to the same Expr: fn h(a) = g(a) + g(a) inlines g once, and a
+ * chain of such fns stays linear instead of doubling per level. */
+typedef struct Call {
+	const Decl *d;
+	Expr *args[8];
+	Expr *val;
+	struct Call *next;
+} Call;
+
 typedef struct Ctx {
 	Arena *a;
 	Diag *d;
 	const Model *m;
 	ExprPool *p;
 	Expr **memo;           /* scalar lets by decl index in m->order */
+	Call **calls;          /* inlined calls, hashed */
+	unsigned ncalls, calls_cap;
 	int failed;
 } Ctx;
 
@@ -107,17 +121,74 @@ lookup_bind(const Bind *b, const char *name)
 	return NULL;
 }
 
-/* The body of a fn or a let with arguments, with args bound. */
+static unsigned
+call_hash(const Decl *d, Expr **args, int n)
+{
+	uintptr_t h = (uintptr_t)d;
+	int i;
+
+	for (i = 0; i < n; i++)
+		h = h * 31 + args[i]->id;
+	h ^= h >> 15;
+	return (unsigned)(h * 2654435761u);
+}
+
+static void
+calls_grow(Ctx *c)
+{
+	unsigned ncap = c->calls_cap ? 2 * c->calls_cap : 64, i;
+	Call **nt = mem_alloc(ncap * sizeof *nt), *k, *next;
+
+	for (i = 0; i < c->calls_cap; i++)
+		for (k = c->calls[i]; k; k = next) {
+			next = k->next;
+			unsigned h = call_hash(k->d, k->args, k->d->nargs) & (ncap - 1);
+			k->next = nt[h];
+			nt[h] = k;
+		}
+	mem_free(c->calls);
+	c->calls = nt;
+	c->calls_cap = ncap;
+}
+
+/* The body of a fn or a let with arguments, with args bound; each
+ * (decl, args) is converted once (Call). */
 static Expr *
 inline_call(Ctx *c, const Decl *d, Expr **args)
 {
 	Bind nb;
+	Call *k;
+	unsigned h;
+	int i;
 
+	if (d->nargs > 8)
+		die("inline_call: %d arguments", d->nargs);
+	if (c->ncalls >= c->calls_cap)
+		calls_grow(c);
+	h = call_hash(d, args, d->nargs) & (c->calls_cap - 1);
+	for (k = c->calls[h]; k; k = k->next) {
+		if (k->d != d)
+			continue;
+		for (i = 0; i < d->nargs && k->args[i] == args[i]; i++)
+			;
+		if (i == d->nargs)
+			return k->val;
+	}
 	nb.names = d->args;
 	nb.vals = args;
 	nb.n = d->nargs;
 	nb.up = NULL;          /* bodies see only their own arguments */
-	return conv(c, d->value, &nb);
+	k = arena_alloc(c->a, sizeof *k);
+	k->d = d;
+	if (d->nargs)
+		memcpy(k->args, args, (size_t)d->nargs * sizeof *args);
+	k->val = conv(c, d->value, &nb);
+	/* conv may have grown the table: hash again */
+	h = call_hash(d, args, d->nargs) & (c->calls_cap - 1);
+	k->next = c->calls[h];
+	c->calls[h] = k;
+	c->ncalls++;
+	return k->val;
 }
 
 /* A let with arguments used by its bare name: F means F(t), T means T(x). */
@@ -169,7 +240,7 @@ conv_name(Ctx *c, const Ast *e, const Bind *b)
 	case K_SPACE:
 	case K_FN:
 		if (d->nargs == 0)
-			return conv(c, d->value, NULL);
+			return inline_call(c, d, NULL);
 		return own_args(c, d);
 	default:
 		break;
@@ -177,6 +248,27 @@ conv_name(Ctx *c, const Ast *e, const Bind *b)
 	diag_error(c->d, e->loc, "'%s' cannot be used as a value here", e->name);
 	c->failed = 1;
 	return num(c, 0);
+}
+
+static int
+nonfinite(const Expr *x)
+{
+	return x && x->kind == EX_NUM && !isfinite(x->num);
+}
+
+/* r = the operation at e on x, y (NULL: none).  The simplifier folds
+ * numbers as IEEE does, so 0/0 is NaN: an error where it first appears,
+ * not a NaN that would put an output at x = NaN. */
+static Expr *
+checked(Ctx *c, const Ast *e, Expr *r, Expr *x, Expr *y)
+{
+	if (nonfinite(r) && !nonfinite(x) && !nonfinite(y)) {
+		diag_error(c->d, e->loc, "this is %s: a division by zero, or a function "
+		           "outside its domain (log of 0, sqrt of a negative, ...)",
+		           isnan(r->num) ? "not a number (NaN)" : "infinite");
+		c->failed = 1;
+	}
+	return r;
 }
 
 static Expr *
@@ -219,8 +311,12 @@ conv_call(Ctx *c, const Ast *e, const Bind *b)
 		die("call with %d arguments", e->nargs);
 	for (i = 0; i < e->nargs; i++)
 		x[i] = conv(c, e->args[i], b);
-	if (builtin_arity(e->name) >= 0)
-		return conv_builtin(c, e, x);
+	if (builtin_arity(e->name) >= 0) {
+		for (i = 0; i < e->nargs; i++)
+			if (nonfinite(x[i]))
+				return conv_builtin(c, e, x);
+		return checked(c, e, conv_builtin(c, e, x), NULL, NULL);
+	}
 	d = model_lookup(c->m, e->name);
 	if (!d || d->nargs != e->nargs)
 		die("call of '%s' not checked by sema", e->name);
@@ -255,11 +351,11 @@ conv(Ctx *c, const Ast *e, const Bind *b)
 		case OP_GE:  return ex_cmp(c->p, CMP_LE, y, x);
 		case OP_EQ:  return ex_cmp(c->p, CMP_EQ, x, y);
 		case OP_NE:  return ex_cmp(c->p, CMP_NE, x, y);
-		case OP_ADD: return ex_add(c->p, x, y);
-		case OP_SUB: return ex_sub(c->p, x, y);
-		case OP_MUL: return ex_mul(c->p, x, y);
-		case OP_DIV: return ex_div(c->p, x, y);
-		case OP_POW: return ex_pow(c->p, x, y);
+		case OP_ADD: return checked(c, e, ex_add(c->p, x, y), x, y);
+		case OP_SUB: return checked(c, e, ex_sub(c->p, x, y), x, y);
+		case OP_MUL: return checked(c, e, ex_mul(c->p, x, y), x, y);
+		case OP_DIV: return checked(c, e, ex_div(c->p, x, y), x, y);
+		case OP_POW: return checked(c, e, ex_pow(c->p, x, y), x, y);
 		default: break;
 		}
 		break;
@@ -740,6 +836,7 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 	lin_free(&l);
 	if (!c.failed)
 		build_io(&c, s);
+	mem_free(c.calls);
 	if (c.failed) {
 		expr_pool_free(s->pool);
 		return NULL;

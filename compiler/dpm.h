@@ -48,7 +48,15 @@ typedef struct Loc {
 	int off, len;          /* byte offset and length of the span */
 } Loc;
 
-Src *src_load(Arena *a, const char *path);          /* NULL if unreadable */
+/* Models and params files are regular files of at most SRC_LIMIT bytes:
+ * src_read refuses FIFOs, devices and larger files with a message in
+ * why[whysz] (NULL: none) naming the file and `what` it should be ("a
+ * model"); errno is ENOENT when there is no such file. */
+#define SRC_LIMIT ((size_t)16 << 20)
+Src *src_read(Arena *a, const char *path, size_t limit, const char *what,
+              char *why, size_t whysz);
+Src *src_load(Arena *a, const char *path);          /* src_read, a model */
+int src_binary(const Src *s);                       /* binary data, not text */
 Src *src_from_string(Arena *a, const char *path, const char *text);
 void src_linecol(const Src *s, int off, int *line, int *col);  /* 1-based */
 

@@ -16,9 +16,11 @@
  * Subtraction, division and negation are sums and products; sqrt is a
  * function, not x^0.5, so sqrt(x)^2 stays as it is.
  *
- * Simplifications that are not exact for every double, taken on purpose:
- *   x*0 -> 0 even when x is inf or NaN (the scheme never divides by an
- *   inf-valued model quantity; an all-zero coefficient must vanish);
+ * Numbers fold as IEEE does: 0*inf, 0*NaN and 0/0 are NaN, which the
+ * discretiser reports where it first appears.  Simplifications that are
+ * not exact for every double, taken on purpose:
+ *   x*0 -> 0 for an x that is not a number: the model's quantities are
+ *   assumed finite (an all-zero coefficient must vanish);
  *   x^a * x^-a -> 1, hence x/x -> 1 (assumes x != 0, finite);
  *   (x^a)^n -> x^(a*n) for integer n (assumes x^a real: x > 0 or a an
  *   integer);  merging coefficients and exponents rounds differently from
@@ -486,10 +488,10 @@ ex_mul(ExprPool *p, Expr *a, Expr *b)
 	Terms t;
 	double c = 1;
 
-	if (ex_is_num(a, 0) || ex_is_num(b, 0))
-		return ex_num(p, 0);      /* even inf*0: see the top comment */
 	if (a->kind == EX_NUM && b->kind == EX_NUM)
 		return ex_num(p, a->num * b->num);
+	if (ex_is_num(a, 0) || ex_is_num(b, 0))
+		return ex_num(p, 0);      /* x finite: see the top comment */
 	if (ex_is_num(a, 1))
 		return b;
 	if (ex_is_num(b, 1))
@@ -1508,8 +1510,34 @@ pm(Buf *b, const Expr *e, const char *const *pn, int need)
 		buf_puts(b, ")");
 }
 
+/* The nodes of e written out as a tree, counted down from budget: < 0
+ * when there are more.  Costs at most budget steps, however large the
+ * tree a DAG of shared subexpressions stands for (2^40 nodes for 40 fns
+ * each calling the one before twice). */
+static long
+tree_size(const Expr *e, long budget)
+{
+	budget--;
+	if (budget >= 0 && e->a)
+		budget = tree_size(e->a, budget);
+	if (budget >= 0 && e->b)
+		budget = tree_size(e->b, budget);
+	if (budget >= 0 && e->c)
+		budget = tree_size(e->c, budget);
+	return budget;
+}
+
+/* Math is printed as a tree, shared subexpressions inline: one too large
+ * to print is said so, not printed for ever. */
 void
 ex_print_math(Buf *b, const Expr *e, const char *const *param_names)
 {
+	enum { PRINT_MAX = 100000 };
+
+	if (tree_size(e, PRINT_MAX) < 0) {
+		buf_printf(b, "<an expression of more than %d operations written out; "
+		           "too large to print>", PRINT_MAX);
+		return;
+	}
 	pm(b, e, param_names, 0);
 }

@@ -478,9 +478,11 @@ parse_file(Arena *a, Diag *d, const Src *src, int *ndecls,
 	yy_scan_bytes(src->text, (int)src->len, sc);
 	r = yyparse(sc, &P);
 	yylex_destroy(sc);
+	/* the statements that parsed, on failure too: none at all means
+	 * the file is not a model (ast.c) */
+	*ndecls = P.decls ? P.decls->n : 0;
 	if (r != 0 || P.nerr > 0)
 		return NULL;
-	*ndecls = P.decls ? P.decls->n : 0;
 	if (model_name)
 		*model_name = P.model;
 	if (model_loc)

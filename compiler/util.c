@@ -1,9 +1,15 @@
 /* util.c — memory, arenas, buffers, source text and diagnostics.
  * requires: nothing.  Every allocation of dpmc passes through mem_alloc. */
+#define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "dpm.h"
 
@@ -190,34 +196,107 @@ src_from_string(Arena *a, const char *path, const char *text)
 	return s;
 }
 
+/* The bytes of the regular file PATH, at most LIMIT of them.  The open
+ * does not block (a FIFO would wait for a writer for ever) and anything
+ * but a regular file is refused before a byte is read: /dev/zero would
+ * grow to gigabytes.  NULL with errno set (ENOENT: no such file, which
+ * the import search skips) and, when WHY is not NULL, a message there
+ * naming the file and WHAT it should have been. */
+Src *
+src_read(Arena *a, const char *path, size_t limit, const char *what,
+         char *why, size_t whysz)
+{
+	struct stat st;
+	char *text;
+	size_t len = 0, cap;
+	ssize_t n = 0;
+	int fd, e;
+	Src *s;
+
+	if (!why)
+		whysz = 0;
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		e = errno;
+		snprintf(why, whysz, "cannot read %.200s: %s", path, strerror(e));
+		errno = e;
+		return NULL;
+	}
+	memset(&st, 0, sizeof st);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, whysz, "%.200s is %s; %s must be a regular file",
+		         path, S_ISDIR(st.st_mode) ? "a folder" : S_ISFIFO(st.st_mode) ? "a FIFO"
+		         : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "a special file",
+		         what);
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((uintmax_t)st.st_size > limit)
+		goto toolarge;
+	/* the file may grow while we read: stop at limit + 1 bytes */
+	cap = (size_t)st.st_size + 1;
+	text = mem_alloc(cap + 1);
+	for (;;) {
+		if (len == cap) {
+			if (cap > limit)
+				break;
+			cap = cap > limit / 2 ? limit + 1 : cap * 2;
+			text = mem_realloc(text, cap + 1);
+		}
+		n = read(fd, text + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	if (n < 0) {
+		e = errno;
+		snprintf(why, whysz, "cannot read %.200s: %s", path, strerror(e));
+		mem_free(text);
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	if (len > limit) {
+		mem_free(text);
+		goto toolarge;
+	}
+	close(fd);
+	s = arena_alloc(a, sizeof *s);
+	s->path = arena_strdup(a, path);
+	s->len = len;
+	s->text = arena_strndup(a, text, len);
+	mem_free(text);
+	return s;
+toolarge:
+	snprintf(why, whysz, "%.200s is larger than %zu MB, the limit for %s", path,
+	         limit >> 20, what);
+	close(fd);
+	errno = EFBIG;
+	return NULL;
+}
+
 Src *
 src_load(Arena *a, const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	Buf b = {0};
-	char chunk[8192];
-	size_t n;
-	Src *s;
+	return src_read(a, path, SRC_LIMIT, "a model", NULL, 0);
+}
 
-	if (!f)
-		return NULL;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		buf_grow(&b, n);
-		memcpy(b.s + b.len, chunk, n);
-		b.len += n;
+/* Binary data, not text: more than one byte in 32 of the first 4 KB,
+ * and more than one byte, is a control character (NUL included).  A text
+ * file with a stray NUL is text, and the lexer says where the NUL is. */
+int
+src_binary(const Src *s)
+{
+	size_t i, n = s->len < 4096 ? s->len : 4096, ctl = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s->text[i];
+		if (c == 0 || (c < 0x20 && !strchr("\t\n\r\f\v", c)) || c == 0x7f)
+			ctl++;
 	}
-	if (ferror(f)) {
-		fclose(f);
-		buf_free(&b);
-		return NULL;
-	}
-	fclose(f);
-	s = arena_alloc(a, sizeof *s);
-	s->path = arena_strdup(a, path);
-	s->len = b.len;
-	s->text = arena_strndup(a, b.s ? b.s : "", b.len);
-	buf_free(&b);
-	return s;
+	return ctl > 1 && ctl * 32 > n;
 }
 
 void
@@ -239,36 +318,113 @@ src_linecol(const Src *s, int off, int *line, int *col)
 	*col = c;
 }
 
-/* ---- diagnostics ---- */
+/* ---- diagnostics ----
+ * What a message echoes of the user's input is bounded and printable: a
+ * 10 MB JSON key or a line of /dev/urandom must not flood the terminal
+ * or drive it with escape codes. */
+
+enum {
+	QUOTE_MAX = 60,        /* characters of a quoted string ('...', "...") */
+	WORD_MAX = 200,        /* of a word outside quotes (a long path) */
+	MSG_MAX = 1000,        /* of a whole message */
+	SHOW_LINE = 160,        /* of a quoted source line, around the caret */
+};
+
+static void
+putsafe(FILE *out, int c)
+{
+	unsigned char u = (unsigned char)c;
+
+	fputc(u == '\t' || (u >= 0x20 && u != 0x7f) ? u : '?', out);
+}
+
+/* s[0..n) with control bytes as '?', a quoted string cut at QUOTE_MAX
+ * characters, an unquoted word at WORD_MAX and the whole at MSG_MAX. */
+static void
+putcut(FILE *out, const char *s, size_t n)
+{
+	size_t i = 0, j, k, word = 0, shown = 0;
+
+	while (i < n && shown < MSG_MAX) {
+		char q = s[i];
+		if ((q == '\'' || q == '"') && (i == 0 || !isalnum((unsigned char)s[i - 1]))) {
+			for (j = i + 1; j < n && s[j] != q; j++)
+				;
+			if (j < n && j - i - 1 > QUOTE_MAX) {
+				for (k = i; k <= i + QUOTE_MAX; k++)
+					putsafe(out, s[k]);
+				fputs("...", out);
+				putsafe(out, q);
+				shown += QUOTE_MAX + 5;
+				i = j + 1;
+				word = 0;
+				continue;
+			}
+		}
+		word = s[i] == ' ' ? 0 : word + 1;
+		if (word == WORD_MAX + 1)
+			fputs("...", out);
+		if (word <= WORD_MAX) {
+			putsafe(out, s[i]);
+			shown++;
+		}
+		i++;
+	}
+	if (i < n)
+		fputs("...", out);
+}
 
 static void
 vreport(Diag *d, Loc loc, const char *kind, const char *fmt, va_list ap)
 {
 	FILE *out = d && d->out ? d->out : stderr;
-	int line, col, i, start, end, n;
+	int line, col, i, start, end, from, to, n;
+	char small[512], *msg = small;
+	va_list aq;
 
+	va_copy(aq, ap);
+	n = vsnprintf(small, sizeof small, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof small) {
+		msg = mem_alloc((size_t)n + 1);
+		vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	}
 	if (!loc.src) {
 		fprintf(out, "dpmc: %s: ", kind);
-		vfprintf(out, fmt, ap);
+		putcut(out, msg, (size_t)n);
 		fputc('\n', out);
+		if (msg != small)
+			mem_free(msg);
 		return;
 	}
 	src_linecol(loc.src, loc.off, &line, &col);
-	fprintf(out, "%s:%d:%d: %s: ", loc.src->path, line, col, kind);
-	vfprintf(out, fmt, ap);
+	putcut(out, loc.src->path, strlen(loc.src->path));
+	fprintf(out, ":%d:%d: %s: ", line, col, kind);
+	putcut(out, msg, (size_t)n);
 	fputc('\n', out);
+	if (msg != small)
+		mem_free(msg);
 
+	/* the line, or SHOW_LINE bytes of it around the caret */
 	start = loc.off - (col - 1);
 	for (end = start; end < (int)loc.src->len && loc.src->text[end] != '\n'; end++)
 		;
-	fprintf(out, "%5d | %.*s\n", line, end - start, loc.src->text + start);
-	fprintf(out, "      | ");
-	for (i = start; i < loc.off; i++)
+	from = start;
+	if (loc.off - from > SHOW_LINE / 2)
+		from = loc.off - SHOW_LINE / 2;
+	to = end - from > SHOW_LINE ? from + SHOW_LINE : end;
+	fprintf(out, "%5d | %s", line, from > start ? "..." : "");
+	for (i = from; i < to; i++)
+		putsafe(out, loc.src->text[i]);
+	fprintf(out, "%s\n      | %s", to < end ? "..." : "", from > start ? "   " : "");
+	for (i = from; i < loc.off; i++)
 		fputc(loc.src->text[i] == '\t' ? '\t' : ' ', out);
 	fputc('^', out);
 	n = loc.len;
-	if (loc.off + n > end)
-		n = end - loc.off;
+	if (loc.off + n > to)
+		n = to - loc.off;
 	for (i = 1; i < n; i++)
 		fputc('~', out);
 	fputc('\n', out);

@@ -23,7 +23,8 @@ int rt_wav_write(const char *path, const double *interleaved, long nframes,
 /* Read a sound file: malloc'd interleaved samples (PCM scaled to [-1, 1),
  * float files as stored), with its frame count, channels and rate.
  * NULL with a message in err for a missing, unreadable, empty or
- * non-audio file. */
+ * non-audio file, one that is not a regular file (a FIFO, a device)
+ * or one holding a sample that is not finite. */
 double *rt_wav_read(const char *path, long *nframes, int *nch, int *rate,
                     char *err, int errsz);
 

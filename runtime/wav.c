@@ -4,6 +4,7 @@
  * built program give the same bytes. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
 #include <float.h>
 #include <math.h>
 #include <stdarg.h>
@@ -167,56 +168,102 @@ rt_wav_write(const char *path, const double *x, long nframes, int nch, int rate,
 	return ok ? 0 : -1;
 }
 
+/* A sound file is a regular file of at most this many bytes: all the
+ * samples RT_MAX_SAMPLES allows, as doubles, and room for the header. */
+#define WAV_LIMIT ((double)RT_MAX_SAMPLES * 8 + (1 << 20))
+
 double *
 rt_wav_read(const char *path, long *nframes, int *nch, int *rate, char *err, int errsz)
 {
 	SF_INFO info;
 	SNDFILE *sf;
-	FILE *f;
+	struct stat st;
 	double *x;
-	sf_count_t got;
+	sf_count_t got, cap;
+	long i;
+	int fd;
 
-	/* libsndfile says "System error" for a missing file; say it plainly. */
-	if (!(f = fopen(path, "rb"))) {
+	/* Opened here, not by libsndfile: its "System error" says nothing,
+	 * and a FIFO or a device must be refused before a byte is read (a
+	 * FIFO would block for ever, /dev/zero never end). */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
 		seterr(err, errsz, "cannot open '%s': %s", path, strerror(errno));
 		return NULL;
 	}
-	fclose(f);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		seterr(err, errsz, "'%s' is not a regular file (%s); give a WAV, AIFF or FLAC file",
+		       path, S_ISDIR(st.st_mode) ? "a folder" : S_ISFIFO(st.st_mode) ? "a FIFO"
+		       : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "a special file");
+		close(fd);
+		return NULL;
+	}
+	if ((double)st.st_size > WAV_LIMIT) {
+		seterr(err, errsz, "'%s' is larger than %.0f MB, the limit for a sound file",
+		       path, WAV_LIMIT / (1 << 20));
+		close(fd);
+		return NULL;
+	}
 	memset(&info, 0, sizeof info);
-	if (!(sf = sf_open(path, SFM_READ, &info))) {
+	if (!(sf = sf_open_fd(fd, SFM_READ, &info, SF_FALSE))) {
 		seterr(err, errsz, "'%s' is not a sound file that can be read (%s); "
 		       "give a WAV, AIFF or FLAC file", path, sf_strerror(NULL));
+		close(fd);
 		return NULL;
 	}
 	if (info.frames <= 0 || info.channels < 1) {
 		seterr(err, errsz, "'%s' holds no audio samples", path);
-		sf_close(sf);
-		return NULL;
+		goto fail;
 	}
 	if ((double)info.frames * info.channels > (double)RT_MAX_SAMPLES) {
 		seterr(err, errsz, "'%s' is too long: %ld frames of %d channels",
 		       path, (long)info.frames, info.channels);
-		sf_close(sf);
-		return NULL;
+		goto fail;
 	}
-	x = malloc((size_t)info.frames * (size_t)info.channels * sizeof *x);
-	if (!x) {
-		seterr(err, errsz, "out of memory reading '%s'", path);
-		sf_close(sf);
-		return NULL;
-	}
+	/* The header's frame count is a claim: grow the buffer as the
+	 * samples arrive, so a 50-byte file that claims 2^27 frames does not
+	 * take a gigabyte first. */
 	sf_command(sf, SFC_SET_NORM_DOUBLE, NULL, SF_TRUE);
-	got = sf_readf_double(sf, x, info.frames);
+	x = NULL;
+	got = 0;
+	for (cap = 0; got == cap && got < info.frames; ) {
+		double *nx;
+		sf_count_t n;
+		cap = cap ? 2 * cap : 1 + 65536 / info.channels;
+		if (cap > info.frames)
+			cap = info.frames;
+		if (!(nx = realloc(x, (size_t)cap * (size_t)info.channels * sizeof *x))) {
+			seterr(err, errsz, "out of memory reading '%s'", path);
+			free(x);
+			goto fail;
+		}
+		x = nx;
+		n = sf_readf_double(sf, x + (size_t)got * (size_t)info.channels, cap - got);
+		got += n > 0 ? n : 0;
+	}
 	if (got != info.frames) {
 		seterr(err, errsz, "'%s' is truncated or damaged: read %ld of %ld frames",
 		       path, (long)got, (long)info.frames);
-		sf_close(sf);
 		free(x);
-		return NULL;
+		goto fail;
 	}
+	/* a float file can hold NaN or inf: say so here, not later as a
+	 * loss that "blew up" */
+	for (i = 0; i < (long)info.frames * info.channels; i++)
+		if (!isfinite(x[i])) {
+			seterr(err, errsz, "%s: sample %ld of channel %d is %s; a sound file must "
+			       "hold finite samples", path, i / info.channels, (int)(i % info.channels) + 1,
+			       isnan(x[i]) ? "not a number" : "infinite");
+			free(x);
+			goto fail;
+		}
 	sf_close(sf);
+	close(fd);
 	*nframes = (long)info.frames;
 	*nch = info.channels;
 	*rate = info.samplerate;
 	return x;
+fail:
+	sf_close(sf);
+	close(fd);
+	return NULL;
 }

@@ -1,6 +1,7 @@
 /* mutate.c — a deterministic mutator of .dpm text for tests/fuzz/run.sh.
  *
  *   mutate SEED < model.dpm > mutant.dpm
+ *   mutate SEED bin < target.wav > mutant.wav
  *
  * Applies 1 to 4 edits chosen by SEED: flip a byte (often to one the
  * grammar cares about), delete a span, duplicate, delete or swap lines,
@@ -191,6 +192,52 @@ edit(void)
 	}
 }
 
+/* Binary data (a sound file): most of what a reader trusts is in the
+ * header, so half the edits land in the first 64 bytes, and a 32-bit
+ * field there may become a size that lies. */
+static void
+edit_bin(void)
+{
+	static const unsigned extreme[] = { 0, 1, 0x7fffffff, 0x80000000u, 0xffffffffu, 0x10000 };
+	size_t head = len < 64 ? len : 64, at;
+	unsigned v;
+
+	if (!len)
+		return;
+	switch (below(6)) {
+	case 0:                /* a byte anywhere */
+		buf[below((unsigned)len)] = (char)below(256);
+		break;
+	case 1:                /* a byte of the header */
+		buf[below((unsigned)head)] = (char)below(256);
+		break;
+	case 2:                /* a 32-bit field of the header */
+		if (head < 4)
+			break;
+		at = below((unsigned)(head - 3)) & ~(size_t)3;
+		v = extreme[below(sizeof extreme / sizeof extreme[0])];
+		buf[at] = (char)v;
+		buf[at + 1] = (char)(v >> 8);
+		buf[at + 2] = (char)(v >> 16);
+		buf[at + 3] = (char)(v >> 24);
+		break;
+	case 3:                /* cut the file short */
+		len = below((unsigned)len);
+		break;
+	case 4:                /* delete a span */
+		erase(below((unsigned)len), 1 + below(16));
+		break;
+	case 5:                /* the header again, inside */
+		at = below((unsigned)len);
+		{
+			char h[64];
+			memcpy(h, buf, head);
+			insert(at, h, head);
+		}
+		break;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -198,8 +245,8 @@ main(int argc, char **argv)
 	size_t n;
 	int i, k;
 
-	if (argc != 2) {
-		fputs("usage: mutate SEED < in > out\n", stderr);
+	if (argc != 2 && !(argc == 3 && !strcmp(argv[2], "bin"))) {
+		fputs("usage: mutate SEED [bin] < in > out\n", stderr);
 		return 2;
 	}
 	rng = strtoull(argv[1], NULL, 10) * 0x9E3779B97F4A7C15ULL + 1;
@@ -209,7 +256,10 @@ main(int argc, char **argv)
 		len += n;
 	}
 	for (i = 0, k = 1 + (int)below(4); i < k; i++)
-		edit();
+		if (argc == 3)
+			edit_bin();
+		else
+			edit();
 	fwrite(buf, 1, len, stdout);
 	free(buf);
 	return 0;

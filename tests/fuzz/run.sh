@@ -1,5 +1,6 @@
 #!/bin/sh
-# run.sh — mutation fuzzing of the front end through `dpmc check`.
+# run.sh — mutation fuzzing of the front end through `dpmc check`, and of
+# the sound files and params files dpmc reads (grad --target, --params).
 #
 #   DPMC=path/to/dpmc sh tests/fuzz/run.sh [CASES_PER_FILE]
 #
@@ -58,8 +59,51 @@ for f in corpus/*.dpm; do
 		s=$((s + 1))
 	done
 done
+# The data paths: mutants of the sound files in wav/ as grad targets
+# (rt_wav_read) and of the params files in json/ as --params
+# (cli_params.c), against the ideal string.  No CSV is read from the
+# user (the REPL reads back only the loss curve dpmc wrote itself).
+model=corpus/ideal_string.dpm
+ndata=0
+data_case() {    # data_case FILE SEED EXT [bin] -- dpmc args with CASE for the mutant
+	f=$1 seed=$2 ext=$3
+	shift 3
+	if [ "$1" = bin ]; then
+		"$tmp/mutate" "$seed" bin < "$f" > "$tmp/case.$ext"
+		shift
+	else
+		"$tmp/mutate" "$seed" < "$f" > "$tmp/case.$ext"
+	fi
+	shift
+	timeout 10 "$DPMC" "$@" > /dev/null 2> "$tmp/err"
+	rc=$?
+	ndata=$((ndata + 1))
+	if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
+		mkdir -p "$here/failures"
+		cp "$tmp/case.$ext" "$here/failures/$(basename "$f").$seed.$ext"
+		echo "FAIL $(basename "$f") seed $seed: exit status $rc (kept in tests/fuzz/failures/$(basename "$f").$seed.$ext)"
+		tail -3 "$tmp/err" | sed 's/^/    /'
+		bad=$((bad + 1))
+	fi
+}
+dper=$(( (per + 9) / 10 ))
+for f in wav/*; do
+	s=1
+	while [ $s -le "$dper" ]; do
+		data_case "$f" $s wav bin -- grad "$model" --target "$tmp/case.wav"
+		s=$((s + 1))
+	done
+done
+for f in json/*.json; do
+	s=1
+	while [ $s -le "$dper" ]; do
+		data_case "$f" $s json -- info "$model" --params "$tmp/case.json"
+		s=$((s + 1))
+	done
+done
+
 if [ $bad -ne 0 ]; then
-	echo "FAIL fuzz: $bad of $n cases crashed or hung"
+	echo "FAIL fuzz: $bad of $((n + ndata)) cases crashed or hung"
 	exit 1
 fi
-echo "PASS fuzz: $n cases, $rendered of them rendered"
+echo "PASS fuzz: $n model cases, $rendered of them rendered; $ndata sound and params files"

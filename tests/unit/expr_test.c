@@ -255,7 +255,11 @@ test_fold(void)
 	CHECK(ex_is_num(ex_pow(p, ex_num(p, 2), ex_num(p, 0.5)), sqrt(2.0)));
 	CHECK(ex_is_num(ex_powi(p, ex_num(p, 4), -1), 0.25));
 	CHECK(ex_is_num(ex_div(p, ex_num(p, 1), ex_num(p, 0)), HUGE_VAL));
-	CHECK(ex_is_num(ex_mul(p, ex_num(p, HUGE_VAL), ex_num(p, 0)), 0));
+	/* numbers fold as IEEE does; only a non-number times 0 is 0 */
+	CHECK(isnan(ex_mul(p, ex_num(p, HUGE_VAL), ex_num(p, 0))->num));
+	CHECK(isnan(ex_mul(p, ex_num(p, 0), ex_num(p, NAN))->num));
+	CHECK(isnan(ex_div(p, ex_num(p, 0), ex_num(p, 0))->num));
+	CHECK(ex_is_num(ex_mul(p, ex_sym(p, SYM_X), ex_num(p, 0)), 0));
 	CHECK(isnan(ex_add(p, ex_num(p, HUGE_VAL), ex_num(p, -HUGE_VAL))->num));
 	expr_pool_free(p);
 	report("fold");

@@ -1,0 +1,212 @@
+#!/bin/sh
+# tests/input/run.sh — bad input files and pathological models (issue 14):
+# reads are bounded (FIFOs, devices, folders and files over the limit are
+# refused by name, without blocking), a file that is not a model is said
+# so once instead of quoted, NUL bytes are errors at their place, echoed
+# strings are capped, JSON \u escapes are decoded, NaN targets are named,
+# 0/0 in a model is an error, and fns that double per level compile in
+# polynomial time in every command.
+# env: DPMC, REPO.  Prints PASS name / FAIL name: why.
+
+REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
+DPMC=${DPMC:-$REPO/dpmc}
+HERE=$REPO/tests/input
+T=$(mktemp -d "${TMPDIR:-/tmp}/dpmc-input.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT INT TERM
+XDG_CACHE_HOME=$T/cache
+export XDG_CACHE_HOME
+unset DPM_PATH
+STR=$HERE/string.dpm
+
+pass() { echo "PASS input/$1"; }
+fail() { echo "FAIL input/$1: $(printf "%s" "$2" | tr "\n" " " | head -c 400)"; }
+
+# run SECONDS dpmc-args...: stdout in $T/out, stderr in $T/err, status in $st
+# (124: the time limit); memory is capped too, so /dev/zero cannot grow,
+# unless dpmc is built with ASan (which reserves terabytes of address space)
+VLIM=4000000
+sh -c 'ulimit -v $1 && exec "$2" --version' sh $VLIM "$DPMC" >/dev/null 2>&1 || VLIM=unlimited
+run() {
+	lim=$1
+	shift
+	(ulimit -v $VLIM 2>/dev/null; exec timeout "$lim" "$DPMC" "$@") >"$T/out" 2>"$T/err"
+	st=$?
+}
+
+# expect NAME STATUS PATTERN [SECONDS] -- dpmc args...: status, and PATTERN in stderr
+expect() {
+	name=$1 want=$2 pat=$3 lim=5
+	shift 3
+	if [ "$1" != -- ]; then lim=$1; shift; fi
+	shift
+	run "$lim" "$@"
+	if [ "$st" != "$want" ]; then
+		fail "$name" "exit $st, want $want ($(head -c 300 "$T/err"))"
+	elif [ -n "$pat" ] && ! grep -q -e "$pat" "$T/err"; then
+		fail "$name" "stderr lacks '$pat': $(head -c 300 "$T/err")"
+	else
+		pass "$name"
+	fi
+}
+
+# model FILE FIRST-LINE: string.dpm with FIRST-LINE (printf format) before it
+model() {
+	printf "$2" > "$1"
+	cat "$STR" >> "$1"
+}
+
+if [ ! -x "$DPMC" ]; then
+	fail setup "no dpmc at $DPMC"
+	exit 1
+fi
+
+# ---- 5. reads without bounds ----
+model "$T/zero.dpm" 'import "/dev/zero"\n'
+expect import-dev-zero 1 '/dev/zero is a device; a model must be a regular file' -- check "$T/zero.dpm"
+grep -q 'zero.dpm:1:8: error' "$T/err" || fail import-dev-zero-place "no place: $(cat "$T/err")"
+expect check-dev-zero 1 '/dev/zero is a device' -- check /dev/zero
+expect params-dev-zero 1 'params file: /dev/zero is a device; a params file must be a regular file' -- \
+	render "$STR" --params /dev/zero -d 0.01 -o "$T/o.wav"
+[ -e "$T/o.wav" ] && fail params-dev-zero-nofile "a failed render left o.wav"
+
+mkfifo "$T/fifo" 2>/dev/null
+if [ -p "$T/fifo" ]; then
+	model "$T/fifo.dpm" "import \"$T/fifo\"\n"
+	expect import-fifo 1 'is a FIFO; a model must be a regular file' -- check "$T/fifo.dpm"
+	expect check-fifo 1 'is a FIFO' -- check "$T/fifo"
+	expect params-fifo 1 'is a FIFO; a params file' -- info "$STR" --params "$T/fifo"
+	expect target-fifo 1 'not a regular file (a FIFO)' -- grad "$STR" --target "$T/fifo"
+fi
+expect target-dev-zero 1 'not a regular file (a device)' -- grad "$STR" --target /dev/zero
+expect check-folder 1 'is a folder; a model must be a regular file' -- check "$T"
+model "$T/folder.dpm" "import \"$T\"\n"
+expect import-folder 1 'is a folder' -- check "$T/folder.dpm"
+
+# over the limit (a sparse file: no disk used)
+if truncate -s 17M "$T/big.dpm" 2>/dev/null && truncate -s 17M "$T/big.json"; then
+	expect check-too-large 1 'big.dpm is larger than 16 MB, the limit for a model' -- check "$T/big.dpm"
+	model "$T/imbig.dpm" 'import "big.dpm"\n'
+	expect import-too-large 1 'big.dpm is larger than 16 MB' -- check "$T/imbig.dpm"
+	expect params-too-large 1 'big.json is larger than 16 MB, the limit for a params file' -- \
+		info "$STR" --params "$T/big.json"
+fi
+
+# a text file that is not a model: said once, its lines not quoted
+printf 'root:x:0:0:root:/root:/bin/bash\nsecret: hunter2\nuser:x:1000:1000::/home/user:/bin/sh\n' > "$T/passwd"
+model "$T/pw.dpm" "import \"$T/passwd\"\n"
+expect import-not-model 1 'passwd: not a dpm model (no line of it parses as a statement)' -- check "$T/pw.dpm"
+if grep -q 'hunter2\|root:' "$T/err" || [ "$(grep -c 'error' "$T/err")" != 1 ]; then
+	fail import-not-model-once "the file's lines are quoted: $(cat "$T/err")"
+else
+	pass import-not-model-once
+fi
+expect check-not-model 1 'not a dpm model' -- check "$T/passwd"
+grep -q hunter2 "$T/err" && fail check-not-model-quiet "quoted: $(cat "$T/err")"
+# binary data: said once
+{ printf 'model x\n'; i=0; while [ $i -lt 64 ]; do printf '\000\001\002\177\033[2J\377'; i=$((i + 1)); done; } > "$T/blob.dpm"
+expect binary-not-model 1 'blob.dpm: not a dpm model (binary data)' -- check "$T/blob.dpm"
+[ "$(wc -l < "$T/err")" = 1 ] || fail binary-once "$(wc -l < "$T/err") lines"
+model "$T/imblob.dpm" 'import "blob.dpm"\n'
+expect import-binary 1 'imblob.dpm:1:8: error: .*blob.dpm: not a dpm model (binary data)' -- check "$T/imblob.dpm"
+
+# a NUL: an error at its place, not a string cut short
+model "$T/nul.dpm" 'import "loss.dpm\000junk"\n'
+expect nul-in-import 1 'nul.dpm:1:17: error: a NUL byte' -- check "$T/nul.dpm"
+model "$T/nulc.dpm" '# a comment\000 with a NUL\n'
+expect nul-in-comment 1 'nulc.dpm:1:12: error: a NUL byte' -- check "$T/nulc.dpm"
+model "$T/nulx.dpm" 'const c = 1 \000+ 2\n'
+expect nul-in-code 1 'nulx.dpm:1:13: error: a NUL byte' -- check "$T/nulx.dpm"
+if tr -d '\n' < "$T/err" | grep -q "$(printf '\033')"; then
+	fail nul-quoted-safe "control bytes echoed"
+else
+	pass nul-quoted-safe
+fi
+
+# ---- echoes are capped and printable ----
+{ printf 'output out = u(0.5)\nlet '; head -c 100000 /dev/zero | tr '\0' a; printf ' = zz\n'; } > "$T/long.dpm"
+{ cat "$STR"; cat "$T/long.dpm"; } > "$T/long2.dpm"
+expect long-name 1 'error' -- check "$T/long2.dpm"
+n=$(wc -c < "$T/err")
+[ "$n" -lt 3000 ] && pass long-name-capped || fail long-name-capped "$n bytes of messages"
+{ cat "$STR"; printf 'pde \033]0;owned\007\033[31m u.tt = 1\n'; } > "$T/esc.dpm"
+expect escape-codes 1 'error' -- check "$T/esc.dpm"
+if grep -q "$(printf '\033')" "$T/err"; then fail escape-codes-quoted "an ESC byte reached stderr"; else pass escape-codes-quoted; fi
+{ printf '{"params": {"'; head -c 10000000 /dev/zero | tr '\0' k; printf '": 1}}\n'; } > "$T/key.json"
+expect json-long-key 1 "unknown param 'kkkk" 10 -- info "$STR" --params "$T/key.json"
+n=$(wc -c < "$T/err")
+[ "$n" -lt 2000 ] && pass json-long-key-capped || fail json-long-key-capped "$n bytes of messages"
+
+# ---- JSON \u escapes ----
+printf '{"params": {"\\u0066\\u0030": 330}}\n' > "$T/u.json"
+run 10 render "$STR" --params "$T/u.json" -d 0.02 --raw -o "$T/u.wav"
+run 10 render "$STR" --set f0=330 -d 0.02 --raw -o "$T/s.wav"
+if [ -f "$T/u.wav" ] && cmp -s "$T/u.wav" "$T/s.wav"; then pass json-u-escape; else fail json-u-escape "\\u0066\\u0030 is not f0"; fi
+printf '{"params": {"f\\ud83d\\ude00": 1}}\n' > "$T/pair.json"
+expect json-surrogate-pair 1 "unknown param 'f$(printf '\360\237\230\200')'" -- info "$STR" --params "$T/pair.json"
+printf '{"params": {"f\\ud83d": 1}}\n' > "$T/hi.json"
+expect json-lone-high 1 'hi.json:1:15: error: a high surrogate with no low one' -- info "$STR" --params "$T/hi.json"
+printf '{"params": {"f\\udc00x": 1}}\n' > "$T/lo.json"
+expect json-lone-low 1 'lo.json:1:15: error: a low surrogate' -- info "$STR" --params "$T/lo.json"
+printf '{"params": {"f0\\u0000": 1}}\n' > "$T/z.json"
+expect json-u0000 1 'z.json:1:16: error: \\u0000' -- info "$STR" --params "$T/z.json"
+
+# ---- NaN targets ----
+run 10 render "$STR" -d 0.01 --raw -o "$T/t.wav"
+for what in nan inf; do
+	python3 - "$T/t.wav" "$T/$what.wav" "$what" <<'PY' 2>/dev/null || continue
+import struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+i = d.find(b'data') + 8
+d[i + 4 * 37:i + 4 * 38] = struct.pack('<f', float(sys.argv[3]))
+open(sys.argv[2], 'wb').write(d)
+PY
+	is='not a number'
+	[ $what = inf ] && is='infinite'
+	expect "target-$what" 1 "$what.wav: sample 37 of channel 1 is $is" -- grad "$STR" --target "$T/$what.wav"
+	expect "fit-target-$what" 1 "sample 37 of channel 1 is $is" -- \
+		fit "$STR" --target "$T/$what.wav" --fit f0 --steps 2 -o "$T/fit.json"
+	[ -e "$T/fit.json" ] && fail "fit-target-$what-nofile" "a failed fit left fit.json"
+done
+
+# ---- 11. 0/0 folds to NaN, an error at its place ----
+sed 's|^output.*|output out = u(0/0)|' "$STR" > "$T/nan.dpm"
+expect zero-by-zero 1 'nan.dpm:9:16: error: this is not a number' -- check "$T/nan.dpm"
+sed 's|^output.*|output out = u(0.5 + 0 * (1/0))|' "$STR" > "$T/inf.dpm"
+expect zero-times-inf 1 'inf.dpm:9:27: error: this is infinite' -- check "$T/inf.dpm"
+sed 's|^output.*|output out = u(0.5 + 0 * sqrt(-1))|' "$STR" > "$T/nan2.dpm"
+expect zero-times-nan 1 'nan2.dpm:9:26: error: this is not a number' -- check "$T/nan2.dpm"
+sed 's|^output.*|output out = u(0.5 + 0 * f0)|' "$STR" > "$T/zero.dpm"
+expect zero-times-param 0 '' -- check "$T/zero.dpm"
+
+# ---- 6. fns that double per level: every command stays fast ----
+# K = 40: 2^40 calls written out; twice the level before, shared
+gen() {    # gen FILE BODY-OF-hI(a)-IN-TERMS-OF-P
+	{
+		echo "model doubling"
+		echo "param f0 = 220 in [20, 4000] log"
+		echo "fn h0(a) = a * f0"
+		i=1
+		while [ $i -le 40 ]; do
+			p="h$((i - 1))(a)"
+			echo "fn h$i(a) = $(echo "$2" | sed "s/P/$p/g")"
+			i=$((i + 1))
+		done
+		echo "domain x in [0, 1]"
+		echo "field u(x)"
+		echo "pde u.tt = (2 * f0)^2 * u.xx + 1e-30 * h40(x) * u"
+		echo "boundary x = 0, x = 1: fixed"
+		echo "init u = 0.01 * max(0, 1 - abs(x - 0.3) / 0.05)"
+		echo "output out = u(0.77)"
+	} > "$1"
+}
+gen "$T/sum.dpm" 'P + P'
+gen "$T/trig.dpm" 'sin(P) + cos(P)'
+run 10 render "$STR" -d 0.01 --raw -o "$T/tgt.wav"
+for m in sum trig; do
+	for c in check info "emit --stage ast" "emit --stage scheme" "emit --stage loops" \
+	         "emit --stage c" "render -d 0.01 -o $T/k.wav" "grad --target $T/tgt.wav"; do
+		name="doubling-$m-$(echo "$c" | cut -d' ' -f1-3 | sed 's/ --stage//; s/ -.*//; s/ /-/g')"
+		# shellcheck disable=SC2086
+		expect "$name" 0 '' 3 -- $c "$T/$m.dpm"
+	done
+done
