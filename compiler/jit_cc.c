@@ -19,6 +19,7 @@
 
 #include "dpm.h"
 #include "jit.h"
+#include "../runtime/rt.h"
 
 extern char **environ;
 
@@ -52,7 +53,7 @@ jit_cc_run(const char *const *args, char *err, int errsz)
 {
 	char *words, *w, *argv[256], logname[] = "/tmp/dpmc-cc-XXXXXX";
 	posix_spawn_file_actions_t fa;
-	int n = 0, i, fd, status, r = -1;
+	int n = 0, i, fd, status, r = -1, slot;
 	pid_t pid;
 	ssize_t got;
 
@@ -63,7 +64,7 @@ jit_cc_run(const char *const *args, char *err, int errsz)
 		argv[n++] = (char *)args[i];
 	argv[n] = NULL;
 
-	if ((fd = mkstemp(logname)) < 0) {
+	if ((fd = rt_tmp_make(logname, &slot)) < 0) {
 		snprintf(err, (size_t)errsz, "cannot create a temporary file: %s", strerror(errno));
 		mem_free(words);
 		return -1;
@@ -76,6 +77,7 @@ jit_cc_run(const char *const *args, char *err, int errsz)
 		         argv[0], strerror(errno));
 		goto out;
 	}
+	rt_tmp_child(pid);    /* a signal stops cc before it clears our files */
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
 			snprintf(err, (size_t)errsz, "waiting for '%s': %s", argv[0], strerror(errno));
@@ -92,9 +94,11 @@ jit_cc_run(const char *const *args, char *err, int errsz)
 		err[n + (got > 0 ? got : 0)] = 0;
 	}
 out:
+	rt_tmp_child(0);
 	posix_spawn_file_actions_destroy(&fa);
 	close(fd);
 	unlink(logname);
+	rt_tmp_del(slot);
 	mem_free(words);
 	return r;
 }
@@ -147,7 +151,7 @@ jit_cc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int err
 	uint64_t h = 14695981039346656037ULL;
 	char dir[4096], so[4200], tmpc[4300], tmpso[4300];
 	const char *args[16];
-	int i, n;
+	int i, n, sc, sso;
 	void *dl;
 
 	h = fnv1a(h, ctext, strlen(ctext) + 1);
@@ -175,8 +179,13 @@ jit_cc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int err
 	 * concurrent reader never sees half an object. */
 	snprintf(tmpc, sizeof tmpc, "%s.%ld.c", so, (long)getpid());
 	snprintf(tmpso, sizeof tmpso, "%s.%ld.tmp", so, (long)getpid());
-	if (write_all(tmpc, ctext, err, errsz) != 0)
+	sc = rt_tmp_add(tmpc);
+	sso = rt_tmp_add(tmpso);
+	if (write_all(tmpc, ctext, err, errsz) != 0) {
+		rt_tmp_del(sc);
+		rt_tmp_del(sso);
 		return -1;
+	}
 	n = 0;
 	for (i = 0; cc_flags[i]; i++)
 		args[n++] = cc_flags[i];
@@ -188,14 +197,19 @@ jit_cc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int err
 	if (jit_cc_run(args, err, errsz) != 0) {
 		unlink(tmpc);
 		unlink(tmpso);
+		rt_tmp_del(sc);
+		rt_tmp_del(sso);
 		return -1;
 	}
 	unlink(tmpc);
+	rt_tmp_del(sc);
 	if (rename(tmpso, so) != 0) {
 		snprintf(err, (size_t)errsz, "cannot write '%s': %s", so, strerror(errno));
 		unlink(tmpso);
+		rt_tmp_del(sso);
 		return -1;
 	}
+	rt_tmp_del(sso);
 	if (!(dl = dlopen(so, RTLD_NOW | RTLD_LOCAL))) {
 		snprintf(err, (size_t)errsz, "cannot load '%s': %s", so, dlerror());
 		return -1;
