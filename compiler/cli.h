@@ -118,6 +118,9 @@ int cli_repl(const Opts *o);
  * grad_ms < 0 leaves "grad_ms" out. */
 void cli_stats(const Opts *o, const Kernel *k, void *m, double compile_ms,
                double init_ms, double run_ms, long steps, double grad_ms);
+/* main.c: fflush(stdout); 0, or -1 on a write error (main reports it
+ * with its cause at the end). */
+int cli_flush_stdout(void);
 /* main.c: write s to path whole or not at all (rt_out_open: a temporary
  * name renamed onto a regular file, a device or "-" in place); 0, or -1
  * with a message in err. */

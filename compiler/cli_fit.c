@@ -198,7 +198,7 @@ cli_grad(const Opts *o, const Job *j)
 	for (i = 0; i < np; i++)
 		printf("%s\"%s\": %s", i ? ", " : "", k->param_name(i), cli_fmt(grad[i], b, sizeof b));
 	printf("}}\n");
-	st = fflush(stdout) == 0 ? 0 : 1;
+	st = cli_flush_stdout() == 0 ? 0 : 1;
 	sim_stats(&s);
 out:
 	sim_close(&s);
@@ -533,7 +533,7 @@ cli_fit(const Opts *o, const Job *j)
 			fprintf(stderr, "dpmc: the fitted params were: %s", res.s);
 			goto out;
 		}
-	} else if (fputs(res.s, stdout) == EOF || fflush(stdout) != 0)
+	} else if (fputs(res.s, stdout) == EOF || cli_flush_stdout() != 0)
 		goto out;
 	if (o->loss_curve && cli_write_file(o->loss_curve, curve.s, err, sizeof err) != 0) {
 		fprintf(stderr, "dpmc: error: %s\n", err);

@@ -1062,7 +1062,7 @@ cli_repl(const Opts *o)
 		printf("dpmc %s: 'help' lists the commands, 'quit' or Ctrl-D leaves\n", DPM_VERSION);
 	}
 	for (;;) {
-		fflush(stdout);
+		cli_flush_stdout();    /* an error shows at the end (main.c) */
 		if (!(line = next_line(tty)))
 			break;
 		r = command(&R, line);
@@ -1078,7 +1078,7 @@ cli_repl(const Opts *o)
 		completing = NULL;
 		sigaction(SIGINT, &old, NULL);
 	}
-	fflush(stdout);
+	cli_flush_stdout();
 	drop(&R);
 	free(R.wave);
 	mem_free(R.fit_step);

@@ -53,6 +53,7 @@ jit_cc_run(const char *const *args, char *err, int errsz)
 {
 	char *words, *w, *argv[256], logname[] = "/tmp/dpmc-cc-XXXXXX";
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
 	int n = 0, i, fd, status, r = -1, slot;
 	pid_t pid;
 	ssize_t got;
@@ -72,7 +73,12 @@ jit_cc_run(const char *const *args, char *err, int errsz)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fd, 1);
 	posix_spawn_file_actions_adddup2(&fa, fd, 2);
-	if ((errno = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ)) != 0) {
+	/* a group of its own: a signal to dpmc reaches cc and whatever cc
+	 * runs (rt_tmp_die), so they stop before our files are cleared */
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&at, 0);
+	if ((errno = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ)) != 0) {
 		snprintf(err, (size_t)errsz, "cannot run the C compiler '%s': %s; set CC",
 		         argv[0], strerror(errno));
 		goto out;
@@ -95,6 +101,7 @@ jit_cc_run(const char *const *args, char *err, int errsz)
 	}
 out:
 	rt_tmp_child(0);
+	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	close(fd);
 	unlink(logname);

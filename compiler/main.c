@@ -799,15 +799,26 @@ not_yet(const Opts *o)
 /* Output that could not be written is an error, like any other file's:
  * `dpmc info >/dev/full` must not exit 0.  A closed stdout that was never
  * written to is no error. */
+static int stdout_errno;
+
+int
+cli_flush_stdout(void)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	/* the first error's cause: once stdio has dropped what it could not
+	 * write, a later fflush succeeds and only ferror is left */
+	if (!stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+	return -1;
+}
+
 static int
 stdout_check(int st)
 {
-	int e;
-
-	errno = 0;
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		e = errno ? errno : EIO;
-		fprintf(stderr, "dpmc: error: writing standard output: %s\n", strerror(e));
+	if (cli_flush_stdout() != 0) {
+		fprintf(stderr, "dpmc: error: writing standard output: %s\n", strerror(stdout_errno));
 		return EXIT_ERR;
 	}
 	if (fclose(stdout) != 0 && errno != EBADF) {
@@ -822,6 +833,12 @@ static int run(int argc, char **argv);
 int
 main(int argc, char **argv)
 {
+	/* what a command prints stays in the buffer until the end, where a
+	 * write error shows with its cause */
+	static char outbuf[1 << 20];    /* glibc ignores the size without a buffer */
+
+	if (!isatty(1))
+		setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 	return stdout_check(run(argc, argv));
 }
 

@@ -68,7 +68,7 @@ rt_tmp_die(int sig)
 	pid_t pid = (pid_t)child;
 
 	/* the child first: it could still create files in a folder we remove */
-	if (pid > 0 && kill(pid, sig) == 0)
+	if (pid > 0 && (kill(-pid, sig) == 0 || kill(pid, sig) == 0))
 		waitpid(pid, NULL, 0);
 	clear_tmps();
 	memset(&sa, 0, sizeof sa);

@@ -60,7 +60,8 @@ void rt_tmp_del(int slot);
 void rt_tmp_die(int sig);
 int rt_tmp_make(char *tmpl, int *slot);
 /* The child process (a C compiler) writing into a temporary name, 0 for
- * none: a signal stops it (the same signal, waited for) before clearing. */
+ * none: a signal goes to its process group (or to it) and is waited for
+ * before the names are cleared. */
 void rt_tmp_child(pid_t pid);
 char *rt_tmp_make_dir(char *tmpl, int *slot);
 
