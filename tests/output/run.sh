@@ -218,7 +218,11 @@ planted() {
 	mkdir -p "$T/p"
 	sh -c 'kill -STOP $$; exec "$@"' sh "$@" >"$T/out" 2>"$T/err" &
 	pid=$!
-	sleep 0.2
+	i=0
+	while [ $i -lt 200 ] && ! grep -q '^[0-9]* ([^)]*) T' "/proc/$pid/stat" 2>/dev/null; do
+		sleep 0.05
+		i=$((i + 1))
+	done
 	plant $pid "$T/p/out.c" "$T/p/out.h" "$T/p/prog" "$T/p/fit.json" "$T/p/curve.csv" "$T/p/fit.wav" "$T/p/s.json" "$T/p/w.png"
 	kill -CONT $pid
 	wait $pid
@@ -237,7 +241,7 @@ planted link-build-exe "$DPMC" build "$STR" -o "$T/p/prog"
 planted link-fit "$DPMC" fit "$STR" --target "$T/t.wav" --fit f0 --steps 2 -o "$T/p/fit.json" \
 	--loss-curve "$T/p/curve.csv" --render "$T/p/fit.wav"
 printf 'render 0.2 %s\nsave %s\nplot wave %s\n' "$T/p/r.wav" "$T/p/s.json" "$T/p/w.png" >"$T/in"
-planted link-repl sh -c '"$1" repl "$2" <"$3"' sh "$DPMC" "$STR" "$T/in"
+planted link-repl sh -c 'exec "$1" repl "$2" <"$3"' sh "$DPMC" "$STR" "$T/in"
 
 # ---- 8. no temporary file after a signal ----
 # A WAV of 400 channels: its writing takes long enough to be caught.
