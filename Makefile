@@ -36,7 +36,7 @@ COMPILER_SRC = compiler/util.c compiler/expr.c compiler/discretise.c \
 	compiler/cli_build.c compiler/cli_fit.c compiler/cli_repl.c compiler/plot.c \
 	compiler/jit_tcc.c compiler/jit_cc.c compiler/jit_module.c
 SRC = $(COMPILER_SRC) $(FRONT_SRC)
-RT_SRC = runtime/wav.c runtime/loss.c runtime/optim.c
+RT_SRC = runtime/wav.c runtime/out.c runtime/loss.c runtime/optim.c
 # dpmc takes its own build of the runtime, sanitized with it
 OBJ = $(SRC:.c=.o) $(RT_SRC:.c=-dpmc.o)
 RT_OBJ = $(RT_SRC:.c=.o)

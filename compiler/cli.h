@@ -65,6 +65,9 @@ const char *cli_fmt_bound(double v, char *buf, int n);
  * 0, or -1 after an error; no output file is left on failure. */
 int cli_build(const Opts *o, const char *ctext, const char *header,
               const char *prefix, const char *exedir);
+/* cli_build.c: before compiling, whether -o can be written; 0, or -1
+ * after an error message. */
+int cli_build_check(const Opts *o);
 
 /* main.c: one model through the pipeline, kept for as long as it is
  * used (the REPL keeps one per model loaded). */
@@ -115,7 +118,12 @@ int cli_repl(const Opts *o);
  * grad_ms < 0 leaves "grad_ms" out. */
 void cli_stats(const Opts *o, const Kernel *k, void *m, double compile_ms,
                double init_ms, double run_ms, long steps, double grad_ms);
-/* main.c: write s to path through a temporary name and rename it. */
+/* main.c: fflush(stdout); 0, or -1 on a write error (main reports it
+ * with its cause at the end). */
+int cli_flush_stdout(void);
+/* main.c: write s to path whole or not at all (rt_out_open: a temporary
+ * name renamed onto a regular file, a device or "-" in place); 0, or -1
+ * with a message in err. */
 int cli_write_file(const char *path, const char *s, char *err, int errsz);
 
 #endif

@@ -5,14 +5,17 @@
  * The executable's main() below writes through rt_wav_write with the same
  * sample count and rate as `dpmc render`, so for the same options its
  * file equals render's byte for byte. */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE    /* flock */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "../runtime/rt.h"
 
 /* The main() of a built executable, one string per line (ISO C caps a
  * literal's length).  DPM_P(x) names the model's function
@@ -144,6 +147,10 @@ static const char *const exe_main[] = {
 	"\t\tfprintf(stderr, \"%s: error: %s\\n\", argv[0], err);\n",
 	"\t\treturn 1;\n",
 	"\t}\n",
+	"\tif (rt_wav_check(out, nch, raw, err, (int)sizeof err) != 0) {\n",
+	"\t\tfprintf(stderr, \"%s: error: %s\\n\", argv[0], err);\n",
+	"\t\treturn 1;\n",
+	"\t}\n",
 	"\terr[0] = 0;\n",
 	"\tif (!(m = DPM_P(create)(vals, rate, ngrid ? grid : NULL, err, (int)sizeof err))) {\n",
 	"\t\tfprintf(stderr, \"%s: error: %s\\n\", argv[0], err);\n",
@@ -187,19 +194,39 @@ runtime_dir(const char *exedir, Buf *b)
 	}
 }
 
-/* cc the text into OUT (shared or executable) through a temporary file. */
+/* cc the text into OUT (shared or executable).  cc works in a private
+ * folder (mkdtemp, 0700) beside OUT, so nothing another user plants there
+ * can take its output, and the program is then renamed onto OUT (copied
+ * into it when OUT is a device or a FIFO). */
 static int
-compile_to(const char *out, const char *text, int shared, const char *exedir)
+compile_to(const char *path, const char *text, int shared, const char *exedir)
 {
-	Buf tc = {0}, to = {0}, rt = {0}, lib = {0};
-	const char *args[20];
+	Buf dir = {0}, tc = {0}, to = {0}, rt = {0}, lib = {0};
+	const char *args[20], *tmpdir = getenv("TMPDIR");
 	char err[8192];
-	int n = 0, st = -1;
+	int n = 0, st = -1, sdir = -1, sc = -1, so = -1, fd, made = 0;
+	RtOut out;
 
-	buf_printf(&tc, "%s.tmp%ld.c", out, (long)getpid());
-	buf_printf(&to, "%s.tmp%ld", out, (long)getpid());
-	if (cli_write_file(tc.s, text, err, sizeof err) != 0) {
+	if (rt_out_open(&out, path, 0777, err, sizeof err) != 0) {
 		fprintf(stderr, "dpmc: error: %s\n", err);
+		return -1;
+	}
+	if (out.inplace)
+		buf_printf(&dir, "%s/dpmc-build.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	else
+		buf_printf(&dir, "%s.tmpXXXXXX", out.path);
+	if (!rt_tmp_make_dir(dir.s, &sdir)) {
+		fprintf(stderr, "dpmc: error: cannot write '%s': %s\n", path, strerror(errno));
+		goto out;
+	}
+	made = 1;
+	buf_printf(&tc, "%s/model.c", dir.s);
+	buf_printf(&to, "%s/model", dir.s);
+	sc = rt_tmp_add(tc.s);
+	so = rt_tmp_add(to.s);
+	if ((fd = open(tc.s, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0
+	    || write(fd, text, strlen(text)) != (ssize_t)strlen(text) || close(fd) != 0) {
+		fprintf(stderr, "dpmc: error: cannot write '%s': %s\n", tc.s, strerror(errno));
 		goto out;
 	}
 	args[n++] = "-O2";
@@ -228,18 +255,24 @@ compile_to(const char *out, const char *text, int shared, const char *exedir)
 	args[n++] = "-lm";
 	args[n] = NULL;
 	if (jit_cc_run(args, err, sizeof err) != 0) {
-		fprintf(stderr, "dpmc: error: building '%s': %s\n", out, err);
+		fprintf(stderr, "dpmc: error: building '%s': %s\n", path, err);
 		goto out;
 	}
-	if (rename(to.s, out) != 0) {
-		fprintf(stderr, "dpmc: error: cannot write '%s': %s\n", out, strerror(errno));
-		goto out;
-	}
-	st = 0;
-out:
-	unlink(tc.s);
+	st = rt_out_commit_file(&out, to.s, err, sizeof err);
 	if (st != 0)
+		fprintf(stderr, "dpmc: error: %s\n", err);
+out:
+	if (out.fd >= 0)
+		rt_out_abort(&out);
+	if (made) {
+		unlink(tc.s);
 		unlink(to.s);
+		rmdir(dir.s);
+	}
+	rt_tmp_del(sc);
+	rt_tmp_del(so);
+	rt_tmp_del(sdir);
+	buf_free(&dir);
 	buf_free(&tc);
 	buf_free(&to);
 	buf_free(&rt);
@@ -247,32 +280,117 @@ out:
 	return st;
 }
 
+/* OUT.h for OUT.c, malloc'd by the Buf */
+static void
+header_path(const char *out, Buf *b)
+{
+	buf_printf(b, "%.*s.h", (int)strlen(out) - 2, out);
+}
+
+int
+cli_build_check(const Opts *o)
+{
+	Buf h = {0};
+	char err[2048];
+	int r = 0;
+
+	if (rt_out_is_std(o->out)) {
+		fprintf(stderr, "dpmc: error: -o %s: build writes files; name one "
+		        "('dpmc emit --stage c' prints the C)\n", o->out);
+		return -1;
+	}
+	if (ends_with(o->out, ".h")) {
+		fprintf(stderr, "dpmc: error: -o %s: name the C file, OUT.c; its header OUT.h is written beside it\n",
+		        o->out);
+		return -1;
+	}
+	if (rt_out_check(o->out, err, sizeof err) != 0)
+		r = -1;
+	else if (ends_with(o->out, ".c")) {
+		header_path(o->out, &h);
+		r = rt_out_check(h.s, err, sizeof err);
+		buf_free(&h);
+	}
+	if (r < 0)
+		fprintf(stderr, "dpmc: error: %s\n", err);
+	return r;
+}
+
+/* The folder a file is renamed into, open for flock; -1 when in place. */
+static int
+lock_folder(const RtOut *o)
+{
+	const char *s;
+	Buf d = {0};
+	int fd;
+
+	if (o->inplace)
+		return -1;
+	s = strrchr(o->path, '/');
+	if (!s)
+		buf_puts(&d, ".");
+	else
+		buf_printf(&d, "%.*s", s == o->path ? 1 : (int)(s - o->path), o->path);
+	if ((fd = open(d.s, O_RDONLY | O_DIRECTORY)) >= 0)
+		while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
+			;
+	buf_free(&d);
+	return fd;
+}
+
+/* OUT.c and OUT.h: both or neither, and a pair from one model: both are
+ * written under temporary names, then renamed under a lock on their
+ * folder, so two builds to the same OUT.c cannot cross their halves. */
+static int
+write_pair(const char *cpath, const char *ctext, const char *hpath, const char *htext)
+{
+	RtOut c, h;
+	char err[2048];
+	int lk, st = -1;
+
+	if (rt_out_open(&c, cpath, 0666, err, sizeof err) != 0)
+		goto fail;
+	if (rt_out_open(&h, hpath, 0666, err, sizeof err) != 0) {
+		rt_out_abort(&c);
+		goto fail;
+	}
+	if (rt_out_write(&c, ctext, strlen(ctext), err, sizeof err) != 0
+	    || rt_out_write(&h, htext, strlen(htext), err, sizeof err) != 0) {
+		rt_out_abort(&c);
+		rt_out_abort(&h);
+		goto fail;
+	}
+	lk = lock_folder(&c);
+	if (rt_out_close(&c, err, sizeof err) != 0)
+		rt_out_abort(&h);
+	else if (rt_out_close(&h, err, sizeof err) != 0)
+		unlink(cpath);
+	else
+		st = 0;
+	if (lk >= 0)
+		close(lk);    /* and the lock with it */
+	if (st == 0)
+		return 0;
+fail:
+	fprintf(stderr, "dpmc: error: %s\n", err);
+	return -1;
+}
+
 int
 cli_build(const Opts *o, const char *ctext, const char *header, const char *prefix,
           const char *exedir)
 {
 	Buf b = {0};
-	char err[2048];
-	int st = -1;
+	int st = -1, i;
 
+	if (cli_build_check(o) < 0)
+		return -1;
 	if (ends_with(o->out, ".c")) {
-		/* OUT.c and OUT.h: both or neither */
-		buf_printf(&b, "%.*s.h", (int)strlen(o->out) - 2, o->out);
-		if (cli_write_file(o->out, ctext, err, sizeof err) != 0) {
-			fprintf(stderr, "dpmc: error: %s\n", err);
-		} else if (cli_write_file(b.s, header, err, sizeof err) != 0) {
-			fprintf(stderr, "dpmc: error: %s\n", err);
-			unlink(o->out);
-		} else {
-			st = 0;
-		}
-	} else if (ends_with(o->out, ".h")) {
-		fprintf(stderr, "dpmc: error: -o %s: name the C file, OUT.c; its header OUT.h is written beside it\n",
-		        o->out);
+		header_path(o->out, &b);
+		st = write_pair(o->out, ctext, b.s, header);
 	} else if (ends_with(o->out, ".so")) {
 		st = compile_to(o->out, ctext, 1, exedir);
 	} else {
-		int i;
 		buf_printf(&b, "%s\n#define DPM_P(x) %s_##x\n", ctext, prefix);
 		for (i = 0; exe_main[i]; i++)
 			buf_puts(&b, exe_main[i]);

@@ -16,7 +16,7 @@
 #include "cli.h"
 #include "../runtime/rt.h"
 
-enum { MAXFIT = 64, MAXHALVE = 10 };
+enum { MAXHALVE = 10 };
 
 /* One model instance against one recording: what an evaluation of the
  * loss and its gradient needs, allocated once per command. */
@@ -198,7 +198,7 @@ cli_grad(const Opts *o, const Job *j)
 	for (i = 0; i < np; i++)
 		printf("%s\"%s\": %s", i ? ", " : "", k->param_name(i), cli_fmt(grad[i], b, sizeof b));
 	printf("}}\n");
-	st = fflush(stdout) == 0 ? 0 : 1;
+	st = cli_flush_stdout() == 0 ? 0 : 1;
 	sim_stats(&s);
 out:
 	sim_close(&s);
@@ -208,58 +208,97 @@ out:
 
 /* ---- fit ---- */
 
-/* Ctrl-C: the flag is read between iterations; SA_RESETHAND lets a
- * second Ctrl-C kill a fit stuck in one long render. */
+/* Ctrl-C or SIGTERM: the flag is read between iterations, so the fit
+ * stops after the render under way and writes its best; a second signal
+ * (a fit stuck in one long render) clears the temporary files and
+ * dies. */
 static volatile sig_atomic_t interrupted;
 
 static void
-on_sigint(int sig)
+on_signal(int sig)
 {
-	(void)sig;
-	interrupted = 1;
+	if (interrupted)
+		rt_tmp_die(sig);
+	interrupted = sig;
 }
 
-/* The indices of the --fit names; their count, or -1 after an error. */
+/* The indices of the --fit names into idx (room for every param); their
+ * count, or -1 after an error. */
 static int
 fit_names(const Opts *o, const Kernel *k, int *idx)
 {
-	const char *names[512], *p = o->fit, *e;
+	const char *p = o->fit, *e, **names, *best;
 	int np = k->nparams(), n = 0, i, t;
-	char name[128];
+	char *name;
 
-	for (i = 0; i < np && i < 512; i++)
+	names = mem_alloc(sizeof *names * (size_t)(np + 1));
+	name = mem_alloc(strlen(o->fit) + 1);
+	for (i = 0; i < np; i++)
 		names[i] = k->param_name(i);
 	for (;;) {
 		e = strchr(p, ',');
 		t = e ? (int)(e - p) : (int)strlen(p);
-		if (t == 0 || t >= (int)sizeof name) {
+		if (t == 0) {
 			fprintf(stderr, "dpmc: error: --fit %s: expected NAME[,NAME...], the params to fit\n", o->fit);
-			return -1;
+			goto bad;
 		}
 		memcpy(name, p, (size_t)t);
 		name[t] = 0;
 		for (i = 0; i < np && strcmp(names[i], name); i++)
 			;
 		if (i == np) {
-			const char *best = closest_name(name, names, np < 512 ? np : 512);
+			best = closest_name(name, names, np);
 			fprintf(stderr, "dpmc: error: --fit: %s has no param '%s'%s%s%s\n", o->model, name,
 			        best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
-			return -1;
+			goto bad;
 		}
 		for (t = 0; t < n; t++)
 			if (idx[t] == i) {
 				fprintf(stderr, "dpmc: error: --fit names '%s' twice\n", name);
-				return -1;
+				goto bad;
 			}
-		if (n == MAXFIT) {
-			fprintf(stderr, "dpmc: error: --fit names more than %d params\n", MAXFIT);
-			return -1;
-		}
 		idx[n++] = i;
 		if (!e)
-			return n;
+			break;
 		p = e + 1;
 	}
+	mem_free(names);
+	mem_free(name);
+	return n;
+bad:
+	mem_free(names);
+	mem_free(name);
+	return -1;
+}
+
+/* Before the fit: every file it will write can be written, and at most
+ * one of them is stdout (the JSON is, without -o).  0, or -1 after an
+ * error message. */
+static int
+check_outputs(const Opts *o, const Kernel *k)
+{
+	const char *std[3];
+	char err[2048];
+	int n = 0;
+
+	if (!o->out || rt_out_is_std(o->out))
+		std[n++] = o->out ? "-o" : "the result (no -o)";
+	if (o->render && rt_out_is_std(o->render))
+		std[n++] = "--render";
+	if (o->loss_curve && rt_out_is_std(o->loss_curve))
+		std[n++] = "--loss-curve";
+	if (n > 1) {
+		fprintf(stderr, "dpmc: error: %s and %s both go to standard output; give one of them a file\n",
+		        std[0], std[1]);
+		return -1;
+	}
+	if ((o->out && rt_out_check(o->out, err, sizeof err) != 0)
+	    || (o->loss_curve && rt_out_check(o->loss_curve, err, sizeof err) != 0)
+	    || (o->render && rt_wav_check(o->render, k->noutputs(), 0, err, sizeof err) != 0)) {
+		fprintf(stderr, "dpmc: error: %s\n", err);
+		return -1;
+	}
+	return 0;
 }
 
 /* The fitted values from the free coordinates z, with dv/dz. */
@@ -367,19 +406,26 @@ int
 cli_fit(const Opts *o, const Job *j)
 {
 	const Kernel *k = j->k;
-	int np = k->nparams(), nf, idx[MAXFIT], i, tty = isatty(2), st = 1, halvings = 0;
+	int np = k->nparams(), nf, *idx, i, tty = isatty(2), st = 1, halvings = 0, sigs[2] = {SIGINT, SIGTERM};
 	long steps = o->steps > 0 ? o->steps : 100, step = 0;
 	double lr = o->lr > 0 ? o->lr : 0.05, loss, best_loss, gnorm, ema = 0, clip, t0;
-	double z[MAXFIT], dvdz[MAXFIT], gz[MAXFIT];
-	double *vals, *best, *grad, *grad1;
-	struct sigaction sa, old;
+	double *z, *dvdz, *gz, *vals, *best, *grad, *grad1;
+	struct sigaction sa, old[2];
 	Buf curve = {0}, res = {0};
 	RtAdam *adam = NULL;
 	char err[2048];
 	Sim s;
 
-	if ((nf = fit_names(o, k, idx)) < 0)
+	if (check_outputs(o, k) < 0)
 		return 1;
+	idx = mem_alloc(sizeof *idx * (size_t)(np + 1));
+	if ((nf = fit_names(o, k, idx)) < 0) {
+		mem_free(idx);
+		return 1;
+	}
+	z = mem_alloc(sizeof *z * (size_t)(nf + 1));
+	dvdz = mem_alloc(sizeof *dvdz * (size_t)(nf + 1));
+	gz = mem_alloc(sizeof *gz * (size_t)(nf + 1));
 	vals = calloc((size_t)np + 1, sizeof *vals);
 	best = calloc((size_t)np + 1, sizeof *best);
 	grad = calloc((size_t)np + 1, sizeof *grad);
@@ -388,6 +434,13 @@ cli_fit(const Opts *o, const Job *j)
 		fprintf(stderr, "dpmc: error: out of memory\n");
 		goto out0;
 	}
+	/* from the first render on, a signal stops the fit, not the program */
+	interrupted = 0;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < 2; i++)
+		sigaction(sigs[i], &sa, &old[i]);
 	if (sim_open(&s, o, j) < 0)
 		goto out;
 	for (i = 0; i < nf; i++)
@@ -414,13 +467,6 @@ cli_fit(const Opts *o, const Job *j)
 		fprintf(stderr, "dpmc: error: out of memory\n");
 		goto out;
 	}
-
-	interrupted = 0;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_sigint;
-	sa.sa_flags = SA_RESETHAND;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old);
 
 	t0 = jit_now_ms();
 	progress(k, idx, nf, 0, steps, loss, vals, t0, tty);
@@ -469,44 +515,45 @@ cli_fit(const Opts *o, const Job *j)
 		curve_row(&curve, idx, nf, step, loss, vals);
 		progress(k, idx, nf, step, steps, loss, vals, t0, tty);
 	}
-	sigaction(SIGINT, &old, NULL);
+	/* the result first, so neither a failed render nor a second signal
+	 * during it can lose the fitted values; then the old handlers, so a
+	 * signal in the writes below clears their temporary files */
+	for (i = 0; i < 2; i++)
+		sigaction(sigs[i], &old[i], NULL);
 	if (tty)
 		fputc('\n', stderr);
 	if (interrupted)
-		fprintf(stderr, "dpmc: interrupted after %ld of %ld steps; writing the best params (loss %g)\n",
-		        step, steps, best_loss);
+		fprintf(stderr, "dpmc: %s after %ld of %ld steps; writing the best params (loss %g)\n",
+		        interrupted == SIGTERM ? "terminated" : "interrupted", step, steps, best_loss);
 
 	result_json(&res, k, best, best_loss, step);
-	if (o->render && render_best(&s, best, o->render) < 0) {
-		fprintf(stderr, "dpmc: the fitted params were: %s", res.s);
-		goto out;
-	}
-	if (o->loss_curve && cli_write_file(o->loss_curve, curve.s, err, sizeof err) != 0) {
-		fprintf(stderr, "dpmc: error: %s\n", err);
-		fprintf(stderr, "dpmc: the fitted params were: %s", res.s);
-		if (o->render)
-			unlink(o->render);
-		goto out;
-	}
-	if (o->out) {
+	if (o->out && !rt_out_is_std(o->out)) {
 		if (cli_write_file(o->out, res.s, err, sizeof err) != 0) {
 			fprintf(stderr, "dpmc: error: %s\n", err);
 			fprintf(stderr, "dpmc: the fitted params were: %s", res.s);
-			if (o->render)
-				unlink(o->render);
-			if (o->loss_curve)
-				unlink(o->loss_curve);
 			goto out;
 		}
-	} else if (fputs(res.s, stdout) == EOF || fflush(stdout) != 0)
+	} else if (fputs(res.s, stdout) == EOF || cli_flush_stdout() != 0)
+		goto out;
+	if (o->loss_curve && cli_write_file(o->loss_curve, curve.s, err, sizeof err) != 0) {
+		fprintf(stderr, "dpmc: error: %s\n", err);
+		goto out;
+	}
+	if (o->render && render_best(&s, best, o->render) < 0)
 		goto out;
 	sim_stats(&s);
 	st = 0;
 out:
+	for (i = 0; i < 2; i++)
+		sigaction(sigs[i], &old[i], NULL);
 	if (adam)
 		rt_adam_free(adam);
 	sim_close(&s);
 out0:
+	mem_free(idx);
+	mem_free(z);
+	mem_free(dvdz);
+	mem_free(gz);
 	buf_free(&curve);
 	buf_free(&res);
 	free(vals);

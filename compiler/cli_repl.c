@@ -484,9 +484,10 @@ c_grad(Repl *R, int argc, char **argv)
 	return 0;
 }
 
-/* An empty file of our own in $TMPDIR (else /tmp), its name in buf. */
+/* An empty file of our own in $TMPDIR (else /tmp), its name in buf,
+ * entered in the table a signal clears (*slot, for rt_tmp_del). */
 static int
-temp_file(char *buf, size_t n)
+temp_file(char *buf, size_t n, int *slot)
 {
 	const char *dir = getenv("TMPDIR");
 	int fd;
@@ -494,7 +495,7 @@ temp_file(char *buf, size_t n)
 	if (!dir || !*dir)
 		dir = "/tmp";
 	snprintf(buf, n, "%s/dpmc-fit.XXXXXX", dir);
-	if ((fd = mkstemp(buf)) < 0)
+	if ((fd = rt_tmp_make(buf, slot)) < 0)
 		return error("cannot make a temporary file in %s: %s", dir, strerror(errno));
 	close(fd);
 	return 0;
@@ -546,7 +547,7 @@ c_fit(Repl *R, int argc, char **argv)
 	char tmp[4096], curve[4096], *end, line[4096];
 	double *v;
 	long steps;
-	int grid[2], i, r = -1;
+	int grid[2], i, r = -1, st = -1, sc = -1;
 	FILE *f;
 
 	if (no_model(R) < 0)
@@ -564,10 +565,11 @@ c_fit(Repl *R, int argc, char **argv)
 	}
 	if (cli_grid(R->run, &o, grid) < 0)
 		return -1;
-	if (temp_file(tmp, sizeof tmp) < 0)
+	if (temp_file(tmp, sizeof tmp, &st) < 0)
 		return -1;
-	if (temp_file(curve, sizeof curve) < 0) {
+	if (temp_file(curve, sizeof curve, &sc) < 0) {
 		unlink(tmp);
+		rt_tmp_del(st);
 		return -1;
 	}
 	o.out = tmp;
@@ -594,6 +596,8 @@ c_fit(Repl *R, int argc, char **argv)
 out:
 	unlink(tmp);
 	unlink(curve);
+	rt_tmp_del(st);
+	rt_tmp_del(sc);
 	return r;
 }
 
@@ -1058,7 +1062,7 @@ cli_repl(const Opts *o)
 		printf("dpmc %s: 'help' lists the commands, 'quit' or Ctrl-D leaves\n", DPM_VERSION);
 	}
 	for (;;) {
-		fflush(stdout);
+		cli_flush_stdout();    /* an error shows at the end (main.c) */
 		if (!(line = next_line(tty)))
 			break;
 		r = command(&R, line);
@@ -1074,7 +1078,7 @@ cli_repl(const Opts *o)
 		completing = NULL;
 		sigaction(SIGINT, &old, NULL);
 	}
-	fflush(stdout);
+	cli_flush_stdout();
 	drop(&R);
 	free(R.wave);
 	mem_free(R.fit_step);

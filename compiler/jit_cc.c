@@ -28,6 +28,7 @@
 
 #include "dpm.h"
 #include "jit.h"
+#include "../runtime/rt.h"
 
 extern char **environ;
 
@@ -61,7 +62,8 @@ jit_cc_run(const char *const *args, char *err, int errsz)
 {
 	char *words, *w, *argv[256], logname[] = "/tmp/dpmc-cc-XXXXXX";
 	posix_spawn_file_actions_t fa;
-	int n = 0, i, fd, status, r = -1;
+	posix_spawnattr_t at;
+	int n = 0, i, fd, status, r = -1, slot;
 	pid_t pid;
 	ssize_t got;
 
@@ -72,7 +74,7 @@ jit_cc_run(const char *const *args, char *err, int errsz)
 		argv[n++] = (char *)args[i];
 	argv[n] = NULL;
 
-	if ((fd = mkstemp(logname)) < 0) {
+	if ((fd = rt_tmp_make(logname, &slot)) < 0) {
 		snprintf(err, (size_t)errsz, "cannot create a temporary file: %s", strerror(errno));
 		mem_free(words);
 		return -1;
@@ -80,11 +82,17 @@ jit_cc_run(const char *const *args, char *err, int errsz)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fd, 1);
 	posix_spawn_file_actions_adddup2(&fa, fd, 2);
-	if ((errno = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ)) != 0) {
+	/* a group of its own: a signal to dpmc reaches cc and whatever cc
+	 * runs (rt_tmp_die), so they stop before our files are cleared */
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&at, 0);
+	if ((errno = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ)) != 0) {
 		snprintf(err, (size_t)errsz, "cannot run the C compiler '%s': %s; set CC",
 		         argv[0], strerror(errno));
 		goto out;
 	}
+	rt_tmp_child(pid);    /* a signal stops cc before it clears our files */
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
 			snprintf(err, (size_t)errsz, "waiting for '%s': %s", argv[0], strerror(errno));
@@ -101,9 +109,12 @@ jit_cc_run(const char *const *args, char *err, int errsz)
 		err[n + (got > 0 ? got : 0)] = 0;
 	}
 out:
+	rt_tmp_child(0);
+	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	close(fd);
 	unlink(logname);
+	rt_tmp_del(slot);
 	mem_free(words);
 	return r;
 }
@@ -310,7 +321,7 @@ jit_cc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int err
 	uint64_t h = 14695981039346656037ULL;
 	char dir[4096], so[4200], tmpc[4300], tmpso[4300], why[4800];
 	const char *args[16], *tmp;
-	int i, n, fd, private = 0;
+	int i, n, fd, private = 0, sd = -1, sc = -1, sso = -1, hc = 0, hso = 0;
 	void *dl;
 
 	pthread_once(&cpu_once, cpu_init);
@@ -325,7 +336,7 @@ jit_cc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int err
 		        "the object is built in a private folder and not kept\n", dir, why);
 		tmp = getenv("TMPDIR");
 		snprintf(dir, sizeof dir, "%s/dpmc-cc-XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
-		if (!mkdtemp(dir)) {
+		if (!rt_tmp_make_dir(dir, &sd)) {
 			snprintf(err, (size_t)errsz, "cannot create a temporary folder '%s': %s", dir,
 			         strerror(errno));
 			return -1;
@@ -345,17 +356,20 @@ jit_cc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int err
 
 	/* A miss: build under names no other process uses (mkstemp), then
 	 * rename over the entry (a link or a stranger's file is replaced, not
-	 * followed), so a concurrent reader never sees half an object. */
+	 * followed), so a concurrent reader never sees half an object.  The
+	 * temps are in rt_tmp's table: a signal or an exit clears them. */
 	snprintf(tmpc, sizeof tmpc, "%s.XXXXXX.c", so);
 	snprintf(tmpso, sizeof tmpso, "%s.XXXXXX", so);
 	if (write_new(tmpc, 2, ctext, err, errsz) != 0)
 		goto fail;
-	if ((fd = mkstemp(tmpso)) < 0) {
+	hc = 1;
+	sc = rt_tmp_add(tmpc);
+	if ((fd = rt_tmp_make(tmpso, &sso)) < 0) {
 		snprintf(err, (size_t)errsz, "cannot write '%s': %s", tmpso, strerror(errno));
-		unlink(tmpc);
 		goto fail;
 	}
 	close(fd);
+	hso = 1;
 	n = 0;
 	for (i = 0; cc_flags[i]; i++)
 		args[n++] = cc_flags[i];
@@ -364,23 +378,24 @@ jit_cc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int err
 	args[n++] = tmpc;
 	args[n++] = "-lm";
 	args[n] = NULL;
-	if (jit_cc_run(args, err, errsz) != 0) {
-		unlink(tmpc);
-		unlink(tmpso);
+	if (jit_cc_run(args, err, errsz) != 0)
 		goto fail;
-	}
 	unlink(tmpc);
+	rt_tmp_del(sc);
+	hc = 0;
 	/* the linker's mode follows the umask; the cache's entries are the
 	 * user's alone, as load_checked wants them */
 	if (chmod(tmpso, 0700) != 0 || rename(tmpso, so) != 0) {
 		snprintf(err, (size_t)errsz, "cannot write '%s': %s", so, strerror(errno));
-		unlink(tmpso);
 		goto fail;
 	}
+	rt_tmp_del(sso);
+	hso = 0;
 	dl = load_checked(so, why, sizeof why);
 	if (private) {
 		unlink(so);
 		rmdir(dir);
+		rt_tmp_del(sd);
 	}
 	if (!dl) {
 		snprintf(err, (size_t)errsz, "cannot load '%s': %s", so, why);
@@ -395,8 +410,18 @@ bind:
 	}
 	return 0;
 fail:
-	if (private)
+	if (hc) {
+		unlink(tmpc);
+		rt_tmp_del(sc);
+	}
+	if (hso) {
+		unlink(tmpso);
+		rt_tmp_del(sso);
+	}
+	if (private) {
 		rmdir(dir);
+		rt_tmp_del(sd);
+	}
 	return -1;
 }
 

@@ -4,8 +4,9 @@
  *   model_load -> scheme_build -> lower -> cg_emit_c -> jit_load
  * and each subcommand stops where it has what it needs.  Exit status:
  * 0 success, 1 an error in a model, a file or a value, 2 a usage error.
- * A failed command leaves no output file: every file is written under a
- * temporary name and renamed. */
+ * A failed command leaves no output file: every file goes through
+ * rt_out_open (runtime/out.c), under a temporary name renamed at the end,
+ * or in place for a device, a FIFO or stdout. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <limits.h>
@@ -394,24 +395,15 @@ stdlib_dir(Arena *a)
 int
 cli_write_file(const char *path, const char *s, char *err, int errsz)
 {
-	Buf tmp = {0};
-	FILE *f;
-	size_t n = strlen(s);
-	int ok;
+	RtOut out;
 
-	buf_printf(&tmp, "%s.tmp%ld", path, (long)getpid());
-	f = fopen(tmp.s, "wb");
-	ok = f && fwrite(s, 1, n, f) == n;
-	if (f && fclose(f) != 0)
-		ok = 0;
-	if (ok && rename(tmp.s, path) != 0)
-		ok = 0;
-	if (!ok) {
-		snprintf(err, (size_t)errsz, "cannot write '%s': %s", path, strerror(errno));
-		unlink(tmp.s);
+	if (rt_out_open(&out, path, 0666, err, errsz) != 0)
+		return -1;
+	if (rt_out_write(&out, s, strlen(s), err, errsz) != 0) {
+		rt_out_abort(&out);
+		return -1;
 	}
-	buf_free(&tmp);
-	return ok ? 0 : -1;
+	return rt_out_close(&out, err, errsz);
 }
 
 /* ---- the pipeline ---- */
@@ -675,7 +667,7 @@ cmd_emit(Run *r, const Opts *o)
 	if (cli_compile(r, o, cli_emit_upto(o->stage)) < 0)
 		return EXIT_ERR;
 	cli_emit_print(r, o->stage, stdout);
-	return fflush(stdout) == 0 ? EXIT_OK : EXIT_ERR;
+	return EXIT_OK;    /* main checks that stdout took it all */
 }
 
 static int
@@ -684,7 +676,7 @@ cmd_build(Run *r, const Opts *o)
 	char *h;
 	int st;
 
-	if (cli_compile(r, o, UPTO_C) < 0)
+	if (cli_build_check(o) < 0 || cli_compile(r, o, UPTO_C) < 0)
 		return EXIT_ERR;
 	h = cg_emit_header(r->loops, r->prefix);
 	st = cli_build(o, r->ctext, h, r->prefix, exedir);
@@ -713,6 +705,11 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 	double t, *buf;
 	char err[1024];
 
+	/* the file can be written before the simulation takes its time */
+	if (rt_wav_check(o->out, nch, o->raw, err, sizeof err) != 0) {
+		fprintf(stderr, "dpmc: error: %s\n", err);
+		return -1;
+	}
 	if (!(buf = malloc(sizeof(double) * (size_t)nframes * (size_t)nch))) {
 		fprintf(stderr, "dpmc: error: out of memory for %ld samples\n", nframes * nch);
 		return -1;
@@ -750,7 +747,12 @@ cmd_render(Run *r, const Opts *o)
 		fprintf(stderr, "dpmc: error: %s has no output; add a line like 'output out = u(0.5)'\n", o->model);
 		return EXIT_ERR;
 	}
-	/* Duration first: a bad -d must not cost a grid allocation. */
+	/* The output and the duration first: neither must cost a grid
+	 * allocation, let alone a simulation. */
+	if (rt_wav_check(o->out, nch, o->raw, err, sizeof err) != 0) {
+		fprintf(stderr, "dpmc: error: %s\n", err);
+		return EXIT_ERR;
+	}
 	if ((nframes = rt_nframes(o->dur > 0 ? o->dur : 1, rate, nch, err, sizeof err)) < 0) {
 		fprintf(stderr, "dpmc: error: %s\n", err);
 		return EXIT_ERR;
@@ -794,8 +796,54 @@ not_yet(const Opts *o)
 	return EXIT_ERR;
 }
 
+/* Output that could not be written is an error, like any other file's:
+ * `dpmc info >/dev/full` must not exit 0.  A closed stdout that was never
+ * written to is no error. */
+static int stdout_errno;
+
+int
+cli_flush_stdout(void)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	/* the first error's cause: once stdio has dropped what it could not
+	 * write, a later fflush succeeds and only ferror is left */
+	if (!stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+	return -1;
+}
+
+static int
+stdout_check(int st)
+{
+	if (cli_flush_stdout() != 0) {
+		fprintf(stderr, "dpmc: error: writing standard output: %s\n", strerror(stdout_errno));
+		return EXIT_ERR;
+	}
+	if (fclose(stdout) != 0 && errno != EBADF) {
+		fprintf(stderr, "dpmc: error: writing standard output: %s\n", strerror(errno));
+		return EXIT_ERR;
+	}
+	return st;
+}
+
+static int run(int argc, char **argv);
+
 int
 main(int argc, char **argv)
+{
+	/* what a command prints stays in the buffer until the end, where a
+	 * write error shows with its cause */
+	static char outbuf[1 << 20];    /* glibc ignores the size without a buffer */
+
+	if (!isatty(1))
+		setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+	return stdout_check(run(argc, argv));
+}
+
+static int
+run(int argc, char **argv)
 {
 	const struct Cmd *c = NULL;
 	Opts o;

@@ -19,6 +19,7 @@
 
 #include "dpm.h"
 #include "plot.h"
+#include "../runtime/rt.h"
 
 enum {
 	ML = 80, MR = 24, MT = 34, MB = 50,    /* margins around the data area */
@@ -254,47 +255,39 @@ begin(Plot *p, const char *title, int right, char *err, int errsz)
 	return 0;
 }
 
+typedef struct Put {
+	RtOut out;
+	char err[1024];
+} Put;
+
 static cairo_status_t
-put(void *f, const unsigned char *data, unsigned int n)
+put(void *u, const unsigned char *data, unsigned int n)
 {
-	return fwrite(data, 1, n, f) == n ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
+	Put *p = u;
+	return rt_out_write(&p->out, data, n, p->err, sizeof p->err) == 0
+	       ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
 }
 
-/* Write the image to path through path.tmpPID, then free it. */
+/* Write the image to path through rt_out_open, then free it. */
 static int
 finish(Plot *p, const char *path, char *err, int errsz)
 {
-	size_t len = strlen(path) + 32;
-	char *tmp = mem_alloc(len);
 	cairo_status_t st = cairo_status(p->cr);
-	FILE *f = NULL;
-	int e = 0, r = -1;
+	Put *w = mem_alloc(sizeof *w);
+	int r = -1;
 
-	snprintf(tmp, len, "%s.tmp%ld", path, (long)getpid());
 	cairo_surface_flush(p->s);
 	if (st != CAIRO_STATUS_SUCCESS)
 		fail(err, errsz, "cannot draw the plot for '%s': %s", path, cairo_status_to_string(st));
-	else if (!(f = fopen(tmp, "wb")))
-		fail(err, errsz, "cannot write '%s': %s", path, strerror(errno));
-	else {
-		errno = 0;
-		st = cairo_surface_write_to_png_stream(p->s, put, f);
-		e = errno;
-		if (fclose(f) != 0 && st == CAIRO_STATUS_SUCCESS) {
-			st = CAIRO_STATUS_WRITE_ERROR;
-			e = errno;
-		}
-		if (st != CAIRO_STATUS_SUCCESS)
-			fail(err, errsz, "cannot write '%s': %s", path,
-			     st == CAIRO_STATUS_WRITE_ERROR && e ? strerror(e) : cairo_status_to_string(st));
-		else if (rename(tmp, path) != 0)
-			fail(err, errsz, "cannot write '%s': %s", path, strerror(errno));
-		else
-			r = 0;
-		if (r < 0)
-			unlink(tmp);
+	else if (rt_out_open(&w->out, path, 0666, err, errsz) == 0) {
+		st = cairo_surface_write_to_png_stream(p->s, put, w);
+		if (st != CAIRO_STATUS_SUCCESS) {
+			fail(err, errsz, "%s", w->err[0] ? w->err : cairo_status_to_string(st));
+			rt_out_abort(&w->out);
+		} else
+			r = rt_out_close(&w->out, err, errsz);
 	}
-	mem_free(tmp);
+	mem_free(w);
 	cairo_destroy(p->cr);
 	cairo_surface_destroy(p->s);
 	return r;

@@ -7,18 +7,76 @@
 #ifndef DPM_RT_H
 #define DPM_RT_H
 
+#include <stddef.h>
+#include <sys/types.h>
+
 /* The largest number of samples (frames times channels) a render may
  * hold in memory: 2^27 doubles, 1 GiB. */
 #define RT_MAX_SAMPLES (1L << 27)
 
-/* Write nframes frames of nch interleaved channels at `rate` Hz to path.
+/* ---- out.c: writing files whole, and temporary names cleared ----
+ * rt_out_open starts the file path: a regular or new file under a
+ * temporary name beside it (mkstemp: a link planted there is not
+ * followed; behind a symlink, beside the link's target, which keeps the
+ * link), a device, FIFO or "-" (also /dev/stdout, /dev/fd/N) in place.
+ * mode: the new file's mode before the umask (0666, 0777 for a program).
+ * rt_out_write writes it all; rt_out_close closes, syncs and renames the
+ * temporary name onto path; rt_out_abort removes it.
+ * rt_out_commit_file makes the finished file src (in a folder beside
+ * path, or anywhere when in place) the output and closes.  Each returns
+ * 0, or -1 with a message in err (after close or commit, nothing left).
+ * rt_out_check says beforehand whether path can be written (its folder
+ * exists and is writable; not a folder; a link that leads somewhere), so a
+ * command can refuse before it computes anything. */
+typedef struct RtOut {
+	int fd;
+	int inplace;        /* fd is the target itself */
+	int slot;           /* the temporary name's entry in the table */
+	const char *name;   /* path as given, for messages */
+	char *path, *tmp;   /* what is renamed onto; the temporary name */
+} RtOut;
+int rt_out_check(const char *path, char *err, int errsz);
+int rt_out_open(RtOut *o, const char *path, int mode, char *err, int errsz);
+int rt_out_write(RtOut *o, const void *p, size_t n, char *err, int errsz);
+int rt_out_close(RtOut *o, char *err, int errsz);
+int rt_out_commit_file(RtOut *o, const char *src, char *err, int errsz);
+void rt_out_abort(RtOut *o);
+/* 1 when path names standard output or another open descriptor ("-",
+ * /dev/stdout, /dev/fd/N). */
+int rt_out_is_std(const char *path);
+
+/* Temporary names removed on SIGINT, SIGTERM, SIGHUP (then the signal's
+ * default action: exit status 128 + sig) and at exit().  rt_tmp_add
+ * (rt_tmp_add_dir: an empty folder, removed after the files) returns the
+ * entry to give rt_tmp_del once the name is renamed or removed; -1 when
+ * the table (32 names) is full: the name is then not cleared.  Each add
+ * puts the clearing handler on the signals still at their default; a
+ * program's own handler calls rt_tmp_die(sig) to clear and die.
+ * rt_tmp_make (mkstemp) and rt_tmp_make_dir (mkdtemp) create and enter a
+ * name with the signals held. */
+int rt_tmp_add(const char *path);
+int rt_tmp_add_dir(const char *path);
+void rt_tmp_del(int slot);
+void rt_tmp_die(int sig);
+int rt_tmp_make(char *tmpl, int *slot);
+/* The child process (a C compiler) writing into a temporary name, 0 for
+ * none: a signal goes to its process group (or to it) and is waited for
+ * before the names are cleared. */
+void rt_tmp_child(pid_t pid);
+char *rt_tmp_make_dir(char *tmpl, int *slot);
+
+/* Write nframes frames of nch interleaved channels at `rate` Hz to path
+ * (through rt_out_open: "-" is stdout).
  * raw == 0: 24-bit PCM scaled so the peak over all channels is -1 dBFS
  * (silence stays silence); raw != 0: 32-bit float, values unscaled.
- * A non-finite sample is an error.  The file is written under a temporary
- * name in the same folder and renamed, so a failure leaves nothing behind.
- * 0 on success, else -1 with a message in err. */
+ * A non-finite sample is an error.  A failure leaves nothing behind.
+ * 0 on success, else -1 with a message in err.  rt_wav_check says before
+ * a render whether its WAV can be written: the channel count (libsndfile
+ * takes at most 1024), a sound format other than WAV named by the
+ * extension, and rt_out_check. */
 int rt_wav_write(const char *path, const double *interleaved, long nframes,
                  int nch, int rate, int raw, char *err, int errsz);
+int rt_wav_check(const char *path, int nch, int raw, char *err, int errsz);
 
 /* Read a sound file: malloc'd interleaved samples (PCM scaled to [-1, 1),
  * float files as stored), with its frame count, channels and rate.

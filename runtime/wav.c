@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,51 +88,158 @@ peak_scale(const double *x, long nframes, int nch, int raw, char *err, int errsz
 	return peak > 0 ? pow(10, -1.0 / 20) / peak : 0;
 }
 
+static void
+wav_info(SF_INFO *info, int nch, int rate, int raw)
+{
+	memset(info, 0, sizeof *info);
+	info->samplerate = rate;
+	info->channels = nch;
+	info->format = SF_FORMAT_WAV | (raw ? SF_FORMAT_FLOAT : SF_FORMAT_PCM_24);
+}
+
+/* The most channels libsndfile writes to a WAV (1024 in 1.2). */
+static int
+wav_maxch(int raw)
+{
+	SF_INFO info;
+	int lo = 1, hi = 1 << 20, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		wav_info(&info, mid, 44100, raw);
+		if (sf_format_check(&info))
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+int
+rt_wav_check(const char *path, int nch, int raw, char *err, int errsz)
+{
+	static const char *const other[] = {
+		".aif", ".aiff", ".aifc", ".au", ".caf", ".flac", ".mp3", ".oga", ".ogg", ".opus", ".snd", ".w64",
+	};
+	const char *dot = strrchr(path, '.');
+	SF_INFO info;
+	size_t i;
+
+	wav_info(&info, nch < 1 ? 1 : nch, 44100, raw);
+	if (nch < 1 || !sf_format_check(&info)) {
+		seterr(err, errsz, "cannot write '%s': %d outputs are %d channels, and a WAV file "
+		       "holds 1 to %d; write fewer outputs", path, nch, nch, wav_maxch(raw));
+		return -1;
+	}
+	for (i = 0; dot && !strchr(dot, '/') && i < sizeof other / sizeof other[0]; i++)
+		if (!strcasecmp(dot, other[i])) {
+			seterr(err, errsz, "cannot write '%s': dpmc writes WAV files only; "
+			       "name it .wav (and convert it with sox, say)", path);
+			return -1;
+		}
+	return rt_out_check(path, err, errsz);
+}
+
+/* A WAV held in memory, for a target that cannot seek back to finish
+ * its header (a pipe, stdout): libsndfile refuses to write WAV to those. */
+typedef struct Mem {
+	unsigned char *p;
+	sf_count_t len, cap, pos;
+	int bad;
+} Mem;
+
+static sf_count_t
+mem_len(void *u)
+{
+	return ((Mem *)u)->len;
+}
+
+static sf_count_t
+mem_seek(sf_count_t off, int whence, void *u)
+{
+	Mem *m = u;
+	sf_count_t at = whence == SEEK_SET ? off : whence == SEEK_CUR ? m->pos + off : m->len + off;
+
+	if (at < 0)
+		return -1;
+	return m->pos = at;
+}
+
+static sf_count_t
+mem_read(void *ptr, sf_count_t n, void *u)
+{
+	Mem *m = u;
+
+	if (m->pos >= m->len)
+		return 0;
+	if (n > m->len - m->pos)
+		n = m->len - m->pos;
+	memcpy(ptr, m->p + m->pos, (size_t)n);
+	m->pos += n;
+	return n;
+}
+
+static sf_count_t
+mem_write(const void *ptr, sf_count_t n, void *u)
+{
+	Mem *m = u;
+	unsigned char *q;
+	sf_count_t cap;
+
+	if (m->pos + n > m->cap) {
+		for (cap = m->cap ? m->cap : 65536; cap < m->pos + n; cap *= 2)
+			;
+		if (!(q = realloc(m->p, (size_t)cap))) {
+			m->bad = 1;
+			return 0;
+		}
+		m->p = q;
+		m->cap = cap;
+	}
+	if (m->pos > m->len)
+		memset(m->p + m->len, 0, (size_t)(m->pos - m->len));
+	memcpy(m->p + m->pos, ptr, (size_t)n);
+	m->pos += n;
+	if (m->pos > m->len)
+		m->len = m->pos;
+	return n;
+}
+
+static sf_count_t
+mem_tell(void *u)
+{
+	return ((Mem *)u)->pos;
+}
+
 int
 rt_wav_write(const char *path, const double *x, long nframes, int nch, int rate,
              int raw, char *err, int errsz)
 {
+	SF_VIRTUAL_IO vio = {mem_len, mem_seek, mem_read, mem_write, mem_tell};
+	Mem mem = {0};
 	SF_INFO info;
 	SNDFILE *sf;
+	RtOut out;
 	double g, buf[4096];
 	long done, chunk, i;
-	char *tmp;
-	int fd, ok = 1;
-	mode_t mask;
+	int ok = 1;
 
-	if (nch < 1 || nframes < 0 || rate <= 0) {
+	if (nframes < 0 || rate <= 0) {
 		seterr(err, errsz, "cannot write '%s': %d channels at %d Hz", path, nch, rate);
 		return -1;
 	}
+	if (rt_wav_check(path, nch, raw, err, errsz) != 0)
+		return -1;
 	if ((g = peak_scale(x, nframes, nch, raw, err, errsz)) < 0)
 		return -1;
-
-	/* Same folder as the target, so rename() is atomic. */
-	tmp = malloc(strlen(path) + 16);
-	if (!tmp) {
-		seterr(err, errsz, "out of memory");
+	if (rt_out_open(&out, path, 0666, err, errsz) != 0)
 		return -1;
-	}
-	sprintf(tmp, "%s.tmpXXXXXX", path);
-	if ((fd = mkstemp(tmp)) < 0) {
-		seterr(err, errsz, "cannot write '%s': %s", path, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	/* mkstemp makes the file 0600; give it the mode a plain creat would. */
-	mask = umask(0);
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
-
-	memset(&info, 0, sizeof info);
-	info.samplerate = rate;
-	info.channels = nch;
-	info.format = SF_FORMAT_WAV | (raw ? SF_FORMAT_FLOAT : SF_FORMAT_PCM_24);
-	if (!(sf = sf_open_fd(fd, SFM_WRITE, &info, 1))) {
+	wav_info(&info, nch, rate, raw);
+	sf = out.inplace ? sf_open_virtual(&vio, SFM_WRITE, &info, &mem)
+	                 : sf_open_fd(out.fd, SFM_WRITE, &info, 0);
+	if (!sf) {
 		seterr(err, errsz, "cannot write '%s': %s", path, sf_strerror(NULL));
-		close(fd);
-		unlink(tmp);
-		free(tmp);
+		rt_out_abort(&out);
 		return -1;
 	}
 	sf_command(sf, SFC_SET_NORM_DOUBLE, NULL, SF_TRUE);
@@ -140,17 +248,14 @@ rt_wav_write(const char *path, const double *x, long nframes, int nch, int rate,
 	 * same samples give the same bytes, whenever they are written. */
 	sf_command(sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
 	chunk = (long)(sizeof buf / sizeof buf[0]) / nch;
-	if (chunk < 1) {
-		seterr(err, errsz, "cannot write '%s': %d channels is too many", path, nch);
-		ok = 0;
-	}
 	for (done = 0; ok && done < nframes; done += chunk) {
 		long n = nframes - done < chunk ? nframes - done : chunk;
 		const double *p = x + done * nch;
 		for (i = 0; i < n * nch; i++)
 			buf[i] = raw ? p[i] : p[i] * g;
 		if (sf_writef_double(sf, buf, n) != n) {
-			seterr(err, errsz, "cannot write '%s': %s", path, sf_strerror(sf));
+			seterr(err, errsz, "cannot write '%s': %s", path,
+			       mem.bad ? "out of memory" : sf_strerror(sf));
 			ok = 0;
 		}
 	}
@@ -158,14 +263,18 @@ rt_wav_write(const char *path, const double *x, long nframes, int nch, int rate,
 		seterr(err, errsz, "cannot write '%s': closing failed", path);
 		ok = 0;
 	}
-	if (ok && rename(tmp, path) != 0) {
-		seterr(err, errsz, "cannot write '%s': %s", path, strerror(errno));
+	if (ok && mem.bad) {
+		seterr(err, errsz, "cannot write '%s': out of memory", path);
 		ok = 0;
 	}
-	if (!ok)
-		unlink(tmp);
-	free(tmp);
-	return ok ? 0 : -1;
+	if (ok && out.inplace && rt_out_write(&out, mem.p, (size_t)mem.len, err, errsz) != 0)
+		ok = 0;
+	free(mem.p);
+	if (!ok) {
+		rt_out_abort(&out);
+		return -1;
+	}
+	return rt_out_close(&out, err, errsz);
 }
 
 /* A sound file is a regular file of at most this many bytes: all the

@@ -41,7 +41,7 @@ fi
 
 rec=${DPM_RECORDINGS:-$(pwd)/../shared/data/recordings}/pizz_a1_vl3_rr1.wav
 [ -f "$rec" ] || [ -n "${DPM_RECORDINGS:-}" ] || rec=/work/shared/data/recordings/pizz_a1_vl3_rr1.wav
-if build wav_test runtime/wav.c $SNDFILE_LIBS; then
+if build wav_test runtime/wav.c runtime/out.c $SNDFILE_LIBS; then
 	if [ -f "$rec" ]; then
 		"$out/wav_test" "$rec" "$out" || status=1
 	else
