@@ -165,7 +165,9 @@ jit_cc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int err
 		snprintf(err, (size_t)errsz, "cannot create the cache folder '%s': %s", dir, strerror(errno));
 		return -1;
 	}
-	snprintf(so, sizeof so, "%s/%s-%016llx.so", dir, prefix, (unsigned long long)h);
+	/* the hash covers the whole name (it is in the text); the file name
+	 * keeps 64 characters of it, under NAME_MAX with the suffixes */
+	snprintf(so, sizeof so, "%s/%.64s-%016llx.so", dir, prefix, (unsigned long long)h);
 
 	/* A hit: someone (maybe another dpmc) built this exact text already. */
 	if (access(so, R_OK) == 0 && (dl = dlopen(so, RTLD_NOW | RTLD_LOCAL)))
