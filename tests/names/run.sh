@@ -137,7 +137,10 @@ fi
 [ "$(wc -l <"$T/cfiles")" -gt 60 ] || fail names-count "only $(wc -l <"$T/cfiles") names built"
 
 # ---- and every identifier of the generated C: all load and render in one REPL (TinyCC) ----
-cat "$T/zzq.c" "$T/zzq2.c" "$T/zzq.h" "$T/main.c" | ids | grep -v '^zzq_' >"$T/internal"
+# (without the comments' words)
+for f in zzq.c zzq2.c zzq.h main.c; do
+	$CC -fpreprocessed -dD -E -P -x c "$T/$f" 2>/dev/null
+done | ids | grep -v '^zzq_' >"$T/internal"
 mkdir -p "$T/r"
 i=0
 : >"$T/repl.in"
