@@ -153,6 +153,11 @@ for name in $(printf "%s\n" $CORE $(cat "$T/internal") | awk '!seen[$0]++'); do
 done
 "$DPMC" repl <"$T/repl.in" >"$T/repl.out" 2>"$T/repl.err"
 bad=0
+# (under SANITIZE=1: no report from ASan, UBSan or LSan)
+if grep -q 'Sanitizer\|runtime error' "$T/repl.err"; then
+	fail render-sanitizer "$(grep -m 3 'Sanitizer\|runtime error' "$T/repl.err")"
+	bad=1
+fi
 while read -r j name; do
 	if ! grep -q "^loaded $name ($T/r/$j.dpm)" "$T/repl.out" || [ ! -s "$T/r/$j.wav" ]; then
 		"$DPMC" render "$T/r/$j.dpm" -d 0.001 -o "$T/r/$j.wav" >/dev/null 2>"$T/err"
