@@ -166,7 +166,7 @@ emit_struct(Emit *e)
 	const Loops *l = e->l;
 	const Scheme *s = e->s;
 
-	cg_out(e, "struct @ {\n");
+	cg_out(e, "struct @_model {\n");
 	cg_out(e, "\tdouble p[%d];            /* params */\n", cg_atleast1(s->nparams));
 	cg_out(e, "\tdouble rate, k;\n");
 	cg_out(e, "\tdouble h[2];             /* grid spacing per axis */\n");
@@ -443,19 +443,23 @@ emit_plan(Emit *e)
 	 * coefficients at t = 0 only) */
 	cg_out(e, "int\n@_plan_for(const double *params, double rate, double span, const int *grid, int *grid_out, "
 	       "double *h_out, char *err, int errsz)\n{\n");
-	cg_out(e, "\tstatic const int model_grid[2] = {%d, %d};\n", s->grid[0], s->grid[1]);
+	cg_out(e, "\tstatic const int mgrid[2] = {%d, %d};\n", s->grid[0], s->grid[1]);
 	cg_out(e, "\tconst double len[2] = {%.17g, %.17g};\n", s->to[0] - s->from[0],
 	    s->ndim == 2 ? s->to[1] - s->from[1] : 0.0);
 	cg_out(e, "\tconst double *p = params ? params : @__pdef;\n");
 	cg_out(e, "\tint n[2] = {0, 0}, best[2], d, forced = 0;\n\tdouble k, h[2] = {0, 0}, t;\n\n");
 	cg_out(e, "\tif (@__checkp(p, err, errsz))\n\t\treturn 1;\n");
-	cg_out(e, "\tif (rate <= 0)\n\t\trate = @_default_rate();\n");
-	cg_out(e, "\tif (!isfinite(rate) || rate < 1 || rate > 1e7) {\n");
-	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"sample rate %%g Hz is not usable; give a rate between 1 Hz and 10 MHz\", rate);\n");
+	cg_out(e, "\tif (rate == 0)\n\t\trate = @_default_rate();\n");
+	cg_out(e, "\tif (!(rate >= 1 && rate <= 1e7)) {\n");
+	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"sample rate %%g Hz is not usable; give a rate between 1 Hz and 10 MHz, or 0 for the model's\", rate);\n");
 	cg_out(e, "\t\treturn 1;\n\t}\n");
 	cg_out(e, "\tk = 1.0 / rate;\n");
 	cg_out(e, "\tfor (d = 0; d < %d; d++) {\n", s->ndim);
-	cg_out(e, "\t\tn[d] = grid && grid[d] > 0 ? grid[d] : model_grid[d];\n");
+	cg_out(e, "\t\tif (grid && grid[d] < 0) {\n");
+	cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"grid %%d: the number of intervals must be positive "
+	       "(0: the model's grid or the finest stable one)\", grid[d]);\n");
+	cg_out(e, "\t\t\treturn 1;\n\t\t}\n");
+	cg_out(e, "\t\tn[d] = grid && grid[d] > 0 ? grid[d] : mgrid[d];\n");
 	cg_out(e, "\t\tforced |= n[d] > 0;\n\t}\n");
 	cg_out(e, "\tif (forced) {\n");
 	cg_out(e, "\t\tfor (d = 0; d < %d; d++) {\n", s->ndim);
@@ -466,8 +470,10 @@ emit_plan(Emit *e)
 	cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"grid %%d is too coarse for this stencil: use at least %%d intervals\", n[d], @__minn[d]);\n");
 	cg_out(e, "\t\t\t\treturn 1;\n\t\t\t}\n");
 	cg_out(e, "\t\t\th[d] = len[d] / n[d];\n\t\t}\n");
-	cg_out(e, "\t\tif ((double)(n[0] + 1) * (n[1] + 1) > 1e8) {\n");
-	cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"grid of %%.0f points is over the limit of 1e8\", (double)(n[0] + 1) * (n[1] + 1));\n");
+	/* in double: n + 1 overflows an int at INT_MAX */
+	cg_out(e, "\t\tif (((double)n[0] + 1) * ((double)n[1] + 1) > 1e8) {\n");
+	cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"grid too large: %%.0f points, over the limit of 1e8\", "
+	       "((double)n[0] + 1) * ((double)n[1] + 1));\n");
 	cg_out(e, "\t\t\treturn 1;\n\t\t}\n");
 	cg_out(e, "\t\tif ((t = @__unstable_at(p, k, h[0], %s, n, span)) >= 0) {\n", s->ndim == 2 ? "h[1]" : "h[0]");
 	cg_out(e, "\t\t\tchar when[64] = \"\";\n\n");
@@ -502,7 +508,7 @@ static const char interp_text[] =
 "/* Linear (bilinear) interpolation at (X, Y) (spec section 5); returns\n"
 " * nonzero when the point is outside the domain. */\n"
 "static int\n"
-"@__interp(const @ *m, double X, double Y, long *idx, double *w)\n"
+"@__interp(const @_model *m, double X, double Y, long *idx, double *w)\n"
 "{\n"
 "\tdouble pos[2], a[2];\n"
 "\tlong i[2] = {0, 0};\n"
@@ -536,7 +542,7 @@ static const char interp_text[] =
 static const char held_text[] =
 "/* Is point q held at 0 by a boundary condition? */\n"
 "static int\n"
-"@__held(const @ *m, long q)\n"
+"@__held(const @_model *m, long q)\n"
 "{\n"
 "\tlong i = q % m->nx1, j = q / m->nx1;\n"
 "\n"
@@ -576,7 +582,7 @@ emit_source_helpers(Emit *e, const char **pn)
 	cg_out(e, "%s", held_text);
 	if (!s->nsrc)
 		return;
-	cg_out(e, "static double\n@__den(const @ *m, double x, double y)\n{\n");
+	cg_out(e, "static double\n@__den(const @_model *m, double x, double y)\n{\n");
 	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1], t = 0.0;\n");
 	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)x; (void)y; (void)t;\n");
 	em = ex_emitter_new(pn, cg_sym_c, "d");
@@ -586,7 +592,7 @@ emit_source_helpers(Emit *e, const char **pn)
 	ex_emitter_free(em);
 
 	/* d den / d param at a point: the sources' weights divide by den */
-	cg_out(e, "static void\n@__dden(const @ *m, double x, double y, double *dd)\n{\n");
+	cg_out(e, "static void\n@__dden(const @_model *m, double x, double y, double *dd)\n{\n");
 	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1], t = 0.0;\n");
 	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)x; (void)y; (void)t; (void)dd;\n");
 	em = ex_emitter_new(pn, cg_sym_c, "d");
@@ -603,7 +609,7 @@ emit_source_helpers(Emit *e, const char **pn)
  * and Y, within the cell they were computed in (piecewise linear). */
 static const char dinterp_text[] =
 "static void\n"
-"@__dinterp(const @ *m, const double *w, double *wx, double *wy)\n"
+"@__dinterp(const @_model *m, const double *w, double *wx, double *wy)\n"
 "{\n"
 "\tdouble ax = @__ndim == 2 ? w[1] + w[3] : w[1], ay = w[2] + w[3];\n"
 "\tdouble hx = m->h[0], hy = @__ndim == 2 ? m->h[1] : 1;\n"
@@ -626,7 +632,7 @@ emit_set_coefs(Emit *e)
 	emit_source_helpers(e, pn);
 	cg_out(e, "/* Everything that changes only with the params: coefficients,\n"
 	       " * sources' and outputs' weights. */\n");
-	cg_out(e, "static int\n@__set_coefs(@ *m, char *err, int errsz)\n{\n");
+	cg_out(e, "static int\n@__set_coefs(@_model *m, char *err, int errsz)\n{\n");
 	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1];\n");
 	cg_out(e, "\tdouble pos[%d][2], dpos[%d][2][%d], wx[4], wy[4], dd[%d];\n",
 	       cg_atleast1(s->nsrc + s->nout), cg_atleast1(s->nsrc + s->nout),
@@ -742,7 +748,7 @@ emit_lifecycle(Emit *e)
 	ExprEmitter *em;
 	int r0, r1;
 
-	cg_out(e, "void\n@_reset(@ *m)\n{\n");
+	cg_out(e, "void\n@_reset(@_model *m)\n{\n");
 	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1];\n");
 	cg_out(e, "\tlong i, j, q;\n\n");
 	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy;\n");
@@ -770,10 +776,10 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "}\n\n");
 	cg_free_refs(pn, s->nparams);
 
-	cg_out(e, "@ *\n@_create(const double *params, double rate, const int *grid, char *err, int errsz)\n{\n");
-	cg_out(e, "\t@ *m;\n\tint n[2], d;\n\tdouble h[2];\n\tlong np;\n\n");
+	cg_out(e, "@_model *\n@_create(const double *params, double rate, const int *grid, char *err, int errsz)\n{\n");
+	cg_out(e, "\t@_model *m;\n\tint n[2], d;\n\tdouble h[2];\n\tlong np;\n\n");
 	cg_out(e, "\tif (@_plan(params, rate, grid, n, h, err, errsz))\n\t\treturn 0;\n");
-	cg_out(e, "\tm = (@ *)calloc(1, sizeof *m);\n");
+	cg_out(e, "\tm = (@_model *)calloc(1, sizeof *m);\n");
 	cg_out(e, "\tif (!m) {\n\t\tsnprintf(err, (size_t)errsz, \"out of memory\");\n\t\treturn 0;\n\t}\n");
 	cg_out(e, "\tmemcpy(m->p, params ? params : @__pdef, sizeof(double) * %d);\n", s->nparams);
 	cg_out(e, "\tm->rate = rate > 0 ? rate : @_default_rate();\n");
@@ -788,9 +794,10 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "\tif (@__set_coefs(m, err, errsz)) {\n\t\t@_destroy(m);\n\t\treturn 0;\n\t}\n");
 	cg_out(e, "\t@_reset(m);\n\treturn m;\n}\n\n");
 
-	cg_out(e, "int\n@_set_params(@ *m, const double *params, char *err, int errsz)\n{\n");
+	cg_out(e, "int\n@_set_params(@_model *m, const double *params, char *err, int errsz)\n{\n");
 	cg_out(e, "\tdouble save[%d];\n", cg_atleast1(s->nparams));
 	cg_out(e, "\tint d;\n\tdouble len[2];\n\n");
+	cg_out(e, "\tif (!params)\n\t\tparams = @__pdef;\n");
 	cg_out(e, "\tif (@__checkp(params, err, errsz))\n\t\treturn 1;\n");
 	cg_out(e, "\tif (!@__stable(params, m->k, m->h[0], m->h[%d], m->n, 0)) {\n", s->ndim == 2);
 	cg_out(e, "\t\tint best[2];\n");
@@ -806,15 +813,15 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "\t\t@__set_coefs(m, err, errsz);\n\t\treturn 1;\n\t}\n");
 	cg_out(e, "\treturn 0;\n}\n\n");
 
-	cg_out(e, "void\n@_destroy(@ *m)\n{\n\tif (m) {\n\t\tfree(m->mem);\n");
+	cg_out(e, "void\n@_destroy(@_model *m)\n{\n\tif (m) {\n\t\tfree(m->mem);\n");
 	cg_out(e, "\t\tfree(m->ck);\n\t\tfree(m->seg);\n\t\tfree(m->lam);\n\t\tfree(m->gk);\n\t\tfree(m->ck_idx);\n");
 	cg_out(e, "\t\tfree(m);\n\t}\n}\n\n");
-	cg_out(e, "void\n@_grid(const @ *m, int *n, double *h)\n{\n\tint d;\n\n");
+	cg_out(e, "void\n@_grid(const @_model *m, int *n, double *h)\n{\n\tint d;\n\n");
 	cg_out(e, "\tfor (d = 0; d < %d; d++) {\n\t\tif (n)\n\t\t\tn[d] = m->n[d];\n", s->ndim);
 	cg_out(e, "\t\tif (h)\n\t\t\th[d] = m->h[d];\n\t}\n}\n\n");
-	cg_out(e, "double\n@_stability(const @ *m)\n{\n\treturn @__margin(m);\n}\n\n");
-	cg_out(e, "const double *\n@_state(const @ *m, int level)\n{\n\treturn level == 0 ? m->u : m->up;\n}\n\n");
-	cg_out(e, "double\n@_rate(const @ *m)\n{\n\treturn m->rate;\n}\n\n");
+	cg_out(e, "double\n@_stability(const @_model *m)\n{\n\treturn @__margin(m);\n}\n\n");
+	cg_out(e, "const double *\n@_state(const @_model *m, int level)\n{\n\treturn level == 0 ? m->u : m->up;\n}\n\n");
+	cg_out(e, "double\n@_rate(const @_model *m)\n{\n\treturn m->rate;\n}\n\n");
 }
 
 /* h / h_min: how far the grid is from the stability limit. */
@@ -823,7 +830,7 @@ emit_margin(Emit *e)
 {
 	const Scheme *s = e->s;
 
-	cg_out(e, "static double\n@__margin(const @ *m)\n{\n");
+	cg_out(e, "static double\n@__margin(const @_model *m)\n{\n");
 	cg_out(e, "\tdouble len[2] = {m->h[0] * m->n[0], m->h[1] * m->n[1]}, hm;\n\tint bad;\n\n");
 	cg_out(e, "\thm = @__hmin(m->p, m->k, len, 0, &bad);\n");
 	cg_out(e, "\tif (bad)\n\t\treturn 0;\n");
@@ -889,14 +896,15 @@ cg_emit_c(const Loops *l, const char *prefix)
 	e.l = l;
 	e.s = l->s;
 	cg_out(&e, "/* Generated by dpmc from model '%s'.  Do not edit: edit the .dpm.\n", l->s->m->name);
-	cg_out(&e, " * An explicit finite-difference scheme; the API is in @.h. */\n");
+	cg_out(&e, " * An explicit finite-difference scheme; the API is in the header built\n"
+	       " * beside it. */\n");
 	/* _GNU_SOURCE: sched_getaffinity, where there is one */
 	cg_out(&e, "#define _POSIX_C_SOURCE 200809L\n#define _GNU_SOURCE 1\n");
 	cg_out(&e, "#include <math.h>\n#include <pthread.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
 	       "#include <string.h>\n#include <time.h>\n#include <sched.h>\n#include <unistd.h>\n\n");
 	cg_out(&e, "%s", vec_text);
-	cg_out(&e, "typedef struct @ @;\n\n");
-	cg_out(&e, "void @_destroy(@ *m);\n\n");
+	cg_out(&e, "typedef struct @_model @_model;\n\n");
+	cg_out(&e, "void @_destroy(@_model *m);\n\n");
 	emit_consts(&e);
 	emit_meta(&e);
 	emit_struct(&e);
@@ -924,7 +932,7 @@ cg_emit_header(const Loops *l, const char *prefix)
 	e.pre = prefix;
 	e.l = l;
 	e.s = s;
-	cg_out(&e, "/* @.h — generated by dpmc from model '%s'.\n", s->m->name);
+	cg_out(&e, "/* Generated by dpmc from model '%s': the API of its C file.\n", s->m->name);
 	cg_out(&e, " * params (index: name default [min, max]):\n");
 	for (i = 0; i < s->nparams; i++)
 		cg_out(&e, " *   %d: %s = %g [%g, %g]%s\n", i, s->params[i].name, s->params[i].def,
@@ -932,8 +940,8 @@ cg_emit_header(const Loops *l, const char *prefix)
 	cg_out(&e, " * outputs (channels, in order):");
 	for (i = 0; i < s->nout; i++)
 		cg_out(&e, " %s", s->out[i].name);
-	cg_out(&e, "\n */\n#ifndef @_H\n#define @_H\n\n");
-	cg_out(&e, "typedef struct @ @;                /* all state of one instance */\n\n");
+	cg_out(&e, "\n */\n#ifndef DPM_MODEL_@_H\n#define DPM_MODEL_@_H\n\n");
+	cg_out(&e, "typedef struct @_model @_model;    /* all state of one instance */\n\n");
 	cg_out(&e, "/* metadata */\n");
 	cg_out(&e, "int @_nparams(void);\nint @_noutputs(void);\nint @_ndim(void);\n");
 	cg_out(&e, "const char *@_name(void);\n");
@@ -943,9 +951,11 @@ cg_emit_header(const Loops *l, const char *prefix)
 	cg_out(&e, "int @_param_log(int i);       /* fitted on a log scale */\n");
 	cg_out(&e, "const char *@_output_name(int i);\n");
 	cg_out(&e, "double @_default_rate(void);\n\n");
-	cg_out(&e, "/* The grid @_create would use: 0 on success, else an error in err.\n"
-	        " * params: NULL for the defaults; rate <= 0: the model's; grid: NULL or\n"
-	        " * intervals per axis, 0 = the model's `grid` or the finest stable one. */\n");
+	cg_out(&e, "/* The grid @_create would use: 0 on success, else an error in err (a\n"
+	        " * message of at most errsz - 1 characters).  params: NULL for the\n"
+	        " * defaults, else @_nparams() values in their ranges; rate: 1 Hz to\n"
+	        " * 10 MHz, 0 for the model's; grid: NULL or intervals per axis, 0 = the\n"
+	        " * model's `grid` or the finest stable one, at most 1e8 points in all. */\n");
 	cg_out(&e, "int @_plan(const double *params, double rate, const int *grid,\n"
 	        "           int *grid_out, double *h_out, char *err, int errsz);\n");
 	cg_out(&e, "/* The same for a render of span seconds: where the step's coefficients\n"
@@ -953,59 +963,72 @@ cg_emit_header(const Loops *l, const char *prefix)
 	        " * (checked at t = 0 and at up to 256 of its steps), not only at 0. */\n");
 	cg_out(&e, "int @_plan_for(const double *params, double rate, double span, const int *grid,\n"
 	        "               int *grid_out, double *h_out, char *err, int errsz);\n\n");
-	cg_out(&e, "/* A new instance (the only call that allocates), or NULL with err set. */\n");
-	cg_out(&e, "@ *@_create(const double *params, double rate, const int *grid, char *err, int errsz);\n");
-	cg_out(&e, "/* New param values on the same grid; the state is kept.  0 on success. */\n");
-	cg_out(&e, "int @_set_params(@ *m, const double *params, char *err, int errsz);\n");
-	cg_out(&e, "/* Back to the initial state, t = 0. */\nvoid @_reset(@ *m);\n");
+	cg_out(&e, "/* A new instance (the only call that allocates), or NULL with err set;\n"
+	        " * the arguments as for @_plan. */\n");
+	cg_out(&e, "@_model *@_create(const double *params, double rate, const int *grid, char *err, int errsz);\n");
+	cg_out(&e, "/* New param values (NULL: the defaults) on the same grid; the state is\n"
+	        " * kept.  0 on success, else an error in err and the params unchanged. */\n");
+	cg_out(&e, "int @_set_params(@_model *m, const double *params, char *err, int errsz);\n");
+	cg_out(&e, "/* Back to the initial state, t = 0. */\nvoid @_reset(@_model *m);\n");
 	cg_out(&e, "/* Advance n samples; out gets n * @_noutputs() values, interleaved. */\n");
-	cg_out(&e, "void @_run(@ *m, long n, double *out);\n");
-	cg_out(&e, "/* Intervals and spacing per axis. */\nvoid @_grid(const @ *m, int *n, double *h);\n");
-	cg_out(&e, "/* min over axes of h / h_min: >= 1 on a stable grid. */\ndouble @_stability(const @ *m);\n");
+	cg_out(&e, "void @_run(@_model *m, long n, double *out);\n");
+	cg_out(&e, "/* Intervals and spacing per axis. */\nvoid @_grid(const @_model *m, int *n, double *h);\n");
+	cg_out(&e, "/* min over axes of h / h_min: >= 1 on a stable grid. */\ndouble @_stability(const @_model *m);\n");
 	cg_out(&e, "/* level 0: u[n], 1: u[n-1]; (Nx+1)*(Ny+1) values, (i, j) at i + j*(Nx+1). */\n");
-	cg_out(&e, "const double *@_state(const @ *m, int level);\n");
-	cg_out(&e, "double @_rate(const @ *m);\n");
-	cg_out(&e, "void @_destroy(@ *m);\n\n");
+	cg_out(&e, "const double *@_state(const @_model *m, int level);\n");
+	cg_out(&e, "double @_rate(const @_model *m);\n");
+	cg_out(&e, "void @_destroy(@_model *m);\n\n");
 	cg_out(&e, "/* Gradients: the exact adjoint of the scheme on its grid.\n"
 	        " * @_forward resets, runs n samples into y and keeps checkpoints;\n"
 	        " * @_backward takes dL/dy (n * @_noutputs() values, interleaved) and\n"
 	        " * writes dL/dparam for every param, then leaves the state reset. */\n");
-	cg_out(&e, "int @_forward(@ *m, long n, double *y, char *err, int errsz);\n");
-	cg_out(&e, "int @_backward(@ *m, const double *dldy, double *grad, char *err, int errsz);\n");
+	cg_out(&e, "int @_forward(@_model *m, long n, double *y, char *err, int errsz);\n");
+	cg_out(&e, "int @_backward(@_model *m, const double *dldy, double *grad, char *err, int errsz);\n");
 	cg_out(&e, "/* State kept every `every` steps (0: the default, 1: every step);\n"
 	        " * the gradient is bit-identical whatever the choice. */\n");
-	cg_out(&e, "void @_set_checkpoints(@ *m, long every);\n");
+	cg_out(&e, "void @_set_checkpoints(@_model *m, long every);\n");
 	cg_out(&e, "/* The default's memory budget in bytes (0: 160 MB): checkpoints every\n"
 	        " * sqrt(2n) steps or more often, as many as fit with the segments\n"
 	        " * recomputed between them. */\n");
-	cg_out(&e, "void @_set_memory(@ *m, double bytes);\n");
+	cg_out(&e, "void @_set_memory(@_model *m, double bytes);\n");
 	cg_out(&e, "/* The linear step at t = 0 without sources (un = A u + B up; inputs 0\n"
 	        " * on held points) and its transpose (lu = A^T l, lup = B^T l). */\n");
-	cg_out(&e, "void @_op(const @ *m, const double *u, const double *up, double *un);\n");
-	cg_out(&e, "void @_op_adj(const @ *m, const double *l, double *lu, double *lup);\n\n#endif\n");
+	cg_out(&e, "void @_op(const @_model *m, const double *u, const double *up, double *un);\n");
+	cg_out(&e, "void @_op_adj(const @_model *m, const double *l, double *lu, double *lup);\n\n#endif\n");
 	return e.b.s;
 }
 
+/* The prefix of every name the generated C defines: PREFIX_create, ...,
+ * the type PREFIX_model, static helpers PREFIX__taps, ...  The model's
+ * name itself is never a C name on its own, so any name (a keyword, a
+ * libc function or macro, a local of the generated code) is safe,
+ * except where PREFIX_suffix is already the C library's: names with a
+ * leading underscore (reserved to the implementation), the prefixes
+ * POSIX reserves in the headers the generated code includes
+ * (pthread_create, timer_create, ...) and glibc's
+ * get_current_dir_name and canonicalize_file_name.  Those get dpm_. */
 const char *
 cg_prefix(Arena *a, const Model *m)
 {
-	static const char *const reserved[] = {
-		"auto", "break", "case", "char", "const", "continue", "default", "do",
-		"double", "else", "enum", "extern", "float", "for", "goto", "if",
-		"inline", "int", "long", "register", "restrict", "return", "short",
-		"signed", "sizeof", "static", "struct", "switch", "typedef", "union",
-		"unsigned", "void", "volatile", "while", "main",
+	static const char *const libc[] = {
+		"pthread", "sched", "timer", "clock", "sem", "posix",
+		"get_current_dir", "canonicalize_file",
 	};
-	size_t i;
+	const char *name = m->name;
+	size_t i, n;
 
-	for (i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
-		if (strcmp(m->name, reserved[i]) == 0) {
-			Buf b = {0};
-			char *r;
-			buf_printf(&b, "dpm_%s", m->name);
-			r = arena_strdup(a, b.s);
-			buf_free(&b);
-			return r;
-		}
-	return m->name;
+	for (i = 0; i < sizeof libc / sizeof libc[0]; i++) {
+		n = strlen(libc[i]);
+		if (strncmp(name, libc[i], n) == 0 && (name[n] == 0 || name[n] == '_'))
+			break;
+	}
+	if (name[0] == '_' || i < sizeof libc / sizeof libc[0]) {
+		Buf b = {0};
+		char *r;
+		buf_printf(&b, "dpm_%s", name);
+		r = arena_strdup(a, b.s);
+		buf_free(&b);
+		return r;
+	}
+	return name;
 }

@@ -328,7 +328,7 @@ emit_step(Emit *e)
 	emit_sweep(e);
 	cg_out(e, "/* u[n+1] from u[n], u[n-1]; with lin, without sources and force\n"
 	       " * (the linear operator alone); outputs into y when y != 0. */\n");
-	cg_out(e, "static void\n@__step(const @ *m, long n, const double *restrict u, "
+	cg_out(e, "static void\n@__step(const @_model *m, long n, const double *restrict u, "
 	       "const double *restrict up,\n\tdouble *restrict un, double *y, int lin)\n{\n");
 	prologue(e, used, "\t");
 	cg_out(e, "\tconst double t = (double)n * k;\n");
@@ -345,7 +345,7 @@ emit_step(Emit *e)
 	       "\tconst long *src_i, const double *src_w, const long *out_i, const double *out_w,\n"
 	       "\tconst double *from, double k, double hx, double hy, long nx, long ny, long nx1,\n"
 	       "\tlong step, long n, double *out);\n\n");
-	cg_out(e, "void\n@_run(@ *m, long n, double *out)\n{\n");
+	cg_out(e, "void\n@_run(@_model *m, long n, double *out)\n{\n");
 	cg_out(e, "\tdouble *buf[3];\n\n\tif (n <= 0)\n\t\treturn;\n");
 	cg_out(e, "\tbuf[0] = m->u;\n\tbuf[1] = m->up;\n\tbuf[2] = m->un;\n");
 	cg_out(e, "\t@__runloop(m->p, m->c, m->a, buf, m->src_i[0], m->src_w[0], m->out_i[0], "
@@ -353,7 +353,7 @@ emit_step(Emit *e)
 	       "m->step, n, out);\n");
 	cg_out(e, "\tm->u = buf[0];\n\tm->up = buf[1];\n\tm->un = buf[2];\n\tm->step += n;\n}\n");
 	cg_out(e, "#else\n");
-	cg_out(e, "void\n@_run(@ *m, long n, double *out)\n{\n");
+	cg_out(e, "void\n@_run(@_model *m, long n, double *out)\n{\n");
 	prologue(e, used, "\t");
 	cg_out(e, "\tdouble *bu = m->u, *bup = m->up, *bun = m->un, *tmp;\n");
 	cg_out(e, "\tlong s;\n\n");
@@ -382,7 +382,7 @@ emit_adj(Emit *e)
 
 	use_regions(l, l->adj, l->nadj, used);
 	cg_out(e, "/* ln = A(t_n)^T la + B(t_{n+1})^T lb: the transposed step, a gather. */\n");
-	cg_out(e, "static void\n@__adj(const @ *m, long n, const double *restrict la, "
+	cg_out(e, "static void\n@__adj(const @_model *m, long n, const double *restrict la, "
 	       "const double *restrict lb,\n\tdouble *restrict ln)\n{\n");
 	prologue(e, used, "\t");
 	cg_out(e, "\tconst double t = (double)n * k;\n");
@@ -705,7 +705,7 @@ emit_adjg(Emit *e)
 	if (sweep)
 		emit_adj_sweep(e, slot);
 	cg_out(e, "/* @__adj, and the sums of the gradient that ride along: u = u[n] */\n");
-	cg_out(e, "static void\n@__adjg(const @ *m, long n, const double *restrict la, "
+	cg_out(e, "static void\n@__adjg(const @_model *m, long n, const double *restrict la, "
 	       "const double *restrict lb,\n\tdouble *restrict ln, const double *restrict u, "
 	       "double *gk, double *grad)\n{\n");
 	prologue(e, used, "\t");
@@ -881,7 +881,7 @@ emit_gacc(Emit *e)
 	cg_out(e, "/* dL/dp of step n, given l = lambda[n+1] and the states u[n],\n"
 	       " * up = u[n-1], un = u[n+1], g = dL/dy_n: constant coefficients'\n"
 	       " * sums go to gk, the rest straight into grad. */\n");
-	cg_out(e, "static void\n@__gacc(const @ *m, long n, const double *restrict l, "
+	cg_out(e, "static void\n@__gacc(const @_model *m, long n, const double *restrict l, "
 	       "const double *restrict u,\n\tconst double *restrict up, const double *restrict un, "
 	       "const double *g, double *gk,\n\tdouble *grad)\n{\n");
 	prologue(e, used, "\t");
@@ -977,7 +977,7 @@ emit_oadj(Emit *e)
 	const Scheme *s = e->s;
 	int i, v, nv = s->ndim == 2 ? 4 : 2;
 
-	cg_out(e, "static void\n@__oadj(const @ *m, double *l, const double *g, long s, long n)\n{\n");
+	cg_out(e, "static void\n@__oadj(const @_model *m, double *l, const double *g, long s, long n)\n{\n");
 	cg_out(e, "\t(void)l; (void)g; (void)s; (void)n;\n");
 	for (i = 0; i < s->nout; i++) {
 		if (s->out[i].velocity) {
@@ -1005,7 +1005,7 @@ emit_ginit(Emit *e)
 
 	for (p = 0; p < np; p++)
 		any |= !ex_is_num(l->dinit_u[p], 0) || !ex_is_num(l->dinit_ut[p], 0);
-	cg_out(e, "static void\n@__ginit(const @ *m, const double *l0, const double *lm1, double *grad)\n{\n");
+	cg_out(e, "static void\n@__ginit(const @_model *m, const double *l0, const double *lm1, double *grad)\n{\n");
 	if (!any) {
 		cg_out(e, "\t(void)m; (void)l0; (void)lm1; (void)grad;\n}\n\n");
 		cg_free_refs(pn, np);
@@ -1044,11 +1044,11 @@ emit_api(Emit *e)
 	const Scheme *s = e->s;
 	int np = s->nparams, c, p, *slot = mem_alloc((size_t)(3 * l->nfwd + 1) * sizeof *slot);
 
-	cg_out(e, "void\n@_set_checkpoints(@ *m, long every)\n{\n\tm->ck_every = every;\n}\n\n");
-	cg_out(e, "void\n@_set_memory(@ *m, double bytes)\n{\n\tm->ck_mem = bytes;\n}\n\n");
+	cg_out(e, "void\n@_set_checkpoints(@_model *m, long every)\n{\n\tm->ck_every = every;\n}\n\n");
+	cg_out(e, "void\n@_set_memory(@_model *m, double bytes)\n{\n\tm->ck_mem = bytes;\n}\n\n");
 
 	cg_out(e, "enum { @__NOUT = %d, @__NGK = %d, @__NPAR = %d };\n\n", s->nout, l->nfwd + 1, np);
-	cg_out(e, "static int\n@__gcheck(const @ *m, char *err, int errsz)\n{\n");
+	cg_out(e, "static int\n@__gcheck(const @_model *m, char *err, int errsz)\n{\n");
 	cg_out(e, "\tif (m->n[0] < %d || m->n[1] < %d) {\n", l->adj_min_n[0], l->adj_min_n[1]);
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"grid %%d%s is too coarse for a gradient: use at least %d intervals\", "
 	       "m->n[0]%s);\n", s->ndim == 2 ? ", %d" : "", l->adj_min_n[0], s->ndim == 2 ? ", m->n[1]" : "");
@@ -1056,7 +1056,7 @@ emit_api(Emit *e)
 
 	/* the reverse sweep over steps s1 - 1 .. s0, given the states
 	 * S + i * np = u[s0 - 1 + i]; the adjoint states rotate in lam */
-	cg_out(e, "static void\n@__bseg(@ *m, const double *g, long s0, long s1, const double *S,\n"
+	cg_out(e, "static void\n@__bseg(@_model *m, const double *g, long s0, long s1, const double *S,\n"
 	       "\tdouble **lam, double *grad)\n{\n");
 	cg_out(e, "\tconst long n = m->ck_n, np = m->npts;\n");
 	cg_out(e, "\tdouble *la = lam[0], *lb = lam[1], *ln = lam[2], *tmp;\n\tlong s;\n\n");
@@ -1070,7 +1070,7 @@ emit_api(Emit *e)
 	cg_out(e, "\t}\n\tlam[0] = la;\n\tlam[1] = lb;\n\tlam[2] = ln;\n}\n\n");
 
 	/* the end of the backward, given u[0], u[-1] */
-	cg_out(e, "static void\n@__gend(@ *m, const double *g, double **lam, double *lz, const double *u0,\n"
+	cg_out(e, "static void\n@__gend(@_model *m, const double *g, double **lam, double *lz, const double *u0,\n"
 	       "\tconst double *um1, double *grad)\n{\n");
 	cg_out(e, "\tdouble *la = lam[0], *lb = lam[1], *ln = lam[2];\n\tlong s;\n\n");
 	cg_out(e, "\t/* lambda[0] = A(t_0)^T lambda[1] + B(t_1)^T lambda[2] (+ a velocity\n"
@@ -1105,10 +1105,10 @@ emit_api(Emit *e)
 	cg_out(e, "\t(void)s;\n}\n\n");
 	cg_emit_ck(e);
 
-	cg_out(e, "void\n@_op(const @ *m, const double *u, const double *up, double *un)\n{\n");
+	cg_out(e, "void\n@_op(const @_model *m, const double *u, const double *up, double *un)\n{\n");
 	cg_out(e, "\tmemset(un, 0, (size_t)m->npts * sizeof(double));\n");
 	cg_out(e, "\t@__step(m, 0, u, up, un, 0, 1);\n}\n\n");
-	cg_out(e, "void\n@_op_adj(const @ *m, const double *l, double *lu, double *lup)\n{\n");
+	cg_out(e, "void\n@_op_adj(const @_model *m, const double *l, double *lu, double *lup)\n{\n");
 	cg_out(e, "\tdouble *z = (double *)calloc((size_t)m->npts, sizeof(double));\n\n");
 	cg_out(e, "\tmemset(lu, 0, (size_t)m->npts * sizeof(double));\n");
 	cg_out(e, "\tmemset(lup, 0, (size_t)m->npts * sizeof(double));\n");

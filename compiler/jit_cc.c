@@ -343,7 +343,9 @@ jit_cc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int err
 		}
 		private = 1;
 	}
-	snprintf(so, sizeof so, "%s/%s-%016llx.so", dir, prefix, (unsigned long long)h);
+	/* the hash covers the whole name (it is in the text); the file name
+	 * keeps 64 characters of it, under NAME_MAX with the suffixes */
+	snprintf(so, sizeof so, "%s/%.64s-%016llx.so", dir, prefix, (unsigned long long)h);
 
 	/* A hit: someone (maybe another dpmc) built this exact text already. */
 	if (!private) {

@@ -128,20 +128,23 @@ int
 jit_bind(Kernel *k, void *(*look)(void *impl, const char *sym), const char *prefix,
          char *err, int errsz)
 {
-	char sym[256];
+	Buf sym = {0};   /* a model's name has no length limit */
 	void *p;
 	size_t i;
 
 	for (i = 0; i < sizeof api / sizeof api[0]; i++) {
-		snprintf(sym, sizeof sym, "%s_%s", prefix, api[i].name);
-		if (!(p = look(k->impl, sym))) {
-			snprintf(err, (size_t)errsz, "internal error: the generated code has no '%s'", sym);
+		sym.len = 0;
+		buf_printf(&sym, "%s_%s", prefix, api[i].name);
+		if (!(p = look(k->impl, sym.s))) {
+			snprintf(err, (size_t)errsz, "internal error: the generated code has no '%s'", sym.s);
+			buf_free(&sym);
 			return -1;
 		}
 		/* POSIX: object and function pointers have one representation;
 		 * memcpy keeps ISO C quiet about converting between them. */
 		memcpy((char *)k + api[i].off, &p, sizeof p);
 	}
+	buf_free(&sym);
 	return 0;
 }
 

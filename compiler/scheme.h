@@ -9,8 +9,9 @@
  * loop.  Every backend (TinyCC, system cc, LLVM later) consumes it or the
  * Loops it is printed from.
  *
- * ---- The API of generated code (prefix P = the model's name) ----
- *   typedef struct P P;                      opaque, all state inside
+ * ---- The API of generated code (prefix P = cg_prefix: the model's name) ----
+ *   typedef struct P_model P_model;          opaque, all state inside;
+ *            every name the C defines starts with P_ (helpers P__)
  *   int P_nparams(void);  int P_noutputs(void);  int P_ndim(void);
  *   const char *P_name(void);
  *   const char *P_param_name(int i);
@@ -32,40 +33,41 @@
  *            the same for a render of span seconds: such coefficients
  *            also at up to 256 evenly spaced steps of it (what the CLI
  *            uses, then P_create on the grid it gives)
- *   P *P_create(const double *params, double rate, const int *grid,
+ *   P_model *P_create(const double *params, double rate, const int *grid,
  *               char *err, int errsz);
  *            params: NULL for the defaults, else P_nparams() values;
- *            rate <= 0: the model's rate; grid: NULL or per-dim intervals,
- *            0 = choose (the model's `grid` when it has one, else the
+ *            rate 0: the model's rate (else 1 Hz to 10 MHz); grid: NULL
+ *            or per-dim intervals (not negative, at most 1e8 points), 0 =
+ *            choose (the model's `grid` when it has one, else the
  *            finest stable grid).  NULL on error with a message in err.
  *            The only place that allocates.
- *   int P_set_params(P *m, const double *params, char *err, int errsz);
- *            new values on the same grid (range- and stability-checked);
+ *   int P_set_params(P_model *m, const double *params, char *err, int errsz);
+ *            new values (NULL: the defaults) on the same grid (range- and stability-checked);
  *            does not reset the state
- *   void P_reset(P *m);                      state back to the initial one, t = 0
- *   void P_run(P *m, long n, double *out);   n samples, interleaved channels
- *   void P_grid(const P *m, int *n, double *h);  intervals and spacing per dim
- *   double P_stability(const P *m);          min over dims of h / h_min (>= 1)
- *   const double *P_state(const P *m, int level);  level 0: u[n], 1: u[n-1];
+ *   void P_reset(P_model *m);                      state back to the initial one, t = 0
+ *   void P_run(P_model *m, long n, double *out);   n samples, interleaved channels
+ *   void P_grid(const P_model *m, int *n, double *h);  intervals and spacing per dim
+ *   double P_stability(const P_model *m);          min over dims of h / h_min (>= 1)
+ *   const double *P_state(const P_model *m, int level);  level 0: u[n], 1: u[n-1];
  *            (Nx+1)*(Ny+1) values, point (i, j) at i + j*(Nx+1)
- *   double P_rate(const P *m);
- *   void P_destroy(P *m);
+ *   double P_rate(const P_model *m);
+ *   void P_destroy(P_model *m);
  *
  * ---- Gradients (the adjoint of the scheme on its grid) ----
- *   int P_forward(P *m, long n, double *y, char *err, int errsz);
+ *   int P_forward(P_model *m, long n, double *y, char *err, int errsz);
  *            P_reset, then run n samples into y (as P_run), keeping the
  *            checkpoints P_backward needs (allocated here, freed by the
  *            next P_forward or P_destroy).  0 on success.
- *   int P_backward(P *m, const double *dldy, double *grad, char *err, int errsz);
+ *   int P_backward(P_model *m, const double *dldy, double *grad, char *err, int errsz);
  *            given dL/dy for every sample of the last P_forward (n *
  *            P_noutputs() values, interleaved), grad[P_nparams()] = dL/dparam,
  *            the exact gradient of the discrete scheme (grid held fixed).
  *            Recomputes between checkpoints; leaves the state reset.
- *   void P_set_checkpoints(P *m, long every);
+ *   void P_set_checkpoints(P_model *m, long every);
  *            store the state every `every` steps (0: the default, below;
  *            1: every step, no recomputation).  The gradient is
  *            bit-identical whatever the choice.
- *   void P_set_memory(P *m, double bytes);
+ *   void P_set_memory(P_model *m, double bytes);
  *            the default's budget (0: 160 MB).  The default stores a whole
  *            trajectory that fits in 16 MB and the budget; else it keeps
  *            a pair of states every `every` steps: with two threads (one
@@ -73,8 +75,8 @@
  *            back) when the pairs and two segments of at most 6 MB fit
  *            the budget, else one, with segments of about sqrt(2n) steps,
  *            at most 8 MB unless the pairs need them longer.
- *   void P_op(const P *m, const double *u, const double *up, double *un);
- *   void P_op_adj(const P *m, const double *l, double *lu, double *lup);
+ *   void P_op(const P_model *m, const double *u, const double *up, double *un);
+ *   void P_op_adj(const P_model *m, const double *l, double *lu, double *lup);
  *            the linear step at t = 0 without sources and its exact
  *            transpose: un = A u + B up; lu = A^T l, lup = B^T l, on
  *            arrays of (Nx+1)*(Ny+1) points (held points ignored and

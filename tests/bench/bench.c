@@ -64,7 +64,7 @@ stiff(int runs, double *buf, long nmax)
 	double h[1];
 	long secs[2] = {1, 10}, n, si;
 	char err[256];
-	stiff_string *m;
+	stiff_string_model *m;
 	RefStiff *ref;
 	double *out2;
 
@@ -129,7 +129,7 @@ mem(int runs, double *buf, long nmax)
 	int grid[2], nx, ny, r, ok = 1;
 	long secs[2] = {1, 10}, n, si;
 	char err[256];
-	membrane *m;
+	membrane_model *m;
 	RefMem *ref;
 	double *out2;
 

@@ -30,7 +30,7 @@ render(void *arg)
 	double p[64];
 	char err[512];
 	int i, n = P(nparams)(), nch = P(noutputs)();
-	PREFIX *m;
+	P(model) *m;
 
 	(void)nch;
 	for (i = 0; i < n && i < 64; i++)

@@ -72,11 +72,11 @@ fail(const char *test, const char *fmt, double a, double b)
 	failed = 1;
 }
 
-static MODEL *
+static F(model) *
 make(const double *p)
 {
 	char err[256];
-	MODEL *m = F(create)(p, rate, grid, err, sizeof err);
+	F(model) *m = F(create)(p, rate, grid, err, sizeof err);
 
 	if (!m) {
 		printf("FAIL %s_create: %s\n", mname, err);
@@ -86,7 +86,7 @@ make(const double *p)
 }
 
 static double *
-forward(MODEL *m, long n)
+forward(F(model) *m, long n)
 {
 	char err[256];
 	double *y = malloc(sizeof(double) * n * nout);
@@ -99,7 +99,7 @@ forward(MODEL *m, long n)
 }
 
 static void
-backward(MODEL *m, const double *dldy, double *g)
+backward(F(model) *m, const double *dldy, double *g)
 {
 	char err[256];
 
@@ -127,7 +127,7 @@ loss(const double *y)
 static double
 loss_at(const double *p)
 {
-	MODEL *m = make(p);
+	F(model) *m = make(p);
 	double *y = forward(m, nsamp), L = loss(y);
 
 	free(y);
@@ -216,7 +216,7 @@ taylor_dir(const char *name, const double *p, const double *dir,
 static int
 taylor(const double *p, const char *pos, const char *scales)
 {
-	MODEL *m = make(p);
+	F(model) *m = make(p);
 	double g[MAXP], dir[MAXP], scale[MAXP], h[2] = { 1, 1 }, hmin, L0, rms = 0;
 	double *y, *dldy;
 	int n[2], i, j;
@@ -291,7 +291,7 @@ dotp(const double *a, const double *b, long n)
 static int
 dot(const double *p)
 {
-	MODEL *m = make(p);
+	F(model) *m = make(p);
 	int n[2] = { 0, 0 }, trial, nheld = 0;
 	double h[2], top = 0, d = 0, worst = 0;
 	long npts, i;
@@ -378,7 +378,7 @@ dot(const double *p)
 static int
 ckpt(const double *p)
 {
-	MODEL *m = make(p);
+	F(model) *m = make(p);
 	long every[6], s;
 	double g[6][MAXP], *y, *y0 = NULL, *dldy, h[2], sb, mem[6] = {0};
 	int c, i, n[2] = {0, 0};

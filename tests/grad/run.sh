@@ -30,7 +30,7 @@ gt() {
 		fails=1
 		return 1
 	fi
-	prefix=$(sed -n 's/^typedef struct \([A-Za-z0-9_]*\) .*/\1/p' "$d/m.h" | head -n 1)
+	prefix=$(sed -n 's/^typedef struct \([A-Za-z0-9_]*\)_model .*/\1/p' "$d/m.h" | head -n 1)
 	if ! grep -q "${prefix}_backward" "$d/m.h"; then
 		echo "FAIL grad_api_$1: the generated header has no ${prefix}_backward"
 		fails=1

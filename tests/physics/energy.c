@@ -128,7 +128,7 @@ main(int argc, char **argv)
 	long step, nsteps;
 	const double *u, *v;
 	char err[256];
-	P *m;
+	F(model) *m;
 
 	if (argc != 5) {
 		fprintf(stderr, "usage: energy string|membrane|plate COEF2 S0 "
