@@ -10,7 +10,8 @@
 /* The allocation-failure hook, for tests (Lua's ltests.c, SQLite's
  * OOM loop): after mem_fail_after(n), n allocations succeed and every
  * later one fails.  Every allocation is counted, whether it fails or not,
- * so a test can learn how many a command makes and fail each in turn. */
+ * so a test can learn how many a command makes and fail each in turn.
+ * Plain counters: dpmc allocates from one thread only. */
 static long fail_after = -1, nalloc;
 
 void
