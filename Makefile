@@ -29,6 +29,8 @@ DPM_CFLAGS = $(CFLAGS) $(SAN) $(SNDFILE_CFLAGS) $(FFTW_CFLAGS) $(EDIT_CFLAGS) $(
 # The runtime goes into executables dpmc builds with plain cc: never
 # sanitized, and position-independent so a shared object can take it.
 RT_CFLAGS = $(CFLAGS) -fPIC $(SNDFILE_CFLAGS) $(FFTW_CFLAGS) -MMD -MP
+# dpmc's runtime allocates under util.c's test hook (tests/memory)
+RT_HOOK = -Dmalloc=mem_try_malloc -Dcalloc=mem_try_calloc -Drealloc=mem_try_realloc
 
 COMPILER_SRC = compiler/util.c compiler/expr.c compiler/discretise.c \
 	compiler/lower.c compiler/emit_c.c compiler/emit_loop.c compiler/emit_ck.c compiler/diff.c \
@@ -52,10 +54,10 @@ endif
 LIBS = runtime/libdpmrt.a $(TCC_LIBS) $(SNDFILE_LIBS) $(FFTW_LIBS) $(EDIT_LIBS) $(CAIRO_LIBS) \
 	-ldl -lpthread -lm -Wl,-E
 
-# A change of SANITIZE (or CC, CFLAGS) rebuilds everything: the stamp
+# A change of SANITIZE (or CC, CFLAGS, RT_HOOK) rebuilds everything: the stamp
 # file's content is the flags, rewritten only when they differ.
 STAMP = .build-flags
-STAMP_TEXT = CC=$(CC) SANITIZE=$(SANITIZE) CFLAGS=$(CFLAGS)
+STAMP_TEXT = CC=$(CC) SANITIZE=$(SANITIZE) CFLAGS=$(CFLAGS) RT_HOOK=$(RT_HOOK)
 ifneq ($(filter-out clean,$(MAKECMDGOALS))$(if $(MAKECMDGOALS),,all),)
 $(shell [ "$$(cat $(STAMP) 2>/dev/null)" = "$(STAMP_TEXT)" ] || echo "$(STAMP_TEXT)" > $(STAMP))
 endif
@@ -93,7 +95,7 @@ compiler/ck_text.h: compiler/ck.tmpl
 	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n",/' compiler/ck.tmpl > $@
 
 runtime/%-dpmc.o: runtime/%.c
-	$(CC) $(DPM_CFLAGS) -c -o $@ $<
+	$(CC) $(DPM_CFLAGS) $(RT_HOOK) -c -o $@ $<
 
 runtime/%.o: runtime/%.c
 	$(CC) $(RT_CFLAGS) -c -o $@ $<

@@ -80,8 +80,8 @@ sim_open(Sim *s, const Opts *o, const Job *j)
 		return -1;
 	}
 	len = sizeof(double) * (size_t)s->n * (size_t)s->nch;
-	s->y = malloc(len);
-	s->dldy = malloc(len);
+	s->y = mem_try_malloc(len);
+	s->dldy = mem_try_malloc(len);
 	if (!s->y || !s->dldy) {
 		fprintf(stderr, "dpmc: error: out of memory for %ld samples of '%s'\n", s->n * s->nch, o->target);
 		return -1;
@@ -174,7 +174,7 @@ cli_grad(const Opts *o, const Job *j)
 {
 	const Kernel *k = j->k;
 	int i, np = k->nparams(), st = 1;
-	double loss, *grad = calloc((size_t)np + 1, sizeof *grad);
+	double loss, *grad = mem_try_calloc((size_t)np + 1, sizeof *grad);
 	char b[40];
 	Sim s;
 
@@ -426,10 +426,10 @@ cli_fit(const Opts *o, const Job *j)
 	z = mem_alloc(sizeof *z * (size_t)(nf + 1));
 	dvdz = mem_alloc(sizeof *dvdz * (size_t)(nf + 1));
 	gz = mem_alloc(sizeof *gz * (size_t)(nf + 1));
-	vals = calloc((size_t)np + 1, sizeof *vals);
-	best = calloc((size_t)np + 1, sizeof *best);
-	grad = calloc((size_t)np + 1, sizeof *grad);
-	grad1 = calloc((size_t)np + 1, sizeof *grad1);
+	vals = mem_try_calloc((size_t)np + 1, sizeof *vals);
+	best = mem_try_calloc((size_t)np + 1, sizeof *best);
+	grad = mem_try_calloc((size_t)np + 1, sizeof *grad);
+	grad1 = mem_try_calloc((size_t)np + 1, sizeof *grad1);
 	if (!vals || !best || !grad || !grad1) {
 		fprintf(stderr, "dpmc: error: out of memory\n");
 		goto out0;

@@ -15,6 +15,12 @@ void *mem_realloc(void *p, size_t n);
 void mem_free(void *p);
 char *mem_strdup(const char *s);
 void mem_fail_after(long n);               /* for tests; -1 = never */
+long mem_count(void);                      /* allocations so far, for tests */
+/* under the same hook, but NULL on failure: for the model's code and the
+ * runtime, which report it themselves */
+void *mem_try_malloc(size_t n);
+void *mem_try_calloc(size_t n, size_t size);
+void *mem_try_realloc(void *p, size_t n);
 
 /* An arena per compilation, freed once (QBE's alloc/freeall). */
 typedef struct Arena Arena;

@@ -992,7 +992,8 @@ cg_emit_header(const Loops *l, const char *prefix)
 	        " * recomputed between them. */\n");
 	cg_out(&e, "void @_set_memory(@_model *m, double bytes);\n");
 	cg_out(&e, "/* The linear step at t = 0 without sources (un = A u + B up; inputs 0\n"
-	        " * on held points) and its transpose (lu = A^T l, lup = B^T l). */\n");
+	        " * on held points) and its transpose (lu = A^T l, lup = B^T l; NaN\n"
+	        " * when out of memory for its scratch grid). */\n");
 	cg_out(&e, "void @_op(const @_model *m, const double *u, const double *up, double *un);\n");
 	cg_out(&e, "void @_op_adj(const @_model *m, const double *l, double *lu, double *lup);\n\n#endif\n");
 	return e.b.s;

@@ -1109,10 +1109,13 @@ emit_api(Emit *e)
 	cg_out(e, "\tmemset(un, 0, (size_t)m->npts * sizeof(double));\n");
 	cg_out(e, "\t@__step(m, 0, u, up, un, 0, 1);\n}\n\n");
 	cg_out(e, "void\n@_op_adj(const @_model *m, const double *l, double *lu, double *lup)\n{\n");
-	cg_out(e, "\tdouble *z = (double *)calloc((size_t)m->npts, sizeof(double));\n\n");
+	cg_out(e, "\tdouble *z = (double *)calloc((size_t)m->npts, sizeof(double));\n");
+	cg_out(e, "\tlong q;\n\n");
 	cg_out(e, "\tmemset(lu, 0, (size_t)m->npts * sizeof(double));\n");
 	cg_out(e, "\tmemset(lup, 0, (size_t)m->npts * sizeof(double));\n");
-	cg_out(e, "\tif (!z)\n\t\treturn;\n");
+	/* it returns nothing: out of memory must not pass for a zero transpose */
+	cg_out(e, "\tif (!z) {\n\t\tfor (q = 0; q < m->npts; q++)\n\t\t\tlu[q] = lup[q] = NAN;\n");
+	cg_out(e, "\t\treturn;\n\t}\n");
 	cg_out(e, "\t@__adj(m, 0, l, z, lu);     /* A(t_0)^T l */\n");
 	cg_out(e, "\t@__adj(m, -1, z, l, lup);   /* B(t_0)^T l */\n");
 	cg_out(e, "\tfree(z);\n}\n");

@@ -60,10 +60,12 @@ cc_name(void)
 int
 jit_cc_run(const char *const *args, char *err, int errsz)
 {
-	char *words, *w, *argv[256], logname[] = "/tmp/dpmc-cc-XXXXXX";
+	char *words, *w, *argv[256], logname[] = "/tmp/dpmc-cc-XXXXXX", scratch[4096], *tmpdir;
+	char **envp;
+	const char *t = getenv("TMPDIR");
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
-	int n = 0, i, fd, status, r = -1, slot;
+	int n = 0, i, fd, status, r = -1, slot, sslot = -1;
 	pid_t pid;
 	ssize_t got;
 
@@ -74,11 +76,31 @@ jit_cc_run(const char *const *args, char *err, int errsz)
 		argv[n++] = (char *)args[i];
 	argv[n] = NULL;
 
-	if ((fd = rt_tmp_make(logname, &slot)) < 0) {
+	/* cc's own temporary files go to a folder of ours (its TMPDIR), so
+	 * a signal that stops cc halfway can clear what it left */
+	snprintf(scratch, sizeof scratch, "%s/dpmc-cc-XXXXXX", t && *t == '/' ? t : "/tmp");
+	if ((fd = rt_tmp_make(logname, &slot)) < 0 || !rt_tmp_make_dir(scratch, &sslot)) {
 		snprintf(err, (size_t)errsz, "cannot create a temporary file: %s", strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(logname);
+			rt_tmp_del(slot);
+		}
 		mem_free(words);
 		return -1;
 	}
+	rt_tmp_del(sslot);
+	sslot = rt_tmp_add_scratch(scratch);
+	for (i = 0; environ[i]; i++)
+		;
+	envp = mem_alloc(sizeof *envp * (size_t)(i + 2));
+	for (n = 0, i = 0; environ[i]; i++)
+		if (strncmp(environ[i], "TMPDIR=", 7))
+			envp[n++] = environ[i];
+	tmpdir = mem_alloc(strlen(scratch) + 8);
+	sprintf(tmpdir, "TMPDIR=%s", scratch);
+	envp[n++] = tmpdir;
+	envp[n] = NULL;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fd, 1);
 	posix_spawn_file_actions_adddup2(&fa, fd, 2);
@@ -87,7 +109,7 @@ jit_cc_run(const char *const *args, char *err, int errsz)
 	posix_spawnattr_init(&at);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
 	posix_spawnattr_setpgroup(&at, 0);
-	if ((errno = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ)) != 0) {
+	if ((errno = posix_spawnp(&pid, argv[0], &fa, &at, argv, envp)) != 0) {
 		snprintf(err, (size_t)errsz, "cannot run the C compiler '%s': %s; set CC",
 		         argv[0], strerror(errno));
 		goto out;
@@ -115,6 +137,10 @@ out:
 	close(fd);
 	unlink(logname);
 	rt_tmp_del(slot);
+	rt_tmp_clear_scratch(scratch);
+	rt_tmp_del(sslot);
+	mem_free(envp);
+	mem_free(tmpdir);
 	mem_free(words);
 	return r;
 }

@@ -169,6 +169,23 @@ tcc_look(void *impl, const char *sym)
 	return tcc_get_symbol(impl, sym);
 }
 
+/* The model's allocations go through util.c's test hook (tests/memory). */
+static void
+add_alloc_hook(TCCState *s)
+{
+	void *(*m)(size_t) = mem_try_malloc, *(*c)(size_t, size_t) = mem_try_calloc;
+	void *(*r)(void *, size_t) = mem_try_realloc;
+	void *p;
+
+	/* memcpy, as in jit_bind: ISO C has no function-to-object cast */
+	memcpy(&p, &m, sizeof p);
+	tcc_add_symbol(s, "malloc", p);
+	memcpy(&p, &c, sizeof p);
+	tcc_add_symbol(s, "calloc", p);
+	memcpy(&p, &r, sizeof p);
+	tcc_add_symbol(s, "realloc", p);
+}
+
 int
 jit_tcc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int errsz)
 {
@@ -203,6 +220,7 @@ jit_tcc_load_ext(Kernel *k, const char *ctext, const char *prefix, const JitExte
 	tcc_add_library(s, "m");
 	for (i = 0; i < n; i++)
 		tcc_add_symbol(s, ext[i].sym, ext[i].addr);
+	add_alloc_hook(s);
 	if (tcc_relocate(s, TCC_RELOCATE_AUTO) < 0) {
 		snprintf(err, (size_t)errsz, "internal error: TinyCC could not link the generated code:\n%s",
 		         msgs.s ? msgs.s : "");

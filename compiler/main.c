@@ -710,7 +710,7 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 		fprintf(stderr, "dpmc: error: %s\n", err);
 		return -1;
 	}
-	if (!(buf = malloc(sizeof(double) * (size_t)nframes * (size_t)nch))) {
+	if (!(buf = mem_try_malloc(sizeof(double) * (size_t)nframes * (size_t)nch))) {
 		fprintf(stderr, "dpmc: error: out of memory for %ld samples\n", nframes * nch);
 		return -1;
 	}
@@ -796,6 +796,31 @@ not_yet(const Opts *o)
 	return EXIT_ERR;
 }
 
+/* Test hook (tests/memory): DPMC_FAIL_ALLOC=N lets N allocations succeed
+ * and fails every later one; DPMC_FAIL_ALLOC_COUNT=1 prints at exit how
+ * many there were.  Read once, before anything allocates. */
+static void
+print_count(void)
+{
+	fprintf(stderr, "dpmc: allocations: %ld\n", mem_count());
+}
+
+static void
+arm_fail_hook(void)
+{
+	const char *s = getenv("DPMC_FAIL_ALLOC");
+	char *end;
+	long n;
+
+	if (s && *s) {
+		n = strtol(s, &end, 10);
+		if (!*end && n >= 0)
+			mem_fail_after(n);
+	}
+	if ((s = getenv("DPMC_FAIL_ALLOC_COUNT")) && *s)
+		atexit(print_count);
+}
+
 /* Output that could not be written is an error, like any other file's:
  * `dpmc info >/dev/full` must not exit 0.  A closed stdout that was never
  * written to is no error. */
@@ -851,6 +876,7 @@ run(int argc, char **argv)
 	size_t i;
 	int st;
 
+	arm_fail_hook();
 	find_exedir(argv[0]);
 	if (argc < 2) {
 		usage_all(stderr);

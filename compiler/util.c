@@ -13,12 +13,35 @@
 
 #include "dpm.h"
 
-static long fail_after = -1;
+/* The allocation-failure hook, for tests (Lua's ltests.c, SQLite's
+ * OOM loop): after mem_fail_after(n), n allocations succeed and every
+ * later one fails.  Every allocation is counted, whether it fails or not,
+ * so a test can learn how many a command makes and fail each in turn.
+ * Plain counters: dpmc allocates from one thread only. */
+static long fail_after = -1, nalloc;
 
 void
 mem_fail_after(long n)
 {
 	fail_after = n;
+}
+
+long
+mem_count(void)
+{
+	return nalloc;
+}
+
+/* One more allocation: does the hook say it fails? */
+static int
+fails(void)
+{
+	nalloc++;
+	if (fail_after == 0)
+		return 1;
+	if (fail_after > 0)
+		fail_after--;
+	return 0;
 }
 
 static void
@@ -33,12 +56,7 @@ mem_alloc(size_t n)
 {
 	void *p;
 
-	if (fail_after == 0)
-		oom();
-	if (fail_after > 0)
-		fail_after--;
-	p = calloc(1, n ? n : 1);
-	if (!p)
+	if (fails() || !(p = calloc(1, n ? n : 1)))
 		oom();
 	return p;
 }
@@ -46,14 +64,31 @@ mem_alloc(size_t n)
 void *
 mem_realloc(void *p, size_t n)
 {
-	if (fail_after == 0)
-		oom();
-	if (fail_after > 0)
-		fail_after--;
-	p = realloc(p, n ? n : 1);
-	if (!p)
+	if (fails() || !(p = realloc(p, n ? n : 1)))
 		oom();
 	return p;
+}
+
+/* malloc, calloc and realloc under the hook, returning NULL when they
+ * fail, for code that reports the failure itself: the model's C compiled
+ * in-process (jit_tcc.c binds its calloc to these) and dpmc's build of the
+ * runtime (the Makefile renames its malloc).  Freed with free. */
+void *
+mem_try_malloc(size_t n)
+{
+	return fails() ? NULL : malloc(n);
+}
+
+void *
+mem_try_calloc(size_t n, size_t size)
+{
+	return fails() ? NULL : calloc(n, size);
+}
+
+void *
+mem_try_realloc(void *p, size_t n)
+{
+	return fails() ? NULL : realloc(p, n);
 }
 
 void

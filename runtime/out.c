@@ -9,6 +9,7 @@
  * device with a file.  Temporary names live in a table that SIGINT,
  * SIGTERM, SIGHUP and exit() clear. */
 #define _XOPEN_SOURCE 700
+#define _DEFAULT_SOURCE    /* syscall */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -21,13 +22,16 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/syscall.h>
+#endif
 
 #include "rt.h"
 
 /* ---- the table of temporary names ---- */
 
 enum { NTMP = 32, TMPLEN = 4096 };
-enum { FREE, TAKEN, LIVE_FILE, LIVE_DIR };
+enum { FREE, TAKEN, LIVE_FILE, LIVE_SCRATCH, LIVE_DIR };
 
 /* A slot goes FREE -> TAKEN (its path being copied) -> LIVE -> FREE; the
  * handler reads only LIVE slots, so it never sees half a path. */
@@ -44,8 +48,35 @@ rt_tmp_child(pid_t pid)
 	child = (sig_atomic_t)pid;
 }
 
-/* Async-signal-safe: unlink and rmdir only.  Files first, so the
- * folders that held them are empty when their turn comes. */
+/* The files in folder path, one level down, by raw getdents64 where
+ * there is one (opendir may call malloc, which a signal handler must
+ * not): the temps a C compiler made there under names we never saw. */
+static void
+empty_dir(const char *path)
+{
+#ifdef SYS_getdents64
+	char buf[4096], *p;
+	unsigned short reclen;
+	long got;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+
+	if (fd < 0)
+		return;
+	while ((got = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
+		for (p = buf; p < buf + got; p += reclen) {
+			/* struct linux_dirent64: ino 8, off 8, reclen 2, type 1, name */
+			memcpy(&reclen, p + 16, sizeof reclen);
+			if (strcmp(p + 19, ".") && strcmp(p + 19, ".."))
+				unlinkat(fd, p + 19, 0);
+		}
+	close(fd);
+#else
+	(void)path;
+#endif
+}
+
+/* Async-signal-safe: unlink, rmdir and raw folder reads only.  Files
+ * first, so the folders that held them are empty when their turn comes. */
 static void
 clear_tmps(void)
 {
@@ -56,8 +87,11 @@ clear_tmps(void)
 			if (atomic_load(&tmps[i].state) == pass) {
 				if (pass == LIVE_FILE)
 					unlink(tmps[i].path);
-				else
+				else {
+					if (pass == LIVE_SCRATCH)
+						empty_dir(tmps[i].path);
 					rmdir(tmps[i].path);
+				}
 			}
 }
 
@@ -136,6 +170,19 @@ int
 rt_tmp_add_dir(const char *path)
 {
 	return add(path, LIVE_DIR);
+}
+
+int
+rt_tmp_add_scratch(const char *path)
+{
+	return add(path, LIVE_SCRATCH);
+}
+
+void
+rt_tmp_clear_scratch(const char *path)
+{
+	empty_dir(path);
+	rmdir(path);
 }
 
 void

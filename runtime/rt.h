@@ -64,6 +64,11 @@ int rt_tmp_make(char *tmpl, int *slot);
  * before the names are cleared. */
 void rt_tmp_child(pid_t pid);
 char *rt_tmp_make_dir(char *tmpl, int *slot);
+/* A folder a child process fills with names of its own (TMPDIR of a C
+ * compiler): a signal removes the files in it, then it.
+ * rt_tmp_clear_scratch does the same at once. */
+int rt_tmp_add_scratch(const char *path);
+void rt_tmp_clear_scratch(const char *path);
 
 /* Write nframes frames of nch interleaved channels at `rate` Hz to path
  * (through rt_out_open: "-" is stdout).
