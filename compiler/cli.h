@@ -47,6 +47,7 @@ void cli_note_blowup(const Kernel *k, void *m, int in_time);
 
 /* cli_fit.c: `dpmc grad` and `dpmc fit`; each returns the exit status. */
 int cli_grad(const Opts *o, const Job *j);
+int cli_loss_known(const char *name, char *choices, int n);
 int cli_fit(const Opts *o, const Job *j);
 
 /* cli_params.c: the param values in force: the defaults, then --params,

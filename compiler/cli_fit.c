@@ -28,19 +28,36 @@ typedef struct Sim {
 	double *target, *y, *dldy;
 	long n;                     /* frames of the target */
 	int nch;
-	RtStft *stft;               /* --loss mrstft */
+	RtLoss *loss;               /* --loss, mse by default */
 	double init_ms, run_ms, grad_ms;  /* totals over the command */
 	long evals, regrids;
 	char err[2048];
 } Sim;
+
+/* Whether name is a loss of runtime/loss.c's table; choices gets the
+ * names as "a, b or c" for a message. */
+int
+cli_loss_known(const char *name, char *choices, int n)
+{
+	int i, known = 0, len = 0;
+	const char *s;
+
+	choices[0] = 0;
+	for (i = 0; (s = rt_loss_name(i)); i++) {
+		known |= !strcmp(s, name);
+		if (len < n)
+			len += snprintf(choices + len, (size_t)(n - len), "%s%s",
+			                !i ? "" : rt_loss_name(i + 1) ? ", " : " or ", s);
+	}
+	return known;
+}
 
 static void
 sim_close(Sim *s)
 {
 	if (s->m)
 		s->k->destroy(s->m);
-	if (s->stft)
-		rt_stft_free(s->stft);
+	rt_loss_free(s->loss);
 	free(s->target);
 	free(s->y);
 	free(s->dldy);
@@ -86,8 +103,8 @@ sim_open(Sim *s, const Opts *o, const Job *j)
 		fprintf(stderr, "dpmc: error: out of memory for %ld samples of '%s'\n", s->n * s->nch, o->target);
 		return -1;
 	}
-	if (o->loss && !strcmp(o->loss, "mrstft") && !(s->stft = rt_stft_new(s->n))) {
-		fprintf(stderr, "dpmc: error: cannot set up the STFTs of the mrstft loss for %ld samples\n", s->n);
+	if (!(s->loss = rt_loss_new(o->loss ? o->loss : "mse", s->n, s->nch, j->rate, s->err, sizeof s->err))) {
+		fprintf(stderr, "dpmc: error: %s\n", s->err);
 		return -1;
 	}
 	return 0;
@@ -139,10 +156,7 @@ sim_eval(Sim *s, double *loss, double *grad)
 	if (s->k->forward(s->m, s->n, s->y, s->err, sizeof s->err) != 0)
 		return -1;
 	s->run_ms += jit_now_ms() - t;
-	if (s->stft)
-		*loss = rt_loss_mrstft(s->stft, s->y, s->target, s->n, s->nch, s->dldy);
-	else
-		*loss = rt_loss_mse(s->y, s->target, s->n, s->nch, s->dldy);
+	*loss = rt_loss_eval(s->loss, s->y, s->target, s->dldy);
 	if (!isfinite(*loss)) {
 		snprintf(s->err, sizeof s->err, "the loss is not finite: the simulation blew up");
 		return -1;

@@ -440,9 +440,11 @@ c_render(Repl *R, int argc, char **argv)
 static const char *
 loss_arg(const char *s)
 {
-	if (!strcmp(s, "mse") || !strcmp(s, "mrstft"))
+	char choices[512];
+
+	if (cli_loss_known(s, choices, sizeof choices))
 		return s;
-	error("unknown loss '%s'; choose mse or mrstft%s", s, "");
+	error("unknown loss '%s'; choose %s", s, choices);
 	return NULL;
 }
 

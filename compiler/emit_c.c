@@ -197,6 +197,7 @@ emit_struct(Emit *e)
 	cg_out(e, "\tlong ck_every, ck_stride, ck_n, ck_keep, ck_np, ck_b, ck_dense, ck_nslot, ck_nfree;\n");
 	cg_out(e, "\tint ck_two, ck_nbuf;       /* two threads */\n");
 	cg_out(e, "\tdouble ck_mem;           /* memory budget of a gradient, bytes (0: 160 MB) */\n");
+	cg_out(e, "\tint ck_threads;           /* at most this many threads (0: the processors) */\n");
 	cg_out(e, "\tsize_t ck_cap, seg_cap, ck_icap;  /* allocated in ck, seg, ck_idx */\n");
 	cg_out(e, "\tdouble *ck, *seg, *lam, *gk;\n");
 	cg_out(e, "\tlong *ck_idx;             /* the slot of each pair, then the free slots */\n");
@@ -991,6 +992,10 @@ cg_emit_header(const Loops *l, const char *prefix)
 	        " * sqrt(2n) steps or more often, as many as fit with the segments\n"
 	        " * recomputed between them. */\n");
 	cg_out(&e, "void @_set_memory(@_model *m, double bytes);\n");
+	cg_out(&e, "/* At most n threads for a gradient (0: as many as this thread may run\n"
+	        " * on, up to 2); 1 when the caller runs gradients in parallel itself.\n"
+	        " * The gradient is bit-identical whatever the choice. */\n");
+	cg_out(&e, "void @_set_threads(@_model *m, int n);\n");
 	cg_out(&e, "/* The linear step at t = 0 without sources (un = A u + B up; inputs 0\n"
 	        " * on held points) and its transpose (lu = A^T l, lup = B^T l; NaN\n"
 	        " * when out of memory for its scratch grid). */\n");

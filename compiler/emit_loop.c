@@ -1046,6 +1046,7 @@ emit_api(Emit *e)
 
 	cg_out(e, "void\n@_set_checkpoints(@_model *m, long every)\n{\n\tm->ck_every = every;\n}\n\n");
 	cg_out(e, "void\n@_set_memory(@_model *m, double bytes)\n{\n\tm->ck_mem = bytes;\n}\n\n");
+	cg_out(e, "void\n@_set_threads(@_model *m, int n)\n{\n\tm->ck_threads = n > 0 ? n : 0;\n}\n\n");
 
 	cg_out(e, "enum { @__NOUT = %d, @__NGK = %d, @__NPAR = %d };\n\n", s->nout, l->nfwd + 1, np);
 	cg_out(e, "static int\n@__gcheck(const @_model *m, char *err, int errsz)\n{\n");

@@ -50,6 +50,7 @@ typedef struct Kernel {
 	int (*backward)(void *m, const double *dldy, double *grad, char *err, int errsz);
 	void (*set_checkpoints)(void *m, long every);
 	void (*set_memory)(void *m, double bytes);
+	void (*set_threads)(void *m, int n);
 	void (*op)(const void *m, const double *u, const double *up, double *un);
 	void (*op_adj)(const void *m, const double *l, double *lu, double *lup);
 } Kernel;

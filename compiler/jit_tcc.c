@@ -120,6 +120,7 @@ static const struct { const char *name; size_t off; } api[] = {
 	{"backward", offsetof(Kernel, backward)},
 	{"set_checkpoints", offsetof(Kernel, set_checkpoints)},
 	{"set_memory", offsetof(Kernel, set_memory)},
+	{"set_threads", offsetof(Kernel, set_threads)},
 	{"op", offsetof(Kernel, op)},
 	{"op_adj", offsetof(Kernel, op_adj)},
 };

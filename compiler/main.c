@@ -238,11 +238,16 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 		o->stage = v;
 		break;
 	case O_TARGET: o->target = v; break;
-	case O_LOSS:
-		if (strcmp(v, "mse") && strcmp(v, "mrstft"))
-			return usage_error(o->cmd, "unknown loss '%s'; choose mse or mrstft", v);
+	case O_LOSS: {
+		char choices[512], msg[700];
+
+		if (!cli_loss_known(v, choices, sizeof choices)) {
+			snprintf(msg, sizeof msg, "unknown loss '%%s'; choose %s", choices);
+			return usage_error(o->cmd, msg, v);
+		}
 		o->loss = v;
 		break;
+	}
 	case O_FIT: o->fit = v; break;
 	case O_STEPS:
 		errno = 0;

@@ -67,6 +67,9 @@
  *            store the state every `every` steps (0: the default, below;
  *            1: every step, no recomputation).  The gradient is
  *            bit-identical whatever the choice.
+ *   void P_set_threads(P_model *m, int n);
+ *            at most n threads for a gradient (0: the processors this
+ *            thread may run on, up to 2); same bits whatever n.
  *   void P_set_memory(P_model *m, double bytes);
  *            the default's budget (0: 160 MB).  The default stores a whole
  *            trajectory that fits in 16 MB and the budget; else it keeps

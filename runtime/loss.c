@@ -279,3 +279,104 @@ rt_loss_mrstft(RtStft *s, const double *y, const double *target, long n, int nch
 	}
 	return sum * scale;
 }
+
+/* ---- the table of losses ----
+ * One row per name: how to set it up, evaluate and free it.  A new loss
+ * is a row here; the command line, the REPL and the help take the names
+ * from this table. */
+struct RtLoss {
+	const struct LossDef *def;
+	long n;
+	int nch;
+	double rate;
+	RtStft *stft;
+};
+
+typedef struct LossDef {
+	const char *name, *help;
+	int (*setup)(RtLoss *l);            /* 0, or -1 when out of memory */
+	double (*eval)(RtLoss *l, const double *y, const double *t, double *dldy);
+} LossDef;
+
+static double
+eval_mse(RtLoss *l, const double *y, const double *t, double *dldy)
+{
+	return rt_loss_mse(y, t, l->n, l->nch, dldy);
+}
+
+static int
+setup_stft(RtLoss *l)
+{
+	return (l->stft = rt_stft_new(l->n)) ? 0 : -1;
+}
+
+static double
+eval_mrstft(RtLoss *l, const double *y, const double *t, double *dldy)
+{
+	return rt_loss_mrstft(l->stft, y, t, l->n, l->nch, dldy);
+}
+
+static const LossDef losses[] = {
+	{"mse", "mean squared difference of the samples", NULL, eval_mse},
+	{"mrstft", "multi-resolution STFT: spectral convergence + log magnitudes", setup_stft, eval_mrstft},
+};
+#define NLOSS (int)(sizeof losses / sizeof losses[0])
+
+const char *
+rt_loss_name(int i)
+{
+	return i >= 0 && i < NLOSS ? losses[i].name : NULL;
+}
+
+const char *
+rt_loss_help(int i)
+{
+	return i >= 0 && i < NLOSS ? losses[i].help : NULL;
+}
+
+RtLoss *
+rt_loss_new(const char *name, long n, int nch, double rate, char *err, int errsz)
+{
+	RtLoss *l;
+	int i;
+
+	for (i = 0; i < NLOSS && strcmp(losses[i].name, name); i++)
+		;
+	if (i == NLOSS) {
+		snprintf(err, (size_t)errsz, "unknown loss '%.60s'", name);
+		return NULL;
+	}
+	if (n < 1 || nch < 1) {
+		snprintf(err, (size_t)errsz, "a loss needs at least one sample and one channel");
+		return NULL;
+	}
+	if (!(l = calloc(1, sizeof *l))) {
+		snprintf(err, (size_t)errsz, "out of memory");
+		return NULL;
+	}
+	l->def = &losses[i];
+	l->n = n;
+	l->nch = nch;
+	l->rate = rate;
+	if (l->def->setup && l->def->setup(l) != 0) {
+		snprintf(err, (size_t)errsz, "out of memory for the %s loss of %ld samples", name, n);
+		rt_loss_free(l);
+		return NULL;
+	}
+	return l;
+}
+
+double
+rt_loss_eval(RtLoss *l, const double *y, const double *target, double *dldy)
+{
+	return l->def->eval(l, y, target, dldy);
+}
+
+void
+rt_loss_free(RtLoss *l)
+{
+	if (!l)
+		return;
+	rt_stft_free(l->stft);
+	free(l);
+}

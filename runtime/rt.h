@@ -122,6 +122,22 @@ double rt_loss_mrstft(RtStft *s, const double *y, const double *target,
                       long n, int nch, double *dldy);
 void rt_stft_free(RtStft *s);
 
+/* ---- every loss by name, one table (loss.c) ----
+ * rt_loss_new(name, n, nch, rate) sets up a loss for signals of n frames
+ * of nch channels at rate Hz (FFT plans, buffers): NULL with a message in
+ * err for an unknown name or no memory.  It calls the FFTW planner: no
+ * two threads may call rt_loss_new or rt_loss_free at once.  rt_loss_eval
+ * returns the loss of y against target (both n x nch, interleaved) and,
+ * when dldy != NULL, writes its exact gradient; one RtLoss serves one
+ * thread.  rt_loss_name(i) lists the names (NULL past the last) and
+ * rt_loss_help(i) says in a few words what each is. */
+typedef struct RtLoss RtLoss;
+RtLoss *rt_loss_new(const char *name, long n, int nch, double rate, char *err, int errsz);
+double rt_loss_eval(RtLoss *l, const double *y, const double *target, double *dldy);
+void rt_loss_free(RtLoss *l);
+const char *rt_loss_name(int i);
+const char *rt_loss_help(int i);
+
 /* ---- optim.c: moving params in an unconstrained space, and Adam ----
  * A fit moves z freely; v = rt_from_free(z, ...) never leaves [lo, hi]
  * and every point inside is reached by some z:

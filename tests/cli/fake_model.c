@@ -236,6 +236,7 @@ ideal_string_backward(ideal_string *m, const double *dldy, double *grad, char *e
 
 void ideal_string_set_checkpoints(ideal_string *m, long every) { (void)m; (void)every; }
 void ideal_string_set_memory(ideal_string *m, double bytes) { (void)m; (void)bytes; }
+void ideal_string_set_threads(ideal_string *m, int n) { (void)m; (void)n; }
 
 void
 ideal_string_op(const ideal_string *m, const double *u, const double *up, double *un)
