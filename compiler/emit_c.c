@@ -1019,6 +1019,7 @@ cg_prefix(Arena *a, const Model *m)
 	static const char *const libc[] = {
 		"pthread", "sched", "timer", "clock", "sem", "posix",
 		"get_current_dir", "canonicalize_file",
+		"rt",    /* runtime/rt.h, linked into built programs */
 	};
 	const char *name = m->name;
 	size_t i, n;

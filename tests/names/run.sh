@@ -117,7 +117,10 @@ for name in $CORE; do
 	esac
 	# the public API keeps the model's name unless it would clash
 	p=$(prefix "$d/m.h")
-	if grep -qx "$name" "$T/clash" || [ "${name#_}" != "$name" ]; then
+	# (rt and rt_*: the runtime's own namespace, dpm_ whether or not a
+	# name of rt.h clashes today)
+	if grep -qx "$name" "$T/clash" || [ "${name#_}" != "$name" ] || [ "${name#rt_}" != "$name" ] ||
+	    [ "$name" = rt ]; then
 		[ "$p" = "dpm_$name" ] || { fail "prefix-$(short "$name")" "prefix '$p', want dpm_$name"; bad=$((bad + 1)); }
 	elif [ "$p" != "$name" ] || ! grep -q "^$name"'_model \*'"$name"'_create(' "$d/m.h"; then
 		fail "prefix-$(short "$name")" "the header has no ${name}_create returning ${name}_model *"
