@@ -59,6 +59,36 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The m-th smallest of a[0..n) (Hoare's select; a is reordered). */
+static double
+select_nth(double *a, long n, long m)
+{
+	long lo = 0, hi = n - 1, i, j;
+	double piv, t;
+
+	while (lo < hi) {
+		piv = a[(lo + hi) / 2];
+		for (i = lo, j = hi; i <= j;) {
+			while (a[i] < piv)
+				i++;
+			while (a[j] > piv)
+				j--;
+			if (i <= j) {
+				t = a[i];
+				a[i++] = a[j];
+				a[j--] = t;
+			}
+		}
+		if (m <= j)
+			hi = j;
+		else if (m >= i)
+			lo = i;
+		else
+			break;
+	}
+	return a[m];
+}
+
 /* Where the tone is loudest: the start of the 5 ms block of most energy. */
 static long
 onset(const double *x, long n)
@@ -130,8 +160,7 @@ spectrum(const double *x, long L, double rate, Spec *s)
 		long m = b0 + blk < nb ? blk : nb - b0;
 		double med;
 		memcpy(tmp + b0, mag + b0, sizeof *tmp * (size_t)m);
-		qsort(tmp + b0, (size_t)m, sizeof *tmp, cmp_double);
-		med = fmax(tmp[b0 + m / 2], lmax * 1e-5);
+		med = fmax(select_nth(tmp + b0, m, m / 2), lmax * 1e-5);
 		for (i = b0; i < b0 + m; i++)
 			tmp[i] = med;
 	}
@@ -304,13 +333,23 @@ decays(const double *x, long L, double rate, RtPartials *p)
 		if (p->f[k] <= 0)
 			continue;
 		for (m = 0, j = 0; j < TRACK_FRAMES; j++) {
-			double re = 0, im = 0, ws = 0, w, a;
+			/* the window and the carrier as rotating phasors */
+			double re = 0, im = 0, ws = 0, w, a, tr;
+			double cr = cos(w0), ci = -sin(w0), pr = 1, pi_ = 0;
+			double hr = cos(2 * PI / len), hi = sin(2 * PI / len);
+			double qr = cos(PI / len), qi = sin(PI / len);
 			t0 = j * hop;
 			for (i = 0; i < len; i++) {
-				w = 0.5 - 0.5 * cos(2 * PI * (i + 0.5) / len);
-				re += w * x[t0 + i] * cos(w0 * (double)i);
-				im -= w * x[t0 + i] * sin(w0 * (double)i);
+				w = 0.5 - 0.5 * qr;      /* qr = cos(2 pi (i + 0.5) / len) */
+				re += w * x[t0 + i] * pr;
+				im += w * x[t0 + i] * pi_;
 				ws += w;
+				tr = pr * cr - pi_ * ci;
+				pi_ = pr * ci + pi_ * cr;
+				pr = tr;
+				tr = qr * hr - qi * hi;
+				qi = qr * hi + qi * hr;
+				qr = tr;
 			}
 			a = 2 * hypot(re, im) / ws;
 			if (m > 0 && a < 1e-3 * exp(la[0]))
@@ -379,9 +418,19 @@ rt_partials(const double *x, long n, int nch, double rate, double hint, double w
 		hi = hint * (1 + width);
 	}
 	hi = fmin(hi, s.fhi);
-	/* the template over a grid of f1 (0.25 % apart) and B */
-	for (f1 = lo; f1 <= hi; f1 *= 1.0025)
+	/* the template over a grid of f1 (0.5 % apart) and B */
+	for (f1 = lo; f1 <= hi; f1 *= 1.005)
 		for (B = 0; B <= BMAX; B += 8e-5) {
+			double sc = template_score(&s, f1, B);
+			if (sc > bestsc) {
+				bestsc = sc;
+				bestf = f1;
+				bestB = B;
+			}
+		}
+	/* then 0.1 % apart around the best */
+	for (f1 = bestf / 1.005, hi = bestf * 1.005; bestf > 0 && f1 <= hi; f1 *= 1.001)
+		for (B = fmax(bestB - 8e-5, 0); B <= bestB + 8e-5; B += 2e-5) {
 			double sc = template_score(&s, f1, B);
 			if (sc > bestsc) {
 				bestsc = sc;

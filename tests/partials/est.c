@@ -62,8 +62,15 @@ tone(double *x, long n, double f1, double B, int kmax, const int *skip, double s
 		double fk = k * f0 * sqrt(1 + B * k * k), ph = 2 * PI * urand(), d = 1.5 + fk / 400;
 		if (fk > 0.4 * RATE || (skip && skip[k]))
 			continue;
-		for (t = 0; t < n; t++)
-			x[t] += exp(-d * t / RATE) * sin(2 * PI * fk * t / RATE + ph) / k;
+		/* a rotating, shrinking phasor: one complex product a sample */
+		double cr = cos(2 * PI * fk / RATE) * exp(-d / RATE), ci = sin(2 * PI * fk / RATE) * exp(-d / RATE);
+		double re = cos(ph) / k, im = sin(ph) / k, tr;
+		for (t = 0; t < n; t++) {
+			x[t] += im;
+			tr = re * cr - im * ci;
+			im = re * ci + im * cr;
+			re = tr;
+		}
 	}
 	for (t = 0; t < n; t++)
 		rms += x[t] * x[t];
