@@ -63,7 +63,10 @@ static const struct Cmd {
 	 "Print the loss against a recording and its gradient for every param."},
 	{"fit", C_FIT, "dpmc fit MODEL.dpm --target REC.wav --fit NAME[,NAME...] [--loss mse|mrstft]\n"
 	 "         [--steps N] [--lr X] [-o FITTED.json] [--render OUT.wav] [--loss-curve FILE.csv] [options]",
-	 "Fit the named params to a recording by gradient descent within their ranges:\n"
+	 "Fit the named params to a recording.  Stage 1 (unless --no-pitch), when the\n"
+	 "recording holds a partial series: match the render's partials to it in cents\n"
+	 "(Levenberg-Marquardt; pitch and inharmonicity in place).  Then gradient descent\n"
+	 "within the params' ranges:\n"
 	 "Adam in an unconstrained space (a scaled sigmoid per range, log for `log`\n"
 	 "params), the learning rate decaying to a tenth over the steps, the grid\n"
 	 "re-chosen when the params need another.  A step that diverges is retried\n"
