@@ -115,7 +115,7 @@ onset(const double *x, long n)
 static int
 spectrum(const double *x, long L, double rate, Spec *s)
 {
-	long N = 1, nb, i, b0, blk, nblk;
+	long N = 1, nb, i, b0, blk;
 	double *in, *mag, *floor_, *tmp, w, wsum = 0, lmax = 0;
 	fftw_complex *out;
 	fftw_plan p;
@@ -154,7 +154,6 @@ spectrum(const double *x, long L, double rate, Spec *s)
 	 * loudest bin so a clean render's rounding is no floor */
 	blk = (long)(40.0 * N / rate);
 	blk = blk < 16 ? 16 : blk;
-	nblk = (nb + blk - 1) / blk;
 	tmp = floor_;        /* sorted in place, block by block */
 	for (b0 = 0; b0 < nb; b0 += blk) {
 		long m = b0 + blk < nb ? blk : nb - b0;
@@ -164,7 +163,6 @@ spectrum(const double *x, long L, double rate, Spec *s)
 		for (i = b0; i < b0 + m; i++)
 			tmp[i] = med;
 	}
-	(void)nblk;
 	s->res = rate / L;
 	s->wsum = wsum;
 	s->fhi = fmin(0.45 * rate, 16000.0);

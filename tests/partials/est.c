@@ -85,9 +85,7 @@ static int
 render(void *ctx, const double *z, double *y)
 {
 	long n = *(long *)ctx;
-	int skip[40] = {0};
 
-	(void)skip;
 	tone(y, n, exp(z[0]), exp(z[1]), 30, NULL, 0, 1 + 0 * z[2]);
 	return 0;
 }
