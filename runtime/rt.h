@@ -2,8 +2,9 @@
  * WAV output and input.  `dpmc render` and a built executable write their
  * files through the same rt_wav_write, so the two agree bit for bit.
  * Links with libsndfile and libm only; no part of the compiler.  The
- * losses (loss.c) and the partials (partials.c) add FFTW3; a static link pulls loss.o only when a
- * program calls them, so built executables still need no FFTW. */
+ * losses (loss.c) and the partials (partials.c) add FFTW3; a static
+ * link pulls them only when a program calls them, so built executables
+ * still need no FFTW. */
 #ifndef DPM_RT_H
 #define DPM_RT_H
 
