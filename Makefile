@@ -35,10 +35,10 @@ RT_HOOK = -Dmalloc=mem_try_malloc -Dcalloc=mem_try_calloc -Drealloc=mem_try_real
 COMPILER_SRC = compiler/util.c compiler/expr.c compiler/discretise.c \
 	compiler/lower.c compiler/emit_c.c compiler/emit_loop.c compiler/emit_ck.c compiler/diff.c \
 	compiler/main.c compiler/cli_params.c \
-	compiler/cli_build.c compiler/cli_fit.c compiler/cli_repl.c compiler/plot.c \
+	compiler/cli_build.c compiler/cli_fit.c compiler/cli_fit_pitch.c compiler/cli_repl.c compiler/plot.c \
 	compiler/jit_tcc.c compiler/jit_cc.c compiler/jit_module.c
 SRC = $(COMPILER_SRC) $(FRONT_SRC)
-RT_SRC = runtime/wav.c runtime/out.c runtime/loss.c runtime/optim.c
+RT_SRC = runtime/wav.c runtime/out.c runtime/loss.c runtime/optim.c runtime/partials.c
 # dpmc takes its own build of the runtime, sanitized with it
 OBJ = $(SRC:.c=.o) $(RT_SRC:.c=-dpmc.o)
 RT_OBJ = $(RT_SRC:.c=.o)

@@ -29,6 +29,7 @@ typedef struct Opts {
 	long checkpoints;           /* --checkpoints; 0: the model's default */
 	double memory_mb;           /* --memory; 0: the model's default */
 	double lr;
+	int no_pitch;               /* fit --no-pitch: no stage 1 */
 } Opts;
 
 /* What grad and fit start from: a loaded model and the values in force. */
@@ -49,6 +50,14 @@ void cli_note_blowup(const Kernel *k, void *m, int in_time);
 int cli_grad(const Opts *o, const Job *j);
 int cli_loss_known(const char *name, char *choices, int n);
 int cli_fit(const Opts *o, const Job *j);
+
+/* cli_fit_pitch.c: fit's stage 1 (unless o->no_pitch): moves the fitted
+ * params (idx, nf of them) in vals so the render's partials sit on those
+ * of target (n frames, nch channels), and says what it did on stderr.
+ * Without a clear partial series it leaves vals alone.  0, or -1 after an
+ * error message. */
+int cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double *target,
+                  long n, int nch, double *vals);
 
 /* cli_params.c: the param values in force: the defaults, then --params,
  * then each --set.  Fills vals (k->nparams() of them); 0, or -1 after an

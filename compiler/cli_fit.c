@@ -457,11 +457,16 @@ cli_fit(const Opts *o, const Job *j)
 		sigaction(sigs[i], &sa, &old[i]);
 	if (sim_open(&s, o, j) < 0)
 		goto out;
+	/* stage 1 (cli_fit_pitch.c): the partials put pitch and inharmonicity
+	 * in place; best holds the start until the first evaluation */
+	memcpy(best, j->vals, sizeof(double) * (size_t)np);
+	if (cli_fit_pitch(o, j, idx, nf, s.target, s.n, s.nch, best) < 0)
+		goto out;
 	for (i = 0; i < nf; i++)
-		z[i] = rt_to_free(j->vals[idx[i]], k->param_min(idx[i]), k->param_max(idx[i]), k->param_log(idx[i]));
+		z[i] = rt_to_free(best[idx[i]], k->param_min(idx[i]), k->param_max(idx[i]), k->param_log(idx[i]));
 	from_free(k, idx, nf, z, vals, dvdz);
 	/* the start is the values given, not their round trip through z */
-	memcpy(vals, j->vals, sizeof(double) * (size_t)np);
+	memcpy(vals, best, sizeof(double) * (size_t)np);
 	if (sim_set(&s, vals) < 0) {
 		fprintf(stderr, "dpmc: error: %s: %s\n", o->model, s.err[0] ? s.err : "cannot create the model");
 		goto out;

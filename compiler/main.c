@@ -63,7 +63,10 @@ static const struct Cmd {
 	 "Print the loss against a recording and its gradient for every param."},
 	{"fit", C_FIT, "dpmc fit MODEL.dpm --target REC.wav --fit NAME[,NAME...] [--loss mse|mrstft]\n"
 	 "         [--steps N] [--lr X] [-o FITTED.json] [--render OUT.wav] [--loss-curve FILE.csv] [options]",
-	 "Fit the named params to a recording by gradient descent within their ranges:\n"
+	 "Fit the named params to a recording.  Stage 1 (unless --no-pitch), when the\n"
+	 "recording holds a partial series: match the render's partials to it in cents\n"
+	 "(Levenberg-Marquardt; pitch and inharmonicity in place).  Then gradient descent\n"
+	 "within the params' ranges:\n"
 	 "Adam in an unconstrained space (a scaled sigmoid per range, log for `log`\n"
 	 "params), the learning rate decaying to a tenth over the steps, the grid\n"
 	 "re-chosen when the params need another.  A step that diverges is retried\n"
@@ -81,7 +84,7 @@ static const struct Cmd {
 enum {
 	O_HELP, O_SET, O_PARAMS, O_RATE, O_BACKEND, O_CPU, O_STATS, O_INC, O_GRID, O_DUR,
 	O_OUT, O_JSON, O_STAGE, O_RAW, O_TARGET, O_LOSS, O_FIT, O_STEPS, O_LR,
-	O_RENDER, O_CHECKPOINTS, O_MEMORY, O_LOSSCURVE,
+	O_RENDER, O_CHECKPOINTS, O_MEMORY, O_LOSSCURVE, O_NOPITCH,
 };
 
 static const struct Opt {
@@ -114,6 +117,8 @@ static const struct Opt {
 	{O_LR, "--lr", NULL, "X", C_FIT, "Adam's learning rate in the unconstrained space (default 0.05)"},
 	{O_RENDER, "--render", NULL, "OUT.wav", C_FIT, "render the fitted model for the target's length"},
 	{O_LOSSCURVE, "--loss-curve", NULL, "FILE.csv", C_FIT, "write step,loss,PARAM... per step"},
+	{O_NOPITCH, "--no-pitch", NULL, NULL, C_FIT,
+	 "no first stage matching the partials of the target (pitch, inharmonicity)"},
 	{O_CHECKPOINTS, "--checkpoints", NULL, "N", C_GRAD | C_FIT,
 	 "store the state every N steps for the gradient (default: as --memory allows)"},
 	{O_MEMORY, "--memory", NULL, "MB", C_GRAD | C_FIT,
@@ -280,6 +285,7 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 	case O_STATS: o->stats = 1; break;
 	case O_JSON: o->json = 1; break;
 	case O_RAW: o->raw = 1; break;
+	case O_NOPITCH: o->no_pitch = 1; break;
 	}
 	return EXIT_OK;
 }

@@ -2,8 +2,9 @@
  * WAV output and input.  `dpmc render` and a built executable write their
  * files through the same rt_wav_write, so the two agree bit for bit.
  * Links with libsndfile and libm only; no part of the compiler.  The
- * losses (loss.c) add FFTW3; a static link pulls loss.o only when a
- * program calls them, so built executables still need no FFTW. */
+ * losses (loss.c) and the partials (partials.c) add FFTW3; a static
+ * link pulls them only when a program calls them, so built executables
+ * still need no FFTW. */
 #ifndef DPM_RT_H
 #define DPM_RT_H
 
@@ -174,5 +175,61 @@ int rt_adam_undo(RtAdam *a, double *z);
 void rt_adam_set_lr(RtAdam *a, double lr);
 double rt_adam_lr(const RtAdam *a);
 void rt_adam_free(RtAdam *a);
+
+/* ---- partials.c: the partials of a tone, and a stage that matches them ----
+ * rt_partials finds the partial series of a plucked or struck tone in x
+ * (n frames of nch interleaved channels, mixed) from a Hann window of up
+ * to 0.75 s from its loudest moment: the first partial f1, partials
+ * k = 1..K measured where they stand clearly above the noise (missing
+ * ones are 0), and f0, B of the stiff-string series
+ * f_k = k f0 sqrt(1 + B k^2) fitted to them (least squares in log f_k,
+ * outliers dropped); f1 = f0 sqrt(1 + B).  Scale-free: any level, and
+ * the first partial may be weaker than the second or missing.
+ * hint > 0 looks for f1 only within [hint / (1 + width), hint (1 + width)]
+ * (no octave jumps when following a tone that moves); 0 searches 25 Hz
+ * to 2 kHz.  0, or -1 with a message in err (no series, too short, no
+ * memory).  It calls the FFTW planner: not from two threads at once.
+ * rt_partial_at(p, k) is partial k as measured, else where the fitted
+ * series puts it; 0 for no series. */
+#define RT_PARTIALS_MAX 32
+typedef struct RtPartials {
+	double f1, f0, B;      /* Hz, Hz, inharmonicity */
+	double rms_cents;      /* of the measured partials about the series */
+	int K, nfound;         /* the highest partial found; how many were */
+	double f[RT_PARTIALS_MAX];      /* f[k-1]: partial k, Hz; 0: not found */
+	double amp[RT_PARTIALS_MAX];    /* its amplitude over the window */
+	double snr[RT_PARTIALS_MAX];    /* its peak over the local noise floor */
+	double decay[RT_PARTIALS_MAX];  /* amplitude ~ exp(-decay t), 1/s; 0: unknown */
+	double start, window;  /* the analysis window, s */
+} RtPartials;
+int rt_partials(const double *x, long n, int nch, double rate, double hint, double width,
+                RtPartials *p, char *err, int errsz);
+double rt_partial_at(const RtPartials *p, int k);
+
+/* rt_match_partials moves z (nz free coordinates of a model's params, as
+ * rt_to_free maps them) so that the partials of render(ctx, z, y) (n
+ * frames of nch channels into y; 0, or -1 when that z cannot be
+ * rendered) sit on those of target: Levenberg-Marquardt on the sum over
+ * the partials found in both of (1200 log2(f_k(render) / f_k(target)))^2,
+ * the Jacobian by one-sided differences, one render per param.  A param
+ * whose column is about 0 (a decay time, a gain: it moves no partial by
+ * RT_MATCH_MINCOL cents per unit of z) stays where it is.  The render's
+ * f1 is looked for near where the last step predicted it.  At most
+ * maxit iterations; stops below 1 cent or when the error stops falling.
+ * 0 with the report in m (m->ran 0 and m->why when there was nothing to
+ * do: no series in the target or the render, no param that moves one),
+ * or -1 with a message in err (no memory). */
+#define RT_MATCH_MINCOL 0.5
+typedef int (*RtRenderFn)(void *ctx, const double *z, double *y);
+typedef struct RtMatch {
+	int ran;                    /* z was moved */
+	const char *why;            /* when not: why */
+	RtPartials target, start, end;  /* the target's and the render's partials */
+	double cents0, cents;       /* rms over the matched partials, before and after */
+	int matched, iters, renders;
+	int *moved;                 /* nz flags (the caller's array, may be NULL) */
+} RtMatch;
+int rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const double *target,
+                      long n, int nch, double rate, int maxit, RtMatch *m, char *err, int errsz);
 
 #endif

@@ -1,0 +1,119 @@
+/* cli_fit_pitch.c — stage 1 of `dpmc fit`: put pitch and inharmonicity
+ * in place from the partials before the audio loss refines everything.
+ * The target's partial series and the render's are matched by index and
+ * the fitted params moved to bring them together in cents
+ * (rt_match_partials, runtime/partials.c): a loss convex in log f0 and
+ * log B, which an audio loss from a start 8 % off is not.  Nothing here
+ * knows which param is the pitch: a param moves when its finite
+ * difference moves a partial.
+ * requires: a Kernel and the values in force (Job), the target as read.
+ * leaves: vals moved (the fitted params that move partials), one or two
+ * lines on stderr. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "../runtime/rt.h"
+
+enum { MAXIT = 8 };
+
+/* The model rendered at the free coordinates z of the fitted params. */
+typedef struct Pitch {
+	const Kernel *k;
+	const Job *j;
+	const int *idx;
+	int nf;
+	long n;
+	double *vals;               /* every param: the start, the fitted ones from z */
+	void *m;                    /* the instance, kept while the grid stays */
+	char err[512];
+} Pitch;
+
+static int
+render(void *ctx, const double *z, double *y)
+{
+	Pitch *p = ctx;
+	const Kernel *k = p->k;
+	int i, g[2] = {0, 0}, cur[2] = {0, 0}, nd = k->ndim();
+	double h[2];
+
+	for (i = 0; i < p->nf; i++) {
+		int q = p->idx[i];
+		p->vals[q] = rt_from_free(z[i], k->param_min(q), k->param_max(q), k->param_log(q), NULL);
+	}
+	if (k->plan_for(p->vals, p->j->rate, (double)p->n / p->j->rate, p->j->grid, g, h, p->err,
+	                sizeof p->err) != 0)
+		return -1;
+	if (p->m) {
+		k->grid(p->m, cur, h);
+		if (cur[0] != g[0] || (nd > 1 && cur[1] != g[1])
+		    || k->set_params(p->m, p->vals, p->err, sizeof p->err) != 0) {
+			k->destroy(p->m);
+			p->m = NULL;
+		}
+	}
+	if (!p->m && !(p->m = k->create(p->vals, p->j->rate, g, p->err, sizeof p->err)))
+		return -1;
+	k->reset(p->m);
+	k->run(p->m, p->n, y);
+	for (i = 0; i < p->n * k->noutputs(); i++)
+		if (!isfinite(y[i]))
+			return -1;
+	return 0;
+}
+
+int
+cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double *target,
+              long n, int nch, double *vals)
+{
+	const Kernel *k = j->k;
+	int np = k->nparams(), i, st = 0, *moved = mem_alloc(sizeof *moved * (size_t)(nf + 1));
+	double *z = mem_alloc(sizeof *z * (size_t)(nf + 1)), t0 = jit_now_ms();
+	char err[200], names[512];
+	int len = 0;
+	RtMatch m;
+	Pitch p = {k, j, idx, nf, n, NULL, NULL, {0}};
+
+	if (o->no_pitch)
+		goto out;
+	p.vals = mem_alloc(sizeof *p.vals * (size_t)(np + 1));
+	memcpy(p.vals, vals, sizeof *vals * (size_t)np);
+	for (i = 0; i < nf; i++)
+		z[i] = rt_to_free(vals[idx[i]], k->param_min(idx[i]), k->param_max(idx[i]), k->param_log(idx[i]));
+	m.moved = moved;
+	if (rt_match_partials(render, &p, z, nf, target, n, nch, j->rate, MAXIT, &m, err, sizeof err) < 0) {
+		fprintf(stderr, "dpmc: error: %s\n", err);
+		st = -1;
+		goto out;
+	}
+	if (!m.ran) {
+		fprintf(stderr, "partials: %s; stage 1 skipped (%d render%s)\n", m.why ? m.why : "no step lowered the error",
+		        m.renders, m.renders == 1 ? "" : "s");
+		goto out;
+	}
+	/* only the params that moved partials take their new values; the
+	 * others keep theirs exactly, not a round trip through z */
+	names[0] = 0;
+	for (i = 0; i < nf; i++)
+		if (moved[i]) {
+			int q = idx[i];
+			vals[q] = rt_from_free(z[i], k->param_min(q), k->param_max(q), k->param_log(q), NULL);
+			if (len < (int)sizeof names)
+				len += snprintf(names + len, sizeof names - (size_t)len, "%s%s=%.6g", len ? " " : "",
+				                k->param_name(q), vals[q]);
+		}
+	fprintf(stderr, "partials: f1 %.2f -> %.2f Hz (target %.2f), B %.3g -> %.3g (target %.3g), "
+	        "%d partials matched, %.1f -> %.2f cents rms\n",
+	        m.start.f1, m.end.f1, m.target.f1, m.start.B, m.end.B, m.target.B, m.matched, m.cents0, m.cents);
+	fprintf(stderr, "partials: %s; %d iteration%s, %d renders, %.1f s\n", names, m.iters,
+	        m.iters == 1 ? "" : "s", m.renders, (jit_now_ms() - t0) / 1e3);
+out:
+	if (p.m)
+		k->destroy(p.m);
+	mem_free(p.vals);
+	mem_free(z);
+	mem_free(moved);
+	return st;
+}

@@ -1,0 +1,795 @@
+/* partials.c — the partials of a plucked or struck tone, and a first fit
+ * stage that moves a model's params until its partials sit where the
+ * target's do (rt.h, "partials.c").
+ * requires: FFTW3, libm.  Not thread-safe: each call plans its FFT.
+ *
+ * Estimation.  One long Hann window from the loudest 5 ms of the tone,
+ * zero-padded 4x, peaks interpolated on the log magnitude (a Gaussian
+ * fit through three bins: exact for a Gaussian window, within a few
+ * thousandths of a bin for Hann at this padding).  A peak counts when it
+ * stands SALIENT above the local noise floor (the median of its block of
+ * bins) and is not a side lobe of a louder neighbour.  The first partial
+ * is the best of a grid of (f1, B) scored by a template of stiff-string
+ * partials f_k = k f1 sqrt((1 + B k^2) / (1 + B)): matched peaks add
+ * their level above the floor, each slot left empty below the highest
+ * matched one costs MISS — so f1/2 (every other slot empty) loses to f1
+ * even when the 2nd partial is the loudest, and f1 with a partial missing
+ * at a node of the pluck still wins over 2 f1.  Then the series is grown
+ * partial by partial, each one looked for near where the series fitted so
+ * far puts it (inharmonicity bends high partials far from k f1), and the
+ * final f0, B come from least squares in log f_k, outliers dropped. */
+#include <fftw3.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt.h"
+
+enum {
+	TEMPLATE_K = 10,       /* slots the f1 template scores */
+	MAXPEAK = 4000,
+	TRACK_FRAMES = 8,      /* short-time frames of a decay track */
+};
+
+#define SALIENT 4.0        /* a peak stands 12 dB above the floor */
+#define MISS 1.5           /* the template's cost of an empty slot (log units) */
+#define PI 3.14159265358979323846
+#define FMIN 25.0
+#define FMAX 2000.0
+#define BMAX 3e-3          /* the largest B the template tries */
+#define WINDOW_S 0.75      /* the analysis window, at most, s */
+
+typedef struct Peak {
+	double f, amp, snr;    /* Hz, amplitude, amp over the local floor */
+} Peak;
+
+typedef struct Spec {
+	Peak *pk;
+	int npk;
+	double fhi;            /* highest frequency peaks are looked for at */
+	double res;            /* the window's resolution 1/L, Hz */
+	double wsum;           /* the window's sum: amplitude = 2 |X| / wsum */
+} Spec;
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The m-th smallest of a[0..n) (Hoare's select; a is reordered). */
+static double
+select_nth(double *a, long n, long m)
+{
+	long lo = 0, hi = n - 1, i, j;
+	double piv, t;
+
+	while (lo < hi) {
+		piv = a[(lo + hi) / 2];
+		for (i = lo, j = hi; i <= j;) {
+			while (a[i] < piv)
+				i++;
+			while (a[j] > piv)
+				j--;
+			if (i <= j) {
+				t = a[i];
+				a[i++] = a[j];
+				a[j--] = t;
+			}
+		}
+		if (m <= j)
+			hi = j;
+		else if (m >= i)
+			lo = i;
+		else
+			break;
+	}
+	return a[m];
+}
+
+/* Where the tone is loudest: the start of the 5 ms block of most energy. */
+static long
+onset(const double *x, long n)
+{
+	long blk = 220, i, best = 0;
+	double e, emax = -1;
+
+	for (i = 0; i + blk <= n || i == 0; i += blk) {
+		long j, end = i + blk < n ? i + blk : n;
+		for (e = 0, j = i; j < end; j++)
+			e += x[j] * x[j];
+		if (e > emax) {
+			emax = e;
+			best = i;
+		}
+		if (end == n)
+			break;
+	}
+	return best;
+}
+
+/* The spectrum of x[0..L) under a Hann window as its peaks.
+ * 0, or -1 when out of memory. */
+static int
+spectrum(const double *x, long L, double rate, Spec *s)
+{
+	long N = 1, nb, i, b0, blk;
+	double *in, *mag, *floor_, *tmp, w, wsum = 0, lmax = 0;
+	fftw_complex *out;
+	fftw_plan p;
+	int np = 0;
+
+	while (N < 4 * L)
+		N *= 2;
+	nb = N / 2 + 1;
+	in = malloc(sizeof *in * (size_t)N);
+	out = malloc(sizeof *out * (size_t)nb);
+	mag = malloc(sizeof *mag * (size_t)nb * 2);
+	s->pk = malloc(sizeof *s->pk * MAXPEAK);
+	if (!in || !out || !mag || !s->pk) {
+		free(in);
+		free(out);
+		free(mag);
+		free(s->pk);
+		s->pk = NULL;
+		return -1;
+	}
+	floor_ = mag + nb;
+	p = fftw_plan_dft_r2c_1d((int)N, in, out, FFTW_ESTIMATE);
+	for (i = 0; i < N; i++) {
+		w = i < L ? 0.5 - 0.5 * cos(2 * PI * (i + 0.5) / L) : 0;
+		in[i] = i < L ? x[i] * w : 0;
+		wsum += w;
+	}
+	fftw_execute(p);
+	fftw_destroy_plan(p);
+	for (i = 0; i < nb; i++) {
+		mag[i] = hypot(out[i][0], out[i][1]);
+		lmax = fmax(lmax, mag[i]);
+	}
+	/* the floor: the median of each block of about 40 Hz (a partial's
+	 * main lobe fills a small part of it), at least 100 dB under the
+	 * loudest bin so a clean render's rounding is no floor */
+	blk = (long)(40.0 * N / rate);
+	blk = blk < 16 ? 16 : blk;
+	tmp = floor_;        /* sorted in place, block by block */
+	for (b0 = 0; b0 < nb; b0 += blk) {
+		long m = b0 + blk < nb ? blk : nb - b0;
+		double med;
+		memcpy(tmp + b0, mag + b0, sizeof *tmp * (size_t)m);
+		med = fmax(select_nth(tmp + b0, m, m / 2), lmax * 1e-5);
+		for (i = b0; i < b0 + m; i++)
+			tmp[i] = med;
+	}
+	s->res = rate / L;
+	s->wsum = wsum;
+	s->fhi = fmin(0.45 * rate, 16000.0);
+	for (i = 2; i + 2 < nb && np < MAXPEAK; i++) {
+		double a, b, c, d, f;
+		if (!(mag[i] > mag[i - 1] && mag[i] >= mag[i + 1] && mag[i] > SALIENT * floor_[i]))
+			continue;
+		f = (double)i * rate / N;
+		if (f < 0.5 * FMIN || f > s->fhi)
+			continue;
+		a = log(mag[i - 1]);
+		b = log(mag[i]);
+		c = log(mag[i + 1]);
+		d = 0.5 * (a - c) / (a - 2 * b + c);
+		s->pk[np].f = (i + d) * rate / N;
+		s->pk[np].amp = 2 * exp(b - 0.25 * (a - c) * d) / wsum;
+		s->pk[np].snr = mag[i] / floor_[i];
+		np++;
+	}
+	/* side lobes: a peak within 6 resolution widths of one 25 dB louder
+	 * is that one's leakage, not a partial */
+	for (i = 0; i < np; i++) {
+		int j;
+		for (j = 0; j < np; j++)
+			if (fabs(s->pk[j].f - s->pk[i].f) < 6 * s->res && s->pk[j].amp > 18 * s->pk[i].amp)
+				break;
+		if (j < np)
+			s->pk[i].snr = -s->pk[i].snr;    /* marked; dropped below */
+	}
+	for (s->npk = 0, i = 0; i < np; i++)
+		if (s->pk[i].snr > 0)
+			s->pk[s->npk++] = s->pk[i];
+	free(in);
+	free(out);
+	free(mag);
+	return 0;
+}
+
+/* The index of the peak nearest f (peaks are sorted by frequency). */
+static int
+nearest(const Spec *s, double f)
+{
+	int lo = 0, hi = s->npk - 1, m;
+
+	if (s->npk == 0)
+		return -1;
+	while (hi - lo > 1) {
+		m = (lo + hi) / 2;
+		if (s->pk[m].f < f)
+			lo = m;
+		else
+			hi = m;
+	}
+	return fabs(s->pk[lo].f - f) <= fabs(s->pk[hi].f - f) ? lo : hi;
+}
+
+/* The loudest peak within tol of f; -1 when none. */
+static int
+loudest_near(const Spec *s, double f, double tol)
+{
+	int i = nearest(s, f), j, best = -1;
+
+	if (i < 0)
+		return -1;
+	while (i > 0 && s->pk[i - 1].f > f - tol)
+		i--;
+	for (j = i; j < s->npk && s->pk[j].f < f + tol; j++)
+		if (fabs(s->pk[j].f - f) < tol && (best < 0 || s->pk[j].amp > s->pk[best].amp))
+			best = j;
+	return best;
+}
+
+static double
+series(double f1, double B, int k)
+{
+	return k * f1 * sqrt((1 + B * k * k) / (1 + B));
+}
+
+static double
+template_score(const Spec *s, double f1, double B)
+{
+	double sc = 0, fk, d, tol = 0.03 * f1, w;
+	int k, i, miss = 0;
+
+	for (k = 1; k <= TEMPLATE_K; k++) {
+		fk = series(f1, B, k);
+		if (fk > s->fhi)
+			break;
+		i = nearest(s, fk);
+		d = i < 0 ? tol : fabs(s->pk[i].f - fk);
+		if (d < tol) {
+			/* lower partials weigh more: 2 f1 (the even partials, as
+			 * many slots but higher up) scores below f1 */
+			w = fmin(log(s->pk[i].snr), 7.0) / (1 + fk / 1000);
+			sc += w * (1 - (d / tol) * (d / tol)) - MISS * miss;
+			miss = 0;
+		} else
+			miss++;
+	}
+	return sc;
+}
+
+/* Weighted least squares of log(f_k / k) = log f0 + log(1 + B k^2) / 2
+ * over the n partials (k, f, w): Gauss-Newton from *f0, *B; B is held
+ * when fitb is 0.  B stays in [0, 0.05]. */
+static void
+fit_series(const int *k, const double *f, const double *w, int n, int fitb, double *f0, double *B)
+{
+	double c = log(*f0), b = *B, a11, a12, a22, r1, r2, det, y, g, e;
+	int it, i;
+
+	for (it = 0; it < 8; it++) {
+		a11 = a12 = a22 = r1 = r2 = 0;
+		for (i = 0; i < n; i++) {
+			double kk = (double)k[i] * k[i];
+			y = log(f[i] / k[i]);
+			e = y - c - 0.5 * log1p(b * kk);
+			g = 0.5 * kk / (1 + b * kk);
+			a11 += w[i];
+			a12 += w[i] * g;
+			a22 += w[i] * g * g;
+			r1 += w[i] * e;
+			r2 += w[i] * e * g;
+		}
+		if (a11 <= 0)
+			return;
+		det = a11 * a22 - a12 * a12;
+		if (!fitb || det <= 1e-12 * a11 * a22) {
+			c += r1 / a11;
+		} else {
+			c += (a22 * r1 - a12 * r2) / det;
+			b += (a11 * r2 - a12 * r1) / det;
+			b = b < 0 ? 0 : b > 0.05 ? 0.05 : b;
+		}
+	}
+	*f0 = exp(c);
+	*B = b;
+}
+
+static double
+cents(double f, double ref)
+{
+	return 1200 * log2(f / ref);
+}
+
+/* Decay rates of the partials found, from short-time amplitudes: a Hann
+ * frame of 4 periods of f1 (its main lobe clear of the neighbours)
+ * demodulated at each partial, at TRACK_FRAMES times over x[0..L); the
+ * slope of log amplitude over time, until it falls 60 dB. */
+static void
+decays(const double *x, long L, double rate, RtPartials *p)
+{
+	long len = (long)(4 * rate / p->f1), hop, t0, i;
+	double ta[TRACK_FRAMES], la[TRACK_FRAMES];
+	int k, j, m;
+
+	if (len > L / 2)
+		len = L / 2;
+	if (len < 16)
+		return;
+	hop = (L - len) / (TRACK_FRAMES - 1);
+	if (hop < 1)
+		return;
+	for (k = 0; k < p->K; k++) {
+		double w0 = 2 * PI * p->f[k] / rate, st, sx, sy, sxx, sxy;
+		if (p->f[k] <= 0)
+			continue;
+		for (m = 0, j = 0; j < TRACK_FRAMES; j++) {
+			/* the window and the carrier as rotating phasors */
+			double re = 0, im = 0, ws = 0, w, a, tr;
+			double cr = cos(w0), ci = -sin(w0), pr = 1, pi_ = 0;
+			double hr = cos(2 * PI / len), hi = sin(2 * PI / len);
+			double qr = cos(PI / len), qi = sin(PI / len);
+			t0 = j * hop;
+			for (i = 0; i < len; i++) {
+				w = 0.5 - 0.5 * qr;      /* qr = cos(2 pi (i + 0.5) / len) */
+				re += w * x[t0 + i] * pr;
+				im += w * x[t0 + i] * pi_;
+				ws += w;
+				tr = pr * cr - pi_ * ci;
+				pi_ = pr * ci + pi_ * cr;
+				pr = tr;
+				tr = qr * hr - qi * hi;
+				qi = qr * hi + qi * hr;
+				qr = tr;
+			}
+			a = 2 * hypot(re, im) / ws;
+			if (m > 0 && a < 1e-3 * exp(la[0]))
+				break;
+			if (a <= 0)
+				break;
+			ta[m] = (t0 + 0.5 * len) / rate;
+			la[m++] = log(a);
+		}
+		if (m < 3)
+			continue;
+		for (sx = sy = sxx = sxy = 0, j = 0; j < m; j++) {
+			sx += ta[j];
+			sy += la[j];
+			sxx += ta[j] * ta[j];
+			sxy += ta[j] * la[j];
+		}
+		st = m * sxx - sx * sx;
+		if (st > 0)
+			p->decay[k] = -(m * sxy - sx * sy) / st;
+	}
+}
+
+int
+rt_partials(const double *x, long n, int nch, double rate, double hint, double width,
+            RtPartials *p, char *err, int errsz)
+{
+	double *mono, lo = FMIN, hi = FMAX, f1, bestsc = -1e300, bestf = 0, bestB = 0, B, f0;
+	double fk[RT_PARTIALS_MAX], wk[RT_PARTIALS_MAX], tol, r[RT_PARTIALS_MAX], med;
+	int kk[RT_PARTIALS_MAX], k, nk, i, miss, pass;
+	long start, L, t;
+	Spec s = {0};
+
+	memset(p, 0, sizeof *p);
+	if (n < 64 || nch < 1 || !(rate > 0)) {
+		snprintf(err, (size_t)errsz, "too short to find partials in (%ld frames)", n);
+		return -1;
+	}
+	if (!(mono = malloc(sizeof *mono * (size_t)n))) {
+		snprintf(err, (size_t)errsz, "out of memory");
+		return -1;
+	}
+	for (t = 0; t < n; t++) {
+		double v = 0;
+		for (i = 0; i < nch; i++)
+			v += x[t * nch + i];
+		mono[t] = v;
+	}
+	start = onset(mono, n);
+	L = n - start;
+	if (L > (long)(WINDOW_S * rate))
+		L = (long)(WINDOW_S * rate);
+	/* a late peak leaves too short a window: take it from the start */
+	if (L < (long)(0.25 * rate) && n - start < n) {
+		start = n > (long)(WINDOW_S * rate) ? n - (long)(WINDOW_S * rate) : 0;
+		start = start > onset(mono, n) ? onset(mono, n) : start;
+		L = n - start < (long)(WINDOW_S * rate) ? n - start : (long)(WINDOW_S * rate);
+	}
+	if (spectrum(mono + start, L, rate, &s) < 0) {
+		free(mono);
+		snprintf(err, (size_t)errsz, "out of memory");
+		return -1;
+	}
+	if (hint > 0) {
+		lo = fmax(hint / (1 + width), 0.5 * FMIN);
+		hi = hint * (1 + width);
+	}
+	hi = fmin(hi, s.fhi);
+	/* the template over a grid of f1 (0.5 % apart) and B */
+	for (f1 = lo; f1 <= hi; f1 *= 1.005)
+		for (B = 0; B <= BMAX; B += 8e-5) {
+			double sc = template_score(&s, f1, B);
+			if (sc > bestsc) {
+				bestsc = sc;
+				bestf = f1;
+				bestB = B;
+			}
+		}
+	/* then 0.1 % apart around the best */
+	for (f1 = bestf / 1.005, hi = bestf * 1.005; bestf > 0 && f1 <= hi; f1 *= 1.001)
+		for (B = fmax(bestB - 8e-5, 0); B <= bestB + 8e-5; B += 2e-5) {
+			double sc = template_score(&s, f1, B);
+			if (sc > bestsc) {
+				bestsc = sc;
+				bestf = f1;
+				bestB = B;
+			}
+		}
+	if (bestf <= 0 || bestsc <= 0) {
+		snprintf(err, (size_t)errsz, "no partial series stands above the noise");
+		goto fail;
+	}
+	/* grow the series, then look again for every partial near the fit */
+	B = bestB;
+	f0 = bestf / sqrt(1 + B);
+	for (pass = 0; pass < 3; pass++) {
+		nk = 0;
+		miss = 0;
+		for (k = 1; k <= RT_PARTIALS_MAX; k++) {
+			double pred = k * f0 * sqrt(1 + B * k * k);
+			if (pred > s.fhi || miss > 6)
+				break;
+			tol = pass == 0 ? 0.05 * f0 : fmax(0.02 * f0, 2 * s.res);
+			tol = fmin(tol, 0.3 * f0);
+			i = loudest_near(&s, pred, tol);
+			if (i < 0) {
+				miss++;
+				continue;
+			}
+			miss = 0;
+			kk[nk] = k;
+			fk[nk] = s.pk[i].f;
+			wk[nk] = fmin(s.pk[i].snr, 300);
+			p->amp[k - 1] = s.pk[i].amp;
+			p->snr[k - 1] = s.pk[i].snr;
+			nk++;
+			if (pass == 0)
+				fit_series(kk, fk, wk, nk, nk >= 3 && kk[nk - 1] >= 4, &f0, &B);
+		}
+		if (nk < 2)
+			break;
+		fit_series(kk, fk, wk, nk, nk >= 3, &f0, &B);
+		if (pass < 2)
+			continue;
+		/* the last pass drops outliers (a body resonance, another
+		 * string) against the robust spread of the rest, and fits again */
+		for (i = 0; i < nk; i++)
+			r[i] = fabs(cents(fk[i], kk[i] * f0 * sqrt(1 + B * kk[i] * kk[i])));
+		memcpy(wk + 0, r, sizeof *r * (size_t)nk);
+		qsort(wk, (size_t)nk, sizeof *wk, cmp_double);
+		med = wk[nk / 2];
+		for (t = 0, i = 0; i < nk; i++)
+			if (r[i] <= fmax(3.0, 4 * 1.48 * med)) {
+				kk[t] = kk[i];
+				fk[t] = fk[i];
+				wk[t] = fmin(p->snr[kk[i] - 1], 300);
+				t++;
+			} else {
+				p->amp[kk[i] - 1] = 0;
+				p->snr[kk[i] - 1] = 0;
+			}
+		nk = (int)t;
+		fit_series(kk, fk, wk, nk, nk >= 3, &f0, &B);
+	}
+	if (nk < 2) {
+		snprintf(err, (size_t)errsz, "no partial series stands above the noise");
+		goto fail;
+	}
+	for (k = 0; k < RT_PARTIALS_MAX; k++)
+		p->f[k] = 0;
+	for (i = 0; i < nk; i++) {
+		double c = cents(fk[i], kk[i] * f0 * sqrt(1 + B * kk[i] * kk[i]));
+		p->f[kk[i] - 1] = fk[i];
+		p->rms_cents += c * c;
+	}
+	for (k = 0; k < RT_PARTIALS_MAX; k++)
+		if (p->f[k] <= 0)
+			p->amp[k] = p->snr[k] = 0;
+	p->rms_cents = sqrt(p->rms_cents / nk);
+	p->nfound = nk;
+	p->K = kk[nk - 1];
+	p->f0 = f0;
+	p->B = B;
+	p->f1 = f0 * sqrt(1 + B);
+	p->start = start / rate;
+	p->window = L / rate;
+	decays(mono + start, L, rate, p);
+	free(s.pk);
+	free(mono);
+	return 0;
+fail:
+	free(s.pk);
+	free(mono);
+	memset(p, 0, sizeof *p);
+	return -1;
+}
+
+double
+rt_partial_at(const RtPartials *p, int k)
+{
+	if (k < 1 || k > RT_PARTIALS_MAX || p->f1 <= 0)
+		return 0;
+	if (p->f[k - 1] > 0)
+		return p->f[k - 1];
+	return k * p->f0 * sqrt(1 + p->B * k * k);
+}
+
+/* ---- the stage: Levenberg-Marquardt on the cents of the partials ---- */
+
+#define FD_STEP 0.05       /* in z: about 1 % of f0 for a log param over [40, 100] */
+
+typedef struct Stage {
+	RtRenderFn render;
+	void *ctx;
+	double *y;
+	long n;
+	int nch;
+	double rate;
+	int renders;
+} Stage;
+
+/* Render at z and find its partials, f1 within 10 % of hint (0: any). */
+static int
+probe(Stage *st, const double *z, double hint, RtPartials *p)
+{
+	char e[200];
+
+	st->renders++;
+	if (st->render(st->ctx, z, st->y) != 0)
+		return -1;
+	return rt_partials(st->y, st->n, st->nch, st->rate, hint, hint > 0 ? 0.1 : 0, p, e, sizeof e);
+}
+
+/* The cents of the render's partials ks against the target's, each
+ * weighted by 1/k (the low partials carry the pitch: where the model
+ * cannot follow the target's stretch, f1 stays near the target's); the
+ * weighted rms. */
+static double
+resid(const RtPartials *r, const RtPartials *t, const int *ks, int ns, double *res)
+{
+	double s = 0, ws = 0;
+	int i;
+
+	for (i = 0; i < ns; i++)
+		ws += 1.0 / ks[i];
+	for (i = 0; i < ns; i++) {
+		res[i] = cents(rt_partial_at(r, ks[i]), t->f[ks[i] - 1]) * sqrt(ns / (ks[i] * ws));
+		s += res[i] * res[i];
+	}
+	return sqrt(s / ns);
+}
+
+/* Solve a x = b (n x n, row-major, overwritten) by elimination with
+ * partial pivoting; -1 when singular. */
+static int
+solve(double *a, double *b, int n)
+{
+	int i, j, c, piv;
+	double t;
+
+	for (c = 0; c < n; c++) {
+		for (piv = c, i = c + 1; i < n; i++)
+			if (fabs(a[i * n + c]) > fabs(a[piv * n + c]))
+				piv = i;
+		if (!(fabs(a[piv * n + c]) > 0))
+			return -1;
+		for (j = 0; j < n; j++) {
+			t = a[c * n + j];
+			a[c * n + j] = a[piv * n + j];
+			a[piv * n + j] = t;
+		}
+		t = b[c];
+		b[c] = b[piv];
+		b[piv] = t;
+		for (i = c + 1; i < n; i++) {
+			t = a[i * n + c] / a[c * n + c];
+			for (j = c; j < n; j++)
+				a[i * n + j] -= t * a[c * n + j];
+			b[i] -= t * b[c];
+		}
+	}
+	for (c = n - 1; c >= 0; c--) {
+		for (j = c + 1; j < n; j++)
+			b[c] -= a[c * n + j] * b[j];
+		b[c] /= a[c * n + c];
+	}
+	return 0;
+}
+
+/* The Levenberg-Marquardt step over the columns of J (ns x nz) with
+ * act[j] set: (J'J + mu diag J'J) dz = -J' r, as a box-constrained
+ * least squares: a component beyond +-2 units of z (the linear model is
+ * only local) is held at the box and the rest solved again, so a param
+ * running into its bound does not hold the others back.  dz: nz values,
+ * 0 off the active columns; fix, a, g: scratch.  -1 when singular. */
+static int
+lm_step(const double *J, const double *r, int ns, int nz, const int *act, double mu,
+        int *fix, double *a, double *g, double *dz)
+{
+	int ia, ib, p, q, i, nfree, worst;
+	double rr, big;
+
+	for (ia = 0; ia < nz; ia++) {
+		fix[ia] = !act[ia];
+		dz[ia] = 0;
+	}
+	for (;;) {
+		for (nfree = 0, ia = 0; ia < nz; ia++)
+			nfree += !fix[ia];
+		if (nfree == 0)
+			return 0;
+		for (p = 0, ia = 0; ia < nz; ia++) {
+			if (fix[ia])
+				continue;
+			for (g[p] = 0, i = 0; i < ns; i++) {
+				for (rr = r[i], ib = 0; ib < nz; ib++)
+					rr += fix[ib] ? J[i * nz + ib] * dz[ib] : 0;
+				g[p] -= J[i * nz + ia] * rr;
+			}
+			for (q = 0, ib = 0; ib < nz; ib++) {
+				if (fix[ib])
+					continue;
+				for (a[p * nfree + q] = 0, i = 0; i < ns; i++)
+					a[p * nfree + q] += J[i * nz + ia] * J[i * nz + ib];
+				q++;
+			}
+			a[p * nfree + p] *= 1 + mu;
+			p++;
+		}
+		if (solve(a, g, nfree) < 0)
+			return -1;
+		for (big = 0, worst = -1, p = 0, ia = 0; ia < nz; ia++) {
+			if (fix[ia])
+				continue;
+			dz[ia] = g[p++];
+			if (!(fabs(dz[ia]) <= big)) {
+				big = fabs(dz[ia]);
+				worst = ia;
+			}
+		}
+		if (!isfinite(big))
+			return -1;
+		if (big <= 2)
+			return 0;
+		dz[worst] = dz[worst] > 0 ? 2 : -2;
+		fix[worst] = 1;
+	}
+}
+
+int
+rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const double *target,
+                  long n, int nch, double rate, int maxit, RtMatch *m, char *err, int errsz)
+{
+	enum { KM = RT_PARTIALS_MAX };
+	int *moved = m->moved, *act, *fix, ks[KM], ns = 0, na, i, j, it, tries, ok, st_ = -1;
+	double *J, *zt, *dz, *a, *g, r[KM], r1[KM], cost, c1, prev, mu = 1e-3, h, big, pred;
+	RtPartials base, trial;
+	char e[200];
+	Stage st = {render, ctx, NULL, n, nch, rate, 0};
+
+	memset(m, 0, sizeof *m);
+	m->moved = moved;
+	if (moved)
+		memset(moved, 0, sizeof *moved * (size_t)nz);
+	if (rt_partials(target, n, nch, rate, 0, 0, &m->target, e, sizeof e) < 0
+	    || m->target.nfound < 4 || m->target.rms_cents > 20) {
+		m->why = "no clear partial series in the target";
+		return 0;
+	}
+	st.y = malloc(sizeof *st.y * (size_t)n * (size_t)nch);
+	J = calloc((size_t)(KM * nz + 3 * nz + 2 * nz * nz + nz), sizeof *J);
+	act = malloc(sizeof *act * (size_t)nz * 2);
+	if (!st.y || !J || !act) {
+		snprintf(err, (size_t)errsz, "out of memory");
+		goto out;
+	}
+	fix = act + nz;
+	zt = J + KM * nz;
+	dz = zt + nz;
+	g = dz + nz;
+	a = g + nz;
+	st_ = 0;
+	if (probe(&st, z, 0, &base) < 0) {
+		m->why = "no clear partial series in the render at the start";
+		goto out;
+	}
+	m->start = base;
+	for (i = 1; i <= KM; i++)
+		if (m->target.f[i - 1] > 0 && base.f[i - 1] > 0)
+			ks[ns++] = i;
+	if (ns < 3) {
+		m->why = "fewer than 3 partials found in both the target and the render";
+		goto out;
+	}
+	cost = m->cents0 = resid(&base, &m->target, ks, ns, r);
+	for (j = 0; j < nz; j++)
+		act[j] = 1;
+	for (it = 0; it < maxit && cost > 1.0; it++) {
+		/* the Jacobian, one render per param still in play */
+		for (na = 0, j = 0; j < nz; j++) {
+			if (!act[j])
+				continue;
+			memcpy(zt, z, sizeof *z * (size_t)nz);
+			h = z[j] + FD_STEP > RT_FREE_ZMAX ? -FD_STEP : FD_STEP;
+			zt[j] += h;
+			if (probe(&st, zt, base.f1, &trial) < 0) {
+				act[j] = 0;
+				continue;
+			}
+			resid(&trial, &m->target, ks, ns, r1);
+			for (big = 0, i = 0; i < ns; i++) {
+				J[i * nz + j] = (r1[i] - r[i]) / h;
+				big = fmax(big, fabs(J[i * nz + j]));
+			}
+			if (big < RT_MATCH_MINCOL) {
+				act[j] = 0;
+				for (i = 0; i < ns; i++)
+					J[i * nz + j] = 0;
+			} else
+				na++;
+		}
+		if (na == 0) {
+			if (it == 0)
+				m->why = "no fitted param moves the partials";
+			break;
+		}
+		prev = cost;
+		for (ok = 0, tries = 0; tries < 8 && !ok; tries++) {
+			if (lm_step(J, r, ns, nz, act, mu, fix, a, g, dz) < 0)
+				break;
+			memcpy(zt, z, sizeof *z * (size_t)nz);
+			for (pred = 0, j = 0; j < nz; j++) {
+				zt[j] += dz[j];
+				pred += J[j] * dz[j];    /* row 0: the lowest partial matched */
+			}
+			/* the render's f1 near where the step should put it */
+			pred = base.f1 * exp2(pred / 1200);
+			if (probe(&st, zt, pred, &trial) == 0
+			    && (c1 = resid(&trial, &m->target, ks, ns, r1)) < cost) {
+				memcpy(z, zt, sizeof *z * (size_t)nz);
+				memcpy(r, r1, sizeof r);
+				base = trial;
+				cost = c1;
+				mu = fmax(mu / 10, 1e-7);
+				ok = 1;
+				m->ran = 1;
+				for (j = 0; j < nz && moved; j++)
+					moved[j] |= act[j];
+			} else
+				mu *= 10;
+		}
+		m->iters = it + 1;
+		if (!ok || cost > 0.97 * prev)
+			break;
+	}
+	m->end = base;
+	m->cents = cost;
+	m->matched = ns;
+out:
+	m->renders = st.renders;
+	free(st.y);
+	free(J);
+	free(act);
+	return st_;
+}

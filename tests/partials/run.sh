@@ -1,0 +1,171 @@
+#!/bin/sh
+# tests/partials — fit's stage 1 (runtime/partials.c, compiler/cli_fit_pitch.c):
+#   - est.c, built with the sanitizers: rt_partials on stiff-string tones
+#     of known f1 (40-400 Hz) and B (0-1e-3), random phases, noise 40 dB
+#     down, the 2nd or 3rd partial missing, a level of 1e-3: f1 to 0.1 %,
+#     B to 10 % where it bends the highest partial found by 2 cents; no
+#     series in white noise; rt_match_partials on a toy model; f1 of the
+#     four real recordings within 0.5 % of their README's;
+#   - dpmc fit with stage 1 alone (--steps 1 at a learning rate of 1e-9):
+#     examples/bass_fit.dpm and examples/guitar.dpm against targets
+#     rendered at known params, from f0 8 % sharp and flat and B x3: the
+#     first partial of the fitted render (tests/tools/peaks) within 0.3 %
+#     of the target's; the first second of each real recording from f0
+#     +-8 %: within 1 % of the README's first partial;
+#   - --no-pitch leaves f0 alone; a target without a series, or no fitted
+#     param that moves a partial, skips the stage with a note.
+# env: DPMC, REPO, CC; DPM_RECORDINGS (else ../shared/data/recordings
+# beside the repo, else /work/shared/data/recordings).
+set -u
+REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
+DPMC=${DPMC:-$REPO/dpmc}
+CC=${CC:-cc}
+T=$(mktemp -d "${TMPDIR:-/tmp}/dpmc-partials.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT INT TERM
+XDG_CACHE_HOME=$T/cache
+export XDG_CACHE_HOME
+status=0
+
+pass() { echo "PASS partials/$1"; }
+fail() { echo "FAIL partials/$1: $(printf "%s" "$2" | tr "\n" " " | head -c 400)"; status=1; }
+
+json_num() {
+	sed -n "s/.*\"$1\": \\([-+0-9.eE]*\\).*/\\1/p" "$2" | head -n 1
+}
+within() {
+	awk -v a="$1" -v b="$2" -v r="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b; exit !(a != "" && b != "" && d <= r * m) }'
+}
+# first_partial FILE LO HI: the strongest peak between LO and HI Hz
+first_partial() {
+	"$T/peaks" "$1" -n 1 --fmin "$2" --fmax "$3" | awk 'NR == 1 { print $1 }'
+}
+mul() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6g", a * b }'; }
+
+cd "$REPO" || exit 1
+conf() { sed -n "s/^$1 = //p" config.mk; }
+rdir=${DPM_RECORDINGS:-$REPO/../shared/data/recordings}
+[ -d "$rdir" ] || [ -n "${DPM_RECORDINGS:-}" ] || rdir=/work/shared/data/recordings
+RECS="pizz_gb1_vl4_rr1:46.3 pizz_a1_vl3_rr1:54.8 pizz_c2_vl3_rr1:65.1 pizz_eb2_vl2_rr1:77.6"
+
+# ---- the estimator and the stage in C ----
+SAN="-std=c11 -Wall -Wextra -Wpedantic -Werror -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all"
+if $CC $SAN -Iruntime $(conf FFTW_CFLAGS) $(conf SNDFILE_CFLAGS) tests/partials/est.c runtime/partials.c \
+	runtime/wav.c runtime/out.c $(conf FFTW_LIBS) $(conf SNDFILE_LIBS) -lm -o "$T/est" 2>"$T/cc.err"; then
+	args=
+	for r in $RECS; do
+		[ -f "$rdir/${r%:*}.wav" ] && args="$args $rdir/${r%:*}.wav=${r#*:}"
+	done
+	# shellcheck disable=SC2086
+	"$T/est" $args | sed -e 's/^PASS /PASS partials\//' -e 's/^FAIL /FAIL partials\//' >"$T/est.out"
+	[ $? -eq 0 ] || status=1
+	grep -q '^FAIL' "$T/est.out" && status=1
+	cat "$T/est.out"
+else
+	fail est-builds "$(head -n 20 "$T/cc.err")"
+fi
+
+# ---- stage 1 through dpmc ----
+if [ ! -x "$DPMC" ]; then
+	fail setup "no dpmc at $DPMC"
+	exit 1
+fi
+if ! $CC -O2 -o "$T/peaks" tests/tools/peaks.c tests/tools/sig.c -lsndfile -lfftw3 -lm 2>"$T/cc.err"; then
+	fail setup "cannot build tests/tools/peaks: $(cat "$T/cc.err")"
+	exit 1
+fi
+
+# stage1 NAME MODEL TARGET FIT F1 LO HI [--set ...]: stage 1 alone; the
+# first partial of the fitted render within REL (env) of F1
+stage1() {
+	name=$1 model=$2 target=$3 fit=$4 want=$5 lo=$6 hi=$7
+	shift 7
+	t0=$(date +%s.%N)
+	if ! "$DPMC" fit "$model" --target "$target" --backend cc --fit "$fit" "$@" --steps 1 --lr 1e-9 \
+		-o "$T/$name.json" --render "$T/$name.wav" >"$T/$name.out" 2>"$T/$name.err"; then
+		fail "$name" "dpmc fit failed: $(cat "$T/$name.err")"
+		return
+	fi
+	t1=$(date +%s.%N)
+	got=$(first_partial "$T/$name.wav" "$lo" "$hi")
+	line=$(grep '^partials:' "$T/$name.err" | tr '\n' ' ')
+	if within "$got" "$want" "$REL" && grep -q '^partials: f1' "$T/$name.err"; then
+		pass "$name"
+	else
+		fail "$name" "first partial $got Hz, want $want within $REL; $line"
+	fi
+	echo "# $name: $got Hz (want $want); $(grep -o '[0-9]* renders' "$T/$name.err"), $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
+}
+
+# closed loops: targets at known params, starts f0 +-8 %, B x3
+BASS=examples/bass_fit.dpm
+GUITAR=examples/guitar.dpm
+"$DPMC" render $BASS --backend cc --set f0=65.1 --set B=2e-5 -o "$T/bass_t.wav" 2>"$T/r.err" ||
+	fail setup "render: $(cat "$T/r.err")"
+"$DPMC" render $GUITAR --backend cc --set f0=123.4 --set B=3e-4 --set T60lo=4.2 --set T60hi=1.3 \
+	-o "$T/guitar_t.wav" 2>"$T/r.err" || fail setup "render: $(cat "$T/r.err")"
+REL=0.003
+bt=$(first_partial "$T/bass_t.wav" 50 80)
+gt=$(first_partial "$T/guitar_t.wav" 100 150)
+for s in 1.08 0.92; do
+	stage1 "bass_closed_loop_f0x$s" $BASS "$T/bass_t.wav" f0,B,T60lo,T60hi,xe,xo,amp "$bt" 50 80 \
+		--set f0="$(mul 65.1 $s)" --set B=6e-5
+	stage1 "guitar_closed_loop_f0x$s" $GUITAR "$T/guitar_t.wav" f0,B,T60lo,T60hi,xp,xo "$gt" 100 150 \
+		--set f0="$(mul 123.4 $s)" --set B=9e-4
+done
+
+# the real recordings, their first second
+REL=0.01
+if ! command -v sox >/dev/null; then
+	fail recordings "sox is needed to trim the recordings"
+else
+	for r in $RECS; do
+		f=$rdir/${r%:*}.wav want=${r#*:}
+		if [ ! -f "$f" ]; then
+			fail "recording_${r%:*}" "no recording at $f (set DPM_RECORDINGS)"
+			continue
+		fi
+		sox "$f" "$T/${r%:*}.wav" trim 0 1 || { fail "recording_${r%:*}" "sox failed"; continue; }
+		for s in 1.08 0.92; do
+			stage1 "recording_${r%:*}_f0x$s" $BASS "$T/${r%:*}.wav" f0,B,T60lo,T60hi,xe,xo,amp "$want" \
+				"$(mul "$want" 0.8)" "$(mul "$want" 1.2)" --set f0="$(mul "$want" $s)"
+		done
+	done
+fi
+
+# --no-pitch: f0 stays at the start (one step at a learning rate of 1e-9)
+if "$DPMC" fit $BASS --target "$T/bass_t.wav" --backend cc --fit f0,B --set f0=70 --no-pitch --steps 1 \
+	--lr 1e-9 -o "$T/np.json" 2>"$T/np.err" && within "$(json_num f0 "$T/np.json")" 70 1e-6 \
+	&& ! grep -q '^partials' "$T/np.err"; then
+	pass no-pitch
+else
+	fail no-pitch "f0 $(json_num f0 "$T/np.json"), want 70; $(cat "$T/np.err")"
+fi
+
+# no series in the target (noise): the stage says so and the fit goes on
+sox -n -r 44100 -b 24 -c 1 "$T/noise.wav" synth 0.5 whitenoise vol 0.3 2>/dev/null ||
+	"$DPMC" render tests/fit/string.dpm -o "$T/noise.wav" 2>/dev/null
+if "$DPMC" fit $BASS --target "$T/noise.wav" --backend cc --fit f0 --steps 1 --lr 1e-9 -o "$T/n.json" \
+	2>"$T/n.err" && grep -q '^partials: no clear partial series in the target; stage 1 skipped' "$T/n.err"; then
+	pass no-series
+else
+	fail no-series "$(cat "$T/n.err")"
+fi
+
+# only params that move no partial: the stage leaves them, and says why
+if "$DPMC" fit $BASS --target "$T/bass_t.wav" --backend cc --fit T60lo,amp --steps 1 --lr 1e-9 \
+	-o "$T/d.json" 2>"$T/d.err" && grep -q '^partials: no fitted param moves the partials' "$T/d.err" \
+	&& within "$(json_num T60lo "$T/d.json")" 3 1e-6; then
+	pass idle-params
+else
+	fail idle-params "$(cat "$T/d.err")"
+fi
+
+# --no-pitch takes no value
+if "$DPMC" fit $BASS --target "$T/bass_t.wav" --fit f0 --no-pitch=1 >/dev/null 2>"$T/u.err"; then
+	fail no-pitch-value "accepted --no-pitch=1"
+elif grep -q "takes no value" "$T/u.err"; then
+	pass no-pitch-value
+else
+	fail no-pitch-value "$(cat "$T/u.err")"
+fi
+exit $status
