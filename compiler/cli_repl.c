@@ -454,8 +454,10 @@ job_for(Repl *R, const Opts *o, int *grid)
 {
 	Job j;
 
+	memset(&j, 0, sizeof j);
 	j.k = &R->run->k;
 	j.vals = R->vals;
+	j.fixed_grid = cli_fixed_grid(R->run);
 	j.rate = cli_rate(R->run, o);
 	j.grid = o->ngrid ? grid : NULL;
 	j.compile_ms = R->run->compile_ms;

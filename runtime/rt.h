@@ -175,4 +175,23 @@ void rt_adam_set_lr(RtAdam *a, double lr);
 double rt_adam_lr(const RtAdam *a);
 void rt_adam_free(RtAdam *a);
 
+/* What a fit steps in: z = rt_free_scale(...) y, so that a unit step of
+ * y near the middle of the range moves a `log` param by one e-fold (log v
+ * by 1) and any other by its whole range (by |v0|, else 1, when it has
+ * no finite range).  Adam moves each y by about its learning rate a step
+ * early on, so the steps are comparable across params whatever their
+ * ranges: lr 0.01 moves f0 by about 1 % and a pluck point by 1 % of its
+ * range.  Towards the ends of a range the steps shrink with the
+ * sigmoid's slope. */
+double rt_free_scale(double v0, double lo, double hi, int is_log);
+
+/* The learning rate at step `step` (0 .. steps-1) of a fit of `steps`:
+ * a linear warmup over the first RT_WARMUP of the steps (at least one),
+ * from lr / warmup steps up to lr, then a cosine decay from lr down to
+ * RT_LR_END lr at the last step (Loshchilov and Hutter 2017, SGDR,
+ * without restarts). */
+#define RT_WARMUP 0.05
+#define RT_LR_END 0.01
+double rt_lr_at(double lr, long step, long steps);
+
 #endif
