@@ -28,11 +28,17 @@ enum { MAXHALVE = 10 };
  * REGRID_COARSE times the finest.  A fit that moves f0 by a few percent
  * then runs on one grid, and its loss is one smooth function; re-planned
  * at every step, the loss jumped wherever the finest grid changed, and B
- * took up the neighbour grid's dispersion.  The margin costs little
- * accuracy: on a grid 4 % coarser than the stability limit a partial at
- * a quarter of the grid's band is flat by about 1e-4. */
+ * took up the neighbour grid's dispersion.  A coarser grid is not free:
+ * its dispersion flattens the high partials, which a fit pays back in B
+ * (the bass of examples/bass_fit.dpm, B = 2e-5: B comes out 5 % high on
+ * a grid 4 % coarser than the finest, 13 % on one 9 % coarser).  So at
+ * POLISH of the steps, where the learning rate has decayed to a sixth,
+ * the grid is planned again, GRID_MARGIN_END coarser than the finest,
+ * and the fit ends on about the grid a render of its values takes. */
 #define GRID_MARGIN 0.04
-#define REGRID_COARSE 1.15
+#define GRID_MARGIN_END 0.005
+#define REGRID_COARSE 1.08
+#define POLISH 0.7
 
 /* One model instance against one recording: what an evaluation of the
  * loss and its gradient needs, allocated once per command (per start in
@@ -48,6 +54,8 @@ typedef struct Sim {
 	int nch;
 	RtLoss *loss;               /* --loss, else the command's default */
 	int keep;                   /* keep the grid while it is stable (fit) */
+	double margin;              /* with keep: how much coarser than the finest a new grid is */
+	int replan;                 /* with keep: plan the next grid afresh (not a regrid) */
 	int threads;                /* P_set_threads for the gradient; 0: the default */
 	double memory;              /* P_set_memory, bytes; 0: the default */
 	double init_ms, run_ms, grad_ms;  /* totals over the command */
@@ -166,21 +174,22 @@ static int
 sim_set(Sim *s, const double *vals)
 {
 	const Kernel *k = s->k;
-	int g[2] = {0, 0}, cur[2] = {0, 0}, gm[2], d, nd = k->ndim();
+	int g[2] = {0, 0}, cur[2] = {0, 0}, gm[2], d, nd = k->ndim(), fresh = s->replan;
 	double h[2], t, rate = s->j->rate, span = (double)s->n / rate;
 	char e[512];
 
 	s->err[0] = 0;
+	s->replan = 0;
 	if (s->m)
 		k->grid(s->m, cur, h);
-	if (s->m && s->keep && k->plan_for(vals, rate, span, cur, g, h, e, sizeof e) == 0
+	if (s->m && s->keep && !fresh && k->plan_for(vals, rate, span, cur, g, h, e, sizeof e) == 0
 	    && k->set_params(s->m, vals, e, sizeof e) == 0 && k->stability(s->m) <= REGRID_COARSE)
 		return 0;
 	if (k->plan_for(vals, rate, span, s->j->grid, g, h, s->err, sizeof s->err) != 0)
 		return -1;
 	if (s->keep) {
 		for (d = 0; d < 2; d++)
-			gm[d] = d < nd ? (int)floor(g[d] / (1 + GRID_MARGIN)) : 0;
+			gm[d] = d < nd ? (int)floor(g[d] / (1 + s->margin)) : 0;
 		if (gm[0] > 0 && (nd < 2 || gm[1] > 0)
 		    && k->plan_for(vals, rate, span, gm, gm, h, e, sizeof e) == 0)
 			memcpy(g, gm, sizeof g);
@@ -190,7 +199,7 @@ sim_set(Sim *s, const double *vals)
 			return 0;
 		k->destroy(s->m);
 		s->m = NULL;
-		s->regrids++;
+		s->regrids += !fresh;
 	}
 	t = jit_now_ms();
 	s->m = k->create(vals, rate, g, s->err, sizeof s->err);
@@ -688,6 +697,10 @@ run_start(Fit *F, Start *S)
 			S->gy[i] = S->grad[F->idx[i]] * S->dvdz[i];
 		clip = clip_norm(&ema, S->gy, nf);
 		rt_adam_set_lr(adam, rt_lr_at(lr, S->step, F->steps));
+		if (S->step == (long)(POLISH * (double)F->steps) && S->step > 0 && S->s.keep) {
+			S->s.margin = GRID_MARGIN_END;
+			S->s.replan = 1;
+		}
 		for (;;) {
 			rt_adam_step(adam, S->y, S->gy, clip);
 			from_free(F, S);
@@ -908,6 +921,7 @@ cli_fit(const Opts *o, const Job *j)
 		if (sim_open(&S->s, o, j, target, n, nch, o->loss ? o->loss : FIT_DEFAULT_LOSS) < 0)
 			goto out;
 		S->s.keep = !j->grid && !j->fixed_grid;
+		S->s.margin = GRID_MARGIN;
 		if (workers > 1) {
 			/* the starts run side by side: one thread and a share of
 			 * the checkpoint memory each (same bits whatever either) */
