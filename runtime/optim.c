@@ -260,8 +260,12 @@ rt_free_scale(double v0, double lo, double hi, int is_log)
 
 	if (is_log)
 		log_ends(lo, hi, &a, &b);
-	/* a linear param without a finite range has no scale but its own */
-	u = is_log ? 1 : isfinite(a) && isfinite(b) ? b - a : v0 != 0 && isfinite(v0) ? fabs(v0) : 1;
+	/* the step: an e-fold for a log param, sqrt(e-folds) for a range of
+	 * more; the range for a linear one, else its own size */
+	if (is_log)
+		u = isfinite(a) && isfinite(b) && b - a > 1 ? sqrt(b - a) : 1;
+	else
+		u = isfinite(a) && isfinite(b) ? b - a : v0 != 0 && isfinite(v0) ? fabs(v0) : 1;
 	/* dw/dz at the middle of a finite range is (b - a) / 4; a softplus
 	 * side or no bound has slope 1 (far from the bound) */
 	if (isfinite(a) && isfinite(b))

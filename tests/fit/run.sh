@@ -189,7 +189,7 @@ awk -v t="$t" -v x="$x" 'BEGIN { exit !(t != "" && t >= 0.05 && t <= 5 && x >= 0
 # 220.5 Hz; a target at 240 Hz pulls it there and --lr 0.5 overshoots.
 run "$DPMC" render "$STR" -o "$T/t240.wav" --raw -d 0.1 --set f0=240
 expect fit-retry 0 'step 1 rejected (.*unstable.*); retrying with learning rate 0.25' -- \
-	fit "$STR" --target "$T/t240.wav" --grid 100 --set f0=218 --fit f0 --steps 10 --lr 0.5 -o "$T/retry.json"
+	fit "$STR" --target "$T/t240.wav" --grid 100 --set f0=218 --fit f0 --steps 10 --lr 0.5 --loss mse -o "$T/retry.json"
 f=$(json_num f0 "$T/retry.json")
 awk -v f="$f" 'BEGIN { exit !(f != "" && f > 218 && f <= 220.5) }' && pass fit-retry-stable \
 	|| fail fit-retry-stable "f0 = $f, want in (218, 220.5]"
