@@ -971,27 +971,31 @@ cli_fit(const Opts *o, const Job *j)
 		progress(&F, &F.st[0]);
 	run_all(&F, workers);
 
-	/* the result first, so neither a failed render nor a second signal
-	 * during it can lose the fitted values; then the old handlers, so a
-	 * signal in the writes below clears their temporary files */
-	for (i = 0; i < 2; i++)
-		sigaction(sigs[i], &old[i], NULL);
-	handlers = 0;
 	if (F.tty)
 		fputc('\n', stderr);
 	if (!(W = leader(&F))) {
 		fprintf(stderr, "dpmc: error: every start failed\n");
 		goto out;
 	}
+	/* the loss of the values written is the one `grad` gives them, on
+	 * the grid a render plans (the fit's own grid may be coarser); a
+	 * signal during that render is the one that stops a fit */
+	if (!(lok = sim_loss(&W->s, W->best, &loss) == 0))
+		loss = W->best_loss;
+	/* everything to write is made first, so that nothing but a write can
+	 * fail once the first file is there; the result first, so neither a
+	 * failed render nor a second signal during it can lose the fitted
+	 * values; then the old handlers, so a signal in the writes below
+	 * clears their temporary files */
+	result_json(&res, k, W->best, loss, W->step);
+	curve_text(&curve, &F, W);
+	for (i = 0; i < 2; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	handlers = 0;
 	if (interrupted)
 		fprintf(stderr, "dpmc: %s after %ld of %ld steps; writing the best params (loss %g)\n",
 		        interrupted == SIGTERM ? "terminated" : "interrupted", F.nst > 1 ? F.done : W->step,
 		        F.steps * F.nst, W->best_loss);
-	/* the loss of the values written is the one `grad` gives them, on
-	 * the grid a render plans (the fit's own grid may be coarser) */
-	if (!(lok = sim_loss(&W->s, W->best, &loss) == 0))
-		loss = W->best_loss;
-	result_json(&res, k, W->best, loss, W->step);
 	if (o->out && !rt_out_is_std(o->out)) {
 		if (cli_write_file(o->out, res.s, err, sizeof err) != 0) {
 			fprintf(stderr, "dpmc: error: %s\n", err);
@@ -1000,7 +1004,6 @@ cli_fit(const Opts *o, const Job *j)
 		}
 	} else if (fputs(res.s, stdout) == EOF || cli_flush_stdout() != 0)
 		goto out;
-	curve_text(&curve, &F, W);
 	if (o->loss_curve && cli_write_file(o->loss_curve, curve.s, err, sizeof err) != 0) {
 		fprintf(stderr, "dpmc: error: %s\n", err);
 		goto out;
