@@ -583,7 +583,7 @@ c_fit(Repl *R, int argc, char **argv)
 		goto out;
 	keep_curve(R, curve);
 	snprintf(R->fit_what, sizeof R->fit_what, "%s, fit of %s (%s)", R->run->k.name(), o.fit,
-	         o.loss ? o.loss : "mse");
+	         o.loss ? o.loss : FIT_DEFAULT_LOSS);
 	po = opts_for(R);
 	po.params_file = tmp;
 	po.nsets = 0;
