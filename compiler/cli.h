@@ -8,6 +8,12 @@
 
 enum { MAXSET = 256, MAXINC = 64 };
 
+/* The loss `fit` uses without --loss (`grad` keeps mse: spec/cli.md);
+ * one name, to follow the losses of runtime/loss.c (main.c's help shows
+ * it too). */
+#define FIT_DEFAULT_LOSS "mrstft"
+
+
 typedef struct Opts {
 	const char *cmd;
 	const char *model;          /* the .dpm path */
@@ -20,6 +26,7 @@ typedef struct Opts {
 	int nincdirs;
 	double rate;                /* -r; 0: the model's */
 	Backend backend;
+	int backend_given;          /* --backend; else grad and fit pick the fastest there */
 	int stats, json, raw;
 	int grid[2], ngrid;         /* --grid; ngrid 0: the compiler chooses */
 	double dur;                 /* -d, seconds */
@@ -30,6 +37,8 @@ typedef struct Opts {
 	double memory_mb;           /* --memory; 0: the model's default */
 	double lr;
 	int no_pitch;               /* fit --no-pitch: no stage 1 */
+	long starts;                /* fit --starts; 0: one */
+	const char *spread;         /* fit --spread NAME[,NAME...] or "none"; NULL: the default */
 } Opts;
 
 /* What grad and fit start from: a loaded model and the values in force. */
@@ -38,6 +47,7 @@ typedef struct Job {
 	const double *vals;         /* k->nparams() values: defaults, --params, --set */
 	double rate;                /* the rate in force */
 	const int *grid;            /* --grid, or NULL: the model chooses */
+	int fixed_grid;             /* the model fixes its grid (`grid N`): a fit keeps it */
 	double compile_ms;
 	int in_time;                /* the step's coefficients vary in time */
 } Job;
@@ -106,6 +116,8 @@ void cli_run_free(Run *r);
  * force: 0 with grid filled (all zero: the model chooses), or -1 after an
  * error. */
 double cli_rate(const Run *r, const Opts *o);
+/* main.c: whether the model fixes its grid (`grid N` in the domain) */
+int cli_fixed_grid(const Run *r);
 int cli_grid(const Run *r, const Opts *o, int *grid);
 /* main.c: `dpmc info`'s text (or --json) for instance m at vals. */
 void cli_info_print(const Run *r, const Opts *o, void *m, const double *vals);
@@ -125,9 +137,10 @@ void cli_emit_print(const Run *r, const char *stage, FILE *f);
 int cli_repl(const Opts *o);
 
 /* main.c: the --stats JSON line on stderr (nothing without --stats);
- * grad_ms < 0 leaves "grad_ms" out. */
+ * grad_ms < 0 leaves "grad_ms" out; extra (", \"NAME\": VALUE...")
+ * goes at the end. */
 void cli_stats(const Opts *o, const Kernel *k, void *m, double compile_ms,
-               double init_ms, double run_ms, long steps, double grad_ms);
+               double init_ms, double run_ms, long steps, double grad_ms, const char *extra);
 /* main.c: fflush(stdout); 0, or -1 on a write error (main reports it
  * with its cause at the end). */
 int cli_flush_stdout(void);

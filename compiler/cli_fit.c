@@ -2,11 +2,15 @@
  * render against a recording, its exact gradient from the adjoint the
  * generated code carries (P_forward/P_backward, scheme.h), and Adam on
  * top of it in an unconstrained space, so a fit never leaves a range.
+ * A fit may run several starts (--starts) in parallel threads, each on
+ * its own instance and loss, and keeps the best.
  * requires: a Kernel with the gradient functions and the values in force
  * (Job, from main.c).
  * leaves: JSON on stdout or in -o; files written whole or not at all. */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE    /* sched_getaffinity */
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,17 +22,42 @@
 
 enum { MAXHALVE = 10 };
 
+/* The grid under a fit (no jumps from the grid, issue 9): the first one
+ * is planned GRID_MARGIN coarser than the finest stable grid, and it is
+ * kept while it stays stable for the new values and no coarser than
+ * REGRID_COARSE times the finest.  A fit that moves f0 by a few percent
+ * then runs on one grid, and its loss is one smooth function; re-planned
+ * at every step, the loss jumped wherever the finest grid changed, and B
+ * took up the neighbour grid's dispersion.  A coarser grid is not free:
+ * its dispersion flattens the high partials, which a fit pays back in B
+ * (the bass of examples/bass_fit.dpm, B = 2e-5: B comes out 5 % high on
+ * a grid 4 % coarser than the finest, 13 % on one 9 % coarser).  So at
+ * POLISH of the steps, where the learning rate has decayed to a sixth,
+ * the grid is planned again, GRID_MARGIN_END coarser than the finest,
+ * and the fit ends on about the grid a render of its values takes. */
+#define GRID_MARGIN 0.04
+#define GRID_MARGIN_END 0.005
+#define REGRID_COARSE 1.08
+#define POLISH 0.7
+
 /* One model instance against one recording: what an evaluation of the
- * loss and its gradient needs, allocated once per command. */
+ * loss and its gradient needs, allocated once per command (per start in
+ * a fit).  The target is shared, read only. */
 typedef struct Sim {
 	const Opts *o;
 	const Job *j;
 	const Kernel *k;
 	void *m;                    /* the instance; NULL after a failed re-create */
-	double *target, *y, *dldy;
+	const double *target;
+	double *y, *dldy;
 	long n;                     /* frames of the target */
 	int nch;
-	RtLoss *loss;               /* --loss, mse by default */
+	RtLoss *loss;               /* --loss, else the command's default */
+	int keep;                   /* keep the grid while it is stable (fit) */
+	double margin;              /* with keep: how much coarser than the finest a new grid is */
+	int replan;                 /* with keep: plan the next grid afresh (not a regrid) */
+	int threads;                /* P_set_threads for the gradient; 0: the default */
+	double memory;              /* P_set_memory, bytes; 0: the default */
 	double init_ms, run_ms, grad_ms;  /* totals over the command */
 	long evals, regrids;
 	char err[2048];
@@ -52,95 +81,134 @@ cli_loss_known(const char *name, char *choices, int n)
 	return known;
 }
 
+/* The recording, checked against the model: the samples (malloc'd), or
+ * NULL after an error message. */
+static double *
+target_read(const Opts *o, const Job *j, long *n, int *nch)
+{
+	int rate, nout = j->k->noutputs();
+	double *t;
+	char err[2048];
+
+	if (nout < 1) {
+		fprintf(stderr, "dpmc: error: %s has no output to compare with '%s'; add a line like 'output out = u(0.5)'\n",
+		        o->model, o->target);
+		return NULL;
+	}
+	if (!(t = rt_wav_read(o->target, n, nch, &rate, err, sizeof err))) {
+		fprintf(stderr, "dpmc: error: %s\n", err);
+		return NULL;
+	}
+	if (rate != j->rate) {
+		fprintf(stderr, "dpmc: error: '%s' is sampled at %d Hz but %s runs at %.0f Hz; "
+		        "use '-r %d' or resample the recording\n", o->target, rate, o->model, j->rate, rate);
+	} else if (*nch != nout) {
+		fprintf(stderr, "dpmc: error: '%s' has %d channel%s but %s has %d output%s; "
+		        "the channels must match the outputs one to one\n", o->target, *nch,
+		        *nch == 1 ? "" : "s", o->model, nout, nout == 1 ? "" : "s");
+	} else
+		return t;
+	free(t);
+	return NULL;
+}
+
 static void
 sim_close(Sim *s)
 {
 	if (s->m)
 		s->k->destroy(s->m);
+	s->m = NULL;
 	rt_loss_free(s->loss);
-	free(s->target);
+	s->loss = NULL;
 	free(s->y);
 	free(s->dldy);
+	s->y = s->dldy = NULL;
 }
 
-/* Read the target and check it against the model; 0, or -1 after an
- * error message. */
+/* A Sim for the target (n frames of nch channels) with the loss named
+ * `loss`; 0, or -1 after an error message.  It calls the FFTW planner
+ * (rt_loss_new): one thread only. */
 static int
-sim_open(Sim *s, const Opts *o, const Job *j)
+sim_open(Sim *s, const Opts *o, const Job *j, const double *target, long n, int nch,
+         const char *loss)
 {
-	int rate, nout;
-	size_t len;
+	size_t len = sizeof(double) * (size_t)n * (size_t)nch;
 
 	memset(s, 0, sizeof *s);
 	s->o = o;
 	s->j = j;
 	s->k = j->k;
-	nout = s->k->noutputs();
-	if (nout < 1) {
-		fprintf(stderr, "dpmc: error: %s has no output to compare with '%s'; add a line like 'output out = u(0.5)'\n",
-		        o->model, o->target);
-		return -1;
-	}
-	if (!(s->target = rt_wav_read(o->target, &s->n, &s->nch, &rate, s->err, sizeof s->err))) {
-		fprintf(stderr, "dpmc: error: %s\n", s->err);
-		return -1;
-	}
-	if (rate != j->rate) {
-		fprintf(stderr, "dpmc: error: '%s' is sampled at %d Hz but %s runs at %.0f Hz; "
-		        "use '-r %d' or resample the recording\n", o->target, rate, o->model, j->rate, rate);
-		return -1;
-	}
-	if (s->nch != nout) {
-		fprintf(stderr, "dpmc: error: '%s' has %d channel%s but %s has %d output%s; "
-		        "the channels must match the outputs one to one\n", o->target, s->nch,
-		        s->nch == 1 ? "" : "s", o->model, nout, nout == 1 ? "" : "s");
-		return -1;
-	}
-	len = sizeof(double) * (size_t)s->n * (size_t)s->nch;
+	s->target = target;
+	s->n = n;
+	s->nch = nch;
+	s->memory = o->memory_mb * 1e6;
 	s->y = mem_try_malloc(len);
 	s->dldy = mem_try_malloc(len);
 	if (!s->y || !s->dldy) {
-		fprintf(stderr, "dpmc: error: out of memory for %ld samples of '%s'\n", s->n * s->nch, o->target);
+		fprintf(stderr, "dpmc: error: out of memory for %ld samples of '%s'\n", n * nch, o->target);
 		return -1;
 	}
-	if (!(s->loss = rt_loss_new(o->loss ? o->loss : "mse", s->n, s->nch, j->rate, s->err, sizeof s->err))) {
+	if (!(s->loss = rt_loss_new(loss, n, nch, j->rate, s->err, sizeof s->err))) {
 		fprintf(stderr, "dpmc: error: %s\n", s->err);
 		return -1;
 	}
 	return 0;
 }
 
-/* Put the instance at vals, on the grid P_plan picks for them (or the
- * forced one).  The same grid keeps the instance (P_set_params); another
- * one, or values set_params refuses, re-create it, so a param can go
- * anywhere in its range however the stability bound moves the grid.
+static int
+same_grid(const int *a, const int *b, int nd)
+{
+	return a[0] == b[0] && (nd < 2 || a[1] == b[1]);
+}
+
+/* Put the instance at vals.  Without s->keep, on the grid P_plan_for
+ * picks for them (or the forced one), as render does.  With it, the
+ * current grid stays while the values are stable on it over the target's
+ * span and it is at most REGRID_COARSE times coarser than it need be;
+ * else the new grid is the finest stable one made GRID_MARGIN coarser.
+ * The same grid keeps the instance (P_set_params); another one, or values
+ * set_params refuses, re-create it, so a param can go anywhere in its
+ * range however the stability bound moves the grid.
  * 0, or -1 with a message in s->err. */
 static int
 sim_set(Sim *s, const double *vals)
 {
-	int g[2] = {0, 0}, cur[2] = {0, 0}, nd = s->k->ndim();
-	double h[2], t;
+	const Kernel *k = s->k;
+	int g[2] = {0, 0}, cur[2] = {0, 0}, gm[2], d, nd = k->ndim(), fresh = s->replan;
+	double h[2], t, rate = s->j->rate, span = (double)s->n / rate;
+	char e[512];
 
 	s->err[0] = 0;
-	if (s->k->plan_for(vals, s->j->rate, (double)s->n / s->j->rate, s->j->grid, g, h, s->err,
-	                   sizeof s->err) != 0)
+	s->replan = 0;
+	if (s->m)
+		k->grid(s->m, cur, h);
+	if (s->m && s->keep && !fresh && k->plan_for(vals, rate, span, cur, g, h, e, sizeof e) == 0
+	    && k->set_params(s->m, vals, e, sizeof e) == 0 && k->stability(s->m) <= REGRID_COARSE)
+		return 0;
+	if (k->plan_for(vals, rate, span, s->j->grid, g, h, s->err, sizeof s->err) != 0)
 		return -1;
+	if (s->keep) {
+		for (d = 0; d < 2; d++)
+			gm[d] = d < nd ? (int)floor(g[d] / (1 + s->margin)) : 0;
+		if (gm[0] > 0 && (nd < 2 || gm[1] > 0)
+		    && k->plan_for(vals, rate, span, gm, gm, h, e, sizeof e) == 0)
+			memcpy(g, gm, sizeof g);
+	}
 	if (s->m) {
-		s->k->grid(s->m, cur, h);
-		if (cur[0] == g[0] && (nd < 2 || cur[1] == g[1])
-		    && s->k->set_params(s->m, vals, s->err, sizeof s->err) == 0)
+		if (same_grid(cur, g, nd) && k->set_params(s->m, vals, s->err, sizeof s->err) == 0)
 			return 0;
-		s->k->destroy(s->m);
+		k->destroy(s->m);
 		s->m = NULL;
-		s->regrids++;
+		s->regrids += !fresh;
 	}
 	t = jit_now_ms();
-	s->m = s->k->create(vals, s->j->rate, g, s->err, sizeof s->err);
+	s->m = k->create(vals, rate, g, s->err, sizeof s->err);
 	s->init_ms += jit_now_ms() - t;
 	if (!s->m)
 		return -1;
-	s->k->set_checkpoints(s->m, s->o->checkpoints);
-	s->k->set_memory(s->m, s->o->memory_mb * 1e6);
+	k->set_checkpoints(s->m, s->o->checkpoints);
+	k->set_memory(s->m, s->memory);
+	k->set_threads(s->m, s->threads);
 	return 0;
 }
 
@@ -175,28 +243,33 @@ sim_eval(Sim *s, double *loss, double *grad)
 	return 0;
 }
 
+/* extra: more of --stats' JSON (", \"NAME\": VALUE..."), or "" */
 static void
-sim_stats(const Sim *s)
+sim_stats(const Sim *s, const char *extra)
 {
 	if (s->m)
 		cli_stats(s->o, s->k, s->m, s->j->compile_ms, s->init_ms, s->run_ms,
-		          s->n * (s->evals ? s->evals : 1), s->grad_ms);
+		          s->n * (s->evals ? s->evals : 1), s->grad_ms, extra);
 }
 
 int
 cli_grad(const Opts *o, const Job *j)
 {
 	const Kernel *k = j->k;
-	int i, np = k->nparams(), st = 1;
-	double loss, *grad = mem_try_calloc((size_t)np + 1, sizeof *grad);
+	int i, np = k->nparams(), st = 1, nch;
+	double loss, *grad = mem_try_calloc((size_t)np + 1, sizeof *grad), *target;
 	char b[40];
+	long n;
 	Sim s;
 
+	memset(&s, 0, sizeof s);
 	if (!grad) {
 		fprintf(stderr, "dpmc: error: out of memory\n");
 		return 1;
 	}
-	if (sim_open(&s, o, j) < 0)
+	if (!(target = target_read(o, j, &n, &nch)))
+		goto out;
+	if (sim_open(&s, o, j, target, n, nch, o->loss ? o->loss : "mse") < 0)
 		goto out;
 	if (sim_set(&s, j->vals) < 0) {
 		fprintf(stderr, "dpmc: error: %s: %s\n", o->model, s.err[0] ? s.err : "cannot create the model");
@@ -213,14 +286,13 @@ cli_grad(const Opts *o, const Job *j)
 		printf("%s\"%s\": %s", i ? ", " : "", k->param_name(i), cli_fmt(grad[i], b, sizeof b));
 	printf("}}\n");
 	st = cli_flush_stdout() == 0 ? 0 : 1;
-	sim_stats(&s);
+	sim_stats(&s, "");
 out:
 	sim_close(&s);
+	free(target);
 	free(grad);
 	return st;
 }
-
-/* ---- fit ---- */
 
 /* Ctrl-C or SIGTERM: the flag is read between iterations, so the fit
  * stops after the render under way and writes its best; a second signal
@@ -315,15 +387,80 @@ check_outputs(const Opts *o, const Kernel *k)
 	return 0;
 }
 
-/* The fitted values from the free coordinates z, with dv/dz. */
-static void
-from_free(const Kernel *k, const int *idx, int nf, const double *z, double *vals, double *dvdz)
+/* --spread: the indices of the params whose starts are spread (room for
+ * every param); the default is every fitted param that is not `log` and
+ * has a finite range (pluck and pickup points, ...).  Their count, or -1
+ * after an error. */
+static int
+spread_names(const Opts *o, const Kernel *k, const int *idx, int nf, int *sp)
 {
-	int i, p;
+	int n = 0, i, t;
+	Opts so;
 
-	for (i = 0; i < nf; i++) {
-		p = idx[i];
-		vals[p] = rt_from_free(z[i], k->param_min(p), k->param_max(p), k->param_log(p), &dvdz[i]);
+	if (!o->spread) {
+		for (i = 0; i < nf; i++)
+			if (!k->param_log(idx[i]) && isfinite(k->param_min(idx[i])) && isfinite(k->param_max(idx[i])))
+				sp[n++] = idx[i];
+		return n;
+	}
+	if (!strcmp(o->spread, "none"))
+		return 0;
+	so = *o;
+	so.fit = o->spread;
+	if ((n = fit_names(&so, k, sp)) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		for (t = 0; t < nf && idx[t] != sp[i]; t++)
+			;
+		if (t == nf) {
+			fprintf(stderr, "dpmc: error: --spread names '%s', which --fit does not fit\n",
+			        k->param_name(sp[i]));
+			return -1;
+		}
+		if (!isfinite(k->param_min(sp[i])) || !isfinite(k->param_max(sp[i]))
+		    || (k->param_log(sp[i]) && !(k->param_min(sp[i]) > 0))) {
+			fprintf(stderr, "dpmc: error: --spread: '%s' has no finite range to spread the starts over\n",
+			        k->param_name(sp[i]));
+			return -1;
+		}
+	}
+	return n;
+}
+
+/* The radical inverse of i in base b: the i-th point of the Halton
+ * sequence, in (0, 1) for i >= 1. */
+static double
+halton(long i, int b)
+{
+	double f = 1, r = 0;
+
+	for (; i > 0; i /= b) {
+		f /= b;
+		r += f * (double)(i % b);
+	}
+	return r;
+}
+
+/* Start i's values: the values given for start 0; for start i >= 1 the
+ * d-th spread param at point i of the Halton sequence in base prime(d)
+ * over its range (over log lo .. log hi for a `log` param), the others
+ * as given.  Deterministic, and the points fill the box evenly whatever
+ * their number. */
+static void
+start_values(const Kernel *k, const double *v0, int np, const int *sp, int nsp, int i, double *v)
+{
+	static const int primes[] = {2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53};
+	double lo, hi, u;
+	int d, p;
+
+	memcpy(v, v0, sizeof(double) * (size_t)np);
+	for (d = 0; i > 0 && d < nsp; d++) {
+		p = sp[d];
+		lo = k->param_min(p);
+		hi = k->param_max(p);
+		u = halton(i, primes[d % 16]);
+		v[p] = k->param_log(p) ? exp(log(lo) + (log(hi) - log(lo)) * u) : lo + (hi - lo) * u;
+		v[p] = v[p] < lo ? lo : v[p] > hi ? hi : v[p];
 	}
 }
 
@@ -340,42 +477,343 @@ fmt_secs(double s, char *buf, int n)
 		snprintf(buf, (size_t)n, "%ld:%02ld", t / 60, t % 60);
 }
 
-/* One progress report: on a terminal a bar redrawn in place, else a
- * plain line every 10 steps, at the first and at the last. */
+/* One fit from one start: its own instance and loss (Sim), its Adam, its
+ * trajectory; no state shared with the other starts but the progress. */
+typedef struct Start {
+	Sim s;
+	int i;                    /* 0: the values given */
+	double *v0;               /* the start values (np) */
+	double *vals, *best, *grad, *grad1;   /* np each */
+	double *y, *scale, *gy, *dvdz;        /* nf each; z = scale y */
+	double loss, best_loss;
+	long step;                /* steps taken */
+	int state;                /* ST_... */
+	double *hist;             /* per step: the loss and the fitted values (malloc) */
+	long nhist, caphist;
+	char err[2048];
+} Start;
+
+/* WAIT: not yet evaluated; READY: evaluated, best set; then RUN, DONE,
+ * or FAILED (left out) */
+enum { ST_WAIT, ST_READY, ST_RUN, ST_DONE, ST_FAILED };
+
+/* What the starts share: read only, but for the progress under lock. */
+typedef struct Fit {
+	const Opts *o;
+	const Job *j;
+	const Kernel *k;
+	int np, nf, *idx;
+	long steps;
+	double lr;
+	Start *st;
+	int nst, next;            /* next: the next start a worker takes */
+	pthread_mutex_t lock;
+	double t0;
+	int tty;
+	long done;                /* steps taken over all starts */
+} Fit;
+
+/* The fitted values from y, with dv/dy. */
 static void
-progress(const Kernel *k, const int *idx, int nf, long step, long steps, double loss,
-         const double *vals, double t0, int tty)
+from_free(const Fit *F, Start *S)
 {
-	double el = (jit_now_ms() - t0) / 1e3, its = step > 0 && el > 0 ? step / el : 0;
+	const Kernel *k = F->k;
+	int i, p;
+
+	for (i = 0; i < F->nf; i++) {
+		p = F->idx[i];
+		S->vals[p] = rt_from_free(S->scale[i] * S->y[i], k->param_min(p), k->param_max(p), k->param_log(p),
+		                          &S->dvdz[i]);
+		S->dvdz[i] *= S->scale[i];
+	}
+}
+
+/* One row of the loss curve: the loss and the fitted values; -1 when
+ * out of memory.  Plain realloc: workers run it, and mem_* counts
+ * allocations in a global. */
+static int
+hist_add(const Fit *F, Start *S, double loss)
+{
+	long w = F->nf + 1, i;
+	double *h;
+
+	if (S->nhist == S->caphist) {
+		S->caphist = S->caphist ? 2 * S->caphist : 64;
+		if (!(h = realloc(S->hist, sizeof *h * (size_t)(S->caphist * w))))
+			return -1;
+		S->hist = h;
+	}
+	h = S->hist + S->nhist++ * w;
+	h[0] = loss;
+	for (i = 0; i < F->nf; i++)
+		h[i + 1] = S->vals[F->idx[i]];
+	return 0;
+}
+
+/* The start with the lowest loss so far (ties: the first), or NULL. */
+static Start *
+leader(const Fit *F)
+{
+	Start *b = NULL;
+	int i;
+
+	for (i = 0; i < F->nst; i++)
+		if (F->st[i].state >= ST_READY && F->st[i].state <= ST_DONE
+		    && (!b || F->st[i].best_loss < b->best_loss))
+			b = &F->st[i];
+	return b;
+}
+
+/* One progress report, under F->lock: on a terminal a bar redrawn in
+ * place, else a plain line every 10 steps, at the first and at the last.
+ * One start: its step, loss and values; several: the steps over all of
+ * them, and the best loss so far with its values. */
+static void
+progress(Fit *F, const Start *S)
+{
+	const Kernel *k = F->k;
+	const Start *b = F->nst > 1 ? leader(F) : S;
+	long step = F->nst > 1 ? F->done : S->step, steps = F->steps * F->nst;
+	double el = (jit_now_ms() - F->t0) / 1e3, its = step > 0 && el > 0 ? step / el : 0;
+	double loss = F->nst > 1 ? b->best_loss : S->loss;
+	const double *v = F->nst > 1 ? b->best : S->vals;
 	char eta[32];
 	int i, w = 20, fill = (int)(w * step / steps);
 
-	if (!tty && step % 10 && step != steps && step != 0)
+	if (!F->tty && step % 10 && step != steps && step != 0)
 		return;
 	fmt_secs(its > 0 ? (steps - step) / its : -1, eta, sizeof eta);
-	if (tty) {
+	if (F->tty) {
 		fputs("\r\033[K[", stderr);
 		for (i = 0; i < w; i++)
 			fputc(i < fill ? '#' : '.', stderr);
 		fprintf(stderr, "] %ld/%ld loss %.4e", step, steps, loss);
 	} else
 		fprintf(stderr, "fit: step %ld/%ld loss %.6e", step, steps, loss);
-	for (i = 0; i < nf; i++)
-		fprintf(stderr, " %s=%.6g", k->param_name(idx[i]), vals[idx[i]]);
-	fprintf(stderr, tty ? " %.2f it/s ETA %s" : " (%.2f it/s, ETA %s)\n", its, eta);
+	if (F->nst > 1)
+		fprintf(stderr, " (best: start %d)", b->i);
+	for (i = 0; i < F->nf; i++)
+		fprintf(stderr, " %s=%.6g", k->param_name(F->idx[i]), v[F->idx[i]]);
+	fprintf(stderr, F->tty ? " %.2f it/s ETA %s" : " (%.2f it/s, ETA %s)\n", its, eta);
 	fflush(stderr);
 }
 
+/* A message from a start, on its own line even under a progress bar. */
 static void
-curve_row(Buf *b, const int *idx, int nf, long step, double loss, const double *vals)
+start_note(Fit *F, const Start *S, const char *msg)
 {
-	char n[40];
+	pthread_mutex_lock(&F->lock);
+	if (F->tty)
+		fputc('\n', stderr);
+	if (F->nst > 1)
+		fprintf(stderr, "dpmc: start %d: %s\n", S->i, msg);
+	else
+		fprintf(stderr, "dpmc: %s\n", msg);
+	pthread_mutex_unlock(&F->lock);
+}
+
+/* Clip a gradient spike against the recent scale of the gradient,
+ * whatever the scale of the loss: one bad gradient (a blow-up nearly
+ * caught, a re-grid) would otherwise fill Adam's second moment and stall
+ * every later step for hundreds of steps.  Returns the norm to clip to
+ * (0: none yet); *ema is the mean of the clipped norms. */
+static double
+clip_norm(double *ema, const double *g, int n)
+{
+	double nrm = 0, clip;
 	int i;
 
-	buf_printf(b, "%ld,%s", step, cli_fmt(loss, n, sizeof n));
-	for (i = 0; i < nf; i++)
-		buf_printf(b, ",%s", cli_fmt(vals[idx[i]], n, sizeof n));
+	for (i = 0; i < n; i++)
+		nrm += g[i] * g[i];
+	nrm = sqrt(nrm);
+	clip = *ema > 0 ? 5 * *ema : 0;
+	*ema = *ema > 0 ? 0.9 * *ema + 0.1 * (nrm < clip ? nrm : clip) : nrm;
+	return clip;
+}
+
+/* Evaluate a start at its values, which become its best so far
+ * (READY); 0, or -1 with a message in S->err. */
+static int
+start_eval(Fit *F, Start *S)
+{
+	if (sim_set(&S->s, S->vals) == 0 && sim_eval(&S->s, &S->loss, S->grad) == 0) {
+		pthread_mutex_lock(&F->lock);
+		memcpy(S->best, S->vals, sizeof(double) * (size_t)F->np);
+		S->best_loss = S->loss;
+		S->state = ST_READY;
+		pthread_mutex_unlock(&F->lock);
+		return 0;
+	}
+	snprintf(S->err, sizeof S->err, "%s", S->s.err[0] ? S->s.err : "cannot create the model");
+	return -1;
+}
+
+/* The fit from one start: Adam on y (z = scale y, the params in the
+ * unconstrained space of rt_to_free), dL/dy = dL/dv dv/dy, the learning
+ * rate of rt_lr_at, the gradient clipped by clip_norm.  Each iteration
+ * puts the model at the new values (sim_set: the grid kept while it is
+ * stable), renders, and takes the loss and its exact gradient.  A step
+ * whose render or gradient is not finite, or whose values no grid can
+ * take, is taken back and retried with half the learning rate. */
+static void
+run_start(Fit *F, Start *S)
+{
+	const Kernel *k = F->k;
+	int np = F->np, nf = F->nf, i, halvings = 0;
+	double lr = F->lr, ema = 0, clip, z;
+	RtAdam *adam;
+	char msg[2400], b[40];
+
+	if (S->state == ST_WAIT && start_eval(F, S) < 0) {
+		snprintf(msg, sizeof msg, "%s; this start is left out", S->err);
+		start_note(F, S, msg);
+		S->state = ST_FAILED;
+		goto out;
+	}
+	if (!(adam = rt_adam_new(nf, lr)) || hist_add(F, S, S->loss) < 0) {
+		rt_adam_free(adam);
+		start_note(F, S, "out of memory; this start is left out");
+		pthread_mutex_lock(&F->lock);
+		S->state = ST_FAILED;
+		pthread_mutex_unlock(&F->lock);
+		goto out;
+	}
+	for (i = 0; i < nf; i++) {
+		int p = F->idx[i];
+		S->scale[i] = rt_free_scale(S->v0[p], k->param_min(p), k->param_max(p), k->param_log(p));
+		z = rt_to_free(S->v0[p], k->param_min(p), k->param_max(p), k->param_log(p));
+		S->y[i] = z / S->scale[i];
+	}
+	from_free(F, S);
+	/* the start is the values given, not their round trip through y */
+	memcpy(S->vals, S->v0, sizeof(double) * (size_t)np);
+	pthread_mutex_lock(&F->lock);
+	S->state = ST_RUN;
+	if (F->nst == 1)
+		progress(F, S);
+	pthread_mutex_unlock(&F->lock);
+	while (S->step < F->steps && !interrupted) {
+		for (i = 0; i < nf; i++)
+			S->gy[i] = S->grad[F->idx[i]] * S->dvdz[i];
+		clip = clip_norm(&ema, S->gy, nf);
+		rt_adam_set_lr(adam, rt_lr_at(lr, S->step, F->steps));
+		if (S->step == (long)(POLISH * (double)F->steps) && S->step > 0 && S->s.keep) {
+			S->s.margin = GRID_MARGIN_END;
+			S->s.replan = 1;
+		}
+		for (;;) {
+			rt_adam_step(adam, S->y, S->gy, clip);
+			from_free(F, S);
+			if (sim_set(&S->s, S->vals) == 0 && sim_eval(&S->s, &S->loss, S->grad1) == 0)
+				break;
+			rt_adam_undo(adam, S->y);
+			if (++halvings > MAXHALVE)
+				break;
+			lr /= 2;
+			rt_adam_set_lr(adam, rt_lr_at(lr, S->step, F->steps));
+			snprintf(msg, sizeof msg, "step %ld rejected (%s); retrying with learning rate %s",
+			         S->step + 1, S->s.err, cli_fmt(lr, b, sizeof b));
+			start_note(F, S, msg);
+		}
+		if (halvings > MAXHALVE) {
+			from_free(F, S);
+			snprintf(msg, sizeof msg, "the fit gives up at step %ld: every retry failed down to "
+			         "learning rate %g; keeping the best params so far (loss %g)", S->step + 1, lr,
+			         S->best_loss);
+			start_note(F, S, msg);
+			break;
+		}
+		memcpy(S->grad, S->grad1, sizeof(double) * (size_t)np);
+		S->step++;
+		if (hist_add(F, S, S->loss) < 0) {
+			start_note(F, S, "out of memory for the loss curve; stopping here");
+			break;
+		}
+		pthread_mutex_lock(&F->lock);
+		if (S->loss < S->best_loss) {
+			S->best_loss = S->loss;
+			memcpy(S->best, S->vals, sizeof(double) * (size_t)np);
+		}
+		F->done++;
+		progress(F, S);
+		pthread_mutex_unlock(&F->lock);
+	}
+	rt_adam_free(adam);
+	pthread_mutex_lock(&F->lock);
+	S->state = ST_DONE;
+	pthread_mutex_unlock(&F->lock);
+out:
+	/* only the best values are needed now: let the next start have the memory */
+	if (S->s.m) {
+		k->destroy(S->s.m);
+		S->s.m = NULL;
+	}
+}
+
+static void *
+worker(void *arg)
+{
+	Fit *F = arg;
+	int i;
+
+	for (;;) {
+		pthread_mutex_lock(&F->lock);
+		i = F->next++;
+		pthread_mutex_unlock(&F->lock);
+		if (i >= F->nst || interrupted)
+			break;
+		run_start(F, &F->st[i]);
+	}
+	return NULL;
+}
+
+/* The processors this process may run on. */
+static int
+ncpus(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && (n = CPU_COUNT(&set)) > 0)
+		return n;
+	n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? n : 1;
+}
+
+/* Run the starts on `workers` threads (this one among them); each start
+ * goes its own way, so the result does not depend on which thread ran
+ * which or when. */
+static void
+run_all(Fit *F, int workers)
+{
+	pthread_t th[64];
+	int i, n = 0;
+
+	for (i = 1; i < workers && i < 64; i++)
+		if (pthread_create(&th[n], NULL, worker, F) == 0)
+			n++;
+	worker(F);
+	for (i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+}
+
+static void
+curve_text(Buf *b, const Fit *F, const Start *S)
+{
+	char n[40];
+	long r, w = F->nf + 1;
+	int i;
+
+	buf_puts(b, "step,loss");
+	for (i = 0; i < F->nf; i++)
+		buf_printf(b, ",%s", F->k->param_name(F->idx[i]));
 	buf_puts(b, "\n");
+	for (r = 0; r < S->nhist; r++) {
+		buf_printf(b, "%ld,%s", r, cli_fmt(S->hist[r * w], n, sizeof n));
+		for (i = 0; i < F->nf; i++)
+			buf_printf(b, ",%s", cli_fmt(S->hist[r * w + 1 + i], n, sizeof n));
+		buf_puts(b, "\n");
+	}
 }
 
 /* `fit`'s result: {"params": {...every param...}, "loss": L, "steps": N} */
@@ -391,62 +829,122 @@ result_json(Buf *b, const Kernel *k, const double *vals, double loss, long steps
 	buf_printf(b, "}, \"loss\": %s, \"steps\": %ld}\n", cli_fmt(loss, n, sizeof n), steps);
 }
 
-/* Render the instance at vals for the target's length into path;
- * 0, or -1 after an error message. */
+/* The loss at vals as `dpmc grad` computes it (the grid render plans),
+ * the render left in s->y; 0, or -1 with a message in s->err. */
 static int
-render_best(Sim *s, const double *vals, const char *path)
+sim_loss(Sim *s, const double *vals, double *loss)
 {
-	if (sim_set(s, vals) < 0) {
-		fprintf(stderr, "dpmc: error: %s: %s\n", s->o->model, s->err);
+	double t;
+
+	s->keep = 0;
+	if (sim_set(s, vals) < 0)
 		return -1;
-	}
 	s->k->reset(s->m);
+	t = jit_now_ms();
 	s->k->run(s->m, s->n, s->y);
-	if (rt_wav_write(path, s->y, s->n, s->nch, (int)floor(s->j->rate + 0.5), 0, s->err, sizeof s->err) != 0) {
-		fprintf(stderr, "dpmc: error: %s: %s\n", s->o->model, s->err);
+	s->run_ms += jit_now_ms() - t;
+	*loss = rt_loss_eval(s->loss, s->y, s->target, NULL);
+	if (!isfinite(*loss)) {
+		snprintf(s->err, sizeof s->err, "the loss is not finite: the simulation blew up");
 		return -1;
 	}
 	return 0;
 }
 
-/* The fit: Adam on z, the params in the unconstrained space of
- * rt_to_free (a scaled sigmoid on a range, log for `log` params), with
- * dL/dz = dL/dv dv/dz.  Each iteration puts the model at the new values
- * (re-gridding when the stability bound asks for another grid), renders,
- * and takes the loss and its exact gradient.  A step whose render or
- * gradient is not finite, or whose values no grid can take, is taken
- * back and retried with half the learning rate. */
+static void
+fit_free(Fit *F)
+{
+	int i;
+
+	for (i = 0; F->st && i < F->nst; i++) {
+		Start *S = &F->st[i];
+		sim_close(&S->s);
+		free(S->hist);
+		mem_free(S->v0);
+	}
+	mem_free(F->st);
+	mem_free(F->idx);
+}
+
+/* The fit: the starts (--starts, the first at the values given, the
+ * others spread over the ranges of the --spread params), each run by
+ * run_start, several at once on their own threads, each gradient then on
+ * one thread; the winner is the start with the lowest loss (ties: the
+ * first).  Its values are written, with their loss as `grad` computes
+ * it. */
 int
 cli_fit(const Opts *o, const Job *j)
 {
 	const Kernel *k = j->k;
-	int np = k->nparams(), nf, *idx, i, tty = isatty(2), st = 1, halvings = 0, sigs[2] = {SIGINT, SIGTERM};
-	long steps = o->steps > 0 ? o->steps : 100, step = 0;
-	double lr = o->lr > 0 ? o->lr : 0.05, loss, best_loss, gnorm, ema = 0, clip, t0;
-	double *z, *dvdz, *gz, *vals, *best, *grad, *grad1;
+	int np = k->nparams(), nf, i, st = 1, nsp, workers, sigs[2] = {SIGINT, SIGTERM}, nch, handlers = 0;
+	int *sp = NULL, lok;
+	long n;
+	double *target = NULL, loss;
 	struct sigaction sa, old[2];
 	Buf curve = {0}, res = {0};
-	RtAdam *adam = NULL;
-	char err[2048];
-	Sim s;
+	Start *S, *W;
+	Fit F;
+	char err[2048], extra[160];
+	size_t dsz = sizeof(double) * (size_t)(np + 1), fsz;
 
+	memset(&F, 0, sizeof F);
+	F.o = o;
+	F.j = j;
+	F.k = k;
+	F.np = np;
+	F.steps = o->steps > 0 ? o->steps : 100;
+	F.lr = o->lr > 0 ? o->lr : 0.01;
+	F.nst = o->starts > 0 ? (int)o->starts : 1;
+	F.tty = isatty(2);
+	pthread_mutex_init(&F.lock, NULL);
 	if (check_outputs(o, k) < 0)
-		return 1;
-	idx = mem_alloc(sizeof *idx * (size_t)(np + 1));
-	if ((nf = fit_names(o, k, idx)) < 0) {
-		mem_free(idx);
-		return 1;
+		goto out;
+	F.idx = mem_alloc(sizeof *F.idx * (size_t)(np + 1));
+	sp = mem_alloc(sizeof *sp * (size_t)(np + 1));
+	if ((nf = F.nf = fit_names(o, k, F.idx)) < 0 || (nsp = spread_names(o, k, F.idx, nf, sp)) < 0)
+		goto out;
+	if (F.nst > 1 && nsp == 0) {
+		fprintf(stderr, "dpmc: error: --starts %d: no fitted param to spread the starts over "
+		        "(a fitted param that is not `log` and has a range, or --spread NAMES)\n", F.nst);
+		goto out;
 	}
-	z = mem_alloc(sizeof *z * (size_t)(nf + 1));
-	dvdz = mem_alloc(sizeof *dvdz * (size_t)(nf + 1));
-	gz = mem_alloc(sizeof *gz * (size_t)(nf + 1));
-	vals = mem_try_calloc((size_t)np + 1, sizeof *vals);
-	best = mem_try_calloc((size_t)np + 1, sizeof *best);
-	grad = mem_try_calloc((size_t)np + 1, sizeof *grad);
-	grad1 = mem_try_calloc((size_t)np + 1, sizeof *grad1);
-	if (!vals || !best || !grad || !grad1) {
-		fprintf(stderr, "dpmc: error: out of memory\n");
-		goto out0;
+	if (!(target = target_read(o, j, &n, &nch)))
+		goto out;
+	fsz = sizeof(double) * (size_t)(nf + 1);
+	F.st = mem_alloc(sizeof *F.st * (size_t)F.nst);
+	memset(F.st, 0, sizeof *F.st * (size_t)F.nst);
+	/* every loss here, in one thread: rt_loss_new runs the FFTW planner */
+	workers = ncpus() < F.nst ? ncpus() : F.nst;
+	for (i = 0; i < F.nst; i++) {
+		S = &F.st[i];
+		S->i = i;
+		if (sim_open(&S->s, o, j, target, n, nch, o->loss ? o->loss : FIT_DEFAULT_LOSS) < 0)
+			goto out;
+		S->s.keep = !j->grid && !j->fixed_grid;
+		S->s.margin = GRID_MARGIN;
+		if (workers > 1) {
+			/* the starts run side by side: one thread and a share of
+			 * the checkpoint memory each (same bits whatever either) */
+			S->s.threads = 1;
+			S->s.memory = (o->memory_mb > 0 ? o->memory_mb : 160) * 1e6 / workers;
+		}
+		/* one block per start: v0, vals, best, grad, grad1 (np + 1 each),
+		 * y, scale, gy, dvdz (nf + 1 each) */
+		S->v0 = mem_try_malloc(5 * dsz + 4 * fsz);
+		if (!S->v0) {
+			fprintf(stderr, "dpmc: error: out of memory\n");
+			goto out;
+		}
+		S->vals = S->v0 + (np + 1);
+		S->best = S->vals + (np + 1);
+		S->grad = S->best + (np + 1);
+		S->grad1 = S->grad + (np + 1);
+		S->y = S->grad1 + (np + 1);
+		S->scale = S->y + (nf + 1);
+		S->gy = S->scale + (nf + 1);
+		S->dvdz = S->gy + (nf + 1);
+		start_values(k, j->vals, np, sp, nsp, i, S->v0);
+		memcpy(S->vals, S->v0, dsz - sizeof(double));
 	}
 	/* from the first render on, a signal stops the fit, not the program */
 	interrupted = 0;
@@ -455,97 +953,61 @@ cli_fit(const Opts *o, const Job *j)
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < 2; i++)
 		sigaction(sigs[i], &sa, &old[i]);
-	if (sim_open(&s, o, j) < 0)
-		goto out;
+	handlers = 1;
 	/* stage 1 (cli_fit_pitch.c): the partials put pitch and inharmonicity
-	 * in place; best holds the start until the first evaluation */
-	memcpy(best, j->vals, sizeof(double) * (size_t)np);
-	if (cli_fit_pitch(o, j, idx, nf, s.target, s.n, s.nch, best) < 0)
-		goto out;
-	for (i = 0; i < nf; i++)
-		z[i] = rt_to_free(best[idx[i]], k->param_min(idx[i]), k->param_max(idx[i]), k->param_log(idx[i]));
-	from_free(k, idx, nf, z, vals, dvdz);
-	/* the start is the values given, not their round trip through z */
-	memcpy(vals, best, sizeof(double) * (size_t)np);
-	if (sim_set(&s, vals) < 0) {
-		fprintf(stderr, "dpmc: error: %s: %s\n", o->model, s.err[0] ? s.err : "cannot create the model");
-		goto out;
+	 * in place; the params it moves take their new values in every start */
+	{
+		double *pv = mem_alloc(dsz);
+		int p;
+
+		memcpy(pv, j->vals, dsz - sizeof(double));
+		if (cli_fit_pitch(o, j, F.idx, nf, target, n, nch, pv) < 0) {
+			mem_free(pv);
+			goto out;
+		}
+		for (i = 0; i < F.nst; i++)
+			for (p = 0; p < np; p++)
+				if (pv[p] != j->vals[p])
+					F.st[i].v0[p] = F.st[i].vals[p] = pv[p];
+		mem_free(pv);
 	}
-	if (sim_eval(&s, &loss, grad) < 0) {
-		fprintf(stderr, "dpmc: error: %s against '%s' at the start values: %s\n", o->model, o->target, s.err);
-		goto out;
-	}
-	memcpy(best, vals, sizeof(double) * (size_t)np);
-	best_loss = loss;
-	buf_puts(&curve, "step,loss");
-	for (i = 0; i < nf; i++)
-		buf_printf(&curve, ",%s", k->param_name(idx[i]));
-	buf_puts(&curve, "\n");
-	curve_row(&curve, idx, nf, 0, loss, vals);
-	if (!(adam = rt_adam_new(nf, lr))) {
-		fprintf(stderr, "dpmc: error: out of memory\n");
+	/* the values given (after stage 1): an error there is the command's */
+	if (start_eval(&F, &F.st[0]) < 0) {
+		fprintf(stderr, "dpmc: error: %s against '%s' at the start values: %s\n", o->model, o->target,
+		        F.st[0].err);
 		goto out;
 	}
 
-	t0 = jit_now_ms();
-	progress(k, idx, nf, 0, steps, loss, vals, t0, tty);
-	while (step < steps && !interrupted) {
-		for (gnorm = 0, i = 0; i < nf; i++) {
-			gz[i] = grad[idx[i]] * dvdz[i];
-			gnorm += gz[i] * gz[i];
-		}
-		gnorm = sqrt(gnorm);
-		/* Clip spikes against the recent scale of the gradient, whatever
-		 * the scale of the loss: a re-grid can make one gradient jump. */
-		clip = ema > 0 ? 5 * ema : 0;
-		ema = ema > 0 ? 0.9 * ema + 0.1 * (gnorm < clip ? gnorm : clip) : gnorm;
-		/* Decay to a tenth over the fit: big steps to find the basin,
-		 * small ones to settle in it. */
-		rt_adam_set_lr(adam, lr * pow(0.1, (double)step / (double)steps));
-		for (;;) {
-			rt_adam_step(adam, z, gz, clip);
-			from_free(k, idx, nf, z, vals, dvdz);
-			if (sim_set(&s, vals) == 0 && sim_eval(&s, &loss, grad1) == 0)
-				break;
-			rt_adam_undo(adam, z);
-			if (++halvings > MAXHALVE)
-				break;
-			lr /= 2;
-			rt_adam_set_lr(adam, lr * pow(0.1, (double)step / (double)steps));
-			if (tty)
-				fputc('\n', stderr);
-			fprintf(stderr, "dpmc: step %ld rejected (%s); retrying with learning rate %g\n",
-			        step + 1, s.err, lr);
-		}
-		if (halvings > MAXHALVE) {
-			from_free(k, idx, nf, z, vals, dvdz);
-			if (tty)
-				fputc('\n', stderr);
-			fprintf(stderr, "dpmc: the fit gives up at step %ld: every retry failed down to "
-			        "learning rate %g; keeping the best params so far (loss %g)\n", step + 1, lr, best_loss);
-			break;
-		}
-		memcpy(grad, grad1, sizeof(double) * (size_t)np);
-		step++;
-		if (loss < best_loss) {
-			best_loss = loss;
-			memcpy(best, vals, sizeof(double) * (size_t)np);
-		}
-		curve_row(&curve, idx, nf, step, loss, vals);
-		progress(k, idx, nf, step, steps, loss, vals, t0, tty);
+	F.t0 = jit_now_ms();
+	if (F.nst > 1)
+		progress(&F, &F.st[0]);
+	run_all(&F, workers);
+
+	if (F.tty)
+		fputc('\n', stderr);
+	if (!(W = leader(&F))) {
+		fprintf(stderr, "dpmc: error: every start failed\n");
+		goto out;
 	}
-	/* the result first, so neither a failed render nor a second signal
-	 * during it can lose the fitted values; then the old handlers, so a
-	 * signal in the writes below clears their temporary files */
+	/* the loss of the values written is the one `grad` gives them, on
+	 * the grid a render plans (the fit's own grid may be coarser); a
+	 * signal during that render is the one that stops a fit */
+	if (!(lok = sim_loss(&W->s, W->best, &loss) == 0))
+		loss = W->best_loss;
+	/* everything to write is made first, so that nothing but a write can
+	 * fail once the first file is there; the result first, so neither a
+	 * failed render nor a second signal during it can lose the fitted
+	 * values; then the old handlers, so a signal in the writes below
+	 * clears their temporary files */
+	result_json(&res, k, W->best, loss, W->step);
+	curve_text(&curve, &F, W);
 	for (i = 0; i < 2; i++)
 		sigaction(sigs[i], &old[i], NULL);
-	if (tty)
-		fputc('\n', stderr);
+	handlers = 0;
 	if (interrupted)
 		fprintf(stderr, "dpmc: %s after %ld of %ld steps; writing the best params (loss %g)\n",
-		        interrupted == SIGTERM ? "terminated" : "interrupted", step, steps, best_loss);
-
-	result_json(&res, k, best, best_loss, step);
+		        interrupted == SIGTERM ? "terminated" : "interrupted", F.nst > 1 ? F.done : W->step,
+		        F.steps * F.nst, W->best_loss);
 	if (o->out && !rt_out_is_std(o->out)) {
 		if (cli_write_file(o->out, res.s, err, sizeof err) != 0) {
 			fprintf(stderr, "dpmc: error: %s\n", err);
@@ -558,26 +1020,42 @@ cli_fit(const Opts *o, const Job *j)
 		fprintf(stderr, "dpmc: error: %s\n", err);
 		goto out;
 	}
-	if (o->render && render_best(&s, best, o->render) < 0)
-		goto out;
-	sim_stats(&s);
+	if (o->render) {
+		if (!lok) {
+			fprintf(stderr, "dpmc: error: %s: %s\n", o->model, W->s.err);
+			goto out;
+		}
+		if (rt_wav_write(o->render, W->s.y, n, nch, (int)floor(j->rate + 0.5), 0, err, sizeof err) != 0) {
+			fprintf(stderr, "dpmc: error: %s: %s\n", o->model, err);
+			goto out;
+		}
+	}
+	/* --stats: the totals over every start, on the winner's instance */
+	if (W->s.m) {
+		Sim t = W->s;
+		long regrids = 0;
+		t.init_ms = t.run_ms = t.grad_ms = 0;
+		t.evals = 0;
+		for (i = 0; i < F.nst; i++) {
+			t.init_ms += F.st[i].s.init_ms;
+			t.run_ms += F.st[i].s.run_ms;
+			t.grad_ms += F.st[i].s.grad_ms;
+			t.evals += F.st[i].s.evals;
+			regrids += F.st[i].s.regrids;
+		}
+		snprintf(extra, sizeof extra, ", \"starts\": %d, \"threads\": %d, \"best_start\": %d, \"regrids\": %ld",
+		         F.nst, workers, W->i, regrids);
+		sim_stats(&t, extra);
+	}
 	st = 0;
 out:
-	for (i = 0; i < 2; i++)
+	for (i = 0; handlers && i < 2; i++)
 		sigaction(sigs[i], &old[i], NULL);
-	if (adam)
-		rt_adam_free(adam);
-	sim_close(&s);
-out0:
-	mem_free(idx);
-	mem_free(z);
-	mem_free(dvdz);
-	mem_free(gz);
+	fit_free(&F);
+	mem_free(sp);
+	free(target);
 	buf_free(&curve);
 	buf_free(&res);
-	free(vals);
-	free(best);
-	free(grad);
-	free(grad1);
+	pthread_mutex_destroy(&F.lock);
 	return st;
 }

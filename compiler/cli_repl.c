@@ -454,8 +454,10 @@ job_for(Repl *R, const Opts *o, int *grid)
 {
 	Job j;
 
+	memset(&j, 0, sizeof j);
 	j.k = &R->run->k;
 	j.vals = R->vals;
+	j.fixed_grid = cli_fixed_grid(R->run);
 	j.rate = cli_rate(R->run, o);
 	j.grid = o->ngrid ? grid : NULL;
 	j.compile_ms = R->run->compile_ms;
@@ -581,7 +583,7 @@ c_fit(Repl *R, int argc, char **argv)
 		goto out;
 	keep_curve(R, curve);
 	snprintf(R->fit_what, sizeof R->fit_what, "%s, fit of %s (%s)", R->run->k.name(), o.fit,
-	         o.loss ? o.loss : "mse");
+	         o.loss ? o.loss : FIT_DEFAULT_LOSS);
 	po = opts_for(R);
 	po.params_file = tmp;
 	po.nsets = 0;

@@ -107,6 +107,10 @@ typedef struct JitModule {
 } JitModule;
 int jit_load_llvm(Kernel *k, const struct Loops *l, const char *ctext, const char *prefix,
                   char *err, int errsz);
+/* Whether the llvm backend can be used: 0 when its module is loaded, 1
+ * when there is no module (nowhere jit_load_llvm looks), -1 when there
+ * is one that does not load (a message in err). */
+int jit_llvm_ready(char *err, int errsz);
 
 /* Wall-clock milliseconds since an arbitrary origin, for --stats. */
 double jit_now_ms(void);

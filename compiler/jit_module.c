@@ -105,3 +105,19 @@ jit_load_llvm(Kernel *k, const Loops *l, const char *ctext, const char *prefix, 
 	pthread_mutex_unlock(&lock);
 	return m ? m->load(k, l, ctext, prefix, err, errsz) : -1;
 }
+
+int
+jit_llvm_ready(char *err, int errsz)
+{
+	char where[3][4200];
+	const JitModule *m;
+
+	pthread_mutex_lock(&lock);
+	if (!mod && find(where, err, errsz) < 0) {
+		pthread_mutex_unlock(&lock);
+		return 1;
+	}
+	m = load_module(err, errsz);
+	pthread_mutex_unlock(&lock);
+	return m ? 0 : -1;
+}

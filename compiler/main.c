@@ -59,19 +59,23 @@ static const struct Cmd {
 	{"render", C_RENDER, "dpmc render MODEL.dpm -o OUT.wav [-d SECONDS] [--raw] [options]",
 	 "Simulate and write a WAV, one channel per output.  Default 1 s, scaled to\n"
 	 "a peak of -1 dBFS as 24-bit PCM; --raw writes the values unscaled as 32-bit float."},
-	{"grad", C_GRAD, "dpmc grad MODEL.dpm --target REC.wav [--loss mse|mrstft] [options]",
-	 "Print the loss against a recording and its gradient for every param."},
-	{"fit", C_FIT, "dpmc fit MODEL.dpm --target REC.wav --fit NAME[,NAME...] [--loss mse|mrstft]\n"
-	 "         [--steps N] [--lr X] [-o FITTED.json] [--render OUT.wav] [--loss-curve FILE.csv] [options]",
+	{"grad", C_GRAD, "dpmc grad MODEL.dpm --target REC.wav [--loss NAME] [options]",
+	 "Print the loss against a recording and its gradient for every param\n"
+	 "(loss mse by default)."},
+	{"fit", C_FIT, "dpmc fit MODEL.dpm --target REC.wav --fit NAME[,NAME...] [--loss NAME]\n"
+	 "         [--steps N] [--lr X] [--starts N] [-o FITTED.json] [--render OUT.wav]\n"
+	 "         [--loss-curve FILE.csv] [options]",
 	 "Fit the named params to a recording.  Stage 1 (unless --no-pitch), when the\n"
 	 "recording holds a partial series: match the render's partials to it in cents\n"
 	 "(Levenberg-Marquardt; pitch and inharmonicity in place).  Then gradient descent\n"
 	 "within the params' ranges:\n"
 	 "Adam in an unconstrained space (a scaled sigmoid per range, log for `log`\n"
-	 "params), the learning rate decaying to a tenth over the steps, the grid\n"
-	 "re-chosen when the params need another.  A step that diverges is retried\n"
-	 "at half the rate.  Writes the best params seen; Ctrl-C stops early and\n"
-	 "still writes them."},
+	 "params) where a step of --lr moves a `log` param by about lr (0.01: 1 %)\n"
+	 "and any other by lr times its range; the rate warms up over the first 5 %\n"
+	 "of the steps, then decays on a cosine to 1 % of it.  The grid is kept while\n"
+	 "it is stable.  A step that diverges is retried at half the rate.  --starts N\n"
+	 "runs N fits side by side from spread starts and keeps the best.  Writes the\n"
+	 "best params seen; Ctrl-C stops early and still writes them."},
 	{"repl", C_REPL, "dpmc repl [MODEL.dpm]",
 	 "The interactive loop: one command per line (load, set, params, info, emit,\n"
 	 "render, grad, fit, plot, save, open, reload, backend, time, help, quit;\n"
@@ -84,8 +88,13 @@ static const struct Cmd {
 enum {
 	O_HELP, O_SET, O_PARAMS, O_RATE, O_BACKEND, O_CPU, O_STATS, O_INC, O_GRID, O_DUR,
 	O_OUT, O_JSON, O_STAGE, O_RAW, O_TARGET, O_LOSS, O_FIT, O_STEPS, O_LR,
-	O_RENDER, O_CHECKPOINTS, O_MEMORY, O_LOSSCURVE, O_NOPITCH,
+	O_RENDER, O_CHECKPOINTS, O_MEMORY, O_LOSSCURVE, O_NOPITCH, O_STARTS, O_SPREAD,
 };
+
+/* --starts at most: each start holds an instance and a loss */
+#define MAXSTARTS 64
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 static const struct Opt {
 	int id;
@@ -98,7 +107,7 @@ static const struct Opt {
 	{O_PARAMS, "--params", NULL, "FILE.json", C_RUN, "set params from {\"params\": {\"NAME\": VALUE}}"},
 	{O_RATE, "--rate", "-r", "HZ", C_RUN, "sample rate (default: the model's, else 44100)"},
 	{O_BACKEND, "--backend", NULL, "tcc|llvm|cc", C_RUN & ~C_EMIT & ~C_BUILD,
-	 "how the model becomes machine code (default tcc)"},
+	 "how the model becomes machine code (default tcc; grad and fit: llvm, else cc, else tcc)"},
 	{O_CPU, "--cpu", NULL, "NAME", C_RUN & ~C_EMIT & ~C_BUILD,
 	 "the CPU llvm compiles for (default the host's; as DPM_LLVM_CPU)"},
 	{O_STATS, "--stats", NULL, NULL, C_INFO | C_RENDER | C_GRAD | C_FIT,
@@ -111,10 +120,13 @@ static const struct Opt {
 	{O_STAGE, "--stage", NULL, "STAGE", C_EMIT, "ast, scheme, loops, c or h"},
 	{O_RAW, "--raw", NULL, NULL, C_RENDER, "unscaled 32-bit float samples"},
 	{O_TARGET, "--target", NULL, "REC.wav", C_GRAD | C_FIT, "the recording to match"},
-	{O_LOSS, "--loss", NULL, "mse|mrstft", C_GRAD | C_FIT, "the loss (default mse)"},
+	{O_LOSS, "--loss", NULL, "NAME", C_GRAD | C_FIT, "the loss (default: grad mse, fit " FIT_DEFAULT_LOSS ")"},
 	{O_FIT, "--fit", NULL, "NAME[,NAME...]", C_FIT, "the params to fit"},
 	{O_STEPS, "--steps", NULL, "N", C_FIT, "gradient steps (default 100)"},
-	{O_LR, "--lr", NULL, "X", C_FIT, "Adam's learning rate in the unconstrained space (default 0.05)"},
+	{O_LR, "--lr", NULL, "X", C_FIT, "the peak learning rate: about the step of a `log` param early on, relative (default 0.01)"},
+	{O_STARTS, "--starts", NULL, "N", C_FIT, "fits from N starts in parallel, the best kept (default 1)"},
+	{O_SPREAD, "--spread", NULL, "NAME[,NAME...]", C_FIT,
+	 "the params the starts spread over their ranges (default: the fitted ones not `log`; none)"},
 	{O_RENDER, "--render", NULL, "OUT.wav", C_FIT, "render the fitted model for the target's length"},
 	{O_LOSSCURVE, "--loss-curve", NULL, "FILE.csv", C_FIT, "write step,loss,PARAM... per step"},
 	{O_NOPITCH, "--no-pitch", NULL, NULL, C_FIT,
@@ -203,6 +215,7 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 		if (jit_backend(v) < 0)
 			return usage_error(o->cmd, "unknown backend '%s'; choose tcc, llvm or cc", v);
 		o->backend = (Backend)jit_backend(v);
+		o->backend_given = 1;
 		break;
 	case O_CPU:
 		/* an LLVM CPU name (skylake, znver3, ...): jit_llvm.c reads it */
@@ -266,6 +279,15 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 			return value_error("--lr %s: expected a positive number%s", v, "");
 		o->lr = x;
 		break;
+	case O_STARTS:
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (end == v || *end || errno || n < 1 || n > MAXSTARTS)
+			return value_error("--starts %s: expected a whole number of starts from 1 to %s", v,
+			                   STR(MAXSTARTS));
+		o->starts = n;
+		break;
+	case O_SPREAD: o->spread = v; break;
 	case O_RENDER: o->render = v; break;
 	case O_LOSSCURVE: o->loss_curve = v; break;
 	case O_CHECKPOINTS:
@@ -462,6 +484,12 @@ cli_run_free(Run *r)
 	arena_free(r->arena);
 }
 
+int
+cli_fixed_grid(const Run *r)
+{
+	return r->model && r->model->domain && r->model->domain->grid_num[0] > 0;
+}
+
 double
 cli_rate(const Run *r, const Opts *o)
 {
@@ -514,7 +542,7 @@ instance(Run *r, const Opts *o, double span, double *init_ms, double **valsp)
 
 void
 cli_stats(const Opts *o, const Kernel *k, void *m, double compile_ms, double init_ms,
-          double run_ms, long steps, double grad_ms)
+          double run_ms, long steps, double grad_ms, const char *extra)
 {
 	int n[2] = {0, 0}, i, nd = k->ndim();
 	double h[2], pts = 1;
@@ -533,13 +561,13 @@ cli_stats(const Opts *o, const Kernel *k, void *m, double compile_ms, double ini
 	        cli_fmt(run_ms > 0 ? pts * (double)steps / (run_ms * 1e3) : 0, b, sizeof b));
 	if (grad_ms >= 0)
 		fprintf(stderr, ", \"grad_ms\": %.3f", grad_ms);
-	fprintf(stderr, "}\n");
+	fprintf(stderr, "%s}\n", extra ? extra : "");
 }
 
 static void
 stats(const Run *r, const Opts *o, void *m, double init_ms, double run_ms, long steps)
 {
-	cli_stats(o, &r->k, m, r->compile_ms, init_ms, run_ms, steps, -1);
+	cli_stats(o, &r->k, m, r->compile_ms, init_ms, run_ms, steps, -1, NULL);
 }
 
 /* ---- commands ---- */
@@ -776,16 +804,64 @@ cmd_render(Run *r, const Opts *o)
 	return st == 0 ? EXIT_OK : EXIT_ERR;
 }
 
+/* Whether the C compiler jit_cc.c runs ($CC's first word, else cc) is
+ * an executable file: the path it names, or one on PATH. */
+static int
+cc_there(void)
+{
+	const char *cc = getenv("CC"), *path = getenv("PATH"), *p, *e;
+	char name[256], f[4096];
+	size_t n;
+
+	cc = cc && *cc ? cc : "cc";
+	cc += strspn(cc, " \t");
+	n = strcspn(cc, " \t");
+	if (n == 0 || n >= sizeof name)
+		return 0;
+	memcpy(name, cc, n);
+	name[n] = 0;
+	if (strchr(name, '/'))
+		return access(name, X_OK) == 0;
+	for (p = path ? path : "/usr/bin:/bin"; ; p = e + 1) {
+		e = p + strcspn(p, ":");
+		snprintf(f, sizeof f, "%.*s/%s", e > p ? (int)(e - p) : 1, e > p ? p : ".", name);
+		if (access(f, X_OK) == 0)
+			return 1;
+		if (!*e)
+			return 0;
+	}
+}
+
+/* grad and fit without --backend take the fastest backend there (their
+ * kernels run hundreds of times): llvm when its module loads, else cc
+ * when a C compiler is there, else tcc.  Passing one over is silent only
+ * when it is absent; a module that is there but does not load is said. */
+static Backend
+fastest_backend(void)
+{
+	char err[2048];
+	int r = jit_llvm_ready(err, sizeof err);
+
+	if (r == 0)
+		return BK_LLVM;
+	if (r < 0)
+		fprintf(stderr, "dpmc: note: %s; using the %s backend\n", err, cc_there() ? "cc" : "tcc");
+	return cc_there() ? BK_CC : BK_TCC;
+}
+
 /* grad and fit: the model compiled, the params and grid in force, then
  * cli_fit.c does the rest (jit_bind made sure the gradient functions
  * are there). */
 static int
-cmd_grad_fit(Run *r, const Opts *o)
+cmd_grad_fit(Run *r, const Opts *given)
 {
 	int grid[2];
 	double *vals;
+	Opts oo = *given, *o = &oo;
 	Job j;
 
+	if (!o->backend_given)
+		o->backend = fastest_backend();
 	if (cli_compile(r, o, UPTO_KERNEL) < 0)
 		return EXIT_ERR;
 	vals = arena_alloc(r->arena, sizeof(double) * (size_t)(r->k.nparams() + 1));
@@ -797,6 +873,7 @@ cmd_grad_fit(Run *r, const Opts *o)
 	j.grid = o->ngrid ? grid : NULL;
 	j.compile_ms = r->compile_ms;
 	j.in_time = loops_in_time(r->loops);
+	j.fixed_grid = cli_fixed_grid(r);
 	return !strcmp(o->cmd, "grad") ? cli_grad(o, &j) : cli_fit(o, &j);
 }
 

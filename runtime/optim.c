@@ -250,3 +250,40 @@ rt_adam_undo(RtAdam *a, double *z)
 	a->undo = 0;
 	return 0;
 }
+
+/* ---- steps comparable across params, and the rate over a fit ---- */
+
+double
+rt_free_scale(double v0, double lo, double hi, int is_log)
+{
+	double a = lo, b = hi, u;
+
+	if (is_log)
+		log_ends(lo, hi, &a, &b);
+	/* the step: an e-fold for a log param, sqrt(e-folds) for a range of
+	 * more; the range for a linear one, else its own size */
+	if (is_log)
+		u = isfinite(a) && isfinite(b) && b - a > 1 ? sqrt(b - a) : 1;
+	else
+		u = isfinite(a) && isfinite(b) ? b - a : v0 != 0 && isfinite(v0) ? fabs(v0) : 1;
+	/* dw/dz at the middle of a finite range is (b - a) / 4; a softplus
+	 * side or no bound has slope 1 (far from the bound) */
+	if (isfinite(a) && isfinite(b))
+		return a < b ? 4 * u / (b - a) : 1;
+	return u;
+}
+
+double
+rt_lr_at(double lr, long step, long steps)
+{
+	long w = (long)ceil(RT_WARMUP * (double)steps), n;
+	double c;
+
+	if (w < 1)
+		w = 1;
+	if (step < w)
+		return lr * (double)(step + 1) / (double)w;
+	n = steps - 1 - w;
+	c = n > 0 ? 0.5 * (1 + cos(3.14159265358979323846 * (double)(step - w) / (double)n)) : 1;
+	return lr * (RT_LR_END + (1 - RT_LR_END) * c);
+}

@@ -108,7 +108,7 @@ expect grad-mrstft 0 '' -- grad "$STR" --target "$T/t220.wav" --set f0=218 --los
 lm=$(json_num loss "$T/out")
 awk -v a="$lm" 'BEGIN { exit !(a > 0.01) }' && pass grad-mrstft-positive || fail grad-mrstft-positive "loss $lm 2 Hz off"
 expect grad-stats 0 '' -- grad "$STR" --target "$T/t220.wav" --stats
-grep -q '^{"backend": "tcc", .*"steps": 4410, .*"grad_ms": [0-9.]*}$' "$T/err" && pass grad-stats-json \
+grep -q '^{"backend": "[a-z]*", .*"steps": 4410, .*"grad_ms": [0-9.]*}$' "$T/err" && pass grad-stats-json \
 	|| fail grad-stats-json "$(cat "$T/err")"
 run "$DPMC" grad "$STR" --target "$T/t220.wav" --set f0=218 --checkpoints 1
 cp "$T/out" "$T/c1.json"
@@ -141,7 +141,7 @@ expect fit-rate 1 "22050 Hz" -- fit "$STR" --target "$T/t22k.wav" --fit f0 -o "$
 # ---- fit: closed loop, f0 from 216 back to 220 ----
 run "$DPMC" grad "$STR" --target "$T/t220.wav" --set f0=216
 lstart=$(json_num loss "$T/out")
-expect fit 0 '' -- fit "$STR" --target "$T/t220.wav" --set f0=216 --fit f0 --steps 30 \
+expect fit 0 '' -- fit "$STR" --target "$T/t220.wav" --set f0=216 --fit f0 --steps 30 --loss mse \
 	-o "$T/fit.json" --loss-curve "$T/curve.csv" --render "$T/fit.wav"
 [ -s "$T/out" ] && fail fit-quiet-stdout "with -o, stdout got $(head -c 200 "$T/out")" || pass fit-quiet-stdout
 if grep -q '^{"params": {"f0": [-+0-9.eE]*, "T60": 0.5, "xo": 0.77}, "loss": [-+0-9.eE]*, "steps": 30}$' "$T/fit.json"; then
@@ -189,7 +189,7 @@ awk -v t="$t" -v x="$x" 'BEGIN { exit !(t != "" && t >= 0.05 && t <= 5 && x >= 0
 # 220.5 Hz; a target at 240 Hz pulls it there and --lr 0.5 overshoots.
 run "$DPMC" render "$STR" -o "$T/t240.wav" --raw -d 0.1 --set f0=240
 expect fit-retry 0 'step 1 rejected (.*unstable.*); retrying with learning rate 0.25' -- \
-	fit "$STR" --target "$T/t240.wav" --grid 100 --set f0=218 --fit f0 --steps 10 --lr 0.5 -o "$T/retry.json"
+	fit "$STR" --target "$T/t240.wav" --grid 100 --set f0=218 --fit f0 --steps 10 --lr 0.5 --loss mse -o "$T/retry.json"
 f=$(json_num f0 "$T/retry.json")
 awk -v f="$f" 'BEGIN { exit !(f != "" && f > 218 && f <= 220.5) }' && pass fit-retry-stable \
 	|| fail fit-retry-stable "f0 = $f, want in (218, 220.5]"
