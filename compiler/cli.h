@@ -5,13 +5,14 @@
 
 #include "dpm.h"
 #include "jit.h"
+#include "../runtime/rt.h"
 
 enum { MAXSET = 256, MAXINC = 64 };
 
 /* The loss `fit` uses without --loss (`grad` keeps mse: spec/cli.md);
  * one name, to follow the losses of runtime/loss.c (main.c's help shows
  * it too). */
-#define FIT_DEFAULT_LOSS "mrstft"
+#define FIT_DEFAULT_LOSS RT_LOSS_DEFAULT
 
 
 typedef struct Opts {

@@ -1012,7 +1012,8 @@ cg_emit_header(const Loops *l, const char *prefix)
  * leading underscore (reserved to the implementation), the prefixes
  * POSIX reserves in the headers the generated code includes
  * (pthread_create, timer_create, ...) and glibc's
- * get_current_dir_name and canonicalize_file_name.  Those get dpm_. */
+ * get_current_dir_name and canonicalize_file_name, and our runtime's
+ * rt_loss_name (rt.h, linked into built programs).  Those get dpm_. */
 const char *
 cg_prefix(Arena *a, const Model *m)
 {

@@ -111,7 +111,8 @@ double rt_loss_mse(const double *y, const double *target, long n, int nch,
  * larger than n; 64 alone for n < 64), hop size/4, periodic Hann, frames
  * from sample 0 until one passes the end (zero-padded); per size and
  * channel, spectral convergence || |Y|-|T| ||_F / || |T| ||_F plus the mean
- * of |log(|Y| + 1e-7) - log(|T| + 1e-7)|, with |X| = sqrt(|X|^2 + 1e-12);
+ * of |log(|Y| + eps) - log(|T| + eps)|, eps = 1e-3 max |T| (60 dB under
+ * the target's peak), with |X| = sqrt(|X|^2 + 1e-12);
  * averaged over sizes and channels.  rt_stft_new(n) makes the FFTW plans
  * and every buffer for signals of up to n frames (NULL when out of
  * memory); it uses the FFTW planner, so no two threads may call it (or
@@ -122,6 +123,12 @@ RtStft *rt_stft_new(long n);
 double rt_loss_mrstft(RtStft *s, const double *y, const double *target,
                       long n, int nch, double *dldy);
 void rt_stft_free(RtStft *s);
+
+/* The scale-invariant mse: per channel, with the gain g = <y,t>/<y,y>
+ * (0 for y = 0), ||g y - t||^2 / ||t||^2 (0 for a silent target),
+ * averaged over channels.  L(c y, t) = L(y, c t) = L(y, t) for c > 0. */
+double rt_loss_simse(const double *y, const double *target, long n, int nch,
+                     double *dldy);
 
 /* ---- every loss by name, one table (loss.c) ----
  * rt_loss_new(name, n, nch, rate) sets up a loss for signals of n frames
@@ -138,6 +145,27 @@ double rt_loss_eval(RtLoss *l, const double *y, const double *target, double *dl
 void rt_loss_free(RtLoss *l);
 const char *rt_loss_name(int i);
 const char *rt_loss_help(int i);
+/* 1 when loss i ignores the render's level, L(c y, t) = L(y, t) for every
+ * c > 0 (its gain is solved in closed form): a fit with it gets no
+ * gradient for a param that only scales the output, and need not fit
+ * one.  0 for mse and mrstft. */
+int rt_loss_invariant(int i);
+
+/* The names, with loss.c's comment for the equations:
+ *   mse, mrstft    as above
+ *   simse          rt_loss_simse
+ *   simrstft       mrstft at the best gain of each size and channel
+ *   sot            spectral optimal transport: per frame, the 1-D
+ *                  Wasserstein distance between the normalised magnitude
+ *                  spectra on a log-frequency axis (bins 60 dB under the
+ *                  frame's peak cut), frames weighed by the target's energy
+ *   spec           sot + 0.1 simrstft's log-magnitude term
+ * RT_LOSS_DEFAULT is the loss `fit` uses without --loss: it keeps a slope
+ * towards the target's pitch from 10 % away and at any level.
+ * RT_LOSS_DISTANCE is the scale-invariant spectral distance that judges
+ * a fit (issue 9's "at most half the start's"). */
+#define RT_LOSS_DEFAULT "spec"
+#define RT_LOSS_DISTANCE "simrstft"
 
 /* ---- optim.c: moving params in an unconstrained space, and Adam ----
  * A fit moves z freely; v = rt_from_free(z, ...) never leaves [lo, hi]
