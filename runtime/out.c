@@ -233,8 +233,8 @@ rt_tmp_make_dir(char *tmpl, int *slot)
 
 /* ---- output files ---- */
 
-static void
-seterr(char *err, int errsz, const char *fmt, ...)
+void
+rt_seterr(char *err, int errsz, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -303,7 +303,7 @@ resolve(const char *path, int *inplace, char *err, int errsz)
 
 	*inplace = 0;
 	if (!*path) {
-		seterr(err, errsz, "an empty file name");
+		rt_seterr(err, errsz, "an empty file name");
 		return NULL;
 	}
 	if (std_fd(path) >= 0) {
@@ -312,17 +312,17 @@ resolve(const char *path, int *inplace, char *err, int errsz)
 	}
 	if (lstat(path, &lst) == 0) {
 		if (stat(path, &st) != 0) {
-			seterr(err, errsz, "cannot write '%s': it is a symbolic link to a missing file; "
+			rt_seterr(err, errsz, "cannot write '%s': it is a symbolic link to a missing file; "
 			       "remove the link or name another file", path);
 			return NULL;
 		}
 		if (S_ISDIR(st.st_mode)) {
-			seterr(err, errsz, "cannot write '%s': it is a folder; give a file name", path);
+			rt_seterr(err, errsz, "cannot write '%s': it is a folder; give a file name", path);
 			return NULL;
 		}
 		if (!S_ISREG(st.st_mode)) {
 			if (S_ISSOCK(st.st_mode) || access(path, W_OK) != 0) {
-				seterr(err, errsz, "cannot write '%s': %s", path,
+				rt_seterr(err, errsz, "cannot write '%s': %s", path,
 				       S_ISSOCK(st.st_mode) ? "it is a socket" : strerror(errno));
 				return NULL;
 			}
@@ -331,29 +331,29 @@ resolve(const char *path, int *inplace, char *err, int errsz)
 		}
 		if (S_ISLNK(lst.st_mode)) {
 			if (!(real = realpath(path, NULL))) {
-				seterr(err, errsz, "cannot write '%s': %s", path, strerror(errno));
+				rt_seterr(err, errsz, "cannot write '%s': %s", path, strerror(errno));
 				return NULL;
 			}
 			target = real;
 		}
 	} else if (errno != ENOENT) {
-		seterr(err, errsz, "cannot write '%s': %s", path, strerror(errno));
+		rt_seterr(err, errsz, "cannot write '%s': %s", path, strerror(errno));
 		return NULL;
 	}
 	/* a new or regular file: its folder takes the temporary name */
 	if (!(dir = folder(target))) {
 		free(real);
-		seterr(err, errsz, "out of memory");
+		rt_seterr(err, errsz, "out of memory");
 		return NULL;
 	}
 	errno = 0;
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		seterr(err, errsz, "cannot write '%s': %s: the folder '%s' %s", path, strerror(errno ? errno : ENOTDIR),
+		rt_seterr(err, errsz, "cannot write '%s': %s: the folder '%s' %s", path, strerror(errno ? errno : ENOTDIR),
 		       dir, errno == ENOENT ? "does not exist; create it first" : "is not a folder");
 		goto bad;
 	}
 	if (access(dir, W_OK | X_OK) != 0) {
-		seterr(err, errsz, "cannot write '%s': the folder '%s' is not writable (%s)",
+		rt_seterr(err, errsz, "cannot write '%s': the folder '%s' is not writable (%s)",
 		       path, dir, strerror(errno));
 		goto bad;
 	}
@@ -398,7 +398,7 @@ rt_out_open(RtOut *o, const char *path, int mode, char *err, int errsz)
 		fd = std_fd(path);
 		o->fd = fd >= 0 ? dup(fd) : open(path, O_WRONLY | O_NOCTTY);
 		if (o->fd < 0) {
-			seterr(err, errsz, "cannot write '%s': %s", path, strerror(errno));
+			rt_seterr(err, errsz, "cannot write '%s': %s", path, strerror(errno));
 			free(o->path);
 			o->path = NULL;
 			return -1;
@@ -406,14 +406,14 @@ rt_out_open(RtOut *o, const char *path, int mode, char *err, int errsz)
 		return 0;
 	}
 	if (!(o->tmp = malloc(strlen(o->path) + 16))) {
-		seterr(err, errsz, "out of memory");
+		rt_seterr(err, errsz, "out of memory");
 		free(o->path);
 		o->path = NULL;
 		return -1;
 	}
 	sprintf(o->tmp, "%s.tmpXXXXXX", o->path);
 	if ((o->fd = rt_tmp_make(o->tmp, &o->slot)) < 0) {
-		seterr(err, errsz, "cannot write '%s': %s", path, strerror(errno));
+		rt_seterr(err, errsz, "cannot write '%s': %s", path, strerror(errno));
 		free(o->tmp);
 		free(o->path);
 		o->tmp = o->path = NULL;
@@ -436,7 +436,7 @@ rt_out_write(RtOut *o, const void *p, size_t n, char *err, int errsz)
 		if ((w = write(o->fd, s, n)) < 0) {
 			if (errno == EINTR)
 				continue;
-			seterr(err, errsz, "cannot write '%s': %s", o->name, strerror(errno));
+			rt_seterr(err, errsz, "cannot write '%s': %s", o->name, strerror(errno));
 			return -1;
 		}
 		s += w;
@@ -480,7 +480,7 @@ rt_out_close(RtOut *o, char *err, int errsz)
 	if (!bad && o->tmp && rename(o->tmp, o->path) != 0)
 		bad = errno;
 	if (bad) {
-		seterr(err, errsz, "cannot write '%s': %s", o->name, strerror(bad));
+		rt_seterr(err, errsz, "cannot write '%s': %s", o->name, strerror(bad));
 		rt_out_abort(o);
 		return -1;
 	}
@@ -498,14 +498,14 @@ rt_out_commit_file(RtOut *o, const char *src, char *err, int errsz)
 	if (!o->inplace) {
 		/* src (in the same folder) takes the place of the empty temp */
 		if (rename(src, o->tmp) != 0) {
-			seterr(err, errsz, "cannot write '%s': %s", o->name, strerror(errno));
+			rt_seterr(err, errsz, "cannot write '%s': %s", o->name, strerror(errno));
 			rt_out_abort(o);
 			return -1;
 		}
 		return rt_out_close(o, err, errsz);
 	}
 	if ((fd = open(src, O_RDONLY)) < 0) {
-		seterr(err, errsz, "cannot read '%s': %s", src, strerror(errno));
+		rt_seterr(err, errsz, "cannot read '%s': %s", src, strerror(errno));
 		rt_out_abort(o);
 		return -1;
 	}
@@ -514,7 +514,7 @@ rt_out_commit_file(RtOut *o, const char *src, char *err, int errsz)
 			continue;
 		if (n < 0 || rt_out_write(o, buf, (size_t)n, err, errsz) != 0) {
 			if (n < 0)
-				seterr(err, errsz, "cannot read '%s': %s", src, strerror(errno));
+				rt_seterr(err, errsz, "cannot read '%s': %s", src, strerror(errno));
 			close(fd);
 			rt_out_abort(o);
 			return -1;

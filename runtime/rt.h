@@ -46,6 +46,10 @@ void rt_out_abort(RtOut *o);
  * /dev/stdout, /dev/fd/N). */
 int rt_out_is_std(const char *path);
 
+/* printf into err (errsz bytes) when err is not NULL: how the runtime
+ * reports an error to its caller. */
+void rt_seterr(char *err, int errsz, const char *fmt, ...);
+
 /* Temporary names removed on SIGINT, SIGTERM, SIGHUP (then the signal's
  * default action: exit status 128 + sig) and at exit().  rt_tmp_add
  * (rt_tmp_add_dir: an empty folder, removed after the files) returns the

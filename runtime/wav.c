@@ -19,40 +19,28 @@
 
 #include "rt.h"
 
-static void
-seterr(char *err, int errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errsz <= 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, (size_t)errsz, fmt, ap);
-	va_end(ap);
-}
-
 long
 rt_nframes(double seconds, double rate, int nch, char *err, int errsz)
 {
 	double n;
 
 	if (!isfinite(seconds) || seconds <= 0) {
-		seterr(err, errsz, "the duration must be a positive number of seconds, not %g", seconds);
+		rt_seterr(err, errsz, "the duration must be a positive number of seconds, not %g", seconds);
 		return -1;
 	}
 	if (!isfinite(rate) || rate <= 0) {
-		seterr(err, errsz, "the sample rate must be positive, not %g", rate);
+		rt_seterr(err, errsz, "the sample rate must be positive, not %g", rate);
 		return -1;
 	}
 	if (nch < 1)
 		nch = 1;
 	n = floor(seconds * rate + 0.5);
 	if (n < 1) {
-		seterr(err, errsz, "%g s is shorter than one sample at %g Hz", seconds, rate);
+		rt_seterr(err, errsz, "%g s is shorter than one sample at %g Hz", seconds, rate);
 		return -1;
 	}
 	if (n * nch > (double)RT_MAX_SAMPLES) {
-		seterr(err, errsz, "%g s at %g Hz is %.0f samples, more than the %ld a render may hold; "
+		rt_seterr(err, errsz, "%g s at %g Hz is %.0f samples, more than the %ld a render may hold; "
 		       "render a shorter duration", seconds, rate, n * nch, RT_MAX_SAMPLES);
 		return -1;
 	}
@@ -70,13 +58,13 @@ peak_scale(const double *x, long nframes, int nch, int raw, char *err, int errsz
 	for (i = 0; i < n; i++) {
 		a = fabs(x[i]);
 		if (!isfinite(a)) {
-			seterr(err, errsz, "the simulation blew up at sample %ld (channel %d): "
+			rt_seterr(err, errsz, "the simulation blew up at sample %ld (channel %d): "
 			       "the scheme is unstable for these values; check the params and the grid",
 			       i / nch, (int)(i % nch) + 1);
 			return -1;
 		}
 		if (raw && a > FLT_MAX) {
-			seterr(err, errsz, "sample %ld (channel %d) is %g, too large for 32-bit float; "
+			rt_seterr(err, errsz, "sample %ld (channel %d) is %g, too large for 32-bit float; "
 			       "render without --raw", i / nch, (int)(i % nch) + 1, x[i]);
 			return -1;
 		}
@@ -127,13 +115,13 @@ rt_wav_check(const char *path, int nch, int raw, char *err, int errsz)
 
 	wav_info(&info, nch < 1 ? 1 : nch, 44100, raw);
 	if (nch < 1 || !sf_format_check(&info)) {
-		seterr(err, errsz, "cannot write '%s': %d outputs are %d channels, and a WAV file "
+		rt_seterr(err, errsz, "cannot write '%s': %d outputs are %d channels, and a WAV file "
 		       "holds 1 to %d; write fewer outputs", path, nch, nch, wav_maxch(raw));
 		return -1;
 	}
 	for (i = 0; dot && !strchr(dot, '/') && i < sizeof other / sizeof other[0]; i++)
 		if (!strcasecmp(dot, other[i])) {
-			seterr(err, errsz, "cannot write '%s': dpmc writes WAV files only; "
+			rt_seterr(err, errsz, "cannot write '%s': dpmc writes WAV files only; "
 			       "name it .wav (and convert it with sox, say)", path);
 			return -1;
 		}
@@ -225,7 +213,7 @@ rt_wav_write(const char *path, const double *x, long nframes, int nch, int rate,
 	int ok = 1;
 
 	if (nframes < 0 || rate <= 0) {
-		seterr(err, errsz, "cannot write '%s': %d channels at %d Hz", path, nch, rate);
+		rt_seterr(err, errsz, "cannot write '%s': %d channels at %d Hz", path, nch, rate);
 		return -1;
 	}
 	if (rt_wav_check(path, nch, raw, err, errsz) != 0)
@@ -238,7 +226,7 @@ rt_wav_write(const char *path, const double *x, long nframes, int nch, int rate,
 	sf = out.inplace ? sf_open_virtual(&vio, SFM_WRITE, &info, &mem)
 	                 : sf_open_fd(out.fd, SFM_WRITE, &info, 0);
 	if (!sf) {
-		seterr(err, errsz, "cannot write '%s': %s", path, sf_strerror(NULL));
+		rt_seterr(err, errsz, "cannot write '%s': %s", path, sf_strerror(NULL));
 		rt_out_abort(&out);
 		return -1;
 	}
@@ -254,17 +242,17 @@ rt_wav_write(const char *path, const double *x, long nframes, int nch, int rate,
 		for (i = 0; i < n * nch; i++)
 			buf[i] = raw ? p[i] : p[i] * g;
 		if (sf_writef_double(sf, buf, n) != n) {
-			seterr(err, errsz, "cannot write '%s': %s", path,
+			rt_seterr(err, errsz, "cannot write '%s': %s", path,
 			       mem.bad ? "out of memory" : sf_strerror(sf));
 			ok = 0;
 		}
 	}
 	if (sf_close(sf) != 0 && ok) {
-		seterr(err, errsz, "cannot write '%s': closing failed", path);
+		rt_seterr(err, errsz, "cannot write '%s': closing failed", path);
 		ok = 0;
 	}
 	if (ok && mem.bad) {
-		seterr(err, errsz, "cannot write '%s': out of memory", path);
+		rt_seterr(err, errsz, "cannot write '%s': out of memory", path);
 		ok = 0;
 	}
 	if (ok && out.inplace && rt_out_write(&out, mem.p, (size_t)mem.len, err, errsz) != 0)
@@ -296,35 +284,35 @@ rt_wav_read(const char *path, long *nframes, int *nch, int *rate, char *err, int
 	 * and a FIFO or a device must be refused before a byte is read (a
 	 * FIFO would block for ever, /dev/zero never end). */
 	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
-		seterr(err, errsz, "cannot open '%s': %s", path, strerror(errno));
+		rt_seterr(err, errsz, "cannot open '%s': %s", path, strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		seterr(err, errsz, "'%s' is not a regular file (%s); give a WAV, AIFF or FLAC file",
+		rt_seterr(err, errsz, "'%s' is not a regular file (%s); give a WAV, AIFF or FLAC file",
 		       path, S_ISDIR(st.st_mode) ? "a folder" : S_ISFIFO(st.st_mode) ? "a FIFO"
 		       : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "a special file");
 		close(fd);
 		return NULL;
 	}
 	if ((double)st.st_size > WAV_LIMIT) {
-		seterr(err, errsz, "'%s' is larger than %.0f MB, the limit for a sound file",
+		rt_seterr(err, errsz, "'%s' is larger than %.0f MB, the limit for a sound file",
 		       path, WAV_LIMIT / (1 << 20));
 		close(fd);
 		return NULL;
 	}
 	memset(&info, 0, sizeof info);
 	if (!(sf = sf_open_fd(fd, SFM_READ, &info, SF_FALSE))) {
-		seterr(err, errsz, "'%s' is not a sound file that can be read (%s); "
+		rt_seterr(err, errsz, "'%s' is not a sound file that can be read (%s); "
 		       "give a WAV, AIFF or FLAC file", path, sf_strerror(NULL));
 		close(fd);
 		return NULL;
 	}
 	if (info.frames <= 0 || info.channels < 1) {
-		seterr(err, errsz, "'%s' holds no audio samples", path);
+		rt_seterr(err, errsz, "'%s' holds no audio samples", path);
 		goto fail;
 	}
 	if ((double)info.frames * info.channels > (double)RT_MAX_SAMPLES) {
-		seterr(err, errsz, "'%s' is too long: %ld frames of %d channels",
+		rt_seterr(err, errsz, "'%s' is too long: %ld frames of %d channels",
 		       path, (long)info.frames, info.channels);
 		goto fail;
 	}
@@ -341,7 +329,7 @@ rt_wav_read(const char *path, long *nframes, int *nch, int *rate, char *err, int
 		if (cap > info.frames)
 			cap = info.frames;
 		if (!(nx = realloc(x, (size_t)cap * (size_t)info.channels * sizeof *x))) {
-			seterr(err, errsz, "out of memory reading '%s'", path);
+			rt_seterr(err, errsz, "out of memory reading '%s'", path);
 			free(x);
 			goto fail;
 		}
@@ -350,7 +338,7 @@ rt_wav_read(const char *path, long *nframes, int *nch, int *rate, char *err, int
 		got += n > 0 ? n : 0;
 	}
 	if (got != info.frames) {
-		seterr(err, errsz, "'%s' is truncated or damaged: read %ld of %ld frames",
+		rt_seterr(err, errsz, "'%s' is truncated or damaged: read %ld of %ld frames",
 		       path, (long)got, (long)info.frames);
 		free(x);
 		goto fail;
@@ -359,7 +347,7 @@ rt_wav_read(const char *path, long *nframes, int *nch, int *rate, char *err, int
 	 * loss that "blew up" */
 	for (i = 0; i < (long)info.frames * info.channels; i++)
 		if (!isfinite(x[i])) {
-			seterr(err, errsz, "%s: sample %ld of channel %d is %s; a sound file must "
+			rt_seterr(err, errsz, "%s: sample %ld of channel %d is %s; a sound file must "
 			       "hold finite samples", path, i / info.channels, (int)(i % info.channels) + 1,
 			       isnan(x[i]) ? "not a number" : "infinite");
 			free(x);
