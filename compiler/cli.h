@@ -62,13 +62,13 @@ int cli_grad(const Opts *o, const Job *j);
 int cli_loss_known(const char *name, char *choices, int n);
 int cli_fit(const Opts *o, const Job *j);
 
-/* cli_fit_pitch.c: fit's stage 1 (unless o->no_pitch): moves the fitted
- * params (idx, nf of them) in vals so the render's partials sit on those
- * of target (n frames, nch channels), and says what it did on stderr.
- * Without a clear partial series it leaves vals alone.  0, or -1 after an
- * error message. */
+/* cli_fit_pitch.c: fit's stages 1 and 3 (unless o->no_pitch): moves the
+ * fitted params (idx, nf of them) in vals so the render's partials sit on
+ * those of target (n frames, nch channels), and says what it did on
+ * stderr, as stage `stage`.  Without a clear partial series it leaves
+ * vals alone.  0, or -1 after an error message. */
 int cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double *target,
-                  long n, int nch, double *vals);
+                  long n, int nch, double *vals, int stage);
 
 /* cli_params.c: the param values in force: the defaults, then --params,
  * then each --set.  Fills vals (k->nparams() of them); 0, or -1 after an

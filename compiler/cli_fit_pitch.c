@@ -66,7 +66,7 @@ render(void *ctx, const double *z, double *y)
 
 int
 cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double *target,
-              long n, int nch, double *vals)
+              long n, int nch, double *vals, int stage)
 {
 	const Kernel *k = j->k;
 	int np = k->nparams(), i, st = 0, *moved = mem_alloc(sizeof *moved * (size_t)(nf + 1));
@@ -89,7 +89,7 @@ cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double 
 		goto out;
 	}
 	if (!m.ran) {
-		fprintf(stderr, "partials: %s; stage 1 skipped (%d render%s)\n", m.why ? m.why : "no step lowered the error",
+		fprintf(stderr, "partials: %s; stage %d skipped (%d render%s)\n", m.why ? m.why : "no step lowered the error", stage,
 		        m.renders, m.renders == 1 ? "" : "s");
 		goto out;
 	}
@@ -104,9 +104,9 @@ cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double 
 				len += snprintf(names + len, sizeof names - (size_t)len, "%s%s=%.6g", len ? " " : "",
 				                k->param_name(q), vals[q]);
 		}
-	fprintf(stderr, "partials: f1 %.2f -> %.2f Hz (target %.2f), B %.3g -> %.3g (target %.3g), "
+	fprintf(stderr, "partials (stage %d): f1 %.2f -> %.2f Hz (target %.2f), B %.3g -> %.3g (target %.3g), "
 	        "%d partials matched, %.1f -> %.2f cents rms\n",
-	        m.start.f1, m.end.f1, m.target.f1, m.start.B, m.end.B, m.target.B, m.matched, m.cents0, m.cents);
+	        stage, m.start.f1, m.end.f1, m.target.f1, m.start.B, m.end.B, m.target.B, m.matched, m.cents0, m.cents);
 	fprintf(stderr, "partials: %s; %d iteration%s, %d renders, %.1f s\n", names, m.iters,
 	        m.iters == 1 ? "" : "s", m.renders, (jit_now_ms() - t0) / 1e3);
 out:

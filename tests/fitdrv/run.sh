@@ -118,7 +118,7 @@ run "$DPMC" fit "$P" --target "$T/t.wav" --fit xe,xo --set xe=0.42 --steps 2 --s
 ga=$("$DPMC" info "$P" --set f0=194.17 --json | sed 's/.*"grid": \[\([0-9]*\)\].*/\1/')
 gb=$("$DPMC" info "$P" --json | sed 's/.*"grid": \[\([0-9]*\)\].*/\1/')
 [ -n "$ga" ] && [ "$ga" != "$gb" ] && pass grid-would-change || fail grid-would-change "grids $ga and $gb"
-run "$DPMC" fit "$P" --target "$T/t.wav" --fit f0 --set f0=194.17 --no-pitch --steps 30 --stats -o "$T/g.json" \
+run "$DPMC" fit "$P" --target "$T/t.wav" --fit f0 --set f0=194.17 --no-pitch --loss mrstft --steps 30 --stats -o "$T/g.json" \
 	--loss-curve "$T/g.csv"
 f=$(json_num f0 "$T/g.json")
 if [ "$st" = 0 ] && within "$f" 200 0.002; then

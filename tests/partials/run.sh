@@ -87,8 +87,8 @@ stage1() {
 	fi
 	t1=$(date +%s.%N)
 	got=$(first_partial "$T/$name.wav" "$lo" "$hi")
-	line=$(grep '^partials:' "$T/$name.err" | tr '\n' ' ')
-	if within "$got" "$want" "$REL" && grep -q '^partials: f1' "$T/$name.err"; then
+	line=$(grep '^partials' "$T/$name.err" | tr '\n' ' ')
+	if within "$got" "$want" "$REL" && grep -q '^partials (stage 1): f1' "$T/$name.err"; then
 		pass "$name"
 	else
 		fail "$name" "first partial $got Hz, want $want within $REL; $line"

@@ -6,7 +6,7 @@
 # from the example's defaults, f0 3 % sharp, fits the envelope (60 steps,
 # pitch held) then everything (250 steps), and must
 #   - lower the mrstft loss at least 2x, and
-#   - put the first partial within 0.5 % of the recording's, measured on
+#   - put the first partial within 1 % of the recording's, measured on
 #     the same second by tests/tools/peaks: both the model's own first
 #     partial f0 sqrt(1 + B) and the strongest peak of the fitted render.
 # --backend cc: the kernels compiled by cc run about 3x faster than
@@ -90,15 +90,21 @@ l1=$(json_num loss "$T/fit.json")
 awk -v a="$l1" -v b="$l0" 'BEGIN { exit !(a != "" && b != "" && a > 0 && 2 * a <= b) }' &&
 	pass loss-falls-2x || fail loss-falls-2x "loss $l0 at the start, $l1 fitted: want at least 2x lower"
 
+# 1 %, issue 9's measure: fit's stage 3 puts the partial series where the
+# recording's is (65.28 Hz for its first partial, by rt_partials), and
+# this note's first partial alone sits 0.6 % flat of its own series in
+# the first second (64.87 Hz by peaks; the README's 65.1 is in between):
+# a stiff string cannot have both
+TOL=0.01
 f0=$(json_num f0 "$T/fit.json")
 B=$(json_num B "$T/fit.json")
 p1=$(awk -v f="$f0" -v b="$B" 'BEGIN { printf "%.10g", f * sqrt(1 + b) }')
-within "$p1" "$want" 0.005 && pass first-partial ||
-	fail first-partial "f0 sqrt(1 + B) = $p1 Hz (f0 $f0, B $B), the recording's $want Hz: want within 0.5%"
+within "$p1" "$want" $TOL && pass first-partial ||
+	fail first-partial "f0 sqrt(1 + B) = $p1 Hz (f0 $f0, B $B), the recording's $want Hz: want within 1%"
 
 got=$(first_partial "$T/fit.wav")
-within "$got" "$want" 0.005 && pass first-partial-render ||
-	fail first-partial-render "the fitted render's first partial is $got Hz, the recording's $want Hz: want within 0.5%"
+within "$got" "$want" $TOL && pass first-partial-render ||
+	fail first-partial-render "the fitted render's first partial is $got Hz, the recording's $want Hz: want within 1%"
 
 # From the other side of the basin, 5 % sharp, the same pitch.  (Not from
 # below: for this low note the short FFT sizes make a bump in the loss
@@ -113,6 +119,6 @@ st=$?
 f0=$(json_num f0 "$T/fit5.json")
 B=$(json_num B "$T/fit5.json")
 p1=$(awk -v f="$f0" -v b="$B" 'BEGIN { if (f != "" && b != "") printf "%.10g", f * sqrt(1 + b) }')
-[ "$st" = 0 ] && within "$p1" "$want" 0.005 && pass first-partial-from-5-sharp ||
-	fail first-partial-from-5-sharp "exit $st: f0 sqrt(1 + B) = $p1 Hz from f0 = 68.3, the recording's $want Hz"
+[ "$st" = 0 ] && within "$p1" "$want" $TOL && pass first-partial-from-5-sharp ||
+	fail first-partial-from-5-sharp "exit $st: f0 sqrt(1 + B) = $p1 Hz from f0 = 68.3, the recording's $want Hz (want within 1%)"
 exit 0
