@@ -70,13 +70,16 @@ check() {
 		[ -s pluck.c ] && grep -q 'string_model \*string_create' pluck.h ||
 			fail "$c" "no pluck.c, or pluck.h without string_create" ;;
 	'./dpmc grad string.dpm --target target.wav --loss spec'*)
-		# "the loss and dL/df0": two finite numbers
+		# "the loss and dL/df0"; the text after it says dL/df0 = +0.45
+		# here (a bump of the loss between 218 and 221 Hz): when that
+		# changes, so must the README
 		l=$(json_num loss "$T/out") g=$(json_num f0 "$T/out")
-		cmp_ok 'a >= 0 && b == b + 0' "$l" "$g" || fail "$c" "printed $(cat "$T/out")" ;;
+		cmp_ok 'a >= 0 && b > 0.4 && b < 0.5' "$l" "$g" ||
+			fail "$c" "printed $(cat "$T/out"); the README says dL/df0 = +0.45" ;;
 	'./dpmc fit string.dpm --target target.wav --fit f0 --steps 50'*)
-		# "f0 near 222 again": within 0.5 %
+		# "f0 near 222 again", "within 0.2 % of 222 Hz"
 		f=$(json_num f0 fitted.json)
-		cmp_ok 'a > 220.9 && a < 223.1' "$f" || fail "$c" "f0 = $f, want 222 +- 0.5 %"
+		cmp_ok 'a > 221.556 && a < 222.444' "$f" || fail "$c" "f0 = $f, want 222 +- 0.2 %"
 		[ -s fitted.wav ] || fail "$c" "no fitted.wav" ;;
 	'dpmc render string.dpm --set f0=5000 -o x.wav')
 		# shown failing: "f0 = 5000 is outside its range [20, 4000]"
@@ -104,7 +107,7 @@ check() {
 		l1=$(json_num loss fitted.json) l0=$(dpmc grad examples/bass_fit.dpm --target c2.wav --loss spec >"$T/g0" && json_num loss "$T/g0")
 		cmp_ok 'a > 0.99 * b && a < 1.01 * b' "$fm" "$fr" ||
 			fail "$c" "first partial $fm Hz, the recording's $fr Hz"
-		cmp_ok 'a <= b / 5' "$l1" "$l0" || fail "$c" "loss $l0 -> $l1, not 5x down"
+		cmp_ok 'a <= b / 5 && a < 0.07' "$l1" "$l0" || fail "$c" "loss $l0 -> $l1, not 5x down to about 0.055"
 		echo "docs: bass fit: first partial $fm Hz (recording $fr Hz), loss $l0 -> $l1" >&2 ;;
 	esac
 }
