@@ -118,7 +118,7 @@ demo: all
 		echo "demo: out/demo/$$n.wav"; \
 	done
 	@# then fit the bass to the first second of a real pizzicato (C2;
-	@# RECORDINGS=DIR to move it), with cc-compiled kernels: ~10-20 s
+	@# RECORDINGS=DIR to move it), with fit's defaults: ~10-20 s
 	@rec='$(or $(RECORDINGS),../shared/data/recordings)/pizz_c2_vl3_rr1.wav'; \
 	if [ ! -f "$$rec" ]; then \
 		echo "demo: no $$rec (set RECORDINGS=DIR): fit skipped"; exit 0; \
@@ -128,18 +128,14 @@ demo: all
 	fi; \
 	sox "$$rec" out/demo/c2.wav trim 0 1 || exit 1; \
 	echo "demo: fitting examples/bass_fit.dpm to out/demo/c2.wav (the first second of $$rec):"; \
-	echo "demo: the envelope first (60 steps, pitch held), then every param (250 steps)"; \
-	./dpmc fit examples/bass_fit.dpm --target out/demo/c2.wav --backend cc \
-		--fit T60lo,T60hi,xe,xo,amp --loss mrstft --steps 60 \
-		-o out/demo/bass_env.json --loss-curve out/demo/bass_env_loss.csv || exit 1; \
-	./dpmc fit examples/bass_fit.dpm --target out/demo/c2.wav --backend cc \
-		--params out/demo/bass_env.json \
-		--fit f0,B,T60lo,T60hi,xe,xo,amp --loss mrstft --steps 250 \
+	echo "demo: partials first (f0, B), then every param (300 steps, the level-free spec loss)"; \
+	./dpmc fit examples/bass_fit.dpm --target out/demo/c2.wav \
+		--fit f0,B,T60lo,T60hi,xe,xo,amp --steps 300 \
 		-o out/demo/bass_fit.json --render out/demo/bass_fitted.wav \
 		--loss-curve out/demo/bass_fit_loss.csv || exit 1; \
 	echo "demo: fitted params (out/demo/bass_fit.json):"; \
 	cat out/demo/bass_fit.json; \
-	echo "demo: loss $$(sed -n 2p out/demo/bass_env_loss.csv | cut -d, -f2) at the start (f0 = 67, 3 % sharp)"; \
+	echo "demo: loss $$(./dpmc grad examples/bass_fit.dpm --target out/demo/c2.wav --loss spec | sed 's/.*"loss": \([^,]*\),.*/\1/') at the start (f0 = 67, 3 % sharp)"; \
 	echo "demo: out/demo/bass_fitted.wav (the fit), out/demo/c2.wav (the recording)"; \
 	echo "demo: out/demo/bass_fit_loss.csv (loss per step)"
 

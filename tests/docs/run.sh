@@ -1,0 +1,164 @@
+#!/bin/sh
+# tests/docs/run.sh — every command README.md and docs/tutorial.md show
+# must do what they say: extract.awk turns their code blocks into steps
+# (models saved under the names the text gives, commands in order), run
+# here in a scratch folder laid out as the docs assume (./dpmc, dpmc on
+# PATH, examples/, ../shared/data/recordings).  A command must exit 0;
+# the claims of the text are checked by the table in check() below, one
+# explicit check per doc command that claims something checkable, and
+# the commands too slow or recursive to run are skipped by name in skip().
+# env: DPMC, REPO; DPM_RECORDINGS (else ../shared/data/recordings beside
+# the repo, else /work/shared/data/recordings).
+# Prints PASS name / FAIL name: why.
+
+REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
+DPMC=${DPMC:-$REPO/dpmc}
+HERE=$REPO/tests/docs
+T=$(mktemp -d "${TMPDIR:-/tmp}/dpmc-docs.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT INT TERM
+XDG_CACHE_HOME=$T/cache
+HOME=$T/home                    # the REPL's history goes here
+export XDG_CACHE_HOME HOME
+
+pass() { echo "PASS docs/$1"; }
+fail() { echo "FAIL docs/$1: $(printf "%s" "$2" | tr "\n" " " | head -c 400)"; }
+
+if [ ! -x "$DPMC" ]; then
+	fail setup "no dpmc at $DPMC"
+	exit 1
+fi
+rdir=${DPM_RECORDINGS:-$REPO/../shared/data/recordings}
+[ -d "$rdir" ] || [ -n "${DPM_RECORDINGS:-}" ] || rdir=/work/shared/data/recordings
+
+# json_num KEY FILE: the number after "KEY": in FILE
+json_num() {
+	sed -n "s/.*\"$1\": \\([-+0-9.eE]*\\).*/\\1/p" "$2" | head -n 1
+}
+# cmp_ok EXPR A B: awk's verdict on EXPR over a and b
+cmp_ok() {
+	awk -v a="$2" -v b="$3" "BEGIN { exit !(a != \"\" && ($1)) }"
+}
+# first_partial WAV: the strongest peak between 40 and 100 Hz
+first_partial() {
+	"$T/peaks" "$1" -n 1 --fmin 40 --fmax 100 | awk 'NR == 1 { print $1 }'
+}
+
+# skip CMD: why a command is not run (empty: run it)
+skip() {
+	case $1 in
+	'./configure && make demo'*) echo "configures and builds the repository, then make demo (minutes)" ;;
+	'make check'*) echo "runs every suite, this one included" ;;
+	'make install'*) echo "installs into PREFIX" ;;
+	'play '*) echo "plays audio" ;;
+	esac
+}
+
+# check WHERE CMD: the claim of the doc command CMD (its text as shown,
+# comment and all), on the files it left in the current folder
+check() {
+	c=$1
+	case $2 in
+	'./dpmc render string.dpm -o string.wav -d 2'*|'dpmc render string.dpm -o string.wav -d 2')
+		# "2 s of a plucked 220 Hz string"
+		n=$(soxi -s string.wav) f=$("$T/peaks" string.wav -n 1 --fmin 100 --fmax 400 | awk 'NR == 1 { print $1 }')
+		cmp_ok 'a == 88200 && b > 219 && b < 221' "$n" "$f" ||
+			fail "$c" "string.wav: $n frames, peak at $f Hz, want 88200 and 220" ;;
+	'./dpmc render string.dpm --set f0=330 -o hi.wav'*)
+		f=$("$T/peaks" hi.wav -n 1 --fmin 100 --fmax 600 | awk 'NR == 1 { print $1 }')
+		cmp_ok 'a > 329 && a < 331' "$f" || fail "$c" "hi.wav peaks at $f Hz, want 330" ;;
+	'./dpmc build string.dpm -o pluck.c'*)
+		[ -s pluck.c ] && grep -q 'string_model \*string_create' pluck.h ||
+			fail "$c" "no pluck.c, or pluck.h without string_create" ;;
+	'./dpmc grad string.dpm --target target.wav --loss spec'*)
+		# "the loss and dL/df0"; the text after it says dL/df0 = +0.45
+		# here (a bump of the loss between 218 and 221 Hz): when that
+		# changes, so must the README
+		l=$(json_num loss "$T/out") g=$(json_num f0 "$T/out")
+		cmp_ok 'a >= 0 && b > 0.4 && b < 0.5' "$l" "$g" ||
+			fail "$c" "printed $(cat "$T/out"); the README says dL/df0 = +0.45" ;;
+	'./dpmc fit string.dpm --target target.wav --fit f0 --steps 50'*)
+		# "f0 near 222 again", "within 0.2 % of 222 Hz"
+		f=$(json_num f0 fitted.json)
+		cmp_ok 'a > 221.556 && a < 222.444' "$f" || fail "$c" "f0 = $f, want 222 +- 0.2 %"
+		[ -s fitted.wav ] || fail "$c" "no fitted.wav" ;;
+	'dpmc render string.dpm --set f0=5000 -o x.wav')
+		# shown failing: "f0 = 5000 is outside its range [20, 4000]"
+		if [ "$st" = 1 ] && grep -q 'f0 = 5000 is outside its range \[20, 4000\]' "$T/err"; then
+			st=0
+		else
+			fail "$c" "exit $st: $(cat "$T/err")"; st=0
+		fi ;;
+	'soxi sheet.wav'*)
+		grep -q '^Channels *: 2' "$T/out" && grep -q '^Sample Rate *: 44100' "$T/out" ||
+			fail "$c" "sheet.wav: $(cat "$T/out")" ;;
+	'dpmc grad examples/bass_fit.dpm --target syn.wav --set f0=56.5')
+		cp "$T/out" "$T/g565" ;;
+	'dpmc grad examples/bass_fit.dpm --target syn.wav --set f0=56.5001')
+		# the finite difference agrees with the printed derivative to four digits
+		l0=$(json_num loss "$T/g565") g=$(json_num f0 "$T/g565") l1=$(json_num loss "$T/out")
+		fd=$(awk -v a="$l0" -v b="$l1" 'BEGIN { printf "%.6g", (b - a) / 0.0001 }')
+		cmp_ok 'a - b < 2e-4 * (b < 0 ? -b : b) && b - a < 2e-4 * (b < 0 ? -b : b)' "$fd" "$g" ||
+			fail "$c" "finite difference $fd, printed dL/df0 $g" ;;
+	'dpmc fit examples/bass_fit.dpm --target $R --fit f0,B,T60lo,T60hi,xe,xo,amp --steps 300'*)
+		# the first partial within 1 % of the recording's (64.9 Hz over
+		# this second; issue 9's measure), the loss at least 5x down from
+		# the start (the tutorial says 0.725 -> 0.055)
+		fr=$(first_partial c2.wav) fm=$(first_partial fitted.wav)
+		l1=$(json_num loss fitted.json) l0=$(dpmc grad examples/bass_fit.dpm --target c2.wav --loss spec >"$T/g0" && json_num loss "$T/g0")
+		cmp_ok 'a > 0.99 * b && a < 1.01 * b' "$fm" "$fr" ||
+			fail "$c" "first partial $fm Hz, the recording's $fr Hz"
+		cmp_ok 'a <= b / 5 && a < 0.07' "$l1" "$l0" || fail "$c" "loss $l0 -> $l1, not 5x down to about 0.055"
+		echo "docs: bass fit: first partial $fm Hz (recording $fr Hz), loss $l0 -> $l1" >&2 ;;
+	esac
+}
+
+# step WHERE CMD < STDIN: run one doc command in the scratch folder
+step() {
+	c=$1
+	why=$(skip "$2")
+	if [ -n "$why" ]; then
+		echo "docs: $1: skipped '$2': $why" >&2
+		return
+	fi
+	# `$ cat F` shown with F's text, before F is there: the text to write
+	case $2 in
+	'cat '[!\>]*) [ -e "${2#cat }" ] || cat >"${2#cat }" ;;
+	esac
+	# in this shell, so that a variable one command sets (R=c2.wav) is
+	# there for the next
+	eval "$2" >"$T/out" 2>"$T/err"
+	st=$?
+	check "$1" "$2"
+	if [ "$st" != 0 ]; then
+		fail "$c" "'$2' exited $st: $(tail -c 300 "$T/err")"
+	else
+		pass "$c"
+	fi
+}
+shown() { :; }
+# save FILE < TEXT: a model of the docs, saved under its name
+save() { cat >"$1"; }
+missing() { fail "$1" "$2"; }
+
+# the tools the checks use
+cc -O2 -o "$T/peaks" "$REPO/tests/tools/peaks.c" "$REPO/tests/tools/sig.c" -lsndfile -lfftw3 -lm 2>"$T/err" || {
+	fail setup "tests/tools/peaks.c: $(cat "$T/err")"; exit 1; }
+
+mkdir -p "$T/bin" "$T/home"
+ln -s "$DPMC" "$T/bin/dpmc"
+PATH=$T/bin:$PATH
+export PATH
+
+for doc in README.md docs/tutorial.md; do
+	# the layout the docs assume, one per document: the repository's top
+	# with ./dpmc and examples/, the recordings at ../shared/data/recordings
+	W=$T/$(basename "$doc" .md)/repo
+	mkdir -p "$W" "$W/../shared/data"
+	ln -s "$DPMC" "$W/dpmc"
+	ln -s "$REPO/examples" "$W/examples"
+	ln -s "$rdir" "$W/../shared/data/recordings"
+	awk -v doc="$doc" -f "$HERE/extract.awk" "$REPO/$doc" >"$T/steps.sh" || {
+		fail "$doc" "extract.awk failed"; continue; }
+	grep -q '^step ' "$T/steps.sh" || fail "$doc" "no commands found"
+	(cd "$W" && . "$T/steps.sh")
+done
