@@ -196,6 +196,7 @@ emit_struct(Emit *e)
 	       "\t * have their pairs from the forward; ck_nbuf segment buffers */\n");
 	cg_out(e, "\tlong ck_every, ck_stride, ck_n, ck_keep, ck_np, ck_b, ck_dense, ck_nslot, ck_nfree;\n");
 	cg_out(e, "\tint ck_two, ck_nbuf;       /* two threads */\n");
+	cg_out(e, "\tint ck_skip, ck_wait;      /* backwards left on one thread, the next such run */\n");
 	cg_out(e, "\tdouble ck_mem;           /* memory budget of a gradient, bytes (0: 160 MB) */\n");
 	cg_out(e, "\tint ck_threads;           /* at most this many threads (0: the processors) */\n");
 	cg_out(e, "\tsize_t ck_cap, seg_cap, ck_icap;  /* allocated in ck, seg, ck_idx */\n");

@@ -22,6 +22,7 @@
 
 #include "stiff_string.h"
 #include "membrane.h"
+#include "guitar.h"
 
 enum { MAXP = 16 };
 
@@ -34,6 +35,7 @@ typedef struct {
 	void (*run)(void *, long, double *);
 	int (*forward)(void *, long, double *, char *, int);
 	int (*backward)(void *, const double *, double *, char *, int);
+	void (*threads)(void *, int);
 	void (*destroy)(void *);
 } Model;
 
@@ -48,12 +50,15 @@ static int P##_f(void *m, long n, double *y, char *e, int es) \
 	{ return P##_forward(m, n, y, e, es); } \
 static int P##_b(void *m, const double *d, double *g, char *e, int es) \
 	{ return P##_backward(m, d, g, e, es); } \
+static void P##_t(void *m, int n) { P##_set_threads(m, n); } \
 static void P##_d(void *m) { P##_destroy(m); }
 MODEL(stiff_string)
 MODEL(membrane)
-#define ENTRY(P) { #P, P##_nparams, P##_c, P##_rs, P##_rn, P##_f, P##_b, P##_d }
+MODEL(guitar)
+#define ENTRY(P) { #P, P##_nparams, P##_c, P##_rs, P##_rn, P##_f, P##_b, P##_t, P##_d }
 
-static Model models[] = { ENTRY(stiff_string), ENTRY(membrane) };
+static Model models[] = { ENTRY(stiff_string), ENTRY(membrane), ENTRY(guitar) };
+static int nthreads;    /* P_set_threads: 0, the processors */
 
 static double
 now_ms(void)
@@ -103,6 +108,7 @@ timing(const Model *md, double secs, int runs)
 		        m ? "out of memory" : err);
 		return 0;
 	}
+	md->threads(m, nthreads);
 	for (r = 0; r < runs; r++) {
 		md->reset(m);
 		t = now_ms();
@@ -129,11 +135,13 @@ main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "time")) {
 		int runs = argc > 2 ? atoi(argv[2]) : 3, ok;
 
+		nthreads = argc > 3 ? atoi(argv[3]) : 0;
 		if (runs < 1)
 			return 2;
 		ok = timing(&models[0], 1, runs);
 		ok = ok && timing(&models[0], 10, runs);
 		ok = ok && timing(&models[1], 1, runs);
+		ok = ok && timing(&models[2], 1, runs);
 		return !ok;
 	}
 	if (argc > 2 && !strcmp(argv[1], "mem")) {
