@@ -989,12 +989,14 @@ cg_emit_header(const Loops *l, const char *prefix)
 	cg_out(&e, "/* State kept every `every` steps (0: the default, 1: every step);\n"
 	        " * the gradient is bit-identical whatever the choice. */\n");
 	cg_out(&e, "void @_set_checkpoints(@_model *m, long every);\n");
-	cg_out(&e, "/* The default's memory budget in bytes (0: 160 MB): checkpoints every\n"
+	cg_out(&e, "/* The default's memory budget in bytes (0: 160 MB, less when the\n"
+	        " * process already holds much, so that it stays within ~185 MB): checkpoints every\n"
 	        " * sqrt(2n) steps or more often, as many as fit with the segments\n"
 	        " * recomputed between them. */\n");
 	cg_out(&e, "void @_set_memory(@_model *m, double bytes);\n");
 	cg_out(&e, "/* At most n threads for a gradient (0: as many as this thread may run\n"
-	        " * on, up to 2); 1 when the caller runs gradients in parallel itself.\n"
+	        " * on, up to 2, one for a while after a backward held up by a busy\n"
+	        " * machine); 1 when the caller runs gradients in parallel itself.\n"
 	        " * The gradient is bit-identical whatever the choice. */\n");
 	cg_out(&e, "void @_set_threads(@_model *m, int n);\n");
 	cg_out(&e, "/* The linear step at t = 0 without sources (un = A u + B up; inputs 0\n"
