@@ -90,7 +90,11 @@ main(int argc, char **argv)
 		}
 		ck = ((double)m[0]->ck_cap + (double)m[0]->seg_cap) * sizeof(double) / 1e6;
 		printf("mem %.1f %.1f\n", peak_mb(), ck);
-		return h[0] != 1;
+		k = h[0] != 1;
+		F(destroy)(m[0]);
+		free(h);
+		free(y);
+		return k;
 	}
 	reps = atoi(argv[4]);
 	y = malloc(sizeof *y * (size_t)n * (size_t)F(noutputs)());
@@ -132,5 +136,10 @@ main(int argc, char **argv)
 			}
 		}
 	printf("bits %d %d %d %d\n", solo, plans[1], plans[0], blocks);
+	for (k = 0; k < 2; k++)
+		F(destroy)(m[k]);
+	free(y);
+	free(dl);
+	free(r);
 	return 0;
 }
