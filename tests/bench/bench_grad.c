@@ -112,32 +112,32 @@ pick(double *t, int runs, int median)
 }
 
 /* Per run a render, then the gradient on as many threads as it takes
- * (at most 2) and on one thread, from two instances; the gradients must
- * have the same bits. */
+ * (at most 2) and on one thread, of one instance (two would hold two
+ * budgets' checkpoints, and the second's default budget would shrink);
+ * the gradients must have the same bits. */
 static int
 timing(const Model *md, double secs, int runs, int median)
 {
 	char err[256];
-	void *m[2];
+	void *m = md->create(NULL, 44100, NULL, err, sizeof err);
 	long n = (long)(secs * 44100), i;
 	double *y = malloc(sizeof *y * n), g[2][MAXP], L = 0, t[3][MAXR];
 	int r, k, np = md->nparams();
 
-	for (k = 0; k < 2; k++)
-		if (!(m[k] = md->create(NULL, 44100, NULL, err, sizeof err)) || !y || np > MAXP) {
-			fprintf(stderr, "bench_grad: %s_create: %s\n", md->name,
-			        m[k] ? "out of memory" : err);
-			return 0;
-		}
-	md->threads(m[1], 1);
+	if (!m || !y || np > MAXP) {
+		fprintf(stderr, "bench_grad: %s_create: %s\n", md->name, m ? "out of memory" : err);
+		return 0;
+	}
 	for (r = 0; r < runs; r++) {
-		md->reset(m[0]);
+		md->reset(m);
 		t[0][r] = now_ms();
-		md->run(m[0], n, y);
+		md->run(m, n, y);
 		t[0][r] = now_ms() - t[0][r];
-		for (k = 0; k < 2; k++)
-			if ((t[1 + k][r] = grad(md, m[k], n, y, g[k], &L)) < 0)
+		for (k = 0; k < 2; k++) {
+			md->threads(m, k);
+			if ((t[1 + k][r] = grad(md, m, n, y, g[k], &L)) < 0)
 				return 0;
+		}
 		if (memcmp(g[0], g[1], sizeof(double) * (size_t)np)) {
 			fprintf(stderr, "bench_grad: %s: the gradient on one thread has other bits\n",
 			        md->name);
@@ -149,8 +149,7 @@ timing(const Model *md, double secs, int runs, int median)
 	for (i = 0; i < np; i++)
 		printf(" %.17g", g[0][i]);
 	printf("\n");
-	for (k = 0; k < 2; k++)
-		md->destroy(m[k]);
+	md->destroy(m);
 	free(y);
 	return 1;
 }
