@@ -995,8 +995,9 @@ cg_emit_header(const Loops *l, const char *prefix)
 	        " * recomputed between them. */\n");
 	cg_out(&e, "void @_set_memory(@_model *m, double bytes);\n");
 	cg_out(&e, "/* At most n threads for a gradient (0: as many as this thread may run\n"
-	        " * on, up to 2, one for a while after a backward held up by a busy\n"
-	        " * machine); 1 when the caller runs gradients in parallel itself.\n"
+	        " * on, up to 2; one while the load average is higher, or for a while\n"
+	        " * after a backward held up by a busy machine); 1 when the caller runs\n"
+	        " * gradients in parallel itself.\n"
 	        " * The gradient is bit-identical whatever the choice. */\n");
 	cg_out(&e, "void @_set_threads(@_model *m, int n);\n");
 	cg_out(&e, "/* The linear step at t = 0 without sources (un = A u + B up; inputs 0\n"

@@ -2,9 +2,9 @@
  * model's C is included whole (-DMODEL=NAME -DMODEL_C='"m.c"'), so the
  * plan in its struct can be read.
  *
- *   host bits SECS MEM REPS   REPS gradients of L = sum y^2 / 2 + r y
- *     (r fixed, random) over SECS, on the threads the machine gives and
- *     on one (P_set_threads 1), with P_set_memory(MEM MB) (0: the
+ *   host bits SECS MEM REPS [THREADS]   REPS gradients of L = sum y^2 / 2
+ *     + r y (r fixed, random) over SECS, on the threads the machine gives
+ *     (P_set_threads THREADS, 0 by default) and on one (P_set_threads 1), with P_set_memory(MEM MB) (0: the
  *     default): the bits of one thread and the default budget every
  *     time.  Prints "bits SOLO TWO ONE BLOCKS": how many backwards were
  *     held up (and finished on one thread), how many forwards planned for
@@ -110,6 +110,7 @@ main(int argc, char **argv)
 		m[k] = make();
 		F(set_memory)(m[k], atof(argv[3]) * 1e6);
 	}
+	F(set_threads)(m[0], argc > 5 ? atoi(argv[5]) : 0);
 	F(set_threads)(m[1], 1);
 	{
 		/* the reference: one thread, the default budget */

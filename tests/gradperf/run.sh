@@ -6,11 +6,13 @@
 #    budget that puts the pairs in blocks, under one that nothing fits
 #    (the plan that takes the least), and on one processor (taskset) all
 #    have the bits of one thread with the default budget (host.c bits).
-# 2. Under load: with a busy loop pinned to each processor, the two-thread
-#    backwards are held up, finish on the caller's thread and make the next
-#    gradients plan for one thread (the counts in the struct say so), with
-#    the same bits; so does `dpmc grad` through TinyCC, whose atomics are
-#    volatile accesses, against its own output without load.
+# 2. Under load: with a busy loop pinned to each processor, two-thread
+#    backwards (P_set_threads 2: the default plans for one thread when the
+#    load average is high) are held up, finish on the caller's thread and
+#    make the next gradients plan for one thread (the counts in the struct
+#    say so), with the same bits; so does `dpmc grad` through TinyCC,
+#    whose atomics are volatile accesses, against its own output without
+#    load.
 # 3. Memory: the default budget counts what the process already holds (a
 #    forward after 80 MB taken stays under 200 MB peak), --memory still
 #    overrides it (250 MB taken when asked), a budget nothing fits takes
@@ -79,7 +81,7 @@ command -v taskset >/dev/null 2>&1 && [ "$(nproc 2>/dev/null)" -ge 2 ] && twocpu
 if host stiff "$REPO/tests/bench/stiff.dpm"; then
 	bits bits_default "$T/stiff" bits 1 0 2 && pass "bits_default ($out)"
 	# 1.7 MB: three buffers of 422 states and blocks of pairs (1.2 kB each)
-	if bits bits_blocks "$T/stiff" bits 2 1.7 2; then
+	if bits bits_blocks "$T/stiff" bits 2 1.7 2 2; then
 		set -- $out
 		if [ $twocpu = 1 ] && [ "$3" -gt 0 ] && [ "$5" = 0 ]; then
 			fail bits_blocks "two-thread plans without blocks ($out)"
@@ -103,7 +105,8 @@ fi
 if [ $twocpu = 1 ] && [ -x "$T/stiff" ]; then
 	load on
 	ok=0
-	bits under_load "$T/stiff" bits 1 1.2 6 && ok=1
+	# two threads asked for: the default would see the load average
+	bits under_load "$T/stiff" bits 1 1.2 6 2 && ok=1
 	load off
 	if [ $ok = 1 ]; then
 		set -- $out
