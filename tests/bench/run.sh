@@ -382,7 +382,8 @@ fi
 echo "\`dpmc build\` with cc $FLAGS (bench_grad.c): the gradient of" \
      "L = 0.5 sum y^2 with respect to every param, P_forward + P_backward," \
      "over a render (P_run), best of $RUNS: on the threads the machine" \
-     "gives (at most 2; target <= 3, aim 2.5) and with P_set_threads(m, 1)" \
+     "gives (at most 2, one while the load average is above 2.5 or after" \
+     "a backward held up; target <= 3, aim 2.5) and with P_set_threads(m, 1)" \
      "(target <= 3), which must give the same bits.  Under load: the" \
      "median of $RUNS while two busy loops run (the gradient should cost" \
      "no more than on one thread)."
