@@ -196,6 +196,7 @@ emit_struct(Emit *e)
 	       "\t * have their pairs from the forward; ck_nbuf segment buffers */\n");
 	cg_out(e, "\tlong ck_every, ck_stride, ck_n, ck_keep, ck_np, ck_b, ck_dense, ck_nslot, ck_nfree;\n");
 	cg_out(e, "\tint ck_two, ck_nbuf;       /* two threads */\n");
+	cg_out(e, "\tint ck_skip, ck_wait;      /* backwards left on one thread, the next such run */\n");
 	cg_out(e, "\tdouble ck_mem;           /* memory budget of a gradient, bytes (0: 160 MB) */\n");
 	cg_out(e, "\tint ck_threads;           /* at most this many threads (0: the processors) */\n");
 	cg_out(e, "\tsize_t ck_cap, seg_cap, ck_icap;  /* allocated in ck, seg, ck_idx */\n");
@@ -988,12 +989,15 @@ cg_emit_header(const Loops *l, const char *prefix)
 	cg_out(&e, "/* State kept every `every` steps (0: the default, 1: every step);\n"
 	        " * the gradient is bit-identical whatever the choice. */\n");
 	cg_out(&e, "void @_set_checkpoints(@_model *m, long every);\n");
-	cg_out(&e, "/* The default's memory budget in bytes (0: 160 MB): checkpoints every\n"
+	cg_out(&e, "/* The default's memory budget in bytes (0: 160 MB, less when the\n"
+	        " * process already holds much, so that it stays within ~185 MB): checkpoints every\n"
 	        " * sqrt(2n) steps or more often, as many as fit with the segments\n"
 	        " * recomputed between them. */\n");
 	cg_out(&e, "void @_set_memory(@_model *m, double bytes);\n");
 	cg_out(&e, "/* At most n threads for a gradient (0: as many as this thread may run\n"
-	        " * on, up to 2); 1 when the caller runs gradients in parallel itself.\n"
+	        " * on, up to 2; one while the load average is higher, or for a while\n"
+	        " * after a backward held up by a busy machine); 1 when the caller runs\n"
+	        " * gradients in parallel itself.\n"
 	        " * The gradient is bit-identical whatever the choice. */\n");
 	cg_out(&e, "void @_set_threads(@_model *m, int n);\n");
 	cg_out(&e, "/* The linear step at t = 0 without sources (un = A u + B up; inputs 0\n"

@@ -69,9 +69,14 @@
  *            bit-identical whatever the choice.
  *   void P_set_threads(P_model *m, int n);
  *            at most n threads for a gradient (0: the processors this
- *            thread may run on, up to 2); same bits whatever n.
+ *            thread may run on, up to 2, but one while the load average
+ *            is above their number and a half; for any n, one for a
+ *            while after a backward whose threads waited for a
+ *            processor); same bits whatever n.
  *   void P_set_memory(P_model *m, double bytes);
- *            the default's budget (0: 160 MB).  The default stores a whole
+ *            the default's budget (0: 160 MB, or less when the process
+ *            already holds much: the whole within ~185 MB, its resident
+ *            size read from /proc/self/statm).  The default stores a whole
  *            trajectory that fits in 16 MB and the budget; else it keeps
  *            a pair of states every `every` steps: with two threads (one
  *            recomputes a segment while the other sweeps the next one

@@ -1,13 +1,16 @@
 /* bench_grad.c — the cost of a gradient against the cost of a render.
  *
  *   cc -O3 -march=native -ffp-contract=off -I BUILD bench_grad.c
- *      BUILD/stiff_string.c BUILD/membrane.c -lm
- *   bench_grad time [RUNS]     one line per model and duration:
- *       MODEL SECONDS FORWARD_MS GRAD_MS LOSS GRAD_0 GRAD_1 ...
- *     FORWARD_MS: best of RUNS of P_reset + P_run (a render); GRAD_MS:
- *     best of RUNS of P_forward + P_backward (the whole gradient) of
- *     L = 0.5 sum_n y_n^2, at the default params and grid.  stiff_string
- *     for 1 s (the PyTorch comparison) and 10 s, membrane for 1 s.
+ *      BUILD/stiff_string.c BUILD/membrane.c BUILD/guitar.c -lm -lpthread
+ *   bench_grad time [RUNS [median]]   one line per model and duration:
+ *       MODEL SECONDS FORWARD_MS GRAD_MS GRAD1_MS LOSS GRAD_0 GRAD_1 ...
+ *     FORWARD_MS: best (or median) of RUNS of P_reset + P_run (a render);
+ *     GRAD_MS: of P_forward + P_backward (the whole gradient) of
+ *     L = 0.5 sum_n y_n^2, at the default params and grid, on the threads
+ *     the machine gives (at most 2); GRAD1_MS: the same with
+ *     P_set_threads(m, 1), which must give the same bits.  stiff_string
+ *     for 1 s (the PyTorch comparison) and 10 s, membrane and guitar
+ *     (examples/guitar.dpm) for 1 s.
  *   bench_grad mem SECONDS     the membrane's gradient for SECONDS, then
  *     "membrane SECONDS PEAK_MB": the peak resident size of the process
  *     (getrusage ru_maxrss), what a fit of that model would hold.
@@ -22,8 +25,9 @@
 
 #include "stiff_string.h"
 #include "membrane.h"
+#include "guitar.h"
 
-enum { MAXP = 16 };
+enum { MAXP = 16, MAXR = 100 };
 
 /* one model's entry points, so that both go through the same code */
 typedef struct {
@@ -34,6 +38,7 @@ typedef struct {
 	void (*run)(void *, long, double *);
 	int (*forward)(void *, long, double *, char *, int);
 	int (*backward)(void *, const double *, double *, char *, int);
+	void (*threads)(void *, int);
 	void (*destroy)(void *);
 } Model;
 
@@ -48,12 +53,14 @@ static int P##_f(void *m, long n, double *y, char *e, int es) \
 	{ return P##_forward(m, n, y, e, es); } \
 static int P##_b(void *m, const double *d, double *g, char *e, int es) \
 	{ return P##_backward(m, d, g, e, es); } \
+static void P##_t(void *m, int n) { P##_set_threads(m, n); } \
 static void P##_d(void *m) { P##_destroy(m); }
 MODEL(stiff_string)
 MODEL(membrane)
-#define ENTRY(P) { #P, P##_nparams, P##_c, P##_rs, P##_rn, P##_f, P##_b, P##_d }
+MODEL(guitar)
+#define ENTRY(P) { #P, P##_nparams, P##_c, P##_rs, P##_rn, P##_f, P##_b, P##_t, P##_d }
 
-static Model models[] = { ENTRY(stiff_string), ENTRY(membrane) };
+static Model models[] = { ENTRY(stiff_string), ENTRY(membrane), ENTRY(guitar) };
 
 static double
 now_ms(void)
@@ -89,34 +96,58 @@ grad(const Model *md, void *m, long n, double *y, double *g, double *L)
 }
 
 static int
-timing(const Model *md, double secs, int runs)
+cmp(const void *a, const void *b)
+{
+	const double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* the best (or the median) of runs of t */
+static double
+pick(double *t, int runs, int median)
+{
+	qsort(t, (size_t)runs, sizeof *t, cmp);
+	return t[median ? runs / 2 : 0];
+}
+
+/* Per run a render, then the gradient on as many threads as it takes
+ * (at most 2) and on one thread, of one instance (two would hold two
+ * budgets' checkpoints, and the second's default budget would shrink);
+ * the gradients must have the same bits. */
+static int
+timing(const Model *md, double secs, int runs, int median)
 {
 	char err[256];
 	void *m = md->create(NULL, 44100, NULL, err, sizeof err);
 	long n = (long)(secs * 44100), i;
-	double *y = malloc(sizeof *y * n), g[MAXP], L = 0, fw = HUGE_VAL,
-	       gr = HUGE_VAL, t;
-	int r, np = md->nparams();
+	double *y = malloc(sizeof *y * n), g[2][MAXP], L = 0, t[3][MAXR];
+	int r, k, np = md->nparams();
 
 	if (!m || !y || np > MAXP) {
-		fprintf(stderr, "bench_grad: %s_create: %s\n", md->name,
-		        m ? "out of memory" : err);
+		fprintf(stderr, "bench_grad: %s_create: %s\n", md->name, m ? "out of memory" : err);
 		return 0;
 	}
 	for (r = 0; r < runs; r++) {
 		md->reset(m);
-		t = now_ms();
+		t[0][r] = now_ms();
 		md->run(m, n, y);
-		t = now_ms() - t;
-		fw = t < fw ? t : fw;
-		t = grad(md, m, n, y, g, &L);
-		if (t < 0)
+		t[0][r] = now_ms() - t[0][r];
+		for (k = 0; k < 2; k++) {
+			md->threads(m, k);
+			if ((t[1 + k][r] = grad(md, m, n, y, g[k], &L)) < 0)
+				return 0;
+		}
+		if (memcmp(g[0], g[1], sizeof(double) * (size_t)np)) {
+			fprintf(stderr, "bench_grad: %s: the gradient on one thread has other bits\n",
+			        md->name);
 			return 0;
-		gr = t < gr ? t : gr;
+		}
 	}
-	printf("%s %g %.3f %.3f %.17g", md->name, secs, fw, gr, L);
+	printf("%s %g %.3f %.3f %.3f %.17g", md->name, secs, pick(t[0], runs, median),
+	       pick(t[1], runs, median), pick(t[2], runs, median), L);
 	for (i = 0; i < np; i++)
-		printf(" %.17g", g[i]);
+		printf(" %.17g", g[0][i]);
 	printf("\n");
 	md->destroy(m);
 	free(y);
@@ -127,13 +158,14 @@ int
 main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "time")) {
-		int runs = argc > 2 ? atoi(argv[2]) : 3, ok;
+		int runs = argc > 2 ? atoi(argv[2]) : 3, med = argc > 3 && !strcmp(argv[3], "median"), ok;
 
-		if (runs < 1)
+		if (runs < 1 || runs > MAXR)
 			return 2;
-		ok = timing(&models[0], 1, runs);
-		ok = ok && timing(&models[0], 10, runs);
-		ok = ok && timing(&models[1], 1, runs);
+		ok = timing(&models[0], 1, runs, med);
+		ok = ok && timing(&models[0], 10, runs, med);
+		ok = ok && timing(&models[1], 1, runs, med);
+		ok = ok && timing(&models[2], 1, runs, med);
 		return !ok;
 	}
 	if (argc > 2 && !strcmp(argv[1], "mem")) {
@@ -152,6 +184,6 @@ main(int argc, char **argv)
 		free(y);
 		return 0;
 	}
-	fprintf(stderr, "usage: bench_grad time [RUNS] | mem SECONDS\n");
+	fprintf(stderr, "usage: bench_grad time [RUNS [median]] | mem SECONDS\n");
 	return 2;
 }
