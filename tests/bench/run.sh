@@ -433,4 +433,9 @@ if [ -n "$py" ]; then
 else
 	echo "- pytorch: python3 has no torch (Debian: python3-torch); comparison skipped"
 fi
+
+echo
+echo "## fit with its defaults (tests/bench/fits.sh: issue 9's measure)"
+echo
+DPMC=$DPMC REPO=$REPO sh "$HERE/fits.sh" || status=1
 exit $status
