@@ -25,15 +25,12 @@ MODEL=$REPO/examples/bass_fit.dpm
 FIT="f0,B,T60lo,T60hi,xe,xo,amp"
 T=$(mktemp -d "${TMPDIR:-/tmp}/dpmc-fits.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT INT TERM
+. "$REPO/tests/lib.sh"    # json_num
 rdir=${DPM_RECORDINGS:-$REPO/../shared/data/recordings}
 [ -d "$rdir" ] || rdir=/work/shared/data/recordings
 
 $CC -O2 -o "$T/peaks" "$REPO/tests/tools/peaks.c" "$REPO/tests/tools/sig.c" -lsndfile -lfftw3 -lm ||
 	exit 1
-
-json_num() {
-	sed -n "s/.*\"$1\": \\([-+0-9.eE]*\\).*/\\1/p" "$2" | head -n 1
-}
 
 # first FILE F: the strongest peak within 15 % of F Hz
 first() {

@@ -34,19 +34,8 @@ DPMC=${DPMC:-$REPO/dpmc}
 MODEL=$REPO/tests/closedloop/string.dpm
 T=$(mktemp -d "${TMPDIR:-/tmp}/dpmc-closedloop.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT INT TERM
-
-pass() { echo "PASS closedloop/$1"; }
-fail() { echo "FAIL closedloop/$1: $(printf "%s" "$2" | tr "\n" " " | head -c 400)"; }
-
-# json_num KEY FILE: the number after "KEY": in FILE
-json_num() {
-	sed -n "s/.*\"$1\": \\([-+0-9.eE]*\\).*/\\1/p" "$2" | head -n 1
-}
-
-# within A B REL: |A - B| <= REL |B|
-within() {
-	awk -v a="$1" -v b="$2" -v r="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b; exit !(a != "" && b != "" && d <= r * m) }'
-}
+SUITE=closedloop
+. "$REPO/tests/lib.sh"
 
 # the truth, and the tolerance each param must be recovered to
 PARAMS="f0 B T60lo T60hi xe xo"

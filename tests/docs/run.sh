@@ -16,12 +16,11 @@ DPMC=${DPMC:-$REPO/dpmc}
 HERE=$REPO/tests/docs
 T=$(mktemp -d "${TMPDIR:-/tmp}/dpmc-docs.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT INT TERM
+SUITE=docs
+. "$REPO/tests/lib.sh"
 XDG_CACHE_HOME=$T/cache
 HOME=$T/home                    # the REPL's history goes here
 export XDG_CACHE_HOME HOME
-
-pass() { echo "PASS docs/$1"; }
-fail() { echo "FAIL docs/$1: $(printf "%s" "$2" | tr "\n" " " | head -c 400)"; }
 
 if [ ! -x "$DPMC" ]; then
 	fail setup "no dpmc at $DPMC"
@@ -30,10 +29,6 @@ fi
 rdir=${DPM_RECORDINGS:-$REPO/../shared/data/recordings}
 [ -d "$rdir" ] || [ -n "${DPM_RECORDINGS:-}" ] || rdir=/work/shared/data/recordings
 
-# json_num KEY FILE: the number after "KEY": in FILE
-json_num() {
-	sed -n "s/.*\"$1\": \\([-+0-9.eE]*\\).*/\\1/p" "$2" | head -n 1
-}
 # cmp_ok EXPR A B: awk's verdict on EXPR over a and b
 cmp_ok() {
 	awk -v a="$2" -v b="$3" "BEGIN { exit !(a != \"\" && ($1)) }"

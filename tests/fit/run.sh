@@ -12,44 +12,11 @@ DPMC=${DPMC:-$REPO/dpmc}
 HERE=$REPO/tests/fit
 T=$(mktemp -d "${TMPDIR:-/tmp}/dpmc-fit.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT INT TERM
+SUITE=fit
+. "$REPO/tests/lib.sh"
 
 STR=$HERE/string.dpm
 STR2=$HERE/string2.dpm
-
-pass() { echo "PASS fit/$1"; }
-fail() { echo "FAIL fit/$1: $(printf "%s" "$2" | tr "\n" " " | head -c 400)"; }
-
-run() {
-	"$@" >"$T/out" 2>"$T/err"
-	st=$?
-}
-
-# expect NAME STATUS STDERR_PATTERN -- dpmc args...: the status, the
-# message, and for a failure nothing on stdout
-expect() {
-	name=$1 want=$2 pat=$3
-	shift 4
-	run "$DPMC" "$@"
-	if [ "$st" != "$want" ]; then
-		fail "$name" "exit $st, want $want ($(head -c 300 "$T/err"))"
-	elif [ -n "$pat" ] && ! grep -q -e "$pat" "$T/err"; then
-		fail "$name" "stderr lacks '$pat': $(head -c 300 "$T/err")"
-	elif [ "$st" != 0 ] && [ -s "$T/out" ]; then
-		fail "$name" "a failure printed on stdout: $(head -c 200 "$T/out")"
-	else
-		pass "$name"
-	fi
-}
-
-# json_num KEY FILE: the number after "KEY": in FILE
-json_num() {
-	sed -n "s/.*\"$1\": \\([-+0-9.eE]*\\).*/\\1/p" "$2" | head -n 1
-}
-
-# within A B REL: |A - B| <= REL |B|
-within() {
-	awk -v a="$1" -v b="$2" -v r="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b; exit !(a != "" && d <= r * m) }'
-}
 
 if [ ! -x "$DPMC" ]; then
 	fail setup "no dpmc at $DPMC"

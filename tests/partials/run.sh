@@ -22,19 +22,14 @@ DPMC=${DPMC:-$REPO/dpmc}
 CC=${CC:-cc}
 T=$(mktemp -d "${TMPDIR:-/tmp}/dpmc-partials.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT INT TERM
+SUITE=partials
+. "$REPO/tests/lib.sh"
 XDG_CACHE_HOME=$T/cache
 export XDG_CACHE_HOME
 status=0
 
-pass() { echo "PASS partials/$1"; }
 fail() { echo "FAIL partials/$1: $(printf "%s" "$2" | tr "\n" " " | head -c 400)"; status=1; }
 
-json_num() {
-	sed -n "s/.*\"$1\": \\([-+0-9.eE]*\\).*/\\1/p" "$2" | head -n 1
-}
-within() {
-	awk -v a="$1" -v b="$2" -v r="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b; exit !(a != "" && b != "" && d <= r * m) }'
-}
 # first_partial FILE LO HI: the strongest peak between LO and HI Hz
 first_partial() {
 	"$T/peaks" "$1" -n 1 --fmin "$2" --fmax "$3" | awk 'NR == 1 { print $1 }'

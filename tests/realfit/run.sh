@@ -23,19 +23,8 @@ TOOLS=$REPO/tests/tools
 MODEL=$REPO/examples/bass_fit.dpm
 T=$(mktemp -d "${TMPDIR:-/tmp}/dpmc-realfit.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT INT TERM
-
-pass() { echo "PASS realfit/$1"; }
-fail() { echo "FAIL realfit/$1: $(printf "%s" "$2" | tr "\n" " " | head -c 400)"; }
-
-# json_num KEY FILE: the number after "KEY": in FILE
-json_num() {
-	sed -n "s/.*\"$1\": \\([-+0-9.eE]*\\).*/\\1/p" "$2" | head -n 1
-}
-
-# within A B REL: |A - B| <= REL |B|
-within() {
-	awk -v a="$1" -v b="$2" -v r="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b; exit !(a != "" && b != "" && d <= r * m) }'
-}
+SUITE=realfit
+. "$REPO/tests/lib.sh"
 
 # first_partial FILE: the frequency of the strongest peak between 40 and
 # 100 Hz (the fundamental of a bass note; its octave is above 100 Hz)
