@@ -105,7 +105,8 @@ typedef struct Run {
 	double t0, compile_ms;
 } Run;
 
-enum { UPTO_MODEL, UPTO_SCHEME, UPTO_LOOPS, UPTO_C, UPTO_KERNEL };
+/* UPTO_RUN: the kernel without the gradient (render, info); UPTO_KERNEL: all */
+enum { UPTO_MODEL, UPTO_SCHEME, UPTO_LOOPS, UPTO_C, UPTO_RUN, UPTO_KERNEL };
 
 /* main.c: parse, check, discretise, lower, emit, JIT o->model (with
  * o->incdirs and o->backend) as far as `upto`, into a Run zeroed but for

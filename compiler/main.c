@@ -459,7 +459,10 @@ cli_compile(Run *r, const Opts *o, int upto)
 	if (upto == UPTO_LOOPS)
 		return 0;
 	r->prefix = cg_prefix(r->arena, r->model);
-	r->ctext = cg_emit_c(r->loops, r->prefix, upto == UPTO_C);   /* build and emit: all of it */
+	/* build and emit: all of it; a render only what it runs (but the LLVM
+	 * backend makes its own adjoint beside the text's) */
+	r->ctext = cg_emit_c(r->loops, r->prefix, upto == UPTO_C ? CG_API
+	                     : upto == UPTO_RUN && o->backend != BK_LLVM ? 0 : CG_GRAD);
 	if (upto == UPTO_C)
 		return 0;
 	if ((o->backend == BK_LLVM
@@ -658,7 +661,7 @@ cmd_info(Run *r, const Opts *o)
 	double init_ms, *vals;
 	void *m;
 
-	if (cli_compile(r, o, UPTO_KERNEL) < 0 || !(m = instance(r, o, 1.0, &init_ms, &vals)))
+	if (cli_compile(r, o, UPTO_RUN) < 0 || !(m = instance(r, o, 1.0, &init_ms, &vals)))
 		return EXIT_ERR;
 	cli_info_print(r, o, m, vals);
 	stats(r, o, m, init_ms, 0, 0);
@@ -694,7 +697,7 @@ cli_emit_print(const Run *r, const char *stage, FILE *f)
 	else if (!strcmp(stage, "c")) {
 		/* what build writes: the dpm_* interface too, which the JIT's
 		 * text leaves out */
-		h = cg_emit_c(r->loops, r->prefix, 1);
+		h = cg_emit_c(r->loops, r->prefix, CG_API);
 		fputs(h, f);
 		mem_free(h);
 	}
@@ -783,7 +786,7 @@ cmd_render(Run *r, const Opts *o)
 	char err[1024];
 	void *m;
 
-	if (cli_compile(r, o, UPTO_KERNEL) < 0)
+	if (cli_compile(r, o, UPTO_RUN) < 0)
 		return EXIT_ERR;
 	nch = r->k.noutputs();
 	rate = cli_rate(r, o);
