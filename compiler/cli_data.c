@@ -280,9 +280,14 @@ row(Reader *r, const Line *l, Data *d, Row *w, const Opts *o, const Job *j, cons
 	for (c = 1; c < n; c++) {
 		p = d->cols[c - 1];
 		txt = arena_strndup(a, r->src->text + off[c], (size_t)len[c]);
+		if (len[c] == 0) {
+			diag_error(&r->d, at(r, off[c], 1), "an empty field; column %d sets param '%s': give its value",
+			           c + 1, k->param_name(p));
+			return -1;
+		}
 		if (cli_number(txt, &v) < 0) {
-			diag_error(&r->d, at(r, off[c], len[c]), "%s'%s' is not a number; column %d sets param '%s'",
-			           len[c] ? "" : "an empty field: ", txt, c + 1, k->param_name(p));
+			diag_error(&r->d, at(r, off[c], len[c]), "'%s' is not a number; column %d sets param '%s'",
+			           txt, c + 1, k->param_name(p));
 			return -1;
 		}
 		if (!(v >= k->param_min(p) && v <= k->param_max(p))) {

@@ -642,7 +642,7 @@ setup(Train *T, Arena *a)
 		for (r = 0; r < nf; r++)
 			if (T->d.cols[i] == T->idx[r]) {
 				cli_data_col_error(&T->d, i, "'%s' is set by the CSV for each row and trained as a param "
-				                   "shared by every row (--fit); remove it from one or the other%s%s",
+				                   "shared by every row (--fit); remove it from one or the other%s",
 				                   k->param_name(T->idx[r]), "");
 				return -1;
 			}
