@@ -27,6 +27,7 @@
 # 6. Real time: dpm_process in blocks of 64 for every example (rtf.c),
 #    the real-time factor (goal >= 100x for the strings).
 # 7. fits.sh: issue 9's fits with their defaults.
+# 8. train.sh: train on 1 and 2 threads and 2 MPI processes.
 # Speed is only measured here, never asserted; the exit status is 1 only
 # when something fails to build (a backend failing a model included) or
 # two outputs disagree.
@@ -462,4 +463,7 @@ echo
 echo "## fit with its defaults (tests/bench/fits.sh: issue 9's measure)"
 echo
 DPMC=$DPMC REPO=$REPO sh "$HERE/fits.sh" || status=1
+
+echo
+DPMC=$DPMC REPO=$REPO sh "$HERE/train.sh" || status=1
 exit $status
