@@ -844,8 +844,8 @@ cc_there(void)
  * kernels run hundreds of times): llvm when its module loads, else cc
  * when a C compiler is there, else tcc.  Passing one over is silent only
  * when it is absent; a module that is there but does not load is said. */
-static Backend
-fastest_backend(void)
+Backend
+cli_fastest_backend(void)
 {
 	char err[2048];
 	int r = jit_llvm_ready(err, sizeof err);
@@ -869,7 +869,7 @@ cmd_grad_fit(Run *r, const Opts *given)
 	Job j;
 
 	if (!o->backend_given)
-		o->backend = fastest_backend();
+		o->backend = cli_fastest_backend();
 	if (cli_compile(r, o, UPTO_KERNEL) < 0)
 		return EXIT_ERR;
 	vals = arena_alloc(r->arena, sizeof(double) * (size_t)(r->k.nparams() + 1));
