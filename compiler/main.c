@@ -170,11 +170,26 @@ usage_cmd(const struct Cmd *c, FILE *f)
 	}
 }
 
+/* An argument echoed in a message: its first 60 characters, then how
+ * long it was (a megabyte of argument gives a line, not a megabyte). */
+static const char *
+cut(const char *s, char *buf, size_t n)
+{
+	size_t len = strlen(s);
+
+	if (len <= 64)
+		return s;
+	snprintf(buf, n, "%.60s... (%zu characters)", s, len);
+	return buf;
+}
+
 static int
 usage_error(const char *cmd, const char *fmt, const char *arg)
 {
+	char b[128];
+
 	fputs("dpmc: error: ", stderr);
-	fprintf(stderr, fmt, arg);
+	fprintf(stderr, fmt, cut(arg, b, sizeof b));
 	if (cmd)
 		fprintf(stderr, "; see 'dpmc %s --help'\n", cmd);
 	else
@@ -185,8 +200,10 @@ usage_error(const char *cmd, const char *fmt, const char *arg)
 static int
 value_error(const char *fmt, const char *a, const char *b)
 {
+	char ca[128];
+
 	fputs("dpmc: error: ", stderr);
-	fprintf(stderr, fmt, a, b);
+	fprintf(stderr, fmt, cut(a, ca, sizeof ca), b);
 	fputc('\n', stderr);
 	return EXIT_ERR;
 }
@@ -1006,8 +1023,9 @@ run(int argc, char **argv)
 			names[i] = cmds[i].name;
 		if (argv[1][0] == '-')
 			return usage_error(NULL, "'%s' comes after a command: dpmc COMMAND MODEL.dpm [options]", argv[1]);
+		char cb[128];
 		best = closest_name(argv[1], names, (int)NELEM(cmds));
-		fprintf(stderr, "dpmc: error: unknown command '%s'%s%s%s; see 'dpmc --help'\n", argv[1],
+		fprintf(stderr, "dpmc: error: unknown command '%s'%s%s%s; see 'dpmc --help'\n", cut(argv[1], cb, sizeof cb),
 		        best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
 		return EXIT_USAGE;
 	}
