@@ -226,6 +226,8 @@ typedef struct Run {
 
 /* UPTO_RUN: the kernel without the gradient (render, info); UPTO_KERNEL: all */
 enum { UPTO_MODEL, UPTO_SCHEME, UPTO_LOOPS, UPTO_C, UPTO_RUN, UPTO_KERNEL };
+/* main.c: llvm when its module loads, else cc when there, else tcc */
+Backend cli_fastest_backend(void);
 
 /* main.c: parse, check, discretise, lower, emit, JIT o->model (with
  * o->incdirs and o->backend) as far as `upto`, into a Run zeroed but for

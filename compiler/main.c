@@ -196,11 +196,26 @@ usage_cmd(const struct Cmd *c, FILE *f)
 	}
 }
 
+/* An argument echoed in a message: its first 60 characters, then how
+ * long it was (a megabyte of argument gives a line, not a megabyte). */
+static const char *
+cut(const char *s, char *buf, size_t n)
+{
+	size_t len = strlen(s);
+
+	if (len <= 64)
+		return s;
+	snprintf(buf, n, "%.60s... (%zu characters)", s, len);
+	return buf;
+}
+
 static int
 usage_error(const char *cmd, const char *fmt, const char *arg)
 {
+	char b[128];
+
 	fputs("dpmc: error: ", stderr);
-	fprintf(stderr, fmt, arg);
+	fprintf(stderr, fmt, cut(arg, b, sizeof b));
 	if (cmd)
 		fprintf(stderr, "; see 'dpmc %s --help'\n", cmd);
 	else
@@ -211,8 +226,10 @@ usage_error(const char *cmd, const char *fmt, const char *arg)
 static int
 value_error(const char *fmt, const char *a, const char *b)
 {
+	char ca[128];
+
 	fputs("dpmc: error: ", stderr);
-	fprintf(stderr, fmt, a, b);
+	fprintf(stderr, fmt, cut(a, ca, sizeof ca), b);
 	fputc('\n', stderr);
 	return EXIT_ERR;
 }
@@ -887,8 +904,8 @@ cc_there(void)
  * kernels run hundreds of times): llvm when its module loads, else cc
  * when a C compiler is there, else tcc.  Passing one over is silent only
  * when it is absent; a module that is there but does not load is said. */
-static Backend
-fastest_backend(void)
+Backend
+cli_fastest_backend(void)
 {
 	char err[2048];
 	int r = jit_llvm_ready(err, sizeof err);
@@ -912,7 +929,7 @@ cmd_grad_fit(Run *r, const Opts *given)
 	Job j;
 
 	if (!o->backend_given)
-		o->backend = fastest_backend();
+		o->backend = cli_fastest_backend();
 	if (cli_compile(r, o, UPTO_KERNEL) < 0)
 		return EXIT_ERR;
 	vals = arena_alloc(r->arena, sizeof(double) * (size_t)(r->k.nparams() + 1));
@@ -1066,8 +1083,9 @@ run(int argc, char **argv)
 			names[i] = cmds[i].name;
 		if (argv[1][0] == '-')
 			return usage_error(NULL, "'%s' comes after a command: dpmc COMMAND MODEL.dpm [options]", argv[1]);
+		char cb[128];
 		best = closest_name(argv[1], names, (int)NELEM(cmds));
-		fprintf(stderr, "dpmc: error: unknown command '%s'%s%s%s; see 'dpmc --help'\n", argv[1],
+		fprintf(stderr, "dpmc: error: unknown command '%s'%s%s%s; see 'dpmc --help'\n", cut(argv[1], cb, sizeof cb),
 		        best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
 		return EXIT_USAGE;
 	}
