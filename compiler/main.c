@@ -333,12 +333,15 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 	case O_SPREAD: o->spread = v; break;
 	case O_DATA: o->data = v; break;
 	case O_PERITEM: o->per_item = v; break;
-	case O_EPOCHS: case O_BATCH: case O_SEED: case O_THREADS:
+	case O_EPOCHS: case O_BATCH: case O_SEED: case O_THREADS: {
+		char fmt[64];
+
 		errno = 0;
 		n = strtol(v, &end, 10);
-		if (end == v || *end || errno || n < (op->id == O_SEED ? 0 : 1) || n > INT_MAX / 2)
-			return value_error("%s: expected a whole number%s", op->lng,
-			                   op->id == O_SEED ? ", 0 or more" : ", at least 1");
+		if (end == v || *end || errno || n < (op->id == O_SEED ? 0 : 1) || n > INT_MAX / 2) {
+			snprintf(fmt, sizeof fmt, "%s %%s: expected a whole number%%s", op->lng);
+			return value_error(fmt, v, op->id == O_SEED ? ", 0 or more" : ", at least 1");
+		}
 		if (op->id == O_EPOCHS)
 			o->epochs = n;
 		else if (op->id == O_BATCH)
@@ -348,6 +351,7 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 		else
 			o->threads = (int)n;
 		break;
+	}
 	case O_RENDER: o->render = v; break;
 	case O_LOSSCURVE: o->loss_curve = v; break;
 	case O_CHECKPOINTS:
