@@ -930,7 +930,8 @@ cli_fit(const Opts *o, const Job *j)
 	F.st = mem_alloc(sizeof *F.st * (size_t)F.nst);
 	memset(F.st, 0, sizeof *F.st * (size_t)F.nst);
 	/* every loss here, in one thread: rt_loss_new runs the FFTW planner */
-	workers = ncpus() < F.nst ? ncpus() : F.nst;
+	workers = o->threads > 0 ? o->threads : ncpus();
+	workers = workers < F.nst ? workers : F.nst;
 	for (i = 0; i < F.nst; i++) {
 		S = &F.st[i];
 		S->i = i;

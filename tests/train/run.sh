@@ -190,6 +190,10 @@ for i, n in zip(d["items"], (45, 50, 55)):
     assert i["steps"] == 60 and i["loss"] < 1e-3, i
 EOF
 then pass fit-data; else fail fit-data "exit $st: $(head -c 400 "$T/fit3.json") $(tail -n 2 "$T/err")"; fi
+run "$DPMC" fit "$M" $R --data "$D/fit3.csv" --fit tune,T0 --steps 20 --threads 1 -o "$T/fit3a.json"
+run "$DPMC" fit "$M" $R --data "$D/fit3.csv" --fit tune,T0 --steps 20 --threads 3 -o "$T/fit3b.json"
+[ -s "$T/fit3a.json" ] && cmp -s "$T/fit3a.json" "$T/fit3b.json" && pass fit-data-threads ||
+	fail fit-data-threads "$(diff "$T/fit3a.json" "$T/fit3b.json" | head -c 300)"
 
 # ---- a bad CSV: an error at its place, exit 1, no file ----
 bad() {       # bad NAME PATTERN CSV-TEXT [more dpmc options]
@@ -237,7 +241,7 @@ expect usage-no-data 2 "missing '--data SET.csv'" -- train "$M" --fit T0
 expect usage-no-fit 2 "missing '--fit" -- train "$M" --data "$D/set.csv"
 expect usage-data-target 2 "'--target' is not an option of 'fit --data'" -- \
 	fit "$M" --data "$D/set.csv" --target "$D/sub/n45.wav" --fit T0
-expect usage-epochs 1 '--epochs: expected a whole number' -- train "$M" --data "$D/set.csv" --fit T0 --epochs 0
+expect usage-epochs 1 '--epochs 0: expected a whole number, at least 1' -- train "$M" --data "$D/set.csv" --fit T0 --epochs 0
 
 # ---- Ctrl-C: the best so far is written, exit 0 ----
 rm -f "$T/int.json"
@@ -245,7 +249,7 @@ rm -f "$T/int.json"
 	>"$T/int.out" 2>"$T/int.err" &
 pid=$!
 i=0
-while [ $i -lt 300 ] && ! grep -q '^train: epoch 1/' "$T/int.err"; do sleep 0.1; i=$((i + 1)); done
+while [ $i -lt 300 ] && ! grep -qs '^train: epoch 1/' "$T/int.err"; do sleep 0.1; i=$((i + 1)); done
 sleep 0.5
 kill -INT $pid
 wait $pid
