@@ -72,8 +72,9 @@ class Lib:
             f.argtypes = args
             setattr(self, name[4:], f)
         if missing:
+            what = ", ".join(missing[:3]) + (", ... (%d functions)" % len(missing) if len(missing) > 3 else "")
             raise Error("%s does not export the dpm_* interface (no %s); build it again with "
-                        "`dpmc build MODEL -o X.so` from a dpmc that has it" % (path, ", ".join(missing)))
+                        "`dpmc build MODEL -o X.so` from a dpmc that has it" % (path, what))
 
 
 def floats(a):
