@@ -41,6 +41,7 @@ _TABLE = (
     ("dpm_ndim", _I, [_M], False),
     ("dpm_grid", _I, [_M, _PI, _PD], False),
     ("dpm_set_grid", _I, [_M, _PI], False),
+    ("dpm_render", _L, [_M, _PF, _L], False),
     ("dpm_forward", _L, [_M, _PD, _L], False),
     ("dpm_backward", _I, [_M, _PD, _PD], False),
     ("dpm_set_threads", None, [_M, _I], False),

@@ -16,8 +16,8 @@ import numpy as np
 from ._errors import Error
 from ._lib import doubles, floats, ints
 
-# dpm_process is called in blocks of this many frames, so Ctrl-C is seen
-# between them (ctypes runs a call to its end)
+# without dpm_render, dpm_process is called in blocks of this many frames,
+# so Ctrl-C is seen between them (ctypes runs a call to its end)
 _BLOCK = 1 << 16
 
 
@@ -77,19 +77,43 @@ class _Handle:
             self.lib.free(self.p)
             self.p = None
 
+    def put(self, pairs, names):
+        """Params (index, value) in force, all or none: a value the grid in
+        force cannot take is kept by dpm_set for the next plan, made here
+        (dpm_reset); one that no grid takes (a fixed grid, say) is an
+        Error with dpm_set's message, and every value goes back."""
+        lib, p = self.lib, self.p
+        old = [(i, lib.get(p, i)) for i, _ in pairs]
+        why = {}
+        for i, v in pairs:
+            if lib.set(p, i, v) != 0:
+                why[i] = self.error()
+        if not why:
+            return
+        st = lib.reset(p)
+        msg = self.error() if st != 0 else None
+        if msg is None:
+            for i, v in pairs:
+                if lib.get(p, i) != v:
+                    msg = why.get(i) or "%s = %g was not taken" % (names[i], v)
+                    break
+        if msg is not None:
+            for i, v in old:
+                lib.set(p, i, v)
+            lib.reset(p)
+            raise Error(msg)
+
     def set_all(self, values, lo, hi, names):
         """Every param to values (a float64 array in order), changing only
-        those that differ; the grid re-planned (dpm_reset) if one asks."""
-        get, put = self.lib.get, self.lib.set
-        replan = False
+        those that differ."""
+        get, p = self.lib.get, self.p
+        pairs = []
         for i, v in enumerate(values.tolist()):
-            if get(self.p, i) != v:
+            if get(p, i) != v:
                 if not lo[i] <= v <= hi[i]:
                     raise ValueError("%s = %r is outside its range [%g, %g]" % (names[i], v, lo[i], hi[i]))
-                if put(self.p, i, v) != 0:
-                    replan = True
-        if replan:
-            self.check(self.lib.reset(self.p))
+                pairs.append((i, v))
+        self.put(pairs, names)
 
     def forward(self, n, nout):
         y = np.empty((n, nout), np.float64)
@@ -226,22 +250,7 @@ class Model:
         value outside the param's range is a ValueError and changes
         nothing; the grid is re-planned for the new values when the one in
         force would not be stable."""
-        todo = [self._checked(k, v) for k, v in values.items()]
-        lib, p = self._lib, self._h.p
-        old = [(i, lib.get(p, i)) for i, _ in todo]
-        replan = False
-        for i, v in todo:
-            if lib.set(p, i, v) != 0:
-                replan = True
-        if replan and lib.reset(p) != 0:
-            msg = self._h.error()
-            for i, v in old:
-                lib.set(p, i, v)
-            lib.reset(p)
-            raise Error(msg)
-        for i, v in todo:
-            if lib.get(p, i) != v:
-                raise Error(self._h.error() or "%s = %g was not taken" % (self._names[i], v))
+        self._h.put([self._checked(k, v) for k, v in values.items()], self._names)
         return self
 
     def copy(self):
@@ -277,8 +286,13 @@ class Model:
             n = frames(seconds, r)
             nout = len(self._outputs)
             y = np.empty((n, nout), np.float32)
-            h.check(self._lib.reset(h.p))
             h.forwarded = None
+            if self._lib.render:
+                # planned for the whole render, as dpmc render plans it
+                if self._lib.render(h.p, floats(y), n) != n:
+                    raise Error(h.error() or "dpm_render failed")
+                return y
+            h.check(self._lib.reset(h.p))
             for at in range(0, n, _BLOCK):
                 k = min(_BLOCK, n - at)
                 if self._lib.process(h.p, floats(y[at:]), k) != k:

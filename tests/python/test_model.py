@@ -77,6 +77,10 @@ def render_checks(m):
     render_equal(m, ["--set", "f0=990", "--set", "xo=0.4"], 0.03)
     assert m.grid[0] < g[0], (m.grid, g)
     render_equal(m, ["--set", "f0=990", "--set", "xo=0.4", "-r", "48000"], 0.03, rate=48000)
+    # and back: the grid is the one dpmc plans for 330 Hz, whatever came before
+    m.set(f0=330)
+    render_equal(m, ["--set", "f0=330", "--set", "xo=0.4"], 0.03)
+    assert m.grid == g, (m.grid, g)
     assert m.rate == 44100 and m.render(0.01).shape == (441, 2), m.rate
     assert m.render(0.01, rate=22050).shape == (221, 2), "0.01 s at 22050 Hz: 220.5 rounds up"
     m.set(**m.defaults)
@@ -243,6 +247,11 @@ def error_checks():
     raises(lambda: m.render(1e-6), ValueError, "shorter than one sample")
     raises(lambda: m.render(0.01, rate=-5), ValueError, "rate")
     raises(lambda: m.index("nope"), ValueError, "nope")
+    # on a fixed grid a pitch it cannot take is the C side's error, and
+    # nothing changes
+    fx = dpm.load(STRING, grid=87)
+    raises(lambda: fx.set(xo=0.5, f0=990), dpm.Error, "unstable")
+    assert fx.params == fx.defaults and fx.grid == (87,), (fx.params, fx.grid)
     # the model still works after all that
     assert m.render(0.01).shape == (441, 2)
 
