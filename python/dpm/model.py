@@ -49,8 +49,10 @@ class _Handle:
                 self.need("set_threads")(self.p, int(threads))
             if grid is not None:
                 nd = self.need("ndim")(self.p)
-                g = np.zeros(nd, np.intc)
-                g[:] = grid
+                g = np.array(grid, dtype=np.intc).reshape(-1)
+                if g.size != nd:
+                    raise ValueError("grid=%r: give %d number%s of intervals, one per axis"
+                                     % (grid, nd, "s" if nd > 1 else ""))
                 self.check(self.need("set_grid")(self.p, ints(g)))
                 self.check(lib.reset(self.p))
         except BaseException:

@@ -252,6 +252,7 @@ def error_checks():
     fx = dpm.load(STRING, grid=87)
     raises(lambda: fx.set(xo=0.5, f0=990), dpm.Error, "unstable")
     assert fx.params == fx.defaults and fx.grid == (87,), (fx.params, fx.grid)
+    raises(lambda: dpm.load(STRING, grid=(87, 10)), ValueError, "one per axis")
     # the model still works after all that
     assert m.render(0.01).shape == (441, 2)
 
