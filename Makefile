@@ -1,7 +1,7 @@
 # Makefile — dpmc, its runtime and its tests.  Run ./configure first.
 #   make [SANITIZE=1]   ./dpmc and runtime/libdpmrt.a
 #   make check          everything fast (tests/run); CI adds SANITIZE=1
-#   make bench | demo | fuzz | install [PREFIX=... DESTDIR=...] | clean
+#   make bench | demo | fuzz | install [PREFIX=... DESTDIR=... PYTHON_DIR=...] | clean
 
 VERSION = 0.1.0
 
@@ -156,6 +156,14 @@ fuzz: $(FRONT_GEN)
 	@echo "fuzz: tests/fuzz/fuzz_wav SCRATCH tests/fuzz/wav -max_total_time=60"
 	@echo "fuzz: tests/fuzz/fuzz_params SCRATCH tests/fuzz/json -dict=tests/fuzz/json.dict -max_total_time=60"
 
+# The dpm Python package goes where Debian's python3 looks under PREFIX:
+# /usr/lib/python3/dist-packages for /usr, else PREFIX/lib/python3.X/
+# dist-packages (X: /usr/bin/python3's); PYTHON_DIR=... to choose.  Its
+# _installed.py names the dpmc installed with it.
+PYTHON = /usr/bin/python3
+PYTHON_DIR = $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$(PREFIX)/lib/python$(shell \
+	$(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo 3)/dist-packages)
+
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/dpm/stdlib \
 		$(DESTDIR)$(PREFIX)/share/dpm/runtime $(DESTDIR)$(PREFIX)/share/man/man1 \
@@ -165,6 +173,9 @@ install: all
 	cp stdlib/*.dpm $(DESTDIR)$(PREFIX)/share/dpm/stdlib/
 	cp runtime/libdpmrt.a runtime/rt.h $(DESTDIR)$(PREFIX)/share/dpm/runtime/
 	if [ -f docs/dpmc.1 ]; then cp docs/dpmc.1 $(DESTDIR)$(PREFIX)/share/man/man1/dpmc.1; fi
+	mkdir -p $(DESTDIR)$(PYTHON_DIR)/dpm
+	cp python/dpm/*.py $(DESTDIR)$(PYTHON_DIR)/dpm/
+	printf '"""Written by make install."""\nDPMC = "%s"\n' '$(PREFIX)/bin/dpmc' > $(DESTDIR)$(PYTHON_DIR)/dpm/_installed.py
 
 clean:
 	rm -f dpmc dpmc-llvm.so compiler/*.o compiler/*.d runtime/*.o runtime/*.d \
