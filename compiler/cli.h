@@ -90,6 +90,12 @@ int cli_build(const Opts *o, const char *ctext, const char *header,
  * after an error message. */
 int cli_build_check(const Opts *o);
 
+/* build_lv2.c: `dpmc build -o X.lv2`, an LV2 instrument bundle from the
+ * model's C text (see compiler/lv2.tmpl); and the check of -o before
+ * compiling.  0, or -1 after an error; nothing is left on failure. */
+int cli_build_lv2(const Opts *o, const char *ctext, const char *prefix);
+int cli_build_lv2_check(const Opts *o);
+
 /* main.c: one model through the pipeline, kept for as long as it is
  * used (the REPL keeps one per model loaded). */
 typedef struct Run {
