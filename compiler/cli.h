@@ -89,6 +89,11 @@ int cli_build(const Opts *o, const char *ctext, const char *header,
 /* cli_build.c: before compiling, whether -o can be written; 0, or -1
  * after an error message. */
 int cli_build_check(const Opts *o);
+/* build_wasm.c: `-o OUT.wasm`, or `-o OUT.html` and OUT.wasm beside it;
+ * 0, or -1 after an error (nothing written).  _check: before compiling,
+ * the .wasm beside a page can be written and the tool chain is there. */
+int cli_build_wasm(const Opts *o, const char *ctext);
+int cli_build_wasm_check(const char *out);
 
 /* main.c: one model through the pipeline, kept for as long as it is
  * used (the REPL keeps one per model loaded). */
