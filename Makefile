@@ -93,14 +93,11 @@ endif
 $(LLVM_OBJ): DPM_CFLAGS += -fPIC $(LLVM_CFLAGS)
 
 # the checkpoints' C, the same for every model, as one string per line
-compiler/emit_ck.o: compiler/ck_text.h
-compiler/ck_text.h: compiler/ck.tmpl
-	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n",/' compiler/ck.tmpl > $@
-
-# the WebAssembly page of dpmc build -o X.html, the same way
-compiler/build_wasm.o: compiler/wasm_page.h
-compiler/wasm_page.h: compiler/wasm_page.tmpl
-	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n",/' compiler/wasm_page.tmpl > $@
+compiler/emit_ck.o: compiler/ck_text.h compiler/api_text.h
+# and the web page of dpmc build -o X.html (build_wasm.c)
+compiler/build_wasm.o: compiler/wasm_page_text.h
+compiler/ck_text.h compiler/api_text.h compiler/wasm_page_text.h: compiler/%_text.h: compiler/%.tmpl
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n",/' $< > $@
 
 runtime/%-dpmc.o: runtime/%.c
 	$(CC) $(DPM_CFLAGS) $(RT_HOOK) -c -o $@ $<
@@ -174,7 +171,7 @@ install: all
 
 clean:
 	rm -f dpmc dpmc-llvm.so compiler/*.o compiler/*.d runtime/*.o runtime/*.d \
-		runtime/libdpmrt.a $(FRONT_GEN) compiler/ck_text.h compiler/wasm_page.h $(STAMP) tests/fuzz/fuzz_front \
+		runtime/libdpmrt.a $(FRONT_GEN) compiler/ck_text.h compiler/api_text.h compiler/wasm_page_text.h $(STAMP) tests/fuzz/fuzz_front \
 		tests/fuzz/fuzz_wav tests/fuzz/fuzz_params
 	rm -rf out
 

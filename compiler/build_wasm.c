@@ -9,7 +9,7 @@
  * and OUT.wasm beside it with the same base name.  Both are written
  * under temporary names and renamed, so a failure leaves neither.
  * The page's text is compiler/wasm_page.tmpl, one string per line in
- * wasm_page.h (Makefile), with @DPM_WASM@ the .wasm's file name. */
+ * wasm_page_text.h (Makefile), with @DPM_WASM@ the .wasm's file name. */
 #define _DEFAULT_SOURCE    /* realpath, flock */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +26,7 @@
 #include "../runtime/rt.h"
 
 static const char *const page_text[] = {
-#include "wasm_page.h"
+#include "wasm_page_text.h"
 	NULL
 };
 
