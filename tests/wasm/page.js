@@ -3,8 +3,8 @@
 // window.dpmRender(SECONDS[, RATE]), SECONDS the length of REF (a
 // `dpmc render --raw` at RATE, else the model's), and print one JSON
 // line: the render against REF's first channel, the page's sliders,
-// buttons and requests, what its console said, and whether its player
-// ran (Play, a slider moved, Strike).
+// buttons and requests, what its console said, and what its player did
+// (Play, the first slider moved down and up, Strike).
 "use strict";
 const fs = require("fs");
 const b = require("./browser.js");
@@ -41,20 +41,32 @@ async function main() {
 		r.type = y.type;
 		r.frames = y.data.length;
 		Object.assign(r, w.compare(y.data, first));
-		// the player: Play, the worklet runs (the context's clock moves), Strike
+		// the player: Play, the worklet runs (the context's clock moves); the
+		// first slider down (in force at once), far up (the grid in force
+		// cannot take it: the page says Strike), Strike (a new grid)
 		r.play = await page.evaluate(async () => {
+			const wait = (ms) => new Promise((ok) => setTimeout(ok, ms));
+			const st = () => ({ text: document.getElementById("status").textContent,
+			                    error: document.getElementById("status").className === "error" });
+			const move = (d) => {
+				const s = document.getElementById("p-0");
+				s.value = Math.min(1000, Math.max(0, +s.value + d));
+				s.dispatchEvent(new Event("input"));
+			};
 			document.getElementById("play").click();
 			for (let i = 0; i < 100 && !(typeof ctx !== "undefined" && ctx && ctx.currentTime > 0.2); i++)
-				await new Promise((ok) => setTimeout(ok, 50));
-			const s = document.getElementById("p-0");
-			s.value = Math.max(0, +s.value - 50);
-			s.dispatchEvent(new Event("input"));
-			await new Promise((ok) => setTimeout(ok, 300));
+				await wait(50);
+			const r = { state: ctx ? ctx.state : "none", time: ctx ? ctx.currentTime : 0 };
+			move(-50);
+			await wait(300);
+			r.down = st();
+			move(400);
+			await wait(300);
+			r.up = st();
 			document.getElementById("strike").click();
-			await new Promise((ok) => setTimeout(ok, 100));
-			return { state: ctx ? ctx.state : "none", time: ctx ? ctx.currentTime : 0,
-			         status: document.getElementById("status").textContent,
-			         error: document.getElementById("status").className === "error" };
+			await wait(300);
+			r.strike = st();
+			return r;
 		});
 		console.log(JSON.stringify(r));
 	} finally {

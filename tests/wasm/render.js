@@ -9,13 +9,20 @@ const w = require("./wasm.js");
 const [path, ref, ...sets] = process.argv.slice(2);
 try {
 	const want = w.readWav(ref), model = w.load(path, want.rate);
-	for (const s of sets) {
+	// a value the grid in force cannot take is kept for dpm_reset, which
+	// plans for it (as the page's Strike after a slider moved)
+	const set = sets.map((s) => {
 		const eq = s.indexOf("="), i = model.index(s.slice(0, eq));
-		if (i < 0 || model.x.dpm_set(model.m, i, +s.slice(eq + 1)) !== 0)
-			throw new Error("set " + s + ": " + (i < 0 ? "unknown" : model.error()));
-	}
+		if (i < 0)
+			throw new Error("set " + s + ": unknown param");
+		model.x.dpm_set(model.m, i, +s.slice(eq + 1));
+		return [i, +s.slice(eq + 1), model.error()];
+	});
 	if (sets.length && model.x.dpm_reset(model.m) !== 0)
 		throw new Error("dpm_reset: " + model.error());
+	for (const [i, v, why] of set)
+		if (model.x.dpm_get(model.m, i) !== v)
+			throw new Error("param " + i + " is " + model.x.dpm_get(model.m, i) + " after dpm_set(" + v + ") and dpm_reset: " + why);
 	if (model.nout !== want.nch)
 		throw new Error(model.nout + " outputs, " + ref + " has " + want.nch + " channels");
 	const y = model.render(want.data.length / want.nch, 128);

@@ -2,8 +2,8 @@
 // dpmc built (docs/wasm.png comes from examples/guitar.dpm):
 //   ./dpmc build examples/guitar.dpm -o /tmp/guitar.html
 //   node tests/wasm/screenshot.js /tmp/guitar.html docs/wasm.png
-// The page is served from its folder, a few params moved and one net-
-// less model shown as a user sees it after Play and a change of pitch.
+// The page is served from its folder and shown as a user sees it after
+// Play and a move of the first slider.
 "use strict";
 const path = require("path");
 const b = require("./browser.js");
@@ -25,9 +25,7 @@ async function main() {
 			s.dispatchEvent(new Event("input"));
 			await new Promise((ok) => setTimeout(ok, 600));
 		});
-		const h = await page.evaluate(() => document.body.scrollHeight + 24);
-		await page.setViewportSize({ width: 820, height: Math.min(1400, h) });
-		await page.screenshot({ path: png });
+		await page.screenshot({ path: png, fullPage: true });
 	} finally {
 		await browser.close();
 		server.close();
