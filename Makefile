@@ -35,7 +35,8 @@ RT_HOOK = -Dmalloc=mem_try_malloc -Dcalloc=mem_try_calloc -Drealloc=mem_try_real
 COMPILER_SRC = compiler/util.c compiler/expr.c compiler/discretise.c \
 	compiler/lower.c compiler/emit_c.c compiler/emit_loop.c compiler/emit_ck.c compiler/diff.c \
 	compiler/main.c compiler/cli_params.c \
-	compiler/cli_build.c compiler/build_lv2.c compiler/cli_fit.c compiler/cli_fit_pitch.c compiler/cli_repl.c compiler/plot.c \
+	compiler/cli_build.c compiler/build_lv2.c compiler/build_wasm.c \
+	compiler/cli_fit.c compiler/cli_fit_pitch.c compiler/cli_repl.c compiler/plot.c \
 	compiler/jit_tcc.c compiler/jit_cc.c compiler/jit_module.c
 SRC = $(COMPILER_SRC) $(FRONT_SRC)
 RT_SRC = runtime/wav.c runtime/out.c runtime/loss.c runtime/optim.c runtime/partials.c
@@ -94,8 +95,10 @@ $(LLVM_OBJ): DPM_CFLAGS += -fPIC $(LLVM_CFLAGS)
 # the checkpoints' C, the same for every model, as one string per line
 # (and the LV2 wrapper's, for build -o X.lv2)
 compiler/emit_ck.o: compiler/ck_text.h compiler/api_text.h
+# and the web page of dpmc build -o X.html (build_wasm.c)
 compiler/build_lv2.o: compiler/lv2_text.h
-compiler/ck_text.h compiler/api_text.h compiler/lv2_text.h: compiler/%_text.h: compiler/%.tmpl
+compiler/build_wasm.o: compiler/wasm_page_text.h
+compiler/ck_text.h compiler/api_text.h compiler/lv2_text.h compiler/wasm_page_text.h: compiler/%_text.h: compiler/%.tmpl
 	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n",/' $< > $@
 
 runtime/%-dpmc.o: runtime/%.c
@@ -181,7 +184,7 @@ install: all
 
 clean:
 	rm -f dpmc dpmc-llvm.so compiler/*.o compiler/*.d runtime/*.o runtime/*.d \
-		runtime/libdpmrt.a $(FRONT_GEN) compiler/ck_text.h compiler/api_text.h compiler/lv2_text.h $(STAMP) tests/fuzz/fuzz_front \
+		runtime/libdpmrt.a $(FRONT_GEN) compiler/ck_text.h compiler/api_text.h compiler/lv2_text.h compiler/wasm_page_text.h $(STAMP) tests/fuzz/fuzz_front \
 		tests/fuzz/fuzz_wav tests/fuzz/fuzz_params
 	rm -rf out
 
