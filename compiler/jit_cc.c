@@ -63,6 +63,12 @@ cc_name(void)
 int
 jit_cc_run(const char *const *args, char *err, int errsz)
 {
+	return jit_run(NULL, args, err, errsz);
+}
+
+int
+jit_run(const char *prog, const char *const *args, char *err, int errsz)
+{
 	char *words, *w, *argv[256], logname[] = "/tmp/dpmc-cc-XXXXXX", scratch[4096], *tmpdir;
 	char **envp;
 	const char *t = getenv("TMPDIR");
@@ -72,7 +78,7 @@ jit_cc_run(const char *const *args, char *err, int errsz)
 	pid_t pid;
 	ssize_t got;
 
-	words = mem_strdup(cc_name());
+	words = mem_strdup(prog ? prog : cc_name());
 	for (w = strtok(words, " \t"); w && n < 200; w = strtok(NULL, " \t"))
 		argv[n++] = w;
 	for (i = 0; args[i] && n < 255; i++)
@@ -113,8 +119,8 @@ jit_cc_run(const char *const *args, char *err, int errsz)
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
 	posix_spawnattr_setpgroup(&at, 0);
 	if ((errno = posix_spawnp(&pid, argv[0], &fa, &at, argv, envp)) != 0) {
-		snprintf(err, (size_t)errsz, "cannot run the C compiler '%s': %s; set CC",
-		         argv[0], strerror(errno));
+		snprintf(err, (size_t)errsz, "cannot run the C compiler '%s': %s%s",
+		         argv[0], strerror(errno), prog ? "" : "; set CC");
 		goto out;
 	}
 	rt_tmp_child(pid);    /* a signal stops cc before it clears our files */

@@ -54,7 +54,9 @@ static const struct Cmd {
 	 "readable math, the loop IR, the generated C or its header."},
 	{"build", C_BUILD, "dpmc build MODEL.dpm -o OUT [options]",
 	 "OUT.c: one C99 file (and OUT.h beside it) needing only libm.\n"
-	 "OUT.so: a shared object.  OUT (any other name): an executable that\n"
+	 "OUT.so: a shared object.  OUT.wasm: WebAssembly (wasm32-wasi, clang-14);\n"
+	 "OUT.html: a page playing it in a browser (and OUT.wasm beside it).\n"
+	 "OUT (any other name): an executable that\n"
 	 "renders the model: OUT -o FILE.wav [-d SECONDS] [--set NAME=VALUE] [--raw] [-r HZ]."},
 	{"render", C_RENDER, "dpmc render MODEL.dpm -o OUT.wav [-d SECONDS] [--raw] [options]",
 	 "Simulate and write a WAV, one channel per output.  Default 1 s, scaled to\n"
