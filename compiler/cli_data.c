@@ -201,7 +201,7 @@ folder(Arena *a, const char *csv)
 
 /* The recording of a row, read and checked against the model. */
 static int
-recording(Reader *r, Row *w, int off, int len, const Job *j, const char *dir, Arena *a)
+recording(Reader *r, Row *w, int off, int len, const Opts *o, const Job *j, const char *dir, Arena *a)
 {
 	int rate, nout = j->k->noutputs();
 	char err[2048];
@@ -230,6 +230,10 @@ recording(Reader *r, Row *w, int off, int len, const Job *j, const char *dir, Ar
 		diag_error(&r->d, at(r, off, len), "%s", err);
 		return -1;
 	}
+	/* -d: the first seconds of it (the loss and the gradient cost what
+	 * the target is long) */
+	if (o->dur > 0 && o->dur * rate < (double)w->n)
+		w->n = (long)floor(o->dur * rate + 0.5) > 0 ? (long)floor(o->dur * rate + 0.5) : 1;
 	if (rate != (int)j->rate || (double)rate != j->rate) {
 		diag_error(&r->d, at(r, off, len), "'%s' is sampled at %d Hz but the model runs at %.0f Hz; "
 		           "resample it, or run every row at its rate with '-r %d'", w->file, rate, j->rate, rate);
@@ -299,7 +303,7 @@ row(Reader *r, const Line *l, Data *d, Row *w, const Opts *o, const Job *j, cons
 		w->vals[p] = v;
 	}
 	w->o = *o;
-	return recording(r, w, off[0], len[0], j, dir, a);
+	return recording(r, w, off[0], len[0], o, j, dir, a);
 }
 
 int

@@ -134,7 +134,8 @@ static const struct Opt {
 	 "one JSON line of timings on stderr"},
 	{O_INC, "-I", NULL, "DIR", C_ALL, "add an import search folder"},
 	{O_GRID, "--grid", NULL, "N[,M]", C_RUN, "force the grid (intervals per dimension)"},
-	{O_DUR, "--duration", "-d", "SECONDS", C_RENDER, "duration (default 1)"},
+	{O_DUR, "--duration", "-d", "SECONDS", C_RENDER | C_FIT | C_TRAIN,
+	 "duration (default 1; train, fit --data: the first SECONDS of each recording)"},
 	{O_OUT, "--output", "-o", "FILE", C_BUILD | C_RENDER | C_FIT | C_TRAIN, "output file"},
 	{O_JSON, "--json", NULL, NULL, C_INFO, "print JSON"},
 	{O_STAGE, "--stage", NULL, "STAGE", C_EMIT, "ast, scheme, loops, c or h"},
@@ -1113,6 +1114,9 @@ run(int argc, char **argv)
 		return usage_error(c->name, "missing '--data %s'", "SET.csv");
 	if ((c->bit & (C_FIT | C_TRAIN)) && !o.fit)
 		return usage_error(c->name, "missing '--fit %s'", "NAME[,NAME...]");
+	if (c->bit == C_FIT && !o.data && o.dur > 0)
+		return usage_error(c->name, "'%s' takes the first seconds of each row of --data; to fit part of "
+		                   "a recording, trim it (sox REC.wav part.wav trim 0 SECONDS)", "-d");
 	if (c->bit == C_FIT && o.data) {
 		/* one result per row: nothing that names one file */
 		const char *one = o.target ? "--target" : o.render ? "--render" : o.loss_curve ? "--loss-curve"

@@ -162,6 +162,17 @@ else
 	fail mpi "no mpirun (./configure installs openmpi-bin)"
 fi
 
+# ---- -d: the first seconds of each recording ----
+run "$DPMC" train "$M" $R --data "$D/set.csv" --fit T0 --epochs 2 -d 0.15 -o "$T/d.json"
+# (the teacher's first 0.15 s, bit for bit: sox would round the floats)
+"$DPMC" render "$M" $R -d 0.15 --raw $TEACH --set note=50 -o "$T/n50short.wav" 2>/dev/null
+l=$("$DPMC" grad "$M" $R --target "$T/n50short.wav" --loss spec --set note=50 --params "$T/d.json" 2>&1 |
+	sed -n 's/^{"loss": \([^,]*\),.*/\1/p')
+got=$($PY -c 'import json, sys; print(repr(json.load(open(sys.argv[1]))["items"][1]["loss"]))' "$T/d.json" 2>&1)
+within "$got" "$l" 1e-9 && pass duration || fail duration "train -d 0.15: row 2's loss $got, grad on 0.15 s: $l"
+expect duration-fit 2 "'-d' takes the first seconds of each row of --data" -- \
+	fit "$M" --target "$D/sub/n50.wav" --fit T0 -d 0.1
+
 # ---- --per-item: each row's level, under mse (which sees the level) ----
 run "$DPMC" train "$M" $R --data "$D/gain.csv" --fit T0 --per-item gain --loss mse $TEACH --set T0=0.3 \
 	--epochs 60 --lr 0.05 -o "$T/gain.json"
