@@ -90,7 +90,8 @@ typedef struct Train {
 	double *red;                /* a batch's losses and gradients, exchanged between ranks */
 	int w;                      /* values per row in red: state, loss, nf + ni gradients */
 	double best_loss;           /* the best epoch's mean loss (its values in best) */
-	long best_epoch, done;      /* epochs completed */
+	long best_epoch;            /* -1: none yet */
+	long done;                  /* epochs completed */
 	int tty;
 	double t0;
 	FILE *note;                 /* where this rank's notes go (ranks > 0: not stderr) */
@@ -653,7 +654,8 @@ setup(Train *T, Arena *a)
 	T->steps = T->epochs * T->nbatch;
 	T->lr = o->lr > 0 ? o->lr : 0.01;
 	T->w = 2 + nf + ni;
-	T->red = arena_alloc(a, sizeof(double) * ((size_t)T->nr * (size_t)T->w + 1));   /* the last pass takes every row */
+	/* (the last pass takes every row at once) */
+	T->red = arena_alloc(a, sizeof(double) * ((size_t)T->nr * (size_t)T->w + 1));
 	T->perm = arena_alloc(a, sizeof(int) * (size_t)(T->nr + 1));
 	T->last = arena_alloc(a, sizeof(int) * (size_t)(T->nr + 1));
 	T->mine = arena_alloc(a, sizeof(int) * (size_t)(T->nr + 1));
@@ -670,8 +672,10 @@ setup(Train *T, Arena *a)
 	shared_from_y(T);
 	/* the start is the values given, not their round trip through y */
 	memcpy(T->vals, T->j->vals, dsz - sizeof(double));
-	if (!(T->adam = rt_adam_new(nf, T->lr)))
+	if (!(T->adam = rt_adam_new(nf, T->lr))) {
+		fprintf(stderr, "dpmc: error: out of memory\n");
 		return -1;
+	}
 	T->it = arena_alloc(a, sizeof *T->it * (size_t)T->nr);
 	for (r = 0; r < T->nr; r++) {
 		Item *I = &T->it[r];
@@ -692,12 +696,18 @@ setup(Train *T, Arena *a)
 			I->pv[i] = from_y(k, T->iidx[i], I->y[i], I->scale[i], &I->dvdz[i]);
 			I->pv[i] = I->row->vals[T->iidx[i]];
 		}
-		if (ni && !(I->adam = rt_adam_new(ni, T->lr)))
+		if (ni && !(I->adam = rt_adam_new(ni, T->lr))) {
+			fprintf(stderr, "dpmc: error: out of memory\n");
 			return -1;
-		if (I->mine) {
+		}
+		if (!I->mine) {
+			/* another rank renders it */
+			free(T->d.rows[r].target);
+			T->d.rows[r].target = NULL;
+		} else {
 			/* the losses here, in one thread: rt_loss_new runs the FFTW planner */
 			if (sim_open(&I->s, &I->row->o, T->j, I->row->target, I->row->n, I->row->nch,
-			             o->loss ? o->loss : RT_LOSS_DEFAULT) < 0)
+			             o->loss ? o->loss : FIT_DEFAULT_LOSS) < 0)
 				return -1;
 			I->s.keep = !T->j->grid && !T->j->fixed_grid;
 			I->s.margin = GRID_MARGIN;
