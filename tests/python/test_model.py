@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 
@@ -193,6 +194,46 @@ def cache_checks():
     assert not left, left
 
 
+def cache_trim():
+    """After a new entry: entries unused for 30 days and a killed build's
+    leftovers a day old go, other files stay; past DPM_CACHE_MB the least
+    recently used go, never the new one; a hit counts as a use."""
+    d = os.path.join(T, "cache-trim")
+    os.makedirs(d, mode=0o700)
+    old = time.time() - 31 * 86400
+    stale = os.path.join(d, "old-" + "0" * 32)
+    for ext in (".so", ".h"):
+        with open(stale + ext, "w") as f:
+            f.write("x")
+        os.utime(stale + ext, (old, old))
+    keep = os.path.join(d, "notes.txt")
+    with open(keep, "w") as f:
+        f.write("mine")
+    os.utime(keep, (old, old))
+    dead = os.path.join(d, ".build-dead")
+    os.mkdir(dead)
+    os.utime(dead, (time.time() - 2 * 86400,) * 2)
+    a = dpm.load(IDEAL, cache=d)
+    names = set(os.listdir(d))
+    assert not any(n.startswith("old-") for n in names), names
+    assert "notes.txt" in names and ".build-dead" not in names, names
+    assert os.path.basename(a.path) in names, names
+    # a limit of 1 byte: the next new entry removes the older one
+    os.utime(a.path, (old + 86400,) * 2)
+    os.environ["DPM_CACHE_MB"] = "0.000001"
+    try:
+        b = dpm.load(STRING, cache=d)
+    finally:
+        del os.environ["DPM_CACHE_MB"]
+    sos = sorted(n for n in os.listdir(d) if n.endswith(".so"))
+    assert sos == [os.path.basename(b.path)], sos
+    assert b.render(0.01).shape == (441, 2) and a.render(0.01).shape == (441, 1), "loaded maps lost"
+    # a hit touches its entry
+    os.utime(b.path, (old + 86400,) * 2)
+    dpm.load(STRING, cache=d)
+    assert time.time() - os.stat(b.path).st_mtime < 3600, "a hit did not touch its entry"
+
+
 def concurrent_loads():
     """Two processes load one model into an empty cache at once: one build."""
     d = os.path.join(T, "cache-c")
@@ -265,6 +306,7 @@ check("render", lambda: render_checks(m))
 grad_checks(m)
 check("cache", cache_checks)
 check("cache-concurrent", concurrent_loads)
+check("cache-trim", cache_trim)
 check("errors", error_checks)
 check("so-path", lambda: dpm.load(m.path).render(0.01).shape == (441, 2) or 1 / 0)
 done()
