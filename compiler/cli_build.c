@@ -313,6 +313,8 @@ cli_build_check(const Opts *o)
 	}
 	if (rt_out_check(o->out, err, sizeof err) != 0)
 		r = -1;
+	else if (ends_with(o->out, ".wasm") || ends_with(o->out, ".html"))
+		return cli_build_wasm_check(o->out);    /* build_wasm.c: the .wasm beside, the tools */
 	else if (ends_with(o->out, ".c")) {
 		header_path(o->out, &h);
 		r = rt_out_check(h.s, err, sizeof err);
@@ -397,6 +399,8 @@ cli_build(const Opts *o, const char *ctext, const char *header, const char *pref
 	} else if (ends_with(o->out, ".c")) {
 		header_path(o->out, &b);
 		st = write_pair(o->out, ctext, b.s, header);
+	} else if (ends_with(o->out, ".wasm") || ends_with(o->out, ".html")) {
+		st = cli_build_wasm(o, ctext);
 	} else if (ends_with(o->out, ".so")) {
 		st = compile_to(o->out, ctext, 1, exedir);
 	} else {

@@ -1126,6 +1126,8 @@ void
 cg_emit_kernels(Emit *e)
 {
 	emit_step(e);
+	if (!e->grad)
+		return;
 	emit_adj(e);
 	emit_adjg(e);
 	emit_gacc(e);

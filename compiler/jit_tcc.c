@@ -92,7 +92,9 @@ jit_unload(Kernel *k)
 	memset(k, 0, sizeof *k);
 }
 
-/* The API table: symbol suffix and where its pointer lives in Kernel. */
+/* The API table: symbol suffix and where its pointer lives in Kernel;
+ * from "forward" on, the gradient's, which a text without the gradient
+ * (a render's) leaves NULL. */
 static const struct { const char *name; size_t off; } api[] = {
 	{"nparams", offsetof(Kernel, nparams)},
 	{"noutputs", offsetof(Kernel, noutputs)},
@@ -132,11 +134,25 @@ jit_bind(Kernel *k, void *(*look)(void *impl, const char *sym), const char *pref
 	Buf sym = {0};   /* a model's name has no length limit */
 	void *p;
 	size_t i;
+	int nograd = 0;
 
 	for (i = 0; i < sizeof api / sizeof api[0]; i++) {
 		sym.len = 0;
 		buf_printf(&sym, "%s_%s", prefix, api[i].name);
-		if (!(p = look(k->impl, sym.s))) {
+		p = look(k->impl, sym.s);
+		/* no forward: a text without the gradient, none of its names */
+		if (api[i].off == offsetof(Kernel, forward) && !p)
+			nograd = 1;
+		if (nograd && api[i].off >= offsetof(Kernel, forward)) {
+			if (p) {
+				snprintf(err, (size_t)errsz, "internal error: '%s' without '%s_forward'", sym.s, prefix);
+				buf_free(&sym);
+				return -1;
+			}
+			memset((char *)k + api[i].off, 0, sizeof p);
+			continue;
+		}
+		if (!p) {
 			snprintf(err, (size_t)errsz, "internal error: the generated code has no '%s'", sym.s);
 			buf_free(&sym);
 			return -1;
