@@ -92,9 +92,9 @@ endif
 $(LLVM_OBJ): DPM_CFLAGS += -fPIC $(LLVM_CFLAGS)
 
 # the checkpoints' C, the same for every model, as one string per line
-compiler/emit_ck.o: compiler/ck_text.h
-compiler/ck_text.h: compiler/ck.tmpl
-	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n",/' compiler/ck.tmpl > $@
+compiler/emit_ck.o: compiler/ck_text.h compiler/api_text.h
+compiler/ck_text.h compiler/api_text.h: compiler/%_text.h: compiler/%.tmpl
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n",/' $< > $@
 
 runtime/%-dpmc.o: runtime/%.c
 	$(CC) $(DPM_CFLAGS) $(RT_HOOK) -c -o $@ $<
@@ -168,7 +168,7 @@ install: all
 
 clean:
 	rm -f dpmc dpmc-llvm.so compiler/*.o compiler/*.d runtime/*.o runtime/*.d \
-		runtime/libdpmrt.a $(FRONT_GEN) compiler/ck_text.h $(STAMP) tests/fuzz/fuzz_front \
+		runtime/libdpmrt.a $(FRONT_GEN) compiler/ck_text.h compiler/api_text.h $(STAMP) tests/fuzz/fuzz_front \
 		tests/fuzz/fuzz_wav tests/fuzz/fuzz_params
 	rm -rf out
 

@@ -253,27 +253,30 @@ compile_to(const char *path, const char *text, int shared, const char *exedir)
 	}
 	args[n++] = "-O2";
 	args[n++] = "-ffp-contract=off";   /* the same numbers as the JIT's */
+	args[n++] = "-pthread";            /* the gradient's threads */
+	/* the runtime: an executable's main() writes WAV files with it, a
+	 * shared object's dpm_grad takes every loss of dpmc grad from it */
+	runtime_dir(exedir, &rt);
+	buf_printf(&lib, "%s/libdpmrt.a", rt.s);
+	if (access(lib.s, R_OK) != 0) {
+		fprintf(stderr, "dpmc: error: the runtime library '%s' is missing; "
+		        "run 'make' (or 'make install')\n", lib.s);
+		goto out;
+	}
 	if (shared) {
 		args[n++] = "-fPIC";
 		args[n++] = "-shared";
+		args[n++] = "-DDPM_RT_LOSS";
+		args[n++] = "-Wl,--exclude-libs,ALL";   /* only the model's names are the object's */
 	} else {
-		runtime_dir(exedir, &rt);
-		buf_printf(&lib, "%s/libdpmrt.a", rt.s);
-		if (access(lib.s, R_OK) != 0) {
-			fprintf(stderr, "dpmc: error: the runtime library '%s' is missing; "
-			        "run 'make' (or 'make install')\n", lib.s);
-			goto out;
-		}
 		args[n++] = "-I";
 		args[n++] = rt.s;
 	}
 	args[n++] = "-o";
 	args[n++] = to.s;
 	args[n++] = tc.s;
-	if (!shared) {
-		args[n++] = lib.s;
-		args[n++] = "-lsndfile";
-	}
+	args[n++] = lib.s;
+	args[n++] = shared ? "-lfftw3" : "-lsndfile";
 	args[n++] = "-lm";
 	args[n] = NULL;
 	if (jit_cc_run(args, err, sizeof err) != 0) {

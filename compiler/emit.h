@@ -31,5 +31,7 @@ const char *cg_coef_ref(const Loops *l, int c, Buf *tmp);
 /* emit_loop.c */
 void cg_emit_kernels(Emit *e);
 void cg_emit_ck(Emit *e);         /* emit_ck.c: checkpoints, forward, backward */
+void cg_emit_api(Emit *e);        /* emit_ck.c: the dpm_* interface */
+void cg_emit_api_decl(Emit *e);   /* emit_ck.c: its declarations */
 
 #endif

@@ -213,6 +213,7 @@ jit_tcc_load_ext(Kernel *k, const char *ctext, const char *prefix, const JitExte
 	tcc_set_lib_path(s, DPM_TCC_LIBDIR);
 	tcc_set_error_func(s, &msgs, tcc_msg);
 	tcc_set_output_type(s, TCC_OUTPUT_MEMORY);
+	tcc_define_symbol(s, "DPM_THREADS", "1");    /* the gradient's threads (emit_c.c) */
 	for (i = 0; i < n; i++)
 		tcc_define_symbol(s, ext[i].define, "1");
 	if (tcc_compile_string(s, ctext) < 0) {

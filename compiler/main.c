@@ -459,7 +459,7 @@ cli_compile(Run *r, const Opts *o, int upto)
 	if (upto == UPTO_LOOPS)
 		return 0;
 	r->prefix = cg_prefix(r->arena, r->model);
-	r->ctext = cg_emit_c(r->loops, r->prefix);
+	r->ctext = cg_emit_c(r->loops, r->prefix, upto == UPTO_C);   /* build and emit: all of it */
 	if (upto == UPTO_C)
 		return 0;
 	if ((o->backend == BK_LLVM
@@ -699,8 +699,13 @@ cli_emit_print(const Run *r, const char *stage, FILE *f)
 		scheme_print(r->scheme, f);
 	else if (!strcmp(stage, "loops"))
 		loops_print(r->loops, f);
-	else if (!strcmp(stage, "c"))
-		fputs(r->ctext, f);
+	else if (!strcmp(stage, "c")) {
+		/* what build writes: the dpm_* interface too, which the JIT's
+		 * text leaves out */
+		h = cg_emit_c(r->loops, r->prefix, 1);
+		fputs(h, f);
+		mem_free(h);
+	}
 	else {
 		h = cg_emit_header(r->loops, r->prefix);
 		fputs(h, f);

@@ -111,7 +111,7 @@ Loops *lower(Arena *a, const Scheme *s);
 void loops_print(const Loops *l, FILE *f);   /* `emit --stage loops` */
 
 /* emit_c.c: C99 text, allocated with mem_alloc; the caller frees. */
-char *cg_emit_c(const Loops *l, const char *prefix);
+char *cg_emit_c(const Loops *l, const char *prefix, int api);   /* api: the dpm_* interface too */
 char *cg_emit_header(const Loops *l, const char *prefix);
 
 /* The model's name made a valid, non-reserved C identifier. */

@@ -354,7 +354,7 @@ if ! grep -q '_backward' "$B/stiff_string.h" "$B/membrane.h" 2>/dev/null; then
 fi
 if ! "$DPMC" build "$REPO/examples/guitar.dpm" -o "$B/guitar.c" 2>"$B/err" ||
    ! $CC $FLAGS -I"$B" -o "$B/bench_grad" "$HERE/bench_grad.c" \
-    "$B/stiff_string.c" "$B/membrane.c" "$B/guitar.c" -lm -lpthread; then
+    "$B/stiff_string.c" "$B/membrane.c" "$B/guitar.c" -lm -pthread; then
 	echo "bench: cannot build bench_grad.c"
 	exit 1
 fi

@@ -236,7 +236,7 @@ for f in "$HERE"/../../examples/*.dpm "$T/glide.dpm"; do
 	rm -f "$T/pd_$b.c" "$T/pd_$b.h" "$T/pd.o"
 done
 rm -f "$T/glide.dpm"
-if $CC -O2 -DPREFIX=ideal_string -I"$T" -o "$T/threads" "$HERE/threads.c" "$T/model.c" -lpthread -lm >"$T/cc.log" 2>&1; then
+if $CC -O2 -DPREFIX=ideal_string -I"$T" -o "$T/threads" "$HERE/threads.c" "$T/model.c" -pthread -lm >"$T/cc.log" 2>&1; then
 	if "$T/threads" >"$T/th.log" 2>&1; then pass threads; else fail threads "$(cat "$T/th.log")"; fi
 else
 	fail threads "does not compile: $(head -c 400 "$T/cc.log")"

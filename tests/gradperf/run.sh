@@ -41,7 +41,7 @@ host() {
 		return 1
 	fi
 	p=$(sed -n 's/^typedef struct \([A-Za-z0-9_]*\)_model .*/\1/p' "$T/$1.h" | head -n 1)
-	if ! $CC -O2 -DMODEL="$p" -DMODEL_C="\"$1.c\"" -I"$T" -o "$T/$1" host.c -lm -lpthread \
+	if ! $CC -O2 -DMODEL="$p" -DMODEL_C="\"$1.c\"" -I"$T" -o "$T/$1" host.c -lm -pthread \
 	    2>"$T/err"; then
 		fail "build_$1" "host.c: $(head -c 300 "$T/err")"
 		return 1

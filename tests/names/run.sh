@@ -67,6 +67,7 @@ ids() { sed 's/"\([^"\\]\|\\.\)*"//g' | grep -o '[A-Za-z_][A-Za-z0-9_]*' | sort 
 	for f in zzq.c zzq2.c; do
 		$CC -E -dD "$T/$f" 2>/dev/null
 		$CC -E -dD -DDPM_EXTERN_RUN -DDPM_EXTERN_SWEEP -DDPM_EXTERN_ADJ "$T/$f" 2>/dev/null
+		$CC -E -dD -DDPM_THREADS "$T/$f" 2>/dev/null
 		command -v tcc >/dev/null && tcc -E "$T/$f" 2>/dev/null
 	done
 	$CC -E -dD -I"$REPO/runtime" -I"$T" "$T/hdr.c" 2>/dev/null
@@ -118,9 +119,11 @@ for name in $CORE; do
 	# the public API keeps the model's name unless it would clash
 	p=$(prefix "$d/m.h")
 	# (rt and rt_*: the runtime's own namespace, dpm_ whether or not a
-	# name of rt.h clashes today)
+	# name of rt.h clashes today; likewise
+
+	# dpm and dpm_*: the dpm_* interface's namespace)
 	if grep -qx "$name" "$T/clash" || [ "${name#_}" != "$name" ] || [ "${name#rt_}" != "$name" ] ||
-	    [ "$name" = rt ]; then
+	    [ "$name" = rt ] || [ "$name" = dpm ] || [ "${name#dpm_}" != "$name" ]; then
 		[ "$p" = "dpm_$name" ] || { fail "prefix-$(short "$name")" "prefix '$p', want dpm_$name"; bad=$((bad + 1)); }
 	elif [ "$p" != "$name" ] || ! grep -q "^$name"'_model \*'"$name"'_create(' "$d/m.h"; then
 		fail "prefix-$(short "$name")" "the header has no ${name}_create returning ${name}_model *"

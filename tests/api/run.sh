@@ -1,0 +1,166 @@
+#!/bin/sh
+# tests/api/run.sh — the dpm_* interface every built model exports
+# (../shared/spec/api.md; issue 13, 1), through host.c, one host for any
+# model, linked with a model's .c (ISO C + libm, no threads) or its .so.
+#  - the .c compiles with -std=c99 -pedantic -Werror and needs nothing but
+#    libc's ISO part and libm; -pthread brings the gradient's threads
+#  - dpm_render and dpm_process give the bits of `dpmc render --raw`
+#  - dpm_grad equals `dpmc grad` (mse from the .c; mrstft and spec from the
+#    .so), dpm_forward + dpm_backward the same; one thread or two, the
+#    same bits
+#  - dpm_set: ranges, a value the grid in force cannot take waits for
+#    dpm_reset; bad indices and names
+#  - the header in C++; models named dpm and dpm_x
+# env: DPMC, REPO, CC.  Prints PASS name / FAIL name: why.
+
+REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
+DPMC=${DPMC:-$REPO/dpmc}
+CC=${CC:-cc}
+SUITE=api
+T=$(mktemp -d "${TMPDIR:-/tmp}/dpmc-api.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+XDG_CACHE_HOME=$T/cache
+export XDG_CACHE_HOME
+. "$REPO/tests/lib.sh"
+GUITAR=$REPO/examples/guitar.dpm
+MEM=$REPO/tests/cli/membrane.dpm
+
+# host DIR MODEL: DIR/model.c, .h, .so, and DIR/host_c (the .c, no
+# threads) and DIR/host_so (the .so)
+host() {
+	mkdir -p "$1"
+	run "$DPMC" build "$2" -o "$1/model.c"
+	[ "$st" = 0 ] || { fail "build-c-$(basename "$1")" "$(cat "$T/err")"; return 1; }
+	run "$DPMC" build "$2" -o "$1/libmodel.so"
+	[ "$st" = 0 ] || { fail "build-so-$(basename "$1")" "$(cat "$T/err")"; return 1; }
+	$CC -std=c99 -O2 -I"$1" -o "$1/host_c" "$REPO/tests/api/host.c" "$1/model.c" -lm 2>"$T/err" ||
+		{ fail "cc-c-$(basename "$1")" "$(cat "$T/err")"; return 1; }
+	$CC -std=c99 -O2 -I"$1" -o "$1/host_so" "$REPO/tests/api/host.c" -L"$1" -lmodel -Wl,-rpath,"$1" -lm \
+		2>"$T/err" || { fail "cc-so-$(basename "$1")" "$(cat "$T/err")"; return 1; }
+}
+
+# ---- the .c alone ----
+G=$T/g
+host "$G" "$GUITAR" || exit 1
+if $CC -std=c99 -pedantic -Wall -Wextra -Werror -O2 -c "$G/model.c" -o "$G/model.o" 2>"$T/err"; then
+	bad=$(nm "$G/model.o" | sed -n 's/^ *U //p' |
+		grep -v -x -e 'memcpy' -e 'memset' -e 'strcmp' -e 'malloc' -e 'calloc' -e 'free' -e 'snprintf' \
+			-e 'sqrt' -e 'exp' -e 'log' -e 'pow' -e 'sin' -e 'cos' -e 'sincos' -e 'tan' -e 'atan2' \
+			-e 'hypot' -e 'floor' -e 'ceil' -e 'fabs' -e 'tanh' -e 'fmod' -e 'atan' -e 'asin' -e 'acos' |
+		tr '\n' ' ')
+	[ -z "$bad" ] && pass c99-libm-only || fail c99-libm-only "undefined beyond ISO C and libm: $bad"
+else
+	fail c99-libm-only "$(head -c 400 "$T/err")"
+fi
+$CC -std=c99 -O2 -pthread -c "$G/model.c" -o "$G/model_t.o" 2>"$T/err" && nm "$G/model_t.o" | grep -q 'U pthread_create' &&
+	pass pthread-brings-threads || fail pthread-brings-threads "-pthread: no pthread_create ($(head -c 200 "$T/err"))"
+if command -v g++ >/dev/null; then
+	printf '#include "model.h"\nint main(void) { dpm_model *m = dpm_new(0); dpm_free(m); return 0; }\n' >"$G/x.cc"
+	g++ -fsyntax-only -Wall -Werror -I"$G" "$G/x.cc" 2>"$T/err" && pass header-cxx || fail header-cxx "$(cat "$T/err")"
+fi
+
+# ---- metadata ----
+run "$G/host_c" info
+if grep -q '^name guitar rate 44100 outputs 1 params 6 ndim 1$' "$T/out" &&
+	grep -q '^param 0 f0 110 \[40, 1000\] log 1 index 0$' "$T/out" &&
+	grep -q '^param 5 xo 0.1.* \[0.01, 0.98999.*\] log 0 index 5$' "$T/out" &&
+	grep -q '^output 0 pickup$' "$T/out" && grep -q '^bad -1 -1 null null 1$' "$T/out"; then
+	pass info
+else
+	fail info "$(cat "$T/out" "$T/err")"
+fi
+
+# ---- renders: the bits of dpmc render --raw ----
+# same NAME MODEL HOST MODE SECONDS SETS...: dpm_render/dpm_process vs dpmc render
+same() {
+	name=$1 model=$2 h=$3 mode=$4 sec=$5
+	shift 5
+	sets=
+	for a in "$@"; do sets="$sets --set $a"; done
+	run "$DPMC" render "$model" --raw -d "$sec" -o "$T/r.wav" $sets
+	[ "$st" = 0 ] || { fail "$name" "dpmc render: $(cat "$T/err")"; return; }
+	"$h" wav "$T/r.wav" "$T/r.f32" && run "$h" "$mode" "$sec" "$T/h.f32" "$@"
+	if [ "$st" != 0 ]; then
+		fail "$name" "host: $(cat "$T/err")"
+	elif ! cmp -s "$T/r.f32" "$T/h.f32"; then
+		fail "$name" "not the bits of dpmc render ($(wc -c <"$T/r.f32") vs $(wc -c <"$T/h.f32") bytes)"
+	else
+		pass "$name"
+	fi
+}
+same render-c "$GUITAR" "$G/host_c" render 0.5
+same process-c "$GUITAR" "$G/host_c" process 0.5
+same render-c-set "$GUITAR" "$G/host_c" render 0.3 f0=500 B=0.0009 xp=0.3
+same render-so-set "$GUITAR" "$G/host_so" render 0.3 f0=61 T60hi=0.2
+M=$T/m
+host "$M" "$MEM" || exit 1
+same render-2d-c "$MEM" "$M/host_c" render 0.05
+same process-2d-so "$MEM" "$M/host_so" process 0.05
+
+# ---- gradients ----
+"$DPMC" render "$GUITAR" --raw -d 0.3 --set f0=117 -o "$T/tg.wav" 2>"$T/err" && "$G/host_c" wav "$T/tg.wav" "$T/tg.f32" ||
+	fail target "$(cat "$T/err")"
+# grads NAME FILE1 FILE2 REL: every number of two JSON lines within REL
+grads() {
+	tr ',{}:' '\n\n\n\n' <"$2" | grep -E '^ *-?[0-9]' >"$T/a"
+	tr ',{}:' '\n\n\n\n' <"$3" | grep -E '^ *-?[0-9]' >"$T/b"
+	if [ ! -s "$T/a" ] || [ "$(wc -l <"$T/a")" != "$(wc -l <"$T/b")" ]; then
+		fail "$1" "$(cat "$2") vs $(cat "$3")"
+		return
+	fi
+	if paste "$T/a" "$T/b" | awk -v r="$4" '{ d = $1 - $2; if (d < 0) d = -d; m = $2 < 0 ? -$2 : $2;
+	    if (d > r * m + 1e-300) bad = 1 } END { exit bad }'; then
+		pass "$1"
+	else
+		fail "$1" "$(cat "$2") vs $(cat "$3")"
+	fi
+}
+for loss in mse mrstft spec; do
+	"$DPMC" grad "$GUITAR" --target "$T/tg.wav" --loss $loss --set f0=110 --set xo=0.2 >"$T/d.json" 2>"$T/err" ||
+		fail "grad-$loss" "dpmc grad: $(cat "$T/err")"
+	h=$G/host_so
+	[ $loss = mse ] && h=$G/host_c
+	run "$h" grad "$T/tg.f32" $loss f0=110 xo=0.2
+	[ "$st" = 0 ] && grads "grad-$loss-$(basename "$h")" "$T/d.json" "$T/out" 1e-12 || fail "grad-$loss" "$(cat "$T/err")"
+done
+run "$G/host_c" grad "$T/tg.f32" mrstft
+[ "$st" = 1 ] && grep -q "knows only 'mse'.*dpmc build -o M.so" "$T/err" && pass c-loss-names-fix ||
+	fail c-loss-names-fix "status $st: $(cat "$T/err")"
+run "$G/host_so" grad "$T/tg.f32" nosuch
+[ "$st" = 1 ] && grep -q "unknown loss 'nosuch'" "$T/err" && pass so-unknown-loss || fail so-unknown-loss "$(cat "$T/err")"
+run "$G/host_c" vjp "$T/tg.f32" f0=110 xo=0.2
+cp "$T/out" "$T/vjp.json"
+run "$G/host_c" grad "$T/tg.f32" mse f0=110 xo=0.2
+grads forward-backward-is-grad "$T/out" "$T/vjp.json" 0
+# the membrane's gradient takes two threads in the .so, one in the .c
+"$DPMC" render "$MEM" --raw --set c=210 -d 0.2 -o "$T/tm.wav" 2>"$T/err" && "$M/host_c" wav "$T/tm.wav" "$T/tm.f32"
+"$M/host_c" grad "$T/tm.f32" mse >"$T/g1" 2>"$T/err" && "$M/host_so" grad "$T/tm.f32" mse >"$T/g2" 2>>"$T/err"
+cmp -s "$T/g1" "$T/g2" && [ -s "$T/g1" ] && pass one-thread-or-two-same-bits ||
+	fail one-thread-or-two-same-bits "$(cat "$T/g1" "$T/g2" "$T/err")"
+
+# ---- dpm_set ----
+run "$G/host_c" set f0=2000 xo=3 nosuch=1 f0=500 B=0.0009 T60lo=2
+if grep -q "^set f0=2000 -1 110 \[param 'f0' = 2000 is outside its range \[40, 1000\]\]" "$T/out" &&
+	grep -q "^set xo=3 -1 0.1.*outside its range" "$T/out" &&
+	grep -q "^set nosuch=1 -1 nan \[param index -1 is out of range" "$T/out" &&
+	grep -q "^set f0=500 -1 110 \[.*needs another grid.*next dpm_reset" "$T/out" &&
+	grep -q "^set T60lo=2 0 2 \[\]" "$T/out" && grep -q '^reset 0 \[\]' "$T/out" &&
+	grep -q '^get f0 500$' "$T/out" && grep -q '^get B 0.00089999' "$T/out"; then
+	pass set-range-grid-reset
+else
+	fail set-range-grid-reset "$(cat "$T/out" "$T/err")"
+fi
+
+# ---- names: a model called dpm, one called dpm_new ----
+for nm in dpm dpm_new; do
+	sed "s/^model guitar/model $nm/" "$GUITAR" >"$T/$nm.dpm"
+	if host "$T/n-$nm" "$T/$nm.dpm" && run "$T/n-$nm/host_c" info && grep -q "^name $nm " "$T/out" &&
+		grep -q "dpm_${nm}_model \*dpm_${nm}_create(" "$T/n-$nm/model.h"; then
+		pass "model-named-$nm"
+	else
+		fail "model-named-$nm" "$(cat "$T/out" "$T/err")"
+	fi
+done
+# the .so exports the model's names and dpm_*, not the runtime's
+bad=$(nm -D --defined-only "$G/libmodel.so" | awk '$2 == "T" { print $3 }' | grep -v -e '^guitar_' -e '^dpm_' | tr '\n' ' ')
+[ -z "$bad" ] && pass so-exports || fail so-exports "also exported: $bad"
