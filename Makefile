@@ -43,7 +43,7 @@ COMPILER_SRC = compiler/util.c compiler/expr.c compiler/discretise.c \
 	compiler/cli_data.c compiler/cli_train.c \
 	compiler/jit_tcc.c compiler/jit_cc.c compiler/jit_module.c
 SRC = $(COMPILER_SRC) $(FRONT_SRC)
-RT_SRC = runtime/wav.c runtime/out.c runtime/loss.c runtime/optim.c runtime/partials.c
+RT_SRC = runtime/wav.c runtime/out.c runtime/loss.c runtime/optim.c runtime/partials.c runtime/params.c
 # dpmc takes its own build of the runtime, sanitized with it
 OBJ = $(SRC:.c=.o) $(RT_SRC:.c=-dpmc.o)
 RT_OBJ = $(RT_SRC:.c=.o)
@@ -167,7 +167,7 @@ fuzz: $(FRONT_GEN)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(SNDFILE_CFLAGS) -o $(FUZZ_OUT)/fuzz_wav tests/fuzz/fuzz_wav.c \
 		runtime/wav.c runtime/out.c $(SNDFILE_LIBS) -lm
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $(FUZZ_OUT)/fuzz_params tests/fuzz/fuzz_params.c \
-		compiler/cli_params.c compiler/util.c -lm
+		compiler/cli_params.c compiler/util.c runtime/params.c -lm
 	@echo "fuzz: tests/fuzz/fuzz_front SCRATCH tests/fuzz/corpus -max_total_time=60"
 	@echo "fuzz: tests/fuzz/fuzz_wav SCRATCH tests/fuzz/wav -max_total_time=60"
 	@echo "fuzz: tests/fuzz/fuzz_params SCRATCH tests/fuzz/json -dict=tests/fuzz/json.dict -max_total_time=60"

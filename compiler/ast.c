@@ -108,6 +108,27 @@ ast_deriv(Arena *a, Ast *x, const char *letters, Loc loc)
 	return e;
 }
 
+Ast *
+ast_index(Arena *a, Ast *call, Ast *index, Loc loc)
+{
+	Ast *e = node(a, AX_INDEX, loc);
+	e->a = call;
+	e->b = index;
+	e->depth = (call->depth > index->depth ? call->depth : index->depth) + 1;
+	return e;
+}
+
+Ast *
+ast_named(Arena *a, const char *name, Loc nloc, Ast *v, Loc loc)
+{
+	Ast *e = node(a, AX_NAMED, loc);
+	e->name = name;
+	e->name_loc = nloc;
+	e->a = v;
+	e->depth = v->depth + 1;
+	return e;
+}
+
 static Decl *
 decl(Arena *a, DeclKind k, Loc loc)
 {
@@ -191,6 +212,16 @@ ast_fn(Arena *a, const char *name, Loc nloc, AstList *args, Ast *v, Loc loc)
 	d->name_loc = nloc;
 	d->value = v;
 	set_args(a, d, args);
+	return d;
+}
+
+Decl *
+ast_net(Arena *a, const char *name, Loc nloc, Ast *call, Loc loc)
+{
+	Decl *d = decl(a, D_NET, loc);
+	d->name = name;
+	d->name_loc = nloc;
+	d->value = call;
 	return d;
 }
 
@@ -603,7 +634,7 @@ model_lookup(const Model *m, const char *name)
 	for (i = 0; i < m->ndecls; i++) {
 		Decl *d = m->decls[i];
 		switch (d->kind) {
-		case D_CONST: case D_PARAM: case D_LET: case D_FN: case D_FIELD:
+		case D_CONST: case D_PARAM: case D_LET: case D_FN: case D_FIELD: case D_NET:
 			if (d->name && strcmp(d->name, name) == 0)
 				return d;
 			break;
@@ -675,6 +706,18 @@ dump_expr(const Ast *e, FILE *f)
 		fputs("(d ", f);
 		dump_expr(e->a, f);
 		fprintf(f, " %s)", e->letters);
+		break;
+	case AX_INDEX:
+		fputs("(index ", f);
+		dump_expr(e->a, f);
+		fputc(' ', f);
+		dump_expr(e->b, f);
+		fputc(')', f);
+		break;
+	case AX_NAMED:
+		fprintf(f, "(= %s ", e->name);
+		dump_expr(e->a, f);
+		fputc(')', f);
 		break;
 	}
 }
@@ -795,6 +838,11 @@ ast_dump(const Model *m, FILE *f)
 				dump_expr(d->at[j], f);
 			}
 			fputs("))", f);
+			break;
+		case D_NET:
+			fprintf(f, "(net %s ", d->name);
+			dump_expr(d->value, f);
+			fputc(')', f);
 			break;
 		}
 		fputc('\n', f);

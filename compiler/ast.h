@@ -17,6 +17,8 @@ typedef enum {
 	AX_UNARY,      /* op a: '-' or '!' */
 	AX_BINARY,     /* a op b */
 	AX_DERIV,      /* a.letters: u.xxt, lap(u).t; a is AX_NAME or AX_CALL */
+	AX_INDEX,      /* a[b]: output b of a net's call a; sema folds b into num */
+	AX_NAMED,      /* name = a: an option of mlp(...), `act = tanh` */
 } AstKind;
 
 typedef enum {     /* AX_BINARY operators, loosest first */
@@ -45,7 +47,7 @@ struct Ast {
 /* ---- statements ---- */
 typedef enum {
 	D_IMPORT, D_CONST, D_PARAM, D_LET, D_FN, D_RATE, D_DOMAIN, D_FIELD,
-	D_PDE, D_BOUNDARY, D_INIT, D_OUTPUT,
+	D_PDE, D_BOUNDARY, D_INIT, D_OUTPUT, D_NET,
 } DeclKind;
 
 /* The kind sema gives each named thing. */
@@ -58,7 +60,33 @@ typedef enum {
 	K_SPACE,       /* let NAME(x) / NAME(x, y) = E */
 	K_FN,          /* fn NAME(A, ...) = E */
 	K_FIELD,       /* field u(x) */
+	K_NET,         /* net NAME = mlp(...) */
 } NameKind;
+
+/* ---- neural parameter maps (language.md section 13) ----
+ * net NAME = mlp(IN, H1, ..., OUT [, act = A] [, seed = N]): its weights
+ * are params of the model, after the declared ones, layer by layer (L
+ * from 1): W[j][i] row by row (unit j, input i), then b[j], named
+ * NAME.L.W.j.i and NAME.L.b.j. */
+typedef enum { ACT_TANH, ACT_RELU, ACT_SIGMOID, ACT_SOFTPLUS, ACT_SIN, NACT } Act;
+
+typedef struct Net {
+	int *sizes;            /* IN, H1, ..., OUT: nsizes >= 2 (sema: folded) */
+	int nsizes;
+	Act act;
+	double seed;           /* a whole number in [0, 2^53] */
+	int first;             /* index in Model.params of its first weight */
+	int nweights;
+} Net;
+
+extern const char *const net_act_names[NACT];   /* "tanh", "relu", ... */
+/* The offset from Net.first of W[j][i] of layer L (1-based), and of b[j]
+ * (i = -1). */
+int net_weight(const Net *n, int L, int j, int i);
+/* The default weights (language.md section 13): hidden layers
+ * Glorot-uniform, the last layer and every bias zero, from the seed by
+ * SplitMix64 (sema.c documents the draw), into w[nweights]. */
+void net_init(const Net *n, double *w);
 
 typedef enum { BC_NONE, BC_FIXED, BC_CLAMPED, BC_SS, BC_FREE } BcKind;
 
@@ -102,6 +130,8 @@ struct Decl {
 	Loc *arg_locs;            /* one per args[i] */
 	Loc coord_loc[2];         /* domain: the coordinates' names */
 	Loc lhs_loc;              /* pde/init/output: FIELD[.LETTERS] */
+	/* net: sizes, activation, seed (sema); value is the mlp(...) call */
+	Net *net;
 	/* added: values sema folded (constant expressions) */
 	double num;               /* const: its value; param: default; rate: rate */
 	double lo_num, hi_num;    /* param: range, -inf/+inf when none */
@@ -120,7 +150,9 @@ typedef struct Model {
 	/* Filled by sema.  Named decls are in dependency order: each one's
 	 * value only refers to names earlier in `order`. */
 	Decl **order;  int norder;
-	Decl **params; int nparams;    /* in source order */
+	Decl **params; int nparams;    /* in source order, then the nets' weights */
+	int nuser;                     /* the declared params: params[0 .. nuser-1] */
+	Decl **nets; int nnets;        /* in source order */
 	Decl *rate;                    /* NULL: 44100 */
 	Decl *domain;
 	Decl *field;
@@ -165,6 +197,8 @@ Ast *ast_call(Arena *a, const char *name, Loc name_loc, AstList *args, Loc loc);
 Ast *ast_unary(Arena *a, AstOp op, Ast *x, Loc loc);
 Ast *ast_binary(Arena *a, AstOp op, Ast *x, Ast *y, Loc loc);
 Ast *ast_deriv(Arena *a, Ast *x, const char *letters, Loc loc);
+Ast *ast_index(Arena *a, Ast *call, Ast *index, Loc loc);
+Ast *ast_named(Arena *a, const char *name, Loc nloc, Ast *v, Loc loc);
 
 Decl *ast_import(Arena *a, const char *path, Loc path_loc, Loc loc);
 Decl *ast_const(Arena *a, const char *name, Loc nloc, Ast *v, Loc loc);
@@ -173,6 +207,8 @@ Decl *ast_param(Arena *a, const char *name, Loc nloc, Ast *v, AstList *range,
 /* args: AstList of Ast names (AX_NAME); NULL for `let NAME = E` */
 Decl *ast_let(Arena *a, const char *name, Loc nloc, AstList *args, Ast *v, Loc loc);
 Decl *ast_fn(Arena *a, const char *name, Loc nloc, AstList *args, Ast *v, Loc loc);
+/* net NAME = call; call is the AX_CALL mlp(...) */
+Decl *ast_net(Arena *a, const char *name, Loc nloc, Ast *call, Loc loc);
 Decl *ast_rate(Arena *a, Ast *v, Loc loc);
 /* c2 NULL for a 1D domain; grid: AstList of Ast, NULL without `grid` */
 Decl *ast_domain(Arena *a, const char *c1, Loc c1loc, Ast *from1, Ast *to1,

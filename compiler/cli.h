@@ -193,6 +193,19 @@ int cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const dou
  * then each --set.  Fills vals (k->nparams() of them); 0, or -1 after an
  * error on d. */
 int cli_params(const Kernel *k, const Opts *o, Arena *a, Diag *d, double *vals);
+/* cli_params.c: the model's params and nets as the runtime's params
+ * files see them (runtime/params.c); the number of declared params (the
+ * nets' weights come after them); net `name`'s index (its first weight
+ * and their number), or -1; the values as "KEY": {...}, "nets": {...}
+ * (rt_params_print) on f, or as a malloc'd string (NULL: no memory). */
+void cli_rtmodel(const Kernel *k, RtModel *m);
+int cli_nuser(const Kernel *k);
+int cli_net_find(const Kernel *k, const char *name, int *first, int *nweights);
+void cli_params_print(FILE *f, const Kernel *k, const double *vals, const char *key);
+char *cli_params_text(const Kernel *k, const double *vals, const char *key);
+/* "nets" and a line per net (sizes, activation, its weights' names and
+ * rms) on f; nothing without nets. */
+void cli_nets_print(FILE *f, const Kernel *k, const double *vals);
 /* A number from the command line: 0, or -1 when s is not one whole
  * finite number. */
 int cli_number(const char *s, double *v);

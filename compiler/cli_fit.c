@@ -231,7 +231,7 @@ int
 cli_grad(const Opts *o, const Job *j)
 {
 	const Kernel *k = j->k;
-	int i, np = k->nparams(), st = 1, nch;
+	int np = k->nparams(), st = 1, nch;
 	double loss, *grad = mem_try_calloc((size_t)np + 1, sizeof *grad), *target;
 	char b[40];
 	long n;
@@ -256,10 +256,10 @@ cli_grad(const Opts *o, const Job *j)
 			cli_note_blowup(k, s.m, j->in_time);
 		goto out;
 	}
-	printf("{\"loss\": %s, \"grad\": {", cli_fmt(loss, b, sizeof b));
-	for (i = 0; i < np; i++)
-		printf("%s\"%s\": %s", i ? ", " : "", k->param_name(i), cli_fmt(grad[i], b, sizeof b));
-	printf("}}\n");
+	/* the declared params' under "grad", the nets' weights in their shape */
+	printf("{\"loss\": %s, ", cli_fmt(loss, b, sizeof b));
+	cli_params_print(stdout, k, grad, "grad");
+	printf("}\n");
 	st = cli_flush_stdout() == 0 ? 0 : 1;
 	sim_stats(&s, "");
 out:
@@ -283,13 +283,26 @@ on_signal(int sig)
 	interrupted = sig;
 }
 
+/* Is name one of the comma-separated names of list? */
+static int
+listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = list; p; p = strchr(p, ','), p = p ? p + 1 : NULL)
+		if (!strncmp(p, name, n) && (p[n] == ',' || !p[n]))
+			return 1;
+	return 0;
+}
+
 /* The indices of the --fit names into idx (room for every param); their
  * count, or -1 after an error. */
 static int
 fit_names(const Opts *o, const Kernel *k, int *idx)
 {
 	const char *p = o->fit, *e, **names, *best;
-	int np = k->nparams(), n = 0, i, t;
+	int np = k->nparams(), n = 0, i, t, first, nw;
 	char *name;
 
 	names = mem_alloc(sizeof *names * (size_t)(np + 1));
@@ -307,6 +320,21 @@ fit_names(const Opts *o, const Kernel *k, int *idx)
 		name[t] = 0;
 		for (i = 0; i < np && strcmp(names[i], name); i++)
 			;
+		if (i == np && cli_net_find(k, name, &first, &nw) >= 0) {
+			/* a net: all its weights */
+			for (t = 0; t < n; t++)
+				if (idx[t] >= first && idx[t] < first + nw) {
+					fprintf(stderr, "dpmc: error: --fit names net '%s' and its weight '%s'; name "
+					        "one or the other\n", name, names[idx[t]]);
+					goto bad;
+				}
+			for (t = 0; t < nw; t++)
+				idx[n++] = first + t;
+			if (!e)
+				break;
+			p = e + 1;
+			continue;
+		}
 		if (i == np) {
 			best = closest_name(name, names, np);
 			fprintf(stderr, "dpmc: error: --fit: %s has no param '%s'%s%s%s\n", o->model, name,
@@ -315,6 +343,15 @@ fit_names(const Opts *o, const Kernel *k, int *idx)
 		}
 		for (t = 0; t < n; t++)
 			if (idx[t] == i) {
+				const char *nm;
+				int q;
+				for (q = 0; k->net && k->net(q, &nm, NULL, NULL, NULL, NULL) == 0; q++)
+					if (cli_net_find(k, nm, &first, &nw) >= 0 && i >= first && i < first + nw
+					    && listed(o->fit, nm)) {
+						fprintf(stderr, "dpmc: error: --fit names net '%s' and its weight '%s'; "
+						        "name one or the other\n", nm, name);
+						goto bad;
+					}
 				fprintf(stderr, "dpmc: error: --fit names '%s' twice\n", name);
 				goto bad;
 			}
@@ -373,8 +410,10 @@ spread_names(const Opts *o, const Kernel *k, const int *idx, int nf, int *sp)
 	Opts so;
 
 	if (!o->spread) {
+		/* not the nets' weights: their range is only a guard */
 		for (i = 0; i < nf; i++)
-			if (!k->param_log(idx[i]) && isfinite(k->param_min(idx[i])) && isfinite(k->param_max(idx[i])))
+			if (!k->param_log(idx[i]) && isfinite(k->param_min(idx[i])) && isfinite(k->param_max(idx[i]))
+			    && idx[i] < cli_nuser(k))
 				sp[n++] = idx[i];
 		return n;
 	}
@@ -478,6 +517,7 @@ typedef struct Fit {
 	const Job *j;
 	const Kernel *k;
 	int np, nf, *idx;
+	int nuser;                /* the declared params; the nets' weights after */
 	long steps;
 	double lr;
 	Start *st;
@@ -586,7 +626,7 @@ progress(Fit *F, const Start *S)
 	double loss = F->nst > 1 ? b->best_loss : S->loss;
 	const double *v = F->nst > 1 ? b->best : S->vals;
 	char eta[32];
-	int i, w = 20, fill = (int)(w * step / steps);
+	int i, w = 20, fill = (int)(w * step / steps), nw;
 
 	if (F->data) {
 		progress_rows(F);
@@ -604,8 +644,13 @@ progress(Fit *F, const Start *S)
 		fprintf(stderr, "fit: step %ld/%ld loss %.6e", step, steps, loss);
 	if (F->nst > 1)
 		fprintf(stderr, " (best: start %d)", b->i);
-	for (i = 0; i < F->nf; i++)
-		fprintf(stderr, " %s=%.6g", k->param_name(F->idx[i]), v[F->idx[i]]);
+	for (i = 0, nw = 0; i < F->nf; i++)
+		if (F->idx[i] < F->nuser)
+			fprintf(stderr, " %s=%.6g", k->param_name(F->idx[i]), v[F->idx[i]]);
+		else
+			nw++;
+	if (nw)
+		fprintf(stderr, " (+%d weights)", nw);
 	fprintf(stderr, F->tty ? " %.2f it/s ETA %s" : " (%.2f it/s, ETA %s)\n", its, eta);
 	fflush(stderr);
 }
@@ -696,6 +741,10 @@ run_start(Fit *F, Start *S)
 	for (i = 0; i < nf; i++) {
 		int p = F->idx[i];
 		S->scale[i] = rt_free_scale(S->v0[p], k->param_min(p), k->param_max(p), k->param_log(p));
+		/* a net's weight steps by about the learning rate, not a share
+		 * of its range (a guard, [-1e3, 1e3]) */
+		if (p >= F->nuser)
+			S->scale[i] = 4 / (k->param_max(p) - k->param_min(p));
 		z = rt_to_free(S->v0[p], k->param_min(p), k->param_max(p), k->param_log(p));
 		S->y[i] = z / S->scale[i];
 	}
@@ -831,17 +880,16 @@ curve_text(Buf *b, const Fit *F, const Start *S)
 	}
 }
 
-/* `fit`'s result: {"params": {...every param...}, "loss": L, "steps": N} */
+/* `fit`'s result: {"params": {...every declared param...}, "nets": {...},
+ * "loss": L, "steps": N} (no "nets" without nets) */
 static void
 result_json(Buf *b, const Kernel *k, const double *vals, double loss, long steps)
 {
-	int i, np = k->nparams();
-	char n[40];
+	char n[40], *t = cli_params_text(k, vals, "params");
 
-	buf_puts(b, "{\"params\": {");
-	for (i = 0; i < np; i++)
-		buf_printf(b, "%s\"%s\": %s", i ? ", " : "", k->param_name(i), cli_fmt(vals[i], n, sizeof n));
-	buf_printf(b, "}, \"loss\": %s, \"steps\": %ld}\n", cli_fmt(loss, n, sizeof n), steps);
+	buf_printf(b, "{%s, \"loss\": %s, \"steps\": %ld}\n", t ? t : "\"params\": {}",
+	           cli_fmt(loss, n, sizeof n), steps);
+	free(t);
 }
 
 /* The loss at vals as `dpmc grad` computes it (the grid render plans),
@@ -915,6 +963,7 @@ cli_fit(const Opts *o, const Job *j)
 	if (check_outputs(o, k) < 0)
 		goto out;
 	F.idx = mem_alloc(sizeof *F.idx * (size_t)(np + 1));
+	F.nuser = cli_nuser(k);
 	sp = mem_alloc(sizeof *sp * (size_t)(np + 1));
 	pidx = mem_alloc(sizeof *pidx * (size_t)(np + 1));
 	if ((nf = F.nf = fit_names(o, k, F.idx)) < 0 || (nsp = spread_names(o, k, F.idx, nf, sp)) < 0)
@@ -977,8 +1026,17 @@ cli_fit(const Opts *o, const Job *j)
 		double *pv = mem_alloc(dsz);
 		int p;
 
+		int *uidx = mem_alloc(sizeof *uidx * (size_t)(nf + 1)), nu = 0;
+
+		/* not the nets' weights: a render each per iteration, and the
+		 * declared params are where pitch and inharmonicity live */
+		for (i = 0; i < nf; i++)
+			if (F.idx[i] < F.nuser)
+				uidx[nu++] = F.idx[i];
 		memcpy(pv, j->vals, dsz - sizeof(double));
-		if (cli_fit_pitch(o, j, F.idx, nf, target, n, nch, pv, 1) < 0) {
+		p = nu ? cli_fit_pitch(o, j, uidx, nu, target, n, nch, pv, 1) : 0;
+		mem_free(uidx);
+		if (p < 0) {
 			mem_free(pv);
 			goto out;
 		}

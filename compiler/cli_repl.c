@@ -232,7 +232,8 @@ static void
 summary(const Repl *R, const char *what)
 {
 	const Kernel *k = &R->run->k;
-	int n[2] = {0, 0}, i, np = k->nparams();
+	const char *nm;
+	int n[2] = {0, 0}, i, np = cli_nuser(k), first, nw;
 	double h[2];
 
 	k->grid(R->m, n, h);
@@ -242,6 +243,10 @@ summary(const Repl *R, const char *what)
 	printf(", %d param%s", np, np == 1 ? "" : "s");
 	for (i = 0; i < np; i++)
 		printf("%s%s", i ? ", " : ": ", k->param_name(i));
+	/* a net's weights by its name ('nets' shows them) */
+	for (i = 0; k->net && k->net(i, &nm, NULL, NULL, NULL, NULL) == 0; i++)
+		if (cli_net_find(k, nm, &first, &nw) >= 0)
+			printf("%s net %s (%d weights)", i ? "," : ";", nm, nw);
 	printf("\n");
 }
 
@@ -348,13 +353,58 @@ c_params(Repl *R, int argc, char **argv)
 	if (no_model(R) < 0)
 		return -1;
 	k = &R->run->k;
-	np = k->nparams();
-	if (np == 0)
+	np = cli_nuser(k);
+	if (np == 0 && np == k->nparams())
 		printf("%s has no params\n", k->name());
 	for (i = 0; i < np; i++)
 		printf("%-10s = %-12s in [%s, %s]%s%s\n", k->param_name(i), cli_fmt(R->vals[i], b1, sizeof b1),
 		       cli_fmt_bound(k->param_min(i), b2, sizeof b2), cli_fmt_bound(k->param_max(i), b3, sizeof b3),
 		       k->param_log(i) ? " log" : "", R->vals[i] != k->param_default(i) ? " (set)" : "");
+	cli_nets_print(stdout, k, R->vals);
+	return 0;
+}
+
+/* nets [NAME]: each net's weights, layer by layer (W row by row: unit j,
+ * input i), with the names `set` takes */
+static int
+c_nets(Repl *R, int argc, char **argv)
+{
+	const Kernel *k;
+	const char *nm, *act;
+	const int *s;
+	char b[40];
+	int n, L, j, i, ns, w, shown = 0;
+
+	if (no_model(R) < 0)
+		return -1;
+	k = &R->run->k;
+	for (n = 0; k->net && k->net(n, &nm, &act, &ns, &s, &w) == 0; n++) {
+		if (argc > 1 && strcmp(argv[1], nm))
+			continue;
+		shown++;
+		printf("%s = mlp(", nm);
+		for (L = 0; L < ns; L++)
+			printf("%s%d", L ? ", " : "", s[L]);
+		printf("), act = %s\n", act);
+		for (L = 1; L < ns; L++) {
+			printf("  layer %d: W[%d][%d] (%s.%d.W.j.i), then b (%s.%d.b.j)\n", L, s[L], s[L - 1], nm, L,
+			       nm, L);
+			for (j = 0; j < s[L]; j++) {
+				printf("    ");
+				for (i = 0; i < s[L - 1]; i++)
+					printf("%s%s", i ? " " : "", cli_fmt(R->vals[w++], b, sizeof b));
+				printf("\n");
+			}
+			printf("    b:");
+			for (j = 0; j < s[L]; j++)
+				printf(" %s", cli_fmt(R->vals[w++], b, sizeof b));
+			printf("\n");
+		}
+	}
+	if (!n)
+		printf("%s has no nets\n", k->name());
+	else if (argc > 1 && !shown)
+		return error("%s has no net '%s'; 'params' lists them", R->path, argv[1]);
 	return 0;
 }
 
@@ -716,17 +766,17 @@ c_save(Repl *R, int argc, char **argv)
 {
 	const Kernel *k;
 	Buf b = {0};
-	char n[40], err[2048];
-	int i, r;
+	char err[2048], *t;
+	int r;
 
 	(void)argc;
 	if (no_model(R) < 0)
 		return -1;
 	k = &R->run->k;
-	buf_puts(&b, "{\"params\": {");
-	for (i = 0; i < k->nparams(); i++)
-		buf_printf(&b, "%s\"%s\": %s", i ? ", " : "", k->param_name(i), cli_fmt(R->vals[i], n, sizeof n));
-	buf_puts(&b, "}}\n");
+	if (!(t = cli_params_text(k, R->vals, "params")))
+		return error("out of memory%s%s", "", "");
+	buf_printf(&b, "{%s}\n", t);
+	free(t);
 	if ((r = cli_write_file(argv[1], b.s, err, sizeof err)) != 0)
 		error("%s%s", err, "");
 	buf_free(&b);
@@ -788,7 +838,8 @@ static const struct RCmd {
 	{"reload", "", "compile the current model's file again, keeping the param values that still fit\n"
 	 "(done by itself before a command when the file has changed)", c_reload, 0, 0},
 	{"set", "NAME VALUE", "set a param (range-checked); no recompiling, a new grid when needed", c_set, 2, 2},
-	{"params", "", "the params with their values and ranges", c_params, 0, 0},
+	{"params", "", "the params with their values and ranges, and the nets", c_params, 0, 0},
+	{"nets", "[NAME]", "the nets' weights, layer by layer ('set NET.L.W.j.i V' sets one)", c_nets, 0, 1},
 	{"info", "[json]", "the scheme as it stands: rate, grid, stability, params, outputs", c_info, 0, 1},
 	{"emit", "[ast|scheme|loops|c|h]", "an intermediate form of the model, as 'dpmc emit --stage' (default scheme)",
 	 c_emit, 0, 1},
@@ -800,7 +851,7 @@ static const struct RCmd {
 	{"plot", "wave|spectrogram|loss FILE.png",
 	 "a PNG of the last render's first output (waveform, or spectrogram in dB)\n"
 	 "or of the last fit's loss per step", c_plot, 2, 2},
-	{"save", "FILE.json", "write the params in force as {\"params\": {...}}", c_save, 1, 1},
+	{"save", "FILE.json", "write the params in force as {\"params\": {...}} (and \"nets\": {...})", c_save, 1, 1},
 	{"open", "FILE.json", "set the params from such a file (as --params; missing ones take defaults)",
 	 c_open, 1, 1},
 	{"backend", "tcc|llvm|cc", "compile with another backend from now on (grad and fit too; else they take the fastest there)", c_backend, 1, 1},

@@ -57,6 +57,13 @@ typedef struct Call {
 	struct Call *next;
 } Call;
 
+/* A net evaluated at these arguments: its outputs. */
+typedef struct NetEval {
+	const Decl *d;
+	Expr **args, **out;
+	struct NetEval *next;
+} NetEval;
+
 typedef struct Ctx {
 	Arena *a;
 	Diag *d;
@@ -65,10 +72,12 @@ typedef struct Ctx {
 	Expr **memo;           /* scalar lets by decl index in m->order */
 	Call **calls;          /* inlined calls, hashed */
 	unsigned ncalls, calls_cap;
+	NetEval *nets;         /* nets evaluated so far */
 	int failed;
 } Ctx;
 
 static Expr *conv(Ctx *c, const Ast *e, const Bind *b);
+static Expr *conv_net(Ctx *c, const Ast *e, int J, const Bind *b);
 
 static Expr *
 num(Ctx *c, double v)
@@ -307,6 +316,8 @@ conv_call(Ctx *c, const Ast *e, const Bind *b)
 		c->failed = 1;
 		return num(c, 0);
 	}
+	if (builtin_arity(e->name) < 0 && (d = model_lookup(c->m, e->name)) && d->kind == D_NET)
+		return conv_net(c, e, 0, b);
 	if (e->nargs > 8)
 		die("call with %d arguments", e->nargs);
 	for (i = 0; i < e->nargs; i++)
@@ -323,6 +334,62 @@ conv_call(Ctx *c, const Ast *e, const Bind *b)
 	return inline_call(c, d, x);
 }
 
+/* Output J of a net at the arguments of the call e (language.md section
+ * 13): each layer z = b + W h (the weights are params), the hidden ones
+ * through the activation, the last one linear.  Each (net, arguments) is
+ * built once; the hash-consed DAG shares what several calls have in
+ * common. */
+static Expr *
+conv_net(Ctx *c, const Ast *e, int J, const Bind *b)
+{
+	const Decl *d = model_lookup(c->m, e->name);
+	const Net *n;
+	NetEval *v;
+	Expr **h, **z;
+	int i, j, L, in;
+
+	if (!d || d->kind != D_NET || !d->net || e->nargs != d->net->sizes[0])
+		die("net call '%s' not checked by sema", e->name);
+	n = d->net;
+	in = n->sizes[0];
+	h = arena_alloc(c->a, (size_t)in * sizeof *h);
+	for (i = 0; i < in; i++)
+		h[i] = conv(c, e->args[i], b);
+	for (v = c->nets; v; v = v->next) {
+		for (i = 0; v->d == d && i < in && v->args[i] == h[i]; i++)
+			;
+		if (v->d == d && i == in)
+			return v->out[J];
+	}
+	v = arena_alloc(c->a, sizeof *v);
+	v->d = d;
+	v->args = h;
+	for (L = 1; L < n->nsizes; L++) {
+		z = arena_alloc(c->a, (size_t)n->sizes[L] * sizeof *z);
+		for (j = 0; j < n->sizes[L]; j++) {
+			z[j] = ex_param(c->p, n->first + net_weight(n, L, j, -1));
+			for (i = 0; i < n->sizes[L - 1]; i++)
+				z[j] = ex_add(c->p, z[j], ex_mul(c->p, ex_param(c->p, n->first
+				              + net_weight(n, L, j, i)), h[i]));
+			if (L == n->nsizes - 1)
+				continue;
+			switch (n->act) {
+			case ACT_TANH: z[j] = ex_fn(c->p, FN_TANH, z[j], NULL); break;
+			case ACT_RELU: z[j] = ex_fn(c->p, FN_MAX, z[j], num(c, 0)); break;
+			case ACT_SIGMOID: z[j] = ex_fn(c->p, FN_SIGMOID, z[j], NULL); break;
+			case ACT_SOFTPLUS: z[j] = ex_fn(c->p, FN_SOFTPLUS, z[j], NULL); break;
+			case ACT_SIN: z[j] = ex_fn(c->p, FN_SIN, z[j], NULL); break;
+			default: die("net activation %d", (int)n->act);
+			}
+		}
+		h = z;
+	}
+	v->out = h;
+	v->next = c->nets;
+	c->nets = v;
+	return v->out[J];
+}
+
 /* An expression free of the field, as an Expr. */
 static Expr *
 conv(Ctx *c, const Ast *e, const Bind *b)
@@ -336,6 +403,10 @@ conv(Ctx *c, const Ast *e, const Bind *b)
 		return conv_name(c, e, b);
 	case AX_CALL:
 		return conv_call(c, e, b);
+	case AX_INDEX:
+		return conv_net(c, e->a, (int)e->num, b);
+	case AX_NAMED:
+		break;
 	case AX_UNARY:
 		x = conv(c, e->a, b);
 		return e->op == OP_NOT ? ex_not(c->p, x) : ex_neg(c->p, x);

@@ -95,6 +95,51 @@ c_string(Buf *b, const char *s)
 
 /* ---- metadata ---- */
 
+/* The nets (language.md section 13): their names, activations, sizes and
+ * where their weights start among the params, for params files. */
+static void
+emit_nets_meta(Emit *e)
+{
+	const Model *m = e->s->m;
+	int i, l, off = 0;
+
+	if (!m->nnets) {
+		cg_out(e, "int\n@_net(int i, const char **name, const char **act, int *nsizes, const int **sizes, int *first)\n{\n");
+		cg_out(e, "\t(void)i; (void)name; (void)act; (void)nsizes; (void)sizes; (void)first;\n");
+		cg_out(e, "\treturn -1;\n}\n\n");
+		return;
+	}
+	cg_out(e, "static const char *const @__netname[%d] = {", m->nnets + 1);
+	for (i = 0; i < m->nnets; i++) {
+		c_string(&e->b, m->nets[i]->name);
+		cg_out(e, ", ");
+	}
+	cg_out(e, "0};\nstatic const char *const @__netact[%d] = {", m->nnets + 1);
+	for (i = 0; i < m->nnets; i++)
+		cg_out(e, "\"%s\", ", net_act_names[m->nets[i]->net->act]);
+	cg_out(e, "0};\nstatic const int @__netsize[] = {");
+	for (i = 0; i < m->nnets; i++)
+		for (l = 0; l < m->nets[i]->net->nsizes; l++)
+			cg_out(e, "%d, ", m->nets[i]->net->sizes[l]);
+	cg_out(e, "0};\nstatic const int @__netoff[%d] = {", m->nnets + 1);
+	for (i = 0; i <= m->nnets; i++) {
+		cg_out(e, "%d, ", off);
+		off += i < m->nnets ? m->nets[i]->net->nsizes : 0;
+	}
+	cg_out(e, "};\nstatic const int @__netfirst[%d] = {", m->nnets + 1);
+	for (i = 0; i < m->nnets; i++)
+		cg_out(e, "%d, ", m->nets[i]->net->first);
+	cg_out(e, "0};\n");
+	cg_out(e, "int\n@_net(int i, const char **name, const char **act, int *nsizes, const int **sizes, int *first)\n{\n");
+	cg_out(e, "\tif (i < 0 || i >= %d)\n\t\treturn -1;\n", m->nnets);
+	cg_out(e, "\tif (name)\n\t\t*name = @__netname[i];\n");
+	cg_out(e, "\tif (act)\n\t\t*act = @__netact[i];\n");
+	cg_out(e, "\tif (nsizes)\n\t\t*nsizes = @__netoff[i + 1] - @__netoff[i];\n");
+	cg_out(e, "\tif (sizes)\n\t\t*sizes = @__netsize + @__netoff[i];\n");
+	cg_out(e, "\tif (first)\n\t\t*first = @__netfirst[i];\n");
+	cg_out(e, "\treturn 0;\n}\n\n");
+}
+
 static void
 emit_meta(Emit *e)
 {
@@ -150,6 +195,7 @@ emit_meta(Emit *e)
 	cg_out(e, "double @_default_rate(void) { return ");
 	c_double(&e->b, s->rate);
 	cg_out(e, "; }\n\n");
+	emit_nets_meta(e);
 }
 
 /* ---- the state ---- */
@@ -1016,7 +1062,12 @@ cg_emit_header(const Loops *l, const char *prefix)
 	cg_out(&e, "double @_param_max(int i);    /* +inf without a range */\n");
 	cg_out(&e, "int @_param_log(int i);       /* fitted on a log scale */\n");
 	cg_out(&e, "const char *@_output_name(int i);\n");
-	cg_out(&e, "double @_default_rate(void);\n\n");
+	cg_out(&e, "double @_default_rate(void);\n");
+	cg_out(&e, "/* Net i (0 .. while it returns 0): its name, activation (\"tanh\", ...),\n"
+	        " * sizes IN, H1, ..., OUT, and the index of its first weight among the\n"
+	        " * params (layer by layer, W row by row, then b; language.md section 13);\n"
+	        " * -1 past the last.  Any pointer may be NULL. */\n");
+	cg_out(&e, "int @_net(int i, const char **name, const char **act, int *nsizes, const int **sizes, int *first);\n\n");
 	cg_out(&e, "/* The grid @_create would use: 0 on success, else an error in err (a\n"
 	        " * message of at most errsz - 1 characters).  params: NULL for the\n"
 	        " * defaults, else @_nparams() values in their ranges; rate: 1 Hz to\n"

@@ -53,6 +53,9 @@ typedef struct Kernel {
 	void (*set_threads)(void *m, int n);
 	void (*op)(const void *m, const double *u, const double *up, double *un);
 	void (*op_adj)(const void *m, const double *l, double *lu, double *lup);
+	/* the nets (language.md section 13): NULL when the code has none */
+	int (*net)(int i, const char **name, const char **act, int *nsizes, const int **sizes,
+	           int *first);
 } Kernel;
 
 /* 0 on success; else -1 with a message in err (and k left unloaded). */

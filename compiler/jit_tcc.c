@@ -93,38 +93,39 @@ jit_unload(Kernel *k)
 }
 
 /* The API table: symbol suffix and where its pointer lives in Kernel;
- * from "forward" on, the gradient's, which a text without the gradient
- * (a render's) leaves NULL. */
-static const struct { const char *name; size_t off; } api[] = {
-	{"nparams", offsetof(Kernel, nparams)},
-	{"noutputs", offsetof(Kernel, noutputs)},
-	{"ndim", offsetof(Kernel, ndim)},
-	{"name", offsetof(Kernel, name)},
-	{"param_name", offsetof(Kernel, param_name)},
-	{"param_default", offsetof(Kernel, param_default)},
-	{"param_min", offsetof(Kernel, param_min)},
-	{"param_max", offsetof(Kernel, param_max)},
-	{"param_log", offsetof(Kernel, param_log)},
-	{"output_name", offsetof(Kernel, output_name)},
-	{"default_rate", offsetof(Kernel, default_rate)},
-	{"plan", offsetof(Kernel, plan)},
-	{"plan_for", offsetof(Kernel, plan_for)},
-	{"create", offsetof(Kernel, create)},
-	{"set_params", offsetof(Kernel, set_params)},
-	{"reset", offsetof(Kernel, reset)},
-	{"run", offsetof(Kernel, run)},
-	{"grid", offsetof(Kernel, grid)},
-	{"stability", offsetof(Kernel, stability)},
-	{"state", offsetof(Kernel, state)},
-	{"rate", offsetof(Kernel, rate)},
-	{"destroy", offsetof(Kernel, destroy)},
-	{"forward", offsetof(Kernel, forward)},
-	{"backward", offsetof(Kernel, backward)},
-	{"set_checkpoints", offsetof(Kernel, set_checkpoints)},
-	{"set_memory", offsetof(Kernel, set_memory)},
-	{"set_threads", offsetof(Kernel, set_threads)},
-	{"op", offsetof(Kernel, op)},
-	{"op_adj", offsetof(Kernel, op_adj)},
+ * an optional one (1) stays NULL when the code lacks it, and so do the
+ * gradient's (2) in a text without the gradient (a render's). */
+static const struct { const char *name; size_t off; int optional; } api[] = {
+	{"nparams", offsetof(Kernel, nparams), 0},
+	{"noutputs", offsetof(Kernel, noutputs), 0},
+	{"ndim", offsetof(Kernel, ndim), 0},
+	{"name", offsetof(Kernel, name), 0},
+	{"param_name", offsetof(Kernel, param_name), 0},
+	{"param_default", offsetof(Kernel, param_default), 0},
+	{"param_min", offsetof(Kernel, param_min), 0},
+	{"param_max", offsetof(Kernel, param_max), 0},
+	{"param_log", offsetof(Kernel, param_log), 0},
+	{"output_name", offsetof(Kernel, output_name), 0},
+	{"default_rate", offsetof(Kernel, default_rate), 0},
+	{"plan", offsetof(Kernel, plan), 0},
+	{"plan_for", offsetof(Kernel, plan_for), 0},
+	{"create", offsetof(Kernel, create), 0},
+	{"set_params", offsetof(Kernel, set_params), 0},
+	{"reset", offsetof(Kernel, reset), 0},
+	{"run", offsetof(Kernel, run), 0},
+	{"grid", offsetof(Kernel, grid), 0},
+	{"stability", offsetof(Kernel, stability), 0},
+	{"state", offsetof(Kernel, state), 0},
+	{"rate", offsetof(Kernel, rate), 0},
+	{"destroy", offsetof(Kernel, destroy), 0},
+	{"forward", offsetof(Kernel, forward), 2},
+	{"backward", offsetof(Kernel, backward), 2},
+	{"set_checkpoints", offsetof(Kernel, set_checkpoints), 2},
+	{"set_memory", offsetof(Kernel, set_memory), 2},
+	{"set_threads", offsetof(Kernel, set_threads), 2},
+	{"op", offsetof(Kernel, op), 2},
+	{"op_adj", offsetof(Kernel, op_adj), 2},
+	{"net", offsetof(Kernel, net), 1},
 };
 
 int
@@ -143,12 +144,16 @@ jit_bind(Kernel *k, void *(*look)(void *impl, const char *sym), const char *pref
 		/* no forward: a text without the gradient, none of its names */
 		if (api[i].off == offsetof(Kernel, forward) && !p)
 			nograd = 1;
-		if (nograd && api[i].off >= offsetof(Kernel, forward)) {
+		if (nograd && api[i].optional == 2) {
 			if (p) {
 				snprintf(err, (size_t)errsz, "internal error: '%s' without '%s_forward'", sym.s, prefix);
 				buf_free(&sym);
 				return -1;
 			}
+			memset((char *)k + api[i].off, 0, sizeof p);
+			continue;
+		}
+		if (!p && api[i].optional == 1) {
 			memset((char *)k + api[i].off, 0, sizeof p);
 			continue;
 		}

@@ -666,13 +666,14 @@ json_str(FILE *f, const char *s)
 void
 cli_info_print(const Run *r, const Opts *o, void *m, const double *vals)
 {
-	int n[2] = {0, 0}, i, nd, np, no;
+	int n[2] = {0, 0}, i, nd, np, no, nu;
 	double h[2], rate;
 	const char *coord[2] = {"x", "y"};
 	char b1[40], b2[40], b3[40];
 
 	nd = r->k.ndim();
 	np = r->k.nparams();
+	nu = cli_nuser(&r->k);
 	no = r->k.noutputs();
 	r->k.grid(m, n, h);
 	rate = r->k.rate(m);
@@ -691,14 +692,20 @@ cli_info_print(const Run *r, const Opts *o, void *m, const double *vals)
 		for (i = 0; i < nd; i++)
 			printf("%s%s", i ? ", " : "", cli_fmt(h[i], b1, sizeof b1));
 		printf("], \"stability\": %s, \"params\": {", cli_fmt(r->k.stability(m), b1, sizeof b1));
-		for (i = 0; i < np; i++) {
+		for (i = 0; i < nu; i++) {
 			printf("%s", i ? ", " : "");
 			json_str(stdout, r->k.param_name(i));
 			printf(": {\"value\": %s, \"min\": %s, \"max\": %s, \"log\": %s}",
 			       cli_fmt(vals[i], b1, sizeof b1), cli_fmt(r->k.param_min(i), b2, sizeof b2),
 			       cli_fmt(r->k.param_max(i), b3, sizeof b3), r->k.param_log(i) ? "true" : "false");
 		}
-		printf("}, \"outputs\": [");
+		printf("}");
+		if (nu < np) {
+			/* the nets' weights in the shape of a params file */
+			printf(", ");
+			cli_params_print(stdout, &r->k, vals, NULL);
+		}
+		printf(", \"outputs\": [");
 		for (i = 0; i < no; i++) {
 			printf("%s", i ? ", " : "");
 			json_str(stdout, r->k.output_name(i));
@@ -710,11 +717,12 @@ cli_info_print(const Run *r, const Opts *o, void *m, const double *vals)
 		for (i = 0; i < nd; i++)
 			printf("grid %-5s %d intervals, h = %s\n", coord[i], n[i], cli_fmt(h[i], b1, sizeof b1));
 		printf("stability  %.6g (h / h_min, at least 1)\n", r->k.stability(m));
-		printf("params    %s\n", np ? "" : " none");
-		for (i = 0; i < np; i++)
+		printf("params    %s\n", nu ? "" : " none");
+		for (i = 0; i < nu; i++)
 			printf("  %-10s = %-12s in [%s, %s]%s\n", r->k.param_name(i), cli_fmt(vals[i], b1, sizeof b1),
 			       cli_fmt_bound(r->k.param_min(i), b2, sizeof b2), cli_fmt_bound(r->k.param_max(i), b3, sizeof b3),
 			       r->k.param_log(i) ? " log" : "");
+		cli_nets_print(stdout, &r->k, vals);
 		printf("outputs   ");
 		for (i = 0; i < no; i++)
 			printf(" %s", r->k.output_name(i));

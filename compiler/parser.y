@@ -92,13 +92,14 @@ static int log_word(Parser *P, const char *w, Loc loc);
 %token MODEL "model" IMPORT "import" CONST "const" PARAM "param" LET "let"
 %token FN "fn" RATE "rate" DOMAIN "domain" GRID "grid" FIELD "field"
 %token PDE "pde" BOUNDARY "boundary" INIT "init" OUTPUT "output" IN "in"
+%token NET "net"
 %token OR "||" AND "&&" LE "<=" GE ">=" EQ "==" NE "!="
 %token NL "end of line"
 %token LEXERR "bad character"
 
 %type <decl> stmt
-%type <ast> expr primary var call
-%type <list> args args_opt names range grid wheres
+%type <ast> expr primary var call netcall netarg
+%type <list> args args_opt names range grid wheres netargs
 %type <str> deriv
 %type <flag> log
 %type <where> where
@@ -155,6 +156,23 @@ stmt
 				{ $$ = ast_output(P->a, $2, @2, $4, @4, $5, @$, $7, @$); }
 	| BOUNDARY wheres ':' IDENT
 				{ $$ = ast_boundary(P->a, $2, $4, @4, @$); }
+	| NET IDENT '=' netcall	{ $$ = ast_net(P->a, $2, @2, $4, @$); }
+	;
+
+/* netcall -> NAME ( netarg (, netarg)* ): mlp(2, 16, 3, act = tanh) */
+netcall
+	: IDENT '(' netargs ')'	{ $$ = ast_call(P->a, $1, @1, $3, @$); }
+	;
+
+netargs
+	: netarg		{ $$ = ast_list(P->a, NULL, $1); }
+	| netargs ',' netarg	{ $$ = ast_list(P->a, $1, $3); }
+	;
+
+/* netarg -> expr | NAME = expr */
+netarg
+	: expr
+	| IDENT '=' expr	{ $$ = ast_named(P->a, $1, @1, $3, @$); }
 	;
 
 /* range -> (in [ expr , expr ])? */
@@ -231,6 +249,7 @@ primary
 	| var DERIV		{ $$ = ast_deriv(P->a, $1, $2, @$); }
 	| call
 	| call DERIV		{ $$ = ast_deriv(P->a, $1, $2, @$); }
+	| call '[' expr ']'	{ $$ = ast_index(P->a, $1, $3, @$); }
 	| '(' expr ')'		{ $$ = $2; }
 	;
 
@@ -280,6 +299,7 @@ sym_name(yysymbol_kind_t k)
 	case YYSYMBOL_STRING:	return "a string \"FILE.dpm\"";
 	case YYSYMBOL_DERIV:	return "a derivative such as '.t'";
 	case YYSYMBOL_NL:	return "end of line";
+	case YYSYMBOL_NET:	return "'net'";
 	case YYSYMBOL_YYEOF:	return "end of file";
 	default:		break;
 	}
@@ -290,7 +310,7 @@ sym_name(yysymbol_kind_t k)
 
 static const char *const statements[] = {
 	"model", "import", "const", "param", "let", "fn", "rate", "domain",
-	"field", "pde", "boundary", "init", "output",
+	"field", "pde", "boundary", "init", "output", "net",
 };
 
 static int
@@ -368,12 +388,12 @@ yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, Parser *P)
 	prev = L->prev.src ? text_of(P, L->prev) : "";
 	text = text_of(P, loc);
 	if (want_stmt) {
-		const char *s = la == YYSYMBOL_IDENT ? closest_name(text, statements, 13) : NULL;
+		const char *s = la == YYSYMBOL_IDENT ? closest_name(text, statements, 14) : NULL;
 		if (s)
 			diag_error(P->d, loc, "unknown statement '%s'; did you mean '%s'?", text, s);
 		else
 			diag_error(P->d, loc, "expected a statement (model, import, const, param, "
-			           "let, fn, rate, domain, field, pde, boundary, init or output), "
+			           "let, fn, rate, domain, field, pde, boundary, init, output or net), "
 			           "not '%s'", text);
 		return 0;
 	}

@@ -71,6 +71,9 @@ typedef struct Sema {
 	int space_order;
 	int domain_ok;         /* bounds folded */
 	int pde_bad;           /* space_order unknown */
+	/* calls of nets, checked once their sizes are folded */
+	struct NetUse { Ast *call, *index; Entry *net; } *uses;
+	int nuses, capuses;
 } Sema;
 
 static Arena *
@@ -357,6 +360,7 @@ names(Sema *s)
 		case D_LET: let_kind(s, d); break;
 		case D_FN: d->nkind = K_FN; fn_args(s, d); break;
 		case D_FIELD: d->nkind = K_FIELD; break;
+		case D_NET: d->nkind = K_NET; break;
 		default: continue;
 		}
 		if (d->kind == D_FIELD && d != m->field)
@@ -399,35 +403,36 @@ typedef struct Ctx {
 	const char *rule;      /* what it may use */
 	Entry *owner;          /* whose dependencies these are */
 	const Decl *fn;        /* a fn whose arguments are in scope */
+	int netarg;            /* the arguments of a net's call: not the field */
 } Ctx;
 
 static const Ctx C_CONST = {0, "a const",
-	"a const may use only numbers, pi, builtin functions and other consts", 0, 0};
+	"a const may use only numbers, pi, builtin functions and other consts", 0, 0, 0};
 static const Ctx C_PARAM = {0, "a param's value or range",
-	"they may use only numbers, pi, builtin functions and consts", 0, 0};
+	"they may use only numbers, pi, builtin functions and consts", 0, 0, 0};
 static const Ctx C_FIXED = {0, "a constant",
-	"it must be constant: numbers, pi, builtin functions and consts", 0, 0};
+	"it must be constant: numbers, pi, builtin functions and consts", 0, 0, 0};
 static const Ctx C_SCALAR = {A_PARAM | A_SCALAR | A_FN, "a let without arguments",
 	"it may use consts, params, other such lets, fns, pi and builtin functions "
-	"(write `let NAME(t)` for a time signal, `let NAME(x)` for a coefficient)", 0, 0};
+	"(write `let NAME(t)` for a time signal, `let NAME(x)` for a coefficient)", 0, 0, 0};
 static const Ctx C_TIME = {A_PARAM | A_SCALAR | A_FN | A_TIME, "a time signal",
 	"it may use t, consts, params, lets without arguments, other time signals, fns, "
-	"pi and builtin functions", 0, 0};
+	"pi and builtin functions", 0, 0, 0};
 static const Ctx C_SPACE = {A_PARAM | A_SCALAR | A_FN | A_SPACE, "a coefficient",
 	"it may use the coordinates, consts, params, lets without arguments, other "
-	"coefficients, fns, pi and builtin functions", 0, 0};
+	"coefficients, fns, pi and builtin functions", 0, 0, 0};
 static const Ctx C_FN = {A_PARAM | A_SCALAR | A_FN, "a fn",
 	"it may use its arguments, consts, params, lets without arguments, other fns, "
-	"pi and builtin functions", 0, 0};
+	"pi and builtin functions", 0, 0, 0};
 static const Ctx C_PDE = {A_PARAM | A_SCALAR | A_FN | A_TIME | A_SPACE | A_FIELD,
-	"the pde", "", 0, 0};
+	"the pde", "", 0, 0, 0};
 static const Ctx C_DELTA = {A_PARAM | A_SCALAR | A_FN | A_TIME, "a delta's position",
-	"it must not depend on the coordinates or the field", 0, 0};
+	"it must not depend on the coordinates or the field", 0, 0, 0};
 static const Ctx C_INIT = {A_PARAM | A_SCALAR | A_FN | A_SPACE, "an init",
 	"it may use the coordinates, consts, params, lets without arguments, "
-	"coefficients, fns, pi and builtin functions", 0, 0};
+	"coefficients, fns, pi and builtin functions", 0, 0, 0};
 static const Ctx C_OUTPUT = {A_PARAM | A_SCALAR | A_FN, "an output point",
-	"it may use consts, params, lets without arguments, fns, pi and builtin functions", 0, 0};
+	"it may use consts, params, lets without arguments, fns, pi and builtin functions", 0, 0, 0};
 
 static void check(Sema *s, Ast *e, const Ctx *c);
 
@@ -459,6 +464,7 @@ kind_desc(const Decl *d)
 	case K_SPACE: return "the coefficient";
 	case K_FN: return "the fn";
 	case K_FIELD: return "the field";
+	case K_NET: return "the net";
 	default: return "the name";
 	}
 }
@@ -550,10 +556,17 @@ check_name(Sema *s, Ast *e, const Ctx *c)
 		           n, d->nargs, plural(d->nargs), n);
 		return;
 	case K_FIELD:
-		if (!(c->allow & A_FIELD))
+		if (c->netarg)
+			diag_error(s->d, e->loc, "cannot use the field '%s' in a net's argument; "
+			           "a net maps params, t or the coordinates, not the state", n);
+		else if (!(c->allow & A_FIELD))
 			diag_error(s->d, e->loc, "cannot use the field '%s' in %s; the field may "
 			           "appear only in the pde (and in init and output statements)",
 			           n, c->what);
+		return;
+	case K_NET:
+		diag_error(s->d, e->loc, "'%s' is a net; call it as %s(E1, ...)[J] "
+		           "(J: which output, from 0)", n, n);
 		return;
 	}
 }
@@ -651,6 +664,9 @@ check_term(Sema *s, Ast *e, const Ctx *c)
 		if (b->kind == AX_CALL)
 			diag_error(s->d, b->name_loc, "cannot use %s in %s; it may appear only in the pde",
 			           b->name, c->what);
+		else if (is_field(s, b) && c->netarg)
+			diag_error(s->d, e->loc, "cannot use the field '%s' in a net's argument; "
+			           "a net maps params, t or the coordinates, not the state", b->name);
 		else if (is_field(s, b))
 			diag_error(s->d, e->loc, "cannot use the field '%s' in %s; the field may "
 			           "appear only in the pde (and in init and output statements)",
@@ -732,12 +748,87 @@ arity(Sema *s, Ast *e, int want)
 		           e->name, want, plural(want), e->nargs);
 }
 
+/* A call of a net, checked against its sizes once they are folded. */
 static void
-check_call(Sema *s, Ast *e, const Ctx *c)
+net_use(Sema *s, Ast *call, Ast *index, Entry *net)
+{
+	if (s->nuses == s->capuses) {
+		struct NetUse *v;
+		s->capuses = s->capuses ? 2 * s->capuses : 8;
+		v = arena_alloc(sema_arena(s), (size_t)s->capuses * sizeof *v);
+		if (s->nuses)
+			memcpy(v, s->uses, (size_t)s->nuses * sizeof *v);
+		s->uses = v;
+	}
+	s->uses[s->nuses].call = call;
+	s->uses[s->nuses].index = index;
+	s->uses[s->nuses].net = net;
+	s->nuses++;
+}
+
+/* unknown net 'tne'; did you mean 'tone'? */
+static void
+unknown_net(Sema *s, const Ast *e)
+{
+	const char **v = arena_alloc(sema_arena(s), (size_t)(s->nents + 1) * sizeof *v);
+	const char *best;
+	int i, n = 0;
+
+	for (i = 0; i < s->nents; i++)
+		if (s->ents[i]->decl->kind == D_NET)
+			v[n++] = s->ents[i]->name;
+	if ((best = closest_name(e->name, v, n)))
+		diag_error(s->d, e->name_loc, "unknown net '%s'; did you mean '%s'?", e->name, best);
+	else
+		diag_error(s->d, e->name_loc, "unknown net '%s'; declare it with "
+		           "`net %s = mlp(IN, H1, ..., OUT)`", e->name, e->name);
+}
+
+/* NET(args)[J]: the arguments may be of params, t or the coordinates,
+ * never of the field; J a constant. */
+static void
+check_net_call(Sema *s, Ast *e, Ast *ix, Entry *en, const Ctx *c)
+{
+	Ctx cn = *c, cf = C_FIXED;
+	int i;
+
+	if (!(c->allow & A_PARAM)) {
+		cannot(s, e->name_loc, c, "the net", e->name);
+		return;
+	}
+	net_use(s, e, ix, en);
+	cn.allow &= ~(unsigned)A_FIELD;
+	cn.netarg = 1;
+	cn.what = "a net's argument";
+	cn.rule = "it may use params, t, the coordinates, lets, fns and builtin functions, "
+	          "not the field";
+	for (i = 0; i < e->nargs; i++)
+		check(s, e->args[i], &cn);
+	if (ix) {
+		cf.what = "a net's output number";
+		cf.owner = c->owner;
+		check(s, ix->b, &cf);
+	}
+}
+
+static void
+check_call(Sema *s, Ast *e, const Ctx *c, Ast *ix)
 {
 	Entry *en;
 	Decl *d;
 	int i, ar;
+
+	if (ix && (!(en = lookup(s, e->name)) || en->decl->nkind != K_NET)) {
+		/* a name that is not a net's, with [J] after the call */
+		if (!en && builtin_arity(e->name) < 0 && !is_operator_fn(e->name)
+		    && !is_arg(c, e->name)) {
+			unknown_net(s, e);
+			return;
+		}
+		diag_error(s->d, ix->loc, "'%s' is not a net; only a net's outputs are "
+		           "chosen with [J]", e->name);
+		return;
+	}
 
 	if (is_arg(c, e->name)) {
 		diag_error(s->d, e->name_loc, "'%s' is an argument of '%s', not a function",
@@ -788,6 +879,9 @@ check_call(Sema *s, Ast *e, const Ctx *c)
 			diag_error(s->d, e->loc, "the field '%s' cannot be called; read it at a "
 			           "point with `output NAME = %s(...)`", e->name, e->name);
 			return;
+		case K_NET:
+			check_net_call(s, e, ix, en, c);
+			return;
 		default:
 			diag_error(s->d, e->name_loc, "%s '%s' is not a function", kind_desc(d), e->name);
 			return;
@@ -811,7 +905,19 @@ check(Sema *s, Ast *e, const Ctx *c)
 		check_name(s, e, c);
 		return;
 	case AX_CALL:
-		check_call(s, e, c);
+		check_call(s, e, c, NULL);
+		return;
+	case AX_INDEX:
+		if (e->a->kind == AX_CALL) {
+			check_call(s, e->a, c, e);
+			return;
+		}
+		diag_error(s->d, e->loc, "only a net's outputs are chosen with [J]: "
+		           "NET(E1, ...)[J]");
+		return;
+	case AX_NAMED:
+		diag_error(s->d, e->name_loc, "'%s = ...' is an option of mlp(...); "
+		           "it has no meaning here", e->name);
 		return;
 	case AX_UNARY:
 		check(s, e->a, c);
@@ -866,6 +972,82 @@ subject(Sema *s, Decl *d, const char *stmt)
 		           s->field->name, s->field->name, s->field->name, d->lhs_letters);
 }
 
+/* ---- nets (language.md section 13) ---- */
+
+const char *const net_act_names[NACT] = {"tanh", "relu", "sigmoid", "softplus", "sin"};
+
+/* net NAME = mlp(IN, H1, ..., OUT [, act = A] [, seed = N]): the sizes
+ * and the seed constant expressions (folded with the consts, in
+ * fold_nets), the options after the sizes, each once.  1 on an error. */
+static int
+check_net(Sema *s, Decl *d, Entry *en)
+{
+	Ast *call = d->value;
+	const char *best;
+	int i, npos = 0, named = 0, act = 0, seed = 0, nerr = s->d->nerr;
+
+	d->net = arena_alloc(sema_arena(s), sizeof *d->net);
+	d->net->act = ACT_TANH;
+	if (strcmp(call->name, "mlp") != 0) {
+		static const char *const kinds[] = {"mlp"};
+		best = closest_name(call->name, kinds, 1);
+		diag_error(s->d, call->name_loc, "unknown kind of net '%s'%s%s%s; a net is "
+		           "mlp(IN, H1, ..., OUT [, act = tanh] [, seed = N])", call->name,
+		           best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
+		return 1;
+	}
+	for (i = 0; i < call->nargs; i++) {
+		Ast *a = call->args[i];
+		if (a->kind != AX_NAMED) {
+			if (named) {
+				diag_error(s->d, a->loc, "the sizes come first: mlp(IN, H1, ..., OUT, "
+				           "act = ..., seed = ...)");
+				break;
+			}
+			expr_in(s, a, &C_FIXED, en, NULL, "a net's size");
+			npos++;
+			continue;
+		}
+		named = 1;
+		if (!strcmp(a->name, "act")) {
+			int k;
+			if (act++) {
+				diag_error(s->d, a->name_loc, "act is given twice");
+				continue;
+			}
+			for (k = 0; a->a->kind == AX_NAME && k < NACT; k++)
+				if (!strcmp(a->a->name, net_act_names[k]))
+					break;
+			if (a->a->kind == AX_NAME && k < NACT) {
+				d->net->act = (Act)k;
+				continue;
+			}
+			best = a->a->kind == AX_NAME ? closest_name(a->a->name, net_act_names, NACT) : NULL;
+			if (best)
+				diag_error(s->d, a->a->loc, "unknown activation '%s'; did you mean '%s'?",
+				           a->a->name, best);
+			else
+				diag_error(s->d, a->a->loc, "unknown activation; use act = tanh, relu, "
+				           "sigmoid, softplus or sin");
+		} else if (!strcmp(a->name, "seed")) {
+			if (seed++)
+				diag_error(s->d, a->name_loc, "seed is given twice");
+			else
+				expr_in(s, a->a, &C_FIXED, en, NULL, "a net's seed");
+		} else {
+			static const char *const opts[] = {"act", "seed"};
+			best = closest_name(a->name, opts, 2);
+			diag_error(s->d, a->name_loc, "unknown option '%s' of mlp%s%s%s; the options "
+			           "are act = tanh|relu|sigmoid|softplus|sin and seed = N", a->name,
+			           best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
+		}
+	}
+	if (npos < 2 && s->d->nerr == nerr)
+		diag_error(s->d, call->loc, "mlp needs at least two sizes, its inputs and its "
+		           "outputs: mlp(IN, OUT) or mlp(IN, H1, ..., OUT)");
+	return s->d->nerr > nerr;
+}
+
 static void
 exprs(Sema *s)
 {
@@ -878,7 +1060,7 @@ exprs(Sema *s)
 		int bad = 0;
 
 		if (d->name && (d->kind == D_CONST || d->kind == D_PARAM || d->kind == D_LET
-		                || d->kind == D_FN)) {
+		                || d->kind == D_FN || d->kind == D_NET)) {
 			en = lookup(s, d->name);
 			if (en && en->decl != d)
 				continue;          /* a duplicate: reported */
@@ -973,6 +1155,9 @@ exprs(Sema *s)
 		case D_BOUNDARY:
 			for (j = 0; j < d->nwhere; j++)
 				expr_in(s, d->where[j].at, &C_FIXED, NULL, NULL, "a boundary");
+			break;
+		case D_NET:
+			bad = check_net(s, d, en);
 			break;
 		default:
 			break;
@@ -1112,6 +1297,8 @@ eval(Sema *s, const Ast *e, int *fail)
 		break;
 	}
 	case AX_DERIV:
+	case AX_INDEX:
+	case AX_NAMED:
 		break;
 	}
 	*fail = 1;
@@ -1225,6 +1412,189 @@ fold_all(Sema *s)
 		if (ok && total > 1e8)
 			diag_error(s->d, dom->grid[0]->loc, "the grid has too many points "
 			           "(%g); at most 1e8 are supported", total);
+	}
+}
+
+/* ---- pass 5b: the nets' sizes, then their calls ---- */
+
+enum { NET_MAXSIZE = 65536, NET_MAXWEIGHTS = 100000 };
+
+static void
+fold_nets(Sema *s)
+{
+	Model *m = s->m;
+	double v;
+	int i, j;
+
+	for (i = 0; i < m->ndecls; i++) {
+		Decl *d = m->decls[i];
+		Entry *en;
+		Net *n = d->net;
+		double total = 0;
+		int ok = 1;
+
+		if (d->kind != D_NET || !(en = lookup(s, d->name)) || en->decl != d || en->bad)
+			continue;
+		n->sizes = arena_alloc(sema_arena(s), (size_t)(d->value->nargs + 1) * sizeof *n->sizes);
+		for (j = 0; j < d->value->nargs; j++) {
+			Ast *a = d->value->args[j];
+			if (a->kind == AX_NAMED) {
+				if (strcmp(a->name, "seed") != 0)
+					continue;
+				v = fold(s, a->a, "the seed of", d->name);
+				if (isnan(v))
+					ok = 0;
+				else if (v != floor(v) || v < 0 || v > 9007199254740992.0) {
+					diag_error(s->d, a->a->loc, "a net's seed is a whole number from 0 "
+					           "to 2^53, not %g", v);
+					ok = 0;
+				} else {
+					n->seed = v;
+				}
+				continue;
+			}
+			v = fold(s, a, "a size of", d->name);
+			if (isnan(v)) {
+				ok = 0;
+			} else if (v != floor(v) || v < 1 || v > NET_MAXSIZE) {
+				diag_error(s->d, a->loc, "a net's size is a whole number of units from 1 "
+				           "to %d, not %g", NET_MAXSIZE, v);
+				ok = 0;
+			} else {
+				n->sizes[n->nsizes] = (int)v;
+			}
+			n->nsizes++;
+		}
+		for (j = 1; ok && j < n->nsizes; j++)
+			total += ((double)n->sizes[j - 1] + 1) * n->sizes[j];
+		if (ok && total > NET_MAXWEIGHTS) {
+			diag_error(s->d, d->name_loc, "net '%s' has %.0f weights; at most %d are "
+			           "supported", d->name, total, NET_MAXWEIGHTS);
+			ok = 0;
+		}
+		n->nweights = ok ? (int)total : 0;
+		if (!ok)
+			en->bad = 1;
+	}
+	/* the calls: IN arguments, and one output chosen */
+	for (i = 0; i < s->nuses; i++) {
+		struct NetUse *u = &s->uses[i];
+		const Net *n = u->net->decl->net;
+		int in, out;
+		if (u->net->bad || !n->nweights)
+			continue;
+		in = n->sizes[0];
+		out = n->sizes[n->nsizes - 1];
+		if (u->call->nargs != in)
+			diag_error(s->d, u->call->loc, "net '%s' takes %d input%s, not %d",
+			           u->call->name, in, plural(in), u->call->nargs);
+		if (u->index) {
+			v = fold(s, u->index->b, "the output number", NULL);
+			if (isnan(v))
+				continue;
+			if (v != floor(v) || v < 0 || v >= out)
+				diag_error(s->d, u->index->b->loc, "net '%s' has %d output%s: J runs "
+				           "from 0 to %d, not %g", u->call->name, out, plural(out), out - 1, v);
+			else
+				u->index->num = v;
+		} else if (out > 1) {
+			diag_error(s->d, u->call->loc, "net '%s' has %d outputs; choose one with "
+			           "%s(...)[J], J from 0 to %d", u->call->name, out, u->call->name,
+			           out - 1);
+		}
+	}
+}
+
+int
+net_weight(const Net *n, int L, int j, int i)
+{
+	int l, off = 0;
+
+	for (l = 1; l < L; l++)
+		off += (n->sizes[l - 1] + 1) * n->sizes[l];
+	return off + (i < 0 ? n->sizes[L] * n->sizes[L - 1] + j : j * n->sizes[L - 1] + i);
+}
+
+/* SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number
+ * generators", OOPSLA 2014): the state advances by 0x9e3779b97f4a7c15 and
+ * each output is that state mixed.  Integer arithmetic only, so every
+ * machine draws the same numbers. */
+static uint64_t
+splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15u);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+/* The state starts at the seed; hidden layer L takes its draws after
+ * layer L - 1's, row by row (unit j, then input i): u = (x >> 11) 2^-53,
+ * uniform on [0, 1) with 53 bits, and W[j][i] = a (2u - 1) with
+ * a = sqrt(6 / (IN_L + OUT_L)) (Glorot and Bengio 2010).  2u - 1 is exact,
+ * a and the product each one correctly rounded IEEE operation: the same
+ * weights on every machine.  Biases and the last layer are zero, so an
+ * untrained net outputs exactly 0. */
+void
+net_init(const Net *n, double *w)
+{
+	uint64_t x = (uint64_t)n->seed;
+	int L, j, i;
+
+	memset(w, 0, (size_t)n->nweights * sizeof *w);
+	for (L = 1; L < n->nsizes - 1; L++) {
+		double a = sqrt(6.0 / ((double)n->sizes[L - 1] + n->sizes[L]));
+		for (j = 0; j < n->sizes[L]; j++)
+			for (i = 0; i < n->sizes[L - 1]; i++) {
+				double u = (double)(splitmix64(&x) >> 11) * 0x1p-53;
+				w[net_weight(n, L, j, i)] = a * (2 * u - 1);
+			}
+	}
+}
+
+/* The weights of every net, as params after the declared ones (api.md:
+ * NET.L.W.j.i, NET.L.b.j), in the range [-1e3, 1e3]. */
+static void
+net_params(Sema *s, int *np)
+{
+	Model *m = s->m;
+	int i, L, j, k, w;
+
+	for (i = 0; i < m->nnets; i++) {
+		Decl *nd = m->nets[i];
+		Net *n = nd->net;
+		double *v = mem_alloc((size_t)(n->nweights + 1) * sizeof *v);
+		Loc at = nd->name_loc;
+		n->first = *np;
+		net_init(n, v);
+		for (L = 1; L < n->nsizes; L++)
+			for (j = 0; j < n->sizes[L]; j++)
+				for (k = -1; k < n->sizes[L - 1]; k++) {
+					Decl *p = arena_alloc(sema_arena(s), sizeof *p);
+					Buf b = {0};
+					w = net_weight(n, L, j, k);
+					if (k < 0)
+						buf_printf(&b, "%s.%d.b.%d", nd->name, L, j);
+					else
+						buf_printf(&b, "%s.%d.W.%d.%d", nd->name, L, j, k);
+					p->kind = D_PARAM;
+					p->nkind = K_PARAM;
+					p->loc = nd->loc;
+					p->src = nd->src;
+					p->name = arena_strdup(sema_arena(s), b.s);
+					p->name_loc = at;
+					p->num = v[w];
+					p->value = ast_num(sema_arena(s), v[w], at);
+					p->lo_num = -1e3;
+					p->hi_num = 1e3;
+					p->lo = ast_num(sema_arena(s), -1e3, at);
+					p->hi = ast_num(sema_arena(s), 1e3, at);
+					m->params[n->first + w] = p;
+					buf_free(&b);
+				}
+		*np += n->nweights;
+		mem_free(v);
 	}
 }
 
@@ -1369,7 +1739,7 @@ int
 sema_check(Model *m, Diag *d)
 {
 	Sema s;
-	int nerr = d->nerr, i, np = 0, no = 0;
+	int nerr = d->nerr, i, np = 0, no = 0, nn = 0, nw = 0;
 
 	if (!m->arena)
 		die("sema_check: the model has no arena");
@@ -1388,20 +1758,32 @@ sema_check(Model *m, Diag *d)
 	order(&s);
 	/* folding and boundaries skip what earlier errors made unknowable */
 	fold_all(&s);
+	fold_nets(&s);
 	boundaries(&s);
 	m->space_order = s.space_order;
 	for (i = 0; i < m->ndecls; i++) {
 		np += m->decls[i]->kind == D_PARAM;
 		no += m->decls[i]->kind == D_OUTPUT;
+		if (m->decls[i]->kind == D_NET) {
+			nn++;
+			nw += m->decls[i]->net ? m->decls[i]->net->nweights : 0;
+		}
 	}
-	m->params = arena_alloc(s.a, sizeof(Decl *) * (size_t)(np + 1));
+	m->params = arena_alloc(s.a, sizeof(Decl *) * (size_t)(np + nw + 1));
 	m->outputs = arena_alloc(s.a, sizeof(Decl *) * (size_t)(no + 1));
-	m->nparams = m->noutputs = 0;
+	m->nets = arena_alloc(s.a, sizeof(Decl *) * (size_t)(nn + 1));
+	m->nparams = m->noutputs = m->nnets = 0;
 	for (i = 0; i < m->ndecls; i++) {
 		if (m->decls[i]->kind == D_PARAM)
 			m->params[m->nparams++] = m->decls[i];
 		if (m->decls[i]->kind == D_OUTPUT)
 			m->outputs[m->noutputs++] = m->decls[i];
+		if (m->decls[i]->kind == D_NET)
+			m->nets[m->nnets++] = m->decls[i];
 	}
-	return d->nerr > nerr;
+	m->nuser = m->nparams;
+	if (d->nerr > nerr)
+		return 1;
+	net_params(&s, &m->nparams);
+	return 0;
 }

@@ -9,6 +9,7 @@
 #define DPM_RT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 /* The largest number of samples (frames times channels) a render may
@@ -100,6 +101,35 @@ double *rt_wav_read(const char *path, long *nframes, int *nch, int *rate,
  * (with a message) when seconds is not positive and finite or the render
  * would not fit in RT_MAX_SAMPLES samples. */
 long rt_nframes(double seconds, double rate, int nch, char *err, int errsz);
+
+/* ---- params.c: params files (language.md section 13) ----
+ * {"params": {"NAME": VALUE, ...}, "nets": {"NET": {"sizes": [IN, ...,
+ * OUT], "act": "tanh", "layers": [{"W": [[...]], "b": [...]}, ...]}}}, W
+ * row by row (unit j, input i), read against a model through its
+ * generated metadata: RtModel holds the functions P_nparams,
+ * P_param_name, P_param_min, P_param_max and P_net (NULL: no nets; it
+ * returns 0 and fills what it is given for net i, -1 past the last).
+ * rt_params_read sets vals[] (which hold the values in force) from the
+ * file at path: every value range-checked and given once, a net's sizes
+ * and activation as the model's, each layer whole; 0, or -1 after its
+ * messages on msg (FILE:LINE:COL: error: ..., with the line and a caret;
+ * "PROG: error: ..." for the file as a whole).  rt_params_print writes
+ * "KEY": {the declared params}, and "nets": {...} when the model has
+ * nets, with vals[] as values (a gradient in the same shape); key NULL:
+ * only "nets": {...} (nothing without nets). */
+typedef struct RtModel {
+	int (*nparams)(void);
+	const char *(*param_name)(int i);
+	double (*param_min)(int i);
+	double (*param_max)(int i);
+	int (*net)(int i, const char **name, const char **act, int *nsizes, const int **sizes,
+	           int *first);
+} RtModel;
+int rt_params_read(const RtModel *m, const char *path, double *vals, FILE *msg, const char *prog);
+void rt_params_print(FILE *f, const RtModel *m, const double *vals, const char *key);
+/* The shortest %g text that reads back as v ("null" when not finite),
+ * whole numbers without an exponent: what params files hold. */
+const char *rt_fmt_num(double v, char *buf, int n);
 
 /* ---- loss.c: losses and their gradients with respect to the render ----
  * y and target hold n frames of nch interleaved channels.  Each returns

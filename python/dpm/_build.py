@@ -4,8 +4,9 @@
 object's code: the C dpmc emits for the model (so the text of the model
 and of everything it imports), dpmc's version and its binary, and the
 backend.  A build goes to a private temporary name and is renamed into
-place under a lock on its key, so two processes loading one model at once
-build it once and never load half a file.  Like dpmc's own cc cache
+place under a lock on the folder, so two processes loading one model at
+once build it once and never load half a file; the folder is trimmed as
+dpmc's own cc cache is (30 days unused, DPM_CACHE_MB).  Like dpmc's own cc cache
 (compiler/jit_cc.c), code is loaded only from a folder and a file that
 are the user's alone.
 """
@@ -13,15 +14,19 @@ are the user's alone.
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import stat
 import subprocess
 import tempfile
+import time
 
 from ._errors import Error
 
 # how the .so is made, for the cache key: bump when the build command changes
 _KEY_VERSION = b"dpm-python-build 1"
+# an entry: STEM-KEY.so and the header dpmc wrote beside it, STEM-KEY.h
+_ENTRY = re.compile(r"^(.+-[0-9a-f]{32})\.(so|h)$")
 
 _BACKENDS = {
     "cc": None,
@@ -159,11 +164,15 @@ def build(model, backend="cc", include=(), dpmc=None, cache=None):
     d = cache_dir(cache)
     so = os.path.join(d, "%s-%s.so" % (stem, key))
     if _trusted(so):
+        _touch(so)
         return so
-    lock = os.open(os.path.join(d, "%s.lock" % key), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    # one build at a time in the folder (flock on the folder itself, as
+    # dpmc's `build -o X.c`): the second of two processes finds the first's
+    lock = os.open(d, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if _trusted(so):          # another process built it meanwhile
+        if _trusted(so):
+            _touch(so)
             return so
         tmpdir = tempfile.mkdtemp(prefix=".build-", dir=d)
         try:
@@ -176,6 +185,74 @@ def build(model, backend="cc", include=(), dpmc=None, cache=None):
             os.replace(tmp, so)
         finally:
             shutil.rmtree(tmpdir, ignore_errors=True)
+        trim(d, keep=so)
     finally:
         os.close(lock)
     return so
+
+
+def _touch(path):
+    """An entry's mtime is its last use (trim goes by it)."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def trim(d, keep=None):
+    """The cache does not grow without end (the policy of dpmc's cc
+    cache): after a new entry, entries unused for 30 days go, then the
+    least recently used until the rest is under DPM_CACHE_MB (default 512
+    MB; a third less, so that the next builds do not trim again), and what
+    a killed build left (a day old).  Only our own files named as entries
+    are removed; a process that has one loaded keeps its mapping."""
+    try:
+        limit = float(os.environ.get("DPM_CACHE_MB", "")) * 1e6
+    except ValueError:
+        limit = 0
+    if not limit > 0:
+        limit = 512e6
+    now = time.time()
+    entries, total = [], 0
+    try:
+        names = os.listdir(d)
+    except OSError:
+        return
+    for n in names:
+        path = os.path.join(d, n)
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if st.st_uid != os.geteuid():
+            continue
+        age = now - st.st_mtime
+        if n.startswith(".build-") and stat.S_ISDIR(st.st_mode):
+            if age > 86400:
+                shutil.rmtree(path, ignore_errors=True)
+            continue
+        m = _ENTRY.match(n)
+        if not m or m.group(2) != "so" or not stat.S_ISREG(st.st_mode):
+            continue
+        total += st.st_size
+        if path == keep:            # the entry just made stays
+            continue
+        if age > 30 * 86400:
+            _remove(d, m.group(1))
+            total -= st.st_size
+        else:
+            entries.append((st.st_mtime, st.st_size, m.group(1)))
+    if total > limit:
+        for _, size, stem in sorted(entries):
+            if total <= limit * 2 / 3:
+                break
+            _remove(d, stem)
+            total -= size
+
+
+def _remove(d, stem):
+    for ext in (".so", ".h"):
+        try:
+            os.unlink(os.path.join(d, stem + ext))
+        except OSError:
+            pass

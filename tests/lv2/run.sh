@@ -167,6 +167,14 @@ if play guitar urn:dpm:guitar "$T/g.raw"; then
 	[ "$grid" = 171 ] || fail guitar-grid "the plugin's grid is $grid, render's 171 (dpmc info)"
 fi
 
+# at the host's rate, not the model's: planned for it, as render -r plans
+"$DPMC" render "$G" --raw -d 1 -r 48000 -o "$T/g48.wav" 2>"$T/err" || fail render "-r 48000: $(cat "$T/err")"
+R=48000 N=48000
+if play guitar-48k urn:dpm:guitar "$T/g48.raw"; then
+	cmp_to guitar-48k-vs-render "$T/g48.raw" 1 "$T/g48.wav"
+fi
+R=44100 N=44100
+
 # note 45, velocity 100: note = 45, vel = 100/127, on the grid planned for them
 if play keys-45 urn:dpm:keys "$T/k45.raw" --note 0:45:100; then
 	render "$T/k45g.wav" "$K" --set note=45 --set vel=0.78740157480314965 --grid "$grid"

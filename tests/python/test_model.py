@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 
@@ -139,6 +140,36 @@ def grad_checks(m):
     check("forward-backward", vjp)
 
 
+def nets():
+    """Net weights are params too (api.md: NET.L.W.j.i, NET.L.b.j, L from
+    1): in params, set and grad like any other, the gradient that of
+    `dpmc grad` (whose JSON nests them under "nets")."""
+    model = os.path.join(REPO, "tests", "nets", "scalar.dpm")
+    m = dpm.load(model)
+    tw = os.path.join(T, "net-target.wav")
+    dpmc("render", model, "--raw", "-d", 0.03, "--set", "f0=112", "-o", tw)
+    target, _ = read_float_wav(tw)
+    want = dpmc_json("grad", model, "--target", tw)
+    flat = dict(want["grad"])
+    for net, d in want.get("nets", {}).items():
+        for layer, lay in enumerate(d["layers"], 1):
+            for j, row in enumerate(lay["W"]):
+                for i, v in enumerate(row):
+                    flat["%s.%d.W.%d.%d" % (net, layer, j, i)] = v
+            for j, v in enumerate(lay["b"]):
+                flat["%s.%d.b.%d" % (net, layer, j)] = v
+    assert len(flat) > len(want["grad"]), "no net in %s" % model
+    assert list(m.params) == list(flat), (list(m.params)[:8], list(flat)[:8])
+    loss, g = m.grad(target)
+    assert close(loss, want["loss"], 1e-9), (loss, want["loss"])
+    big = max(abs(v) for v in flat.values())
+    for k, v in flat.items():
+        assert close(g[k], v, 1e-9, 1e-9 * big), (k, g[k], v)
+    w = "tone.2.b.0"
+    m.set(**{w: 0.25})
+    assert m.params[w] == 0.25, m.params[w]
+
+
 def wrapper(path, log, delay=0):
     """A dpmc that logs its subcommands (and sleeps in build)."""
     with open(path, "w") as f:
@@ -191,6 +222,46 @@ def cache_checks():
     assert stat.S_IMODE(os.stat(a.path).st_mode) & 0o022 == 0, oct(os.stat(a.path).st_mode)
     left = [n for n in os.listdir(d) if n.startswith(".build-")]
     assert not left, left
+
+
+def cache_trim():
+    """After a new entry: entries unused for 30 days and a killed build's
+    leftovers a day old go, other files stay; past DPM_CACHE_MB the least
+    recently used go, never the new one; a hit counts as a use."""
+    d = os.path.join(T, "cache-trim")
+    os.makedirs(d, mode=0o700)
+    old = time.time() - 31 * 86400
+    stale = os.path.join(d, "old-" + "0" * 32)
+    for ext in (".so", ".h"):
+        with open(stale + ext, "w") as f:
+            f.write("x")
+        os.utime(stale + ext, (old, old))
+    keep = os.path.join(d, "notes.txt")
+    with open(keep, "w") as f:
+        f.write("mine")
+    os.utime(keep, (old, old))
+    dead = os.path.join(d, ".build-dead")
+    os.mkdir(dead)
+    os.utime(dead, (time.time() - 2 * 86400,) * 2)
+    a = dpm.load(IDEAL, cache=d)
+    names = set(os.listdir(d))
+    assert not any(n.startswith("old-") for n in names), names
+    assert "notes.txt" in names and ".build-dead" not in names, names
+    assert os.path.basename(a.path) in names, names
+    # a limit of 1 byte: the next new entry removes the older one
+    os.utime(a.path, (old + 86400,) * 2)
+    os.environ["DPM_CACHE_MB"] = "0.000001"
+    try:
+        b = dpm.load(STRING, cache=d)
+    finally:
+        del os.environ["DPM_CACHE_MB"]
+    sos = sorted(n for n in os.listdir(d) if n.endswith(".so"))
+    assert sos == [os.path.basename(b.path)], sos
+    assert b.render(0.01).shape == (441, 2) and a.render(0.01).shape == (441, 1), "loaded maps lost"
+    # a hit touches its entry
+    os.utime(b.path, (old + 86400,) * 2)
+    dpm.load(STRING, cache=d)
+    assert time.time() - os.stat(b.path).st_mtime < 3600, "a hit did not touch its entry"
 
 
 def concurrent_loads():
@@ -263,8 +334,10 @@ if m is None:
 check("set-errors", lambda: set_errors(m))
 check("render", lambda: render_checks(m))
 grad_checks(m)
+check("nets", nets)
 check("cache", cache_checks)
 check("cache-concurrent", concurrent_loads)
+check("cache-trim", cache_trim)
 check("errors", error_checks)
 check("so-path", lambda: dpm.load(m.path).render(0.01).shape == (441, 2) or 1 / 0)
 done()
