@@ -145,7 +145,7 @@ cli_data_col_error(const Data *d, int col, const char *fmt, const char *a, const
 static int
 header(Reader *r, const Line *l, const Kernel *k, Data *d, Arena *a)
 {
-	int np = k->nparams(), n, i, c, p, *off, *len;
+	int np = cli_nuser(k), n, i, c, p, *off, *len;    /* a column is a declared param */
 	const char **names = arena_alloc(a, sizeof *names * (size_t)(np + 1)), *best;
 	char *name;
 

@@ -1296,10 +1296,12 @@ cli_fit_data(const Opts *o, const Job *j)
 			loss = S->best_loss;
 		buf_printf(&res, "%s\n  {\"file\": ", i ? "," : "");
 		cli_json_str(&res, w->file);
-		buf_puts(&res, ", \"params\": {");
-		for (p = 0; p < np; p++)
-			buf_printf(&res, "%s\"%s\": %s", p ? ", " : "", k->param_name(p), cli_fmt(S->best[p], num, sizeof num));
-		buf_printf(&res, "}, \"loss\": %s, \"steps\": %ld}", cli_fmt(loss, num, sizeof num), S->step);
+		{
+			char *t = cli_params_text(k, S->best, "params");
+			buf_printf(&res, ", %s, \"loss\": %s, \"steps\": %ld}", t ? t : "\"params\": {}",
+			           cli_fmt(loss, num, sizeof num), S->step);
+			free(t);
+		}
 	}
 	buf_puts(&res, "\n]}\n");
 	for (i = 0; i < 2; i++)

@@ -71,6 +71,7 @@ typedef struct Train {
 	Data d;
 	Arena *a;
 	int np, nf, ni, *idx, *iidx;
+	int nuser;                  /* the declared params; the nets' weights after them */
 	double *vals;               /* every param: the values in force, the shared ones trained */
 	double *y, *scale, *dvdz, *gy;   /* the shared params, nf each */
 	double *cand, *best;        /* every param: an epoch's start values, the best epoch's */
@@ -232,7 +233,7 @@ item_names(const Train *T)
 {
 	const Kernel *k = T->k;
 	const char *p = T->o->per_item, *e, **names, *best;
-	int n = 0, i, t, len, np = T->np;
+	int n = 0, i, t, len, np = T->nuser;    /* not a net's weight */
 	char name[256];
 
 	names = arena_alloc(T->a, sizeof *names * (size_t)(np + 1));
@@ -274,11 +275,14 @@ item_names(const Train *T)
 
 /* ---- the values ---- */
 
-/* Free coordinates y of value v of param p: z = scale y (optim.c). */
+/* Free coordinates y of value v of param p: z = scale y (optim.c).  A
+ * net's weight (p >= nuser) steps by about the learning rate, as in fit,
+ * not by a share of its range (a guard, [-1e3, 1e3]). */
 static double
-to_y(const Kernel *k, int p, double v, double *scale)
+to_y(const Kernel *k, int p, double v, int nuser, double *scale)
 {
-	*scale = rt_free_scale(v, k->param_min(p), k->param_max(p), k->param_log(p));
+	*scale = p >= nuser ? 4 / (k->param_max(p) - k->param_min(p))
+	         : rt_free_scale(v, k->param_min(p), k->param_max(p), k->param_log(p));
 	return rt_to_free(v, k->param_min(p), k->param_max(p), k->param_log(p)) / *scale;
 }
 
@@ -557,7 +561,7 @@ progress(Train *T, long e, double loss)
 {
 	double el = (jit_now_ms() - T->t0) / 1e3, eps = e > 0 && el > 0 ? e / el : 0;
 	long every = (T->epochs + 49) / 50;
-	int i, w = 20, fill = (int)(w * e / T->epochs), shown = 0;
+	int i, w = 20, fill = (int)(w * e / T->epochs), shown = 0, nw = 0;
 	char eta[32];
 
 	if (T->rank != 0 || (!T->tty && e % every && e != T->epochs && e != 1))
@@ -571,10 +575,14 @@ progress(Train *T, long e, double loss)
 	} else
 		fprintf(stderr, "train: epoch %ld/%ld loss %.6e", e, T->epochs, loss);
 	for (i = 0; i < T->nf; i++)
-		if (shown < 8 && ++shown)
+		if (T->idx[i] >= T->nuser)
+			nw++;
+		else if (shown < 8 && ++shown)
 			fprintf(stderr, " %s=%.6g", T->k->param_name(T->idx[i]), T->vals[T->idx[i]]);
-	if (T->nf > shown)
-		fprintf(stderr, " (+%d more)", T->nf - shown);
+	if (T->nf - nw > shown)
+		fprintf(stderr, " (+%d more)", T->nf - nw - shown);
+	if (nw)
+		fprintf(stderr, " (+%d weights)", nw);
 	fprintf(stderr, T->tty ? " %.2f epochs/s ETA %s" : " (%.2f epochs/s, ETA %s)\n", eps, eta);
 	fflush(stderr);
 }
@@ -587,13 +595,12 @@ static void
 result_json(Buf *b, const Train *T, double loss)
 {
 	const Kernel *k = T->k;
-	char n[40];
+	char n[40], *t = cli_params_text(k, T->vals, "params");
 	int i, r;
 
-	buf_puts(b, "{\"params\": {");
-	for (i = 0; i < T->np; i++)
-		buf_printf(b, "%s\"%s\": %s", i ? ", " : "", k->param_name(i), cli_fmt(T->vals[i], n, sizeof n));
-	buf_puts(b, "}, \"nets\": {}, \"items\": [");
+	/* the declared params, and the nets in their shape ({} without) */
+	buf_printf(b, "{%s%s, \"items\": [", t ? t : "\"params\": {}", T->nuser < T->np ? "" : ", \"nets\": {}");
+	free(t);
 	for (r = 0; r < T->nr; r++) {
 		buf_printf(b, "%s\n  {\"file\": ", r ? "," : "");
 		cli_json_str(b, T->it[r].row->file);
@@ -668,7 +675,7 @@ setup(Train *T, Arena *a)
 	T->dvdz = T->scale + nf + 1;
 	T->gy = T->dvdz + nf + 1;
 	for (i = 0; i < nf; i++)
-		T->y[i] = to_y(k, T->idx[i], T->vals[T->idx[i]], &T->scale[i]);
+		T->y[i] = to_y(k, T->idx[i], T->vals[T->idx[i]], T->nuser, &T->scale[i]);
 	shared_from_y(T);
 	/* the start is the values given, not their round trip through y */
 	memcpy(T->vals, T->j->vals, dsz - sizeof(double));
@@ -692,7 +699,7 @@ setup(Train *T, Arena *a)
 		I->best = I->cand + ni + 1;
 		/* the start of a row's own params: the CSV's value when it gives one */
 		for (i = 0; i < ni; i++) {
-			I->y[i] = to_y(k, T->iidx[i], I->row->vals[T->iidx[i]], &I->scale[i]);
+			I->y[i] = to_y(k, T->iidx[i], I->row->vals[T->iidx[i]], T->nuser, &I->scale[i]);
 			I->pv[i] = from_y(k, T->iidx[i], I->y[i], I->scale[i], &I->dvdz[i]);
 			I->pv[i] = I->row->vals[T->iidx[i]];
 		}
@@ -845,6 +852,7 @@ cli_train(const Opts *o, const Job *j)
 	T.j = j;
 	T.k = j->k;
 	T.np = j->k->nparams();
+	T.nuser = cli_nuser(j->k);
 	T.a = arena_new();
 	T.rank = mpi_rank;
 	T.size = mpi_size;
