@@ -173,6 +173,12 @@ header(Reader *r, const Line *l, const Kernel *k, Data *d, Arena *a)
 		name = arena_strndup(a, r->src->text + off[c], (size_t)len[c]);
 		for (p = 0; p < np && strcmp(names[p], name); p++)
 			;
+		for (i = np; p == np && i < k->nparams(); i++)
+			if (!strcmp(k->param_name(i), name)) {
+				diag_error(&r->d, at(r, off[c], len[c]), "'%s' is a weight of a net; a column sets a "
+				           "declared param (a control such as note) for each row", name);
+				return -1;
+			}
 		if (p == np) {
 			best = closest_name(name, names, np);
 			diag_error(&r->d, at(r, off[c], len[c]), "the model has no param '%s'%s%s%s; a column "

@@ -251,6 +251,12 @@ item_names(const Train *T)
 		name[len] = 0;
 		for (i = 0; i < np && strcmp(names[i], name); i++)
 			;
+		for (t = np; i == np && t < T->np; t++)
+			if (!strcmp(k->param_name(t), name)) {
+				fprintf(stderr, "dpmc: error: --per-item: '%s' is a weight of a net; a row's own params "
+				        "are declared params (a gain, an onset)\n", name);
+				return -1;
+			}
 		if (i == np) {
 			best = closest_name(name, names, np);
 			fprintf(stderr, "dpmc: error: --per-item: %s has no param '%s'%s%s%s\n", T->o->model, name,

@@ -162,6 +162,36 @@ else
 	fail mpi "no mpirun (./configure installs openmpi-bin)"
 fi
 
+# ---- a net: --fit NET trains its weights ----
+NM=$HERE/netstring.dpm
+run "$DPMC" train "$NM" $R --data "$D/set.csv" --fit dec --epochs 60 --lr 0.05 -o "$T/net.json"
+if [ "$st" = 0 ] && $PY - "$T/net.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert list(d) == ["params", "nets", "items", "loss", "epochs"] and d["params"] == {"note": 57}, list(d)
+n = d["nets"]["dec"]
+assert n["sizes"] == [1, 8, 1] and n["act"] == "tanh" and len(n["layers"]) == 2, n
+assert any(abs(w) > 0 for w in n["layers"][1]["W"][0]), "the last layer is still zero"
+EOF
+then pass net-json; else fail net-json "exit $st: $(head -c 300 "$T/net.json") $(tail -n 2 "$T/err")"; fi
+nloss() {
+	"$DPMC" grad "$NM" $R --target "$D/sub/n$1.wav" --loss spec --set note=$1 $2 2>"$T/gerr" |
+		sed -n 's/^{"loss": \([^,]*\),.*/\1/p'
+}
+p0=$(for n in 48 58; do nloss $n; done | mean)
+p1=$(for n in 48 58; do nloss $n "--params $T/net.json"; done | mean)
+awk -v a="$p1" -v b="$p0" 'BEGIN { exit !(a > 0 && a <= b / 10) }' &&
+	pass net-held-out || fail net-held-out "held-out loss $p1 with the net, $p0 untrained (want a tenth)"
+run "$DPMC" train "$NM" $R --data "$D/set.csv" --fit dec --epochs 4 --batch 3 --threads 1 -o "$T/net1.json"
+run "$DPMC" train "$NM" $R --data "$D/set.csv" --fit dec --epochs 4 --batch 3 --threads 2 -o "$T/net2.json"
+[ -s "$T/net1.json" ] && cmp -s "$T/net1.json" "$T/net2.json" && pass net-threads ||
+	fail net-threads "$(diff "$T/net1.json" "$T/net2.json" | head -c 300)"
+expect net-per-item 1 "'dec.1.b.0' is a weight of a net" -- \
+	train "$NM" $R --data "$D/set.csv" --fit dec --per-item dec.1.b.0
+printf 'file,note,dec.1.b.0\nsub/n45.wav,45,0\n' >"$D/netcol.csv"
+expect net-column 1 "netcol.csv:1:11: error: 'dec.1.b.0' is a weight of a net" -- \
+	train "$NM" $R --data "$D/netcol.csv" --fit dec
+
 # ---- -d: the first seconds of each recording ----
 run "$DPMC" train "$M" $R --data "$D/set.csv" --fit T0 --epochs 2 -d 0.15 -o "$T/d.json"
 # (the teacher's first 0.15 s, bit for bit: sox would round the floats)
