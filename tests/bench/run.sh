@@ -27,7 +27,8 @@
 # 6. Real time: dpm_process in blocks of 64 for every example (rtf.c),
 #    the real-time factor (goal >= 100x for the strings).
 # 7. fits.sh: issue 9's fits with their defaults.
-# 8. train.sh: train on 1 and 2 threads and 2 MPI processes.
+# 8. train.sh: train on 1 and 2 threads and 2 MPI processes; bass_net.sh:
+#    a net over the double-bass notes judged on a note it did not hear.
 # Speed is only measured here, never asserted; the exit status is 1 only
 # when something fails to build (a backend failing a model included) or
 # two outputs disagree.
@@ -466,4 +467,6 @@ DPMC=$DPMC REPO=$REPO sh "$HERE/fits.sh" || status=1
 
 echo
 DPMC=$DPMC REPO=$REPO sh "$HERE/train.sh" || status=1
+echo
+DPMC=$DPMC REPO=$REPO sh "$HERE/bass_net.sh" || status=1
 exit $status
