@@ -24,6 +24,8 @@
 #    2 s membrane gradient (target < 200 MB); when python3 has torch, the
 #    same stiff-string gradient (1 s) through autograd (torch_stiff.py, one
 #    thread) and the time ratio (target >= 500).
+# 6. Gradients through nets (nets.sh): three params from a 2-16-16-3 net,
+#    a net of x and one of t, each against the model without the net.
 # Speed is only measured here, never asserted; the exit status is 1 only
 # when something fails to build (a backend failing a model included) or
 # two outputs disagree.
@@ -433,6 +435,11 @@ if [ -n "$py" ]; then
 else
 	echo "- pytorch: python3 has no torch (Debian: python3-torch); comparison skipped"
 fi
+
+echo
+echo "## gradients through nets (tests/bench/nets.sh: issue 10's measure)"
+echo
+DPMC=$DPMC REPO=$REPO sh "$HERE/nets.sh" || status=1
 
 echo
 echo "## fit with its defaults (tests/bench/fits.sh: issue 9's measure)"
