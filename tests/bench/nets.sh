@@ -5,8 +5,10 @@
 # x (one reverse sweep per grid point per gradient) and of t (one per
 # step) against the same coefficient of one param.  bench_nets.c on
 # `dpmc build`'s C, -O3 -march=native -ffp-contract=off, best of
-# BENCH_RUNS (default 5), one thread and two.  Prints markdown; measures
-# only, exit 1 only when something fails to build or run.
+# BENCH_RUNS (default 5), one thread and two: wall time, and the
+# processor time of all threads (steadier when the machine is busy).
+# Prints markdown; measures only, exit 1 only when something fails to
+# build or run.
 REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 DPMC=${DPMC:-$REPO/dpmc}
 CC=${CC:-cc}
@@ -16,7 +18,7 @@ B=$(mktemp -d "${TMPDIR:-/tmp}/dpm-bnets.XXXXXX") || exit 1
 trap 'rm -rf "$B"' EXIT INT TERM
 status=0
 
-# one MODEL SECONDS THREADS: "PREFIX NPARAMS GRAD_MS FORWARD_MS"
+# one MODEL SECONDS THREADS: "PREFIX NPARAMS GRAD_MS FORWARD_MS GRAD_CPU_MS"
 one() {
 	d=$B/$(basename "$1" .dpm)
 	if [ ! -x "$d/bench" ]; then
@@ -30,18 +32,18 @@ one() {
 	"$d/bench" "$2" "$RUNS" "$3"
 }
 
-echo "| models | s | threads | params | gradient ms (net, without) | ratio | render ms (net, without) |"
-echo "| --- | --- | --- | --- | --- | --- | --- |"
+echo "| models | s | threads | params | gradient ms (net, without) | ratio | processor ms (net, without) | ratio | render ms (net, without) |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for pair in net3:plain3:1 space:plainx:1 time:plaint:1; do
 	a=${pair%%:*} rest=${pair#*:}
 	b=${rest%%:*} secs=${rest#*:}
 	for th in 1 2; do
 		ra=$(one "$HERE/nets/$a.dpm" "$secs" $th) && rb=$(one "$HERE/nets/$b.dpm" "$secs" $th) || {
-			echo "| $a / $b | $secs | $th | failed: $ra $rb | | | |"
+			echo "| $a / $b | $secs | $th | failed: $ra $rb | | | | | |"
 			status=1
 			continue
 		}
-		echo "$ra $rb" | awk -v s="$secs" -v th=$th '{ printf "| %s / %s | %s | %d | %d, %d | %.2f, %.2f | %.3f | %.2f, %.2f |\n", $1, $5, s, th, $2, $6, $3, $7, $3 / $7, $4, $8 }'
+		echo "$ra $rb" | awk -v s="$secs" -v th=$th '{ printf "| %s / %s | %s | %d | %d, %d | %.2f, %.2f | %.3f | %.2f, %.2f | %.3f | %.2f, %.2f |\n", $1, $6, s, th, $2, $7, $3, $8, $3 / $8, $5, $10, $5 / $10, $4, $9 }'
 	done
 done
 exit $status
