@@ -1,7 +1,7 @@
 # Makefile — dpmc, its runtime and its tests.  Run ./configure first.
 #   make [SANITIZE=1]   ./dpmc and runtime/libdpmrt.a
 #   make check          everything fast (tests/run); CI adds SANITIZE=1
-#   make bench | demo | fuzz | install [PREFIX=... DESTDIR=...] | clean
+#   make bench | demo | fuzz | install [PREFIX=... DESTDIR=... PYTHON_DIR=...] | clean
 
 VERSION = 0.1.0
 
@@ -35,7 +35,8 @@ RT_HOOK = -Dmalloc=mem_try_malloc -Dcalloc=mem_try_calloc -Drealloc=mem_try_real
 COMPILER_SRC = compiler/util.c compiler/expr.c compiler/discretise.c \
 	compiler/lower.c compiler/emit_c.c compiler/emit_loop.c compiler/emit_ck.c compiler/emit_vjp.c compiler/diff.c \
 	compiler/main.c compiler/cli_params.c \
-	compiler/cli_build.c compiler/cli_fit.c compiler/cli_fit_pitch.c compiler/cli_repl.c compiler/plot.c \
+	compiler/cli_build.c compiler/build_lv2.c compiler/build_wasm.c \
+	compiler/cli_fit.c compiler/cli_fit_pitch.c compiler/cli_repl.c compiler/plot.c \
 	compiler/jit_tcc.c compiler/jit_cc.c compiler/jit_module.c
 SRC = $(COMPILER_SRC) $(FRONT_SRC)
 RT_SRC = runtime/wav.c runtime/out.c runtime/loss.c runtime/optim.c runtime/partials.c runtime/params.c
@@ -92,8 +93,12 @@ endif
 $(LLVM_OBJ): DPM_CFLAGS += -fPIC $(LLVM_CFLAGS)
 
 # the checkpoints' C, the same for every model, as one string per line
+# (and the LV2 wrapper's, for build -o X.lv2)
 compiler/emit_ck.o: compiler/ck_text.h compiler/api_text.h
-compiler/ck_text.h compiler/api_text.h: compiler/%_text.h: compiler/%.tmpl
+# and the web page of dpmc build -o X.html (build_wasm.c)
+compiler/build_lv2.o: compiler/lv2_text.h
+compiler/build_wasm.o: compiler/wasm_page_text.h
+compiler/ck_text.h compiler/api_text.h compiler/lv2_text.h compiler/wasm_page_text.h: compiler/%_text.h: compiler/%.tmpl
 	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n",/' $< > $@
 
 runtime/%-dpmc.o: runtime/%.c
@@ -156,6 +161,14 @@ fuzz: $(FRONT_GEN)
 	@echo "fuzz: tests/fuzz/fuzz_wav SCRATCH tests/fuzz/wav -max_total_time=60"
 	@echo "fuzz: tests/fuzz/fuzz_params SCRATCH tests/fuzz/json -dict=tests/fuzz/json.dict -max_total_time=60"
 
+# The dpm Python package goes where Debian's python3 looks under PREFIX:
+# /usr/lib/python3/dist-packages for /usr, else PREFIX/lib/python3.X/
+# dist-packages (X: /usr/bin/python3's); PYTHON_DIR=... to choose.  Its
+# _installed.py names the dpmc installed with it.
+PYTHON = /usr/bin/python3
+PYTHON_DIR = $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$(PREFIX)/lib/python$(shell \
+	$(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo 3)/dist-packages)
+
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/dpm/stdlib \
 		$(DESTDIR)$(PREFIX)/share/dpm/runtime $(DESTDIR)$(PREFIX)/share/man/man1 \
@@ -165,10 +178,13 @@ install: all
 	cp stdlib/*.dpm $(DESTDIR)$(PREFIX)/share/dpm/stdlib/
 	cp runtime/libdpmrt.a runtime/rt.h $(DESTDIR)$(PREFIX)/share/dpm/runtime/
 	if [ -f docs/dpmc.1 ]; then cp docs/dpmc.1 $(DESTDIR)$(PREFIX)/share/man/man1/dpmc.1; fi
+	mkdir -p $(DESTDIR)$(PYTHON_DIR)/dpm
+	cp python/dpm/*.py $(DESTDIR)$(PYTHON_DIR)/dpm/
+	printf '"""Written by make install."""\nDPMC = "%s"\n' '$(PREFIX)/bin/dpmc' > $(DESTDIR)$(PYTHON_DIR)/dpm/_installed.py
 
 clean:
 	rm -f dpmc dpmc-llvm.so compiler/*.o compiler/*.d runtime/*.o runtime/*.d \
-		runtime/libdpmrt.a $(FRONT_GEN) compiler/ck_text.h compiler/api_text.h $(STAMP) tests/fuzz/fuzz_front \
+		runtime/libdpmrt.a $(FRONT_GEN) compiler/ck_text.h compiler/api_text.h compiler/lv2_text.h compiler/wasm_page_text.h $(STAMP) tests/fuzz/fuzz_front \
 		tests/fuzz/fuzz_wav tests/fuzz/fuzz_params
 	rm -rf out
 

@@ -102,6 +102,17 @@ int cli_build(const Opts *o, const char *ctext, const char *header,
 /* cli_build.c: before compiling, whether -o can be written; 0, or -1
  * after an error message. */
 int cli_build_check(const Opts *o);
+/* build_wasm.c: `-o OUT.wasm`, or `-o OUT.html` and OUT.wasm beside it;
+ * 0, or -1 after an error (nothing written).  _check: before compiling,
+ * the .wasm beside a page can be written and the tool chain is there. */
+int cli_build_wasm(const Opts *o, const char *ctext);
+int cli_build_wasm_check(const char *out);
+
+/* build_lv2.c: `dpmc build -o X.lv2`, an LV2 instrument bundle from the
+ * model's C text (see compiler/lv2.tmpl); and the check of -o before
+ * compiling.  0, or -1 after an error; nothing is left on failure. */
+int cli_build_lv2(const Opts *o, const char *ctext, const char *prefix);
+int cli_build_lv2_check(const Opts *o);
 
 /* main.c: one model through the pipeline, kept for as long as it is
  * used (the REPL keeps one per model loaded). */
@@ -118,7 +129,10 @@ typedef struct Run {
 	double t0, compile_ms;
 } Run;
 
-enum { UPTO_MODEL, UPTO_SCHEME, UPTO_LOOPS, UPTO_C, UPTO_KERNEL };
+/* UPTO_RUN: the kernel without the gradient (render, info); UPTO_KERNEL: all */
+enum { UPTO_MODEL, UPTO_SCHEME, UPTO_LOOPS, UPTO_C, UPTO_RUN, UPTO_KERNEL };
+/* main.c: llvm when its module loads, else cc when there, else tcc */
+Backend cli_fastest_backend(void);
 
 /* main.c: parse, check, discretise, lower, emit, JIT o->model (with
  * o->incdirs and o->backend) as far as `upto`, into a Run zeroed but for

@@ -319,6 +319,8 @@ cli_build_check(const Opts *o)
 	char err[2048];
 	int r = 0;
 
+	if (ends_with(o->out, ".lv2") || ends_with(o->out, ".lv2/"))
+		return cli_build_lv2_check(o);
 	if (rt_out_is_std(o->out)) {
 		fprintf(stderr, "dpmc: error: -o %s: build writes files; name one "
 		        "('dpmc emit --stage c' prints the C)\n", o->out);
@@ -331,6 +333,8 @@ cli_build_check(const Opts *o)
 	}
 	if (rt_out_check(o->out, err, sizeof err) != 0)
 		r = -1;
+	else if (ends_with(o->out, ".wasm") || ends_with(o->out, ".html"))
+		return cli_build_wasm_check(o->out);    /* build_wasm.c: the .wasm beside, the tools */
 	else if (ends_with(o->out, ".c")) {
 		header_path(o->out, &h);
 		r = rt_out_check(h.s, err, sizeof err);
@@ -410,9 +414,13 @@ cli_build(const Opts *o, const char *ctext, const char *header, const char *pref
 
 	if (cli_build_check(o) < 0)
 		return -1;
-	if (ends_with(o->out, ".c")) {
+	if (ends_with(o->out, ".lv2") || ends_with(o->out, ".lv2/")) {
+		st = cli_build_lv2(o, ctext, prefix);
+	} else if (ends_with(o->out, ".c")) {
 		header_path(o->out, &b);
 		st = write_pair(o->out, ctext, b.s, header);
+	} else if (ends_with(o->out, ".wasm") || ends_with(o->out, ".html")) {
+		st = cli_build_wasm(o, ctext);
 	} else if (ends_with(o->out, ".so")) {
 		st = compile_to(o->out, ctext, 1, exedir);
 	} else {

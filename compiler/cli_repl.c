@@ -33,6 +33,7 @@ enum { MAXARG = 8 };
 typedef struct Repl {
 	Opts o;              /* the options in force; o.model is not used */
 	Run *run;            /* the current model; NULL before a load */
+	Run *fast;           /* it again for grad and fit (grad_run); NULL until then */
 	const char *path;    /* its file, in run's arena */
 	double *vals;        /* its params in force (mem_alloc'd) */
 	void *m;             /* an instance at vals, on the grid they need */
@@ -148,8 +149,19 @@ done:
 }
 
 static void
+drop_fast(Repl *R)
+{
+	if (R->fast) {
+		cli_run_free(R->fast);
+		mem_free(R->fast);
+		R->fast = NULL;
+	}
+}
+
+static void
 drop(Repl *R)
 {
+	drop_fast(R);
 	if (R->m)
 		R->run->k.destroy(R->m);
 	if (R->run) {
@@ -179,6 +191,7 @@ load(Repl *R, const char *path, int keep)
 	r->diag.out = stderr;
 	o.model = n.path = arena_strdup(r->arena, path);
 	n.run = r;
+	n.fast = NULL;
 	n.m = NULL;
 	n.vals = NULL;
 	if (stat(path, &n.st) != 0) {
@@ -498,6 +511,35 @@ loss_arg(const char *s)
 	return NULL;
 }
 
+static Run *
+grad_run(Repl *R)
+{
+	Opts o = R->o;
+	Run *r;
+
+	/* grad and fit, as on the command line: the fastest backend there
+	 * unless one was chosen (TinyCC's gradient is 3 to 4 times slower
+	 * than llvm's or cc's), compiled on first use and kept with the model */
+	if (R->o.backend_given)
+		return R->run;
+	if (R->fast)
+		return R->fast;
+	o.model = R->path;
+	if ((o.backend = cli_fastest_backend()) == R->o.backend)
+		return R->run;
+	r = mem_alloc(sizeof *r);
+	memset(r, 0, sizeof *r);
+	r->arena = arena_new();
+	r->diag.out = stderr;
+	if (cli_compile(r, &o, UPTO_KERNEL) < 0) {
+		cli_run_free(r);
+		mem_free(r);
+		return R->run;    /* the error is printed; the model's own code still works */
+	}
+	R->compile_ms += r->compile_ms;
+	return R->fast = r;
+}
+
 /* What cli_grad and cli_fit start from: the values in force. */
 static Job
 job_for(Repl *R, const Opts *o, int *grid)
@@ -505,7 +547,7 @@ job_for(Repl *R, const Opts *o, int *grid)
 	Job j;
 
 	memset(&j, 0, sizeof j);
-	j.k = &R->run->k;
+	j.k = &grad_run(R)->k;
 	j.vals = R->vals;
 	j.fixed_grid = cli_fixed_grid(R->run);
 	j.rate = cli_rate(R->run, o);
@@ -696,17 +738,20 @@ c_backend(Repl *R, int argc, char **argv)
 {
 	int b = jit_backend(argv[1]);
 	Backend old = R->o.backend;
+	int old_given = R->o.backend_given;
 	char *path;
 
 	(void)argc;
 	if (b < 0)
 		return error("unknown backend '%s'; choose tcc, llvm or cc%s", argv[1], "");
 	R->o.backend = (Backend)b;
+	R->o.backend_given = 1;    /* grad and fit too */
 	if (!R->run)
 		return 0;
 	path = mem_strdup(R->path);
 	if (load(R, path, 1) < 0) {
 		R->o.backend = old;
+		R->o.backend_given = old_given;
 		mem_free(path);
 		return -1;
 	}
@@ -809,7 +854,7 @@ static const struct RCmd {
 	{"save", "FILE.json", "write the params in force as {\"params\": {...}} (and \"nets\": {...})", c_save, 1, 1},
 	{"open", "FILE.json", "set the params from such a file (as --params; missing ones take defaults)",
 	 c_open, 1, 1},
-	{"backend", "tcc|llvm|cc", "compile with another backend from now on", c_backend, 1, 1},
+	{"backend", "tcc|llvm|cc", "compile with another backend from now on (grad and fit too; else they take the fastest there)", c_backend, 1, 1},
 	{"time", "", "how long the last command took, and where", c_time, 0, 0},
 	{"help", "[COMMAND]", "this list, or one command", c_help, 0, 1},
 	{"quit", "", "leave (so does the end of input); 'exit' too", c_quit, 0, 0},

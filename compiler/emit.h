@@ -11,6 +11,7 @@ typedef struct Emit {
 	const char *pre;           /* every '@' in emitted text becomes this */
 	const Loops *l;
 	const Scheme *s;
+	int grad;                  /* the adjoint and the checkpoints too */
 } Emit;
 
 extern const char *const cg_sym_c[NSYM];

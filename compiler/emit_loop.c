@@ -1117,6 +1117,8 @@ cg_emit_kernels(Emit *e)
 {
 	cg_emit_grad_layout(e);
 	emit_step(e);
+	if (!e->grad)
+		return;
 	emit_adj(e);
 	emit_adjg(e);
 	emit_gacc(e);

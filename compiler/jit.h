@@ -123,3 +123,6 @@ double jit_now_ms(void);
 /* Run the system C compiler ($CC, else cc; split at blanks) with `args`
  * (NULL-terminated); its messages go into err on failure.  0 on success. */
 int jit_cc_run(const char *const *args, char *err, int errsz);
+/* The same with the compiler prog (one word, a path or a name on PATH)
+ * instead of $CC; NULL: $CC. */
+int jit_run(const char *prog, const char *const *args, char *err, int errsz);

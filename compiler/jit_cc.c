@@ -13,6 +13,7 @@
  * warning that says how to fix the folder. */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE            /* mkstemps */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dpm.h"
@@ -60,6 +63,12 @@ cc_name(void)
 int
 jit_cc_run(const char *const *args, char *err, int errsz)
 {
+	return jit_run(NULL, args, err, errsz);
+}
+
+int
+jit_run(const char *prog, const char *const *args, char *err, int errsz)
+{
 	char *words, *w, *argv[256], logname[] = "/tmp/dpmc-cc-XXXXXX", scratch[4096], *tmpdir;
 	char **envp;
 	const char *t = getenv("TMPDIR");
@@ -69,7 +78,7 @@ jit_cc_run(const char *const *args, char *err, int errsz)
 	pid_t pid;
 	ssize_t got;
 
-	words = mem_strdup(cc_name());
+	words = mem_strdup(prog ? prog : cc_name());
 	for (w = strtok(words, " \t"); w && n < 200; w = strtok(NULL, " \t"))
 		argv[n++] = w;
 	for (i = 0; args[i] && n < 255; i++)
@@ -110,8 +119,8 @@ jit_cc_run(const char *const *args, char *err, int errsz)
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
 	posix_spawnattr_setpgroup(&at, 0);
 	if ((errno = posix_spawnp(&pid, argv[0], &fa, &at, argv, envp)) != 0) {
-		snprintf(err, (size_t)errsz, "cannot run the C compiler '%s': %s; set CC",
-		         argv[0], strerror(errno));
+		snprintf(err, (size_t)errsz, "cannot run the C compiler '%s': %s%s",
+		         argv[0], strerror(errno), prog ? "" : "; set CC");
 		goto out;
 	}
 	rt_tmp_child(pid);    /* a signal stops cc before it clears our files */
@@ -335,6 +344,96 @@ write_new(char *tmpl, int suffix, const char *s, char *err, int errsz)
 	return 0;
 }
 
+/* The cache does not grow without end.  An entry's mtime is its last
+ * use (a hit touches it).  After a new entry: entries unused for 30
+ * days go, then the least recently used until the rest is under the
+ * limit (DPM_CACHE_MB, default 512 MB; a third less, so that the next
+ * misses do not trim again), and temporaries a killed build left (a day
+ * old).  Only regular files of ours named as entries or their temps
+ * are removed; a process that has one loaded keeps its mapping. */
+typedef struct {
+	char name[256];
+	time_t t;
+	off_t size;
+} Entry;
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const Entry *x = a, *y = b;
+
+	return x->t < y->t ? -1 : x->t > y->t;
+}
+
+/* NAME-HHHHHHHHHHHHHHHH.so (an entry: 2) or that and a suffix (a temp: 1) */
+static int
+entry_kind(const char *n)
+{
+	const char *so = strstr(n, ".so"), *p;
+	int i;
+
+	while (so && strstr(so + 1, ".so"))
+		so = strstr(so + 1, ".so");
+	if (!so || so - n < 18 || so[-17] != '-')
+		return 0;
+	for (p = so - 16, i = 0; i < 16; i++)
+		if (!strchr("0123456789abcdef", p[i]))
+			return 0;
+	return so[3] ? 1 : 2;
+}
+
+static void
+trim_cache(const char *dir)
+{
+	const char *mb = getenv("DPM_CACHE_MB");
+	double limit = (mb && atof(mb) > 0 ? atof(mb) : 512) * 1e6, total = 0;
+	time_t now = time(NULL);
+	Entry *e = NULL, *t;
+	size_t n = 0, cap = 0, i;
+	char path[4400];
+	struct dirent *d;
+	struct stat st;
+	DIR *dp;
+	int kind;
+
+	if (!(dp = opendir(dir)))
+		return;
+	while ((d = readdir(dp))) {
+		if (!(kind = entry_kind(d->d_name)) || strlen(d->d_name) >= sizeof e->name)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, d->d_name);
+		if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+			continue;
+		if ((kind == 1 && now - st.st_mtime > 86400) || (kind == 2 && now - st.st_mtime > 30 * 86400)) {
+			unlink(path);
+			continue;
+		}
+		if (kind == 1)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			if (!(t = realloc(e, cap * sizeof *e)))
+				break;
+			e = t;
+		}
+		snprintf(e[n].name, sizeof e[n].name, "%s", d->d_name);
+		e[n].t = st.st_mtime;
+		e[n].size = st.st_size;
+		total += (double)st.st_size;
+		n++;
+	}
+	closedir(dp);
+	if (total > limit) {
+		qsort(e, n, sizeof *e, entry_cmp);
+		for (i = 0; i < n && total > limit * 2 / 3; i++) {
+			snprintf(path, sizeof path, "%s/%s", dir, e[i].name);
+			if (unlink(path) == 0)
+				total -= (double)e[i].size;
+		}
+	}
+	free(e);
+}
+
 static void *
 cc_look(void *impl, const char *sym)
 {
@@ -375,8 +474,10 @@ jit_cc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int err
 
 	/* A hit: someone (maybe another dpmc) built this exact text already. */
 	if (!private) {
-		if ((dl = load_checked(so, why, sizeof why)))
+		if ((dl = load_checked(so, why, sizeof why))) {
+			utimensat(AT_FDCWD, so, NULL, AT_SYMLINK_NOFOLLOW);    /* its last use, for trim_cache */
 			goto bind;
+		}
 		if (why[0])
 			fprintf(stderr, "dpmc: warning: not loading the cached object '%s': %s; "
 			        "building it again\n", so, why);
@@ -420,6 +521,8 @@ jit_cc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int err
 	rt_tmp_del(sso);
 	hso = 0;
 	dl = load_checked(so, why, sizeof why);
+	if (!private)
+		trim_cache(dir);
 	if (private) {
 		unlink(so);
 		rmdir(dir);

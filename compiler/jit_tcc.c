@@ -93,7 +93,8 @@ jit_unload(Kernel *k)
 }
 
 /* The API table: symbol suffix and where its pointer lives in Kernel;
- * an optional one stays NULL when the code lacks it. */
+ * an optional one (1) stays NULL when the code lacks it, and so do the
+ * gradient's (2) in a text without the gradient (a render's). */
 static const struct { const char *name; size_t off; int optional; } api[] = {
 	{"nparams", offsetof(Kernel, nparams), 0},
 	{"noutputs", offsetof(Kernel, noutputs), 0},
@@ -117,13 +118,13 @@ static const struct { const char *name; size_t off; int optional; } api[] = {
 	{"state", offsetof(Kernel, state), 0},
 	{"rate", offsetof(Kernel, rate), 0},
 	{"destroy", offsetof(Kernel, destroy), 0},
-	{"forward", offsetof(Kernel, forward), 0},
-	{"backward", offsetof(Kernel, backward), 0},
-	{"set_checkpoints", offsetof(Kernel, set_checkpoints), 0},
-	{"set_memory", offsetof(Kernel, set_memory), 0},
-	{"set_threads", offsetof(Kernel, set_threads), 0},
-	{"op", offsetof(Kernel, op), 0},
-	{"op_adj", offsetof(Kernel, op_adj), 0},
+	{"forward", offsetof(Kernel, forward), 2},
+	{"backward", offsetof(Kernel, backward), 2},
+	{"set_checkpoints", offsetof(Kernel, set_checkpoints), 2},
+	{"set_memory", offsetof(Kernel, set_memory), 2},
+	{"set_threads", offsetof(Kernel, set_threads), 2},
+	{"op", offsetof(Kernel, op), 2},
+	{"op_adj", offsetof(Kernel, op_adj), 2},
 	{"net", offsetof(Kernel, net), 1},
 };
 
@@ -134,12 +135,28 @@ jit_bind(Kernel *k, void *(*look)(void *impl, const char *sym), const char *pref
 	Buf sym = {0};   /* a model's name has no length limit */
 	void *p;
 	size_t i;
+	int nograd = 0;
 
 	for (i = 0; i < sizeof api / sizeof api[0]; i++) {
 		sym.len = 0;
 		buf_printf(&sym, "%s_%s", prefix, api[i].name);
-		if (!(p = look(k->impl, sym.s)) && api[i].optional)
+		p = look(k->impl, sym.s);
+		/* no forward: a text without the gradient, none of its names */
+		if (api[i].off == offsetof(Kernel, forward) && !p)
+			nograd = 1;
+		if (nograd && api[i].optional == 2) {
+			if (p) {
+				snprintf(err, (size_t)errsz, "internal error: '%s' without '%s_forward'", sym.s, prefix);
+				buf_free(&sym);
+				return -1;
+			}
+			memset((char *)k + api[i].off, 0, sizeof p);
 			continue;
+		}
+		if (!p && api[i].optional == 1) {
+			memset((char *)k + api[i].off, 0, sizeof p);
+			continue;
+		}
 		if (!p) {
 			snprintf(err, (size_t)errsz, "internal error: the generated code has no '%s'", sym.s);
 			buf_free(&sym);

@@ -54,7 +54,9 @@ static const struct Cmd {
 	 "readable math, the loop IR, the generated C or its header."},
 	{"build", C_BUILD, "dpmc build MODEL.dpm -o OUT [options]",
 	 "OUT.c: one C99 file (and OUT.h beside it) needing only libm.\n"
-	 "OUT.so: a shared object.  OUT (any other name): an executable that\n"
+	 "OUT.so: a shared object.  OUT.wasm: WebAssembly (wasm32-wasi, clang-14);\n"
+	 "OUT.html: a page playing it in a browser (and OUT.wasm beside it).\n"
+	 "OUT (any other name): an executable that\n"
 	 "renders the model: OUT -o FILE.wav [-d SECONDS] [--set NAME=VALUE] [--raw] [-r HZ]."},
 	{"render", C_RENDER, "dpmc render MODEL.dpm -o OUT.wav [-d SECONDS] [--raw] [options]",
 	 "Simulate and write a WAV, one channel per output.  Default 1 s, scaled to\n"
@@ -170,11 +172,26 @@ usage_cmd(const struct Cmd *c, FILE *f)
 	}
 }
 
+/* An argument echoed in a message: its first 60 characters, then how
+ * long it was (a megabyte of argument gives a line, not a megabyte). */
+static const char *
+cut(const char *s, char *buf, size_t n)
+{
+	size_t len = strlen(s);
+
+	if (len <= 64)
+		return s;
+	snprintf(buf, n, "%.60s... (%zu characters)", s, len);
+	return buf;
+}
+
 static int
 usage_error(const char *cmd, const char *fmt, const char *arg)
 {
+	char b[128];
+
 	fputs("dpmc: error: ", stderr);
-	fprintf(stderr, fmt, arg);
+	fprintf(stderr, fmt, cut(arg, b, sizeof b));
 	if (cmd)
 		fprintf(stderr, "; see 'dpmc %s --help'\n", cmd);
 	else
@@ -185,8 +202,10 @@ usage_error(const char *cmd, const char *fmt, const char *arg)
 static int
 value_error(const char *fmt, const char *a, const char *b)
 {
+	char ca[128];
+
 	fputs("dpmc: error: ", stderr);
-	fprintf(stderr, fmt, a, b);
+	fprintf(stderr, fmt, cut(a, ca, sizeof ca), b);
 	fputc('\n', stderr);
 	return EXIT_ERR;
 }
@@ -459,7 +478,10 @@ cli_compile(Run *r, const Opts *o, int upto)
 	if (upto == UPTO_LOOPS)
 		return 0;
 	r->prefix = cg_prefix(r->arena, r->model);
-	r->ctext = cg_emit_c(r->loops, r->prefix, upto == UPTO_C);   /* build and emit: all of it */
+	/* build and emit: all of it; a render only what it runs (but the LLVM
+	 * backend makes its own adjoint beside the text's) */
+	r->ctext = cg_emit_c(r->loops, r->prefix, upto == UPTO_C ? CG_API
+	                     : upto == UPTO_RUN && o->backend != BK_LLVM ? 0 : CG_GRAD);
 	if (upto == UPTO_C)
 		return 0;
 	if ((o->backend == BK_LLVM
@@ -666,7 +688,7 @@ cmd_info(Run *r, const Opts *o)
 	double init_ms, *vals;
 	void *m;
 
-	if (cli_compile(r, o, UPTO_KERNEL) < 0 || !(m = instance(r, o, 1.0, &init_ms, &vals)))
+	if (cli_compile(r, o, UPTO_RUN) < 0 || !(m = instance(r, o, 1.0, &init_ms, &vals)))
 		return EXIT_ERR;
 	cli_info_print(r, o, m, vals);
 	stats(r, o, m, init_ms, 0, 0);
@@ -702,7 +724,7 @@ cli_emit_print(const Run *r, const char *stage, FILE *f)
 	else if (!strcmp(stage, "c")) {
 		/* what build writes: the dpm_* interface too, which the JIT's
 		 * text leaves out */
-		h = cg_emit_c(r->loops, r->prefix, 1);
+		h = cg_emit_c(r->loops, r->prefix, CG_API);
 		fputs(h, f);
 		mem_free(h);
 	}
@@ -791,7 +813,7 @@ cmd_render(Run *r, const Opts *o)
 	char err[1024];
 	void *m;
 
-	if (cli_compile(r, o, UPTO_KERNEL) < 0)
+	if (cli_compile(r, o, UPTO_RUN) < 0)
 		return EXIT_ERR;
 	nch = r->k.noutputs();
 	rate = cli_rate(r, o);
@@ -849,8 +871,8 @@ cc_there(void)
  * kernels run hundreds of times): llvm when its module loads, else cc
  * when a C compiler is there, else tcc.  Passing one over is silent only
  * when it is absent; a module that is there but does not load is said. */
-static Backend
-fastest_backend(void)
+Backend
+cli_fastest_backend(void)
 {
 	char err[2048];
 	int r = jit_llvm_ready(err, sizeof err);
@@ -874,7 +896,7 @@ cmd_grad_fit(Run *r, const Opts *given)
 	Job j;
 
 	if (!o->backend_given)
-		o->backend = fastest_backend();
+		o->backend = cli_fastest_backend();
 	if (cli_compile(r, o, UPTO_KERNEL) < 0)
 		return EXIT_ERR;
 	vals = arena_alloc(r->arena, sizeof(double) * (size_t)(r->k.nparams() + 1));
@@ -1011,8 +1033,9 @@ run(int argc, char **argv)
 			names[i] = cmds[i].name;
 		if (argv[1][0] == '-')
 			return usage_error(NULL, "'%s' comes after a command: dpmc COMMAND MODEL.dpm [options]", argv[1]);
+		char cb[128];
 		best = closest_name(argv[1], names, (int)NELEM(cmds));
-		fprintf(stderr, "dpmc: error: unknown command '%s'%s%s%s; see 'dpmc --help'\n", argv[1],
+		fprintf(stderr, "dpmc: error: unknown command '%s'%s%s%s; see 'dpmc --help'\n", cut(argv[1], cb, sizeof cb),
 		        best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
 		return EXIT_USAGE;
 	}

@@ -111,7 +111,9 @@ Loops *lower(Arena *a, const Scheme *s);
 void loops_print(const Loops *l, FILE *f);   /* `emit --stage loops` */
 
 /* emit_c.c: C99 text, allocated with mem_alloc; the caller frees. */
-char *cg_emit_c(const Loops *l, const char *prefix, int api);   /* api: the dpm_* interface too */
+/* CG_GRAD: the gradient's code too; CG_API: and the dpm_* interface */
+enum { CG_GRAD = 1, CG_API = 3 };
+char *cg_emit_c(const Loops *l, const char *prefix, int what);
 char *cg_emit_header(const Loops *l, const char *prefix);
 
 /* The model's name made a valid, non-reserved C identifier. */

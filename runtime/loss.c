@@ -513,6 +513,12 @@ kern_simrstft(RtStft *s, const Size *z, long F, int grad, double scale)
 	return sim_kernel(s, F * (z->N / 2 + 1), grad, scale, 1, 1);
 }
 
+static double
+kern_sisc(RtStft *s, const Size *z, long F, int grad, double scale)
+{
+	return sim_kernel(s, F * (z->N / 2 + 1), grad, scale, 1, 0);
+}
+
 /* sot of one size: the transport distance per frame between the power
  * spectra, weighed by the target's energy (see above). */
 static double
@@ -800,6 +806,12 @@ eval_simrstft(RtLoss *l, const double *y, const double *t, double *dldy)
 }
 
 static double
+eval_sisc(RtLoss *l, const double *y, const double *t, double *dldy)
+{
+	return spec_eval(l->stft, kern_sisc, y, t, l->nch, dldy);
+}
+
+static double
 eval_sot(RtLoss *l, const double *y, const double *t, double *dldy)
 {
 	return spec_eval(l->stft, kern_sot, y, t, l->nch, dldy);
@@ -816,6 +828,8 @@ static const LossDef losses[] = {
 	{"mrstft", "multi-resolution STFT: spectral convergence + log magnitudes", 0, setup_stft, eval_mrstft},
 	{"simse", "mse after the best gain per output: 1 - cos^2(render, target); level-free", 1, NULL, eval_simse},
 	{"simrstft", "mrstft after the best gain per output and FFT size; level-free", 1, setup_simrstft, eval_simrstft},
+	{"sisc", "simrstft's spectral convergence alone: || g|Y| - |T| || / || |T| ||, "
+	 "the magnitude spectrogram's relative error at the best gain; level-free", 1, setup_simrstft, eval_sisc},
 	{"sot", "spectral optimal transport: how far the spectrum's mass must move in log "
 	 "frequency; sees pitch from afar; level-free", 1, setup_sot, eval_sot},
 	{"spec", "sot + 0.1 x simrstft's log magnitudes: pitch from afar, then the envelope; "

@@ -24,8 +24,11 @@
 #    2 s membrane gradient (target < 200 MB); when python3 has torch, the
 #    same stiff-string gradient (1 s) through autograd (torch_stiff.py, one
 #    thread) and the time ratio (target >= 500).
-# 6. Gradients through nets (nets.sh): three params from a 2-16-16-3 net,
+# 6. Real time: dpm_process in blocks of 64 for every example (rtf.c),
+#    the real-time factor (goal >= 100x for the strings).
+# 7. Gradients through nets (nets.sh): three params from a 2-16-16-3 net,
 #    a net of x and one of t, each against the model without the net.
+# 8. fits.sh: issue 9's fits with their defaults.
 # Speed is only measured here, never asserted; the exit status is 1 only
 # when something fails to build (a backend failing a model included) or
 # two outputs disagree.
@@ -435,6 +438,27 @@ if [ -n "$py" ]; then
 else
 	echo "- pytorch: python3 has no torch (Debian: python3-torch); comparison skipped"
 fi
+
+echo
+echo "## Real time: dpm_process in blocks of 64 (rtf.c; goal >= 100x for the strings)"
+echo
+echo "Each example built with \`dpmc build -o M.c\`, compiled with $FLAGS, 2 s of audio, best of $RUNS;"
+echo "real-time factor = seconds of audio per second of one core."
+echo
+echo "| model | rate | grid | real-time factor | us per block of 64 |"
+echo "|---|---:|---:|---:|---:|"
+for f in "$REPO"/examples/*.dpm; do
+	nm=$(basename "$f" .dpm)
+	mkdir -p "$B/rtf-$nm"
+	if "$DPMC" build "$f" -o "$B/rtf-$nm/model.c" 2>"$B/err" &&
+	   $CC $FLAGS -I"$B/rtf-$nm" -o "$B/rtf-$nm/rtf" "$HERE/rtf.c" "$B/rtf-$nm/model.c" -lm 2>>"$B/err" &&
+	   "$B/rtf-$nm/rtf" 2 "$RUNS" >"$B/rtf.out" 2>>"$B/err"; then
+		awk -v f="$nm" '{ printf "| %s | %s | %s | %sx | %s |\n", f, $2, $3, $4, $5 }' "$B/rtf.out"
+	else
+		echo "| $nm | failed: $(tail -n 2 "$B/err" | tr '\n' ' ') | | | |"
+		status=1
+	fi
+done
 
 echo
 echo "## gradients through nets (tests/bench/nets.sh: issue 10's measure)"

@@ -248,6 +248,42 @@ else
 	echo "note: not root: the other-owner, /tmp/dpm-cache-UID and CPU-key tests need chown, unshare"
 fi
 
+# ---- 1b. the cache is trimmed (jit_cc.c, trim_cache) ----
+# After a miss: entries unused for 30 days go, then the least recently
+# used past DPM_CACHE_MB; temps a killed build left go after a day; a hit
+# touches its entry; files not named as entries stay.
+C=$T/trim/dpm
+mkdir -p "$C" && chmod 700 "$T/trim" "$C"
+mkold() {    # mkold NAME KB AGE
+	head -c $(($2 * 1024)) /dev/zero >"$C/$1"
+	touch -d "$3" "$C/$1"
+}
+mkold old-0123456789abcdef.so 4 "40 days ago"
+mkold tmp-0123456789abcdef.so.Xa1b2c 4 "2 days ago"
+mkold new-0123456789abcdef.so.Xa1b2d 4 "1 hour ago"
+mkold notes-0123456789abcdef.txt 4 "90 days ago"
+mkold a-000000000000000a.so 200 "3 hours ago"
+mkold b-000000000000000b.so 200 "2 hours ago"
+mkold c-000000000000000c.so 200 "1 hour ago"
+DPM_CACHE_MB=0.5 render "$T/trim" "$T/t1.wav"
+ent=$(ls "$C" | grep -v -e '^[abc]-' -e '^old-' -e '^tmp-' -e '^new-' -e '^notes-' | head -n 1)
+left=$(ls "$C" | tr '\n' ' ')
+if [ "$st" = 0 ] && [ -n "$ent" ] && [ ! -e "$C/old-0123456789abcdef.so" ] &&
+   [ ! -e "$C/tmp-0123456789abcdef.so.Xa1b2c" ] && [ -e "$C/new-0123456789abcdef.so.Xa1b2d" ] &&
+   [ -e "$C/notes-0123456789abcdef.txt" ] && [ ! -e "$C/a-000000000000000a.so" ] &&
+   [ ! -e "$C/b-000000000000000b.so" ] && [ -e "$C/c-000000000000000c.so" ]; then
+	pass trim_old_temps_lru
+else
+	fail trim_old_temps_lru "exit $st, left: $left ($(cat "$T/err"))"
+fi
+touch -d "10 days ago" "$C/$ent"
+DPM_CACHE_MB=0.5 render "$T/trim" "$T/t2.wav"
+if [ "$st" = 0 ] && [ -n "$(find "$C/$ent" -mmin -5)" ] && cmp -s "$T/t1.wav" "$T/t2.wav"; then
+	pass trim_hit_touches
+else
+	fail trim_hit_touches "exit $st: $(ls -l "$C" | tr '\n' ' ')"
+fi
+
 # ---- 2. the LLVM module, and memory ----
 
 if readelf -d "$DPMC" 2>/dev/null | grep -q 'NEEDED.*LLVM'; then

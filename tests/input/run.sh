@@ -210,3 +210,23 @@ for m in sum trig; do
 		expect "$name" 0 '' 3 -- $c "$T/$m.dpm"
 	done
 done
+
+# ---- a long argument is echoed cut, with its length ----
+long=$(head -c 100000 /dev/zero | tr '\0' 7)
+# longarg NAME STATUS ARGS...: a clear message of a few hundred bytes, no file
+longarg() {
+	name=$1 want=$2
+	shift 2
+	"$DPMC" "$@" >"$T/out" 2>"$T/err"
+	st=$?
+	if [ "$st" = "$want" ] && [ "$(wc -c <"$T/err")" -lt 600 ] && [ ! -e "$T/l.wav" ] && grep -q 'dpmc: error' "$T/err"; then
+		pass "long-argument-$name"
+	else
+		fail "long-argument-$name" "exit $st (want $want), $(wc -c <"$T/err") bytes: $(head -c 200 "$T/err")"
+	fi
+}
+longarg command 2 "$long"
+longarg option 2 render "$STR" "--$long" -o "$T/l.wav"
+longarg duration 1 render "$STR" -d "${long}x" -o "$T/l.wav"
+longarg rate 1 render "$STR" -r "$long" -o "$T/l.wav"
+longarg set 1 render "$STR" --set "$long=1" -o "$T/l.wav"

@@ -48,7 +48,7 @@ main(int argc, char **argv)
 		return 2;
 	l = lower(a, s);
 	pre = cg_prefix(a, m);
-	c = cg_emit_c(l, pre, 0);
+	c = cg_emit_c(l, pre, CG_GRAD);
 	if (jit_load(&k[0], BK_CC, c, pre, err, sizeof err) != 0
 	    || jit_load_llvm(&k[1], l, c, pre, err, sizeof err) != 0) {
 		fprintf(stderr, "exact: %s\n", err);

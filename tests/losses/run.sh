@@ -50,7 +50,7 @@ if ! "$DPMC" render "$M" -o "$T/t.wav" --raw -d 0.2 2>"$T/err"; then
 	exit 1
 fi
 grad() { "$DPMC" grad "$M" --target "$T/t.wav" "$@" >"$T/out" 2>"$T/err"; }
-for loss in mse mrstft simse simrstft sot spec; do
+for loss in mse mrstft simse simrstft sisc sot spec; do
 	if ! grad --loss $loss --set f0=104.5; then
 		fail "cli-$loss" "$(cat "$T/err")"
 		continue
@@ -62,7 +62,7 @@ for loss in mse mrstft simse simrstft sot spec; do
 	# scale.  mrstft and simrstft are left to loss_check.c: their log
 	# term of the nearly silent first frames (before the wave reaches
 	# the pickup) makes dL/df0 jump by 10 % within 1e-6 Hz.
-	case $loss in mse|simse|sot|spec)
+	case $loss in mse|simse|sisc|sot|spec)
 		grad --loss $loss --set f0=104.500001
 		lp=$(json_num loss "$T/out")
 		grad --loss $loss --set f0=104.499999
@@ -76,7 +76,7 @@ for loss in mse mrstft simse simrstft sot spec; do
 		awk -v g="$g" 'BEGIN { exit !(g < 0) }' && pass "cli-$loss-sign" \
 			|| fail "cli-$loss-sign" "dL/df0 = $g 5 % flat (want < 0)"
 	esac
-	case $loss in simse|simrstft|sot|spec)
+	case $loss in simse|simrstft|sisc|sot|spec)
 		ga=$(json_num amp "$T/out")
 		grad --loss $loss --set f0=104.5 --set amp=10
 		l1=$(json_num loss "$T/out")

@@ -1,0 +1,71 @@
+"""dpm: differentiable physical models from Python.
+
+    import dpm
+    m = dpm.load("string.dpm")          # dpmc builds a shared object (cached) and loads it
+    m.params                            # {"f0": 220.0}
+    m.set(f0=330)                       # ValueError: an unknown name, or out of its range
+    y = m.render(1.0)                   # float32 (frames, outputs), as `dpmc render --raw`
+    loss, g = m.grad(y, loss="mse")     # as `dpmc grad`: (L, {"f0": dL/df0})
+    layer = dpm.torch.Render(m, ["f0"], seconds=0.5)   # a torch.nn.Module
+
+Pure Python: ctypes over the C interface every model dpmc builds exports
+(the dpm_* functions of docs/python.md and api.md), and numpy.  dpm.torch
+imports PyTorch when first used.
+"""
+
+import os
+
+from ._build import build, cache_dir, check_backend, find_dpmc
+from ._errors import Error
+from ._lib import Lib
+from .model import Model, frames
+
+__all__ = ["load", "Model", "Error", "find_dpmc", "cache_dir"]
+__version__ = "0.1.0"
+
+
+def load(path, backend="cc", *, rate=None, grid=None, include=(), threads=None, dpmc=None,
+         cache=None, params=None):
+    """The model in path, compiled and loaded.
+
+    path: a .dpm model (built with `dpmc build PATH -o X.so` into the
+        cache, once per model text, dpmc and backend), or a .so dpmc built.
+    backend: "cc", the system C compiler: the only way to a shared object
+        Python can load ("tcc" and "llvm" compile into dpmc's own memory
+        and are refused with that fix).
+    rate: the sample rate (default: the model's `rate`, else 44100).
+    grid: intervals per axis, an int or one per axis (as `dpmc render
+        --grid`); default: planned for the params, as dpmc plans it.
+    include: folders to search for imports (dpmc -I).
+    threads: threads for a gradient (0 auto, 1 when you run several
+        gradients in parallel yourself).
+    dpmc: the dpmc to build with (default: $DPMC, the source tree's, the
+        installed one, or the one on PATH).
+    cache: the folder of built models (default $XDG_CACHE_HOME/dpm/python,
+        else ~/.cache/dpm/python).
+    params: {name: value} to set after loading.
+    """
+    path = os.fspath(path)
+    check_backend(backend)
+    if isinstance(include, (str, bytes, os.PathLike)):
+        include = [include]
+    if isinstance(grid, int):
+        grid = [grid]
+    if path.endswith(".so"):
+        if not os.path.isfile(path):
+            raise Error("%s: no such shared object" % path)
+        so = os.path.abspath(path)
+    else:
+        so = build(path, backend, include, dpmc, cache)
+    m = Model(Lib(so), path, rate=rate, grid=grid, threads=threads)
+    if params:
+        m.set(**params)
+    return m
+
+
+def __getattr__(name):
+    # dpm.torch on first use: `import dpm` alone must not import PyTorch
+    if name == "torch":
+        import importlib
+        return importlib.import_module(".torch", __name__)
+    raise AttributeError("module 'dpm' has no attribute %r" % name)

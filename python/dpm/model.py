@@ -1,0 +1,366 @@
+"""dpm.model: a built model in Python, over its C interface (api.md).
+
+A Model owns one instance of the compiled model (a dpm_model) and reads
+the params' names, ranges and defaults once.  render, grad, forward and
+set re-plan the grid when the params ask for it, as `dpmc render` does,
+so any value within a param's range works there.  A Model is not
+thread-safe: use one per thread (copy() makes another).
+"""
+
+import ctypes as C
+import math
+import os
+
+import numpy as np
+
+from ._errors import Error
+from ._lib import doubles, floats, ints
+
+# without dpm_render, dpm_process is called in blocks of this many frames,
+# so Ctrl-C is seen between them (ctypes runs a call to its end)
+_BLOCK = 1 << 16
+
+
+def frames(seconds, rate):
+    """The frame count of a render of seconds at rate, as dpmc's
+    (runtime/wav.c, rt_nframes): the nearest whole number, at least one."""
+    s = float(seconds)
+    if not math.isfinite(s) or s <= 0:
+        raise ValueError("the duration must be a positive number of seconds, not %r" % (seconds,))
+    n = math.floor(s * rate + 0.5)
+    if n < 1:
+        raise ValueError("%g s is shorter than one sample at %g Hz" % (s, rate))
+    return int(n)
+
+
+class _Handle:
+    """One dpm_model of a library: the C calls, their errors raised."""
+
+    def __init__(self, lib, rate, grid, threads):
+        self.lib = lib
+        p = lib.new(float(rate or 0))
+        if not p:
+            raise Error("%s: dpm_new failed: out of memory, or no grid is stable for the defaults%s"
+                        % (lib.path, " at %g Hz" % rate if rate else ""))
+        self.p = C.c_void_p(p)
+        self.forwarded = None       # what the last forward was (see Render)
+        try:
+            if threads is not None:
+                self.need("set_threads")(self.p, int(threads))
+            if grid is not None:
+                nd = self.need("ndim")(self.p)
+                g = np.array(grid, dtype=np.intc).reshape(-1)
+                if g.size != nd:
+                    raise ValueError("grid=%r: give %d number%s of intervals, one per axis"
+                                     % (grid, nd, "s" if nd > 1 else ""))
+                self.check(self.need("set_grid")(self.p, ints(g)))
+                self.check(lib.reset(self.p))
+        except BaseException:
+            self.free()
+            raise
+
+    def need(self, name):
+        f = getattr(self.lib, name)
+        if f is None:
+            raise Error("%s has no dpm_%s (it was not built by a dpmc that has it); build it "
+                        "again with `dpmc build MODEL -o X.so`" % (self.lib.path, name))
+        return f
+
+    def error(self):
+        return (self.lib.error(self.p) or b"").decode("utf-8", "replace")
+
+    def check(self, st):
+        if st < 0:
+            raise Error(self.error() or "dpm: a call failed without a message")
+        return st
+
+    def free(self):
+        if self.p:
+            self.lib.free(self.p)
+            self.p = None
+
+    def put(self, pairs, names):
+        """Params (index, value) in force, all or none: a value the grid in
+        force cannot take is kept by dpm_set for the next plan, made here
+        (dpm_reset); one that no grid takes (a fixed grid, say) is an
+        Error with dpm_set's message, and every value goes back."""
+        lib, p = self.lib, self.p
+        old = [(i, lib.get(p, i)) for i, _ in pairs]
+        why = {}
+        for i, v in pairs:
+            if lib.set(p, i, v) != 0:
+                why[i] = self.error()
+        if not why:
+            return
+        st = lib.reset(p)
+        msg = self.error() if st != 0 else None
+        if msg is None:
+            for i, v in pairs:
+                if lib.get(p, i) != v:
+                    msg = why.get(i) or "%s = %g was not taken" % (names[i], v)
+                    break
+        if msg is not None:
+            for i, v in old:
+                lib.set(p, i, v)
+            lib.reset(p)
+            raise Error(msg)
+
+    def set_all(self, values, lo, hi, names):
+        """Every param to values (a float64 array in order), changing only
+        those that differ."""
+        get, p = self.lib.get, self.p
+        pairs = []
+        for i, v in enumerate(values.tolist()):
+            if get(p, i) != v:
+                if not lo[i] <= v <= hi[i]:
+                    raise ValueError("%s = %r is outside its range [%g, %g]" % (names[i], v, lo[i], hi[i]))
+                pairs.append((i, v))
+        self.put(pairs, names)
+
+    def forward(self, n, nout):
+        y = np.empty((n, nout), np.float64)
+        if self.need("forward")(self.p, doubles(y), n) != n:
+            self.forwarded = None
+            raise Error(self.error() or "dpm_forward failed")
+        return y
+
+    def backward(self, dldy, nparams):
+        d = np.ascontiguousarray(dldy, dtype=np.float64)
+        g = np.empty(nparams, np.float64)
+        self.forwarded = None       # its tape is spent
+        self.check(self.need("backward")(self.p, doubles(d), doubles(g)))
+        return g
+
+
+class Model:
+    """A compiled model: its params (by name), outputs, render and gradient."""
+
+    def __init__(self, lib, source, rate=None, grid=None, threads=None):
+        self._lib = lib
+        self.source = source
+        self._opts = (rate, grid, threads)
+        self._h = _Handle(lib, rate, grid, threads)
+        p, L = self._h.p, lib
+        dec = (lambda b: b.decode("utf-8", "replace"))
+        n = L.nparams(p)
+        self._names = tuple(dec(L.param_name(p, i)) for i in range(n))
+        self._index = {k: i for i, k in enumerate(self._names)}
+        self._lo = [L.param_min(p, i) for i in range(n)]
+        self._hi = [L.param_max(p, i) for i in range(n)]
+        self._default = ([L.param_default(p, i) for i in range(n)] if L.param_default
+                         else [L.get(p, i) for i in range(n)])
+        self._log = ([bool(L.param_log(p, i)) for i in range(n)] if L.param_log else [False] * n)
+        self._outputs = tuple(dec(L.output_name(p, i)) for i in range(L.noutputs(p)))
+        self._name = dec(L.name(p)) if L.name else os.path.splitext(os.path.basename(source))[0]
+
+    # ---- what the model is
+
+    @property
+    def name(self):
+        """The model's name (its `model` line)."""
+        return self._name
+
+    @property
+    def names(self):
+        """The params' names, in the interface's order."""
+        return self._names
+
+    @property
+    def outputs(self):
+        """The outputs' names: the columns of a render, in order."""
+        return self._outputs
+
+    @property
+    def ranges(self):
+        """{name: (min, max)}: -inf/inf where the model gives no range."""
+        return {k: (self._lo[i], self._hi[i]) for i, k in enumerate(self._names)}
+
+    @property
+    def defaults(self):
+        return dict(zip(self._names, self._default))
+
+    @property
+    def log_params(self):
+        """The names of the params the model fits on a log scale."""
+        return tuple(k for k, lg in zip(self._names, self._log) if lg)
+
+    @property
+    def rate(self):
+        """The sample rate in force, Hz."""
+        if self._lib.rate:
+            return self._lib.rate(self._h.p)
+        raise Error("%s has no dpm_rate" % self._lib.path)
+
+    @property
+    def grid(self):
+        """Intervals per axis of the grid in force (planned for the params
+        at the last render, grad or set)."""
+        ndim = self._h.need("ndim")(self._h.p)
+        n = np.zeros(max(ndim, 1), np.intc)
+        h = np.zeros(max(ndim, 1), np.float64)
+        self._h.need("grid")(self._h.p, ints(n), doubles(h))
+        return tuple(int(v) for v in n[:ndim])
+
+    @property
+    def path(self):
+        """The shared object loaded."""
+        return self._lib.path
+
+    @property
+    def params(self):
+        """{name: value} of every param in force (a copy: set() changes them)."""
+        get, p = self._lib.get, self._h.p
+        return {k: get(p, i) for i, k in enumerate(self._names)}
+
+    def __len__(self):
+        return len(self._names)
+
+    def __repr__(self):
+        vals = self.params
+        shown = ", ".join("%s=%.6g" % (k, vals[k]) for k in self._names[:8])
+        if len(self._names) > 8:
+            shown += ", ... (%d params)" % len(self._names)
+        return "<dpm.Model %s from %s: %s; outputs %s; %g Hz>" % (
+            self._name, self.source, shown or "no params", ", ".join(self._outputs), self.rate)
+
+    # ---- params
+
+    def index(self, name):
+        """The position of param name in names; ValueError if there is none."""
+        try:
+            return self._index[name]
+        except KeyError:
+            raise ValueError(self._unknown(name)) from None
+
+    def _unknown(self, name):
+        known = ", ".join(self._names[:12]) + (", ..." if len(self._names) > 12 else "")
+        return "%s has no param %r (its params: %s)" % (self._name, name, known or "none")
+
+    def _checked(self, name, value):
+        i = self.index(name)
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise ValueError("%s = %r is not a number" % (name, value)) from None
+        lo, hi = self._lo[i], self._hi[i]
+        if not lo <= v <= hi:
+            raise ValueError("%s = %s is outside its range [%g, %g]" % (name, value, lo, hi))
+        return i, v
+
+    def set(self, **values):
+        """Set params by name: m.set(f0=330, B=1e-4).  An unknown name or a
+        value outside the param's range is a ValueError and changes
+        nothing; the grid is re-planned for the new values when the one in
+        force would not be stable."""
+        self._h.put([self._checked(k, v) for k, v in values.items()], self._names)
+        return self
+
+    def copy(self):
+        """Another instance of the same compiled model, params as in force."""
+        m = Model(self._lib, self.source, *self._opts)
+        m._h.set_all(np.array([self._lib.get(self._h.p, i) for i in range(len(self))]),
+                     self._lo, self._hi, self._names)
+        return m
+
+    def _values(self):
+        get, p = self._lib.get, self._h.p
+        return np.array([get(p, i) for i in range(len(self._names))], np.float64)
+
+    # ---- sound and gradients
+
+    def frames(self, seconds):
+        """The frame count of a render of seconds at the rate in force."""
+        return frames(seconds, self.rate)
+
+    def render(self, seconds, rate=None):
+        """seconds of sound from the initial state, the params in force: a
+        float32 array (frames, outputs), the samples of `dpmc render
+        --raw`.  rate: another sample rate for this render alone."""
+        h, tmp = self._h, None
+        if rate is not None and float(rate) != self.rate:
+            if not (math.isfinite(float(rate)) and float(rate) > 0):
+                raise ValueError("the sample rate must be positive, not %r" % (rate,))
+            tmp = h = _Handle(self._lib, float(rate), self._opts[1], self._opts[2])
+        try:
+            if tmp:
+                h.set_all(self._values(), self._lo, self._hi, self._names)
+            r = self._lib.rate(h.p) if self._lib.rate else float(rate or 0)
+            n = frames(seconds, r)
+            nout = len(self._outputs)
+            y = np.empty((n, nout), np.float32)
+            h.forwarded = None
+            if self._lib.render:
+                # planned for the whole render, as dpmc render plans it
+                if self._lib.render(h.p, floats(y), n) != n:
+                    raise Error(h.error() or "dpm_render failed")
+                return y
+            h.check(self._lib.reset(h.p))
+            for at in range(0, n, _BLOCK):
+                k = min(_BLOCK, n - at)
+                if self._lib.process(h.p, floats(y[at:]), k) != k:
+                    raise Error(h.error() or "dpm_process failed")
+            return y
+        finally:
+            if tmp:
+                tmp.free()
+
+    def _target(self, target):
+        t = np.asarray(target, dtype=np.float32)
+        nout = len(self._outputs)
+        if t.ndim == 1 and nout == 1:
+            t = t.reshape(-1, 1)
+        if t.ndim != 2 or t.shape[1] != nout or t.shape[0] < 1:
+            raise ValueError("the target must be shaped (frames, outputs) = (N, %d) for the outputs "
+                             "%s, not %s" % (nout, ", ".join(self._outputs), t.shape))
+        return np.ascontiguousarray(t)
+
+    def grad(self, target, loss="mse"):
+        """The loss of a render against target (float32 (frames, outputs),
+        at the rate in force) and its gradient: (loss, {name: dL/dname})
+        for every param, as `dpmc grad --loss LOSS`.  "mse" is the mean of
+        (y - target)^2; the other losses are those `dpmc grad --loss`
+        knows (dpmc grad --help)."""
+        t = self._target(target)
+        out = C.c_double()
+        g = np.empty(len(self._names), np.float64)
+        self._h.forwarded = None
+        self._h.check(self._lib.grad(self._h.p, floats(t), t.shape[0], str(loss).encode(),
+                                     C.byref(out), doubles(g)))
+        return out.value, dict(zip(self._names, g.tolist()))
+
+    def forward(self, seconds):
+        """A render in double precision (frames, outputs), kept for
+        backward: the two make a vector-Jacobian product."""
+        n = self.frames(seconds)
+        y = self._h.forward(n, len(self._outputs))
+        self._h.forwarded = ("model", n)
+        return y
+
+    def backward(self, dldy):
+        """{name: sum of dldy * dy/dname} for the last forward, dldy shaped
+        as its result: the compiled adjoint, exact."""
+        if not self._h.forwarded or self._h.forwarded[0] != "model":
+            raise Error("backward needs a forward first (and one backward per forward)")
+        n = self._h.forwarded[1]
+        d = np.asarray(dldy, dtype=np.float64)
+        if d.shape not in ((n, len(self._outputs)),) + (((n,),) if len(self._outputs) == 1 else ()):
+            raise ValueError("dldy must be shaped (%d, %d) as the forward's result, not %s"
+                             % (n, len(self._outputs), d.shape))
+        return dict(zip(self._names, self._h.backward(d, len(self._names)).tolist()))
+
+    # ---- the instance
+
+    def close(self):
+        """Free the compiled model's instance (also done when collected)."""
+        h = getattr(self, "_h", None)
+        if h:
+            h.free()
+
+    def __del__(self):
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,0 +1,136 @@
+"""tests/python/test_torch.py — dpm.torch.Render: gradcheck in double
+(the compiled adjoint against torch's finite differences) on the grid
+planned and on a fixed one, batches, dtypes, what the layer leaves of
+the model, and a short training loop with Adam."""
+
+import numpy as np
+import torch
+
+from common import IDEAL, STRING, check, done, raises
+
+import dpm
+
+torch.set_num_threads(1)
+D = torch.float64
+
+
+class _Skew(torch.autograd.Function):
+    """The identity, whose backward is 0.1 % off: gradcheck must see it."""
+    @staticmethod
+    def forward(ctx, x):
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 1.001
+
+
+def scaled(layer, scale, z, skew=False):
+    """layer over params of the magnitudes scale, as a function of z =
+    params / scale, its outputs divided by their peaks: gradcheck takes
+    one eps and one atol for every input and output."""
+    peak = layer(z.detach() * scale).abs().amax(-2, keepdim=True)
+    return lambda z: layer((_Skew.apply(z) if skew else z) * scale) / peak
+
+
+def must_fail(f, z, **tol):
+    try:
+        torch.autograd.gradcheck(f, (z,), **tol)
+    except RuntimeError:            # GradcheckError
+        return
+    raise AssertionError("gradcheck passed a gradient 0.1 % off: it tests nothing")
+
+
+def gradcheck_planned():
+    """The ideal string and the stiff one on the grids dpm plans: a few
+    hundred frames, every param."""
+    m = dpm.load(IDEAL)
+    layer = dpm.torch.Render(m, ["f0"], frames=300)
+    x = torch.tensor([220.0], dtype=D, requires_grad=True)
+    assert torch.autograd.gradcheck(layer, (x,), eps=1e-6, atol=1e-8, rtol=1e-5)
+    s = dpm.load(STRING)
+    layer = dpm.torch.Render(s, ["f0", "B", "T60", "xo"], frames=200)
+    scale = torch.tensor([220.0, 1e-4, 2.0, 1.0], dtype=D)
+    z = torch.tensor([1.0, 1.0, 1.0, 0.77], dtype=D, requires_grad=True)
+    tol = dict(eps=1e-6, atol=1e-6, rtol=1e-4)
+    assert torch.autograd.gradcheck(scaled(layer, scale, z), (z,), **tol)
+    must_fail(scaled(layer, scale, z, skew=True), z, **tol)
+
+
+def gradcheck_fixed_batch():
+    """A fixed grid (as `dpmc render --grid 60`), a batch of two rows (xo
+    off the grid points, where the pickup's interpolation has a kink)."""
+    s = dpm.load(STRING, grid=60)
+    assert s.grid == (60,), s.grid
+    layer = dpm.torch.Render(s, ["f0", "B", "xo"], frames=150)
+    scale = torch.tensor([220.0, 1e-4, 1.0], dtype=D)
+    z = torch.tensor([[1.0, 1.0, 0.77], [1.1, 0.5, 0.36]], dtype=D, requires_grad=True)
+    assert torch.autograd.gradcheck(scaled(layer, scale, z), (z,), eps=1e-6, atol=1e-6, rtol=1e-4)
+
+
+def layer_semantics():
+    m = dpm.load(STRING)
+    layer = dpm.torch.Render(m, ["f0", "xo"], seconds=0.01)
+    assert "pystring" in repr(layer), repr(layer)
+    before = m.params
+    x = torch.tensor([300.0, 0.5], dtype=D)
+    y = layer(x)
+    assert y.dtype == D and y.shape == (441, 2), (y.dtype, y.shape)
+    assert m.params == before, "the layer changed the model's params"
+    # the render's samples, in double: float32 of them is dpmc's render
+    m.set(f0=300, xo=0.5)
+    r = m.render(0.01)
+    assert np.array_equal(y.numpy().astype(np.float32), r), "layer != render"
+    # float32 in, float32 out; the model's other params are seen
+    m.set(T60=0.5)
+    y32 = layer(torch.tensor([300.0, 0.5]))
+    assert y32.dtype == torch.float32, y32.dtype
+    assert np.array_equal(y32.numpy(), m.render(0.01)), "set() on the model not seen by the layer"
+    # a batch equals its rows; two threads the same bits
+    xb = torch.tensor([[300.0, 0.5], [250.0, 0.6], [200.0, 0.3]], dtype=D)
+    yb = layer(xb)
+    assert yb.shape == (3, 441, 2), yb.shape
+    for i in range(3):
+        assert torch.equal(yb[i], layer(xb[i])), "batch row %d" % i
+    l2 = dpm.torch.Render(m, ["f0", "xo"], seconds=0.01, threads=2)
+    xg = xb.clone().requires_grad_(True)
+    (yb ** 2).sum()
+    g1 = torch.autograd.grad((layer(xg) ** 2).sum(), xg)[0]
+    g2 = torch.autograd.grad((l2(xg) ** 2).sum(), xg)[0]
+    assert torch.equal(yb, l2(xb)) and torch.equal(g1, g2), "threads=2 differs"
+    # errors
+    raises(lambda: layer(torch.tensor([5000.0, 0.5], dtype=D)), ValueError, "f0", "[50, 1000]")
+    raises(lambda: layer(torch.tensor([300.0], dtype=D)), ValueError, "2 values")
+    raises(lambda: dpm.torch.Render(m, ["f0", "nope"], seconds=0.01), ValueError, "nope")
+    raises(lambda: dpm.torch.Render(m, ["f0"]), ValueError, "seconds")
+
+
+def training():
+    """Recover the pitch of a 20 ms render from 6 Hz off with Adam on mse:
+    the loss falls at least tenfold, f0 ends within 1 Hz."""
+    m = dpm.load(STRING)
+    layer = dpm.torch.Render(m, ["f0"], seconds=0.02)
+    with torch.no_grad():
+        target = layer(torch.tensor([226.0], dtype=D))[:, 0]
+    f0 = torch.tensor([220.0], dtype=D, requires_grad=True)
+    opt = torch.optim.Adam([f0], lr=0.5)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, 40)
+    losses = []
+    for _ in range(40):
+        opt.zero_grad()
+        loss = ((layer(f0)[:, 0] - target) ** 2).mean()
+        loss.backward()
+        opt.step()
+        sched.step()
+        losses.append(loss.item())
+    with torch.no_grad():
+        final = ((layer(f0)[:, 0] - target) ** 2).mean().item()
+    assert final < losses[0] / 10, "loss %g -> %g" % (losses[0], final)
+    assert abs(f0.item() - 226) < 1, "f0 = %g, want 226" % f0.item()
+
+
+check("gradcheck-planned", gradcheck_planned)
+check("gradcheck-fixed-batch", gradcheck_fixed_batch)
+check("layer", layer_semantics)
+check("training", training)
+done()
