@@ -1,7 +1,7 @@
 /* bench_nets.c — the cost of a gradient through a net (issue 10).
  *
  *   cc -O3 -march=native -ffp-contract=off -DMODEL=P -DMODEL_H='"m.h"' -I BUILD
- *      bench_nets.c BUILD/m.c -lm -lpthread
+ *      bench_nets.c BUILD/m.c -pthread -lm
  *   bench_nets SECONDS RUNS THREADS
  * prints "MODEL NPARAMS GRAD_MS FORWARD_MS GRAD_CPU_MS": the best of RUNS
  * of P_forward + P_backward (L = 0.5 sum y^2, defaults, every weight of a

@@ -26,7 +26,7 @@ one() {
 		"$DPMC" build "$1" -o "$d/m.c" 2>"$d/err" || { echo "FAILED $(head -c 200 "$d/err")"; return 1; }
 		prefix=$(sed -n 's/^typedef struct \([A-Za-z0-9_]*\)_model .*/\1/p' "$d/m.h" | head -n 1)
 		$CC -O3 -march=native -ffp-contract=off -DMODEL="$prefix" -DMODEL_H='"m.h"' -I"$d" \
-			-o "$d/bench" "$HERE/bench_nets.c" "$d/m.c" -lm -lpthread 2>"$d/err" ||
+			-o "$d/bench" "$HERE/bench_nets.c" "$d/m.c" -pthread -lm 2>"$d/err" ||
 			{ echo "FAILED $(head -c 200 "$d/err")"; return 1; }
 	fi
 	"$d/bench" "$2" "$RUNS" "$3"
