@@ -32,6 +32,15 @@ const char *cg_coef_ref(const Loops *l, int c, Buf *tmp);
 /* emit_loop.c */
 void cg_emit_kernels(Emit *e);
 void cg_emit_ck(Emit *e);         /* emit_ck.c: checkpoints, forward, backward */
+/* emit_vjp.c: grad[p] += sum_i seeds[i] d roots[i] / dp for every param,
+ * one reverse sweep (roots of params, and of t, x, y, k, hx, hy as in
+ * scope; seeds C expressions); the layout of the gradient's scratch
+ * (before the kernels); @__tvjp, a step's seeds through the coefficients
+ * of t; the end of @__gend (slot: loops_sum_slots). */
+void cg_vjp(Emit *e, Expr *const *roots, const char *const *seeds, int n, const char *ind);
+void cg_emit_grad_layout(Emit *e);
+void cg_emit_tvjp(Emit *e);
+void cg_emit_gend_vjp(Emit *e, const int *slot);
 void cg_emit_api(Emit *e);        /* emit_ck.c: the dpm_* interface */
 void cg_emit_api_decl(Emit *e);   /* emit_ck.c: its declarations */
 

@@ -595,34 +595,22 @@ adjg_region(Emit *e, const Region *rg)
 	buf_free(&nm);
 }
 
-/* grad += dc/dp (at the time in scope) * tsR, for the time-varying
- * coefficients riding at `level` (lvl[R]) */
+/* The riding sums of time-varying coefficients as seeds: level 0's
+ * belong to step n, level 1's to step n + 1 (lvl[R]); @__tvjp takes
+ * them through the coefficients once a step is complete. */
 static void
-adjg_time_sums(Emit *e, const unsigned char *lvl, int level, const char *tnext)
+adjg_time_seeds(Emit *e, const unsigned char *lvl)
 {
 	const Loops *l = e->l;
-	int np = e->s->nparams, c, p;
-	unsigned char *used = mem_alloc((size_t)l->ncoefs + 1);
-	Buf ref = {0};
+	int c, level;
 
+	cg_out(e, "\t{\n\t\tdouble *w0 = @__GK_RING(m, n), *w1 = @__GK_RING(m, n + 1);\n\n");
+	cg_out(e, "\t\t(void)w0; (void)w1;\n");
 	for (c = 0; c < l->nfwd; c++)
-		if (lvl[2 * c + level])
-			for (p = 0; p < np; p++)
-				if (l->dcoef[c * np + p] >= 0)
-					used[l->dcoef[c * np + p]] = 1;
-	cg_out(e, "\t{\n");
-	if (tnext)
-		cg_out(e, "\t\tconst double t = %s;\n", tnext);
-	time_coefs(e, used, "\t\t");
-	for (c = 0; c < l->nfwd; c++)
-		if (lvl[2 * c + level])
-			for (p = 0; p < np; p++)
-				if (l->dcoef[c * np + p] >= 0)
-					cg_out(e, "\t\tgrad[%d] += %s * ts%d;\n", p,
-					       cg_coef_ref(l, l->dcoef[c * np + p], &ref), 2 * c + level);
+		for (level = 0; level < 2; level++)
+			if (lvl[2 * c + level])
+				cg_out(e, "\t\tw%d[%d] += ts%d;\n", level, l->tseed[c], 2 * c + level);
 	cg_out(e, "\t}\n");
-	mem_free(used);
-	buf_free(&ref);
 }
 
 /* double gsC = 0 and tsR = 0 for the sums with a slot */
@@ -679,7 +667,7 @@ static void
 emit_adjg(Emit *e)
 {
 	const Loops *l = e->l;
-	int np = e->s->nparams, r, g, c, p, ntimed = 0, nsum, sweep = loops_sweepable(l);
+	int r, g, c, ntimed = 0, nsum, sweep = loops_sweepable(l);
 	unsigned char *used = mem_alloc((size_t)l->ncoefs + 1);
 	unsigned char *lvl = mem_alloc((size_t)(2 * l->nfwd + 1));
 	int *slot = mem_alloc((size_t)(3 * l->nfwd + 1) * sizeof *slot);
@@ -696,10 +684,6 @@ emit_adjg(Emit *e)
 				continue;
 			ntimed += !lvl[2 * c + gr->tap[0].level];
 			lvl[2 * c + gr->tap[0].level] = 1;
-			/* a derivative that does not vary: hoisted like the others */
-			for (p = 0; p < np; p++)
-				if (l->dcoef[c * np + p] >= 0 && l->coefs[l->dcoef[c * np + p]].cls == CO_CONST)
-					used[l->dcoef[c * np + p]] = 1;
 		}
 	nsum = loops_sum_slots(l, slot);
 	if (sweep)
@@ -737,10 +721,8 @@ emit_adjg(Emit *e)
 			cg_out(e, "\t{\n\t\tconst double y = gs%d - gk[%d * nx1 + 1], s = gk[%d * nx1] + y;\n\n"
 			       "\t\tgk[%d * nx1 + 1] = (s - gk[%d * nx1]) - y;\n\t\tgk[%d * nx1] = s;\n\t}\n",
 			       c, c, c, c, c, c);
-	if (ntimed) {
-		adjg_time_sums(e, lvl, 0, NULL);
-		adjg_time_sums(e, lvl, 1, "(double)(n + 1) * k");
-	}
+	if (ntimed)
+		adjg_time_seeds(e, lvl);
 	cg_out(e, "}\n\n");
 	mem_free(used);
 	mem_free(lvl);
@@ -750,14 +732,33 @@ emit_adjg(Emit *e)
 /* ---- gradient sums of one step ---- */
 
 /* Does @__gacc sum coefficient c: the force, or one whose groups' sums
- * do not ride with the adjoint step? */
+ * do not ride with the adjoint step?  Only one with a derivative. */
 static int
 in_gacc(const Loops *l, int c)
 {
-	return c == l->force_coef || !loops_rides(l, c);
+	return (c == l->force_coef || !loops_rides(l, c)) && loops_has_deriv(l, c);
 }
 
-/* The sums of one region for one lane (the index expression `ii`). */
+/* Param p's place among those a coefficient of space and time @__gacc
+ * sums has a derivative for (the rows of gp4). */
+static int
+stp_index(const Loops *l, int p)
+{
+	int q, c, n = 0, np = l->s->nparams, has;
+
+	for (q = 0; q < p; q++) {
+		for (has = 0, c = 0; c < l->nfwd && !has; c++)
+			has = l->dcoef[c * np + q] >= 0 && in_gacc(l, c);
+		n += has;
+	}
+	return n;
+}
+
+/* The sums of one region for one lane (the index expression `ii`): each
+ * coefficient's dL/dc of this step, a constant one's into its row of gk
+ * (per column), a time-varying one's into kc (its seed, once summed), one
+ * over the grid into its seeds there (gaS[q]), one of space and time
+ * times its derivatives into gp4 */
 static void
 gacc_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
            const char *lane, const char *ind)
@@ -774,7 +775,7 @@ gacc_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
 		if (g == rg->ngroups && f < 0)
 			break;
 		c = g < rg->ngroups ? rg->groups[g].coef : f;
-		if (g < rg->ngroups && loops_rides(l, c))
+		if ((g < rg->ngroups && loops_rides(l, c)) || !loops_has_deriv(l, c))
 			continue;
 		t.len = 0;
 		if (g < rg->ngroups) {
@@ -793,9 +794,13 @@ gacc_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
 			cg_out(e, "%skc[%d][%s] += s%d;\n", ind, c, lane, g);
 			continue;
 		}
+		if (l->coefs[c].cls == CO_SPACE) {
+			cg_out(e, "%sga%d[q] += s%d;\n", ind, l->sseed[c], g);
+			continue;
+		}
 		for (p = 0; p < np; p++)
 			if (l->dcoef[c * np + p] >= 0)
-				cg_out(e, "%sgp4[%d][%s] += %s * s%d;\n", ind, p, lane,
+				cg_out(e, "%sgp4[%d][%s] += %s * s%d;\n", ind, stp_index(l, p), lane,
 				       cg_coef_ref(l, l->dcoef[c * np + p], &ref), g);
 	}
 	buf_free(&t);
@@ -811,7 +816,7 @@ gacc_left(const Loops *l, const Region *rg, int *st, int *nst)
 
 	for (g = 0; g <= rg->ngroups; g++) {
 		c = g < rg->ngroups ? rg->groups[g].coef : l->force_coef;
-		if (c < 0 || (g < rg->ngroups && loops_rides(l, c)))
+		if (c < 0 || (g < rg->ngroups && loops_rides(l, c)) || !loops_has_deriv(l, c))
 			continue;
 		left++;
 		for (p = 0; p < np && st; p++)
@@ -837,7 +842,8 @@ gacc_region(Emit *e, const Region *rg)
 	rows_open(e, rg, "\t", &lo, &hi);
 	for (g = 0; g <= rg->ngroups; g++) {
 		c = g < rg->ngroups ? rg->groups[g].coef : l->force_coef;
-		allconst &= c < 0 || l->coefs[c].cls == CO_CONST || (g < rg->ngroups && loops_rides(l, c));
+		allconst &= c < 0 || l->coefs[c].cls == CO_CONST || (g < rg->ngroups && loops_rides(l, c))
+		            || !loops_has_deriv(l, c);
 	}
 	if (!allconst) {
 		cg_out(e, "\t\tfor (i = %s; i + 3 <= %s; i += 4)\n", lo.s, hi.s);
@@ -857,30 +863,52 @@ gacc_region(Emit *e, const Region *rg)
 	buf_free(&hi);
 }
 
+/* Does point source i's spread depend on a param (its position, or den
+ * where it lands)?  Does output i's reading (its position)? */
+static int
+src_moves(const Loops *l, int i)
+{
+	int p, np = l->s->nparams;
+
+	for (p = 0; p < np; p++)
+		if (!ex_is_num(l->dsrcpos[(2 * i) * np + p], 0) || !ex_is_num(l->dsrcpos[(2 * i + 1) * np + p], 0)
+		    || !ex_is_num(l->dden[p], 0))
+			return 1;
+	return 0;
+}
+
+static int
+out_moves(const Loops *l, int i)
+{
+	int p, np = l->s->nparams;
+
+	for (p = 0; p < np; p++)
+		if (!ex_is_num(l->doutpos[(2 * i) * np + p], 0) || !ex_is_num(l->doutpos[(2 * i + 1) * np + p], 0))
+			return 1;
+	return 0;
+}
+
 static void
 emit_gacc(Emit *e)
 {
 	const Loops *l = e->l;
 	const Scheme *s = e->s;
-	unsigned char *used = mem_alloc((size_t)l->ncoefs + 1);
-	int np = s->nparams, r, c, p, i, v, nv = s->ndim == 2 ? 4 : 2, sums = 0;
+	unsigned char *used = mem_alloc((size_t)l->ncoefs + 1), *stp = mem_alloc((size_t)s->nparams + 1);
+	int np = s->nparams, r, c, p, i, v, nv = s->ndim == 2 ? 4 : 2, sums = 0, sc, nstp = 0;
 	Buf ref = {0}, t = {0};
 
-	/* what the sums need: derivatives of time- and space-varying
-	 * coefficients (constant ones are summed, multiplied at the end) */
+	/* what the sums need: the sources' strengths; the params a
+	 * coefficient of space and time has a derivative for */
+	for (i = 0; i < s->nsrc; i++)
+		used[l->src_coef[i]] = 1;
 	for (c = 0; c < l->nfwd; c++)
 		for (p = 0; p < np; p++)
-			if (l->dcoef[c * np + p] >= 0 && l->coefs[c].cls != CO_CONST && in_gacc(l, c))
-				used[l->dcoef[c * np + p]] = 1;
-	for (i = 0; i < s->nsrc; i++) {
-		used[l->src_coef[i]] = 1;
-		for (p = 0; p < np; p++)
-			if (l->dsrc[i * np + p] >= 0)
-				used[l->dsrc[i * np + p]] = 1;
-	}
-	cg_out(e, "/* dL/dp of step n, given l = lambda[n+1] and the states u[n],\n"
-	       " * up = u[n-1], un = u[n+1], g = dL/dy_n: constant coefficients'\n"
-	       " * sums go to gk, the rest straight into grad. */\n");
+			if (l->dcoef[c * np + p] >= 0 && in_gacc(l, c))
+				stp[p] = 1;
+	cg_out(e, "/* dL/dc of step n for the coefficients that do not ride with the\n"
+	       " * adjoint step, given l = lambda[n+1] and the states u[n], up = u[n-1],\n"
+	       " * un = u[n+1], g = dL/dy_n: seeds (gk), dL/dp for those of space and\n"
+	       " * time into grad. */\n");
 	cg_out(e, "static void\n@__gacc(const @_model *m, long n, const double *restrict l, "
 	       "const double *restrict u,\n\tconst double *restrict up, const double *restrict un, "
 	       "const double *g, double *gk,\n\tdouble *grad)\n{\n");
@@ -888,83 +916,75 @@ emit_gacc(Emit *e)
 	cg_out(e, "\tconst double t = (double)n * k;\n");
 	/* four lanes of partial sums, so the sums vectorise (and stay
 	 * deterministic: the same order whatever the checkpoints) */
-	cg_out(e, "\tdouble kc[%d][4], ks[%d], gp4[%d][4], gp[%d];\n", cg_atleast1(l->nfwd),
-	       cg_atleast1(l->nfwd), cg_atleast1(np), cg_atleast1(np));
-	cg_out(e, "\tint d, v;\n");
+	for (p = 0; p < np; p++)
+		nstp += stp[p];
+	cg_out(e, "\tdouble kc[%d][4], gp4[%d][4];\n", cg_atleast1(l->nfwd), cg_atleast1(nstp));
+	cg_out(e, "\tdouble *w = @__GK_RING(m, n), *cs = gk + @__GK_X(m) + @__OFF_CS;\n");
+	cg_out(e, "\tdouble *sw = gk + @__GK_X(m) + @__OFF_SW, *ow = gk + @__GK_X(m) + @__OFF_OW;\n");
+	cg_out(e, "\tint v;\n");
 	for (c = 0; c < l->nfwd; c++)
-		if (l->coefs[c].cls == CO_CONST && !loops_rides(l, c))
+		if (l->coefs[c].cls == CO_CONST && in_gacc(l, c) && c != l->force_coef)
 			cg_out(e, "\tdouble *restrict gk%d = gk + %d * nx1;\n\t(void)gk%d;\n", c, c, c);
-	if (l->force_coef >= 0 && l->coefs[l->force_coef].cls == CO_CONST)
+	if (l->force_coef >= 0 && l->coefs[l->force_coef].cls == CO_CONST && in_gacc(l, l->force_coef))
 		cg_out(e, "\tdouble *restrict gk%d = gk + %d * nx1;\n", l->nfwd, l->nfwd);
-	cg_out(e, "\n\t(void)l; (void)u; (void)up; (void)un; (void)g; (void)d; (void)v; (void)ks; (void)gk;\n");
-	cg_out(e, "\t(void)kc; (void)gp4;\n");
+	for (i = 0; i < l->nss; i++)
+		cg_out(e, "\tdouble *restrict ga%d = gk + @__GK_X(m) + @__OFF_GA + %d * m->npts;\n\t(void)ga%d;\n",
+		       i, i, i);
+	cg_out(e, "\n\t(void)l; (void)u; (void)up; (void)un; (void)g; (void)v; (void)gk; (void)grad;\n");
+	cg_out(e, "\t(void)kc; (void)gp4; (void)w; (void)cs; (void)sw; (void)ow;\n");
 	time_coefs(e, used, "\t");
 	for (r = 0; r < l->nreg; r++)
 		sums += gacc_left(l, &l->reg[r], NULL, NULL);
 	if (sums)
-		cg_out(e, "\tmemset(kc, 0, sizeof kc);\n\tmemset(gp4, 0, sizeof gp4);\n");
+		cg_out(e, "\tmemset(kc, 0, sizeof kc);\n%s", nstp ? "\tmemset(gp4, 0, sizeof gp4);\n" : "");
 	for (r = 0; r < l->nreg; r++)
 		gacc_region(e, &l->reg[r]);
-	/* constant and time-varying coefficients: the four lanes summed */
+	/* time-varying coefficients: the four lanes summed, their seed */
 	for (c = 0; c < l->nfwd; c++)
 		if (l->coefs[c].cls == CO_TIME && in_gacc(l, c))
-			cg_out(e, "\tks[%d] = (kc[%d][0] + kc[%d][1]) + (kc[%d][2] + kc[%d][3]);\n",
-			       c, c, c, c, c);
-	for (p = 0; p < np; p++)
-		if (sums)
-			cg_out(e, "\tgp[%d] = (gp4[%d][0] + gp4[%d][1]) + (gp4[%d][2] + gp4[%d][3]);\n",
-			       p, p, p, p, p);
-		else
-			cg_out(e, "\tgp[%d] = 0;\n", p);
-	/* time-varying coefficients: their derivative now; constant ones: later */
-	for (c = 0; c < l->nfwd; c++) {
-		if (l->coefs[c].cls != CO_TIME || !in_gacc(l, c))
-			continue;
-		for (p = 0; p < np; p++)
-			if (l->dcoef[c * np + p] >= 0)
-				cg_out(e, "\tgp[%d] += %s * ks[%d];\n", p,
-				    cg_coef_ref(l, l->dcoef[c * np + p], &ref), c);
-	}
-	/* point sources: S (lambda . G), G moving with the params its
-	 * position or the density depends on */
+			cg_out(e, "\tw[%d] += (kc[%d][0] + kc[%d][1]) + (kc[%d][2] + kc[%d][3]);\n",
+			       l->tseed[c], c, c, c, c);
+	/* coefficients of space and time: dL/dp now */
+	for (p = 0, i = 0; p < np; p++)
+		if (stp[p]) {
+			cg_out(e, "\tgrad[%d] += (gp4[%d][0] + gp4[%d][1]) + (gp4[%d][2] + gp4[%d][3]);\n",
+			       p, i, i, i, i);
+			i++;
+		}
+	/* point sources: S (lambda . G): S's seed lambda . G, and S lambda
+	 * at the points G spreads over, for G's dependence on the params its
+	 * position or the density moves */
 	for (i = 0; i < s->nsrc; i++) {
+		sc = l->src_coef[i];
+		if (src_moves(l, i))
+			for (v = 0; v < nv; v++)
+				cg_out(e, "\tsw[%d] += %s * l[m->src_i[%d][%d]];\n", 4 * i + v,
+				       cg_coef_ref(l, sc, &ref), i, v);
+		if (!l->srcd[i])
+			continue;
 		t.len = 0;
 		for (v = 0; v < nv; v++)
 			buf_printf(&t, "%sl[m->src_i[%d][%d]] * m->src_w[%d][%d]", v ? " + " : "", i, v, i, v);
-		cg_out(e, "\t{\n\t\tconst double as = %s;\n", t.s);
-		for (p = 0; p < np; p++) {
-			if (ex_is_num(l->dsrcpos[(2 * i) * np + p], 0) && ex_is_num(l->dsrcpos[(2 * i + 1) * np + p], 0)
-			    && ex_is_num(l->dden[p], 0))
-				continue;
-			cg_out(e, "\t\tgp[%d] += %s * (", p, cg_coef_ref(l, l->src_coef[i], &ref));
-			for (v = 0; v < nv; v++)
-				cg_out(e, "%sl[m->src_i[%d][%d]] * m->src_dw[%d][%d][%d]", v ? " + " : "", i, v, i, p, v);
-			cg_out(e, ");\n");
-		}
-		for (p = 0; p < np; p++)
-			if (l->dsrc[i * np + p] >= 0)
-				cg_out(e, "\t\tgp[%d] += %s * as;\n", p, cg_coef_ref(l, l->dsrc[i * np + p], &ref));
-		cg_out(e, "\t\t(void)as;\n\t}\n");
+		if (l->coefs[sc].cls == CO_TIME)
+			cg_out(e, "\tw[%d] += %s;\n", l->tseed[sc], t.s);
+		else
+			cg_out(e, "\tcs[%d] += %s;\n", l->cseed[sc], t.s);
 	}
-	/* outputs read at a moving position */
-	for (i = 0; i < s->nout; i++)
-		for (p = 0; p < np; p++) {
-			if (ex_is_num(l->doutpos[(2 * i) * np + p], 0) && ex_is_num(l->doutpos[(2 * i + 1) * np + p], 0))
-				continue;
-			cg_out(e, "\tgp[%d] += g[%d] * (", p, i);
-			for (v = 0; v < nv; v++) {
-				if (s->out[i].velocity)
-					cg_out(e, "%sm->out_dw[%d][%d][%d] * (un[m->out_i[%d][%d]] - u[m->out_i[%d][%d]]) / k",
-					    v ? " + " : "", i, p, v, i, v, i, v);
-				else
-					cg_out(e, "%sm->out_dw[%d][%d][%d] * un[m->out_i[%d][%d]]", v ? " + " : "", i, p, v,
-					       i, v);
-			}
-			cg_out(e, ");\n");
+	/* outputs read at a moving position: g times what each point reads */
+	for (i = 0; i < s->nout; i++) {
+		if (!out_moves(l, i))
+			continue;
+		for (v = 0; v < nv; v++) {
+			if (s->out[i].velocity)
+				cg_out(e, "\tow[%d] += g[%d] * (un[m->out_i[%d][%d]] - u[m->out_i[%d][%d]]) / k;\n",
+				       4 * i + v, i, i, v, i, v);
+			else
+				cg_out(e, "\tow[%d] += g[%d] * un[m->out_i[%d][%d]];\n", 4 * i + v, i, i, v);
 		}
-	cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tgrad[d] += gp[d];\n", np);
+	}
 	cg_out(e, "}\n\n");
 	mem_free(used);
+	mem_free(stp);
 	buf_free(&ref);
 	buf_free(&t);
 }
@@ -993,22 +1013,22 @@ emit_oadj(Emit *e)
 	cg_out(e, "}\n\n");
 }
 
-/* dL/dp through the initial state: u[0] = init u, u[-1] = u[0] - k init u.t */
+/* dL/dp through the initial state, u[0] = init u and u[-1] = u[0] - k
+ * init u.t: per point, the seeds lambda[0] + lambda[-1] of init u and
+ * -k lambda[-1] of init u.t through their expressions (cg_vjp) */
 static void
 emit_ginit(Emit *e)
 {
 	const Loops *l = e->l;
 	const Scheme *s = e->s;
-	const char **pn = cg_param_refs(e);
-	ExprEmitter *em;
-	int np = s->nparams, p, any = 0;
+	Expr *roots[2];
+	const char *seeds[2] = {"wu", "wt"};
 
-	for (p = 0; p < np; p++)
-		any |= !ex_is_num(l->dinit_u[p], 0) || !ex_is_num(l->dinit_ut[p], 0);
+	roots[0] = s->init_u ? s->init_u : ex_num(s->pool, 0);
+	roots[1] = s->init_ut ? s->init_ut : ex_num(s->pool, 0);
 	cg_out(e, "static void\n@__ginit(const @_model *m, const double *l0, const double *lm1, double *grad)\n{\n");
-	if (!any) {
+	if (!((roots[0]->deps | roots[1]->deps) & DEP_PARAM)) {
 		cg_out(e, "\t(void)m; (void)l0; (void)lm1; (void)grad;\n}\n\n");
-		cg_free_refs(pn, np);
 		return;
 	}
 	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1];\n");
@@ -1017,22 +1037,10 @@ emit_ginit(Emit *e)
 	cg_out(e, "\t\tfor (i = %d; i <= m->n[0] + %d; i++) {\n", l->first[0], l->last_off[0]);
 	cg_out(e, "\t\t\tconst long q = i + j * m->nx1;\n");
 	cg_out(e, "\t\t\tconst double x = @__from[0] + i * hx, y = @__from[1] + j * hy;\n");
-	cg_out(e, "\t\t\t(void)x; (void)y;\n");
-	em = ex_emitter_new(pn, cg_sym_c, "r");
-	for (p = 0; p < np; p++) {
-		ex_emitter_add(em, l->dinit_u[p]);
-		ex_emitter_add(em, l->dinit_ut[p]);
-	}
-	ex_emitter_flush(em, &e->b, "\t\t\t");
-	for (p = 0; p < np; p++) {
-		if (!ex_is_num(l->dinit_u[p], 0))
-			cg_out(e, "\t\t\tgrad[%d] += (l0[q] + lm1[q]) * %s;\n", p, ex_emitter_root(em, 2 * p));
-		if (!ex_is_num(l->dinit_ut[p], 0))
-			cg_out(e, "\t\t\tgrad[%d] -= k * lm1[q] * %s;\n", p, ex_emitter_root(em, 2 * p + 1));
-	}
+	cg_out(e, "\t\t\tconst double wu = l0[q] + lm1[q], wt = -k * lm1[q];\n");
+	cg_out(e, "\t\t\t(void)x; (void)y; (void)wu; (void)wt;\n");
+	cg_vjp(e, roots, seeds, 2, "\t\t\t");
 	cg_out(e, "\t\t}\n}\n\n");
-	ex_emitter_free(em);
-	cg_free_refs(pn, np);
 }
 
 /* ---- the API: forward with checkpoints, backward, the operators ---- */
@@ -1042,13 +1050,13 @@ emit_api(Emit *e)
 {
 	const Loops *l = e->l;
 	const Scheme *s = e->s;
-	int np = s->nparams, c, p, *slot = mem_alloc((size_t)(3 * l->nfwd + 1) * sizeof *slot);
+	int np = s->nparams, *slot = mem_alloc((size_t)(3 * l->nfwd + 1) * sizeof *slot);
 
 	cg_out(e, "void\n@_set_checkpoints(@_model *m, long every)\n{\n\tm->ck_every = every;\n}\n\n");
 	cg_out(e, "void\n@_set_memory(@_model *m, double bytes)\n{\n\tm->ck_mem = bytes;\n}\n\n");
 	cg_out(e, "void\n@_set_threads(@_model *m, int n)\n{\n\tm->ck_threads = n > 0 ? n : 0;\n}\n\n");
 
-	cg_out(e, "enum { @__NOUT = %d, @__NGK = %d, @__NPAR = %d };\n\n", s->nout, l->nfwd + 1, np);
+	cg_out(e, "enum { @__NOUT = %d, @__NPAR = %d };\n\n", s->nout, np);
 	cg_out(e, "static int\n@__gcheck(const @_model *m, char *err, int errsz)\n{\n");
 	cg_out(e, "\tif (m->n[0] < %d || m->n[1] < %d) {\n", l->adj_min_n[0], l->adj_min_n[1]);
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"grid %%d%s is too coarse for a gradient: use at least %d intervals\", "
@@ -1067,13 +1075,14 @@ emit_api(Emit *e)
 	cg_out(e, "\t\t@__oadj(m, ln, g, s, n);\n");
 	cg_out(e, "\t\t@__gacc(m, s, ln, S + (s - s0 + 1) * np, S + (s - s0) * np, S + (s - s0 + 2) * np,\n");
 	cg_out(e, "\t\t        g + s * %d, m->gk, grad);\n", s->nout);
+	cg_out(e, "\t\t@__tvjp(m, s + 2, grad);    /* step s + 2 has all its seeds */\n");
 	cg_out(e, "\t\ttmp = lb;\n\t\tlb = la;\n\t\tla = ln;\n\t\tln = tmp;\n");
 	cg_out(e, "\t}\n\tlam[0] = la;\n\tlam[1] = lb;\n\tlam[2] = ln;\n}\n\n");
 
 	/* the end of the backward, given u[0], u[-1] */
 	cg_out(e, "static void\n@__gend(@_model *m, const double *g, double **lam, double *lz, const double *u0,\n"
 	       "\tconst double *um1, double *grad)\n{\n");
-	cg_out(e, "\tdouble *la = lam[0], *lb = lam[1], *ln = lam[2];\n\tlong s;\n\n");
+	cg_out(e, "\tdouble *la = lam[0], *lb = lam[1], *ln = lam[2];\n\n");
 	cg_out(e, "\t/* lambda[0] = A(t_0)^T lambda[1] + B(t_1)^T lambda[2] (+ a velocity\n"
 	       "\t * output's y_0), lambda[-1] = B(t_0)^T lambda[1]: the initial state */\n");
 	cg_out(e, "\t@__adjg(m, 0, la, lb, ln, u0, m->gk, grad);\n");
@@ -1081,29 +1090,10 @@ emit_api(Emit *e)
 	cg_out(e, "\tmemset(lz, 0, (size_t)m->npts * sizeof(double));\n");
 	cg_out(e, "\t@__adjg(m, -1, lz, la, lb, um1, m->gk, grad);\n");
 	cg_out(e, "\t@__ginit(m, ln, lb, grad);\n");
-	/* constant coefficients: their sums, times dc/dp: row C of gk holds
-	 * the compensated sum of @__adjg (a slot) or one per column of
-	 * @__gacc (not riding); row nfwd the force's per column */
 	loops_sum_slots(l, slot);
-	for (c = 0; c <= l->nfwd; c++) {
-		int f = c < l->nfwd ? c : l->force_coef;
-		if (f < 0 || l->coefs[f].cls != CO_CONST || !loops_has_deriv(l, f))
-			continue;
-		if (c < l->nfwd && slot[c] < 0 && loops_rides(l, c))
-			continue;
-		cg_out(e, "\t{\n\t\tdouble sum = 0;\n");
-		if (c < l->nfwd && slot[c] >= 0)
-			cg_out(e, "\t\tsum = m->gk[%d * m->nx1] - m->gk[%d * m->nx1 + 1];\n", c, c);
-		else
-			cg_out(e, "\t\tfor (s = 0; s < m->nx1; s++)\n\t\t\tsum += m->gk[%d * m->nx1 + s];\n", c);
-		for (p = 0; p < np; p++)
-			if (l->dcoef[f * np + p] >= 0)
-				cg_out(e, "\t\tgrad[%d] += m->c[%d] * sum;\n", p,
-				       l->coefs[l->dcoef[f * np + p]].slot);
-		cg_out(e, "\t}\n");
-	}
+	cg_emit_gend_vjp(e, slot);
 	mem_free(slot);
-	cg_out(e, "\t(void)s;\n}\n\n");
+	cg_out(e, "}\n\n");
 	cg_emit_ck(e);
 
 	cg_out(e, "void\n@_op(const @_model *m, const double *u, const double *up, double *un)\n{\n");
@@ -1125,6 +1115,7 @@ emit_api(Emit *e)
 void
 cg_emit_kernels(Emit *e)
 {
+	cg_emit_grad_layout(e);
 	emit_step(e);
 	if (!e->grad)
 		return;
@@ -1133,5 +1124,6 @@ cg_emit_kernels(Emit *e)
 	emit_gacc(e);
 	emit_oadj(e);
 	emit_ginit(e);
+	cg_emit_tvjp(e);
 	emit_api(e);
 }

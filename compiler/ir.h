@@ -111,15 +111,24 @@ struct Loops {
 	int adj_min_n[2];          /* ... and the adjoint's */
 	Tap *stab; int nstab;      /* interior taps for the von Neumann analysis */
 
-	/* gradients (lower_grad): d/dparam of everything the step depends on,
-	 * each -1 / NULL where it does not depend on the param */
+	/* gradients (lower_grad).  The adjoint accumulates dL/dc for each
+	 * coefficient c with a derivative (its seed), then one reverse sweep
+	 * through the coefficients' expressions, nets included, gives
+	 * dL/dparam (a vector-Jacobian product, emit_loop.c): once for the
+	 * constant ones, once per step for those of t, once per grid point
+	 * for those of x, y.  Only a coefficient of both x and t keeps a
+	 * derivative per param, computed inline where it is used. */
 	int nfwd;                  /* coefficients used by the forward step */
-	int *dcoef;                /* [c * np + p]: coefficient number of dc/dp */
-	int *dsrc;                 /* [s * np + p]: coef number of dS/dp (time) */
+	unsigned char *hasd;       /* [c < nfwd]: c has a derivative */
+	int *dcoef;                /* [c * np + p]: coefficient number of dc/dp,
+	                            * for CO_SPACETIME coefficients only; else -1 */
+	unsigned char *srcd;       /* [s]: the strength S has a derivative */
+	int *tseed, nts;           /* [c]: c's seed among those of one time step, -1 */
+	int *cseed, ncs;           /* [c]: a constant source strength's seed, -1 */
+	int *sseed, nss;           /* [c]: c's array of seeds over the grid, -1 */
 	Expr **dsrcpos;            /* [(s * 2 + axis) * np + p]: dX/dp */
 	Expr **doutpos;            /* [(o * 2 + axis) * np + p] */
 	Expr **dden;               /* [p] */
-	Expr **dinit_u, **dinit_ut;/* [p], of x, y */
 	int *src_coef;             /* [s]: coef number of the strength S */
 };
 

@@ -455,11 +455,17 @@ lower_adjoint(Loops *l)
 }
 
 /* ---- derivatives for the gradient ----
- * Every coefficient the forward step uses, every source strength and
- * position, the output positions, den (which divides the sources) and
- * the initial state, differentiated with respect to each param by one
- * reverse sweep each (diff.c).  Derivatives that are coefficients are
- * registered as such, so they get a class and a slot like any other. */
+ * Every coefficient the forward step uses and every source strength is
+ * differentiated with respect to each param by one reverse sweep each
+ * (diff.c), to know which have a derivative; only the derivatives of
+ * coefficients that vary in space and time are kept, as coefficients
+ * (the others go through a vector-Jacobian product, emit_loop.c).  The
+ * sources' and outputs' positions and den (which divides the sources)
+ * keep their derivatives per param: they are computed when the params are
+ * set, not in the steps.  Each coefficient with a derivative gets a seed:
+ * one per step for those of t, an array over the grid for those of x, y;
+ * the constant ones sum in the gradient's rows (gk) or, for a source
+ * strength, in a seed of their own. */
 static Expr **
 dtable(const Loops *l, Expr *const *roots, int n)
 {
@@ -471,11 +477,21 @@ dtable(const Loops *l, Expr *const *roots, int n)
 	return out;
 }
 
+static int *
+seeds(Loops *l)
+{
+	int *v = arena_alloc(l->arena, (size_t)(l->ncoefs + 1) * sizeof *v), c;
+
+	for (c = 0; c <= l->ncoefs; c++)
+		v[c] = -1;
+	return v;
+}
+
 void
 lower_grad(Loops *l)
 {
 	const Scheme *s = l->s;
-	int np = s->nparams, c, p, i, a, nf;
+	int np = s->nparams, c, p, i, a, nf, nz, sc;
 	Expr **roots, **d;
 
 	/* coefficients of the forward step: its regions' and the force */
@@ -484,20 +500,24 @@ lower_grad(Loops *l)
 	for (c = 0; c < nf; c++)
 		roots[c] = l->coefs[c].e;
 	d = dtable(l, roots, nf);
+	l->hasd = arena_alloc(l->arena, (size_t)nf + 1);
 	l->dcoef = arena_alloc(l->arena, (size_t)(nf * np + 1) * sizeof *l->dcoef);
 	for (c = 0; c < nf; c++)
-		for (p = 0; p < np; p++)
-			l->dcoef[c * np + p] = ex_is_num(d[c * np + p], 0) ? -1
-			                       : loops_coef(l, d[c * np + p]);
+		for (p = 0; p < np; p++) {
+			nz = !ex_is_num(d[c * np + p], 0);
+			l->hasd[c] |= nz;
+			l->dcoef[c * np + p] = nz && l->coefs[c].cls == CO_SPACETIME
+			                       ? loops_coef(l, d[c * np + p]) : -1;
+		}
 
 	l->src_coef = arena_alloc(l->arena, (size_t)(s->nsrc + 1) * sizeof *l->src_coef);
-	l->dsrc = arena_alloc(l->arena, (size_t)(s->nsrc * np + 1) * sizeof *l->dsrc);
+	l->srcd = arena_alloc(l->arena, (size_t)s->nsrc + 1);
 	roots = arena_alloc(l->arena, (size_t)(2 * (s->nsrc + s->nout) + 1) * sizeof *roots);
 	for (i = 0; i < s->nsrc; i++) {
 		l->src_coef[i] = loops_coef(l, s->src[i].strength);
 		d = dtable(l, &s->src[i].strength, 1);
 		for (p = 0; p < np; p++)
-			l->dsrc[i * np + p] = ex_is_num(d[p], 0) ? -1 : loops_coef(l, d[p]);
+			l->srcd[i] |= !ex_is_num(d[p], 0);
 		for (a = 0; a < 2; a++)
 			roots[i * 2 + a] = s->src[i].pos[a];
 	}
@@ -507,10 +527,29 @@ lower_grad(Loops *l)
 			roots[i * 2 + a] = s->out[i].pos[a];
 	l->doutpos = dtable(l, roots, 2 * s->nout);
 	l->dden = dtable(l, &((Scheme *)s)->den, 1);
-	roots[0] = s->init_u ? s->init_u : ex_num(s->pool, 0);
-	l->dinit_u = dtable(l, roots, 1);
-	roots[0] = s->init_ut ? s->init_ut : ex_num(s->pool, 0);
-	l->dinit_ut = dtable(l, roots, 1);
+
+	/* the seeds */
+	l->tseed = seeds(l);
+	l->cseed = seeds(l);
+	l->sseed = seeds(l);
+	for (c = 0; c < nf; c++) {
+		/* den is a coefficient for the sources' sake only */
+		if (!l->hasd[c] || !loops_in_step(l, c))
+			continue;
+		if (l->coefs[c].cls == CO_TIME)
+			l->tseed[c] = l->nts++;
+		if (l->coefs[c].cls == CO_SPACE)
+			l->sseed[c] = l->nss++;
+	}
+	for (i = 0; i < s->nsrc; i++) {
+		sc = l->src_coef[i];
+		if (!l->srcd[i])
+			continue;
+		if (l->coefs[sc].cls == CO_TIME && l->tseed[sc] < 0)
+			l->tseed[sc] = l->nts++;
+		if (l->coefs[sc].cls == CO_CONST && l->cseed[sc] < 0)
+			l->cseed[sc] = l->ncs++;
+	}
 }
 
 /* The regions of the step can be one function of arrays (the sweep,
@@ -577,12 +616,7 @@ loops_rides(const Loops *l, int c)
 int
 loops_has_deriv(const Loops *l, int c)
 {
-	int p, np = l->s->nparams;
-
-	for (p = 0; p < np; p++)
-		if (l->dcoef[c * np + p] >= 0)
-			return 1;
-	return 0;
+	return c >= 0 && c < l->nfwd && l->hasd[c];
 }
 
 int

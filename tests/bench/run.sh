@@ -26,8 +26,10 @@
 #    thread) and the time ratio (target >= 500).
 # 6. Real time: dpm_process in blocks of 64 for every example (rtf.c),
 #    the real-time factor (goal >= 100x for the strings).
-# 7. fits.sh: issue 9's fits with their defaults.
-# 8. train.sh: train on 1 and 2 threads and 2 MPI processes; bass_net.sh:
+# 7. Gradients through nets (nets.sh): three params from a 2-16-16-3 net,
+#    a net of x and one of t, each against the model without the net.
+# 8. fits.sh: issue 9's fits with their defaults.
+# 9. train.sh: train on 1 and 2 threads and 2 MPI processes; bass_net.sh:
 #    a net over the double-bass notes judged on a note it did not hear.
 # Speed is only measured here, never asserted; the exit status is 1 only
 # when something fails to build (a backend failing a model included) or
@@ -459,6 +461,11 @@ for f in "$REPO"/examples/*.dpm; do
 		status=1
 	fi
 done
+
+echo
+echo "## gradients through nets (tests/bench/nets.sh: issue 10's measure)"
+echo
+DPMC=$DPMC REPO=$REPO sh "$HERE/nets.sh" || status=1
 
 echo
 echo "## fit with its defaults (tests/bench/fits.sh: issue 9's measure)"

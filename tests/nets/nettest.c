@@ -1,6 +1,6 @@
 /* nettest.c — the gradient of a dpmc-generated model through its nets.
  *
- *   cc -O2 -std=c99 -DMODEL=m -DMODEL_H='"m.h"' -I BUILD nettest.c BUILD/m.c -lm -lpthread
+ *   cc -O2 -std=c99 -DMODEL=m -DMODEL_H='"m.h"' -I BUILD nettest.c BUILD/m.c -pthread -lm
  *   nettest taylor -g 40 -d 0.05 [-w 0.3] -p f0,tone.1.W.0.1,...
  *   nettest dot -g 40 -d 0.05 [-w 0.3]
  *   nettest bits -g 40 -d 0.05 [-w 0.3]

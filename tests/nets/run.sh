@@ -113,7 +113,7 @@ nt() {
 	fi
 	prefix=$(sed -n 's/^typedef struct \([A-Za-z0-9_]*\)_model .*/\1/p' "$d/m.h" | head -n 1)
 	if ! $CC -O2 -std=c99 -DMODEL="$prefix" -DMODEL_H='"m.h"' -I"$d" -o "$d/nettest" \
-	    "$N/nettest.c" "$d/m.c" -lm -lpthread 2>"$d/err"; then
+	    "$N/nettest.c" "$d/m.c" -pthread -lm 2>"$d/err"; then
 		fail "build_$1" "nettest.c: $(head -c 300 "$d/err")"
 		return 1
 	fi
