@@ -45,6 +45,8 @@ skip() {
 	'make check'*) echo "runs every suite, this one included" ;;
 	'make install'*) echo "installs into PREFIX" ;;
 	'play '*) echo "plays audio" ;;
+	'dpmc train examples/bass_net.dpm'*) echo "trains for a minute or two: make bench runs it (tests/bench/bass_net.sh)" ;;
+	'dpmc render examples/bass_net.dpm --params bass_net.json'*) echo "renders what the training above writes" ;;
 	esac
 }
 
