@@ -16,6 +16,9 @@ endif
 ifeq ($(CAIRO_LIBS),)
 $(error config.mk has no CAIRO_LIBS (it is older than the REPL's plots): run ./configure again)
 endif
+ifeq ($(MPI_LIBS),)
+$(error config.mk has no MPI_LIBS (it is older than train's MPI): run ./configure again)
+endif
 endif
 include compiler/front.mk
 
@@ -37,6 +40,7 @@ COMPILER_SRC = compiler/util.c compiler/expr.c compiler/discretise.c \
 	compiler/main.c compiler/cli_params.c \
 	compiler/cli_build.c compiler/build_lv2.c compiler/build_wasm.c \
 	compiler/cli_fit.c compiler/cli_fit_pitch.c compiler/cli_repl.c compiler/plot.c \
+	compiler/cli_data.c compiler/cli_train.c \
 	compiler/jit_tcc.c compiler/jit_cc.c compiler/jit_module.c
 SRC = $(COMPILER_SRC) $(FRONT_SRC)
 RT_SRC = runtime/wav.c runtime/out.c runtime/loss.c runtime/optim.c runtime/partials.c runtime/params.c
@@ -52,6 +56,9 @@ ifneq ($(LLVM_CONFIG),)
 LLVM_CFLAGS := $(patsubst -I%,-isystem %,$(shell $(LLVM_CONFIG) --cflags))
 LLVM_LIBS := $(shell $(LLVM_CONFIG) --ldflags --libs core orcjit native passes)
 endif
+# MPI, for train under mpirun: a module dpmc dlopens there only
+# (cli_train.c), so no other command loads libmpi.
+MPI_OBJ = compiler/cli_mpi.o
 LIBS = runtime/libdpmrt.a $(TCC_LIBS) $(SNDFILE_LIBS) $(FFTW_LIBS) $(EDIT_LIBS) $(CAIRO_LIBS) \
 	-ldl -lpthread -lm -Wl,-E
 
@@ -65,7 +72,7 @@ ifneq ($(filter-out clean fuzz,$(MAKECMDGOALS))$(if $(MAKECMDGOALS),,all),)
 $(shell [ "$$(cat $(STAMP) 2>/dev/null)" = "$(STAMP_TEXT)" ] || echo "$(STAMP_TEXT)" > $(STAMP))
 endif
 
-all: dpmc dpmc-llvm.so runtime/libdpmrt.a
+all: dpmc dpmc-llvm.so dpmc-mpi.so runtime/libdpmrt.a
 
 dpmc: $(OBJ) runtime/libdpmrt.a
 	$(CC) $(SAN) -o $@ $(OBJ) $(LIBS)
@@ -73,11 +80,14 @@ dpmc: $(OBJ) runtime/libdpmrt.a
 dpmc-llvm.so: $(LLVM_OBJ)
 	$(CC) $(SAN) -shared -o $@ $(LLVM_OBJ) $(LLVM_LIBS)
 
+dpmc-mpi.so: $(MPI_OBJ)
+	$(CC) $(SAN) -shared -o $@ $(MPI_OBJ) $(MPI_LIBS)
+
 runtime/libdpmrt.a: $(RT_OBJ)
 	rm -f $@
 	ar rcs $@ $(RT_OBJ)
 
-$(OBJ) $(LLVM_OBJ): $(STAMP) | $(FRONT_GEN)
+$(OBJ) $(LLVM_OBJ) $(MPI_OBJ): $(STAMP) | $(FRONT_GEN)
 $(RT_OBJ): $(STAMP)
 
 compiler/%.o: compiler/%.c
@@ -91,6 +101,7 @@ compiler/util.o compiler/emit_c.o: DPM_CFLAGS += -Wno-format-overflow -Wno-forma
 endif
 
 $(LLVM_OBJ): DPM_CFLAGS += -fPIC $(LLVM_CFLAGS)
+$(MPI_OBJ): DPM_CFLAGS += -fPIC $(MPI_CFLAGS)
 
 # the checkpoints' C, the same for every model, as one string per line
 # (and the LV2 wrapper's, for build -o X.lv2)
@@ -107,7 +118,7 @@ runtime/%-dpmc.o: runtime/%.c
 runtime/%.o: runtime/%.c
 	$(CC) $(RT_CFLAGS) -c -o $@ $<
 
--include $(OBJ:.o=.d) $(LLVM_OBJ:.o=.d) $(RT_OBJ:.o=.d)
+-include $(OBJ:.o=.d) $(LLVM_OBJ:.o=.d) $(MPI_OBJ:.o=.d) $(RT_OBJ:.o=.d)
 
 check: all
 	CC='$(CC)' sh tests/run
@@ -175,6 +186,7 @@ install: all
 		$(DESTDIR)$(PREFIX)/lib/dpm
 	cp dpmc $(DESTDIR)$(PREFIX)/bin/dpmc
 	cp dpmc-llvm.so $(DESTDIR)$(PREFIX)/lib/dpm/dpmc-llvm.so
+	cp dpmc-mpi.so $(DESTDIR)$(PREFIX)/lib/dpm/dpmc-mpi.so
 	cp stdlib/*.dpm $(DESTDIR)$(PREFIX)/share/dpm/stdlib/
 	cp runtime/libdpmrt.a runtime/rt.h $(DESTDIR)$(PREFIX)/share/dpm/runtime/
 	if [ -f docs/dpmc.1 ]; then cp docs/dpmc.1 $(DESTDIR)$(PREFIX)/share/man/man1/dpmc.1; fi
@@ -183,7 +195,7 @@ install: all
 	printf '"""Written by make install."""\nDPMC = "%s"\n' '$(PREFIX)/bin/dpmc' > $(DESTDIR)$(PYTHON_DIR)/dpm/_installed.py
 
 clean:
-	rm -f dpmc dpmc-llvm.so compiler/*.o compiler/*.d runtime/*.o runtime/*.d \
+	rm -f dpmc dpmc-llvm.so dpmc-mpi.so compiler/*.o compiler/*.d runtime/*.o runtime/*.d \
 		runtime/libdpmrt.a $(FRONT_GEN) compiler/ck_text.h compiler/api_text.h compiler/lv2_text.h compiler/wasm_page_text.h $(STAMP) tests/fuzz/fuzz_front \
 		tests/fuzz/fuzz_wav tests/fuzz/fuzz_params
 	rm -rf out

@@ -479,6 +479,10 @@ cli_build_lv2(const Opts *o, const char *ctext, const char *prefix)
 	args[n++] = "-ffp-contract=off";   /* the same numbers as `dpmc render` */
 	args[n++] = "-fPIC";
 	args[n++] = "-shared";
+	/* a host may instantiate plugins from several threads: the model's
+	 * one-time tables then come through pthread_once (no lock in run():
+	 * only a gradient, never called here, takes one) */
+	args[n++] = "-pthread";
 	/* its own dpm_* first, whatever else the host has loaded */
 	args[n++] = "-Wl,-Bsymbolic";
 	args[n++] = "-o";

@@ -40,6 +40,12 @@ typedef struct Opts {
 	int no_pitch;               /* fit --no-pitch: no stage 1 */
 	long starts;                /* fit --starts; 0: one */
 	const char *spread;         /* fit --spread NAME[,NAME...] or "none"; NULL: the default */
+	const char *data;           /* train, fit --data SET.csv */
+	const char *per_item;       /* train --per-item NAME[,NAME...] */
+	long epochs;                /* train --epochs; 0: the default */
+	long batch;                 /* train --batch; 0: every row */
+	long seed;                  /* train --seed: the order of the rows */
+	int threads;                /* train, fit --threads; 0: the processors there */
 } Opts;
 
 /* What grad and fit start from: a loaded model and the values in force. */
@@ -61,6 +67,119 @@ void cli_note_blowup(const Kernel *k, void *m, int in_time);
 int cli_grad(const Opts *o, const Job *j);
 int cli_loss_known(const char *name, char *choices, int n);
 int cli_fit(const Opts *o, const Job *j);
+
+/* cli_fit.c: one model instance against one recording, what an
+ * evaluation of the loss and its gradient needs (fit's starts, train's
+ * rows).  The target is the caller's, read only.
+ *   sim_open   the buffers and the loss `loss` (rt_loss_new: the FFTW
+ *              planner, so one thread at a time); 0, or -1 after a message
+ *   sim_set    the instance at vals (with keep: on the grid it has while
+ *              that stays stable); sim_eval: render, loss, dL/dparam;
+ *              sim_loss: the loss alone, on the grid a render plans (the
+ *              render left in y); each 0, or -1 with a message in err
+ *   sim_close  frees what sim_open and sim_set took */
+typedef struct Sim {
+	const Opts *o;
+	const Job *j;
+	const Kernel *k;
+	void *m;                    /* the instance; NULL after a failed re-create */
+	const double *target;
+	double *y, *dldy;
+	long n;                     /* frames of the target */
+	int nch;
+	RtLoss *loss;               /* --loss, else the command's default */
+	int keep;                   /* keep the grid while it is stable (fit) */
+	double margin;              /* with keep: how much coarser than the finest a new grid is */
+	int replan;                 /* with keep: plan the next grid afresh (not a regrid) */
+	int threads;                /* P_set_threads for the gradient; 0: the default */
+	double memory;              /* P_set_memory, bytes; 0: the default */
+	double init_ms, run_ms, grad_ms;  /* totals over the command */
+	long evals, regrids;
+	char err[2048];
+} Sim;
+int sim_open(Sim *s, const Opts *o, const Job *j, const double *target, long n, int nch,
+             const char *loss);
+int sim_set(Sim *s, const double *vals);
+int sim_eval(Sim *s, double *loss, double *grad);
+int sim_loss(Sim *s, const double *vals, double *loss);
+void sim_close(Sim *s);
+/* The grid margins of a fit (cli_fit.c): the first grid GRID_MARGIN
+ * coarser than the finest stable one, GRID_MARGIN_END from POLISH of the
+ * steps on. */
+#define GRID_MARGIN 0.04
+#define GRID_MARGIN_END 0.005
+#define POLISH 0.7
+/* cli_fit.c: the indices of the --fit names (o->fit) into idx (room for
+ * every param); their count, or -1 after an error message.  The
+ * processors this process may run on. */
+int cli_fit_names(const Opts *o, const Kernel *k, int *idx);
+int cli_ncpus(void);
+/* cli_fit.c: clip a gradient spike against the recent scale of the
+ * gradient (*ema, 0 at first): the norm to clip g (n values) to, 0: none */
+double cli_clip_norm(double *ema, const double *g, int n);
+
+/* cli_data.c: a dataset (spec/cli.md, "Datasets"): a CSV of recordings,
+ * a header `file,P1,P2,...` and one row per recording, its WAV (from
+ * the CSV's folder) and the values of params P1, P2... for it. */
+typedef struct Row {
+	const char *file;           /* as the CSV writes it */
+	const char *path;           /* where it was read from */
+	int line;                   /* in the CSV, from 1 */
+	double *vals;               /* every param: the values in force, the row's columns set */
+	double *target;             /* n frames of nch channels (malloc'd) */
+	long n;
+	int nch;
+	Opts o;                     /* the command's options with target = path (messages) */
+} Row;
+typedef struct Data {
+	const Src *src;             /* the CSV's text, for messages at a place in it */
+	Row *rows;
+	int nrows;
+	int ncols, *cols;           /* the params of the columns after `file`, in order */
+	int *col_off, *col_len;     /* their names' place in the header */
+} Data;
+/* Read o->data against the model of j: every row checked (names,
+ * numbers, ranges, files, rates, channels), with FILE:LINE:COL messages
+ * on stderr saying what to change.  0, or -1 after them.  cli_data_free
+ * frees the targets (the rest is in the arena a). */
+int cli_data_read(Data *d, const Opts *o, const Job *j, Arena *a);
+void cli_data_free(Data *d);
+/* An error at column col of the CSV's header (a Loc in d->src). */
+void cli_data_col_error(const Data *d, int col, const char *fmt, const char *a, const char *b);
+/* s as a JSON string, quotes included, onto b */
+void cli_json_str(Buf *b, const char *s);
+
+/* cli_fit.c: `dpmc fit --data SET.csv`: a fit of its own for each row
+ * (its values as the start, its recording the target), several rows at
+ * once; one JSON with an entry per row.  The exit status. */
+int cli_fit_data(const Opts *o, const Job *j);
+
+/* cli_train.c: `dpmc train`: the --fit params shared by every row of
+ * the dataset, the --per-item params one per row, trained on the mean
+ * loss over the rows; threads and MPI ranks share the rows.  The exit
+ * status.  cli_train_init, before the model is compiled: under mpirun,
+ * MPI started (dpmc-mpi.so) and the ranks but 0 made quiet; -1 after an
+ * error.  cli_train_end: MPI finished. */
+int cli_train(const Opts *o, const Job *j);
+int cli_train_init(void);
+void cli_train_end(void);
+
+/* cli_mpi.c, built into dpmc-mpi.so with Open MPI and dlopen'd by train
+ * under mpirun only, so that no other command maps libmpi (which costs
+ * every start some milliseconds):
+ *   init      MPI_Init_thread (MPI_THREAD_FUNNELED: only the main thread
+ *             calls MPI), this process's rank and the number of them;
+ *             0, or -1 with a message in err
+ *   sum       x (n values) summed over the ranks, in place on every one;
+ *             0, or -1
+ *   finalize, abort (every rank, with that status) */
+typedef struct MpiModule {
+	const char *version;        /* DPM_VERSION */
+	int (*init)(int *rank, int *size, char *err, int errsz);
+	int (*sum)(double *x, long n);
+	void (*finalize)(void);
+	void (*abort)(int status);
+} MpiModule;
 
 /* cli_fit_pitch.c: fit's stages 1 and 3 (unless o->no_pitch): moves the
  * fitted params (idx, nf of them) in vals so the render's partials sit on

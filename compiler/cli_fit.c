@@ -35,33 +35,8 @@ enum { MAXHALVE = 10 };
  * POLISH of the steps, where the learning rate has decayed to a sixth,
  * the grid is planned again, GRID_MARGIN_END coarser than the finest,
  * and the fit ends on about the grid a render of its values takes. */
-#define GRID_MARGIN 0.04
-#define GRID_MARGIN_END 0.005
 #define REGRID_COARSE 1.08
-#define POLISH 0.7
-
-/* One model instance against one recording: what an evaluation of the
- * loss and its gradient needs, allocated once per command (per start in
- * a fit).  The target is shared, read only. */
-typedef struct Sim {
-	const Opts *o;
-	const Job *j;
-	const Kernel *k;
-	void *m;                    /* the instance; NULL after a failed re-create */
-	const double *target;
-	double *y, *dldy;
-	long n;                     /* frames of the target */
-	int nch;
-	RtLoss *loss;               /* --loss, else the command's default */
-	int keep;                   /* keep the grid while it is stable (fit) */
-	double margin;              /* with keep: how much coarser than the finest a new grid is */
-	int replan;                 /* with keep: plan the next grid afresh (not a regrid) */
-	int threads;                /* P_set_threads for the gradient; 0: the default */
-	double memory;              /* P_set_memory, bytes; 0: the default */
-	double init_ms, run_ms, grad_ms;  /* totals over the command */
-	long evals, regrids;
-	char err[2048];
-} Sim;
+/* (GRID_MARGIN, GRID_MARGIN_END and POLISH are in cli.h: train's too) */
 
 /* Whether name is a loss of runtime/loss.c's table; choices gets the
  * names as "a, b or c" for a message. */
@@ -112,7 +87,7 @@ target_read(const Opts *o, const Job *j, long *n, int *nch)
 	return NULL;
 }
 
-static void
+void
 sim_close(Sim *s)
 {
 	if (s->m)
@@ -128,7 +103,7 @@ sim_close(Sim *s)
 /* A Sim for the target (n frames of nch channels) with the loss named
  * `loss`; 0, or -1 after an error message.  It calls the FFTW planner
  * (rt_loss_new): one thread only. */
-static int
+int
 sim_open(Sim *s, const Opts *o, const Job *j, const double *target, long n, int nch,
          const char *loss)
 {
@@ -170,7 +145,7 @@ same_grid(const int *a, const int *b, int nd)
  * set_params refuses, re-create it, so a param can go anywhere in its
  * range however the stability bound moves the grid.
  * 0, or -1 with a message in s->err. */
-static int
+int
 sim_set(Sim *s, const double *vals)
 {
 	const Kernel *k = s->k;
@@ -214,7 +189,7 @@ sim_set(Sim *s, const double *vals)
 
 /* The loss of the instance against the target and dL/dparam for every
  * param; 0, or -1 with a message in s->err when either is not finite. */
-static int
+int
 sim_eval(Sim *s, double *loss, double *grad)
 {
 	int i, np = s->k->nparams();
@@ -551,6 +526,7 @@ typedef struct Fit {
 	double t0;
 	int tty;
 	long done;                /* steps taken over all starts */
+	const Data *data;         /* fit --data: start i is row i's fit */
 } Fit;
 
 /* The fitted values from y, with dv/dy. */
@@ -604,6 +580,38 @@ leader(const Fit *F)
 	return b;
 }
 
+/* fit --data's progress, under F->lock: the steps over every row, how
+ * many rows are done, the mean of their best losses; a bar on a
+ * terminal, else a line about every 2 % of the steps. */
+static void
+progress_rows(Fit *F)
+{
+	long steps = F->steps * F->nst, every = steps / 50 > 10 ? steps / 50 : 10;
+	double el = (jit_now_ms() - F->t0) / 1e3, its = F->done > 0 && el > 0 ? F->done / el : 0, sum = 0;
+	int i, n = 0, fin = 0, w = 20;
+	char eta[32];
+
+	if (!F->tty && F->done % every && F->done != steps)
+		return;
+	for (i = 0; i < F->nst; i++)
+		if (F->st[i].state >= ST_READY && F->st[i].state <= ST_DONE) {
+			sum += F->st[i].best_loss;
+			n++;
+			fin += F->st[i].state == ST_DONE || F->st[i].step == F->steps;
+		}
+	fmt_secs(its > 0 ? (steps - F->done) / its : -1, eta, sizeof eta);
+	if (F->tty) {
+		fputs("\r\033[K[", stderr);
+		for (i = 0; i < w; i++)
+			fputc(i < (int)(w * F->done / steps) ? '#' : '.', stderr);
+		fprintf(stderr, "] %ld/%ld rows done %d/%d mean best loss %.4e %.2f it/s ETA %s", F->done, steps,
+		        fin, F->nst, n ? sum / n : NAN, its, eta);
+	} else
+		fprintf(stderr, "fit: step %ld/%ld over %d rows, %d done, mean best loss %.6e (%.2f it/s, ETA %s)\n",
+		        F->done, steps, F->nst, fin, n ? sum / n : NAN, its, eta);
+	fflush(stderr);
+}
+
 /* One progress report, under F->lock: on a terminal a bar redrawn in
  * place, else a plain line every 10 steps, at the first and at the last.
  * One start: its step, loss and values; several: the steps over all of
@@ -620,6 +628,10 @@ progress(Fit *F, const Start *S)
 	char eta[32];
 	int i, w = 20, fill = (int)(w * step / steps), nw;
 
+	if (F->data) {
+		progress_rows(F);
+		return;
+	}
 	if (!F->tty && step % 10 && step != steps && step != 0)
 		return;
 	fmt_secs(its > 0 ? (steps - step) / its : -1, eta, sizeof eta);
@@ -650,7 +662,10 @@ start_note(Fit *F, const Start *S, const char *msg)
 	pthread_mutex_lock(&F->lock);
 	if (F->tty)
 		fputc('\n', stderr);
-	if (F->nst > 1)
+	if (F->data)
+		fprintf(stderr, "dpmc: %s:%d (%s): %s\n", F->o->data, F->data->rows[S->i].line,
+		        F->data->rows[S->i].file, msg);
+	else if (F->nst > 1)
 		fprintf(stderr, "dpmc: start %d: %s\n", S->i, msg);
 	else
 		fprintf(stderr, "dpmc: %s\n", msg);
@@ -879,7 +894,7 @@ result_json(Buf *b, const Kernel *k, const double *vals, double loss, long steps
 
 /* The loss at vals as `dpmc grad` computes it (the grid render plans),
  * the render left in s->y; 0, or -1 with a message in s->err. */
-static int
+int
 sim_loss(Sim *s, const double *vals, double *loss)
 {
 	double t;
@@ -964,7 +979,8 @@ cli_fit(const Opts *o, const Job *j)
 	F.st = mem_alloc(sizeof *F.st * (size_t)F.nst);
 	memset(F.st, 0, sizeof *F.st * (size_t)F.nst);
 	/* every loss here, in one thread: rt_loss_new runs the FFTW planner */
-	workers = ncpus() < F.nst ? ncpus() : F.nst;
+	workers = o->threads > 0 ? o->threads : ncpus();
+	workers = workers < F.nst ? workers : F.nst;
 	for (i = 0; i < F.nst; i++) {
 		S = &F.st[i];
 		S->i = i;
@@ -1128,6 +1144,190 @@ out:
 	mem_free(pidx);
 	free(target);
 	buf_free(&curve);
+	buf_free(&res);
+	pthread_mutex_destroy(&F.lock);
+	return st;
+}
+
+/* ---- what train (cli_train.c) shares with fit ---- */
+
+int
+cli_fit_names(const Opts *o, const Kernel *k, int *idx)
+{
+	return fit_names(o, k, idx);
+}
+
+int
+cli_ncpus(void)
+{
+	return ncpus();
+}
+
+double
+cli_clip_norm(double *ema, const double *g, int n)
+{
+	return clip_norm(ema, g, n);
+}
+
+/* `fit --data`: the fits of every row, as starts of one fit (run_start),
+ * each with its own recording and values: stage 1 for each row in turn
+ * (the FFTW planner is one thread's), the starts on --threads threads,
+ * then stage 3 and the loss for each row.  Writes {"items": [{"file": F,
+ * "params": {...}, "loss": L, "steps": N}, ...]}. */
+int
+cli_fit_data(const Opts *o, const Job *j)
+{
+	const Kernel *k = j->k;
+	int np = k->nparams(), nf, i, p, st = 1, workers, sigs[2] = {SIGINT, SIGTERM}, handlers = 0;
+	int **pidx = NULL, *npitch = NULL;
+	double loss, *pv;
+	struct sigaction sa, old[2];
+	Arena *a = arena_new();
+	Buf res = {0};
+	Data d;
+	Start *S;
+	Fit F;
+	char err[2048], num[40];
+	size_t dsz = sizeof(double) * (size_t)(np + 1), fsz;
+
+	memset(&F, 0, sizeof F);
+	memset(&d, 0, sizeof d);
+	F.o = o;
+	F.j = j;
+	F.k = k;
+	F.np = np;
+	F.steps = o->steps > 0 ? o->steps : 100;
+	F.lr = o->lr > 0 ? o->lr : 0.01;
+	F.tty = isatty(2);
+	F.data = &d;
+	pthread_mutex_init(&F.lock, NULL);
+	if (check_outputs(o, k) < 0)
+		goto out;
+	F.idx = mem_alloc(sizeof *F.idx * (size_t)(np + 1));
+	if ((nf = F.nf = fit_names(o, k, F.idx)) < 0 || cli_data_read(&d, o, j, a) < 0)
+		goto out;
+	F.nst = d.nrows;
+	fsz = sizeof(double) * (size_t)(nf + 1);
+	F.st = mem_alloc(sizeof *F.st * (size_t)F.nst);
+	pidx = mem_alloc(sizeof *pidx * (size_t)F.nst);
+	npitch = mem_alloc(sizeof *npitch * (size_t)F.nst);
+	workers = o->threads > 0 ? o->threads : ncpus();
+	workers = workers < F.nst ? workers : F.nst;
+	for (i = 0; i < F.nst; i++) {
+		const Row *w = &d.rows[i];
+		S = &F.st[i];
+		S->i = i;
+		/* every loss here, in one thread: rt_loss_new runs the FFTW planner */
+		if (sim_open(&S->s, &w->o, j, w->target, w->n, w->nch, o->loss ? o->loss : FIT_DEFAULT_LOSS) < 0)
+			goto out;
+		S->s.keep = !j->grid && !j->fixed_grid;
+		S->s.margin = GRID_MARGIN;
+		/* one thread per gradient: the rows are the parallel work */
+		S->s.threads = 1;
+		S->v0 = mem_try_malloc(5 * dsz + 4 * fsz);
+		if (!S->v0) {
+			fprintf(stderr, "dpmc: error: out of memory\n");
+			goto out;
+		}
+		S->vals = S->v0 + (np + 1);
+		S->best = S->vals + (np + 1);
+		S->grad = S->best + (np + 1);
+		S->grad1 = S->grad + (np + 1);
+		S->y = S->grad1 + (np + 1);
+		S->scale = S->y + (nf + 1);
+		S->gy = S->scale + (nf + 1);
+		S->dvdz = S->gy + (nf + 1);
+		memcpy(S->v0, w->vals, dsz - sizeof(double));
+		memcpy(S->vals, S->v0, dsz - sizeof(double));
+		pidx[i] = mem_alloc(sizeof **pidx * (size_t)(nf + 1));
+	}
+	interrupted = 0;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < 2; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	handlers = 1;
+	/* stage 1 and the start of each row: an error there is the command's */
+	pv = mem_alloc(dsz);
+	for (i = 0; i < F.nst && !interrupted; i++) {
+		const Row *w = &d.rows[i];
+		S = &F.st[i];
+		if (!o->no_pitch)
+			fprintf(stderr, "fit: %s:%d (%s)\n", o->data, w->line, w->file);
+		memcpy(pv, S->v0, dsz - sizeof(double));
+		if (cli_fit_pitch(&w->o, j, F.idx, nf, w->target, w->n, w->nch, pv, 1) < 0) {
+			mem_free(pv);
+			goto out;
+		}
+		for (p = 0; p < nf; p++)
+			if (pv[F.idx[p]] != S->v0[F.idx[p]]) {
+				pidx[i][npitch[i]++] = F.idx[p];
+				S->v0[F.idx[p]] = S->vals[F.idx[p]] = pv[F.idx[p]];
+			}
+		if (start_eval(&F, S) < 0) {
+			fprintf(stderr, "dpmc: error: %s:%d (%s): at the start values: %s\n", o->data, w->line, w->file,
+			        S->err);
+			mem_free(pv);
+			goto out;
+		}
+	}
+	mem_free(pv);
+	F.t0 = jit_now_ms();
+	if (!interrupted)
+		run_all(&F, workers);
+	if (F.tty)
+		fputc('\n', stderr);
+	buf_puts(&res, "{\"items\": [");
+	for (i = 0; i < F.nst; i++) {
+		const Row *w = &d.rows[i];
+		S = &F.st[i];
+		if (S->state < ST_READY) {
+			/* interrupted before this row's start was evaluated */
+			memcpy(S->best, S->v0, dsz - sizeof(double));
+			S->best_loss = NAN;
+		}
+		if (!interrupted && npitch[i] && S->state >= ST_READY) {
+			fprintf(stderr, "fit: %s:%d (%s)\n", o->data, w->line, w->file);
+			if (cli_fit_pitch(&w->o, j, pidx[i], npitch[i], w->target, w->n, w->nch, S->best, 3) < 0)
+				goto out;
+		}
+		if (sim_loss(&S->s, S->best, &loss) != 0)
+			loss = S->best_loss;
+		buf_printf(&res, "%s\n  {\"file\": ", i ? "," : "");
+		cli_json_str(&res, w->file);
+		{
+			char *t = cli_params_text(k, S->best, "params");
+			buf_printf(&res, ", %s, \"loss\": %s, \"steps\": %ld}", t ? t : "\"params\": {}",
+			           cli_fmt(loss, num, sizeof num), S->step);
+			free(t);
+		}
+	}
+	buf_puts(&res, "\n]}\n");
+	for (i = 0; i < 2; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	handlers = 0;
+	if (interrupted)
+		fprintf(stderr, "dpmc: %s after %ld of %ld steps; writing the best params of each row\n",
+		        interrupted == SIGTERM ? "terminated" : "interrupted", F.done, F.steps * F.nst);
+	if (o->out && !rt_out_is_std(o->out)) {
+		if (cli_write_file(o->out, res.s, err, sizeof err) != 0) {
+			fprintf(stderr, "dpmc: error: %s\n", err);
+			goto out;
+		}
+	} else if (fputs(res.s, stdout) == EOF || cli_flush_stdout() != 0)
+		goto out;
+	st = 0;
+out:
+	for (i = 0; handlers && i < 2; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	for (i = 0; pidx && i < F.nst; i++)
+		mem_free(pidx[i]);
+	mem_free(pidx);
+	mem_free(npitch);
+	fit_free(&F);
+	cli_data_free(&d);
+	arena_free(a);
 	buf_free(&res);
 	pthread_mutex_destroy(&F.lock);
 	return st;

@@ -33,9 +33,9 @@ enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
 
 enum {
 	C_CHECK = 1 << 0, C_INFO = 1 << 1, C_EMIT = 1 << 2, C_BUILD = 1 << 3,
-	C_RENDER = 1 << 4, C_GRAD = 1 << 5, C_FIT = 1 << 6, C_REPL = 1 << 7,
-	C_ALL = 0xff,
-	C_RUN = C_INFO | C_EMIT | C_BUILD | C_RENDER | C_GRAD | C_FIT | C_REPL,
+	C_RENDER = 1 << 4, C_GRAD = 1 << 5, C_FIT = 1 << 6, C_REPL = 1 << 7, C_TRAIN = 1 << 8,
+	C_ALL = 0x1ff,
+	C_RUN = C_INFO | C_EMIT | C_BUILD | C_RENDER | C_GRAD | C_FIT | C_REPL | C_TRAIN,
 };
 
 static const struct Cmd {
@@ -66,7 +66,8 @@ static const struct Cmd {
 	 "(loss mse by default)."},
 	{"fit", C_FIT, "dpmc fit MODEL.dpm --target REC.wav --fit NAME[,NAME...] [--loss NAME]\n"
 	 "         [--steps N] [--lr X] [--starts N] [-o FITTED.json] [--render OUT.wav]\n"
-	 "         [--loss-curve FILE.csv] [options]",
+	 "         [--loss-curve FILE.csv] [options]\n"
+	 "       dpmc fit MODEL.dpm --data SET.csv --fit NAME[,NAME...] [--threads N] [fit's options]",
 	 "Fit the named params to a recording.  Stage 1 (unless --no-pitch), when the\n"
 	 "recording holds a partial series: match the render's partials to it in cents\n"
 	 "(Levenberg-Marquardt; pitch and inharmonicity in place).  Then gradient descent\n"
@@ -77,7 +78,10 @@ static const struct Cmd {
 	 "of the steps, then decays on a cosine to 1 % of it.  The grid is kept while\n"
 	 "it is stable.  A step that diverges is retried at half the rate.  --starts N\n"
 	 "runs N fits side by side from spread starts and keeps the best.  Writes the\n"
-	 "best params seen; Ctrl-C stops early and still writes them."},
+	 "best params seen; Ctrl-C stops early and still writes them.  With --data SET.csv\n"
+	 "(as train's), a fit of its own for each row, its values the start and its\n"
+	 "recording the target, rows on --threads threads; writes {\"items\": [{\"file\": F,\n"
+	 "\"params\": {...}, \"loss\": L, \"steps\": N}, ...]}."},
 	{"repl", C_REPL, "dpmc repl [MODEL.dpm]",
 	 "The interactive loop: one command per line (load, set, params, info, emit,\n"
 	 "render, grad, fit, plot, save, open, reload, backend, time, help, quit;\n"
@@ -85,12 +89,26 @@ static const struct Cmd {
 	 "from stdin without a prompt when it is not a terminal (exit status 1 if\n"
 	 "any command failed).  --set and --params apply to the model given here;\n"
 	 "-r, --grid, --backend and -I to every model loaded."},
+	{"train", C_TRAIN, "dpmc train MODEL.dpm --data SET.csv --fit NAME[,NAME...] [--per-item NAME[,NAME...]]\n"
+	 "         [--loss NAME] [--epochs N] [--batch B] [--lr X] [--threads N] [-o TRAINED.json] [options]",
+	 "Train params shared by every recording of a dataset.  SET.csv: a header\n"
+	 "'file,P1,P2,...', then one row per recording: its WAV (from the CSV's folder)\n"
+	 "and the values of params P1, P2... for it (controls such as note, vel).  The\n"
+	 "--fit params (scalar params, nets) are shared by every row, the --per-item ones\n"
+	 "(a gain, an onset) are each row's own; both move by Adam, as fit's, on the mean\n"
+	 "loss over the rows, in batches of B rows (default all) shuffled each epoch.  Rows\n"
+	 "of a batch render on --threads threads, and under mpirun -np R on R processes\n"
+	 "(row r on rank r mod R): the same result whatever either.  Progress per epoch;\n"
+	 "Ctrl-C stops early and still writes the best values.  Writes {\"params\": {...},\n"
+	 "\"nets\": {...}, \"items\": [{\"file\": F, \"loss\": L, \"params\": {...}}, ...],\n"
+	 "\"loss\": L, \"epochs\": N}, which --params reads."},
 };
 
 enum {
 	O_HELP, O_SET, O_PARAMS, O_RATE, O_BACKEND, O_CPU, O_STATS, O_INC, O_GRID, O_DUR,
 	O_OUT, O_JSON, O_STAGE, O_RAW, O_TARGET, O_LOSS, O_FIT, O_STEPS, O_LR,
 	O_RENDER, O_CHECKPOINTS, O_MEMORY, O_LOSSCURVE, O_NOPITCH, O_STARTS, O_SPREAD,
+	O_DATA, O_PERITEM, O_EPOCHS, O_BATCH, O_SEED, O_THREADS,
 };
 
 /* --starts at most: each start holds an instance and a loss */
@@ -109,23 +127,32 @@ static const struct Opt {
 	{O_PARAMS, "--params", NULL, "FILE.json", C_RUN, "set params from {\"params\": {\"NAME\": VALUE}}"},
 	{O_RATE, "--rate", "-r", "HZ", C_RUN, "sample rate (default: the model's, else 44100)"},
 	{O_BACKEND, "--backend", NULL, "tcc|llvm|cc", C_RUN & ~C_EMIT & ~C_BUILD,
-	 "how the model becomes machine code (default tcc; grad and fit: llvm, else cc, else tcc)"},
+	 "how the model becomes machine code (default tcc; grad, fit, train: llvm, else cc, else tcc)"},
 	{O_CPU, "--cpu", NULL, "NAME", C_RUN & ~C_EMIT & ~C_BUILD,
 	 "the CPU llvm compiles for (default the host's; as DPM_LLVM_CPU)"},
 	{O_STATS, "--stats", NULL, NULL, C_INFO | C_RENDER | C_GRAD | C_FIT,
 	 "one JSON line of timings on stderr"},
 	{O_INC, "-I", NULL, "DIR", C_ALL, "add an import search folder"},
 	{O_GRID, "--grid", NULL, "N[,M]", C_RUN, "force the grid (intervals per dimension)"},
-	{O_DUR, "--duration", "-d", "SECONDS", C_RENDER, "duration (default 1)"},
-	{O_OUT, "--output", "-o", "FILE", C_BUILD | C_RENDER | C_FIT, "output file"},
+	{O_DUR, "--duration", "-d", "SECONDS", C_RENDER | C_FIT | C_TRAIN,
+	 "duration (default 1; train, fit --data: the first SECONDS of each recording)"},
+	{O_OUT, "--output", "-o", "FILE", C_BUILD | C_RENDER | C_FIT | C_TRAIN, "output file"},
 	{O_JSON, "--json", NULL, NULL, C_INFO, "print JSON"},
 	{O_STAGE, "--stage", NULL, "STAGE", C_EMIT, "ast, scheme, loops, c or h"},
 	{O_RAW, "--raw", NULL, NULL, C_RENDER, "unscaled 32-bit float samples"},
 	{O_TARGET, "--target", NULL, "REC.wav", C_GRAD | C_FIT, "the recording to match"},
-	{O_LOSS, "--loss", NULL, "NAME", C_GRAD | C_FIT, "the loss (default: grad mse, fit " FIT_DEFAULT_LOSS ")"},
-	{O_FIT, "--fit", NULL, "NAME[,NAME...]", C_FIT, "the params to fit"},
+	{O_LOSS, "--loss", NULL, "NAME", C_GRAD | C_FIT | C_TRAIN,
+	 "the loss (default: grad mse, fit and train " FIT_DEFAULT_LOSS ")"},
+	{O_FIT, "--fit", NULL, "NAME[,NAME...]", C_FIT | C_TRAIN, "the params to fit (train: shared by every row)"},
+	{O_DATA, "--data", NULL, "SET.csv", C_FIT | C_TRAIN, "the dataset: file,P1,P2,... then a row per recording"},
+	{O_PERITEM, "--per-item", NULL, "NAME[,NAME...]", C_TRAIN, "params fitted for each row on its own"},
+	{O_EPOCHS, "--epochs", NULL, "N", C_TRAIN, "passes over the rows (default 100)"},
+	{O_BATCH, "--batch", NULL, "B", C_TRAIN, "rows per step (default all)"},
+	{O_SEED, "--seed", NULL, "N", C_TRAIN, "the order of the rows in the batches (default 0)"},
+	{O_THREADS, "--threads", NULL, "N", C_FIT | C_TRAIN,
+	 "rows (fit: rows of --data, else starts) at once (default the processors there)"},
 	{O_STEPS, "--steps", NULL, "N", C_FIT, "gradient steps (default 100)"},
-	{O_LR, "--lr", NULL, "X", C_FIT, "the peak learning rate: about the step of a `log` param early on, relative (default 0.01)"},
+	{O_LR, "--lr", NULL, "X", C_FIT | C_TRAIN, "the peak learning rate: about the step of a `log` param early on, relative (default 0.01)"},
 	{O_STARTS, "--starts", NULL, "N", C_FIT, "fits from N starts in parallel, the best kept (default 1)"},
 	{O_SPREAD, "--spread", NULL, "NAME[,NAME...]", C_FIT,
 	 "the params the starts spread over their ranges (default: the fitted ones not `log`; none)"},
@@ -133,9 +160,9 @@ static const struct Opt {
 	{O_LOSSCURVE, "--loss-curve", NULL, "FILE.csv", C_FIT, "write step,loss,PARAM... per step"},
 	{O_NOPITCH, "--no-pitch", NULL, NULL, C_FIT,
 	 "no first stage matching the partials of the target (pitch, inharmonicity)"},
-	{O_CHECKPOINTS, "--checkpoints", NULL, "N", C_GRAD | C_FIT,
+	{O_CHECKPOINTS, "--checkpoints", NULL, "N", C_GRAD | C_FIT | C_TRAIN,
 	 "store the state every N steps for the gradient (default: as --memory allows)"},
-	{O_MEMORY, "--memory", NULL, "MB", C_GRAD | C_FIT,
+	{O_MEMORY, "--memory", NULL, "MB", C_GRAD | C_FIT | C_TRAIN,
 	 "memory for the gradient's checkpoints (default 160)"},
 };
 
@@ -307,6 +334,27 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 		o->starts = n;
 		break;
 	case O_SPREAD: o->spread = v; break;
+	case O_DATA: o->data = v; break;
+	case O_PERITEM: o->per_item = v; break;
+	case O_EPOCHS: case O_BATCH: case O_SEED: case O_THREADS: {
+		char fmt[64];
+
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (end == v || *end || errno || n < (op->id == O_SEED ? 0 : 1) || n > INT_MAX / 2) {
+			snprintf(fmt, sizeof fmt, "%s %%s: expected a whole number%%s", op->lng);
+			return value_error(fmt, v, op->id == O_SEED ? ", 0 or more" : ", at least 1");
+		}
+		if (op->id == O_EPOCHS)
+			o->epochs = n;
+		else if (op->id == O_BATCH)
+			o->batch = n;
+		else if (op->id == O_SEED)
+			o->seed = n;
+		else
+			o->threads = (int)n;
+		break;
+	}
 	case O_RENDER: o->render = v; break;
 	case O_LOSSCURVE: o->loss_curve = v; break;
 	case O_CHECKPOINTS:
@@ -909,7 +957,24 @@ cmd_grad_fit(Run *r, const Opts *given)
 	j.compile_ms = r->compile_ms;
 	j.in_time = loops_in_time(r->loops);
 	j.fixed_grid = cli_fixed_grid(r);
+	if (!strcmp(o->cmd, "train"))
+		return cli_train(o, &j);
+	if (!strcmp(o->cmd, "fit") && o->data)
+		return cli_fit_data(o, &j);
 	return !strcmp(o->cmd, "grad") ? cli_grad(o, &j) : cli_fit(o, &j);
+}
+
+/* train: under mpirun, MPI around it all (cli_train.c) */
+static int
+cmd_train(Run *r, const Opts *o)
+{
+	int st;
+
+	if (cli_train_init() < 0)
+		return EXIT_ERR;
+	st = cmd_grad_fit(r, o);
+	cli_train_end();
+	return st;
 }
 
 static int
@@ -1051,10 +1116,23 @@ run(int argc, char **argv)
 		return usage_error(c->name, "missing '-o %s'", c->bit == C_BUILD ? "OUT" : "OUT.wav");
 	if (c->bit == C_EMIT && !o.stage)
 		return usage_error(c->name, "missing '--stage %s'", "ast|scheme|loops|c|h");
-	if ((c->bit & (C_GRAD | C_FIT)) && !o.target)
-		return usage_error(c->name, "missing '--target %s'", "REC.wav");
-	if (c->bit == C_FIT && !o.fit)
+	if ((c->bit == C_GRAD || (c->bit == C_FIT && !o.data)) && !o.target)
+		return usage_error(c->name, "missing '--target %s'", c->bit == C_FIT ? "REC.wav' (or '--data SET.csv" : "REC.wav");
+	if (c->bit == C_TRAIN && !o.data)
+		return usage_error(c->name, "missing '--data %s'", "SET.csv");
+	if ((c->bit & (C_FIT | C_TRAIN)) && !o.fit)
 		return usage_error(c->name, "missing '--fit %s'", "NAME[,NAME...]");
+	if (c->bit == C_FIT && !o.data && o.dur > 0)
+		return usage_error(c->name, "'%s' takes the first seconds of each row of --data; to fit part of "
+		                   "a recording, trim it (sox REC.wav part.wav trim 0 SECONDS)", "-d");
+	if (c->bit == C_FIT && o.data) {
+		/* one result per row: nothing that names one file */
+		const char *one = o.target ? "--target" : o.render ? "--render" : o.loss_curve ? "--loss-curve"
+		                  : o.starts > 1 ? "--starts" : NULL;
+		if (one)
+			return usage_error(c->name, "'%s' is not an option of 'fit --data' (each row has its own "
+			                   "recording and result)", one);
+	}
 
 	memset(&r, 0, sizeof r);
 	r.arena = arena_new();
@@ -1066,6 +1144,7 @@ run(int argc, char **argv)
 	case C_BUILD: st = cmd_build(&r, &o); break;
 	case C_RENDER: st = cmd_render(&r, &o); break;
 	case C_GRAD: case C_FIT: st = cmd_grad_fit(&r, &o); break;
+	case C_TRAIN: st = cmd_train(&r, &o); break;
 	case C_REPL: st = cli_repl(&o); break;
 	default: st = not_yet(&o); break;
 	}

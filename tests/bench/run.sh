@@ -29,6 +29,8 @@
 # 7. Gradients through nets (nets.sh): three params from a 2-16-16-3 net,
 #    a net of x and one of t, each against the model without the net.
 # 8. fits.sh: issue 9's fits with their defaults.
+# 9. train.sh: train on 1 and 2 threads and 2 MPI processes; bass_net.sh:
+#    a net over the double-bass notes judged on a note it did not hear.
 # Speed is only measured here, never asserted; the exit status is 1 only
 # when something fails to build (a backend failing a model included) or
 # two outputs disagree.
@@ -469,4 +471,9 @@ echo
 echo "## fit with its defaults (tests/bench/fits.sh: issue 9's measure)"
 echo
 DPMC=$DPMC REPO=$REPO sh "$HERE/fits.sh" || status=1
+
+echo
+DPMC=$DPMC REPO=$REPO sh "$HERE/train.sh" || status=1
+echo
+DPMC=$DPMC REPO=$REPO sh "$HERE/bass_net.sh" || status=1
 exit $status

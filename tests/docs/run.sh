@@ -104,6 +104,23 @@ check() {
 			fail "$c" "first partial $fm Hz, the recording's $fr Hz"
 		cmp_ok 'a <= b / 5 && a < 0.07' "$l1" "$l0" || fail "$c" "loss $l0 -> $l1, not 5x down to about 0.055"
 		echo "docs: bass fit: first partial $fm Hz (recording $fr Hz), loss $l0 -> $l1" >&2 ;;
+	'dpmc train notes.dpm -r 16000 --data notes.csv --fit tune,T0,kT'*)
+		# "the loss falls from 0.058 to a few 1e-5 ... tune 1.000, T0 0.50 s, kT 0.39"
+		py='import json, sys; d = json.load(open(sys.argv[1])); p = d["params"]
+assert d["loss"] < 1e-4 and abs(p["tune"] - 1) < 5e-4 and abs(p["T0"] - 0.5) < 0.01 and abs(p["kT"] - 0.39) < 0.02, (d["loss"], p)'
+		/usr/bin/python3 -c "$py" trained.json 2>"$T/py" || fail "$c" "$(tail -n 1 "$T/py")" ;;
+	'dpmc train notes.dpm -r 16000 --data gains.csv'*)
+		# "each row's gain (about 0.5 and 2), and T0 near 0.5 s"
+		py='import json, sys; d = json.load(open(sys.argv[1])); g = [i["params"]["gain"] for i in d["items"]]
+assert abs(g[0] - 0.5) < 0.025 and abs(g[1] - 2) < 0.1 and abs(d["params"]["T0"] - 0.5) < 0.025, (g, d["params"])'
+		/usr/bin/python3 -c "$py" gains.json 2>"$T/py" || fail "$c" "$(tail -n 1 "$T/py")" ;;
+	'dpmc fit notes.dpm -r 16000 --data notes.csv'*)
+		# "T0 0.75 s at note 45 down to 0.45 s at note 60, the teacher's"
+		py='import json, math, sys; d = json.load(open(sys.argv[1]))
+for i in d["items"]:
+    n = i["params"]["note"]; w = 0.5 * math.exp(-0.4 * (n - 57) / 12)
+    assert abs(i["params"]["T0"] - w) < 0.02 * w, (n, i["params"]["T0"], w)'
+		/usr/bin/python3 -c "$py" each.json 2>"$T/py" || fail "$c" "$(tail -n 1 "$T/py")" ;;
 	esac
 }
 

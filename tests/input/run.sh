@@ -132,7 +132,7 @@ n=$(wc -c < "$T/err")
 expect escape-codes 1 'error' -- check "$T/esc.dpm"
 if grep -q "$(printf '\033')" "$T/err"; then fail escape-codes-quoted "an ESC byte reached stderr"; else pass escape-codes-quoted; fi
 { printf '{"params": {"'; head -c 10000000 /dev/zero | tr '\0' k; printf '": 1}}\n'; } > "$T/key.json"
-expect json-long-key 1 "unknown param 'kkkk" 10 -- info "$STR" --params "$T/key.json"
+expect json-long-key 1 "unknown param 'kkkk" 60 -- info "$STR" --params "$T/key.json"
 n=$(wc -c < "$T/err")
 [ "$n" -lt 2000 ] && pass json-long-key-capped || fail json-long-key-capped "$n bytes of messages"
 

@@ -319,7 +319,13 @@ INT=
 env --default-signal=INT true 2>/dev/null && INT="env --default-signal=INT"
 $INT "$DPMC" fit "$STR" --target "$T/t20.wav" --fit f0 --steps 3 -o "$T/f1.json" >/dev/null 2>"$T/err" &
 pid=$!
-sleep 1
+# the handler is there from the partials' stage on (a loaded machine may
+# take seconds to compile): wait for its line, at most ~60 s
+i=0
+while [ $i -lt 600 ] && ! grep -q 'partials\|step ' "$T/err" 2>/dev/null && kill -0 $pid 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
 first=$(grep -c 'step 0/' "$T/err")
 kill -INT $pid
 wait $pid

@@ -140,6 +140,36 @@ def grad_checks(m):
     check("forward-backward", vjp)
 
 
+def nets():
+    """Net weights are params too (api.md: NET.L.W.j.i, NET.L.b.j, L from
+    1): in params, set and grad like any other, the gradient that of
+    `dpmc grad` (whose JSON nests them under "nets")."""
+    model = os.path.join(REPO, "tests", "nets", "scalar.dpm")
+    m = dpm.load(model)
+    tw = os.path.join(T, "net-target.wav")
+    dpmc("render", model, "--raw", "-d", 0.03, "--set", "f0=112", "-o", tw)
+    target, _ = read_float_wav(tw)
+    want = dpmc_json("grad", model, "--target", tw)
+    flat = dict(want["grad"])
+    for net, d in want.get("nets", {}).items():
+        for layer, lay in enumerate(d["layers"], 1):
+            for j, row in enumerate(lay["W"]):
+                for i, v in enumerate(row):
+                    flat["%s.%d.W.%d.%d" % (net, layer, j, i)] = v
+            for j, v in enumerate(lay["b"]):
+                flat["%s.%d.b.%d" % (net, layer, j)] = v
+    assert len(flat) > len(want["grad"]), "no net in %s" % model
+    assert list(m.params) == list(flat), (list(m.params)[:8], list(flat)[:8])
+    loss, g = m.grad(target)
+    assert close(loss, want["loss"], 1e-9), (loss, want["loss"])
+    big = max(abs(v) for v in flat.values())
+    for k, v in flat.items():
+        assert close(g[k], v, 1e-9, 1e-9 * big), (k, g[k], v)
+    w = "tone.2.b.0"
+    m.set(**{w: 0.25})
+    assert m.params[w] == 0.25, m.params[w]
+
+
 def wrapper(path, log, delay=0):
     """A dpmc that logs its subcommands (and sleeps in build)."""
     with open(path, "w") as f:
@@ -304,6 +334,7 @@ if m is None:
 check("set-errors", lambda: set_errors(m))
 check("render", lambda: render_checks(m))
 grad_checks(m)
+check("nets", nets)
 check("cache", cache_checks)
 check("cache-concurrent", concurrent_loads)
 check("cache-trim", cache_trim)

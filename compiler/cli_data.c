@@ -1,0 +1,377 @@
+/* cli_data.c — a dataset for `dpmc train` and `dpmc fit --data`
+ * (spec/cli.md, "Datasets"): a CSV with a header `file,P1,P2,...` and a
+ * row per recording, its WAV (a path from the CSV's folder) and the
+ * values of params P1, P2... for it.
+ *
+ * The format is the plain one a script writes: fields split at commas,
+ * lines at newlines (a CR before one is dropped), blanks around a field
+ * ignored.  No quoting, so a field holding a quote is refused rather than
+ * read wrong; no empty lines.  Every fault is reported where it is,
+ * FILE:LINE:COL with the line and a caret (util.c's diagnostics), with
+ * what to change.
+ * requires: a loaded Kernel and the values in force (Job).
+ * leaves: every row's values and recording, checked against the model:
+ * its rate, its outputs, the params' names and ranges. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "../runtime/rt.h"
+
+/* One line of the CSV being read. */
+typedef struct Line {
+	const char *s;       /* its first byte in the text */
+	int off, len;        /* its offset and length (without a CR before the newline) */
+	int no;              /* its number, from 1 */
+} Line;
+
+typedef struct Reader {
+	const Src *src;
+	Diag d;
+	int pos;             /* the next line's offset */
+	int no;
+} Reader;
+
+static Loc
+at(const Reader *r, int off, int len)
+{
+	Loc l;
+
+	l.src = r->src;
+	l.off = off;
+	l.len = len > 0 ? len : 1;
+	return l;
+}
+
+/* The next line; 0 at the end of the text. */
+static int
+next_line(Reader *r, Line *l)
+{
+	const char *t = r->src->text, *nl;
+	int len;
+
+	if ((size_t)r->pos >= r->src->len)
+		return 0;
+	nl = strchr(t + r->pos, '\n');
+	len = nl ? (int)(nl - (t + r->pos)) : (int)strlen(t + r->pos);
+	l->s = t + r->pos;
+	l->off = r->pos;
+	l->no = ++r->no;
+	r->pos += len + (nl != NULL);
+	if (len > 0 && l->s[len - 1] == '\r')
+		len--;
+	l->len = len;
+	return 1;
+}
+
+/* The fields of a line: offsets and lengths within the text, blanks
+ * around each left out.  Their number (up to max; the count goes on past
+ * it), or -1 after an error (a quote). */
+static int
+split(Reader *r, const Line *l, int *off, int *len, int max)
+{
+	int i = 0, n = 0, b, e;
+
+	for (;;) {
+		b = i;
+		while (i < l->len && l->s[i] != ',') {
+			if (l->s[i] == '"') {
+				diag_error(&r->d, at(r, l->off + i, 1), "a quoted field; the CSV is read without "
+				           "quoting: write the field without quotes (rename a file whose name holds "
+				           "a comma or a quote)");
+				return -1;
+			}
+			i++;
+		}
+		e = i;
+		while (b < e && (l->s[b] == ' ' || l->s[b] == '\t'))
+			b++;
+		while (e > b && (l->s[e - 1] == ' ' || l->s[e - 1] == '\t'))
+			e--;
+		if (n < max) {
+			off[n] = l->off + b;
+			len[n] = e - b;
+		}
+		n++;
+		if (i == l->len)
+			return n;
+		i++;
+	}
+}
+
+/* blank: only spaces and tabs */
+static int
+blank(const Line *l)
+{
+	int i;
+
+	for (i = 0; i < l->len; i++)
+		if (l->s[i] != ' ' && l->s[i] != '\t')
+			return 0;
+	return 1;
+}
+
+void
+cli_json_str(Buf *b, const char *s)
+{
+	buf_puts(b, "\"");
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			buf_printf(b, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			buf_printf(b, "\\u%04x", (unsigned char)*s);
+		else
+			buf_printf(b, "%c", *s);
+	}
+	buf_puts(b, "\"");
+}
+
+void
+cli_data_col_error(const Data *d, int col, const char *fmt, const char *a, const char *b)
+{
+	Diag dg = {0, stderr};
+	Loc l;
+
+	l.src = d->src;
+	l.off = d->col_off[col];
+	l.len = d->col_len[col] > 0 ? d->col_len[col] : 1;
+	diag_error(&dg, l, fmt, a, b);
+}
+
+/* header -> 'file' (',' NAME)*: the params of the columns. */
+static int
+header(Reader *r, const Line *l, const Kernel *k, Data *d, Arena *a)
+{
+	int np = cli_nuser(k), n, i, c, p, *off, *len;    /* a column is a declared param */
+	const char **names = arena_alloc(a, sizeof *names * (size_t)(np + 1)), *best;
+	char *name;
+
+	for (i = 0; i < np; i++)
+		names[i] = k->param_name(i);
+	if ((n = split(r, l, NULL, NULL, 0)) < 0)
+		return -1;
+	off = arena_alloc(a, sizeof *off * (size_t)n);
+	len = arena_alloc(a, sizeof *len * (size_t)n);
+	split(r, l, off, len, n);
+	if (len[0] != 4 || strncmp(r->src->text + off[0], "file", 4)) {
+		diag_error(&r->d, at(r, off[0], len[0]), "the first column must be 'file' (the recordings), "
+		           "then the params set per row: a header like 'file,note,vel'");
+		return -1;
+	}
+	d->ncols = n - 1;
+	d->cols = arena_alloc(a, sizeof *d->cols * (size_t)n);
+	d->col_off = off + 1;
+	d->col_len = len + 1;
+	for (c = 1; c < n; c++) {
+		if (len[c] == 0) {
+			diag_error(&r->d, at(r, off[c], 1), "an empty column name; name a param of the model");
+			return -1;
+		}
+		name = arena_strndup(a, r->src->text + off[c], (size_t)len[c]);
+		for (p = 0; p < np && strcmp(names[p], name); p++)
+			;
+		for (i = np; p == np && i < k->nparams(); i++)
+			if (!strcmp(k->param_name(i), name)) {
+				diag_error(&r->d, at(r, off[c], len[c]), "'%s' is a weight of a net; a column sets a "
+				           "declared param (a control such as note) for each row", name);
+				return -1;
+			}
+		if (p == np) {
+			best = closest_name(name, names, np);
+			diag_error(&r->d, at(r, off[c], len[c]), "the model has no param '%s'%s%s%s; a column "
+			           "after 'file' sets a param for each row", name, best ? " (did you mean '" : "",
+			           best ? best : "", best ? "'?)" : "");
+			return -1;
+		}
+		for (i = 1; i < c; i++)
+			if (d->cols[i - 1] == p) {
+				diag_error(&r->d, at(r, off[c], len[c]), "column '%s' is given twice", name);
+				return -1;
+			}
+		d->cols[c - 1] = p;
+	}
+	return 0;
+}
+
+/* The folder of the CSV ("" for the current one, else ending in '/'). */
+static char *
+folder(Arena *a, const char *csv)
+{
+	const char *slash = strrchr(csv, '/');
+
+	return slash ? arena_strndup(a, csv, (size_t)(slash - csv + 1)) : arena_strdup(a, "");
+}
+
+/* The recording of a row, read and checked against the model. */
+static int
+recording(Reader *r, Row *w, int off, int len, const Opts *o, const Job *j, const char *dir, Arena *a)
+{
+	int rate, nout = j->k->noutputs();
+	char err[2048];
+	struct stat st;
+
+	if (len == 0) {
+		diag_error(&r->d, at(r, off, 1), "no file in this row; the first field names the "
+		           "recording (a WAV, from the CSV's folder)");
+		return -1;
+	}
+	w->file = arena_strndup(a, r->src->text + off, (size_t)len);
+	if (w->file[0] == '/') {
+		w->path = w->file;
+	} else {
+		Buf b = {0};
+		buf_printf(&b, "%s%s", dir, w->file);
+		w->path = arena_strdup(a, b.s);
+		buf_free(&b);
+	}
+	if (stat(w->path, &st) != 0 && errno == ENOENT) {
+		diag_error(&r->d, at(r, off, len), "no such file '%s'%s%s%s; paths are from the CSV's folder",
+		           w->path, *dir ? " (the CSV's folder is '" : "", dir, *dir ? "')" : "");
+		return -1;
+	}
+	if (!(w->target = rt_wav_read(w->path, &w->n, &w->nch, &rate, err, sizeof err))) {
+		diag_error(&r->d, at(r, off, len), "%s", err);
+		return -1;
+	}
+	/* -d: the first seconds of it (the loss and the gradient cost what
+	 * the target is long) */
+	if (o->dur > 0 && o->dur * rate < (double)w->n)
+		w->n = (long)floor(o->dur * rate + 0.5) > 0 ? (long)floor(o->dur * rate + 0.5) : 1;
+	if (rate != (int)j->rate || (double)rate != j->rate) {
+		diag_error(&r->d, at(r, off, len), "'%s' is sampled at %d Hz but the model runs at %.0f Hz; "
+		           "resample it, or run every row at its rate with '-r %d'", w->file, rate, j->rate, rate);
+		return -1;
+	}
+	if (w->nch != nout) {
+		diag_error(&r->d, at(r, off, len), "'%s' has %d channel%s but the model has %d output%s; "
+		           "the channels must match the outputs one to one", w->file, w->nch,
+		           w->nch == 1 ? "" : "s", nout, nout == 1 ? "" : "s");
+		return -1;
+	}
+	return 0;
+}
+
+/* row -> FILE (',' VALUE)*, as many values as the header has params */
+static int
+row(Reader *r, const Line *l, Data *d, Row *w, const Opts *o, const Job *j, const char *dir, Arena *a)
+{
+	const Kernel *k = j->k;
+	int n, c, p, np = k->nparams(), *off, *len;
+	char vs[40], lo[40], hi[40], *txt;
+	double v;
+
+	if (blank(l)) {
+		diag_error(&r->d, at(r, l->off, 1), "an empty line; every line after the header is one "
+		           "recording: remove it");
+		return -1;
+	}
+	if ((n = split(r, l, NULL, NULL, 0)) < 0)
+		return -1;
+	off = arena_alloc(a, sizeof *off * (size_t)n);
+	len = arena_alloc(a, sizeof *len * (size_t)n);
+	split(r, l, off, len, n);
+	if (n != d->ncols + 1) {
+		if (n > d->ncols + 1)
+			diag_error(&r->d, at(r, off[d->ncols + 1], len[d->ncols + 1]), "%d fields, but the header "
+			           "has %d (file and %d param%s); remove the extra ones", n, d->ncols + 1, d->ncols,
+			           d->ncols == 1 ? "" : "s");
+		else
+			diag_error(&r->d, at(r, l->off + l->len, 1), "%d field%s, but the header has %d (file and "
+			           "%d param%s); give a value for every column", n, n == 1 ? "" : "s", d->ncols + 1,
+			           d->ncols, d->ncols == 1 ? "" : "s");
+		return -1;
+	}
+	w->line = l->no;
+	w->vals = arena_alloc(a, sizeof *w->vals * (size_t)(np + 1));
+	memcpy(w->vals, j->vals, sizeof *w->vals * (size_t)np);
+	for (c = 1; c < n; c++) {
+		p = d->cols[c - 1];
+		txt = arena_strndup(a, r->src->text + off[c], (size_t)len[c]);
+		if (len[c] == 0) {
+			diag_error(&r->d, at(r, off[c], 1), "an empty field; column %d sets param '%s': give its value",
+			           c + 1, k->param_name(p));
+			return -1;
+		}
+		if (cli_number(txt, &v) < 0) {
+			diag_error(&r->d, at(r, off[c], len[c]), "'%s' is not a number; column %d sets param '%s'",
+			           txt, c + 1, k->param_name(p));
+			return -1;
+		}
+		if (!(v >= k->param_min(p) && v <= k->param_max(p))) {
+			diag_error(&r->d, at(r, off[c], len[c]), "%s = %s is outside its range [%s, %s]",
+			           k->param_name(p), cli_fmt(v, vs, sizeof vs), cli_fmt_bound(k->param_min(p), lo, sizeof lo),
+			           cli_fmt_bound(k->param_max(p), hi, sizeof hi));
+			return -1;
+		}
+		w->vals[p] = v;
+	}
+	w->o = *o;
+	return recording(r, w, off[0], len[0], o, j, dir, a);
+}
+
+int
+cli_data_read(Data *d, const Opts *o, const Job *j, Arena *a)
+{
+	Reader r;
+	Line l;
+	char why[512];
+	const char *dir;
+	int cap = 0;
+
+	memset(d, 0, sizeof *d);
+	memset(&r, 0, sizeof r);
+	r.d.out = stderr;
+	if (!(r.src = src_read(a, o->data, SRC_LIMIT, "a dataset (CSV)", why, sizeof why))) {
+		fprintf(stderr, "dpmc: error: the dataset: %s\n", why);
+		return -1;
+	}
+	d->src = r.src;
+	if (strlen(r.src->text) != r.src->len) {
+		fprintf(stderr, "dpmc: error: '%s' is not a CSV text file (it holds a NUL byte)\n", o->data);
+		return -1;
+	}
+	if (!next_line(&r, &l) || blank(&l)) {
+		diag_error(&r.d, at(&r, 0, 1), "expected a header 'file,P1,P2,...' (the recordings, then the "
+		           "params set per row) on the first line");
+		return -1;
+	}
+	if (header(&r, &l, j->k, d, a) < 0)
+		return -1;
+	dir = folder(a, o->data);
+	while (next_line(&r, &l)) {
+		if (d->nrows == cap) {
+			Row *t = arena_alloc(a, sizeof *t * (size_t)(cap = cap ? 2 * cap : 16));
+			if (d->nrows)
+				memcpy(t, d->rows, sizeof *t * (size_t)d->nrows);
+			d->rows = t;
+		}
+		memset(&d->rows[d->nrows], 0, sizeof d->rows[0]);
+		if (row(&r, &l, d, &d->rows[d->nrows], o, j, dir, a) < 0) {
+			free(d->rows[d->nrows].target);
+			cli_data_free(d);
+			return -1;
+		}
+		d->rows[d->nrows].o.target = d->rows[d->nrows].path;
+		d->nrows++;
+	}
+	if (d->nrows == 0) {
+		diag_error(&r.d, at(&r, (int)r.src->len > 0 ? (int)r.src->len - 1 : 0, 1),
+		           "no recordings: add a row per recording after the header, like 'c2.wav,36'");
+		return -1;
+	}
+	return 0;
+}
+
+void
+cli_data_free(Data *d)
+{
+	int i;
+
+	for (i = 0; i < d->nrows; i++) {
+		free(d->rows[i].target);
+		d->rows[i].target = NULL;
+	}
+}
