@@ -289,3 +289,22 @@ elif ! "$DPMC" render "$M" --params "$T/saved.json" -d 0.1 --raw -o "$T/saved.wa
 else
 	pass "repl_set_weight (set, nets, params, save, open)"
 fi
+
+# ---- 9. broken params files with nets: refused or read, never a crash ----
+mkdir -p "$T/mut"
+$PY "$N/mutate.py" "$T/p0.json" "$T/mut" 150
+crash=0 read=0 refused=0
+for f in "$T"/mut/*.json; do
+	"$DPMC" info --json "$M" --params "$f" >"$T/out" 2>"$T/err"
+	st=$?
+	case $st in
+	0) read=$((read + 1)) ;;
+	1) if grep -q 'error' "$T/err"; then refused=$((refused + 1)); else crash=$((crash + 1)); fi ;;
+	*) crash=$((crash + 1)); echo "$f: status $st" >>"$T/crashes" ;;
+	esac
+done
+if [ $crash = 0 ]; then
+	pass "params_mutated (150 broken files: $refused refused with a message, $read read)"
+else
+	fail params_mutated "$crash of 150 crashed or failed without a message: $(head -c 300 "$T/crashes" 2>/dev/null)"
+fi
