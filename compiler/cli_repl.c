@@ -425,7 +425,7 @@ c_info(Repl *R, int argc, char **argv)
 	return 0;
 }
 
-static const char *const stages[] = {"ast", "scheme", "loops", "c", "h"};
+static const char *const stages[] = {"ast", "scheme", "loops", "step", "c", "h"};
 #define NSTAGE ((int)(sizeof stages / sizeof stages[0]))
 
 /* What `dpmc emit --stage` prints; the REPL's model is compiled through
@@ -440,7 +440,7 @@ c_emit(Repl *R, int argc, char **argv)
 		return -1;
 	if (cli_emit_upto(stage) < 0) {
 		best = closest_name(stage, stages, NSTAGE);
-		fprintf(stderr, "dpmc: error: emit: unknown stage '%s'%s%s%s; choose ast, scheme, loops, c or h\n",
+		fprintf(stderr, "dpmc: error: emit: unknown stage '%s'%s%s%s; choose ast, scheme, loops, step, c or h\n",
 		        stage, best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
 		return -1;
 	}
@@ -841,7 +841,7 @@ static const struct RCmd {
 	{"params", "", "the params with their values and ranges, and the nets", c_params, 0, 0},
 	{"nets", "[NAME]", "the nets' weights, layer by layer ('set NET.L.W.j.i V' sets one)", c_nets, 0, 1},
 	{"info", "[json]", "the scheme as it stands: rate, grid, stability, params, outputs", c_info, 0, 1},
-	{"emit", "[ast|scheme|loops|c|h]", "an intermediate form of the model, as 'dpmc emit --stage' (default scheme)",
+	{"emit", "[ast|scheme|loops|step|c|h]", "an intermediate form of the model, as 'dpmc emit --stage' (default scheme)",
 	 c_emit, 0, 1},
 	{"render", "SECONDS FILE.wav [raw]", "render with the params in force (as 'dpmc render')", c_render, 2, 3},
 	{"grad", "TARGET.wav [mse|mrstft]", "the loss against a recording and its gradient, as JSON", c_grad, 1, 2},

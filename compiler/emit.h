@@ -5,6 +5,7 @@
 #define EMIT_H
 
 #include "ir.h"
+#include "step.h"
 
 typedef struct Emit {
 	Buf b;

@@ -208,17 +208,38 @@ region(Emit *e, const Region *rg, const char *const *lev, const char *dst, int f
 /* ---- the forward step ---- */
 
 
-static void
-step_body(Emit *e, const char *ind, const char *lin, const char *y)
-{
-	const Loops *l = e->l;
-	const Scheme *s = e->s;
-	static const char *const lev[2] = {"u", "up"};
-	Buf ref = {0};
-	int r, i, v, nv = s->ndim == 2 ? 4 : 2;
+/* The forward step's ops as C (step.h): the text of @__step (lin: the
+ * name of its flag for the linear operator alone, y: where outputs go)
+ * and of @_run's loop (with the rotation). */
+typedef struct CStep {
+	Emit *e;
+	const unsigned char *used;
+	const char *ind, *lin, *y, *after_time;
+	int rotate;
+} CStep;
 
-	if (l->force_coef >= 0 || loops_sweepable(l))
-		cg_out(e, "%sconst double fon = %s ? 0.0 : 1.0;\n", ind, lin);
+static void
+c_time(void *ctx, const Step *st, const Op *o)
+{
+	CStep *c = ctx;
+
+	time_coefs(c->e, c->used, c->ind);
+	cg_out(c->e, "%s%s", c->ind, c->after_time);
+	(void)st; (void)o;
+}
+
+static void
+c_sweep(void *ctx, const Step *st, const Op *o)
+{
+	CStep *c = ctx;
+	Emit *e = c->e;
+	const Loops *l = e->l;
+	static const char *const lev[2] = {"u", "up"};
+	const char *ind = c->ind;
+	int r, i;
+
+	if (o->aux >= 0 || loops_sweepable(l))
+		cg_out(e, "%sconst double fon = %s ? 0.0 : 1.0;\n", ind, c->lin);
 	if (loops_sweepable(l)) {
 		cg_out(e, "%sdouble tcv[%d] = {0};\n\n", ind, cg_atleast1(l->nclass[CO_TIME]));
 		cg_out(e, "%s(void)fon;\n", ind);
@@ -228,18 +249,39 @@ step_body(Emit *e, const char *ind, const char *lin, const char *y)
 		cg_out(e, "%s@__sweep(m->c, tcv, m->a, u, up, un, nx, ny, nx1, fon);\n", ind);
 	} else {
 		for (r = 0; r < l->nreg; r++)
-			region(e, &l->reg[r], lev, "un", l->force_coef, ind);
+			region(e, &l->reg[r], lev, "un", o->aux, ind);
 	}
-	if (s->nsrc)
-		cg_out(e, "%sif (!(%s)) {\n", ind, lin);
-	for (i = 0; i < s->nsrc; i++)
+	(void)st;
+}
+
+static void
+c_scatter(void *ctx, const Step *st, const Op *o)
+{
+	CStep *c = ctx;
+	Emit *e = c->e;
+	Buf ref = {0};
+	int i, v, nv = e->s->ndim == 2 ? 4 : 2;
+
+	cg_out(e, "%sif (!(%s)) {\n", c->ind, c->lin);
+	for (i = o->first; i < o->first + o->count; i++)
 		for (v = 0; v < nv; v++)
-			cg_out(e, "%s\tun[m->src_i[%d][%d]] += %s * m->src_w[%d][%d];\n", ind, i, v,
-			    cg_coef_ref(l, l->src_coef[i], &ref), i, v);
-	if (s->nsrc)
-		cg_out(e, "%s}\n", ind);
-	cg_out(e, "%sif (%s) {\n", ind, y);
-	for (i = 0; i < s->nout; i++) {
+			cg_out(e, "%s\tun[m->src_i[%d][%d]] += %s * m->src_w[%d][%d];\n", c->ind, i, v,
+			    cg_coef_ref(e->l, e->l->src_coef[i], &ref), i, v);
+	cg_out(e, "%s}\n", c->ind);
+	buf_free(&ref);
+	(void)st;
+}
+
+static void
+c_gather(void *ctx, const Step *st, const Op *o)
+{
+	CStep *c = ctx;
+	Emit *e = c->e;
+	const Scheme *s = e->s;
+	int i, v, nv = s->ndim == 2 ? 4 : 2;
+
+	cg_out(e, "%sif (%s) {\n", c->ind, c->y);
+	for (i = o->first; i < o->first + o->count; i++) {
 		Buf t = {0};
 		for (v = 0; v < nv; v++)
 			buf_printf(&t, "%sm->out_w[%d][%d] * un[m->out_i[%d][%d]]", v ? " + " : "",
@@ -247,14 +289,46 @@ step_body(Emit *e, const char *ind, const char *lin, const char *y)
 		if (s->out[i].velocity) {
 			for (v = 0; v < nv; v++)
 				buf_printf(&t, " - m->out_w[%d][%d] * u[m->out_i[%d][%d]]", i, v, i, v);
-			cg_out(e, "%s\t%s[%d] = (%s) / k;\n", ind, y, i, t.s);
+			cg_out(e, "%s\t%s[%d] = (%s) / k;\n", c->ind, c->y, i, t.s);
 		} else {
-			cg_out(e, "%s\t%s[%d] = %s;\n", ind, y, i, t.s);
+			cg_out(e, "%s\t%s[%d] = %s;\n", c->ind, c->y, i, t.s);
 		}
 		buf_free(&t);
 	}
-	cg_out(e, "%s}\n", ind);
-	buf_free(&ref);
+	cg_out(e, "%s}\n", c->ind);
+	(void)st;
+}
+
+static void
+c_rotate(void *ctx, const Step *st, const Op *o)
+{
+	CStep *c = ctx;
+
+	if (c->rotate)
+		cg_out(c->e, "%stmp = bup;\n%sbup = bu;\n%sbu = bun;\n%sbun = tmp;\n", c->ind, c->ind,
+		       c->ind, c->ind);
+	(void)st; (void)o;
+}
+
+static const StepTarget c_step = {{
+	[OP_TIME] = c_time, [OP_SWEEP] = c_sweep, [OP_SCATTER] = c_scatter,
+	[OP_GATHER] = c_gather, [OP_ROTATE] = c_rotate,
+}};
+
+static void
+step_text(Emit *e, const unsigned char *used, const char *ind, const char *lin, const char *y,
+          const char *after_time, int rotate)
+{
+	CStep c;
+
+	c.e = e;
+	c.used = used;
+	c.ind = ind;
+	c.lin = lin;
+	c.y = y;
+	c.after_time = after_time;
+	c.rotate = rotate;
+	step_walk(e->l->step, ST_FWD, &c_step, &c);
 }
 
 /* A sweep's local of coefficient i from the arrays c (const), tc (this
@@ -332,9 +406,7 @@ emit_step(Emit *e)
 	       "const double *restrict up,\n\tdouble *restrict un, double *y, int lin)\n{\n");
 	prologue(e, used, "\t");
 	cg_out(e, "\tconst double t = (double)n * k;\n");
-	time_coefs(e, used, "\t");
-	cg_out(e, "\t(void)lin; (void)up;\n");
-	step_body(e, "\t", "lin", "y");
+	step_text(e, used, "\t", "lin", "y", "(void)lin; (void)up;\n", 0);
 	cg_out(e, "}\n\n");
 
 	/* the time loop: the same step, with the constants hoisted; with
@@ -361,10 +433,7 @@ emit_step(Emit *e)
 	cg_out(e, "\t\tconst double t = (double)m->step * k;\n");
 	cg_out(e, "\t\tconst double *restrict u = bu, *restrict up = bup;\n");
 	cg_out(e, "\t\tdouble *restrict un = bun, *yo = out + s * %d;\n", e->s->nout);
-	time_coefs(e, used, "\t\t");
-	cg_out(e, "\t\t(void)up;\n");
-	step_body(e, "\t\t", "0", "yo");
-	cg_out(e, "\t\ttmp = bup;\n\t\tbup = bu;\n\t\tbu = bun;\n\t\tbun = tmp;\n");
+	step_text(e, used, "\t\t", "0", "yo", "(void)up;\n", 1);
 	cg_out(e, "\t\tm->step++;\n\t}\n");
 	cg_out(e, "\tm->u = bu;\n\tm->up = bup;\n\tm->un = bun;\n}\n#endif\n\n");
 	mem_free(used);
@@ -1043,6 +1112,51 @@ emit_ginit(Emit *e)
 	cg_out(e, "\t\t}\n}\n\n");
 }
 
+/* The adjoint step's ops as C: the body of @__bseg's loop over s, whose
+ * states are S + i * np = u[s0 - 1 + i] (step.h: adjoint step s makes
+ * lambda[s+1] in ln from la = lambda[s+2], lb = lambda[s+3]). */
+static void
+c_adj_sweep(void *ctx, const Step *st, const Op *o)
+{
+	cg_out(ctx, "\t\t/* lambda[s+1] = A(t_{s+1})^T lambda[s+2] + B(t_{s+2})^T lambda[s+3] + outputs */\n");
+	cg_out(ctx, "\t\t@__adjg(m, s + 1, la, lb, ln, S + (s - s0 + 2) * np, m->gk, grad);\n");
+	(void)st; (void)o;
+}
+
+static void
+c_adj_gather(void *ctx, const Step *st, const Op *o)
+{
+	cg_out(ctx, "\t\t@__oadj(m, ln, g, s, n);\n");
+	(void)st; (void)o;
+}
+
+static void
+c_adj_sums(void *ctx, const Step *st, const Op *o)
+{
+	cg_out(ctx, "\t\t@__gacc(m, s, ln, S + (s - s0 + 1) * np, S + (s - s0) * np, S + (s - s0 + 2) * np,\n");
+	cg_out(ctx, "\t\t        g + s * %d, m->gk, grad);\n", st->l->s->nout);
+	(void)o;
+}
+
+static void
+c_adj_time(void *ctx, const Step *st, const Op *o)
+{
+	cg_out(ctx, "\t\t@__tvjp(m, s + 2, grad);    /* step s + 2 has all its seeds */\n");
+	(void)st; (void)o;
+}
+
+static void
+c_adj_rotate(void *ctx, const Step *st, const Op *o)
+{
+	cg_out(ctx, "\t\ttmp = lb;\n\t\tlb = la;\n\t\tla = ln;\n\t\tln = tmp;\n");
+	(void)st; (void)o;
+}
+
+static const StepTarget c_adj = {{
+	[OP_ADJ_SWEEP] = c_adj_sweep, [OP_ADJ_GATHER] = c_adj_gather, [OP_ADJ_SUMS] = c_adj_sums,
+	[OP_ADJ_TIME] = c_adj_time, [OP_ROTATE] = c_adj_rotate,
+}};
+
 /* ---- the API: forward with checkpoints, backward, the operators ---- */
 
 static void
@@ -1070,13 +1184,7 @@ emit_api(Emit *e)
 	cg_out(e, "\tconst long n = m->ck_n, np = m->npts;\n");
 	cg_out(e, "\tdouble *la = lam[0], *lb = lam[1], *ln = lam[2], *tmp;\n\tlong s;\n\n");
 	cg_out(e, "\tfor (s = s1 - 1; s >= s0; s--) {\n");
-	cg_out(e, "\t\t/* lambda[s+1] = A(t_{s+1})^T lambda[s+2] + B(t_{s+2})^T lambda[s+3] + outputs */\n");
-	cg_out(e, "\t\t@__adjg(m, s + 1, la, lb, ln, S + (s - s0 + 2) * np, m->gk, grad);\n");
-	cg_out(e, "\t\t@__oadj(m, ln, g, s, n);\n");
-	cg_out(e, "\t\t@__gacc(m, s, ln, S + (s - s0 + 1) * np, S + (s - s0) * np, S + (s - s0 + 2) * np,\n");
-	cg_out(e, "\t\t        g + s * %d, m->gk, grad);\n", s->nout);
-	cg_out(e, "\t\t@__tvjp(m, s + 2, grad);    /* step s + 2 has all its seeds */\n");
-	cg_out(e, "\t\ttmp = lb;\n\t\tlb = la;\n\t\tla = ln;\n\t\tln = tmp;\n");
+	step_walk(l->step, ST_ADJ, &c_adj, e);
 	cg_out(e, "\t}\n\tlam[0] = la;\n\tlam[1] = lb;\n\tlam[2] = ln;\n}\n\n");
 
 	/* the end of the backward, given u[0], u[-1] */

@@ -110,6 +110,7 @@ struct Loops {
 	int min_n[2];              /* the coarsest grid the regions allow */
 	int adj_min_n[2];          /* ... and the adjoint's */
 	Tap *stab; int nstab;      /* interior taps for the von Neumann analysis */
+	struct Step *step;         /* the step as a program (step.c) */
 
 	/* gradients (lower_grad).  The adjoint accumulates dL/dc for each
 	 * coefficient c with a derivative (its seed), then one reverse sweep

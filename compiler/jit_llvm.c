@@ -42,6 +42,7 @@
 #include "ir.h"
 #include "jit.h"
 #include "jit_llvm.h"
+#include "step.h"
 
 /* The environment's knobs (top of the file), read and checked once per
  * load: DPM_LLVM_VF=1000 made vectors of a thousand doubles, on which
@@ -751,13 +752,13 @@ build_sweep(Gen *g, LLVMValueRef core, const char *sym)
  * velocity (sum w un[i] - sum w u[i]) / k, added left to right. */
 static void
 outputs(Gen *g, LLVMValueRef out, LLVMValueRef s, LLVMValueRef *oi, LLVMValueRef *ow,
-        LLVMValueRef u, LLVMValueRef un)
+        LLVMValueRef u, LLVMValueRef un, int first, int count)
 {
 	const Scheme *sc = g->l->s;
 	int i, v, nv = sc->ndim == 2 ? 4 : 2;
 	LLVMValueRef y, t, base = LLVMBuildNSWMul(g->b, s, jl_i64c(g, sc->nout), "");
 
-	for (i = 0; i < sc->nout; i++) {
+	for (i = first; i < first + count; i++) {
 		y = NULL;
 		for (v = 0; v < nv; v++) {
 			t = LLVMBuildFMul(g->b, ow[4 * i + v], jl_load_at(g, g->f64, un, oi[4 * i + v], ""), "");
@@ -785,89 +786,34 @@ outputs(Gen *g, LLVMValueRef out, LLVMValueRef s, LLVMValueRef *oi, LLVMValueRef
 enum { R_P, R_C, R_A, R_BUF, R_SRCI, R_SRCW, R_OUTI, R_OUTW, R_FROM, R_K, R_HX, R_HY,
        R_NX, R_NY, R_NX1, R_STEP, R_N, R_OUT, R_NARGS };
 
+/* The run loop's body is the step program walked (step.h): each op adds
+ * its code at the builder; the loop's phis (s, u, up, un) are ph[]. */
+typedef struct LStep {
+	Gen *g;
+	LLVMValueRef core, arg[R_NARGS], ph[4], *si, *sw, *oi, *ow;
+	LLVMValueRef bu[3];        /* the states as the loop finds them */
+	LLVMBasicBlockRef entry, ret;
+} LStep;
+
 static void
-build_runloop(Gen *g, LLVMValueRef core, const char *sym)
+l_time(void *ctx, const Step *st, const Op *o)
 {
-	static const char *const names[R_NARGS] = {"p", "c", "a", "buf", "src_i", "src_w", "out_i",
-		"out_w", "from", "k", "hx", "hy", "nx", "ny", "nx1", "step", "n", "out"};
+	LStep *c = ctx;
+	Gen *g = c->g;
 	const Loops *l = g->l;
-	const Scheme *sc = l->s;
-	int i, v, nv = sc->ndim == 2 ? 4 : 2, np = sc->nparams, ntc = 0, na = core_nargs(l);
-	LLVMTypeRef ty[R_NARGS];
-	LLVMValueRef fn, arg[R_NARGS], *a, *si, *sw, *oi, *ow, *tcv, bu[3], ph[4], nb[4], t, s1;
-	LLVMValueRef *ca;
-	LLVMBasicBlockRef entry, body, yes, latch, done, ret;
+	int i, ntc = 0;
 	Expr **tce = mem_alloc((size_t)(l->ncoefs + 1) * sizeof *tce);
 	int *tci = mem_alloc((size_t)(l->ncoefs + 1) * sizeof *tci);
 	unsigned char *used = mem_alloc((size_t)l->ncoefs + 1);
-
-	for (i = 0; i < R_NARGS; i++)
-		ty[i] = g->pf64;
-	ty[R_A] = ty[R_BUF] = g->ppf64;
-	ty[R_K] = ty[R_HX] = ty[R_HY] = g->f64;
-	ty[R_NX] = ty[R_NY] = ty[R_NX1] = ty[R_STEP] = ty[R_N] = g->i64;
-	ty[R_SRCI] = ty[R_OUTI] = LLVMPointerType(g->i64, 0);
-	fn = jl_new_fn(g, sym, ty, R_NARGS, names);
-	for (i = 0; i < R_NARGS; i++)
-		arg[i] = LLVMGetParam(fn, (unsigned)i);
-	/* nothing else reads or writes what these point to during the loop */
-	for (i = 0; i < R_NARGS; i++)
-		if (i < R_K || i == R_OUT) {
-			jl_fn_attr(g, fn, (unsigned)i + 1, "noalias");
-			jl_fn_attr(g, fn, (unsigned)i + 1, "nocapture");
-		}
-	entry = LLVMGetInsertBlock(g->b);
-
-	/* hoisted: params, constant coefficients, arrays, sources, outputs */
-	memset(g->sym, 0, sizeof g->sym);
-	g->sym[SYM_K] = arg[R_K];
-	g->sym[SYM_HX] = arg[R_HX];
-	g->sym[SYM_HY] = arg[R_HY];
-	for (i = 0; i < np; i++)
-		g->param[i] = jl_load_at(g, g->f64, arg[R_P], jl_i64c(g, i), "p");
-	for (i = 0; i < l->ncoefs; i++) {
-		const Coef *c = &l->coefs[i];
-		g->coef[i] = NULL;
-		if (c->cls == CO_CONST)
-			g->coef[i] = jl_load_at(g, g->f64, arg[R_C], jl_i64c(g, c->slot), "c");
-		else if (c->cls == CO_SPACE)
-			g->coef[i] = jl_load_at(g, g->pf64, arg[R_A], jl_i64c(g, c->slot), "a");
-	}
-	si = mem_alloc((size_t)(4 * sc->nsrc + 1) * sizeof *si);
-	sw = mem_alloc((size_t)(4 * sc->nsrc + 1) * sizeof *sw);
-	oi = mem_alloc((size_t)(4 * sc->nout + 1) * sizeof *oi);
-	ow = mem_alloc((size_t)(4 * sc->nout + 1) * sizeof *ow);
-	for (i = 0; i < sc->nsrc; i++)
-		for (v = 0; v < nv; v++) {
-			si[4 * i + v] = jl_load_at(g, g->i64, arg[R_SRCI], jl_i64c(g, 4 * i + v), "si");
-			sw[4 * i + v] = jl_load_at(g, g->f64, arg[R_SRCW], jl_i64c(g, 4 * i + v), "sw");
-		}
-	for (i = 0; i < sc->nout; i++)
-		for (v = 0; v < nv; v++) {
-			oi[4 * i + v] = jl_load_at(g, g->i64, arg[R_OUTI], jl_i64c(g, 4 * i + v), "oi");
-			ow[4 * i + v] = jl_load_at(g, g->f64, arg[R_OUTW], jl_i64c(g, 4 * i + v), "ow");
-		}
-	g->x0 = jl_load_at(g, g->f64, arg[R_FROM], jl_i64c(g, 0), "x0");
-	g->y0 = jl_load_at(g, g->f64, arg[R_FROM], jl_i64c(g, 1), "y0");
-	for (i = 0; i < 3; i++)
-		bu[i] = jl_load_at(g, g->pf64, arg[R_BUF], jl_i64c(g, i), "buf");
-
-	body = LLVMAppendBasicBlockInContext(g->cx, fn, "step");
-	ret = LLVMAppendBasicBlockInContext(g->cx, fn, "ret");
-	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, arg[R_N], jl_i64c(g, 0), ""), body, ret);
-	LLVMPositionBuilderAtEnd(g->b, body);
-	/* s, u, up, un */
-	ph[0] = LLVMBuildPhi(g->b, g->i64, "s");
-	for (i = 0; i < 3; i++)
-		ph[i + 1] = LLVMBuildPhi(g->b, g->pf64, i == 0 ? "u" : i == 1 ? "up" : "un");
+	LLVMValueRef t, *tcv;
 
 	/* t = (double)m->step * k, and time_coefs' block: the time-varying
 	 * coefficients the step uses (step_used), in coefficient order */
-	t = LLVMBuildNSWAdd(g->b, arg[R_STEP], ph[0], "");
-	g->sym[SYM_T] = LLVMBuildFMul(g->b, LLVMBuildSIToFP(g->b, t, g->f64, ""), arg[R_K], "t");
+	t = LLVMBuildNSWAdd(g->b, c->arg[R_STEP], c->ph[0], "");
+	g->sym[SYM_T] = LLVMBuildFMul(g->b, LLVMBuildSIToFP(g->b, t, g->f64, ""), c->arg[R_K], "t");
 	for (i = 0; i < l->ncoefs; i++)
 		used[i] = (unsigned char)loops_in_step(l, i);
-	for (i = 0; i < sc->nsrc; i++)
+	for (i = 0; i < l->s->nsrc; i++)
 		used[l->src_coef[i]] = 1;
 	for (i = 0; i < l->ncoefs; i++)
 		if (used[i] && l->coefs[i].cls == CO_TIME) {
@@ -878,21 +824,34 @@ build_runloop(Gen *g, LLVMValueRef core, const char *sym)
 	lower_block(g, tce, ntc, tcv, 1);
 	for (i = 0; i < ntc; i++)
 		g->coef[tci[i]] = tcv[i];
+	mem_free(tcv);
+	mem_free(tce);
+	mem_free(tci);
+	mem_free(used);
+	(void)st; (void)o;
+}
 
-	/* the sweep (fon = 1: lin is 0 in the loop) */
-	a = mem_alloc((size_t)na * sizeof *a);
-	ca = a + C_NFIX + np;
-	a[C_U] = ph[1];
-	a[C_UP] = ph[2];
-	a[C_UN] = ph[3];
-	a[C_NX] = arg[R_NX];
-	a[C_NY] = arg[R_NY];
-	a[C_NX1] = arg[R_NX1];
+/* the sweep (fon = 1: lin is 0 in the loop) */
+static void
+l_sweep(void *ctx, const Step *st, const Op *o)
+{
+	LStep *c = ctx;
+	Gen *g = c->g;
+	const Loops *l = g->l;
+	int i, np = l->s->nparams;
+	LLVMValueRef *a = mem_alloc((size_t)core_nargs(l) * sizeof *a), *ca = a + C_NFIX + np;
+
+	a[C_U] = c->ph[1];
+	a[C_UP] = c->ph[2];
+	a[C_UN] = c->ph[3];
+	a[C_NX] = c->arg[R_NX];
+	a[C_NY] = c->arg[R_NY];
+	a[C_NX1] = c->arg[R_NX1];
 	a[C_FON] = jl_f64c(g, 1);
 	a[C_T] = g->sym[SYM_T];
-	a[C_K] = arg[R_K];
-	a[C_HX] = arg[R_HX];
-	a[C_HY] = arg[R_HY];
+	a[C_K] = c->arg[R_K];
+	a[C_HX] = c->arg[R_HX];
+	a[C_HY] = c->arg[R_HY];
 	a[C_X0] = g->x0;
 	a[C_Y0] = g->y0;
 	for (i = 0; i < np; i++)
@@ -900,69 +859,175 @@ build_runloop(Gen *g, LLVMValueRef core, const char *sym)
 	for (i = 0; i < l->ncoefs; i++)
 		if (loops_in_step(l, i) && l->coefs[i].cls != CO_SPACETIME)
 			ca[i] = g->coef[i];
-	call_core(g, core, a);
+	call_core(g, c->core, a);
+	mem_free(a);
+	(void)st; (void)o;
+}
 
-	/* the sources: un[src_i] += S * src_w, in order */
-	for (i = 0; i < sc->nsrc; i++) {
-		int c = l->src_coef[i];
-		if (l->coefs[c].cls != CO_CONST && l->coefs[c].cls != CO_TIME)
+/* the sources: un[src_i] += S * src_w, in order */
+static void
+l_scatter(void *ctx, const Step *st, const Op *o)
+{
+	LStep *c = ctx;
+	Gen *g = c->g;
+	const Loops *l = g->l;
+	int i, v, nv = l->s->ndim == 2 ? 4 : 2;
+
+	for (i = o->first; i < o->first + o->count; i++) {
+		int cf = l->src_coef[i];
+		if (l->coefs[cf].cls != CO_CONST && l->coefs[cf].cls != CO_TIME)
 			die("jit_llvm: a source strength that varies in space");
 		for (v = 0; v < nv; v++) {
-			LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->f64, ph[3], &si[4 * i + v], 1, "");
+			LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->f64, c->ph[3], &c->si[4 * i + v], 1, "");
 			LLVMValueRef x = LLVMBuildLoad2(g->b, g->f64, p, "");
 			LLVMBuildStore(g->b, LLVMBuildFAdd(g->b, x,
-			    LLVMBuildFMul(g->b, g->coef[c], sw[4 * i + v], ""), ""), p);
+			    LLVMBuildFMul(g->b, g->coef[cf], c->sw[4 * i + v], ""), ""), p);
 		}
 	}
+	(void)st;
+}
 
-	/* the outputs, when there is somewhere to put them */
-	yes = LLVMAppendBasicBlockInContext(g->cx, fn, "y");
-	latch = LLVMAppendBasicBlockInContext(g->cx, fn, "latch");
-	LLVMBuildCondBr(g->b, LLVMBuildIsNotNull(g->b, arg[R_OUT], ""), yes, latch);
+/* the outputs, when there is somewhere to put them */
+static void
+l_gather(void *ctx, const Step *st, const Op *o)
+{
+	LStep *c = ctx;
+	Gen *g = c->g;
+	LLVMBasicBlockRef yes = LLVMAppendBasicBlockInContext(g->cx, g->fn, "y");
+	LLVMBasicBlockRef after = LLVMAppendBasicBlockInContext(g->cx, g->fn, "ydone");
+
+	LLVMBuildCondBr(g->b, LLVMBuildIsNotNull(g->b, c->arg[R_OUT], ""), yes, after);
 	LLVMPositionBuilderAtEnd(g->b, yes);
-	outputs(g, arg[R_OUT], ph[0], oi, ow, ph[1], ph[3]);
-	LLVMBuildBr(g->b, latch);
+	outputs(g, c->arg[R_OUT], c->ph[0], c->oi, c->ow, c->ph[1], c->ph[3], o->first, o->count);
+	LLVMBuildBr(g->b, after);
+	LLVMPositionBuilderAtEnd(g->b, after);
+	(void)st;
+}
 
-	/* rotate: up = u, u = un, un = up */
-	LLVMPositionBuilderAtEnd(g->b, latch);
-	s1 = LLVMBuildNSWAdd(g->b, ph[0], jl_i64c(g, 1), "");
+/* rotate: up = u, u = un, un = up; the next step or the end */
+static void
+l_rotate(void *ctx, const Step *st, const Op *o)
+{
+	LStep *c = ctx;
+	Gen *g = c->g;
+	LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b), done;
+	LLVMValueRef nb[4], init[4], s1, t;
+	int i;
+
+	s1 = LLVMBuildNSWAdd(g->b, c->ph[0], jl_i64c(g, 1), "");
 	nb[0] = s1;
-	nb[1] = ph[3];
-	nb[2] = ph[1];
-	nb[3] = ph[2];
-	for (i = 0; i < 4; i++)
-		LLVMAddIncoming(ph[i], &nb[i], &latch, 1);
-	{
-		LLVMValueRef init[4];
-		init[0] = jl_i64c(g, 0);
-		init[1] = bu[0];
-		init[2] = bu[1];
-		init[3] = bu[2];
-		for (i = 0; i < 4; i++)
-			LLVMAddIncoming(ph[i], &init[i], &entry, 1);
+	nb[1] = c->ph[3];
+	nb[2] = c->ph[1];
+	nb[3] = c->ph[2];
+	init[0] = jl_i64c(g, 0);
+	for (i = 0; i < 3; i++)
+		init[i + 1] = c->bu[i];
+	for (i = 0; i < 4; i++) {
+		LLVMAddIncoming(c->ph[i], &nb[i], &latch, 1);
+		LLVMAddIncoming(c->ph[i], &init[i], &c->entry, 1);
 	}
-	done = LLVMAppendBasicBlockInContext(g->cx, fn, "done");
-	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, s1, arg[R_N], ""), body, done);
+	done = LLVMAppendBasicBlockInContext(g->cx, g->fn, "done");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, s1, c->arg[R_N], ""),
+	                LLVMGetInstructionParent(c->ph[0]), done);
 	LLVMPositionBuilderAtEnd(g->b, done);
 	for (i = 0; i < 3; i++) {
 		t = jl_i64c(g, i);
-		LLVMBuildStore(g->b, nb[i + 1], LLVMBuildInBoundsGEP2(g->b, g->pf64, arg[R_BUF], &t, 1, ""));
+		LLVMBuildStore(g->b, nb[i + 1], LLVMBuildInBoundsGEP2(g->b, g->pf64, c->arg[R_BUF], &t, 1, ""));
 	}
-	LLVMBuildBr(g->b, ret);
-	LLVMPositionBuilderAtEnd(g->b, ret);
+	LLVMBuildBr(g->b, c->ret);
+	(void)st; (void)o;
+}
+
+static const StepTarget l_step = {{
+	[OP_TIME] = l_time, [OP_SWEEP] = l_sweep, [OP_SCATTER] = l_scatter,
+	[OP_GATHER] = l_gather, [OP_ROTATE] = l_rotate,
+}};
+
+static void
+build_runloop(Gen *g, LLVMValueRef core, const char *sym)
+{
+	static const char *const names[R_NARGS] = {"p", "c", "a", "buf", "src_i", "src_w", "out_i",
+		"out_w", "from", "k", "hx", "hy", "nx", "ny", "nx1", "step", "n", "out"};
+	const Loops *l = g->l;
+	const Scheme *sc = l->s;
+	int i, v, nv = sc->ndim == 2 ? 4 : 2, np = sc->nparams;
+	LLVMTypeRef ty[R_NARGS];
+	LLVMValueRef fn;
+	LLVMBasicBlockRef body;
+	LStep c;
+
+	memset(&c, 0, sizeof c);
+	c.g = g;
+	c.core = core;
+	for (i = 0; i < R_NARGS; i++)
+		ty[i] = g->pf64;
+	ty[R_A] = ty[R_BUF] = g->ppf64;
+	ty[R_K] = ty[R_HX] = ty[R_HY] = g->f64;
+	ty[R_NX] = ty[R_NY] = ty[R_NX1] = ty[R_STEP] = ty[R_N] = g->i64;
+	ty[R_SRCI] = ty[R_OUTI] = LLVMPointerType(g->i64, 0);
+	fn = jl_new_fn(g, sym, ty, R_NARGS, names);
+	for (i = 0; i < R_NARGS; i++)
+		c.arg[i] = LLVMGetParam(fn, (unsigned)i);
+	/* nothing else reads or writes what these point to during the loop */
+	for (i = 0; i < R_NARGS; i++)
+		if (i < R_K || i == R_OUT) {
+			jl_fn_attr(g, fn, (unsigned)i + 1, "noalias");
+			jl_fn_attr(g, fn, (unsigned)i + 1, "nocapture");
+		}
+	c.entry = LLVMGetInsertBlock(g->b);
+
+	/* hoisted: params, constant coefficients, arrays, sources, outputs */
+	memset(g->sym, 0, sizeof g->sym);
+	g->sym[SYM_K] = c.arg[R_K];
+	g->sym[SYM_HX] = c.arg[R_HX];
+	g->sym[SYM_HY] = c.arg[R_HY];
+	for (i = 0; i < np; i++)
+		g->param[i] = jl_load_at(g, g->f64, c.arg[R_P], jl_i64c(g, i), "p");
+	for (i = 0; i < l->ncoefs; i++) {
+		const Coef *cf = &l->coefs[i];
+		g->coef[i] = NULL;
+		if (cf->cls == CO_CONST)
+			g->coef[i] = jl_load_at(g, g->f64, c.arg[R_C], jl_i64c(g, cf->slot), "c");
+		else if (cf->cls == CO_SPACE)
+			g->coef[i] = jl_load_at(g, g->pf64, c.arg[R_A], jl_i64c(g, cf->slot), "a");
+	}
+	c.si = mem_alloc((size_t)(4 * sc->nsrc + 1) * sizeof *c.si);
+	c.sw = mem_alloc((size_t)(4 * sc->nsrc + 1) * sizeof *c.sw);
+	c.oi = mem_alloc((size_t)(4 * sc->nout + 1) * sizeof *c.oi);
+	c.ow = mem_alloc((size_t)(4 * sc->nout + 1) * sizeof *c.ow);
+	for (i = 0; i < sc->nsrc; i++)
+		for (v = 0; v < nv; v++) {
+			c.si[4 * i + v] = jl_load_at(g, g->i64, c.arg[R_SRCI], jl_i64c(g, 4 * i + v), "si");
+			c.sw[4 * i + v] = jl_load_at(g, g->f64, c.arg[R_SRCW], jl_i64c(g, 4 * i + v), "sw");
+		}
+	for (i = 0; i < sc->nout; i++)
+		for (v = 0; v < nv; v++) {
+			c.oi[4 * i + v] = jl_load_at(g, g->i64, c.arg[R_OUTI], jl_i64c(g, 4 * i + v), "oi");
+			c.ow[4 * i + v] = jl_load_at(g, g->f64, c.arg[R_OUTW], jl_i64c(g, 4 * i + v), "ow");
+		}
+	g->x0 = jl_load_at(g, g->f64, c.arg[R_FROM], jl_i64c(g, 0), "x0");
+	g->y0 = jl_load_at(g, g->f64, c.arg[R_FROM], jl_i64c(g, 1), "y0");
+	for (i = 0; i < 3; i++)
+		c.bu[i] = jl_load_at(g, g->pf64, c.arg[R_BUF], jl_i64c(g, i), "buf");
+
+	body = LLVMAppendBasicBlockInContext(g->cx, fn, "step");
+	c.ret = LLVMAppendBasicBlockInContext(g->cx, fn, "ret");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, c.arg[R_N], jl_i64c(g, 0), ""), body, c.ret);
+	LLVMPositionBuilderAtEnd(g->b, body);
+	/* s, u, up, un */
+	c.ph[0] = LLVMBuildPhi(g->b, g->i64, "s");
+	for (i = 0; i < 3; i++)
+		c.ph[i + 1] = LLVMBuildPhi(g->b, g->pf64, i == 0 ? "u" : i == 1 ? "up" : "un");
+	step_walk(l->step, ST_FWD, &l_step, &c);
+	LLVMPositionBuilderAtEnd(g->b, c.ret);
 	LLVMBuildRetVoid(g->b);
 
 	for (i = 0; i < l->ncoefs; i++)
 		g->coef[i] = NULL;
-	mem_free(a);
-	mem_free(tcv);
-	mem_free(si);
-	mem_free(sw);
-	mem_free(oi);
-	mem_free(ow);
-	mem_free(tce);
-	mem_free(tci);
-	mem_free(used);
+	mem_free(c.si);
+	mem_free(c.sw);
+	mem_free(c.oi);
+	mem_free(c.ow);
 }
 
 /* The module: the core, the run loop sym[0], and when the C text has

@@ -20,6 +20,7 @@
 
 #include "diff.h"
 #include "ir.h"
+#include "step.h"
 
 typedef struct Comb {      /* a linear combination of points along an axis */
 	int n;
@@ -283,6 +284,7 @@ lower(Arena *a, const Scheme *s)
 	l->nfwd = l->ncoefs;
 	lower_adjoint(l);
 	lower_grad(l);
+	l->step = step_build(a, l);
 	return l;
 }
 

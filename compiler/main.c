@@ -19,6 +19,7 @@
 #include "ast.h"
 #include "cli.h"
 #include "ir.h"
+#include "step.h"
 #include "jit.h"
 #include "scheme.h"
 #include "../runtime/rt.h"
@@ -49,7 +50,7 @@ static const struct Cmd {
 	{"info", C_INFO, "dpmc info MODEL.dpm [--json] [options]",
 	 "Print the scheme as compiled for the params in force: rate, time step,\n"
 	 "grid and spacing per dimension, stability margin, params, outputs."},
-	{"emit", C_EMIT, "dpmc emit MODEL.dpm --stage ast|scheme|loops|c|h [options]",
+	{"emit", C_EMIT, "dpmc emit MODEL.dpm --stage ast|scheme|loops|step|c|h [options]",
 	 "Print an intermediate form: the syntax tree, the discrete update in\n"
 	 "readable math, the loop IR, the generated C or its header."},
 	{"build", C_BUILD, "dpmc build MODEL.dpm -o OUT [options]",
@@ -138,7 +139,7 @@ static const struct Opt {
 	 "duration (default 1; train, fit --data: the first SECONDS of each recording)"},
 	{O_OUT, "--output", "-o", "FILE", C_BUILD | C_RENDER | C_FIT | C_TRAIN, "output file"},
 	{O_JSON, "--json", NULL, NULL, C_INFO, "print JSON"},
-	{O_STAGE, "--stage", NULL, "STAGE", C_EMIT, "ast, scheme, loops, c or h"},
+	{O_STAGE, "--stage", NULL, "STAGE", C_EMIT, "ast, scheme, loops, step, c or h"},
 	{O_RAW, "--raw", NULL, NULL, C_RENDER, "unscaled 32-bit float samples"},
 	{O_TARGET, "--target", NULL, "REC.wav", C_GRAD | C_FIT, "the recording to match"},
 	{O_LOSS, "--loss", NULL, "NAME", C_GRAD | C_FIT | C_TRAIN,
@@ -298,7 +299,7 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 	case O_OUT: o->out = v; break;
 	case O_STAGE:
 		if (cli_emit_upto(v) < 0)
-			return usage_error(o->cmd, "unknown stage '%s'; choose ast, scheme, loops, c or h", v);
+			return usage_error(o->cmd, "unknown stage '%s'; choose ast, scheme, loops, step, c or h", v);
 		o->stage = v;
 		break;
 	case O_TARGET: o->target = v; break;
@@ -748,7 +749,7 @@ int
 cli_emit_upto(const char *stage)
 {
 	static const struct { const char *name; int upto; } st[] = {
-		{"ast", UPTO_MODEL}, {"scheme", UPTO_SCHEME}, {"loops", UPTO_LOOPS}, {"c", UPTO_C}, {"h", UPTO_C},
+		{"ast", UPTO_MODEL}, {"scheme", UPTO_SCHEME}, {"loops", UPTO_LOOPS}, {"step", UPTO_LOOPS}, {"c", UPTO_C}, {"h", UPTO_C},
 	};
 	size_t i;
 
@@ -769,6 +770,8 @@ cli_emit_print(const Run *r, const char *stage, FILE *f)
 		scheme_print(r->scheme, f);
 	else if (!strcmp(stage, "loops"))
 		loops_print(r->loops, f);
+	else if (!strcmp(stage, "step"))
+		step_print(r->loops->step, f);
 	else if (!strcmp(stage, "c")) {
 		/* what build writes: the dpm_* interface too, which the JIT's
 		 * text leaves out */
@@ -1115,7 +1118,7 @@ run(int argc, char **argv)
 	if ((c->bit & (C_BUILD | C_RENDER)) && !o.out)
 		return usage_error(c->name, "missing '-o %s'", c->bit == C_BUILD ? "OUT" : "OUT.wav");
 	if (c->bit == C_EMIT && !o.stage)
-		return usage_error(c->name, "missing '--stage %s'", "ast|scheme|loops|c|h");
+		return usage_error(c->name, "missing '--stage %s'", "ast|scheme|loops|step|c|h");
 	if ((c->bit == C_GRAD || (c->bit == C_FIT && !o.data)) && !o.target)
 		return usage_error(c->name, "missing '--target %s'", c->bit == C_FIT ? "REC.wav' (or '--data SET.csv" : "REC.wav");
 	if (c->bit == C_TRAIN && !o.data)

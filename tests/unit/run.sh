@@ -25,5 +25,6 @@ unit() {
 
 unit expr_test compiler/util.c compiler/expr.c
 unit diff_test compiler/util.c compiler/expr.c compiler/diff.c
+unit step_test compiler/util.c compiler/step.c
 
 exit $status
