@@ -234,13 +234,15 @@ ast_rate(Arena *a, Ast *v, Loc loc)
 }
 
 Decl *
-ast_domain(Arena *a, const char *c1, Loc c1loc, Ast *from1, Ast *to1,
-           const char *c2, Loc c2loc, Ast *from2, Ast *to2,
+ast_domain(Arena *a, const char *name, Loc nameloc, const char *c1, Loc c1loc, Ast *from1,
+           Ast *to1, const char *c2, Loc c2loc, Ast *from2, Ast *to2,
            AstList *grid, Loc loc)
 {
 	Decl *d = decl(a, D_DOMAIN, loc);
 	int i;
 
+	d->name = name;
+	d->name_loc = nameloc;
 	d->ndim = c2 ? 2 : 1;
 	d->coord[0] = c1;
 	d->coord_loc[0] = c1loc;
@@ -262,13 +264,31 @@ ast_domain(Arena *a, const char *c1, Loc c1loc, Ast *from1, Ast *to1,
 }
 
 Decl *
-ast_field(Arena *a, const char *name, Loc nloc, AstList *coords, Loc loc)
+ast_field(Arena *a, const char *name, Loc nloc, AstList *coords, AstList *opts, Loc loc)
 {
 	Decl *d = decl(a, D_FIELD, loc);
+	int i;
+
 	d->name = name;
 	d->name_loc = nloc;
-	set_args(a, d, coords);
+	if (coords)
+		set_args(a, d, coords);
+	d->nopts = opts ? opts->n : 0;
+	d->opts = arena_alloc(a, (size_t)(d->nopts + 1) * sizeof *d->opts);
+	for (i = 0; i < d->nopts; i++)
+		d->opts[i] = *(struct FieldOpt *)opts->v[i];
 	return d;
+}
+
+struct FieldOpt *
+ast_field_opt(Arena *a, const char *word, Loc wloc, Ast *v)
+{
+	struct FieldOpt *o = arena_alloc(a, sizeof *o);
+
+	o->word = word;
+	o->loc = wloc;
+	o->v = v;
+	return o;
 }
 
 static void
@@ -331,11 +351,16 @@ ast_where(Arena *a, const char *coord, Ast *at, Loc loc)
 }
 
 Decl *
-ast_boundary(Arena *a, AstList *wheres, const char *cond, Loc cond_loc, Loc loc)
+ast_boundary(Arena *a, const char *field, Loc floc, AstList *wheres, const char *cond,
+             Loc cond_loc, const char *attach, Loc attach_loc, Loc loc)
 {
 	Decl *d = decl(a, D_BOUNDARY, loc);
 	int i;
 
+	d->field = field;
+	d->name_loc = floc;
+	d->attach = attach;
+	d->attach_loc = attach_loc;
 	d->nwhere = wheres->n;
 	d->where = arena_alloc(a, (size_t)wheres->n * sizeof *d->where);
 	for (i = 0; i < wheres->n; i++)

@@ -61,6 +61,7 @@ typedef enum {
 	K_FN,          /* fn NAME(A, ...) = E */
 	K_FIELD,       /* field u(x) */
 	K_NET,         /* net NAME = mlp(...) */
+	K_LUMP,        /* field z [mass M]: a lumped object (no coordinates) */
 } NameKind;
 
 /* ---- neural parameter maps (language.md section 13) ----
@@ -88,7 +89,7 @@ int net_weight(const Net *n, int L, int j, int i);
  * SplitMix64 (sema.c documents the draw), into w[nweights]. */
 void net_init(const Net *n, double *w);
 
-typedef enum { BC_NONE, BC_FIXED, BC_CLAMPED, BC_SS, BC_FREE } BcKind;
+typedef enum { BC_NONE, BC_FIXED, BC_CLAMPED, BC_SS, BC_FREE, BC_ATTACHED } BcKind;
 
 typedef struct Decl Decl;
 struct Decl {
@@ -120,6 +121,15 @@ struct Decl {
 	const char *cond;         /* the condition's word as written */
 	Loc cond_loc;
 	BcKind bc;                /* sema: resolved condition */
+	const char *attach;       /* `attached Z`: the lumped object Z */
+	Loc attach_loc;
+	/* field: its options `on DOMAIN`, `density E`, `mass E` as written
+	 * (sema resolves them into on, density, mass); boundary and field:
+	 * field names the boundary's field (`boundary u at x = 0: ...`) */
+	struct FieldOpt { const char *word; Loc loc; Ast *v; } *opts;
+	int nopts;
+	Ast *density, *mass;
+	int lump;                 /* sema: the lumped object's number */
 	/* output: `output NAME = FIELD[.t](at[0], at[1])` */
 	Ast *at[2];
 	int nat;
@@ -158,10 +168,15 @@ typedef struct Model {
 	Decl *field;
 	Decl *pde;
 	Decl *init_u, *init_ut;        /* NULL when absent */
+	/* lumped objects (language.md section 11): fields without
+	 * coordinates, each with its pde and inits (NULL when absent) */
+	Decl **lumps; int nlumps;
+	Decl **lump_pde, **lump_init, **lump_init_t;
 	Decl **outputs; int noutputs;  /* in source order */
 	int ndim;                      /* 1 or 2 */
 	int space_order;               /* highest spatial derivative order in the pde: 2 or 4 */
 	BcKind bc[2][2];               /* [dim][0 = lower end, 1 = upper end] */
+	int attach[2][2];              /* BC_ATTACHED: the lumped object's number */
 	Loc bc_loc[2][2];
 	Arena *arena;             /* added: where the model lives; sema allocates its index there */
 } Model;
@@ -211,17 +226,23 @@ Decl *ast_fn(Arena *a, const char *name, Loc nloc, AstList *args, Ast *v, Loc lo
 Decl *ast_net(Arena *a, const char *name, Loc nloc, Ast *call, Loc loc);
 Decl *ast_rate(Arena *a, Ast *v, Loc loc);
 /* c2 NULL for a 1D domain; grid: AstList of Ast, NULL without `grid` */
-Decl *ast_domain(Arena *a, const char *c1, Loc c1loc, Ast *from1, Ast *to1,
+/* name: NULL, or the domain's name (`domain NAME: x in ...`) */
+Decl *ast_domain(Arena *a, const char *name, Loc nameloc, const char *c1, Loc c1loc, Ast *from1, Ast *to1,
                  const char *c2, Loc c2loc, Ast *from2, Ast *to2,
                  AstList *grid, Loc loc);
-Decl *ast_field(Arena *a, const char *name, Loc nloc, AstList *coords, Loc loc);
+/* coords NULL: a lumped object; opts: AstList of struct FieldOpt */
+Decl *ast_field(Arena *a, const char *name, Loc nloc, AstList *coords, AstList *opts, Loc loc);
+struct FieldOpt *ast_field_opt(Arena *a, const char *word, Loc wloc, Ast *v);
 Decl *ast_pde(Arena *a, const char *field, Loc floc, const char *letters, Loc lhs, Ast *v, Loc loc);
 Decl *ast_init(Arena *a, const char *field, Loc floc, const char *letters, Loc lhs, Ast *v, Loc loc);
 Decl *ast_output(Arena *a, const char *name, Loc nloc, const char *field, Loc floc,
                  const char *letters, Loc lhs, AstList *at, Loc loc);
 /* a boundary WHERE: `coord = at`, or a bare word (at NULL; "edges" -> coord NULL) */
 struct Where *ast_where(Arena *a, const char *coord, Ast *at, Loc loc);
-Decl *ast_boundary(Arena *a, AstList *wheres, const char *cond, Loc cond_loc, Loc loc);
+/* field: NULL, or the field named by `boundary FIELD at ...`; attach:
+ * the object of `attached Z` (cond is then "attached"), else NULL */
+Decl *ast_boundary(Arena *a, const char *field, Loc floc, AstList *wheres, const char *cond,
+                   Loc cond_loc, const char *attach, Loc attach_loc, Loc loc);
 
 /* `dpmc emit --stage ast`: an S-expression dump that reads back. */
 void ast_dump(const Model *m, FILE *f);

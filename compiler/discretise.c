@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "diff.h"
 #include "ir.h"
 
 #define PI 3.14159265358979323846
@@ -74,6 +75,11 @@ typedef struct Ctx {
 	unsigned ncalls, calls_cap;
 	NetEval *nets;         /* nets evaluated so far */
 	int failed;
+	/* several parts: reads of the state become params nparams + r */
+	Read *rd; int nrd, caprd;
+	int np;                /* the model's params */
+	int self;              /* the lumped object whose pde this is, or -1 */
+	Expr **field_at;       /* `u * delta(x - X)`: the field read at X */
 } Ctx;
 
 static Expr *conv(Ctx *c, const Ast *e, const Bind *b);
@@ -218,6 +224,76 @@ own_args(Ctx *c, const Decl *d)
 	return inline_call(c, d, args);
 }
 
+/* The state read (kind, lump, pos) as the param that stands for it. */
+static Expr *
+read_of(Ctx *c, ReadKind kind, int lump, Expr *pos)
+{
+	int i;
+
+	for (i = 0; i < c->nrd; i++)
+		if (c->rd[i].kind == kind && c->rd[i].lump == lump && c->rd[i].pos == pos)
+			return ex_param(c->p, c->np + i);
+	if (c->nrd == c->caprd) {
+		Read *n = arena_alloc(c->a, (size_t)(c->caprd * 2 + 8) * sizeof *n);
+		if (c->nrd)
+			memcpy(n, c->rd, (size_t)c->nrd * sizeof *n);
+		c->rd = n;
+		c->caprd = c->caprd * 2 + 8;
+	}
+	c->rd[c->nrd].kind = kind;
+	c->rd[c->nrd].lump = lump;
+	c->rd[c->nrd].pos = pos;
+	return ex_param(c->p, c->np + c->nrd++);
+}
+
+static int
+is_lump(const Ctx *c, const char *name)
+{
+	const Decl *d = name ? model_lookup(c->m, name) : NULL;
+
+	return d && d->nkind == K_LUMP ? d->lump : -1;
+}
+
+static int
+is_field_name(const Ctx *c, const char *name)
+{
+	return name && strcmp(name, c->m->field->name) == 0;
+}
+
+/* u(X), u.t(X), u.x(X), z, z.t (sema checked them): the read, or NULL
+ * when e is none.  Own z.t in a lumped object's pde (not inside a call)
+ * is SYM_THX, for build_lumps to take centred. */
+static Expr *
+conv_read(Ctx *c, const Ast *e, const Bind *b)
+{
+	const Ast *a = e->kind == AX_DERIV ? e->a : e;
+	int j;
+
+	if (a->kind == AX_NAME && !lookup_bind(b, a->name) && (j = is_lump(c, a->name)) >= 0) {
+		if (e->kind != AX_DERIV)
+			return read_of(c, RD_LUMP, j, NULL);
+		if (j == c->self && !b)
+			return ex_sym(c->p, SYM_THX);
+		return read_of(c, RD_LUMP_VEL, j, NULL);
+	}
+	if (a->kind == AX_CALL && is_field_name(c, a->name) && a->nargs == 1) {
+		Expr *pos = conv(c, a->args[0], b);
+		if (c->m->ndim != 1) {
+			diag_error(c->d, a->loc, "point reads of a 2D field are not supported yet");
+			c->failed = 1;
+		}
+		if (e->kind != AX_DERIV)
+			return read_of(c, RD_VAL, -1, pos);
+		return read_of(c, e->letters[0] == 't' ? RD_VEL : RD_DX, -1, pos);
+	}
+	if (a->kind == AX_CALL && is_field_name(c, a->name)) {
+		diag_error(c->d, a->loc, "point reads of a 2D field are not supported yet");
+		c->failed = 1;
+		return num(c, 0);
+	}
+	return NULL;
+}
+
 static Expr *
 conv_name(Ctx *c, const Ast *e, const Bind *b)
 {
@@ -233,6 +309,10 @@ conv_name(Ctx *c, const Ast *e, const Bind *b)
 		return num(c, PI);
 	if ((ci = coord_index(c->m, e->name)) >= 0)
 		return ex_sym(c->p, ci == 0 ? SYM_X : SYM_Y);
+	if (c->field_at && is_field_name(c, e->name))
+		return read_of(c, RD_VAL, -1, c->field_at[0]);
+	if ((v = conv_read(c, e, b)))
+		return (Expr *)v;
 	d = model_lookup(c->m, e->name);
 	if (!d)
 		die("unresolved name '%s' after sema", e->name);
@@ -402,6 +482,8 @@ conv(Ctx *c, const Ast *e, const Bind *b)
 	case AX_NAME:
 		return conv_name(c, e, b);
 	case AX_CALL:
+		if ((x = conv_read(c, e, b)))
+			return x;
 		return conv_call(c, e, b);
 	case AX_INDEX:
 		return conv_net(c, e->a, (int)e->num, b);
@@ -431,6 +513,8 @@ conv(Ctx *c, const Ast *e, const Bind *b)
 		}
 		break;
 	case AX_DERIV:
+		if ((x = conv_read(c, e, b)))
+			return x;
 		diag_error(c->d, e->loc, "a derivative of the field may only appear "
 		           "in the pde");
 		c->failed = 1;
@@ -453,8 +537,12 @@ involves_field(const Ctx *c, const Ast *e)
 	case AX_NAME:
 		return strcmp(e->name, c->m->field->name) == 0;
 	case AX_DERIV:
-		return 1;
+		/* a point read, u.t(X) or z.t, is a value, not a field term */
+		return !((e->a->kind == AX_CALL && is_field_name(c, e->a->name))
+		         || (e->a->kind == AX_NAME && is_lump(c, e->a->name) >= 0));
 	case AX_CALL:
+		if (is_field_name(c, e->name))
+			return 0;
 		if (!strcmp(e->name, "lap") || !strcmp(e->name, "bilap") ||
 		    !strcmp(e->name, "delta"))
 			return 1;
@@ -579,6 +667,32 @@ letters_orders(const Ctx *c, const char *s, int p[3])
 
 static void lin(Ctx *c, const Ast *e, Lin *l);
 
+/* Does e hold a derivative of the field, lap, bilap or delta (anything
+ * but the field's plain name and point reads)? */
+static int
+has_field_term(const Ctx *c, const Ast *e)
+{
+	int i;
+
+	if (!e)
+		return 0;
+	switch (e->kind) {
+	case AX_NAME:
+		return 0;
+	case AX_DERIV:
+		return involves_field(c, e);
+	case AX_CALL:
+		if (!strcmp(e->name, "lap") || !strcmp(e->name, "bilap") || !strcmp(e->name, "delta"))
+			return 1;
+		for (i = 0; i < e->nargs; i++)
+			if (has_field_term(c, e->args[i]))
+				return 1;
+		return 0;
+	default:
+		return has_field_term(c, e->a) || has_field_term(c, e->b);
+	}
+}
+
 static void
 nonlinear(Ctx *c, const Ast *e, const char *why)
 {
@@ -674,6 +788,20 @@ lin(Ctx *c, const Ast *e, Lin *l)
 			return;
 		case OP_MUL:
 			if (involves_field(c, e->a) && involves_field(c, e->b)) {
+				/* S * delta(x - X) with S reading the field: u means u(X) */
+				const Ast *dl = e->b->kind == AX_CALL && !strcmp(e->b->name, "delta") ? e->b
+				              : e->a->kind == AX_CALL && !strcmp(e->a->name, "delta") ? e->a : NULL;
+				const Ast *sa = dl == e->b ? e->a : e->b;
+				if (dl && c->m->ndim == 1 && !has_field_term(c, sa)) {
+					Expr *at[2];
+					lin_delta(c, dl, l);
+					at[0] = l->delta[l->ndelta - 1].pos[0];
+					at[1] = NULL;
+					c->field_at = at;
+					lin_scale(c, l, conv(c, sa, NULL));
+					c->field_at = NULL;
+					return;
+				}
 				nonlinear(c, e, "a product of two terms that both involve it");
 				return;
 			}
@@ -806,7 +934,7 @@ static void
 build_update(Ctx *c, Scheme *s, Lin *l)
 {
 	ExprPool *p = c->p;
-	Expr *k = ex_sym(p, SYM_K), *k2 = ex_powi(p, k, 2), *ct = num(c, 0);
+	Expr *k = ex_sym(p, SYM_K), *k2 = ex_powi(p, k, 2), *ct = num(c, 0), *density;
 	TapSet ts = {0};
 	int i, w;
 
@@ -850,10 +978,23 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 	mem_free(ts.t);
 
 	s->force = ex_is_num(l->c0, 0) ? NULL : ex_mul(p, l->c0, k2);
+	for (i = 0; i < s->ntaps; i++)
+		if (s->taps[i].coef->deps & DEP_STATE)
+			break;
+	if (i < s->ntaps || (s->force && (s->force->deps & DEP_STATE))) {
+		diag_error(c->d, c->m->pde->value->loc, "the pde reads the state (another part, or "
+		           "the field at a point) outside a point force; write such terms as "
+		           "F * delta(x - X)");
+		c->failed = 1;
+	}
+	density = c->m->field->density ? conv(c, c->m->field->density, NULL) : num(c, 1);
 	s->nsrc = l->ndelta;
 	s->src = arena_alloc(c->a, (size_t)(l->ndelta + 1) * sizeof *s->src);
 	for (i = 0; i < l->ndelta; i++) {
-		s->src[i].strength = ex_mul(p, l->delta[i].coef, k2);
+		/* a force between parts adds F / density (language.md 11) */
+		s->src[i].strength = ex_div(p, ex_mul(p, l->delta[i].coef, k2), density);
+		s->src[i].state = (s->src[i].strength->deps & DEP_STATE) != 0;
+		s->nstate_src += s->src[i].state;
 		s->src[i].pos[0] = l->delta[i].pos[0];
 		s->src[i].pos[1] = l->delta[i].pos[1];
 		s->src[i].loc = l->delta[i].loc;
@@ -879,10 +1020,45 @@ build_io(Ctx *c, Scheme *s)
 		const Decl *d = m->outputs[i];
 		s->out[i].name = d->name;
 		s->out[i].velocity = d->lhs_letters && d->lhs_letters[0] == 't';
+		s->out[i].lump = is_lump(c, d->field);
+		s->out[i].pos[0] = num(c, 0);
 		s->out[i].pos[1] = num(c, 0);
 		for (j = 0; j < d->nat && j < 2; j++)
 			s->out[i].pos[j] = conv(c, d->at[j], NULL);
 	}
+}
+
+/* Each lumped object's pde, split into its own velocity's coefficient
+ * (taken centred) and the rest (at step n); the held ends. */
+static void
+build_lumps(Ctx *c, Scheme *s)
+{
+	const Model *m = c->m;
+	int j, i, side;
+
+	s->nlump = m->nlumps;
+	s->lump = arena_alloc(c->a, (size_t)(m->nlumps + 1) * sizeof *s->lump);
+	for (j = 0; j < m->nlumps; j++) {
+		Lump *z = &s->lump[j];
+		Expr *e;
+		c->self = j;
+		e = conv(c, m->lump_pde[j]->value, NULL);
+		c->self = -1;
+		z->name = m->lumps[j]->name;
+		z->ct = diff_sym(c->p, e, SYM_THX);
+		z->rest = ex_subst_sym(c->p, e, SYM_THX, num(c, 0));
+		if (z->ct->deps & (DEP_STATE | (1u << SYM_THX) | (1u << SYM_T))) {
+			diag_error(c->d, m->lump_pde[j]->value->loc, "%s.t must appear linearly, times "
+			           "a coefficient of params (a damper -R * %s.t)", z->name, z->name);
+			c->failed = 1;
+		}
+		z->init = m->lump_init[j] ? conv(c, m->lump_init[j]->value, NULL) : num(c, 0);
+		z->init_t = m->lump_init_t[j] ? conv(c, m->lump_init_t[j]->value, NULL) : num(c, 0);
+		z->mass = m->lumps[j]->mass ? conv(c, m->lumps[j]->mass, NULL) : num(c, 1);
+	}
+	for (i = 0; i < 2; i++)
+		for (side = 0; side < 2; side++)
+			s->attach[i][side] = s->bc[i][side] == BC_ATTACHED ? m->attach[i][side] : -1;
 }
 
 Scheme *
@@ -900,6 +1076,9 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 	s->m = m;
 	s->space_order = m->space_order;
 	build_params(&c, s);
+	c.np = s->nparams;
+	c.self = -1;
+	ex_pool_state_base(c.p, c.np);
 	build_grid(&c, s);
 	lin(&c, m->pde->value, &l);
 	if (!c.failed)
@@ -907,6 +1086,10 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 	lin_free(&l);
 	if (!c.failed)
 		build_io(&c, s);
+	if (!c.failed)
+		build_lumps(&c, s);
+	s->rd = c.rd;
+	s->nrd = c.nrd;
 	mem_free(c.calls);
 	if (c.failed) {
 		expr_pool_free(s->pool);

@@ -49,12 +49,13 @@ cg_out(Emit *e, const char *fmt, ...)
 const char **
 cg_param_refs(Emit *e)
 {
-	const char **names = mem_alloc((size_t)(e->s->nparams + 1) * sizeof *names);
-	int i;
+	int np = e->s->nparams, i;
+	const char **names = mem_alloc((size_t)(np + e->s->nrd + 1) * sizeof *names);
 
-	for (i = 0; i < e->s->nparams; i++) {
+	/* then the reads of the state, which stand as params np + r */
+	for (i = 0; i < np + e->s->nrd; i++) {
 		Buf b = {0};
-		buf_printf(&b, "p[%d]", i);
+		buf_printf(&b, i < np ? "p[%d]" : "rd[%d]", i < np ? i : i - np);
 		names[i] = b.s;
 	}
 	return names;
@@ -65,9 +66,10 @@ cg_free_refs(const char **names, int n)
 {
 	int i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; names[i]; i++)
 		mem_free((void *)names[i]);
 	mem_free(names);
+	(void)n;
 }
 
 static void
@@ -655,6 +657,51 @@ emit_source_helpers(Emit *e, const char **pn)
 
 /* Derivatives of the (bi)linear weights w[4] at (X, Y) with respect to X
  * and Y, within the cell they were computed in (piecewise linear). */
+/* A point read of the field (language.md section 11), at step n: the
+ * value by linear interpolation (as outputs read), the velocity
+ * (u[n] - u[n-1]) / k there, or the slope (u[i+1] - u[i]) / h of the
+ * cell holding X (at an end, the one-sided difference). */
+static const char read_text[] =
+"static double\n"
+"@__read(const @_model *m, const double *u, const double *up, double X, int kind)\n"
+"{\n"
+"\tdouble a = (X - @__from[0]) / m->h[0];\n"
+"\tlong i = (long)floor(a);\n"
+"\n"
+"\tif (i > m->n[0] - 1)\n"
+"\t\ti = m->n[0] - 1;\n"
+"\tif (i < 0)\n"
+"\t\ti = 0;\n"
+"\ta -= (double)i;\n"
+"\tif (kind == 2)\n"
+"\t\treturn (u[i + 1] - u[i]) / m->h[0];\n"
+"\tif (kind == 1)\n"
+"\t\treturn ((1 - a) * (u[i] - up[i]) + a * (u[i + 1] - up[i + 1])) / m->k;\n"
+"\treturn (1 - a) * u[i] + a * u[i + 1];\n"
+"}\n\n";
+
+/* set_coefs: each point read inside the domain */
+static void
+emit_read_check(Emit *e, const char **pn)
+{
+	const Scheme *s = e->s;
+	Buf b = {0};
+	int r;
+
+	for (r = 0; r < s->nrd; r++) {
+		if (!s->rd[r].pos)
+			continue;
+		b.len = 0;
+		ex_print_c(&b, s->rd[r].pos, pn, cg_sym_c);
+		cg_out(e, "\t{\n\t\tconst double X = %s;\n\n", b.s);
+		cg_out(e, "\t\tif (!(X >= %.17g - 1e-9 * %.17g && X <= %.17g + 1e-9 * %.17g)) {\n",
+		       s->from[0], s->to[0] - s->from[0], s->to[0], s->to[0] - s->from[0]);
+		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the field is read at %%g, outside "
+		       "its domain [%g, %g]\", X);\n\t\t\treturn 1;\n\t\t}\n\t}\n", s->from[0], s->to[0]);
+	}
+	buf_free(&b);
+}
+
 static const char dinterp_text[] =
 "static void\n"
 "@__dinterp(const @_model *m, const double *w, double *wx, double *wy)\n"
@@ -678,6 +725,8 @@ emit_set_coefs(Emit *e)
 	int i, r, nsp = 0;
 
 	emit_source_helpers(e, pn);
+	if (s->nrd)
+		cg_out(e, "%s", read_text);
 	cg_out(e, "/* Everything that changes only with the params: coefficients,\n"
 	       " * sources' and outputs' weights. */\n");
 	cg_out(e, "static int\n@__set_coefs(@_model *m, char *err, int errsz)\n{\n");
@@ -781,11 +830,47 @@ emit_set_coefs(Emit *e)
 		       i, s->nsrc + i, s->nsrc + i);
 		cg_out(e, "\t}\n");
 	}
+	emit_read_check(e, pn);
 	cg_out(e, "\treturn 0;\n}\n\n");
 	cg_free_refs(pn, s->nparams);
 }
 
 /* ---- life cycle ---- */
+
+/* @_reset's part for lumped objects (z[0] = init z, z[-1] = z[0] - k
+ * init z.t, after the grid's points) and the ends attached to them. */
+static void
+emit_reset_parts(Emit *e, const char **pn)
+{
+	const Scheme *s = e->s;
+	ExprEmitter *em;
+	int j, ax, side;
+
+	if (!s->nlump)
+		return;
+	cg_out(e, "\t{\n\t\tconst long g = m->nx1 * (m->n[1] + 1);\n\n");
+	em = ex_emitter_new(pn, cg_sym_c, "z");
+	for (j = 0; j < s->nlump; j++) {
+		ex_emitter_add(em, s->lump[j].init);
+		ex_emitter_add(em, s->lump[j].init_t);
+	}
+	ex_emitter_flush(em, &e->b, "\t\t");
+	for (j = 0; j < s->nlump; j++) {
+		cg_out(e, "\t\tm->u[g + %d] = %s;\n", j, ex_emitter_root(em, 2 * j));
+		cg_out(e, "\t\tm->up[g + %d] = m->u[g + %d] - k * (%s);\n", j, j,
+		       ex_emitter_root(em, 2 * j + 1));
+	}
+	ex_emitter_free(em);
+	for (ax = 0; ax < s->ndim; ax++)
+		for (side = 0; side < 2; side++)
+			if (s->attach[ax][side] >= 0) {
+				cg_out(e, "\t\tm->u[%s] = m->u[g + %d];\n", side ? "m->n[0]" : "0",
+				       s->attach[ax][side]);
+				cg_out(e, "\t\tm->up[%s] = m->up[g + %d];\n", side ? "m->n[0]" : "0",
+				       s->attach[ax][side]);
+			}
+	cg_out(e, "\t}\n");
+}
 
 static void
 emit_lifecycle(Emit *e)
@@ -821,6 +906,7 @@ emit_lifecycle(Emit *e)
 	} else {
 		cg_out(e, "\t(void)i; (void)j; (void)q;\n");
 	}
+	emit_reset_parts(e, pn);
 	cg_out(e, "}\n\n");
 	cg_free_refs(pn, s->nparams);
 
@@ -833,7 +919,8 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "\tm->rate = rate > 0 ? rate : @_default_rate();\n");
 	cg_out(e, "\tm->k = 1.0 / m->rate;\n");
 	cg_out(e, "\tfor (d = 0; d < 2; d++) {\n\t\tm->n[d] = n[d];\n\t\tm->h[d] = h[d];\n\t}\n");
-	cg_out(e, "\tm->nx1 = n[0] + 1;\n\tm->npts = m->nx1 * (n[1] + 1);\n");
+	/* the lumped objects' values follow the grid's points in each state */
+	cg_out(e, "\tm->nx1 = n[0] + 1;\n\tm->npts = m->nx1 * (n[1] + 1) + %d;\n", s->nlump);
 	cg_out(e, "\tnp = m->npts;\n");
 	cg_out(e, "\tm->mem = (double *)calloc((size_t)(3 + %d) * (size_t)np, sizeof(double));\n",
 	    l->nclass[CO_SPACE]);

@@ -263,10 +263,23 @@ c_scatter(void *ctx, const Step *st, const Op *o)
 	int i, v, nv = e->s->ndim == 2 ? 4 : 2;
 
 	cg_out(e, "%sif (!(%s)) {\n", c->ind, c->lin);
-	for (i = o->first; i < o->first + o->count; i++)
+	for (i = o->first; i < o->first + o->count; i++) {
+		if (e->s->src[i].state) {    /* a force between parts, of rd */
+			const char **pn = cg_param_refs(e);
+			ref.len = 0;
+			ex_print_c(&ref, e->s->src[i].strength, pn, cg_sym_c);
+			cg_free_refs(pn, 0);
+			cg_out(e, "%s\t{\n%s\t\tconst double S = %s;\n\n", c->ind, c->ind, ref.s);
+			for (v = 0; v < nv; v++)
+				cg_out(e, "%s\t\tun[m->src_i[%d][%d]] += S * m->src_w[%d][%d];\n", c->ind, i,
+				       v, i, v);
+			cg_out(e, "%s\t}\n", c->ind);
+			continue;
+		}
 		for (v = 0; v < nv; v++)
 			cg_out(e, "%s\tun[m->src_i[%d][%d]] += %s * m->src_w[%d][%d];\n", c->ind, i, v,
 			    cg_coef_ref(e->l, e->l->src_coef[i], &ref), i, v);
+	}
 	cg_out(e, "%s}\n", c->ind);
 	buf_free(&ref);
 	(void)st;
@@ -283,6 +296,15 @@ c_gather(void *ctx, const Step *st, const Op *o)
 	cg_out(e, "%sif (%s) {\n", c->ind, c->y);
 	for (i = o->first; i < o->first + o->count; i++) {
 		Buf t = {0};
+		if (s->out[i].lump >= 0) {   /* a lumped object, after the grid's points */
+			int z = s->out[i].lump;
+			if (s->out[i].velocity)
+				cg_out(e, "%s\t%s[%d] = (un[nx1 * (ny + 1) + %d] - u[nx1 * (ny + 1) + %d]) / k;\n",
+				       c->ind, c->y, i, z, z);
+			else
+				cg_out(e, "%s\t%s[%d] = un[nx1 * (ny + 1) + %d];\n", c->ind, c->y, i, z);
+			continue;
+		}
 		for (v = 0; v < nv; v++)
 			buf_printf(&t, "%sm->out_w[%d][%d] * un[m->out_i[%d][%d]]", v ? " + " : "",
 			           i, v, i, v);
@@ -296,6 +318,81 @@ c_gather(void *ctx, const Step *st, const Op *o)
 		buf_free(&t);
 	}
 	cg_out(e, "%s}\n", c->ind);
+	(void)st;
+}
+
+/* The state read at points, at step n (language.md section 11): the
+ * field by @__read, the lumped objects after the grid's points. */
+static void
+c_read(void *ctx, const Step *st, const Op *o)
+{
+	CStep *c = ctx;
+	Emit *e = c->e;
+	const Scheme *s = e->s;
+	const char **pn = cg_param_refs(e);
+	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "x");
+	int r, n = 0, *root = mem_alloc((size_t)(s->nrd + 1) * sizeof *root);
+
+	cg_out(e, "%sconst long ng = nx1 * (ny + 1);\n", c->ind);
+	cg_out(e, "%sdouble rd[%d];\n", c->ind, s->nrd);
+	for (r = 0; r < s->nrd; r++)
+		root[r] = s->rd[r].pos ? ex_emitter_add(em, s->rd[r].pos) : -1;
+	ex_emitter_flush(em, &e->b, c->ind);
+	for (r = o->first; r < o->first + o->count; r++) {
+		const Read *rd = &s->rd[r];
+		if (rd->kind == RD_LUMP)
+			cg_out(e, "%srd[%d] = u[ng + %d];\n", c->ind, r, rd->lump);
+		else if (rd->kind == RD_LUMP_VEL)
+			cg_out(e, "%srd[%d] = (u[ng + %d] - up[ng + %d]) / k;\n", c->ind, r, rd->lump,
+			       rd->lump);
+		else
+			cg_out(e, "%srd[%d] = @__read(m, u, up, %s, %d);\n", c->ind, r,
+			       ex_emitter_root(em, root[r]), rd->kind == RD_VAL ? 0 : rd->kind == RD_VEL ? 1 : 2);
+		n++;
+	}
+	cg_out(e, "%s(void)rd; (void)ng;\n", c->ind);
+	ex_emitter_free(em);
+	mem_free(root);
+	cg_free_refs(pn, 0);
+	(void)st;
+}
+
+/* z[n+1] = (2 z[n] - (1 + ct k/2) z[n-1] + k^2 rest) / (1 - ct k/2) */
+static void
+c_lump(void *ctx, const Step *st, const Op *o)
+{
+	CStep *c = ctx;
+	Emit *e = c->e;
+	const Scheme *s = e->s;
+	const char **pn = cg_param_refs(e);
+	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "z");
+	int j;
+
+	if (!s->nrd)
+		cg_out(e, "%sconst long ng = nx1 * (ny + 1);\n", c->ind);
+	for (j = o->first; j < o->first + o->count; j++) {
+		ex_emitter_add(em, s->lump[j].ct);
+		ex_emitter_add(em, s->lump[j].rest);
+	}
+	ex_emitter_flush(em, &e->b, c->ind);
+	for (j = o->first; j < o->first + o->count; j++) {
+		const char *ct = ex_emitter_root(em, 2 * (j - o->first));
+		cg_out(e, "%sun[ng + %d] = (2 * u[ng + %d] - (1 + (%s) * k / 2) * up[ng + %d] "
+		       "+ k * k * (%s)) / (1 - (%s) * k / 2);\n", c->ind, j, j, ct, j,
+		       ex_emitter_root(em, 2 * (j - o->first) + 1), ct);
+	}
+	ex_emitter_free(em);
+	cg_free_refs(pn, 0);
+	(void)st;
+}
+
+/* an attached end holds the lumped object's new position */
+static void
+c_hold(void *ctx, const Step *st, const Op *o)
+{
+	CStep *c = ctx;
+
+	cg_out(c->e, "%sun[%s] = un[ng + %d];\n", c->ind, o->aux % 2 ? "nx" : "0", o->first);
 	(void)st;
 }
 
@@ -313,6 +410,7 @@ c_rotate(void *ctx, const Step *st, const Op *o)
 static const StepTarget c_step = {{
 	[OP_TIME] = c_time, [OP_SWEEP] = c_sweep, [OP_SCATTER] = c_scatter,
 	[OP_GATHER] = c_gather, [OP_ROTATE] = c_rotate,
+	[OP_READ] = c_read, [OP_LUMP] = c_lump, [OP_HOLD] = c_hold,
 }};
 
 static void
@@ -1220,6 +1318,30 @@ emit_api(Emit *e)
 	cg_out(e, "\tfree(z);\n}\n");
 }
 
+/* A model with several parts has no adjoint yet (step.c builds none):
+ * the gradient's entry points say so. */
+static void
+emit_no_grad(Emit *e)
+{
+	static const char *const why = "gradients through lumped objects, point reads and "
+		"forces between parts are not built yet (render works)";
+
+	cg_out(e, "enum { @__NOUT = %d, @__NPAR = %d };\n\n", e->s->nout, e->s->nparams);
+	cg_out(e, "void\n@_set_checkpoints(@_model *m, long every)\n{\n\t(void)m; (void)every;\n}\n\n");
+	cg_out(e, "void\n@_set_memory(@_model *m, double bytes)\n{\n\t(void)m; (void)bytes;\n}\n\n");
+	cg_out(e, "void\n@_set_threads(@_model *m, int n)\n{\n\t(void)m; (void)n;\n}\n\n");
+	cg_out(e, "int\n@_forward(@_model *m, long n, double *y, char *err, int errsz)\n{\n"
+	       "\t(void)m; (void)n; (void)y;\n\tsnprintf(err, (size_t)errsz, \"%s\");\n\treturn 1;\n}\n\n", why);
+	cg_out(e, "int\n@_backward(@_model *m, const double *dldy, double *grad, char *err, int errsz)\n{\n"
+	       "\t(void)m; (void)dldy; (void)grad;\n\tsnprintf(err, (size_t)errsz, \"%s\");\n"
+	       "\treturn 1;\n}\n\n", why);
+	cg_out(e, "void\n@_op(const @_model *m, const double *u, const double *up, double *un)\n{\n");
+	cg_out(e, "\tmemset(un, 0, (size_t)m->npts * sizeof(double));\n");
+	cg_out(e, "\t@__step(m, 0, u, up, un, 0, 1);\n}\n\n");
+	cg_out(e, "void\n@_op_adj(const @_model *m, const double *l, double *lu, double *lup)\n{\n");
+	cg_out(e, "\tlong q;\n\n\t(void)l;\n\tfor (q = 0; q < m->npts; q++)\n\t\tlu[q] = lup[q] = NAN;\n}\n\n");
+}
+
 void
 cg_emit_kernels(Emit *e)
 {
@@ -1227,6 +1349,10 @@ cg_emit_kernels(Emit *e)
 	emit_step(e);
 	if (!e->grad)
 		return;
+	if (e->l->step->parts) {
+		emit_no_grad(e);
+		return;
+	}
 	emit_adj(e);
 	emit_adjg(e);
 	emit_gacc(e);

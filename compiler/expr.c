@@ -37,7 +37,14 @@ struct ExprPool {
 	Expr **tab;            /* hash buckets, chained through Expr.next */
 	unsigned cap;          /* a power of two */
 	unsigned n;            /* nodes, also the next id */
+	int state_base;        /* 1 + the first param that reads the state (0: none) */
 };
+
+void
+ex_pool_state_base(ExprPool *p, int first)
+{
+	p->state_base = first + 1;
+}
 
 ExprPool *
 expr_pool_new(void)
@@ -143,7 +150,7 @@ intern(ExprPool *p, ExprKind k, int op, int index, double num,
 	case EX_NUM:
 		break;
 	case EX_PARAM:
-		e->deps = DEP_PARAM;
+		e->deps = DEP_PARAM | (p->state_base && index >= p->state_base - 1 ? DEP_STATE : 0);
 		break;
 	case EX_SYM:
 		e->deps = 1u << index;

@@ -60,11 +60,16 @@ struct Expr {
 	Expr *next;            /* hash chain */
 };
 #define DEP_PARAM (1u << 16)
+#define DEP_STATE (1u << 17)   /* a read of the state (ex_pool_state_base) */
 
 /* All Exprs live in a pool, freed at once. */
 typedef struct ExprPool ExprPool;
 ExprPool *expr_pool_new(void);
 void expr_pool_free(ExprPool *p);
+/* Params numbered first and up are values read from the state each step
+ * (language.md section 11: u(X), z, ...), not params: DEP_STATE marks the
+ * expressions that use them.  Set before building any. */
+void ex_pool_state_base(ExprPool *p, int first);
 
 Expr *ex_num(ExprPool *p, double v);
 Expr *ex_param(ExprPool *p, int index);

@@ -16,13 +16,42 @@ typedef struct Source {    /* S * delta(x - X [, y - Y]) */
 	Expr *strength;        /* S, already times k^2 (of params, k, t) */
 	Expr *pos[2];          /* X, Y: of params */
 	Loc loc;
+	int state;             /* S reads the state (DEP_STATE): a force between
+	                        * parts, evaluated every step (language.md 11) */
 } Source;
 
 typedef struct Output {
 	const char *name;
 	Expr *pos[2];
 	int velocity;          /* u.t(X) */
+	int lump;              /* -1, or the lumped object it reads (z, z.t) */
 } Output;
+
+/* A value read from the state at step n (language.md section 11): in
+ * expressions it is param number Scheme.nparams + its index (DEP_STATE). */
+typedef enum {
+	RD_VAL,                /* u(X): linear interpolation, as outputs read */
+	RD_VEL,                /* u.t(X): (u[n](X) - u[n-1](X)) / k */
+	RD_DX,                 /* u.x(X): (u[i+1] - u[i]) / h in the cell of X */
+	RD_LUMP,               /* z[n] */
+	RD_LUMP_VEL,           /* (z[n] - z[n-1]) / k */
+} ReadKind;
+
+typedef struct Read {
+	ReadKind kind;
+	int lump;              /* RD_LUMP*: which */
+	Expr *pos;             /* RD_VAL, RD_VEL, RD_DX: X, of params */
+} Read;
+
+/* A lumped object z: z.tt = ct z.t + rest, z.t centred, the rest at step n:
+ *   z[n+1] = (2 z[n] - (1 + ct k/2) z[n-1] + k^2 rest) / (1 - ct k/2) */
+typedef struct Lump {
+	const char *name;
+	Expr *ct;              /* of params */
+	Expr *rest;            /* of params, t and reads */
+	Expr *init, *init_t;   /* of params */
+	Expr *mass;
+} Lump;
 
 typedef struct Param {
 	const char *name;
@@ -56,6 +85,11 @@ struct Scheme {
 	Source *src; int nsrc;
 	Expr *init_u, *init_ut;    /* of x, y, params; NULL = 0 */
 	Output *out; int nout;
+	/* several parts (language.md section 11) */
+	Read *rd; int nrd;
+	Lump *lump; int nlump;
+	int attach[2][2];          /* BC_ATTACHED ends: the lumped object held there */
+	int nstate_src;            /* sources with Source.state */
 };
 
 /* ---- loop IR (lower.c) ----

@@ -1055,7 +1055,10 @@ build_module(const Loops *l, LLVMContextRef cx, const char *const *sym, const ch
 	g.param = mem_alloc((size_t)(l->s->nparams + 1) * sizeof *g.param);
 	g.coef = mem_alloc((size_t)(l->ncoefs + 1) * sizeof *g.coef);
 	core = build_core(&g);
-	build_runloop(&g, core, sym[0]);
+	/* with several parts, the C text's run loop does the step's ops
+	 * around the sweep (the loop here walks only those of one field) */
+	if (sym[0])
+		build_runloop(&g, core, sym[0]);
 	if (sym[1])
 		build_sweep(&g, core, sym[1]);
 	if (sym[2])
@@ -1327,7 +1330,7 @@ llvm_load(Kernel *k, const Loops *l, const char *ctext, const char *prefix, char
 	 * step compute the regions themselves; the run loop computes them
 	 * inline */
 	for (i = 0; i < NSYMS; i++)
-		if (i == 0 || loops_sweepable(l)) {
+		if (l->step->parts ? i == 1 && loops_sweepable(l) : i == 0 || loops_sweepable(l)) {
 			buf_printf(&name[i], "%s%s", prefix, suffix[i]);
 			sym[i] = name[i].s;
 		}

@@ -516,12 +516,17 @@ lower_grad(Loops *l)
 	l->srcd = arena_alloc(l->arena, (size_t)s->nsrc + 1);
 	roots = arena_alloc(l->arena, (size_t)(2 * (s->nsrc + s->nout) + 1) * sizeof *roots);
 	for (i = 0; i < s->nsrc; i++) {
+		for (a = 0; a < 2; a++)
+			roots[i * 2 + a] = s->src[i].pos[a];
+		/* a force between parts is the step's, from the state
+		 * (step.c's OP_PARTS); it has no coefficient */
+		l->src_coef[i] = -1;
+		if (s->src[i].state)
+			continue;
 		l->src_coef[i] = loops_coef(l, s->src[i].strength);
 		d = dtable(l, &s->src[i].strength, 1);
 		for (p = 0; p < np; p++)
 			l->srcd[i] |= !ex_is_num(d[p], 0);
-		for (a = 0; a < 2; a++)
-			roots[i * 2 + a] = s->src[i].pos[a];
 	}
 	l->dsrcpos = dtable(l, roots, 2 * s->nsrc);
 	for (i = 0; i < s->nout; i++)

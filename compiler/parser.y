@@ -73,6 +73,7 @@ static void yyerror(Loc *loc, void *scanner, Parser *P, const char *msg);
 static Decl *set_model(Parser *P, const char *name, Loc loc);
 static void add_decl(Parser *P, Decl *d);
 static int log_word(Parser *P, const char *w, Loc loc);
+static int at_word(Parser *P, const char *w, Loc loc);
 }
 
 %union {
@@ -99,7 +100,7 @@ static int log_word(Parser *P, const char *w, Loc loc);
 
 %type <decl> stmt
 %type <ast> expr primary var call netcall netarg
-%type <list> args args_opt names range grid wheres netargs
+%type <list> args args_opt names range grid wheres netargs fopts
 %type <str> deriv
 %type <flag> log
 %type <where> where
@@ -143,19 +144,32 @@ stmt
 				{ $$ = ast_fn(P->a, $2, @2, $4, $7, @$); }
 	| RATE expr		{ $$ = ast_rate(P->a, $2, @$); }
 	| DOMAIN IDENT IN '[' expr ',' expr ']' grid
-				{ $$ = ast_domain(P->a, $2, @2, $5, $7, NULL, @2, NULL, NULL, $9, @$); }
+				{ $$ = ast_domain(P->a, NULL, @2, $2, @2, $5, $7, NULL, @2, NULL, NULL, $9, @$); }
 	| DOMAIN IDENT IN '[' expr ',' expr ']' ',' IDENT IN '[' expr ',' expr ']' grid
-				{ $$ = ast_domain(P->a, $2, @2, $5, $7, $10, @10, $13, $15, $17, @$); }
-	| FIELD IDENT '(' names ')'
-				{ $$ = ast_field(P->a, $2, @2, $4, @$); }
+				{ $$ = ast_domain(P->a, NULL, @2, $2, @2, $5, $7, $10, @10, $13, $15, $17, @$); }
+	| DOMAIN IDENT ':' IDENT IN '[' expr ',' expr ']' grid
+				{ $$ = ast_domain(P->a, $2, @2, $4, @4, $7, $9, NULL, @4, NULL, NULL, $11, @$); }
+	| DOMAIN IDENT ':' IDENT IN '[' expr ',' expr ']' ',' IDENT IN '[' expr ',' expr ']' grid
+				{ $$ = ast_domain(P->a, $2, @2, $4, @4, $7, $9, $12, @12, $15, $17, $19, @$); }
+	| FIELD IDENT '(' names ')' fopts
+				{ $$ = ast_field(P->a, $2, @2, $4, $6, @$); }
+	| FIELD IDENT fopts	{ $$ = ast_field(P->a, $2, @2, NULL, $3, @$); }
 	| PDE IDENT deriv '=' expr
 				{ $$ = ast_pde(P->a, $2, @2, $3, @$, $5, @$); }
 	| INIT IDENT deriv '=' expr
 				{ $$ = ast_init(P->a, $2, @2, $3, @$, $5, @$); }
 	| OUTPUT IDENT '=' IDENT deriv '(' args ')'
 				{ $$ = ast_output(P->a, $2, @2, $4, @4, $5, @$, $7, @$); }
+	| OUTPUT IDENT '=' IDENT deriv
+				{ $$ = ast_output(P->a, $2, @2, $4, @4, $5, @$, NULL, @$); }
 	| BOUNDARY wheres ':' IDENT
-				{ $$ = ast_boundary(P->a, $2, $4, @4, @$); }
+				{ $$ = ast_boundary(P->a, NULL, @1, $2, $4, @4, NULL, @4, @$); }
+	| BOUNDARY wheres ':' IDENT IDENT
+				{ $$ = ast_boundary(P->a, NULL, @1, $2, $4, @4, $5, @5, @$); }
+	| BOUNDARY IDENT IDENT wheres ':' IDENT
+				{ $$ = at_word(P, $3, @3) ? ast_boundary(P->a, $2, @2, $4, $6, @6, NULL, @6, @$) : NULL; }
+	| BOUNDARY IDENT IDENT wheres ':' IDENT IDENT
+				{ $$ = at_word(P, $3, @3) ? ast_boundary(P->a, $2, @2, $4, $6, @6, $7, @7, @$) : NULL; }
 	| NET IDENT '=' netcall	{ $$ = ast_net(P->a, $2, @2, $4, @$); }
 	;
 
@@ -173,6 +187,12 @@ netargs
 netarg
 	: expr
 	| IDENT '=' expr	{ $$ = ast_named(P->a, $1, @1, $3, @$); }
+	;
+
+/* fopts -> (NAME expr)*: a field's `on DOMAIN`, `density E`, `mass E` */
+fopts
+	: %empty		{ $$ = NULL; }
+	| fopts IDENT primary	{ $$ = ast_list(P->a, $1, ast_field_opt(P->a, $2, @2, $3)); }
 	;
 
 /* range -> (in [ expr , expr ])? */
@@ -247,6 +267,8 @@ primary
 	: NUM			{ $$ = ast_num(P->a, $1, @$); }
 	| var
 	| var DERIV		{ $$ = ast_deriv(P->a, $1, $2, @$); }
+	| var DERIV '(' args ')'
+				{ $$ = ast_deriv(P->a, ast_call(P->a, $1->name, @1, $4, @$), $2, @$); }
 	| call
 	| call DERIV		{ $$ = ast_deriv(P->a, $1, $2, @$); }
 	| call '[' expr ']'	{ $$ = ast_index(P->a, $1, $3, @$); }
@@ -468,6 +490,18 @@ log_word(Parser *P, const char *w, Loc loc)
 	if (strcmp(w, "log") == 0)
 		return 1;
 	diag_error(P->d, loc, "unexpected name '%s' after the param; only `log` may follow", w);
+	P->nerr++;
+	return 0;
+}
+
+/* boundary FIELD at WHERE: the word `at` */
+static int
+at_word(Parser *P, const char *w, Loc loc)
+{
+	if (strcmp(w, "at") == 0)
+		return 1;
+	diag_error(P->d, loc, "unexpected name '%s'; name a boundary's field as "
+	           "`boundary FIELD at x = A: CONDITION`", w);
 	P->nerr++;
 	return 0;
 }

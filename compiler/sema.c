@@ -74,6 +74,7 @@ typedef struct Sema {
 	/* calls of nets, checked once their sizes are folded */
 	struct NetUse { Ast *call, *index; Entry *net; } *uses;
 	int nuses, capuses;
+	int lump;              /* boundaries: the current one's attached object */
 } Sema;
 
 static Arena *
@@ -210,6 +211,114 @@ reserved(Sema *s, const char *name)
 	return NULL;
 }
 
+/* ---- lumped objects and parts (language.md section 11) ---- */
+
+/* The lumped object called name, or -1. */
+static int
+lump_index(const Model *m, const char *name)
+{
+	int i;
+
+	for (i = 0; name && i < m->nlumps; i++)
+		if (strcmp(m->lumps[i]->name, name) == 0)
+			return i;
+	return -1;
+}
+
+static void
+add_lump(Sema *s, Decl *d)
+{
+	Model *m = s->m;
+
+	if (m->nlumps % 8 == 0) {
+		Decl ***v[4] = {&m->lumps, &m->lump_pde, &m->lump_init, &m->lump_init_t};
+		int k;
+		for (k = 0; k < 4; k++) {
+			Decl **n = arena_alloc(s->a, (size_t)(m->nlumps + 8) * sizeof *n);
+			if (m->nlumps)
+				memcpy(n, *v[k], (size_t)m->nlumps * sizeof *n);
+			*v[k] = n;
+		}
+	}
+	d->lump = m->nlumps;
+	m->lumps[m->nlumps++] = d;
+}
+
+/* pde / init of lumped object j: one each */
+static void
+lump_stmt(Sema *s, Decl *d, int j)
+{
+	Model *m = s->m;
+	Decl **slot = d->kind == D_PDE ? &m->lump_pde[j]
+	            : d->lhs_letters[0] ? &m->lump_init_t[j] : &m->lump_init[j];
+
+	if (d->kind == D_PDE && strcmp(d->lhs_letters, "tt") != 0) {
+		diag_error(s->d, d->lhs_loc, "the left-hand side of a lumped object's pde must be %s.tt",
+		           d->field);
+		return;
+	}
+	if (d->kind == D_INIT && d->lhs_letters[0] && strcmp(d->lhs_letters, "t") != 0) {
+		diag_error(s->d, d->lhs_loc, "init sets %s or %s.t, not %s.%s", d->field, d->field,
+		           d->field, d->lhs_letters);
+		return;
+	}
+	if (*slot) {
+		diag_error(s->d, keyword_loc(d), "a second `%s %s%s%s`", d->kind == D_PDE ? "pde" : "init",
+		           d->field, d->lhs_letters[0] ? "." : "", d->lhs_letters);
+		diag_note(s->d, keyword_loc(*slot), "the first one is here");
+		return;
+	}
+	*slot = d;
+}
+
+/* on DOMAIN, density E (a field with coordinates), mass E (a lumped
+ * object), each once */
+static void
+field_opts(Sema *s)
+{
+	Model *m = s->m;
+	int i, j;
+
+	for (i = 0; i < m->ndecls; i++) {
+		Decl *d = m->decls[i];
+		if (d->kind != D_FIELD)
+			continue;
+		for (j = 0; j < d->nopts; j++) {
+			struct FieldOpt *o = &d->opts[j];
+			Ast **slot = NULL;
+			if (!strcmp(o->word, "on") && d->args) {
+				if (o->v->kind != AX_NAME)
+					diag_error(s->d, o->v->loc, "`on` takes a domain's name");
+				else if (!m->domain || !m->domain->name)
+					diag_error(s->d, o->v->loc, "no domain is named '%s'; name it as "
+					           "`domain %s: x in [A, B]`", o->v->name, o->v->name);
+				else if (strcmp(o->v->name, m->domain->name) != 0)
+					diag_error(s->d, o->v->loc, "no domain is named '%s'; the domain is '%s'",
+					           o->v->name, m->domain->name);
+				continue;
+			}
+			if (!strcmp(o->word, "density") && d->args)
+				slot = &d->density;
+			else if (!strcmp(o->word, "mass") && !d->args)
+				slot = &d->mass;
+			if (!slot) {
+				diag_error(s->d, o->loc, "'%s' is not an option of %s; use %s", o->word,
+				           d->args ? "a field with coordinates" : "a lumped object",
+				           d->args ? "`on DOMAIN` and `density E`" : "`mass E`");
+				continue;
+			}
+			if (*slot)
+				diag_error(s->d, o->loc, "a second `%s`", o->word);
+			*slot = o->v;
+		}
+	}
+	for (i = 0; i < m->nlumps; i++)
+		if (!m->lump_pde[i])
+			diag_error(s->d, m->lumps[i]->name_loc, "the lumped object '%s' has no pde; "
+			           "add one, e.g. `pde %s.tt = -K * %s / M`", m->lumps[i]->name,
+			           m->lumps[i]->name, m->lumps[i]->name);
+}
+
 static int
 structure(Sema *s)
 {
@@ -235,12 +344,25 @@ structure(Sema *s)
 		Decl *d = m->decls[i];
 		switch (d->kind) {
 		case D_DOMAIN: one_of(s, &m->domain, d, "domain"); break;
-		case D_FIELD: one_of(s, &m->field, d, "field"); break;
-		case D_PDE: one_of(s, &m->pde, d, "pde"); break;
+		case D_FIELD:
+			if (d->args)
+				one_of(s, &m->field, d, "field");
+			else
+				add_lump(s, d);
+			break;
 		case D_RATE: one_of(s, &m->rate, d, "rate"); break;
 		default: break;
 		}
 	}
+	for (i = 0; i < m->ndecls; i++) {
+		Decl *d = m->decls[i];
+		int j = d->kind == D_PDE || d->kind == D_INIT ? lump_index(m, d->field) : -1;
+		if (d->kind == D_PDE && j < 0)
+			one_of(s, &m->pde, d, "pde");
+		else if (j >= 0)
+			lump_stmt(s, d, j);
+	}
+	field_opts(s);
 	if (!m->domain)
 		diag_error(s->d, m->name_loc, "model '%s' has no domain; "
 		           "add one, e.g. `domain x in [0, 1]`", m->name);
@@ -359,11 +481,11 @@ names(Sema *s)
 		case D_PARAM: d->nkind = K_PARAM; break;
 		case D_LET: let_kind(s, d); break;
 		case D_FN: d->nkind = K_FN; fn_args(s, d); break;
-		case D_FIELD: d->nkind = K_FIELD; break;
+		case D_FIELD: d->nkind = d->args ? K_FIELD : K_LUMP; break;
 		case D_NET: d->nkind = K_NET; break;
 		default: continue;
 		}
-		if (d->kind == D_FIELD && d != m->field)
+		if (d->kind == D_FIELD && d->nkind == K_FIELD && d != m->field)
 			continue;
 		if ((why = reserved(s, d->name)) != NULL) {
 			diag_error(s->d, d->name_loc, "'%s' %s; choose another name", d->name, why);
@@ -395,6 +517,7 @@ enum {
 	A_TIME = 8,            /* t and time signals */
 	A_SPACE = 16,          /* coordinates and coefficients */
 	A_FIELD = 32,          /* the field, its derivatives, lap, bilap, delta */
+	A_STATE = 64,          /* point reads: u(X), u.t(X), u.x(X), lumped z, z.t */
 };
 
 typedef struct Ctx {
@@ -415,7 +538,7 @@ static const Ctx C_FIXED = {0, "a constant",
 static const Ctx C_SCALAR = {A_PARAM | A_SCALAR | A_FN, "a let without arguments",
 	"it may use consts, params, other such lets, fns, pi and builtin functions "
 	"(write `let NAME(t)` for a time signal, `let NAME(x)` for a coefficient)", 0, 0, 0};
-static const Ctx C_TIME = {A_PARAM | A_SCALAR | A_FN | A_TIME, "a time signal",
+static const Ctx C_TIME = {A_PARAM | A_SCALAR | A_FN | A_TIME | A_STATE, "a time signal",
 	"it may use t, consts, params, lets without arguments, other time signals, fns, "
 	"pi and builtin functions", 0, 0, 0};
 static const Ctx C_SPACE = {A_PARAM | A_SCALAR | A_FN | A_SPACE, "a coefficient",
@@ -424,8 +547,12 @@ static const Ctx C_SPACE = {A_PARAM | A_SCALAR | A_FN | A_SPACE, "a coefficient"
 static const Ctx C_FN = {A_PARAM | A_SCALAR | A_FN, "a fn",
 	"it may use its arguments, consts, params, lets without arguments, other fns, "
 	"pi and builtin functions", 0, 0, 0};
-static const Ctx C_PDE = {A_PARAM | A_SCALAR | A_FN | A_TIME | A_SPACE | A_FIELD,
+static const Ctx C_PDE = {A_PARAM | A_SCALAR | A_FN | A_TIME | A_SPACE | A_FIELD | A_STATE,
 	"the pde", "", 0, 0, 0};
+static const Ctx C_LUMP = {A_PARAM | A_SCALAR | A_FN | A_TIME | A_STATE,
+	"a lumped object's pde", "it may use t, consts, params, lets without arguments, time "
+	"signals, fns, the lumped objects (z, z.t) and the field read at points (u(X), u.t(X), "
+	"u.x(X))", 0, 0, 0};
 static const Ctx C_DELTA = {A_PARAM | A_SCALAR | A_FN | A_TIME, "a delta's position",
 	"it must not depend on the coordinates or the field", 0, 0, 0};
 static const Ctx C_INIT = {A_PARAM | A_SCALAR | A_FN | A_SPACE, "an init",
@@ -435,6 +562,8 @@ static const Ctx C_OUTPUT = {A_PARAM | A_SCALAR | A_FN, "an output point",
 	"it may use consts, params, lets without arguments, fns, pi and builtin functions", 0, 0, 0};
 
 static void check(Sema *s, Ast *e, const Ctx *c);
+static int expr_in(Sema *s, Ast *e, const Ctx *tmpl, Entry *owner, const Decl *fn,
+                   const char *what);
 
 static int
 is_arg(const Ctx *c, const char *name)
@@ -465,6 +594,7 @@ kind_desc(const Decl *d)
 	case K_FN: return "the fn";
 	case K_FIELD: return "the field";
 	case K_NET: return "the net";
+	case K_LUMP: return "the lumped object";
 	default: return "the name";
 	}
 }
@@ -568,7 +698,55 @@ check_name(Sema *s, Ast *e, const Ctx *c)
 		diag_error(s->d, e->loc, "'%s' is a net; call it as %s(E1, ...)[J] "
 		           "(J: which output, from 0)", n, n);
 		return;
+	case K_LUMP:
+		if (!(c->allow & A_STATE))
+			diag_error(s->d, e->loc, "cannot use the lumped object '%s' in %s; the state "
+			           "may be read only in a pde, a time signal and an output", n, c->what);
+		return;
 	}
+}
+
+/* A point read of another part (language.md section 11): u(X), u.t(X),
+ * u.x(X) of the field, z or z.t of a lumped object.  1 when e is one
+ * (checked here), else 0. */
+static int
+state_read(Sema *s, Ast *e, const Ctx *c)
+{
+	Ast *b = e->kind == AX_DERIV ? e->a : e;
+	Entry *en;
+	int i, lump;
+
+	if (!(c->allow & A_STATE) || is_arg(c, b->name ? b->name : ""))
+		return 0;
+	if (b->kind != AX_CALL && b->kind != AX_NAME)
+		return 0;
+	if (!b->name || !(en = lookup(s, b->name)))
+		return 0;
+	lump = en->decl->nkind == K_LUMP;
+	if (!lump && en->decl->nkind != K_FIELD)
+		return 0;
+	if (lump != (b->kind == AX_NAME))
+		return 0;
+	add_dep(s, c->owner, en);
+	if (e->kind == AX_DERIV && strcmp(e->letters, "t") != 0
+	    && (lump || e->letters[1] || coord_index(s, e->letters) < 0 || s->ndim != 1)) {
+		if (lump)
+			diag_error(s->d, e->loc, "a lumped object is read as %s or %s.t", b->name, b->name);
+		else
+			diag_error(s->d, e->loc, "a field is read at a point as %s(X), %s.t(X) or "
+			           "(1D) %s.%s(X)", b->name, b->name, b->name, s->coord[0]);
+		return 1;
+	}
+	if (lump)
+		return 1;
+	if (b->nargs != s->ndim) {
+		diag_error(s->d, b->loc, "%s is read at a point with %d coordinate%s", b->name,
+		           s->ndim, plural(s->ndim));
+		return 1;
+	}
+	for (i = 0; i < b->nargs; i++)
+		expr_in(s, b->args[i], &C_DELTA, c->owner, c->fn, "a point read's position");
+	return 1;
 }
 
 static int
@@ -905,7 +1083,8 @@ check(Sema *s, Ast *e, const Ctx *c)
 		check_name(s, e, c);
 		return;
 	case AX_CALL:
-		check_call(s, e, c, NULL);
+		if (!state_read(s, e, c))
+			check_call(s, e, c, NULL);
 		return;
 	case AX_INDEX:
 		if (e->a->kind == AX_CALL) {
@@ -927,7 +1106,8 @@ check(Sema *s, Ast *e, const Ctx *c)
 		check(s, e->b, c);
 		return;
 	case AX_DERIV:
-		check_term(s, e, c);
+		if (!state_read(s, e, c))
+			check_term(s, e, c);
 		return;
 	}
 }
@@ -1099,6 +1279,10 @@ exprs(Sema *s)
 				expr_in(s, d->grid[j], &C_FIXED, NULL, NULL, "a grid count");
 			break;
 		case D_PDE:
+			if (lump_index(m, d->field) >= 0) {
+				expr_in(s, d->value, &C_LUMP, NULL, NULL, NULL);
+				break;
+			}
 			if (d != m->pde)
 				break;
 			if (strcmp(d->field, s->field->name) != 0
@@ -1117,7 +1301,15 @@ exprs(Sema *s)
 				s->pde_bad = 1;
 			}
 			break;
+		case D_FIELD:
+			expr_in(s, d->density, &C_SCALAR, NULL, NULL, "a density");
+			expr_in(s, d->mass, &C_SCALAR, NULL, NULL, "a mass");
+			break;
 		case D_INIT:
+			if (lump_index(m, d->field) >= 0) {
+				expr_in(s, d->value, &C_SCALAR, NULL, NULL, "a lumped object's init");
+				break;
+			}
 			subject(s, d, "init");
 			if (strcmp(d->field, s->field->name) == 0 && (!d->lhs_letters[0]
 			    || strcmp(d->lhs_letters, "t") == 0)) {
@@ -1132,8 +1324,14 @@ exprs(Sema *s)
 			expr(s, d->value, &C_INIT, NULL, NULL);
 			break;
 		case D_OUTPUT:
-			subject(s, d, "an output");
-			if (d->nat != s->ndim) {
+			if (lump_index(m, d->field) >= 0) {
+				if (d->nat)
+					diag_error(s->d, d->lhs_loc, "a lumped object has no coordinates: "
+					           "`output %s = %s`", d->name, d->field);
+				else if (d->lhs_letters[0] && strcmp(d->lhs_letters, "t") != 0)
+					diag_error(s->d, d->lhs_loc, "an output reads %s or %s.t", d->field,
+					           d->field);
+			} else if (subject(s, d, "an output"), d->nat != s->ndim) {
 				if (s->ndim == 1)
 					diag_error(s->d, d->lhs_loc, "an output reads %s at a point: "
 					           "%s(X), with 1 coordinate, not %d", d->field, d->field, d->nat);
@@ -1612,6 +1810,31 @@ choices(Sema *s)
 	                           : "fixed, clamped, simply_supported (or pinned) or free";
 }
 
+/* `attached Z` (language.md section 11.1): Z a lumped object, the field
+ * 1D and second order in space.  1 when fine. */
+static int
+attached(Sema *s, Decl *d)
+{
+	int j = lump_index(s->m, d->attach);
+
+	if (strcmp(d->cond, "attached") != 0 || !d->attach) {
+		diag_error(s->d, d->cond_loc, "write `attached Z` with Z a lumped object");
+		return 0;
+	}
+	if (j < 0) {
+		diag_error(s->d, d->attach_loc, "'%s' is not a lumped object; declare it as "
+		           "`field %s mass M`", d->attach, d->attach);
+		return 0;
+	}
+	if (s->ndim != 1 || s->space_order > 2) {
+		diag_error(s->d, d->cond_loc, "`attached` ends are supported for 1D fields of second "
+		           "order in space (a string, a bore)");
+		return 0;
+	}
+	d->lump = j;
+	return 1;
+}
+
 static void
 set_bc(Sema *s, int dim, int side, BcKind bc, Loc loc, int *ok)
 {
@@ -1627,6 +1850,7 @@ set_bc(Sema *s, int dim, int side, BcKind bc, Loc loc, int *ok)
 	}
 	m->bc[dim][side] = bc;
 	m->bc_loc[dim][side] = loc;
+	m->attach[dim][side] = s->lump;
 }
 
 static void
@@ -1644,7 +1868,17 @@ boundaries(Sema *s)
 		for (k = 0; k < 5; k++)
 			if (strcmp(d->cond, bc_words[k]) == 0)
 				bc = bc_kinds[k];
-		if (bc == BC_NONE) {
+		if (d->field && strcmp(d->field, s->field->name) != 0) {
+			diag_error(s->d, d->name_loc, "'%s' is not a field with a boundary; the field is '%s'",
+			           d->field, s->field->name);
+			ok = 0;
+			continue;
+		}
+		if (d->attach || strcmp(d->cond, "attached") == 0) {
+			if (!attached(s, d))
+				ok = 0;
+			bc = BC_ATTACHED;
+		} else if (bc == BC_NONE) {
 			const char *best = closest_name(d->cond, bc_words, 5);
 			if (best)
 				diag_error(s->d, d->cond_loc, "unknown boundary condition '%s'; "
@@ -1663,6 +1897,7 @@ boundaries(Sema *s)
 			ok = 0;
 		}
 		d->bc = bc;
+		s->lump = bc == BC_ATTACHED ? d->lump : -1;
 		for (j = 0; j < d->nwhere; j++) {
 			struct Where *w = &d->where[j];
 			double v;

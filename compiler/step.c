@@ -12,6 +12,7 @@
 
 static const char *const op_names[OP_NKIND] = {
 	"time", "sweep", "scatter", "gather", "rotate",
+	"read", "lump", "hold",
 	"adj_sweep", "adj_gather", "adj_sums", "adj_time",
 };
 
@@ -139,7 +140,7 @@ step_build(Arena *a, const Loops *l)
 {
 	const Scheme *s = l->s;
 	Build b = {0};
-	int u[3], adj[3], pts_src = -1, pts_out = -1, y, i;
+	int u[3], adj[3], pts_src = -1, pts_out = -1, y, rd = -1, i;
 	char err[200];
 	Op *o;
 
@@ -165,13 +166,39 @@ step_build(Arena *a, const Loops *l)
 		pts_out = add_array(&b, "out", AK_POINT, 0, 0, s->nout);
 	y = add_array(&b, "y", AK_OUT, 0, 0, s->nout);
 	add_array(&b, "grad", AK_SUM, 0, 0, s->nparams);
+	b.st->parts = s->nlump || s->nrd || s->nstate_src;
+	if (s->nrd)
+		rd = add_array(&b, "rd", AK_READ, 0, 0, s->nrd);
 
 	add_op(&b, ST_FWD, OP_TIME, 0);
+	if (s->nrd) {
+		o = add_op(&b, ST_FWD, OP_READ, 0);
+		o->dst = rd;
+		o->src[0] = u[0];
+		o->src[1] = u[1];
+		o->count = s->nrd;
+	}
+	if (s->nlump) {
+		o = add_op(&b, ST_FWD, OP_LUMP, 0);
+		o->dst = u[2];
+		o->src[0] = u[0];
+		o->src[1] = u[1];
+		o->aux = rd;
+		o->count = s->nlump;
+	}
 	o = add_op(&b, ST_FWD, OP_SWEEP, 0);
 	o->dst = u[2];
 	o->src[0] = u[0];
 	o->src[1] = u[1];
 	o->aux = l->force_coef;
+	for (i = 0; i < 4; i++)
+		if (s->attach[i / 2][i % 2] >= 0 && i / 2 < s->ndim) {
+			o = add_op(&b, ST_FWD, OP_HOLD, 0);
+			o->dst = u[2];
+			o->first = s->attach[i / 2][i % 2];
+			o->aux = i;       /* axis * 2 + side */
+			o->count = 1;
+		}
 	if (s->nsrc) {
 		o = add_op(&b, ST_FWD, OP_SCATTER, 0);
 		o->dst = u[2];
@@ -190,7 +217,7 @@ step_build(Arena *a, const Loops *l)
 	o->dst = u[2];
 	o->src[0] = u[0];
 	o->src[1] = u[1];
-	if (l->nadj)
+	if (l->nadj && !b.st->parts)
 		transpose(&b, adj);
 	if (step_check(b.st, err, sizeof err) < 0)
 		die("step: %s", err);
@@ -210,7 +237,7 @@ arr_is(const Step *st, int i, ArrayKind k)
 static int
 check_fwd(const Step *st, char *err, int errsz)
 {
-	int i, written = -1, rotated = 0;
+	int i, written = -1, rotated = 0, read = 0, lumped = 0;
 
 	for (i = 0; i < st->nfwd; i++) {
 		const Op *o = &st->fwd[i];
@@ -249,6 +276,24 @@ check_fwd(const Step *st, char *err, int errsz)
 			if (o->dst != written)
 				BAD("op %d: a rotation of states the step did not write", i);
 			rotated = 1;
+			break;
+		case OP_READ:
+			if (written >= 0 || lumped)
+				BAD("op %d: the state read after the step began writing it", i);
+			if (!arr_is(st, o->dst, AK_READ))
+				BAD("op %d: a read into an array that is not for reads", i);
+			read = 1;
+			break;
+		case OP_LUMP:
+			if (written >= 0)
+				BAD("op %d: the lumped objects after the sweep", i);
+			if (o->aux >= 0 && !read)
+				BAD("op %d: the lumped objects before the reads they use", i);
+			lumped = 1;
+			break;
+		case OP_HOLD:
+			if (o->dst != written || !lumped)
+				BAD("op %d: an attached end before the sweep or the lumped objects", i);
 			break;
 		default:
 			BAD("op %d: %s in the forward step", i, step_op_name(o->kind));
@@ -343,6 +388,19 @@ print_op(const Step *st, const Op *o, FILE *f)
 	case OP_ROTATE:
 		fprintf(f, "%s <- %s <- %s", aname(st, o->src[1]), aname(st, o->src[0]), aname(st, o->dst));
 		break;
+	case OP_READ:
+		fprintf(f, "%s[0..%d] = reads of (%s, %s)", aname(st, o->dst), o->count - 1,
+		        aname(st, o->src[0]), aname(st, o->src[1]));
+		break;
+	case OP_LUMP:
+		fprintf(f, "%s[lumped 0..%d] from (%s, %s)%s%s", aname(st, o->dst), o->count - 1,
+		        aname(st, o->src[0]), aname(st, o->src[1]), o->aux >= 0 ? " and " : "",
+		        o->aux >= 0 ? aname(st, o->aux) : "");
+		break;
+	case OP_HOLD:
+		fprintf(f, "%s at %c = %s := lumped %d", aname(st, o->dst), "xy"[o->aux / 2],
+		        o->aux % 2 ? "B" : "A", o->first);
+		break;
 	case OP_ADJ_SWEEP:
 		fprintf(f, "%s = A^T %s + B^T %s (adjoint regions 0..%d), riding sums", aname(st, o->dst),
 		        aname(st, o->src[0]), aname(st, o->src[1]), l->nadj - 1);
@@ -374,7 +432,7 @@ print_op(const Step *st, const Op *o, FILE *f)
 void
 step_print(const Step *st, FILE *f)
 {
-	static const char *const kind[] = {"state", "adjoint", "coef", "points", "out", "sum"};
+	static const char *const kind[] = {"state", "adjoint", "coef", "points", "out", "sum", "reads"};
 	int i;
 
 	fprintf(f, "# %s: %d arrays, %d ops forward, %d adjoint\n", st->l->s->m->name, st->narr,

@@ -33,6 +33,7 @@ typedef enum {
 	                * where outputs read */
 	AK_OUT,        /* the output samples of a step */
 	AK_SUM,        /* the gradient's running sums (dL/dparam) */
+	AK_READ,       /* values read from the state this step */
 } ArrayKind;
 
 typedef struct StepArray {
@@ -53,6 +54,11 @@ typedef enum {
 	OP_SCATTER,    /* dst[p] += S w at the points of sources first.. */
 	OP_GATHER,     /* y[o] = W src[0] (velocity: (W src[0] - W src[1]) / k) */
 	OP_ROTATE,     /* src[1] <- src[0] <- dst <- src[1]: the levels move on */
+	/* several parts (language.md section 11); the lumped objects are
+	 * the last values of each state array, after the grid's points */
+	OP_READ,       /* rd[first..] = the state read at points, at step n */
+	OP_LUMP,       /* the lumped objects first.. at n+1, from rd */
+	OP_HOLD,       /* attached ends: dst at the end = the object there */
 	/* the adjoint step */
 	OP_ADJ_SWEEP,  /* dst = A^T src[0] + B^T src[1], and the gradient's sums
 	                * of coefficients without space that ride along */
@@ -82,7 +88,9 @@ typedef struct Step {
 	const Loops *l;
 	StepArray *arr; int narr;
 	Op *fwd; int nfwd;
-	Op *adj; int nadj;         /* 0 without a gradient (no adjoint regions) */
+	Op *adj; int nadj;         /* 0 without a gradient (no adjoint regions,
+	                            * or parts the adjoint does not cover yet) */
+	int parts;                 /* lumped objects, reads or forces between parts */
 } Step;
 
 enum { ST_FWD, ST_ADJ };
