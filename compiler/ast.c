@@ -108,6 +108,15 @@ ast_deriv(Arena *a, Ast *x, const char *letters, Loc loc)
 	return e;
 }
 
+/* (E).letters: a derivative of an expression, not of a name (section 10) */
+Ast *
+ast_paren_deriv(Arena *a, Ast *x, const char *letters, Loc loc)
+{
+	Ast *e = ast_deriv(a, x, letters, loc);
+	e->paren = 1;
+	return e;
+}
+
 Ast *
 ast_index(Arena *a, Ast *call, Ast *index, Loc loc)
 {
@@ -728,7 +737,7 @@ dump_expr(const Ast *e, FILE *f)
 		fputc(')', f);
 		break;
 	case AX_DERIV:
-		fputs("(d ", f);
+		fputs(e->paren ? "(dp " : "(d ", f);
 		dump_expr(e->a, f);
 		fprintf(f, " %s)", e->letters);
 		break;

@@ -42,6 +42,8 @@ struct Ast {
 	int nargs;
 	const char *letters;   /* AX_DERIV: the letters after the dot, "xxt" */
 	int depth;             /* nesting depth (a leaf is 1); sema refuses deep trees */
+	int paren;             /* AX_DERIV: of a bracketed expression, (E).x
+	                        * (language.md section 10: a conservative form) */
 };
 
 /* ---- statements ---- */
@@ -212,6 +214,7 @@ Ast *ast_call(Arena *a, const char *name, Loc name_loc, AstList *args, Loc loc);
 Ast *ast_unary(Arena *a, AstOp op, Ast *x, Loc loc);
 Ast *ast_binary(Arena *a, AstOp op, Ast *x, Ast *y, Loc loc);
 Ast *ast_deriv(Arena *a, Ast *x, const char *letters, Loc loc);
+Ast *ast_paren_deriv(Arena *a, Ast *x, const char *letters, Loc loc);  /* (E).x */
 Ast *ast_index(Arena *a, Ast *call, Ast *index, Loc loc);
 Ast *ast_named(Arena *a, const char *name, Loc nloc, Ast *v, Loc loc);
 

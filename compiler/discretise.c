@@ -34,10 +34,20 @@ typedef struct Delta {
 	Loc loc;
 } Delta;
 
-typedef struct Lin {       /* c0 + sum atoms + sum deltas */
+/* A conservative form (language.md section 10): scale * (a * D u).D along
+ * one axis, D = d/dx (q = 1) or d2/dx2 (q = 2), with a varying along that
+ * axis; pt = 1 when the inner derivative has a t too, (a * u.xt).x. */
+typedef struct Cons {
+	int axis, q, pt;
+	Expr *a;               /* inside the bracket */
+	Expr *scale;           /* outside it */
+} Cons;
+
+typedef struct Lin {       /* c0 + sum atoms + sum deltas + sum conservative forms */
 	Expr *c0;
 	Atom *atom; int natom;
 	Delta *delta; int ndelta;
+	Cons *cons; int ncons;
 } Lin;
 
 typedef struct Bind {      /* fn / let argument bindings */
@@ -578,10 +588,18 @@ lin_add_delta(Lin *l, Delta d)
 }
 
 static void
+lin_add_cons(Lin *l, Cons k)
+{
+	l->cons = mem_realloc(l->cons, (size_t)(l->ncons + 1) * sizeof *l->cons);
+	l->cons[l->ncons++] = k;
+}
+
+static void
 lin_free(Lin *l)
 {
 	mem_free(l->atom);
 	mem_free(l->delta);
+	mem_free(l->cons);
 }
 
 static void
@@ -594,6 +612,8 @@ lin_scale(Ctx *c, Lin *l, Expr *s)
 		l->atom[i].coef = ex_mul(c->p, l->atom[i].coef, s);
 	for (i = 0; i < l->ndelta; i++)
 		l->delta[i].coef = ex_mul(c->p, l->delta[i].coef, s);
+	for (i = 0; i < l->ncons; i++)
+		l->cons[i].scale = ex_mul(c->p, l->cons[i].scale, s);
 }
 
 /* l += r; r is emptied. */
@@ -607,6 +627,8 @@ lin_merge(Ctx *c, Lin *l, Lin *r)
 		lin_add_atom(c, l, r->atom[i].p, r->atom[i].coef);
 	for (i = 0; i < r->ndelta; i++)
 		lin_add_delta(l, r->delta[i]);
+	for (i = 0; i < r->ncons; i++)
+		lin_add_cons(l, r->cons[i]);
 	lin_free(r);
 }
 
@@ -616,6 +638,8 @@ lin_deriv(Ctx *c, Lin *l, const int add[3])
 	Lin r = {0};
 	int i, p[3];
 
+	if (l->ncons)   /* sema refuses a derivative of (E).x */
+		die("lin_deriv: a derivative of a conservative form");
 	r.c0 = num(c, 0);
 	for (i = 0; i < l->natom; i++) {
 		p[0] = l->atom[i].p[0] + add[0];
@@ -728,6 +752,57 @@ lin_delta(Ctx *c, const Ast *e, Lin *l)
 	lin_add_delta(l, d);
 }
 
+/* (E).LETTERS (language.md section 10).  A term of E whose coefficient
+ * does not vary along the axis commutes with the derivative, and is the
+ * v0 atom it always was; (a * u.x).x and (a * u.xx).xx with a varying
+ * along it become conservative forms; anything else has no symmetric
+ * difference here and is refused. */
+static void
+lin_paren(Ctx *c, const Ast *e, Lin *l)
+{
+	Lin in;
+	int p[3], q, ax, i, sym;
+
+	letters_orders(c, e->letters, p);
+	ax = p[0] ? 0 : 1;
+	q = p[ax];
+	sym = ax ? SYM_Y : SYM_X;
+	lin(c, e->a, &in);
+	if (c->failed)
+		goto out;
+	if (in.ncons || in.ndelta || !ex_is_num(in.c0, 0)) {
+		diag_error(c->d, e->a->loc, "inside (E).%s every term must be a coefficient "
+		           "times a derivative of %s: %s", e->letters, c->m->field->name,
+		           in.ncons ? "a conservative form cannot be differentiated again"
+		           : in.ndelta ? "a point source (delta) cannot be differentiated"
+		           : "a term free of the field cannot be differentiated here");
+		c->failed = 1;
+		goto out;
+	}
+	for (i = 0; i < in.natom; i++) {
+		Atom *a = &in.atom[i];
+		int pp[3] = {a->p[0] + p[0], a->p[1] + p[1], a->p[2]};
+		if (!(a->coef->deps & (1u << sym))) {
+			lin_add_atom(c, l, pp, a->coef);
+		} else if (a->p[ax] == q && a->p[1 - ax] == 0) {
+			Cons k = {ax, q, a->p[2], a->coef, num(c, 1)};
+			lin_add_cons(l, k);
+		} else {
+			const char *x = c->m->domain->coord[ax];
+			diag_error(c->d, e->loc, "this conservative form has no symmetric "
+			           "difference: the coefficient varies in %s, so the bracket "
+			           "must be a * %s.%s under .%s, or a * %s.%s%s under .%s%s "
+			           "(each may carry a t inside: %s.%st)", x,
+			           c->m->field->name, x, x, c->m->field->name, x, x, x, x,
+			           c->m->field->name, x);
+			c->failed = 1;
+			goto out;
+		}
+	}
+out:
+	lin_free(&in);
+}
+
 /* pde right-hand side -> linear form. */
 static void
 lin(Ctx *c, const Ast *e, Lin *l)
@@ -747,6 +822,10 @@ lin(Ctx *c, const Ast *e, Lin *l)
 		lin_add_atom(c, l, p, num(c, 1));
 		return;
 	case AX_DERIV:
+		if (e->paren) {
+			lin_paren(c, e, l);
+			return;
+		}
 		letters_orders(c, e->letters, p);
 		if (e->a->kind == AX_NAME) {
 			lin_add_atom(c, l, p, num(c, 1));
@@ -881,6 +960,64 @@ tap_diff(Ctx *c, TapSet *ts, int level, int px, int py, Expr *coef)
 		}
 }
 
+/* scale * (a u_x)_x or scale * (a u_xx)_xx at level `level`, in the
+ * symmetric forms of language.md section 10:
+ *   q = 1: (a(x+h/2)(u[i+1] - u[i]) - a(x-h/2)(u[i] - u[i-1])) / h^2
+ *   q = 2: dxx(a dxx u), a at the grid points i-1, i, i+1,
+ * a's x shifted in the coefficient, so each tap is an ordinary
+ * coefficient of x for lower.c.  Into ts; into st the frozen operator the
+ * von Neumann analysis sees at the point: the uniform stencil with a
+ * frozen at (a(x-h/2) + a(x+h/2))/2 (q = 1), max(a(x-h), a(x), a(x+h))
+ * (q = 2).  Its symbol's peak (theta = pi) is at least the row's absolute
+ * sum in the true operator, which bounds that operator's spectrum
+ * (Gershgorin), so a grid stable at every point is stable; freezing the
+ * taps themselves would not do: for q = 2 their symbol dips below zero
+ * near theta = 0 where a is convex, and the analysis would refuse every
+ * grid. */
+static void
+tap_cons(Ctx *c, TapSet *ts, TapSet *st, int level, const Cons *k, Expr *scale)
+{
+	ExprPool *p = c->p;
+	Sym xs = k->axis ? SYM_Y : SYM_X;
+	Expr *h = ex_sym(p, k->axis ? SYM_HY : SYM_HX), *x = ex_sym(p, xs);
+	Expr *f = ex_mul(p, scale, ex_powi(p, h, -2 * k->q)), *w[5] = {0}, *af;
+	static const double d2[3] = {1, -2, 1}, u1[5] = {0, 1, -2, 1, 0},
+	                    u2[5] = {1, -4, 6, -4, 1};
+	int j, m, o;
+
+	if (k->q == 1) {
+		Expr *hh = ex_mul(p, num(c, 0.5), h);
+		Expr *ap = ex_subst_sym(p, k->a, xs, ex_add(p, x, hh));
+		Expr *am = ex_subst_sym(p, k->a, xs, ex_sub(p, x, hh));
+		w[3] = ex_mul(p, f, ap);
+		w[1] = ex_mul(p, f, am);
+		w[2] = ex_neg(p, ex_add(p, w[3], w[1]));
+		af = ex_mul(p, num(c, 0.5), ex_add(p, ap, am));
+	} else {
+		af = k->a;
+		for (j = -1; j <= 1; j++) {
+			Expr *aj = j ? ex_subst_sym(p, k->a, xs, ex_add(p, x, ex_mul(p, num(c, j), h)))
+			             : k->a;
+			if (j)
+				af = ex_fn(p, FN_MAX, af, aj);
+			for (m = -1; m <= 1; m++) {
+				Expr *v = ex_mul(p, num(c, d2[j + 1] * d2[m + 1]), ex_mul(p, f, aj));
+				o = j + m + 2;
+				w[o] = w[o] ? ex_add(p, w[o], v) : v;
+			}
+		}
+	}
+	af = ex_mul(p, f, af);
+	for (o = 0; o < 5; o++) {
+		int dx = k->axis ? 0 : o - 2, dy = k->axis ? o - 2 : 0;
+		double uw = k->q == 1 ? u1[o] : u2[o];
+		if (w[o])
+			tap_add(c, ts, level, dx, dy, w[o]);
+		if (uw != 0)
+			tap_add(c, st, level, dx, dy, ex_mul(p, num(c, uw), af));
+	}
+}
+
 static double
 const_value(Ctx *c, const Ast *e)
 {
@@ -935,7 +1072,7 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 {
 	ExprPool *p = c->p;
 	Expr *k = ex_sym(p, SYM_K), *k2 = ex_powi(p, k, 2), *ct = num(c, 0), *density;
-	TapSet ts = {0};
+	TapSet ts = {0}, st = {0};
 	int i, w;
 
 	for (i = 0; i < l->natom; i++) {
@@ -959,6 +1096,23 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 	tap_add(c, &ts, 1, 0, 0,
 	        ex_sub(p, num(c, -1), ex_mul(p, ex_mul(p, ct, k), num(c, 0.5))));
 	s->den = ex_sub(p, num(c, 1), ex_mul(p, ex_mul(p, ct, k), num(c, 0.5)));
+	/* conservative forms: the stability analysis gets the same taps with
+	 * theirs frozen (tap_cons) */
+	if (l->ncons) {
+		st.t = mem_alloc((size_t)ts.n * sizeof *st.t);
+		memcpy(st.t, ts.t, (size_t)ts.n * sizeof *st.t);
+		st.n = ts.n;
+	}
+	for (i = 0; i < l->ncons; i++) {
+		Cons *cn = &l->cons[i];
+		if (cn->pt == 0) {
+			tap_cons(c, &ts, &st, 0, cn, ex_mul(p, ex_mul(p, cn->scale, k2), num(c, 1)));
+		} else {
+			Expr *ck = ex_mul(p, cn->scale, k);
+			tap_cons(c, &ts, &st, 0, cn, ck);
+			tap_cons(c, &ts, &st, 1, cn, ex_neg(p, ck));
+		}
+	}
 
 	s->w[0] = s->w[1] = 0;
 	for (i = 0; i < ts.n; i++) {
@@ -976,6 +1130,18 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 		if (!ex_is_num(ts.t[i].coef, 0))
 			s->taps[s->ntaps++] = ts.t[i];
 	mem_free(ts.t);
+	s->stab = s->taps;
+	s->nstab = s->ntaps;
+	if (l->ncons) {
+		s->stab = arena_alloc(c->a, (size_t)st.n * sizeof *s->stab);
+		s->nstab = 0;
+		for (i = 0; i < st.n; i++) {
+			st.t[i].coef = ex_div(p, st.t[i].coef, s->den);
+			if (!ex_is_num(st.t[i].coef, 0))
+				s->stab[s->nstab++] = st.t[i];
+		}
+	}
+	mem_free(st.t);
 
 	s->force = ex_is_num(l->c0, 0) ? NULL : ex_mul(p, l->c0, k2);
 	for (i = 0; i < s->ntaps; i++)

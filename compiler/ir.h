@@ -80,6 +80,9 @@ struct Scheme {
 	const char **param_names;  /* for printing */
 
 	Tap *taps; int ntaps;      /* interior, one per (level, offset), /den applied */
+	Tap *stab; int nstab;      /* the taps for the von Neumann analysis: taps
+	                            * itself, but with a conservative form's
+	                            * symmetrised (discretise.c, tap_cons) */
 	Expr *den;                 /* 1 - ct k / 2, may depend on x */
 	Expr *force;               /* k^2 f(x, y, t), NULL if none */
 	Source *src; int nsrc;

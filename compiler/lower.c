@@ -279,8 +279,8 @@ lower(Arena *a, const Scheme *s)
 			build_region(l, &l->reg[l->nreg++], &rx[i], &ry[j]);
 	l->force_coef = s->force ? loops_coef(l, ex_div(s->pool, s->force, s->den)) : -1;
 	l->den_coef = loops_coef(l, s->den);
-	l->stab = s->taps;
-	l->nstab = s->ntaps;
+	l->stab = s->stab;
+	l->nstab = s->nstab;
 	l->nfwd = l->ncoefs;
 	lower_adjoint(l);
 	lower_grad(l);

@@ -273,6 +273,7 @@ primary
 	| call DERIV		{ $$ = ast_deriv(P->a, $1, $2, @$); }
 	| call '[' expr ']'	{ $$ = ast_index(P->a, $1, $3, @$); }
 	| '(' expr ')'		{ $$ = $2; }
+	| '(' expr ')' DERIV	{ $$ = ast_paren_deriv(P->a, $2, $4, @$); }
 	;
 
 var

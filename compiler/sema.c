@@ -766,6 +766,13 @@ field_term(Sema *s, Ast *e, int ord[2], int *nt)
 	case AX_NAME:
 		return is_field(s, e) ? 0 : -2;
 	case AX_DERIV:
+		if (e->paren) {
+			diag_error(s->d, e->loc, "a derivative of a bracket, (E).%s, cannot be "
+			           "differentiated again or put inside lap or bilap; write the "
+			           "whole operator as one conservative form, as in (a * %s.xx).xx",
+			           e->letters, s->field->name);
+			return -1;
+		}
 		r = field_term(s, e->a, ord, nt);
 		if (r == -2) {
 			diag_error(s->d, e->loc, "only the field '%s' has derivatives; "
@@ -880,6 +887,73 @@ check_term(Sema *s, Ast *e, const Ctx *c)
 		total -= lap;
 	if (total > s->space_order)
 		s->space_order = total;
+}
+
+/* Does e hold a derivative of the field (u.x, lap(u), ...)? */
+static int
+has_deriv(const Ast *e)
+{
+	int i;
+
+	if (!e)
+		return 0;
+	if (e->kind == AX_DERIV)
+		return 1;
+	if (e->kind == AX_CALL) {
+		if (!strcmp(e->name, "lap") || !strcmp(e->name, "bilap"))
+			return 1;
+		for (i = 0; i < e->nargs; i++)
+			if (has_deriv(e->args[i]))
+				return 1;
+		return 0;
+	}
+	return has_deriv(e->a) || has_deriv(e->b);
+}
+
+/* (E).LETTERS, a conservative form (language.md section 10): LETTERS one
+ * coordinate once or twice, E holding a derivative of the field.  Which
+ * shapes of E have a symmetric difference (a * u.x under .x, a * u.xx
+ * under .xx) discretise.c decides, on the linear form. */
+static void
+check_paren(Sema *s, Ast *e, const Ctx *c)
+{
+	const char *L = e->letters;
+	int save = s->space_order, nerr = s->d->nerr, n = (int)strlen(L), j;
+
+	if (!(c->allow & A_FIELD)) {
+		diag_error(s->d, e->loc, "a derivative of a bracket, (E).%s, may appear only "
+		           "in the pde", L);
+		return;
+	}
+	if (strchr(L, 't')) {
+		diag_error(s->d, e->loc, "a time derivative of a bracket, (E).%s, is not "
+		           "supported; put the t inside, as in (a * %s.%st).%s",
+		           L, s->field->name, s->coord[0], s->coord[0]);
+		return;
+	}
+	for (j = 0; j < s->ndim; j++)
+		if (s->coord[j][0] == L[0] && !s->coord[j][1])
+			break;
+	if (j == s->ndim || n > 2 || (n == 2 && L[1] != L[0])) {
+		if (s->ndim == 1)
+			diag_error(s->d, e->loc, "(E).%s is not supported; a bracket takes "
+			           "(E).%s or (E).%s%s", L, s->coord[0], s->coord[0], s->coord[0]);
+		else
+			diag_error(s->d, e->loc, "(E).%s is not supported; a bracket takes "
+			           "(E).%s, (E).%s%s, (E).%s or (E).%s%s", L, s->coord[0],
+			           s->coord[0], s->coord[0], s->coord[1], s->coord[1], s->coord[1]);
+		return;
+	}
+	s->space_order = 0;
+	check(s, e->a, c);
+	if (s->d->nerr == nerr && !has_deriv(e->a))
+		diag_error(s->d, e->a->loc, "(E).%s needs a derivative of the field inside "
+		           "the bracket, as in (a * %s.%s).%s; a coefficient alone has no "
+		           "conservative form (differentiate it in a let, or write the "
+		           "product out)", L, s->field->name, L, L);
+	if (s->space_order + n > save)
+		save = s->space_order + n;
+	s->space_order = save;
 }
 
 /* delta(x - X[, y - Y]): the point X must not depend on the coordinates. */
@@ -1106,7 +1180,9 @@ check(Sema *s, Ast *e, const Ctx *c)
 		check(s, e->b, c);
 		return;
 	case AX_DERIV:
-		if (!state_read(s, e, c))
+		if (e->paren)
+			check_paren(s, e, c);
+		else if (!state_read(s, e, c))
 			check_term(s, e, c);
 		return;
 	}
