@@ -1657,10 +1657,6 @@ boundaries(Sema *s)
 			diag_error(s->d, d->cond_loc, "`fixed` is ambiguous for a fourth-order "
 			           "field; use clamped, simply_supported or free");
 			ok = 0;
-		} else if (ord_known && bc == BC_FREE && s->space_order >= 3 && s->ndim == 2) {
-			diag_error(s->d, d->cond_loc, "`free` edges of a fourth-order field are "
-			           "supported in 1D only; use clamped or simply_supported");
-			ok = 0;
 		}
 		d->bc = bc;
 		for (j = 0; j < d->nwhere; j++) {
