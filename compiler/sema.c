@@ -71,6 +71,8 @@ typedef struct Sema {
 	int space_order;
 	int domain_ok;         /* bounds folded */
 	int pde_bad;           /* space_order unknown */
+	int uneven;            /* a pde term odd in x or y, or wider than u.xxyy */
+	Loc uneven_loc;
 	/* calls of nets, checked once their sizes are folded */
 	struct NetUse { Ast *call, *index; Entry *net; } *uses;
 	int nuses, capuses;
@@ -881,6 +883,12 @@ check_term(Sema *s, Ast *e, const Ctx *c)
 			return;
 		}
 		total += ord[i];
+	}
+	/* a free plate edge (lower.c) needs the pde even in x and in y */
+	if (!s->uneven && s->ndim == 2 && ((ord[0] - lap) % 2 || (ord[1] - lap) % 2
+	    || (ord[0] > 2 && ord[1] > lap) || (ord[1] > 2 && ord[0] > lap))) {
+		s->uneven = 1;
+		s->uneven_loc = e->loc;
 	}
 	/* lap counts 2 and bilap 4 in total, not per axis */
 	if (lap && s->ndim == 2)
@@ -1967,9 +1975,17 @@ boundaries(Sema *s)
 			diag_error(s->d, d->cond_loc, "`fixed` is ambiguous for a fourth-order "
 			           "field; use clamped, simply_supported or free");
 			ok = 0;
-		} else if (ord_known && bc == BC_FREE && s->space_order >= 3 && s->ndim == 2) {
-			diag_error(s->d, d->cond_loc, "`free` edges of a fourth-order field are "
-			           "supported in 1D only; use clamped or simply_supported");
+		} else if (ord_known && bc == BC_FREE && s->space_order >= 3 && s->ndim == 2
+		           && s->uneven) {
+			diag_error(s->d, d->cond_loc, "`free` edges of a plate need a pde even in "
+			           "%s and in %s: a bilap (or u.%s%s%s%s, u.%s%s%s%s, u.%s%s%s%s), "
+			           "second differences and loss terms", s->coord[0], s->coord[1],
+			           s->coord[0], s->coord[0], s->coord[0], s->coord[0],
+			           s->coord[1], s->coord[1], s->coord[1], s->coord[1],
+			           s->coord[0], s->coord[0], s->coord[1], s->coord[1]);
+			diag_note(s->d, s->uneven_loc, "this term is odd in a coordinate, or a mixed "
+			          "derivative beyond u.%s%s%s%s; use clamped or simply_supported edges "
+			          "with it", s->coord[0], s->coord[0], s->coord[1], s->coord[1]);
 			ok = 0;
 		}
 		d->bc = bc;
