@@ -487,7 +487,8 @@ step_used(const Loops *l, unsigned char *used)
 		for (i = 0; i < l->ncoefs; i++)
 			used[i] = used[i] && l->coefs[i].cls == CO_TIME;
 	for (i = 0; i < l->s->nsrc; i++)
-		used[l->src_coef[i]] = 1;
+		if (l->src_coef[i] >= 0)
+			used[l->src_coef[i]] = 1;
 }
 
 static void
@@ -1067,7 +1068,8 @@ emit_gacc(Emit *e)
 	/* what the sums need: the sources' strengths; the params a
 	 * coefficient of space and time has a derivative for */
 	for (i = 0; i < s->nsrc; i++)
-		used[l->src_coef[i]] = 1;
+		if (l->src_coef[i] >= 0)
+			used[l->src_coef[i]] = 1;
 	for (c = 0; c < l->nfwd; c++)
 		for (p = 0; p < np; p++)
 			if (l->dcoef[c * np + p] >= 0 && in_gacc(l, c))
