@@ -957,7 +957,10 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "\tm->k = 1.0 / m->rate;\n");
 	cg_out(e, "\tfor (d = 0; d < 2; d++) {\n\t\tm->n[d] = n[d];\n\t\tm->h[d] = h[d];\n\t}\n");
 	/* the lumped objects' values follow the grid's points in each state */
-	cg_out(e, "\tm->nx1 = n[0] + 1;\n\tm->npts = m->nx1 * (n[1] + 1) + %d;\n", s->nlump);
+	if (s->nlump)
+		cg_out(e, "\tm->nx1 = n[0] + 1;\n\tm->npts = m->nx1 * (n[1] + 1) + %d;\n", s->nlump);
+	else
+		cg_out(e, "\tm->nx1 = n[0] + 1;\n\tm->npts = m->nx1 * (n[1] + 1);\n");
 	cg_out(e, "\tnp = m->npts;\n");
 	cg_out(e, "\tm->mem = (double *)calloc((size_t)(3 + %d) * (size_t)np, sizeof(double));\n",
 	    l->nclass[CO_SPACE]);
