@@ -4,7 +4,8 @@
 # FRONT_GEN: the generated files, for `make clean`.
 
 FRONT_GEN = compiler/lexer.c compiler/lexer.h compiler/parser.c compiler/parser.h
-FRONT_SRC = compiler/lexer.c compiler/parser.c compiler/ast.c compiler/sema.c
+FRONT_SRC = compiler/lexer.c compiler/parser.c compiler/ast.c compiler/sema.c compiler/sema_net.c \
+	compiler/sema_bc.c
 
 # bison writes parser.h beside parser.c (-d); flex writes lexer.h with --header-file.
 compiler/parser.c compiler/parser.h: compiler/parser.y
@@ -18,5 +19,5 @@ FRONT_GEN_CFLAGS = -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter
 compiler/lexer.o: CFLAGS += $(FRONT_GEN_CFLAGS)
 compiler/parser.o: CFLAGS += $(FRONT_GEN_CFLAGS)
 
-compiler/ast.o compiler/sema.o: compiler/ast.h compiler/dpm.h
+compiler/ast.o compiler/sema.o compiler/sema_net.o compiler/sema_bc.o: compiler/ast.h compiler/dpm.h
 compiler/lexer.o compiler/parser.o: compiler/ast.h compiler/dpm.h compiler/parser.h compiler/lexer.h

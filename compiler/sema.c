@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ast.h"
+#include "sema.h"
 
 #define PI 3.14159265358979323846
 enum { MAXDEPTH = 1000 };
@@ -45,41 +45,9 @@ is_operator_fn(const char *name)
 
 /* ---- the name table ---- */
 
-typedef struct Entry Entry;
-struct Entry {
-	const char *name;
-	Decl *decl;
-	Entry **deps;          /* the named decls its value refers to */
-	int ndeps, cap;
-	int mark;              /* dependency sort: 0 new, 1 on the path, 2 placed */
-	int bad;               /* an error was reported about it */
-	int folded;            /* const: decl->num holds its value */
-	int in_cycle;
-};
 
-typedef struct Sema {
-	Model *m;
-	Diag *d;
-	Arena *a;
-	Entry **tab;           /* open addressing, cap a power of two */
-	int cap;
-	Entry **ents;          /* in decl order */
-	int nents;
-	int ndim;
-	const char *coord[2];
-	Decl *field;
-	int space_order;
-	int domain_ok;         /* bounds folded */
-	int pde_bad;           /* space_order unknown */
-	int uneven;            /* a pde term odd in x or y, or wider than u.xxyy */
-	Loc uneven_loc;
-	/* calls of nets, checked once their sizes are folded */
-	struct NetUse { Ast *call, *index; Entry *net; } *uses;
-	int nuses, capuses;
-	int lump;              /* boundaries: the current one's attached object */
-} Sema;
 
-static Arena *
+Arena *
 sema_arena(Sema *s)
 {
 	return s->a;
@@ -95,8 +63,8 @@ hash(const char *s)
 	return h;
 }
 
-static Entry *
-lookup(Sema *s, const char *name)
+Entry *
+sema_lookup(Sema *s, const char *name)
 {
 	unsigned i;
 
@@ -146,8 +114,8 @@ add_dep(Sema *s, Entry *from, Entry *to)
 	from->deps[from->ndeps++] = to;
 }
 
-static int
-coord_index(Sema *s, const char *name)
+int
+sema_coord_index(Sema *s, const char *name)
 {
 	int i;
 
@@ -180,8 +148,8 @@ span(Loc a, Loc b)
 	return a;
 }
 
-static const char *
-plural(int n)
+const char *
+sema_plural(int n)
 {
 	return n == 1 ? "" : "s";
 }
@@ -208,7 +176,7 @@ reserved(Sema *s, const char *name)
 		return "is a builtin constant";
 	if (builtin_arity(name) >= 0 || is_operator_fn(name))
 		return "is a builtin function";
-	if (coord_index(s, name) >= 0)
+	if (sema_coord_index(s, name) >= 0)
 		return "is a coordinate of the domain";
 	return NULL;
 }
@@ -216,8 +184,8 @@ reserved(Sema *s, const char *name)
 /* ---- lumped objects and parts (language.md section 11) ---- */
 
 /* The lumped object called name, or -1. */
-static int
-lump_index(const Model *m, const char *name)
+int
+sema_lump_index(const Model *m, const char *name)
 {
 	int i;
 
@@ -358,7 +326,7 @@ structure(Sema *s)
 	}
 	for (i = 0; i < m->ndecls; i++) {
 		Decl *d = m->decls[i];
-		int j = d->kind == D_PDE || d->kind == D_INIT ? lump_index(m, d->field) : -1;
+		int j = d->kind == D_PDE || d->kind == D_INIT ? sema_lump_index(m, d->field) : -1;
 		if (d->kind == D_PDE && j < 0)
 			one_of(s, &m->pde, d, "pde");
 		else if (j >= 0)
@@ -493,7 +461,7 @@ names(Sema *s)
 			diag_error(s->d, d->name_loc, "'%s' %s; choose another name", d->name, why);
 			d->nkind = K_NONE;
 		}
-		if ((old = lookup(s, d->name)) != NULL) {
+		if ((old = sema_lookup(s, d->name)) != NULL) {
 			/* blame the user's file rather than the library's */
 			Decl *first = old->decl, *second = d;
 			if (first->src == m->src && second->src != m->src) {
@@ -512,30 +480,13 @@ names(Sema *s)
 
 /* ---- pass 3: expressions ---- */
 
-enum {
-	A_PARAM = 1,           /* params */
-	A_SCALAR = 2,          /* lets without arguments */
-	A_FN = 4,              /* fns */
-	A_TIME = 8,            /* t and time signals */
-	A_SPACE = 16,          /* coordinates and coefficients */
-	A_FIELD = 32,          /* the field, its derivatives, lap, bilap, delta */
-	A_STATE = 64,          /* point reads: u(X), u.t(X), u.x(X), lumped z, z.t */
-};
 
-typedef struct Ctx {
-	unsigned allow;
-	const char *what;      /* "a const" */
-	const char *rule;      /* what it may use */
-	Entry *owner;          /* whose dependencies these are */
-	const Decl *fn;        /* a fn whose arguments are in scope */
-	int netarg;            /* the arguments of a net's call: not the field */
-} Ctx;
 
 static const Ctx C_CONST = {0, "a const",
 	"a const may use only numbers, pi, builtin functions and other consts", 0, 0, 0};
 static const Ctx C_PARAM = {0, "a param's value or range",
 	"they may use only numbers, pi, builtin functions and consts", 0, 0, 0};
-static const Ctx C_FIXED = {0, "a constant",
+const Ctx C_FIXED = {0, "a constant",
 	"it must be constant: numbers, pi, builtin functions and consts", 0, 0, 0};
 static const Ctx C_SCALAR = {A_PARAM | A_SCALAR | A_FN, "a let without arguments",
 	"it may use consts, params, other such lets, fns, pi and builtin functions "
@@ -563,9 +514,6 @@ static const Ctx C_INIT = {A_PARAM | A_SCALAR | A_FN | A_SPACE, "an init",
 static const Ctx C_OUTPUT = {A_PARAM | A_SCALAR | A_FN, "an output point",
 	"it may use consts, params, lets without arguments, fns, pi and builtin functions", 0, 0, 0};
 
-static void check(Sema *s, Ast *e, const Ctx *c);
-static int expr_in(Sema *s, Ast *e, const Ctx *tmpl, Entry *owner, const Decl *fn,
-                   const char *what);
 
 static int
 is_arg(const Ctx *c, const char *name)
@@ -578,8 +526,8 @@ is_arg(const Ctx *c, const char *name)
 	return 0;
 }
 
-static void
-cannot(Sema *s, Loc loc, const Ctx *c, const char *desc, const char *name)
+void
+sema_cannot(Sema *s, Loc loc, const Ctx *c, const char *desc, const char *name)
 {
 	diag_error(s->d, loc, "cannot use %s '%s' in %s; %s", desc, name, c->what, c->rule);
 }
@@ -646,15 +594,15 @@ check_name(Sema *s, Ast *e, const Ctx *c)
 		return;
 	if (strcmp(n, "t") == 0) {
 		if (!(c->allow & A_TIME))
-			cannot(s, e->loc, c, "the time", n);
+			sema_cannot(s, e->loc, c, "the time", n);
 		return;
 	}
-	if (coord_index(s, n) >= 0) {
+	if (sema_coord_index(s, n) >= 0) {
 		if (!(c->allow & A_SPACE))
-			cannot(s, e->loc, c, "the coordinate", n);
+			sema_cannot(s, e->loc, c, "the coordinate", n);
 		return;
 	}
-	if (!(en = lookup(s, n))) {
+	if (!(en = sema_lookup(s, n))) {
 		if (builtin_arity(n) >= 0 || is_operator_fn(n))
 			diag_error(s->d, e->loc, "'%s' is a function; call it as %s(...)", n, n);
 		else
@@ -669,23 +617,23 @@ check_name(Sema *s, Ast *e, const Ctx *c)
 		return;
 	case K_PARAM:
 		if (!(c->allow & A_PARAM))
-			cannot(s, e->loc, c, kind_desc(d), n);
+			sema_cannot(s, e->loc, c, kind_desc(d), n);
 		return;
 	case K_SCALAR:
 		if (!(c->allow & A_SCALAR))
-			cannot(s, e->loc, c, kind_desc(d), n);
+			sema_cannot(s, e->loc, c, kind_desc(d), n);
 		return;
 	case K_TIME:
 		if (!(c->allow & A_TIME))
-			cannot(s, e->loc, c, kind_desc(d), n);
+			sema_cannot(s, e->loc, c, kind_desc(d), n);
 		return;
 	case K_SPACE:
 		if (!(c->allow & A_SPACE))
-			cannot(s, e->loc, c, kind_desc(d), n);
+			sema_cannot(s, e->loc, c, kind_desc(d), n);
 		return;
 	case K_FN:
 		diag_error(s->d, e->loc, "'%s' is a fn of %d argument%s; call it as %s(...)",
-		           n, d->nargs, plural(d->nargs), n);
+		           n, d->nargs, sema_plural(d->nargs), n);
 		return;
 	case K_FIELD:
 		if (c->netarg)
@@ -722,7 +670,7 @@ state_read(Sema *s, Ast *e, const Ctx *c)
 		return 0;
 	if (b->kind != AX_CALL && b->kind != AX_NAME)
 		return 0;
-	if (!b->name || !(en = lookup(s, b->name)))
+	if (!b->name || !(en = sema_lookup(s, b->name)))
 		return 0;
 	lump = en->decl->nkind == K_LUMP;
 	if (!lump && en->decl->nkind != K_FIELD)
@@ -731,7 +679,7 @@ state_read(Sema *s, Ast *e, const Ctx *c)
 		return 0;
 	add_dep(s, c->owner, en);
 	if (e->kind == AX_DERIV && strcmp(e->letters, "t") != 0
-	    && (lump || e->letters[1] || coord_index(s, e->letters) < 0 || s->ndim != 1)) {
+	    && (lump || e->letters[1] || sema_coord_index(s, e->letters) < 0 || s->ndim != 1)) {
 		if (lump)
 			diag_error(s->d, e->loc, "a lumped object is read as %s or %s.t", b->name, b->name);
 		else
@@ -743,11 +691,11 @@ state_read(Sema *s, Ast *e, const Ctx *c)
 		return 1;
 	if (b->nargs != s->ndim) {
 		diag_error(s->d, b->loc, "%s is read at a point with %d coordinate%s", b->name,
-		           s->ndim, plural(s->ndim));
+		           s->ndim, sema_plural(s->ndim));
 		return 1;
 	}
 	for (i = 0; i < b->nargs; i++)
-		expr_in(s, b->args[i], &C_DELTA, c->owner, c->fn, "a point read's position");
+		sema_expr_in(s, b->args[i], &C_DELTA, c->owner, c->fn, "a point read's position");
 	return 1;
 }
 
@@ -953,7 +901,7 @@ check_paren(Sema *s, Ast *e, const Ctx *c)
 		return;
 	}
 	s->space_order = 0;
-	check(s, e->a, c);
+	sema_check_expr(s, e->a, c);
 	if (s->d->nerr == nerr && !has_deriv(e->a))
 		diag_error(s->d, e->a->loc, "(E).%s needs a derivative of the field inside "
 		           "the bracket, as in (a * %s.%s).%s; a coefficient alone has no "
@@ -992,7 +940,7 @@ check_delta(Sema *s, Ast *e, const Ctx *c)
 			continue;
 		if (a->kind == AX_BINARY && a->op == OP_SUB && a->a->kind == AX_NAME
 		    && strcmp(a->a->name, s->coord[i]) == 0) {
-			check(s, a->b, &cd);
+			sema_check_expr(s, a->b, &cd);
 			continue;
 		}
 		diag_error(s->d, a->loc, "argument %d of delta must be `%s - X` (X not "
@@ -1005,71 +953,9 @@ arity(Sema *s, Ast *e, int want)
 {
 	if (e->nargs != want)
 		diag_error(s->d, e->loc, "'%s' takes %d argument%s, not %d",
-		           e->name, want, plural(want), e->nargs);
+		           e->name, want, sema_plural(want), e->nargs);
 }
 
-/* A call of a net, checked against its sizes once they are folded. */
-static void
-net_use(Sema *s, Ast *call, Ast *index, Entry *net)
-{
-	if (s->nuses == s->capuses) {
-		struct NetUse *v;
-		s->capuses = s->capuses ? 2 * s->capuses : 8;
-		v = arena_alloc(sema_arena(s), (size_t)s->capuses * sizeof *v);
-		if (s->nuses)
-			memcpy(v, s->uses, (size_t)s->nuses * sizeof *v);
-		s->uses = v;
-	}
-	s->uses[s->nuses].call = call;
-	s->uses[s->nuses].index = index;
-	s->uses[s->nuses].net = net;
-	s->nuses++;
-}
-
-/* unknown net 'tne'; did you mean 'tone'? */
-static void
-unknown_net(Sema *s, const Ast *e)
-{
-	const char **v = arena_alloc(sema_arena(s), (size_t)(s->nents + 1) * sizeof *v);
-	const char *best;
-	int i, n = 0;
-
-	for (i = 0; i < s->nents; i++)
-		if (s->ents[i]->decl->kind == D_NET)
-			v[n++] = s->ents[i]->name;
-	if ((best = closest_name(e->name, v, n)))
-		diag_error(s->d, e->name_loc, "unknown net '%s'; did you mean '%s'?", e->name, best);
-	else
-		diag_error(s->d, e->name_loc, "unknown net '%s'; declare it with "
-		           "`net %s = mlp(IN, H1, ..., OUT)`", e->name, e->name);
-}
-
-/* NET(args)[J]: the arguments may be of params, t or the coordinates,
- * never of the field; J a constant. */
-static void
-check_net_call(Sema *s, Ast *e, Ast *ix, Entry *en, const Ctx *c)
-{
-	Ctx cn = *c, cf = C_FIXED;
-	int i;
-
-	if (!(c->allow & A_PARAM)) {
-		cannot(s, e->name_loc, c, "the net", e->name);
-		return;
-	}
-	net_use(s, e, ix, en);
-	cn.allow &= ~(unsigned)A_FIELD;
-	cn.netarg = 1;
-	cn.what = "a net's argument";
-	cn.rule = "it may use params, t, the coordinates, lets, fns and builtin functions, "
-	          "not the field";
-	for (i = 0; i < e->nargs; i++)
-		check(s, e->args[i], &cn);
-	if (ix) {
-		cf.what = "a net's output number";
-		cf.owner = c->owner;
-		check(s, ix->b, &cf);
-	}
-}
 
 static void
 check_call(Sema *s, Ast *e, const Ctx *c, Ast *ix)
@@ -1078,11 +964,11 @@ check_call(Sema *s, Ast *e, const Ctx *c, Ast *ix)
 	Decl *d;
 	int i, ar;
 
-	if (ix && (!(en = lookup(s, e->name)) || en->decl->nkind != K_NET)) {
+	if (ix && (!(en = sema_lookup(s, e->name)) || en->decl->nkind != K_NET)) {
 		/* a name that is not a net's, with [J] after the call */
 		if (!en && builtin_arity(e->name) < 0 && !is_operator_fn(e->name)
 		    && !is_arg(c, e->name)) {
-			unknown_net(s, e);
+			sema_unknown_net(s, e);
 			return;
 		}
 		diag_error(s->d, ix->loc, "'%s' is not a net; only a net's outputs are "
@@ -1105,7 +991,7 @@ check_call(Sema *s, Ast *e, const Ctx *c, Ast *ix)
 	}
 	if ((ar = builtin_arity(e->name)) >= 0) {
 		arity(s, e, ar);
-	} else if (!(en = lookup(s, e->name))) {
+	} else if (!(en = sema_lookup(s, e->name))) {
 		unknown(s, e->name_loc, e->name, c, 1);
 	} else {
 		d = en->decl;
@@ -1116,21 +1002,21 @@ check_call(Sema *s, Ast *e, const Ctx *c, Ast *ix)
 		/* a callee not allowed here: its arguments would only repeat that */
 		case K_FN:
 			if (!(c->allow & A_FN)) {
-				cannot(s, e->name_loc, c, "the fn", e->name);
+				sema_cannot(s, e->name_loc, c, "the fn", e->name);
 				return;
 			}
 			arity(s, e, d->nargs);
 			break;
 		case K_TIME:
 			if (!(c->allow & A_TIME)) {
-				cannot(s, e->name_loc, c, "the time signal", e->name);
+				sema_cannot(s, e->name_loc, c, "the time signal", e->name);
 				return;
 			}
 			arity(s, e, 1);
 			break;
 		case K_SPACE:
 			if (!(c->allow & A_SPACE)) {
-				cannot(s, e->name_loc, c, "the coefficient", e->name);
+				sema_cannot(s, e->name_loc, c, "the coefficient", e->name);
 				return;
 			}
 			arity(s, e, s->ndim);
@@ -1140,7 +1026,7 @@ check_call(Sema *s, Ast *e, const Ctx *c, Ast *ix)
 			           "point with `output NAME = %s(...)`", e->name, e->name);
 			return;
 		case K_NET:
-			check_net_call(s, e, ix, en, c);
+			sema_check_net_call(s, e, ix, en, c);
 			return;
 		default:
 			diag_error(s->d, e->name_loc, "%s '%s' is not a function", kind_desc(d), e->name);
@@ -1148,11 +1034,11 @@ check_call(Sema *s, Ast *e, const Ctx *c, Ast *ix)
 		}
 	}
 	for (i = 0; i < e->nargs; i++)
-		check(s, e->args[i], c);
+		sema_check_expr(s, e->args[i], c);
 }
 
-static void
-check(Sema *s, Ast *e, const Ctx *c)
+void
+sema_check_expr(Sema *s, Ast *e, const Ctx *c)
 {
 	switch (e->kind) {
 	case AX_NUM:
@@ -1181,11 +1067,11 @@ check(Sema *s, Ast *e, const Ctx *c)
 		           "it has no meaning here", e->name);
 		return;
 	case AX_UNARY:
-		check(s, e->a, c);
+		sema_check_expr(s, e->a, c);
 		return;
 	case AX_BINARY:
-		check(s, e->a, c);
-		check(s, e->b, c);
+		sema_check_expr(s, e->a, c);
+		sema_check_expr(s, e->b, c);
 		return;
 	case AX_DERIV:
 		if (e->paren)
@@ -1198,8 +1084,8 @@ check(Sema *s, Ast *e, const Ctx *c)
 
 /* Check one expression; 1 if it had errors.  what: the context's name
  * when the template's is too general ("the rate"). */
-static int
-expr_in(Sema *s, Ast *e, const Ctx *tmpl, Entry *owner, const Decl *fn, const char *what)
+int
+sema_expr_in(Sema *s, Ast *e, const Ctx *tmpl, Entry *owner, const Decl *fn, const char *what)
 {
 	Ctx c = *tmpl;
 	int nerr = s->d->nerr;
@@ -1215,14 +1101,14 @@ expr_in(Sema *s, Ast *e, const Ctx *tmpl, Entry *owner, const Decl *fn, const ch
 		c.what = what;
 	c.owner = owner;
 	c.fn = fn;
-	check(s, e, &c);
+	sema_check_expr(s, e, &c);
 	return s->d->nerr > nerr;
 }
 
 static int
 expr(Sema *s, Ast *e, const Ctx *tmpl, Entry *owner, const Decl *fn)
 {
-	return expr_in(s, e, tmpl, owner, fn, NULL);
+	return sema_expr_in(s, e, tmpl, owner, fn, NULL);
 }
 
 static void
@@ -1236,81 +1122,6 @@ subject(Sema *s, Decl *d, const char *stmt)
 		           s->field->name, s->field->name, s->field->name, d->lhs_letters);
 }
 
-/* ---- nets (language.md section 13) ---- */
-
-const char *const net_act_names[NACT] = {"tanh", "relu", "sigmoid", "softplus", "sin"};
-
-/* net NAME = mlp(IN, H1, ..., OUT [, act = A] [, seed = N]): the sizes
- * and the seed constant expressions (folded with the consts, in
- * fold_nets), the options after the sizes, each once.  1 on an error. */
-static int
-check_net(Sema *s, Decl *d, Entry *en)
-{
-	Ast *call = d->value;
-	const char *best;
-	int i, npos = 0, named = 0, act = 0, seed = 0, nerr = s->d->nerr;
-
-	d->net = arena_alloc(sema_arena(s), sizeof *d->net);
-	d->net->act = ACT_TANH;
-	if (strcmp(call->name, "mlp") != 0) {
-		static const char *const kinds[] = {"mlp"};
-		best = closest_name(call->name, kinds, 1);
-		diag_error(s->d, call->name_loc, "unknown kind of net '%s'%s%s%s; a net is "
-		           "mlp(IN, H1, ..., OUT [, act = tanh] [, seed = N])", call->name,
-		           best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
-		return 1;
-	}
-	for (i = 0; i < call->nargs; i++) {
-		Ast *a = call->args[i];
-		if (a->kind != AX_NAMED) {
-			if (named) {
-				diag_error(s->d, a->loc, "the sizes come first: mlp(IN, H1, ..., OUT, "
-				           "act = ..., seed = ...)");
-				break;
-			}
-			expr_in(s, a, &C_FIXED, en, NULL, "a net's size");
-			npos++;
-			continue;
-		}
-		named = 1;
-		if (!strcmp(a->name, "act")) {
-			int k;
-			if (act++) {
-				diag_error(s->d, a->name_loc, "act is given twice");
-				continue;
-			}
-			for (k = 0; a->a->kind == AX_NAME && k < NACT; k++)
-				if (!strcmp(a->a->name, net_act_names[k]))
-					break;
-			if (a->a->kind == AX_NAME && k < NACT) {
-				d->net->act = (Act)k;
-				continue;
-			}
-			best = a->a->kind == AX_NAME ? closest_name(a->a->name, net_act_names, NACT) : NULL;
-			if (best)
-				diag_error(s->d, a->a->loc, "unknown activation '%s'; did you mean '%s'?",
-				           a->a->name, best);
-			else
-				diag_error(s->d, a->a->loc, "unknown activation; use act = tanh, relu, "
-				           "sigmoid, softplus or sin");
-		} else if (!strcmp(a->name, "seed")) {
-			if (seed++)
-				diag_error(s->d, a->name_loc, "seed is given twice");
-			else
-				expr_in(s, a->a, &C_FIXED, en, NULL, "a net's seed");
-		} else {
-			static const char *const opts[] = {"act", "seed"};
-			best = closest_name(a->name, opts, 2);
-			diag_error(s->d, a->name_loc, "unknown option '%s' of mlp%s%s%s; the options "
-			           "are act = tanh|relu|sigmoid|softplus|sin and seed = N", a->name,
-			           best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
-		}
-	}
-	if (npos < 2 && s->d->nerr == nerr)
-		diag_error(s->d, call->loc, "mlp needs at least two sizes, its inputs and its "
-		           "outputs: mlp(IN, OUT) or mlp(IN, H1, ..., OUT)");
-	return s->d->nerr > nerr;
-}
 
 static void
 exprs(Sema *s)
@@ -1325,7 +1136,7 @@ exprs(Sema *s)
 
 		if (d->name && (d->kind == D_CONST || d->kind == D_PARAM || d->kind == D_LET
 		                || d->kind == D_FN || d->kind == D_NET)) {
-			en = lookup(s, d->name);
+			en = sema_lookup(s, d->name);
 			if (en && en->decl != d)
 				continue;          /* a duplicate: reported */
 		}
@@ -1350,21 +1161,21 @@ exprs(Sema *s)
 			bad = expr(s, d->value, &C_FN, en, d);
 			break;
 		case D_RATE:
-			bad = expr_in(s, d->value, &C_FIXED, NULL, NULL, "the rate");
+			bad = sema_expr_in(s, d->value, &C_FIXED, NULL, NULL, "the rate");
 			break;
 		case D_DOMAIN:
 			if (d != m->domain)
 				break;
 			for (j = 0; j < d->ndim; j++) {
-				expr_in(s, d->from[j], &C_FIXED, NULL, NULL, "the domain");
-				expr_in(s, d->to[j], &C_FIXED, NULL, NULL, "the domain");
+				sema_expr_in(s, d->from[j], &C_FIXED, NULL, NULL, "the domain");
+				sema_expr_in(s, d->to[j], &C_FIXED, NULL, NULL, "the domain");
 			}
 			for (j = 0; j < d->nat && j < 2; j++)
-				expr_in(s, d->grid[j], &C_FIXED, NULL, NULL, "a grid count");
+				sema_expr_in(s, d->grid[j], &C_FIXED, NULL, NULL, "a grid count");
 			break;
 		case D_PDE:
-			if (lump_index(m, d->field) >= 0) {
-				expr_in(s, d->value, &C_LUMP, NULL, NULL, NULL);
+			if (sema_lump_index(m, d->field) >= 0) {
+				sema_expr_in(s, d->value, &C_LUMP, NULL, NULL, NULL);
 				break;
 			}
 			if (d != m->pde)
@@ -1386,12 +1197,12 @@ exprs(Sema *s)
 			}
 			break;
 		case D_FIELD:
-			expr_in(s, d->density, &C_SCALAR, NULL, NULL, "a density");
-			expr_in(s, d->mass, &C_SCALAR, NULL, NULL, "a mass");
+			sema_expr_in(s, d->density, &C_SCALAR, NULL, NULL, "a density");
+			sema_expr_in(s, d->mass, &C_SCALAR, NULL, NULL, "a mass");
 			break;
 		case D_INIT:
-			if (lump_index(m, d->field) >= 0) {
-				expr_in(s, d->value, &C_SCALAR, NULL, NULL, "a lumped object's init");
+			if (sema_lump_index(m, d->field) >= 0) {
+				sema_expr_in(s, d->value, &C_SCALAR, NULL, NULL, "a lumped object's init");
 				break;
 			}
 			subject(s, d, "init");
@@ -1408,7 +1219,7 @@ exprs(Sema *s)
 			expr(s, d->value, &C_INIT, NULL, NULL);
 			break;
 		case D_OUTPUT:
-			if (lump_index(m, d->field) >= 0) {
+			if (sema_lump_index(m, d->field) >= 0) {
 				if (d->nat)
 					diag_error(s->d, d->lhs_loc, "a lumped object has no coordinates: "
 					           "`output %s = %s`", d->name, d->field);
@@ -1436,10 +1247,10 @@ exprs(Sema *s)
 			break;
 		case D_BOUNDARY:
 			for (j = 0; j < d->nwhere; j++)
-				expr_in(s, d->where[j].at, &C_FIXED, NULL, NULL, "a boundary");
+				sema_expr_in(s, d->where[j].at, &C_FIXED, NULL, NULL, "a boundary");
 			break;
 		case D_NET:
-			bad = check_net(s, d, en);
+			bad = sema_check_net(s, d, en);
 			break;
 		default:
 			break;
@@ -1508,7 +1319,7 @@ eval(Sema *s, const Ast *e, int *fail)
 	case AX_NAME:
 		if (strcmp(e->name, "pi") == 0)
 			return PI;
-		en = lookup(s, e->name);
+		en = sema_lookup(s, e->name);
 		if (en && en->decl->nkind == K_CONST && en->folded)
 			return en->decl->num;
 		*fail = 1;         /* reported elsewhere */
@@ -1589,8 +1400,8 @@ eval(Sema *s, const Ast *e, int *fail)
 
 /* The value of a constant expression, or NAN (reported, or an error
  * reported elsewhere made it unknowable). */
-static double
-fold(Sema *s, const Ast *e, const char *what, const char *name)
+double
+sema_fold(Sema *s, const Ast *e, const char *what, const char *name)
 {
 	int fail = 0;
 	double v;
@@ -1619,21 +1430,21 @@ fold_all(Sema *s)
 
 	for (i = 0; i < m->norder; i++) {
 		Decl *d = m->order[i];
-		Entry *en = lookup(s, d->name);
+		Entry *en = sema_lookup(s, d->name);
 		if (d->kind != D_CONST || !en || en->bad)
 			continue;
-		d->num = fold(s, d->value, "the value of", d->name);
+		d->num = sema_fold(s, d->value, "the value of", d->name);
 		en->folded = !isnan(d->num);
 	}
 	for (i = 0; i < m->ndecls; i++) {
 		Decl *d = m->decls[i];
 		Entry *en;
-		if (d->kind != D_PARAM || !(en = lookup(s, d->name)) || en->decl != d || en->bad)
+		if (d->kind != D_PARAM || !(en = sema_lookup(s, d->name)) || en->decl != d || en->bad)
 			continue;
-		d->num = fold(s, d->value, "the value of", d->name);
+		d->num = sema_fold(s, d->value, "the value of", d->name);
 		if (d->lo) {
-			d->lo_num = fold(s, d->lo, "the lower bound of", d->name);
-			d->hi_num = fold(s, d->hi, "the upper bound of", d->name);
+			d->lo_num = sema_fold(s, d->lo, "the lower bound of", d->name);
+			d->hi_num = sema_fold(s, d->hi, "the upper bound of", d->name);
 			if (isnan(d->lo_num) || isnan(d->hi_num))
 				continue;
 			if (!(d->lo_num < d->hi_num)) {
@@ -1655,15 +1466,15 @@ fold_all(Sema *s)
 		}
 	}
 	if (m->rate) {
-		m->rate->num = fold(s, m->rate->value, "the rate", NULL);
+		m->rate->num = sema_fold(s, m->rate->value, "the rate", NULL);
 		if (!isnan(m->rate->num) && m->rate->num <= 0)
 			diag_error(s->d, m->rate->value->loc, "the rate must be above 0 Hz, not %g",
 			           m->rate->num);
 	}
 	s->domain_ok = 1;
 	for (i = 0; i < dom->ndim; i++) {
-		dom->from_num[i] = fold(s, dom->from[i], "the domain's end", NULL);
-		dom->to_num[i] = fold(s, dom->to[i], "the domain's end", NULL);
+		dom->from_num[i] = sema_fold(s, dom->from[i], "the domain's end", NULL);
+		dom->to_num[i] = sema_fold(s, dom->to[i], "the domain's end", NULL);
 		if (isnan(dom->from_num[i]) || isnan(dom->to_num[i])) {
 			s->domain_ok = 0;
 		} else if (!(dom->from_num[i] < dom->to_num[i])) {
@@ -1677,7 +1488,7 @@ fold_all(Sema *s)
 		double total = 1;
 		int ok = 1;
 		for (i = 0; i < dom->ndim; i++) {
-			double g = fold(s, dom->grid[i], "the grid count", NULL);
+			double g = sema_fold(s, dom->grid[i], "the grid count", NULL);
 			if (isnan(g)) {
 				ok = 0;
 			} else if (g != floor(g) || g < 2) {
@@ -1697,368 +1508,6 @@ fold_all(Sema *s)
 	}
 }
 
-/* ---- pass 5b: the nets' sizes, then their calls ---- */
-
-enum { NET_MAXSIZE = 65536, NET_MAXWEIGHTS = 100000 };
-
-static void
-fold_nets(Sema *s)
-{
-	Model *m = s->m;
-	double v;
-	int i, j;
-
-	for (i = 0; i < m->ndecls; i++) {
-		Decl *d = m->decls[i];
-		Entry *en;
-		Net *n = d->net;
-		double total = 0;
-		int ok = 1;
-
-		if (d->kind != D_NET || !(en = lookup(s, d->name)) || en->decl != d || en->bad)
-			continue;
-		n->sizes = arena_alloc(sema_arena(s), (size_t)(d->value->nargs + 1) * sizeof *n->sizes);
-		for (j = 0; j < d->value->nargs; j++) {
-			Ast *a = d->value->args[j];
-			if (a->kind == AX_NAMED) {
-				if (strcmp(a->name, "seed") != 0)
-					continue;
-				v = fold(s, a->a, "the seed of", d->name);
-				if (isnan(v))
-					ok = 0;
-				else if (v != floor(v) || v < 0 || v > 9007199254740992.0) {
-					diag_error(s->d, a->a->loc, "a net's seed is a whole number from 0 "
-					           "to 2^53, not %g", v);
-					ok = 0;
-				} else {
-					n->seed = v;
-				}
-				continue;
-			}
-			v = fold(s, a, "a size of", d->name);
-			if (isnan(v)) {
-				ok = 0;
-			} else if (v != floor(v) || v < 1 || v > NET_MAXSIZE) {
-				diag_error(s->d, a->loc, "a net's size is a whole number of units from 1 "
-				           "to %d, not %g", NET_MAXSIZE, v);
-				ok = 0;
-			} else {
-				n->sizes[n->nsizes] = (int)v;
-			}
-			n->nsizes++;
-		}
-		for (j = 1; ok && j < n->nsizes; j++)
-			total += ((double)n->sizes[j - 1] + 1) * n->sizes[j];
-		if (ok && total > NET_MAXWEIGHTS) {
-			diag_error(s->d, d->name_loc, "net '%s' has %.0f weights; at most %d are "
-			           "supported", d->name, total, NET_MAXWEIGHTS);
-			ok = 0;
-		}
-		n->nweights = ok ? (int)total : 0;
-		if (!ok)
-			en->bad = 1;
-	}
-	/* the calls: IN arguments, and one output chosen */
-	for (i = 0; i < s->nuses; i++) {
-		struct NetUse *u = &s->uses[i];
-		const Net *n = u->net->decl->net;
-		int in, out;
-		if (u->net->bad || !n->nweights)
-			continue;
-		in = n->sizes[0];
-		out = n->sizes[n->nsizes - 1];
-		if (u->call->nargs != in)
-			diag_error(s->d, u->call->loc, "net '%s' takes %d input%s, not %d",
-			           u->call->name, in, plural(in), u->call->nargs);
-		if (u->index) {
-			v = fold(s, u->index->b, "the output number", NULL);
-			if (isnan(v))
-				continue;
-			if (v != floor(v) || v < 0 || v >= out)
-				diag_error(s->d, u->index->b->loc, "net '%s' has %d output%s: J runs "
-				           "from 0 to %d, not %g", u->call->name, out, plural(out), out - 1, v);
-			else
-				u->index->num = v;
-		} else if (out > 1) {
-			diag_error(s->d, u->call->loc, "net '%s' has %d outputs; choose one with "
-			           "%s(...)[J], J from 0 to %d", u->call->name, out, u->call->name,
-			           out - 1);
-		}
-	}
-}
-
-int
-net_weight(const Net *n, int L, int j, int i)
-{
-	int l, off = 0;
-
-	for (l = 1; l < L; l++)
-		off += (n->sizes[l - 1] + 1) * n->sizes[l];
-	return off + (i < 0 ? n->sizes[L] * n->sizes[L - 1] + j : j * n->sizes[L - 1] + i);
-}
-
-/* SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number
- * generators", OOPSLA 2014): the state advances by 0x9e3779b97f4a7c15 and
- * each output is that state mixed.  Integer arithmetic only, so every
- * machine draws the same numbers. */
-static uint64_t
-splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15u);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-	return z ^ (z >> 31);
-}
-
-/* The state starts at the seed; hidden layer L takes its draws after
- * layer L - 1's, row by row (unit j, then input i): u = (x >> 11) 2^-53,
- * uniform on [0, 1) with 53 bits, and W[j][i] = a (2u - 1) with
- * a = sqrt(6 / (IN_L + OUT_L)) (Glorot and Bengio 2010).  2u - 1 is exact,
- * a and the product each one correctly rounded IEEE operation: the same
- * weights on every machine.  Biases and the last layer are zero, so an
- * untrained net outputs exactly 0. */
-void
-net_init(const Net *n, double *w)
-{
-	uint64_t x = (uint64_t)n->seed;
-	int L, j, i;
-
-	memset(w, 0, (size_t)n->nweights * sizeof *w);
-	for (L = 1; L < n->nsizes - 1; L++) {
-		double a = sqrt(6.0 / ((double)n->sizes[L - 1] + n->sizes[L]));
-		for (j = 0; j < n->sizes[L]; j++)
-			for (i = 0; i < n->sizes[L - 1]; i++) {
-				double u = (double)(splitmix64(&x) >> 11) * 0x1p-53;
-				w[net_weight(n, L, j, i)] = a * (2 * u - 1);
-			}
-	}
-}
-
-/* The weights of every net, as params after the declared ones (api.md:
- * NET.L.W.j.i, NET.L.b.j), in the range [-1e3, 1e3]. */
-static void
-net_params(Sema *s, int *np)
-{
-	Model *m = s->m;
-	int i, L, j, k, w;
-
-	for (i = 0; i < m->nnets; i++) {
-		Decl *nd = m->nets[i];
-		Net *n = nd->net;
-		double *v = mem_alloc((size_t)(n->nweights + 1) * sizeof *v);
-		Loc at = nd->name_loc;
-		n->first = *np;
-		net_init(n, v);
-		for (L = 1; L < n->nsizes; L++)
-			for (j = 0; j < n->sizes[L]; j++)
-				for (k = -1; k < n->sizes[L - 1]; k++) {
-					Decl *p = arena_alloc(sema_arena(s), sizeof *p);
-					Buf b = {0};
-					w = net_weight(n, L, j, k);
-					if (k < 0)
-						buf_printf(&b, "%s.%d.b.%d", nd->name, L, j);
-					else
-						buf_printf(&b, "%s.%d.W.%d.%d", nd->name, L, j, k);
-					p->kind = D_PARAM;
-					p->nkind = K_PARAM;
-					p->loc = nd->loc;
-					p->src = nd->src;
-					p->name = arena_strdup(sema_arena(s), b.s);
-					p->name_loc = at;
-					p->num = v[w];
-					p->value = ast_num(sema_arena(s), v[w], at);
-					p->lo_num = -1e3;
-					p->hi_num = 1e3;
-					p->lo = ast_num(sema_arena(s), -1e3, at);
-					p->hi = ast_num(sema_arena(s), 1e3, at);
-					m->params[n->first + w] = p;
-					buf_free(&b);
-				}
-		*np += n->nweights;
-		mem_free(v);
-	}
-}
-
-/* ---- pass 6: boundary conditions (language.md section 6) ---- */
-
-static const char *const bc_words[] = {
-	"fixed", "clamped", "simply_supported", "pinned", "free",
-};
-static const BcKind bc_kinds[] = { BC_FIXED, BC_CLAMPED, BC_SS, BC_SS, BC_FREE };
-
-static const char *
-choices(Sema *s)
-{
-	return s->space_order >= 3 ? "clamped, simply_supported (or pinned) or free"
-	                           : "fixed, clamped, simply_supported (or pinned) or free";
-}
-
-/* `attached Z` (language.md section 11.1): Z a lumped object, the field
- * 1D and second order in space.  1 when fine. */
-static int
-attached(Sema *s, Decl *d)
-{
-	int j = lump_index(s->m, d->attach);
-
-	if (strcmp(d->cond, "attached") != 0 || !d->attach) {
-		diag_error(s->d, d->cond_loc, "write `attached Z` with Z a lumped object");
-		return 0;
-	}
-	if (j < 0) {
-		diag_error(s->d, d->attach_loc, "'%s' is not a lumped object; declare it as "
-		           "`field %s mass M`", d->attach, d->attach);
-		return 0;
-	}
-	if (s->ndim != 1 || s->space_order > 2) {
-		diag_error(s->d, d->cond_loc, "`attached` ends are supported for 1D fields of second "
-		           "order in space (a string, a bore)");
-		return 0;
-	}
-	d->lump = j;
-	return 1;
-}
-
-static void
-set_bc(Sema *s, int dim, int side, BcKind bc, Loc loc, int *ok)
-{
-	Model *m = s->m;
-	Decl *dom = m->domain;
-
-	if (m->bc[dim][side] != BC_NONE) {
-		diag_error(s->d, loc, "a second boundary condition for %s = %g",
-		           dom->coord[dim], side ? dom->to_num[dim] : dom->from_num[dim]);
-		diag_note(s->d, m->bc_loc[dim][side], "the first one is here");
-		*ok = 0;
-		return;
-	}
-	m->bc[dim][side] = bc;
-	m->bc_loc[dim][side] = loc;
-	m->attach[dim][side] = s->lump;
-}
-
-static void
-boundaries(Sema *s)
-{
-	Model *m = s->m;
-	Decl *dom = m->domain;
-	int i, j, k, ok = 1, ord_known = !s->pde_bad && m->pde;
-
-	for (i = 0; i < m->ndecls; i++) {
-		Decl *d = m->decls[i];
-		BcKind bc = BC_NONE;
-		if (d->kind != D_BOUNDARY)
-			continue;
-		for (k = 0; k < 5; k++)
-			if (strcmp(d->cond, bc_words[k]) == 0)
-				bc = bc_kinds[k];
-		if (d->field && strcmp(d->field, s->field->name) != 0) {
-			diag_error(s->d, d->name_loc, "'%s' is not a field with a boundary; the field is '%s'",
-			           d->field, s->field->name);
-			ok = 0;
-			continue;
-		}
-		if (d->attach || strcmp(d->cond, "attached") == 0) {
-			if (!attached(s, d))
-				ok = 0;
-			bc = BC_ATTACHED;
-		} else if (bc == BC_NONE) {
-			const char *best = closest_name(d->cond, bc_words, 5);
-			if (best)
-				diag_error(s->d, d->cond_loc, "unknown boundary condition '%s'; "
-				           "did you mean '%s'?", d->cond, best);
-			else
-				diag_error(s->d, d->cond_loc, "unknown boundary condition '%s'; "
-				           "use %s", d->cond, choices(s));
-			ok = 0;
-		} else if (ord_known && bc == BC_FIXED && s->space_order >= 3) {
-			diag_error(s->d, d->cond_loc, "`fixed` is ambiguous for a fourth-order "
-			           "field; use clamped, simply_supported or free");
-			ok = 0;
-		} else if (ord_known && bc == BC_FREE && s->space_order >= 3 && s->ndim == 2
-		           && s->uneven) {
-			diag_error(s->d, d->cond_loc, "`free` edges of a plate need a pde even in "
-			           "%s and in %s: a bilap (or u.%s%s%s%s, u.%s%s%s%s, u.%s%s%s%s), "
-			           "second differences and loss terms", s->coord[0], s->coord[1],
-			           s->coord[0], s->coord[0], s->coord[0], s->coord[0],
-			           s->coord[1], s->coord[1], s->coord[1], s->coord[1],
-			           s->coord[0], s->coord[0], s->coord[1], s->coord[1]);
-			diag_note(s->d, s->uneven_loc, "this term is odd in a coordinate, or a mixed "
-			          "derivative beyond u.%s%s%s%s; use clamped or simply_supported edges "
-			          "with it", s->coord[0], s->coord[0], s->coord[1], s->coord[1]);
-			ok = 0;
-		}
-		d->bc = bc;
-		s->lump = bc == BC_ATTACHED ? d->lump : -1;
-		for (j = 0; j < d->nwhere; j++) {
-			struct Where *w = &d->where[j];
-			double v;
-			int dim;
-			if (!w->coord) {
-				if (s->ndim != 2) {
-					diag_error(s->d, w->loc, "`edges` is for a rectangle (a 2D domain); "
-					           "name the ends instead: %s = A, %s = B",
-					           dom->coord[0], dom->coord[0]);
-					ok = 0;
-					continue;
-				}
-				for (k = 0; k < 4; k++)
-					if (s->domain_ok)
-						set_bc(s, k / 2, k % 2, bc, w->loc, &ok);
-				continue;
-			}
-			if (!w->at) {
-				diag_error(s->d, w->loc, "expected `%s = VALUE`%s, not '%s'", dom->coord[0],
-				           s->ndim == 2 ? " or `edges`" : "", w->coord);
-				ok = 0;
-				continue;
-			}
-			if ((dim = coord_index(s, w->coord)) < 0) {
-				if (s->ndim == 1)
-					diag_error(s->d, w->loc, "'%s' is not a coordinate of the domain; "
-					           "use %s", w->coord, dom->coord[0]);
-				else
-					diag_error(s->d, w->loc, "'%s' is not a coordinate of the domain; "
-					           "use %s or %s", w->coord, dom->coord[0], dom->coord[1]);
-				ok = 0;
-				continue;
-			}
-			if (!s->domain_ok) {
-				ok = 0;
-				continue;
-			}
-			v = fold(s, w->at, "the position", NULL);
-			if (isnan(v)) {
-				ok = 0;
-				continue;
-			}
-			{
-				double lo = dom->from_num[dim], hi = dom->to_num[dim];
-				double tol = 1e-9 * (hi - lo);
-				if (fabs(v - lo) <= tol)
-					set_bc(s, dim, 0, bc, w->loc, &ok);
-				else if (fabs(v - hi) <= tol)
-					set_bc(s, dim, 1, bc, w->loc, &ok);
-				else {
-					diag_error(s->d, w->at->loc, "%s = %g is not an end of the domain; "
-					           "use %s = %g or %s = %g", w->coord, v, w->coord, lo,
-					           w->coord, hi);
-					ok = 0;
-				}
-			}
-		}
-	}
-	if (!ok || !s->domain_ok)
-		return;
-	for (i = 0; i < s->ndim; i++)
-		for (j = 0; j < 2; j++)
-			if (m->bc[i][j] == BC_NONE)
-				diag_error(s->d, dom->coord_loc[i], "no boundary condition for %s = %g; "
-				           "add `boundary %s = %g: CONDITION` with CONDITION one of %s",
-				           dom->coord[i], j ? dom->to_num[i] : dom->from_num[i],
-				           dom->coord[i], j ? dom->to_num[i] : dom->from_num[i],
-				           choices(s));
-}
 
 /* ---- the index ---- */
 
@@ -2085,8 +1534,8 @@ sema_check(Model *m, Diag *d)
 	order(&s);
 	/* folding and boundaries skip what earlier errors made unknowable */
 	fold_all(&s);
-	fold_nets(&s);
-	boundaries(&s);
+	sema_fold_nets(&s);
+	sema_boundaries(&s);
 	m->space_order = s.space_order;
 	for (i = 0; i < m->ndecls; i++) {
 		np += m->decls[i]->kind == D_PARAM;
@@ -2111,6 +1560,6 @@ sema_check(Model *m, Diag *d)
 	m->nuser = m->nparams;
 	if (d->nerr > nerr)
 		return 1;
-	net_params(&s, &m->nparams);
+	sema_net_params(&s, &m->nparams);
 	return 0;
 }

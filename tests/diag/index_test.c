@@ -3,7 +3,7 @@
  * repository root (the stiff string imports stdlib/loss.dpm):
  *
  *   cc -std=c11 -Icompiler tests/diag/index_test.c compiler/lexer.c \
- *      compiler/parser.c compiler/ast.c compiler/sema.c compiler/util.c -lm \
+ *      compiler/parser.c compiler/ast.c compiler/sema.c compiler/sema_net.c compiler/sema_bc.c compiler/util.c -lm \
  *      -o index_test && ./index_test
  */
 #include <math.h>

@@ -2,7 +2,7 @@
  *
  *   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Icompiler \
  *       tests/fuzz/fuzz_front.c compiler/lexer.c compiler/parser.c \
- *       compiler/ast.c compiler/sema.c compiler/util.c -lm -o fuzz_front
+ *       compiler/ast.c compiler/sema.c compiler/sema_net.c compiler/sema_bc.c compiler/util.c -lm -o fuzz_front
  *   mkdir -p /tmp/dpmfz && ./fuzz_front -max_total_time=60 /tmp/dpmfz tests/fuzz/corpus
  *
  * Each input is one model text; imports resolve against stdlib/ (run from

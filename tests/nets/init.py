@@ -1,5 +1,5 @@
 # init.py — the default weights of a net, computed independently of dpmc
-# from language.md section 13 and sema.c's description of the draw:
+# from language.md section 13 and sema_net.c's description of the draw:
 # SplitMix64 from the seed, hidden layers Glorot-uniform row by row, the
 # biases and the last layer zero.  Reads `dpmc info --json` on stdin and
 # checks every weight of net NAME (sizes and seed given on the command
