@@ -20,13 +20,15 @@ ifeq ($(MPI_LIBS),)
 $(error config.mk has no MPI_LIBS (it is older than train's MPI): run ./configure again)
 endif
 endif
-include compiler/front.mk
+include compiler/front/front.mk
 
 CFLAGS = -std=c11 -Wall -Wextra -Wpedantic -O2 -g
 ifeq ($(SANITIZE),1)
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer
 endif
-DPM_CFLAGS = $(CFLAGS) $(SAN) $(SNDFILE_CFLAGS) $(FFTW_CFLAGS) $(EDIT_CFLAGS) $(CAIRO_CFLAGS) -MMD -MP \
+# the compiler's folders: front end, middle (the IR), backends, command line
+DPM_INC = -Icompiler -Icompiler/front -Icompiler/middle -Icompiler/back -Icompiler/cli
+DPM_CFLAGS = $(CFLAGS) $(SAN) $(DPM_INC) $(SNDFILE_CFLAGS) $(FFTW_CFLAGS) $(EDIT_CFLAGS) $(CAIRO_CFLAGS) -MMD -MP \
 	-DDPM_VERSION='"$(VERSION)"' -DDPM_TCC_LIBDIR='"$(TCC_LIBDIR)"' \
 	-DDPM_LIBDIR='"$(PREFIX)/lib/dpm"'
 # The runtime goes into executables dpmc builds with plain cc: never
@@ -35,13 +37,13 @@ RT_CFLAGS = $(CFLAGS) -fPIC $(SNDFILE_CFLAGS) $(FFTW_CFLAGS) -MMD -MP
 # dpmc's runtime allocates under util.c's test hook (tests/memory)
 RT_HOOK = -Dmalloc=mem_try_malloc -Dcalloc=mem_try_calloc -Drealloc=mem_try_realloc
 
-COMPILER_SRC = compiler/util.c compiler/expr.c compiler/discretise.c \
-	compiler/lower.c compiler/step.c compiler/emit_c.c compiler/emit_loop.c compiler/emit_ck.c compiler/emit_vjp.c compiler/diff.c \
-	compiler/main.c compiler/cli_params.c \
-	compiler/cli_build.c compiler/build_lv2.c compiler/build_wasm.c \
-	compiler/cli_fit.c compiler/cli_fit_pitch.c compiler/cli_repl.c compiler/plot.c \
-	compiler/cli_data.c compiler/cli_train.c \
-	compiler/jit_tcc.c compiler/jit_cc.c compiler/jit_module.c
+COMPILER_SRC = compiler/util.c compiler/middle/expr.c compiler/middle/discretise.c \
+	compiler/middle/lower.c compiler/middle/step.c compiler/back/emit_c.c compiler/back/emit_loop.c compiler/back/emit_ck.c compiler/back/emit_vjp.c compiler/middle/diff.c \
+	compiler/cli/main.c compiler/cli/cli_params.c \
+	compiler/cli/cli_build.c compiler/back/build_lv2.c compiler/back/build_wasm.c \
+	compiler/cli/cli_fit.c compiler/cli/cli_fit_pitch.c compiler/cli/cli_repl.c compiler/cli/plot.c \
+	compiler/cli/cli_data.c compiler/cli/cli_train.c \
+	compiler/back/jit_tcc.c compiler/back/jit_cc.c compiler/back/jit_module.c
 SRC = $(COMPILER_SRC) $(FRONT_SRC)
 RT_SRC = runtime/wav.c runtime/out.c runtime/loss.c runtime/optim.c runtime/partials.c runtime/params.c
 # dpmc takes its own build of the runtime, sanitized with it
@@ -50,7 +52,7 @@ RT_OBJ = $(RT_SRC:.c=.o)
 # The LLVM backend is a module dpmc dlopens (jit_module.c), so dpmc maps
 # libLLVM only for --backend llvm; -isystem keeps LLVM's headers out of
 # our warnings.  The module calls dpmc's functions: dpmc exports them (-E).
-LLVM_SRC = compiler/jit_llvm.c compiler/jit_llvm_adj.c
+LLVM_SRC = compiler/back/jit_llvm.c compiler/back/jit_llvm_adj.c
 LLVM_OBJ = $(LLVM_SRC:.c=.o)
 ifneq ($(LLVM_CONFIG),)
 LLVM_CFLAGS := $(patsubst -I%,-isystem %,$(shell $(LLVM_CONFIG) --cflags))
@@ -58,7 +60,7 @@ LLVM_LIBS := $(shell $(LLVM_CONFIG) --ldflags --libs core orcjit native passes)
 endif
 # MPI, for train under mpirun: a module dpmc dlopens there only
 # (cli_train.c), so no other command loads libmpi.
-MPI_OBJ = compiler/cli_mpi.o
+MPI_OBJ = compiler/cli/cli_mpi.o
 LIBS = runtime/libdpmrt.a $(TCC_LIBS) $(SNDFILE_LIBS) $(FFTW_LIBS) $(EDIT_LIBS) $(CAIRO_LIBS) \
 	-ldl -lpthread -lm -Wl,-E
 
@@ -97,7 +99,7 @@ ifeq ($(SANITIZE),1)
 # gcc 12 with -fsanitize=undefined warns "null format string" about
 # the va_list forwarding of util.c and emit_c.c, which cannot be NULL: a
 # false positive.
-compiler/util.o compiler/emit_c.o: DPM_CFLAGS += -Wno-format-overflow -Wno-format-truncation
+compiler/util.o compiler/back/emit_c.o: DPM_CFLAGS += -Wno-format-overflow -Wno-format-truncation
 endif
 
 $(LLVM_OBJ): DPM_CFLAGS += -fPIC $(LLVM_CFLAGS)
@@ -105,11 +107,11 @@ $(MPI_OBJ): DPM_CFLAGS += -fPIC $(MPI_CFLAGS)
 
 # the checkpoints' C, the same for every model, as one string per line
 # (and the LV2 wrapper's, for build -o X.lv2)
-compiler/emit_ck.o: compiler/ck_text.h compiler/api_text.h
+compiler/back/emit_ck.o: compiler/back/ck_text.h compiler/back/api_text.h
 # and the web page of dpmc build -o X.html (build_wasm.c)
-compiler/build_lv2.o: compiler/lv2_text.h
-compiler/build_wasm.o: compiler/wasm_page_text.h
-compiler/ck_text.h compiler/api_text.h compiler/lv2_text.h compiler/wasm_page_text.h: compiler/%_text.h: compiler/%.tmpl
+compiler/back/build_lv2.o: compiler/back/lv2_text.h
+compiler/back/build_wasm.o: compiler/back/wasm_page_text.h
+compiler/back/ck_text.h compiler/back/api_text.h compiler/back/lv2_text.h compiler/back/wasm_page_text.h: compiler/back/%_text.h: compiler/back/%.tmpl
 	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n",/' $< > $@
 
 runtime/%-dpmc.o: runtime/%.c
@@ -159,15 +161,15 @@ FUZZ_CC = $(shell command -v clang-14 || echo clang)
 # libFuzzer under ASan+UBSan: the front end, the sound files a target is
 # read from (rt_wav_read) and the --params JSON reader (cli_params.c).
 # Each: tests/fuzz/fuzz_X -max_total_time=60 SCRATCH_DIR tests/fuzz/CORPUS
-FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icompiler -Iruntime
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(DPM_INC) -Iruntime
 FUZZ_OUT = tests/fuzz
 fuzz: $(FRONT_GEN)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $(FUZZ_OUT)/fuzz_front tests/fuzz/fuzz_front.c $(FRONT_SRC) \
-		compiler/util.c compiler/expr.c -lm
+		compiler/util.c compiler/middle/expr.c -lm
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(SNDFILE_CFLAGS) -o $(FUZZ_OUT)/fuzz_wav tests/fuzz/fuzz_wav.c \
 		runtime/wav.c runtime/out.c $(SNDFILE_LIBS) -lm
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $(FUZZ_OUT)/fuzz_params tests/fuzz/fuzz_params.c \
-		compiler/cli_params.c compiler/util.c runtime/params.c -lm
+		compiler/cli/cli_params.c compiler/util.c runtime/params.c -lm
 	@echo "fuzz: tests/fuzz/fuzz_front SCRATCH tests/fuzz/corpus -max_total_time=60"
 	@echo "fuzz: tests/fuzz/fuzz_wav SCRATCH tests/fuzz/wav -max_total_time=60"
 	@echo "fuzz: tests/fuzz/fuzz_params SCRATCH tests/fuzz/json -dict=tests/fuzz/json.dict -max_total_time=60"
@@ -195,8 +197,8 @@ install: all
 	printf '"""Written by make install."""\nDPMC = "%s"\n' '$(PREFIX)/bin/dpmc' > $(DESTDIR)$(PYTHON_DIR)/dpm/_installed.py
 
 clean:
-	rm -f dpmc dpmc-llvm.so dpmc-mpi.so compiler/*.o compiler/*.d runtime/*.o runtime/*.d \
-		runtime/libdpmrt.a $(FRONT_GEN) compiler/ck_text.h compiler/api_text.h compiler/lv2_text.h compiler/wasm_page_text.h $(STAMP) tests/fuzz/fuzz_front \
+	rm -f dpmc dpmc-llvm.so dpmc-mpi.so compiler/*.o compiler/*.d compiler/*/*.o compiler/*/*.d runtime/*.o runtime/*.d \
+		runtime/libdpmrt.a $(FRONT_GEN) compiler/back/ck_text.h compiler/back/api_text.h compiler/back/lv2_text.h compiler/back/wasm_page_text.h $(STAMP) tests/fuzz/fuzz_front \
 		tests/fuzz/fuzz_wav tests/fuzz/fuzz_params
 	rm -rf out
 

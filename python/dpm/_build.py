@@ -7,7 +7,7 @@ backend.  A build goes to a private temporary name and is renamed into
 place under a lock on the folder, so two processes loading one model at
 once build it once and never load half a file; the folder is trimmed as
 dpmc's own cc cache is (30 days unused, DPM_CACHE_MB).  Like dpmc's own cc cache
-(compiler/jit_cc.c), code is loaded only from a folder and a file that
+(compiler/back/jit_cc.c), code is loaded only from a folder and a file that
 are the user's alone.
 """
 

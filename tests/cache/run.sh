@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/cache — what dpmc loads and maps (issue 14, parts 3, 11 and 12).
 #
-# 1. The cc backend's cache (compiler/jit_cc.c) loads only what the user
+# 1. The cc backend's cache (compiler/back/jit_cc.c) loads only what the user
 #    alone could have put there.  A shared object whose constructor writes
 #    a marker file is planted under the name dpmc predicts for a model
 #    (the name of a real entry, found by building it once):

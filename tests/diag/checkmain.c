@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../compiler/ast.h"
+#include "../../compiler/front/ast.h"
 
 int
 main(int argc, char **argv)

@@ -2,8 +2,8 @@
  * folded values, boundary conditions, space order.  Run from the
  * repository root (the stiff string imports stdlib/loss.dpm):
  *
- *   cc -std=c11 -Icompiler tests/diag/index_test.c compiler/lexer.c \
- *      compiler/parser.c compiler/ast.c compiler/sema.c compiler/sema_net.c compiler/sema_bc.c compiler/util.c -lm \
+ *   cc -std=c11 -Icompiler -Icompiler/front -Icompiler/middle tests/diag/index_test.c compiler/front/lexer.c \
+ *      compiler/front/parser.c compiler/front/ast.c compiler/front/sema.c compiler/front/sema_net.c compiler/front/sema_bc.c compiler/util.c -lm \
  *      -o index_test && ./index_test
  */
 #include <math.h>

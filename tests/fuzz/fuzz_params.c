@@ -1,5 +1,5 @@
 /* fuzz_params.c — libFuzzer entry for the --params JSON reader
- * (compiler/cli_params.c), against a kernel with three params.
+ * (compiler/cli/cli_params.c), against a kernel with three params.
  *
  *   make fuzz && ./tests/fuzz/fuzz_params -max_total_time=60 /tmp/dpmfz-json tests/fuzz/json
  *

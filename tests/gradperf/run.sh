@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/gradperf — the gradient's threads and memory (compiler/ck.tmpl):
+# tests/gradperf — the gradient's threads and memory (compiler/back/ck.tmpl):
 # correctness only, speed is `make bench`'s.
 #
 # 1. Bits: gradients on two threads, on one (P_set_threads 1), under a

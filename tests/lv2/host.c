@@ -2,7 +2,7 @@
  * on LV2_PATH as a DAW would, in blocks, with MIDI events and control
  * port moves at given frames, and writes what it outputs.  Built against
  * the real LV2 headers, so it also checks the ABI the wrapper declares
- * for itself (compiler/lv2.tmpl).
+ * for itself (compiler/back/lv2.tmpl).
  *
  *   host play URI RATE NFRAMES OUT.raw [--block N] [--no-worker]
  *        [--worker-delay RUNS] [--note FRAME:KEY:VEL]... [--cc FRAME:NUM:VAL]...

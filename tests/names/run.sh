@@ -48,7 +48,7 @@ prefix() { sed -n 's/^typedef struct \([A-Za-z0-9_]*\)_model .*/\1/p' "$1" | hea
 L250=$(printf "%0250d" 0 | tr 0 l)
 L1000=$(printf "%01000d" 0 | tr 0 k)
 # the dpm keywords: not model names
-KW=$(sed -n 's/^"\([a-z]*\)"[	 ]*TOK(.*/\1/p' "$REPO/compiler/lexer.l" | tr '\n' ' ')
+KW=$(sed -n 's/^"\([a-z]*\)"[	 ]*TOK(.*/\1/p' "$REPO/compiler/front/lexer.l" | tr '\n' ' ')
 iskw() { case " $KW " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # ---- no-collision: which names could clash, from the real headers ----
@@ -58,7 +58,7 @@ for s in c h; do
 	"$DPMC" emit "$T/zzq.dpm" --stage $s >"$T/zzq.$s" 2>"$T/err" || fail emit-$s "$(cat "$T/err")"
 	"$DPMC" emit "$T/zzq2.dpm" --stage $s >"$T/zzq2.$s" 2>>"$T/err"
 done
-sed -n '/exe_main\[\] = {/,/^	NULL$/p' "$REPO/compiler/cli_build.c" |
+sed -n '/exe_main\[\] = {/,/^	NULL$/p' "$REPO/compiler/cli/cli_build.c" |
 	sed -n 's/^	"\(.*\)",$/\1/p' | sed 's/\\n$//; s/\\t/	/g; s/DPM_P([a-z_]*)/DPM_P()/g' >"$T/main.c"
 printf '#include <stdio.h>\n#include <math.h>\n#include <stdlib.h>\n#include <string.h>\n#include "rt.h"\n#include "zzq.h"\n' >"$T/hdr.c"
 # identifiers, without comments and string literals

@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/partials — fit's stage 1 (runtime/partials.c, compiler/cli_fit_pitch.c):
+# tests/partials — fit's stage 1 (runtime/partials.c, compiler/cli/cli_fit_pitch.c):
 #   - est.c, built with the sanitizers: rt_partials on stiff-string tones
 #     of known f1 (40-400 Hz) and B (0-1e-3), random phases, noise 40 dB
 #     down, the 2nd or 3rd partial missing, a level of 1e-3: f1 to 0.1 %,

@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/step/run.sh — the step program (compiler/step.c, `dpmc emit
+# tests/step/run.sh — the step program (compiler/middle/step.c, `dpmc emit
 # --stage step`): the dump of each small model here equals its golden
 # file beside it (NAME.step; after a deliberate change to the program,
 # regenerate with `dpmc emit NAME.dpm --stage step > NAME.step` and read

@@ -5,7 +5,7 @@
  * Prints `width height ink colour`: the image's size, the number of
  * pixels that are not white, and the number that are coloured (their
  * red, green and blue differ by more than 16 of 255).  The plots of
- * compiler/plot.c draw axes, ticks and text in black and grey on white
+ * compiler/cli/plot.c draw axes, ticks and text in black and grey on white
  * and only the data in colour, so `colour` counts what was plotted.
  * Exit status 1 when the file cannot be read as a PNG. */
 #include <stdint.h>

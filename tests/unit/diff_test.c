@@ -1,5 +1,5 @@
 /* diff_test.c — unit tests of symbolic reverse-mode differentiation
- * (compiler/diff.c).  Derivatives are checked three ways: against the
+ * (compiler/middle/diff.c).  Derivatives are checked three ways: against the
  * rules written out by hand, against forward-mode dual numbers evaluated
  * here independently of diff.c (to rounding), and against central finite
  * differences at smooth points; the stiff string's stencil coefficients

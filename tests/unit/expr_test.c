@@ -1,4 +1,4 @@
-/* expr_test.c — unit tests of the expression DAG (compiler/expr.c).
+/* expr_test.c — unit tests of the expression DAG (compiler/middle/expr.c).
  * Each check states its expectation beside it.  The round-trip tests
  * print random expressions as C, compile them with $CC (default cc) in a
  * mkdtemp directory, run them and compare with ex_eval. */

@@ -13,7 +13,7 @@ status=0
 unit() {
 	name=$1
 	shift
-	if ! $CC $CFLAGS -Icompiler "$@" "tests/unit/$name.c" -lm -o "$out/$name"; then
+	if ! $CC $CFLAGS -Icompiler -Icompiler/front -Icompiler/middle -Icompiler/back -Icompiler/cli "$@" "tests/unit/$name.c" -lm -o "$out/$name"; then
 		echo "FAIL $name (build)"
 		status=1
 		return
@@ -23,8 +23,8 @@ unit() {
 	fi
 }
 
-unit expr_test compiler/util.c compiler/expr.c
-unit diff_test compiler/util.c compiler/expr.c compiler/diff.c
-unit step_test compiler/util.c compiler/step.c
+unit expr_test compiler/util.c compiler/middle/expr.c
+unit diff_test compiler/util.c compiler/middle/expr.c compiler/middle/diff.c
+unit step_test compiler/util.c compiler/middle/step.c
 
 exit $status

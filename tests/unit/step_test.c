@@ -1,4 +1,4 @@
-/* step_test.c — unit tests of the step program (compiler/step.c): the
+/* step_test.c — unit tests of the step program (compiler/middle/step.c): the
  * program built for a stub of Loops (one field, sources and outputs) has
  * the ops in the order step.h promises, its adjoint is their transpose
  * in reverse, and step_check refuses each kind of broken program. */

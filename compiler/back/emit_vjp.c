@@ -72,7 +72,7 @@ cg_emit_grad_layout(Emit *e)
 	const Scheme *s = e->s;
 	int cs = 3 * l->nts, sw = cs + l->ncs, ow = sw + 4 * s->nsrc, ga = ow + 4 * s->nout;
 
-	cg_out(e, "/* the gradient's scratch in m->gk (compiler/emit_vjp.c) */\n");
+	cg_out(e, "/* the gradient's scratch in m->gk (compiler/back/emit_vjp.c) */\n");
 	cg_out(e, "enum { @__NGK = %d, @__NTS = %d, @__OFF_CS = %d, @__OFF_SW = %d, @__OFF_OW = %d,\n"
 	       "\t@__OFF_GA = %d, @__NSS = %d };\n", l->nfwd + 1, l->nts, cs, sw, ow, ga, l->nss);
 	cg_out(e, "#define @__GK_X(m) ((size_t)@__NGK * (size_t)(m)->nx1)\n");

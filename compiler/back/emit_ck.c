@@ -1,8 +1,8 @@
 /* emit_ck.c — the generated C that is the same for every model, kept as
  * templates the Makefile makes into string tables: the gradient's
- * checkpoints (compiler/ck.tmpl, after the model's own @__gcheck,
+ * checkpoints (compiler/back/ck.tmpl, after the model's own @__gcheck,
  * @__bseg, @__gend) and the dpm_* interface of ../shared/spec/api.md
- * (compiler/api.tmpl, after everything else). */
+ * (compiler/back/api.tmpl, after everything else). */
 #include "dpm.h"
 #include "emit.h"
 

@@ -228,7 +228,7 @@ int cli_build_wasm(const Opts *o, const char *ctext);
 int cli_build_wasm_check(const char *out);
 
 /* build_lv2.c: `dpmc build -o X.lv2`, an LV2 instrument bundle from the
- * model's C text (see compiler/lv2.tmpl); and the check of -o before
+ * model's C text (see compiler/back/lv2.tmpl); and the check of -o before
  * compiling.  0, or -1 after an error; nothing is left on failure. */
 int cli_build_lv2(const Opts *o, const char *ctext, const char *prefix);
 int cli_build_lv2_check(const Opts *o);

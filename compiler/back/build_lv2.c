@@ -3,7 +3,7 @@
  * the model's name; the plugin's URI urn:dpm:NAME).
  * requires: the model's C text (emit_c.c) with the dpm_* interface of
  * spec/api.md; cc (jit_cc_run).
- * The .so is the C text and the wrapper of compiler/lv2.tmpl, compiled
+ * The .so is the C text and the wrapper of compiler/back/lv2.tmpl, compiled
  * by cc as `build -o X.so` is.  The .ttl files are written from the
  * built .so itself (dlopen: its params, ranges, defaults and outputs),
  * so they describe the binary beside them.  The bundle is made in a

@@ -238,7 +238,7 @@ emit_struct(Emit *e)
 	cg_out(e, "\tdouble out_dw[%d][%d][4];    /* d out_w / d param */\n",
 	       cg_atleast1(s->nout), cg_atleast1(s->nparams));
 	cg_out(e, "\tdouble out_wa[%d][4];        /* out_w, 0 on held points */\n", cg_atleast1(s->nout));
-	cg_out(e, "\t/* the last forward (compiler/ck.tmpl): ck_n steps in ck_keep segments\n"
+	cg_out(e, "\t/* the last forward (compiler/back/ck.tmpl): ck_n steps in ck_keep segments\n"
 	       "\t * of ck_stride (0: every step stored), in blocks of ck_b; ck_nslot\n"
 	       "\t * pairs in ck, ck_nfree of them free; segments from ck_dense on\n"
 	       "\t * have their pairs from the forward; ck_nbuf segment buffers */\n");

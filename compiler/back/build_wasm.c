@@ -8,7 +8,7 @@
  * constructors) exporting dpm_*, malloc and free; for OUT.html, the page
  * and OUT.wasm beside it with the same base name.  Both are written
  * under temporary names and renamed, so a failure leaves neither.
- * The page's text is compiler/wasm_page.tmpl, one string per line in
+ * The page's text is compiler/back/wasm_page.tmpl, one string per line in
  * wasm_page_text.h (Makefile), with @DPM_WASM@ the .wasm's file name. */
 #define _DEFAULT_SOURCE    /* realpath, flock */
 #include <errno.h>
