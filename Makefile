@@ -36,7 +36,7 @@ RT_CFLAGS = $(CFLAGS) -fPIC $(SNDFILE_CFLAGS) $(FFTW_CFLAGS) -MMD -MP
 RT_HOOK = -Dmalloc=mem_try_malloc -Dcalloc=mem_try_calloc -Drealloc=mem_try_realloc
 
 COMPILER_SRC = compiler/util.c compiler/expr.c compiler/discretise.c \
-	compiler/lower.c compiler/step.c compiler/emit_c.c compiler/emit_loop.c compiler/emit_ck.c compiler/emit_vjp.c compiler/diff.c \
+	compiler/lower.c compiler/step.c compiler/emit_c.c compiler/emit_loop.c compiler/emit_ck.c compiler/emit_vjp.c compiler/emit_parts.c compiler/diff.c \
 	compiler/main.c compiler/cli_params.c \
 	compiler/cli_build.c compiler/build_lv2.c compiler/build_wasm.c \
 	compiler/cli_fit.c compiler/cli_fit_pitch.c compiler/cli_repl.c compiler/plot.c \
