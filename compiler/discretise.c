@@ -288,6 +288,11 @@ conv_read(Ctx *c, const Ast *e, const Bind *b)
 	}
 	if (a->kind == AX_CALL && is_field_name(c, a->name) && a->nargs == 1) {
 		Expr *pos = conv(c, a->args[0], b);
+		if (pos->deps & ((1u << SYM_T) | (1u << SYM_X) | (1u << SYM_Y) | DEP_STATE)) {
+			diag_error(c->d, a->args[0]->loc, "a point read's position must not depend on "
+			           "time, the coordinates or the state");
+			c->failed = 1;
+		}
 		if (c->m->ndim != 1) {
 			diag_error(c->d, a->loc, "point reads of a 2D field are not supported yet");
 			c->failed = 1;
@@ -1227,6 +1232,64 @@ build_lumps(Ctx *c, Scheme *s)
 			s->attach[i][side] = s->bc[i][side] == BC_ATTACHED ? m->attach[i][side] : -1;
 }
 
+/* The couplings in the stability analysis (language.md 11: "with the
+ * coupling springs counted in the stability of the points they touch").
+ * A force at X that reads the field at X adds dS/du(X) w w' / h to the
+ * diagonal there (w, w' <= 1 the weights of the spread and the read): a
+ * restoring one (dS/du < 0) adds at most that over h to the centre tap,
+ * frozen at every point as the analysis does.  A lumped object's
+ * explicit step is stable while k^2 w^2 < 4, w^2 its stiffness: its own
+ * read, and a slope read at the end it holds (u.x(B) = (z - u[N-1]) / h).
+ * Only couplings linear in the state count: a nonlinear one's stiffness
+ * depends on the state (issue 12). */
+static void
+build_coupling_stab(Ctx *c, Scheme *s)
+{
+	ExprPool *p = c->p;
+	int n = s->nparams + s->nrd, i, r, j;
+	Expr **d = mem_alloc((size_t)(n + 1) * sizeof *d);
+	Expr *kappa = num(c, 0), *hx = ex_sym(p, SYM_HX), *zero = num(c, 0);
+
+	for (i = 0; i < s->nsrc; i++) {
+		if (!s->src[i].state)
+			continue;
+		diff_params(p, s->src[i].strength, n, d);
+		for (r = 0; r < s->nrd; r++)
+			if (s->rd[r].kind == RD_VAL && s->rd[r].pos == s->src[i].pos[0]
+			    && !(d[s->nparams + r]->deps & DEP_STATE))
+				kappa = ex_add(p, kappa, ex_fn(p, FN_MIN, d[s->nparams + r], zero));
+	}
+	if (!ex_is_num(kappa, 0)) {
+		Tap *t = arena_alloc(c->a, (size_t)(s->nstab + 1) * sizeof *t);
+		memcpy(t, s->stab, (size_t)s->nstab * sizeof *t);
+		t[s->nstab].level = 0;
+		t[s->nstab].dx = t[s->nstab].dy = 0;
+		t[s->nstab].coef = ex_div(p, ex_div(p, kappa, hx), s->den);
+		s->stab = t;
+		s->nstab++;
+	}
+	s->lump_stiff = arena_alloc(c->a, (size_t)(s->nlump + 1) * sizeof *s->lump_stiff);
+	for (j = 0; j < s->nlump; j++) {
+		Expr *w2 = num(c, 0);
+		diff_params(p, s->lump[j].rest, n, d);
+		for (r = 0; r < s->nrd; r++) {
+			Expr *dr = d[s->nparams + r];
+			int ax, side;
+			if (dr->deps & DEP_STATE)
+				continue;
+			if (s->rd[r].kind == RD_LUMP && s->rd[r].lump == j)
+				w2 = ex_sub(p, w2, dr);
+			for (ax = 0; ax < s->ndim; ax++)
+				for (side = 0; side < 2; side++)
+					if (s->attach[ax][side] == j && s->rd[r].kind == RD_DX
+					    && ex_is_num(ex_sub(p, s->rd[r].pos, num(c, side ? s->to[0] : s->from[0])), 0))
+						w2 = ex_sub(p, w2, ex_div(p, side ? dr : ex_neg(p, dr), hx));
+		}
+		s->lump_stiff[j] = ex_mul(p, ex_powi(p, ex_sym(p, SYM_K), 2), w2);
+	}
+	mem_free(d);
+}
+
 Scheme *
 scheme_build(Arena *a, Diag *d, const Model *m)
 {
@@ -1256,6 +1319,8 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 		build_lumps(&c, s);
 	s->rd = c.rd;
 	s->nrd = c.nrd;
+	if (!c.failed)
+		build_coupling_stab(&c, s);
 	mem_free(c.calls);
 	if (c.failed) {
 		expr_pool_free(s->pool);

@@ -348,6 +348,33 @@ static const char vn_text[] =
 "\treturn 1;\n"
 "}\n\n";
 
+/* The lumped objects' explicit steps: k^2 w^2 < 4 (discretise.c). */
+static void
+emit_lump_stable(Emit *e)
+{
+	const Scheme *s = e->s;
+	const char **pn;
+	ExprEmitter *em;
+	int j;
+
+	if (!s->nlump)
+		return;
+	pn = cg_param_refs(e);
+	em = ex_emitter_new(pn, cg_sym_c, "w");
+	cg_out(e, "/* -1 when every lumped object's step is stable at k (and hx), else the\n"
+	       " * first that is not */\n");
+	cg_out(e, "static int\n@__lstable(const double *p, double k, double hx)\n{\n");
+	cg_out(e, "\t(void)p; (void)k; (void)hx;\n");
+	for (j = 0; j < s->nlump; j++)
+		ex_emitter_add(em, s->lump_stiff[j]);
+	ex_emitter_flush(em, &e->b, "\t");
+	for (j = 0; j < s->nlump; j++)
+		cg_out(e, "\tif (!(%s < 4))\n\t\treturn %d;\n", ex_emitter_root(em, j), j);
+	cg_out(e, "\treturn -1;\n}\n\n");
+	ex_emitter_free(em);
+	cg_free_refs(pn, 0);
+}
+
 static void
 emit_stable_fn(Emit *e)
 {
@@ -373,7 +400,10 @@ emit_stable_fn(Emit *e)
 	cg_out(e, "%s", vn_text);
 	cg_out(e, "/* Stable at spacing (hx, hy)?  Coefficients frozen at time t%s. */\n",
 	    varies ? " and at sampled points of the domain" : "");
+	emit_lump_stable(e);
 	cg_out(e, "static int\n@__stable(const double *p, double k, double hx, double hy, const int *n, double t)\n{\n");
+	if (s->nlump)
+		cg_out(e, "\tif (@__lstable(p, k, hx) >= 0)\n\t\treturn 0;\n");
 	cg_out(e, "\tdouble tc[%d];\n", cg_atleast1(l->nstab));
 	if (varies) {
 		/* bisection: a few sampled points; the grid finally chosen or
@@ -425,7 +455,7 @@ emit_plan(Emit *e)
 {
 	const Loops *l = e->l;
 	const Scheme *s = e->s;
-	int d;
+	int d, j;
 
 	cg_out(e, "static double\n@__hmin(const double *p, double k, const double *len, double t, int *bad)\n{\n");
 	cg_out(e, "\tdouble hi = HUGE_VAL, lo;\n\tint d, it;\n\n");
@@ -452,6 +482,13 @@ emit_plan(Emit *e)
 	       "char *err, int errsz)\n{\n");
 	cg_out(e, "\tint bad, d, tries;\n\tdouble h = @__hmin(p, k, len, 0, &bad), hh[2], t, ht;\n\n");
 	cg_out(e, "\tif (bad == 1) {\n");
+	for (j = 0; j < e->s->nlump; j++) {
+		/* at the coarsest grid: a lumped object too stiff for k */
+		cg_out(e, "\t\tif (@__lstable(p, k, len[0] / @__minn[0]) == %d) {\n", j);
+		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the lumped object '%s' is too stiff for "
+		       "the time step k = %%g s (k^2 w^2 >= 4 in its explicit step); raise the rate or make it "
+		       "softer or heavier\", k);\n\t\t\treturn 1;\n\t\t}\n", e->s->lump[j].name);
+	}
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"the scheme is unstable on every grid for the params in force "
 	       "(even the coarsest, N = %%d); check the signs and sizes of the pde's coefficients\", @__minn[0]);\n");
 	cg_out(e, "\t\treturn 1;\n\t}\n");
@@ -920,7 +957,10 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "\tm->k = 1.0 / m->rate;\n");
 	cg_out(e, "\tfor (d = 0; d < 2; d++) {\n\t\tm->n[d] = n[d];\n\t\tm->h[d] = h[d];\n\t}\n");
 	/* the lumped objects' values follow the grid's points in each state */
-	cg_out(e, "\tm->nx1 = n[0] + 1;\n\tm->npts = m->nx1 * (n[1] + 1) + %d;\n", s->nlump);
+	if (s->nlump)
+		cg_out(e, "\tm->nx1 = n[0] + 1;\n\tm->npts = m->nx1 * (n[1] + 1) + %d;\n", s->nlump);
+	else
+		cg_out(e, "\tm->nx1 = n[0] + 1;\n\tm->npts = m->nx1 * (n[1] + 1);\n");
 	cg_out(e, "\tnp = m->npts;\n");
 	cg_out(e, "\tm->mem = (double *)calloc((size_t)(3 + %d) * (size_t)np, sizeof(double));\n",
 	    l->nclass[CO_SPACE]);

@@ -93,6 +93,8 @@ struct Scheme {
 	Lump *lump; int nlump;
 	int attach[2][2];          /* BC_ATTACHED ends: the lumped object held there */
 	int nstate_src;            /* sources with Source.state */
+	Expr **lump_stiff;         /* [j]: k^2 w^2 of lumped object j's explicit
+	                            * step, stable below 4 (of params, k, hx) */
 };
 
 /* ---- loop IR (lower.c) ----

@@ -814,7 +814,8 @@ l_time(void *ctx, const Step *st, const Op *o)
 	for (i = 0; i < l->ncoefs; i++)
 		used[i] = (unsigned char)loops_in_step(l, i);
 	for (i = 0; i < l->s->nsrc; i++)
-		used[l->src_coef[i]] = 1;
+		if (l->src_coef[i] >= 0)
+			used[l->src_coef[i]] = 1;
 	for (i = 0; i < l->ncoefs; i++)
 		if (used[i] && l->coefs[i].cls == CO_TIME) {
 			tci[ntc] = i;
