@@ -264,23 +264,29 @@ c_scatter(void *ctx, const Step *st, const Op *o)
 
 	cg_out(e, "%sif (!(%s)) {\n", c->ind, c->lin);
 	for (i = o->first; i < o->first + o->count; i++) {
-		if (e->s->src[i].state) {    /* a force between parts, of rd */
-			const char **pn = cg_param_refs(e);
-			ref.len = 0;
-			ex_print_c(&ref, e->s->src[i].strength, pn, cg_sym_c);
-			cg_free_refs(pn, 0);
-			cg_out(e, "%s\t{\n%s\t\tconst double S = %s;\n\n", c->ind, c->ind, ref.s);
-			for (v = 0; v < nv; v++)
-				cg_out(e, "%s\t\tun[m->src_i[%d][%d]] += S * m->src_w[%d][%d];\n", c->ind, i,
-				       v, i, v);
-			cg_out(e, "%s\t}\n", c->ind);
+		if (e->s->src[i].state)
 			continue;
-		}
 		for (v = 0; v < nv; v++)
 			cg_out(e, "%s\tun[m->src_i[%d][%d]] += %s * m->src_w[%d][%d];\n", c->ind, i, v,
 			    cg_coef_ref(e->l, e->l->src_coef[i], &ref), i, v);
 	}
 	cg_out(e, "%s}\n", c->ind);
+	/* a force between parts, of rd: a part of the linear operator (P_op)
+	 * when it is linear in the state */
+	for (i = o->first; i < o->first + o->count; i++) {
+		const char **pn;
+		if (!e->s->src[i].state)
+			continue;
+		pn = cg_param_refs(e);
+		ref.len = 0;
+		ex_print_c(&ref, e->s->src[i].strength, pn, cg_sym_c);
+		cg_free_refs(pn, 0);
+		cg_out(e, "%s{\n%s\tconst double S = %s;\n\n", c->ind, c->ind, ref.s);
+		for (v = 0; v < nv; v++)
+			cg_out(e, "%s\tun[m->src_i[%d][%d]] += S * m->src_w[%d][%d];\n", c->ind, i,
+			       v, i, v);
+		cg_out(e, "%s}\n", c->ind);
+	}
 	buf_free(&ref);
 	(void)st;
 }
@@ -1125,6 +1131,8 @@ emit_gacc(Emit *e)
 	 * position or the density moves */
 	for (i = 0; i < s->nsrc; i++) {
 		sc = l->src_coef[i];
+		if (sc < 0)        /* a force between parts: emit_parts.c */
+			continue;
 		if (src_moves(l, i))
 			for (v = 0; v < nv; v++)
 				cg_out(e, "\tsw[%d] += %s * l[m->src_i[%d][%d]];\n", 4 * i + v,
@@ -1175,8 +1183,11 @@ emit_oadj(Emit *e)
 		} else {
 			cg_out(e, "\tif (s >= 0) {\n\t\tconst double go = g[s * %d + %d];\n", s->nout, i);
 		}
-		for (v = 0; v < nv; v++)
-			cg_out(e, "\t\tl[m->out_i[%d][%d]] += m->out_wa[%d][%d] * go;\n", i, v, i, v);
+		if (s->out[i].lump >= 0)     /* after the grid's points */
+			cg_out(e, "\t\tl[m->nx1 * (m->n[1] + 1) + %d] += go;\n", s->out[i].lump);
+		else
+			for (v = 0; v < nv; v++)
+				cg_out(e, "\t\tl[m->out_i[%d][%d]] += m->out_wa[%d][%d] * go;\n", i, v, i, v);
 		cg_out(e, "\t}\n");
 	}
 	cg_out(e, "}\n\n");
@@ -1252,12 +1263,104 @@ c_adj_rotate(void *ctx, const Step *st, const Op *o)
 	(void)st; (void)o;
 }
 
+/* several parts (emit_parts.c): step s + 1's forward state is u[s+1],
+ * u[s]; its reads' seeds @__RS(m, s + 1) */
+static void
+c_adj_pscatter(void *ctx, const Step *st, const Op *o)
+{
+	cg_out(ctx, "\t\t@__apsc(m, s + 1, la, S + (s - s0 + 2) * np, S + (s - s0 + 1) * np, @__RS(m, s + 1), grad,\n");
+	cg_out(ctx, "\t\t       m->gk + @__GK_X(m) + @__OFF_SW);\n");
+	(void)st; (void)o;
+}
+
+static void
+c_adj_lump(void *ctx, const Step *st, const Op *o)
+{
+	cg_out(ctx, "\t\t@__alump(m, s + 1, la, lb, ln, S + (s - s0 + 2) * np, S + (s - s0 + 1) * np,\n");
+	cg_out(ctx, "\t\t        @__RS(m, s + 1), grad);\n");
+	(void)st; (void)o;
+}
+
+static void
+c_adj_read(void *ctx, const Step *st, const Op *o)
+{
+	cg_out(ctx, "\t\t@__aread(m, ln, S + (s - s0 + 2) * np, S + (s - s0 + 1) * np, @__RS(m, s + 1),\n");
+	cg_out(ctx, "\t\t        @__RS(m, s + 2), grad);\n");
+	(void)st; (void)o;
+}
+
+static void
+c_adj_hold(void *ctx, const Step *st, const Op *o)
+{
+	/* one call hands on every attached end */
+	if (o == st->adj || o[-1].kind != OP_ADJ_HOLD)
+		cg_out(ctx, "\t\t@__ahold(m, ln);\n");
+}
+
 static const StepTarget c_adj = {{
 	[OP_ADJ_SWEEP] = c_adj_sweep, [OP_ADJ_GATHER] = c_adj_gather, [OP_ADJ_SUMS] = c_adj_sums,
 	[OP_ADJ_TIME] = c_adj_time, [OP_ROTATE] = c_adj_rotate,
+	[OP_ADJ_PSCATTER] = c_adj_pscatter, [OP_ADJ_LUMP] = c_adj_lump, [OP_ADJ_READ] = c_adj_read,
+	[OP_ADJ_HOLD] = c_adj_hold,
 }};
 
 /* ---- the API: forward with checkpoints, backward, the operators ---- */
+
+/* @__gend's parts: lambda[0] (second 0: step 0's transposes, the seeds of
+ * step 1's reads waiting in the ring) or lambda[-1] (second 1: only what
+ * reaches u[-1] through step 0, lambda[0] of step -1 being 0). */
+static void
+gend_parts(Emit *e, int second)
+{
+	const Scheme *s = e->s;
+
+	if (!second) {
+		if (s->nstate_src)
+			cg_out(e, "\t@__apsc(m, 0, la, u0, um1, @__RS(m, 0), grad, m->gk + @__GK_X(m) + @__OFF_SW);\n");
+		if (s->nlump)
+			cg_out(e, "\t@__alump(m, 0, la, lb, ln, u0, um1, @__RS(m, 0), grad);\n");
+		if (s->nrd)
+			cg_out(e, "\t@__aread(m, ln, u0, um1, @__RS(m, 0), @__RS(m, 1), grad);\n");
+		return;
+	}
+	if (s->nlump)
+		cg_out(e, "\t@__alump(m, -1, lz, la, lb, um1, um1, @__RS(m, -1), grad);\n");
+	if (s->nrd)
+		cg_out(e, "\t@__aread(m, lb, um1, um1, @__RS(m, -1), @__RS(m, 0), grad);\n");
+}
+
+/* P_op_adj of a model with parts: l the adjoint of u[n+1], the end it
+ * holds handed to its object first; A^T, B^T of the whole step at t = 0,
+ * the forces and rests differentiated at the zero state (exact for a
+ * linear model).  The gradient's sums go to a scratch. */
+static void
+op_adj_parts(Emit *e)
+{
+	const Scheme *s = e->s;
+	int nr = cg_atleast1(s->nrd);
+
+	cg_out(e, "\t{\n\t\tdouble *lf = (double *)calloc((size_t)m->npts, sizeof(double));\n");
+	cg_out(e, "\t\tdouble rs0[%d] = {0}, rs1[%d] = {0}, gs[%d], sws[%d];\n\n", nr, nr,
+	       cg_atleast1(s->nparams), cg_atleast1(4 * s->nsrc));
+	cg_out(e, "\t\t(void)rs0; (void)rs1; (void)gs; (void)sws;\n");
+	cg_out(e, "\t\tif (!lf) {\n\t\t\tfor (q = 0; q < m->npts; q++)\n\t\t\t\tlu[q] = lup[q] = NAN;\n");
+	cg_out(e, "\t\t\tfree(z);\n\t\t\treturn;\n\t\t}\n");
+	cg_out(e, "\t\tmemcpy(lf, l, (size_t)m->npts * sizeof(double));\n");
+	cg_out(e, "\t\t@__ahold(m, lf);\n");
+	cg_out(e, "\t\t@__adj(m, 0, lf, z, lu);     /* A(t_0)^T l */\n");
+	if (s->nstate_src)
+		cg_out(e, "\t\t@__apsc(m, 0, lf, z, z, rs0, gs, sws);\n");
+	if (s->nlump)
+		cg_out(e, "\t\t@__alump(m, 0, lf, z, lu, z, z, rs0, gs);\n");
+	if (s->nrd)
+		cg_out(e, "\t\t@__aread(m, lu, z, z, rs0, rs1, gs);\n");
+	cg_out(e, "\t\t@__adj(m, -1, z, lf, lup);   /* B(t_0)^T l */\n");
+	if (s->nlump)
+		cg_out(e, "\t\t@__alump(m, 0, z, lf, lup, z, z, rs1, gs);\n");
+	if (s->nrd)
+		cg_out(e, "\t\t@__aread(m, lup, z, z, rs1, rs0, gs);\n");
+	cg_out(e, "\t\tfree(lf);\n\t}\n\tfree(z);\n}\n");
+}
 
 static void
 emit_api(Emit *e)
@@ -1294,9 +1397,19 @@ emit_api(Emit *e)
 	cg_out(e, "\t/* lambda[0] = A(t_0)^T lambda[1] + B(t_1)^T lambda[2] (+ a velocity\n"
 	       "\t * output's y_0), lambda[-1] = B(t_0)^T lambda[1]: the initial state */\n");
 	cg_out(e, "\t@__adjg(m, 0, la, lb, ln, u0, m->gk, grad);\n");
+	if (l->step->parts)
+		gend_parts(e, 0);
 	cg_out(e, "\t@__oadj(m, ln, g, -1, m->ck_n);\n");
+	if (l->step->parts)
+		cg_out(e, "\t@__ahold(m, ln);    /* reset holds the ends too */\n");
 	cg_out(e, "\tmemset(lz, 0, (size_t)m->npts * sizeof(double));\n");
 	cg_out(e, "\t@__adjg(m, -1, lz, la, lb, um1, m->gk, grad);\n");
+	if (l->step->parts) {
+		gend_parts(e, 1);
+		cg_out(e, "\t@__ahold(m, lb);\n");
+		if (s->nlump)
+			cg_out(e, "\t@__glinit(m, ln, lb, grad);\n");
+	}
 	cg_out(e, "\t@__ginit(m, ln, lb, grad);\n");
 	loops_sum_slots(l, slot);
 	cg_emit_gend_vjp(e, slot);
@@ -1315,33 +1428,13 @@ emit_api(Emit *e)
 	/* it returns nothing: out of memory must not pass for a zero transpose */
 	cg_out(e, "\tif (!z) {\n\t\tfor (q = 0; q < m->npts; q++)\n\t\t\tlu[q] = lup[q] = NAN;\n");
 	cg_out(e, "\t\treturn;\n\t}\n");
+	if (l->step->parts) {
+		op_adj_parts(e);
+		return;
+	}
 	cg_out(e, "\t@__adj(m, 0, l, z, lu);     /* A(t_0)^T l */\n");
 	cg_out(e, "\t@__adj(m, -1, z, l, lup);   /* B(t_0)^T l */\n");
 	cg_out(e, "\tfree(z);\n}\n");
-}
-
-/* A model with several parts has no adjoint yet (step.c builds none):
- * the gradient's entry points say so. */
-static void
-emit_no_grad(Emit *e)
-{
-	static const char *const why = "gradients through lumped objects, point reads and "
-		"forces between parts are not built yet (render works)";
-
-	cg_out(e, "enum { @__NOUT = %d, @__NPAR = %d };\n\n", e->s->nout, e->s->nparams);
-	cg_out(e, "void\n@_set_checkpoints(@_model *m, long every)\n{\n\t(void)m; (void)every;\n}\n\n");
-	cg_out(e, "void\n@_set_memory(@_model *m, double bytes)\n{\n\t(void)m; (void)bytes;\n}\n\n");
-	cg_out(e, "void\n@_set_threads(@_model *m, int n)\n{\n\t(void)m; (void)n;\n}\n\n");
-	cg_out(e, "int\n@_forward(@_model *m, long n, double *y, char *err, int errsz)\n{\n"
-	       "\t(void)m; (void)n; (void)y;\n\tsnprintf(err, (size_t)errsz, \"%s\");\n\treturn 1;\n}\n\n", why);
-	cg_out(e, "int\n@_backward(@_model *m, const double *dldy, double *grad, char *err, int errsz)\n{\n"
-	       "\t(void)m; (void)dldy; (void)grad;\n\tsnprintf(err, (size_t)errsz, \"%s\");\n"
-	       "\treturn 1;\n}\n\n", why);
-	cg_out(e, "void\n@_op(const @_model *m, const double *u, const double *up, double *un)\n{\n");
-	cg_out(e, "\tmemset(un, 0, (size_t)m->npts * sizeof(double));\n");
-	cg_out(e, "\t@__step(m, 0, u, up, un, 0, 1);\n}\n\n");
-	cg_out(e, "void\n@_op_adj(const @_model *m, const double *l, double *lu, double *lup)\n{\n");
-	cg_out(e, "\tlong q;\n\n\t(void)l;\n\tfor (q = 0; q < m->npts; q++)\n\t\tlu[q] = lup[q] = NAN;\n}\n\n");
 }
 
 void
@@ -1351,15 +1444,13 @@ cg_emit_kernels(Emit *e)
 	emit_step(e);
 	if (!e->grad)
 		return;
-	if (e->l->step->parts) {
-		emit_no_grad(e);
-		return;
-	}
 	emit_adj(e);
 	emit_adjg(e);
 	emit_gacc(e);
 	emit_oadj(e);
 	emit_ginit(e);
 	cg_emit_tvjp(e);
+	if (e->l->step->parts)
+		cg_emit_parts_adj(e);
 	emit_api(e);
 }

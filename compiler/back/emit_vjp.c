@@ -70,9 +70,13 @@ cg_emit_grad_layout(Emit *e)
 {
 	const Loops *l = e->l;
 	const Scheme *s = e->s;
-	int cs = 3 * l->nts, sw = cs + l->ncs, ow = sw + 4 * s->nsrc, ga = ow + 4 * s->nout;
+	int cs = 3 * l->nts, sw = cs + l->ncs, ow = sw + 4 * s->nsrc, rs = ow + 4 * s->nout;
+	/* several parts: the reads' seeds, a ring of two steps (emit_parts.c) */
+	int ga = rs + (l->step->parts ? 2 * cg_atleast1(s->nrd) : 0);
 
 	cg_out(e, "/* the gradient's scratch in m->gk (compiler/back/emit_vjp.c) */\n");
+	if (l->step->parts)
+		cg_out(e, "enum { @__OFF_RS = %d };\n", rs);
 	cg_out(e, "enum { @__NGK = %d, @__NTS = %d, @__OFF_CS = %d, @__OFF_SW = %d, @__OFF_OW = %d,\n"
 	       "\t@__OFF_GA = %d, @__NSS = %d };\n", l->nfwd + 1, l->nts, cs, sw, ow, ga, l->nss);
 	cg_out(e, "#define @__GK_X(m) ((size_t)@__NGK * (size_t)(m)->nx1)\n");

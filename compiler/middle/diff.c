@@ -313,9 +313,15 @@ propagate(Sweep *S, Expr *e, Expr *g)
 		if (a->deps & S->mask)
 			contribute(S, a, scale(p, g, ex_mul(p, b,
 			           ex_pow(p, a, ex_sub(p, b, one)))));
-		if (b->deps & S->mask)
+		/* a^b log a; where a base read from the state makes a^b 0
+		 * (a felt's max(0, d)^p out of contact) its limit 0, not
+		 * 0 * log 0 */
+		if ((b->deps & S->mask) && !(a->deps & DEP_STATE))
 			contribute(S, b, scale(p, g, ex_mul(p, e,
 			           ex_fn(p, FN_LOG, a, NULL))));
+		else if (b->deps & S->mask)
+			contribute(S, b, scale(p, g, ex_select(p, e, ex_mul(p, e,
+			           ex_fn(p, FN_LOG, a, NULL)), ex_num(p, 0))));
 		return;
 	case EX_SELECT:
 		contribute(S, b, ex_select(p, a, g, ex_num(p, 0)));

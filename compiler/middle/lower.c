@@ -85,6 +85,14 @@ rows_within(const Scheme *s, int ax, int deep, Row *rows)
 	int w = deep * (s->w[ax] ? s->w[ax] : 1), n = 0, r;
 	int held0 = s->bc[ax][0] != BC_FREE, held1 = s->bc[ax][1] != BC_FREE;
 
+	/* the adjoint (deep 2) of an end attached to a lumped object: the
+	 * rows next to it read the object's value there, whose adjoint the
+	 * adjoint step makes like any point's (emit_loop.c hands it on) */
+	if (deep == 2 && ax < s->ndim) {
+		held0 &= s->bc[ax][0] != BC_ATTACHED;
+		held1 &= s->bc[ax][1] != BC_ATTACHED;
+	}
+
 	if (ax >= s->ndim) {
 		rows[0].lo.anchor = rows[0].hi.anchor = 0;
 		rows[0].lo.off = rows[0].hi.off = 0;

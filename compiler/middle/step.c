@@ -14,6 +14,7 @@ static const char *const op_names[OP_NKIND] = {
 	"time", "sweep", "scatter", "gather", "rotate",
 	"read", "lump", "hold",
 	"adj_sweep", "adj_gather", "adj_sums", "adj_time",
+	"adj_pscatter", "adj_lump", "adj_read", "adj_hold",
 };
 
 const char *
@@ -75,9 +76,54 @@ add_op(Build *b, int which, OpKind kind, int field)
 
 /* The adjoint: the forward ops in reverse order, each transposed.  The
  * sweep's transpose makes lambda[n+1] (it writes, the others add to it),
- * so it runs first; the rotation stays last.  Lags: see step.h. */
+ * so it runs first; the rotation stays last.  Lags: see step.h.
+ *
+ * Several parts: step n+1's forces between parts, lumped objects and
+ * reads (lag 1) follow the sweep's transpose: they take lambda[n+2],
+ * complete, at the forward state of step n+1 (u[n+1], u[n], which the
+ * backward has), and write or add to lambda[n+1] (the reads' seeds of
+ * step n+2, which also read u[n+1], wait in a ring).  The attached ends'
+ * transpose (lag 0) comes once everything has added to lambda[n+1]. */
 static void
-transpose(Build *b, const int *adj)
+transpose_parts(Build *b, const int *adj, int rd)
+{
+	Step *st = b->st;
+	const Scheme *s = st->l->s;
+	int i;
+	Op *o;
+
+	for (i = st->nfwd - 1; i >= 0; i--) {
+		const Op *f = &st->fwd[i];
+		if (f->kind == OP_SCATTER && s->nstate_src) {
+			o = add_op(b, ST_ADJ, OP_ADJ_PSCATTER, f->field);
+			o->src[0] = adj[0];
+			o->aux = f->aux;
+			o->first = f->first;
+			o->count = f->count;
+		} else if (f->kind == OP_LUMP) {
+			o = add_op(b, ST_ADJ, OP_ADJ_LUMP, f->field);
+			o->dst = adj[2];
+			o->src[0] = adj[0];
+			o->src[1] = adj[1];
+			o->aux = rd;
+			o->first = f->first;
+			o->count = f->count;
+		} else if (f->kind == OP_READ) {
+			o = add_op(b, ST_ADJ, OP_ADJ_READ, f->field);
+			o->dst = adj[2];
+			o->aux = rd;
+			o->first = f->first;
+			o->count = f->count;
+		} else {
+			continue;
+		}
+		o->of = i;
+		o->lag = 1;
+	}
+}
+
+static void
+transpose(Build *b, const int *adj, int rd)
 {
 	Step *st = b->st;
 	int i, scattered = 0;
@@ -92,9 +138,18 @@ transpose(Build *b, const int *adj)
 			o->of = i;
 			o->lag = 1;
 		}
+	if (st->parts)
+		transpose_parts(b, adj, rd);
 	for (i = st->nfwd - 1; i >= 0; i--) {
 		const Op *f = &st->fwd[i];
 		switch (f->kind) {
+		case OP_HOLD:
+			o = add_op(b, ST_ADJ, OP_ADJ_HOLD, f->field);
+			o->dst = adj[2];
+			o->first = f->first;
+			o->aux = f->aux;
+			o->count = 1;
+			break;
 		case OP_GATHER:
 			o = add_op(b, ST_ADJ, OP_ADJ_GATHER, f->field);
 			o->dst = adj[2];
@@ -217,8 +272,8 @@ step_build(Arena *a, const Loops *l)
 	o->dst = u[2];
 	o->src[0] = u[0];
 	o->src[1] = u[1];
-	if (l->nadj && !b.st->parts)
-		transpose(&b, adj);
+	if (l->nadj)
+		transpose(&b, adj, rd);
 	if (step_check(b.st, err, sizeof err) < 0)
 		die("step: %s", err);
 	return b.st;
@@ -316,12 +371,19 @@ check_adj(const Step *st, char *err, int errsz)
 		const Op *o = &st->adj[i];
 		if (o->of < 0 || o->of >= st->nfwd)
 			BAD("adjoint op %d transposes forward op %d, which is not there", i, o->of);
-		if (seen[o->of]++ && !(st->fwd[o->of].kind == OP_SWEEP && o->kind == OP_ADJ_SUMS))
+		if (seen[o->of]++ && !(st->fwd[o->of].kind == OP_SWEEP && o->kind == OP_ADJ_SUMS)
+		    && !(st->fwd[o->of].kind == OP_SCATTER && o->kind == OP_ADJ_SUMS))
 			BAD("adjoint op %d: forward op %d transposed twice", i, o->of);
 		if (i == 0 && o->kind != OP_ADJ_SWEEP)
 			BAD("the adjoint step must start with the sweep's transpose");
 		if (o->kind == OP_ROTATE && i != st->nadj - 1)
 			BAD("adjoint op %d: the rotation must be last", i);
+		if ((o->kind == OP_ADJ_LUMP || o->kind == OP_ADJ_READ) && o->lag != 1)
+			BAD("adjoint op %d: the parts' transposes take step n+1", i);
+		if (o->kind == OP_ADJ_HOLD && i + 1 < st->nadj && st->adj[i + 1].kind != OP_ADJ_SUMS
+		    && st->adj[i + 1].kind != OP_ADJ_TIME && st->adj[i + 1].kind != OP_ADJ_HOLD
+		    && st->adj[i + 1].kind != OP_ROTATE)
+			BAD("adjoint op %d: an attached end handed on before lambda is complete", i);
 		if ((o->kind == OP_ADJ_SWEEP || o->kind == OP_ROTATE) &&
 		    (!arr_is(st, o->dst, AK_ADJ) || !arr_is(st, o->src[0], AK_ADJ)))
 			BAD("adjoint op %d: not over adjoint states", i);
@@ -419,6 +481,24 @@ print_op(const Step *st, const Op *o, FILE *f)
 		break;
 	case OP_ADJ_TIME:
 		fprintf(f, "grad += seeds . d tc/dp");
+		break;
+	case OP_ADJ_PSCATTER:
+		fprintf(f, "rs += dS/drd %s . w at %s %d..%d, grad += dS/dp, S %s (forces between parts)",
+		        aname(st, o->src[0]), aname(st, o->aux), o->first, o->first + o->count - 1,
+		        aname(st, o->src[0]));
+		break;
+	case OP_ADJ_LUMP:
+		fprintf(f, "%s[lumped 0..%d] = lumped rows of A^T %s + B^T %s, rs += drest/drd, "
+		        "grad += dct/dp, drest/dp", aname(st, o->dst), o->count - 1, aname(st, o->src[0]),
+		        aname(st, o->src[1]));
+		break;
+	case OP_ADJ_READ:
+		fprintf(f, "%s += R^T rs (steps n+1, n+2) of %s[0..%d], grad += rs dR/dX u",
+		        aname(st, o->dst), aname(st, o->aux), o->count - 1);
+		break;
+	case OP_ADJ_HOLD:
+		fprintf(f, "%s[lumped %d] += %s at %c = %s; that one = 0", aname(st, o->dst), o->first,
+		        aname(st, o->dst), "xy"[o->aux / 2], o->aux % 2 ? "B" : "A");
 		break;
 	default:
 		break;

@@ -67,6 +67,16 @@ typedef enum {
 	                * (the scatter's transpose), lambda . dc/dp taps (the
 	                * sweep's, for the coefficients that do not ride) */
 	OP_ADJ_TIME,   /* a step's seeds through its time coefficients */
+	/* the adjoint of several parts: seeds of the reads (rs, one array per
+	 * step in a ring of two) and sums of the gradient from lambda[n+1] at
+	 * the forward state of step n, the reads recomputed from it */
+	OP_ADJ_PSCATTER, /* the forces between parts: rs += dS/drd W^T lambda,
+	                  * grad += dS/dp W^T lambda, S lambda for the join */
+	OP_ADJ_LUMP,   /* dst[lumped] = the lumped rows of A^T src[0] + B^T
+	                * src[1]; rs, grad through ct and rest */
+	OP_ADJ_READ,   /* dst += R^T rs of this step (u[n]) and of the next
+	                * (u[n-1] of its reads); grad through read positions */
+	OP_ADJ_HOLD,   /* dst[lumped] += dst at the attached end, which is 0 */
 	OP_NKIND
 } OpKind;
 

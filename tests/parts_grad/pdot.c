@@ -1,0 +1,125 @@
+/* pdot.c — the dot test of a model with several parts: P_op, the step's
+ * linear operator, now maps the lumped objects' values too (after the
+ * grid's points), and P_op_adj must be its exact transpose.
+ *
+ *   cc -O2 -std=c99 -DMODEL=spring_mass -DMODEL_H='"m.h"' -I BUILD pdot.c
+ *      BUILD/m.c -lm
+ *   pdot NLUMP GRID
+ *
+ * 1. P_op(u[0], u[-1]) is the state P_run reaches in one step (the model
+ *    has no source, so the step is the operator alone).
+ * 2. For random u, up, l over every value (points a boundary holds at 0,
+ *    which P_op leaves 0, zeroed), |<P(u, up), l> - <u, A'l> - <up, B'l>|
+ *    < 1e-12 |<P(u, up), l>|: the lumped rows, the reads, the forces
+ *    between parts and the attached ends transposed.
+ * Prints "PASS ..." or "FAIL ..." lines; exit 1 on failure. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include MODEL_H
+
+#define CAT_(a, b) a##_##b
+#define CAT(a, b) CAT_(a, b)
+#define F(f) CAT(MODEL, f)
+#define STR_(a) #a
+#define STR(a) STR_(a)
+
+static unsigned long long rng = 0x2545f4914f6cdd1dULL;
+
+static double
+rnd(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return (double)((rng * 2685821657736338717ULL) >> 11) / 4503599627370496.0 - 1;
+}
+
+static double
+dotp(const double *a, const double *b, long n)
+{
+	double s = 0;
+	long i;
+
+	for (i = 0; i < n; i++)
+		s += a[i] * b[i];
+	return s;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *name = STR(MODEL);
+	char err[256];
+	int grid[2] = {0, 0}, n[2] = {0, 0}, trial, nheld = 0;
+	double h[2], top = 0, d = 0, worst = 0, *y;
+	double *u, *up, *un, *l, *lu, *lup, *u1;
+	long npts, i;
+	F(model) *m;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: pdot NLUMP GRID\n");
+		return 2;
+	}
+	grid[0] = atoi(argv[2]);
+	m = F(create)(NULL, 0, grid, err, sizeof err);
+	if (!m) {
+		printf("FAIL %s_create: %s\n", name, err);
+		return 1;
+	}
+	F(grid)(m, n, h);
+	npts = n[0] + 1 + atol(argv[1]);
+	u = calloc(npts, sizeof *u), up = calloc(npts, sizeof *u), un = calloc(npts, sizeof *u);
+	l = calloc(npts, sizeof *u), lu = calloc(npts, sizeof *u), lup = calloc(npts, sizeof *u);
+	u1 = calloc(npts, sizeof *u);
+	y = calloc(64, sizeof *y);
+	F(reset)(m);
+	memcpy(u, F(state)(m, 0), sizeof *u * npts);
+	memcpy(up, F(state)(m, 1), sizeof *u * npts);
+	F(run)(m, 1, y);
+	memcpy(u1, F(state)(m, 0), sizeof *u * npts);
+	F(op)(m, u, up, un);
+	for (i = 0; i < npts; i++) {
+		top = fabs(u1[i]) > top ? fabs(u1[i]) : top;
+		d = fabs(un[i] - u1[i]) > d ? fabs(un[i] - u1[i]) : d;
+	}
+	if (!(top > 0) || !(d <= 1e-12 * top)) {
+		printf("FAIL %s_op_is_step: max |P_op(u0, u-1) - u1| = %.3g, max |u1| = %.3g\n", name, d, top);
+		return 1;
+	}
+	printf("PASS %s_op_is_step (max diff %.2g of %.2g, lumped values included)\n", name, d, top);
+	for (trial = 0; trial < 3; trial++) {
+		double lhs, rhs, rel;
+
+		for (i = 0; i < npts; i++) {
+			u[i] = rnd();
+			up[i] = rnd();
+			l[i] = rnd();
+		}
+		F(op)(m, u, up, un);
+		nheld = 0;
+		for (i = 0; i < npts; i++)
+			if (un[i] == 0) {
+				u[i] = up[i] = l[i] = 0;
+				nheld++;
+			}
+		F(op)(m, u, up, un);
+		F(op_adj)(m, l, lu, lup);
+		lhs = dotp(un, l, npts);
+		rhs = dotp(u, lu, npts) + dotp(up, lup, npts);
+		rel = fabs(lhs - rhs) / fabs(lhs);
+		if (!(rel < 1e-12)) {
+			printf("FAIL %s_dot: |<Au + Bup, l> - <u, A'l> - <up, B'l>| / |<Au + Bup, l>| = %.3g\n",
+			       name, rel);
+			return 1;
+		}
+		worst = rel > worst ? rel : worst;
+	}
+	printf("PASS %s_dot (grid %d and %s lumped, %d held points, worst relative error %.2g)\n", name,
+	       n[0], argv[1], nheld, worst);
+	F(destroy)(m);
+	free(u), free(up), free(un), free(l), free(lu), free(lup), free(u1), free(y);
+	return 0;
+}
