@@ -428,7 +428,7 @@ print_op(const Step *st, const Op *o, FILE *f)
 {
 	const Loops *l = st->l;
 
-	fprintf(f, "  %-12s", step_op_name(o->kind));
+	fprintf(f, "  %-13s ", step_op_name(o->kind));
 	switch (o->kind) {
 	case OP_TIME:
 		fprintf(f, "%d coefficients of t", l->nclass[CO_TIME]);
