@@ -861,7 +861,12 @@ emit_set_coefs(Emit *e)
 		/* the output's adjoint scatters, but never onto a held point */
 		cg_out(e, "\t@__dinterp(m, m->out_w[%d], wx, wy);\n", i);
 		cg_out(e, "\tfor (v = 0; v < 4; v++) {\n");
-		cg_out(e, "\t\tm->out_wa[%d][v] = @__held(m, m->out_i[%d][v]) ? 0 : m->out_w[%d][v];\n", i, i, i);
+		if (s->attach[0][0] >= 0 || s->attach[0][1] >= 0)   /* an attached end moves */
+			cg_out(e, "\t\tm->out_wa[%d][v] = @__held(m, m->out_i[%d][v]) && m->out_i[%d][v] != %s"
+			       " && m->out_i[%d][v] != %s ? 0 : m->out_w[%d][v];\n", i, i, i,
+			       s->attach[0][0] >= 0 ? "0" : "-1", i, s->attach[0][1] >= 0 ? "m->n[0]" : "-1", i);
+		else
+			cg_out(e, "\t\tm->out_wa[%d][v] = @__held(m, m->out_i[%d][v]) ? 0 : m->out_w[%d][v];\n", i, i, i);
 		cg_out(e, "\t\tfor (d = 0; d < %d; d++)\n", s->nparams);
 		cg_out(e, "\t\t\tm->out_dw[%d][d][v] = wx[v] * dpos[%d][0][d] + wy[v] * dpos[%d][1][d];\n",
 		       i, s->nsrc + i, s->nsrc + i);

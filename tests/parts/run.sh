@@ -121,3 +121,18 @@ bad boundary_at_word 's/boundary x = 0, x = 1: fixed/boundary u on x = 0, x = 1:
 sed 's/pde z.tt = -K \* z/pde z.tt = -K * (z - u(1.5))/' "$T/base.dpm" >"$T/far.dpm"
 expect read_outside_domain 1 "outside" -- render "$T/far.dpm" -o "$T/far.wav"
 [ ! -e "$T/far.wav" ] && pass read_outside_no_file || fail read_outside_no_file "far.wav written"
+
+# an output read exactly at an attached end is the object there: its
+# gradient equals that of the output `b` (the end's adjoint goes to b)
+sed -e 's/output out = u(0.5)/output out = u(0.65)/' -e '/output bridge = b/d' "$HERE/bridge.dpm" >"$T/end.dpm"
+sed -e 's/output out = u(0.5)/output out = b/' -e '/output bridge = b/d' "$HERE/bridge.dpm" >"$T/obj.dpm"
+if "$DPMC" render "$T/obj.dpm" -o "$T/obj.wav" -d 0.2 --raw --set M=0.012 2>"$T/err" &&
+   g1=$("$DPMC" grad "$T/end.dpm" --target "$T/obj.wav" --loss mse 2>"$T/err") &&
+   g2=$("$DPMC" grad "$T/obj.dpm" --target "$T/obj.wav" --loss mse 2>"$T/err"); then
+	a=$(echo "$g1" | sed 's/.*"M": \([-0-9.e+]*\).*/\1/') b=$(echo "$g2" | sed 's/.*"M": \([-0-9.e+]*\).*/\1/')
+	within "$a" "$b" 1e-9 && cmp_nz=$(awk -v a="$a" 'BEGIN { exit !(a != 0) }' && echo y)
+	[ "$cmp_nz" = y ] && within "$a" "$b" 1e-9 && pass attached_end_output_grad ||
+		fail attached_end_output_grad "dL/dM $a at u(L), $b at b"
+else
+	fail attached_end_output_grad "$(head -c 300 "$T/err")"
+fi
