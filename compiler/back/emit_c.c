@@ -226,6 +226,8 @@ emit_struct(Emit *e)
 	cg_out(e, "\tdouble *a[%d];           /* coefficients that vary over the grid */\n",
 	    cg_atleast1(l->nclass[CO_SPACE]));
 	cg_out(e, "\tdouble *u, *up, *un;     /* u[n], u[n-1], u[n+1] */\n");
+	if (l->step->energy)
+		cg_out(e, "\tdouble *escr;            /* the energy's A u + B u */\n");
 	cg_out(e, "\tdouble *mem;\n");
 	cg_out(e, "\tlong src_i[%d][4];       /* point sources: points and weights */\n",
 	    cg_atleast1(s->nsrc));
@@ -853,6 +855,8 @@ emit_set_coefs(Emit *e)
 		cg_out(e, "\t}\n");
 	}
 	for (i = 0; i < s->nout; i++) {
+		if (s->out[i].lump >= 0 || s->out[i].energy)
+			continue;    /* no point of the grid */
 		cg_out(e, "\tif (@__interp(m, pos[%d][0], pos[%d][1], m->out_i[%d], m->out_w[%d])) {\n",
 		    s->nsrc + i, s->nsrc + i, i, i);
 		cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"output '%%s' at (%%g, %%g) is outside the domain\", "
@@ -968,9 +972,11 @@ emit_lifecycle(Emit *e)
 		cg_out(e, "\tm->nx1 = n[0] + 1;\n\tm->npts = m->nx1 * (n[1] + 1);\n");
 	cg_out(e, "\tnp = m->npts;\n");
 	cg_out(e, "\tm->mem = (double *)calloc((size_t)(3 + %d) * (size_t)np, sizeof(double));\n",
-	    l->nclass[CO_SPACE]);
+	    l->nclass[CO_SPACE] + l->step->energy);
 	cg_out(e, "\tif (!m->mem) {\n\t\tfree(m);\n\t\tsnprintf(err, (size_t)errsz, \"out of memory for a grid of %%ld points\", np);\n\t\treturn 0;\n\t}\n");
 	cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tm->a[d] = m->mem + (3 + d) * np;\n", l->nclass[CO_SPACE]);
+	if (l->step->energy)
+		cg_out(e, "\tm->escr = m->mem + (3 + %d) * np;\n", l->nclass[CO_SPACE]);
 	cg_out(e, "\tif (@__set_coefs(m, err, errsz)) {\n\t\t@_destroy(m);\n\t\treturn 0;\n\t}\n");
 	cg_out(e, "\t@_reset(m);\n\treturn m;\n}\n\n");
 

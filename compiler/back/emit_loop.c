@@ -291,6 +291,65 @@ c_scatter(void *ctx, const Step *st, const Op *o)
 	(void)st;
 }
 
+/* Output i, the discrete energy at step n+1 (language.md 12.1):
+ *   E = rho H sum_q w_q ( (u[n+1] - u[n])^2 / (2 k^2) - u[n+1] (L u[n]) / 2 )
+ * with L u = (A u + B u - u) den / k^2 the scheme's spatial operator (A,
+ * B its level-0 and level-1 taps: A + B = I + k^2 L / den whatever the
+ * loss terms), H the cell size and w_q the trapezoid weight (1/2 along an
+ * axis at a free end) of the inner product in which L is symmetric.  For
+ * the lossless scheme u[n+1] - 2u[n] + u[n-1] = k^2 L u[n] this is
+ * conserved exactly: E(n+1) - E(n) = <u[n+1] - u[n-1], (u[n+1] - 2 u[n] +
+ * u[n-1]) / k^2 - L u[n]> / 2 = 0.  With losses it falls. */
+static void
+energy_text(CStep *c, int i)
+{
+	Emit *e = c->e;
+	const Scheme *s = e->s;
+	const char *ind = c->ind, *sn = c->rotate ? "m->step" : "n";
+	const char **pn = cg_param_refs(e);
+	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "g");
+	Buf w = {0};
+	int r;
+
+	buf_printf(&w, "%s%s%s%s", s->bc[0][0] == BC_FREE ? " * (ei == 0 ? 0.5 : 1)" : "",
+	           s->bc[0][1] == BC_FREE ? " * (ei == nx ? 0.5 : 1)" : "",
+	           s->ndim == 2 && s->bc[1][0] == BC_FREE ? " * (ej == 0 ? 0.5 : 1)" : "",
+	           s->ndim == 2 && s->bc[1][1] == BC_FREE ? " * (ej == ny ? 0.5 : 1)" : "");
+	cg_out(e, "%s\t{\n%s\t\tdouble E = 0;\n%s\t\tlong ei, ej;\n\n", ind, ind, ind);
+	cg_out(e, "%s\t\tmemset(m->escr, 0, (size_t)m->npts * sizeof(double));\n", ind);
+	cg_out(e, "%s\t\t@__step(m, %s, u, u, m->escr, 0, 1);\n", ind, sn);
+	cg_out(e, "%s\t\tfor (ej = 0; ej <= ny; ej++)\n%s\t\t\tfor (ei = 0; ei <= nx; ei++) {\n", ind, ind);
+	cg_out(e, "%s\t\t\t\tconst long q = ei + ej * nx1;\n", ind);
+	cg_out(e, "%s\t\t\t\tconst double x = x0 + ei * hx, y = y0 + ej * hy, v = (un[q] - u[q]) / k;\n", ind);
+	cg_out(e, "%s\t\t\t\t(void)x; (void)y;\n", ind);
+	cg_out(e, "%s\t\t\t\tif (@__held(m, q))\n%s\t\t\t\t\tcontinue;\n", ind, ind);
+	r = ex_emitter_add(em, s->den);
+	buf_printf(&w, "%s", "");
+	{
+		Buf in = {0};
+		buf_printf(&in, "%s\t\t\t\t", ind);
+		ex_emitter_flush(em, &e->b, in.s);
+		buf_free(&in);
+	}
+	cg_out(e, "%s\t\t\t\tE += 1.0%s * (0.5 * v * v - 0.5 * un[q] * (m->escr[q] - u[q]) * (%s) / (k * k));\n",
+	       ind, w.s ? w.s : "", ex_emitter_root(em, r));
+	cg_out(e, "%s\t\t\t}\n", ind);
+	ex_emitter_free(em);
+	em = ex_emitter_new(pn, cg_sym_c, "g");
+	r = ex_emitter_add(em, s->density);
+	{
+		Buf in = {0};
+		buf_printf(&in, "%s\t\t", ind);
+		ex_emitter_flush(em, &e->b, in.s);
+		buf_free(&in);
+	}
+	cg_out(e, "%s\t\t%s[%d] = (%s) * hx%s * E;\n%s\t}\n", ind, c->y, i, ex_emitter_root(em, r),
+	       s->ndim == 2 ? " * hy" : "", ind);
+	ex_emitter_free(em);
+	cg_free_refs(pn, 0);
+	buf_free(&w);
+}
+
 static void
 c_gather(void *ctx, const Step *st, const Op *o)
 {
@@ -302,6 +361,10 @@ c_gather(void *ctx, const Step *st, const Op *o)
 	cg_out(e, "%sif (%s) {\n", c->ind, c->y);
 	for (i = o->first; i < o->first + o->count; i++) {
 		Buf t = {0};
+		if (s->out[i].energy) {
+			energy_text(c, i);
+			continue;
+		}
 		if (s->out[i].lump >= 0) {   /* a lumped object, after the grid's points */
 			int z = s->out[i].lump;
 			if (s->out[i].velocity)
@@ -1437,6 +1500,27 @@ emit_api(Emit *e)
 	cg_out(e, "\tfree(z);\n}\n");
 }
 
+/* The gradient's entry points of a model whose gradient is not built:
+ * they say why. */
+static void
+emit_no_grad(Emit *e, const char *why)
+{
+	cg_out(e, "enum { @__NOUT = %d, @__NPAR = %d };\n\n", e->s->nout, e->s->nparams);
+	cg_out(e, "void\n@_set_checkpoints(@_model *m, long every)\n{\n\t(void)m; (void)every;\n}\n\n");
+	cg_out(e, "void\n@_set_memory(@_model *m, double bytes)\n{\n\t(void)m; (void)bytes;\n}\n\n");
+	cg_out(e, "void\n@_set_threads(@_model *m, int n)\n{\n\t(void)m; (void)n;\n}\n\n");
+	cg_out(e, "int\n@_forward(@_model *m, long n, double *y, char *err, int errsz)\n{\n"
+	       "\t(void)m; (void)n; (void)y;\n\tsnprintf(err, (size_t)errsz, \"%s\");\n\treturn 1;\n}\n\n", why);
+	cg_out(e, "int\n@_backward(@_model *m, const double *dldy, double *grad, char *err, int errsz)\n{\n"
+	       "\t(void)m; (void)dldy; (void)grad;\n\tsnprintf(err, (size_t)errsz, \"%s\");\n"
+	       "\treturn 1;\n}\n\n", why);
+	cg_out(e, "void\n@_op(const @_model *m, const double *u, const double *up, double *un)\n{\n");
+	cg_out(e, "\tmemset(un, 0, (size_t)m->npts * sizeof(double));\n");
+	cg_out(e, "\t@__step(m, 0, u, up, un, 0, 1);\n}\n\n");
+	cg_out(e, "void\n@_op_adj(const @_model *m, const double *l, double *lu, double *lup)\n{\n");
+	cg_out(e, "\tlong q;\n\n\t(void)l;\n\tfor (q = 0; q < m->npts; q++)\n\t\tlu[q] = lup[q] = NAN;\n}\n\n");
+}
+
 void
 cg_emit_kernels(Emit *e)
 {
@@ -1444,6 +1528,11 @@ cg_emit_kernels(Emit *e)
 	emit_step(e);
 	if (!e->grad)
 		return;
+	if (e->l->step->energy) {
+		emit_no_grad(e, "the gradient of a model with an energy output is not built yet "
+		             "(render works)");
+		return;
+	}
 	emit_adj(e);
 	emit_adjg(e);
 	emit_gacc(e);

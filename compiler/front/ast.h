@@ -132,6 +132,7 @@ struct Decl {
 	int nopts;
 	Ast *density, *mass;
 	int lump;                 /* sema: the lumped object's number */
+	int energy;               /* output: `output E = energy` (language.md 12.1) */
 	/* output: `output NAME = FIELD[.t](at[0], at[1])` */
 	Ast *at[2];
 	int nat;

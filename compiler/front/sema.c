@@ -1219,7 +1219,13 @@ exprs(Sema *s)
 			expr(s, d->value, &C_INIT, NULL, NULL);
 			break;
 		case D_OUTPUT:
-			if (sema_lump_index(m, d->field) >= 0) {
+			if (!strcmp(d->field, "energy") && !d->nat && !d->lhs_letters[0]
+			    && !sema_lookup(s, "energy")) {
+				d->energy = 1;
+				if (m->nlumps)
+					diag_error(s->d, d->lhs_loc, "`energy` of a model with lumped objects is "
+					           "not built yet; only of one field");
+			} else if (sema_lump_index(m, d->field) >= 0) {
 				if (d->nat)
 					diag_error(s->d, d->lhs_loc, "a lumped object has no coordinates: "
 					           "`output %s = %s`", d->name, d->field);

@@ -1159,6 +1159,7 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 		c->failed = 1;
 	}
 	density = c->m->field->density ? conv(c, c->m->field->density, NULL) : num(c, 1);
+	s->density = density;
 	s->nsrc = l->ndelta;
 	s->src = arena_alloc(c->a, (size_t)(l->ndelta + 1) * sizeof *s->src);
 	for (i = 0; i < l->ndelta; i++) {
@@ -1191,7 +1192,8 @@ build_io(Ctx *c, Scheme *s)
 		const Decl *d = m->outputs[i];
 		s->out[i].name = d->name;
 		s->out[i].velocity = d->lhs_letters && d->lhs_letters[0] == 't';
-		s->out[i].lump = is_lump(c, d->field);
+		s->out[i].lump = d->energy ? -1 : is_lump(c, d->field);
+		s->out[i].energy = d->energy;
 		s->out[i].pos[0] = num(c, 0);
 		s->out[i].pos[1] = num(c, 0);
 		for (j = 0; j < d->nat && j < 2; j++)

@@ -25,6 +25,7 @@ typedef struct Output {
 	Expr *pos[2];
 	int velocity;          /* u.t(X) */
 	int lump;              /* -1, or the lumped object it reads (z, z.t) */
+	int energy;            /* the discrete energy (language.md 12.1) */
 } Output;
 
 /* A value read from the state at step n (language.md section 11): in
@@ -93,6 +94,7 @@ struct Scheme {
 	Lump *lump; int nlump;
 	int attach[2][2];          /* BC_ATTACHED ends: the lumped object held there */
 	int nstate_src;            /* sources with Source.state */
+	Expr *density;             /* the field's, of params (1 when not given) */
 	Expr **lump_stiff;         /* [j]: k^2 w^2 of lumped object j's explicit
 	                            * step, stable below 4 (of params, k, hx) */
 };

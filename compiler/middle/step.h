@@ -101,6 +101,7 @@ typedef struct Step {
 	Op *adj; int nadj;         /* 0 without a gradient (no adjoint regions,
 	                            * or parts the adjoint does not cover yet) */
 	int parts;                 /* lumped objects, reads or forces between parts */
+	int energy;                /* an output of the energy (the C text's gather) */
 } Step;
 
 enum { ST_FWD, ST_ADJ };
