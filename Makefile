@@ -45,7 +45,7 @@ COMPILER_SRC = compiler/util.c compiler/middle/expr.c compiler/middle/discretise
 	compiler/cli/cli_data.c compiler/cli/cli_train.c \
 	compiler/back/jit_tcc.c compiler/back/jit_cc.c compiler/back/jit_module.c
 SRC = $(COMPILER_SRC) $(FRONT_SRC)
-RT_SRC = runtime/wav.c runtime/out.c runtime/loss.c runtime/optim.c runtime/partials.c runtime/params.c
+RT_SRC = runtime/wav.c runtime/out.c runtime/msg.c runtime/loss.c runtime/optim.c runtime/partials.c runtime/params.c
 # dpmc takes its own build of the runtime, sanitized with it
 OBJ = $(SRC:.c=.o) $(RT_SRC:.c=-dpmc.o)
 RT_OBJ = $(RT_SRC:.c=.o)
@@ -165,11 +165,11 @@ FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=un
 FUZZ_OUT = tests/fuzz
 fuzz: $(FRONT_GEN)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $(FUZZ_OUT)/fuzz_front tests/fuzz/fuzz_front.c $(FRONT_SRC) \
-		compiler/util.c compiler/middle/expr.c -lm
+		compiler/util.c runtime/msg.c compiler/middle/expr.c -lm
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(SNDFILE_CFLAGS) -o $(FUZZ_OUT)/fuzz_wav tests/fuzz/fuzz_wav.c \
 		runtime/wav.c runtime/out.c $(SNDFILE_LIBS) -lm
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $(FUZZ_OUT)/fuzz_params tests/fuzz/fuzz_params.c \
-		compiler/cli/cli_params.c compiler/util.c runtime/params.c -lm
+		compiler/cli/cli_params.c compiler/util.c runtime/msg.c runtime/params.c -lm
 	@echo "fuzz: tests/fuzz/fuzz_front SCRATCH tests/fuzz/corpus -max_total_time=60"
 	@echo "fuzz: tests/fuzz/fuzz_wav SCRATCH tests/fuzz/wav -max_total_time=60"
 	@echo "fuzz: tests/fuzz/fuzz_params SCRATCH tests/fuzz/json -dict=tests/fuzz/json.dict -max_total_time=60"

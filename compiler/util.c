@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dpm.h"
+#include "../runtime/rt.h"
 
 /* The allocation-failure hook, for tests (Lua's ltests.c, SQLite's
  * OOM loop): after mem_fail_after(n), n allocations succeed and every
@@ -358,57 +359,6 @@ src_linecol(const Src *s, int off, int *line, int *col)
  * 10 MB JSON key or a line of /dev/urandom must not flood the terminal
  * or drive it with escape codes. */
 
-enum {
-	QUOTE_MAX = 60,        /* characters of a quoted string ('...', "...") */
-	WORD_MAX = 200,        /* of a word outside quotes (a long path) */
-	MSG_MAX = 1000,        /* of a whole message */
-	SHOW_LINE = 160,        /* of a quoted source line, around the caret */
-};
-
-static void
-putsafe(FILE *out, int c)
-{
-	unsigned char u = (unsigned char)c;
-
-	fputc(u == '\t' || (u >= 0x20 && u != 0x7f) ? u : '?', out);
-}
-
-/* s[0..n) with control bytes as '?', a quoted string cut at QUOTE_MAX
- * characters, an unquoted word at WORD_MAX and the whole at MSG_MAX. */
-static void
-putcut(FILE *out, const char *s, size_t n)
-{
-	size_t i = 0, j, k, word = 0, shown = 0;
-
-	while (i < n && shown < MSG_MAX) {
-		char q = s[i];
-		if ((q == '\'' || q == '"') && (i == 0 || !isalnum((unsigned char)s[i - 1]))) {
-			for (j = i + 1; j < n && s[j] != q; j++)
-				;
-			if (j < n && j - i - 1 > QUOTE_MAX) {
-				for (k = i; k <= i + QUOTE_MAX; k++)
-					putsafe(out, s[k]);
-				fputs("...", out);
-				putsafe(out, q);
-				shown += QUOTE_MAX + 5;
-				i = j + 1;
-				word = 0;
-				continue;
-			}
-		}
-		word = s[i] == ' ' ? 0 : word + 1;
-		if (word == WORD_MAX + 1)
-			fputs("...", out);
-		if (word <= WORD_MAX) {
-			putsafe(out, s[i]);
-			shown++;
-		}
-		i++;
-	}
-	if (i < n)
-		fputs("...", out);
-}
-
 static void
 vreport(Diag *d, Loc loc, const char *kind, const char *fmt, va_list ap)
 {
@@ -428,31 +378,31 @@ vreport(Diag *d, Loc loc, const char *kind, const char *fmt, va_list ap)
 	}
 	if (!loc.src) {
 		fprintf(out, "dpmc: %s: ", kind);
-		putcut(out, msg, (size_t)n);
+		rt_putcut(out, msg, (size_t)n);
 		fputc('\n', out);
 		if (msg != small)
 			mem_free(msg);
 		return;
 	}
 	src_linecol(loc.src, loc.off, &line, &col);
-	putcut(out, loc.src->path, strlen(loc.src->path));
+	rt_putcut(out, loc.src->path, strlen(loc.src->path));
 	fprintf(out, ":%d:%d: %s: ", line, col, kind);
-	putcut(out, msg, (size_t)n);
+	rt_putcut(out, msg, (size_t)n);
 	fputc('\n', out);
 	if (msg != small)
 		mem_free(msg);
 
-	/* the line, or SHOW_LINE bytes of it around the caret */
+	/* the line, or RT_SHOW_LINE bytes of it around the caret */
 	start = loc.off - (col - 1);
 	for (end = start; end < (int)loc.src->len && loc.src->text[end] != '\n'; end++)
 		;
 	from = start;
-	if (loc.off - from > SHOW_LINE / 2)
-		from = loc.off - SHOW_LINE / 2;
-	to = end - from > SHOW_LINE ? from + SHOW_LINE : end;
+	if (loc.off - from > RT_SHOW_LINE / 2)
+		from = loc.off - RT_SHOW_LINE / 2;
+	to = end - from > RT_SHOW_LINE ? from + RT_SHOW_LINE : end;
 	fprintf(out, "%5d | %s", line, from > start ? "..." : "");
 	for (i = from; i < to; i++)
-		putsafe(out, loc.src->text[i]);
+		rt_putsafe(out, loc.src->text[i]);
 	fprintf(out, "%s\n      | %s", to < end ? "..." : "", from > start ? "   " : "");
 	for (i = from; i < loc.off; i++)
 		fputc(loc.src->text[i] == '\t' ? '\t' : ' ', out);

@@ -111,57 +111,6 @@ closest(const char *s, const char *(*name)(void *, int), void *ctx, int n)
 
 /* ---- messages ---- */
 
-enum {
-	QUOTE_MAX = 60,        /* characters of a quoted string ('...', "...") */
-	WORD_MAX = 200,        /* of a word outside quotes (a long path) */
-	MSG_MAX = 1000,        /* of a whole message */
-	SHOW_LINE = 160,       /* of a quoted source line, around the caret */
-};
-
-static void
-putsafe(FILE *out, int c)
-{
-	unsigned char u = (unsigned char)c;
-
-	fputc(u == '\t' || (u >= 0x20 && u != 0x7f) ? u : '?', out);
-}
-
-/* s[0..n) with control bytes as '?', a quoted string cut at QUOTE_MAX
- * characters, an unquoted word at WORD_MAX and the whole at MSG_MAX. */
-static void
-putcut(FILE *out, const char *s, size_t n)
-{
-	size_t i = 0, j, k, word = 0, shown = 0;
-
-	while (i < n && shown < MSG_MAX) {
-		char q = s[i];
-		if ((q == '\'' || q == '"') && (i == 0 || !isalnum((unsigned char)s[i - 1]))) {
-			for (j = i + 1; j < n && s[j] != q; j++)
-				;
-			if (j < n && j - i - 1 > QUOTE_MAX) {
-				for (k = i; k <= i + QUOTE_MAX; k++)
-					putsafe(out, s[k]);
-				fputs("...", out);
-				putsafe(out, q);
-				shown += QUOTE_MAX + 5;
-				i = j + 1;
-				word = 0;
-				continue;
-			}
-		}
-		word = s[i] == ' ' ? 0 : word + 1;
-		if (word == WORD_MAX + 1)
-			fputs("...", out);
-		if (word <= WORD_MAX) {
-			putsafe(out, s[i]);
-			shown++;
-		}
-		i++;
-	}
-	if (i < n)
-		fputs("...", out);
-}
-
 /* The reader: the file's text, where it is, and where messages go. */
 typedef struct Json {
 	const char *path, *s;
@@ -199,7 +148,7 @@ report(Json *j, int off, int len, const char *fmt, ...)
 	}
 	if (off < 0 || !j->s) {
 		fprintf(out, "%s: error: ", j->prog ? j->prog : "dpm");
-		putcut(out, msg, (size_t)n);
+		rt_putcut(out, msg, (size_t)n);
 		fputc('\n', out);
 		if (msg != small)
 			free(msg);
@@ -215,23 +164,23 @@ report(Json *j, int off, int len, const char *fmt, ...)
 			col++;
 		}
 	}
-	putcut(out, j->path, strlen(j->path));
+	rt_putcut(out, j->path, strlen(j->path));
 	fprintf(out, ":%d:%d: error: ", line, col);
-	putcut(out, msg, (size_t)n);
+	rt_putcut(out, msg, (size_t)n);
 	fputc('\n', out);
 	if (msg != small)
 		free(msg);
-	/* the line, or SHOW_LINE bytes of it around the caret */
+	/* the line, or RT_SHOW_LINE bytes of it around the caret */
 	start = off - (col - 1);
 	for (end = start; end < (int)j->len && j->s[end] != '\n'; end++)
 		;
 	from = start;
-	if (off - from > SHOW_LINE / 2)
-		from = off - SHOW_LINE / 2;
-	to = end - from > SHOW_LINE ? from + SHOW_LINE : end;
+	if (off - from > RT_SHOW_LINE / 2)
+		from = off - RT_SHOW_LINE / 2;
+	to = end - from > RT_SHOW_LINE ? from + RT_SHOW_LINE : end;
 	fprintf(out, "%5d | %s", line, from > start ? "..." : "");
 	for (i = from; i < to; i++)
-		putsafe(out, j->s[i]);
+		rt_putsafe(out, j->s[i]);
 	fprintf(out, "%s\n      | %s", to < end ? "..." : "", from > start ? "   " : "");
 	for (i = from; i < off; i++)
 		fputc(j->s[i] == '\t' ? '\t' : ' ', out);

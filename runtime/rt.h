@@ -12,6 +12,15 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+/* ---- msg.c: echoing the user's input in a message ----
+ * rt_putsafe writes c, a control byte as '?'; rt_putcut s[0..n) so, a
+ * quoted string cut at RT_QUOTE_MAX characters, an unquoted word at
+ * RT_WORD_MAX and the whole at RT_MSG_MAX.  RT_SHOW_LINE: the characters
+ * of a quoted source line shown around the caret. */
+enum { RT_QUOTE_MAX = 60, RT_WORD_MAX = 200, RT_MSG_MAX = 1000, RT_SHOW_LINE = 160 };
+void rt_putsafe(FILE *out, int c);
+void rt_putcut(FILE *out, const char *s, size_t n);
+
 /* The largest number of samples (frames times channels) a render may
  * hold in memory: 2^27 doubles, 1 GiB. */
 #define RT_MAX_SAMPLES (1L << 27)

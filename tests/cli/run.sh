@@ -273,7 +273,7 @@ fi
 tccdir=$(sed -n 's/^TCC_LIBDIR = //p' "$REPO/config.mk" 2>/dev/null)
 if $CC -O2 -I"$REPO/compiler" -I"$REPO/compiler/front" -I"$REPO/compiler/middle" -I"$REPO/compiler/back" -I"$REPO/compiler/cli" -DDPM_TCC_LIBDIR="\"${tccdir:-/usr/lib/x86_64-linux-gnu/tcc}\"" \
 	-o "$T/jittest" "$HERE/jittest.c" "$REPO/compiler/back/jit_tcc.c" "$REPO/compiler/back/jit_cc.c" "$REPO/runtime/out.c" \
-	"$REPO/compiler/util.c" -ltcc -ldl -lpthread -lm >"$T/cc.log" 2>&1; then
+	"$REPO/compiler/util.c" "$REPO/runtime/msg.c" -ltcc -ldl -lpthread -lm >"$T/cc.log" 2>&1; then
 	"$T/jittest" "$HERE/fake_model.c"
 else
 	fail jittest "does not compile: $(head -c 400 "$T/cc.log")"

@@ -23,8 +23,8 @@ unit() {
 	fi
 }
 
-unit expr_test compiler/util.c compiler/middle/expr.c
-unit diff_test compiler/util.c compiler/middle/expr.c compiler/middle/diff.c
-unit step_test compiler/util.c compiler/middle/step.c
+unit expr_test compiler/util.c runtime/msg.c compiler/middle/expr.c
+unit diff_test compiler/util.c runtime/msg.c compiler/middle/expr.c compiler/middle/diff.c
+unit step_test compiler/util.c runtime/msg.c compiler/middle/step.c
 
 exit $status

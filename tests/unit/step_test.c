@@ -15,10 +15,13 @@ static int nfail;
 static Step *
 built(Arena *a, Loops *l, Scheme *s, int nsrc, int nout)
 {
+	static Output out[4];
+
 	memset(s, 0, sizeof *s);
 	memset(l, 0, sizeof *l);
 	s->nsrc = nsrc;
 	s->nout = nout;
+	s->out = out;
 	s->nparams = 3;
 	l->s = s;
 	l->force_coef = -1;

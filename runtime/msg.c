@@ -1,0 +1,50 @@
+/* msg.c — what a message echoes of the user's input is bounded and
+ * printable: a 10 MB JSON key or a line of /dev/urandom must not flood the
+ * terminal or drive it with escape codes.  Shared by dpmc's diagnostics
+ * (compiler/util.c) and the params reader (params.c). */
+#include <ctype.h>
+#include <stdio.h>
+
+#include "rt.h"
+
+void
+rt_putsafe(FILE *out, int c)
+{
+	unsigned char u = (unsigned char)c;
+
+	fputc(u == '\t' || (u >= 0x20 && u != 0x7f) ? u : '?', out);
+}
+
+void
+rt_putcut(FILE *out, const char *s, size_t n)
+{
+	size_t i = 0, j, k, word = 0, shown = 0;
+
+	while (i < n && shown < RT_MSG_MAX) {
+		char q = s[i];
+		if ((q == '\'' || q == '"') && (i == 0 || !isalnum((unsigned char)s[i - 1]))) {
+			for (j = i + 1; j < n && s[j] != q; j++)
+				;
+			if (j < n && j - i - 1 > RT_QUOTE_MAX) {
+				for (k = i; k <= i + RT_QUOTE_MAX; k++)
+					rt_putsafe(out, s[k]);
+				fputs("...", out);
+				rt_putsafe(out, q);
+				shown += RT_QUOTE_MAX + 5;
+				i = j + 1;
+				word = 0;
+				continue;
+			}
+		}
+		word = s[i] == ' ' ? 0 : word + 1;
+		if (word == RT_WORD_MAX + 1)
+			fputs("...", out);
+		if (word <= RT_WORD_MAX) {
+			rt_putsafe(out, s[i]);
+			shown++;
+		}
+		i++;
+	}
+	if (i < n)
+		fputs("...", out);
+}
