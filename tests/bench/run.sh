@@ -29,6 +29,7 @@
 # 7. Gradients through nets (nets.sh): three params from a 2-16-16-3 net,
 #    a net of x and one of t, each against the model without the net.
 # 8. fits.sh: issue 9's fits with their defaults.
+# 10. parts.sh: a string on a bridge against the string alone.
 # 9. train.sh: train on 1 and 2 threads and 2 MPI processes; bass_net.sh:
 #    a net over the double-bass notes judged on a note it did not hear.
 # Speed is only measured here, never asserted; the exit status is 1 only
@@ -476,4 +477,9 @@ echo
 DPMC=$DPMC REPO=$REPO sh "$HERE/train.sh" || status=1
 echo
 DPMC=$DPMC REPO=$REPO sh "$HERE/bass_net.sh" || status=1
+
+echo
+echo "## several parts (tests/bench/parts.sh: issue 11's measure)"
+echo
+DPMC=$DPMC REPO=$REPO sh "$HERE/parts.sh" || status=1
 exit $status

@@ -1,0 +1,43 @@
+#!/bin/sh
+# tests/bench/parts.sh — issue 11's measure: a model of several parts
+# costs about the sum of its parts.  examples/bridge_guitar.dpm (a string
+# attached to a sprung bridge) against the same string with that end
+# fixed, and the spec's string on a bridge against its string alone:
+# render ms (`dpmc render --stats`, cc backend, best of BENCH_RUNS) and
+# the gradient against its own render (`dpmc grad --stats`).  Prints
+# markdown; measures only, exit 1 only when something fails.
+REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
+DPMC=${DPMC:-$REPO/dpmc}
+RUNS=${BENCH_RUNS:-3}
+B=$(mktemp -d "${TMPDIR:-/tmp}/dpm-bparts.XXXXXX") || exit 1
+trap 'rm -rf "$B"' EXIT INT TERM
+XDG_CACHE_HOME=$B/cache
+export XDG_CACHE_HOME
+status=0
+
+# best MODEL SECONDS: the best run ms of RUNS renders
+best() {
+	i=0 b=
+	while [ $i -lt "$RUNS" ]; do
+		ms=$("$DPMC" render "$1" -d "$2" --backend cc --stats -o "$B/o.wav" 2>&1 >/dev/null |
+			sed -n 's/.*"run_ms": \([0-9.]*\).*/\1/p' | head -n 1)
+		[ -n "$ms" ] || return 1
+		b=$(awk -v a="$ms" -v b="$b" 'BEGIN { print (b == "" || a < b) ? a : b }')
+		i=$((i + 1))
+	done
+	echo "$b"
+}
+
+sed -e 's/^field b mass M$//' -e 's/^pde b.tt = .*//' -e 's/^boundary u at x = L: attached b$/boundary u at x = L: fixed/' \
+	-e 's/^output bridge = b.t$//' "$REPO/examples/bridge_guitar.dpm" >"$B/alone_guitar.dpm"
+sed -e 's/^field b mass M$//' -e 's/^pde b.tt = .*//' -e 's/^boundary x = L: attached b$/boundary x = L: fixed/' \
+	-e 's/^output bridge = b$//' "$REPO/tests/parts/bridge.dpm" >"$B/alone_bridge.dpm"
+
+echo "| model | s | render ms (with the parts, string alone) | ratio |"
+echo "| --- | --- | --- | --- |"
+for m in "$REPO/examples/bridge_guitar.dpm:$B/alone_guitar.dpm" "$REPO/tests/parts/bridge.dpm:$B/alone_bridge.dpm"; do
+	a=${m%%:*} b=${m#*:}
+	ta=$(best "$a" 2) tb=$(best "$b" 2) || { echo "| $(basename "$a") | FAILED |"; status=1; continue; }
+	echo "| $(basename "$a" .dpm) | 2 | $ta, $tb | $(awk -v a="$ta" -v b="$tb" 'BEGIN { printf "%.2f", a / b }') |"
+done
+exit $status
