@@ -29,9 +29,9 @@
 # 7. Gradients through nets (nets.sh): three params from a 2-16-16-3 net,
 #    a net of x and one of t, each against the model without the net.
 # 8. fits.sh: issue 9's fits with their defaults.
-# 10. parts.sh: a string on a bridge against the string alone.
 # 9. train.sh: train on 1 and 2 threads and 2 MPI processes; bass_net.sh:
 #    a net over the double-bass notes judged on a note it did not hear.
+# 10. parts.sh: a string on a sprung bridge against the string alone.
 # Speed is only measured here, never asserted; the exit status is 1 only
 # when something fails to build (a backend failing a model included) or
 # two outputs disagree.
