@@ -718,6 +718,12 @@ cli_info_print(const Run *r, const Opts *o, void *m, const double *vals)
 		for (i = 0; i < nd; i++)
 			printf("grid %-5s %d intervals, h = %s\n", coord[i], n[i], cli_fmt(h[i], b1, sizeof b1));
 		printf("stability  %.6g (h / h_min, at least 1)\n", r->k.stability(m));
+		if (r->model && r->model->nlumps) {
+			printf("lumped    ");
+			for (i = 0; i < r->model->nlumps; i++)
+				printf(" %s", r->model->lumps[i]->name);
+			printf("\n");
+		}
 		printf("params    %s\n", nu ? "" : " none");
 		for (i = 0; i < nu; i++)
 			printf("  %-10s = %-12s in [%s, %s]%s\n", r->k.param_name(i), cli_fmt(vals[i], b1, sizeof b1),
