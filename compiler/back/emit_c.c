@@ -230,6 +230,8 @@ emit_struct(Emit *e)
 	cg_out(e, "\tlong src_i[%d][4];       /* point sources: points and weights */\n",
 	    cg_atleast1(s->nsrc));
 	cg_out(e, "\tdouble src_w[%d][4];\n", cg_atleast1(s->nsrc));
+	if (s->nimplicit)          /* bows: the last roots, the first failure */
+		cg_out(e, "\tdouble bow_v[%d], bow_fail;\n", s->nsrc);
 	cg_out(e, "\tlong out_i[%d][4];       /* outputs: interpolation */\n", cg_atleast1(s->nout));
 	cg_out(e, "\tdouble out_w[%d][4];\n", cg_atleast1(s->nout));
 	cg_out(e, "\t/* gradients */\n");
@@ -930,6 +932,8 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "\tmemset(m->mem, 0, (size_t)(3 * m->npts) * sizeof(double));\n");
 	cg_out(e, "\tm->u = m->mem;\n\tm->up = m->mem + m->npts;\n\tm->un = m->mem + 2 * m->npts;\n");
 	cg_out(e, "\tm->step = 0;\n");
+	if (s->nimplicit)
+		cg_out(e, "\tmemset(m->bow_v, 0, sizeof m->bow_v);\n\tm->bow_fail = -1;\n");
 	if (s->init_u || s->init_ut) {
 		/* u[0] = init u, u[-1] = init u - k init u.t (spec section 5) */
 		cg_out(e, "\tfor (j = %d; j <= m->n[1] + %d; j++)\n", l->first[1], l->last_off[1]);
