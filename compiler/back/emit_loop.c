@@ -407,7 +407,8 @@ c_hold(void *ctx, const Step *st, const Op *o)
  * velocity there.  With un* the field at n+1 without it and r the read's
  * interpolation weights, v = v* + c S(v), v* = (r un* - r up) / 2k and
  * c = (r . w) / 2k: Newton on g(v) = v - v* - c S(v) from the previous
- * step's root, to a relative 1e-12 in at most 50 iterations.  A failure
+ * step's root, to a relative 1e-12 in at most 50 steps (a step that
+ * does not reduce |g| is halved, up to 200 evaluations).  A failure
  * says so once, with the time, and leaves the state NaN (so the render
  * stops as at a blow-up). */
 static void
@@ -434,9 +435,10 @@ c_solve(void *ctx, const Step *st, const Op *o)
 	cg_out(e, "%s\t@_model *mw = (@_model *)m;\n", ind);
 	cg_out(e, "%s\tconst double X = %s;\n", ind, x.s);
 	cg_out(e, "%s\tlong ri[4];\n", ind);
-	cg_out(e, "%s\tdouble rw[4], vs = 0, cc = 0, v = mw->bow_v[%d], S = 0, dS = 0, g, dg, dv;\n",
+	cg_out(e, "%s\tdouble rw[4], vs = 0, cc = 0, v = mw->bow_v[%d], S = 0, dS = 0, g, dg;\n",
 	       ind, i);
-	cg_out(e, "%s\tint q, q2, it, done = 0;\n\n", ind);
+	cg_out(e, "%s\tdouble dv = 0, vp = v, gp = HUGE_VAL;\n", ind);
+	cg_out(e, "%s\tint q, q2, it, nn = 0, done = 0;\n\n", ind);
 	cg_out(e, "%s\t@__interp(m, X, 0, ri, rw);\n", ind);
 	cg_out(e, "%s\tfor (q = 0; q < 2; q++) {\n", ind);
 	cg_out(e, "%s\t\tvs += rw[q] * (un[ri[q]] - up[ri[q]]);\n", ind);
@@ -452,7 +454,12 @@ c_solve(void *ctx, const Step *st, const Op *o)
 	cg_out(e, "%s\t\t\tdS = %s;\n%s\t\t}\n", ind, rds >= 0 ? ex_emitter_root(em, rds) : "0", ind);
 	cg_out(e, "%s\t\tif (done)\n%s\t\t\tbreak;\n", ind, ind);
 	cg_out(e, "%s\t\tg = v - vs - cc * S;\n%s\t\tdg = 1 - cc * dS;\n", ind, ind);
-	cg_out(e, "%s\t\tif (it == 50 || !(fabs(g) <= 1e300) || !(fabs(dg) > 0)) {\n", ind);
+	/* a step that does not bring |g| down is halved (a friction curve's
+	 * knee can throw plain Newton past the root, or into a cycle) */
+	cg_out(e, "%s\t\tif (!(fabs(g) < fabs(gp)) && it < 200 && fabs(dv) > 1e-13 * fabs(vp)) {\n", ind);
+	cg_out(e, "%s\t\t\tdv /= 2;\n%s\t\t\tv = vp - dv;\n%s\t\t\tcontinue;\n%s\t\t}\n",
+	       ind, ind, ind, ind);
+	cg_out(e, "%s\t\tif (nn == 50 || it >= 200 || !(fabs(g) <= 1e300) || !(fabs(dg) > 0)) {\n", ind);
 	cg_out(e, "%s\t\t\tif (mw->bow_fail < 0) {\n", ind);
 	cg_out(e, "%s\t\t\t\tmw->bow_fail = t;\n", ind);
 	cg_out(e, "%s\t\t\t\tfprintf(stderr, \"dpmc: error: the velocity-dependent force at x = %%g: "
@@ -461,6 +468,7 @@ c_solve(void *ctx, const Step *st, const Op *o)
 	cg_out(e, "%s\t\t\t}\n", ind);
 	cg_out(e, "%s\t\t\tfor (q = 0; q < m->npts; q++)\n%s\t\t\t\tun[q] = NAN;\n", ind, ind);
 	cg_out(e, "%s\t\t\tS = 0;\n%s\t\t\tbreak;\n%s\t\t}\n", ind, ind, ind);
+	cg_out(e, "%s\t\tvp = v;\n%s\t\tgp = g;\n%s\t\tnn++;\n", ind, ind, ind);
 	cg_out(e, "%s\t\tdv = g / dg;\n%s\t\tv -= dv;\n", ind, ind);
 	cg_out(e, "%s\t\tdone = fabs(dv) <= 1e-12 * fmax(fabs(v), fabs(vs)) || dv == 0;\n", ind);
 	cg_out(e, "%s\t}\n", ind);

@@ -1237,8 +1237,8 @@ build_lumps(Ctx *c, Scheme *s)
  * own velocity u.t(X) at the same X takes that velocity centred, so the
  * step is implicit in it (OP_SOLVE).  The read becomes RD_CVEL; every
  * other read in the strength stays at step n.  What OP_SOLVE does not
- * cover is refused: the same centred read anywhere else (another force,
- * a lumped object's pde), two such reads in one force. */
+ * cover is refused: the same centred read anywhere else (a second force
+ * at the point, a lumped object's pde), two such reads in one force. */
 static void
 build_implicit(Ctx *c, Scheme *s)
 {
@@ -1263,14 +1263,7 @@ build_implicit(Ctx *c, Scheme *s)
 		}
 		if (s->src[i].implicit < 0)
 			continue;
-		r = s->src[i].implicit;
-		for (j = 0; j < s->nsrc; j++)
-			if (j != i && s->src[j].state && s->src[j].implicit == r) {
-				diag_error(c->d, s->src[i].loc, "two velocity-dependent forces at one "
-				           "point are not supported; add them into one force");
-				c->failed = 1;
-			}
-		s->rd[r].kind = RD_CVEL;
+		s->rd[s->src[i].implicit].kind = RD_CVEL;
 		s->nimplicit++;
 	}
 	for (i = 0; i < s->nsrc; i++) {
