@@ -464,7 +464,7 @@ c_solve(void *ctx, const Step *st, const Op *o)
 	cg_out(e, "%s\t\t\t\tmw->bow_fail = t;\n", ind);
 	cg_out(e, "%s\t\t\t\tfprintf(stderr, \"dpmc: error: the velocity-dependent force at x = %%g: "
 	       "Newton's method did not converge at t = %%.9g s (step %%ld): the force has no root "
-	       "there or is too strong for the grid\\n\", X, t, (long)(t / k + 0.5));\n", ind);
+	       "there (a lighter force, or a friction curve less steep)\\n\", X, t, (long)(t / k + 0.5));\n", ind);
 	cg_out(e, "%s\t\t\t}\n", ind);
 	cg_out(e, "%s\t\t\tfor (q = 0; q < m->npts; q++)\n%s\t\t\t\tun[q] = NAN;\n", ind, ind);
 	cg_out(e, "%s\t\t\tS = 0;\n%s\t\t\tbreak;\n%s\t\t}\n", ind, ind, ind);
