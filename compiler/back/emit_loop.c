@@ -408,9 +408,9 @@ c_hold(void *ctx, const Step *st, const Op *o)
  * interpolation weights, v = v* + c S(v), v* = (r un* - r up) / 2k and
  * c = (r . w) / 2k: Newton on g(v) = v - v* - c S(v) from the previous
  * step's root, to a relative 1e-12 in at most 50 steps (a step that
- * does not reduce |g| is halved, up to 200 evaluations).  A failure
- * says so once, with the time, and leaves the state NaN (so the render
- * stops as at a blow-up). */
+ * does not reduce |g| is halved, up to 200 evaluations).  A failure is
+ * kept (the first one's time and place, for @_solve_error) and leaves
+ * the state NaN, so the render stops as at a blow-up. */
 static void
 c_solve(void *ctx, const Step *st, const Op *o)
 {
@@ -461,11 +461,7 @@ c_solve(void *ctx, const Step *st, const Op *o)
 	       ind, ind, ind, ind);
 	cg_out(e, "%s\t\tif (nn == 50 || it >= 200 || !(fabs(g) <= 1e300) || !(fabs(dg) > 0)) {\n", ind);
 	cg_out(e, "%s\t\t\tif (mw->bow_fail < 0) {\n", ind);
-	cg_out(e, "%s\t\t\t\tmw->bow_fail = t;\n", ind);
-	cg_out(e, "%s\t\t\t\tfprintf(stderr, \"dpmc: error: the velocity-dependent force at x = %%g: "
-	       "Newton's method did not converge at t = %%.9g s (step %%ld): the force has no root "
-	       "there (a lighter force, or a friction curve less steep)\\n\", X, t, (long)(t / k + 0.5));\n", ind);
-	cg_out(e, "%s\t\t\t}\n", ind);
+	cg_out(e, "%s\t\t\t\tmw->bow_fail = t;\n%s\t\t\t\tmw->bow_x = X;\n%s\t\t\t}\n", ind, ind, ind);
 	cg_out(e, "%s\t\t\tfor (q = 0; q < m->npts; q++)\n%s\t\t\t\tun[q] = NAN;\n", ind, ind);
 	cg_out(e, "%s\t\t\tS = 0;\n%s\t\t\tbreak;\n%s\t\t}\n", ind, ind, ind);
 	cg_out(e, "%s\t\tvp = v;\n%s\t\tgp = g;\n%s\t\tnn++;\n", ind, ind, ind);

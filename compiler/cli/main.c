@@ -843,7 +843,9 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 	r->k.run(m, nframes, buf);
 	*run_ms = jit_now_ms() - t;
 	st = rt_wav_write(o->out, buf, nframes, nch, (int)floor(r->k.rate(m) + 0.5), o->raw, err, sizeof err);
-	if (st != 0) {
+	if (st != 0 && r->k.solve_error && r->k.solve_error(m, err, sizeof err)) {
+		fprintf(stderr, "dpmc: error: %s: %s\n", o->model, err);
+	} else if (st != 0) {
 		fprintf(stderr, "dpmc: error: %s: %s\n", o->model, err);
 		if (strstr(err, "blew up"))
 			cli_note_blowup(&r->k, m, loops_in_time(r->loops));

@@ -260,7 +260,7 @@ step_build(Arena *a, const Loops *l)
 		o->aux = pts_src;
 		o->count = s->nsrc;
 	}
-	for (i = 0; i < s->nsrc; i++)
+	for (i = 0; s->nimplicit && i < s->nsrc; i++)
 		if (s->src[i].implicit >= 0) {
 			o = add_op(&b, ST_FWD, OP_SOLVE, 0);
 			o->dst = u[2];

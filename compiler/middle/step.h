@@ -62,7 +62,8 @@ typedef enum {
 	OP_SOLVE,      /* a bow (language.md 12): dst += S(v) w at source
 	                * first, v the centred velocity there, solved by
 	                * Newton; after every other scatter.  No transpose yet:
-	                * such a model has no gradient (the CLI refuses it) */
+	                * the adjoint program leaves it out, and dpmc grad and
+	                * @_backward refuse such a model */
 	/* the adjoint step */
 	OP_ADJ_SWEEP,  /* dst = A^T src[0] + B^T src[1], and the gradient's sums
 	                * of coefficients without space that ride along */

@@ -15,9 +15,12 @@
 # 3. tcc, cc and llvm render the same bits.
 # 4. Refused: the gradient (not implemented), a second force or a lumped
 #    object reading the bowed velocity (file:line:col, exit 1).
-# Env: DPMC, REPO.
+# 5. The C interface (host.c): Newton's failure through dpm_process and
+#    dpm_error, dpm_grad refused; the C clean under -pedantic -Werror.
+# Env: DPMC, REPO, CC.
 REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 DPMC=${DPMC:-$REPO/dpmc}
+CC=${CC:-cc}
 HERE=$REPO/tests/bow
 PY=/usr/bin/python3
 SUITE=bow
@@ -71,4 +74,16 @@ expect two_forces 1 "twobows.dpm:7:[0-9]*: error: this force reads the velocity 
 expect lumped_read 1 "lumpread.dpm:9:12: error: a lumped object reads the velocity at a bowed point" \
 	-- render "$HERE/lumpread.dpm" -o "$T/x.wav"
 [ ! -e "$T/x.wav" ] && pass refused_no_file || fail refused_no_file "a refused model wrote x.wav"
+
+# 5. the C interface
+mkdir "$T/api"
+if ! "$DPMC" build "$HERE/bowed.dpm" -o "$T/api/model.c" 2>"$T/err"; then
+	fail api "dpmc build: $(cat "$T/err")"
+elif ! $CC -std=c99 -pedantic -Wall -Wextra -Werror -O1 -I"$T/api" -o "$T/api/host" "$HERE/host.c" \
+	"$T/api/model.c" -lm 2>"$T/err"; then
+	fail api "cc: $(cat "$T/err")"
+else
+	r=$("$T/api/host" 2>&1)
+	[ "$r" = ok ] && pass api || fail api "$r"
+fi
 exit 0
