@@ -214,6 +214,8 @@ emit_struct(Emit *e)
 	const Loops *l = e->l;
 	const Scheme *s = e->s;
 
+	if (s->nimplicit)          /* the API's blow-up message asks @_solve_error */
+		cg_out(e, "#define @__BOWS 1\nstruct @_model;\nint @_solve_error(const struct @_model *m, char *err, int errsz);\n");
 	cg_out(e, "struct @_model {\n");
 	cg_out(e, "\tdouble p[%d];            /* params */\n", cg_atleast1(s->nparams));
 	cg_out(e, "\tdouble rate, k;\n");
@@ -232,6 +234,8 @@ emit_struct(Emit *e)
 	cg_out(e, "\tlong src_i[%d][4];       /* point sources: points and weights */\n",
 	    cg_atleast1(s->nsrc));
 	cg_out(e, "\tdouble src_w[%d][4];\n", cg_atleast1(s->nsrc));
+	if (s->nimplicit)          /* bows: the last roots, the first failure */
+		cg_out(e, "\tdouble bow_v[%d], bow_fail, bow_x;\n", s->nsrc);
 	cg_out(e, "\tlong out_i[%d][4];       /* outputs: interpolation */\n", cg_atleast1(s->nout));
 	cg_out(e, "\tdouble out_w[%d][4];\n", cg_atleast1(s->nout));
 	cg_out(e, "\t/* gradients */\n");
@@ -927,6 +931,15 @@ emit_lifecycle(Emit *e)
 	ExprEmitter *em;
 	int r0, r1;
 
+	if (s->nimplicit) {        /* a bow's failed solve (emit_loop.c c_solve) */
+		cg_out(e, "int\n@_solve_error(const @_model *m, char *err, int errsz)\n{\n");
+		cg_out(e, "\tif (m->bow_fail < 0)\n\t\treturn 0;\n");
+		cg_out(e, "\tsnprintf(err, (size_t)errsz, \"the velocity-dependent force at x = %%g: Newton's "
+		       "method did not converge at t = %%.9g s (step %%ld): the force has no root there; "
+		       "a lighter force, or a friction curve less steep\", m->bow_x, m->bow_fail, "
+		       "(long)(m->bow_fail / m->k + 0.5));\n");
+		cg_out(e, "\treturn 1;\n}\n\n");
+	}
 	cg_out(e, "void\n@_reset(@_model *m)\n{\n");
 	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1];\n");
 	cg_out(e, "\tlong i, j, q;\n\n");
@@ -934,6 +947,8 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "\tmemset(m->mem, 0, (size_t)(3 * m->npts) * sizeof(double));\n");
 	cg_out(e, "\tm->u = m->mem;\n\tm->up = m->mem + m->npts;\n\tm->un = m->mem + 2 * m->npts;\n");
 	cg_out(e, "\tm->step = 0;\n");
+	if (s->nimplicit)
+		cg_out(e, "\tmemset(m->bow_v, 0, sizeof m->bow_v);\n\tm->bow_fail = -1;\n");
 	if (s->init_u || s->init_ut) {
 		/* u[0] = init u, u[-1] = init u - k init u.t (spec section 5) */
 		cg_out(e, "\tfor (j = %d; j <= m->n[1] + %d; j++)\n", l->first[1], l->last_off[1]);

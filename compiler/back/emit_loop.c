@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diff.h"
 #include "emit.h"
 
 typedef struct Used {
@@ -275,7 +276,7 @@ c_scatter(void *ctx, const Step *st, const Op *o)
 	 * when it is linear in the state */
 	for (i = o->first; i < o->first + o->count; i++) {
 		const char **pn;
-		if (!e->s->src[i].state)
+		if (!e->s->src[i].state || e->s->src[i].implicit >= 0)
 			continue;
 		pn = cg_param_refs(e);
 		ref.len = 0;
@@ -416,7 +417,7 @@ c_read(void *ctx, const Step *st, const Op *o)
 			       rd->lump);
 		else
 			cg_out(e, "%srd[%d] = @__read(m, u, up, %s, %d);\n", c->ind, r,
-			       ex_emitter_root(em, root[r]), rd->kind == RD_VAL ? 0 : rd->kind == RD_VEL ? 1 : 2);
+			       ex_emitter_root(em, root[r]), rd->kind == RD_VAL ? 0 : rd->kind == RD_DX ? 2 : 1);
 		n++;
 	}
 	cg_out(e, "%s(void)rd; (void)ng;\n", c->ind);
@@ -465,6 +466,82 @@ c_hold(void *ctx, const Step *st, const Op *o)
 	(void)st;
 }
 
+/* A bow (language.md 12): the force S(v) w at source i, v the centred
+ * velocity there.  With un* the field at n+1 without it and r the read's
+ * interpolation weights, v = v* + c S(v), v* = (r un* - r up) / 2k and
+ * c = (r . w) / 2k: Newton on g(v) = v - v* - c S(v) from the previous
+ * step's root, to a relative 1e-12 in at most 50 steps (a step that
+ * does not reduce |g| is halved, up to 200 evaluations).  A failure is
+ * kept (the first one's time and place, for @_solve_error) and leaves
+ * the state NaN, so the render stops as at a blow-up. */
+static void
+c_solve(void *ctx, const Step *st, const Op *o)
+{
+	CStep *c = ctx;
+	Emit *e = c->e;
+	const Scheme *s = e->s;
+	const Source *sr = &s->src[o->first];
+	const char **pn = cg_param_refs(e);
+	const char *ind = c->ind;
+	int n = s->nparams + s->nrd, i = o->first, r = sr->implicit, rs, rds;
+	Expr **d = mem_alloc((size_t)(n + 1) * sizeof *d);
+	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "b");
+	Buf x = {0};
+	char in3[64];
+
+	snprintf(in3, sizeof in3, "%s\t\t\t", ind);
+	diff_params(s->pool, sr->strength, n, d);
+	ex_print_c(&x, sr->pos[0], pn, cg_sym_c);
+	rs = ex_emitter_add(em, sr->strength);
+	rds = ex_is_num(d[s->nparams + r], 0) ? -1 : ex_emitter_add(em, d[s->nparams + r]);
+	cg_out(e, "%s{\n", ind);
+	cg_out(e, "%s\t@_model *mw = (@_model *)m;\n", ind);
+	cg_out(e, "%s\tconst double X = %s;\n", ind, x.s);
+	cg_out(e, "%s\tlong ri[4];\n", ind);
+	cg_out(e, "%s\tdouble rw[4], vs = 0, cc = 0, v = mw->bow_v[%d], S = 0, dS = 0, g, dg;\n",
+	       ind, i);
+	cg_out(e, "%s\tdouble dv = 0, vp = v, gp = HUGE_VAL;\n", ind);
+	cg_out(e, "%s\tint q, q2, it, nn = 0, done = 0;\n\n", ind);
+	cg_out(e, "%s\t@__interp(m, X, 0, ri, rw);\n", ind);
+	cg_out(e, "%s\tfor (q = 0; q < 2; q++) {\n", ind);
+	cg_out(e, "%s\t\tvs += rw[q] * (un[ri[q]] - up[ri[q]]);\n", ind);
+	cg_out(e, "%s\t\tfor (q2 = 0; q2 < 2; q2++)\n", ind);
+	cg_out(e, "%s\t\t\tif (m->src_i[%d][q2] == ri[q])\n", ind, i);
+	cg_out(e, "%s\t\t\t\tcc += rw[q] * m->src_w[%d][q2];\n%s\t}\n", ind, i, ind);
+	cg_out(e, "%s\tvs /= 2 * k;\n%s\tcc /= 2 * k;\n", ind, ind);
+	cg_out(e, "%s\tfor (it = 0;; it++) {\n", ind);
+	cg_out(e, "%s\t\trd[%d] = v;\n", ind, r);
+	cg_out(e, "%s\t\t{\n", ind);
+	ex_emitter_flush(em, &e->b, in3);
+	cg_out(e, "%s\t\t\tS = %s;\n", ind, ex_emitter_root(em, rs));
+	cg_out(e, "%s\t\t\tdS = %s;\n%s\t\t}\n", ind, rds >= 0 ? ex_emitter_root(em, rds) : "0", ind);
+	cg_out(e, "%s\t\tif (done)\n%s\t\t\tbreak;\n", ind, ind);
+	cg_out(e, "%s\t\tg = v - vs - cc * S;\n%s\t\tdg = 1 - cc * dS;\n", ind, ind);
+	/* a step that does not bring |g| down is halved (a friction curve's
+	 * knee can throw plain Newton past the root, or into a cycle) */
+	cg_out(e, "%s\t\tif (!(fabs(g) < fabs(gp)) && it < 200 && fabs(dv) > 1e-13 * fabs(vp)) {\n", ind);
+	cg_out(e, "%s\t\t\tdv /= 2;\n%s\t\t\tv = vp - dv;\n%s\t\t\tcontinue;\n%s\t\t}\n",
+	       ind, ind, ind, ind);
+	cg_out(e, "%s\t\tif (nn == 50 || it >= 200 || !(fabs(g) <= 1e300) || !(fabs(dg) > 0)) {\n", ind);
+	cg_out(e, "%s\t\t\tif (mw->bow_fail < 0) {\n", ind);
+	cg_out(e, "%s\t\t\t\tmw->bow_fail = t;\n%s\t\t\t\tmw->bow_x = X;\n%s\t\t\t}\n", ind, ind, ind);
+	cg_out(e, "%s\t\t\tfor (q = 0; q < m->npts; q++)\n%s\t\t\t\tun[q] = NAN;\n", ind, ind);
+	cg_out(e, "%s\t\t\tS = 0;\n%s\t\t\tbreak;\n%s\t\t}\n", ind, ind, ind);
+	cg_out(e, "%s\t\tvp = v;\n%s\t\tgp = g;\n%s\t\tnn++;\n", ind, ind, ind);
+	cg_out(e, "%s\t\tdv = g / dg;\n%s\t\tv -= dv;\n", ind, ind);
+	cg_out(e, "%s\t\tdone = fabs(dv) <= 1e-12 * fmax(fabs(v), fabs(vs)) || dv == 0;\n", ind);
+	cg_out(e, "%s\t}\n", ind);
+	cg_out(e, "%s\tmw->bow_v[%d] = v;\n", ind, i);
+	cg_out(e, "%s\tfor (q = 0; q < 2; q++)\n", ind);
+	cg_out(e, "%s\t\tun[m->src_i[%d][q]] += S * m->src_w[%d][q];\n", ind, i, i);
+	cg_out(e, "%s}\n", ind);
+	buf_free(&x);
+	ex_emitter_free(em);
+	mem_free(d);
+	cg_free_refs(pn, 0);
+	(void)st;
+}
+
 static void
 c_rotate(void *ctx, const Step *st, const Op *o)
 {
@@ -480,6 +557,7 @@ static const StepTarget c_step = {{
 	[OP_TIME] = c_time, [OP_SWEEP] = c_sweep, [OP_SCATTER] = c_scatter,
 	[OP_GATHER] = c_gather, [OP_ROTATE] = c_rotate,
 	[OP_READ] = c_read, [OP_LUMP] = c_lump, [OP_HOLD] = c_hold,
+	[OP_SOLVE] = c_solve,
 }};
 
 static void

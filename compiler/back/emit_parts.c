@@ -71,7 +71,7 @@ emit_rdall(Emit *e)
 			cg_out(e, "\trd[%d] = (u[ng + %d] - up[ng + %d]) / k;\n", r, rd->lump, rd->lump);
 		else
 			cg_out(e, "\trd[%d] = @__read(m, u, up, %s, %d);\n", r, ex_emitter_root(em, root[r]),
-			       rd->kind == RD_VAL ? 0 : rd->kind == RD_VEL ? 1 : 2);
+			       rd->kind == RD_VAL ? 0 : rd->kind == RD_DX ? 2 : 1);
 	}
 	cg_out(e, "\t(void)u; (void)up; (void)rd;\n}\n\n");
 	ex_emitter_free(em);

@@ -53,6 +53,9 @@ typedef struct Kernel {
 	void (*set_threads)(void *m, int n);
 	void (*op)(const void *m, const double *u, const double *up, double *un);
 	void (*op_adj)(const void *m, const double *l, double *lu, double *lup);
+	/* a bow's failed Newton solve (language.md 12): 1 and its message;
+	 * NULL when the model has no bow */
+	int (*solve_error)(const void *m, char *err, int errsz);
 	/* the nets (language.md section 13): NULL when the code has none */
 	int (*net)(int i, const char **name, const char **act, int *nsizes, const int **sizes,
 	           int *first);

@@ -849,7 +849,9 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 	r->k.run(m, nframes, buf);
 	*run_ms = jit_now_ms() - t;
 	st = rt_wav_write(o->out, buf, nframes, nch, (int)floor(r->k.rate(m) + 0.5), o->raw, err, sizeof err);
-	if (st != 0) {
+	if (st != 0 && r->k.solve_error && r->k.solve_error(m, err, sizeof err)) {
+		fprintf(stderr, "dpmc: error: %s: %s\n", o->model, err);
+	} else if (st != 0) {
 		fprintf(stderr, "dpmc: error: %s: %s\n", o->model, err);
 		if (strstr(err, "blew up"))
 			cli_note_blowup(&r->k, m, loops_in_time(r->loops));
@@ -956,6 +958,14 @@ cmd_grad_fit(Run *r, const Opts *given)
 		o->backend = cli_fastest_backend();
 	if (cli_compile(r, o, UPTO_KERNEL) < 0)
 		return EXIT_ERR;
+	if (r->loops->s->nimplicit) {    /* bows: no transpose of OP_SOLVE yet */
+		const Source *b = r->loops->s->src;
+		while (b->implicit < 0)
+			b++;
+		diag_error(&r->diag, b->loc, "'dpmc %s' cannot differentiate a velocity-dependent "
+		           "point force (a bow) yet; render the model, or fit a model without it", o->cmd);
+		return EXIT_ERR;
+	}
 	vals = arena_alloc(r->arena, sizeof(double) * (size_t)(r->k.nparams() + 1));
 	if (cli_params(&r->k, o, r->arena, &r->diag, vals) < 0 || cli_grid(r, o, grid) < 0)
 		return EXIT_ERR;

@@ -1166,6 +1166,7 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 		/* a force between parts adds F / density (language.md 11) */
 		s->src[i].strength = ex_div(p, ex_mul(p, l->delta[i].coef, k2), density);
 		s->src[i].state = (s->src[i].strength->deps & DEP_STATE) != 0;
+		s->src[i].implicit = -1;
 		s->nstate_src += s->src[i].state;
 		s->src[i].pos[0] = l->delta[i].pos[0];
 		s->src[i].pos[1] = l->delta[i].pos[1];
@@ -1234,6 +1235,64 @@ build_lumps(Ctx *c, Scheme *s)
 			s->attach[i][side] = s->bc[i][side] == BC_ATTACHED ? m->attach[i][side] : -1;
 }
 
+/* Bows (language.md 12): a force at X whose strength reads the field's
+ * own velocity u.t(X) at the same X takes that velocity centred, so the
+ * step is implicit in it (OP_SOLVE).  The read becomes RD_CVEL; every
+ * other read in the strength stays at step n.  What OP_SOLVE does not
+ * cover is refused: the same centred read anywhere else (a second force
+ * at the point, a lumped object's pde), two such reads in one force. */
+static void
+build_implicit(Ctx *c, Scheme *s)
+{
+	ExprPool *p = c->p;
+	int n = s->nparams + s->nrd, i, r, j;
+	Expr **d = mem_alloc((size_t)(n + 1) * sizeof *d);
+
+	for (i = 0; i < s->nsrc; i++) {
+		if (!s->src[i].state)
+			continue;
+		diff_params(p, s->src[i].strength, n, d);
+		for (r = 0; r < s->nrd; r++) {
+			if (s->rd[r].kind != RD_VEL || s->rd[r].pos != s->src[i].pos[0]
+			    || ex_is_num(d[s->nparams + r], 0))
+				continue;
+			if (s->src[i].implicit >= 0) {
+				diag_error(c->d, s->src[i].loc, "a velocity-dependent force reads the "
+				           "velocity at its point twice; write it with one u.t(X)");
+				c->failed = 1;
+			}
+			s->src[i].implicit = r;
+		}
+		if (s->src[i].implicit < 0)
+			continue;
+		s->rd[s->src[i].implicit].kind = RD_CVEL;
+		s->nimplicit++;
+	}
+	for (i = 0; i < s->nsrc; i++) {
+		if (!s->src[i].state || s->src[i].implicit >= 0)
+			continue;
+		diff_params(p, s->src[i].strength, n, d);
+		for (r = 0; r < s->nrd; r++)
+			if (s->rd[r].kind == RD_CVEL && !ex_is_num(d[s->nparams + r], 0)) {
+				diag_error(c->d, s->src[i].loc, "this force reads the velocity at a bowed "
+				           "point, which a bow takes centred (implicit); move the force "
+				           "into the bow's own, or read the velocity elsewhere");
+				c->failed = 1;
+			}
+	}
+	for (j = 0; j < s->nlump; j++) {
+		diff_params(p, s->lump[j].rest, n, d);
+		for (r = 0; r < s->nrd; r++)
+			if (s->rd[r].kind == RD_CVEL && !ex_is_num(d[s->nparams + r], 0)) {
+				diag_error(c->d, c->m->lump_pde[j]->value->loc, "a lumped object reads the "
+				           "velocity at a bowed point, which the bow takes centred (implicit); "
+				           "this is not supported yet");
+				c->failed = 1;
+			}
+	}
+	mem_free(d);
+}
+
 /* The couplings in the stability analysis (language.md 11: "with the
  * coupling springs counted in the stability of the points they touch").
  * A force at X that reads the field at X adds dS/du(X) w w' / h to the
@@ -1298,6 +1357,7 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 	Ctx c = {0};
 	Scheme *s = arena_alloc(a, sizeof *s);
 	Lin l;
+	int i;
 
 	c.a = a;
 	c.d = d;
@@ -1321,6 +1381,14 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 		build_lumps(&c, s);
 	s->rd = c.rd;
 	s->nrd = c.nrd;
+	for (i = 0; !c.failed && i < s->nout; i++)
+		if (s->out[i].energy && (s->nrd || s->nstate_src)) {
+			diag_error(d, m->outputs[i]->lhs_loc, "`energy` of a model with point reads or forces "
+			           "between parts is not built yet; only of one field on its own");
+			c.failed = 1;
+		}
+	if (!c.failed)
+		build_implicit(&c, s);
 	if (!c.failed)
 		build_coupling_stab(&c, s);
 	mem_free(c.calls);

@@ -18,6 +18,9 @@ typedef struct Source {    /* S * delta(x - X [, y - Y]) */
 	Loc loc;
 	int state;             /* S reads the state (DEP_STATE): a force between
 	                        * parts, evaluated every step (language.md 11) */
+	int implicit;          /* -1, or the read (RD_CVEL) of the field's own
+	                        * velocity at X that S depends on: a bow,
+	                        * solved by Newton each step (language.md 12) */
 } Source;
 
 typedef struct Output {
@@ -36,6 +39,8 @@ typedef enum {
 	RD_DX,                 /* u.x(X): (u[i+1] - u[i]) / h in the cell of X */
 	RD_LUMP,               /* z[n] */
 	RD_LUMP_VEL,           /* (z[n] - z[n-1]) / k */
+	RD_CVEL,               /* u.t(X) centred, (u[n+1](X) - u[n-1](X)) / (2k),
+	                        * in a bow's own strength: OP_SOLVE's unknown */
 } ReadKind;
 
 typedef struct Read {
@@ -95,6 +100,7 @@ struct Scheme {
 	int attach[2][2];          /* BC_ATTACHED ends: the lumped object held there */
 	int nstate_src;            /* sources with Source.state */
 	Expr *density;             /* the field's, of params (1 when not given) */
+	int nimplicit;             /* sources with Source.implicit >= 0 */
 	Expr **lump_stiff;         /* [j]: k^2 w^2 of lumped object j's explicit
 	                            * step, stable below 4 (of params, k, hx) */
 };

@@ -12,7 +12,7 @@
 
 static const char *const op_names[OP_NKIND] = {
 	"time", "sweep", "scatter", "gather", "rotate",
-	"read", "lump", "hold",
+	"read", "lump", "hold", "solve",
 	"adj_sweep", "adj_gather", "adj_sums", "adj_time",
 	"adj_pscatter", "adj_lump", "adj_read", "adj_hold",
 };
@@ -262,6 +262,16 @@ step_build(Arena *a, const Loops *l)
 		o->aux = pts_src;
 		o->count = s->nsrc;
 	}
+	for (i = 0; s->nimplicit && i < s->nsrc; i++)
+		if (s->src[i].implicit >= 0) {
+			o = add_op(&b, ST_FWD, OP_SOLVE, 0);
+			o->dst = u[2];
+			o->src[0] = u[0];
+			o->src[1] = u[1];
+			o->aux = pts_src;
+			o->first = i;
+			o->count = 1;
+		}
 	if (s->nout) {
 		o = add_op(&b, ST_FWD, OP_GATHER, 0);
 		o->dst = y;
@@ -294,7 +304,7 @@ arr_is(const Step *st, int i, ArrayKind k)
 static int
 check_fwd(const Step *st, char *err, int errsz)
 {
-	int i, written = -1, rotated = 0, read = 0, lumped = 0;
+	int i, written = -1, rotated = 0, read = 0, lumped = 0, scattered = 0;
 
 	for (i = 0; i < st->nfwd; i++) {
 		const Op *o = &st->fwd[i];
@@ -322,6 +332,13 @@ check_fwd(const Step *st, char *err, int errsz)
 			if (!arr_is(st, o->aux, AK_POINT) || o->first < 0 || o->count < 1 ||
 			    o->first + o->count > st->arr[o->aux].len)
 				BAD("op %d: a scatter's points", i);
+			scattered = 1;
+			break;
+		case OP_SOLVE:
+			if (o->dst != written || !scattered)
+				BAD("op %d: a bow's solve before the sweep and the scatter", i);
+			if (!arr_is(st, o->aux, AK_POINT) || o->first < 0 || o->first >= st->arr[o->aux].len)
+				BAD("op %d: a solve's points", i);
 			break;
 		case OP_GATHER:
 			if (o->src[0] != written || !arr_is(st, o->dst, AK_OUT))
@@ -392,7 +409,7 @@ check_adj(const Step *st, char *err, int errsz)
 		n++;
 	}
 	for (i = 0; i < st->nfwd; i++)
-		if (!seen[i] && st->nadj)
+		if (!seen[i] && st->nadj && st->fwd[i].kind != OP_SOLVE)
 			BAD("forward op %d (%s) has no transpose", i, step_op_name(st->fwd[i].kind));
 	(void)n;
 	return 0;
@@ -464,6 +481,10 @@ print_op(const Step *st, const Op *o, FILE *f)
 	case OP_HOLD:
 		fprintf(f, "%s at %c = %s := lumped %d", aname(st, o->dst), "xy"[o->aux / 2],
 		        o->aux % 2 ? "B" : "A", o->first);
+		break;
+	case OP_SOLVE:
+		fprintf(f, "%s += S(v) w at %s %d, v = (R %s - R %s) / 2k by Newton", aname(st, o->dst),
+		        aname(st, o->aux), o->first, aname(st, o->dst), aname(st, o->src[1]));
 		break;
 	case OP_ADJ_SWEEP:
 		fprintf(f, "%s = A^T %s + B^T %s (adjoint regions 0..%d), riding sums", aname(st, o->dst),

@@ -59,6 +59,11 @@ typedef enum {
 	OP_READ,       /* rd[first..] = the state read at points, at step n */
 	OP_LUMP,       /* the lumped objects first.. at n+1, from rd */
 	OP_HOLD,       /* attached ends: dst at the end = the object there */
+	OP_SOLVE,      /* a bow (language.md 12): dst += S(v) w at source
+	                * first, v the centred velocity there, solved by
+	                * Newton; after every other scatter.  No transpose yet:
+	                * the adjoint program leaves it out, and dpmc grad and
+	                * @_backward refuse such a model */
 	/* the adjoint step */
 	OP_ADJ_SWEEP,  /* dst = A^T src[0] + B^T src[1], and the gradient's sums
 	                * of coefficients without space that ride along */

@@ -93,3 +93,6 @@ boundary x = 0, x = 1: fixed
 output E = energy
 X
 expect energy_of_lumps 1 "lump.dpm:8:12: error: .energy. of a model with lumped objects" -- check "$T/lump.dpm"
+
+sed 's/^output out = u(0.31)$/output out = u(0.31)\noutput E = energy/' "$REPO/tests/parts/spring.dpm" >"$T/spring.dpm"
+expect energy_of_forces 1 "spring.dpm:[0-9]*:[0-9]*: error: .energy. of a model with point reads" -- check "$T/spring.dpm"
