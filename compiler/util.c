@@ -450,33 +450,6 @@ die(const char *fmt, ...)
 	abort();
 }
 
-/* Levenshtein distance, capped; small strings only. */
-static int
-edit_distance(const char *a, const char *b)
-{
-	int la = (int)strlen(a), lb = (int)strlen(b), i, j;
-	int row[64], prev, tmp;
-
-	if (la > 62 || lb > 62)
-		return 99;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			tmp = row[j];
-			row[j] = row[j] + 1;
-			if (row[j - 1] + 1 < row[j])
-				row[j] = row[j - 1] + 1;
-			if (prev + (a[i - 1] != b[j - 1]) < row[j])
-				row[j] = prev + (a[i - 1] != b[j - 1]);
-			prev = tmp;
-		}
-	}
-	return row[lb];
-}
-
 const char *
 closest_name(const char *s, const char *const *names, int n)
 {
@@ -489,7 +462,7 @@ closest_name(const char *s, const char *const *names, int n)
 	for (i = 0; i < n; i++) {
 		if (!names[i])
 			continue;
-		d = edit_distance(s, names[i]);
+		d = rt_edit_distance(s, names[i]);
 		if (d < bestd && d <= lim) {
 			bestd = d;
 			best = names[i];

@@ -1,9 +1,11 @@
 /* msg.c — what a message echoes of the user's input is bounded and
  * printable: a 10 MB JSON key or a line of /dev/urandom must not flood the
  * terminal or drive it with escape codes.  Shared by dpmc's diagnostics
- * (compiler/util.c) and the params reader (params.c). */
+ * (compiler/util.c) and the params reader (params.c), and the distance
+ * of names their "did you mean" asks. */
 #include <ctype.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "rt.h"
 
@@ -47,4 +49,31 @@ rt_putcut(FILE *out, const char *s, size_t n)
 	}
 	if (i < n)
 		fputs("...", out);
+}
+
+/* Levenshtein distance, capped; small strings only. */
+int
+rt_edit_distance(const char *a, const char *b)
+{
+	int la = (int)strlen(a), lb = (int)strlen(b), i, j;
+	int row[64], prev, tmp;
+
+	if (la > 62 || lb > 62)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			row[j] = row[j] + 1;
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			if (prev + (a[i - 1] != b[j - 1]) < row[j])
+				row[j] = prev + (a[i - 1] != b[j - 1]);
+			prev = tmp;
+		}
+	}
+	return row[lb];
 }

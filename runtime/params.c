@@ -59,33 +59,6 @@ fmt_bound(double v, char *buf, int n)
 
 /* ---- names close to a name ("did you mean ...?") ---- */
 
-/* Levenshtein distance, capped; small strings only. */
-static int
-edit_distance(const char *a, const char *b)
-{
-	int la = (int)strlen(a), lb = (int)strlen(b), i, j;
-	int row[64], prev, tmp;
-
-	if (la > 62 || lb > 62)
-		return 99;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			tmp = row[j];
-			row[j] = row[j] + 1;
-			if (row[j - 1] + 1 < row[j])
-				row[j] = row[j - 1] + 1;
-			if (prev + (a[i - 1] != b[j - 1]) < row[j])
-				row[j] = prev + (a[i - 1] != b[j - 1]);
-			prev = tmp;
-		}
-	}
-	return row[lb];
-}
-
 /* The closest of names[0..n) (NULL entries skipped) within a third of
  * the name's length (at most 3 edits), or NULL. */
 static const char *
@@ -100,7 +73,7 @@ closest(const char *s, const char *(*name)(void *, int), void *ctx, int n)
 	for (i = 0; i < n; i++) {
 		if (!(t = name(ctx, i)))
 			continue;
-		d = edit_distance(s, t);
+		d = rt_edit_distance(s, t);
 		if (d < bestd && d <= lim) {
 			bestd = d;
 			best = t;

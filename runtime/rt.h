@@ -20,6 +20,9 @@
 enum { RT_QUOTE_MAX = 60, RT_WORD_MAX = 200, RT_MSG_MAX = 1000, RT_SHOW_LINE = 160 };
 void rt_putsafe(FILE *out, int c);
 void rt_putcut(FILE *out, const char *s, size_t n);
+/* The Levenshtein distance of a and b, 99 beyond 62 characters ("did you
+ * mean ...?"). */
+int rt_edit_distance(const char *a, const char *b);
 
 /* The largest number of samples (frames times channels) a render may
  * hold in memory: 2^27 doubles, 1 GiB. */

@@ -317,7 +317,6 @@ energy_text(CStep *c, int i)
 	           s->ndim == 2 && s->bc[1][0] == BC_FREE ? " * (ej == 0 ? 0.5 : 1)" : "",
 	           s->ndim == 2 && s->bc[1][1] == BC_FREE ? " * (ej == ny ? 0.5 : 1)" : "");
 	cg_out(e, "%s\t{\n%s\t\tdouble E = 0;\n%s\t\tlong ei, ej;\n\n", ind, ind, ind);
-	cg_out(e, "%s\t\tmemset(m->escr, 0, (size_t)m->npts * sizeof(double));\n", ind);
 	cg_out(e, "%s\t\t@__step(m, %s, u, u, m->escr, 0, 1);\n", ind, sn);
 	cg_out(e, "%s\t\tfor (ej = 0; ej <= ny; ej++)\n%s\t\t\tfor (ei = 0; ei <= nx; ei++) {\n", ind, ind);
 	cg_out(e, "%s\t\t\t\tconst long q = ei + ej * nx1;\n", ind);
@@ -325,7 +324,6 @@ energy_text(CStep *c, int i)
 	cg_out(e, "%s\t\t\t\t(void)x; (void)y;\n", ind);
 	cg_out(e, "%s\t\t\t\tif (@__held(m, q))\n%s\t\t\t\t\tcontinue;\n", ind, ind);
 	r = ex_emitter_add(em, s->den);
-	buf_printf(&w, "%s", "");
 	{
 		Buf in = {0};
 		buf_printf(&in, "%s\t\t\t\t", ind);
@@ -397,34 +395,11 @@ static void
 c_read(void *ctx, const Step *st, const Op *o)
 {
 	CStep *c = ctx;
-	Emit *e = c->e;
-	const Scheme *s = e->s;
-	const char **pn = cg_param_refs(e);
-	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "x");
-	int r, n = 0, *root = mem_alloc((size_t)(s->nrd + 1) * sizeof *root);
 
-	cg_out(e, "%sconst long ng = nx1 * (ny + 1);\n", c->ind);
-	cg_out(e, "%sdouble rd[%d];\n", c->ind, s->nrd);
-	for (r = 0; r < s->nrd; r++)
-		root[r] = s->rd[r].pos ? ex_emitter_add(em, s->rd[r].pos) : -1;
-	ex_emitter_flush(em, &e->b, c->ind);
-	for (r = o->first; r < o->first + o->count; r++) {
-		const Read *rd = &s->rd[r];
-		if (rd->kind == RD_LUMP)
-			cg_out(e, "%srd[%d] = u[ng + %d];\n", c->ind, r, rd->lump);
-		else if (rd->kind == RD_LUMP_VEL)
-			cg_out(e, "%srd[%d] = (u[ng + %d] - up[ng + %d]) / k;\n", c->ind, r, rd->lump,
-			       rd->lump);
-		else
-			cg_out(e, "%srd[%d] = @__read(m, u, up, %s, %d);\n", c->ind, r,
-			       ex_emitter_root(em, root[r]), rd->kind == RD_VAL ? 0 : rd->kind == RD_DX ? 2 : 1);
-		n++;
-	}
-	cg_out(e, "%s(void)rd; (void)ng;\n", c->ind);
-	ex_emitter_free(em);
-	mem_free(root);
-	cg_free_refs(pn, 0);
-	(void)st;
+	cg_out(c->e, "%sconst long ng = nx1 * (ny + 1);\n", c->ind);
+	cg_out(c->e, "%sdouble rd[%d];\n\n", c->ind, c->e->s->nrd);
+	cg_out(c->e, "%s@__rdall(m, u, up, rd);\n%s(void)ng;\n", c->ind, c->ind);
+	(void)st; (void)o;
 }
 
 /* z[n+1] = (2 z[n] - (1 + ct k/2) z[n-1] + k^2 rest) / (1 - ct k/2) */
@@ -646,6 +621,8 @@ emit_step(Emit *e)
 
 	step_used(l, used);
 	emit_sweep(e);
+	if (e->s->nrd)
+		cg_emit_reads(e);
 	cg_out(e, "/* u[n+1] from u[n], u[n-1]; with lin, without sources and force\n"
 	       " * (the linear operator alone); outputs into y when y != 0. */\n");
 	cg_out(e, "static void\n@__step(const @_model *m, long n, const double *restrict u, "

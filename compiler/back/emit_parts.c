@@ -7,7 +7,7 @@
  * leaves:   C functions, each the transpose of one forward op of step n,
  *           given lambda[n+1] and the forward state of step n (u = u[n],
  *           up = u[n-1], from which the reads are made again):
- *   @__rdall  the reads of a step, as c_read makes them (the same bits)
+ *   @__rdall  the reads of a step (cg_emit_reads; the step calls it too)
  *   @__apsc   forces between parts: S(rd) W^T lambda, its seeds
  *   @__alump  lumped objects: their rows of A^T, B^T, their seeds
  *   @__aread  the reads' seeds back onto lambda[n] (R0^T), and the next
@@ -49,9 +49,10 @@ locals(Emit *e, const char *n)
 	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)t; (void)ng;\n");
 }
 
-/* the reads, as the step makes them (emit_loop.c c_read) */
-static void
-emit_rdall(Emit *e)
+/* @__rdall: the reads of a step from u = u[n], up = u[n-1], which the
+ * step (emit_loop.c c_read) and the adjoint's transposes both call */
+void
+cg_emit_reads(Emit *e)
 {
 	const Scheme *s = e->s;
 	const char **pn = cg_param_refs(e);
@@ -310,8 +311,6 @@ cg_emit_parts_adj(Emit *e)
 	cg_out(e, "/* ---- the adjoint of several parts (compiler/back/emit_parts.c) ---- */\n\n");
 	cg_out(e, "#define @__RS(m, n) ((m)->gk + @__GK_X(m) + @__OFF_RS + (size_t)((((n) %% 2) + 2) %% 2) * %d)\n\n",
 	       cg_atleast1(s->nrd));
-	if (s->nrd)
-		emit_rdall(e);
 	if (s->nstate_src)
 		emit_apsc(e);
 	if (s->nlump) {
