@@ -723,24 +723,50 @@ static const char read_text[] =
 "\treturn (1 - a) * u[i] + a * u[i + 1];\n"
 "}\n\n";
 
+/* In 2D: bilinear in the cell holding (X, Y), the value or the velocity. */
+static const char read2_text[] =
+"static double\n"
+"@__read(const @_model *m, const double *u, const double *up, double X, double Y, int kind)\n"
+"{\n"
+"\tdouble a = (X - @__from[0]) / m->h[0], b = (Y - @__from[1]) / m->h[1], v[4];\n"
+"\tlong i = (long)floor(a), j = (long)floor(b), q, r;\n"
+"\n"
+"\ti = i > m->n[0] - 1 ? m->n[0] - 1 : i < 0 ? 0 : i;\n"
+"\tj = j > m->n[1] - 1 ? m->n[1] - 1 : j < 0 ? 0 : j;\n"
+"\ta -= (double)i;\n"
+"\tb -= (double)j;\n"
+"\tq = i + j * m->nx1;\n"
+"\tfor (r = 0; r < 4; r++) {\n"
+"\t\tconst long o = q + (r & 1) + (r >> 1) * m->nx1;\n"
+"\t\tv[r] = kind == 1 ? (u[o] - up[o]) / m->k : u[o];\n"
+"\t}\n"
+"\treturn (1 - b) * ((1 - a) * v[0] + a * v[1]) + b * ((1 - a) * v[2] + a * v[3]);\n"
+"}\n\n";
+
 /* set_coefs: each point read inside the domain */
 static void
 emit_read_check(Emit *e, const char **pn)
 {
 	const Scheme *s = e->s;
 	Buf b = {0};
-	int r;
+	int r, d;
 
 	for (r = 0; r < s->nrd; r++) {
-		if (!s->rd[r].pos)
-			continue;
-		b.len = 0;
-		ex_print_c(&b, s->rd[r].pos, pn, cg_sym_c);
-		cg_out(e, "\t{\n\t\tconst double X = %s;\n\n", b.s);
-		cg_out(e, "\t\tif (!(X >= %.17g - 1e-9 * %.17g && X <= %.17g + 1e-9 * %.17g)) {\n",
-		       s->from[0], s->to[0] - s->from[0], s->to[0], s->to[0] - s->from[0]);
-		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the field is read at %%g, outside "
-		       "its domain [%g, %g]\", X);\n\t\t\treturn 1;\n\t\t}\n\t}\n", s->from[0], s->to[0]);
+		for (d = 0; d < s->ndim && s->rd[r].pos; d++) {
+			const double lo = s->from[d], hi = s->to[d];
+			b.len = 0;
+			ex_print_c(&b, d ? s->rd[r].pos2 : s->rd[r].pos, pn, cg_sym_c);
+			cg_out(e, "\t{\n\t\tconst double X = %s;\n\n", b.s);
+			cg_out(e, "\t\tif (!(X >= %.17g - 1e-9 * %.17g && X <= %.17g + 1e-9 * %.17g)) {\n",
+			       lo, hi - lo, hi, hi - lo);
+			if (s->ndim == 1)
+				cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the field is read at %%g, outside "
+				       "its domain [%g, %g]\", X);\n\t\t\treturn 1;\n\t\t}\n\t}\n", lo, hi);
+			else
+				cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the field is read at %s = %%g, outside "
+				       "its domain's [%g, %g]\", X);\n\t\t\treturn 1;\n\t\t}\n\t}\n",
+				       s->m->domain->coord[d], lo, hi);
+		}
 	}
 	buf_free(&b);
 }
@@ -769,7 +795,7 @@ emit_set_coefs(Emit *e)
 
 	emit_source_helpers(e, pn);
 	if (s->nrd)
-		cg_out(e, "%s", read_text);
+		cg_out(e, "%s", s->ndim == 2 ? read2_text : read_text);
 	cg_out(e, "/* Everything that changes only with the params: coefficients,\n"
 	       " * sources' and outputs' weights. */\n");
 	cg_out(e, "static int\n@__set_coefs(@_model *m, char *err, int errsz)\n{\n");

@@ -58,11 +58,14 @@ cg_emit_reads(Emit *e)
 	const char **pn = cg_param_refs(e);
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "x");
 	int r, *root = mem_alloc((size_t)(s->nrd + 1) * sizeof *root);
+	int *root2 = mem_alloc((size_t)(s->nrd + 1) * sizeof *root2);
 
 	cg_out(e, "static void\n@__rdall(const @_model *m, const double *u, const double *up, double *rd)\n{\n");
 	locals(e, "0");
-	for (r = 0; r < s->nrd; r++)
+	for (r = 0; r < s->nrd; r++) {
 		root[r] = s->rd[r].pos ? ex_emitter_add(em, s->rd[r].pos) : -1;
+		root2[r] = s->rd[r].pos2 ? ex_emitter_add(em, s->rd[r].pos2) : -1;
+	}
 	ex_emitter_flush(em, &e->b, "\t");
 	for (r = 0; r < s->nrd; r++) {
 		const Read *rd = &s->rd[r];
@@ -70,12 +73,16 @@ cg_emit_reads(Emit *e)
 			cg_out(e, "\trd[%d] = u[ng + %d];\n", r, rd->lump);
 		else if (rd->kind == RD_LUMP_VEL)
 			cg_out(e, "\trd[%d] = (u[ng + %d] - up[ng + %d]) / k;\n", r, rd->lump, rd->lump);
+		else if (root2[r] >= 0)
+			cg_out(e, "\trd[%d] = @__read(m, u, up, %s, %s, %d);\n", r, ex_emitter_root(em, root[r]),
+			       ex_emitter_root(em, root2[r]), rd->kind == RD_VAL ? 0 : 1);
 		else
 			cg_out(e, "\trd[%d] = @__read(m, u, up, %s, %d);\n", r, ex_emitter_root(em, root[r]),
 			       rd->kind == RD_VAL ? 0 : rd->kind == RD_DX ? 2 : 1);
 	}
 	cg_out(e, "\t(void)u; (void)up; (void)rd;\n}\n\n");
 	ex_emitter_free(em);
+	mem_free(root2);
 	mem_free(root);
 	cg_free_refs(pn, 0);
 }
@@ -194,6 +201,52 @@ emit_alump(Emit *e)
 	cg_free_refs(pn, 0);
 }
 
+/* A read in 2D is bilinear in its cell: (1-b)((1-a) v0 + a v1) +
+ * b((1-a) v2 + a v3), v the value or the velocity at the corners.  Its
+ * seed goes back to them by the same weights, and through X and Y (the
+ * form's slopes along a and b, over h) to the params. */
+static void
+aread2(Emit *e, const char **pn, int r)
+{
+	const Scheme *s = e->s;
+	const Read *rd = &s->rd[r];
+	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "x");
+	int np = s->nparams, p, rx, ry;
+	int *dx = mem_alloc((size_t)(2 * np + 1) * sizeof *dx), *dy = dx + np;
+
+	rx = add_derivs(e, em, rd->pos, np, dx);
+	ry = add_derivs(e, em, rd->pos2, np, dy);
+	cg_out(e, "\t{\n");
+	ex_emitter_flush(em, &e->b, "\t\t");
+	cg_out(e, "\t\tdouble a = (%s - @__from[0]) / m->h[0], b = (%s - @__from[1]) / m->h[1];\n",
+	       ex_emitter_root(em, rx), ex_emitter_root(em, ry));
+	cg_out(e, "\t\tdouble v[4], ga, gb, g;\n\t\tlong i = (long)floor(a), j = (long)floor(b), q, o[4];\n\n");
+	cg_out(e, "\t\ti = i > m->n[0] - 1 ? m->n[0] - 1 : i < 0 ? 0 : i;\n");
+	cg_out(e, "\t\tj = j > m->n[1] - 1 ? m->n[1] - 1 : j < 0 ? 0 : j;\n");
+	cg_out(e, "\t\ta -= (double)i;\n\t\tb -= (double)j;\n");
+	cg_out(e, "\t\tfor (q = 0; q < 4; q++) {\n");
+	cg_out(e, "\t\t\to[q] = i + j * m->nx1 + (q & 1) + (q >> 1) * m->nx1;\n");
+	cg_out(e, "\t\t\tv[q] = %s;\n\t\t}\n", rd->kind == RD_VEL ? "(u[o[q]] - up[o[q]]) / k" : "u[o[q]]");
+	if (rd->kind == RD_VEL)
+		cg_out(e, "\t\tg = (rs0[%d] - rs1[%d]) / k;\n", r, r);
+	else
+		cg_out(e, "\t\tg = rs0[%d];\n", r);
+	cg_out(e, "\t\tln[o[0]] += (1 - a) * (1 - b) * g;\n\t\tln[o[1]] += a * (1 - b) * g;\n");
+	cg_out(e, "\t\tln[o[2]] += (1 - a) * b * g;\n\t\tln[o[3]] += a * b * g;\n");
+	cg_out(e, "\t\tga = rs0[%d] * ((1 - b) * (v[1] - v[0]) + b * (v[3] - v[2])) / m->h[0];\n", r);
+	cg_out(e, "\t\tgb = rs0[%d] * ((1 - a) * (v[2] - v[0]) + a * (v[3] - v[1])) / m->h[1];\n", r);
+	cg_out(e, "\t\t(void)ga; (void)gb;\n");
+	for (p = 0; p < np; p++) {
+		if (dx[p] >= 0)
+			cg_out(e, "\t\tgrad[%d] += ga * %s;\n", p, ex_emitter_root(em, dx[p]));
+		if (dy[p] >= 0)
+			cg_out(e, "\t\tgrad[%d] += gb * %s;\n", p, ex_emitter_root(em, dy[p]));
+	}
+	cg_out(e, "\t}\n");
+	ex_emitter_free(em);
+	mem_free(dx);
+}
+
 /* ln += R0^T rs0 + R1^T rs1: rs0 the seeds of step n's reads (of u[n],
  * u[n-1] = u, up), rs1 those of step n+1 (which read this u[n] as their
  * u[n-1]: the velocities); grad through the positions read, dX/dp rs0
@@ -220,6 +273,10 @@ emit_aread(Emit *e)
 		}
 		if (rd->kind == RD_LUMP_VEL) {
 			cg_out(e, "\tln[ng + %d] += (rs0[%d] - rs1[%d]) / k;\n", rd->lump, r, r);
+			continue;
+		}
+		if (rd->pos2) {
+			aread2(e, pn, r);
 			continue;
 		}
 		em = ex_emitter_new(pn, cg_sym_c, "x");

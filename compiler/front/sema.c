@@ -682,9 +682,12 @@ state_read(Sema *s, Ast *e, const Ctx *c)
 	    && (lump || e->letters[1] || sema_coord_index(s, e->letters) < 0 || s->ndim != 1)) {
 		if (lump)
 			diag_error(s->d, e->loc, "a lumped object is read as %s or %s.t", b->name, b->name);
+		else if (s->ndim == 2)
+			diag_error(s->d, e->loc, "a 2D field is read at a point as %s(X, Y) or %s.t(X, Y)",
+			           b->name, b->name);
 		else
 			diag_error(s->d, e->loc, "a field is read at a point as %s(X), %s.t(X) or "
-			           "(1D) %s.%s(X)", b->name, b->name, b->name, s->coord[0]);
+			           "%s.%s(X)", b->name, b->name, b->name, s->coord[0]);
 		return 1;
 	}
 	if (lump)

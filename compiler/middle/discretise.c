@@ -234,14 +234,15 @@ own_args(Ctx *c, const Decl *d)
 	return inline_call(c, d, args);
 }
 
-/* The state read (kind, lump, pos) as the param that stands for it. */
+/* The state read (kind, lump, pos, pos2) as the param that stands for it. */
 static Expr *
-read_of(Ctx *c, ReadKind kind, int lump, Expr *pos)
+read_of(Ctx *c, ReadKind kind, int lump, Expr *pos, Expr *pos2)
 {
 	int i;
 
 	for (i = 0; i < c->nrd; i++)
-		if (c->rd[i].kind == kind && c->rd[i].lump == lump && c->rd[i].pos == pos)
+		if (c->rd[i].kind == kind && c->rd[i].lump == lump && c->rd[i].pos == pos
+		    && c->rd[i].pos2 == pos2)
 			return ex_param(c->p, c->np + i);
 	if (c->nrd == c->caprd) {
 		Read *n = arena_alloc(c->a, (size_t)(c->caprd * 2 + 8) * sizeof *n);
@@ -253,6 +254,7 @@ read_of(Ctx *c, ReadKind kind, int lump, Expr *pos)
 	c->rd[c->nrd].kind = kind;
 	c->rd[c->nrd].lump = lump;
 	c->rd[c->nrd].pos = pos;
+	c->rd[c->nrd].pos2 = pos2;
 	return ex_param(c->p, c->np + c->nrd++);
 }
 
@@ -281,30 +283,24 @@ conv_read(Ctx *c, const Ast *e, const Bind *b)
 
 	if (a->kind == AX_NAME && !lookup_bind(b, a->name) && (j = is_lump(c, a->name)) >= 0) {
 		if (e->kind != AX_DERIV)
-			return read_of(c, RD_LUMP, j, NULL);
+			return read_of(c, RD_LUMP, j, NULL, NULL);
 		if (j == c->self && !b)
 			return ex_sym(c->p, SYM_THX);
-		return read_of(c, RD_LUMP_VEL, j, NULL);
+		return read_of(c, RD_LUMP_VEL, j, NULL, NULL);
 	}
-	if (a->kind == AX_CALL && is_field_name(c, a->name) && a->nargs == 1) {
-		Expr *pos = conv(c, a->args[0], b);
-		if (pos->deps & ((1u << SYM_T) | (1u << SYM_X) | (1u << SYM_Y) | DEP_STATE)) {
-			diag_error(c->d, a->args[0]->loc, "a point read's position must not depend on "
-			           "time, the coordinates or the state");
-			c->failed = 1;
-		}
-		if (c->m->ndim != 1) {
-			diag_error(c->d, a->loc, "point reads of a 2D field are not supported yet");
-			c->failed = 1;
+	if (a->kind == AX_CALL && is_field_name(c, a->name) && a->nargs == c->m->ndim) {
+		Expr *pos[2] = {NULL, NULL};
+		for (j = 0; j < a->nargs; j++) {
+			pos[j] = conv(c, a->args[j], b);
+			if (pos[j]->deps & ((1u << SYM_T) | (1u << SYM_X) | (1u << SYM_Y) | DEP_STATE)) {
+				diag_error(c->d, a->args[j]->loc, "a point read's position must not depend on "
+				           "time, the coordinates or the state");
+				c->failed = 1;
+			}
 		}
 		if (e->kind != AX_DERIV)
-			return read_of(c, RD_VAL, -1, pos);
-		return read_of(c, e->letters[0] == 't' ? RD_VEL : RD_DX, -1, pos);
-	}
-	if (a->kind == AX_CALL && is_field_name(c, a->name)) {
-		diag_error(c->d, a->loc, "point reads of a 2D field are not supported yet");
-		c->failed = 1;
-		return num(c, 0);
+			return read_of(c, RD_VAL, -1, pos[0], pos[1]);
+		return read_of(c, e->letters[0] == 't' ? RD_VEL : RD_DX, -1, pos[0], pos[1]);
 	}
 	return NULL;
 }
@@ -325,7 +321,7 @@ conv_name(Ctx *c, const Ast *e, const Bind *b)
 	if ((ci = coord_index(c->m, e->name)) >= 0)
 		return ex_sym(c->p, ci == 0 ? SYM_X : SYM_Y);
 	if (c->field_at && is_field_name(c, e->name))
-		return read_of(c, RD_VAL, -1, c->field_at[0]);
+		return read_of(c, RD_VAL, -1, c->field_at[0], c->field_at[1]);
 	if ((v = conv_read(c, e, b)))
 		return (Expr *)v;
 	d = model_lookup(c->m, e->name);
@@ -876,11 +872,11 @@ lin(Ctx *c, const Ast *e, Lin *l)
 				const Ast *dl = e->b->kind == AX_CALL && !strcmp(e->b->name, "delta") ? e->b
 				              : e->a->kind == AX_CALL && !strcmp(e->a->name, "delta") ? e->a : NULL;
 				const Ast *sa = dl == e->b ? e->a : e->b;
-				if (dl && c->m->ndim == 1 && !has_field_term(c, sa)) {
+				if (dl && !has_field_term(c, sa)) {
 					Expr *at[2];
 					lin_delta(c, dl, l);
 					at[0] = l->delta[l->ndelta - 1].pos[0];
-					at[1] = NULL;
+					at[1] = c->m->ndim == 2 ? l->delta[l->ndelta - 1].pos[1] : NULL;
 					c->field_at = at;
 					lin_scale(c, l, conv(c, sa, NULL));
 					c->field_at = NULL;
@@ -1235,6 +1231,13 @@ build_lumps(Ctx *c, Scheme *s)
 			s->attach[i][side] = s->bc[i][side] == BC_ATTACHED ? m->attach[i][side] : -1;
 }
 
+/* Does read r read the field at source i's point? */
+static int
+read_at_src(const Scheme *s, int r, int i)
+{
+	return s->rd[r].pos == s->src[i].pos[0] && (s->ndim == 1 || s->rd[r].pos2 == s->src[i].pos[1]);
+}
+
 /* Bows (language.md 12): a force at X whose strength reads the field's
  * own velocity u.t(X) at the same X takes that velocity centred, so the
  * step is implicit in it (OP_SOLVE).  The read becomes RD_CVEL; every
@@ -1253,9 +1256,13 @@ build_implicit(Ctx *c, Scheme *s)
 			continue;
 		diff_params(p, s->src[i].strength, n, d);
 		for (r = 0; r < s->nrd; r++) {
-			if (s->rd[r].kind != RD_VEL || s->rd[r].pos != s->src[i].pos[0]
-			    || ex_is_num(d[s->nparams + r], 0))
+			if (s->rd[r].kind != RD_VEL || !read_at_src(s, r, i) || ex_is_num(d[s->nparams + r], 0))
 				continue;
+			if (s->ndim == 2) {
+				diag_error(c->d, s->src[i].loc, "a force that depends on the velocity at its own "
+				           "point (a bow) is supported on 1D fields only");
+				c->failed = 1;
+			}
 			if (s->src[i].implicit >= 0) {
 				diag_error(c->d, s->src[i].loc, "a velocity-dependent force reads the "
 				           "velocity at its point twice; write it with one u.t(X)");
@@ -1297,7 +1304,7 @@ build_implicit(Ctx *c, Scheme *s)
  * coupling springs counted in the stability of the points they touch").
  * A force at X that reads the field at X adds dS/du(X) w w' / h to the
  * diagonal there (w, w' <= 1 the weights of the spread and the read): a
- * restoring one (dS/du < 0) adds at most that over h to the centre tap,
+ * restoring one (dS/du < 0) adds at most that over h (hx hy in 2D) to the centre tap,
  * frozen at every point as the analysis does.  A lumped object's
  * explicit step is stable while k^2 w^2 < 4, w^2 its stiffness: its own
  * read, and a slope read at the end it holds (u.x(B) = (z - u[N-1]) / h).
@@ -1316,16 +1323,17 @@ build_coupling_stab(Ctx *c, Scheme *s)
 			continue;
 		diff_params(p, s->src[i].strength, n, d);
 		for (r = 0; r < s->nrd; r++)
-			if (s->rd[r].kind == RD_VAL && s->rd[r].pos == s->src[i].pos[0]
+			if (s->rd[r].kind == RD_VAL && read_at_src(s, r, i)
 			    && !(d[s->nparams + r]->deps & DEP_STATE))
 				kappa = ex_add(p, kappa, ex_fn(p, FN_MIN, d[s->nparams + r], zero));
 	}
 	if (!ex_is_num(kappa, 0)) {
 		Tap *t = arena_alloc(c->a, (size_t)(s->nstab + 1) * sizeof *t);
+		Expr *cell = s->ndim == 2 ? ex_mul(p, hx, ex_sym(p, SYM_HY)) : hx;
 		memcpy(t, s->stab, (size_t)s->nstab * sizeof *t);
 		t[s->nstab].level = 0;
 		t[s->nstab].dx = t[s->nstab].dy = 0;
-		t[s->nstab].coef = ex_div(p, ex_div(p, kappa, hx), s->den);
+		t[s->nstab].coef = ex_div(p, ex_div(p, kappa, cell), s->den);
 		s->stab = t;
 		s->nstab++;
 	}

@@ -47,6 +47,7 @@ typedef struct Read {
 	ReadKind kind;
 	int lump;              /* RD_LUMP*: which */
 	Expr *pos;             /* RD_VAL, RD_VEL, RD_DX: X, of params */
+	Expr *pos2;            /* 2D (RD_VAL, RD_VEL): Y, of params; else NULL */
 } Read;
 
 /* A lumped object z: z.tt = ct z.t + rest, z.t centred, the rest at step n:

@@ -61,6 +61,25 @@ modes point_spring_stiff spring.dpm 8 --set xs=0.3 --set K=5e4 -- spring rho=0.0
 modes mass_on_string coupled.dpm 5 -- coupled rho=0.01 L=1 T=900 Kc=3000 M=0.02 a=0.37 tol=3e-3
 modes mass_on_string_fine coupled.dpm 5 -r 176400 -- coupled rho=0.01 L=1 T=900 Kc=3000 M=0.02 a=0.37 tol=1e-3
 
+# a mass on a spring at a point of a membrane (a 2D point read and
+# force): both channels' partials against the discrete system's modes
+if "$DPMC" render "$HERE/drum.dpm" -o "$T/drum.wav" -d 2 --raw --grid 30,30 2>"$T/err"; then
+	for ch in 0 1; do
+		"$T/peaks" "$T/drum.wav" -c $ch -n 6 >"$T/drum$ch.pk"
+		r=$("$PY" "$HERE/drum.py" 30 200 2e4 0.01 0.1 0.123 0.2 44100 $([ $ch = 0 ] && echo any) \
+			<"$T/drum$ch.pk" 2>&1)
+		[ "$r" = ok ] && pass "drum_modes_$ch" || fail "drum_modes_$ch" "$r"
+	done
+	# the default grid counts the spring: stable, and no finer than the forced one allows
+	if "$DPMC" render "$HERE/drum.dpm" -o "$T/drum_k.wav" -d 0.2 --set K=1e6 2>"$T/err"; then
+		pass drum_stiff_spring_grid
+	else
+		fail drum_stiff_spring_grid "$(cat "$T/err")"
+	fi
+else
+	fail drum_modes "$(cat "$T/err")"
+fi
+
 # 2. the oscillator, sample by sample
 if "$DPMC" render "$HERE/osc.dpm" -o "$T/osc.wav" -d 1 --raw 2>"$T/err"; then
 	r=$("$PY" "$HERE/osc.py" "$T/osc.wav" 2000 3 0.01 3 44100 2>&1)
@@ -71,7 +90,7 @@ fi
 
 # 3. every backend, the same bits (the llvm one builds the sweep only)
 bad=
-for m in bridge coupled spring; do
+for m in bridge coupled spring drum; do
 	for b in tcc cc llvm; do
 		"$DPMC" render "$HERE/$m.dpm" -o "$T/$m.$b.wav" -d 0.5 --raw --backend "$b" 2>"$T/err" ||
 			bad="$bad $m/$b: $(head -c 200 "$T/err")"

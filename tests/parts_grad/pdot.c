@@ -4,7 +4,7 @@
  *
  *   cc -O2 -std=c99 -DMODEL=spring_mass -DMODEL_H='"m.h"' -I BUILD pdot.c
  *      BUILD/m.c -lm
- *   pdot NLUMP GRID
+ *   pdot NLUMP GRID       (GRID: N, or NX,NY for a 2D field)
  *
  * 1. P_op(u[0], u[-1]) is the state P_run reaches in one step (the model
  *    has no source, so the step is the operator alone).
@@ -64,13 +64,15 @@ main(int argc, char **argv)
 		return 2;
 	}
 	grid[0] = atoi(argv[2]);
+	if (strchr(argv[2], ','))
+		grid[1] = atoi(strchr(argv[2], ',') + 1);
 	m = F(create)(NULL, 0, grid, err, sizeof err);
 	if (!m) {
 		printf("FAIL %s_create: %s\n", name, err);
 		return 1;
 	}
 	F(grid)(m, n, h);
-	npts = n[0] + 1 + atol(argv[1]);
+	npts = (n[0] + 1) * (F(ndim)() == 2 ? n[1] + 1 : 1) + atol(argv[1]);
 	u = calloc(npts, sizeof *u), up = calloc(npts, sizeof *u), un = calloc(npts, sizeof *u);
 	l = calloc(npts, sizeof *u), lu = calloc(npts, sizeof *u), lup = calloc(npts, sizeof *u);
 	u1 = calloc(npts, sizeof *u);

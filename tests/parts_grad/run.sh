@@ -73,6 +73,11 @@ if gt hammer "$HERE/hammer.dpm"; then
 	run hammer gradtest taylor -g 100 -d 0.03 -p xh -s xh=0.15
 	run hammer gradtest ckpt -g 100 -d 0.03
 fi
+if gt drum "$REPO/tests/parts/drum.dpm"; then
+	run drum gradtest taylor -g 20,20 -d 0.01 -p xm,ym -s xm=0.107 -s ym=0.118
+	run drum pdot 1 20,20
+	run drum gradtest ckpt -g 20,20 -d 0.01
+fi
 
 # ---- 4. the CLI: central differences, backends ----
 jnum() {
