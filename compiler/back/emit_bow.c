@@ -214,7 +214,7 @@ cg_emit_bow_check(Emit *e)
 		       "double v)\n{\n", b);
 		cg_out(e, "\tdouble rd[%d] = {0};\n\n\t(void)p; (void)k; (void)hx; (void)hy; (void)t;\n",
 		       cg_atleast1(s->nrd));
-		cg_out(e, "\trd[%d] = v;\n\t{\n", sr->implicit);
+		cg_out(e, "\trd[%d] = v;\n\t(void)rd;\n\t{\n", sr->implicit);
 		ex_emitter_flush(em, &e->b, "\t\t");
 		cg_out(e, "\t\treturn %s;\n\t}\n}\n\n", ex_emitter_root(em, root));
 		ex_emitter_free(em);
@@ -289,7 +289,7 @@ cg_emit_bow_check(Emit *e)
 			cg_out(e, "\t\t\tf0 = @__bowslope%d(pp, k, hx, hy, tat, vat);\n", b);
 			cg_out(e, "\t\t\tif (p[%d] != 0 && fabs(f0 - 2 * M) <= 1e-9 * fabs(M)) {\n", p);
 			cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"%s = %%g is too large for the bow at x = %%g: "
-			       "its Newton equation has one root only for %s < %%.6g on this grid (1 - c dS/dv > 0, "
+			       "its Newton equation has one root only for %s < %%.9g on this grid (1 - c dS/dv > 0, "
 			       "language.md 12); lighten the bow or soften its friction curve\", p[%d], X, "
 			       "p[%d] / (c * M));\n", nm.s, nm.s, p, p);
 			cg_out(e, "\t\t\t\treturn 1;\n\t\t\t}\n");

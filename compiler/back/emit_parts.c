@@ -210,6 +210,8 @@ emit_aread(Emit *e)
 	       "\tdouble *rs1, double *grad)\n{\n");
 	locals(e, "0");
 	cg_out(e, "\t(void)u; (void)up; (void)grad;\n");
+	if (s->nimplicit)          /* a bow's read alone uses only rs1 */
+		cg_out(e, "\t(void)rs0;\n");
 	for (r = 0; r < s->nrd; r++) {
 		const Read *rd = &s->rd[r];
 		ExprEmitter *em;
