@@ -7,8 +7,9 @@
 # Models: stick.dpm (NSS's friction curve, the first 15 ms, while the bow
 # point stays on the curve's rising branch), slip.dpm (a light, fast bow
 # that keeps the string on the falling branch, whose force also reads the
-# string elsewhere), dashpot.dpm (a force linear in the centred velocity:
-# the step is linear).
+# string elsewhere), twobow.dpm (two bows sharing a point: their
+# transposes run in reverse), dashpot.dpm (a force linear in the centred
+# velocity: the step is linear).
 # 1. Taylor tests (tests/grad/gradtest.c taylor) of every param, the bow's
 #    force, speed, point, sharpness and ramp and the string's pitch and
 #    loss: the remainder must fall with slope 2.
@@ -75,6 +76,10 @@ fi
 if gt slip; then
 	prog slip gradtest taylor -g 130 -d 0.05 -p xb -s K=5000
 	prog slip gradtest ckpt -g 130 -d 0.03
+fi
+if gt twobow; then
+	prog twobow gradtest taylor -d 0.015 -p xb -s sig=400
+	prog twobow gradtest ckpt -d 0.02
 fi
 if gt dashpot; then
 	prog dashpot gradtest taylor -g 80 -d 0.05 -p xb
