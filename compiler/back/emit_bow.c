@@ -163,8 +163,8 @@ cg_emit_bow_adj(Emit *e)
  * v, that is c M < 1 with M = sup_v dS/dv (for a friction force
  * S = -k^2 F phi(v - vb) / rho, M = k^2 F max(-phi') / rho: the falling
  * part of the curve).  c = r . w / 2k is the scheme's, from the weights
- * the step uses.  M is found numerically: dS/dv over v = 0, +-1e-8 ..
- * 1e4 (20 points a decade), at t = 0 and 48 times from 1e-4 to 10 s when
+ * the step uses.  M is found numerically: dS/dv over v = 0, +-1e-7 ..
+ * 1e4 (10 points a decade), at t = 0 and 24 times from 1e-4 to 10 s when
  * S varies with t, then refined around the largest (golden section).
  * Exact for a curve whose steepest fall lies in that range and a force
  * whose time dependence peaks at one of those times (a ramp that is
@@ -237,14 +237,14 @@ cg_emit_bow_check(Emit *e)
 	cg_out(e, "\tconst double gr = 0.6180339887498949;\n");
 	cg_out(e, "\tdouble best = -HUGE_VAL, bt = 0, bv = 0, lo, hi, a, b, fa, fb, x, y;\n");
 	cg_out(e, "\tint it, iv, sg;\n\n");
-	cg_out(e, "\tfor (it = 0; it <= (tdep ? 48 : 0); it++) {\n");
-	cg_out(e, "\t\tconst double t = it ? 1e-4 * pow(10.0, (it - 1) / 47.0 * 5) : 0;\n\n");
-	cg_out(e, "\t\tfor (sg = -1; sg <= 1; sg += 2)\n\t\t\tfor (iv = -1; iv <= 240; iv++) {\n");
-	cg_out(e, "\t\t\t\tconst double v = iv < 0 ? 0 : sg * 1e-8 * pow(10.0, iv / 20.0), f0 = f(p, k, hx, hy, t, v);\n\n");
+	cg_out(e, "\tfor (it = 0; it <= (tdep ? 24 : 0); it++) {\n");
+	cg_out(e, "\t\tconst double t = it ? 1e-4 * pow(10.0, (it - 1) / 23.0 * 5) : 0;\n\n");
+	cg_out(e, "\t\tfor (sg = -1; sg <= 1; sg += 2)\n\t\t\tfor (iv = -1; iv <= 110; iv++) {\n");
+	cg_out(e, "\t\t\t\tconst double v = iv < 0 ? 0 : sg * 1e-7 * pow(10.0, iv / 10.0), f0 = f(p, k, hx, hy, t, v);\n\n");
 	cg_out(e, "\t\t\t\tif (f0 > best) {\n\t\t\t\t\tbest = f0;\n\t\t\t\t\tbv = v;\n\t\t\t\t\tbt = t;\n\t\t\t\t}\n\t\t\t}\n\t}\n");
 	/* golden section between the scan's neighbours of the best */
-	cg_out(e, "\tx = fabs(bv);\n\tlo = x < 1e-8 ? -1e-8 : bv > 0 ? x * 0.891250938 : -x * 1.122018454;\n");
-	cg_out(e, "\thi = x < 1e-8 ? 1e-8 : bv > 0 ? x * 1.122018454 : -x * 0.891250938;\n");
+	cg_out(e, "\tx = fabs(bv);\n\tlo = x < 1e-7 ? -1e-7 : bv > 0 ? x * 0.794328235 : -x * 1.258925412;\n");
+	cg_out(e, "\thi = x < 1e-7 ? 1e-7 : bv > 0 ? x * 1.258925412 : -x * 0.794328235;\n");
 	cg_out(e, "\ta = hi - gr * (hi - lo);\n\tb = lo + gr * (hi - lo);\n");
 	cg_out(e, "\tfa = f(p, k, hx, hy, bt, a);\n\tfb = f(p, k, hx, hy, bt, b);\n");
 	cg_out(e, "\tfor (it = 0; it < 80; it++) {\n");
