@@ -14,8 +14,8 @@
 #    force, speed, point, sharpness and ramp and the string's pitch and
 #    loss: the remainder must fall with slope 2.
 # 2. The dot test of the linear step with its bow (bdot.c, to 1e-12).
-# 3. Checkpointed gradients bit for bit (gradtest.c ckpt): every plan,
-#    one thread or two.
+# 3. Checkpointed gradients bit for bit (gradtest.c ckpt): every plan;
+#    and one thread against two (thr.c, P_set_threads).
 # 4. Across stick-slip switches (stick.dpm over 0.3 s, Helmholtz motion):
 #    the gradient is still the discrete map's (the bow speed's Taylor
 #    test passes), but the pitch's and the force's remainders leave
@@ -52,7 +52,9 @@ gt() {
 	$CC -O2 -std=c99 -DMODEL="$1" -DMODEL_H='"m.h"' -I"$d" -o "$d/gradtest" \
 	    "$REPO/tests/grad/gradtest.c" "$d/m.c" -lm 2>"$d/err" &&
 	$CC -O2 -std=c99 -DMODEL="$1" -DMODEL_H='"m.h"' -I"$d" -o "$d/bdot" \
-	    "$HERE/bdot.c" "$d/m.c" -lm 2>>"$d/err" || { fail "cc_$1" "$(cat "$d/err")"; return 1; }
+	    "$HERE/bdot.c" "$d/m.c" -lm 2>>"$d/err" &&
+	$CC -O2 -std=c99 -pthread -DMODEL="$1" -DMODEL_H='"m.h"' -I"$d" -o "$d/thr" \
+	    "$HERE/thr.c" "$d/m.c" -lm 2>>"$d/err" || { fail "cc_$1" "$(cat "$d/err")"; return 1; }
 }
 # prog NAME PROGRAM ARGS...: its PASS/FAIL lines, counted
 prog() {
@@ -72,6 +74,7 @@ prog() {
 if gt stick; then
 	prog stick gradtest taylor -d 0.015 -p xb -s sig=400
 	prog stick gradtest ckpt -d 0.03
+	prog stick thr 0.03
 fi
 if gt slip; then
 	prog slip gradtest taylor -g 130 -d 0.05 -p xb -s K=5000
@@ -80,6 +83,7 @@ fi
 if gt twobow; then
 	prog twobow gradtest taylor -d 0.015 -p xb -s sig=400
 	prog twobow gradtest ckpt -d 0.02
+	prog twobow thr 0.02
 fi
 if gt dashpot; then
 	prog dashpot gradtest taylor -g 80 -d 0.05 -p xb
