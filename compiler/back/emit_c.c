@@ -236,8 +236,8 @@ emit_struct(Emit *e)
 	cg_out(e, "\tlong src_i[%d][4];       /* point sources: points and weights */\n",
 	    cg_atleast1(s->nsrc));
 	cg_out(e, "\tdouble src_w[%d][4];\n", cg_atleast1(s->nsrc));
-	if (s->nimplicit)          /* bows: the last roots, the first failure */
-		cg_out(e, "\tdouble bow_v[%d], bow_fail, bow_x;\n", s->nsrc);
+	if (s->nimplicit)          /* bows: the first failure (the roots are in the states) */
+		cg_out(e, "\tdouble bow_fail, bow_x;\n");
 	cg_out(e, "\tlong out_i[%d][4];       /* outputs: interpolation */\n", cg_atleast1(s->nout));
 	cg_out(e, "\tdouble out_w[%d][4];\n", cg_atleast1(s->nout));
 	cg_out(e, "\t/* gradients */\n");
@@ -798,6 +798,8 @@ emit_set_coefs(Emit *e)
 	emit_source_helpers(e, pn);
 	if (s->nrd)
 		cg_out(e, "%s", s->ndim == 2 ? read2_text : read_text);
+	if (s->nimplicit)
+		cg_emit_bow_check(e);
 	cg_out(e, "/* Everything that changes only with the params: coefficients,\n"
 	       " * sources' and outputs' weights. */\n");
 	cg_out(e, "static int\n@__set_coefs(@_model *m, char *err, int errsz)\n{\n");
@@ -909,6 +911,8 @@ emit_set_coefs(Emit *e)
 		cg_out(e, "\t}\n");
 	}
 	emit_read_check(e, pn);
+	if (s->nimplicit)          /* a bow's equation has one root (emit_bow.c) */
+		cg_out(e, "\tif (@__bowcheck(m, err, errsz))\n\t\treturn 1;\n");
 	cg_out(e, "\treturn 0;\n}\n\n");
 	cg_free_refs(pn, s->nparams);
 }
@@ -976,7 +980,7 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "\tm->u = m->mem;\n\tm->up = m->mem + m->nst;\n\tm->un = m->mem + 2 * m->nst;\n");
 	cg_out(e, "\tm->step = 0;\n");
 	if (s->nimplicit)
-		cg_out(e, "\tmemset(m->bow_v, 0, sizeof m->bow_v);\n\tm->bow_fail = -1;\n");
+		cg_out(e, "\tm->bow_fail = -1;\n");
 	if (s->init_u || s->init_ut) {
 		/* u[0] = init u, u[-1] = init u - k init u.t (spec section 5) */
 		cg_out(e, "\tfor (j = %d; j <= m->n[1] + %d; j++)\n", l->first[1], l->last_off[1]);
@@ -1008,9 +1012,11 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "\tm->rate = rate > 0 ? rate : @_default_rate();\n");
 	cg_out(e, "\tm->k = 1.0 / m->rate;\n");
 	cg_out(e, "\tfor (d = 0; d < 2; d++) {\n\t\tm->n[d] = n[d];\n\t\tm->h[d] = h[d];\n\t}\n");
-	/* the lumped objects' values follow the grid's points in each state */
-	if (s->nlump)
-		cg_out(e, "\tm->nx1 = n[0] + 1;\n\tm->npts = m->nx1 * (n[1] + 1) + %d;\n", s->nlump);
+	/* the lumped objects' values follow the grid's points in each state,
+	 * then the bows' roots (the next step's first guess: a state, so a
+	 * step recomputed from a checkpoint finds the same root) */
+	if (s->nlump || s->nimplicit)
+		cg_out(e, "\tm->nx1 = n[0] + 1;\n\tm->npts = m->nx1 * (n[1] + 1) + %d;\n", s->nlump + s->nimplicit);
 	else
 		cg_out(e, "\tm->nx1 = n[0] + 1;\n\tm->npts = m->nx1 * (n[1] + 1);\n");
 	/* aligned rows: the sweeps' vector loads and stores of u, up and un

@@ -72,10 +72,6 @@ cg_emit_ck(Emit *e)
 {
 	int i;
 
-	/* bows (OP_SOLVE) have no transpose yet: @_backward refuses */
-	if (e->s->nimplicit)
-		cg_out(e, "#define @__NOGRAD \"the gradient through a velocity-dependent point force "
-		       "(a bow) is not implemented yet\"\n");
 	for (i = 0; ck_text[i]; i++)
 		cg_out(e, "%s", ck_text[i]);
 	cg_out(e, "\n");

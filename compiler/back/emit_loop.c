@@ -445,7 +445,7 @@ c_hold(void *ctx, const Step *st, const Op *o)
  * velocity there.  With un* the field at n+1 without it and r the read's
  * interpolation weights, v = v* + c S(v), v* = (r un* - r up) / 2k and
  * c = (r . w) / 2k: Newton on g(v) = v - v* - c S(v) from the previous
- * step's root, to a relative 1e-12 in at most 50 steps (a step that
+ * step's root (kept in the states after the lumped objects), to a relative 1e-12 in at most 50 steps (a step that
  * does not reduce |g| is halved, up to 200 evaluations).  A failure is
  * kept (the first one's time and place, for @_solve_error) and leaves
  * the state NaN, so the render stops as at a blow-up. */
@@ -458,13 +458,15 @@ c_solve(void *ctx, const Step *st, const Op *o)
 	const Source *sr = &s->src[o->first];
 	const char **pn = cg_param_refs(e);
 	const char *ind = c->ind;
-	int n = s->nparams + s->nrd, i = o->first, r = sr->implicit, rs, rds;
+	int n = s->nparams + s->nrd, i = o->first, r = sr->implicit, rs, rds, slot = s->nlump, q;
 	Expr **d = mem_alloc((size_t)(n + 1) * sizeof *d);
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "b");
 	Buf x = {0};
 	char in3[64];
 
 	snprintf(in3, sizeof in3, "%s\t\t\t", ind);
+	for (q = 0; q < i; q++)    /* the root's place in the states */
+		slot += s->src[q].implicit >= 0;
 	diff_params(s->pool, sr->strength, n, d);
 	ex_print_c(&x, sr->pos[0], pn, cg_sym_c);
 	rs = ex_emitter_add(em, sr->strength);
@@ -473,8 +475,8 @@ c_solve(void *ctx, const Step *st, const Op *o)
 	cg_out(e, "%s\t@_model *mw = (@_model *)m;\n", ind);
 	cg_out(e, "%s\tconst double X = %s;\n", ind, x.s);
 	cg_out(e, "%s\tlong ri[4];\n", ind);
-	cg_out(e, "%s\tdouble rw[4], vs = 0, cc = 0, v = mw->bow_v[%d], S = 0, dS = 0, g, dg;\n",
-	       ind, i);
+	cg_out(e, "%s\tdouble rw[4], vs = 0, cc = 0, v = u[ng + %d], S = 0, dS = 0, g, dg;\n",
+	       ind, slot);
 	cg_out(e, "%s\tdouble dv = 0, vp = v, gp = HUGE_VAL;\n", ind);
 	cg_out(e, "%s\tint q, q2, it, nn = 0, done = 0;\n\n", ind);
 	cg_out(e, "%s\t@__interp(m, X, 0, ri, rw);\n", ind);
@@ -506,7 +508,7 @@ c_solve(void *ctx, const Step *st, const Op *o)
 	cg_out(e, "%s\t\tdv = g / dg;\n%s\t\tv -= dv;\n", ind, ind);
 	cg_out(e, "%s\t\tdone = fabs(dv) <= 1e-12 * fmax(fabs(v), fabs(vs)) || dv == 0;\n", ind);
 	cg_out(e, "%s\t}\n", ind);
-	cg_out(e, "%s\tmw->bow_v[%d] = v;\n", ind, i);
+	cg_out(e, "%s\tun[ng + %d] = v;\n", ind, slot);
 	cg_out(e, "%s\tfor (q = 0; q < 2; q++)\n", ind);
 	cg_out(e, "%s\t\tun[m->src_i[%d][q]] += S * m->src_w[%d][q];\n", ind, i, i);
 	cg_out(e, "%s}\n", ind);
@@ -1415,11 +1417,22 @@ c_adj_hold(void *ctx, const Step *st, const Op *o)
 		cg_out(ctx, "\t\t@__ahold(m, ln);\n");
 }
 
+/* the bows of step s (emit_bow.c), lambda[s+1] complete: one call for
+ * all, in reverse */
+static void
+c_adj_solve(void *ctx, const Step *st, const Op *o)
+{
+	if (o == st->adj || o[-1].kind != OP_ADJ_SOLVE) {
+		cg_out(ctx, "\t\t@__asolve(m, s, ln, S + (s - s0 + 1) * np, S + (s - s0) * np, S + (s - s0 + 2) * np,\n");
+		cg_out(ctx, "\t\t          @__RS(m, s), grad, m->gk + @__GK_X(m) + @__OFF_SW);\n");
+	}
+}
+
 static const StepTarget c_adj = {{
 	[OP_ADJ_SWEEP] = c_adj_sweep, [OP_ADJ_GATHER] = c_adj_gather, [OP_ADJ_SUMS] = c_adj_sums,
 	[OP_ADJ_TIME] = c_adj_time, [OP_ROTATE] = c_adj_rotate,
 	[OP_ADJ_PSCATTER] = c_adj_pscatter, [OP_ADJ_LUMP] = c_adj_lump, [OP_ADJ_READ] = c_adj_read,
-	[OP_ADJ_HOLD] = c_adj_hold,
+	[OP_ADJ_HOLD] = c_adj_hold, [OP_ADJ_SOLVE] = c_adj_solve,
 }};
 
 /* ---- the API: forward with checkpoints, backward, the operators ---- */
@@ -1464,6 +1477,8 @@ op_adj_parts(Emit *e)
 	cg_out(e, "\t\tif (!lf) {\n\t\t\tfor (q = 0; q < m->npts; q++)\n\t\t\t\tlu[q] = lup[q] = NAN;\n");
 	cg_out(e, "\t\t\tfree(z);\n\t\t\treturn;\n\t\t}\n");
 	cg_out(e, "\t\tmemcpy(lf, l, (size_t)m->npts * sizeof(double));\n");
+	if (s->nimplicit)          /* the bows at the zero state, before the rest */
+		cg_out(e, "\t\t@__asolve(m, 0, lf, z, z, z, rs0, gs, sws);\n");
 	cg_out(e, "\t\t@__ahold(m, lf);\n");
 	cg_out(e, "\t\t@__adj(m, 0, lf, z, lu);     /* A(t_0)^T l */\n");
 	if (s->nstate_src)

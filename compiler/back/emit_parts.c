@@ -135,7 +135,7 @@ emit_apsc(Emit *e)
 	for (i = 0; i < s->nsrc; i++) {
 		ExprEmitter *em;
 		int root;
-		if (!s->src[i].state)
+		if (!s->src[i].state || s->src[i].implicit >= 0)  /* a bow: emit_bow.c */
 			continue;
 		em = ex_emitter_new(pn, cg_sym_c, "v");
 		g.len = 0;
@@ -263,6 +263,8 @@ emit_aread(Emit *e)
 	       "\tdouble *rs1, double *grad)\n{\n");
 	locals(e, "0");
 	cg_out(e, "\t(void)u; (void)up; (void)grad;\n");
+	if (s->nimplicit)          /* a bow's read alone uses only rs1 */
+		cg_out(e, "\t(void)rs0;\n");
 	for (r = 0; r < s->nrd; r++) {
 		const Read *rd = &s->rd[r];
 		ExprEmitter *em;
@@ -288,7 +290,13 @@ emit_aread(Emit *e)
 		       ex_emitter_root(em, root));
 		cg_out(e, "\t\tif (i > m->n[0] - 1)\n\t\t\ti = m->n[0] - 1;\n\t\tif (i < 0)\n\t\t\ti = 0;\n");
 		cg_out(e, "\t\ta -= (double)i;\n");
-		if (rd->kind == RD_DX) {
+		if (rd->kind == RD_CVEL) {
+			/* a bow's (u[n+1] - u[n-1]) / 2k: its seed (emit_bow.c)
+			 * reaches u[n-1] from the step after next */
+			cg_out(e, "\t\tln[i] -= (1 - a) * rs1[%d] / (2 * k);\n\t\tln[i + 1] -= a * rs1[%d] / (2 * k);\n",
+			       r, r);
+			cg_out(e, "\t\tdr = 0;\n");
+		} else if (rd->kind == RD_DX) {
 			cg_out(e, "\t\tln[i + 1] += rs0[%d] / m->h[0];\n\t\tln[i] -= rs0[%d] / m->h[0];\n", r, r);
 			cg_out(e, "\t\tdr = 0;\n");
 		} else if (rd->kind == RD_VEL) {
@@ -377,4 +385,6 @@ cg_emit_parts_adj(Emit *e)
 	if (s->nrd)
 		emit_aread(e);
 	emit_ahold(e);
+	if (s->nimplicit)
+		cg_emit_bow_adj(e);
 }

@@ -958,14 +958,6 @@ cmd_grad_fit(Run *r, const Opts *given)
 		o->backend = cli_fastest_backend();
 	if (cli_compile(r, o, UPTO_KERNEL) < 0)
 		return EXIT_ERR;
-	if (r->loops->s->nimplicit) {    /* bows: no transpose of OP_SOLVE yet */
-		const Source *b = r->loops->s->src;
-		while (b->implicit < 0)
-			b++;
-		diag_error(&r->diag, b->loc, "'dpmc %s' cannot differentiate a velocity-dependent "
-		           "point force (a bow) yet; render the model, or fit a model without it", o->cmd);
-		return EXIT_ERR;
-	}
 	vals = arena_alloc(r->arena, sizeof(double) * (size_t)(r->k.nparams() + 1));
 	if (cli_params(&r->k, o, r->arena, &r->diag, vals) < 0 || cli_grid(r, o, grid) < 0)
 		return EXIT_ERR;

@@ -14,7 +14,7 @@ static const char *const op_names[OP_NKIND] = {
 	"time", "sweep", "scatter", "gather", "rotate",
 	"read", "lump", "hold", "solve",
 	"adj_sweep", "adj_gather", "adj_sums", "adj_time",
-	"adj_pscatter", "adj_lump", "adj_read", "adj_hold",
+	"adj_pscatter", "adj_lump", "adj_read", "adj_hold", "adj_solve",
 };
 
 const char *
@@ -148,6 +148,14 @@ transpose(Build *b, const int *adj, int rd)
 			o->dst = adj[2];
 			o->first = f->first;
 			o->aux = f->aux;
+			o->count = 1;
+			break;
+		case OP_SOLVE:     /* once lambda[n+1] is complete, before the
+		                    * scatter's and the sweep's transposes use it */
+			o = add_op(b, ST_ADJ, OP_ADJ_SOLVE, f->field);
+			o->src[0] = adj[2];
+			o->aux = f->aux;
+			o->first = f->first;
 			o->count = 1;
 			break;
 		case OP_GATHER:
@@ -409,7 +417,7 @@ check_adj(const Step *st, char *err, int errsz)
 		n++;
 	}
 	for (i = 0; i < st->nfwd; i++)
-		if (!seen[i] && st->nadj && st->fwd[i].kind != OP_SOLVE)
+		if (!seen[i] && st->nadj)
 			BAD("forward op %d (%s) has no transpose", i, step_op_name(st->fwd[i].kind));
 	(void)n;
 	return 0;
@@ -522,6 +530,11 @@ print_op(const Step *st, const Op *o, FILE *f)
 	case OP_ADJ_HOLD:
 		fprintf(f, "%s[lumped %d] += %s at %c = %s; that one = 0", aname(st, o->dst), o->first,
 		        aname(st, o->dst), "xy"[o->aux / 2], o->aux % 2 ? "B" : "A");
+		break;
+	case OP_ADJ_SOLVE:
+		fprintf(f, "%s += R^T mu dS/dv / 2k, mu = (w . %s) / (1 - c dS/dv) at %s %d, "
+		        "rs, grad += mu dS/drd, dS/dp", aname(st, o->src[0]), aname(st, o->src[0]),
+		        aname(st, o->aux), o->first);
 		break;
 	default:
 		break;

@@ -61,9 +61,9 @@ typedef enum {
 	OP_HOLD,       /* attached ends: dst at the end = the object there */
 	OP_SOLVE,      /* a bow (language.md 12): dst += S(v) w at source
 	                * first, v the centred velocity there, solved by
-	                * Newton; after every other scatter.  No transpose yet:
-	                * the adjoint program leaves it out, and dpmc grad and
-	                * @_backward refuse such a model */
+	                * Newton; after every other scatter.  The root is
+	                * kept after the lumped objects of dst (the next
+	                * step's first guess) */
 	/* the adjoint step */
 	OP_ADJ_SWEEP,  /* dst = A^T src[0] + B^T src[1], and the gradient's sums
 	                * of coefficients without space that ride along */
@@ -82,6 +82,9 @@ typedef enum {
 	OP_ADJ_READ,   /* dst += R^T rs of this step (u[n]) and of the next
 	                * (u[n-1] of its reads); grad through read positions */
 	OP_ADJ_HOLD,   /* dst[lumped] += dst at the attached end, which is 0 */
+	OP_ADJ_SOLVE,  /* the bows of step n at their roots (implicit-function
+	                * theorem, emit_bow.c): src[0] += the seed of the
+	                * centred velocity, rs and grad through S(v) */
 	OP_NKIND
 } OpKind;
 

@@ -1,6 +1,7 @@
 /* host.c — a bowed model through the C interface (api.md): pressed too
- * hard, dpm_process returns -1 and dpm_error names Newton and the time;
- * dpm_grad refuses with a message.  Prints ok or why. */
+ * hard for its equation to have one root, dpm_set and dpm_reset refuse
+ * and dpm_error names the force and its bound; dpm_grad works at the
+ * defaults.  Prints ok or why. */
 #include <stdio.h>
 #include <string.h>
 
@@ -19,15 +20,12 @@ main(void)
 	fb = dpm_param_index(m, "Fb");
 	if (dpm_process(m, out, 4410) != 4410)
 		return printf("the default bow failed: %s\n", dpm_error(m)), 0;
-	if (dpm_set(m, fb, 400) != 0 || dpm_reset(m) != 0)
-		return printf("Fb = 400: %s\n", dpm_error(m)), 0;
-	if (dpm_process(m, out, 44100) != -1)
-		return printf("Fb = 400 rendered\n"), 0;
-	if (!strstr(dpm_error(m), "Newton's method did not converge at t = 0.02"))
-		return printf("the error: %s\n", dpm_error(m)), 0;
-	if (dpm_grad(m, tgt, 1000, "mse", &loss, grad) != -1
-	    || !strstr(dpm_error(m), "velocity-dependent point force"))
+	if (dpm_grad(m, tgt, 1000, "mse", &loss, grad) != 0 || !(loss > 0) || !(grad[fb] == grad[fb]))
 		return printf("dpm_grad: %s\n", dpm_error(m)), 0;
+	if (dpm_set(m, fb, 400) != -1 || dpm_reset(m) != -1)
+		return printf("Fb = 400 was taken\n"), 0;
+	if (!strstr(dpm_error(m), "Fb = 400 is too large for the bow"))
+		return printf("the error: %s\n", dpm_error(m)), 0;
 	dpm_free(m);
 	printf("ok\n");
 	return 0;
