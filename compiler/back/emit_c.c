@@ -236,6 +236,8 @@ emit_struct(Emit *e)
 	cg_out(e, "\tdouble src_w[%d][4];\n", cg_atleast1(s->nsrc));
 	if (s->nimplicit)          /* bows: the last roots, the first failure */
 		cg_out(e, "\tdouble bow_v[%d], bow_fail, bow_x;\n", s->nsrc);
+	if (s->npot)               /* potentials: psi at n-1/2, g and b (emit_sav.c) */
+		cg_out(e, "\tdouble sav_psi, *sav_g;\n");
 	cg_out(e, "\tlong out_i[%d][4];       /* outputs: interpolation */\n", cg_atleast1(s->nout));
 	cg_out(e, "\tdouble out_w[%d][4];\n", cg_atleast1(s->nout));
 	cg_out(e, "\t/* gradients */\n");
@@ -257,6 +259,8 @@ emit_struct(Emit *e)
 	cg_out(e, "\tdouble *ck, *seg, *lam, *gk;\n");
 	cg_out(e, "\tlong *ck_idx;             /* the slot of each pair, then the free slots */\n");
 	cg_out(e, "};\n\n");
+	if (s->npot)               /* @_reset starts psi (emit_sav.c) */
+		cg_out(e, "static void @__sav_init(@_model *m);\n\n");
 }
 
 /* ---- stability ---- */
@@ -968,6 +972,8 @@ emit_lifecycle(Emit *e)
 		cg_out(e, "\t(void)i; (void)j; (void)q;\n");
 	}
 	emit_reset_parts(e, pn);
+	if (s->npot)
+		cg_out(e, "\t@__sav_init(m);\n");
 	cg_out(e, "}\n\n");
 	cg_free_refs(pn, s->nparams);
 
@@ -992,6 +998,10 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tm->a[d] = m->mem + (3 + d) * np;\n", l->nclass[CO_SPACE]);
 	if (l->step->energy)
 		cg_out(e, "\tm->escr = m->mem + (3 + %d) * np;\n", l->nclass[CO_SPACE]);
+	if (s->npot)
+		cg_out(e, "\tm->sav_g = (double *)calloc(2 * (size_t)np, sizeof(double));\n"
+		       "\tif (!m->sav_g) {\n\t\t@_destroy(m);\n\t\tsnprintf(err, (size_t)errsz, "
+		       "\"out of memory\");\n\t\treturn 0;\n\t}\n");
 	cg_out(e, "\tif (@__set_coefs(m, err, errsz)) {\n\t\t@_destroy(m);\n\t\treturn 0;\n\t}\n");
 	cg_out(e, "\t@_reset(m);\n\treturn m;\n}\n\n");
 
@@ -1015,6 +1025,8 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "\treturn 0;\n}\n\n");
 
 	cg_out(e, "void\n@_destroy(@_model *m)\n{\n\tif (m) {\n\t\tfree(m->mem);\n");
+	if (s->npot)
+		cg_out(e, "\t\tfree(m->sav_g);\n");
 	cg_out(e, "\t\tfree(m->ck);\n\t\tfree(m->seg);\n\t\tfree(m->lam);\n\t\tfree(m->gk);\n\t\tfree(m->ck_idx);\n");
 	cg_out(e, "\t\tfree(m);\n\t}\n}\n\n");
 	cg_out(e, "void\n@_grid(const @_model *m, int *n, double *h)\n{\n\tint d;\n\n");

@@ -59,6 +59,7 @@ cg_emit_reads(Emit *e)
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "x");
 	int r, *root = mem_alloc((size_t)(s->nrd + 1) * sizeof *root);
 
+	cg_emit_integrals(e);
 	cg_out(e, "static void\n@__rdall(const @_model *m, const double *u, const double *up, double *rd)\n{\n");
 	locals(e, "0");
 	for (r = 0; r < s->nrd; r++)
@@ -70,6 +71,8 @@ cg_emit_reads(Emit *e)
 			cg_out(e, "\trd[%d] = u[ng + %d];\n", r, rd->lump);
 		else if (rd->kind == RD_LUMP_VEL)
 			cg_out(e, "\trd[%d] = (u[ng + %d] - up[ng + %d]) / k;\n", r, rd->lump, rd->lump);
+		else if (rd->kind == RD_INT)
+			cg_out(e, "\trd[%d] = @__int%d(m, u);\n", r, r);
 		else
 			cg_out(e, "\trd[%d] = @__read(m, u, up, %s, %d);\n", r, ex_emitter_root(em, root[r]),
 			       rd->kind == RD_VAL ? 0 : rd->kind == RD_DX ? 2 : 1);

@@ -90,6 +90,7 @@ typedef struct Ctx {
 	int np;                /* the model's params */
 	int self;              /* the lumped object whose pde this is, or -1 */
 	Expr **field_at;       /* `u * delta(x - X)`: the field read at X */
+	int in_int;            /* converting integral(E)'s E: u, u.x are SYM_THX, SYM_THY */
 } Ctx;
 
 static Expr *conv(Ctx *c, const Ast *e, const Bind *b);
@@ -241,7 +242,8 @@ read_of(Ctx *c, ReadKind kind, int lump, Expr *pos)
 	int i;
 
 	for (i = 0; i < c->nrd; i++)
-		if (c->rd[i].kind == kind && c->rd[i].lump == lump && c->rd[i].pos == pos)
+		if (c->rd[i].kind == kind && c->rd[i].lump == lump && c->rd[i].pos == pos
+		    && kind != RD_INT)
 			return ex_param(c->p, c->np + i);
 	if (c->nrd == c->caprd) {
 		Read *n = arena_alloc(c->a, (size_t)(c->caprd * 2 + 8) * sizeof *n);
@@ -253,7 +255,49 @@ read_of(Ctx *c, ReadKind kind, int lump, Expr *pos)
 	c->rd[c->nrd].kind = kind;
 	c->rd[c->nrd].lump = lump;
 	c->rd[c->nrd].pos = pos;
+	c->rd[c->nrd].ig = NULL;
 	return ex_param(c->p, c->np + c->nrd++);
+}
+
+/* integral(E) (language.md 12) as the read that stands for it: E of u
+ * (trapezoid) or of u.x (per interval), one read per distinct E */
+
+static Expr *
+conv_integral(Ctx *c, const Ast *e, const Bind *b)
+{
+	Expr *f, *r;
+	int i, dx;
+
+	if (c->m->ndim != 1) {
+		diag_error(c->d, e->loc, "integral(...) over a 2D field is not supported yet");
+		c->failed = 1;
+		return num(c, 0);
+	}
+	c->in_int = 1;
+	f = conv(c, e->args[0], b);
+	c->in_int = 0;
+	if ((f->deps & (1u << SYM_THX)) && (f->deps & (1u << SYM_THY))) {
+		diag_error(c->d, e->args[0]->loc, "an integrand of both %s and %s.x is not supported "
+		           "yet; write it as two integrals", c->m->field->name, c->m->field->name);
+		c->failed = 1;
+		return num(c, 0);
+	}
+	if (f->deps & DEP_STATE) {
+		diag_error(c->d, e->args[0]->loc, "an integrand reads the field over the domain only "
+		           "(as %s or %s.x), not at points or lumped objects", c->m->field->name,
+		           c->m->field->name);
+		c->failed = 1;
+		return num(c, 0);
+	}
+	dx = (f->deps & (1u << SYM_THY)) != 0;
+	if (dx)
+		f = ex_subst_sym(c->p, f, SYM_THY, ex_sym(c->p, SYM_THX));
+	for (i = 0; i < c->nrd; i++)
+		if (c->rd[i].kind == RD_INT && c->rd[i].lump == dx && c->rd[i].ig == f)
+			return ex_param(c->p, c->np + i);
+	r = read_of(c, RD_INT, dx, NULL);
+	c->rd[c->nrd - 1].ig = f;
+	return r;
 }
 
 static int
@@ -324,6 +368,8 @@ conv_name(Ctx *c, const Ast *e, const Bind *b)
 		return num(c, PI);
 	if ((ci = coord_index(c->m, e->name)) >= 0)
 		return ex_sym(c->p, ci == 0 ? SYM_X : SYM_Y);
+	if (c->in_int && is_field_name(c, e->name))
+		return ex_sym(c->p, SYM_THX);
 	if (c->field_at && is_field_name(c, e->name))
 		return read_of(c, RD_VAL, -1, c->field_at[0]);
 	if ((v = conv_read(c, e, b)))
@@ -404,6 +450,8 @@ conv_call(Ctx *c, const Ast *e, const Bind *b)
 	const Decl *d;
 	int i;
 
+	if (strcmp(e->name, "integral") == 0 && e->nargs == 1 && !model_lookup(c->m, "integral"))
+		return conv_integral(c, e, b);
 	if (strcmp(e->name, "lap") == 0 || strcmp(e->name, "bilap") == 0 ||
 	    strcmp(e->name, "delta") == 0) {
 		diag_error(c->d, e->loc, "'%s' may only appear in the pde, as a term "
@@ -528,6 +576,8 @@ conv(Ctx *c, const Ast *e, const Bind *b)
 		}
 		break;
 	case AX_DERIV:
+		if (c->in_int && e->a->kind == AX_NAME && is_field_name(c, e->a->name))
+			return ex_sym(c->p, SYM_THY);    /* sema: u.x */
 		if ((x = conv_read(c, e, b)))
 			return x;
 		diag_error(c->d, e->loc, "a derivative of the field may only appear "
@@ -1293,6 +1343,105 @@ build_implicit(Ctx *c, Scheme *s)
 	mem_free(d);
 }
 
+/* A deterministic spread of trial values, for the sign test of a
+ * potential: 0, +-1e-3 .. +-10 */
+static double
+trial(unsigned *seed)
+{
+	static const double v[] = {0, 1e-3, 1e-2, 0.1, 0.5, 1, 2, 10};
+
+	*seed = *seed * 1103515245u + 12345u;
+	return v[(*seed >> 16) % 8] * ((*seed >> 8) & 1 ? -1 : 1);
+}
+
+/* Potentials (language.md 12): V, their sum, of the state's positions.
+ * Each must read the state, not its velocities, and be >= 0: tried at
+ * 400 states (point values and lumped positions of both signs, integrals
+ * of the integrand's own sign), the params at their defaults. */
+static void
+build_potentials(Ctx *c, Scheme *s)
+{
+	const Model *m = c->m;
+	ExprPool *p = c->p;
+	int i, r, t, np = s->nparams;
+	unsigned seed = 12345u;
+
+	s->pot = num(c, 0);
+	c->self = -1;
+	for (i = 0; i < m->npotentials; i++) {
+		const Decl *d = m->potentials[i];
+		int nrd0 = c->nrd, nrd;
+		Expr *v = conv(c, d->value, NULL), **dv;
+		double *pv, sy[NSYM] = {0}, worst = 0;
+
+		if (c->failed)
+			return;
+		nrd = c->nrd;
+		if (!(v->deps & DEP_STATE)) {
+			diag_error(c->d, d->value->loc, "the potential '%s' does not depend on the state; "
+			           "a stored energy reads the field at points (%s(X)), integral(...) or "
+			           "lumped objects", d->name, m->field->name);
+			c->failed = 1;
+			return;
+		}
+		dv = mem_alloc((size_t)(np + nrd + 1) * sizeof *dv);
+		diff_params(p, v, np + nrd, dv);
+		for (r = 0; r < nrd; r++) {
+			ReadKind k = c->rd[r].kind;
+			if (ex_is_num(dv[np + r], 0) || k == RD_VAL || k == RD_LUMP || k == RD_INT)
+				continue;
+			diag_error(c->d, d->value->loc, "the potential '%s' reads %s; a stored energy "
+			           "depends on positions only (%s(X), z, integral(...))", d->name,
+			           k == RD_DX ? "a slope u.x(X), which is not supported yet" : "a velocity",
+			           m->field->name);
+			c->failed = 1;
+		}
+		(void)nrd0;
+		pv = mem_alloc((size_t)(np + nrd + 1) * sizeof *pv);
+		for (r = 0; r < np; r++)
+			pv[r] = s->params[r].def;
+		for (t = 0; t < 400 && !c->failed; t++) {
+			double val;
+			for (r = 0; r < nrd; r++) {
+				pv[np + r] = trial(&seed);
+				if (c->rd[r].kind == RD_INT) {
+					double f;
+					sy[SYM_THX] = pv[np + r];
+					sy[SYM_X] = 0.5 * (s->from[0] + s->to[0]);
+					f = ex_eval(c->rd[r].ig, pv, sy);
+					pv[np + r] = fabs(pv[np + r]) * (f < 0 ? -1 : 1);
+				}
+			}
+			val = ex_eval(v, pv, sy);
+			if (val < worst)
+				worst = val;
+		}
+		if (worst < 0) {
+			diag_error(c->d, d->value->loc, "the potential '%s' takes negative values (%g "
+			           "at some states); a stored energy must be >= 0 (a square, or max(0, "
+			           "...)^p)", d->name, worst);
+			c->failed = 1;
+		}
+		mem_free(pv);
+		mem_free(dv);
+		s->pot = ex_add(p, s->pot, v);
+	}
+	s->npot = m->npotentials;
+	if (s->npot)
+		s->pot_loc = m->potentials[0]->loc;
+	if (s->npot && m->ndim != 1) {
+		diag_error(c->d, s->pot_loc, "potentials on a 2D field are not supported yet");
+		c->failed = 1;
+	}
+	for (i = 0; s->npot && i < 4; i++)
+		if (s->attach[i / 2][i % 2] >= 0 && i / 2 < s->ndim) {
+			diag_error(c->d, s->pot_loc, "a potential in a model with an attached end is not "
+			           "supported yet");
+			c->failed = 1;
+			break;
+		}
+}
+
 /* The couplings in the stability analysis (language.md 11: "with the
  * coupling springs counted in the stability of the points they touch").
  * A force at X that reads the field at X adds dS/du(X) w w' / h to the
@@ -1379,10 +1528,12 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 		build_io(&c, s);
 	if (!c.failed)
 		build_lumps(&c, s);
+	if (!c.failed && m->npotentials)
+		build_potentials(&c, s);
 	s->rd = c.rd;
 	s->nrd = c.nrd;
 	for (i = 0; !c.failed && i < s->nout; i++)
-		if (s->out[i].energy && (s->nrd || s->nstate_src)) {
+		if (s->out[i].energy && (s->npot ? sav_energy_refused(s) : s->nrd || s->nstate_src)) {
 			diag_error(d, m->outputs[i]->lhs_loc, "`energy` of a model with point reads or forces "
 			           "between parts is not built yet; only of one field on its own");
 			c.failed = 1;
@@ -1391,6 +1542,11 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 		build_implicit(&c, s);
 	if (!c.failed)
 		build_coupling_stab(&c, s);
+	if (!c.failed && s->npot && s->nimplicit) {
+		diag_error(d, s->pot_loc, "a potential in a model with a velocity-dependent force "
+		           "(a bow) is not supported yet");
+		c.failed = 1;
+	}
 	mem_free(c.calls);
 	if (c.failed) {
 		expr_pool_free(s->pool);

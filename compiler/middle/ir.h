@@ -41,12 +41,17 @@ typedef enum {
 	RD_LUMP_VEL,           /* (z[n] - z[n-1]) / k */
 	RD_CVEL,               /* u.t(X) centred, (u[n+1](X) - u[n-1](X)) / (2k),
 	                        * in a bow's own strength: OP_SOLVE's unknown */
+	RD_INT,                /* integral(E) over the field's domain (language.md
+	                        * 12): E = ig of u (trapezoid over the points) or,
+	                        * with lump = 1, of u.x (forward differences,
+	                        * one per interval); u or u.x is SYM_THX in ig */
 } ReadKind;
 
 typedef struct Read {
 	ReadKind kind;
-	int lump;              /* RD_LUMP*: which */
+	int lump;              /* RD_LUMP*: which; RD_INT: 1 for an integrand of u.x */
 	Expr *pos;             /* RD_VAL, RD_VEL, RD_DX: X, of params */
+	Expr *ig;              /* RD_INT: the integrand, of SYM_THX, x and params */
 } Read;
 
 /* A lumped object z: z.tt = ct z.t + rest, z.t centred, the rest at step n:
@@ -103,7 +108,14 @@ struct Scheme {
 	int nimplicit;             /* sources with Source.implicit >= 0 */
 	Expr **lump_stiff;         /* [j]: k^2 w^2 of lumped object j's explicit
 	                            * step, stable below 4 (of params, k, hx) */
+	/* potentials (language.md 12), discretised by SAV (sav.c) */
+	int npot;
+	Expr *pot;                 /* V: their sum, of params and reads */
+	Loc pot_loc;               /* the first one, for messages */
 };
+
+/* sav.c: 1 when `output E = energy` cannot cover this model's potentials */
+int sav_energy_refused(const Scheme *s);
 
 /* ---- loop IR (lower.c) ----
  * A bound along an axis is anchor + off: anchor 0 = the axis start (index

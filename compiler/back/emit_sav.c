@@ -1,0 +1,242 @@
+/* emit_sav.c — integrals and potentials (language.md 12) in the C text.
+ *
+ * requires: a Scheme with its reads (RD_INT among them) and, when it has
+ *           potentials, V = Scheme.pot of params and reads; one field in
+ *           1D (discretise.c refuses the rest).
+ * leaves:   C functions the step calls:
+ *   @__intR    read R, integral(E) of the state u[n]
+ *   @__sav_v   V from the reads
+ *   @__sav     the SAV correction of un (OP_SAV), after every other op
+ *              that writes un
+ *   @__sav_init  psi at the start, sqrt(2 V(u[0]) + eps)
+ *   @__sav_energy  the lumped objects' energy and psi^2 / 2, for
+ *              `output E = energy`
+ *
+ * The scalar auxiliary variable method (S. Bilbao, M. Ducceschi, F. Zama,
+ * J. Comput. Phys. 2023).  With q the whole state (the grid's points and
+ * the lumped objects), m_q its masses (rho h w_q, w_q the trapezoid
+ * weight; M for an object) and psi = sqrt(2 V + eps) a state of its own
+ * at the half steps, the step adds to each q the force -g_q mu(psi):
+ *   m_q (q[n+1] - 2 q[n] + q[n-1]) / k^2 = (linear part) - g_q (psi+ + psi-) / 2
+ *   psi+ = psi- + g . (q[n+1] - q[n-1]) / 2,      g = dV/dq (q[n]) / sqrt(2 V(q[n]) + eps)
+ * Dotting the first with (q[n+1] - q[n-1]) / 2 and adding psi+^2/2 -
+ * psi-^2/2 = g . (q[n+1] - q[n-1]) (psi+ + psi-) / 4 cancels the force:
+ * kinetic + linear potential + psi^2/2 is conserved exactly.  q[n+1] is
+ * q* (the explicit step without the force) minus b mu(psi), b_q = k^2 g_q
+ * / (m_q den_q), and g . (q[n+1] - q[n-1]) follows from one scalar
+ * equation (Sherman-Morrison of the rank-one g g^T): O(N), explicit, and
+ * its divisor 1 + g.b/4 is never below 1. */
+#include <string.h>
+
+#include "diff.h"
+#include "emit.h"
+
+/* eps of psi = sqrt(2 V + eps): keeps g = dV / psi finite where V = 0 */
+#define SAV_EPS "1e-30"
+
+static void
+locals(Emit *e)
+{
+	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1], t = 0.0;\n");
+	cg_out(e, "\tconst long nx = m->n[0], ng = m->nx1 * (m->n[1] + 1);\n");
+	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)t; (void)nx; (void)ng;\n");
+}
+
+/* integral(E): E of u by the trapezoid rule over the grid's points; E of
+ * u.x per interval, u.x = (u[i+1] - u[i]) / h, at the interval's middle */
+void
+cg_emit_integrals(Emit *e)
+{
+	const Scheme *s = e->s;
+	const char **pn = cg_param_refs(e);
+	int r;
+
+	for (r = 0; r < s->nrd; r++) {
+		const Read *rd = &s->rd[r];
+		ExprEmitter *em;
+		int root;
+
+		if (rd->kind != RD_INT)
+			continue;
+		cg_out(e, "/* integral(...): read %d */\nstatic double\n@__int%d(const @_model *m, "
+		       "const double *u)\n{\n", r, r);
+		locals(e);
+		cg_out(e, "\tdouble I = 0;\n\tlong i;\n\n");
+		if (rd->lump) {
+			cg_out(e, "\tfor (i = 0; i < nx; i++) {\n");
+			cg_out(e, "\t\tconst double x = @__from[0] + (i + 0.5) * hx, thx = (u[i + 1] - u[i]) / hx;\n");
+		} else {
+			cg_out(e, "\tfor (i = 0; i <= nx; i++) {\n");
+			cg_out(e, "\t\tconst double x = @__from[0] + i * hx, thx = u[i];\n");
+		}
+		cg_out(e, "\t\t(void)x; (void)thx;\n");
+		em = ex_emitter_new(pn, cg_sym_c, "f");
+		root = ex_emitter_add(em, rd->ig);
+		ex_emitter_flush(em, &e->b, "\t\t");
+		cg_out(e, "\t\tI += %s(%s);\n\t}\n", rd->lump ? "" : "(i == 0 || i == nx ? 0.5 : 1) * ",
+		       ex_emitter_root(em, root));
+		cg_out(e, "\treturn hx * I;\n}\n\n");
+		ex_emitter_free(em);
+	}
+	cg_free_refs(pn, 0);
+}
+
+/* g += dv * d(read r)/dq over the state: the transpose of the read */
+static void
+read_grad(Emit *e, int r, const char *dv)
+{
+	const Scheme *s = e->s;
+	const Read *rd = &s->rd[r];
+	const char **pn = cg_param_refs(e);
+	Buf x = {0};
+
+	switch (rd->kind) {
+	case RD_LUMP:
+		cg_out(e, "\tg[ng + %d] += %s;\n", rd->lump, dv);
+		break;
+	case RD_VAL:
+		ex_print_c(&x, rd->pos, pn, cg_sym_c);
+		cg_out(e, "\t{\n\t\tlong ri[4];\n\t\tdouble rw[4];\n\n");
+		cg_out(e, "\t\t@__interp(m, %s, 0, ri, rw);\n", x.s);
+		cg_out(e, "\t\tg[ri[0]] += %s * rw[0];\n\t\tg[ri[1]] += %s * rw[1];\n\t}\n", dv, dv);
+		break;
+	case RD_INT: {
+		ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "f");
+		int root = ex_emitter_add(em, diff_sym(s->pool, rd->ig, SYM_THX));
+		if (rd->lump) {   /* I = h sum f((u[i+1] - u[i]) / h) */
+			cg_out(e, "\tfor (i = 0; i < nx; i++) {\n");
+			cg_out(e, "\t\tconst double x = @__from[0] + (i + 0.5) * hx, thx = (u[i + 1] - u[i]) / hx;\n");
+		} else {          /* I = h sum w_i f(u[i]) */
+			cg_out(e, "\tfor (i = 0; i <= nx; i++) {\n");
+			cg_out(e, "\t\tconst double x = @__from[0] + i * hx, thx = u[i];\n");
+		}
+		cg_out(e, "\t\t(void)x; (void)thx;\n");
+		ex_emitter_flush(em, &e->b, "\t\t");
+		if (rd->lump) {
+			cg_out(e, "\t\tconst double d = (%s) * (%s);\n\n", dv, ex_emitter_root(em, root));
+			cg_out(e, "\t\tg[i + 1] += d;\n\t\tg[i] -= d;\n\t}\n");
+		} else {
+			cg_out(e, "\t\tg[i] += (%s) * hx * (i == 0 || i == nx ? 0.5 : 1) * (%s);\n\t}\n", dv,
+			       ex_emitter_root(em, root));
+		}
+		ex_emitter_free(em);
+		break;
+	}
+	default:
+		die("emit_sav: a potential reads read %d of kind %d", r, (int)rd->kind);
+	}
+	buf_free(&x);
+	cg_free_refs(pn, 0);
+}
+
+void
+cg_emit_sav(Emit *e)
+{
+	const Scheme *s = e->s;
+	const char **pn = cg_param_refs(e);
+	int np = s->nparams, n = np + s->nrd, r, j, root;
+	Expr **d = mem_alloc((size_t)(n + 1) * sizeof *d);
+	ExprEmitter *em;
+	Buf in = {0};
+
+	/* V */
+	cg_out(e, "static double\n@__sav_v(const @_model *m, const double *rd)\n{\n");
+	locals(e);
+	cg_out(e, "\t(void)rd;\n");
+	em = ex_emitter_new(pn, cg_sym_c, "v");
+	root = ex_emitter_add(em, s->pot);
+	ex_emitter_flush(em, &e->b, "\t");
+	cg_out(e, "\treturn %s;\n}\n\n", ex_emitter_root(em, root));
+	ex_emitter_free(em);
+
+	cg_out(e, "static void\n@__sav_init(@_model *m)\n{\n\tdouble rd[%d];\n\n", cg_atleast1(s->nrd));
+	cg_out(e, "\t@__rdall(m, m->u, m->up, rd);\n");
+	cg_out(e, "\tm->sav_psi = sqrt(2 * @__sav_v(m, rd) + " SAV_EPS ");\n}\n\n");
+
+	/* the step's correction */
+	cg_out(e, "/* OP_SAV: un -= b mu(psi), psi += g . (un - up) / 2 (emit_sav.c) */\n");
+	cg_out(e, "static void\n@__sav(const @_model *cm, const double *rd, const double *u, "
+	       "const double *up, double *un)\n{\n");
+	cg_out(e, "\t@_model *m = (@_model *)cm;\n");
+	locals(e);
+	cg_out(e, "\tdouble *g = m->sav_g, *b = m->sav_g + m->npts, V, sq, gd = 0, gb = 0, gdn, mu;\n");
+	cg_out(e, "\tconst double psi = m->sav_psi;\n\tlong i, q;\n\n\t(void)i;\n");
+	cg_out(e, "\tfor (q = 0; q < m->npts; q++)\n\t\tg[q] = 0;\n");
+	diff_params(s->pool, s->pot, n, d);
+	em = ex_emitter_new(pn, cg_sym_c, "v");
+	root = ex_emitter_add(em, s->pot);
+	for (r = 0; r < s->nrd; r++)
+		if (!ex_is_num(d[np + r], 0))
+			ex_emitter_add(em, d[np + r]);
+	ex_emitter_flush(em, &e->b, "\t");
+	cg_out(e, "\tV = %s;\n", ex_emitter_root(em, root));
+	for (r = 0, j = 1; r < s->nrd; r++)
+		if (!ex_is_num(d[np + r], 0)) {
+			buf_printf(&in, "dv%d", r);
+			cg_out(e, "\tconst double dv%d = %s;\n", r, ex_emitter_root(em, j++));
+			read_grad(e, r, in.s);
+			in.len = 0;
+		}
+	ex_emitter_free(em);
+	cg_out(e, "\tsq = sqrt(2 * V + " SAV_EPS ");\n");
+	/* held points stay where they are */
+	if (s->bc[0][0] != BC_FREE)
+		cg_out(e, "\tg[0] = 0;\n");
+	if (s->bc[0][1] != BC_FREE)
+		cg_out(e, "\tg[nx] = 0;\n");
+	cg_out(e, "\tfor (i = 0; i <= nx; i++) {\n");
+	cg_out(e, "\t\tconst double x = @__from[0] + i * hx;\n\t\t(void)x;\n");
+	em = ex_emitter_new(pn, cg_sym_c, "w");
+	ex_emitter_add(em, s->den);
+	ex_emitter_add(em, s->density);
+	ex_emitter_flush(em, &e->b, "\t\t");
+	cg_out(e, "\t\tg[i] /= sq;\n");
+	cg_out(e, "\t\tb[i] = k * k * g[i] / ((%s) * hx * (i == 0 || i == nx ? 0.5 : 1) * (%s));\n",
+	       ex_emitter_root(em, 1), ex_emitter_root(em, 0));
+	cg_out(e, "\t}\n");
+	ex_emitter_free(em);
+	em = ex_emitter_new(pn, cg_sym_c, "w");
+	for (j = 0; j < s->nlump; j++) {
+		ex_emitter_add(em, s->lump[j].mass);
+		ex_emitter_add(em, s->lump[j].ct);
+	}
+	ex_emitter_flush(em, &e->b, "\t");
+	for (j = 0; j < s->nlump; j++) {
+		cg_out(e, "\tg[ng + %d] /= sq;\n", j);
+		cg_out(e, "\tb[ng + %d] = k * k * g[ng + %d] / ((%s) * (1 - (%s) * k / 2));\n", j, j,
+		       ex_emitter_root(em, 2 * j), ex_emitter_root(em, 2 * j + 1));
+	}
+	ex_emitter_free(em);
+	cg_out(e, "\tfor (q = 0; q < m->npts; q++) {\n");
+	cg_out(e, "\t\tgd += g[q] * (un[q] - up[q]);\n\t\tgb += g[q] * b[q];\n\t}\n");
+	cg_out(e, "\tgdn = (gd - gb * psi) / (1 + gb / 4);\n");
+	cg_out(e, "\tmu = psi + gdn / 4;\n");
+	cg_out(e, "\tfor (q = 0; q < m->npts; q++)\n\t\tun[q] -= b[q] * mu;\n");
+	cg_out(e, "\tm->sav_psi = psi + gdn / 2;\n\t(void)u;\n}\n\n");
+
+	/* the energy's share: lumped objects as the field's (emit_loop.c
+	 * energy_text), with escr = A q + B q of the step without sources,
+	 * and psi^2/2 for the potentials */
+	cg_out(e, "static double\n@__sav_energy(const @_model *m, const double *u, const double *un, "
+	       "const double *escr)\n{\n");
+	locals(e);
+	cg_out(e, "\tdouble E = 0.5 * (m->sav_psi * m->sav_psi - " SAV_EPS ");\n\n");
+	cg_out(e, "\t(void)u; (void)un; (void)escr;\n");
+	em = ex_emitter_new(pn, cg_sym_c, "w");
+	for (j = 0; j < s->nlump; j++) {
+		ex_emitter_add(em, s->lump[j].mass);
+		ex_emitter_add(em, s->lump[j].ct);
+	}
+	ex_emitter_flush(em, &e->b, "\t");
+	for (j = 0; j < s->nlump; j++) {
+		cg_out(e, "\t{\n\t\tconst double v = (un[ng + %d] - u[ng + %d]) / k;\n\n", j, j);
+		cg_out(e, "\t\tE += (%s) * (0.5 * v * v - 0.5 * un[ng + %d] * (escr[ng + %d] - u[ng + %d]) "
+		       "* (1 - (%s) * k / 2) / (k * k));\n\t}\n", ex_emitter_root(em, 2 * j), j, j, j,
+		       ex_emitter_root(em, 2 * j + 1));
+	}
+	ex_emitter_free(em);
+	cg_out(e, "\treturn E;\n}\n\n");
+	buf_free(&in);
+	mem_free(d);
+	cg_free_refs(pn, 0);
+}
