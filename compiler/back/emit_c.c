@@ -275,8 +275,12 @@ emit_taps_fn(Emit *e)
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "s");
 	int i;
 
+	if (e->s->pot_stab)
+		cg_emit_sav_bound(e);
 	cg_out(e, "static void\n@__taps(const double *p, double k, double hx, double hy,"
 	       " double x, double y, double t, double *tc)\n{\n");
+	if (e->s->pot_stab)        /* the potentials' stiffness (emit_sav.c) */
+		cg_out(e, "\tdouble rd[%d];\n\n\t@__sav_bound(p, k, rd);\n", e->s->nrd);
 	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)x; (void)y; (void)t;\n");
 	for (i = 0; i < l->nstab; i++)
 		ex_emitter_add(em, l->stab[i].coef);

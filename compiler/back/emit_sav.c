@@ -240,3 +240,131 @@ cg_emit_sav(Emit *e)
 	mem_free(d);
 	cg_free_refs(pn, 0);
 }
+
+/* @__sav_bound(p, k, rd): the reads at the largest stretch the initial
+ * energy allows (sav.c sav_stab), for the grid's stability.  The initial
+ * state is sampled on 512 intervals; its energy H0 is the scheme's
+ * (kinetic, and -u L u / 2 with L from the interior taps, neighbours past
+ * an end taken as 0), plus the lumped objects' kinetic energy and V.  Each
+ * integral the stiffness reads is then raised to the largest I with
+ * V(I) <= H0 (doubling, then bisection), the other reads kept at their
+ * initial values. */
+void
+cg_emit_sav_bound(Emit *e)
+{
+	const Scheme *s = e->s;
+	const char **pn = cg_param_refs(e);
+	ExprEmitter *em;
+	int r, i, j, np = s->nparams, n = np + s->nrd;
+	Expr **d = mem_alloc((size_t)(n + 1) * sizeof *d);
+	double len = s->to[0] - s->from[0];
+
+	diff_params(s->pool, s->pot, n, d);
+	cg_out(e, "static double\n@__sav_vb(const double *p, const double *rd)\n{\n");
+	cg_out(e, "\tconst double k = 0, hx = 0, hy = 0, t = 0;\n");
+	cg_out(e, "\t(void)p; (void)rd; (void)k; (void)hx; (void)hy; (void)t;\n");
+	em = ex_emitter_new(pn, cg_sym_c, "v");
+	r = ex_emitter_add(em, s->pot);
+	ex_emitter_flush(em, &e->b, "\t");
+	cg_out(e, "\treturn %s;\n}\n\n", ex_emitter_root(em, r));
+	ex_emitter_free(em);
+
+	cg_out(e, "static void\n@__sav_bound(const double *p, double k, double *rd)\n{\n");
+	cg_out(e, "\tenum { M = 512 };\n");
+	cg_out(e, "\tconst double hx = %.17g / (double)M, hy = 0, t = 0;\n", len);
+	cg_out(e, "\tdouble u0[M + 1], v0[M + 1], H = 0, lo, hi, V;\n\tlong i;\n\tint it;\n\n");
+	cg_out(e, "\t(void)hy; (void)t; (void)v0;\n");
+	cg_out(e, "\tfor (i = 0; i <= M; i++) {\n\t\tconst double x = %.17g + i * hx;\n\t\t(void)x;\n",
+	       s->from[0]);
+	em = ex_emitter_new(pn, cg_sym_c, "w");
+	ex_emitter_add(em, s->init_u ? s->init_u : ex_num(s->pool, 0));
+	ex_emitter_add(em, s->init_ut ? s->init_ut : ex_num(s->pool, 0));
+	ex_emitter_flush(em, &e->b, "\t\t");
+	cg_out(e, "\t\tu0[i] = %s;\n\t\tv0[i] = %s;\n\t}\n", ex_emitter_root(em, 0), ex_emitter_root(em, 1));
+	ex_emitter_free(em);
+	/* the field's energy, -u L u / 2 + v^2 / 2, L u = ((A + B) u - u) den / k^2 */
+	cg_out(e, "\tfor (i = 1; i < M; i++) {\n\t\tconst double x = %.17g + i * hx;\n", s->from[0]);
+	cg_out(e, "\t\tdouble Lu = -u0[i];\n\n\t\t(void)x;\n");
+	em = ex_emitter_new(pn, cg_sym_c, "w");
+	for (i = 0; i < s->ntaps; i++)
+		ex_emitter_add(em, s->taps[i].coef);
+	ex_emitter_add(em, s->den);
+	ex_emitter_add(em, s->density);
+	ex_emitter_flush(em, &e->b, "\t\t");
+	for (i = 0; i < s->ntaps; i++)
+		if (!s->taps[i].dy)
+			cg_out(e, "\t\tif (i + %d >= 0 && i + %d <= M)\n\t\t\tLu += (%s) * u0[i + %d];\n",
+			       s->taps[i].dx, s->taps[i].dx, ex_emitter_root(em, i), s->taps[i].dx);
+	cg_out(e, "\t\tH += (%s) * hx * (0.5 * v0[i] * v0[i] - 0.5 * u0[i] * Lu * (%s) / (k * k));\n\t}\n",
+	       ex_emitter_root(em, s->ntaps + 1), ex_emitter_root(em, s->ntaps));
+	ex_emitter_free(em);
+	/* the reads of the initial state */
+	em = ex_emitter_new(pn, cg_sym_c, "w");
+	for (j = 0; j < s->nlump; j++) {
+		ex_emitter_add(em, s->lump[j].init);
+		ex_emitter_add(em, s->lump[j].init_t);
+		ex_emitter_add(em, s->lump[j].mass);
+	}
+	for (r = 0; r < s->nrd; r++)
+		ex_emitter_add(em, s->rd[r].pos ? s->rd[r].pos : ex_num(s->pool, 0));
+	ex_emitter_flush(em, &e->b, "\t");
+	for (j = 0; j < s->nlump; j++)
+		cg_out(e, "\tH += 0.5 * (%s) * (%s) * (%s);\n", ex_emitter_root(em, 3 * j + 2),
+		       ex_emitter_root(em, 3 * j + 1), ex_emitter_root(em, 3 * j + 1));
+	for (r = 0; r < s->nrd; r++) {
+		const Read *rd = &s->rd[r];
+		switch (rd->kind) {
+		case RD_LUMP:
+			cg_out(e, "\trd[%d] = %s;\n", r, ex_emitter_root(em, 3 * rd->lump));
+			break;
+		case RD_LUMP_VEL:
+			cg_out(e, "\trd[%d] = %s;\n", r, ex_emitter_root(em, 3 * rd->lump + 1));
+			break;
+		case RD_VAL: {
+			const char *X = ex_emitter_root(em, 3 * s->nlump + r);
+			cg_out(e, "\t{\n\t\tdouble a = ((%s) - %.17g) / hx;\n\t\tlong c = (long)a;\n\n", X,
+			       s->from[0]);
+			cg_out(e, "\t\tc = c < 0 ? 0 : c > M - 1 ? M - 1 : c;\n\t\ta -= (double)c;\n");
+			cg_out(e, "\t\trd[%d] = (1 - a) * u0[c] + a * u0[c + 1];\n\t}\n", r);
+			break;
+		}
+		case RD_INT: {
+			ExprEmitter *ei = ex_emitter_new(pn, cg_sym_c, "f");
+			int root = ex_emitter_add(ei, rd->ig);
+			cg_out(e, "\trd[%d] = 0;\n\tfor (i = 0; i %s M; i++) {\n", r, rd->lump ? "<" : "<=");
+			if (rd->lump)
+				cg_out(e, "\t\tconst double x = %.17g + (i + 0.5) * hx, thx = (u0[i + 1] - u0[i]) / hx;\n",
+				       s->from[0]);
+			else
+				cg_out(e, "\t\tconst double x = %.17g + i * hx, thx = u0[i];\n", s->from[0]);
+			cg_out(e, "\t\t(void)x; (void)thx;\n");
+			ex_emitter_flush(ei, &e->b, "\t\t");
+			cg_out(e, "\t\trd[%d] += hx * %s(%s);\n\t}\n", r,
+			       rd->lump ? "" : "(i == 0 || i == M ? 0.5 : 1) * ", ex_emitter_root(ei, root));
+			ex_emitter_free(ei);
+			break;
+		}
+		default:       /* velocities: none in a potential */
+			cg_out(e, "\trd[%d] = 0;\n", r);
+			break;
+		}
+	}
+	ex_emitter_free(em);
+	cg_out(e, "\tH += @__sav_vb(p, rd);\n");
+	for (r = 0; r < s->nrd; r++) {
+		if (s->rd[r].kind != RD_INT || !s->rd[r].lump || ex_is_num(d[np + r], 0))
+			continue;
+		cg_out(e, "\tlo = rd[%d];\n\thi = lo > 0 ? 2 * lo : 1e-300;\n", r);
+		cg_out(e, "\tfor (it = 0; it < 2100; it++) {\n\t\trd[%d] = hi;\n", r);
+		cg_out(e, "\t\tif ((V = @__sav_vb(p, rd)) > H || !(V == V))\n\t\t\tbreak;\n");
+		cg_out(e, "\t\tlo = hi;\n\t\thi *= 2;\n\t}\n");
+		cg_out(e, "\tfor (it = 0; it < 100 && hi - lo > 1e-12 * hi; it++) {\n");
+		cg_out(e, "\t\trd[%d] = 0.5 * (lo + hi);\n", r);
+		cg_out(e, "\t\tif (@__sav_vb(p, rd) > H)\n\t\t\thi = rd[%d];\n\t\telse\n\t\t\tlo = rd[%d];\n\t}\n",
+		       r, r);
+		cg_out(e, "\trd[%d] = hi;\n", r);
+	}
+	cg_out(e, "\t(void)lo; (void)hi; (void)V; (void)it;\n}\n\n");
+	mem_free(d);
+	cg_free_refs(pn, 0);
+}

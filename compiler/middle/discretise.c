@@ -1542,6 +1542,8 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 		build_implicit(&c, s);
 	if (!c.failed)
 		build_coupling_stab(&c, s);
+	if (!c.failed)
+		sav_stab(a, s);
 	if (!c.failed && s->npot && s->nimplicit) {
 		diag_error(d, s->pot_loc, "a potential in a model with a velocity-dependent force "
 		           "(a bow) is not supported yet");

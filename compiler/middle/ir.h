@@ -112,10 +112,14 @@ struct Scheme {
 	int npot;
 	Expr *pot;                 /* V: their sum, of params and reads */
 	Loc pot_loc;               /* the first one, for messages */
+	int pot_stab;              /* stab taps read the state: @__sav_bound */
 };
 
 /* sav.c: 1 when `output E = energy` cannot cover this model's potentials */
 int sav_energy_refused(const Scheme *s);
+/* sav.c: the stability taps of the stiffness potentials add (after
+ * build_coupling_stab); sets pot_stab when it adds some */
+void sav_stab(Arena *a, Scheme *s);
 
 /* ---- loop IR (lower.c) ----
  * A bound along an axis is anchor + off: anchor 0 = the axis start (index
