@@ -776,7 +776,9 @@ emit_set_coefs(Emit *e)
 	int i, r, nsp = 0;
 
 	emit_source_helpers(e, pn);
-	if (s->nrd)
+	for (r = 0; r < s->nrd && s->rd[r].kind == RD_INT; r++)
+		;
+	if (r < s->nrd)            /* integrals alone read no points */
 		cg_out(e, "%s", read_text);
 	cg_out(e, "/* Everything that changes only with the params: coefficients,\n"
 	       " * sources' and outputs' weights. */\n");
