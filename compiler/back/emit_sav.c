@@ -83,7 +83,7 @@ cg_emit_integrals(Emit *e)
 
 /* g += dv * d(read r)/dq over the state: the transpose of the read */
 static void
-read_grad(Emit *e, int r, const char *dv)
+read_grad(Emit *e, int r, const char *dv, int sparse)
 {
 	const Scheme *s = e->s;
 	const Read *rd = &s->rd[r];
@@ -92,13 +92,20 @@ read_grad(Emit *e, int r, const char *dv)
 
 	switch (rd->kind) {
 	case RD_LUMP:
-		cg_out(e, "\tg[ng + %d] += %s;\n", rd->lump, dv);
+		if (sparse)
+			cg_out(e, "\t@__sav_add(ix, gv, &nix, ng + %d, %s);\n", rd->lump, dv);
+		else
+			cg_out(e, "\tg[ng + %d] += %s;\n", rd->lump, dv);
 		break;
 	case RD_VAL:
 		ex_print_c(&x, rd->pos, pn, cg_sym_c);
 		cg_out(e, "\t{\n\t\tlong ri[4];\n\t\tdouble rw[4];\n\n");
 		cg_out(e, "\t\t@__interp(m, %s, 0, ri, rw);\n", x.s);
-		cg_out(e, "\t\tg[ri[0]] += %s * rw[0];\n\t\tg[ri[1]] += %s * rw[1];\n\t}\n", dv, dv);
+		if (sparse)
+			cg_out(e, "\t\t@__sav_add(ix, gv, &nix, ri[0], %s * rw[0]);\n"
+			       "\t\t@__sav_add(ix, gv, &nix, ri[1], %s * rw[1]);\n\t}\n", dv, dv);
+		else
+			cg_out(e, "\t\tg[ri[0]] += %s * rw[0];\n\t\tg[ri[1]] += %s * rw[1];\n\t}\n", dv, dv);
 		break;
 	case RD_INT: {
 		ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "f");
@@ -134,7 +141,7 @@ cg_emit_sav(Emit *e)
 {
 	const Scheme *s = e->s;
 	const char **pn = cg_param_refs(e);
-	int np = s->nparams, n = np + s->nrd, r, j, root;
+	int np = s->nparams, n = np + s->nrd, r, j, root, sparse;
 	Expr **d = mem_alloc((size_t)(n + 1) * sizeof *d);
 	ExprEmitter *em;
 	Buf in = {0};
@@ -153,16 +160,61 @@ cg_emit_sav(Emit *e)
 	cg_out(e, "\t@__rdall(m, m->u, m->up, rd);\n");
 	cg_out(e, "\tm->sav_psi = sqrt(2 * @__sav_v(m, rd) + " SAV_EPS ");\n}\n\n");
 
-	/* the step's correction */
+	/* k^2 / (m_q den_q) of state q, 0 where a boundary holds it */
+	cg_out(e, "static double\n@__sav_mass(const @_model *m, long q)\n{\n");
+	locals(e);
+	cg_out(e, "\tconst double x = @__from[0] + (double)q * hx;\n\n\t(void)x;\n");
+	cg_out(e, "\tif (q >= ng) {\n");
+	em = ex_emitter_new(pn, cg_sym_c, "w");
+	for (j = 0; j < s->nlump; j++) {
+		ex_emitter_add(em, s->lump[j].mass);
+		ex_emitter_add(em, s->lump[j].ct);
+	}
+	ex_emitter_flush(em, &e->b, "\t\t");
+	for (j = 0; j < s->nlump; j++)
+		cg_out(e, "\t\tif (q == ng + %d)\n\t\t\treturn k * k / ((%s) * (1 - (%s) * k / 2));\n", j,
+		       ex_emitter_root(em, 2 * j), ex_emitter_root(em, 2 * j + 1));
+	ex_emitter_free(em);
+	cg_out(e, "\t\treturn 0;\n\t}\n");
+	if (s->bc[0][0] != BC_FREE)
+		cg_out(e, "\tif (q == 0)\n\t\treturn 0;\n");
+	if (s->bc[0][1] != BC_FREE)
+		cg_out(e, "\tif (q == nx)\n\t\treturn 0;\n");
+	em = ex_emitter_new(pn, cg_sym_c, "w");
+	ex_emitter_add(em, s->den);
+	ex_emitter_add(em, s->density);
+	ex_emitter_flush(em, &e->b, "\t");
+	cg_out(e, "\treturn k * k / ((%s) * hx * (q == 0 || q == nx ? 0.5 : 1) * (%s));\n}\n\n",
+	       ex_emitter_root(em, 1), ex_emitter_root(em, 0));
+	ex_emitter_free(em);
+
+	/* the step's correction: with no integral, g is sparse (the points
+	 * of the reads and the lumped objects), and so is the work */
+	for (r = 0; r < s->nrd && s->rd[r].kind != RD_INT; r++)
+		;
+	sparse = r == s->nrd;
+	diff_params(s->pool, s->pot, n, d);
+	if (sparse) {
+		for (r = 0, j = 0; r < s->nrd; r++)
+			j += s->rd[r].kind == RD_VAL ? 2 : 1;
+		cg_out(e, "static void\n@__sav_add(long *ix, double *gv, int *ng, long q, double v)\n{\n");
+		cg_out(e, "\tint a;\n\n\tfor (a = 0; a < *ng && ix[a] != q; a++)\n\t\t;\n");
+		cg_out(e, "\tif (a == *ng) {\n\t\tix[a] = q;\n\t\tgv[a] = 0;\n\t\t(*ng)++;\n\t}\n");
+		cg_out(e, "\tgv[a] += v;\n}\n\n");
+	}
 	cg_out(e, "/* OP_SAV: un -= b mu(psi), psi += g . (un - up) / 2 (emit_sav.c) */\n");
 	cg_out(e, "static void\n@__sav(const @_model *cm, const double *rd, const double *u, "
 	       "const double *up, double *un)\n{\n");
 	cg_out(e, "\t@_model *m = (@_model *)cm;\n");
 	locals(e);
-	cg_out(e, "\tdouble *g = m->sav_g, *b = m->sav_g + m->npts, V, sq, gd = 0, gb = 0, gdn, mu;\n");
-	cg_out(e, "\tconst double psi = m->sav_psi;\n\tlong i, q;\n\n\t(void)i;\n");
-	cg_out(e, "\tfor (q = 0; q < m->npts; q++)\n\t\tg[q] = 0;\n");
-	diff_params(s->pool, s->pot, n, d);
+	cg_out(e, "\tconst double psi = m->sav_psi;\n");
+	cg_out(e, "\tdouble V, sq, gd = 0, gb = 0, gdn, mu;\n\tlong i, q;\n");
+	if (sparse)
+		cg_out(e, "\tlong ix[%d];\n\tdouble gv[%d], bv[%d];\n\tint nix = 0, a;\n\n", j, j, j);
+	else
+		cg_out(e, "\tdouble *g = m->sav_g, *b = m->sav_g + m->npts;\n\n"
+		       "\tfor (q = 0; q < m->npts; q++)\n\t\tg[q] = 0;\n");
+	cg_out(e, "\t(void)i; (void)q;\n");
 	em = ex_emitter_new(pn, cg_sym_c, "v");
 	root = ex_emitter_add(em, s->pot);
 	for (r = 0; r < s->nrd; r++)
@@ -174,65 +226,63 @@ cg_emit_sav(Emit *e)
 		if (!ex_is_num(d[np + r], 0)) {
 			buf_printf(&in, "dv%d", r);
 			cg_out(e, "\tconst double dv%d = %s;\n", r, ex_emitter_root(em, j++));
-			read_grad(e, r, in.s);
+			read_grad(e, r, in.s, sparse);
 			in.len = 0;
 		}
 	ex_emitter_free(em);
 	cg_out(e, "\tsq = sqrt(2 * V + " SAV_EPS ");\n");
-	/* held points stay where they are */
-	if (s->bc[0][0] != BC_FREE)
-		cg_out(e, "\tg[0] = 0;\n");
-	if (s->bc[0][1] != BC_FREE)
-		cg_out(e, "\tg[nx] = 0;\n");
-	cg_out(e, "\tfor (i = 0; i <= nx; i++) {\n");
-	cg_out(e, "\t\tconst double x = @__from[0] + i * hx;\n\t\t(void)x;\n");
-	em = ex_emitter_new(pn, cg_sym_c, "w");
-	ex_emitter_add(em, s->den);
-	ex_emitter_add(em, s->density);
-	ex_emitter_flush(em, &e->b, "\t\t");
-	cg_out(e, "\t\tg[i] /= sq;\n");
-	cg_out(e, "\t\tb[i] = k * k * g[i] / ((%s) * hx * (i == 0 || i == nx ? 0.5 : 1) * (%s));\n",
-	       ex_emitter_root(em, 1), ex_emitter_root(em, 0));
-	cg_out(e, "\t}\n");
-	ex_emitter_free(em);
-	em = ex_emitter_new(pn, cg_sym_c, "w");
-	for (j = 0; j < s->nlump; j++) {
-		ex_emitter_add(em, s->lump[j].mass);
-		ex_emitter_add(em, s->lump[j].ct);
+	if (sparse) {
+		cg_out(e, "\tfor (a = 0; a < nix; a++) {\n");
+		cg_out(e, "\t\tgv[a] /= sq;\n\t\tbv[a] = gv[a] * @__sav_mass(m, ix[a]);\n");
+		cg_out(e, "\t\tgd += gv[a] * (un[ix[a]] - up[ix[a]]);\n\t\tgb += gv[a] * bv[a];\n\t}\n");
+	} else {
+		unsigned sp = (1u << SYM_X) | (1u << SYM_Y);
+		if ((s->den->deps | s->density->deps) & sp) {
+			cg_out(e, "\tfor (q = 0; q < m->npts; q++) {\n");
+			cg_out(e, "\t\tg[q] /= sq;\n\t\tb[q] = g[q] * @__sav_mass(m, q);\n");
+		} else {    /* the masses are one value but at the ends */
+			cg_out(e, "\tconst double mi = @__sav_mass(m, 1);\n\n");
+			cg_out(e, "\tfor (q = 0; q < ng; q++) {\n");
+			cg_out(e, "\t\tg[q] /= sq;\n\t\tb[q] = g[q] * mi;\n");
+			cg_out(e, "\t\tgd += g[q] * (un[q] - up[q]);\n\t\tgb += g[q] * b[q];\n\t}\n");
+			cg_out(e, "\tgd -= g[0] * (un[0] - up[0]) + g[nx] * (un[nx] - up[nx]);\n");
+			cg_out(e, "\tgb -= g[0] * b[0] + g[nx] * b[nx];\n");
+			cg_out(e, "\tb[0] = g[0] * @__sav_mass(m, 0);\n\tb[nx] = g[nx] * @__sav_mass(m, nx);\n");
+			cg_out(e, "\tgd += g[0] * (un[0] - up[0]) + g[nx] * (un[nx] - up[nx]);\n");
+			cg_out(e, "\tgb += g[0] * b[0] + g[nx] * b[nx];\n");
+			cg_out(e, "\tfor (q = ng; q < m->npts; q++) {\n");
+			cg_out(e, "\t\tg[q] /= sq;\n\t\tb[q] = g[q] * @__sav_mass(m, q);\n");
+		}
+		cg_out(e, "\t\tgd += g[q] * (un[q] - up[q]);\n\t\tgb += g[q] * b[q];\n\t}\n");
 	}
-	ex_emitter_flush(em, &e->b, "\t");
-	for (j = 0; j < s->nlump; j++) {
-		cg_out(e, "\tg[ng + %d] /= sq;\n", j);
-		cg_out(e, "\tb[ng + %d] = k * k * g[ng + %d] / ((%s) * (1 - (%s) * k / 2));\n", j, j,
-		       ex_emitter_root(em, 2 * j), ex_emitter_root(em, 2 * j + 1));
-	}
-	ex_emitter_free(em);
-	cg_out(e, "\tfor (q = 0; q < m->npts; q++) {\n");
-	cg_out(e, "\t\tgd += g[q] * (un[q] - up[q]);\n\t\tgb += g[q] * b[q];\n\t}\n");
 	cg_out(e, "\tgdn = (gd - gb * psi) / (1 + gb / 4);\n");
 	cg_out(e, "\tmu = psi + gdn / 4;\n");
-	cg_out(e, "\tfor (q = 0; q < m->npts; q++)\n\t\tun[q] -= b[q] * mu;\n");
+	if (sparse)
+		cg_out(e, "\tfor (a = 0; a < nix; a++)\n\t\tun[ix[a]] -= bv[a] * mu;\n");
+	else
+		cg_out(e, "\tfor (q = 0; q < m->npts; q++)\n\t\tun[q] -= b[q] * mu;\n");
 	cg_out(e, "\tm->sav_psi = psi + gdn / 2;\n\t(void)u;\n}\n\n");
 
-	/* the energy's share: lumped objects as the field's (emit_loop.c
-	 * energy_text), with escr = A q + B q of the step without sources,
-	 * and psi^2/2 for the potentials */
+	/* the energy's share: each lumped object's as the field's (emit_loop.c
+	 * energy_text), M (v^2 / 2 - z[n+1] rest(z[n]) / 2), the rest taken
+	 * directly rather than through escr - u (a soft spring's k^2 w^2 is
+	 * below the digits of z), and psi^2/2 for the potentials */
 	cg_out(e, "static double\n@__sav_energy(const @_model *m, const double *u, const double *un, "
 	       "const double *escr)\n{\n");
 	locals(e);
-	cg_out(e, "\tdouble E = 0.5 * (m->sav_psi * m->sav_psi - " SAV_EPS ");\n\n");
-	cg_out(e, "\t(void)u; (void)un; (void)escr;\n");
+	cg_out(e, "\tdouble E = 0.5 * (m->sav_psi * m->sav_psi - " SAV_EPS "), rd[%d];\n\n",
+	       cg_atleast1(s->nrd));
+	cg_out(e, "\t(void)u; (void)un; (void)escr;\n\t@__rdall(m, u, u, rd);\n");
 	em = ex_emitter_new(pn, cg_sym_c, "w");
 	for (j = 0; j < s->nlump; j++) {
 		ex_emitter_add(em, s->lump[j].mass);
-		ex_emitter_add(em, s->lump[j].ct);
+		ex_emitter_add(em, s->lump[j].rest);
 	}
 	ex_emitter_flush(em, &e->b, "\t");
 	for (j = 0; j < s->nlump; j++) {
 		cg_out(e, "\t{\n\t\tconst double v = (un[ng + %d] - u[ng + %d]) / k;\n\n", j, j);
-		cg_out(e, "\t\tE += (%s) * (0.5 * v * v - 0.5 * un[ng + %d] * (escr[ng + %d] - u[ng + %d]) "
-		       "* (1 - (%s) * k / 2) / (k * k));\n\t}\n", ex_emitter_root(em, 2 * j), j, j, j,
-		       ex_emitter_root(em, 2 * j + 1));
+		cg_out(e, "\t\tE += (%s) * (0.5 * v * v - 0.5 * un[ng + %d] * (%s));\n\t}\n",
+		       ex_emitter_root(em, 2 * j), j, ex_emitter_root(em, 2 * j + 1));
 	}
 	ex_emitter_free(em);
 	cg_out(e, "\treturn E;\n}\n\n");
