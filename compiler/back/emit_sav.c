@@ -39,7 +39,8 @@ locals(Emit *e)
 {
 	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1], t = 0.0;\n");
 	cg_out(e, "\tconst long nx = m->n[0], ng = m->nx1 * (m->n[1] + 1);\n");
-	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)t; (void)nx; (void)ng;\n");
+	cg_out(e, "\tconst double ih = 1 / hx;\n");
+	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)t; (void)nx; (void)ng; (void)ih;\n");
 }
 
 /* integral(E): E of u by the trapezoid rule over the grid's points; E of
@@ -64,7 +65,7 @@ cg_emit_integrals(Emit *e)
 		cg_out(e, "\tdouble I = 0;\n\tlong i;\n\n");
 		if (rd->lump) {
 			cg_out(e, "\tfor (i = 0; i < nx; i++) {\n");
-			cg_out(e, "\t\tconst double x = @__from[0] + (i + 0.5) * hx, thx = (u[i + 1] - u[i]) / hx;\n");
+			cg_out(e, "\t\tconst double x = @__from[0] + (i + 0.5) * hx, thx = (u[i + 1] - u[i]) * ih;\n");
 		} else {
 			cg_out(e, "\tfor (i = 0; i <= nx; i++) {\n");
 			cg_out(e, "\t\tconst double x = @__from[0] + i * hx, thx = u[i];\n");
@@ -112,7 +113,7 @@ read_grad(Emit *e, int r, const char *dv, int sparse)
 		int root = ex_emitter_add(em, diff_sym(s->pool, rd->ig, SYM_THX));
 		if (rd->lump) {   /* I = h sum f((u[i+1] - u[i]) / h) */
 			cg_out(e, "\tfor (i = 0; i < nx; i++) {\n");
-			cg_out(e, "\t\tconst double x = @__from[0] + (i + 0.5) * hx, thx = (u[i + 1] - u[i]) / hx;\n");
+			cg_out(e, "\t\tconst double x = @__from[0] + (i + 0.5) * hx, thx = (u[i + 1] - u[i]) * ih;\n");
 		} else {          /* I = h sum w_i f(u[i]) */
 			cg_out(e, "\tfor (i = 0; i <= nx; i++) {\n");
 			cg_out(e, "\t\tconst double x = @__from[0] + i * hx, thx = u[i];\n");
@@ -231,6 +232,7 @@ cg_emit_sav(Emit *e)
 		}
 	ex_emitter_free(em);
 	cg_out(e, "\tsq = sqrt(2 * V + " SAV_EPS ");\n");
+	cg_out(e, "\tconst double isq = 1 / sq;\n\n\t(void)isq;\n");
 	if (sparse) {
 		cg_out(e, "\tfor (a = 0; a < nix; a++) {\n");
 		cg_out(e, "\t\tgv[a] /= sq;\n\t\tbv[a] = gv[a] * @__sav_mass(m, ix[a]);\n");
@@ -239,11 +241,11 @@ cg_emit_sav(Emit *e)
 		unsigned sp = (1u << SYM_X) | (1u << SYM_Y);
 		if ((s->den->deps | s->density->deps) & sp) {
 			cg_out(e, "\tfor (q = 0; q < m->npts; q++) {\n");
-			cg_out(e, "\t\tg[q] /= sq;\n\t\tb[q] = g[q] * @__sav_mass(m, q);\n");
+			cg_out(e, "\t\tg[q] *= isq;\n\t\tb[q] = g[q] * @__sav_mass(m, q);\n");
 		} else {    /* the masses are one value but at the ends */
 			cg_out(e, "\tconst double mi = @__sav_mass(m, 1);\n\n");
 			cg_out(e, "\tfor (q = 0; q < ng; q++) {\n");
-			cg_out(e, "\t\tg[q] /= sq;\n\t\tb[q] = g[q] * mi;\n");
+			cg_out(e, "\t\tg[q] *= isq;\n\t\tb[q] = g[q] * mi;\n");
 			cg_out(e, "\t\tgd += g[q] * (un[q] - up[q]);\n\t\tgb += g[q] * b[q];\n\t}\n");
 			cg_out(e, "\tgd -= g[0] * (un[0] - up[0]) + g[nx] * (un[nx] - up[nx]);\n");
 			cg_out(e, "\tgb -= g[0] * b[0] + g[nx] * b[nx];\n");
@@ -251,7 +253,7 @@ cg_emit_sav(Emit *e)
 			cg_out(e, "\tgd += g[0] * (un[0] - up[0]) + g[nx] * (un[nx] - up[nx]);\n");
 			cg_out(e, "\tgb += g[0] * b[0] + g[nx] * b[nx];\n");
 			cg_out(e, "\tfor (q = ng; q < m->npts; q++) {\n");
-			cg_out(e, "\t\tg[q] /= sq;\n\t\tb[q] = g[q] * @__sav_mass(m, q);\n");
+			cg_out(e, "\t\tg[q] *= isq;\n\t\tb[q] = g[q] * @__sav_mass(m, q);\n");
 		}
 		cg_out(e, "\t\tgd += g[q] * (un[q] - up[q]);\n\t\tgb += g[q] * b[q];\n\t}\n");
 	}
