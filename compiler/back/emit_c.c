@@ -1191,7 +1191,7 @@ cg_emit_c(const Loops *l, const char *prefix, int what)
 	emit_taps_fn(&e);
 	emit_stable_fn(&e);
 	emit_plan(&e);
-	if (e.s->nsrc + e.s->nout) {
+	if (e.s->nsrc + e.s->nout || e.s->npot) {   /* a potential reads points too */
 		cg_out(&e, "%s", interp_text);
 		cg_out(&e, "%s", dinterp_text);
 	}

@@ -41,6 +41,31 @@ locals(Emit *e)
 	cg_out(e, "\tconst long nx = m->n[0], ng = m->nx1 * (m->n[1] + 1);\n");
 	cg_out(e, "\tconst double ih = 1 / hx;\n");
 	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)t; (void)nx; (void)ng; (void)ih;\n");
+	if (e->s->ndim == 2)
+		cg_out(e, "\tconst long ny = m->n[1], nx1 = m->nx1;\n\tconst double ihy = 1 / hy;\n"
+		       "\t(void)ny; (void)nx1; (void)ihy;\n");
+}
+
+/* 2D: the loop of integral read kind (0: u, 1: u.x, 2: u.y) over the
+ * points or intervals, with q, x, y, thx (the integrand's argument) and
+ * w, the cell's share of hx hy (trapezoid weights across) */
+static void
+loop2(Emit *e, int kind)
+{
+	cg_out(e, "\tfor (j = 0; j %s ny; j++)\n", kind == 2 ? "<" : "<=");
+	cg_out(e, "\t\tfor (i = 0; i %s nx; i++) {\n", kind == 1 ? "<" : "<=");
+	cg_out(e, "\t\t\tconst long q = i + j * nx1;\n");
+	cg_out(e, "\t\t\tconst double x = @__from[0] + (i%s) * hx, y = @__from[1] + (j%s) * hy;\n",
+	       kind == 1 ? " + 0.5" : "", kind == 2 ? " + 0.5" : "");
+	if (kind == 0)
+		cg_out(e, "\t\t\tconst double thx = u[q];\n");
+	else
+		cg_out(e, "\t\t\tconst double thx = (u[q + %s] - u[q]) * %s;\n", kind == 1 ? "1" : "nx1",
+		       kind == 1 ? "ih" : "ihy");
+	cg_out(e, "\t\t\tconst double w = hx * hy%s%s;\n",
+	       kind != 1 ? " * (i == 0 || i == nx ? 0.5 : 1)" : "",
+	       kind != 2 ? " * (j == 0 || j == ny ? 0.5 : 1)" : "");
+	cg_out(e, "\t\t\t(void)x; (void)y; (void)thx;\n");
 }
 
 /* integral(E): E of u by the trapezoid rule over the grid's points; E of
@@ -62,6 +87,16 @@ cg_emit_integrals(Emit *e)
 		cg_out(e, "/* integral(...): read %d */\nstatic double\n@__int%d(const @_model *m, "
 		       "const double *u)\n{\n", r, r);
 		locals(e);
+		if (s->ndim == 2) {
+			cg_out(e, "\tdouble I = 0;\n\tlong i, j;\n\n");
+			loop2(e, rd->lump);
+			em = ex_emitter_new(pn, cg_sym_c, "f");
+			root = ex_emitter_add(em, rd->ig);
+			ex_emitter_flush(em, &e->b, "\t\t\t");
+			cg_out(e, "\t\t\tI += w * (%s);\n\t\t}\n\treturn I;\n}\n\n", ex_emitter_root(em, root));
+			ex_emitter_free(em);
+			continue;
+		}
 		cg_out(e, "\tdouble I = 0;\n\tlong i;\n\n");
 		if (rd->lump) {
 			cg_out(e, "\tfor (i = 0; i < nx; i++) {\n");
@@ -111,6 +146,20 @@ read_grad(Emit *e, int r, const char *dv, int sparse)
 	case RD_INT: {
 		ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "f");
 		int root = ex_emitter_add(em, diff_sym(s->pool, rd->ig, SYM_THX));
+		if (s->ndim == 2) {
+			loop2(e, rd->lump);
+			ex_emitter_flush(em, &e->b, "\t\t\t");
+			if (rd->lump) {
+				cg_out(e, "\t\t\tconst double d = (%s) * w * %s * (%s);\n\n", dv,
+				       rd->lump == 1 ? "ih" : "ihy", ex_emitter_root(em, root));
+				cg_out(e, "\t\t\tg[q + %s] += d;\n\t\t\tg[q] -= d;\n\t\t}\n",
+				       rd->lump == 1 ? "1" : "nx1");
+			} else {
+				cg_out(e, "\t\t\tg[q] += (%s) * w * (%s);\n\t\t}\n", dv, ex_emitter_root(em, root));
+			}
+			ex_emitter_free(em);
+			break;
+		}
 		if (rd->lump) {   /* I = h sum f((u[i+1] - u[i]) / h) */
 			cg_out(e, "\tfor (i = 0; i < nx; i++) {\n");
 			cg_out(e, "\t\tconst double x = @__from[0] + (i + 0.5) * hx, thx = (u[i + 1] - u[i]) * ih;\n");
@@ -164,7 +213,12 @@ cg_emit_sav(Emit *e)
 	/* k^2 / (m_q den_q) of state q, 0 where a boundary holds it */
 	cg_out(e, "static double\n@__sav_mass(const @_model *m, long q)\n{\n");
 	locals(e);
-	cg_out(e, "\tconst double x = @__from[0] + (double)q * hx;\n\n\t(void)x;\n");
+	if (s->ndim == 2)
+		cg_out(e, "\tconst long i = q %% nx1, j = q / nx1;\n"
+		       "\tconst double x = @__from[0] + (double)i * hx, y = @__from[1] + (double)j * hy;\n\n"
+		       "\t(void)x; (void)y;\n");
+	else
+		cg_out(e, "\tconst double x = @__from[0] + (double)q * hx;\n\n\t(void)x;\n");
 	cg_out(e, "\tif (q >= ng) {\n");
 	em = ex_emitter_new(pn, cg_sym_c, "w");
 	for (j = 0; j < s->nlump; j++) {
@@ -177,16 +231,30 @@ cg_emit_sav(Emit *e)
 		       ex_emitter_root(em, 2 * j), ex_emitter_root(em, 2 * j + 1));
 	ex_emitter_free(em);
 	cg_out(e, "\t\treturn 0;\n\t}\n");
-	if (s->bc[0][0] != BC_FREE)
-		cg_out(e, "\tif (q == 0)\n\t\treturn 0;\n");
-	if (s->bc[0][1] != BC_FREE)
-		cg_out(e, "\tif (q == nx)\n\t\treturn 0;\n");
+	if (s->ndim == 2) {
+		static const char *const side[2][2] = {{"i == 0", "i == nx"}, {"j == 0", "j == ny"}};
+		int ax, sd;
+		for (ax = 0; ax < 2; ax++)
+			for (sd = 0; sd < 2; sd++)
+				if (s->bc[ax][sd] != BC_FREE)
+					cg_out(e, "\tif (%s)\n\t\treturn 0;\n", side[ax][sd]);
+	} else {
+		if (s->bc[0][0] != BC_FREE)
+			cg_out(e, "\tif (q == 0)\n\t\treturn 0;\n");
+		if (s->bc[0][1] != BC_FREE)
+			cg_out(e, "\tif (q == nx)\n\t\treturn 0;\n");
+	}
 	em = ex_emitter_new(pn, cg_sym_c, "w");
 	ex_emitter_add(em, s->den);
 	ex_emitter_add(em, s->density);
 	ex_emitter_flush(em, &e->b, "\t");
-	cg_out(e, "\treturn k * k / ((%s) * hx * (q == 0 || q == nx ? 0.5 : 1) * (%s));\n}\n\n",
-	       ex_emitter_root(em, 1), ex_emitter_root(em, 0));
+	if (s->ndim == 2)
+		cg_out(e, "\treturn k * k / ((%s) * hx * hy * (i == 0 || i == nx ? 0.5 : 1) "
+		       "* (j == 0 || j == ny ? 0.5 : 1) * (%s));\n}\n\n",
+		       ex_emitter_root(em, 1), ex_emitter_root(em, 0));
+	else
+		cg_out(e, "\treturn k * k / ((%s) * hx * (q == 0 || q == nx ? 0.5 : 1) * (%s));\n}\n\n",
+		       ex_emitter_root(em, 1), ex_emitter_root(em, 0));
 	ex_emitter_free(em);
 
 	/* the step's correction: with no integral, g is sparse (the points
@@ -209,13 +277,13 @@ cg_emit_sav(Emit *e)
 	cg_out(e, "\t@_model *m = (@_model *)cm;\n");
 	locals(e);
 	cg_out(e, "\tconst double psi = m->sav_psi;\n");
-	cg_out(e, "\tdouble V, sq, gd = 0, gb = 0, gdn, mu;\n\tlong i, q;\n");
+	cg_out(e, "\tdouble V, sq, gd = 0, gb = 0, gdn, mu;\n\tlong i, j, q;\n");
 	if (sparse)
 		cg_out(e, "\tlong ix[%d];\n\tdouble gv[%d], bv[%d];\n\tint nix = 0, a;\n\n", j, j, j);
 	else
 		cg_out(e, "\tdouble *g = m->sav_g, *b = m->sav_g + m->npts;\n\n"
 		       "\tfor (q = 0; q < m->npts; q++)\n\t\tg[q] = 0;\n");
-	cg_out(e, "\t(void)i; (void)q;\n");
+	cg_out(e, "\t(void)i; (void)j; (void)q;\n");
 	em = ex_emitter_new(pn, cg_sym_c, "v");
 	root = ex_emitter_add(em, s->pot);
 	for (r = 0; r < s->nrd; r++)
@@ -239,7 +307,7 @@ cg_emit_sav(Emit *e)
 		cg_out(e, "\t\tgd += gv[a] * (un[ix[a]] - up[ix[a]]);\n\t\tgb += gv[a] * bv[a];\n\t}\n");
 	} else {
 		unsigned sp = (1u << SYM_X) | (1u << SYM_Y);
-		if ((s->den->deps | s->density->deps) & sp) {
+		if (((s->den->deps | s->density->deps) & sp) || s->ndim == 2) {
 			cg_out(e, "\tfor (q = 0; q < m->npts; q++) {\n");
 			cg_out(e, "\t\tg[q] *= isq;\n\t\tb[q] = g[q] * @__sav_mass(m, q);\n");
 		} else {    /* the masses are one value but at the ends */
@@ -269,6 +337,8 @@ cg_emit_sav(Emit *e)
 	 * energy_text), M (v^2 / 2 - z[n+1] rest(z[n]) / 2), the rest taken
 	 * directly rather than through escr - u (a soft spring's k^2 w^2 is
 	 * below the digits of z), and psi^2/2 for the potentials */
+	if (!e->l->step->energy)
+		goto done;
 	cg_out(e, "static double\n@__sav_energy(const @_model *m, const double *u, const double *un, "
 	       "const double *escr)\n{\n");
 	locals(e);
@@ -288,8 +358,109 @@ cg_emit_sav(Emit *e)
 	}
 	ex_emitter_free(em);
 	cg_out(e, "\treturn E;\n}\n\n");
+done:
 	buf_free(&in);
 	mem_free(d);
+	cg_free_refs(pn, 0);
+}
+
+/* @__sav_bound of a 2D field: the same on a 64 by 64 sampling (the
+ * integrals by loop2's rules; no point reads in 2D) */
+static void
+bound2(Emit *e, Expr **d)
+{
+	const Scheme *s = e->s;
+	const char **pn = cg_param_refs(e);
+	ExprEmitter *em;
+	int r, i, np = s->nparams;
+
+	cg_out(e, "static void\n@__sav_bound(const double *p, double k, double *rd)\n{\n");
+	cg_out(e, "\tenum { M = 64, M1 = M + 1 };\n");
+	cg_out(e, "\tconst double hx = %.17g / (double)M, hy = %.17g / (double)M, t = 0;\n",
+	       s->to[0] - s->from[0], s->to[1] - s->from[1]);
+	cg_out(e, "\tconst double ih = 1 / hx, ihy = 1 / hy;\n\tconst long nx = M, ny = M, nx1 = M1;\n");
+	cg_out(e, "\tdouble u0[M1 * M1], v0[M1 * M1], H = 0, lo, hi, V;\n\tlong i, j;\n\tint it;\n\n");
+	cg_out(e, "\t(void)t; (void)ih; (void)ihy;\n");
+	cg_out(e, "\tfor (j = 0; j <= M; j++)\n\t\tfor (i = 0; i <= M; i++) {\n");
+	cg_out(e, "\t\t\tconst double x = %.17g + i * hx, y = %.17g + j * hy;\n\t\t\t(void)x; (void)y;\n",
+	       s->from[0], s->from[1]);
+	em = ex_emitter_new(pn, cg_sym_c, "w");
+	ex_emitter_add(em, s->init_u ? s->init_u : ex_num(s->pool, 0));
+	ex_emitter_add(em, s->init_ut ? s->init_ut : ex_num(s->pool, 0));
+	ex_emitter_flush(em, &e->b, "\t\t\t");
+	cg_out(e, "\t\t\tu0[i + j * M1] = %s;\n\t\t\tv0[i + j * M1] = %s;\n\t\t}\n",
+	       ex_emitter_root(em, 0), ex_emitter_root(em, 1));
+	ex_emitter_free(em);
+	cg_out(e, "\tfor (j = 1; j < M; j++)\n\t\tfor (i = 1; i < M; i++) {\n");
+	cg_out(e, "\t\t\tconst double x = %.17g + i * hx, y = %.17g + j * hy;\n", s->from[0], s->from[1]);
+	cg_out(e, "\t\t\tconst long q = i + j * M1;\n\t\t\tdouble Lu = -u0[q];\n\n\t\t\t(void)x; (void)y;\n");
+	em = ex_emitter_new(pn, cg_sym_c, "w");
+	for (i = 0; i < s->ntaps; i++)
+		ex_emitter_add(em, s->taps[i].coef);
+	ex_emitter_add(em, s->den);
+	ex_emitter_add(em, s->density);
+	ex_emitter_flush(em, &e->b, "\t\t\t");
+	for (i = 0; i < s->ntaps; i++)
+		cg_out(e, "\t\t\tif (i + %d >= 0 && i + %d <= M && j + %d >= 0 && j + %d <= M)\n"
+		       "\t\t\t\tLu += (%s) * u0[q + %d + %d * M1];\n", s->taps[i].dx, s->taps[i].dx,
+		       s->taps[i].dy, s->taps[i].dy, ex_emitter_root(em, i), s->taps[i].dx, s->taps[i].dy);
+	cg_out(e, "\t\t\tH += (%s) * hx * hy * (0.5 * v0[q] * v0[q] - 0.5 * u0[q] * Lu * (%s) / (k * k));\n"
+	       "\t\t}\n", ex_emitter_root(em, s->ntaps + 1), ex_emitter_root(em, s->ntaps));
+	ex_emitter_free(em);
+	em = ex_emitter_new(pn, cg_sym_c, "w");
+	for (i = 0; i < s->nlump; i++) {
+		ex_emitter_add(em, s->lump[i].init);
+		ex_emitter_add(em, s->lump[i].init_t);
+		ex_emitter_add(em, s->lump[i].mass);
+	}
+	ex_emitter_flush(em, &e->b, "\t");
+	for (i = 0; i < s->nlump; i++)
+		cg_out(e, "\tH += 0.5 * (%s) * (%s) * (%s);\n", ex_emitter_root(em, 3 * i + 2),
+		       ex_emitter_root(em, 3 * i + 1), ex_emitter_root(em, 3 * i + 1));
+	for (r = 0; r < s->nrd; r++) {
+		const Read *rd = &s->rd[r];
+		if (rd->kind == RD_LUMP) {
+			cg_out(e, "\trd[%d] = %s;\n", r, ex_emitter_root(em, 3 * rd->lump));
+		} else if (rd->kind == RD_INT) {
+			ExprEmitter *ei = ex_emitter_new(pn, cg_sym_c, "f");
+			int root = ex_emitter_add(ei, rd->ig);
+			cg_out(e, "\trd[%d] = 0;\n", r);
+			cg_out(e, "\tfor (j = 0; j %s ny; j++)\n", rd->lump == 2 ? "<" : "<=");
+			cg_out(e, "\t\tfor (i = 0; i %s nx; i++) {\n", rd->lump == 1 ? "<" : "<=");
+			cg_out(e, "\t\t\tconst long q = i + j * nx1;\n");
+			cg_out(e, "\t\t\tconst double x = %.17g + (i%s) * hx, y = %.17g + (j%s) * hy;\n",
+			       s->from[0], rd->lump == 1 ? " + 0.5" : "", s->from[1], rd->lump == 2 ? " + 0.5" : "");
+			if (rd->lump == 0)
+				cg_out(e, "\t\t\tconst double thx = u0[q];\n");
+			else
+				cg_out(e, "\t\t\tconst double thx = (u0[q + %s] - u0[q]) * %s;\n",
+				       rd->lump == 1 ? "1" : "nx1", rd->lump == 1 ? "ih" : "ihy");
+			cg_out(e, "\t\t\tconst double w = hx * hy%s%s;\n\t\t\t(void)x; (void)y;\n",
+			       rd->lump != 1 ? " * (i == 0 || i == nx ? 0.5 : 1)" : "",
+			       rd->lump != 2 ? " * (j == 0 || j == ny ? 0.5 : 1)" : "");
+			ex_emitter_flush(ei, &e->b, "\t\t\t");
+			cg_out(e, "\t\t\trd[%d] += w * (%s);\n\t\t}\n", r, ex_emitter_root(ei, root));
+			ex_emitter_free(ei);
+		} else {
+			cg_out(e, "\trd[%d] = 0;\n", r);
+		}
+	}
+	ex_emitter_free(em);
+	cg_out(e, "\tH += @__sav_vb(p, rd);\n");
+	for (r = 0; r < s->nrd; r++) {
+		if (s->rd[r].kind != RD_INT || !s->rd[r].lump || ex_is_num(d[np + r], 0))
+			continue;
+		cg_out(e, "\tlo = rd[%d];\n\thi = lo > 0 ? 2 * lo : 1e-300;\n", r);
+		cg_out(e, "\tfor (it = 0; it < 2100; it++) {\n\t\trd[%d] = hi;\n", r);
+		cg_out(e, "\t\tif ((V = @__sav_vb(p, rd)) > H || !(V == V))\n\t\t\tbreak;\n");
+		cg_out(e, "\t\tlo = hi;\n\t\thi *= 2;\n\t}\n");
+		cg_out(e, "\tfor (it = 0; it < 100 && hi - lo > 1e-12 * hi; it++) {\n");
+		cg_out(e, "\t\trd[%d] = 0.5 * (lo + hi);\n", r);
+		cg_out(e, "\t\tif (@__sav_vb(p, rd) > H)\n\t\t\thi = rd[%d];\n\t\telse\n\t\t\tlo = rd[%d];\n\t}\n",
+		       r, r);
+		cg_out(e, "\trd[%d] = hi;\n", r);
+	}
+	cg_out(e, "\t(void)lo; (void)hi; (void)V; (void)it;\n}\n\n");
 	cg_free_refs(pn, 0);
 }
 
@@ -320,6 +491,12 @@ cg_emit_sav_bound(Emit *e)
 	ex_emitter_flush(em, &e->b, "\t");
 	cg_out(e, "\treturn %s;\n}\n\n", ex_emitter_root(em, r));
 	ex_emitter_free(em);
+	if (s->ndim == 2) {
+		bound2(e, d);
+		mem_free(d);
+		cg_free_refs(pn, 0);
+		return;
+	}
 
 	cg_out(e, "static void\n@__sav_bound(const double *p, double k, double *rd)\n{\n");
 	cg_out(e, "\tenum { M = 512 };\n");

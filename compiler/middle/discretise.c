@@ -90,7 +90,8 @@ typedef struct Ctx {
 	int np;                /* the model's params */
 	int self;              /* the lumped object whose pde this is, or -1 */
 	Expr **field_at;       /* `u * delta(x - X)`: the field read at X */
-	int in_int;            /* converting integral(E)'s E: u, u.x are SYM_THX, SYM_THY */
+	int in_int;            /* converting integral(E)'s E: u, u.x, u.y are SYM_THX,
+	                        * SYM_THY and SYM_T (an integrand has no t) */
 } Ctx;
 
 static Expr *conv(Ctx *c, const Ast *e, const Bind *b);
@@ -259,45 +260,66 @@ read_of(Ctx *c, ReadKind kind, int lump, Expr *pos)
 	return ex_param(c->p, c->np + c->nrd++);
 }
 
-/* integral(E) (language.md 12) as the read that stands for it: E of u
- * (trapezoid) or of u.x (per interval), one read per distinct E */
+/* integral(E) (language.md 12) as the reads that stand for it: E of u
+ * (trapezoid) or of u.x (per interval), one read per distinct E; in 2D
+ * an integrand of the slopes is a sum of one of u.x and one of u.y, each
+ * taken with forward differences along its axis: two reads, added */
+static Expr *
+int_read(Ctx *c, Expr *f, int kind)
+{
+	Expr *r;
+	int i;
+
+	for (i = 0; i < c->nrd; i++)
+		if (c->rd[i].kind == RD_INT && c->rd[i].lump == kind && c->rd[i].ig == f)
+			return ex_param(c->p, c->np + i);
+	r = read_of(c, RD_INT, kind, NULL);
+	c->rd[c->nrd - 1].ig = f;
+	return r;
+}
 
 static Expr *
 conv_integral(Ctx *c, const Ast *e, const Bind *b)
 {
-	Expr *f, *r;
-	int i, dx;
+	const char *u = c->m->field->name;
+	Expr *f, *fx, *fy, *zero = num(c, 0), *thx = ex_sym(c->p, SYM_THX);
+	int hx, hy;
 
-	if (c->m->ndim != 1) {
-		diag_error(c->d, e->loc, "integral(...) over a 2D field is not supported yet");
-		c->failed = 1;
-		return num(c, 0);
-	}
 	c->in_int = 1;
 	f = conv(c, e->args[0], b);
 	c->in_int = 0;
-	if ((f->deps & (1u << SYM_THX)) && (f->deps & (1u << SYM_THY))) {
-		diag_error(c->d, e->args[0]->loc, "an integrand of both %s and %s.x is not supported "
-		           "yet; write it as two integrals", c->m->field->name, c->m->field->name);
+	hx = (f->deps & (1u << SYM_THY)) != 0;    /* u.x */
+	hy = (f->deps & (1u << SYM_T)) != 0;      /* u.y */
+	if ((f->deps & (1u << SYM_THX)) && (hx || hy)) {
+		diag_error(c->d, e->args[0]->loc, "an integrand of both %s and its slope is not "
+		           "supported yet; write it as two integrals", u);
 		c->failed = 1;
-		return num(c, 0);
+		return zero;
 	}
 	if (f->deps & DEP_STATE) {
 		diag_error(c->d, e->args[0]->loc, "an integrand reads the field over the domain only "
-		           "(as %s or %s.x), not at points or lumped objects", c->m->field->name,
-		           c->m->field->name);
+		           "(as %s or %s.x), not at points or lumped objects", u, u);
 		c->failed = 1;
-		return num(c, 0);
+		return zero;
 	}
-	dx = (f->deps & (1u << SYM_THY)) != 0;
-	if (dx)
-		f = ex_subst_sym(c->p, f, SYM_THY, ex_sym(c->p, SYM_THX));
-	for (i = 0; i < c->nrd; i++)
-		if (c->rd[i].kind == RD_INT && c->rd[i].lump == dx && c->rd[i].ig == f)
-			return ex_param(c->p, c->np + i);
-	r = read_of(c, RD_INT, dx, NULL);
-	c->rd[c->nrd - 1].ig = f;
-	return r;
+	if (!hx && !hy)
+		return int_read(c, f, 0);
+	if (!hy)
+		return int_read(c, ex_subst_sym(c->p, f, SYM_THY, thx), 1);
+	if (!hx)
+		return int_read(c, ex_subst_sym(c->p, f, SYM_T, thx), 2);
+	if (!ex_is_num(diff_sym(c->p, diff_sym(c->p, f, SYM_THY), SYM_T), 0)) {
+		diag_error(c->d, e->args[0]->loc, "an integrand of %s.x and %s.y together must be a "
+		           "sum of a function of %s.x and one of %s.y (such as %s.x^2 + %s.y^2)",
+		           u, u, u, u, u, u);
+		c->failed = 1;
+		return zero;
+	}
+	/* f = (f(ux, 0) - f(0, 0)) + f(0, uy) */
+	fy = ex_subst_sym(c->p, f, SYM_THY, zero);
+	fx = ex_sub(c->p, ex_subst_sym(c->p, f, SYM_T, zero), ex_subst_sym(c->p, fy, SYM_T, zero));
+	return ex_add(c->p, int_read(c, ex_subst_sym(c->p, fx, SYM_THY, thx), 1),
+	              int_read(c, ex_subst_sym(c->p, fy, SYM_T, thx), 2));
 }
 
 static int
@@ -577,7 +599,7 @@ conv(Ctx *c, const Ast *e, const Bind *b)
 		break;
 	case AX_DERIV:
 		if (c->in_int && e->a->kind == AX_NAME && is_field_name(c, e->a->name))
-			return ex_sym(c->p, SYM_THY);    /* sema: u.x */
+			return ex_sym(c->p, coord_index(c->m, e->letters) ? SYM_T : SYM_THY);  /* u.x, u.y */
 		if ((x = conv_read(c, e, b)))
 			return x;
 		diag_error(c->d, e->loc, "a derivative of the field may only appear "
@@ -1429,10 +1451,6 @@ build_potentials(Ctx *c, Scheme *s)
 	s->npot = m->npotentials;
 	if (s->npot)
 		s->pot_loc = m->potentials[0]->loc;
-	if (s->npot && m->ndim != 1) {
-		diag_error(c->d, s->pot_loc, "potentials on a 2D field are not supported yet");
-		c->failed = 1;
-	}
 	for (i = 0; s->npot && i < 4; i++)
 		if (s->attach[i / 2][i % 2] >= 0 && i / 2 < s->ndim) {
 			diag_error(c->d, s->pot_loc, "a potential in a model with an attached end is not "

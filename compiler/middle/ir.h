@@ -43,13 +43,14 @@ typedef enum {
 	                        * in a bow's own strength: OP_SOLVE's unknown */
 	RD_INT,                /* integral(E) over the field's domain (language.md
 	                        * 12): E = ig of u (trapezoid over the points) or,
-	                        * with lump = 1, of u.x (forward differences,
-	                        * one per interval); u or u.x is SYM_THX in ig */
+	                        * with lump = 1 (2), of u.x (u.y) by forward
+	                        * differences along x (y), one per interval, the
+	                        * trapezoid across; u or its slope is SYM_THX in ig */
 } ReadKind;
 
 typedef struct Read {
 	ReadKind kind;
-	int lump;              /* RD_LUMP*: which; RD_INT: 1 for an integrand of u.x */
+	int lump;              /* RD_LUMP*: which; RD_INT: 0 of u, 1 of u.x, 2 of u.y */
 	Expr *pos;             /* RD_VAL, RD_VEL, RD_DX: X, of params */
 	Expr *ig;              /* RD_INT: the integrand, of SYM_THX, x and params */
 } Read;

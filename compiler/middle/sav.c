@@ -45,7 +45,8 @@ sav_energy_refused(const Scheme *s)
  * of an integral of kappa u.x^2 (Kirchhoff-Carrier: alpha/4
  * integral(u.x^2)^2) pulls with tension 2 kappa dV/dI: its force is
  * (2 kappa dV/dI / rho) u.xx, which the frozen-coefficient analysis
- * takes as three more taps, k^2 2 kappa S / (rho h^2 den) (1, -2, 1).
+ * takes as three more taps, k^2 2 kappa S / (rho h^2 den) (1, -2, 1)
+ * (in 2D, along the axis of the slope: u.y's with hy).
  * S = dV/dI reads the state: the C text's @__taps evaluates it with
  * @__sav_bound's reads, I at the largest value V(I) <= H0, the energy of
  * the initial state (emit_sav.c).  Other potentials (point reads, lumped
@@ -55,7 +56,7 @@ sav_stab(Arena *a, Scheme *s)
 {
 	ExprPool *p = s->pool;
 	int n = s->nparams + s->nrd, r;
-	Expr **d, *thx = ex_sym(p, SYM_THX), *hx = ex_sym(p, SYM_HX), *k2;
+	Expr **d, *thx = ex_sym(p, SYM_THX), *h, *k2;
 
 	if (!s->npot)
 		return;
@@ -70,13 +71,14 @@ sav_stab(Arena *a, Scheme *s)
 
 		if (rd->kind != RD_INT || !rd->lump || ex_is_num(d[s->nparams + r], 0))
 			continue;
+		h = ex_sym(p, rd->lump == 1 ? SYM_HX : SYM_HY);     /* along x, or y */
 		/* the integrand must be kappa thx^2, kappa free of thx */
 		kap = ex_div(p, diff_sym(p, diff_sym(p, rd->ig, SYM_THX), SYM_THX), ex_num(p, 2));
 		if ((kap->deps & (1u << SYM_THX)) || !ex_is_num(ex_sub(p, rd->ig,
 		    ex_mul(p, kap, ex_powi(p, thx, 2))), 0))
 			continue;
 		c = ex_div(p, ex_mul(p, ex_mul(p, k2, ex_mul(p, ex_num(p, 2), kap)), d[s->nparams + r]),
-		           ex_mul(p, ex_mul(p, s->density, ex_powi(p, hx, 2)), s->den));
+		           ex_mul(p, ex_mul(p, s->density, ex_powi(p, h, 2)), s->den));
 		/* a falling tension (dV/dI < 0) adds nothing to stiffen */
 		c = ex_fn(p, FN_MAX, c, ex_num(p, 0));
 		t = arena_alloc(a, (size_t)(s->nstab + 3) * sizeof *t);
@@ -84,8 +86,8 @@ sav_stab(Arena *a, Scheme *s)
 		for (i = 0; i < 3; i++) {
 			w = i == 1 ? ex_mul(p, ex_num(p, -2), c) : c;
 			t[s->nstab + i].level = 0;
-			t[s->nstab + i].dx = i - 1;
-			t[s->nstab + i].dy = 0;
+			t[s->nstab + i].dx = rd->lump == 1 ? i - 1 : 0;
+			t[s->nstab + i].dy = rd->lump == 2 ? i - 1 : 0;
 			t[s->nstab + i].coef = w;
 		}
 		s->stab = t;

@@ -1,10 +1,14 @@
-"""duffing.py OUT RATE C ALPHA A [TOL]: the pitch of a Kirchhoff-Carrier
-string's first mode against the exact Duffing period.
+"""duffing.py OUT RATE C ALPHA A [TOL [2]]: the pitch of a Kirchhoff-Carrier
+string's first mode against the exact Duffing period (with 2: of a unit
+square membrane's (1, 1) mode).
 
 With u = a(t) sin(pi x / L) on a string of unit density and length L = 1
 fixed at both ends, rho u.tt = c^2 u.xx - dV/du, V = alpha/4 (int u_x^2)^2,
 the mode stays a mode: int u_x^2 = a^2 k^2 L / 2 (k = pi / L) and
     a'' + w0^2 a + beta a^3 = 0,   w0 = c k,   beta = alpha k^4 L / 2.
+On the unit square membrane fixed at its edges, u = a sin(pi x) sin(pi y),
+V = alpha/4 (int |grad u|^2)^2, int |grad u|^2 = a^2 pi^2 / 2 and the
+mode's mass 1/4: w0 = sqrt(2) pi c, beta = alpha pi^4.
 Released at rest from a = A, its period is, with a = A sin(theta),
     T = 4 int_0^{pi/2} dtheta / sqrt(w0^2 + beta A^2 (1 + sin^2 theta) / 2).
 The render's period: the mean interval between the upward zero crossings
@@ -18,6 +22,8 @@ tol = float(sys.argv[6]) if len(sys.argv) > 6 else 2e-4
 L = 1.0
 k = np.pi / L
 w0, beta = c * k, alpha * k ** 4 * L / 2
+if len(sys.argv) > 7 and sys.argv[7] == "2":
+    w0, beta = np.sqrt(2) * np.pi * c, alpha * np.pi ** 4
 th = (np.arange(200000) + 0.5) * (np.pi / 2) / 200000
 T = 4 * np.sum(1 / np.sqrt(w0 ** 2 + beta * A ** 2 * (1 + np.sin(th) ** 2) / 2)) * (np.pi / 2) / 200000
 y = np.loadtxt(path)[:, 0]
