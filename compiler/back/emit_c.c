@@ -238,6 +238,8 @@ emit_struct(Emit *e)
 	cg_out(e, "\tdouble src_w[%d][4];\n", cg_atleast1(s->nsrc));
 	if (s->nimplicit)          /* bows: the first failure (the roots are in the states) */
 		cg_out(e, "\tdouble bow_fail, bow_x;\n");
+	if (s->npot)               /* potentials: psi at n-1/2, g and b (emit_sav.c) */
+		cg_out(e, "\tdouble sav_psi, *sav_g;\n");
 	cg_out(e, "\tlong out_i[%d][4];       /* outputs: interpolation */\n", cg_atleast1(s->nout));
 	cg_out(e, "\tdouble out_w[%d][4];\n", cg_atleast1(s->nout));
 	cg_out(e, "\t/* gradients */\n");
@@ -259,6 +261,8 @@ emit_struct(Emit *e)
 	cg_out(e, "\tdouble *ck, *seg, *lam, *gk;\n");
 	cg_out(e, "\tlong *ck_idx;             /* the slot of each pair, then the free slots */\n");
 	cg_out(e, "};\n\n");
+	if (s->npot)               /* @_reset starts psi (emit_sav.c) */
+		cg_out(e, "static void @__sav_init(@_model *m);\n\n");
 }
 
 /* ---- stability ---- */
@@ -273,8 +277,12 @@ emit_taps_fn(Emit *e)
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "s");
 	int i;
 
+	if (e->s->pot_stab)
+		cg_emit_sav_bound(e);
 	cg_out(e, "static void\n@__taps(const double *p, double k, double hx, double hy,"
 	       " double x, double y, double t, double *tc)\n{\n");
+	if (e->s->pot_stab)        /* the potentials' stiffness (emit_sav.c) */
+		cg_out(e, "\tdouble rd[%d];\n\n\t@__sav_bound(p, k, rd);\n", e->s->nrd);
 	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)x; (void)y; (void)t;\n");
 	for (i = 0; i < l->nstab; i++)
 		ex_emitter_add(em, l->stab[i].coef);
@@ -796,7 +804,9 @@ emit_set_coefs(Emit *e)
 	int i, r, nsp = 0;
 
 	emit_source_helpers(e, pn);
-	if (s->nrd)
+	for (r = 0; r < s->nrd && s->rd[r].kind == RD_INT; r++)
+		;
+	if (r < s->nrd)            /* integrals alone read no points */
 		cg_out(e, "%s", s->ndim == 2 ? read2_text : read_text);
 	if (s->nimplicit)
 		cg_emit_bow_check(e);
@@ -1000,6 +1010,8 @@ emit_lifecycle(Emit *e)
 		cg_out(e, "\t(void)i; (void)j; (void)q;\n");
 	}
 	emit_reset_parts(e, pn);
+	if (s->npot)
+		cg_out(e, "\t@__sav_init(m);\n");
 	cg_out(e, "}\n\n");
 	cg_free_refs(pn, s->nparams);
 
@@ -1029,6 +1041,10 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tm->a[d] = m->mem + (3 + d) * m->nst;\n", l->nclass[CO_SPACE]);
 	if (l->step->energy)
 		cg_out(e, "\tm->escr = m->mem + (3 + %d) * m->nst;\n", l->nclass[CO_SPACE]);
+	if (s->npot)
+		cg_out(e, "\tm->sav_g = (double *)calloc(2 * (size_t)np, sizeof(double));\n"
+		       "\tif (!m->sav_g) {\n\t\t@_destroy(m);\n\t\tsnprintf(err, (size_t)errsz, "
+		       "\"out of memory\");\n\t\treturn 0;\n\t}\n");
 	cg_out(e, "\tif (@__set_coefs(m, err, errsz)) {\n\t\t@_destroy(m);\n\t\treturn 0;\n\t}\n");
 	cg_out(e, "\t@_reset(m);\n\treturn m;\n}\n\n");
 
@@ -1052,6 +1068,8 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "\treturn 0;\n}\n\n");
 
 	cg_out(e, "void\n@_destroy(@_model *m)\n{\n\tif (m) {\n\t\tfree(m->mem0);\n");
+	if (s->npot)
+		cg_out(e, "\t\tfree(m->sav_g);\n");
 	cg_out(e, "\t\tfree(m->ck);\n\t\tfree(m->seg);\n\t\tfree(m->lam);\n\t\tfree(m->gk);\n\t\tfree(m->ck_idx);\n");
 	cg_out(e, "\t\tfree(m);\n\t}\n}\n\n");
 	cg_out(e, "void\n@_grid(const @_model *m, int *n, double *h)\n{\n\tint d;\n\n");
@@ -1210,7 +1228,7 @@ cg_emit_c(const Loops *l, const char *prefix, int what)
 	emit_taps_fn(&e);
 	emit_stable_fn(&e);
 	emit_plan(&e);
-	if (e.s->nsrc + e.s->nout) {
+	if (e.s->nsrc + e.s->nout || e.s->npot) {   /* a potential reads points too */
 		cg_out(&e, "%s", interp_text);
 		cg_out(&e, "%s", dinterp_text);
 	}

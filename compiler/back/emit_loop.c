@@ -342,8 +342,8 @@ energy_text(CStep *c, int i)
 		ex_emitter_flush(em, &e->b, in.s);
 		buf_free(&in);
 	}
-	cg_out(e, "%s\t\t%s[%d] = (%s) * hx%s * E;\n%s\t}\n", ind, c->y, i, ex_emitter_root(em, r),
-	       s->ndim == 2 ? " * hy" : "", ind);
+	cg_out(e, "%s\t\t%s[%d] = (%s) * hx%s * E%s;\n%s\t}\n", ind, c->y, i, ex_emitter_root(em, r),
+	       s->ndim == 2 ? " * hy" : "", s->npot ? " + @__sav_energy(m, u, un, m->escr)" : "", ind);
 	ex_emitter_free(em);
 	cg_free_refs(pn, 0);
 	buf_free(&w);
@@ -519,6 +519,17 @@ c_solve(void *ctx, const Step *st, const Op *o)
 	(void)st;
 }
 
+/* potentials (language.md 12): the SAV correction, emit_sav.c; not in
+ * the linear operator alone (lin) */
+static void
+c_sav(void *ctx, const Step *st, const Op *o)
+{
+	CStep *c = ctx;
+
+	cg_out(c->e, "%sif (!(%s))\n%s\t@__sav(m, rd, u, up, un);\n", c->ind, c->lin, c->ind);
+	(void)st; (void)o;
+}
+
 static void
 c_rotate(void *ctx, const Step *st, const Op *o)
 {
@@ -534,7 +545,7 @@ static const StepTarget c_step = {{
 	[OP_TIME] = c_time, [OP_SWEEP] = c_sweep, [OP_SCATTER] = c_scatter,
 	[OP_GATHER] = c_gather, [OP_ROTATE] = c_rotate,
 	[OP_READ] = c_read, [OP_LUMP] = c_lump, [OP_HOLD] = c_hold,
-	[OP_SOLVE] = c_solve,
+	[OP_SOLVE] = c_solve, [OP_SAV] = c_sav,
 }};
 
 static void
@@ -625,6 +636,8 @@ emit_step(Emit *e)
 	emit_sweep(e);
 	if (e->s->nrd)
 		cg_emit_reads(e);
+	if (e->s->npot)
+		cg_emit_sav(e);
 	cg_out(e, "/* u[n+1] from u[n], u[n-1]; with lin, without sources and force\n"
 	       " * (the linear operator alone); outputs into y when y != 0. */\n");
 	cg_out(e, "static void\n@__step(const @_model *m, long n, const double *restrict u, "
@@ -1601,6 +1614,10 @@ cg_emit_kernels(Emit *e)
 	if (e->l->step->energy) {
 		emit_no_grad(e, "the gradient of a model with an energy output is not built yet "
 		             "(render works)");
+		return;
+	}
+	if (e->s->npot) {
+		emit_no_grad(e, "the gradient through a potential (SAV) is not built yet (render works)");
 		return;
 	}
 	emit_adj(e);

@@ -60,6 +60,7 @@ cg_emit_reads(Emit *e)
 	int r, *root = mem_alloc((size_t)(s->nrd + 1) * sizeof *root);
 	int *root2 = mem_alloc((size_t)(s->nrd + 1) * sizeof *root2);
 
+	cg_emit_integrals(e);
 	cg_out(e, "static void\n@__rdall(const @_model *m, const double *u, const double *up, double *rd)\n{\n");
 	locals(e, "0");
 	for (r = 0; r < s->nrd; r++) {
@@ -73,6 +74,8 @@ cg_emit_reads(Emit *e)
 			cg_out(e, "\trd[%d] = u[ng + %d];\n", r, rd->lump);
 		else if (rd->kind == RD_LUMP_VEL)
 			cg_out(e, "\trd[%d] = (u[ng + %d] - up[ng + %d]) / k;\n", r, rd->lump, rd->lump);
+		else if (rd->kind == RD_INT)
+			cg_out(e, "\trd[%d] = @__int%d(m, u);\n", r, r);
 		else if (root2[r] >= 0)
 			cg_out(e, "\trd[%d] = @__read(m, u, up, %s, %s, %d);\n", r, ex_emitter_root(em, root[r]),
 			       ex_emitter_root(em, root2[r]), rd->kind == RD_VAL ? 0 : 1);

@@ -348,6 +348,17 @@ ast_output(Arena *a, const char *name, Loc nloc, const char *field, Loc floc,
 	return d;
 }
 
+Decl *
+ast_potential(Arena *a, const char *name, Loc nloc, Ast *v, Loc loc)
+{
+	Decl *d = decl(a, D_POTENTIAL, loc);
+
+	d->name = name;
+	d->name_loc = nloc;
+	d->value = v;
+	return d;
+}
+
 struct Where *
 ast_where(Arena *a, const char *coord, Ast *at, Loc loc)
 {
@@ -875,6 +886,11 @@ ast_dump(const Model *m, FILE *f)
 			break;
 		case D_NET:
 			fprintf(f, "(net %s ", d->name);
+			dump_expr(d->value, f);
+			fputc(')', f);
+			break;
+		case D_POTENTIAL:
+			fprintf(f, "(potential %s ", d->name);
 			dump_expr(d->value, f);
 			fputc(')', f);
 			break;

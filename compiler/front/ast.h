@@ -50,6 +50,7 @@ struct Ast {
 typedef enum {
 	D_IMPORT, D_CONST, D_PARAM, D_LET, D_FN, D_RATE, D_DOMAIN, D_FIELD,
 	D_PDE, D_BOUNDARY, D_INIT, D_OUTPUT, D_NET,
+	D_POTENTIAL,   /* potential NAME = E (language.md 12) */
 } DeclKind;
 
 /* The kind sema gives each named thing. */
@@ -176,6 +177,7 @@ typedef struct Model {
 	Decl **lumps; int nlumps;
 	Decl **lump_pde, **lump_init, **lump_init_t;
 	Decl **outputs; int noutputs;  /* in source order */
+	Decl **potentials; int npotentials;  /* in source order (language.md 12) */
 	int ndim;                      /* 1 or 2 */
 	int space_order;               /* highest spatial derivative order in the pde: 2 or 4 */
 	BcKind bc[2][2];               /* [dim][0 = lower end, 1 = upper end] */
@@ -241,6 +243,7 @@ Decl *ast_pde(Arena *a, const char *field, Loc floc, const char *letters, Loc lh
 Decl *ast_init(Arena *a, const char *field, Loc floc, const char *letters, Loc lhs, Ast *v, Loc loc);
 Decl *ast_output(Arena *a, const char *name, Loc nloc, const char *field, Loc floc,
                  const char *letters, Loc lhs, AstList *at, Loc loc);
+Decl *ast_potential(Arena *a, const char *name, Loc nloc, Ast *v, Loc loc);
 /* a boundary WHERE: `coord = at`, or a bare word (at NULL; "edges" -> coord NULL) */
 struct Where *ast_where(Arena *a, const char *coord, Ast *at, Loc loc);
 /* field: NULL, or the field named by `boundary FIELD at ...`; attach:

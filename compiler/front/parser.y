@@ -94,6 +94,7 @@ static int at_word(Parser *P, const char *w, Loc loc);
 %token FN "fn" RATE "rate" DOMAIN "domain" GRID "grid" FIELD "field"
 %token PDE "pde" BOUNDARY "boundary" INIT "init" OUTPUT "output" IN "in"
 %token NET "net"
+%token POTENTIAL "potential"
 %token OR "||" AND "&&" LE "<=" GE ">=" EQ "==" NE "!="
 %token NL "end of line"
 %token LEXERR "bad character"
@@ -171,6 +172,8 @@ stmt
 	| BOUNDARY IDENT IDENT wheres ':' IDENT IDENT
 				{ $$ = at_word(P, $3, @3) ? ast_boundary(P->a, $2, @2, $4, $6, @6, $7, @7, @$) : NULL; }
 	| NET IDENT '=' netcall	{ $$ = ast_net(P->a, $2, @2, $4, @$); }
+	| POTENTIAL IDENT '=' expr
+				{ $$ = ast_potential(P->a, $2, @2, $4, @$); }
 	;
 
 /* netcall -> NAME ( netarg (, netarg)* ): mlp(2, 16, 3, act = tanh) */
@@ -323,6 +326,7 @@ sym_name(yysymbol_kind_t k)
 	case YYSYMBOL_DERIV:	return "a derivative such as '.t'";
 	case YYSYMBOL_NL:	return "end of line";
 	case YYSYMBOL_NET:	return "'net'";
+	case YYSYMBOL_POTENTIAL:	return "'potential'";
 	case YYSYMBOL_YYEOF:	return "end of file";
 	default:		break;
 	}

@@ -511,6 +511,9 @@ static const Ctx C_DELTA = {A_PARAM | A_SCALAR | A_FN | A_TIME, "a delta's posit
 static const Ctx C_INIT = {A_PARAM | A_SCALAR | A_FN | A_SPACE, "an init",
 	"it may use the coordinates, consts, params, lets without arguments, "
 	"coefficients, fns, pi and builtin functions", 0, 0, 0};
+static const Ctx C_POT = {A_PARAM | A_SCALAR | A_FN | A_STATE, "a potential",
+	"it may use consts, params, lets without arguments, fns, the lumped objects (z), "
+	"the field read at points (u(X)) and integral(...)", 0, 0, 0};
 static const Ctx C_OUTPUT = {A_PARAM | A_SCALAR | A_FN, "an output point",
 	"it may use consts, params, lets without arguments, fns, pi and builtin functions", 0, 0, 0};
 
@@ -960,6 +963,8 @@ arity(Sema *s, Ast *e, int want)
 }
 
 
+static void check_integral(Sema *s, Ast *e, const Ctx *c);
+
 static void
 check_call(Sema *s, Ast *e, const Ctx *c, Ast *ix)
 {
@@ -990,6 +995,10 @@ check_call(Sema *s, Ast *e, const Ctx *c, Ast *ix)
 	}
 	if (strcmp(e->name, "delta") == 0) {
 		check_delta(s, e, c);
+		return;
+	}
+	if (!ix && strcmp(e->name, "integral") == 0 && !sema_lookup(s, "integral")) {
+		check_integral(s, e, c);
 		return;
 	}
 	if ((ar = builtin_arity(e->name)) >= 0) {
@@ -1038,6 +1047,98 @@ check_call(Sema *s, Ast *e, const Ctx *c, Ast *ix)
 	}
 	for (i = 0; i < e->nargs; i++)
 		sema_check_expr(s, e->args[i], c);
+}
+
+/* The integrand of integral(E) (language.md 12): the field as u and its
+ * first derivatives u.x (u.y), coordinates, params, fns of them. */
+static void
+check_integrand(Sema *s, Ast *e, const Ctx *c)
+{
+	Entry *en;
+	int i;
+
+	switch (e->kind) {
+	case AX_NAME:
+		if (s->field && is_field(s, e) && !is_arg(c, e->name))
+			return;
+		if ((en = sema_lookup(s, e->name)) && en->decl->nkind == K_LUMP) {
+			diag_error(s->d, e->loc, "integral(...) is over a field's domain; '%s' is a "
+			           "lumped object, which has none (use %s itself)", e->name, e->name);
+			return;
+		}
+		break;
+	case AX_DERIV:
+		if (!e->paren && s->field && is_field(s, e->a) && !e->letters[1]
+		    && sema_coord_index(s, e->letters) >= 0)
+			return;
+		if (!e->paren && (en = e->a->name ? sema_lookup(s, e->a->name) : NULL)
+		    && en->decl->nkind == K_LUMP) {
+			diag_error(s->d, e->loc, "integral(...) is over a field's domain; '%s' is a "
+			           "lumped object, which has none", e->a->name);
+			return;
+		}
+		diag_error(s->d, e->loc, "inside integral(...) the field appears as %s or its "
+		           "first derivatives (%s.%s)", s->field ? s->field->name : "u",
+		           s->field ? s->field->name : "u", s->coord[0]);
+		return;
+	case AX_CALL:
+		if (s->field && strcmp(e->name, s->field->name) == 0) {
+			diag_error(s->d, e->loc, "inside integral(...) the field is read over its "
+			           "whole domain, as %s, not at a point", e->name);
+			return;
+		}
+		if (builtin_arity(e->name) >= 0) {
+			arity(s, e, builtin_arity(e->name));
+			for (i = 0; i < e->nargs; i++)
+				check_integrand(s, e->args[i], c);
+			return;
+		}
+		if ((en = sema_lookup(s, e->name)) && en->decl->nkind == K_FN) {
+			add_dep(s, c->owner, en);
+			arity(s, e, en->decl->nargs);
+			for (i = 0; i < e->nargs; i++)
+				check_integrand(s, e->args[i], c);
+			return;
+		}
+		break;
+	case AX_UNARY:
+		check_integrand(s, e->a, c);
+		return;
+	case AX_BINARY:
+		check_integrand(s, e->a, c);
+		check_integrand(s, e->b, c);
+		return;
+	default:
+		break;
+	}
+	sema_check_expr(s, e, c);
+}
+
+/* integral(E): a reduction over the field's domain, read from the state
+ * every step, so only where the state may be read */
+static void
+check_integral(Sema *s, Ast *e, const Ctx *c)
+{
+	Ctx in = C_SPACE;
+
+	if (e->nargs != 1) {
+		arity(s, e, 1);
+		return;
+	}
+	if (!(c->allow & A_STATE)) {
+		diag_error(s->d, e->loc, "integral(...) reads the state every step; it may appear "
+		           "in a pde, a time signal (let NAME(t)), a lumped object's pde or a "
+		           "potential, not in %s", c->what);
+		return;
+	}
+	if (!s->field) {
+		diag_error(s->d, e->loc, "integral(...) needs a field with coordinates");
+		return;
+	}
+	in.owner = c->owner;
+	in.fn = NULL;
+	in.what = "integral(...)";
+	check_integrand(s, e->args[0], &in);
 }
 
 void
@@ -1225,7 +1326,10 @@ exprs(Sema *s)
 			if (!strcmp(d->field, "energy") && !d->nat && !d->lhs_letters[0]
 			    && !sema_lookup(s, "energy")) {
 				d->energy = 1;
-				if (m->nlumps)
+				for (j = 0; j < m->ndecls && m->decls[j]->kind != D_POTENTIAL; j++)
+					;
+				/* with a potential the energy covers the lumped objects (sav.c) */
+				if (m->nlumps && j == m->ndecls)
 					diag_error(s->d, d->lhs_loc, "`energy` of a model with lumped objects is "
 					           "not built yet; only of one field");
 			} else if (sema_lump_index(m, d->field) >= 0) {
@@ -1260,6 +1364,17 @@ exprs(Sema *s)
 			break;
 		case D_NET:
 			bad = sema_check_net(s, d, en);
+			break;
+		case D_POTENTIAL:
+			expr(s, d->value, &C_POT, NULL, NULL);
+			for (j = 0; j < i; j++) {
+				Decl *o = m->decls[j];
+				if (o->kind == D_POTENTIAL && strcmp(o->name, d->name) == 0) {
+					diag_error(s->d, d->name_loc, "a second potential named '%s'", d->name);
+					diag_note(s->d, o->name_loc, "the first one is here");
+					break;
+				}
+			}
 			break;
 		default:
 			break;
@@ -1557,6 +1672,8 @@ sema_check(Model *m, Diag *d)
 	m->params = arena_alloc(s.a, sizeof(Decl *) * (size_t)(np + nw + 1));
 	m->outputs = arena_alloc(s.a, sizeof(Decl *) * (size_t)(no + 1));
 	m->nets = arena_alloc(s.a, sizeof(Decl *) * (size_t)(nn + 1));
+	m->potentials = arena_alloc(s.a, sizeof(Decl *) * (size_t)(m->ndecls + 1));
+	m->npotentials = 0;
 	m->nparams = m->noutputs = m->nnets = 0;
 	for (i = 0; i < m->ndecls; i++) {
 		if (m->decls[i]->kind == D_PARAM)
@@ -1565,6 +1682,8 @@ sema_check(Model *m, Diag *d)
 			m->outputs[m->noutputs++] = m->decls[i];
 		if (m->decls[i]->kind == D_NET)
 			m->nets[m->nnets++] = m->decls[i];
+		if (m->decls[i]->kind == D_POTENTIAL)
+			m->potentials[m->npotentials++] = m->decls[i];
 	}
 	m->nuser = m->nparams;
 	if (d->nerr > nerr)

@@ -90,6 +90,8 @@ typedef struct Ctx {
 	int np;                /* the model's params */
 	int self;              /* the lumped object whose pde this is, or -1 */
 	Expr **field_at;       /* `u * delta(x - X)`: the field read at X */
+	int in_int;            /* converting integral(E)'s E: u, u.x, u.y are SYM_THX,
+	                        * SYM_THY and SYM_T (an integrand has no t) */
 } Ctx;
 
 static Expr *conv(Ctx *c, const Ast *e, const Bind *b);
@@ -242,7 +244,7 @@ read_of(Ctx *c, ReadKind kind, int lump, Expr *pos, Expr *pos2)
 
 	for (i = 0; i < c->nrd; i++)
 		if (c->rd[i].kind == kind && c->rd[i].lump == lump && c->rd[i].pos == pos
-		    && c->rd[i].pos2 == pos2)
+		    && c->rd[i].pos2 == pos2 && kind != RD_INT)
 			return ex_param(c->p, c->np + i);
 	if (c->nrd == c->caprd) {
 		Read *n = arena_alloc(c->a, (size_t)(c->caprd * 2 + 8) * sizeof *n);
@@ -255,7 +257,70 @@ read_of(Ctx *c, ReadKind kind, int lump, Expr *pos, Expr *pos2)
 	c->rd[c->nrd].lump = lump;
 	c->rd[c->nrd].pos = pos;
 	c->rd[c->nrd].pos2 = pos2;
+	c->rd[c->nrd].ig = NULL;
 	return ex_param(c->p, c->np + c->nrd++);
+}
+
+/* integral(E) (language.md 12) as the reads that stand for it: E of u
+ * (trapezoid) or of u.x (per interval), one read per distinct E; in 2D
+ * an integrand of the slopes is a sum of one of u.x and one of u.y, each
+ * taken with forward differences along its axis: two reads, added */
+static Expr *
+int_read(Ctx *c, Expr *f, int kind)
+{
+	Expr *r;
+	int i;
+
+	for (i = 0; i < c->nrd; i++)
+		if (c->rd[i].kind == RD_INT && c->rd[i].lump == kind && c->rd[i].ig == f)
+			return ex_param(c->p, c->np + i);
+	r = read_of(c, RD_INT, kind, NULL, NULL);
+	c->rd[c->nrd - 1].ig = f;
+	return r;
+}
+
+static Expr *
+conv_integral(Ctx *c, const Ast *e, const Bind *b)
+{
+	const char *u = c->m->field->name;
+	Expr *f, *fx, *fy, *zero = num(c, 0), *thx = ex_sym(c->p, SYM_THX);
+	int hx, hy;
+
+	c->in_int = 1;
+	f = conv(c, e->args[0], b);
+	c->in_int = 0;
+	hx = (f->deps & (1u << SYM_THY)) != 0;    /* u.x */
+	hy = (f->deps & (1u << SYM_T)) != 0;      /* u.y */
+	if ((f->deps & (1u << SYM_THX)) && (hx || hy)) {
+		diag_error(c->d, e->args[0]->loc, "an integrand of both %s and its slope is not "
+		           "supported yet; write it as two integrals", u);
+		c->failed = 1;
+		return zero;
+	}
+	if (f->deps & DEP_STATE) {
+		diag_error(c->d, e->args[0]->loc, "an integrand reads the field over the domain only "
+		           "(as %s or %s.x), not at points or lumped objects", u, u);
+		c->failed = 1;
+		return zero;
+	}
+	if (!hx && !hy)
+		return int_read(c, f, 0);
+	if (!hy)
+		return int_read(c, ex_subst_sym(c->p, f, SYM_THY, thx), 1);
+	if (!hx)
+		return int_read(c, ex_subst_sym(c->p, f, SYM_T, thx), 2);
+	if (!ex_is_num(diff_sym(c->p, diff_sym(c->p, f, SYM_THY), SYM_T), 0)) {
+		diag_error(c->d, e->args[0]->loc, "an integrand of %s.x and %s.y together must be a "
+		           "sum of a function of %s.x and one of %s.y (such as %s.x^2 + %s.y^2)",
+		           u, u, u, u, u, u);
+		c->failed = 1;
+		return zero;
+	}
+	/* f = (f(ux, 0) - f(0, 0)) + f(0, uy) */
+	fy = ex_subst_sym(c->p, f, SYM_THY, zero);
+	fx = ex_sub(c->p, ex_subst_sym(c->p, f, SYM_T, zero), ex_subst_sym(c->p, fy, SYM_T, zero));
+	return ex_add(c->p, int_read(c, ex_subst_sym(c->p, fx, SYM_THY, thx), 1),
+	              int_read(c, ex_subst_sym(c->p, fy, SYM_T, thx), 2));
 }
 
 static int
@@ -320,6 +385,8 @@ conv_name(Ctx *c, const Ast *e, const Bind *b)
 		return num(c, PI);
 	if ((ci = coord_index(c->m, e->name)) >= 0)
 		return ex_sym(c->p, ci == 0 ? SYM_X : SYM_Y);
+	if (c->in_int && is_field_name(c, e->name))
+		return ex_sym(c->p, SYM_THX);
 	if (c->field_at && is_field_name(c, e->name))
 		return read_of(c, RD_VAL, -1, c->field_at[0], c->field_at[1]);
 	if ((v = conv_read(c, e, b)))
@@ -400,6 +467,8 @@ conv_call(Ctx *c, const Ast *e, const Bind *b)
 	const Decl *d;
 	int i;
 
+	if (strcmp(e->name, "integral") == 0 && e->nargs == 1 && !model_lookup(c->m, "integral"))
+		return conv_integral(c, e, b);
 	if (strcmp(e->name, "lap") == 0 || strcmp(e->name, "bilap") == 0 ||
 	    strcmp(e->name, "delta") == 0) {
 		diag_error(c->d, e->loc, "'%s' may only appear in the pde, as a term "
@@ -524,6 +593,8 @@ conv(Ctx *c, const Ast *e, const Bind *b)
 		}
 		break;
 	case AX_DERIV:
+		if (c->in_int && e->a->kind == AX_NAME && is_field_name(c, e->a->name))
+			return ex_sym(c->p, coord_index(c->m, e->letters) ? SYM_T : SYM_THY);  /* u.x, u.y */
 		if ((x = conv_read(c, e, b)))
 			return x;
 		diag_error(c->d, e->loc, "a derivative of the field may only appear "
@@ -1300,6 +1371,101 @@ build_implicit(Ctx *c, Scheme *s)
 	mem_free(d);
 }
 
+/* A deterministic spread of trial values, for the sign test of a
+ * potential: 0, +-1e-3 .. +-10 */
+static double
+trial(unsigned *seed)
+{
+	static const double v[] = {0, 1e-3, 1e-2, 0.1, 0.5, 1, 2, 10};
+
+	*seed = *seed * 1103515245u + 12345u;
+	return v[(*seed >> 16) % 8] * ((*seed >> 8) & 1 ? -1 : 1);
+}
+
+/* Potentials (language.md 12): V, their sum, of the state's positions.
+ * Each must read the state, not its velocities, and be >= 0: tried at
+ * 400 states (point values and lumped positions of both signs, integrals
+ * of the integrand's own sign), the params at their defaults. */
+static void
+build_potentials(Ctx *c, Scheme *s)
+{
+	const Model *m = c->m;
+	ExprPool *p = c->p;
+	int i, r, t, np = s->nparams;
+	unsigned seed = 12345u;
+
+	s->pot = num(c, 0);
+	c->self = -1;
+	for (i = 0; i < m->npotentials; i++) {
+		const Decl *d = m->potentials[i];
+		int nrd0 = c->nrd, nrd;
+		Expr *v = conv(c, d->value, NULL), **dv;
+		double *pv, sy[NSYM] = {0}, worst = 0;
+
+		if (c->failed)
+			return;
+		nrd = c->nrd;
+		if (!(v->deps & DEP_STATE)) {
+			diag_error(c->d, d->value->loc, "the potential '%s' does not depend on the state; "
+			           "a stored energy reads the field at points (%s(X)), integral(...) or "
+			           "lumped objects", d->name, m->field->name);
+			c->failed = 1;
+			return;
+		}
+		dv = mem_alloc((size_t)(np + nrd + 1) * sizeof *dv);
+		diff_params(p, v, np + nrd, dv);
+		for (r = 0; r < nrd; r++) {
+			ReadKind k = c->rd[r].kind;
+			if (ex_is_num(dv[np + r], 0) || k == RD_VAL || k == RD_LUMP || k == RD_INT)
+				continue;
+			diag_error(c->d, d->value->loc, "the potential '%s' reads %s; a stored energy "
+			           "depends on positions only (%s(X), z, integral(...))", d->name,
+			           k == RD_DX ? "a slope u.x(X), which is not supported yet" : "a velocity",
+			           m->field->name);
+			c->failed = 1;
+		}
+		(void)nrd0;
+		pv = mem_alloc((size_t)(np + nrd + 1) * sizeof *pv);
+		for (r = 0; r < np; r++)
+			pv[r] = s->params[r].def;
+		for (t = 0; t < 400 && !c->failed; t++) {
+			double val;
+			for (r = 0; r < nrd; r++) {
+				pv[np + r] = trial(&seed);
+				if (c->rd[r].kind == RD_INT) {
+					double f;
+					sy[SYM_THX] = pv[np + r];
+					sy[SYM_X] = 0.5 * (s->from[0] + s->to[0]);
+					f = ex_eval(c->rd[r].ig, pv, sy);
+					pv[np + r] = fabs(pv[np + r]) * (f < 0 ? -1 : 1);
+				}
+			}
+			val = ex_eval(v, pv, sy);
+			if (val < worst)
+				worst = val;
+		}
+		if (worst < 0) {
+			diag_error(c->d, d->value->loc, "the potential '%s' takes negative values (%g "
+			           "at some states); a stored energy must be >= 0 (a square, or max(0, "
+			           "...)^p)", d->name, worst);
+			c->failed = 1;
+		}
+		mem_free(pv);
+		mem_free(dv);
+		s->pot = ex_add(p, s->pot, v);
+	}
+	s->npot = m->npotentials;
+	if (s->npot)
+		s->pot_loc = m->potentials[0]->loc;
+	for (i = 0; s->npot && i < 4; i++)
+		if (s->attach[i / 2][i % 2] >= 0 && i / 2 < s->ndim) {
+			diag_error(c->d, s->pot_loc, "a potential in a model with an attached end is not "
+			           "supported yet");
+			c->failed = 1;
+			break;
+		}
+}
+
 /* The couplings in the stability analysis (language.md 11: "with the
  * coupling springs counted in the stability of the points they touch").
  * A force at X that reads the field at X adds dS/du(X) w w' / h to the
@@ -1387,10 +1553,12 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 		build_io(&c, s);
 	if (!c.failed)
 		build_lumps(&c, s);
+	if (!c.failed && m->npotentials)
+		build_potentials(&c, s);
 	s->rd = c.rd;
 	s->nrd = c.nrd;
 	for (i = 0; !c.failed && i < s->nout; i++)
-		if (s->out[i].energy && (s->nrd || s->nstate_src)) {
+		if (s->out[i].energy && (s->npot ? sav_energy_refused(s) : s->nrd || s->nstate_src)) {
 			diag_error(d, m->outputs[i]->lhs_loc, "`energy` of a model with point reads or forces "
 			           "between parts is not built yet; only of one field on its own");
 			c.failed = 1;
@@ -1399,6 +1567,13 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 		build_implicit(&c, s);
 	if (!c.failed)
 		build_coupling_stab(&c, s);
+	if (!c.failed)
+		sav_stab(a, s);
+	if (!c.failed && s->npot && s->nimplicit) {
+		diag_error(d, s->pot_loc, "a potential in a model with a velocity-dependent force "
+		           "(a bow) is not supported yet");
+		c.failed = 1;
+	}
 	mem_free(c.calls);
 	if (c.failed) {
 		expr_pool_free(s->pool);

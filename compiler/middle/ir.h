@@ -41,13 +41,19 @@ typedef enum {
 	RD_LUMP_VEL,           /* (z[n] - z[n-1]) / k */
 	RD_CVEL,               /* u.t(X) centred, (u[n+1](X) - u[n-1](X)) / (2k),
 	                        * in a bow's own strength: OP_SOLVE's unknown */
+	RD_INT,                /* integral(E) over the field's domain (language.md
+	                        * 12): E = ig of u (trapezoid over the points) or,
+	                        * with lump = 1 (2), of u.x (u.y) by forward
+	                        * differences along x (y), one per interval, the
+	                        * trapezoid across; u or its slope is SYM_THX in ig */
 } ReadKind;
 
 typedef struct Read {
 	ReadKind kind;
-	int lump;              /* RD_LUMP*: which */
+	int lump;              /* RD_LUMP*: which; RD_INT: 0 of u, 1 of u.x, 2 of u.y */
 	Expr *pos;             /* RD_VAL, RD_VEL, RD_DX: X, of params */
 	Expr *pos2;            /* 2D (RD_VAL, RD_VEL): Y, of params; else NULL */
+	Expr *ig;              /* RD_INT: the integrand, of SYM_THX, x and params */
 } Read;
 
 /* A lumped object z: z.tt = ct z.t + rest, z.t centred, the rest at step n:
@@ -104,7 +110,18 @@ struct Scheme {
 	int nimplicit;             /* sources with Source.implicit >= 0 */
 	Expr **lump_stiff;         /* [j]: k^2 w^2 of lumped object j's explicit
 	                            * step, stable below 4 (of params, k, hx) */
+	/* potentials (language.md 12), discretised by SAV (sav.c) */
+	int npot;
+	Expr *pot;                 /* V: their sum, of params and reads */
+	Loc pot_loc;               /* the first one, for messages */
+	int pot_stab;              /* stab taps read the state: @__sav_bound */
 };
+
+/* sav.c: 1 when `output E = energy` cannot cover this model's potentials */
+int sav_energy_refused(const Scheme *s);
+/* sav.c: the stability taps of the stiffness potentials add (after
+ * build_coupling_stab); sets pot_stab when it adds some */
+void sav_stab(Arena *a, Scheme *s);
 
 /* ---- loop IR (lower.c) ----
  * A bound along an axis is anchor + off: anchor 0 = the axis start (index

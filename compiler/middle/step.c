@@ -12,7 +12,7 @@
 
 static const char *const op_names[OP_NKIND] = {
 	"time", "sweep", "scatter", "gather", "rotate",
-	"read", "lump", "hold", "solve",
+	"read", "lump", "hold", "solve", "sav",
 	"adj_sweep", "adj_gather", "adj_sums", "adj_time",
 	"adj_pscatter", "adj_lump", "adj_read", "adj_hold", "adj_solve",
 };
@@ -280,6 +280,13 @@ step_build(Arena *a, const Loops *l)
 			o->first = i;
 			o->count = 1;
 		}
+	if (s->npot) {
+		o = add_op(&b, ST_FWD, OP_SAV, 0);
+		o->dst = u[2];
+		o->src[0] = u[0];
+		o->src[1] = u[1];
+		o->aux = rd;
+	}
 	if (s->nout) {
 		o = add_op(&b, ST_FWD, OP_GATHER, 0);
 		o->dst = y;
@@ -292,7 +299,7 @@ step_build(Arena *a, const Loops *l)
 	o->dst = u[2];
 	o->src[0] = u[0];
 	o->src[1] = u[1];
-	if (l->nadj)
+	if (l->nadj && !s->npot)    /* no transpose of OP_SAV yet: no adjoint */
 		transpose(&b, adj, rd);
 	if (step_check(b.st, err, sizeof err) < 0)
 		die("step: %s", err);
@@ -347,6 +354,10 @@ check_fwd(const Step *st, char *err, int errsz)
 				BAD("op %d: a bow's solve before the sweep and the scatter", i);
 			if (!arr_is(st, o->aux, AK_POINT) || o->first < 0 || o->first >= st->arr[o->aux].len)
 				BAD("op %d: a solve's points", i);
+			break;
+		case OP_SAV:
+			if (o->dst != written || !read || !arr_is(st, o->aux, AK_READ))
+				BAD("op %d: a potential's correction before the sweep or the reads", i);
 			break;
 		case OP_GATHER:
 			if (o->src[0] != written || !arr_is(st, o->dst, AK_OUT))
@@ -417,7 +428,7 @@ check_adj(const Step *st, char *err, int errsz)
 		n++;
 	}
 	for (i = 0; i < st->nfwd; i++)
-		if (!seen[i] && st->nadj)
+		if (!seen[i] && st->nadj && st->fwd[i].kind != OP_SAV)
 			BAD("forward op %d (%s) has no transpose", i, step_op_name(st->fwd[i].kind));
 	(void)n;
 	return 0;
@@ -493,6 +504,10 @@ print_op(const Step *st, const Op *o, FILE *f)
 	case OP_SOLVE:
 		fprintf(f, "%s += S(v) w at %s %d, v = (R %s - R %s) / 2k by Newton", aname(st, o->dst),
 		        aname(st, o->aux), o->first, aname(st, o->dst), aname(st, o->src[1]));
+		break;
+	case OP_SAV:
+		fprintf(f, "%s -= b mu(psi), b = k^2 g / (m den), g = dV/dq (%s) / sqrt(2V + eps): "
+		        "SAV, one rank-one correction", aname(st, o->dst), aname(st, o->aux));
 		break;
 	case OP_ADJ_SWEEP:
 		fprintf(f, "%s = A^T %s + B^T %s (adjoint regions 0..%d), riding sums", aname(st, o->dst),

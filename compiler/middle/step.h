@@ -64,6 +64,10 @@ typedef enum {
 	                * Newton; after every other scatter.  The root is
 	                * kept after the lumped objects of dst (the next
 	                * step's first guess) */
+	OP_SAV,        /* potentials (language.md 12): dst -= b mu(psi), the
+	                * scalar auxiliary variable's rank-one correction
+	                * (emit_sav.c), after every other op that writes dst.
+	                * No transpose yet: such a model has no gradient */
 	/* the adjoint step */
 	OP_ADJ_SWEEP,  /* dst = A^T src[0] + B^T src[1], and the gradient's sums
 	                * of coefficients without space that ride along */

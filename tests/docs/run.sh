@@ -123,6 +123,12 @@ for i in d["items"]:
     n = i["params"]["note"]; w = 0.5 * math.exp(-0.4 * (n - 57) / 12)
     assert abs(i["params"]["T0"] - w) < 0.02 * w, (n, i["params"]["T0"], w)'
 		/usr/bin/python3 -c "$py" each.json 2>"$T/py" || fail "$c" "$(tail -n 1 "$T/py")" ;;
+	'dpmc render hammer.dpm -o hammer.wav -d 1 --raw'*)
+		# "the total energy ... 0.016 J ... from the first sample to the last"
+		py='import sys, numpy as np; b = open(sys.argv[1], "rb").read(); i = b.index(b"data")
+E = np.frombuffer(b[i + 8:], dtype="<f4").reshape(-1, 2)[:, 1].astype(float)
+assert abs(E - 0.016).max() < 1e-6 * 0.016, (E[0], E.min(), E.max())'
+		/usr/bin/python3 -c "$py" hammer.wav 2>"$T/py" || fail "$c" "$(tail -n 1 "$T/py")" ;;
 	esac
 }
 

@@ -1,0 +1,98 @@
+/* sav.c — what the middle end decides about potentials (language.md 12)
+ * beyond building them (discretise.c build_potentials): which energies it
+ * can report.
+ *
+ * requires: a Scheme with its reads, lumped objects and potentials. */
+#include <string.h>
+
+#include "diff.h"
+#include "ir.h"
+
+/* `output E = energy` of a model with potentials: the field's and each
+ * lumped object's discrete energy (emit_loop.c energy_text, emit_sav.c
+ * @__sav_energy) plus psi^2/2 is what the scheme conserves when every
+ * coupling goes through a potential.  Forces between parts written as
+ * point sources, and lumped objects whose pde reads the state other than
+ * their own position, are explicit couplings that no such energy
+ * balances: refused (1). */
+int
+sav_energy_refused(const Scheme *s)
+{
+	int j, r, n = s->nparams + s->nrd;
+	Expr **d;
+
+	if (s->nstate_src)
+		return 1;
+	d = mem_alloc((size_t)(n + 1) * sizeof *d);
+	for (j = 0; j < s->nlump; j++) {
+		if (!(s->lump[j].rest->deps & DEP_STATE))
+			continue;
+		diff_params(s->pool, s->lump[j].rest, n, d);
+		for (r = 0; r < s->nrd; r++)
+			if (!ex_is_num(d[s->nparams + r], 0)
+			    && !(s->rd[r].kind == RD_LUMP && s->rd[r].lump == j))
+				break;
+		if (r < s->nrd)
+			break;
+	}
+	mem_free(d);
+	return j < s->nlump;
+}
+
+/* The stiffness a potential adds, in the grid's stability (language.md
+ * 12: "the default grid counts the stiffness a potential adds, at the
+ * largest value the energy of the initial state allows").  A potential
+ * of an integral of kappa u.x^2 (Kirchhoff-Carrier: alpha/4
+ * integral(u.x^2)^2) pulls with tension 2 kappa dV/dI: its force is
+ * (2 kappa dV/dI / rho) u.xx, which the frozen-coefficient analysis
+ * takes as three more taps, k^2 2 kappa S / (rho h^2 den) (1, -2, 1)
+ * (in 2D, along the axis of the slope: u.y's with hy).
+ * S = dV/dI reads the state: the C text's @__taps evaluates it with
+ * @__sav_bound's reads, I at the largest value V(I) <= H0, the energy of
+ * the initial state (emit_sav.c).  Other potentials (point reads, lumped
+ * objects) add no taps yet. */
+void
+sav_stab(Arena *a, Scheme *s)
+{
+	ExprPool *p = s->pool;
+	int n = s->nparams + s->nrd, r;
+	Expr **d, *thx = ex_sym(p, SYM_THX), *h, *k2;
+
+	if (!s->npot)
+		return;
+	k2 = ex_powi(p, ex_sym(p, SYM_K), 2);
+	d = mem_alloc((size_t)(n + 1) * sizeof *d);
+	diff_params(p, s->pot, n, d);
+	for (r = 0; r < s->nrd; r++) {
+		const Read *rd = &s->rd[r];
+		Expr *kap, *c, *w;
+		Tap *t;
+		int i;
+
+		if (rd->kind != RD_INT || !rd->lump || ex_is_num(d[s->nparams + r], 0))
+			continue;
+		h = ex_sym(p, rd->lump == 1 ? SYM_HX : SYM_HY);     /* along x, or y */
+		/* the integrand must be kappa thx^2, kappa free of thx */
+		kap = ex_div(p, diff_sym(p, diff_sym(p, rd->ig, SYM_THX), SYM_THX), ex_num(p, 2));
+		if ((kap->deps & (1u << SYM_THX)) || !ex_is_num(ex_sub(p, rd->ig,
+		    ex_mul(p, kap, ex_powi(p, thx, 2))), 0))
+			continue;
+		c = ex_div(p, ex_mul(p, ex_mul(p, k2, ex_mul(p, ex_num(p, 2), kap)), d[s->nparams + r]),
+		           ex_mul(p, ex_mul(p, s->density, ex_powi(p, h, 2)), s->den));
+		/* a falling tension (dV/dI < 0) adds nothing to stiffen */
+		c = ex_fn(p, FN_MAX, c, ex_num(p, 0));
+		t = arena_alloc(a, (size_t)(s->nstab + 3) * sizeof *t);
+		memcpy(t, s->stab, (size_t)s->nstab * sizeof *t);
+		for (i = 0; i < 3; i++) {
+			w = i == 1 ? ex_mul(p, ex_num(p, -2), c) : c;
+			t[s->nstab + i].level = 0;
+			t[s->nstab + i].dx = rd->lump == 1 ? i - 1 : 0;
+			t[s->nstab + i].dy = rd->lump == 2 ? i - 1 : 0;
+			t[s->nstab + i].coef = w;
+		}
+		s->stab = t;
+		s->nstab += 3;
+		s->pot_stab = 1;
+	}
+	mem_free(d);
+}
