@@ -364,17 +364,18 @@ rt_loss_mrstft(RtStft *s, const double *y, const double *target, long n, int nch
  * 7 % sharp of 41.2 Hz); the mirror image of a low partial at -f0 beats
  * with it in shorter frames.
  *
- * spec (fit's default): sot + SPEC_LM times simrstft's SC + LM on the
- * same frames: the transport term places pitch and the partials' mass,
+ * spec (fit's default): sot + SPEC_LM times simrstft's SC^2 + LM on
+ * the same frames: the transport term places pitch and the partials' mass,
  * the small per-bin terms match the envelope (decay, the partials'
  * balance) once they are close.  SPEC_LM by experiment (tests/losses):
  * at 0.1 sot still decides the sign of dL/df0 at every point within
  * +-10 % of 41, 65, 98, 220 and 440 Hz; at 0.3 the per-bin term turns
- * it at 94 % of 220 Hz and 104 % of 440 Hz.  SC joined LM (issue 9):
- * LM alone sees a partial 20 dB too weak as much as one 20 dB too
- * strong, SC weighs the loud partials the ear and the distance below
- * hear; default fits of the four recorded bass notes then end 5-15 %
- * lower in both sispec and simrstft (tests/bench/fits.sh).
+ * it at 94 % of 220 Hz and 104 % of 440 Hz.  SC^2 joined LM (issue 9):
+ * LM counts every bin above the floor alike, SC weighs the loud
+ * partials, which the distance below (and the ear) weigh too; squared,
+ * because SC's slope keeps its size up to the answer, and a closed loop
+ * (tutorial section 8's training) then circled the answer at 1e-3
+ * instead of settling at 1e-5.
  *
  * sispec: simrstft's SC + LM on frames of 8192 down to 1024 samples at
  * 44.1 kHz: the scale-invariant distance that judges a fit of a tone
@@ -476,9 +477,10 @@ huber_d(double x, double d)
 	return x >= d ? 1 : x <= -d ? -1 : x / d;
 }
 
-/* simrstft's SC (weight wsc) and LM (weight wlm) at the closed-form gain. */
+/* simrstft's SC (weight wsc; squared with sq) and LM (weight wlm) at
+ * the closed-form gain. */
 static double
-sim_kernel(RtStft *s, long FK, int grad, double scale, double wsc, double wlm)
+sim_kernel(RtStft *s, long FK, int grad, double scale, double wsc, double wlm, int sq)
 {
 	const double *ym = s->ym, *tm = s->tv;
 	double *gm = s->gm, *du = s->du;
@@ -505,13 +507,20 @@ sim_kernel(RtStft *s, long FK, int grad, double scale, double wsc, double wlm)
 		if (grad)
 			du[k] = huber_d(r, SIM_HUBER) / (u + eps);
 	}
-	num = sqrt(num);
-	tt = sqrt(tt);
-	if (!grad || yy == 0)
-		return wsc * num / tt + wlm * lm / (double)FK;
+	if (sq) {
+		/* SC^2 = num / tt: its slope vanishes at the answer */
+		if (!grad || yy == 0)
+			return wsc * num / tt + wlm * lm / (double)FK;
+		a_sc = 2 * wsc / tt;
+	} else {
+		num = sqrt(num);
+		tt = sqrt(tt);
+		if (!grad || yy == 0)
+			return wsc * num / tt + wlm * lm / (double)FK;
+		a_sc = num > 0 ? wsc / (num * tt) : 0;
+	}
 	/* du_k becomes dL/du_k; then dL/dg = sum_k dL/du_k |Y|_k and
 	 * dL/d|Y|_k = g dL/du_k + dL/dg (|T|_k - 2 g |Y|_k) / yy */
-	a_sc = num > 0 ? wsc / (num * tt) : 0;
 	a_lm = wlm / (double)FK;
 	dg = 0;
 	for (k = 0; k < FK; k++) {
@@ -526,13 +535,13 @@ sim_kernel(RtStft *s, long FK, int grad, double scale, double wsc, double wlm)
 static double
 kern_simrstft(RtStft *s, const Size *z, long F, int grad, double scale)
 {
-	return sim_kernel(s, F * (z->N / 2 + 1), grad, scale, 1, 1);
+	return sim_kernel(s, F * (z->N / 2 + 1), grad, scale, 1, 1, 0);
 }
 
 static double
 kern_sisc(RtStft *s, const Size *z, long F, int grad, double scale)
 {
-	return sim_kernel(s, F * (z->N / 2 + 1), grad, scale, 1, 0);
+	return sim_kernel(s, F * (z->N / 2 + 1), grad, scale, 1, 0, 0);
 }
 
 /* sot of one size: the transport distance per frame between the power
@@ -620,7 +629,7 @@ static double
 kern_spec(RtStft *s, const Size *z, long F, int grad, double scale)
 {
 	return sot_kernel(s, z, F, grad, scale)
-	       + sim_kernel(s, F * (z->N / 2 + 1), grad, scale, SPEC_LM, SPEC_LM);
+	       + sim_kernel(s, F * (z->N / 2 + 1), grad, scale, SPEC_LM, SPEC_LM, 1);
 }
 
 /* |T| of every size and channel into s->tcache, or of one into s->tm. */

@@ -17,7 +17,7 @@
 # 2. A held-out set, tuned on by nobody: targets rendered by other models
 #    (guitar.dpm, piano.dpm, bridge_guitar.dpm: other excitations, outputs
 #    and a bridge), through a "body" (sox equalizer resonances and a
-#    high-pass) with white noise 50 dB down, level 1000x down, fitted as
+#    high-pass) with white noise 30 dB under its peak, level 1000x down, fitted as
 #    in 1.
 # 3. A closed loop: a target rendered by the model itself, level 1000x
 #    down, fitted from f0 +9 %, B x3, T60s x1.5.  Aim: f0 to 0.1 %, B and
@@ -107,8 +107,21 @@ if [ -z "${ONLY:-}" ] || [ "$ONLY" = notes ]; then
 		sox "$rec" "$T/full.wav" trim 0 1 && sox -v 0.001 "$T/full.wav" "$T/$note.wav" || exit 1
 		tgt=$T/$note.wav
 		fitone "$note" "$tgt" "$T/full.wav" "$f1"
+		# the floor for models whose partials decay exponentially
+		if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+			sox -V1 "$T/full.wav" -t f32 - | /usr/bin/python3 "$REPO/tests/bench/fits_oracle.py" "$f1" |
+				awk -v n="$note" '{ printf "%s %s: %s %s, %s %s\n", n, $1, $2, $3, $4, $5 }' >>"$T/oracle"
+		fi
 	done
 	echo
+	if [ -s "$T/oracle" ]; then
+		echo "Sums of sinusoids at each note's tracked partials, random phases (tests/bench/fits_oracle.py):"
+		echo "'track' has each partial's own envelope; '1exp' each partial's best single exponential,"
+		echo "the floor for any model whose partials decay exponentially (against: half the start's sispec):"
+		echo
+		sed 's/^/    /' "$T/oracle"
+		echo
+	fi
 fi
 
 # the held-out set: MODEL F1 SETTINGS... (F1 about the first partial)
