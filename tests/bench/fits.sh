@@ -1,27 +1,39 @@
 #!/bin/sh
 # tests/bench/fits.sh — issue 9's measure of `dpmc fit` with its defaults
-# (only --fit, --steps and --set for the start), printed as a table:
+# (only --fit, --steps and --set for the start), printed as tables:
 #
 # 1. Each double-bass note of ../shared/data/recordings (its first
 #    second), its level 1000x down (sox -v 0.001), fitted with
 #    examples/bass_fit.dpm from f0 8 % flat and 8 % sharp of the note's
 #    first partial: the fitted render's first partial against the
 #    recording's (tests/tools/peaks, in a window of +-15 % around the
-#    README's value), and the scale-invariant spectral distance (the
-#    simrstft loss, and sisc, its spectral convergence alone) at the start
-#    and at the end.  Aim: within 1 %, and at most half the start's
-#    distance (either).
-# 2. A closed loop: a target rendered by the model itself, level 1000x
+#    README's value), and scale-invariant spectral distances at the start
+#    and at the end: sispec (the one that judges: frames of 1024-8192,
+#    which resolve a low note's partials), simrstft (frames of 64-2048,
+#    the one used before; its short frames follow the waveform within a
+#    period, i.e. the partials' phases: see runtime/loss.c) and sisc
+#    (simrstft's spectral convergence alone).  Aim: within 1 %, and at
+#    most half the start's distance (sispec).
+# 2. A held-out set, tuned on by nobody: targets rendered by other models
+#    (guitar.dpm, piano.dpm, bridge_guitar.dpm: other excitations, outputs
+#    and a bridge), through a "body" (sox equalizer resonances and a
+#    high-pass) with white noise 30 dB under its peak, level 1000x down, fitted as
+#    in 1.
+# 3. A closed loop: a target rendered by the model itself, level 1000x
 #    down, fitted from f0 +9 %, B x3, T60s x1.5.  Aim: f0 to 0.1 %, B and
 #    both T60s to 10 %.
+# Each fit's time is wall and processor (user + system) seconds, with the
+# load average (1 minute) when it ended: the machine is shared.
 #
 # Not part of `make check` (minutes, not seconds): `make bench` runs it,
-# or `sh tests/bench/fits.sh` with DPMC, REPO set.  STEPS (default 300).
+# or `sh tests/bench/fits.sh` with DPMC, REPO set.  STEPS (default 300);
+# ONLY=notes|heldout|loop runs one part.
 
 REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 DPMC=${DPMC:-$REPO/dpmc}
 CC=${CC:-cc}
 STEPS=${STEPS:-300}
+JUDGE=${JUDGE:-$DPMC}    # the dpmc that measures the distances (an older DPMC may lack sispec)
 MODEL=$REPO/examples/bass_fit.dpm
 FIT="f0,B,T60lo,T60hi,xe,xo,amp"
 T=$(mktemp -d "${TMPDIR:-/tmp}/dpmc-fits.XXXXXX") || exit 1
@@ -43,52 +55,110 @@ first() {
 dist() {
 	l=$1
 	shift
-	"$DPMC" grad "$MODEL" --target "$tgt" --loss "$l" "$@" 2>/dev/null |
+	"$JUDGE" grad "$MODEL" --target "$tgt" --loss "$l" "$@" 2>/dev/null |
 		sed -n 's/.*"loss": \([-+0-9.eE]*\).*/\1/p'
 }
 
 ok=0 all=0
-echo "| note | start f0 | first partial: recording / fitted (error) | simrstft start -> end | sisc start -> end | time |"
-echo "| --- | --- | --- | --- | --- | --- |"
-for spec in gb1:46.3 a1:54.8 c2:65.1 eb2:77.6; do
-	note=${spec%%:*} f1=${spec#*:}
-	rec=$(ls "$rdir"/pizz_"$note"_*.wav 2>/dev/null | head -n 1)
-	[ -f "$rec" ] || { echo "| $note | no recording in $rdir | | | |"; continue; }
-	sox "$rec" "$T/full.wav" trim 0 1 && sox -v 0.001 "$T/full.wav" "$T/$note.wav" || exit 1
-	tgt=$T/$note.wav
-	want=$(first "$T/full.wav" "$f1")
+# fitone NAME TARGET FULL F1: the two fits of TARGET (FULL: the same at
+# its own level) from 8 % under and over its first partial near F1 Hz
+fitone() {
+	name=$1 tgt=$2 full=$3
+	want=$(first "$full" "$4" | awk '{ printf "%.2f", $1 }')
 	for dir in 0.92 1.08; do
 		f0=$(awk -v f="$want" -v d="$dir" 'BEGIN { printf "%.4f", f * d }')
 		# the model's range of f0 is [40, 100]
 		f0=$(awk -v f="$f0" 'BEGIN { print (f < 40 ? 40 : f > 100 ? 100 : f) }')
-		d0=$(dist simrstft --set f0="$f0")
+		d0=$(dist sispec --set f0="$f0")
+		r0=$(dist simrstft --set f0="$f0")
 		c0=$(dist sisc --set f0="$f0")
 		t0=$(date +%s.%N)
-		"$DPMC" fit "$MODEL" --target "$tgt" --fit "$FIT" --set f0="$f0" --steps "$STEPS" \
-			-o "$T/fit.json" --render "$T/fit.wav" >/dev/null 2>"$T/err" || { tail -n 3 "$T/err"; continue; }
+		/usr/bin/time -f "%U %S" -o "$T/cpu" "$DPMC" fit "$MODEL" --target "$tgt" --fit "$FIT" \
+			--set f0="$f0" --steps "$STEPS" -o "$T/fit.json" --render "$T/fit.wav" >/dev/null 2>"$T/err" ||
+			{ tail -n 3 "$T/err"; continue; }
 		secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-		got=$(first "$T/fit.wav" "$f1")
-		d1=$(dist simrstft --params "$T/fit.json")
+		cpu=$(awk '{ printf "%.1f", $1 + $2 }' "$T/cpu")
+		load=$(cut -d' ' -f1 /proc/loadavg)
+		got=$(first "$T/fit.wav" "$4" | awk '{ printf "%.2f", $1 }')
+		d1=$(dist sispec --params "$T/fit.json")
+		r1=$(dist simrstft --params "$T/fit.json")
 		c1=$(dist sisc --params "$T/fit.json")
 		err=$(awk -v a="$got" -v b="$want" 'BEGIN { printf "%+.2f", 100 * (a - b) / b }')
-		good=$(awk -v e="$err" -v a="$d0" -v b="$d1" -v c="$c0" -v d="$c1" 'BEGIN { e = e < 0 ? -e : e;
-			print (e <= 1 && (2 * b <= a || 2 * d <= c)) ? "yes" : "no" }')
+		good=$(awk -v e="$err" -v a="$d0" -v b="$d1" 'BEGIN { e = e < 0 ? -e : e;
+			print (e <= 1 && 2 * b <= a) ? "yes" : "no" }')
 		all=$((all + 1))
 		[ "$good" = yes ] && ok=$((ok + 1))
-		echo "| $note | $f0 | $want / $got ($err %) | $d0 -> $d1 | $c0 -> $c1 | $secs s |"
+		printf "| %s | %s | %s / %s (%s %%) | %.3f -> %.3f (%.2f) | %.3f -> %.3f (%.2f) | %.3f -> %.3f | %s s, cpu %s s, load %s | %s |\n" \
+			"$name" "$f0" "$want" "$got" "$err" "$d0" "$d1" "$(awk -v a="$d0" -v b="$d1" 'BEGIN { print b / a }')" \
+			"$r0" "$r1" "$(awk -v a="$r0" -v b="$r1" 'BEGIN { print b / a }')" "$c0" "$c1" "$secs" "$cpu" "$load" "$good"
 	done
-done
+}
+hdr() {
+	echo "| $1 | start f0 | first partial: target / fitted (error) | sispec start -> end (ratio) | simrstft start -> end (ratio) | sisc start -> end | time | aims met |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+}
+
+if [ -z "${ONLY:-}" ] || [ "$ONLY" = notes ]; then
+	hdr note
+	for spec in gb1:46.3 a1:54.8 c2:65.1 eb2:77.6; do
+		note=${spec%%:*} f1=${spec#*:}
+		rec=$(ls "$rdir"/pizz_"$note"_*.wav 2>/dev/null | head -n 1)
+		[ -f "$rec" ] || { echo "| $note | no recording in $rdir | | | | | | |"; continue; }
+		sox "$rec" "$T/full.wav" trim 0 1 && sox -v 0.001 "$T/full.wav" "$T/$note.wav" || exit 1
+		tgt=$T/$note.wav
+		fitone "$note" "$tgt" "$T/full.wav" "$f1"
+		# the floor for models whose partials decay exponentially
+		if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+			sox -V1 "$T/full.wav" -t f32 - | /usr/bin/python3 "$REPO/tests/bench/fits_oracle.py" "$f1" |
+				awk -v n="$note" '{ printf "%s %s: %s %s, %s %s\n", n, $1, $2, $3, $4, $5 }' >>"$T/oracle"
+		fi
+	done
+	echo
+	if [ -s "$T/oracle" ]; then
+		echo "Sums of sinusoids at each note's tracked partials, random phases (tests/bench/fits_oracle.py):"
+		echo "'track' has each partial's own envelope; '1exp' each partial's best single exponential,"
+		echo "the floor for any model whose partials decay exponentially (against: half the start's sispec):"
+		echo
+		sed 's/^/    /' "$T/oracle"
+		echo
+	fi
+fi
+
+# the held-out set: MODEL F1 SETTINGS... (F1 about the first partial)
+if [ -z "${ONLY:-}" ] || [ "$ONLY" = heldout ]; then
+	hdr "held out"
+	sox -n -r 44100 -c 1 -b 32 -e float "$T/noise.wav" synth 1 whitenoise vol 0.003 || exit 1
+	while read -r name m f1 sets; do
+		[ -n "$name" ] || continue
+		# shellcheck disable=SC2086
+		"$DPMC" render "$REPO/examples/$m.dpm" --raw -d 1 $sets -o "$T/h.wav" 2>"$T/err" ||
+			{ echo "| $name | render failed: $(head -c 200 "$T/err") |"; continue; }
+		# one channel (bridge_guitar: the bridge's), peak 1, the body, the noise
+		sox -V1 "$T/h.wav" "$T/h1.wav" remix "$(sox --i -c "$T/h.wav")" norm -20 \
+			equalizer 95 1.5q +9 equalizer 230 3q -6 equalizer 410 2q +5 highpass 35 &&
+			sox -V1 -m "$T/h1.wav" "$T/noise.wav" -b 24 "$T/full.wav" norm -1 &&
+			sox -v 0.001 "$T/full.wav" "$T/ho.wav" || exit 1
+		tgt=$T/ho.wav
+		fitone "$name" "$tgt" "$T/full.wav" "$f1"
+	done <<-EOF
+	guitar55 guitar 55 --set f0=55 --set B=6e-5 --set T60lo=2.5 --set T60hi=0.3 --set xp=0.31 --set xo=0.08
+	piano73 piano 73.4 --set f0=73.4 --set B=2e-4 --set T60lo=6 --set T60hi=0.8 --set xh=0.12 --set xo=0.9
+	bridge87 bridge_guitar 87 --set f0=87 --set T60lo=2 --set T60hi=0.4 --set fb=120 --set Qb=8 --set xp=0.2
+	EOF
+	echo
+fi
 
 # the closed loop
+[ -z "${ONLY:-}" ] || [ "$ONLY" = loop ] || { echo "fits: $ok of $all within the aims"; exit 0; }
 tgt=$T/loop.wav
 "$DPMC" render "$MODEL" --raw -d 1 --set f0=65 --set B=2e-5 --set T60lo=3 --set T60hi=0.5 \
 	--set xe=0.2 --set xo=0.15 -o "$T/loopfull.wav" && sox -v 0.001 "$T/loopfull.wav" "$tgt" || exit 1
 t0=$(date +%s.%N)
-"$DPMC" fit "$MODEL" --target "$tgt" --fit "$FIT" --steps "$STEPS" \
+/usr/bin/time -f "%U %S" -o "$T/cpu" "$DPMC" fit "$MODEL" --target "$tgt" --fit "$FIT" --steps "$STEPS" \
 	--set f0=70.85 --set B=6e-5 --set T60lo=4.5 --set T60hi=0.75 -o "$T/loop.json" >/dev/null 2>"$T/err" ||
 	tail -n 3 "$T/err"
 secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-echo
+secs="$secs s, cpu $(awk '{ printf "%.1f", $1 + $2 }' "$T/cpu") s, load $(cut -d' ' -f1 /proc/loadavg)"
 echo "| closed loop | truth | fitted | error | aim |"
 echo "| --- | --- | --- | --- | --- |"
 for pv in f0:65:0.1 B:2e-5:10 T60lo:3:10 T60hi:0.5:10; do
@@ -102,4 +172,4 @@ for pv in f0:65:0.1 B:2e-5:10 T60lo:3:10 T60hi:0.5:10; do
 	echo "| $p | $v | $got | $e % | $aim % ($good) |"
 done
 echo
-echo "fits: $ok of $all within the aims (closed loop: $secs s)"
+echo "fits: $ok of $all within the aims (closed loop: $secs)"

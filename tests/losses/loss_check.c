@@ -172,8 +172,8 @@ taylor(const char *name, const char *what, const double *y, const double *t, lon
 	rt_loss_free(l);
 }
 
-static const char *const gradnames[] = {"mse", "mrstft", "simse", "simrstft", "sisc", "sot", "spec"};
-static const char *const invnames[] = {"simse", "simrstft", "sisc", "sot", "spec"};
+static const char *const gradnames[] = {"mse", "mrstft", "simse", "simrstft", "sisc", "sispec", "sot", "spec"};
+static const char *const invnames[] = {"simse", "simrstft", "sisc", "sispec", "sot", "spec"};
 #define NGRAD (int)(sizeof gradnames / sizeof gradnames[0])
 #define NINV (int)(sizeof invnames / sizeof invnames[0])
 
