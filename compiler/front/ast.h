@@ -132,6 +132,8 @@ struct Decl {
 	int nopts;
 	Ast *density, *mass;
 	int lump;                 /* sema: the lumped object's number */
+	int gridpt;               /* field: a lumped object that is a point of
+	                           * another field's grid (sema_fields.c) */
 	int energy;               /* output: `output E = energy` (language.md 12.1) */
 	/* output: `output NAME = FIELD[.t](at[0], at[1])` */
 	Ast *at[2];
