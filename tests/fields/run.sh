@@ -88,13 +88,13 @@ grun() {
 	[ $st = 0 ] || [ -n "$(grep '^FAIL' "$T/out")" ] || fail "${n}_$p" "status $st: $(head -c 300 "$T/out")"
 }
 if gt spring "$HERE/spring.dpm"; then
-	grun spring gradtest taylor -g 50 -d 0.02 -p xa,xb -s Kc=300 -s xa=0.31 -s xb=0.47
-	grun spring pdot 1 50
+	grun spring gradtest taylor -g 50 -d 0.02 -p xa,xb -s xa=0.15
+	grun spring pdot 49 50
 	grun spring gradtest ckpt -g 50 -d 0.02
 fi
 if gt bridge "$HERE/bridge.dpm"; then
-	grun bridge gradtest taylor -g 40 -d 0.02 -p xa,xb -s xa=0.363 -s xb=0.605
-	grun bridge pdot 1 40
+	grun bridge gradtest taylor -g 40 -d 0.02 -p xa,xb -s xa=0.15 -s xb=0.15
+	grun bridge pdot 60 40
 	grun bridge gradtest ckpt -g 40 -d 0.02
 fi
 
