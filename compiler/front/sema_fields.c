@@ -165,12 +165,17 @@ sum(FS *s, Ast **v, int n, Loc l)
 	return bin(s, OP_ADD, sum(s, v, n / 2, l), sum(s, v + n / 2, n - n / 2, l));
 }
 
-/* hat_i(X) = max(0, 1 - |X - x_i| / h) */
+/* hat_i(X) = max(0, 1 - |X - x_i| / h); a number when X is one */
 static Ast *
 hat(FS *s, const Fld *f, int i, Ast *X)
 {
 	Loc l = X->loc;
-	Ast *dx = call1(s, "abs", bin(s, OP_SUB, X, num(s, f->from + i * f->h, l)));
+	double v;
+	Ast *dx;
+
+	if (fold(s->m, X, &v, 0))
+		return num(s, fmax(0, 1 - fabs(v - (f->from + i * f->h)) / f->h), l);
+	dx = call1(s, "abs", bin(s, OP_SUB, X, num(s, f->from + i * f->h, l)));
 	return call2(s, "max", num(s, 0, l), bin(s, OP_SUB, num(s, 1, l), bin(s, OP_DIV, dx, num(s, f->h, l))));
 }
 
@@ -180,9 +185,17 @@ interp(FS *s, const Fld *f, Ast *X, int vel)
 {
 	Ast **v = arena_alloc(s->a, (size_t)(f->n + 2) * sizeof *v);
 	int i, n = 0;
+	double x;
 
+	if (fold(s->m, X, &x, 0) && !(x >= f->from && x <= f->to)) {
+		diag_error(s->d, X->loc, "%g is outside the field '%s' (%s in [%g, %g])", x, f->f->name,
+		           f->coord, f->from, f->to);
+		s->nerr++;
+	}
+	/* a number X: its two points only, so a join at a fixed place costs
+	 * O(1), not O(N), per read */
 	for (i = 0; i <= f->n; i++)
-		if (f->pt[i])
+		if (f->pt[i] && !(fold(s->m, X, &x, 0) && fabs(x - (f->from + i * f->h)) >= f->h))
 			v[n++] = bin(s, OP_MUL, hat(s, f, i, X), pt(s, f, i, vel, X->loc));
 	return sum(s, v, n, X->loc);
 }
@@ -286,7 +299,10 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 		if (own && (p = delta_pos(s, own, e, 1))) {
 			Ast *den = bin(s, OP_MUL, num(s, own->h, e->loc),
 			               own->density ? own->density : num(s, 1, e->loc));
-			return bin(s, OP_DIV, hat(s, own, i, rw(s, own, i, NULL, p)), den);
+			Ast *hx = hat(s, own, i, rw(s, own, i, NULL, p));
+			if (hx->kind == AX_NUM && hx->num == 0)
+				return hx;         /* the force does not reach point i */
+			return bin(s, OP_DIV, hx, den);
 		}
 		c = arena_alloc(s->a, sizeof *c);
 		*c = *e;

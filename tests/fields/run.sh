@@ -87,15 +87,19 @@ grun() {
 	grep -q '^PASS ' "$T/out" || [ $st != 0 ] || fail "${n}_$p" "no result: $(cat "$T/out")"
 	[ $st = 0 ] || [ -n "$(grep '^FAIL' "$T/out")" ] || fail "${n}_$p" "status $st: $(head -c 300 "$T/out")"
 }
-if gt spring "$HERE/spring.dpm"; then
-	grun spring gradtest taylor -g 50 -d 0.02 -p xa,xb -s xa=0.15
-	grun spring pdot 49 50
-	grun spring gradtest ckpt -g 50 -d 0.02
+# on coarse grids: a join at a param's place reads every point of a chain
+# (sema_fields.c), so the C grows as N^2
+sed 's/grid 50/grid 20/g; s/xa = 0.3 /xa = 0.31 /; s/xb = 0.45 /xb = 0.47 /' "$HERE/spring.dpm" >"$T/spring.dpm"
+sed 's/grid 40/grid 16/; s/grid 60/grid 24/' "$HERE/bridge.dpm" >"$T/bridge.dpm"
+if gt spring "$T/spring.dpm"; then
+	grun spring gradtest taylor -g 20 -d 0.02 -p xa,xb -s xa=0.15,xb=0.15
+	grun spring pdot 19 20
+	grun spring gradtest ckpt -g 20 -d 0.02
 fi
-if gt bridge "$HERE/bridge.dpm"; then
-	grun bridge gradtest taylor -g 40 -d 0.02 -p xa,xb -s xa=0.15 -s xb=0.15
-	grun bridge pdot 60 40
-	grun bridge gradtest ckpt -g 40 -d 0.02
+if gt bridge "$T/bridge.dpm"; then
+	grun bridge gradtest taylor -g 16 -d 0.02 -p xa,xb -s xa=0.15,xb=0.15
+	grun bridge pdot 24 16
+	grun bridge gradtest ckpt -g 16 -d 0.02
 fi
 
 # ---- 3. every backend, the same bits ----
