@@ -65,6 +65,17 @@ else
 	fail bridge_modes "$(cat "$T/err")"
 fi
 
+# the spec's string on a board: the board (2D) is the grid field
+if "$DPMC" render "$HERE/board.dpm" -o "$T/bd.wav" -d 2 --raw --grid 20,15 2>"$T/err"; then
+	for ch in 0 1; do
+		"$T/peaks" "$T/bd.wav" -c $ch -n 6 >"$T/bd$ch.pk"
+		check "board_modes_$ch" "$HERE/board.py" 20 15 40 3000 0.13 0.23 0.17 44100 \
+			$([ $ch = 1 ] && echo any) <"$T/bd$ch.pk"
+	done
+else
+	fail board_modes "$(cat "$T/err")"
+fi
+
 # ---- 2. gradients ----
 gt() {
 	d=$T/$1
@@ -101,10 +112,15 @@ if gt bridge "$T/bridge.dpm"; then
 	grun bridge pdot 24 16
 	grun bridge gradtest ckpt -g 16 -d 0.02
 fi
+sed 's/grid 40/grid 16/' "$HERE/board.dpm" >"$T/board.dpm"
+if gt board "$T/board.dpm"; then
+	grun board gradtest taylor -g 8,6 -d 0.01 -p xs,xb,yb -s xs=0.15,xb=0.05,yb=0.05,K=300
+	grun board pdot 15 8,6
+fi
 
 # ---- 3. every backend, the same bits ----
 bad=
-for m in spring bridge; do
+for m in spring bridge board; do
 	for b in tcc cc llvm; do
 		"$DPMC" render "$HERE/$m.dpm" -o "$T/$m.$b.wav" -d 0.3 --raw --backend "$b" 2>"$T/err" ||
 			bad="$bad $m/$b: $(head -c 200 "$T/err")"
