@@ -177,6 +177,10 @@ typedef struct Model {
 	 * coordinates, each with its pde and inits (NULL when absent) */
 	Decl **lumps; int nlumps;
 	Decl **lump_pde, **lump_init, **lump_init_t;
+	/* fields after the grid one (sema_fields.c): chains of lumped objects
+	 * NAME[i], i = 0..n (fixed ends left out) on [from, to] */
+	struct Chain { const char *name, *coord; int n; double from, to; } *chains;
+	int nchains;
 	Decl **outputs; int noutputs;  /* in source order */
 	int ndim;                      /* 1 or 2 */
 	int space_order;               /* highest spatial derivative order in the pde: 2 or 4 */

@@ -735,5 +735,15 @@ sema_fields(Model *m, Diag *d)
 		return 1;
 	m->decls = out;
 	m->ndecls = no;
+	m->chains = arena_alloc(s.a, (size_t)s.nfl * sizeof *m->chains);
+	for (k = 0; k < s.nfl; k++) {
+		struct Chain *c = &m->chains[k];
+		c->name = s.fl[k].f->name;
+		c->coord = s.fl[k].coord;
+		c->n = s.fl[k].n;
+		c->from = s.fl[k].from;
+		c->to = s.fl[k].to;
+	}
+	m->nchains = s.nfl;
 	return 0;
 }

@@ -130,6 +130,11 @@ for m in spring bridge board; do
 done
 [ -z "$bad" ] && pass backends_same_bits || fail backends_same_bits "$bad"
 
+# dpmc info: the grid field's grid, each other field's
+"$DPMC" info "$HERE/spring.dpm" >"$T/info" 2>&1
+grep -q '^grid x  *50 intervals' "$T/info" && grep -q '^field w  *x in \[0, 1\]: 50 intervals, h = 0.02' "$T/info" &&
+	! grep -q '^lumped' "$T/info" && pass info_grids || fail info_grids "$(cat "$T/info")"
+
 # ---- 4. bad inputs ----
 # bad NAME SED-EXPR PATTERN: spring.dpm edited; the message, status 1, no output
 bad() {
