@@ -718,11 +718,23 @@ cli_info_print(const Run *r, const Opts *o, void *m, const double *vals)
 		for (i = 0; i < nd; i++)
 			printf("grid %-5s %d intervals, h = %s\n", coord[i], n[i], cli_fmt(h[i], b1, sizeof b1));
 		printf("stability  %.6g (h / h_min, at least 1)\n", r->k.stability(m));
+		for (i = 0; r->model && i < r->model->nchains; i++) {
+			const struct Chain *c = &r->model->chains[i];
+			printf("field %-4s %s in [%s, %s]: %d intervals, h = %s (lumped %s[i])\n", c->name, c->coord,
+			       cli_fmt(c->from, b1, sizeof b1), cli_fmt(c->to, b2, sizeof b2), c->n,
+			       cli_fmt((c->to - c->from) / c->n, b3, sizeof b3), c->name);
+		}
 		if (r->model && r->model->nlumps) {
-			printf("lumped    ");
+			int nl = 0;
 			for (i = 0; i < r->model->nlumps; i++)
-				printf(" %s", r->model->lumps[i]->name);
-			printf("\n");
+				nl += !r->model->lumps[i]->gridpt;
+			if (nl)
+				printf("lumped    ");
+			for (i = 0; i < r->model->nlumps; i++)
+				if (!r->model->lumps[i]->gridpt)
+					printf(" %s", r->model->lumps[i]->name);
+			if (nl)
+				printf("\n");
 		}
 		printf("params    %s\n", nu ? "" : " none");
 		for (i = 0; i < nu; i++)

@@ -133,6 +133,8 @@ struct Decl {
 	int nopts;
 	Ast *density, *mass;
 	int lump;                 /* sema: the lumped object's number */
+	int gridpt;               /* field: a lumped object that is a point of
+	                           * another field's grid (sema_fields.c) */
 	int energy;               /* output: `output E = energy` (language.md 12.1) */
 	/* output: `output NAME = FIELD[.t](at[0], at[1])` */
 	Ast *at[2];
@@ -176,6 +178,10 @@ typedef struct Model {
 	 * coordinates, each with its pde and inits (NULL when absent) */
 	Decl **lumps; int nlumps;
 	Decl **lump_pde, **lump_init, **lump_init_t;
+	/* fields after the grid one (sema_fields.c): chains of lumped objects
+	 * NAME[i], i = 0..n (fixed ends left out) on [from, to] */
+	struct Chain { const char *name, *coord; int n; double from, to; } *chains;
+	int nchains;
 	Decl **outputs; int noutputs;  /* in source order */
 	Decl **potentials; int npotentials;  /* in source order (language.md 12) */
 	int ndim;                      /* 1 or 2 */

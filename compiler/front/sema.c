@@ -1649,7 +1649,7 @@ sema_check(Model *m, Diag *d)
 	s.a = m->arena;
 	m->space_order = 0;
 	memset(m->bc, 0, sizeof m->bc);
-	if (structure(&s))
+	if (sema_fields(m, d) || structure(&s))
 		return 1;
 	names(&s);
 	exprs(&s);

@@ -1514,6 +1514,8 @@ build_coupling_stab(Ctx *c, Scheme *s)
 				continue;
 			if (s->rd[r].kind == RD_LUMP && s->rd[r].lump == j)
 				w2 = ex_sub(p, w2, dr);
+			else if (c->m->lumps[j]->gridpt && s->rd[r].kind == RD_LUMP)
+				w2 = ex_add(p, w2, ex_fn(p, FN_ABS, dr, NULL));  /* Gershgorin, sema_fields.c */
 			for (ax = 0; ax < s->ndim; ax++)
 				for (side = 0; side < 2; side++)
 					if (s->attach[ax][side] == j && s->rd[r].kind == RD_DX

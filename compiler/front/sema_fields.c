@@ -1,0 +1,749 @@
+/* sema_fields.c — several fields with coordinates (language.md section 11).
+ *
+ * The rest of the compiler knows one field on a grid plus lumped objects
+ * (scalars with an ODE each).  A model with more fields keeps one of them
+ * on the grid (the first 2D field, else the first one) and turns every
+ * other field, which must be 1D, into a chain of lumped objects, one per
+ * point of its own grid: the same centred scheme the grid field uses,
+ *
+ *   w[i].tt = c(x_i) (w[i+1] - 2 w[i] + w[i-1]) / h^2 + ... ,
+ *
+ * written out as each point's pde before the checks run.  So the state
+ * vector is [grid field | each other field's points | lumped objects], the
+ * reads, forces, the step program, the adjoint and the gradients are those
+ * of lumped objects, unchanged.  The price: such a field's grid is fixed
+ * when the model is compiled (`grid N` on its domain, required), and its
+ * step is scalar code, fine for the tens to hundreds of points of a
+ * string.  A read w(X) is sum_i hat_i(X) w[i] with hat_i(X) = max(0, 1 -
+ * |X - x_i| / h), which is linear interpolation, differentiable in X as
+ * the grid field's reads are; a force F delta(x - X) in w's pde adds
+ * F hat_i(X) / (h density) at each point, the transpose of that read.
+ * The stability of the chain (discretise.c): Gershgorin's bound over the
+ * points' couplings, k^2 (|K_ii| + sum |K_ij|) < 4, which for the wave
+ * equation is exactly c k / h <= 1. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sema.h"
+
+typedef struct Fld {
+	Decl *f, *dom;             /* the field and its domain */
+	const char *coord;
+	int n;                     /* intervals */
+	double from, to, h;
+	Ast *density;              /* NULL: 1 */
+	int bc[2];                 /* BC_FIXED or BC_FREE */
+	Decl *pde, *init, *init_t;
+	const char **pt;           /* [i]: the lumped object of point i, NULL at a fixed end */
+} Fld;
+
+typedef struct FS {
+	Model *m;
+	Diag *d;
+	Arena *a;
+	Fld *fl; int nfl;          /* the fields turned into chains */
+	Decl *main, *maindom;
+	unsigned char *drop;       /* [decl]: taken out of the model */
+	int nerr;
+} FS;
+
+/* ---- constant folding of the few things the layout needs ---- */
+
+static int
+fold(const Model *m, const Ast *e, double *v, int depth)
+{
+	double x, y;
+	int i;
+
+	if (!e || depth > 64)
+		return 0;
+	switch (e->kind) {
+	case AX_NUM:
+		*v = e->num;
+		return 1;
+	case AX_NAME:
+		if (!strcmp(e->name, "pi")) {
+			*v = 3.14159265358979323846;
+			return 1;
+		}
+		for (i = 0; i < m->ndecls; i++)
+			if (m->decls[i]->kind == D_CONST && m->decls[i]->name
+			    && !strcmp(m->decls[i]->name, e->name))
+				return fold(m, m->decls[i]->value, v, depth + 1);
+		return 0;
+	case AX_UNARY:
+		if (e->op != OP_NEG || !fold(m, e->a, &x, depth + 1))
+			return 0;
+		*v = -x;
+		return 1;
+	case AX_BINARY:
+		if (!fold(m, e->a, &x, depth + 1) || !fold(m, e->b, &y, depth + 1))
+			return 0;
+		switch (e->op) {
+		case OP_ADD: *v = x + y; return 1;
+		case OP_SUB: *v = x - y; return 1;
+		case OP_MUL: *v = x * y; return 1;
+		case OP_DIV: *v = x / y; return isfinite(*v);
+		case OP_POW: *v = pow(x, y); return isfinite(*v);
+		default: return 0;
+		}
+	default:
+		return 0;
+	}
+}
+
+static const char *
+opt_of(const Decl *d, const char *word, Ast **v, Loc *loc)
+{
+	int j;
+
+	for (j = 0; j < d->nopts; j++)
+		if (!strcmp(d->opts[j].word, word)) {
+			*v = d->opts[j].v;
+			if (loc)
+				*loc = d->opts[j].loc;
+			return word;
+		}
+	return NULL;
+}
+
+/* ---- building expressions ---- */
+
+static Ast *
+num(FS *s, double v, Loc l)
+{
+	return ast_num(s->a, v, l);
+}
+
+static Ast *
+bin(FS *s, AstOp op, Ast *a, Ast *b)
+{
+	return ast_binary(s->a, op, a, b, a->loc);
+}
+
+static Ast *
+call1(FS *s, const char *fn, Ast *x)
+{
+	AstList *l = ast_list(s->a, NULL, x);
+	return ast_call(s->a, fn, x->loc, l, x->loc);
+}
+
+static Ast *
+call2(FS *s, const char *fn, Ast *x, Ast *y)
+{
+	AstList *l = ast_list(s->a, NULL, x);
+	ast_list(s->a, l, y);
+	return ast_call(s->a, fn, x->loc, l, x->loc);
+}
+
+/* point i's value (or velocity), with the ends' conditions: 0 beyond or
+ * at a fixed end, the mirror image beyond a free one */
+static Ast *
+pt(FS *s, const Fld *f, int i, int vel, Loc l)
+{
+	Ast *e;
+
+	if (i < 0)
+		i = f->bc[0] == BC_FREE ? -i : 0;
+	if (i > f->n)
+		i = f->bc[1] == BC_FREE ? 2 * f->n - i : f->n;
+	if (!f->pt[i])
+		return num(s, 0, l);
+	e = ast_name(s->a, f->pt[i], l);
+	return vel ? ast_deriv(s->a, e, "t", l) : e;
+}
+
+/* a sum as a balanced tree (the checks refuse deep ones) */
+static Ast *
+sum(FS *s, Ast **v, int n, Loc l)
+{
+	if (n == 0)
+		return num(s, 0, l);
+	if (n == 1)
+		return v[0];
+	return bin(s, OP_ADD, sum(s, v, n / 2, l), sum(s, v + n / 2, n - n / 2, l));
+}
+
+/* hat_i(X) = max(0, 1 - |X - x_i| / h); a number when X is one */
+static Ast *
+hat(FS *s, const Fld *f, int i, Ast *X)
+{
+	Loc l = X->loc;
+	double v;
+	Ast *dx;
+
+	if (fold(s->m, X, &v, 0))
+		return num(s, fmax(0, 1 - fabs(v - (f->from + i * f->h)) / f->h), l);
+	dx = call1(s, "abs", bin(s, OP_SUB, X, num(s, f->from + i * f->h, l)));
+	return call2(s, "max", num(s, 0, l), bin(s, OP_SUB, num(s, 1, l), bin(s, OP_DIV, dx, num(s, f->h, l))));
+}
+
+/* w(X) or w.t(X): sum_i hat_i(X) w[i] */
+static Ast *
+interp(FS *s, const Fld *f, Ast *X, int vel)
+{
+	Ast **v = arena_alloc(s->a, (size_t)(f->n + 2) * sizeof *v);
+	int i, n = 0;
+	double x;
+
+	if (fold(s->m, X, &x, 0) && !(x >= f->from && x <= f->to)) {
+		diag_error(s->d, X->loc, "%g is outside the field '%s' (%s in [%g, %g])", x, f->f->name,
+		           f->coord, f->from, f->to);
+		s->nerr++;
+	}
+	/* a number X: its two points only, so a join at a fixed place costs
+	 * O(1), not O(N), per read */
+	for (i = 0; i <= f->n; i++)
+		if (f->pt[i] && !(fold(s->m, X, &x, 0) && fabs(x - (f->from + i * f->h)) >= f->h))
+			v[n++] = bin(s, OP_MUL, hat(s, f, i, X), pt(s, f, i, vel, X->loc));
+	return sum(s, v, n, X->loc);
+}
+
+static Fld *
+chain(FS *s, const char *name)
+{
+	int i;
+
+	for (i = 0; name && i < s->nfl; i++)
+		if (!strcmp(s->fl[i].f->name, name))
+			return &s->fl[i];
+	return NULL;
+}
+
+/* ---- rewriting expressions ---- */
+
+/* X when e is delta(coord - X), else NULL */
+static Ast *
+delta_pos(FS *s, const Fld *f, Ast *e, int report)
+{
+	Ast *a;
+
+	if (e->kind != AX_CALL || strcmp(e->name, "delta") != 0)
+		return NULL;
+	a = e->nargs == 1 ? e->args[0] : NULL;
+	if (!a || a->kind != AX_BINARY || a->op != OP_SUB || a->a->kind != AX_NAME
+	    || strcmp(a->a->name, f->coord) != 0) {
+		if (report) {
+			diag_error(s->d, e->loc, "a point force on the field '%s' is written "
+			           "F * delta(%s - X)", f->f->name, f->coord);
+			s->nerr++;
+		}
+		return NULL;
+	}
+	return a->b;
+}
+
+/* the delta factor of a product term, or NULL */
+static Ast *
+term_delta(FS *s, const Fld *f, Ast *e)
+{
+	Ast *x;
+
+	if (e->kind == AX_CALL)
+		return delta_pos(s, f, e, 0);
+	if (e->kind == AX_UNARY && e->op == OP_NEG)
+		return term_delta(s, f, e->a);
+	if (e->kind == AX_BINARY && (e->op == OP_MUL || e->op == OP_DIV)) {
+		if ((x = term_delta(s, f, e->a)))
+			return x;
+		if (e->op == OP_MUL)
+			return term_delta(s, f, e->b);
+	}
+	return NULL;
+}
+
+static Ast *rw(FS *s, const Fld *own, int i, Ast *X, Ast *e);
+
+static Ast *
+rw_call_read(FS *s, const Fld *own, int i, Ast *X, Ast *b, int vel, Loc l)
+{
+	Fld *f = chain(s, b->name);
+
+	if (b->nargs != 1) {
+		diag_error(s->d, b->loc, "%s is read at a point with 1 coordinate: %s(X)", b->name,
+		           b->name);
+		s->nerr++;
+		return num(s, 0, l);
+	}
+	return interp(s, f, rw(s, own, i, X, b->args[0]), vel);
+}
+
+/* e with every read of a chain's field written out; inside the pde of
+ * chain `own` at point i also its derivatives, coordinate and deltas (X:
+ * the position of the term's delta, for a bare `w` there) */
+static Ast *
+rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
+{
+	Ast *c, *p;
+	Fld *f;
+	int j;
+
+	if (!e)
+		return NULL;
+	switch (e->kind) {
+	case AX_NAME:
+		if (own && !strcmp(e->name, own->f->name))
+			return X ? interp(s, own, X, 0) : pt(s, own, i, 0, e->loc);
+		if (own && !strcmp(e->name, own->coord))
+			return num(s, own->from + i * own->h, e->loc);
+		if (chain(s, e->name)) {
+			diag_error(s->d, e->loc, "the field '%s' is read at a point here: %s(X)",
+			           e->name, e->name);
+			s->nerr++;
+		}
+		return e;
+	case AX_CALL:
+		if (chain(s, e->name))
+			return rw_call_read(s, own, i, X, e, 0, e->loc);
+		if (own && (p = delta_pos(s, own, e, 1))) {
+			Ast *den = bin(s, OP_MUL, num(s, own->h, e->loc),
+			               own->density ? own->density : num(s, 1, e->loc));
+			Ast *hx = hat(s, own, i, rw(s, own, i, NULL, p));
+			if (hx->kind == AX_NUM && hx->num == 0)
+				return hx;         /* the force does not reach point i */
+			return bin(s, OP_DIV, hx, den);
+		}
+		c = arena_alloc(s->a, sizeof *c);
+		*c = *e;
+		c->args = arena_alloc(s->a, (size_t)(e->nargs + 1) * sizeof *c->args);
+		for (j = 0; j < e->nargs; j++)
+			c->args[j] = rw(s, own, i, X, e->args[j]);
+		return c;
+	case AX_DERIV:
+		if (e->a->kind == AX_CALL && (f = chain(s, e->a->name))) {
+			if (strcmp(e->letters, "t") != 0) {
+				diag_error(s->d, e->loc, "a field is read at a point as %s(X) or %s.t(X) "
+				           "(%s.%s(X) of a second field is not supported yet)", f->f->name,
+				           f->f->name, f->f->name, e->letters);
+				s->nerr++;
+				return e;
+			}
+			return rw_call_read(s, own, i, X, e->a, 1, e->loc);
+		}
+		if (own && e->a->kind == AX_NAME && !strcmp(e->a->name, own->f->name) && !e->paren) {
+			double h = own->h;
+			Loc l = e->loc;
+			if (!strcmp(e->letters, "t"))
+				return X ? interp(s, own, X, 1) : pt(s, own, i, 1, l);
+			if (!strcmp(e->letters, "x") || !strcmp(e->letters, "xt")
+			    || !strcmp(e->letters, "tx")) {
+				int v = e->letters[1] != 0;
+				return bin(s, OP_DIV, bin(s, OP_SUB, pt(s, own, i + 1, v, l), pt(s, own, i - 1, v, l)),
+				           num(s, 2 * h, l));
+			}
+			if (!strcmp(e->letters, "xx") || !strcmp(e->letters, "xxt")
+			    || !strcmp(e->letters, "txx")) {
+				int v = e->letters[2] != 0;
+				Ast *d2 = bin(s, OP_ADD, bin(s, OP_SUB, pt(s, own, i + 1, v, l),
+				                             bin(s, OP_MUL, num(s, 2, l), pt(s, own, i, v, l))),
+				              pt(s, own, i - 1, v, l));
+				return bin(s, OP_DIV, d2, num(s, h * h, l));
+			}
+			diag_error(s->d, e->loc, "%s.%s: a second field's pde takes %s, %s.t, %s.%s, "
+			           "%s.%s%s and %s.%s%st (not yet higher derivatives)", own->f->name,
+			           e->letters, own->f->name, own->f->name, own->f->name, own->coord,
+			           own->f->name, own->coord, own->coord, own->f->name, own->coord, own->coord);
+			s->nerr++;
+			return e;
+		}
+		if (own && e->paren) {
+			diag_error(s->d, e->loc, "a second field's pde does not take conservative "
+			           "forms (E).%s yet", e->letters);
+			s->nerr++;
+			return e;
+		}
+		c = arena_alloc(s->a, sizeof *c);
+		*c = *e;
+		c->a = rw(s, own, i, X, e->a);
+		return c;
+	case AX_UNARY:
+	case AX_BINARY:
+		if (own && !X && e->kind == AX_BINARY && (e->op == OP_MUL || e->op == OP_DIV)
+		    && (p = term_delta(s, own, e)))
+			X = rw(s, own, i, NULL, p);
+		c = arena_alloc(s->a, sizeof *c);
+		*c = *e;
+		c->a = rw(s, own, i, X, e->a);
+		c->b = rw(s, own, i, X, e->b);
+		return c;
+	default:
+		return e;
+	}
+}
+
+/* ---- the layout ---- */
+
+static Decl *
+domain_named(FS *s, const char *name)
+{
+	int i;
+
+	for (i = 0; i < s->m->ndecls; i++)
+		if (s->m->decls[i]->kind == D_DOMAIN && s->m->decls[i]->name
+		    && !strcmp(s->m->decls[i]->name, name))
+			return s->m->decls[i];
+	return NULL;
+}
+
+static int
+err(FS *s, Loc l, const char *msg, const char *a, const char *b)
+{
+	diag_error(s->d, l, msg, a, b);
+	s->nerr++;
+	return -1;
+}
+
+/* f's domain, grid and ends */
+static int
+setup(FS *s, Fld *f)
+{
+	Ast *on = NULL, *g;
+	Loc onl;
+	double v;
+
+	if (!opt_of(f->f, "on", &on, &onl) || on->kind != AX_NAME)
+		return err(s, f->f->name_loc, "with several fields each names its domain: "
+		           "`field %s(x) on NAME`", f->f->name, NULL);
+	if (!(f->dom = domain_named(s, on->name)))
+		return err(s, on->loc, "no domain is named '%s'; declare it as `domain %s: x in [A, B] grid N`",
+		           on->name, on->name);
+	if (f->dom == s->maindom)
+		return err(s, on->loc, "the domain '%s' is the field %s's; give each field a domain "
+		           "of its own", on->name, s->main->name);
+	if (f->f->nargs != 1 || f->dom->ndim != 1)
+		return err(s, f->f->name_loc, "the field '%s' would be a second 2D field; several fields "
+		           "may have one 2D field at most (the others 1D)", f->f->name, NULL);
+	if (strcmp(f->f->args[0], f->dom->coord[0]) != 0)
+		return err(s, f->f->name_loc, "the field's coordinates must be the domain's: %s(%s)",
+		           f->f->name, f->dom->coord[0]);
+	f->coord = f->dom->coord[0];
+	g = f->dom->grid[0];
+	if (!g || !fold(s->m, g, &v, 0) || v != floor(v) || v < 2 || v > 4000)
+		return err(s, f->dom->loc, "the domain '%s' needs `grid N` (N from 2 to 4000): the grid of "
+		           "a field other than the first is fixed when the model is compiled, e.g. "
+		           "`domain %s: x in [0, 1] grid 60`", f->dom->name, f->dom->name);
+	f->n = (int)v;
+	if (!fold(s->m, f->dom->from[0], &f->from, 0) || !fold(s->m, f->dom->to[0], &f->to, 0)
+	    || !(f->to > f->from))
+		return err(s, f->dom->loc, "the ends of the domain '%s' must be numbers or consts, "
+		           "the first below the second", f->dom->name, NULL);
+	f->h = (f->to - f->from) / f->n;
+	opt_of(f->f, "density", &f->density, NULL);
+	return 0;
+}
+
+/* which end of f (0, 1) the position v is, or -1 */
+static int
+end_of(const Fld *f, double v)
+{
+	double tol = 1e-9 * (f->to - f->from);
+	return fabs(v - f->from) <= tol ? 0 : fabs(v - f->to) <= tol ? 1 : -1;
+}
+
+/* does v lie at an end of the grid field's domain? */
+static int
+main_end(FS *s, const char *coord, double v)
+{
+	Decl *d = s->maindom;
+	double a, b;
+	int j;
+
+	for (j = 0; d && j < d->ndim; j++)
+		if (!strcmp(d->coord[j], coord) && fold(s->m, d->from[j], &a, 0) && fold(s->m, d->to[j], &b, 0)
+		    && (fabs(v - a) <= 1e-9 * fabs(b - a) || fabs(v - b) <= 1e-9 * fabs(b - a)))
+			return 1;
+	return 0;
+}
+
+/* claim the boundary statements of the chains */
+static void
+boundaries(FS *s)
+{
+	Model *m = s->m;
+	int i, w, k;
+
+	for (i = 0; i < m->ndecls; i++) {
+		Decl *d = m->decls[i];
+		Fld *f = NULL;
+		int ends[8], mine = 0, ne = 0;
+		if (d->kind != D_BOUNDARY)
+			continue;
+		if (d->field && !(f = chain(s, d->field)))
+			continue;                      /* the grid field's: sema checks it */
+		for (w = 0; w < d->nwhere; w++) {
+			struct Where *wh = &d->where[w];
+			double v;
+			Fld *g = NULL;
+			if (!wh->coord || !wh->at) {
+				if (f)
+					err(s, wh->loc, "the field '%s' is 1D: name its ends, `boundary %s at %s = A: ...`",
+					    f->f->name, f->f->name), mine = -1;
+				continue;
+			}
+			if (!fold(m, wh->at, &v, 0)) {
+				if (f)
+					err(s, wh->at->loc, "a boundary's position must be a number or a const", NULL,
+					    NULL), mine = -1;
+				continue;
+			}
+			if (f) {
+				if (strcmp(wh->coord, f->coord) != 0 || end_of(f, v) < 0) {
+					diag_error(s->d, wh->loc, "%s = %g is not an end of the field '%s' "
+					           "(%s in [%g, %g])", wh->coord, v, f->f->name, f->coord, f->from, f->to);
+					s->nerr++;
+					mine = -1;
+					continue;
+				}
+				g = f;
+			} else {
+				int nm = 0;
+				for (k = 0; k < s->nfl; k++)
+					if (!strcmp(wh->coord, s->fl[k].coord) && end_of(&s->fl[k], v) >= 0)
+						g = &s->fl[k], nm++;
+				if (g && (nm > 1 || main_end(s, wh->coord, v))) {
+					diag_error(s->d, wh->loc, "%s = %g is an end of more than one field; name the "
+					           "field: `boundary %s at %s = %g: ...`", wh->coord, v,
+					           g->f->name, wh->coord, v);
+					s->nerr++;
+					mine = -1;
+					continue;
+				}
+				if (!g) {
+					if (mine > 0)
+						err(s, wh->loc, "this boundary mixes the ends of several fields; write one "
+						    "line per field", NULL, NULL), mine = -1;
+					continue;
+				}
+				if (f && f != g) {
+					err(s, wh->loc, "this boundary mixes the ends of several fields; write one "
+					    "line per field", NULL, NULL);
+					mine = -1;
+					continue;
+				}
+				f = g;
+			}
+			if (ne < 8)
+				ends[ne++] = end_of(g, v);
+			mine = mine < 0 ? -1 : 1;
+		}
+		if (!f || mine == 0)
+			continue;
+		s->drop[i] = 1;
+		if (mine < 0)
+			continue;
+		if (d->nwhere != ne) {
+			err(s, d->loc, "this boundary mixes the ends of several fields; write one line per field",
+			    NULL, NULL);
+			continue;
+		}
+		for (k = 0; k < ne; k++) {
+			int bc = !strcmp(d->cond, "fixed") ? BC_FIXED : !strcmp(d->cond, "free") ? BC_FREE : 0;
+			if (!bc) {
+				err(s, d->cond_loc, "the ends of the field '%s' may be fixed or free (not yet %s)",
+				    f->f->name, d->cond);
+				break;
+			}
+			if (f->bc[ends[k]]) {
+				err(s, d->loc, "a second condition for this end of the field '%s'", f->f->name, NULL);
+				break;
+			}
+			f->bc[ends[k]] = bc;
+		}
+	}
+	for (k = 0; k < s->nfl; k++)
+		for (w = 0; w < 2; w++)
+			if (!s->fl[k].bc[w]) {
+				diag_error(s->d, s->fl[k].f->name_loc, "no boundary condition for the field '%s' at "
+				           "%s = %g; add `boundary %s at %s = %g: fixed` (or free)", s->fl[k].f->name,
+				           s->fl[k].coord, w ? s->fl[k].to : s->fl[k].from, s->fl[k].f->name,
+				           s->fl[k].coord, w ? s->fl[k].to : s->fl[k].from);
+				s->nerr++;
+			}
+}
+
+static Decl *
+copy_decl(FS *s, const Decl *d)
+{
+	Decl *c = arena_alloc(s->a, sizeof *c);
+	*c = *d;
+	return c;
+}
+
+int
+sema_fields(Model *m, Diag *d)
+{
+	FS s;
+	Decl **out;
+	int i, j, k, nf = 0, no = 0, main2d = -1;
+
+	for (i = 0; i < m->ndecls; i++)
+		if (m->decls[i]->kind == D_FIELD && m->decls[i]->args) {
+			nf++;
+			if (main2d < 0 && m->decls[i]->nargs == 2)
+				main2d = i;
+		}
+	if (nf < 2)
+		return 0;
+	memset(&s, 0, sizeof s);
+	s.m = m;
+	s.d = d;
+	s.a = m->arena;
+	s.fl = arena_alloc(s.a, (size_t)nf * sizeof *s.fl);
+	s.drop = arena_alloc(s.a, (size_t)m->ndecls + 1);
+	memset(s.drop, 0, (size_t)m->ndecls + 1);
+	for (i = 0; i < m->ndecls; i++) {
+		Decl *f = m->decls[i];
+		if (f->kind != D_FIELD || !f->args)
+			continue;
+		if (!s.main && (main2d < 0 || main2d == i)) {
+			Ast *on;
+			s.main = f;
+			if (opt_of(f, "on", &on, NULL) && on->kind == AX_NAME)
+				s.maindom = domain_named(&s, on->name);
+			else
+				for (j = 0; j < m->ndecls && !s.maindom; j++)
+					if (m->decls[j]->kind == D_DOMAIN && !m->decls[j]->name)
+						s.maindom = m->decls[j];
+			continue;
+		}
+		memset(&s.fl[s.nfl], 0, sizeof s.fl[s.nfl]);
+		s.fl[s.nfl].f = f;
+		s.drop[i] = 1;
+		s.nfl++;
+	}
+	for (k = 0; k < s.nfl; k++)
+		setup(&s, &s.fl[k]);
+	if (s.nerr)
+		return 1;
+	for (k = 0; k < s.nfl; k++)
+		for (j = 0; j < m->ndecls; j++)
+			if (m->decls[j] == s.fl[k].dom)
+				s.drop[j] = 1;
+	boundaries(&s);
+	/* the chains' points, their pdes and inits */
+	for (k = 0; k < s.nfl; k++) {
+		Fld *f = &s.fl[k];
+		f->pt = arena_alloc(s.a, (size_t)(f->n + 1) * sizeof *f->pt);
+		for (i = 0; i <= f->n; i++) {
+			char buf[256];
+			if ((i == 0 && f->bc[0] == BC_FIXED) || (i == f->n && f->bc[1] == BC_FIXED)) {
+				f->pt[i] = NULL;
+				continue;
+			}
+			snprintf(buf, sizeof buf, "%s[%d]", f->f->name, i);
+			f->pt[i] = arena_strdup(s.a, buf);
+		}
+		for (j = 0; j < m->ndecls; j++) {
+			Decl *x = m->decls[j];
+			if ((x->kind == D_PDE || x->kind == D_INIT) && x->field && !strcmp(x->field, f->f->name)) {
+				Decl **slot = x->kind == D_PDE ? &f->pde : x->lhs_letters[0] ? &f->init_t : &f->init;
+				if (x->kind == D_PDE && strcmp(x->lhs_letters, "tt") != 0)
+					err(&s, x->lhs_loc, "the left-hand side of the pde must be %s.tt", x->field, NULL);
+				else if (x->kind == D_INIT && x->lhs_letters[0] && strcmp(x->lhs_letters, "t") != 0)
+					err(&s, x->lhs_loc, "init sets %s or %s.t", x->field, x->field);
+				else if (*slot)
+					err(&s, x->loc, "a second statement for '%s' here", x->field, NULL);
+				*slot = x;
+				s.drop[j] = 1;
+			}
+			if (x->kind == D_OUTPUT && x->energy)
+				err(&s, x->loc, "`energy` of a model of several fields is not supported yet", NULL, NULL);
+		}
+		if (!f->pde)
+			err(&s, f->f->name_loc, "the field '%s' has no pde; add `pde %s.tt = ...`", f->f->name,
+			    f->f->name);
+	}
+	if (s.nerr)
+		return 1;
+	out = arena_alloc(s.a, (size_t)(m->ndecls + 1) * sizeof *out);
+	for (i = 0; i < m->ndecls; i++) {
+		Decl *x = m->decls[i], *c;
+		Fld *f;
+		if (s.drop[i])
+			continue;
+		c = copy_decl(&s, x);
+		if (x->kind == D_OUTPUT && (f = chain(&s, x->field))) {
+			double v;
+			int p;
+			if (x->nat != 1 || !fold(m, x->at[0], &v, 0)) {
+				err(&s, x->lhs_loc, "an output of the field '%s' reads one point of its grid, "
+				    "a number: %s(X)", f->f->name, f->f->name);
+				continue;
+			}
+			p = (int)floor((v - f->from) / f->h + 0.5);
+			if (p < 0 || p > f->n || fabs(v - (f->from + p * f->h)) > 1e-9 * (f->to - f->from)) {
+				diag_error(d, x->at[0]->loc, "an output of '%s' reads a point of its grid (%s = %g + "
+				           "i * %g, i = 0..%d), e.g. %g", f->f->name, f->coord, f->from, f->h, f->n,
+				           f->from + (p < 0 ? 0 : p > f->n ? f->n : p) * f->h);
+				s.nerr++;
+				continue;
+			}
+			if (!f->pt[p]) {
+				err(&s, x->at[0]->loc, "this point of '%s' is a fixed end: it is always 0",
+				    f->f->name, NULL);
+				continue;
+			}
+			c->field = f->pt[p];
+			c->nat = 0;
+		} else if (x->kind == D_PDE || x->kind == D_LET || x->kind == D_INIT) {
+			c->value = rw(&s, NULL, 0, NULL, x->value);
+		}
+		out[no++] = c;
+	}
+	for (k = 0; k < s.nfl; k++) {
+		Fld *f = &s.fl[k];
+		int extra = 0;
+		Decl **nv;
+		for (i = 0; i <= f->n; i++)
+			extra += f->pt[i] ? 2 + (f->init != NULL) + (f->init_t != NULL) : 0;
+		nv = arena_alloc(s.a, (size_t)(no + extra + 1) * sizeof *nv);
+		memcpy(nv, out, (size_t)no * sizeof *nv);
+		out = nv;
+		for (i = 0; i <= f->n; i++) {
+			Loc l = f->f->name_loc;
+			Ast *mass;
+			AstList *opts;
+			Decl *z;
+			if (!f->pt[i])
+				continue;
+			mass = bin(&s, OP_MUL, f->density ? f->density : num(&s, 1, l), num(&s, f->h, l));
+			opts = ast_list(s.a, NULL, ast_field_opt(s.a, "mass", l, mass));
+			z = ast_field(s.a, f->pt[i], l, NULL, opts, f->f->loc);
+			z->src = f->f->src;
+			z->gridpt = 1;
+			out[no++] = z;
+			z = copy_decl(&s, f->pde);
+			z->field = f->pt[i];
+			z->value = rw(&s, f, i, NULL, f->pde->value);
+			out[no++] = z;
+			if (f->init) {
+				z = copy_decl(&s, f->init);
+				z->field = f->pt[i];
+				z->value = rw(&s, f, i, NULL, f->init->value);
+				out[no++] = z;
+			}
+			if (f->init_t) {
+				z = copy_decl(&s, f->init_t);
+				z->field = f->pt[i];
+				z->value = rw(&s, f, i, NULL, f->init_t->value);
+				out[no++] = z;
+			}
+		}
+	}
+	if (s.nerr)
+		return 1;
+	m->decls = out;
+	m->ndecls = no;
+	m->chains = arena_alloc(s.a, (size_t)s.nfl * sizeof *m->chains);
+	for (k = 0; k < s.nfl; k++) {
+		struct Chain *c = &m->chains[k];
+		c->name = s.fl[k].f->name;
+		c->coord = s.fl[k].coord;
+		c->n = s.fl[k].n;
+		c->from = s.fl[k].from;
+		c->to = s.fl[k].to;
+	}
+	m->nchains = s.nfl;
+	return 0;
+}

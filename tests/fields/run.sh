@@ -1,0 +1,160 @@
+#!/bin/sh
+# tests/fields — several fields with coordinates (language.md 11): each on
+# its own named domain and grid, joined at points (sema_fields.c: the
+# fields after the grid one are chains of lumped objects).
+#
+# 1. two identical strings joined by a weak spring between u(xa) and
+#    w(xb): the splitting of the fundamental against first-order
+#    perturbation theory (pert.py) at two K; every partial of both strings
+#    against the discrete coupled system's eigenvalues (fields.py, numpy);
+#    two strings on different grids tied to one bridge mass, all three
+#    channels against the same.
+# 2. gradients: Taylor tests (tests/grad/gradtest.c, slope 2) through the
+#    coupling constants, the mass and the positions of the joins; the dot
+#    test (tests/parts_grad/pdot.c); checkpoints bit for bit.
+# 3. tcc, cc and llvm render the same bits.
+# 4. bad inputs: file:line:col, exit 1, nothing written.
+# Env: DPMC, REPO, CC.
+REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
+DPMC=${DPMC:-$REPO/dpmc}
+CC=${CC:-cc}
+HERE=$REPO/tests/fields
+PY=/usr/bin/python3
+SUITE=fields
+T=$(mktemp -d "${TMPDIR:-/tmp}/dpm-fields.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT INT TERM
+XDG_CACHE_HOME=$T/cache
+TMPDIR=$T/tmp
+export XDG_CACHE_HOME TMPDIR
+mkdir -p "$T/tmp"
+. "$REPO/tests/lib.sh"
+
+$CC -O2 -o "$T/peaks" "$REPO/tests/tools/peaks.c" "$REPO/tests/tools/sig.c" -lsndfile -lfftw3 -lm \
+	2>"$T/cc.err" || { fail tools "$(cat "$T/cc.err")"; exit 0; }
+
+# check NAME SCRIPT ARGS... < PEAKS
+check() {
+	n=$1
+	shift
+	r=$("$PY" "$@" 2>&1)
+	[ "$r" = ok ] && pass "$n" || fail "$n" "$r"
+}
+
+# ---- 1. modes ----
+for kd in 25:8 50:4; do
+	K=${kd%%:*} d=${kd##*:}
+	if "$DPMC" render "$HERE/spring.dpm" -o "$T/s$K.wav" -d "$d" --raw --set Kc=$K 2>"$T/err"; then
+		"$T/peaks" "$T/s$K.wav" -c 0 -n 6 >"$T/s$K.pk"
+		check "splitting_K$K" "$HERE/pert.py" 50 200 0.01 $K 0.3 0.45 44100 <"$T/s$K.pk"
+		for ch in 0 1; do
+			"$T/peaks" "$T/s$K.wav" -c $ch -n 6 >"$T/s$K.$ch.pk"
+			check "spring_modes_K${K}_$ch" "$HERE/fields.py" spring 50 50 200 0.01 $K 0.3 0.45 44100 \
+				<"$T/s$K.$ch.pk"
+		done
+	else
+		fail "spring_K$K" "$(cat "$T/err")"
+	fi
+done
+if "$DPMC" render "$HERE/bridge.dpm" -o "$T/b.wav" -d 2 --raw 2>"$T/err"; then
+	for ch in 0 1 2; do
+		"$T/peaks" "$T/b.wav" -c $ch -n 5 >"$T/b$ch.pk"
+		check "bridge_modes_$ch" "$HERE/fields.py" bridge 40 60 200 0.01 2000 0.37 0.61 44100 0.02 5000 \
+			<"$T/b$ch.pk"
+	done
+else
+	fail bridge_modes "$(cat "$T/err")"
+fi
+
+# the spec's string on a board: the board (2D) is the grid field
+if "$DPMC" render "$HERE/board.dpm" -o "$T/bd.wav" -d 2 --raw --grid 20,15 2>"$T/err"; then
+	for ch in 0 1; do
+		"$T/peaks" "$T/bd.wav" -c $ch -n 6 >"$T/bd$ch.pk"
+		check "board_modes_$ch" "$HERE/board.py" 20 15 40 3000 0.13 0.23 0.17 44100 \
+			$([ $ch = 1 ] && echo any) <"$T/bd$ch.pk"
+	done
+else
+	fail board_modes "$(cat "$T/err")"
+fi
+
+# ---- 2. gradients ----
+gt() {
+	d=$T/$1
+	mkdir -p "$d"
+	"$DPMC" build "$2" -o "$d/m.c" 2>"$d/err" || { fail "build_$1" "$(cat "$d/err")"; return 1; }
+	prefix=$(sed -n 's/^typedef struct \([A-Za-z0-9_]*\)_model .*/\1/p' "$d/m.h" | head -n 1)
+	$CC -O2 -std=c99 -DMODEL="$prefix" -DMODEL_H='"m.h"' -I"$d" -o "$d/gradtest" \
+	    "$REPO/tests/grad/gradtest.c" "$d/m.c" -lm 2>"$d/err" &&
+	$CC -O2 -std=c99 -DMODEL="$prefix" -DMODEL_H='"m.h"' -I"$d" -o "$d/pdot" \
+	    "$REPO/tests/parts_grad/pdot.c" "$d/m.c" -lm 2>>"$d/err" || { fail "cc_$1" "$(cat "$d/err")"; return 1; }
+}
+# grun NAME PROGRAM ARGS...: its PASS/FAIL lines
+grun() {
+	n=$1
+	p=$2
+	shift 2
+	"$T/$n/$p" "$@" >"$T/out" 2>&1
+	st=$?
+	sed "s|^PASS |PASS $SUITE/$n/|; s|^FAIL |FAIL $SUITE/$n/|" "$T/out"
+	grep -q '^PASS ' "$T/out" || [ $st != 0 ] || fail "${n}_$p" "no result: $(cat "$T/out")"
+	[ $st = 0 ] || [ -n "$(grep '^FAIL' "$T/out")" ] || fail "${n}_$p" "status $st: $(head -c 300 "$T/out")"
+}
+# on coarse grids: a join at a param's place reads every point of a chain
+# (sema_fields.c), so the C grows as N^2
+sed 's/grid 50/grid 20/g; s/xa = 0.3 /xa = 0.31 /; s/xb = 0.45 /xb = 0.47 /' "$HERE/spring.dpm" >"$T/spring.dpm"
+sed 's/grid 40/grid 16/; s/grid 60/grid 24/' "$HERE/bridge.dpm" >"$T/bridge.dpm"
+if gt spring "$T/spring.dpm"; then
+	grun spring gradtest taylor -g 20 -d 0.02 -p xa,xb -s xa=0.15,xb=0.15
+	grun spring pdot 19 20
+	grun spring gradtest ckpt -g 20 -d 0.02
+fi
+if gt bridge "$T/bridge.dpm"; then
+	grun bridge gradtest taylor -g 16 -d 0.02 -p xa,xb -s xa=0.15,xb=0.15
+	grun bridge pdot 24 16
+	grun bridge gradtest ckpt -g 16 -d 0.02
+fi
+sed 's/grid 40/grid 16/' "$HERE/board.dpm" >"$T/board.dpm"
+if gt board "$T/board.dpm"; then
+	grun board gradtest taylor -g 8,6 -d 0.01 -p xs,xb,yb -s xs=0.15,xb=0.05,yb=0.05,K=300
+	grun board pdot 15 8,6
+fi
+
+# ---- 3. every backend, the same bits ----
+bad=
+for m in spring bridge board; do
+	for b in tcc cc llvm; do
+		"$DPMC" render "$HERE/$m.dpm" -o "$T/$m.$b.wav" -d 0.3 --raw --backend "$b" 2>"$T/err" ||
+			bad="$bad $m/$b: $(head -c 200 "$T/err")"
+	done
+	cmp -s "$T/$m.tcc.wav" "$T/$m.cc.wav" && cmp -s "$T/$m.tcc.wav" "$T/$m.llvm.wav" ||
+		bad="$bad $m differs"
+done
+[ -z "$bad" ] && pass backends_same_bits || fail backends_same_bits "$bad"
+
+# dpmc info: the grid field's grid, each other field's
+"$DPMC" info "$HERE/spring.dpm" >"$T/info" 2>&1
+grep -q '^grid x  *50 intervals' "$T/info" && grep -q '^field w  *x in \[0, 1\]: 50 intervals, h = 0.02' "$T/info" &&
+	! grep -q '^lumped' "$T/info" && pass info_grids || fail info_grids "$(cat "$T/info")"
+
+# ---- 4. bad inputs ----
+# bad NAME SED-EXPR PATTERN: spring.dpm edited; the message, status 1, no output
+bad() {
+	sed "$2" "$HERE/spring.dpm" >"$T/$1.dpm"
+	rm -f "$T/$1.wav"
+	expect "$1" 1 "$3" -- render "$T/$1.dpm" -o "$T/$1.wav"
+	grep -q "^$T/$1.dpm:[0-9]*:[0-9]*: error" "$T/err" ||
+		fail "$1_place" "no file:line:col: $(head -c 200 "$T/err")"
+	[ ! -e "$T/$1.wav" ] || fail "$1_output" "an output file was written"
+}
+bad unknown_domain 's/field w(x) on s2/field w(x) on s3/' "no domain is named 's3'"
+bad no_domain 's/field w(x) on s2 density rho/field w(x) density rho/' "names its domain"
+bad shared_end_unnamed 's/boundary w at x = 0, x = 1: fixed/boundary x = 0, x = 1: fixed/' \
+	"an end of more than one field; name the field"
+bad read_two_coords 's/Kc \* (w(xb) - u(xa)) \* delta(x - xa)/Kc * (w(xb, 0.2) - u(xa)) * delta(x - xa)/' \
+	"read at a point with 1 coordinate"
+bad no_grid 's/domain s2: x in \[0, 1\] grid 50/domain s2: x in [0, 1]/' "needs .grid N."
+bad missing_end 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0: fixed/' \
+	"no boundary condition for the field 'w' at x = 1"
+bad output_off_grid 's/output b = w(0.5)/output b = w(0.51)/' "reads a point of its grid"
+bad not_an_end 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0, x = 0.5: fixed/' "not an end"
+bad bc_kind 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0, x = 1: clamped/' "fixed or free"
+bad second_2d 's/field w(x) on s2/field w(x, y) on s2/' "second 2D field\|coordinates must be"
