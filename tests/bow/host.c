@@ -22,10 +22,14 @@ main(void)
 		return printf("the default bow failed: %s\n", dpm_error(m)), 0;
 	if (dpm_grad(m, tgt, 1000, "mse", &loss, grad) != 0 || !(loss > 0) || !(grad[fb] == grad[fb]))
 		return printf("dpm_grad: %s\n", dpm_error(m)), 0;
-	if (dpm_set(m, fb, 400) != -1 || dpm_reset(m) != -1)
-		return printf("Fb = 400 was taken\n"), 0;
+	if (dpm_set(m, fb, 400) != -1)
+		return printf("dpm_set took Fb = 400\n"), 0;
 	if (!strstr(dpm_error(m), "Fb = 400 is too large for the bow"))
-		return printf("the error: %s\n", dpm_error(m)), 0;
+		return printf("dpm_set's error: %s\n", dpm_error(m)), 0;
+	if (dpm_reset(m) != -1)
+		return printf("dpm_reset took Fb = 400\n"), 0;
+	if (!strstr(dpm_error(m), "Fb = 400 is too large for the bow"))
+		return printf("dpm_reset's error: %s\n", dpm_error(m)), 0;
 	dpm_free(m);
 	printf("ok\n");
 	return 0;
