@@ -1,8 +1,9 @@
 /* fuzz_front.c — libFuzzer entry for the front end (parse, imports, sema).
  *
  *   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Icompiler -Icompiler/front -Icompiler/middle \
- *       tests/fuzz/fuzz_front.c compiler/front/lexer.c compiler/front/parser.c \
- *       compiler/front/ast.c compiler/front/sema.c compiler/front/sema_net.c compiler/front/sema_bc.c compiler/util.c -lm -o fuzz_front
+ *       -Iruntime tests/fuzz/fuzz_front.c compiler/front/lexer.c compiler/front/parser.c \
+ *       compiler/front/ast.c compiler/front/sema.c compiler/front/sema_net.c compiler/front/sema_bc.c \
+ *       compiler/front/sema_fields.c compiler/util.c runtime/msg.c -lm -o fuzz_front
  *   mkdir -p /tmp/dpmfz && ./fuzz_front -max_total_time=60 /tmp/dpmfz tests/fuzz/corpus
  *
  * Each input is one model text; imports resolve against stdlib/ (run from
