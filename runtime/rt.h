@@ -91,7 +91,8 @@ void rt_tmp_clear_scratch(const char *path);
 /* Write nframes frames of nch interleaved channels at `rate` Hz to path
  * (through rt_out_open: "-" is stdout).
  * raw == 0: 24-bit PCM scaled so the peak over all channels is -1 dBFS
- * (silence stays silence); raw != 0: 32-bit float, values unscaled.
+ * (silence stays silence); raw 1: 32-bit float, values unscaled; raw 2:
+ * 64-bit float, unscaled (`--raw --double`).
  * A non-finite sample is an error.  A failure leaves nothing behind.
  * 0 on success, else -1 with a message in err.  rt_wav_check says before
  * a render whether its WAV can be written: the channel count (libsndfile

@@ -63,9 +63,9 @@ peak_scale(const double *x, long nframes, int nch, int raw, char *err, int errsz
 			       i / nch, (int)(i % nch) + 1);
 			return -1;
 		}
-		if (raw && a > FLT_MAX) {
+		if (raw == 1 && a > FLT_MAX) {
 			rt_seterr(err, errsz, "sample %ld (channel %d) is %g, too large for 32-bit float; "
-			       "render without --raw", i / nch, (int)(i % nch) + 1, x[i]);
+			       "add --double for 64-bit floats", i / nch, (int)(i % nch) + 1, x[i]);
 			return -1;
 		}
 		if (a > peak)
@@ -82,7 +82,7 @@ wav_info(SF_INFO *info, int nch, int rate, int raw)
 	memset(info, 0, sizeof *info);
 	info->samplerate = rate;
 	info->channels = nch;
-	info->format = SF_FORMAT_WAV | (raw ? SF_FORMAT_FLOAT : SF_FORMAT_PCM_24);
+	info->format = SF_FORMAT_WAV | (raw == 2 ? SF_FORMAT_DOUBLE : raw ? SF_FORMAT_FLOAT : SF_FORMAT_PCM_24);
 }
 
 /* The most channels libsndfile writes to a WAV (1024 in 1.2). */

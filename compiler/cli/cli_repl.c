@@ -462,9 +462,13 @@ c_render(Repl *R, int argc, char **argv)
 	o = opts_for(R);
 	o.out = argv[2];
 	if (argc > 3) {
-		if (strcmp(argv[3], "raw") && strcmp(argv[3], "--raw"))
-			return error("render: '%s' is not an option; the one there is is 'raw'%s", argv[3], "");
-		o.raw = 1;
+		if (!strcmp(argv[3], "double") || !strcmp(argv[3], "--double"))
+			o.raw = 2;
+		else if (!strcmp(argv[3], "raw") || !strcmp(argv[3], "--raw"))
+			o.raw = 1;
+		else
+			return error("render: '%s' is not an option; the ones there are are 'raw' (32-bit float) "
+			             "and 'double' (64-bit)%s", argv[3], "");
 	}
 	if (cli_number(argv[1], &secs) < 0 || secs <= 0)
 		return error("render %s: the duration must be a positive, finite number of seconds%s", argv[1], "");
@@ -843,7 +847,7 @@ static const struct RCmd {
 	{"info", "[json]", "the scheme as it stands: rate, grid, stability, params, outputs", c_info, 0, 1},
 	{"emit", "[ast|scheme|loops|step|c|h]", "an intermediate form of the model, as 'dpmc emit --stage' (default scheme)",
 	 c_emit, 0, 1},
-	{"render", "SECONDS FILE.wav [raw]", "render with the params in force (as 'dpmc render')", c_render, 2, 3},
+	{"render", "SECONDS FILE.wav [raw|double]", "render with the params in force (as 'dpmc render')", c_render, 2, 3},
 	{"grad", "TARGET.wav [mse|mrstft]", "the loss against a recording and its gradient, as JSON", c_grad, 1, 2},
 	{"fit", "TARGET.wav NAME[,NAME...] [STEPS] [mse|mrstft]",
 	 "fit params to a recording (as 'dpmc fit'); the best values stay in force;\n"

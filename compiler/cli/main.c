@@ -58,10 +58,11 @@ static const struct Cmd {
 	 "OUT.so: a shared object.  OUT.wasm: WebAssembly (wasm32-wasi, clang-14);\n"
 	 "OUT.html: a page playing it in a browser (and OUT.wasm beside it).\n"
 	 "OUT (any other name): an executable that\n"
-	 "renders the model: OUT -o FILE.wav [-d SECONDS] [--set NAME=VALUE] [--raw] [-r HZ]."},
-	{"render", C_RENDER, "dpmc render MODEL.dpm -o OUT.wav [-d SECONDS] [--raw] [options]",
+	 "renders the model: OUT -o FILE.wav [-d SECONDS] [--set NAME=VALUE] [--raw [--double]] [-r HZ]."},
+	{"render", C_RENDER, "dpmc render MODEL.dpm -o OUT.wav [-d SECONDS] [--raw [--double]] [options]",
 	 "Simulate and write a WAV, one channel per output.  Default 1 s, scaled to\n"
-	 "a peak of -1 dBFS as 24-bit PCM; --raw writes the values unscaled as 32-bit float."},
+	 "a peak of -1 dBFS as 24-bit PCM; --raw writes the values unscaled as 32-bit float, "
+	 "--raw --double as 64-bit float (for checks below 1e-7, such as energy conservation)."},
 	{"grad", C_GRAD, "dpmc grad MODEL.dpm --target REC.wav [--loss NAME] [options]",
 	 "Print the loss against a recording and its gradient for every param\n"
 	 "(loss mse by default)."},
@@ -107,7 +108,7 @@ static const struct Cmd {
 
 enum {
 	O_HELP, O_SET, O_PARAMS, O_RATE, O_BACKEND, O_CPU, O_STATS, O_INC, O_GRID, O_DUR,
-	O_OUT, O_JSON, O_STAGE, O_RAW, O_TARGET, O_LOSS, O_FIT, O_STEPS, O_LR,
+	O_OUT, O_JSON, O_STAGE, O_RAW, O_DOUBLE, O_TARGET, O_LOSS, O_FIT, O_STEPS, O_LR,
 	O_RENDER, O_CHECKPOINTS, O_MEMORY, O_LOSSCURVE, O_NOPITCH, O_STARTS, O_SPREAD,
 	O_DATA, O_PERITEM, O_EPOCHS, O_BATCH, O_SEED, O_THREADS,
 };
@@ -141,6 +142,7 @@ static const struct Opt {
 	{O_JSON, "--json", NULL, NULL, C_INFO, "print JSON"},
 	{O_STAGE, "--stage", NULL, "STAGE", C_EMIT, "ast, scheme, loops, step, c or h"},
 	{O_RAW, "--raw", NULL, NULL, C_RENDER, "unscaled 32-bit float samples"},
+	{O_DOUBLE, "--double", NULL, NULL, C_RENDER, "unscaled 64-bit float samples (as --raw --double)"},
 	{O_TARGET, "--target", NULL, "REC.wav", C_GRAD | C_FIT, "the recording to match"},
 	{O_LOSS, "--loss", NULL, "NAME", C_GRAD | C_FIT | C_TRAIN,
 	 "the loss (default: grad mse, fit and train " FIT_DEFAULT_LOSS ")"},
@@ -374,7 +376,8 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 		break;
 	case O_STATS: o->stats = 1; break;
 	case O_JSON: o->json = 1; break;
-	case O_RAW: o->raw = 1; break;
+	case O_RAW: o->raw = o->raw ? o->raw : 1; break;
+	case O_DOUBLE: o->raw = 2; break;
 	case O_NOPITCH: o->no_pitch = 1; break;
 	}
 	return EXIT_OK;

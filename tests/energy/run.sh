@@ -96,3 +96,41 @@ expect energy_of_lumps 1 "lump.dpm:8:12: error: .energy. of a model with lumped 
 
 sed 's/^output out = u(0.31)$/output out = u(0.31)\noutput E = energy/' "$REPO/tests/parts/spring.dpm" >"$T/spring.dpm"
 expect energy_of_forces 1 "spring.dpm:[0-9]*:[0-9]*: error: .energy. of a model with point reads" -- check "$T/spring.dpm"
+
+# 5. `dpmc render --raw --double` (cli.md, "Exact outputs"): the energy
+#    read from the WAV as 64-bit floats is constant to rounding, and its
+#    values are not 32-bit floats (`--raw`'s, which cannot show that)
+cat >"$T/wavdrift.py" <<'X'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+assert b[:4] == b"RIFF" and b[8:12] == b"WAVE", "not a WAV"
+i, fmt, data = 12, None, None
+while i + 8 <= len(b):
+    tag, n = b[i:i + 4], struct.unpack("<I", b[i + 4:i + 8])[0]
+    if tag == b"fmt ":
+        fmt = struct.unpack("<HHIIHH", b[i + 8:i + 24])
+    elif tag == b"data":
+        data = b[i + 8:i + 8 + n]
+    i += 8 + n + (n & 1)
+tag, nch, bits = fmt[0], fmt[1], fmt[5]
+if tag == 0xFFFE:       # WAVE_FORMAT_EXTENSIBLE: the subformat's tag
+    tag = struct.unpack("<H", b[b.index(b"fmt ") + 32:b.index(b"fmt ") + 34])[0]
+x = struct.unpack("<%d%s" % (len(data) * 8 // bits, "d" if bits == 64 else "f"), data)
+e = x[int(sys.argv[2])::nch]
+f32 = sum(struct.unpack("<f", struct.pack("<f", v))[0] != v for v in e)
+print(bits, tag, max(abs(v - e[0]) for v in e) / abs(e[0]), f32)
+X
+ch=$(($(grep -c '^output' "$HERE/string.dpm") - 1))
+if "$DPMC" render "$HERE/string.dpm" --raw --double -d 0.45 -o "$T/e64.wav" 2>"$T/err" &&
+   "$DPMC" render "$HERE/string.dpm" --raw -d 0.45 -o "$T/e32.wav" 2>>"$T/err"; then
+	r64=$(/usr/bin/python3 "$T/wavdrift.py" "$T/e64.wav" $ch 2>&1)
+	r32=$(/usr/bin/python3 "$T/wavdrift.py" "$T/e32.wav" $ch 2>&1)
+	echo "$r64 $r32" | awk '$1 == 64 && $2 == 3 && $3 < 1e-12 && $4 > 100 && $5 == 32 && $8 == 0 { ok = 1 } END { exit !ok }' &&
+		pass raw_double_energy || fail raw_double_energy "64-bit: bits, format, drift, values not float32 = $r64; 32-bit: $r32"
+else
+	fail raw_double_energy "$(head -c 300 "$T/err")"
+fi
+expect build_executable 0 "" -- build "$HERE/string.dpm" -o "$T/sx"
+"$T/sx" --double -d 0.01 -o "$T/sx.wav" && python3 -c "
+import sys; b = open('$T/sx.wav', 'rb').read(); sys.exit(b[34:36] != b'\x40\x00')" &&
+	pass double_executable || fail double_executable "the built executable's --double did not write 64-bit samples"
