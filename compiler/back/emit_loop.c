@@ -343,7 +343,7 @@ energy_text(CStep *c, int i)
 		buf_free(&in);
 	}
 	cg_out(e, "%s\t\t%s[%d] = (%s) * hx%s * E%s;\n%s\t}\n", ind, c->y, i, ex_emitter_root(em, r),
-	       s->ndim == 2 ? " * hy" : "", s->npot ? " + @__sav_energy(m, u, un, m->escr)" : "", ind);
+	       s->ndim == 2 ? " * hy" : "", s->npot || s->nlump ? " + @__parts_energy(m, u, un)" : "", ind);
 	ex_emitter_free(em);
 	cg_free_refs(pn, 0);
 	buf_free(&w);
@@ -638,6 +638,8 @@ emit_step(Emit *e)
 		cg_emit_reads(e);
 	if (e->s->npot)
 		cg_emit_sav(e);
+	if (e->l->step->energy && (e->s->npot || e->s->nlump))
+		cg_emit_parts_energy(e);
 	cg_out(e, "/* u[n+1] from u[n], u[n-1]; with lin, without sources and force\n"
 	       " * (the linear operator alone); outputs into y when y != 0. */\n");
 	cg_out(e, "static void\n@__step(const @_model *m, long n, const double *restrict u, "

@@ -333,32 +333,6 @@ cg_emit_sav(Emit *e)
 		cg_out(e, "\tfor (q = 0; q < m->npts; q++)\n\t\tun[q] -= b[q] * mu;\n");
 	cg_out(e, "\tm->sav_psi = psi + gdn / 2;\n\t(void)u;\n}\n\n");
 
-	/* the energy's share: each lumped object's as the field's (emit_loop.c
-	 * energy_text), M (v^2 / 2 - z[n+1] rest(z[n]) / 2), the rest taken
-	 * directly rather than through escr - u (a soft spring's k^2 w^2 is
-	 * below the digits of z), and psi^2/2 for the potentials */
-	if (!e->l->step->energy)
-		goto done;
-	cg_out(e, "static double\n@__sav_energy(const @_model *m, const double *u, const double *un, "
-	       "const double *escr)\n{\n");
-	locals(e);
-	cg_out(e, "\tdouble E = 0.5 * (m->sav_psi * m->sav_psi - " SAV_EPS "), rd[%d];\n\n",
-	       cg_atleast1(s->nrd));
-	cg_out(e, "\t(void)u; (void)un; (void)escr;\n\t@__rdall(m, u, u, rd);\n");
-	em = ex_emitter_new(pn, cg_sym_c, "w");
-	for (j = 0; j < s->nlump; j++) {
-		ex_emitter_add(em, s->lump[j].mass);
-		ex_emitter_add(em, s->lump[j].rest);
-	}
-	ex_emitter_flush(em, &e->b, "\t");
-	for (j = 0; j < s->nlump; j++) {
-		cg_out(e, "\t{\n\t\tconst double v = (un[ng + %d] - u[ng + %d]) / k;\n\n", j, j);
-		cg_out(e, "\t\tE += (%s) * (0.5 * v * v - 0.5 * un[ng + %d] * (%s));\n\t}\n",
-		       ex_emitter_root(em, 2 * j), j, ex_emitter_root(em, 2 * j + 1));
-	}
-	ex_emitter_free(em);
-	cg_out(e, "\treturn E;\n}\n\n");
-done:
 	buf_free(&in);
 	mem_free(d);
 	cg_free_refs(pn, 0);
@@ -595,5 +569,45 @@ cg_emit_sav_bound(Emit *e)
 	}
 	cg_out(e, "\t(void)lo; (void)hi; (void)V; (void)it;\n}\n\n");
 	mem_free(d);
+	cg_free_refs(pn, 0);
+}
+
+/* @__parts_energy, the share of `output E = energy` (language.md 12.1)
+ * beyond the field's sum (emit_loop.c energy_text): each lumped object's,
+ * as the field's, M (v^2 / 2 - z[n+1] rest(z[n]) / 2) with rest its
+ * acceleration from the state at n without the velocities (the reads at
+ * u[n-1] = u[n]), taken directly rather than through escr - u (a soft
+ * spring's k^2 w^2 is below the digits of z); and psi^2/2 for the
+ * potentials.  A spring between parts, F on one and -F on the other,
+ * then counts as K (d[n+1] d[n]) / 2 of its stretch d: the staggered
+ * energy the explicit scheme conserves. */
+void
+cg_emit_parts_energy(Emit *e)
+{
+	const Scheme *s = e->s;
+	const char **pn = cg_param_refs(e);
+	ExprEmitter *em;
+	int j;
+
+	cg_out(e, "static double\n@__parts_energy(const @_model *m, const double *u, const double *un)\n{\n");
+	locals(e);
+	cg_out(e, "\tdouble E = %s, rd[%d];\n\n",
+	       s->npot ? "0.5 * (m->sav_psi * m->sav_psi - " SAV_EPS ")" : "0", cg_atleast1(s->nrd));
+	cg_out(e, "\t(void)u; (void)un; (void)rd;\n");
+	if (s->nrd)
+		cg_out(e, "\t@__rdall(m, u, u, rd);\n");
+	em = ex_emitter_new(pn, cg_sym_c, "w");
+	for (j = 0; j < s->nlump; j++) {
+		ex_emitter_add(em, s->lump[j].mass);
+		ex_emitter_add(em, s->lump[j].rest);
+	}
+	ex_emitter_flush(em, &e->b, "\t");
+	for (j = 0; j < s->nlump; j++) {
+		cg_out(e, "\t{\n\t\tconst double v = (un[ng + %d] - u[ng + %d]) / k;\n\n", j, j);
+		cg_out(e, "\t\tE += (%s) * (0.5 * v * v - 0.5 * un[ng + %d] * (%s));\n\t}\n",
+		       ex_emitter_root(em, 2 * j), j, ex_emitter_root(em, 2 * j + 1));
+	}
+	ex_emitter_free(em);
+	cg_out(e, "\treturn E;\n}\n\n");
 	cg_free_refs(pn, 0);
 }

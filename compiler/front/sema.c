@@ -1326,12 +1326,6 @@ exprs(Sema *s)
 			if (!strcmp(d->field, "energy") && !d->nat && !d->lhs_letters[0]
 			    && !sema_lookup(s, "energy")) {
 				d->energy = 1;
-				for (j = 0; j < m->ndecls && m->decls[j]->kind != D_POTENTIAL; j++)
-					;
-				/* with a potential the energy covers the lumped objects (sav.c) */
-				if (m->nlumps && j == m->ndecls)
-					diag_error(s->d, d->lhs_loc, "`energy` of a model with lumped objects is "
-					           "not built yet; only of one field");
 			} else if (sema_lump_index(m, d->field) >= 0) {
 				if (d->nat)
 					diag_error(s->d, d->lhs_loc, "a lumped object has no coordinates: "

@@ -1533,7 +1533,6 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 	Ctx c = {0};
 	Scheme *s = arena_alloc(a, sizeof *s);
 	Lin l;
-	int i;
 
 	c.a = a;
 	c.d = d;
@@ -1559,12 +1558,6 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 		build_potentials(&c, s);
 	s->rd = c.rd;
 	s->nrd = c.nrd;
-	for (i = 0; !c.failed && i < s->nout; i++)
-		if (s->out[i].energy && (s->npot ? sav_energy_refused(s) : s->nrd || s->nstate_src)) {
-			diag_error(d, m->outputs[i]->lhs_loc, "`energy` of a model with point reads or forces "
-			           "between parts is not built yet; only of one field on its own");
-			c.failed = 1;
-		}
 	if (!c.failed)
 		build_implicit(&c, s);
 	if (!c.failed)

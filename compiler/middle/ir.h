@@ -117,8 +117,6 @@ struct Scheme {
 	int pot_stab;              /* stab taps read the state: @__sav_bound */
 };
 
-/* sav.c: 1 when `output E = energy` cannot cover this model's potentials */
-int sav_energy_refused(const Scheme *s);
 /* sav.c: the stability taps of the stiffness potentials add (after
  * build_coupling_stab); sets pot_stab when it adds some */
 void sav_stab(Arena *a, Scheme *s);
