@@ -300,7 +300,9 @@ c_scatter(void *ctx, const Step *st, const Op *o)
  * axis at a free end) of the inner product in which L is symmetric.  For
  * the lossless scheme u[n+1] - 2u[n] + u[n-1] = k^2 L u[n] this is
  * conserved exactly: E(n+1) - E(n) = <u[n+1] - u[n-1], (u[n+1] - 2 u[n] +
- * u[n-1]) / k^2 - L u[n]> / 2 = 0.  With losses it falls. */
+ * u[n-1]) / k^2 - L u[n]> / 2 = 0.  With losses it falls.  Summed as
+ * rho H / (2 k^2) sum_q w_q ((u[n+1] - u[n])^2 - u[n+1] (escr - u) den),
+ * escr = (A + B) u: one division a step. */
 static void
 energy_text(CStep *c, int i)
 {
@@ -316,13 +318,18 @@ energy_text(CStep *c, int i)
 	           s->bc[0][1] == BC_FREE ? " * (ei == nx ? 0.5 : 1)" : "",
 	           s->ndim == 2 && s->bc[1][0] == BC_FREE ? " * (ej == 0 ? 0.5 : 1)" : "",
 	           s->ndim == 2 && s->bc[1][1] == BC_FREE ? " * (ej == ny ? 0.5 : 1)" : "");
-	cg_out(e, "%s\t{\n%s\t\tdouble E = 0;\n%s\t\tlong ei, ej;\n\n", ind, ind, ind);
+	/* eight partial sums (by ei mod 8), so the sum is not one chain of
+	 * dependent adds, in the same order on every backend */
+	cg_out(e, "%s\t{\n%s\t\tdouble E, Ev[8] = {0};\n%s\t\tlong ei, ej;\n\n", ind, ind, ind);
 	cg_out(e, "%s\t\t@__step(m, %s, u, u, m->escr, 0, 1);\n", ind, sn);
 	cg_out(e, "%s\t\tfor (ej = 0; ej <= ny; ej++)\n%s\t\t\tfor (ei = 0; ei <= nx; ei++) {\n", ind, ind);
 	cg_out(e, "%s\t\t\t\tconst long q = ei + ej * nx1;\n", ind);
-	cg_out(e, "%s\t\t\t\tconst double x = x0 + ei * hx, y = y0 + ej * hy, v = (un[q] - u[q]) / k;\n", ind);
+	cg_out(e, "%s\t\t\t\tconst double x = x0 + ei * hx, y = y0 + ej * hy, d = un[q] - u[q];\n", ind);
 	cg_out(e, "%s\t\t\t\t(void)x; (void)y;\n", ind);
-	cg_out(e, "%s\t\t\t\tif (@__held(m, q))\n%s\t\t\t\t\tcontinue;\n", ind, ind);
+	/* @__held's test, from ei and ej rather than by dividing q */
+	cg_out(e, "%s\t\t\t\tconst double f = (@__held_end[0][0] && ei == 0) || (@__held_end[0][1] && ei == nx) ||\n"
+	       "%s\t\t\t\t    (@__ndim == 2 && ((@__held_end[1][0] && ej == 0) || (@__held_end[1][1] && ej == ny)))"
+	       " ? 0.0 : 1.0;\n", ind, ind);
 	r = ex_emitter_add(em, s->den);
 	{
 		Buf in = {0};
@@ -330,9 +337,10 @@ energy_text(CStep *c, int i)
 		ex_emitter_flush(em, &e->b, in.s);
 		buf_free(&in);
 	}
-	cg_out(e, "%s\t\t\t\tE += 1.0%s * (0.5 * v * v - 0.5 * un[q] * (m->escr[q] - u[q]) * (%s) / (k * k));\n",
+	cg_out(e, "%s\t\t\t\tEv[ei & 7] += f%s * (d * d - un[q] * (m->escr[q] - u[q]) * (%s));\n",
 	       ind, w.s ? w.s : "", ex_emitter_root(em, r));
 	cg_out(e, "%s\t\t\t}\n", ind);
+	cg_out(e, "%s\t\tE = ((Ev[0] + Ev[1]) + (Ev[2] + Ev[3])) + ((Ev[4] + Ev[5]) + (Ev[6] + Ev[7]));\n", ind);
 	ex_emitter_free(em);
 	em = ex_emitter_new(pn, cg_sym_c, "g");
 	r = ex_emitter_add(em, s->density);
@@ -342,7 +350,7 @@ energy_text(CStep *c, int i)
 		ex_emitter_flush(em, &e->b, in.s);
 		buf_free(&in);
 	}
-	cg_out(e, "%s\t\t%s[%d] = (%s) * hx%s * E%s;\n%s\t}\n", ind, c->y, i, ex_emitter_root(em, r),
+	cg_out(e, "%s\t\t%s[%d] = (%s) * hx%s * (0.5 / (k * k)) * E%s;\n%s\t}\n", ind, c->y, i, ex_emitter_root(em, r),
 	       s->ndim == 2 ? " * hy" : "", s->npot || s->nlump ? " + @__parts_energy(m, u, un)" : "", ind);
 	ex_emitter_free(em);
 	cg_free_refs(pn, 0);
