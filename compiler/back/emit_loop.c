@@ -212,7 +212,6 @@ region(Emit *e, const Region *rg, const char *const *lev, const char *dst, int f
 /* The forward step's ops as C (step.h): the text of @__step (lin: the
  * name of its flag for the linear operator alone, y: where outputs go)
  * and of @_run's loop (with the rotation). */
-typedef struct LHoist LHoist;
 typedef struct CStep {
 	Emit *e;
 	const unsigned char *used;
@@ -221,152 +220,6 @@ typedef struct CStep {
 	const LHoist *lh;          /* the lumped objects' hoisted parts */
 } CStep;
 
-/* The parts of the lumped objects' updates that do not change from step
- * to step (of params and k only: a chain's c^2 with its pow(), its
- * damping's 1 -+ ct k/2), computed once before the loop (lh_open).  The
- * rests are rebuilt with each hoisted subexpression a leaf named lhN
- * (numbered as params after the reads), so the loop computes the same
- * operations on the same values: the same bits as without hoisting.  A
- * reciprocal y^-1 keeps its division: its base y is hoisted. */
-struct LHoist {
-	Expr **rest;               /* [j]: lumped object j's rest, rebuilt */
-	int *ct;                   /* [j]: the number of its ct's lq/ld pair */
-	const char **pn;           /* params, reads, then lh0.. */
-	int base, n, cap;          /* hoisted leaves: params base.. */
-	Expr **memo; unsigned nmemo;
-	Expr **hx;                 /* [i]: hoisted i's expression */
-};
-
-static int
-lh_invariant(const Expr *e)
-{
-	return !(e->deps & (DEP_STATE | (1u << SYM_T) | (1u << SYM_X) | (1u << SYM_Y)
-	                    | (1u << SYM_THX) | (1u << SYM_THY)));
-}
-
-static Expr *
-lh_leaf(LHoist *h, ExprPool *p, Expr *e)
-{
-	int i;
-
-	for (i = 0; i < h->n; i++)
-		if (h->hx[i] == e)
-			return ex_param(p, h->base + i);
-	if (h->n == h->cap) {
-		h->cap = h->cap ? 2 * h->cap : 16;
-		h->hx = mem_realloc(h->hx, (size_t)h->cap * sizeof *h->hx);
-	}
-	h->hx[h->n] = e;
-	return ex_param(p, h->base + h->n++);
-}
-
-static Expr *
-lh_walk(LHoist *h, ExprPool *p, Expr *e)
-{
-	Expr *a, *b, *c, *x;
-
-	if (e->kind == EX_NUM || e->kind == EX_PARAM || e->kind == EX_SYM)
-		return e;
-	if (e->id >= h->nmemo) {
-		unsigned n = h->nmemo;
-		while (n <= e->id)
-			n *= 2;
-		h->memo = mem_realloc(h->memo, n * sizeof *h->memo);
-		memset(h->memo + h->nmemo, 0, (n - h->nmemo) * sizeof *h->memo);
-		h->nmemo = n;
-	}
-	if (h->memo[e->id])
-		return h->memo[e->id];
-	if (lh_invariant(e) && !ex_recip(e))
-		x = lh_leaf(h, p, e);
-	else {
-		a = e->a ? lh_walk(h, p, e->a) : NULL;
-		b = e->b && !ex_recip(e) ? lh_walk(h, p, e->b) : e->b;
-		c = e->c ? lh_walk(h, p, e->c) : NULL;
-		switch (e->kind) {
-		case EX_ADD: x = ex_add(p, a, b); break;
-		case EX_MUL: x = ex_mul(p, a, b); break;
-		case EX_POW: x = ex_pow(p, a, b); break;
-		case EX_FN: x = ex_fn(p, (Fn)e->op, a, b); break;
-		case EX_CMP: x = ex_cmp(p, (Cmp)e->op, a, b); break;
-		case EX_SELECT: x = ex_select(p, a, b, c); break;
-		default: die("lh_walk: bad node kind %d", (int)e->kind);
-		}
-	}
-	h->memo[e->id] = x;
-	return x;
-}
-
-/* The hoisted values as locals lhN, lqN, ldN (at ind); NULL without
- * lumped objects. */
-static LHoist *
-lh_open(Emit *e, const char *ind)
-{
-	const Scheme *s = e->s;
-	LHoist *h;
-	const char **pn;
-	ExprEmitter *em;
-	int j, i, nq = 0, *root, *qroot;
-
-	if (!s->nlump)
-		return NULL;
-	h = mem_alloc(sizeof *h);
-	memset(h, 0, sizeof *h);
-	h->base = s->nparams + s->nrd;
-	h->nmemo = 1024;
-	h->memo = mem_alloc(h->nmemo * sizeof *h->memo);
-	memset(h->memo, 0, h->nmemo * sizeof *h->memo);
-	h->rest = mem_alloc((size_t)s->nlump * sizeof *h->rest);
-	h->ct = mem_alloc((size_t)s->nlump * sizeof *h->ct);
-	qroot = mem_alloc((size_t)s->nlump * sizeof *qroot);
-	for (j = 0; j < s->nlump; j++) {
-		h->rest[j] = lh_walk(h, s->pool, s->lump[j].rest);
-		for (i = 0; i < j && s->lump[i].ct != s->lump[j].ct; i++)
-			;
-		h->ct[j] = i < j ? h->ct[i] : nq++;
-	}
-	pn = cg_param_refs(e);
-	em = ex_emitter_new(pn, cg_sym_c, "lt");
-	root = mem_alloc((size_t)(h->n + 1) * sizeof *root);
-	for (i = 0; i < h->n; i++)
-		root[i] = ex_emitter_add(em, h->hx[i]);
-	for (j = 0; j < s->nlump; j++)
-		if (j == 0 || h->ct[j] > h->ct[j - 1])     /* the first of its pair */
-			qroot[h->ct[j]] = ex_emitter_add(em, s->lump[j].ct);
-	ex_emitter_flush(em, &e->b, ind);
-	for (i = 0; i < h->n; i++)
-		cg_out(e, "%sconst double lh%d = %s;\n", ind, i, ex_emitter_root(em, root[i]));
-	for (i = 0; i < nq; i++)
-		cg_out(e, "%sconst double lq%d = 1 + (%s) * k / 2, ld%d = 1 - (%s) * k / 2;\n", ind, i,
-		       ex_emitter_root(em, qroot[i]), i, ex_emitter_root(em, qroot[i]));
-	ex_emitter_free(em);
-	h->pn = mem_alloc((size_t)(h->base + h->n + 1) * sizeof *h->pn);
-	for (i = 0; i < h->base; i++)
-		h->pn[i] = pn[i];
-	mem_free(pn);
-	for (i = 0; i < h->n; i++) {
-		Buf b = {0};
-		buf_printf(&b, "lh%d", i);
-		h->pn[h->base + i] = b.s;
-	}
-	h->pn[h->base + h->n] = NULL;
-	mem_free(root);
-	mem_free(qroot);
-	return h;
-}
-
-static void
-lh_close(LHoist *h)
-{
-	if (!h)
-		return;
-	cg_free_refs(h->pn, 0);
-	mem_free(h->rest);
-	mem_free(h->ct);
-	mem_free(h->memo);
-	mem_free(h->hx);
-	mem_free(h);
-}
 
 static void
 c_time(void *ctx, const Step *st, const Op *o)
@@ -551,27 +404,13 @@ c_read(void *ctx, const Step *st, const Op *o)
 	(void)st; (void)o;
 }
 
-/* z[n+1] = (2 z[n] - (1 + ct k/2) z[n-1] + k^2 rest) / (1 - ct k/2), the
- * parts of ct and rest that do not change hoisted (LHoist) */
+/* the lumped objects' step (emit_parts.c cg_emit_lumps) */
 static void
 c_lump(void *ctx, const Step *st, const Op *o)
 {
 	CStep *c = ctx;
-	Emit *e = c->e;
-	const Scheme *s = e->s;
-	const LHoist *h = c->lh;
-	ExprEmitter *em = ex_emitter_new(h->pn, cg_sym_c, "z");
-	int j;
 
-	if (!s->nrd)
-		cg_out(e, "%sconst long ng = nx1 * (ny + 1);\n", c->ind);
-	for (j = o->first; j < o->first + o->count; j++)
-		ex_emitter_add(em, h->rest[j]);
-	ex_emitter_flush(em, &e->b, c->ind);
-	for (j = o->first; j < o->first + o->count; j++)
-		cg_out(e, "%sun[ng + %d] = (2 * u[ng + %d] - lq%d * up[ng + %d] + k * k * (%s)) / ld%d;\n",
-		       c->ind, j, j, h->ct[j], j, ex_emitter_root(em, j - o->first), h->ct[j]);
-	ex_emitter_free(em);
+	cg_emit_lumps(c->e, c->lh, o->first, o->count, c->ind);
 	(void)st;
 }
 
@@ -790,9 +629,9 @@ emit_step(Emit *e)
 	       "const double *restrict up,\n\tdouble *restrict un, double *y, int lin)\n{\n");
 	prologue(e, used, "\t");
 	cg_out(e, "\tconst double t = (double)n * k;\n");
-	lh = lh_open(e, "\t");
+	lh = cg_lump_hoist(e, "\t");
 	step_text(e, used, "\t", "lin", "y", "(void)lin; (void)up;\n", 0, lh);
-	lh_close(lh);
+	cg_lump_free(lh);
 	cg_out(e, "}\n\n");
 
 	/* the time loop: the same step, with the constants hoisted; with
@@ -815,13 +654,13 @@ emit_step(Emit *e)
 	prologue(e, used, "\t");
 	cg_out(e, "\tdouble *bu = m->u, *bup = m->up, *bun = m->un, *tmp;\n");
 	cg_out(e, "\tlong s;\n\n");
-	lh = lh_open(e, "\t");
+	lh = cg_lump_hoist(e, "\t");
 	cg_out(e, "\tfor (s = 0; s < n; s++) {\n");
 	cg_out(e, "\t\tconst double t = (double)m->step * k;\n");
 	cg_out(e, "\t\tconst double *restrict u = bu, *restrict up = bup;\n");
 	cg_out(e, "\t\tdouble *restrict un = bun, *yo = out + s * %d;\n", e->s->nout);
 	step_text(e, used, "\t\t", "0", "yo", "(void)up;\n", 1, lh);
-	lh_close(lh);
+	cg_lump_free(lh);
 	cg_out(e, "\t\tm->step++;\n\t}\n");
 	cg_out(e, "\tm->u = bu;\n\tm->up = bup;\n\tm->un = bun;\n}\n#endif\n\n");
 	mem_free(used);

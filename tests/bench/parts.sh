@@ -40,15 +40,15 @@ for m in "$REPO/examples/bridge_guitar.dpm:$B/alone_guitar.dpm" "$REPO/tests/par
 	ta=$(best "$a" 2) tb=$(best "$b" 2) || { echo "| $(basename "$a") | FAILED |"; status=1; continue; }
 	echo "| $(basename "$a" .dpm) | 2 | $ta, $tb | $(awk -v a="$ta" -v b="$tb" 'BEGIN { printf "%.2f", a / b }') |"
 done
-# several fields (tests/fields): tests/fields/two_strings.dpm against its two
+# several fields (tests/fields): examples/two_strings.dpm against its two
 # strings rendered alone (no bridge, ends fixed): about the sum of them
 sed -e '/^domain s2/d' -e '/^field w/d' -e '/^field z/d' -e '/^pde w.tt/d' -e '/^pde z.tt/d' \
 	-e '/^boundary w/d' -e '/^init w/d' -e '/^output bridge/d' -e '/^output second/d' \
-	-e 's/ + K \* (z - u(xa \* L)) \* delta(x - xa \* L)//' "$REPO/tests/fields/two_strings.dpm" >"$B/first.dpm"
+	-e 's/ + K \* (z - u(xa \* L)) \* delta(x - xa \* L)//' "$REPO/examples/two_strings.dpm" >"$B/first.dpm"
 sed -e '/^domain s1/d' -e '/^field u/d' -e '/^field z/d' -e '/^pde u.tt/d' -e '/^pde z.tt/d' \
 	-e '/^boundary u/d' -e '/^init u/d' -e '/^output bridge/d' -e '/^output first/d' \
-	-e 's/ + K \* (z - w(xa \* L)) \* delta(x - xa \* L)//' "$REPO/tests/fields/two_strings.dpm" >"$B/second.dpm"
-a=$REPO/tests/fields/two_strings.dpm
+	-e 's/ + K \* (z - w(xa \* L)) \* delta(x - xa \* L)//' "$REPO/examples/two_strings.dpm" >"$B/second.dpm"
+a=$REPO/examples/two_strings.dpm
 if ta=$(best "$a" 2) && t1=$(best "$B/first.dpm" 2) && t2=$(best "$B/second.dpm" 2); then
 	echo "| two_strings | 2 | $ta, $t1 + $t2 (the strings alone) | $(awk -v a="$ta" -v b="$t1" -v c="$t2" 'BEGIN { printf "%.2f", a / (b + c) }') |"
 else
