@@ -400,7 +400,12 @@ c_read(void *ctx, const Step *st, const Op *o)
 
 	cg_out(c->e, "%sconst long ng = nx1 * (ny + 1);\n", c->ind);
 	cg_out(c->e, "%sdouble rd[%d];\n\n", c->ind, c->e->s->nrd);
-	cg_out(c->e, "%s@__rdall(m, u, up, rd);\n%s(void)ng;\n", c->ind, c->ind);
+	{
+		unsigned char *skip = mem_alloc((size_t)c->e->s->nrd + 1);
+		cg_out(c->e, "%s@%s(m, u, up, rd);\n%s(void)ng;\n", c->ind,
+		       cg_reads_skip(c->e, skip) ? "__rdstep" : "__rdall", c->ind);
+		mem_free(skip);
+	}
 	(void)st; (void)o;
 }
 

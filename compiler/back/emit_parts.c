@@ -52,10 +52,64 @@ locals(Emit *e, const char *n)
 	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)t; (void)ng;\n");
 }
 
-/* @__rdall: the reads of a step from u = u[n], up = u[n-1], which the
- * step (emit_loop.c c_read) and the adjoint's transposes both call */
-void
-cg_emit_reads(Emit *e)
+/* Marks in used[] the reads (np + r) e names. */
+static void
+reads_of(const Expr *e, int np, int nrd, unsigned char *used, unsigned char *seen, unsigned nseen)
+{
+	if (!(e->deps & DEP_STATE) || (e->id < nseen && seen[e->id]))
+		return;
+	if (e->id < nseen)
+		seen[e->id] = 1;
+	if (e->kind == EX_PARAM && e->index >= np && e->index < np + nrd)
+		used[e->index - np] = 1;
+	if (e->a)
+		reads_of(e->a, np, nrd, used, seen, nseen);
+	if (e->b)
+		reads_of(e->b, np, nrd, used, seen, nseen);
+	if (e->c)
+		reads_of(e->c, np, nrd, used, seen, nseen);
+}
+
+/* The reads of lumped objects (z, z.t) the forward step need not copy
+ * into rd[]: those only the lumped objects' updates read, which
+ * cg_emit_lumps takes from the state directly.  skip[r]; their number. */
+int
+cg_reads_skip(Emit *e, unsigned char *skip)
+{
+	const Scheme *s = e->s;
+	const Loops *l = e->l;
+	unsigned nseen = 1u << 20;
+	unsigned char *seen, *used;
+	int r, i, n = 0, np = s->nparams;
+
+	if (!s->nrd)
+		return 0;
+	seen = mem_alloc(nseen);
+	used = mem_alloc((size_t)s->nrd);
+	memset(seen, 0, nseen);
+	memset(used, 0, (size_t)s->nrd);
+	for (i = 0; i < s->nsrc; i++)
+		reads_of(s->src[i].strength, np, s->nrd, used, seen, nseen);
+	for (i = 0; i < l->ncoefs; i++)
+		reads_of(l->coefs[i].e, np, s->nrd, used, seen, nseen);
+	for (i = 0; i < s->nlump; i++)
+		reads_of(s->lump[i].ct, np, s->nrd, used, seen, nseen);
+	if (s->pot)
+		reads_of(s->pot, np, s->nrd, used, seen, nseen);
+	for (r = 0; r < s->nrd; r++) {
+		ReadKind k = s->rd[r].kind;
+		skip[r] = (k == RD_LUMP || k == RD_LUMP_VEL) && !used[r] && !s->nimplicit && !s->npot;
+		n += skip[r];
+	}
+	mem_free(used);
+	mem_free(seen);
+	return n;
+}
+
+/* @NAME: the reads of a step from u = u[n], up = u[n-1] but those skip
+ * marks */
+static void
+reads_fn(Emit *e, const char *name, const unsigned char *skip)
 {
 	const Scheme *s = e->s;
 	const char **pn = cg_param_refs(e);
@@ -63,16 +117,17 @@ cg_emit_reads(Emit *e)
 	int r, *root = mem_alloc((size_t)(s->nrd + 1) * sizeof *root);
 	int *root2 = mem_alloc((size_t)(s->nrd + 1) * sizeof *root2);
 
-	cg_emit_integrals(e);
-	cg_out(e, "static void\n@__rdall(const @_model *m, const double *u, const double *up, double *rd)\n{\n");
+	cg_out(e, "static void\n@%s(const @_model *m, const double *u, const double *up, double *rd)\n{\n", name);
 	locals(e, "0");
 	for (r = 0; r < s->nrd; r++) {
-		root[r] = s->rd[r].pos ? ex_emitter_add(em, s->rd[r].pos) : -1;
-		root2[r] = s->rd[r].pos2 ? ex_emitter_add(em, s->rd[r].pos2) : -1;
+		root[r] = s->rd[r].pos && !(skip && skip[r]) ? ex_emitter_add(em, s->rd[r].pos) : -1;
+		root2[r] = s->rd[r].pos2 && !(skip && skip[r]) ? ex_emitter_add(em, s->rd[r].pos2) : -1;
 	}
 	ex_emitter_flush(em, &e->b, "\t");
 	for (r = 0; r < s->nrd; r++) {
 		const Read *rd = &s->rd[r];
+		if (skip && skip[r])
+			continue;
 		if (rd->kind == RD_LUMP)
 			cg_out(e, "\trd[%d] = u[ng + %d];\n", r, rd->lump);
 		else if (rd->kind == RD_LUMP_VEL)
@@ -91,6 +146,21 @@ cg_emit_reads(Emit *e)
 	mem_free(root2);
 	mem_free(root);
 	cg_free_refs(pn, 0);
+}
+
+/* @__rdall: the reads of a step from u = u[n], up = u[n-1], which the
+ * adjoint's transposes call; and @__rdstep, those the forward step copies
+ * (cg_reads_skip), when fewer */
+void
+cg_emit_reads(Emit *e)
+{
+	unsigned char *skip = mem_alloc((size_t)e->s->nrd + 1);
+
+	cg_emit_integrals(e);
+	reads_fn(e, "__rdall", NULL);
+	if (cg_reads_skip(e, skip))
+		reads_fn(e, "__rdstep", skip);
+	mem_free(skip);
 }
 
 /* grad[p] += seed * d[p], rs[r] += seed * d[np + r] */
@@ -629,7 +699,7 @@ void
 cg_emit_lumps(Emit *e, const LHoist *h, int first, int count, const char *ind)
 {
 	const Scheme *s = e->s;
-	ExprEmitter *em = ex_emitter_new(h->pn, cg_sym_c, "z");
+	ExprEmitter *em;
 	int j, a, b, i, nrel = 2 * (2 * LREL + 1), rel = h->base + h->n;
 	Expr **canon = mem_alloc((size_t)(count + 1) * sizeof *canon);
 	unsigned char *inrun = mem_alloc((size_t)count + 1);
@@ -659,6 +729,18 @@ cg_emit_lumps(Emit *e, const LHoist *h, int first, int count, const char *ind)
 		pn[rel + i] = t.s;
 	}
 	pn[rel + nrel] = NULL;
+	for (i = 0; i < s->nrd; i++) {     /* z and z.t from the state (cg_reads_skip) */
+		const Read *rd = &s->rd[i];
+		Buf t = {0};
+		if (rd->kind == RD_LUMP)
+			buf_printf(&t, "u[ng + %d]", rd->lump);
+		else if (rd->kind == RD_LUMP_VEL)
+			buf_printf(&t, "((u[ng + %d] - up[ng + %d]) / k)", rd->lump, rd->lump);
+		else
+			continue;
+		pn[s->nparams + i] = t.s;
+	}
+	em = ex_emitter_new(pn, cg_sym_c, "z");
 	for (a = 0; a < count; a = b) {
 		ExprEmitter *lm;
 		for (b = a + 1; b < count && canon[b] == canon[a] && h->ct[first + b] == h->ct[first + a]; b++)
@@ -690,6 +772,9 @@ cg_emit_lumps(Emit *e, const LHoist *h, int first, int count, const char *ind)
 	ex_emitter_free(em);
 	for (i = 0; i < nrel; i++)
 		mem_free((void *)pn[rel + i]);
+	for (i = 0; i < s->nrd; i++)
+		if (pn[s->nparams + i] != h->pn[s->nparams + i])
+			mem_free((void *)pn[s->nparams + i]);
 	mem_free(pn);
 	mem_free(inrun);
 	mem_free(canon);
