@@ -244,36 +244,61 @@ emit_alump(Emit *e)
 {
 	const Scheme *s = e->s;
 	const char **pn = cg_param_refs(e);
-	int nq = s->nparams + s->nrd, j;
-	int *dct = mem_alloc((size_t)(nq + 1) * sizeof *dct), *drest = mem_alloc((size_t)(nq + 1) * sizeof *drest);
+	int nq = s->nparams + s->nrd, j, one;
+	int *dct, *drest, *rct, *rrest;
+	ExprEmitter *em = NULL;
 
+	/* one block of temporaries for all objects (a chain's c^2 and its
+	 * pow() once, not once per point) while the tables stay small */
+	one = (double)s->nlump * (nq + 1) <= 1e6;
+	dct = mem_alloc((size_t)(one ? s->nlump : 1) * (size_t)(nq + 1) * sizeof *dct);
+	drest = mem_alloc((size_t)(one ? s->nlump : 1) * (size_t)(nq + 1) * sizeof *drest);
+	rct = mem_alloc((size_t)(s->nlump + 1) * sizeof *rct);
+	rrest = mem_alloc((size_t)(s->nlump + 1) * sizeof *rrest);
 	cg_out(e, "static void\n@__alump(const @_model *m, long n, const double *la, const double *lb, double *ln,\n"
 	       "\tconst double *u, const double *up, double *rs, double *grad)\n{\n");
 	locals(e, "n");
 	cg_out(e, "\tdouble rd[%d];\n\n\t(void)rs; (void)grad; (void)rd;\n", cg_atleast1(s->nrd));
 	if (s->nrd)
 		cg_out(e, "\t@__rdall(m, u, up, rd);\n");
+	if (one) {
+		em = ex_emitter_new(pn, cg_sym_c, "zl_");
+		for (j = 0; j < s->nlump; j++) {
+			rct[j] = add_derivs(e, em, s->lump[j].ct, nq, dct + (size_t)j * (nq + 1));
+			rrest[j] = add_derivs(e, em, s->lump[j].rest, nq, drest + (size_t)j * (nq + 1));
+		}
+		ex_emitter_flush(em, &e->b, "\t");
+	}
 	for (j = 0; j < s->nlump; j++) {
-		ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "zl_");
-		int rct = add_derivs(e, em, s->lump[j].ct, nq, dct);
-		int rrest = add_derivs(e, em, s->lump[j].rest, nq, drest);
+		int *dc = one ? dct + (size_t)j * (nq + 1) : dct, *dr = one ? drest + (size_t)j * (nq + 1) : drest;
+		if (!one) {
+			em = ex_emitter_new(pn, cg_sym_c, "zl_");
+			rct[j] = add_derivs(e, em, s->lump[j].ct, nq, dc);
+			rrest[j] = add_derivs(e, em, s->lump[j].rest, nq, dr);
+		}
 		cg_out(e, "\t{\n");
-		ex_emitter_flush(em, &e->b, "\t\t");
+		if (!one)
+			ex_emitter_flush(em, &e->b, "\t\t");
 		cg_out(e, "\t\tconst double ct = %s, rest = %s, D = 1 - ct * k / 2, lz = la[ng + %d];\n",
-		       ex_emitter_root(em, rct), ex_emitter_root(em, rrest), j);
+		       ex_emitter_root(em, rct[j]), ex_emitter_root(em, rrest[j]), j);
 		cg_out(e, "\t\tconst double znext = (2 * u[ng + %d] - (1 + ct * k / 2) * up[ng + %d] + k * k * rest) / D;\n",
 		       j, j);
 		cg_out(e, "\t\tconst double sct = lz * (k / 2) * (znext - up[ng + %d]) / D, srest = lz * k * k / D;\n\n", j);
 		cg_out(e, "\t\t(void)sct; (void)srest;\n");
 		cg_out(e, "\t\tln[ng + %d] = (2 * lz - (1 + ct * k / 2) * lb[ng + %d]) / D;\n", j, j);
-		spread(e, em, dct, "sct", "\t\t");
-		spread(e, em, drest, "srest", "\t\t");
+		spread(e, em, dc, "sct", "\t\t");
+		spread(e, em, dr, "srest", "\t\t");
 		cg_out(e, "\t}\n");
-		ex_emitter_free(em);
+		if (!one)
+			ex_emitter_free(em);
 	}
+	if (one)
+		ex_emitter_free(em);
 	cg_out(e, "}\n\n");
 	mem_free(dct);
 	mem_free(drest);
+	mem_free(rct);
+	mem_free(rrest);
 	cg_free_refs(pn, 0);
 }
 
