@@ -55,4 +55,24 @@ else
 	echo "| two_strings | FAILED |"
 	status=1
 fi
+# its gradient (`dpmc grad --stats`, mse against its own render of 1 s)
+# against its strings' alone: the chain's adjoint is still scalar code
+gbest() {
+	i=0 b=
+	"$DPMC" render "$1" -d 1 --backend cc -o "$B/t.wav" 2>/dev/null || return 1
+	while [ $i -lt "$RUNS" ]; do
+		ms=$("$DPMC" grad "$1" --target "$B/t.wav" --backend cc --stats 2>&1 >/dev/null |
+			sed -n 's/.*"grad_ms": \([0-9.]*\).*/\1/p' | head -n 1)
+		[ -n "$ms" ] || return 1
+		b=$(awk -v a="$ms" -v b="$b" 'BEGIN { print (b == "" || a < b) ? a : b }')
+		i=$((i + 1))
+	done
+	echo "$b"
+}
+if ga=$(gbest "$a") && g1=$(gbest "$B/first.dpm") && g2=$(gbest "$B/second.dpm"); then
+	echo "| two_strings gradient | 1 | $ga, $g1 + $g2 (the strings alone) | $(awk -v a="$ga" -v b="$g1" -v c="$g2" 'BEGIN { printf "%.2f", a / (b + c) }') |"
+else
+	echo "| two_strings gradient | FAILED |"
+	status=1
+fi
 exit $status
