@@ -44,6 +44,14 @@ void cg_emit_tvjp(Emit *e);
 void cg_emit_gend_vjp(Emit *e, const int *slot);
 void cg_emit_parts_adj(Emit *e);  /* emit_parts.c: the adjoint of several parts */
 void cg_emit_reads(Emit *e);      /* emit_parts.c: @__rdall, a step's reads */
+/* emit_parts.c: the lumped objects' step: what of it does not change from
+ * step to step, as locals at ind before the loop (NULL without lumped
+ * objects); then objects first.. at n+1, as loops where they are a chain */
+typedef struct LHoist LHoist;
+LHoist *cg_lump_hoist(Emit *e, const char *ind);
+void cg_lump_free(LHoist *h);
+void cg_emit_lumps(Emit *e, const LHoist *h, int first, int count, const char *ind);
+int cg_reads_skip(Emit *e, unsigned char *skip);   /* the reads @__rdstep leaves out */
 void cg_emit_bow_adj(Emit *e);    /* emit_bow.c: @__asolve, the bows' transposes */
 void cg_emit_bow_check(Emit *e);  /* emit_bow.c: @__bowcheck, one root or a refusal */
 void cg_emit_integrals(Emit *e);  /* emit_sav.c: @__intR, the integral(...) reads */

@@ -217,7 +217,9 @@ typedef struct CStep {
 	const unsigned char *used;
 	const char *ind, *lin, *y, *after_time;
 	int rotate;
+	const LHoist *lh;          /* the lumped objects' hoisted parts */
 } CStep;
+
 
 static void
 c_time(void *ctx, const Step *st, const Op *o)
@@ -406,36 +408,22 @@ c_read(void *ctx, const Step *st, const Op *o)
 
 	cg_out(c->e, "%sconst long ng = nx1 * (ny + 1);\n", c->ind);
 	cg_out(c->e, "%sdouble rd[%d];\n\n", c->ind, c->e->s->nrd);
-	cg_out(c->e, "%s@__rdall(m, u, up, rd);\n%s(void)ng;\n", c->ind, c->ind);
+	{
+		unsigned char *skip = mem_alloc((size_t)c->e->s->nrd + 1);
+		cg_out(c->e, "%s@%s(m, u, up, rd);\n%s(void)ng;\n", c->ind,
+		       cg_reads_skip(c->e, skip) ? "__rdstep" : "__rdall", c->ind);
+		mem_free(skip);
+	}
 	(void)st; (void)o;
 }
 
-/* z[n+1] = (2 z[n] - (1 + ct k/2) z[n-1] + k^2 rest) / (1 - ct k/2) */
+/* the lumped objects' step (emit_parts.c cg_emit_lumps) */
 static void
 c_lump(void *ctx, const Step *st, const Op *o)
 {
 	CStep *c = ctx;
-	Emit *e = c->e;
-	const Scheme *s = e->s;
-	const char **pn = cg_param_refs(e);
-	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "z");
-	int j;
 
-	if (!s->nrd)
-		cg_out(e, "%sconst long ng = nx1 * (ny + 1);\n", c->ind);
-	for (j = o->first; j < o->first + o->count; j++) {
-		ex_emitter_add(em, s->lump[j].ct);
-		ex_emitter_add(em, s->lump[j].rest);
-	}
-	ex_emitter_flush(em, &e->b, c->ind);
-	for (j = o->first; j < o->first + o->count; j++) {
-		const char *ct = ex_emitter_root(em, 2 * (j - o->first));
-		cg_out(e, "%sun[ng + %d] = (2 * u[ng + %d] - (1 + (%s) * k / 2) * up[ng + %d] "
-		       "+ k * k * (%s)) / (1 - (%s) * k / 2);\n", c->ind, j, j, ct, j,
-		       ex_emitter_root(em, 2 * (j - o->first) + 1), ct);
-	}
-	ex_emitter_free(em);
-	cg_free_refs(pn, 0);
+	cg_emit_lumps(c->e, c->lh, o->first, o->count, c->ind);
 	(void)st;
 }
 
@@ -558,10 +546,11 @@ static const StepTarget c_step = {{
 
 static void
 step_text(Emit *e, const unsigned char *used, const char *ind, const char *lin, const char *y,
-          const char *after_time, int rotate)
+          const char *after_time, int rotate, const LHoist *lh)
 {
 	CStep c;
 
+	c.lh = lh;
 	c.e = e;
 	c.used = used;
 	c.ind = ind;
@@ -639,6 +628,7 @@ emit_step(Emit *e)
 {
 	const Loops *l = e->l;
 	unsigned char *used = mem_alloc((size_t)l->ncoefs + 1);
+	LHoist *lh;
 
 	step_used(l, used);
 	emit_sweep(e);
@@ -654,7 +644,9 @@ emit_step(Emit *e)
 	       "const double *restrict up,\n\tdouble *restrict un, double *y, int lin)\n{\n");
 	prologue(e, used, "\t");
 	cg_out(e, "\tconst double t = (double)n * k;\n");
-	step_text(e, used, "\t", "lin", "y", "(void)lin; (void)up;\n", 0);
+	lh = cg_lump_hoist(e, "\t");
+	step_text(e, used, "\t", "lin", "y", "(void)lin; (void)up;\n", 0, lh);
+	cg_lump_free(lh);
 	cg_out(e, "}\n\n");
 
 	/* the time loop: the same step, with the constants hoisted; with
@@ -677,11 +669,13 @@ emit_step(Emit *e)
 	prologue(e, used, "\t");
 	cg_out(e, "\tdouble *bu = m->u, *bup = m->up, *bun = m->un, *tmp;\n");
 	cg_out(e, "\tlong s;\n\n");
+	lh = cg_lump_hoist(e, "\t");
 	cg_out(e, "\tfor (s = 0; s < n; s++) {\n");
 	cg_out(e, "\t\tconst double t = (double)m->step * k;\n");
 	cg_out(e, "\t\tconst double *restrict u = bu, *restrict up = bup;\n");
 	cg_out(e, "\t\tdouble *restrict un = bun, *yo = out + s * %d;\n", e->s->nout);
-	step_text(e, used, "\t\t", "0", "yo", "(void)up;\n", 1);
+	step_text(e, used, "\t\t", "0", "yo", "(void)up;\n", 1, lh);
+	cg_lump_free(lh);
 	cg_out(e, "\t\tm->step++;\n\t}\n");
 	cg_out(e, "\tm->u = bu;\n\tm->up = bup;\n\tm->un = bun;\n}\n#endif\n\n");
 	mem_free(used);

@@ -38,7 +38,7 @@ extern char **environ;
 /* -ffp-contract=off: no fused multiply-adds, so the numbers match the
  * TinyCC backend's (and the built executables') bit for bit. */
 static const char *const cc_flags[] = {
-	"-O3", "-march=native", "-ffp-contract=off", "-fPIC", "-shared", "-pthread", NULL
+	"-O3", "-march=native", "-ffp-contract=off", "-fno-tree-slp-vectorize", "-fPIC", "-shared", "-pthread", NULL
 };
 
 static uint64_t

@@ -40,19 +40,39 @@ for m in "$REPO/examples/bridge_guitar.dpm:$B/alone_guitar.dpm" "$REPO/tests/par
 	ta=$(best "$a" 2) tb=$(best "$b" 2) || { echo "| $(basename "$a") | FAILED |"; status=1; continue; }
 	echo "| $(basename "$a" .dpm) | 2 | $ta, $tb | $(awk -v a="$ta" -v b="$tb" 'BEGIN { printf "%.2f", a / b }') |"
 done
-# several fields (tests/fields): tests/fields/two_strings.dpm against its two
+# several fields (tests/fields): examples/two_strings.dpm against its two
 # strings rendered alone (no bridge, ends fixed): about the sum of them
 sed -e '/^domain s2/d' -e '/^field w/d' -e '/^field z/d' -e '/^pde w.tt/d' -e '/^pde z.tt/d' \
 	-e '/^boundary w/d' -e '/^init w/d' -e '/^output bridge/d' -e '/^output second/d' \
-	-e 's/ + K \* (z - u(xa \* L)) \* delta(x - xa \* L)//' "$REPO/tests/fields/two_strings.dpm" >"$B/first.dpm"
+	-e 's/ + K \* (z - u(xa \* L)) \* delta(x - xa \* L)//' "$REPO/examples/two_strings.dpm" >"$B/first.dpm"
 sed -e '/^domain s1/d' -e '/^field u/d' -e '/^field z/d' -e '/^pde u.tt/d' -e '/^pde z.tt/d' \
 	-e '/^boundary u/d' -e '/^init u/d' -e '/^output bridge/d' -e '/^output first/d' \
-	-e 's/ + K \* (z - w(xa \* L)) \* delta(x - xa \* L)//' "$REPO/tests/fields/two_strings.dpm" >"$B/second.dpm"
-a=$REPO/tests/fields/two_strings.dpm
+	-e 's/ + K \* (z - w(xa \* L)) \* delta(x - xa \* L)//' "$REPO/examples/two_strings.dpm" >"$B/second.dpm"
+a=$REPO/examples/two_strings.dpm
 if ta=$(best "$a" 2) && t1=$(best "$B/first.dpm" 2) && t2=$(best "$B/second.dpm" 2); then
 	echo "| two_strings | 2 | $ta, $t1 + $t2 (the strings alone) | $(awk -v a="$ta" -v b="$t1" -v c="$t2" 'BEGIN { printf "%.2f", a / (b + c) }') |"
 else
 	echo "| two_strings | FAILED |"
+	status=1
+fi
+# its gradient (`dpmc grad --stats`, mse against its own render of 1 s)
+# against its strings' alone: the chain's adjoint is still scalar code
+gbest() {
+	i=0 b=
+	"$DPMC" render "$1" -d 1 --backend cc -o "$B/t.wav" 2>/dev/null || return 1
+	while [ $i -lt "$RUNS" ]; do
+		ms=$("$DPMC" grad "$1" --target "$B/t.wav" --backend cc --stats 2>&1 >/dev/null |
+			sed -n 's/.*"grad_ms": \([0-9.]*\).*/\1/p' | head -n 1)
+		[ -n "$ms" ] || return 1
+		b=$(awk -v a="$ms" -v b="$b" 'BEGIN { print (b == "" || a < b) ? a : b }')
+		i=$((i + 1))
+	done
+	echo "$b"
+}
+if ga=$(gbest "$a") && g1=$(gbest "$B/first.dpm") && g2=$(gbest "$B/second.dpm"); then
+	echo "| two_strings gradient | 1 | $ga, $g1 + $g2 (the strings alone) | $(awk -v a="$ga" -v b="$g1" -v c="$g2" 'BEGIN { printf "%.2f", a / (b + c) }') |"
+else
+	echo "| two_strings gradient | FAILED |"
 	status=1
 fi
 exit $status

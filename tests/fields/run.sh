@@ -55,6 +55,22 @@ for kd in 25:8 50:4; do
 		fail "spring_K$K" "$(cat "$T/err")"
 	fi
 done
+# the joins at fixed places: the second string's interior points are one
+# loop (emit_loop.c c_lump), checked by the same independent modes
+sed 's/^param xa = 0.3 .*/const xa = 0.3/; s/^param xb = 0.45 .*/const xb = 0.45/' "$HERE/spring.dpm" >"$T/cspring.dpm"
+if "$DPMC" emit --stage c "$T/cspring.dpm" 2>"$T/err" | grep -q 'for (long zi = '; then
+	pass chain_loop
+else
+	fail chain_loop "no loop over the chain's points: $(head -c 200 "$T/err")"
+fi
+if "$DPMC" render "$T/cspring.dpm" -o "$T/cs.wav" -d 4 --raw --set Kc=25 2>"$T/err"; then
+	for ch in 0 1; do
+		"$T/peaks" "$T/cs.wav" -c $ch -n 6 >"$T/cs.$ch.pk"
+		check "spring_loop_modes_$ch" "$HERE/fields.py" spring 50 50 200 0.01 25 0.3 0.45 44100 <"$T/cs.$ch.pk"
+	done
+else
+	fail spring_loop "$(cat "$T/err")"
+fi
 if "$DPMC" render "$HERE/bridge.dpm" -o "$T/b.wav" -d 2 --raw 2>"$T/err"; then
 	for ch in 0 1 2; do
 		"$T/peaks" "$T/b.wav" -c $ch -n 5 >"$T/b$ch.pk"
@@ -112,6 +128,11 @@ if gt bridge "$T/bridge.dpm"; then
 	grun bridge pdot 24 16
 	grun bridge gradtest ckpt -g 16 -d 0.02
 fi
+if gt cspring "$T/cspring.dpm"; then
+	grun cspring gradtest taylor -g 50 -d 0.02 -p Kc -s Kc=2000
+	grun cspring pdot 49 50
+	grun cspring gradtest ckpt -g 50 -d 0.02
+fi
 sed 's/grid 40/grid 16/' "$HERE/board.dpm" >"$T/board.dpm"
 if gt board "$T/board.dpm"; then
 	grun board gradtest taylor -g 8,6 -d 0.01 -p xs,xb,yb -s xs=0.15,xb=0.05,yb=0.05,K=300
@@ -120,9 +141,10 @@ fi
 
 # ---- 3. every backend, the same bits ----
 bad=
-for m in spring bridge board; do
+cp "$HERE"/spring.dpm "$HERE"/bridge.dpm "$HERE"/board.dpm "$REPO"/examples/two_strings.dpm "$T/"
+for m in spring bridge board cspring two_strings; do
 	for b in tcc cc llvm; do
-		"$DPMC" render "$HERE/$m.dpm" -o "$T/$m.$b.wav" -d 0.3 --raw --backend "$b" 2>"$T/err" ||
+		"$DPMC" render "$T/$m.dpm" -o "$T/$m.$b.wav" -d 0.3 --raw --backend "$b" 2>"$T/err" ||
 			bad="$bad $m/$b: $(head -c 200 "$T/err")"
 	done
 	cmp -s "$T/$m.tcc.wav" "$T/$m.cc.wav" && cmp -s "$T/$m.tcc.wav" "$T/$m.llvm.wav" ||
