@@ -99,7 +99,7 @@ conserved parts_mass_between "$P/coupled.dpm" 1e-12 "$E"
 conserved parts_drum_mass "$P/drum.dpm" 1e-12 "$E"
 conserved fields_two_chains "$F/spring.dpm" 1e-12 "$E"
 conserved fields_string_on_bridge "$F/bridge.dpm" 1e-12 "$E"
-conserved fields_two_strings_lossless "$F/two_strings.dpm" 1e-12 \
+conserved fields_two_strings_lossless "$REPO/examples/two_strings.dpm" 1e-12 \
 	"s/^param R .*/param R = 0/; s/^param sigma .*/param sigma = 0/; $E"
 # a felt hammer (a potential, by SAV) on a string whose point at 0.6 is
 # tied to a sprung bridge by explicit forces
@@ -107,7 +107,7 @@ conserved sav_hammer_and_bridge "$REPO/tests/sav/hammer.dpm" 1e-11 \
 	's/^field zh mass Mh/field zh mass Mh\
 field b mass 0.05/; s/^pde u.tt = .*/& - 1e4 * (u(0.6) - b) * delta(x - 0.6)\
 pde b.tt = (-2e5 * b + 1e4 * (u(0.6) - b)) \/ 0.05/; /^output E = energy/d; '"$E"
-if drift two_strings_lossy "$F/two_strings.dpm" "$E"; then
+if drift two_strings_lossy "$REPO/examples/two_strings.dpm" "$E"; then
 	read d rise e0 <"$T/two_strings_lossy.out"
 	awk -v d="$d" -v r="$rise" 'BEGIN { exit !(r <= 1e-14 && d > 0.01) }' && pass two_strings_lossy_falls ||
 		fail two_strings_lossy_falls "largest rise $r of E0, fall $d"
