@@ -280,6 +280,8 @@ emit_aread(Emit *e)
 			cg_out(e, "\tln[ng + %d] += (rs0[%d] - rs1[%d]) / k;\n", rd->lump, r, r);
 			continue;
 		}
+		if (rd->kind == RD_INT)    /* a potential's alone: emit_sav.c */
+			continue;
 		if (rd->pos2) {
 			aread2(e, pn, r);
 			continue;

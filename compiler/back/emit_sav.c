@@ -34,6 +34,9 @@
 /* eps of psi = sqrt(2 V + eps): keeps g = dV / psi finite where V = 0 */
 #define SAV_EPS "1e-30"
 
+/* a Buf's text, "" when empty */
+#define TXT(b) ((b).s ? (b).s : "")
+
 static void
 locals(Emit *e)
 {
@@ -46,26 +49,72 @@ locals(Emit *e)
 		       "\t(void)ny; (void)nx1; (void)ihy;\n");
 }
 
-/* 2D: the loop of integral read kind (0: u, 1: u.x, 2: u.y) over the
- * points or intervals, with q, x, y, thx (the integrand's argument) and
- * w, the cell's share of hx hy (trapezoid weights across) */
+/* ---- the cells of an integral ----
+ * Every loop over an integral's cells (its value, its gradient g, its
+ * transpose, the energy bound's sampling) is opened here, so they all
+ * read the field alike: over the points (kind 0, E of u, trapezoid
+ * weights) or the intervals along x or y (kinds 1, 2: E of the forward
+ * difference).  Each cell has q (its first point), qa (the other end of
+ * its difference), x, y, thx (E's argument) and w, its weight: in 1D the
+ * trapezoid's share alone (the sum is multiplied by hx at the end), in
+ * 2D the cell's share of hx hy.  jw is the text of dI/du[qa] / f'(thx)
+ * (times the seed it follows), the factors in the order the step has
+ * always multiplied them, so its bits stay the same. */
+typedef struct Cells {
+	const char *u;             /* the array sampled */
+	const char *nx, *ny, *nx1; /* its last indices and row length */
+	const char *x0, *y0;       /* the origin, as C text */
+	int div;                   /* 1D: the slope as a difference / hx */
+} Cells;
+
+static const Cells step_cells = {"u", "nx", "ny", "nx1", "@__from[0]", "@__from[1]", 0};
+
+/* opens the loop over rd's cells at ind (closed by cells_close); the
+ * body's indent into in, jw's text into jw */
 static void
-loop2(Emit *e, int kind)
+cells_open(Emit *e, const Read *rd, const Cells *c, const char *ind, Buf *in, Buf *jw)
 {
-	cg_out(e, "\tfor (j = 0; j %s ny; j++)\n", kind == 2 ? "<" : "<=");
-	cg_out(e, "\t\tfor (i = 0; i %s nx; i++) {\n", kind == 1 ? "<" : "<=");
-	cg_out(e, "\t\t\tconst long q = i + j * nx1;\n");
-	cg_out(e, "\t\t\tconst double x = @__from[0] + (i%s) * hx, y = @__from[1] + (j%s) * hy;\n",
-	       kind == 1 ? " + 0.5" : "", kind == 2 ? " + 0.5" : "");
-	if (kind == 0)
-		cg_out(e, "\t\t\tconst double thx = u[q];\n");
-	else
-		cg_out(e, "\t\t\tconst double thx = (u[q + %s] - u[q]) * %s;\n", kind == 1 ? "1" : "nx1",
-		       kind == 1 ? "ih" : "ihy");
-	cg_out(e, "\t\t\tconst double w = hx * hy%s%s;\n",
-	       kind != 1 ? " * (i == 0 || i == nx ? 0.5 : 1)" : "",
-	       kind != 2 ? " * (j == 0 || j == ny ? 0.5 : 1)" : "");
-	cg_out(e, "\t\t\t(void)x; (void)y; (void)thx;\n");
+	int kind = rd->lump, d2 = e->s->ndim == 2;
+	const char *dq = kind == 2 ? c->nx1 : "1", *ih = kind == 2 ? "ihy" : "ih";
+
+	in->len = jw->len = 0;
+	buf_printf(in, "%s\t%s", ind, d2 ? "\t" : "");
+	if (d2)
+		cg_out(e, "%sfor (j = 0; j %s %s; j++)\n", ind, kind == 2 ? "<" : "<=", c->ny);
+	cg_out(e, "%s%sfor (i = 0; i %s %s; i++) {\n", ind, d2 ? "\t" : "", kind == 1 ? "<" : "<=", c->nx);
+	if (d2) {
+		cg_out(e, "%sconst long q = i + j * %s, qa = q + %s;\n", in->s, c->nx1, dq);
+		cg_out(e, "%sconst double x = %s + (i%s) * hx, y = %s + (j%s) * hy;\n", in->s, c->x0,
+		       kind == 1 ? " + 0.5" : "", c->y0, kind == 2 ? " + 0.5" : "");
+		if (kind == 0)
+			cg_out(e, "%sconst double thx = %s[q];\n", in->s, c->u);
+		else
+			cg_out(e, "%sconst double thx = (%s[qa] - %s[q]) * %s;\n", in->s, c->u, c->u, ih);
+		cg_out(e, "%sconst double w = hx * hy%s%s;\n", in->s,
+		       kind != 1 ? " * (i == 0 || i == nx ? 0.5 : 1)" : "",
+		       kind != 2 ? " * (j == 0 || j == ny ? 0.5 : 1)" : "");
+		buf_printf(jw, kind ? " * w * %s" : " * w", ih);
+	} else {
+		cg_out(e, "%sconst long q = i, qa = i + 1;\n", in->s);
+		if (kind)
+			cg_out(e, "%sconst double x = %s + (i + 0.5) * hx, thx = (%s[qa] - %s[q]) %s;\n", in->s,
+			       c->x0, c->u, c->u, c->div ? "/ hx" : "* ih");
+		else
+			cg_out(e, "%sconst double x = %s + i * hx, thx = %s[q];\n", in->s, c->x0, c->u);
+		if (kind)
+			cg_out(e, "%sconst double w = 1;\n", in->s);
+		else
+			cg_out(e, "%sconst double w = (i == 0 || i == %s ? 0.5 : 1);\n", in->s, c->nx);
+		if (!kind)
+			buf_puts(jw, " * hx * w");
+	}
+	cg_out(e, "%s(void)x; (void)thx; (void)w; (void)qa;\n", in->s);
+}
+
+static void
+cells_close(Emit *e, const char *ind)
+{
+	cg_out(e, "%s%s}\n", ind, e->s->ndim == 2 ? "\t" : "");
 }
 
 /* integral(E): E of u by the trapezoid rule over the grid's points; E of
@@ -75,6 +124,7 @@ cg_emit_integrals(Emit *e)
 {
 	const Scheme *s = e->s;
 	const char **pn = cg_param_refs(e);
+	Buf in = {0}, jw = {0};
 	int r;
 
 	for (r = 0; r < s->nrd; r++) {
@@ -87,33 +137,18 @@ cg_emit_integrals(Emit *e)
 		cg_out(e, "/* integral(...): read %d */\nstatic double\n@__int%d(const @_model *m, "
 		       "const double *u)\n{\n", r, r);
 		locals(e);
-		if (s->ndim == 2) {
-			cg_out(e, "\tdouble I = 0;\n\tlong i, j;\n\n");
-			loop2(e, rd->lump);
-			em = ex_emitter_new(pn, cg_sym_c, "f");
-			root = ex_emitter_add(em, rd->ig);
-			ex_emitter_flush(em, &e->b, "\t\t\t");
-			cg_out(e, "\t\t\tI += w * (%s);\n\t\t}\n\treturn I;\n}\n\n", ex_emitter_root(em, root));
-			ex_emitter_free(em);
-			continue;
-		}
-		cg_out(e, "\tdouble I = 0;\n\tlong i;\n\n");
-		if (rd->lump) {
-			cg_out(e, "\tfor (i = 0; i < nx; i++) {\n");
-			cg_out(e, "\t\tconst double x = @__from[0] + (i + 0.5) * hx, thx = (u[i + 1] - u[i]) * ih;\n");
-		} else {
-			cg_out(e, "\tfor (i = 0; i <= nx; i++) {\n");
-			cg_out(e, "\t\tconst double x = @__from[0] + i * hx, thx = u[i];\n");
-		}
-		cg_out(e, "\t\t(void)x; (void)thx;\n");
+		cg_out(e, "\tdouble I = 0;\n\tlong i, j;\n\n\t(void)j;\n");
+		cells_open(e, rd, &step_cells, "\t", &in, &jw);
 		em = ex_emitter_new(pn, cg_sym_c, "f");
 		root = ex_emitter_add(em, rd->ig);
-		ex_emitter_flush(em, &e->b, "\t\t");
-		cg_out(e, "\t\tI += %s(%s);\n\t}\n", rd->lump ? "" : "(i == 0 || i == nx ? 0.5 : 1) * ",
-		       ex_emitter_root(em, root));
-		cg_out(e, "\treturn hx * I;\n}\n\n");
+		ex_emitter_flush(em, &e->b, in.s);
+		cg_out(e, "%sI += w * (%s);\n", in.s, ex_emitter_root(em, root));
+		cells_close(e, "\t");
+		cg_out(e, "\treturn %sI;\n}\n\n", s->ndim == 2 ? "" : "hx * ");
 		ex_emitter_free(em);
 	}
+	buf_free(&in);
+	buf_free(&jw);
 	cg_free_refs(pn, 0);
 }
 
@@ -124,7 +159,7 @@ read_grad(Emit *e, int r, const char *dv, int sparse)
 	const Scheme *s = e->s;
 	const Read *rd = &s->rd[r];
 	const char **pn = cg_param_refs(e);
-	Buf x = {0};
+	Buf x = {0}, in = {0}, jw = {0};
 
 	switch (rd->kind) {
 	case RD_LUMP:
@@ -146,36 +181,15 @@ read_grad(Emit *e, int r, const char *dv, int sparse)
 	case RD_INT: {
 		ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "f");
 		int root = ex_emitter_add(em, diff_sym(s->pool, rd->ig, SYM_THX));
-		if (s->ndim == 2) {
-			loop2(e, rd->lump);
-			ex_emitter_flush(em, &e->b, "\t\t\t");
-			if (rd->lump) {
-				cg_out(e, "\t\t\tconst double d = (%s) * w * %s * (%s);\n\n", dv,
-				       rd->lump == 1 ? "ih" : "ihy", ex_emitter_root(em, root));
-				cg_out(e, "\t\t\tg[q + %s] += d;\n\t\t\tg[q] -= d;\n\t\t}\n",
-				       rd->lump == 1 ? "1" : "nx1");
-			} else {
-				cg_out(e, "\t\t\tg[q] += (%s) * w * (%s);\n\t\t}\n", dv, ex_emitter_root(em, root));
-			}
-			ex_emitter_free(em);
-			break;
+		cells_open(e, rd, &step_cells, "\t", &in, &jw);
+		ex_emitter_flush(em, &e->b, in.s);
+		if (rd->lump) {   /* I = sum w f((u[qa] - u[q]) / h) */
+			cg_out(e, "%sconst double d = (%s)%s * (%s);\n\n", in.s, dv, TXT(jw), ex_emitter_root(em, root));
+			cg_out(e, "%sg[qa] += d;\n%sg[q] -= d;\n", in.s, in.s);
+		} else {          /* I = sum w f(u[q]) */
+			cg_out(e, "%sg[q] += (%s)%s * (%s);\n", in.s, dv, TXT(jw), ex_emitter_root(em, root));
 		}
-		if (rd->lump) {   /* I = h sum f((u[i+1] - u[i]) / h) */
-			cg_out(e, "\tfor (i = 0; i < nx; i++) {\n");
-			cg_out(e, "\t\tconst double x = @__from[0] + (i + 0.5) * hx, thx = (u[i + 1] - u[i]) * ih;\n");
-		} else {          /* I = h sum w_i f(u[i]) */
-			cg_out(e, "\tfor (i = 0; i <= nx; i++) {\n");
-			cg_out(e, "\t\tconst double x = @__from[0] + i * hx, thx = u[i];\n");
-		}
-		cg_out(e, "\t\t(void)x; (void)thx;\n");
-		ex_emitter_flush(em, &e->b, "\t\t");
-		if (rd->lump) {
-			cg_out(e, "\t\tconst double d = (%s) * (%s);\n\n", dv, ex_emitter_root(em, root));
-			cg_out(e, "\t\tg[i + 1] += d;\n\t\tg[i] -= d;\n\t}\n");
-		} else {
-			cg_out(e, "\t\tg[i] += (%s) * hx * (i == 0 || i == nx ? 0.5 : 1) * (%s);\n\t}\n", dv,
-			       ex_emitter_root(em, root));
-		}
+		cells_close(e, "\t");
 		ex_emitter_free(em);
 		break;
 	}
@@ -183,6 +197,79 @@ read_grad(Emit *e, int r, const char *dv, int sparse)
 		die("emit_sav: a potential reads read %d of kind %d", r, (int)rd->kind);
 	}
 	buf_free(&x);
+	buf_free(&in);
+	buf_free(&jw);
+	cg_free_refs(pn, 0);
+}
+
+/* @__sav_dmass(m, q, sd, grad): grad += sd d(k^2 / (m_q den_q))/dp, the
+ * derivatives of @__sav_mass (the masses of the lumped objects, the
+ * density and den of the grid's points), 0 where a boundary holds q */
+static void
+emit_dmass(Emit *e)
+{
+	const Scheme *s = e->s;
+	ExprPool *P = s->pool;
+	const char **pn = cg_param_refs(e);
+	int np = s->nparams, j, p, *root = mem_alloc((size_t)(np + 1) * sizeof *root);
+	Expr **d = mem_alloc((size_t)(np + 1) * sizeof *d), *k2 = ex_powi(P, ex_sym(P, SYM_K), 2), *mq;
+	ExprEmitter *em;
+
+	cg_out(e, "static void\n@__sav_dmass(const @_model *m, long q, double sd, double *grad)\n{\n");
+	locals(e);
+	if (s->ndim == 2)
+		cg_out(e, "\tconst long i = q %% nx1, j = q / nx1;\n"
+		       "\tconst double x = @__from[0] + (double)i * hx, y = @__from[1] + (double)j * hy;\n\n"
+		       "\t(void)x; (void)y; (void)grad; (void)sd;\n");
+	else
+		cg_out(e, "\tconst double x = @__from[0] + (double)q * hx;\n\n\t(void)x; (void)grad; (void)sd;\n");
+	for (j = 0; j < s->nlump; j++) {
+		mq = ex_div(P, k2, ex_mul(P, s->lump[j].mass, ex_sub(P, ex_num(P, 1),
+		            ex_div(P, ex_mul(P, s->lump[j].ct, ex_sym(P, SYM_K)), ex_num(P, 2)))));
+		diff_params(P, mq, np, d);
+		em = ex_emitter_new(pn, cg_sym_c, "w");
+		for (p = 0; p < np; p++)
+			root[p] = ex_is_num(d[p], 0) ? -1 : ex_emitter_add(em, d[p]);
+		cg_out(e, "\tif (q == ng + %d) {\n", j);
+		ex_emitter_flush(em, &e->b, "\t\t");
+		for (p = 0; p < np; p++)
+			if (root[p] >= 0)
+				cg_out(e, "\t\tgrad[%d] += sd * %s;\n", p, ex_emitter_root(em, root[p]));
+		cg_out(e, "\t\treturn;\n\t}\n");
+		ex_emitter_free(em);
+	}
+	cg_out(e, "\tif (q >= ng)\n\t\treturn;\n");
+	if (s->ndim == 2) {
+		static const char *const side[2][2] = {{"i == 0", "i == nx"}, {"j == 0", "j == ny"}};
+		int ax, sd;
+		for (ax = 0; ax < 2; ax++)
+			for (sd = 0; sd < 2; sd++)
+				if (s->bc[ax][sd] != BC_FREE)
+					cg_out(e, "\tif (%s)\n\t\treturn;\n", side[ax][sd]);
+	} else {
+		if (s->bc[0][0] != BC_FREE)
+			cg_out(e, "\tif (q == 0)\n\t\treturn;\n");
+		if (s->bc[0][1] != BC_FREE)
+			cg_out(e, "\tif (q == nx)\n\t\treturn;\n");
+	}
+	mq = ex_div(P, k2, ex_mul(P, s->density, s->den));
+	diff_params(P, mq, np, d);
+	em = ex_emitter_new(pn, cg_sym_c, "w");
+	for (p = 0; p < np; p++)
+		root[p] = ex_is_num(d[p], 0) ? -1 : ex_emitter_add(em, d[p]);
+	ex_emitter_flush(em, &e->b, "\t");
+	if (s->ndim == 2)
+		cg_out(e, "\tconst double c = sd / (hx * hy * (i == 0 || i == nx ? 0.5 : 1) * (j == 0 || j == ny ? 0.5 : 1));\n");
+	else
+		cg_out(e, "\tconst double c = sd / (hx * (q == 0 || q == nx ? 0.5 : 1));\n");
+	cg_out(e, "\n\t(void)c;\n");
+	for (p = 0; p < np; p++)
+		if (root[p] >= 0)
+			cg_out(e, "\tgrad[%d] += c * %s;\n", p, ex_emitter_root(em, root[p]));
+	cg_out(e, "}\n\n");
+	ex_emitter_free(em);
+	mem_free(root);
+	mem_free(d);
 	cg_free_refs(pn, 0);
 }
 
@@ -208,7 +295,7 @@ cg_emit_sav(Emit *e)
 
 	cg_out(e, "static void\n@__sav_init(@_model *m)\n{\n\tdouble rd[%d];\n\n", cg_atleast1(s->nrd));
 	cg_out(e, "\t@__rdall(m, m->u, m->up, rd);\n");
-	cg_out(e, "\tm->sav_psi = sqrt(2 * @__sav_v(m, rd) + " SAV_EPS ");\n}\n\n");
+	cg_out(e, "\tm->u[m->npts - 1] = m->up[m->npts - 1] = sqrt(2 * @__sav_v(m, rd) + " SAV_EPS ");\n}\n\n");
 
 	/* k^2 / (m_q den_q) of state q, 0 where a boundary holds it */
 	cg_out(e, "static double\n@__sav_mass(const @_model *m, long q)\n{\n");
@@ -271,18 +358,19 @@ cg_emit_sav(Emit *e)
 		cg_out(e, "\tif (a == *ng) {\n\t\tix[a] = q;\n\t\tgv[a] = 0;\n\t\t(*ng)++;\n\t}\n");
 		cg_out(e, "\tgv[a] += v;\n}\n\n");
 	}
-	cg_out(e, "/* OP_SAV: un -= b mu(psi), psi += g . (un - up) / 2 (emit_sav.c) */\n");
-	cg_out(e, "static void\n@__sav(const @_model *cm, const double *rd, const double *u, "
+	cg_out(e, "/* OP_SAV: un -= b mu(psi), psi += g . (un - up) / 2 (emit_sav.c); psi\n"
+	       " * the last value of each state, at n - 1/2 in u, n + 1/2 in un */\n");
+	cg_out(e, "static void\n@__sav(const @_model *m, const double *rd, const double *u, "
 	       "const double *up, double *un)\n{\n");
-	cg_out(e, "\t@_model *m = (@_model *)cm;\n");
 	locals(e);
-	cg_out(e, "\tconst double psi = m->sav_psi;\n");
+	cg_out(e, "\tconst double psi = u[m->npts - 1];\n");
 	cg_out(e, "\tdouble V, sq, gd = 0, gb = 0, gdn, mu;\n\tlong i, j, q;\n");
 	if (sparse)
 		cg_out(e, "\tlong ix[%d];\n\tdouble gv[%d], bv[%d];\n\tint nix = 0, a;\n\n", j, j, j);
 	else
-		cg_out(e, "\tdouble *g = m->sav_g, *b = m->sav_g + m->npts;\n\n"
-		       "\tfor (q = 0; q < m->npts; q++)\n\t\tg[q] = 0;\n");
+		/* scratch of each call: steps run on two threads at once */
+		cg_out(e, "\tdouble *g = (double *)calloc(2 * (size_t)m->npts, sizeof(double)), *b = g + m->npts;\n\n"
+		       "\tif (!g) {\n\t\tfor (q = 0; q < m->npts; q++)\n\t\t\tun[q] = NAN;\n\t\treturn;\n\t}\n");
 	cg_out(e, "\t(void)i; (void)j; (void)q;\n");
 	em = ex_emitter_new(pn, cg_sym_c, "v");
 	root = ex_emitter_add(em, s->pot);
@@ -330,8 +418,8 @@ cg_emit_sav(Emit *e)
 	if (sparse)
 		cg_out(e, "\tfor (a = 0; a < nix; a++)\n\t\tun[ix[a]] -= bv[a] * mu;\n");
 	else
-		cg_out(e, "\tfor (q = 0; q < m->npts; q++)\n\t\tun[q] -= b[q] * mu;\n");
-	cg_out(e, "\tm->sav_psi = psi + gdn / 2;\n\t(void)u;\n}\n\n");
+		cg_out(e, "\tfor (q = 0; q < m->npts - 1; q++)\n\t\tun[q] -= b[q] * mu;\n\tfree(g);\n");
+	cg_out(e, "\tun[m->npts - 1] = psi + gdn / 2;\n\t(void)u;\n}\n\n");
 
 	/* the energy's share: each lumped object's as the field's (emit_loop.c
 	 * energy_text), M (v^2 / 2 - z[n+1] rest(z[n]) / 2), the rest taken
@@ -342,7 +430,7 @@ cg_emit_sav(Emit *e)
 	cg_out(e, "static double\n@__sav_energy(const @_model *m, const double *u, const double *un, "
 	       "const double *escr)\n{\n");
 	locals(e);
-	cg_out(e, "\tdouble E = 0.5 * (m->sav_psi * m->sav_psi - " SAV_EPS "), rd[%d];\n\n",
+	cg_out(e, "\tdouble E = 0.5 * (un[m->npts - 1] * un[m->npts - 1] - " SAV_EPS "), rd[%d];\n\n",
 	       cg_atleast1(s->nrd));
 	cg_out(e, "\t(void)u; (void)un; (void)escr;\n\t@__rdall(m, u, u, rd);\n");
 	em = ex_emitter_new(pn, cg_sym_c, "w");
@@ -594,6 +682,298 @@ cg_emit_sav_bound(Emit *e)
 		cg_out(e, "\trd[%d] = hi;\n", r);
 	}
 	cg_out(e, "\t(void)lo; (void)hi; (void)V; (void)it;\n}\n\n");
+	mem_free(d);
+	cg_free_refs(pn, 0);
+}
+
+/* ---- the adjoint (OP_ADJ_SAV) ----
+ * The step's correction, with L = lambda[n+1] (the adjoint of un, psi+
+ * its last value), in reverse: mu = (psi- + psi+) / 2 and un* = un + b mu
+ * made again from the stored states,
+ *   Lmu = -L . b,   Lgdn = Lpsi+ / 2 + Lmu / 4,   D = 1 + g . b / 4,
+ *   Lpsi- = Lpsi+ + Lmu - Lgdn g.b / D,  Lgd = Lgdn / D,  Lgb = -Lgdn mu / D,
+ *   per state q: Lb = -L_q mu + Lgb g_q,  Lg = Lgd (un*_q - up_q) + Lgb b_q + Lb m_q,
+ *   the adjoint of un* L + Lgd g, of up -Lgd g, of the mass Lb g_q,
+ *   LG = Lg / sq, LV = -(Lg . g) / sq^2,
+ * then G = sum_r dV/drd_r J_r(u) (J_r the read's gradient over the state)
+ * and V(rd) by their derivatives: dV/drd_r gets J_r . LG, u gets
+ * dV/drd_r dJ_r/du LG (an integral's f''), each read LV dV/drd + the
+ * second derivatives, the params the rest (diff.c, symbolic).  What
+ * reaches u[n] and u[n-1] waits in @__SAVE's ring of two for the
+ * adjoint steps that make lambda[n] and lambda[n-1]; psi- is u[n]'s last
+ * value.  Contact onsets (max(0, .)^p) are differentiated by diff.c's
+ * one-sided rules: a kink, where Taylor tests stop at slope 1. */
+
+/* the transpose of read r at the cells: dst += J_r^T lrd, grad through
+ * its position and integrand; with dv, also the G part: dst += dv
+ * (dJ_r/du)^T LG, grad through dv J_r . LG's params (LG the array) */
+static void
+read_adj(Emit *e, int r, const char *lrd, const char *dv, const char *dst)
+{
+	const Scheme *s = e->s;
+	ExprPool *P = s->pool;
+	const Read *rd = &s->rd[r];
+	const char **pn = cg_param_refs(e);
+	int np = s->nparams, p, *rp = mem_alloc((size_t)(2 * np + 2) * sizeof *rp), *rq = rp + np;
+	Expr **d = mem_alloc((size_t)(np + 1) * sizeof *d);
+	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "a");
+	Buf in = {0}, jw = {0};
+
+	switch (rd->kind) {
+	case RD_LUMP:
+		cg_out(e, "\t%s[ng + %d] += %s;\n", dst, rd->lump, lrd);
+		break;
+	case RD_VAL: {
+		int root = ex_emitter_add(em, rd->pos);
+		diff_params(P, rd->pos, np, d);
+		for (p = 0; p < np; p++)
+			rp[p] = ex_is_num(d[p], 0) ? -1 : ex_emitter_add(em, d[p]);
+		cg_out(e, "\t{\n");
+		ex_emitter_flush(em, &e->b, "\t\t");
+		cg_out(e, "\t\tlong ri[4];\n\t\tdouble rw[4], gx;\n\n");
+		cg_out(e, "\t\t@__interp(m, %s, 0, ri, rw);\n", ex_emitter_root(em, root));
+		cg_out(e, "\t\t%s[ri[0]] += %s * rw[0];\n\t\t%s[ri[1]] += %s * rw[1];\n", dst, lrd, dst, lrd);
+		/* the weights move with X: d(1 - a, a)/dX = (-1, 1) / h */
+		cg_out(e, "\t\tgx = (%s * (u[ri[1]] - u[ri[0]])%s%s%s) / hx;\n", lrd, dv ? " + " : "",
+		       dv ? dv : "", dv ? " * (LG[ri[1]] - LG[ri[0]])" : "");
+		cg_out(e, "\t\t(void)gx;\n");
+		for (p = 0; p < np; p++)
+			if (rp[p] >= 0)
+				cg_out(e, "\t\tgrad[%d] += gx * %s;\n", p, ex_emitter_root(em, rp[p]));
+		cg_out(e, "\t}\n");
+		break;
+	}
+	case RD_INT: {
+		Expr *f1 = diff_sym(P, rd->ig, SYM_THX), *f2 = diff_sym(P, f1, SYM_THX);
+		int r1 = ex_emitter_add(em, f1), r2 = ex_emitter_add(em, f2);
+		const char *sl = rd->lump == 2 ? " * ihy" : rd->lump ? " * ih" : "";
+		const char *dl = rd->lump ? "(LG[qa] - LG[q])" : "LG[q]";
+		/* d f / dp (the read's), d f' / dp (G's) */
+		diff_params(P, rd->ig, np, d);
+		for (p = 0; p < np; p++)
+			rp[p] = ex_is_num(d[p], 0) ? -1 : ex_emitter_add(em, d[p]);
+		diff_params(P, f1, np, d);
+		for (p = 0; p < np; p++)
+			rq[p] = !dv || ex_is_num(d[p], 0) ? -1 : ex_emitter_add(em, d[p]);
+		cg_out(e, "\t{\n");
+		cells_open(e, rd, &step_cells, "\t\t", &in, &jw);
+		ex_emitter_flush(em, &e->b, in.s);
+		if (dv)
+			cg_out(e, "%sconst double dL = %s, c = (%s) * (%s)%s%s * dL + (%s) * (%s)%s;\n", in.s, dl, dv,
+			       ex_emitter_root(em, r2), TXT(jw), sl, lrd, ex_emitter_root(em, r1), TXT(jw));
+		else
+			cg_out(e, "%sconst double c = (%s) * (%s)%s;\n", in.s, lrd, ex_emitter_root(em, r1), TXT(jw));
+		if (rd->lump)
+			cg_out(e, "%s%s[qa] += c;\n%s%s[q] -= c;\n", in.s, dst, in.s, dst);
+		else
+			cg_out(e, "%s%s[q] += c;\n", in.s, dst);
+		for (p = 0; p < np; p++) {
+			if (rp[p] >= 0)
+				cg_out(e, "%sgrad[%d] += (%s) * %sw * (%s);\n", in.s, p, lrd, s->ndim == 2 ? "" : "hx * ",
+				       ex_emitter_root(em, rp[p]));
+			if (rq[p] >= 0)
+				cg_out(e, "%sgrad[%d] += (%s) * (%s)%s * dL;\n", in.s, p, dv, ex_emitter_root(em, rq[p]), TXT(jw));
+		}
+		cells_close(e, "\t\t");
+		cg_out(e, "\t}\n");
+		break;
+	}
+	default:
+		die("emit_sav: a potential reads read %d of kind %d", r, (int)rd->kind);
+	}
+	ex_emitter_free(em);
+	buf_free(&in);
+	buf_free(&jw);
+	mem_free(d);
+	mem_free(rp);
+	cg_free_refs(pn, 0);
+}
+
+/* Ldv[r] += J_r . LG */
+static void
+read_dot(Emit *e, int r)
+{
+	const Scheme *s = e->s;
+	const Read *rd = &s->rd[r];
+	const char **pn = cg_param_refs(e);
+	Buf x = {0}, in = {0}, jw = {0};
+
+	switch (rd->kind) {
+	case RD_LUMP:
+		cg_out(e, "\tLdv[%d] += LG[ng + %d];\n", r, rd->lump);
+		break;
+	case RD_VAL:
+		ex_print_c(&x, rd->pos, pn, cg_sym_c);
+		cg_out(e, "\t{\n\t\tlong ri[4];\n\t\tdouble rw[4];\n\n");
+		cg_out(e, "\t\t@__interp(m, %s, 0, ri, rw);\n", x.s);
+		cg_out(e, "\t\tLdv[%d] += rw[0] * LG[ri[0]] + rw[1] * LG[ri[1]];\n\t}\n", r);
+		break;
+	case RD_INT: {
+		ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "f");
+		int root = ex_emitter_add(em, diff_sym(s->pool, rd->ig, SYM_THX));
+		cg_out(e, "\t{\n");
+		cells_open(e, rd, &step_cells, "\t\t", &in, &jw);
+		ex_emitter_flush(em, &e->b, in.s);
+		cg_out(e, "%sLdv[%d] += (%s)%s * %s;\n", in.s, r, ex_emitter_root(em, root), TXT(jw),
+		       rd->lump ? "(LG[qa] - LG[q])" : "LG[q]");
+		cells_close(e, "\t\t");
+		cg_out(e, "\t}\n");
+		ex_emitter_free(em);
+		break;
+	}
+	default:
+		die("emit_sav: a potential reads read %d of kind %d", r, (int)rd->kind);
+	}
+	buf_free(&x);
+	buf_free(&in);
+	buf_free(&jw);
+	cg_free_refs(pn, 0);
+}
+
+/* Lrd[r] += LV dV/drd_r + sum Ldv dV2/drd drd_r, grad likewise (with
+ * second: the Ldv part too) */
+static void
+v_adj(Emit *e, Expr **d, int second)
+{
+	const Scheme *s = e->s;
+	const char **pn = cg_param_refs(e);
+	int np = s->nparams, nq = np + s->nrd, r, q, *root = mem_alloc((size_t)(nq * (s->nrd + 1) + 1) * sizeof *root);
+	Expr **d2 = mem_alloc((size_t)(nq + 1) * sizeof *d2);
+	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "v");
+
+	for (q = 0; q < nq; q++)
+		root[q] = ex_is_num(d[q], 0) ? -1 : ex_emitter_add(em, d[q]);
+	for (r = 0; r < s->nrd; r++) {
+		int *rr = root + nq * (r + 1);
+		for (q = 0; q < nq; q++)
+			rr[q] = -1;
+		if (!second || ex_is_num(d[np + r], 0))
+			continue;
+		diff_params(s->pool, d[np + r], nq, d2);
+		for (q = 0; q < nq; q++)
+			rr[q] = ex_is_num(d2[q], 0) ? -1 : ex_emitter_add(em, d2[q]);
+	}
+	cg_out(e, "\t{\n");
+	ex_emitter_flush(em, &e->b, "\t\t");
+	for (q = 0; q < nq; q++) {
+		const char *dst = q < np ? "grad" : "Lrd";
+		int i = q < np ? q : q - np;
+		if (root[q] >= 0)
+			cg_out(e, "\t\t%s[%d] += LV * %s;\n", dst, i, ex_emitter_root(em, root[q]));
+		for (r = 0; r < s->nrd; r++)
+			if (root[nq * (r + 1) + q] >= 0)
+				cg_out(e, "\t\t%s[%d] += Ldv[%d] * %s;\n", dst, i, r, ex_emitter_root(em, root[nq * (r + 1) + q]));
+	}
+	cg_out(e, "\t}\n");
+	ex_emitter_free(em);
+	mem_free(d2);
+	mem_free(root);
+	cg_free_refs(pn, 0);
+}
+
+/* @__asav(m, n, ln, u, up, un, grad): OP_ADJ_SAV of step n, given ln =
+ * lambda[n+1] less the seeds waiting in @__SAVE(m, n + 1); makes ln the
+ * adjoint of un* in place.  @__gsav(m, l, which, u, up, grad): at the end
+ * of the backward, the seeds waiting for lambda[0] (which 0; with psi's
+ * start, sqrt(2 V(u[0]) + eps)) or lambda[-1] (which 1). */
+void
+cg_emit_sav_adj(Emit *e)
+{
+	const Scheme *s = e->s;
+	const char **pn = cg_param_refs(e);
+	int np = s->nparams, nq = np + s->nrd, nr = cg_atleast1(s->nrd), r, root, sparse;
+	Expr **d = mem_alloc((size_t)(nq + 1) * sizeof *d);
+	ExprEmitter *em;
+	Buf nm = {0}, lr = {0};
+
+	for (r = 0; r < s->nrd && s->rd[r].kind != RD_INT; r++)
+		;
+	sparse = r == s->nrd;
+	diff_params(s->pool, s->pot, nq, d);
+	emit_dmass(e);
+	cg_out(e, "#define @__SAVE(m, n) ((m)->gk + @__GKN(m) - (size_t)(2 - (((n) %% 2) + 2) %% 2) * (size_t)(m)->npts)\n\n");
+
+	cg_out(e, "static void\n@__asav(const @_model *m, long n, double *ln, const double *u, const double *up,\n"
+	       "\tconst double *un, double *grad)\n{\n");
+	locals(e);
+	cg_out(e, "\tconst long P = m->npts - 1;\n");
+	/* a ring of two: E1 is Ein, emptied first */
+	cg_out(e, "\tdouble *Ein = @__SAVE(m, n + 1), *E0 = @__SAVE(m, n), *E1 = @__SAVE(m, n - 1);\n");
+	cg_out(e, "\tdouble rd[%d], Ldv[%d] = {0}, Lrd[%d] = {0};\n", nr, nr, nr);
+	cg_out(e, "\tdouble V, sq, isq, gb = 0, D, mu, Lp, Lmu = 0, Lgdn, Lpsi, Lgd, Lgb, Lsq = 0, LV;\n");
+	cg_out(e, "\tdouble *g, *b, *LG;\n\tlong i, j, q;\n\n\t(void)i; (void)j; (void)isq; (void)Ldv; (void)Lrd;\n");
+	cg_out(e, "\tfor (q = 0; q < P; q++)\n\t\tln[q] += Ein[q];\n\tLp = Ein[P];\n");
+	cg_out(e, "\tmemset(Ein, 0, (size_t)m->npts * sizeof(double));\n");
+	cg_out(e, "\tg = (double *)calloc(3 * (size_t)m->npts, sizeof(double));\n");
+	cg_out(e, "\tif (!g) {\n\t\tfor (q = 0; q < P; q++)\n\t\t\tln[q] = NAN;\n\t\treturn;\n\t}\n");
+	cg_out(e, "\tb = g + m->npts;\n\tLG = b + m->npts;\n");
+	cg_out(e, "\t@__rdall(m, u, up, rd);\n");
+	/* V and G as the step made them */
+	em = ex_emitter_new(pn, cg_sym_c, "v");
+	root = ex_emitter_add(em, s->pot);
+	for (r = 0; r < s->nrd; r++)
+		if (!ex_is_num(d[np + r], 0))
+			ex_emitter_add(em, d[np + r]);
+	ex_emitter_flush(em, &e->b, "\t");
+	cg_out(e, "\tV = %s;\n", ex_emitter_root(em, root));
+	for (r = 0, root = 1; r < s->nrd; r++)
+		if (!ex_is_num(d[np + r], 0)) {
+			nm.len = 0;
+			buf_printf(&nm, "dv%d", r);
+			cg_out(e, "\tconst double dv%d = %s;\n", r, ex_emitter_root(em, root++));
+			read_grad(e, r, nm.s, 0);
+		}
+	ex_emitter_free(em);
+	cg_out(e, "\tsq = sqrt(2 * V + " SAV_EPS ");\n\tisq = 1 / sq;\n");
+	cg_out(e, "\tfor (q = 0; q < P; q++) {\n\t\tg[q] %s;\n", sparse ? "/= sq" : "*= isq");
+	cg_out(e, "\t\tb[q] = g[q] * @__sav_mass(m, q);\n\t\tgb += g[q] * b[q];\n\t\tLmu -= ln[q] * b[q];\n\t}\n");
+	cg_out(e, "\tmu = 0.5 * (u[P] + un[P]);\n\tD = 1 + gb / 4;\n");
+	cg_out(e, "\tLgdn = Lp / 2 + Lmu / 4;\n\tLpsi = Lp + Lmu - Lgdn * gb / D;\n");
+	cg_out(e, "\tLgd = Lgdn / D;\n\tLgb = -Lgdn * mu / D;\n\tE0[P] += Lpsi;\n");
+	cg_out(e, "\tfor (q = 0; q < P; q++) {\n");
+	cg_out(e, "\t\tconst double Lb = -ln[q] * mu + Lgb * g[q], mq = @__sav_mass(m, q);\n");
+	cg_out(e, "\t\tconst double Lg = Lgd * (un[q] + b[q] * mu - up[q]) + Lgb * b[q] + Lb * mq;\n\n");
+	cg_out(e, "\t\tif (g[q] != 0) {\n\t\t\tln[q] += Lgd * g[q];\n\t\t\tE1[q] -= Lgd * g[q];\n");
+	cg_out(e, "\t\t\t@__sav_dmass(m, q, Lb * g[q], grad);\n\t\t}\n");
+	cg_out(e, "\t\tLG[q] = Lg / sq;\n\t\tLsq -= Lg * g[q] / sq;\n\t}\n");
+	cg_out(e, "\tLV = Lsq / sq;\n");
+	for (r = 0; r < s->nrd; r++)
+		if (!ex_is_num(d[np + r], 0))
+			read_dot(e, r);
+	v_adj(e, d, 1);
+	for (r = 0; r < s->nrd; r++)
+		if (!ex_is_num(d[np + r], 0)) {
+			nm.len = lr.len = 0;
+			buf_printf(&nm, "dv%d", r);
+			buf_printf(&lr, "Lrd[%d]", r);
+			read_adj(e, r, lr.s, nm.s, "E0");
+		}
+	cg_out(e, "\tfree(g);\n}\n\n");
+
+	cg_out(e, "static void\n@__gsav(const @_model *m, double *l, int which, const double *u, const double *up,\n"
+	       "\tdouble *grad)\n{\n");
+	locals(e);
+	cg_out(e, "\tconst long P = m->npts - 1;\n\tdouble *E = @__SAVE(m, -which);\n");
+	cg_out(e, "\tdouble rd[%d], Ldv[%d] = {0}, Lrd[%d] = {0}, V, LV;\n\tlong i, j, q;\n\n", nr, nr, nr);
+	cg_out(e, "\t(void)i; (void)j; (void)Ldv; (void)Lrd;\n");
+	cg_out(e, "\tfor (q = 0; q < P; q++)\n\t\tl[q] += E[q];\n\tif (which)\n\t\treturn;\n");
+	cg_out(e, "\t@__rdall(m, u, up, rd);\n");
+	em = ex_emitter_new(pn, cg_sym_c, "v");
+	root = ex_emitter_add(em, s->pot);
+	ex_emitter_flush(em, &e->b, "\t");
+	cg_out(e, "\tV = %s;\n", ex_emitter_root(em, root));
+	ex_emitter_free(em);
+	cg_out(e, "\tLV = E[P] / sqrt(2 * V + " SAV_EPS ");\n");
+	v_adj(e, d, 0);
+	for (r = 0; r < s->nrd; r++)
+		if (!ex_is_num(d[np + r], 0)) {
+			lr.len = 0;
+			buf_printf(&lr, "Lrd[%d]", r);
+			read_adj(e, r, lr.s, NULL, "l");
+		}
+	cg_out(e, "}\n\n");
+	buf_free(&nm);
+	buf_free(&lr);
 	mem_free(d);
 	cg_free_refs(pn, 0);
 }

@@ -200,6 +200,4 @@ bad integral_uxx 'potential P = integral(u.xx^2)' "inside integral(...) the fiel
 bad integral_u_ux 'potential P = integral(u^2 * u.x^2)' "an integrand of both u and its slope"
 bad integral_in_init 'init u = integral(u^2)' "integral(...) reads the state every step"
 bad second_potential "$(printf 'potential P = K * z^2\npotential P = K * z^4')" "a second potential named 'P'"
-expect grad_refused 1 "kc.dpm:[0-9]*:[0-9]*: error: 'dpmc grad' cannot differentiate a model with a potential" \
-	-- grad "$HERE/kc.dpm" --target "$T/be_tcc.wav"
 exit 0
