@@ -117,39 +117,43 @@ cells_close(Emit *e, const char *ind)
 	cg_out(e, "%s%s}\n", ind, e->s->ndim == 2 ? "\t" : "");
 }
 
+/* acc += pre w E over rd's cells of c (pre: "" or "hx * ") */
+static void
+int_sum(Emit *e, const Read *rd, const Cells *c, const char *acc, const char *pre)
+{
+	const char **pn = cg_param_refs(e);
+	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "f");
+	int root = ex_emitter_add(em, rd->ig);
+	Buf in = {0}, jw = {0};
+
+	cells_open(e, rd, c, "\t", &in, &jw);
+	ex_emitter_flush(em, &e->b, in.s);
+	cg_out(e, "%s%s += %sw * (%s);\n", in.s, acc, pre, ex_emitter_root(em, root));
+	cells_close(e, "\t");
+	ex_emitter_free(em);
+	buf_free(&in);
+	buf_free(&jw);
+	cg_free_refs(pn, 0);
+}
+
 /* integral(E): E of u by the trapezoid rule over the grid's points; E of
  * u.x per interval, u.x = (u[i+1] - u[i]) / h, at the interval's middle */
 void
 cg_emit_integrals(Emit *e)
 {
 	const Scheme *s = e->s;
-	const char **pn = cg_param_refs(e);
-	Buf in = {0}, jw = {0};
 	int r;
 
 	for (r = 0; r < s->nrd; r++) {
-		const Read *rd = &s->rd[r];
-		ExprEmitter *em;
-		int root;
-
-		if (rd->kind != RD_INT)
+		if (s->rd[r].kind != RD_INT)
 			continue;
 		cg_out(e, "/* integral(...): read %d */\nstatic double\n@__int%d(const @_model *m, "
 		       "const double *u)\n{\n", r, r);
 		locals(e);
 		cg_out(e, "\tdouble I = 0;\n\tlong i, j;\n\n\t(void)j;\n");
-		cells_open(e, rd, &step_cells, "\t", &in, &jw);
-		em = ex_emitter_new(pn, cg_sym_c, "f");
-		root = ex_emitter_add(em, rd->ig);
-		ex_emitter_flush(em, &e->b, in.s);
-		cg_out(e, "%sI += w * (%s);\n", in.s, ex_emitter_root(em, root));
-		cells_close(e, "\t");
+		int_sum(e, &s->rd[r], &step_cells, "I", "");
 		cg_out(e, "\treturn %sI;\n}\n\n", s->ndim == 2 ? "" : "hx * ");
-		ex_emitter_free(em);
 	}
-	buf_free(&in);
-	buf_free(&jw);
-	cg_free_refs(pn, 0);
 }
 
 /* g += dv * d(read r)/dq over the state: the transpose of the read */
@@ -199,6 +203,56 @@ read_grad(Emit *e, int r, const char *dv, int sparse)
 	buf_free(&x);
 	buf_free(&in);
 	buf_free(&jw);
+	cg_free_refs(pn, 0);
+}
+
+/* Do the grid's masses vary over it (den or the density of x, y)? */
+static int
+mass_varies(const Scheme *s)
+{
+	return ((s->den->deps | s->density->deps) & ((1u << SYM_X) | (1u << SYM_Y))) != 0;
+}
+
+/* @__sav_dlogm(m, sm, grad): the masses' derivatives when the grid's are
+ * one value but for the trapezoid's ends, d m_q/dp = m_q d log m/dp:
+ * grad += sm[0] d log(k^2 / (den rho))/dp (sm[0] the sum of sd_q m_q over
+ * the grid) + sm[1 + j] d log(k^2 / (M (1 - ct k/2)))/dp per lumped j */
+static void
+emit_dlogm(Emit *e)
+{
+	const Scheme *s = e->s;
+	ExprPool *P = s->pool;
+	const char **pn = cg_param_refs(e);
+	int np = s->nparams, j, p, *root = mem_alloc((size_t)(np + 1) * sizeof *root), r;
+	Expr **d = mem_alloc((size_t)(np + 1) * sizeof *d), *k2 = ex_powi(P, ex_sym(P, SYM_K), 2), *mq;
+	ExprEmitter *em;
+
+	cg_out(e, "static void\n@__sav_dlogm(const @_model *m, const double *sm, double *grad)\n{\n");
+	locals(e);
+	cg_out(e, "\t(void)sm; (void)grad;\n");
+	for (j = -1; j < s->nlump; j++) {
+		if (j < 0)
+			mq = ex_div(P, k2, ex_mul(P, s->density, s->den));
+		else
+			mq = ex_div(P, k2, ex_mul(P, s->lump[j].mass, ex_sub(P, ex_num(P, 1),
+			            ex_div(P, ex_mul(P, s->lump[j].ct, ex_sym(P, SYM_K)), ex_num(P, 2)))));
+		diff_params(P, mq, np, d);
+		em = ex_emitter_new(pn, cg_sym_c, "w");
+		r = ex_emitter_add(em, mq);
+		for (p = 0; p < np; p++)
+			root[p] = ex_is_num(d[p], 0) ? -1 : ex_emitter_add(em, d[p]);
+		cg_out(e, "\t{\n");
+		ex_emitter_flush(em, &e->b, "\t\t");
+		cg_out(e, "\t\tconst double c = sm[%d] / (%s);\n\n\t\t(void)c;\n", j + 1, ex_emitter_root(em, r));
+		for (p = 0; p < np; p++)
+			if (root[p] >= 0)
+				cg_out(e, "\t\tgrad[%d] += c * %s;\n", p, ex_emitter_root(em, root[p]));
+		cg_out(e, "\t}\n");
+		ex_emitter_free(em);
+	}
+	cg_out(e, "}\n\n");
+	mem_free(root);
+	mem_free(d);
 	cg_free_refs(pn, 0);
 }
 
@@ -271,6 +325,16 @@ emit_dmass(Emit *e)
 	mem_free(root);
 	mem_free(d);
 	cg_free_refs(pn, 0);
+}
+
+/* the dense correction's loop over states lo..hi: g scaled by 1 / sq, b
+ * = g times the mass (C text), the sums g . (un - up) and g . b */
+static void
+corr_loop(Emit *e, const char *lo, const char *hi, const char *mass)
+{
+	cg_out(e, "\tfor (q = %s; q < %s; q++) {\n", lo, hi);
+	cg_out(e, "\t\tg[q] *= isq;\n\t\tb[q] = g[q] * %s;\n", mass);
+	cg_out(e, "\t\tgd += g[q] * (un[q] - up[q]);\n\t\tgb += g[q] * b[q];\n\t}\n");
 }
 
 void
@@ -396,22 +460,17 @@ cg_emit_sav(Emit *e)
 	} else {
 		unsigned sp = (1u << SYM_X) | (1u << SYM_Y);
 		if (((s->den->deps | s->density->deps) & sp) || s->ndim == 2) {
-			cg_out(e, "\tfor (q = 0; q < m->npts; q++) {\n");
-			cg_out(e, "\t\tg[q] *= isq;\n\t\tb[q] = g[q] * @__sav_mass(m, q);\n");
+			corr_loop(e, "0", "m->npts", "@__sav_mass(m, q)");
 		} else {    /* the masses are one value but at the ends */
 			cg_out(e, "\tconst double mi = @__sav_mass(m, 1);\n\n");
-			cg_out(e, "\tfor (q = 0; q < ng; q++) {\n");
-			cg_out(e, "\t\tg[q] *= isq;\n\t\tb[q] = g[q] * mi;\n");
-			cg_out(e, "\t\tgd += g[q] * (un[q] - up[q]);\n\t\tgb += g[q] * b[q];\n\t}\n");
+			corr_loop(e, "0", "ng", "mi");
 			cg_out(e, "\tgd -= g[0] * (un[0] - up[0]) + g[nx] * (un[nx] - up[nx]);\n");
 			cg_out(e, "\tgb -= g[0] * b[0] + g[nx] * b[nx];\n");
 			cg_out(e, "\tb[0] = g[0] * @__sav_mass(m, 0);\n\tb[nx] = g[nx] * @__sav_mass(m, nx);\n");
 			cg_out(e, "\tgd += g[0] * (un[0] - up[0]) + g[nx] * (un[nx] - up[nx]);\n");
 			cg_out(e, "\tgb += g[0] * b[0] + g[nx] * b[nx];\n");
-			cg_out(e, "\tfor (q = ng; q < m->npts; q++) {\n");
-			cg_out(e, "\t\tg[q] *= isq;\n\t\tb[q] = g[q] * @__sav_mass(m, q);\n");
+			corr_loop(e, "ng", "m->npts", "@__sav_mass(m, q)");
 		}
-		cg_out(e, "\t\tgd += g[q] * (un[q] - up[q]);\n\t\tgb += g[q] * b[q];\n\t}\n");
 	}
 	cg_out(e, "\tgdn = (gd - gb * psi) / (1 + gb / 4);\n");
 	cg_out(e, "\tmu = psi + gdn / 4;\n");
@@ -452,6 +511,32 @@ done:
 	cg_free_refs(pn, 0);
 }
 
+/* @__sav_bound's end: H += V of the initial reads, then each integral the
+ * stiffness reads raised to the largest value with V <= H (doubling,
+ * then bisection) */
+static void
+bound_search(Emit *e, Expr **d)
+{
+	const Scheme *s = e->s;
+	int r, np = s->nparams;
+
+	cg_out(e, "\tH += @__sav_vb(p, rd);\n");
+	for (r = 0; r < s->nrd; r++) {
+		if (s->rd[r].kind != RD_INT || !s->rd[r].lump || ex_is_num(d[np + r], 0))
+			continue;
+		cg_out(e, "\tlo = rd[%d];\n\thi = lo > 0 ? 2 * lo : 1e-300;\n", r);
+		cg_out(e, "\tfor (it = 0; it < 2100; it++) {\n\t\trd[%d] = hi;\n", r);
+		cg_out(e, "\t\tif ((V = @__sav_vb(p, rd)) > H || !(V == V))\n\t\t\tbreak;\n");
+		cg_out(e, "\t\tlo = hi;\n\t\thi *= 2;\n\t}\n");
+		cg_out(e, "\tfor (it = 0; it < 100 && hi - lo > 1e-12 * hi; it++) {\n");
+		cg_out(e, "\t\trd[%d] = 0.5 * (lo + hi);\n", r);
+		cg_out(e, "\t\tif (@__sav_vb(p, rd) > H)\n\t\t\thi = rd[%d];\n\t\telse\n\t\t\tlo = rd[%d];\n\t}\n",
+		       r, r);
+		cg_out(e, "\trd[%d] = hi;\n", r);
+	}
+	cg_out(e, "\t(void)lo; (void)hi; (void)V; (void)it;\n}\n\n");
+}
+
 /* @__sav_bound of a 2D field: the same on a 64 by 64 sampling (the
  * integrals by loop2's rules; no point reads in 2D) */
 static void
@@ -460,8 +545,13 @@ bound2(Emit *e, Expr **d)
 	const Scheme *s = e->s;
 	const char **pn = cg_param_refs(e);
 	ExprEmitter *em;
-	int r, i, np = s->nparams;
+	int r, i;
+	char x0[32], y0[32];
+	Cells c = {"u0", "nx", "ny", "nx1", x0, y0, 0};
+	Buf nm = {0};
 
+	snprintf(x0, sizeof x0, "%.17g", s->from[0]);
+	snprintf(y0, sizeof y0, "%.17g", s->from[1]);
 	cg_out(e, "static void\n@__sav_bound(const double *p, double k, double *rd)\n{\n");
 	cg_out(e, "\tenum { M = 64, M1 = M + 1 };\n");
 	cg_out(e, "\tconst double hx = %.17g / (double)M, hy = %.17g / (double)M, t = 0;\n",
@@ -510,45 +600,17 @@ bound2(Emit *e, Expr **d)
 		if (rd->kind == RD_LUMP) {
 			cg_out(e, "\trd[%d] = %s;\n", r, ex_emitter_root(em, 3 * rd->lump));
 		} else if (rd->kind == RD_INT) {
-			ExprEmitter *ei = ex_emitter_new(pn, cg_sym_c, "f");
-			int root = ex_emitter_add(ei, rd->ig);
-			cg_out(e, "\trd[%d] = 0;\n", r);
-			cg_out(e, "\tfor (j = 0; j %s ny; j++)\n", rd->lump == 2 ? "<" : "<=");
-			cg_out(e, "\t\tfor (i = 0; i %s nx; i++) {\n", rd->lump == 1 ? "<" : "<=");
-			cg_out(e, "\t\t\tconst long q = i + j * nx1;\n");
-			cg_out(e, "\t\t\tconst double x = %.17g + (i%s) * hx, y = %.17g + (j%s) * hy;\n",
-			       s->from[0], rd->lump == 1 ? " + 0.5" : "", s->from[1], rd->lump == 2 ? " + 0.5" : "");
-			if (rd->lump == 0)
-				cg_out(e, "\t\t\tconst double thx = u0[q];\n");
-			else
-				cg_out(e, "\t\t\tconst double thx = (u0[q + %s] - u0[q]) * %s;\n",
-				       rd->lump == 1 ? "1" : "nx1", rd->lump == 1 ? "ih" : "ihy");
-			cg_out(e, "\t\t\tconst double w = hx * hy%s%s;\n\t\t\t(void)x; (void)y;\n",
-			       rd->lump != 1 ? " * (i == 0 || i == nx ? 0.5 : 1)" : "",
-			       rd->lump != 2 ? " * (j == 0 || j == ny ? 0.5 : 1)" : "");
-			ex_emitter_flush(ei, &e->b, "\t\t\t");
-			cg_out(e, "\t\t\trd[%d] += w * (%s);\n\t\t}\n", r, ex_emitter_root(ei, root));
-			ex_emitter_free(ei);
+			nm.len = 0;
+			buf_printf(&nm, "rd[%d]", r);
+			cg_out(e, "\t%s = 0;\n", nm.s);
+			int_sum(e, rd, &c, nm.s, "");
 		} else {
 			cg_out(e, "\trd[%d] = 0;\n", r);
 		}
 	}
 	ex_emitter_free(em);
-	cg_out(e, "\tH += @__sav_vb(p, rd);\n");
-	for (r = 0; r < s->nrd; r++) {
-		if (s->rd[r].kind != RD_INT || !s->rd[r].lump || ex_is_num(d[np + r], 0))
-			continue;
-		cg_out(e, "\tlo = rd[%d];\n\thi = lo > 0 ? 2 * lo : 1e-300;\n", r);
-		cg_out(e, "\tfor (it = 0; it < 2100; it++) {\n\t\trd[%d] = hi;\n", r);
-		cg_out(e, "\t\tif ((V = @__sav_vb(p, rd)) > H || !(V == V))\n\t\t\tbreak;\n");
-		cg_out(e, "\t\tlo = hi;\n\t\thi *= 2;\n\t}\n");
-		cg_out(e, "\tfor (it = 0; it < 100 && hi - lo > 1e-12 * hi; it++) {\n");
-		cg_out(e, "\t\trd[%d] = 0.5 * (lo + hi);\n", r);
-		cg_out(e, "\t\tif (@__sav_vb(p, rd) > H)\n\t\t\thi = rd[%d];\n\t\telse\n\t\t\tlo = rd[%d];\n\t}\n",
-		       r, r);
-		cg_out(e, "\trd[%d] = hi;\n", r);
-	}
-	cg_out(e, "\t(void)lo; (void)hi; (void)V; (void)it;\n}\n\n");
+	bound_search(e, d);
+	buf_free(&nm);
 	cg_free_refs(pn, 0);
 }
 
@@ -569,6 +631,9 @@ cg_emit_sav_bound(Emit *e)
 	int r, i, j, np = s->nparams, n = np + s->nrd;
 	Expr **d = mem_alloc((size_t)(n + 1) * sizeof *d);
 	double len = s->to[0] - s->from[0];
+	char x0[32];
+	Cells c = {"u0", "M", "M", "M + 1", x0, "0", 1};
+	Buf nm = {0};
 
 	diff_params(s->pool, s->pot, n, d);
 	cg_out(e, "static double\n@__sav_vb(const double *p, const double *rd)\n{\n");
@@ -586,6 +651,7 @@ cg_emit_sav_bound(Emit *e)
 		return;
 	}
 
+	snprintf(x0, sizeof x0, "%.17g", s->from[0]);
 	cg_out(e, "static void\n@__sav_bound(const double *p, double k, double *rd)\n{\n");
 	cg_out(e, "\tenum { M = 512 };\n");
 	cg_out(e, "\tconst double hx = %.17g / (double)M, hy = 0, t = 0;\n", len);
@@ -645,43 +711,20 @@ cg_emit_sav_bound(Emit *e)
 			cg_out(e, "\t\trd[%d] = (1 - a) * u0[c] + a * u0[c + 1];\n\t}\n", r);
 			break;
 		}
-		case RD_INT: {
-			ExprEmitter *ei = ex_emitter_new(pn, cg_sym_c, "f");
-			int root = ex_emitter_add(ei, rd->ig);
-			cg_out(e, "\trd[%d] = 0;\n\tfor (i = 0; i %s M; i++) {\n", r, rd->lump ? "<" : "<=");
-			if (rd->lump)
-				cg_out(e, "\t\tconst double x = %.17g + (i + 0.5) * hx, thx = (u0[i + 1] - u0[i]) / hx;\n",
-				       s->from[0]);
-			else
-				cg_out(e, "\t\tconst double x = %.17g + i * hx, thx = u0[i];\n", s->from[0]);
-			cg_out(e, "\t\t(void)x; (void)thx;\n");
-			ex_emitter_flush(ei, &e->b, "\t\t");
-			cg_out(e, "\t\trd[%d] += hx * %s(%s);\n\t}\n", r,
-			       rd->lump ? "" : "(i == 0 || i == M ? 0.5 : 1) * ", ex_emitter_root(ei, root));
-			ex_emitter_free(ei);
+		case RD_INT:
+			nm.len = 0;
+			buf_printf(&nm, "rd[%d]", r);
+			cg_out(e, "\t%s = 0;\n", nm.s);
+			int_sum(e, rd, &c, nm.s, "hx * ");
 			break;
-		}
 		default:       /* velocities: none in a potential */
 			cg_out(e, "\trd[%d] = 0;\n", r);
 			break;
 		}
 	}
 	ex_emitter_free(em);
-	cg_out(e, "\tH += @__sav_vb(p, rd);\n");
-	for (r = 0; r < s->nrd; r++) {
-		if (s->rd[r].kind != RD_INT || !s->rd[r].lump || ex_is_num(d[np + r], 0))
-			continue;
-		cg_out(e, "\tlo = rd[%d];\n\thi = lo > 0 ? 2 * lo : 1e-300;\n", r);
-		cg_out(e, "\tfor (it = 0; it < 2100; it++) {\n\t\trd[%d] = hi;\n", r);
-		cg_out(e, "\t\tif ((V = @__sav_vb(p, rd)) > H || !(V == V))\n\t\t\tbreak;\n");
-		cg_out(e, "\t\tlo = hi;\n\t\thi *= 2;\n\t}\n");
-		cg_out(e, "\tfor (it = 0; it < 100 && hi - lo > 1e-12 * hi; it++) {\n");
-		cg_out(e, "\t\trd[%d] = 0.5 * (lo + hi);\n", r);
-		cg_out(e, "\t\tif (@__sav_vb(p, rd) > H)\n\t\t\thi = rd[%d];\n\t\telse\n\t\t\tlo = rd[%d];\n\t}\n",
-		       r, r);
-		cg_out(e, "\trd[%d] = hi;\n", r);
-	}
-	cg_out(e, "\t(void)lo; (void)hi; (void)V; (void)it;\n}\n\n");
+	bound_search(e, d);
+	buf_free(&nm);
 	mem_free(d);
 	cg_free_refs(pn, 0);
 }
@@ -890,7 +933,10 @@ cg_emit_sav_adj(Emit *e)
 		;
 	sparse = r == s->nrd;
 	diff_params(s->pool, s->pot, nq, d);
-	emit_dmass(e);
+	if (mass_varies(s))
+		emit_dmass(e);
+	else
+		emit_dlogm(e);
 	cg_out(e, "#define @__SAVE(m, n) ((m)->gk + @__GKN(m) - (size_t)(2 - (((n) %% 2) + 2) %% 2) * (size_t)(m)->npts)\n\n");
 
 	cg_out(e, "static void\n@__asav(const @_model *m, long n, double *ln, const double *u, const double *up,\n"
@@ -901,12 +947,13 @@ cg_emit_sav_adj(Emit *e)
 	cg_out(e, "\tdouble *Ein = @__SAVE(m, n + 1), *E0 = @__SAVE(m, n), *E1 = @__SAVE(m, n - 1);\n");
 	cg_out(e, "\tdouble rd[%d], Ldv[%d] = {0}, Lrd[%d] = {0};\n", nr, nr, nr);
 	cg_out(e, "\tdouble V, sq, isq, gb = 0, D, mu, Lp, Lmu = 0, Lgdn, Lpsi, Lgd, Lgb, Lsq = 0, LV;\n");
-	cg_out(e, "\tdouble *g, *b, *LG;\n\tlong i, j, q;\n\n\t(void)i; (void)j; (void)isq; (void)Ldv; (void)Lrd;\n");
+	cg_out(e, "\tdouble *g, *b, *LG, *ms, sm[%d] = {0};\n\tlong i, j, q;\n\n", s->nlump + 2);
+	cg_out(e, "\t(void)i; (void)j; (void)isq; (void)Ldv; (void)Lrd; (void)sm;\n");
 	cg_out(e, "\tfor (q = 0; q < P; q++)\n\t\tln[q] += Ein[q];\n\tLp = Ein[P];\n");
 	cg_out(e, "\tmemset(Ein, 0, (size_t)m->npts * sizeof(double));\n");
-	cg_out(e, "\tg = (double *)calloc(3 * (size_t)m->npts, sizeof(double));\n");
+	cg_out(e, "\tg = (double *)calloc(4 * (size_t)m->npts, sizeof(double));\n");
 	cg_out(e, "\tif (!g) {\n\t\tfor (q = 0; q < P; q++)\n\t\t\tln[q] = NAN;\n\t\treturn;\n\t}\n");
-	cg_out(e, "\tb = g + m->npts;\n\tLG = b + m->npts;\n");
+	cg_out(e, "\tb = g + m->npts;\n\tLG = b + m->npts;\n\tms = LG + m->npts;\n");
 	cg_out(e, "\t@__rdall(m, u, up, rd);\n");
 	/* V and G as the step made them */
 	em = ex_emitter_new(pn, cg_sym_c, "v");
@@ -926,17 +973,22 @@ cg_emit_sav_adj(Emit *e)
 	ex_emitter_free(em);
 	cg_out(e, "\tsq = sqrt(2 * V + " SAV_EPS ");\n\tisq = 1 / sq;\n");
 	cg_out(e, "\tfor (q = 0; q < P; q++) {\n\t\tg[q] %s;\n", sparse ? "/= sq" : "*= isq");
-	cg_out(e, "\t\tb[q] = g[q] * @__sav_mass(m, q);\n\t\tgb += g[q] * b[q];\n\t\tLmu -= ln[q] * b[q];\n\t}\n");
+	cg_out(e, "\t\tms[q] = @__sav_mass(m, q);\n\t\tb[q] = g[q] * ms[q];\n\t\tgb += g[q] * b[q];\n\t\tLmu -= ln[q] * b[q];\n\t}\n");
 	cg_out(e, "\tmu = 0.5 * (u[P] + un[P]);\n\tD = 1 + gb / 4;\n");
 	cg_out(e, "\tLgdn = Lp / 2 + Lmu / 4;\n\tLpsi = Lp + Lmu - Lgdn * gb / D;\n");
 	cg_out(e, "\tLgd = Lgdn / D;\n\tLgb = -Lgdn * mu / D;\n\tE0[P] += Lpsi;\n");
 	cg_out(e, "\tfor (q = 0; q < P; q++) {\n");
-	cg_out(e, "\t\tconst double Lb = -ln[q] * mu + Lgb * g[q], mq = @__sav_mass(m, q);\n");
+	cg_out(e, "\t\tconst double Lb = -ln[q] * mu + Lgb * g[q], mq = ms[q];\n");
 	cg_out(e, "\t\tconst double Lg = Lgd * (un[q] + b[q] * mu - up[q]) + Lgb * b[q] + Lb * mq;\n\n");
 	cg_out(e, "\t\tif (g[q] != 0) {\n\t\t\tln[q] += Lgd * g[q];\n\t\t\tE1[q] -= Lgd * g[q];\n");
-	cg_out(e, "\t\t\t@__sav_dmass(m, q, Lb * g[q], grad);\n\t\t}\n");
+	if (mass_varies(s))
+		cg_out(e, "\t\t\t@__sav_dmass(m, q, Lb * g[q], grad);\n\t\t}\n");
+	else         /* the grid's in sm[0], each lumped object's in sm[1 + j] */
+		cg_out(e, "\t\t\tsm[q < ng ? 0 : q - ng + 1] += Lb * g[q] * mq;\n\t\t}\n");
 	cg_out(e, "\t\tLG[q] = Lg / sq;\n\t\tLsq -= Lg * g[q] / sq;\n\t}\n");
 	cg_out(e, "\tLV = Lsq / sq;\n");
+	if (!mass_varies(s))
+		cg_out(e, "\t@__sav_dlogm(m, sm, grad);\n");
 	for (r = 0; r < s->nrd; r++)
 		if (!ex_is_num(d[np + r], 0))
 			read_dot(e, r);
