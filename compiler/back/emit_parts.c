@@ -265,8 +265,8 @@ emit_aread(Emit *e)
 	cg_out(e, "static void\n@__aread(const @_model *m, double *ln, const double *u, const double *up, const double *rs0,\n"
 	       "\tdouble *rs1, double *grad)\n{\n");
 	locals(e, "0");
-	cg_out(e, "\t(void)u; (void)up; (void)grad;\n");
-	if (s->nimplicit)          /* a bow's read alone uses only rs1 */
+	cg_out(e, "\t(void)u; (void)up; (void)grad; (void)ln;\n");
+	if (s->nimplicit || s->npot)   /* a bow's read alone uses only rs1, an integral none */
 		cg_out(e, "\t(void)rs0;\n");
 	for (r = 0; r < s->nrd; r++) {
 		const Read *rd = &s->rd[r];

@@ -108,7 +108,7 @@ cells_open(Emit *e, const Read *rd, const Cells *c, const char *ind, Buf *in, Bu
 		if (!kind)
 			buf_puts(jw, " * hx * w");
 	}
-	cg_out(e, "%s(void)x; (void)thx; (void)w; (void)qa;\n", in->s);
+	cg_out(e, "%s(void)x; %s(void)thx; (void)w; (void)qa;\n", in->s, d2 ? "(void)y; " : "");
 }
 
 static void
@@ -1007,7 +1007,7 @@ cg_emit_sav_adj(Emit *e)
 	locals(e);
 	cg_out(e, "\tconst long P = m->npts - 1;\n\tdouble *E = @__SAVE(m, -which);\n");
 	cg_out(e, "\tdouble rd[%d], Ldv[%d] = {0}, Lrd[%d] = {0}, V, LV;\n\tlong i, j, q;\n\n", nr, nr, nr);
-	cg_out(e, "\t(void)i; (void)j; (void)Ldv; (void)Lrd;\n");
+	cg_out(e, "\t(void)i; (void)j; (void)Ldv; (void)Lrd; (void)grad;\n");
 	cg_out(e, "\tfor (q = 0; q < P; q++)\n\t\tl[q] += E[q];\n\tif (which)\n\t\treturn;\n");
 	cg_out(e, "\t@__rdall(m, u, up, rd);\n");
 	em = ex_emitter_new(pn, cg_sym_c, "v");

@@ -19,8 +19,11 @@
 #    compression), g jumps from 0 to sqrt(Kh) at the onset, and so does
 #    the step: g0's remainder (which moves the onset across steps) leaves
 #    slope 2, documented in the PASS line (docs/language.md 17).
-# 3. The dot test of the linear step of a potential's model (pdot.c:
-#    the hammer's value and psi after the grid's points).
+# 3. Dot tests: of one SAV correction's transpose at a state each model
+#    reached (sdot.c: <J v, w> = <v, J^T w>, J v by central differences
+#    with Richardson's extrapolation, to 1e-10; measured 2e-13 .. 1e-11),
+#    and of the linear step of a potential's model (pdot.c: the hammer's
+#    value and psi after the grid's points, to 1e-12).
 # 4. Checkpointed gradients bit for bit (gradtest.c ckpt: every plan),
 #    one thread against two (tests/bow_grad/thr.c).
 # 5. dpmc grad: tcc, cc and llvm the same bits; against central
@@ -46,7 +49,7 @@ nfail=0
 fail() { echo "FAIL $SUITE/$1: $(printf "%s" "$2" | tr "\n" " " | head -c 600)"; nfail=$((nfail + 1)); }
 
 # gt NAME [FILE]: the model (FILE, default NAME.dpm here) with gradtest.c,
-# pdot.c and thr.c in $T/NAME
+# pdot.c, thr.c and sdot.c in $T/NAME
 gt() {
 	d=$T/$1
 	mkdir -p "$d"
@@ -56,7 +59,9 @@ gt() {
 	$CC -O2 -std=c99 -DMODEL="$1" -DMODEL_H='"m.h"' -I"$d" -o "$d/pdot" \
 	    "$REPO/tests/parts_grad/pdot.c" "$d/m.c" -lm 2>>"$d/err" &&
 	$CC -O2 -std=c99 -pthread -DMODEL="$1" -DMODEL_H='"m.h"' -I"$d" -o "$d/thr" \
-	    "$REPO/tests/bow_grad/thr.c" "$d/m.c" -lm 2>>"$d/err" || { fail "cc_$1" "$(cat "$d/err")"; return 1; }
+	    "$REPO/tests/bow_grad/thr.c" "$d/m.c" -lm 2>>"$d/err" &&
+	$CC -O2 -std=c99 -DMODEL="$1" -DMODEL_C='"m.c"' -I"$d" -o "$d/sdot" "$HERE/sdot.c" -lm 2>>"$d/err" ||
+		{ fail "cc_$1" "$(cat "$d/err")"; return 1; }
 }
 # prog NAME PROGRAM ARGS...: its PASS/FAIL lines, counted; a Taylor
 # test's remainder slope must be 2 +- 0.05
@@ -89,21 +94,25 @@ if gt kc; then
 	prog kc gradtest taylor -g 61 -d 0.03 -s sig=20
 	prog kc gradtest ckpt -g 61 -d 0.05
 	prog kc thr 0.02
+	prog kc sdot 300 61
 fi
 if gt hammer; then
 	prog hammer gradtest taylor -g 61 -d 0.002 -p xh -s sig=30
 	prog hammer gradtest ckpt -g 61 -d 0.01
 	prog hammer thr 0.01
 	prog hammer pdot 1 61 1
+	prog hammer sdot 40 61
 fi
 if gt foundation; then
 	prog foundation gradtest taylor -g 41 -d 0.03 -s c=15,sig=20,gam=30
 	prog foundation gradtest ckpt -g 41 -d 0.03
+	prog foundation sdot 300 41
 fi
 if gt membrane; then
 	prog membrane gradtest taylor -g 17,15 -d 0.02 -p xs,ys -s sig=20,alpha=1e8
 	prog membrane gradtest ckpt -g 17,15 -d 0.02
 	prog membrane thr 0.005
+	prog membrane sdot 100 17,15
 fi
 
 # ---- 2. a linear felt's onset ----
