@@ -1,8 +1,8 @@
 /* emit_sav.c — integrals and potentials (language.md 12) in the C text.
  *
  * requires: a Scheme with its reads (RD_INT among them) and, when it has
- *           potentials, V = Scheme.pot of params and reads; one field in
- *           1D (discretise.c refuses the rest).
+ *           potentials, V = Scheme.pot of params and reads; one field
+ *           (1D, or 2D without point reads: discretise.c refuses the rest).
  * leaves:   C functions the step calls:
  *   @__intR    read R, integral(E) of the state u[n]
  *   @__sav_v   V from the reads
@@ -11,6 +11,12 @@
  *   @__sav_init  psi at the start, sqrt(2 V(u[0]) + eps)
  *   @__sav_energy  the lumped objects' energy and psi^2 / 2, for
  *              `output E = energy`
+ *   @__asav    the transpose of @__sav (OP_ADJ_SAV), @__gsav that of
+ *              @__sav_init and the seeds left for lambda[0], lambda[-1]
+ *   @__sav_bound  the reads at the energy's bound, for the grid
+ * psi is the last value of every state array (u[n]'s: psi[n-1/2]), so
+ * checkpoints carry it; the correction's scratch is the call's own, as
+ * two threads may step at once.
  *
  * The scalar auxiliary variable method (S. Bilbao, M. Ducceschi, F. Zama,
  * J. Comput. Phys. 2023).  With q the whole state (the grid's points and

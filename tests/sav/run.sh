@@ -22,8 +22,8 @@
 # 5. refused, with file:line:col, exit 1 and no file: a potential not of
 #    the state, a negative one, one of a velocity, integral of a lumped
 #    object, of a point read, of u.xx, of u and u.x at once, integral
-#    where the state is not read, a second potential of one name, the
-#    gradient.
+#    where the state is not read, a second potential of one name.
+#    (Gradients through potentials: tests/sav_grad.)
 # Env: DPMC, REPO, CC.
 REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 DPMC=${DPMC:-$REPO/dpmc}
