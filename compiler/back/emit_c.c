@@ -238,8 +238,6 @@ emit_struct(Emit *e)
 	cg_out(e, "\tdouble src_w[%d][4];\n", cg_atleast1(s->nsrc));
 	if (s->nimplicit)          /* bows: the first failure (the roots are in the states) */
 		cg_out(e, "\tdouble bow_fail, bow_x;\n");
-	if (s->npot)               /* potentials: psi at n-1/2, g and b (emit_sav.c) */
-		cg_out(e, "\tdouble sav_psi, *sav_g;\n");
 	cg_out(e, "\tlong out_i[%d][4];       /* outputs: interpolation */\n", cg_atleast1(s->nout));
 	cg_out(e, "\tdouble out_w[%d][4];\n", cg_atleast1(s->nout));
 	cg_out(e, "\t/* gradients */\n");
@@ -1027,8 +1025,9 @@ emit_lifecycle(Emit *e)
 	/* the lumped objects' values follow the grid's points in each state,
 	 * then the bows' roots (the next step's first guess: a state, so a
 	 * step recomputed from a checkpoint finds the same root) */
-	if (s->nlump || s->nimplicit)
-		cg_out(e, "\tm->nx1 = n[0] + 1;\n\tm->npts = m->nx1 * (n[1] + 1) + %d;\n", s->nlump + s->nimplicit);
+	if (s->nlump || s->nimplicit || s->npot)   /* psi last (emit_sav.c) */
+		cg_out(e, "\tm->nx1 = n[0] + 1;\n\tm->npts = m->nx1 * (n[1] + 1) + %d;\n",
+		       s->nlump + s->nimplicit + (s->npot > 0));
 	else
 		cg_out(e, "\tm->nx1 = n[0] + 1;\n\tm->npts = m->nx1 * (n[1] + 1);\n");
 	/* aligned rows: the sweeps' vector loads and stores of u, up and un
@@ -1041,10 +1040,6 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tm->a[d] = m->mem + (3 + d) * m->nst;\n", l->nclass[CO_SPACE]);
 	if (l->step->energy)
 		cg_out(e, "\tm->escr = m->mem + (3 + %d) * m->nst;\n", l->nclass[CO_SPACE]);
-	if (s->npot)
-		cg_out(e, "\tm->sav_g = (double *)calloc(2 * (size_t)np, sizeof(double));\n"
-		       "\tif (!m->sav_g) {\n\t\t@_destroy(m);\n\t\tsnprintf(err, (size_t)errsz, "
-		       "\"out of memory\");\n\t\treturn 0;\n\t}\n");
 	cg_out(e, "\tif (@__set_coefs(m, err, errsz)) {\n\t\t@_destroy(m);\n\t\treturn 0;\n\t}\n");
 	cg_out(e, "\t@_reset(m);\n\treturn m;\n}\n\n");
 
@@ -1068,8 +1063,6 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "\treturn 0;\n}\n\n");
 
 	cg_out(e, "void\n@_destroy(@_model *m)\n{\n\tif (m) {\n\t\tfree(m->mem0);\n");
-	if (s->npot)
-		cg_out(e, "\t\tfree(m->sav_g);\n");
 	cg_out(e, "\t\tfree(m->ck);\n\t\tfree(m->seg);\n\t\tfree(m->lam);\n\t\tfree(m->gk);\n\t\tfree(m->ck_idx);\n");
 	cg_out(e, "\t\tfree(m);\n\t}\n}\n\n");
 	cg_out(e, "void\n@_grid(const @_model *m, int *n, double *h)\n{\n\tint d;\n\n");

@@ -1445,11 +1445,20 @@ c_adj_solve(void *ctx, const Step *st, const Op *o)
 	}
 }
 
+/* the potentials' correction of step s (emit_sav.c), lambda[s+1] made
+ * complete by the seeds waiting for it */
+static void
+c_adj_sav(void *ctx, const Step *st, const Op *o)
+{
+	cg_out(ctx, "\t\t@__asav(m, s, ln, S + (s - s0 + 1) * np, S + (s - s0) * np, S + (s - s0 + 2) * np, grad);\n");
+	(void)st; (void)o;
+}
+
 static const StepTarget c_adj = {{
 	[OP_ADJ_SWEEP] = c_adj_sweep, [OP_ADJ_GATHER] = c_adj_gather, [OP_ADJ_SUMS] = c_adj_sums,
 	[OP_ADJ_TIME] = c_adj_time, [OP_ROTATE] = c_adj_rotate,
 	[OP_ADJ_PSCATTER] = c_adj_pscatter, [OP_ADJ_LUMP] = c_adj_lump, [OP_ADJ_READ] = c_adj_read,
-	[OP_ADJ_HOLD] = c_adj_hold, [OP_ADJ_SOLVE] = c_adj_solve,
+	[OP_ADJ_HOLD] = c_adj_hold, [OP_ADJ_SOLVE] = c_adj_solve, [OP_ADJ_SAV] = c_adj_sav,
 }};
 
 /* ---- the API: forward with checkpoints, backward, the operators ---- */
@@ -1550,12 +1559,16 @@ emit_api(Emit *e)
 	if (l->step->parts)
 		gend_parts(e, 0);
 	cg_out(e, "\t@__oadj(m, ln, g, -1, m->ck_n);\n");
+	if (s->npot)               /* psi's start, u[0]'s waiting seeds */
+		cg_out(e, "\t@__gsav(m, ln, 0, u0, um1, grad);\n");
 	if (l->step->parts)
 		cg_out(e, "\t@__ahold(m, ln);    /* reset holds the ends too */\n");
 	cg_out(e, "\tmemset(lz, 0, (size_t)m->npts * sizeof(double));\n");
 	cg_out(e, "\t@__adjg(m, -1, lz, la, lb, um1, m->gk, grad);\n");
 	if (l->step->parts) {
 		gend_parts(e, 1);
+		if (s->npot)
+			cg_out(e, "\t@__gsav(m, lb, 1, u0, um1, grad);\n");
 		cg_out(e, "\t@__ahold(m, lb);\n");
 		if (s->nlump)
 			cg_out(e, "\t@__glinit(m, ln, lb, grad);\n");
@@ -1620,10 +1633,6 @@ cg_emit_kernels(Emit *e)
 		             "(render works)");
 		return;
 	}
-	if (e->s->npot) {
-		emit_no_grad(e, "the gradient through a potential (SAV) is not built yet (render works)");
-		return;
-	}
 	emit_adj(e);
 	emit_adjg(e);
 	emit_gacc(e);
@@ -1632,5 +1641,7 @@ cg_emit_kernels(Emit *e)
 	cg_emit_tvjp(e);
 	if (e->l->step->parts)
 		cg_emit_parts_adj(e);
+	if (e->s->npot)
+		cg_emit_sav_adj(e);
 	emit_api(e);
 }

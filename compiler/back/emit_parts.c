@@ -363,8 +363,8 @@ emit_aread(Emit *e)
 	cg_out(e, "static void\n@__aread(const @_model *m, double *ln, const double *u, const double *up, const double *rs0,\n"
 	       "\tdouble *rs1, double *grad)\n{\n");
 	locals(e, "0");
-	cg_out(e, "\t(void)u; (void)up; (void)grad;\n");
-	if (s->nimplicit)          /* a bow's read alone uses only rs1 */
+	cg_out(e, "\t(void)u; (void)up; (void)grad; (void)ln;\n");
+	if (s->nimplicit || s->npot)   /* a bow's read alone uses only rs1, an integral none */
 		cg_out(e, "\t(void)rs0;\n");
 	for (r = 0; r < s->nrd; r++) {
 		const Read *rd = &s->rd[r];
@@ -378,6 +378,8 @@ emit_aread(Emit *e)
 			cg_out(e, "\tln[ng + %d] += (rs0[%d] - rs1[%d]) / k;\n", rd->lump, r, r);
 			continue;
 		}
+		if (rd->kind == RD_INT)    /* a potential's alone: emit_sav.c */
+			continue;
 		if (rd->pos2) {
 			aread2(e, pn, r);
 			continue;

@@ -1,16 +1,22 @@
 /* emit_sav.c — integrals and potentials (language.md 12) in the C text.
  *
  * requires: a Scheme with its reads (RD_INT among them) and, when it has
- *           potentials, V = Scheme.pot of params and reads; one field in
- *           1D (discretise.c refuses the rest).
+ *           potentials, V = Scheme.pot of params and reads; one field
+ *           (1D, or 2D without point reads: discretise.c refuses the rest).
  * leaves:   C functions the step calls:
  *   @__intR    read R, integral(E) of the state u[n]
  *   @__sav_v   V from the reads
  *   @__sav     the SAV correction of un (OP_SAV), after every other op
  *              that writes un
  *   @__sav_init  psi at the start, sqrt(2 V(u[0]) + eps)
- *   @__sav_energy  the lumped objects' energy and psi^2 / 2, for
+ *   @__parts_energy  the lumped objects' energy and psi^2 / 2, for
  *              `output E = energy`
+ *   @__asav    the transpose of @__sav (OP_ADJ_SAV), @__gsav that of
+ *              @__sav_init and the seeds left for lambda[0], lambda[-1]
+ *   @__sav_bound  the reads at the energy's bound, for the grid
+ * psi is the last value of every state array (u[n]'s: psi[n-1/2]), so
+ * checkpoints carry it; the correction's scratch is the call's own, as
+ * two threads may step at once.
  *
  * The scalar auxiliary variable method (S. Bilbao, M. Ducceschi, F. Zama,
  * J. Comput. Phys. 2023).  With q the whole state (the grid's points and
@@ -34,6 +40,9 @@
 /* eps of psi = sqrt(2 V + eps): keeps g = dV / psi finite where V = 0 */
 #define SAV_EPS "1e-30"
 
+/* a Buf's text, "" when empty */
+#define TXT(b) ((b).s ? (b).s : "")
+
 static void
 locals(Emit *e)
 {
@@ -46,26 +55,91 @@ locals(Emit *e)
 		       "\t(void)ny; (void)nx1; (void)ihy;\n");
 }
 
-/* 2D: the loop of integral read kind (0: u, 1: u.x, 2: u.y) over the
- * points or intervals, with q, x, y, thx (the integrand's argument) and
- * w, the cell's share of hx hy (trapezoid weights across) */
+/* ---- the cells of an integral ----
+ * Every loop over an integral's cells (its value, its gradient g, its
+ * transpose, the energy bound's sampling) is opened here, so they all
+ * read the field alike: over the points (kind 0, E of u, trapezoid
+ * weights) or the intervals along x or y (kinds 1, 2: E of the forward
+ * difference).  Each cell has q (its first point), qa (the other end of
+ * its difference), x, y, thx (E's argument) and w, its weight: in 1D the
+ * trapezoid's share alone (the sum is multiplied by hx at the end), in
+ * 2D the cell's share of hx hy.  jw is the text of dI/du[qa] / f'(thx)
+ * (times the seed it follows), the factors in the order the step has
+ * always multiplied them, so its bits stay the same. */
+typedef struct Cells {
+	const char *u;             /* the array sampled */
+	const char *nx, *ny, *nx1; /* its last indices and row length */
+	const char *x0, *y0;       /* the origin, as C text */
+	int div;                   /* 1D: the slope as a difference / hx */
+} Cells;
+
+static const Cells step_cells = {"u", "nx", "ny", "nx1", "@__from[0]", "@__from[1]", 0};
+
+/* opens the loop over rd's cells at ind (closed by cells_close); the
+ * body's indent into in, jw's text into jw */
 static void
-loop2(Emit *e, int kind)
+cells_open(Emit *e, const Read *rd, const Cells *c, const char *ind, Buf *in, Buf *jw)
 {
-	cg_out(e, "\tfor (j = 0; j %s ny; j++)\n", kind == 2 ? "<" : "<=");
-	cg_out(e, "\t\tfor (i = 0; i %s nx; i++) {\n", kind == 1 ? "<" : "<=");
-	cg_out(e, "\t\t\tconst long q = i + j * nx1;\n");
-	cg_out(e, "\t\t\tconst double x = @__from[0] + (i%s) * hx, y = @__from[1] + (j%s) * hy;\n",
-	       kind == 1 ? " + 0.5" : "", kind == 2 ? " + 0.5" : "");
-	if (kind == 0)
-		cg_out(e, "\t\t\tconst double thx = u[q];\n");
-	else
-		cg_out(e, "\t\t\tconst double thx = (u[q + %s] - u[q]) * %s;\n", kind == 1 ? "1" : "nx1",
-		       kind == 1 ? "ih" : "ihy");
-	cg_out(e, "\t\t\tconst double w = hx * hy%s%s;\n",
-	       kind != 1 ? " * (i == 0 || i == nx ? 0.5 : 1)" : "",
-	       kind != 2 ? " * (j == 0 || j == ny ? 0.5 : 1)" : "");
-	cg_out(e, "\t\t\t(void)x; (void)y; (void)thx;\n");
+	int kind = rd->lump, d2 = e->s->ndim == 2;
+	const char *dq = kind == 2 ? c->nx1 : "1", *ih = kind == 2 ? "ihy" : "ih";
+
+	in->len = jw->len = 0;
+	buf_printf(in, "%s\t%s", ind, d2 ? "\t" : "");
+	if (d2)
+		cg_out(e, "%sfor (j = 0; j %s %s; j++)\n", ind, kind == 2 ? "<" : "<=", c->ny);
+	cg_out(e, "%s%sfor (i = 0; i %s %s; i++) {\n", ind, d2 ? "\t" : "", kind == 1 ? "<" : "<=", c->nx);
+	if (d2) {
+		cg_out(e, "%sconst long q = i + j * %s, qa = q + %s;\n", in->s, c->nx1, dq);
+		cg_out(e, "%sconst double x = %s + (i%s) * hx, y = %s + (j%s) * hy;\n", in->s, c->x0,
+		       kind == 1 ? " + 0.5" : "", c->y0, kind == 2 ? " + 0.5" : "");
+		if (kind == 0)
+			cg_out(e, "%sconst double thx = %s[q];\n", in->s, c->u);
+		else
+			cg_out(e, "%sconst double thx = (%s[qa] - %s[q]) * %s;\n", in->s, c->u, c->u, ih);
+		cg_out(e, "%sconst double w = hx * hy%s%s;\n", in->s,
+		       kind != 1 ? " * (i == 0 || i == nx ? 0.5 : 1)" : "",
+		       kind != 2 ? " * (j == 0 || j == ny ? 0.5 : 1)" : "");
+		buf_printf(jw, kind ? " * w * %s" : " * w", ih);
+	} else {
+		cg_out(e, "%sconst long q = i, qa = i + 1;\n", in->s);
+		if (kind)
+			cg_out(e, "%sconst double x = %s + (i + 0.5) * hx, thx = (%s[qa] - %s[q]) %s;\n", in->s,
+			       c->x0, c->u, c->u, c->div ? "/ hx" : "* ih");
+		else
+			cg_out(e, "%sconst double x = %s + i * hx, thx = %s[q];\n", in->s, c->x0, c->u);
+		if (kind)
+			cg_out(e, "%sconst double w = 1;\n", in->s);
+		else
+			cg_out(e, "%sconst double w = (i == 0 || i == %s ? 0.5 : 1);\n", in->s, c->nx);
+		if (!kind)
+			buf_puts(jw, " * hx * w");
+	}
+	cg_out(e, "%s(void)x; %s(void)thx; (void)w; (void)qa;\n", in->s, d2 ? "(void)y; " : "");
+}
+
+static void
+cells_close(Emit *e, const char *ind)
+{
+	cg_out(e, "%s%s}\n", ind, e->s->ndim == 2 ? "\t" : "");
+}
+
+/* acc += pre w E over rd's cells of c (pre: "" or "hx * ") */
+static void
+int_sum(Emit *e, const Read *rd, const Cells *c, const char *acc, const char *pre)
+{
+	const char **pn = cg_param_refs(e);
+	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "f");
+	int root = ex_emitter_add(em, rd->ig);
+	Buf in = {0}, jw = {0};
+
+	cells_open(e, rd, c, "\t", &in, &jw);
+	ex_emitter_flush(em, &e->b, in.s);
+	cg_out(e, "%s%s += %sw * (%s);\n", in.s, acc, pre, ex_emitter_root(em, root));
+	cells_close(e, "\t");
+	ex_emitter_free(em);
+	buf_free(&in);
+	buf_free(&jw);
+	cg_free_refs(pn, 0);
 }
 
 /* integral(E): E of u by the trapezoid rule over the grid's points; E of
@@ -74,47 +148,18 @@ void
 cg_emit_integrals(Emit *e)
 {
 	const Scheme *s = e->s;
-	const char **pn = cg_param_refs(e);
 	int r;
 
 	for (r = 0; r < s->nrd; r++) {
-		const Read *rd = &s->rd[r];
-		ExprEmitter *em;
-		int root;
-
-		if (rd->kind != RD_INT)
+		if (s->rd[r].kind != RD_INT)
 			continue;
 		cg_out(e, "/* integral(...): read %d */\nstatic double\n@__int%d(const @_model *m, "
 		       "const double *u)\n{\n", r, r);
 		locals(e);
-		if (s->ndim == 2) {
-			cg_out(e, "\tdouble I = 0;\n\tlong i, j;\n\n");
-			loop2(e, rd->lump);
-			em = ex_emitter_new(pn, cg_sym_c, "f");
-			root = ex_emitter_add(em, rd->ig);
-			ex_emitter_flush(em, &e->b, "\t\t\t");
-			cg_out(e, "\t\t\tI += w * (%s);\n\t\t}\n\treturn I;\n}\n\n", ex_emitter_root(em, root));
-			ex_emitter_free(em);
-			continue;
-		}
-		cg_out(e, "\tdouble I = 0;\n\tlong i;\n\n");
-		if (rd->lump) {
-			cg_out(e, "\tfor (i = 0; i < nx; i++) {\n");
-			cg_out(e, "\t\tconst double x = @__from[0] + (i + 0.5) * hx, thx = (u[i + 1] - u[i]) * ih;\n");
-		} else {
-			cg_out(e, "\tfor (i = 0; i <= nx; i++) {\n");
-			cg_out(e, "\t\tconst double x = @__from[0] + i * hx, thx = u[i];\n");
-		}
-		cg_out(e, "\t\t(void)x; (void)thx;\n");
-		em = ex_emitter_new(pn, cg_sym_c, "f");
-		root = ex_emitter_add(em, rd->ig);
-		ex_emitter_flush(em, &e->b, "\t\t");
-		cg_out(e, "\t\tI += %s(%s);\n\t}\n", rd->lump ? "" : "(i == 0 || i == nx ? 0.5 : 1) * ",
-		       ex_emitter_root(em, root));
-		cg_out(e, "\treturn hx * I;\n}\n\n");
-		ex_emitter_free(em);
+		cg_out(e, "\tdouble I = 0;\n\tlong i, j;\n\n\t(void)j;\n");
+		int_sum(e, &s->rd[r], &step_cells, "I", "");
+		cg_out(e, "\treturn %sI;\n}\n\n", s->ndim == 2 ? "" : "hx * ");
 	}
-	cg_free_refs(pn, 0);
 }
 
 /* g += dv * d(read r)/dq over the state: the transpose of the read */
@@ -124,7 +169,7 @@ read_grad(Emit *e, int r, const char *dv, int sparse)
 	const Scheme *s = e->s;
 	const Read *rd = &s->rd[r];
 	const char **pn = cg_param_refs(e);
-	Buf x = {0};
+	Buf x = {0}, in = {0}, jw = {0};
 
 	switch (rd->kind) {
 	case RD_LUMP:
@@ -146,36 +191,15 @@ read_grad(Emit *e, int r, const char *dv, int sparse)
 	case RD_INT: {
 		ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "f");
 		int root = ex_emitter_add(em, diff_sym(s->pool, rd->ig, SYM_THX));
-		if (s->ndim == 2) {
-			loop2(e, rd->lump);
-			ex_emitter_flush(em, &e->b, "\t\t\t");
-			if (rd->lump) {
-				cg_out(e, "\t\t\tconst double d = (%s) * w * %s * (%s);\n\n", dv,
-				       rd->lump == 1 ? "ih" : "ihy", ex_emitter_root(em, root));
-				cg_out(e, "\t\t\tg[q + %s] += d;\n\t\t\tg[q] -= d;\n\t\t}\n",
-				       rd->lump == 1 ? "1" : "nx1");
-			} else {
-				cg_out(e, "\t\t\tg[q] += (%s) * w * (%s);\n\t\t}\n", dv, ex_emitter_root(em, root));
-			}
-			ex_emitter_free(em);
-			break;
+		cells_open(e, rd, &step_cells, "\t", &in, &jw);
+		ex_emitter_flush(em, &e->b, in.s);
+		if (rd->lump) {   /* I = sum w f((u[qa] - u[q]) / h) */
+			cg_out(e, "%sconst double d = (%s)%s * (%s);\n\n", in.s, dv, TXT(jw), ex_emitter_root(em, root));
+			cg_out(e, "%sg[qa] += d;\n%sg[q] -= d;\n", in.s, in.s);
+		} else {          /* I = sum w f(u[q]) */
+			cg_out(e, "%sg[q] += (%s)%s * (%s);\n", in.s, dv, TXT(jw), ex_emitter_root(em, root));
 		}
-		if (rd->lump) {   /* I = h sum f((u[i+1] - u[i]) / h) */
-			cg_out(e, "\tfor (i = 0; i < nx; i++) {\n");
-			cg_out(e, "\t\tconst double x = @__from[0] + (i + 0.5) * hx, thx = (u[i + 1] - u[i]) * ih;\n");
-		} else {          /* I = h sum w_i f(u[i]) */
-			cg_out(e, "\tfor (i = 0; i <= nx; i++) {\n");
-			cg_out(e, "\t\tconst double x = @__from[0] + i * hx, thx = u[i];\n");
-		}
-		cg_out(e, "\t\t(void)x; (void)thx;\n");
-		ex_emitter_flush(em, &e->b, "\t\t");
-		if (rd->lump) {
-			cg_out(e, "\t\tconst double d = (%s) * (%s);\n\n", dv, ex_emitter_root(em, root));
-			cg_out(e, "\t\tg[i + 1] += d;\n\t\tg[i] -= d;\n\t}\n");
-		} else {
-			cg_out(e, "\t\tg[i] += (%s) * hx * (i == 0 || i == nx ? 0.5 : 1) * (%s);\n\t}\n", dv,
-			       ex_emitter_root(em, root));
-		}
+		cells_close(e, "\t");
 		ex_emitter_free(em);
 		break;
 	}
@@ -183,7 +207,140 @@ read_grad(Emit *e, int r, const char *dv, int sparse)
 		die("emit_sav: a potential reads read %d of kind %d", r, (int)rd->kind);
 	}
 	buf_free(&x);
+	buf_free(&in);
+	buf_free(&jw);
 	cg_free_refs(pn, 0);
+}
+
+/* Do the grid's masses vary over it (den or the density of x, y)? */
+static int
+mass_varies(const Scheme *s)
+{
+	return ((s->den->deps | s->density->deps) & ((1u << SYM_X) | (1u << SYM_Y))) != 0;
+}
+
+/* @__sav_dlogm(m, sm, grad): the masses' derivatives when the grid's are
+ * one value but for the trapezoid's ends, d m_q/dp = m_q d log m/dp:
+ * grad += sm[0] d log(k^2 / (den rho))/dp (sm[0] the sum of sd_q m_q over
+ * the grid) + sm[1 + j] d log(k^2 / (M (1 - ct k/2)))/dp per lumped j */
+static void
+emit_dlogm(Emit *e)
+{
+	const Scheme *s = e->s;
+	ExprPool *P = s->pool;
+	const char **pn = cg_param_refs(e);
+	int np = s->nparams, j, p, *root = mem_alloc((size_t)(np + 1) * sizeof *root), r;
+	Expr **d = mem_alloc((size_t)(np + 1) * sizeof *d), *k2 = ex_powi(P, ex_sym(P, SYM_K), 2), *mq;
+	ExprEmitter *em;
+
+	cg_out(e, "static void\n@__sav_dlogm(const @_model *m, const double *sm, double *grad)\n{\n");
+	locals(e);
+	cg_out(e, "\t(void)sm; (void)grad;\n");
+	for (j = -1; j < s->nlump; j++) {
+		if (j < 0)
+			mq = ex_div(P, k2, ex_mul(P, s->density, s->den));
+		else
+			mq = ex_div(P, k2, ex_mul(P, s->lump[j].mass, ex_sub(P, ex_num(P, 1),
+			            ex_div(P, ex_mul(P, s->lump[j].ct, ex_sym(P, SYM_K)), ex_num(P, 2)))));
+		diff_params(P, mq, np, d);
+		em = ex_emitter_new(pn, cg_sym_c, "w");
+		r = ex_emitter_add(em, mq);
+		for (p = 0; p < np; p++)
+			root[p] = ex_is_num(d[p], 0) ? -1 : ex_emitter_add(em, d[p]);
+		cg_out(e, "\t{\n");
+		ex_emitter_flush(em, &e->b, "\t\t");
+		cg_out(e, "\t\tconst double c = sm[%d] / (%s);\n\n\t\t(void)c;\n", j + 1, ex_emitter_root(em, r));
+		for (p = 0; p < np; p++)
+			if (root[p] >= 0)
+				cg_out(e, "\t\tgrad[%d] += c * %s;\n", p, ex_emitter_root(em, root[p]));
+		cg_out(e, "\t}\n");
+		ex_emitter_free(em);
+	}
+	cg_out(e, "}\n\n");
+	mem_free(root);
+	mem_free(d);
+	cg_free_refs(pn, 0);
+}
+
+/* @__sav_dmass(m, q, sd, grad): grad += sd d(k^2 / (m_q den_q))/dp, the
+ * derivatives of @__sav_mass (the masses of the lumped objects, the
+ * density and den of the grid's points), 0 where a boundary holds q */
+static void
+emit_dmass(Emit *e)
+{
+	const Scheme *s = e->s;
+	ExprPool *P = s->pool;
+	const char **pn = cg_param_refs(e);
+	int np = s->nparams, j, p, *root = mem_alloc((size_t)(np + 1) * sizeof *root);
+	Expr **d = mem_alloc((size_t)(np + 1) * sizeof *d), *k2 = ex_powi(P, ex_sym(P, SYM_K), 2), *mq;
+	ExprEmitter *em;
+
+	cg_out(e, "static void\n@__sav_dmass(const @_model *m, long q, double sd, double *grad)\n{\n");
+	locals(e);
+	if (s->ndim == 2)
+		cg_out(e, "\tconst long i = q %% nx1, j = q / nx1;\n"
+		       "\tconst double x = @__from[0] + (double)i * hx, y = @__from[1] + (double)j * hy;\n\n"
+		       "\t(void)x; (void)y; (void)grad; (void)sd;\n");
+	else
+		cg_out(e, "\tconst double x = @__from[0] + (double)q * hx;\n\n\t(void)x; (void)grad; (void)sd;\n");
+	for (j = 0; j < s->nlump; j++) {
+		mq = ex_div(P, k2, ex_mul(P, s->lump[j].mass, ex_sub(P, ex_num(P, 1),
+		            ex_div(P, ex_mul(P, s->lump[j].ct, ex_sym(P, SYM_K)), ex_num(P, 2)))));
+		diff_params(P, mq, np, d);
+		em = ex_emitter_new(pn, cg_sym_c, "w");
+		for (p = 0; p < np; p++)
+			root[p] = ex_is_num(d[p], 0) ? -1 : ex_emitter_add(em, d[p]);
+		cg_out(e, "\tif (q == ng + %d) {\n", j);
+		ex_emitter_flush(em, &e->b, "\t\t");
+		for (p = 0; p < np; p++)
+			if (root[p] >= 0)
+				cg_out(e, "\t\tgrad[%d] += sd * %s;\n", p, ex_emitter_root(em, root[p]));
+		cg_out(e, "\t\treturn;\n\t}\n");
+		ex_emitter_free(em);
+	}
+	cg_out(e, "\tif (q >= ng)\n\t\treturn;\n");
+	if (s->ndim == 2) {
+		static const char *const side[2][2] = {{"i == 0", "i == nx"}, {"j == 0", "j == ny"}};
+		int ax, sd;
+		for (ax = 0; ax < 2; ax++)
+			for (sd = 0; sd < 2; sd++)
+				if (s->bc[ax][sd] != BC_FREE)
+					cg_out(e, "\tif (%s)\n\t\treturn;\n", side[ax][sd]);
+	} else {
+		if (s->bc[0][0] != BC_FREE)
+			cg_out(e, "\tif (q == 0)\n\t\treturn;\n");
+		if (s->bc[0][1] != BC_FREE)
+			cg_out(e, "\tif (q == nx)\n\t\treturn;\n");
+	}
+	mq = ex_div(P, k2, ex_mul(P, s->density, s->den));
+	diff_params(P, mq, np, d);
+	em = ex_emitter_new(pn, cg_sym_c, "w");
+	for (p = 0; p < np; p++)
+		root[p] = ex_is_num(d[p], 0) ? -1 : ex_emitter_add(em, d[p]);
+	ex_emitter_flush(em, &e->b, "\t");
+	if (s->ndim == 2)
+		cg_out(e, "\tconst double c = sd / (hx * hy * (i == 0 || i == nx ? 0.5 : 1) * (j == 0 || j == ny ? 0.5 : 1));\n");
+	else
+		cg_out(e, "\tconst double c = sd / (hx * (q == 0 || q == nx ? 0.5 : 1));\n");
+	cg_out(e, "\n\t(void)c;\n");
+	for (p = 0; p < np; p++)
+		if (root[p] >= 0)
+			cg_out(e, "\tgrad[%d] += c * %s;\n", p, ex_emitter_root(em, root[p]));
+	cg_out(e, "}\n\n");
+	ex_emitter_free(em);
+	mem_free(root);
+	mem_free(d);
+	cg_free_refs(pn, 0);
+}
+
+/* the dense correction's loop over states lo..hi: g scaled by 1 / sq, b
+ * = g times the mass (C text), the sums g . (un - up) and g . b */
+static void
+corr_loop(Emit *e, const char *lo, const char *hi, const char *mass)
+{
+	cg_out(e, "\tfor (q = %s; q < %s; q++) {\n", lo, hi);
+	cg_out(e, "\t\tg[q] *= isq;\n\t\tb[q] = g[q] * %s;\n", mass);
+	cg_out(e, "\t\tgd += g[q] * (un[q] - up[q]);\n\t\tgb += g[q] * b[q];\n\t}\n");
 }
 
 void
@@ -208,7 +365,7 @@ cg_emit_sav(Emit *e)
 
 	cg_out(e, "static void\n@__sav_init(@_model *m)\n{\n\tdouble rd[%d];\n\n", cg_atleast1(s->nrd));
 	cg_out(e, "\t@__rdall(m, m->u, m->up, rd);\n");
-	cg_out(e, "\tm->sav_psi = sqrt(2 * @__sav_v(m, rd) + " SAV_EPS ");\n}\n\n");
+	cg_out(e, "\tm->u[m->npts - 1] = m->up[m->npts - 1] = sqrt(2 * @__sav_v(m, rd) + " SAV_EPS ");\n}\n\n");
 
 	/* k^2 / (m_q den_q) of state q, 0 where a boundary holds it */
 	cg_out(e, "static double\n@__sav_mass(const @_model *m, long q)\n{\n");
@@ -271,18 +428,19 @@ cg_emit_sav(Emit *e)
 		cg_out(e, "\tif (a == *ng) {\n\t\tix[a] = q;\n\t\tgv[a] = 0;\n\t\t(*ng)++;\n\t}\n");
 		cg_out(e, "\tgv[a] += v;\n}\n\n");
 	}
-	cg_out(e, "/* OP_SAV: un -= b mu(psi), psi += g . (un - up) / 2 (emit_sav.c) */\n");
-	cg_out(e, "static void\n@__sav(const @_model *cm, const double *rd, const double *u, "
+	cg_out(e, "/* OP_SAV: un -= b mu(psi), psi += g . (un - up) / 2 (emit_sav.c); psi\n"
+	       " * the last value of each state, at n - 1/2 in u, n + 1/2 in un */\n");
+	cg_out(e, "static void\n@__sav(const @_model *m, const double *rd, const double *u, "
 	       "const double *up, double *un)\n{\n");
-	cg_out(e, "\t@_model *m = (@_model *)cm;\n");
 	locals(e);
-	cg_out(e, "\tconst double psi = m->sav_psi;\n");
+	cg_out(e, "\tconst double psi = u[m->npts - 1];\n");
 	cg_out(e, "\tdouble V, sq, gd = 0, gb = 0, gdn, mu;\n\tlong i, j, q;\n");
 	if (sparse)
 		cg_out(e, "\tlong ix[%d];\n\tdouble gv[%d], bv[%d];\n\tint nix = 0, a;\n\n", j, j, j);
 	else
-		cg_out(e, "\tdouble *g = m->sav_g, *b = m->sav_g + m->npts;\n\n"
-		       "\tfor (q = 0; q < m->npts; q++)\n\t\tg[q] = 0;\n");
+		/* scratch of each call: steps run on two threads at once */
+		cg_out(e, "\tdouble *g = (double *)calloc(2 * (size_t)m->npts, sizeof(double)), *b = g + m->npts;\n\n"
+		       "\tif (!g) {\n\t\tfor (q = 0; q < m->npts; q++)\n\t\t\tun[q] = NAN;\n\t\treturn;\n\t}\n");
 	cg_out(e, "\t(void)i; (void)j; (void)q;\n");
 	em = ex_emitter_new(pn, cg_sym_c, "v");
 	root = ex_emitter_add(em, s->pot);
@@ -308,34 +466,55 @@ cg_emit_sav(Emit *e)
 	} else {
 		unsigned sp = (1u << SYM_X) | (1u << SYM_Y);
 		if (((s->den->deps | s->density->deps) & sp) || s->ndim == 2) {
-			cg_out(e, "\tfor (q = 0; q < m->npts; q++) {\n");
-			cg_out(e, "\t\tg[q] *= isq;\n\t\tb[q] = g[q] * @__sav_mass(m, q);\n");
+			corr_loop(e, "0", "m->npts", "@__sav_mass(m, q)");
 		} else {    /* the masses are one value but at the ends */
 			cg_out(e, "\tconst double mi = @__sav_mass(m, 1);\n\n");
-			cg_out(e, "\tfor (q = 0; q < ng; q++) {\n");
-			cg_out(e, "\t\tg[q] *= isq;\n\t\tb[q] = g[q] * mi;\n");
-			cg_out(e, "\t\tgd += g[q] * (un[q] - up[q]);\n\t\tgb += g[q] * b[q];\n\t}\n");
+			corr_loop(e, "0", "ng", "mi");
 			cg_out(e, "\tgd -= g[0] * (un[0] - up[0]) + g[nx] * (un[nx] - up[nx]);\n");
 			cg_out(e, "\tgb -= g[0] * b[0] + g[nx] * b[nx];\n");
 			cg_out(e, "\tb[0] = g[0] * @__sav_mass(m, 0);\n\tb[nx] = g[nx] * @__sav_mass(m, nx);\n");
 			cg_out(e, "\tgd += g[0] * (un[0] - up[0]) + g[nx] * (un[nx] - up[nx]);\n");
 			cg_out(e, "\tgb += g[0] * b[0] + g[nx] * b[nx];\n");
-			cg_out(e, "\tfor (q = ng; q < m->npts; q++) {\n");
-			cg_out(e, "\t\tg[q] *= isq;\n\t\tb[q] = g[q] * @__sav_mass(m, q);\n");
+			corr_loop(e, "ng", "m->npts", "@__sav_mass(m, q)");
 		}
-		cg_out(e, "\t\tgd += g[q] * (un[q] - up[q]);\n\t\tgb += g[q] * b[q];\n\t}\n");
 	}
 	cg_out(e, "\tgdn = (gd - gb * psi) / (1 + gb / 4);\n");
 	cg_out(e, "\tmu = psi + gdn / 4;\n");
 	if (sparse)
 		cg_out(e, "\tfor (a = 0; a < nix; a++)\n\t\tun[ix[a]] -= bv[a] * mu;\n");
 	else
-		cg_out(e, "\tfor (q = 0; q < m->npts; q++)\n\t\tun[q] -= b[q] * mu;\n");
-	cg_out(e, "\tm->sav_psi = psi + gdn / 2;\n\t(void)u;\n}\n\n");
+		cg_out(e, "\tfor (q = 0; q < m->npts - 1; q++)\n\t\tun[q] -= b[q] * mu;\n\tfree(g);\n");
+	cg_out(e, "\tun[m->npts - 1] = psi + gdn / 2;\n\t(void)u;\n}\n\n");
 
 	buf_free(&in);
 	mem_free(d);
 	cg_free_refs(pn, 0);
+}
+
+/* @__sav_bound's end: H += V of the initial reads, then each integral the
+ * stiffness reads raised to the largest value with V <= H (doubling,
+ * then bisection) */
+static void
+bound_search(Emit *e, Expr **d)
+{
+	const Scheme *s = e->s;
+	int r, np = s->nparams;
+
+	cg_out(e, "\tH += @__sav_vb(p, rd);\n");
+	for (r = 0; r < s->nrd; r++) {
+		if (s->rd[r].kind != RD_INT || !s->rd[r].lump || ex_is_num(d[np + r], 0))
+			continue;
+		cg_out(e, "\tlo = rd[%d];\n\thi = lo > 0 ? 2 * lo : 1e-300;\n", r);
+		cg_out(e, "\tfor (it = 0; it < 2100; it++) {\n\t\trd[%d] = hi;\n", r);
+		cg_out(e, "\t\tif ((V = @__sav_vb(p, rd)) > H || !(V == V))\n\t\t\tbreak;\n");
+		cg_out(e, "\t\tlo = hi;\n\t\thi *= 2;\n\t}\n");
+		cg_out(e, "\tfor (it = 0; it < 100 && hi - lo > 1e-12 * hi; it++) {\n");
+		cg_out(e, "\t\trd[%d] = 0.5 * (lo + hi);\n", r);
+		cg_out(e, "\t\tif (@__sav_vb(p, rd) > H)\n\t\t\thi = rd[%d];\n\t\telse\n\t\t\tlo = rd[%d];\n\t}\n",
+		       r, r);
+		cg_out(e, "\trd[%d] = hi;\n", r);
+	}
+	cg_out(e, "\t(void)lo; (void)hi; (void)V; (void)it;\n}\n\n");
 }
 
 /* @__sav_bound of a 2D field: the same on a 64 by 64 sampling (the
@@ -346,8 +525,13 @@ bound2(Emit *e, Expr **d)
 	const Scheme *s = e->s;
 	const char **pn = cg_param_refs(e);
 	ExprEmitter *em;
-	int r, i, np = s->nparams;
+	int r, i;
+	char x0[32], y0[32];
+	Cells c = {"u0", "nx", "ny", "nx1", x0, y0, 0};
+	Buf nm = {0};
 
+	snprintf(x0, sizeof x0, "%.17g", s->from[0]);
+	snprintf(y0, sizeof y0, "%.17g", s->from[1]);
 	cg_out(e, "static void\n@__sav_bound(const double *p, double k, double *rd)\n{\n");
 	cg_out(e, "\tenum { M = 64, M1 = M + 1 };\n");
 	cg_out(e, "\tconst double hx = %.17g / (double)M, hy = %.17g / (double)M, t = 0;\n",
@@ -396,45 +580,17 @@ bound2(Emit *e, Expr **d)
 		if (rd->kind == RD_LUMP) {
 			cg_out(e, "\trd[%d] = %s;\n", r, ex_emitter_root(em, 3 * rd->lump));
 		} else if (rd->kind == RD_INT) {
-			ExprEmitter *ei = ex_emitter_new(pn, cg_sym_c, "f");
-			int root = ex_emitter_add(ei, rd->ig);
-			cg_out(e, "\trd[%d] = 0;\n", r);
-			cg_out(e, "\tfor (j = 0; j %s ny; j++)\n", rd->lump == 2 ? "<" : "<=");
-			cg_out(e, "\t\tfor (i = 0; i %s nx; i++) {\n", rd->lump == 1 ? "<" : "<=");
-			cg_out(e, "\t\t\tconst long q = i + j * nx1;\n");
-			cg_out(e, "\t\t\tconst double x = %.17g + (i%s) * hx, y = %.17g + (j%s) * hy;\n",
-			       s->from[0], rd->lump == 1 ? " + 0.5" : "", s->from[1], rd->lump == 2 ? " + 0.5" : "");
-			if (rd->lump == 0)
-				cg_out(e, "\t\t\tconst double thx = u0[q];\n");
-			else
-				cg_out(e, "\t\t\tconst double thx = (u0[q + %s] - u0[q]) * %s;\n",
-				       rd->lump == 1 ? "1" : "nx1", rd->lump == 1 ? "ih" : "ihy");
-			cg_out(e, "\t\t\tconst double w = hx * hy%s%s;\n\t\t\t(void)x; (void)y;\n",
-			       rd->lump != 1 ? " * (i == 0 || i == nx ? 0.5 : 1)" : "",
-			       rd->lump != 2 ? " * (j == 0 || j == ny ? 0.5 : 1)" : "");
-			ex_emitter_flush(ei, &e->b, "\t\t\t");
-			cg_out(e, "\t\t\trd[%d] += w * (%s);\n\t\t}\n", r, ex_emitter_root(ei, root));
-			ex_emitter_free(ei);
+			nm.len = 0;
+			buf_printf(&nm, "rd[%d]", r);
+			cg_out(e, "\t%s = 0;\n", nm.s);
+			int_sum(e, rd, &c, nm.s, "");
 		} else {
 			cg_out(e, "\trd[%d] = 0;\n", r);
 		}
 	}
 	ex_emitter_free(em);
-	cg_out(e, "\tH += @__sav_vb(p, rd);\n");
-	for (r = 0; r < s->nrd; r++) {
-		if (s->rd[r].kind != RD_INT || !s->rd[r].lump || ex_is_num(d[np + r], 0))
-			continue;
-		cg_out(e, "\tlo = rd[%d];\n\thi = lo > 0 ? 2 * lo : 1e-300;\n", r);
-		cg_out(e, "\tfor (it = 0; it < 2100; it++) {\n\t\trd[%d] = hi;\n", r);
-		cg_out(e, "\t\tif ((V = @__sav_vb(p, rd)) > H || !(V == V))\n\t\t\tbreak;\n");
-		cg_out(e, "\t\tlo = hi;\n\t\thi *= 2;\n\t}\n");
-		cg_out(e, "\tfor (it = 0; it < 100 && hi - lo > 1e-12 * hi; it++) {\n");
-		cg_out(e, "\t\trd[%d] = 0.5 * (lo + hi);\n", r);
-		cg_out(e, "\t\tif (@__sav_vb(p, rd) > H)\n\t\t\thi = rd[%d];\n\t\telse\n\t\t\tlo = rd[%d];\n\t}\n",
-		       r, r);
-		cg_out(e, "\trd[%d] = hi;\n", r);
-	}
-	cg_out(e, "\t(void)lo; (void)hi; (void)V; (void)it;\n}\n\n");
+	bound_search(e, d);
+	buf_free(&nm);
 	cg_free_refs(pn, 0);
 }
 
@@ -455,6 +611,9 @@ cg_emit_sav_bound(Emit *e)
 	int r, i, j, np = s->nparams, n = np + s->nrd;
 	Expr **d = mem_alloc((size_t)(n + 1) * sizeof *d);
 	double len = s->to[0] - s->from[0];
+	char x0[32];
+	Cells c = {"u0", "M", "M", "M + 1", x0, "0", 1};
+	Buf nm = {0};
 
 	diff_params(s->pool, s->pot, n, d);
 	cg_out(e, "static double\n@__sav_vb(const double *p, const double *rd)\n{\n");
@@ -472,6 +631,7 @@ cg_emit_sav_bound(Emit *e)
 		return;
 	}
 
+	snprintf(x0, sizeof x0, "%.17g", s->from[0]);
 	cg_out(e, "static void\n@__sav_bound(const double *p, double k, double *rd)\n{\n");
 	cg_out(e, "\tenum { M = 512 };\n");
 	cg_out(e, "\tconst double hx = %.17g / (double)M, hy = 0, t = 0;\n", len);
@@ -531,43 +691,321 @@ cg_emit_sav_bound(Emit *e)
 			cg_out(e, "\t\trd[%d] = (1 - a) * u0[c] + a * u0[c + 1];\n\t}\n", r);
 			break;
 		}
-		case RD_INT: {
-			ExprEmitter *ei = ex_emitter_new(pn, cg_sym_c, "f");
-			int root = ex_emitter_add(ei, rd->ig);
-			cg_out(e, "\trd[%d] = 0;\n\tfor (i = 0; i %s M; i++) {\n", r, rd->lump ? "<" : "<=");
-			if (rd->lump)
-				cg_out(e, "\t\tconst double x = %.17g + (i + 0.5) * hx, thx = (u0[i + 1] - u0[i]) / hx;\n",
-				       s->from[0]);
-			else
-				cg_out(e, "\t\tconst double x = %.17g + i * hx, thx = u0[i];\n", s->from[0]);
-			cg_out(e, "\t\t(void)x; (void)thx;\n");
-			ex_emitter_flush(ei, &e->b, "\t\t");
-			cg_out(e, "\t\trd[%d] += hx * %s(%s);\n\t}\n", r,
-			       rd->lump ? "" : "(i == 0 || i == M ? 0.5 : 1) * ", ex_emitter_root(ei, root));
-			ex_emitter_free(ei);
+		case RD_INT:
+			nm.len = 0;
+			buf_printf(&nm, "rd[%d]", r);
+			cg_out(e, "\t%s = 0;\n", nm.s);
+			int_sum(e, rd, &c, nm.s, "hx * ");
 			break;
-		}
 		default:       /* velocities: none in a potential */
 			cg_out(e, "\trd[%d] = 0;\n", r);
 			break;
 		}
 	}
 	ex_emitter_free(em);
-	cg_out(e, "\tH += @__sav_vb(p, rd);\n");
-	for (r = 0; r < s->nrd; r++) {
-		if (s->rd[r].kind != RD_INT || !s->rd[r].lump || ex_is_num(d[np + r], 0))
-			continue;
-		cg_out(e, "\tlo = rd[%d];\n\thi = lo > 0 ? 2 * lo : 1e-300;\n", r);
-		cg_out(e, "\tfor (it = 0; it < 2100; it++) {\n\t\trd[%d] = hi;\n", r);
-		cg_out(e, "\t\tif ((V = @__sav_vb(p, rd)) > H || !(V == V))\n\t\t\tbreak;\n");
-		cg_out(e, "\t\tlo = hi;\n\t\thi *= 2;\n\t}\n");
-		cg_out(e, "\tfor (it = 0; it < 100 && hi - lo > 1e-12 * hi; it++) {\n");
-		cg_out(e, "\t\trd[%d] = 0.5 * (lo + hi);\n", r);
-		cg_out(e, "\t\tif (@__sav_vb(p, rd) > H)\n\t\t\thi = rd[%d];\n\t\telse\n\t\t\tlo = rd[%d];\n\t}\n",
-		       r, r);
-		cg_out(e, "\trd[%d] = hi;\n", r);
+	bound_search(e, d);
+	buf_free(&nm);
+	mem_free(d);
+	cg_free_refs(pn, 0);
+}
+
+/* ---- the adjoint (OP_ADJ_SAV) ----
+ * The step's correction, with L = lambda[n+1] (the adjoint of un, psi+
+ * its last value), in reverse: mu = (psi- + psi+) / 2 and un* = un + b mu
+ * made again from the stored states,
+ *   Lmu = -L . b,   Lgdn = Lpsi+ / 2 + Lmu / 4,   D = 1 + g . b / 4,
+ *   Lpsi- = Lpsi+ + Lmu - Lgdn g.b / D,  Lgd = Lgdn / D,  Lgb = -Lgdn mu / D,
+ *   per state q: Lb = -L_q mu + Lgb g_q,  Lg = Lgd (un*_q - up_q) + Lgb b_q + Lb m_q,
+ *   the adjoint of un* L + Lgd g, of up -Lgd g, of the mass Lb g_q,
+ *   LG = Lg / sq, LV = -(Lg . g) / sq^2,
+ * then G = sum_r dV/drd_r J_r(u) (J_r the read's gradient over the state)
+ * and V(rd) by their derivatives: dV/drd_r gets J_r . LG, u gets
+ * dV/drd_r dJ_r/du LG (an integral's f''), each read LV dV/drd + the
+ * second derivatives, the params the rest (diff.c, symbolic).  What
+ * reaches u[n] and u[n-1] waits in @__SAVE's ring of two for the
+ * adjoint steps that make lambda[n] and lambda[n-1]; psi- is u[n]'s last
+ * value.  Contact onsets (max(0, .)^p) are differentiated by diff.c's
+ * one-sided rules: a kink, where Taylor tests stop at slope 1. */
+
+/* the transpose of read r at the cells: dst += J_r^T lrd, grad through
+ * its position and integrand; with dv, also the G part: dst += dv
+ * (dJ_r/du)^T LG, grad through dv J_r . LG's params (LG the array) */
+static void
+read_adj(Emit *e, int r, const char *lrd, const char *dv, const char *dst)
+{
+	const Scheme *s = e->s;
+	ExprPool *P = s->pool;
+	const Read *rd = &s->rd[r];
+	const char **pn = cg_param_refs(e);
+	int np = s->nparams, p, *rp = mem_alloc((size_t)(2 * np + 2) * sizeof *rp), *rq = rp + np;
+	Expr **d = mem_alloc((size_t)(np + 1) * sizeof *d);
+	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "a");
+	Buf in = {0}, jw = {0};
+
+	switch (rd->kind) {
+	case RD_LUMP:
+		cg_out(e, "\t%s[ng + %d] += %s;\n", dst, rd->lump, lrd);
+		break;
+	case RD_VAL: {
+		int root = ex_emitter_add(em, rd->pos);
+		diff_params(P, rd->pos, np, d);
+		for (p = 0; p < np; p++)
+			rp[p] = ex_is_num(d[p], 0) ? -1 : ex_emitter_add(em, d[p]);
+		cg_out(e, "\t{\n");
+		ex_emitter_flush(em, &e->b, "\t\t");
+		cg_out(e, "\t\tlong ri[4];\n\t\tdouble rw[4], gx;\n\n");
+		cg_out(e, "\t\t@__interp(m, %s, 0, ri, rw);\n", ex_emitter_root(em, root));
+		cg_out(e, "\t\t%s[ri[0]] += %s * rw[0];\n\t\t%s[ri[1]] += %s * rw[1];\n", dst, lrd, dst, lrd);
+		/* the weights move with X: d(1 - a, a)/dX = (-1, 1) / h */
+		cg_out(e, "\t\tgx = (%s * (u[ri[1]] - u[ri[0]])%s%s%s) / hx;\n", lrd, dv ? " + " : "",
+		       dv ? dv : "", dv ? " * (LG[ri[1]] - LG[ri[0]])" : "");
+		cg_out(e, "\t\t(void)gx;\n");
+		for (p = 0; p < np; p++)
+			if (rp[p] >= 0)
+				cg_out(e, "\t\tgrad[%d] += gx * %s;\n", p, ex_emitter_root(em, rp[p]));
+		cg_out(e, "\t}\n");
+		break;
 	}
-	cg_out(e, "\t(void)lo; (void)hi; (void)V; (void)it;\n}\n\n");
+	case RD_INT: {
+		Expr *f1 = diff_sym(P, rd->ig, SYM_THX), *f2 = diff_sym(P, f1, SYM_THX);
+		int r1 = ex_emitter_add(em, f1), r2 = ex_emitter_add(em, f2);
+		const char *sl = rd->lump == 2 ? " * ihy" : rd->lump ? " * ih" : "";
+		const char *dl = rd->lump ? "(LG[qa] - LG[q])" : "LG[q]";
+		/* d f / dp (the read's), d f' / dp (G's) */
+		diff_params(P, rd->ig, np, d);
+		for (p = 0; p < np; p++)
+			rp[p] = ex_is_num(d[p], 0) ? -1 : ex_emitter_add(em, d[p]);
+		diff_params(P, f1, np, d);
+		for (p = 0; p < np; p++)
+			rq[p] = !dv || ex_is_num(d[p], 0) ? -1 : ex_emitter_add(em, d[p]);
+		cg_out(e, "\t{\n");
+		cells_open(e, rd, &step_cells, "\t\t", &in, &jw);
+		ex_emitter_flush(em, &e->b, in.s);
+		if (dv)
+			cg_out(e, "%sconst double dL = %s, c = (%s) * (%s)%s%s * dL + (%s) * (%s)%s;\n", in.s, dl, dv,
+			       ex_emitter_root(em, r2), TXT(jw), sl, lrd, ex_emitter_root(em, r1), TXT(jw));
+		else
+			cg_out(e, "%sconst double c = (%s) * (%s)%s;\n", in.s, lrd, ex_emitter_root(em, r1), TXT(jw));
+		if (rd->lump)
+			cg_out(e, "%s%s[qa] += c;\n%s%s[q] -= c;\n", in.s, dst, in.s, dst);
+		else
+			cg_out(e, "%s%s[q] += c;\n", in.s, dst);
+		for (p = 0; p < np; p++) {
+			if (rp[p] >= 0)
+				cg_out(e, "%sgrad[%d] += (%s) * %sw * (%s);\n", in.s, p, lrd, s->ndim == 2 ? "" : "hx * ",
+				       ex_emitter_root(em, rp[p]));
+			if (rq[p] >= 0)
+				cg_out(e, "%sgrad[%d] += (%s) * (%s)%s * dL;\n", in.s, p, dv, ex_emitter_root(em, rq[p]), TXT(jw));
+		}
+		cells_close(e, "\t\t");
+		cg_out(e, "\t}\n");
+		break;
+	}
+	default:
+		die("emit_sav: a potential reads read %d of kind %d", r, (int)rd->kind);
+	}
+	ex_emitter_free(em);
+	buf_free(&in);
+	buf_free(&jw);
+	mem_free(d);
+	mem_free(rp);
+	cg_free_refs(pn, 0);
+}
+
+/* Ldv[r] += J_r . LG */
+static void
+read_dot(Emit *e, int r)
+{
+	const Scheme *s = e->s;
+	const Read *rd = &s->rd[r];
+	const char **pn = cg_param_refs(e);
+	Buf x = {0}, in = {0}, jw = {0};
+
+	switch (rd->kind) {
+	case RD_LUMP:
+		cg_out(e, "\tLdv[%d] += LG[ng + %d];\n", r, rd->lump);
+		break;
+	case RD_VAL:
+		ex_print_c(&x, rd->pos, pn, cg_sym_c);
+		cg_out(e, "\t{\n\t\tlong ri[4];\n\t\tdouble rw[4];\n\n");
+		cg_out(e, "\t\t@__interp(m, %s, 0, ri, rw);\n", x.s);
+		cg_out(e, "\t\tLdv[%d] += rw[0] * LG[ri[0]] + rw[1] * LG[ri[1]];\n\t}\n", r);
+		break;
+	case RD_INT: {
+		ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "f");
+		int root = ex_emitter_add(em, diff_sym(s->pool, rd->ig, SYM_THX));
+		cg_out(e, "\t{\n");
+		cells_open(e, rd, &step_cells, "\t\t", &in, &jw);
+		ex_emitter_flush(em, &e->b, in.s);
+		cg_out(e, "%sLdv[%d] += (%s)%s * %s;\n", in.s, r, ex_emitter_root(em, root), TXT(jw),
+		       rd->lump ? "(LG[qa] - LG[q])" : "LG[q]");
+		cells_close(e, "\t\t");
+		cg_out(e, "\t}\n");
+		ex_emitter_free(em);
+		break;
+	}
+	default:
+		die("emit_sav: a potential reads read %d of kind %d", r, (int)rd->kind);
+	}
+	buf_free(&x);
+	buf_free(&in);
+	buf_free(&jw);
+	cg_free_refs(pn, 0);
+}
+
+/* Lrd[r] += LV dV/drd_r + sum Ldv dV2/drd drd_r, grad likewise (with
+ * second: the Ldv part too) */
+static void
+v_adj(Emit *e, Expr **d, int second)
+{
+	const Scheme *s = e->s;
+	const char **pn = cg_param_refs(e);
+	int np = s->nparams, nq = np + s->nrd, r, q, *root = mem_alloc((size_t)(nq * (s->nrd + 1) + 1) * sizeof *root);
+	Expr **d2 = mem_alloc((size_t)(nq + 1) * sizeof *d2);
+	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "v");
+
+	for (q = 0; q < nq; q++)
+		root[q] = ex_is_num(d[q], 0) ? -1 : ex_emitter_add(em, d[q]);
+	for (r = 0; r < s->nrd; r++) {
+		int *rr = root + nq * (r + 1);
+		for (q = 0; q < nq; q++)
+			rr[q] = -1;
+		if (!second || ex_is_num(d[np + r], 0))
+			continue;
+		diff_params(s->pool, d[np + r], nq, d2);
+		for (q = 0; q < nq; q++)
+			rr[q] = ex_is_num(d2[q], 0) ? -1 : ex_emitter_add(em, d2[q]);
+	}
+	cg_out(e, "\t{\n");
+	ex_emitter_flush(em, &e->b, "\t\t");
+	for (q = 0; q < nq; q++) {
+		const char *dst = q < np ? "grad" : "Lrd";
+		int i = q < np ? q : q - np;
+		if (root[q] >= 0)
+			cg_out(e, "\t\t%s[%d] += LV * %s;\n", dst, i, ex_emitter_root(em, root[q]));
+		for (r = 0; r < s->nrd; r++)
+			if (root[nq * (r + 1) + q] >= 0)
+				cg_out(e, "\t\t%s[%d] += Ldv[%d] * %s;\n", dst, i, r, ex_emitter_root(em, root[nq * (r + 1) + q]));
+	}
+	cg_out(e, "\t}\n");
+	ex_emitter_free(em);
+	mem_free(d2);
+	mem_free(root);
+	cg_free_refs(pn, 0);
+}
+
+/* @__asav(m, n, ln, u, up, un, grad): OP_ADJ_SAV of step n, given ln =
+ * lambda[n+1] less the seeds waiting in @__SAVE(m, n + 1); makes ln the
+ * adjoint of un* in place.  @__gsav(m, l, which, u, up, grad): at the end
+ * of the backward, the seeds waiting for lambda[0] (which 0; with psi's
+ * start, sqrt(2 V(u[0]) + eps)) or lambda[-1] (which 1). */
+void
+cg_emit_sav_adj(Emit *e)
+{
+	const Scheme *s = e->s;
+	const char **pn = cg_param_refs(e);
+	int np = s->nparams, nq = np + s->nrd, nr = cg_atleast1(s->nrd), r, root, sparse;
+	Expr **d = mem_alloc((size_t)(nq + 1) * sizeof *d);
+	ExprEmitter *em;
+	Buf nm = {0}, lr = {0};
+
+	for (r = 0; r < s->nrd && s->rd[r].kind != RD_INT; r++)
+		;
+	sparse = r == s->nrd;
+	diff_params(s->pool, s->pot, nq, d);
+	if (mass_varies(s))
+		emit_dmass(e);
+	else
+		emit_dlogm(e);
+	cg_out(e, "#define @__SAVE(m, n) ((m)->gk + @__GKN(m) - (size_t)(2 - (((n) %% 2) + 2) %% 2) * (size_t)(m)->npts)\n\n");
+
+	cg_out(e, "static void\n@__asav(const @_model *m, long n, double *ln, const double *u, const double *up,\n"
+	       "\tconst double *un, double *grad)\n{\n");
+	locals(e);
+	cg_out(e, "\tconst long P = m->npts - 1;\n");
+	/* a ring of two: E1 is Ein, emptied first */
+	cg_out(e, "\tdouble *Ein = @__SAVE(m, n + 1), *E0 = @__SAVE(m, n), *E1 = @__SAVE(m, n - 1);\n");
+	cg_out(e, "\tdouble rd[%d], Ldv[%d] = {0}, Lrd[%d] = {0};\n", nr, nr, nr);
+	cg_out(e, "\tdouble V, sq, isq, gb = 0, D, mu, Lp, Lmu = 0, Lgdn, Lpsi, Lgd, Lgb, Lsq = 0, LV;\n");
+	cg_out(e, "\tdouble *g, *b, *LG, *ms, sm[%d] = {0};\n\tlong i, j, q;\n\n", s->nlump + 2);
+	cg_out(e, "\t(void)i; (void)j; (void)isq; (void)Ldv; (void)Lrd; (void)sm;\n");
+	cg_out(e, "\tfor (q = 0; q < P; q++)\n\t\tln[q] += Ein[q];\n\tLp = Ein[P];\n");
+	cg_out(e, "\tmemset(Ein, 0, (size_t)m->npts * sizeof(double));\n");
+	cg_out(e, "\tg = (double *)calloc(4 * (size_t)m->npts, sizeof(double));\n");
+	cg_out(e, "\tif (!g) {\n\t\tfor (q = 0; q < P; q++)\n\t\t\tln[q] = NAN;\n\t\treturn;\n\t}\n");
+	cg_out(e, "\tb = g + m->npts;\n\tLG = b + m->npts;\n\tms = LG + m->npts;\n");
+	cg_out(e, "\t@__rdall(m, u, up, rd);\n");
+	/* V and G as the step made them */
+	em = ex_emitter_new(pn, cg_sym_c, "v");
+	root = ex_emitter_add(em, s->pot);
+	for (r = 0; r < s->nrd; r++)
+		if (!ex_is_num(d[np + r], 0))
+			ex_emitter_add(em, d[np + r]);
+	ex_emitter_flush(em, &e->b, "\t");
+	cg_out(e, "\tV = %s;\n", ex_emitter_root(em, root));
+	for (r = 0, root = 1; r < s->nrd; r++)
+		if (!ex_is_num(d[np + r], 0)) {
+			nm.len = 0;
+			buf_printf(&nm, "dv%d", r);
+			cg_out(e, "\tconst double dv%d = %s;\n", r, ex_emitter_root(em, root++));
+			read_grad(e, r, nm.s, 0);
+		}
+	ex_emitter_free(em);
+	cg_out(e, "\tsq = sqrt(2 * V + " SAV_EPS ");\n\tisq = 1 / sq;\n");
+	cg_out(e, "\tfor (q = 0; q < P; q++) {\n\t\tg[q] %s;\n", sparse ? "/= sq" : "*= isq");
+	cg_out(e, "\t\tms[q] = @__sav_mass(m, q);\n\t\tb[q] = g[q] * ms[q];\n\t\tgb += g[q] * b[q];\n\t\tLmu -= ln[q] * b[q];\n\t}\n");
+	cg_out(e, "\tmu = 0.5 * (u[P] + un[P]);\n\tD = 1 + gb / 4;\n");
+	cg_out(e, "\tLgdn = Lp / 2 + Lmu / 4;\n\tLpsi = Lp + Lmu - Lgdn * gb / D;\n");
+	cg_out(e, "\tLgd = Lgdn / D;\n\tLgb = -Lgdn * mu / D;\n\tE0[P] += Lpsi;\n");
+	cg_out(e, "\tfor (q = 0; q < P; q++) {\n");
+	cg_out(e, "\t\tconst double Lb = -ln[q] * mu + Lgb * g[q], mq = ms[q];\n");
+	cg_out(e, "\t\tconst double Lg = Lgd * (un[q] + b[q] * mu - up[q]) + Lgb * b[q] + Lb * mq;\n\n");
+	cg_out(e, "\t\tif (g[q] != 0) {\n\t\t\tln[q] += Lgd * g[q];\n\t\t\tE1[q] -= Lgd * g[q];\n");
+	if (mass_varies(s))
+		cg_out(e, "\t\t\t@__sav_dmass(m, q, Lb * g[q], grad);\n\t\t}\n");
+	else         /* the grid's in sm[0], each lumped object's in sm[1 + j] */
+		cg_out(e, "\t\t\tsm[q < ng ? 0 : q - ng + 1] += Lb * g[q] * mq;\n\t\t}\n");
+	cg_out(e, "\t\tLG[q] = Lg / sq;\n\t\tLsq -= Lg * g[q] / sq;\n\t}\n");
+	cg_out(e, "\tLV = Lsq / sq;\n");
+	if (!mass_varies(s))
+		cg_out(e, "\t@__sav_dlogm(m, sm, grad);\n");
+	for (r = 0; r < s->nrd; r++)
+		if (!ex_is_num(d[np + r], 0))
+			read_dot(e, r);
+	v_adj(e, d, 1);
+	for (r = 0; r < s->nrd; r++)
+		if (!ex_is_num(d[np + r], 0)) {
+			nm.len = lr.len = 0;
+			buf_printf(&nm, "dv%d", r);
+			buf_printf(&lr, "Lrd[%d]", r);
+			read_adj(e, r, lr.s, nm.s, "E0");
+		}
+	cg_out(e, "\tfree(g);\n}\n\n");
+
+	cg_out(e, "static void\n@__gsav(const @_model *m, double *l, int which, const double *u, const double *up,\n"
+	       "\tdouble *grad)\n{\n");
+	locals(e);
+	cg_out(e, "\tconst long P = m->npts - 1;\n\tdouble *E = @__SAVE(m, -which);\n");
+	cg_out(e, "\tdouble rd[%d], Ldv[%d] = {0}, Lrd[%d] = {0}, V, LV;\n\tlong i, j, q;\n\n", nr, nr, nr);
+	cg_out(e, "\t(void)i; (void)j; (void)Ldv; (void)Lrd; (void)grad;\n");
+	cg_out(e, "\tfor (q = 0; q < P; q++)\n\t\tl[q] += E[q];\n\tif (which)\n\t\treturn;\n");
+	cg_out(e, "\t@__rdall(m, u, up, rd);\n");
+	em = ex_emitter_new(pn, cg_sym_c, "v");
+	root = ex_emitter_add(em, s->pot);
+	ex_emitter_flush(em, &e->b, "\t");
+	cg_out(e, "\tV = %s;\n", ex_emitter_root(em, root));
+	ex_emitter_free(em);
+	cg_out(e, "\tLV = E[P] / sqrt(2 * V + " SAV_EPS ");\n");
+	v_adj(e, d, 0);
+	for (r = 0; r < s->nrd; r++)
+		if (!ex_is_num(d[np + r], 0)) {
+			lr.len = 0;
+			buf_printf(&lr, "Lrd[%d]", r);
+			read_adj(e, r, lr.s, NULL, "l");
+		}
+	cg_out(e, "}\n\n");
+	buf_free(&nm);
+	buf_free(&lr);
 	mem_free(d);
 	cg_free_refs(pn, 0);
 }
@@ -592,7 +1030,7 @@ cg_emit_parts_energy(Emit *e)
 	cg_out(e, "static double\n@__parts_energy(const @_model *m, const double *u, const double *un)\n{\n");
 	locals(e);
 	cg_out(e, "\tdouble E = %s, rd[%d];\n\n",
-	       s->npot ? "0.5 * (m->sav_psi * m->sav_psi - " SAV_EPS ")" : "0", cg_atleast1(s->nrd));
+	       s->npot ? "0.5 * (un[m->npts - 1] * un[m->npts - 1] - " SAV_EPS ")" : "0", cg_atleast1(s->nrd));
 	cg_out(e, "\t(void)u; (void)un; (void)rd;\n");
 	if (s->nrd)
 		cg_out(e, "\t@__rdall(m, u, u, rd);\n");

@@ -81,7 +81,9 @@ cg_emit_grad_layout(Emit *e)
 	       "\t@__OFF_GA = %d, @__NSS = %d };\n", l->nfwd + 1, l->nts, cs, sw, ow, ga, l->nss);
 	cg_out(e, "#define @__GK_X(m) ((size_t)@__NGK * (size_t)(m)->nx1)\n");
 	cg_out(e, "#define @__GK_RING(m, n) ((m)->gk + @__GK_X(m) + (size_t)(((n) + 3) %% 3) * @__NTS)\n");
-	cg_out(e, "#define @__GKN(m) (@__GK_X(m) + @__OFF_GA + (size_t)@__NSS * (size_t)(m)->npts)\n\n");
+	/* then, with potentials, the ring of emit_sav.c's @__SAVE */
+	cg_out(e, "#define @__GKN(m) (@__GK_X(m) + @__OFF_GA + (size_t)(@__NSS + %d) * (size_t)(m)->npts)\n\n",
+	       s->npot ? 2 : 0);
 }
 
 /* The roots with a seed in v[] (tseed, sseed, cseed): their expressions

@@ -973,11 +973,6 @@ cmd_grad_fit(Run *r, const Opts *given)
 		o->backend = cli_fastest_backend();
 	if (cli_compile(r, o, UPTO_KERNEL) < 0)
 		return EXIT_ERR;
-	if (r->loops->s->npot) {         /* no transpose of OP_SAV yet */
-		diag_error(&r->diag, r->loops->s->pot_loc, "'dpmc %s' cannot differentiate a model "
-		           "with a potential (SAV) yet; render the model, or fit a model without it", o->cmd);
-		return EXIT_ERR;
-	}
 	vals = arena_alloc(r->arena, sizeof(double) * (size_t)(r->k.nparams() + 1));
 	if (cli_params(&r->k, o, r->arena, &r->diag, vals) < 0 || cli_grid(r, o, grid) < 0)
 		return EXIT_ERR;

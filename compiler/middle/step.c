@@ -14,7 +14,7 @@ static const char *const op_names[OP_NKIND] = {
 	"time", "sweep", "scatter", "gather", "rotate",
 	"read", "lump", "hold", "solve", "sav",
 	"adj_sweep", "adj_gather", "adj_sums", "adj_time",
-	"adj_pscatter", "adj_lump", "adj_read", "adj_hold", "adj_solve",
+	"adj_pscatter", "adj_lump", "adj_read", "adj_hold", "adj_solve", "adj_sav",
 };
 
 const char *
@@ -158,6 +158,11 @@ transpose(Build *b, const int *adj, int rd)
 			o->first = f->first;
 			o->count = 1;
 			break;
+		case OP_SAV:       /* once lambda[n+1] is complete, before the bows' */
+			o = add_op(b, ST_ADJ, OP_ADJ_SAV, f->field);
+			o->src[0] = adj[2];
+			o->aux = f->aux;
+			break;
 		case OP_GATHER:
 			o = add_op(b, ST_ADJ, OP_ADJ_GATHER, f->field);
 			o->dst = adj[2];
@@ -299,7 +304,7 @@ step_build(Arena *a, const Loops *l)
 	o->dst = u[2];
 	o->src[0] = u[0];
 	o->src[1] = u[1];
-	if (l->nadj && !s->npot)    /* no transpose of OP_SAV yet: no adjoint */
+	if (l->nadj)
 		transpose(&b, adj, rd);
 	if (step_check(b.st, err, sizeof err) < 0)
 		die("step: %s", err);
@@ -428,7 +433,7 @@ check_adj(const Step *st, char *err, int errsz)
 		n++;
 	}
 	for (i = 0; i < st->nfwd; i++)
-		if (!seen[i] && st->nadj && st->fwd[i].kind != OP_SAV)
+		if (!seen[i] && st->nadj)
 			BAD("forward op %d (%s) has no transpose", i, step_op_name(st->fwd[i].kind));
 	(void)n;
 	return 0;
@@ -550,6 +555,11 @@ print_op(const Step *st, const Op *o, FILE *f)
 		fprintf(f, "%s += R^T mu dS/dv / 2k, mu = (w . %s) / (1 - c dS/dv) at %s %d, "
 		        "rs, grad += mu dS/drd, dS/dp", aname(st, o->src[0]), aname(st, o->src[0]),
 		        aname(st, o->aux), o->first);
+		break;
+	case OP_ADJ_SAV:
+		fprintf(f, "%s += the waiting seeds, then the adjoint before SAV's correction; "
+		        "u[n], u[n-1], psi's seeds wait, grad through V(%s), g, the masses",
+		        aname(st, o->src[0]), aname(st, o->aux));
 		break;
 	default:
 		break;

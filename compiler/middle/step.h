@@ -67,7 +67,7 @@ typedef enum {
 	OP_SAV,        /* potentials (language.md 12): dst -= b mu(psi), the
 	                * scalar auxiliary variable's rank-one correction
 	                * (emit_sav.c), after every other op that writes dst.
-	                * No transpose yet: such a model has no gradient */
+	                * psi is the last value of each state */
 	/* the adjoint step */
 	OP_ADJ_SWEEP,  /* dst = A^T src[0] + B^T src[1], and the gradient's sums
 	                * of coefficients without space that ride along */
@@ -89,6 +89,10 @@ typedef enum {
 	OP_ADJ_SOLVE,  /* the bows of step n at their roots (implicit-function
 	                * theorem, emit_bow.c): src[0] += the seed of the
 	                * centred velocity, rs and grad through S(v) */
+	OP_ADJ_SAV,    /* the potentials' correction of step n (emit_sav.c):
+	                * src[0] += the seeds waiting for lambda[n+1], then
+	                * made the adjoint of the state before the correction;
+	                * the seeds of u[n], u[n-1] and psi wait in a ring */
 	OP_NKIND
 } OpKind;
 

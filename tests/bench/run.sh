@@ -32,6 +32,8 @@
 # 9. train.sh: train on 1 and 2 threads and 2 MPI processes; bass_net.sh:
 #    a net over the double-bass notes judged on a note it did not hear.
 # 10. parts.sh: a string on a sprung bridge against the string alone.
+# 11. nonlin.sh: each nonlinear scheme (SAV, a bow's Newton) per step
+#     against the same model without it.
 # Speed is only measured here, never asserted; the exit status is 1 only
 # when something fails to build (a backend failing a model included) or
 # two outputs disagree.
@@ -482,4 +484,9 @@ echo
 echo "## several parts (tests/bench/parts.sh: issue 11's measure)"
 echo
 DPMC=$DPMC REPO=$REPO sh "$HERE/parts.sh" || status=1
+
+echo
+echo "## nonlinear schemes against linear models (tests/bench/nonlin.sh: issue 12's measure)"
+echo
+DPMC=$DPMC REPO=$REPO sh "$HERE/nonlin.sh" || status=1
 exit $status

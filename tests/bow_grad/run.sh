@@ -13,7 +13,8 @@
 # 1. Taylor tests (tests/grad/gradtest.c taylor) of every param, the bow's
 #    force, speed, point, sharpness and ramp and the string's pitch and
 #    loss: the remainder must fall with slope 2.
-# 2. The dot test of the linear step with its bow (bdot.c, to 1e-12).
+# 2. The dot test of the linear step with its bow (tests/parts_grad/pdot.c,
+#    the roots as values after the grid's, to 1e-12).
 # 3. Checkpointed gradients bit for bit (gradtest.c ckpt): every plan;
 #    and one thread against two (thr.c, P_set_threads).
 # 4. Across stick-slip switches (stick.dpm over 0.3 s, Helmholtz motion):
@@ -44,15 +45,15 @@ mkdir -p "$T/tmp"
 nfail=0
 fail() { echo "FAIL $SUITE/$1: $(printf "%s" "$2" | tr "\n" " " | head -c 600)"; nfail=$((nfail + 1)); }
 
-# gt NAME: NAME.dpm with gradtest.c and bdot.c in $T/NAME
+# gt NAME: NAME.dpm with gradtest.c and pdot.c in $T/NAME
 gt() {
 	d=$T/$1
 	mkdir -p "$d"
 	"$DPMC" build "$HERE/$1.dpm" -o "$d/m.c" 2>"$d/err" || { fail "build_$1" "$(cat "$d/err")"; return 1; }
 	$CC -O2 -std=c99 -DMODEL="$1" -DMODEL_H='"m.h"' -I"$d" -o "$d/gradtest" \
 	    "$REPO/tests/grad/gradtest.c" "$d/m.c" -lm 2>"$d/err" &&
-	$CC -O2 -std=c99 -DMODEL="$1" -DMODEL_H='"m.h"' -I"$d" -o "$d/bdot" \
-	    "$HERE/bdot.c" "$d/m.c" -lm 2>>"$d/err" &&
+	$CC -O2 -std=c99 -DMODEL="$1" -DMODEL_H='"m.h"' -I"$d" -o "$d/pdot" \
+	    "$REPO/tests/parts_grad/pdot.c" "$d/m.c" -lm 2>>"$d/err" &&
 	$CC -O2 -std=c99 -pthread -DMODEL="$1" -DMODEL_H='"m.h"' -I"$d" -o "$d/thr" \
 	    "$HERE/thr.c" "$d/m.c" -lm 2>>"$d/err" || { fail "cc_$1" "$(cat "$d/err")"; return 1; }
 }
@@ -87,7 +88,7 @@ if gt twobow; then
 fi
 if gt dashpot; then
 	prog dashpot gradtest taylor -g 80 -d 0.05 -p xb
-	prog dashpot bdot 1 80
+	prog dashpot pdot 0 80 1
 fi
 
 # ---- 4. across switches ----

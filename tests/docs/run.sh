@@ -129,6 +129,14 @@ for i in d["items"]:
 E = np.frombuffer(b[i + 8:], dtype="<f4").reshape(-1, 2)[:, 1].astype(float)
 assert abs(E - 0.016).max() < 1e-6 * 0.016, (E[0], E.min(), E.max())'
 		/usr/bin/python3 -c "$py" hammer.wav 2>"$T/py" || fail "$c" "$(tail -n 1 "$T/py")" ;;
+	'dpmc grad examples/piano_hammer.dpm --target struck.wav'*)
+		# "dL/dKh < 0: the target's felt is stiffer"
+		g=$(json_num Kh "$T/out")
+		cmp_ok 'a < 0' "$g" || fail "$c" "dL/dKh = $g, the tutorial says it is negative" ;;
+	'dpmc fit examples/piano_hammer.dpm --target struck.wav'*)
+		# "Kh = 6.00e9 again, within 0.1 %"
+		k=$(json_num Kh felt.json)
+		cmp_ok 'a > 5.994e9 && a < 6.006e9' "$k" || fail "$c" "Kh = $k, the tutorial says 6e9 within 0.1 %" ;;
 	esac
 }
 

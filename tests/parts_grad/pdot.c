@@ -4,7 +4,12 @@
  *
  *   cc -O2 -std=c99 -DMODEL=spring_mass -DMODEL_H='"m.h"' -I BUILD pdot.c
  *      BUILD/m.c -lm
- *   pdot NLUMP GRID       (GRID: N, or NX,NY for a 2D field)
+ *   pdot NLUMP GRID [NEXTRA]   (GRID: N, or NX,NY for a 2D field)
+ *
+ * NEXTRA values follow the lumped objects in each state and are no
+ * unknowns of the linear step: the bows' last roots (the next step's
+ * first guess, tests/bow_grad), a potential's psi (tests/sav_grad).
+ * l is 0 there, and neither P_op nor P_op_adj is compared there.
  *
  * 1. P_op(u[0], u[-1]) is the state P_run reaches in one step (the model
  *    has no source, so the step is the operator alone).
@@ -56,11 +61,11 @@ main(int argc, char **argv)
 	int grid[2] = {0, 0}, n[2] = {0, 0}, trial, nheld = 0;
 	double h[2], top = 0, d = 0, worst = 0, *y;
 	double *u, *up, *un, *l, *lu, *lup, *u1;
-	long npts, i;
+	long npts, ncore, i;
 	F(model) *m;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: pdot NLUMP GRID\n");
+		fprintf(stderr, "usage: pdot NLUMP GRID [NEXTRA]\n");
 		return 2;
 	}
 	grid[0] = atoi(argv[2]);
@@ -72,7 +77,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	F(grid)(m, n, h);
-	npts = (n[0] + 1) * (F(ndim)() == 2 ? n[1] + 1 : 1) + atol(argv[1]);
+	ncore = (n[0] + 1) * (F(ndim)() == 2 ? n[1] + 1 : 1) + atol(argv[1]);
+	npts = ncore + (argc > 3 ? atol(argv[3]) : 0);
 	u = calloc(npts, sizeof *u), up = calloc(npts, sizeof *u), un = calloc(npts, sizeof *u);
 	l = calloc(npts, sizeof *u), lu = calloc(npts, sizeof *u), lup = calloc(npts, sizeof *u);
 	u1 = calloc(npts, sizeof *u);
@@ -83,7 +89,7 @@ main(int argc, char **argv)
 	F(run)(m, 1, y);
 	memcpy(u1, F(state)(m, 0), sizeof *u * npts);
 	F(op)(m, u, up, un);
-	for (i = 0; i < npts; i++) {
+	for (i = 0; i < ncore; i++) {
 		top = fabs(u1[i]) > top ? fabs(u1[i]) : top;
 		d = fabs(un[i] - u1[i]) > d ? fabs(un[i] - u1[i]) : d;
 	}
@@ -98,11 +104,11 @@ main(int argc, char **argv)
 		for (i = 0; i < npts; i++) {
 			u[i] = rnd();
 			up[i] = rnd();
-			l[i] = rnd();
+			l[i] = i < ncore ? rnd() : 0;
 		}
 		F(op)(m, u, up, un);
 		nheld = 0;
-		for (i = 0; i < npts; i++)
+		for (i = 0; i < ncore; i++)
 			if (un[i] == 0) {
 				u[i] = up[i] = l[i] = 0;
 				nheld++;
@@ -110,7 +116,7 @@ main(int argc, char **argv)
 		F(op)(m, u, up, un);
 		F(op_adj)(m, l, lu, lup);
 		lhs = dotp(un, l, npts);
-		rhs = dotp(u, lu, npts) + dotp(up, lup, npts);
+		rhs = dotp(u, lu, ncore) + dotp(up, lup, ncore);
 		rel = fabs(lhs - rhs) / fabs(lhs);
 		if (!(rel < 1e-12)) {
 			printf("FAIL %s_dot: |<Au + Bup, l> - <u, A'l> - <up, B'l>| / |<Au + Bup, l>| = %.3g\n",
@@ -119,8 +125,8 @@ main(int argc, char **argv)
 		}
 		worst = rel > worst ? rel : worst;
 	}
-	printf("PASS %s_dot (grid %d and %s lumped, %d held points, worst relative error %.2g)\n", name,
-	       n[0], argv[1], nheld, worst);
+	printf("PASS %s_dot (grid %d and %s lumped, %s more, %d held points, worst relative error %.2g)\n",
+	       name, n[0], argv[1], argc > 3 ? argv[3] : "none", nheld, worst);
 	F(destroy)(m);
 	free(u), free(up), free(un), free(l), free(lu), free(lup), free(u1), free(y);
 	return 0;

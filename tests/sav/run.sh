@@ -22,8 +22,8 @@
 # 5. refused, with file:line:col, exit 1 and no file: a potential not of
 #    the state, a negative one, one of a velocity, integral of a lumped
 #    object, of a point read, of u.xx, of u and u.x at once, integral
-#    where the state is not read, a second potential of one name, the
-#    gradient.
+#    where the state is not read, a second potential of one name.
+#    (Gradients through potentials: tests/sav_grad.)
 # Env: DPMC, REPO, CC.
 REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 DPMC=${DPMC:-$REPO/dpmc}
@@ -200,6 +200,4 @@ bad integral_uxx 'potential P = integral(u.xx^2)' "inside integral(...) the fiel
 bad integral_u_ux 'potential P = integral(u^2 * u.x^2)' "an integrand of both u and its slope"
 bad integral_in_init 'init u = integral(u^2)' "integral(...) reads the state every step"
 bad second_potential "$(printf 'potential P = K * z^2\npotential P = K * z^4')" "a second potential named 'P'"
-expect grad_refused 1 "kc.dpm:[0-9]*:[0-9]*: error: 'dpmc grad' cannot differentiate a model with a potential" \
-	-- grad "$HERE/kc.dpm" --target "$T/be_tcc.wav"
 exit 0
