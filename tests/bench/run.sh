@@ -20,7 +20,9 @@
 #    `time` reports them (target < 50 ms).
 # 4. End to end: wall time of `dpmc render stiff.dpm -d 1`, best of 5.
 # 5. Gradients of the generated C (bench_grad.c, same flags): stiff 1 s
-#    and 10 s, membrane 1 s (target ratio <= 3, aim 2.5); peak memory of a
+#    and 10 s, membrane 1 s (target ratio <= 3, aim 2.5), one thread's
+#    forward and backward apart, and under the load of one busy loop and
+#    of two (no worse than one thread); peak memory of a
 #    2 s membrane gradient (target < 200 MB); when python3 has torch, the
 #    same stiff-string gradient (1 s) through autograd (torch_stiff.py, one
 #    thread) and the time ratio (target >= 500).
