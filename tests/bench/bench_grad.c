@@ -3,12 +3,14 @@
  *   cc -O3 -march=native -ffp-contract=off -I BUILD bench_grad.c
  *      BUILD/stiff_string.c BUILD/membrane.c BUILD/guitar.c -lm -lpthread
  *   bench_grad time [RUNS [median]]   one line per model and duration:
- *       MODEL SECONDS FORWARD_MS GRAD_MS GRAD1_MS LOSS GRAD_0 GRAD_1 ...
+ *       MODEL SECONDS FORWARD_MS GRAD_MS GRAD1_MS FWD1_MS LOSS GRAD_0 ...
  *     FORWARD_MS: best (or median) of RUNS of P_reset + P_run (a render);
  *     GRAD_MS: of P_forward + P_backward (the whole gradient) of
  *     L = 0.5 sum_n y_n^2, at the default params and grid, on the threads
  *     the machine gives (at most 2); GRAD1_MS: the same with
- *     P_set_threads(m, 1), which must give the same bits.  stiff_string
+ *     P_set_threads(m, 1), which must give the same bits; FWD1_MS: the
+ *     P_forward of that one-thread gradient (its checkpoints; the rest
+ *     is P_backward: the segments made again and swept back).  stiff_string
  *     for 1 s (the PyTorch comparison) and 10 s, membrane and guitar
  *     (examples/guitar.dpm) for 1 s.
  *   bench_grad mem SECONDS     the membrane's gradient for SECONDS, then
@@ -72,9 +74,9 @@ now_ms(void)
 }
 
 /* the gradient of 0.5 sum y^2 over n samples, into g; its time in ms, or
- * -1 on failure */
+ * -1 on failure; the forward's into *fwd */
 static double
-grad(const Model *md, void *m, long n, double *y, double *g, double *L)
+grad(const Model *md, void *m, long n, double *y, double *g, double *L, double *fwd)
 {
 	char err[256];
 	double t = now_ms();
@@ -84,6 +86,7 @@ grad(const Model *md, void *m, long n, double *y, double *g, double *L)
 		fprintf(stderr, "bench_grad: %s_forward: %s\n", md->name, err);
 		return -1;
 	}
+	*fwd = now_ms() - t;
 	*L = 0;
 	for (i = 0; i < n; i++)
 		*L += 0.5 * y[i] * y[i];
@@ -121,7 +124,7 @@ timing(const Model *md, double secs, int runs, int median)
 	char err[256];
 	void *m = md->create(NULL, 44100, NULL, err, sizeof err);
 	long n = (long)(secs * 44100), i;
-	double *y = malloc(sizeof *y * n), g[2][MAXP], L = 0, t[3][MAXR];
+	double *y = malloc(sizeof *y * n), g[2][MAXP], L = 0, t[4][MAXR], f[2];
 	int r, k, np = md->nparams();
 
 	if (!m || !y || np > MAXP) {
@@ -135,17 +138,18 @@ timing(const Model *md, double secs, int runs, int median)
 		t[0][r] = now_ms() - t[0][r];
 		for (k = 0; k < 2; k++) {
 			md->threads(m, k);
-			if ((t[1 + k][r] = grad(md, m, n, y, g[k], &L)) < 0)
+			if ((t[1 + k][r] = grad(md, m, n, y, g[k], &L, &f[k])) < 0)
 				return 0;
 		}
+		t[3][r] = f[1];
 		if (memcmp(g[0], g[1], sizeof(double) * (size_t)np)) {
 			fprintf(stderr, "bench_grad: %s: the gradient on one thread has other bits\n",
 			        md->name);
 			return 0;
 		}
 	}
-	printf("%s %g %.3f %.3f %.3f %.17g", md->name, secs, pick(t[0], runs, median),
-	       pick(t[1], runs, median), pick(t[2], runs, median), L);
+	printf("%s %g %.3f %.3f %.3f %.3f %.17g", md->name, secs, pick(t[0], runs, median),
+	       pick(t[1], runs, median), pick(t[2], runs, median), pick(t[3], runs, median), L);
 	for (i = 0; i < np; i++)
 		printf(" %.17g", g[0][i]);
 	printf("\n");
@@ -169,14 +173,14 @@ main(int argc, char **argv)
 		return !ok;
 	}
 	if (argc > 2 && !strcmp(argv[1], "mem")) {
-		double secs = atof(argv[2]), g[MAXP], L;
+		double secs = atof(argv[2]), g[MAXP], L, f;
 		long n = (long)(secs * 44100);
 		char err[256];
 		void *m = membrane_create(NULL, 44100, NULL, err, sizeof err);
 		double *y = malloc(sizeof *y * (n > 0 ? n : 1));
 		struct rusage ru;
 
-		if (!m || !y || n <= 0 || grad(&models[1], m, n, y, g, &L) < 0)
+		if (!m || !y || n <= 0 || grad(&models[1], m, n, y, g, &L, &f) < 0)
 			return 1;
 		getrusage(RUSAGE_SELF, &ru);
 		printf("membrane %g %.1f\n", secs, ru.ru_maxrss / 1024.0);

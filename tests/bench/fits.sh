@@ -116,8 +116,11 @@ if [ -z "${ONLY:-}" ] || [ "$ONLY" = notes ]; then
 	echo
 	if [ -s "$T/oracle" ]; then
 		echo "Sums of sinusoids at each note's tracked partials, random phases (tests/bench/fits_oracle.py):"
-		echo "'track' has each partial's own envelope; '1exp' each partial's best single exponential,"
-		echo "the floor for any model whose partials decay exponentially (against: half the start's sispec):"
+		echo "'track' has each partial's own envelope; '1exp' each partial's best single exponential;"
+		echo "'2exp' two exponentials (a two-stage decay); '1mode' one damped sinusoid, '2mode' two"
+		echo "(own levels, phases, decays and frequencies: polarisations or a body mode beating), both"
+		echo "from the partial's complex spectrum by the matrix pencil. 1mode is the floor of any model"
+		echo "whose partials decay exponentially; against: half the start's sispec:"
 		echo
 		sed 's/^/    /' "$T/oracle"
 		echo
