@@ -718,7 +718,9 @@ cli_info_print(const Run *r, const Opts *o, void *m, const double *vals)
 	} else {
 		printf("model %s (%s)\n", r->k.name(), o->model);
 		printf("rate       %s Hz, k = %s s\n", cli_fmt(rate, b1, sizeof b1), cli_fmt(1 / rate, b2, sizeof b2));
-		for (i = 0; i < nd; i++)
+		if (r->model && r->model->lumped_only)
+			printf("grid       none: lumped objects only\n");
+		for (i = 0; i < nd && !(r->model && r->model->lumped_only); i++)
 			printf("grid %-5s %d intervals, h = %s\n", coord[i], n[i], cli_fmt(h[i], b1, sizeof b1));
 		printf("stability  %.6g (h / h_min, at least 1)\n", r->k.stability(m));
 		for (i = 0; r->model && i < r->model->nchains; i++) {

@@ -186,6 +186,7 @@ typedef struct Model {
 	Decl **potentials; int npotentials;  /* in source order (language.md 12) */
 	int ndim;                      /* 1 or 2 */
 	int space_order;               /* highest spatial derivative order in the pde: 2 or 4 */
+	int lumped_only;               /* no field with coordinates: sema gave it one at rest */
 	BcKind bc[2][2];               /* [dim][0 = lower end, 1 = upper end] */
 	int attach[2][2];              /* BC_ATTACHED: the lumped object's number */
 	Loc bc_loc[2][2];

@@ -1627,6 +1627,45 @@ fold_all(Sema *s)
 }
 
 
+/* A model of lumped objects only (language.md 11: a mass on a felt, an
+ * oscillator) has no field with coordinates, which the rest of the
+ * compiler needs.  It gets one that never moves: a wave equation on three
+ * intervals with fixed ends, at rest, so it adds nothing to the outputs,
+ * the energy or the gradient and costs two points a step. */
+static void
+lumped_only(Model *m)
+{
+	Arena *a = m->arena;
+	Loc l = m->name_loc;
+	AstList *g, *w, *c;
+	Decl **v;
+	const char *f = "rest_", *x = "x";
+	int i, nlump = 0;
+
+	for (i = 0; i < m->ndecls; i++) {
+		const Decl *d = m->decls[i];
+		if (d->kind == D_DOMAIN || (d->kind == D_FIELD && d->args))
+			return;
+		nlump += d->kind == D_FIELD;
+	}
+	if (!nlump || !m->name)
+		return;
+	if (model_lookup(m, x))
+		x = "x_";
+	g = ast_list(a, NULL, ast_num(a, 3, l));
+	c = ast_list(a, NULL, ast_name(a, x, l));
+	w = ast_list(a, NULL, ast_where(a, x, ast_num(a, 0, l), l));
+	w = ast_list(a, w, ast_where(a, x, ast_num(a, 1, l), l));
+	v = arena_alloc(a, (size_t)(m->ndecls + 4) * sizeof *v);
+	memcpy(v, m->decls, (size_t)m->ndecls * sizeof *v);
+	v[m->ndecls++] = ast_domain(a, NULL, l, x, l, ast_num(a, 0, l), ast_num(a, 1, l), NULL, l, NULL, NULL, g, l);
+	v[m->ndecls++] = ast_field(a, f, l, c, NULL, l);
+	v[m->ndecls++] = ast_pde(a, f, l, "tt", l, ast_deriv(a, ast_name(a, f, l), "xx", l), l);
+	v[m->ndecls++] = ast_boundary(a, NULL, l, w, "fixed", l, NULL, l, l);
+	m->decls = v;
+	m->lumped_only = 1;
+}
+
 /* ---- the index ---- */
 
 int
@@ -1643,6 +1682,7 @@ sema_check(Model *m, Diag *d)
 	s.a = m->arena;
 	m->space_order = 0;
 	memset(m->bc, 0, sizeof m->bc);
+	lumped_only(m);
 	if (sema_fields(m, d) || structure(&s))
 		return 1;
 	names(&s);

@@ -11,7 +11,8 @@
 #    to the ground by a point spring; a mass on a spring hung from a
 #    string (the same force on both sides).
 # 2. a lumped oscillator's samples (position and velocity outputs)
-#    against the centred recurrence written out in osc.py.
+#    against the centred recurrence written out in osc.py; the same
+#    oscillator alone, in a model with no field with coordinates.
 # 3. tcc, cc and llvm render the same bits.
 # 4. bad inputs: file:line:col, exit 1, nothing written.
 # Env: DPMC, REPO, CC.
@@ -87,6 +88,17 @@ if "$DPMC" render "$HERE/osc.dpm" -o "$T/osc.wav" -d 1 --raw 2>"$T/err"; then
 else
 	fail lumped_recurrence "$(cat "$T/err")"
 fi
+# the same oscillator in a model with no field with coordinates (sema.c
+# lumped_only): the same recurrence, on every backend
+sed '/^domain/d; /^field u/d; /^pde u/d; /^boundary/d; /^output s/d' "$HERE/osc.dpm" >"$T/alone.dpm"
+for b in tcc cc llvm; do
+	if "$DPMC" render "$T/alone.dpm" -o "$T/alone.$b.wav" -d 1 --raw --backend $b 2>"$T/err"; then
+		r=$("$PY" "$HERE/osc.py" "$T/alone.$b.wav" 2000 3 0.01 3 44100 2>&1)
+		[ "$r" = ok ] && pass "lumped_alone_$b" || fail "lumped_alone_$b" "$r"
+	else
+		fail "lumped_alone_$b" "$(cat "$T/err")"
+	fi
+done
 
 # 3. every backend, the same bits (the llvm one builds the sweep only)
 bad=
