@@ -75,6 +75,10 @@ void src_linecol(const Src *s, int off, int *line, int *col);  /* 1-based */
 typedef struct Diag {
 	int nerr;
 	FILE *out;             /* stderr unless a test redirects it */
+	/* the last messages' hashes: one said again at the same place (a
+	 * check run once per point of a chain, say) is printed once */
+	unsigned long said[16];
+	int nsaid;
 } Diag;
 
 void diag_error(Diag *d, Loc loc, const char *fmt, ...)

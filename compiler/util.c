@@ -359,6 +359,28 @@ src_linecol(const Src *s, int off, int *line, int *col)
  * 10 MB JSON key or a line of /dev/urandom must not flood the terminal
  * or drive it with escape codes. */
 
+/* Was this message (kind, place and text) one of d's last 16?  If not,
+ * it is now. */
+static int
+said_before(Diag *d, Loc loc, const char *kind, const char *msg)
+{
+	unsigned long h = 14695981039346656037ul;
+	const char *c;
+	int i, n = d->nsaid < 16 ? d->nsaid : 16;
+
+	for (c = kind; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ul;
+	for (c = msg; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ul;
+	h = (h ^ (unsigned long)(size_t)loc.src) * 1099511628211ul;
+	h = (h ^ (unsigned long)loc.off) * 1099511628211ul;
+	for (i = 0; i < n; i++)
+		if (d->said[i] == h)
+			return 1;
+	d->said[d->nsaid++ % 16] = h;
+	return 0;
+}
+
 static void
 vreport(Diag *d, Loc loc, const char *kind, const char *fmt, va_list ap)
 {
@@ -375,6 +397,11 @@ vreport(Diag *d, Loc loc, const char *kind, const char *fmt, va_list ap)
 	if ((size_t)n >= sizeof small) {
 		msg = mem_alloc((size_t)n + 1);
 		vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	}
+	if (d && said_before(d, loc, kind, msg)) {
+		if (msg != small)
+			mem_free(msg);
+		return;
 	}
 	if (!loc.src) {
 		fprintf(out, "dpmc: %s: ", kind);
