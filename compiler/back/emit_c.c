@@ -806,6 +806,7 @@ emit_set_coefs(Emit *e)
 		;
 	if (r < s->nrd)            /* integrals alone read no points */
 		cg_out(e, "%s", s->ndim == 2 ? read2_text : read_text);
+	cg_emit_out_reads(e);
 	if (s->nimplicit)
 		cg_emit_bow_check(e);
 	cg_out(e, "/* Everything that changes only with the params: coefficients,\n"
@@ -919,6 +920,8 @@ emit_set_coefs(Emit *e)
 		cg_out(e, "\t}\n");
 	}
 	emit_read_check(e, pn);
+	if (s->nord)
+		cg_out(e, "\tif (@__ocheck(m, err, errsz))\n\t\treturn 1;\n");
 	if (s->nimplicit)          /* a bow's equation has one root (emit_bow.c) */
 		cg_out(e, "\tif (@__bowcheck(m, err, errsz))\n\t\treturn 1;\n");
 	cg_out(e, "\treturn 0;\n}\n\n");

@@ -374,6 +374,10 @@ c_gather(void *ctx, const Step *st, const Op *o)
 			energy_text(c, i);
 			continue;
 		}
+		if (s->out[i].expr) {     /* emit_out.c */
+			cg_emit_out_expr(e, i, c->ind, c->y, c->rotate ? "m->step" : "n");
+			continue;
+		}
 		if (s->out[i].lump >= 0) {   /* a lumped object, after the grid's points */
 			int z = s->out[i].lump;
 			if (s->out[i].velocity)
@@ -1621,6 +1625,22 @@ emit_no_grad(Emit *e, const char *why)
 	cg_out(e, "\tlong q;\n\n\t(void)l;\n\tfor (q = 0; q < m->npts; q++)\n\t\tlu[q] = lup[q] = NAN;\n}\n\n");
 }
 
+/* the gradient through an expression output is not built yet: say which */
+static int
+out_no_grad(Emit *e)
+{
+	const Scheme *s = e->s;
+	char why[300];
+	int i;
+
+	for (i = 0; !s->out[i].expr; i++)
+		;
+	snprintf(why, sizeof why, "the gradient through output '%s', an expression, is not "
+	         "built yet (render works)", s->out[i].name);
+	emit_no_grad(e, why);
+	return 1;
+}
+
 void
 cg_emit_kernels(Emit *e)
 {
@@ -1633,6 +1653,8 @@ cg_emit_kernels(Emit *e)
 		             "(render works)");
 		return;
 	}
+	if (e->l->step->exprout && out_no_grad(e))
+		return;
 	emit_adj(e);
 	emit_adjg(e);
 	emit_gacc(e);

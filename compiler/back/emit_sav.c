@@ -150,16 +150,24 @@ cg_emit_integrals(Emit *e)
 	const Scheme *s = e->s;
 	int r;
 
+	char name[32];
+
 	for (r = 0; r < s->nrd; r++) {
 		if (s->rd[r].kind != RD_INT)
 			continue;
-		cg_out(e, "/* integral(...): read %d */\nstatic double\n@__int%d(const @_model *m, "
-		       "const double *u)\n{\n", r, r);
-		locals(e);
-		cg_out(e, "\tdouble I = 0;\n\tlong i, j;\n\n\t(void)j;\n");
-		int_sum(e, &s->rd[r], &step_cells, "I", "");
-		cg_out(e, "\treturn %sI;\n}\n\n", s->ndim == 2 ? "" : "hx * ");
+		snprintf(name, sizeof name, "__int%d", r);
+		cg_emit_integral(e, &s->rd[r], name);
 	}
+}
+
+void
+cg_emit_integral(Emit *e, const Read *rd, const char *name)
+{
+	cg_out(e, "/* integral(...) */\nstatic double\n@%s(const @_model *m, const double *u)\n{\n", name);
+	locals(e);
+	cg_out(e, "\tdouble I = 0;\n\tlong i, j;\n\n\t(void)j;\n");
+	int_sum(e, rd, &step_cells, "I", "");
+	cg_out(e, "\treturn %sI;\n}\n\n", e->s->ndim == 2 ? "" : "hx * ");
 }
 
 /* g += dv * d(read r)/dq over the state: the transpose of the read */

@@ -562,6 +562,26 @@ boundaries(FS *s)
 			}
 }
 
+/* output NAME = w(X) or w.t(X) of a chain at one of its points: that
+ * point, a lumped object the gather reads as it is; else -1 (an
+ * expression: linear interpolation between two points) */
+static int
+grid_output(FS *s, const Decl *x)
+{
+	Fld *f = chain(s, x->field);
+	double v;
+	int p;
+
+	if (!f || x->nat != 1 || (x->lhs_letters[0] && strcmp(x->lhs_letters, "t") != 0)
+	    || !fold(s->m, x->at[0], &v, 0))
+		return -1;
+	p = (int)floor((v - f->from) / f->h + 0.5);
+	if (p < 0 || p > f->n || fabs(v - (f->from + p * f->h)) > 1e-9 * (f->to - f->from)
+	    || !f->pt[p])
+		return -1;
+	return p;
+}
+
 static Decl *
 copy_decl(FS *s, const Decl *d)
 {
@@ -659,33 +679,18 @@ sema_fields(Model *m, Diag *d)
 	out = arena_alloc(s.a, (size_t)(m->ndecls + 1) * sizeof *out);
 	for (i = 0; i < m->ndecls; i++) {
 		Decl *x = m->decls[i], *c;
-		Fld *f;
+		int p;
 		if (s.drop[i])
 			continue;
 		c = copy_decl(&s, x);
-		if (x->kind == D_OUTPUT && (f = chain(&s, x->field))) {
-			double v;
-			int p;
-			if (x->nat != 1 || !fold(m, x->at[0], &v, 0)) {
-				err(&s, x->lhs_loc, "an output of the field '%s' reads one point of its grid, "
-				    "a number: %s(X)", f->f->name, f->f->name);
-				continue;
-			}
-			p = (int)floor((v - f->from) / f->h + 0.5);
-			if (p < 0 || p > f->n || fabs(v - (f->from + p * f->h)) > 1e-9 * (f->to - f->from)) {
-				diag_error(d, x->at[0]->loc, "an output of '%s' reads a point of its grid (%s = %g + "
-				           "i * %g, i = 0..%d), e.g. %g", f->f->name, f->coord, f->from, f->h, f->n,
-				           f->from + (p < 0 ? 0 : p > f->n ? f->n : p) * f->h);
-				s.nerr++;
-				continue;
-			}
-			if (!f->pt[p]) {
-				err(&s, x->at[0]->loc, "this point of '%s' is a fixed end: it is always 0",
-				    f->f->name, NULL);
-				continue;
-			}
-			c->field = f->pt[p];
+		if (x->kind == D_OUTPUT && (p = grid_output(&s, x)) >= 0) {
+			c->field = chain(&s, x->field)->pt[p];
 			c->nat = 0;
+		} else if (x->kind == D_OUTPUT) {
+			/* any other output is an expression of the reads (language.md 12.2) */
+			c->value = rw(&s, NULL, 0, NULL, x->value);
+			if (chain(&s, x->field))
+				c->field = NULL;
 		} else if (x->kind == D_PDE || x->kind == D_LET || x->kind == D_INIT) {
 			c->value = rw(&s, NULL, 0, NULL, x->value);
 		}
