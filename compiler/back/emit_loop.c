@@ -1379,7 +1379,9 @@ static void
 c_adj_gather(void *ctx, const Step *st, const Op *o)
 {
 	cg_out(ctx, "\t\t@__oadj(m, ln, g, s, n);\n");
-	(void)st; (void)o;
+	if (st->exprout)           /* emit_out.c: reads of u[s+1], u[s] */
+		cg_out(ctx, "\t\t@__oeadj(m, ln, g, s, n, S + (s - s0 + 2) * np, S + (s - s0 + 1) * np, grad);\n");
+	(void)o;
 }
 
 static void
@@ -1563,6 +1565,8 @@ emit_api(Emit *e)
 	if (l->step->parts)
 		gend_parts(e, 0);
 	cg_out(e, "\t@__oadj(m, ln, g, -1, m->ck_n);\n");
+	if (s->nord)               /* output 0's velocity reads of u[0] */
+		cg_out(e, "\t@__oeadj(m, ln, g, -1, m->ck_n, u0, um1, grad);\n");
 	if (s->npot)               /* psi's start, u[0]'s waiting seeds */
 		cg_out(e, "\t@__gsav(m, ln, 0, u0, um1, grad);\n");
 	if (l->step->parts)
@@ -1625,22 +1629,6 @@ emit_no_grad(Emit *e, const char *why)
 	cg_out(e, "\tlong q;\n\n\t(void)l;\n\tfor (q = 0; q < m->npts; q++)\n\t\tlu[q] = lup[q] = NAN;\n}\n\n");
 }
 
-/* the gradient through an expression output is not built yet: say which */
-static int
-out_no_grad(Emit *e)
-{
-	const Scheme *s = e->s;
-	char why[300];
-	int i;
-
-	for (i = 0; !s->out[i].expr; i++)
-		;
-	snprintf(why, sizeof why, "the gradient through output '%s', an expression, is not "
-	         "built yet (render works)", s->out[i].name);
-	emit_no_grad(e, why);
-	return 1;
-}
-
 void
 cg_emit_kernels(Emit *e)
 {
@@ -1653,12 +1641,12 @@ cg_emit_kernels(Emit *e)
 		             "(render works)");
 		return;
 	}
-	if (e->l->step->exprout && out_no_grad(e))
-		return;
 	emit_adj(e);
 	emit_adjg(e);
 	emit_gacc(e);
 	emit_oadj(e);
+	if (e->s->nord)
+		cg_emit_out_adj(e);
 	emit_ginit(e);
 	cg_emit_tvjp(e);
 	if (e->l->step->parts)

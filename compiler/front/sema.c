@@ -1233,10 +1233,29 @@ subject(Sema *s, Decl *d, const char *stmt)
 /* output NAME = E (language.md 3, 12.2): a read of one point (u(X),
  * u.t(X), z, z.t) or energy stays what the gather reads; anything else
  * is an expression of the state the outputs read, checked as one. */
+/* the first use of the bare name n in e, or NULL */
+static const Ast *
+named(const Ast *e, const char *n)
+{
+	const Ast *r = NULL;
+	int i;
+
+	if (!e)
+		return NULL;
+	if (e->kind == AX_NAME && !strcmp(e->name, n))
+		return e;
+	for (i = 0; e->kind == AX_CALL && i < e->nargs && !r; i++)
+		r = named(e->args[i], n);
+	if (!r)
+		r = named(e->a, n);
+	return r ? r : named(e->b, n);
+}
+
 static void
 output(Sema *s, Decl *d)
 {
 	Model *m = s->m;
+	const Ast *e;
 	int j;
 
 	if (d->field && !strcmp(d->field, "energy") && !d->nat && !d->lhs_letters[0]
@@ -1264,6 +1283,11 @@ output(Sema *s, Decl *d)
 	d->field = NULL;
 	d->nat = 0;
 	d->lhs_letters = "";
+	if (!sema_lookup(s, "energy") && (e = named(d->value, "energy"))) {
+		diag_error(s->d, e->loc, "the energy is an output of its own, `output %s = energy`, "
+		           "not part of an expression", d->name);
+		return;
+	}
 	expr(s, d->value, &C_OUTEXPR, NULL, NULL);
 }
 
