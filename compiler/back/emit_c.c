@@ -230,8 +230,8 @@ emit_struct(Emit *e)
 	cg_out(e, "\tdouble *u, *up, *un;     /* u[n], u[n-1], u[n+1] */\n");
 	if (l->step->energy)
 		cg_out(e, "\tdouble *escr;            /* the energy's A u + B u */\n");
-	if (s->nord)               /* emit_out.c: velocity reads' seeds for lambda[n] */
-		cg_out(e, "\tdouble opend[%d];\n", s->nord);
+	if (l->step->exprout)      /* emit_out.c: velocity reads' seeds for lambda[n] */
+		cg_out(e, "\tdouble opend[%d];\n", cg_atleast1(s->nord));
 	cg_out(e, "\tdouble *mem;            /* the arrays above, each at a multiple of 64 bytes */\n");
 	cg_out(e, "\tvoid *mem0;              /* what calloc gave */\n");
 	cg_out(e, "\tlong nst;                /* their stride: npts up to a multiple of 8 */\n");

@@ -1565,7 +1565,7 @@ emit_api(Emit *e)
 	if (l->step->parts)
 		gend_parts(e, 0);
 	cg_out(e, "\t@__oadj(m, ln, g, -1, m->ck_n);\n");
-	if (s->nord)               /* output 0's velocity reads of u[0] */
+	if (l->step->exprout)      /* output 0's velocity reads of u[0] */
 		cg_out(e, "\t@__oeadj(m, ln, g, -1, m->ck_n, u0, um1, grad);\n");
 	if (s->npot)               /* psi's start, u[0]'s waiting seeds */
 		cg_out(e, "\t@__gsav(m, ln, 0, u0, um1, grad);\n");
@@ -1645,7 +1645,7 @@ cg_emit_kernels(Emit *e)
 	emit_adjg(e);
 	emit_gacc(e);
 	emit_oadj(e);
-	if (e->s->nord)
+	if (e->l->step->exprout)
 		cg_emit_out_adj(e);
 	emit_ginit(e);
 	cg_emit_tvjp(e);

@@ -1,4 +1,4 @@
-/* emit_out.c — outputs that are expressions (language.md 12.2) in the C
+/* emit_out.c — outputs that are expressions (docs/language.md 18) in the C
  * text: output NAME = E of params, t and reads of the state.
  *
  * requires: a Scheme whose expression outputs (Output.expr) name the
@@ -108,7 +108,7 @@ reads_fn(Emit *e)
 			die("emit_out: read %d of kind %d", r, (int)rd->kind);
 		}
 	}
-	cg_out(e, "\t(void)u;\n}\n\n");
+	cg_out(e, "\t(void)u; (void)un; (void)ro;\n}\n\n");
 	ex_emitter_free(em);
 	mem_free(root);
 	cg_free_refs(pn, 0);
@@ -149,7 +149,7 @@ cg_emit_out_reads(Emit *e)
 	int r;
 	char name[32];
 
-	if (!s->nord)
+	if (!e->l->step->exprout)
 		return;
 	for (r = 0; r < s->nord; r++)
 		if (s->ord[r].kind == RD_INT) {
@@ -157,7 +157,8 @@ cg_emit_out_reads(Emit *e)
 			cg_emit_integral(e, &s->ord[r], name);
 		}
 	reads_fn(e);
-	check_fn(e);
+	if (s->nord)
+		check_fn(e);
 }
 
 /* y[i] = E of output i's reads, made once per step for every expression
@@ -393,8 +394,8 @@ cg_emit_out_adj(Emit *e)
 	       "\tconst double *un, const double *u, double *grad)\n{\n");
 	locals(e);
 	cg_out(e, "\tlong ri[4] = {0, 0, 0, 0};\n\tdouble rw[4] = {0, 0, 0, 0}, wx[4], wy[4], dx[2];\n");
-	cg_out(e, "\tdouble ro[%d], so[%d];\n\n", s->nord, s->nord);
-	cg_out(e, "\t(void)ri; (void)rw; (void)wx; (void)wy; (void)dx; (void)grad;\n");
+	cg_out(e, "\tdouble ro[%d], so[%d];\n\n", cg_atleast1(s->nord), cg_atleast1(s->nord));
+	cg_out(e, "\t(void)ri; (void)rw; (void)wx; (void)wy; (void)dx; (void)grad; (void)so; (void)l;\n");
 	pending(e);
 	cg_out(e, "\tif (s < 0)\n\t\treturn;\n");
 	cg_out(e, "\t@__rdout(m, un, u, ro);\n");

@@ -137,7 +137,7 @@ struct Decl {
 	                           * another field's grid (sema_fields.c) */
 	int energy;               /* output: `output E = energy` (language.md 12.1) */
 	/* output: `output NAME = FIELD[.t](at[0], at[1])`, or (field NULL
-	 * after sema) an expression of the state, value (language.md 12.2) */
+	 * after sema) an expression of the state, value (docs/language.md 18) */
 	Ast *at[2];
 	int nat;
 	/* sema */

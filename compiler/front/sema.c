@@ -1230,7 +1230,7 @@ subject(Sema *s, Decl *d, const char *stmt)
 }
 
 
-/* output NAME = E (language.md 3, 12.2): a read of one point (u(X),
+/* output NAME = E (docs/language.md 18): a read of one point (u(X),
  * u.t(X), z, z.t) or energy stays what the gather reads; anything else
  * is an expression of the state the outputs read, checked as one. */
 /* the first use of the bare name n in e, or NULL */

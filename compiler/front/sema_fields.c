@@ -687,7 +687,7 @@ sema_fields(Model *m, Diag *d)
 			c->field = chain(&s, x->field)->pt[p];
 			c->nat = 0;
 		} else if (x->kind == D_OUTPUT) {
-			/* any other output is an expression of the reads (language.md 12.2) */
+			/* any other output is an expression of the reads (docs/language.md 18) */
 			c->value = rw(&s, NULL, 0, NULL, x->value);
 			if (chain(&s, x->field))
 				c->field = NULL;

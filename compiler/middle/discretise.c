@@ -1246,7 +1246,7 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 	}
 }
 
-/* output NAME = E (language.md 12.2): E of the reads the output table
+/* output NAME = E (docs/language.md 18): E of the reads the output table
  * keeps apart (Scheme.ord: made from u[n+1], u[n], not the step's
  * u[n], u[n-1]); one read alone, as `1 * u(X)` folds to, is the plain
  * gather's, so both give the same bits. */

@@ -29,8 +29,8 @@ typedef struct Output {
 	int velocity;          /* u.t(X) */
 	int lump;              /* -1, or the lumped object it reads (z, z.t) */
 	int energy;            /* the discrete energy (language.md 12.1) */
-	Expr *expr;            /* NULL, or an expression output (language.md
-	                        * 12.2) of params, t and the outputs' reads
+	Expr *expr;            /* NULL, or an expression output (docs/language.md
+	                        * 18) of params, t and the outputs' reads
 	                        * (Scheme.ord r as param nparams + r), made
 	                        * from u[n+1] and u[n] as y[n] reads them */
 } Output;

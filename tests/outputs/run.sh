@@ -14,7 +14,8 @@
 #    let; w(X) - u(Y) against its parts.
 # 4. tcc, cc and llvm: the same bits, renders and gradients.
 # 5. gradients: Taylor tests (tests/grad/gradtest.c, slope 2) of every
-#    param through the outputs of bridge.dpm and chain.dpm, the dot test
+#    param through the outputs of bridge.dpm, drum.dpm (2D reads, a 2D
+#    integral, a moving pickup) and chain.dpm, the dot test
 #    of the reads' transposes by Euler's identity (odot.c), checkpoints
 #    bit for bit.
 # 6. bad inputs: file:line:col, exit 1, no WAV.
@@ -132,7 +133,7 @@ fi
 
 # ---- 4. backends ----
 bad=
-for m in bridge chain; do
+for m in bridge chain drum; do
 	for b in tcc cc llvm; do
 		"$DPMC" render "$HERE/$m.dpm" -o "$T/$m.$b.wav" -d 0.2 --raw --double --backend "$b" 2>"$T/err" ||
 			bad="$bad $m/$b: $(head -c 200 "$T/err")"
@@ -187,6 +188,9 @@ if gt bridge "$HERE/bridge.dpm"; then
 	prog bridge odot 60 amp 1 dv
 	# degree 2: the integrals' transposes at the state
 	prog bridge odot 60 amp 2 w
+fi
+if gt drum "$HERE/drum.dpm"; then
+	prog drum gradtest taylor -g 20,20 -d 0.01 -p xm,ym,xo -s xm=0.107 -s ym=0.118
 fi
 if gt chain "$HERE/chain.dpm"; then
 	prog chain gradtest taylor -g 50 -d 0.05
