@@ -75,6 +75,12 @@ void src_linecol(const Src *s, int off, int *line, int *col);  /* 1-based */
 typedef struct Diag {
 	int nerr;
 	FILE *out;             /* stderr unless a test redirects it */
+	/* the last error's place and a hash of its text: the same error at
+	 * the same place is reported once (a chain's pde is checked once per
+	 * point, sema_fields.c) */
+	const void *last_src;
+	int last_off, last_len;
+	unsigned long last_hash;
 } Diag;
 
 void diag_error(Diag *d, Loc loc, const char *fmt, ...)

@@ -419,12 +419,30 @@ void
 diag_error(Diag *d, Loc loc, const char *fmt, ...)
 {
 	va_list ap;
+	char msg[1024];
+	unsigned long h = 5381;
+	const char *c;
 
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	for (c = msg; *c; c++)
+		h = h * 33 + (unsigned char)*c;
+	if (d && loc.src && d->last_src == loc.src && d->last_off == loc.off
+	    && d->last_len == loc.len && d->last_hash == h) {
+		d->nerr++;
+		return;
+	}
 	va_start(ap, fmt);
 	vreport(d, loc, "error", fmt, ap);
 	va_end(ap);
-	if (d)
+	if (d) {
 		d->nerr++;
+		d->last_src = loc.src;
+		d->last_off = loc.off;
+		d->last_len = loc.len;
+		d->last_hash = h;
+	}
 }
 
 void

@@ -132,7 +132,7 @@ cli_json_str(Buf *b, const char *s)
 void
 cli_data_col_error(const Data *d, int col, const char *fmt, const char *a, const char *b)
 {
-	Diag dg = {0, stderr};
+	Diag dg = {.out = stderr};
 	Loc l;
 
 	l.src = d->src;

@@ -636,6 +636,7 @@ load(Arena *a, Diag *d, Src *src, int disk, const char *const *incdirs, int ninc
 	Decl **decls;
 	int n, nerr = d->nerr;
 
+	d->last_src = NULL;        /* a new file may sit where an old one was */
 	memset(&L, 0, sizeof L);
 	L.a = a;
 	L.d = d;

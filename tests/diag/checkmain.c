@@ -13,7 +13,7 @@ main(int argc, char **argv)
 	const char *inc[16], *path = NULL;
 	int ninc = 0, dump = 0, i, rc;
 	Arena *a = arena_new();
-	Diag d = {0, stderr};
+	Diag d = {.out = stderr};
 	Model *m;
 
 	for (i = 1; i < argc; i++) {

@@ -24,7 +24,7 @@ static const char *const inc[] = { "stdlib" };
 static Model *
 load(Arena *a, const char *text, int want_ok)
 {
-	Diag d = {0, want_ok ? stderr : NULL};
+	Diag d = {.out = want_ok ? stderr : NULL};
 	FILE *null = NULL;
 	Model *m;
 

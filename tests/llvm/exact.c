@@ -24,7 +24,7 @@ int
 main(int argc, char **argv)
 {
 	Arena *a = arena_new();
-	Diag d = {0, NULL};
+	Diag d = {.out = NULL};
 	Model *m;
 	Scheme *s;
 	Loops *l;
