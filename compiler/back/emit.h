@@ -55,6 +55,18 @@ int cg_reads_skip(Emit *e, unsigned char *skip);   /* the reads @__rdstep leaves
 void cg_emit_bow_adj(Emit *e);    /* emit_bow.c: @__asolve, the bows' transposes */
 void cg_emit_bow_check(Emit *e);  /* emit_bow.c: @__bowcheck, one root or a refusal */
 void cg_emit_integrals(Emit *e);  /* emit_sav.c: @__intR, the integral(...) reads */
+/* emit_sav.c: static double @NAME(m, u), the integral read rd of u */
+void cg_emit_integral(Emit *e, const Read *rd, const char *name);
+/* emit_sav.c: g[q] += dv * dI/du[q] over the cells of the integral read
+ * rd of u (C text of i, j, q, qa and the locals of @__intR in scope) */
+void cg_emit_integral_adj(Emit *e, const Read *rd, const char *dv);
+/* emit_out.c: outputs that are expressions (docs/language.md 18): their
+ * reads (@__rdout, @__ocheck, before set_coefs), output i's text in the
+ * gather (into y[i], sn the step's number) */
+void cg_emit_out_reads(Emit *e);
+void cg_emit_out_expr(Emit *e, int i, const char *ind, const char *y, const char *sn);
+/* emit_out.c: @__oeadj, the expression outputs' part of adjoint step s */
+void cg_emit_out_adj(Emit *e);
 void cg_emit_sav(Emit *e);        /* emit_sav.c: potentials by SAV (OP_SAV) */
 void cg_emit_sav_bound(Emit *e);  /* emit_sav.c: the reads at the energy's bound */
 void cg_emit_parts_energy(Emit *e); /* emit_sav.c: the energy of lumped objects and psi */

@@ -230,6 +230,8 @@ emit_struct(Emit *e)
 	cg_out(e, "\tdouble *u, *up, *un;     /* u[n], u[n-1], u[n+1] */\n");
 	if (l->step->energy)
 		cg_out(e, "\tdouble *escr;            /* the energy's A u + B u */\n");
+	if (l->step->exprout)      /* emit_out.c: velocity reads' seeds for lambda[n] */
+		cg_out(e, "\tdouble opend[%d];\n", cg_atleast1(s->nord));
 	cg_out(e, "\tdouble *mem;            /* the arrays above, each at a multiple of 64 bytes */\n");
 	cg_out(e, "\tvoid *mem0;              /* what calloc gave */\n");
 	cg_out(e, "\tlong nst;                /* their stride: npts up to a multiple of 8 */\n");
@@ -806,6 +808,7 @@ emit_set_coefs(Emit *e)
 		;
 	if (r < s->nrd)            /* integrals alone read no points */
 		cg_out(e, "%s", s->ndim == 2 ? read2_text : read_text);
+	cg_emit_out_reads(e);
 	if (s->nimplicit)
 		cg_emit_bow_check(e);
 	cg_out(e, "/* Everything that changes only with the params: coefficients,\n"
@@ -919,6 +922,8 @@ emit_set_coefs(Emit *e)
 		cg_out(e, "\t}\n");
 	}
 	emit_read_check(e, pn);
+	if (s->nord)
+		cg_out(e, "\tif (@__ocheck(m, err, errsz))\n\t\treturn 1;\n");
 	if (s->nimplicit)          /* a bow's equation has one root (emit_bow.c) */
 		cg_out(e, "\tif (@__bowcheck(m, err, errsz))\n\t\treturn 1;\n");
 	cg_out(e, "\treturn 0;\n}\n\n");

@@ -374,6 +374,10 @@ c_gather(void *ctx, const Step *st, const Op *o)
 			energy_text(c, i);
 			continue;
 		}
+		if (s->out[i].expr) {     /* emit_out.c */
+			cg_emit_out_expr(e, i, c->ind, c->y, c->rotate ? "m->step" : "n");
+			continue;
+		}
 		if (s->out[i].lump >= 0) {   /* a lumped object, after the grid's points */
 			int z = s->out[i].lump;
 			if (s->out[i].velocity)
@@ -1375,7 +1379,9 @@ static void
 c_adj_gather(void *ctx, const Step *st, const Op *o)
 {
 	cg_out(ctx, "\t\t@__oadj(m, ln, g, s, n);\n");
-	(void)st; (void)o;
+	if (st->exprout)           /* emit_out.c: reads of u[s+1], u[s] */
+		cg_out(ctx, "\t\t@__oeadj(m, ln, g, s, n, S + (s - s0 + 2) * np, S + (s - s0 + 1) * np, grad);\n");
+	(void)o;
 }
 
 static void
@@ -1559,6 +1565,8 @@ emit_api(Emit *e)
 	if (l->step->parts)
 		gend_parts(e, 0);
 	cg_out(e, "\t@__oadj(m, ln, g, -1, m->ck_n);\n");
+	if (l->step->exprout)      /* output 0's velocity reads of u[0] */
+		cg_out(e, "\t@__oeadj(m, ln, g, -1, m->ck_n, u0, um1, grad);\n");
 	if (s->npot)               /* psi's start, u[0]'s waiting seeds */
 		cg_out(e, "\t@__gsav(m, ln, 0, u0, um1, grad);\n");
 	if (l->step->parts)
@@ -1637,6 +1645,8 @@ cg_emit_kernels(Emit *e)
 	emit_adjg(e);
 	emit_gacc(e);
 	emit_oadj(e);
+	if (e->l->step->exprout)
+		cg_emit_out_adj(e);
 	emit_ginit(e);
 	cg_emit_tvjp(e);
 	if (e->l->step->parts)

@@ -150,16 +150,48 @@ cg_emit_integrals(Emit *e)
 	const Scheme *s = e->s;
 	int r;
 
+	char name[32];
+
 	for (r = 0; r < s->nrd; r++) {
 		if (s->rd[r].kind != RD_INT)
 			continue;
-		cg_out(e, "/* integral(...): read %d */\nstatic double\n@__int%d(const @_model *m, "
-		       "const double *u)\n{\n", r, r);
-		locals(e);
-		cg_out(e, "\tdouble I = 0;\n\tlong i, j;\n\n\t(void)j;\n");
-		int_sum(e, &s->rd[r], &step_cells, "I", "");
-		cg_out(e, "\treturn %sI;\n}\n\n", s->ndim == 2 ? "" : "hx * ");
+		snprintf(name, sizeof name, "__int%d", r);
+		cg_emit_integral(e, &s->rd[r], name);
 	}
+}
+
+void
+cg_emit_integral(Emit *e, const Read *rd, const char *name)
+{
+	cg_out(e, "/* integral(...) */\nstatic double\n@%s(const @_model *m, const double *u)\n{\n", name);
+	locals(e);
+	cg_out(e, "\tdouble I = 0;\n\tlong i, j;\n\n\t(void)j;\n");
+	int_sum(e, rd, &step_cells, "I", "");
+	cg_out(e, "\treturn %sI;\n}\n\n", e->s->ndim == 2 ? "" : "hx * ");
+}
+
+/* g += dv * d(integral read rd)/du over u: its transpose, at ind "\t" */
+void
+cg_emit_integral_adj(Emit *e, const Read *rd, const char *dv)
+{
+	const char **pn = cg_param_refs(e);
+	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "f");
+	int root = ex_emitter_add(em, diff_sym(e->s->pool, rd->ig, SYM_THX));
+	Buf in = {0}, jw = {0};
+
+	cells_open(e, rd, &step_cells, "\t", &in, &jw);
+	ex_emitter_flush(em, &e->b, in.s);
+	if (rd->lump) {   /* I = sum w f((u[qa] - u[q]) / h) */
+		cg_out(e, "%sconst double d = (%s)%s * (%s);\n\n", in.s, dv, TXT(jw), ex_emitter_root(em, root));
+		cg_out(e, "%sg[qa] += d;\n%sg[q] -= d;\n", in.s, in.s);
+	} else {          /* I = sum w f(u[q]) */
+		cg_out(e, "%sg[q] += (%s)%s * (%s);\n", in.s, dv, TXT(jw), ex_emitter_root(em, root));
+	}
+	cells_close(e, "\t");
+	ex_emitter_free(em);
+	buf_free(&in);
+	buf_free(&jw);
+	cg_free_refs(pn, 0);
 }
 
 /* g += dv * d(read r)/dq over the state: the transpose of the read */
@@ -188,21 +220,9 @@ read_grad(Emit *e, int r, const char *dv, int sparse)
 		else
 			cg_out(e, "\t\tg[ri[0]] += %s * rw[0];\n\t\tg[ri[1]] += %s * rw[1];\n\t}\n", dv, dv);
 		break;
-	case RD_INT: {
-		ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "f");
-		int root = ex_emitter_add(em, diff_sym(s->pool, rd->ig, SYM_THX));
-		cells_open(e, rd, &step_cells, "\t", &in, &jw);
-		ex_emitter_flush(em, &e->b, in.s);
-		if (rd->lump) {   /* I = sum w f((u[qa] - u[q]) / h) */
-			cg_out(e, "%sconst double d = (%s)%s * (%s);\n\n", in.s, dv, TXT(jw), ex_emitter_root(em, root));
-			cg_out(e, "%sg[qa] += d;\n%sg[q] -= d;\n", in.s, in.s);
-		} else {          /* I = sum w f(u[q]) */
-			cg_out(e, "%sg[q] += (%s)%s * (%s);\n", in.s, dv, TXT(jw), ex_emitter_root(em, root));
-		}
-		cells_close(e, "\t");
-		ex_emitter_free(em);
+	case RD_INT:
+		cg_emit_integral_adj(e, rd, dv);
 		break;
-	}
 	default:
 		die("emit_sav: a potential reads read %d of kind %d", r, (int)rd->kind);
 	}

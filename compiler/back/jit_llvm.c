@@ -1331,7 +1331,7 @@ llvm_load(Kernel *k, const Loops *l, const char *ctext, const char *prefix, char
 	 * step compute the regions themselves; the run loop computes them
 	 * inline */
 	for (i = 0; i < NSYMS; i++)
-		if (l->step->parts || l->step->energy ? i == 1 && loops_sweepable(l)
+		if (l->step->parts || l->step->energy || l->step->exprout ? i == 1 && loops_sweepable(l)
 		    : i == 0 || loops_sweepable(l)) {
 			buf_printf(&name[i], "%s%s", prefix, suffix[i]);
 			sym[i] = name[i].s;

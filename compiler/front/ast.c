@@ -330,21 +330,33 @@ ast_init(Arena *a, const char *field, Loc floc, const char *letters, Loc lhs, As
 	return d;
 }
 
+/* output NAME = E: a point read (u(X), u.t(X, Y), z, z.t, energy) keeps
+ * its parts in field, lhs_letters and at[]; sema decides whether the name
+ * is a field, and makes any other E an expression output (value). */
 Decl *
-ast_output(Arena *a, const char *name, Loc nloc, const char *field, Loc floc,
-           const char *letters, Loc lhs, AstList *at, Loc loc)
+ast_output(Arena *a, const char *name, Loc nloc, Ast *e, Loc loc)
 {
 	Decl *d = decl(a, D_OUTPUT, loc);
+	const Ast *c = e->kind == AX_DERIV && !e->paren ? e->a : e;
+	const char *letters = e->kind == AX_DERIV && !e->paren ? e->letters : NULL;
 	int i;
 
-	set_subject(d, field, floc, letters, lhs);
 	d->name = name;
 	d->name_loc = nloc;
-	d->lhs_loc.len = (int)strlen(field) + (letters ? (int)strlen(letters) + 1 : 0);
-	/* sema checks the count against ndim; keep what fits */
-	d->nat = at ? at->n : 0;
-	for (i = 0; at && i < at->n && i < 2; i++)
-		d->at[i] = at->v[i];
+	d->value = e;
+	d->lhs_letters = "";
+	d->lhs_loc = e->loc;
+	if (c->kind == AX_NAME) {
+		set_subject(d, c->name, c->loc, letters, loc);
+	} else if (c->kind == AX_CALL && c->nargs <= 2 && (e == c || c->loc.off == e->loc.off)) {
+		/* u(X) and u.t(X): the parser gives the call the whole span */
+		set_subject(d, c->name, c->name_loc, letters, loc);
+		d->nat = c->nargs;
+		for (i = 0; i < c->nargs; i++)
+			d->at[i] = c->args[i];
+	}
+	d->name = name;
+	d->name_loc = nloc;
 	return d;
 }
 
@@ -624,6 +636,7 @@ load(Arena *a, Diag *d, Src *src, int disk, const char *const *incdirs, int ninc
 	Decl **decls;
 	int n, nerr = d->nerr;
 
+	d->nsaid = 0;              /* a new file may sit where an old one was */
 	memset(&L, 0, sizeof L);
 	L.a = a;
 	L.d = d;
@@ -876,6 +889,12 @@ ast_dump(const Model *m, FILE *f)
 			fprintf(f, ") %s)", d->bc ? bcname[d->bc] : d->cond);
 			break;
 		case D_OUTPUT:
+			if (!d->field) {       /* an expression of the state */
+				fprintf(f, "(output %s = ", d->name);
+				dump_expr(d->value, f);
+				fputc(')', f);
+				break;
+			}
 			fprintf(f, "(output %s %s (%s) (", d->name, d->field, d->lhs_letters);
 			for (j = 0; j < d->nat; j++) {
 				if (j)

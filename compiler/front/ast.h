@@ -136,7 +136,8 @@ struct Decl {
 	int gridpt;               /* field: a lumped object that is a point of
 	                           * another field's grid (sema_fields.c) */
 	int energy;               /* output: `output E = energy` (language.md 12.1) */
-	/* output: `output NAME = FIELD[.t](at[0], at[1])` */
+	/* output: `output NAME = FIELD[.t](at[0], at[1])`, or (field NULL
+	 * after sema) an expression of the state, value (docs/language.md 18) */
 	Ast *at[2];
 	int nat;
 	/* sema */
@@ -248,8 +249,8 @@ Decl *ast_field(Arena *a, const char *name, Loc nloc, AstList *coords, AstList *
 struct FieldOpt *ast_field_opt(Arena *a, const char *word, Loc wloc, Ast *v);
 Decl *ast_pde(Arena *a, const char *field, Loc floc, const char *letters, Loc lhs, Ast *v, Loc loc);
 Decl *ast_init(Arena *a, const char *field, Loc floc, const char *letters, Loc lhs, Ast *v, Loc loc);
-Decl *ast_output(Arena *a, const char *name, Loc nloc, const char *field, Loc floc,
-                 const char *letters, Loc lhs, AstList *at, Loc loc);
+/* output NAME = e: a point read's parts in field, lhs_letters, at[] */
+Decl *ast_output(Arena *a, const char *name, Loc nloc, Ast *e, Loc loc);
 Decl *ast_potential(Arena *a, const char *name, Loc nloc, Ast *v, Loc loc);
 /* a boundary WHERE: `coord = at`, or a bare word (at NULL; "edges" -> coord NULL) */
 struct Where *ast_where(Arena *a, const char *coord, Ast *at, Loc loc);

@@ -159,10 +159,7 @@ stmt
 				{ $$ = ast_pde(P->a, $2, @2, $3, @$, $5, @$); }
 	| INIT IDENT deriv '=' expr
 				{ $$ = ast_init(P->a, $2, @2, $3, @$, $5, @$); }
-	| OUTPUT IDENT '=' IDENT deriv '(' args ')'
-				{ $$ = ast_output(P->a, $2, @2, $4, @4, $5, @$, $7, @$); }
-	| OUTPUT IDENT '=' IDENT deriv
-				{ $$ = ast_output(P->a, $2, @2, $4, @4, $5, @$, NULL, @$); }
+	| OUTPUT IDENT '=' expr	{ $$ = ast_output(P->a, $2, @2, $4, @$); }
 	| BOUNDARY wheres ':' IDENT
 				{ $$ = ast_boundary(P->a, NULL, @1, $2, $4, @4, NULL, @4, @$); }
 	| BOUNDARY wheres ':' IDENT IDENT

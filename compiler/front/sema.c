@@ -516,6 +516,9 @@ static const Ctx C_POT = {A_PARAM | A_SCALAR | A_FN | A_STATE, "a potential",
 	"the field read at points (u(X)) and integral(...)", 0, 0, 0};
 static const Ctx C_OUTPUT = {A_PARAM | A_SCALAR | A_FN, "an output point",
 	"it may use consts, params, lets without arguments, fns, pi and builtin functions", 0, 0, 0};
+static const Ctx C_OUTEXPR = {A_PARAM | A_SCALAR | A_FN | A_TIME | A_STATE, "an output",
+	"it may use t, consts, params, lets, time signals, fns, the lumped objects (z, z.t), "
+	"the field read at points (u(X), u.t(X), u.x(X)) and integral(...)", 0, 0, 0};
 
 
 static int
@@ -1227,6 +1230,67 @@ subject(Sema *s, Decl *d, const char *stmt)
 }
 
 
+/* output NAME = E (docs/language.md 18): a read of one point (u(X),
+ * u.t(X), z, z.t) or energy stays what the gather reads; anything else
+ * is an expression of the state the outputs read, checked as one. */
+/* the first use of the bare name n in e, or NULL */
+static const Ast *
+named(const Ast *e, const char *n)
+{
+	const Ast *r = NULL;
+	int i;
+
+	if (!e)
+		return NULL;
+	if (e->kind == AX_NAME && !strcmp(e->name, n))
+		return e;
+	for (i = 0; e->kind == AX_CALL && i < e->nargs && !r; i++)
+		r = named(e->args[i], n);
+	if (!r)
+		r = named(e->a, n);
+	return r ? r : named(e->b, n);
+}
+
+static void
+output(Sema *s, Decl *d)
+{
+	Model *m = s->m;
+	const Ast *e;
+	int j;
+
+	if (d->field && !strcmp(d->field, "energy") && !d->nat && !d->lhs_letters[0]
+	    && !sema_lookup(s, "energy")) {
+		d->energy = 1;
+		return;
+	}
+	if (d->field && sema_lump_index(m, d->field) >= 0 && !d->nat
+	    && (!d->lhs_letters[0] || !strcmp(d->lhs_letters, "t")))
+		return;
+	if (d->field && s->field && !strcmp(d->field, s->field->name)
+	    && (!d->lhs_letters[0] || !strcmp(d->lhs_letters, "t"))) {
+		if (d->nat != s->ndim) {
+			if (s->ndim == 1)
+				diag_error(s->d, d->lhs_loc, "an output reads %s at a point: "
+				           "%s(X), with 1 coordinate, not %d", d->field, d->field, d->nat);
+			else
+				diag_error(s->d, d->lhs_loc, "an output reads %s at a point: "
+				           "%s(X, Y), with 2 coordinates, not %d", d->field, d->field, d->nat);
+		}
+		for (j = 0; j < d->nat && j < 2; j++)
+			expr(s, d->at[j], &C_OUTPUT, NULL, NULL);
+		return;
+	}
+	d->field = NULL;
+	d->nat = 0;
+	d->lhs_letters = "";
+	if (!sema_lookup(s, "energy") && (e = named(d->value, "energy"))) {
+		diag_error(s->d, e->loc, "the energy is an output of its own, `output %s = energy`, "
+		           "not part of an expression", d->name);
+		return;
+	}
+	expr(s, d->value, &C_OUTEXPR, NULL, NULL);
+}
+
 static void
 exprs(Sema *s)
 {
@@ -1323,26 +1387,7 @@ exprs(Sema *s)
 			expr(s, d->value, &C_INIT, NULL, NULL);
 			break;
 		case D_OUTPUT:
-			if (!strcmp(d->field, "energy") && !d->nat && !d->lhs_letters[0]
-			    && !sema_lookup(s, "energy")) {
-				d->energy = 1;
-			} else if (sema_lump_index(m, d->field) >= 0) {
-				if (d->nat)
-					diag_error(s->d, d->lhs_loc, "a lumped object has no coordinates: "
-					           "`output %s = %s`", d->name, d->field);
-				else if (d->lhs_letters[0] && strcmp(d->lhs_letters, "t") != 0)
-					diag_error(s->d, d->lhs_loc, "an output reads %s or %s.t", d->field,
-					           d->field);
-			} else if (subject(s, d, "an output"), d->nat != s->ndim) {
-				if (s->ndim == 1)
-					diag_error(s->d, d->lhs_loc, "an output reads %s at a point: "
-					           "%s(X), with 1 coordinate, not %d", d->field, d->field, d->nat);
-				else
-					diag_error(s->d, d->lhs_loc, "an output reads %s at a point: "
-					           "%s(X, Y), with 2 coordinates, not %d", d->field, d->field, d->nat);
-			}
-			for (j = 0; j < d->nat && j < 2; j++)
-				expr(s, d->at[j], &C_OUTPUT, NULL, NULL);
+			output(s, d);
 			for (j = 0; j < i; j++) {
 				Decl *o = m->decls[j];
 				if (o->kind == D_OUTPUT && strcmp(o->name, d->name) == 0) {

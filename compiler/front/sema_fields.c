@@ -46,7 +46,13 @@ typedef struct FS {
 	Decl *main, *maindom;
 	unsigned char *drop;       /* [decl]: taken out of the model */
 	int nerr;
+	int mute;                  /* a chain's pde is rewritten once per point:
+	                            * its errors are reported at the first */
 } FS;
+
+/* an error of a rewritten expression, once however many points it is
+ * rewritten for */
+#define RERR(s, ...) do { if (!(s)->mute) diag_error((s)->d, __VA_ARGS__); (s)->nerr++; } while (0)
 
 /* ---- constant folding of the few things the layout needs ---- */
 
@@ -188,7 +194,7 @@ interp(FS *s, const Fld *f, Ast *X, int vel)
 	double x;
 
 	if (fold(s->m, X, &x, 0) && !(x >= f->from && x <= f->to)) {
-		diag_error(s->d, X->loc, "%g is outside the field '%s' (%s in [%g, %g])", x, f->f->name,
+		RERR(s, X->loc, "%g is outside the field '%s' (%s in [%g, %g])", x, f->f->name,
 		           f->coord, f->from, f->to);
 		s->nerr++;
 	}
@@ -225,7 +231,7 @@ delta_pos(FS *s, const Fld *f, Ast *e, int report)
 	if (!a || a->kind != AX_BINARY || a->op != OP_SUB || a->a->kind != AX_NAME
 	    || strcmp(a->a->name, f->coord) != 0) {
 		if (report) {
-			diag_error(s->d, e->loc, "a point force on the field '%s' is written "
+			RERR(s, e->loc, "a point force on the field '%s' is written "
 			           "F * delta(%s - X)", f->f->name, f->coord);
 			s->nerr++;
 		}
@@ -261,7 +267,7 @@ rw_call_read(FS *s, const Fld *own, int i, Ast *X, Ast *b, int vel, Loc l)
 	Fld *f = chain(s, b->name);
 
 	if (b->nargs != 1) {
-		diag_error(s->d, b->loc, "%s is read at a point with 1 coordinate: %s(X)", b->name,
+		RERR(s, b->loc, "%s is read at a point with 1 coordinate: %s(X)", b->name,
 		           b->name);
 		s->nerr++;
 		return num(s, 0, l);
@@ -288,7 +294,7 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 		if (own && !strcmp(e->name, own->coord))
 			return num(s, own->from + i * own->h, e->loc);
 		if (chain(s, e->name)) {
-			diag_error(s->d, e->loc, "the field '%s' is read at a point here: %s(X)",
+			RERR(s, e->loc, "the field '%s' is read at a point here: %s(X)",
 			           e->name, e->name);
 			s->nerr++;
 		}
@@ -313,7 +319,7 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 	case AX_DERIV:
 		if (e->a->kind == AX_CALL && (f = chain(s, e->a->name))) {
 			if (strcmp(e->letters, "t") != 0) {
-				diag_error(s->d, e->loc, "a field is read at a point as %s(X) or %s.t(X) "
+				RERR(s, e->loc, "a field is read at a point as %s(X) or %s.t(X) "
 				           "(%s.%s(X) of a second field is not supported yet)", f->f->name,
 				           f->f->name, f->f->name, e->letters);
 				s->nerr++;
@@ -340,7 +346,7 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 				              pt(s, own, i - 1, v, l));
 				return bin(s, OP_DIV, d2, num(s, h * h, l));
 			}
-			diag_error(s->d, e->loc, "%s.%s: a second field's pde takes %s, %s.t, %s.%s, "
+			RERR(s, e->loc, "%s.%s: a second field's pde takes %s, %s.t, %s.%s, "
 			           "%s.%s%s and %s.%s%st (not yet higher derivatives)", own->f->name,
 			           e->letters, own->f->name, own->f->name, own->f->name, own->coord,
 			           own->f->name, own->coord, own->coord, own->f->name, own->coord, own->coord);
@@ -348,7 +354,7 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 			return e;
 		}
 		if (own && e->paren) {
-			diag_error(s->d, e->loc, "a second field's pde does not take conservative "
+			RERR(s, e->loc, "a second field's pde does not take conservative "
 			           "forms (E).%s yet", e->letters);
 			s->nerr++;
 			return e;
@@ -562,6 +568,26 @@ boundaries(FS *s)
 			}
 }
 
+/* output NAME = w(X) or w.t(X) of a chain at one of its points: that
+ * point, a lumped object the gather reads as it is; else -1 (an
+ * expression: linear interpolation between two points) */
+static int
+grid_output(FS *s, const Decl *x)
+{
+	Fld *f = chain(s, x->field);
+	double v;
+	int p;
+
+	if (!f || x->nat != 1 || (x->lhs_letters[0] && strcmp(x->lhs_letters, "t") != 0)
+	    || !fold(s->m, x->at[0], &v, 0))
+		return -1;
+	p = (int)floor((v - f->from) / f->h + 0.5);
+	if (p < 0 || p > f->n || fabs(v - (f->from + p * f->h)) > 1e-9 * (f->to - f->from)
+	    || !f->pt[p])
+		return -1;
+	return p;
+}
+
 static Decl *
 copy_decl(FS *s, const Decl *d)
 {
@@ -659,33 +685,18 @@ sema_fields(Model *m, Diag *d)
 	out = arena_alloc(s.a, (size_t)(m->ndecls + 1) * sizeof *out);
 	for (i = 0; i < m->ndecls; i++) {
 		Decl *x = m->decls[i], *c;
-		Fld *f;
+		int p;
 		if (s.drop[i])
 			continue;
 		c = copy_decl(&s, x);
-		if (x->kind == D_OUTPUT && (f = chain(&s, x->field))) {
-			double v;
-			int p;
-			if (x->nat != 1 || !fold(m, x->at[0], &v, 0)) {
-				err(&s, x->lhs_loc, "an output of the field '%s' reads one point of its grid, "
-				    "a number: %s(X)", f->f->name, f->f->name);
-				continue;
-			}
-			p = (int)floor((v - f->from) / f->h + 0.5);
-			if (p < 0 || p > f->n || fabs(v - (f->from + p * f->h)) > 1e-9 * (f->to - f->from)) {
-				diag_error(d, x->at[0]->loc, "an output of '%s' reads a point of its grid (%s = %g + "
-				           "i * %g, i = 0..%d), e.g. %g", f->f->name, f->coord, f->from, f->h, f->n,
-				           f->from + (p < 0 ? 0 : p > f->n ? f->n : p) * f->h);
-				s.nerr++;
-				continue;
-			}
-			if (!f->pt[p]) {
-				err(&s, x->at[0]->loc, "this point of '%s' is a fixed end: it is always 0",
-				    f->f->name, NULL);
-				continue;
-			}
-			c->field = f->pt[p];
+		if (x->kind == D_OUTPUT && (p = grid_output(&s, x)) >= 0) {
+			c->field = chain(&s, x->field)->pt[p];
 			c->nat = 0;
+		} else if (x->kind == D_OUTPUT) {
+			/* any other output is an expression of the reads (docs/language.md 18) */
+			c->value = rw(&s, NULL, 0, NULL, x->value);
+			if (chain(&s, x->field))
+				c->field = NULL;
 		} else if (x->kind == D_PDE || x->kind == D_LET || x->kind == D_INIT) {
 			c->value = rw(&s, NULL, 0, NULL, x->value);
 		}
@@ -707,6 +718,7 @@ sema_fields(Model *m, Diag *d)
 			Decl *z;
 			if (!f->pt[i])
 				continue;
+			s.mute = i > 0 && f->pt[i - 1];
 			mass = bin(&s, OP_MUL, f->density ? f->density : num(&s, 1, l), num(&s, f->h, l));
 			opts = ast_list(s.a, NULL, ast_field_opt(s.a, "mass", l, mass));
 			z = ast_field(s.a, f->pt[i], l, NULL, opts, f->f->loc);
@@ -730,6 +742,7 @@ sema_fields(Model *m, Diag *d)
 				out[no++] = z;
 			}
 		}
+		s.mute = 0;
 	}
 	if (s.nerr)
 		return 1;

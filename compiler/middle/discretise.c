@@ -1246,6 +1246,58 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 	}
 }
 
+/* output NAME = E (docs/language.md 18): E of the reads the output table
+ * keeps apart (Scheme.ord: made from u[n+1], u[n], not the step's
+ * u[n], u[n-1]); one read alone, as `1 * u(X)` folds to, is the plain
+ * gather's, so both give the same bits. */
+static void
+out_expr(Ctx *c, Scheme *s, Output *o, const Decl *d)
+{
+	Read *rd = c->rd;
+	int nrd = c->nrd, caprd = c->caprd;
+	Call **calls = c->calls;
+	unsigned ncalls = c->ncalls, cap = c->calls_cap;
+	const Read *r;
+	Expr *e;
+
+	/* the reads (and time lets inlined with them) of this table alone */
+	c->rd = s->ord;
+	c->nrd = c->caprd = s->nord;
+	c->calls = NULL;
+	c->ncalls = c->calls_cap = 0;
+	e = conv(c, d->value, NULL);
+	mem_free(c->calls);
+	c->calls = calls;
+	c->ncalls = ncalls;
+	c->calls_cap = cap;
+	s->ord = c->rd;
+	s->nord = c->nrd;
+	c->rd = rd;
+	c->nrd = nrd;
+	c->caprd = caprd;
+	r = e->kind == EX_PARAM && e->index >= c->np ? &s->ord[e->index - c->np] : NULL;
+	if (r && (r->kind == RD_VAL || r->kind == RD_VEL)) {
+		o->pos[0] = r->pos;
+		o->pos[1] = r->pos2 ? r->pos2 : num(c, 0);
+		o->velocity = r->kind == RD_VEL;
+		o->lump = -1;
+	} else if (r && (r->kind == RD_LUMP || r->kind == RD_LUMP_VEL)) {
+		o->velocity = r->kind == RD_LUMP_VEL;
+		o->lump = r->lump;
+	} else {
+		o->expr = e;
+		o->lump = -1;
+		o->velocity = 0;
+	}
+	for (r = s->ord; r < s->ord + s->nord; r++)
+		if (r->kind == RD_DX && s->ndim == 2) {
+			diag_error(c->d, d->value->loc, "an output of %s reads a slope %s.x(X, Y), which "
+			           "is not supported yet", o->name, c->m->field->name);
+			c->failed = 1;
+			break;
+		}
+}
+
 static void
 build_io(Ctx *c, Scheme *s)
 {
@@ -1266,6 +1318,8 @@ build_io(Ctx *c, Scheme *s)
 		s->out[i].pos[1] = num(c, 0);
 		for (j = 0; j < d->nat && j < 2; j++)
 			s->out[i].pos[j] = conv(c, d->at[j], NULL);
+		if (!d->field && !d->energy)
+			out_expr(c, s, &s->out[i], d);
 	}
 }
 

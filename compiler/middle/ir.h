@@ -29,6 +29,10 @@ typedef struct Output {
 	int velocity;          /* u.t(X) */
 	int lump;              /* -1, or the lumped object it reads (z, z.t) */
 	int energy;            /* the discrete energy (language.md 12.1) */
+	Expr *expr;            /* NULL, or an expression output (docs/language.md
+	                        * 18) of params, t and the outputs' reads
+	                        * (Scheme.ord r as param nparams + r), made
+	                        * from u[n+1] and u[n] as y[n] reads them */
 } Output;
 
 /* A value read from the state at step n (language.md section 11): in
@@ -103,6 +107,7 @@ struct Scheme {
 	Output *out; int nout;
 	/* several parts (language.md section 11) */
 	Read *rd; int nrd;
+	Read *ord; int nord;       /* the reads of the expression outputs */
 	Lump *lump; int nlump;
 	int attach[2][2];          /* BC_ATTACHED ends: the lumped object held there */
 	int nstate_src;            /* sources with Source.state */

@@ -235,8 +235,10 @@ step_build(Arena *a, const Loops *l)
 	y = add_array(&b, "y", AK_OUT, 0, 0, s->nout);
 	add_array(&b, "grad", AK_SUM, 0, 0, s->nparams);
 	b.st->parts = s->nlump || s->nrd || s->nstate_src;
-	for (i = 0; i < s->nout; i++)
+	for (i = 0; i < s->nout; i++) {
 		b.st->energy |= s->out[i].energy;
+		b.st->exprout |= s->out[i].expr != NULL;
+	}
 	if (s->nrd)
 		rd = add_array(&b, "rd", AK_READ, 0, 0, s->nrd);
 

@@ -118,6 +118,8 @@ typedef struct Step {
 	                            * or parts the adjoint does not cover yet) */
 	int parts;                 /* lumped objects, reads or forces between parts */
 	int energy;                /* an output of the energy (the C text's gather) */
+	int exprout;               /* outputs that are expressions (docs/
+	                            * language.md 18), also the C text's gather's */
 } Step;
 
 enum { ST_FWD, ST_ADJ };

@@ -176,7 +176,7 @@ bad read_two_coords 's/Kc \* (w(xb) - u(xa)) \* delta(x - xa)/Kc * (w(xb, 0.2) -
 bad no_grid 's/domain s2: x in \[0, 1\] grid 50/domain s2: x in [0, 1]/' "needs .grid N."
 bad missing_end 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0: fixed/' \
 	"no boundary condition for the field 'w' at x = 1"
-bad output_off_grid 's/output b = w(0.5)/output b = w(0.51)/' "reads a point of its grid"
+bad output_off_field 's/output b = w(0.5)/output b = w(1.5)/' "1.5 is outside the field 'w'"
 bad not_an_end 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0, x = 0.5: fixed/' "not an end"
 bad bc_kind 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0, x = 1: clamped/' "fixed or free"
 bad second_2d 's/field w(x) on s2/field w(x, y) on s2/' "second 2D field\|coordinates must be"
