@@ -302,7 +302,9 @@ c_scatter(void *ctx, const Step *st, const Op *o)
  * axis at a free end) of the inner product in which L is symmetric.  For
  * the lossless scheme u[n+1] - 2u[n] + u[n-1] = k^2 L u[n] this is
  * conserved exactly: E(n+1) - E(n) = <u[n+1] - u[n-1], (u[n+1] - 2 u[n] +
- * u[n-1]) / k^2 - L u[n]> / 2 = 0.  With losses it falls.  Summed as
+ * u[n-1]) / k^2 - L u[n]> / 2 = 0.  With losses it falls.  A density of
+ * x, y weighs each point (rho_q inside the sum): the inner product in
+ * which a pde per unit mass, T / rho(x) u.xx, is symmetric.  Summed as
  * rho H / (2 k^2) sum_q w_q ((u[n+1] - u[n])^2 - u[n+1] (escr - u) den),
  * escr = (A + B) u: one division a step. */
 static void
@@ -314,7 +316,7 @@ energy_text(CStep *c, int i)
 	const char **pn = cg_param_refs(e);
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "g");
 	Buf w = {0};
-	int r;
+	int r, rho_x = (s->density->deps & ((1u << SYM_X) | (1u << SYM_Y))) != 0;
 
 	buf_printf(&w, "%s%s%s%s", s->bc[0][0] == BC_FREE ? " * (ei == 0 ? 0.5 : 1)" : "",
 	           s->bc[0][1] == BC_FREE ? " * (ei == nx ? 0.5 : 1)" : "",
@@ -333,19 +335,23 @@ energy_text(CStep *c, int i)
 	       "%s\t\t\t\t    (@__ndim == 2 && ((@__held_end[1][0] && ej == 0) || (@__held_end[1][1] && ej == ny)))"
 	       " ? 0.0 : 1.0;\n", ind, ind);
 	r = ex_emitter_add(em, s->den);
+	if (rho_x)
+		ex_emitter_add(em, s->density);
 	{
 		Buf in = {0};
 		buf_printf(&in, "%s\t\t\t\t", ind);
 		ex_emitter_flush(em, &e->b, in.s);
 		buf_free(&in);
 	}
+	if (rho_x)
+		buf_printf(&w, " * (%s)", ex_emitter_root(em, r + 1));
 	cg_out(e, "%s\t\t\t\tEv[ei & 7] += f%s * (d * d - un[q] * (m->escr[q] - u[q]) * (%s));\n",
 	       ind, w.s ? w.s : "", ex_emitter_root(em, r));
 	cg_out(e, "%s\t\t\t}\n", ind);
 	cg_out(e, "%s\t\tE = ((Ev[0] + Ev[1]) + (Ev[2] + Ev[3])) + ((Ev[4] + Ev[5]) + (Ev[6] + Ev[7]));\n", ind);
 	ex_emitter_free(em);
 	em = ex_emitter_new(pn, cg_sym_c, "g");
-	r = ex_emitter_add(em, s->density);
+	r = ex_emitter_add(em, rho_x ? ex_num(s->pool, 1) : s->density);
 	{
 		Buf in = {0};
 		buf_printf(&in, "%s\t\t", ind);
