@@ -230,6 +230,8 @@ emit_struct(Emit *e)
 	cg_out(e, "\tdouble *u, *up, *un;     /* u[n], u[n-1], u[n+1] */\n");
 	if (l->step->energy)
 		cg_out(e, "\tdouble *escr;            /* the energy's A u + B u */\n");
+	if (l->step->energy && e->grad)
+		cg_out(e, "\tdouble *eadj;            /* its adjoint's 6 arrays (emit_energy.c) */\n");
 	cg_out(e, "\tdouble *mem;            /* the arrays above, each at a multiple of 64 bytes */\n");
 	cg_out(e, "\tvoid *mem0;              /* what calloc gave */\n");
 	cg_out(e, "\tlong nst;                /* their stride: npts up to a multiple of 8 */\n");
@@ -497,12 +499,12 @@ emit_rho_check(Emit *e)
 	cg_out(e, "\t\t\tif (!(%s > 0)) {\n", ex_emitter_root(em, r));
 	cg_out(e, "\t\t\t\tchar at[96];\n\n");
 	if (s->ndim == 2)
-		cg_out(e, "\t\t\t\tsnprintf(at, sizeof at, grid ? \"grid point (%%ld, %%ld), (%s, %s) = (%%g, %%g)\" : "
-		       "\"(%s, %s) = (%%g, %%g)\", grid ? i : 0, grid ? j : 0, x, y);\n",
-		       f->args[0], f->args[1], f->args[0], f->args[1]);
+		cg_out(e, "\t\t\t\tif (grid)\n\t\t\t\t\tsnprintf(at, sizeof at, \"grid point (%%ld, %%ld), (%s, %s) = "
+		       "(%%g, %%g)\", i, j, x, y);\n\t\t\t\telse\n\t\t\t\t\tsnprintf(at, sizeof at, "
+		       "\"(%s, %s) = (%%g, %%g)\", x, y);\n", f->args[0], f->args[1], f->args[0], f->args[1]);
 	else
-		cg_out(e, "\t\t\t\tsnprintf(at, sizeof at, grid ? \"grid point %%ld, %s = %%g\" : \"%s = %%g\", "
-		       "grid ? i : 0, x);\n", f->args[0], f->args[0]);
+		cg_out(e, "\t\t\t\tif (grid)\n\t\t\t\t\tsnprintf(at, sizeof at, \"grid point %%ld, %s = %%g\", i, x);\n"
+		       "\t\t\t\telse\n\t\t\t\t\tsnprintf(at, sizeof at, \"%s = %%g\", x);\n", f->args[0], f->args[0]);
 	cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"the density of '%s' (line %d, column %d) is %%g at %%s "
 	       "for the params in force; a mass per %s must be positive: change the params or the density\", "
 	       "%s, at);\n", f->name, line, col, s->ndim == 2 ? "area" : "length", ex_emitter_root(em, r));
@@ -1097,12 +1099,14 @@ emit_lifecycle(Emit *e)
 	 * then fall alike on cache lines (15 % faster on small grids) */
 	cg_out(e, "\tnp = m->npts;\n\tm->nst = (np + 7) / 8 * 8;\n");
 	cg_out(e, "\tm->mem0 = calloc((size_t)(3 + %d) * (size_t)m->nst + 8, sizeof(double));\n",
-	    l->nclass[CO_SPACE] + l->step->energy);
+	    l->nclass[CO_SPACE] + l->step->energy * (e->grad ? 7 : 1));
 	cg_out(e, "\tif (!m->mem0) {\n\t\tfree(m);\n\t\tsnprintf(err, (size_t)errsz, \"out of memory for a grid of %%ld points\", np);\n\t\treturn 0;\n\t}\n");
 	cg_out(e, "\tm->mem = (double *)((char *)m->mem0 + (64 - (size_t)m->mem0 %% 64) %% 64);\n");
 	cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tm->a[d] = m->mem + (3 + d) * m->nst;\n", l->nclass[CO_SPACE]);
 	if (l->step->energy)
 		cg_out(e, "\tm->escr = m->mem + (3 + %d) * m->nst;\n", l->nclass[CO_SPACE]);
+	if (l->step->energy && e->grad)
+		cg_out(e, "\tm->eadj = m->mem + (4 + %d) * m->nst;\n", l->nclass[CO_SPACE]);
 	cg_out(e, "\tif (@__set_coefs(m, err, errsz)) {\n\t\t@_destroy(m);\n\t\treturn 0;\n\t}\n");
 	cg_out(e, "\t@_reset(m);\n\treturn m;\n}\n\n");
 

@@ -318,10 +318,7 @@ energy_text(CStep *c, int i)
 	Buf w = {0};
 	int r, rho_x = (s->density->deps & ((1u << SYM_X) | (1u << SYM_Y))) != 0;
 
-	buf_printf(&w, "%s%s%s%s", s->bc[0][0] == BC_FREE ? " * (ei == 0 ? 0.5 : 1)" : "",
-	           s->bc[0][1] == BC_FREE ? " * (ei == nx ? 0.5 : 1)" : "",
-	           s->ndim == 2 && s->bc[1][0] == BC_FREE ? " * (ej == 0 ? 0.5 : 1)" : "",
-	           s->ndim == 2 && s->bc[1][1] == BC_FREE ? " * (ej == ny ? 0.5 : 1)" : "");
+	cg_energy_weights(s, &w);
 	/* eight partial sums (by ei mod 8), so the sum is not one chain of
 	 * dependent adds, in the same order on every backend */
 	cg_out(e, "%s\t{\n%s\t\tdouble E, Ev[8] = {0};\n%s\t\tlong ei, ej;\n\n", ind, ind, ind);
@@ -1099,7 +1096,7 @@ gacc_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
 			buf_puts(&t, "lq * ");
 			group_text(&t, &rg->groups[g], lev, 0);
 		} else {
-			buf_puts(&t, "lq");
+			buf_puts(&t, "lin ? 0.0 : lq");
 		}
 		cg_out(e, "%sconst double s%d = %s;\n", ind, g, t.s);
 		cg_out(e, "%s(void)s%d;\n", ind, g);
@@ -1226,10 +1223,11 @@ emit_gacc(Emit *e)
 	cg_out(e, "/* dL/dc of step n for the coefficients that do not ride with the\n"
 	       " * adjoint step, given l = lambda[n+1] and the states u[n], up = u[n-1],\n"
 	       " * un = u[n+1], g = dL/dy_n: seeds (gk), dL/dp for those of space and\n"
-	       " * time into grad. */\n");
+	       " * time into grad.  lin: of the linear operator alone (no force, no\n"
+	       " * sources, no outputs), for the energy's adjoint (emit_energy.c). */\n");
 	cg_out(e, "static void\n@__gacc(const @_model *m, long n, const double *restrict l, "
 	       "const double *restrict u,\n\tconst double *restrict up, const double *restrict un, "
-	       "const double *g, double *gk,\n\tdouble *grad)\n{\n");
+	       "const double *g, double *gk,\n\tdouble *grad, int lin)\n{\n");
 	prologue(e, used, "\t");
 	cg_out(e, "\tconst double t = (double)n * k;\n");
 	/* four lanes of partial sums, so the sums vectorise (and stay
@@ -1269,6 +1267,7 @@ emit_gacc(Emit *e)
 			       p, i, i, i, i);
 			i++;
 		}
+	cg_out(e, "\tif (lin)\n\t\treturn;\n");
 	/* point sources: S (lambda . G): S's seed lambda . G, and S lambda
 	 * at the points G spreads over, for G's dependence on the params its
 	 * position or the density moves */
@@ -1381,14 +1380,16 @@ static void
 c_adj_gather(void *ctx, const Step *st, const Op *o)
 {
 	cg_out(ctx, "\t\t@__oadj(m, ln, g, s, n);\n");
-	(void)st; (void)o;
+	if (st->energy)
+		cg_out(ctx, "\t\t@__eadj(m, ln, g, s, n, S + (s - s0 + 1) * np, S + (s - s0 + 2) * np, m->gk, grad);\n");
+	(void)o;
 }
 
 static void
 c_adj_sums(void *ctx, const Step *st, const Op *o)
 {
 	cg_out(ctx, "\t\t@__gacc(m, s, ln, S + (s - s0 + 1) * np, S + (s - s0) * np, S + (s - s0 + 2) * np,\n");
-	cg_out(ctx, "\t\t        g + s * %d, m->gk, grad);\n", st->l->s->nout);
+	cg_out(ctx, "\t\t        g + s * %d, m->gk, grad, 0);\n", st->l->s->nout);
 	(void)o;
 }
 
@@ -1565,6 +1566,8 @@ emit_api(Emit *e)
 	if (l->step->parts)
 		gend_parts(e, 0);
 	cg_out(e, "\t@__oadj(m, ln, g, -1, m->ck_n);\n");
+	if (l->step->energy)       /* E_0's seeds of u[0], waiting */
+		cg_out(e, "\t@__eadj(m, ln, g, -1, m->ck_n, u0, u0, m->gk, grad);\n");
 	if (s->npot)               /* psi's start, u[0]'s waiting seeds */
 		cg_out(e, "\t@__gsav(m, ln, 0, u0, um1, grad);\n");
 	if (l->step->parts)
@@ -1634,9 +1637,9 @@ cg_emit_kernels(Emit *e)
 	emit_step(e);
 	if (!e->grad)
 		return;
-	if (e->l->step->energy) {
-		emit_no_grad(e, "the gradient of a model with an energy output is not built yet "
-		             "(render works)");
+	if (e->l->step->energy && e->s->nimplicit) {
+		emit_no_grad(e, "the gradient of a model with an energy output and a bow is not "
+		             "built yet (render works)");
 		return;
 	}
 	emit_adj(e);
@@ -1649,5 +1652,7 @@ cg_emit_kernels(Emit *e)
 		cg_emit_parts_adj(e);
 	if (e->s->npot)
 		cg_emit_sav_adj(e);
+	if (e->l->step->energy)
+		cg_emit_energy_adj(e);
 	emit_api(e);
 }

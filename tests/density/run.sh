@@ -7,7 +7,8 @@
 # at xs), membrane.dpm (rho0 (1 + a x) (1 + b y), a mass on a spring),
 # chain.dpm (a second string of varying density: a chain of lumped objects
 # of mass rho(x_i) h, sema_fields.c).
-# 1. energy constant to rounding over 2e4 steps (tests/energy/drift.c);
+# 1. energy constant to rounding over 2e4 steps (tests/energy/drift.c),
+#    the chain's too;
 #    the same string with the pde's density left constant drifts (the
 #    test can fail).
 # 2. the partials of a render against the discrete system's eigenvalues
@@ -70,6 +71,20 @@ conserved() {
 }
 conserved string_energy "$HERE/string.dpm" 1e-12
 conserved membrane_energy "$HERE/membrane.dpm" 1e-12
+# a chain's point masses rho(x_i) h (sema_fields.c): its energy as lumped
+# objects' (the energy last, channel 2)
+sed '$a\
+output E = energy' "$HERE/chain.dpm" >"$T/chain_e.dpm"
+if "$DPMC" build "$T/chain_e.dpm" -o "$T/chain_e.c" 2>"$T/err" &&
+	$CC -O2 -I"$T" -DM_H='"chain_e.h"' -DP=vchain_ -DCH=2 -o "$T/chain_drift" \
+		"$REPO/tests/energy/drift.c" "$T/chain_e.c" -lm 2>>"$T/err" &&
+	"$T/chain_drift" 20000 >"$T/chain.out" 2>>"$T/err"; then
+	d=$(awk '{ print $1 }' "$T/chain.out")
+	awk -v d="$d" 'BEGIN { exit !(d <= 1e-12) }' && pass chain_energy ||
+		fail chain_energy "relative drift $d over 2e4 steps, want <= 1e-12"
+else
+	fail chain_energy "$(head -c 300 "$T/err")"
+fi
 # the density's weights are what conserve it: a pde of constant density
 # against the density of x drifts
 if drift string_wrong "$HERE/string.dpm" 's|^pde u.tt = T / (rho0 \* (1 + a \* x))|pde u.tt = T / rho0|'; then
