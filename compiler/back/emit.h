@@ -70,6 +70,10 @@ void cg_emit_out_adj(Emit *e);
 void cg_emit_sav(Emit *e);        /* emit_sav.c: potentials by SAV (OP_SAV) */
 void cg_emit_sav_bound(Emit *e);  /* emit_sav.c: the reads at the energy's bound */
 void cg_emit_parts_energy(Emit *e); /* emit_sav.c: the energy of lumped objects and psi */
+/* emit_energy.c: the trapezoid weights of the energy's points (C text
+ * over ei, ej); @__eadj, the adjoint of an energy output */
+void cg_energy_weights(const Scheme *s, Buf *w);
+void cg_emit_energy_adj(Emit *e);
 void cg_emit_sav_adj(Emit *e);    /* emit_sav.c: @__asav, @__gsav, the transpose */
 void cg_emit_api(Emit *e);        /* emit_ck.c: the dpm_* interface */
 void cg_emit_api_decl(Emit *e);   /* emit_ck.c: its declarations */

@@ -232,6 +232,8 @@ emit_struct(Emit *e)
 		cg_out(e, "\tdouble *escr;            /* the energy's A u + B u */\n");
 	if (l->step->exprout)      /* emit_out.c: velocity reads' seeds for lambda[n] */
 		cg_out(e, "\tdouble opend[%d];\n", cg_atleast1(s->nord));
+	if (l->step->energy && e->grad)
+		cg_out(e, "\tdouble *eadj;            /* its adjoint's 6 arrays (emit_energy.c) */\n");
 	cg_out(e, "\tdouble *mem;            /* the arrays above, each at a multiple of 64 bytes */\n");
 	cg_out(e, "\tvoid *mem0;              /* what calloc gave */\n");
 	cg_out(e, "\tlong nst;                /* their stride: npts up to a multiple of 8 */\n");
@@ -462,6 +464,57 @@ emit_stable_fn(Emit *e)
 	cg_out(e, "\treturn -1;\n}\n\n");
 }
 
+/* Does the model check its density (one of params or the coordinates)? */
+static int
+rho_checked(const Scheme *s)
+{
+	return s->m->field->density && (s->density->deps & ~(1u << SYM_K)) != 0;
+}
+
+/* @__rho_check(p, hx, hy, n, grid, err, errsz): the field's density
+ * (language.md 11) at the points of n[0] x n[1] intervals over the domain,
+ * positive, else 1 with a message saying where (the grid point when grid);
+ * discretise.c has checked it over the domain for the defaults. */
+static void
+emit_rho_check(Emit *e)
+{
+	const Scheme *s = e->s;
+	const Decl *f = s->m->field;
+	const char **pn;
+	ExprEmitter *em;
+	int r, line, col;
+
+	if (!rho_checked(s))
+		return;
+	pn = cg_param_refs(e);
+	src_linecol(f->density->loc.src, f->density->loc.off, &line, &col);
+	cg_out(e, "static int\n@__rho_check(const double *p, double hx, double hy, const int *n, int grid, "
+	       "char *err, int errsz)\n{\n");
+	cg_out(e, "\tlong i, j;\n\n");
+	cg_out(e, "\tfor (j = 0; j <= (@__ndim == 2 ? n[1] : 0); j++)\n");
+	cg_out(e, "\t\tfor (i = 0; i <= n[0]; i++) {\n");
+	cg_out(e, "\t\t\tconst double x = @__from[0] + i * hx, y = @__from[1] + j * hy;\n");
+	cg_out(e, "\t\t\t(void)x; (void)y;\n");
+	em = ex_emitter_new(pn, cg_sym_c, "r");
+	r = ex_emitter_add(em, s->density);
+	ex_emitter_flush(em, &e->b, "\t\t\t");
+	cg_out(e, "\t\t\tif (!(%s > 0)) {\n", ex_emitter_root(em, r));
+	cg_out(e, "\t\t\t\tchar at[96];\n\n");
+	if (s->ndim == 2)
+		cg_out(e, "\t\t\t\tif (grid)\n\t\t\t\t\tsnprintf(at, sizeof at, \"grid point (%%ld, %%ld), (%s, %s) = "
+		       "(%%g, %%g)\", i, j, x, y);\n\t\t\t\telse\n\t\t\t\t\tsnprintf(at, sizeof at, "
+		       "\"(%s, %s) = (%%g, %%g)\", x, y);\n", f->args[0], f->args[1], f->args[0], f->args[1]);
+	else
+		cg_out(e, "\t\t\t\tif (grid)\n\t\t\t\t\tsnprintf(at, sizeof at, \"grid point %%ld, %s = %%g\", i, x);\n"
+		       "\t\t\t\telse\n\t\t\t\t\tsnprintf(at, sizeof at, \"%s = %%g\", x);\n", f->args[0], f->args[0]);
+	cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"the density of '%s' (line %d, column %d) is %%g at %%s "
+	       "for the params in force; a mass per %s must be positive: change the params or the density\", "
+	       "%s, at);\n", f->name, line, col, s->ndim == 2 ? "area" : "length", ex_emitter_root(em, r));
+	cg_out(e, "\t\t\t\treturn 1;\n\t\t\t}\n\t\t}\n\treturn 0;\n}\n\n");
+	ex_emitter_free(em);
+	cg_free_refs(pn, 0);
+}
+
 /* The grid: forced (by the caller or the model's `grid`) and checked, or
  * the finest stable one.  The square-grid h_min is found by bisection,
  * assuming (as for every explicit scheme here) that a coarser grid is
@@ -473,6 +526,7 @@ emit_plan(Emit *e)
 	const Scheme *s = e->s;
 	int d, j;
 
+	emit_rho_check(e);
 	cg_out(e, "static double\n@__hmin(const double *p, double k, const double *len, double t, int *bad)\n{\n");
 	cg_out(e, "\tdouble hi = HUGE_VAL, lo;\n\tint d, it;\n\n");
 	cg_out(e, "\t*bad = 0;\n");
@@ -504,6 +558,12 @@ emit_plan(Emit *e)
 		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the lumped object '%s' is too stiff for "
 		       "the time step k = %%g s (k^2 w^2 >= 4 in its explicit step); raise the rate or make it "
 		       "softer or heavier\", k);\n\t\t\treturn 1;\n\t\t}\n", e->s->lump[j].name);
+	}
+	if (rho_checked(s)) {
+		/* a density below 0 somewhere makes the scheme unstable: say so */
+		cg_out(e, "\t\tconst int fine[2] = {1000, 100};\n\n");
+		cg_out(e, "\t\tif (@__rho_check(p, len[0] / fine[0], len[1] / fine[1], fine, 0, err, errsz))\n");
+		cg_out(e, "\t\t\treturn 1;\n");
 	}
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"the scheme is unstable on every grid for the params in force "
 	       "(even the coarsest, N = %%d); check the signs and sizes of the pde's coefficients\", @__minn[0]);\n");
@@ -668,7 +728,8 @@ cg_coef_ref(const Loops *l, int c, Buf *tmp)
 	return tmp->s;
 }
 
-/* What the point sources need: which points are held, den where they land. */
+/* What the point sources need: which points are held, den times the
+ * density (Scheme.mden) where they land. */
 static void
 emit_source_helpers(Emit *e, const char **pn)
 {
@@ -689,12 +750,12 @@ emit_source_helpers(Emit *e, const char **pn)
 	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1], t = 0.0;\n");
 	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)x; (void)y; (void)t;\n");
 	em = ex_emitter_new(pn, cg_sym_c, "d");
-	r = ex_emitter_add(em, s->den);
+	r = ex_emitter_add(em, s->mden);
 	ex_emitter_flush(em, &e->b, "\t");
 	cg_out(e, "\treturn %s;\n}\n\n", ex_emitter_root(em, r));
 	ex_emitter_free(em);
 
-	/* d den / d param at a point: the sources' weights divide by den */
+	/* d mden / d param at a point: the sources' weights divide by it */
 	cg_out(e, "static void\n@__dden(const @_model *m, double x, double y, double *dd)\n{\n");
 	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1], t = 0.0;\n");
 	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)x; (void)y; (void)t; (void)dd;\n");
@@ -875,7 +936,10 @@ emit_set_coefs(Emit *e)
 		cg_out(e, "\t\t}\n");
 	}
 
-	/* point sources: weights (1 - a)/h, a/h (bilinear / hx hy), over den;
+	if (rho_checked(s))
+		cg_out(e, "\tif (@__rho_check(p, hx, hy, m->n, 1, err, errsz))\n\t\treturn 1;\n\n");
+	/* point sources: weights (1 - a)/h, a/h (bilinear / hx hy), over den
+	 * times the density there;
 	 * points held at 0 by a boundary condition drop theirs */
 	for (i = 0; i < s->nsrc; i++) {
 		cg_out(e, "\tif (@__interp(m, pos[%d][0], pos[%d][1], m->src_i[%d], m->src_w[%d])) {\n",
@@ -883,8 +947,9 @@ emit_set_coefs(Emit *e)
 		cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"point source %d at (%%g, %%g) is outside the domain\", "
 		       "pos[%d][0], pos[%d][1]);\n", i + 1, i, i);
 		cg_out(e, "\t\treturn 1;\n\t}\n");
-		/* G_v = w_v / (h den_v); dG_v/dp = (w_v,X dX/dp + w_v,Y dY/dp)
-		 * / (h den_v) - G_v (d den_v/dp) / den_v */
+		/* G_v = w_v / (h den_v), den_v den times the density at point
+		 * v; dG_v/dp = (w_v,X dX/dp + w_v,Y dY/dp) / (h den_v) - G_v
+		 * (d den_v/dp) / den_v */
 		cg_out(e, "\t@__dinterp(m, m->src_w[%d], wx, wy);\n", i);
 		cg_out(e, "\tfor (v = 0; v < 4; v++) {\n");
 		cg_out(e, "\t\tconst double xv = @__from[0] + (m->src_i[%d][v] %% m->nx1) * hx;\n", i);
@@ -1039,12 +1104,14 @@ emit_lifecycle(Emit *e)
 	 * then fall alike on cache lines (15 % faster on small grids) */
 	cg_out(e, "\tnp = m->npts;\n\tm->nst = (np + 7) / 8 * 8;\n");
 	cg_out(e, "\tm->mem0 = calloc((size_t)(3 + %d) * (size_t)m->nst + 8, sizeof(double));\n",
-	    l->nclass[CO_SPACE] + l->step->energy);
+	    l->nclass[CO_SPACE] + l->step->energy * (e->grad ? 7 : 1));
 	cg_out(e, "\tif (!m->mem0) {\n\t\tfree(m);\n\t\tsnprintf(err, (size_t)errsz, \"out of memory for a grid of %%ld points\", np);\n\t\treturn 0;\n\t}\n");
 	cg_out(e, "\tm->mem = (double *)((char *)m->mem0 + (64 - (size_t)m->mem0 %% 64) %% 64);\n");
 	cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tm->a[d] = m->mem + (3 + d) * m->nst;\n", l->nclass[CO_SPACE]);
 	if (l->step->energy)
 		cg_out(e, "\tm->escr = m->mem + (3 + %d) * m->nst;\n", l->nclass[CO_SPACE]);
+	if (l->step->energy && e->grad)
+		cg_out(e, "\tm->eadj = m->mem + (4 + %d) * m->nst;\n", l->nclass[CO_SPACE]);
 	cg_out(e, "\tif (@__set_coefs(m, err, errsz)) {\n\t\t@_destroy(m);\n\t\treturn 0;\n\t}\n");
 	cg_out(e, "\t@_reset(m);\n\treturn m;\n}\n\n");
 

@@ -302,7 +302,9 @@ c_scatter(void *ctx, const Step *st, const Op *o)
  * axis at a free end) of the inner product in which L is symmetric.  For
  * the lossless scheme u[n+1] - 2u[n] + u[n-1] = k^2 L u[n] this is
  * conserved exactly: E(n+1) - E(n) = <u[n+1] - u[n-1], (u[n+1] - 2 u[n] +
- * u[n-1]) / k^2 - L u[n]> / 2 = 0.  With losses it falls.  Summed as
+ * u[n-1]) / k^2 - L u[n]> / 2 = 0.  With losses it falls.  A density of
+ * x, y weighs each point (rho_q inside the sum): the inner product in
+ * which a pde per unit mass, T / rho(x) u.xx, is symmetric.  Summed as
  * rho H / (2 k^2) sum_q w_q ((u[n+1] - u[n])^2 - u[n+1] (escr - u) den),
  * escr = (A + B) u: one division a step. */
 static void
@@ -314,12 +316,9 @@ energy_text(CStep *c, int i)
 	const char **pn = cg_param_refs(e);
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "g");
 	Buf w = {0};
-	int r;
+	int r, rho_x = (s->density->deps & ((1u << SYM_X) | (1u << SYM_Y))) != 0;
 
-	buf_printf(&w, "%s%s%s%s", s->bc[0][0] == BC_FREE ? " * (ei == 0 ? 0.5 : 1)" : "",
-	           s->bc[0][1] == BC_FREE ? " * (ei == nx ? 0.5 : 1)" : "",
-	           s->ndim == 2 && s->bc[1][0] == BC_FREE ? " * (ej == 0 ? 0.5 : 1)" : "",
-	           s->ndim == 2 && s->bc[1][1] == BC_FREE ? " * (ej == ny ? 0.5 : 1)" : "");
+	cg_energy_weights(s, &w);
 	/* eight partial sums (by ei mod 8), so the sum is not one chain of
 	 * dependent adds, in the same order on every backend */
 	cg_out(e, "%s\t{\n%s\t\tdouble E, Ev[8] = {0};\n%s\t\tlong ei, ej;\n\n", ind, ind, ind);
@@ -333,19 +332,23 @@ energy_text(CStep *c, int i)
 	       "%s\t\t\t\t    (@__ndim == 2 && ((@__held_end[1][0] && ej == 0) || (@__held_end[1][1] && ej == ny)))"
 	       " ? 0.0 : 1.0;\n", ind, ind);
 	r = ex_emitter_add(em, s->den);
+	if (rho_x)
+		ex_emitter_add(em, s->density);
 	{
 		Buf in = {0};
 		buf_printf(&in, "%s\t\t\t\t", ind);
 		ex_emitter_flush(em, &e->b, in.s);
 		buf_free(&in);
 	}
+	if (rho_x)
+		buf_printf(&w, " * (%s)", ex_emitter_root(em, r + 1));
 	cg_out(e, "%s\t\t\t\tEv[ei & 7] += f%s * (d * d - un[q] * (m->escr[q] - u[q]) * (%s));\n",
 	       ind, w.s ? w.s : "", ex_emitter_root(em, r));
 	cg_out(e, "%s\t\t\t}\n", ind);
 	cg_out(e, "%s\t\tE = ((Ev[0] + Ev[1]) + (Ev[2] + Ev[3])) + ((Ev[4] + Ev[5]) + (Ev[6] + Ev[7]));\n", ind);
 	ex_emitter_free(em);
 	em = ex_emitter_new(pn, cg_sym_c, "g");
-	r = ex_emitter_add(em, s->density);
+	r = ex_emitter_add(em, rho_x ? ex_num(s->pool, 1) : s->density);
 	{
 		Buf in = {0};
 		buf_printf(&in, "%s\t\t", ind);
@@ -1097,7 +1100,7 @@ gacc_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
 			buf_puts(&t, "lq * ");
 			group_text(&t, &rg->groups[g], lev, 0);
 		} else {
-			buf_puts(&t, "lq");
+			buf_puts(&t, "lin ? 0.0 : lq");
 		}
 		cg_out(e, "%sconst double s%d = %s;\n", ind, g, t.s);
 		cg_out(e, "%s(void)s%d;\n", ind, g);
@@ -1224,10 +1227,11 @@ emit_gacc(Emit *e)
 	cg_out(e, "/* dL/dc of step n for the coefficients that do not ride with the\n"
 	       " * adjoint step, given l = lambda[n+1] and the states u[n], up = u[n-1],\n"
 	       " * un = u[n+1], g = dL/dy_n: seeds (gk), dL/dp for those of space and\n"
-	       " * time into grad. */\n");
+	       " * time into grad.  lin: of the linear operator alone (no force, no\n"
+	       " * sources, no outputs), for the energy's adjoint (emit_energy.c). */\n");
 	cg_out(e, "static void\n@__gacc(const @_model *m, long n, const double *restrict l, "
 	       "const double *restrict u,\n\tconst double *restrict up, const double *restrict un, "
-	       "const double *g, double *gk,\n\tdouble *grad)\n{\n");
+	       "const double *g, double *gk,\n\tdouble *grad, int lin)\n{\n");
 	prologue(e, used, "\t");
 	cg_out(e, "\tconst double t = (double)n * k;\n");
 	/* four lanes of partial sums, so the sums vectorise (and stay
@@ -1267,6 +1271,7 @@ emit_gacc(Emit *e)
 			       p, i, i, i, i);
 			i++;
 		}
+	cg_out(e, "\tif (lin)\n\t\treturn;\n");
 	/* point sources: S (lambda . G): S's seed lambda . G, and S lambda
 	 * at the points G spreads over, for G's dependence on the params its
 	 * position or the density moves */
@@ -1381,6 +1386,8 @@ c_adj_gather(void *ctx, const Step *st, const Op *o)
 	cg_out(ctx, "\t\t@__oadj(m, ln, g, s, n);\n");
 	if (st->exprout)           /* emit_out.c: reads of u[s+1], u[s] */
 		cg_out(ctx, "\t\t@__oeadj(m, ln, g, s, n, S + (s - s0 + 2) * np, S + (s - s0 + 1) * np, grad);\n");
+	if (st->energy)
+		cg_out(ctx, "\t\t@__eadj(m, ln, g, s, n, S + (s - s0 + 1) * np, S + (s - s0 + 2) * np, m->gk, grad);\n");
 	(void)o;
 }
 
@@ -1388,7 +1395,7 @@ static void
 c_adj_sums(void *ctx, const Step *st, const Op *o)
 {
 	cg_out(ctx, "\t\t@__gacc(m, s, ln, S + (s - s0 + 1) * np, S + (s - s0) * np, S + (s - s0 + 2) * np,\n");
-	cg_out(ctx, "\t\t        g + s * %d, m->gk, grad);\n", st->l->s->nout);
+	cg_out(ctx, "\t\t        g + s * %d, m->gk, grad, 0);\n", st->l->s->nout);
 	(void)o;
 }
 
@@ -1567,6 +1574,8 @@ emit_api(Emit *e)
 	cg_out(e, "\t@__oadj(m, ln, g, -1, m->ck_n);\n");
 	if (l->step->exprout)      /* output 0's velocity reads of u[0] */
 		cg_out(e, "\t@__oeadj(m, ln, g, -1, m->ck_n, u0, um1, grad);\n");
+	if (l->step->energy)       /* E_0's seeds of u[0], waiting */
+		cg_out(e, "\t@__eadj(m, ln, g, -1, m->ck_n, u0, u0, m->gk, grad);\n");
 	if (s->npot)               /* psi's start, u[0]'s waiting seeds */
 		cg_out(e, "\t@__gsav(m, ln, 0, u0, um1, grad);\n");
 	if (l->step->parts)
@@ -1636,9 +1645,9 @@ cg_emit_kernels(Emit *e)
 	emit_step(e);
 	if (!e->grad)
 		return;
-	if (e->l->step->energy) {
-		emit_no_grad(e, "the gradient of a model with an energy output is not built yet "
-		             "(render works)");
+	if (e->l->step->energy && e->s->nimplicit) {
+		emit_no_grad(e, "the gradient of a model with an energy output and a bow is not "
+		             "built yet (render works)");
 		return;
 	}
 	emit_adj(e);
@@ -1653,5 +1662,7 @@ cg_emit_kernels(Emit *e)
 		cg_emit_parts_adj(e);
 	if (e->s->npot)
 		cg_emit_sav_adj(e);
+	if (e->l->step->energy)
+		cg_emit_energy_adj(e);
 	emit_api(e);
 }

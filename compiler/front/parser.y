@@ -189,10 +189,12 @@ netarg
 	| IDENT '=' expr	{ $$ = ast_named(P->a, $1, @1, $3, @$); }
 	;
 
-/* fopts -> (NAME expr)*: a field's `on DOMAIN`, `density E`, `mass E` */
+/* fopts -> (NAME expr)*: a field's `on DOMAIN`, `density E`, `mass E`, in
+ * any order.  No expression is followed by a name, so a name after one
+ * starts the next option (no conflict). */
 fopts
 	: %empty		{ $$ = NULL; }
-	| fopts IDENT primary	{ $$ = ast_list(P->a, $1, ast_field_opt(P->a, $2, @2, $3)); }
+	| fopts IDENT expr	{ $$ = ast_list(P->a, $1, ast_field_opt(P->a, $2, @2, $3)); }
 	;
 
 /* range -> (in [ expr , expr ])? */

@@ -497,6 +497,9 @@ static const Ctx C_TIME = {A_PARAM | A_SCALAR | A_FN | A_TIME | A_STATE, "a time
 static const Ctx C_SPACE = {A_PARAM | A_SCALAR | A_FN | A_SPACE, "a coefficient",
 	"it may use the coordinates, consts, params, lets without arguments, other "
 	"coefficients, fns, pi and builtin functions", 0, 0, 0};
+static const Ctx C_DENSITY = {A_PARAM | A_SCALAR | A_FN | A_SPACE, "a density",
+	"it may use the field's coordinates, consts, params, lets without arguments, "
+	"coefficients, fns, pi and builtin functions (not the state, not t)", 0, 0, 0};
 static const Ctx C_FN = {A_PARAM | A_SCALAR | A_FN, "a fn",
 	"it may use its arguments, consts, params, lets without arguments, other fns, "
 	"pi and builtin functions", 0, 0, 0};
@@ -1365,7 +1368,7 @@ exprs(Sema *s)
 			}
 			break;
 		case D_FIELD:
-			sema_expr_in(s, d->density, &C_SCALAR, NULL, NULL, "a density");
+			sema_expr_in(s, d->density, &C_DENSITY, NULL, NULL, "a density");
 			sema_expr_in(s, d->mass, &C_SCALAR, NULL, NULL, "a mass");
 			break;
 		case D_INIT:

@@ -17,7 +17,8 @@
  * string.  A read w(X) is sum_i hat_i(X) w[i] with hat_i(X) = max(0, 1 -
  * |X - x_i| / h), which is linear interpolation, differentiable in X as
  * the grid field's reads are; a force F delta(x - X) in w's pde adds
- * F hat_i(X) / (h density) at each point, the transpose of that read.
+ * F hat_i(X) / (h density(x_i)) at each point, the transpose of that
+ * read over point i's mass.
  * The stability of the chain (discretise.c): Gershgorin's bound over the
  * points' couplings, k^2 (|K_ii| + sum |K_ij|) < 4, which for the wave
  * equation is exactly c k / h <= 1. */
@@ -303,8 +304,8 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 		if (chain(s, e->name))
 			return rw_call_read(s, own, i, X, e, 0, e->loc);
 		if (own && (p = delta_pos(s, own, e, 1))) {
-			Ast *den = bin(s, OP_MUL, num(s, own->h, e->loc),
-			               own->density ? own->density : num(s, 1, e->loc));
+			Ast *den = bin(s, OP_MUL, num(s, own->h, e->loc),    /* point i's mass */
+			               own->density ? rw(s, own, i, NULL, own->density) : num(s, 1, e->loc));
 			Ast *hx = hat(s, own, i, rw(s, own, i, NULL, p));
 			if (hx->kind == AX_NUM && hx->num == 0)
 				return hx;         /* the force does not reach point i */
@@ -719,7 +720,7 @@ sema_fields(Model *m, Diag *d)
 			if (!f->pt[i])
 				continue;
 			s.mute = i > 0 && f->pt[i - 1];
-			mass = bin(&s, OP_MUL, f->density ? f->density : num(&s, 1, l), num(&s, f->h, l));
+			mass = bin(&s, OP_MUL, f->density ? rw(&s, f, i, NULL, f->density) : num(&s, 1, l), num(&s, f->h, l));
 			opts = ast_list(s.a, NULL, ast_field_opt(s.a, "mass", l, mass));
 			z = ast_field(s.a, f->pt[i], l, NULL, opts, f->f->loc);
 			z->src = f->f->src;

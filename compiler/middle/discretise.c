@@ -1137,13 +1137,55 @@ build_grid(Ctx *c, Scheme *s)
 	s->rate = c->m->rate ? const_value(c, c->m->rate->value) : 44100;
 }
 
+/* The field's density (language.md 11), of params and the coordinates:
+ * positive over the domain.  Checked here with the params at their
+ * defaults on a fine sampling of the domain (the grid is not known yet);
+ * the model's set-up checks it again at each grid point for the params
+ * in force (emit_c.c). */
+static void
+build_density(Ctx *c, Scheme *s)
+{
+	const Decl *f = c->m->field;
+	double *pv, sy[NSYM] = {0}, v;
+	int i, j, n = 1000, ny = s->ndim == 2 ? 100 : 0;
+
+	s->density = f->density ? conv(c, f->density, NULL) : num(c, 1);
+	if (!f->density || c->failed)
+		return;
+	pv = mem_alloc((size_t)(s->nparams + 1) * sizeof *pv);
+	for (i = 0; i < s->nparams; i++)
+		pv[i] = s->params[i].def;
+	for (j = 0; j <= ny; j++)
+		for (i = 0; i <= n; i++) {
+			sy[SYM_X] = s->from[0] + (s->to[0] - s->from[0]) * i / n;
+			sy[SYM_Y] = ny ? s->from[1] + (s->to[1] - s->from[1]) * j / ny : 0;
+			v = ex_eval(s->density, pv, sy);
+			if (v > 0 && isfinite(v))
+				continue;
+			if (s->ndim == 2)
+				diag_error(c->d, f->density->loc, "the density of '%s' is %g at (%s, %s) = "
+				           "(%g, %g) with the params at their defaults; a mass per area "
+				           "must be positive over the field's domain", f->name, v,
+				           f->args[0], f->args[1], sy[SYM_X], sy[SYM_Y]);
+			else
+				diag_error(c->d, f->density->loc, "the density of '%s' is %g at %s = %g "
+				           "with the params at their defaults; a mass per length must be "
+				           "positive over the field's domain", f->name, v, f->args[0],
+				           sy[SYM_X]);
+			c->failed = 1;
+			mem_free(pv);
+			return;
+		}
+	mem_free(pv);
+}
+
 /* The update solved for u[n+1]: multiply through by k^2 and divide by
  * den = 1 - ct k / 2, ct the coefficient of u.t. */
 static void
 build_update(Ctx *c, Scheme *s, Lin *l)
 {
 	ExprPool *p = c->p;
-	Expr *k = ex_sym(p, SYM_K), *k2 = ex_powi(p, k, 2), *ct = num(c, 0), *density;
+	Expr *k = ex_sym(p, SYM_K), *k2 = ex_powi(p, k, 2), *ct = num(c, 0);
 	TapSet ts = {0}, st = {0};
 	int i, w;
 
@@ -1225,13 +1267,15 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 		           "F * delta(x - X)");
 		c->failed = 1;
 	}
-	density = c->m->field->density ? conv(c, c->m->field->density, NULL) : num(c, 1);
-	s->density = density;
+	/* a force between parts adds F / density (language.md 11), the
+	 * density of each grid point its spread reaches (s->mden): then F's
+	 * work on the read at X is the work the step's masses see, and a
+	 * spring between parts conserves the discrete energy */
+	s->mden = ex_mul(p, s->den, s->density);
 	s->nsrc = l->ndelta;
 	s->src = arena_alloc(c->a, (size_t)(l->ndelta + 1) * sizeof *s->src);
 	for (i = 0; i < l->ndelta; i++) {
-		/* a force between parts adds F / density (language.md 11) */
-		s->src[i].strength = ex_div(p, ex_mul(p, l->delta[i].coef, k2), density);
+		s->src[i].strength = ex_mul(p, l->delta[i].coef, k2);
 		s->src[i].state = (s->src[i].strength->deps & DEP_STATE) != 0;
 		s->src[i].implicit = -1;
 		s->nstate_src += s->src[i].state;
@@ -1553,7 +1597,7 @@ build_coupling_stab(Ctx *c, Scheme *s)
 		memcpy(t, s->stab, (size_t)s->nstab * sizeof *t);
 		t[s->nstab].level = 0;
 		t[s->nstab].dx = t[s->nstab].dy = 0;
-		t[s->nstab].coef = ex_div(p, ex_div(p, kappa, cell), s->den);
+		t[s->nstab].coef = ex_div(p, ex_div(p, kappa, cell), s->mden);
 		s->stab = t;
 		s->nstab++;
 	}
@@ -1600,6 +1644,7 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 	c.self = -1;
 	ex_pool_state_base(c.p, c.np);
 	build_grid(&c, s);
+	build_density(&c, s);
 	lin(&c, m->pde->value, &l);
 	if (!c.failed)
 		build_update(&c, s, &l);

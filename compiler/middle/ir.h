@@ -111,7 +111,9 @@ struct Scheme {
 	Lump *lump; int nlump;
 	int attach[2][2];          /* BC_ATTACHED ends: the lumped object held there */
 	int nstate_src;            /* sources with Source.state */
-	Expr *density;             /* the field's, of params (1 when not given) */
+	Expr *density;             /* the field's, of params and x, y (1 when not given) */
+	Expr *mden;                /* den * density: what a point force's share
+	                            * of a grid point is divided by (times h) */
 	int nimplicit;             /* sources with Source.implicit >= 0 */
 	Expr **lump_stiff;         /* [j]: k^2 w^2 of lumped object j's explicit
 	                            * step, stable below 4 (of params, k, hx) */

@@ -1,0 +1,187 @@
+/* emit_energy.c — the adjoint of `output E = energy` (language.md 12.1):
+ * @__eadj, what the energy channel's seed g_s = dL/dE_s adds to the
+ * backward step.
+ *
+ * E_s is a function of u[s+1] (un) and u[s] (u) (emit_loop.c energy_text):
+ *
+ *   E_s = sum_q c_q (d_q^2 - un_q (Op(u, u)_q - u_q) den_q)
+ *         + sum_j M_j (v_j^2 / 2 - un_j rest_j(u) / 2) + psi^2 / 2,
+ *
+ * c_q = rho_q H w_q / (2 k^2) (0 where a boundary holds the point), d = un
+ * - u, Op the step's linear operator at t_s (P_op: the sweep, the lumped
+ * objects and the forces between parts, no force, no sources, no
+ * potentials), v_j = (un_j - u_j) / k.  So with lambda'_q = -g c_q den_q
+ * un_q, the share of Op is lambda' . Op(u, u): its transpose A^T
+ * lambda' + B^T lambda' and its sums of the gradient are those of a
+ * forward step whose u[n] and u[n-1] are both u, made by the adjoint
+ * step's own functions (@__adjg at s and s - 1, @__gacc without the
+ * force and sources, @__apsc, @__aread).  The rest is direct.
+ *
+ * g dE_s/du[s+1] goes into lambda[s+1] now (with the outputs' seeds, so
+ * before the potentials' and the sums of step s), g dE_s/du[s] waits in
+ * m->eadj for lambda[s], added at the next call.  The backward runs its
+ * steps in order on one thread, so one waiting array serves.  A velocity
+ * read in Op or a rest is (u - u) / k: its seed reaches u through 1/k
+ * and -1/k, nothing; it is dropped.
+ *
+ * requires: energy_text's step (@__step with lin), the adjoint's
+ *           @__adjg, @__gacc (its lin), of parts @__apsc, @__aread,
+ *           @__rdall, of potentials @__SAVE (psi's seed waits there);
+ *           m->eadj (6 arrays of m->nst, emit_c.c).
+ * leaves:   @__eadj(m, ln, g, s, n, u, un, gk, grad). */
+#include "emit.h"
+#include "diff.h"
+
+/* " * (ei == 0 ? 0.5 : 1)" ...: the trapezoid weights of a point (ei,
+ * ej), 1/2 along an axis at a free end, as energy_text has them */
+void
+cg_energy_weights(const Scheme *s, Buf *w)
+{
+	buf_printf(w, "%s%s%s%s", s->bc[0][0] == BC_FREE ? " * (ei == 0 ? 0.5 : 1)" : "",
+	           s->bc[0][1] == BC_FREE ? " * (ei == nx ? 0.5 : 1)" : "",
+	           s->ndim == 2 && s->bc[1][0] == BC_FREE ? " * (ej == 0 ? 0.5 : 1)" : "",
+	           s->ndim == 2 && s->bc[1][1] == BC_FREE ? " * (ej == ny ? 0.5 : 1)" : "");
+}
+
+/* the grid's points: d, the seeds of un now and of u later, lambda',
+ * and the params through den and the density */
+static void
+grid_points(Emit *e)
+{
+	const Scheme *s = e->s;
+	Expr *roots[2] = {s->den, s->density};
+	const char *seeds[2] = {"sd", "sr"}, **pn = cg_param_refs(e);
+	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "d");
+	Buf w = {0};
+	int r;
+
+	cg_energy_weights(s, &w);
+	cg_out(e, "\t@__step(m, s, u, u, ee, 0, 1);\n");
+	cg_out(e, "\tfor (ej = 0; ej <= ny; ej++)\n\t\tfor (ei = 0; ei <= nx; ei++) {\n");
+	cg_out(e, "\t\t\tconst long q = ei + ej * nx1;\n");
+	cg_out(e, "\t\t\tconst double x = x0 + ei * hx, y = y0 + ej * hy, d = un[q] - u[q];\n");
+	cg_out(e, "\t\t\tconst int held = (@__held_end[0][0] && ei == 0) || (@__held_end[0][1] && ei == nx) ||\n"
+	       "\t\t\t    (@__ndim == 2 && ((@__held_end[1][0] && ej == 0) || (@__held_end[1][1] && ej == ny)));\n");
+	cg_out(e, "\t\t\t(void)x; (void)y;\n");
+	cg_out(e, "\t\t\tif (held)\n\t\t\t\tcontinue;\n");
+	r = ex_emitter_add(em, s->den);
+	ex_emitter_add(em, s->density);
+	ex_emitter_flush(em, &e->b, "\t\t\t");
+	cg_out(e, "\t\t\t{\n");
+	cg_out(e, "\t\t\t\tconst double den = %s, rho = %s, c = gE * rho * cell%s, L = ee[q] - u[q];\n",
+	       ex_emitter_root(em, r), ex_emitter_root(em, r + 1), w.s ? w.s : "");
+	cg_out(e, "\t\t\t\tconst double sd = -c * un[q] * L, sr = c / rho * (d * d - un[q] * L * den);\n\n");
+	cg_out(e, "\t\t\t\t(void)sd; (void)sr;\n");
+	cg_out(e, "\t\t\t\tln[q] += c * (2 * d - L * den);\n");
+	cg_out(e, "\t\t\t\tpe[q] = c * (un[q] * den - 2 * d);\n");
+	cg_out(e, "\t\t\t\tel[q] = -c * den * un[q];\n");
+	cg_vjp(e, roots, seeds, 2, "\t\t\t\t");
+	cg_out(e, "\t\t\t}\n\t\t}\n");
+	ex_emitter_free(em);
+	cg_free_refs(pn, 0);
+	buf_free(&w);
+}
+
+/* each lumped object's M (v^2 / 2 - un rest(u) / 2): seeds of un, u, of
+ * the reads rest makes (rs) and of the params through M and rest */
+static void
+lumps(Emit *e)
+{
+	const Scheme *s = e->s;
+	int np = s->nparams, nq = np + s->nrd, j, i, r;
+	const char **pn = cg_param_refs(e);
+	Expr **dm = mem_alloc((size_t)(nq + 1) * sizeof *dm), **dr = mem_alloc((size_t)(nq + 1) * sizeof *dr);
+	ExprEmitter *em;
+
+	cg_out(e, "\t@__rdall(m, u, u, rd);\n");
+	for (j = 0; j < s->nlump; j++) {
+		em = ex_emitter_new(pn, cg_sym_c, "w");
+		diff_params(s->pool, s->lump[j].mass, nq, dm);
+		diff_params(s->pool, s->lump[j].rest, nq, dr);
+		r = ex_emitter_add(em, s->lump[j].mass);
+		ex_emitter_add(em, s->lump[j].rest);
+		for (i = 0; i < nq; i++) {
+			ex_emitter_add(em, dm[i]);
+			ex_emitter_add(em, dr[i]);
+		}
+		cg_out(e, "\t{\n");
+		ex_emitter_flush(em, &e->b, "\t\t");
+		cg_out(e, "\t\tconst double M = %s, a = %s, v = (un[ng + %d] - u[ng + %d]) / k;\n",
+		       ex_emitter_root(em, r), ex_emitter_root(em, r + 1), j, j);
+		cg_out(e, "\t\tconst double sm = gE * (0.5 * v * v - 0.5 * un[ng + %d] * a), sa = -0.5 * gE * M * un[ng + %d];\n\n",
+		       j, j);
+		cg_out(e, "\t\t(void)sm; (void)sa;\n");
+		cg_out(e, "\t\tln[ng + %d] += gE * M * (v / k - 0.5 * a);\n", j);
+		cg_out(e, "\t\tpe[ng + %d] -= gE * M * v / k;\n", j);
+		for (i = 0; i < nq; i++) {
+			const char *m_ = ex_is_num(dm[i], 0) ? NULL : ex_emitter_root(em, r + 2 + 2 * i);
+			const char *r_ = ex_is_num(dr[i], 0) ? NULL : ex_emitter_root(em, r + 3 + 2 * i);
+			if (i >= np && r_) {
+				ReadKind k = s->rd[i - np].kind;
+				if (k != RD_VEL && k != RD_LUMP_VEL && k != RD_CVEL)
+					cg_out(e, "\t\trs[%d] += sa * %s;\n", i - np, r_);
+				continue;
+			}
+			if (i < np && (m_ || r_))
+				cg_out(e, "\t\tgrad[%d] += %s%s%s%s%s;\n", i, m_ ? "sm * " : "", m_ ? m_ : "",
+				       m_ && r_ ? " + " : "", r_ ? "sa * " : "", r_ ? r_ : "");
+		}
+		cg_out(e, "\t}\n");
+		ex_emitter_free(em);
+	}
+	mem_free(dm);
+	mem_free(dr);
+	cg_free_refs(pn, 0);
+}
+
+void
+cg_emit_energy_adj(Emit *e)
+{
+	const Scheme *s = e->s;
+	int o, r, nr = cg_atleast1(s->nrd), parts = e->l->step->parts;
+
+	for (o = 0; o < s->nout && !s->out[o].energy; o++)
+		;
+	cg_out(e, "/* g dE_s/du[s+1] into ln = lambda[s+1], what waits for it from step\n"
+	       " * s + 1 first; g dE_s/du[s] to wait for lambda[s] (emit_energy.c) */\n");
+	cg_out(e, "static void\n@__eadj(@_model *m, double *ln, const double *g, long s, long n, "
+	       "const double *u,\n\tconst double *un, double *gk, double *grad)\n{\n");
+	cg_out(e, "\tconst long np = m->npts, nx = m->n[0], ny = m->n[1], nx1 = m->nx1;\n");
+	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1], t = (double)s * k;\n");
+	cg_out(e, "\tconst double x0 = @__from[0], y0 = @__from[1], cell = hx%s * (0.5 / (k * k));\n",
+	       s->ndim == 2 ? " * hy" : "");
+	cg_out(e, "\tconst long ng = nx1 * (ny + 1);\n");
+	cg_out(e, "\tdouble *pe = m->eadj, *el = pe + m->nst, *ea = el + m->nst, *eb = ea + m->nst;\n");
+	cg_out(e, "\tdouble *ez = eb + m->nst, *ee = ez + m->nst, gE, rs[%d] = {0}, rz[%d], rd[%d];\n", nr, nr, nr);
+	cg_out(e, "\tlong q, ei, ej;\n\n");
+	cg_out(e, "\t(void)p; (void)t; (void)ng; (void)rs; (void)rz; (void)rd; (void)gk;\n");
+	cg_out(e, "\tif (s + 1 < n)\n\t\tfor (q = 0; q < np; q++)\n\t\t\tln[q] += pe[q];\n");
+	cg_out(e, "\tmemset(pe, 0, (size_t)np * sizeof(double));\n");
+	cg_out(e, "\tif (s < 0 || (gE = g[s * %d + %d]) == 0)\n\t\treturn;\n", s->nout, o);
+	cg_out(e, "\tmemset(el, 0, (size_t)np * sizeof(double));\n");
+	grid_points(e);
+	/* Op^T lambda' and the sums of Op's coefficients at t_s, as a step
+	 * from (u, u): A(t_s)^T, then B(t_s)^T (the B of adjg's step s) */
+	cg_out(e, "\tmemset(ea, 0, (size_t)np * sizeof(double));\n");
+	cg_out(e, "\tmemset(eb, 0, (size_t)np * sizeof(double));\n");
+	cg_out(e, "\t@__adjg(m, s, el, ez, ea, u, gk, grad);\n");
+	cg_out(e, "\t@__adjg(m, s - 1, ez, el, eb, u, gk, grad);\n");
+	cg_out(e, "\t@__gacc(m, s, el, u, u, un, g + s * %d, gk, grad, 1);\n", s->nout);
+	cg_out(e, "\tfor (q = 0; q < ng; q++)\n\t\tpe[q] += ea[q] + eb[q];\n");
+	if (parts) {
+		if (s->nstate_src)
+			cg_out(e, "\t@__apsc(m, s, el, u, u, rs, grad, gk + @__GK_X(m) + @__OFF_SW);\n");
+		for (r = 0; r < s->nrd; r++)
+			if (s->rd[r].kind == RD_VEL || s->rd[r].kind == RD_LUMP_VEL || s->rd[r].kind == RD_CVEL)
+				cg_out(e, "\trs[%d] = 0;\n", r);
+		if (s->nlump)
+			lumps(e);
+		if (s->nrd)
+			cg_out(e, "\t@__aread(m, pe, u, u, rs, rz, grad);\n");
+	}
+	/* psi^2 / 2: psi's seed waits with the potentials' (emit_sav.c), in
+	 * the ring @__asav of step s reads */
+	if (s->npot)
+		cg_out(e, "\t@__SAVE(m, s + 1)[np - 1] += gE * un[np - 1];\n");
+	cg_out(e, "}\n\n");
+}
