@@ -987,7 +987,7 @@ emit_set_coefs(Emit *e)
 		cg_out(e, "\t}\n");
 	}
 	emit_read_check(e, pn);
-	if (s->nord)
+	if (s->nord && e->l->step->exprout)
 		cg_out(e, "\tif (@__ocheck(m, err, errsz))\n\t\treturn 1;\n");
 	if (s->nimplicit)          /* a bow's equation has one root (emit_bow.c) */
 		cg_out(e, "\tif (@__bowcheck(m, err, errsz))\n\t\treturn 1;\n");
