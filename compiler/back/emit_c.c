@@ -498,10 +498,19 @@ emit_plan(Emit *e)
 	cg_out(e, "\tif (bad == 1) {\n");
 	for (j = 0; j < e->s->nlump; j++) {
 		/* at the coarsest grid: a lumped object too stiff for k */
+		int c = s->m->lumps[j]->gridpt - 1;
 		cg_out(e, "\t\tif (@__lstable(p, k, len[0] / @__minn[0]) == %d) {\n", j);
-		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the lumped object '%s' is too stiff for "
-		       "the time step k = %%g s (k^2 w^2 >= 4 in its explicit step); raise the rate or make it "
-		       "softer or heavier\", k);\n\t\t\treturn 1;\n\t\t}\n", e->s->lump[j].name);
+		if (c >= 0)      /* a point of a field after the first (sema_fields.c) */
+			cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the field '%s' is unstable at k = %%g s "
+			       "for the params in force (at its point %s): its grid of %d intervals was planned "
+			       "for the values it was compiled with; compile the model again with these "
+			       "values (--set, --params), which plans its grid for them, or force a coarser "
+			       "one with `grid N` on its domain\", k);\n\t\t\treturn 1;\n\t\t}\n",
+			       s->m->chains[c].name, e->s->lump[j].name, s->m->chains[c].n);
+		else
+			cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the lumped object '%s' is too stiff for "
+			       "the time step k = %%g s (k^2 w^2 >= 4 in its explicit step); raise the rate or make "
+			       "it softer or heavier\", k);\n\t\t\treturn 1;\n\t\t}\n", e->s->lump[j].name);
 	}
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"the scheme is unstable on every grid for the params in force "
 	       "(even the coarsest, N = %%d); check the signs and sizes of the pde's coefficients\", @__minn[0]);\n");
@@ -751,6 +760,26 @@ static const char read2_text[] =
 "\treturn (1 - b) * ((1 - a) * v[0] + a * v[1]) + b * ((1 - a) * v[2] + a * v[3]);\n"
 "}\n\n";
 
+
+/* An output of a second field between two of its points (sema_fields.c):
+ * the interpolation of the grid's outputs, over the chain's lumped
+ * objects (after the grid's points), at a fixed place. */
+static void
+emit_chain_out(Emit *e, int i)
+{
+	const Output *o = &e->s->out[i];
+	int v;
+
+	cg_out(e, "\tfor (v = 0; v < 4; v++) {\n");
+	cg_out(e, "\t\tm->out_i[%d][v] = 0;\n\t\tm->out_w[%d][v] = m->out_wa[%d][v] = 0;\n", i, i, i);
+	cg_out(e, "\t\tfor (d = 0; d < %d; d++)\n\t\t\tm->out_dw[%d][d][v] = 0;\n\t}\n", e->s->nparams, i);
+	for (v = 0; v < 2; v++)
+		if (o->pts[v] >= 0)
+			cg_out(e, "\tm->out_i[%d][%d] = m->nx1 * (m->n[1] + 1) + %d;\n"
+			       "\tm->out_w[%d][%d] = m->out_wa[%d][%d] = %.17g;\n", i, v, o->pts[v], i, v, i, v,
+			       o->pw[v]);
+}
+
 /* set_coefs: each point read inside the domain */
 static void
 emit_read_check(Emit *e, const char **pn)
@@ -897,6 +926,10 @@ emit_set_coefs(Emit *e)
 		cg_out(e, "\t}\n");
 	}
 	for (i = 0; i < s->nout; i++) {
+		if (s->out[i].chain) {
+			emit_chain_out(e, i);
+			continue;
+		}
 		if (s->out[i].lump >= 0 || s->out[i].energy)
 			continue;    /* no point of the grid */
 		cg_out(e, "\tif (@__interp(m, pos[%d][0], pos[%d][1], m->out_i[%d], m->out_w[%d])) {\n",

@@ -12,20 +12,27 @@
  * vector is [grid field | each other field's points | lumped objects], the
  * reads, forces, the step program, the adjoint and the gradients are those
  * of lumped objects, unchanged.  The price: such a field's grid is fixed
- * when the model is compiled (`grid N` on its domain, required), and its
- * step is scalar code, fine for the tens to hundreds of points of a
+ * when the model is compiled (`grid N` on its domain, else the finest
+ * stable one for the params and rate in force then: plan() below), and
+ * its step is scalar code, fine for the tens to hundreds of points of a
  * string.  A read w(X) is sum_i hat_i(X) w[i] with hat_i(X) = max(0, 1 -
  * |X - x_i| / h), which is linear interpolation, differentiable in X as
  * the grid field's reads are; a force F delta(x - X) in w's pde adds
- * F hat_i(X) / (h density) at each point, the transpose of that read.
+ * F hat_i(X) / (h density) at each point, the transpose of that read; an
+ * output w(X) is the same interpolation (the grid's outputs' weights).
  * The stability of the chain (discretise.c): Gershgorin's bound over the
  * points' couplings, k^2 (|K_ii| + sum |K_ij|) < 4, which for the wave
  * equation is exactly c k / h <= 1. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "sema.h"
+
+/* the most intervals a chain holds: its step is code per point */
+#define MAXN 4000
+#define MAXN_S "4000"
 
 typedef struct Fld {
 	Decl *f, *dom;             /* the field and its domain */
@@ -35,6 +42,7 @@ typedef struct Fld {
 	Ast *density;              /* NULL: 1 */
 	int bc[2];                 /* BC_FIXED or BC_FREE */
 	Decl *pde, *init, *init_t;
+	int planned;               /* n is the finest stable grid, not `grid N` */
 	const char **pt;           /* [i]: the lumped object of point i, NULL at a fixed end */
 } Fld;
 
@@ -419,16 +427,20 @@ setup(FS *s, Fld *f)
 		           f->f->name, f->dom->coord[0]);
 	f->coord = f->dom->coord[0];
 	g = f->dom->grid[0];
-	if (!g || !fold(s->m, g, &v, 0) || v != floor(v) || v < 2 || v > 4000)
-		return err(s, f->dom->loc, "the domain '%s' needs `grid N` (N from 2 to 4000): the grid of "
-		           "a field other than the first is fixed when the model is compiled, e.g. "
-		           "`domain %s: x in [0, 1] grid 60`", f->dom->name, f->dom->name);
-	f->n = (int)v;
+	if (!g && !s->m->planner)
+		return err(s, f->dom->loc, "the domain '%s' needs `grid N` here (this tool does not plan "
+		           "the grids of fields after the first), e.g. `domain %s: x in [0, 1] grid 60`",
+		           f->dom->name, f->dom->name);
+	if (g && (!fold(s->m, g, &v, 0) || v != floor(v) || v < 2 || v > MAXN))
+		return err(s, g->loc, "the grid of the domain '%s' must be a whole number from 2 to "
+		           MAXN_S " (a field after the first is a chain of that many lumped objects)",
+		           f->dom->name, NULL);
+	f->n = g ? (int)v : 0;     /* 0: planned once its ends are known */
 	if (!fold(s->m, f->dom->from[0], &f->from, 0) || !fold(s->m, f->dom->to[0], &f->to, 0)
 	    || !(f->to > f->from))
 		return err(s, f->dom->loc, "the ends of the domain '%s' must be numbers or consts, "
 		           "the first below the second", f->dom->name, NULL);
-	f->h = (f->to - f->from) / f->n;
+	f->h = f->n ? (f->to - f->from) / f->n : 0;
 	opt_of(f->f, "density", &f->density, NULL);
 	return 0;
 }
@@ -570,6 +582,138 @@ copy_decl(FS *s, const Decl *d)
 	return c;
 }
 
+/* ---- the automatic grid (language.md 11: "the finest stable one for its
+ * own equation ..., with the coupling springs counted in the stability of
+ * the points they touch") ----
+ *
+ * A chain's size is fixed here, so its grid is planned here: the field is
+ * written as the one field of a model of its own (`alone`), which the
+ * planner the CLI gives compiles and plans exactly as the grid field's
+ * (same rate, k, params in force, the same von Neumann analysis), so a
+ * string gets the same N as a second field as alone.  The other parts are
+ * held still there (their reads are 0): a spring K (z - w(X)) to them stays
+ * a spring of stiffness K to the ground at X, which is what the planner
+ * counts at the point it touches. */
+
+static int
+other_part(const FS *s, const Fld *f, const char *name)
+{
+	int i;
+
+	for (i = 0; name && i < s->m->ndecls; i++) {
+		const Decl *x = s->m->decls[i];
+		if (x->kind == D_FIELD && x != f->f && x->name && !strcmp(x->name, name))
+			return 1;
+	}
+	return 0;
+}
+
+/* e with every read of another part as 0 */
+static Ast *
+still(FS *s, const Fld *f, Ast *e)
+{
+	Ast *c;
+	int j;
+
+	if (!e)
+		return NULL;
+	if ((e->kind == AX_NAME || e->kind == AX_CALL) && other_part(s, f, e->name))
+		return num(s, 0, e->loc);
+	if (e->kind == AX_DERIV && (e->a->kind == AX_NAME || e->a->kind == AX_CALL)
+	    && other_part(s, f, e->a->name))
+		return num(s, 0, e->loc);
+	c = arena_alloc(s->a, sizeof *c);
+	*c = *e;
+	c->a = still(s, f, e->a);
+	c->b = still(s, f, e->b);
+	if (e->nargs) {
+		c->args = arena_alloc(s->a, (size_t)e->nargs * sizeof *c->args);
+		for (j = 0; j < e->nargs; j++)
+			c->args[j] = still(s, f, e->args[j]);
+	}
+	return c;
+}
+
+/* `boundary F at COORD = V: COND` */
+static Decl *
+end_decl(FS *s, const Fld *f, int side)
+{
+	static const char *const word[] = {[BC_FIXED] = "fixed", [BC_FREE] = "free"};
+	Loc l = f->f->name_loc;
+	Ast *at = num(s, side ? f->to : f->from, l);
+	AstList *w = ast_list(s->a, NULL, ast_where(s->a, f->coord, at, l));
+
+	return ast_boundary(s->a, f->f->name, l, w, word[f->bc[side]], l, NULL, l, l);
+}
+
+/* f as the one field of a model of its own, checked; NULL after messages */
+static Model *
+alone(FS *s, const Fld *f)
+{
+	Model *m = arena_alloc(s->a, sizeof *m);
+	AstList *l = NULL, *at;
+	Loc fl = f->f->name_loc;
+	int i;
+
+	*m = *s->m;
+	memset(&m->order, 0, sizeof *m - offsetof(Model, order));
+	m->arena = s->a;
+	for (i = 0; i < s->m->ndecls; i++) {
+		Decl *x = s->m->decls[i], *c;
+		switch (x->kind) {
+		case D_DOMAIN: case D_FIELD: case D_PDE:
+			if (x != f->dom && x != f->f && x != f->pde)
+				continue;
+			/* fallthrough */
+		case D_IMPORT: case D_CONST: case D_PARAM: case D_LET: case D_FN: case D_RATE: case D_NET:
+			c = copy_decl(s, x);
+			c->value = still(s, f, x->value);
+			l = ast_list(s->a, l, c);
+			break;
+		default:
+			break;
+		}
+	}
+	l = ast_list(s->a, l, end_decl(s, f, 0));
+	l = ast_list(s->a, l, end_decl(s, f, 1));
+	at = ast_list(s->a, NULL, num(s, 0.5 * (f->from + f->to), fl));
+	l = ast_list(s->a, l, ast_output(s->a, "out", fl, f->f->name, fl, "", fl, at, fl));
+	m->decls = (Decl **)l->v;
+	m->ndecls = l->n;
+	return sema_check(m, s->d) == 0 ? m : NULL;
+}
+
+static void
+plan(FS *s, Fld *f)
+{
+	char why[1024] = "";
+	Model *m;
+	int n = 0;
+
+	if (!f->bc[0] || !f->bc[1] || !f->pde || !(m = alone(s, f))) {
+		s->nerr++;
+		return;
+	}
+	if (s->m->planner->plan(s->m->planner->ctx, m, &n, why, sizeof why) != 0) {
+		if (why[0])
+			diag_error(s->d, f->f->name_loc, "no grid for the field '%s': %s; or force one, "
+			           "`grid N` on its domain '%s'", f->f->name, why, f->dom->name);
+		s->nerr++;
+		return;
+	}
+	if (n > MAXN) {
+		diag_error(s->d, f->f->name_loc, "the finest stable grid of the field '%s' has %d "
+		           "intervals, more than a field after the first may have (" MAXN_S "); force "
+		           "a coarser one, `grid N` on its domain '%s', or raise the rate less", f->f->name,
+		           n, f->dom->name);
+		s->nerr++;
+		return;
+	}
+	f->n = n;
+	f->h = (f->to - f->from) / n;
+	f->planned = 1;
+}
+
 int
 sema_fields(Model *m, Diag *d)
 {
@@ -624,16 +768,6 @@ sema_fields(Model *m, Diag *d)
 	/* the chains' points, their pdes and inits */
 	for (k = 0; k < s.nfl; k++) {
 		Fld *f = &s.fl[k];
-		f->pt = arena_alloc(s.a, (size_t)(f->n + 1) * sizeof *f->pt);
-		for (i = 0; i <= f->n; i++) {
-			char buf[256];
-			if ((i == 0 && f->bc[0] == BC_FIXED) || (i == f->n && f->bc[1] == BC_FIXED)) {
-				f->pt[i] = NULL;
-				continue;
-			}
-			snprintf(buf, sizeof buf, "%s[%d]", f->f->name, i);
-			f->pt[i] = arena_strdup(s.a, buf);
-		}
 		for (j = 0; j < m->ndecls; j++) {
 			Decl *x = m->decls[j];
 			if ((x->kind == D_PDE || x->kind == D_INIT) && x->field && !strcmp(x->field, f->f->name)) {
@@ -647,15 +781,29 @@ sema_fields(Model *m, Diag *d)
 				*slot = x;
 				s.drop[j] = 1;
 			}
-			if (x->kind == D_OUTPUT && x->energy)
-				err(&s, x->loc, "`energy` of a model of several fields is not supported yet", NULL, NULL);
 		}
 		if (!f->pde)
 			err(&s, f->f->name_loc, "the field '%s' has no pde; add `pde %s.tt = ...`", f->f->name,
 			    f->f->name);
 	}
+	for (k = 0; k < s.nfl && !s.nerr; k++)
+		if (!s.fl[k].n)
+			plan(&s, &s.fl[k]);
 	if (s.nerr)
 		return 1;
+	for (k = 0; k < s.nfl; k++) {
+		Fld *f = &s.fl[k];
+		f->pt = arena_alloc(s.a, (size_t)(f->n + 1) * sizeof *f->pt);
+		for (i = 0; i <= f->n; i++) {
+			char buf[256];
+			if ((i == 0 && f->bc[0] == BC_FIXED) || (i == f->n && f->bc[1] == BC_FIXED)) {
+				f->pt[i] = NULL;
+				continue;
+			}
+			snprintf(buf, sizeof buf, "%s[%d]", f->f->name, i);
+			f->pt[i] = arena_strdup(s.a, buf);
+		}
+	}
 	out = arena_alloc(s.a, (size_t)(m->ndecls + 1) * sizeof *out);
 	for (i = 0; i < m->ndecls; i++) {
 		Decl *x = m->decls[i], *c;
@@ -667,25 +815,35 @@ sema_fields(Model *m, Diag *d)
 			double v;
 			int p;
 			if (x->nat != 1 || !fold(m, x->at[0], &v, 0)) {
-				err(&s, x->lhs_loc, "an output of the field '%s' reads one point of its grid, "
+				err(&s, x->lhs_loc, "an output of the field '%s' reads it at one place, "
 				    "a number: %s(X)", f->f->name, f->f->name);
 				continue;
 			}
-			p = (int)floor((v - f->from) / f->h + 0.5);
-			if (p < 0 || p > f->n || fabs(v - (f->from + p * f->h)) > 1e-9 * (f->to - f->from)) {
-				diag_error(d, x->at[0]->loc, "an output of '%s' reads a point of its grid (%s = %g + "
-				           "i * %g, i = 0..%d), e.g. %g", f->f->name, f->coord, f->from, f->h, f->n,
-				           f->from + (p < 0 ? 0 : p > f->n ? f->n : p) * f->h);
+			if (!(v >= f->from && v <= f->to)) {
+				diag_error(d, x->at[0]->loc, "%g is outside the field '%s' (%s in [%g, %g])", v,
+				           f->f->name, f->coord, f->from, f->to);
 				s.nerr++;
 				continue;
 			}
-			if (!f->pt[p]) {
-				err(&s, x->at[0]->loc, "this point of '%s' is a fixed end: it is always 0",
-				    f->f->name, NULL);
-				continue;
-			}
-			c->field = f->pt[p];
+			p = (int)floor((v - f->from) / f->h + 0.5);
 			c->nat = 0;
+			if (fabs(v - (f->from + p * f->h)) <= 1e-9 * (f->to - f->from) && f->pt[p]) {
+				c->field = f->pt[p];   /* on a point: that object's value */
+			} else {
+				/* between two: w(X) = sum_i hat_i(X) w[i], as the grid's outputs */
+				p = (int)floor((v - f->from) / f->h);
+				p = p < 0 ? 0 : p >= f->n ? f->n - 1 : p;
+				c->between[0] = f->pt[p];
+				c->between[1] = f->pt[p + 1];
+				c->bw[1] = (v - (f->from + p * f->h)) / f->h;
+				c->bw[0] = 1 - c->bw[1];
+				if (!f->pt[p] && !f->pt[p + 1]) {
+					err(&s, x->at[0]->loc, "both points of '%s' around this place are fixed ends: "
+					    "it is always 0", f->f->name, NULL);
+					continue;
+				}
+				c->field = f->pt[p] ? f->pt[p] : f->pt[p + 1];
+			}
 		} else if (x->kind == D_PDE || x->kind == D_LET || x->kind == D_INIT) {
 			c->value = rw(&s, NULL, 0, NULL, x->value);
 		}
@@ -711,7 +869,7 @@ sema_fields(Model *m, Diag *d)
 			opts = ast_list(s.a, NULL, ast_field_opt(s.a, "mass", l, mass));
 			z = ast_field(s.a, f->pt[i], l, NULL, opts, f->f->loc);
 			z->src = f->f->src;
-			z->gridpt = 1;
+			z->gridpt = k + 1;
 			out[no++] = z;
 			z = copy_decl(&s, f->pde);
 			z->field = f->pt[i];
@@ -743,6 +901,7 @@ sema_fields(Model *m, Diag *d)
 		c->n = s.fl[k].n;
 		c->from = s.fl[k].from;
 		c->to = s.fl[k].to;
+		c->planned = s.fl[k].planned;
 	}
 	m->nchains = s.nfl;
 	return 0;

@@ -29,6 +29,9 @@ typedef struct Output {
 	int velocity;          /* u.t(X) */
 	int lump;              /* -1, or the lumped object it reads (z, z.t) */
 	int energy;            /* the discrete energy (language.md 12.1) */
+	int chain;             /* a second field's, between two of its points: */
+	int pts[2];            /* their lumped objects (-1: a fixed end) */
+	double pw[2];          /* and weights (lump is -1) */
 } Output;
 
 /* A value read from the state at step n (language.md section 11): in

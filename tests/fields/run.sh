@@ -13,7 +13,13 @@
 #    coupling constants, the mass and the positions of the joins; the dot
 #    test (tests/parts_grad/pdot.c); checkpoints bit for bit.
 # 3. tcc, cc and llvm render the same bits.
-# 4. bad inputs: file:line:col, exit 1, nothing written.
+# 4. automatic grids: a field without `grid` gets the N its equation gets
+#    as the grid field alone (alone.dpm, board_string.dpm), with --set and
+#    -r in force and a join's spring counted; two uncoupled strings'
+#    partials n c / 2L, read on a point and between two; the modes of two
+#    coupled strings and of the spec's string on a board; every backend
+#    the same bits; params set later that the grid cannot take, named.
+# 5. bad inputs: file:line:col, exit 1, nothing written.
 # Env: DPMC, REPO, CC.
 REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 DPMC=${DPMC:-$REPO/dpmc}
@@ -157,7 +163,81 @@ done
 grep -q '^grid x  *50 intervals' "$T/info" && grep -q '^field w  *x in \[0, 1\]: 50 intervals, h = 0.02' "$T/info" &&
 	! grep -q '^lumped' "$T/info" && pass info_grids || fail info_grids "$(cat "$T/info")"
 
-# ---- 4. bad inputs ----
+# ---- 4. automatic grids (language.md 11) ----
+# A field after the first without `grid` gets the finest stable grid of its
+# own equation, the other parts held still (a spring to them counted as
+# one to the ground): the N its equation gets as the grid field of a model
+# of its own (alone.dpm, board_string.dpm), at the params in force.
+sed 's/^domain s2: x in \[0, 1\] grid 50/domain s2: x in [0, 1]/; s/^output b = w(0.5)/&\
+output c = w(0.37)/; s/^init u = .*/&\
+init w = 0.001 * max(0, 1 - abs(x - 0.23) \/ 0.05)/' "$HERE/spring.dpm" >"$T/auto.dpm"
+sed 's/ grid 40//' "$HERE/board.dpm" >"$T/bauto.dpm"
+# same_n NAME CHAIN.dpm ALONE.dpm ARGS...: the chain's N (info --json) = the alone grid's
+same_n() {
+	n=$1 a=$2 b=$3
+	shift 3
+	na=$("$DPMC" info "$a" --json "$@" 2>"$T/err" | sed -n 's/.*"fields": \[{"name": "[a-z]*", "grid": \([0-9]*\),.*"planned": true.*/\1/p')
+	nb=$("$DPMC" info "$b" --json "$@" 2>>"$T/err" | sed -n 's/.*"grid": \[\([0-9]*\)\].*/\1/p')
+	[ -n "$na" ] && [ "$na" = "$nb" ] && pass "$n" || fail "$n" "chain N '$na', alone N '$nb' $(head -c 200 "$T/err")"
+	echo "$na" >"$T/$n.n"
+}
+same_n auto_n "$T/auto.dpm" "$HERE/alone.dpm"
+same_n auto_n_stiff_join "$T/auto.dpm" "$HERE/alone.dpm" --set Kc=1e4
+same_n auto_n_k100 "$T/auto.dpm" "$HERE/alone.dpm" --set Kc=100
+same_n auto_n_rate "$T/auto.dpm" "$HERE/alone.dpm" -r 48000
+same_n board_auto_n "$T/bauto.dpm" "$HERE/board_string.dpm"
+[ "$(cat "$T/auto_n.n")" -gt "$(cat "$T/auto_n_stiff_join.n")" ] && pass auto_n_counts_join ||
+	fail auto_n_counts_join "N $(cat "$T/auto_n.n") at Kc = 20, $(cat "$T/auto_n_stiff_join.n") at 1e4"
+"$DPMC" info "$T/auto.dpm" >"$T/info" 2>&1
+grep -q "^field w  *x in \[0, 1\]: $(cat "$T/auto_n.n") intervals, .*the finest stable grid" "$T/info" &&
+	pass info_auto || fail info_auto "$(cat "$T/info")"
+# two strings, the second on its automatic grid, uncoupled: its partials
+# are n c / 2L (100 Hz), read on a point (b) and between two (c); coupled,
+# every partial of each against the discrete system's modes (numpy)
+if "$DPMC" render "$T/auto.dpm" -o "$T/au0.wav" -d 2 --raw --set Kc=0 2>"$T/err"; then
+	for ch in 1 2; do
+		"$T/peaks" "$T/au0.wav" -c $ch -n 6 >"$T/au0.$ch.pk"
+		check "auto_string_partials_$ch" "$HERE/partials.py" 100 0 2e-4 4 <"$T/au0.$ch.pk"
+	done
+else
+	fail auto_string "$(cat "$T/err")"
+fi
+if "$DPMC" render "$T/auto.dpm" -o "$T/au.wav" -d 4 --raw --set Kc=100 2>"$T/err"; then
+	for ch in 0 1; do
+		"$T/peaks" "$T/au.wav" -c $ch -n 6 >"$T/au.$ch.pk"
+		check "auto_spring_modes_$ch" "$HERE/fields.py" spring 50 "$(cat "$T/auto_n_k100.n")" 200 0.01 100 0.3 0.45 \
+			44100 <"$T/au.$ch.pk"
+	done
+else
+	fail auto_spring "$(cat "$T/err")"
+fi
+# the spec's string on a board, without `grid`
+if "$DPMC" render "$T/bauto.dpm" -o "$T/bda.wav" -d 2 --raw --grid 20,15 2>"$T/err"; then
+	for ch in 0 1; do
+		"$T/peaks" "$T/bda.wav" -c $ch -n 6 >"$T/bda$ch.pk"
+		check "board_auto_modes_$ch" "$HERE/board.py" 20 15 "$(cat "$T/board_auto_n.n")" 3000 0.13 0.23 0.17 \
+			44100 $([ $ch = 1 ] && echo any) <"$T/bda$ch.pk"
+	done
+else
+	fail board_auto "$(cat "$T/err")"
+fi
+# examples/two_strings.dpm without `grid` renders, on every backend alike
+sed 's/ grid 80//' "$REPO/examples/two_strings.dpm" >"$T/two_auto.dpm"
+bad=
+for b in tcc cc llvm; do
+	"$DPMC" render "$T/two_auto.dpm" -o "$T/two_auto.$b.wav" -d 0.3 --raw --backend "$b" 2>"$T/err" ||
+		bad="$bad $b: $(head -c 200 "$T/err")"
+done
+cmp -s "$T/two_auto.tcc.wav" "$T/two_auto.cc.wav" && cmp -s "$T/two_auto.tcc.wav" "$T/two_auto.llvm.wav" ||
+	bad="$bad differs"
+[ -z "$bad" ] && pass two_strings_auto || fail two_strings_auto "$bad"
+# params set later that the chain's grid cannot take: the field named, the
+# fix, no NaNs (the REPL's set; dpm_set and a fit's step say the same)
+printf 'set Kc 1e5\n' | "$DPMC" repl "$T/auto.dpm" >"$T/out" 2>"$T/err"
+grep -q "the field 'w' is unstable at k = .* compile the model again with these values" "$T/err" &&
+	pass set_unstable_chain || fail set_unstable_chain "$(head -c 300 "$T/err")"
+
+# ---- 5. bad inputs ----
 # bad NAME SED-EXPR PATTERN: spring.dpm edited; the message, status 1, no output
 bad() {
 	sed "$2" "$HERE/spring.dpm" >"$T/$1.dpm"
@@ -173,10 +253,15 @@ bad shared_end_unnamed 's/boundary w at x = 0, x = 1: fixed/boundary x = 0, x = 
 	"an end of more than one field; name the field"
 bad read_two_coords 's/Kc \* (w(xb) - u(xa)) \* delta(x - xa)/Kc * (w(xb, 0.2) - u(xa)) * delta(x - xa)/' \
 	"read at a point with 1 coordinate"
-bad no_grid 's/domain s2: x in \[0, 1\] grid 50/domain s2: x in [0, 1]/' "needs .grid N."
+bad grid_one 's/domain s2: x in \[0, 1\] grid 50/domain s2: x in [0, 1] grid 1/' \
+	"grid of the domain 's2' must be a whole number from 2"
+bad unstable_chain 's/^domain s2: x in \[0, 1\] grid 50/domain s2: x in [0, 1]/; s/pde w.tt = c^2/pde w.tt = -c^2/' \
+	"no grid for the field 'w': the scheme is unstable on every grid"
+bad chain_pde_error 's/^domain s2: x in \[0, 1\] grid 50/domain s2: x in [0, 1]/; s/pde w.tt = c^2/pde w.tt = cc^2/' \
+	"cc"
 bad missing_end 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0: fixed/' \
 	"no boundary condition for the field 'w' at x = 1"
-bad output_off_grid 's/output b = w(0.5)/output b = w(0.51)/' "reads a point of its grid"
+bad output_outside 's/output b = w(0.5)/output b = w(1.5)/' "1.5 is outside the field 'w'"
 bad not_an_end 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0, x = 0.5: fixed/' "not an end"
 bad bc_kind 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0, x = 1: clamped/' "fixed or free"
 bad second_2d 's/field w(x) on s2/field w(x, y) on s2/' "second 2D field\|coordinates must be"
