@@ -40,7 +40,10 @@ typedef struct Fld {
 	int n;                     /* intervals */
 	double from, to, h;
 	Ast *density;              /* NULL: 1 */
-	int bc[2];                 /* BC_FIXED or BC_FREE */
+	int bc[2];                 /* BC_FIXED, BC_CLAMPED, BC_SS or BC_FREE */
+	Loc bc_loc[2];
+	const char *att[2];        /* BC_ATTACHED: the lumped object at that end */
+	int order;                 /* in space: 2, or 4 (w.xxxx in its pde) */
 	Decl *pde, *init, *init_t;
 	int planned;               /* n is the finest stable grid, not `grid N` */
 	const char **pt;           /* [i]: the lumped object of point i, NULL at a fixed end */
@@ -145,17 +148,44 @@ call2(FS *s, const char *fn, Ast *x, Ast *y)
 	return ast_call(s->a, fn, x->loc, l, x->loc);
 }
 
-/* point i's value (or velocity), with the ends' conditions: 0 beyond or
- * at a fixed end, the mirror image beyond a free one */
+static Ast *pt(FS *s, const Fld *f, int i, int vel, Loc l);
+
+/* a point beyond an end, as points inside: the ghost points of the grid
+ * field (language.md 6, lower.c).  Second order: the mirror image beyond
+ * a free end (a held one's neighbour is never updated).  Fourth order, at
+ * distance 1: clamped u[1], simply supported -u[1], free 2 u[0] - u[1];
+ * at distance 2 (free only): u[2] - 4 u[1] + 4 u[0]; j counts inward. */
+static Ast *
+ghost(FS *s, const Fld *f, int i, int vel, Loc l)
+{
+	int side = i > f->n, d = side ? i - f->n : -i, bc = f->bc[side];
+	Ast *in[3];
+	int j;
+
+	for (j = 0; j < 3; j++)
+		in[j] = pt(s, f, side ? f->n - j : j, vel, l);
+	if (f->order == 2)
+		return bc == BC_FREE ? pt(s, f, side ? f->n - d : d, vel, l) : num(s, 0, l);
+	if (d == 1 && bc == BC_CLAMPED)
+		return in[1];
+	if (d == 1 && bc == BC_SS)
+		return ast_unary(s->a, OP_NEG, in[1], l);
+	if (d == 1 && bc == BC_FREE)
+		return bin(s, OP_SUB, bin(s, OP_MUL, num(s, 2, l), in[0]), in[1]);
+	if (d == 2 && bc == BC_FREE)
+		return bin(s, OP_ADD, bin(s, OP_SUB, in[2], bin(s, OP_MUL, num(s, 4, l), in[1])),
+		           bin(s, OP_MUL, num(s, 4, l), in[0]));
+	return num(s, 0, l);
+}
+
+/* point i's value (or velocity): 0 at a held end, a ghost beyond an end */
 static Ast *
 pt(FS *s, const Fld *f, int i, int vel, Loc l)
 {
 	Ast *e;
 
-	if (i < 0)
-		i = f->bc[0] == BC_FREE ? -i : 0;
-	if (i > f->n)
-		i = f->bc[1] == BC_FREE ? 2 * f->n - i : f->n;
+	if (i < 0 || i > f->n)
+		return ghost(s, f, i, vel, l);
 	if (!f->pt[i])
 		return num(s, 0, l);
 	e = ast_name(s->a, f->pt[i], l);
@@ -277,6 +307,41 @@ rw_call_read(FS *s, const Fld *own, int i, Ast *X, Ast *b, int vel, Loc l)
 	return interp(s, f, rw(s, own, i, X, b->args[0]), vel);
 }
 
+/* w.x(X): the slope (w[i+1] - w[i]) / h of the cell holding X, at an end
+ * the one-sided difference (language.md 11.1), as the grid field reads
+ * it; X a number, so that the cell is known here */
+static int
+slope_at(FS *s, const Fld *f, const Ast *b, double *v)
+{
+	if (b->nargs != 1 || !fold(s->m, b->args[0], v, 0)) {
+		diag_error(s->d, b->loc, "%s.x(X) of a second field reads the slope at X, a number or a "
+		           "const", f->f->name);
+		s->nerr++;
+		return -1;
+	}
+	if (!(*v >= f->from && *v <= f->to)) {
+		diag_error(s->d, b->args[0]->loc, "%g is outside the field '%s' (%s in [%g, %g])", *v,
+		           f->f->name, f->coord, f->from, f->to);
+		s->nerr++;
+		return -1;
+	}
+	return 0;
+}
+
+static Ast *
+slope(FS *s, const Fld *f, Ast *b)
+{
+	Loc l = b->loc;
+	double v;
+	int i;
+
+	if (slope_at(s, f, b, &v) < 0)
+		return num(s, 0, l);
+	i = (int)floor((v - f->from) / f->h);
+	i = i < 0 ? 0 : i >= f->n ? f->n - 1 : i;
+	return bin(s, OP_DIV, bin(s, OP_SUB, pt(s, f, i + 1, 0, l), pt(s, f, i, 0, l)), num(s, f->h, l));
+}
+
 /* e with every read of a chain's field written out; inside the pde of
  * chain `own` at point i also its derivatives, coordinate and deltas (X:
  * the position of the term's delta, for a bare `w` there) */
@@ -320,10 +385,12 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 		return c;
 	case AX_DERIV:
 		if (e->a->kind == AX_CALL && (f = chain(s, e->a->name))) {
+			if (!strcmp(e->letters, "x"))
+				return slope(s, f, e->a);
 			if (strcmp(e->letters, "t") != 0) {
-				diag_error(s->d, e->loc, "a field is read at a point as %s(X) or %s.t(X) "
-				           "(%s.%s(X) of a second field is not supported yet)", f->f->name,
-				           f->f->name, f->f->name, e->letters);
+				diag_error(s->d, e->loc, "a field is read at a point as %s(X), %s.t(X) or "
+				           "%s.x(X) (%s.%s(X) of a second field is not supported yet)", f->f->name,
+				           f->f->name, f->f->name, f->f->name, e->letters);
 				s->nerr++;
 				return e;
 			}
@@ -348,10 +415,19 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 				              pt(s, own, i - 1, v, l));
 				return bin(s, OP_DIV, d2, num(s, h * h, l));
 			}
+			if (!strcmp(e->letters, "xxxx")) {
+				/* (u[i+2] - 4 u[i+1] + 6 u[i] - 4 u[i-1] + u[i-2]) / h^4 */
+				Ast *o = bin(s, OP_ADD, pt(s, own, i + 2, 0, l), pt(s, own, i - 2, 0, l));
+				Ast *n = bin(s, OP_ADD, pt(s, own, i + 1, 0, l), pt(s, own, i - 1, 0, l));
+				Ast *d4 = bin(s, OP_ADD, bin(s, OP_SUB, o, bin(s, OP_MUL, num(s, 4, l), n)),
+				              bin(s, OP_MUL, num(s, 6, l), pt(s, own, i, 0, l)));
+				return bin(s, OP_DIV, d4, num(s, h * h * h * h, l));
+			}
 			diag_error(s->d, e->loc, "%s.%s: a second field's pde takes %s, %s.t, %s.%s, "
-			           "%s.%s%s and %s.%s%st (not yet higher derivatives)", own->f->name,
+			           "%s.%s%s, %s.%s%st and %s.xxxx (not yet other derivatives)", own->f->name,
 			           e->letters, own->f->name, own->f->name, own->f->name, own->coord,
-			           own->f->name, own->coord, own->coord, own->f->name, own->coord, own->coord);
+			           own->f->name, own->coord, own->coord, own->f->name, own->coord, own->coord,
+			           own->f->name);
 			s->nerr++;
 			return e;
 		}
@@ -378,6 +454,27 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 	default:
 		return e;
 	}
+}
+
+/* the most x's in a derivative of f in e: its order in space */
+static int
+xorder(const Fld *f, const Ast *e)
+{
+	int n = 0, j, m;
+
+	if (!e)
+		return 0;
+	if (e->kind == AX_DERIV && e->a->kind == AX_NAME && !strcmp(e->a->name, f->f->name))
+		for (j = 0; e->letters[j]; j++)
+			n += e->letters[j] == f->coord[0] && !f->coord[1];
+	if ((m = xorder(f, e->a)) > n)
+		n = m;
+	if ((m = xorder(f, e->b)) > n)
+		n = m;
+	for (j = 0; j < e->nargs; j++)
+		if ((m = xorder(f, e->args[j])) > n)
+			n = m;
+	return n;
 }
 
 /* ---- the layout ---- */
@@ -468,6 +565,20 @@ main_end(FS *s, const char *coord, double v)
 	return 0;
 }
 
+/* is name a lumped object (a field without coordinates)? */
+static int
+lump_named(FS *s, const char *name)
+{
+	int i;
+
+	for (i = 0; i < s->m->ndecls; i++) {
+		const Decl *x = s->m->decls[i];
+		if (x->kind == D_FIELD && !x->args && x->name && !strcmp(x->name, name))
+			return 1;
+	}
+	return 0;
+}
+
 /* claim the boundary statements of the chains */
 static void
 boundaries(FS *s)
@@ -550,10 +661,22 @@ boundaries(FS *s)
 			continue;
 		}
 		for (k = 0; k < ne; k++) {
-			int bc = !strcmp(d->cond, "fixed") ? BC_FIXED : !strcmp(d->cond, "free") ? BC_FREE : 0;
+			int bc = !strcmp(d->cond, "fixed") ? BC_FIXED : !strcmp(d->cond, "free") ? BC_FREE
+			         : !strcmp(d->cond, "clamped") ? BC_CLAMPED
+			         : !strcmp(d->cond, "simply_supported") || !strcmp(d->cond, "pinned") ? BC_SS
+			         : d->attach && lump_named(s, d->attach) ? BC_ATTACHED : 0;
+			if (!bc && d->attach) {
+				err(s, d->attach_loc, "'%s' is not a lumped object; an end is attached to "
+				    "one, `field %s mass M`", d->attach, d->attach);
+				for (k = 0; k < ne; k++)
+					f->bc[ends[k]] = BC_FIXED;
+				break;
+			}
 			if (!bc) {
-				err(s, d->cond_loc, "the ends of the field '%s' may be fixed or free (not yet %s)",
-				    f->f->name, d->cond);
+				err(s, d->cond_loc, "the ends of the field '%s' may be fixed, clamped, "
+				    "simply_supported (pinned), free or attached Z (not yet %s)", f->f->name, d->cond);
+				for (k = 0; k < ne; k++)
+					f->bc[ends[k]] = BC_FIXED;   /* said: not missing too */
 				break;
 			}
 			if (f->bc[ends[k]]) {
@@ -561,6 +684,8 @@ boundaries(FS *s)
 				break;
 			}
 			f->bc[ends[k]] = bc;
+			f->bc_loc[ends[k]] = d->cond_loc;
+			f->att[ends[k]] = d->attach;
 		}
 	}
 	for (k = 0; k < s->nfl; k++)
@@ -572,6 +697,43 @@ boundaries(FS *s)
 				           s->fl[k].coord, w ? s->fl[k].to : s->fl[k].from);
 				s->nerr++;
 			}
+}
+
+/* Report the derivatives of f that its chain does not take (before its
+ * grid is planned: the field alone would take more). */
+static void
+check_derivs(FS *s, const Fld *f, const Ast *e)
+{
+	static const char *const ok[] = {"t", "x", "xt", "tx", "xx", "xxt", "txx", "xxxx"};
+	const Fld *g;
+	double v;
+	int j, n = 0;
+
+	if (!e)
+		return;
+	if (e->kind == AX_DERIV && e->paren) {
+		err(s, e->loc, "a second field's pde does not take conservative forms (E).%s yet",
+		    e->letters, NULL);
+	} else if (e->kind == AX_DERIV && e->a->kind == AX_CALL && (g = chain(s, e->a->name))
+	           && !strcmp(e->letters, "x")) {
+		slope_at(s, g, e->a, &v);
+	} else if (e->kind == AX_DERIV && e->a->kind == AX_NAME && !strcmp(e->a->name, f->f->name)) {
+		for (j = 0; j < (int)(sizeof ok / sizeof *ok); j++)
+			n += !strcmp(e->letters, ok[j]);
+		if (!n)
+			rw(s, f, 0, NULL, (Ast *)e);   /* its message; no point is read */
+	}
+	check_derivs(s, f, e->a);
+	check_derivs(s, f, e->b);
+	for (j = 0; j < e->nargs; j++)
+		check_derivs(s, f, e->args[j]);
+}
+
+/* is point i an end attached to a lumped object? */
+static int
+attached(const Fld *f, int i)
+{
+	return (i == 0 && f->bc[0] == BC_ATTACHED) || (i == f->n && f->bc[1] == BC_ATTACHED);
 }
 
 static Decl *
@@ -638,7 +800,11 @@ still(FS *s, const Fld *f, Ast *e)
 static Decl *
 end_decl(FS *s, const Fld *f, int side)
 {
-	static const char *const word[] = {[BC_FIXED] = "fixed", [BC_FREE] = "free"};
+	/* an attached end is held while the grid is planned, as the grid
+	 * field's is (its end point is not updated by the stencil) */
+	static const char *const word[] = {[BC_FIXED] = "fixed", [BC_CLAMPED] = "clamped",
+	                                   [BC_SS] = "simply_supported", [BC_FREE] = "free",
+	                                   [BC_ATTACHED] = "fixed"};
 	Loc l = f->f->name_loc;
 	Ast *at = num(s, side ? f->to : f->from, l);
 	AstList *w = ast_list(s->a, NULL, ast_where(s->a, f->coord, at, l));
@@ -782,9 +948,22 @@ sema_fields(Model *m, Diag *d)
 				s.drop[j] = 1;
 			}
 		}
-		if (!f->pde)
+		if (!f->pde) {
 			err(&s, f->f->name_loc, "the field '%s' has no pde; add `pde %s.tt = ...`", f->f->name,
 			    f->f->name);
+			continue;
+		}
+		f->order = xorder(f, f->pde->value) >= 4 ? 4 : 2;
+		check_derivs(&s, f, f->pde->value);
+		for (j = 0; j < 2; j++)
+			if (f->order == 4 && f->bc[j] == BC_ATTACHED)
+				err(&s, f->bc_loc[j], "an attached end of the fourth-order field '%s' is not "
+				    "supported yet", f->f->name, NULL);
+		for (j = 0; j < 2; j++)
+			if (f->order == 4 && f->bc[j] == BC_FIXED && (j == 0 || f->bc_loc[1].off != f->bc_loc[0].off
+			                                              || f->bc[0] != BC_FIXED))
+				err(&s, f->bc_loc[j], "the field '%s' is of fourth order in space: name its end's "
+				    "condition, clamped, simply_supported (pinned) or free", f->f->name, NULL);
 	}
 	for (k = 0; k < s.nfl && !s.nerr; k++)
 		if (!s.fl[k].n)
@@ -796,7 +975,12 @@ sema_fields(Model *m, Diag *d)
 		f->pt = arena_alloc(s.a, (size_t)(f->n + 1) * sizeof *f->pt);
 		for (i = 0; i <= f->n; i++) {
 			char buf[256];
-			if ((i == 0 && f->bc[0] == BC_FIXED) || (i == f->n && f->bc[1] == BC_FIXED)) {
+			int side = i == 0 ? 0 : i == f->n ? 1 : -1;
+			if (side >= 0 && f->bc[side] == BC_ATTACHED) {
+				f->pt[i] = f->att[side];    /* the end is the object (language.md 11.1) */
+				continue;
+			}
+			if (side >= 0 && f->bc[side] != BC_FREE) {
 				f->pt[i] = NULL;
 				continue;
 			}
@@ -854,7 +1038,7 @@ sema_fields(Model *m, Diag *d)
 		int extra = 0;
 		Decl **nv;
 		for (i = 0; i <= f->n; i++)
-			extra += f->pt[i] ? 2 + (f->init != NULL) + (f->init_t != NULL) : 0;
+			extra += f->pt[i] && !attached(f, i) ? 2 + (f->init != NULL) + (f->init_t != NULL) : 0;
 		nv = arena_alloc(s.a, (size_t)(no + extra + 1) * sizeof *nv);
 		memcpy(nv, out, (size_t)no * sizeof *nv);
 		out = nv;
@@ -863,7 +1047,7 @@ sema_fields(Model *m, Diag *d)
 			Ast *mass;
 			AstList *opts;
 			Decl *z;
-			if (!f->pt[i])
+			if (!f->pt[i] || attached(f, i))
 				continue;
 			mass = bin(&s, OP_MUL, f->density ? f->density : num(&s, 1, l), num(&s, f->h, l));
 			opts = ast_list(s.a, NULL, ast_field_opt(s.a, "mass", l, mass));

@@ -99,6 +99,8 @@ conserved parts_mass_between "$P/coupled.dpm" 1e-12 "$E"
 conserved parts_drum_mass "$P/drum.dpm" 1e-12 "$E"
 conserved fields_two_chains "$F/spring.dpm" 1e-12 "$E"
 # the second string on its automatic grid (no `grid`: 220 intervals)
+conserved fields_chain_attached "$F/attached.dpm" 1e-12 "$E"
+conserved fields_chain_stiff "$F/stiff.dpm" 1e-12 "s/^param Kc = 0 /param Kc = 50 /; $E"
 conserved fields_chain_auto_grid "$F/spring.dpm" 1e-12 "s/^domain s2: x in \[0, 1\] grid 50/domain s2: x in [0, 1]/; $E"
 conserved fields_string_on_bridge "$F/bridge.dpm" 1e-12 "$E"
 conserved fields_two_strings_lossless "$REPO/examples/two_strings.dpm" 1e-12 \
