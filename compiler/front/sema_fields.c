@@ -24,7 +24,6 @@
  * points' couplings, k^2 (|K_ii| + sum |K_ij|) < 4, which for the wave
  * equation is exactly c k / h <= 1. */
 #include <math.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -821,8 +820,10 @@ alone(FS *s, const Fld *f)
 	Loc fl = f->f->name_loc;
 	int i;
 
-	*m = *s->m;
-	memset(&m->order, 0, sizeof *m - offsetof(Model, order));
+	memset(m, 0, sizeof *m);
+	m->name = s->m->name;
+	m->name_loc = s->m->name_loc;
+	m->src = s->m->src;
 	m->arena = s->a;
 	for (i = 0; i < s->m->ndecls; i++) {
 		Decl *x = s->m->decls[i], *c;
@@ -833,7 +834,8 @@ alone(FS *s, const Fld *f)
 			/* fallthrough */
 		case D_IMPORT: case D_CONST: case D_PARAM: case D_LET: case D_FN: case D_RATE: case D_NET:
 			c = copy_decl(s, x);
-			c->value = still(s, f, x->value);
+			if (x->kind == D_LET || x->kind == D_PDE)   /* what may read the state */
+				c->value = still(s, f, x->value);
 			l = ast_list(s->a, l, c);
 			break;
 		default:
