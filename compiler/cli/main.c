@@ -529,7 +529,7 @@ plan_alone(void *ctx, Model *alone, int *n, char *why, int whysz)
 	Scheme *s = scheme_build(alone->arena, P->d, alone);
 	double *vals = NULL, h[2];
 	char *text;
-	int g[2], rc = -1;
+	int g[2] = {0, 0}, rc = -1;
 	Kernel k;
 
 	if (!s)
