@@ -554,10 +554,19 @@ emit_plan(Emit *e)
 	cg_out(e, "\tif (bad == 1) {\n");
 	for (j = 0; j < e->s->nlump; j++) {
 		/* at the coarsest grid: a lumped object too stiff for k */
+		int c = s->m->lumps[j]->gridpt - 1;
 		cg_out(e, "\t\tif (@__lstable(p, k, len[0] / @__minn[0]) == %d) {\n", j);
-		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the lumped object '%s' is too stiff for "
-		       "the time step k = %%g s (k^2 w^2 >= 4 in its explicit step); raise the rate or make it "
-		       "softer or heavier\", k);\n\t\t\treturn 1;\n\t\t}\n", e->s->lump[j].name);
+		if (c >= 0)      /* a point of a field after the first (sema_fields.c) */
+			cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the field '%s' is unstable at k = %%g s "
+			       "for the params in force (at its point %s): its grid of %d intervals was planned "
+			       "for the values it was compiled with; compile the model again with these "
+			       "values (--set, --params), which plans its grid for them, or force a coarser "
+			       "one with `grid N` on its domain\", k);\n\t\t\treturn 1;\n\t\t}\n",
+			       s->m->chains[c].name, e->s->lump[j].name, s->m->chains[c].n);
+		else
+			cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the lumped object '%s' is too stiff for "
+			       "the time step k = %%g s (k^2 w^2 >= 4 in its explicit step); raise the rate or make "
+			       "it softer or heavier\", k);\n\t\t\treturn 1;\n\t\t}\n", e->s->lump[j].name);
 	}
 	if (rho_checked(s)) {
 		/* a density below 0 somewhere makes the scheme unstable: say so */
@@ -813,6 +822,7 @@ static const char read2_text[] =
 "\t}\n"
 "\treturn (1 - b) * ((1 - a) * v[0] + a * v[1]) + b * ((1 - a) * v[2] + a * v[3]);\n"
 "}\n\n";
+
 
 /* set_coefs: each point read inside the domain */
 static void

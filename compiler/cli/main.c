@@ -512,14 +512,61 @@ cli_write_file(const char *path, const char *s, char *err, int errsz)
 
 /* ---- the pipeline ---- */
 
+typedef struct Planner {
+	const Opts *o;
+	Diag *d;
+} Planner;
+
+/* The grid of a field after the first (sema_fields.c, language.md 11),
+ * planned as the grid field's: the model `alone`, whose one field it is,
+ * compiled by tcc (the quickest compile) and planned by its own P_plan
+ * for the rate and params in force.  A bad --set or --params is left for
+ * the whole model's run to report (here the defaults stand). */
+static int
+plan_alone(void *ctx, Model *alone, int *n, char *why, int whysz)
+{
+	const Planner *P = ctx;
+	Scheme *s = scheme_build(alone->arena, P->d, alone);
+	double *vals = NULL, h[2];
+	char *text;
+	int g[2] = {0, 0}, rc = -1;
+	Kernel k;
+
+	if (!s)
+		return -1;
+	text = cg_emit_c(lower(alone->arena, s), cg_prefix(alone->arena, alone), 0);
+	if (jit_load(&k, BK_TCC, text, cg_prefix(alone->arena, alone), why, whysz) == 0) {
+		if (P->o->nsets || P->o->params_file) {
+			FILE *quiet = fopen("/dev/null", "w");
+			Diag qd = {.out = quiet};
+			vals = arena_alloc(alone->arena, sizeof *vals * (size_t)(k.nparams() + 1));
+			if (!quiet || cli_params(&k, P->o, alone->arena, &qd, vals) < 0)
+				vals = NULL;
+			if (quiet)
+				fclose(quiet);
+		}
+		rc = k.plan(vals, P->o->rate, NULL, g, h, why, whysz) == 0 ? 0 : -1;
+		/* fit and train move the params: such a grid stays for the whole
+		 * fit, so it takes the margin their first grid takes (cli_fit.c) */
+		*n = !P->o->cmd || (strcmp(P->o->cmd, "fit") && strcmp(P->o->cmd, "train")) ? g[0]
+		     : (int)floor(g[0] / (1 + GRID_MARGIN));
+		jit_unload(&k);
+	}
+	mem_free(text);
+	scheme_free(s);
+	return rc;
+}
+
 int
 cli_compile(Run *r, const Opts *o, int upto)
 {
 	char err[8192];
+	Planner P = {o, &r->diag};
+	GridPlanner gp = {plan_alone, &P};
 
 	r->t0 = jit_now_ms();
-	r->model = model_load(r->arena, &r->diag, o->model, o->incdirs, o->nincdirs,
-	                      stdlib_dir(r->arena));
+	r->model = model_load_planned(r->arena, &r->diag, o->model, o->incdirs, o->nincdirs,
+	                              stdlib_dir(r->arena), &gp);
 	if (!r->model || upto == UPTO_MODEL)
 		return r->model ? 0 : -1;
 	if (!(r->scheme = scheme_build(r->arena, &r->diag, r->model)))
@@ -695,7 +742,20 @@ cli_info_print(const Run *r, const Opts *o, void *m, const double *vals)
 		printf("], \"h\": [");
 		for (i = 0; i < nd; i++)
 			printf("%s%s", i ? ", " : "", cli_fmt(h[i], b1, sizeof b1));
-		printf("], \"stability\": %s, \"params\": {", cli_fmt(r->k.stability(m), b1, sizeof b1));
+		printf("], \"stability\": %s, ", cli_fmt(r->k.stability(m), b1, sizeof b1));
+		if (r->model && r->model->nchains) {
+			/* the fields after the grid one (sema_fields.c) */
+			printf("\"fields\": [");
+			for (i = 0; i < r->model->nchains; i++) {
+				const struct Chain *c = &r->model->chains[i];
+				printf("%s{\"name\": ", i ? ", " : "");
+				json_str(stdout, c->name);
+				printf(", \"grid\": %d, \"h\": %s, \"planned\": %s}", c->n,
+				       cli_fmt((c->to - c->from) / c->n, b1, sizeof b1), c->planned ? "true" : "false");
+			}
+			printf("], ");
+		}
+		printf("\"params\": {");
 		for (i = 0; i < nu; i++) {
 			printf("%s", i ? ", " : "");
 			json_str(stdout, r->k.param_name(i));
@@ -725,9 +785,10 @@ cli_info_print(const Run *r, const Opts *o, void *m, const double *vals)
 		printf("stability  %.6g (h / h_min, at least 1)\n", r->k.stability(m));
 		for (i = 0; r->model && i < r->model->nchains; i++) {
 			const struct Chain *c = &r->model->chains[i];
-			printf("field %-4s %s in [%s, %s]: %d intervals, h = %s (lumped %s[i])\n", c->name, c->coord,
-			       cli_fmt(c->from, b1, sizeof b1), cli_fmt(c->to, b2, sizeof b2), c->n,
-			       cli_fmt((c->to - c->from) / c->n, b3, sizeof b3), c->name);
+			printf("field %-4s %s in [%s, %s]: %d intervals, h = %s (%s; lumped %s[i])\n", c->name,
+			       c->coord, cli_fmt(c->from, b1, sizeof b1), cli_fmt(c->to, b2, sizeof b2), c->n,
+			       cli_fmt((c->to - c->from) / c->n, b3, sizeof b3),
+			       c->planned ? "the finest stable grid" : "forced by `grid`", c->name);
 		}
 		if (r->model && r->model->nlumps) {
 			int nl = 0;

@@ -629,7 +629,7 @@ load_decls(Loader *L, Decl **decls, int n)
 
 static Model *
 load(Arena *a, Diag *d, Src *src, int disk, const char *const *incdirs, int nincdirs,
-     const char *stdlib_dir)
+     const char *stdlib_dir, const GridPlanner *gp)
 {
 	Loader L;
 	Model *m;
@@ -646,6 +646,7 @@ load(Arena *a, Diag *d, Src *src, int disk, const char *const *incdirs, int ninc
 	m = arena_alloc(a, sizeof *m);
 	m->src = src;
 	m->arena = a;
+	m->planner = gp;
 	decls = disk ? parse_disk(a, d, src, &n, &m->name, &m->name_loc, (Loc){0})
 	             : parse_file(a, d, src, &n, &m->name, &m->name_loc);
 	if (!decls)
@@ -666,6 +667,13 @@ model_load(Arena *a, Diag *d, const char *path,
            const char *const *incdirs, int nincdirs,
            const char *stdlib_dir)
 {
+	return model_load_planned(a, d, path, incdirs, nincdirs, stdlib_dir, NULL);
+}
+
+Model *
+model_load_planned(Arena *a, Diag *d, const char *path, const char *const *incdirs, int nincdirs,
+                   const char *stdlib_dir, const GridPlanner *gp)
+{
 	char why[512];
 	Src *src = src_read(a, path, SRC_LIMIT, "a model", why, sizeof why);
 
@@ -673,7 +681,7 @@ model_load(Arena *a, Diag *d, const char *path,
 		diag_error(d, (Loc){NULL, 0, 0}, "%s", why);
 		return NULL;
 	}
-	return load(a, d, src, 1, incdirs, nincdirs, stdlib_dir);
+	return load(a, d, src, 1, incdirs, nincdirs, stdlib_dir, gp);
 }
 
 Model *
@@ -681,7 +689,7 @@ model_load_string(Arena *a, Diag *d, const char *path, const char *text,
                   const char *const *incdirs, int nincdirs,
                   const char *stdlib_dir)
 {
-	return load(a, d, src_from_string(a, path, text), 0, incdirs, nincdirs, stdlib_dir);
+	return load(a, d, src_from_string(a, path, text), 0, incdirs, nincdirs, stdlib_dir, NULL);
 }
 
 Decl *

@@ -134,7 +134,8 @@ struct Decl {
 	Ast *density, *mass;
 	int lump;                 /* sema: the lumped object's number */
 	int gridpt;               /* field: a lumped object that is a point of
-	                           * another field's grid (sema_fields.c) */
+	                           * another field's grid, 1 + its index in
+	                           * Model.chains (sema_fields.c); else 0 */
 	int energy;               /* output: `output E = energy` (language.md 12.1) */
 	/* output: `output NAME = FIELD[.t](at[0], at[1])`, or (field NULL
 	 * after sema) an expression of the state, value (docs/language.md 18) */
@@ -181,8 +182,14 @@ typedef struct Model {
 	Decl **lump_pde, **lump_init, **lump_init_t;
 	/* fields after the grid one (sema_fields.c): chains of lumped objects
 	 * NAME[i], i = 0..n (fixed ends left out) on [from, to] */
-	struct Chain { const char *name, *coord; int n; double from, to; } *chains;
+	struct Chain {
+		const char *name, *coord;
+		int n;
+		double from, to;
+		int planned;          /* n is the finest stable grid, not `grid N` */
+	} *chains;
 	int nchains;
+	const struct GridPlanner *planner;  /* NULL: every such domain needs `grid N` */
 	Decl **outputs; int noutputs;  /* in source order */
 	Decl **potentials; int npotentials;  /* in source order (language.md 12) */
 	int ndim;                      /* 1 or 2 */
@@ -194,12 +201,27 @@ typedef struct Model {
 	Arena *arena;             /* added: where the model lives; sema allocates its index there */
 } Model;
 
+/* How a field after the grid one gets its grid when its domain has no
+ * `grid` (language.md 11, sema_fields.c): plan() is given the model
+ * `alone`, checked, whose one field is that field (its pde with the other
+ * parts held still, its ends, the params, consts, lets and fns in the same
+ * order), and plans that field's grid as the grid field's, for the params
+ * and rate in force; 0 with *n set, or -1 with why filled. */
+typedef struct GridPlanner {
+	int (*plan)(void *ctx, struct Model *alone, int *n, char *why, int whysz);
+	void *ctx;
+} GridPlanner;
+
 /* Parse `path`, resolve its imports (the importing file's folder, then each
  * of incdirs, then $DPM_PATH, then stdlib_dir), check it.  Returns NULL
  * after printing diagnostics to d. */
 Model *model_load(Arena *a, Diag *d, const char *path,
                   const char *const *incdirs, int nincdirs,
                   const char *stdlib_dir);
+/* The same, with a planner for the grids of fields after the first. */
+Model *model_load_planned(Arena *a, Diag *d, const char *path,
+                          const char *const *incdirs, int nincdirs,
+                          const char *stdlib_dir, const GridPlanner *gp);
 /* The same from text in memory (tests, fuzzing, the REPL). */
 Model *model_load_string(Arena *a, Diag *d, const char *path, const char *text,
                          const char *const *incdirs, int nincdirs,

@@ -12,8 +12,9 @@
  * vector is [grid field | each other field's points | lumped objects], the
  * reads, forces, the step program, the adjoint and the gradients are those
  * of lumped objects, unchanged.  The price: such a field's grid is fixed
- * when the model is compiled (`grid N` on its domain, required), and its
- * step is scalar code, fine for the tens to hundreds of points of a
+ * when the model is compiled (`grid N` on its domain, else the finest
+ * stable one for the params and rate in force then: plan() below), and
+ * its step is scalar code, fine for the tens to hundreds of points of a
  * string.  A read w(X) is sum_i hat_i(X) w[i] with hat_i(X) = max(0, 1 -
  * |X - x_i| / h), which is linear interpolation, differentiable in X as
  * the grid field's reads are; a force F delta(x - X) in w's pde adds
@@ -28,14 +29,22 @@
 
 #include "sema.h"
 
+/* the most intervals a chain holds: its step is code per point */
+#define MAXN 4000
+#define MAXN_S "4000"
+
 typedef struct Fld {
 	Decl *f, *dom;             /* the field and its domain */
 	const char *coord;
 	int n;                     /* intervals */
 	double from, to, h;
 	Ast *density;              /* NULL: 1 */
-	int bc[2];                 /* BC_FIXED or BC_FREE */
+	int bc[2];                 /* BC_FIXED, BC_CLAMPED, BC_SS or BC_FREE */
+	Loc bc_loc[2];
+	const char *att[2];        /* BC_ATTACHED: the lumped object at that end */
+	int order;                 /* in space: 2, or 4 (w.xxxx in its pde) */
 	Decl *pde, *init, *init_t;
+	int planned;               /* n is the finest stable grid, not `grid N` */
 	const char **pt;           /* [i]: the lumped object of point i, NULL at a fixed end */
 } Fld;
 
@@ -144,17 +153,44 @@ call2(FS *s, const char *fn, Ast *x, Ast *y)
 	return ast_call(s->a, fn, x->loc, l, x->loc);
 }
 
-/* point i's value (or velocity), with the ends' conditions: 0 beyond or
- * at a fixed end, the mirror image beyond a free one */
+static Ast *pt(FS *s, const Fld *f, int i, int vel, Loc l);
+
+/* a point beyond an end, as points inside: the ghost points of the grid
+ * field (language.md 6, lower.c).  Second order: the mirror image beyond
+ * a free end (a held one's neighbour is never updated).  Fourth order, at
+ * distance 1: clamped u[1], simply supported -u[1], free 2 u[0] - u[1];
+ * at distance 2 (free only): u[2] - 4 u[1] + 4 u[0]; j counts inward. */
+static Ast *
+ghost(FS *s, const Fld *f, int i, int vel, Loc l)
+{
+	int side = i > f->n, d = side ? i - f->n : -i, bc = f->bc[side];
+	Ast *in[3];
+	int j;
+
+	for (j = 0; j < 3; j++)
+		in[j] = pt(s, f, side ? f->n - j : j, vel, l);
+	if (f->order == 2)
+		return bc == BC_FREE ? pt(s, f, side ? f->n - d : d, vel, l) : num(s, 0, l);
+	if (d == 1 && bc == BC_CLAMPED)
+		return in[1];
+	if (d == 1 && bc == BC_SS)
+		return ast_unary(s->a, OP_NEG, in[1], l);
+	if (d == 1 && bc == BC_FREE)
+		return bin(s, OP_SUB, bin(s, OP_MUL, num(s, 2, l), in[0]), in[1]);
+	if (d == 2 && bc == BC_FREE)
+		return bin(s, OP_ADD, bin(s, OP_SUB, in[2], bin(s, OP_MUL, num(s, 4, l), in[1])),
+		           bin(s, OP_MUL, num(s, 4, l), in[0]));
+	return num(s, 0, l);
+}
+
+/* point i's value (or velocity): 0 at a held end, a ghost beyond an end */
 static Ast *
 pt(FS *s, const Fld *f, int i, int vel, Loc l)
 {
 	Ast *e;
 
-	if (i < 0)
-		i = f->bc[0] == BC_FREE ? -i : 0;
-	if (i > f->n)
-		i = f->bc[1] == BC_FREE ? 2 * f->n - i : f->n;
+	if (i < 0 || i > f->n)
+		return ghost(s, f, i, vel, l);
 	if (!f->pt[i])
 		return num(s, 0, l);
 	e = ast_name(s->a, f->pt[i], l);
@@ -276,6 +312,41 @@ rw_call_read(FS *s, const Fld *own, int i, Ast *X, Ast *b, int vel, Loc l)
 	return interp(s, f, rw(s, own, i, X, b->args[0]), vel);
 }
 
+/* w.x(X): the slope (w[i+1] - w[i]) / h of the cell holding X, at an end
+ * the one-sided difference (language.md 11.1), as the grid field reads
+ * it; X a number, so that the cell is known here */
+static int
+slope_at(FS *s, const Fld *f, const Ast *b, double *v)
+{
+	if (b->nargs != 1 || !fold(s->m, b->args[0], v, 0)) {
+		diag_error(s->d, b->loc, "%s.x(X) of a second field reads the slope at X, a number or a "
+		           "const", f->f->name);
+		s->nerr++;
+		return -1;
+	}
+	if (!(*v >= f->from && *v <= f->to)) {
+		diag_error(s->d, b->args[0]->loc, "%g is outside the field '%s' (%s in [%g, %g])", *v,
+		           f->f->name, f->coord, f->from, f->to);
+		s->nerr++;
+		return -1;
+	}
+	return 0;
+}
+
+static Ast *
+slope(FS *s, const Fld *f, Ast *b)
+{
+	Loc l = b->loc;
+	double v;
+	int i;
+
+	if (slope_at(s, f, b, &v) < 0)
+		return num(s, 0, l);
+	i = (int)floor((v - f->from) / f->h);
+	i = i < 0 ? 0 : i >= f->n ? f->n - 1 : i;
+	return bin(s, OP_DIV, bin(s, OP_SUB, pt(s, f, i + 1, 0, l), pt(s, f, i, 0, l)), num(s, f->h, l));
+}
+
 /* e with every read of a chain's field written out; inside the pde of
  * chain `own` at point i also its derivatives, coordinate and deltas (X:
  * the position of the term's delta, for a bare `w` there) */
@@ -319,10 +390,12 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 		return c;
 	case AX_DERIV:
 		if (e->a->kind == AX_CALL && (f = chain(s, e->a->name))) {
+			if (!strcmp(e->letters, "x"))
+				return slope(s, f, e->a);
 			if (strcmp(e->letters, "t") != 0) {
-				RERR(s, e->loc, "a field is read at a point as %s(X) or %s.t(X) "
-				           "(%s.%s(X) of a second field is not supported yet)", f->f->name,
-				           f->f->name, f->f->name, e->letters);
+				RERR(s, e->loc, "a field is read at a point as %s(X), %s.t(X) or "
+				           "%s.x(X) (%s.%s(X) of a second field is not supported yet)", f->f->name,
+				           f->f->name, f->f->name, f->f->name, e->letters);
 				s->nerr++;
 				return e;
 			}
@@ -347,10 +420,19 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 				              pt(s, own, i - 1, v, l));
 				return bin(s, OP_DIV, d2, num(s, h * h, l));
 			}
+			if (!strcmp(e->letters, "xxxx")) {
+				/* (u[i+2] - 4 u[i+1] + 6 u[i] - 4 u[i-1] + u[i-2]) / h^4 */
+				Ast *o = bin(s, OP_ADD, pt(s, own, i + 2, 0, l), pt(s, own, i - 2, 0, l));
+				Ast *n = bin(s, OP_ADD, pt(s, own, i + 1, 0, l), pt(s, own, i - 1, 0, l));
+				Ast *d4 = bin(s, OP_ADD, bin(s, OP_SUB, o, bin(s, OP_MUL, num(s, 4, l), n)),
+				              bin(s, OP_MUL, num(s, 6, l), pt(s, own, i, 0, l)));
+				return bin(s, OP_DIV, d4, num(s, h * h * h * h, l));
+			}
 			RERR(s, e->loc, "%s.%s: a second field's pde takes %s, %s.t, %s.%s, "
-			           "%s.%s%s and %s.%s%st (not yet higher derivatives)", own->f->name,
+			           "%s.%s%s, %s.%s%st and %s.xxxx (not yet other derivatives)", own->f->name,
 			           e->letters, own->f->name, own->f->name, own->f->name, own->coord,
-			           own->f->name, own->coord, own->coord, own->f->name, own->coord, own->coord);
+			           own->f->name, own->coord, own->coord, own->f->name, own->coord, own->coord,
+			           own->f->name);
 			s->nerr++;
 			return e;
 		}
@@ -377,6 +459,27 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 	default:
 		return e;
 	}
+}
+
+/* the most x's in a derivative of f in e: its order in space */
+static int
+xorder(const Fld *f, const Ast *e)
+{
+	int n = 0, j, m;
+
+	if (!e)
+		return 0;
+	if (e->kind == AX_DERIV && e->a->kind == AX_NAME && !strcmp(e->a->name, f->f->name))
+		for (j = 0; e->letters[j]; j++)
+			n += e->letters[j] == f->coord[0] && !f->coord[1];
+	if ((m = xorder(f, e->a)) > n)
+		n = m;
+	if ((m = xorder(f, e->b)) > n)
+		n = m;
+	for (j = 0; j < e->nargs; j++)
+		if ((m = xorder(f, e->args[j])) > n)
+			n = m;
+	return n;
 }
 
 /* ---- the layout ---- */
@@ -426,16 +529,20 @@ setup(FS *s, Fld *f)
 		           f->f->name, f->dom->coord[0]);
 	f->coord = f->dom->coord[0];
 	g = f->dom->grid[0];
-	if (!g || !fold(s->m, g, &v, 0) || v != floor(v) || v < 2 || v > 4000)
-		return err(s, f->dom->loc, "the domain '%s' needs `grid N` (N from 2 to 4000): the grid of "
-		           "a field other than the first is fixed when the model is compiled, e.g. "
-		           "`domain %s: x in [0, 1] grid 60`", f->dom->name, f->dom->name);
-	f->n = (int)v;
+	if (!g && !s->m->planner)
+		return err(s, f->dom->loc, "the domain '%s' needs `grid N` here (this tool does not plan "
+		           "the grids of fields after the first), e.g. `domain %s: x in [0, 1] grid 60`",
+		           f->dom->name, f->dom->name);
+	if (g && (!fold(s->m, g, &v, 0) || v != floor(v) || v < 2 || v > MAXN))
+		return err(s, g->loc, "the grid of the domain '%s' must be a whole number from 2 to "
+		           MAXN_S " (a field after the first is a chain of that many lumped objects)",
+		           f->dom->name, NULL);
+	f->n = g ? (int)v : 0;     /* 0: planned once its ends are known */
 	if (!fold(s->m, f->dom->from[0], &f->from, 0) || !fold(s->m, f->dom->to[0], &f->to, 0)
 	    || !(f->to > f->from))
 		return err(s, f->dom->loc, "the ends of the domain '%s' must be numbers or consts, "
 		           "the first below the second", f->dom->name, NULL);
-	f->h = (f->to - f->from) / f->n;
+	f->h = f->n ? (f->to - f->from) / f->n : 0;
 	opt_of(f->f, "density", &f->density, NULL);
 	return 0;
 }
@@ -460,6 +567,20 @@ main_end(FS *s, const char *coord, double v)
 		if (!strcmp(d->coord[j], coord) && fold(s->m, d->from[j], &a, 0) && fold(s->m, d->to[j], &b, 0)
 		    && (fabs(v - a) <= 1e-9 * fabs(b - a) || fabs(v - b) <= 1e-9 * fabs(b - a)))
 			return 1;
+	return 0;
+}
+
+/* is name a lumped object (a field without coordinates)? */
+static int
+lump_named(FS *s, const char *name)
+{
+	int i;
+
+	for (i = 0; i < s->m->ndecls; i++) {
+		const Decl *x = s->m->decls[i];
+		if (x->kind == D_FIELD && !x->args && x->name && !strcmp(x->name, name))
+			return 1;
+	}
 	return 0;
 }
 
@@ -545,10 +666,22 @@ boundaries(FS *s)
 			continue;
 		}
 		for (k = 0; k < ne; k++) {
-			int bc = !strcmp(d->cond, "fixed") ? BC_FIXED : !strcmp(d->cond, "free") ? BC_FREE : 0;
+			int bc = !strcmp(d->cond, "fixed") ? BC_FIXED : !strcmp(d->cond, "free") ? BC_FREE
+			         : !strcmp(d->cond, "clamped") ? BC_CLAMPED
+			         : !strcmp(d->cond, "simply_supported") || !strcmp(d->cond, "pinned") ? BC_SS
+			         : d->attach && lump_named(s, d->attach) ? BC_ATTACHED : 0;
+			if (!bc && d->attach) {
+				err(s, d->attach_loc, "'%s' is not a lumped object; an end is attached to "
+				    "one, `field %s mass M`", d->attach, d->attach);
+				for (k = 0; k < ne; k++)
+					f->bc[ends[k]] = BC_FIXED;
+				break;
+			}
 			if (!bc) {
-				err(s, d->cond_loc, "the ends of the field '%s' may be fixed or free (not yet %s)",
-				    f->f->name, d->cond);
+				err(s, d->cond_loc, "the ends of the field '%s' may be fixed, clamped, "
+				    "simply_supported (pinned), free or attached Z (not yet %s)", f->f->name, d->cond);
+				for (k = 0; k < ne; k++)
+					f->bc[ends[k]] = BC_FIXED;   /* said: not missing too */
 				break;
 			}
 			if (f->bc[ends[k]]) {
@@ -556,6 +689,8 @@ boundaries(FS *s)
 				break;
 			}
 			f->bc[ends[k]] = bc;
+			f->bc_loc[ends[k]] = d->cond_loc;
+			f->att[ends[k]] = d->attach;
 		}
 	}
 	for (k = 0; k < s->nfl; k++)
@@ -589,12 +724,188 @@ grid_output(FS *s, const Decl *x)
 	return p;
 }
 
+/* Report the derivatives of f that its chain does not take (before its
+ * grid is planned: the field alone would take more). */
+static void
+check_derivs(FS *s, const Fld *f, const Ast *e)
+{
+	static const char *const ok[] = {"t", "x", "xt", "tx", "xx", "xxt", "txx", "xxxx"};
+	const Fld *g;
+	double v;
+	int j, n = 0;
+
+	if (!e)
+		return;
+	if (e->kind == AX_DERIV && e->paren) {
+		err(s, e->loc, "a second field's pde does not take conservative forms (E).%s yet",
+		    e->letters, NULL);
+	} else if (e->kind == AX_DERIV && e->a->kind == AX_CALL && (g = chain(s, e->a->name))
+	           && !strcmp(e->letters, "x")) {
+		slope_at(s, g, e->a, &v);
+	} else if (e->kind == AX_DERIV && e->a->kind == AX_NAME && !strcmp(e->a->name, f->f->name)) {
+		for (j = 0; j < (int)(sizeof ok / sizeof *ok); j++)
+			n += !strcmp(e->letters, ok[j]);
+		if (!n)
+			rw(s, f, 0, NULL, (Ast *)e);   /* its message; no point is read */
+	}
+	check_derivs(s, f, e->a);
+	check_derivs(s, f, e->b);
+	for (j = 0; j < e->nargs; j++)
+		check_derivs(s, f, e->args[j]);
+}
+
+/* is point i an end attached to a lumped object? */
+static int
+attached(const Fld *f, int i)
+{
+	return (i == 0 && f->bc[0] == BC_ATTACHED) || (i == f->n && f->bc[1] == BC_ATTACHED);
+}
+
 static Decl *
 copy_decl(FS *s, const Decl *d)
 {
 	Decl *c = arena_alloc(s->a, sizeof *c);
 	*c = *d;
 	return c;
+}
+
+/* ---- the automatic grid (language.md 11: "the finest stable one for its
+ * own equation ..., with the coupling springs counted in the stability of
+ * the points they touch") ----
+ *
+ * A chain's size is fixed here, so its grid is planned here: the field is
+ * written as the one field of a model of its own (`alone`), which the
+ * planner the CLI gives compiles and plans exactly as the grid field's
+ * (same rate, k, params in force, the same von Neumann analysis), so a
+ * string gets the same N as a second field as alone.  The other parts are
+ * held still there (their reads are 0): a spring K (z - w(X)) to them stays
+ * a spring of stiffness K to the ground at X, which is what the planner
+ * counts at the point it touches. */
+
+static int
+other_part(const FS *s, const Fld *f, const char *name)
+{
+	int i;
+
+	for (i = 0; name && i < s->m->ndecls; i++) {
+		const Decl *x = s->m->decls[i];
+		if (x->kind == D_FIELD && x != f->f && x->name && !strcmp(x->name, name))
+			return 1;
+	}
+	return 0;
+}
+
+/* e with every read of another part as 0 */
+static Ast *
+still(FS *s, const Fld *f, Ast *e)
+{
+	Ast *c;
+	int j;
+
+	if (!e)
+		return NULL;
+	if ((e->kind == AX_NAME || e->kind == AX_CALL) && other_part(s, f, e->name))
+		return num(s, 0, e->loc);
+	if (e->kind == AX_DERIV && (e->a->kind == AX_NAME || e->a->kind == AX_CALL)
+	    && other_part(s, f, e->a->name))
+		return num(s, 0, e->loc);
+	c = arena_alloc(s->a, sizeof *c);
+	*c = *e;
+	c->a = still(s, f, e->a);
+	c->b = still(s, f, e->b);
+	if (e->nargs) {
+		c->args = arena_alloc(s->a, (size_t)e->nargs * sizeof *c->args);
+		for (j = 0; j < e->nargs; j++)
+			c->args[j] = still(s, f, e->args[j]);
+	}
+	return c;
+}
+
+/* `boundary F at COORD = V: COND` */
+static Decl *
+end_decl(FS *s, const Fld *f, int side)
+{
+	/* an attached end is held while the grid is planned, as the grid
+	 * field's is (its end point is not updated by the stencil) */
+	static const char *const word[] = {[BC_FIXED] = "fixed", [BC_CLAMPED] = "clamped",
+	                                   [BC_SS] = "simply_supported", [BC_FREE] = "free",
+	                                   [BC_ATTACHED] = "fixed"};
+	Loc l = f->f->name_loc;
+	Ast *at = num(s, side ? f->to : f->from, l);
+	AstList *w = ast_list(s->a, NULL, ast_where(s->a, f->coord, at, l));
+
+	return ast_boundary(s->a, f->f->name, l, w, word[f->bc[side]], l, NULL, l, l);
+}
+
+/* f as the one field of a model of its own, checked; NULL after messages */
+static Model *
+alone(FS *s, const Fld *f)
+{
+	Model *m = arena_alloc(s->a, sizeof *m);
+	AstList *l = NULL, *at;
+	Loc fl = f->f->name_loc;
+	int i;
+
+	memset(m, 0, sizeof *m);
+	m->name = s->m->name;
+	m->name_loc = s->m->name_loc;
+	m->src = s->m->src;
+	m->arena = s->a;
+	for (i = 0; i < s->m->ndecls; i++) {
+		Decl *x = s->m->decls[i], *c;
+		switch (x->kind) {
+		case D_DOMAIN: case D_FIELD: case D_PDE:
+			if (x != f->dom && x != f->f && x != f->pde)
+				continue;
+			/* fallthrough */
+		case D_IMPORT: case D_CONST: case D_PARAM: case D_LET: case D_FN: case D_RATE: case D_NET:
+			c = copy_decl(s, x);
+			if (x->kind == D_LET || x->kind == D_PDE)   /* what may read the state */
+				c->value = still(s, f, x->value);
+			l = ast_list(s->a, l, c);
+			break;
+		default:
+			break;
+		}
+	}
+	l = ast_list(s->a, l, end_decl(s, f, 0));
+	l = ast_list(s->a, l, end_decl(s, f, 1));
+	at = ast_list(s->a, NULL, num(s, 0.5 * (f->from + f->to), fl));
+	l = ast_list(s->a, l, ast_output(s->a, "out", fl, ast_call(s->a, f->f->name, fl, at, fl), fl));
+	m->decls = (Decl **)l->v;
+	m->ndecls = l->n;
+	return sema_check(m, s->d) == 0 ? m : NULL;
+}
+
+static void
+plan(FS *s, Fld *f)
+{
+	char why[1024] = "";
+	Model *m;
+	int n = 0;
+
+	if (!f->bc[0] || !f->bc[1] || !f->pde || !(m = alone(s, f))) {
+		s->nerr++;
+		return;
+	}
+	if (s->m->planner->plan(s->m->planner->ctx, m, &n, why, sizeof why) != 0) {
+		if (why[0])
+			diag_error(s->d, f->f->name_loc, "no grid for the field '%s': %s; or force one, "
+			           "`grid N` on its domain '%s'", f->f->name, why, f->dom->name);
+		s->nerr++;
+		return;
+	}
+	if (n > MAXN) {
+		diag_error(s->d, f->f->name_loc, "the finest stable grid of the field '%s' has %d "
+		           "intervals, more than a field after the first may have (" MAXN_S "); force "
+		           "a coarser one, `grid N` on its domain '%s', or raise the rate less", f->f->name,
+		           n, f->dom->name);
+		s->nerr++;
+		return;
+	}
+	f->n = n;
+	f->h = (f->to - f->from) / n;
+	f->planned = 1;
 }
 
 int
@@ -651,16 +962,6 @@ sema_fields(Model *m, Diag *d)
 	/* the chains' points, their pdes and inits */
 	for (k = 0; k < s.nfl; k++) {
 		Fld *f = &s.fl[k];
-		f->pt = arena_alloc(s.a, (size_t)(f->n + 1) * sizeof *f->pt);
-		for (i = 0; i <= f->n; i++) {
-			char buf[256];
-			if ((i == 0 && f->bc[0] == BC_FIXED) || (i == f->n && f->bc[1] == BC_FIXED)) {
-				f->pt[i] = NULL;
-				continue;
-			}
-			snprintf(buf, sizeof buf, "%s[%d]", f->f->name, i);
-			f->pt[i] = arena_strdup(s.a, buf);
-		}
 		for (j = 0; j < m->ndecls; j++) {
 			Decl *x = m->decls[j];
 			if ((x->kind == D_PDE || x->kind == D_INIT) && x->field && !strcmp(x->field, f->f->name)) {
@@ -674,15 +975,47 @@ sema_fields(Model *m, Diag *d)
 				*slot = x;
 				s.drop[j] = 1;
 			}
-			if (x->kind == D_OUTPUT && x->energy)
-				err(&s, x->loc, "`energy` of a model of several fields is not supported yet", NULL, NULL);
 		}
-		if (!f->pde)
+		if (!f->pde) {
 			err(&s, f->f->name_loc, "the field '%s' has no pde; add `pde %s.tt = ...`", f->f->name,
 			    f->f->name);
+			continue;
+		}
+		f->order = xorder(f, f->pde->value) >= 4 ? 4 : 2;
+		check_derivs(&s, f, f->pde->value);
+		for (j = 0; j < 2; j++)
+			if (f->order == 4 && f->bc[j] == BC_ATTACHED)
+				err(&s, f->bc_loc[j], "an attached end of the fourth-order field '%s' is not "
+				    "supported yet", f->f->name, NULL);
+		for (j = 0; j < 2; j++)
+			if (f->order == 4 && f->bc[j] == BC_FIXED && (j == 0 || f->bc_loc[1].off != f->bc_loc[0].off
+			                                              || f->bc[0] != BC_FIXED))
+				err(&s, f->bc_loc[j], "the field '%s' is of fourth order in space: name its end's "
+				    "condition, clamped, simply_supported (pinned) or free", f->f->name, NULL);
 	}
+	for (k = 0; k < s.nfl && !s.nerr; k++)
+		if (!s.fl[k].n)
+			plan(&s, &s.fl[k]);
 	if (s.nerr)
 		return 1;
+	for (k = 0; k < s.nfl; k++) {
+		Fld *f = &s.fl[k];
+		f->pt = arena_alloc(s.a, (size_t)(f->n + 1) * sizeof *f->pt);
+		for (i = 0; i <= f->n; i++) {
+			char buf[256];
+			int side = i == 0 ? 0 : i == f->n ? 1 : -1;
+			if (side >= 0 && f->bc[side] == BC_ATTACHED) {
+				f->pt[i] = f->att[side];    /* the end is the object (language.md 11.1) */
+				continue;
+			}
+			if (side >= 0 && f->bc[side] != BC_FREE) {
+				f->pt[i] = NULL;
+				continue;
+			}
+			snprintf(buf, sizeof buf, "%s[%d]", f->f->name, i);
+			f->pt[i] = arena_strdup(s.a, buf);
+		}
+	}
 	out = arena_alloc(s.a, (size_t)(m->ndecls + 1) * sizeof *out);
 	for (i = 0; i < m->ndecls; i++) {
 		Decl *x = m->decls[i], *c;
@@ -708,7 +1041,7 @@ sema_fields(Model *m, Diag *d)
 		int extra = 0;
 		Decl **nv;
 		for (i = 0; i <= f->n; i++)
-			extra += f->pt[i] ? 2 + (f->init != NULL) + (f->init_t != NULL) : 0;
+			extra += f->pt[i] && !attached(f, i) ? 2 + (f->init != NULL) + (f->init_t != NULL) : 0;
 		nv = arena_alloc(s.a, (size_t)(no + extra + 1) * sizeof *nv);
 		memcpy(nv, out, (size_t)no * sizeof *nv);
 		out = nv;
@@ -717,14 +1050,14 @@ sema_fields(Model *m, Diag *d)
 			Ast *mass;
 			AstList *opts;
 			Decl *z;
-			if (!f->pt[i])
+			if (!f->pt[i] || attached(f, i))
 				continue;
 			s.mute = i > 0 && f->pt[i - 1];
 			mass = bin(&s, OP_MUL, f->density ? rw(&s, f, i, NULL, f->density) : num(&s, 1, l), num(&s, f->h, l));
 			opts = ast_list(s.a, NULL, ast_field_opt(s.a, "mass", l, mass));
 			z = ast_field(s.a, f->pt[i], l, NULL, opts, f->f->loc);
 			z->src = f->f->src;
-			z->gridpt = 1;
+			z->gridpt = k + 1;
 			out[no++] = z;
 			z = copy_decl(&s, f->pde);
 			z->field = f->pt[i];
@@ -757,6 +1090,7 @@ sema_fields(Model *m, Diag *d)
 		c->n = s.fl[k].n;
 		c->from = s.fl[k].from;
 		c->to = s.fl[k].to;
+		c->planned = s.fl[k].planned;
 	}
 	m->nchains = s.nfl;
 	return 0;

@@ -1571,7 +1571,11 @@ build_potentials(Ctx *c, Scheme *s)
  * restoring one (dS/du < 0) adds at most that over h (hx hy in 2D) to the centre tap,
  * frozen at every point as the analysis does.  A lumped object's
  * explicit step is stable while k^2 w^2 < 4, w^2 its stiffness: its own
- * read, and a slope read at the end it holds (u.x(B) = (z - u[N-1]) / h).
+ * read, and a slope read at the end it holds (u.x(B) = (z - u[N-1]) / h);
+ * a point of a chain (sema_fields.c) adds its neighbours' couplings
+ * (Gershgorin's bound), and a spring to another part as the field counts
+ * one: to the ground, so that the chain is stable on the grid planned for
+ * its equation alone.
  * Only couplings linear in the state count: a nonlinear one's stiffness
  * depends on the state (issue 12). */
 static void
@@ -1612,7 +1616,8 @@ build_coupling_stab(Ctx *c, Scheme *s)
 				continue;
 			if (s->rd[r].kind == RD_LUMP && s->rd[r].lump == j)
 				w2 = ex_sub(p, w2, dr);
-			else if (c->m->lumps[j]->gridpt && s->rd[r].kind == RD_LUMP)
+			else if (c->m->lumps[j]->gridpt && s->rd[r].kind == RD_LUMP
+			         && c->m->lumps[s->rd[r].lump]->gridpt == c->m->lumps[j]->gridpt)
 				w2 = ex_add(p, w2, ex_fn(p, FN_ABS, dr, NULL));  /* Gershgorin, sema_fields.c */
 			for (ax = 0; ax < s->ndim; ax++)
 				for (side = 0; side < 2; side++)

@@ -98,6 +98,14 @@ conserved parts_attached_bridge "$P/bridge.dpm" 1e-12 "$E"
 conserved parts_mass_between "$P/coupled.dpm" 1e-12 "$E"
 conserved parts_drum_mass "$P/drum.dpm" 1e-12 "$E"
 conserved fields_two_chains "$F/spring.dpm" 1e-12 "$E"
+# chains on their automatic grids: a string on a sprung bridge through an
+# attached end, a stiff string on a spring, spring.dpm's second string
+# (220 intervals) joined at fixed places (at params' places the C grows
+# as N^2)
+conserved fields_chain_attached "$F/attached.dpm" 1e-12 "$E"
+conserved fields_chain_stiff "$F/stiff.dpm" 1e-12 "s/^param Kc = 0 /param Kc = 50 /; $E"
+conserved fields_chain_auto_grid "$F/spring.dpm" 1e-12 "s/^domain s2: x in \[0, 1\] grid 50/domain s2: x in [0, 1]/; \
+s/^param xa = 0.3 .*/const xa = 0.3/; s/^param xb = 0.45 .*/const xb = 0.45/; $E"
 conserved fields_string_on_bridge "$F/bridge.dpm" 1e-12 "$E"
 conserved fields_two_strings_lossless "$REPO/examples/two_strings.dpm" 1e-12 \
 	"s/^param R .*/param R = 0/; s/^param sigma .*/param sigma = 0/; $E"

@@ -13,7 +13,17 @@
 #    coupling constants, the mass and the positions of the joins; the dot
 #    test (tests/parts_grad/pdot.c); checkpoints bit for bit.
 # 3. tcc, cc and llvm render the same bits.
-# 4. bad inputs: file:line:col, exit 1, nothing written.
+# 4. automatic grids: a field without `grid` gets the N its equation gets
+#    as the grid field alone (alone.dpm, board_string.dpm), with --set and
+#    -r in force and a join's spring counted; two uncoupled strings'
+#    partials n c / 2L, read on a point and between two; the modes of two
+#    coupled strings and of the spec's string on a board; every backend
+#    the same bits; params set later that the grid cannot take, named;
+#    fourth order: a stiff string's partials against the closed forms of
+#    the scheme and of the continuum, a free-free bar's against the same
+#    bar on the grid; w.x(X) of a chain, and an attached end, as on the
+#    grid field.
+# 5. bad inputs: file:line:col, exit 1, nothing written.
 # Env: DPMC, REPO, CC.
 REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 DPMC=${DPMC:-$REPO/dpmc}
@@ -157,7 +167,126 @@ done
 grep -q '^grid x  *50 intervals' "$T/info" && grep -q '^field w  *x in \[0, 1\]: 50 intervals, h = 0.02' "$T/info" &&
 	! grep -q '^lumped' "$T/info" && pass info_grids || fail info_grids "$(cat "$T/info")"
 
-# ---- 4. bad inputs ----
+# ---- 4. automatic grids (language.md 11) ----
+# A field after the first without `grid` gets the finest stable grid of its
+# own equation, the other parts held still (a spring to them counted as
+# one to the ground): the N its equation gets as the grid field of a model
+# of its own (alone.dpm, board_string.dpm), at the params in force.
+sed 's/^domain s2: x in \[0, 1\] grid 50/domain s2: x in [0, 1]/; s/^output b = w(0.5)/&\
+output c = w(0.37)/; s/^init u = .*/&\
+init w = 0.001 * max(0, 1 - abs(x - 0.23) \/ 0.05)/' "$HERE/spring.dpm" >"$T/auto.dpm"
+sed 's/ grid 40//' "$HERE/board.dpm" >"$T/bauto.dpm"
+# same_n NAME CHAIN.dpm ALONE.dpm ARGS...: the chain's N (info --json) = the alone grid's
+same_n() {
+	n=$1 a=$2 b=$3
+	shift 3
+	na=$("$DPMC" info "$a" --json "$@" 2>"$T/err" | sed -n 's/.*"fields": \[{"name": "[a-z]*", "grid": \([0-9]*\),.*"planned": true.*/\1/p')
+	nb=$("$DPMC" info "$b" --json "$@" 2>>"$T/err" | sed -n 's/.*"grid": \[\([0-9]*\)\].*/\1/p')
+	[ -n "$na" ] && [ "$na" = "$nb" ] && pass "$n" || fail "$n" "chain N '$na', alone N '$nb' $(head -c 200 "$T/err")"
+	echo "$na" >"$T/$n.n"
+}
+same_n auto_n "$T/auto.dpm" "$HERE/alone.dpm"
+same_n auto_n_stiff_join "$T/auto.dpm" "$HERE/alone.dpm" --set Kc=1e4
+same_n auto_n_k100 "$T/auto.dpm" "$HERE/alone.dpm" --set Kc=100
+same_n auto_n_rate "$T/auto.dpm" "$HERE/alone.dpm" -r 48000
+same_n board_auto_n "$T/bauto.dpm" "$HERE/board_string.dpm"
+[ "$(cat "$T/auto_n.n")" -gt "$(cat "$T/auto_n_stiff_join.n")" ] && pass auto_n_counts_join ||
+	fail auto_n_counts_join "N $(cat "$T/auto_n.n") at Kc = 20, $(cat "$T/auto_n_stiff_join.n") at 1e4"
+"$DPMC" info "$T/auto.dpm" >"$T/info" 2>&1
+grep -q "^field w  *x in \[0, 1\]: $(cat "$T/auto_n.n") intervals, .*the finest stable grid" "$T/info" &&
+	pass info_auto || fail info_auto "$(cat "$T/info")"
+# two strings, the second on its automatic grid, uncoupled: its partials
+# are n c / 2L (100 Hz), read on a point (b) and between two (c); coupled,
+# every partial of each against the discrete system's modes (numpy)
+if "$DPMC" render "$T/auto.dpm" -o "$T/au0.wav" -d 2 --raw --set Kc=0 2>"$T/err"; then
+	for ch in 1 2; do
+		"$T/peaks" "$T/au0.wav" -c $ch -n 6 >"$T/au0.$ch.pk"
+		check "auto_string_partials_$ch" "$HERE/partials.py" 100 0 2e-4 4 <"$T/au0.$ch.pk"
+	done
+else
+	fail auto_string "$(cat "$T/err")"
+fi
+if "$DPMC" render "$T/auto.dpm" -o "$T/au.wav" -d 4 --raw --set Kc=100 2>"$T/err"; then
+	for ch in 0 1; do
+		"$T/peaks" "$T/au.wav" -c $ch -n 6 >"$T/au.$ch.pk"
+		check "auto_spring_modes_$ch" "$HERE/fields.py" spring 50 "$(cat "$T/auto_n_k100.n")" 200 0.01 100 0.3 0.45 \
+			44100 <"$T/au.$ch.pk"
+	done
+else
+	fail auto_spring "$(cat "$T/err")"
+fi
+# the spec's string on a board, without `grid`
+if "$DPMC" render "$T/bauto.dpm" -o "$T/bda.wav" -d 2 --raw --grid 20,15 2>"$T/err"; then
+	for ch in 0 1; do
+		"$T/peaks" "$T/bda.wav" -c $ch -n 6 >"$T/bda$ch.pk"
+		check "board_auto_modes_$ch" "$HERE/board.py" 20 15 "$(cat "$T/board_auto_n.n")" 3000 0.13 0.23 0.17 \
+			44100 $([ $ch = 1 ] && echo any) <"$T/bda$ch.pk"
+	done
+else
+	fail board_auto "$(cat "$T/err")"
+fi
+# examples/two_strings.dpm without `grid` renders, on every backend alike
+sed 's/ grid 80//' "$REPO/examples/two_strings.dpm" >"$T/two_auto.dpm"
+bad=
+for b in tcc cc llvm; do
+	"$DPMC" render "$T/two_auto.dpm" -o "$T/two_auto.$b.wav" -d 0.3 --raw --backend "$b" 2>"$T/err" ||
+		bad="$bad $b: $(head -c 200 "$T/err")"
+done
+cmp -s "$T/two_auto.tcc.wav" "$T/two_auto.cc.wav" && cmp -s "$T/two_auto.tcc.wav" "$T/two_auto.llvm.wav" ||
+	bad="$bad differs"
+[ -z "$bad" ] && pass two_strings_auto || fail two_strings_auto "$bad"
+# fourth order on a chain (w.xxxx, language.md 6's ends): a stiff string
+# (simply supported) on the N it gets alone, its partials against the
+# scheme's own closed form (sin(n pi x) is an exact discrete mode) and the
+# first two against n f0 sqrt(1 + B n^2); a free-free bar, partial by
+# partial the same as the bar on the grid
+same_n stiff_n "$HERE/stiff.dpm" "$HERE/stiff_alone.dpm"
+same_n stiff_n_join "$HERE/stiff.dpm" "$HERE/stiff_alone.dpm" --set Kc=1e4
+if "$DPMC" render "$HERE/stiff.dpm" -o "$T/st.wav" -d 3 --raw 2>"$T/err"; then
+	"$T/peaks" "$T/st.wav" -c 1 -n 8 >"$T/st.pk"
+	check stiff_partials_discrete "$HERE/partials.py" 100 1e-3 2e-4 8 "$(cat "$T/stiff_n.n")" 44100 <"$T/st.pk"
+	awk '$1 < 450' "$T/st.pk" >"$T/st2.pk"
+	check stiff_partials_closed_form "$HERE/partials.py" 100 1e-3 5e-4 2 <"$T/st2.pk"
+else
+	fail stiff "$(cat "$T/err")"
+fi
+same_n bar_n "$HERE/bar.dpm" "$HERE/bar_alone.dpm"
+if "$DPMC" render "$HERE/bar.dpm" -o "$T/bar.wav" -d 3 --raw 2>"$T/err" &&
+	"$DPMC" render "$HERE/bar_alone.dpm" -o "$T/bara.wav" -d 3 --raw 2>>"$T/err"; then
+	"$T/peaks" "$T/bar.wav" -c 1 -n 6 >"$T/bar.pk"
+	"$T/peaks" "$T/bara.wav" -c 0 -n 6 >"$T/bara.pk"
+	r=$(paste "$T/bar.pk" "$T/bara.pk" | awk 'NF == 4 { d = $1 - $3; if (d < 0) d = -d; if (d > 1e-9 * $3) bad = bad " " $1 "/" $3; n++ }
+		END { print (n == 6 && bad == "") ? "ok" : "partials " n ":" bad }')
+	[ "$r" = ok ] && pass bar_free_same_as_alone || fail bar_free_same_as_alone "$r"
+else
+	fail bar "$(cat "$T/err")"
+fi
+# w.x(X) of a chain (language.md 11): a lumped object driven by the
+# string's slope moves as when the string is on the grid (one-way: z does
+# not push back), to rounding
+same_n slope_n "$HERE/slope.dpm" "$HERE/slope_alone.dpm"
+if "$DPMC" render "$HERE/slope.dpm" -o "$T/sl.wav" -d 0.5 --raw --double 2>"$T/err" &&
+	"$DPMC" render "$HERE/slope_alone.dpm" -o "$T/sla.wav" -d 0.5 --raw --double 2>>"$T/err"; then
+	check slope_read_as_grid "$HERE/wavdiff.py" "$T/sl.wav" "$T/sla.wav" 1e-10
+else
+	fail slope_read "$(cat "$T/err")"
+fi
+# an attached end (language.md 11.1) of a chain: the end point is the
+# object; the string on a sprung bridge moves as on the grid, to rounding
+same_n attached_n "$HERE/attached.dpm" "$HERE/attached_alone.dpm"
+if "$DPMC" render "$HERE/attached.dpm" -o "$T/at.wav" -d 0.5 --raw --double 2>"$T/err" &&
+	"$DPMC" render "$HERE/attached_alone.dpm" -o "$T/ata.wav" -d 0.5 --raw --double 2>>"$T/err"; then
+	check attached_as_grid "$HERE/wavdiff.py" "$T/at.wav" "$T/ata.wav" 1e-10
+else
+	fail attached "$(cat "$T/err")"
+fi
+# params set later that the chain's grid cannot take: the field named, the
+# fix, no NaNs (the REPL's set; dpm_set and a fit's step say the same)
+printf 'set Kc 1e5\n' | "$DPMC" repl "$T/auto.dpm" >"$T/out" 2>"$T/err"
+grep -q "the field 'w' is unstable at k = .* compile the model again with these values" "$T/err" &&
+	pass set_unstable_chain || fail set_unstable_chain "$(head -c 300 "$T/err")"
+
+# ---- 5. bad inputs ----
 # bad NAME SED-EXPR PATTERN: spring.dpm edited; the message, status 1, no output
 bad() {
 	sed "$2" "$HERE/spring.dpm" >"$T/$1.dpm"
@@ -173,10 +302,36 @@ bad shared_end_unnamed 's/boundary w at x = 0, x = 1: fixed/boundary x = 0, x = 
 	"an end of more than one field; name the field"
 bad read_two_coords 's/Kc \* (w(xb) - u(xa)) \* delta(x - xa)/Kc * (w(xb, 0.2) - u(xa)) * delta(x - xa)/' \
 	"read at a point with 1 coordinate"
-bad no_grid 's/domain s2: x in \[0, 1\] grid 50/domain s2: x in [0, 1]/' "needs .grid N."
+bad grid_one 's/domain s2: x in \[0, 1\] grid 50/domain s2: x in [0, 1] grid 1/' \
+	"grid of the domain 's2' must be a whole number from 2"
+bad unstable_chain 's/^domain s2: x in \[0, 1\] grid 50/domain s2: x in [0, 1]/; s/pde w.tt = c^2/pde w.tt = -c^2/' \
+	"no grid for the field 'w': the scheme is unstable on every grid"
+bad chain_pde_error 's/^domain s2: x in \[0, 1\] grid 50/domain s2: x in [0, 1]/; s/pde w.tt = c^2/pde w.tt = cc^2/' \
+	"cc"
 bad missing_end 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0: fixed/' \
 	"no boundary condition for the field 'w' at x = 1"
-bad output_off_field 's/output b = w(0.5)/output b = w(1.5)/' "1.5 is outside the field 'w'"
+bad4() {
+	sed "$2" "$HERE/stiff.dpm" >"$T/$1.dpm"
+	rm -f "$T/$1.wav"
+	expect "$1" 1 "$3" -- render "$T/$1.dpm" -o "$T/$1.wav"
+	grep -q "^$T/$1.dpm:[0-9]*:[0-9]*: error" "$T/err" ||
+		fail "$1_place" "no file:line:col: $(head -c 200 "$T/err")"
+	[ ! -e "$T/$1.wav" ] || fail "$1_output" "an output file was written"
+}
+bad4 fourth_order_fixed 's/boundary w at x = 0, x = 1: simply_supported/boundary w at x = 0, x = 1: fixed/' \
+	"fourth order in space: name its end's condition, clamped, simply_supported"
+bad4 third_derivative 's/w.xxxx/w.xxx/' "not yet other derivatives"
+bad4 conservative_form 's/w.xxxx/(kappa * w.xx).xx/; s/-kappa^2 \*/-kappa */' "does not take conservative forms"
+bad slope_at_param 's/^pde w.tt = c^2 \* w.xx/& + 0.001 * w.x(xa) * delta(x - 0.5)/' \
+	"w.x(X) of a second field reads the slope at X, a number or a const"
+bad attached_not_lump 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0: fixed\
+boundary w at x = 1: attached u/' "'u' is not a lumped object"
+bad4 attached_fourth_order 's/boundary w at x = 0, x = 1: simply_supported/boundary w at x = 0: simply_supported\
+field zb mass 1\
+pde zb.tt = -zb\
+boundary w at x = 1: attached zb/' "attached end of the fourth-order field 'w' is not supported yet"
+bad output_outside 's/output b = w(0.5)/output b = w(1.5)/' "1.5 is outside the field 'w'"
 bad not_an_end 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0, x = 0.5: fixed/' "not an end"
-bad bc_kind 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0, x = 1: clamped/' "fixed or free"
+bad bc_kind 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0, x = 1: sliding/' \
+	"may be fixed, clamped, simply_supported (pinned), free or attached Z"
 bad second_2d 's/field w(x) on s2/field w(x, y) on s2/' "second 2D field\|coordinates must be"
