@@ -15,7 +15,8 @@
 # 4. tcc, cc and llvm: the same bits, renders and gradients.
 # 5. gradients: Taylor tests (tests/grad/gradtest.c, slope 2) of every
 #    param through the outputs of bridge.dpm, drum.dpm (2D reads, a 2D
-#    integral, a moving pickup) and chain.dpm, the dot test
+#    integral, a moving pickup), examples/kc_pluck.dpm (a potential) and
+#    chain.dpm, the dot test
 #    of the reads' transposes by Euler's identity (odot.c), checkpoints
 #    bit for bit.
 # 6. bad inputs: file:line:col, exit 1, no WAV.
@@ -191,6 +192,11 @@ if gt bridge "$HERE/bridge.dpm"; then
 fi
 if gt drum "$HERE/drum.dpm"; then
 	prog drum gradtest taylor -g 20,20 -d 0.01 -p xm,ym,xo -s xm=0.107 -s ym=0.118
+fi
+# a potential (SAV): the outputs' seeds reach lambda[n+1] before its transpose
+{ cat "$REPO/examples/kc_pluck.dpm"; echo 'output w = integral(u.x^2) * 100 + u.t(xo * L) * u(0.3)'; } >"$T/kc.dpm"
+if gt kc "$T/kc.dpm"; then
+	prog kc gradtest taylor -g 61 -d 0.03 -p xo
 fi
 if gt chain "$HERE/chain.dpm"; then
 	prog chain gradtest taylor -g 50 -d 0.05
