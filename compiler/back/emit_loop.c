@@ -1182,7 +1182,8 @@ gacc_region(Emit *e, const Region *rg)
 }
 
 /* Does point source i's spread depend on a param (its position, or den
- * where it lands)?  Does output i's reading (its position)? */
+ * times the density where it lands)?  Does output i's reading (its
+ * position)? */
 static int
 src_moves(const Loops *l, int i)
 {
