@@ -219,4 +219,16 @@ bad second_slope 's/u.x(0.33)/u.xx(0.33)/' "a field is read at a point as u(X), 
 bad bare_field 's/^output bb = b$/output bb = u/' "an output reads u at a point"
 bad energy_inside 's/^output bb = b$/output bb = energy + 1/' "the energy is an output of its own"
 bad integral_of_lump 's/^output bb = b$/output bb = integral(b)/' "integral(...) is over a field's domain"
+# one read through a time let, the only output: the plain gather (no
+# expression output), which once called a check the C did not define
+sed '/^output/d' "$HERE/bridge.dpm" >"$T/onelet.dpm"
+echo 'output w = vel' >>"$T/onelet.dpm"
+for be in tcc cc llvm; do
+	if "$DPMC" render "$T/onelet.dpm" -o "$T/onelet.$be.wav" -d 0.05 --raw --backend $be 2>"$T/err"; then
+		pass "one_read_let_$be"
+	else
+		fail "one_read_let_$be" "$(head -c 300 "$T/err")"
+		bump
+	fi
+done
 [ $nfail = 0 ]
