@@ -3,6 +3,7 @@ go for models whose partials each decay as one exponential, as two, or
 as two damped sinusoids (beating).
 
     sox REC.wav -t f32 -r 44100 -c 1 - trim 0 1 | python3 fits_oracle.py F1
+    sox -M TARGET.wav OTHER.wav -t f32 - | python3 fits_oracle.py --dist
 
 reads one second of float32 samples at 44.1 kHz, tracks the partials of
 its harmonic series from F1 Hz (each one's frequency, and its amplitude
@@ -19,10 +20,11 @@ frequencies with random phases:
          phase, decay and frequency (within a few Hz of the partial's):
          two polarisations, or a string mode and a body mode, beating
   start  nothing tracked: prints the distances' own replica values only
+(--dist prints sispec of OTHER from TARGET, both at 44.1 kHz.)
 and prints sispec and simrstft of each against the recording: numpy
 replicas of runtime/loss.c's (hop N/4, periodic Hann, zeros past the
 end, DC and N/2 left out, the gain in closed form, SC + LM with the
-floor 1e-3 max |T| and Huber 1e-2; they agree with dpmc's to about 0.005).
+floor max(1e-3 max |T|, 30 median |T|) and Huber 1e-2; they agree with dpmc's to about 0.005).
 1mode bounds what any model of exponentially decaying partials (a linear
 string, whatever its dispersion, loss law, excitation, pickup or body
 filter) can reach (1exp is the same with the tracker's frequencies,
@@ -62,7 +64,7 @@ def dist(t, y, sizes):
     for n in sizes:
         T, Y = stft(t, n), stft(y, n)
         u = (Y * T).sum() / (Y * Y).sum() * Y
-        eps = 1e-3 * T.max()
+        eps = max(1e-3 * T.max(), 30 * np.median(T))
         tot += np.sqrt(((u - T) ** 2).sum() / (T * T).sum())
         tot += huber(np.log((u + eps) / (T + eps))).mean()
     return tot / len(sizes)
@@ -106,6 +108,11 @@ def modes(z, r, dt, tt):
 
 
 def main():
+    if sys.argv[1] == "--dist":
+        # fits.sh: sispec of the second file from the first (float32 pairs)
+        x = np.frombuffer(sys.stdin.buffer.read(), dtype=np.float32).astype(float)
+        print("%.3f" % dist(x[0::2], x[1::2], (8192, 4096, 2048, 1024)))
+        return
     f1 = float(sys.argv[1])
     t = np.frombuffer(sys.stdin.buffer.read(), dtype=np.float32).astype(float)
     n_ = len(t)
