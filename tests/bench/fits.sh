@@ -18,7 +18,8 @@
 #    (guitar.dpm, piano.dpm, bridge_guitar.dpm: other excitations, outputs
 #    and a bridge), through a "body" (sox equalizer resonances and a
 #    high-pass) with white noise 30 dB under its peak, level 1000x down, fitted as
-#    in 1.
+#    in 1; below the table, each noiseless note's own distance (the floor
+#    of a noiseless model with that model's physics and the body).
 # 3. A closed loop: a target rendered by the model itself, level 1000x
 #    down, fitted from f0 +9 %, B x3, T60s x1.5.  Aim: f0 to 0.1 %, B and
 #    both T60s to 10 %.
@@ -143,12 +144,24 @@ if [ -z "${ONLY:-}" ] || [ "$ONLY" = heldout ]; then
 			sox -v 0.001 "$T/full.wav" "$T/ho.wav" || exit 1
 		tgt=$T/ho.wav
 		fitone "$name" "$tgt" "$T/full.wav" "$f1"
+		# the answer's own distance: the note before the noise
+		if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+			printf "%s: %s\n" "$name" "$(sox -V1 -M "$T/full.wav" "$T/h1.wav" -t f32 - |
+				/usr/bin/python3 "$REPO/tests/bench/fits_oracle.py" --dist)" >>"$T/answer"
+		fi
 	done <<-EOF
 	guitar55 guitar 55 --set f0=55 --set B=6e-5 --set T60lo=2.5 --set T60hi=0.3 --set xp=0.31 --set xo=0.08
 	piano73 piano 73.4 --set f0=73.4 --set B=2e-4 --set T60lo=6 --set T60hi=0.8 --set xh=0.12 --set xo=0.9
 	bridge87 bridge_guitar 87 --set f0=87 --set T60lo=2 --set T60hi=0.4 --set fb=120 --set Qb=8 --set xp=0.2
 	EOF
 	echo
+	if [ -s "$T/answer" ]; then
+		echo "sispec of each noiseless note (through the body) from its target, the floor of a"
+		echo "noiseless model that had the other model's physics (fits_oracle.py's replica):"
+		echo
+		sed 's/^/    /' "$T/answer"
+		echo
+	fi
 fi
 
 # the closed loop
