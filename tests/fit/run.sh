@@ -165,8 +165,21 @@ awk -v f="$f" 'BEGIN { exit !(f != "" && f > 218 && f <= 220.5) }' && pass fit-r
 "$DPMC" fit "$STR" --target "$T/t220.wav" --set f0=216 --fit f0,T60,xo --steps 1000000 \
 	-o "$T/int.json" >"$T/out" 2>"$T/err" &
 pid=$!
-sleep 1
-kill -INT $pid
+# sh starts a background job with SIGINT ignored until dpmc sets its
+# handler, which a slow (sanitized, loaded) build may not have done after
+# a second: wait for the fit's first progress line, and never for ever
+i=0
+while [ $i -lt 240 ] && kill -0 $pid 2>/dev/null && ! grep -q 'step' "$T/err"; do
+	sleep 0.5
+	i=$((i + 1))
+done
+kill -INT $pid 2>/dev/null
+i=0
+while [ $i -lt 120 ] && kill -0 $pid 2>/dev/null; do
+	sleep 0.5
+	i=$((i + 1))
+done
+kill -KILL $pid 2>/dev/null
 wait $pid
 st=$?
 if [ "$st" = 0 ] && grep -q '^{"params": {"f0": ' "$T/int.json" 2>/dev/null && grep -q 'interrupted' "$T/err"; then
