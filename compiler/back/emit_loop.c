@@ -761,11 +761,18 @@ point_open(Emit *e, const int *st, int nst, const char *ii, const char *ind)
  * anyway.  The step making lambda[m] = A_m^T lambda[m+1] + B_{m+1}^T
  * lambda[m+2] meets both parts with u[m]: A's sums belong to step m, B's
  * to step m + 1, whose time-varying derivatives are taken at t_{m+1}.
- * One scalar sum per constant coefficient (gsC, added into gk[C nx1] and
- * multiplied by dc/dp at the end) and per time-varying coefficient and
- * level (tsR, R = 2 C + level, multiplied by dc/dp now), each summed in
- * eight lanes in an order written out in the C text, so that every
- * backend computes the same bits. */
+ * Each sum is summed in eight lanes in an order written out in the C
+ * text, so that every backend computes the same bits.  Per time-varying
+ * coefficient and level a sum (tsR, R = 2 C + level) of the step, its
+ * lanes added up at each region's end: it is multiplied by dc/dp now.
+ * Per constant coefficient (gsC) the lanes of a region are added lane by
+ * lane, compensated (Kahan), into eight lanes kept over the whole
+ * backward (@__LANES), added up once in @__gend: adding them up at every
+ * step, as the time-varying ones are, and those sums over the steps
+ * (compensated too, so long sounds lose no more than short ones) took a
+ * tenth of a small string's adjoint step.  What a single column adds
+ * (boundary strips, corners) goes into a scalar gsC per step,
+ * compensated into the kept lane 0 at the sweep's end. */
 
 /* The name of the sum a riding group adds to (loops_sum_key), into b;
  * 0 if none. */
@@ -839,11 +846,38 @@ adjg_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
 	buf_free(&nm);
 }
 
+/* A region's lanes of sum `name` into the kept ones at sums + at: the
+ * sum in the first eight, what it lost in the next (Kahan), lane by
+ * lane; as one vector under DPM_VEC when the lanes are one. */
+static void
+lanes_kept(Emit *e, const char *name, int at, int vec)
+{
+	if (vec) {
+		cg_out(e, "#ifdef DPM_VEC\n\t\t{\n\t\t\tdpm_v8 *A = (dpm_v8 *)(sums + %d), *C = A + 1;\n", at);
+		cg_out(e, "\t\t\tconst dpm_v8 y = %sv - *C, t = *A + y;\n\n", name);
+		cg_out(e, "\t\t\t*C = (t - *A) - y;\n\t\t\t*A = t;\n\t\t}\n#else\n");
+	}
+	cg_out(e, "\t\tfor (v = 0; v < 8; v++) {\n\t\t\tdouble *A = sums + %d + v, *C = A + 8;\n", at);
+	cg_out(e, "\t\t\tconst double y = %sv[v] - *C, t = *A + y;\n\n", name);
+	cg_out(e, "\t\t\t*C = (t - *A) - y;\n\t\t\t*A = t;\n\t\t}\n");
+	if (vec)
+		cg_out(e, "#endif\n");
+}
+
+/* The scalar `name` into the kept lane 0 at sums + at, compensated. */
+static void
+kept_scalar(Emit *e, const char *name, int at)
+{
+	cg_out(e, "\t{\n\t\tdouble *A = sums + %d, *C = A + 8;\n", at);
+	cg_out(e, "\t\tconst double y = %s - *C, t = *A + y;\n\n", name);
+	cg_out(e, "\t\t*C = (t - *A) - y;\n\t\t*A = t;\n\t}\n");
+}
+
 /* The region's points, eight columns at a time into eight lanes per sum
  * (the rest into lane 0), the lanes then added in a fixed tree: an order
  * every compiler keeps, and one that vectorises. */
 static void
-adjg_region(Emit *e, const Region *rg)
+adjg_region(Emit *e, const Region *rg, const int *slot, int nsum_all)
 {
 	const Loops *l = e->l;
 	int g, k, nsum = 0, nst = 0, *st = mem_alloc((size_t)(rg->ngroups + 1) * sizeof *st);
@@ -900,9 +934,14 @@ adjg_region(Emit *e, const Region *rg)
 	adjg_point(e, rg, st, nst, "i", col ? NULL : "0", 0, "\t\t\t\t");
 	cg_out(e, "\t\t\t}\n\t\t}\n");
 	for (k = 0; k < nsum; k++) {
-		cg_out(e, "\t\t%s += ((%sv[0] + %sv[1]) + (%sv[2] + %sv[3]))\n", sum[k], sum[k], sum[k],
-		       sum[k], sum[k]);
-		cg_out(e, "\t\t\t+ ((%sv[4] + %sv[5]) + (%sv[6] + %sv[7]));\n", sum[k], sum[k], sum[k], sum[k]);
+		if (sum[k][0] == 'g')
+			lanes_kept(e, sum[k], nsum_all + 16 * slot[atoi(sum[k] + 2)], !nst);
+		else {
+			cg_out(e, "\t\t%s += ((%sv[0] + %sv[1]) + (%sv[2] + %sv[3]))\n", sum[k], sum[k], sum[k],
+			       sum[k], sum[k]);
+			cg_out(e, "\t\t\t+ ((%sv[4] + %sv[5]) + (%sv[6] + %sv[7]));\n", sum[k], sum[k], sum[k],
+			       sum[k]);
+		}
 		mem_free(sum[k]);
 	}
 	cg_out(e, "\t}\n");
@@ -950,11 +989,12 @@ sum_decls(Emit *e, const int *slot)
  * tc, a as in the sweep; sums[slot] += each sum.  With DPM_EXTERN_ADJ
  * defined, only declared: the LLVM backend builds it from the same IR. */
 static void
-emit_adj_sweep(Emit *e, const int *slot)
+emit_adj_sweep(Emit *e, const int *slot, int nsum)
 {
 	const Loops *l = e->l;
 	unsigned char *used = mem_alloc((size_t)l->ncoefs + 1);
 	int r, i;
+	Buf nm = {0};
 
 	use_regions(l, l->adj, l->nadj, used);
 	cg_out(e, "#ifdef DPM_EXTERN_ADJ\n");
@@ -970,14 +1010,18 @@ emit_adj_sweep(Emit *e, const int *slot)
 	sum_decls(e, slot);
 	cg_out(e, "\tlong i, j;\n\n\t(void)c; (void)tc; (void)a; (void)lb; (void)u; (void)ny; (void)sums;\n");
 	for (r = 0; r < l->nadj; r++)
-		adjg_region(e, &l->adj[r]);
+		adjg_region(e, &l->adj[r], slot, nsum);
 	for (i = 0; i < l->nfwd; i++)
-		if (slot[i] >= 0)
-			cg_out(e, "\tsums[%d] += gs%d;\n", slot[i], i);
+		if (slot[i] >= 0) {
+			buf_printf(&nm, "gs%d", i);
+			kept_scalar(e, nm.s, nsum + 16 * slot[i]);
+			nm.len = 0;
+		}
 	for (i = 0; i < 2 * l->nfwd; i++)
 		if (slot[l->nfwd + i] >= 0)
 			cg_out(e, "\tsums[%d] += ts%d;\n", slot[l->nfwd + i], i);
 	cg_out(e, "}\n#endif\n\n");
+	buf_free(&nm);
 	mem_free(used);
 }
 
@@ -989,6 +1033,7 @@ emit_adjg(Emit *e)
 	unsigned char *used = mem_alloc((size_t)l->ncoefs + 1);
 	unsigned char *lvl = mem_alloc((size_t)(2 * l->nfwd + 1));
 	int *slot = mem_alloc((size_t)(3 * l->nfwd + 1) * sizeof *slot);
+	Buf nm = {0};
 
 	use_regions(l, l->adj, l->nadj, used);
 	if (sweep)   /* the sweep takes the others itself */
@@ -1005,46 +1050,48 @@ emit_adjg(Emit *e)
 		}
 	nsum = loops_sum_slots(l, slot);
 	if (sweep)
-		emit_adj_sweep(e, slot);
+		emit_adj_sweep(e, slot, nsum);
 	cg_out(e, "/* @__adj, and the sums of the gradient that ride along: u = u[n] */\n");
 	cg_out(e, "static void\n@__adjg(const @_model *m, long n, const double *restrict la, "
 	       "const double *restrict lb,\n\tdouble *restrict ln, const double *restrict u, "
 	       "double *gk, double *grad)\n{\n");
 	prologue(e, used, "\t");
 	cg_out(e, "\tconst double t = (double)n * k;\n");
+	/* the step's sums, then the kept lanes (@__LANES) */
+	cg_out(e, "\tdouble *const sums = gk + @__LANES(m);\n\n\t(void)sums;\n");
 	time_coefs(e, used, "\t");
 	if (sweep) {
-		cg_out(e, "\tdouble tcv[%d] = {0}, sums[%d] = {0};\n\n", cg_atleast1(l->nclass[CO_TIME]),
-		       cg_atleast1(nsum));
+		cg_out(e, "\tdouble tcv[%d] = {0};\n\n", cg_atleast1(l->nclass[CO_TIME]));
+		/* the step's time sums; the constant ones stay in the sweep */
+		for (r = 0; r < 2 * l->nfwd; r++)
+			if (slot[l->nfwd + r] >= 0)
+				cg_out(e, "\tsums[%d] = 0;\n", slot[l->nfwd + r]);
 		for (c = 0; c < l->ncoefs; c++)
 			if (used[c] && l->coefs[c].cls == CO_TIME)
 				cg_out(e, "\ttcv[%d] = tc%d;\n", l->coefs[c].slot, l->coefs[c].slot);
 		cg_out(e, "\t@__adjsweep(m->c, tcv, m->a, la, lb, ln, u, nx, ny, nx1, sums);\n");
-		for (c = 0; c < l->nfwd; c++)
-			if (slot[c] >= 0)
-				cg_out(e, "\tconst double gs%d = sums[%d];\n", c, slot[c]);
 		for (r = 0; r < 2 * l->nfwd; r++)
 			if (slot[l->nfwd + r] >= 0)
 				cg_out(e, "\tconst double ts%d = sums[%d];\n", r, slot[l->nfwd + r]);
 	} else {
 		sum_decls(e, slot);
 		for (r = 0; r < l->nadj; r++)
-			adjg_region(e, &l->adj[r]);
+			adjg_region(e, &l->adj[r], slot, nsum);
+		for (c = 0; c < l->nfwd; c++)
+			if (slot[c] >= 0) {
+				buf_printf(&nm, "gs%d", c);
+				kept_scalar(e, nm.s, nsum + 16 * slot[c]);
+				nm.len = 0;
+			}
 	}
 	cg_out(e, "\n\t(void)lb; (void)u; (void)gk; (void)grad;\n");
-	/* over the steps, compensated (Kahan): gk[C nx1] the sum, gk[C nx1 + 1]
-	 * what it lost, so long sounds lose no more than short ones */
-	for (c = 0; c < l->nfwd; c++)
-		if (slot[c] >= 0)
-			cg_out(e, "\t{\n\t\tconst double y = gs%d - gk[%d * nx1 + 1], s = gk[%d * nx1] + y;\n\n"
-			       "\t\tgk[%d * nx1 + 1] = (s - gk[%d * nx1]) - y;\n\t\tgk[%d * nx1] = s;\n\t}\n",
-			       c, c, c, c, c, c);
 	if (ntimed)
 		adjg_time_seeds(e, lvl);
 	cg_out(e, "}\n\n");
 	mem_free(used);
 	mem_free(lvl);
 	mem_free(slot);
+	buf_free(&nm);
 }
 
 /* ---- gradient sums of one step ---- */

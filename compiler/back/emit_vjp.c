@@ -64,6 +64,8 @@ cg_vjp(Emit *e, Expr *const *roots, const char *const *seeds, int n, const char 
  * (a ring: step n's at n mod 3, complete once the sweep reaches n - 2),
  * the constant source strengths' seeds, S lambda at each point a source
  * spreads over and g u at each an output reads (for their positions),
+ * the riding sums of a step and 16 lanes per sum (emit_loop.c: a
+ * constant coefficient's kept over the backward, and what they lost),
  * and the seeds over the grid. */
 void
 cg_emit_grad_layout(Emit *e)
@@ -72,7 +74,10 @@ cg_emit_grad_layout(Emit *e)
 	const Scheme *s = e->s;
 	int cs = 3 * l->nts, sw = cs + l->ncs, ow = sw + 4 * s->nsrc, rs = ow + 4 * s->nout;
 	/* several parts: the reads' seeds, a ring of two steps (emit_parts.c) */
-	int ga = rs + (l->step->parts ? 2 * cg_atleast1(s->nrd) : 0);
+	int ln = rs + (l->step->parts ? 2 * cg_atleast1(s->nrd) : 0);
+	int *slot = mem_alloc((size_t)(3 * l->nfwd + 1) * sizeof *slot), ga = ln + 17 * loops_sum_slots(l, slot);
+
+	mem_free(slot);
 
 	cg_out(e, "/* the gradient's scratch in m->gk (compiler/back/emit_vjp.c) */\n");
 	if (l->step->parts)
@@ -80,6 +85,7 @@ cg_emit_grad_layout(Emit *e)
 	cg_out(e, "enum { @__NGK = %d, @__NTS = %d, @__OFF_CS = %d, @__OFF_SW = %d, @__OFF_OW = %d,\n"
 	       "\t@__OFF_GA = %d, @__NSS = %d };\n", l->nfwd + 1, l->nts, cs, sw, ow, ga, l->nss);
 	cg_out(e, "#define @__GK_X(m) ((size_t)@__NGK * (size_t)(m)->nx1)\n");
+	cg_out(e, "#define @__LANES(m) (@__GK_X(m) + %d)\n", ln);
 	cg_out(e, "#define @__GK_RING(m, n) ((m)->gk + @__GK_X(m) + (size_t)(((n) + 3) %% 3) * @__NTS)\n");
 	/* then, with potentials, the ring of emit_sav.c's @__SAVE */
 	cg_out(e, "#define @__GKN(m) (@__GK_X(m) + @__OFF_GA + (size_t)(@__NSS + %d) * (size_t)(m)->npts)\n\n",
@@ -158,7 +164,9 @@ cg_emit_gend_vjp(Emit *e, const int *slot)
 	Expr **roots = mem_alloc((size_t)(2 * l->nfwd + l->ncs + l->nss + 4) * sizeof *roots);
 	char **names = mem_alloc((size_t)(2 * l->nfwd + l->ncs + l->nss + 4) * sizeof *names);
 	Buf b = {0};
+	int *sl = mem_alloc((size_t)(3 * l->nfwd + 1) * sizeof *sl), nsum = loops_sum_slots(l, sl);
 
+	mem_free(sl);
 	/* steps 1, 0 (and -1, whose seeds are 0 but for rounding) */
 	cg_out(e, "\t@__tvjp(m, 1, grad);\n\t@__tvjp(m, 0, grad);\n\t@__tvjp(m, -1, grad);\n");
 	cg_out(e, "\t{\n\t\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1];\n");
@@ -167,18 +175,22 @@ cg_emit_gend_vjp(Emit *e, const int *slot)
 	cg_out(e, "\t\tdouble cw[%d];\n\t\tlong i, j;\n\n", cg_atleast1(l->nfwd + 1));
 	cg_out(e, "\t\t(void)p; (void)k; (void)hx; (void)hy; (void)cs; (void)sw; (void)ow; (void)cw;\n");
 	cg_out(e, "\t\t(void)i; (void)j;\n");
-	/* constant coefficients: row C of gk holds the compensated sum of
-	 * @__adjg (a slot) or one per column of @__gacc (not riding); row
-	 * nfwd the force's per column */
+	/* constant coefficients: the kept lanes of @__adjg (a slot), or row
+	 * C of gk one sum per column of @__gacc (not riding); row nfwd the
+	 * force's per column */
 	for (c = 0; c <= l->nfwd; c++) {
 		f = c < l->nfwd ? c : l->force_coef;
 		if (f < 0 || l->coefs[f].cls != CO_CONST || !loops_has_deriv(l, f))
 			continue;
 		if (c < l->nfwd && slot[c] < 0 && loops_rides(l, c))
 			continue;
-		if (c < l->nfwd && slot[c] >= 0)
-			cg_out(e, "\t\tcw[%d] = m->gk[%d * m->nx1] - m->gk[%d * m->nx1 + 1];\n", n, c, c);
-		else
+		if (c < l->nfwd && slot[c] >= 0) {
+			/* the kept lanes (emit_loop.c), less what they lost */
+			cg_out(e, "\t\t{\n\t\t\tconst double *A = m->gk + @__LANES(m) + %d, *C = A + 8;\n\n",
+			       nsum + 16 * slot[c]);
+			cg_out(e, "\t\t\tcw[%d] = (((A[0] + A[1]) + (A[2] + A[3])) + ((A[4] + A[5]) + (A[6] + A[7])))\n", n);
+			cg_out(e, "\t\t\t\t- (((C[0] + C[1]) + (C[2] + C[3])) + ((C[4] + C[5]) + (C[6] + C[7])));\n\t\t}\n");
+		} else
 			cg_out(e, "\t\tcw[%d] = 0;\n\t\tfor (i = 0; i < m->nx1; i++)\n"
 			       "\t\t\tcw[%d] += m->gk[%d * m->nx1 + i];\n", n, n, c);
 		b.len = 0;

@@ -3,11 +3,14 @@
  * ln = the transposed step over la (level 0) and lb (level 1), and the
  * gradient's sums that ride along: for a riding group, T * u[q] into
  * eight lanes per sum, the points of a row eight at a time into lanes
- * 0..7 and the rest one at a time into lane 0, the lanes added in the
- * tree ((L0 + L1) + (L2 + L3)) + ((L4 + L5) + (L6 + L7)) after the region;
- * in a region of a single column (a boundary strip), straight into the
- * sums, row by row.  The order of every addition is adjg_region's in
- * emit_loop.c, so the sums are the C text's bits.
+ * 0..7 and the rest one at a time into lane 0; after the region, a
+ * time-varying coefficient's lanes added in the tree ((L0 + L1) + (L2 +
+ * L3)) + ((L4 + L5) + (L6 + L7)), a constant one's compensated lane by
+ * lane into the lanes kept over the backward (sums + nsum + 16 slot:
+ * eight sums, then what they lost); in a region of a single column (a
+ * boundary strip), straight into the sums, row by row.  The order of
+ * every addition is adjg_region's in emit_loop.c, so the sums are the C
+ * text's bits.
  * requires: a Gen of build_module (jit_llvm.c) with the module, builder
  *           and types, and Loops whose adjoint regions are sweepable
  *           (no space-time coefficient).
@@ -85,11 +88,34 @@ lane_at(Gen *g, int s, int v)
 	    LLVMConstInt(LLVMInt32TypeInContext(g->cx), (unsigned)(v % g->lw), 0), "");
 }
 
+/* Lanes of the kept sum at kept + at += the n w-wide chunks x[], lane by
+ * lane, compensated (emit_loop.c lanes_kept, kept_scalar): A the sums,
+ * C what they lost, eight lanes further. */
+static void
+lanes_kept(Gen *g, LLVMValueRef kept, int at, const LLVMValueRef *x, int n, int w)
+{
+	LLVMValueRef ia, ic, A, C, y, t;
+	int k;
+
+	for (k = 0; k < n; k++) {
+		ia = jl_i64c(g, at + k * w);
+		ic = jl_i64c(g, at + 8 + k * w);
+		A = jl_load_w(g, kept, ia, w);
+		C = jl_load_w(g, kept, ic, w);
+		y = LLVMBuildFSub(g->b, x[k], C, "");
+		t = LLVMBuildFAdd(g->b, A, y, "");
+		jl_store_w(g, LLVMBuildFSub(g->b, LLVMBuildFSub(g->b, t, A, ""), y, ""), kept, ic, w);
+		jl_store_w(g, t, kept, ia, w);
+	}
+}
+
 /* One adjoint region (adjg_region): the groups' sums gsum[], nsum of
  * them, their lanes lane[] or (a single column, nsum lanes 0) their
- * totals sumv[]; skey[s] the key of sum s, tot[key] the totals. */
+ * totals sumv[]; skey[s] the key of sum s, tot[key] the totals; a
+ * constant coefficient's lanes kept at kept + kat[key]. */
 static void
-adj_region(Gen *g, const Region *rg, int nsum, const int *skey, LLVMValueRef *tot)
+adj_region(Gen *g, const Region *rg, int nsum, const int *skey, LLVMValueRef *tot,
+           LLVMValueRef kept, const int *kat)
 {
 	int two = g->l->s->ndim == 2, s, k, nch = 8 / g->lw, col = region_one_column(rg);
 	LLVMValueRef j = jl_i64c(g, 0), row, lo, hi, i, next, ia, x[8], in[2];
@@ -146,6 +172,13 @@ adj_region(Gen *g, const Region *rg, int nsum, const int *skey, LLVMValueRef *to
 		jl_loop_close(g, &Lj);
 	for (s = 0; !col && s < nsum; s++) {
 		LLVMValueRef t, p = tot[skey[s]];
+		if (skey[s] < g->l->nfwd) {
+			for (k = 0; k < nch; k++)
+				x[k] = LLVMBuildLoad2(g->b, g->lw > 1 ? LLVMVectorType(g->f64, (unsigned)g->lw)
+				                      : g->f64, g->lane[s * nch + k], "");
+			lanes_kept(g, kept, kat[skey[s]], x, nch, g->lw);
+			continue;
+		}
 		for (k = 0; k < 8; k++)
 			x[k] = lane_at(g, s, k);
 		t = LLVMBuildFAdd(g->b,
@@ -167,6 +200,7 @@ enum { A_C, A_TC, A_A, A_LA, A_LB, A_LN, A_U, A_NX, A_NY, A_NX1, A_SUMS, A_NARGS
 typedef struct AdjSums {
 	int nk;                    /* keys: 3 nfwd */
 	int *slot;                 /* [key]: in sums[], or -1 */
+	int *kat;                  /* [key]: its kept lanes at sums + kat[key] */
 	int *nsum, **skey, **gsum;
 	LLVMValueRef **lanes;
 } AdjSums;
@@ -215,7 +249,8 @@ adj_regions(Gen *g, const AdjSums *as, int r0, int r1, LLVMValueRef *tot)
 	for (r = r0; r < r1; r++) {
 		g->lane = as->lanes[r];
 		g->gsum = as->gsum[r];
-		adj_region(g, &g->l->adj[r], as->nsum[r], as->skey[r], tot);
+		adj_region(g, &g->l->adj[r], as->nsum[r], as->skey[r], tot,
+		           LLVMGetParam(g->fn, A_SUMS), as->kat);
 	}
 	g->lane = NULL;
 	g->gsum = NULL;
@@ -313,7 +348,10 @@ jl_build_adjsweep(Gen *g, const char *sym)
 	memset(&as, 0, sizeof as);
 	as.nk = 3 * l->nfwd;
 	as.slot = mem_alloc((size_t)(as.nk + 1) * sizeof *as.slot);
-	loops_sum_slots(l, as.slot);
+	s = loops_sum_slots(l, as.slot);
+	as.kat = mem_alloc((size_t)(as.nk + 1) * sizeof *as.kat);
+	for (k = 0; k < as.nk; k++)
+		as.kat[k] = s + 16 * as.slot[k];
 	tot = mem_alloc((size_t)(as.nk + 1) * sizeof *tot);
 	for (k = 0; k < as.nk; k++)
 		if (as.slot[k] >= 0) {
@@ -364,9 +402,13 @@ jl_build_adjsweep(Gen *g, const char *sym)
 	}
 	mem_free(g->sumv);
 	g->sumv = NULL;
-	/* sums[slot] += each total */
+	/* a constant coefficient's total into its kept lane 0, compensated;
+	 * sums[slot] += each other total */
 	for (k = 0; k < as.nk; k++)
-		if (as.slot[k] >= 0) {
+		if (as.slot[k] >= 0 && k < l->nfwd) {
+			LLVMValueRef x = LLVMBuildLoad2(g->b, g->f64, tot[k], "");
+			lanes_kept(g, LLVMGetParam(fn, A_SUMS), as.kat[k], &x, 1, 1);
+		} else if (as.slot[k] >= 0) {
 			LLVMValueRef at = jl_i64c(g, as.slot[k]);
 			LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->f64, LLVMGetParam(fn, A_SUMS), &at, 1,
 			                                       "");
@@ -387,5 +429,6 @@ jl_build_adjsweep(Gen *g, const char *sym)
 	mem_free(as.gsum);
 	mem_free(as.lanes);
 	mem_free(as.slot);
+	mem_free(as.kat);
 	mem_free(tot);
 }

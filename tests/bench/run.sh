@@ -9,7 +9,8 @@
 #    backend (tcc, cc, llvm): compile ms, run ms and Mpts/s of
 #    `dpmc render --stats`, the gradient/forward ratio from
 #    `dpmc grad --stats` against the cc render (so each backend's output is
-#    also checked against cc's), and the speed against the hand-written C
+#    also checked against cc's), on the threads the machine gives and on
+#    one processor (taskset -c 0), and the speed against the hand-written C
 #    references (stiff and membrane only).  A backend that fails a model
 #    says so in its row.  The cc backend compiles into a fresh cache, so
 #    its compile ms is a real compile.
@@ -166,12 +167,16 @@ render() {
 	done
 	echo "$best"
 }
-# grad MODEL BACKEND TARGET: the least forward + backward ms of
-# `dpmc grad` (run_ms + grad_ms); or status 1 and the error in $B/st
+# grad MODEL BACKEND TARGET [one]: the least forward + backward ms of
+# `dpmc grad` (run_ms + grad_ms); with `one`, on one processor (taskset:
+# the generated code then plans one thread); or status 1 and the error
+# in $B/st
 grad() {
 	best=""
+	pin=""
+	[ -n "$4" ] && pin="taskset -c 0"
 	for i in $(seq "$RUNS"); do
-		"$DPMC" grad "$1" --target "$3" --backend "$2" --stats \
+		$pin "$DPMC" grad "$1" --target "$3" --backend "$2" --stats \
 		    2>"$B/st" >/dev/null || return 1
 		line=$(grep '"grad_ms"' "$B/st" | tail -n 1)
 		t=$(echo "$line" | jnum run_ms)
@@ -215,7 +220,13 @@ for f in "$REPO"/examples/*.dpm "$HERE/stiff.dpm" "$HERE/membrane.dpm"; do
 			status=1
 			continue
 		fi
-		echo "$name $secs $be $(echo "$s" | awk '{ print $4, $1, $2, $3 }') $g $d" >>"$B/model.rows"
+		g1=-
+		if command -v taskset >/dev/null 2>&1 && ! g1=$(grad "$f" $be "$target" one); then
+			echo "$name $secs $be failed (grad, one processor) $(firstwords "$B/st")" >>"$B/model.rows"
+			status=1
+			continue
+		fi
+		echo "$name $secs $be $(echo "$s" | awk '{ print $4, $1, $2, $3 }') $g $d $g1" >>"$B/model.rows"
 	done
 	for be in $BACKENDS; do
 		awk -v be=$be '$3 == be' "$B/model.rows" >>"$B/rows"
@@ -238,7 +249,8 @@ echo "examples/*.dpm and tests/bench's stiff and membrane; 1 s of audio" \
      "object loads in a few ms).  run ms, Mpts/s: \`dpmc render --stats\`" \
      "(grid points x steps per second).  grad/fwd: \`dpmc grad --stats\`," \
      "forward with checkpoints plus backward (run_ms + grad_ms), over the" \
-     "render's run ms (target <= 3).  x ref C: the hand-written C's run ms" \
+     "render's run ms (target <= 3); 1 cpu: the same under taskset -c 0," \
+     "one thread (issue 9: at most 3).  x ref C: the hand-written C's run ms" \
      "(cc -O3 -march=native, same duration) over this one's: 1.0 or more is" \
      "as fast as the reference or faster (llvm's target); '-' where there" \
      "is no reference.  vs cc: max |output - cc's| / peak of the 32-bit" \
@@ -252,23 +264,24 @@ awk -v refs="$(cat "$B/bench.out")" '
 			if (w[2] == "reference")
 				ref[(w[1] == "stiff_string" ? "stiff" : w[1]) " " w[3]] = w[4]
 		}
-		printf "| %-13s | %3s | %-8s | %-7s | %10s | %9s | %7s | %8s | %8s | %7s |\n",
+		printf "| %-13s | %3s | %-8s | %-7s | %10s | %9s | %7s | %8s | %5s | %8s | %7s |\n",
 		       "model", "s", "grid", "backend", "compile ms", "run ms",
-		       "Mpts/s", "grad/fwd", "x ref C", "vs cc"
+		       "Mpts/s", "grad/fwd", "1 cpu", "x ref C", "vs cc"
 		print "|---------------|----:|----------|---------|-----------:|" \
-		      "----------:|--------:|---------:|---------:|--------:|"
+		      "----------:|--------:|---------:|------:|---------:|--------:|"
 	}
 	$4 == "failed" {
 		why = $5; for (i = 6; i <= NF; i++) why = why " " $i
-		printf "| %-13s | %3s | %-8s | %-7s | (failed: %s) | | | | | |\n",
+		printf "| %-13s | %3s | %-8s | %-7s | (failed: %s) | | | | | | |\n",
 		       $1, $2, "", $3, why
 		next
 	}
 	{
 		r = ref[$1 " " $2]
 		x = r != "" ? sprintf("%.2f", r / $6) : "-"
-		printf "| %-13s | %3s | %-8s | %-7s | %10.1f | %9.1f | %7.0f | %8.2f | %8s | %7s |\n",
-		       $1, $2, $4, $3, $5, $6, $7, $8 / $6, x, $9
+		one = $10 != "" && $10 != "-" ? sprintf("%.2f", $10 / $6) : "-"
+		printf "| %-13s | %3s | %-8s | %-7s | %10.1f | %9.1f | %7.0f | %8.2f | %5s | %8s | %7s |\n",
+		       $1, $2, $4, $3, $5, $6, $7, $8 / $6, one, x, $9
 		if ($9 != "-" && ($9 == "inf" || $9 + 0 > 1e-6))
 			bad = bad sprintf("\n- %s: the %s output differs from cc'"'"'s by %s of the peak", $1, $3, $9)
 	}
