@@ -1,7 +1,20 @@
 # tests/lib.sh — what the shell suites share.  A suite sets SUITE (its
-# name in the PASS/FAIL lines), and T (its scratch folder) and DPMC before
-# it calls run or expect, then sources this file:
+# name in the PASS/FAIL lines) and DPMC, sources this file, and makes its
+# scratch folder T (with scratch, or by itself) before it calls run or
+# expect:
 #   . "$REPO/tests/lib.sh"
+#   scratch NAME
+
+# scratch NAME: $T, a folder removed at exit that holds the suite's own
+# cache of compiled models and its TMPDIR
+scratch() {
+	T=$(mktemp -d "${TMPDIR:-/tmp}/dpm-$1.XXXXXX") || exit 1
+	trap 'rm -rf "$T"' EXIT INT TERM
+	XDG_CACHE_HOME=$T/cache
+	TMPDIR=$T/tmp
+	export XDG_CACHE_HOME TMPDIR
+	mkdir -p "$T/tmp"
+}
 
 pass() { echo "PASS $SUITE/$1"; }
 fail() { echo "FAIL $SUITE/$1: $(printf "%s" "$2" | tr "\n" " " | head -c 400)"; }

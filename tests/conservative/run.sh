@@ -26,13 +26,8 @@ CC=${CC:-cc}
 HERE=$REPO/tests/conservative
 PY=/usr/bin/python3
 SUITE=conservative
-T=$(mktemp -d "${TMPDIR:-/tmp}/dpm-cons.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT INT TERM
-XDG_CACHE_HOME=$T/cache
-TMPDIR=$T/tmp
-export XDG_CACHE_HOME TMPDIR
-mkdir -p "$T/tmp"
 . "$REPO/tests/lib.sh"
+scratch cons
 nfail=0
 fail() { echo "FAIL $SUITE/$1: $(printf "%s" "$2" | tr "\n" " " | head -c 600)"; nfail=$((nfail + 1)); }
 # check.py's lines, counted

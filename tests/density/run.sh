@@ -27,13 +27,8 @@ CC=${CC:-cc}
 HERE=$REPO/tests/density
 PY=/usr/bin/python3
 SUITE=density
-T=$(mktemp -d "${TMPDIR:-/tmp}/dpm-density.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT INT TERM
-XDG_CACHE_HOME=$T/cache
-TMPDIR=$T/tmp
-export XDG_CACHE_HOME TMPDIR
-mkdir -p "$T/tmp"
 . "$REPO/tests/lib.sh"
+scratch density
 
 $CC -O2 -o "$T/peaks" "$REPO/tests/tools/peaks.c" "$REPO/tests/tools/sig.c" -lsndfile -lfftw3 -lm \
 	2>"$T/cc.err" || { fail tools "$(cat "$T/cc.err")"; exit 0; }

@@ -30,13 +30,8 @@ DPMC=${DPMC:-$REPO/dpmc}
 CC=${CC:-cc}
 HERE=$REPO/tests/energy_grad
 SUITE=energy_grad
-T=$(mktemp -d "${TMPDIR:-/tmp}/dpm-egrad.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT INT TERM
-XDG_CACHE_HOME=$T/cache
-TMPDIR=$T/tmp
-export XDG_CACHE_HOME TMPDIR
-mkdir -p "$T/tmp"
 . "$REPO/tests/lib.sh"
+scratch egrad
 
 # gt NAME MODEL: the model with `output E = energy` last (unless it has
 # one), gradtest.c and edot.c, in $T/NAME; its energy channel in $T/NAME/ch

@@ -31,13 +31,8 @@ CC=${CC:-cc}
 HERE=$REPO/tests/fields
 PY=/usr/bin/python3
 SUITE=fields
-T=$(mktemp -d "${TMPDIR:-/tmp}/dpm-fields.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT INT TERM
-XDG_CACHE_HOME=$T/cache
-TMPDIR=$T/tmp
-export XDG_CACHE_HOME TMPDIR
-mkdir -p "$T/tmp"
 . "$REPO/tests/lib.sh"
+scratch fields
 
 $CC -O2 -o "$T/peaks" "$REPO/tests/tools/peaks.c" "$REPO/tests/tools/sig.c" -lsndfile -lfftw3 -lm \
 	2>"$T/cc.err" || { fail tools "$(cat "$T/cc.err")"; exit 0; }

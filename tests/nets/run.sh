@@ -23,13 +23,8 @@ DPMC=${DPMC:-$REPO/dpmc}
 CC=${CC:-cc}
 SUITE=nets
 N=$REPO/tests/nets
-T=$(mktemp -d "${TMPDIR:-/tmp}/dpm-nets.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT INT TERM
-XDG_CACHE_HOME=$T/cache
-TMPDIR=$T/tmp
-export XDG_CACHE_HOME TMPDIR
-mkdir -p "$T/tmp"
 . "$REPO/tests/lib.sh"
+scratch nets
 PY=/usr/bin/python3
 
 # ---- 1. diagnostics ----

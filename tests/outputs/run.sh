@@ -27,13 +27,8 @@ CC=${CC:-cc}
 HERE=$REPO/tests/outputs
 PY=/usr/bin/python3
 SUITE=outputs
-T=$(mktemp -d "${TMPDIR:-/tmp}/dpm-outputs.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT INT TERM
-XDG_CACHE_HOME=$T/cache
-TMPDIR=$T/tmp
-export XDG_CACHE_HOME TMPDIR
-mkdir -p "$T/tmp"
 . "$REPO/tests/lib.sh"
+scratch outputs
 nfail=0
 bump() { nfail=$((nfail + 1)); }
 

@@ -38,13 +38,8 @@ DPMC=${DPMC:-$REPO/dpmc}
 CC=${CC:-cc}
 HERE=$REPO/tests/sav_grad
 SUITE=sav_grad
-T=$(mktemp -d "${TMPDIR:-/tmp}/dpm-sgrad.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT INT TERM
-XDG_CACHE_HOME=$T/cache
-TMPDIR=$T/tmp
-export XDG_CACHE_HOME TMPDIR
-mkdir -p "$T/tmp"
 . "$REPO/tests/lib.sh"
+scratch sgrad
 nfail=0
 fail() { echo "FAIL $SUITE/$1: $(printf "%s" "$2" | tr "\n" " " | head -c 600)"; nfail=$((nfail + 1)); }
 
