@@ -604,9 +604,12 @@ boundaries(FS *s)
 			double v;
 			Fld *g = NULL;
 			if (!wh->coord || !wh->at) {
-				if (f)
-					err(s, wh->loc, "the field '%s' is 1D: name its ends, `boundary %s at %s = A: ...`",
-					    f->f->name, f->f->name), mine = -1;
+				if (f) {
+					diag_error(s->d, wh->loc, "the field '%s' is 1D: name its ends, `boundary %s at "
+					           "%s = A: ...`", f->f->name, f->f->name, f->coord);
+					s->nerr++;
+					mine = -1;
+				}
 				continue;
 			}
 			if (!fold(m, wh->at, &v, 0)) {
