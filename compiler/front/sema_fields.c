@@ -504,10 +504,40 @@ err(FS *s, Loc l, const char *msg, const char *a, const char *b)
 	return -1;
 }
 
+/* The first name in e (or in the lets it names) of a field or lumped
+ * object, or NULL: what a density must not read.  Found here, before a
+ * chain copies its density into every point, not in sema after. */
+static const Ast *
+state_in(const Model *m, const Ast *e, int depth)
+{
+	const Ast *r;
+	int i;
+
+	if (!e || depth > 64)
+		return NULL;
+	if (e->kind == AX_NAME || e->kind == AX_CALL)
+		for (i = 0; i < m->ndecls; i++) {
+			const Decl *d = m->decls[i];
+			if (!d->name || strcmp(d->name, e->name) != 0)
+				continue;
+			if (d->kind == D_FIELD)
+				return e;
+			if (d->kind == D_LET && (r = state_in(m, d->value, depth + 1)))
+				return r;
+		}
+	if ((r = state_in(m, e->a, depth + 1)) || (r = state_in(m, e->b, depth + 1)))
+		return r;
+	for (i = 0; i < e->nargs; i++)
+		if ((r = state_in(m, e->args[i], depth + 1)))
+			return r;
+	return NULL;
+}
+
 /* f's domain, grid and ends */
 static int
 setup(FS *s, Fld *f)
 {
+	const Ast *st;
 	Ast *on = NULL, *g;
 	Loc onl;
 	double v;
@@ -544,6 +574,9 @@ setup(FS *s, Fld *f)
 		           "the first below the second", f->dom->name, NULL);
 	f->h = f->n ? (f->to - f->from) / f->n : 0;
 	opt_of(f->f, "density", &f->density, NULL);
+	if ((st = state_in(s->m, f->density, 0)))
+		return err(s, st->loc, "the density of '%s' reads the state ('%s'); a density is an "
+		           "expression of params and the coordinates", f->f->name, st->name);
 	return 0;
 }
 

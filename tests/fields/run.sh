@@ -303,6 +303,8 @@ bad unstable_chain 's/^domain s2: x in \[0, 1\] grid 50/domain s2: x in [0, 1]/;
 	"no grid for the field 'w': the scheme is unstable on every grid"
 bad chain_pde_error 's/^domain s2: x in \[0, 1\] grid 50/domain s2: x in [0, 1]/; s/pde w.tt = c^2/pde w.tt = cc^2/' \
 	"cc"
+bad density_of_state 's/^field w(x) on s2 density rho/field w(x) on s2 density rho * (1 + w(0.5))/' \
+	"the density of 'w' reads the state ('w')"
 bad bare_end 's/boundary w at x = 0, x = 1: fixed/boundary w at left, x = 1: fixed/' \
 	"the field 'w' is 1D: name its ends, .boundary w at x = A"
 bad missing_end 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0: fixed/' \
