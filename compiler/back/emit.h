@@ -51,6 +51,7 @@ typedef struct LHoist LHoist;
 LHoist *cg_lump_hoist(Emit *e, const char *ind);
 void cg_lump_free(LHoist *h);
 void cg_emit_lumps(Emit *e, const LHoist *h, int first, int count, const char *ind);
+int cg_parts_nlc(Emit *e);
 int cg_reads_skip(Emit *e, unsigned char *skip);   /* the reads @__rdstep leaves out */
 void cg_emit_bow_adj(Emit *e);    /* emit_bow.c: @__asolve, the bows' transposes */
 void cg_emit_bow_check(Emit *e);  /* emit_bow.c: @__bowcheck, one root or a refusal */

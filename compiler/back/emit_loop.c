@@ -1475,7 +1475,7 @@ static void
 c_adj_lump(void *ctx, const Step *st, const Op *o)
 {
 	cg_out(ctx, "\t\t@__alump(m, s + 1, la, lb, ln, S + (s - s0 + 2) * np, S + (s - s0 + 1) * np,\n");
-	cg_out(ctx, "\t\t        @__RS(m, s + 1), grad);\n");
+	cg_out(ctx, "\t\t        @__RS(m, s + 1), grad, m->gk + @__GK_X(m) + @__OFF_LC);\n");
 	(void)st; (void)o;
 }
 
@@ -1536,13 +1536,13 @@ gend_parts(Emit *e, int second)
 		if (s->nstate_src)
 			cg_out(e, "\t@__apsc(m, 0, la, u0, um1, @__RS(m, 0), grad, m->gk + @__GK_X(m) + @__OFF_SW);\n");
 		if (s->nlump)
-			cg_out(e, "\t@__alump(m, 0, la, lb, ln, u0, um1, @__RS(m, 0), grad);\n");
+			cg_out(e, "\t@__alump(m, 0, la, lb, ln, u0, um1, @__RS(m, 0), grad, m->gk + @__GK_X(m) + @__OFF_LC);\n");
 		if (s->nrd)
 			cg_out(e, "\t@__aread(m, ln, u0, um1, @__RS(m, 0), @__RS(m, 1), grad);\n");
 		return;
 	}
 	if (s->nlump)
-		cg_out(e, "\t@__alump(m, -1, lz, la, lb, um1, um1, @__RS(m, -1), grad);\n");
+		cg_out(e, "\t@__alump(m, -1, lz, la, lb, um1, um1, @__RS(m, -1), grad, m->gk + @__GK_X(m) + @__OFF_LC);\n");
 	if (s->nrd)
 		cg_out(e, "\t@__aread(m, lb, um1, um1, @__RS(m, -1), @__RS(m, 0), grad);\n");
 }
@@ -1561,6 +1561,8 @@ op_adj_parts(Emit *e)
 	cg_out(e, "\t\tdouble rs0[%d] = {0}, rs1[%d] = {0}, gs[%d], sws[%d];\n\n", nr, nr,
 	       cg_atleast1(s->nparams), cg_atleast1(4 * s->nsrc));
 	cg_out(e, "\t\t(void)rs0; (void)rs1; (void)gs; (void)sws;\n");
+	if (s->nlump)
+		cg_out(e, "\t\tdouble lc[%d];\n\n\t\t@__alc(m, lc);\n", cg_parts_nlc(e));
 	cg_out(e, "\t\tif (!lf) {\n\t\t\tfor (q = 0; q < m->npts; q++)\n\t\t\t\tlu[q] = lup[q] = NAN;\n");
 	cg_out(e, "\t\t\tfree(z);\n\t\t\treturn;\n\t\t}\n");
 	cg_out(e, "\t\tmemcpy(lf, l, (size_t)m->npts * sizeof(double));\n");
@@ -1571,12 +1573,12 @@ op_adj_parts(Emit *e)
 	if (s->nstate_src)
 		cg_out(e, "\t\t@__apsc(m, 0, lf, z, z, rs0, gs, sws);\n");
 	if (s->nlump)
-		cg_out(e, "\t\t@__alump(m, 0, lf, z, lu, z, z, rs0, gs);\n");
+		cg_out(e, "\t\t@__alump(m, 0, lf, z, lu, z, z, rs0, gs, lc);\n");
 	if (s->nrd)
 		cg_out(e, "\t\t@__aread(m, lu, z, z, rs0, rs1, gs);\n");
 	cg_out(e, "\t\t@__adj(m, -1, z, lf, lup);   /* B(t_0)^T l */\n");
 	if (s->nlump)
-		cg_out(e, "\t\t@__alump(m, 0, z, lf, lup, z, z, rs1, gs);\n");
+		cg_out(e, "\t\t@__alump(m, 0, z, lf, lup, z, z, rs1, gs, lc);\n");
 	if (s->nrd)
 		cg_out(e, "\t\t@__aread(m, lup, z, z, rs1, rs0, gs);\n");
 	cg_out(e, "\t\tfree(lf);\n\t}\n\tfree(z);\n}\n");

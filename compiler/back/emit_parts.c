@@ -234,73 +234,7 @@ emit_apsc(Emit *e)
 	cg_free_refs(pn, 0);
 }
 
-/* z[n+1] = (2 z[n] - (1 + ct k/2) z[n-1] + k^2 rest) / D, D = 1 - ct k/2:
- * the lumped rows of lambda[n] = 2/D lambda[n+1] - (1 + ct k/2)/D
- * lambda[n+2] (ct is of params alone: the same in both steps), and with
- * lz = lambda[n+1] there the seeds lz (k/2)(z[n+1] - z[n-1])/D of ct and
- * lz k^2/D of rest. */
-static void
-emit_alump(Emit *e)
-{
-	const Scheme *s = e->s;
-	const char **pn = cg_param_refs(e);
-	int nq = s->nparams + s->nrd, j, one;
-	int *dct, *drest, *rct, *rrest;
-	ExprEmitter *em = NULL;
-
-	/* one block of temporaries for all objects (a chain's c^2 and its
-	 * pow() once, not once per point) while the tables stay small */
-	one = (double)s->nlump * (nq + 1) <= 1e6;
-	dct = mem_alloc((size_t)(one ? s->nlump : 1) * (size_t)(nq + 1) * sizeof *dct);
-	drest = mem_alloc((size_t)(one ? s->nlump : 1) * (size_t)(nq + 1) * sizeof *drest);
-	rct = mem_alloc((size_t)(s->nlump + 1) * sizeof *rct);
-	rrest = mem_alloc((size_t)(s->nlump + 1) * sizeof *rrest);
-	cg_out(e, "static void\n@__alump(const @_model *m, long n, const double *la, const double *lb, double *ln,\n"
-	       "\tconst double *u, const double *up, double *rs, double *grad)\n{\n");
-	locals(e, "n");
-	cg_out(e, "\tdouble rd[%d];\n\n\t(void)rs; (void)grad; (void)rd;\n", cg_atleast1(s->nrd));
-	if (s->nrd)
-		cg_out(e, "\t@__rdall(m, u, up, rd);\n");
-	if (one) {
-		em = ex_emitter_new(pn, cg_sym_c, "zl_");
-		for (j = 0; j < s->nlump; j++) {
-			rct[j] = add_derivs(e, em, s->lump[j].ct, nq, dct + (size_t)j * (nq + 1));
-			rrest[j] = add_derivs(e, em, s->lump[j].rest, nq, drest + (size_t)j * (nq + 1));
-		}
-		ex_emitter_flush(em, &e->b, "\t");
-	}
-	for (j = 0; j < s->nlump; j++) {
-		int *dc = one ? dct + (size_t)j * (nq + 1) : dct, *dr = one ? drest + (size_t)j * (nq + 1) : drest;
-		if (!one) {
-			em = ex_emitter_new(pn, cg_sym_c, "zl_");
-			rct[j] = add_derivs(e, em, s->lump[j].ct, nq, dc);
-			rrest[j] = add_derivs(e, em, s->lump[j].rest, nq, dr);
-		}
-		cg_out(e, "\t{\n");
-		if (!one)
-			ex_emitter_flush(em, &e->b, "\t\t");
-		cg_out(e, "\t\tconst double ct = %s, rest = %s, D = 1 - ct * k / 2, lz = la[ng + %d];\n",
-		       ex_emitter_root(em, rct[j]), ex_emitter_root(em, rrest[j]), j);
-		cg_out(e, "\t\tconst double znext = (2 * u[ng + %d] - (1 + ct * k / 2) * up[ng + %d] + k * k * rest) / D;\n",
-		       j, j);
-		cg_out(e, "\t\tconst double sct = lz * (k / 2) * (znext - up[ng + %d]) / D, srest = lz * k * k / D;\n\n", j);
-		cg_out(e, "\t\t(void)sct; (void)srest;\n");
-		cg_out(e, "\t\tln[ng + %d] = (2 * lz - (1 + ct * k / 2) * lb[ng + %d]) / D;\n", j, j);
-		spread(e, em, dc, "sct", "\t\t");
-		spread(e, em, dr, "srest", "\t\t");
-		cg_out(e, "\t}\n");
-		if (!one)
-			ex_emitter_free(em);
-	}
-	if (one)
-		ex_emitter_free(em);
-	cg_out(e, "}\n\n");
-	mem_free(dct);
-	mem_free(drest);
-	mem_free(rct);
-	mem_free(rrest);
-	cg_free_refs(pn, 0);
-}
+static void emit_alump(Emit *e);
 
 /* A read in 2D is bilinear in its cell: (1-b)((1-a) v0 + a v1) +
  * b((1-a) v2 + a v3), v the value or the velocity at the corners.  Its
@@ -720,6 +654,55 @@ lump_rel(const Emit *e, const LHoist *h, int j, Rel *w)
 	return x;
 }
 
+/* pn[] (rel + nrel + 1 of them) for a loop over points zi: the params,
+ * reads and hoisted leaves as h names them, each neighbour's read
+ * relative to zi, and with `state` the lumped objects' reads from the
+ * state rather than rd[] (cg_reads_skip) */
+static void
+loop_names(Emit *e, const LHoist *h, const char **pn, int state)
+{
+	const Scheme *s = e->s;
+	int i, nrel = 2 * (2 * LREL + 1), rel = h->base + h->n;
+
+	for (i = 0; i < rel; i++)
+		pn[i] = h->pn[i];
+	for (i = 0; i < nrel; i++) {
+		Buf t = {0};
+		int d = i / 2 - LREL;
+		if (i % 2)
+			buf_printf(&t, "((u[ng + zi + %d] - up[ng + zi + %d]) / k)", d, d);
+		else
+			buf_printf(&t, "u[ng + zi + %d]", d);
+		pn[rel + i] = t.s;
+	}
+	pn[rel + nrel] = NULL;
+	for (i = 0; state && i < s->nrd; i++) {
+		const Read *rd = &s->rd[i];
+		Buf t = {0};
+		if (rd->kind == RD_LUMP)
+			buf_printf(&t, "u[ng + %d]", rd->lump);
+		else if (rd->kind == RD_LUMP_VEL)
+			buf_printf(&t, "((u[ng + %d] - up[ng + %d]) / k)", rd->lump, rd->lump);
+		else
+			continue;
+		pn[s->nparams + i] = t.s;
+	}
+}
+
+static void
+loop_names_free(Emit *e, const LHoist *h, const char **pn)
+{
+	const Scheme *s = e->s;
+	int i, nrel = 2 * (2 * LREL + 1), rel = h->base + h->n;
+
+	for (i = 0; i < nrel; i++)
+		mem_free((void *)pn[rel + i]);
+	for (i = 0; i < s->nrd; i++)
+		if (pn[s->nparams + i] != h->pn[s->nparams + i])
+			mem_free((void *)pn[s->nparams + i]);
+	mem_free(pn);
+}
+
 /* z[n+1] = (2 z[n] - (1 + ct k/2) z[n-1] + k^2 rest) / (1 - ct k/2), the
  * parts of ct and rest that do not change hoisted (LHoist) */
 void
@@ -727,7 +710,7 @@ cg_emit_lumps(Emit *e, const LHoist *h, int first, int count, const char *ind)
 {
 	const Scheme *s = e->s;
 	ExprEmitter *em;
-	int j, a, b, i, nrel = 2 * (2 * LREL + 1), rel = h->base + h->n;
+	int j, a, b, nrel = 2 * (2 * LREL + 1), rel = h->base + h->n;
 	Expr **canon = mem_alloc((size_t)(count + 1) * sizeof *canon);
 	unsigned char *inrun = mem_alloc((size_t)count + 1);
 	const char **pn = mem_alloc((size_t)(rel + nrel + 1) * sizeof *pn);
@@ -744,29 +727,7 @@ cg_emit_lumps(Emit *e, const LHoist *h, int first, int count, const char *ind)
 	mem_free(w.memo);
 	mem_free(w.seen);
 	/* the loops: runs of at least 4 */
-	for (i = 0; i < rel; i++)
-		pn[i] = h->pn[i];
-	for (i = 0; i < nrel; i++) {
-		Buf t = {0};
-		int d = i / 2 - LREL;
-		if (i % 2)
-			buf_printf(&t, "((u[ng + zi + %d] - up[ng + zi + %d]) / k)", d, d);
-		else
-			buf_printf(&t, "u[ng + zi + %d]", d);
-		pn[rel + i] = t.s;
-	}
-	pn[rel + nrel] = NULL;
-	for (i = 0; i < s->nrd; i++) {     /* z and z.t from the state (cg_reads_skip) */
-		const Read *rd = &s->rd[i];
-		Buf t = {0};
-		if (rd->kind == RD_LUMP)
-			buf_printf(&t, "u[ng + %d]", rd->lump);
-		else if (rd->kind == RD_LUMP_VEL)
-			buf_printf(&t, "((u[ng + %d] - up[ng + %d]) / k)", rd->lump, rd->lump);
-		else
-			continue;
-		pn[s->nparams + i] = t.s;
-	}
+	loop_names(e, h, pn, 1);
 	em = ex_emitter_new(pn, cg_sym_c, "z");
 	for (a = 0; a < count; a = b) {
 		ExprEmitter *lm;
@@ -797,12 +758,399 @@ cg_emit_lumps(Emit *e, const LHoist *h, int first, int count, const char *ind)
 			       ind, first + j, first + j, h->ct[first + j], first + j,
 			       ex_emitter_root(em, j), h->ct[first + j]);
 	ex_emitter_free(em);
-	for (i = 0; i < nrel; i++)
-		mem_free((void *)pn[rel + i]);
-	for (i = 0; i < s->nrd; i++)
-		if (pn[s->nparams + i] != h->pn[s->nparams + i])
-			mem_free((void *)pn[s->nparams + i]);
-	mem_free(pn);
+	loop_names_free(e, h, pn);
 	mem_free(inrun);
 	mem_free(canon);
+}
+
+/* ---- the lumped objects' adjoint ----
+ *
+ * Each object's rest is taken as LHoist rebuilt it (its constant parts
+ * leaves lhN), so a step's adjoint differentiates only what changes: the
+ * leaves, each ct's lq, ld, li and their derivatives by the params are
+ * made once per backward into lc[] (@__alc), a leaf's seeds summed over
+ * the step into glN and handed to the params at its end.  lc's layout: */
+typedef struct Lc {
+	int nleaf, nct, np;
+} Lc;
+
+static int lc_q(const Lc *c, int q, int w) { return c->nleaf + 3 * q + w; }    /* lq, ld, li */
+static int lc_dleaf(const Lc *c, int i, int p) { return c->nleaf + 3 * c->nct + i * c->np + p; }
+static int lc_dct(const Lc *c, int q, int p) { return c->nleaf + 3 * c->nct + (c->nleaf + q) * c->np + p; }
+static int lc_size(const Lc *c) { return c->nleaf + 3 * c->nct + (c->nleaf + c->nct) * c->np; }
+
+/* the LHoist of the lumped objects, its C discarded */
+static LHoist *
+quiet_hoist(Emit *e, Lc *c)
+{
+	Buf keep = e->b;
+	LHoist *h;
+	int j;
+
+	e->b = (Buf){0};
+	h = cg_lump_hoist(e, "\t");
+	buf_free(&e->b);
+	e->b = keep;
+	c->nleaf = h->n;
+	c->np = e->s->nparams;
+	c->nct = 0;
+	for (j = 0; j < e->s->nlump; j++)
+		if (h->ct[j] + 1 > c->nct)
+			c->nct = h->ct[j] + 1;
+	return h;
+}
+
+/* lc's size (cg_emit_grad_layout): at least 1 */
+int
+cg_parts_nlc(Emit *e)
+{
+	Lc c;
+	LHoist *h;
+
+	if (!e->s->nlump)
+		return 1;
+	h = quiet_hoist(e, &c);
+	cg_lump_free(h);
+	return cg_atleast1(lc_size(&c));
+}
+
+/* the first object with ct pair q */
+static int
+ct_first(const LHoist *h, int nlump, int q)
+{
+	int j;
+
+	for (j = 0; j < nlump && h->ct[j] != q; j++)
+		;
+	return j;
+}
+
+/* @__alc(m, lc): lc[] as laid out above */
+static void
+emit_alc(Emit *e, const LHoist *h, const Lc *c)
+{
+	const Scheme *s = e->s;
+	const char **pn = cg_param_refs(e);
+	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "c");
+	Expr **d = mem_alloc((size_t)(c->np + 1) * sizeof *d);
+	int *root = mem_alloc((size_t)(lc_size(c) + 1) * sizeof *root), i, q, p;
+
+	for (i = 0; i < c->nleaf; i++) {
+		root[i] = ex_emitter_add(em, h->hx[i]);
+		diff_params(s->pool, h->hx[i], c->np, d);
+		for (p = 0; p < c->np; p++)
+			root[lc_dleaf(c, i, p)] = ex_emitter_add(em, d[p]);
+	}
+	for (q = 0; q < c->nct; q++) {
+		Expr *ct = s->lump[ct_first(h, s->nlump, q)].ct;
+		root[lc_q(c, q, 0)] = ex_emitter_add(em, ct);
+		diff_params(s->pool, ct, c->np, d);
+		for (p = 0; p < c->np; p++)
+			root[lc_dct(c, q, p)] = ex_emitter_add(em, d[p]);
+	}
+	cg_out(e, "/* the lumped objects' constants of a backward (emit_parts.c) */\n");
+	cg_out(e, "static void\n@__alc(const @_model *m, double *lc)\n{\n");
+	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1];\n\n");
+	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy;\n");
+	ex_emitter_flush(em, &e->b, "\t");
+	for (i = 0; i < lc_size(c); i++) {
+		int w = i - c->nleaf;
+		if (i >= c->nleaf && w < 3 * c->nct) {
+			const char *ct = ex_emitter_root(em, root[lc_q(c, w / 3, 0)]);
+			if (w % 3 == 0)
+				cg_out(e, "\tlc[%d] = 1 + (%s) * k / 2;\n", i, ct);
+			else if (w % 3 == 1)
+				cg_out(e, "\tlc[%d] = 1 - (%s) * k / 2;\n", i, ct);
+			else
+				cg_out(e, "\tlc[%d] = 1 / lc[%d];\n", i, i - 1);
+		} else
+			cg_out(e, "\tlc[%d] = %s;\n", i, ex_emitter_root(em, root[i]));
+	}
+	cg_out(e, "}\n\n");
+	ex_emitter_free(em);
+	mem_free(root);
+	mem_free(d);
+	cg_free_refs(pn, 0);
+}
+
+/* Does e read the state: a read (params np..base-1) or a neighbour's
+ * (rel and after)?  The hoisted leaves between are numbered after the
+ * reads, so deps counts them as state and cannot tell.  seen[id]: 1 no,
+ * 2 yes. */
+static int
+reads_state(const Expr *e, int np, int base, int rel, unsigned char **seen, unsigned *nseen)
+{
+	int y;
+
+	if (!(e->deps & DEP_STATE))
+		return 0;
+	if (e->id >= *nseen) {
+		unsigned n = *nseen ? *nseen : 1024;
+		while (n <= e->id)
+			n *= 2;
+		*seen = mem_realloc(*seen, n);
+		memset(*seen + *nseen, 0, n - *nseen);
+		*nseen = n;
+	}
+	if ((*seen)[e->id])
+		return (*seen)[e->id] == 2;
+	if (e->kind == EX_PARAM)
+		y = e->index >= np && (e->index < base || e->index >= rel);
+	else
+		y = (e->a && reads_state(e->a, np, base, rel, seen, nseen))
+		    || (e->b && reads_state(e->b, np, base, rel, seen, nseen))
+		    || (e->c && reads_state(e->c, np, base, rel, seen, nseen));
+	(*seen)[e->id] = y ? 2 : 1;
+	return y;
+}
+
+/* The seeds of rest's inputs (roots in em, derivatives by input i of
+ * base + nleaf: params, reads, leaves), times `seed` (a C name, or with
+ * sum the name of a sum per input: NAME_i): grad, rs or glN */
+static void
+seed_inputs(Emit *e, ExprEmitter *em, const int *droot, int nin, const char *seed, int sum, const char *ind)
+{
+	int i, np = e->s->nparams, base = np + e->s->nrd;
+
+	for (i = 0; i < nin; i++) {
+		if (droot[i] < 0)
+			continue;
+		if (sum)
+			cg_out(e, "%s%s_%d += srest * (%s);\n", ind, seed, i, ex_emitter_root(em, droot[i]));
+		else if (i < np)
+			cg_out(e, "%sgrad[%d] += %s * (%s);\n", ind, i, seed, ex_emitter_root(em, droot[i]));
+		else if (i < base)
+			cg_out(e, "%srs[%d] += %s * (%s);\n", ind, i - np, seed, ex_emitter_root(em, droot[i]));
+		else
+			cg_out(e, "%sgl%d += %s * (%s);\n", ind, i - base, seed, ex_emitter_root(em, droot[i]));
+	}
+}
+
+/* ct's seed sct (a C name) onto the params through lc */
+static void
+seed_ct(Emit *e, const Lc *c, int q, const unsigned char *dctnz, const char *sct, const char *ind)
+{
+	int p;
+
+	for (p = 0; p < c->np; p++)
+		if (dctnz[q * c->np + p])
+			cg_out(e, "%sgrad[%d] += %s * lc[%d];\n", ind, p, sct, lc_dct(c, q, p));
+}
+
+/* The adjoint of cg_emit_lumps' loops: a run of points whose rests are
+ * one formula (canon) and whose ct is one, as two loops.  The first makes
+ * each point's lambda[n] = (2 lz - lq lb) li as the scalar rows do, and
+ * its seed of rest, srest = lz k^2 li, kept in srN[]; it sums over the
+ * run the seeds of ct (lz (z[n+1] - z[n-1])) and of every input of the
+ * rest that is not a neighbour's read (params, reads, leaves), each sum
+ * handed on once after the loop.  The second, after every point's
+ * lambda[n] is made (post), hands each point's seed to its neighbours'
+ * lambda[n]: lambda[n][t] += sum_d c_d sr[t - d], c_d = d canon / d
+ * z[zi + d], a gather over t, so that it vectorises.  A run whose c_d
+ * depends on the state (a nonlinear chain) or that reads a neighbour's
+ * velocity stays scalar (inrun[j] 0). */
+static void
+alump_runs(Emit *e, const LHoist *h, const Lc *c, const unsigned char *dctnz, int *inrun, Buf *decl,
+           Buf *post)
+{
+	const Scheme *s = e->s;
+	ExprPool *pool = s->pool;
+	int np = s->nparams, nrel = 2 * (2 * LREL + 1), nlump = s->nlump;
+	int j, a, b, i, d, nrun = 0, rel = h->base + h->n, nin = rel + nrel;
+	unsigned char *seen = NULL;
+	unsigned nseen = 0;
+	Expr **canon = mem_alloc((size_t)nlump * sizeof *canon), **dv = mem_alloc((size_t)(nin + 1) * sizeof *dv);
+	const char **pn = mem_alloc((size_t)(nin + 1) * sizeof *pn);
+	int *droot = mem_alloc((size_t)(rel + 1) * sizeof *droot);
+	Rel w;
+
+	memset(&w, 0, sizeof w);
+	w.map = mem_alloc((size_t)(s->nrd + 1) * sizeof *w.map);
+	for (j = 0; j < nlump; j++)
+		canon[j] = lump_rel(e, h, j, &w);
+	mem_free(w.map);
+	mem_free(w.memo);
+	mem_free(w.seen);
+	loop_names(e, h, pn, 0);
+	for (a = 0; a < nlump; a = b) {
+		ExprEmitter *lm, *cm;
+		int ok = 1, q = h->ct[a], dmin = LREL, dmax = -LREL, first = 1;
+		int croot[2 * LREL + 1];
+		Buf keep;
+		for (b = a + 1; b < nlump && canon[b] == canon[a] && h->ct[b] == q; b++)
+			;
+		if (b - a < 4)
+			continue;
+		diff_params(pool, canon[a], nin, dv);
+		for (i = 0; i < nrel && ok; i++)
+			if (!ex_is_num(dv[rel + i], 0))
+				ok = i % 2 == 0 && !reads_state(dv[rel + i], np, h->base, rel, &seen, &nseen);
+		if (!ok)
+			continue;
+		for (j = a; j < b; j++)
+			inrun[j] = 1;
+		nrun++;
+		/* the first loop */
+		lm = ex_emitter_new(pn, cg_sym_c, "ar");
+		ex_emitter_add(lm, canon[a]);
+		for (i = 0; i < rel; i++)
+			droot[i] = ex_is_num(dv[i], 0) ? -1 : ex_emitter_add(lm, dv[i]);
+		cg_out(e, "\t{\n\t\tdouble ag_ct = 0");
+		for (i = 0; i < rel; i++)
+			if (droot[i] >= 0)
+				cg_out(e, ", ag_%d = 0", i);
+		cg_out(e, ";\n\n\t\tfor (long zi = %d; zi < %d; zi++) {\n", a, b);
+		ex_emitter_flush(lm, &e->b, "\t\t\t");
+		cg_out(e, "\t\t\tconst double lz = la[ng + zi], rest = %s;\n", ex_emitter_root(lm, 0));
+		cg_out(e, "\t\t\tconst double znext = (2 * u[ng + zi] - lq%d * up[ng + zi] + k * k * rest) * li%d;\n",
+		       q, q);
+		cg_out(e, "\t\t\tconst double srest = lz * k * k * li%d;\n\n", q);
+		cg_out(e, "\t\t\tag_ct += lz * (znext - up[ng + zi]);\n");
+		cg_out(e, "\t\t\tln[ng + zi] = (2 * lz - lq%d * lb[ng + zi]) * li%d;\n", q, q);
+		cg_out(e, "\t\t\tsr%d[%d + zi - %d] = srest;\n", nrun, 2 * LREL, a);
+		seed_inputs(e, lm, droot, rel, "ag", 1, "\t\t\t");
+		cg_out(e, "\t\t}\n\t\tag_ct *= (k / 2) * li%d;\n", q);
+		seed_ct(e, c, q, dctnz, "ag_ct", "\t\t");
+		for (i = 0; i < rel; i++)
+			if (droot[i] >= 0)
+				cg_out(e, i < np ? "\t\tgrad[%d] += ag_%d;\n" : i < h->base ? "\t\trs[%d] += ag_%d;\n"
+				       : "\t\tgl%d += ag_%d;\n", i < np ? i : i < h->base ? i - np : i - h->base, i);
+		cg_out(e, "\t}\n");
+		ex_emitter_free(lm);
+		/* the run's seeds between zeros (2 LREL each side), set per call */
+		buf_printf(decl, "\tdouble sr%d[%d];\n\n\tfor (int zp = 0; zp < %d; zp++)\n"
+		           "\t\tsr%d[zp] = sr%d[%d + zp] = 0;\n", nrun, b - a + 4 * LREL, 2 * LREL, nrun, nrun,
+		           b - a + 2 * LREL);
+		/* the second loop, into post */
+		keep = e->b;
+		e->b = *post;
+		cm = ex_emitter_new(h->pn, cg_sym_c, "ac");
+		for (d = -LREL; d <= LREL; d++) {
+			Expr *cd = dv[rel + 2 * (d + LREL)];
+			croot[d + LREL] = ex_is_num(cd, 0) ? -1 : ex_emitter_add(cm, cd);
+			if (croot[d + LREL] >= 0) {
+				dmin = d < dmin ? d : dmin;
+				dmax = d > dmax ? d : dmax;
+			}
+		}
+		if (dmin <= dmax) {
+			cg_out(e, "\t{\n");
+			ex_emitter_flush(cm, &e->b, "\t\t");
+			cg_out(e, "\t\tfor (long zt = %d; zt < %d; zt++)\n\t\t\tln[ng + zt] +=", a + dmin, b + dmax);
+			for (d = dmin; d <= dmax; d++)
+				if (croot[d + LREL] >= 0) {
+					cg_out(e, "%s%s * sr%d[%d + zt - %d]", first ? " " : " + ",
+					       ex_emitter_root(cm, croot[d + LREL]), nrun, 2 * LREL - d, a);
+					first = 0;
+				}
+			cg_out(e, ";\n\t}\n");
+		}
+		ex_emitter_free(cm);
+		*post = e->b;
+		e->b = keep;
+	}
+	mem_free(droot);
+	mem_free(seen);
+	mem_free(dv);
+	mem_free(canon);
+	loop_names_free(e, h, pn);
+}
+
+/* z[n+1] = (2 z[n] - lq z[n-1] + k^2 rest) li, lq = 1 + ct k/2, li = 1 /
+ * (1 - ct k/2): the lumped rows of lambda[n] = (2 lambda[n+1] - lq
+ * lambda[n+2]) li (ct is of params alone: the same in both steps), and
+ * with lz = lambda[n+1] there the seeds lz (k/2)(z[n+1] - z[n-1]) li of
+ * ct and lz k^2 li of rest.  A chain's interior points: alump_runs. */
+static void
+emit_alump(Emit *e)
+{
+	const Scheme *s = e->s;
+	Lc c;
+	LHoist *h = quiet_hoist(e, &c);
+	int np = s->nparams, base = h->base, nin = base + h->n, j, i, q, p;
+	int *inrun = mem_alloc((size_t)s->nlump * sizeof *inrun + 1);
+	int *droot = mem_alloc((size_t)(nin + 1) * sizeof *droot);
+	unsigned char *dctnz = mem_alloc((size_t)(c.nct * c.np) + 1);
+	unsigned char *dleafnz = mem_alloc((size_t)(c.nleaf * c.np) + 1);
+	Expr **d = mem_alloc((size_t)(np + 1) * sizeof *d);
+	Buf decl = {0}, body = {0}, post = {0}, keep;
+
+	for (q = 0; q < c.nct; q++) {
+		diff_params(s->pool, s->lump[ct_first(h, s->nlump, q)].ct, np, d);
+		for (p = 0; p < np; p++)
+			dctnz[q * np + p] = !ex_is_num(d[p], 0);
+	}
+	for (i = 0; i < c.nleaf; i++) {
+		diff_params(s->pool, h->hx[i], np, d);
+		for (p = 0; p < np; p++)
+			dleafnz[i * np + p] = !ex_is_num(d[p], 0);
+	}
+	emit_alc(e, h, &c);
+	memset(inrun, 0, (size_t)s->nlump * sizeof *inrun);
+	/* the runs and the scalar rows into body, then the head that
+	 * declares what they use */
+	keep = e->b;
+	e->b = body;
+	if (s->nlump >= 4)
+		alump_runs(e, h, &c, dctnz, inrun, &decl, &post);
+	for (j = 0; j < s->nlump; j++) {
+		ExprEmitter *em;
+		Expr **dj;
+		if (inrun[j])
+			continue;
+		q = h->ct[j];
+		em = ex_emitter_new(h->pn, cg_sym_c, "zl_");
+		dj = mem_alloc((size_t)(nin + 1) * sizeof *dj);
+		ex_emitter_add(em, h->rest[j]);
+		diff_params(s->pool, h->rest[j], nin, dj);
+		for (i = 0; i < nin; i++)
+			droot[i] = ex_is_num(dj[i], 0) ? -1 : ex_emitter_add(em, dj[i]);
+		mem_free(dj);
+		cg_out(e, "\t{\n");
+		ex_emitter_flush(em, &e->b, "\t\t");
+		cg_out(e, "\t\tconst double rest = %s, lz = la[ng + %d];\n", ex_emitter_root(em, 0), j);
+		cg_out(e, "\t\tconst double znext = (2 * u[ng + %d] - lq%d * up[ng + %d] + k * k * rest) * li%d;\n",
+		       j, q, j, q);
+		cg_out(e, "\t\tconst double sct = lz * (k / 2) * (znext - up[ng + %d]) * li%d, srest = lz * k * k * li%d;\n\n",
+		       j, q, q);
+		cg_out(e, "\t\t(void)sct; (void)srest;\n");
+		cg_out(e, "\t\tln[ng + %d] = (2 * lz - lq%d * lb[ng + %d]) * li%d;\n", j, q, j, q);
+		seed_ct(e, &c, q, dctnz, "sct", "\t\t");
+		seed_inputs(e, em, droot, nin, "srest", 0, "\t\t");
+		cg_out(e, "\t}\n");
+		ex_emitter_free(em);
+	}
+	body = e->b;
+	e->b = keep;
+	cg_out(e, "static void\n@__alump(const @_model *m, long n, const double *la, const double *lb, double *ln,\n"
+	       "\tconst double *u, const double *up, double *rs, double *grad, const double *lc)\n{\n");
+	locals(e, "n");
+	cg_out(e, "\tdouble rd[%d];\n\n\t(void)rs; (void)grad; (void)rd; (void)lc;\n", cg_atleast1(s->nrd));
+	if (s->nrd)
+		cg_out(e, "\t@__rdall(m, u, up, rd);\n");
+	for (i = 0; i < c.nleaf; i++)
+		cg_out(e, "\tconst double lh%d = lc[%d];\n\tdouble gl%d = 0;\n\t(void)lh%d; (void)gl%d;\n",
+		       i, i, i, i, i);
+	for (q = 0; q < c.nct; q++)
+		cg_out(e, "\tconst double lq%d = lc[%d], li%d = lc[%d];\n\t(void)lq%d; (void)li%d;\n",
+		       q, lc_q(&c, q, 0), q, lc_q(&c, q, 2), q, q);
+	if (decl.s)    /* the runs' seed arrays */
+		cg_out(e, "%s", decl.s);
+	cg_out(e, "%s", body.s ? body.s : "");
+	if (post.s)    /* after every point's lambda[n] is made */
+		cg_out(e, "%s", post.s);
+	for (i = 0; i < c.nleaf; i++)
+		for (p = 0; p < np; p++)
+			if (dleafnz[i * np + p])
+				cg_out(e, "\tgrad[%d] += gl%d * lc[%d];\n", p, i, lc_dleaf(&c, i, p));
+	cg_out(e, "}\n\n");
+	buf_free(&decl);
+	buf_free(&body);
+	buf_free(&post);
+	mem_free(d);
+	mem_free(dctnz);
+	mem_free(dleafnz);
+	mem_free(droot);
+	mem_free(inrun);
+	cg_lump_free(h);
 }

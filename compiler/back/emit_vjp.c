@@ -74,14 +74,21 @@ cg_emit_grad_layout(Emit *e)
 	const Scheme *s = e->s;
 	int cs = 3 * l->nts, sw = cs + l->ncs, ow = sw + 4 * s->nsrc, rs = ow + 4 * s->nout;
 	/* several parts: the reads' seeds, a ring of two steps (emit_parts.c) */
-	int ln = rs + (l->step->parts ? 2 * cg_atleast1(s->nrd) : 0);
+	int lc = rs + (l->step->parts ? 2 * cg_atleast1(s->nrd) : 0);
+	/* and the lumped objects' constants (emit_parts.c @__alc) */
+	int ln = lc + (l->step->parts && s->nlump ? cg_parts_nlc(e) : 0);
 	int *slot = mem_alloc((size_t)(3 * l->nfwd + 1) * sizeof *slot), ga = ln + 17 * loops_sum_slots(l, slot);
 
 	mem_free(slot);
 
 	cg_out(e, "/* the gradient's scratch in m->gk (compiler/back/emit_vjp.c) */\n");
 	if (l->step->parts)
-		cg_out(e, "enum { @__OFF_RS = %d };\n", rs);
+		cg_out(e, "enum { @__OFF_RS = %d, @__OFF_LC = %d };\n", rs, lc);
+	/* made by each backward after it zeroes m->gk */
+	if (l->step->parts && s->nlump)
+		cg_out(e, "#define @__ALC(m) @__alc((m), (m)->gk + @__GK_X(m) + @__OFF_LC)\n");
+	else
+		cg_out(e, "#define @__ALC(m) ((void)(m))\n");
 	cg_out(e, "enum { @__NGK = %d, @__NTS = %d, @__OFF_CS = %d, @__OFF_SW = %d, @__OFF_OW = %d,\n"
 	       "\t@__OFF_GA = %d, @__NSS = %d };\n", l->nfwd + 1, l->nts, cs, sw, ow, ga, l->nss);
 	cg_out(e, "#define @__GK_X(m) ((size_t)@__NGK * (size_t)(m)->nx1)\n");

@@ -814,9 +814,12 @@ copy_decl(FS *s, const Decl *d)
  * planner the CLI gives compiles and plans exactly as the grid field's
  * (same rate, k, params in force, the same von Neumann analysis), so a
  * string gets the same N as a second field as alone.  The other parts are
- * held still there (their reads are 0): a spring K (z - w(X)) to them stays
- * a spring of stiffness K to the ground at X, which is what the planner
- * counts at the point it touches. */
+ * held still there (their reads are 0), and a force at a point that reads
+ * them counts twice: a spring K (z - w(X)) between two parts is at most
+ * springs of 2K from each to the ground (K (a - b)(a - b)' <= 2K (a a' +
+ * b b')), so the whole is stable when each part is stable alone with its
+ * springs doubled; the grid field and lumped objects count theirs so too
+ * (discretise.c). */
 
 static int
 other_part(const FS *s, const Fld *f, const char *name)
@@ -831,7 +834,49 @@ other_part(const FS *s, const Fld *f, const char *name)
 	return 0;
 }
 
-/* e with every read of another part as 0 */
+/* does e read another part, itself or through a let? */
+static int
+reads_other(const FS *s, const Fld *f, const Ast *e, int depth)
+{
+	int i;
+
+	if (!e || depth > 64)
+		return 0;
+	if ((e->kind == AX_NAME || e->kind == AX_CALL) && other_part(s, f, e->name))
+		return 1;
+	if (e->kind == AX_NAME)
+		for (i = 0; i < s->m->ndecls; i++) {
+			const Decl *x = s->m->decls[i];
+			if (x->kind == D_LET && x->name && !strcmp(x->name, e->name))
+				return reads_other(s, f, x->value, depth + 1);
+		}
+	if (reads_other(s, f, e->a, depth) || reads_other(s, f, e->b, depth))
+		return 1;
+	for (i = 0; i < e->nargs; i++)
+		if (reads_other(s, f, e->args[i], depth))
+			return 1;
+	return 0;
+}
+
+static int
+has_delta(const Ast *e)
+{
+	int i;
+
+	if (!e)
+		return 0;
+	if (e->kind == AX_CALL && !strcmp(e->name, "delta"))
+		return 1;
+	if (has_delta(e->a) || has_delta(e->b))
+		return 1;
+	for (i = 0; i < e->nargs; i++)
+		if (has_delta(e->args[i]))
+			return 1;
+	return 0;
+}
+
+/* e with every read of another part as 0, and a point force that read one
+ * doubled (the comment above) */
 static Ast *
 still(FS *s, const Fld *f, Ast *e)
 {
@@ -840,6 +885,15 @@ still(FS *s, const Fld *f, Ast *e)
 
 	if (!e)
 		return NULL;
+	if (e->kind == AX_BINARY && e->op == OP_MUL
+	    && ((has_delta(e->a) && reads_other(s, f, e->b, 0))
+	        || (has_delta(e->b) && reads_other(s, f, e->a, 0)))) {
+		c = arena_alloc(s->a, sizeof *c);
+		*c = *e;
+		c->a = still(s, f, e->a);
+		c->b = still(s, f, e->b);
+		return ast_binary(s->a, OP_MUL, num(s, 2, e->loc), c, e->loc);
+	}
 	if ((e->kind == AX_NAME || e->kind == AX_CALL) && other_part(s, f, e->name))
 		return num(s, 0, e->loc);
 	if (e->kind == AX_DERIV && (e->a->kind == AX_NAME || e->a->kind == AX_CALL)

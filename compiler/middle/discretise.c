@@ -1573,9 +1573,13 @@ build_potentials(Ctx *c, Scheme *s)
  * explicit step is stable while k^2 w^2 < 4, w^2 its stiffness: its own
  * read, and a slope read at the end it holds (u.x(B) = (z - u[N-1]) / h);
  * a point of a chain (sema_fields.c) adds its neighbours' couplings
- * (Gershgorin's bound), and a spring to another part as the field counts
- * one: to the ground, so that the chain is stable on the grid planned for
- * its equation alone.
+ * (Gershgorin's bound).  A spring between two parts counts twice on each
+ * side: K (a - b)(a - b)' <= 2K (a a' + b b'), so the coupled step is
+ * stable when each part is with its springs to the others doubled, which
+ * is what a force that also reads another part adds here, a lumped
+ * object adds (Gershgorin: |dS/dread| for each read of another part, and
+ * the neighbour's share of an attached end's slope), and a chain's plan
+ * counts (sema_fields.c).
  * Only couplings linear in the state count: a nonlinear one's stiffness
  * depends on the state (issue 12). */
 static void
@@ -1587,13 +1591,18 @@ build_coupling_stab(Ctx *c, Scheme *s)
 	Expr *kappa = num(c, 0), *hx = ex_sym(p, SYM_HX), *zero = num(c, 0);
 
 	for (i = 0; i < s->nsrc; i++) {
+		int other = 0;
 		if (!s->src[i].state)
 			continue;
 		diff_params(p, s->src[i].strength, n, d);
 		for (r = 0; r < s->nrd; r++)
+			other |= s->rd[r].kind == RD_LUMP && !ex_is_num(d[s->nparams + r], 0);
+		for (r = 0; r < s->nrd; r++)
 			if (s->rd[r].kind == RD_VAL && read_at_src(s, r, i)
-			    && !(d[s->nparams + r]->deps & DEP_STATE))
-				kappa = ex_add(p, kappa, ex_fn(p, FN_MIN, d[s->nparams + r], zero));
+			    && !(d[s->nparams + r]->deps & DEP_STATE)) {
+				Expr *ks = ex_fn(p, FN_MIN, d[s->nparams + r], zero);
+				kappa = ex_add(p, kappa, other ? ex_mul(p, num(c, 2), ks) : ks);
+			}
 	}
 	if (!ex_is_num(kappa, 0)) {
 		Tap *t = arena_alloc(c->a, (size_t)(s->nstab + 1) * sizeof *t);
@@ -1616,14 +1625,14 @@ build_coupling_stab(Ctx *c, Scheme *s)
 				continue;
 			if (s->rd[r].kind == RD_LUMP && s->rd[r].lump == j)
 				w2 = ex_sub(p, w2, dr);
-			else if (c->m->lumps[j]->gridpt && s->rd[r].kind == RD_LUMP
-			         && c->m->lumps[s->rd[r].lump]->gridpt == c->m->lumps[j]->gridpt)
-				w2 = ex_add(p, w2, ex_fn(p, FN_ABS, dr, NULL));  /* Gershgorin, sema_fields.c */
+			else if (s->rd[r].kind == RD_LUMP || s->rd[r].kind == RD_VAL)
+				w2 = ex_add(p, w2, ex_fn(p, FN_ABS, dr, NULL));  /* Gershgorin */
 			for (ax = 0; ax < s->ndim; ax++)
 				for (side = 0; side < 2; side++)
 					if (s->attach[ax][side] == j && s->rd[r].kind == RD_DX
 					    && ex_is_num(ex_sub(p, s->rd[r].pos, num(c, side ? s->to[0] : s->from[0])), 0))
-						w2 = ex_sub(p, w2, ex_div(p, side ? dr : ex_neg(p, dr), hx));
+						w2 = ex_add(p, w2, ex_div(p, ex_add(p, ex_neg(p, side ? dr : ex_neg(p, dr)),
+						                                    ex_fn(p, FN_ABS, dr, NULL)), hx));
 		}
 		s->lump_stiff[j] = ex_mul(p, ex_powi(p, ex_sym(p, SYM_K), 2), w2);
 	}

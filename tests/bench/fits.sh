@@ -35,8 +35,8 @@ DPMC=${DPMC:-$REPO/dpmc}
 CC=${CC:-cc}
 STEPS=${STEPS:-300}
 JUDGE=${JUDGE:-$DPMC}    # the dpmc that measures the distances (an older DPMC may lack sispec)
-MODEL=$REPO/examples/bass_fit.dpm
-FIT="f0,B,T60lo,T60hi,xe,xo,amp"
+MODEL=${MODEL:-$REPO/examples/bass_fit.dpm}
+FIT=${FIT:-f0,B,T60lo,T60hi,xe,xo,amp}
 T=$(mktemp -d "${TMPDIR:-/tmp}/dpmc-fits.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT INT TERM
 . "$REPO/tests/lib.sh"    # json_num
