@@ -1342,6 +1342,27 @@ out_expr(Ctx *c, Scheme *s, Output *o, const Decl *d)
 		}
 }
 
+/* An output at a constant point outside the domain is said here, at its
+ * place (one at a param's value is checked when the params are set). */
+static void
+out_inside(Ctx *c, const Scheme *s, const Output *o, const Decl *d)
+{
+	int j;
+
+	if (o->lump >= 0 || o->energy || o->expr)
+		return;
+	for (j = 0; j < s->ndim; j++) {
+		double v = o->pos[j]->num;
+		if (o->pos[j]->kind != EX_NUM || (v >= s->from[j] && v <= s->to[j]))
+			continue;
+		diag_error(c->d, j < d->nat ? d->at[j]->loc : d->value->loc, "the output '%s' reads %s = %g, "
+		           "outside the domain (%s in [%g, %g]); move it inside", o->name,
+		           c->m->domain->coord[j], v, c->m->domain->coord[j], s->from[j], s->to[j]);
+		c->failed = 1;
+		return;
+	}
+}
+
 static void
 build_io(Ctx *c, Scheme *s)
 {
@@ -1364,6 +1385,7 @@ build_io(Ctx *c, Scheme *s)
 			s->out[i].pos[j] = conv(c, d->at[j], NULL);
 		if (!d->field && !d->energy)
 			out_expr(c, s, &s->out[i], d);
+		out_inside(c, s, &s->out[i], d);
 	}
 }
 
