@@ -51,3 +51,19 @@ json_num() {
 within() {
 	awk -v a="$1" -v b="$2" -v r="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b; exit !(a != "" && b != "" && d <= r * m) }'
 }
+
+# peaks: $T/peaks, tests/tools/peaks.c built (the partials of a WAV), or
+# a FAIL line and the suite ends
+peaks() {
+	${CC:-cc} -O2 -o "$T/peaks" "$REPO/tests/tools/peaks.c" "$REPO/tests/tools/sig.c" -lsndfile -lfftw3 \
+		-lm 2>"$T/cc.err" || { fail tools "cannot build tests/tools/peaks: $(cat "$T/cc.err")"; exit 1; }
+}
+
+# check NAME SCRIPT ARGS...: a Python check (stdin as given) that prints
+# ok when it passes, else why not
+check() {
+	n=$1
+	shift
+	r=$(/usr/bin/python3 "$@" 2>&1)
+	[ "$r" = ok ] && pass "$n" || fail "$n" "$r"
+}

@@ -25,21 +25,11 @@ REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 DPMC=${DPMC:-$REPO/dpmc}
 CC=${CC:-cc}
 HERE=$REPO/tests/density
-PY=/usr/bin/python3
 SUITE=density
 . "$REPO/tests/lib.sh"
 scratch density
 
-$CC -O2 -o "$T/peaks" "$REPO/tests/tools/peaks.c" "$REPO/tests/tools/sig.c" -lsndfile -lfftw3 -lm \
-	2>"$T/cc.err" || { fail tools "$(cat "$T/cc.err")"; exit 0; }
-
-# check NAME SCRIPT ARGS... < PEAKS
-check() {
-	n=$1
-	shift
-	r=$("$PY" "$@" 2>&1)
-	[ "$r" = ok ] && pass "$n" || fail "$n" "$r"
-}
+peaks    # $T/peaks; check (tests/lib.sh)
 
 # ---- 1. energy ----
 # drift NAME MODEL [SED]: the model (edited by SED) through drift.c, 2e4

@@ -19,23 +19,9 @@
 #include <string.h>
 
 #include MODEL_H
-
-#define CAT_(a, b) a##_##b
-#define CAT(a, b) CAT_(a, b)
-#define F(f) CAT(MODEL, f)
+#include "../tools/host.h"
 
 enum { NS = 1500, MAXP = 64 };
-
-static unsigned long long rng = 0x2545f4914f6cdd1dULL;
-
-static double
-rnd(void)           /* uniform in [-1, 1) */
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (double)((rng * 2685821657736338717ULL) >> 11) / 4503599627370496.0 - 1;
-}
 
 /* <g, E(p)> over the render */
 static double

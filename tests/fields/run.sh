@@ -29,21 +29,11 @@ REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 DPMC=${DPMC:-$REPO/dpmc}
 CC=${CC:-cc}
 HERE=$REPO/tests/fields
-PY=/usr/bin/python3
 SUITE=fields
 . "$REPO/tests/lib.sh"
 scratch fields
 
-$CC -O2 -o "$T/peaks" "$REPO/tests/tools/peaks.c" "$REPO/tests/tools/sig.c" -lsndfile -lfftw3 -lm \
-	2>"$T/cc.err" || { fail tools "$(cat "$T/cc.err")"; exit 0; }
-
-# check NAME SCRIPT ARGS... < PEAKS
-check() {
-	n=$1
-	shift
-	r=$("$PY" "$@" 2>&1)
-	[ "$r" = ok ] && pass "$n" || fail "$n" "$r"
-}
+peaks    # $T/peaks; check (tests/lib.sh)
 
 # ---- 1. modes ----
 for kd in 25:8 50:4; do

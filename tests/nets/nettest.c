@@ -31,12 +31,7 @@
 #include <string.h>
 
 #include MODEL_H
-
-#define CAT_(a, b) a##_##b
-#define CAT(a, b) CAT_(a, b)
-#define F(f) CAT(MODEL, f)
-#define STR_(a) #a
-#define STR(a) STR_(a)
+#include "../tools/host.h"
 
 enum { NE = 7 };
 
@@ -44,17 +39,8 @@ static const char *mname = STR(MODEL);
 static int failed, grid[2], np, nout;
 static long nsamp;
 static double rate;
-static unsigned long long rng = 0x2545f4914f6cdd1dULL;
 
 /* uniform in [-1, 1): xorshift64* */
-static double
-rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (double)((rng * 2685821657736338717ULL) >> 11) / 4503599627370496.0 - 1;
-}
 
 static int
 is_weight(int i)

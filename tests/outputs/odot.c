@@ -19,23 +19,7 @@
 #include <string.h>
 
 #include MODEL_H
-
-#define CAT_(a, b) a##_##b
-#define CAT(a, b) CAT_(a, b)
-#define F(f) CAT(MODEL, f)
-#define STR_(a) #a
-#define STR(a) STR_(a)
-
-static unsigned long long rng = 0x2545f4914f6cdd1dULL;
-
-static double
-rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (double)((rng * 0x2545f4914f6cdd1dULL) >> 11) / 9007199254740992.0 * 2 - 1;
-}
+#include "../tools/host.h"
 
 int
 main(int argc, char **argv)

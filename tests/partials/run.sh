@@ -64,10 +64,7 @@ if [ ! -x "$DPMC" ]; then
 	fail setup "no dpmc at $DPMC"
 	exit 1
 fi
-if ! $CC -O2 -o "$T/peaks" tests/tools/peaks.c tests/tools/sig.c -lsndfile -lfftw3 -lm 2>"$T/cc.err"; then
-	fail setup "cannot build tests/tools/peaks: $(cat "$T/cc.err")"
-	exit 1
-fi
+peaks
 
 # stage1 NAME MODEL TARGET FIT F1 LO HI [--set ...]: stage 1 alone; the
 # first partial of the fitted render within REL (env) of F1

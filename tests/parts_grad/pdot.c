@@ -24,23 +24,7 @@
 #include <string.h>
 
 #include MODEL_H
-
-#define CAT_(a, b) a##_##b
-#define CAT(a, b) CAT_(a, b)
-#define F(f) CAT(MODEL, f)
-#define STR_(a) #a
-#define STR(a) STR_(a)
-
-static unsigned long long rng = 0x2545f4914f6cdd1dULL;
-
-static double
-rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (double)((rng * 2685821657736338717ULL) >> 11) / 4503599627370496.0 - 1;
-}
+#include "../tools/host.h"
 
 static double
 dotp(const double *a, const double *b, long n)

@@ -47,8 +47,7 @@ if ! command -v sox >/dev/null; then
 	fail setup "sox is needed to trim the recording (./configure installs it)"
 	exit 1
 fi
-$CC -O2 -o "$T/peaks" "$TOOLS/peaks.c" "$TOOLS/sig.c" -lsndfile -lfftw3 -lm 2>"$T/cc.err" ||
-	{ fail setup "cannot build tests/tools/peaks: $(cat "$T/cc.err")"; exit 1; }
+peaks
 sox "$rec" "$T/c2.wav" trim 0 1 2>"$T/sox.err" ||
 	{ fail setup "sox: $(cat "$T/sox.err")"; exit 1; }
 
