@@ -783,14 +783,17 @@ emit_source_helpers(Emit *e, const char **pn)
 /* A point read of the field (language.md section 11), at step n: the
  * value by linear interpolation (as outputs read), the velocity
  * (u[n] - u[n-1]) / k there, or the slope (u[i+1] - u[i]) / h of the
- * cell holding X (at an end, the one-sided difference). */
+ * cell holding X (at an end, the one-sided difference); kind 3 the shear
+ * at an end (ir.h RD_DX3: X is one, discretise.c). */
 static const char read_text[] =
 "static double\n"
 "@__read(const @_model *m, const double *u, const double *up, double X, int kind)\n"
 "{\n"
-"\tdouble a = (X - @__from[0]) / m->h[0];\n"
-"\tlong i = (long)floor(a);\n"
+"\tdouble a = (X - @__from[0]) / m->h[0], h3 = m->h[0] * m->h[0] * m->h[0];\n"
+"\tlong i = (long)floor(a), N = m->n[0];\n"
 "\n"
+"\tif (kind == 3)\n"
+"\t\treturn 2 * a < N ? (u[2] - 2 * u[1] + u[0]) / h3 : -(u[N] - 2 * u[N - 1] + u[N - 2]) / h3;\n"
 "\tif (i > m->n[0] - 1)\n"
 "\t\ti = m->n[0] - 1;\n"
 "\tif (i < 0)\n"

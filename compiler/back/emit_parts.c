@@ -139,7 +139,7 @@ reads_fn(Emit *e, const char *name, const unsigned char *skip)
 			       ex_emitter_root(em, root2[r]), rd->kind == RD_VAL ? 0 : 1);
 		else
 			cg_out(e, "\trd[%d] = @__read(m, u, up, %s, %d);\n", r, ex_emitter_root(em, root[r]),
-			       rd->kind == RD_VAL ? 0 : rd->kind == RD_DX ? 2 : 1);
+			       rd->kind == RD_VAL ? 0 : rd->kind == RD_DX ? 2 : rd->kind == RD_DX3 ? 3 : 1);
 	}
 	cg_out(e, "\t(void)u; (void)up; (void)rd;\n}\n\n");
 	ex_emitter_free(em);
@@ -335,6 +335,15 @@ emit_aread(Emit *e)
 			cg_out(e, "\t\tdr = 0;\n");
 		} else if (rd->kind == RD_DX) {
 			cg_out(e, "\t\tln[i + 1] += rs0[%d] / m->h[0];\n\t\tln[i] -= rs0[%d] / m->h[0];\n", r, r);
+			cg_out(e, "\t\tdr = 0;\n");
+		} else if (rd->kind == RD_DX3) {     /* at an end: @__read's kind 3 */
+			cg_out(e, "\t\t{\n\t\t\tconst long N = m->n[0];\n"
+			       "\t\t\tconst double g = rs0[%d] / (m->h[0] * m->h[0] * m->h[0]);\n\n", r);
+			cg_out(e, "\t\t\tif (2 * a + 2 * (double)i < (double)N) {\n"
+			       "\t\t\t\tln[2] += g;\n\t\t\t\tln[1] -= 2 * g;\n\t\t\t\tln[0] += g;\n"
+			       "\t\t\t} else {\n"
+			       "\t\t\t\tln[N] -= g;\n\t\t\t\tln[N - 1] += 2 * g;\n\t\t\t\tln[N - 2] -= g;\n"
+			       "\t\t\t}\n\t\t}\n");
 			cg_out(e, "\t\tdr = 0;\n");
 		} else if (rd->kind == RD_VEL) {
 			cg_out(e, "\t\t{\n\t\t\tconst double g = (rs0[%d] - rs1[%d]) / k;\n\n", r, r);

@@ -665,6 +665,15 @@ check_name(Sema *s, Ast *e, const Ctx *c)
 	}
 }
 
+/* "xxx": the shear u.xxx(B) at an end (language.md 11.1, discretise.c) */
+static int
+shear_letters(Sema *s, const char *l)
+{
+	char c[2] = {l[0], 0};
+
+	return s->ndim == 1 && strlen(l) == 3 && l[0] == l[1] && l[1] == l[2] && sema_coord_index(s, c) >= 0;
+}
+
 /* A point read of another part (language.md section 11): u(X), u.t(X),
  * u.x(X) of the field, z or z.t of a lumped object.  1 when e is one
  * (checked here), else 0. */
@@ -688,7 +697,8 @@ state_read(Sema *s, Ast *e, const Ctx *c)
 		return 0;
 	add_dep(s, c->owner, en);
 	if (e->kind == AX_DERIV && strcmp(e->letters, "t") != 0
-	    && (lump || e->letters[1] || sema_coord_index(s, e->letters) < 0 || s->ndim != 1)) {
+	    && (lump || s->ndim != 1
+	        || (e->letters[1] ? !shear_letters(s, e->letters) : sema_coord_index(s, e->letters) < 0))) {
 		if (lump)
 			diag_error(s->d, e->loc, "a lumped object is read as %s or %s.t", b->name, b->name);
 		else if (s->ndim == 2)

@@ -36,9 +36,9 @@ attached(Sema *s, Decl *d)
 		           "`field %s mass M`", d->attach, d->attach);
 		return 0;
 	}
-	if (s->ndim != 1 || s->space_order > 2) {
-		diag_error(s->d, d->cond_loc, "`attached` ends are supported for 1D fields of second "
-		           "order in space (a string, a bore)");
+	if (s->ndim != 1) {
+		diag_error(s->d, d->cond_loc, "`attached` ends are supported for 1D fields (a string, "
+		           "a bore, a stiff string or a bar, pinned on the object)");
 		return 0;
 	}
 	d->lump = j;

@@ -337,6 +337,28 @@ is_field_name(const Ctx *c, const char *name)
 	return name && strcmp(name, c->m->field->name) == 0;
 }
 
+/* u.xxx(B): the shear at an end B of a fourth-order field whose u.xx is 0
+ * there (simply_supported, or attached: pinned on the object), so that an
+ * object holding that end feels the bending force the energy conserves
+ * (language.md 11.1) */
+static Expr *
+shear_read(Ctx *c, const Ast *e, Expr *pos)
+{
+	const Model *m = c->m;
+	int side = -1;
+
+	if (pos->kind == EX_NUM)
+		side = pos->num == m->domain->from_num[0] ? 0 : pos->num == m->domain->to_num[0] ? 1 : -1;
+	if (m->space_order < 4 || side < 0 || (m->bc[0][side] != BC_SS && m->bc[0][side] != BC_ATTACHED)) {
+		diag_error(c->d, e->loc, "%s.%s(X) reads the shear at an end of a fourth-order field that is "
+		           "simply_supported or attached there (X = %g or %g)", m->field->name, e->letters,
+		           m->domain->from_num[0], m->domain->to_num[0]);
+		c->failed = 1;
+		return num(c, 0);
+	}
+	return read_of(c, RD_DX3, -1, pos, NULL);
+}
+
 /* u(X), u.t(X), u.x(X), z, z.t (sema checked them): the read, or NULL
  * when e is none.  Own z.t in a lumped object's pde (not inside a call)
  * is SYM_THX, for build_lumps to take centred. */
@@ -365,6 +387,8 @@ conv_read(Ctx *c, const Ast *e, const Bind *b)
 		}
 		if (e->kind != AX_DERIV)
 			return read_of(c, RD_VAL, -1, pos[0], pos[1]);
+		if (strlen(e->letters) == 3)
+			return shear_read(c, e, pos[0]);
 		return read_of(c, e->letters[0] == 't' ? RD_VEL : RD_DX, -1, pos[0], pos[1]);
 	}
 	return NULL;
@@ -1333,13 +1357,21 @@ out_expr(Ctx *c, Scheme *s, Output *o, const Decl *d)
 		o->lump = -1;
 		o->velocity = 0;
 	}
-	for (r = s->ord; r < s->ord + s->nord; r++)
+	for (r = s->ord; r < s->ord + s->nord; r++) {
+		if (r->kind == RD_DX3) {
+			diag_error(c->d, d->value->loc, "an output of %s reads the shear %s.xxx at an end, "
+			           "which outputs do not take yet; read it in a lumped object's pde",
+			           o->name, c->m->field->name);
+			c->failed = 1;
+			break;
+		}
 		if (r->kind == RD_DX && s->ndim == 2) {
 			diag_error(c->d, d->value->loc, "an output of %s reads a slope %s.x(X, Y), which "
 			           "is not supported yet", o->name, c->m->field->name);
 			c->failed = 1;
 			break;
 		}
+	}
 }
 
 /* An output at a constant point outside the domain is said here, at its
@@ -1540,7 +1572,8 @@ build_potentials(Ctx *c, Scheme *s)
 				continue;
 			diag_error(c->d, d->value->loc, "the potential '%s' reads %s; a stored energy "
 			           "depends on positions only (%s(X), z, integral(...))", d->name,
-			           k == RD_DX ? "a slope u.x(X), which is not supported yet" : "a velocity",
+			           k == RD_DX || k == RD_DX3 ? "a slope u.x(X) or shear, which is not supported yet"
+			           : "a velocity",
 			           m->field->name);
 			c->failed = 1;
 		}
@@ -1655,6 +1688,17 @@ build_coupling_stab(Ctx *c, Scheme *s)
 					    && ex_is_num(ex_sub(p, s->rd[r].pos, num(c, side ? s->to[0] : s->from[0])), 0))
 						w2 = ex_add(p, w2, ex_div(p, ex_add(p, ex_neg(p, side ? dr : ex_neg(p, dr)),
 						                                    ex_fn(p, FN_ABS, dr, NULL)), hx));
+			if (s->rd[r].kind == RD_DX3) {
+				/* (u[2] - 2 u[1] + u[0]) / h^3, or minus its mirror: the
+				 * object's own share where it holds that end */
+				Expr *h3 = ex_mul(p, hx, ex_mul(p, hx, hx)), *self = num(c, 0);
+				for (side = 0; side < 2; side++)
+					if (s->attach[0][side] == j
+					    && ex_is_num(ex_sub(p, s->rd[r].pos, num(c, side ? s->to[0] : s->from[0])), 0))
+						self = side ? dr : ex_neg(p, dr);
+				w2 = ex_add(p, w2, ex_div(p, ex_add(p, self, ex_mul(p, num(c, 3), ex_fn(p, FN_ABS, dr, NULL))),
+				                          h3));
+			}
 		}
 		s->lump_stiff[j] = ex_mul(p, ex_powi(p, ex_sym(p, SYM_K), 2), w2);
 	}

@@ -41,6 +41,10 @@ typedef enum {
 	RD_VAL,                /* u(X): linear interpolation, as outputs read */
 	RD_VEL,                /* u.t(X): (u[n](X) - u[n-1](X)) / k */
 	RD_DX,                 /* u.x(X): (u[i+1] - u[i]) / h in the cell of X */
+	RD_DX3,                /* u.xxx(B) at an end B of a fourth-order field
+	                        * with u.xx = 0 there: (u[2] - 2 u[1] + u[0]) / h^3
+	                        * at the lower end, -(u[N] - 2 u[N-1] + u[N-2]) / h^3
+	                        * at the upper (the shear's one-sided difference) */
 	RD_LUMP,               /* z[n] */
 	RD_LUMP_VEL,           /* (z[n] - z[n-1]) / k */
 	RD_CVEL,               /* u.t(X) centred, (u[n+1](X) - u[n-1](X)) / (2k),

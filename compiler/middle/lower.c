@@ -51,6 +51,13 @@ ghost(BcKind bc, int w, int g)
 			break;
 		c.n = 1; c.dist[0] = 1; c.f[0] = 1;
 		return c;
+	case BC_ATTACHED:      /* pinned on the object: u.xx = 0, u[0] = z */
+		if (g != 1)
+			break;
+		c.n = 2;
+		c.dist[0] = 0; c.f[0] = 2;
+		c.dist[1] = 1; c.f[1] = -1;
+		return c;
 	case BC_FREE:
 		if (g == 1) {
 			c.n = 2;
@@ -129,7 +136,8 @@ axis_rows(const Scheme *s, int ax, Row *rows, int *first, int *last_off)
 	return rows_within(s, ax, 1, rows);
 }
 
-/* Offset o from a row, as offsets that stay inside; held end points drop. */
+/* Offset o from a row, as offsets that stay inside; end points held at 0
+ * drop. */
 static Comb
 resolve(const Scheme *s, int ax, const Row *row, int o)
 {
@@ -140,9 +148,11 @@ resolve(const Scheme *s, int ax, const Row *row, int o)
 		c.n = 1; c.dist[0] = o; c.f[0] = 1;
 		return c;
 	}
-	/* distance from the row's end of the point reached; inward positive */
+	/* distance from the row's end of the point reached; inward positive;
+	 * a held end point is 0, but an attached one holds its object's
+	 * value, which it keeps */
 	idx = row->dist + (row->side == 0 ? o : -o);
-	held = s->bc[ax][row->side] != BC_FREE;
+	held = s->bc[ax][row->side] != BC_FREE && s->bc[ax][row->side] != BC_ATTACHED;
 	if (idx > 0 || (idx == 0 && !held)) {
 		c.n = 1; c.dist[0] = o; c.f[0] = 1;
 		return c;

@@ -8,6 +8,11 @@ bridge:  a string, fixed at 0, whose end L rests on a mass M and spring K:
          sin(bL) (K - M w^2) + T b cos(bL) = 0
 spring:  a string fixed at both ends, tied to the ground by a spring K at a:
          T b sin(bL) + K sin(ba) sin(b(L-a)) = 0
+stiff:   a stiff string (EI u'''' - T u'' = rho w^2 u) pinned at 0, its end L
+         pinned on a mass M and spring K (u''(L) = 0, (K - M w^2) u(L) +
+         T u'(L) - EI u'''(L) = 0): u = A sin(al x) + C sinh(be x), al^2, be^2
+         = (-+T + sqrt(T^2 + 4 EI rho w^2)) / 2 EI, the determinant of the
+         two end conditions in A and C (C's column over cosh(be L))
 coupled: the same with a mass M on a spring Kc at a instead of the spring
          (its force on the string -Keff u(a), Keff = -Kc M w^2 / (Kc - M w^2)):
          T b sin(bL) (Kc - M w^2) - Kc M w^2 sin(ba) sin(b(L-a)) = 0
@@ -29,6 +34,13 @@ def h(b):
     w = b * c
     if kind == "bridge":
         return np.sin(b * L) * (p["K"] - p["M"] * w * w) + T * b * np.cos(b * L)
+    if kind == "stiff":
+        EI, m = p["EI"], p["K"] - p["M"] * w * w
+        r = np.sqrt(T * T + 4 * EI * rho * w * w)
+        al, be = np.sqrt((r - T) / (2 * EI)), np.sqrt((r + T) / (2 * EI))
+        sa, ca, th = np.sin(al * L), np.cos(al * L), np.tanh(be * L)
+        return (-al * al * sa * (m * th + T * be - EI * be ** 3)
+                - be * be * th * (m * sa + (T * al + EI * al ** 3) * ca))
     a = p["a"]
     s = np.sin(b * a) * np.sin(b * (L - a))
     if kind == "spring":
@@ -50,6 +62,8 @@ for i in np.nonzero(np.sign(v[:-1]) != np.sign(v[1:]))[0]:
             hi = mid
     roots.append((lo + hi) / 2 * c / (2 * np.pi))
 roots = np.array(roots)
+if kind == "stiff":    # its determinant also vanishes as w -> 0 (al -> 0)
+    roots = roots[roots > 1.0]
 meas = [float(l.split()[0]) for l in sys.stdin if l.strip()]
 bad = []
 for f in meas:

@@ -166,3 +166,52 @@ if "$DPMC" render "$T/obj.dpm" -o "$T/obj.wav" -d 0.2 --raw --set M=0.012 2>"$T/
 else
 	fail attached_end_output_grad "$(head -c 300 "$T/err")"
 fi
+
+# A stiff string pinned on a sprung bridge (language.md 11.1 at fourth
+# order, tests/parts_grad/stiff_bridge.dpm): the end moves with b, u.xx =
+# 0 there (the ghost 2 b - u[N-1]), and b feels the slope and the shear
+# u.xxx(L).  Lossless, its energy is constant over 2e4 steps (without the
+# shear in b's pde it drifts 3e-3, with the wrong sign 7e-3); on a stiff
+# spring (K = 1e7) the end barely moves, and 8 partials lie within 2e-4
+# of the pinned stiff string's on the same grid (tests/fields/partials.py)
+SB=$REPO/tests/parts_grad/stiff_bridge.dpm
+sed 's/^param R  = 2 /param R  = 0 /; s/^output bridge = b$/&\
+output E = energy/' "$SB" >"$T/sbe.dpm"
+if "$DPMC" build "$T/sbe.dpm" -o "$T/sbe.c" 2>"$T/err" &&
+	$CC -O2 -I"$T" -DM_H='"sbe.h"' -DP=stiff_bridge_ -DCH=2 -o "$T/sbe" \
+		"$REPO/tests/energy/drift.c" "$T/sbe.c" -lm 2>>"$T/err" &&
+	"$T/sbe" 20000 >"$T/sbe.out" 2>>"$T/err"; then
+	d=$(awk '{ print $1 }' "$T/sbe.out")
+	awk -v d="$d" 'BEGIN { exit !(d <= 1e-12) }' && pass stiff_attached_energy ||
+		fail stiff_attached_energy "relative drift $d over 2e4 steps, want <= 1e-12"
+else
+	fail stiff_attached_energy "$(head -c 300 "$T/err")"
+fi
+n=$("$DPMC" info "$SB" --json --set K=1e7 2>"$T/err" | sed -n 's/.*"grid": \[\([0-9]*\)\].*/\1/p')
+if [ -n "$n" ] && "$DPMC" render "$SB" --set K=1e7 --set R=0 -o "$T/sb.wav" -d 2 --raw 2>"$T/err"; then
+	"$T/peaks" "$T/sb.wav" -c 0 -n 8 >"$T/sb.pk"
+	check stiff_attached_partials "$REPO/tests/fields/partials.py" 110 1e-3 2e-4 8 "$n" 44100 <"$T/sb.pk"
+else
+	fail stiff_attached_partials "$(head -c 300 "$T/err")"
+fi
+# on a soft bridge (K = 1e5, M = 0.02: alone at 356 Hz) the third partial
+# splits in two (328 and 359 Hz): the partials below 700 Hz against the
+# roots of the continuous problem's frequency equation (roots.py stiff),
+# at 4x the rate so that the grid's own dispersion stays under 5e-4
+T_SB=$(awk 'BEGIN { printf "%.6f", 0.005 * (2 * 0.65 * 110)^2 }')
+EI_SB=$(awk -v t="$T_SB" 'BEGIN { printf "%.9g", 1e-3 * t * 0.65^2 / (4 * atan2(1, 1))^2 }')
+if "$DPMC" render "$SB" --set K=1e5 --set R=0 -r 176400 -o "$T/sbs.wav" -d 2 --raw 2>"$T/err"; then
+	"$T/peaks" "$T/sbs.wav" -c 0 -n 6 --fmax 700 >"$T/sbs.pk"
+	check stiff_attached_modes "$HERE/roots.py" stiff rho=0.005 L=0.65 T="$T_SB" EI="$EI_SB" M=0.02 K=1e5 \
+		tol=5e-4 fmax=1500 <"$T/sbs.pk"
+else
+	fail stiff_attached_modes "$(head -c 300 "$T/err")"
+fi
+# the shear is read only where u.xx = 0 at an end of a fourth-order field
+sed 's/EI \* u.xxx(L)/EI * u.xxx(0.3)/' "$SB" >"$T/sbx.dpm"
+expect shear_inside 1 "u.xxx(X) reads the shear at an end of a fourth-order field" -- check "$T/sbx.dpm"
+sed 's/boundary u at x = 0: simply_supported/boundary u at x = 0: clamped/; s/EI \* u.xxx(L)/EI * u.xxx(0)/' \
+	"$SB" >"$T/sbc.dpm"
+expect shear_clamped 1 "simply_supported or attached there" -- check "$T/sbc.dpm"
+sed 's/^output bridge = b$/output s = u.xxx(L)/' "$SB" >"$T/sbo.dpm"
+expect shear_output 1 "outputs do not take yet" -- check "$T/sbo.dpm"

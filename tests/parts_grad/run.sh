@@ -64,6 +64,13 @@ if gt bridge "$HERE/bridge.dpm"; then
 	run bridge pdot 1 150
 	run bridge gradtest ckpt -g 150 -d 0.05
 fi
+# a stiff string pinned on the bridge, which feels its slope and shear
+# (B's first-order term is small against its second at the default step)
+if gt stiff_bridge "$HERE/stiff_bridge.dpm"; then
+	run stiff_bridge gradtest taylor -g 60 -d 0.05 -s B=5e-3
+	run stiff_bridge pdot 1 60
+	run stiff_bridge gradtest ckpt -g 60 -d 0.05
+fi
 if gt spring "$HERE/spring.dpm"; then
 	run spring gradtest taylor -g 90 -d 0.05 -p xs,xb -s xs=0.15
 	run spring pdot 1 90
