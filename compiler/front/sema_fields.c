@@ -158,7 +158,8 @@ static Ast *pt(FS *s, const Fld *f, int i, int vel, Loc l);
 /* a point beyond an end, as points inside: the ghost points of the grid
  * field (language.md 6, lower.c).  Second order: the mirror image beyond
  * a free end (a held one's neighbour is never updated).  Fourth order, at
- * distance 1: clamped u[1], simply supported -u[1], free 2 u[0] - u[1];
+ * distance 1: clamped u[1], simply supported -u[1], free or attached (u[0]
+ * the object) 2 u[0] - u[1];
  * at distance 2 (free only): u[2] - 4 u[1] + 4 u[0]; j counts inward. */
 static Ast *
 ghost(FS *s, const Fld *f, int i, int vel, Loc l)
@@ -175,7 +176,7 @@ ghost(FS *s, const Fld *f, int i, int vel, Loc l)
 		return in[1];
 	if (d == 1 && bc == BC_SS)
 		return ast_unary(s->a, OP_NEG, in[1], l);
-	if (d == 1 && bc == BC_FREE)
+	if (d == 1 && (bc == BC_FREE || bc == BC_ATTACHED))   /* attached: pinned on it */
 		return bin(s, OP_SUB, bin(s, OP_MUL, num(s, 2, l), in[0]), in[1]);
 	if (d == 2 && bc == BC_FREE)
 		return bin(s, OP_ADD, bin(s, OP_SUB, in[2], bin(s, OP_MUL, num(s, 4, l), in[1])),
@@ -333,6 +334,30 @@ slope_at(FS *s, const Fld *f, const Ast *b, double *v)
 	return 0;
 }
 
+/* w.xxx(B): the shear at an end of a fourth-order chain with w.xx = 0
+ * there, (w[2] - 2 w[1] + w[0]) / h^3 or minus its mirror, as the grid
+ * field reads it (discretise.c shear_read) */
+static Ast *
+shear(FS *s, const Fld *f, Ast *b)
+{
+	Loc l = b->loc;
+	double v, h3 = f->h * f->h * f->h;
+	int side = -1, e;
+
+	if (b->nargs == 1 && fold(s->m, b->args[0], &v, 0))
+		side = v == f->from ? 0 : v == f->to ? 1 : -1;
+	if (f->order != 4 || side < 0 || (f->bc[side] != BC_SS && f->bc[side] != BC_ATTACHED)) {
+		RERR(s, b->loc, "%s.xxx(X) reads the shear at an end of a fourth-order field that is "
+		     "simply_supported or attached there (X = %g or %g)", f->f->name, f->from, f->to);
+		return num(s, 0, l);
+	}
+	e = side ? f->n : 0;
+	return bin(s, OP_DIV, bin(s, OP_ADD, bin(s, OP_SUB, pt(s, f, side ? e - 2 : e + 2, 0, l),
+	                                         bin(s, OP_MUL, num(s, 2, l), pt(s, f, side ? e - 1 : e + 1, 0, l))),
+	                          pt(s, f, e, 0, l)),
+	           num(s, side ? -h3 : h3, l));
+}
+
 static Ast *
 slope(FS *s, const Fld *f, Ast *b)
 {
@@ -392,6 +417,8 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 		if (e->a->kind == AX_CALL && (f = chain(s, e->a->name))) {
 			if (!strcmp(e->letters, "x"))
 				return slope(s, f, e->a);
+			if (!strcmp(e->letters, "xxx"))
+				return shear(s, f, e->a);
 			if (strcmp(e->letters, "t") != 0) {
 				RERR(s, e->loc, "a field is read at a point as %s(X), %s.t(X) or "
 				           "%s.x(X) (%s.%s(X) of a second field is not supported yet)", f->f->name,
@@ -923,8 +950,9 @@ end_decl(FS *s, const Fld *f, int side)
 	Loc l = f->f->name_loc;
 	Ast *at = num(s, side ? f->to : f->from, l);
 	AstList *w = ast_list(s->a, NULL, ast_where(s->a, f->coord, at, l));
+	const char *c = f->order == 4 && f->bc[side] == BC_ATTACHED ? "simply_supported" : word[f->bc[side]];
 
-	return ast_boundary(s->a, f->f->name, l, w, word[f->bc[side]], l, NULL, l, l);
+	return ast_boundary(s->a, f->f->name, l, w, c, l, NULL, l, l);
 }
 
 /* f as the one field of a model of its own, checked; NULL after messages */
@@ -1073,10 +1101,6 @@ sema_fields(Model *m, Diag *d)
 		}
 		f->order = xorder(f, f->pde->value) >= 4 ? 4 : 2;
 		check_derivs(&s, f, f->pde->value);
-		for (j = 0; j < 2; j++)
-			if (f->order == 4 && f->bc[j] == BC_ATTACHED)
-				err(&s, f->bc_loc[j], "an attached end of the fourth-order field '%s' is not "
-				    "supported yet", f->f->name, NULL);
 		for (j = 0; j < 2; j++)
 			if (f->order == 4 && f->bc[j] == BC_FIXED && (j == 0 || f->bc_loc[1].off != f->bc_loc[0].off
 			                                              || f->bc[0] != BC_FIXED))

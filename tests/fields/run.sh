@@ -286,6 +286,15 @@ if "$DPMC" render "$HERE/attached.dpm" -o "$T/at.wav" -d 0.5 --raw --double 2>"$
 else
 	fail attached "$(cat "$T/err")"
 fi
+# the same at fourth order: a stiff chain pinned on the object, which reads
+# its shear w.xxx(L) (the ghost 2 b - w[N-1], sema_fields.c)
+same_n attached4_n "$HERE/attached4.dpm" "$HERE/attached4_alone.dpm"
+if "$DPMC" render "$HERE/attached4.dpm" -o "$T/at4.wav" -d 0.5 --raw --double 2>"$T/err" &&
+	"$DPMC" render "$HERE/attached4_alone.dpm" -o "$T/at4a.wav" -d 0.5 --raw --double 2>>"$T/err"; then
+	check attached4_as_grid "$HERE/wavdiff.py" "$T/at4.wav" "$T/at4a.wav" 1e-10
+else
+	fail attached4 "$(cat "$T/err")"
+fi
 # params set later that the chain's grid cannot take: the field named, the
 # fix, no NaNs (the REPL's set; dpm_set and a fit's step say the same)
 printf 'set Kc 1e5\n' | "$DPMC" repl "$T/auto.dpm" >"$T/out" 2>"$T/err"
@@ -336,10 +345,10 @@ bad slope_at_param 's/^pde w.tt = c^2 \* w.xx/& + 0.001 * w.x(xa) * delta(x - 0.
 	"w.x(X) of a second field reads the slope at X, a number or a const"
 bad attached_not_lump 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0: fixed\
 boundary w at x = 1: attached u/' "'u' is not a lumped object"
-bad4 attached_fourth_order 's/boundary w at x = 0, x = 1: simply_supported/boundary w at x = 0: simply_supported\
+bad4 shear_inside 's/boundary w at x = 0, x = 1: simply_supported/boundary w at x = 0: simply_supported\
 field zb mass 1\
-pde zb.tt = -zb\
-boundary w at x = 1: attached zb/' "attached end of the fourth-order field 'w' is not supported yet"
+pde zb.tt = -zb + 0.001 * w.xxx(0.5)\
+boundary w at x = 1: attached zb/' "w.xxx(X) reads the shear at an end of a fourth-order field"
 bad output_outside 's/output b = w(0.5)/output b = w(1.5)/' "1.5 is outside the field 'w'"
 bad not_an_end 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0, x = 0.5: fixed/' "not an end"
 bad bc_kind 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0, x = 1: sliding/' \
