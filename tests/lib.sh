@@ -67,3 +67,31 @@ check() {
 	r=$(/usr/bin/python3 "$@" 2>&1)
 	[ "$r" = ok ] && pass "$n" || fail "$n" "$r"
 }
+
+# drift NAME MODEL CH [BUILD ARGS...]: MODEL built by `dpmc build ARGS`
+# with tests/energy/drift.c and run 2e4 steps, its energy on channel CH:
+# "drift rise E0" in $T/NAME.out; status 0 when it all ran
+drift() {
+	dn=$1 dm=$2 dc=$3
+	shift 3
+	dp=$(sed -n 's/^model //p' "$dm")
+	mkdir -p "$T/$dn"
+	"$DPMC" build "$dm" -o "$T/$dn/$dp.c" "$@" 2>"$T/err" &&
+	${CC:-cc} -O2 -I"$T/$dn" -DM_H="\"$dp.h\"" -DP="${dp}_" -DCH="$dc" -o "$T/$dn/drift" \
+		"$REPO/tests/energy/drift.c" "$T/$dn/$dp.c" -lm 2>>"$T/err" &&
+	"$T/$dn/drift" 20000 >"$T/$dn.out" 2>>"$T/err"
+}
+
+# conserved NAME MODEL CH TOL [BUILD ARGS...]: its energy's relative drift
+# over 2e4 steps at most TOL
+conserved() {
+	cn=$1 cm=$2 cch=$3 ct=$4
+	shift 4
+	if drift "$cn" "$cm" "$cch" "$@"; then
+		d=$(awk '{ print $1 }' "$T/$cn.out")
+		awk -v d="$d" -v t="$ct" 'BEGIN { exit !(d <= t) }' && pass "$cn" ||
+			fail "$cn" "relative drift $d over 2e4 steps, want <= $ct"
+	else
+		fail "$cn" "$(head -c 300 "$T/err")"
+	fi
+}
