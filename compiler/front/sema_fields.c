@@ -56,6 +56,7 @@ typedef struct FS {
 	Decl *main, *maindom;
 	unsigned char *drop;       /* [decl]: taken out of the model */
 	int nerr;
+	int depth;                 /* lets of the coordinates inlined by rw */
 	int mute;                  /* a chain's pde is rewritten once per point:
 	                            * its errors are reported at the first */
 } FS;
@@ -184,7 +185,9 @@ ghost(FS *s, const Fld *f, int i, int vel, Loc l)
 	return num(s, 0, l);
 }
 
-/* point i's value (or velocity): 0 at a held end, a ghost beyond an end */
+/* point i's value (vel 0) or velocity (1: centred at its own point, 2:
+ * (w[n] - w[n-1]) / k, as the grid field takes u.xt and u.xxt): 0 at a
+ * held end, a ghost beyond an end */
 static Ast *
 pt(FS *s, const Fld *f, int i, int vel, Loc l)
 {
@@ -195,7 +198,11 @@ pt(FS *s, const Fld *f, int i, int vel, Loc l)
 	if (!f->pt[i])
 		return num(s, 0, l);
 	e = ast_name(s->a, f->pt[i], l);
-	return vel ? ast_deriv(s->a, e, "t", l) : e;
+	if (!vel)
+		return e;
+	e = ast_deriv(s->a, e, "t", l);
+	e->back = vel == 2;
+	return e;
 }
 
 /* a sum as a balanced tree (the checks refuse deep ones) */
@@ -372,12 +379,222 @@ slope(FS *s, const Fld *f, Ast *b)
 	return bin(s, OP_DIV, bin(s, OP_SUB, pt(s, f, i + 1, 0, l), pt(s, f, i, 0, l)), num(s, f->h, l));
 }
 
+/* does e mention the name v (a coordinate, the field)? */
+static int
+mentions(const Ast *e, const char *v)
+{
+	int j;
+
+	if (!e)
+		return 0;
+	if ((e->kind == AX_NAME || e->kind == AX_CALL) && e->name && !strcmp(e->name, v))
+		return 1;
+	if (mentions(e->a, v) || mentions(e->b, v))
+		return 1;
+	for (j = 0; j < e->nargs; j++)
+		if (mentions(e->args[j], v))
+			return 1;
+	return 0;
+}
+
+/* e with the coordinate v as the number x (a coefficient at a half point) */
+static Ast *
+at_coord(FS *s, Ast *e, const char *v, double x)
+{
+	Ast *c;
+	int j;
+
+	if (!e)
+		return NULL;
+	if (e->kind == AX_NAME && !strcmp(e->name, v))
+		return num(s, x, e->loc);
+	c = arena_alloc(s->a, sizeof *c);
+	*c = *e;
+	c->a = at_coord(s, e->a, v, x);
+	c->b = at_coord(s, e->b, v, x);
+	if (e->nargs) {
+		c->args = arena_alloc(s->a, (size_t)e->nargs * sizeof *c->args);
+		for (j = 0; j < e->nargs; j++)
+			c->args[j] = at_coord(s, e->args[j], v, x);
+	}
+	return c;
+}
+
+/* a term of a bracket, coef * d with d a derivative of the field f (or
+ * f itself): d, and *coef (NULL: 1); NULL when f is not a factor of it */
+static Ast *
+factor(FS *s, const Fld *f, Ast *e, Ast **coef)
+{
+	Ast *d, *c = NULL;
+
+	*coef = NULL;
+	if ((e->kind == AX_NAME && !strcmp(e->name, f->f->name))
+	    || (e->kind == AX_DERIV && !e->paren && e->a->kind == AX_NAME && !strcmp(e->a->name, f->f->name)))
+		return e;
+	if (e->kind == AX_UNARY && e->op == OP_NEG && (d = factor(s, f, e->a, &c))) {
+		*coef = ast_unary(s->a, OP_NEG, c ? c : num(s, 1, e->loc), e->loc);
+		return d;
+	}
+	if (e->kind != AX_BINARY || (e->op != OP_MUL && e->op != OP_DIV))
+		return NULL;
+	if (!mentions(e->b, f->f->name) && (d = factor(s, f, e->a, &c))) {
+		*coef = c ? bin(s, e->op, c, e->b)
+		       : e->op == OP_MUL ? e->b : bin(s, OP_DIV, num(s, 1, e->loc), e->b);
+		return d;
+	}
+	if (e->op == OP_MUL && !mentions(e->a, f->f->name) && (d = factor(s, f, e->b, &c))) {
+		*coef = c ? bin(s, OP_MUL, e->a, c) : e->a;
+		return d;
+	}
+	return NULL;
+}
+
+/* e with the names v[j] as the expressions a[j] */
+static Ast *
+subst(FS *s, Ast *e, const char **v, Ast **a, int n)
+{
+	Ast *c;
+	int j;
+
+	if (!e)
+		return NULL;
+	if (e->kind == AX_NAME)
+		for (j = 0; j < n; j++)
+			if (!strcmp(e->name, v[j]))
+				return a[j];
+	c = arena_alloc(s->a, sizeof *c);
+	*c = *e;
+	c->a = subst(s, e->a, v, a, n);
+	c->b = subst(s, e->b, v, a, n);
+	if (e->nargs) {
+		c->args = arena_alloc(s->a, (size_t)e->nargs * sizeof *c->args);
+		for (j = 0; j < e->nargs; j++)
+			c->args[j] = subst(s, e->args[j], v, a, n);
+	}
+	return c;
+}
+
+/* the let of the coordinates NAME(x) that e calls, or NULL (a time
+ * signal NAME(t) stays a call: lumped objects take those) */
+static const Decl *
+coef_let(const FS *s, const Ast *e)
+{
+	int i;
+
+	for (i = 0; i < s->m->ndecls; i++) {
+		const Decl *x = s->m->decls[i];
+		if (x->kind == D_LET && x->name && !strcmp(x->name, e->name) && x->nargs > 0
+		    && x->nargs == e->nargs && strcmp(x->args[0], "t") != 0)
+			return x;
+	}
+	return NULL;
+}
+
+static Ast *cons_term(FS *s, const Fld *own, int i, Ast *X, const Ast *e, Ast *t);
+
+/* (E).x or (E).xx in the pde of chain own at point i (language.md 10),
+ * term by term as the grid field takes it (discretise.c lin_paren): a
+ * coefficient that does not vary along x commutes with the derivative;
+ * (a * w.x).x is (a(x + h/2) (w[i+1] - w[i]) - a(x - h/2) (w[i] - w[i-1]))
+ * / h^2 and (a * w.xx).xx is dxx (a dxx w), a at the points, the ends'
+ * ghosts those of w.xx and w.xxxx (each may carry a t inside). */
+static Ast *
+cons(FS *s, const Fld *own, int i, Ast *X, const Ast *e, Ast *t)
+{
+	if (t->kind == AX_BINARY && (t->op == OP_ADD || t->op == OP_SUB))
+		return bin(s, t->op, cons(s, own, i, X, e, t->a), cons(s, own, i, X, e, t->b));
+	if (t->kind == AX_UNARY && t->op == OP_NEG)
+		return ast_unary(s->a, OP_NEG, cons(s, own, i, X, e, t->a), t->loc);
+	return cons_term(s, own, i, X, e, t);
+}
+
+enum { C_BAD, C_COMMUTE, C_HALF, C_DXX };
+
+/* how the term t of the bracket of e is taken: *d the field's factor,
+ * *coef the rest, and for C_COMMUTE *g their product as one derivative;
+ * C_BAD after its message */
+static int
+cons_kind(FS *s, const Fld *own, const Ast *e, Ast *t, Ast **coef, Ast **d, Ast **g)
+{
+	const char *x = own->coord, *L = e->letters, *dl;
+	char buf[16];
+	size_t q = strlen(L);
+
+	if (!(*d = factor(s, own, t, coef))) {
+		RERR(s, t->loc, "inside (E).%s every term must be a coefficient times a derivative of %s",
+		     L, own->f->name);
+		return C_BAD;
+	}
+	if (!*coef)
+		*coef = num(s, 1, t->loc);
+	dl = (*d)->kind == AX_DERIV ? (*d)->letters : "";
+	if (!mentions(*coef, x)) {          /* commutes: w.LETTERS with L's x's added */
+		if (strlen(dl) + q >= sizeof buf) {
+			RERR(s, t->loc, "(E).%s: too high a derivative of %s", L, own->f->name);
+			return C_BAD;
+		}
+		snprintf(buf, sizeof buf, "%s%s", L, dl);
+		*g = bin(s, OP_MUL, *coef, ast_deriv(s->a, ast_name(s->a, own->f->name, (*d)->loc),
+		                                     arena_strdup(s->a, buf), (*d)->loc));
+		return C_COMMUTE;
+	}
+	if (q == 1 && (!strcmp(dl, "x") || !strcmp(dl, "xt") || !strcmp(dl, "tx")))
+		return C_HALF;
+	if (q == 2 && (!strcmp(dl, "xx") || !strcmp(dl, "xxt") || !strcmp(dl, "txx")))
+		return C_DXX;
+	RERR(s, e->loc, "this conservative form has no symmetric difference: the coefficient varies "
+	     "in %s, so the bracket must be a * %s.%s under .%s, or a * %s.%s%s under .%s%s (each may "
+	     "carry a t inside)", x, own->f->name, x, x, own->f->name, x, x, x, x);
+	return C_BAD;
+}
+
+/* x mirrored into the field's domain: a coefficient beyond an end is its
+ * mirror image (discretise.c mirror) */
+static double
+mirror(const Fld *f, double x)
+{
+	return x < f->from ? 2 * f->from - x : x > f->to ? 2 * f->to - x : x;
+}
+
+static Ast *
+cons_term(FS *s, const Fld *own, int i, Ast *X, const Ast *e, Ast *t)
+{
+	const char *x = own->coord;
+	Loc l = t->loc;
+	Ast *coef, *d, *r[3], *g;
+	int k = cons_kind(s, own, e, t, &coef, &d, &g), vel, j;
+
+	if (k == C_BAD)
+		return num(s, 0, l);
+	if (k == C_COMMUTE)
+		return rw(s, own, i, X, g);
+	vel = strchr(d->letters, 't') ? 2 : 0;
+	if (k == C_HALF) {
+		for (j = 0; j < 2; j++) {
+			double xh = mirror(own, own->from + (i + j - 0.5) * own->h);
+			r[j] = bin(s, OP_MUL, rw(s, own, i, X, at_coord(s, coef, x, xh)),
+			           bin(s, OP_SUB, pt(s, own, i + j, vel, l), pt(s, own, i + j - 1, vel, l)));
+		}
+		return bin(s, OP_DIV, bin(s, OP_SUB, r[1], r[0]), num(s, own->h * own->h, l));
+	}
+	for (j = 0; j < 3; j++) {
+		int p = i + j - 1;
+		Ast *d2 = bin(s, OP_ADD, bin(s, OP_SUB, pt(s, own, p + 1, vel, l),
+		                             bin(s, OP_MUL, num(s, 2, l), pt(s, own, p, vel, l))),
+		              pt(s, own, p - 1, vel, l));
+		r[j] = bin(s, OP_MUL, rw(s, own, i, X, at_coord(s, coef, x, mirror(own, own->from + p * own->h))), d2);
+	}
+	g = bin(s, OP_ADD, bin(s, OP_SUB, r[2], bin(s, OP_MUL, num(s, 2, l), r[1])), r[0]);
+	return bin(s, OP_DIV, g, num(s, own->h * own->h * own->h * own->h, l));
+}
+
 /* e with every read of a chain's field written out; inside the pde of
  * chain `own` at point i also its derivatives, coordinate and deltas (X:
  * the position of the term's delta, for a bare `w` there) */
 static Ast *
 rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 {
+	const Decl *d;
 	Ast *c, *p;
 	Fld *f;
 	int j;
@@ -412,6 +629,13 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 		c->args = arena_alloc(s->a, (size_t)(e->nargs + 1) * sizeof *c->args);
 		for (j = 0; j < e->nargs; j++)
 			c->args[j] = rw(s, own, i, X, e->args[j]);
+		if (own && (d = coef_let(s, e)) && s->depth < 64) {
+			/* a coefficient S(x) of the chain: its value at the point,
+			 * as lumped objects take no coefficients */
+			s->depth++;
+			c = rw(s, own, i, X, subst(s, d->value, d->args, c->args, e->nargs));
+			s->depth--;
+		}
 		return c;
 	case AX_DERIV:
 		if (e->a->kind == AX_CALL && (f = chain(s, e->a->name))) {
@@ -435,13 +659,13 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 				return X ? interp(s, own, X, 1) : pt(s, own, i, 1, l);
 			if (!strcmp(e->letters, "x") || !strcmp(e->letters, "xt")
 			    || !strcmp(e->letters, "tx")) {
-				int v = e->letters[1] != 0;
+				int v = e->letters[1] ? 2 : 0;
 				return bin(s, OP_DIV, bin(s, OP_SUB, pt(s, own, i + 1, v, l), pt(s, own, i - 1, v, l)),
 				           num(s, 2 * h, l));
 			}
 			if (!strcmp(e->letters, "xx") || !strcmp(e->letters, "xxt")
 			    || !strcmp(e->letters, "txx")) {
-				int v = e->letters[2] != 0;
+				int v = e->letters[2] ? 2 : 0;
 				Ast *d2 = bin(s, OP_ADD, bin(s, OP_SUB, pt(s, own, i + 1, v, l),
 				                             bin(s, OP_MUL, num(s, 2, l), pt(s, own, i, v, l))),
 				              pt(s, own, i - 1, v, l));
@@ -464,10 +688,12 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 			return e;
 		}
 		if (own && e->paren) {
-			RERR(s, e->loc, "a second field's pde does not take conservative "
-			           "forms (E).%s yet", e->letters);
-			s->nerr++;
-			return e;
+			if (strcmp(e->letters, "x") != 0 && strcmp(e->letters, "xx") != 0) {
+				RERR(s, e->loc, "a second field's pde takes the conservative forms (E).%s "
+				     "and (E).%s%s (not .%s)", own->coord, own->coord, own->coord, e->letters);
+				return num(s, 0, e->loc);
+			}
+			return cons(s, own, i, X, e, e->a);
 		}
 		c = arena_alloc(s->a, sizeof *c);
 		*c = *e;
@@ -496,9 +722,11 @@ xorder(const Fld *f, const Ast *e)
 
 	if (!e)
 		return 0;
-	if (e->kind == AX_DERIV && e->a->kind == AX_NAME && !strcmp(e->a->name, f->f->name))
+	if (e->kind == AX_DERIV && (e->paren || (e->a->kind == AX_NAME && !strcmp(e->a->name, f->f->name))))
 		for (j = 0; e->letters[j]; j++)
 			n += e->letters[j] == f->coord[0] && !f->coord[1];
+	if (e->kind == AX_DERIV && e->paren && (m = xorder(f, e->a)))   /* (E).x: E's order and 1 */
+		return n + m;
 	if ((m = xorder(f, e->a)) > n)
 		n = m;
 	if ((m = xorder(f, e->b)) > n)
@@ -787,6 +1015,33 @@ grid_output(FS *s, const Decl *x)
 	return p;
 }
 
+static void check_derivs(FS *s, const Fld *f, const Ast *e);
+
+/* check_derivs of a conservative form's bracket t: each term's shape */
+static void
+cons_check(FS *s, const Fld *f, const Ast *e, Ast *t)
+{
+	Ast *coef, *d, *g;
+
+	if (strcmp(e->letters, "x") != 0 && strcmp(e->letters, "xx") != 0) {
+		err(s, e->loc, "a second field's pde takes the conservative forms (E).x and (E).xx "
+		    "(not .%s)", e->letters, NULL);
+		return;
+	}
+	if (t->kind == AX_BINARY && (t->op == OP_ADD || t->op == OP_SUB)) {
+		cons_check(s, f, e, t->a);
+		cons_check(s, f, e, t->b);
+	} else if (t->kind == AX_UNARY && t->op == OP_NEG) {
+		cons_check(s, f, e, t->a);
+	} else {
+		switch (cons_kind(s, f, e, t, &coef, &d, &g)) {
+		case C_COMMUTE: check_derivs(s, f, g); break;
+		case C_BAD: break;
+		default: check_derivs(s, f, coef); break;
+		}
+	}
+}
+
 /* Report the derivatives of f that its chain does not take (before its
  * grid is planned: the field alone would take more). */
 static void
@@ -800,8 +1055,8 @@ check_derivs(FS *s, const Fld *f, const Ast *e)
 	if (!e)
 		return;
 	if (e->kind == AX_DERIV && e->paren) {
-		err(s, e->loc, "a second field's pde does not take conservative forms (E).%s yet",
-		    e->letters, NULL);
+		cons_check(s, f, e, e->a);
+		return;
 	} else if (e->kind == AX_DERIV && e->a->kind == AX_CALL && (g = chain(s, e->a->name))
 	           && !strcmp(e->letters, "x")) {
 		slope_at(s, g, e->a, &v);
@@ -1167,7 +1422,10 @@ sema_fields(Model *m, Diag *d)
 			if (!f->pt[i] || attached(f, i))
 				continue;
 			s.mute = i > 0 && f->pt[i - 1];
-			mass = bin(&s, OP_MUL, f->density ? rw(&s, f, i, NULL, f->density) : num(&s, 1, l), num(&s, f->h, l));
+			/* its share of the length, h (h / 2 at a free end: the grid
+			 * field's energy weighs those so, energy_text) */
+			mass = bin(&s, OP_MUL, f->density ? rw(&s, f, i, NULL, f->density) : num(&s, 1, l),
+			           num(&s, (i == 0 || i == f->n) ? f->h / 2 : f->h, l));
 			opts = ast_list(s.a, NULL, ast_field_opt(s.a, "mass", l, mass));
 			z = ast_field(s.a, f->pt[i], l, NULL, opts, f->f->loc);
 			z->src = f->f->src;

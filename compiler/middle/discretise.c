@@ -371,7 +371,7 @@ conv_read(Ctx *c, const Ast *e, const Bind *b)
 	if (a->kind == AX_NAME && !lookup_bind(b, a->name) && (j = is_lump(c, a->name)) >= 0) {
 		if (e->kind != AX_DERIV)
 			return read_of(c, RD_LUMP, j, NULL, NULL);
-		if (j == c->self && !b)
+		if (j == c->self && !b && !e->back)
 			return ex_sym(c->p, SYM_THX);
 		return read_of(c, RD_LUMP_VEL, j, NULL, NULL);
 	}
@@ -1070,6 +1070,21 @@ tap_diff(Ctx *c, TapSet *ts, int level, int px, int py, Expr *coef)
  * taps themselves would not do: for q = 2 their symbol dips below zero
  * near theta = 0 where a is convex, and the analysis would refuse every
  * grid. */
+/* the coordinate xp mirrored into [from, to] on axis ax: a coefficient
+ * beyond an end is its mirror image, as the field beyond a free end is
+ * (its ghosts), so the operator stays symmetric under the energy's
+ * weights (1/2 at a free end) and a variable medium's free end conserves
+ * energy too; only a free end's rows reach beyond the domain */
+static Expr *
+mirror(Ctx *c, int ax, Expr *xp)
+{
+	ExprPool *p = c->p;
+	Expr *a = num(c, c->m->domain->from_num[ax]), *b = num(c, c->m->domain->to_num[ax]);
+	Expr *y = ex_add(p, a, ex_fn(p, FN_ABS, ex_sub(p, xp, a), NULL));
+
+	return ex_sub(p, b, ex_fn(p, FN_ABS, ex_sub(p, b, y), NULL));
+}
+
 static void
 tap_cons(Ctx *c, TapSet *ts, TapSet *st, int level, const Cons *k, Expr *scale)
 {
@@ -1083,8 +1098,8 @@ tap_cons(Ctx *c, TapSet *ts, TapSet *st, int level, const Cons *k, Expr *scale)
 
 	if (k->q == 1) {
 		Expr *hh = ex_mul(p, num(c, 0.5), h);
-		Expr *ap = ex_subst_sym(p, k->a, xs, ex_add(p, x, hh));
-		Expr *am = ex_subst_sym(p, k->a, xs, ex_sub(p, x, hh));
+		Expr *ap = ex_subst_sym(p, k->a, xs, mirror(c, k->axis, ex_add(p, x, hh)));
+		Expr *am = ex_subst_sym(p, k->a, xs, mirror(c, k->axis, ex_sub(p, x, hh)));
 		w[3] = ex_mul(p, f, ap);
 		w[1] = ex_mul(p, f, am);
 		w[2] = ex_neg(p, ex_add(p, w[3], w[1]));
@@ -1092,7 +1107,7 @@ tap_cons(Ctx *c, TapSet *ts, TapSet *st, int level, const Cons *k, Expr *scale)
 	} else {
 		af = k->a;
 		for (j = -1; j <= 1; j++) {
-			Expr *aj = j ? ex_subst_sym(p, k->a, xs, ex_add(p, x, ex_mul(p, num(c, j), h)))
+			Expr *aj = j ? ex_subst_sym(p, k->a, xs, mirror(c, k->axis, ex_add(p, x, ex_mul(p, num(c, j), h))))
 			             : k->a;
 			if (j)
 				af = ex_fn(p, FN_MAX, af, aj);
@@ -1678,7 +1693,10 @@ build_coupling_stab(Ctx *c, Scheme *s)
 			int ax, side;
 			if (dr->deps & DEP_STATE)
 				continue;
-			if (s->rd[r].kind == RD_LUMP && s->rd[r].lump == j)
+			if (s->rd[r].kind == RD_LUMP_VEL)    /* (z[n] - z[n-1]) / k: 2 k |dr| */
+				w2 = ex_add(p, w2, ex_div(p, ex_mul(p, num(c, 2), ex_fn(p, FN_ABS, dr, NULL)),
+				                          ex_sym(p, SYM_K)));
+			else if (s->rd[r].kind == RD_LUMP && s->rd[r].lump == j)
 				w2 = ex_sub(p, w2, dr);
 			else if (s->rd[r].kind == RD_LUMP || s->rd[r].kind == RD_VAL)
 				w2 = ex_add(p, w2, ex_fn(p, FN_ABS, dr, NULL));  /* Gershgorin */
