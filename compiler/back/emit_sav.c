@@ -232,6 +232,45 @@ read_grad(Emit *e, int r, const char *dv, int sparse)
 	cg_free_refs(pn, 0);
 }
 
+/* An attached end's point is its object (OP_HOLD copies z there after
+ * the correction, step.c): its share of g is the object's.  Dense: g's
+ * array; sparse: the list ix, gv.  lg: the transpose, LG of the end
+ * taken from the object's, for the reads' transposes. */
+static void
+fold_ends(Emit *e, int sparse, const char *lg)
+{
+	const Scheme *s = e->s;
+	int side;
+
+	for (side = 0; side < 2; side++) {
+		const char *q = side ? "nx" : "0";
+		int z = s->attach[0][side];
+		if (z < 0)
+			continue;
+		if (lg)
+			cg_out(e, "\t%s[%s] = %s[ng + %d];\n", lg, q, lg, z);
+		else if (sparse)
+			cg_out(e, "\tfor (a = 0; a < nix; a++)\n\t\tif (ix[a] == %s) {\n"
+			       "\t\t\t@__sav_add(ix, gv, &nix, ng + %d, gv[a]);\n\t\t\tgv[a] = 0;\n\t\t}\n", q, z);
+		else
+			cg_out(e, "\tg[ng + %d] += g[%s];\n\tg[%s] = 0;\n", z, q, q);
+	}
+}
+
+/* A waiting seed of an attached end's point is its object's: u[n] there
+ * is the object's z[n] (OP_HOLD), and the step's transpose has handed
+ * that point's lambda on before the seeds arrive */
+static void
+seeds_to_objects(Emit *e, const char *l, const char *E)
+{
+	int side, z;
+
+	for (side = 0; side < 2; side++)
+		if ((z = e->s->attach[0][side]) >= 0)
+			cg_out(e, "\t%s[ng + %d] += %s[%s];\n\t%s[%s] -= %s[%s];\n", l, z, E, side ? "nx" : "0",
+			       l, side ? "nx" : "0", E, side ? "nx" : "0");
+}
+
 /* Do the grid's masses vary over it (den or the density of x, y)? */
 static int
 mass_varies(const Scheme *s)
@@ -477,6 +516,7 @@ cg_emit_sav(Emit *e)
 			in.len = 0;
 		}
 	ex_emitter_free(em);
+	fold_ends(e, sparse, NULL);
 	cg_out(e, "\tsq = sqrt(2 * V + " SAV_EPS ");\n");
 	cg_out(e, "\tconst double isq = 1 / sq;\n\n\t(void)isq;\n");
 	if (sparse) {
@@ -950,6 +990,7 @@ cg_emit_sav_adj(Emit *e)
 	cg_out(e, "\tdouble *g, *b, *LG, *ms, sm[%d] = {0};\n\tlong i, j, q;\n\n", s->nlump + 2);
 	cg_out(e, "\t(void)i; (void)j; (void)isq; (void)Ldv; (void)Lrd; (void)sm;\n");
 	cg_out(e, "\tfor (q = 0; q < P; q++)\n\t\tln[q] += Ein[q];\n\tLp = Ein[P];\n");
+	seeds_to_objects(e, "ln", "Ein");
 	cg_out(e, "\tmemset(Ein, 0, (size_t)m->npts * sizeof(double));\n");
 	cg_out(e, "\tg = (double *)calloc(4 * (size_t)m->npts, sizeof(double));\n");
 	cg_out(e, "\tif (!g) {\n\t\tfor (q = 0; q < P; q++)\n\t\t\tln[q] = NAN;\n\t\treturn;\n\t}\n");
@@ -971,6 +1012,7 @@ cg_emit_sav_adj(Emit *e)
 			read_grad(e, r, nm.s, 0);
 		}
 	ex_emitter_free(em);
+	fold_ends(e, 0, NULL);
 	cg_out(e, "\tsq = sqrt(2 * V + " SAV_EPS ");\n\tisq = 1 / sq;\n");
 	cg_out(e, "\tfor (q = 0; q < P; q++) {\n\t\tg[q] %s;\n", sparse ? "/= sq" : "*= isq");
 	cg_out(e, "\t\tms[q] = @__sav_mass(m, q);\n\t\tb[q] = g[q] * ms[q];\n\t\tgb += g[q] * b[q];\n\t\tLmu -= ln[q] * b[q];\n\t}\n");
@@ -989,6 +1031,7 @@ cg_emit_sav_adj(Emit *e)
 	cg_out(e, "\tLV = Lsq / sq;\n");
 	if (!mass_varies(s))
 		cg_out(e, "\t@__sav_dlogm(m, sm, grad);\n");
+	fold_ends(e, 0, "LG");
 	for (r = 0; r < s->nrd; r++)
 		if (!ex_is_num(d[np + r], 0))
 			read_dot(e, r);
@@ -1008,7 +1051,9 @@ cg_emit_sav_adj(Emit *e)
 	cg_out(e, "\tconst long P = m->npts - 1;\n\tdouble *E = @__SAVE(m, -which);\n");
 	cg_out(e, "\tdouble rd[%d], Ldv[%d] = {0}, Lrd[%d] = {0}, V, LV;\n\tlong i, j, q;\n\n", nr, nr, nr);
 	cg_out(e, "\t(void)i; (void)j; (void)Ldv; (void)Lrd; (void)grad;\n");
-	cg_out(e, "\tfor (q = 0; q < P; q++)\n\t\tl[q] += E[q];\n\tif (which)\n\t\treturn;\n");
+	cg_out(e, "\tfor (q = 0; q < P; q++)\n\t\tl[q] += E[q];\n");
+	seeds_to_objects(e, "l", "E");
+	cg_out(e, "\tif (which)\n\t\treturn;\n");
 	cg_out(e, "\t@__rdall(m, u, up, rd);\n");
 	em = ex_emitter_new(pn, cg_sym_c, "v");
 	root = ex_emitter_add(em, s->pot);

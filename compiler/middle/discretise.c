@@ -1625,13 +1625,6 @@ build_potentials(Ctx *c, Scheme *s)
 	s->npot = m->npotentials;
 	if (s->npot)
 		s->pot_loc = m->potentials[0]->loc;
-	for (i = 0; s->npot && i < 4; i++)
-		if (s->attach[i / 2][i % 2] >= 0 && i / 2 < s->ndim) {
-			diag_error(c->d, s->pot_loc, "a potential in a model with an attached end is not "
-			           "supported yet");
-			c->failed = 1;
-			break;
-		}
 }
 
 /* The couplings in the stability analysis (language.md 11: "with the

@@ -122,6 +122,25 @@ transpose_parts(Build *b, const int *adj, int rd)
 	}
 }
 
+/* each attached end takes its object's new position (OP_HOLD); with a
+ * potential after OP_SAV, which moves the object (emit_sav.c: the end's
+ * share of dV/dq is the object's) */
+static void
+add_holds(Build *b, const Scheme *s, int dst)
+{
+	Op *o;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (s->attach[i / 2][i % 2] >= 0 && i / 2 < s->ndim) {
+			o = add_op(b, ST_FWD, OP_HOLD, 0);
+			o->dst = dst;
+			o->first = s->attach[i / 2][i % 2];
+			o->aux = i;       /* axis * 2 + side */
+			o->count = 1;
+		}
+}
+
 static void
 transpose(Build *b, const int *adj, int rd)
 {
@@ -263,14 +282,8 @@ step_build(Arena *a, const Loops *l)
 	o->src[0] = u[0];
 	o->src[1] = u[1];
 	o->aux = l->force_coef;
-	for (i = 0; i < 4; i++)
-		if (s->attach[i / 2][i % 2] >= 0 && i / 2 < s->ndim) {
-			o = add_op(&b, ST_FWD, OP_HOLD, 0);
-			o->dst = u[2];
-			o->first = s->attach[i / 2][i % 2];
-			o->aux = i;       /* axis * 2 + side */
-			o->count = 1;
-		}
+	if (!s->npot)
+		add_holds(&b, s, u[2]);
 	if (s->nsrc) {
 		o = add_op(&b, ST_FWD, OP_SCATTER, 0);
 		o->dst = u[2];
@@ -293,6 +306,7 @@ step_build(Arena *a, const Loops *l)
 		o->src[0] = u[0];
 		o->src[1] = u[1];
 		o->aux = rd;
+		add_holds(&b, s, u[2]);    /* after SAV's correction of the objects */
 	}
 	if (s->nout) {
 		o = add_op(&b, ST_FWD, OP_GATHER, 0);
@@ -427,7 +441,7 @@ check_adj(const Step *st, char *err, int errsz)
 			BAD("adjoint op %d: the parts' transposes take step n+1", i);
 		if (o->kind == OP_ADJ_HOLD && i + 1 < st->nadj && st->adj[i + 1].kind != OP_ADJ_SUMS
 		    && st->adj[i + 1].kind != OP_ADJ_TIME && st->adj[i + 1].kind != OP_ADJ_HOLD
-		    && st->adj[i + 1].kind != OP_ROTATE)
+		    && st->adj[i + 1].kind != OP_ADJ_SAV && st->adj[i + 1].kind != OP_ROTATE)
 			BAD("adjoint op %d: an attached end handed on before lambda is complete", i);
 		if ((o->kind == OP_ADJ_SWEEP || o->kind == OP_ROTATE) &&
 		    (!arr_is(st, o->dst, AK_ADJ) || !arr_is(st, o->src[0], AK_ADJ)))
