@@ -257,6 +257,23 @@ fold_ends(Emit *e, int sparse, const char *lg)
 	}
 }
 
+/* With no integral, g is sparse (the points of the reads and the lumped
+ * objects) and so is the work, while it is short: the list's search is
+ * linear, and a potential of a chain's integral (sema_fields.c) reads
+ * each of its points */
+static int
+sav_sparse(const Scheme *s)
+{
+	int r, n = 0;
+
+	for (r = 0; r < s->nrd; r++) {
+		if (s->rd[r].kind == RD_INT)
+			return 0;
+		n += s->rd[r].kind == RD_VAL ? 2 : 1;
+	}
+	return n <= 16;
+}
+
 /* A waiting seed of an attached end's point is its object's: u[n] there
  * is the object's z[n] (OP_HOLD), and the step's transpose has handed
  * that point's lambda on before the seeds arrive */
@@ -473,11 +490,7 @@ cg_emit_sav(Emit *e)
 		       ex_emitter_root(em, 1), ex_emitter_root(em, 0));
 	ex_emitter_free(em);
 
-	/* the step's correction: with no integral, g is sparse (the points
-	 * of the reads and the lumped objects), and so is the work */
-	for (r = 0; r < s->nrd && s->rd[r].kind != RD_INT; r++)
-		;
-	sparse = r == s->nrd;
+	sparse = sav_sparse(s);
 	diff_params(s->pool, s->pot, n, d);
 	if (sparse) {
 		for (r = 0, j = 0; r < s->nrd; r++)
@@ -969,9 +982,7 @@ cg_emit_sav_adj(Emit *e)
 	ExprEmitter *em;
 	Buf nm = {0}, lr = {0};
 
-	for (r = 0; r < s->nrd && s->rd[r].kind != RD_INT; r++)
-		;
-	sparse = r == s->nrd;
+	sparse = sav_sparse(s);
 	diff_params(s->pool, s->pot, nq, d);
 	if (mass_varies(s))
 		emit_dmass(e);

@@ -57,6 +57,7 @@ typedef struct FS {
 	unsigned char *drop;       /* [decl]: taken out of the model */
 	int nerr;
 	int depth;                 /* lets of the coordinates inlined by rw */
+	int in_pot;                /* rw of a potential */
 	int mute;                  /* a chain's pde is rewritten once per point:
 	                            * its errors are reported at the first */
 } FS;
@@ -490,6 +491,100 @@ coef_let(const FS *s, const Ast *e)
 	return NULL;
 }
 
+/* the chain whose field e reads (w, w.x), or NULL; *slope: as w.x */
+static Fld *
+int_field(FS *s, const Ast *e, int *slope, int *both)
+{
+	Fld *f = NULL, *g;
+	int j;
+
+	if (!e)
+		return NULL;
+	if (e->kind == AX_NAME && (f = chain(s, e->name))) {
+		*both |= *slope == 1;
+		*slope = *slope == 1 ? 1 : 0;
+		return f;
+	}
+	if (e->kind == AX_DERIV && e->a->kind == AX_NAME && (f = chain(s, e->a->name))) {
+		*both |= *slope == 0 || strcmp(e->letters, f->coord) != 0;
+		*slope = 1;
+		return f;
+	}
+	if ((g = int_field(s, e->a, slope, both)))
+		f = g;
+	if ((g = int_field(s, e->b, slope, both)))
+		f = g;
+	for (j = 0; j < e->nargs; j++)
+		if ((g = int_field(s, e->args[j], slope, both)))
+			f = g;
+	return f;
+}
+
+/* e with the chain f's w as v (a point's value or a cell's slope) */
+static Ast *
+int_subst(FS *s, const Fld *f, Ast *e, Ast *v, int slope)
+{
+	Ast *c;
+	int j;
+
+	if (!e)
+		return NULL;
+	if (!slope && e->kind == AX_NAME && !strcmp(e->name, f->f->name))
+		return v;
+	if (slope && e->kind == AX_DERIV && e->a->kind == AX_NAME && !strcmp(e->a->name, f->f->name))
+		return v;
+	c = arena_alloc(s->a, sizeof *c);
+	*c = *e;
+	c->a = int_subst(s, f, e->a, v, slope);
+	c->b = int_subst(s, f, e->b, v, slope);
+	if (e->nargs) {
+		c->args = arena_alloc(s->a, (size_t)e->nargs * sizeof *c->args);
+		for (j = 0; j < e->nargs; j++)
+			c->args[j] = int_subst(s, f, e->args[j], v, slope);
+	}
+	return c;
+}
+
+/* integral(E) over a chain (docs/language.md 17, as the grid field's):
+ * of w.x, h sum_i E((w[i+1] - w[i]) / h) over the intervals, x at their
+ * middles; of w, the trapezoid rule over the points; NULL when E reads
+ * no chain */
+static Ast *
+chain_integral(FS *s, const Ast *e)
+{
+	int slope = -1, both = 0, i, n;
+	Fld *f = e->nargs == 1 ? int_field(s, e->args[0], &slope, &both) : NULL;
+	Loc l = e->loc;
+	Ast **t, *v;
+
+	if (!f)
+		return NULL;
+	if (s->in_pot) {
+		/* the correction's transpose would take V's second derivatives by
+		 * every pair of the chain's points: code as N^2 */
+		RERR(s, e->loc, "a potential of integral(...) over '%s', a field after the first, is not "
+		     "supported yet; declare '%s' first, so that it is the grid field (its integrals are "
+		     "then sums over its grid)", f->f->name, f->f->name);
+		return num(s, 0, l);
+	}
+	if (both) {
+		RERR(s, e->loc, "integral(E) of the field '%s' reads %s or its slope %s.%s, not both "
+		     "(write two integrals)", f->f->name, f->f->name, f->f->name, f->coord);
+		return num(s, 0, l);
+	}
+	t = arena_alloc(s->a, (size_t)(f->n + 2) * sizeof *t);
+	for (i = 0, n = 0; i <= f->n - slope; i++) {
+		double x = f->from + (i + 0.5 * slope) * f->h, w = slope || (i > 0 && i < f->n) ? 1 : 0.5;
+		if (slope)
+			v = bin(s, OP_DIV, bin(s, OP_SUB, pt(s, f, i + 1, 0, l), pt(s, f, i, 0, l)), num(s, f->h, l));
+		else
+			v = pt(s, f, i, 0, l);
+		t[n++] = bin(s, OP_MUL, num(s, w * f->h, l),
+		             at_coord(s, int_subst(s, f, e->args[0], v, slope), f->coord, x));
+	}
+	return sum(s, t, n, l);
+}
+
 static Ast *cons_term(FS *s, const Fld *own, int i, Ast *X, const Ast *e, Ast *t);
 
 /* (E).x or (E).xx in the pde of chain own at point i (language.md 10),
@@ -616,6 +711,8 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 	case AX_CALL:
 		if (chain(s, e->name))
 			return rw_call_read(s, own, i, X, e, 0, e->loc);
+		if (!strcmp(e->name, "integral") && (c = chain_integral(s, e)))
+			return rw(s, own, i, X, c);
 		if (own && (p = delta_pos(s, own, e, 1))) {
 			Ast *den = bin(s, OP_MUL, num(s, own->h, e->loc),    /* point i's mass */
 			               own->density ? rw(s, own, i, NULL, own->density) : num(s, 1, e->loc));
@@ -1227,13 +1324,22 @@ alone(FS *s, const Fld *f)
 	for (i = 0; i < s->m->ndecls; i++) {
 		Decl *x = s->m->decls[i], *c;
 		switch (x->kind) {
+		case D_POTENTIAL:   /* its own, and its start: the planner bounds */
+			if (!mentions(x->value, f->f->name))    /* its stiffness (docs 17) */
+				continue;
+			goto copy;
+		case D_INIT:
+			if (x != f->init && x != f->init_t)
+				continue;
+			goto copy;
 		case D_DOMAIN: case D_FIELD: case D_PDE:
 			if (x != f->dom && x != f->f && x != f->pde)
 				continue;
 			/* fallthrough */
 		case D_IMPORT: case D_CONST: case D_PARAM: case D_LET: case D_FN: case D_RATE: case D_NET:
+		copy:
 			c = copy_decl(s, x);
-			if (x->kind == D_LET || x->kind == D_PDE)   /* what may read the state */
+			if (x->kind == D_LET || x->kind == D_PDE || x->kind == D_POTENTIAL)   /* what may read the state */
 				c->value = still(s, f, x->value);
 			l = ast_list(s->a, l, c);
 			break;
@@ -1400,8 +1506,10 @@ sema_fields(Model *m, Diag *d)
 			c->value = rw(&s, NULL, 0, NULL, x->value);
 			if (chain(&s, x->field))
 				c->field = NULL;
-		} else if (x->kind == D_PDE || x->kind == D_LET || x->kind == D_INIT) {
+		} else if (x->kind == D_PDE || x->kind == D_LET || x->kind == D_INIT || x->kind == D_POTENTIAL) {
+			s.in_pot = x->kind == D_POTENTIAL;
 			c->value = rw(&s, NULL, 0, NULL, x->value);
+			s.in_pot = 0;
 		}
 		out[no++] = c;
 	}

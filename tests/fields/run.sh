@@ -317,6 +317,11 @@ sed 's/ + (0.05 \* S(x) \* p.xt).x \/ S(x) - 2 \* p.t//; s/^field p(x) on bore$/
 conserved horn_energy "$T/horn_e.dpm" 1 1e-12
 sed 's/ - (0.02 \* th(x)^3 \* w.xxt).xx \/ th(x)//; s/^output mallet.*/output E = energy/' "$HERE/ubar.dpm" >"$T/ubar_e.dpm"
 conserved ubar_energy "$T/ubar_e.dpm" 1 1e-10
+# integrals over a chain (docs/language.md 17) in outputs and in a time
+# let a lumped object reads, as on the grid; a felt hammer (a potential)
+# striking a chain: energy constant
+as_grid integral_as_grid integral
+conserved felt_energy "$HERE/felt.dpm" 1 1e-11
 # params set later that the chain's grid cannot take: the field named, the
 # fix, no NaNs (the REPL's set; dpm_set and a fit's step say the same)
 printf 'set Kc 1e5\n' | "$DPMC" repl "$T/auto.dpm" >"$T/out" 2>"$T/err"
@@ -373,6 +378,8 @@ bad4 shear_inside 's/boundary w at x = 0, x = 1: simply_supported/boundary w at 
 field zb mass 1\
 pde zb.tt = -zb + 0.001 * w.xxx(0.5)\
 boundary w at x = 1: attached zb/' "w.xxx(X) reads the shear at an end of a fourth-order field"
+bad potential_integral 's/^pde w.tt = c^2 \* w.xx/potential kc = 1e3 * integral(w.x^2)^2\n&/' \
+	"a potential of integral(...) over 'w', a field after the first, is not supported yet"
 bad output_outside 's/output b = w(0.5)/output b = w(1.5)/' "1.5 is outside the field 'w'"
 bad not_an_end 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0, x = 0.5: fixed/' "not an end"
 bad bc_kind 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0, x = 1: sliding/' \
