@@ -556,7 +556,14 @@ emit_plan(Emit *e)
 		/* at the coarsest grid: a lumped object too stiff for k */
 		int c = s->m->lumps[j]->gridpt - 1;
 		cg_out(e, "\t\tif (@__lstable(p, k, len[0] / @__minn[0]) == %d) {\n", j);
-		if (c >= 0)      /* a point of a field after the first (sema_fields.c) */
+		if (c >= 0 && s->m->chains[c].ny)      /* a point of a 2D one */
+			cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the field '%s' is unstable at k = %%g s "
+			       "for the params in force (at its point %s): its grid of %d x %d intervals was "
+			       "planned for the values it was compiled with; compile the model again with these "
+			       "values (--set, --params), which plans its grid for them, or force a coarser "
+			       "one with `grid NX, NY` on its domain\", k);\n\t\t\treturn 1;\n\t\t}\n",
+			       s->m->chains[c].name, e->s->lump[j].name, s->m->chains[c].n, s->m->chains[c].ny);
+		else if (c >= 0)      /* a point of a field after the first (sema_fields.c) */
 			cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the field '%s' is unstable at k = %%g s "
 			       "for the params in force (at its point %s): its grid of %d intervals was planned "
 			       "for the values it was compiled with; compile the model again with these "

@@ -523,13 +523,13 @@ typedef struct Planner {
  * for the rate and params in force.  A bad --set or --params is left for
  * the whole model's run to report (here the defaults stand). */
 static int
-plan_alone(void *ctx, Model *alone, int *n, char *why, int whysz)
+plan_alone(void *ctx, Model *alone, int n[2], char *why, int whysz)
 {
 	const Planner *P = ctx;
 	Scheme *s = scheme_build(alone->arena, P->d, alone);
 	double *vals = NULL, h[2];
 	char *text;
-	int g[2] = {0, 0}, rc = -1;
+	int g[2] = {0, 0}, rc = -1, i;
 	Kernel k;
 
 	if (!s)
@@ -548,8 +548,9 @@ plan_alone(void *ctx, Model *alone, int *n, char *why, int whysz)
 		rc = k.plan(vals, P->o->rate, NULL, g, h, why, whysz) == 0 ? 0 : -1;
 		/* fit and train move the params: such a grid stays for the whole
 		 * fit, so it takes the margin their first grid takes (cli_fit.c) */
-		*n = !P->o->cmd || (strcmp(P->o->cmd, "fit") && strcmp(P->o->cmd, "train")) ? g[0]
-		     : (int)floor(g[0] / (1 + GRID_MARGIN));
+		for (i = 0; i < 2; i++)
+			n[i] = !P->o->cmd || (strcmp(P->o->cmd, "fit") && strcmp(P->o->cmd, "train")) ? g[i]
+			       : (int)floor(g[i] / (1 + GRID_MARGIN));
 		jit_unload(&k);
 	}
 	mem_free(text);
@@ -750,8 +751,13 @@ cli_info_print(const Run *r, const Opts *o, void *m, const double *vals)
 				const struct Chain *c = &r->model->chains[i];
 				printf("%s{\"name\": ", i ? ", " : "");
 				json_str(stdout, c->name);
-				printf(", \"grid\": %d, \"h\": %s, \"planned\": %s}", c->n,
-				       cli_fmt((c->to - c->from) / c->n, b1, sizeof b1), c->planned ? "true" : "false");
+				if (c->ny)      /* 2D: per axis, as the grid field's */
+					printf(", \"grid\": [%d, %d], \"h\": [%s, %s], \"planned\": %s}", c->n, c->ny,
+					       cli_fmt((c->to - c->from) / c->n, b1, sizeof b1),
+					       cli_fmt((c->yto - c->yfrom) / c->ny, b2, sizeof b2), c->planned ? "true" : "false");
+				else
+					printf(", \"grid\": %d, \"h\": %s, \"planned\": %s}", c->n,
+					       cli_fmt((c->to - c->from) / c->n, b1, sizeof b1), c->planned ? "true" : "false");
 			}
 			printf("], ");
 		}
@@ -785,6 +791,17 @@ cli_info_print(const Run *r, const Opts *o, void *m, const double *vals)
 		printf("stability  %.6g (h / h_min, at least 1)\n", r->k.stability(m));
 		for (i = 0; r->model && i < r->model->nchains; i++) {
 			const struct Chain *c = &r->model->chains[i];
+			if (c->ny) {
+				printf("field %-4s %s in [%s, %s], ", c->name, c->coord, cli_fmt(c->from, b1, sizeof b1),
+				       cli_fmt(c->to, b2, sizeof b2));
+				printf("%s in [%s, %s]: %d x %d intervals, ", c->ycoord, cli_fmt(c->yfrom, b1, sizeof b1),
+				       cli_fmt(c->yto, b2, sizeof b2), c->n, c->ny);
+				printf("h = %s, ", cli_fmt((c->to - c->from) / c->n, b1, sizeof b1));
+				printf("%s (%s; lumped %s[i,j], its interior points)\n",
+				       cli_fmt((c->yto - c->yfrom) / c->ny, b1, sizeof b1),
+				       c->planned ? "the finest stable grid" : "forced by `grid`", c->name);
+				continue;
+			}
 			printf("field %-4s %s in [%s, %s]: %d intervals, h = %s (%s; lumped %s[i])\n", c->name,
 			       c->coord, cli_fmt(c->from, b1, sizeof b1), cli_fmt(c->to, b2, sizeof b2), c->n,
 			       cli_fmt((c->to - c->from) / c->n, b3, sizeof b3),

@@ -184,12 +184,16 @@ typedef struct Model {
 	Decl **lumps; int nlumps;
 	Decl **lump_pde, **lump_init, **lump_init_t;
 	/* fields after the grid one (sema_fields.c): chains of lumped objects
-	 * NAME[i], i = 0..n (fixed ends left out) on [from, to] */
+	 * NAME[i], i = 0..n (fixed ends left out) on [from, to]; a 2D one
+	 * (ny > 0) NAME[i,j], its interior points, y in [yfrom, yto] */
 	struct Chain {
 		const char *name, *coord;
 		int n;
 		double from, to;
 		int planned;          /* n is the finest stable grid, not `grid N` */
+		const char *ycoord;   /* 2D: its second axis, else NULL and ny 0 */
+		int ny;
+		double yfrom, yto;
 	} *chains;
 	int nchains;
 	const struct GridPlanner *planner;  /* NULL: every such domain needs `grid N` */
@@ -209,9 +213,10 @@ typedef struct Model {
  * `alone`, checked, whose one field is that field (its pde with the other
  * parts held still, its ends, the params, consts, lets and fns in the same
  * order), and plans that field's grid as the grid field's, for the params
- * and rate in force; 0 with *n set, or -1 with why filled. */
+ * and rate in force; 0 with n set (n[1]: a 2D field's second axis), or
+ * -1 with why filled. */
 typedef struct GridPlanner {
-	int (*plan)(void *ctx, struct Model *alone, int *n, char *why, int whysz);
+	int (*plan)(void *ctx, struct Model *alone, int n[2], char *why, int whysz);
 	void *ctx;
 } GridPlanner;
 

@@ -3,8 +3,9 @@
  * The rest of the compiler knows one field on a grid plus lumped objects
  * (scalars with an ODE each).  A model with more fields keeps one of them
  * on the grid (the first 2D field, else the first one) and turns every
- * other field, which must be 1D, into a chain of lumped objects, one per
- * point of its own grid: the same centred scheme the grid field uses,
+ * other field into a chain of lumped objects, one per point of its own
+ * grid (a 2D one: per interior point, its edges held, pt2 below): the
+ * same centred scheme the grid field uses,
  *
  *   w[i].tt = c(x_i) (w[i+1] - 2 w[i] + w[i-1]) / h^2 + ... ,
  *
@@ -32,6 +33,9 @@
 /* the most intervals a chain holds: its step is code per point */
 #define MAXN 4000
 #define MAXN_S "4000"
+/* the most points a 2D chain holds, held edges counted */
+#define MAXP 4000
+#define MAXP_S "4000"
 
 typedef struct Fld {
 	Decl *f, *dom;             /* the field and its domain */
@@ -45,7 +49,15 @@ typedef struct Fld {
 	int order;                 /* in space: 2, or 4 (w.xxxx in its pde) */
 	Decl *pde, *init, *init_t;
 	int planned;               /* n is the finest stable grid, not `grid N` */
-	const char **pt;           /* [i]: the lumped object of point i, NULL at a fixed end */
+	const char **pt;           /* [i]: the lumped object of point i, NULL at a fixed end;
+	                            * 2D: [i (ny + 1) + j], NULL on a held edge */
+	/* a 2D field (nd 2): its second axis, the fields above being its first */
+	int nd;
+	const char *ycoord;
+	int ny;
+	double yfrom, yto, hy;
+	int bcy[2];
+	Loc bcy_loc[2];
 } Fld;
 
 typedef struct FS {
@@ -217,18 +229,25 @@ sum(FS *s, Ast **v, int n, Loc l)
 	return bin(s, OP_ADD, sum(s, v, n / 2, l), sum(s, v + n / 2, n - n / 2, l));
 }
 
-/* hat_i(X) = max(0, 1 - |X - x_i| / h); a number when X is one */
+/* hat_i(X) = max(0, 1 - |X - x_i| / h), x_i = from + i h, along one
+ * axis; a number when X is one */
 static Ast *
-hat(FS *s, const Fld *f, int i, Ast *X)
+hat_ax(FS *s, double from, double h, int i, Ast *X)
 {
 	Loc l = X->loc;
 	double v;
 	Ast *dx;
 
 	if (fold(s->m, X, &v, 0))
-		return num(s, fmax(0, 1 - fabs(v - (f->from + i * f->h)) / f->h), l);
-	dx = call1(s, "abs", bin(s, OP_SUB, X, num(s, f->from + i * f->h, l)));
-	return call2(s, "max", num(s, 0, l), bin(s, OP_SUB, num(s, 1, l), bin(s, OP_DIV, dx, num(s, f->h, l))));
+		return num(s, fmax(0, 1 - fabs(v - (from + i * h)) / h), l);
+	dx = call1(s, "abs", bin(s, OP_SUB, X, num(s, from + i * h, l)));
+	return call2(s, "max", num(s, 0, l), bin(s, OP_SUB, num(s, 1, l), bin(s, OP_DIV, dx, num(s, h, l))));
+}
+
+static Ast *
+hat(FS *s, const Fld *f, int i, Ast *X)
+{
+	return hat_ax(s, f->from, f->h, i, X);
 }
 
 /* w(X) or w.t(X): sum_i hat_i(X) w[i] */
@@ -252,6 +271,88 @@ interp(FS *s, const Fld *f, Ast *X, int vel)
 	return sum(s, v, n, X->loc);
 }
 
+/* ---- a 2D field (nd 2): points (i, j), i along x, j along y ---- */
+
+/* point (i, j)'s value or velocity (vel as pt's).  Beyond an edge, its
+ * ghost: one axis at a time (language.md 6), the mirror image across a
+ * clamped edge of a fourth-order field, minus it across a simply
+ * supported one (the grid field's rule, lower.c); 0 on a held edge and
+ * beyond one at second order, where no update reaches past it. */
+static Ast *
+pt2(FS *s, const Fld *f, int i, int j, int vel, Loc l)
+{
+	int side, bc;
+	Ast *e;
+
+	if (i < 0 || i > f->n || j < 0 || j > f->ny) {
+		int inx = i < 0 || i > f->n;
+		side = inx ? i > f->n : j > f->ny;
+		bc = inx ? f->bc[side] : f->bcy[side];
+		if (f->order != 4 || (bc != BC_CLAMPED && bc != BC_SS))
+			return num(s, 0, l);
+		e = inx ? pt2(s, f, side ? 2 * f->n - i : -i, j, vel, l)
+		        : pt2(s, f, i, side ? 2 * f->ny - j : -j, vel, l);
+		return bc == BC_SS ? ast_unary(s->a, OP_NEG, e, l) : e;
+	}
+	if (!f->pt[i * (f->ny + 1) + j])
+		return num(s, 0, l);
+	e = ast_name(s->a, f->pt[i * (f->ny + 1) + j], l);
+	if (!vel)
+		return e;
+	e = ast_deriv(s->a, e, "t", l);
+	e->back = vel == 2;
+	return e;
+}
+
+/* Dx^qx Dy^qy at point (i, j), qx, qy in {0, 2, 4}: the tensor product of
+ * the centred [1, -2, 1] / h^2 and [1, -4, 6, -4, 1] / h^4 the grid field
+ * uses (so u.xxyy is Dxx Dyy, the 9-point stencil, and bilap the 13-point
+ * one, NSS 12.2) */
+static Ast *
+stencil2(FS *s, const Fld *f, int i, int j, int qx, int qy, int vel, Loc l)
+{
+	static const double d0[] = {1}, d2[] = {1, -2, 1}, d4[] = {1, -4, 6, -4, 1};
+	const double *cx = qx == 4 ? d4 : qx == 2 ? d2 : d0, *cy = qy == 4 ? d4 : qy == 2 ? d2 : d0;
+	int rx = qx / 2, ry = qy / 2, a, b, n = 0;
+	Ast *v[25];
+
+	for (a = -rx; a <= rx; a++)
+		for (b = -ry; b <= ry; b++) {
+			Ast *p = pt2(s, f, i + a, j + b, vel, l);
+			double c = cx[a + rx] * cy[b + ry];
+			v[n++] = c == 1 ? p : bin(s, OP_MUL, num(s, c, l), p);
+		}
+	return bin(s, OP_DIV, sum(s, v, n, l), num(s, pow(f->h, qx) * pow(f->hy, qy), l));
+}
+
+/* w(X, Y) or w.t(X, Y) of a 2D field: bilinear interpolation, sum over
+ * points of hat_i(X) hat_j(Y) w[i,j]; when X and Y are numbers its four
+ * points only */
+static Ast *
+interp2(FS *s, const Fld *f, Ast *X, Ast *Y, int vel)
+{
+	Ast **v = arena_alloc(s->a, (size_t)(f->n + 1) * (size_t)(f->ny + 1) * sizeof *v);
+	int i, j, n = 0, fx = 0, fy = 0;
+	double x = 0, y = 0;
+
+	if ((fx = fold(s->m, X, &x, 0)) && !(x >= f->from && x <= f->to))
+		RERR(s, X->loc, "%g is outside the field '%s' (%s in [%g, %g])", x, f->f->name,
+		     f->coord, f->from, f->to);
+	if ((fy = fold(s->m, Y, &y, 0)) && !(y >= f->yfrom && y <= f->yto))
+		RERR(s, Y->loc, "%g is outside the field '%s' (%s in [%g, %g])", y, f->f->name,
+		     f->ycoord, f->yfrom, f->yto);
+	for (i = 0; i <= f->n; i++) {
+		if (fx && fabs(x - (f->from + i * f->h)) >= f->h)
+			continue;
+		for (j = 0; j <= f->ny; j++)
+			if (f->pt[i * (f->ny + 1) + j] && !(fy && fabs(y - (f->yfrom + j * f->hy)) >= f->hy))
+				v[n++] = bin(s, OP_MUL, bin(s, OP_MUL, hat(s, f, i, X),
+				                            hat_ax(s, f->yfrom, f->hy, j, Y)),
+				             pt2(s, f, i, j, vel, X->loc));
+	}
+	return sum(s, v, n, X->loc);
+}
+
 static Fld *
 chain(FS *s, const char *name)
 {
@@ -265,6 +366,24 @@ chain(FS *s, const char *name)
 
 /* ---- rewriting expressions ---- */
 
+/* 2D: delta(x - X, y - Y) as the call @at(X, Y), which rw rewrites as
+ * any call and interp2 and the weights read */
+static Ast *
+delta_pos2(FS *s, const Fld *f, Ast *e, int report)
+{
+	Ast *a = e->nargs == 2 ? e->args[0] : NULL, *b = e->nargs == 2 ? e->args[1] : NULL;
+
+	if (!a || !b || a->kind != AX_BINARY || a->op != OP_SUB || a->a->kind != AX_NAME
+	    || strcmp(a->a->name, f->coord) != 0 || b->kind != AX_BINARY || b->op != OP_SUB
+	    || b->a->kind != AX_NAME || strcmp(b->a->name, f->ycoord) != 0) {
+		if (report)
+			RERR(s, e->loc, "a point force on the 2D field '%s' is written F * delta(%s - X, %s - Y)",
+			     f->f->name, f->coord, f->ycoord);
+		return NULL;
+	}
+	return call2(s, "@at", a->b, b->b);
+}
+
 /* X when e is delta(coord - X), else NULL */
 static Ast *
 delta_pos(FS *s, const Fld *f, Ast *e, int report)
@@ -273,6 +392,8 @@ delta_pos(FS *s, const Fld *f, Ast *e, int report)
 
 	if (e->kind != AX_CALL || strcmp(e->name, "delta") != 0)
 		return NULL;
+	if (f->nd == 2)
+		return delta_pos2(s, f, e, report);
 	a = e->nargs == 1 ? e->args[0] : NULL;
 	if (!a || a->kind != AX_BINARY || a->op != OP_SUB || a->a->kind != AX_NAME
 	    || strcmp(a->a->name, f->coord) != 0) {
@@ -312,6 +433,13 @@ rw_call_read(FS *s, const Fld *own, int i, Ast *X, Ast *b, int vel, Loc l)
 {
 	Fld *f = chain(s, b->name);
 
+	if (f->nd == 2) {
+		if (b->nargs != 2) {
+			RERR(s, b->loc, "%s is read at a point with 2 coordinates: %s(X, Y)", b->name, b->name);
+			return num(s, 0, l);
+		}
+		return interp2(s, f, rw(s, own, i, X, b->args[0]), rw(s, own, i, X, b->args[1]), vel);
+	}
 	if (b->nargs != 1) {
 		RERR(s, b->loc, "%s is read at a point with 1 coordinate: %s(X)", b->name,
 		           b->name);
@@ -559,6 +687,11 @@ chain_integral(FS *s, const Ast *e)
 
 	if (!f)
 		return NULL;
+	if (f->nd == 2) {
+		RERR(s, e->loc, "integral(...) over '%s', a 2D field after the first, is not supported "
+		     "yet; declare '%s' first, so that it is the grid field", f->f->name, f->f->name);
+		return num(s, 0, l);
+	}
 	if (s->in_pot) {
 		/* the correction's transpose would take V's second derivatives by
 		 * every pair of the chain's points: code as N^2 */
@@ -683,6 +816,111 @@ cons_term(FS *s, const Fld *own, int i, Ast *X, const Ast *e, Ast *t)
 	return bin(s, OP_DIV, g, num(s, own->h * own->h * own->h * own->h, l));
 }
 
+/* the derivative letters of a 2D field: how many x's, y's and t's; 0 when
+ * its chain takes them (language.md 11: the even derivatives of the grid
+ * field's 2D schemes, u.xx, u.yy, u.xxxx, u.yyyy, u.xxyy, and the second
+ * order ones with a t, as lap(u.t) gives), else -1 after its message */
+static int
+letters2(FS *s, const Fld *f, const char *L, Loc l, int *qx, int *qy, int *qt)
+{
+	int k;
+
+	*qx = *qy = *qt = 0;
+	for (k = 0; L[k]; k++) {
+		if (L[k] == 't')
+			++*qt;
+		else if (!f->coord[1] && L[k] == f->coord[0])
+			++*qx;
+		else if (!f->ycoord[1] && L[k] == f->ycoord[0])
+			++*qy;
+		else
+			*qt = 9;
+	}
+	if (*qt <= 1 && *qx % 2 == 0 && *qy % 2 == 0 && *qx + *qy <= 4 && (*qt == 0 || *qx + *qy <= 2)
+	    && *qx + *qy + *qt > 0)
+		return 0;
+	RERR(s, l, "%s.%s: a 2D field after the first takes %s, %s.t, %s.%s%s, %s.%s%s (and with a t: "
+	     "%s.%s%st, lap(%s.t)), %s.%s%s%s%s, %s.%s%s%s%s, %s.%s%s%s%s, lap and bilap (not yet other "
+	     "derivatives)", f->f->name, L, f->f->name, f->f->name, f->f->name, f->coord, f->coord,
+	     f->f->name, f->ycoord, f->ycoord, f->f->name, f->coord, f->coord, f->f->name, f->f->name,
+	     f->coord, f->coord, f->coord, f->coord, f->f->name, f->ycoord, f->ycoord, f->ycoord, f->ycoord,
+	     f->f->name, f->coord, f->coord, f->ycoord, f->ycoord);
+	return -1;
+}
+
+/* lap(e) of a 2D field, written as e's derivatives (lap(c u.t) = c u.xxt +
+ * c u.yyt), as the grid field takes it (discretise.c lin_lap); e linear
+ * in the field with coefficients constant in space */
+static Ast *
+lapify(FS *s, const Fld *f, Ast *e)
+{
+	char bx[16], by[16];
+	const char *L;
+	Ast *a;
+
+	switch (e->kind) {
+	case AX_NAME:
+	case AX_DERIV:
+		if (!(e->kind == AX_NAME ? !strcmp(e->name, f->f->name)
+		      : !e->paren && e->a->kind == AX_NAME && !strcmp(e->a->name, f->f->name)))
+			break;
+		L = e->kind == AX_DERIV ? e->letters : "";
+		if (strlen(L) + 3 > sizeof bx)
+			break;
+		snprintf(bx, sizeof bx, "%s%s%s", L, f->coord, f->coord);
+		snprintf(by, sizeof by, "%s%s%s", L, f->ycoord, f->ycoord);
+		a = ast_name(s->a, f->f->name, e->loc);
+		return bin(s, OP_ADD, ast_deriv(s->a, a, arena_strdup(s->a, bx), e->loc),
+		           ast_deriv(s->a, a, arena_strdup(s->a, by), e->loc));
+	case AX_CALL:
+		if (e->nargs == 1 && !strcmp(e->name, "lap"))
+			return lapify(s, f, lapify(s, f, e->args[0]));
+		if (e->nargs == 1 && !strcmp(e->name, "bilap"))
+			return lapify(s, f, lapify(s, f, lapify(s, f, e->args[0])));
+		break;
+	case AX_UNARY:
+		if (e->op == OP_NEG)
+			return ast_unary(s->a, OP_NEG, lapify(s, f, e->a), e->loc);
+		break;
+	case AX_BINARY:
+		if (e->op == OP_ADD || e->op == OP_SUB)
+			return bin(s, e->op, lapify(s, f, e->a), lapify(s, f, e->b));
+		if ((e->op == OP_MUL || e->op == OP_DIV) && !mentions(e->b, f->f->name)
+		    && !mentions(e->b, f->coord) && !mentions(e->b, f->ycoord))
+			return bin(s, e->op, lapify(s, f, e->a), e->b);
+		if (e->op == OP_MUL && !mentions(e->a, f->f->name) && !mentions(e->a, f->coord)
+		    && !mentions(e->a, f->ycoord))
+			return bin(s, OP_MUL, e->a, lapify(s, f, e->b));
+		break;
+	default:
+		break;
+	}
+	RERR(s, e->loc, "inside lap(E) or bilap(E) of the 2D field '%s', E must be linear in %s with "
+	     "coefficients constant in space (a second field takes no other)", f->f->name, f->f->name);
+	return num(s, 0, e->loc);
+}
+
+/* the call lap(E) or bilap(E) as E's derivatives */
+static Ast *
+lap_call(FS *s, const Fld *f, Ast *e)
+{
+	Ast *a = lapify(s, f, e->args[0]);
+	return e->name[0] == 'b' ? lapify(s, f, a) : a;
+}
+
+/* a derivative of the 2D field own at its point p */
+static Ast *
+deriv2(FS *s, const Fld *own, int p, Ast *e)
+{
+	int i = p / (own->ny + 1), j = p % (own->ny + 1), qx, qy, qt;
+
+	if (letters2(s, own, e->letters, e->loc, &qx, &qy, &qt) < 0)
+		return num(s, 0, e->loc);
+	if (!qx && !qy)
+		return pt2(s, own, i, j, 1, e->loc);
+	return stencil2(s, own, i, j, qx, qy, qt ? 2 : 0, e->loc);
+}
+
 /* e with every read of a chain's field written out; inside the pde of
  * chain `own` at point i also its derivatives, coordinate and deltas (X:
  * the position of the term's delta, for a bare `w` there) */
@@ -698,6 +936,13 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 		return NULL;
 	switch (e->kind) {
 	case AX_NAME:
+		if (own && own->nd == 2 && !strcmp(e->name, own->f->name))
+			return X ? interp2(s, own, X->args[0], X->args[1], 0)
+			         : pt2(s, own, i / (own->ny + 1), i % (own->ny + 1), 0, e->loc);
+		if (own && own->nd == 2 && !strcmp(e->name, own->coord))
+			return num(s, own->from + i / (own->ny + 1) * own->h, e->loc);
+		if (own && own->nd == 2 && !strcmp(e->name, own->ycoord))
+			return num(s, own->yfrom + i % (own->ny + 1) * own->hy, e->loc);
 		if (own && !strcmp(e->name, own->f->name))
 			return X ? interp(s, own, X, 0) : pt(s, own, i, 0, e->loc);
 		if (own && !strcmp(e->name, own->coord))
@@ -713,6 +958,22 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 			return rw_call_read(s, own, i, X, e, 0, e->loc);
 		if (!strcmp(e->name, "integral") && (c = chain_integral(s, e)))
 			return rw(s, own, i, X, c);
+		if (own && own->nd == 2 && !strcmp(e->name, "delta")) {
+			/* hat_i(X) hat_j(Y) / (hx hy density(x_i, y_j)): the transpose
+			 * of the read over point (i, j)'s mass */
+			Ast *hx, *hy, *den;
+			if (!(p = delta_pos(s, own, e, 1)))
+				return num(s, 0, e->loc);
+			hx = hat(s, own, i / (own->ny + 1), rw(s, own, i, NULL, p->args[0]));
+			hy = hat_ax(s, own->yfrom, own->hy, i % (own->ny + 1), rw(s, own, i, NULL, p->args[1]));
+			if ((hx->kind == AX_NUM && hx->num == 0) || (hy->kind == AX_NUM && hy->num == 0))
+				return num(s, 0, e->loc);
+			den = bin(s, OP_MUL, num(s, own->h * own->hy, e->loc),
+			          own->density ? rw(s, own, i, NULL, own->density) : num(s, 1, e->loc));
+			return bin(s, OP_DIV, bin(s, OP_MUL, hx, hy), den);
+		}
+		if (own && own->nd == 2 && e->nargs == 1 && (!strcmp(e->name, "lap") || !strcmp(e->name, "bilap")))
+			return rw(s, own, i, X, lap_call(s, own, e));
 		if (own && (p = delta_pos(s, own, e, 1))) {
 			Ast *den = bin(s, OP_MUL, num(s, own->h, e->loc),    /* point i's mass */
 			               own->density ? rw(s, own, i, NULL, own->density) : num(s, 1, e->loc));
@@ -736,6 +997,12 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 		return c;
 	case AX_DERIV:
 		if (e->a->kind == AX_CALL && (f = chain(s, e->a->name))) {
+			if (f->nd == 2 && strcmp(e->letters, "t") != 0) {
+				RERR(s, e->loc, "%s.%s(X, Y): a 2D field after the first is read as %s(X, Y) or "
+				     "%s.t(X, Y) (its slope and shear are read on a 1D field only)", f->f->name,
+				     e->letters, f->f->name, f->f->name);
+				return num(s, 0, e->loc);
+			}
 			if (!strcmp(e->letters, "x"))
 				return slope(s, f, e->a);
 			if (!strcmp(e->letters, "xxx"))
@@ -749,6 +1016,14 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 			}
 			return rw_call_read(s, own, i, X, e->a, 1, e->loc);
 		}
+		if (own && own->nd == 2 && e->paren) {
+			RERR(s, e->loc, "a 2D field after the first takes no conservative form (E).%s; "
+			     "write its pde with lap, bilap and derivatives of %s", e->letters, own->f->name);
+			return num(s, 0, e->loc);
+		}
+		if (own && own->nd == 2 && e->a->kind == AX_NAME && !strcmp(e->a->name, own->f->name))
+			return X && !strcmp(e->letters, "t") ? interp2(s, own, X->args[0], X->args[1], 1)
+			                                    : deriv2(s, own, i, e);
 		if (own && e->a->kind == AX_NAME && !strcmp(e->a->name, own->f->name) && !e->paren) {
 			double h = own->h;
 			Loc l = e->loc;
@@ -811,7 +1086,8 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 	}
 }
 
-/* the most x's in a derivative of f in e: its order in space */
+/* the most x's in a derivative of f in e: its order in space (2D: x's
+ * and y's, lap counting 2 and bilap 4) */
 static int
 xorder(const Fld *f, const Ast *e)
 {
@@ -819,6 +1095,15 @@ xorder(const Fld *f, const Ast *e)
 
 	if (!e)
 		return 0;
+	if (f->nd == 2 && e->kind == AX_CALL && e->nargs == 1
+	    && (!strcmp(e->name, "lap") || !strcmp(e->name, "bilap")))
+		return (e->name[0] == 'b' ? 4 : 2) + xorder(f, e->args[0]);
+	if (f->nd == 2 && e->kind == AX_DERIV && !e->paren && e->a->kind == AX_NAME
+	    && !strcmp(e->a->name, f->f->name)) {
+		for (j = 0; e->letters[j]; j++)
+			n += e->letters[j] != 't';
+		return n;
+	}
 	if (e->kind == AX_DERIV && (e->paren || (e->a->kind == AX_NAME && !strcmp(e->a->name, f->f->name))))
 		for (j = 0; e->letters[j]; j++)
 			n += e->letters[j] == f->coord[0] && !f->coord[1];
@@ -885,6 +1170,55 @@ state_in(const Model *m, const Ast *e, int depth)
 	return NULL;
 }
 
+/* setup of a 2D field: domain x in [A, B], y in [C, D], grid NX, NY or
+ * planned */
+static int
+setup2(FS *s, Fld *f)
+{
+	const Decl *d = f->dom;
+	const Ast *st;
+	double v[2];
+	int k;
+
+	if (strcmp(f->f->args[0], d->coord[0]) != 0 || strcmp(f->f->args[1], d->coord[1]) != 0)
+		return err(s, f->f->name_loc, "the field's coordinates must be the domain's: %s(%s, ...)",
+		           f->f->name, d->coord[0]);
+	f->nd = 2;
+	f->coord = d->coord[0];
+	f->ycoord = d->coord[1];
+	if (!d->grid[0] && !s->m->planner)
+		return err(s, d->loc, "the domain '%s' needs `grid NX, NY` here (this tool does not plan "
+		           "the grids of fields after the first)", d->name, NULL);
+	if (d->grid[0] && d->nat != 2)
+		return err(s, d->grid[0]->loc, "a 2D domain takes two grid counts: `grid NX, NY`", NULL, NULL);
+	for (k = 0; d->grid[0] && k < 2; k++)
+		if (!fold(s->m, d->grid[k], &v[k], 0) || v[k] != floor(v[k]) || v[k] < 2 || v[k] > MAXP)
+			return err(s, d->grid[k]->loc, "the grid of the domain '%s' must be whole numbers from 2 "
+			           "up (a field after the first is a chain of lumped objects, one per point)",
+			           d->name, NULL);
+	if (d->grid[0] && (v[0] + 1) * (v[1] + 1) > MAXP) {
+		diag_error(s->d, d->grid[0]->loc, "the grid of the domain '%s' has %g points, more than a 2D "
+		           "field after the first may have (" MAXP_S "); force a coarser one, `grid NX, NY` "
+		           "with (NX + 1) (NY + 1) <= " MAXP_S, d->name, (v[0] + 1) * (v[1] + 1));
+		s->nerr++;
+		return -1;
+	}
+	f->n = d->grid[0] ? (int)v[0] : 0;
+	f->ny = d->grid[0] ? (int)v[1] : 0;
+	if (!fold(s->m, d->from[0], &f->from, 0) || !fold(s->m, d->to[0], &f->to, 0) || !(f->to > f->from)
+	    || !fold(s->m, d->from[1], &f->yfrom, 0) || !fold(s->m, d->to[1], &f->yto, 0)
+	    || !(f->yto > f->yfrom))
+		return err(s, d->loc, "the ends of the domain '%s' must be numbers or consts, "
+		           "the first below the second", d->name, NULL);
+	f->h = f->n ? (f->to - f->from) / f->n : 0;
+	f->hy = f->ny ? (f->yto - f->yfrom) / f->ny : 0;
+	opt_of(f->f, "density", &f->density, NULL);
+	if ((st = state_in(s->m, f->density, 0)))
+		return err(s, st->loc, "the density of '%s' reads the state ('%s'); a density is an "
+		           "expression of params and the coordinates", f->f->name, st->name);
+	return 0;
+}
+
 /* f's domain, grid and ends */
 static int
 setup(FS *s, Fld *f)
@@ -903,12 +1237,12 @@ setup(FS *s, Fld *f)
 	if (f->dom == s->maindom)
 		return err(s, on->loc, "the domain '%s' is the field %s's; give each field a domain "
 		           "of its own", on->name, s->main->name);
-	if (f->f->nargs != 1 || f->dom->ndim != 1)
-		return err(s, f->f->name_loc, "the field '%s' would be a second 2D field; several fields "
-		           "may have one 2D field at most (the others 1D)", f->f->name, NULL);
-	if (strcmp(f->f->args[0], f->dom->coord[0]) != 0)
+	if (f->f->nargs == 2 && f->dom->ndim == 2)
+		return setup2(s, f);
+	if (f->f->nargs != 1 || f->dom->ndim != 1 || strcmp(f->f->args[0], f->dom->coord[0]) != 0)
 		return err(s, f->f->name_loc, "the field's coordinates must be the domain's: %s(%s)",
-		           f->f->name, f->dom->coord[0]);
+		           f->f->name, f->dom->ndim == 2 ? "x, y" : f->dom->coord[0]);
+	f->nd = 1;
 	f->coord = f->dom->coord[0];
 	g = f->dom->grid[0];
 	if (!g && !s->m->planner)
@@ -930,6 +1264,29 @@ setup(FS *s, Fld *f)
 		return err(s, st->loc, "the density of '%s' reads the state ('%s'); a density is an "
 		           "expression of params and the coordinates", f->f->name, st->name);
 	return 0;
+}
+
+static int end_of(const Fld *f, double v);
+
+/* which edge of f the position coord = v is: 0, 1 the ends along its
+ * first axis, 2, 3 those along y (2D); or -1 */
+static int
+edge_of(const Fld *f, const char *coord, double v)
+{
+	double tol = 1e-9 * (f->yto - f->yfrom);
+
+	if (!strcmp(coord, f->coord))
+		return end_of(f, v);
+	if (f->nd == 2 && !strcmp(coord, f->ycoord))
+		return fabs(v - f->yfrom) <= tol ? 2 : fabs(v - f->yto) <= tol ? 3 : -1;
+	return -1;
+}
+
+/* the condition of edge e (edge_of) */
+static int *
+bcp(Fld *f, int e)
+{
+	return e < 2 ? &f->bc[e] : &f->bcy[e - 2];
 }
 
 /* which end of f (0, 1) the position v is, or -1 */
@@ -979,7 +1336,7 @@ boundaries(FS *s)
 	for (i = 0; i < m->ndecls; i++) {
 		Decl *d = m->decls[i];
 		Fld *f = NULL;
-		int ends[8], mine = 0, ne = 0;
+		int ends[32], mine = 0, ne = 0;
 		if (d->kind != D_BOUNDARY)
 			continue;
 		if (d->field && !(f = chain(s, d->field)))
@@ -988,6 +1345,12 @@ boundaries(FS *s)
 			struct Where *wh = &d->where[w];
 			double v;
 			Fld *g = NULL;
+			if (!wh->coord && f && f->nd == 2) {      /* `edges`: all four */
+				if (ne < 8)
+					ends[ne++] = 4;
+				mine = mine < 0 ? -1 : 1;
+				continue;
+			}
 			if (!wh->coord || !wh->at) {
 				if (f) {
 					diag_error(s->d, wh->loc, "the field '%s' is 1D: name its ends, `boundary %s at "
@@ -1004,7 +1367,12 @@ boundaries(FS *s)
 				continue;
 			}
 			if (f) {
-				if (strcmp(wh->coord, f->coord) != 0 || end_of(f, v) < 0) {
+				if (edge_of(f, wh->coord, v) < 0) {
+					if (f->nd == 2)
+						diag_error(s->d, wh->loc, "%s = %g is not an edge of the field '%s' "
+						           "(%s in [%g, %g], %s in [%g, %g])", wh->coord, v, f->f->name,
+						           f->coord, f->from, f->to, f->ycoord, f->yfrom, f->yto);
+					else
 					diag_error(s->d, wh->loc, "%s = %g is not an end of the field '%s' "
 					           "(%s in [%g, %g])", wh->coord, v, f->f->name, f->coord, f->from, f->to);
 					s->nerr++;
@@ -1015,7 +1383,7 @@ boundaries(FS *s)
 			} else {
 				int nm = 0;
 				for (k = 0; k < s->nfl; k++)
-					if (!strcmp(wh->coord, s->fl[k].coord) && end_of(&s->fl[k], v) >= 0)
+					if (edge_of(&s->fl[k], wh->coord, v) >= 0)
 						g = &s->fl[k], nm++;
 				if (g && (nm > 1 || main_end(s, wh->coord, v))) {
 					diag_error(s->d, wh->loc, "%s = %g is an end of more than one field; name the "
@@ -1040,7 +1408,7 @@ boundaries(FS *s)
 				f = g;
 			}
 			if (ne < 8)
-				ends[ne++] = end_of(g, v);
+				ends[ne++] = edge_of(g, wh->coord, v);
 			mine = mine < 0 ? -1 : 1;
 		}
 		if (!f || mine == 0)
@@ -1053,6 +1421,12 @@ boundaries(FS *s)
 			    NULL, NULL);
 			continue;
 		}
+		for (k = ne - 1; k >= 0; k--)        /* `edges` as its four edges */
+			if (ends[k] == 4) {
+				memmove(ends + k + 3, ends + k, (size_t)(ne - k) * sizeof *ends);
+				ends[k] = 0, ends[k + 1] = 1, ends[k + 2] = 2, ends[k + 3] = 3;
+				ne += 3;
+			}
 		for (k = 0; k < ne; k++) {
 			int bc = !strcmp(d->cond, "fixed") ? BC_FIXED : !strcmp(d->cond, "free") ? BC_FREE
 			         : !strcmp(d->cond, "clamped") ? BC_CLAMPED
@@ -1062,27 +1436,50 @@ boundaries(FS *s)
 				err(s, d->attach_loc, "'%s' is not a lumped object; an end is attached to "
 				    "one, `field %s mass M`", d->attach, d->attach);
 				for (k = 0; k < ne; k++)
-					f->bc[ends[k]] = BC_FIXED;
+					*bcp(f, ends[k]) = BC_FIXED;
+				break;
+			}
+			if (f->nd == 2 && (bc == BC_FREE || bc == BC_ATTACHED)) {
+				err(s, d->cond_loc, "the edges of the 2D field '%s' may be fixed, clamped or "
+				    "simply_supported (not yet %s: a 2D field after the first is held at its edges; "
+				    "one with free edges is the grid field, the first 2D field declared)",
+				    f->f->name, d->cond);
+				for (k = 0; k < ne; k++)
+					*bcp(f, ends[k]) = BC_FIXED;
 				break;
 			}
 			if (!bc) {
 				err(s, d->cond_loc, "the ends of the field '%s' may be fixed, clamped, "
 				    "simply_supported (pinned), free or attached Z (not yet %s)", f->f->name, d->cond);
 				for (k = 0; k < ne; k++)
-					f->bc[ends[k]] = BC_FIXED;   /* said: not missing too */
+					*bcp(f, ends[k]) = BC_FIXED;   /* said: not missing too */
 				break;
 			}
-			if (f->bc[ends[k]]) {
+			if (*bcp(f, ends[k])) {
 				err(s, d->loc, "a second condition for this end of the field '%s'", f->f->name, NULL);
 				break;
 			}
-			f->bc[ends[k]] = bc;
-			f->bc_loc[ends[k]] = d->cond_loc;
-			f->att[ends[k]] = d->attach;
+			*bcp(f, ends[k]) = bc;
+			if (ends[k] < 2) {
+				f->bc_loc[ends[k]] = d->cond_loc;
+				f->att[ends[k]] = d->attach;
+			} else {
+				f->bcy_loc[ends[k] - 2] = d->cond_loc;
+			}
 		}
 	}
 	for (k = 0; k < s->nfl; k++)
-		for (w = 0; w < 2; w++)
+		for (w = 0; s->fl[k].nd == 2 && w < 4; w++)
+			if (!*bcp(&s->fl[k], w)) {
+				const Fld *f = &s->fl[k];
+				diag_error(s->d, f->f->name_loc, "no boundary condition for the field '%s' at %s = %g; "
+				           "add `boundary %s at edges: fixed` (or clamped, simply_supported), or name "
+				           "that edge", f->f->name, w < 2 ? f->coord : f->ycoord,
+				           w == 0 ? f->from : w == 1 ? f->to : w == 2 ? f->yfrom : f->yto, f->f->name);
+				s->nerr++;
+			}
+	for (k = 0; k < s->nfl; k++)
+		for (w = 0; s->fl[k].nd == 1 && w < 2; w++)
 			if (!s->fl[k].bc[w]) {
 				diag_error(s->d, s->fl[k].f->name_loc, "no boundary condition for the field '%s' at "
 				           "%s = %g; add `boundary %s at %s = %g: fixed` (or free)", s->fl[k].f->name,
@@ -1099,9 +1496,22 @@ static int
 grid_output(FS *s, const Decl *x)
 {
 	Fld *f = chain(s, x->field);
-	double v;
-	int p;
+	double v, y;
+	int p, q;
 
+	if (f && f->nd == 2) {
+		if (x->nat != 2 || (x->lhs_letters[0] && strcmp(x->lhs_letters, "t") != 0)
+		    || !fold(s->m, x->at[0], &v, 0) || !fold(s->m, x->at[1], &y, 0))
+			return -1;
+		p = (int)floor((v - f->from) / f->h + 0.5);
+		q = (int)floor((y - f->yfrom) / f->hy + 0.5);
+		if (p < 0 || p > f->n || q < 0 || q > f->ny
+		    || fabs(v - (f->from + p * f->h)) > 1e-9 * (f->to - f->from)
+		    || fabs(y - (f->yfrom + q * f->hy)) > 1e-9 * (f->yto - f->yfrom)
+		    || !f->pt[p * (f->ny + 1) + q])
+			return -1;
+		return p * (f->ny + 1) + q;
+	}
 	if (!f || x->nat != 1 || (x->lhs_letters[0] && strcmp(x->lhs_letters, "t") != 0)
 	    || !fold(s->m, x->at[0], &v, 0))
 		return -1;
@@ -1113,6 +1523,39 @@ grid_output(FS *s, const Decl *x)
 }
 
 static void check_derivs(FS *s, const Fld *f, const Ast *e);
+
+/* check_derivs of a 2D field's pde: what deriv2, lapify and the reads
+ * take (before its grid is planned, so nothing is written out) */
+static void
+check2(FS *s, const Fld *f, const Ast *e)
+{
+	const Fld *g;
+	int j, qx, qy, qt;
+
+	if (!e)
+		return;
+	if (e->kind == AX_DERIV && e->paren) {
+		rw(s, f, 0, NULL, (Ast *)e);   /* its message */
+		return;
+	}
+	if (e->kind == AX_DERIV && e->a->kind == AX_NAME && !strcmp(e->a->name, f->f->name)) {
+		letters2(s, f, e->letters, e->loc, &qx, &qy, &qt);
+		return;
+	}
+	if (e->kind == AX_DERIV && e->a->kind == AX_CALL && (g = chain(s, e->a->name))
+	    && g->nd == 2 && strcmp(e->letters, "t") != 0) {
+		rw(s, f, 0, NULL, (Ast *)e);
+		return;
+	}
+	if (e->kind == AX_CALL && e->nargs == 1 && (!strcmp(e->name, "lap") || !strcmp(e->name, "bilap"))) {
+		check2(s, f, lap_call(s, f, (Ast *)e));
+		return;
+	}
+	check2(s, f, e->a);
+	check2(s, f, e->b);
+	for (j = 0; j < e->nargs; j++)
+		check2(s, f, e->args[j]);
+}
 
 /* check_derivs of a conservative form's bracket t: each term's shape */
 static void
@@ -1151,9 +1594,16 @@ check_derivs(FS *s, const Fld *f, const Ast *e)
 
 	if (!e)
 		return;
+	if (f->nd == 2) {
+		check2(s, f, e);
+		return;
+	}
 	if (e->kind == AX_DERIV && e->paren) {
 		cons_check(s, f, e, e->a);
 		return;
+	} else if (e->kind == AX_DERIV && e->a->kind == AX_CALL && (g = chain(s, e->a->name))
+	           && g->nd == 2 && strcmp(e->letters, "t") != 0) {
+		rw(s, f, 0, NULL, (Ast *)e);   /* its message */
 	} else if (e->kind == AX_DERIV && e->a->kind == AX_CALL && (g = chain(s, e->a->name))
 	           && !strcmp(e->letters, "x")) {
 		slope_at(s, g, e->a, &v);
@@ -1167,6 +1617,13 @@ check_derivs(FS *s, const Fld *f, const Ast *e)
 	check_derivs(s, f, e->b);
 	for (j = 0; j < e->nargs; j++)
 		check_derivs(s, f, e->args[j]);
+}
+
+/* how many points f has, held ones included */
+static int
+npts(const Fld *f)
+{
+	return f->nd == 2 ? (f->n + 1) * (f->ny + 1) : f->n + 1;
 }
 
 /* is point i an end attached to a lumped object? */
@@ -1347,9 +1804,24 @@ alone(FS *s, const Fld *f)
 			break;
 		}
 	}
-	l = ast_list(s->a, l, end_decl(s, f, 0));
-	l = ast_list(s->a, l, end_decl(s, f, 1));
-	at = ast_list(s->a, NULL, num(s, 0.5 * (f->from + f->to), fl));
+	if (f->nd == 2) {
+		static const char *const word[] = {[BC_FIXED] = "fixed", [BC_CLAMPED] = "clamped",
+		                                   [BC_SS] = "simply_supported"};
+		for (i = 0; i < 4; i++) {
+			/* `boundary F at x = A: COND`, one edge a line */
+			const char *co = i < 2 ? f->coord : f->ycoord;
+			double v = i == 0 ? f->from : i == 1 ? f->to : i == 2 ? f->yfrom : f->yto;
+			AstList *w = ast_list(s->a, NULL, ast_where(s->a, co, num(s, v, fl), fl));
+			l = ast_list(s->a, l, ast_boundary(s->a, f->f->name, fl, w, word[*bcp((Fld *)f, i)], fl,
+			                                   NULL, fl, fl));
+		}
+		at = ast_list(s->a, NULL, num(s, 0.5 * (f->from + f->to), fl));
+		ast_list(s->a, at, num(s, 0.5 * (f->yfrom + f->yto), fl));
+	} else {
+		l = ast_list(s->a, l, end_decl(s, f, 0));
+		l = ast_list(s->a, l, end_decl(s, f, 1));
+		at = ast_list(s->a, NULL, num(s, 0.5 * (f->from + f->to), fl));
+	}
 	l = ast_list(s->a, l, ast_output(s->a, "out", fl, ast_call(s->a, f->f->name, fl, at, fl), fl));
 	m->decls = (Decl **)l->v;
 	m->ndecls = l->n;
@@ -1361,29 +1833,42 @@ plan(FS *s, Fld *f)
 {
 	char why[1024] = "";
 	Model *m;
-	int n = 0;
+	int n[2] = {0, 0};
 
 	if (!f->bc[0] || !f->bc[1] || !f->pde || !(m = alone(s, f))) {
 		s->nerr++;
 		return;
 	}
-	if (s->m->planner->plan(s->m->planner->ctx, m, &n, why, sizeof why) != 0) {
+	if (s->m->planner->plan(s->m->planner->ctx, m, n, why, sizeof why) != 0) {
 		if (why[0])
 			diag_error(s->d, f->f->name_loc, "no grid for the field '%s': %s; or force one, "
 			           "`grid N` on its domain '%s'", f->f->name, why, f->dom->name);
 		s->nerr++;
 		return;
 	}
-	if (n > MAXN) {
-		diag_error(s->d, f->f->name_loc, "the finest stable grid of the field '%s' has %d "
-		           "intervals, more than a field after the first may have (" MAXN_S "); force "
-		           "a coarser one, `grid N` on its domain '%s', or raise the rate less", f->f->name,
-		           n, f->dom->name);
+	if (f->nd == 2 && (double)(n[0] + 1) * (n[1] + 1) > MAXP) {
+		diag_error(s->d, f->f->name_loc, "the finest stable grid of the 2D field '%s' is %d x %d "
+		           "intervals, %d points, more than a 2D field after the first may have (" MAXP_S
+		           "); force a coarser one, `grid NX, NY` on its domain '%s' with (NX + 1) (NY + 1) "
+		           "<= " MAXP_S ", or raise the rate less", f->f->name, n[0], n[1],
+		           (n[0] + 1) * (n[1] + 1), f->dom->name);
 		s->nerr++;
 		return;
 	}
-	f->n = n;
-	f->h = (f->to - f->from) / n;
+	if (f->nd == 1 && n[0] > MAXN) {
+		diag_error(s->d, f->f->name_loc, "the finest stable grid of the field '%s' has %d "
+		           "intervals, more than a field after the first may have (" MAXN_S "); force "
+		           "a coarser one, `grid N` on its domain '%s', or raise the rate less", f->f->name,
+		           n[0], f->dom->name);
+		s->nerr++;
+		return;
+	}
+	f->n = n[0];
+	f->h = (f->to - f->from) / n[0];
+	if (f->nd == 2) {
+		f->ny = n[1];
+		f->hy = (f->yto - f->yfrom) / n[1];
+	}
 	f->planned = 1;
 }
 
@@ -1462,7 +1947,13 @@ sema_fields(Model *m, Diag *d)
 		}
 		f->order = xorder(f, f->pde->value) >= 4 ? 4 : 2;
 		check_derivs(&s, f, f->pde->value);
-		for (j = 0; j < 2; j++)
+		for (j = 0; f->nd == 2 && f->order == 4 && j < 4; j++)
+			if (*bcp(f, j) == BC_FIXED) {
+				err(&s, j < 2 ? f->bc_loc[j] : f->bcy_loc[j - 2], "the field '%s' is of fourth order "
+				    "in space: name its edges' condition, clamped or simply_supported", f->f->name, NULL);
+				break;
+			}
+		for (j = 0; f->nd == 1 && j < 2; j++)
 			if (f->order == 4 && f->bc[j] == BC_FIXED && (j == 0 || f->bc_loc[1].off != f->bc_loc[0].off
 			                                              || f->bc[0] != BC_FIXED))
 				err(&s, f->bc_loc[j], "the field '%s' is of fourth order in space: name its end's "
@@ -1475,8 +1966,18 @@ sema_fields(Model *m, Diag *d)
 		return 1;
 	for (k = 0; k < s.nfl; k++) {
 		Fld *f = &s.fl[k];
-		f->pt = arena_alloc(s.a, (size_t)(f->n + 1) * sizeof *f->pt);
-		for (i = 0; i <= f->n; i++) {
+		f->pt = arena_alloc(s.a, (size_t)npts(f) * sizeof *f->pt);
+		for (i = 0; f->nd == 2 && i < npts(f); i++) {
+			/* its edges are held: the interior points, named w[i,j] */
+			char buf[256];
+			int a = i / (f->ny + 1), b = i % (f->ny + 1);
+			f->pt[i] = NULL;
+			if (a > 0 && a < f->n && b > 0 && b < f->ny) {
+				snprintf(buf, sizeof buf, "%s[%d,%d]", f->f->name, a, b);
+				f->pt[i] = arena_strdup(s.a, buf);
+			}
+		}
+		for (i = 0; f->nd == 1 && i <= f->n; i++) {
 			char buf[256];
 			int side = i == 0 ? 0 : i == f->n ? 1 : -1;
 			if (side >= 0 && f->bc[side] == BC_ATTACHED) {
@@ -1517,23 +2018,25 @@ sema_fields(Model *m, Diag *d)
 		Fld *f = &s.fl[k];
 		int extra = 0;
 		Decl **nv;
-		for (i = 0; i <= f->n; i++)
+		int done = 0;
+		for (i = 0; i < npts(f); i++)
 			extra += f->pt[i] && !attached(f, i) ? 2 + (f->init != NULL) + (f->init_t != NULL) : 0;
 		nv = arena_alloc(s.a, (size_t)(no + extra + 1) * sizeof *nv);
 		memcpy(nv, out, (size_t)no * sizeof *nv);
 		out = nv;
-		for (i = 0; i <= f->n; i++) {
+		for (i = 0; i < npts(f); i++) {
 			Loc l = f->f->name_loc;
 			Ast *mass;
 			AstList *opts;
 			Decl *z;
 			if (!f->pt[i] || attached(f, i))
 				continue;
-			s.mute = i > 0 && f->pt[i - 1];
+			s.mute = f->nd == 2 ? done++ > 0 : i > 0 && f->pt[i - 1];
 			/* its share of the length, h (h / 2 at a free end: the grid
-			 * field's energy weighs those so, energy_text) */
+			 * field's energy weighs those so, energy_text); of the area,
+			 * hx hy, in 2D (held edges only) */
 			mass = bin(&s, OP_MUL, f->density ? rw(&s, f, i, NULL, f->density) : num(&s, 1, l),
-			           num(&s, (i == 0 || i == f->n) ? f->h / 2 : f->h, l));
+			           num(&s, f->nd == 2 ? f->h * f->hy : (i == 0 || i == f->n) ? f->h / 2 : f->h, l));
 			opts = ast_list(s.a, NULL, ast_field_opt(s.a, "mass", l, mass));
 			z = ast_field(s.a, f->pt[i], l, NULL, opts, f->f->loc);
 			z->src = f->f->src;
@@ -1571,6 +2074,12 @@ sema_fields(Model *m, Diag *d)
 		c->from = s.fl[k].from;
 		c->to = s.fl[k].to;
 		c->planned = s.fl[k].planned;
+		if (s.fl[k].nd == 2) {
+			c->ycoord = s.fl[k].ycoord;
+			c->ny = s.fl[k].ny;
+			c->yfrom = s.fl[k].yfrom;
+			c->yto = s.fl[k].yto;
+		}
 	}
 	m->nchains = s.nfl;
 	return 0;

@@ -148,11 +148,19 @@ if gt board "$T/board.dpm"; then
 	grun board gradtest taylor -g 8,6 -d 0.01 -p xs,xb,yb -s xs=0.15,xb=0.05,yb=0.05,K=300
 	grun board pdot 15 8,6
 fi
+# two membranes, the second a 2D chain (35 points on 8 x 6), joined by a
+# spring: through the spring and the chain's wave speed
+sed 's/grid 16, 12/grid 8, 6/; s/grid 14, 12/grid 8, 6/' "$HERE/drums.dpm" >"$T/drums.dpm"
+if gt drums "$T/drums.dpm"; then
+	grun drums gradtest taylor -g 8,6 -d 0.02
+	grun drums pdot 35 8,6
+	grun drums gradtest ckpt -g 8,6 -d 0.02
+fi
 
 # ---- 3. every backend, the same bits ----
 bad=
-cp "$HERE"/spring.dpm "$HERE"/bridge.dpm "$HERE"/board.dpm "$REPO"/examples/two_strings.dpm "$T/"
-for m in spring bridge board cspring two_strings; do
+cp "$HERE"/spring.dpm "$HERE"/bridge.dpm "$HERE"/board.dpm "$HERE"/drums.dpm "$REPO"/examples/two_strings.dpm "$T/"
+for m in spring bridge board cspring two_strings drums; do
 	for b in tcc cc llvm; do
 		"$DPMC" render "$T/$m.dpm" -o "$T/$m.$b.wav" -d 0.3 --raw --backend "$b" 2>"$T/err" ||
 			bad="$bad $m/$b: $(head -c 200 "$T/err")"
@@ -322,6 +330,36 @@ conserved ubar_energy "$T/ubar_e.dpm" 1 1e-10
 # striking a chain: energy constant
 as_grid integral_as_grid integral
 conserved felt_energy "$HERE/felt.dpm" 1 1e-11
+# A second 2D field (language.md 11: each field its own grid) is a 2D
+# chain, one lumped object per interior point, its pde written out with
+# the grid field's 2D stencils: a membrane with both losses (lap(w.t)) and
+# a simply supported plate (bilap) with them give the samples of the same
+# field on the grid to rounding (2e-11 and 7e-11 measured; 0.5 % off in s1
+# is 1e-3); its automatic grid is the one it gets alone
+as_grid drum2_as_grid drum2
+as_grid plate2_as_grid plate2
+# same_n2 NAME CHAIN.dpm ALONE.dpm ARGS...: a 2D chain's NX, NY = the alone grid's
+same_n2() {
+	n=$1 a=$2 b=$3
+	shift 3
+	na=$("$DPMC" info "$a" --json "$@" 2>"$T/err" | sed -n 's/.*"fields": \[{"name": "[a-z]*", "grid": \[\([0-9]*, [0-9]*\)\],.*"planned": true.*/\1/p')
+	nb=$("$DPMC" info "$b" --json "$@" 2>>"$T/err" | sed -n 's/.*"grid": \[\([0-9]*, [0-9]*\)\].*/\1/p')
+	[ -n "$na" ] && [ "$na" = "$nb" ] && pass "$n" || fail "$n" "chain N '$na', alone N '$nb' $(head -c 200 "$T/err")"
+}
+for m in drum2 plate2; do
+	sed '/^domain \(head\|sheet\):/s/ grid .*//' "$HERE/$m.dpm" >"$T/${m}_auto.dpm"
+	sed '/^domain \(head\|sheet\):/s/ grid .*//' "$HERE/${m}_alone.dpm" >"$T/${m}_auto_alone.dpm"
+done
+same_n2 drum2_n "$T/drum2_auto.dpm" "$T/drum2_auto_alone.dpm" --set c=300
+same_n2 drum2_n_loss "$T/drum2_auto.dpm" "$T/drum2_auto_alone.dpm" --set c=250 --set s1=0.1
+same_n2 plate2_n "$T/plate2_auto.dpm" "$T/plate2_auto_alone.dpm"
+# two membranes on a spring, written with opposite signs: energy conserved
+# (the chain's points weigh density hx hy; 7e-14 measured)
+sed 's/^output bottom.*/output E = energy/' "$HERE/drums.dpm" >"$T/drums_e.dpm"
+conserved drums_energy "$T/drums_e.dpm" 1 1e-12
+"$DPMC" info "$HERE/drums.dpm" >"$T/info" 2>&1
+grep -q '^field w  *x in \[0, 0.34\], y in \[0, 0.28\]: 14 x 12 intervals, h = 0.0242.*, 0.0233.* (forced by `grid`; lumped w\[i,j\]' "$T/info" &&
+	pass info_2d_chain || fail info_2d_chain "$(cat "$T/info")"
 # params set later that the chain's grid cannot take: the field named, the
 # fix, no NaNs (the REPL's set; dpm_set and a fit's step say the same)
 printf 'set Kc 1e5\n' | "$DPMC" repl "$T/auto.dpm" >"$T/out" 2>"$T/err"
@@ -384,4 +422,29 @@ bad output_outside 's/output b = w(0.5)/output b = w(1.5)/' "1.5 is outside the 
 bad not_an_end 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0, x = 0.5: fixed/' "not an end"
 bad bc_kind 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0, x = 1: sliding/' \
 	"may be fixed, clamped, simply_supported (pinned), free or attached Z"
-bad second_2d 's/field w(x) on s2/field w(x, y) on s2/' "second 2D field\|coordinates must be"
+bad second_2d 's/field w(x) on s2/field w(x, y) on s2/' "coordinates must be the domain's"
+# 2D chains (drums.dpm): held edges only, read at points only
+bad2() {
+	sed "$2" "$HERE/drums.dpm" >"$T/$1.dpm"
+	rm -f "$T/$1.wav"
+	expect "$1" 1 "$3" -- render "$T/$1.dpm" -o "$T/$1.wav"
+	grep -q "^$T/$1.dpm:[0-9]*:[0-9]*: error" "$T/err" ||
+		fail "$1_place" "no file:line:col: $(head -c 200 "$T/err")"
+	[ ! -e "$T/$1.wav" ] || fail "$1_output" "an output file was written"
+}
+bad2 chain2d_free 's/^boundary w at edges: fixed/boundary w at edges: free/' \
+	"the edges of the 2D field 'w' may be fixed, clamped or simply_supported (not yet free"
+bad2 chain2d_slope 's/^pde u.tt = c1^2 \* lap(u)/& + 0.01 * w.x(0.1, 0.1) * delta(x - xa, y - ya)/' \
+	"w.x(X, Y): a 2D field after the first is read as w(X, Y) or w.t(X, Y)"
+bad2 chain2d_points 's/grid 14, 12/grid 80, 60/' \
+	"has 4941 points, more than a 2D field after the first may have (4000); force a coarser one"
+bad2 chain2d_planned_points 's/ grid 14, 12//' \
+	"the finest stable grid of the 2D field 'w' is .* points, more than a 2D field after the first may have (4000); force a coarser one, .grid NX, NY. on its domain 'bottom'"
+bad2 chain2d_read_one 's/^output bottom = w.t(0.1, 0.17)/output bottom = w(0.1) + 0/' \
+	"w is read at a point with 2 coordinates: w(X, Y)"
+bad2 chain2d_delta 's/delta(x - xb, y - yb)/delta(x - xb)/' \
+	"a point force on the 2D field 'w' is written F \* delta(x - X, y - Y)"
+bad2 chain2d_odd 's/c2^2 \* (w.xx + w.yy)/c2^2 * (w.xx + w.yy) + w.xy/' \
+	"w.xy: a 2D field after the first takes"
+bad2 chain2d_fixed4 's/c2^2 \* (w.xx + w.yy)/-c2 * bilap(w)/' \
+	"the field 'w' is of fourth order in space: name its edges' condition, clamped or simply_supported"
