@@ -1,0 +1,991 @@
+/* sema_chain.c — a field after the grid one, written out as lumped
+ * objects (sema_fields.c): each point's value and ghosts, reads between
+ * points (hat functions), point forces as the reads' transposes, the
+ * derivatives of its pde as the grid field's stencils (1D and 2D),
+ * conservative forms, coefficients of the coordinates and integrals, all
+ * as ASTs of the points' lumped objects: rw() below. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sema_fields.h"
+
+/* ---- building expressions ---- */
+
+Ast *
+num(FS *s, double v, Loc l)
+{
+	return ast_num(s->a, v, l);
+}
+
+Ast *
+bin(FS *s, AstOp op, Ast *a, Ast *b)
+{
+	return ast_binary(s->a, op, a, b, a->loc);
+}
+
+static Ast *
+call1(FS *s, const char *fn, Ast *x)
+{
+	AstList *l = ast_list(s->a, NULL, x);
+	return ast_call(s->a, fn, x->loc, l, x->loc);
+}
+
+static Ast *
+call2(FS *s, const char *fn, Ast *x, Ast *y)
+{
+	AstList *l = ast_list(s->a, NULL, x);
+	ast_list(s->a, l, y);
+	return ast_call(s->a, fn, x->loc, l, x->loc);
+}
+
+static Ast *pt(FS *s, const Fld *f, int i, int vel, Loc l);
+
+/* a point beyond an end, as points inside: the ghost points of the grid
+ * field (language.md 6, lower.c).  Second order: the mirror image beyond
+ * a free end (a held one's neighbour is never updated).  Fourth order, at
+ * distance 1: clamped u[1], simply supported -u[1], free or attached (u[0]
+ * the object) 2 u[0] - u[1];
+ * at distance 2 (free only): u[2] - 4 u[1] + 4 u[0]; j counts inward. */
+static Ast *
+ghost(FS *s, const Fld *f, int i, int vel, Loc l)
+{
+	int side = i > f->n, d = side ? i - f->n : -i, bc = f->bc[side];
+	Ast *in[3];
+	int j;
+
+	for (j = 0; j < 3; j++)
+		in[j] = pt(s, f, side ? f->n - j : j, vel, l);
+	if (f->order == 2)
+		return bc == BC_FREE ? pt(s, f, side ? f->n - d : d, vel, l) : num(s, 0, l);
+	if (d == 1 && bc == BC_CLAMPED)
+		return in[1];
+	if (d == 1 && bc == BC_SS)
+		return ast_unary(s->a, OP_NEG, in[1], l);
+	if (d == 1 && (bc == BC_FREE || bc == BC_ATTACHED))   /* attached: pinned on it */
+		return bin(s, OP_SUB, bin(s, OP_MUL, num(s, 2, l), in[0]), in[1]);
+	if (d == 2 && bc == BC_FREE)
+		return bin(s, OP_ADD, bin(s, OP_SUB, in[2], bin(s, OP_MUL, num(s, 4, l), in[1])),
+		           bin(s, OP_MUL, num(s, 4, l), in[0]));
+	return num(s, 0, l);
+}
+
+/* point i's value (vel 0) or velocity (1: centred at its own point, 2:
+ * (w[n] - w[n-1]) / k, as the grid field takes u.xt and u.xxt): 0 at a
+ * held end, a ghost beyond an end */
+static Ast *
+pt(FS *s, const Fld *f, int i, int vel, Loc l)
+{
+	Ast *e;
+
+	if (i < 0 || i > f->n)
+		return ghost(s, f, i, vel, l);
+	if (!f->pt[i])
+		return num(s, 0, l);
+	e = ast_name(s->a, f->pt[i], l);
+	if (!vel)
+		return e;
+	e = ast_deriv(s->a, e, "t", l);
+	e->back = vel == 2;
+	return e;
+}
+
+/* a sum as a balanced tree (the checks refuse deep ones) */
+static Ast *
+sum(FS *s, Ast **v, int n, Loc l)
+{
+	if (n == 0)
+		return num(s, 0, l);
+	if (n == 1)
+		return v[0];
+	return bin(s, OP_ADD, sum(s, v, n / 2, l), sum(s, v + n / 2, n - n / 2, l));
+}
+
+/* hat_i(X) = max(0, 1 - |X - x_i| / h), x_i = from + i h, along one
+ * axis; a number when X is one */
+static Ast *
+hat_ax(FS *s, double from, double h, int i, Ast *X)
+{
+	Loc l = X->loc;
+	double v;
+	Ast *dx;
+
+	if (fold(s->m, X, &v, 0))
+		return num(s, fmax(0, 1 - fabs(v - (from + i * h)) / h), l);
+	dx = call1(s, "abs", bin(s, OP_SUB, X, num(s, from + i * h, l)));
+	return call2(s, "max", num(s, 0, l), bin(s, OP_SUB, num(s, 1, l), bin(s, OP_DIV, dx, num(s, h, l))));
+}
+
+static Ast *
+hat(FS *s, const Fld *f, int i, Ast *X)
+{
+	return hat_ax(s, f->from, f->h, i, X);
+}
+
+/* w(X) or w.t(X): sum_i hat_i(X) w[i] */
+static Ast *
+interp(FS *s, const Fld *f, Ast *X, int vel)
+{
+	Ast **v = arena_alloc(s->a, (size_t)(f->n + 2) * sizeof *v);
+	int i, n = 0;
+	double x;
+
+	if (fold(s->m, X, &x, 0) && !(x >= f->from && x <= f->to)) {
+		RERR(s, X->loc, "%g is outside the field '%s' (%s in [%g, %g])", x, f->f->name,
+		           f->coord, f->from, f->to);
+		s->nerr++;
+	}
+	/* a number X: its two points only, so a join at a fixed place costs
+	 * O(1), not O(N), per read */
+	for (i = 0; i <= f->n; i++)
+		if (f->pt[i] && !(fold(s->m, X, &x, 0) && fabs(x - (f->from + i * f->h)) >= f->h))
+			v[n++] = bin(s, OP_MUL, hat(s, f, i, X), pt(s, f, i, vel, X->loc));
+	return sum(s, v, n, X->loc);
+}
+
+/* ---- a 2D field (nd 2): points (i, j), i along x, j along y ---- */
+
+/* point (i, j)'s value or velocity (vel as pt's).  Beyond an edge, its
+ * ghost: one axis at a time (language.md 6), the mirror image across a
+ * clamped edge of a fourth-order field, minus it across a simply
+ * supported one (the grid field's rule, lower.c); 0 on a held edge and
+ * beyond one at second order, where no update reaches past it. */
+static Ast *
+pt2(FS *s, const Fld *f, int i, int j, int vel, Loc l)
+{
+	int side, bc;
+	Ast *e;
+
+	if (i < 0 || i > f->n || j < 0 || j > f->ny) {
+		int inx = i < 0 || i > f->n;
+		side = inx ? i > f->n : j > f->ny;
+		bc = inx ? f->bc[side] : f->bcy[side];
+		if (f->order != 4 || (bc != BC_CLAMPED && bc != BC_SS))
+			return num(s, 0, l);
+		e = inx ? pt2(s, f, side ? 2 * f->n - i : -i, j, vel, l)
+		        : pt2(s, f, i, side ? 2 * f->ny - j : -j, vel, l);
+		return bc == BC_SS ? ast_unary(s->a, OP_NEG, e, l) : e;
+	}
+	if (!f->pt[i * (f->ny + 1) + j])
+		return num(s, 0, l);
+	e = ast_name(s->a, f->pt[i * (f->ny + 1) + j], l);
+	if (!vel)
+		return e;
+	e = ast_deriv(s->a, e, "t", l);
+	e->back = vel == 2;
+	return e;
+}
+
+/* Dx^qx Dy^qy at point (i, j), qx, qy in {0, 2, 4}: the tensor product of
+ * the centred [1, -2, 1] / h^2 and [1, -4, 6, -4, 1] / h^4 the grid field
+ * uses (so u.xxyy is Dxx Dyy, the 9-point stencil, and bilap the 13-point
+ * one, NSS 12.2) */
+static Ast *
+stencil2(FS *s, const Fld *f, int i, int j, int qx, int qy, int vel, Loc l)
+{
+	static const double d0[] = {1}, d2[] = {1, -2, 1}, d4[] = {1, -4, 6, -4, 1};
+	const double *cx = qx == 4 ? d4 : qx == 2 ? d2 : d0, *cy = qy == 4 ? d4 : qy == 2 ? d2 : d0;
+	int rx = qx / 2, ry = qy / 2, a, b, n = 0;
+	Ast *v[25];
+
+	for (a = -rx; a <= rx; a++)
+		for (b = -ry; b <= ry; b++) {
+			Ast *p = pt2(s, f, i + a, j + b, vel, l);
+			double c = cx[a + rx] * cy[b + ry];
+			v[n++] = c == 1 ? p : bin(s, OP_MUL, num(s, c, l), p);
+		}
+	return bin(s, OP_DIV, sum(s, v, n, l), num(s, pow(f->h, qx) * pow(f->hy, qy), l));
+}
+
+/* w(X, Y) or w.t(X, Y) of a 2D field: bilinear interpolation, sum over
+ * points of hat_i(X) hat_j(Y) w[i,j]; when X and Y are numbers its four
+ * points only */
+static Ast *
+interp2(FS *s, const Fld *f, Ast *X, Ast *Y, int vel)
+{
+	Ast **v = arena_alloc(s->a, (size_t)(f->n + 1) * (size_t)(f->ny + 1) * sizeof *v);
+	int i, j, n = 0, fx = 0, fy = 0;
+	double x = 0, y = 0;
+
+	if ((fx = fold(s->m, X, &x, 0)) && !(x >= f->from && x <= f->to))
+		RERR(s, X->loc, "%g is outside the field '%s' (%s in [%g, %g])", x, f->f->name,
+		     f->coord, f->from, f->to);
+	if ((fy = fold(s->m, Y, &y, 0)) && !(y >= f->yfrom && y <= f->yto))
+		RERR(s, Y->loc, "%g is outside the field '%s' (%s in [%g, %g])", y, f->f->name,
+		     f->ycoord, f->yfrom, f->yto);
+	for (i = 0; i <= f->n; i++) {
+		if (fx && fabs(x - (f->from + i * f->h)) >= f->h)
+			continue;
+		for (j = 0; j <= f->ny; j++)
+			if (f->pt[i * (f->ny + 1) + j] && !(fy && fabs(y - (f->yfrom + j * f->hy)) >= f->hy))
+				v[n++] = bin(s, OP_MUL, bin(s, OP_MUL, hat(s, f, i, X),
+				                            hat_ax(s, f->yfrom, f->hy, j, Y)),
+				             pt2(s, f, i, j, vel, X->loc));
+	}
+	return sum(s, v, n, X->loc);
+}
+
+Fld *
+chain(FS *s, const char *name)
+{
+	int i;
+
+	for (i = 0; name && i < s->nfl; i++)
+		if (!strcmp(s->fl[i].f->name, name))
+			return &s->fl[i];
+	return NULL;
+}
+
+/* ---- rewriting expressions ---- */
+
+/* 2D: delta(x - X, y - Y) as the call @at(X, Y), which rw rewrites as
+ * any call and interp2 and the weights read */
+static Ast *
+delta_pos2(FS *s, const Fld *f, Ast *e, int report)
+{
+	Ast *a = e->nargs == 2 ? e->args[0] : NULL, *b = e->nargs == 2 ? e->args[1] : NULL;
+
+	if (!a || !b || a->kind != AX_BINARY || a->op != OP_SUB || a->a->kind != AX_NAME
+	    || strcmp(a->a->name, f->coord) != 0 || b->kind != AX_BINARY || b->op != OP_SUB
+	    || b->a->kind != AX_NAME || strcmp(b->a->name, f->ycoord) != 0) {
+		if (report)
+			RERR(s, e->loc, "a point force on the 2D field '%s' is written F * delta(%s - X, %s - Y)",
+			     f->f->name, f->coord, f->ycoord);
+		return NULL;
+	}
+	return call2(s, "@at", a->b, b->b);
+}
+
+/* X when e is delta(coord - X), else NULL */
+static Ast *
+delta_pos(FS *s, const Fld *f, Ast *e, int report)
+{
+	Ast *a;
+
+	if (e->kind != AX_CALL || strcmp(e->name, "delta") != 0)
+		return NULL;
+	if (f->nd == 2)
+		return delta_pos2(s, f, e, report);
+	a = e->nargs == 1 ? e->args[0] : NULL;
+	if (!a || a->kind != AX_BINARY || a->op != OP_SUB || a->a->kind != AX_NAME
+	    || strcmp(a->a->name, f->coord) != 0) {
+		if (report) {
+			RERR(s, e->loc, "a point force on the field '%s' is written "
+			           "F * delta(%s - X)", f->f->name, f->coord);
+			s->nerr++;
+		}
+		return NULL;
+	}
+	return a->b;
+}
+
+/* the delta factor of a product term, or NULL */
+static Ast *
+term_delta(FS *s, const Fld *f, Ast *e)
+{
+	Ast *x;
+
+	if (e->kind == AX_CALL)
+		return delta_pos(s, f, e, 0);
+	if (e->kind == AX_UNARY && e->op == OP_NEG)
+		return term_delta(s, f, e->a);
+	if (e->kind == AX_BINARY && (e->op == OP_MUL || e->op == OP_DIV)) {
+		if ((x = term_delta(s, f, e->a)))
+			return x;
+		if (e->op == OP_MUL)
+			return term_delta(s, f, e->b);
+	}
+	return NULL;
+}
+
+
+static Ast *
+rw_call_read(FS *s, const Fld *own, int i, Ast *X, Ast *b, int vel, Loc l)
+{
+	Fld *f = chain(s, b->name);
+
+	if (f->nd == 2) {
+		if (b->nargs != 2) {
+			RERR(s, b->loc, "%s is read at a point with 2 coordinates: %s(X, Y)", b->name, b->name);
+			return num(s, 0, l);
+		}
+		return interp2(s, f, rw(s, own, i, X, b->args[0]), rw(s, own, i, X, b->args[1]), vel);
+	}
+	if (b->nargs != 1) {
+		RERR(s, b->loc, "%s is read at a point with 1 coordinate: %s(X)", b->name,
+		           b->name);
+		s->nerr++;
+		return num(s, 0, l);
+	}
+	return interp(s, f, rw(s, own, i, X, b->args[0]), vel);
+}
+
+/* w.x(X): the slope (w[i+1] - w[i]) / h of the cell holding X, at an end
+ * the one-sided difference (language.md 11.1), as the grid field reads
+ * it; X a number, so that the cell is known here */
+int
+slope_at(FS *s, const Fld *f, const Ast *b, double *v)
+{
+	if (b->nargs != 1 || !fold(s->m, b->args[0], v, 0)) {
+		diag_error(s->d, b->loc, "%s.x(X) of a second field reads the slope at X, a number or a "
+		           "const", f->f->name);
+		s->nerr++;
+		return -1;
+	}
+	if (!(*v >= f->from && *v <= f->to)) {
+		diag_error(s->d, b->args[0]->loc, "%g is outside the field '%s' (%s in [%g, %g])", *v,
+		           f->f->name, f->coord, f->from, f->to);
+		s->nerr++;
+		return -1;
+	}
+	return 0;
+}
+
+/* w.xxx(B): the shear at an end of a fourth-order chain with w.xx = 0
+ * there, (w[2] - 2 w[1] + w[0]) / h^3 or minus its mirror, as the grid
+ * field reads it (discretise.c shear_read) */
+static Ast *
+shear(FS *s, const Fld *f, Ast *b)
+{
+	Loc l = b->loc;
+	double v, h3 = f->h * f->h * f->h;
+	int side = -1, e;
+
+	if (b->nargs == 1 && fold(s->m, b->args[0], &v, 0))
+		side = v == f->from ? 0 : v == f->to ? 1 : -1;
+	if (f->order != 4 || side < 0 || (f->bc[side] != BC_SS && f->bc[side] != BC_ATTACHED)) {
+		RERR(s, b->loc, "%s.xxx(X) reads the shear at an end of a fourth-order field that is "
+		     "simply_supported or attached there (X = %g or %g)", f->f->name, f->from, f->to);
+		return num(s, 0, l);
+	}
+	e = side ? f->n : 0;
+	return bin(s, OP_DIV, bin(s, OP_ADD, bin(s, OP_SUB, pt(s, f, side ? e - 2 : e + 2, 0, l),
+	                                         bin(s, OP_MUL, num(s, 2, l), pt(s, f, side ? e - 1 : e + 1, 0, l))),
+	                          pt(s, f, e, 0, l)),
+	           num(s, side ? -h3 : h3, l));
+}
+
+static Ast *
+slope(FS *s, const Fld *f, Ast *b)
+{
+	Loc l = b->loc;
+	double v;
+	int i;
+
+	if (slope_at(s, f, b, &v) < 0)
+		return num(s, 0, l);
+	i = (int)floor((v - f->from) / f->h);
+	i = i < 0 ? 0 : i >= f->n ? f->n - 1 : i;
+	return bin(s, OP_DIV, bin(s, OP_SUB, pt(s, f, i + 1, 0, l), pt(s, f, i, 0, l)), num(s, f->h, l));
+}
+
+/* does e mention the name v (a coordinate, the field)? */
+int
+mentions(const Ast *e, const char *v)
+{
+	int j;
+
+	if (!e)
+		return 0;
+	if ((e->kind == AX_NAME || e->kind == AX_CALL) && e->name && !strcmp(e->name, v))
+		return 1;
+	if (mentions(e->a, v) || mentions(e->b, v))
+		return 1;
+	for (j = 0; j < e->nargs; j++)
+		if (mentions(e->args[j], v))
+			return 1;
+	return 0;
+}
+
+/* e with the coordinate v as the number x (a coefficient at a half point) */
+static Ast *
+at_coord(FS *s, Ast *e, const char *v, double x)
+{
+	Ast *c;
+	int j;
+
+	if (!e)
+		return NULL;
+	if (e->kind == AX_NAME && !strcmp(e->name, v))
+		return num(s, x, e->loc);
+	c = arena_alloc(s->a, sizeof *c);
+	*c = *e;
+	c->a = at_coord(s, e->a, v, x);
+	c->b = at_coord(s, e->b, v, x);
+	if (e->nargs) {
+		c->args = arena_alloc(s->a, (size_t)e->nargs * sizeof *c->args);
+		for (j = 0; j < e->nargs; j++)
+			c->args[j] = at_coord(s, e->args[j], v, x);
+	}
+	return c;
+}
+
+/* a term of a bracket, coef * d with d a derivative of the field f (or
+ * f itself): d, and *coef (NULL: 1); NULL when f is not a factor of it */
+static Ast *
+factor(FS *s, const Fld *f, Ast *e, Ast **coef)
+{
+	Ast *d, *c = NULL;
+
+	*coef = NULL;
+	if ((e->kind == AX_NAME && !strcmp(e->name, f->f->name))
+	    || (e->kind == AX_DERIV && !e->paren && e->a->kind == AX_NAME && !strcmp(e->a->name, f->f->name)))
+		return e;
+	if (e->kind == AX_UNARY && e->op == OP_NEG && (d = factor(s, f, e->a, &c))) {
+		*coef = ast_unary(s->a, OP_NEG, c ? c : num(s, 1, e->loc), e->loc);
+		return d;
+	}
+	if (e->kind != AX_BINARY || (e->op != OP_MUL && e->op != OP_DIV))
+		return NULL;
+	if (!mentions(e->b, f->f->name) && (d = factor(s, f, e->a, &c))) {
+		*coef = c ? bin(s, e->op, c, e->b)
+		       : e->op == OP_MUL ? e->b : bin(s, OP_DIV, num(s, 1, e->loc), e->b);
+		return d;
+	}
+	if (e->op == OP_MUL && !mentions(e->a, f->f->name) && (d = factor(s, f, e->b, &c))) {
+		*coef = c ? bin(s, OP_MUL, e->a, c) : e->a;
+		return d;
+	}
+	return NULL;
+}
+
+/* e with the names v[j] as the expressions a[j] */
+static Ast *
+subst(FS *s, Ast *e, const char **v, Ast **a, int n)
+{
+	Ast *c;
+	int j;
+
+	if (!e)
+		return NULL;
+	if (e->kind == AX_NAME)
+		for (j = 0; j < n; j++)
+			if (!strcmp(e->name, v[j]))
+				return a[j];
+	c = arena_alloc(s->a, sizeof *c);
+	*c = *e;
+	c->a = subst(s, e->a, v, a, n);
+	c->b = subst(s, e->b, v, a, n);
+	if (e->nargs) {
+		c->args = arena_alloc(s->a, (size_t)e->nargs * sizeof *c->args);
+		for (j = 0; j < e->nargs; j++)
+			c->args[j] = subst(s, e->args[j], v, a, n);
+	}
+	return c;
+}
+
+/* the let of the coordinates NAME(x) that e calls, or NULL (a time
+ * signal NAME(t) stays a call: lumped objects take those) */
+static const Decl *
+coef_let(const FS *s, const Ast *e)
+{
+	int i;
+
+	for (i = 0; i < s->m->ndecls; i++) {
+		const Decl *x = s->m->decls[i];
+		if (x->kind == D_LET && x->name && !strcmp(x->name, e->name) && x->nargs > 0
+		    && x->nargs == e->nargs && strcmp(x->args[0], "t") != 0)
+			return x;
+	}
+	return NULL;
+}
+
+/* the chain whose field e reads (w, w.x), or NULL; *slope: as w.x */
+static Fld *
+int_field(FS *s, const Ast *e, int *slope, int *both)
+{
+	Fld *f = NULL, *g;
+	int j;
+
+	if (!e)
+		return NULL;
+	if (e->kind == AX_NAME && (f = chain(s, e->name))) {
+		*both |= *slope == 1;
+		*slope = *slope == 1 ? 1 : 0;
+		return f;
+	}
+	if (e->kind == AX_DERIV && e->a->kind == AX_NAME && (f = chain(s, e->a->name))) {
+		*both |= *slope == 0 || strcmp(e->letters, f->coord) != 0;
+		*slope = 1;
+		return f;
+	}
+	if ((g = int_field(s, e->a, slope, both)))
+		f = g;
+	if ((g = int_field(s, e->b, slope, both)))
+		f = g;
+	for (j = 0; j < e->nargs; j++)
+		if ((g = int_field(s, e->args[j], slope, both)))
+			f = g;
+	return f;
+}
+
+/* e with the chain f's w as v (a point's value or a cell's slope) */
+static Ast *
+int_subst(FS *s, const Fld *f, Ast *e, Ast *v, int slope)
+{
+	Ast *c;
+	int j;
+
+	if (!e)
+		return NULL;
+	if (!slope && e->kind == AX_NAME && !strcmp(e->name, f->f->name))
+		return v;
+	if (slope && e->kind == AX_DERIV && e->a->kind == AX_NAME && !strcmp(e->a->name, f->f->name))
+		return v;
+	c = arena_alloc(s->a, sizeof *c);
+	*c = *e;
+	c->a = int_subst(s, f, e->a, v, slope);
+	c->b = int_subst(s, f, e->b, v, slope);
+	if (e->nargs) {
+		c->args = arena_alloc(s->a, (size_t)e->nargs * sizeof *c->args);
+		for (j = 0; j < e->nargs; j++)
+			c->args[j] = int_subst(s, f, e->args[j], v, slope);
+	}
+	return c;
+}
+
+/* integral(E) over a chain (docs/language.md 17, as the grid field's):
+ * of w.x, h sum_i E((w[i+1] - w[i]) / h) over the intervals, x at their
+ * middles; of w, the trapezoid rule over the points; NULL when E reads
+ * no chain */
+static Ast *
+chain_integral(FS *s, const Ast *e)
+{
+	int slope = -1, both = 0, i, n;
+	Fld *f = e->nargs == 1 ? int_field(s, e->args[0], &slope, &both) : NULL;
+	Loc l = e->loc;
+	Ast **t, *v;
+
+	if (!f)
+		return NULL;
+	if (f->nd == 2) {
+		RERR(s, e->loc, "integral(...) over '%s', a 2D field after the first, is not supported "
+		     "yet; declare '%s' first, so that it is the grid field", f->f->name, f->f->name);
+		return num(s, 0, l);
+	}
+	if (s->in_pot) {
+		/* the correction's transpose would take V's second derivatives by
+		 * every pair of the chain's points: code as N^2 */
+		RERR(s, e->loc, "a potential of integral(...) over '%s', a field after the first, is not "
+		     "supported yet; declare '%s' first, so that it is the grid field (its integrals are "
+		     "then sums over its grid)", f->f->name, f->f->name);
+		return num(s, 0, l);
+	}
+	if (both) {
+		RERR(s, e->loc, "integral(E) of the field '%s' reads %s or its slope %s.%s, not both "
+		     "(write two integrals)", f->f->name, f->f->name, f->f->name, f->coord);
+		return num(s, 0, l);
+	}
+	t = arena_alloc(s->a, (size_t)(f->n + 2) * sizeof *t);
+	for (i = 0, n = 0; i <= f->n - slope; i++) {
+		double x = f->from + (i + 0.5 * slope) * f->h, w = slope || (i > 0 && i < f->n) ? 1 : 0.5;
+		if (slope)
+			v = bin(s, OP_DIV, bin(s, OP_SUB, pt(s, f, i + 1, 0, l), pt(s, f, i, 0, l)), num(s, f->h, l));
+		else
+			v = pt(s, f, i, 0, l);
+		t[n++] = bin(s, OP_MUL, num(s, w * f->h, l),
+		             at_coord(s, int_subst(s, f, e->args[0], v, slope), f->coord, x));
+	}
+	return sum(s, t, n, l);
+}
+
+static Ast *cons_term(FS *s, const Fld *own, int i, Ast *X, const Ast *e, Ast *t);
+
+/* (E).x or (E).xx in the pde of chain own at point i (language.md 10),
+ * term by term as the grid field takes it (discretise.c lin_paren): a
+ * coefficient that does not vary along x commutes with the derivative;
+ * (a * w.x).x is (a(x + h/2) (w[i+1] - w[i]) - a(x - h/2) (w[i] - w[i-1]))
+ * / h^2 and (a * w.xx).xx is dxx (a dxx w), a at the points, the ends'
+ * ghosts those of w.xx and w.xxxx (each may carry a t inside). */
+static Ast *
+cons(FS *s, const Fld *own, int i, Ast *X, const Ast *e, Ast *t)
+{
+	if (t->kind == AX_BINARY && (t->op == OP_ADD || t->op == OP_SUB))
+		return bin(s, t->op, cons(s, own, i, X, e, t->a), cons(s, own, i, X, e, t->b));
+	if (t->kind == AX_UNARY && t->op == OP_NEG)
+		return ast_unary(s->a, OP_NEG, cons(s, own, i, X, e, t->a), t->loc);
+	return cons_term(s, own, i, X, e, t);
+}
+
+
+/* how the term t of the bracket of e is taken: *d the field's factor,
+ * *coef the rest, and for C_COMMUTE *g their product as one derivative;
+ * C_BAD after its message */
+int
+cons_kind(FS *s, const Fld *own, const Ast *e, Ast *t, Ast **coef, Ast **d, Ast **g)
+{
+	const char *x = own->coord, *L = e->letters, *dl;
+	char buf[16];
+	size_t q = strlen(L);
+
+	if (!(*d = factor(s, own, t, coef))) {
+		RERR(s, t->loc, "inside (E).%s every term must be a coefficient times a derivative of %s",
+		     L, own->f->name);
+		return C_BAD;
+	}
+	if (!*coef)
+		*coef = num(s, 1, t->loc);
+	dl = (*d)->kind == AX_DERIV ? (*d)->letters : "";
+	if (!mentions(*coef, x)) {          /* commutes: w.LETTERS with L's x's added */
+		if (strlen(dl) + q >= sizeof buf) {
+			RERR(s, t->loc, "(E).%s: too high a derivative of %s", L, own->f->name);
+			return C_BAD;
+		}
+		snprintf(buf, sizeof buf, "%s%s", L, dl);
+		*g = bin(s, OP_MUL, *coef, ast_deriv(s->a, ast_name(s->a, own->f->name, (*d)->loc),
+		                                     arena_strdup(s->a, buf), (*d)->loc));
+		return C_COMMUTE;
+	}
+	if (q == 1 && (!strcmp(dl, "x") || !strcmp(dl, "xt") || !strcmp(dl, "tx")))
+		return C_HALF;
+	if (q == 2 && (!strcmp(dl, "xx") || !strcmp(dl, "xxt") || !strcmp(dl, "txx")))
+		return C_DXX;
+	RERR(s, e->loc, "this conservative form has no symmetric difference: the coefficient varies "
+	     "in %s, so the bracket must be a * %s.%s under .%s, or a * %s.%s%s under .%s%s (each may "
+	     "carry a t inside)", x, own->f->name, x, x, own->f->name, x, x, x, x);
+	return C_BAD;
+}
+
+/* x mirrored into the field's domain: a coefficient beyond an end is its
+ * mirror image (discretise.c mirror) */
+static double
+mirror(const Fld *f, double x)
+{
+	return x < f->from ? 2 * f->from - x : x > f->to ? 2 * f->to - x : x;
+}
+
+static Ast *
+cons_term(FS *s, const Fld *own, int i, Ast *X, const Ast *e, Ast *t)
+{
+	const char *x = own->coord;
+	Loc l = t->loc;
+	Ast *coef, *d, *r[3], *g;
+	int k = cons_kind(s, own, e, t, &coef, &d, &g), vel, j;
+
+	if (k == C_BAD)
+		return num(s, 0, l);
+	if (k == C_COMMUTE)
+		return rw(s, own, i, X, g);
+	vel = strchr(d->letters, 't') ? 2 : 0;
+	if (k == C_HALF) {
+		for (j = 0; j < 2; j++) {
+			double xh = mirror(own, own->from + (i + j - 0.5) * own->h);
+			r[j] = bin(s, OP_MUL, rw(s, own, i, X, at_coord(s, coef, x, xh)),
+			           bin(s, OP_SUB, pt(s, own, i + j, vel, l), pt(s, own, i + j - 1, vel, l)));
+		}
+		return bin(s, OP_DIV, bin(s, OP_SUB, r[1], r[0]), num(s, own->h * own->h, l));
+	}
+	for (j = 0; j < 3; j++) {
+		int p = i + j - 1;
+		Ast *d2 = bin(s, OP_ADD, bin(s, OP_SUB, pt(s, own, p + 1, vel, l),
+		                             bin(s, OP_MUL, num(s, 2, l), pt(s, own, p, vel, l))),
+		              pt(s, own, p - 1, vel, l));
+		r[j] = bin(s, OP_MUL, rw(s, own, i, X, at_coord(s, coef, x, mirror(own, own->from + p * own->h))), d2);
+	}
+	g = bin(s, OP_ADD, bin(s, OP_SUB, r[2], bin(s, OP_MUL, num(s, 2, l), r[1])), r[0]);
+	return bin(s, OP_DIV, g, num(s, own->h * own->h * own->h * own->h, l));
+}
+
+/* the derivative letters of a 2D field: how many x's, y's and t's; 0 when
+ * its chain takes them (language.md 11: the even derivatives of the grid
+ * field's 2D schemes, u.xx, u.yy, u.xxxx, u.yyyy, u.xxyy, and the second
+ * order ones with a t, as lap(u.t) gives), else -1 after its message */
+int
+letters2(FS *s, const Fld *f, const char *L, Loc l, int *qx, int *qy, int *qt)
+{
+	int k;
+
+	*qx = *qy = *qt = 0;
+	for (k = 0; L[k]; k++) {
+		if (L[k] == 't')
+			++*qt;
+		else if (!f->coord[1] && L[k] == f->coord[0])
+			++*qx;
+		else if (!f->ycoord[1] && L[k] == f->ycoord[0])
+			++*qy;
+		else
+			*qt = 9;
+	}
+	if (*qt <= 1 && *qx % 2 == 0 && *qy % 2 == 0 && *qx + *qy <= 4 && (*qt == 0 || *qx + *qy <= 2)
+	    && *qx + *qy + *qt > 0)
+		return 0;
+	RERR(s, l, "%s.%s: a 2D field after the first takes %s, %s.t, %s.%s%s, %s.%s%s (and with a t: "
+	     "%s.%s%st, lap(%s.t)), %s.%s%s%s%s, %s.%s%s%s%s, %s.%s%s%s%s, lap and bilap (not yet other "
+	     "derivatives)", f->f->name, L, f->f->name, f->f->name, f->f->name, f->coord, f->coord,
+	     f->f->name, f->ycoord, f->ycoord, f->f->name, f->coord, f->coord, f->f->name, f->f->name,
+	     f->coord, f->coord, f->coord, f->coord, f->f->name, f->ycoord, f->ycoord, f->ycoord, f->ycoord,
+	     f->f->name, f->coord, f->coord, f->ycoord, f->ycoord);
+	return -1;
+}
+
+/* lap(e) of a 2D field, written as e's derivatives (lap(c u.t) = c u.xxt +
+ * c u.yyt), as the grid field takes it (discretise.c lin_lap); e linear
+ * in the field with coefficients constant in space */
+static Ast *
+lapify(FS *s, const Fld *f, Ast *e)
+{
+	char bx[16], by[16];
+	const char *L;
+	Ast *a;
+
+	switch (e->kind) {
+	case AX_NAME:
+	case AX_DERIV:
+		if (!(e->kind == AX_NAME ? !strcmp(e->name, f->f->name)
+		      : !e->paren && e->a->kind == AX_NAME && !strcmp(e->a->name, f->f->name)))
+			break;
+		L = e->kind == AX_DERIV ? e->letters : "";
+		if (strlen(L) + 3 > sizeof bx)
+			break;
+		snprintf(bx, sizeof bx, "%s%s%s", L, f->coord, f->coord);
+		snprintf(by, sizeof by, "%s%s%s", L, f->ycoord, f->ycoord);
+		a = ast_name(s->a, f->f->name, e->loc);
+		return bin(s, OP_ADD, ast_deriv(s->a, a, arena_strdup(s->a, bx), e->loc),
+		           ast_deriv(s->a, a, arena_strdup(s->a, by), e->loc));
+	case AX_CALL:
+		if (e->nargs == 1 && !strcmp(e->name, "lap"))
+			return lapify(s, f, lapify(s, f, e->args[0]));
+		if (e->nargs == 1 && !strcmp(e->name, "bilap"))
+			return lapify(s, f, lapify(s, f, lapify(s, f, e->args[0])));
+		break;
+	case AX_UNARY:
+		if (e->op == OP_NEG)
+			return ast_unary(s->a, OP_NEG, lapify(s, f, e->a), e->loc);
+		break;
+	case AX_BINARY:
+		if (e->op == OP_ADD || e->op == OP_SUB)
+			return bin(s, e->op, lapify(s, f, e->a), lapify(s, f, e->b));
+		if ((e->op == OP_MUL || e->op == OP_DIV) && !mentions(e->b, f->f->name)
+		    && !mentions(e->b, f->coord) && !mentions(e->b, f->ycoord))
+			return bin(s, e->op, lapify(s, f, e->a), e->b);
+		if (e->op == OP_MUL && !mentions(e->a, f->f->name) && !mentions(e->a, f->coord)
+		    && !mentions(e->a, f->ycoord))
+			return bin(s, OP_MUL, e->a, lapify(s, f, e->b));
+		break;
+	default:
+		break;
+	}
+	RERR(s, e->loc, "inside lap(E) or bilap(E) of the 2D field '%s', E must be linear in %s with "
+	     "coefficients constant in space (a second field takes no other)", f->f->name, f->f->name);
+	return num(s, 0, e->loc);
+}
+
+/* the call lap(E) or bilap(E) as E's derivatives */
+Ast *
+lap_call(FS *s, const Fld *f, Ast *e)
+{
+	Ast *a = lapify(s, f, e->args[0]);
+	return e->name[0] == 'b' ? lapify(s, f, a) : a;
+}
+
+/* a derivative of the 2D field own at its point p */
+static Ast *
+deriv2(FS *s, const Fld *own, int p, Ast *e)
+{
+	int i = p / (own->ny + 1), j = p % (own->ny + 1), qx, qy, qt;
+
+	if (letters2(s, own, e->letters, e->loc, &qx, &qy, &qt) < 0)
+		return num(s, 0, e->loc);
+	if (!qx && !qy)
+		return pt2(s, own, i, j, 1, e->loc);
+	return stencil2(s, own, i, j, qx, qy, qt ? 2 : 0, e->loc);
+}
+
+/* e with every read of a chain's field written out; inside the pde of
+ * chain `own` at point i also its derivatives, coordinate and deltas (X:
+ * the position of the term's delta, for a bare `w` there) */
+Ast *
+rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
+{
+	const Decl *d;
+	Ast *c, *p;
+	Fld *f;
+	int j;
+
+	if (!e)
+		return NULL;
+	switch (e->kind) {
+	case AX_NAME:
+		if (own && own->nd == 2 && !strcmp(e->name, own->f->name))
+			return X ? interp2(s, own, X->args[0], X->args[1], 0)
+			         : pt2(s, own, i / (own->ny + 1), i % (own->ny + 1), 0, e->loc);
+		if (own && own->nd == 2 && !strcmp(e->name, own->coord))
+			return num(s, own->from + i / (own->ny + 1) * own->h, e->loc);
+		if (own && own->nd == 2 && !strcmp(e->name, own->ycoord))
+			return num(s, own->yfrom + i % (own->ny + 1) * own->hy, e->loc);
+		if (own && !strcmp(e->name, own->f->name))
+			return X ? interp(s, own, X, 0) : pt(s, own, i, 0, e->loc);
+		if (own && !strcmp(e->name, own->coord))
+			return num(s, own->from + i * own->h, e->loc);
+		if (chain(s, e->name)) {
+			RERR(s, e->loc, "the field '%s' is read at a point here: %s(X)",
+			           e->name, e->name);
+			s->nerr++;
+		}
+		return e;
+	case AX_CALL:
+		if (chain(s, e->name))
+			return rw_call_read(s, own, i, X, e, 0, e->loc);
+		if (!strcmp(e->name, "integral") && (c = chain_integral(s, e)))
+			return rw(s, own, i, X, c);
+		if (own && own->nd == 2 && !strcmp(e->name, "delta")) {
+			/* hat_i(X) hat_j(Y) / (hx hy density(x_i, y_j)): the transpose
+			 * of the read over point (i, j)'s mass */
+			Ast *hx, *hy, *den;
+			if (!(p = delta_pos(s, own, e, 1)))
+				return num(s, 0, e->loc);
+			hx = hat(s, own, i / (own->ny + 1), rw(s, own, i, NULL, p->args[0]));
+			hy = hat_ax(s, own->yfrom, own->hy, i % (own->ny + 1), rw(s, own, i, NULL, p->args[1]));
+			if ((hx->kind == AX_NUM && hx->num == 0) || (hy->kind == AX_NUM && hy->num == 0))
+				return num(s, 0, e->loc);
+			den = bin(s, OP_MUL, num(s, own->h * own->hy, e->loc),
+			          own->density ? rw(s, own, i, NULL, own->density) : num(s, 1, e->loc));
+			return bin(s, OP_DIV, bin(s, OP_MUL, hx, hy), den);
+		}
+		if (own && own->nd == 2 && e->nargs == 1 && (!strcmp(e->name, "lap") || !strcmp(e->name, "bilap")))
+			return rw(s, own, i, X, lap_call(s, own, e));
+		if (own && (p = delta_pos(s, own, e, 1))) {
+			Ast *den = bin(s, OP_MUL, num(s, own->h, e->loc),    /* point i's mass */
+			               own->density ? rw(s, own, i, NULL, own->density) : num(s, 1, e->loc));
+			Ast *hx = hat(s, own, i, rw(s, own, i, NULL, p));
+			if (hx->kind == AX_NUM && hx->num == 0)
+				return hx;         /* the force does not reach point i */
+			return bin(s, OP_DIV, hx, den);
+		}
+		c = arena_alloc(s->a, sizeof *c);
+		*c = *e;
+		c->args = arena_alloc(s->a, (size_t)(e->nargs + 1) * sizeof *c->args);
+		for (j = 0; j < e->nargs; j++)
+			c->args[j] = rw(s, own, i, X, e->args[j]);
+		if (own && (d = coef_let(s, e)) && s->depth < 64) {
+			/* a coefficient S(x) of the chain: its value at the point,
+			 * as lumped objects take no coefficients */
+			s->depth++;
+			c = rw(s, own, i, X, subst(s, d->value, d->args, c->args, e->nargs));
+			s->depth--;
+		}
+		return c;
+	case AX_DERIV:
+		if (e->a->kind == AX_CALL && (f = chain(s, e->a->name))) {
+			if (f->nd == 2 && strcmp(e->letters, "t") != 0) {
+				RERR(s, e->loc, "%s.%s(X, Y): a 2D field after the first is read as %s(X, Y) or "
+				     "%s.t(X, Y) (its slope and shear are read on a 1D field only)", f->f->name,
+				     e->letters, f->f->name, f->f->name);
+				return num(s, 0, e->loc);
+			}
+			if (!strcmp(e->letters, "x"))
+				return slope(s, f, e->a);
+			if (!strcmp(e->letters, "xxx"))
+				return shear(s, f, e->a);
+			if (strcmp(e->letters, "t") != 0) {
+				RERR(s, e->loc, "a field is read at a point as %s(X), %s.t(X) or "
+				           "%s.x(X) (%s.%s(X) of a second field is not supported yet)", f->f->name,
+				           f->f->name, f->f->name, f->f->name, e->letters);
+				s->nerr++;
+				return e;
+			}
+			return rw_call_read(s, own, i, X, e->a, 1, e->loc);
+		}
+		if (own && own->nd == 2 && e->paren) {
+			RERR(s, e->loc, "a 2D field after the first takes no conservative form (E).%s; "
+			     "write its pde with lap, bilap and derivatives of %s", e->letters, own->f->name);
+			return num(s, 0, e->loc);
+		}
+		if (own && own->nd == 2 && e->a->kind == AX_NAME && !strcmp(e->a->name, own->f->name))
+			return X && !strcmp(e->letters, "t") ? interp2(s, own, X->args[0], X->args[1], 1)
+			                                    : deriv2(s, own, i, e);
+		if (own && e->a->kind == AX_NAME && !strcmp(e->a->name, own->f->name) && !e->paren) {
+			double h = own->h;
+			Loc l = e->loc;
+			if (!strcmp(e->letters, "t"))
+				return X ? interp(s, own, X, 1) : pt(s, own, i, 1, l);
+			if (!strcmp(e->letters, "x") || !strcmp(e->letters, "xt")
+			    || !strcmp(e->letters, "tx")) {
+				int v = e->letters[1] ? 2 : 0;
+				return bin(s, OP_DIV, bin(s, OP_SUB, pt(s, own, i + 1, v, l), pt(s, own, i - 1, v, l)),
+				           num(s, 2 * h, l));
+			}
+			if (!strcmp(e->letters, "xx") || !strcmp(e->letters, "xxt")
+			    || !strcmp(e->letters, "txx")) {
+				int v = e->letters[2] ? 2 : 0;
+				Ast *d2 = bin(s, OP_ADD, bin(s, OP_SUB, pt(s, own, i + 1, v, l),
+				                             bin(s, OP_MUL, num(s, 2, l), pt(s, own, i, v, l))),
+				              pt(s, own, i - 1, v, l));
+				return bin(s, OP_DIV, d2, num(s, h * h, l));
+			}
+			if (!strcmp(e->letters, "xxxx")) {
+				/* (u[i+2] - 4 u[i+1] + 6 u[i] - 4 u[i-1] + u[i-2]) / h^4 */
+				Ast *o = bin(s, OP_ADD, pt(s, own, i + 2, 0, l), pt(s, own, i - 2, 0, l));
+				Ast *n = bin(s, OP_ADD, pt(s, own, i + 1, 0, l), pt(s, own, i - 1, 0, l));
+				Ast *d4 = bin(s, OP_ADD, bin(s, OP_SUB, o, bin(s, OP_MUL, num(s, 4, l), n)),
+				              bin(s, OP_MUL, num(s, 6, l), pt(s, own, i, 0, l)));
+				return bin(s, OP_DIV, d4, num(s, h * h * h * h, l));
+			}
+			RERR(s, e->loc, "%s.%s: a second field's pde takes %s, %s.t, %s.%s, "
+			           "%s.%s%s, %s.%s%st and %s.xxxx (not yet other derivatives)", own->f->name,
+			           e->letters, own->f->name, own->f->name, own->f->name, own->coord,
+			           own->f->name, own->coord, own->coord, own->f->name, own->coord, own->coord,
+			           own->f->name);
+			s->nerr++;
+			return e;
+		}
+		if (own && e->paren) {
+			if (strcmp(e->letters, "x") != 0 && strcmp(e->letters, "xx") != 0) {
+				RERR(s, e->loc, "a second field's pde takes the conservative forms (E).%s "
+				     "and (E).%s%s (not .%s)", own->coord, own->coord, own->coord, e->letters);
+				return num(s, 0, e->loc);
+			}
+			return cons(s, own, i, X, e, e->a);
+		}
+		c = arena_alloc(s->a, sizeof *c);
+		*c = *e;
+		c->a = rw(s, own, i, X, e->a);
+		return c;
+	case AX_UNARY:
+	case AX_BINARY:
+		if (own && !X && e->kind == AX_BINARY && (e->op == OP_MUL || e->op == OP_DIV)
+		    && (p = term_delta(s, own, e)))
+			X = rw(s, own, i, NULL, p);
+		c = arena_alloc(s->a, sizeof *c);
+		*c = *e;
+		c->a = rw(s, own, i, X, e->a);
+		c->b = rw(s, own, i, X, e->b);
+		return c;
+	default:
+		return e;
+	}
+}
+
+/* the most x's in a derivative of f in e: its order in space (2D: x's
+ * and y's, lap counting 2 and bilap 4) */
+int
+xorder(const Fld *f, const Ast *e)
+{
+	int n = 0, j, m;
+
+	if (!e)
+		return 0;
+	if (f->nd == 2 && e->kind == AX_CALL && e->nargs == 1
+	    && (!strcmp(e->name, "lap") || !strcmp(e->name, "bilap")))
+		return (e->name[0] == 'b' ? 4 : 2) + xorder(f, e->args[0]);
+	if (f->nd == 2 && e->kind == AX_DERIV && !e->paren && e->a->kind == AX_NAME
+	    && !strcmp(e->a->name, f->f->name)) {
+		for (j = 0; e->letters[j]; j++)
+			n += e->letters[j] != 't';
+		return n;
+	}
+	if (e->kind == AX_DERIV && (e->paren || (e->a->kind == AX_NAME && !strcmp(e->a->name, f->f->name))))
+		for (j = 0; e->letters[j]; j++)
+			n += e->letters[j] == f->coord[0] && !f->coord[1];
+	if (e->kind == AX_DERIV && e->paren && (m = xorder(f, e->a)))   /* (E).x: E's order and 1 */
+		return n + m;
+	if ((m = xorder(f, e->a)) > n)
+		n = m;
+	if ((m = xorder(f, e->b)) > n)
+		n = m;
+	for (j = 0; j < e->nargs; j++)
+		if ((m = xorder(f, e->args[j])) > n)
+			n = m;
+	return n;
+}
+
