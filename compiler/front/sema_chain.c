@@ -322,16 +322,19 @@ rw_call_read(FS *s, const Fld *own, int i, Ast *X, Ast *b, int vel, Loc l)
 
 /* w.x(X): the slope (w[i+1] - w[i]) / h of the cell holding X, at an end
  * the one-sided difference (language.md 11.1), as the grid field reads
- * it; X a number, so that the cell is known here */
+ * it; 1 when X is not a number (the cell is then chosen as the step runs),
+ * 0 when it is one inside, -1 after a message */
 int
 slope_at(FS *s, const Fld *f, const Ast *b, double *v)
 {
-	if (b->nargs != 1 || !fold(s->m, b->args[0], v, 0)) {
-		diag_error(s->d, b->loc, "%s.x(X) of a second field reads the slope at X, a number or a "
-		           "const", f->f->name);
+	if (b->nargs != 1) {
+		diag_error(s->d, b->loc, "%s.x(X) of a second field reads the slope at one point X",
+		           f->f->name);
 		s->nerr++;
 		return -1;
 	}
+	if (!fold(s->m, b->args[0], v, 0))
+		return 1;
 	if (!(*v >= f->from && *v <= f->to)) {
 		diag_error(s->d, b->args[0]->loc, "%g is outside the field '%s' (%s in [%g, %g])", *v,
 		           f->f->name, f->coord, f->from, f->to);
@@ -365,18 +368,45 @@ shear(FS *s, const Fld *f, Ast *b)
 	           num(s, side ? -h3 : h3, l));
 }
 
+/* the slope of cell i, (w[i+1] - w[i]) / h */
 static Ast *
-slope(FS *s, const Fld *f, Ast *b)
+cell_slope(FS *s, const Fld *f, int i, Loc l)
 {
-	Loc l = b->loc;
-	double v;
-	int i;
-
-	if (slope_at(s, f, b, &v) < 0)
-		return num(s, 0, l);
-	i = (int)floor((v - f->from) / f->h);
-	i = i < 0 ? 0 : i >= f->n ? f->n - 1 : i;
 	return bin(s, OP_DIV, bin(s, OP_SUB, pt(s, f, i + 1, 0, l), pt(s, f, i, 0, l)), num(s, f->h, l));
+}
+
+/* w.x(X) (read in own's pde at point i): at a number, its cell's slope;
+ * at a param's place, sum_i [x_i <= X < x_i+1] slope_i, the first and
+ * last cells open outward as the grid field clamps its cell (every
+ * point is read, as by w(X) there; the slope does not move with X
+ * inside a cell, so its derivative by X is 0, as the grid field's) */
+static Ast *
+slope(FS *s, const Fld *own, int pi, Ast *b)
+{
+	Fld *f = chain(s, b->name);
+	Loc l = b->loc;
+	Ast **t, *X, *in;
+	double v;
+	int i, k = slope_at(s, f, b, &v);
+
+	if (k < 0)
+		return num(s, 0, l);
+	if (k == 0) {
+		i = (int)floor((v - f->from) / f->h);
+		i = i < 0 ? 0 : i >= f->n ? f->n - 1 : i;
+		return cell_slope(s, f, i, l);
+	}
+	X = rw(s, own, pi, NULL, b->args[0]);
+	t = arena_alloc(s->a, (size_t)f->n * sizeof *t);
+	for (i = 0; i < f->n; i++) {
+		in = num(s, 1, l);
+		if (i > 0)
+			in = bin(s, OP_MUL, in, bin(s, OP_GE, X, num(s, f->from + i * f->h, l)));
+		if (i < f->n - 1)
+			in = bin(s, OP_MUL, in, bin(s, OP_LT, X, num(s, f->from + (i + 1) * f->h, l)));
+		t[i] = bin(s, OP_MUL, in, cell_slope(s, f, i, l));
+	}
+	return sum(s, t, f->n, l);
 }
 
 /* does e mention the name v (a coordinate, the field)? */
@@ -874,7 +904,7 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 				return num(s, 0, e->loc);
 			}
 			if (!strcmp(e->letters, "x"))
-				return slope(s, f, e->a);
+				return slope(s, own, i, e->a);
 			if (!strcmp(e->letters, "xxx"))
 				return shear(s, f, e->a);
 			if (strcmp(e->letters, "t") != 0) {
