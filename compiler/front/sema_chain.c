@@ -70,24 +70,32 @@ ghost(FS *s, const Fld *f, int i, int vel, Loc l)
 	return num(s, 0, l);
 }
 
-/* point i's value (vel 0) or velocity (1: centred at its own point, 2:
- * (w[n] - w[n-1]) / k, as the grid field takes u.xt and u.xxt): 0 at a
- * held end, a ghost beyond an end */
+/* the lumped object name's value (vel 0) or velocity (1: centred at its
+ * own point, 2: (w[n] - w[n-1]) / k, as the grid field takes u.xt and
+ * u.xxt); 0 where name is NULL (a held point) */
 static Ast *
-pt(FS *s, const Fld *f, int i, int vel, Loc l)
+pt_of(FS *s, const char *name, int vel, Loc l)
 {
 	Ast *e;
 
-	if (i < 0 || i > f->n)
-		return ghost(s, f, i, vel, l);
-	if (!f->pt[i])
+	if (!name)
 		return num(s, 0, l);
-	e = ast_name(s->a, f->pt[i], l);
+	e = ast_name(s->a, name, l);
 	if (!vel)
 		return e;
 	e = ast_deriv(s->a, e, "t", l);
 	e->back = vel == 2;
 	return e;
+}
+
+/* point i's value or velocity (pt_of): 0 at a held end, a ghost beyond
+ * an end */
+static Ast *
+pt(FS *s, const Fld *f, int i, int vel, Loc l)
+{
+	if (i < 0 || i > f->n)
+		return ghost(s, f, i, vel, l);
+	return pt_of(s, f->pt[i], vel, l);
 }
 
 /* a sum as a balanced tree (the checks refuse deep ones) */
@@ -166,14 +174,7 @@ pt2(FS *s, const Fld *f, int i, int j, int vel, Loc l)
 		        : pt2(s, f, i, side ? 2 * f->ny - j : -j, vel, l);
 		return bc == BC_SS ? ast_unary(s->a, OP_NEG, e, l) : e;
 	}
-	if (!f->pt[i * (f->ny + 1) + j])
-		return num(s, 0, l);
-	e = ast_name(s->a, f->pt[i * (f->ny + 1) + j], l);
-	if (!vel)
-		return e;
-	e = ast_deriv(s->a, e, "t", l);
-	e->back = vel == 2;
-	return e;
+	return pt_of(s, f->pt[i * (f->ny + 1) + j], vel, l);
 }
 
 /* Dx^qx Dy^qy at point (i, j), qx, qy in {0, 2, 4}: the tensor product of

@@ -375,15 +375,18 @@ grep -q "the field 'w' is unstable at k = .* compile the model again with these 
 	pass set_unstable_chain || fail set_unstable_chain "$(head -c 300 "$T/err")"
 
 # ---- 5. bad inputs ----
-# bad NAME SED-EXPR PATTERN: spring.dpm edited; the message, status 1, no output
-bad() {
-	sed "$2" "$HERE/spring.dpm" >"$T/$1.dpm"
+# badm NAME MODEL SED-EXPR PATTERN: MODEL edited; the message at
+# file:line:col, status 1, no output
+badm() {
+	sed "$3" "$2" >"$T/$1.dpm"
 	rm -f "$T/$1.wav"
-	expect "$1" 1 "$3" -- render "$T/$1.dpm" -o "$T/$1.wav"
+	expect "$1" 1 "$4" -- render "$T/$1.dpm" -o "$T/$1.wav"
 	grep -q "^$T/$1.dpm:[0-9]*:[0-9]*: error" "$T/err" ||
 		fail "$1_place" "no file:line:col: $(head -c 200 "$T/err")"
 	[ ! -e "$T/$1.wav" ] || fail "$1_output" "an output file was written"
 }
+# bad, bad4, bad2 NAME SED-EXPR PATTERN: spring.dpm, stiff.dpm, drums.dpm
+bad() { badm "$1" "$HERE/spring.dpm" "$2" "$3"; }
 bad unknown_domain 's/field w(x) on s2/field w(x) on s3/' "no domain is named 's3'"
 bad no_domain 's/field w(x) on s2 density rho/field w(x) density rho/' "names its domain"
 bad shared_end_unnamed 's/boundary w at x = 0, x = 1: fixed/boundary x = 0, x = 1: fixed/' \
@@ -402,14 +405,7 @@ bad bare_end 's/boundary w at x = 0, x = 1: fixed/boundary w at left, x = 1: fix
 	"the field 'w' is 1D: name its ends, .boundary w at x = A"
 bad missing_end 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0: fixed/' \
 	"no boundary condition for the field 'w' at x = 1"
-bad4() {
-	sed "$2" "$HERE/stiff.dpm" >"$T/$1.dpm"
-	rm -f "$T/$1.wav"
-	expect "$1" 1 "$3" -- render "$T/$1.dpm" -o "$T/$1.wav"
-	grep -q "^$T/$1.dpm:[0-9]*:[0-9]*: error" "$T/err" ||
-		fail "$1_place" "no file:line:col: $(head -c 200 "$T/err")"
-	[ ! -e "$T/$1.wav" ] || fail "$1_output" "an output file was written"
-}
+bad4() { badm "$1" "$HERE/stiff.dpm" "$2" "$3"; }
 bad4 fourth_order_fixed 's/boundary w at x = 0, x = 1: simply_supported/boundary w at x = 0, x = 1: fixed/' \
 	"fourth order in space: name its end's condition, clamped, simply_supported"
 bad4 third_derivative 's/w.xxxx/w.xxx/' "not yet other derivatives"
@@ -430,14 +426,7 @@ bad bc_kind 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0, x = 1: sli
 	"may be fixed, clamped, simply_supported (pinned), free or attached Z"
 bad second_2d 's/field w(x) on s2/field w(x, y) on s2/' "coordinates must be the domain's"
 # 2D chains (drums.dpm): held edges only, read at points only
-bad2() {
-	sed "$2" "$HERE/drums.dpm" >"$T/$1.dpm"
-	rm -f "$T/$1.wav"
-	expect "$1" 1 "$3" -- render "$T/$1.dpm" -o "$T/$1.wav"
-	grep -q "^$T/$1.dpm:[0-9]*:[0-9]*: error" "$T/err" ||
-		fail "$1_place" "no file:line:col: $(head -c 200 "$T/err")"
-	[ ! -e "$T/$1.wav" ] || fail "$1_output" "an output file was written"
-}
+bad2() { badm "$1" "$HERE/drums.dpm" "$2" "$3"; }
 bad2 chain2d_free 's/^boundary w at edges: fixed/boundary w at edges: free/' \
 	"the edges of the 2D field 'w' may be fixed, clamped or simply_supported (not yet free"
 bad2 chain2d_slope 's/^pde u.tt = c1^2 \* lap(u)/& + 0.01 * w.x(0.1, 0.1) * delta(x - xa, y - ya)/' \
