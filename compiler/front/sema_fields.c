@@ -142,13 +142,25 @@ state_in(const Model *m, const Ast *e, int depth)
 	return NULL;
 }
 
+/* f's density (NULL: 1), which must not read the state */
+static int
+density(FS *s, Fld *f)
+{
+	const Ast *st;
+
+	opt_of(f->f, "density", &f->density, NULL);
+	if ((st = state_in(s->m, f->density, 0)))
+		return err(s, st->loc, "the density of '%s' reads the state ('%s'); a density is an "
+		           "expression of params and the coordinates", f->f->name, st->name);
+	return 0;
+}
+
 /* setup of a 2D field: domain x in [A, B], y in [C, D], grid NX, NY or
  * planned */
 static int
 setup2(FS *s, Fld *f)
 {
 	const Decl *d = f->dom;
-	const Ast *st;
 	double v[2];
 	int k;
 
@@ -184,18 +196,13 @@ setup2(FS *s, Fld *f)
 		           "the first below the second", d->name, NULL);
 	f->h = f->n ? (f->to - f->from) / f->n : 0;
 	f->hy = f->ny ? (f->yto - f->yfrom) / f->ny : 0;
-	opt_of(f->f, "density", &f->density, NULL);
-	if ((st = state_in(s->m, f->density, 0)))
-		return err(s, st->loc, "the density of '%s' reads the state ('%s'); a density is an "
-		           "expression of params and the coordinates", f->f->name, st->name);
-	return 0;
+	return density(s, f);
 }
 
 /* f's domain, grid and ends */
 static int
 setup(FS *s, Fld *f)
 {
-	const Ast *st;
 	Ast *on = NULL, *g;
 	Loc onl;
 	double v;
@@ -231,11 +238,7 @@ setup(FS *s, Fld *f)
 		return err(s, f->dom->loc, "the ends of the domain '%s' must be numbers or consts, "
 		           "the first below the second", f->dom->name, NULL);
 	f->h = f->n ? (f->to - f->from) / f->n : 0;
-	opt_of(f->f, "density", &f->density, NULL);
-	if ((st = state_in(s->m, f->density, 0)))
-		return err(s, st->loc, "the density of '%s' reads the state ('%s'); a density is an "
-		           "expression of params and the coordinates", f->f->name, st->name);
-	return 0;
+	return density(s, f);
 }
 
 static int end_of(const Fld *f, double v);
