@@ -192,17 +192,18 @@ rt_tmp_del(int slot)
 		atomic_store(&tmps[slot].state, FREE);
 }
 
-/* mkstemp and the table entry with the signals held, so no signal comes
- * between the file's creation and its entry. */
+/* mkstemps and the table entry with the signals held, so no signal comes
+ * between the file's creation and its entry; the template's last
+ * `suffix` characters are kept. */
 int
-rt_tmp_make(char *tmpl, int *slot)
+rt_tmp_makes(char *tmpl, int suffix, int *slot)
 {
 	sigset_t all, old;
 	int fd, e;
 
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
-	if ((fd = mkstemp(tmpl)) >= 0)
+	if ((fd = mkstemps(tmpl, suffix)) >= 0)
 		*slot = rt_tmp_add(tmpl);
 	else
 		*slot = -1;
@@ -210,6 +211,12 @@ rt_tmp_make(char *tmpl, int *slot)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = e;
 	return fd;
+}
+
+int
+rt_tmp_make(char *tmpl, int *slot)
+{
+	return rt_tmp_makes(tmpl, 0, slot);
 }
 
 char *

@@ -70,13 +70,15 @@ void rt_seterr(char *err, int errsz, const char *fmt, ...);
  * the table (32 names) is full: the name is then not cleared.  Each add
  * puts the clearing handler on the signals still at their default; a
  * program's own handler calls rt_tmp_die(sig) to clear and die.
- * rt_tmp_make (mkstemp) and rt_tmp_make_dir (mkdtemp) create and enter a
- * name with the signals held. */
+ * rt_tmp_make (mkstemp), rt_tmp_makes (mkstemps: the last `suffix`
+ * characters kept) and rt_tmp_make_dir (mkdtemp) create and enter a name
+ * with the signals held. */
 int rt_tmp_add(const char *path);
 int rt_tmp_add_dir(const char *path);
 void rt_tmp_del(int slot);
 void rt_tmp_die(int sig);
 int rt_tmp_make(char *tmpl, int *slot);
+int rt_tmp_makes(char *tmpl, int suffix, int *slot);
 /* The child process (a C compiler) writing into a temporary name, 0 for
  * none: a signal goes to its process group (or to it) and is waited for
  * before the names are cleared. */

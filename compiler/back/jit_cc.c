@@ -323,13 +323,15 @@ cpu_init(void)
 }
 
 /* Write s to a new file made from the template (mkstemps, `suffix`
- * characters kept); 0, or -1 with err set and nothing left behind. */
+ * characters kept) and entered in rt_tmp's table before a byte is
+ * written, so a signal while writing clears it; 0 with *slot set, or -1
+ * with err set and nothing left behind. */
 static int
-write_new(char *tmpl, int suffix, const char *s, char *err, int errsz)
+write_new(char *tmpl, int suffix, const char *s, int *slot, char *err, int errsz)
 {
 	size_t n = strlen(s), done = 0;
 	ssize_t w = 0;
-	int fd = mkstemps(tmpl, suffix);
+	int fd = rt_tmp_makes(tmpl, suffix, slot);
 
 	if (fd >= 0)
 		while (done < n && (w = write(fd, s + done, n - done)) > 0)
@@ -337,8 +339,10 @@ write_new(char *tmpl, int suffix, const char *s, char *err, int errsz)
 	if (fd < 0 || done < n || close(fd) != 0) {
 		snprintf(err, (size_t)errsz, "cannot write '%s': %s", tmpl,
 		         strerror(w == 0 ? ENOSPC : errno));
-		if (fd >= 0)
+		if (fd >= 0) {
 			unlink(tmpl);
+			rt_tmp_del(*slot);
+		}
 		return -1;
 	}
 	return 0;
@@ -489,10 +493,9 @@ jit_cc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int err
 	 * temps are in rt_tmp's table: a signal or an exit clears them. */
 	snprintf(tmpc, sizeof tmpc, "%s.XXXXXX.c", so);
 	snprintf(tmpso, sizeof tmpso, "%s.XXXXXX", so);
-	if (write_new(tmpc, 2, ctext, err, errsz) != 0)
+	if (write_new(tmpc, 2, ctext, &sc, err, errsz) != 0)
 		goto fail;
 	hc = 1;
-	sc = rt_tmp_add(tmpc);
 	if ((fd = rt_tmp_make(tmpso, &sso)) < 0) {
 		snprintf(err, (size_t)errsz, "cannot write '%s': %s", tmpso, strerror(errno));
 		goto fail;
