@@ -946,6 +946,35 @@ seed_ct(Emit *e, const Lc *c, int q, const unsigned char *dctnz, const char *sct
 			cg_out(e, "%sgrad[%d] += %s * lc[%d];\n", ind, p, sct, lc_dct(c, q, p));
 }
 
+/* the read of object j's velocity, z[j].t: a run's neighbours read it */
+static int
+vel_read(const Scheme *s, int j)
+{
+	int r;
+
+	for (r = 0; r < s->nrd; r++)
+		if (s->rd[r].kind == RD_LUMP_VEL && s->rd[r].lump == j)
+			return r;
+	die("vel_read: object %d's velocity is not read", j);
+	return -1;
+}
+
+/* " c_d sr[t - d] + ..." over the run's offsets d in [dmin, dmax] whose
+ * c_d (vel 0) or e_d (vel 1) is not 0, then ";\n" */
+static void
+post_sum(Emit *e, ExprEmitter *cm, const int *croot, int vel, int dmin, int dmax, int nrun, int a)
+{
+	int d, first = 1;
+
+	for (d = dmin; d <= dmax; d++)
+		if (croot[2 * (d + LREL) + vel] >= 0) {
+			cg_out(e, "%s%s * sr%d[%d + zt - %d]", first ? " " : " + ",
+			       ex_emitter_root(cm, croot[2 * (d + LREL) + vel]), nrun, 2 * LREL - d, a);
+			first = 0;
+		}
+	cg_out(e, ";\n");
+}
+
 /* The adjoint of cg_emit_lumps' loops: a run of points whose rests are
  * one formula (canon) and whose ct is one, as two loops.  The first makes
  * each point's lambda[n] = (2 lz - lq lb) li as the scalar rows do, and
@@ -955,9 +984,12 @@ seed_ct(Emit *e, const Lc *c, int q, const unsigned char *dctnz, const char *sct
  * handed on once after the loop.  The second, after every point's
  * lambda[n] is made (post), hands each point's seed to its neighbours'
  * lambda[n]: lambda[n][t] += sum_d c_d sr[t - d], c_d = d canon / d
- * z[zi + d], a gather over t, so that it vectorises.  A run whose c_d
- * depends on the state (a nonlinear chain) or that reads a neighbour's
- * velocity stays scalar (inrun[j] 0). */
+ * z[zi + d], a gather over t, so that it vectorises.  The seeds of the
+ * neighbours' velocities (z[t] - z[t-1]) / k, e_d = d canon / d z.t[zi +
+ * d], go to the velocity read of each point t, rs[vr[t]] += sum_d e_d
+ * sr[t - d], which @__aread hands to lambda[n] and, a step later, to
+ * lambda[n-1], as it does a scalar row's.  A run whose c_d or e_d depends
+ * on the state (a nonlinear chain) stays scalar (inrun[j] 0). */
 static void
 alump_runs(Emit *e, const LHoist *h, const Lc *c, const unsigned char *dctnz, int *inrun, Buf *decl,
            Buf *post)
@@ -983,8 +1015,8 @@ alump_runs(Emit *e, const LHoist *h, const Lc *c, const unsigned char *dctnz, in
 	loop_names(e, h, pn, 0);
 	for (a = 0; a < nlump; a = b) {
 		ExprEmitter *lm, *cm;
-		int ok = 1, q = h->ct[a], dmin = LREL, dmax = -LREL, first = 1;
-		int croot[2 * LREL + 1];
+		int ok = 1, q = h->ct[a], dmin = LREL, dmax = -LREL, vmin = LREL, vmax = -LREL;
+		int croot[2 * (2 * LREL + 1)];
 		Buf keep;
 		for (b = a + 1; b < nlump && canon[b] == canon[a] && h->ct[b] == q; b++)
 			;
@@ -993,7 +1025,7 @@ alump_runs(Emit *e, const LHoist *h, const Lc *c, const unsigned char *dctnz, in
 		diff_params(pool, canon[a], nin, dv);
 		for (i = 0; i < nrel && ok; i++)
 			if (!ex_is_num(dv[rel + i], 0))
-				ok = i % 2 == 0 && !reads_state(dv[rel + i], np, h->base, rel, &seen, &nseen);
+				ok = !reads_state(dv[rel + i], np, h->base, rel, &seen, &nseen);
 		if (!ok)
 			continue;
 		for (j = a; j < b; j++)
@@ -1034,26 +1066,38 @@ alump_runs(Emit *e, const LHoist *h, const Lc *c, const unsigned char *dctnz, in
 		keep = e->b;
 		e->b = *post;
 		cm = ex_emitter_new(h->pn, cg_sym_c, "ac");
-		for (d = -LREL; d <= LREL; d++) {
-			Expr *cd = dv[rel + 2 * (d + LREL)];
-			croot[d + LREL] = ex_is_num(cd, 0) ? -1 : ex_emitter_add(cm, cd);
-			if (croot[d + LREL] >= 0) {
+		for (i = 0; i < nrel; i++) {
+			d = i / 2 - LREL;
+			croot[i] = ex_is_num(dv[rel + i], 0) ? -1 : ex_emitter_add(cm, dv[rel + i]);
+			if (croot[i] >= 0 && i % 2 == 0) {
 				dmin = d < dmin ? d : dmin;
 				dmax = d > dmax ? d : dmax;
 			}
+			if (croot[i] >= 0 && i % 2) {
+				vmin = d < vmin ? d : vmin;
+				vmax = d > vmax ? d : vmax;
+			}
 		}
-		if (dmin <= dmax) {
+		if (dmin <= dmax || vmin <= vmax) {
 			cg_out(e, "\t{\n");
 			ex_emitter_flush(cm, &e->b, "\t\t");
-			cg_out(e, "\t\tfor (long zt = %d; zt < %d; zt++)\n\t\t\tln[ng + zt] +=", a + dmin, b + dmax);
-			for (d = dmin; d <= dmax; d++)
-				if (croot[d + LREL] >= 0) {
-					cg_out(e, "%s%s * sr%d[%d + zt - %d]", first ? " " : " + ",
-					       ex_emitter_root(cm, croot[d + LREL]), nrun, 2 * LREL - d, a);
-					first = 0;
-				}
-			cg_out(e, ";\n\t}\n");
 		}
+		if (dmin <= dmax) {
+			cg_out(e, "\t\tfor (long zt = %d; zt < %d; zt++)\n\t\t\tln[ng + zt] +=", a + dmin, b + dmax);
+			post_sum(e, cm, croot, 0, dmin, dmax, nrun, a);
+		}
+		if (vmin <= vmax) {
+			/* the velocity read of each point the run reads so */
+			cg_out(e, "\t\tstatic const int vr[%d] = {", b + vmax - a - vmin);
+			for (j = a + vmin; j < b + vmax; j++)
+				cg_out(e, "%s%d", j > a + vmin ? ", " : "", vel_read(s, j));
+			cg_out(e, "};\n\n");
+			cg_out(e, "\t\tfor (long zt = %d; zt < %d; zt++)\n\t\t\trs[vr[zt - %d]] +=", a + vmin, b + vmax,
+			       a + vmin);
+			post_sum(e, cm, croot, 1, vmin, vmax, nrun, a);
+		}
+		if (dmin <= dmax || vmin <= vmax)
+			cg_out(e, "\t}\n");
 		ex_emitter_free(cm);
 		*post = e->b;
 		e->b = keep;

@@ -558,6 +558,8 @@ plan_alone(void *ctx, Model *alone, int n[2], char *why, int whysz)
 	return rc;
 }
 
+static int cc_there(void);
+
 int
 cli_compile(Run *r, const Opts *o, int upto)
 {
@@ -578,15 +580,24 @@ cli_compile(Run *r, const Opts *o, int upto)
 	if (upto == UPTO_LOOPS)
 		return 0;
 	r->prefix = cg_prefix(r->arena, r->model);
+	r->backend = o->backend;
+	/* fit and train run their kernels hundreds of times.  The llvm
+	 * backend compiles the sweeps of the grid field and leaves the rest
+	 * to TinyCC (jit_llvm.c), so a model of many lumped objects (a second
+	 * field's chain) runs about 10x slower there than cc's code: cc's
+	 * compile (seconds) pays for itself within a few steps. */
+	if (!o->backend_given && r->backend == BK_LLVM && r->scheme->nlump >= MANY_LUMPS && o->cmd
+	    && (!strcmp(o->cmd, "fit") || !strcmp(o->cmd, "train")) && cc_there())
+		r->backend = BK_CC;
 	/* build and emit: all of it; a render only what it runs (but the LLVM
 	 * backend makes its own adjoint beside the text's) */
 	r->ctext = cg_emit_c(r->loops, r->prefix, upto == UPTO_C ? CG_API
-	                     : upto == UPTO_RUN && o->backend != BK_LLVM ? 0 : CG_GRAD);
+	                     : upto == UPTO_RUN && r->backend != BK_LLVM ? 0 : CG_GRAD);
 	if (upto == UPTO_C)
 		return 0;
-	if ((o->backend == BK_LLVM
+	if ((r->backend == BK_LLVM
 	     ? jit_load_llvm(&r->k, r->loops, r->ctext, r->prefix, err, sizeof err)
-	     : jit_load(&r->k, o->backend, r->ctext, r->prefix, err, sizeof err)) != 0) {
+	     : jit_load(&r->k, r->backend, r->ctext, r->prefix, err, sizeof err)) != 0) {
 		fprintf(stderr, "dpmc: error: %s\n", err);
 		return -1;
 	}
@@ -1053,6 +1064,7 @@ cmd_grad_fit(Run *r, const Opts *given)
 		o->backend = cli_fastest_backend();
 	if (cli_compile(r, o, UPTO_KERNEL) < 0)
 		return EXIT_ERR;
+	o->backend = r->backend;
 	vals = arena_alloc(r->arena, sizeof(double) * (size_t)(r->k.nparams() + 1));
 	if (cli_params(&r->k, o, r->arena, &r->diag, vals) < 0 || cli_grid(r, o, grid) < 0)
 		return EXIT_ERR;

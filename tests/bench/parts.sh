@@ -56,7 +56,7 @@ else
 	status=1
 fi
 # its gradient (`dpmc grad --stats`, mse against its own render of 1 s)
-# against its strings' alone: the chain's adjoint is still scalar code
+# against its strings' alone
 gbest() {
 	i=0 b=
 	"$DPMC" render "$1" -d 1 --backend cc -o "$B/t.wav" 2>/dev/null || return 1
@@ -73,6 +73,22 @@ if ga=$(gbest "$a") && g1=$(gbest "$B/first.dpm") && g2=$(gbest "$B/second.dpm")
 	echo "| two_strings gradient | 1 | $ga, $g1 + $g2 (the strings alone) | $(awk -v a="$ga" -v b="$g1" -v c="$g2" 'BEGIN { printf "%.2f", a / (b + c) }') |"
 else
 	echo "| two_strings gradient | FAILED |"
+	status=1
+fi
+# two polarisations of a stiff lossy string (tests/bench/two_pol.dpm: the
+# second a chain whose loss reads its neighbours' velocities, a loop in
+# the adjoint since session 12) against the first string alone, twice
+p=$REPO/tests/bench/two_pol.dpm
+awk '/^(domain s2|field v|boundary v|init v)/ { next }
+	/^pde v.tt/ { skip = 1; next }
+	skip && /^[ \t]/ { next }
+	{ skip = 0 }
+	/^output out/ { print "output out = u.t(0.15)"; next }
+	{ print }' "$p" >"$B/pol1.dpm"
+if ga=$(gbest "$p") && g1=$(gbest "$B/pol1.dpm"); then
+	echo "| two_pol gradient | 1 | $ga, 2 x $g1 (one string alone) | $(awk -v a="$ga" -v b="$g1" 'BEGIN { printf "%.2f", a / (2 * b) }') |"
+else
+	echo "| two_pol gradient | FAILED |"
 	status=1
 fi
 exit $status

@@ -143,6 +143,19 @@ if gt ubar "$HERE/ubar.dpm"; then
 	grun ubar pdot 22 50
 	grun ubar gradtest ckpt -g 50 -d 0.02
 fi
+# two polarisations, the second a uniform chain with 2 s1 v.xxt: its
+# interior points are one loop in the adjoint too (their neighbours'
+# velocity seeds through each point's velocity read)
+if gt pol "$HERE/pol.dpm"; then
+	if grep -q 'rs\[vr\[zt' "$T/pol/m.c"; then
+		pass pol_adjoint_loop
+	else
+		fail pol_adjoint_loop "no loop over the chain's velocity seeds in the adjoint"
+	fi
+	grun pol gradtest taylor -g 30 -d 0.02
+	grun pol pdot 29 30
+	grun pol gradtest ckpt -g 30 -d 0.02
+fi
 sed 's/grid 40/grid 16/' "$HERE/board.dpm" >"$T/board.dpm"
 if gt board "$T/board.dpm"; then
 	grun board gradtest taylor -g 8,6 -d 0.01 -p xs,xb,yb -s xs=0.15,xb=0.05,yb=0.05,K=300
@@ -327,6 +340,7 @@ same_n horn_n "$HERE/horn.dpm" "$HERE/horn_alone.dpm"
 as_grid horn_as_grid horn
 same_n ubar_n "$HERE/ubar.dpm" "$HERE/ubar_alone.dpm"
 as_grid ubar_as_grid ubar 0.2 1e-8
+as_grid pol_as_grid pol
 # their energy, lossless, with the density the form divides by (the bore's
 # S(x), the bar's thickness): conserved at a free end too, as the grid
 # field's (h / 2 of mass there)
