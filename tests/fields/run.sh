@@ -341,6 +341,16 @@ as_grid horn_as_grid horn
 same_n ubar_n "$HERE/ubar.dpm" "$HERE/ubar_alone.dpm"
 as_grid ubar_as_grid ubar 0.2 1e-8
 as_grid pol_as_grid pol
+# fit takes cc over llvm for a model of many lumped objects (llvm leaves
+# them to TinyCC, cli_compile): a 39-point chain
+sed 's/grid 30$/grid 40/' "$HERE/pol.dpm" >"$T/pol40.dpm"
+if "$DPMC" render "$T/pol40.dpm" -d 0.05 -o "$T/pol40.wav" --set det=0.02 2>"$T/err" &&
+	"$DPMC" fit "$T/pol40.dpm" --target "$T/pol40.wav" --fit det --steps 2 --stats -o "$T/pol40.json" \
+		>/dev/null 2>"$T/err"; then
+	grep -q '"backend": "cc"' "$T/err" && pass fit_chain_cc || fail fit_chain_cc "$(grep backend "$T/err")"
+else
+	fail fit_chain_cc "$(tail -c 300 "$T/err")"
+fi
 # their energy, lossless, with the density the form divides by (the bore's
 # S(x), the bar's thickness): conserved at a free end too, as the grid
 # field's (h / 2 of mass there)
