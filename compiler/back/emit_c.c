@@ -552,28 +552,40 @@ emit_plan(Emit *e)
 	       "char *err, int errsz)\n{\n");
 	cg_out(e, "\tint bad, d, tries;\n\tdouble h = @__hmin(p, k, len, 0, &bad), hh[2], t, ht;\n\n");
 	cg_out(e, "\tif (bad == 1) {\n");
-	for (j = 0; j < e->s->nlump; j++) {
-		/* at the coarsest grid: a lumped object too stiff for k */
-		int c = s->m->lumps[j]->gridpt - 1;
-		cg_out(e, "\t\tif (@__lstable(p, k, len[0] / @__minn[0]) == %d) {\n", j);
-		if (c >= 0 && s->m->chains[c].ny)      /* a point of a 2D one */
-			cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the field '%s' is unstable at k = %%g s "
-			       "for the params in force (at its point %s): its grid of %d x %d intervals was "
-			       "planned for the values it was compiled with; compile the model again with these "
-			       "values (--set, --params), which plans its grid for them, or force a coarser "
-			       "one with `grid NX, NY` on its domain\", k);\n\t\t\treturn 1;\n\t\t}\n",
-			       s->m->chains[c].name, e->s->lump[j].name, s->m->chains[c].n, s->m->chains[c].ny);
-		else if (c >= 0)      /* a point of a field after the first (sema_fields.c) */
-			cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the field '%s' is unstable at k = %%g s "
-			       "for the params in force (at its point %s): its grid of %d intervals was planned "
-			       "for the values it was compiled with; compile the model again with these "
-			       "values (--set, --params), which plans its grid for them, or force a coarser "
-			       "one with `grid N` on its domain\", k);\n\t\t\treturn 1;\n\t\t}\n",
-			       s->m->chains[c].name, e->s->lump[j].name, s->m->chains[c].n);
-		else
-			cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the lumped object '%s' is too stiff for "
-			       "the time step k = %%g s (k^2 w^2 >= 4 in its explicit step); raise the rate or make "
-			       "it softer or heavier\", k);\n\t\t\treturn 1;\n\t\t}\n", e->s->lump[j].name);
+	if (e->s->nlump) {
+		/* at the coarsest grid: a lumped object too stiff for k, or a
+		 * point of a chain; its name and chain from tables (one call) */
+		int c;
+		cg_out(e, "\t\tstatic const char *const lname[%d] = {", e->s->nlump);
+		for (j = 0; j < e->s->nlump; j++)
+			cg_out(e, "%s\"%s\"", j ? ", " : "", e->s->lump[j].name);
+		cg_out(e, "};\n\t\tstatic const int lchain[%d] = {", e->s->nlump);
+		for (j = 0; j < e->s->nlump; j++)
+			cg_out(e, "%s%d", j ? ", " : "", s->m->lumps[j]->gridpt - 1);
+		cg_out(e, "};\n\t\tconst int lj = @__lstable(p, k, len[0] / @__minn[0]);\n\n");
+		cg_out(e, "\t\tif (lj >= 0) {\n");
+		for (c = 0; c < s->m->nchains; c++) {
+			cg_out(e, "\t\t\tif (lchain[lj] == %d)\n", c);
+			if (s->m->chains[c].ny)      /* a point of a 2D one */
+				cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"the field '%s' is unstable at k = %%g s "
+				       "for the params in force (at its point %%s): its grid of %d x %d intervals was "
+				       "planned for the values it was compiled with; compile the model again with these "
+				       "values (--set, --params), which plans its grid for them, or force a coarser "
+				       "one with `grid NX, NY` on its domain\", k, lname[lj]);\n",
+				       s->m->chains[c].name, s->m->chains[c].n, s->m->chains[c].ny);
+			else      /* a point of a field after the first (sema_fields.c) */
+				cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"the field '%s' is unstable at k = %%g s "
+				       "for the params in force (at its point %%s): its grid of %d intervals was planned "
+				       "for the values it was compiled with; compile the model again with these "
+				       "values (--set, --params), which plans its grid for them, or force a coarser "
+				       "one with `grid N` on its domain\", k, lname[lj]);\n",
+				       s->m->chains[c].name, s->m->chains[c].n);
+		}
+		cg_out(e, "\t\t\tif (lchain[lj] < 0)\n");
+		cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"the lumped object '%%s' is too stiff for "
+		       "the time step k = %%g s (k^2 w^2 >= 4 in its explicit step); raise the rate or make "
+		       "it softer or heavier\", lname[lj], k);\n");
+		cg_out(e, "\t\t\treturn 1;\n\t\t}\n");
 	}
 	if (rho_checked(s)) {
 		/* a density below 0 somewhere makes the scheme unstable: say so */

@@ -591,8 +591,11 @@ cg_lump_free(LHoist *h)
  * two objects one Expr exactly when they are the same formula.  The loop
  * reads the state where the scalar code reads rd[] (the same values) and
  * multiplies by 1 / (1 - ct k/2), hoisted, where the scalar code divides
- * (a vector division costs the loop more than the rest of its work). */
-enum { LREL = 8 };
+ * (a vector division costs the loop more than the rest of its work).
+ * A 2D chain's points are numbered row by row, so a point's neighbours
+ * across the rows are ny - 1 objects away (2 (ny - 1) for bilap): LREL
+ * 128 makes each row's interior one loop up to ny = 65. */
+enum { LREL = 128 };
 
 typedef struct Rel {
 	Expr **map;                /* [r]: read r's relative param, or NULL */
@@ -1109,6 +1112,72 @@ alump_runs(Emit *e, const LHoist *h, const Lc *c, const unsigned char *dctnz, in
 	loop_names_free(e, h, pn);
 }
 
+/* The objects outside the runs, row by row: their rests in one emitter
+ * (what they share, as a join's read of every point of a chain at a
+ * param's place, made once), each row's lambda[n] and its seed srest
+ * into srs[], then the seeds of every input at once, one reverse sweep of
+ * sum_j srs[j] rest_j (diff.c, as cg_vjp): a shared read's seed is summed
+ * once and handed to its points once, where a row at a time made each
+ * row hand it to every point (N^2 lines for a chain of N). */
+static void
+scalar_rows(Emit *e, const LHoist *h, const Lc *c, const unsigned char *dctnz, const int *inrun, int nin,
+            int *droot)
+{
+	const Scheme *s = e->s;
+	ExprPool *P = s->pool;
+	int j, i, q, m = 0, nscalar = 0;
+	const char **names;
+	Expr *sum = ex_num(P, 0), **d = mem_alloc((size_t)(nin + 1) * sizeof *d);
+	ExprEmitter *em = ex_emitter_new(h->pn, cg_sym_c, "zl_"), *dm;
+	int *root = mem_alloc((size_t)(s->nlump + 1) * sizeof *root);
+
+	for (j = 0; j < s->nlump; j++)
+		if (!inrun[j])
+			root[nscalar++] = ex_emitter_add(em, h->rest[j]);
+	ex_emitter_flush(em, &e->b, "\t");
+	for (j = 0; j < s->nlump; j++) {
+		if (inrun[j])
+			continue;
+		q = h->ct[j];
+		cg_out(e, "\t{\n\t\tconst double rest = %s, lz = la[ng + %d];\n", ex_emitter_root(em, root[m]), j);
+		cg_out(e, "\t\tconst double znext = (2 * u[ng + %d] - lq%d * up[ng + %d] + k * k * rest) * li%d;\n",
+		       j, q, j, q);
+		cg_out(e, "\t\tconst double sct = lz * (k / 2) * (znext - up[ng + %d]) * li%d;\n\n", j, q);
+		cg_out(e, "\t\t(void)sct;\n");
+		cg_out(e, "\t\tsrs[%d] = lz * k * k * li%d;\n", m, q);
+		cg_out(e, "\t\tln[ng + %d] = (2 * lz - lq%d * lb[ng + %d]) * li%d;\n", j, q, j, q);
+		seed_ct(e, c, q, dctnz, "sct", "\t\t");
+		cg_out(e, "\t}\n");
+		sum = ex_add(P, sum, ex_mul(P, ex_param(P, nin + m), h->rest[j]));
+		m++;
+	}
+	ex_emitter_free(em);
+	/* the seeds srs[m] are params from nin on, which diff.c leaves be */
+	names = mem_alloc((size_t)(nin + nscalar + 1) * sizeof *names);
+	for (i = 0; i < nin; i++)
+		names[i] = h->pn[i];
+	for (m = 0; m < nscalar; m++) {
+		Buf t = {0};
+		buf_printf(&t, "srs[%d]", m);
+		names[nin + m] = t.s;
+	}
+	names[nin + nscalar] = NULL;
+	diff_params(P, sum, nin, d);
+	dm = ex_emitter_new(names, cg_sym_c, "zs_");
+	for (i = 0; i < nin; i++)
+		droot[i] = ex_is_num(d[i], 0) ? -1 : ex_emitter_add(dm, d[i]);
+	cg_out(e, "\t{\n");
+	ex_emitter_flush(dm, &e->b, "\t\t");
+	seed_inputs(e, dm, droot, nin, "1", 0, "\t\t");
+	cg_out(e, "\t}\n");
+	ex_emitter_free(dm);
+	for (m = 0; m < nscalar; m++)
+		mem_free((void *)names[nin + m]);
+	mem_free(names);
+	mem_free(root);
+	mem_free(d);
+}
+
 /* z[n+1] = (2 z[n] - lq z[n-1] + k^2 rest) li, lq = 1 + ct k/2, li = 1 /
  * (1 - ct k/2): the lumped rows of lambda[n] = (2 lambda[n+1] - lq
  * lambda[n+2]) li (ct is of params alone: the same in both steps), and
@@ -1120,7 +1189,7 @@ emit_alump(Emit *e)
 	const Scheme *s = e->s;
 	Lc c;
 	LHoist *h = quiet_hoist(e, &c);
-	int np = s->nparams, base = h->base, nin = base + h->n, j, i, q, p;
+	int np = s->nparams, base = h->base, nin = base + h->n, j, i, q, p, nscalar = 0;
 	int *inrun = mem_alloc((size_t)s->nlump * sizeof *inrun + 1);
 	int *droot = mem_alloc((size_t)(nin + 1) * sizeof *droot);
 	unsigned char *dctnz = mem_alloc((size_t)(c.nct * c.np) + 1);
@@ -1146,33 +1215,12 @@ emit_alump(Emit *e)
 	e->b = body;
 	if (s->nlump >= 4)
 		alump_runs(e, h, &c, dctnz, inrun, &decl, &post);
-	for (j = 0; j < s->nlump; j++) {
-		ExprEmitter *em;
-		Expr **dj;
-		if (inrun[j])
-			continue;
-		q = h->ct[j];
-		em = ex_emitter_new(h->pn, cg_sym_c, "zl_");
-		dj = mem_alloc((size_t)(nin + 1) * sizeof *dj);
-		ex_emitter_add(em, h->rest[j]);
-		diff_params(s->pool, h->rest[j], nin, dj);
-		for (i = 0; i < nin; i++)
-			droot[i] = ex_is_num(dj[i], 0) ? -1 : ex_emitter_add(em, dj[i]);
-		mem_free(dj);
-		cg_out(e, "\t{\n");
-		ex_emitter_flush(em, &e->b, "\t\t");
-		cg_out(e, "\t\tconst double rest = %s, lz = la[ng + %d];\n", ex_emitter_root(em, 0), j);
-		cg_out(e, "\t\tconst double znext = (2 * u[ng + %d] - lq%d * up[ng + %d] + k * k * rest) * li%d;\n",
-		       j, q, j, q);
-		cg_out(e, "\t\tconst double sct = lz * (k / 2) * (znext - up[ng + %d]) * li%d, srest = lz * k * k * li%d;\n\n",
-		       j, q, q);
-		cg_out(e, "\t\t(void)sct; (void)srest;\n");
-		cg_out(e, "\t\tln[ng + %d] = (2 * lz - lq%d * lb[ng + %d]) * li%d;\n", j, q, j, q);
-		seed_ct(e, &c, q, dctnz, "sct", "\t\t");
-		seed_inputs(e, em, droot, nin, "srest", 0, "\t\t");
-		cg_out(e, "\t}\n");
-		ex_emitter_free(em);
-	}
+	for (j = 0; j < s->nlump; j++)
+		nscalar += !inrun[j];
+	if (nscalar)
+		buf_printf(&decl, "\tdouble srs[%d];\n\n", nscalar);
+	if (nscalar)
+		scalar_rows(e, h, &c, dctnz, inrun, nin, droot);
 	body = e->b;
 	e->b = keep;
 	cg_out(e, "static void\n@__alump(const @_model *m, long n, const double *la, const double *lb, double *ln,\n"

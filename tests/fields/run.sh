@@ -112,7 +112,7 @@ grun() {
 	[ $st = 0 ] || [ -n "$(grep '^FAIL' "$T/out")" ] || fail "${n}_$p" "status $st: $(head -c 300 "$T/out")"
 }
 # on coarse grids: a join at a param's place reads every point of a chain
-# (sema_fields.c), so the C grows as N^2
+# (sema_fields.c), and the stability check's C grows as N^2
 sed 's/grid 50/grid 20/g; s/xa = 0.3 /xa = 0.31 /; s/xb = 0.45 /xb = 0.47 /' "$HERE/spring.dpm" >"$T/spring.dpm"
 sed 's/grid 40/grid 16/; s/grid 60/grid 24/' "$HERE/bridge.dpm" >"$T/bridge.dpm"
 if gt spring "$T/spring.dpm"; then
@@ -163,6 +163,14 @@ if gt board "$T/board.dpm"; then
 fi
 # two membranes, the second a 2D chain (35 points on 8 x 6), joined by a
 # spring: through the spring and the chain's wave speed
+# a 2D chain's rows are loops (its neighbours across rows ny - 1 objects
+# away), forward and in the adjoint, as a 1D chain's interior
+if "$DPMC" emit --stage c "$HERE/drums.dpm" >"$T/drums.c" 2>"$T/err" &&
+	[ "$(grep -c 'for (long zi = ' "$T/drums.c")" -ge 20 ] && grep -q 'sr1\[' "$T/drums.c"; then
+	pass drums_rows_loop
+else
+	fail drums_rows_loop "$(grep -c 'for (long zi = ' "$T/drums.c") loops over the 2D chain's points"
+fi
 sed 's/grid 16, 12/grid 8, 6/; s/grid 14, 12/grid 8, 6/' "$HERE/drums.dpm" >"$T/drums.dpm"
 if gt drums "$T/drums.dpm"; then
 	grun drums gradtest taylor -g 8,6 -d 0.02
@@ -190,7 +198,7 @@ done
 # counts twice, discretise.c); now both planned grids hold, and the energy
 # stays constant over 2e4 steps.  The join on the string is at a number
 # (xs's value): at a param's place it reads every point of the chain, and
-# the C grows as N^2 (7.6 MB and minutes of gcc for 101 points)
+# the stability check's C grows as N^2
 sed 's/ grid 40//; s/u(xs)/u(0.13)/g; s/delta(x - xs)/delta(x - 0.13)/; $a\
 output E = energy' "$HERE/board.dpm" >"$T/bstiff.dpm"
 for K in 1e5 1e6; do
