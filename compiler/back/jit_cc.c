@@ -230,14 +230,27 @@ cache_dir(char *dir, int dirsz, char *why, int whysz)
 	return 0;
 }
 
+/* A loaded object: its handle, and the descriptor it was loaded through,
+ * open while it is loaded.  dlopen takes a name it has loaded before for
+ * that object, so a second kernel loaded through the same
+ * /proc/self/fd/N as a live one would be the live one (a fit that
+ * compiles its model again, main.c): while the first's descriptor is
+ * open, N names it alone. */
+typedef struct CcObj {
+	void *dl;
+	int fd;
+} CcObj;
+
 /* dlopen the object at path if it can be trusted: opened without
  * following a link, checked on the open file (a regular file, the user's,
  * that nobody else may write), and loaded through /proc/self/fd, so the
- * file loaded is the file checked.  NULL with the reason in why, or with
- * why "" when there is no such file. */
-static void *
+ * file loaded is the file checked.  The handle and its descriptor (-1:
+ * loaded by path), or NULL with the reason in why, or with why "" when
+ * there is no such file. */
+static CcObj *
 load_checked(const char *path, char *why, int whysz)
 {
+	CcObj *o;
 	char fdpath[64], r[256];
 	struct stat st;
 	void *dl = NULL;
@@ -272,13 +285,35 @@ load_checked(const char *path, char *why, int whysz)
 	else {
 		/* without /proc (not Linux) the path: the folder is checked to
 		 * be the user's alone, so only the user could swap the file */
+		int byfd;
 		snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
-		dl = dlopen(access(fdpath, F_OK) == 0 ? fdpath : path, RTLD_NOW | RTLD_LOCAL);
+		byfd = access(fdpath, F_OK) == 0;
+		dl = dlopen(byfd ? fdpath : path, RTLD_NOW | RTLD_LOCAL);
 		if (!dl)
 			snprintf(why, (size_t)whysz, "%s", dlerror());
+		else if (byfd) {
+			o = mem_alloc(sizeof *o);
+			o->dl = dl;
+			o->fd = fd;
+			return o;
+		}
 	}
 	close(fd);
-	return dl;
+	if (!dl)
+		return NULL;
+	o = mem_alloc(sizeof *o);
+	o->dl = dl;
+	o->fd = -1;
+	return o;
+}
+
+static void
+unload(CcObj *o)
+{
+	dlclose(o->dl);
+	if (o->fd >= 0)
+		close(o->fd);
+	mem_free(o);
 }
 
 /* What -march=native compiles for, as a hash: the CPU's identity and
@@ -441,7 +476,7 @@ trim_cache(const char *dir)
 static void *
 cc_look(void *impl, const char *sym)
 {
-	return dlsym(impl, sym);
+	return dlsym(((CcObj *)impl)->dl, sym);
 }
 
 int
@@ -451,7 +486,7 @@ jit_cc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int err
 	char dir[4096], so[4200], tmpc[4300], tmpso[4300], why[4800];
 	const char *args[16], *tmp;
 	int i, n, fd, private = 0, sd = -1, sc = -1, sso = -1, hc = 0, hso = 0;
-	void *dl;
+	CcObj *dl;
 
 	pthread_once(&cpu_once, cpu_init);
 	h = fnv1a(h, ctext, strlen(ctext) + 1);
@@ -538,7 +573,7 @@ jit_cc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int err
 bind:
 	k->impl = dl;
 	if (jit_bind(k, cc_look, prefix, err, errsz) != 0) {
-		dlclose(dl);
+		unload(dl);
 		k->impl = NULL;
 		return -1;
 	}
@@ -562,6 +597,6 @@ fail:
 void
 jit_cc_unload(Kernel *k)
 {
-	dlclose(k->impl);
+	unload(k->impl);
 	k->impl = NULL;
 }

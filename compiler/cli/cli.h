@@ -57,7 +57,19 @@ typedef struct Job {
 	int fixed_grid;             /* the model fixes its grid (`grid N`): a fit keeps it */
 	double compile_ms;
 	int in_time;                /* the step's coefficients vary in time */
+	/* fit: the model compiled again with its chains' grids planned for
+	 * vals (main.c), the kernel alive until the command ends; NULL after
+	 * an error in err.  NULL when there is no chain to plan. */
+	const Kernel *(*replan)(void *ctx, const double *vals, char *err, int errsz);
+	void *replan_ctx;
 } Job;
+
+/* The words of the error a chain's grid gives when the params in force
+ * need a finer one (emit_c.c): what makes fit compile the model again. */
+#define REPLAN_MARK "was planned for the values it was compiled with"
+/* cli_fit.c: j's kernel again for vals when why is REPLAN_MARK's error,
+ * else NULL (why, then err, says why) */
+const Kernel *cli_replan(const Job *j, const double *vals, const char *why, char *err, int errsz);
 
 /* main.c: after a render blew up, a note on the grid when the step's
  * coefficients vary in time (the planner sees them at t = 0). */
@@ -245,6 +257,8 @@ typedef struct Run {
 	char *ctext;           /* mem_alloc'd */
 	Kernel k;
 	Backend backend;       /* the one compiled with: o->backend, but see MANY_LUMPS */
+	const Kernel *plan_k;  /* given: chains planned for plan_vals, params named as plan_k's */
+	const double *plan_vals;
 	int loaded;
 	double t0, compile_ms;
 } Run;

@@ -145,8 +145,8 @@ same_grid(const int *a, const int *b, int nd)
  * set_params refuses, re-create it, so a param can go anywhere in its
  * range however the stability bound moves the grid.
  * 0, or -1 with a message in s->err. */
-int
-sim_set(Sim *s, const double *vals)
+static int
+set_once(Sim *s, const double *vals)
 {
 	const Kernel *k = s->k;
 	int g[2] = {0, 0}, cur[2] = {0, 0}, gm[2], d, nd = k->ndim(), fresh = s->replan;
@@ -185,6 +185,38 @@ sim_set(Sim *s, const double *vals)
 	k->set_memory(s->m, s->memory);
 	k->set_threads(s->m, s->threads);
 	return 0;
+}
+
+const Kernel *
+cli_replan(const Job *j, const double *vals, const char *why, char *err, int errsz)
+{
+	if (!j->replan || !strstr(why, REPLAN_MARK))
+		return NULL;
+	return j->replan(j->replan_ctx, vals, err, errsz);
+}
+
+/* set_once, and when a chain's grid (compiled into the kernel) is too
+ * fine for vals, set_once again on the model compiled for them */
+int
+sim_set(Sim *s, const double *vals)
+{
+	const Kernel *k;
+	char e[sizeof s->err];
+
+	if (set_once(s, vals) == 0)
+		return 0;
+	if (!(k = cli_replan(s->j, vals, s->err, e, sizeof e))) {
+		if (e[0] && s->j->replan && strstr(s->err, REPLAN_MARK))
+			snprintf(s->err, sizeof s->err, "%s", e);
+		return -1;
+	}
+	if (s->m)
+		s->k->destroy(s->m);
+	s->m = NULL;
+	s->k = k;
+	s->replan = 1;
+	s->regrids++;
+	return set_once(s, vals);
 }
 
 /* The loss of the instance against the target and dL/dparam for every
@@ -809,7 +841,7 @@ run_start(Fit *F, Start *S)
 out:
 	/* only the best values are needed now: let the next start have the memory */
 	if (S->s.m) {
-		k->destroy(S->s.m);
+		S->s.k->destroy(S->s.m);
 		S->s.m = NULL;
 	}
 }

@@ -31,18 +31,15 @@ typedef struct Pitch {
 	char err[512];
 } Pitch;
 
+/* p's instance at p->vals, on the grid a render plans; 0, or -1 with
+ * p->err set */
 static int
-render(void *ctx, const double *z, double *y)
+place(Pitch *p)
 {
-	Pitch *p = ctx;
 	const Kernel *k = p->k;
-	int i, g[2] = {0, 0}, cur[2] = {0, 0}, nd = k->ndim();
+	int g[2] = {0, 0}, cur[2] = {0, 0}, nd = k->ndim();
 	double h[2];
 
-	for (i = 0; i < p->nf; i++) {
-		int q = p->idx[i];
-		p->vals[q] = rt_from_free(z[i], k->param_min(q), k->param_max(q), k->param_log(q), NULL);
-	}
 	if (k->plan_for(p->vals, p->j->rate, (double)p->n / p->j->rate, p->j->grid, g, h, p->err,
 	                sizeof p->err) != 0)
 		return -1;
@@ -56,6 +53,32 @@ render(void *ctx, const double *z, double *y)
 	}
 	if (!p->m && !(p->m = k->create(p->vals, p->j->rate, g, p->err, sizeof p->err)))
 		return -1;
+	return 0;
+}
+
+static int
+render(void *ctx, const double *z, double *y)
+{
+	Pitch *p = ctx;
+	const Kernel *k = p->k;
+	int i;
+	char e[sizeof p->err];
+
+	for (i = 0; i < p->nf; i++) {
+		int q = p->idx[i];
+		p->vals[q] = rt_from_free(z[i], k->param_min(q), k->param_max(q), k->param_log(q), NULL);
+	}
+	if (place(p) != 0) {
+		/* a chain's grid too fine for the values: the model again */
+		if (!(k = cli_replan(p->j, p->vals, p->err, e, sizeof e)))
+			return -1;
+		if (p->m)
+			p->k->destroy(p->m);
+		p->m = NULL;
+		p->k = k;
+		if (place(p) != 0)
+			return -1;
+	}
 	k->reset(p->m);
 	k->run(p->m, p->n, y);
 	for (i = 0; i < p->n * k->noutputs(); i++)
@@ -111,7 +134,7 @@ cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double 
 	        m.iters == 1 ? "" : "s", m.renders, (jit_now_ms() - t0) / 1e3);
 out:
 	if (p.m)
-		k->destroy(p.m);
+		p.k->destroy(p.m);
 	mem_free(p.vals);
 	mem_free(z);
 	mem_free(moved);

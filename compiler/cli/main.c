@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -515,6 +516,8 @@ cli_write_file(const char *path, const char *s, char *err, int errsz)
 typedef struct Planner {
 	const Opts *o;
 	Diag *d;
+	const Kernel *vk;          /* with vals: plan for these, named as vk's */
+	const double *vals;
 } Planner;
 
 /* The grid of a field after the first (sema_fields.c, language.md 11),
@@ -536,7 +539,16 @@ plan_alone(void *ctx, Model *alone, int n[2], char *why, int whysz)
 		return -1;
 	text = cg_emit_c(lower(alone->arena, s), cg_prefix(alone->arena, alone), 0);
 	if (jit_load(&k, BK_TCC, text, cg_prefix(alone->arena, alone), why, whysz) == 0) {
-		if (P->o->nsets || P->o->params_file) {
+		if (P->vals) {
+			int q, np = P->vk->nparams();
+			vals = arena_alloc(alone->arena, sizeof *vals * (size_t)(k.nparams() + 1));
+			for (i = 0; i < k.nparams(); i++) {
+				vals[i] = k.param_default(i);
+				for (q = 0; q < np; q++)
+					if (!strcmp(k.param_name(i), P->vk->param_name(q)))
+						vals[i] = P->vals[q];
+			}
+		} else if (P->o->nsets || P->o->params_file) {
 			FILE *quiet = fopen("/dev/null", "w");
 			Diag qd = {.out = quiet};
 			vals = arena_alloc(alone->arena, sizeof *vals * (size_t)(k.nparams() + 1));
@@ -564,7 +576,7 @@ int
 cli_compile(Run *r, const Opts *o, int upto)
 {
 	char err[8192];
-	Planner P = {o, &r->diag};
+	Planner P = {o, &r->diag, r->plan_k, r->plan_vals};
 	GridPlanner gp = {plan_alone, &P};
 
 	r->t0 = jit_now_ms();
@@ -1049,6 +1061,59 @@ cli_fastest_backend(void)
 	return cc_there() ? BK_CC : BK_TCC;
 }
 
+/* A fit's model compiled again, its chains' grids planned for vals (their
+ * size is compiled in: sema_fields.c): the Runs live until the command
+ * ends.  One at a time (TinyCC plans them). */
+typedef struct Replan {
+	Opts o;                    /* the command's, its backend the one chosen */
+	const Kernel *k;           /* the first: the params' names */
+	Run **runs;
+	int nruns;
+	pthread_mutex_t lock;
+} Replan;
+
+static const Kernel *
+replan(void *ctx, const double *vals, char *err, int errsz)
+{
+	Replan *R = ctx;
+	Run *r = mem_alloc(sizeof *r), **runs;
+	const Kernel *k = NULL;
+	double t0 = jit_now_ms();
+	FILE *quiet;
+
+	pthread_mutex_lock(&R->lock);
+	memset(r, 0, sizeof *r);
+	r->arena = arena_new();
+	/* the model compiled once already: an error now is the planner's,
+	 * said in err by the caller */
+	quiet = fopen("/dev/null", "w");
+	r->diag.out = quiet ? quiet : stderr;
+	r->plan_k = R->k;
+	r->plan_vals = vals;
+	if (cli_compile(r, &R->o, UPTO_KERNEL) == 0) {
+		runs = mem_realloc(R->runs, sizeof *runs * (size_t)(R->nruns + 1));
+		R->runs = runs;
+		R->runs[R->nruns++] = r;
+		k = &r->k;
+		fprintf(stderr, "dpmc: note: a chain's grid was too fine for the params reached; the model "
+		        "compiled again with its grids planned for them (%.1f s)\n", (jit_now_ms() - t0) / 1e3);
+	} else {
+		snprintf(err, (size_t)errsz, "the model did not compile again for the params reached");
+		cli_run_free(r);
+		mem_free(r);
+	}
+	if (quiet)
+		fclose(quiet);
+	pthread_mutex_unlock(&R->lock);
+	return k;
+}
+
+static int
+has_chain(const Run *r)
+{
+	return r->model && r->model->nchains > 0;
+}
+
 /* grad and fit: the model compiled, the params and grid in force, then
  * cli_fit.c does the rest (jit_bind made sure the gradient functions
  * are there). */
@@ -1075,11 +1140,35 @@ cmd_grad_fit(Run *r, const Opts *given)
 	j.compile_ms = r->compile_ms;
 	j.in_time = loops_in_time(r->loops);
 	j.fixed_grid = cli_fixed_grid(r);
+	j.replan = NULL;
+	j.replan_ctx = NULL;
 	if (!strcmp(o->cmd, "train"))
 		return cli_train(o, &j);
 	if (!strcmp(o->cmd, "fit") && o->data)
 		return cli_fit_data(o, &j);
-	return !strcmp(o->cmd, "grad") ? cli_grad(o, &j) : cli_fit(o, &j);
+	if (!strcmp(o->cmd, "grad"))
+		return cli_grad(o, &j);
+	{
+		Replan R;
+		int st, i;
+		memset(&R, 0, sizeof R);
+		R.o = *o;
+		R.o.backend_given = 1;
+		R.k = &r->k;
+		pthread_mutex_init(&R.lock, NULL);
+		if (has_chain(r) && !o->ngrid) {
+			j.replan = replan;
+			j.replan_ctx = &R;
+		}
+		st = cli_fit(o, &j);
+		for (i = 0; i < R.nruns; i++) {
+			cli_run_free(R.runs[i]);
+			mem_free(R.runs[i]);
+		}
+		mem_free(R.runs);
+		pthread_mutex_destroy(&R.lock);
+		return st;
+	}
 }
 
 /* train: under mpirun, MPI around it all (cli_train.c) */
