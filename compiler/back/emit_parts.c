@@ -1218,7 +1218,7 @@ emit_alump(Emit *e)
 	for (j = 0; j < s->nlump; j++)
 		nscalar += !inrun[j];
 	if (nscalar)
-		buf_printf(&decl, "\tdouble srs[%d];\n\n", nscalar);
+		buf_printf(&decl, "\tdouble srs[%d];\n\n\t(void)srs;\n", nscalar);
 	if (nscalar)
 		scalar_rows(e, h, &c, dctnz, inrun, nin, droot);
 	body = e->b;

@@ -1645,13 +1645,143 @@ build_potentials(Ctx *c, Scheme *s)
  * counts (sema_fields.c).
  * Only couplings linear in the state count: a nonlinear one's stiffness
  * depends on the state (issue 12). */
+/* Wide reads in the lumps' stiffness.  A join at a param's place reads a
+ * whole chain, S = sum_r hat_r(X) z_r, and every point's rest uses it:
+ * Gershgorin's row sums, sum_r |d rest_j / d z_r|, were then N terms for
+ * each of N points (1.5 MB of C for 200).  Such an S, shared by several
+ * rests, linear in many point reads, is a variable of its own here:
+ * sum_r |d rest_j/d z_r| <= sum_direct |.| + |d rest_j/d S| G_S with
+ * G_S = sum_r w_r |d S/d z_r| made once (w_r 1, or 2/k for a velocity:
+ * the loop below), which is the same bound where a point is read only
+ * through S, and a bound still where it is read both ways. */
+enum { WIDE = 8 };
+
+typedef struct Wide {
+	Expr **node;               /* [k]: the wide subexpressions */
+	Expr **g;                  /* [k]: their G_S */
+	int n, cap;
+	unsigned char *st;         /* by Expr id: 0 unseen, 1 seen, 2 wide, 3 not */
+	int *last;                 /* by Expr id: the last lump that reached it */
+	unsigned *shared;          /* by Expr id: how many lumps reach it */
+	unsigned nid;
+} Wide;
+
+static void
+wide_grow(Wide *w, unsigned id)
+{
+	unsigned n = w->nid ? w->nid : 1024;
+
+	if (id < w->nid)
+		return;
+	while (n <= id)
+		n *= 2;
+	w->st = mem_realloc(w->st, n);
+	w->last = mem_realloc(w->last, n * sizeof *w->last);
+	w->shared = mem_realloc(w->shared, n * sizeof *w->shared);
+	memset(w->st + w->nid, 0, n - w->nid);
+	memset(w->last + w->nid, 0xff, (n - w->nid) * sizeof *w->last);
+	memset(w->shared + w->nid, 0, (n - w->nid) * sizeof *w->shared);
+	w->nid = n;
+}
+
+/* how many lumps' rests reach each node */
+static void
+wide_count(Wide *w, const Expr *e, int j)
+{
+	wide_grow(w, e->id);
+	if (!(e->deps & DEP_STATE) || w->last[e->id] == j)
+		return;
+	w->last[e->id] = j;
+	w->shared[e->id]++;
+	if (e->a)
+		wide_count(w, e->a, j);
+	if (e->b)
+		wide_count(w, e->b, j);
+	if (e->c)
+		wide_count(w, e->c, j);
+}
+
+/* is e (a sum shared by several rests) linear in WIDE or more point reads
+ * of kinds RD_LUMP, RD_LUMP_VEL, RD_VAL?  Then its G_S joins w. */
+static int
+wide_is(Ctx *c, Scheme *s, Wide *w, Expr *e, int n, Expr **d)
+{
+	ExprPool *p = c->p;
+	Expr *g = num(c, 0);
+	int r, reads = 0;
+
+	wide_grow(w, e->id);
+	if (w->st[e->id] >= 2)
+		return w->st[e->id] == 2;
+	w->st[e->id] = 3;
+	if (e->kind != EX_ADD || w->shared[e->id] < 2)
+		return 0;
+	diff_params(p, e, n, d);
+	for (r = 0; r < s->nrd; r++) {
+		Expr *dr = d[s->nparams + r];
+		ReadKind k = s->rd[r].kind;
+		if (ex_is_num(dr, 0))
+			continue;
+		if ((dr->deps & DEP_STATE) || (k != RD_LUMP && k != RD_LUMP_VEL && k != RD_VAL))
+			return 0;
+		dr = ex_fn(p, FN_ABS, dr, NULL);
+		g = ex_add(p, g, k == RD_LUMP_VEL ? ex_div(p, ex_mul(p, num(c, 2), dr), ex_sym(p, SYM_K)) : dr);
+		reads++;
+	}
+	if (reads < WIDE)
+		return 0;
+	if (w->n == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 8;
+		w->node = mem_realloc(w->node, (size_t)w->cap * sizeof *w->node);
+		w->g = mem_realloc(w->g, (size_t)w->cap * sizeof *w->g);
+	}
+	w->node[w->n] = e;
+	w->g[w->n++] = g;
+	w->st[e->id] = 2;
+	return 1;
+}
+
+/* e with each wide subexpression k as the param n + k (memo by id) */
+static Expr *
+wide_subst(Ctx *c, Scheme *s, Wide *w, Expr *e, int n, Expr **d, Expr **memo)
+{
+	ExprPool *p = c->p;
+	Expr *a, *b, *x;
+	int k;
+
+	if (!(e->deps & DEP_STATE) || e->kind == EX_PARAM)
+		return e;
+	if (memo[e->id])
+		return memo[e->id];
+	if (wide_is(c, s, w, e, n, d)) {
+		for (k = 0; w->node[k] != e; k++)
+			;
+		return memo[e->id] = ex_param(p, n + k);
+	}
+	a = e->a ? wide_subst(c, s, w, e->a, n, d, memo) : NULL;
+	b = e->b ? wide_subst(c, s, w, e->b, n, d, memo) : NULL;
+	switch (e->kind) {
+	case EX_ADD: x = ex_add(p, a, b); break;
+	case EX_MUL: x = ex_mul(p, a, b); break;
+	case EX_POW: x = ex_pow(p, a, b); break;
+	case EX_FN: x = ex_fn(p, (Fn)e->op, a, b); break;
+	case EX_CMP: x = ex_cmp(p, (Cmp)e->op, a, b); break;
+	case EX_SELECT: x = ex_select(p, a, b, wide_subst(c, s, w, e->c, n, d, memo)); break;
+	default: x = e; break;
+	}
+	return memo[e->id] = x;
+}
+
 static void
 build_coupling_stab(Ctx *c, Scheme *s)
 {
 	ExprPool *p = c->p;
-	int n = s->nparams + s->nrd, i, r, j;
-	Expr **d = mem_alloc((size_t)(n + 1) * sizeof *d);
+	int n = s->nparams + s->nrd, i, r, j, k;
+	Expr **d = mem_alloc((size_t)(n + 1) * sizeof *d), **memo = NULL;
 	Expr *kappa = num(c, 0), *hx = ex_sym(p, SYM_HX), *zero = num(c, 0);
+	Wide W;
+
+	memset(&W, 0, sizeof W);
 
 	for (i = 0; i < s->nsrc; i++) {
 		int other = 0;
@@ -1678,9 +1808,25 @@ build_coupling_stab(Ctx *c, Scheme *s)
 		s->nstab++;
 	}
 	s->lump_stiff = arena_alloc(c->a, (size_t)(s->nlump + 1) * sizeof *s->lump_stiff);
+	for (j = 0; j < s->nlump; j++)
+		wide_count(&W, s->lump[j].rest, j);
 	for (j = 0; j < s->nlump; j++) {
-		Expr *w2 = num(c, 0);
-		diff_params(p, s->lump[j].rest, n, d);
+		Expr *w2 = num(c, 0), *rest;
+		unsigned nid;
+		/* the wide sums as params n, n + 1, ...: their count grows as
+		 * the rests are walked, d with it */
+		wide_grow(&W, s->lump[j].rest->id);
+		nid = W.nid;
+		memo = mem_realloc(memo, nid * sizeof *memo);
+		memset(memo, 0, nid * sizeof *memo);
+		rest = wide_subst(c, s, &W, s->lump[j].rest, n, d, memo);
+		d = mem_realloc(d, (size_t)(n + W.n + 1) * sizeof *d);
+		diff_params(p, rest, n + W.n, d);
+		for (k = 0; k < W.n; k++) {
+			Expr *ds = d[n + k];
+			if (!ex_is_num(ds, 0) && !(ds->deps & DEP_STATE))
+				w2 = ex_add(p, w2, ex_mul(p, ex_fn(p, FN_ABS, ds, NULL), W.g[k]));
+		}
 		for (r = 0; r < s->nrd; r++) {
 			Expr *dr = d[s->nparams + r];
 			int ax, side;
@@ -1714,6 +1860,12 @@ build_coupling_stab(Ctx *c, Scheme *s)
 		s->lump_stiff[j] = ex_mul(p, ex_powi(p, ex_sym(p, SYM_K), 2), w2);
 	}
 	mem_free(d);
+	mem_free(memo);
+	mem_free(W.node);
+	mem_free(W.g);
+	mem_free(W.st);
+	mem_free(W.last);
+	mem_free(W.shared);
 }
 
 Scheme *
