@@ -23,6 +23,7 @@
  * lambda[n], which they reach through the velocity reads' u[n].
  * Nonlinear strengths and rests (max(0, ...)^p) are differentiated at the
  * forward state: diff.c's one-sided rules at their kinks. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "diff.h"
@@ -965,14 +966,14 @@ vel_read(const Scheme *s, int j)
 /* " c_d sr[t - d] + ..." over the run's offsets d in [dmin, dmax] whose
  * c_d (vel 0) or e_d (vel 1) is not 0, then ";\n" */
 static void
-post_sum(Emit *e, ExprEmitter *cm, const int *croot, int vel, int dmin, int dmax, int nrun, int a)
+post_sum(Emit *e, ExprEmitter *cm, const int *croot, int vel, int dmin, int dmax, int nrun, int a, int pad)
 {
 	int d, first = 1;
 
 	for (d = dmin; d <= dmax; d++)
 		if (croot[2 * (d + LREL) + vel] >= 0) {
 			cg_out(e, "%s%s * sr%d[%d + zt - %d]", first ? " " : " + ",
-			       ex_emitter_root(cm, croot[2 * (d + LREL) + vel]), nrun, 2 * LREL - d, a);
+			       ex_emitter_root(cm, croot[2 * (d + LREL) + vel]), nrun, pad - d, a);
 			first = 0;
 		}
 	cg_out(e, ";\n");
@@ -1000,7 +1001,7 @@ alump_runs(Emit *e, const LHoist *h, const Lc *c, const unsigned char *dctnz, in
 	const Scheme *s = e->s;
 	ExprPool *pool = s->pool;
 	int np = s->nparams, nrel = 2 * (2 * LREL + 1), nlump = s->nlump;
-	int j, a, b, i, d, nrun = 0, rel = h->base + h->n, nin = rel + nrel;
+	int j, a, b, i, d, nrun = 0, rel = h->base + h->n, nin = rel + nrel, reach, pad;
 	unsigned char *seen = NULL;
 	unsigned nseen = 0;
 	Expr **canon = mem_alloc((size_t)nlump * sizeof *canon), **dv = mem_alloc((size_t)(nin + 1) * sizeof *dv);
@@ -1034,6 +1035,13 @@ alump_runs(Emit *e, const LHoist *h, const Lc *c, const unsigned char *dctnz, in
 		for (j = a; j < b; j++)
 			inrun[j] = 1;
 		nrun++;
+		/* the seeds sr[] have 2 reach zeros each side: reach, the
+		 * farthest neighbour the run reads (a 2D chain's, a row away) */
+		reach = 0;
+		for (i = 0; i < nrel; i++)
+			if (!ex_is_num(dv[rel + i], 0) && abs(i / 2 - LREL) > reach)
+				reach = abs(i / 2 - LREL);
+		pad = 2 * reach;
 		/* the first loop */
 		lm = ex_emitter_new(pn, cg_sym_c, "ar");
 		ex_emitter_add(lm, canon[a]);
@@ -1051,7 +1059,7 @@ alump_runs(Emit *e, const LHoist *h, const Lc *c, const unsigned char *dctnz, in
 		cg_out(e, "\t\t\tconst double srest = lz * k * k * li%d;\n\n", q);
 		cg_out(e, "\t\t\tag_ct += lz * (znext - up[ng + zi]);\n");
 		cg_out(e, "\t\t\tln[ng + zi] = (2 * lz - lq%d * lb[ng + zi]) * li%d;\n", q, q);
-		cg_out(e, "\t\t\tsr%d[%d + zi - %d] = srest;\n", nrun, 2 * LREL, a);
+		cg_out(e, "\t\t\tsr%d[%d + zi - %d] = srest;\n", nrun, pad, a);
 		seed_inputs(e, lm, droot, rel, "ag", 1, "\t\t\t");
 		cg_out(e, "\t\t}\n\t\tag_ct *= (k / 2) * li%d;\n", q);
 		seed_ct(e, c, q, dctnz, "ag_ct", "\t\t");
@@ -1061,10 +1069,10 @@ alump_runs(Emit *e, const LHoist *h, const Lc *c, const unsigned char *dctnz, in
 				       : "\t\tgl%d += ag_%d;\n", i < np ? i : i < h->base ? i - np : i - h->base, i);
 		cg_out(e, "\t}\n");
 		ex_emitter_free(lm);
-		/* the run's seeds between zeros (2 LREL each side), set per call */
+		/* the run's seeds between zeros (pad each side), set per call */
 		buf_printf(decl, "\tdouble sr%d[%d];\n\n\tfor (int zp = 0; zp < %d; zp++)\n"
-		           "\t\tsr%d[zp] = sr%d[%d + zp] = 0;\n", nrun, b - a + 4 * LREL, 2 * LREL, nrun, nrun,
-		           b - a + 2 * LREL);
+		           "\t\tsr%d[zp] = sr%d[%d + zp] = 0;\n", nrun, b - a + 2 * pad, pad, nrun, nrun,
+		           b - a + pad);
 		/* the second loop, into post */
 		keep = e->b;
 		e->b = *post;
@@ -1087,7 +1095,7 @@ alump_runs(Emit *e, const LHoist *h, const Lc *c, const unsigned char *dctnz, in
 		}
 		if (dmin <= dmax) {
 			cg_out(e, "\t\tfor (long zt = %d; zt < %d; zt++)\n\t\t\tln[ng + zt] +=", a + dmin, b + dmax);
-			post_sum(e, cm, croot, 0, dmin, dmax, nrun, a);
+			post_sum(e, cm, croot, 0, dmin, dmax, nrun, a, pad);
 		}
 		if (vmin <= vmax) {
 			/* the velocity read of each point the run reads so */
@@ -1097,7 +1105,7 @@ alump_runs(Emit *e, const LHoist *h, const Lc *c, const unsigned char *dctnz, in
 			cg_out(e, "};\n\n");
 			cg_out(e, "\t\tfor (long zt = %d; zt < %d; zt++)\n\t\t\trs[vr[zt - %d]] +=", a + vmin, b + vmax,
 			       a + vmin);
-			post_sum(e, cm, croot, 1, vmin, vmax, nrun, a);
+			post_sum(e, cm, croot, 1, vmin, vmax, nrun, a, pad);
 		}
 		if (dmin <= dmax || vmin <= vmax)
 			cg_out(e, "\t}\n");
