@@ -927,28 +927,39 @@ read_dot(Emit *e, int r)
 }
 
 /* Lrd[r] += LV dV/drd_r + sum Ldv dV2/drd drd_r, grad likewise (with
- * second: the Ldv part too) */
+ * second: the Ldv part too).  The second part is one reverse sweep of
+ * sum_r Ldv[r] dV/drd_r with the seeds Ldv as leaves (cg_vjp's way), not
+ * the table of V's second derivatives: a chain's integral (sema_chain.c)
+ * reads every one of its points, and the table would be as the square
+ * of their number. */
 static void
 v_adj(Emit *e, Expr **d, int second)
 {
 	const Scheme *s = e->s;
+	ExprPool *P = s->pool;
 	const char **pn = cg_param_refs(e);
-	int np = s->nparams, nq = np + s->nrd, r, q, *root = mem_alloc((size_t)(nq * (s->nrd + 1) + 1) * sizeof *root);
-	Expr **d2 = mem_alloc((size_t)(nq + 1) * sizeof *d2);
-	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "v");
+	int np = s->nparams, nq = np + s->nrd, r, q, *root = mem_alloc((size_t)(2 * nq + 1) * sizeof *root);
+	const char **names = mem_alloc((size_t)(nq + s->nrd + 1) * sizeof *names);
+	Expr **d2 = mem_alloc((size_t)(nq + 1) * sizeof *d2), *sum = ex_num(P, 0);
+	ExprEmitter *em;
+	Buf b = {0};
 
 	for (q = 0; q < nq; q++)
-		root[q] = ex_is_num(d[q], 0) ? -1 : ex_emitter_add(em, d[q]);
+		names[q] = pn[q];
 	for (r = 0; r < s->nrd; r++) {
-		int *rr = root + nq * (r + 1);
-		for (q = 0; q < nq; q++)
-			rr[q] = -1;
-		if (!second || ex_is_num(d[np + r], 0))
-			continue;
-		diff_params(s->pool, d[np + r], nq, d2);
-		for (q = 0; q < nq; q++)
-			rr[q] = ex_is_num(d2[q], 0) ? -1 : ex_emitter_add(em, d2[q]);
+		b.len = 0;
+		buf_printf(&b, "Ldv[%d]", r);
+		names[nq + r] = mem_strdup(b.s);
+		if (second && !ex_is_num(d[np + r], 0))
+			sum = ex_add(P, sum, ex_mul(P, ex_param(P, nq + r), d[np + r]));
 	}
+	names[nq + s->nrd] = NULL;
+	em = ex_emitter_new(names, cg_sym_c, "v");
+	for (q = 0; q < nq; q++)
+		root[q] = ex_is_num(d[q], 0) ? -1 : ex_emitter_add(em, d[q]);
+	diff_params(P, sum, nq, d2);
+	for (q = 0; q < nq; q++)
+		root[nq + q] = ex_is_num(d2[q], 0) ? -1 : ex_emitter_add(em, d2[q]);
 	cg_out(e, "\t{\n");
 	ex_emitter_flush(em, &e->b, "\t\t");
 	for (q = 0; q < nq; q++) {
@@ -956,14 +967,17 @@ v_adj(Emit *e, Expr **d, int second)
 		int i = q < np ? q : q - np;
 		if (root[q] >= 0)
 			cg_out(e, "\t\t%s[%d] += LV * %s;\n", dst, i, ex_emitter_root(em, root[q]));
-		for (r = 0; r < s->nrd; r++)
-			if (root[nq * (r + 1) + q] >= 0)
-				cg_out(e, "\t\t%s[%d] += Ldv[%d] * %s;\n", dst, i, r, ex_emitter_root(em, root[nq * (r + 1) + q]));
+		if (root[nq + q] >= 0)
+			cg_out(e, "\t\t%s[%d] += %s;\n", dst, i, ex_emitter_root(em, root[nq + q]));
 	}
 	cg_out(e, "\t}\n");
 	ex_emitter_free(em);
+	for (r = 0; r < s->nrd; r++)
+		mem_free((void *)names[nq + r]);
+	mem_free(names);
 	mem_free(d2);
 	mem_free(root);
+	buf_free(&b);
 	cg_free_refs(pn, 0);
 }
 

@@ -594,14 +594,6 @@ chain_integral(FS *s, const Ast *e)
 		     "yet; declare '%s' first, so that it is the grid field", f->f->name, f->f->name);
 		return num(s, 0, l);
 	}
-	if (s->in_pot) {
-		/* the correction's transpose would take V's second derivatives by
-		 * every pair of the chain's points: code as N^2 */
-		RERR(s, e->loc, "a potential of integral(...) over '%s', a field after the first, is not "
-		     "supported yet; declare '%s' first, so that it is the grid field (its integrals are "
-		     "then sums over its grid)", f->f->name, f->f->name);
-		return num(s, 0, l);
-	}
 	if (both) {
 		RERR(s, e->loc, "integral(E) of the field '%s' reads %s or its slope %s.%s, not both "
 		     "(write two integrals)", f->f->name, f->f->name, f->f->name, f->coord);

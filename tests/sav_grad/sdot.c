@@ -11,8 +11,8 @@
  * static functions are the model's own: this file includes its C.
  *
  *   cc -O2 -std=c99 -DMODEL=kc -DMODEL_C='"m.c"' -I BUILD sdot.c -lm
- *   sdot STEPS [GRID]     (the state after STEPS steps of P_run; GRID N or
- *                         NX,NY)
+ *   sdot STEPS [GRID [H]] (the state after STEPS steps of P_run; GRID N or
+ *                         NX,NY; H the differences' step, 1e-3)
  * Prints "PASS ..." or "FAIL ..."; exit 1 on failure. */
 #include <math.h>
 #include <stdio.h>
@@ -42,7 +42,7 @@ rnd(void)
 static void
 smap(F(model) *m, const double *u, const double *up, const double *qs, double *out)
 {
-	double rd[64];
+	double rd[4096];
 
 	memcpy(out, qs, sizeof *out * (size_t)m->npts);
 	F(_rdall)(m, u, up, rd);
@@ -90,7 +90,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	for (trial = 0; trial < 3; trial++) {
-		const double h = 1e-3;
+		const double h = argc > 3 ? atof(argv[3]) : 1e-3;
 		double lhs = 0, rhs = 0, rel, *E0, *E1, *Ein;
 		int k;
 
