@@ -573,7 +573,7 @@ emit_plan(Emit *e)
 				       "values (--set, --params), which plans its grid for them, or force a coarser "
 				       "one with `grid NX, NY` on its domain\", k, lname[lj]);\n",
 				       s->m->chains[c].name, s->m->chains[c].n, s->m->chains[c].ny);
-			else      /* a point of a field after the first (sema_fields.c) */
+			else      /* a point of a field not on the grid (sema_fields.c) */
 				cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"the field '%s' is unstable at k = %%g s "
 				       "for the params in force (at its point %%s): its grid of %d intervals was planned "
 				       "for the values it was compiled with; compile the model again with these "

@@ -520,7 +520,7 @@ typedef struct Planner {
 	const double *vals;
 } Planner;
 
-/* The grid of a field after the first (sema_fields.c, language.md 11),
+/* The grid of a field not on the grid (sema_fields.c, language.md 11),
  * planned as the grid field's: the model `alone`, whose one field it is,
  * compiled by tcc (the quickest compile) and planned by its own P_plan
  * for the rate and params in force.  A bad --set or --params is left for

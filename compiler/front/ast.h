@@ -226,7 +226,7 @@ typedef struct GridPlanner {
 Model *model_load(Arena *a, Diag *d, const char *path,
                   const char *const *incdirs, int nincdirs,
                   const char *stdlib_dir);
-/* The same, with a planner for the grids of fields after the first. */
+/* The same, with a planner for the grids of fields not on the grid. */
 Model *model_load_planned(Arena *a, Diag *d, const char *path,
                           const char *const *incdirs, int nincdirs,
                           const char *stdlib_dir, const GridPlanner *gp);

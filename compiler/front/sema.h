@@ -88,7 +88,7 @@ void sema_net_params(Sema *s, int *np);
 /* sema_bc.c: the boundary conditions (language.md sections 6 and 11.1) */
 void sema_boundaries(Sema *s);
 
-/* sema_fields.c: the fields after the first with coordinates, as chains
+/* sema_fields.c: the fields not on the grid with coordinates, as chains
  * of lumped objects (before the checks); 0, or 1 after diagnostics. */
 int sema_fields(Model *m, Diag *d);
 

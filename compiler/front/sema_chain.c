@@ -590,8 +590,9 @@ chain_integral(FS *s, const Ast *e)
 	if (!f)
 		return NULL;
 	if (f->nd == 2) {
-		RERR(s, e->loc, "integral(...) over '%s', a 2D field after the first, is not supported "
-		     "yet; declare '%s' first, so that it is the grid field", f->f->name, f->f->name);
+		RERR(s, e->loc, "integral(...) over '%s', a 2D field not on the grid, is not supported "
+		     "yet: the grid went to '%s', the first 2D field that needs it; only one 2D field of "
+		     "a model may have free edges, conservative forms or integrals", f->f->name, s->main->name);
 		return num(s, 0, l);
 	}
 	if (both) {
@@ -732,7 +733,7 @@ letters2(FS *s, const Fld *f, const char *L, Loc l, int *qx, int *qy, int *qt)
 	if (*qt <= 1 && *qx % 2 == 0 && *qy % 2 == 0 && *qx + *qy <= 4 && (*qt == 0 || *qx + *qy <= 2)
 	    && *qx + *qy + *qt > 0)
 		return 0;
-	RERR(s, l, "%s.%s: a 2D field after the first takes %s, %s.t, %s.%s%s, %s.%s%s (and with a t: "
+	RERR(s, l, "%s.%s: a 2D field not on the grid takes %s, %s.t, %s.%s%s, %s.%s%s (and with a t: "
 	     "%s.%s%st, lap(%s.t)), %s.%s%s%s%s, %s.%s%s%s%s, %s.%s%s%s%s, lap and bilap (not yet other "
 	     "derivatives)", f->f->name, L, f->f->name, f->f->name, f->f->name, f->coord, f->coord,
 	     f->f->name, f->ycoord, f->ycoord, f->f->name, f->coord, f->coord, f->f->name, f->f->name,
@@ -891,7 +892,7 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 	case AX_DERIV:
 		if (e->a->kind == AX_CALL && (f = chain(s, e->a->name))) {
 			if (f->nd == 2 && strcmp(e->letters, "t") != 0) {
-				RERR(s, e->loc, "%s.%s(X, Y): a 2D field after the first is read as %s(X, Y) or "
+				RERR(s, e->loc, "%s.%s(X, Y): a 2D field not on the grid is read as %s(X, Y) or "
 				     "%s.t(X, Y) (its slope and shear are read on a 1D field only)", f->f->name,
 				     e->letters, f->f->name, f->f->name);
 				return num(s, 0, e->loc);
@@ -910,8 +911,9 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 			return rw_call_read(s, own, i, X, e->a, 1, e->loc);
 		}
 		if (own && own->nd == 2 && e->paren) {
-			RERR(s, e->loc, "a 2D field after the first takes no conservative form (E).%s; "
-			     "write its pde with lap, bilap and derivatives of %s", e->letters, own->f->name);
+			RERR(s, e->loc, "a 2D field not on the grid takes no conservative form (E).%s (the "
+			     "grid went to '%s', the first 2D field that needs it); write the pde of %s with "
+			     "lap, bilap and derivatives of %s", e->letters, s->main->name, own->f->name, own->f->name);
 			return num(s, 0, e->loc);
 		}
 		if (own && own->nd == 2 && e->a->kind == AX_NAME && !strcmp(e->a->name, own->f->name))

@@ -2,7 +2,9 @@
  *
  * The rest of the compiler knows one field on a grid plus lumped objects
  * (scalars with an ODE each).  A model with more fields keeps one of them
- * on the grid (the first 2D field, else the first one) and turns every
+ * on the grid (the first 2D field with free edges, a conservative form or
+ * an integral, which a 2D chain does not take, else the first 2D field,
+ * else the first one) and turns every
  * other field into a chain of lumped objects, one per point of its own
  * grid (a 2D one: per interior point, its edges held, pt2 below): the
  * same centred scheme the grid field uses,
@@ -172,17 +174,17 @@ setup2(FS *s, Fld *f)
 	f->ycoord = d->coord[1];
 	if (!d->grid[0] && !s->m->planner)
 		return err(s, d->loc, "the domain '%s' needs `grid NX, NY` here (this tool does not plan "
-		           "the grids of fields after the first)", d->name, NULL);
+		           "the grids of fields not on the grid)", d->name, NULL);
 	if (d->grid[0] && d->nat != 2)
 		return err(s, d->grid[0]->loc, "a 2D domain takes two grid counts: `grid NX, NY`", NULL, NULL);
 	for (k = 0; d->grid[0] && k < 2; k++)
 		if (!fold(s->m, d->grid[k], &v[k], 0) || v[k] != floor(v[k]) || v[k] < 2 || v[k] > MAXP)
 			return err(s, d->grid[k]->loc, "the grid of the domain '%s' must be whole numbers from 2 "
-			           "up (a field after the first is a chain of lumped objects, one per point)",
+			           "up (a field not on the grid is a chain of lumped objects, one per point)",
 			           d->name, NULL);
 	if (d->grid[0] && (v[0] + 1) * (v[1] + 1) > MAXP) {
 		diag_error(s->d, d->grid[0]->loc, "the grid of the domain '%s' has %g points, more than a 2D "
-		           "field after the first may have (" MAXP_S "); force a coarser one, `grid NX, NY` "
+		           "field not on the grid may have (" MAXP_S "); force a coarser one, `grid NX, NY` "
 		           "with (NX + 1) (NY + 1) <= " MAXP_S, d->name, (v[0] + 1) * (v[1] + 1));
 		s->nerr++;
 		return -1;
@@ -226,11 +228,11 @@ setup(FS *s, Fld *f)
 	g = f->dom->grid[0];
 	if (!g && !s->m->planner)
 		return err(s, f->dom->loc, "the domain '%s' needs `grid N` here (this tool does not plan "
-		           "the grids of fields after the first), e.g. `domain %s: x in [0, 1] grid 60`",
+		           "the grids of fields not on the grid), e.g. `domain %s: x in [0, 1] grid 60`",
 		           f->dom->name, f->dom->name);
 	if (g && (!fold(s->m, g, &v, 0) || v != floor(v) || v < 2 || v > MAXN))
 		return err(s, g->loc, "the grid of the domain '%s' must be a whole number from 2 to "
-		           MAXN_S " (a field after the first is a chain of that many lumped objects)",
+		           MAXN_S " (a field not on the grid is a chain of that many lumped objects)",
 		           f->dom->name, NULL);
 	f->n = g ? (int)v : 0;     /* 0: planned once its ends are known */
 	if (!fold(s->m, f->dom->from[0], &f->from, 0) || !fold(s->m, f->dom->to[0], &f->to, 0)
@@ -415,10 +417,11 @@ boundaries(FS *s)
 				break;
 			}
 			if (f->nd == 2 && (bc == BC_FREE || bc == BC_ATTACHED)) {
-				err(s, d->cond_loc, "the edges of the 2D field '%s' may be fixed, clamped or "
-				    "simply_supported (not yet %s: a 2D field after the first is held at its edges; "
-				    "one with free edges is the grid field, the first 2D field declared)",
-				    f->f->name, d->cond);
+				diag_error(s->d, d->cond_loc, "the edges of the 2D field '%s' may be fixed, clamped or "
+				    "simply_supported (not yet %s: a 2D field not on the grid is held at its edges; "
+				    "the grid went to '%s', the first 2D field with free edges, conservative forms "
+				    "or integrals)", f->f->name, d->cond, s->main->name);
+				s->nerr++;
 				for (k = 0; k < ne; k++)
 					*bcp(f, ends[k]) = BC_FIXED;
 				break;
@@ -823,7 +826,7 @@ plan(FS *s, Fld *f)
 	}
 	if (f->nd == 2 && (double)(n[0] + 1) * (n[1] + 1) > MAXP) {
 		diag_error(s->d, f->f->name_loc, "the finest stable grid of the 2D field '%s' is %d x %d "
-		           "intervals, %d points, more than a 2D field after the first may have (" MAXP_S
+		           "intervals, %d points, more than a 2D field not on the grid may have (" MAXP_S
 		           "); force a coarser one, `grid NX, NY` on its domain '%s' with (NX + 1) (NY + 1) "
 		           "<= " MAXP_S ", or raise the rate less", f->f->name, n[0], n[1],
 		           (n[0] + 1) * (n[1] + 1), f->dom->name);
@@ -832,7 +835,7 @@ plan(FS *s, Fld *f)
 	}
 	if (f->nd == 1 && n[0] > MAXN) {
 		diag_error(s->d, f->f->name_loc, "the finest stable grid of the field '%s' has %d "
-		           "intervals, more than a field after the first may have (" MAXN_S "); force "
+		           "intervals, more than a field not on the grid may have (" MAXN_S "); force "
 		           "a coarser one, `grid N` on its domain '%s', or raise the rate less", f->f->name,
 		           n[0], f->dom->name);
 		s->nerr++;
@@ -847,18 +850,62 @@ plan(FS *s, Fld *f)
 	f->planned = 1;
 }
 
+/* Does e hold what a 2D chain cannot take of the field v: an integral
+ * over v, or (own: in v's pde) a conservative form (E).x? */
+static int
+chain2_cannot(const Ast *e, const char *v, int own)
+{
+	int j;
+
+	if (!e)
+		return 0;
+	if (e->kind == AX_CALL && e->name && !strcmp(e->name, "integral") && e->nargs == 1
+	    && mentions(e->args[0], v))
+		return 1;
+	if (own && e->kind == AX_DERIV && e->paren)
+		return 1;
+	if (chain2_cannot(e->a, v, own) || chain2_cannot(e->b, v, own))
+		return 1;
+	for (j = 0; j < e->nargs; j++)
+		if (chain2_cannot(e->args[j], v, own))
+			return 1;
+	return 0;
+}
+
+/* Does the 2D field f need the grid: free or attached edges, a
+ * conservative form in its pde or an integral over it, which its chain
+ * does not take (sema_chain.c)? */
+static int
+needs_grid(const Model *m, const Decl *f)
+{
+	int i;
+
+	for (i = 0; i < m->ndecls; i++) {
+		const Decl *x = m->decls[i];
+		if (x->kind == D_BOUNDARY && x->field && !strcmp(x->field, f->name) && x->cond
+		    && (!strcmp(x->cond, "free") || x->attach))
+			return 1;
+		if (x->kind != D_FIELD && x->value
+		    && chain2_cannot(x->value, f->name, x->kind == D_PDE && x->field && !strcmp(x->field, f->name)))
+			return 1;
+	}
+	return 0;
+}
+
 int
 sema_fields(Model *m, Diag *d)
 {
 	FS s;
 	Decl **out;
-	int i, j, k, nf = 0, no = 0, main2d = -1;
+	int i, j, k, nf = 0, no = 0, main2d = -1, need = 0;
 
+	/* the grid field: the first 2D field that needs the grid, else the
+	 * first 2D field, else the first */
 	for (i = 0; i < m->ndecls; i++)
 		if (m->decls[i]->kind == D_FIELD && m->decls[i]->args) {
 			nf++;
-			if (main2d < 0 && m->decls[i]->nargs == 2)
-				main2d = i;
+			if (m->decls[i]->nargs == 2 && (main2d < 0 || (!need && needs_grid(m, m->decls[i]))))
+				main2d = i, need = needs_grid(m, m->decls[i]);
 		}
 	if (nf < 2)
 		return 0;

@@ -221,7 +221,7 @@ grep -q '^grid x  *50 intervals' "$T/info" && grep -q '^field w  *x in \[0, 1\]:
 	! grep -q '^lumped' "$T/info" && pass info_grids || fail info_grids "$(cat "$T/info")"
 
 # ---- 4. automatic grids (language.md 11) ----
-# A field after the first without `grid` gets the finest stable grid of its
+# A field not on the grid without `grid` gets the finest stable grid of its
 # own equation, the other parts held still (a spring to them counted as
 # one to the ground): the N its equation gets as the grid field of a model
 # of its own (alone.dpm, board_string.dpm), at the params in force.
@@ -424,6 +424,30 @@ done
 same_n drum2_n "$T/drum2_auto.dpm" "$T/drum2_auto_alone.dpm" --set c=300
 same_n drum2_n_loss "$T/drum2_auto.dpm" "$T/drum2_auto_alone.dpm" --set c=250 --set s1=0.1
 same_n plate2_n "$T/plate2_auto.dpm" "$T/plate2_auto_alone.dpm"
+# the grid goes to the first 2D field that needs it (free edges, a
+# conservative form, an integral), wherever it is declared: the second
+# membrane free, or read by an integral, is the grid field, the first the
+# chain, and the same bits come out with the two declared the other way
+# round; the free one's energy conserved
+for v in free int; do
+	if [ $v = free ]; then
+		sed 's/^boundary w at edges: fixed/boundary w at edges: free/' "$HERE/drums.dpm" >"$T/d_$v.dpm"
+	else
+		sed 's/^output top = .*/&\noutput wsq = integral(w^2)/' "$HERE/drums.dpm" >"$T/d_$v.dpm"
+	fi
+	awk '/^field u/ { hold = $0; next } /^field w/ { print; print hold; next } { print }' "$T/d_$v.dpm" >"$T/d_${v}_swap.dpm"
+	"$DPMC" info "$T/d_$v.dpm" >"$T/info" 2>&1
+	grep -q '^field u .*lumped u\[i,j\]' "$T/info" && pass "grid_by_need_$v" || fail "grid_by_need_$v" "$(cat "$T/info")"
+	if "$DPMC" render "$T/d_$v.dpm" -o "$T/d_$v.wav" -d 0.2 --raw --double 2>"$T/err" &&
+		"$DPMC" render "$T/d_${v}_swap.dpm" -o "$T/d_${v}_swap.wav" -d 0.2 --raw --double 2>>"$T/err"; then
+		cmp -s "$T/d_$v.wav" "$T/d_${v}_swap.wav" && pass "grid_by_need_order_$v" ||
+			fail "grid_by_need_order_$v" "the two orders differ"
+	else
+		fail "grid_by_need_order_$v" "$(cat "$T/err")"
+	fi
+done
+sed 's/^output bottom.*/output E = energy/' "$T/d_free.dpm" >"$T/d_free_e.dpm"
+conserved grid_by_need_energy "$T/d_free_e.dpm" 1 1e-12
 # two membranes on a spring, written with opposite signs: energy conserved
 # (the chain's points weigh density hx hy; 7e-14 measured)
 sed 's/^output bottom.*/output E = energy/' "$HERE/drums.dpm" >"$T/drums_e.dpm"
@@ -488,19 +512,23 @@ bad bc_kind 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0, x = 1: sli
 bad second_2d 's/field w(x) on s2/field w(x, y) on s2/' "coordinates must be the domain's"
 # 2D chains (drums.dpm): held edges only, read at points only
 bad2() { badm "$1" "$HERE/drums.dpm" "$2" "$3"; }
-bad2 chain2d_free 's/^boundary w at edges: fixed/boundary w at edges: free/' \
-	"the edges of the 2D field 'w' may be fixed, clamped or simply_supported (not yet free"
+bad2 chain2d_free 's/^boundary \([uw]\) at edges: fixed/boundary \1 at edges: free/' \
+	"the edges of the 2D field 'w' may be fixed, clamped or simply_supported (not yet free: a 2D field not on the grid is held at its edges; the grid went to 'u'"
+bad2 chain2d_integral 's/^boundary u at edges: fixed/boundary u at edges: free/; s/^output top = .*/output top = integral(w^2)/' \
+	"integral(...) over 'w', a 2D field not on the grid, is not supported yet: the grid went to 'u'"
+bad2 chain2d_conservative 's/^boundary u at edges: fixed/boundary u at edges: free/; s/c2^2 \* (w.xx + w.yy)/c2^2 * ((1 + x) * w.x).x/' \
+	"a 2D field not on the grid takes no conservative form (E).x (the grid went to 'u'"
 bad2 chain2d_slope 's/^pde u.tt = c1^2 \* lap(u)/& + 0.01 * w.x(0.1, 0.1) * delta(x - xa, y - ya)/' \
-	"w.x(X, Y): a 2D field after the first is read as w(X, Y) or w.t(X, Y)"
+	"w.x(X, Y): a 2D field not on the grid is read as w(X, Y) or w.t(X, Y)"
 bad2 chain2d_points 's/grid 14, 12/grid 80, 60/' \
-	"has 4941 points, more than a 2D field after the first may have (4000); force a coarser one"
+	"has 4941 points, more than a 2D field not on the grid may have (4000); force a coarser one"
 bad2 chain2d_planned_points 's/ grid 14, 12//' \
-	"the finest stable grid of the 2D field 'w' is .* points, more than a 2D field after the first may have (4000); force a coarser one, .grid NX, NY. on its domain 'bottom'"
+	"the finest stable grid of the 2D field 'w' is .* points, more than a 2D field not on the grid may have (4000); force a coarser one, .grid NX, NY. on its domain 'bottom'"
 bad2 chain2d_read_one 's/^output bottom = w.t(0.1, 0.17)/output bottom = w(0.1) + 0/' \
 	"w is read at a point with 2 coordinates: w(X, Y)"
 bad2 chain2d_delta 's/delta(x - xb, y - yb)/delta(x - xb)/' \
 	"a point force on the 2D field 'w' is written F \* delta(x - X, y - Y)"
 bad2 chain2d_odd 's/c2^2 \* (w.xx + w.yy)/c2^2 * (w.xx + w.yy) + w.xy/' \
-	"w.xy: a 2D field after the first takes"
+	"w.xy: a 2D field not on the grid takes"
 bad2 chain2d_fixed4 's/c2^2 \* (w.xx + w.yy)/-c2 * bilap(w)/' \
 	"the field 'w' is of fourth order in space: name its edges' condition, clamped or simply_supported"
