@@ -13,6 +13,11 @@
 void *mem_alloc(size_t n);                 /* zeroed */
 void *mem_realloc(void *p, size_t n);
 void mem_free(void *p);
+/* Arrays indexed by an id that grow as ids come: the capacity, doubled
+ * from first (or have), that holds id; p of have elements of size sz
+ * made n long, the new ones bytes fill. */
+unsigned mem_cap(unsigned have, unsigned id, unsigned first);
+void *mem_extend(void *p, size_t sz, unsigned have, unsigned n, int fill);
 char *mem_strdup(const char *s);
 void mem_fail_after(long n);               /* for tests; -1 = never */
 long mem_count(void);                      /* allocations so far, for tests */

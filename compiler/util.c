@@ -70,6 +70,24 @@ mem_realloc(void *p, size_t n)
 	return p;
 }
 
+unsigned
+mem_cap(unsigned have, unsigned id, unsigned first)
+{
+	unsigned n = have ? have : first;
+
+	while (n <= id)
+		n *= 2;
+	return n;
+}
+
+void *
+mem_extend(void *p, size_t sz, unsigned have, unsigned n, int fill)
+{
+	p = mem_realloc(p, n * sz);
+	memset((char *)p + have * sz, fill, (n - have) * sz);
+	return p;
+}
+
 /* malloc, calloc and realloc under the hook, returning NULL when they
  * fail, for code that reports the failure itself: the model's C compiled
  * in-process (jit_tcc.c binds its calloc to these) and dpmc's build of the

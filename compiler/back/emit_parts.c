@@ -485,11 +485,8 @@ lh_walk(LHoist *h, ExprPool *p, Expr *e)
 	if (e->kind == EX_NUM || e->kind == EX_PARAM || e->kind == EX_SYM)
 		return e;
 	if (e->id >= h->nmemo) {
-		unsigned n = h->nmemo;
-		while (n <= e->id)
-			n *= 2;
-		h->memo = mem_realloc(h->memo, n * sizeof *h->memo);
-		memset(h->memo + h->nmemo, 0, (n - h->nmemo) * sizeof *h->memo);
+		unsigned n = mem_cap(h->nmemo, e->id, 1024);
+		h->memo = mem_extend(h->memo, sizeof *h->memo, h->nmemo, n, 0);
 		h->nmemo = n;
 	}
 	if (h->memo[e->id])
@@ -500,15 +497,7 @@ lh_walk(LHoist *h, ExprPool *p, Expr *e)
 		a = e->a ? lh_walk(h, p, e->a) : NULL;
 		b = e->b && !ex_recip(e) ? lh_walk(h, p, e->b) : e->b;
 		c = e->c ? lh_walk(h, p, e->c) : NULL;
-		switch (e->kind) {
-		case EX_ADD: x = ex_add(p, a, b); break;
-		case EX_MUL: x = ex_mul(p, a, b); break;
-		case EX_POW: x = ex_pow(p, a, b); break;
-		case EX_FN: x = ex_fn(p, (Fn)e->op, a, b); break;
-		case EX_CMP: x = ex_cmp(p, (Cmp)e->op, a, b); break;
-		case EX_SELECT: x = ex_select(p, a, b, c); break;
-		default: die("lh_walk: bad node kind %d", (int)e->kind);
-		}
+		x = ex_remake(p, e, a, b, c);
 	}
 	h->memo[e->id] = x;
 	return x;
@@ -616,11 +605,8 @@ rel_walk(ExprPool *p, Rel *w, int np, int nrd, Expr *e)
 	if (e->kind == EX_NUM || e->kind == EX_SYM)
 		return e;
 	if (e->id >= w->nmemo) {
-		unsigned n = w->nmemo ? w->nmemo : 1024;
-		while (n <= e->id)
-			n *= 2;
-		w->memo = mem_realloc(w->memo, n * sizeof *w->memo);
-		memset(w->memo + w->nmemo, 0, (n - w->nmemo) * sizeof *w->memo);
+		unsigned n = mem_cap(w->nmemo, e->id, 1024);
+		w->memo = mem_extend(w->memo, sizeof *w->memo, w->nmemo, n, 0);
 		w->nmemo = n;
 	}
 	if (w->memo[e->id])
@@ -628,15 +614,7 @@ rel_walk(ExprPool *p, Rel *w, int np, int nrd, Expr *e)
 	a = e->a ? rel_walk(p, w, np, nrd, e->a) : NULL;
 	b = e->b ? rel_walk(p, w, np, nrd, e->b) : NULL;
 	c = e->c ? rel_walk(p, w, np, nrd, e->c) : NULL;
-	switch (e->kind) {
-	case EX_ADD: x = ex_add(p, a, b); break;
-	case EX_MUL: x = ex_mul(p, a, b); break;
-	case EX_POW: x = ex_pow(p, a, b); break;
-	case EX_FN: x = ex_fn(p, (Fn)e->op, a, b); break;
-	case EX_CMP: x = ex_cmp(p, (Cmp)e->op, a, b); break;
-	case EX_SELECT: x = ex_select(p, a, b, c); break;
-	default: die("rel_walk: bad node kind %d", (int)e->kind);
-	}
+	x = ex_remake(p, e, a, b, c);
 	w->memo[e->id] = x;
 	if (w->nseen == w->capseen) {
 		w->capseen = w->capseen ? 2 * w->capseen : 256;
@@ -898,11 +876,8 @@ reads_state(const Expr *e, int np, int base, int rel, unsigned char **seen, unsi
 	if (!(e->deps & DEP_STATE))
 		return 0;
 	if (e->id >= *nseen) {
-		unsigned n = *nseen ? *nseen : 1024;
-		while (n <= e->id)
-			n *= 2;
-		*seen = mem_realloc(*seen, n);
-		memset(*seen + *nseen, 0, n - *nseen);
+		unsigned n = mem_cap(*nseen, e->id, 1024);
+		*seen = mem_extend(*seen, 1, *nseen, n, 0);
 		*nseen = n;
 	}
 	if ((*seen)[e->id])

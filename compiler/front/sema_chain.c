@@ -575,6 +575,80 @@ int_subst(FS *s, const Fld *f, Ast *e, Ast *v, int slope)
 	return c;
 }
 
+/* what a term of a 2D integrand reads of the chain f: k merged with 0
+ * (f), 1 (f.x), 2 (f.y); 3 nothing yet; -1 more than one */
+static int
+int2_kind(const Fld *f, const Ast *e, int k)
+{
+	int d = 3, j;
+
+	if (!e || k < 0)
+		return k;
+	if (e->kind == AX_NAME && !strcmp(e->name, f->f->name))
+		d = 0;
+	else if (e->kind == AX_DERIV && e->a->kind == AX_NAME && !strcmp(e->a->name, f->f->name))
+		d = !strcmp(e->letters, f->coord) ? 1 : !strcmp(e->letters, f->ycoord) ? 2 : -1;
+	else {
+		k = int2_kind(f, e->b, int2_kind(f, e->a, k));
+		for (j = 0; j < e->nargs; j++)
+			k = int2_kind(f, e->args[j], k);
+		return k;
+	}
+	return k == 3 || k == d ? d : -1;
+}
+
+/* integral(E) over the 2D chain f, as the grid field's (emit_sav.c
+ * cells_open): E of w by the trapezoid rule over the points; of w.x
+ * (w.y) by forward differences along x (y), the trapezoid across, x (y)
+ * at the intervals' middles.  E is split at its sums and at factors free
+ * of w and the coordinates, so w.x^2 + w.y^2 is one integral of each. */
+static Ast *
+chain_integral2(FS *s, const Fld *f, const Ast *e, Loc l)
+{
+	int kind, i, j, n = 0, nx, ny;
+	Ast **t, *v;
+
+	if (e->kind == AX_BINARY && (e->op == OP_ADD || e->op == OP_SUB))
+		return bin(s, e->op, chain_integral2(s, f, e->a, l), chain_integral2(s, f, e->b, l));
+	if (e->kind == AX_UNARY && e->op == OP_NEG)
+		return ast_unary(s->a, OP_NEG, chain_integral2(s, f, e->a, l), l);
+	if (e->kind == AX_BINARY && (e->op == OP_MUL || e->op == OP_DIV)) {
+		const Ast *w = NULL, *c = NULL;
+		if (int2_kind(f, e->b, 3) == 3)
+			w = e->a, c = e->b;
+		else if (e->op == OP_MUL && int2_kind(f, e->a, 3) == 3)
+			w = e->b, c = e->a;
+		if (w && !mentions(c, f->coord) && !mentions(c, f->ycoord))
+			return c == e->b ? bin(s, e->op, chain_integral2(s, f, w, l), (Ast *)c)
+			                 : bin(s, OP_MUL, (Ast *)c, chain_integral2(s, f, w, l));
+	}
+	kind = int2_kind(f, e, 3);
+	if (kind < 0) {
+		RERR(s, e->loc, "integral(E) of the 2D field '%s': each term of E reads %s, %s.%s or %s.%s, "
+		     "one of them (such as %s.%s^2 + %s.%s^2)", f->f->name, f->f->name, f->f->name, f->coord,
+		     f->f->name, f->ycoord, f->f->name, f->coord, f->f->name, f->ycoord);
+		return num(s, 0, l);
+	}
+	kind = kind == 3 ? 0 : kind;
+	nx = f->n - (kind == 1);
+	ny = f->ny - (kind == 2);
+	t = arena_alloc(s->a, (size_t)(nx + 1) * (size_t)(ny + 1) * sizeof *t);
+	for (i = 0; i <= nx; i++)
+		for (j = 0; j <= ny; j++) {
+			double x = f->from + (i + 0.5 * (kind == 1)) * f->h, y = f->yfrom + (j + 0.5 * (kind == 2)) * f->hy;
+			double w = f->h * f->hy * (kind != 1 && (i == 0 || i == f->n) ? 0.5 : 1)
+			           * (kind != 2 && (j == 0 || j == f->ny) ? 0.5 : 1);
+			if (kind == 0)
+				v = pt2(s, f, i, j, 0, l);
+			else
+				v = bin(s, OP_DIV, bin(s, OP_SUB, pt2(s, f, i + (kind == 1), j + (kind == 2), 0, l),
+				                       pt2(s, f, i, j, 0, l)), num(s, kind == 1 ? f->h : f->hy, l));
+			t[n++] = bin(s, OP_MUL, num(s, w, l), at_coord(s, at_coord(s,
+			             int_subst(s, f, (Ast *)e, v, kind > 0), f->coord, x), f->ycoord, y));
+		}
+	return sum(s, t, n, l);
+}
+
 /* integral(E) over a chain (docs/language.md 17, as the grid field's):
  * of w.x, h sum_i E((w[i+1] - w[i]) / h) over the intervals, x at their
  * middles; of w, the trapezoid rule over the points; NULL when E reads
@@ -589,12 +663,8 @@ chain_integral(FS *s, const Ast *e)
 
 	if (!f)
 		return NULL;
-	if (f->nd == 2) {
-		RERR(s, e->loc, "integral(...) over '%s', a 2D field not on the grid, is not supported "
-		     "yet: the grid went to '%s', the first 2D field that needs it; only one 2D field of "
-		     "a model may have free edges, conservative forms or integrals", f->f->name, s->main->name);
-		return num(s, 0, l);
-	}
+	if (f->nd == 2)
+		return chain_integral2(s, f, e->args[0], l);
 	if (both) {
 		RERR(s, e->loc, "integral(E) of the field '%s' reads %s or its slope %s.%s, not both "
 		     "(write two integrals)", f->f->name, f->f->name, f->f->name, f->coord);

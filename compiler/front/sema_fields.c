@@ -2,9 +2,9 @@
  *
  * The rest of the compiler knows one field on a grid plus lumped objects
  * (scalars with an ODE each).  A model with more fields keeps one of them
- * on the grid (the first 2D field with free edges, a conservative form or
- * an integral, which a 2D chain does not take, else the first 2D field,
- * else the first one) and turns every
+ * on the grid (the first 2D field with free edges or a conservative form,
+ * which a 2D chain does not take, or an integral, which the grid sums as
+ * a loop; else the first 2D field, else the first one) and turns every
  * other field into a chain of lumped objects, one per point of its own
  * grid (a 2D one: per interior point, its edges held, pt2 below): the
  * same centred scheme the grid field uses,
@@ -850,8 +850,8 @@ plan(FS *s, Fld *f)
 	f->planned = 1;
 }
 
-/* Does e hold what a 2D chain cannot take of the field v: an integral
- * over v, or (own: in v's pde) a conservative form (E).x? */
+/* Does e hold an integral over the field v, or (own: in v's pde) a
+ * conservative form (E).x, which a 2D chain does not take? */
 static int
 chain2_cannot(const Ast *e, const char *v, int own)
 {
@@ -872,9 +872,9 @@ chain2_cannot(const Ast *e, const char *v, int own)
 	return 0;
 }
 
-/* Does the 2D field f need the grid: free or attached edges, a
- * conservative form in its pde or an integral over it, which its chain
- * does not take (sema_chain.c)? */
+/* Does the 2D field f need the grid: free or attached edges or a
+ * conservative form in its pde, which its chain does not take
+ * (sema_chain.c), or an integral over it, which the grid sums faster? */
 static int
 needs_grid(const Model *m, const Decl *f)
 {

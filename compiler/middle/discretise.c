@@ -1669,18 +1669,14 @@ typedef struct Wide {
 static void
 wide_grow(Wide *w, unsigned id)
 {
-	unsigned n = w->nid ? w->nid : 1024;
+	unsigned n;
 
 	if (id < w->nid)
 		return;
-	while (n <= id)
-		n *= 2;
-	w->st = mem_realloc(w->st, n);
-	w->last = mem_realloc(w->last, n * sizeof *w->last);
-	w->shared = mem_realloc(w->shared, n * sizeof *w->shared);
-	memset(w->st + w->nid, 0, n - w->nid);
-	memset(w->last + w->nid, 0xff, (n - w->nid) * sizeof *w->last);
-	memset(w->shared + w->nid, 0, (n - w->nid) * sizeof *w->shared);
+	n = mem_cap(w->nid, id, 1024);
+	w->st = mem_extend(w->st, 1, w->nid, n, 0);
+	w->last = mem_extend(w->last, sizeof *w->last, w->nid, n, 0xff);
+	w->shared = mem_extend(w->shared, sizeof *w->shared, w->nid, n, 0);
 	w->nid = n;
 }
 
@@ -1760,15 +1756,7 @@ wide_subst(Ctx *c, Scheme *s, Wide *w, Expr *e, int n, Expr **d, Expr **memo)
 	}
 	a = e->a ? wide_subst(c, s, w, e->a, n, d, memo) : NULL;
 	b = e->b ? wide_subst(c, s, w, e->b, n, d, memo) : NULL;
-	switch (e->kind) {
-	case EX_ADD: x = ex_add(p, a, b); break;
-	case EX_MUL: x = ex_mul(p, a, b); break;
-	case EX_POW: x = ex_pow(p, a, b); break;
-	case EX_FN: x = ex_fn(p, (Fn)e->op, a, b); break;
-	case EX_CMP: x = ex_cmp(p, (Cmp)e->op, a, b); break;
-	case EX_SELECT: x = ex_select(p, a, b, wide_subst(c, s, w, e->c, n, d, memo)); break;
-	default: x = e; break;
-	}
+	x = ex_remake(p, e, a, b, e->c ? wide_subst(c, s, w, e->c, n, d, memo) : NULL);
 	return memo[e->id] = x;
 }
 

@@ -646,6 +646,20 @@ ex_select(ExprPool *p, Expr *c, Expr *a, Expr *b)
 
 /* ---- substitution ---- */
 
+Expr *
+ex_remake(ExprPool *p, Expr *e, Expr *a, Expr *b, Expr *c)
+{
+	switch (e->kind) {
+	case EX_ADD: return ex_add(p, a, b);
+	case EX_MUL: return ex_mul(p, a, b);
+	case EX_POW: return ex_pow(p, a, b);
+	case EX_FN: return ex_fn(p, (Fn)e->op, a, b);
+	case EX_CMP: return ex_cmp(p, (Cmp)e->op, a, b);
+	case EX_SELECT: return ex_select(p, a, b, c);
+	default: return e;
+	}
+}
+
 static Expr *
 subst(ExprPool *p, Expr *e, Sym s, Expr *r, Expr **memo, unsigned nmemo)
 {
@@ -660,15 +674,7 @@ subst(ExprPool *p, Expr *e, Sym s, Expr *r, Expr **memo, unsigned nmemo)
 	a = e->a ? subst(p, e->a, s, r, memo, nmemo) : NULL;
 	b = e->b ? subst(p, e->b, s, r, memo, nmemo) : NULL;
 	c = e->c ? subst(p, e->c, s, r, memo, nmemo) : NULL;
-	switch (e->kind) {
-	case EX_ADD: x = ex_add(p, a, b); break;
-	case EX_MUL: x = ex_mul(p, a, b); break;
-	case EX_POW: x = ex_pow(p, a, b); break;
-	case EX_FN: x = ex_fn(p, (Fn)e->op, a, b); break;
-	case EX_CMP: x = ex_cmp(p, (Cmp)e->op, a, b); break;
-	case EX_SELECT: x = ex_select(p, a, b, c); break;
-	default: die("subst: bad node kind %d", (int)e->kind);
-	}
+	x = ex_remake(p, e, a, b, c);
 	if (e->id < nmemo)
 		memo[e->id] = x;
 	return x;
@@ -1144,16 +1150,13 @@ refs(const Expr *e, const Expr **ch, int *w)
 static void
 ensure(ExprUses *u, unsigned id)
 {
-	unsigned n = u->nid ? u->nid : 64;
+	unsigned n;
 
 	if (id < u->nid)
 		return;
-	while (n <= id)
-		n *= 2;
-	u->uses = mem_realloc(u->uses, n * sizeof *u->uses);
-	u->seen = mem_realloc(u->seen, n);
-	memset(u->uses + u->nid, 0, (n - u->nid) * sizeof *u->uses);
-	memset(u->seen + u->nid, 0, n - u->nid);
+	n = mem_cap(u->nid, id, 64);
+	u->uses = mem_extend(u->uses, sizeof *u->uses, u->nid, n, 0);
+	u->seen = mem_extend(u->seen, 1, u->nid, n, 0);
 	u->nid = n;
 }
 

@@ -73,6 +73,9 @@ void ex_pool_state_base(ExprPool *p, int first);
 
 Expr *ex_num(ExprPool *p, double v);
 Expr *ex_param(ExprPool *p, int index);
+/* e's kind and op over new operands a, b, c (built with the simplifying
+ * builders); a leaf is itself */
+Expr *ex_remake(ExprPool *p, Expr *e, Expr *a, Expr *b, Expr *c);
 Expr *ex_sym(ExprPool *p, Sym s);
 Expr *ex_add(ExprPool *p, Expr *a, Expr *b);
 Expr *ex_sub(ExprPool *p, Expr *a, Expr *b);

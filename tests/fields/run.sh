@@ -403,6 +403,17 @@ conserved felt_energy "$HERE/felt.dpm" 1 1e-11
 as_grid kc2_as_grid kc2 0.3 1e-9
 sed 's/^output ow.*/output E = energy/' "$HERE/kc2.dpm" >"$T/kc2_e.dpm"
 conserved kc2_energy "$T/kc2_e.dpm" 1 1e-12
+# the same of two Kirchhoff-Carrier membranes, the second a 2D chain
+# (its integral of w.x^2 + w.y^2 over its points, sema_chain.c
+# chain_integral2)
+as_grid kcm2_as_grid kcm2 0.3 1e-9
+sed 's/^output bottom.*/output E = energy/' "$HERE/kcm2.dpm" >"$T/kcm2_e.dpm"
+conserved kcm2_energy "$T/kcm2_e.dpm" 1 1e-12
+if gt kcm2 "$HERE/kcm2.dpm"; then
+	grun kcm2 gradtest taylor -g 16,12 -d 0.02
+	$CC -O2 -std=c99 -DMODEL=kcm2 -DMODEL_C='"m.c"' -I"$T/kcm2" -o "$T/kcm2/sdot" "$REPO/tests/sav_grad/sdot.c" \
+	    -lm 2>"$T/err" && grun kcm2 sdot 300 16,12 1e-4 || fail kcm2_sdot "$(cat "$T/err")"
+fi
 if gt kc2 "$HERE/kc2.dpm"; then
 	grun kc2 gradtest taylor -g 40 -d 0.02
 	grun kc2 gradtest ckpt -g 40 -d 0.02
@@ -514,8 +525,8 @@ bad second_2d 's/field w(x) on s2/field w(x, y) on s2/' "coordinates must be the
 bad2() { badm "$1" "$HERE/drums.dpm" "$2" "$3"; }
 bad2 chain2d_free 's/^boundary \([uw]\) at edges: fixed/boundary \1 at edges: free/' \
 	"the edges of the 2D field 'w' may be fixed, clamped or simply_supported (not yet free: a 2D field not on the grid is held at its edges; the grid went to 'u'"
-bad2 chain2d_integral 's/^boundary u at edges: fixed/boundary u at edges: free/; s/^output top = .*/output top = integral(w^2)/' \
-	"integral(...) over 'w', a 2D field not on the grid, is not supported yet: the grid went to 'u'"
+bad2 chain2d_integral 's/^boundary u at edges: fixed/boundary u at edges: free/; s/^output top = .*/output top = integral(w.x * w.y)/' \
+	"integral(E) of the 2D field 'w': each term of E reads w, w.x or w.y, one of them"
 bad2 chain2d_conservative 's/^boundary u at edges: fixed/boundary u at edges: free/; s/c2^2 \* (w.xx + w.yy)/c2^2 * ((1 + x) * w.x).x/' \
 	"a 2D field not on the grid takes no conservative form (E).x (the grid went to 'u'"
 bad2 chain2d_slope 's/^pde u.tt = c1^2 \* lap(u)/& + 0.01 * w.x(0.1, 0.1) * delta(x - xa, y - ya)/' \
