@@ -850,10 +850,10 @@ plan(FS *s, Fld *f)
 	f->planned = 1;
 }
 
-/* Does e hold an integral over the field v, or (own: in v's pde) a
- * conservative form (E).x, which a 2D chain does not take? */
+/* Does e hold an integral over the field v (the grid sums it as a loop),
+ * or (own: in v's pde) a conservative form (E).x (a 2D chain takes none)? */
 static int
-chain2_cannot(const Ast *e, const char *v, int own)
+grid_wants(const Ast *e, const char *v, int own)
 {
 	int j;
 
@@ -864,10 +864,10 @@ chain2_cannot(const Ast *e, const char *v, int own)
 		return 1;
 	if (own && e->kind == AX_DERIV && e->paren)
 		return 1;
-	if (chain2_cannot(e->a, v, own) || chain2_cannot(e->b, v, own))
+	if (grid_wants(e->a, v, own) || grid_wants(e->b, v, own))
 		return 1;
 	for (j = 0; j < e->nargs; j++)
-		if (chain2_cannot(e->args[j], v, own))
+		if (grid_wants(e->args[j], v, own))
 			return 1;
 	return 0;
 }
@@ -886,7 +886,7 @@ needs_grid(const Model *m, const Decl *f)
 		    && (!strcmp(x->cond, "free") || x->attach))
 			return 1;
 		if (x->kind != D_FIELD && x->value
-		    && chain2_cannot(x->value, f->name, x->kind == D_PDE && x->field && !strcmp(x->field, f->name)))
+		    && grid_wants(x->value, f->name, x->kind == D_PDE && x->field && !strcmp(x->field, f->name)))
 			return 1;
 	}
 	return 0;
@@ -904,8 +904,11 @@ sema_fields(Model *m, Diag *d)
 	for (i = 0; i < m->ndecls; i++)
 		if (m->decls[i]->kind == D_FIELD && m->decls[i]->args) {
 			nf++;
-			if (m->decls[i]->nargs == 2 && (main2d < 0 || (!need && needs_grid(m, m->decls[i]))))
-				main2d = i, need = needs_grid(m, m->decls[i]);
+			if (m->decls[i]->nargs == 2 && !need) {
+				int ni = needs_grid(m, m->decls[i]);
+				if (main2d < 0 || ni)
+					main2d = i, need = ni;
+			}
 		}
 	if (nf < 2)
 		return 0;
