@@ -919,13 +919,45 @@ cmd_emit(Run *r, const Opts *o)
 	return EXIT_OK;    /* main checks that stdout took it all */
 }
 
+/* build --set / --params: the values become the built model's defaults
+ * (what P_create(NULL) and a built program start from, the LV2 plugin's
+ * controls and the web page's sliders), so the model built is the one
+ * planned.  They are read as every command reads them (cli_params: the
+ * same checks and messages), through a TinyCC load of the text, the
+ * quickest compile; then the text is emitted again. */
+static int
+bake_params(Run *r, const Opts *o)
+{
+	char err[1024];
+	double *vals;
+	Kernel k;
+	int i, st;
+
+	if (jit_load(&k, BK_TCC, r->ctext, r->prefix, err, sizeof err) != 0) {
+		fprintf(stderr, "dpmc: error: %s\n", err);
+		return -1;
+	}
+	vals = arena_alloc(r->arena, sizeof *vals * (size_t)(k.nparams() + 1));
+	st = cli_params(&k, o, r->arena, &r->diag, vals);
+	if (st == 0)
+		for (i = 0; i < r->scheme->nparams && i < k.nparams(); i++)
+			r->scheme->params[i].def = vals[i];
+	jit_unload(&k);
+	if (st < 0)
+		return -1;
+	mem_free(r->ctext);
+	r->ctext = cg_emit_c(r->loops, r->prefix, CG_API);
+	return 0;
+}
+
 static int
 cmd_build(Run *r, const Opts *o)
 {
 	char *h;
 	int st;
 
-	if (cli_build_check(o) < 0 || cli_compile(r, o, UPTO_C) < 0)
+	if (cli_build_check(o) < 0 || cli_compile(r, o, UPTO_C) < 0
+	    || ((o->nsets || o->params_file) && bake_params(r, o) < 0))
 		return EXIT_ERR;
 	h = cg_emit_header(r->loops, r->prefix);
 	st = cli_build(o, r->ctext, h, r->prefix, exedir);

@@ -256,6 +256,18 @@ if [ -x "$T/string" ]; then
 else
 	fail exe-equals-render "no executable"
 fi
+# build --set / --params: the values become the built model's defaults
+printf '{"params": {"f0": 250}}\n' >"$T/p250.json"
+expect build-exe-set 0 '' -- build "$STR" --params "$T/p250.json" --set f0=330 -o "$T/string330"
+if [ -x "$T/string330" ]; then
+	run "$T/string330" -o "$T/exe.wav" -d 0.3 --raw
+	run "$DPMC" render "$STR" -o "$T/ren.wav" -d 0.3 --raw --set f0=330
+	cmp -s "$T/exe.wav" "$T/ren.wav" && pass build-set-default || fail build-set-default "the WAVs differ"
+fi
+expect build-params-file 0 '' -- build "$STR" --params "$T/p250.json" -o "$T/p250.c"
+grep -q 'f0 = 250' "$T/p250.h" && pass build-params-header || fail build-params-header "$(grep 'f0' "$T/p250.h")"
+expect build-set-range 1 'outside its range' -- build "$STR" --set f0=1 -o "$T/bad.c"
+[ ! -e "$T/bad.c" ] && [ ! -e "$T/bad.h" ] && pass build-set-range-nofile || fail build-set-range-nofile "a partial output"
 expect emit-c 0 '' -- emit "$STR" --stage c
 grep -q 'ideal_string_run' "$T/out" && pass emit-c-text || fail emit-c-text "no ideal_string_run in the C"
 expect emit-h 0 '' -- emit "$STR" --stage h
