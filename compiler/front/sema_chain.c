@@ -690,7 +690,9 @@ static Ast *cons_term(FS *s, const Fld *own, int i, Ast *X, const Ast *e, Ast *t
  * coefficient that does not vary along x commutes with the derivative;
  * (a * w.x).x is (a(x + h/2) (w[i+1] - w[i]) - a(x - h/2) (w[i] - w[i-1]))
  * / h^2 and (a * w.xx).xx is dxx (a dxx w), a at the points, the ends'
- * ghosts those of w.xx and w.xxxx (each may carry a t inside). */
+ * ghosts those of w.xx and w.xxxx (each may carry a t inside).  On a 2D
+ * chain the same along the bracket's axis, (E).y and (E).yy along y, a
+ * at the point's other coordinate; i is then the point i (ny + 1) + j. */
 static Ast *
 cons(FS *s, const Fld *own, int i, Ast *X, const Ast *e, Ast *t)
 {
@@ -701,6 +703,27 @@ cons(FS *s, const Fld *own, int i, Ast *X, const Ast *e, Ast *t)
 	return cons_term(s, own, i, X, e, t);
 }
 
+/* the axis of the conservative form (E).L of f: 0 for .x and .xx, 1 for
+ * a 2D field's .y and .yy; -1 for other letters */
+int
+cons_letters(const Fld *f, const char *L)
+{
+	int ax;
+
+	for (ax = 0; ax < (f->nd == 2 ? 2 : 1); ax++) {
+		const char *c = ax ? f->ycoord : f->coord;
+		if (!c[1] && L[0] == c[0] && (!L[1] || (L[1] == c[0] && !L[2])))
+			return ax;
+	}
+	return -1;
+}
+
+/* the axis of the bracket's letters: 1 for a 2D field's y, else 0 */
+static int
+cons_axis(const Fld *f, const Ast *e)
+{
+	return f->nd == 2 && !f->ycoord[1] && e->letters[0] == f->ycoord[0];
+}
 
 /* how the term t of the bracket of e is taken: *d the field's factor,
  * *coef the rest, and for C_COMMUTE *g their product as one derivative;
@@ -708,8 +731,8 @@ cons(FS *s, const Fld *own, int i, Ast *X, const Ast *e, Ast *t)
 int
 cons_kind(FS *s, const Fld *own, const Ast *e, Ast *t, Ast **coef, Ast **d, Ast **g)
 {
-	const char *x = own->coord, *L = e->letters, *dl;
-	char buf[16];
+	const char *x = cons_axis(own, e) ? own->ycoord : own->coord, *L = e->letters, *dl;
+	char buf[16], one[4], two[4], onet[4], tone[4], twot[4], ttwo[4];
 	size_t q = strlen(L);
 
 	if (!(*d = factor(s, own, t, coef))) {
@@ -730,9 +753,16 @@ cons_kind(FS *s, const Fld *own, const Ast *e, Ast *t, Ast **coef, Ast **d, Ast 
 		                                     arena_strdup(s->a, buf), (*d)->loc));
 		return C_COMMUTE;
 	}
-	if (q == 1 && (!strcmp(dl, "x") || !strcmp(dl, "xt") || !strcmp(dl, "tx")))
+	/* x, xt, tx and xx, xxt, txx in the axis' letter */
+	snprintf(one, sizeof one, "%.1s", x);
+	snprintf(onet, sizeof onet, "%.1st", x);
+	snprintf(tone, sizeof tone, "t%.1s", x);
+	snprintf(two, sizeof two, "%.1s%.1s", x, x);
+	snprintf(twot, sizeof twot, "%.1s%.1st", x, x);
+	snprintf(ttwo, sizeof ttwo, "t%.1s%.1s", x, x);
+	if (q == 1 && (!strcmp(dl, one) || !strcmp(dl, onet) || !strcmp(dl, tone)))
 		return C_HALF;
-	if (q == 2 && (!strcmp(dl, "xx") || !strcmp(dl, "xxt") || !strcmp(dl, "txx")))
+	if (q == 2 && (!strcmp(dl, two) || !strcmp(dl, twot) || !strcmp(dl, ttwo)))
 		return C_DXX;
 	RERR(s, e->loc, "this conservative form has no symmetric difference: the coefficient varies "
 	     "in %s, so the bracket must be a * %s.%s under .%s, or a * %s.%s%s under .%s%s (each may "
@@ -740,18 +770,32 @@ cons_kind(FS *s, const Fld *own, const Ast *e, Ast *t, Ast **coef, Ast **d, Ast 
 	return C_BAD;
 }
 
-/* x mirrored into the field's domain: a coefficient beyond an end is its
- * mirror image (discretise.c mirror) */
+/* x mirrored into the field's domain along axis ax: a coefficient beyond
+ * an end is its mirror image (discretise.c mirror) */
 static double
-mirror(const Fld *f, double x)
+mirror(const Fld *f, int ax, double x)
 {
-	return x < f->from ? 2 * f->from - x : x > f->to ? 2 * f->to - x : x;
+	double from = ax ? f->yfrom : f->from, to = ax ? f->yto : f->to;
+
+	return x < from ? 2 * from - x : x > to ? 2 * to - x : x;
+}
+
+/* the point o away from point i along axis ax (vel as pt's) */
+static Ast *
+pt_ax(FS *s, const Fld *f, int i, int ax, int o, int vel, Loc l)
+{
+	if (f->nd != 2)
+		return pt(s, f, i + o, vel, l);
+	return pt2(s, f, i / (f->ny + 1) + (ax ? 0 : o), i % (f->ny + 1) + (ax ? o : 0), vel, l);
 }
 
 static Ast *
 cons_term(FS *s, const Fld *own, int i, Ast *X, const Ast *e, Ast *t)
 {
-	const char *x = own->coord;
+	int ax = cons_axis(own, e);
+	const char *x = ax ? own->ycoord : own->coord;
+	double h = ax ? own->hy : own->h, from = ax ? own->yfrom : own->from;
+	int c = own->nd != 2 ? i : ax ? i % (own->ny + 1) : i / (own->ny + 1);
 	Loc l = t->loc;
 	Ast *coef, *d, *r[3], *g;
 	int k = cons_kind(s, own, e, t, &coef, &d, &g), vel, j;
@@ -763,21 +807,21 @@ cons_term(FS *s, const Fld *own, int i, Ast *X, const Ast *e, Ast *t)
 	vel = strchr(d->letters, 't') ? 2 : 0;
 	if (k == C_HALF) {
 		for (j = 0; j < 2; j++) {
-			double xh = mirror(own, own->from + (i + j - 0.5) * own->h);
+			double xh = mirror(own, ax, from + (c + j - 0.5) * h);
 			r[j] = bin(s, OP_MUL, rw(s, own, i, X, at_coord(s, coef, x, xh)),
-			           bin(s, OP_SUB, pt(s, own, i + j, vel, l), pt(s, own, i + j - 1, vel, l)));
+			           bin(s, OP_SUB, pt_ax(s, own, i, ax, j, vel, l), pt_ax(s, own, i, ax, j - 1, vel, l)));
 		}
-		return bin(s, OP_DIV, bin(s, OP_SUB, r[1], r[0]), num(s, own->h * own->h, l));
+		return bin(s, OP_DIV, bin(s, OP_SUB, r[1], r[0]), num(s, h * h, l));
 	}
 	for (j = 0; j < 3; j++) {
-		int p = i + j - 1;
-		Ast *d2 = bin(s, OP_ADD, bin(s, OP_SUB, pt(s, own, p + 1, vel, l),
-		                             bin(s, OP_MUL, num(s, 2, l), pt(s, own, p, vel, l))),
-		              pt(s, own, p - 1, vel, l));
-		r[j] = bin(s, OP_MUL, rw(s, own, i, X, at_coord(s, coef, x, mirror(own, own->from + p * own->h))), d2);
+		int o = j - 1;
+		Ast *d2 = bin(s, OP_ADD, bin(s, OP_SUB, pt_ax(s, own, i, ax, o + 1, vel, l),
+		                             bin(s, OP_MUL, num(s, 2, l), pt_ax(s, own, i, ax, o, vel, l))),
+		              pt_ax(s, own, i, ax, o - 1, vel, l));
+		r[j] = bin(s, OP_MUL, rw(s, own, i, X, at_coord(s, coef, x, mirror(own, ax, from + (c + o) * h))), d2);
 	}
 	g = bin(s, OP_ADD, bin(s, OP_SUB, r[2], bin(s, OP_MUL, num(s, 2, l), r[1])), r[0]);
-	return bin(s, OP_DIV, g, num(s, own->h * own->h * own->h * own->h, l));
+	return bin(s, OP_DIV, g, num(s, h * h * h * h, l));
 }
 
 /* the derivative letters of a 2D field: how many x's, y's and t's; 0 when
@@ -981,10 +1025,13 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 			return rw_call_read(s, own, i, X, e->a, 1, e->loc);
 		}
 		if (own && own->nd == 2 && e->paren) {
-			RERR(s, e->loc, "a 2D field not on the grid takes no conservative form (E).%s (the "
-			     "grid went to '%s', the first 2D field that needs it); write the pde of %s with "
-			     "lap, bilap and derivatives of %s", e->letters, s->main->name, own->f->name, own->f->name);
-			return num(s, 0, e->loc);
+			if (cons_letters(own, e->letters) < 0) {
+				RERR(s, e->loc, "a 2D field's pde takes the conservative forms (E).%s, (E).%s%s, "
+				     "(E).%s and (E).%s%s, one axis a bracket (not .%s)", own->coord, own->coord,
+				     own->coord, own->ycoord, own->ycoord, own->ycoord, e->letters);
+				return num(s, 0, e->loc);
+			}
+			return cons(s, own, i, X, e, e->a);
 		}
 		if (own && own->nd == 2 && e->a->kind == AX_NAME && !strcmp(e->a->name, own->f->name))
 			return X && !strcmp(e->letters, "t") ? interp2(s, own, X->args[0], X->args[1], 1)
@@ -1071,7 +1118,8 @@ xorder(const Fld *f, const Ast *e)
 	}
 	if (e->kind == AX_DERIV && (e->paren || (e->a->kind == AX_NAME && !strcmp(e->a->name, f->f->name))))
 		for (j = 0; e->letters[j]; j++)
-			n += e->letters[j] == f->coord[0] && !f->coord[1];
+			n += (e->letters[j] == f->coord[0] && !f->coord[1])
+			     || (f->nd == 2 && e->letters[j] == f->ycoord[0] && !f->ycoord[1]);
 	if (e->kind == AX_DERIV && e->paren && (m = xorder(f, e->a)))   /* (E).x: E's order and 1 */
 		return n + m;
 	if ((m = xorder(f, e->a)) > n)

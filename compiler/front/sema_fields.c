@@ -501,6 +501,7 @@ grid_output(FS *s, const Decl *x)
 }
 
 static void check_derivs(FS *s, const Fld *f, const Ast *e);
+static void cons_check(FS *s, const Fld *f, const Ast *e, Ast *t);
 
 /* check_derivs of a 2D field's pde: what deriv2, lapify and the reads
  * take (before its grid is planned, so nothing is written out) */
@@ -513,7 +514,7 @@ check2(FS *s, const Fld *f, const Ast *e)
 	if (!e)
 		return;
 	if (e->kind == AX_DERIV && e->paren) {
-		rw(s, f, 0, NULL, (Ast *)e);   /* its message */
+		cons_check(s, f, e, e->a);
 		return;
 	}
 	if (e->kind == AX_DERIV && e->a->kind == AX_NAME && !strcmp(e->a->name, f->f->name)) {
@@ -541,7 +542,11 @@ cons_check(FS *s, const Fld *f, const Ast *e, Ast *t)
 {
 	Ast *coef, *d, *g;
 
-	if (strcmp(e->letters, "x") != 0 && strcmp(e->letters, "xx") != 0) {
+	if (f->nd == 2 && cons_letters(f, e->letters) < 0) {
+		rw(s, f, 0, NULL, (Ast *)e);   /* its message */
+		return;
+	}
+	if (f->nd != 2 && strcmp(e->letters, "x") != 0 && strcmp(e->letters, "xx") != 0) {
 		err(s, e->loc, "a second field's pde takes the conservative forms (E).x and (E).xx "
 		    "(not .%s)", e->letters, NULL);
 		return;
@@ -850,8 +855,9 @@ plan(FS *s, Fld *f)
 	f->planned = 1;
 }
 
-/* Does e hold an integral over the field v (the grid sums it as a loop),
- * or (own: in v's pde) a conservative form (E).x (a 2D chain takes none)? */
+/* Does e hold an integral over the field v, or (own: in v's pde) a
+ * conservative form (E).x?  A 2D chain takes both, but the grid sums an
+ * integral as a loop and computes a form's coefficients once per point. */
 static int
 grid_wants(const Ast *e, const char *v, int own)
 {
@@ -872,9 +878,9 @@ grid_wants(const Ast *e, const char *v, int own)
 	return 0;
 }
 
-/* Does the 2D field f need the grid: free or attached edges or a
- * conservative form in its pde, which its chain does not take
- * (sema_chain.c), or an integral over it, which the grid sums faster? */
+/* Does the 2D field f need the grid: free or attached edges, which its
+ * chain does not take (sema_chain.c), or want it: a conservative form in
+ * its pde or an integral over it (grid_wants)? */
 static int
 needs_grid(const Model *m, const Decl *f)
 {

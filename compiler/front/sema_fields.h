@@ -60,6 +60,8 @@ typedef struct FS {
 #define mentions(...) sf_mentions(__VA_ARGS__)
 #define xorder(...) sf_xorder(__VA_ARGS__)
 #define slope_at(...) sf_slope_at(__VA_ARGS__)
+#define cons_kind(...) sf_cons_kind(__VA_ARGS__)
+#define cons_letters(...) sf_cons_letters(__VA_ARGS__)
 
 int fold(const Model *m, const Ast *e, double *v, int depth);
 Ast *num(FS *s, double v, Loc l);
@@ -70,6 +72,8 @@ int mentions(const Ast *e, const char *v);
 /* how cons_kind takes a term of a conservative form's bracket */
 enum { C_BAD, C_COMMUTE, C_HALF, C_DXX };
 int cons_kind(FS *s, const Fld *own, const Ast *e, Ast *t, Ast **coef, Ast **d, Ast **g);
+/* the axis of a conservative form (E).L: 0 (.x, .xx), 1 (a 2D field's .y, .yy), else -1 */
+int cons_letters(const Fld *f, const char *L);
 int letters2(FS *s, const Fld *f, const char *L, Loc l, int *qx, int *qy, int *qt);
 Ast *lap_call(FS *s, const Fld *f, Ast *e);
 Ast *rw(FS *s, const Fld *own, int i, Ast *X, Ast *e);
