@@ -820,7 +820,7 @@ cli_info_print(const Run *r, const Opts *o, void *m, const double *vals)
 				printf("%s in [%s, %s]: %d x %d intervals, ", c->ycoord, cli_fmt(c->yfrom, b1, sizeof b1),
 				       cli_fmt(c->yto, b2, sizeof b2), c->n, c->ny);
 				printf("h = %s, ", cli_fmt((c->to - c->from) / c->n, b1, sizeof b1));
-				printf("%s (%s; lumped %s[i,j], its interior points)\n",
+				printf("%s (%s; lumped %s[i,j], its points off held edges)\n",
 				       cli_fmt((c->yto - c->yfrom) / c->ny, b1, sizeof b1),
 				       c->planned ? "the finest stable grid" : "forced by `grid`", c->name);
 				continue;

@@ -155,9 +155,10 @@ interp(FS *s, const Fld *f, Ast *X, int vel)
 
 /* point (i, j)'s value or velocity (vel as pt's).  Beyond an edge, its
  * ghost: one axis at a time (language.md 6), the mirror image across a
- * clamped edge of a fourth-order field, minus it across a simply
- * supported one (the grid field's rule, lower.c); 0 on a held edge and
- * beyond one at second order, where no update reaches past it. */
+ * clamped edge of a fourth-order field or a free one of a second-order
+ * field, minus it across a simply supported one (the grid field's rule,
+ * lower.c); 0 on a held edge and beyond one at second order, where no
+ * update reaches past it. */
 static Ast *
 pt2(FS *s, const Fld *f, int i, int j, int vel, Loc l)
 {
@@ -168,7 +169,7 @@ pt2(FS *s, const Fld *f, int i, int j, int vel, Loc l)
 		int inx = i < 0 || i > f->n;
 		side = inx ? i > f->n : j > f->ny;
 		bc = inx ? f->bc[side] : f->bcy[side];
-		if (f->order != 4 || (bc != BC_CLAMPED && bc != BC_SS))
+		if (f->order == 4 ? bc != BC_CLAMPED && bc != BC_SS : bc != BC_FREE)
 			return num(s, 0, l);
 		e = inx ? pt2(s, f, side ? 2 * f->n - i : -i, j, vel, l)
 		        : pt2(s, f, i, side ? 2 * f->ny - j : -j, vel, l);

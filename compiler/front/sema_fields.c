@@ -416,11 +416,11 @@ boundaries(FS *s)
 					*bcp(f, ends[k]) = BC_FIXED;
 				break;
 			}
-			if (f->nd == 2 && (bc == BC_FREE || bc == BC_ATTACHED)) {
-				diag_error(s->d, d->cond_loc, "the edges of the 2D field '%s' may be fixed, clamped or "
-				    "simply_supported (not yet %s: a 2D field not on the grid is held at its edges; "
-				    "the grid went to '%s', the first 2D field with free edges, conservative forms "
-				    "or integrals)", f->f->name, d->cond, s->main->name);
+			if (f->nd == 2 && bc == BC_ATTACHED) {
+				diag_error(s->d, d->cond_loc, "the edges of the 2D field '%s' may be fixed, clamped, "
+				    "simply_supported or free (not yet attached: a 2D field not on the grid is not "
+				    "attached; the grid went to '%s', the first 2D field with attached or free "
+				    "edges)", f->f->name, s->main->name);
 				s->nerr++;
 				for (k = 0; k < ne; k++)
 					*bcp(f, ends[k]) = BC_FIXED;
@@ -789,7 +789,7 @@ alone(FS *s, const Fld *f)
 	}
 	if (f->nd == 2) {
 		static const char *const word[] = {[BC_FIXED] = "fixed", [BC_CLAMPED] = "clamped",
-		                                   [BC_SS] = "simply_supported"};
+		                                   [BC_SS] = "simply_supported", [BC_FREE] = "free"};
 		for (i = 0; i < 4; i++) {
 			/* `boundary F at x = A: COND`, one edge a line */
 			const char *co = i < 2 ? f->coord : f->ycoord;
@@ -878,24 +878,49 @@ grid_wants(const Ast *e, const char *v, int own)
 	return 0;
 }
 
-/* Does the 2D field f need the grid: free or attached edges, which its
- * chain does not take (sema_chain.c), or want it: a conservative form in
- * its pde or an integral over it (grid_wants)? */
+/* Is the pde of the 2D field f of fourth order in space? */
+static int
+fourth_order(const Model *m, const Decl *f)
+{
+	Fld t;
+	int i;
+
+	memset(&t, 0, sizeof t);
+	t.f = (Decl *)f;
+	t.nd = 2;
+	t.coord = f->args[0];
+	t.ycoord = f->args[1];
+	for (i = 0; i < m->ndecls; i++) {
+		const Decl *x = m->decls[i];
+		if (x->kind == D_PDE && x->field && !strcmp(x->field, f->name))
+			return xorder(&t, x->value) >= 4;
+	}
+	return 0;
+}
+
+/* How much the 2D field f needs the grid: 2 for attached edges or free
+ * ones at fourth order, which its chain does not take (sema_chain.c); 1
+ * for free edges at second order, a conservative form in its pde or an
+ * integral over it, which a chain takes but the grid computes as loops
+ * (grid_wants); else 0. */
 static int
 needs_grid(const Model *m, const Decl *f)
 {
-	int i;
+	int i, need = 0;
 
 	for (i = 0; i < m->ndecls; i++) {
 		const Decl *x = m->decls[i];
 		if (x->kind == D_BOUNDARY && x->field && !strcmp(x->field, f->name) && x->cond
-		    && (!strcmp(x->cond, "free") || x->attach))
-			return 1;
+		    && (!strcmp(x->cond, "free") || x->attach)) {
+			if (x->attach || fourth_order(m, f))
+				return 2;
+			need = 1;
+		}
 		if (x->kind != D_FIELD && x->value
 		    && grid_wants(x->value, f->name, x->kind == D_PDE && x->field && !strcmp(x->field, f->name)))
-			return 1;
+			need = 1;
 	}
-	return 0;
+	return need;
 }
 
 int
@@ -905,14 +930,14 @@ sema_fields(Model *m, Diag *d)
 	Decl **out;
 	int i, j, k, nf = 0, no = 0, main2d = -1, need = 0;
 
-	/* the grid field: the first 2D field that needs the grid, else the
-	 * first 2D field, else the first */
+	/* the grid field: the first 2D field that needs the grid most, else
+	 * the first 2D field, else the first */
 	for (i = 0; i < m->ndecls; i++)
 		if (m->decls[i]->kind == D_FIELD && m->decls[i]->args) {
 			nf++;
-			if (m->decls[i]->nargs == 2 && !need) {
+			if (m->decls[i]->nargs == 2) {
 				int ni = needs_grid(m, m->decls[i]);
-				if (main2d < 0 || ni)
+				if (main2d < 0 || ni > need)
 					main2d = i, need = ni;
 			}
 		}
@@ -984,6 +1009,14 @@ sema_fields(Model *m, Diag *d)
 				    "in space: name its edges' condition, clamped or simply_supported", f->f->name, NULL);
 				break;
 			}
+		for (j = 0; f->nd == 2 && f->order == 4 && j < 4; j++)
+			if (*bcp(f, j) == BC_FREE) {
+				err(&s, j < 2 ? f->bc_loc[j] : f->bcy_loc[j - 2], "the edges of the plate '%s' may be "
+				    "clamped or simply_supported (not yet free at fourth order: a 2D field not on the "
+				    "grid is free at second order only; the grid went to '%s', the first 2D field "
+				    "with free edges)", f->f->name, s.main->name);
+				break;
+			}
 		for (j = 0; f->nd == 1 && j < 2; j++)
 			if (f->order == 4 && f->bc[j] == BC_FIXED && (j == 0 || f->bc_loc[1].off != f->bc_loc[0].off
 			                                              || f->bc[0] != BC_FIXED))
@@ -999,11 +1032,13 @@ sema_fields(Model *m, Diag *d)
 		Fld *f = &s.fl[k];
 		f->pt = arena_alloc(s.a, (size_t)npts(f) * sizeof *f->pt);
 		for (i = 0; f->nd == 2 && i < npts(f); i++) {
-			/* its edges are held: the interior points, named w[i,j] */
+			/* the points not on a held edge (free edges are
+			 * updated), named w[i,j] */
 			char buf[256];
 			int a = i / (f->ny + 1), b = i % (f->ny + 1);
 			f->pt[i] = NULL;
-			if (a > 0 && a < f->n && b > 0 && b < f->ny) {
+			if ((a > 0 || f->bc[0] == BC_FREE) && (a < f->n || f->bc[1] == BC_FREE)
+			    && (b > 0 || f->bcy[0] == BC_FREE) && (b < f->ny || f->bcy[1] == BC_FREE)) {
 				snprintf(buf, sizeof buf, "%s[%d,%d]", f->f->name, a, b);
 				f->pt[i] = arena_strdup(s.a, buf);
 			}
@@ -1060,14 +1095,21 @@ sema_fields(Model *m, Diag *d)
 			Ast *mass;
 			AstList *opts;
 			Decl *z;
+			double share;
 			if (!f->pt[i] || attached(f, i))
 				continue;
 			s.mute = f->nd == 2 ? done++ > 0 : i > 0 && f->pt[i - 1];
 			/* its share of the length, h (h / 2 at a free end: the grid
 			 * field's energy weighs those so, energy_text); of the area,
-			 * hx hy, in 2D (held edges only) */
+			 * hx hy, in 2D (halved along each axis at a free edge) */
+			if (f->nd == 2) {
+				int a = i / (f->ny + 1), b = i % (f->ny + 1);
+				share = f->h * f->hy * (a == 0 || a == f->n ? 0.5 : 1) * (b == 0 || b == f->ny ? 0.5 : 1);
+			} else {
+				share = i == 0 || i == f->n ? f->h / 2 : f->h;
+			}
 			mass = bin(&s, OP_MUL, f->density ? rw(&s, f, i, NULL, f->density) : num(&s, 1, l),
-			           num(&s, f->nd == 2 ? f->h * f->hy : (i == 0 || i == f->n) ? f->h / 2 : f->h, l));
+			           num(&s, share, l));
 			opts = ast_list(s.a, NULL, ast_field_opt(s.a, "mass", l, mass));
 			z = ast_field(s.a, f->pt[i], l, NULL, opts, f->f->loc);
 			z->src = f->f->src;

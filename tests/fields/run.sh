@@ -459,6 +459,34 @@ for v in free int; do
 done
 sed 's/^output bottom.*/output E = energy/' "$T/d_free.dpm" >"$T/d_free_e.dpm"
 conserved grid_by_need_energy "$T/d_free_e.dpm" 1 1e-12
+# free edges of a second-order 2D chain (the mirror ghost, the edge
+# points' masses halved along each axis): two free membranes, the first on
+# the grid, give the samples of the two swapped (the rounding grows with
+# a free membrane's rigid motion: 2.3e-10 of the peak after 0.3 s, 1e-16
+# after 100 steps), one free on one edge to 1e-10, the energy conserved;
+# a free plate takes the grid from a free membrane declared before it
+sed 's/^boundary \([uw]\) at edges: fixed/boundary \1 at edges: free/' "$HERE/drums.dpm" >"$T/ff.dpm"
+sed 's/^boundary w at edges: fixed/boundary w at x = 0: free\
+boundary w at x = 0.34, y = 0, y = 0.28: fixed/; s/^boundary u at edges: fixed/boundary u at edges: free/' \
+	"$HERE/drums.dpm" >"$T/f1.dpm"
+for v in ff:1e-9 f1:1e-10; do
+	m=${v%%:*}
+	awk '/^field u/ { hold = $0; next } /^field w/ { print; print hold; next } { print }' "$T/$m.dpm" >"$T/${m}_swap.dpm"
+	"$DPMC" info "$T/$m.dpm" >"$T/info" 2>&1
+	grep -q '^field w .*lumped w\[i,j\]' "$T/info" && pass "${m}_free_chain" || fail "${m}_free_chain" "$(cat "$T/info")"
+	if "$DPMC" render "$T/$m.dpm" -o "$T/$m.wav" -d 0.3 --raw --double 2>"$T/err" &&
+		"$DPMC" render "$T/${m}_swap.dpm" -o "$T/${m}_swap.wav" -d 0.3 --raw --double 2>>"$T/err"; then
+		check "${m}_free_as_grid" "$HERE/wavdiff.py" "$T/$m.wav" "$T/${m}_swap.wav" "${v#*:}"
+	else
+		fail "${m}_free_as_grid" "$(cat "$T/err")"
+	fi
+done
+sed 's/^output bottom.*/output E = energy/' "$T/ff.dpm" >"$T/ff_e.dpm"
+conserved free_chain_energy "$T/ff_e.dpm" 1 1e-12
+sed 's/^boundary \([uw]\) at edges: fixed/boundary \1 at edges: free/; s/c2^2 \* (w.xx + w.yy)/-c2 * bilap(w)/; s/^param c2 = 90 in \[20, 400\] log/param c2 = 3 in [0.1, 10] log/' \
+	"$HERE/drums.dpm" >"$T/fp.dpm"
+"$DPMC" info "$T/fp.dpm" >"$T/info" 2>&1
+grep -q '^field u .*lumped u\[i,j\]' "$T/info" && pass free_plate_takes_grid || fail free_plate_takes_grid "$(cat "$T/info")"
 # conservative forms on a 2D chain (language.md 13, 14), one bracket per
 # axis as the grid field takes them: two membranes of varying tension,
 # two plates of varying rigidity (clamped and simply supported edges, a
@@ -562,8 +590,13 @@ bad bc_kind 's/boundary w at x = 0, x = 1: fixed/boundary w at x = 0, x = 1: sli
 bad second_2d 's/field w(x) on s2/field w(x, y) on s2/' "coordinates must be the domain's"
 # 2D chains (drums.dpm): held edges only, read at points only
 bad2() { badm "$1" "$HERE/drums.dpm" "$2" "$3"; }
-bad2 chain2d_free 's/^boundary \([uw]\) at edges: fixed/boundary \1 at edges: free/' \
-	"the edges of the 2D field 'w' may be fixed, clamped or simply_supported (not yet free: a 2D field not on the grid is held at its edges; the grid went to 'u'"
+bad2 chain2d_free_plate 's/^boundary \([uw]\) at edges: fixed/boundary \1 at edges: free/; s/c2^2 \* (w.xx + w.yy)/-c2 * bilap(w)/; s/c1^2 \* lap(u)/-c1 * bilap(u)/' \
+	"the edges of the plate 'w' may be clamped or simply_supported (not yet free at fourth order: a 2D field not on the grid is free at second order only; the grid went to 'u'"
+bad2 chain2d_attached 's/^boundary w at edges: fixed/field zb mass 1\
+pde zb.tt = -zb\
+boundary w at x = 0: attached zb\
+boundary w at x = 0.34, y = 0, y = 0.28: fixed/; s/^boundary u at edges: fixed/boundary u at edges: free/' \
+	"\`attached\` ends are supported for 1D fields"
 bad2 chain2d_integral 's/^boundary u at edges: fixed/boundary u at edges: free/; s/^output top = .*/output top = integral(w.x * w.y)/' \
 	"integral(E) of the 2D field 'w': each term of E reads w, w.x or w.y, one of them"
 bad2 chain2d_conservative_letters 's/^boundary u at edges: fixed/boundary u at edges: free/; s/c2^2 \* (w.xx + w.yy)/c2^2 * ((1 + x) * w.x).xy/' \
