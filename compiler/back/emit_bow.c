@@ -22,7 +22,9 @@
  * (the terms in c and w' collect into lambda-hat because un = un* + S w).
  * Bows are solved one after the other, each seeing the ones before it:
  * their transposes run in reverse, each v made again from un less the
- * later bows' forces. */
+ * later bows' forces.  r and w have nv points: 2 on a 1D field, the 4
+ * of the bow's cell on a 2D one (bilinear, as @__interp), where the bow
+ * point is (X, Y) and r' is taken along each axis. */
 #include "diff.h"
 #include "emit.h"
 
@@ -38,17 +40,17 @@ bows(const Scheme *s, int *src)
 	return n;
 }
 
-/* du[q]: un - up at the read's points ri, less the forces of the bows
- * after number b (later[] their sources) */
+/* du[q]: un - up at the read's nv points ri, less the forces of the
+ * bows after number b (later[] their sources) */
 static void
-bow_du(Emit *e, const int *src, int b, int nb)
+bow_du(Emit *e, const int *src, int b, int nb, int nv)
 {
 	int l;
 
-	cg_out(e, "\t\tfor (q = 0; q < 2; q++) {\n");
+	cg_out(e, "\t\tfor (q = 0; q < %d; q++) {\n", nv);
 	cg_out(e, "\t\t\tdu[q] = un[ri[q]] - up[ri[q]];\n");
 	for (l = b + 1; l < nb; l++) {
-		cg_out(e, "\t\t\tfor (q2 = 0; q2 < 2; q2++)\n");
+		cg_out(e, "\t\t\tfor (q2 = 0; q2 < %d; q2++)\n", nv);
 		cg_out(e, "\t\t\t\tif (m->src_i[%d][q2] == ri[q])\n", src[l]);
 		cg_out(e, "\t\t\t\t\tdu[q] -= Sb[%d] * m->src_w[%d][q2];\n", l, src[l]);
 	}
@@ -61,7 +63,8 @@ moves(const Loops *l, int i)
 	int p, np = l->s->nparams;
 
 	for (p = 0; p < np; p++)
-		if (!ex_is_num(l->dsrcpos[(2 * i) * np + p], 0) || !ex_is_num(l->dden[p], 0))
+		if (!ex_is_num(l->dsrcpos[(2 * i) * np + p], 0) || !ex_is_num(l->dsrcpos[(2 * i + 1) * np + p], 0)
+		    || !ex_is_num(l->dden[p], 0))
 			return 1;
 	return 0;
 }
@@ -77,9 +80,9 @@ cg_emit_bow_adj(Emit *e)
 	const Scheme *s = e->s;
 	const Loops *l = e->l;
 	const char **pn = cg_param_refs(e);
-	int np = s->nparams, nq = np + s->nrd, nb, b, q, p;
+	int np = s->nparams, nq = np + s->nrd, nb, b, q, p, nv = s->ndim == 2 ? 4 : 2;
 	int *src = mem_alloc((size_t)(s->nsrc + 1) * sizeof *src);
-	int *droot = mem_alloc((size_t)(nq + 1) * sizeof *droot);
+	int *droot = mem_alloc((size_t)(nq + np + 1) * sizeof *droot), *drooty = droot + nq;
 	Expr **d = mem_alloc((size_t)(nq + 1) * sizeof *d);
 
 	nb = bows(s, src);
@@ -94,25 +97,31 @@ cg_emit_bow_adj(Emit *e)
 		const Source *sr = &s->src[src[b]];
 		int i = src[b], r = sr->implicit, rs_, rdv;
 		ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "w");
-		Buf x = {0};
+		Buf x = {0}, y = {0}, vt = {0};
 
 		ex_print_c(&x, sr->pos[0], pn, cg_sym_c);
+		if (s->ndim == 2)
+			ex_print_c(&y, sr->pos[1], pn, cg_sym_c);
+		for (q = 0; q < nv; q++)
+			buf_printf(&vt, "%srw[%d] * du[%d]", q ? " + " : "", q, q);
 		rs_ = ex_emitter_add(em, sr->strength);
 		diff_params(s->pool, sr->strength, nq, d);
 		for (q = 0; q < nq; q++)
 			droot[q] = ex_is_num(d[q], 0) ? -1 : ex_emitter_add(em, d[q]);
 		rdv = droot[np + r];
 		cg_out(e, "\t{\n\t\tconst double X = %s;\n", x.s);
-		cg_out(e, "\t\tlong ri[4];\n\t\tdouble rw[4], du[2], c = 0, G = 0, v, S, dS, mu, sg;\n");
+		if (s->ndim == 2)
+			cg_out(e, "\t\tconst double Y = %s;\n", y.s);
+		cg_out(e, "\t\tlong ri[4];\n\t\tdouble rw[4], du[%d], c = 0, G = 0, v, S, dS, mu, sg;\n", nv);
 		cg_out(e, "\t\tint q, q2;\n\n");
-		cg_out(e, "\t\t@__interp(m, X, 0, ri, rw);\n");
-		bow_du(e, src, b, nb);
-		cg_out(e, "\t\tv = (rw[0] * du[0] + rw[1] * du[1]) / (2 * k);\n");
-		cg_out(e, "\t\tfor (q = 0; q < 2; q++)\n\t\t\tfor (q2 = 0; q2 < 2; q2++)\n");
+		cg_out(e, "\t\t@__interp(m, X, %s, ri, rw);\n", s->ndim == 2 ? "Y" : "0");
+		bow_du(e, src, b, nb, nv);
+		cg_out(e, "\t\tv = (%s) / (2 * k);\n", vt.s);
+		cg_out(e, "\t\tfor (q = 0; q < %d; q++)\n\t\t\tfor (q2 = 0; q2 < %d; q2++)\n", nv, nv);
 		cg_out(e, "\t\t\t\tif (m->src_i[%d][q2] == ri[q])\n", i);
 		cg_out(e, "\t\t\t\t\tc += rw[q] * m->src_w[%d][q2];\n", i);
 		cg_out(e, "\t\tc /= 2 * k;\n");
-		cg_out(e, "\t\tfor (q = 0; q < 2; q++)\n\t\t\tG += l[m->src_i[%d][q]] * m->src_w[%d][q];\n", i, i);
+		cg_out(e, "\t\tfor (q = 0; q < %d; q++)\n\t\t\tG += l[m->src_i[%d][q]] * m->src_w[%d][q];\n", nv, i, i);
 		cg_out(e, "\t\trd[%d] = v;\n\t\t{\n", r);
 		ex_emitter_flush(em, &e->b, "\t\t\t");
 		cg_out(e, "\t\t\tS = %s;\n\t\t\tdS = %s;\n", ex_emitter_root(em, rs_),
@@ -131,23 +140,46 @@ cg_emit_bow_adj(Emit *e)
 		/* v's seed: rs[r] (up, two steps on), and lambda-hat at n+1;
 		 * a held point's value is no unknown */
 		cg_out(e, "\t\trs[%d] += sg;\n", r);
-		cg_out(e, "\t\tfor (q = 0; q < 2; q++)\n\t\t\tif (!@__held(m, ri[q]))\n");
+		cg_out(e, "\t\tfor (q = 0; q < %d; q++)\n\t\t\tif (!@__held(m, ri[q]))\n", nv);
 		cg_out(e, "\t\t\t\tl[ri[q]] += sg * rw[q] / (2 * k);\n");
 		if (moves(l, i))
-			cg_out(e, "\t\tfor (q = 0; q < 2; q++)\n\t\t\tsw[%d + q] += S * l[m->src_i[%d][q]];\n", 4 * i, i);
-		/* the read's weights move with X: d(1 - a, a)/dX = (-1, 1) / h */
+			cg_out(e, "\t\tfor (q = 0; q < %d; q++)\n\t\t\tsw[%d + q] += S * l[m->src_i[%d][q]];\n",
+			       nv, 4 * i, i);
+		/* the read's weights move with X: d(1 - a, a)/dX = (-1, 1) / h;
+		 * in 2D, of ((1-a)(1-b), a(1-b), (1-a)b, ab): along X the
+		 * (1 - b, b) = (rw0 + rw1, rw2 + rw3) weighted slopes over hx,
+		 * along Y the (1 - a, a) = (rw0 + rw2, rw1 + rw3) ones over hy */
 		em = ex_emitter_new(pn, cg_sym_c, "x");
 		diff_params(s->pool, sr->pos[0], np, d);
 		for (p = 0; p < np; p++)
 			droot[p] = ex_is_num(d[p], 0) ? -1 : ex_emitter_add(em, d[p]);
-		cg_out(e, "\t\t{\n\t\t\tconst double dr = sg * (du[1] - du[0]) / (m->h[0] * 2 * k);\n\n\t\t\t(void)dr;\n");
-		ex_emitter_flush(em, &e->b, "\t\t\t");
 		for (p = 0; p < np; p++)
+			drooty[p] = -1;
+		if (s->ndim == 2) {
+			diff_params(s->pool, sr->pos[1], np, d);
+			for (p = 0; p < np; p++)
+				drooty[p] = ex_is_num(d[p], 0) ? -1 : ex_emitter_add(em, d[p]);
+		}
+		if (s->ndim == 2) {
+			cg_out(e, "\t\t{\n\t\t\tconst double dr = sg * ((rw[0] + rw[1]) * (du[1] - du[0]) + "
+			       "(rw[2] + rw[3]) * (du[3] - du[2])) / (m->h[0] * 2 * k);\n");
+			cg_out(e, "\t\t\tconst double dry = sg * ((rw[0] + rw[2]) * (du[2] - du[0]) + "
+			       "(rw[1] + rw[3]) * (du[3] - du[1])) / (m->h[1] * 2 * k);\n\n\t\t\t(void)dr; (void)dry;\n");
+		} else {
+			cg_out(e, "\t\t{\n\t\t\tconst double dr = sg * (du[1] - du[0]) / (m->h[0] * 2 * k);\n\n\t\t\t(void)dr;\n");
+		}
+		ex_emitter_flush(em, &e->b, "\t\t\t");
+		for (p = 0; p < np; p++) {
 			if (droot[p] >= 0)
 				cg_out(e, "\t\t\tgrad[%d] += dr * %s;\n", p, ex_emitter_root(em, droot[p]));
+			if (drooty[p] >= 0)
+				cg_out(e, "\t\t\tgrad[%d] += dry * %s;\n", p, ex_emitter_root(em, drooty[p]));
+		}
 		cg_out(e, "\t\t}\n\t}\n");
 		ex_emitter_free(em);
 		buf_free(&x);
+		buf_free(&y);
+		buf_free(&vt);
 	}
 	cg_out(e, "}\n\n");
 	mem_free(d);
@@ -193,10 +225,12 @@ cg_emit_bow_check(Emit *e)
 {
 	const Scheme *s = e->s;
 	const char **pn = cg_param_refs(e);
-	int np = s->nparams, nq = np + s->nrd, nb, b, p, any = 0;
+	int np = s->nparams, nq = np + s->nrd, nb, b, p, any = 0, nv = s->ndim == 2 ? 4 : 2;
 	int *src = mem_alloc((size_t)(s->nsrc + 1) * sizeof *src);
 	Expr **d = mem_alloc((size_t)(nq + 1) * sizeof *d), *dv;
 	Buf nm = {0};
+	/* where the messages say the bow is, and its coordinates */
+	const char *at = s->ndim == 2 ? "(x, y) = (%g, %g)" : "x = %g", *xy = s->ndim == 2 ? "X, Y" : "X";
 
 	nb = bows(s, src);
 	for (b = 0; b < nb; b++) {
@@ -260,7 +294,7 @@ cg_emit_bow_check(Emit *e)
 	cg_out(e, "\tdouble pp[%d];\n\n\t(void)pp;\n", cg_atleast1(np));
 	for (b = 0; b < nb; b++) {
 		const Source *sr = &s->src[src[b]];
-		Buf x = {0};
+		Buf x = {0}, y = {0};
 		int named = 0;
 
 		if (!slope_ok(s, sr, d))
@@ -269,10 +303,14 @@ cg_emit_bow_check(Emit *e)
 		dv = d[np + sr->implicit];
 		ex_print_c(&x, sr->pos[0], pn, cg_sym_c);
 		cg_out(e, "\t{\n\t\tconst double X = %s;\n", x.s);
+		if (s->ndim == 2) {
+			ex_print_c(&y, sr->pos[1], pn, cg_sym_c);
+			cg_out(e, "\t\tconst double Y = %s;\n", y.s);
+		}
 		cg_out(e, "\t\tlong ri[4];\n\t\tdouble rw[4], c = 0, M, vat, tat, f0;\n\t\tint q, q2;\n\n");
 		cg_out(e, "\t\t(void)f0;\n");
-		cg_out(e, "\t\tif (@__interp(m, X, 0, ri, rw))\n\t\t\treturn 0;\n");
-		cg_out(e, "\t\tfor (q = 0; q < 2; q++)\n\t\t\tfor (q2 = 0; q2 < 2; q2++)\n");
+		cg_out(e, "\t\tif (@__interp(m, X, %s, ri, rw))\n\t\t\treturn 0;\n", s->ndim == 2 ? "Y" : "0");
+		cg_out(e, "\t\tfor (q = 0; q < %d; q++)\n\t\t\tfor (q2 = 0; q2 < %d; q2++)\n", nv, nv);
 		cg_out(e, "\t\t\t\tif (m->src_i[%d][q2] == ri[q])\n\t\t\t\t\tc += rw[q] * m->src_w[%d][q2];\n",
 		       src[b], src[b]);
 		cg_out(e, "\t\tc /= 2 * k;\n");
@@ -288,19 +326,20 @@ cg_emit_bow_check(Emit *e)
 			cg_out(e, "\t\t\tmemcpy(pp, p, sizeof pp);\n\t\t\tpp[%d] *= 2;\n", p);
 			cg_out(e, "\t\t\tf0 = @__bowslope%d(pp, k, hx, hy, tat, vat);\n", b);
 			cg_out(e, "\t\t\tif (p[%d] != 0 && fabs(f0 - 2 * M) <= 1e-9 * fabs(M)) {\n", p);
-			cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"%s = %%g is too large for the bow at x = %%g: "
+			cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"%s = %%g is too large for the bow at %s: "
 			       "its Newton equation has one root only for %s < %%.9g on this grid (1 - c dS/dv > 0, "
-			       "language.md 12); lighten the bow or soften its friction curve\", p[%d], X, "
-			       "p[%d] / (c * M));\n", nm.s, nm.s, p, p);
+			       "language.md 12); lighten the bow or soften its friction curve\", p[%d], %s, "
+			       "p[%d] / (c * M));\n", nm.s, at, nm.s, p, xy, p);
 			cg_out(e, "\t\t\t\treturn 1;\n\t\t\t}\n");
 			named = 1;
 		}
-		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the bow at x = %%g is pressed too hard: its Newton "
+		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the bow at %s is pressed too hard: its Newton "
 		       "equation has one root only while c max dS/dv < 1 on this grid, and it is %%g "
-		       "(language.md 12); lighten the bow or soften its friction curve\", X, c * M);\n");
+		       "(language.md 12); lighten the bow or soften its friction curve\", %s, c * M);\n", at, xy);
 		cg_out(e, "\t\t\treturn 1;\n\t\t}\n\t}\n");
 		(void)named;
 		buf_free(&x);
+		buf_free(&y);
 	}
 	cg_out(e, "\treturn 0;\n}\n\n");
 	buf_free(&nm);

@@ -241,7 +241,7 @@ emit_struct(Emit *e)
 	    cg_atleast1(s->nsrc));
 	cg_out(e, "\tdouble src_w[%d][4];\n", cg_atleast1(s->nsrc));
 	if (s->nimplicit)          /* bows: the first failure (the roots are in the states) */
-		cg_out(e, "\tdouble bow_fail, bow_x;\n");
+		cg_out(e, "\tdouble bow_fail, bow_x%s;\n", s->ndim == 2 ? ", bow_y" : "");
 	cg_out(e, "\tlong out_i[%d][4];       /* outputs: interpolation */\n", cg_atleast1(s->nout));
 	cg_out(e, "\tdouble out_w[%d][4];\n", cg_atleast1(s->nout));
 	cg_out(e, "\t/* gradients */\n");
@@ -1076,10 +1076,11 @@ emit_lifecycle(Emit *e)
 	if (s->nimplicit) {        /* a bow's failed solve (emit_loop.c c_solve) */
 		cg_out(e, "int\n@_solve_error(const @_model *m, char *err, int errsz)\n{\n");
 		cg_out(e, "\tif (m->bow_fail < 0)\n\t\treturn 0;\n");
-		cg_out(e, "\tsnprintf(err, (size_t)errsz, \"the velocity-dependent force at x = %%g: Newton's "
+		cg_out(e, "\tsnprintf(err, (size_t)errsz, \"the velocity-dependent force at %s = %s: Newton's "
 		       "method did not converge at t = %%.9g s (step %%ld): the force has no root there; "
-		       "a lighter force, or a friction curve less steep\", m->bow_x, m->bow_fail, "
-		       "(long)(m->bow_fail / m->k + 0.5));\n");
+		       "a lighter force, or a friction curve less steep\", m->bow_x, %sm->bow_fail, "
+		       "(long)(m->bow_fail / m->k + 0.5));\n", s->ndim == 2 ? "(x, y)" : "x",
+		       s->ndim == 2 ? "(%g, %g)" : "%g", s->ndim == 2 ? "m->bow_y, " : "");
 		cg_out(e, "\treturn 1;\n}\n\n");
 	}
 	cg_out(e, "void\n@_reset(@_model *m)\n{\n");

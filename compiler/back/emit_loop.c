@@ -322,7 +322,10 @@ energy_text(CStep *c, int i)
 	/* eight partial sums (by ei mod 8), so the sum is not one chain of
 	 * dependent adds, in the same order on every backend */
 	cg_out(e, "%s\t{\n%s\t\tdouble E, Ev[8] = {0};\n%s\t\tlong ei, ej;\n\n", ind, ind, ind);
-	cg_out(e, "%s\t\t@__step(m, %s, u, u, m->escr, 0, 1);\n", ind, sn);
+	/* (A + B) u: the linear operator (lin 1), without the bows (lin 2),
+	 * whose forces are no part of the energy: the energy changes by
+	 * their work (tests/bow work.py) */
+	cg_out(e, "%s\t\t@__step(m, %s, u, u, m->escr, 0, %d);\n", ind, sn, s->nimplicit ? 2 : 1);
 	cg_out(e, "%s\t\tfor (ej = 0; ej <= ny; ej++)\n%s\t\t\tfor (ei = 0; ei <= nx; ei++) {\n", ind, ind);
 	cg_out(e, "%s\t\t\t\tconst long q = ei + ej * nx1;\n", ind);
 	cg_out(e, "%s\t\t\t\tconst double x = x0 + ei * hx, y = y0 + ej * hy, d = un[q] - u[q];\n", ind);
@@ -446,7 +449,8 @@ c_hold(void *ctx, const Step *st, const Op *o)
 
 /* A bow (language.md 12): the force S(v) w at source i, v the centred
  * velocity there.  With un* the field at n+1 without it and r the read's
- * interpolation weights, v = v* + c S(v), v* = (r un* - r up) / 2k and
+ * interpolation weights (2 points in 1D, the 4 of the cell in 2D, as the
+ * spread's w), v = v* + c S(v), v* = (r un* - r up) / 2k and
  * c = (r . w) / 2k: Newton on g(v) = v - v* - c S(v) from the previous
  * step's root (kept in the states after the lumped objects), to a relative 1e-12 in at most 50 steps (a step that
  * does not reduce |g| is halved, up to 200 evaluations).  A failure is
@@ -462,9 +466,10 @@ c_solve(void *ctx, const Step *st, const Op *o)
 	const char **pn = cg_param_refs(e);
 	const char *ind = c->ind;
 	int n = s->nparams + s->nrd, i = o->first, r = sr->implicit, rs, rds, slot = s->nlump, q;
+	int nv = s->ndim == 2 ? 4 : 2;   /* the read's and the spread's points */
 	Expr **d = mem_alloc((size_t)(n + 1) * sizeof *d);
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "b");
-	Buf x = {0};
+	Buf x = {0}, y = {0};
 	char in3[64];
 
 	snprintf(in3, sizeof in3, "%s\t\t\t", ind);
@@ -472,20 +477,26 @@ c_solve(void *ctx, const Step *st, const Op *o)
 		slot += s->src[q].implicit >= 0;
 	diff_params(s->pool, sr->strength, n, d);
 	ex_print_c(&x, sr->pos[0], pn, cg_sym_c);
+	if (s->ndim == 2)
+		ex_print_c(&y, sr->pos[1], pn, cg_sym_c);
 	rs = ex_emitter_add(em, sr->strength);
 	rds = ex_is_num(d[s->nparams + r], 0) ? -1 : ex_emitter_add(em, d[s->nparams + r]);
+	if (c->e->l->step->energy)   /* not in the energy's (A + B) u (energy_text) */
+		cg_out(e, "%sif (%s != 2)\n", ind, c->lin);
 	cg_out(e, "%s{\n", ind);
 	cg_out(e, "%s\t@_model *mw = (@_model *)m;\n", ind);
 	cg_out(e, "%s\tconst double X = %s;\n", ind, x.s);
+	if (s->ndim == 2)
+		cg_out(e, "%s\tconst double Y = %s;\n", ind, y.s);
 	cg_out(e, "%s\tlong ri[4];\n", ind);
 	cg_out(e, "%s\tdouble rw[4], vs = 0, cc = 0, v = u[ng + %d], S = 0, dS = 0, g, dg;\n",
 	       ind, slot);
 	cg_out(e, "%s\tdouble dv = 0, vp = v, gp = HUGE_VAL;\n", ind);
 	cg_out(e, "%s\tint q, q2, it, nn = 0, done = 0;\n\n", ind);
-	cg_out(e, "%s\t@__interp(m, X, 0, ri, rw);\n", ind);
-	cg_out(e, "%s\tfor (q = 0; q < 2; q++) {\n", ind);
+	cg_out(e, "%s\t@__interp(m, X, %s, ri, rw);\n", ind, s->ndim == 2 ? "Y" : "0");
+	cg_out(e, "%s\tfor (q = 0; q < %d; q++) {\n", ind, nv);
 	cg_out(e, "%s\t\tvs += rw[q] * (un[ri[q]] - up[ri[q]]);\n", ind);
-	cg_out(e, "%s\t\tfor (q2 = 0; q2 < 2; q2++)\n", ind);
+	cg_out(e, "%s\t\tfor (q2 = 0; q2 < %d; q2++)\n", ind, nv);
 	cg_out(e, "%s\t\t\tif (m->src_i[%d][q2] == ri[q])\n", ind, i);
 	cg_out(e, "%s\t\t\t\tcc += rw[q] * m->src_w[%d][q2];\n%s\t}\n", ind, i, ind);
 	cg_out(e, "%s\tvs /= 2 * k;\n%s\tcc /= 2 * k;\n", ind, ind);
@@ -504,7 +515,10 @@ c_solve(void *ctx, const Step *st, const Op *o)
 	       ind, ind, ind, ind);
 	cg_out(e, "%s\t\tif (nn == 50 || it >= 200 || !(fabs(g) <= 1e300) || !(fabs(dg) > 0)) {\n", ind);
 	cg_out(e, "%s\t\t\tif (mw->bow_fail < 0) {\n", ind);
-	cg_out(e, "%s\t\t\t\tmw->bow_fail = t;\n%s\t\t\t\tmw->bow_x = X;\n%s\t\t\t}\n", ind, ind, ind);
+	cg_out(e, "%s\t\t\t\tmw->bow_fail = t;\n%s\t\t\t\tmw->bow_x = X;\n", ind, ind);
+	if (s->ndim == 2)
+		cg_out(e, "%s\t\t\t\tmw->bow_y = Y;\n", ind);
+	cg_out(e, "%s\t\t\t}\n", ind);
 	cg_out(e, "%s\t\t\tfor (q = 0; q < m->npts; q++)\n%s\t\t\t\tun[q] = NAN;\n", ind, ind);
 	cg_out(e, "%s\t\t\tS = 0;\n%s\t\t\tbreak;\n%s\t\t}\n", ind, ind, ind);
 	cg_out(e, "%s\t\tvp = v;\n%s\t\tgp = g;\n%s\t\tnn++;\n", ind, ind, ind);
@@ -512,10 +526,11 @@ c_solve(void *ctx, const Step *st, const Op *o)
 	cg_out(e, "%s\t\tdone = fabs(dv) <= 1e-12 * fmax(fabs(v), fabs(vs)) || dv == 0;\n", ind);
 	cg_out(e, "%s\t}\n", ind);
 	cg_out(e, "%s\tun[ng + %d] = v;\n", ind, slot);
-	cg_out(e, "%s\tfor (q = 0; q < 2; q++)\n", ind);
+	cg_out(e, "%s\tfor (q = 0; q < %d; q++)\n", ind, nv);
 	cg_out(e, "%s\t\tun[m->src_i[%d][q]] += S * m->src_w[%d][q];\n", ind, i, i);
 	cg_out(e, "%s}\n", ind);
 	buf_free(&x);
+	buf_free(&y);
 	ex_emitter_free(em);
 	mem_free(d);
 	cg_free_refs(pn, 0);
@@ -646,7 +661,8 @@ emit_step(Emit *e)
 	if (e->l->step->energy && (e->s->npot || e->s->nlump))
 		cg_emit_parts_energy(e);
 	cg_out(e, "/* u[n+1] from u[n], u[n-1]; with lin, without sources and force\n"
-	       " * (the linear operator alone); outputs into y when y != 0. */\n");
+	       " * (the linear operator alone; lin 2, the energy's, without bows\n"
+	       " * too); outputs into y when y != 0. */\n");
 	cg_out(e, "static void\n@__step(const @_model *m, long n, const double *restrict u, "
 	       "const double *restrict up,\n\tdouble *restrict un, double *y, int lin)\n{\n");
 	prologue(e, used, "\t");

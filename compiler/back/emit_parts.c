@@ -263,6 +263,17 @@ aread2(Emit *e, const char **pn, int r)
 	cg_out(e, "\t\tfor (q = 0; q < 4; q++) {\n");
 	cg_out(e, "\t\t\to[q] = i + j * m->nx1 + (q & 1) + (q >> 1) * m->nx1;\n");
 	cg_out(e, "\t\t\tv[q] = %s;\n\t\t}\n", rd->kind == RD_VEL ? "(u[o[q]] - up[o[q]]) / k" : "u[o[q]]");
+	if (rd->kind == RD_CVEL) {
+		/* a bow's (u[n+1] - u[n-1]) / 2k: its seed (emit_bow.c, which
+		 * takes the bow point's derivatives too) reaches u[n-1] from the
+		 * step after next */
+		cg_out(e, "\t\tg = -rs1[%d] / (2 * k);\n\t\t(void)v;\n", r);
+		cg_out(e, "\t\tln[o[0]] += (1 - a) * (1 - b) * g;\n\t\tln[o[1]] += a * (1 - b) * g;\n");
+		cg_out(e, "\t\tln[o[2]] += (1 - a) * b * g;\n\t\tln[o[3]] += a * b * g;\n\t\t(void)ga; (void)gb;\n\t}\n");
+		ex_emitter_free(em);
+		mem_free(dx);
+		return;
+	}
 	if (rd->kind == RD_VEL)
 		cg_out(e, "\t\tg = (rs0[%d] - rs1[%d]) / k;\n", r, r);
 	else

@@ -1479,9 +1479,12 @@ read_at_src(const Scheme *s, int r, int i)
 /* Bows (language.md 12): a force at X whose strength reads the field's
  * own velocity u.t(X) at the same X takes that velocity centred, so the
  * step is implicit in it (OP_SOLVE).  The read becomes RD_CVEL; every
- * other read in the strength stays at step n.  What OP_SOLVE does not
- * cover is refused: the same centred read anywhere else (a second force
- * at the point, a lumped object's pde), two such reads in one force. */
+ * other read in the strength stays at step n.  On a 1D or a 2D grid
+ * field alike (the read and the spread over 2 or 4 points).  What
+ * OP_SOLVE does not cover is refused: the same centred read anywhere
+ * else (a second force at the point, a lumped object's pde), two such
+ * reads in one force.  (A chain's w.t(X) in a force is refused earlier,
+ * sema_chain.c: it must appear linearly.) */
 static void
 build_implicit(Ctx *c, Scheme *s)
 {
@@ -1496,11 +1499,6 @@ build_implicit(Ctx *c, Scheme *s)
 		for (r = 0; r < s->nrd; r++) {
 			if (s->rd[r].kind != RD_VEL || !read_at_src(s, r, i) || ex_is_num(d[s->nparams + r], 0))
 				continue;
-			if (s->ndim == 2) {
-				diag_error(c->d, s->src[i].loc, "a force that depends on the velocity at its own "
-				           "point (a bow) is supported on 1D fields only");
-				c->failed = 1;
-			}
 			if (s->src[i].implicit >= 0) {
 				diag_error(c->d, s->src[i].loc, "a velocity-dependent force reads the "
 				           "velocity at its point twice; write it with one u.t(X)");
