@@ -66,6 +66,9 @@ check() {
 	'./dpmc build string.dpm -o pluck.c'*)
 		[ -s pluck.c ] && grep -q 'string_model \*string_create' pluck.h ||
 			fail "$c" "no pluck.c, or pluck.h without string_create" ;;
+	'./dpmc build string.dpm --set f0=330 -o hi.c'*)
+		# "330 Hz its default": the header lists the params' defaults
+		[ -s hi.c ] && grep -q 'f0 = 330 ' hi.h || fail "$c" "no hi.c, or hi.h without f0 = 330" ;;
 	'./dpmc grad string.dpm --target target.wav --loss spec'*)
 		# "the loss and dL/df0"; the text after it says dL/df0 = +0.45
 		# here (a bump of the loss between 218 and 221 Hz): when that
