@@ -427,6 +427,10 @@ emit_stable_fn(Emit *e)
 		/* bisection: a few sampled points; the grid finally chosen or
 		 * forced: its own points (up to 257 in 1D, 17 per axis in 2D),
 		 * so a narrow coefficient is unlikely to slip between samples */
+		/* a point whose taps equal those of one already found stable
+		 * (a coefficient of x alone, on every row of a 2D grid) is
+		 * not analysed again: the last 32 kept, compared bit for bit */
+		cg_out(e, "\tdouble seen[32][%d];\n\tint nput = 0, q;\n", cg_atleast1(l->nstab));
 		cg_out(e, "\tint i, j, ni = n ? (n[0] > 256 ? 256 : n[0]) : %d, nj = %s;\n\n",
 		    s->ndim == 2 ? 2 : 4, s->ndim == 2 ? "n ? (n[1] > 16 ? 16 : n[1]) : 2" : "0");
 		cg_out(e, "\tif (n && %d == 2 && ni > 16)\n\t\tni = 16;\n", s->ndim);
@@ -440,8 +444,11 @@ emit_stable_fn(Emit *e)
 		else
 			cg_out(e, "\t\t\tdouble y = 0;\n");
 		cg_out(e, "\t\t\t@__taps(p, k, hx, hy, x, y, t, tc);\n");
+		cg_out(e, "\t\t\tfor (q = 0; q < (nput < 32 ? nput : 32) && memcmp(seen[q], tc, sizeof tc); q++)\n");
+		cg_out(e, "\t\t\t\t;\n\t\t\tif (q < (nput < 32 ? nput : 32))\n\t\t\t\tcontinue;\n");
 		cg_out(e, "\t\t\tif (!@__vn(tc, @__lev, @__dx, @__dy, %d, %d))\n", l->nstab, s->ndim);
-		cg_out(e, "\t\t\t\treturn 0;\n\t\t}\n\treturn 1;\n}\n\n");
+		cg_out(e, "\t\t\t\treturn 0;\n");
+		cg_out(e, "\t\t\tmemcpy(seen[nput++ %% 32], tc, sizeof tc);\n\t\t}\n\treturn 1;\n}\n\n");
 	} else {
 		cg_out(e, "\n\t(void)n;\n\t@__taps(p, k, hx, hy, 0, 0, t, tc);\n");
 		cg_out(e, "\treturn @__vn(tc, @__lev, @__dx, @__dy, %d, %d);\n}\n\n", l->nstab, s->ndim);
