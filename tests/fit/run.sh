@@ -162,14 +162,18 @@ awk -v f="$f" 'BEGIN { exit !(f != "" && f > 218 && f <= 220.5) }' && pass fit-r
 	|| fail fit-retry-stable "f0 = $f, want in (218, 220.5]"
 
 # ---- fit: Ctrl-C writes the best params so far ----
+# its own stderr file, made empty first: the loop below must not find
+# the 'step' of an earlier fit's file before the job's redirection has
+# truncated it (under load it did, and the INT came before the handler)
+: >"$T/int.err"
 "$DPMC" fit "$STR" --target "$T/t220.wav" --set f0=216 --fit f0,T60,xo --steps 1000000 \
-	-o "$T/int.json" >"$T/out" 2>"$T/err" &
+	-o "$T/int.json" >"$T/out" 2>"$T/int.err" &
 pid=$!
 # sh starts a background job with SIGINT ignored until dpmc sets its
 # handler, which a slow (sanitized, loaded) build may not have done after
 # a second: wait for the fit's first progress line, and never for ever
 i=0
-while [ $i -lt 240 ] && kill -0 $pid 2>/dev/null && ! grep -q 'step' "$T/err"; do
+while [ $i -lt 240 ] && kill -0 $pid 2>/dev/null && ! grep -q 'step' "$T/int.err"; do
 	sleep 0.5
 	i=$((i + 1))
 done
@@ -182,9 +186,9 @@ done
 kill -KILL $pid 2>/dev/null
 wait $pid
 st=$?
-if [ "$st" = 0 ] && grep -q '^{"params": {"f0": ' "$T/int.json" 2>/dev/null && grep -q 'interrupted' "$T/err"; then
+if [ "$st" = 0 ] && grep -q '^{"params": {"f0": ' "$T/int.json" 2>/dev/null && grep -q 'interrupted' "$T/int.err"; then
 	pass fit-sigint
 else
-	fail fit-sigint "exit $st, $(cat "$T/int.json" 2>&1), $(tail -c 200 "$T/err")"
+	fail fit-sigint "exit $st, $(cat "$T/int.json" 2>&1), $(tail -c 200 "$T/int.err")"
 fi
 exit 0
