@@ -1387,6 +1387,12 @@ emit_oadj(Emit *e)
 	cg_out(e, "static void\n@__oadj(const @_model *m, double *l, const double *g, long s, long n)\n{\n");
 	cg_out(e, "\t(void)l; (void)g; (void)s; (void)n;\n");
 	for (i = 0; i < s->nout; i++) {
+		/* an expression's adjoint is @__oeadj's, the energy's
+		 * emit_energy.c's: neither reads the grid at its own point
+		 * (their interpolation at the domain's corner, 0 there when
+		 * that corner is held, seeded a free corner) */
+		if (s->out[i].expr || s->out[i].energy)
+			continue;
 		if (s->out[i].velocity) {
 			cg_out(e, "\t{\n\t\tconst double go = ((s >= 0 ? g[s * %d + %d] : 0) - (s + 1 < n ? "
 			       "g[(s + 1) * %d + %d] : 0)) / m->k;\n", s->nout, i, s->nout, i);

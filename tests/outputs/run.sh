@@ -199,6 +199,18 @@ if gt chain "$HERE/chain.dpm"; then
 	prog chain gradtest taylor -g 50 -d 0.05
 	prog chain gradtest ckpt -g 50 -d 0.1
 fi
+# an expression output on a string free at x = 0 (slope 1 before the fix),
+# and on a drum (a 2D grid field) free at its corner (0, 0) coupled to a
+# second drum (a 2D chain) that an expression output reads
+if gt free_end "$HERE/free_end.dpm"; then
+	prog free_end gradtest taylor -d 0.05
+fi
+sed 's/grid 16, 12/grid 8, 6/; s/grid 14, 12/grid 8, 7/; s/^boundary u at edges: fixed/boundary u at x = 0, y = 0: free\
+boundary u at x = 0.36, y = 0.3: fixed/; s/^output bottom = .*/output bottom = w(0.1, 0.17) + 0/; s/^model drums$/model free_corner/' \
+	"$REPO/tests/fields/drums.dpm" >"$T/free_corner.dpm"
+if gt free_corner "$T/free_corner.dpm"; then
+	prog free_corner gradtest taylor -g 8,6 -d 0.02
+fi
 
 # ---- 6. bad inputs ----
 # bad NAME SED-EXPR PATTERN: bridge.dpm edited; the message, status 1, no output
