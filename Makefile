@@ -38,7 +38,7 @@ RT_CFLAGS = $(CFLAGS) -fPIC $(SNDFILE_CFLAGS) $(FFTW_CFLAGS) -MMD -MP
 RT_HOOK = -Dmalloc=mem_try_malloc -Dcalloc=mem_try_calloc -Drealloc=mem_try_realloc
 
 COMPILER_SRC = compiler/util.c compiler/middle/expr.c compiler/middle/discretise.c \
-	compiler/middle/lower.c compiler/middle/step.c compiler/back/emit_c.c compiler/back/emit_loop.c compiler/back/emit_ck.c compiler/back/emit_vjp.c compiler/back/emit_parts.c compiler/back/emit_bow.c compiler/middle/diff.c \
+	compiler/middle/lower.c compiler/middle/plate.c compiler/middle/step.c compiler/back/emit_c.c compiler/back/emit_loop.c compiler/back/emit_ck.c compiler/back/emit_vjp.c compiler/back/emit_parts.c compiler/back/emit_bow.c compiler/middle/diff.c \
 	compiler/middle/sav.c compiler/back/emit_sav.c compiler/back/emit_out.c compiler/back/emit_energy.c \
 	compiler/cli/main.c compiler/cli/cli_params.c \
 	compiler/cli/cli_build.c compiler/back/build_lv2.c compiler/back/build_wasm.c \

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "plate.h"
 #include "sema_fields.h"
 
 /* ---- building expressions ---- */
@@ -196,6 +197,42 @@ stencil2(FS *s, const Fld *f, int i, int j, int qx, int qy, int vel, Loc l)
 			double c = cx[a + rx] * cy[b + ry];
 			v[n++] = c == 1 ? p : bin(s, OP_MUL, num(s, c, l), p);
 		}
+	return bin(s, OP_DIV, sum(s, v, n, l), num(s, pow(f->h, qx) * pow(f->hy, qy), l));
+}
+
+/* does the 2D chain f take a free plate's rows (plate.c)? */
+int
+free_plate(const Fld *f)
+{
+	return f->nd == 2 && f->order == 4
+	       && (f->bc[0] == BC_FREE || f->bc[1] == BC_FREE || f->bcy[0] == BC_FREE || f->bcy[1] == BC_FREE);
+}
+
+/* Dx^qx Dy^qy at point (i, j) of a plate with a free edge, as the grid
+ * field takes it (lower.c build_plate_region): the energy terms' stencils
+ * of the point's class on the virtual grid (rows within PLATE_DEEP of an
+ * end are their own) that belong to the operator, each by its factor
+ * (plate_terms), over hx^qx hy^qy; the rows reach no ghost point */
+static Ast *
+plate2(FS *s, const Fld *f, int i, int j, int qx, int qy, int vel, Loc l)
+{
+	const BcKind bc[2][2] = {{f->bc[0], f->bc[1]}, {f->bcy[0], f->bcy[1]}};
+	int basis = qx == 4 ? P_X4 : qy == 4 ? P_Y4 : qx && qy ? P_XXYY : qx ? P_XX : P_YY;
+	double st[K_NK][5][5], r[5][5] = {{0}};
+	int k, a, b, n = 0;
+	Ast *v[25];
+
+	plate_row(bc, plate_vpoint(i, f->n), plate_vpoint(j, f->ny), st);
+	for (k = 0; k < K_NK; k++)
+		for (a = 0; plate_terms[k].basis == basis && a < 5; a++)
+			for (b = 0; b < 5; b++)
+				r[a][b] += plate_terms[k].f * st[k][a][b];
+	for (a = 0; a < 5; a++)
+		for (b = 0; b < 5; b++)
+			if (r[a][b] != 0) {
+				Ast *p = pt2(s, f, i + a - 2, j + b - 2, vel, l);
+				v[n++] = r[a][b] == 1 ? p : bin(s, OP_MUL, num(s, r[a][b], l), p);
+			}
 	return bin(s, OP_DIV, sum(s, v, n, l), num(s, pow(f->h, qx) * pow(f->hy, qy), l));
 }
 
@@ -927,6 +964,8 @@ deriv2(FS *s, const Fld *own, int p, Ast *e)
 		return num(s, 0, e->loc);
 	if (!qx && !qy)
 		return pt2(s, own, i, j, 1, e->loc);
+	if (free_plate(own))
+		return plate2(s, own, i, j, qx, qy, qt ? 2 : 0, e->loc);
 	return stencil2(s, own, i, j, qx, qy, qt ? 2 : 0, e->loc);
 }
 
@@ -1133,3 +1172,128 @@ xorder(const Fld *f, const Ast *e)
 	return n;
 }
 
+static void plate_coefs(FS *s, const Fld *f, Ast *e, Ast *c, Ast *acc[2][P_NBASIS], int *odd);
+
+/* the terms t of the bracket of the conservative form e, times c: those
+ * that commute with it as the derivatives they are (cons_kind; the rest
+ * were reported by cons_check) */
+static void
+plate_cons(FS *s, const Fld *f, Ast *e, Ast *t, Ast *c, Ast *acc[2][P_NBASIS], int *odd)
+{
+	Ast *coef, *d, *g;
+	int mute = s->mute, k;
+
+	if (t->kind == AX_BINARY && (t->op == OP_ADD || t->op == OP_SUB)) {
+		plate_cons(s, f, e, t->a, c, acc, odd);
+		plate_cons(s, f, e, t->b, t->op == OP_SUB ? ast_unary(s->a, OP_NEG, c, c->loc) : c, acc, odd);
+		return;
+	}
+	if (t->kind == AX_UNARY && t->op == OP_NEG) {
+		plate_cons(s, f, e, t->a, ast_unary(s->a, OP_NEG, c, c->loc), acc, odd);
+		return;
+	}
+	s->mute = 1;
+	k = cons_kind(s, f, e, t, &coef, &d, &g);
+	s->mute = mute;
+	if (k == C_COMMUTE)
+		plate_coefs(s, f, g, c, acc, odd);
+	else
+		*odd = 1;
+}
+
+/* e's linear terms in the derivatives of the plate f: acc[level][basis]
+ * += their coefficients (level 1: with a t); *odd when a term is not of
+ * that form (a coefficient reading f) */
+static void
+plate_coefs(FS *s, const Fld *f, Ast *e, Ast *c, Ast *acc[2][P_NBASIS], int *odd)
+{
+	const char *w = f->f->name;
+	int qx, qy, qt, b;
+
+	switch (e->kind) {
+	case AX_BINARY:
+		if (e->op == OP_ADD || e->op == OP_SUB) {
+			plate_coefs(s, f, e->a, c, acc, odd);
+			plate_coefs(s, f, e->b, e->op == OP_SUB ? ast_unary(s->a, OP_NEG, c, c->loc) : c, acc, odd);
+		} else if ((e->op == OP_MUL || e->op == OP_DIV) && !mentions(e->b, w)) {
+			plate_coefs(s, f, e->a, bin(s, e->op, c, e->b), acc, odd);
+		} else if (e->op == OP_MUL && !mentions(e->a, w)) {
+			plate_coefs(s, f, e->b, bin(s, OP_MUL, e->a, c), acc, odd);
+		} else if (mentions(e, w)) {
+			*odd = 1;
+		}
+		return;
+	case AX_UNARY:
+		if (e->op == OP_NEG)
+			plate_coefs(s, f, e->a, ast_unary(s->a, OP_NEG, c, c->loc), acc, odd);
+		else
+			*odd |= mentions(e, w);
+		return;
+	case AX_CALL:
+		if (e->nargs == 1 && (!strcmp(e->name, "lap") || !strcmp(e->name, "bilap")))
+			plate_coefs(s, f, lap_call(s, f, e), c, acc, odd);
+		return;
+	case AX_DERIV:
+		if (e->paren) {
+			plate_cons(s, f, e, e->a, c, acc, odd);
+			return;
+		}
+		if (e->a->kind != AX_NAME || strcmp(e->a->name, w) != 0)
+			return;
+		if (letters2(s, f, e->letters, e->loc, &qx, &qy, &qt) < 0 || qx + qy == 0)
+			return;
+		b = qx == 4 ? P_X4 : qy == 4 ? P_Y4 : qx && qy ? P_XXYY : qx ? P_XX : P_YY;
+		acc[qt][b] = acc[qt][b] ? bin(s, OP_ADD, acc[qt][b], c) : c;
+		return;
+	default:
+		return;
+	}
+}
+
+/* e with the params as their defaults */
+static Ast *
+at_defaults(FS *s, Ast *e)
+{
+	const char *v[64];
+	Ast *a[64];
+	int i, n = 0;
+
+	for (i = 0; i < s->m->ndecls && n < 64; i++)
+		if (s->m->decls[i]->kind == D_PARAM && s->m->decls[i]->name && s->m->decls[i]->value) {
+			v[n] = s->m->decls[i]->name;
+			a[n++] = s->m->decls[i]->value;
+		}
+	return subst(s, e, v, a, n);
+}
+
+/* The free plate's rows (plate.c) hold for an isotropic plate: the pde's
+ * coefficients of w.xxxx, w.yyyy and w.xxyy a, a and 2a, as bilap gives
+ * them (a fourth derivative takes no t, letters2).  Checked where they
+ * fold to numbers, the params at their defaults; the grid field takes
+ * the same rows and does not check. */
+void
+plate_check(FS *s, const Fld *f)
+{
+	static const int b[3] = {P_X4, P_Y4, P_XXYY};
+	Ast *acc[2][P_NBASIS] = {{0}};
+	double v[3];
+	int odd = 0, k;
+
+	plate_coefs(s, f, f->pde->value, num(s, 1, f->pde->loc), acc, &odd);
+	for (k = 0; k < 3 && !odd; k++)
+		if (!acc[0][b[k]])
+			v[k] = 0;
+		else if (!fold(s->m, at_defaults(s, acc[0][b[k]]), &v[k], 0))
+			return;
+	if (odd)
+		return;
+	if (fabs(v[0] - v[1]) > 1e-12 * fabs(v[0]) || fabs(v[2] - 2 * v[0]) > 1e-12 * fabs(v[0])) {
+		diag_error(s->d, f->pde->loc, "the plate '%s' has a free edge, so its pde must be isotropic: "
+		           "the coefficients of %s.%s%s%s%s, %s.%s%s%s%s and %s.%s%s%s%s a, a and 2a, as "
+		           "bilap(%s) gives them (here %g, %g and %g): the free edges' rows hold for no other",
+		           f->f->name, f->f->name, f->coord, f->coord, f->coord, f->coord, f->f->name, f->ycoord,
+		           f->ycoord, f->ycoord, f->ycoord, f->f->name, f->coord, f->coord, f->ycoord, f->ycoord,
+		           f->f->name, v[0], v[1], v[2]);
+		s->nerr++;
+	}
+}

@@ -560,7 +560,13 @@ cons_check(FS *s, const Fld *f, const Ast *e, Ast *t)
 		switch (cons_kind(s, f, e, t, &coef, &d, &g)) {
 		case C_COMMUTE: check_derivs(s, f, g); break;
 		case C_BAD: break;
-		default: check_derivs(s, f, coef); break;
+		default:
+			if (free_plate(f))    /* as the grid field's (lower.c plate_split) */
+				err(s, e->loc, "the plate '%s' has a free edge: a conservative form's coefficient "
+				    "may not vary along its axis (the free edges' rows take coefficients times %s, "
+				    "its .xx, .yy, .xxxx, .yyyy and .xxyy)", f->f->name, f->f->name);
+			check_derivs(s, f, coef);
+			break;
 		}
 	}
 }
@@ -898,11 +904,12 @@ fourth_order(const Model *m, const Decl *f)
 	return 0;
 }
 
-/* How much the 2D field f needs the grid: 2 for attached edges or free
- * ones at fourth order, which its chain does not take (sema_chain.c); 1
- * for free edges at second order, a conservative form in its pde or an
- * integral over it, which a chain takes but the grid computes as loops
- * (grid_wants); else 0. */
+/* How much the 2D field f needs the grid: 2 for attached edges, which
+ * its chain does not take (sema_chain.c), or free ones at fourth order,
+ * whose rows a chain writes out at every point (plate2, up to 25 terms)
+ * but the grid computes as loops; 1 for free edges at second order, a
+ * conservative form in its pde or an integral over it, which a chain
+ * takes but the grid computes as loops (grid_wants); else 0. */
 static int
 needs_grid(const Model *m, const Decl *f)
 {
@@ -1009,14 +1016,8 @@ sema_fields(Model *m, Diag *d)
 				    "in space: name its edges' condition, clamped or simply_supported", f->f->name, NULL);
 				break;
 			}
-		for (j = 0; f->nd == 2 && f->order == 4 && j < 4; j++)
-			if (*bcp(f, j) == BC_FREE) {
-				err(&s, j < 2 ? f->bc_loc[j] : f->bcy_loc[j - 2], "the edges of the plate '%s' may be "
-				    "clamped or simply_supported (not yet free at fourth order: a 2D field not on the "
-				    "grid is free at second order only; the grid went to '%s', the first 2D field "
-				    "with free edges)", f->f->name, s.main->name);
-				break;
-			}
+		if (free_plate(f))
+			plate_check(&s, f);
 		for (j = 0; f->nd == 1 && j < 2; j++)
 			if (f->order == 4 && f->bc[j] == BC_FIXED && (j == 0 || f->bc_loc[1].off != f->bc_loc[0].off
 			                                              || f->bc[0] != BC_FIXED))

@@ -62,6 +62,8 @@ typedef struct FS {
 #define slope_at(...) sf_slope_at(__VA_ARGS__)
 #define cons_kind(...) sf_cons_kind(__VA_ARGS__)
 #define cons_letters(...) sf_cons_letters(__VA_ARGS__)
+#define free_plate(...) sf_free_plate(__VA_ARGS__)
+#define plate_check(...) sf_plate_check(__VA_ARGS__)
 
 int fold(const Model *m, const Ast *e, double *v, int depth);
 Ast *num(FS *s, double v, Loc l);
@@ -78,3 +80,7 @@ int letters2(FS *s, const Fld *f, const char *L, Loc l, int *qx, int *qy, int *q
 Ast *lap_call(FS *s, const Fld *f, Ast *e);
 Ast *rw(FS *s, const Fld *own, int i, Ast *X, Ast *e);
 int xorder(const Fld *f, const Ast *e);
+/* a 2D chain of fourth order with a free edge: the free plate's rows
+ * (plate.c), for an isotropic plate (plate_check refuses others) */
+int free_plate(const Fld *f);
+void plate_check(FS *s, const Fld *f);

@@ -20,6 +20,7 @@
 
 #include "diff.h"
 #include "ir.h"
+#include "plate.h"
 #include "step.h"
 
 typedef struct Comb {      /* a linear combination of points along an axis */
@@ -277,50 +278,10 @@ build_region(Loops *l, Region *rg, const Row *rx, const Row *ry)
 	rg->den_coef = -1;
 }
 
-/* ---- free edges of a plate (NSS 12.2) ----
- * A free edge of a 2D fourth-order field does not fit the ghost points
- * above: its conditions, u_nn + nu u_tt = 0 and u_nnn + (2 - nu) u_ntt = 0,
- * couple the two axes, and at a corner two of them meet.  Its rows come
- * instead from a discrete energy, so that the operator is symmetric
- * (in the inner product with trapezoid weights: 1/2 at an edge point,
- * 1/4 at a corner), nonnegative, and zero on exactly the rigid-body
- * motions a + b x + c y.  The pde's taps are split per level into
- *   c_I u + c_xx Dxx u + c_yy Dyy u + c_x4 Dxxxx u + c_y4 Dyyyy u
- *   + c_xxyy Dxxyy u
- * (Dxx = [1, -2, 1] and so on, the 1/h factors inside the c's), and each
- * operator is replaced near the edges by M^-1 grad E for an energy E:
- *   Dxx, Dyy:  -1/2 sum over links of (D+ u)^2, trapezoid weights along
- *              the other axis (the second-order free edge, u_n = 0);
- *   Dxxxx:     1/2 sum over points of w a^2, a = Dxx u at the point;
- *   Dyyyy:     the same with b = Dyy u;
- *   Dxxyy:     nu/2 * (sum of w 2 a b) + (1 - nu) * 1/2 sum over cells
- *              of (Dx+ Dy+ u)^2,
- * w the trapezoid weight of the point.  At a point of a free edge, the
- * difference across it (b on an edge y = C) reaches a ghost point that no
- * other term reaches: minimising the energy over it gives b = -nu a (the
- * condition u_nn + nu u_tt = 0) and leaves (1 - nu^2) a^2 there, nothing
- * at a free corner; the third-order condition comes out of the rows.  At a
- * held end a is the ghost points' difference (clamped: 2 u[1], simply
- * supported: 0), which reproduces the ghost-point rows of a held edge, so
- * edges of every kind mix.  Far from the edges (2 points in) the rows are
- * the 13-point bilap.  This holds for an isotropic plate (c_x4 hx^4 =
- * c_y4 hy^4 = c_xxyy hx^2 hy^2 / 2, as bilap gives), with Poisson's ratio
- * PLATE_NU.  The largest eigenvalue of the boundary rows' operator stays
- * below the interior's (checked in tests/freeplate), so the interior's von
- * Neumann condition still gives the grid. */
-
-#define PLATE_NU 0.3
-#define VN 8                   /* intervals of the virtual grid per axis */
-
-enum { P_I, P_XX, P_YY, P_X4, P_Y4, P_XXYY, P_NBASIS };
-/* the stencils of a row: one per energy term */
-enum { K_I, K_XX, K_YY, K_A, K_AE, K_B, K_BE, K_N, K_T, K_NK };
-
-typedef struct VVec {       /* a combination of points of the virtual grid */
-	int n;
-	int i[4], j[4];
-	double w[4];
-} VVec;
+/* ---- free edges of a plate (NSS 12.2; the rows in plate.c) ----
+ * The pde's taps are split per level into the six operators' coefficients
+ * c[P_*], and each energy term's stencil of the row's class is multiplied
+ * by its operator's coefficient (plate_terms). */
 
 static int
 lower_plate(const Scheme *s)
@@ -334,138 +295,6 @@ lower_plate(const Scheme *s)
 			if (s->bc[a][e] == BC_FREE)
 				return 1;
 	return 0;
-}
-
-static int
-vheld(const Scheme *s, int i, int j)
-{
-	return (i == 0 && s->bc[0][0] != BC_FREE) || (i == VN && s->bc[0][1] != BC_FREE)
-	       || (j == 0 && s->bc[1][0] != BC_FREE) || (j == VN && s->bc[1][1] != BC_FREE);
-}
-
-static double
-vweight(int i)
-{
-	return i == 0 || i == VN ? 0.5 : 1;
-}
-
-static void
-vadd(const Scheme *s, VVec *v, int i, int j, double w)
-{
-	if (vheld(s, i, j))
-		return;
-	v->i[v->n] = i;
-	v->j[v->n] = j;
-	v->w[v->n++] = w;
-}
-
-/* The second difference along axis ax at point (i, j); 0 when it reaches
- * a ghost point beyond a free edge (left to the energy's minimum). */
-static int
-vsecond(const Scheme *s, int ax, int i, int j, VVec *v)
-{
-	int c = ax ? j : i, di = !ax, dj = ax;
-	BcKind bc;
-
-	v->n = 0;
-	if (c > 0 && c < VN) {
-		vadd(s, v, i - di, j - dj, 1);
-		vadd(s, v, i, j, -2);
-		vadd(s, v, i + di, j + dj, 1);
-		return 1;
-	}
-	bc = s->bc[ax][c == VN];
-	if (bc == BC_FREE)
-		return vheld(s, i, j);     /* on a held edge across: u = 0 along it */
-	if (bc == BC_CLAMPED) {        /* u[-1] = u[1], u[0] = 0 */
-		if (c == 0)
-			vadd(s, v, i + di, j + dj, 2);
-		else
-			vadd(s, v, i - di, j - dj, 2);
-	}
-	return 1;                      /* simply supported: u[-1] = -u[1]: 0 */
-}
-
-/* st[q - p] += w * u[p] * v[q]: the gradient at p of w u.v (u = v: of
- * w (u.x)^2 / 2). */
-static void
-vouter(double st[5][5], const VVec *u, const VVec *v, double w, int pi, int pj)
-{
-	int e, f, dx, dy;
-
-	for (e = 0; e < u->n; e++) {
-		if (u->i[e] != pi || u->j[e] != pj)
-			continue;
-		for (f = 0; f < v->n; f++) {
-			dx = v->i[f] - pi;
-			dy = v->j[f] - pj;
-			if (dx < -2 || dx > 2 || dy < -2 || dy > 2)
-				die("a plate row reaches (%d, %d)", dx, dy);
-			st[dx + 2][dy + 2] += w * u->w[e] * v->w[f];
-		}
-	}
-}
-
-/* The row of point (pi, pj) of the virtual grid, per energy term. */
-static void
-plate_row(const Scheme *s, int pi, int pj, double st[K_NK][5][5])
-{
-	double m = (pi == 0 || pi == VN ? 0.5 : 1) * (pj == 0 || pj == VN ? 0.5 : 1), w;
-	VVec a, b, c;
-	int i, j, da, db, k, x, y;
-
-	memset(st, 0, sizeof(double) * K_NK * 25);
-	st[K_I][2][2] = m;
-	for (i = pi - 1; i <= pi + 1; i++)
-		for (j = pj - 1; j <= pj + 1; j++) {
-			if (i < 0 || i > VN || j < 0 || j > VN)
-				continue;
-			w = vweight(i) * vweight(j);
-			da = vsecond(s, 0, i, j, &a);
-			db = vsecond(s, 1, i, j, &b);
-			if (da && db) {
-				vouter(st[K_A], &a, &a, w, pi, pj);
-				vouter(st[K_B], &b, &b, w, pi, pj);
-				vouter(st[K_N], &a, &b, w, pi, pj);
-				vouter(st[K_N], &b, &a, w, pi, pj);
-			} else if (da) {
-				vouter(st[K_AE], &a, &a, w, pi, pj);
-			} else if (db) {
-				vouter(st[K_BE], &b, &b, w, pi, pj);
-			}
-		}
-	for (i = pi - 1; i <= pi; i++)
-		for (j = pj - 1; j <= pj; j++) {
-			if (i < 0 || i >= VN || j < 0 || j >= VN)
-				continue;
-			c.n = 0;
-			vadd(s, &c, i, j, 1);
-			vadd(s, &c, i + 1, j, -1);
-			vadd(s, &c, i, j + 1, -1);
-			vadd(s, &c, i + 1, j + 1, 1);
-			vouter(st[K_T], &c, &c, 1, pi, pj);
-		}
-	/* the second-order terms: links along x in row pj, along y in column pi */
-	for (i = pi - 1; i <= pi; i++) {
-		if (i < 0 || i >= VN)
-			continue;
-		c.n = 0;
-		vadd(s, &c, i + 1, pj, 1);
-		vadd(s, &c, i, pj, -1);
-		vouter(st[K_XX], &c, &c, -vweight(pj), pi, pj);
-	}
-	for (j = pj - 1; j <= pj; j++) {
-		if (j < 0 || j >= VN)
-			continue;
-		c.n = 0;
-		vadd(s, &c, pi, j + 1, 1);
-		vadd(s, &c, pi, j, -1);
-		vouter(st[K_YY], &c, &c, -vweight(pi), pi, pj);
-	}
-	for (k = 0; k < K_NK; k++)
-		for (x = 0; x < 5; x++)
-			for (y = 0; y < 5; y++)
-				st[k][x][y] /= m;
 }
 
 /* The pde's taps at one level as the six operators' coefficients; 0 if
@@ -517,7 +346,7 @@ plate_split(const Scheme *s, int level, Expr *c[P_NBASIS])
 static int
 vpoint(const Row *r)
 {
-	return r->side < 0 ? VN / 2 : r->side == 0 ? r->dist : VN - r->dist;
+	return r->side < 0 ? PLATE_VN / 2 : r->side == 0 ? r->dist : PLATE_VN - r->dist;
 }
 
 static void
@@ -525,7 +354,7 @@ build_plate_region(Loops *l, Region *rg, const Row *rx, const Row *ry)
 {
 	const Scheme *s = l->s;
 	ExprPool *p = s->pool;
-	double st[K_NK][5][5], nu = PLATE_NU;
+	double st[K_NK][5][5];
 	Expr *c[P_NBASIS], *f[K_NK];
 	RTap t[256];
 	int nt = 0, lev, k, x, y;
@@ -533,20 +362,14 @@ build_plate_region(Loops *l, Region *rg, const Row *rx, const Row *ry)
 	rg->lo[0] = rx->lo; rg->hi[0] = rx->hi;
 	rg->lo[1] = ry->lo; rg->hi[1] = ry->hi;
 	rg->interior = 0;
-	plate_row(s, vpoint(rx), vpoint(ry), st);
+	plate_row(s->bc, vpoint(rx), vpoint(ry), st);
 	for (lev = 0; lev < 2; lev++) {
 		if (!plate_split(s, lev, c))
 			die("the taps of a plate with a free edge are not a bilap "
 			    "plus second-order terms");
-		f[K_I] = c[P_I];
-		f[K_XX] = c[P_XX];
-		f[K_YY] = c[P_YY];
-		f[K_A] = c[P_X4];
-		f[K_AE] = ex_mul(p, ex_num(p, 1 - nu * nu), c[P_X4]);
-		f[K_B] = c[P_Y4];
-		f[K_BE] = ex_mul(p, ex_num(p, 1 - nu * nu), c[P_Y4]);
-		f[K_N] = ex_mul(p, ex_num(p, nu / 2), c[P_XXYY]);
-		f[K_T] = ex_mul(p, ex_num(p, 1 - nu), c[P_XXYY]);
+		for (k = 0; k < K_NK; k++)
+			f[k] = plate_terms[k].f == 1 ? c[plate_terms[k].basis]
+			       : ex_mul(p, ex_num(p, plate_terms[k].f), c[plate_terms[k].basis]);
 		for (k = 0; k < K_NK; k++) {
 			if (ex_is_num(f[k], 0))
 				continue;
