@@ -166,7 +166,7 @@ FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=un
 FUZZ_OUT = tests/fuzz
 fuzz: $(FRONT_GEN)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $(FUZZ_OUT)/fuzz_front tests/fuzz/fuzz_front.c $(FRONT_SRC) \
-		compiler/util.c runtime/msg.c compiler/middle/expr.c -lm
+		compiler/util.c runtime/msg.c compiler/middle/expr.c compiler/middle/plate.c -lm
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(SNDFILE_CFLAGS) -o $(FUZZ_OUT)/fuzz_wav tests/fuzz/fuzz_wav.c \
 		runtime/wav.c runtime/out.c $(SNDFILE_LIBS) -lm
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $(FUZZ_OUT)/fuzz_params tests/fuzz/fuzz_params.c \
