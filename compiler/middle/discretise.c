@@ -1892,6 +1892,14 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 		build_coupling_stab(&c, s);
 	if (!c.failed)
 		sav_stab(a, s);
+	if (!c.failed && !plate_taps_ok(s)) {
+		diag_error(d, m->pde->loc, "a plate with a free edge takes a pde whose stencil is even in x "
+		           "and in y, bilap (or u.xxxx + u.yyyy + 2 * u.xxyy) and second-order terms times "
+		           "coefficients (the free edges' rows, NSS 12.2); this one's is not (a conservative "
+		           "form whose coefficient varies in space?): write those terms with a coefficient "
+		           "outside the derivative, or hold the edges (clamped, simply_supported)");
+		c.failed = 1;
+	}
 	if (!c.failed && s->npot && s->nimplicit) {
 		diag_error(d, s->pot_loc, "a potential in a model with a velocity-dependent force "
 		           "(a bow) is not supported yet");

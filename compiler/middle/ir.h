@@ -218,6 +218,8 @@ void lower_grad(Loops *l);
 /* lower.c: can the step's regions be one function of arrays (no
  * coefficient varies in both space and time)? */
 int loops_sweepable(const Loops *l);
+/* lower.c: can a plate with a free edge take the scheme's taps? */
+int plate_taps_ok(const Scheme *s);
 int loops_in_time(const Loops *l);
 int loops_in_step(const Loops *l, int c);
 

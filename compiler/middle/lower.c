@@ -342,6 +342,24 @@ plate_split(const Scheme *s, int level, Expr *c[P_NBASIS])
 	return 1;
 }
 
+/* Can a plate with a free edge take these taps (the rows above need a
+ * bilap plus second-order terms, even in x and in y, their coefficients
+ * alike at every point)?  1 when it can or has no free edge;
+ * discretise.c refuses the model otherwise, before lower() dies on it. */
+int
+plate_taps_ok(const Scheme *s)
+{
+	Expr *c[P_NBASIS];
+	int lev;
+
+	if (!lower_plate(s))
+		return 1;
+	for (lev = 0; lev < 2; lev++)
+		if (!plate_split(s, lev, c))
+			return 0;
+	return 1;
+}
+
 /* The virtual grid's point of a row class. */
 static int
 vpoint(const Row *r)

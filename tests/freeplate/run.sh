@@ -198,5 +198,20 @@ model odd 16,12 0.8 free 20 0 0 "$STRIKE" 0
 sed -i 's/lap(u.t)$/lap(u.t) + 3 * u.x/' "$T/odd.dpm"
 expect refuse_odd_term 1 "need a pde even in x and in y" -- render "$T/odd.dpm" -o "$T/odd.wav"
 [ ! -e "$T/odd.wav" ] || fail0 refuse_odd_term "wrote $T/odd.wav"
+# a rigidity that varies in space inside a conservative form: its taps are
+# not even, which the free edges' rows need (the compiler died on it)
+cat >"$T/vary.dpm" <<'EOF2'
+model vary
+domain x in [0, 0.4], y in [0, 0.3]
+field u(x, y)
+let D(x, y) = 2 * (1 + x)
+pde u.tt = -(D(x, y) * u.xx).xx - (D(x, y) * u.yy).yy - 2 * D(x, y) * u.xxyy
+boundary edges: free
+init u.t = exp(-((x - 0.1)^2 + (y - 0.1)^2) / 0.001)
+output out = u(0.3, 0.2)
+EOF2
+expect refuse_varying_form 1 "a plate with a free edge takes a pde whose stencil is even in x and in y" \
+	-- render "$T/vary.dpm" -o "$T/vary.wav"
+[ ! -e "$T/vary.wav" ] || fail0 refuse_varying_form "wrote $T/vary.wav"
 
 [ "$nfail" -eq 0 ]
