@@ -190,7 +190,7 @@ gt() {
 	mkdir -p "$d"
 	"$DPMC" build "$2" -o "$d/m.c" 2>"$d/err" || { fail "grad_build_$1" "$(cat "$d/err")"; return 1; }
 	prefix=$(sed -n 's/^typedef struct \([A-Za-z0-9_]*\)_model .*/\1/p' "$d/m.h" | head -n 1)
-	$CC -O2 -std=c99 -DMODEL="$prefix" -DMODEL_H='"m.h"' -I"$d" -o "$d/gradtest" \
+	$CC $GENOPT -std=c99 -DMODEL="$prefix" -DMODEL_H='"m.h"' -I"$d" -o "$d/gradtest" \
 	    "$REPO/tests/grad/gradtest.c" "$d/m.c" -lm 2>"$d/err" ||
 		{ fail "grad_build_$1" "$(cat "$d/err")"; return 1; }
 }

@@ -37,7 +37,7 @@ drift() {
 	ch=$(($(grep -c '^output' "$T/$name.dpm") - 1))
 	mkdir -p "$T/$name"
 	"$DPMC" build "$T/$name.dpm" -o "$T/$name/$n.c" 2>"$T/err" &&
-	$CC -O2 -I"$T/$name" -DM_H="\"$n.h\"" -DP="${n}_" -DCH=$ch -o "$T/$name/drift" "$HERE/drift.c" \
+	$CC $GENOPT -I"$T/$name" -DM_H="\"$n.h\"" -DP="${n}_" -DCH=$ch -o "$T/$name/drift" "$HERE/drift.c" \
 		"$T/$name/$n.c" -lm 2>>"$T/err" &&
 	"$T/$name/drift" 20000 >"$T/$name.out" 2>>"$T/err"
 }

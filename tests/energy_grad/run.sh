@@ -44,10 +44,10 @@ gt() {
 	"$DPMC" build "$d/m.dpm" -o "$d/m.c" 2>"$d/err" || { fail "build_$1" "$(cat "$d/err")"; return 1; }
 	prefix=$(sed -n 's/^typedef struct \([A-Za-z0-9_]*\)_model .*/\1/p' "$d/m.h" | head -n 1)
 	# the model's C (the long compile) once, linked into both programs
-	$CC -O2 -std=c99 -I"$d" -c -o "$d/m.o" "$d/m.c" 2>"$d/err" &&
-	$CC -O2 -std=c99 -DMODEL="$prefix" -DMODEL_H='"m.h"' -I"$d" -o "$d/gradtest" \
+	$CC $GENOPT -std=c99 -I"$d" -c -o "$d/m.o" "$d/m.c" 2>"$d/err" &&
+	$CC $GENOPT -std=c99 -DMODEL="$prefix" -DMODEL_H='"m.h"' -I"$d" -o "$d/gradtest" \
 	    "$REPO/tests/grad/gradtest.c" "$d/m.o" -lm 2>>"$d/err" &&
-	$CC -O2 -std=c99 -DMODEL="$prefix" -DMODEL_H='"m.h"' -I"$d" -o "$d/edot" \
+	$CC $GENOPT -std=c99 -DMODEL="$prefix" -DMODEL_H='"m.h"' -I"$d" -o "$d/edot" \
 	    "$HERE/edot.c" "$d/m.o" -lm 2>>"$d/err" || { fail "cc_$1" "$(cat "$d/err")"; return 1; }
 }
 # prog NAME PROGRAM ARGS...: its PASS/FAIL lines

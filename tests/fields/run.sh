@@ -96,10 +96,10 @@ gt() {
 	"$DPMC" build "$2" -o "$d/m.c" 2>"$d/err" || { fail "build_$1" "$(cat "$d/err")"; return 1; }
 	prefix=$(sed -n 's/^typedef struct \([A-Za-z0-9_]*\)_model .*/\1/p' "$d/m.h" | head -n 1)
 	# the model's C (the long compile) once, linked into both programs
-	$CC -O2 -std=c99 -I"$d" -c -o "$d/m.o" "$d/m.c" 2>"$d/err" &&
-	$CC -O2 -std=c99 -DMODEL="$prefix" -DMODEL_H='"m.h"' -I"$d" -o "$d/gradtest" \
+	$CC $GENOPT -std=c99 -I"$d" -c -o "$d/m.o" "$d/m.c" 2>"$d/err" &&
+	$CC $GENOPT -std=c99 -DMODEL="$prefix" -DMODEL_H='"m.h"' -I"$d" -o "$d/gradtest" \
 	    "$REPO/tests/grad/gradtest.c" "$d/m.o" -lm 2>>"$d/err" &&
-	$CC -O2 -std=c99 -DMODEL="$prefix" -DMODEL_H='"m.h"' -I"$d" -o "$d/pdot" \
+	$CC $GENOPT -std=c99 -DMODEL="$prefix" -DMODEL_H='"m.h"' -I"$d" -o "$d/pdot" \
 	    "$REPO/tests/parts_grad/pdot.c" "$d/m.o" -lm 2>>"$d/err" || { fail "cc_$1" "$(cat "$d/err")"; return 1; }
 }
 # grun NAME PROGRAM ARGS...: its PASS/FAIL lines
@@ -413,13 +413,13 @@ sed 's/^output bottom.*/output E = energy/; s/grid 16, 12/grid 8, 7/; s/grid 14,
 conserved kcm2_energy "$T/kcm2_e.dpm" 1 1e-12
 if gt kcm2 "$HERE/kcm2.dpm"; then
 	grun kcm2 gradtest taylor -g 16,12 -d 0.02
-	$CC -O2 -std=c99 -DMODEL=kcm2 -DMODEL_C='"m.c"' -I"$T/kcm2" -o "$T/kcm2/sdot" "$REPO/tests/sav_grad/sdot.c" \
+	$CC $GENOPT -std=c99 -DMODEL=kcm2 -DMODEL_C='"m.c"' -I"$T/kcm2" -o "$T/kcm2/sdot" "$REPO/tests/sav_grad/sdot.c" \
 	    -lm 2>"$T/err" && grun kcm2 sdot 300 16,12 1e-4 || fail kcm2_sdot "$(cat "$T/err")"
 fi
 if gt kc2 "$HERE/kc2.dpm"; then
 	grun kc2 gradtest taylor -g 40 -d 0.02
 	grun kc2 gradtest ckpt -g 40 -d 0.02
-	$CC -O2 -std=c99 -DMODEL=kc2 -DMODEL_C='"m.c"' -I"$T/kc2" -o "$T/kc2/sdot" "$REPO/tests/sav_grad/sdot.c" \
+	$CC $GENOPT -std=c99 -DMODEL=kc2 -DMODEL_C='"m.c"' -I"$T/kc2" -o "$T/kc2/sdot" "$REPO/tests/sav_grad/sdot.c" \
 	    -lm 2>"$T/err" && grun kc2 sdot 300 40 1e-4 || fail kc2_sdot "$(cat "$T/err")"
 fi
 # A second 2D field (language.md 11: each field its own grid) is a 2D

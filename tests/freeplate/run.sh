@@ -112,7 +112,7 @@ build() {  # NAME TOOL: $T/NAME, the model's C with tests/freeplate/TOOL.c
 	if ! "$DPMC" build "$T/$1.dpm" -o "$T/$1.c" 2>"$T/$1.err"; then
 		fail0 "$1" "dpmc build: $(head -c 300 "$T/$1.err")"; return 1
 	fi
-	$CC -O2 -I"$T" -DP="$1" -DHDR="\"$1.h\"" -o "$T/$1" "$HERE/$2.c" "$T/$1.c" \
+	$CC $GENOPT -I"$T" -DP="$1" -DHDR="\"$1.h\"" -o "$T/$1" "$HERE/$2.c" "$T/$1.c" \
 	    -lm 2>"$T/$1.err" || { fail0 "$1" "cc: $(head -c 300 "$T/$1.err")"; return 1; }
 }
 rigid() {  # NAME INIT INITT a b c d e f
@@ -150,7 +150,7 @@ gt() {  # NAME MODEL: $T/NAME/gradtest
 	d=$T/$1; mkdir -p "$d"
 	"$DPMC" build "$2" -o "$d/m.c" 2>"$d/err" &&
 	prefix=$(sed -n 's/^typedef struct \([A-Za-z0-9_]*\)_model .*/\1/p' "$d/m.h" | head -n 1) &&
-	$CC -O2 -std=c99 -DMODEL="$prefix" -DMODEL_H='"m.h"' -I"$d" -o "$d/gradtest" \
+	$CC $GENOPT -std=c99 -DMODEL="$prefix" -DMODEL_H='"m.h"' -I"$d" -o "$d/gradtest" \
 	    "$REPO/tests/grad/gradtest.c" "$d/m.c" -lm 2>>"$d/err"
 }
 gtrun() {  # NAME ARGS...

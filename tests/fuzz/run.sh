@@ -4,7 +4,7 @@
 #
 #   DPMC=path/to/dpmc sh tests/fuzz/run.sh [CASES_PER_FILE]
 #
-# Builds mutate.c, makes CASES_PER_FILE (default 40) deterministic mutants
+# Builds mutate.c, makes CASES_PER_FILE (default 20) deterministic mutants
 # of every corpus/*.dpm, and runs `timeout 5 $DPMC check` on each, then
 # `$DPMC render -d 0.001` on those the checker accepts.  Any
 # exit status other than 0 or 1 (a crash, a signal, an abort, a timeout)
@@ -17,7 +17,7 @@ fi
 case $DPMC in
 */*) DPMC=$(cd "$(dirname "$DPMC")" && pwd)/$(basename "$DPMC") ;;
 esac
-per=${1:-40}
+per=${1:-20}
 cd "$(dirname "$0")" || exit 2
 here=$(pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dpmfuzz.XXXXXX") || exit 2

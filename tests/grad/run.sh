@@ -36,7 +36,7 @@ gt() {
 		fails=1
 		return 1
 	fi
-	if ! $CC -O2 -std=c99 -DMODEL="$prefix" -DMODEL_H='"m.h"' -I"$d" \
+	if ! $CC $GENOPT -std=c99 -DMODEL="$prefix" -DMODEL_H='"m.h"' -I"$d" \
 	    -o "$d/gradtest" gradtest.c "$d/m.c" -lm 2>"$d/err"; then
 		echo "FAIL grad_build_$1: gradtest.c: $(head -c 300 "$d/err")"
 		fails=1

@@ -107,7 +107,7 @@ nt() {
 		return 1
 	fi
 	prefix=$(sed -n 's/^typedef struct \([A-Za-z0-9_]*\)_model .*/\1/p' "$d/m.h" | head -n 1)
-	if ! $CC -O2 -std=c99 -DMODEL="$prefix" -DMODEL_H='"m.h"' -I"$d" -o "$d/nettest" \
+	if ! $CC $GENOPT -std=c99 -DMODEL="$prefix" -DMODEL_H='"m.h"' -I"$d" -o "$d/nettest" \
 	    "$N/nettest.c" "$d/m.c" -pthread -lm 2>"$d/err"; then
 		fail "build_$1" "nettest.c: $(head -c 300 "$d/err")"
 		return 1

@@ -51,13 +51,13 @@ gt() {
 	d=$T/$1
 	mkdir -p "$d"
 	"$DPMC" build "${2:-$HERE/$1.dpm}" -o "$d/m.c" 2>"$d/err" || { fail "build_$1" "$(cat "$d/err")"; return 1; }
-	$CC -O2 -std=c99 -DMODEL="$1" -DMODEL_H='"m.h"' -I"$d" -o "$d/gradtest" \
+	$CC $GENOPT -std=c99 -DMODEL="$1" -DMODEL_H='"m.h"' -I"$d" -o "$d/gradtest" \
 	    "$REPO/tests/grad/gradtest.c" "$d/m.c" -lm 2>"$d/err" &&
-	$CC -O2 -std=c99 -DMODEL="$1" -DMODEL_H='"m.h"' -I"$d" -o "$d/pdot" \
+	$CC $GENOPT -std=c99 -DMODEL="$1" -DMODEL_H='"m.h"' -I"$d" -o "$d/pdot" \
 	    "$REPO/tests/parts_grad/pdot.c" "$d/m.c" -lm 2>>"$d/err" &&
-	$CC -O2 -std=c99 -pthread -DMODEL="$1" -DMODEL_H='"m.h"' -I"$d" -o "$d/thr" \
+	$CC $GENOPT -std=c99 -pthread -DMODEL="$1" -DMODEL_H='"m.h"' -I"$d" -o "$d/thr" \
 	    "$REPO/tests/bow_grad/thr.c" "$d/m.c" -lm 2>>"$d/err" &&
-	$CC -O2 -std=c99 -DMODEL="$1" -DMODEL_C='"m.c"' -I"$d" -o "$d/sdot" "$HERE/sdot.c" -lm 2>>"$d/err" ||
+	$CC $GENOPT -std=c99 -DMODEL="$1" -DMODEL_C='"m.c"' -I"$d" -o "$d/sdot" "$HERE/sdot.c" -lm 2>>"$d/err" ||
 		{ fail "cc_$1" "$(cat "$d/err")"; return 1; }
 }
 # prog NAME PROGRAM ARGS...: its PASS/FAIL lines, counted; a Taylor
