@@ -1051,7 +1051,7 @@ emit_set_coefs(Emit *e)
 		cg_out(e, "\t}\n");
 	}
 	for (i = 0; i < s->nout; i++) {
-		if (s->out[i].lump >= 0 || s->out[i].energy)
+		if (s->out[i].lump >= 0 || s->out[i].energy || s->out[i].expr)
 			continue;    /* no point of the grid */
 		cg_out(e, "\tif (@__interp(m, pos[%d][0], pos[%d][1], m->out_i[%d], m->out_w[%d])) {\n",
 		    s->nsrc + i, s->nsrc + i, i, i);

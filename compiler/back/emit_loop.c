@@ -1388,9 +1388,8 @@ emit_oadj(Emit *e)
 	cg_out(e, "\t(void)l; (void)g; (void)s; (void)n;\n");
 	for (i = 0; i < s->nout; i++) {
 		/* an expression's adjoint is @__oeadj's, the energy's
-		 * emit_energy.c's: neither reads the grid at its own point
-		 * (their interpolation at the domain's corner, 0 there when
-		 * that corner is held, seeded a free corner) */
+		 * emit_energy.c's: neither reads the grid at a point of its
+		 * own, and @_init gives them no interpolation (emit_c.c) */
 		if (s->out[i].expr || s->out[i].energy)
 			continue;
 		if (s->out[i].velocity) {

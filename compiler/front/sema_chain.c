@@ -756,20 +756,13 @@ cons_letters(const Fld *f, const char *L)
 	return -1;
 }
 
-/* the axis of the bracket's letters: 1 for a 2D field's y, else 0 */
-static int
-cons_axis(const Fld *f, const Ast *e)
-{
-	return f->nd == 2 && !f->ycoord[1] && e->letters[0] == f->ycoord[0];
-}
-
 /* how the term t of the bracket of e is taken: *d the field's factor,
  * *coef the rest, and for C_COMMUTE *g their product as one derivative;
  * C_BAD after its message */
 int
 cons_kind(FS *s, const Fld *own, const Ast *e, Ast *t, Ast **coef, Ast **d, Ast **g)
 {
-	const char *x = cons_axis(own, e) ? own->ycoord : own->coord, *L = e->letters, *dl;
+	const char *x = cons_letters(own, e->letters) > 0 ? own->ycoord : own->coord, *L = e->letters, *dl;
 	char buf[16], one[4], two[4], onet[4], tone[4], twot[4], ttwo[4];
 	size_t q = strlen(L);
 
@@ -830,7 +823,7 @@ pt_ax(FS *s, const Fld *f, int i, int ax, int o, int vel, Loc l)
 static Ast *
 cons_term(FS *s, const Fld *own, int i, Ast *X, const Ast *e, Ast *t)
 {
-	int ax = cons_axis(own, e);
+	int ax = cons_letters(own, e->letters) > 0;
 	const char *x = ax ? own->ycoord : own->coord;
 	double h = ax ? own->hy : own->h, from = ax ? own->yfrom : own->from;
 	int c = own->nd != 2 ? i : ax ? i % (own->ny + 1) : i / (own->ny + 1);

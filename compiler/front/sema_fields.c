@@ -1027,6 +1027,18 @@ sema_fields(Model *m, Diag *d)
 	for (k = 0; k < s.nfl && !s.nerr; k++)
 		if (!s.fl[k].n)
 			plan(&s, &s.fl[k]);
+	/* a free plate's rows (plate.c) reach two points in from each edge,
+	 * as the grid field's need 5 intervals (emit_c.c's @__minn) */
+	for (k = 0; k < s.nfl && !s.nerr; k++) {
+		Fld *f = &s.fl[k];
+		if (f->nd == 2 && free_plate(f) && (f->n < 5 || f->ny < 5)) {
+			Ast *g = f->dom->grid[f->n < 5 ? 0 : 1];
+			diag_error(d, g ? g->loc : f->dom->loc, "the plate '%s' has a free edge: its grid "
+			           "needs at least 5 intervals per axis (here %d x %d); use a finer `grid`",
+			           f->f->name, f->n, f->ny);
+			s.nerr++;
+		}
+	}
 	if (s.nerr)
 		return 1;
 	for (k = 0; k < s.nfl; k++) {

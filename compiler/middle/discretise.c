@@ -1176,6 +1176,49 @@ build_grid(Ctx *c, Scheme *s)
 	s->rate = c->m->rate ? const_value(c, c->m->rate->value) : 44100;
 }
 
+/* A plate with a free edge takes the rows of plate.c, which hold for an
+ * isotropic plate: the coefficients of u.xxxx, u.yyyy and u.xxyy a, a
+ * and 2a, as bilap gives them.  Checked with the params at their
+ * defaults where the coefficients are of params alone (the chain's
+ * plate_check does the same; a coefficient of x and y is plate_taps_ok's
+ * to refuse). */
+static void
+plate_isotropic(Ctx *c, const Scheme *s, const Lin *l)
+{
+	static const int want[3][3] = {{4, 0, 0}, {0, 4, 0}, {2, 2, 0}};
+	double v[3], *p, sym[NSYM] = {0};
+	int free = 0, i, j, k;
+
+	for (i = 0; i < s->ndim; i++)
+		free |= s->bc[i][0] == BC_FREE || s->bc[i][1] == BC_FREE;
+	if (s->ndim != 2 || s->space_order < 3 || !free)
+		return;
+	p = mem_alloc((size_t)(s->nparams + 1) * sizeof *p);
+	for (i = 0; i < s->nparams; i++)
+		p[i] = s->params[i].def;
+	for (k = 0; k < 3; k++) {
+		v[k] = 0;
+		for (j = 0; j < l->natom; j++)
+			if (!memcmp(l->atom[j].p, want[k], sizeof want[k])) {
+				if (l->atom[j].coef->deps & ~DEP_PARAM)
+					goto out;
+				v[k] = ex_eval(l->atom[j].coef, p, sym);
+			}
+	}
+	if (fabs(v[0] - v[1]) > 1e-12 * fabs(v[0]) || fabs(v[2] - 2 * v[0]) > 1e-12 * fabs(v[0])) {
+		const char *f = c->m->field->name, *x = c->m->domain->coord[0], *y = c->m->domain->coord[1];
+		diag_error(c->d, c->m->pde->loc, "the plate '%s' has a free edge, so its pde must be isotropic: "
+		           "the coefficients of %s.%s%s%s%s, %s.%s%s%s%s and %s.%s%s%s%s a, a and 2a, as "
+		           "bilap(%s) gives them (here %g, %g and %g, the params at their defaults): the "
+		           "free edges' rows (NSS 12.2) hold for no other; write bilap, or hold the edges "
+		           "(clamped, simply_supported)", f, f, x, x, x, x, f, y, y, y, y, f, x, x, y, y, f,
+		           v[0], v[1], v[2]);
+		c->failed = 1;
+	}
+out:
+	mem_free(p);
+}
+
 /* The field's density (language.md 11), of params and the coordinates:
  * positive over the domain.  Checked here with the params at their
  * defaults on a fine sampling of the domain (the grid is not known yet);
@@ -1875,6 +1918,8 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 	build_grid(&c, s);
 	build_density(&c, s);
 	lin(&c, m->pde->value, &l);
+	if (!c.failed)
+		plate_isotropic(&c, s, &l);
 	if (!c.failed)
 		build_update(&c, s, &l);
 	lin_free(&l);

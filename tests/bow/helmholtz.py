@@ -6,18 +6,16 @@ last half of the render:
     friction curve's peak) a fraction 1 - beta of the time within 4 %;
   - while it slips it moves at -vb (1 - beta) / beta within 5 %;
 v the centred difference of the displacement.  Prints ok or why."""
+import os
 import sys
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+import wavio  # noqa: E402
+
 path = sys.argv[1]
 f0, vb, beta, a = (float(s) for s in sys.argv[2:6])
-b = open(path, "rb").read()
-i = b.index(b"fmt ")
-nch = int.from_bytes(b[i + 10:i + 12], "little")
-rate = int.from_bytes(b[i + 12:i + 16], "little")
-i = b.index(b"data")
-n = int.from_bytes(b[i + 4:i + 8], "little") // 4
-y = np.frombuffer(b[i + 8:i + 8 + 4 * n], dtype="<f4").reshape(-1, nch).astype(float)
+rate, bits, y = wavio.read(path)
 if not np.all(np.isfinite(y)):
     print("the output is not finite")
     sys.exit(0)

@@ -8,22 +8,19 @@ WORK STICK SLIPS": ERR the largest |dE - k F v| over the largest E (its
 rounding), WORK the largest |k F v| over it (what ERR is small against),
 STICK the fraction of steps the bow point sticks, |v - vb| < 1/sqrt(2a),
 SLIPS how many times it starts to slip; or why it cannot."""
+import os
 import sys
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+import wavio  # noqa: E402
+
 path = sys.argv[1]
 fb, vb, a, tr = (float(s) for s in sys.argv[2:6])
-b = open(path, "rb").read()
-i = b.index(b"fmt ")
-nch = int.from_bytes(b[i + 10:i + 12], "little")
-rate = int.from_bytes(b[i + 12:i + 16], "little")
-bits = int.from_bytes(b[i + 22:i + 24], "little")
-i = b.index(b"data")
-n = int.from_bytes(b[i + 4:i + 8], "little") // 8
+rate, bits, y = wavio.read(path)
 if bits != 64:
     print("want --raw --double, got %d bits" % bits)
     sys.exit(0)
-y = np.frombuffer(b[i + 8:i + 8 + 8 * n], dtype="<f8").reshape(-1, nch)
 if not np.all(np.isfinite(y)):
     print("the output is not finite")
     sys.exit(0)

@@ -122,22 +122,30 @@ if [ -x "$T/stick/gradtest" ]; then
 fi
 
 # ---- 5. the existence check ----
+# bound NAME MODEL WHERE BOUND [ARGS...]: Fb 0.01 % over BOUND is refused
+# (exit 1, no file) with a message naming the bow at WHERE and a bound
+# within 1e-7 of BOUND; 0.01 % under renders 0.3 s
+bound() {
+	bn=$1 bm=$2 bw=$3 bb=$4
+	shift 4
+	over=$(awk -v b="$bb" 'BEGIN { printf "%.12g", 1.0001 * b }')
+	under=$(awk -v b="$bb" 'BEGIN { printf "%.12g", 0.9999 * b }')
+	run "$DPMC" render "$bm" -o "$T/$bn.over.wav" -d 0.3 "$@" --set Fb="$over"
+	said=$(sed -n 's/.*one root only for Fb < \([0-9.e+]*\) on this grid.*/\1/p' "$T/err")
+	if [ "$st" = 1 ] && [ ! -e "$T/$bn.over.wav" ] && grep -q "Fb = [0-9.]* is too large for the bow at $bw" "$T/err" \
+		&& within "$said" "$bb" 1e-7; then
+		pass "${bn}_over (Fb = $over refused; the bound said $said, derived $bb)"
+	else
+		fail "${bn}_over" "exit $st, bound said '$said', derived $bb: $(head -c 300 "$T/err")"
+	fi
+	run "$DPMC" render "$bm" -o "$T/$bn.under.wav" -d 0.3 "$@" --set Fb="$under" --raw
+	[ "$st" = 0 ] && [ -s "$T/$bn.under.wav" ] && pass "${bn}_under (Fb = $under renders 0.3 s)" ||
+		fail "${bn}_under" "exit $st: $(head -c 300 "$T/err")"
+}
 # stick.dpm on 100 intervals: the bow at 0.142857142857 has a = 0.2857...
-bound=$(awk 'BEGIN { h = 0.01; k = 1 / 44100; A = 100; sig = 20; x = 0.142857142857 / h
+b=$(awk 'BEGIN { h = 0.01; k = 1 / 44100; A = 100; sig = 20; x = 0.142857142857 / h
 	a = x - int(x); printf "%.12g", h * (1 + sig * k) * exp(1) / (k * ((1 - a)^2 + a^2) * sqrt(2 * A)) }')
-over=$(awk -v b="$bound" 'BEGIN { printf "%.12g", 1.0001 * b }')
-under=$(awk -v b="$bound" 'BEGIN { printf "%.12g", 0.9999 * b }')
-run "$DPMC" render "$HERE/stick.dpm" -o "$T/over.wav" -d 0.3 --grid 100 --set Fb="$over"
-said=$(sed -n 's/.*one root only for Fb < \([0-9.e+]*\) on this grid.*/\1/p' "$T/err")
-if [ "$st" = 1 ] && [ ! -e "$T/over.wav" ] && grep -q "Fb = [0-9.]* is too large for the bow at x = 0.142857" "$T/err" \
-	&& within "$said" "$bound" 1e-7; then
-	pass "bound_over (Fb = $over refused; the bound said $said, derived $bound)"
-else
-	fail bound_over "exit $st, bound said '$said', derived $bound: $(head -c 300 "$T/err")"
-fi
-run "$DPMC" render "$HERE/stick.dpm" -o "$T/under.wav" -d 0.3 --grid 100 --set Fb="$under" --raw
-[ "$st" = 0 ] && [ -s "$T/under.wav" ] && pass "bound_under (Fb = $under renders 0.3 s)" ||
-	fail bound_under "exit $st: $(head -c 300 "$T/err")"
+bound bound "$HERE/stick.dpm" "x = 0.142857" "$b" --grid 100
 # where the slope reads the state, no check: Newton's failure at run time
 run "$DPMC" render "$HERE/slip.dpm" -o "$T/nr.wav" -d 0.3 --set Fb=400 --set vb=0.2 --set K=0 --set a=100 --set tr=0.05
 if [ "$st" = 1 ] && [ ! -e "$T/nr.wav" ] && grep -q "Newton's method did not converge at t = 0.0[0-9]* s" "$T/err"; then
@@ -147,23 +155,11 @@ else
 fi
 
 # the plate's (grid 20, 14: hx = hy = 0.05), the bow at (0.33, 0.23)
-bound=$(awk 'BEGIN { hx = 1 / 20; hy = 0.7 / 14; k = 1 / 44100; A = 100; sig = 2
+b=$(awk 'BEGIN { hx = 1 / 20; hy = 0.7 / 14; k = 1 / 44100; A = 100; sig = 2
 	a = 0.33 / hx; a -= int(a); b = 0.23 / hy; b -= int(b)
 	w = ((1 - a) * (1 - b))^2 + (a * (1 - b))^2 + ((1 - a) * b)^2 + (a * b)^2
 	printf "%.12g", hx * hy * (1 + sig * k) * exp(1) / (k * w * sqrt(2 * A)) }')
-over=$(awk -v b="$bound" 'BEGIN { printf "%.12g", 1.0001 * b }')
-under=$(awk -v b="$bound" 'BEGIN { printf "%.12g", 0.9999 * b }')
-run "$DPMC" render "$HERE/plate.dpm" -o "$T/over2.wav" -d 0.3 --set Fb="$over"
-said=$(sed -n 's/.*one root only for Fb < \([0-9.e+]*\) on this grid.*/\1/p' "$T/err")
-if [ "$st" = 1 ] && [ ! -e "$T/over2.wav" ] && grep -q "Fb = [0-9.]* is too large for the bow at (x, y) = (0.33, 0.23)" "$T/err" \
-	&& within "$said" "$bound" 1e-7; then
-	pass "plate_bound_over (Fb = $over refused; the bound said $said, derived $bound)"
-else
-	fail plate_bound_over "exit $st, bound said '$said', derived $bound: $(head -c 300 "$T/err")"
-fi
-run "$DPMC" render "$HERE/plate.dpm" -o "$T/under2.wav" -d 0.3 --set Fb="$under" --raw
-[ "$st" = 0 ] && [ -s "$T/under2.wav" ] && pass "plate_bound_under (Fb = $under renders 0.3 s)" ||
-	fail plate_bound_under "exit $st: $(head -c 300 "$T/err")"
+bound plate_bound "$HERE/plate.dpm" "(x, y) = (0.33, 0.23)" "$b"
 # the second bow's slope reads the plate elsewhere: no check, Newton fails
 run "$DPMC" render "$HERE/plate.dpm" -o "$T/nr2.wav" -d 0.3 --set Fb=0 --set F2=100 --set K=0 --set sig=0
 if [ "$st" = 1 ] && [ ! -e "$T/nr2.wav" ] && grep -q "force at (x, y) = (0.34, 0.22): Newton's method did not converge at t = 0.0[0-9]* s" "$T/err"; then

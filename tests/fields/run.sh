@@ -632,6 +632,8 @@ bad second_2d 's/field w(x) on s2/field w(x, y) on s2/' "coordinates must be the
 bad2() { badm "$1" "$HERE/drums.dpm" "$2" "$3"; }
 bad2 chain2d_free_plate_aniso 's/^boundary \([uw]\) at edges: fixed/boundary \1 at edges: free/; s/c2^2 \* (w.xx + w.yy)/-c2 * (w.xxxx + 3 * w.yyyy + 2 * w.xxyy)/; s/c1^2 \* lap(u)/-c1 * bilap(u)/' \
 	"the plate 'w' has a free edge, so its pde must be isotropic: the coefficients of w.xxxx, w.yyyy and w.xxyy a, a and 2a, as bilap(w) gives them (here -90, -270 and -180)"
+bad2 chain2d_free_plate_coarse 's/^boundary \([uw]\) at edges: fixed/boundary \1 at edges: free/; s/c2^2 \* (w.xx + w.yy)/-c2 * bilap(w)/; s/c1^2 \* lap(u)/-c1 * bilap(u)/; s/grid 14, 12/grid 4, 12/' \
+	"the plate 'w' has a free edge: its grid needs at least 5 intervals per axis (here 4 x 12); use a finer \`grid\`"
 bad2 chain2d_free_plate_cons 's/^boundary \([uw]\) at edges: fixed/boundary \1 at edges: free/; s/c2^2 \* (w.xx + w.yy)/-c2 * bilap(w) - ((1 + x) * w.xx).xx/; s/c1^2 \* lap(u)/-c1 * bilap(u)/' \
 	"the plate 'w' has a free edge: a conservative form's coefficient may not vary along its axis"
 bad2 chain2d_attached 's/^boundary w at edges: fixed/field zb mass 1\

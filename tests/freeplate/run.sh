@@ -213,5 +213,21 @@ EOF2
 expect refuse_varying_form 1 "a plate with a free edge takes a pde whose stencil is even in x and in y" \
 	-- render "$T/vary.dpm" -o "$T/vary.wav"
 [ ! -e "$T/vary.wav" ] || fail0 refuse_varying_form "wrote $T/vary.wav"
+# an anisotropic plate: the free edges' rows hold for an isotropic one
+# only (it rendered silently with them before)
+cat >"$T/aniso.dpm" <<'EOF2'
+model aniso
+param D = 1 in [0.1, 10]
+domain x in [0, 1], y in [0, 0.8] grid 20, 16
+field w(x, y)
+pde w.tt = -D * (w.xxxx + 3 * w.yyyy + 2 * w.xxyy)
+boundary x = 0, y = 0, y = 0.8: clamped
+boundary x = 1: free
+init w = 0.001 * x * x
+output out = w(0.9, 0.4)
+EOF2
+expect refuse_anisotropic 1 "the plate 'w' has a free edge, so its pde must be isotropic" \
+	-- render "$T/aniso.dpm" -o "$T/aniso.wav"
+[ ! -e "$T/aniso.wav" ] || fail0 refuse_anisotropic "wrote $T/aniso.wav"
 
 [ "$nfail" -eq 0 ]
