@@ -809,49 +809,51 @@ adjg_sum(const Loops *l, const Group *gr, Buf *b)
 
 /* One point of an adjoint region at column `ii`: ln[q], and each riding
  * group's T * u[q] into lane `lane` of its sum's lanes (NAMEv), or with
- * no lane into the sum itself.  With vec, the eight points from column
- * i as vectors, NAMEv a vector too: the same operations in the same
- * order lane by lane, each load made once (u[q] and single taps kept in
- * registers, DPM_KEEP, where the compiler would load them again for
- * every use). */
+ * no lane into the sum itself.  With vec >= 0, the DPM_W points from
+ * column ii as vectors into the lanes' vector NAMEv_vec: the same
+ * operations in the same order lane by lane, each load made once (u[q]
+ * and single taps kept in registers, DPM_KEEP, where the compiler would
+ * load them again for every use). */
 static void
 adjg_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
            const char *lane, int vec, const char *ind)
 {
 	const Loops *l = e->l;
 	static const char *const lev[2] = {"la", "lb"};
-	const char *ty = vec ? "dpm_v8" : "double";
+	const char *ty = vec >= 0 ? "dpm_vw" : "double";
 	Buf t = {0}, ref = {0}, nm = {0};
 	int g, any = 0;
 
 	point_open(e, st, nst, ii, ind);
 	for (g = 0; g < rg->ngroups; g++) {
 		t.len = 0;
-		group_text(&t, &rg->groups[g], lev, vec);
+		group_text(&t, &rg->groups[g], lev, vec >= 0);
 		/* a single tap used twice is a load to keep too */
-		if (vec && rg->groups[g].ntap == 1 && adjg_sum(l, &rg->groups[g], &nm))
-			cg_out(e, "%sdpm_v8 T%d = %s;\n%sDPM_KEEP(T%d);\n", ind, g, t.s, ind, g);
+		if (vec >= 0 && rg->groups[g].ntap == 1 && adjg_sum(l, &rg->groups[g], &nm))
+			cg_out(e, "%sdpm_vw T%d = %s;\n%sDPM_KEEP(T%d);\n", ind, g, t.s, ind, g);
 		else
 			cg_out(e, "%sconst %s T%d = %s;\n", ind, ty, g, t.s);
 	}
 	t.len = 0;
 	for (g = 0; g < rg->ngroups; g++) {
 		const Coef *co = &l->coefs[rg->groups[g].coef];
-		if (vec && co->cls == CO_SPACE)
+		if (vec >= 0 && co->cls == CO_SPACE)
 			buf_printf(&t, "%sDPM_V(a%d, q) * T%d", g ? "\n\t\t\t\t+ " : "", co->slot, g);
 		else
 			buf_printf(&t, "%s%s * T%d", g ? "\n\t\t\t\t+ " : "",
 			           cg_coef_ref(l, rg->groups[g].coef, &ref), g);
 	}
-	cg_out(e, vec ? "%s*(dpm_v8 *)(ln + q) = %s;\n" : "%sln[q] = %s;\n", ind, t.s ? t.s : "0");
+	cg_out(e, vec >= 0 ? "%s*(dpm_vw *)(ln + q) = %s;\n" : "%sln[q] = %s;\n", ind, t.s ? t.s : "0");
 	for (g = 0; g < rg->ngroups; g++) {
 		if (!adjg_sum(l, &rg->groups[g], &nm))
 			continue;
 		if (!any++)
-			cg_out(e, vec ? "%sdpm_v8 uq = DPM_V(u, q);\n%sDPM_KEEP(uq);\n"
-			              : "%sconst double uq = u[q];\n", ind, ind);
-		if (vec)
-			cg_out(e, "%s%sv += T%d * uq;\n", ind, nm.s, g);
+			cg_out(e, vec >= 0 ? "%sdpm_vw uq = DPM_V(u, q);\n%sDPM_KEEP(uq);\n"
+			                   : "%sconst double uq = u[q];\n", ind, ind);
+		if (vec >= 0)
+			cg_out(e, "%s%sv_%d += T%d * uq;\n", ind, nm.s, vec, g);
+		else if (lane && !strcmp(lane, "L0"))
+			cg_out(e, "%sDPM_L0(%sv) += T%d * uq;\n", ind, nm.s, g);
 		else if (lane)
 			cg_out(e, "%s%sv[%s] += T%d * uq;\n", ind, nm.s, lane, g);
 		else
@@ -862,22 +864,73 @@ adjg_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
 	buf_free(&nm);
 }
 
+/* The vector parts of eight lanes under DPM_VEC: part p (lanes p DPM_W
+ * on) exists where 8 / DPM_W > p; part_if opens its condition, part_fi
+ * closes it. */
+static void
+part_if(Emit *e, int p)
+{
+	if (p == 1)
+		cg_out(e, "#if DPM_W <= 4\n");
+	else if (p == 2)
+		cg_out(e, "#if DPM_W <= 2\n");
+}
+
+static void
+part_fi(Emit *e, int p)
+{
+	if (p == 1 || p == 3)
+		cg_out(e, "#endif\n");
+}
+
 /* A region's lanes of sum `name` into the kept ones at sums + at: the
  * sum in the first eight, what it lost in the next (Kahan), lane by
- * lane; as one vector under DPM_VEC when the lanes are one. */
+ * lane; by vector parts under DPM_VEC when the lanes are vectors. */
 static void
 lanes_kept(Emit *e, const char *name, int at, int vec)
 {
+	int p;
+
 	if (vec) {
-		cg_out(e, "#ifdef DPM_VEC\n\t\t{\n\t\t\tdpm_v8 *A = (dpm_v8 *)(sums + %d), *C = A + 1;\n", at);
-		cg_out(e, "\t\t\tconst dpm_v8 y = %sv - *C, t = *A + y;\n\n", name);
-		cg_out(e, "\t\t\t*C = (t - *A) - y;\n\t\t\t*A = t;\n\t\t}\n#else\n");
+		cg_out(e, "#ifdef DPM_VEC\n");
+		for (p = 0; p < 4; p++) {
+			part_if(e, p);
+			cg_out(e, "\t\t{\n\t\t\tdpm_vw *A = (dpm_vw *)(sums + %d + %d * DPM_W), "
+			          "*C = (dpm_vw *)(sums + %d + %d * DPM_W);\n", at, p, at + 8, p);
+			cg_out(e, "\t\t\tconst dpm_vw y = %sv_%d - *C, t = *A + y;\n\n", name, p);
+			cg_out(e, "\t\t\t*C = (t - *A) - y;\n\t\t\t*A = t;\n\t\t}\n");
+			part_fi(e, p);
+		}
+		cg_out(e, "#else\n");
 	}
 	cg_out(e, "\t\tfor (v = 0; v < 8; v++) {\n\t\t\tdouble *A = sums + %d + v, *C = A + 8;\n", at);
 	cg_out(e, "\t\t\tconst double y = %sv[v] - *C, t = *A + y;\n\n", name);
 	cg_out(e, "\t\t\t*C = (t - *A) - y;\n\t\t\t*A = t;\n\t\t}\n");
 	if (vec)
 		cg_out(e, "#endif\n");
+}
+
+/* The time sum `name` plus its eight lanes, added in a fixed tree; under
+ * DPM_VEC the vector parts first stored as eight doubles. */
+static void
+lanes_tree(Emit *e, const char *name, int vec)
+{
+	int p;
+
+	cg_out(e, "\t\t{\n");
+	if (vec) {
+		cg_out(e, "#ifdef DPM_VEC\n\t\t\tdouble %sl[8];\n\n", name);
+		for (p = 0; p < 4; p++) {
+			part_if(e, p);
+			cg_out(e, "\t\t\t*(dpm_vw *)(%sl + %d * DPM_W) = %sv_%d;\n", name, p, name, p);
+			part_fi(e, p);
+		}
+		cg_out(e, "#else\n\t\t\tconst double *%sl = %sv;\n#endif\n", name, name);
+	} else
+		cg_out(e, "\t\t\tconst double *%sl = %sv;\n", name, name);
+	cg_out(e, "\t\t\t%s += ((%sl[0] + %sl[1]) + (%sl[2] + %sl[3]))\n", name, name, name, name, name);
+	cg_out(e, "\t\t\t\t+ ((%sl[4] + %sl[5]) + (%sl[6] + %sl[7]));\n\t\t}\n", name, name, name,
+	       name);
 }
 
 /* The scalar `name` into the kept lane 0 at sums + at, compensated. */
@@ -896,7 +949,8 @@ static void
 adjg_region(Emit *e, const Region *rg, const int *slot, int nsum_all)
 {
 	const Loops *l = e->l;
-	int g, k, nsum = 0, nst = 0, *st = mem_alloc((size_t)(rg->ngroups + 1) * sizeof *st);
+	static const char *const ii[4] = {"i", "i + DPM_W", "i + 2 * DPM_W", "i + 3 * DPM_W"};
+	int g, k, p, nsum = 0, nst = 0, *st = mem_alloc((size_t)(rg->ngroups + 1) * sizeof *st);
 	Buf lo = {0}, hi = {0}, nm = {0};
 	char **sum = mem_alloc((size_t)(rg->ngroups + 1) * sizeof *sum);
 
@@ -918,8 +972,12 @@ adjg_region(Emit *e, const Region *rg, const int *slot, int nsum_all)
 		 * coefficients to compute point by point */
 		if (!nst)
 			cg_out(e, "#ifdef DPM_VEC\n");
-		for (k = 0; k < nsum && !nst; k++)
-			cg_out(e, "\t\tdpm_v8 %sv = {0};\n", sum[k]);
+		for (p = 0; p < 4 && !nst; p++) {
+			part_if(e, p);
+			for (k = 0; k < nsum; k++)
+				cg_out(e, "\t\tdpm_vw %sv_%d = {0};\n", sum[k], p);
+			part_fi(e, p);
+		}
 		if (!nst)
 			cg_out(e, "#else\n");
 		cg_out(e, "\t\tint v;\n");
@@ -934,12 +992,18 @@ adjg_region(Emit *e, const Region *rg, const int *slot, int nsum_all)
 		if (!nst) {
 			cg_out(e, "#ifdef DPM_VEC\n");
 			cg_out(e, "\t\t\tfor (i = %s; i + 7 <= %s; i += 8) {\n", lo.s, hi.s);
-			adjg_point(e, rg, st, nst, "i", NULL, 1, "\t\t\t\t");
+			for (p = 0; p < 4; p++) {
+				part_if(e, p);
+				cg_out(e, "\t\t\t\t{\n");
+				adjg_point(e, rg, st, nst, ii[p], NULL, p, "\t\t\t\t\t");
+				cg_out(e, "\t\t\t\t}\n");
+				part_fi(e, p);
+			}
 			cg_out(e, "\t\t\t}\n#else\n");
 		}
 		cg_out(e, "\t\t\tfor (i = %s; i + 7 <= %s; i += 8)\n", lo.s, hi.s);
 		cg_out(e, "\t\t\t\tfor (v = 0; v < 8; v++) {\n");
-		adjg_point(e, rg, st, nst, "(i + v)", "v", 0, "\t\t\t\t\t");
+		adjg_point(e, rg, st, nst, "(i + v)", "v", -1, "\t\t\t\t\t");
 		cg_out(e, "\t\t\t\t}\n");
 		if (!nst)
 			cg_out(e, "#endif\n");
@@ -947,17 +1011,13 @@ adjg_region(Emit *e, const Region *rg, const int *slot, int nsum_all)
 	} else {
 		cg_out(e, "\t\t\tfor (i = %s; i <= %s; i++) {\n", lo.s, hi.s);
 	}
-	adjg_point(e, rg, st, nst, "i", col ? NULL : "0", 0, "\t\t\t\t");
+	adjg_point(e, rg, st, nst, "i", col ? NULL : nst ? "0" : "L0", -1, "\t\t\t\t");
 	cg_out(e, "\t\t\t}\n\t\t}\n");
 	for (k = 0; k < nsum; k++) {
 		if (sum[k][0] == 'g')
 			lanes_kept(e, sum[k], nsum_all + 16 * slot[atoi(sum[k] + 2)], !nst);
-		else {
-			cg_out(e, "\t\t%s += ((%sv[0] + %sv[1]) + (%sv[2] + %sv[3]))\n", sum[k], sum[k], sum[k],
-			       sum[k], sum[k]);
-			cg_out(e, "\t\t\t+ ((%sv[4] + %sv[5]) + (%sv[6] + %sv[7]));\n", sum[k], sum[k], sum[k],
-			       sum[k]);
-		}
+		else
+			lanes_tree(e, sum[k], !nst);
 		mem_free(sum[k]);
 	}
 	cg_out(e, "\t}\n");

@@ -89,7 +89,7 @@ grep -qx pthread "$T/clash" && pass no-collision-found-pthread ||
 
 # ---- the names ----
 BRIEF="m n h i err params sqrt exp free stdin FILE NULL NAN M_PI HUGE_VAL INFINITY errno
-dpm u un up c0 t0 P lam tmp q main exit printf rt_wav_write rt_nframes DPM_P DPM_VEC dpm_v8
+dpm u un up c0 t0 P lam tmp q main exit printf rt_wav_write rt_nframes DPM_P DPM_VEC dpm_v8 dpm_vw DPM_W DPM_L0
 x y k p s t z zzq model_grid mgrid dpm_main_usage"
 CKW="auto break case char const continue default do double else enum extern float for goto if
 inline int long register restrict return short signed sizeof static struct switch typedef union
