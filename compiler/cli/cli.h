@@ -38,6 +38,7 @@ typedef struct Opts {
 	double memory_mb;           /* --memory; 0: the model's default */
 	double lr;
 	int no_pitch;               /* fit --no-pitch: no stage 1 */
+	int no_align;               /* fit --no-align: the recording from its first sample */
 	long starts;                /* fit --starts; 0: one */
 	const char *spread;         /* fit --spread NAME[,NAME...] or "none"; NULL: the default */
 	const char *data;           /* train, fit --data SET.csv */

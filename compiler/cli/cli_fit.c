@@ -87,6 +87,59 @@ target_read(const Opts *o, const Job *j, long *n, int *nch)
 	return NULL;
 }
 
+/* The first frame of y (n frames of nch) at ONSET of its peak, or -1
+ * when y is silent */
+#define ONSET 0.01
+static long
+onset(const double *y, long n, int nch)
+{
+	double peak = 0;
+	long i;
+
+	for (i = 0; i < n * nch; i++)
+		peak = fmax(peak, fabs(y[i]));
+	if (!(peak > 0))
+		return -1;
+	for (i = 0; fabs(y[i]) < ONSET * peak; i++)
+		;
+	return i / nch;
+}
+
+/* Where to fit the recording from (frames): a note recorded with silence
+ * before it (a real take) starts later than the model's render, whose
+ * excitation is at t = 0, and the audio losses then compare the attack
+ * with silence (a C2 pizzicato padded with 0.15 s: sispec 0.36 -> 0.70
+ * after the same fit).  Both onsets where they first reach ONSET (40 dB
+ * under) of their peaks, the render's at vals; when the recording's is
+ * 10 ms or more later, the fit skips the difference, keeping at least
+ * half the recording.  A recording with noise over ONSET has its onset
+ * at 0.  0 with --no-align, a render that fails or is silent, or a
+ * recording no later than it. */
+static long
+fit_align(const Opts *o, const Job *j, const double *target, long n, int nch, const double *vals,
+          const char *what)
+{
+	long t0, r0, d;
+	Sim s;
+
+	if (o->no_align || (t0 = onset(target, n, nch)) < 0)
+		return 0;
+	if (sim_open(&s, o, j, target, n, nch, "mse") < 0 || sim_set(&s, vals) < 0) {
+		sim_close(&s);
+		return 0;
+	}
+	s.k->reset(s.m);
+	s.k->run(s.m, n, s.y);
+	r0 = onset(s.y, n, nch);
+	sim_close(&s);
+	d = r0 < 0 ? 0 : t0 - r0;
+	if (d < 0.01 * j->rate || n - d < n / 2)
+		return 0;
+	fprintf(stderr, "fit: %s starts %.1f ms after the model's render: fitted from there, "
+	        "the render delayed to match (--no-align: as it is)\n", what, 1e3 * (double)d / j->rate);
+	return d;
+}
+
 void
 sim_close(Sim *s)
 {
@@ -973,8 +1026,8 @@ cli_fit(const Opts *o, const Job *j)
 	const Kernel *k = j->k;
 	int np = k->nparams(), nf, i, st = 1, nsp, workers, sigs[2] = {SIGINT, SIGTERM}, nch, handlers = 0;
 	int *sp = NULL, lok, *pidx = NULL, npitch = 0;
-	long n;
-	double *target = NULL, loss;
+	long n, n0, d;
+	double *target = NULL, *tgt, *y0 = NULL, loss;
 	struct sigaction sa, old[2];
 	Buf curve = {0}, res = {0};
 	Start *S, *W;
@@ -1005,8 +1058,12 @@ cli_fit(const Opts *o, const Job *j)
 		        "(a fitted param that is not `log` and has a range, or --spread NAMES)\n", F.nst);
 		goto out;
 	}
-	if (!(target = target_read(o, j, &n, &nch)))
+	if (!(target = target_read(o, j, &n0, &nch)))
 		goto out;
+	/* the recording from its onset: tgt, n frames */
+	d = fit_align(o, j, target, n0, nch, j->vals, o->target);
+	tgt = target + d * nch;
+	n = n0 - d;
 	fsz = sizeof(double) * (size_t)(nf + 1);
 	F.st = mem_alloc(sizeof *F.st * (size_t)F.nst);
 	memset(F.st, 0, sizeof *F.st * (size_t)F.nst);
@@ -1016,7 +1073,7 @@ cli_fit(const Opts *o, const Job *j)
 	for (i = 0; i < F.nst; i++) {
 		S = &F.st[i];
 		S->i = i;
-		if (sim_open(&S->s, o, j, target, n, nch, o->loss ? o->loss : FIT_DEFAULT_LOSS) < 0)
+		if (sim_open(&S->s, o, j, tgt, n, nch, o->loss ? o->loss : FIT_DEFAULT_LOSS) < 0)
 			goto out;
 		S->s.keep = !j->grid && !j->fixed_grid;
 		S->s.margin = GRID_MARGIN;
@@ -1066,7 +1123,7 @@ cli_fit(const Opts *o, const Job *j)
 			if (F.idx[i] < F.nuser)
 				uidx[nu++] = F.idx[i];
 		memcpy(pv, j->vals, dsz - sizeof(double));
-		p = nu ? cli_fit_pitch(o, j, uidx, nu, target, n, nch, pv, 1) : 0;
+		p = nu ? cli_fit_pitch(o, j, uidx, nu, tgt, n, nch, pv, 1) : 0;
 		mem_free(uidx);
 		if (p < 0) {
 			mem_free(pv);
@@ -1107,13 +1164,22 @@ cli_fit(const Opts *o, const Job *j)
 	 * changes); the partials, weighted towards the low ones, put the pitch
 	 * back where a listener hears it, moving only the params stage 1
 	 * moved.  Closed loops stop at once (below a cent). */
-	if (!interrupted && npitch && cli_fit_pitch(o, j, pidx, npitch, target, n, nch, W->best, 3) < 0)
+	if (!interrupted && npitch && cli_fit_pitch(o, j, pidx, npitch, tgt, n, nch, W->best, 3) < 0)
 		goto out;
-	/* the loss of the values written is the one `grad` gives them, on
-	 * the grid a render plans (the fit's own grid may be coarser); a
-	 * signal during that render is the one that stops a fit */
+	/* the loss of the values written is the one `grad` gives them (against
+	 * the recording from its onset), on the grid a render plans (the
+	 * fit's own grid may be coarser); a signal during that render is the
+	 * one that stops a fit.  The render for --render: d frames of
+	 * silence, then that render. */
 	if (!(lok = sim_loss(&W->s, W->best, &loss) == 0))
 		loss = W->best_loss;
+	if (lok && o->render) {
+		if (!(y0 = mem_try_calloc((size_t)(n0 * nch), sizeof *y0))) {
+			fprintf(stderr, "dpmc: error: out of memory\n");
+			goto out;
+		}
+		memcpy(y0 + d * nch, W->s.y, sizeof *y0 * (size_t)(n * nch));
+	}
 	/* everything to write is made first, so that nothing but a write can
 	 * fail once the first file is there; the result first, so neither a
 	 * failed render nor a second signal during it can lose the fitted
@@ -1145,7 +1211,7 @@ cli_fit(const Opts *o, const Job *j)
 			fprintf(stderr, "dpmc: error: %s: %s\n", o->model, W->s.err);
 			goto out;
 		}
-		if (rt_wav_write(o->render, W->s.y, n, nch, (int)floor(j->rate + 0.5), 0, err, sizeof err) != 0) {
+		if (rt_wav_write(o->render, y0, n0, nch, (int)floor(j->rate + 0.5), 0, err, sizeof err) != 0) {
 			fprintf(stderr, "dpmc: error: %s: %s\n", o->model, err);
 			goto out;
 		}
@@ -1175,6 +1241,7 @@ out:
 	mem_free(sp);
 	mem_free(pidx);
 	free(target);
+	mem_free(y0);
 	buf_free(&curve);
 	buf_free(&res);
 	pthread_mutex_destroy(&F.lock);
@@ -1212,6 +1279,7 @@ cli_fit_data(const Opts *o, const Job *j)
 	const Kernel *k = j->k;
 	int np = k->nparams(), nf, i, p, st = 1, workers, sigs[2] = {SIGINT, SIGTERM}, handlers = 0;
 	int **pidx = NULL, *npitch = NULL;
+	long *at = NULL;
 	double loss, *pv;
 	struct sigaction sa, old[2];
 	Arena *a = arena_new();
@@ -1243,14 +1311,18 @@ cli_fit_data(const Opts *o, const Job *j)
 	F.st = mem_alloc(sizeof *F.st * (size_t)F.nst);
 	pidx = mem_alloc(sizeof *pidx * (size_t)F.nst);
 	npitch = mem_alloc(sizeof *npitch * (size_t)F.nst);
+	at = mem_alloc(sizeof *at * (size_t)F.nst);
 	workers = o->threads > 0 ? o->threads : ncpus();
 	workers = workers < F.nst ? workers : F.nst;
 	for (i = 0; i < F.nst; i++) {
 		const Row *w = &d.rows[i];
 		S = &F.st[i];
 		S->i = i;
-		/* every loss here, in one thread: rt_loss_new runs the FFTW planner */
-		if (sim_open(&S->s, &w->o, j, w->target, w->n, w->nch, o->loss ? o->loss : FIT_DEFAULT_LOSS) < 0)
+		/* each recording from its onset (fit_align); every loss here,
+		 * in one thread: rt_loss_new runs the FFTW planner */
+		at[i] = fit_align(&w->o, j, w->target, w->n, w->nch, w->vals, w->file);
+		if (sim_open(&S->s, &w->o, j, w->target + at[i] * w->nch, w->n - at[i], w->nch,
+		             o->loss ? o->loss : FIT_DEFAULT_LOSS) < 0)
 			goto out;
 		S->s.keep = !j->grid && !j->fixed_grid;
 		S->s.margin = GRID_MARGIN;
@@ -1288,7 +1360,7 @@ cli_fit_data(const Opts *o, const Job *j)
 		if (!o->no_pitch)
 			fprintf(stderr, "fit: %s:%d (%s)\n", o->data, w->line, w->file);
 		memcpy(pv, S->v0, dsz - sizeof(double));
-		if (cli_fit_pitch(&w->o, j, F.idx, nf, w->target, w->n, w->nch, pv, 1) < 0) {
+		if (cli_fit_pitch(&w->o, j, F.idx, nf, S->s.target, S->s.n, w->nch, pv, 1) < 0) {
 			mem_free(pv);
 			goto out;
 		}
@@ -1321,7 +1393,7 @@ cli_fit_data(const Opts *o, const Job *j)
 		}
 		if (!interrupted && npitch[i] && S->state >= ST_READY) {
 			fprintf(stderr, "fit: %s:%d (%s)\n", o->data, w->line, w->file);
-			if (cli_fit_pitch(&w->o, j, pidx[i], npitch[i], w->target, w->n, w->nch, S->best, 3) < 0)
+			if (cli_fit_pitch(&w->o, j, pidx[i], npitch[i], S->s.target, S->s.n, w->nch, S->best, 3) < 0)
 				goto out;
 		}
 		if (sim_loss(&S->s, S->best, &loss) != 0)
@@ -1357,6 +1429,7 @@ out:
 		mem_free(pidx[i]);
 	mem_free(pidx);
 	mem_free(npitch);
+	mem_free(at);
 	fit_free(&F);
 	cli_data_free(&d);
 	arena_free(a);

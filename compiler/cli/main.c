@@ -71,7 +71,9 @@ static const struct Cmd {
 	 "         [--steps N] [--lr X] [--starts N] [-o FITTED.json] [--render OUT.wav]\n"
 	 "         [--loss-curve FILE.csv] [options]\n"
 	 "       dpmc fit MODEL.dpm --data SET.csv --fit NAME[,NAME...] [--threads N] [fit's options]",
-	 "Fit the named params to a recording.  Stage 1 (unless --no-pitch), when the\n"
+	 "Fit the named params to a recording, from its onset when it starts 10 ms or\n"
+	 "more after the render (silence first; --no-align: from its first sample; the\n"
+	 "--render delayed to match).  Stage 1 (unless --no-pitch), when the\n"
 	 "recording holds a partial series: match the render's partials to it in cents\n"
 	 "(Levenberg-Marquardt; pitch and inharmonicity in place).  Then gradient descent\n"
 	 "within the params' ranges:\n"
@@ -110,7 +112,7 @@ static const struct Cmd {
 enum {
 	O_HELP, O_SET, O_PARAMS, O_RATE, O_BACKEND, O_CPU, O_STATS, O_INC, O_GRID, O_DUR,
 	O_OUT, O_JSON, O_STAGE, O_RAW, O_DOUBLE, O_TARGET, O_LOSS, O_FIT, O_STEPS, O_LR,
-	O_RENDER, O_CHECKPOINTS, O_MEMORY, O_LOSSCURVE, O_NOPITCH, O_STARTS, O_SPREAD,
+	O_RENDER, O_CHECKPOINTS, O_MEMORY, O_LOSSCURVE, O_NOPITCH, O_NOALIGN, O_STARTS, O_SPREAD,
 	O_DATA, O_PERITEM, O_EPOCHS, O_BATCH, O_SEED, O_THREADS,
 };
 
@@ -164,6 +166,8 @@ static const struct Opt {
 	{O_LOSSCURVE, "--loss-curve", NULL, "FILE.csv", C_FIT, "write step,loss,PARAM... per step"},
 	{O_NOPITCH, "--no-pitch", NULL, NULL, C_FIT,
 	 "no first stage matching the partials of the target (pitch, inharmonicity)"},
+	{O_NOALIGN, "--no-align", NULL, NULL, C_FIT,
+	 "keep a recording that starts later than the render as it is (default: fit from its onset)"},
 	{O_CHECKPOINTS, "--checkpoints", NULL, "N", C_GRAD | C_FIT | C_TRAIN,
 	 "store the state every N steps for the gradient (default: as --memory allows)"},
 	{O_MEMORY, "--memory", NULL, "MB", C_GRAD | C_FIT | C_TRAIN,
@@ -380,6 +384,7 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 	case O_RAW: o->raw = o->raw ? o->raw : 1; break;
 	case O_DOUBLE: o->raw = 2; break;
 	case O_NOPITCH: o->no_pitch = 1; break;
+	case O_NOALIGN: o->no_align = 1; break;
 	}
 	return EXIT_OK;
 }

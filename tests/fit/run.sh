@@ -138,6 +138,31 @@ else
 	head -c 4 "$T/fit.wav" 2>/dev/null | grep -q RIFF && pass fit-render || fail fit-render "no WAV"
 fi
 
+# ---- fit: a recording with silence before the note ----
+# 30 ms (1323 samples) of silence before the target: the fit starts from
+# the recording's onset and says so, recovers f0 as above, and --render
+# writes the recording's length, silent where it is, the note after
+sox "$T/t220.wav" "$T/late.wav" pad 1323s
+expect fit-align 0 "late.wav starts 30.0 ms after the model's render" -- fit "$STR" --target "$T/late.wav" \
+	--set f0=216 --fit f0 --steps 30 --loss mse -o "$T/late.json" --render "$T/late_fit.wav"
+f=$(json_num f0 "$T/late.json")
+within "$f" 220 0.0005 && pass fit-align-f0 || fail fit-align-f0 "f0 = $f, want 220 within 0.05%"
+# sox stat: the peak of the first 1323 samples, then of the 100 after
+pk() { sox "$T/late_fit.wav" -n trim "$1" "$2" stat 2>&1 | awk '/Maximum amplitude/ { print $3 }'; }
+s=$(sox --i -s "$T/late_fit.wav" 2>/dev/null)
+p0=$(pk 0 1323s) p1=$(pk 1323s 100s)
+[ "$s" = 5733 ] && awk -v a="$p0" -v b="$p1" 'BEGIN { exit !(a == 0 && b > 0.1) }' && pass fit-align-render \
+	|| fail fit-align-render "samples $s, peak before the onset $p0, after $p1"
+# --no-align: as it is, no word of it
+run "$DPMC" fit "$STR" --target "$T/late.wav" --set f0=216 --fit f0 --steps 2 --loss mse --no-align -o "$T/late2.json"
+[ "$st" = 0 ] && ! grep -q 'starts .* ms after' "$T/err" && pass fit-no-align || fail fit-no-align "exit $st: $(head -c 300 "$T/err")"
+# each row of --data from its own onset; a row that starts with the render untouched
+printf 'file,f0\nlate.wav,216\nt220.wav,218\n' >"$T/late.csv"
+run "$DPMC" fit "$STR" --data "$T/late.csv" --fit f0 --steps 30 --loss mse -o "$T/rows.json"
+n=$(grep -c 'starts 30.0 ms after' "$T/err")
+[ "$st" = 0 ] && [ "$n" = 1 ] && grep -q 'late.wav starts' "$T/err" && pass fit-data-align \
+	|| fail fit-data-align "exit $st, $n notes: $(head -c 300 "$T/err")"
+
 # ---- fit: no -o: the JSON on stdout; progress lines on stderr ----
 expect fit-stdout 0 '' -- fit "$STR" --target "$T/t220.wav" --set f0=219 --fit f0,T60 --steps 3 --loss mrstft --stats
 grep -q '^{"params": {"f0": [-+0-9.eE]*, "T60": [-+0-9.eE]*, "xo": 0.77}, "loss": [-+0-9.eE]*, "steps": 3}$' "$T/out" \
