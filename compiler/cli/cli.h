@@ -257,16 +257,12 @@ typedef struct Run {
 	const char *prefix;
 	char *ctext;           /* mem_alloc'd */
 	Kernel k;
-	Backend backend;       /* the one compiled with: o->backend, but see MANY_LUMPS */
+	Backend backend;       /* the one compiled with: o->backend */
 	const Kernel *plan_k;  /* given: chains planned for plan_vals, params named as plan_k's */
 	const double *plan_vals;
 	int loaded;
 	double t0, compile_ms;
 } Run;
-
-/* fit and train without --backend take cc over llvm for a model of at
- * least this many lumped objects (cli_compile) */
-#define MANY_LUMPS 32
 
 /* UPTO_RUN: the kernel without the gradient (render, info); UPTO_KERNEL: all */
 enum { UPTO_MODEL, UPTO_SCHEME, UPTO_LOOPS, UPTO_C, UPTO_RUN, UPTO_KERNEL };

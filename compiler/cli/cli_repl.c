@@ -521,7 +521,7 @@ grad_run(Repl *R)
 	Opts o = R->o;
 	Run *r;
 
-	/* grad and fit, as on the command line: the fastest backend there
+	/* grad and fit: the fastest backend to start there (llvm, else cc)
 	 * unless one was chosen (TinyCC's gradient is 3 to 4 times slower
 	 * than llvm's or cc's), compiled on first use and kept with the model */
 	if (R->o.backend_given)

@@ -132,7 +132,7 @@ static const struct Opt {
 	{O_PARAMS, "--params", NULL, "FILE.json", C_RUN, "set params from {\"params\": {\"NAME\": VALUE}}"},
 	{O_RATE, "--rate", "-r", "HZ", C_RUN, "sample rate (default: the model's, else 44100)"},
 	{O_BACKEND, "--backend", NULL, "tcc|llvm|cc", C_RUN & ~C_EMIT & ~C_BUILD,
-	 "how the model becomes machine code (default tcc; grad, fit, train: llvm, else cc, else tcc)"},
+	 "how the model becomes machine code (default tcc; grad: llvm, else cc, else tcc; fit, train: cc, else llvm, else tcc)"},
 	{O_CPU, "--cpu", NULL, "NAME", C_RUN & ~C_EMIT & ~C_BUILD,
 	 "the CPU llvm compiles for (default the host's; as DPM_LLVM_CPU)"},
 	{O_STATS, "--stats", NULL, NULL, C_INFO | C_RENDER | C_GRAD | C_FIT,
@@ -598,14 +598,6 @@ cli_compile(Run *r, const Opts *o, int upto)
 		return 0;
 	r->prefix = cg_prefix(r->arena, r->model);
 	r->backend = o->backend;
-	/* fit and train run their kernels hundreds of times.  The llvm
-	 * backend compiles the sweeps of the grid field and leaves the rest
-	 * to TinyCC (jit_llvm.c), so a model of many lumped objects (a second
-	 * field's chain) runs about 10x slower there than cc's code: cc's
-	 * compile (seconds) pays for itself within a few steps. */
-	if (!o->backend_given && r->backend == BK_LLVM && r->scheme->nlump >= MANY_LUMPS && o->cmd
-	    && (!strcmp(o->cmd, "fit") || !strcmp(o->cmd, "train")) && cc_there())
-		r->backend = BK_CC;
 	/* build and emit: all of it; a render only what it runs (but the LLVM
 	 * backend makes its own adjoint beside the text's) */
 	r->ctext = cg_emit_c(r->loops, r->prefix, upto == UPTO_C ? CG_API
@@ -1162,8 +1154,16 @@ cmd_grad_fit(Run *r, const Opts *given)
 	Opts oo = *given, *o = &oo;
 	Job j;
 
+	/* fit and train run their kernels hundreds of times: cc, whose
+	 * compile (about a second, then cached) pays for itself within a
+	 * few steps.  The llvm backend compiles the grid field's sweeps and
+	 * leaves the rest of a step to TinyCC (jit_llvm.c): a 300-step fit
+	 * of examples/bass_fit.dpm spends 7.7 s in gradients there, 5.3 s
+	 * on cc; an 18-point marimba's gradient takes 18 ms, 4.6 on cc; a
+	 * chain of lumped objects runs about 10x slower.  grad, one
+	 * gradient: llvm, which starts in about 0.15 s. */
 	if (!o->backend_given)
-		o->backend = cli_fastest_backend();
+		o->backend = strcmp(o->cmd, "grad") && cc_there() ? BK_CC : cli_fastest_backend();
 	if (cli_compile(r, o, UPTO_KERNEL) < 0)
 		return EXIT_ERR;
 	o->backend = r->backend;

@@ -117,6 +117,10 @@ if [ -n "$llvm" ]; then
 else
 	echo "note: no dpmc-llvm.so beside $DPMC: the llvm default not tested"
 fi
+# fit and train: cc when it is there (hundreds of gradients)
+command -v "${CC:-cc}" >/dev/null &&
+	expect backend-fit-default 0 '^{"backend": "cc"' -- fit "$P" --target "$T/t.wav" --fit xe --steps 2 \
+		--no-pitch --stats -o "$T/bf.json"
 # --backend wins
 expect backend-given 0 '^{"backend": "tcc"' -- grad "$P" --target "$T/t.wav" --stats --backend tcc
 # without the module: cc, without a C compiler: tcc; silent both times
