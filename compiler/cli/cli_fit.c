@@ -113,8 +113,8 @@ onset(const double *y, long n, int nch)
  * under) of their peaks, the render's at vals; when the recording's is
  * 10 ms or more later, the fit skips the difference, keeping at least
  * half the recording.  A recording with noise over ONSET has its onset
- * at 0.  0 with --no-align, a render that fails or is silent, or a
- * recording no later than it. */
+ * at 0.  0 with --no-align, a silent render or a recording no later
+ * than it; -1 after an error message. */
 static long
 fit_align(const Opts *o, const Job *j, const double *target, long n, int nch, const double *vals,
           const char *what)
@@ -124,9 +124,14 @@ fit_align(const Opts *o, const Job *j, const double *target, long n, int nch, co
 
 	if (o->no_align || (t0 = onset(target, n, nch)) < 0)
 		return 0;
-	if (sim_open(&s, o, j, target, n, nch, "mse") < 0 || sim_set(&s, vals) < 0) {
+	if (sim_open(&s, o, j, target, n, nch, "mse") < 0) {
 		sim_close(&s);
-		return 0;
+		return -1;
+	}
+	if (sim_set(&s, vals) < 0) {
+		fprintf(stderr, "dpmc: error: %s against '%s' at the start values: %s\n", o->model, what, s.err);
+		sim_close(&s);
+		return -1;
 	}
 	s.k->reset(s.m);
 	s.k->run(s.m, n, s.y);
@@ -1061,7 +1066,8 @@ cli_fit(const Opts *o, const Job *j)
 	if (!(target = target_read(o, j, &n0, &nch)))
 		goto out;
 	/* the recording from its onset: tgt, n frames */
-	d = fit_align(o, j, target, n0, nch, j->vals, o->target);
+	if ((d = fit_align(o, j, target, n0, nch, j->vals, o->target)) < 0)
+		goto out;
 	tgt = target + d * nch;
 	n = n0 - d;
 	fsz = sizeof(double) * (size_t)(nf + 1);
@@ -1320,7 +1326,8 @@ cli_fit_data(const Opts *o, const Job *j)
 		S->i = i;
 		/* each recording from its onset (fit_align); every loss here,
 		 * in one thread: rt_loss_new runs the FFTW planner */
-		at[i] = fit_align(&w->o, j, w->target, w->n, w->nch, w->vals, w->file);
+		if ((at[i] = fit_align(&w->o, j, w->target, w->n, w->nch, w->vals, w->file)) < 0)
+			goto out;
 		if (sim_open(&S->s, &w->o, j, w->target + at[i] * w->nch, w->n - at[i], w->nch,
 		             o->loss ? o->loss : FIT_DEFAULT_LOSS) < 0)
 			goto out;
