@@ -116,6 +116,12 @@ int sim_set(Sim *s, const double *vals);
 int sim_eval(Sim *s, double *loss, double *grad);
 int sim_loss(Sim *s, const double *vals, double *loss);
 void sim_close(Sim *s);
+/* cli_fit.c: the frame to fit a recording (target, n frames of nch) from:
+ * its onset, when it starts 10 ms or more after the render at vals
+ * (said on stderr, `what` naming the recording); 0 with --no-align; -1
+ * after an error message */
+long cli_align(const Opts *o, const Job *j, const double *target, long n, int nch, const double *vals,
+               const char *what);
 /* The grid margins of a fit (cli_fit.c): the first grid GRID_MARGIN
  * coarser than the finest stable one, GRID_MARGIN_END from POLISH of the
  * steps on. */

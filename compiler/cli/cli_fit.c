@@ -115,8 +115,8 @@ onset(const double *y, long n, int nch)
  * half the recording.  A recording with noise over ONSET has its onset
  * at 0.  0 with --no-align, a silent render or a recording no later
  * than it; -1 after an error message. */
-static long
-fit_align(const Opts *o, const Job *j, const double *target, long n, int nch, const double *vals,
+long
+cli_align(const Opts *o, const Job *j, const double *target, long n, int nch, const double *vals,
           const char *what)
 {
 	long t0, r0, d;
@@ -140,8 +140,8 @@ fit_align(const Opts *o, const Job *j, const double *target, long n, int nch, co
 	d = r0 < 0 ? 0 : t0 - r0;
 	if (d < 0.01 * j->rate || n - d < n / 2)
 		return 0;
-	fprintf(stderr, "fit: %s starts %.1f ms after the model's render: fitted from there, "
-	        "the render delayed to match (--no-align: as it is)\n", what, 1e3 * (double)d / j->rate);
+	fprintf(stderr, "%s: %s starts %.1f ms after the model's render: used from its onset "
+	        "(--no-align: from its first sample)\n", o->cmd, what, 1e3 * (double)d / j->rate);
 	return d;
 }
 
@@ -1066,7 +1066,7 @@ cli_fit(const Opts *o, const Job *j)
 	if (!(target = target_read(o, j, &n0, &nch)))
 		goto out;
 	/* the recording from its onset: tgt, n frames */
-	if ((d = fit_align(o, j, target, n0, nch, j->vals, o->target)) < 0)
+	if ((d = cli_align(o, j, target, n0, nch, j->vals, o->target)) < 0)
 		goto out;
 	tgt = target + d * nch;
 	n = n0 - d;
@@ -1324,9 +1324,9 @@ cli_fit_data(const Opts *o, const Job *j)
 		const Row *w = &d.rows[i];
 		S = &F.st[i];
 		S->i = i;
-		/* each recording from its onset (fit_align); every loss here,
+		/* each recording from its onset (cli_align); every loss here,
 		 * in one thread: rt_loss_new runs the FFTW planner */
-		if ((at[i] = fit_align(&w->o, j, w->target, w->n, w->nch, w->vals, w->file)) < 0)
+		if ((at[i] = cli_align(&w->o, j, w->target, w->n, w->nch, w->vals, w->file)) < 0)
 			goto out;
 		if (sim_open(&S->s, &w->o, j, w->target + at[i] * w->nch, w->n - at[i], w->nch,
 		             o->loss ? o->loss : FIT_DEFAULT_LOSS) < 0)

@@ -718,9 +718,13 @@ setup(Train *T, Arena *a)
 			free(T->d.rows[r].target);
 			T->d.rows[r].target = NULL;
 		} else {
-			/* the losses here, in one thread: rt_loss_new runs the FFTW planner */
-			if (sim_open(&I->s, &I->row->o, T->j, I->row->target, I->row->n, I->row->nch,
-			             o->loss ? o->loss : FIT_DEFAULT_LOSS) < 0)
+			/* each recording from its onset (cli_align); the losses
+			 * here, in one thread: rt_loss_new runs the FFTW planner */
+			long d = cli_align(&I->row->o, T->j, I->row->target, I->row->n, I->row->nch,
+			                   I->row->vals, I->row->file);
+
+			if (d < 0 || sim_open(&I->s, &I->row->o, T->j, I->row->target + d * I->row->nch,
+			                      I->row->n - d, I->row->nch, o->loss ? o->loss : FIT_DEFAULT_LOSS) < 0)
 				return -1;
 			I->s.keep = !T->j->grid && !T->j->fixed_grid;
 			I->s.margin = GRID_MARGIN;

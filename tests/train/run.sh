@@ -302,4 +302,15 @@ if [ "$st" = 0 ] && grep -q 'interrupted after [0-9]* of 1000000 epochs; writing
 else
 	fail ctrl-c "exit $st: $(tail -n 2 "$T/int.err") $(head -c 200 "$T/int.json" 2>/dev/null)"
 fi
+# a row recorded with silence first is used from its onset (fit's rule,
+# cli_align): 50 ms of silence before n50, said once, for that row only
+sox "$D/sub/n50.wav" "$D/sub/late.wav" pad 800s
+printf 'file,note\nsub/n45.wav,45\nsub/late.wav,50\n' >"$D/late.csv"
+run "$DPMC" train "$M" $R --data "$D/late.csv" --fit tune,T0,kT --epochs 2 -o "$T/late.json"
+n=$(grep -c 'starts 50.0 ms after' "$T/err")
+[ "$st" = 0 ] && [ "$n" = 1 ] && grep -q "^train: sub/late.wav starts 50.0 ms after the model's render" "$T/err" \
+	&& pass train-align || fail train-align "exit $st, $n notes: $(head -c 300 "$T/err")"
+run "$DPMC" train "$M" $R --data "$D/late.csv" --fit tune,T0,kT --epochs 2 --no-align -o "$T/late2.json"
+[ "$st" = 0 ] && ! grep -q 'starts .* ms after' "$T/err" && pass train-no-align \
+	|| fail train-no-align "exit $st: $(head -c 300 "$T/err")"
 exit 0
