@@ -808,7 +808,8 @@ adjg_sum(const Loops *l, const Group *gr, Buf *b)
 }
 
 /* One point of an adjoint region at column `ii`: ln[q], and each riding
- * group's T * u[q] into lane `lane` of its sum's lanes (NAMEv), or with
+ * group's T * u[q] into lane `lane` of its sum's lanes (NAMEv; "L0":
+ * lane 0 as DPM_L0 names it, in a vector part under DPM_VEC), or with
  * no lane into the sum itself.  With vec >= 0, the DPM_W points from
  * column ii as vectors into the lanes' vector NAMEv_vec: the same
  * operations in the same order lane by lane, each load made once (u[q]

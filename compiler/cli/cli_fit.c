@@ -1285,7 +1285,7 @@ cli_fit_data(const Opts *o, const Job *j)
 	const Kernel *k = j->k;
 	int np = k->nparams(), nf, i, p, st = 1, workers, sigs[2] = {SIGINT, SIGTERM}, handlers = 0;
 	int **pidx = NULL, *npitch = NULL;
-	long *at = NULL;
+	long from;
 	double loss, *pv;
 	struct sigaction sa, old[2];
 	Arena *a = arena_new();
@@ -1317,7 +1317,6 @@ cli_fit_data(const Opts *o, const Job *j)
 	F.st = mem_alloc(sizeof *F.st * (size_t)F.nst);
 	pidx = mem_alloc(sizeof *pidx * (size_t)F.nst);
 	npitch = mem_alloc(sizeof *npitch * (size_t)F.nst);
-	at = mem_alloc(sizeof *at * (size_t)F.nst);
 	workers = o->threads > 0 ? o->threads : ncpus();
 	workers = workers < F.nst ? workers : F.nst;
 	for (i = 0; i < F.nst; i++) {
@@ -1326,9 +1325,9 @@ cli_fit_data(const Opts *o, const Job *j)
 		S->i = i;
 		/* each recording from its onset (cli_align); every loss here,
 		 * in one thread: rt_loss_new runs the FFTW planner */
-		if ((at[i] = cli_align(&w->o, j, w->target, w->n, w->nch, w->vals, w->file)) < 0)
+		if ((from = cli_align(&w->o, j, w->target, w->n, w->nch, w->vals, w->file)) < 0)
 			goto out;
-		if (sim_open(&S->s, &w->o, j, w->target + at[i] * w->nch, w->n - at[i], w->nch,
+		if (sim_open(&S->s, &w->o, j, w->target + from * w->nch, w->n - from, w->nch,
 		             o->loss ? o->loss : FIT_DEFAULT_LOSS) < 0)
 			goto out;
 		S->s.keep = !j->grid && !j->fixed_grid;
@@ -1436,7 +1435,6 @@ out:
 		mem_free(pidx[i]);
 	mem_free(pidx);
 	mem_free(npitch);
-	mem_free(at);
 	fit_free(&F);
 	cli_data_free(&d);
 	arena_free(a);
