@@ -1446,7 +1446,7 @@ emit_oadj(Emit *e)
 	int i, v, nv = s->ndim == 2 ? 4 : 2;
 
 	cg_out(e, "static void\n@__oadj(const @_model *m, double *l, const double *g, long s, long n)\n{\n");
-	cg_out(e, "\t(void)l; (void)g; (void)s; (void)n;\n");
+	cg_out(e, "\t(void)m; (void)l; (void)g; (void)s; (void)n;\n");
 	for (i = 0; i < s->nout; i++) {
 		/* an expression's adjoint is @__oeadj's, the energy's
 		 * emit_energy.c's: neither reads the grid at a point of its

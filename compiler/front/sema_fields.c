@@ -904,6 +904,69 @@ fourth_order(const Model *m, const Decl *f)
 	return 0;
 }
 
+/* Does e read v.t(X), the field v's own velocity at a point, under a
+ * function (in, nonzero: inside one's arguments), in e or the lets it
+ * names?  That is a bow (language.md 12), which the grid's Newton
+ * solve takes (discretise.c build_implicit) and a chain does not: a
+ * chain's pde must be linear in its points' velocities.  A damper
+ * -R u.t(X) is linear and left to whichever part gets the grid. */
+static const Ast *
+bow_in(const Model *m, const Ast *e, const char *v, int in, int depth)
+{
+	const Ast *r;
+	int i, fn;
+
+	if (!e || depth > 64)
+		return NULL;
+	if (in && e->kind == AX_DERIV && !strcmp(e->letters, "t") && e->a->kind == AX_CALL && e->a->nargs
+	    && !strcmp(e->a->name, v))
+		return e;
+	if (e->kind == AX_NAME || e->kind == AX_CALL)
+		for (i = 0; i < m->ndecls; i++) {
+			const Decl *d = m->decls[i];
+			if (d->kind == D_LET && d->name && !strcmp(d->name, e->name)
+			    && (r = bow_in(m, d->value, v, in, depth + 1)))
+				return r;
+		}
+	fn = e->kind == AX_CALL && strcmp(e->name, "delta") != 0 && strcmp(e->name, "lap") != 0
+	     && strcmp(e->name, "bilap") != 0;
+	fn = fn || (e->kind == AX_BINARY && e->op == OP_POW);
+	if ((r = bow_in(m, e->a, v, in || fn, depth + 1)) || (r = bow_in(m, e->b, v, in || fn, depth + 1)))
+		return r;
+	for (i = 0; i < e->nargs; i++)
+		if ((r = bow_in(m, e->args[i], v, in || fn, depth + 1)))
+			return r;
+	return NULL;
+}
+
+/* the bow in the pde of the field f, or NULL */
+static const Ast *
+bowed(const Model *m, const Decl *f)
+{
+	int i;
+
+	for (i = 0; i < m->ndecls; i++) {
+		const Decl *x = m->decls[i];
+		if (x->kind == D_PDE && x->field && !strcmp(x->field, f->name))
+			return bow_in(m, x->value, f->name, 0, 0);
+	}
+	return NULL;
+}
+
+/* Is an edge of f attached to a lumped object? */
+static int
+has_attached(const Model *m, const Decl *f)
+{
+	int i;
+
+	for (i = 0; i < m->ndecls; i++) {
+		const Decl *x = m->decls[i];
+		if (x->kind == D_BOUNDARY && x->field && !strcmp(x->field, f->name) && x->attach)
+			return 1;
+	}
+	return 0;
+}
+
 /* How much the 2D field f needs the grid: 2 for attached edges, which
  * its chain does not take (sema_chain.c), or free ones at fourth order,
  * whose rows a chain writes out at every point (plate2, up to 25 terms)
@@ -935,7 +998,7 @@ sema_fields(Model *m, Diag *d)
 {
 	FS s;
 	Decl **out;
-	int i, j, k, nf = 0, no = 0, main2d = -1, need = 0;
+	int i, j, k, nf = 0, no = 0, main2d = -1, need = 0, bow = -1;
 
 	/* the grid field: the first 2D field that needs the grid most, else
 	 * the first 2D field, else the first */
@@ -950,6 +1013,29 @@ sema_fields(Model *m, Diag *d)
 		}
 	if (nf < 2)
 		return 0;
+	/* a bowed field gets the grid: only its Newton solve takes a bow */
+	for (i = 0; i < m->ndecls; i++) {
+		const Ast *b;
+		if (m->decls[i]->kind != D_FIELD || !m->decls[i]->args || !(b = bowed(m, m->decls[i])))
+			continue;
+		if (bow >= 0) {
+			diag_error(d, b->loc, "a bow on '%s' and one on '%s': only the field on the grid takes "
+			           "a velocity-dependent force (its Newton solve, language.md 12), and one field "
+			           "has the grid; bow one of them, or couple the other through a damper linear "
+			           "in its velocity", m->decls[bow]->name, m->decls[i]->name);
+			return 1;
+		}
+		bow = i;
+	}
+	if (bow >= 0 && main2d >= 0 && main2d != bow && has_attached(m, m->decls[main2d])) {
+		diag_error(d, bowed(m, m->decls[bow])->loc, "the bow on '%s' needs the grid, and so do the "
+		           "attached edges of '%s' (a 2D field off the grid is not attached): hold those "
+		           "edges otherwise (fixed, clamped, simply_supported, free), or take the bow off "
+		           "'%s'", m->decls[bow]->name, m->decls[main2d]->name, m->decls[bow]->name);
+		return 1;
+	}
+	if (bow >= 0)
+		main2d = bow;
 	memset(&s, 0, sizeof s);
 	s.m = m;
 	s.d = d;

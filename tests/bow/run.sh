@@ -15,7 +15,8 @@
 #    output file.
 # 3. tcc, cc and llvm render the same bits.
 # 4. Refused: a second force or a lumped object reading the bowed
-#    velocity (file:line:col, exit 1).  (Gradients: tests/bow_grad.)
+#    velocity, bows on two fields, a bowed string beside a plate with an
+#    attached edge (file:line:col, exit 1).  (Gradients: tests/bow_grad.)
 # 5. The C interface (host.c): the force too strong refused through
 #    dpm_set and dpm_reset, dpm_grad at the defaults; the C clean under
 #    -pedantic -Werror.
@@ -27,6 +28,9 @@
 #    slips, so Newton's roots hold across the switches).  The bow's force
 #    is no part of the energy's operator (emit_loop.c energy_text).
 # 7. The bowed plate: tcc, cc and llvm render the same bits.
+# 8. A bowed string on a free plate through a spring (violin.dpm): the
+#    string gets the grid, the plate is a 2D chain; the energy of both
+#    against the bow's work (6.); tcc, cc and llvm the same bits.
 # Env: DPMC, REPO, CC.
 REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 DPMC=${DPMC:-$REPO/dpmc}
@@ -81,6 +85,10 @@ expect two_forces 1 "twobows.dpm:7:[0-9]*: error: this force reads the velocity 
 	-- render "$HERE/twobows.dpm" -o "$T/x.wav"
 expect lumped_read 1 "lumpread.dpm:9:12: error: a lumped object reads the velocity at a bowed point" \
 	-- render "$HERE/lumpread.dpm" -o "$T/x.wav"
+expect two_bowed_fields 1 "twofields.dpm:10:37: error: a bow on 'u' and one on 'w': only the field on the grid" \
+	-- render "$HERE/twofields.dpm" -o "$T/x.wav"
+expect bow_and_attached 1 "attachedplate.dpm:11:37: error: the bow on 'u' needs the grid, and so do the attached edges of 'w'" \
+	-- render "$HERE/attachedplate.dpm" -o "$T/x.wav"
 [ ! -e "$T/x.wav" ] && pass refused_no_file || fail refused_no_file "a refused model wrote x.wav"
 
 # 5. the C interface
@@ -111,6 +119,7 @@ energy() {
 }
 energy energy_string lossless.dpm 80 0.2 100 0.01 10 100
 energy energy_plate plate.dpm 12 0.2 100 0.01 10 20,14
+energy energy_violin violin.dpm 80 0.2 100 0.01 10 100
 
 # 7. the plate's backends
 for be in tcc cc llvm; do
@@ -121,5 +130,23 @@ if [ -s "$T/pbe_tcc.wav" ] && cmp -s "$T/pbe_tcc.wav" "$T/pbe_cc.wav" && cmp -s 
 	pass plate_backends
 else
 	fail plate_backends "tcc, cc and llvm differ on the bowed plate"
+fi
+
+# 8. a bowed string on a free plate (violin.dpm): the string gets the
+# grid though the plate is 2D and declared first; the backends agree
+run "$DPMC" info "$HERE/violin.dpm"
+if [ "$st" = 0 ] && grep -q '^grid x  *110 intervals' "$T/out" && grep -q '^field w .*lumped w\[i,j\]' "$T/out"; then
+	pass violin_grid
+else
+	fail violin_grid "exit $st: $(head -c 400 "$T/out") $(head -c 300 "$T/err")"
+fi
+for be in tcc cc llvm; do
+	"$DPMC" render "$HERE/violin.dpm" -o "$T/vbe_$be.wav" -d 0.05 --raw --double --grid 60 --backend "$be" \
+		2>"$T/err" || fail "violin_backend_$be" "$(cat "$T/err")"
+done
+if [ -s "$T/vbe_tcc.wav" ] && cmp -s "$T/vbe_tcc.wav" "$T/vbe_cc.wav" && cmp -s "$T/vbe_tcc.wav" "$T/vbe_llvm.wav"; then
+	pass violin_backends
+else
+	fail violin_backends "tcc, cc and llvm differ on the bowed string on a plate"
 fi
 exit 0

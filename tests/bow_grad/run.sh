@@ -41,6 +41,10 @@
 #    the same bits with tcc, cc and llvm (the membrane's; the plate's
 #    with tcc and llvm: cc takes 9 s on its C), and the plate's against
 #    central differences for Fb and yb.
+# 8. A bowed string pulling on a free plate through a bridge spring
+#    (violin.dpm): the string gets the grid, the plate is a 2D chain;
+#    Taylor tests of every param over the first 15 ms, checkpoints and
+#    threads bit for bit.
 # Env: DPMC, REPO, CC.
 REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 DPMC=${DPMC:-$REPO/dpmc}
@@ -108,6 +112,13 @@ fi
 if gt membrane_dashpot; then
 	prog membrane_dashpot gradtest taylor -g 20,14 -d 0.05 -p xb,yb
 	prog membrane_dashpot pdot 0 20,14 1
+fi
+
+# ---- 8. a bowed string on a free plate (a 2D chain): the string has the grid ----
+if gt violin; then
+	prog violin gradtest taylor -d 0.015 -p xb -s s0=400
+	prog violin gradtest ckpt -d 0.03
+	prog violin thr 0.03
 fi
 
 # ---- 4. across switches ----

@@ -131,7 +131,8 @@ for f in "$REPO"/examples/*.dpm "$REPO"/tests/bench/*.dpm "$REPO"/tests/llvm/*.d
 	bench_stiff | bench_membrane | llvm_* | cymbal) vfs="0 8 4 2 1" ;;
 	*) vfs=0 ;;
 	esac
-	if [ -x "$tmp/exact" ]; then
+	# (the exact tool plans no grid of a field off the grid: a chain's)
+	if [ -x "$tmp/exact" ] && ! "$DPMC" info "$f" 2>/dev/null | grep -q '^field '; then
 		for vf in $vfs; do
 			if r=$(DPM_LLVM_VF=$vf "$tmp/exact" "$f" $ns "$REPO/stdlib" 2>&1); then
 				echo "PASS llvm_exact_${n}_vf$vf ($r)"
