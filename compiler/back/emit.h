@@ -74,6 +74,10 @@ void cg_emit_parts_energy(Emit *e); /* emit_sav.c: the energy of lumped objects 
 /* emit_energy.c: the trapezoid weights of the energy's points (C text
  * over ei, ej); @__eadj, the adjoint of an energy output */
 void cg_energy_weights(const Scheme *s, Buf *w);
+/* Does the scheme take a spatial difference of the backward velocity
+ * (u.xxt, lap(u.t))?  Its energy then has the term of emit_energy.c's
+ * comment, and the forward needs m->escr2 */
+int cg_energy_bwd(const Scheme *s);
 void cg_emit_energy_adj(Emit *e);
 void cg_emit_sav_adj(Emit *e);    /* emit_sav.c: @__asav, @__gsav, the transpose */
 void cg_emit_api(Emit *e);        /* emit_ck.c: the dpm_* interface */

@@ -229,7 +229,7 @@ emit_struct(Emit *e)
 	    cg_atleast1(l->nclass[CO_SPACE]));
 	cg_out(e, "\tdouble *u, *up, *un;     /* u[n], u[n-1], u[n+1] */\n");
 	if (l->step->energy)
-		cg_out(e, "\tdouble *escr;            /* the energy's A u + B u */\n");
+		cg_out(e, "\tdouble *escr, *escr2;    /* the energy's A u + B u, A u + B un */\n");
 	if (l->step->exprout)      /* emit_out.c: velocity reads' seeds for lambda[n] */
 		cg_out(e, "\tdouble opend[%d];\n", cg_atleast1(s->nord));
 	if (l->step->energy && e->grad)
@@ -1191,12 +1191,13 @@ emit_lifecycle(Emit *e)
 	 * then fall alike on cache lines (15 % faster on small grids) */
 	cg_out(e, "\tnp = m->npts;\n\tm->nst = (np + 7) / 8 * 8;\n");
 	cg_out(e, "\tm->mem0 = calloc((size_t)(3 + %d) * (size_t)m->nst + 8, sizeof(double));\n",
-	    l->nclass[CO_SPACE] + l->step->energy * (e->grad ? 7 : 1));
+	    l->nclass[CO_SPACE] + l->step->energy * (e->grad ? 8 : 2));
 	cg_out(e, "\tif (!m->mem0) {\n\t\tfree(m);\n\t\tsnprintf(err, (size_t)errsz, \"out of memory for a grid of %%ld points\", np);\n\t\treturn 0;\n\t}\n");
 	cg_out(e, "\tm->mem = (double *)((char *)m->mem0 + (64 - (size_t)m->mem0 %% 64) %% 64);\n");
 	cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tm->a[d] = m->mem + (3 + d) * m->nst;\n", l->nclass[CO_SPACE]);
 	if (l->step->energy)
-		cg_out(e, "\tm->escr = m->mem + (3 + %d) * m->nst;\n", l->nclass[CO_SPACE]);
+		cg_out(e, "\tm->escr = m->mem + (3 + %d) * m->nst;\n\tm->escr2 = m->escr + (%d) * m->nst;\n",
+		       l->nclass[CO_SPACE], e->grad ? 7 : 1);
 	if (l->step->energy && e->grad)
 		cg_out(e, "\tm->eadj = m->mem + (4 + %d) * m->nst;\n", l->nclass[CO_SPACE]);
 	cg_out(e, "\tif (@__set_coefs(m, err, errsz)) {\n\t\t@_destroy(m);\n\t\treturn 0;\n\t}\n");

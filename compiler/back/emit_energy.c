@@ -32,6 +32,27 @@
 #include "emit.h"
 #include "diff.h"
 
+/* A term C (u[n] - u[n-1]) / k with C a spatial difference (2 s1 u.xxt,
+ * language.md 5: the backward velocity keeps the step explicit) puts C
+ * into the taps on u[n-1]: B den = -(2 - den) - k C.  Written with the
+ * centred velocity, C dt- u = C dt. u - (k/2) C dtt u, so the step is
+ * (I + k C / 2) dtt u = L u - 2 s0 dt. u + C dt. u and the energy that
+ * never rises (NSS 7.3) weighs the kinetic term by I + k C / 2: E gains
+ * (k / 4) <v, C v>, v = (u[n+1] - u[n]) / k, that is
+ *   rho H / (2 k^2) sum_q w_q (-1/2) d_q (den_q (B d)_q + (2 - den_q) d_q),
+ * d = u[n+1] - u[n], B d = (A u + B u[n+1]) - (A u + B u).  Without such
+ * a term (no tap on u[n-1] off the point itself) it is 0 and not made. */
+int
+cg_energy_bwd(const Scheme *s)
+{
+	int i;
+
+	for (i = 0; i < s->ntaps; i++)
+		if (s->taps[i].level == 1 && (s->taps[i].dx || s->taps[i].dy))
+			return 1;
+	return 0;
+}
+
 /* " * (ei == 0 ? 0.5 : 1)" ...: the trapezoid weights of a point (ei,
  * ej), 1/2 along an axis at a free end, as energy_text has them */
 void
@@ -53,27 +74,43 @@ grid_points(Emit *e)
 	const char *seeds[2] = {"sd", "sr"}, **pn = cg_param_refs(e);
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "d");
 	Buf w = {0};
-	int r;
+	int r, bwd = cg_energy_bwd(s);
 
 	cg_energy_weights(s, &w);
 	cg_out(e, "\t@__step(m, s, u, u, ee, 0, 1);\n");
+	if (bwd)   /* ea - ee = B d; ee becomes the seed lambda'' of B d */
+		cg_out(e, "\t@__step(m, s, u, un, ea, 0, 1);\n");
 	cg_out(e, "\tfor (ej = 0; ej <= ny; ej++)\n\t\tfor (ei = 0; ei <= nx; ei++) {\n");
 	cg_out(e, "\t\t\tconst long q = ei + ej * nx1;\n");
 	cg_out(e, "\t\t\tconst double x = x0 + ei * hx, y = y0 + ej * hy, d = un[q] - u[q];\n");
 	cg_out(e, "\t\t\tconst int held = (@__held_end[0][0] && ei == 0) || (@__held_end[0][1] && ei == nx) ||\n"
 	       "\t\t\t    (@__ndim == 2 && ((@__held_end[1][0] && ej == 0) || (@__held_end[1][1] && ej == ny)));\n");
 	cg_out(e, "\t\t\t(void)x; (void)y;\n");
-	cg_out(e, "\t\t\tif (held)\n\t\t\t\tcontinue;\n");
+	if (bwd)
+		cg_out(e, "\t\t\tif (held) {\n\t\t\t\tee[q] = 0;\n\t\t\t\tcontinue;\n\t\t\t}\n");
+	else
+		cg_out(e, "\t\t\tif (held)\n\t\t\t\tcontinue;\n");
 	r = ex_emitter_add(em, s->den);
 	ex_emitter_add(em, s->density);
 	ex_emitter_flush(em, &e->b, "\t\t\t");
 	cg_out(e, "\t\t\t{\n");
 	cg_out(e, "\t\t\t\tconst double den = %s, rho = %s, c = gE * rho * cell%s, L = ee[q] - u[q];\n",
 	       ex_emitter_root(em, r), ex_emitter_root(em, r + 1), w.s ? w.s : "");
-	cg_out(e, "\t\t\t\tconst double sd = -c * un[q] * L, sr = c / rho * (d * d - un[q] * L * den);\n\n");
-	cg_out(e, "\t\t\t\t(void)sd; (void)sr;\n");
-	cg_out(e, "\t\t\t\tln[q] += c * (2 * d - L * den);\n");
-	cg_out(e, "\t\t\t\tpe[q] = c * (un[q] * den - 2 * d);\n");
+	if (bwd) {
+		/* the kinetic term's weight I + k C / 2: -c d K / 2 */
+		cg_out(e, "\t\t\t\tconst double Bd = ea[q] - ee[q], K = den * Bd + (2 - den) * d;\n");
+		cg_out(e, "\t\t\t\tconst double sd = -c * un[q] * L - 0.5 * c * d * (Bd - d);\n");
+		cg_out(e, "\t\t\t\tconst double sr = c / rho * (d * d - un[q] * L * den - 0.5 * d * K);\n\n");
+		cg_out(e, "\t\t\t\t(void)sd; (void)sr;\n");
+		cg_out(e, "\t\t\t\tln[q] += c * (2 * d - L * den) - 0.5 * c * (K + (2 - den) * d);\n");
+		cg_out(e, "\t\t\t\tpe[q] = c * (un[q] * den - 2 * d) + 0.5 * c * (K + (2 - den) * d);\n");
+		cg_out(e, "\t\t\t\tee[q] = -0.5 * c * den * d;\n");
+	} else {
+		cg_out(e, "\t\t\t\tconst double sd = -c * un[q] * L, sr = c / rho * (d * d - un[q] * L * den);\n\n");
+		cg_out(e, "\t\t\t\t(void)sd; (void)sr;\n");
+		cg_out(e, "\t\t\t\tln[q] += c * (2 * d - L * den);\n");
+		cg_out(e, "\t\t\t\tpe[q] = c * (un[q] * den - 2 * d);\n");
+	}
 	cg_out(e, "\t\t\t\tel[q] = -c * den * un[q];\n");
 	cg_vjp(e, roots, seeds, 2, "\t\t\t\t");
 	cg_out(e, "\t\t\t}\n\t\t}\n");
@@ -168,6 +205,16 @@ cg_emit_energy_adj(Emit *e)
 	cg_out(e, "\t@__adjg(m, s - 1, ez, el, eb, u, gk, grad);\n");
 	cg_out(e, "\t@__gacc(m, s, el, u, u, un, g + s * %d, gk, grad, 1);\n", s->nout);
 	cg_out(e, "\tfor (q = 0; q < ng; q++)\n\t\tpe[q] += ea[q] + eb[q];\n");
+	if (cg_energy_bwd(s)) {
+		/* lambda'' . B d: B(t_s)^T lambda'' into d's seeds, and the
+		 * sums of B's coefficients, as a step from (0, d) */
+		cg_out(e, "\tfor (q = 0; q < np; q++) {\n\t\tea[q] = q < ng ? un[q] - u[q] : 0;\n");
+		cg_out(e, "\t\tif (q >= ng)\n\t\t\tee[q] = 0;\n\t}\n");
+		cg_out(e, "\tmemset(eb, 0, (size_t)np * sizeof(double));\n");
+		cg_out(e, "\t@__adjg(m, s - 1, ez, ee, eb, ea, gk, grad);\n");
+		cg_out(e, "\t@__gacc(m, s, ee, ez, ea, un, g + s * %d, gk, grad, 1);\n", s->nout);
+		cg_out(e, "\tfor (q = 0; q < ng; q++) {\n\t\tln[q] += eb[q];\n\t\tpe[q] -= eb[q];\n\t}\n");
+	}
 	if (parts) {
 		if (s->nstate_src)
 			cg_out(e, "\t@__apsc(m, s, el, u, u, rs, grad, gk + @__GK_X(m) + @__OFF_SW);\n");

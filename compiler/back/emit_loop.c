@@ -316,7 +316,7 @@ energy_text(CStep *c, int i)
 	const char **pn = cg_param_refs(e);
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "g");
 	Buf w = {0};
-	int r, rho_x = (s->density->deps & ((1u << SYM_X) | (1u << SYM_Y))) != 0;
+	int r, rho_x = (s->density->deps & ((1u << SYM_X) | (1u << SYM_Y))) != 0, bwd = cg_energy_bwd(s);
 
 	cg_energy_weights(s, &w);
 	/* eight partial sums (by ei mod 8), so the sum is not one chain of
@@ -326,6 +326,8 @@ energy_text(CStep *c, int i)
 	 * whose forces are no part of the energy: the energy changes by
 	 * their work (tests/bow work.py) */
 	cg_out(e, "%s\t\t@__step(m, %s, u, u, m->escr, 0, %d);\n", ind, sn, s->nimplicit ? 2 : 1);
+	if (bwd)   /* A u + B un: B d = escr2 - escr (emit_energy.c) */
+		cg_out(e, "%s\t\t@__step(m, %s, u, un, m->escr2, 0, %d);\n", ind, sn, s->nimplicit ? 2 : 1);
 	cg_out(e, "%s\t\tfor (ej = 0; ej <= ny; ej++)\n%s\t\t\tfor (ei = 0; ei <= nx; ei++) {\n", ind, ind);
 	cg_out(e, "%s\t\t\t\tconst long q = ei + ej * nx1;\n", ind);
 	cg_out(e, "%s\t\t\t\tconst double x = x0 + ei * hx, y = y0 + ej * hy, d = un[q] - u[q];\n", ind);
@@ -345,8 +347,13 @@ energy_text(CStep *c, int i)
 	}
 	if (rho_x)
 		buf_printf(&w, " * (%s)", ex_emitter_root(em, r + 1));
-	cg_out(e, "%s\t\t\t\tEv[ei & 7] += f%s * (d * d - un[q] * (m->escr[q] - u[q]) * (%s));\n",
-	       ind, w.s ? w.s : "", ex_emitter_root(em, r));
+	if (bwd)
+		cg_out(e, "%s\t\t\t\tEv[ei & 7] += f%s * (d * d - un[q] * (m->escr[q] - u[q]) * (%s) - 0.5 * d * "
+		       "((%s) * (m->escr2[q] - m->escr[q]) + (2 - (%s)) * d));\n", ind, w.s ? w.s : "",
+		       ex_emitter_root(em, r), ex_emitter_root(em, r), ex_emitter_root(em, r));
+	else
+		cg_out(e, "%s\t\t\t\tEv[ei & 7] += f%s * (d * d - un[q] * (m->escr[q] - u[q]) * (%s));\n",
+		       ind, w.s ? w.s : "", ex_emitter_root(em, r));
 	cg_out(e, "%s\t\t\t}\n", ind);
 	cg_out(e, "%s\t\tE = ((Ev[0] + Ev[1]) + (Ev[2] + Ev[3])) + ((Ev[4] + Ev[5]) + (Ev[6] + Ev[7]));\n", ind);
 	ex_emitter_free(em);
