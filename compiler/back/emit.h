@@ -78,6 +78,12 @@ void cg_energy_weights(const Scheme *s, Buf *w);
  * (u.xxt, lap(u.t))?  Its energy then has the term of emit_energy.c's
  * comment, and the forward needs m->escr2 */
 int cg_energy_bwd(const Scheme *s);
+/* The same for lumped objects (a chain's w.xxt): [j][r] the coefficient
+ * of the backward velocity read r (RD_LUMP_VEL) in lump j's rest, NULL
+ * where it is 0; NULL when no lump has one or one is not linear in them
+ * with coefficients of params (emit_energy.c) */
+Expr ***cg_lump_back(const Scheme *s);
+void cg_lump_back_free(const Scheme *s, Expr ***cv);
 void cg_emit_energy_adj(Emit *e);
 void cg_emit_sav_adj(Emit *e);    /* emit_sav.c: @__asav, @__gsav, the transpose */
 void cg_emit_api(Emit *e);        /* emit_ck.c: the dpm_* interface */

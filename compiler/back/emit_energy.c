@@ -53,6 +53,61 @@ cg_energy_bwd(const Scheme *s)
 	return 0;
 }
 
+/* A lumped object's rest that reads velocities backward, (z[n] - z[n-1])
+ * / k (a chain's w.xxt, a damper to another object), takes them as C
+ * dt- z with C the coefficients: the same term, (k / 4) M v (C v) for
+ * each object, v = (z[n+1] - z[n]) / k; M C is symmetric for a chain's
+ * stencils and a damper between objects (R / M1 M1 = R / M2 M2).  The
+ * object's own centred damping (Lump.ct) is no part of C. */
+Expr ***
+cg_lump_back(const Scheme *s)
+{
+	int np = s->nparams, nq = np + s->nrd, j, r, q, any = 0;
+	Expr ***cv, **d, **dd;
+
+	if (!s->nlump || !s->nrd)
+		return NULL;
+	cv = mem_alloc((size_t)s->nlump * sizeof *cv);
+	d = mem_alloc((size_t)(nq + 1) * sizeof *d);
+	dd = mem_alloc((size_t)(nq + 1) * sizeof *dd);
+	for (j = 0; j < s->nlump; j++) {
+		cv[j] = mem_alloc((size_t)s->nrd * sizeof **cv);
+		diff_params(s->pool, s->lump[j].rest, nq, d);
+		for (r = 0; r < s->nrd; r++) {
+			cv[j][r] = NULL;
+			if (s->rd[r].kind != RD_LUMP_VEL || ex_is_num(d[np + r], 0))
+				continue;
+			/* linear in the reads: a coefficient of params */
+			diff_params(s->pool, d[np + r], nq, dd);
+			for (q = np; q < nq; q++)
+				if (!ex_is_num(dd[q], 0))
+					any = -1;
+			cv[j][r] = d[np + r];
+			if (any >= 0)
+				any = 1;
+		}
+	}
+	mem_free(d);
+	mem_free(dd);
+	if (any <= 0) {
+		cg_lump_back_free(s, cv);
+		return NULL;
+	}
+	return cv;
+}
+
+void
+cg_lump_back_free(const Scheme *s, Expr ***cv)
+{
+	int j;
+
+	if (!cv)
+		return;
+	for (j = 0; j < s->nlump; j++)
+		mem_free(cv[j]);
+	mem_free(cv);
+}
+
 /* " * (ei == 0 ? 0.5 : 1)" ...: the trapezoid weights of a point (ei,
  * ej), 1/2 along an axis at a free end, as energy_text has them */
 void
@@ -119,6 +174,55 @@ grid_points(Emit *e)
 	buf_free(&w);
 }
 
+/* lump j's (k / 4) M v S, S = sum_r c_r rdv_r (cg_lump_back): seeds of
+ * un and u at j and at each read's object, of the params through M
+ * (dm, whose roots in em are dm0 + 2 p) and the c_r */
+static void
+lump_back(Emit *e, Expr **c, int j, Expr **dm, ExprEmitter *em, int dm0)
+{
+	const Scheme *s = e->s;
+	int np = s->nparams, r, p;
+	Expr **dc = mem_alloc((size_t)(np + 1) * sizeof *dc);
+	const char **pn = cg_param_refs(e);
+	Buf sv = {0};
+
+	cg_out(e, "\t\t{\n");
+	for (r = 0; r < s->nrd; r++) {
+		ExprEmitter *ec;
+		int cr;
+
+		if (!c[r])
+			continue;
+		ec = ex_emitter_new(pn, cg_sym_c, "c");
+		cr = ex_emitter_add(ec, c[r]);
+		diff_params(s->pool, c[r], np, dc);
+		for (p = 0; p < np; p++)
+			ex_emitter_add(ec, dc[p]);
+		cg_out(e, "\t\t\tdouble c%d;\n\t\t\t{\n", r);
+		ex_emitter_flush(ec, &e->b, "\t\t\t\t");
+		cg_out(e, "\t\t\t\tc%d = %s;\n", r, ex_emitter_root(ec, cr));
+		for (p = 0; p < np; p++)
+			if (!ex_is_num(dc[p], 0))
+				cg_out(e, "\t\t\t\tgrad[%d] += 0.25 * gE * k * M * v * rdv[%d] * %s;\n", p, r,
+				       ex_emitter_root(ec, cr + 1 + p));
+		cg_out(e, "\t\t\t}\n");
+		ex_emitter_free(ec);
+		buf_printf(&sv, " + c%d * rdv[%d]", r, r);
+		cg_out(e, "\t\t\tln[ng + %d] += 0.25 * gE * M * v * c%d;\n", s->rd[r].lump, r);
+		cg_out(e, "\t\t\tpe[ng + %d] -= 0.25 * gE * M * v * c%d;\n", s->rd[r].lump, r);
+	}
+	cg_out(e, "\t\t\tconst double S = 0%s;\n\n", sv.s ? sv.s : "");
+	cg_out(e, "\t\t\tln[ng + %d] += 0.25 * gE * M * S;\n", j);
+	cg_out(e, "\t\t\tpe[ng + %d] -= 0.25 * gE * M * S;\n", j);
+	for (p = 0; p < np; p++)
+		if (!ex_is_num(dm[p], 0))
+			cg_out(e, "\t\t\tgrad[%d] += 0.25 * gE * k * v * S * %s;\n", p, ex_emitter_root(em, dm0 + 2 * p));
+	cg_out(e, "\t\t}\n");
+	buf_free(&sv);
+	mem_free(dc);
+	cg_free_refs(pn, 0);
+}
+
 /* each lumped object's M (v^2 / 2 - un rest(u) / 2): seeds of un, u, of
  * the reads rest makes (rs) and of the params through M and rest */
 static void
@@ -130,7 +234,11 @@ lumps(Emit *e)
 	Expr **dm = mem_alloc((size_t)(nq + 1) * sizeof *dm), **dr = mem_alloc((size_t)(nq + 1) * sizeof *dr);
 	ExprEmitter *em;
 
+	Expr ***cv = cg_lump_back(s);
+
 	cg_out(e, "\t@__rdall(m, u, u, rd);\n");
+	if (cv)
+		cg_out(e, "\t@__rdall(m, un, u, rdv);\n");
 	for (j = 0; j < s->nlump; j++) {
 		em = ex_emitter_new(pn, cg_sym_c, "w");
 		diff_params(s->pool, s->lump[j].mass, nq, dm);
@@ -163,9 +271,12 @@ lumps(Emit *e)
 				cg_out(e, "\t\tgrad[%d] += %s%s%s%s%s;\n", i, m_ ? "sm * " : "", m_ ? m_ : "",
 				       m_ && r_ ? " + " : "", r_ ? "sa * " : "", r_ ? r_ : "");
 		}
+		if (cv)
+			lump_back(e, cv[j], j, dm, em, r + 2);
 		cg_out(e, "\t}\n");
 		ex_emitter_free(em);
 	}
+	cg_lump_back_free(s, cv);
 	mem_free(dm);
 	mem_free(dr);
 	cg_free_refs(pn, 0);
@@ -189,9 +300,10 @@ cg_emit_energy_adj(Emit *e)
 	       s->ndim == 2 ? " * hy" : "");
 	cg_out(e, "\tconst long ng = nx1 * (ny + 1);\n");
 	cg_out(e, "\tdouble *pe = m->eadj, *el = pe + m->nst, *ea = el + m->nst, *eb = ea + m->nst;\n");
-	cg_out(e, "\tdouble *ez = eb + m->nst, *ee = ez + m->nst, gE, rs[%d] = {0}, rz[%d], rd[%d];\n", nr, nr, nr);
+	cg_out(e, "\tdouble *ez = eb + m->nst, *ee = ez + m->nst, gE, rs[%d] = {0}, rz[%d], rd[%d], rdv[%d];\n",
+	       nr, nr, nr, nr);
 	cg_out(e, "\tlong q, ei, ej;\n\n");
-	cg_out(e, "\t(void)p; (void)t; (void)ng; (void)rs; (void)rz; (void)rd; (void)gk;\n");
+	cg_out(e, "\t(void)p; (void)t; (void)ng; (void)rs; (void)rz; (void)rd; (void)rdv; (void)gk;\n");
 	cg_out(e, "\tif (s + 1 < n)\n\t\tfor (q = 0; q < np; q++)\n\t\t\tln[q] += pe[q];\n");
 	cg_out(e, "\tmemset(pe, 0, (size_t)np * sizeof(double));\n");
 	cg_out(e, "\tif (s < 0 || (gE = g[s * %d + %d]) == 0)\n\t\treturn;\n", s->nout, o);

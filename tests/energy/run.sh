@@ -10,7 +10,8 @@
 #    slightly different inner product than the trapezoid one used here).
 # 2. with loss: never rises from one step to the next, and falls: a
 #    stiff string, and an ideal string at its grid's limit with loss on
-#    the backward velocity (lossy_xxt.dpm: the kinetic term's weight).
+#    the backward velocity (lossy_xxt.dpm: the kinetic term's weight),
+#    and the same as a chain on a spring (chain_xxt.dpm).
 # 3. in joules: the string's energy equals (T/2) int u_x^2 of its initial
 #    shape (released at rest), within the grid's error (0.5 %).
 # 4. tcc, cc and llvm give the same bits; the gradient of a model with an
@@ -75,6 +76,14 @@ if drift lossy_xxt lossy_xxt.dpm; then
 		fail lossy_xxt_falls "largest rise $rise of E0, fall $d"
 else
 	fail lossy_xxt_falls "$(head -c 300 "$T/err")"
+fi
+
+if drift chain_xxt chain_xxt.dpm; then
+	read d rise e0 <"$T/chain_xxt.out"
+	awk -v d="$d" -v r="$rise" 'BEGIN { exit !(r <= 1e-14 && d > 0.5) }' && pass chain_xxt_falls ||
+		fail chain_xxt_falls "largest rise $rise of E0, fall $d"
+else
+	fail chain_xxt_falls "$(head -c 300 "$T/err")"
 fi
 
 # (T/2) int u_x^2 of 0.001 exp(-((x - 0.4) / 0.05)^2), T = rho c^2 = 400:

@@ -9,7 +9,8 @@
 # tests/parts_grad/spring.dpm (springs to the ground and to a damped mass)
 # and its bridge.dpm (an attached end), tests/parts/drum.dpm and
 # tests/density/membrane.dpm (2D, a mass on a spring), a chain of varying
-# density (tests/density/chain.dpm), and SAV: a Kirchhoff-Carrier string
+# density (tests/density/chain.dpm), two strings with loss on the
+# backward velocity, one a chain (chain_xxt.dpm), and SAV: a Kirchhoff-Carrier string
 # and a felt hammer (tests/sav_grad), each with the energy output last.
 # 1. through a loss on the energy channel alone (edot.c): the dot test
 #    <J^T g, d> = <g, J d> (Richardson differences) to 1e-7, and where the
@@ -99,6 +100,10 @@ if gt membrane "$D/membrane.dpm"; then
 fi
 if gt chain "$D/chain.dpm"; then
 	edot chain 80
+fi
+if gt chain_xxt "$HERE/chain_xxt.dpm"; then
+	edot chain_xxt -t 60
+	prog chain_xxt gradtest taylor -g 60 -d 0.03
 fi
 if gt kc "$REPO/tests/sav_grad/kc.dpm"; then
 	edot kc -t 61
