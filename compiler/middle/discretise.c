@@ -1524,15 +1524,15 @@ read_at_src(const Scheme *s, int r, int i)
  * step is implicit in it (OP_SOLVE).  The read becomes RD_CVEL; every
  * other read in the strength stays at step n.  On a 1D or a 2D grid
  * field alike (the read and the spread over 2 or 4 points).  What
- * OP_SOLVE does not cover is refused: the same centred read anywhere
- * else (a second force at the point, a lumped object's pde), two such
- * reads in one force.  (A chain's w.t(X) in a force is refused earlier,
+ * OP_SOLVE does not cover is refused: the same centred read in a
+ * second force at the point, two such reads in one force.  A lumped
+ * object's pde reads that velocity at step n, as a read of its own.  (A chain's w.t(X) in a force is refused earlier,
  * sema_chain.c: it must appear linearly.) */
 static void
 build_implicit(Ctx *c, Scheme *s)
 {
 	ExprPool *p = c->p;
-	int n = s->nparams + s->nrd, i, r, j;
+	int n = s->nparams + s->nrd, i, r, j, nr;
 	Expr **d = mem_alloc((size_t)(n + 1) * sizeof *d);
 
 	for (i = 0; i < s->nsrc; i++) {
@@ -1566,14 +1566,19 @@ build_implicit(Ctx *c, Scheme *s)
 				c->failed = 1;
 			}
 	}
+	/* a lumped object reads the velocity at a bowed point as any other
+	 * part's velocity, at step n (language.md 11): (u[n] - u[n-1]) / k,
+	 * a read of its own (a damper between a string and its bridge, whose
+	 * force on the string takes it centred) */
+	nr = s->nrd;
 	for (j = 0; j < s->nlump; j++) {
 		diff_params(p, s->lump[j].rest, n, d);
-		for (r = 0; r < s->nrd; r++)
+		for (r = 0; r < nr; r++)
 			if (s->rd[r].kind == RD_CVEL && !ex_is_num(d[s->nparams + r], 0)) {
-				diag_error(c->d, c->m->lump_pde[j]->value->loc, "a lumped object reads the "
-				           "velocity at a bowed point, which the bow takes centred (implicit); "
-				           "this is not supported yet");
-				c->failed = 1;
+				Expr *v = read_of(c, RD_VEL, s->rd[r].lump, s->rd[r].pos, s->rd[r].pos2);
+				s->rd = c->rd;
+				s->nrd = c->nrd;
+				s->lump[j].rest = ex_subst_param(p, s->lump[j].rest, s->nparams + r, v);
 			}
 	}
 	mem_free(d);

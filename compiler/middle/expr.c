@@ -680,6 +680,39 @@ subst(ExprPool *p, Expr *e, Sym s, Expr *r, Expr **memo, unsigned nmemo)
 	return x;
 }
 
+/* the same for param number i (a read of the state when i is past the
+ * pool's state base: DEP_STATE prunes then) */
+static Expr *
+subst_param(ExprPool *p, Expr *e, int i, unsigned dep, Expr *r, Expr **memo, unsigned nmemo)
+{
+	Expr *a, *b, *c, *x;
+
+	if (!(e->deps & dep))
+		return e;
+	if (e->kind == EX_PARAM)
+		return e->index == i ? r : e;
+	if (e->id < nmemo && memo[e->id])
+		return memo[e->id];
+	a = e->a ? subst_param(p, e->a, i, dep, r, memo, nmemo) : NULL;
+	b = e->b ? subst_param(p, e->b, i, dep, r, memo, nmemo) : NULL;
+	c = e->c ? subst_param(p, e->c, i, dep, r, memo, nmemo) : NULL;
+	x = ex_remake(p, e, a, b, c);
+	if (e->id < nmemo)
+		memo[e->id] = x;
+	return x;
+}
+
+Expr *
+ex_subst_param(ExprPool *p, Expr *e, int i, Expr *r)
+{
+	unsigned n = p->n;
+	Expr **memo = mem_alloc((n ? n : 1) * sizeof *memo);
+	Expr *x = subst_param(p, e, i, DEP_PARAM | DEP_STATE, r, memo, n);
+
+	mem_free(memo);
+	return x;
+}
+
 Expr *
 ex_subst_sym(ExprPool *p, Expr *e, Sym s, Expr *r)
 {

@@ -93,6 +93,8 @@ int ex_is_num(const Expr *e, double v);   /* e is the number v */
 
 /* Replace symbol s by r everywhere in e (memoised within one call). */
 Expr *ex_subst_sym(ExprPool *p, Expr *e, Sym s, Expr *r);
+/* Replace param number i (or the read it stands for) by r. */
+Expr *ex_subst_param(ExprPool *p, Expr *e, int i, Expr *r);
 
 /* Evaluate with params[] and syms[NSYM]. */
 double ex_eval(const Expr *e, const double *params, const double *syms);

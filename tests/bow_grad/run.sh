@@ -45,6 +45,10 @@
 #    (violin.dpm): the string gets the grid, the plate is a 2D chain;
 #    Taylor tests of every param over the first 15 ms, checkpoints and
 #    threads bit for bit.
+# 9. A plucked string on a bridge through a spring and a damper
+#    (bridge_damper.dpm): the force on the string reads its own
+#    velocity (centred, a linear bow), the bridge reads it at step n;
+#    Taylor tests of every param, checkpoints bit for bit.
 # Env: DPMC, REPO, CC.
 REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 DPMC=${DPMC:-$REPO/dpmc}
@@ -119,6 +123,13 @@ if gt violin; then
 	prog violin gradtest taylor -d 0.015 -p xb -s s0=400
 	prog violin gradtest ckpt -d 0.03
 	prog violin thr 0.03
+fi
+
+# ---- 9. a string on a damped bridge: the damper's velocity centred on
+# the string, at step n on the bridge ----
+if gt bridge_damper; then
+	prog bridge_damper gradtest taylor -g 60 -d 0.1 -p xb
+	prog bridge_damper gradtest ckpt -g 60 -d 0.05
 fi
 
 # ---- 4. across switches ----
