@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diff.h"
 #include "emit.h"
 
 const char *const cg_sym_c[NSYM] = {
@@ -569,6 +570,20 @@ emit_rho_check(Emit *e)
 	cg_free_refs(pn, 0);
 }
 
+/* Does lumped object j's rest read its own velocity at step n? */
+static int
+reads_own_vel(const Scheme *s, int j)
+{
+	int nq = s->nparams + s->nrd, r, own = 0;
+	Expr **d = mem_alloc((size_t)(nq + 1) * sizeof *d);
+
+	diff_params(s->pool, s->lump[j].rest, nq, d);
+	for (r = 0; r < s->nrd; r++)
+		own |= s->rd[r].kind == RD_LUMP_VEL && s->rd[r].lump == j && !ex_is_num(d[s->nparams + r], 0);
+	mem_free(d);
+	return own;
+}
+
 /* The grid: forced (by the caller or the model's `grid`) and checked, or
  * the finest stable one.  The square-grid h_min is found by bisection,
  * assuming (as for every explicit scheme here) that a coarser grid is
@@ -616,6 +631,11 @@ emit_plan(Emit *e)
 		cg_out(e, "};\n\t\tstatic const int lchain[%d] = {", e->s->nlump);
 		for (j = 0; j < e->s->nlump; j++)
 			cg_out(e, "%s%d", j ? ", " : "", s->m->lumps[j]->gridpt - 1);
+		/* a point that reads its own velocity at step n (through a
+		 * let): a damping the planner of its chain does not see */
+		cg_out(e, "};\n\t\tstatic const int lself[%d] = {", e->s->nlump);
+		for (j = 0; j < e->s->nlump; j++)
+			cg_out(e, "%s%d", j ? ", " : "", reads_own_vel(s, j));
 		cg_out(e, "};\n\t\tconst int lj = @__lstable(p, k, len[0] / @__minn[0]);\n\n");
 		cg_out(e, "\t\tif (lj >= 0) {\n");
 		for (c = 0; c < s->m->nchains; c++) {
@@ -635,6 +655,11 @@ emit_plan(Emit *e)
 				       "one with `grid N` on its domain\", k, lname[lj]);\n",
 				       s->m->chains[c].name, s->m->chains[c].n);
 		}
+		cg_out(e, "\t\t\tif (lchain[lj] >= 0 && lself[lj]) {\n\t\t\t\tsize_t el = strlen(err);\n\n");
+		cg_out(e, "\t\t\t\tsnprintf(err + el, (size_t)errsz - el, \" (%%s reads its own velocity at step n, "
+		       "as a let that reads it does: that damping counts 2 k |c| against its step, and the grid's "
+		       "planner does not see it; write the damper in the pde itself, where the velocity is taken "
+		       "centred)\", lname[lj]);\n\t\t\t}\n");
 		cg_out(e, "\t\t\tif (lchain[lj] < 0)\n");
 		cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"the lumped object '%%s' is too stiff for "
 		       "the time step k = %%g s (k^2 w^2 >= 4 in its explicit step); raise the rate or make "

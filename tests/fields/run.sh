@@ -579,6 +579,21 @@ printf 'set Kc 1e5\n' | "$DPMC" repl "$T/auto.dpm" >"$T/out" 2>"$T/err"
 grep -q "the field 'w' is unstable at k = .* compile the model again with these values" "$T/err" &&
 	pass set_unstable_chain || fail set_unstable_chain "$(head -c 300 "$T/err")"
 
+# a chain's point that reads its own velocity at step n (a let's damper):
+# the point named, and the fix; no file
+rm -f "$T/ld.wav"
+"$DPMC" render "$HERE/letdamper.dpm" -o "$T/ld.wav" -d 0.1 >"$T/out" 2>"$T/err"
+st=$?
+if [ $st = 1 ] && [ ! -e "$T/ld.wav" ] && grep -q "at its point w\[99\]).*w\[99\] reads its own velocity at step n.*write the damper in the pde itself" "$T/err"; then
+	pass let_damper_named
+else
+	fail let_damper_named "exit $st: $(head -c 400 "$T/err")"
+fi
+sed 's/^let F(t) = .*/let F(t) = 100 * (w(0.45) - u(0.3))/; s/F \* delta(x - 0.45)/(F + R * w.t(0.45)) * delta(x - 0.45)/; s/F \* delta(x - 0.3)/(F + R * w.t(0.45)) * delta(x - 0.3)/' \
+	"$HERE/letdamper.dpm" >"$T/pdedamper.dpm"
+"$DPMC" render "$T/pdedamper.dpm" -o "$T/pd.wav" -d 0.1 2>"$T/err" && pass pde_damper_renders ||
+	fail pde_damper_renders "$(head -c 300 "$T/err")"
+
 # ---- 5. bad inputs ----
 # badm NAME MODEL SED-EXPR PATTERN: MODEL edited; the message at
 # file:line:col, status 1, no output
