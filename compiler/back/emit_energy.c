@@ -132,9 +132,10 @@ grid_points(Emit *e)
 	int r, bwd = cg_energy_bwd(s);
 
 	cg_energy_weights(s, &w);
-	cg_out(e, "\t@__step(m, s, u, u, ee, 0, 1);\n");
+	/* the linear operator, without the bows (lin 2) as energy_text's */
+	cg_out(e, "\t@__step(m, s, u, u, ee, 0, %d);\n", s->nimplicit ? 2 : 1);
 	if (bwd)   /* ea - ee = B d; ee becomes the seed lambda'' of B d */
-		cg_out(e, "\t@__step(m, s, u, un, ea, 0, 1);\n");
+		cg_out(e, "\t@__step(m, s, u, un, ea, 0, %d);\n", s->nimplicit ? 2 : 1);
 	cg_out(e, "\tfor (ej = 0; ej <= ny; ej++)\n\t\tfor (ei = 0; ei <= nx; ei++) {\n");
 	cg_out(e, "\t\t\tconst long q = ei + ej * nx1;\n");
 	cg_out(e, "\t\t\tconst double x = x0 + ei * hx, y = y0 + ej * hy, d = un[q] - u[q];\n");
@@ -300,7 +301,7 @@ cg_emit_energy_adj(Emit *e)
 	       s->ndim == 2 ? " * hy" : "");
 	cg_out(e, "\tconst long ng = nx1 * (ny + 1);\n");
 	cg_out(e, "\tdouble *pe = m->eadj, *el = pe + m->nst, *ea = el + m->nst, *eb = ea + m->nst;\n");
-	cg_out(e, "\tdouble *ez = eb + m->nst, *ee = ez + m->nst, gE, rs[%d] = {0}, rz[%d], rd[%d], rdv[%d];\n",
+	cg_out(e, "\tdouble *ez = eb + m->nst, *ee = ez + m->nst, gE, rs[%d] = {0}, rz[%d] = {0}, rd[%d], rdv[%d];\n",
 	       nr, nr, nr, nr);
 	cg_out(e, "\tlong q, ei, ej;\n\n");
 	cg_out(e, "\t(void)p; (void)t; (void)ng; (void)rs; (void)rz; (void)rd; (void)rdv; (void)gk;\n");

@@ -1756,27 +1756,6 @@ emit_api(Emit *e)
 	cg_out(e, "\tfree(z);\n}\n");
 }
 
-/* The gradient's entry points of a model whose gradient is not built:
- * they say why. */
-static void
-emit_no_grad(Emit *e, const char *why)
-{
-	cg_out(e, "enum { @__NOUT = %d, @__NPAR = %d };\n\n", e->s->nout, e->s->nparams);
-	cg_out(e, "void\n@_set_checkpoints(@_model *m, long every)\n{\n\t(void)m; (void)every;\n}\n\n");
-	cg_out(e, "void\n@_set_memory(@_model *m, double bytes)\n{\n\t(void)m; (void)bytes;\n}\n\n");
-	cg_out(e, "void\n@_set_threads(@_model *m, int n)\n{\n\t(void)m; (void)n;\n}\n\n");
-	cg_out(e, "int\n@_forward(@_model *m, long n, double *y, char *err, int errsz)\n{\n"
-	       "\t(void)m; (void)n; (void)y;\n\tsnprintf(err, (size_t)errsz, \"%s\");\n\treturn 1;\n}\n\n", why);
-	cg_out(e, "int\n@_backward(@_model *m, const double *dldy, double *grad, char *err, int errsz)\n{\n"
-	       "\t(void)m; (void)dldy; (void)grad;\n\tsnprintf(err, (size_t)errsz, \"%s\");\n"
-	       "\treturn 1;\n}\n\n", why);
-	cg_out(e, "void\n@_op(const @_model *m, const double *u, const double *up, double *un)\n{\n");
-	cg_out(e, "\tmemset(un, 0, (size_t)m->npts * sizeof(double));\n");
-	cg_out(e, "\t@__step(m, 0, u, up, un, 0, 1);\n}\n\n");
-	cg_out(e, "void\n@_op_adj(const @_model *m, const double *l, double *lu, double *lup)\n{\n");
-	cg_out(e, "\tlong q;\n\n\t(void)l;\n\tfor (q = 0; q < m->npts; q++)\n\t\tlu[q] = lup[q] = NAN;\n}\n\n");
-}
-
 void
 cg_emit_kernels(Emit *e)
 {
@@ -1784,11 +1763,6 @@ cg_emit_kernels(Emit *e)
 	emit_step(e);
 	if (!e->grad)
 		return;
-	if (e->l->step->energy && e->s->nimplicit) {
-		emit_no_grad(e, "the gradient of a model with an energy output and a bow is not "
-		             "built yet (render works)");
-		return;
-	}
 	emit_adj(e);
 	emit_adjg(e);
 	emit_gacc(e);
