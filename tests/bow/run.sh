@@ -130,16 +130,25 @@ energy energy_string lossless.dpm 80 0.2 100 0.01 10 100
 energy energy_plate plate.dpm 12 0.2 100 0.01 10 20,14
 energy energy_violin violin.dpm 80 0.2 100 0.01 10 100
 
+# backends NAME MODEL WHAT ARGS...: tcc, cc and llvm render MODEL's
+# samples (ARGS) with the same bits
+backends() {
+	bn=$1 bm=$2 bw=$3
+	shift 3
+	for be in tcc cc llvm; do
+		"$DPMC" render "$HERE/$bm" -o "$T/${bn}_$be.wav" --raw --double --backend "$be" "$@" \
+			2>"$T/err" || fail "${bn}_$be" "$(cat "$T/err")"
+	done
+	if [ -s "$T/${bn}_tcc.wav" ] && cmp -s "$T/${bn}_tcc.wav" "$T/${bn}_cc.wav" &&
+		cmp -s "$T/${bn}_tcc.wav" "$T/${bn}_llvm.wav"; then
+		pass "$bn"
+	else
+		fail "$bn" "tcc, cc and llvm differ on $bw"
+	fi
+}
+
 # 7. the plate's backends
-for be in tcc cc llvm; do
-	"$DPMC" render "$HERE/plate.dpm" -o "$T/pbe_$be.wav" -d 0.1 --raw --double --grid 20,14 --backend "$be" \
-		2>"$T/err" || fail "plate_backend_$be" "$(cat "$T/err")"
-done
-if [ -s "$T/pbe_tcc.wav" ] && cmp -s "$T/pbe_tcc.wav" "$T/pbe_cc.wav" && cmp -s "$T/pbe_tcc.wav" "$T/pbe_llvm.wav"; then
-	pass plate_backends
-else
-	fail plate_backends "tcc, cc and llvm differ on the bowed plate"
-fi
+backends plate_backends plate.dpm "the bowed plate" -d 0.1 --grid 20,14
 
 # 8. a bowed string on a free plate (violin.dpm): the string gets the
 # grid though the plate is 2D and declared first; the backends agree
@@ -149,13 +158,5 @@ if [ "$st" = 0 ] && grep -q '^grid x  *110 intervals' "$T/out" && grep -q '^fiel
 else
 	fail violin_grid "exit $st: $(head -c 400 "$T/out") $(head -c 300 "$T/err")"
 fi
-for be in tcc cc llvm; do
-	"$DPMC" render "$HERE/violin.dpm" -o "$T/vbe_$be.wav" -d 0.05 --raw --double --grid 60 --backend "$be" \
-		2>"$T/err" || fail "violin_backend_$be" "$(cat "$T/err")"
-done
-if [ -s "$T/vbe_tcc.wav" ] && cmp -s "$T/vbe_tcc.wav" "$T/vbe_cc.wav" && cmp -s "$T/vbe_tcc.wav" "$T/vbe_llvm.wav"; then
-	pass violin_backends
-else
-	fail violin_backends "tcc, cc and llvm differ on the bowed string on a plate"
-fi
+backends violin_backends violin.dpm "the bowed string on a plate" -d 0.05 --grid 60
 exit 0
