@@ -84,6 +84,9 @@ int cg_energy_bwd(const Scheme *s);
  * with coefficients of params (emit_energy.c) */
 Expr ***cg_lump_back(const Scheme *s);
 void cg_lump_back_free(const Scheme *s, Expr ***cv);
+/* c (one lump's row of cg_lump_back) as C locals c<r>, the text of
+ * C v into sum; with grad, their params' seeds too (emit_energy.c) */
+void cg_lump_back_coefs(Emit *e, Expr **c, const char *ind, int grad, Buf *sum);
 void cg_emit_energy_adj(Emit *e);
 void cg_emit_sav_adj(Emit *e);    /* emit_sav.c: @__asav, @__gsav, the transpose */
 void cg_emit_api(Emit *e);        /* emit_ck.c: the dpm_* interface */

@@ -142,37 +142,73 @@ grid_points(Emit *e)
 	cg_out(e, "\t\t\tconst int held = (@__held_end[0][0] && ei == 0) || (@__held_end[0][1] && ei == nx) ||\n"
 	       "\t\t\t    (@__ndim == 2 && ((@__held_end[1][0] && ej == 0) || (@__held_end[1][1] && ej == ny)));\n");
 	cg_out(e, "\t\t\t(void)x; (void)y;\n");
-	if (bwd)
-		cg_out(e, "\t\t\tif (held) {\n\t\t\t\tee[q] = 0;\n\t\t\t\tcontinue;\n\t\t\t}\n");
-	else
-		cg_out(e, "\t\t\tif (held)\n\t\t\t\tcontinue;\n");
+	/* (ee at a held point: no seed of B d, below) */
+	cg_out(e, "\t\t\tif (held) {\n\t\t\t\tee[q] = 0;\n\t\t\t\tcontinue;\n\t\t\t}\n");
 	r = ex_emitter_add(em, s->den);
 	ex_emitter_add(em, s->density);
 	ex_emitter_flush(em, &e->b, "\t\t\t");
 	cg_out(e, "\t\t\t{\n");
 	cg_out(e, "\t\t\t\tconst double den = %s, rho = %s, c = gE * rho * cell%s, L = ee[q] - u[q];\n",
 	       ex_emitter_root(em, r), ex_emitter_root(em, r + 1), w.s ? w.s : "");
-	if (bwd) {
-		/* the kinetic term's weight I + k C / 2: -c d K / 2 */
+	/* with bwd, the kinetic term's weight I + k C / 2: -c d K / 2 */
+	if (bwd)
 		cg_out(e, "\t\t\t\tconst double Bd = ea[q] - ee[q], K = den * Bd + (2 - den) * d;\n");
-		cg_out(e, "\t\t\t\tconst double sd = -c * un[q] * L - 0.5 * c * d * (Bd - d);\n");
-		cg_out(e, "\t\t\t\tconst double sr = c / rho * (d * d - un[q] * L * den - 0.5 * d * K);\n\n");
-		cg_out(e, "\t\t\t\t(void)sd; (void)sr;\n");
-		cg_out(e, "\t\t\t\tln[q] += c * (2 * d - L * den) - 0.5 * c * (K + (2 - den) * d);\n");
-		cg_out(e, "\t\t\t\tpe[q] = c * (un[q] * den - 2 * d) + 0.5 * c * (K + (2 - den) * d);\n");
+	cg_out(e, "\t\t\t\tconst double sd = -c * un[q] * L%s;\n", bwd ? " - 0.5 * c * d * (Bd - d)" : "");
+	cg_out(e, "\t\t\t\tconst double sr = c / rho * (d * d - un[q] * L * den%s);\n\n", bwd ? " - 0.5 * d * K" : "");
+	cg_out(e, "\t\t\t\t(void)sd; (void)sr;\n");
+	cg_out(e, "\t\t\t\tln[q] += c * (2 * d - L * den)%s;\n", bwd ? " - 0.5 * c * (K + (2 - den) * d)" : "");
+	cg_out(e, "\t\t\t\tpe[q] = c * (un[q] * den - 2 * d)%s;\n", bwd ? " + 0.5 * c * (K + (2 - den) * d)" : "");
+	if (bwd)
 		cg_out(e, "\t\t\t\tee[q] = -0.5 * c * den * d;\n");
-	} else {
-		cg_out(e, "\t\t\t\tconst double sd = -c * un[q] * L, sr = c / rho * (d * d - un[q] * L * den);\n\n");
-		cg_out(e, "\t\t\t\t(void)sd; (void)sr;\n");
-		cg_out(e, "\t\t\t\tln[q] += c * (2 * d - L * den);\n");
-		cg_out(e, "\t\t\t\tpe[q] = c * (un[q] * den - 2 * d);\n");
-	}
 	cg_out(e, "\t\t\t\tel[q] = -c * den * un[q];\n");
 	cg_vjp(e, roots, seeds, 2, "\t\t\t\t");
 	cg_out(e, "\t\t\t}\n\t\t}\n");
 	ex_emitter_free(em);
 	cg_free_refs(pn, 0);
 	buf_free(&w);
+}
+
+/* lump j's backward reads' coefficients (cg_lump_back) as C locals c<r>
+ * at indent ind, each in a block of its own; with grad, each block also
+ * adds its params' seeds 0.25 gE k M v rdv_r dc_r/dp.  Into sum the
+ * text " + c<r> * rdv[<r>] ..." of S = C v */
+void
+cg_lump_back_coefs(Emit *e, Expr **c, const char *ind, int grad, Buf *sum)
+{
+	const Scheme *s = e->s;
+	int np = s->nparams, r, p;
+	Expr **dc = mem_alloc((size_t)(np + 1) * sizeof *dc);
+	const char **pn = cg_param_refs(e);
+	Buf in = {0};
+
+	buf_printf(&in, "%s\t", ind);
+	for (r = 0; r < s->nrd; r++) {
+		ExprEmitter *ec;
+		int cr;
+
+		if (!c[r])
+			continue;
+		ec = ex_emitter_new(pn, cg_sym_c, "c");
+		cr = ex_emitter_add(ec, c[r]);
+		if (grad) {
+			diff_params(s->pool, c[r], np, dc);
+			for (p = 0; p < np; p++)
+				ex_emitter_add(ec, dc[p]);
+		}
+		cg_out(e, "%sdouble c%d;\n%s{\n", ind, r, ind);
+		ex_emitter_flush(ec, &e->b, in.s);
+		cg_out(e, "%s\tc%d = %s;\n", ind, r, ex_emitter_root(ec, cr));
+		for (p = 0; grad && p < np; p++)
+			if (!ex_is_num(dc[p], 0))
+				cg_out(e, "%s\tgrad[%d] += 0.25 * gE * k * M * v * rdv[%d] * %s;\n", ind, p, r,
+				       ex_emitter_root(ec, cr + 1 + p));
+		cg_out(e, "%s}\n", ind);
+		ex_emitter_free(ec);
+		buf_printf(sum, " + c%d * rdv[%d]", r, r);
+	}
+	buf_free(&in);
+	mem_free(dc);
+	cg_free_refs(pn, 0);
 }
 
 /* lump j's (k / 4) M v S, S = sum_r c_r rdv_r (cg_lump_back): seeds of
@@ -183,35 +219,15 @@ lump_back(Emit *e, Expr **c, int j, Expr **dm, ExprEmitter *em, int dm0)
 {
 	const Scheme *s = e->s;
 	int np = s->nparams, r, p;
-	Expr **dc = mem_alloc((size_t)(np + 1) * sizeof *dc);
-	const char **pn = cg_param_refs(e);
 	Buf sv = {0};
 
 	cg_out(e, "\t\t{\n");
-	for (r = 0; r < s->nrd; r++) {
-		ExprEmitter *ec;
-		int cr;
-
-		if (!c[r])
-			continue;
-		ec = ex_emitter_new(pn, cg_sym_c, "c");
-		cr = ex_emitter_add(ec, c[r]);
-		diff_params(s->pool, c[r], np, dc);
-		for (p = 0; p < np; p++)
-			ex_emitter_add(ec, dc[p]);
-		cg_out(e, "\t\t\tdouble c%d;\n\t\t\t{\n", r);
-		ex_emitter_flush(ec, &e->b, "\t\t\t\t");
-		cg_out(e, "\t\t\t\tc%d = %s;\n", r, ex_emitter_root(ec, cr));
-		for (p = 0; p < np; p++)
-			if (!ex_is_num(dc[p], 0))
-				cg_out(e, "\t\t\t\tgrad[%d] += 0.25 * gE * k * M * v * rdv[%d] * %s;\n", p, r,
-				       ex_emitter_root(ec, cr + 1 + p));
-		cg_out(e, "\t\t\t}\n");
-		ex_emitter_free(ec);
-		buf_printf(&sv, " + c%d * rdv[%d]", r, r);
-		cg_out(e, "\t\t\tln[ng + %d] += 0.25 * gE * M * v * c%d;\n", s->rd[r].lump, r);
-		cg_out(e, "\t\t\tpe[ng + %d] -= 0.25 * gE * M * v * c%d;\n", s->rd[r].lump, r);
-	}
+	cg_lump_back_coefs(e, c, "\t\t\t", 1, &sv);
+	for (r = 0; r < s->nrd; r++)
+		if (c[r]) {
+			cg_out(e, "\t\t\tln[ng + %d] += 0.25 * gE * M * v * c%d;\n", s->rd[r].lump, r);
+			cg_out(e, "\t\t\tpe[ng + %d] -= 0.25 * gE * M * v * c%d;\n", s->rd[r].lump, r);
+		}
 	cg_out(e, "\t\t\tconst double S = 0%s;\n\n", sv.s ? sv.s : "");
 	cg_out(e, "\t\t\tln[ng + %d] += 0.25 * gE * M * S;\n", j);
 	cg_out(e, "\t\t\tpe[ng + %d] -= 0.25 * gE * M * S;\n", j);
@@ -220,8 +236,6 @@ lump_back(Emit *e, Expr **c, int j, Expr **dm, ExprEmitter *em, int dm0)
 			cg_out(e, "\t\t\tgrad[%d] += 0.25 * gE * k * v * S * %s;\n", p, ex_emitter_root(em, dm0 + 2 * p));
 	cg_out(e, "\t\t}\n");
 	buf_free(&sv);
-	mem_free(dc);
-	cg_free_refs(pn, 0);
 }
 
 /* each lumped object's M (v^2 / 2 - un rest(u) / 2): seeds of un, u, of
@@ -234,7 +248,6 @@ lumps(Emit *e)
 	const char **pn = cg_param_refs(e);
 	Expr **dm = mem_alloc((size_t)(nq + 1) * sizeof *dm), **dr = mem_alloc((size_t)(nq + 1) * sizeof *dr);
 	ExprEmitter *em;
-
 	Expr ***cv = cg_lump_back(s);
 
 	cg_out(e, "\t@__rdall(m, u, u, rd);\n");

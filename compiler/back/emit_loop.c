@@ -347,13 +347,17 @@ energy_text(CStep *c, int i)
 	}
 	if (rho_x)
 		buf_printf(&w, " * (%s)", ex_emitter_root(em, r + 1));
-	if (bwd)
-		cg_out(e, "%s\t\t\t\tEv[ei & 7] += f%s * (d * d - un[q] * (m->escr[q] - u[q]) * (%s) - 0.5 * d * "
-		       "((%s) * (m->escr2[q] - m->escr[q]) + (2 - (%s)) * d));\n", ind, w.s ? w.s : "",
-		       ex_emitter_root(em, r), ex_emitter_root(em, r), ex_emitter_root(em, r));
-	else
-		cg_out(e, "%s\t\t\t\tEv[ei & 7] += f%s * (d * d - un[q] * (m->escr[q] - u[q]) * (%s));\n",
-		       ind, w.s ? w.s : "", ex_emitter_root(em, r));
+	{
+		/* with bwd, the kinetic term's weight (emit_energy.c) */
+		const char *den = ex_emitter_root(em, r);
+		Buf kw = {0};
+
+		if (bwd)
+			buf_printf(&kw, " - 0.5 * d * ((%s) * (m->escr2[q] - m->escr[q]) + (2 - (%s)) * d)", den, den);
+		cg_out(e, "%s\t\t\t\tEv[ei & 7] += f%s * (d * d - un[q] * (m->escr[q] - u[q]) * (%s)%s);\n",
+		       ind, w.s ? w.s : "", den, kw.s ? kw.s : "");
+		buf_free(&kw);
+	}
 	cg_out(e, "%s\t\t\t}\n", ind);
 	cg_out(e, "%s\t\tE = ((Ev[0] + Ev[1]) + (Ev[2] + Ev[3])) + ((Ev[4] + Ev[5]) + (Ev[6] + Ev[7]));\n", ind);
 	ex_emitter_free(em);

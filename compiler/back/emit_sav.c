@@ -1116,13 +1116,11 @@ cg_emit_parts_energy(Emit *e)
 	const char **pn = cg_param_refs(e);
 	ExprEmitter *em;
 	int j;
-
-	cg_out(e, "static double\n@__parts_energy(const @_model *m, const double *u, const double *un)\n{\n");
-	locals(e);
-	int nq = s->nparams + s->nrd, r, *root = mem_alloc((size_t)(s->nlump * 3 + 1) * sizeof *root);
 	Expr ***cv = cg_lump_back(s);
 	Buf sv = {0};
 
+	cg_out(e, "static double\n@__parts_energy(const @_model *m, const double *u, const double *un)\n{\n");
+	locals(e);
 	cg_out(e, "\tdouble E = %s, rd[%d], rdv[%d];\n\n",
 	       s->npot ? "0.5 * (un[m->npts - 1] * un[m->npts - 1] - " SAV_EPS ")" : "0", cg_atleast1(s->nrd),
 	       cg_atleast1(s->nrd));
@@ -1133,30 +1131,20 @@ cg_emit_parts_energy(Emit *e)
 		cg_out(e, "\t@__rdall(m, un, u, rdv);\n");
 	em = ex_emitter_new(pn, cg_sym_c, "w");
 	for (j = 0; j < s->nlump; j++) {
-		root[2 * j] = ex_emitter_add(em, s->lump[j].mass);
-		root[2 * j + 1] = ex_emitter_add(em, s->lump[j].rest);
+		ex_emitter_add(em, s->lump[j].mass);
+		ex_emitter_add(em, s->lump[j].rest);
 	}
 	ex_emitter_flush(em, &e->b, "\t");
 	for (j = 0; j < s->nlump; j++) {
 		cg_out(e, "\t{\n\t\tconst double v = (un[ng + %d] - u[ng + %d]) / k;\n\n", j, j);
 		sv.len = 0;
-		for (r = 0; cv && r < s->nrd; r++)
-			if (cv[j][r]) {
-				ExprEmitter *ec = ex_emitter_new(pn, cg_sym_c, "c");
-				int c = ex_emitter_add(ec, cv[j][r]);
-				cg_out(e, "\t\tdouble c%d;\n\t\t{\n", r);
-				ex_emitter_flush(ec, &e->b, "\t\t\t");
-				cg_out(e, "\t\t\tc%d = %s;\n\t\t}\n", r, ex_emitter_root(ec, c));
-				ex_emitter_free(ec);
-				buf_printf(&sv, " + c%d * rdv[%d]", r, r);
-			}
+		if (cv)
+			cg_lump_back_coefs(e, cv[j], "\t\t", 0, &sv);
 		cg_out(e, "\t\tE += (%s) * (0.5 * v * v - 0.5 * un[ng + %d] * (%s)%s%s%s);\n\t}\n",
-		       ex_emitter_root(em, root[2 * j]), j, ex_emitter_root(em, root[2 * j + 1]),
+		       ex_emitter_root(em, 2 * j), j, ex_emitter_root(em, 2 * j + 1),
 		       sv.len ? " + 0.25 * k * v * (0" : "", sv.len ? sv.s : "", sv.len ? ")" : "");
 	}
-	(void)nq;
 	buf_free(&sv);
-	mem_free(root);
 	cg_lump_back_free(s, cv);
 	ex_emitter_free(em);
 	cg_out(e, "\treturn E;\n}\n\n");
