@@ -1974,8 +1974,24 @@ void
 scheme_print(const Scheme *s, FILE *f)
 {
 	static const char *const lev[2] = {"u[n]", "u[n-1]"};
+	static const char *const rdk[] = {
+		[RD_VAL] = "u(X)", [RD_VEL] = "u.t(X)", [RD_DX] = "u.x(X)", [RD_DX3] = "u.xxx(X)",
+		[RD_LUMP] = "z[n]", [RD_LUMP_VEL] = "z.t", [RD_CVEL] = "u.t(X) centred",
+		[RD_INT] = "integral",
+	};
 	Buf b = {0};
+	const char **pn = mem_alloc((size_t)(s->nparams + s->nrd + 1) * sizeof *pn);
+	char (*rn)[16] = mem_alloc((size_t)(s->nrd + 1) * sizeof *rn);
 	int i;
+
+	/* the reads of the state are params past the model's: named rd0, rd1...
+	 * and listed at the end */
+	for (i = 0; i < s->nparams; i++)
+		pn[i] = s->param_names[i];
+	for (i = 0; i < s->nrd; i++) {
+		snprintf(rn[i], sizeof rn[i], "rd%d", i);
+		pn[s->nparams + i] = rn[i];
+	}
 
 	fprintf(f, "# %s: %dD, stencil half-width %d", s->m->name, s->ndim, s->w[0]);
 	if (s->ndim == 2)
@@ -1986,31 +2002,50 @@ scheme_print(const Scheme *s, FILE *f)
 		b.len = 0;
 		if (b.s)
 			b.s[0] = 0;
-		ex_print_math(&b, s->taps[i].coef, s->param_names);
+		ex_print_math(&b, s->taps[i].coef, pn);
 		fprintf(f, "  + (%s) * %s(i%+d,j%+d)\n", b.s ? b.s : "",
 		        lev[s->taps[i].level], s->taps[i].dx, s->taps[i].dy);
 	}
 	if (s->force) {
 		b.len = 0;
-		ex_print_math(&b, ex_div(s->pool, s->force, s->den), s->param_names);
+		ex_print_math(&b, ex_div(s->pool, s->force, s->den), pn);
 		fprintf(f, "  + %s\n", b.s);
 	}
 	for (i = 0; i < s->nsrc; i++) {
 		b.len = 0;
-		ex_print_math(&b, s->src[i].strength, s->param_names);
+		ex_print_math(&b, s->src[i].strength, pn);
 		fprintf(f, "  + spread(%s) / den  at (", b.s);
 		b.len = 0;
-		ex_print_math(&b, s->src[i].pos[0], s->param_names);
+		ex_print_math(&b, s->src[i].pos[0], pn);
 		fprintf(f, "%s", b.s);
 		if (s->ndim == 2) {
 			b.len = 0;
-			ex_print_math(&b, s->src[i].pos[1], s->param_names);
+			ex_print_math(&b, s->src[i].pos[1], pn);
 			fprintf(f, ", %s", b.s);
 		}
 		fprintf(f, ")\n");
 	}
 	b.len = 0;
-	ex_print_math(&b, s->den, s->param_names);
+	ex_print_math(&b, s->den, pn);
 	fprintf(f, "den = %s\n", b.s);
+	for (i = 0; i < s->nrd; i++) {
+		const Read *r = &s->rd[i];
+		fprintf(f, "rd%d = %s", i, rdk[r->kind]);
+		if (r->kind == RD_LUMP || r->kind == RD_LUMP_VEL)
+			fprintf(f, " of %s", r->lump >= 0 && r->lump < s->nlump ? s->lump[r->lump].name : "?");
+		else if (r->pos) {
+			b.len = 0;
+			ex_print_math(&b, r->pos, pn);
+			fprintf(f, " at X = %s", b.s);
+			if (r->pos2) {
+				b.len = 0;
+				ex_print_math(&b, r->pos2, pn);
+				fprintf(f, ", Y = %s", b.s);
+			}
+		}
+		fprintf(f, "\n");
+	}
 	buf_free(&b);
+	mem_free(rn);
+	mem_free(pn);
 }
