@@ -570,18 +570,17 @@ emit_rho_check(Emit *e)
 	cg_free_refs(pn, 0);
 }
 
-/* Does lumped object j's rest read its own velocity at step n? */
+/* Does lumped object j's rest read its own velocity at step n?  (Hash-
+ * consing folds a read that cancels, so holding it is reading it.) */
 static int
 reads_own_vel(const Scheme *s, int j)
 {
-	int nq = s->nparams + s->nrd, r, own = 0;
-	Expr **d = mem_alloc((size_t)(nq + 1) * sizeof *d);
+	int r;
 
-	diff_params(s->pool, s->lump[j].rest, nq, d);
 	for (r = 0; r < s->nrd; r++)
-		own |= s->rd[r].kind == RD_LUMP_VEL && s->rd[r].lump == j && !ex_is_num(d[s->nparams + r], 0);
-	mem_free(d);
-	return own;
+		if (s->rd[r].kind == RD_LUMP_VEL && s->rd[r].lump == j)
+			return ex_holds(s->pool, s->lump[j].rest, s->nparams + r);
+	return 0;
 }
 
 /* The grid: forced (by the caller or the model's `grid`) and checked, or

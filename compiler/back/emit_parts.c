@@ -23,6 +23,7 @@
  * lambda[n], which they reach through the velocity reads' u[n].
  * Nonlinear strengths and rests (max(0, ...)^p) are differentiated at the
  * forward state: diff.c's one-sided rules at their kinks. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -602,23 +603,83 @@ typedef struct Rel {
 	Expr **map;                /* [r]: read r's relative param, or NULL */
 	Expr **memo; unsigned nmemo;
 	unsigned *seen; int nseen, capseen;
+	const Read *rd;
+	int *span; unsigned nspan; /* [3 id]: 1 + rel_span's count (0: not yet),
+	                            * [3 id + 1], [3 id + 2]: its lo and hi */
 } Rel;
 
+/* How many reads of objects node e holds, counted as a tree (saturating
+ * at WIDE), and the least and the most object among them (lo > hi: none) */
+enum { WIDE = 64 };
+
+static int
+rel_span(Rel *w, int np, int nrd, const Expr *e, int *lo, int *hi)
+{
+	const Expr *kid[3];
+	int l, h, i, n = 0;
+
+	*lo = INT_MAX;
+	*hi = INT_MIN;
+	if (!(e->deps & DEP_STATE) || e->kind == EX_NUM || e->kind == EX_SYM)
+		return 0;
+	if (e->kind == EX_PARAM) {
+		const Read *r = e->index >= np && e->index < np + nrd ? &w->rd[e->index - np] : NULL;
+		if (!r || (r->kind != RD_LUMP && r->kind != RD_LUMP_VEL))
+			return 0;
+		*lo = *hi = r->lump;
+		return 1;
+	}
+	if (e->id >= w->nspan) {
+		unsigned m = mem_cap(w->nspan, e->id, 1024);
+		w->span = mem_extend(w->span, 3 * sizeof *w->span, w->nspan, m, 0);
+		w->nspan = m;
+	}
+	if (w->span[3 * e->id]) {
+		*lo = w->span[3 * e->id + 1];
+		*hi = w->span[3 * e->id + 2];
+		return w->span[3 * e->id] - 1;
+	}
+	kid[0] = e->a;
+	kid[1] = e->b;
+	kid[2] = e->c;
+	for (i = 0; i < 3; i++)
+		if (kid[i]) {
+			n += rel_span(w, np, nrd, kid[i], &l, &h);
+			*lo = l < *lo ? l : *lo;
+			*hi = h > *hi ? h : *hi;
+		}
+	n = n < WIDE ? n : WIDE;
+	w->span[3 * e->id] = n + 1;
+	w->span[3 * e->id + 1] = *lo;
+	w->span[3 * e->id + 2] = *hi;
+	return n;
+}
+
+/* e with the reads w->map names relative.  A node that reads objects
+ * farther apart than the relative reads reach, or WIDE reads or more
+ * spread over more than a few objects (a join's read of a chain at a
+ * param's place: every point's rest holds the same sum over all of them),
+ * stays as it is: made relative it would be a new node for every object,
+ * N^2 of them, none shared. */
 static Expr *
 rel_walk(ExprPool *p, Rel *w, int np, int nrd, Expr *e)
 {
 	Expr *a, *b, *c, *x;
+	int lo, hi, n;
 
 	if (!(e->deps & DEP_STATE))
+		return e;
+	if (e->kind != EX_PARAM && (n = rel_span(w, np, nrd, e, &lo, &hi))
+	    && (hi - lo > 2 * LREL || (n >= WIDE && hi - lo >= 16)))
 		return e;
 	if (e->kind == EX_PARAM)
 		return e->index >= np && e->index < np + nrd && w->map[e->index - np] ? w->map[e->index - np] : e;
 	if (e->kind == EX_NUM || e->kind == EX_SYM)
 		return e;
 	if (e->id >= w->nmemo) {
-		unsigned n = mem_cap(w->nmemo, e->id, 1024);
-		w->memo = mem_extend(w->memo, sizeof *w->memo, w->nmemo, n, 0);
-		w->nmemo = n;
+		unsigned m = mem_cap(w->nmemo, e->id, 1024);
+		w->memo = mem_extend(w->memo, sizeof *w->memo, w->nmemo, m, 0);
+		w->nmemo = m;
 	}
 	if (w->memo[e->id])
 		return w->memo[e->id];
@@ -721,6 +782,7 @@ cg_emit_lumps(Emit *e, const LHoist *h, int first, int count, const char *ind)
 	if (!s->nrd)
 		cg_out(e, "%sconst long ng = nx1 * (ny + 1);\n", ind);
 	memset(&w, 0, sizeof w);
+	w.rd = s->rd;
 	w.map = mem_alloc((size_t)(s->nrd + 1) * sizeof *w.map);
 	memset(inrun, 0, (size_t)count + 1);
 	for (j = 0; j < count; j++)
@@ -728,6 +790,7 @@ cg_emit_lumps(Emit *e, const LHoist *h, int first, int count, const char *ind)
 	mem_free(w.map);
 	mem_free(w.memo);
 	mem_free(w.seen);
+	mem_free(w.span);
 	/* the loops: runs of at least 4 */
 	loop_names(e, h, pn, 1);
 	em = ex_emitter_new(pn, cg_sym_c, "z");
@@ -996,12 +1059,14 @@ alump_runs(Emit *e, const LHoist *h, const Lc *c, const unsigned char *dctnz, in
 	Rel w;
 
 	memset(&w, 0, sizeof w);
+	w.rd = s->rd;
 	w.map = mem_alloc((size_t)(s->nrd + 1) * sizeof *w.map);
 	for (j = 0; j < nlump; j++)
 		canon[j] = lump_rel(e, h, j, &w);
 	mem_free(w.map);
 	mem_free(w.memo);
 	mem_free(w.seen);
+	mem_free(w.span);
 	loop_names(e, h, pn, 0);
 	for (a = 0; a < nlump; a = b) {
 		ExprEmitter *lm, *cm;

@@ -1571,16 +1571,14 @@ build_implicit(Ctx *c, Scheme *s)
 	 * a read of its own (a damper between a string and its bridge, whose
 	 * force on the string takes it centred) */
 	nr = s->nrd;
-	for (j = 0; j < s->nlump; j++) {
-		diff_params(p, s->lump[j].rest, n, d);
+	for (j = 0; j < s->nlump; j++)
 		for (r = 0; r < nr; r++)
-			if (s->rd[r].kind == RD_CVEL && !ex_is_num(d[s->nparams + r], 0)) {
+			if (s->rd[r].kind == RD_CVEL && ex_holds(p, s->lump[j].rest, s->nparams + r)) {
 				Expr *v = read_of(c, RD_VEL, s->rd[r].lump, s->rd[r].pos, s->rd[r].pos2);
 				s->rd = c->rd;
 				s->nrd = c->nrd;
 				s->lump[j].rest = ex_subst_param(p, s->lump[j].rest, s->nparams + r, v);
 			}
-	}
 	mem_free(d);
 }
 

@@ -38,6 +38,8 @@ struct ExprPool {
 	unsigned cap;          /* a power of two */
 	unsigned n;            /* nodes, also the next id */
 	int state_base;        /* 1 + the first param that reads the state (0: none) */
+	unsigned *mark, nmark; /* ex_holds: by id, the walk that last met a node */
+	unsigned walk;
 };
 
 void
@@ -64,6 +66,7 @@ expr_pool_free(ExprPool *p)
 		return;
 	arena_free(p->arena);
 	mem_free(p->tab);
+	mem_free(p->mark);
 	mem_free(p);
 }
 
@@ -711,6 +714,29 @@ ex_subst_param(ExprPool *p, Expr *e, int i, Expr *r)
 
 	mem_free(memo);
 	return x;
+}
+
+static int
+holds(ExprPool *p, const Expr *e, int i)
+{
+	if (e->kind == EX_PARAM)
+		return e->index == i;
+	if (!(e->deps & DEP_PARAM) || e->kind == EX_NUM || e->kind == EX_SYM || p->mark[e->id] == p->walk)
+		return 0;
+	p->mark[e->id] = p->walk;
+	return (e->a && holds(p, e->a, i)) || (e->b && holds(p, e->b, i)) || (e->c && holds(p, e->c, i));
+}
+
+int
+ex_holds(ExprPool *p, const Expr *e, int i)
+{
+	if (p->nmark < p->n || !++p->walk) {
+		mem_free(p->mark);
+		p->nmark = mem_cap(0, p->n, 1024);
+		p->mark = mem_alloc(p->nmark * sizeof *p->mark);
+		p->walk = 1;
+	}
+	return holds(p, e, i);
 }
 
 Expr *
