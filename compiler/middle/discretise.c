@@ -1519,6 +1519,32 @@ read_at_src(const Scheme *s, int r, int i)
 	return s->rd[r].pos == s->src[i].pos[0] && (s->ndim == 1 || s->rd[r].pos2 == s->src[i].pos[1]);
 }
 
+/* Bowed source i's strength S(v, ...) as S(0, ...), a force at step n
+ * like any other, and S - S(0, ...), the bow's own, when S(0, ...) still
+ * reads the state: a spring and a damper at a point written as one force,
+ * (-K u(X) + R u.t(X)) * delta(x - X), are then the spring's force, whose
+ * energy output counts it, and the damper's, solved centred.  The two
+ * add up to the force as written. */
+static void
+split_implicit(Ctx *c, Scheme *s, int i)
+{
+	ExprPool *p = c->p;
+	Source *src = &s->src[i];
+	Expr *f0 = ex_subst_param(p, src->strength, s->nparams + src->implicit, ex_num(p, 0));
+	Source *n;
+
+	if (!(f0->deps & DEP_STATE))
+		return;
+	n = arena_alloc(c->a, (size_t)(s->nsrc + 1) * sizeof *n);
+	memcpy(n, s->src, (size_t)s->nsrc * sizeof *n);
+	s->src = n;
+	s->src[i].strength = ex_sub(p, s->src[i].strength, f0);
+	s->src[s->nsrc] = s->src[i];
+	s->src[s->nsrc].strength = f0;
+	s->src[s->nsrc].implicit = -1;
+	s->nsrc++;
+}
+
 /* Bows (language.md 12): a force at X whose strength reads the field's
  * own velocity u.t(X) at the same X takes that velocity centred, so the
  * step is implicit in it (OP_SOLVE).  The read becomes RD_CVEL; every
@@ -1553,6 +1579,7 @@ build_implicit(Ctx *c, Scheme *s)
 			continue;
 		s->rd[s->src[i].implicit].kind = RD_CVEL;
 		s->nimplicit++;
+		split_implicit(c, s, i);
 	}
 	for (i = 0; i < s->nsrc; i++) {
 		if (!s->src[i].state || s->src[i].implicit >= 0)
