@@ -194,6 +194,22 @@ cg_emit_integral_adj(Emit *e, const Read *rd, const char *dv)
 	cg_free_refs(pn, 0);
 }
 
+/* ri, rw of point read rd (1D or 2D) at indent ind */
+static void
+interp_at(Emit *e, const Read *rd, const char *ind)
+{
+	const char **pn = cg_param_refs(e);
+	Buf x = {0}, y = {0};
+
+	ex_print_c(&x, rd->pos, pn, cg_sym_c);
+	if (rd->pos2)
+		ex_print_c(&y, rd->pos2, pn, cg_sym_c);
+	cg_out(e, "%s@__interp(m, %s, %s, ri, rw);\n", ind, x.s, rd->pos2 ? y.s : "0");
+	buf_free(&x);
+	buf_free(&y);
+	cg_free_refs(pn, 0);
+}
+
 /* g += dv * d(read r)/dq over the state: the transpose of the read */
 static void
 read_grad(Emit *e, int r, const char *dv, int sparse)
@@ -211,14 +227,13 @@ read_grad(Emit *e, int r, const char *dv, int sparse)
 			cg_out(e, "\tg[ng + %d] += %s;\n", rd->lump, dv);
 		break;
 	case RD_VAL:
-		ex_print_c(&x, rd->pos, pn, cg_sym_c);
-		cg_out(e, "\t{\n\t\tlong ri[4];\n\t\tdouble rw[4];\n\n");
-		cg_out(e, "\t\t@__interp(m, %s, 0, ri, rw);\n", x.s);
+		cg_out(e, "\t{\n\t\tlong ri[4];\n\t\tdouble rw[4];\n\t\tint a;\n\n");
+		interp_at(e, rd, "\t\t");
 		if (sparse)
-			cg_out(e, "\t\t@__sav_add(ix, gv, &nix, ri[0], %s * rw[0]);\n"
-			       "\t\t@__sav_add(ix, gv, &nix, ri[1], %s * rw[1]);\n\t}\n", dv, dv);
+			cg_out(e, "\t\tfor (a = 0; a < %d; a++)\n\t\t\t@__sav_add(ix, gv, &nix, ri[a], %s * rw[a]);\n\t}\n",
+			       2 * s->ndim, dv);
 		else
-			cg_out(e, "\t\tg[ri[0]] += %s * rw[0];\n\t\tg[ri[1]] += %s * rw[1];\n\t}\n", dv, dv);
+			cg_out(e, "\t\tfor (a = 0; a < %d; a++)\n\t\t\tg[ri[a]] += %s * rw[a];\n\t}\n", 2 * s->ndim, dv);
 		break;
 	case RD_INT:
 		cg_emit_integral_adj(e, rd, dv);
@@ -269,7 +284,7 @@ sav_sparse(const Scheme *s)
 	for (r = 0; r < s->nrd; r++) {
 		if (s->rd[r].kind == RD_INT)
 			return 0;
-		n += s->rd[r].kind == RD_VAL ? 2 : 1;
+		n += s->rd[r].kind == RD_VAL ? 2 * s->ndim : 1;
 	}
 	return n <= 16;
 }
@@ -494,7 +509,7 @@ cg_emit_sav(Emit *e)
 	diff_params(s->pool, s->pot, n, d);
 	if (sparse) {
 		for (r = 0, j = 0; r < s->nrd; r++)
-			j += s->rd[r].kind == RD_VAL ? 2 : 1;
+			j += s->rd[r].kind == RD_VAL ? 2 * s->ndim : 1;
 		cg_out(e, "static void\n@__sav_add(long *ix, double *gv, int *ng, long q, double v)\n{\n");
 		cg_out(e, "\tint a;\n\n\tfor (a = 0; a < *ng && ix[a] != q; a++)\n\t\t;\n");
 		cg_out(e, "\tif (a == *ng) {\n\t\tix[a] = q;\n\t\tgv[a] = 0;\n\t\t(*ng)++;\n\t}\n");
@@ -820,22 +835,35 @@ read_adj(Emit *e, int r, const char *lrd, const char *dv, const char *dst)
 		cg_out(e, "\t%s[ng + %d] += %s;\n", dst, rd->lump, lrd);
 		break;
 	case RD_VAL: {
-		int root = ex_emitter_add(em, rd->pos);
+		int d2 = s->ndim == 2;
 		diff_params(P, rd->pos, np, d);
 		for (p = 0; p < np; p++)
 			rp[p] = ex_is_num(d[p], 0) ? -1 : ex_emitter_add(em, d[p]);
+		if (d2) {
+			diff_params(P, rd->pos2, np, d);
+			for (p = 0; p < np; p++)
+				rq[p] = ex_is_num(d[p], 0) ? -1 : ex_emitter_add(em, d[p]);
+		}
 		cg_out(e, "\t{\n");
 		ex_emitter_flush(em, &e->b, "\t\t");
-		cg_out(e, "\t\tlong ri[4];\n\t\tdouble rw[4], gx;\n\n");
-		cg_out(e, "\t\t@__interp(m, %s, 0, ri, rw);\n", ex_emitter_root(em, root));
-		cg_out(e, "\t\t%s[ri[0]] += %s * rw[0];\n\t\t%s[ri[1]] += %s * rw[1];\n", dst, lrd, dst, lrd);
-		/* the weights move with X: d(1 - a, a)/dX = (-1, 1) / h */
-		cg_out(e, "\t\tgx = (%s * (u[ri[1]] - u[ri[0]])%s%s%s) / hx;\n", lrd, dv ? " + " : "",
-		       dv ? dv : "", dv ? " * (LG[ri[1]] - LG[ri[0]])" : "");
-		cg_out(e, "\t\t(void)gx;\n");
-		for (p = 0; p < np; p++)
+		cg_out(e, "\t\tlong ri[4];\n\t\tdouble rw[4], gx, gy, ax, ay;\n\t\tint a;\n\n");
+		interp_at(e, rd, "\t\t");
+		cg_out(e, "\t\tfor (a = 0; a < %d; a++)\n\t\t\t%s[ri[a]] += %s * rw[a];\n", 2 * s->ndim, dst, lrd);
+		/* the weights move with X, Y: rw = ((1 - ax)(1 - ay), ax (1 - ay),
+		 * (1 - ax) ay, ax ay), ax = (X - x0) / hx - i, ay likewise (0 in 1D) */
+		cg_out(e, "\t\tax = rw[1] + rw[3];\n\t\tay = rw[2] + rw[3];\n");
+		cg_out(e, "#define DPM_D(F) (%s * (F(u)) %s%s%s)\n", lrd, dv ? "+ " : "", dv ? dv : "", dv ? " * (F(LG))" : "");
+		cg_out(e, "#define DPM_X(A) ((1 - ay) * (A[ri[1]] - A[ri[0]]) + ay * (A[ri[3]] - A[ri[2]]))\n");
+		cg_out(e, "#define DPM_Y(A) ((1 - ax) * (A[ri[2]] - A[ri[0]]) + ax * (A[ri[3]] - A[ri[1]]))\n");
+		cg_out(e, "\t\tgx = DPM_D(DPM_X) / hx;\n\t\tgy = %s;\n", d2 ? "DPM_D(DPM_Y) / hy" : "0");
+		cg_out(e, "#undef DPM_D\n#undef DPM_X\n#undef DPM_Y\n");
+		cg_out(e, "\t\t(void)gx; (void)gy;\n");
+		for (p = 0; p < np; p++) {
 			if (rp[p] >= 0)
 				cg_out(e, "\t\tgrad[%d] += gx * %s;\n", p, ex_emitter_root(em, rp[p]));
+			if (d2 && rq[p] >= 0)
+				cg_out(e, "\t\tgrad[%d] += gy * %s;\n", p, ex_emitter_root(em, rq[p]));
+		}
 		cg_out(e, "\t}\n");
 		break;
 	}
@@ -899,10 +927,9 @@ read_dot(Emit *e, int r)
 		cg_out(e, "\tLdv[%d] += LG[ng + %d];\n", r, rd->lump);
 		break;
 	case RD_VAL:
-		ex_print_c(&x, rd->pos, pn, cg_sym_c);
-		cg_out(e, "\t{\n\t\tlong ri[4];\n\t\tdouble rw[4];\n\n");
-		cg_out(e, "\t\t@__interp(m, %s, 0, ri, rw);\n", x.s);
-		cg_out(e, "\t\tLdv[%d] += rw[0] * LG[ri[0]] + rw[1] * LG[ri[1]];\n\t}\n", r);
+		cg_out(e, "\t{\n\t\tlong ri[4];\n\t\tdouble rw[4];\n\t\tint a;\n\n");
+		interp_at(e, rd, "\t\t");
+		cg_out(e, "\t\tfor (a = 0; a < %d; a++)\n\t\t\tLdv[%d] += rw[a] * LG[ri[a]];\n\t}\n", 2 * s->ndim, r);
 		break;
 	case RD_INT: {
 		ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "f");

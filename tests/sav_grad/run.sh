@@ -134,6 +134,12 @@ if gt membrane; then
 	prog membrane sdot 100 17,15
 fi
 
+if gt mass_membrane; then
+	prog mass_membrane gradtest taylor -g 30,30 -d 0.02
+	prog mass_membrane gradtest ckpt -g 30,30 -d 0.02
+	prog mass_membrane sdot 100 30,30
+fi
+
 # ---- 2. a linear felt's onset ----
 sed -e 's/^param p = 2.4 in \[1, 4\]/param p = 1 in [0.5, 4]/' -e 's/^model hammer$/model hammer1/' \
 	"$HERE/hammer.dpm" >"$T/hammer1.dpm"
