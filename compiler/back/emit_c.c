@@ -434,8 +434,12 @@ emit_lump_stable(Emit *e)
 	for (j = 0; j < s->nlump; j++)
 		ex_emitter_add(em, s->lump_stiff[j]);
 	ex_emitter_flush(em, &e->b, "\t");
+	/* a chain's point may reach the bound: its planner allows the grid's
+	 * own limit (a string at c k = h: every row sums to 4, while the
+	 * highest mode stays below it) */
 	for (j = 0; j < s->nlump; j++)
-		cg_out(e, "\tif (!(%s < 4))\n\t\treturn %d;\n", ex_emitter_root(em, j), j);
+		cg_out(e, "\tif (!(%s %s 4))\n\t\treturn %d;\n", ex_emitter_root(em, j),
+		       s->m->lumps[j]->gridpt > 0 ? "<=" : "<", j);
 	cg_out(e, "\treturn -1;\n}\n\n");
 	ex_emitter_free(em);
 	cg_free_refs(pn, 0);

@@ -753,6 +753,20 @@ end_decl(FS *s, const Fld *f, int side)
 	return ast_boundary(s->a, f->f->name, l, w, c, l, NULL, l, l);
 }
 
+/* Do a let's arguments name the coordinates of domain dom? */
+static int
+coords_of(const Decl *x, const Decl *dom)
+{
+	int i;
+
+	if (!dom || x->nargs != dom->ndim)
+		return 0;
+	for (i = 0; i < x->nargs; i++)
+		if (!dom->coord[i] || strcmp(x->args[i], dom->coord[i]))
+			return 0;
+	return 1;
+}
+
 /* f as the one field of a model of its own, checked; NULL after messages */
 static Model *
 alone(FS *s, const Fld *f)
@@ -787,6 +801,10 @@ alone(FS *s, const Fld *f)
 			c = copy_decl(s, x);
 			if (x->kind == D_LET || x->kind == D_PDE || x->kind == D_POTENTIAL)   /* what may read the state */
 				c->value = still(s, f, x->value);
+			/* a coefficient over another field's coordinates: a fn here */
+			if (x->kind == D_LET && x->nargs && !(x->nargs == 1 && !strcmp(x->args[0], "t"))
+			    && !coords_of(x, f->dom))
+				c->kind = D_FN;
 			l = ast_list(s->a, l, c);
 			break;
 		default:
@@ -993,6 +1011,29 @@ needs_grid(const Model *m, const Decl *f)
 	return need;
 }
 
+/* A let over the coordinates of a field off the grid, `let A(x, y)` for
+ * a plate beside a string on the grid (language.md 3, 11), is a
+ * coefficient over that field: called in its pde with its coordinates,
+ * as a fn of them.  It becomes that fn (the grid's sema knows its own
+ * coordinates only, and so does each field's model alone). */
+static void
+space_lets(FS *s)
+{
+	int i, k;
+
+	for (i = 0; i < s->m->ndecls; i++) {
+		Decl *x = s->m->decls[i];
+		if (x->kind != D_LET || !x->nargs || (x->nargs == 1 && !strcmp(x->args[0], "t"))
+		    || coords_of(x, s->maindom))
+			continue;
+		for (k = 0; k < s->nfl; k++)
+			if (coords_of(x, s->fl[k].dom)) {
+				x->kind = D_FN;
+				break;
+			}
+	}
+}
+
 int
 sema_fields(Model *m, Diag *d)
 {
@@ -1067,6 +1108,7 @@ sema_fields(Model *m, Diag *d)
 		setup(&s, &s.fl[k]);
 	if (s.nerr)
 		return 1;
+	space_lets(&s);
 	for (k = 0; k < s.nfl; k++)
 		for (j = 0; j < m->ndecls; j++)
 			if (m->decls[j] == s.fl[k].dom)

@@ -124,6 +124,18 @@ for g in 50 100; do
 done
 awk -v a="$(cat "$T/sp50.size")" -v b="$(cat "$T/sp100.size")" 'BEGIN { exit !(a > 1000 && b < 2.5 * a) }' &&
 	pass param_join_linear || fail param_join_linear "C of 50 and 100 points: $(cat "$T/sp50.size") and $(cat "$T/sp100.size") bytes"
+# `let A(x, y)` over a plate on the grid, beside a string that is
+# a chain (whose model alone knows x only): the plate's coefficient, the
+# same samples as `fn A(x, y)`; the chain's planned grid, 441 intervals
+# at c k = h exactly, is stable (its rows' bound, 4, reached, not passed)
+sed 's/^let A(x, y)/fn A(x, y)/' "$HERE/letxy.dpm" >"$T/letxyf.dpm"
+if "$DPMC" render "$HERE/letxy.dpm" -o "$T/lxy.wav" -d 0.1 --raw --double 2>"$T/err" &&
+	"$DPMC" render "$T/letxyf.dpm" -o "$T/lxyf.wav" -d 0.1 --raw --double 2>>"$T/err" &&
+	cmp -s "$T/lxy.wav" "$T/lxyf.wav"; then
+	pass let_over_another_fields_coordinates
+else
+	fail let_over_another_fields_coordinates "$(head -c 300 "$T/err")"
+fi
 # and its compile is linear too: at 440 points the scheme and the C took
 # 21 s and 1.7 GB (each point's rest made relative, and differentiated,
 # with the whole sum in it), 0.9 s and 340 MB now (not under a sanitizer,
