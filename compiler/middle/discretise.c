@@ -647,7 +647,8 @@ involves_field(const Ctx *c, const Ast *e)
 		return !((e->a->kind == AX_CALL && is_field_name(c, e->a->name))
 		         || (e->a->kind == AX_NAME && is_lump(c, e->a->name) >= 0));
 	case AX_CALL:
-		if (is_field_name(c, e->name))
+		/* a point read and an integral (language.md 12) are values */
+		if (is_field_name(c, e->name) || !strcmp(e->name, "integral"))
 			return 0;
 		if (!strcmp(e->name, "lap") || !strcmp(e->name, "bilap") ||
 		    !strcmp(e->name, "delta"))
@@ -804,6 +805,8 @@ has_field_term(const Ctx *c, const Ast *e)
 	case AX_CALL:
 		if (!strcmp(e->name, "lap") || !strcmp(e->name, "bilap") || !strcmp(e->name, "delta"))
 			return 1;
+		if (!strcmp(e->name, "integral"))
+			return 0;
 		for (i = 0; i < e->nargs; i++)
 			if (has_field_term(c, e->args[i]))
 				return 1;

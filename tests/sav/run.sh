@@ -220,4 +220,23 @@ bad integral_uxx 'potential P = integral(u.xx^2)' "inside integral(...) the fiel
 bad integral_u_ux 'potential P = integral(u^2 * u.x^2)' "an integrand of both u and its slope"
 bad integral_in_init 'init u = integral(u^2)' "integral(...) reads the state every step"
 bad second_potential "$(printf 'potential P = K * z^2\npotential P = K * z^4')" "a second potential named 'P'"
+# an integral in a point force's strength, written in the pde (language.md
+# 12: usable in pde coefficients) or through a time let: the same samples
+# (it was refused as "a product of two terms that both involve it")
+for form in pde let; do
+	{
+		echo "model intforce"
+		echo "domain x in [0, 1]"
+		echo "field u(x)"
+		[ $form = let ] && echo "let F(t) = -1e4 * integral(u.x^2)"
+		[ $form = let ] && echo "pde u.tt = 100^2 * u.xx + F * delta(x - 0.3)" ||
+			echo "pde u.tt = 100^2 * u.xx - 1e4 * integral(u.x^2) * delta(x - 0.3)"
+		echo "boundary x = 0, x = 1: fixed"
+		echo "init u = 0.01 * sin(pi * x)"
+		echo "output o = u(0.3)"
+	} >"$T/intforce_$form.dpm"
+	"$DPMC" render "$T/intforce_$form.dpm" -o "$T/intforce_$form.wav" -d 0.05 --raw --double 2>"$T/err_$form"
+done
+cmp -s "$T/intforce_pde.wav" "$T/intforce_let.wav" && pass integral_in_point_force ||
+	fail integral_in_point_force "$(head -c 300 "$T/err_pde" "$T/err_let")"
 exit 0
