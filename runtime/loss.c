@@ -161,6 +161,10 @@ stft_make(long n, int top, int least)
 		if (fk > most)
 			most = fk;
 	}
+	/* sot's work takes two spectra of the largest size in du: a short
+	 * signal's one frame has fewer bins than that */
+	if (most < 2 * (long)(s->size[0].N / 2 + 1))
+		most = 2 * (long)(s->size[0].N / 2 + 1);
 	s->ys = fftw_alloc_complex((size_t)most);
 	s->tm = malloc((size_t)most * sizeof *s->tm);
 	s->gx = malloc((size_t)n * sizeof *s->gx);

@@ -857,7 +857,7 @@ read_adj(Emit *e, int r, const char *lrd, const char *dv, const char *dst)
 		cg_out(e, "#define DPM_Y(A) ((1 - ax) * (A[ri[2]] - A[ri[0]]) + ax * (A[ri[3]] - A[ri[1]]))\n");
 		cg_out(e, "\t\tgx = DPM_D(DPM_X) / hx;\n\t\tgy = %s;\n", d2 ? "DPM_D(DPM_Y) / hy" : "0");
 		cg_out(e, "#undef DPM_D\n#undef DPM_X\n#undef DPM_Y\n");
-		cg_out(e, "\t\t(void)gx; (void)gy;\n");
+		cg_out(e, "\t\t(void)gx; (void)gy; (void)ax; (void)ay;\n");
 		for (p = 0; p < np; p++) {
 			if (rp[p] >= 0)
 				cg_out(e, "\t\tgrad[%d] += gx * %s;\n", p, ex_emitter_root(em, rp[p]));

@@ -758,6 +758,9 @@ cli_info_print(const Run *r, const Opts *o, void *m, const double *vals)
 		json_str(stdout, r->k.name());
 		printf(", \"rate\": %s, \"k\": %s, \"grid\": [", cli_fmt(rate, b1, sizeof b1),
 		       cli_fmt(1 / rate, b2, sizeof b2));
+		/* lumped objects only: no grid (the kernel's is a placeholder) */
+		if (r->model && r->model->lumped_only)
+			nd = 0;
 		for (i = 0; i < nd; i++)
 			printf("%s%d", i ? ", " : "", n[i]);
 		printf("], \"h\": [");

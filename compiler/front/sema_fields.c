@@ -316,6 +316,19 @@ boundaries(FS *s)
 		int ends[32], mine = 0, ne = 0;
 		if (d->kind != D_BOUNDARY)
 			continue;
+		if (d->field && strcmp(d->field, s->main->name) && !chain(s, d->field)) {
+			Buf names = {0};
+			buf_printf(&names, "'%s'", s->main->name);
+			for (k = 0; k < s->nfl; k++)
+				buf_printf(&names, "%s'%s'", k == s->nfl - 1 ? " and " : ", ", s->fl[k].f->name);
+			diag_error(s->d, d->name_loc, "'%s' is not a field with coordinates%s; the boundaries "
+			           "are those of %s", d->field, lump_named(s, d->field) ? " (it is a lumped "
+			           "object: a field's end is attached to it, `boundary F at x = A: attached "
+			           "Z`)" : "", names.s);
+			buf_free(&names);
+			s->nerr++;
+			continue;
+		}
 		if (d->field && !(f = chain(s, d->field)))
 			continue;                      /* the grid field's: sema checks it */
 		for (w = 0; w < d->nwhere; w++) {

@@ -136,6 +136,14 @@ if "$DPMC" render "$HERE/letxy.dpm" -o "$T/lxy.wav" -d 0.1 --raw --double 2>"$T/
 else
 	fail let_over_another_fields_coordinates "$(head -c 300 "$T/err")"
 fi
+# a boundary line naming no field with coordinates, or a lumped object:
+# each said, with the fields there are (the grid's sema named its own
+# field alone, or said nothing while another boundary was missing)
+"$DPMC" check "$HERE/badbound.dpm" >/dev/null 2>"$T/err"
+st=$?
+[ $st = 1 ] && grep -q "badbound.dpm:13:10: error: 'nosuch' is not a field with coordinates; the boundaries are those of 'u' and 'w'" "$T/err" &&
+	grep -q "badbound.dpm:14:10: error: 'z' is not a field with coordinates (it is a lumped object" "$T/err" &&
+	pass boundary_of_no_field || fail boundary_of_no_field "exit $st: $(head -c 400 "$T/err")"
 # and its compile is linear too: at 440 points the scheme and the C took
 # 21 s and 1.7 GB (each point's rest made relative, and differentiated,
 # with the whole sum in it), 0.9 s and 340 MB now (not under a sanitizer,
