@@ -968,7 +968,10 @@ rt_loss_new(const char *name, long n, int nch, double rate, char *err, int errsz
 	for (i = 0; i < NLOSS && strcmp(losses[i].name, name); i++)
 		;
 	if (i == NLOSS) {
-		snprintf(err, (size_t)errsz, "unknown loss '%.60s'", name);
+		int at = snprintf(err, (size_t)errsz, "unknown loss '%.60s'; choose", name);
+		for (i = 0; i < NLOSS && at > 0 && at < errsz; i++)
+			at += snprintf(err + at, (size_t)(errsz - at), "%s %s", i ? (i == NLOSS - 1 ? " or" : ",") : "",
+			               losses[i].name);
 		return NULL;
 	}
 	if (n < 1 || nch < 1) {

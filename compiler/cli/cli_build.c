@@ -309,11 +309,11 @@ out:
 	return st;
 }
 
-/* OUT.h for OUT.c, malloc'd by the Buf */
+/* OUT.h for OUT.c or OUT.so, malloc'd by the Buf */
 static void
 header_path(const char *out, Buf *b)
 {
-	buf_printf(b, "%.*s.h", (int)strlen(out) - 2, out);
+	buf_printf(b, "%.*s.h", (int)strlen(out) - (ends_with(out, ".so") ? 3 : 2), out);
 }
 
 int
@@ -339,7 +339,7 @@ cli_build_check(const Opts *o)
 		r = -1;
 	else if (ends_with(o->out, ".wasm") || ends_with(o->out, ".html"))
 		return cli_build_wasm_check(o->out);    /* build_wasm.c: the .wasm beside, the tools */
-	else if (ends_with(o->out, ".c")) {
+	else if (ends_with(o->out, ".c") || ends_with(o->out, ".so")) {
 		header_path(o->out, &h);
 		r = rt_out_check(h.s, err, sizeof err);
 		buf_free(&h);
@@ -426,7 +426,18 @@ cli_build(const Opts *o, const char *ctext, const char *header, const char *pref
 	} else if (ends_with(o->out, ".wasm") || ends_with(o->out, ".html")) {
 		st = cli_build_wasm(o, ctext);
 	} else if (ends_with(o->out, ".so")) {
-		st = compile_to(o->out, ctext, 1, exedir);
+		/* and OUT.h beside it (api.md), or neither */
+		RtOut h;
+		char err[2048];
+		header_path(o->out, &b);
+		if ((st = compile_to(o->out, ctext, 1, exedir)) == 0
+		    && (rt_out_open(&h, b.s, 0666, err, sizeof err) != 0
+		        || (rt_out_write(&h, header, strlen(header), err, sizeof err) != 0 && (rt_out_abort(&h), 1))
+		        || rt_out_close(&h, err, sizeof err) != 0)) {
+			fprintf(stderr, "dpmc: error: %s\n", err);
+			unlink(o->out);
+			st = -1;
+		}
 	} else {
 		buf_printf(&b, "%s\n#define DPM_P(x) %s_##x\n", ctext, prefix);
 		for (i = 0; exe_main[i]; i++)

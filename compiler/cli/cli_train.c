@@ -847,6 +847,30 @@ choose(Train *T, const int *all)
 	return lf;
 }
 
+/* --stats: this process's rows' totals, the grid of the first's */
+static void
+train_stats(const Train *T)
+{
+	double init = 0, run = 0, grad = 0;
+	long steps = 0;
+	void *m = NULL;
+	int r;
+
+	for (r = 0; r < T->nr; r++) {
+		const Sim *s = &T->it[r].s;
+		if (!T->it[r].mine)
+			continue;
+		init += s->init_ms;
+		run += s->run_ms;
+		grad += s->grad_ms;
+		steps += s->n * s->evals;
+		if (!m)
+			m = s->m;
+	}
+	if (m)
+		cli_stats(T->o, T->k, m, T->j->compile_ms, init, run, steps, grad, "");
+}
+
 int
 cli_train(const Opts *o, const Job *j)
 {
@@ -914,8 +938,10 @@ cli_train(const Opts *o, const Job *j)
 			fprintf(stderr, "dpmc: error: %s: the trained values fail on a row (above)\n", o->model);
 		goto out;
 	}
-	if (T.rank == 0)
+	if (T.rank == 0) {
 		result_json(&res, &T, loss);
+		train_stats(&T);
+	}
 	/* the old handlers, so that a signal in the writes clears their
 	 * temporary files */
 	for (i = 0; i < 2; i++)

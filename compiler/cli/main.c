@@ -135,7 +135,7 @@ static const struct Opt {
 	 "how the model becomes machine code (default tcc; grad: llvm, else cc, else tcc; fit, train: cc, else llvm, else tcc)"},
 	{O_CPU, "--cpu", NULL, "NAME", C_RUN & ~C_EMIT & ~C_BUILD,
 	 "the CPU llvm compiles for (default the host's; as DPM_LLVM_CPU)"},
-	{O_STATS, "--stats", NULL, NULL, C_INFO | C_RENDER | C_GRAD | C_FIT,
+	{O_STATS, "--stats", NULL, NULL, C_INFO | C_RENDER | C_GRAD | C_FIT | C_TRAIN,
 	 "one JSON line of timings on stderr"},
 	{O_INC, "-I", NULL, "DIR", C_ALL, "add an import search folder"},
 	{O_GRID, "--grid", NULL, "N[,M]", C_RUN, "force the grid (intervals per dimension)"},
@@ -1357,14 +1357,19 @@ run(int argc, char **argv)
 	o.backend = BK_TCC;
 	if ((st = parse_args(&o, c, argc - 2, argv + 2)) >= 0)
 		return st;
-	if (!o.model && c->bit != C_REPL)
-		return usage_error(c->name, "missing the model file: %s", c->usage);
+	if (!o.model && c->bit != C_REPL) {
+		/* the usage is ours, whole (usage_error cuts what it echoes) */
+		fprintf(stderr, "dpmc: error: missing the model file: %s; see 'dpmc %s --help'\n", c->usage,
+		        c->name);
+		return EXIT_USAGE;
+	}
 	if ((c->bit & (C_BUILD | C_RENDER)) && !o.out)
 		return usage_error(c->name, "missing '-o %s'", c->bit == C_BUILD ? "OUT" : "OUT.wav");
 	if (c->bit == C_EMIT && !o.stage)
 		return usage_error(c->name, "missing '--stage %s'", "ast|scheme|loops|step|c|h");
 	if ((c->bit == C_GRAD || (c->bit == C_FIT && !o.data)) && !o.target)
-		return usage_error(c->name, "missing '--target %s'", c->bit == C_FIT ? "REC.wav' (or '--data SET.csv" : "REC.wav");
+		return usage_error(c->name, c->bit == C_FIT ? "missing '--target %s' (or '--data SET.csv')"
+		                   : "missing '--target %s'", "REC.wav");
 	if (c->bit == C_TRAIN && !o.data)
 		return usage_error(c->name, "missing '--data %s'", "SET.csv");
 	if ((c->bit & (C_FIT | C_TRAIN)) && !o.fit)

@@ -247,6 +247,9 @@ else
 fi
 expect build-so 0 '' -- build "$STR" -o "$T/model.so"
 nm -D "$T/model.so" 2>/dev/null | grep -q ' T ideal_string_run' && pass build-so-symbols || fail build-so-symbols "no ideal_string_run in model.so"
+# the header beside it (api.md: the functions "declared in M.h")
+grep -q 'dpm_model \*dpm_new(double rate)' "$T/model.h" 2>/dev/null && pass build-so-header ||
+	fail build-so-header "no model.h beside model.so declaring dpm_new"
 expect build-exe 0 '' -- build "$STR" -o "$T/string"
 if [ -x "$T/string" ]; then
 	run "$T/string" -o "$T/exe.wav" -d 0.5 --set f0=330

@@ -120,7 +120,7 @@ def grad_checks(m):
                 assert close(g[k], v, 1e-9, 1e-9 * big), (loss, k, g[k], v)
             return g
         check("grad/" + loss, one)
-    raises(lambda: m.grad(target, loss="nope"), dpm.Error, "nope")
+    raises(lambda: m.grad(target, loss="nope"), dpm.Error, "nope'; choose mse,")
     raises(lambda: m.grad(target[:, 0]), ValueError, "(N, 2)")
     raises(lambda: m.grad(np.zeros((0, 2))), ValueError, "(N, 2)")
 

@@ -119,6 +119,14 @@ if [ -s "$T/th1.json" ] && cmp -s "$T/th1.json" "$T/th2.json" && cmp -s "$T/th1.
 else
 	fail threads-same-bits "$(diff "$T/th1.json" "$T/th2.json" | head -c 300)"
 fi
+# --stats (cli.md's common options): one JSON line of the run's totals
+run "$DPMC" train "$M" $R $small --threads 1 --stats -o "$T/st.json"
+if [ "$st" = 0 ] && cmp -s "$T/th1.json" "$T/st.json" &&
+	grep -q '^{"backend": "[a-z]*", "compile_ms": [0-9.]*, "init_ms": [0-9.]*, "run_ms": [0-9.]*, "grid": \[[0-9]*\], "steps": [1-9][0-9]*, .*"grad_ms"' "$T/err"; then
+	pass train-stats
+else
+	fail train-stats "status $st: $(tail -c 300 "$T/err")"
+fi
 run "$DPMC" train "$M" $R $small --seed 7 -o "$T/seed.json"
 [ -s "$T/seed.json" ] && ! cmp -s "$T/th1.json" "$T/seed.json" && pass seed ||
 	fail seed "--seed 7 gave the same minibatches as seed 0"
