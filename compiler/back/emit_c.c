@@ -282,18 +282,35 @@ emit_taps_fn(Emit *e)
 
 	if (e->s->pot_stab)
 		cg_emit_sav_bound(e);
+	/* taps [lin, nstab): the potentials' stiffness (emit_sav.c), counted
+	 * when planning (pot) */
+	const int lin = e->s->npot && e->s->stab_pot < l->nstab ? e->s->stab_pot : l->nstab;
+
 	cg_out(e, "static void\n@__taps(const double *p, double k, double hx, double hy,"
-	       " double x, double y, double t, double *tc)\n{\n");
-	if (e->s->pot_stab)        /* the potentials' stiffness (emit_sav.c) */
-		cg_out(e, "\tdouble rd[%d];\n\n\t@__sav_bound(p, k, rd);\n", e->s->nrd);
-	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)x; (void)y; (void)t;\n");
-	for (i = 0; i < l->nstab; i++)
+	       " double x, double y, double t, double *tc, int pot)\n{\n");
+	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)x; (void)y; (void)t; (void)pot;\n");
+	for (i = 0; i < lin; i++)
 		ex_emitter_add(em, l->stab[i].coef);
 	ex_emitter_flush(em, &e->b, "\t");
-	for (i = 0; i < l->nstab; i++)
+	for (i = 0; i < lin; i++)
 		cg_out(e, "\ttc[%d] = %s;\n", i, ex_emitter_root(em, i));
-	cg_out(e, "}\n\n");
 	ex_emitter_free(em);
+	if (lin < l->nstab) {
+		em = ex_emitter_new(pn, cg_sym_c, "r");
+		cg_out(e, "\tif (!pot) {\n");
+		for (i = lin; i < l->nstab; i++)
+			cg_out(e, "\t\ttc[%d] = 0;\n", i);
+		cg_out(e, "\t\treturn;\n\t}\n");
+		if (e->s->pot_stab)
+			cg_out(e, "\tdouble rd[%d];\n\n\t@__sav_bound(p, k, rd);\n", e->s->nrd);
+		for (i = lin; i < l->nstab; i++)
+			ex_emitter_add(em, l->stab[i].coef);
+		ex_emitter_flush(em, &e->b, "\t");
+		for (i = lin; i < l->nstab; i++)
+			cg_out(e, "\ttc[%d] = %s;\n", i, ex_emitter_root(em, i - lin));
+		ex_emitter_free(em);
+	}
+	cg_out(e, "}\n\n");
 	cg_free_refs(pn, e->s->nparams);
 }
 
@@ -495,14 +512,14 @@ emit_stable_fn(Emit *e)
 			    s->from[1], s->to[1] - s->from[1]);
 		else
 			cg_out(e, "\t\t\tdouble y = 0;\n");
-		cg_out(e, "\t\t\t@__taps(p, k, hx, hy, x, y, t, tc);\n");
+		cg_out(e, "\t\t\t@__taps(p, k, hx, hy, x, y, t, tc, !n);\n");
 		cg_out(e, "\t\t\tfor (q = 0; q < (nput < 32 ? nput : 32) && memcmp(seen[q], tc, sizeof tc); q++)\n");
 		cg_out(e, "\t\t\t\t;\n\t\t\tif (q < (nput < 32 ? nput : 32))\n\t\t\t\tcontinue;\n");
 		cg_out(e, "\t\t\tif (!@__vn(tc, @__lev, @__dx, @__dy, %d, %d))\n", l->nstab, s->ndim);
 		cg_out(e, "\t\t\t\treturn 0;\n");
 		cg_out(e, "\t\t\tmemcpy(seen[nput++ %% 32], tc, sizeof tc);\n\t\t}\n\treturn 1;\n}\n\n");
 	} else {
-		cg_out(e, "\n\t(void)n;\n\t@__taps(p, k, hx, hy, 0, 0, t, tc);\n");
+		cg_out(e, "\n\t@__taps(p, k, hx, hy, 0, 0, t, tc, !n);\n");
 		cg_out(e, "\treturn @__vn(tc, @__lev, @__dx, @__dy, %d, %d);\n}\n\n", l->nstab, s->ndim);
 	}
 	/* over a render of `span` seconds: the step's coefficients at t = 0,

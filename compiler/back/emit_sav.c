@@ -602,6 +602,30 @@ bound_search(Emit *e, Expr **d)
 		       r, r);
 		cg_out(e, "\trd[%d] = hi;\n", r);
 	}
+	/* a point read, both ways from its start: the end where V_rr is the
+	 * largest (a side V never passes H0 on, a felt out of contact, ends
+	 * a million units away, its V_rr there as good as any) */
+	for (r = 0; s->pot_vrr && r < s->nrd; r++) {
+		if (!s->pot_vrr[r])
+			continue;
+		cg_out(e, "\t{\n\t\tconst double r0 = rd[%d];\n\t\tdouble best = r0, kb = @__sav_vrr%d(p, rd), kv, step;\n"
+		       "\t\tint dir;\n\n", r, r);
+		cg_out(e, "\t\tfor (dir = -1; dir <= 1; dir += 2) {\n");
+		cg_out(e, "\t\t\tstep = 1e-12 * (fabs(r0) > 1 ? fabs(r0) : 1);\n\t\t\tlo = hi = r0;\n");
+		cg_out(e, "\t\t\tfor (it = 0; it < 80 && step < 1e6; it++, step *= 2) {\n");
+		cg_out(e, "\t\t\t\thi = r0 + dir * step;\n\t\t\t\trd[%d] = hi;\n", r);
+		cg_out(e, "\t\t\t\tif ((V = @__sav_vb(p, rd)) > H || !(V == V))\n\t\t\t\t\tbreak;\n");
+		cg_out(e, "\t\t\t\tlo = hi;\n\t\t\t}\n");
+		cg_out(e, "\t\t\tif (it < 80 && step < 1e6)\n");
+		cg_out(e, "\t\t\t\tfor (it = 0; it < 100 && fabs(hi - lo) > 1e-12 * fabs(hi); it++) {\n");
+		cg_out(e, "\t\t\t\t\trd[%d] = 0.5 * (lo + hi);\n", r);
+		cg_out(e, "\t\t\t\t\tif (@__sav_vb(p, rd) > H)\n\t\t\t\t\t\thi = rd[%d];\n\t\t\t\t\telse\n"
+		       "\t\t\t\t\t\tlo = rd[%d];\n\t\t\t\t}\n", r, r);
+		cg_out(e, "\t\t\telse\n\t\t\t\thi = lo;\n");
+		cg_out(e, "\t\t\trd[%d] = hi;\n\t\t\tkv = @__sav_vrr%d(p, rd);\n", r, r);
+		cg_out(e, "\t\t\tif (kv > kb)\n\t\t\t\tkb = kv, best = hi;\n\t\t}\n");
+		cg_out(e, "\t\trd[%d] = best;\n\t}\n", r);
+	}
 	cg_out(e, "\t(void)lo; (void)hi; (void)V; (void)it;\n}\n\n");
 }
 
@@ -712,6 +736,19 @@ cg_emit_sav_bound(Emit *e)
 	ex_emitter_flush(em, &e->b, "\t");
 	cg_out(e, "\treturn %s;\n}\n\n", ex_emitter_root(em, r));
 	ex_emitter_free(em);
+	/* each point read's stiffness, V_rr (sav.c point_stab) */
+	for (r = 0; s->pot_vrr && r < s->nrd; r++) {
+		if (!s->pot_vrr[r])
+			continue;
+		cg_out(e, "static double\n@__sav_vrr%d(const double *p, const double *rd)\n{\n", r);
+		cg_out(e, "\tconst double k = 0, hx = 0, hy = 0, t = 0;\n");
+		cg_out(e, "\t(void)p; (void)rd; (void)k; (void)hx; (void)hy; (void)t;\n");
+		em = ex_emitter_new(pn, cg_sym_c, "v");
+		i = ex_emitter_add(em, s->pot_vrr[r]);
+		ex_emitter_flush(em, &e->b, "\t");
+		cg_out(e, "\treturn %s;\n}\n\n", ex_emitter_root(em, i));
+		ex_emitter_free(em);
+	}
 	if (s->ndim == 2) {
 		bound2(e, d);
 		mem_free(d);

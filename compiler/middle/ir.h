@@ -126,6 +126,13 @@ struct Scheme {
 	Expr *pot;                 /* V: their sum, of params and reads */
 	Loc pot_loc;               /* the first one, for messages */
 	int pot_stab;              /* stab taps read the state: @__sav_bound */
+	int stab_pot;              /* stab[stab_pot..]: the potentials' stiffness
+	                            * (sav.c), counted where the grid is planned,
+	                            * not where one is forced or kept (language.md
+	                            * 12: "grid still forces one") */
+	Expr **pot_vrr;            /* [r]: d^2 V / d rd_r^2 of a point read of the
+	                            * grid field whose stiffness is in stab (its
+	                            * bound searched both ways), else NULL */
 };
 
 /* sav.c: the stability taps of the stiffness potentials add (after

@@ -17,8 +17,57 @@
  * (in 2D, along the axis of the slope: u.y's with hy).
  * S = dV/dI reads the state: the C text's @__taps evaluates it with
  * @__sav_bound's reads, I at the largest value V(I) <= H0, the energy of
- * the initial state (emit_sav.c).  Other potentials (point reads, lumped
- * objects) add no taps yet. */
+ * the initial state (emit_sav.c).  A potential of a point read u(X)
+ * adds its stiffness there, V_rr = d^2 V / du(X)^2, as a force that reads
+ * the field at its point does (discretise.c build_coupling_stab): k^2
+ * V_rr / (rho h den) off the centre tap, frozen at every point, twice
+ * that when V_r also reads another part (a spring between parts); V_rr at
+ * the read @__sav_bound moves, both ways from its start, to the largest
+ * |u(X) - u0| with V <= H0 (a felt's stiffness at its deepest
+ * compression).  Lumped objects' own stiffness adds nothing yet. */
+/* The point reads' stiffness (above); d: V's derivatives, by param */
+static void
+point_stab(Arena *a, Scheme *s, Expr **d)
+{
+	ExprPool *p = s->pool;
+	int n = s->nparams + s->nrd, r, q;
+	Expr **dd = mem_alloc((size_t)(n + 1) * sizeof *dd);
+	Expr *cell = s->ndim == 2 ? ex_mul(p, ex_sym(p, SYM_HX), ex_sym(p, SYM_HY)) : ex_sym(p, SYM_HX);
+	Expr *k2 = ex_powi(p, ex_sym(p, SYM_K), 2);
+
+	for (r = 0; r < s->nrd; r++) {
+		Expr *vrr, *c;
+		Tap *t;
+		int other = 0;
+
+		if (s->rd[r].kind != RD_VAL || ex_is_num(d[s->nparams + r], 0))
+			continue;
+		diff_params(p, d[s->nparams + r], n, dd);
+		vrr = dd[s->nparams + r];
+		if (ex_is_num(vrr, 0))
+			continue;
+		for (q = 0; q < s->nrd; q++)
+			other |= q != r && !ex_is_num(dd[s->nparams + q], 0);
+		if (!s->pot_vrr) {
+			s->pot_vrr = arena_alloc(a, (size_t)(s->nrd + 1) * sizeof *s->pot_vrr);
+			memset(s->pot_vrr, 0, (size_t)(s->nrd + 1) * sizeof *s->pot_vrr);
+		}
+		s->pot_vrr[r] = vrr;
+		/* a softening one (V_rr < 0) adds nothing to stiffen */
+		c = ex_div(p, ex_mul(p, k2, ex_mul(p, ex_num(p, other ? 2 : 1), ex_fn(p, FN_MAX, vrr, ex_num(p, 0)))),
+		           ex_mul(p, cell, s->mden));
+		t = arena_alloc(a, (size_t)(s->nstab + 1) * sizeof *t);
+		memcpy(t, s->stab, (size_t)s->nstab * sizeof *t);
+		t[s->nstab].level = 0;
+		t[s->nstab].dx = t[s->nstab].dy = 0;
+		t[s->nstab].coef = ex_neg(p, c);
+		s->stab = t;
+		s->nstab++;
+		s->pot_stab = 1;
+	}
+	mem_free(dd);
+}
+
 void
 sav_stab(Arena *a, Scheme *s)
 {
@@ -26,6 +75,7 @@ sav_stab(Arena *a, Scheme *s)
 	int n = s->nparams + s->nrd, r;
 	Expr **d, *thx = ex_sym(p, SYM_THX), *h, *k2;
 
+	s->stab_pot = s->nstab;
 	if (!s->npot)
 		return;
 	k2 = ex_powi(p, ex_sym(p, SYM_K), 2);
@@ -62,5 +112,6 @@ sav_stab(Arena *a, Scheme *s)
 		s->nstab += 3;
 		s->pot_stab = 1;
 	}
+	point_stab(a, s, d);
 	mem_free(d);
 }
