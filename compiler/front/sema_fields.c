@@ -869,16 +869,18 @@ plan(FS *s, Fld *f)
 	if (f->nd == 2 && (double)(n[0] + 1) * (n[1] + 1) > MAXP) {
 		diag_error(s->d, f->f->name_loc, "the finest stable grid of the 2D field '%s' is %d x %d "
 		           "intervals, %d points, more than a 2D field not on the grid may have (" MAXP_S
-		           "); force a coarser one, `grid NX, NY` on its domain '%s' with (NX + 1) (NY + 1) "
-		           "<= " MAXP_S ", or raise the rate less", f->f->name, n[0], n[1],
-		           (n[0] + 1) * (n[1] + 1), f->dom->name);
+		           "); declare '%s' before '%s' (the first 2D field takes the grid), force a "
+		           "coarser grid, `grid NX, NY` on its domain '%s' with (NX + 1) (NY + 1) <= " MAXP_S
+		           ", or use a lower rate (-r: the finest stable grid follows the time step)",
+		           f->f->name, n[0], n[1], (n[0] + 1) * (n[1] + 1), f->f->name, s->main->name,
+		           f->dom->name);
 		s->nerr++;
 		return;
 	}
 	if (f->nd == 1 && n[0] > MAXN) {
 		diag_error(s->d, f->f->name_loc, "the finest stable grid of the field '%s' has %d "
 		           "intervals, more than a field not on the grid may have (" MAXN_S "); force "
-		           "a coarser one, `grid N` on its domain '%s', or raise the rate less", f->f->name,
+		           "a coarser one, `grid N` on its domain '%s', or use a lower rate (-r: the finest stable grid follows the time step)", f->f->name,
 		           n[0], f->dom->name);
 		s->nerr++;
 		return;

@@ -702,7 +702,7 @@ bad2 chain2d_slope 's/^pde u.tt = c1^2 \* lap(u)/& + 0.01 * w.x(0.1, 0.1) * delt
 bad2 chain2d_points 's/grid 14, 12/grid 80, 60/' \
 	"has 4941 points, more than a 2D field not on the grid may have (4000); force a coarser one"
 bad2 chain2d_planned_points 's/ grid 14, 12//' \
-	"the finest stable grid of the 2D field 'w' is .* points, more than a 2D field not on the grid may have (4000); force a coarser one, .grid NX, NY. on its domain 'bottom'"
+	"the finest stable grid of the 2D field 'w' is .* points, more than a 2D field not on the grid may have (4000); declare 'w' before 'u' (the first 2D field takes the grid), force a coarser grid, .grid NX, NY. on its domain 'bottom'"
 bad2 chain2d_read_one 's/^output bottom = w.t(0.1, 0.17)/output bottom = w(0.1) + 0/' \
 	"w is read at a point with 2 coordinates: w(X, Y)"
 bad2 chain2d_delta 's/delta(x - xb, y - yb)/delta(x - xb)/' \
