@@ -1346,7 +1346,18 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 	for (i = 0; i < s->ntaps; i++)
 		if (s->taps[i].coef->deps & DEP_STATE)
 			break;
-	if (i < s->ntaps || (s->force && (s->force->deps & DEP_STATE))) {
+	if (i < s->ntaps) {
+		/* a coefficient of u's differences that reads the state: a
+		 * tension of the stretch, as often as not */
+		diag_error(c->d, c->m->pde->value->loc, "a coefficient of %s's derivatives reads the "
+		           "state (an integral, a point read or another part): not supported yet; a "
+		           "tension that rises with the stretch is a potential, `potential stretch = "
+		           "alpha / 4 * integral(%s.x^2)^2` for `(c^2 + alpha * integral(%s.x^2)) * %s.xx` "
+		           "(language.md 12, energy-conserving), and a force between parts is "
+		           "F * delta(x - X)", c->m->field->name, c->m->field->name, c->m->field->name,
+		           c->m->field->name);
+		c->failed = 1;
+	} else if (s->force && (s->force->deps & DEP_STATE)) {
 		diag_error(c->d, c->m->pde->value->loc, "the pde reads the state (another part, or "
 		           "the field at a point) outside a point force; write such terms as "
 		           "F * delta(x - X)");

@@ -236,6 +236,12 @@ bad integral_uxx 'potential P = integral(u.xx^2)' "inside integral(...) the fiel
 bad integral_u_ux 'potential P = integral(u^2 * u.x^2)' "an integrand of both u and its slope"
 bad integral_in_init 'init u = integral(u^2)' "integral(...) reads the state every step"
 bad second_potential "$(printf 'potential P = K * z^2\npotential P = K * z^4')" "a second potential named 'P'"
+# a tension of the stretch as a coefficient: not built; the message
+# gives the potential that is
+printf 'model kcc\ndomain x in [0, 1]\nfield u(x)\npde u.tt = (100^2 + 1e6 * integral(u.x^2)) * u.xx\nboundary x = 0, x = 1: fixed\noutput o = u(0.3)\n' \
+	>"$T/kcc.dpm"
+expect integral_coefficient 1 "kcc.dpm:4:12: error: a coefficient of u's derivatives reads the state.*potential stretch = alpha / 4 \* integral(u.x^2)^2" \
+	-- check "$T/kcc.dpm"
 # an integral in a point force's strength, written in the pde (language.md
 # 12: usable in pde coefficients) or through a time let: the same samples
 # (it was refused as "a product of two terms that both involve it")
