@@ -42,6 +42,22 @@ expect() {
 	fi
 }
 
+# peak_mb NAME MB WHAT -- CMD...: CMD's peak memory (ru_maxrss) below MB
+# megabytes; nothing when /usr/bin/time is missing or dpmc runs under a
+# sanitizer (whose shadow memory counts)
+peak_mb() {
+	name=$1 mb=$2 what=$3
+	shift 4
+	[ -x /usr/bin/time ] && ! ldd "$DPMC" 2>/dev/null | grep -q 'libasan\|libtsan' || return 0
+	if /usr/bin/time -f '%M' -o "$T/rss" "$@" >/dev/null 2>"$T/err"; then
+		kb=$(tail -n 1 "$T/rss")
+		awk -v k="$kb" -v m="$mb" 'BEGIN { exit !(k / 1024 < m) }' &&
+			pass "$name ($what: $((kb / 1024)) MB)" || fail "$name" "$what peaked at $((kb / 1024)) MB"
+	else
+		fail "$name" "$(head -c 300 "$T/err")"
+	fi
+}
+
 # json_num KEY FILE: the number after "KEY": in FILE
 json_num() {
 	sed -n "s/.*\"$1\": \\([-+0-9.eE]*\\).*/\\1/p" "$2" | head -n 1

@@ -30,6 +30,7 @@ trap 'kill $busy 2>/dev/null; rm -rf "$T"' EXIT INT TERM
 XDG_CACHE_HOME=$T/cache
 export XDG_CACHE_HOME
 fails=0
+. "$REPO/tests/lib.sh"    # peak_mb
 
 pass() { echo "PASS gradperf_$1"; }
 fail() { echo "FAIL gradperf_$1: $2"; fails=1; }
@@ -159,21 +160,13 @@ if host membrane "$REPO/tests/bench/membrane.dpm"; then
 		fail memory_least "host mem: $r"
 	fi
 fi
-# through dpmc grad (not under a sanitizer, whose shadow memory counts)
-if [ -x /usr/bin/time ] && ! ldd "$DPMC" 2>/dev/null | grep -q 'libasan\|libtsan'; then
-	be=cc
-	"$DPMC" render "$REPO/examples/ideal_string.dpm" -d 0.01 --backend llvm -o "$T/p.wav" \
-	    >/dev/null 2>&1 && be=llvm
-	if "$DPMC" render "$REPO/tests/bench/membrane.dpm" --raw -d 2 --backend $be -o "$T/m2.wav" \
-	    2>"$T/err" &&
-	    /usr/bin/time -f '%M' -o "$T/rss" "$DPMC" grad "$REPO/tests/bench/membrane.dpm" \
-	        --target "$T/m2.wav" --set c=201 --backend $be >/dev/null 2>"$T/err"; then
-		kb=$(tail -n 1 "$T/rss")
-		awk -v k="$kb" 'BEGIN { exit !(k / 1024 < 200) }' &&
-			pass "memory_dpmc_grad ($be, 2 s membrane 155x124: $((kb / 1024)) MB)" ||
-			fail memory_dpmc_grad "dpmc grad --backend $be of a 2 s membrane peaked at $((kb / 1024)) MB"
-	else
-		fail memory_dpmc_grad "$(head -c 300 "$T/err")"
-	fi
+# through dpmc grad
+be=cc
+"$DPMC" render "$REPO/examples/ideal_string.dpm" -d 0.01 --backend llvm -o "$T/p.wav" >/dev/null 2>&1 && be=llvm
+if "$DPMC" render "$REPO/tests/bench/membrane.dpm" --raw -d 2 --backend $be -o "$T/m2.wav" 2>"$T/err"; then
+	peak_mb memory_dpmc_grad 200 "dpmc grad --backend $be of a 2 s membrane 155x124" -- \
+		"$DPMC" grad "$REPO/tests/bench/membrane.dpm" --target "$T/m2.wav" --set c=201 --backend $be
+else
+	fail memory_dpmc_grad "$(head -c 300 "$T/err")"
 fi
 exit $fails
