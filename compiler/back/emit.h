@@ -84,6 +84,12 @@ int cg_energy_bwd(const Scheme *s);
  * with coefficients of params (emit_energy.c) */
 Expr ***cg_lump_back(const Scheme *s);
 void cg_lump_back_free(const Scheme *s, Expr ***cv);
+/* The same for the forces between parts on the grid field: [i][r] the
+ * coefficient (times k^2) of read r in source i's strength */
+Expr ***cg_src_back(const Scheme *s);
+void cg_src_back_free(const Scheme *s, Expr ***cv);
+/* source i's term, c its row: adding to E, or with grad its adjoint */
+void cg_src_back_term(Emit *e, int i, Expr **c, int grad);
 /* c (one lump's row of cg_lump_back) as C locals c<r>, the text of
  * C v into sum; with grad, their params' seeds too (emit_energy.c) */
 void cg_lump_back_coefs(Emit *e, Expr **c, const char *ind, int grad, Buf *sum);

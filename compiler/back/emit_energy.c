@@ -29,6 +29,8 @@
  *           @__rdall, of potentials @__SAVE (psi's seed waits there);
  *           m->eadj (6 arrays of m->nst, emit_c.c).
  * leaves:   @__eadj(m, ln, g, s, n, u, un, gk, grad). */
+#include <string.h>
+
 #include "emit.h"
 #include "diff.h"
 
@@ -54,11 +56,17 @@ cg_energy_bwd(const Scheme *s)
 }
 
 /* A lumped object's rest that reads velocities backward, (z[n] - z[n-1])
- * / k (a chain's w.xxt, a damper to another object), takes them as C
- * dt- z with C the coefficients: the same term, (k / 4) M v (C v) for
- * each object, v = (z[n+1] - z[n]) / k; M C is symmetric for a chain's
- * stencils and a damper between objects (R / M1 M1 = R / M2 M2).  The
- * object's own centred damping (Lump.ct) is no part of C. */
+ * / k (a chain's w.xxt, a damper to another object or to a point of the
+ * grid field), takes them as C dt- z with C the coefficients: the same
+ * term, (k / 4) M v (C v) for each object, v = (z[n+1] - z[n]) / k; M C
+ * is symmetric for a chain's stencils and a damper between objects (R /
+ * M1 M1 = R / M2 M2).  The object's own centred damping (Lump.ct) is no
+ * part of C.  A force between parts on the grid field that reads such
+ * velocities (cg_src_back) adds (k / 4) v(X) (C v), v(X) the grid's
+ * velocity where the force is spread: a damper R (z.t - u.t(X)) on both
+ * sides so adds (k / 2) R v(X) v_z, and the energy falls at every step
+ * (by R k ((z.t - u.t(X)) centred)^2), where without it the two sides'
+ * velocities at different times let it rise. */
 Expr ***
 cg_lump_back(const Scheme *s)
 {
@@ -75,7 +83,7 @@ cg_lump_back(const Scheme *s)
 		diff_params(s->pool, s->lump[j].rest, nq, d);
 		for (r = 0; r < s->nrd; r++) {
 			cv[j][r] = NULL;
-			if (s->rd[r].kind != RD_LUMP_VEL || ex_is_num(d[np + r], 0))
+			if ((s->rd[r].kind != RD_LUMP_VEL && s->rd[r].kind != RD_VEL) || ex_is_num(d[np + r], 0))
 				continue;
 			/* linear in the reads: a coefficient of params */
 			diff_params(s->pool, d[np + r], nq, dd);
@@ -105,6 +113,68 @@ cg_lump_back_free(const Scheme *s, Expr ***cv)
 		return;
 	for (j = 0; j < s->nlump; j++)
 		mem_free(cv[j]);
+	mem_free(cv);
+}
+
+static int
+lump_back_any(const Scheme *s)
+{
+	Expr ***cv = cg_lump_back(s);
+
+	cg_lump_back_free(s, cv);
+	return cv != NULL;
+}
+
+/* [i][r]: the coefficient of backward velocity read r (RD_VEL,
+ * RD_LUMP_VEL) in state source i's strength (times k^2), NULL where 0;
+ * NULL when none has one or one is not linear in them */
+Expr ***
+cg_src_back(const Scheme *s)
+{
+	int np = s->nparams, nq = np + s->nrd, i, r, q, any = 0;
+	Expr ***cv, **d, **dd;
+
+	if (!s->nsrc || !s->nrd)
+		return NULL;
+	cv = mem_alloc((size_t)s->nsrc * sizeof *cv);
+	d = mem_alloc((size_t)(nq + 1) * sizeof *d);
+	dd = mem_alloc((size_t)(nq + 1) * sizeof *dd);
+	for (i = 0; i < s->nsrc; i++) {
+		cv[i] = mem_alloc((size_t)s->nrd * sizeof **cv);
+		memset(cv[i], 0, (size_t)s->nrd * sizeof **cv);
+		if (!s->src[i].state || s->src[i].implicit >= 0)
+			continue;
+		diff_params(s->pool, s->src[i].strength, nq, d);
+		for (r = 0; r < s->nrd; r++) {
+			if ((s->rd[r].kind != RD_LUMP_VEL && s->rd[r].kind != RD_VEL) || ex_is_num(d[np + r], 0))
+				continue;
+			diff_params(s->pool, d[np + r], nq, dd);
+			for (q = np; q < nq; q++)
+				if (!ex_is_num(dd[q], 0))
+					any = -1;
+			cv[i][r] = d[np + r];
+			if (any >= 0)
+				any = 1;
+		}
+	}
+	mem_free(d);
+	mem_free(dd);
+	if (any <= 0) {
+		cg_src_back_free(s, cv);
+		return NULL;
+	}
+	return cv;
+}
+
+void
+cg_src_back_free(const Scheme *s, Expr ***cv)
+{
+	int i;
+
+	if (!cv)
+		return;
+	for (i = 0; i < s->nsrc; i++)
+		mem_free(cv[i]);
 	mem_free(cv);
 }
 
@@ -211,9 +281,69 @@ cg_lump_back_coefs(Emit *e, Expr **c, const char *ind, int grad, Buf *sum)
 	cg_free_refs(pn, 0);
 }
 
+/* State source i's (k / 4) v(X) S, S = sum_r c_r rdv_r / k^2
+ * (cg_src_back: c_r the coefficients of its strength, times k^2), v(X)
+ * the grid's velocity (un - u) / k interpolated at its point, as a block
+ * adding to E; with grad, the adjoint's instead: the seeds of un and u
+ * at the point's neighbours (ln, pe), of each read (rsv), of the params
+ * through the c_r and through the point's place */
+void
+cg_src_back_term(Emit *e, int i, Expr **c, int grad)
+{
+	const Scheme *s = e->s;
+	const char **pn = cg_param_refs(e);
+	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "x");
+	Expr **d = mem_alloc((size_t)(s->nparams + 1) * sizeof *d);
+	int np = s->nparams, p, a, rx, ry = -1, *dx = mem_alloc((size_t)(2 * np + 2) * sizeof *dx), *dy = dx + np;
+	Buf sv = {0};
+
+	rx = ex_emitter_add(em, s->src[i].pos[0]);
+	if (s->ndim == 2)
+		ry = ex_emitter_add(em, s->src[i].pos[1]);
+	for (a = 0; a < s->ndim; a++) {
+		diff_params(s->pool, s->src[i].pos[a], np, d);
+		for (p = 0; p < np; p++)
+			(a ? dy : dx)[p] = grad && !ex_is_num(d[p], 0) ? ex_emitter_add(em, d[p]) : -1;
+	}
+	cg_out(e, "\t{\n");
+	ex_emitter_flush(em, &e->b, "\t\t");
+	cg_out(e, "\t\tlong ri[4];\n\t\tdouble rw[4], vq[4], v = 0;\n\t\tconst double M = 1 / (k * k);\n\t\tint a;\n\n");
+	cg_out(e, "\t\t@__interp(m, %s, %s, ri, rw);\n", ex_emitter_root(em, rx), ry >= 0 ? ex_emitter_root(em, ry) : "0");
+	cg_out(e, "\t\tfor (a = 0; a < 4; a++) {\n\t\t\tvq[a] = (un[ri[a]] - u[ri[a]]) / k;\n\t\t\tv += rw[a] * vq[a];\n\t\t}\n");
+	cg_lump_back_coefs(e, c, "\t\t", grad, &sv);
+	cg_out(e, "\t\tconst double S = (0%s) * M;\n\n\t\t(void)vq;\n", sv.s ? sv.s : "");
+	if (!grad) {
+		cg_out(e, "\t\tE += 0.25 * k * v * S;\n\t}\n");
+	} else {
+		int r;
+		for (r = 0; r < s->nrd; r++)
+			if (c[r])
+				cg_out(e, "\t\trsv[%d] += 0.25 * gE * k * M * v * c%d;\n", r, r);
+		cg_out(e, "\t\tfor (a = 0; a < %d; a++) {\n\t\t\tln[ri[a]] += 0.25 * gE * S * rw[a];\n"
+		       "\t\t\tpe[ri[a]] -= 0.25 * gE * S * rw[a];\n\t\t}\n", 2 * s->ndim);
+		/* the weights move with X, Y (rw as @__interp makes them) */
+		cg_out(e, "\t\t{\n\t\t\tconst double ax = rw[1] + rw[3], ay = rw[2] + rw[3], g = 0.25 * gE * k * S;\n");
+		cg_out(e, "\t\t\tconst double gx = g * ((1 - ay) * (vq[1] - vq[0]) + ay * (vq[3] - vq[2])) / hx;\n");
+		cg_out(e, "\t\t\tconst double gy = %s;\n\n\t\t\t(void)gx; (void)gy;\n",
+		       s->ndim == 2 ? "g * ((1 - ax) * (vq[2] - vq[0]) + ax * (vq[3] - vq[1])) / hy" : "0 * ax");
+		for (p = 0; p < np; p++) {
+			if (dx[p] >= 0)
+				cg_out(e, "\t\t\tgrad[%d] += gx * %s;\n", p, ex_emitter_root(em, dx[p]));
+			if (dy[p] >= 0)
+				cg_out(e, "\t\t\tgrad[%d] += gy * %s;\n", p, ex_emitter_root(em, dy[p]));
+		}
+		cg_out(e, "\t\t}\n\t}\n");
+	}
+	buf_free(&sv);
+	ex_emitter_free(em);
+	mem_free(d);
+	mem_free(dx);
+	cg_free_refs(pn, 0);
+}
+
 /* lump j's (k / 4) M v S, S = sum_r c_r rdv_r (cg_lump_back): seeds of
- * un and u at j and at each read's object, of the params through M
- * (dm, whose roots in em are dm0 + 2 p) and the c_r */
+ * un and u at j, of each read (rsv), of the params through M (dm, whose
+ * roots in em are dm0 + 2 p) and the c_r */
 static void
 lump_back(Emit *e, Expr **c, int j, Expr **dm, ExprEmitter *em, int dm0)
 {
@@ -224,10 +354,8 @@ lump_back(Emit *e, Expr **c, int j, Expr **dm, ExprEmitter *em, int dm0)
 	cg_out(e, "\t\t{\n");
 	cg_lump_back_coefs(e, c, "\t\t\t", 1, &sv);
 	for (r = 0; r < s->nrd; r++)
-		if (c[r]) {
-			cg_out(e, "\t\t\tln[ng + %d] += 0.25 * gE * M * v * c%d;\n", s->rd[r].lump, r);
-			cg_out(e, "\t\t\tpe[ng + %d] -= 0.25 * gE * M * v * c%d;\n", s->rd[r].lump, r);
-		}
+		if (c[r])     /* rdv_r's seed: its transpose (@__aread) below */
+			cg_out(e, "\t\t\trsv[%d] += 0.25 * gE * k * M * v * c%d;\n", r, r);
 	cg_out(e, "\t\t\tconst double S = 0%s;\n\n", sv.s ? sv.s : "");
 	cg_out(e, "\t\t\tln[ng + %d] += 0.25 * gE * M * S;\n", j);
 	cg_out(e, "\t\t\tpe[ng + %d] -= 0.25 * gE * M * S;\n", j);
@@ -300,8 +428,11 @@ void
 cg_emit_energy_adj(Emit *e)
 {
 	const Scheme *s = e->s;
-	int o, r, nr = cg_atleast1(s->nrd), parts = e->l->step->parts;
+	int o, r, i, nr = cg_atleast1(s->nrd), parts = e->l->step->parts, back = 0;
+	Expr ***sb = cg_src_back(s);
 
+	back = sb != NULL;
+	cg_src_back_free(s, sb);
 	for (o = 0; o < s->nout && !s->out[o].energy; o++)
 		;
 	cg_out(e, "/* g dE_s/du[s+1] into ln = lambda[s+1], what waits for it from step\n"
@@ -316,8 +447,9 @@ cg_emit_energy_adj(Emit *e)
 	cg_out(e, "\tdouble *pe = m->eadj, *el = pe + m->nst, *ea = el + m->nst, *eb = ea + m->nst;\n");
 	cg_out(e, "\tdouble *ez = eb + m->nst, *ee = ez + m->nst, gE, rs[%d] = {0}, rz[%d] = {0}, rd[%d], rdv[%d];\n",
 	       nr, nr, nr, nr);
+	cg_out(e, "\tdouble rsv[%d] = {0}, rsz[%d] = {0};\n", nr, nr);
 	cg_out(e, "\tlong q, ei, ej;\n\n");
-	cg_out(e, "\t(void)p; (void)t; (void)ng; (void)rs; (void)rz; (void)rd; (void)rdv; (void)gk;\n");
+	cg_out(e, "\t(void)p; (void)t; (void)ng; (void)rs; (void)rz; (void)rd; (void)rdv; (void)gk; (void)rsv; (void)rsz;\n");
 	cg_out(e, "\tif (s + 1 < n)\n\t\tfor (q = 0; q < np; q++)\n\t\t\tln[q] += pe[q];\n");
 	cg_out(e, "\tmemset(pe, 0, (size_t)np * sizeof(double));\n");
 	cg_out(e, "\tif (s < 0 || (gE = g[s * %d + %d]) == 0)\n\t\treturn;\n", s->nout, o);
@@ -349,8 +481,23 @@ cg_emit_energy_adj(Emit *e)
 				cg_out(e, "\trs[%d] = 0;\n", r);
 		if (s->nlump)
 			lumps(e);
+		if ((sb = cg_src_back(s))) {
+			cg_out(e, "\t@__rdall(m, un, u, rdv);\n");
+			for (i = 0; i < s->nsrc; i++)
+				for (r = 0; r < s->nrd; r++)
+					if (sb[i][r]) {
+						cg_src_back_term(e, i, sb[i], 1);
+						break;
+					}
+			cg_src_back_free(s, sb);
+		}
 		if (s->nrd)
 			cg_out(e, "\t@__aread(m, pe, u, u, rs, rz, grad);\n");
+		/* the velocities rdv = reads of (un, u): the seeds rsv reach un
+		 * (as a step's reads of (u, up) reach u) and, as what would
+		 * wait for the step before, -rsv reaches u */
+		if (s->nrd && (back || lump_back_any(s)))
+			cg_out(e, "\t@__aread(m, ln, un, u, rsv, rsz, grad);\n\t@__aread(m, pe, un, u, rsz, rsv, grad);\n");
 	}
 	/* psi^2 / 2: psi's seed waits with the potentials' (emit_sav.c), in
 	 * the ring @__asav of step s reads */

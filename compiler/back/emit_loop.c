@@ -307,6 +307,19 @@ c_scatter(void *ctx, const Step *st, const Op *o)
  * which a pde per unit mass, T / rho(x) u.xx, is symmetric.  Summed as
  * rho H / (2 k^2) sum_q w_q ((u[n+1] - u[n])^2 - u[n+1] (escr - u) den),
  * escr = (A + B) u: one division a step. */
+/* Has the energy a share beyond the grid's sum (@__parts_energy)? */
+static int
+parts_energy(const Scheme *s)
+{
+	Expr ***sb;
+
+	if (s->npot || s->nlump)
+		return 1;
+	sb = cg_src_back(s);
+	cg_src_back_free(s, sb);
+	return sb != NULL;
+}
+
 static void
 energy_text(CStep *c, int i)
 {
@@ -370,7 +383,7 @@ energy_text(CStep *c, int i)
 		buf_free(&in);
 	}
 	cg_out(e, "%s\t\t%s[%d] = (%s) * hx%s * (0.5 / (k * k)) * E%s;\n%s\t}\n", ind, c->y, i, ex_emitter_root(em, r),
-	       s->ndim == 2 ? " * hy" : "", s->npot || s->nlump ? " + @__parts_energy(m, u, un)" : "", ind);
+	       s->ndim == 2 ? " * hy" : "", parts_energy(s) ? " + @__parts_energy(m, u, un)" : "", ind);
 	ex_emitter_free(em);
 	cg_free_refs(pn, 0);
 	buf_free(&w);
@@ -669,7 +682,7 @@ emit_step(Emit *e)
 		cg_emit_reads(e);
 	if (e->s->npot)
 		cg_emit_sav(e);
-	if (e->l->step->energy && (e->s->npot || e->s->nlump))
+	if (e->l->step->energy && parts_energy(e->s))
 		cg_emit_parts_energy(e);
 	cg_out(e, "/* u[n+1] from u[n], u[n-1]; with lin, without sources and force\n"
 	       " * (the linear operator alone; lin 2, the energy's, without bows\n"

@@ -1180,8 +1180,9 @@ cg_emit_parts_energy(Emit *e)
 	const char **pn = cg_param_refs(e);
 	ExprEmitter *em;
 	int j;
-	Expr ***cv = cg_lump_back(s);
+	Expr ***cv = cg_lump_back(s), ***sb = cg_src_back(s);
 	Buf sv = {0};
+	int i, r;
 
 	cg_out(e, "static double\n@__parts_energy(const @_model *m, const double *u, const double *un)\n{\n");
 	locals(e);
@@ -1191,8 +1192,15 @@ cg_emit_parts_energy(Emit *e)
 	cg_out(e, "\t(void)u; (void)un; (void)rd; (void)rdv;\n");
 	if (s->nrd)
 		cg_out(e, "\t@__rdall(m, u, u, rd);\n");
-	if (cv)   /* the velocities (un - u) / k, for the backward reads' term */
+	if (cv || sb)   /* the velocities (un - u) / k, for the backward reads' term */
 		cg_out(e, "\t@__rdall(m, un, u, rdv);\n");
+	for (i = 0; sb && i < s->nsrc; i++)
+		for (r = 0; r < s->nrd; r++)
+			if (sb[i][r]) {
+				cg_src_back_term(e, i, sb[i], 0);
+				break;
+			}
+	cg_src_back_free(s, sb);
 	em = ex_emitter_new(pn, cg_sym_c, "w");
 	for (j = 0; j < s->nlump; j++) {
 		ex_emitter_add(em, s->lump[j].mass);

@@ -143,6 +143,12 @@ fi
 if gt mdashpot "$B/membrane_dashpot.dpm"; then
 	edot mdashpot -t 20 14
 fi
+# a damper between the string and a mass (the damper's term, the
+# velocities at different steps, emit_energy.c cg_src_back)
+if gt massdamp "$HERE/massdamp.dpm"; then
+	edot massdamp -t 60
+	prog massdamp gradtest taylor -g 60 -d 0.03 -p xs
+fi
 if gt stick "$B/stick.dpm"; then
 	prog stick gradtest taylor -d 0.015 -p xb -s sig=400
 fi
