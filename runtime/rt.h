@@ -298,7 +298,11 @@ double rt_partial_at(const RtPartials *p, int k);
  * maxit iterations; stops below 1 cent or when the error stops falling.
  * 0 with the report in m (m->ran 0 and m->why when there was nothing to
  * do: no series in the target or the render, no param that moves one),
- * or -1 with a message in err (no memory). */
+ * or -1 with a message in err (no memory).  With m->df1 set (nz values),
+ * the slope of the render's f1 where z ends, in cents per unit of each
+ * z (one more render per param in play when a step came after the last
+ * Jacobian), 0 for the params that move no partial, all 0 when there
+ * was no series to match. */
 #define RT_MATCH_MINCOL 0.5
 typedef int (*RtRenderFn)(void *ctx, const double *z, double *y);
 typedef struct RtMatch {
@@ -308,6 +312,7 @@ typedef struct RtMatch {
 	double cents0, cents;       /* rms over the matched partials, before and after */
 	int matched, iters, renders;
 	int *moved;                 /* nz flags (the caller's array, may be NULL) */
+	double *df1;                /* nz slopes of f1, cents per unit z (the caller's, may be NULL) */
 } RtMatch;
 int rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const double *target,
                       long n, int nch, double rate, int maxit, RtMatch *m, char *err, int errsz);

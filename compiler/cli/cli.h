@@ -204,9 +204,13 @@ typedef struct MpiModule {
  * fitted params (idx, nf of them) in vals so the render's partials sit on
  * those of target (n frames, nch channels), and says what it did on
  * stderr, as stage `stage`.  Without a clear partial series it leaves
- * vals alone.  0, or -1 after an error message. */
+ * vals alone.  df1 (nf values, NULL: not wanted): how many cents the
+ * render's first partial moves per unit of each param's free coordinate
+ * (rt_to_free) at the values it leaves, 0 for a param that moves no
+ * partial, all 0 when the stage did not run.  0, or -1 after an error
+ * message. */
 int cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double *target,
-                  long n, int nch, double *vals, int stage);
+                  long n, int nch, double *vals, int stage, double *df1);
 
 /* cli_params.c: the param values in force: the defaults, then --params,
  * then each --set.  Fills vals (k->nparams() of them); 0, or -1 after an

@@ -38,6 +38,13 @@ enum { MAXHALVE = 10 };
 #define REGRID_COARSE 1.08
 /* (GRID_MARGIN, GRID_MARGIN_END and POLISH are in cli.h: train's too) */
 
+/* How far (cents) the descent may take the first partial from where
+ * stage 1 matched it (hold_pitch): 2 %, past the 0.5-1 % by which the
+ * loss trades the first partial's pitch for the upper ones' (stage 3
+ * takes that back) and well within the 8-10 % from which stage 3 finds
+ * the pitch again. */
+#define PITCH_HOLD 34.0
+
 /* Whether name is a loss of runtime/loss.c's table; choices gets the
  * names as "a, b or c" for a message. */
 int
@@ -589,8 +596,11 @@ typedef struct Start {
 	double *v0;               /* the start values (np) */
 	double *vals, *best, *grad, *grad1;   /* np each */
 	double *y, *scale, *gy, *dvdz;        /* nf each; z = scale y */
+	double *y0;               /* nf: y at the start */
+	double *df1;              /* nf: cents of the first partial per unit z (stage 1's; 0: no hold) */
 	double loss, best_loss;
 	long step;                /* steps taken */
+	long held;                /* steps hold_pitch took back */
 	int state;                /* ST_... */
 	double *hist;             /* per step: the loss and the fitted values (malloc) */
 	long nhist, caphist;
@@ -781,6 +791,39 @@ clip_norm(double *ema, const double *g, int n)
 	return clip;
 }
 
+/* The pitch guard.  Against a recording, whose partials' levels the
+ * fitted params may not be able to match (--fit f0 alone: the string's
+ * pluck puts 0.2 of the energy in the first partial, a recorded Eb2 0.9),
+ * the audio loss can fall all the way by lowering the pitch: its
+ * transport term moves the mass of the upper partials down onto the
+ * recording's first (spec of the double-bass Eb2 rises with f0 from 45 to
+ * 90 Hz, no dip at 77.9), and the descent drags the first partial from
+ * stage 1's 77.87 Hz to 50 Hz, the other fitted params following a
+ * render at the wrong pitch (--fit f0,B,T60lo,T60hi ended at 57.7 Hz).
+ * Stage 1 found the pitch from the partials, which do not care about
+ * the levels; so a step that would move the first partial more than
+ * PITCH_HOLD cents from there, as stage 1's slopes df1 predict it
+ * (linear in z: exact for a `log` f0 in the middle of its range), is
+ * projected back onto that bound, along the shortest way in y. */
+static void
+hold_pitch(const Fit *F, Start *S)
+{
+	double c = 0, bb = 0, over, b;
+	int i;
+
+	for (i = 0; i < F->nf; i++) {
+		b = S->df1[i] * S->scale[i];
+		c += b * (S->y[i] - S->y0[i]);
+		bb += b * b;
+	}
+	over = c > PITCH_HOLD ? c - PITCH_HOLD : c < -PITCH_HOLD ? c + PITCH_HOLD : 0;
+	if (over == 0 || !(bb > 0))
+		return;
+	for (i = 0; i < F->nf; i++)
+		S->y[i] -= S->df1[i] * S->scale[i] * over / bb;
+	S->held++;
+}
+
 /* Evaluate a start at its values, which become its best so far
  * (READY); 0, or -1 with a message in S->err. */
 static int
@@ -836,7 +879,7 @@ run_start(Fit *F, Start *S)
 		if (p >= F->nuser)
 			S->scale[i] = 4 / (k->param_max(p) - k->param_min(p));
 		z = rt_to_free(S->v0[p], k->param_min(p), k->param_max(p), k->param_log(p));
-		S->y[i] = z / S->scale[i];
+		S->y0[i] = S->y[i] = z / S->scale[i];
 	}
 	from_free(F, S);
 	/* the start is the values given, not their round trip through y */
@@ -857,6 +900,7 @@ run_start(Fit *F, Start *S)
 		}
 		for (;;) {
 			rt_adam_step(adam, S->y, S->gy, clip);
+			hold_pitch(F, S);
 			from_free(F, S);
 			if (sim_set(&S->s, S->vals) == 0 && sim_eval(&S->s, &S->loss, S->grad1) == 0)
 				break;
@@ -1090,8 +1134,8 @@ cli_fit(const Opts *o, const Job *j)
 			S->s.memory = (o->memory_mb > 0 ? o->memory_mb : 160) * 1e6 / workers;
 		}
 		/* one block per start: v0, vals, best, grad, grad1 (np + 1 each),
-		 * y, scale, gy, dvdz (nf + 1 each) */
-		S->v0 = mem_try_malloc(5 * dsz + 4 * fsz);
+		 * y, scale, gy, dvdz, y0, df1 (nf + 1 each) */
+		S->v0 = mem_try_malloc(5 * dsz + 6 * fsz);
 		if (!S->v0) {
 			fprintf(stderr, "dpmc: error: out of memory\n");
 			goto out;
@@ -1104,6 +1148,9 @@ cli_fit(const Opts *o, const Job *j)
 		S->scale = S->y + (nf + 1);
 		S->gy = S->scale + (nf + 1);
 		S->dvdz = S->gy + (nf + 1);
+		S->y0 = S->dvdz + (nf + 1);
+		S->df1 = S->y0 + (nf + 1);
+		memset(S->df1, 0, fsz);
 		start_values(k, j->vals, np, sp, nsp, i, S->v0);
 		memcpy(S->vals, S->v0, dsz - sizeof(double));
 	}
@@ -1116,10 +1163,11 @@ cli_fit(const Opts *o, const Job *j)
 		sigaction(sigs[i], &sa, &old[i]);
 	handlers = 1;
 	/* stage 1 (cli_fit_pitch.c): the partials put pitch and inharmonicity
-	 * in place; the params it moves take their new values in every start */
+	 * in place; the params it moves take their new values in every start,
+	 * and its slopes of the first partial hold the pitch there (hold_pitch) */
 	{
-		double *pv = mem_alloc(dsz);
-		int p;
+		double *pv = mem_alloc(dsz), *df1 = mem_alloc(fsz);
+		int p, u;
 
 		int *uidx = mem_alloc(sizeof *uidx * (size_t)(nf + 1)), nu = 0;
 
@@ -1129,9 +1177,10 @@ cli_fit(const Opts *o, const Job *j)
 			if (F.idx[i] < F.nuser)
 				uidx[nu++] = F.idx[i];
 		memcpy(pv, j->vals, dsz - sizeof(double));
-		p = nu ? cli_fit_pitch(o, j, uidx, nu, tgt, n, nch, pv, 1) : 0;
-		mem_free(uidx);
+		p = nu ? cli_fit_pitch(o, j, uidx, nu, tgt, n, nch, pv, 1, df1) : 0;
 		if (p < 0) {
+			mem_free(uidx);
+			mem_free(df1);
 			mem_free(pv);
 			goto out;
 		}
@@ -1139,10 +1188,18 @@ cli_fit(const Opts *o, const Job *j)
 			for (p = 0; p < np; p++)
 				if (pv[p] != j->vals[p])
 					F.st[i].v0[p] = F.st[i].vals[p] = pv[p];
-		/* the params that move the partials, for stage 3 */
-		for (i = 0; i < nf; i++)
-			if (pv[F.idx[i]] != j->vals[F.idx[i]])
+		/* the params that move the partials, for stage 3: those stage 1
+		 * moved, and those that move the first partial where it left it
+		 * (a start already on the pitch moves none) */
+		for (i = 0, u = 0; i < nf; i++) {
+			double d = u < nu && uidx[u] == F.idx[i] ? df1[u++] : 0;
+			for (p = 0; p < F.nst; p++)
+				F.st[p].df1[i] = d;
+			if (pv[F.idx[i]] != j->vals[F.idx[i]] || d != 0)
 				pidx[npitch++] = F.idx[i];
+		}
+		mem_free(uidx);
+		mem_free(df1);
 		mem_free(pv);
 	}
 	/* the values given (after stage 1): an error there is the command's */
@@ -1169,8 +1226,12 @@ cli_fit(const Opts *o, const Job *j)
 	 * upper ones' (0.5-1 % on the double-bass notes, while the loss hardly
 	 * changes); the partials, weighted towards the low ones, put the pitch
 	 * back where a listener hears it, moving only the params stage 1
-	 * moved.  Closed loops stop at once (below a cent). */
-	if (!interrupted && npitch && cli_fit_pitch(o, j, pidx, npitch, tgt, n, nch, W->best, 3) < 0)
+	 * moved or found moving the first partial.  Closed loops stop at once
+	 * (below a cent). */
+	if (W->held)
+		fprintf(stderr, "fit: the loss pulled the first partial over %.0f %% from the partials' match; "
+		        "held there on %ld of %ld steps\n", 100 * (exp2(PITCH_HOLD / 1200) - 1), W->held, W->step);
+	if (!interrupted && npitch && cli_fit_pitch(o, j, pidx, npitch, tgt, n, nch, W->best, 3, NULL) < 0)
 		goto out;
 	/* the loss of the values written is the one `grad` gives them (against
 	 * the recording from its onset), on the grid a render plans (the
@@ -1334,7 +1395,7 @@ cli_fit_data(const Opts *o, const Job *j)
 		S->s.margin = GRID_MARGIN;
 		/* one thread per gradient: the rows are the parallel work */
 		S->s.threads = 1;
-		S->v0 = mem_try_malloc(5 * dsz + 4 * fsz);
+		S->v0 = mem_try_malloc(5 * dsz + 6 * fsz);
 		if (!S->v0) {
 			fprintf(stderr, "dpmc: error: out of memory\n");
 			goto out;
@@ -1347,6 +1408,9 @@ cli_fit_data(const Opts *o, const Job *j)
 		S->scale = S->y + (nf + 1);
 		S->gy = S->scale + (nf + 1);
 		S->dvdz = S->gy + (nf + 1);
+		S->y0 = S->dvdz + (nf + 1);
+		S->df1 = S->y0 + (nf + 1);
+		memset(S->df1, 0, fsz);
 		memcpy(S->v0, w->vals, dsz - sizeof(double));
 		memcpy(S->vals, S->v0, dsz - sizeof(double));
 		pidx[i] = mem_alloc(sizeof **pidx * (size_t)(nf + 1));
@@ -1366,12 +1430,13 @@ cli_fit_data(const Opts *o, const Job *j)
 		if (!o->no_pitch)
 			fprintf(stderr, "fit: %s:%d (%s)\n", o->data, w->line, w->file);
 		memcpy(pv, S->v0, dsz - sizeof(double));
-		if (cli_fit_pitch(&w->o, j, F.idx, nf, S->s.target, S->s.n, w->nch, pv, 1) < 0) {
+		if (cli_fit_pitch(&w->o, j, F.idx, nf, S->s.target, S->s.n, w->nch, pv, 1, S->df1) < 0) {
 			mem_free(pv);
 			goto out;
 		}
+		/* as fit's: stage 3 moves what stage 1 moved or what moves f1 */
 		for (p = 0; p < nf; p++)
-			if (pv[F.idx[p]] != S->v0[F.idx[p]]) {
+			if (pv[F.idx[p]] != S->v0[F.idx[p]] || S->df1[p] != 0) {
 				pidx[i][npitch[i]++] = F.idx[p];
 				S->v0[F.idx[p]] = S->vals[F.idx[p]] = pv[F.idx[p]];
 			}
@@ -1399,7 +1464,7 @@ cli_fit_data(const Opts *o, const Job *j)
 		}
 		if (!interrupted && npitch[i] && S->state >= ST_READY) {
 			fprintf(stderr, "fit: %s:%d (%s)\n", o->data, w->line, w->file);
-			if (cli_fit_pitch(&w->o, j, pidx[i], npitch[i], S->s.target, S->s.n, w->nch, S->best, 3) < 0)
+			if (cli_fit_pitch(&w->o, j, pidx[i], npitch[i], S->s.target, S->s.n, w->nch, S->best, 3, NULL) < 0)
 				goto out;
 		}
 		if (sim_loss(&S->s, S->best, &loss) != 0)

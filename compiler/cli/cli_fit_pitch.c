@@ -89,7 +89,7 @@ render(void *ctx, const double *z, double *y)
 
 int
 cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double *target,
-              long n, int nch, double *vals, int stage)
+              long n, int nch, double *vals, int stage, double *df1)
 {
 	const Kernel *k = j->k;
 	int np = k->nparams(), i, st = 0, *moved = mem_alloc(sizeof *moved * (size_t)(nf + 1));
@@ -99,6 +99,8 @@ cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double 
 	RtMatch m;
 	Pitch p = {k, j, idx, nf, n, NULL, NULL, {0}};
 
+	if (df1)
+		memset(df1, 0, sizeof *df1 * (size_t)nf);
 	if (o->no_pitch)
 		goto out;
 	p.vals = mem_alloc(sizeof *p.vals * (size_t)(np + 1));
@@ -106,6 +108,7 @@ cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double 
 	for (i = 0; i < nf; i++)
 		z[i] = rt_to_free(vals[idx[i]], k->param_min(idx[i]), k->param_max(idx[i]), k->param_log(idx[i]));
 	m.moved = moved;
+	m.df1 = df1;
 	if (rt_match_partials(render, &p, z, nf, target, n, nch, j->rate, MAXIT, &m, err, sizeof err) < 0) {
 		fprintf(stderr, "dpmc: error: %s\n", err);
 		st = -1;

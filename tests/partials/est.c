@@ -96,7 +96,7 @@ main(int argc, char **argv)
 	static const double f1s[] = {40, 55, 98, 151, 247, 400};
 	static const double Bs[] = {0, 1e-5, 1e-4, 1e-3};
 	long n = (long)RATE, nb = 0;
-	double *x = malloc(sizeof *x * (size_t)n), worstf = 0, worstb = 0, z[3], y0[3];
+	double *x = malloc(sizeof *x * (size_t)n), worstf = 0, worstb = 0, z[3], y0[3], df1[3];
 	char name[200], err[200];
 	int i, j, v, a, moved[3];
 	RtPartials p;
@@ -150,6 +150,7 @@ main(int argc, char **argv)
 	z[2] = 0.3;
 	memcpy(y0, z, sizeof z);
 	m.moved = moved;
+	m.df1 = df1;
 	if (rt_match_partials(render, &n, z, 3, x, n, 1, RATE, 10, &m, err, sizeof err) < 0 || !m.ran) {
 		printf("FAIL partials_match_toy: %s\n", m.why ? m.why : err);
 		fails++;
@@ -158,6 +159,9 @@ main(int argc, char **argv)
 		      "partials_match_toy", "f1 %g B %g (want 110, 2e-4)", exp(z[0]), exp(z[1]));
 		check(z[2] == y0[2] && !moved[2] && moved[0], "partials_match_keeps_idle",
 		      "the idle param moved (%g -> %g)", y0[2], z[2]);
+		/* z[0] is log f1: 1200 / ln 2 cents per unit; the idle param none */
+		check(fabs(df1[0] / (1200 / log(2)) - 1) < 0.01 && df1[2] == 0, "partials_match_df1",
+		      "f1's slopes %g and %g cents per unit z (want 1731.2 and 0)", df1[0], df1[2]);
 		printf("# match toy: %.1f -> %.2f cents, %d partials, %d iterations, %d renders\n",
 		       m.cents0, m.cents, m.matched, m.iters, m.renders);
 	}
