@@ -278,13 +278,13 @@ emit_taps_fn(Emit *e)
 	const Loops *l = e->l;
 	const char **pn = cg_param_refs(e);
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "s");
+	/* taps [lin, nstab): the potentials' stiffness (emit_sav.c), counted
+	 * when planning (pot) */
+	const int lin = e->s->npot && e->s->stab_pot < l->nstab ? e->s->stab_pot : l->nstab;
 	int i;
 
 	if (e->s->pot_stab)
 		cg_emit_sav_bound(e);
-	/* taps [lin, nstab): the potentials' stiffness (emit_sav.c), counted
-	 * when planning (pot) */
-	const int lin = e->s->npot && e->s->stab_pot < l->nstab ? e->s->stab_pot : l->nstab;
 
 	cg_out(e, "static void\n@__taps(const double *p, double k, double hx, double hy,"
 	       " double x, double y, double t, double *tc, int pot)\n{\n");

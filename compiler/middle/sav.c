@@ -7,25 +7,8 @@
 #include "diff.h"
 #include "ir.h"
 
-/* The stiffness a potential adds, in the grid's stability (language.md
- * 12: "the default grid counts the stiffness a potential adds, at the
- * largest value the energy of the initial state allows").  A potential
- * of an integral of kappa u.x^2 (Kirchhoff-Carrier: alpha/4
- * integral(u.x^2)^2) pulls with tension 2 kappa dV/dI: its force is
- * (2 kappa dV/dI / rho) u.xx, which the frozen-coefficient analysis
- * takes as three more taps, k^2 2 kappa S / (rho h^2 den) (1, -2, 1)
- * (in 2D, along the axis of the slope: u.y's with hy).
- * S = dV/dI reads the state: the C text's @__taps evaluates it with
- * @__sav_bound's reads, I at the largest value V(I) <= H0, the energy of
- * the initial state (emit_sav.c).  A potential of a point read u(X)
- * adds its stiffness there, V_rr = d^2 V / du(X)^2, as a force that reads
- * the field at its point does (discretise.c build_coupling_stab): k^2
- * V_rr / (rho h den) off the centre tap, frozen at every point, twice
- * that when V_r also reads another part (a spring between parts); V_rr at
- * the read @__sav_bound moves, both ways from its start, to the largest
- * |u(X) - u0| with V <= H0 (a felt's stiffness at its deepest
- * compression).  Lumped objects' own stiffness adds nothing yet. */
-/* The point reads' stiffness (above); d: V's derivatives, by param */
+/* The point reads' stiffness (sav_stab, below); d: V's derivatives, by
+ * param */
 static void
 point_stab(Arena *a, Scheme *s, Expr **d)
 {
@@ -68,6 +51,24 @@ point_stab(Arena *a, Scheme *s, Expr **d)
 	mem_free(dd);
 }
 
+/* The stiffness a potential adds, in the grid's stability (language.md
+ * 12: "the default grid counts the stiffness a potential adds, at the
+ * largest value the energy of the initial state allows").  A potential
+ * of an integral of kappa u.x^2 (Kirchhoff-Carrier: alpha/4
+ * integral(u.x^2)^2) pulls with tension 2 kappa dV/dI: its force is
+ * (2 kappa dV/dI / rho) u.xx, which the frozen-coefficient analysis
+ * takes as three more taps, k^2 2 kappa S / (rho h^2 den) (1, -2, 1)
+ * (in 2D, along the axis of the slope: u.y's with hy).
+ * S = dV/dI reads the state: the C text's @__taps evaluates it with
+ * @__sav_bound's reads, I at the largest value V(I) <= H0, the energy of
+ * the initial state (emit_sav.c).  A potential of a point read u(X)
+ * adds its stiffness there, V_rr = d^2 V / du(X)^2, as a force that reads
+ * the field at its point does (discretise.c build_coupling_stab): k^2
+ * V_rr / (rho h den) off the centre tap, frozen at every point, twice
+ * that when V_r also reads another part (a spring between parts); V_rr at
+ * the read @__sav_bound moves, both ways from its start, to the largest
+ * |u(X) - u0| with V <= H0 (a felt's stiffness at its deepest
+ * compression).  Lumped objects' own stiffness adds nothing yet. */
 void
 sav_stab(Arena *a, Scheme *s)
 {
