@@ -313,7 +313,7 @@ boundaries(FS *s)
 	for (i = 0; i < m->ndecls; i++) {
 		Decl *d = m->decls[i];
 		Fld *f = NULL;
-		int ends[32], mine = 0, ne = 0;
+		int ends[32], mine = 0, ne = 0, nmain = 0, *wmain;
 		if (d->kind != D_BOUNDARY)
 			continue;
 		if (d->field && strcmp(d->field, s->main->name) && !chain(s, d->field)) {
@@ -331,6 +331,8 @@ boundaries(FS *s)
 		}
 		if (d->field && !(f = chain(s, d->field)))
 			continue;                      /* the grid field's: sema checks it */
+		/* the wheres of no chain, in an unnamed line: the grid field's */
+		wmain = arena_alloc(s->a, (size_t)(d->nwhere + 1) * sizeof *wmain);
 		for (w = 0; w < d->nwhere; w++) {
 			struct Where *wh = &d->where[w];
 			double v;
@@ -342,18 +344,21 @@ boundaries(FS *s)
 				continue;
 			}
 			if (!wh->coord || !wh->at) {
-				if (f) {
+				if (f && d->field) {
 					diag_error(s->d, wh->loc, "the field '%s' is 1D: name its ends, `boundary %s at "
 					           "%s = A: ...`", f->f->name, f->f->name, f->coord);
 					s->nerr++;
 					mine = -1;
-				}
+				} else
+					wmain[nmain++] = w;
 				continue;
 			}
 			if (!fold(m, wh->at, &v, 0)) {
-				if (f)
+				if (f && d->field)
 					err(s, wh->at->loc, "a boundary's position must be a number or a const", NULL,
 					    NULL), mine = -1;
+				else
+					wmain[nmain++] = w;
 				continue;
 			}
 			if (f) {
@@ -383,10 +388,8 @@ boundaries(FS *s)
 					mine = -1;
 					continue;
 				}
-				if (!g) {
-					if (mine > 0)
-						err(s, wh->loc, "this boundary mixes the ends of several fields; write one "
-						    "line per field", NULL, NULL), mine = -1;
+				if (!g) {        /* the grid field's end, or no field's: its sema says */
+					wmain[nmain++] = w;
 					continue;
 				}
 				if (f && f != g) {
@@ -403,14 +406,19 @@ boundaries(FS *s)
 		}
 		if (!f || mine == 0)
 			continue;
-		s->drop[i] = 1;
+		if (nmain && mine > 0) {
+			/* language.md 11: a name may be left out where the position is
+			 * an end of one field only; a line of ends of the grid field
+			 * and of a chain is one line for each, the grid field's here */
+			struct Where *keep = arena_alloc(s->a, (size_t)nmain * sizeof *keep);
+			for (w = 0; w < nmain; w++)
+				keep[w] = d->where[wmain[w]];
+			d->where = keep;
+			d->nwhere = nmain;
+		} else
+			s->drop[i] = 1;
 		if (mine < 0)
 			continue;
-		if (d->nwhere != ne) {
-			err(s, d->loc, "this boundary mixes the ends of several fields; write one line per field",
-			    NULL, NULL);
-			continue;
-		}
 		for (k = ne - 1; k >= 0; k--)        /* `edges` as its four edges */
 			if (ends[k] == 4) {
 				memmove(ends + k + 3, ends + k, (size_t)(ne - k) * sizeof *ends);

@@ -144,6 +144,17 @@ st=$?
 [ $st = 1 ] && grep -q "badbound.dpm:13:10: error: 'nosuch' is not a field with coordinates; the boundaries are those of 'u' and 'w'" "$T/err" &&
 	grep -q "badbound.dpm:14:10: error: 'z' is not a field with coordinates (it is a lumped object" "$T/err" &&
 	pass boundary_of_no_field || fail boundary_of_no_field "exit $st: $(head -c 400 "$T/err")"
+# an unnamed boundary line with ends of two fields (it was refused: "mixes
+# the ends of several fields")
+sed 's/^boundary x = 1, x = 0.5: fixed/boundary u at x = 1: fixed\
+boundary w at x = 0.5: fixed/' "$HERE/mixedends.dpm" >"$T/mixedends2.dpm"
+if "$DPMC" render "$HERE/mixedends.dpm" -o "$T/me1.wav" -d 0.05 --raw --double 2>"$T/err" &&
+	"$DPMC" render "$T/mixedends2.dpm" -o "$T/me2.wav" -d 0.05 --raw --double 2>>"$T/err" &&
+	cmp -s "$T/me1.wav" "$T/me2.wav"; then
+	pass boundary_line_of_two_fields
+else
+	fail boundary_line_of_two_fields "$(head -c 300 "$T/err")"
+fi
 # and its compile is linear too: at 440 points the scheme and the C took
 # 21 s and 1.7 GB (each point's rest made relative, and differentiated,
 # with the whole sum in it), 0.9 s and 340 MB now (not under a sanitizer,
