@@ -1658,6 +1658,12 @@ fold_all(Sema *s)
 			           "empty in %s: %g is not below %g", dom->coord[i],
 			           dom->from_num[i], dom->to_num[i]);
 			s->domain_ok = 0;
+		} else if (!isfinite(dom->to_num[i] - dom->from_num[i]) || dom->to_num[i] - dom->from_num[i] > 1e100) {
+			/* its length, and every h on it, must be a number */
+			diag_error(s->d, span(dom->from[i]->loc, dom->to[i]->loc), "the domain in %s, "
+			           "[%g, %g], is longer than 1e100: give its length in units near the "
+			           "part's size", dom->coord[i], dom->from_num[i], dom->to_num[i]);
+			s->domain_ok = 0;
 		}
 	}
 	if (dom->grid[0] && dom->nat == dom->ndim) {
@@ -1672,7 +1678,7 @@ fold_all(Sema *s)
 				           "intervals, at least 2, not %g", g);
 				ok = 0;
 			} else if (g > 1e8) {
-				total = 1e300;
+				total *= g + 1;
 			} else {
 				dom->grid_num[i] = (long)g;
 				total *= g + 1;

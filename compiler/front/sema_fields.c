@@ -193,9 +193,9 @@ setup2(FS *s, Fld *f)
 	f->ny = d->grid[0] ? (int)v[1] : 0;
 	if (!fold(s->m, d->from[0], &f->from, 0) || !fold(s->m, d->to[0], &f->to, 0) || !(f->to > f->from)
 	    || !fold(s->m, d->from[1], &f->yfrom, 0) || !fold(s->m, d->to[1], &f->yto, 0)
-	    || !(f->yto > f->yfrom))
+	    || !(f->yto > f->yfrom) || !(f->to - f->from <= 1e100) || !(f->yto - f->yfrom <= 1e100))
 		return err(s, d->loc, "the ends of the domain '%s' must be numbers or consts, "
-		           "the first below the second", d->name, NULL);
+		           "the first below the second, at most 1e100 apart", d->name, NULL);
 	f->h = f->n ? (f->to - f->from) / f->n : 0;
 	f->hy = f->ny ? (f->yto - f->yfrom) / f->ny : 0;
 	return density(s, f);
@@ -236,9 +236,9 @@ setup(FS *s, Fld *f)
 		           f->dom->name, NULL);
 	f->n = g ? (int)v : 0;     /* 0: planned once its ends are known */
 	if (!fold(s->m, f->dom->from[0], &f->from, 0) || !fold(s->m, f->dom->to[0], &f->to, 0)
-	    || !(f->to > f->from))
+	    || !(f->to > f->from) || !(f->to - f->from <= 1e100))
 		return err(s, f->dom->loc, "the ends of the domain '%s' must be numbers or consts, "
-		           "the first below the second", f->dom->name, NULL);
+		           "the first below the second, at most 1e100 apart", f->dom->name, NULL);
 	f->h = f->n ? (f->to - f->from) / f->n : 0;
 	return density(s, f);
 }
