@@ -67,87 +67,42 @@ cg_energy_bwd(const Scheme *s)
  * sides so adds (k / 2) R v(X) v_z, and the energy falls at every step
  * (by R k ((z.t - u.t(X)) centred)^2), where without it the two sides'
  * velocities at different times let it rise. */
-Expr ***
-cg_lump_back(const Scheme *s)
+static void
+back_free(Expr ***cv, int n)
 {
-	int np = s->nparams, nq = np + s->nrd, j, r, q, any = 0;
-	Expr ***cv, **d, **dd;
-
-	if (!s->nlump || !s->nrd)
-		return NULL;
-	cv = mem_alloc((size_t)s->nlump * sizeof *cv);
-	d = mem_alloc((size_t)(nq + 1) * sizeof *d);
-	dd = mem_alloc((size_t)(nq + 1) * sizeof *dd);
-	for (j = 0; j < s->nlump; j++) {
-		cv[j] = mem_alloc((size_t)s->nrd * sizeof **cv);
-		diff_params(s->pool, s->lump[j].rest, nq, d);
-		for (r = 0; r < s->nrd; r++) {
-			cv[j][r] = NULL;
-			if ((s->rd[r].kind != RD_LUMP_VEL && s->rd[r].kind != RD_VEL) || ex_is_num(d[np + r], 0))
-				continue;
-			/* linear in the reads: a coefficient of params */
-			diff_params(s->pool, d[np + r], nq, dd);
-			for (q = np; q < nq; q++)
-				if (!ex_is_num(dd[q], 0))
-					any = -1;
-			cv[j][r] = d[np + r];
-			if (any >= 0)
-				any = 1;
-		}
-	}
-	mem_free(d);
-	mem_free(dd);
-	if (any <= 0) {
-		cg_lump_back_free(s, cv);
-		return NULL;
-	}
-	return cv;
-}
-
-void
-cg_lump_back_free(const Scheme *s, Expr ***cv)
-{
-	int j;
+	int i;
 
 	if (!cv)
 		return;
-	for (j = 0; j < s->nlump; j++)
-		mem_free(cv[j]);
+	for (i = 0; i < n; i++)
+		mem_free(cv[i]);
 	mem_free(cv);
 }
 
-static int
-lump_back_any(const Scheme *s)
-{
-	Expr ***cv = cg_lump_back(s);
-
-	cg_lump_back_free(s, cv);
-	return cv != NULL;
-}
-
-/* [i][r]: the coefficient of backward velocity read r (RD_VEL,
- * RD_LUMP_VEL) in state source i's strength (times k^2), NULL where 0;
- * NULL when none has one or one is not linear in them */
-Expr ***
-cg_src_back(const Scheme *s)
+/* back_coefs: rows[i]'s coefficients of the backward velocity reads
+ * (RD_VEL, RD_LUMP_VEL), [i][r], NULL where 0 or where rows[i] is NULL;
+ * NULL when no row has one or one is not linear in them */
+static Expr ***
+back_coefs(const Scheme *s, Expr *const *rows, int n)
 {
 	int np = s->nparams, nq = np + s->nrd, i, r, q, any = 0;
 	Expr ***cv, **d, **dd;
 
-	if (!s->nsrc || !s->nrd)
+	if (!n || !s->nrd)
 		return NULL;
-	cv = mem_alloc((size_t)s->nsrc * sizeof *cv);
+	cv = mem_alloc((size_t)n * sizeof *cv);
 	d = mem_alloc((size_t)(nq + 1) * sizeof *d);
 	dd = mem_alloc((size_t)(nq + 1) * sizeof *dd);
-	for (i = 0; i < s->nsrc; i++) {
+	for (i = 0; i < n; i++) {
 		cv[i] = mem_alloc((size_t)s->nrd * sizeof **cv);
 		memset(cv[i], 0, (size_t)s->nrd * sizeof **cv);
-		if (!s->src[i].state || s->src[i].implicit >= 0)
+		if (!rows[i])
 			continue;
-		diff_params(s->pool, s->src[i].strength, nq, d);
+		diff_params(s->pool, rows[i], nq, d);
 		for (r = 0; r < s->nrd; r++) {
 			if ((s->rd[r].kind != RD_LUMP_VEL && s->rd[r].kind != RD_VEL) || ex_is_num(d[np + r], 0))
 				continue;
+			/* linear in the reads: a coefficient of params */
 			diff_params(s->pool, d[np + r], nq, dd);
 			for (q = np; q < nq; q++)
 				if (!ex_is_num(dd[q], 0))
@@ -160,22 +115,59 @@ cg_src_back(const Scheme *s)
 	mem_free(d);
 	mem_free(dd);
 	if (any <= 0) {
-		cg_src_back_free(s, cv);
+		back_free(cv, n);
 		return NULL;
 	}
+	return cv;
+}
+
+Expr ***
+cg_lump_back(const Scheme *s)
+{
+	Expr **rows = mem_alloc((size_t)(s->nlump + 1) * sizeof *rows), ***cv;
+	int j;
+
+	for (j = 0; j < s->nlump; j++)
+		rows[j] = s->lump[j].rest;
+	cv = back_coefs(s, rows, s->nlump);
+	mem_free(rows);
+	return cv;
+}
+
+void
+cg_lump_back_free(const Scheme *s, Expr ***cv)
+{
+	back_free(cv, s->nlump);
+}
+
+static int
+lump_back_any(const Scheme *s)
+{
+	Expr ***cv = cg_lump_back(s);
+
+	cg_lump_back_free(s, cv);
+	return cv != NULL;
+}
+
+/* [i][r]: the coefficient of backward velocity read r in state source
+ * i's strength (times k^2); a bow's own is none */
+Expr ***
+cg_src_back(const Scheme *s)
+{
+	Expr **rows = mem_alloc((size_t)(s->nsrc + 1) * sizeof *rows), ***cv;
+	int i;
+
+	for (i = 0; i < s->nsrc; i++)
+		rows[i] = s->src[i].state && s->src[i].implicit < 0 ? s->src[i].strength : NULL;
+	cv = back_coefs(s, rows, s->nsrc);
+	mem_free(rows);
 	return cv;
 }
 
 void
 cg_src_back_free(const Scheme *s, Expr ***cv)
 {
-	int i;
-
-	if (!cv)
-		return;
-	for (i = 0; i < s->nsrc; i++)
-		mem_free(cv[i]);
-	mem_free(cv);
+	back_free(cv, s->nsrc);
 }
 
 /* " * (ei == 0 ? 0.5 : 1)" ...: the trapezoid weights of a point (ei,
