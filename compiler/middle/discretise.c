@@ -359,6 +359,21 @@ shear_read(Ctx *c, const Ast *e, Expr *pos)
 	return read_of(c, RD_DX3, -1, pos, NULL);
 }
 
+/* A position of the field's domain along axis ax, where it is a number
+ * (a param's place is checked when the params are set): else an error
+ * at its place */
+static void
+inside(Ctx *c, const Ast *at, const Expr *v, int ax, const char *what)
+{
+	const Decl *dom = c->m->domain;
+
+	if (!dom || v->kind != EX_NUM || (v->num >= dom->from_num[ax] && v->num <= dom->to_num[ax]))
+		return;
+	diag_error(c->d, at->loc, "%s at %s = %g, outside the field's domain (%s in [%g, %g])", what,
+	           dom->coord[ax], v->num, dom->coord[ax], dom->from_num[ax], dom->to_num[ax]);
+	c->failed = 1;
+}
+
 /* u(X), u.t(X), u.x(X), z, z.t (sema checked them): the read, or NULL
  * when e is none.  Own z.t in a lumped object's pde (not inside a call)
  * is SYM_THX, for build_lumps to take centred. */
@@ -384,6 +399,7 @@ conv_read(Ctx *c, const Ast *e, const Bind *b)
 				           "time, the coordinates or the state");
 				c->failed = 1;
 			}
+			inside(c, a->args[j], pos[j], j, "the field is read");
 		}
 		if (e->kind != AX_DERIV)
 			return read_of(c, RD_VAL, -1, pos[0], pos[1]);
@@ -847,6 +863,7 @@ lin_delta(Ctx *c, const Ast *e, Lin *l)
 			           "depend on time or on the coordinates");
 			c->failed = 1;
 		}
+		inside(c, arg, d.pos[i], i, "a point force is put");
 	}
 	lin_add_delta(l, d);
 }
