@@ -140,15 +140,6 @@ cg_lump_back_free(const Scheme *s, Expr ***cv)
 	back_free(cv, s->nlump);
 }
 
-static int
-lump_back_any(const Scheme *s)
-{
-	Expr ***cv = cg_lump_back(s);
-
-	cg_lump_back_free(s, cv);
-	return cv != NULL;
-}
-
 /* [i][r]: the coefficient of backward velocity read r in state source
  * i's strength (times k^2); a bow's own is none */
 Expr ***
@@ -359,8 +350,9 @@ lump_back(Emit *e, Expr **c, int j, Expr **dm, ExprEmitter *em, int dm0)
 }
 
 /* each lumped object's M (v^2 / 2 - un rest(u) / 2): seeds of un, u, of
- * the reads rest makes (rs) and of the params through M and rest */
-static void
+ * the reads rest makes (rs) and of the params through M and rest; 1 when
+ * they read velocities backward (seeds in rsv) */
+static int
 lumps(Emit *e)
 {
 	const Scheme *s = e->s;
@@ -414,6 +406,7 @@ lumps(Emit *e)
 	mem_free(dm);
 	mem_free(dr);
 	cg_free_refs(pn, 0);
+	return cv != NULL;
 }
 
 void
@@ -421,10 +414,8 @@ cg_emit_energy_adj(Emit *e)
 {
 	const Scheme *s = e->s;
 	int o, r, i, nr = cg_atleast1(s->nrd), parts = e->l->step->parts, back = 0;
-	Expr ***sb = cg_src_back(s);
+	Expr ***sb;
 
-	back = sb != NULL;
-	cg_src_back_free(s, sb);
 	for (o = 0; o < s->nout && !s->out[o].energy; o++)
 		;
 	cg_out(e, "/* g dE_s/du[s+1] into ln = lambda[s+1], what waits for it from step\n"
@@ -472,8 +463,9 @@ cg_emit_energy_adj(Emit *e)
 			if (s->rd[r].kind == RD_VEL || s->rd[r].kind == RD_LUMP_VEL || s->rd[r].kind == RD_CVEL)
 				cg_out(e, "\trs[%d] = 0;\n", r);
 		if (s->nlump)
-			lumps(e);
+			back = lumps(e);
 		if ((sb = cg_src_back(s))) {
+			back = 1;
 			cg_out(e, "\t@__rdall(m, un, u, rdv);\n");
 			for (i = 0; i < s->nsrc; i++)
 				for (r = 0; r < s->nrd; r++)
@@ -488,7 +480,7 @@ cg_emit_energy_adj(Emit *e)
 		/* the velocities rdv = reads of (un, u): the seeds rsv reach un
 		 * (as a step's reads of (u, up) reach u) and, as what would
 		 * wait for the step before, -rsv reaches u */
-		if (s->nrd && (back || lump_back_any(s)))
+		if (back)
 			cg_out(e, "\t@__aread(m, ln, un, u, rsv, rsz, grad);\n\t@__aread(m, pe, un, u, rsz, rsv, grad);\n");
 	}
 	/* psi^2 / 2: psi's seed waits with the potentials' (emit_sav.c), in
