@@ -530,7 +530,7 @@ emit_stable_fn(Emit *e)
 	cg_out(e, "\tconst long ns = span > 0 ? (long)(span / k) : 0, m = ns < 256 ? ns : 256;\n");
 	cg_out(e, "\tlong j;\n\n");
 	cg_out(e, "\tif (!@__stable(p, k, hx, hy, n, 0))\n\t\treturn 0;\n");
-	if (loops_in_time(l)) {
+	if (loops_in_time(l) & 1) {
 		cg_out(e, "\tfor (j = 1; j <= m; j++)\n");
 		cg_out(e, "\t\tif (!@__stable(p, k, hx, hy, n, k * (double)(j * ns / m)))\n");
 		cg_out(e, "\t\t\treturn k * (double)(j * ns / m);\n");

@@ -457,7 +457,7 @@ cg_emit_energy_adj(Emit *e)
 		cg_out(e, "\tfor (q = 0; q < ng; q++) {\n\t\tln[q] += eb[q];\n\t\tpe[q] -= eb[q];\n\t}\n");
 	}
 	if (parts) {
-		if (s->nstate_src)
+		if (s->nstate_src || s->nstate_coef)
 			cg_out(e, "\t@__apsc(m, s, el, u, u, rs, grad, gk + @__GK_X(m) + @__OFF_SW);\n");
 		for (r = 0; r < s->nrd; r++)
 			if (s->rd[r].kind == RD_VEL || s->rd[r].kind == RD_LUMP_VEL || s->rd[r].kind == RD_CVEL)

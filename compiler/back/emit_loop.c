@@ -61,15 +61,29 @@ prologue(Emit *e, const unsigned char *used, const char *ind)
 	cg_out(e, "%s(void)nx1; (void)i; (void)j;\n", ind);
 }
 
-/* const double tcN = ... for the used time-varying coefficients, at t. */
+/* const double tcN = ... for the used time-varying coefficients, at t.
+ * Those that read the state (discretise.c state_coef) take rd[]: the
+ * step's own, or with st the reads made here of the state st (its
+ * values: they read no velocities), "0" the zero state. */
 static void
-time_coefs(Emit *e, const unsigned char *used, const char *ind)
+time_coefs(Emit *e, const unsigned char *used, const char *st, const char *ind)
 {
 	const Loops *l = e->l;
 	const char **pn = cg_param_refs(e);
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "w");
-	int *root = mem_alloc((size_t)(l->ncoefs + 1) * sizeof *root), i;
+	int *root = mem_alloc((size_t)(l->ncoefs + 1) * sizeof *root), i, reads = 0;
 
+	for (i = 0; i < l->ncoefs; i++)
+		reads |= used[i] && l->coefs[i].cls == CO_TIME && (l->coefs[i].e->deps & DEP_STATE);
+	if (reads && st && !strcmp(st, "0")) {
+		cg_out(e, "%sdouble rd[%d];\n%s{\n%s\tdouble *z = calloc((size_t)m->npts, sizeof *z);\n\n", ind,
+		       e->s->nrd, ind, ind);
+		cg_out(e, "%s\tif (z)\n%s\t\t@__rdall(m, z, z, rd);\n%s\telse\n%s\t\tmemset(rd, 0, sizeof rd);\n",
+		       ind, ind, ind, ind);
+		cg_out(e, "%s\tfree(z);\n%s}\n", ind, ind);
+	} else if (reads && st) {
+		cg_out(e, "%sdouble rd[%d];\n\n%s@__rdall(m, %s, %s, rd);\n", ind, e->s->nrd, ind, st, st);
+	}
 	cg_out(e, "%s(void)t;\n", ind);
 	for (i = 0; i < l->ncoefs; i++)
 		root[i] = used[i] && l->coefs[i].cls == CO_TIME ? ex_emitter_add(em, l->coefs[i].e) : -1;
@@ -226,7 +240,7 @@ c_time(void *ctx, const Step *st, const Op *o)
 {
 	CStep *c = ctx;
 
-	time_coefs(c->e, c->used, c->ind);
+	time_coefs(c->e, c->used, NULL, c->ind);
 	cg_out(c->e, "%s%s", c->ind, c->after_time);
 	(void)st; (void)o;
 }
@@ -744,7 +758,7 @@ emit_adj(Emit *e)
 	       "const double *restrict lb,\n\tdouble *restrict ln)\n{\n");
 	prologue(e, used, "\t");
 	cg_out(e, "\tconst double t = (double)n * k;\n");
-	time_coefs(e, used, "\t");
+	time_coefs(e, used, "0", "\t");
 	cg_out(e, "\t(void)lb;\n");
 	for (r = 0; r < l->nadj; r++)
 		region(e, &l->adj[r], lev, "ln", -1, "\t");
@@ -1160,7 +1174,7 @@ emit_adjg(Emit *e)
 	cg_out(e, "\tconst double t = (double)n * k;\n");
 	/* the step's sums, then the kept lanes (@__LANES) */
 	cg_out(e, "\tdouble *const sums = gk + @__LANES(m);\n\n\t(void)sums;\n");
-	time_coefs(e, used, "\t");
+	time_coefs(e, used, "u", "\t");
 	if (sweep) {
 		cg_out(e, "\tdouble tcv[%d] = {0};\n\n", cg_atleast1(l->nclass[CO_TIME]));
 		/* the step's time sums; the constant ones stay in the sweep */
@@ -1401,7 +1415,7 @@ emit_gacc(Emit *e)
 		       i, i, i);
 	cg_out(e, "\n\t(void)l; (void)u; (void)up; (void)un; (void)g; (void)v; (void)gk; (void)grad;\n");
 	cg_out(e, "\t(void)kc; (void)gp4; (void)w; (void)cs; (void)sw; (void)ow;\n");
-	time_coefs(e, used, "\t");
+	time_coefs(e, used, "u", "\t");
 	for (r = 0; r < l->nreg; r++)
 		sums += gacc_left(l, &l->reg[r], NULL, NULL);
 	if (sums)
@@ -1639,7 +1653,7 @@ gend_parts(Emit *e, int second)
 	const Scheme *s = e->s;
 
 	if (!second) {
-		if (s->nstate_src)
+		if (s->nstate_src || s->nstate_coef)
 			cg_out(e, "\t@__apsc(m, 0, la, u0, um1, @__RS(m, 0), grad, m->gk + @__GK_X(m) + @__OFF_SW);\n");
 		if (s->nlump)
 			cg_out(e, "\t@__alump(m, 0, la, lb, ln, u0, um1, @__RS(m, 0), grad, m->gk + @__GK_X(m) + @__OFF_LC);\n");
@@ -1676,7 +1690,7 @@ op_adj_parts(Emit *e)
 		cg_out(e, "\t\t@__asolve(m, 0, lf, z, z, z, rs0, gs, sws);\n");
 	cg_out(e, "\t\t@__ahold(m, lf);\n");
 	cg_out(e, "\t\t@__adj(m, 0, lf, z, lu);     /* A(t_0)^T l */\n");
-	if (s->nstate_src)
+	if (s->nstate_src || s->nstate_coef)
 		cg_out(e, "\t\t@__apsc(m, 0, lf, z, z, rs0, gs, sws);\n");
 	if (s->nlump)
 		cg_out(e, "\t\t@__alump(m, 0, lf, z, lu, z, z, rs0, gs, lc);\n");

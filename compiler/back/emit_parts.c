@@ -72,6 +72,34 @@ reads_of(const Expr *e, int np, int nrd, unsigned char *used, unsigned char *see
 		reads_of(e->c, np, nrd, used, seen, nseen);
 }
 
+/* Marks in used[] the reads the step's terms name: the sources'
+ * strengths, the coefficients, the lumped objects' dampings and, with
+ * rests, their rests, with pot the potential. */
+static void
+reads_used(Emit *e, unsigned char *used, int rests, int pot)
+{
+	const Scheme *s = e->s;
+	const Loops *l = e->l;
+	unsigned nseen = 1u << 20;
+	unsigned char *seen = mem_alloc(nseen);
+	int i, np = s->nparams;
+
+	memset(seen, 0, nseen);
+	memset(used, 0, (size_t)s->nrd);
+	for (i = 0; i < s->nsrc; i++)
+		reads_of(s->src[i].strength, np, s->nrd, used, seen, nseen);
+	for (i = 0; i < l->ncoefs; i++)
+		reads_of(l->coefs[i].e, np, s->nrd, used, seen, nseen);
+	for (i = 0; i < s->nlump; i++) {
+		reads_of(s->lump[i].ct, np, s->nrd, used, seen, nseen);
+		if (rests)
+			reads_of(s->lump[i].rest, np, s->nrd, used, seen, nseen);
+	}
+	if (pot && s->pot)
+		reads_of(s->pot, np, s->nrd, used, seen, nseen);
+	mem_free(seen);
+}
+
 /* The reads of lumped objects (z, z.t) the forward step need not copy
  * into rd[]: those only the lumped objects' updates read, which
  * cg_emit_lumps takes from the state directly.  skip[r]; their number. */
@@ -79,32 +107,19 @@ int
 cg_reads_skip(Emit *e, unsigned char *skip)
 {
 	const Scheme *s = e->s;
-	const Loops *l = e->l;
-	unsigned nseen = 1u << 20;
-	unsigned char *seen, *used;
-	int r, i, n = 0, np = s->nparams;
+	unsigned char *used;
+	int r, n = 0;
 
 	if (!s->nrd)
 		return 0;
-	seen = mem_alloc(nseen);
 	used = mem_alloc((size_t)s->nrd);
-	memset(seen, 0, nseen);
-	memset(used, 0, (size_t)s->nrd);
-	for (i = 0; i < s->nsrc; i++)
-		reads_of(s->src[i].strength, np, s->nrd, used, seen, nseen);
-	for (i = 0; i < l->ncoefs; i++)
-		reads_of(l->coefs[i].e, np, s->nrd, used, seen, nseen);
-	for (i = 0; i < s->nlump; i++)
-		reads_of(s->lump[i].ct, np, s->nrd, used, seen, nseen);
-	if (s->pot)
-		reads_of(s->pot, np, s->nrd, used, seen, nseen);
+	reads_used(e, used, 0, 1);
 	for (r = 0; r < s->nrd; r++) {
 		ReadKind k = s->rd[r].kind;
 		skip[r] = (k == RD_LUMP || k == RD_LUMP_VEL) && !used[r] && !s->nimplicit && !s->npot;
 		n += skip[r];
 	}
 	mem_free(used);
-	mem_free(seen);
 	return n;
 }
 
@@ -230,6 +245,23 @@ emit_apsc(Emit *e)
 		cg_out(e, "\t}\n");
 		ex_emitter_free(em);
 	}
+	/* the coefficients that read the state: step n's seeds, complete
+	 * (of u[n]'s taps alone: discretise.c state_coef), through the
+	 * coefficient at the state's reads, then cleared */
+	for (i = 0; i < e->l->nfwd; i++) {
+		const Coef *co = &e->l->coefs[i];
+		ExprEmitter *em;
+		if (co->cls != CO_TIME || !(co->e->deps & DEP_STATE) || e->l->tseed[i] < 0)
+			continue;
+		em = ex_emitter_new(pn, cg_sym_c, "v");
+		cg_out(e, "	{\n\t\tdouble *w = @__GK_RING(m, n);\n\t\tconst double W = w[%d];\n\n", e->l->tseed[i]);
+		cg_out(e, "\t\tw[%d] = 0;\n", e->l->tseed[i]);
+		add_derivs(e, em, co->e, nq, droot);
+		ex_emitter_flush(em, &e->b, "\t\t");
+		spread(e, em, droot, "W", "\t\t");
+		cg_out(e, "\t}\n");
+		ex_emitter_free(em);
+	}
 	cg_out(e, "}\n\n");
 	mem_free(droot);
 	buf_free(&g);
@@ -306,7 +338,10 @@ emit_aread(Emit *e)
 	const char **pn = cg_param_refs(e);
 	int np = s->nparams, r, p;
 	int *droot = mem_alloc((size_t)(np + 1) * sizeof *droot);
+	unsigned char *used = mem_alloc((size_t)s->nrd + 1);
+	char seed[32];
 
+	reads_used(e, used, 1, 0);
 	cg_out(e, "static void\n@__aread(const @_model *m, double *ln, const double *u, const double *up, const double *rs0,\n"
 	       "\tdouble *rs1, double *grad)\n{\n");
 	locals(e, "0");
@@ -325,8 +360,19 @@ emit_aread(Emit *e)
 			cg_out(e, "\tln[ng + %d] += (rs0[%d] - rs1[%d]) / k;\n", rd->lump, r, r);
 			continue;
 		}
-		if (rd->kind == RD_INT)    /* a potential's alone: emit_sav.c */
+		if (rd->kind == RD_INT) {
+			/* a force's or a lumped object's: its transpose; a
+			 * potential's alone has its own (emit_sav.c) */
+			if (!used[r])
+				continue;
+			cg_out(e, "\t{\n\t\tconst long nx = m->n[0], ny = m->n[1], nx1 = m->nx1;\n"
+			       "\t\tconst double ih = 1 / hx, ihy = 1 / hy;\n\t\tlong i, j;\n\n"
+			       "\t\t(void)ny; (void)nx1; (void)ih; (void)ihy; (void)j;\n");
+			snprintf(seed, sizeof seed, "rs0[%d]", r);
+			cg_read_adj(e, r, seed, NULL, "ln");
+			cg_out(e, "\t}\n");
 			continue;
+		}
 		if (rd->pos2) {
 			aread2(e, pn, r);
 			continue;
@@ -374,6 +420,7 @@ emit_aread(Emit *e)
 		ex_emitter_free(em);
 	}
 	cg_out(e, "\tmemset(rs1, 0, sizeof(double) * %d);\n}\n\n", cg_atleast1(s->nrd));
+	mem_free(used);
 	mem_free(droot);
 	cg_free_refs(pn, 0);
 }
@@ -435,7 +482,7 @@ cg_emit_parts_adj(Emit *e)
 	cg_out(e, "/* ---- the adjoint of several parts (compiler/back/emit_parts.c) ---- */\n\n");
 	cg_out(e, "#define @__RS(m, n) ((m)->gk + @__GK_X(m) + @__OFF_RS + (size_t)((((n) %% 2) + 2) %% 2) * %d)\n\n",
 	       cg_atleast1(s->nrd));
-	if (s->nstate_src)
+	if (s->nstate_src || s->nstate_coef)
 		emit_apsc(e);
 	if (s->nlump) {
 		emit_alump(e);

@@ -855,8 +855,8 @@ cg_emit_sav_bound(Emit *e)
 /* the transpose of read r at the cells: dst += J_r^T lrd, grad through
  * its position and integrand; with dv, also the G part: dst += dv
  * (dJ_r/du)^T LG, grad through dv J_r . LG's params (LG the array) */
-static void
-read_adj(Emit *e, int r, const char *lrd, const char *dv, const char *dst)
+void
+cg_read_adj(Emit *e, int r, const char *lrd, const char *dv, const char *dst)
 {
 	const Scheme *s = e->s;
 	ExprPool *P = s->pool;
@@ -1130,7 +1130,7 @@ cg_emit_sav_adj(Emit *e)
 			nm.len = lr.len = 0;
 			buf_printf(&nm, "dv%d", r);
 			buf_printf(&lr, "Lrd[%d]", r);
-			read_adj(e, r, lr.s, nm.s, "E0");
+			cg_read_adj(e, r, lr.s, nm.s, "E0");
 		}
 	cg_out(e, "\tfree(g);\n}\n\n");
 
@@ -1155,7 +1155,7 @@ cg_emit_sav_adj(Emit *e)
 		if (!ex_is_num(d[np + r], 0)) {
 			lr.len = 0;
 			buf_printf(&lr, "Lrd[%d]", r);
-			read_adj(e, r, lr.s, NULL, "l");
+			cg_read_adj(e, r, lr.s, NULL, "l");
 		}
 	cg_out(e, "}\n\n");
 	buf_free(&nm);

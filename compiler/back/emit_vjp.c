@@ -109,7 +109,8 @@ seeded(Emit *e, const int *v, const char *name, Expr **roots, char **names)
 	Buf b = {0};
 
 	for (c = 0; c < l->ncoefs; c++) {
-		if (v[c] < 0)
+		/* one that reads the state: @__apsc's (emit_parts.c) */
+		if (v[c] < 0 || (l->coefs[c].e->deps & DEP_STATE))
 			continue;
 		b.len = 0;
 		buf_printf(&b, "%s[%d]", name, v[c]);
@@ -153,7 +154,7 @@ cg_emit_tvjp(Emit *e)
 	cg_out(e, "\tint i, any = 0;\n\n\t(void)p; (void)hx; (void)hy; (void)t;\n");
 	cg_out(e, "\tfor (i = 0; i < %d; i++)\n\t\tany |= w[i] != 0;\n\tif (!any)\n\t\treturn;\n", n);
 	cg_vjp(e, roots, (const char *const *)names, n, "\t");
-	cg_out(e, "\tmemset(w, 0, sizeof(double) * %d);\n}\n\n", n);
+	cg_out(e, "\tmemset(w, 0, sizeof(double) * %d);\n}\n\n", l->nts);
 	mem_free(roots);
 	free_names(names, n);
 }

@@ -973,6 +973,14 @@ cli_note_blowup(const Kernel *k, void *m, int in_time)
 	if (!in_time || !m)
 		return;
 	k->grid(m, n, NULL);
+	if (in_time & 2) {
+		fprintf(stderr, "dpmc: note: the grid (%d%s%.0d intervals) was planned with the pde's "
+		        "coefficients that read the state at rest (their reads at 0), and the state raises "
+		        "them: fix a coarser grid ('grid N' in the domain, or --grid N), or write the "
+		        "stiffening as a potential (language.md 12), whose stiffness the grid counts\n",
+		        n[0], k->ndim() == 2 ? " x " : "", k->ndim() == 2 ? n[1] : 0);
+		return;
+	}
 	fprintf(stderr, "dpmc: note: the grid (%d%s%.0d intervals) was planned for the step's "
 	        "coefficients at t = 0, and they vary in time: where they peak it can be unstable; "
 	        "fix a coarser grid ('grid N' in the domain, or --grid N)\n",

@@ -1281,6 +1281,59 @@ build_density(Ctx *c, Scheme *s)
 	mem_free(pv);
 }
 
+/* Does e read a velocity of the state (u.t(X), z.t)? */
+static int
+reads_velocity(const Ctx *c, const Expr *e)
+{
+	if (!e || !(e->deps & DEP_STATE))
+		return 0;
+	if (e->kind == EX_PARAM && e->index >= c->np) {
+		ReadKind k = c->rd[e->index - c->np].kind;
+		return k == RD_VEL || k == RD_LUMP_VEL || k == RD_CVEL;
+	}
+	return reads_velocity(c, e->a) || reads_velocity(c, e->b) || reads_velocity(c, e->c);
+}
+
+/* A coefficient of u's derivatives that reads the state (language.md
+ * 12: `(c^2 + alpha * integral(u.x^2)) * u.xx`) is one of time, taken
+ * at step n with the state's reads (lower.c CO_TIME, emit_loop.c): of a
+ * spatial derivative only (not of u.t, u.xxt: the scheme's den and the
+ * u[n-1] taps would read the state), constant in space, of the state's
+ * values, not its velocities.  0 when it is not one. */
+static int
+state_coef(Ctx *c, const Atom *a)
+{
+	const char *f = c->m->field->name;
+
+	if (!(a->coef->deps & DEP_STATE))
+		return 0;
+	if (a->p[2]) {
+		diag_error(c->d, c->m->pde->value->loc, "a coefficient of %s's time derivative (a "
+		           "damping) reads the state (an integral, a point read or another part): not "
+		           "supported; a coefficient of its spatial derivatives may (language.md 12), "
+		           "and a damping between parts is a force F * delta(x - X)", f);
+		c->failed = 1;
+		return 0;
+	}
+	if (a->coef->deps & ((1u << SYM_X) | (1u << SYM_Y))) {
+		diag_error(c->d, c->m->pde->value->loc, "a coefficient of %s's derivatives reads the state "
+		           "and varies in space: not supported yet; one that reads the state must be the "
+		           "same at every point, as in `(c^2 + alpha * integral(%s.x^2)) * %s.xx` (a part "
+		           "that varies in space is a term of its own), or write it as a potential "
+		           "(language.md 12)", f, f, f);
+		c->failed = 1;
+		return 0;
+	}
+	if (reads_velocity(c, a->coef)) {
+		diag_error(c->d, c->m->pde->value->loc, "a coefficient of %s's derivatives reads a "
+		           "velocity of the state: not supported; it may read integrals, the field at a "
+		           "point and lumped objects' positions", f);
+		c->failed = 1;
+		return 0;
+	}
+	return 1;
+}
+
 /* The update solved for u[n+1]: multiply through by k^2 and divide by
  * den = 1 - ct k / 2, ct the coefficient of u.t. */
 static void
@@ -1293,6 +1346,7 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 
 	for (i = 0; i < l->natom; i++) {
 		Atom *a = &l->atom[i];
+		s->nstate_coef += state_coef(c, a);
 		if (a->p[2] == 1 && a->p[0] + a->p[1] == 0) {
 			ct = ex_add(p, ct, a->coef);
 		} else if (a->p[2] == 0) {
@@ -1360,21 +1414,30 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 	mem_free(st.t);
 
 	s->force = ex_is_num(l->c0, 0) ? NULL : ex_mul(p, l->c0, k2);
-	for (i = 0; i < s->ntaps; i++)
-		if (s->taps[i].coef->deps & DEP_STATE)
+	for (i = 0; i < l->ncons; i++)
+		if (l->cons[i].scale->deps & DEP_STATE || l->cons[i].a->deps & DEP_STATE)
 			break;
-	if (i < s->ntaps) {
-		/* a coefficient of u's differences that reads the state: a
-		 * tension of the stretch, as often as not */
-		diag_error(c->d, c->m->pde->value->loc, "a coefficient of %s's derivatives reads the "
-		           "state (an integral, a point read or another part): not supported yet; a "
-		           "tension that rises with the stretch is a potential, `potential stretch = "
-		           "alpha / 4 * integral(%s.x^2)^2` for `(c^2 + alpha * integral(%s.x^2)) * %s.xx` "
-		           "(language.md 12, energy-conserving), and a force between parts is "
-		           "F * delta(x - X)", c->m->field->name, c->m->field->name, c->m->field->name,
-		           c->m->field->name);
+	if (i < l->ncons) {
+		diag_error(c->d, c->m->pde->value->loc, "a conservative form's coefficient, ((a %s.x).x), "
+		           "reads the state: not supported; take it outside the derivative, "
+		           "`(c^2 + alpha * integral(%s.x^2)) * %s.xx`", c->m->field->name,
+		           c->m->field->name, c->m->field->name);
 		c->failed = 1;
-	} else if (s->force && (s->force->deps & DEP_STATE)) {
+	}
+	if (s->nstate_coef && !c->failed) {
+		/* the grid is planned, and the energy bound searched, with the
+		 * coefficients at the zero reads (the state at rest) */
+		Tap *t = arena_alloc(c->a, (size_t)(s->nstab + 1) * sizeof *t);
+		int r;
+
+		for (i = 0; i < s->nstab; i++) {
+			t[i] = s->stab[i];
+			for (r = 0; r < c->nrd; r++)
+				t[i].coef = ex_subst_param(p, t[i].coef, c->np + r, num(c, 0));
+		}
+		s->stab = t;
+	}
+	if (s->force && (s->force->deps & DEP_STATE)) {
 		diag_error(c->d, c->m->pde->value->loc, "the pde reads the state (another part, or "
 		           "the field at a point) outside a point force; write such terms as "
 		           "F * delta(x - X)");
@@ -1958,6 +2021,26 @@ build_coupling_stab(Ctx *c, Scheme *s)
 	mem_free(W.shared);
 }
 
+/* An energy output of a model whose pde coefficient reads the state
+ * (state_coef): the explicit scheme conserves no energy to report. */
+static void
+state_coef_energy(Ctx *c, const Scheme *s)
+{
+	const char *f = c->m->field->name;
+	int i;
+
+	for (i = 0; i < s->nout; i++)
+		if (s->out[i].energy) {
+			diag_error(c->d, c->m->outputs[i]->loc, "output %s = energy: the pde's coefficient "
+			           "reads the state, and such an explicit scheme has no energy it conserves; "
+			           "write the stiffening as a potential (`potential stretch = alpha / 4 * "
+			           "integral(%s.x^2)^2` for `alpha * integral(%s.x^2) * %s.xx`, language.md 12), "
+			           "whose energy is an output", s->out[i].name, f, f, f);
+			c->failed = 1;
+			return;
+		}
+}
+
 Scheme *
 scheme_build(Arena *a, Diag *d, const Model *m)
 {
@@ -1986,6 +2069,8 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 	lin_free(&l);
 	if (!c.failed)
 		build_io(&c, s);
+	if (!c.failed && s->nstate_coef)
+		state_coef_energy(&c, s);
 	if (!c.failed)
 		build_lumps(&c, s);
 	if (!c.failed && m->npotentials)
@@ -2026,6 +2111,26 @@ scheme_free(Scheme *s)
 		expr_pool_free(s->pool);
 }
 
+/* The params' names, then the reads of the state, params past the
+ * model's, as rd0, rd1...: one block, for mem_free */
+const char **
+scheme_names(const Scheme *s)
+{
+	size_t n = (size_t)(s->nparams + s->nrd + 1);
+	const char **pn = mem_alloc(n * sizeof *pn + (size_t)(s->nrd + 1) * 16);
+	char *rn = (char *)(pn + n);
+	int i;
+
+	for (i = 0; i < s->nparams; i++)
+		pn[i] = s->param_names[i];
+	for (i = 0; i < s->nrd; i++) {
+		snprintf(rn + 16 * i, 16, "rd%d", i);
+		pn[s->nparams + i] = rn + 16 * i;
+	}
+	pn[n - 1] = NULL;
+	return pn;
+}
+
 void
 scheme_print(const Scheme *s, FILE *f)
 {
@@ -2036,18 +2141,9 @@ scheme_print(const Scheme *s, FILE *f)
 		[RD_INT] = "integral",
 	};
 	Buf b = {0};
-	const char **pn = mem_alloc((size_t)(s->nparams + s->nrd + 1) * sizeof *pn);
-	char (*rn)[16] = mem_alloc((size_t)(s->nrd + 1) * sizeof *rn);
+	const char **pn = scheme_names(s);
 	int i;
 
-	/* the reads of the state are params past the model's: named rd0, rd1...
-	 * and listed at the end */
-	for (i = 0; i < s->nparams; i++)
-		pn[i] = s->param_names[i];
-	for (i = 0; i < s->nrd; i++) {
-		snprintf(rn[i], sizeof rn[i], "rd%d", i);
-		pn[s->nparams + i] = rn[i];
-	}
 
 	fprintf(f, "# %s: %dD, stencil half-width %d", s->m->name, s->ndim, s->w[0]);
 	if (s->ndim == 2)
@@ -2102,6 +2198,5 @@ scheme_print(const Scheme *s, FILE *f)
 		fprintf(f, "\n");
 	}
 	buf_free(&b);
-	mem_free(rn);
 	mem_free(pn);
 }

@@ -115,6 +115,8 @@ struct Scheme {
 	Lump *lump; int nlump;
 	int attach[2][2];          /* BC_ATTACHED ends: the lumped object held there */
 	int nstate_src;            /* sources with Source.state */
+	int nstate_coef;           /* coefficients of the taps that read the state
+	                            * (of time, level 0; stab has them at rest) */
 	Expr *density;             /* the field's, of params and x, y (1 when not given) */
 	Expr *mden;                /* den * density: what a point force's share
 	                            * of a grid point is divided by (times h) */

@@ -190,10 +190,12 @@ loops_coef(Loops *l, Expr *e)
 	}
 	c = &l->coefs[l->ncoefs];
 	c->e = e;
+	/* one that reads the state (discretise.c state_coef) changes every
+	 * step, as one of t */
 	if (e->deps & sp)
-		c->cls = e->deps & tm ? CO_SPACETIME : CO_SPACE;
+		c->cls = e->deps & (tm | DEP_STATE) ? CO_SPACETIME : CO_SPACE;
 	else
-		c->cls = e->deps & tm ? CO_TIME : CO_CONST;
+		c->cls = e->deps & (tm | DEP_STATE) ? CO_TIME : CO_CONST;
 	c->slot = l->nclass[c->cls]++;
 	return l->ncoefs++;
 }
@@ -444,13 +446,14 @@ loops_print(const Loops *l, FILE *f)
 	static const char *const cls[] = {"const", "time", "space", "spacetime"};
 	static const char *const lev[] = {"u", "up"};
 	const Scheme *s = l->s;
+	const char **pn = scheme_names(s);
 	Buf b = {0};
 	int r, g, i, d;
 
 	fprintf(f, "# %s: %d coefficients, %d regions\n", s->m->name, l->ncoefs, l->nreg);
 	for (i = 0; i < l->ncoefs; i++) {
 		b.len = 0;
-		ex_print_math(&b, l->coefs[i].e, s->param_names);
+		ex_print_math(&b, l->coefs[i].e, pn);
 		fprintf(f, "c%d [%s] = %s\n", i, cls[l->coefs[i].cls], b.s ? b.s : "");
 	}
 	for (r = 0; r < l->nreg; r++) {
@@ -474,6 +477,7 @@ loops_print(const Loops *l, FILE *f)
 		fprintf(f, "\n");
 	}
 	buf_free(&b);
+	mem_free(pn);
 }
 
 /* ---- the transposed step ----
@@ -654,13 +658,16 @@ lower_grad(Loops *l)
 	d = dtable(l, roots, nf);
 	l->hasd = arena_alloc(l->arena, (size_t)nf + 1);
 	l->dcoef = arena_alloc(l->arena, (size_t)(nf * np + 1) * sizeof *l->dcoef);
-	for (c = 0; c < nf; c++)
+	for (c = 0; c < nf; c++) {
+		/* one that reads the state: its seed goes to the reads too */
+		l->hasd[c] = (l->coefs[c].e->deps & DEP_STATE) != 0;
 		for (p = 0; p < np; p++) {
 			nz = !ex_is_num(d[c * np + p], 0);
 			l->hasd[c] |= nz;
 			l->dcoef[c * np + p] = nz && l->coefs[c].cls == CO_SPACETIME
 			                       ? loops_coef(l, d[c * np + p]) : -1;
 		}
+	}
 
 	l->src_coef = arena_alloc(l->arena, (size_t)(s->nsrc + 1) * sizeof *l->src_coef);
 	l->srcd = arena_alloc(l->arena, (size_t)s->nsrc + 1);
@@ -693,11 +700,17 @@ lower_grad(Loops *l)
 		/* den is a coefficient for the sources' sake only */
 		if (!l->hasd[c] || !loops_in_step(l, c))
 			continue;
-		if (l->coefs[c].cls == CO_TIME)
+		if (l->coefs[c].cls == CO_TIME && !(l->coefs[c].e->deps & DEP_STATE))
 			l->tseed[c] = l->nts++;
 		if (l->coefs[c].cls == CO_SPACE)
 			l->sseed[c] = l->nss++;
 	}
+	/* those that read the state last: @__apsc takes them, at the
+	 * state's reads, and @__tvjp the others (emit_vjp.c) */
+	for (c = 0; c < nf; c++)
+		if (l->hasd[c] && loops_in_step(l, c) && l->coefs[c].cls == CO_TIME
+		    && (l->coefs[c].e->deps & DEP_STATE))
+			l->tseed[c] = l->nts++;
 	for (i = 0; i < s->nsrc; i++) {
 		sc = l->src_coef[i];
 		if (!l->srcd[i])
@@ -741,20 +754,23 @@ loops_in_step(const Loops *l, int c)
 	return 0;
 }
 
-/* Whether a coefficient of the step (not the force) varies in time: the
- * grid planner checks stability with them at t = 0 only. */
+/* Whether a coefficient of the step (not the force) varies in time (1),
+ * reads the state (2), or both: the grid planner checks stability with
+ * them at t = 0 and at rest (discretise.c state_coef) only. */
 int
 loops_in_time(const Loops *l)
 {
-	int r, g, cls;
+	int r, g, cls, f = l->s->nstate_coef ? 2 : 0;
+	const Expr *e;
 
 	for (r = 0; r < l->nreg; r++)
 		for (g = 0; g < l->reg[r].ngroups; g++) {
 			cls = l->coefs[l->reg[r].groups[g].coef].cls;
-			if (cls == CO_TIME || cls == CO_SPACETIME)
-				return 1;
+			e = l->coefs[l->reg[r].groups[g].coef].e;
+			if ((cls == CO_TIME || cls == CO_SPACETIME) && (e->deps & (1u << SYM_T)))
+				return f | 1;
 		}
-	return 0;
+	return f;
 }
 
 /* ---- the gradient's sums that ride along with the adjoint step ----

@@ -104,6 +104,7 @@ typedef struct Loops Loops;
 Scheme *scheme_build(Arena *a, Diag *d, const Model *m);
 /* `emit --stage scheme`: the discrete update in readable math. */
 void scheme_print(const Scheme *s, FILE *f);
+const char **scheme_names(const Scheme *s);
 void scheme_free(Scheme *s);                 /* its expression pool */
 
 /* lower.c */

@@ -94,10 +94,13 @@ transpose_parts(Build *b, const int *adj, int rd)
 
 	for (i = st->nfwd - 1; i >= 0; i--) {
 		const Op *f = &st->fwd[i];
-		if (f->kind == OP_SCATTER && s->nstate_src) {
+		/* the forces between parts, and the coefficients that read
+		 * the state (with no such force, at the time op): @__apsc */
+		if ((f->kind == OP_SCATTER && s->nstate_src)
+		    || (f->kind == OP_TIME && s->nstate_coef && !s->nstate_src)) {
 			o = add_op(b, ST_ADJ, OP_ADJ_PSCATTER, f->field);
 			o->src[0] = adj[0];
-			o->aux = f->aux;
+			o->aux = f->kind == OP_TIME ? -1 : f->aux;
 			o->first = f->first;
 			o->count = f->count;
 		} else if (f->kind == OP_LUMP) {
@@ -261,7 +264,7 @@ step_build(Arena *a, const Loops *l)
 	if (s->nrd)
 		rd = add_array(&b, "rd", AK_READ, 0, 0, s->nrd);
 
-	add_op(&b, ST_FWD, OP_TIME, 0);
+	/* the reads first: a coefficient of time may read them */
 	if (s->nrd) {
 		o = add_op(&b, ST_FWD, OP_READ, 0);
 		o->dst = rd;
@@ -269,6 +272,7 @@ step_build(Arena *a, const Loops *l)
 		o->src[1] = u[1];
 		o->count = s->nrd;
 	}
+	add_op(&b, ST_FWD, OP_TIME, 0);
 	if (s->nlump) {
 		o = add_op(&b, ST_FWD, OP_LUMP, 0);
 		o->dst = u[2];
@@ -431,7 +435,8 @@ check_adj(const Step *st, char *err, int errsz)
 		if (o->of < 0 || o->of >= st->nfwd)
 			BAD("adjoint op %d transposes forward op %d, which is not there", i, o->of);
 		if (seen[o->of]++ && !(st->fwd[o->of].kind == OP_SWEEP && o->kind == OP_ADJ_SUMS)
-		    && !(st->fwd[o->of].kind == OP_SCATTER && o->kind == OP_ADJ_SUMS))
+		    && !(st->fwd[o->of].kind == OP_SCATTER && o->kind == OP_ADJ_SUMS)
+		    && !(st->fwd[o->of].kind == OP_TIME && st->l->s->nstate_coef))
 			BAD("adjoint op %d: forward op %d transposed twice", i, o->of);
 		if (i == 0 && o->kind != OP_ADJ_SWEEP)
 			BAD("the adjoint step must start with the sweep's transpose");
@@ -550,9 +555,13 @@ print_op(const Step *st, const Op *o, FILE *f)
 		fprintf(f, "grad += seeds . d tc/dp");
 		break;
 	case OP_ADJ_PSCATTER:
-		fprintf(f, "rs += dS/drd %s . w at %s %d..%d, grad += dS/dp, S %s (forces between parts)",
-		        aname(st, o->src[0]), aname(st, o->aux), o->first, o->first + o->count - 1,
-		        aname(st, o->src[0]));
+		if (o->aux >= 0)
+			fprintf(f, "rs += dS/drd %s . w at %s %d..%d, grad += dS/dp, S %s (forces between parts)",
+			        aname(st, o->src[0]), aname(st, o->aux), o->first, o->first + o->count - 1,
+			        aname(st, o->src[0]));
+		if (st->l->s->nstate_coef)
+			fprintf(f, "%srs += seeds . d tc/drd, grad += seeds . d tc/dp (coefficients that "
+			        "read the state)", o->aux >= 0 ? "; " : "");
 		break;
 	case OP_ADJ_LUMP:
 		fprintf(f, "%s[lumped 0..%d] = lumped rows of A^T %s + B^T %s, rs += drest/drd, "

@@ -15,7 +15,7 @@ SUITE=step
 T=$(mktemp -d "${TMPDIR:-/tmp}/dpmc-step.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 
-for m in pluck struck plate parts; do
+for m in pluck struck plate parts tension; do
 	if ! "$DPMC" emit "$REPO/tests/step/$m.dpm" --stage step >"$T/$m.step" 2>"$T/err"; then
 		fail "golden_$m" "$(cat "$T/err")"
 	elif ! diff -u "$REPO/tests/step/$m.step" "$T/$m.step" >"$T/diff"; then
