@@ -265,6 +265,24 @@ rt_wav_write(const char *path, const double *x, long nframes, int nch, int rate,
 	return rt_out_close(&out, err, errsz);
 }
 
+/* A data chunk cut short: libsndfile reads what is there and says so
+ * only in its log ("data : 44100 (should be 29956)").  A header written
+ * to a pipe claims a length it could not know (0, or about 2^31 and up:
+ * sox, ffmpeg); such a claim is not a cut. */
+static int
+truncated(SNDFILE *sf, long *claim, long *have)
+{
+	char log[4096];
+	const char *d;
+
+	log[0] = 0;
+	sf_command(sf, SFC_GET_LOG_INFO, log, sizeof log);
+	for (d = log; (d = strstr(d, "data : ")); d++)
+		if (sscanf(d, "data : %ld (should be %ld)", claim, have) == 2)
+			return *claim > *have && *claim < 0x7f000000L && *claim > 0;
+	return 0;
+}
+
 /* A sound file is a regular file of at most this many bytes: all the
  * samples RT_MAX_SAMPLES allows, as doubles, and room for the header. */
 #define WAV_LIMIT ((double)RT_MAX_SAMPLES * 8 + (1 << 20))
@@ -277,7 +295,7 @@ rt_wav_read(const char *path, long *nframes, int *nch, int *rate, char *err, int
 	struct stat st;
 	double *x;
 	sf_count_t got, cap;
-	long i;
+	long i, claim, have;
 	int fd;
 
 	/* Opened here, not by libsndfile: its "System error" says nothing,
@@ -309,6 +327,11 @@ rt_wav_read(const char *path, long *nframes, int *nch, int *rate, char *err, int
 	}
 	if (info.frames <= 0 || info.channels < 1) {
 		rt_seterr(err, errsz, "'%s' holds no audio samples", path);
+		goto fail;
+	}
+	if (truncated(sf, &claim, &have)) {
+		rt_seterr(err, errsz, "'%s' is truncated: its header says %ld bytes of samples, the file "
+		       "holds %ld; write or copy it again", path, claim, have);
 		goto fail;
 	}
 	if ((double)info.frames * info.channels > (double)RT_MAX_SAMPLES) {

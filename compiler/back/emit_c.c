@@ -278,9 +278,9 @@ emit_taps_fn(Emit *e)
 	const Loops *l = e->l;
 	const char **pn = cg_param_refs(e);
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "s");
-	/* taps [lin, nstab): the potentials' stiffness (emit_sav.c), counted
-	 * when planning (pot) */
-	const int lin = e->s->npot && e->s->stab_pot < l->nstab ? e->s->stab_pot : l->nstab;
+	/* taps [lin, nstab): the potentials' stiffness and what the state adds
+	 * to coefficients that read it (sav.c), counted when planning (pot) */
+	const int lin = (e->s->npot || e->s->nstate_coef) && e->s->stab_pot < l->nstab ? e->s->stab_pot : l->nstab;
 	int i;
 
 	if (e->s->pot_stab)

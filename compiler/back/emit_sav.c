@@ -43,6 +43,18 @@
 /* a Buf's text, "" when empty */
 #define TXT(b) ((b).s ? (b).s : "")
 
+/* c with the state's reads at 0: a tap's coefficient at rest (one that
+ * reads the state: discretise.c state_coef) */
+static Expr *
+at_rest(const Scheme *s, Expr *c)
+{
+	int r;
+
+	for (r = 0; (c->deps & DEP_STATE) && r < s->nrd; r++)
+		c = ex_subst_param(s->pool, c, s->nparams + r, ex_num(s->pool, 0));
+	return c;
+}
+
 static void
 locals(Emit *e)
 {
@@ -666,7 +678,7 @@ bound2(Emit *e, Expr **d)
 	cg_out(e, "\t\t\tconst long q = i + j * M1;\n\t\t\tdouble Lu = -u0[q];\n\n\t\t\t(void)x; (void)y;\n");
 	em = ex_emitter_new(pn, cg_sym_c, "w");
 	for (i = 0; i < s->ntaps; i++)
-		ex_emitter_add(em, s->taps[i].coef);
+		ex_emitter_add(em, at_rest(s, s->taps[i].coef));
 	ex_emitter_add(em, s->den);
 	ex_emitter_add(em, s->density);
 	ex_emitter_flush(em, &e->b, "\t\t\t");
@@ -701,7 +713,10 @@ bound2(Emit *e, Expr **d)
 		}
 	}
 	ex_emitter_free(em);
-	bound_search(e, d);
+	if (s->npot)
+		bound_search(e, d);
+	else     /* the initial reads alone: sav.c state_coef_stab */
+		cg_out(e, "\t(void)H; (void)lo; (void)hi; (void)V; (void)it;\n}\n\n");
 	buf_free(&nm);
 	cg_free_refs(pn, 0);
 }
@@ -727,15 +742,17 @@ cg_emit_sav_bound(Emit *e)
 	Cells c = {"u0", "M", "M", "M + 1", x0, "0", 1};
 	Buf nm = {0};
 
-	diff_params(s->pool, s->pot, n, d);
-	cg_out(e, "static double\n@__sav_vb(const double *p, const double *rd)\n{\n");
-	cg_out(e, "\tconst double k = 0, hx = 0, hy = 0, t = 0;\n");
-	cg_out(e, "\t(void)p; (void)rd; (void)k; (void)hx; (void)hy; (void)t;\n");
-	em = ex_emitter_new(pn, cg_sym_c, "v");
-	r = ex_emitter_add(em, s->pot);
-	ex_emitter_flush(em, &e->b, "\t");
-	cg_out(e, "\treturn %s;\n}\n\n", ex_emitter_root(em, r));
-	ex_emitter_free(em);
+	if (s->npot) {
+		diff_params(s->pool, s->pot, n, d);
+		cg_out(e, "static double\n@__sav_vb(const double *p, const double *rd)\n{\n");
+		cg_out(e, "\tconst double k = 0, hx = 0, hy = 0, t = 0;\n");
+		cg_out(e, "\t(void)p; (void)rd; (void)k; (void)hx; (void)hy; (void)t;\n");
+		em = ex_emitter_new(pn, cg_sym_c, "v");
+		r = ex_emitter_add(em, s->pot);
+		ex_emitter_flush(em, &e->b, "\t");
+		cg_out(e, "\treturn %s;\n}\n\n", ex_emitter_root(em, r));
+		ex_emitter_free(em);
+	}
 	/* each point read's stiffness, V_rr (sav.c point_stab) */
 	for (r = 0; s->pot_vrr && r < s->nrd; r++) {
 		if (!s->pot_vrr[r])
@@ -775,7 +792,7 @@ cg_emit_sav_bound(Emit *e)
 	cg_out(e, "\t\tdouble Lu = -u0[i];\n\n\t\t(void)x;\n");
 	em = ex_emitter_new(pn, cg_sym_c, "w");
 	for (i = 0; i < s->ntaps; i++)
-		ex_emitter_add(em, s->taps[i].coef);
+		ex_emitter_add(em, at_rest(s, s->taps[i].coef));
 	ex_emitter_add(em, s->den);
 	ex_emitter_add(em, s->density);
 	ex_emitter_flush(em, &e->b, "\t\t");
@@ -828,7 +845,10 @@ cg_emit_sav_bound(Emit *e)
 		}
 	}
 	ex_emitter_free(em);
-	bound_search(e, d);
+	if (s->npot)
+		bound_search(e, d);
+	else     /* the initial reads alone: sav.c state_coef_stab */
+		cg_out(e, "\t(void)H; (void)lo; (void)hi; (void)V; (void)it;\n}\n\n");
 	buf_free(&nm);
 	mem_free(d);
 	cg_free_refs(pn, 0);

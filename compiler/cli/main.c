@@ -975,9 +975,10 @@ cli_note_blowup(const Kernel *k, void *m, int in_time)
 	k->grid(m, n, NULL);
 	if (in_time & 2) {
 		fprintf(stderr, "dpmc: note: the grid (%d%s%.0d intervals) was planned with the pde's "
-		        "coefficients that read the state at rest (their reads at 0), and the state raises "
-		        "them: fix a coarser grid ('grid N' in the domain, or --grid N), or write the "
-		        "stiffening as a potential (language.md 12), whose stiffness the grid counts\n",
+		        "coefficients that read the state at the initial state's reads, and the motion "
+		        "raised them further (a string struck from rest, say): fix a coarser grid ('grid "
+		        "N' in the domain, or --grid N), or write the stiffening as a potential "
+		        "(language.md 12), whose grid counts the largest stretch its energy allows\n",
 		        n[0], k->ndim() == 2 ? " x " : "", k->ndim() == 2 ? n[1] : 0);
 		return;
 	}

@@ -1646,6 +1646,9 @@ fold_all(Sema *s)
 		if (!isnan(m->rate->num) && m->rate->num <= 0)
 			diag_error(s->d, m->rate->value->loc, "the rate must be above 0 Hz, not %g",
 			           m->rate->num);
+		else if (!isnan(m->rate->num) && (m->rate->num < 1 || m->rate->num > 1e7))
+			diag_error(s->d, m->rate->value->loc, "a rate of %g Hz is not usable; give one "
+			           "between 1 Hz and 10 MHz (audio: 44100 or 48000)", m->rate->num);
 	}
 	s->domain_ok = 1;
 	for (i = 0; i < dom->ndim; i++) {

@@ -2021,6 +2021,24 @@ build_coupling_stab(Ctx *c, Scheme *s)
 	mem_free(W.shared);
 }
 
+/* A `grid N` too coarse for the stencil (lower.c's min_n, 2w + 1
+ * intervals) is said at its place, not when the model is set up */
+static void
+grid_fits_stencil(Ctx *c, const Scheme *s)
+{
+	const Decl *dom = c->m->domain;
+	int i, min;
+
+	for (i = 0; i < s->ndim; i++) {
+		min = 2 * (s->w[i] ? s->w[i] : 1) + 1;
+		if (!s->grid[i] || s->grid[i] >= min)
+			continue;
+		diag_error(c->d, dom->grid[i]->loc, "grid %d is too coarse for this pde's stencil (%d "
+		           "points wide): use at least %d intervals", s->grid[i], 2 * s->w[i] + 1, min);
+		c->failed = 1;
+	}
+}
+
 /* An energy output of a model whose pde coefficient reads the state
  * (state_coef): the explicit scheme conserves no energy to report. */
 static void
@@ -2066,6 +2084,8 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 		plate_isotropic(&c, s, &l);
 	if (!c.failed)
 		build_update(&c, s, &l);
+	if (!c.failed)
+		grid_fits_stencil(&c, s);
 	lin_free(&l);
 	if (!c.failed)
 		build_io(&c, s);

@@ -51,6 +51,40 @@ point_stab(Arena *a, Scheme *s, Expr **d)
 	mem_free(dd);
 }
 
+/* A pde coefficient that reads the state (discretise.c state_coef) is in
+ * the stability taps at rest; what its reads add there, c(rd) - c(0), is
+ * counted where the grid is planned (after stab_pot), at @__sav_bound's
+ * reads: the initial state's (a string plucked from rest starts at its
+ * largest stretch), or with a potential where its energy bound puts
+ * them; with a tenth more, as the explicit scheme's stretch overshoots
+ * (kc_coef.dpm, lossless at alpha = 1e6: by 1e-4 of itself, enough to
+ * blow up at 0.43 s on a grid planned at the initial stretch exactly). */
+static void
+state_coef_stab(Arena *a, Scheme *s)
+{
+	ExprPool *p = s->pool;
+	Expr *c;
+	Tap *t;
+	int i, r, n = 0;
+
+	if (!s->nstate_coef)
+		return;
+	t = arena_alloc(a, (size_t)(s->nstab + s->ntaps + 1) * sizeof *t);
+	memcpy(t, s->stab, (size_t)s->nstab * sizeof *t);
+	for (i = 0; i < s->ntaps; i++) {
+		if (!(s->taps[i].coef->deps & DEP_STATE))
+			continue;
+		c = s->taps[i].coef;
+		for (r = 0; r < s->nrd; r++)
+			c = ex_subst_param(p, c, s->nparams + r, ex_num(p, 0));
+		t[s->nstab + n] = s->taps[i];
+		t[s->nstab + n++].coef = ex_mul(p, ex_num(p, 1.1), ex_sub(p, s->taps[i].coef, c));
+	}
+	s->stab = t;
+	s->nstab += n;
+	s->pot_stab = 1;
+}
+
 /* The stiffness a potential adds, in the grid's stability (language.md
  * 12: "the default grid counts the stiffness a potential adds, at the
  * largest value the energy of the initial state allows").  A potential
@@ -77,6 +111,7 @@ sav_stab(Arena *a, Scheme *s)
 	Expr **d, *thx = ex_sym(p, SYM_THX), *h, *k2;
 
 	s->stab_pot = s->nstab;
+	state_coef_stab(a, s);
 	if (!s->npot)
 		return;
 	k2 = ex_powi(p, ex_sym(p, SYM_K), 2);
