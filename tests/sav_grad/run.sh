@@ -35,7 +35,8 @@
 # 5. dpmc grad: tcc, cc and llvm the same bits; against central
 #    differences of `dpmc render --raw` and the mse for Kh and alpha (the
 #    renders' 32-bit samples leave the differences a few 1e-6 of noise).
-# 6. Closed loops: `dpmc fit` recovers the hammer's Kh (6e8 from 4e8) and
+# 6. Closed loops: `dpmc fit` recovers the hammer's Kh (6e8 from 4e8),
+#    kc_coef.dpm's alpha (2e6 from 1e6) and
 #    the string's alpha (3e6 from 1e6, on a log range) from targets the
 #    same model rendered, on the target's grid, to 0.5 %.
 # Env: DPMC, REPO, CC.
@@ -252,4 +253,6 @@ cfit() {
 cfit hammer_Kh "$HERE/hammer.dpm" Kh 6e8 4e8 100
 sed 's/^param alpha = 1e6 in \[0, 1e12\]/param alpha = 1e6 in [1e4, 1e9] log/' "$HERE/kc.dpm" >"$T/kcl.dpm"
 cfit kc_alpha "$T/kcl.dpm" alpha 3e6 1e6 60
+# the same stretch in the coefficient of u.xx (kc_coef.dpm)
+cfit kc_coef_alpha "$HERE/kc_coef.dpm" alpha 2e6 1e6 60
 [ $nfail = 0 ]
