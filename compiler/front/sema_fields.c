@@ -312,7 +312,7 @@ boundaries(FS *s)
 
 	for (i = 0; i < m->ndecls; i++) {
 		Decl *d = m->decls[i];
-		Fld *f = NULL;
+		Fld *f = NULL, *named, *fo[32];
 		int ends[32], mine = 0, ne = 0, nmain = 0, *wmain;
 		if (d->kind != D_BOUNDARY)
 			continue;
@@ -331,15 +331,16 @@ boundaries(FS *s)
 		}
 		if (d->field && !(f = chain(s, d->field)))
 			continue;                      /* the grid field's: sema checks it */
+		named = f;
 		/* the wheres of no chain, in an unnamed line: the grid field's */
 		wmain = arena_alloc(s->a, (size_t)(d->nwhere + 1) * sizeof *wmain);
 		for (w = 0; w < d->nwhere; w++) {
 			struct Where *wh = &d->where[w];
 			double v;
 			Fld *g = NULL;
-			if (!wh->coord && f && f->nd == 2) {      /* `edges`: all four */
+			if (!wh->coord && named && named->nd == 2) {      /* `edges`: all four */
 				if (ne < 8)
-					ends[ne++] = 4;
+					fo[ne] = named, ends[ne++] = 4;
 				mine = mine < 0 ? -1 : 1;
 				continue;
 			}
@@ -361,7 +362,7 @@ boundaries(FS *s)
 					wmain[nmain++] = w;
 				continue;
 			}
-			if (f) {
+			if (named) {
 				if (edge_of(f, wh->coord, v) < 0) {
 					if (f->nd == 2)
 						diag_error(s->d, wh->loc, "%s = %g is not an edge of the field '%s' "
@@ -392,16 +393,10 @@ boundaries(FS *s)
 					wmain[nmain++] = w;
 					continue;
 				}
-				if (f && f != g) {
-					err(s, wh->loc, "this boundary mixes the ends of several fields; write one "
-					    "line per field", NULL, NULL);
-					mine = -1;
-					continue;
-				}
-				f = g;
+				f = g;   /* each end its own field's (language.md 11) */
 			}
 			if (ne < 8)
-				ends[ne++] = edge_of(g, wh->coord, v);
+				fo[ne] = g, ends[ne++] = edge_of(g, wh->coord, v);
 			mine = mine < 0 ? -1 : 1;
 		}
 		if (!f || mine == 0)
@@ -422,10 +417,13 @@ boundaries(FS *s)
 		for (k = ne - 1; k >= 0; k--)        /* `edges` as its four edges */
 			if (ends[k] == 4) {
 				memmove(ends + k + 3, ends + k, (size_t)(ne - k) * sizeof *ends);
+				memmove(fo + k + 3, fo + k, (size_t)(ne - k) * sizeof *fo);
 				ends[k] = 0, ends[k + 1] = 1, ends[k + 2] = 2, ends[k + 3] = 3;
+				fo[k + 1] = fo[k + 2] = fo[k];
 				ne += 3;
 			}
 		for (k = 0; k < ne; k++) {
+			f = fo[k];
 			int bc = !strcmp(d->cond, "fixed") ? BC_FIXED : !strcmp(d->cond, "free") ? BC_FREE
 			         : !strcmp(d->cond, "clamped") ? BC_CLAMPED
 			         : !strcmp(d->cond, "simply_supported") || !strcmp(d->cond, "pinned") ? BC_SS
@@ -434,7 +432,7 @@ boundaries(FS *s)
 				err(s, d->attach_loc, "'%s' is not a lumped object; an end is attached to "
 				    "one, `field %s mass M`", d->attach, d->attach);
 				for (k = 0; k < ne; k++)
-					*bcp(f, ends[k]) = BC_FIXED;
+					*bcp(fo[k], ends[k]) = BC_FIXED;
 				break;
 			}
 			if (f->nd == 2 && bc == BC_ATTACHED) {
@@ -444,14 +442,14 @@ boundaries(FS *s)
 				    "edges)", f->f->name, s->main->name);
 				s->nerr++;
 				for (k = 0; k < ne; k++)
-					*bcp(f, ends[k]) = BC_FIXED;
+					*bcp(fo[k], ends[k]) = BC_FIXED;
 				break;
 			}
 			if (!bc) {
 				err(s, d->cond_loc, "the ends of the field '%s' may be fixed, clamped, "
 				    "simply_supported (pinned), free or attached Z (not yet %s)", f->f->name, d->cond);
 				for (k = 0; k < ne; k++)
-					*bcp(f, ends[k]) = BC_FIXED;   /* said: not missing too */
+					*bcp(fo[k], ends[k]) = BC_FIXED;   /* said: not missing too */
 				break;
 			}
 			if (*bcp(f, ends[k])) {

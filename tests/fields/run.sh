@@ -153,6 +153,12 @@ same_samples let_over_another_fields_coordinates "$HERE/letxy.dpm" "$T/letxyf.dp
 sed 's/^boundary x = 1, x = 0.5: fixed/boundary u at x = 1: fixed\
 boundary w at x = 0.5: fixed/' "$HERE/mixedends.dpm" >"$T/mixedends2.dpm"
 same_samples boundary_line_of_two_fields "$HERE/mixedends.dpm" "$T/mixedends2.dpm"
+# and of two chains and the grid field (a second chain's end was "not an
+# end of the field" of the first)
+sed 's/^boundary x = 0.7, x = 0.5, x = 1: fixed/boundary u at x = 0.7: fixed\
+boundary v at x = 0.5: fixed\
+boundary w at x = 1: fixed/' "$HERE/twochains.dpm" >"$T/twochains2.dpm"
+same_samples boundary_line_of_three_fields "$HERE/twochains.dpm" "$T/twochains2.dpm"
 # a boundary line naming no field with coordinates, or a lumped object:
 # each said, with the fields there are (the grid's sema named its own
 # field alone, or said nothing while another boundary was missing)
