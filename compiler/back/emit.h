@@ -62,6 +62,7 @@ void cg_emit_integral(Emit *e, const Read *rd, const char *name);
  * rd of u (C text of i, j, q, qa and the locals of @__intR in scope) */
 void cg_emit_integral_adj(Emit *e, const Read *rd, const char *dv);
 void cg_read_adj(Emit *e, int r, const char *lrd, const char *dv, const char *dst);
+const char *cg_loc_text(Loc loc, char *buf, int size);
 /* emit_out.c: outputs that are expressions (docs/language.md 18): their
  * reads (@__rdout, @__ocheck, before set_coefs), output i's text in the
  * gather (into y[i], sn the step's number) */

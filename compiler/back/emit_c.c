@@ -945,12 +945,29 @@ static const char read2_text[] =
 "}\n\n";
 
 
+/* "LINE:COL: " of loc in the model, or "": a message of the compiled
+ * model that the params make (a position outside the domain) starts
+ * with it, and the command line prints it as FILE:LINE:COL: error: */
+const char *
+cg_loc_text(Loc loc, char *buf, int size)
+{
+	int line, col;
+
+	buf[0] = 0;
+	if (loc.src) {
+		src_linecol(loc.src, loc.off, &line, &col);
+		snprintf(buf, (size_t)size, "%d:%d: ", line, col);
+	}
+	return buf;
+}
+
 /* set_coefs: each point read inside the domain */
 static void
 emit_read_check(Emit *e, const char **pn)
 {
 	const Scheme *s = e->s;
 	Buf b = {0};
+	char at[32];
 	int r, d;
 
 	for (r = 0; r < s->nrd; r++) {
@@ -961,13 +978,10 @@ emit_read_check(Emit *e, const char **pn)
 			cg_out(e, "\t{\n\t\tconst double X = %s;\n\n", b.s);
 			cg_out(e, "\t\tif (!(X >= %.17g - 1e-9 * %.17g && X <= %.17g + 1e-9 * %.17g)) {\n",
 			       lo, hi - lo, hi, hi - lo);
-			if (s->ndim == 1)
-				cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the field is read at %%g, outside "
-				       "its domain [%g, %g]\", X);\n\t\t\treturn 1;\n\t\t}\n\t}\n", lo, hi);
-			else
-				cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the field is read at %s = %%g, outside "
-				       "its domain's [%g, %g]\", X);\n\t\t\treturn 1;\n\t\t}\n\t}\n",
-				       s->m->domain->coord[d], lo, hi);
+			cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"%sthe field is read at %s = %%g, outside "
+			       "its domain (%s in [%g, %g]); set the params it is read at so that it is inside\", "
+			       "X);\n\t\t\treturn 1;\n\t\t}\n\t}\n", cg_loc_text(s->rd[r].loc, at, sizeof at),
+			       s->m->domain->coord[d], s->m->domain->coord[d], lo, hi);
 		}
 	}
 	buf_free(&b);
@@ -994,6 +1008,7 @@ emit_set_coefs(Emit *e)
 	const char **pn = cg_param_refs(e);
 	ExprEmitter *em;
 	int i, r, nsp = 0;
+	char at[32];
 
 	emit_source_helpers(e, pn);
 	for (r = 0; r < s->nrd && s->rd[r].kind == RD_INT; r++)
@@ -1075,8 +1090,15 @@ emit_set_coefs(Emit *e)
 	for (i = 0; i < s->nsrc; i++) {
 		cg_out(e, "\tif (@__interp(m, pos[%d][0], pos[%d][1], m->src_i[%d], m->src_w[%d])) {\n",
 		    i, i, i, i);
-		cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"point source %d at (%%g, %%g) is outside the domain\", "
-		       "pos[%d][0], pos[%d][1]);\n", i + 1, i, i);
+		if (s->ndim == 2)
+			cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"%sthe point source at (%%g, %%g) is outside the "
+			       "domain; set the params it is at so that it is inside\", pos[%d][0], pos[%d][1]);\n",
+			       cg_loc_text(s->src[i].loc, at, sizeof at), i, i);
+		else
+			cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"%sthe point source at %s = %%g is outside the "
+			       "domain (%s in [%g, %g]); set the params it is at so that it is inside\", pos[%d][0]);\n",
+			       cg_loc_text(s->src[i].loc, at, sizeof at), s->m->domain->coord[0],
+			       s->m->domain->coord[0], s->from[0], s->to[0], i);
 		cg_out(e, "\t\treturn 1;\n\t}\n");
 		/* G_v = w_v / (h den_v), den_v den times the density at point
 		 * v; dG_v/dp = (w_v,X dX/dp + w_v,Y dY/dp) / (h den_v) - G_v
@@ -1100,8 +1122,15 @@ emit_set_coefs(Emit *e)
 			continue;    /* no point of the grid */
 		cg_out(e, "\tif (@__interp(m, pos[%d][0], pos[%d][1], m->out_i[%d], m->out_w[%d])) {\n",
 		    s->nsrc + i, s->nsrc + i, i, i);
-		cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"output '%%s' at (%%g, %%g) is outside the domain\", "
-		       "@__oname[%d], pos[%d][0], pos[%d][1]);\n", i, s->nsrc + i, s->nsrc + i);
+		if (s->ndim == 2)
+			cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"%soutput '%%s' at (%%g, %%g) is outside the domain; "
+			       "set the params it is at so that it is inside\", @__oname[%d], pos[%d][0], pos[%d][1]);\n",
+			       cg_loc_text(s->out[i].loc, at, sizeof at), i, s->nsrc + i, s->nsrc + i);
+		else
+			cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"%soutput '%%s' at %s = %%g is outside the domain "
+			       "(%s in [%g, %g]); set the params it is at so that it is inside\", @__oname[%d], "
+			       "pos[%d][0]);\n", cg_loc_text(s->out[i].loc, at, sizeof at), s->m->domain->coord[0],
+			       s->m->domain->coord[0], s->from[0], s->to[0], i, s->nsrc + i);
 		cg_out(e, "\t\treturn 1;\n\t}\n");
 		/* the output's adjoint scatters, but never onto a held point */
 		cg_out(e, "\t@__dinterp(m, m->out_w[%d], wx, wy);\n", i);

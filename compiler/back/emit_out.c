@@ -123,6 +123,8 @@ check_fn(Emit *e)
 	Buf b = {0};
 	int r, d;
 
+	char at[32];
+
 	cg_out(e, "static int\n@__ocheck(const @_model *m, char *err, int errsz)\n{\n");
 	locals(e);
 	for (r = 0; r < s->nord; r++)
@@ -133,8 +135,10 @@ check_fn(Emit *e)
 			cg_out(e, "\t{\n\t\tconst double X = %s;\n\n", b.s);
 			cg_out(e, "\t\tif (!(X >= %.17g - 1e-9 * %.17g && X <= %.17g + 1e-9 * %.17g)) {\n",
 			       lo, hi - lo, hi, hi - lo);
-			cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"an output reads the field at %s = %%g, "
-			       "outside its domain [%g, %g]\", X);\n\t\t\treturn 1;\n\t\t}\n\t}\n",
+			cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"%san output reads the field at %s = %%g, "
+			       "outside its domain (%s in [%g, %g]); set the params it is read at so that it is "
+			       "inside\", X);\n\t\t\treturn 1;\n\t\t}\n\t}\n",
+			       cg_loc_text(s->ord[r].loc, at, sizeof at), s->m->domain->coord[d],
 			       s->m->domain->coord[d], lo, hi);
 		}
 	cg_out(e, "\t(void)err; (void)errsz;\n\treturn 0;\n}\n\n");

@@ -75,6 +75,7 @@ const Kernel *cli_replan(const Job *j, const double *vals, const char *why, char
 /* main.c: after a render blew up, a note on the grid when the step's
  * coefficients vary in time (the planner sees them at t = 0). */
 void cli_note_blowup(const Kernel *k, void *m, int in_time);
+void cli_model_error(const char *model, const char *err, const char *when);
 
 /* cli_fit.c: `dpmc grad` and `dpmc fit`; each returns the exit status. */
 int cli_grad(const Opts *o, const Job *j);

@@ -136,7 +136,9 @@ cli_align(const Opts *o, const Job *j, const double *target, long n, int nch, co
 		return -1;
 	}
 	if (sim_set(&s, vals) < 0) {
-		fprintf(stderr, "dpmc: error: %s against '%s' at the start values: %s\n", o->model, what, s.err);
+		char when[1200];
+		snprintf(when, sizeof when, "against '%s' at the start values", what);
+		cli_model_error(o->model, s.err, when);
 		sim_close(&s);
 		return -1;
 	}
@@ -344,7 +346,7 @@ cli_grad(const Opts *o, const Job *j)
 	if (sim_open(&s, o, j, target, n, nch, o->loss ? o->loss : "mse") < 0)
 		goto out;
 	if (sim_set(&s, j->vals) < 0) {
-		fprintf(stderr, "dpmc: error: %s: %s\n", o->model, s.err[0] ? s.err : "cannot create the model");
+		cli_model_error(o->model, s.err[0] ? s.err : "cannot create the model", NULL);
 		goto out;
 	}
 	if (sim_eval(&s, &loss, grad) < 0) {
@@ -1204,8 +1206,9 @@ cli_fit(const Opts *o, const Job *j)
 	}
 	/* the values given (after stage 1): an error there is the command's */
 	if (start_eval(&F, &F.st[0]) < 0) {
-		fprintf(stderr, "dpmc: error: %s against '%s' at the start values: %s\n", o->model, o->target,
-		        F.st[0].err);
+		char when[1200];
+		snprintf(when, sizeof when, "against '%s' at the start values", o->target);
+		cli_model_error(o->model, F.st[0].err, when);
 		goto out;
 	}
 
@@ -1275,11 +1278,11 @@ cli_fit(const Opts *o, const Job *j)
 	}
 	if (o->render) {
 		if (!lok) {
-			fprintf(stderr, "dpmc: error: %s: %s\n", o->model, W->s.err);
+			cli_model_error(o->model, W->s.err, NULL);
 			goto out;
 		}
 		if (rt_wav_write(o->render, y0, n0, nch, (int)floor(j->rate + 0.5), 0, err, sizeof err) != 0) {
-			fprintf(stderr, "dpmc: error: %s: %s\n", o->model, err);
+			cli_model_error(o->model, err, NULL);
 			goto out;
 		}
 	}

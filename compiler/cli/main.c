@@ -678,7 +678,7 @@ instance(Run *r, const Opts *o, double span, double *init_ms, double **valsp)
 	if (init_ms)
 		*init_ms = jit_now_ms() - t;
 	if (!m)
-		fprintf(stderr, "dpmc: error: %s: %s\n", o->model, err[0] ? err : "cannot create the model");
+		cli_model_error(o->model, err[0] ? err : "cannot create the model", NULL);
 	return m;
 }
 
@@ -965,6 +965,29 @@ cmd_build(Run *r, const Opts *o)
 	return st == 0 ? EXIT_OK : EXIT_ERR;
 }
 
+/* An error of the compiled model: FILE:LINE:COL: error: ... when it
+ * starts with the place in the model it is about ("12:30: ", emit_c.c
+ * cg_loc_text), else dpmc: error: FILE: ... */
+void
+cli_model_error(const char *model, const char *err, const char *when)
+{
+	const char *p = err;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p > err && *p == ':') {
+		const char *q = ++p;
+		while (*q >= '0' && *q <= '9')
+			q++;
+		if (q > p && q[0] == ':' && q[1] == ' ') {
+			fprintf(stderr, "%s:%.*s error: %s%s%s%s\n", model, (int)(q + 1 - err), err, q + 2,
+			        when ? " (" : "", when ? when : "", when ? ")" : "");
+			return;
+		}
+	}
+	fprintf(stderr, "dpmc: error: %s%s%s: %s\n", model, when ? " " : "", when ? when : "", err);
+}
+
 void
 cli_note_blowup(const Kernel *k, void *m, int in_time)
 {
@@ -1009,9 +1032,9 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 	*run_ms = jit_now_ms() - t;
 	st = rt_wav_write(o->out, buf, nframes, nch, (int)floor(r->k.rate(m) + 0.5), o->raw, err, sizeof err);
 	if (st != 0 && r->k.solve_error && r->k.solve_error(m, err, sizeof err)) {
-		fprintf(stderr, "dpmc: error: %s: %s\n", o->model, err);
+		cli_model_error(o->model, err, NULL);
 	} else if (st != 0) {
-		fprintf(stderr, "dpmc: error: %s: %s\n", o->model, err);
+		cli_model_error(o->model, err, NULL);
 		if (strstr(err, "blew up"))
 			cli_note_blowup(&r->k, m, loops_in_time(r->loops));
 	}

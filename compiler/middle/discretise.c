@@ -238,7 +238,7 @@ own_args(Ctx *c, const Decl *d)
 
 /* The state read (kind, lump, pos, pos2) as the param that stands for it. */
 static Expr *
-read_of(Ctx *c, ReadKind kind, int lump, Expr *pos, Expr *pos2)
+read_of(Ctx *c, ReadKind kind, int lump, Expr *pos, Expr *pos2, Loc loc)
 {
 	int i;
 
@@ -258,6 +258,7 @@ read_of(Ctx *c, ReadKind kind, int lump, Expr *pos, Expr *pos2)
 	c->rd[c->nrd].pos = pos;
 	c->rd[c->nrd].pos2 = pos2;
 	c->rd[c->nrd].ig = NULL;
+	c->rd[c->nrd].loc = loc;
 	return ex_param(c->p, c->np + c->nrd++);
 }
 
@@ -274,7 +275,7 @@ int_read(Ctx *c, Expr *f, int kind)
 	for (i = 0; i < c->nrd; i++)
 		if (c->rd[i].kind == RD_INT && c->rd[i].lump == kind && c->rd[i].ig == f)
 			return ex_param(c->p, c->np + i);
-	r = read_of(c, RD_INT, kind, NULL, NULL);
+	r = read_of(c, RD_INT, kind, NULL, NULL, (Loc){0});
 	c->rd[c->nrd - 1].ig = f;
 	return r;
 }
@@ -356,7 +357,7 @@ shear_read(Ctx *c, const Ast *e, Expr *pos)
 		c->failed = 1;
 		return num(c, 0);
 	}
-	return read_of(c, RD_DX3, -1, pos, NULL);
+	return read_of(c, RD_DX3, -1, pos, NULL, e->loc);
 }
 
 /* A position of the field's domain along axis ax, where it is a number
@@ -385,10 +386,10 @@ conv_read(Ctx *c, const Ast *e, const Bind *b)
 
 	if (a->kind == AX_NAME && !lookup_bind(b, a->name) && (j = is_lump(c, a->name)) >= 0) {
 		if (e->kind != AX_DERIV)
-			return read_of(c, RD_LUMP, j, NULL, NULL);
+			return read_of(c, RD_LUMP, j, NULL, NULL, e->loc);
 		if (j == c->self && !b && !e->back)
 			return ex_sym(c->p, SYM_THX);
-		return read_of(c, RD_LUMP_VEL, j, NULL, NULL);
+		return read_of(c, RD_LUMP_VEL, j, NULL, NULL, e->loc);
 	}
 	if (a->kind == AX_CALL && is_field_name(c, a->name) && a->nargs == c->m->ndim) {
 		Expr *pos[2] = {NULL, NULL};
@@ -402,10 +403,10 @@ conv_read(Ctx *c, const Ast *e, const Bind *b)
 			inside(c, a->args[j], pos[j], j, "the field is read");
 		}
 		if (e->kind != AX_DERIV)
-			return read_of(c, RD_VAL, -1, pos[0], pos[1]);
+			return read_of(c, RD_VAL, -1, pos[0], pos[1], e->loc);
 		if (strlen(e->letters) == 3)
 			return shear_read(c, e, pos[0]);
-		return read_of(c, e->letters[0] == 't' ? RD_VEL : RD_DX, -1, pos[0], pos[1]);
+		return read_of(c, e->letters[0] == 't' ? RD_VEL : RD_DX, -1, pos[0], pos[1], e->loc);
 	}
 	return NULL;
 }
@@ -428,7 +429,7 @@ conv_name(Ctx *c, const Ast *e, const Bind *b)
 	if (c->in_int && is_field_name(c, e->name))
 		return ex_sym(c->p, SYM_THX);
 	if (c->field_at && is_field_name(c, e->name))
-		return read_of(c, RD_VAL, -1, c->field_at[0], c->field_at[1]);
+		return read_of(c, RD_VAL, -1, c->field_at[0], c->field_at[1], e->loc);
 	if ((v = conv_read(c, e, b)))
 		return (Expr *)v;
 	d = model_lookup(c->m, e->name);
@@ -1563,6 +1564,7 @@ build_io(Ctx *c, Scheme *s)
 		s->out[i].velocity = d->lhs_letters && d->lhs_letters[0] == 't';
 		s->out[i].lump = d->energy ? -1 : is_lump(c, d->field);
 		s->out[i].energy = d->energy;
+		s->out[i].loc = d->loc;
 		s->out[i].pos[0] = num(c, 0);
 		s->out[i].pos[1] = num(c, 0);
 		for (j = 0; j < d->nat && j < 2; j++)
@@ -1695,7 +1697,7 @@ build_implicit(Ctx *c, Scheme *s)
 	for (j = 0; j < s->nlump; j++)
 		for (r = 0; r < nr; r++)
 			if (s->rd[r].kind == RD_CVEL && ex_holds(p, s->lump[j].rest, s->nparams + r)) {
-				Expr *v = read_of(c, RD_VEL, s->rd[r].lump, s->rd[r].pos, s->rd[r].pos2);
+				Expr *v = read_of(c, RD_VEL, s->rd[r].lump, s->rd[r].pos, s->rd[r].pos2, s->rd[r].loc);
 				s->rd = c->rd;
 				s->nrd = c->nrd;
 				s->lump[j].rest = ex_subst_param(p, s->lump[j].rest, s->nparams + r, v);

@@ -33,6 +33,7 @@ typedef struct Output {
 	                        * 18) of params, t and the outputs' reads
 	                        * (Scheme.ord r as param nparams + r), made
 	                        * from u[n+1] and u[n] as y[n] reads them */
+	Loc loc;               /* its declaration, for messages */
 } Output;
 
 /* A value read from the state at step n (language.md section 11): in
@@ -62,6 +63,7 @@ typedef struct Read {
 	Expr *pos;             /* RD_VAL, RD_VEL, RD_DX: X, of params */
 	Expr *pos2;            /* 2D (RD_VAL, RD_VEL): Y, of params; else NULL */
 	Expr *ig;              /* RD_INT: the integrand, of SYM_THX, x and params */
+	Loc loc;               /* the first read so, for messages */
 } Read;
 
 /* A lumped object z: z.tt = ct z.t + rest, z.t centred, the rest at step n:

@@ -185,6 +185,22 @@ PY
 		expect target-piped-header 0 "" -- grad "$STR" --target "$T/piped.wav"
 fi
 
+# ---- a point read, a point force, an output at a param set outside the
+# domain: an error at the read's place in the model (it was "the field is
+# read at 1.5", with no line), no file left ----
+RP=$HERE/readpos.dpm
+expect read-param-outside 1 "readpos.dpm:11:34: error: the field is read at x = 1.5, outside its domain" -- \
+	render "$RP" --set X=1.5 -d 0.01 -o "$T/rp.wav"
+expect force-param-outside 1 "readpos.dpm:11:46: error: the point source at x = 1.5 is outside the domain" -- \
+	render "$RP" --set F=1.5 -d 0.01 -o "$T/rp.wav"
+expect output-param-outside 1 "readpos.dpm:15:1: error: output 'out' at x = 1.5 is outside the domain" -- \
+	render "$RP" --set O=1.5 -d 0.01 -o "$T/rp.wav"
+[ -e "$T/rp.wav" ] && fail param-outside-nofile "a refused render left rp.wav"
+run 10 render "$RP" -d 0.01 -o "$T/rpt.wav"
+expect fit-param-outside 1 "readpos.dpm:11:46: error: the point source at x = 1.5 .*(against '.*rpt.wav' at the start values)" -- \
+	fit "$RP" --set F=1.5 --target "$T/rpt.wav" --fit X --steps 2 -o "$T/rp.json"
+[ -e "$T/rp.json" ] && fail fit-param-outside-nofile "a failed fit left rp.json"
+
 # ---- 11. 0/0 folds to NaN, an error at its place ----
 sed 's|^output.*|output out = u(0/0)|' "$STR" > "$T/nan.dpm"
 expect zero-by-zero 1 'nan.dpm:9:16: error: this is not a number' -- check "$T/nan.dpm"
