@@ -642,7 +642,7 @@ bound_search(Emit *e, Expr **d)
 }
 
 /* @__sav_bound of a 2D field: the same on a 64 by 64 sampling (the
- * integrals by loop2's rules; no point reads in 2D) */
+ * integrals by loop2's rules; point reads of the initial state only) */
 static void
 bound2(Emit *e, Expr **d)
 {
@@ -695,6 +695,10 @@ bound2(Emit *e, Expr **d)
 		ex_emitter_add(em, s->lump[i].init_t);
 		ex_emitter_add(em, s->lump[i].mass);
 	}
+	for (r = 0; r < s->nrd; r++) {
+		ex_emitter_add(em, s->rd[r].pos ? s->rd[r].pos : ex_num(s->pool, 0));
+		ex_emitter_add(em, s->rd[r].pos2 ? s->rd[r].pos2 : ex_num(s->pool, 0));
+	}
 	ex_emitter_flush(em, &e->b, "\t");
 	for (i = 0; i < s->nlump; i++)
 		cg_out(e, "\tH += 0.5 * (%s) * (%s) * (%s);\n", ex_emitter_root(em, 3 * i + 2),
@@ -703,6 +707,17 @@ bound2(Emit *e, Expr **d)
 		const Read *rd = &s->rd[r];
 		if (rd->kind == RD_LUMP) {
 			cg_out(e, "\trd[%d] = %s;\n", r, ex_emitter_root(em, 3 * rd->lump));
+		} else if (rd->kind == RD_VAL && rd->pos2) {
+			/* u(X, Y): bilinear in its cell of the sampling (a coefficient's
+			 * read: sav.c state_coef_stab; a potential's has its own) */
+			cg_out(e, "\t{\n\t\tdouble a = ((%s) - %.17g) / hx, b = ((%s) - %.17g) / hy;\n",
+			       ex_emitter_root(em, 3 * s->nlump + 2 * r), s->from[0],
+			       ex_emitter_root(em, 3 * s->nlump + 2 * r + 1), s->from[1]);
+			cg_out(e, "\t\tlong ci = (long)a, cj = (long)b;\n\n");
+			cg_out(e, "\t\tci = ci < 0 ? 0 : ci > M - 1 ? M - 1 : ci;\n\t\tcj = cj < 0 ? 0 : cj > M - 1 ? M - 1 : cj;\n");
+			cg_out(e, "\t\ta -= (double)ci;\n\t\tb -= (double)cj;\n");
+			cg_out(e, "\t\trd[%d] = (1 - b) * ((1 - a) * u0[ci + cj * M1] + a * u0[ci + 1 + cj * M1])\n"
+			       "\t\t\t+ b * ((1 - a) * u0[ci + (cj + 1) * M1] + a * u0[ci + 1 + (cj + 1) * M1]);\n\t}\n", r);
 		} else if (rd->kind == RD_INT) {
 			nm.len = 0;
 			buf_printf(&nm, "rd[%d]", r);
@@ -825,12 +840,16 @@ cg_emit_sav_bound(Emit *e)
 		case RD_LUMP_VEL:
 			cg_out(e, "\trd[%d] = %s;\n", r, ex_emitter_root(em, 3 * rd->lump + 1));
 			break;
-		case RD_VAL: {
+		case RD_VAL:
+		case RD_DX: {   /* u(X), or a slope u.x(X) (a coefficient's: sav.c state_coef_stab) */
 			const char *X = ex_emitter_root(em, 3 * s->nlump + r);
 			cg_out(e, "\t{\n\t\tdouble a = ((%s) - %.17g) / hx;\n\t\tlong c = (long)a;\n\n", X,
 			       s->from[0]);
 			cg_out(e, "\t\tc = c < 0 ? 0 : c > M - 1 ? M - 1 : c;\n\t\ta -= (double)c;\n");
-			cg_out(e, "\t\trd[%d] = (1 - a) * u0[c] + a * u0[c + 1];\n\t}\n", r);
+			if (rd->kind == RD_DX)
+				cg_out(e, "\t\trd[%d] = (u0[c + 1] - u0[c]) / hx;\n\t\t(void)a;\n\t}\n", r);
+			else
+				cg_out(e, "\t\trd[%d] = (1 - a) * u0[c] + a * u0[c + 1];\n\t}\n", r);
 			break;
 		}
 		case RD_INT:

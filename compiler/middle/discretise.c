@@ -1419,9 +1419,11 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 		if (l->cons[i].scale->deps & DEP_STATE || l->cons[i].a->deps & DEP_STATE)
 			break;
 	if (i < l->ncons) {
-		diag_error(c->d, c->m->pde->value->loc, "a conservative form's coefficient, ((a %s.x).x), "
-		           "reads the state: not supported; take it outside the derivative, "
-		           "`(c^2 + alpha * integral(%s.x^2)) * %s.xx`", c->m->field->name,
+		diag_error(c->d, c->m->pde->value->loc, "a conservative form (a(x) %s.x).x times a "
+		           "coefficient that reads the state: not supported yet; such a coefficient may "
+		           "multiply the derivatives of a form whose coefficients do not vary in space, "
+		           "`(c^2 + alpha * integral(%s.x^2)) * %s.xx`, and a tension that varies along "
+		           "the field too is a potential's (language.md 12)", c->m->field->name,
 		           c->m->field->name, c->m->field->name);
 		c->failed = 1;
 	}

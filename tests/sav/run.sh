@@ -275,6 +275,14 @@ sed 's/^init u = .*/init u.t = 6 * sin(pi * x)/' "$T/kccoef.dpm" >"$T/kcstruck.d
 expect integral_coefficient_struck 1 "planned with the pde's coefficients that read the state at the initial" \
 	-- render "$T/kcstruck.dpm" -o "$T/kcblow.wav" -d 0.5
 [ ! -e "$T/kcblow.wav" ] || fail integral_coefficient_struck_file "a render that blew up left kcblow.wav"
+# the default grid counts a coefficient's point read in 2D and slope
+# read in 1D at the initial state (both were read as 0: the rest grid, 311
+# and 441 intervals, blew up at once); 259 and 266 render
+printf 'model sy\nparam beta = 1e7 in [0, 1e8]\ndomain x in [0, 1], y in [0, 1]\nfield u(x, y)\npde u.tt = (100^2 + beta * u(0.5, 0.5)^2) * lap(u)\nboundary edges: fixed\ninit u = 0.02 * sin(pi * x) * sin(pi * y)\noutput o = u(0.3, 0.6)\n' >"$T/sy.dpm"
+printf 'model sx\nparam beta = 1e6 in [0, 1e7]\ndomain x in [0, 1]\nfield u(x)\npde u.tt = (100^2 + beta * u.x(0.5)^2) * u.xx\nboundary x = 0, x = 1: fixed\ninit u = 0.02 * sin(2 * pi * x)\noutput o = u(0.3)\n' >"$T/sx.dpm"
+expect coefficient_point_read_2d 0 "" -- render "$T/sy.dpm" -o "$T/sy.wav" -d 0.3
+expect coefficient_slope_read 0 "" -- render "$T/sx.dpm" -o "$T/sx.wav" -d 0.3
+
 # an integral in a point force's strength, written in the pde (language.md
 # 12: usable in pde coefficients) or through a time let: the same samples
 # (it was refused as "a product of two terms that both involve it")
