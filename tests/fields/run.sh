@@ -159,6 +159,9 @@ sed 's/^boundary x = 0.7, x = 0.5, x = 1: fixed/boundary u at x = 0.7: fixed\
 boundary v at x = 0.5: fixed\
 boundary w at x = 1: fixed/' "$HERE/twochains.dpm" >"$T/twochains2.dpm"
 same_samples boundary_line_of_three_fields "$HERE/twochains.dpm" "$T/twochains2.dpm"
+sed 's/integral(w.x^2)/S/; s/^output out/let S(t) = integral(w.x^2)\
+output out/' "$HERE/chain2_integral.dpm" >"$T/chain2_let.dpm"
+same_samples chain2_integral_in_own_pde "$HERE/chain2_integral.dpm" "$T/chain2_let.dpm"
 # a boundary line naming no field with coordinates, or a lumped object:
 # each said, with the fields there are (the grid's sema named its own
 # field alone, or said nothing while another boundary was missing)
