@@ -447,7 +447,8 @@ emit_lump_stable(Emit *e)
 	cg_out(e, "/* -1 when every lumped object's step is stable at k (and hx), else the\n"
 	       " * first that is not */\n");
 	cg_out(e, "static int\n@__lstable(const double *p, double k, double hx)\n{\n");
-	cg_out(e, "\t(void)p; (void)k; (void)hx;\n");
+	/* a stiffness that varies in time: at t = 0, as the grid's taps */
+	cg_out(e, "\tconst double t = 0;\n\n\t(void)p; (void)k; (void)hx; (void)t;\n");
 	for (j = 0; j < s->nlump; j++)
 		ex_emitter_add(em, s->lump_stiff[j]);
 	ex_emitter_flush(em, &e->b, "\t");

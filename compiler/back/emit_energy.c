@@ -362,7 +362,8 @@ lumps(Emit *e)
 	ExprEmitter *em;
 	Expr ***cv = cg_lump_back(s);
 
-	cg_out(e, "\t@__rdall(m, u, u, rd);\n");
+	if (s->nrd)       /* none: the objects read nothing (z.tt = 0), no @__rdall */
+		cg_out(e, "\t@__rdall(m, u, u, rd);\n");
 	if (cv)
 		cg_out(e, "\t@__rdall(m, un, u, rdv);\n");
 	for (j = 0; j < s->nlump; j++) {

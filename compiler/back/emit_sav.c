@@ -48,11 +48,7 @@
 static Expr *
 at_rest(const Scheme *s, Expr *c)
 {
-	int r;
-
-	for (r = 0; (c->deps & DEP_STATE) && r < s->nrd; r++)
-		c = ex_subst_param(s->pool, c, s->nparams + r, ex_num(s->pool, 0));
-	return c;
+	return ex_subst_state(s->pool, c, ex_num(s->pool, 0));
 }
 
 static void

@@ -1735,6 +1735,31 @@ lumped_only(Model *m)
 
 /* ---- the index ---- */
 
+/* 1 (said) if an expression is deeper than MAXDEPTH: before any pass
+ * walks the trees recursively (sema_fields.c, sema_chain.c), so that a
+ * 400 KB `1 + 1 + ...` is an error, not a stack overflow */
+static int
+too_deep(Sema *s)
+{
+	int i, j, bad = 0;
+
+	for (i = 0; i < s->m->ndecls; i++) {
+		Decl *d = s->m->decls[i];
+		Ast *t[12] = {d->value, d->lo, d->hi, d->from[0], d->from[1], d->to[0], d->to[1],
+		              d->grid[0], d->grid[1], d->density, d->at[0], d->at[1]};
+		for (j = 0; j < 12 + d->nwhere + d->nopts; j++) {
+			Ast *e = j < 12 ? t[j] : j < 12 + d->nwhere ? d->where[j - 12].at
+			         : d->opts[j - 12 - d->nwhere].v;
+			if (e && e->depth > MAXDEPTH) {
+				diag_error(s->d, e->loc, "expression nested too deeply (more than %d levels)",
+				           MAXDEPTH);
+				bad = 1;
+			}
+		}
+	}
+	return bad;
+}
+
 int
 sema_check(Model *m, Diag *d)
 {
@@ -1749,6 +1774,8 @@ sema_check(Model *m, Diag *d)
 	s.a = m->arena;
 	m->space_order = 0;
 	memset(m->bc, 0, sizeof m->bc);
+	if (too_deep(&s))
+		return 1;
 	lumped_only(m);
 	if (sema_fields(m, d) || structure(&s))
 		return 1;

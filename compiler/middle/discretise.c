@@ -1431,12 +1431,10 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 		/* the grid is planned, and the energy bound searched, with the
 		 * coefficients at the zero reads (the state at rest) */
 		Tap *t = arena_alloc(c->a, (size_t)(s->nstab + 1) * sizeof *t);
-		int r;
 
 		for (i = 0; i < s->nstab; i++) {
 			t[i] = s->stab[i];
-			for (r = 0; r < c->nrd; r++)
-				t[i].coef = ex_subst_param(p, t[i].coef, c->np + r, num(c, 0));
+			t[i].coef = ex_subst_state(p, t[i].coef, num(c, 0));
 		}
 		s->stab = t;
 	}
@@ -1597,8 +1595,14 @@ build_lumps(Ctx *c, Scheme *s)
 		z->ct = diff_sym(c->p, e, SYM_THX);
 		z->rest = ex_subst_sym(c->p, e, SYM_THX, num(c, 0));
 		if (z->ct->deps & (DEP_STATE | (1u << SYM_THX) | (1u << SYM_T))) {
-			diag_error(c->d, m->lump_pde[j]->value->loc, "%s.t must appear linearly, times "
-			           "a coefficient of params (a damper -R * %s.t)", z->name, z->name);
+			/* a chain's point (sema_fields.c, gridpt): once, for the field */
+			int g = m->lumps[j]->gridpt;
+			const char *f = g > 0 ? m->chains[g - 1].name : z->name;
+			if (!(g > 0 && j > 0 && m->lumps[j - 1]->gridpt == g))
+				diag_error(c->d, m->lump_pde[j]->value->loc, "%s.t must appear linearly, times "
+				           "a coefficient of params%s (a damper -R * %s.t)", f, g > 0
+				           ? ", not of t or the state: a field not on the grid takes a damping "
+				           "constant in time" : "", f);
 			c->failed = 1;
 		}
 		z->init = m->lump_init[j] ? conv(c, m->lump_init[j]->value, NULL) : num(c, 0);

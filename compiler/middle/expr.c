@@ -693,7 +693,7 @@ subst_param(ExprPool *p, Expr *e, int i, unsigned dep, Expr *r, Expr **memo, uns
 	if (!(e->deps & dep))
 		return e;
 	if (e->kind == EX_PARAM)
-		return e->index == i ? r : e;
+		return (i < 0 ? (e->deps & DEP_STATE) != 0 : e->index == i) ? r : e;
 	if (e->id < nmemo && memo[e->id])
 		return memo[e->id];
 	a = e->a ? subst_param(p, e->a, i, dep, r, memo, nmemo) : NULL;
@@ -712,6 +712,23 @@ ex_subst_param(ExprPool *p, Expr *e, int i, Expr *r)
 	Expr **memo = mem_alloc((n ? n : 1) * sizeof *memo);
 	Expr *x = subst_param(p, e, i, DEP_PARAM | DEP_STATE, r, memo, n);
 
+	mem_free(memo);
+	return x;
+}
+
+/* every read of the state (a param past the pool's state base) as r,
+ * in one walk */
+Expr *
+ex_subst_state(ExprPool *p, Expr *e, Expr *r)
+{
+	unsigned n = p->n;
+	Expr **memo;
+	Expr *x;
+
+	if (!(e->deps & DEP_STATE))
+		return e;
+	memo = mem_alloc((n ? n : 1) * sizeof *memo);
+	x = subst_param(p, e, -1, DEP_STATE, r, memo, n);
 	mem_free(memo);
 	return x;
 }

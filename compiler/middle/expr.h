@@ -95,6 +95,7 @@ int ex_is_num(const Expr *e, double v);   /* e is the number v */
 Expr *ex_subst_sym(ExprPool *p, Expr *e, Sym s, Expr *r);
 /* Replace param number i (or the read it stands for) by r. */
 Expr *ex_subst_param(ExprPool *p, Expr *e, int i, Expr *r);
+Expr *ex_subst_state(ExprPool *p, Expr *e, Expr *r);
 /* Does e hold param i (a node of e is that param)?  Each node is met
  * once: a walk costs e's nodes, not its paths. */
 int ex_holds(ExprPool *p, const Expr *e, int i);

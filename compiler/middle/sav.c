@@ -65,7 +65,7 @@ state_coef_stab(Arena *a, Scheme *s)
 	ExprPool *p = s->pool;
 	Expr *c;
 	Tap *t;
-	int i, r, n = 0;
+	int i, n = 0;
 
 	if (!s->nstate_coef)
 		return;
@@ -74,9 +74,7 @@ state_coef_stab(Arena *a, Scheme *s)
 	for (i = 0; i < s->ntaps; i++) {
 		if (!(s->taps[i].coef->deps & DEP_STATE))
 			continue;
-		c = s->taps[i].coef;
-		for (r = 0; r < s->nrd; r++)
-			c = ex_subst_param(p, c, s->nparams + r, ex_num(p, 0));
+		c = ex_subst_state(p, s->taps[i].coef, ex_num(p, 0));
 		t[s->nstab + n] = s->taps[i];
 		t[s->nstab + n++].coef = ex_mul(p, ex_num(p, 1.1), ex_sub(p, s->taps[i].coef, c));
 	}

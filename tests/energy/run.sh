@@ -200,3 +200,14 @@ expect build_executable 0 "" -- build "$HERE/string.dpm" -o "$T/sx"
 "$T/sx" --double -d 0.01 -o "$T/sx.wav" && python3 -c "
 import sys; b = open('$T/sx.wav', 'rb').read(); sys.exit(b[34:36] != b'\x40\x00')" &&
 	pass double_executable || fail double_executable "the built executable's --double did not write 64-bit samples"
+
+# the energy's gradient of lumped objects that read nothing (z.tt = 0):
+# it called @__rdall, which such a model has not (found by fuzzing)
+printf 'model lone\nfield z mass 1\npde z.tt = 0\ninit z = 1\noutput E = energy\n' >"$T/lone.dpm"
+if "$DPMC" render "$T/lone.dpm" -d 0.01 -o "$T/lone.wav" 2>"$T/err"; then
+	for b in tcc cc; do
+		expect "energy_grad_no_reads_$b" 0 '' -- grad "$T/lone.dpm" --target "$T/lone.wav" --backend $b
+	done
+else
+	fail energy_grad_no_reads "$(cat "$T/err")"
+fi

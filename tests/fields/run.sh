@@ -722,3 +722,17 @@ bad2 chain2d_odd 's/c2^2 \* (w.xx + w.yy)/c2^2 * (w.xx + w.yy) + w.xy/' \
 	"w.xy: a 2D field not on the grid takes"
 bad2 chain2d_fixed4 's/c2^2 \* (w.xx + w.yy)/-c2 * bilap(w)/' \
 	"the field 'w' is of fourth order in space: name its edges' condition, clamped or simply_supported"
+
+# found by fuzzing: a time-varying stiffness of a lumped object (or a
+# chain's point) made the lumped step's stability check read an
+# undeclared t (TinyCC: "'t' undeclared"); now taken at t = 0
+printf 'model lt\nfield z mass 1\npde z.tt = -(1 + t) * 1e4 * z\ninit z = 0.01\noutput o = z\n' >"$T/lt.dpm"
+expect lump_stiffness_of_t 0 '' -- render "$T/lt.dpm" -d 0.01 -o "$T/lt.wav"
+# a chain's damping that varies in time: one error naming the field (it
+# was one per point, u[1].t .. u[219].t)
+printf 'model cd\ndomain g: x in [0, 1]\ndomain s1: x in [0, 0.5]\nfield w(x) on g\nfield u(x) on s1\npde w.tt = 100^2 * w.xx\npde u.tt = 100^2 * u.xx - 2 * (1 + t) * u.t\nboundary w at x = 0, x = 1: fixed\nboundary u at x = 0, x = 0.5: fixed\noutput o = w(0.3)\n' >"$T/cd.dpm"
+"$DPMC" check "$T/cd.dpm" >/dev/null 2>"$T/err"
+st=$?
+n=$(grep -c ': error: ' "$T/err")
+[ $st = 1 ] && [ "$n" = 1 ] && grep -q "cd.dpm:7:12: error: u.t must appear linearly" "$T/err" &&
+	pass chain_damping_of_t_one_error || fail chain_damping_of_t_one_error "exit $st, $n errors: $(head -c 300 "$T/err")"

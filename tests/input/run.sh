@@ -201,6 +201,25 @@ expect fit-param-outside 1 "readpos.dpm:11:46: error: the point source at x = 1.
 	fit "$RP" --set F=1.5 --target "$T/rpt.wav" --fit X --steps 2 -o "$T/rp.json"
 [ -e "$T/rp.json" ] && fail fit-param-outside-nofile "a failed fit left rp.json"
 
+# ---- a long flat sum (100k terms, 400 KB) in a model of two fields or a
+# 2D one: an error at its place; the fields' passes walked it first and
+# overflowed the stack (found by fuzzing) ----
+{
+	printf 'model m\ndomain a: x in [0, 1]\ndomain b: x in [0, 0.5]\nfield u(x) on a\nfield w(x) on b\n'
+	printf 'pde u.tt = 100^2 * u.xx\npde w.tt = 100^2 * w.xx\nboundary u at x = 0, x = 1: fixed\n'
+	printf 'boundary w at x = 0, x = 0.5: fixed\ninit u = 0'
+	head -c 100000 /dev/zero | sed 's/\x0/ + 1/g'
+	printf '\noutput o = u(0.5)\n'
+} >"$T/flat.dpm"
+expect flat-sum-two-fields 1 'flat.dpm:10:10: error: expression nested too deeply' -- check "$T/flat.dpm"
+{
+	printf 'model m\ndomain x in [0, 1], y in [0, 1]\nfield u(x, y)\npde u.tt = lap(u)\n'
+	printf 'boundary edges: fixed\noutput o = u(0.5, 0.5)'
+	head -c 100000 /dev/zero | sed 's/\x0/ + 1/g'
+	printf '\n'
+} >"$T/flat2.dpm"
+expect flat-sum-2d 1 'flat2.dpm:6:12: error: expression nested too deeply' -- check "$T/flat2.dpm"
+
 # ---- 11. 0/0 folds to NaN, an error at its place ----
 sed 's|^output.*|output out = u(0/0)|' "$STR" > "$T/nan.dpm"
 expect zero-by-zero 1 'nan.dpm:9:16: error: this is not a number' -- check "$T/nan.dpm"

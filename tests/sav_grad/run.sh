@@ -171,6 +171,7 @@ if gto kc_coef_membrane; then
 	prog kc_coef_membrane gradtest ckpt -g 20,16 -d 0.03
 fi
 gto coef_reads && prog coef_reads gradtest taylor -g 40 -d 0.03 -s c=10
+gto chain_int_coef && prog chain_int_coef gradtest taylor -g 40 -d 0.03
 
 # ---- 2. a linear felt's onset ----
 sed -e 's/^param p = 2.4 in \[1, 4\]/param p = 1 in [0.5, 4]/' -e 's/^model hammer$/model hammer1/' \
