@@ -997,11 +997,11 @@ cli_note_blowup(const Kernel *k, void *m, int in_time)
 		return;
 	k->grid(m, n, NULL);
 	if (in_time & 2) {
-		fprintf(stderr, "dpmc: note: the grid (%d%s%.0d intervals) was planned with the pde's "
-		        "coefficients that read the state at the initial state's reads, and the motion "
-		        "raised them further (a string struck from rest, say): fix a coarser grid ('grid "
-		        "N' in the domain, or --grid N), or write the stiffening as a potential "
-		        "(language.md 12), whose grid counts the largest stretch its energy allows\n",
+		fprintf(stderr, "dpmc: note: the pde's coefficients that read the state rose past what "
+		        "the grid (%d%s%.0d intervals) takes (a planned grid counts them at the initial "
+		        "state's reads, and a tenth more; a string struck from rest starts with none): fix a "
+		        "coarser grid ('grid N' in the domain, or --grid N), or write the stiffening as a "
+		        "potential (language.md 12), whose grid counts the largest stretch its energy allows\n",
 		        n[0], k->ndim() == 2 ? " x " : "", k->ndim() == 2 ? n[1] : 0);
 		return;
 	}

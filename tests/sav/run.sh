@@ -272,7 +272,7 @@ fi
 # blows up, and the note says why and what to do
 expect integral_coefficient_grid 0 "" -- render "$T/kccoef.dpm" -o "$T/kcgrid.wav" -d 2
 sed 's/^init u = .*/init u.t = 6 * sin(pi * x)/' "$T/kccoef.dpm" >"$T/kcstruck.dpm"
-expect integral_coefficient_struck 1 "planned with the pde's coefficients that read the state at the initial" \
+expect integral_coefficient_struck 1 "the pde's coefficients that read the state rose past what the grid" \
 	-- render "$T/kcstruck.dpm" -o "$T/kcblow.wav" -d 0.5
 [ ! -e "$T/kcblow.wav" ] || fail integral_coefficient_struck_file "a render that blew up left kcblow.wav"
 # the default grid counts a coefficient's point read in 2D and slope
