@@ -615,6 +615,7 @@ emit_plan(Emit *e)
 	const Loops *l = e->l;
 	const Scheme *s = e->s;
 	int d, j;
+	char at[32];
 
 	emit_rho_check(e);
 	cg_out(e, "static double\n@__hmin(const double *p, double k, const double *len, double t, int *bad)\n{\n");
@@ -693,8 +694,9 @@ emit_plan(Emit *e)
 		cg_out(e, "\t\tif (@__rho_check(p, len[0] / fine[0], len[1] / fine[1], fine, 0, err, errsz))\n");
 		cg_out(e, "\t\t\treturn 1;\n");
 	}
-	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"the scheme is unstable on every grid for the params in force "
-	       "(even the coarsest, N = %%d); check the signs and sizes of the pde's coefficients\", @__minn[0]);\n");
+	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"%sthe scheme is unstable on every grid for the params in force "
+	       "(even the coarsest, N = %%d); check the signs and sizes of the pde's coefficients\", @__minn[0]);\n",
+	       cg_loc_text(s->m->pde->value->loc, at, sizeof at));
 	cg_out(e, "\t\treturn 1;\n\t}\n");
 	cg_out(e, "\tif (bad == 2) {\n");
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"the finest stable grid would have over 1e8 points; "
@@ -712,8 +714,9 @@ emit_plan(Emit *e)
 	cg_out(e, "\t\t\t\tn[d] = (int)floor(len[d] / h * (1 + 1e-12));\n");
 	cg_out(e, "\t\t\tcontinue;\n\t\t}\n");
 	cg_out(e, "\t\tif (t > 0 && bad == 1) {\n");
-	cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the scheme is unstable on every grid at t = %%g s for the "
-	       "params in force; check how the pde's coefficients vary in time\", t);\n");
+	cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"%sthe scheme is unstable on every grid at t = %%g s for the "
+	       "params in force; check how the pde's coefficients vary in time\", t);\n",
+	       cg_loc_text(s->m->pde->value->loc, at, sizeof at));
 	cg_out(e, "\t\t\treturn 1;\n\t\t}\n");
 	cg_out(e, "\t\tfor (d = 0; d < %d; d++)\n\t\t\tif (n[d] > @__minn[d])\n\t\t\t\tn[d]--;\n", s->ndim);
 	cg_out(e, "\t}\n");

@@ -868,9 +868,14 @@ plan(FS *s, Fld *f)
 		return;
 	}
 	if (s->m->planner->plan(s->m->planner->ctx, m, n, why, sizeof why) != 0) {
+		/* the compiled model's "LINE:COL: " (emit_c.c cg_loc_text) left
+		 * out: this message has the field's place */
+		const char *w = why + strspn(why, "0123456789");
+		w = *w == ':' ? w + 1 + strspn(w + 1, "0123456789") : why;
+		w = w[0] == ':' && w[1] == ' ' ? w + 2 : why;
 		if (why[0])
 			diag_error(s->d, f->f->name_loc, "no grid for the field '%s': %s; or force one, "
-			           "`grid N` on its domain '%s'", f->f->name, why, f->dom->name);
+			           "`grid N` on its domain '%s'", f->f->name, w, f->dom->name);
 		s->nerr++;
 		return;
 	}

@@ -201,6 +201,13 @@ expect fit-param-outside 1 "readpos.dpm:11:46: error: the point source at x = 1.
 	fit "$RP" --set F=1.5 --target "$T/rpt.wav" --fit X --steps 2 -o "$T/rp.json"
 [ -e "$T/rp.json" ] && fail fit-param-outside-nofile "a failed fit left rp.json"
 
+# ---- a pde unstable on every grid (an u.x term): said at the pde (it
+# had no line) ----
+printf 'model ux\ndomain x in [0, 1]\nfield u(x)\npde u.tt = 100^2 * u.xx + 40 * u.x\nboundary x = 0, x = 1: fixed\noutput o = u(0.3)\n' >"$T/ux.dpm"
+expect unstable-every-grid 1 'ux.dpm:4:12: error: the scheme is unstable on every grid' -- \
+	render "$T/ux.dpm" -d 0.01 -o "$T/ux.wav"
+[ -e "$T/ux.wav" ] && fail unstable-every-grid-nofile "a refused render left ux.wav"
+
 # ---- a long flat sum (100k terms, 400 KB) in a model of two fields or a
 # 2D one: an error at its place; the fields' passes walked it first and
 # overflowed the stack (found by fuzzing) ----
