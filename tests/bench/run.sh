@@ -107,9 +107,11 @@ for m in stiff:stiff_string membrane:membrane; do
 done
 # model_o NAME: $B/NAME.c compiled into $B/NAME.o with its dpm_* interface
 # (api.tmpl: the same names in every model) made local, so that several
-# models link into one program
+# models link into one program; with -pthread (_REENTRANT), as a host
+# with threads builds it, so that its gradient may take two (without,
+# the model is one thread's: DPM_THREADS, emit_c.c)
 model_o() {
-	$CC $FLAGS -I"$B" -c "$B/$1.c" -o "$B/$1.o" &&
+	$CC $FLAGS -pthread -I"$B" -c "$B/$1.c" -o "$B/$1.o" &&
 		objcopy -w --localize-symbol='dpm_*' "$B/$1.o"
 }
 # compile time with the system cc, best of 3 (per file, -c)
@@ -129,7 +131,7 @@ cms_rstiff=$(cc_ms "$HERE/ref_stiff.c") && cms_rmem=$(cc_ms "$HERE/ref_membrane.
 if ! model_o stiff_string || ! model_o membrane ||
    ! $CC $FLAGS -I"$B" -I"$HERE" -o "$B/bench" "$HERE/bench.c" \
     "$HERE/ref_stiff.c" "$HERE/ref_membrane.c" "$B/stiff_string.o" \
-    "$B/membrane.o" -lm; then
+    "$B/membrane.o" -lm -pthread; then
 	echo "bench: cannot build bench.c"
 	exit 1
 fi
