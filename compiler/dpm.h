@@ -103,5 +103,6 @@ _Noreturn void die(const char *fmt, ...);
 /* The name in `names` closest to `s` by edit distance, or NULL when none
  * is close enough to suggest ("did you mean ...?"). */
 const char *closest_name(const char *s, const char *const *names, int n);
+const char *msg_after_place(const char *msg);
 
 #endif

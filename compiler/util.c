@@ -495,6 +495,19 @@ die(const char *fmt, ...)
 	abort();
 }
 
+/* What follows a compiled model's place, "LINE:COL: " (emit_c.c
+ * cg_loc_text), in its message; msg itself when it has none. */
+const char *
+msg_after_place(const char *msg)
+{
+	const char *p = msg + strspn(msg, "0123456789"), *q;
+
+	if (p == msg || *p != ':')
+		return msg;
+	q = p + 1 + strspn(p + 1, "0123456789");
+	return q > p + 1 && q[0] == ':' && q[1] == ' ' ? q + 2 : msg;
+}
+
 const char *
 closest_name(const char *s, const char *const *names, int n)
 {

@@ -971,19 +971,12 @@ cmd_build(Run *r, const Opts *o)
 void
 cli_model_error(const char *model, const char *err, const char *when)
 {
-	const char *p = err;
+	const char *rest = msg_after_place(err);
 
-	while (*p >= '0' && *p <= '9')
-		p++;
-	if (p > err && *p == ':') {
-		const char *q = ++p;
-		while (*q >= '0' && *q <= '9')
-			q++;
-		if (q > p && q[0] == ':' && q[1] == ' ') {
-			fprintf(stderr, "%s:%.*s error: %s%s%s%s\n", model, (int)(q + 1 - err), err, q + 2,
-			        when ? " (" : "", when ? when : "", when ? ")" : "");
-			return;
-		}
+	if (rest != err) {
+		fprintf(stderr, "%s:%.*s error: %s%s%s%s\n", model, (int)(rest - 1 - err), err, rest,
+		        when ? " (" : "", when ? when : "", when ? ")" : "");
+		return;
 	}
 	fprintf(stderr, "dpmc: error: %s%s%s: %s\n", model, when ? " " : "", when ? when : "", err);
 }

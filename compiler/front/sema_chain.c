@@ -756,6 +756,17 @@ cons_letters(const Fld *f, const char *L)
 	return -1;
 }
 
+int
+dletters(const Fld *f, const char *L, const char *W)
+{
+	const char c = !f->coord[1] ? f->coord[0] : 0;
+
+	for (; *L && *W; L++, W++)
+		if (*W == 't' ? *L != 't' : !c || *L != c)
+			return 0;
+	return !*L && !*W;
+}
+
 /* how the term t of the bracket of e is taken: *d the field's factor,
  * *coef the rest, and for C_COMMUTE *g their product as one derivative;
  * C_BAD after its message */
@@ -1044,9 +1055,9 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 				     e->letters, f->f->name, f->f->name);
 				return num(s, 0, e->loc);
 			}
-			if (!strcmp(e->letters, "x"))
+			if (dletters(f, e->letters, "x"))
 				return slope(s, own, i, e->a);
-			if (!strcmp(e->letters, "xxx"))
+			if (dletters(f, e->letters, "xxx"))
 				return shear(s, f, e->a);
 			if (strcmp(e->letters, "t") != 0) {
 				RERR(s, e->loc, "a field is read at a point as %s(X), %s.t(X) or "
@@ -1074,21 +1085,21 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 			Loc l = e->loc;
 			if (!strcmp(e->letters, "t"))
 				return X ? interp(s, own, X, 1) : pt(s, own, i, 1, l);
-			if (!strcmp(e->letters, "x") || !strcmp(e->letters, "xt")
-			    || !strcmp(e->letters, "tx")) {
+			if (dletters(own, e->letters, "x") || dletters(own, e->letters, "xt")
+			    || dletters(own, e->letters, "tx")) {
 				int v = e->letters[1] ? 2 : 0;
 				return bin(s, OP_DIV, bin(s, OP_SUB, pt(s, own, i + 1, v, l), pt(s, own, i - 1, v, l)),
 				           num(s, 2 * h, l));
 			}
-			if (!strcmp(e->letters, "xx") || !strcmp(e->letters, "xxt")
-			    || !strcmp(e->letters, "txx")) {
+			if (dletters(own, e->letters, "xx") || dletters(own, e->letters, "xxt")
+			    || dletters(own, e->letters, "txx")) {
 				int v = e->letters[2] ? 2 : 0;
 				Ast *d2 = bin(s, OP_ADD, bin(s, OP_SUB, pt(s, own, i + 1, v, l),
 				                             bin(s, OP_MUL, num(s, 2, l), pt(s, own, i, v, l))),
 				              pt(s, own, i - 1, v, l));
 				return bin(s, OP_DIV, d2, num(s, h * h, l));
 			}
-			if (!strcmp(e->letters, "xxxx")) {
+			if (dletters(own, e->letters, "xxxx")) {
 				/* (u[i+2] - 4 u[i+1] + 6 u[i] - 4 u[i-1] + u[i-2]) / h^4 */
 				Ast *o = bin(s, OP_ADD, pt(s, own, i + 2, 0, l), pt(s, own, i - 2, 0, l));
 				Ast *n = bin(s, OP_ADD, pt(s, own, i + 1, 0, l), pt(s, own, i - 1, 0, l));
@@ -1097,15 +1108,15 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 				return bin(s, OP_DIV, d4, num(s, h * h * h * h, l));
 			}
 			RERR(s, e->loc, "%s.%s: a second field's pde takes %s, %s.t, %s.%s, "
-			           "%s.%s%s, %s.%s%st and %s.xxxx (not yet other derivatives)", own->f->name,
+			           "%s.%s%s, %s.%s%st and %s.%s%s%s%s (not yet other derivatives)", own->f->name,
 			           e->letters, own->f->name, own->f->name, own->f->name, own->coord,
 			           own->f->name, own->coord, own->coord, own->f->name, own->coord, own->coord,
-			           own->f->name);
+			           own->f->name, own->coord, own->coord, own->coord, own->coord);
 			s->nerr++;
 			return e;
 		}
 		if (own && e->paren) {
-			if (strcmp(e->letters, "x") != 0 && strcmp(e->letters, "xx") != 0) {
+			if (cons_letters(own, e->letters) < 0) {
 				RERR(s, e->loc, "a second field's pde takes the conservative forms (E).%s "
 				     "and (E).%s%s (not .%s)", own->coord, own->coord, own->coord, e->letters);
 				return num(s, 0, e->loc);

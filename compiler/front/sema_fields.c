@@ -116,8 +116,10 @@ err(FS *s, Loc l, const char *msg, const char *a, const char *b)
 }
 
 /* The first name in e (or in the lets it names) of a field or lumped
- * object, or NULL: what a density must not read.  Found here, before a
- * chain copies its density into every point, not in sema after. */
+ * object, or a delta(...), or NULL: what a density must not hold (a
+ * chain divides a point force by its density: a delta there would
+ * recurse for ever).  Found here, before a chain copies its density
+ * into every point, not in sema after. */
 static const Ast *
 state_in(const Model *m, const Ast *e, int depth)
 {
@@ -126,6 +128,8 @@ state_in(const Model *m, const Ast *e, int depth)
 
 	if (!e || depth > 64)
 		return NULL;
+	if (e->kind == AX_CALL && !strcmp(e->name, "delta"))
+		return e;
 	if (e->kind == AX_NAME || e->kind == AX_CALL)
 		for (i = 0; i < m->ndecls; i++) {
 			const Decl *d = m->decls[i];
@@ -151,7 +155,10 @@ density(FS *s, Fld *f)
 	const Ast *st;
 
 	opt_of(f->f, "density", &f->density, NULL);
-	if ((st = state_in(s->m, f->density, 0)))
+	if ((st = state_in(s->m, f->density, 0)) && st->kind == AX_CALL && !strcmp(st->name, "delta"))
+		return err(s, st->loc, "cannot use delta in the density of '%s'; it may appear only "
+		           "in a pde", f->f->name, NULL);
+	if (st)
 		return err(s, st->loc, "the density of '%s' reads the state ('%s'); a density is an "
 		           "expression of params and the coordinates", f->f->name, st->name);
 	return 0;
@@ -567,9 +574,8 @@ cons_check(FS *s, const Fld *f, const Ast *e, Ast *t)
 		rw(s, f, 0, NULL, (Ast *)e);   /* its message */
 		return;
 	}
-	if (f->nd != 2 && strcmp(e->letters, "x") != 0 && strcmp(e->letters, "xx") != 0) {
-		err(s, e->loc, "a second field's pde takes the conservative forms (E).x and (E).xx "
-		    "(not .%s)", e->letters, NULL);
+	if (f->nd != 2 && cons_letters(f, e->letters) < 0) {
+		rw(s, f, 0, NULL, (Ast *)e);   /* its message */
 		return;
 	}
 	if (t->kind == AX_BINARY && (t->op == OP_ADD || t->op == OP_SUB)) {
@@ -615,11 +621,11 @@ check_derivs(FS *s, const Fld *f, const Ast *e)
 	           && g->nd == 2 && strcmp(e->letters, "t") != 0) {
 		rw(s, f, 0, NULL, (Ast *)e);   /* its message */
 	} else if (e->kind == AX_DERIV && e->a->kind == AX_CALL && (g = chain(s, e->a->name))
-	           && !strcmp(e->letters, "x")) {
+	           && dletters(g, e->letters, "x")) {
 		slope_at(s, g, e->a, &v);
 	} else if (e->kind == AX_DERIV && e->a->kind == AX_NAME && !strcmp(e->a->name, f->f->name)) {
 		for (j = 0; j < (int)(sizeof ok / sizeof *ok); j++)
-			n += !strcmp(e->letters, ok[j]);
+			n += dletters(f, e->letters, ok[j]);
 		if (!n)
 			rw(s, f, 0, NULL, (Ast *)e);   /* its message; no point is read */
 	}
@@ -870,9 +876,8 @@ plan(FS *s, Fld *f)
 	if (s->m->planner->plan(s->m->planner->ctx, m, n, why, sizeof why) != 0) {
 		/* the compiled model's "LINE:COL: " (emit_c.c cg_loc_text) left
 		 * out: this message has the field's place */
-		const char *w = why + strspn(why, "0123456789");
-		w = *w == ':' ? w + 1 + strspn(w + 1, "0123456789") : why;
-		w = w[0] == ':' && w[1] == ' ' ? w + 2 : why;
+		const char *w = msg_after_place(why);
+
 		if (why[0])
 			diag_error(s->d, f->f->name_loc, "no grid for the field '%s': %s; or force one, "
 			           "`grid N` on its domain '%s'", f->f->name, w, f->dom->name);
@@ -1062,6 +1067,48 @@ space_lets(FS *s)
 	}
 }
 
+/* Does e read a field with coordinates, or a let or fn (which may)? */
+static int
+reads_field(const Model *m, const Ast *e)
+{
+	const Decl *d;
+	int j;
+
+	if (!e)
+		return 0;
+	if ((e->kind == AX_NAME || e->kind == AX_CALL) && e->name && (d = model_lookup(m, e->name))
+	    && ((d->kind == D_FIELD && d->args) || d->kind == D_LET || d->kind == D_FN))
+		return 1;
+	if (reads_field(m, e->a) || reads_field(m, e->b))
+		return 1;
+	for (j = 0; j < e->nargs; j++)
+		if (reads_field(m, e->args[j]))
+			return 1;
+	return 0;
+}
+
+/* integral(E) whose E reads no field, as integral(1): with several
+ * fields, each on a domain of its own, it is over whose?  (The grid
+ * field's, silently, before.) */
+static void
+whose_integral(FS *s, const Ast *e, int depth)
+{
+	int j;
+
+	if (!e || depth > 200)
+		return;
+	if (e->kind == AX_CALL && e->name && !strcmp(e->name, "integral") && e->nargs == 1
+	    && !model_lookup(s->m, "integral") && !reads_field(s->m, e->args[0]))
+		err(s, e->loc, "integral(E) reads no field here, and the model's fields have "
+		    "several domains: over whose is it?  Read the field in E (integral(0 * %s "
+		    "+ 1) is the length of the domain of '%s'), or write its value as a number",
+		    s->main->name, s->main->name);
+	whose_integral(s, e->a, depth + 1);
+	whose_integral(s, e->b, depth + 1);
+	for (j = 0; j < e->nargs; j++)
+		whose_integral(s, e->args[j], depth + 1);
+}
+
 int
 sema_fields(Model *m, Diag *d)
 {
@@ -1134,6 +1181,8 @@ sema_fields(Model *m, Diag *d)
 	}
 	for (k = 0; k < s.nfl; k++)
 		setup(&s, &s.fl[k]);
+	for (j = 0; j < m->ndecls; j++)    /* each field has a domain of its own */
+		whose_integral(&s, m->decls[j]->value, 0);
 	if (s.nerr)
 		return 1;
 	space_lets(&s);

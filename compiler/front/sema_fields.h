@@ -62,6 +62,7 @@ typedef struct FS {
 #define slope_at(...) sf_slope_at(__VA_ARGS__)
 #define cons_kind(...) sf_cons_kind(__VA_ARGS__)
 #define cons_letters(...) sf_cons_letters(__VA_ARGS__)
+#define dletters(...) sf_dletters(__VA_ARGS__)
 #define free_plate(...) sf_free_plate(__VA_ARGS__)
 #define plate_check(...) sf_plate_check(__VA_ARGS__)
 
@@ -76,6 +77,9 @@ enum { C_BAD, C_COMMUTE, C_HALF, C_DXX };
 int cons_kind(FS *s, const Fld *own, const Ast *e, Ast *t, Ast **coef, Ast **d, Ast **g);
 /* the axis of a conservative form (E).L: 0 (.x, .xx), 1 (a 2D field's .y, .yy), else -1 */
 int cons_letters(const Fld *f, const char *L);
+/* are a 1D field's derivative letters L those of W, W written with x
+ * for the field's coordinate (w.yy of a field of y is "xx")? */
+int dletters(const Fld *f, const char *L, const char *W);
 int letters2(FS *s, const Fld *f, const char *L, Loc l, int *qx, int *qy, int *qt);
 Ast *lap_call(FS *s, const Fld *f, Ast *e);
 Ast *rw(FS *s, const Fld *own, int i, Ast *X, Ast *e);

@@ -162,6 +162,30 @@ same_samples boundary_line_of_three_fields "$HERE/twochains.dpm" "$T/twochains2.
 sed 's/integral(w.x^2)/S/; s/^output out/let S(t) = integral(w.x^2)\
 output out/' "$HERE/chain2_integral.dpm" >"$T/chain2_let.dpm"
 same_samples chain2_integral_in_own_pde "$HERE/chain2_integral.dpm" "$T/chain2_let.dpm"
+# a second field of y gives the samples it gives as a field of x (it
+# was refused: the chain's derivatives were matched as x's letters)
+for m in ycoord ycoord_cons; do
+	sed 's/y in \[0, 2\]/x in [0, 2]/; s/w(y)/w(x)/; s/\by\b/x/g; s/w\.yyyy/w.xxxx/g; s/w\.yyt/w.xxt/g; s/w\.yy/w.xx/g; s/w\.y/w.x/g;
+	     s/)\.y/).x/;
+	     s/boundary x = 0, x = 2/boundary w at x = 0, x = 2/; s/^boundary x = 0, x = 1/boundary u at x = 0, x = 1/' \
+		"$HERE/$m.dpm" >"$T/${m}_x.dpm"
+	same_samples "chain_of_y_$m" "$HERE/$m.dpm" "$T/${m}_x.dpm"
+done
+# a delta in a chain's density (it recursed until the stack ran out)
+printf 'model d\ndomain s: x in [0, 1]\ndomain r: x in [0, 2]\nfield u(x) on s\nfield w(x) on r density 1 + delta(x - 0.5)\npde u.tt = u.xx\npde w.tt = w.xx\nboundary u at x = 0, x = 1: fixed\nboundary w at x = 0, x = 2: fixed\noutput o = u(0.5)\n' >"$T/dd.dpm"
+"$DPMC" check "$T/dd.dpm" >/dev/null 2>"$T/err"
+st=$?
+[ $st = 1 ] && grep -q "dd.dpm:5:29: error: cannot use delta in the density of 'w'; it may appear only in a pde" "$T/err" &&
+	pass chain_density_delta || fail chain_density_delta "exit $st: $(head -c 400 "$T/err")"
+# integral(1) with fields on two domains: whose?  Said at its place;
+# integral(0 * w + 1) is w's length
+"$DPMC" check "$HERE/integral_whose.dpm" >/dev/null 2>"$T/err"
+st=$?
+[ $st = 1 ] && grep -q "integral_whose.dpm:13:12: error: integral(E) reads no field here, and the model's fields have several domains" "$T/err" &&
+	pass integral_of_no_field || fail integral_of_no_field "exit $st: $(head -c 400 "$T/err")"
+sed 's/integral(1) \* u(0.5)/integral(0 * w + 1) * u(0.5)/' "$HERE/integral_whose.dpm" >"$T/iw.dpm"
+sed 's/integral(1) \* u(0.5)/2 * u(0.5)/' "$HERE/integral_whose.dpm" >"$T/iw2.dpm"
+same_samples integral_of_w_length "$T/iw.dpm" "$T/iw2.dpm"
 # a boundary line naming no field with coordinates, or a lumped object:
 # each said, with the fields there are (the grid's sema named its own
 # field alone, or said nothing while another boundary was missing)
