@@ -561,6 +561,35 @@ probe(Stage *st, const double *z, double hint, RtPartials *p)
 	return rt_partials(st->y, st->n, st->nch, st->rate, hint, hint > 0 ? 0.1 : 0, p, e, sizeof e);
 }
 
+/* The render's partials at the start: a series whose f1 is within 15 %
+ * of the target's first, where a fit starts (cli.md: within 10 % of its
+ * pitch), else anywhere.  Unguided, a render whose second partial is
+ * louder than its first was read an octave up (a string on a sprung
+ * bridge, 110 Hz read as 220), and the stage moved the bridge's
+ * stiffness 600-fold to make up an octave that was not there. */
+static int
+probe_start(Stage *st, const double *z, double f1, RtPartials *p)
+{
+	char e[200];
+
+	st->renders++;
+	if (st->render(st->ctx, z, st->y) != 0)
+		return -1;
+	if (rt_partials(st->y, st->n, st->nch, st->rate, f1, 0.15, p, e, sizeof e) == 0
+	    && p->nfound >= 3)
+		return 0;
+	return rt_partials(st->y, st->n, st->nch, st->rate, 0, 0, p, e, sizeof e);
+}
+
+/* A match is kept when it ends within KEEP_CENTS (rms, weighted) or at
+ * half the cents it started from.  Else the two series were not brought
+ * together (a series read at another partial's index; two strings of
+ * other pitches, whose partials are no one series: 90 -> 68 cents moved
+ * their spring 4-fold the wrong way), and the params it moved are not
+ * to be trusted.  A string's match ends within 1-2 cents (the double
+ * bass notes from 8 % off: 120-150 -> 1.4). */
+#define KEEP_CENTS 30
+
 /* The cents of the render's partials ks against the target's, each
  * weighted by 1/k (the low partials carry the pitch: where the model
  * cannot follow the target's stretch, f1 stays near the target's); the
@@ -727,7 +756,7 @@ rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const double 
 {
 	enum { KM = RT_PARTIALS_MAX };
 	int *moved = m->moved, *act, *fix, ks[KM], ns = 0, na, i, j, it, tries, ok, st_ = -1, fresh = 0;
-	double *df1 = m->df1, *J, *zt, *dz, *a, *g, r[KM], r1[KM], cost, c1, prev, mu = 1e-3, pred, w0;
+	double *df1 = m->df1, *J, *zt, *dz, *a, *g, *z0, r[KM], r1[KM], cost, c1, prev, mu = 1e-3, pred, w0;
 	RtPartials base, trial;
 	char e[200];
 	Stage st = {render, ctx, NULL, n, nch, rate, 0};
@@ -745,7 +774,7 @@ rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const double 
 		return 0;
 	}
 	st.y = malloc(sizeof *st.y * (size_t)n * (size_t)nch);
-	J = calloc((size_t)(KM * nz + 3 * nz + 2 * nz * nz + nz), sizeof *J);
+	J = calloc((size_t)(KM * nz + 4 * nz + 2 * nz * nz + nz), sizeof *J);
 	act = malloc(sizeof *act * (size_t)nz * 2);
 	if (!st.y || !J || !act) {
 		snprintf(err, (size_t)errsz, "out of memory");
@@ -756,8 +785,10 @@ rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const double 
 	dz = zt + nz;
 	g = dz + nz;
 	a = g + nz;
+	z0 = a + 2 * nz * nz + nz;
 	st_ = 0;
-	if (probe(&st, z, 0, &base) < 0) {
+	memcpy(z0, z, sizeof *z * (size_t)nz);
+	if (probe_start(&st, z, m->target.f1, &base) < 0) {
 		m->why = "no clear partial series in the render at the start";
 		goto out;
 	}
@@ -816,6 +847,22 @@ rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const double 
 		m->iters = it + 1;
 		if (!ok || cost > 0.97 * prev)
 			break;
+	}
+	if (m->ran && cost > KEEP_CENTS && cost > 0.5 * m->cents0) {
+		snprintf(m->whybuf, sizeof m->whybuf, "the render's partials stay %.0f cents (rms) from "
+		         "the target's after the match (f1 %.2f Hz against %.2f); the params are left "
+		         "where they were", cost, base.f1, m->target.f1);
+		m->why = m->whybuf;
+		memcpy(z, z0, sizeof *z * (size_t)nz);
+		if (moved)
+			memset(moved, 0, sizeof *moved * (size_t)nz);
+		if (df1)
+			memset(df1, 0, sizeof *df1 * (size_t)nz);
+		m->ran = 0;
+		m->end = m->start;
+		m->cents = m->cents0;
+		m->matched = ns;
+		goto out;
 	}
 	/* df1 where z ends, the last Jacobian's unless a step came after it */
 	if (m->df1 && !fresh)

@@ -313,6 +313,7 @@ typedef struct RtMatch {
 	int matched, iters, renders;
 	int *moved;                 /* nz flags (the caller's array, may be NULL) */
 	double *df1;                /* nz slopes of f1, cents per unit z (the caller's, may be NULL) */
+	char whybuf[200];           /* why, when it has numbers */
 } RtMatch;
 int rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const double *target,
                       long n, int nch, double rate, int maxit, RtMatch *m, char *err, int errsz);

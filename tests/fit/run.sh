@@ -187,6 +187,28 @@ awk -v f="$f" 'BEGIN { exit !(f != "" && f > 218 && f <= 220.5) }' && pass fit-r
 	|| fail fit-retry-stable "f0 = $f, want in (218, 220.5]"
 
 # ---- fit: Ctrl-C writes the best params so far ----
+# stage 1 (partials) reads the render's series near the target's f1 and
+# keeps a match only when it brings the two series together: the bridge
+# (f1 110 Hz, partial 2 the loudest) fitted for K from 1e5 to 2e5; two
+# strings of other pitches (no one series) leave K for the loss to move
+"$DPMC" render "$HERE/bridge.dpm" -d 0.2 --set K=2e5 --raw -o "$T/br.wav" 2>"$T/err" &&
+	"$DPMC" fit "$HERE/bridge.dpm" --target "$T/br.wav" --fit K --steps 20 -o "$T/br.json" \
+		>/dev/null 2>"$T/err"
+st=$?
+k=$(sed -n 's/.*"K": \([-+0-9.eE]*\).*/\1/p' "$T/br.json" 2>/dev/null)
+[ "$st" = 0 ] && awk -v k="$k" 'BEGIN { exit !(k > 1.6e5 && k < 2.4e5) }' &&
+	pass "fit-pitch-octave (K 1e5 -> $k, target 2e5)" ||
+	fail fit-pitch-octave "exit $st, K $k: $(grep partials "$T/err" | head -c 400)"
+"$DPMC" render "$HERE/two_series.dpm" -d 0.2 --set K=800 --raw -o "$T/ts.wav" 2>"$T/err" &&
+	"$DPMC" fit "$HERE/two_series.dpm" --target "$T/ts.wav" --fit K --steps 20 -o "$T/ts.json" \
+		>/dev/null 2>"$T/err"
+st=$?
+k=$(sed -n 's/.*"K": \([-+0-9.eE]*\).*/\1/p' "$T/ts.json" 2>/dev/null)
+[ "$st" = 0 ] && grep -q "partials: the render's partials stay .* the params are left where they were" "$T/err" &&
+	awk -v k="$k" 'BEGIN { exit !(k > 500 && k < 800) }' &&
+	pass "fit-pitch-no-series (K 500 -> $k, target 800)" ||
+	fail fit-pitch-no-series "exit $st, K $k: $(grep partials "$T/err" | head -c 400)"
+
 # its own stderr file, made empty first: the loop below must not find
 # the 'step' of an earlier fit's file before the job's redirection has
 # truncated it (under load it did, and the INT came before the handler)
