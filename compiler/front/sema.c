@@ -156,11 +156,28 @@ sema_plural(int n)
 
 /* ---- pass 1: structure ---- */
 
+/* The model's one `what` (rate), or the grid field's (its domain, the
+ * field, its pde: sema_fields.c has taken the other fields and theirs) */
 static void
 one_of(Sema *s, Decl **slot, Decl *d, const char *what)
 {
-	if (*slot) {
+	const Decl *f = d->field && !strcmp(what, "pde") ? model_lookup(s->m, d->field) : NULL;
+
+	if (*slot && d->field && (!f || f->kind != D_FIELD)) {
+		diag_error(s->d, keyword_loc(d), "`pde %s.tt`: '%s' is not a field; declare it "
+		           "(`field %s(x) on NAME`, or `field %s mass M`), or write the pde of '%s'",
+		           d->field, d->field, d->field, d->field, (*slot)->field ? (*slot)->field : "?");
+		return;
+	} else if (*slot && !strcmp(what, "pde"))
+		diag_error(s->d, keyword_loc(d), "a second `pde` for the field '%s'; a field has "
+		           "exactly one", d->field ? d->field : "?");
+	else if (*slot && !strcmp(what, "domain"))
+		diag_error(s->d, keyword_loc(d), "a second `domain` for one field; each field with "
+		           "coordinates has a domain of its own: name them (`domain NAME: x in [A, B]`) "
+		           "and say each field's (`field w(x) on NAME`)");
+	else if (*slot)
 		diag_error(s->d, keyword_loc(d), "a second `%s`; a model has exactly one", what);
+	if (*slot) {
 		diag_note(s->d, keyword_loc(*slot), "the first one is here");
 		return;
 	}
