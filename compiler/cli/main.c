@@ -267,7 +267,7 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 		break;
 	case O_BACKEND:
 		if (jit_backend(v) < 0)
-			return usage_error(o->cmd, "unknown backend '%s'; choose tcc, llvm or cc", v);
+			return value_error("unknown backend '%s'; choose tcc, llvm or cc%s", v, "");
 		o->backend = (Backend)jit_backend(v);
 		o->backend_given = 1;
 		break;
@@ -306,17 +306,15 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 	case O_OUT: o->out = v; break;
 	case O_STAGE:
 		if (cli_emit_upto(v) < 0)
-			return usage_error(o->cmd, "unknown stage '%s'; choose ast, scheme, loops, step, c or h", v);
+			return value_error("unknown stage '%s'; choose ast, scheme, loops, step, c or h%s", v, "");
 		o->stage = v;
 		break;
 	case O_TARGET: o->target = v; break;
 	case O_LOSS: {
-		char choices[512], msg[700];
+		char choices[512];
 
-		if (!cli_loss_known(v, choices, sizeof choices)) {
-			snprintf(msg, sizeof msg, "unknown loss '%%s'; choose %s", choices);
-			return usage_error(o->cmd, msg, v);
-		}
+		if (!cli_loss_known(v, choices, sizeof choices))
+			return value_error("unknown loss '%s'; choose %s", v, choices);
 		o->loss = v;
 		break;
 	}

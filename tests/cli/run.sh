@@ -74,8 +74,8 @@ expect missing-output 2 "missing '-o" -- render "$STR"
 expect missing-model 2 "missing the model" -- render -o "$T/a.wav"
 expect two-models 2 "unexpected argument" -- check "$STR" "$MEM"
 expect wrong-command-option 2 "not an option" -- check "$STR" --raw
-expect bad-backend 2 "unknown backend" -- render "$STR" -o "$T/a.wav" --backend gpu
-expect bad-stage 2 "unknown stage" -- emit "$STR" --stage asm
+expect bad-backend 1 "unknown backend" -- render "$STR" -o "$T/a.wav" --backend gpu
+expect bad-stage 1 "unknown stage" -- emit "$STR" --stage asm
 expect fit-needs-target 2 "missing '--target" -- fit "$STR" --fit f0
 
 # ---- model errors (exit 1) ----
