@@ -117,7 +117,7 @@ main(int argc, char **argv)
 	nout = dpm_noutputs(m);
 	np = dpm_nparams(m);
 	if (argc < 2)
-		return fprintf(stderr, "usage: host info|render|process|grad|vjp|set ...\n"), 2;
+		return fprintf(stderr, "usage: host info|render|process|grad|vjp|set|badgrid ...\n"), 2;
 	if (!strcmp(argv[1], "info")) {
 		printf("name %s rate %g outputs %d params %d ndim %d\n", dpm_name(m), dpm_rate(m), nout, np,
 		       dpm_ndim(m));
@@ -181,6 +181,21 @@ main(int argc, char **argv)
 		print_grad(m, loss, g);
 		free(g);
 		free(t);
+	} else if (!strcmp(argv[1], "badgrid")) {
+		/* a grid too fine to be stable: the reset fails, and
+		 * dpm_process refuses the old instance until one succeeds */
+		int fine[2] = {100000, 100000}, none[2] = {0, 0};
+		float b[64];
+		long p1;
+		if (dpm_set_grid(m, fine) != 0)
+			return die(m, "dpm_set_grid");
+		i = dpm_reset(m);
+		p1 = dpm_process(m, b, 64 / nout);
+		printf("reset %d process %ld [%s]\n", i, p1, dpm_error(m));
+		if (dpm_set_grid(m, none) != 0)
+			return die(m, "dpm_set_grid");
+		i = dpm_reset(m);
+		printf("reset %d process %ld\n", i, dpm_process(m, b, 64 / nout));
 	} else if (!strcmp(argv[1], "set")) {
 		if (sets(m, argc - 2, argv + 2, 1))
 			return 1;

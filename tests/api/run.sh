@@ -59,6 +59,15 @@ if command -v g++ >/dev/null; then
 	g++ -fsyntax-only -Wall -Werror -I"$G" "$G/x.cc" 2>"$T/err" && pass header-cxx || fail header-cxx "$(cat "$T/err")"
 fi
 
+# ---- a failed reset: dpm_process refuses the old instance ----
+run "$G/host_c" badgrid
+if [ "$st" = 0 ] && grep -q '^reset -1 process -1 \[.*unstable' "$T/out" &&
+	grep -q '^reset 0 process 64$' "$T/out"; then
+	pass failed-reset-stops-process
+else
+	fail failed-reset-stops-process "$(cat "$T/out" "$T/err")"
+fi
+
 # ---- metadata ----
 run "$G/host_c" info
 if grep -q '^name guitar rate 44100 outputs 1 params 6 ndim 1$' "$T/out" &&
