@@ -55,9 +55,13 @@ static const struct Cmd {
 	 "Print an intermediate form: the syntax tree, the discrete update in\n"
 	 "readable math, the loop IR, the generated C or its header."},
 	{"build", C_BUILD, "dpmc build MODEL.dpm -o OUT [options]",
+	 "Build the model as C, a shared object, WebAssembly, a web page, an LV2\n"
+	 "plugin or a program, as OUT's suffix says.\n"
 	 "OUT.c: one C99 file (and OUT.h beside it) needing only libm.\n"
 	 "OUT.so: a shared object.  OUT.wasm: WebAssembly (wasm32-wasi, clang-14);\n"
 	 "OUT.html: a page playing it in a browser (and OUT.wasm beside it).\n"
+	 "OUT.lv2: an LV2 instrument bundle (a folder: manifest.ttl, the plugin's\n"
+	 "ttl and its shared object; MIDI notes in, one audio port per output).\n"
 	 "OUT (any other name): an executable that\n"
 	 "renders the model: OUT -o FILE.wav [-d SECONDS] [--set NAME=VALUE] [--raw [--double]] [-r HZ]."},
 	{"render", C_RENDER, "dpmc render MODEL.dpm -o OUT.wav [-d SECONDS] [--raw [--double]] [options]",
@@ -184,9 +188,32 @@ usage_all(FILE *f)
 	fputs("usage: dpmc COMMAND MODEL.dpm [options]\n\n"
 	      "Compile a physical model (.dpm) to an explicit finite-difference scheme\n"
 	      "and simulate it.  Commands:\n", f);
-	for (i = 0; i < NELEM(cmds); i++)
-		fprintf(f, "  %-7s %.*s\n", cmds[i].name,
-		        (int)strcspn(cmds[i].help, "\n"), cmds[i].help);
+	for (i = 0; i < NELEM(cmds); i++) {
+		/* the help's first sentence, its lines joined and wrapped at 78
+		 * columns under the first (one line of the help was cut short) */
+		const char *h = cmds[i].help, *e = h, *w;
+		int col = 10;
+
+		while (*e && !(e[0] == '.' && (e[1] == ' ' || e[1] == '\n' || !e[1])))
+			e++;
+		if (*e)
+			e++;
+		fprintf(f, "  %-7s", cmds[i].name);
+		while (h < e) {
+			for (w = h; w < e && *w != ' ' && *w != '\n'; w++)
+				;
+			if (w > h) {
+				if (col + 1 + (w - h) > 78) {
+					fputs("\n         ", f);
+					col = 9;
+				}
+				fprintf(f, " %.*s", (int)(w - h), h);
+				col += 1 + (int)(w - h);
+			}
+			h = w < e ? w + 1 : w;
+		}
+		fputc('\n', f);
+	}
 	fputs("\n'dpmc COMMAND --help' shows a command's options; 'dpmc --version' the version.\n", f);
 }
 
