@@ -549,16 +549,28 @@ typedef struct Stage {
 	int renders;
 } Stage;
 
+/* Render at z into st->y: 0, or -1 */
+static int
+render_at(Stage *st, const double *z)
+{
+	st->renders++;
+	return st->render(st->ctx, z, st->y) != 0 ? -1 : 0;
+}
+
+/* The partials of st->y, f1 within width of hint (0: any) */
+static int
+find(Stage *st, double hint, double width, RtPartials *p)
+{
+	char e[200];
+
+	return rt_partials(st->y, st->n, st->nch, st->rate, hint, width, p, e, sizeof e);
+}
+
 /* Render at z and find its partials, f1 within 10 % of hint (0: any). */
 static int
 probe(Stage *st, const double *z, double hint, RtPartials *p)
 {
-	char e[200];
-
-	st->renders++;
-	if (st->render(st->ctx, z, st->y) != 0)
-		return -1;
-	return rt_partials(st->y, st->n, st->nch, st->rate, hint, hint > 0 ? 0.1 : 0, p, e, sizeof e);
+	return render_at(st, z) < 0 ? -1 : find(st, hint, hint > 0 ? 0.1 : 0, p);
 }
 
 /* The render's partials at the start: a series whose f1 is within 15 %
@@ -570,15 +582,9 @@ probe(Stage *st, const double *z, double hint, RtPartials *p)
 static int
 probe_start(Stage *st, const double *z, double f1, RtPartials *p)
 {
-	char e[200];
-
-	st->renders++;
-	if (st->render(st->ctx, z, st->y) != 0)
+	if (render_at(st, z) < 0)
 		return -1;
-	if (rt_partials(st->y, st->n, st->nch, st->rate, f1, 0.15, p, e, sizeof e) == 0
-	    && p->nfound >= 3)
-		return 0;
-	return rt_partials(st->y, st->n, st->nch, st->rate, 0, 0, p, e, sizeof e);
+	return find(st, f1, 0.15, p) == 0 && p->nfound >= 3 ? 0 : find(st, 0, 0, p);
 }
 
 /* A match is kept when it ends within KEEP_CENTS (rms, weighted) or at
