@@ -1407,7 +1407,7 @@ static const char threads_text[] =
 "#endif\n"
 "#include <math.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n"
 "#ifdef DPM_THREADS\n"
-"#include <pthread.h>\n#include <sched.h>\n#include <time.h>\n#include <unistd.h>\n"
+"#include <fcntl.h>\n#include <pthread.h>\n#include <sched.h>\n#include <time.h>\n#include <unistd.h>\n"
 "typedef pthread_mutex_t dpm_pt_mutex_t;\n"
 "typedef pthread_cond_t dpm_pt_cond_t;\n"
 "typedef pthread_t dpm_pt_t;\n"
