@@ -76,7 +76,9 @@ one() {
 	eps=$(sed -n 's/^train: epoch .*(\([0-9.]*\) epochs\/s.*/\1/p' "$B/$name.err" | tail -n 1)
 	cpu=$(awk '{ printf "%.2f", $1 + $2 }' "$B/$name.cpu")
 	echo "$eps $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }') $cpu" >"$B/$name.t"
-	[ "$st" = 0 ] || { echo "- $name failed: $(tail -n 3 "$B/$name.err")"; status=1; }
+	# dpmc's own error first: mpirun's summary of a rank that exited
+	# 1 ends the file and says nothing of why
+	[ "$st" = 0 ] || { echo "- $name failed: $(grep -m 1 'error' "$B/$name.err") ... $(tail -n 3 "$B/$name.err")"; status=1; }
 }
 one t1 1
 one t2 2
