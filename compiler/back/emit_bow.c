@@ -24,7 +24,12 @@
  * their transposes run in reverse, each v made again from un less the
  * later bows' forces.  r and w have nv points: 2 on a 1D field, the 4
  * of the bow's cell on a 2D one (bilinear, as @__interp), where the bow
- * point is (X, Y) and r' is taken along each axis. */
+ * point is (X, Y) and r' is taken along each axis.
+ * With potentials (one bow), un* is the field before the SAV correction
+ * that follows the bow, v* and c carry that correction's share at the
+ * bow point (emit_loop.c sav_coupling), and v's seed sigma r / 2k on
+ * un goes through the correction's transpose (@__asav_core) before it
+ * joins lambda-hat. */
 #include "diff.h"
 #include "emit.h"
 
@@ -57,6 +62,25 @@ bow_du(Emit *e, const int *src, int b, int nb, int nv)
 	cg_out(e, "\t\t}\n");
 }
 
+/* With potentials, the bow's c as its solve took it (emit_loop.c
+ * sav_coupling): less (r.b)(g.w) / (4 (1 + g.b/4)) / 2k.  v's seed then
+ * goes to un through the correction (its transpose, @__asav_core, on
+ * the seed at the bow point alone), not to un straight: ls, freed with
+ * gs after it.  One bow (discretise.c). */
+static void
+sav_c(Emit *e, int i, int nv)
+{
+	cg_out(e, "\t\tdouble *gs = (double *)calloc(3 * (size_t)m->npts, sizeof(double)), *bs, *ls;\n");
+	cg_out(e, "\t\tdouble gb, rb = 0, gw = 0;\n\t\tlong qq;\n\n");
+	cg_out(e, "\t\tif (!gs) {\n\t\t\tfor (qq = 0; qq < m->npts; qq++)\n\t\t\t\tl[qq] = NAN;\n"
+	       "\t\t\treturn;\n\t\t}\n");
+	cg_out(e, "\t\tbs = gs + m->npts;\n\t\tls = bs + m->npts;\n");
+	cg_out(e, "\t\tgb = @__sav_gb(m, rd, u, gs, bs);\n");
+	cg_out(e, "\t\tfor (q = 0; q < %d; q++) {\n\t\t\trb += rw[q] * bs[ri[q]];\n", nv);
+	cg_out(e, "\t\t\tgw += gs[m->src_i[%d][q]] * m->src_w[%d][q];\n\t\t}\n", i, i);
+	cg_out(e, "\t\tc -= rb * gw / (4 * (1 + gb / 4)) / (2 * k);\n");
+}
+
 static int
 moves(const Loops *l, int i)
 {
@@ -86,6 +110,9 @@ cg_emit_bow_adj(Emit *e)
 	Expr **d = mem_alloc((size_t)(nq + 1) * sizeof *d);
 
 	nb = bows(s, src);
+	if (s->npot)   /* emit_sav.c, after this */
+		cg_out(e, "static void @__asav_core(const @_model *m, long n, double *ln, double Lp, const double *u,\n"
+		       "\tconst double *up, const double *un, double *grad);\n\n");
 	cg_out(e, "/* the bows' transposes at their roots (compiler/back/emit_bow.c) */\n");
 	cg_out(e, "static void\n@__asolve(const @_model *m, long n, double *l, const double *u, const double *up,\n"
 	       "\tconst double *un, double *rs, double *grad, double *sw)\n{\n");
@@ -121,6 +148,8 @@ cg_emit_bow_adj(Emit *e)
 		cg_out(e, "\t\t\t\tif (m->src_i[%d][q2] == ri[q])\n", i);
 		cg_out(e, "\t\t\t\t\tc += rw[q] * m->src_w[%d][q2];\n", i);
 		cg_out(e, "\t\tc /= 2 * k;\n");
+		if (s->npot)
+			sav_c(e, i, nv);
 		cg_out(e, "\t\tfor (q = 0; q < %d; q++)\n\t\t\tG += l[m->src_i[%d][q]] * m->src_w[%d][q];\n", nv, i, i);
 		cg_out(e, "\t\trd[%d] = v;\n\t\t{\n", r);
 		ex_emitter_flush(em, &e->b, "\t\t\t");
@@ -141,7 +170,14 @@ cg_emit_bow_adj(Emit *e)
 		 * a held point's value is no unknown */
 		cg_out(e, "\t\trs[%d] += sg;\n", r);
 		cg_out(e, "\t\tfor (q = 0; q < %d; q++)\n\t\t\tif (!@__held(m, ri[q]))\n", nv);
-		cg_out(e, "\t\t\t\tl[ri[q]] += sg * rw[q] / (2 * k);\n");
+		if (s->npot) {    /* through the correction that follows the bow */
+			cg_out(e, "\t\t\t\tls[ri[q]] += sg * rw[q] / (2 * k);\n");
+			cg_out(e, "\t\t@__asav_core(m, n, ls, 0, u, up, un, grad);\n");
+			cg_out(e, "\t\tfor (qq = 0; qq < m->npts - 1; qq++)\n\t\t\tl[qq] += ls[qq];\n");
+			cg_out(e, "\t\tfree(gs);\n");
+		} else {
+			cg_out(e, "\t\t\t\tl[ri[q]] += sg * rw[q] / (2 * k);\n");
+		}
 		if (moves(l, i))
 			cg_out(e, "\t\tfor (q = 0; q < %d; q++)\n\t\t\tsw[%d + q] += S * l[m->src_i[%d][q]];\n",
 			       nv, 4 * i, i);

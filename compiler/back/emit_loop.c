@@ -494,6 +494,37 @@ c_hold(void *ctx, const Step *st, const Op *o)
  * does not reduce |g| is halved, up to 200 evaluations).  A failure is
  * kept (the first one's time and place, for @_solve_error) and leaves
  * the state NaN, so the render stops as at a blow-up. */
+/* A bow with potentials (language.md 12): the SAV correction that
+ * follows (c_sav) moves the bow point too, un -= b mu with mu = mu0 +
+ * S g.w / (4 (1 + g.b/4)), mu0 its value without the bow's force S (the
+ * correction is affine in un).  So the bow's velocity is
+ * v = vs - (r.b) mu0 / 2k + S (cc - (r.b)(g.w) / (4 (1 + g.b/4)) / 2k):
+ * solved with these vs and cc, the bow and the correction are one step,
+ * and the energy's change is the bow's work.  cc stays > 0, below the
+ * bowcheck's r.w / 2k (Cauchy-Schwarz).  Not in the linear operator
+ * alone (lin), as c_sav. */
+static void
+sav_coupling(CStep *c, int i)
+{
+	Emit *e = c->e;
+	const char *ind = c->ind;
+	int nv = e->s->ndim == 2 ? 4 : 2;
+
+	cg_out(e, "%s\tif (!(%s)) {\n", ind, c->lin);
+	cg_out(e, "%s\t\tdouble *gs = (double *)calloc(2 * (size_t)m->npts, sizeof(double)), *bs = gs + m->npts;\n", ind);
+	cg_out(e, "%s\t\tdouble gb, gd = 0, rb = 0, gw = 0, ds, mu0;\n%s\t\tconst double psi = u[m->npts - 1];\n", ind, ind);
+	cg_out(e, "%s\t\tlong qq;\n\n", ind);
+	cg_out(e, "%s\t\tif (!gs) {\n%s\t\t\tvs = NAN;\n%s\t\t} else {\n", ind, ind, ind);
+	cg_out(e, "%s\t\t\tgb = @__sav_gb(m, rd, u, gs, bs);\n", ind);
+	cg_out(e, "%s\t\t\tfor (qq = 0; qq < m->npts - 1; qq++)\n%s\t\t\t\tgd += gs[qq] * (un[qq] - up[qq]);\n", ind, ind);
+	cg_out(e, "%s\t\t\tfor (q = 0; q < %d; q++) {\n", ind, nv);
+	cg_out(e, "%s\t\t\t\trb += rw[q] * bs[ri[q]];\n", ind);
+	cg_out(e, "%s\t\t\t\tgw += gs[m->src_i[%d][q]] * m->src_w[%d][q];\n%s\t\t\t}\n", ind, i, i, ind);
+	cg_out(e, "%s\t\t\tds = 1 + gb / 4;\n%s\t\t\tmu0 = psi + (gd - gb * psi) / (4 * ds);\n", ind, ind);
+	cg_out(e, "%s\t\t\tvs -= rb * mu0 / (2 * k);\n%s\t\t\tcc -= rb * gw / (4 * ds) / (2 * k);\n", ind, ind);
+	cg_out(e, "%s\t\t\tfree(gs);\n%s\t\t}\n%s\t}\n", ind, ind, ind);
+}
+
 static void
 c_solve(void *ctx, const Step *st, const Op *o)
 {
@@ -538,6 +569,8 @@ c_solve(void *ctx, const Step *st, const Op *o)
 	cg_out(e, "%s\t\t\tif (m->src_i[%d][q2] == ri[q])\n", ind, i);
 	cg_out(e, "%s\t\t\t\tcc += rw[q] * m->src_w[%d][q2];\n%s\t}\n", ind, i, ind);
 	cg_out(e, "%s\tvs /= 2 * k;\n%s\tcc /= 2 * k;\n", ind, ind);
+	if (s->npot)
+		sav_coupling(c, i);
 	cg_out(e, "%s\tfor (it = 0;; it++) {\n", ind);
 	cg_out(e, "%s\t\trd[%d] = v;\n", ind, r);
 	cg_out(e, "%s\t\t{\n", ind);

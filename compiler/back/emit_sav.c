@@ -12,7 +12,10 @@
  *   @__parts_energy  the lumped objects' energy and psi^2 / 2, for
  *              `output E = energy`
  *   @__asav    the transpose of @__sav (OP_ADJ_SAV), @__gsav that of
- *              @__sav_init and the seeds left for lambda[0], lambda[-1]
+ *              @__sav_init and the seeds left for lambda[0], lambda[-1];
+ *              @__asav_core the transpose alone, for a bow's seed too
+ *   @__sav_gb  with a bow: g and b dense, for its solve and transpose
+ *              (emit_loop.c sav_coupling, emit_bow.c)
  *   @__sav_bound  the reads at the energy's bound, for the grid
  * psi is the last value of every state array (u[n]'s: psi[n-1/2]), so
  * checkpoints carry it; the correction's scratch is the call's own, as
@@ -432,6 +435,38 @@ emit_dmass(Emit *e)
 	cg_free_refs(pn, 0);
 }
 
+/* V, its derivatives dvR and g = dV/dq / sq, dense, the attached ends'
+ * share in their objects (C text; V, sq, isq, g, i, j declared, rd read):
+ * the start of @__asav_core and of @__sav_gb */
+static void
+g_dense(Emit *e, Expr **d)
+{
+	const Scheme *s = e->s;
+	const char **pn = cg_param_refs(e);
+	int np = s->nparams, r, root;
+	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "v");
+	Buf nm = {0};
+
+	root = ex_emitter_add(em, s->pot);
+	for (r = 0; r < s->nrd; r++)
+		if (!ex_is_num(d[np + r], 0))
+			ex_emitter_add(em, d[np + r]);
+	ex_emitter_flush(em, &e->b, "\t");
+	cg_out(e, "\tV = %s;\n", ex_emitter_root(em, root));
+	for (r = 0, root = 1; r < s->nrd; r++)
+		if (!ex_is_num(d[np + r], 0)) {
+			nm.len = 0;
+			buf_printf(&nm, "dv%d", r);
+			cg_out(e, "\tconst double dv%d = %s;\n", r, ex_emitter_root(em, root++));
+			read_grad(e, r, nm.s, 0);
+		}
+	ex_emitter_free(em);
+	fold_ends(e, 0, NULL);
+	cg_out(e, "\tsq = sqrt(2 * V + " SAV_EPS ");\n\tisq = 1 / sq;\n");
+	buf_free(&nm);
+	cg_free_refs(pn, 0);
+}
+
 /* the dense correction's loop over states lo..hi: g scaled by 1 / sq, b
  * = g times the mass (C text), the sums g . (un - up) and g . b */
 static void
@@ -581,6 +616,20 @@ cg_emit_sav(Emit *e)
 	else
 		cg_out(e, "\tfor (q = 0; q < m->npts - 1; q++)\n\t\tun[q] -= b[q] * mu;\n\tfree(g);\n");
 	cg_out(e, "\tun[m->npts - 1] = psi + gdn / 2;\n\t(void)u;\n}\n\n");
+
+	/* a bow's solve sees where the correction takes its point
+	 * (emit_loop.c c_solve, emit_bow.c) */
+	if (s->nimplicit) {
+		cg_out(e, "/* g and b of the potentials at step n, dense, and g . b (emit_sav.c) */\n");
+		cg_out(e, "static double\n@__sav_gb(const @_model *m, const double *rd, const double *u, "
+		       "double *g, double *b)\n{\n");
+		locals(e);
+		cg_out(e, "\tdouble V, sq, isq, gb = 0;\n\tlong i, j, q;\n\n\t(void)i; (void)j; (void)u;\n");
+		g_dense(e, d);
+		cg_out(e, "\tfor (q = 0; q < m->npts - 1; q++) {\n\t\tg[q] *= isq;\n"
+		       "\t\tb[q] = g[q] * @__sav_mass(m, q);\n\t\tgb += g[q] * b[q];\n\t}\n");
+		cg_out(e, "\treturn gb;\n}\n\n");
+	}
 
 	buf_free(&in);
 	mem_free(d);
@@ -1103,41 +1152,35 @@ cg_emit_sav_adj(Emit *e)
 		emit_dlogm(e);
 	cg_out(e, "#define @__SAVE(m, n) ((m)->gk + @__GKN(m) - (size_t)(2 - (((n) %% 2) + 2) %% 2) * (size_t)(m)->npts)\n\n");
 
+	/* the merge of the waiting seeds, then the rest: a bow's transpose
+	 * (emit_bow.c) takes the rest alone, for its own seed */
+	cg_out(e, "static void @__asav_core(const @_model *m, long n, double *ln, double Lp, const double *u,\n"
+	       "\tconst double *up, const double *un, double *grad);\n\n");
 	cg_out(e, "static void\n@__asav(const @_model *m, long n, double *ln, const double *u, const double *up,\n"
 	       "\tconst double *un, double *grad)\n{\n");
 	locals(e);
-	cg_out(e, "\tconst long P = m->npts - 1;\n");
-	/* a ring of two: E1 is Ein, emptied first */
-	cg_out(e, "\tdouble *Ein = @__SAVE(m, n + 1), *E0 = @__SAVE(m, n), *E1 = @__SAVE(m, n - 1);\n");
-	cg_out(e, "\tdouble rd[%d], Ldv[%d] = {0}, Lrd[%d] = {0};\n", nr, nr, nr);
-	cg_out(e, "\tdouble V, sq, isq, gb = 0, D, mu, Lp, Lmu = 0, Lgdn, Lpsi, Lgd, Lgb, Lsq = 0, LV;\n");
-	cg_out(e, "\tdouble *g, *b, *LG, *ms, sm[%d] = {0};\n\tlong i, j, q;\n\n", s->nlump + 2);
-	cg_out(e, "\t(void)i; (void)j; (void)isq; (void)Ldv; (void)Lrd; (void)sm;\n");
+	cg_out(e, "\tconst long P = m->npts - 1;\n\tdouble *Ein = @__SAVE(m, n + 1), Lp;\n\tlong q;\n\n");
 	cg_out(e, "\tfor (q = 0; q < P; q++)\n\t\tln[q] += Ein[q];\n\tLp = Ein[P];\n");
 	seeds_to_objects(e, "ln", "Ein");
 	cg_out(e, "\tmemset(Ein, 0, (size_t)m->npts * sizeof(double));\n");
+	cg_out(e, "\t@__asav_core(m, n, ln, Lp, u, up, un, grad);\n}\n\n");
+
+	cg_out(e, "static void\n@__asav_core(const @_model *m, long n, double *ln, double Lp, const double *u,\n"
+	       "\tconst double *up, const double *un, double *grad)\n{\n");
+	locals(e);
+	cg_out(e, "\tconst long P = m->npts - 1;\n");
+	/* a ring of two: E1 is the Ein @__asav emptied */
+	cg_out(e, "\tdouble *E0 = @__SAVE(m, n), *E1 = @__SAVE(m, n - 1);\n");
+	cg_out(e, "\tdouble rd[%d], Ldv[%d] = {0}, Lrd[%d] = {0};\n", nr, nr, nr);
+	cg_out(e, "\tdouble V, sq, isq, gb = 0, D, mu, Lmu = 0, Lgdn, Lpsi, Lgd, Lgb, Lsq = 0, LV;\n");
+	cg_out(e, "\tdouble *g, *b, *LG, *ms, sm[%d] = {0};\n\tlong i, j, q;\n\n", s->nlump + 2);
+	cg_out(e, "\t(void)i; (void)j; (void)isq; (void)Ldv; (void)Lrd; (void)sm;\n");
 	cg_out(e, "\tg = (double *)calloc(4 * (size_t)m->npts, sizeof(double));\n");
 	cg_out(e, "\tif (!g) {\n\t\tfor (q = 0; q < P; q++)\n\t\t\tln[q] = NAN;\n\t\treturn;\n\t}\n");
 	cg_out(e, "\tb = g + m->npts;\n\tLG = b + m->npts;\n\tms = LG + m->npts;\n");
 	cg_out(e, "\t@__rdall(m, u, up, rd);\n");
 	/* V and G as the step made them */
-	em = ex_emitter_new(pn, cg_sym_c, "v");
-	root = ex_emitter_add(em, s->pot);
-	for (r = 0; r < s->nrd; r++)
-		if (!ex_is_num(d[np + r], 0))
-			ex_emitter_add(em, d[np + r]);
-	ex_emitter_flush(em, &e->b, "\t");
-	cg_out(e, "\tV = %s;\n", ex_emitter_root(em, root));
-	for (r = 0, root = 1; r < s->nrd; r++)
-		if (!ex_is_num(d[np + r], 0)) {
-			nm.len = 0;
-			buf_printf(&nm, "dv%d", r);
-			cg_out(e, "\tconst double dv%d = %s;\n", r, ex_emitter_root(em, root++));
-			read_grad(e, r, nm.s, 0);
-		}
-	ex_emitter_free(em);
-	fold_ends(e, 0, NULL);
-	cg_out(e, "\tsq = sqrt(2 * V + " SAV_EPS ");\n\tisq = 1 / sq;\n");
+	g_dense(e, d);
 	cg_out(e, "\tfor (q = 0; q < P; q++) {\n\t\tg[q] %s;\n", sparse ? "/= sq" : "*= isq");
 	cg_out(e, "\t\tms[q] = @__sav_mass(m, q);\n\t\tb[q] = g[q] * ms[q];\n\t\tgb += g[q] * b[q];\n\t\tLmu -= ln[q] * b[q];\n\t}\n");
 	cg_out(e, "\tmu = 0.5 * (u[P] + un[P]);\n\tD = 1 + gb / 4;\n");

@@ -2119,9 +2119,9 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 		           "outside the derivative, or hold the edges (clamped, simply_supported)");
 		c.failed = 1;
 	}
-	if (!c.failed && s->npot && s->nimplicit) {
-		diag_error(d, s->pot_loc, "a potential in a model with a velocity-dependent force "
-		           "(a bow) is not supported yet");
+	if (!c.failed && s->npot && s->nimplicit > 1) {
+		diag_error(d, s->pot_loc, "a potential in a model with two velocity-dependent forces "
+		           "(bows) is not supported yet: a model with potentials takes one bow");
 		c.failed = 1;
 	}
 	mem_free(c.calls);
