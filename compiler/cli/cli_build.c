@@ -439,6 +439,13 @@ cli_build(const Opts *o, const char *ctext, const char *header, const char *pref
 			st = -1;
 		}
 	} else {
+		const char *base = strrchr(o->out, '/'), *dot;
+		base = base ? base + 1 : o->out;
+		dot = strrchr(base, '.');
+		if (dot && dot != base && dot[1])    /* cli.md: OUT with no suffix */
+			fprintf(stderr, "dpmc: note: -o %s: '%s' is none of .c, .so, .lv2, .wasm, .html, so "
+			        "this builds an executable (an object file: build OUT.c, then cc -c it)\n",
+			        o->out, dot);
 		buf_printf(&b, "%s\n#define DPM_P(x) %s_##x\n", ctext, prefix);
 		for (i = 0; exe_main[i]; i++)
 			buf_puts(&b, exe_main[i]);

@@ -263,6 +263,12 @@ if [ -x "$T/string" ]; then
 else
 	fail exe-equals-render "no executable"
 fi
+# a suffix build does not know still makes the executable (cli.md), and says so
+expect build-exe-suffix 0 "note: -o .*string.o: '.o' is none of .c, .so, .lv2, .wasm, .html, so this builds an executable" \
+	-- build "$STR" -o "$T/string.o"
+[ -x "$T/string.o" ] && pass build-exe-suffix-runs || fail build-exe-suffix-runs "no executable string.o"
+run "$DPMC" build "$STR" -o "$T/string2"
+grep -q note "$T/err" && fail build-exe-quiet "$(head -c 200 "$T/err")" || pass build-exe-quiet
 # build --set / --params: the values become the built model's defaults
 printf '{"params": {"f0": 250}}\n' >"$T/p250.json"
 expect build-exe-set 0 '' -- build "$STR" --params "$T/p250.json" --set f0=330 -o "$T/string330"
