@@ -336,6 +336,13 @@ resolve(const char *path, int *inplace, char *err, int errsz)
 			*inplace = 1;
 			return strdup(path);
 		}
+		/* a write-protected file is kept (the rename would replace it
+		 * all the same) */
+		if (access(path, W_OK) != 0) {
+			rt_seterr(err, errsz, "cannot write '%s': %s; make it writable (chmod u+w) or name "
+			       "another file", path, errno == EACCES ? "it is write-protected" : strerror(errno));
+			return NULL;
+		}
 		if (S_ISLNK(lst.st_mode)) {
 			if (!(real = realpath(path, NULL))) {
 				rt_seterr(err, errsz, "cannot write '%s': %s", path, strerror(errno));
@@ -391,6 +398,7 @@ rt_out_is_std(const char *path)
 int
 rt_out_open(RtOut *o, const char *path, int mode, char *err, int errsz)
 {
+	struct stat st;
 	mode_t mask;
 	int fd;
 
@@ -426,10 +434,15 @@ rt_out_open(RtOut *o, const char *path, int mode, char *err, int errsz)
 		o->tmp = o->path = NULL;
 		return -1;
 	}
-	/* mkstemp makes the file 0600; give it the mode a plain creat would */
+	/* mkstemp makes the file 0600; give it the mode of the file it
+	 * replaces (a program's execute bits added), or the one a plain
+	 * creat would */
 	mask = umask(0);
 	umask(mask);
-	fchmod(o->fd, (mode_t)mode & ~mask);
+	if (stat(o->path, &st) == 0 && S_ISREG(st.st_mode))
+		fchmod(o->fd, (st.st_mode & 07777) | ((mode_t)mode & 0111 & ~mask));
+	else
+		fchmod(o->fd, (mode_t)mode & ~mask);
 	return 0;
 }
 

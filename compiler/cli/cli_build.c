@@ -6,6 +6,7 @@
  * sample count and rate as `dpmc render`, so for the same options its
  * file equals render's byte for byte. */
 #define _DEFAULT_SOURCE    /* flock */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
  * generated code's names. */
 static const char *const exe_main[] = {
 	"\n/* ---- main() added by dpmc build ---- */\n",
+	"#include <ctype.h>\n",
 	"#include <math.h>\n",
 	"#include <stdio.h>\n",
 	"#include <stdlib.h>\n",
@@ -178,7 +180,8 @@ static const char *const exe_main[] = {
 	"\t}\n",
 	"\terr[0] = 0;\n",
 	"\tif (!(m = DPM_P(create)(vals, rate, ngrid ? grid : NULL, err, (int)sizeof err))) {\n",
-	"\t\tfprintf(stderr, \"%s: error: %s\\n\", argv[0], err);\n",
+	"\t\t/* LINE:COL: of the model it was built from */\n",
+	"\t\tfprintf(stderr, \"%s: error: %s%s\\n\", argv[0], isdigit((unsigned char)err[0]) ? DPM_SRC \":\" : \"\", err);\n",
 	"\t\treturn 1;\n",
 	"\t}\n",
 	"\tif (!(buf = malloc(sizeof(double) * (size_t)nframes * (size_t)nch))) {\n",
@@ -446,7 +449,12 @@ cli_build(const Opts *o, const char *ctext, const char *header, const char *pref
 			fprintf(stderr, "dpmc: note: -o %s: '%s' is none of .c, .so, .lv2, .wasm, .html, so "
 			        "this builds an executable (an object file: build OUT.c, then cc -c it)\n",
 			        o->out, dot);
-		buf_printf(&b, "%s\n#define DPM_P(x) %s_##x\n", ctext, prefix);
+		const char *src = strrchr(o->model, '/');
+		buf_printf(&b, "%s\n#define DPM_P(x) %s_##x\n#define DPM_SRC \"", ctext, prefix);
+		for (src = src ? src + 1 : o->model; *src; src++)    /* the model's file name, a C string */
+			buf_printf(&b, isalnum((unsigned char)*src) || strchr("._-+", *src) ? "%c" : "\\%03o",
+			           (unsigned char)*src);
+		buf_puts(&b, "\"\n");
 		for (i = 0; exe_main[i]; i++)
 			buf_puts(&b, exe_main[i]);
 		st = compile_to(o->out, b.s, 0, exedir);

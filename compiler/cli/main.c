@@ -8,6 +8,7 @@
  * rt_out_open (runtime/out.c), under a temporary name renamed at the end,
  * or in place for a device, a FIFO or stdout. */
 #define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -16,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/stat.h>
 
 #include "ast.h"
 #include "cli.h"
@@ -345,7 +348,13 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 		o->loss = v;
 		break;
 	}
-	case O_FIT: o->fit = v; break;
+	case O_FIT:
+		/* a second list would silently replace the first */
+		if (o->fit)
+			return value_error("--fit given twice ('%s', then '%s'): name every param in one "
+			                   "list, --fit A,B", o->fit, v);
+		o->fit = v;
+		break;
 	case O_STEPS:
 		errno = 0;
 		n = strtol(v, &end, 10);
@@ -366,9 +375,19 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 			                   STR(MAXSTARTS));
 		o->starts = n;
 		break;
-	case O_SPREAD: o->spread = v; break;
+	case O_SPREAD:
+		if (o->spread)
+			return value_error("--spread given twice ('%s', then '%s'): name every param in one "
+			                   "list, --spread A,B", o->spread, v);
+		o->spread = v;
+		break;
 	case O_DATA: o->data = v; break;
-	case O_PERITEM: o->per_item = v; break;
+	case O_PERITEM:
+		if (o->per_item)
+			return value_error("--per-item given twice ('%s', then '%s'): name every param in one "
+			                   "list, --per-item A,B", o->per_item, v);
+		o->per_item = v;
+		break;
 	case O_EPOCHS: case O_BATCH: case O_SEED: case O_THREADS: {
 		char fmt[64];
 
@@ -935,10 +954,30 @@ cli_emit_print(const Run *r, const char *stage, FILE *f)
 	}
 }
 
+static int load_params(Run *r, const Opts *o, int bake);
+
+/* emit's forms do not depend on --set, --params, but those are checked
+ * as every command checks them: the model compiled to C on the side */
+static int
+emit_params_ok(const Opts *o)
+{
+	Run c;
+	int ok;
+
+	if (!o->nsets && !o->params_file)
+		return 1;
+	memset(&c, 0, sizeof c);
+	c.arena = arena_new();
+	c.diag.out = stderr;
+	ok = cli_compile(&c, o, UPTO_C) == 0 && load_params(&c, o, 0) == 0;
+	cli_run_free(&c);
+	return ok;
+}
+
 static int
 cmd_emit(Run *r, const Opts *o)
 {
-	if (cli_compile(r, o, cli_emit_upto(o->stage)) < 0)
+	if (cli_compile(r, o, cli_emit_upto(o->stage)) < 0 || !emit_params_ok(o))
 		return EXIT_ERR;
 	cli_emit_print(r, o->stage, stdout);
 	return EXIT_OK;    /* main checks that stdout took it all */
@@ -951,7 +990,7 @@ cmd_emit(Run *r, const Opts *o)
  * same checks and messages), through a TinyCC load of the text, the
  * quickest compile; then the text is emitted again. */
 static int
-bake_params(Run *r, const Opts *o)
+load_params(Run *r, const Opts *o, int bake)
 {
 	char err[1024];
 	double *vals;
@@ -964,12 +1003,14 @@ bake_params(Run *r, const Opts *o)
 	}
 	vals = arena_alloc(r->arena, sizeof *vals * (size_t)(k.nparams() + 1));
 	st = cli_params(&k, o, r->arena, &r->diag, vals);
-	if (st == 0)
+	if (st == 0 && bake)
 		for (i = 0; i < r->scheme->nparams && i < k.nparams(); i++)
 			r->scheme->params[i].def = vals[i];
 	jit_unload(&k);
 	if (st < 0)
 		return -1;
+	if (!bake)
+		return 0;
 	mem_free(r->ctext);
 	r->ctext = cg_emit_c(r->loops, r->prefix, CG_API);
 	return 0;
@@ -982,7 +1023,7 @@ cmd_build(Run *r, const Opts *o)
 	int st;
 
 	if (cli_build_check(o) < 0 || cli_compile(r, o, UPTO_C) < 0
-	    || ((o->nsets || o->params_file) && bake_params(r, o) < 0))
+	    || ((o->nsets || o->params_file) && load_params(r, o, 1) < 0))
 		return EXIT_ERR;
 	h = cg_emit_header(r->loops, r->prefix);
 	st = cli_build(o, r->ctext, h, r->prefix, exedir);
@@ -999,8 +1040,29 @@ cli_model_error(const char *model, const char *err, const char *when)
 	const char *rest = msg_after_place(err);
 
 	if (rest != err) {
-		fprintf(stderr, "%s:%.*s error: %s%s%s%s\n", model, (int)(rest - 1 - err), err, rest,
-		        when ? " (" : "", when ? when : "", when ? ")" : "");
+		/* as the front end's: the source line and a caret under the word
+		 * there (language.md 8), when the model still reads so */
+		Arena *a = arena_new();
+		Src *src = src_load(a, model);
+		int line = atoi(err), col = atoi(strchr(err, ':') + 1), off = 0, n = 1;
+
+		while (src && line > 1 && off < (int)src->len)
+			line -= src->text[off++] == '\n';
+		if (src && line == 1 && col >= 1 && off + col - 1 < (int)src->len
+		    && !memchr(src->text + off, '\n', (size_t)col - 1)) {
+			Diag d = {0};
+			off += col - 1;
+			while (off + n < (int)src->len && (isalnum((unsigned char)src->text[off + n])
+			       || strchr("_.", src->text[off + n])))
+				n++;
+			d.out = stderr;
+			diag_error(&d, (Loc){src, off, n}, "%s%s%s%s", rest, when ? " (" : "", when ? when : "",
+			           when ? ")" : "");
+		} else {
+			fprintf(stderr, "%s:%.*s error: %s%s%s%s\n", model, (int)(rest - 1 - err), err, rest,
+			        when ? " (" : "", when ? when : "", when ? ")" : "");
+		}
+		arena_free(a);
 		return;
 	}
 	fprintf(stderr, "dpmc: error: %s%s%s: %s\n", model, when ? " " : "", when ? when : "", err);
@@ -1340,6 +1402,45 @@ stdout_check(int st)
 
 static int run(int argc, char **argv);
 
+/* Do a and b name one existing file (its device and inode)? */
+static int
+same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev
+	       && sa.st_ino == sb.st_ino;
+}
+
+/* An output that would replace an input (the model, the recording) or
+ * another output of the same command: refused before anything runs. */
+static int
+clobbers(const Opts *o)
+{
+	const char *out[3] = {o->out, o->render, o->loss_curve}, *oname[3] = {"-o", "--render", "--loss-curve"};
+	const char *in[4] = {o->model, o->target, o->params_file, o->data};
+	const char *iname[4] = {"the model", "the target recording", "the --params file", "the --data set"};
+	int i, j;
+
+	for (i = 0; i < 3; i++) {
+		if (!out[i] || rt_out_is_std(out[i]))
+			continue;
+		for (j = 0; j < 4; j++)
+			if (same_file(out[i], in[j])) {
+				fprintf(stderr, "dpmc: error: %s %s is %s: writing it would replace it; name "
+				        "another file\n", oname[i], out[i], iname[j]);
+				return 1;
+			}
+		for (j = 0; j < i; j++)
+			if (out[j] && (!strcmp(out[i], out[j]) || same_file(out[i], out[j]))) {
+				fprintf(stderr, "dpmc: error: %s and %s both name '%s': one would replace the "
+				        "other; name two files\n", oname[j], oname[i], out[i]);
+				return 1;
+			}
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1349,6 +1450,9 @@ main(int argc, char **argv)
 
 	if (!isatty(1))
 		setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+	/* a reader that closes the pipe early (dpmc emit ... | head) is a
+	 * write error, exit 1 (cli.md: 0, 1 or 2), not a death by SIGPIPE */
+	signal(SIGPIPE, SIG_IGN);
 	return stdout_check(run(argc, argv));
 }
 
@@ -1435,6 +1539,9 @@ run(int argc, char **argv)
 			return usage_error(c->name, "'%s' is not an option of 'fit --data' (each row has its own "
 			                   "recording and result)", one);
 	}
+
+	if (clobbers(&o))
+		return EXIT_ERR;
 
 	memset(&r, 0, sizeof r);
 	r.arena = arena_new();

@@ -316,6 +316,54 @@ else
 	fail jittest "does not compile: $(head -c 400 "$T/cc.log")"
 fi
 
+# ---- outputs that would replace inputs or each other: refused first ----
+cp "$STR" "$T/own.dpm"
+cp "$T/own.dpm" "$T/own.keep"
+expect clobber-model 1 "-o .*own.dpm is the model: writing it would replace it" -- render "$T/own.dpm" -o "$T/own.dpm" -d 0.05
+cmp -s "$T/own.dpm" "$T/own.keep" && pass clobber-model-kept || fail clobber-model-kept "the model changed"
+run "$DPMC" render "$STR" -o "$T/tg.wav" -d 0.05
+expect clobber-target 1 "-o .*tg.wav is the target recording" -- fit "$STR" --target "$T/tg.wav" --fit f0 --steps 1 -o "$T/tg.wav"
+expect clobber-outputs 1 "-o and --render both name" -- fit "$STR" --target "$T/tg.wav" --fit f0 --steps 1 -o "$T/same" --render "$T/same"
+[ ! -e "$T/same" ] && pass clobber-nothing-written || fail clobber-nothing-written "wrote $T/same"
+# a file replaced keeps its mode
+run "$DPMC" render "$STR" -o "$T/mode.wav" -d 0.05
+chmod 640 "$T/mode.wav"
+run "$DPMC" render "$STR" -o "$T/mode.wav" -d 0.06
+[ "$st" = 0 ] && [ "$(stat -c %a "$T/mode.wav")" = 640 ] && pass replace-keeps-mode ||
+	fail replace-keeps-mode "exit $st, mode $(stat -c %a "$T/mode.wav")"
+# a reader that closes the pipe early: exit 1, not SIGPIPE's 141
+( "$DPMC" emit "$STR" --stage c; echo $? >"$T/pipe.st" ) | head -c 1 >/dev/null
+[ "$(cat "$T/pipe.st")" = 1 ] && pass emit-closed-pipe || fail emit-closed-pipe "exit $(cat "$T/pipe.st")"
+# emit checks --set and --params as every command does
+expect emit-bad-set 1 "--set bogus=1: unknown param 'bogus'" -- emit "$STR" --stage ast --set bogus=1
+expect emit-bad-params 1 "cannot read .*nothere.json" -- emit "$STR" --stage ast --params "$T/nothere.json"
+expect emit-good-set 0 '' -- emit "$STR" --stage ast --set f0=300
+# a plan's error at its place: the source line and a caret (cli.md), the rate named
+run "$DPMC" render "$STR" -o "$T/lo.wav" -r 100
+if [ "$st" = 1 ] && grep -q "ideal_string.dpm:[0-9]*:[0-9]*: error: the scheme is unstable on every grid .* at the time step k = 0.01 s; .* or raise the rate" "$T/err" \
+	&& grep -q '^ *[0-9]* | pde ' "$T/err" && grep -q '^ *| *^' "$T/err" && [ ! -e "$T/lo.wav" ]; then
+	pass plan-error-caret
+else
+	fail plan-error-caret "exit $st: $(head -c 400 "$T/err")"
+fi
+# a silent recording is nothing to fit
+sox -D -n -r 44100 -c 1 -b 16 "$T/silent.wav" trim 0 0.05 2>/dev/null
+expect silent-target 1 "silent.wav' is silent (every sample is 0): a level-free loss has nothing to match" -- grad "$STR" --target "$T/silent.wav" --loss spec
+# a CSV saved with a byte-order mark reads as without
+printf '\357\273\277file,f0\n%s,220\n' "$T/tg.wav" >"$T/bom.csv"
+expect csv-bom 0 '' -- fit "$STR" --data "$T/bom.csv" --fit f0 --steps 1 -o "$T/bom.json"
+# a list option given twice would silently replace the first list
+expect fit-twice 1 "--fit given twice ('f0', then 'xo'): name every param in one list" -- fit "$STR" --target "$T/tg.wav" --fit f0 --fit xo --steps 1 -o "$T/f2.json"
+# each option's own name in its messages
+expect spread-name 1 "--spread: .* has no param 'bogus'" -- fit "$STR" --target "$T/tg.wav" --fit f0 --spread bogus --starts 2 --steps 1 -o "$T/sp.json"
+
+# delta(x + A) is delta(x - (-A)) (a domain left of 0)
+printf 'model dneg\ndomain x in [-0.5, 0.5]\nfield u(x)\npde u.tt = 400^2 * u.xx + 1e3 * (t < 0.001) * delta(x + 0.25)\nboundary x = -0.5, x = 0.5: fixed\noutput o = u(0.1)\n' >"$T/dplus.dpm"
+sed 's/delta(x + 0.25)/delta(x - (-0.25))/' "$T/dplus.dpm" >"$T/dminus.dpm"
+run "$DPMC" render "$T/dplus.dpm" -o "$T/dplus.wav" --raw -d 0.02
+run "$DPMC" render "$T/dminus.dpm" -o "$T/dminus.wav" --raw -d 0.02
+[ -s "$T/dplus.wav" ] && cmp -s "$T/dplus.wav" "$T/dminus.wav" && pass delta-plus || fail delta-plus "$(head -c 300 "$T/err")"
+
 # ---- the same render twice, a second apart, gives the same bytes ----
 run "$DPMC" render "$STR" -o "$T/t1.wav" --raw -d 0.1
 sleep 1
