@@ -262,7 +262,7 @@ src_read(Arena *a, const char *path, size_t limit, const char *what,
 {
 	struct stat st;
 	char *text;
-	size_t len = 0, cap;
+	size_t len = 0, cap, bom;
 	ssize_t n = 0;
 	int fd, e;
 	Src *s;
@@ -319,8 +319,11 @@ src_read(Arena *a, const char *path, size_t limit, const char *what,
 	close(fd);
 	s = arena_alloc(a, sizeof *s);
 	s->path = arena_strdup(a, path);
-	s->len = len;
-	s->text = arena_strndup(a, text, len);
+	/* a UTF-8 byte-order mark (some editors and spreadsheets write one)
+	 * is no part of the text: columns count from after it */
+	bom = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+	s->len = len - bom;
+	s->text = arena_strndup(a, text + bom, len - bom);
 	mem_free(text);
 	return s;
 toolarge:

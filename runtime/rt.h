@@ -109,6 +109,8 @@ int rt_wav_check(const char *path, int nch, int raw, char *err, int errsz);
  * NULL with a message in err for a missing, unreadable, empty or
  * non-audio file, one that is not a regular file (a FIFO, a device)
  * or one holding a sample that is not finite. */
+/* 1 when every one of the n samples is 0 (a silent recording) */
+int rt_silent(const double *x, long n);
 double *rt_wav_read(const char *path, long *nframes, int *nch, int *rate,
                     char *err, int errsz);
 

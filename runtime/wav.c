@@ -287,6 +287,17 @@ truncated(SNDFILE *sf, long *claim, long *have)
  * samples RT_MAX_SAMPLES allows, as doubles, and room for the header. */
 #define WAV_LIMIT ((double)RT_MAX_SAMPLES * 8 + (1 << 20))
 
+int
+rt_silent(const double *x, long n)
+{
+	long i;
+
+	for (i = 0; i < n; i++)
+		if (x[i] != 0)
+			return 0;
+	return 1;
+}
+
 double *
 rt_wav_read(const char *path, long *nframes, int *nch, int *rate, char *err, int errsz)
 {

@@ -133,6 +133,7 @@ long cli_align(const Opts *o, const Job *j, const double *target, long n, int nc
  * every param); their count, or -1 after an error message.  The
  * processors this process may run on. */
 int cli_fit_names(const Opts *o, const Kernel *k, int *idx);
+int cli_level_free(const Opts *o);   /* cli_fit.c: the command's loss ignores the level */
 int cli_ncpus(void);
 /* cli_fit.c: clip a gradient spike against the recent scale of the
  * gradient (*ema, 0 at first): the norm to clip g (n values) to, 0: none */

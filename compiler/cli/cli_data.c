@@ -251,6 +251,12 @@ recording(Reader *r, Row *w, int off, int len, const Opts *o, const Job *j, cons
 		           w->nch == 1 ? "" : "s", nout, nout == 1 ? "" : "s");
 		return -1;
 	}
+	if (rt_silent(w->target, w->n * w->nch) && cli_level_free(o)) {
+		diag_error(&r->d, at(r, off, len), "'%s' is silent%s (every sample is 0): a level-free loss "
+		           "has nothing to match (its best gain is 0); check the recording, or leave the row out",
+		           w->file, o->dur > 0 ? " in the seconds -d takes" : "");
+		return -1;
+	}
 	return 0;
 }
 

@@ -63,6 +63,21 @@ cli_loss_known(const char *name, char *choices, int n)
 	return known;
 }
 
+/* Does the command's loss ignore the render's level (the default: grad's
+ * mse, fit's and train's FIT_DEFAULT_LOSS)?  Against a silent recording
+ * such a loss is 0 whatever the render: no fit. */
+int
+cli_level_free(const Opts *o)
+{
+	const char *name = o->loss ? o->loss : strcmp(o->cmd, "grad") ? FIT_DEFAULT_LOSS : "mse";
+	int i;
+
+	for (i = 0; rt_loss_name(i); i++)
+		if (!strcmp(rt_loss_name(i), name))
+			return rt_loss_invariant(i);
+	return 0;
+}
+
 /* The recording, checked against the model: the samples (malloc'd), or
  * NULL after an error message. */
 static double *
@@ -88,6 +103,9 @@ target_read(const Opts *o, const Job *j, long *n, int *nch)
 		fprintf(stderr, "dpmc: error: '%s' has %d channel%s but %s has %d output%s; "
 		        "the channels must match the outputs one to one\n", o->target, *nch,
 		        *nch == 1 ? "" : "s", o->model, nout, nout == 1 ? "" : "s");
+	} else if (rt_silent(t, *n * *nch) && cli_level_free(o)) {
+		fprintf(stderr, "dpmc: error: '%s' is silent (every sample is 0): a level-free loss has "
+		        "nothing to match (its best gain is 0); check the recording\n", o->target);
 	} else
 		return t;
 	free(t);
@@ -395,24 +413,24 @@ listed(const char *list, const char *name)
 	return 0;
 }
 
-/* The indices of the --fit names into idx (room for every param); their
- * count, or -1 after an error. */
+/* The indices of the names of list (the option opt's: --fit, --spread)
+ * into idx (room for every param); their count, or -1 after an error. */
 static int
-fit_names(const Opts *o, const Kernel *k, int *idx)
+names_in(const char *list, const char *opt, const char *model, const Kernel *k, int *idx)
 {
-	const char *p = o->fit, *e, **names, *best;
+	const char *p = list, *e, **names, *best;
 	int np = k->nparams(), n = 0, i, t, first, nw;
 	char *name;
 
 	names = mem_alloc(sizeof *names * (size_t)(np + 1));
-	name = mem_alloc(strlen(o->fit) + 1);
+	name = mem_alloc(strlen(list) + 1);
 	for (i = 0; i < np; i++)
 		names[i] = k->param_name(i);
 	for (;;) {
 		e = strchr(p, ',');
 		t = e ? (int)(e - p) : (int)strlen(p);
 		if (t == 0) {
-			fprintf(stderr, "dpmc: error: --fit %s: expected NAME[,NAME...], the params to fit\n", o->fit);
+			fprintf(stderr, "dpmc: error: %s %s: expected NAME[,NAME...], the params to fit\n", opt, list);
 			goto bad;
 		}
 		memcpy(name, p, (size_t)t);
@@ -423,8 +441,8 @@ fit_names(const Opts *o, const Kernel *k, int *idx)
 			/* a net: all its weights */
 			for (t = 0; t < n; t++)
 				if (idx[t] >= first && idx[t] < first + nw) {
-					fprintf(stderr, "dpmc: error: --fit names net '%s' and its weight '%s'; name "
-					        "one or the other\n", name, names[idx[t]]);
+					fprintf(stderr, "dpmc: error: %s names net '%s' and its weight '%s'; name "
+					        "one or the other\n", opt, name, names[idx[t]]);
 					goto bad;
 				}
 			for (t = 0; t < nw; t++)
@@ -436,7 +454,7 @@ fit_names(const Opts *o, const Kernel *k, int *idx)
 		}
 		if (i == np) {
 			best = closest_name(name, names, np);
-			fprintf(stderr, "dpmc: error: --fit: %s has no param '%s'%s%s%s\n", o->model, name,
+			fprintf(stderr, "dpmc: error: %s: %s has no param '%s'%s%s%s\n", opt, model, name,
 			        best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
 			goto bad;
 		}
@@ -446,12 +464,12 @@ fit_names(const Opts *o, const Kernel *k, int *idx)
 				int q;
 				for (q = 0; k->net && k->net(q, &nm, NULL, NULL, NULL, NULL) == 0; q++)
 					if (cli_net_find(k, nm, &first, &nw) >= 0 && i >= first && i < first + nw
-					    && listed(o->fit, nm)) {
-						fprintf(stderr, "dpmc: error: --fit names net '%s' and its weight '%s'; "
-						        "name one or the other\n", nm, name);
+					    && listed(list, nm)) {
+						fprintf(stderr, "dpmc: error: %s names net '%s' and its weight '%s'; "
+						        "name one or the other\n", opt, nm, name);
 						goto bad;
 					}
-				fprintf(stderr, "dpmc: error: --fit names '%s' twice\n", name);
+				fprintf(stderr, "dpmc: error: %s names '%s' twice\n", opt, name);
 				goto bad;
 			}
 		idx[n++] = i;
@@ -466,6 +484,12 @@ bad:
 	mem_free(names);
 	mem_free(name);
 	return -1;
+}
+
+static int
+fit_names(const Opts *o, const Kernel *k, int *idx)
+{
+	return names_in(o->fit, "--fit", o->model, k, idx);
 }
 
 /* Before the fit: every file it will write can be written, and at most
@@ -506,7 +530,6 @@ static int
 spread_names(const Opts *o, const Kernel *k, const int *idx, int nf, int *sp)
 {
 	int n = 0, i, t;
-	Opts so;
 
 	if (!o->spread) {
 		/* not the nets' weights: their range is only a guard */
@@ -518,9 +541,7 @@ spread_names(const Opts *o, const Kernel *k, const int *idx, int nf, int *sp)
 	}
 	if (!strcmp(o->spread, "none"))
 		return 0;
-	so = *o;
-	so.fit = o->spread;
-	if ((n = fit_names(&so, k, sp)) < 0)
+	if ((n = names_in(o->spread, "--spread", o->model, k, sp)) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		for (t = 0; t < nf && idx[t] != sp[i]; t++)

@@ -660,6 +660,8 @@ c_fit(Repl *R, int argc, char **argv)
 		steps = strtol(argv[i], &end, 10);
 		if (end != argv[i] && !*end && !errno && steps >= 1)
 			o.steps = steps;
+		else if (end != argv[i] || strchr("+-.", argv[i][0]))    /* a number, not a loss's name */
+			return error("fit: the steps '%s' must be a whole number from 1%s", argv[i], "");
 		else if (!(o.loss = loss_arg(argv[i])))
 			return -1;
 	}

@@ -94,14 +94,23 @@ done
 # bins than sot's work takes) under every loss: sot's work once ran past
 # its buffer (a double free, and fit left a JSON behind)
 bad=
+# (a sine: 1 ms of the render is silent, which a level-free loss refuses)
 for d in 0.001 0.03; do
-	"$DPMC" render "$M" -o "$T/short.wav" --raw -d $d 2>"$T/err" || bad="$bad render $d"
+	sox -n -r 44100 -c 1 -b 32 -e float "$T/short.wav" synth $d sine 300 2>"$T/err" || bad="$bad sox $d"
 	for loss in mse mrstft simse simrstft sisc sot spec; do
 		"$DPMC" grad "$M" --target "$T/short.wav" --loss $loss >"$T/out" 2>"$T/err" &&
 			grep -q '"loss"' "$T/out" || bad="$bad $loss at $d s: $(head -c 200 "$T/err")"
 	done
 done
 [ -z "$bad" ] && pass cli-short-targets || fail cli-short-targets "$bad"
+# a silent target: mse and mrstft take it (a render driven to silence),
+# a level-free loss has nothing to match and says so
+"$DPMC" render "$M" -o "$T/silent.wav" --raw -d 0.001 2>"$T/err" || fail silent-render "$(cat "$T/err")"
+"$DPMC" grad "$M" --target "$T/silent.wav" --loss mse >"$T/out" 2>"$T/err" && grep -q '"loss"' "$T/out" &&
+	pass cli-silent-mse || fail cli-silent-mse "$(head -c 300 "$T/err")"
+"$DPMC" grad "$M" --target "$T/silent.wav" --loss spec >"$T/out" 2>"$T/err"
+[ $? = 1 ] && grep -q "silent.wav' is silent (every sample is 0): a level-free loss has nothing to match" "$T/err" &&
+	pass cli-silent-spec || fail cli-silent-spec "$(head -c 300 "$T/err")"
 "$DPMC" grad "$M" --target "$T/t.wav" --loss nope >"$T/out" 2>"$T/err"
 st=$?
 [ $st = 1 ] && grep -q "sot or spec" "$T/err" && [ ! -s "$T/out" ] && pass cli-unknown-loss \

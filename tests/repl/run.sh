@@ -155,6 +155,9 @@ else fail fit "exit $st, out $(cat "$T/out"), err $(cat "$T/err")"; fi
 [ -z "$(ls "$T/tmpd")" ] && pass fit-tmp || fail fit-tmp "left in TMPDIR: $(ls "$T/tmpd")"
 printf 'fit %s g0\n' "$T/target.wav" | "$DPMC" repl "$S" >"$T/out" 2>"$T/err"
 [ $? = 1 ] && grep -q "no param 'g0'" "$T/err" && pass fit-bad-name || fail fit-bad-name "$(cat "$T/err")"
+printf 'fit %s f0 -1\n' "$T/target.wav" | "$DPMC" repl "$S" >"$T/out" 2>"$T/err"
+[ $? = 1 ] && grep -q "fit: the steps '-1' must be a whole number from 1" "$T/err" && pass fit-bad-steps ||
+	fail fit-bad-steps "$(cat "$T/err")"
 
 # ---- emit prints what `dpmc emit --stage` prints ----
 printf 'set f0 300\nemit\nemit c\nemit h\nemit loops\nemit ast\n' | "$DPMC" repl "$S" >"$T/out" 2>"$T/err"
