@@ -13,9 +13,10 @@ Pure Python: ctypes over the C interface every model dpmc builds exports
 imports PyTorch when first used.
 """
 
+import numbers
 import os
 
-from ._build import build, cache_dir, check_backend, find_dpmc
+from ._build import build, cache_dir, check_backend, explain, find_dpmc
 from ._errors import Error
 from ._lib import Lib
 from .model import Model, frames
@@ -49,15 +50,28 @@ def load(path, backend="cc", *, rate=None, grid=None, include=(), threads=None, 
     check_backend(backend)
     if isinstance(include, (str, bytes, os.PathLike)):
         include = [include]
-    if isinstance(grid, int):
+    if isinstance(grid, numbers.Integral):
         grid = [grid]
+    # as dpmc's -r and --grid
+    if rate is not None and not (isinstance(rate, numbers.Real) and 1 <= rate <= 10000000
+                                 and rate == int(rate)):
+        raise ValueError("rate=%r: the rate must be a whole number of Hz from 1 to 10000000" % (rate,))
+    if grid is not None and not all(isinstance(g, numbers.Integral) and g >= 1 for g in grid):
+        raise ValueError("grid=%r: give whole numbers of intervals, at least 1" % (grid,))
     if path.endswith(".so"):
         if not os.path.isfile(path):
             raise Error("%s: no such shared object" % path)
         so = os.path.abspath(path)
     else:
         so = build(path, backend, include, dpmc, cache)
-    m = Model(Lib(so), path, rate=rate, grid=grid, threads=threads)
+    try:
+        m = Model(Lib(so), path, rate=rate, grid=grid, threads=threads)
+    except Error as e:
+        # dpm_new has no model to hold its message: dpmc says why, at its place
+        why = None if path.endswith(".so") else explain(path, rate, grid, include, dpmc)
+        if why:
+            raise Error(why) from None
+        raise
     if params:
         m.set(**params)
     return m

@@ -143,6 +143,24 @@ def _trusted(path):
             and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
 
 
+def explain(model, rate=None, grid=None, include=(), dpmc=None):
+    """Why the model will not start at rate, grid (dpm_new failed, and
+    says nothing): what `dpmc info` says, with the model's file:line:col,
+    or None when it starts there."""
+    cmd = [find_dpmc(dpmc), "info", model]
+    for d in include:
+        cmd += ["-I", os.fspath(d)]
+    if rate:
+        cmd += ["-r", "%d" % int(rate)]
+    if grid is not None:
+        cmd += ["--grid", ",".join("%d" % int(g) for g in grid)]
+    try:
+        _run(cmd)
+    except Error as e:
+        return str(e)
+    return None
+
+
 def build(model, backend="cc", include=(), dpmc=None, cache=None):
     """The path of a shared object built from model (cached)."""
     check_backend(backend)

@@ -324,6 +324,23 @@ def error_checks():
     raises(lambda: fx.set(xo=0.5, f0=990), dpm.Error, "unstable")
     assert fx.params == fx.defaults and fx.grid == (87,), (fx.params, fx.grid)
     raises(lambda: dpm.load(STRING, grid=(87, 10)), ValueError, "one per axis")
+    # rate and grid as dpmc's -r and --grid take them
+    raises(lambda: dpm.load(STRING, rate=0), ValueError, "whole number of Hz")
+    raises(lambda: dpm.load(STRING, grid=0), ValueError, "at least 1")
+    # a model that cannot start there: dpmc's message at its place, not
+    # dpm_new's either-or
+    msg = raises(lambda: dpm.load(STRING, rate=100), dpm.Error, "unstable on every grid", "raise the rate")
+    assert re.search(r"\.dpm:\d+:\d+: error:", msg) and "^" in msg, msg
+    # a forward that blows up raises, as render does
+    blow = os.path.join(T, "blow.dpm")
+    with open(blow, "w") as f:
+        # a tension that rises with the state past what the grid takes
+        f.write("model blow\nparam K = 0 in [0, 1e15]\ndomain x in [0, 1]\nfield u(x)\n"
+                "pde u.tt = (400^2 + K * u(0.5)^2) * u.xx + 1e4 * delta(x - 0.3)\n"
+                "boundary x = 0, x = 1: fixed\noutput out = u(0.5)\n")
+    b = dpm.load(blow)
+    b.set(K=1e12)
+    raises(lambda: b.forward(0.05), dpm.Error, "blew up")
     # the model still works after all that
     assert m.render(0.01).shape == (441, 2)
 
