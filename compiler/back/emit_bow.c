@@ -267,6 +267,7 @@ cg_emit_bow_check(Emit *e)
 	Buf nm = {0};
 	/* where the messages say the bow is, and its coordinates */
 	const char *at = s->ndim == 2 ? "(x, y) = (%g, %g)" : "x = %g", *xy = s->ndim == 2 ? "X, Y" : "X";
+	char place[32];    /* the force's LINE:COL: (the caret under it) */
 
 	nb = bows(s, src);
 	for (b = 0; b < nb; b++) {
@@ -362,16 +363,17 @@ cg_emit_bow_check(Emit *e)
 			cg_out(e, "\t\t\tmemcpy(pp, p, sizeof pp);\n\t\t\tpp[%d] *= 2;\n", p);
 			cg_out(e, "\t\t\tf0 = @__bowslope%d(pp, k, hx, hy, tat, vat);\n", b);
 			cg_out(e, "\t\t\tif (p[%d] != 0 && fabs(f0 - 2 * M) <= 1e-9 * fabs(M)) {\n", p);
-			cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"%s = %%g is too large for the bow at %s: "
+			cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"%s%s = %%g is too large for the bow at %s: "
 			       "its Newton equation has one root only for %s < %%.9g on this grid (1 - c dS/dv > 0, "
 			       "language.md 12); lighten the bow or soften its friction curve\", p[%d], %s, "
-			       "p[%d] / (c * M));\n", nm.s, at, nm.s, p, xy, p);
+			       "p[%d] / (c * M));\n", cg_loc_text(sr->loc, place, sizeof place), nm.s, at, nm.s, p, xy, p);
 			cg_out(e, "\t\t\t\treturn 1;\n\t\t\t}\n");
 			named = 1;
 		}
-		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"the bow at %s is pressed too hard: its Newton "
+		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"%sthe bow at %s is pressed too hard: its Newton "
 		       "equation has one root only while c max dS/dv < 1 on this grid, and it is %%g "
-		       "(language.md 12); lighten the bow or soften its friction curve\", %s, c * M);\n", at, xy);
+		       "(language.md 12); lighten the bow or soften its friction curve\", %s, c * M);\n",
+		       cg_loc_text(sr->loc, place, sizeof place), at, xy);
 		cg_out(e, "\t\t\treturn 1;\n\t\t}\n\t}\n");
 		(void)named;
 		buf_free(&x);

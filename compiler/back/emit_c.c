@@ -669,7 +669,17 @@ emit_plan(Emit *e)
 				       "values (--set, --params), which plans its grid for them, or force a coarser "
 				       "one with `grid NX, NY` on its domain\", k, lname[lj]);\n",
 				       s->m->chains[c].name, s->m->chains[c].n, s->m->chains[c].ny);
-			else      /* a point of a field not on the grid (sema_fields.c) */
+			else if (!s->m->chains[c].planned) {    /* `grid N` on its domain (language.md 3) */
+				char at[32], st[128] = "";
+				if (s->m->chains[c].stable > 0 && s->m->chains[c].stable < s->m->chains[c].n)
+					snprintf(st, sizeof st, "; N = %d, the grid planned for the values it was "
+					         "compiled with, is stable", s->m->chains[c].stable);
+				cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"%sgrid %d is unstable for the field "
+				       "'%s' at k = %%g s for the params in force (at its point %%s)%s; force a coarser "
+				       "grid, or leave it out and the field gets the finest stable one\", k, lname[lj]);\n",
+				       cg_loc_text(s->m->chains[c].grid_loc, at, sizeof at), s->m->chains[c].n,
+				       s->m->chains[c].name, st);
+			} else    /* a point of a field not on the grid (sema_fields.c) */
 				cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"the field '%s' is unstable at k = %%g s "
 				       "for the params in force (at its point %%s): its grid of %d intervals was planned "
 				       "for the values it was compiled with; compile the model again with these "
@@ -695,7 +705,8 @@ emit_plan(Emit *e)
 		cg_out(e, "\t\t\treturn 1;\n");
 	}
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"%sthe scheme is unstable on every grid for the params in force "
-	       "(even the coarsest, N = %%d); check the signs and sizes of the pde's coefficients\", @__minn[0]);\n",
+	       "(even the coarsest, N = %%d) at the time step k = %%g s; check the signs and sizes of the pde's "
+	       "coefficients, or raise the rate (a stiff or fast pde needs a short step)\", @__minn[0], k);\n",
 	       cg_loc_text(s->m->pde->value->loc, at, sizeof at));
 	cg_out(e, "\t\treturn 1;\n\t}\n");
 	cg_out(e, "\tif (bad == 2) {\n");

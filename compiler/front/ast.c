@@ -70,9 +70,20 @@ ast_call(Arena *a, const char *name, Loc name_loc, AstList *args, Loc loc)
 	if (args) {
 		e->args = (Ast **)args->v;
 		e->nargs = args->n;
-		for (i = 0; i < args->n; i++)
-			if (e->args[i]->depth + 1 > e->depth)
-				e->depth = e->args[i]->depth + 1;
+		for (i = 0; i < args->n; i++) {
+			Ast *g = e->args[i];
+			/* delta(x + A) is delta(x - (-A)), the one form the later
+			 * stages read (a domain left of 0) */
+			if (!strcmp(name, "delta") && g->kind == AX_BINARY && g->op == OP_ADD
+			    && g->a->kind == AX_NAME) {
+				g->op = OP_SUB;
+				g->b = ast_unary(a, OP_NEG, g->b, g->b->loc);
+				if (g->b->depth + 1 > g->depth)
+					g->depth = g->b->depth + 1;
+			}
+			if (g->depth + 1 > e->depth)
+				e->depth = g->depth + 1;
+		}
 	}
 	return e;
 }

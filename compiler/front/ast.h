@@ -191,6 +191,8 @@ typedef struct Model {
 		int n;
 		double from, to;
 		int planned;          /* n is the finest stable grid, not `grid N` */
+		int stable;           /* `grid N` in 1D: the planned grid, stable (0: none) */
+		Loc grid_loc;         /* `grid N`: where */
 		const char *ycoord;   /* 2D: its second axis, else NULL and ny 0 */
 		int ny;
 		double yfrom, yto;

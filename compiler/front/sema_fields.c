@@ -826,6 +826,8 @@ alone(FS *s, const Fld *f)
 		case D_IMPORT: case D_CONST: case D_PARAM: case D_LET: case D_FN: case D_RATE: case D_NET:
 		copy:
 			c = copy_decl(s, x);
+			if (x == f->dom)    /* planned, whatever `grid` says (forced) */
+				c->grid[0] = c->grid[1] = NULL;
 			if (x->kind == D_LET || x->kind == D_PDE || x->kind == D_POTENTIAL)   /* what may read the state */
 				c->value = still(s, f, x->value);
 			/* a coefficient over another field's coordinates: a fn here */
@@ -910,6 +912,31 @@ plan(FS *s, Fld *f)
 		f->hy = (f->yto - f->yfrom) / n[1];
 	}
 	f->planned = 1;
+}
+
+/* `grid N` forced on a 1D field's domain: the grid the planner would give
+ * it, for the message of a forced grid found unstable when the model
+ * starts (language.md 3: it names a stable N).  The planner counts the
+ * coupling springs twice, so its grid is stable in the whole model, if
+ * not always the largest that is.  Nothing when it cannot plan. */
+static void
+forced(FS *s, Fld *f)
+{
+	char why[1024];
+	int n[2] = {0, 0};
+	Model *m;
+	Diag quiet = {0}, *d = s->d;
+
+	if (!f->bc[0] || !f->bc[1] || !f->pde)
+		return;
+	quiet.out = fopen("/dev/null", "w");
+	s->d = &quiet;
+	m = quiet.out ? alone(s, f) : NULL;
+	s->d = d;
+	if (m && s->m->planner->plan(s->m->planner->ctx, m, n, why, sizeof why) == 0)
+		f->stable = n[0];
+	if (quiet.out)
+		fclose(quiet.out);
 }
 
 /* Does e hold an integral over the field v, or (own: in v's pde) a
@@ -1232,6 +1259,8 @@ sema_fields(Model *m, Diag *d)
 	for (k = 0; k < s.nfl && !s.nerr; k++)
 		if (!s.fl[k].n)
 			plan(&s, &s.fl[k]);
+		else if (s.fl[k].nd == 1 && s.m->planner)
+			forced(&s, &s.fl[k]);
 	/* a free plate's rows (plate.c) reach two points in from each edge,
 	 * as the grid field's need 5 intervals (emit_c.c's @__minn) */
 	for (k = 0; k < s.nfl && !s.nerr; k++) {
@@ -1365,6 +1394,9 @@ sema_fields(Model *m, Diag *d)
 		c->from = s.fl[k].from;
 		c->to = s.fl[k].to;
 		c->planned = s.fl[k].planned;
+		c->stable = s.fl[k].stable;
+		if (s.fl[k].dom && s.fl[k].dom->grid[0])
+			c->grid_loc = s.fl[k].dom->grid[0]->loc;
 		if (s.fl[k].nd == 2) {
 			c->ycoord = s.fl[k].ycoord;
 			c->ny = s.fl[k].ny;

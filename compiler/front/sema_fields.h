@@ -22,6 +22,7 @@ typedef struct Fld {
 	int order;                 /* in space: 2, or 4 (w.xxxx in its pde) */
 	Decl *pde, *init, *init_t;
 	int planned;               /* n is the finest stable grid, not `grid N` */
+	int stable;                /* `grid N` in 1D: the grid the planner gives, stable */
 	const char **pt;           /* [i]: the lumped object of point i, NULL at a fixed end;
 	                            * 2D: [i (ny + 1) + j], NULL on a held edge */
 	/* a 2D field (nd 2): its second axis, the fields above being its first */

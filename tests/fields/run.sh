@@ -752,6 +752,11 @@ bad2 chain2d_fixed4 's/c2^2 \* (w.xx + w.yy)/-c2 * bilap(w)/' \
 # undeclared t (TinyCC: "'t' undeclared"); now taken at t = 0
 printf 'model lt\nfield z mass 1\npde z.tt = -(1 + t) * 1e4 * z\ninit z = 0.01\noutput o = z\n' >"$T/lt.dpm"
 expect lump_stiffness_of_t 0 '' -- render "$T/lt.dpm" -d 0.01 -o "$T/lt.wav"
+# a forced grid too fine for a second field: at its `grid`, naming a stable N
+expect forced_too_fine 1 "forced_fine.dpm:9:33: error: grid 136 is unstable for the field 'b' .*; N = 133, the grid planned for the values it was compiled with, is stable; force a coarser grid" \
+	-- render "$HERE/forced_fine.dpm" -d 0.01 -o "$T/ff.wav"
+sed 's/ grid 136$/ grid 133/' "$HERE/forced_fine.dpm" >"$T/ff133.dpm"
+expect forced_stable 0 '' -- render "$T/ff133.dpm" -d 0.01 -o "$T/ff.wav"
 # a chain's damping that varies in time: one error naming the field (it
 # was one per point, u[1].t .. u[219].t)
 printf 'model cd\ndomain g: x in [0, 1]\ndomain s1: x in [0, 0.5]\nfield w(x) on g\nfield u(x) on s1\npde w.tt = 100^2 * w.xx\npde u.tt = 100^2 * u.xx - 2 * (1 + t) * u.t\nboundary w at x = 0, x = 1: fixed\nboundary u at x = 0, x = 0.5: fixed\noutput o = w(0.3)\n' >"$T/cd.dpm"
