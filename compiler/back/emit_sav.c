@@ -435,11 +435,12 @@ emit_dmass(Emit *e)
 	cg_free_refs(pn, 0);
 }
 
-/* V, its derivatives dvR and g = dV/dq / sq, dense, the attached ends'
- * share in their objects (C text; V, sq, isq, g, i, j declared, rd read):
- * the start of @__asav_core and of @__sav_gb */
+/* V, its derivatives dvR and g = dV/dq (dense: the array g; sparse:
+ * the list ix, gv), the attached ends' share in their objects, and sq =
+ * sqrt(2 V + eps), isq = 1 / sq (C text; V, sq, isq, g or the list, i, j
+ * declared, rd read): the start of @__sav, @__asav_core and @__sav_gb */
 static void
-g_dense(Emit *e, Expr **d)
+g_prelude(Emit *e, Expr **d, int sparse)
 {
 	const Scheme *s = e->s;
 	const char **pn = cg_param_refs(e);
@@ -458,10 +459,10 @@ g_dense(Emit *e, Expr **d)
 			nm.len = 0;
 			buf_printf(&nm, "dv%d", r);
 			cg_out(e, "\tconst double dv%d = %s;\n", r, ex_emitter_root(em, root++));
-			read_grad(e, r, nm.s, 0);
+			read_grad(e, r, nm.s, sparse);
 		}
 	ex_emitter_free(em);
-	fold_ends(e, 0, NULL);
+	fold_ends(e, sparse, NULL);
 	cg_out(e, "\tsq = sqrt(2 * V + " SAV_EPS ");\n\tisq = 1 / sq;\n");
 	buf_free(&nm);
 	cg_free_refs(pn, 0);
@@ -564,7 +565,7 @@ cg_emit_sav(Emit *e)
 	       "const double *up, double *un)\n{\n");
 	locals(e);
 	cg_out(e, "\tconst double psi = u[m->npts - 1];\n");
-	cg_out(e, "\tdouble V, sq, gd = 0, gb = 0, gdn, mu;\n\tlong i, j, q;\n");
+	cg_out(e, "\tdouble V, sq, isq, gd = 0, gb = 0, gdn, mu;\n\tlong i, j, q;\n");
 	if (sparse)
 		cg_out(e, "\tlong ix[%d];\n\tdouble gv[%d], bv[%d];\n\tint nix = 0, a;\n\n", j, j, j);
 	else
@@ -572,24 +573,8 @@ cg_emit_sav(Emit *e)
 		cg_out(e, "\tdouble *g = (double *)calloc(2 * (size_t)m->npts, sizeof(double)), *b = g + m->npts;\n\n"
 		       "\tif (!g) {\n\t\tfor (q = 0; q < m->npts; q++)\n\t\t\tun[q] = NAN;\n\t\treturn;\n\t}\n");
 	cg_out(e, "\t(void)i; (void)j; (void)q;\n");
-	em = ex_emitter_new(pn, cg_sym_c, "v");
-	root = ex_emitter_add(em, s->pot);
-	for (r = 0; r < s->nrd; r++)
-		if (!ex_is_num(d[np + r], 0))
-			ex_emitter_add(em, d[np + r]);
-	ex_emitter_flush(em, &e->b, "\t");
-	cg_out(e, "\tV = %s;\n", ex_emitter_root(em, root));
-	for (r = 0, j = 1; r < s->nrd; r++)
-		if (!ex_is_num(d[np + r], 0)) {
-			buf_printf(&in, "dv%d", r);
-			cg_out(e, "\tconst double dv%d = %s;\n", r, ex_emitter_root(em, j++));
-			read_grad(e, r, in.s, sparse);
-			in.len = 0;
-		}
-	ex_emitter_free(em);
-	fold_ends(e, sparse, NULL);
-	cg_out(e, "\tsq = sqrt(2 * V + " SAV_EPS ");\n");
-	cg_out(e, "\tconst double isq = 1 / sq;\n\n\t(void)isq;\n");
+	g_prelude(e, d, sparse);
+	cg_out(e, "\t(void)isq;\n");
 	if (sparse) {
 		cg_out(e, "\tfor (a = 0; a < nix; a++) {\n");
 		cg_out(e, "\t\tgv[a] /= sq;\n\t\tbv[a] = gv[a] * @__sav_mass(m, ix[a]);\n");
@@ -625,7 +610,7 @@ cg_emit_sav(Emit *e)
 		       "double *g, double *b)\n{\n");
 		locals(e);
 		cg_out(e, "\tdouble V, sq, isq, gb = 0;\n\tlong i, j, q;\n\n\t(void)i; (void)j; (void)u;\n");
-		g_dense(e, d);
+		g_prelude(e, d, 0);
 		cg_out(e, "\tfor (q = 0; q < m->npts - 1; q++) {\n\t\tg[q] *= isq;\n"
 		       "\t\tb[q] = g[q] * @__sav_mass(m, q);\n\t\tgb += g[q] * b[q];\n\t}\n");
 		cg_out(e, "\treturn gb;\n}\n\n");
@@ -1180,7 +1165,7 @@ cg_emit_sav_adj(Emit *e)
 	cg_out(e, "\tb = g + m->npts;\n\tLG = b + m->npts;\n\tms = LG + m->npts;\n");
 	cg_out(e, "\t@__rdall(m, u, up, rd);\n");
 	/* V and G as the step made them */
-	g_dense(e, d);
+	g_prelude(e, d, 0);
 	cg_out(e, "\tfor (q = 0; q < P; q++) {\n\t\tg[q] %s;\n", sparse ? "/= sq" : "*= isq");
 	cg_out(e, "\t\tms[q] = @__sav_mass(m, q);\n\t\tb[q] = g[q] * ms[q];\n\t\tgb += g[q] * b[q];\n\t\tLmu -= ln[q] * b[q];\n\t}\n");
 	cg_out(e, "\tmu = 0.5 * (u[P] + un[P]);\n\tD = 1 + gb / 4;\n");

@@ -275,6 +275,22 @@ value_error(const char *fmt, const char *a, const char *b)
 	return EXIT_ERR;
 }
 
+/* A list of names (--fit, --spread, --per-item) given once: a second
+ * list would silently replace the first */
+static int
+list_once(const char **list, const char *opt, const char *v)
+{
+	char a[128], b[128];
+
+	if (*list) {
+		fprintf(stderr, "dpmc: error: %s given twice ('%s', then '%s'): name every param in one "
+		        "list, %s A,B\n", opt, cut(*list, a, sizeof a), cut(v, b, sizeof b), opt);
+		return EXIT_ERR;
+	}
+	*list = v;
+	return EXIT_OK;
+}
+
 /* Store one option's value; EXIT_OK, or the exit status of the error. */
 static int
 setopt(Opts *o, const struct Opt *op, const char *v)
@@ -348,13 +364,7 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 		o->loss = v;
 		break;
 	}
-	case O_FIT:
-		/* a second list would silently replace the first */
-		if (o->fit)
-			return value_error("--fit given twice ('%s', then '%s'): name every param in one "
-			                   "list, --fit A,B", o->fit, v);
-		o->fit = v;
-		break;
+	case O_FIT: return list_once(&o->fit, op->lng, v);
 	case O_STEPS:
 		errno = 0;
 		n = strtol(v, &end, 10);
@@ -375,19 +385,9 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 			                   STR(MAXSTARTS));
 		o->starts = n;
 		break;
-	case O_SPREAD:
-		if (o->spread)
-			return value_error("--spread given twice ('%s', then '%s'): name every param in one "
-			                   "list, --spread A,B", o->spread, v);
-		o->spread = v;
-		break;
+	case O_SPREAD: return list_once(&o->spread, op->lng, v);
 	case O_DATA: o->data = v; break;
-	case O_PERITEM:
-		if (o->per_item)
-			return value_error("--per-item given twice ('%s', then '%s'): name every param in one "
-			                   "list, --per-item A,B", o->per_item, v);
-		o->per_item = v;
-		break;
+	case O_PERITEM: return list_once(&o->per_item, op->lng, v);
 	case O_EPOCHS: case O_BATCH: case O_SEED: case O_THREADS: {
 		char fmt[64];
 
