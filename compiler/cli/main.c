@@ -621,6 +621,23 @@ plan_alone(void *ctx, Model *alone, int n[2], char *why, int whysz)
 
 static int cc_there(void);
 
+/* A bow with potentials on a planned grid: the grid counts the
+ * potential's stiffness at the initial state's energy, which the bow
+ * then raises (docs/language.md 16).  Said once a process. */
+static void
+bow_tension_note(const Run *r, const Opts *o)
+{
+	static int said;
+
+	if (said || !r->scheme->nimplicit || !r->scheme->npot || o->ngrid || cli_fixed_grid(r))
+		return;
+	said = 1;
+	fprintf(stderr, "dpmc: note: %s: the grid counts the potential's stiffness at the energy of "
+	        "the initial state, and the bow adds energy: a tension it pumps up can outgrow the "
+	        "grid, and the render then turns sensitive to its params (docs/language.md 16); if "
+	        "so, force a coarser grid ('grid N' in the domain, or --grid N)\n", o->model);
+}
+
 int
 cli_compile(Run *r, const Opts *o, int upto)
 {
@@ -656,6 +673,7 @@ cli_compile(Run *r, const Opts *o, int upto)
 	}
 	r->loaded = 1;
 	r->compile_ms = jit_now_ms() - r->t0;
+	bow_tension_note(r, o);
 	return 0;
 }
 

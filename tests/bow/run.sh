@@ -170,6 +170,12 @@ backends() {
 # 7. the plate's backends
 backends plate_backends plate.dpm "the bowed plate" -d 0.1 --grid 20,14
 backends kc_backends kc.dpm "the bowed string with tension" -d 0.1 --grid 100
+# on a planned grid, a note: the bow pumps up a tension the grid did not count
+run "$DPMC" render "$HERE/kc.dpm" -o "$T/kcn.wav" -d 0.01
+grep -q "note: .*kc.dpm: the grid counts the potential's stiffness at the energy of the initial state, and the bow adds energy" "$T/err" &&
+	pass kc_grid_note || fail kc_grid_note "$(head -c 300 "$T/err")"
+run "$DPMC" render "$HERE/kc.dpm" -o "$T/kcn.wav" -d 0.01 --grid 100
+grep -q note "$T/err" && fail kc_grid_note_forced "$(head -c 300 "$T/err")" || pass kc_grid_note_forced
 
 # 8. a bowed string on a free plate (violin.dpm): the string gets the
 # grid though the plate is 2D and declared first; the backends agree
