@@ -444,6 +444,8 @@ vreport(Diag *d, Loc loc, const char *kind, const char *fmt, va_list ap)
 	start = loc.off - (col - 1);
 	for (end = start; end < (int)loc.src->len && loc.src->text[end] != '\n'; end++)
 		;
+	if (end > loc.off && loc.src->text[end - 1] == '\r')    /* a CRLF line's end */
+		end--;
 	from = start;
 	if (loc.off - from > RT_SHOW_LINE / 2)
 		from = loc.off - RT_SHOW_LINE / 2;

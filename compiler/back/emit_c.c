@@ -784,12 +784,19 @@ emit_plan(Emit *e)
 	cg_out(e, "\t\t\tchar when[64] = \"\";\n\n");
 	cg_out(e, "\t\t\tif (@__finest(p, k, len, span, best, err, errsz))\n\t\t\t\treturn 1;\n");
 	cg_out(e, "\t\t\tif (t > 0)\n\t\t\t\tsnprintf(when, sizeof when, \" at t = %%g s\", t);\n");
+	{
+		/* the model's own `grid`: at its place (a --grid has none) */
+		char at[32] = "";
+		if (s->m->domain && s->m->domain->grid[0])
+			cg_loc_text(s->m->domain->grid[0]->loc, at, sizeof at);
+		cg_out(e, "\t\t\tconst char *at = grid && grid[0] > 0 ? \"\" : \"%s\";\n\n", at);
+	}
 	if (s->ndim == 2)
-		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"grid %%d, %%d is unstable for the params in force%%s; "
-		       "the largest stable grid is %%d, %%d\", n[0], n[1], when, best[0], best[1]);\n");
+		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"%%sgrid %%d, %%d is unstable for the params in force%%s; "
+		       "the largest stable grid is %%d, %%d\", at, n[0], n[1], when, best[0], best[1]);\n");
 	else
-		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"grid %%d is unstable for the params in force%%s; "
-		       "the largest stable N is %%d\", n[0], when, best[0]);\n");
+		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"%%sgrid %%d is unstable for the params in force%%s; "
+		       "the largest stable N is %%d\", at, n[0], when, best[0]);\n");
 	cg_out(e, "\t\t\treturn 1;\n\t\t}\n");
 	cg_out(e, "\t} else {\n");
 	cg_out(e, "\t\tif (@__finest(p, k, len, span, n, err, errsz))\n\t\t\treturn 1;\n");
@@ -1259,6 +1266,29 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "}\n\n");
 	cg_free_refs(pn, s->nparams);
 
+	/* the initial state finite: else the first step's blow-up would be
+	 * blamed on the scheme */
+	{
+		char au[32] = "", at[32] = "";
+		if (s->m->init_u)
+			cg_loc_text(s->m->init_u->value->loc, au, sizeof au);
+		if (s->m->init_ut)
+			cg_loc_text(s->m->init_ut->value->loc, at, sizeof at);
+		cg_out(e, "static int\n@__init_check(const @_model *m, char *err, int errsz)\n{\n");
+		cg_out(e, "\tconst long ng = m->nx1 * (m->n[1] + 1);\n\tlong q;\n\n");
+		cg_out(e, "\tfor (q = 0; q < m->npts; q++) {\n");
+		cg_out(e, "\t\tconst int bad = !isfinite(m->u[q]) ? 1 : !isfinite(m->up[q]) ? 2 : 0;\n\n");
+		cg_out(e, "\t\tif (!bad)\n\t\t\tcontinue;\n");
+		cg_out(e, "\t\tif (q >= ng)\n\t\t\tsnprintf(err, (size_t)errsz, \"the initial state of lumped "
+		       "object %%ld is not a finite number; check its init\", q - ng);\n");
+		cg_out(e, "\t\telse\n\t\t\tsnprintf(err, (size_t)errsz, \"%%sthe initial %%s is not a finite number "
+		       "at %s: a division by zero, or log or sqrt outside its domain, there\", bad == 1 ? \"%s\" : "
+		       "\"%s\", bad == 1 ? \"displacement (init %s)\" : \"velocity (init %s.t)\", %s);\n",
+		       s->ndim == 2 ? "(x, y) = (%g, %g)" : "x = %g", au, at, s->m->field->name, s->m->field->name,
+		       s->ndim == 2 ? "@__from[0] + (double)(q % m->nx1) * m->h[0], @__from[1] + (double)(q / m->nx1) * m->h[1]"
+		                    : "@__from[0] + (double)q * m->h[0]");
+		cg_out(e, "\t\treturn 1;\n\t}\n\treturn 0;\n}\n\n");
+	}
 	cg_out(e, "@_model *\n@_create(const double *params, double rate, const int *grid, char *err, int errsz)\n{\n");
 	cg_out(e, "\t@_model *m;\n\tint n[2], d;\n\tdouble h[2];\n\tlong np;\n\n");
 	cg_out(e, "\tif (@_plan(params, rate, grid, n, h, err, errsz))\n\t\treturn 0;\n");
@@ -1290,7 +1320,9 @@ emit_lifecycle(Emit *e)
 	if (l->step->energy && e->grad)
 		cg_out(e, "\tm->eadj = m->mem + (4 + %d) * m->nst;\n", l->nclass[CO_SPACE]);
 	cg_out(e, "\tif (@__set_coefs(m, err, errsz)) {\n\t\t@_destroy(m);\n\t\treturn 0;\n\t}\n");
-	cg_out(e, "\t@_reset(m);\n\treturn m;\n}\n\n");
+	cg_out(e, "\t@_reset(m);\n");
+	cg_out(e, "\tif (@__init_check(m, err, errsz)) {\n\t\t@_destroy(m);\n\t\treturn 0;\n\t}\n");
+	cg_out(e, "\treturn m;\n}\n\n");
 
 	cg_out(e, "int\n@_set_params(@_model *m, const double *params, char *err, int errsz)\n{\n");
 	cg_out(e, "\tdouble save[%d];\n", cg_atleast1(s->nparams));

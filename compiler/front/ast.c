@@ -84,6 +84,12 @@ ast_call(Arena *a, const char *name, Loc name_loc, AstList *args, Loc loc)
 			if (g->depth + 1 > e->depth)
 				e->depth = g->depth + 1;
 		}
+		/* lap(lap(E)) is bilap(E) (language.md 4) */
+		if (!strcmp(name, "lap") && e->nargs == 1 && e->args[0]->kind == AX_CALL
+		    && !strcmp(e->args[0]->name, "lap") && e->args[0]->nargs == 1) {
+			e->name = "bilap";
+			e->args = e->args[0]->args;
+		}
 	}
 	return e;
 }

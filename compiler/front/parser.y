@@ -387,6 +387,24 @@ expected(Buf *b, const yysymbol_kind_t *exp, int n)
 	}
 }
 
+/* '-' and '!' start an expression too; the other operators do not */
+static int
+starts_expr(yysymbol_kind_t k)
+{
+	const char *name = yysymbol_name(k);
+
+	return name[0] == '\'' && (name[1] == '-' || name[1] == '!') && name[2] == '\'';
+}
+
+static int
+is_comparison(yysymbol_kind_t k)
+{
+	const char *name = yysymbol_name(k);
+
+	return k == YYSYMBOL_LE || k == YYSYMBOL_GE || k == YYSYMBOL_EQ || k == YYSYMBOL_NE
+	       || (name[0] == '\'' && (name[1] == '<' || name[1] == '>') && name[2] == '\'');
+}
+
 /* Custom messages: say what was expected, in the user's words. */
 static int
 yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, Parser *P)
@@ -408,7 +426,7 @@ yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, Parser *P)
 	for (i = 0; i < n; i++) {
 		if (exp[i] == YYSYMBOL_MODEL)
 			want_stmt = 1;
-		if (is_operator(exp[i]))
+		if (is_operator(exp[i]) && !starts_expr(exp[i]))    /* a binary one: after an expression */
 			after_expr = 1;
 	}
 	prev = L->prev.src ? text_of(P, L->prev) : "";
@@ -447,9 +465,12 @@ yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, Parser *P)
 		what = "";
 	if (L->unopened)
 		diag_error(P->d, loc, "unexpected '%s': nothing is open to close", text);
-	else if (after_expr && is_operator(la))
+	else if (after_expr && is_comparison(la))
 		diag_error(P->d, loc, "unexpected '%s': comparisons do not chain; "
 		           "write (a < b) && (b < c)", text);
+	else if (is_operator(la) && !after_expr)
+		diag_error(P->d, loc, "unexpected '%s': an expression starts with a number, a name, "
+		           "'(', '-' or '!'", text);
 	else if (b.s)
 		diag_error(P->d, loc, "unexpected %s'%s'; expected %s", what, text, b.s);
 	else

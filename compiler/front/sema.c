@@ -375,7 +375,7 @@ structure(Sema *s)
 		s->ndim = dom->ndim;
 	}
 	if (dom->grid[0] && dom->nat != dom->ndim)
-		diag_error(s->d, dom->grid[dom->nat > dom->ndim ? dom->ndim : 0]->loc,
+		diag_error(s->d, dom->grid[dom->nat > dom->ndim ? 1 : 0]->loc,    /* (two kept) */
 		           dom->ndim == 1 ? "a 1D domain takes one grid count: `grid N`"
 		                          : "a 2D domain takes two grid counts: `grid NX, NY`");
 	if (f->nargs != dom->ndim
@@ -1408,7 +1408,8 @@ exprs(Sema *s)
 			    || strcmp(d->lhs_letters, "t") == 0)) {
 				Decl **slot = d->lhs_letters[0] ? &m->init_ut : &m->init_u;
 				if (*slot) {
-					diag_error(s->d, d->lhs_loc, "a second `init %s`", d->field);
+					diag_error(s->d, d->lhs_loc, "a second `init %s%s`", d->field,
+					           d->lhs_letters[0] ? ".t" : "");
 					diag_note(s->d, (*slot)->lhs_loc, "the first one is here");
 				} else {
 					*slot = d;
@@ -1522,6 +1523,10 @@ eval(Sema *s, const Ast *e, int *fail)
 		return e->op == OP_NEG ? -a : (double)(a == 0);
 	case AX_BINARY:
 		a = eval(s, e->a, fail);
+		/* the side && and || do not take is not evaluated: its division
+		 * by zero is no error (p == 0 || 1 / p > 2) */
+		if (!*fail && ((e->op == OP_OR && a != 0) || (e->op == OP_AND && a == 0)))
+			return e->op == OP_OR;
 		b = eval(s, e->b, fail);
 		if (*fail)
 			return 0;
@@ -1556,6 +1561,10 @@ eval(Sema *s, const Ast *e, int *fail)
 			*fail = 1;
 			return 0;
 		}
+		if (!strcmp(e->name, "select")) {    /* the branch taken alone */
+			a = eval(s, e->args[0], fail);
+			return *fail ? 0 : eval(s, e->args[a != 0 ? 1 : 2], fail);
+		}
 		for (i = 0; i < e->nargs; i++)
 			v[i] = eval(s, e->args[i], fail);
 		if (*fail)
@@ -1570,7 +1579,6 @@ eval(Sema *s, const Ast *e, int *fail)
 			if (!strcmp(e->name, "softplus"))
 				return a > 0 ? a + log1p(exp(-a)) : log1p(exp(a));
 			if (!strcmp(e->name, "step")) return a >= 0;
-			if (!strcmp(e->name, "select")) return a != 0 ? b : v[2];
 			break;
 		case 'c': return cos(a);
 		case 't': return !strcmp(e->name, "tan") ? tan(a) : tanh(a);
@@ -1666,6 +1674,9 @@ fold_all(Sema *s)
 		else if (!isnan(m->rate->num) && (m->rate->num < 1 || m->rate->num > 1e7))
 			diag_error(s->d, m->rate->value->loc, "a rate of %g Hz is not usable; give one "
 			           "between 1 Hz and 10 MHz (audio: 44100 or 48000)", m->rate->num);
+		else if (!isnan(m->rate->num) && m->rate->num != floor(m->rate->num))
+			diag_error(s->d, m->rate->value->loc, "the rate must be a whole number of Hz (a WAV "
+			           "file's is), not %.17g", m->rate->num);
 	}
 	s->domain_ok = 1;
 	for (i = 0; i < dom->ndim; i++) {

@@ -233,6 +233,8 @@ setup(FS *s, Fld *f)
 	f->nd = 1;
 	f->coord = f->dom->coord[0];
 	g = f->dom->grid[0];
+	if (g && f->dom->nat != 1)
+		return err(s, f->dom->grid[1]->loc, "a 1D domain takes one grid count: `grid N`", NULL, NULL);
 	if (!g && !s->m->planner)
 		return err(s, f->dom->loc, "the domain '%s' needs `grid N` here (this tool does not plan "
 		           "the grids of fields not on the grid), e.g. `domain %s: x in [0, 1] grid 60`",

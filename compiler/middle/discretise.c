@@ -521,6 +521,11 @@ conv_call(Ctx *c, const Ast *e, const Bind *b)
 		return conv_net(c, e, 0, b);
 	if (e->nargs > 8)
 		die("call with %d arguments", e->nargs);
+	/* select on a condition that is a number: the branch taken alone (the
+	 * other's 1/0 is no error, select(p > 0, 1/p, 7) with a const p = 0) */
+	if (strcmp(e->name, "select") == 0 && e->nargs == 3 && builtin_arity("select") == 3
+	    && (x[0] = conv(c, e->args[0], b))->kind == EX_NUM)
+		return conv(c, e->args[x[0]->num != 0 ? 1 : 2], b);
 	for (i = 0; i < e->nargs; i++)
 		x[i] = conv(c, e->args[i], b);
 	if (builtin_arity(e->name) >= 0) {
@@ -615,6 +620,11 @@ conv(Ctx *c, const Ast *e, const Bind *b)
 		return e->op == OP_NOT ? ex_not(c->p, x) : ex_neg(c->p, x);
 	case AX_BINARY:
 		x = conv(c, e->a, b);
+		/* && and || on a first side that is a number: the second is not
+		 * looked at when it does not count, as in C */
+		if ((e->op == OP_OR || e->op == OP_AND) && x->kind == EX_NUM
+		    && (x->num != 0) == (e->op == OP_OR))
+			return num(c, e->op == OP_OR);
 		y = conv(c, e->b, b);
 		switch (e->op) {
 		case OP_OR:  return ex_cmp(c->p, CMP_OR, x, y);

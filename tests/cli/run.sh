@@ -364,6 +364,24 @@ run "$DPMC" render "$T/dplus.dpm" -o "$T/dplus.wav" --raw -d 0.02
 run "$DPMC" render "$T/dminus.dpm" -o "$T/dminus.wav" --raw -d 0.02
 [ -s "$T/dplus.wav" ] && cmp -s "$T/dplus.wav" "$T/dminus.wav" && pass delta-plus || fail delta-plus "$(head -c 300 "$T/err")"
 
+# an initial state that is not finite: at the init, not "the scheme is unstable"
+printf 'model nan\ndomain x in [0, 1]\nfield u(x)\npde u.tt = 400^2 * u.xx\nboundary x = 0, x = 1: fixed\ninit u = log(x - 0.5)\noutput o = u(0.5)\n' >"$T/nan.dpm"
+expect init-not-finite 1 "nan.dpm:6:10: error: the initial displacement (init u) is not a finite number at x = " -- render "$T/nan.dpm" -o "$T/nan.wav" -d 0.01
+# the model's own grid found unstable: at its `grid`
+printf 'model g\ndomain x in [0, 1] grid 1000\nfield u(x)\npde u.tt = 400^2 * u.xx\nboundary x = 0, x = 1: fixed\noutput o = u(0.5)\n' >"$T/g1000.dpm"
+expect forced-grid-caret 1 "g1000.dpm:2:25: error: grid 1000 is unstable for the params in force; the largest stable N is 110" -- render "$T/g1000.dpm" -o "$T/g.wav" -d 0.01
+# select, && and || fold the side they take alone; lap(lap(u)) is bilap(u)
+expect select-untaken 0 '' -- render "$HERE/../diag/valid/select_untaken.dpm" -o "$T/sel.wav" -d 0.001
+printf 'model p\ndomain x in [0, 1], y in [0, 0.8] grid 20, 16\nfield u(x, y)\npde u.tt = -4 * lap(lap(u))\nboundary edges: simply_supported\ninit u = 0.001 * sin(pi * x) * sin(pi * y / 0.8)\noutput o = u(0.3, 0.3)\n' >"$T/ll.dpm"
+sed 's/lap(lap(u))/bilap(u)/' "$T/ll.dpm" >"$T/bl.dpm"
+run "$DPMC" render "$T/ll.dpm" -o "$T/ll.wav" --raw -d 0.02
+run "$DPMC" render "$T/bl.dpm" -o "$T/bl.wav" --raw -d 0.02
+[ -s "$T/ll.wav" ] && cmp -s "$T/ll.wav" "$T/bl.wav" && pass lap-of-lap || fail lap-of-lap "$(head -c 300 "$T/err")"
+# a CRLF model's quoted line ends without its \r
+printf 'model m\r\ndomain x in [0, 1]\r\nfield u(x)\r\npde u.tt = gamm^2 * u.xx\r\n' >"$T/crlf.dpm"
+run "$DPMC" check "$T/crlf.dpm"
+[ "$st" = 1 ] && grep -q '^    4 | pde u.tt = gamm^2 \* u.xx$' "$T/err" && pass crlf-quote || fail crlf-quote "$(od -c "$T/err" | head -5)"
+
 # ---- the same render twice, a second apart, gives the same bytes ----
 run "$DPMC" render "$STR" -o "$T/t1.wav" --raw -d 0.1
 sleep 1
