@@ -666,9 +666,8 @@ check_name(Sema *s, Ast *e, const Ctx *c)
 			diag_error(s->d, e->loc, "cannot use the field '%s' in a net's argument; "
 			           "a net maps params, t or the coordinates, not the state", n);
 		else if (!(c->allow & A_FIELD))
-			diag_error(s->d, e->loc, "cannot use the field '%s' in %s; the field may "
-			           "appear only in the pde (and in init and output statements)",
-			           n, c->what);
+			diag_error(s->d, e->loc, "cannot use the field '%s' in %s; the state is read "
+			           "only in the pde, outputs, time lets and potentials", n, c->what);
 		return;
 	case K_NET:
 		diag_error(s->d, e->loc, "'%s' is a net; call it as %s(E1, ...)[J] "
@@ -842,9 +841,8 @@ check_term(Sema *s, Ast *e, const Ctx *c)
 			diag_error(s->d, e->loc, "cannot use the field '%s' in a net's argument; "
 			           "a net maps params, t or the coordinates, not the state", b->name);
 		else if (is_field(s, b))
-			diag_error(s->d, e->loc, "cannot use the field '%s' in %s; the field may "
-			           "appear only in the pde (and in init and output statements)",
-			           b->name, c->what);
+			diag_error(s->d, e->loc, "cannot use the field '%s' in %s; the state is read "
+			           "only in the pde, outputs, time lets and potentials", b->name, c->what);
 		else
 			diag_error(s->d, e->loc, "only the field '%s' has derivatives; '%s' is not it",
 			           s->field->name, b->kind == AX_NAME ? b->name : "this");
