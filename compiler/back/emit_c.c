@@ -1362,8 +1362,10 @@ emit_margin(Emit *e)
 
 	cg_out(e, "static double\n@__margin(const @_model *m)\n{\n");
 	cg_out(e, "\tdouble len[2] = {m->h[0] * m->n[0], m->h[1] * m->n[1]}, hm;\n\tint bad;\n\n");
+	/* bad 2: h_min is below the bound of 1e8 points, hm, and the margin
+	 * at least h / hm (a very slow wave) */
 	cg_out(e, "\thm = @__hmin(m->p, m->k, len, 0, &bad);\n");
-	cg_out(e, "\tif (bad)\n\t\treturn 0;\n");
+	cg_out(e, "\tif (bad == 1)\n\t\treturn 0;\n");
 	if (s->ndim == 2)
 		cg_out(e, "\treturn (m->h[0] < m->h[1] ? m->h[0] : m->h[1]) / hm;\n}\n\n");
 	else
