@@ -53,23 +53,25 @@ static double
 peak_scale(const double *x, long nframes, int nch, int raw, char *err, int errsz)
 {
 	double peak = 0, a;
-	long i, n = nframes * nch;
+	long i, n = nframes * nch, big = -1;
 
 	for (i = 0; i < n; i++) {
 		a = fabs(x[i]);
+		if (raw == 1 && a > FLT_MAX && isfinite(a) && big < 0)
+			big = i;    /* said below unless the render blows up after it */
 		if (!isfinite(a)) {
 			rt_seterr(err, errsz, "the simulation blew up at sample %ld (channel %d): "
 			       "the scheme is unstable for these values; check the params and the grid",
 			       i / nch, (int)(i % nch) + 1);
 			return -1;
 		}
-		if (raw == 1 && a > FLT_MAX) {
-			rt_seterr(err, errsz, "sample %ld (channel %d) is %g, too large for 32-bit float; "
-			       "add --double for 64-bit floats", i / nch, (int)(i % nch) + 1, x[i]);
-			return -1;
-		}
 		if (a > peak)
 			peak = a;
+	}
+	if (big >= 0) {
+		rt_seterr(err, errsz, "sample %ld (channel %d) is %g, too large for 32-bit float; "
+		       "add --double for 64-bit floats", big / nch, (int)(big % nch) + 1, x[big]);
+		return -1;
 	}
 	if (raw)
 		return 1;

@@ -259,7 +259,7 @@ set_once(Sim *s, const double *vals)
 			return 0;
 		k->destroy(s->m);
 		s->m = NULL;
-		s->regrids += !fresh;
+		s->regrids++;
 	}
 	t = jit_now_ms();
 	s->m = k->create(vals, rate, g, s->err, sizeof s->err);
@@ -918,8 +918,15 @@ run_start(Fit *F, Start *S)
 		clip = clip_norm(&ema, S->gy, nf);
 		rt_adam_set_lr(adam, rt_lr_at(lr, S->step, F->steps));
 		if (S->step == (long)(POLISH * (double)F->steps) && S->step > 0 && S->s.keep) {
+			double bl;
 			S->s.margin = GRID_MARGIN_END;
 			S->s.replan = 1;
+			/* the best so far judged again on the grid the rest runs on:
+			 * losses on two grids differ by the grids' dispersion (a
+			 * felt hammer's 0.0033 on 35 intervals, 0.0064 on 36), and
+			 * the best kept must beat the rest on one grid */
+			if (sim_set(&S->s, S->best) == 0 && sim_eval(&S->s, &bl, S->grad1) == 0)
+				S->best_loss = bl;
 		}
 		for (;;) {
 			rt_adam_step(adam, S->y, S->gy, clip);

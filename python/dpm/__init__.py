@@ -65,8 +65,9 @@ def load(path, backend="cc", *, rate=None, grid=None, include=(), threads=None, 
     else:
         so = build(path, backend, include, dpmc, cache)
     try:
-        m = Model(Lib(so), path, rate=rate, grid=grid, threads=threads)
-    except Error as e:
+        # with params=, the grid is fixed after them: it may be stable only for them
+        m = Model(Lib(so), path, rate=rate, grid=None if params else grid, threads=threads)
+    except Error:
         # dpm_new has no model to hold its message: dpmc says why, at its place
         why = None if path.endswith(".so") else explain(path, rate, grid, include, dpmc)
         if why:
@@ -74,6 +75,8 @@ def load(path, backend="cc", *, rate=None, grid=None, include=(), threads=None, 
         raise
     if params:
         m.set(**params)
+        if grid is not None:
+            m._fix_grid(grid)
     return m
 
 

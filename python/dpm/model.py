@@ -48,16 +48,21 @@ class _Handle:
             if threads is not None:
                 self.need("set_threads")(self.p, int(threads))
             if grid is not None:
-                nd = self.need("ndim")(self.p)
-                g = np.array(grid, dtype=np.intc).reshape(-1)
-                if g.size != nd:
-                    raise ValueError("grid=%r: give %d number%s of intervals, one per axis"
-                                     % (grid, nd, "s" if nd > 1 else ""))
-                self.check(self.need("set_grid")(self.p, ints(g)))
-                self.check(lib.reset(self.p))
+                self.fix_grid(grid)
         except BaseException:
             self.free()
             raise
+
+    def fix_grid(self, grid):
+        """The grid fixed (intervals per axis), planned again for the
+        params in force."""
+        nd = self.need("ndim")(self.p)
+        g = np.array(grid, dtype=np.intc).reshape(-1)
+        if g.size != nd:
+            raise ValueError("grid=%r: give %d number%s of intervals, one per axis"
+                             % (grid, nd, "s" if nd > 1 else ""))
+        self.check(self.need("set_grid")(self.p, ints(g)))
+        self.check(self.lib.reset(self.p))
 
     def need(self, name):
         f = getattr(self.lib, name)
@@ -255,11 +260,19 @@ class Model:
         self._h.put([self._checked(k, v) for k, v in values.items()], self._names)
         return self
 
+    def _fix_grid(self, grid):
+        """load's grid= after its params= (a grid stable only for them)."""
+        self._h.fix_grid(grid)
+        self._opts = (self._opts[0], grid, self._opts[2])
+
     def copy(self):
         """Another instance of the same compiled model, params as in force."""
-        m = Model(self._lib, self.source, *self._opts)
+        rate, grid, threads = self._opts
+        m = Model(self._lib, self.source, rate, None, threads)
         m._h.set_all(np.array([self._lib.get(self._h.p, i) for i in range(len(self))]),
                      self._lo, self._hi, self._names)
+        if grid is not None:    # after the params: it may be stable only for them
+            m._fix_grid(grid)
         return m
 
     def _values(self):

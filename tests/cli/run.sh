@@ -382,6 +382,8 @@ printf 'model m\r\ndomain x in [0, 1]\r\nfield u(x)\r\npde u.tt = gamm^2 * u.xx\
 run "$DPMC" check "$T/crlf.dpm"
 [ "$st" = 1 ] && grep -q '^    4 | pde u.tt = gamm^2 \* u.xx$' "$T/err" && pass crlf-quote || fail crlf-quote "$(od -c "$T/err" | head -5)"
 
+# a render that blows up says so under --raw too (not "too large for 32-bit float")
+expect raw-blowup 1 "the simulation blew up at sample" -- render "$REPO/tests/sav_grad/coef_reads.dpm" -d 0.1 --raw -o "$T/bu.wav"
 # a very slow wave on a forced grid: its margin is huge, not 0
 printf 'model slow\ndomain x in [0, 1] grid 10\nfield u(x)\npde u.tt = 1e-7 * u.xx\nboundary x = 0, x = 1: fixed\noutput o = u(0.5)\n' >"$T/slow.dpm"
 run "$DPMC" info "$T/slow.dpm"

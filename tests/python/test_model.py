@@ -341,6 +341,9 @@ def error_checks():
     b = dpm.load(blow)
     b.set(K=1e12)
     raises(lambda: b.forward(0.05), dpm.Error, "blew up")
+    # a grid stable only for the params= given with it (as dpmc grad --grid --set)
+    g = dpm.load(IDEAL, grid=102, params={"f0": 215})
+    assert g.grid == (102,) and g.params["f0"] == 215 and g.copy().grid == (102,), (g.grid, g.params)
     # the model still works after all that
     assert m.render(0.01).shape == (441, 2)
 
