@@ -338,17 +338,69 @@ term_delta(FS *s, const Fld *f, Ast *e)
 }
 
 
+/* Is e the same at every point: numbers, params and consts, built-in
+ * functions of them? */
+static int
+point_free(const FS *s, const Ast *e)
+{
+	const Decl *d;
+	int i;
+
+	switch (e->kind) {
+	case AX_NUM:
+		return 1;
+	case AX_NAME:
+		if (!strcmp(e->name, "pi"))
+			return 1;
+		d = model_lookup(s->m, e->name);
+		return d && (d->kind == D_PARAM || d->kind == D_CONST);
+	case AX_UNARY:
+		return point_free(s, e->a);
+	case AX_BINARY:
+		return point_free(s, e->a) && point_free(s, e->b);
+	case AX_CALL:
+		if (builtin_arity(e->name) < 0 || model_lookup(s->m, e->name))
+			return 0;
+		for (i = 0; i < e->nargs; i++)
+			if (!point_free(s, e->args[i]))
+				return 0;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static Ast *
 rw_call_read(FS *s, const Fld *own, int i, Ast *X, Ast *b, int vel, Loc l)
 {
 	Fld *f = chain(s, b->name);
 
 	if (f->nd == 2) {
+		int k;
+		Ast *r;
 		if (b->nargs != 2) {
 			RERR(s, b->loc, "%s is read at a point with 2 coordinates: %s(X, Y)", b->name, b->name);
 			return num(s, 0, l);
 		}
-		return interp2(s, f, rw(s, own, i, X, b->args[0]), rw(s, own, i, X, b->args[1]), vel);
+		/* a place of params: a sum over all of f's points, the same at
+		 * every point of own, so made once (rewritten per point, a 2D
+		 * chain of N points read so by each took N^2 terms: 4 GB for
+		 * 15 x 93) */
+		if (!point_free(s, b->args[0]) || !point_free(s, b->args[1]))
+			return interp2(s, f, rw(s, own, i, X, b->args[0]), rw(s, own, i, X, b->args[1]), vel);
+		for (k = 0; k < s->nmemo; k++)
+			if (s->memo[k].b == b && s->memo[k].own == own && s->memo[k].vel == vel)
+				return s->memo[k].r;
+		r = interp2(s, f, rw(s, own, i, X, b->args[0]), rw(s, own, i, X, b->args[1]), vel);
+		if (s->nmemo == s->capmemo) {
+			struct ReadMemo *m = arena_alloc(s->a, (size_t)(2 * s->capmemo + 8) * sizeof *m);
+			if (s->nmemo)
+				memcpy(m, s->memo, (size_t)s->nmemo * sizeof *m);
+			s->memo = m;
+			s->capmemo = 2 * s->capmemo + 8;
+		}
+		s->memo[s->nmemo++] = (struct ReadMemo){b, own, vel, r};
+		return r;
 	}
 	if (b->nargs != 1) {
 		RERR(s, b->loc, "%s is read at a point with 1 coordinate: %s(X)", b->name,

@@ -46,6 +46,10 @@ typedef struct FS {
 	int in_pot;                /* rw of a potential */
 	int mute;                  /* a chain's pde is rewritten once per point:
 	                            * its errors are reported at the first */
+	/* 2D reads at a place of params (sema_chain.c rw_call_read): each
+	 * expanded once, the same tree in every point's pde */
+	struct ReadMemo { const Ast *b; const void *own; int vel; Ast *r; } *memo;
+	int nmemo, capmemo;
 } FS;
 
 /* an error of a rewritten expression, once however many points it is

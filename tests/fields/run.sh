@@ -752,6 +752,11 @@ bad2 chain2d_fixed4 's/c2^2 \* (w.xx + w.yy)/-c2 * bilap(w)/' \
 # undeclared t (TinyCC: "'t' undeclared"); now taken at t = 0
 printf 'model lt\nfield z mass 1\npde z.tt = -(1 + t) * 1e4 * z\ninit z = 0.01\noutput o = z\n' >"$T/lt.dpm"
 expect lump_stiffness_of_t 0 '' -- render "$T/lt.dpm" -d 0.01 -o "$T/lt.wav"
+# a 2D chain read at a place of params: the read's sum over its points is
+# made once, not once per point (15 x 41 points took about 800 MB)
+sed -e 's/^const xb = 0.17/param xb = 0.17 in [0.05, 0.3]/' -e 's/^const yb = 0.19/param yb = 0.19 in [0.05, 0.25]/' \
+	-e 's/grid 14, 12$/grid 14, 40/' "$HERE/drums.dpm" >"$T/d40.dpm"
+peak_mb chain_read_memory 150 "dpmc check of a 15 x 41 chain read at (param, param)" -- "$DPMC" check "$T/d40.dpm"
 # a forced grid too fine for a second field: at its `grid`, naming a stable N
 expect forced_too_fine 1 "forced_fine.dpm:9:33: error: grid 136 is unstable for the field 'b' .*; N = 133, the grid planned for the values it was compiled with, is stable; force a coarser grid" \
 	-- render "$HERE/forced_fine.dpm" -d 0.01 -o "$T/ff.wav"
