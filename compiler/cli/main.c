@@ -13,12 +13,12 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ast.h"
 #include "cli.h"
@@ -1006,7 +1006,8 @@ cmd_emit(Run *r, const Opts *o)
  * controls and the web page's sliders), so the model built is the one
  * planned.  They are read as every command reads them (cli_params: the
  * same checks and messages), through a TinyCC load of the text, the
- * quickest compile; then the text is emitted again. */
+ * quickest compile; then, with bake, the text is emitted again (without,
+ * they are only checked: emit's). */
 static int
 load_params(Run *r, const Opts *o, int bake)
 {
