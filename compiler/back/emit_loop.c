@@ -485,15 +485,6 @@ c_hold(void *ctx, const Step *st, const Op *o)
 	(void)st;
 }
 
-/* A bow (language.md 12): the force S(v) w at source i, v the centred
- * velocity there.  With un* the field at n+1 without it and r the read's
- * interpolation weights (2 points in 1D, the 4 of the cell in 2D, as the
- * spread's w), v = v* + c S(v), v* = (r un* - r up) / 2k and
- * c = (r . w) / 2k: Newton on g(v) = v - v* - c S(v) from the previous
- * step's root (kept in the states after the lumped objects), to a relative 1e-12 in at most 50 steps (a step that
- * does not reduce |g| is halved, up to 200 evaluations).  A failure is
- * kept (the first one's time and place, for @_solve_error) and leaves
- * the state NaN, so the render stops as at a blow-up. */
 /* A bow with potentials (language.md 12): the SAV correction that
  * follows (c_sav) moves the bow point too, un -= b mu with mu = mu0 +
  * S g.w / (4 (1 + g.b/4)), mu0 its value without the bow's force S (the
@@ -525,6 +516,15 @@ sav_coupling(CStep *c, int i)
 	cg_out(e, "%s\t\t\tfree(gs);\n%s\t\t}\n%s\t}\n", ind, ind, ind);
 }
 
+/* A bow (language.md 12): the force S(v) w at source i, v the centred
+ * velocity there.  With un* the field at n+1 without it and r the read's
+ * interpolation weights (2 points in 1D, the 4 of the cell in 2D, as the
+ * spread's w), v = v* + c S(v), v* = (r un* - r up) / 2k and
+ * c = (r . w) / 2k: Newton on g(v) = v - v* - c S(v) from the previous
+ * step's root (kept in the states after the lumped objects), to a relative 1e-12 in at most 50 steps (a step that
+ * does not reduce |g| is halved, up to 200 evaluations).  A failure is
+ * kept (the first one's time and place, for @_solve_error) and leaves
+ * the state NaN, so the render stops as at a blow-up. */
 static void
 c_solve(void *ctx, const Step *st, const Op *o)
 {

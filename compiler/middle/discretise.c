@@ -521,13 +521,13 @@ conv_call(Ctx *c, const Ast *e, const Bind *b)
 		return conv_net(c, e, 0, b);
 	if (e->nargs > 8)
 		die("call with %d arguments", e->nargs);
-	/* select on a condition that is a number: the branch taken alone (the
-	 * other's 1/0 is no error, select(p > 0, 1/p, 7) with a const p = 0) */
-	if (strcmp(e->name, "select") == 0 && e->nargs == 3 && builtin_arity("select") == 3
-	    && (x[0] = conv(c, e->args[0], b))->kind == EX_NUM)
-		return conv(c, e->args[x[0]->num != 0 ? 1 : 2], b);
-	for (i = 0; i < e->nargs; i++)
+	for (i = 0; i < e->nargs; i++) {
 		x[i] = conv(c, e->args[i], b);
+		/* select on a condition that is a number: the branch taken alone
+		 * (the other's 1/0 is no error: select(p > 0, 1/p, 7), const p = 0) */
+		if (i == 0 && e->nargs == 3 && x[0]->kind == EX_NUM && !strcmp(e->name, "select"))
+			return conv(c, e->args[x[0]->num != 0 ? 1 : 2], b);
+	}
 	if (builtin_arity(e->name) >= 0) {
 		for (i = 0; i < e->nargs; i++)
 			if (nonfinite(x[i]))
