@@ -402,6 +402,12 @@ said_before(Diag *d, Loc loc, const char *kind, const char *msg)
 	return 0;
 }
 
+static int
+utf8_cont(char c)
+{
+	return ((unsigned char)c & 0xc0) == 0x80;
+}
+
 static void
 vreport(Diag *d, Loc loc, const char *kind, const char *fmt, va_list ap)
 {
@@ -433,6 +439,10 @@ vreport(Diag *d, Loc loc, const char *kind, const char *fmt, va_list ap)
 		return;
 	}
 	src_linecol(loc.src, loc.off, &line, &col);
+	start = loc.off - (col - 1);
+	/* the column in characters, as the caret below */
+	for (col = 1, i = start; i < loc.off; i++)
+		col += !utf8_cont(loc.src->text[i]);
 	rt_putcut(out, loc.src->path, strlen(loc.src->path));
 	fprintf(out, ":%d:%d: %s: ", line, col, kind);
 	rt_putcut(out, msg, (size_t)n);
@@ -441,7 +451,6 @@ vreport(Diag *d, Loc loc, const char *kind, const char *fmt, va_list ap)
 		mem_free(msg);
 
 	/* the line, or RT_SHOW_LINE bytes of it around the caret */
-	start = loc.off - (col - 1);
 	for (end = start; end < (int)loc.src->len && loc.src->text[end] != '\n'; end++)
 		;
 	if (end > loc.off && loc.src->text[end - 1] == '\r')    /* a CRLF line's end */
@@ -454,14 +463,18 @@ vreport(Diag *d, Loc loc, const char *kind, const char *fmt, va_list ap)
 	for (i = from; i < to; i++)
 		rt_putsafe(out, loc.src->text[i]);
 	fprintf(out, "%s\n      | %s", to < end ? "..." : "", from > start ? "   " : "");
+	/* a column a character: a UTF-8 sequence's continuation bytes
+	 * take none */
 	for (i = from; i < loc.off; i++)
-		fputc(loc.src->text[i] == '\t' ? '\t' : ' ', out);
+		if (!utf8_cont(loc.src->text[i]))
+			fputc(loc.src->text[i] == '\t' ? '\t' : ' ', out);
 	fputc('^', out);
 	n = loc.len;
 	if (loc.off + n > to)
 		n = to - loc.off;
 	for (i = 1; i < n; i++)
-		fputc('~', out);
+		if (!utf8_cont(loc.src->text[loc.off + i]))
+			fputc('~', out);
 	fputc('\n', out);
 }
 
