@@ -258,6 +258,7 @@ write_ttl(const Api *a, const char *dir, const char *name, char *err, int errsz)
 	static const char prefixes[] =
 		"@prefix atom: <http://lv2plug.in/ns/ext/atom#> .\n"
 		"@prefix doap: <http://usefulinc.com/ns/doap#> .\n"
+		"@prefix log: <http://lv2plug.in/ns/ext/log#> .\n"
 		"@prefix lv2: <http://lv2plug.in/ns/lv2core#> .\n"
 		"@prefix midi: <http://lv2plug.in/ns/ext/midi#> .\n"
 		"@prefix pprops: <http://lv2plug.in/ns/ext/port-props#> .\n"
@@ -291,7 +292,7 @@ write_ttl(const Api *a, const char *dir, const char *name, char *err, int errsz)
 	         "and restarts it from its initial state.\" ;\n"
 	         "\tlv2:minorVersion 0 ;\n\tlv2:microVersion 1 ;\n"
 	         "\tlv2:requiredFeature urid:map ;\n"
-	         "\tlv2:optionalFeature lv2:hardRTCapable , work:schedule ;\n"
+	         "\tlv2:optionalFeature lv2:hardRTCapable , work:schedule , log:log ;\n"
 	         "\tlv2:extensionData work:interface ;\n"
 	         "\tlv2:port [\n"
 	         "\t\ta lv2:InputPort , atom:AtomPort ;\n"

@@ -180,8 +180,10 @@ int cli_fit_data(const Opts *o, const Job *j);
  * loss over the rows; threads and MPI ranks share the rows.  The exit
  * status.  cli_train_init, before the model is compiled: under mpirun,
  * MPI started (dpmc-mpi.so) and the ranks but 0 made quiet; -1 after an
- * error.  cli_train_end: MPI finished. */
+ * error.  cli_train_quiet, before train's options are read: the ranks
+ * but 0 quiet (a bad option is said once).  cli_train_end: MPI finished. */
 int cli_train(const Opts *o, const Job *j);
+void cli_train_quiet(void);
 int cli_train_init(void);
 void cli_train_end(void);
 

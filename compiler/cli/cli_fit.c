@@ -689,6 +689,33 @@ hist_add(const Fit *F, Start *S, double loss)
 	return 0;
 }
 
+/* A note for each fitted param (a declared one) that ended within 0.5 %
+ * of its range (of the log of it for a `log` param) from an end: the
+ * range, not the recording, set that value. */
+static void
+edge_notes(const Fit *F, const double *best)
+{
+	const Kernel *k = F->k;
+	int i, p;
+
+	for (i = 0; i < F->nf; i++) {
+		double lo, hi, v, t;
+		p = F->idx[i];
+		lo = k->param_min(p), hi = k->param_max(p), v = best[p];
+		if (p >= F->nuser || !isfinite(lo) || !isfinite(hi) || !(hi > lo))
+			continue;
+		if (k->param_log(p) && lo > 0)
+			t = (log(v) - log(lo)) / (log(hi) - log(lo));
+		else
+			t = (v - lo) / (hi - lo);
+		if (t > 0.005 && t < 0.995)
+			continue;
+		fprintf(stderr, "fit: note: %s ended at %g, at the %s of its range [%g, %g]: the fit may "
+		        "want it beyond; if that is physical, widen the range in the model\n",
+		        k->param_name(p), v, t <= 0.005 ? "bottom" : "top", lo, hi);
+	}
+}
+
 /* The start with the lowest loss so far (ties: the first), or NULL. */
 static Start *
 leader(const Fit *F)
@@ -1264,6 +1291,8 @@ cli_fit(const Opts *o, const Job *j)
 		        "held there on %ld of %ld steps\n", 100 * (exp2(PITCH_HOLD / 1200) - 1), W->held, W->step);
 	if (!interrupted && npitch && cli_fit_pitch(o, j, pidx, npitch, tgt, n, nch, W->best, 3, NULL) < 0)
 		goto out;
+	if (!interrupted)
+		edge_notes(&F, W->best);
 	/* the loss of the values written is the one `grad` gives them (against
 	 * the recording from its onset), on the grid a render plans (the
 	 * fit's own grid may be coarser); a signal during that render is the

@@ -154,24 +154,33 @@ mpi_load(char *err, int errsz)
 	return m;
 }
 
-int
-cli_train_init(void)
+/* Under mpirun, the ranks but 0 say nothing from here on: every message
+ * before training (a bad option too) is the same on every rank, and rank
+ * 0 prints it.  Before the options are read. */
+void
+cli_train_quiet(void)
 {
-	int size = env_int("OMPI_COMM_WORLD_SIZE", "PMI_SIZE"), rank;
 	int fd;
-	char err[8192];
 
-	rank = env_int("OMPI_COMM_WORLD_RANK", "PMI_RANK");
-	/* one process, or not under mpirun: no MPI at all */
-	if (size <= 1)
-		return 0;
-	/* the ranks but 0 say nothing: the messages before training are the
-	 * same on every rank, and rank 0 prints them */
-	if (rank > 0 && (fd = open("/dev/null", O_WRONLY)) >= 0) {
+	if (quiet_fd >= 0 || env_int("OMPI_COMM_WORLD_SIZE", "PMI_SIZE") <= 1
+	    || env_int("OMPI_COMM_WORLD_RANK", "PMI_RANK") <= 0)
+		return;
+	if ((fd = open("/dev/null", O_WRONLY)) >= 0) {
 		quiet_fd = dup(2);
 		dup2(fd, 2);
 		close(fd);
 	}
+}
+
+int
+cli_train_init(void)
+{
+	char err[8192];
+
+	/* one process, or not under mpirun: no MPI at all */
+	if (env_int("OMPI_COMM_WORLD_SIZE", "PMI_SIZE") <= 1)
+		return 0;
+	cli_train_quiet();
 	if (!(mpi = mpi_load(err, sizeof err))) {
 		fprintf(stderr, "dpmc: error: %s\n", err);
 		return -1;

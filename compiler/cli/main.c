@@ -1525,6 +1525,8 @@ run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	if (c->bit == C_TRAIN)
+		cli_train_quiet();
 	memset(&o, 0, sizeof o);
 	o.cmd = c->name;
 	o.backend = BK_TCC;

@@ -13,13 +13,12 @@ Pure Python: ctypes over the C interface every model dpmc builds exports
 imports PyTorch when first used.
 """
 
-import numbers
 import os
 
 from ._build import build, cache_dir, check_backend, explain, find_dpmc
 from ._errors import Error
 from ._lib import Lib
-from .model import Model, frames
+from .model import Model, check_grid, check_rate, frames
 
 __all__ = ["load", "Model", "Error", "find_dpmc", "cache_dir"]
 __version__ = "0.1.0"
@@ -50,14 +49,10 @@ def load(path, backend="cc", *, rate=None, grid=None, include=(), threads=None, 
     check_backend(backend)
     if isinstance(include, (str, bytes, os.PathLike)):
         include = [include]
-    if isinstance(grid, numbers.Integral):
-        grid = [grid]
     # as dpmc's -r and --grid
-    if rate is not None and not (isinstance(rate, numbers.Real) and 1 <= rate <= 10000000
-                                 and rate == int(rate)):
-        raise ValueError("rate=%r: the rate must be a whole number of Hz from 1 to 10000000" % (rate,))
-    if grid is not None and not all(isinstance(g, numbers.Integral) and g >= 1 for g in grid):
-        raise ValueError("grid=%r: give whole numbers of intervals, at least 1" % (grid,))
+    if rate is not None:
+        check_rate(rate)
+    grid = check_grid(grid)
     if path.endswith(".so"):
         if not os.path.isfile(path):
             raise Error("%s: no such shared object" % path)
@@ -73,6 +68,8 @@ def load(path, backend="cc", *, rate=None, grid=None, include=(), threads=None, 
         if why:
             raise Error(why) from None
         raise
+    if not path.endswith(".so"):
+        m._explain = (include, dpmc)
     if params:
         m.set(**params)
         if grid is not None:

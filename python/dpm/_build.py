@@ -143,10 +143,11 @@ def _trusted(path):
             and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
 
 
-def explain(model, rate=None, grid=None, include=(), dpmc=None):
+def explain(model, rate=None, grid=None, include=(), dpmc=None, values=None):
     """Why the model will not start at rate, grid (dpm_new failed, and
     says nothing): what `dpmc info` says, with the model's file:line:col,
-    or None when it starts there."""
+    or None when it starts there.  values: {name: value} of the declared
+    params in force (default: their defaults)."""
     cmd = [find_dpmc(dpmc), "info", model]
     for d in include:
         cmd += ["-I", os.fspath(d)]
@@ -154,6 +155,8 @@ def explain(model, rate=None, grid=None, include=(), dpmc=None):
         cmd += ["-r", "%d" % int(rate)]
     if grid is not None:
         cmd += ["--grid", ",".join("%d" % int(g) for g in grid)]
+    for k, v in (values or {}).items():
+        cmd += ["--set", "%s=%r" % (k, float(v))]
     try:
         _run(cmd)
     except Error as e:

@@ -9,6 +9,7 @@ thread-safe: use one per thread (copy() makes another).
 
 import ctypes as C
 import math
+import numbers
 import os
 
 import numpy as np
@@ -21,16 +22,48 @@ from ._lib import doubles, floats, ints
 _BLOCK = 1 << 16
 
 
-def frames(seconds, rate):
+# runtime/rt.h's RT_MAX_SAMPLES: the most samples (frames times outputs) a render holds
+MAX_SAMPLES = 1 << 27
+
+
+def frames(seconds, rate, outputs=1):
     """The frame count of a render of seconds at rate, as dpmc's
-    (runtime/wav.c, rt_nframes): the nearest whole number, at least one."""
+    (runtime/wav.c, rt_nframes): the nearest whole number, at least one,
+    and at most MAX_SAMPLES over the outputs."""
     s = float(seconds)
     if not math.isfinite(s) or s <= 0:
         raise ValueError("the duration must be a positive number of seconds, not %r" % (seconds,))
     n = math.floor(s * rate + 0.5)
     if n < 1:
         raise ValueError("%g s is shorter than one sample at %g Hz" % (s, rate))
+    if n * max(outputs, 1) > MAX_SAMPLES:
+        raise ValueError("%g s at %g Hz is %.0f samples, more than the %d a render may hold; "
+                         "render a shorter duration" % (s, rate, n * max(outputs, 1), MAX_SAMPLES))
     return int(n)
+
+
+def check_rate(rate):
+    """rate as dpmc's -r takes it: a whole number of Hz from 1 to 1e7."""
+    if not (isinstance(rate, numbers.Real) and not isinstance(rate, bool)
+            and 1 <= rate <= 10000000 and rate == int(rate)):
+        raise ValueError("rate=%r: the rate must be a whole number of Hz from 1 to 10000000" % (rate,))
+    return rate
+
+
+def check_grid(grid):
+    """grid as dpmc's --grid takes it (an int for one dimension, else a
+    sequence of them), as a list; None stays None."""
+    if grid is None:
+        return None
+    if isinstance(grid, numbers.Integral):
+        grid = [grid]
+    try:
+        g = list(grid)
+    except TypeError:
+        g = None
+    if not g or not all(isinstance(x, numbers.Integral) and not isinstance(x, bool) and x >= 1 for x in g):
+        raise ValueError("grid=%r: give whole numbers of intervals, at least 1" % (grid,))
+    return g
 
 
 class _Handle:
@@ -40,8 +73,10 @@ class _Handle:
         self.lib = lib
         p = lib.new(float(rate or 0))
         if not p:
-            raise Error("%s: dpm_new failed: out of memory, or no grid is stable for the defaults%s"
-                        % (lib.path, " at %g Hz" % rate if rate else ""))
+            # dpm_error(NULL): why (a model built before it said only "out of memory")
+            why = (lib.error(None) or b"").decode("utf-8", "replace")
+            raise Error("%s: dpm_new failed%s: %s" % (lib.path, " at %g Hz" % rate if rate else "",
+                                                      why or "out of memory, or no grid is stable for the defaults"))
         self.p = C.c_void_p(p)
         self.forwarded = None       # what the last forward was (see Render)
         try:
@@ -260,6 +295,18 @@ class Model:
         self._h.put([self._checked(k, v) for k, v in values.items()], self._names)
         return self
 
+    # load's include= and dpmc=, for _why (None: a .so loaded as it is)
+    _explain = None
+
+    def _why(self, rate):
+        """Why the model does not start at rate for the params in force:
+        dpmc info's message at its place, or None."""
+        if self._explain is None:
+            return None
+        from ._build import explain
+        values = {k: v for k, v in zip(self._names, self._values().tolist()) if "." not in k}
+        return explain(self.source, rate, self._opts[1], self._explain[0], self._explain[1], values)
+
     def _fix_grid(self, grid):
         """load's grid= after its params= (a grid stable only for them)."""
         self._h.fix_grid(grid)
@@ -290,16 +337,18 @@ class Model:
         float32 array (frames, outputs), the samples of `dpmc render
         --raw`.  rate: another sample rate for this render alone."""
         h, tmp = self._h, None
-        if rate is not None and float(rate) != self.rate:
-            if not (math.isfinite(float(rate)) and float(rate) > 0):
-                raise ValueError("the sample rate must be positive, not %r" % (rate,))
-            tmp = h = _Handle(self._lib, float(rate), self._opts[1], self._opts[2])
+        nout = len(self._outputs)
+        if rate is not None and check_rate(rate) != self.rate:
+            frames(seconds, rate, nout)
+            try:
+                tmp = h = _Handle(self._lib, float(rate), self._opts[1], self._opts[2])
+            except Error:
+                raise Error(self._why(rate) or "the model does not start at %g Hz" % rate) from None
         try:
             if tmp:
                 h.set_all(self._values(), self._lo, self._hi, self._names)
             r = self._lib.rate(h.p) if self._lib.rate else float(rate or 0)
-            n = frames(seconds, r)
-            nout = len(self._outputs)
+            n = frames(seconds, r, nout)
             y = np.empty((n, nout), np.float32)
             h.forwarded = None
             if self._lib.render:

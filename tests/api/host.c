@@ -112,6 +112,12 @@ main(int argc, char **argv)
 
 	if (argc == 4 && !strcmp(argv[1], "wav"))
 		return wav_data(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "new")) {    /* new RATE: dpm_error(NULL) after dpm_new */
+		m = dpm_new(atof(argv[2]));
+		printf("%s [%s]\n", m ? "model" : "null", dpm_error(NULL));
+		dpm_free(m);
+		return 0;
+	}
 	if (!(m = dpm_new(0)))
 		return die(m, "dpm_new");
 	nout = dpm_noutputs(m);

@@ -68,6 +68,17 @@ else
 	fail failed-reset-stops-process "$(cat "$T/out" "$T/err")"
 fi
 
+# ---- dpm_new at a rate where no grid is stable: NULL, and dpm_error(NULL)
+# says why (at the model's place); after one that works, nothing ----
+run "$G/host_so" new 100
+if [ "$st" = 0 ] && grep -q '^null \[[0-9]*:[0-9]*: .*unstable on every grid.*raise the rate' "$T/out"; then
+	pass new-null-says-why
+else
+	fail new-null-says-why "$(cat "$T/out" "$T/err")"
+fi
+run "$G/host_c" new 44100
+grep -q '^model \[\]$' "$T/out" && pass new-ok-no-error || fail new-ok-no-error "$(cat "$T/out" "$T/err")"
+
 # ---- metadata ----
 run "$G/host_c" info
 if grep -q '^name guitar rate 44100 outputs 1 params 6 ndim 1$' "$T/out" &&

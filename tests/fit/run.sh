@@ -176,6 +176,16 @@ x=$(json_num xo "$T/wild.json")
 awk -v t="$t" -v x="$x" 'BEGIN { exit !(t != "" && t >= 0.05 && t <= 5 && x >= 0.55 && x <= 0.95) }' \
 	&& pass fit-stays-in-range || fail fit-stays-in-range "exit $st, T60 = $t, xo = $x: $(head -c 300 "$T/err")"
 
+# a param the recording pulls past its range ends at the edge, and fit
+# says so (a target rendered with T60 = 40 from a copy with a wider range)
+sed 's/in \[0.05, 5\] log/in [0.05, 50] log/' "$STR" >"$T/wide.dpm"
+run "$DPMC" render "$T/wide.dpm" -o "$T/t40.wav" --raw -d 0.1 --set T60=40
+run "$DPMC" fit "$STR" --target "$T/t40.wav" --fit T60 --set T60=4 --loss mse --steps 40 --lr 0.2 -o "$T/edge.json"
+[ "$st" = 0 ] && grep -q '^fit: note: T60 ended at 4.9[0-9]*, at the top of its range \[0.05, 5\]' "$T/err" &&
+	pass fit-edge-note || fail fit-edge-note "exit $st: $(grep -v 'step ' "$T/err" | head -c 300)"
+run "$DPMC" fit "$STR" --target "$T/t220.wav" --fit T60 --set T60=0.6 --loss mse --steps 10 -o "$T/inside.json"
+grep -q 'fit: note:' "$T/err" && fail fit-no-edge-note "$(grep 'note:' "$T/err")" || pass fit-no-edge-note
+
 # ---- fit: a step no grid can take is retried smaller ----
 # On the forced grid of 100 intervals f0 may not pass 44100 / 200 =
 # 220.5 Hz; a target at 240 Hz pulls it there and --lr 0.5 overshoots.

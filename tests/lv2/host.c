@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 
 #include <lilv/lilv.h>
 #include <lv2/atom/atom.h>
+#include <lv2/log/log.h>
 #include <lv2/midi/midi.h>
 #include <lv2/urid/urid.h>
 #include <lv2/worker/worker.h>
@@ -198,6 +200,27 @@ now(void)
 	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+/* log:log: the plugin's messages on stderr, "log TYPE: ..." */
+static int
+log_vprintf(LV2_Log_Handle h, LV2_URID type, const char *fmt, va_list ap)
+{
+	(void)h;
+	fprintf(stderr, "log %s: ", type == map_uri(NULL, LV2_LOG__Error) ? "error" : "other");
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int
+log_printf(LV2_Log_Handle h, LV2_URID type, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = log_vprintf(h, type, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
 static int
 play(int argc, char **argv)
 {
@@ -212,8 +235,10 @@ play(int argc, char **argv)
 	LilvNode *u, *audio, *control, *atomp, *output;
 	LV2_URID_Map map = {NULL, map_uri};
 	LV2_Worker_Schedule sched = {NULL, schedule};
+	LV2_Log_Log logf = {NULL, log_printf, log_vprintf};
 	LV2_Feature fmap = {LV2_URID__map, &map}, fsched = {LV2_WORKER__schedule, &sched};
-	const LV2_Feature *features[3] = {&fmap, &fsched, NULL};
+	LV2_Feature flog = {LV2_LOG__log, &logf};
+	const LV2_Feature *features[4] = {&fmap, &fsched, &flog, NULL};
 	float *mins, *maxs, *defs, *vals, *buf, *o;
 	uint64_t seqbuf[512];
 	LV2_Atom_Sequence *seq = (LV2_Atom_Sequence *)seqbuf;

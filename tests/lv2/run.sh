@@ -175,6 +175,15 @@ if play guitar-48k urn:dpm:guitar "$T/g48.raw"; then
 fi
 R=44100 N=44100
 
+# at a rate where the defaults have no stable grid: no instance, and the
+# host's log (log:log) says why, at the model's place
+"$H" play urn:dpm:guitar 1000 1000 "$T/g1k.raw" >"$T/play" 2>&1
+if [ $? != 0 ] && grep -q '^log error: guitar at 1000 Hz: [0-9]*:[0-9]*: .*unstable on every grid' "$T/play"; then
+	pass rate-unstable-logs-why
+else
+	fail rate-unstable-logs-why "$(cat "$T/play")"
+fi
+
 # note 45, velocity 100: note = 45, vel = 100/127, on the grid planned for them
 if play keys-45 urn:dpm:keys "$T/k45.raw" --note 0:45:100; then
 	render "$T/k45g.wav" "$K" --set note=45 --set vel=0.78740157480314965 --grid "$grid"

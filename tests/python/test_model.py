@@ -327,6 +327,12 @@ def error_checks():
     # rate and grid as dpmc's -r and --grid take them
     raises(lambda: dpm.load(STRING, rate=0), ValueError, "whole number of Hz")
     raises(lambda: dpm.load(STRING, grid=0), ValueError, "at least 1")
+    raises(lambda: dpm.load(STRING, grid=50.5), ValueError, "whole numbers of intervals")
+    raises(lambda: m.render(0.01, rate=44100.5), ValueError, "whole number of Hz")
+    raises(lambda: m.render(1e9), ValueError, "more than the 134217728", "shorter duration")
+    # render(rate=) where the params in force cannot run: dpmc's message at its place
+    msg = raises(lambda: m.render(0.01, rate=100), dpm.Error, "unstable on every grid", "raise the rate")
+    assert re.search(r"\.dpm:\d+:\d+: error:", msg) and "^" in msg, msg
     # a model that cannot start there: dpmc's message at its place, not
     # dpm_new's either-or
     msg = raises(lambda: dpm.load(STRING, rate=100), dpm.Error, "unstable on every grid", "raise the rate")
