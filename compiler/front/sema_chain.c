@@ -338,31 +338,38 @@ term_delta(FS *s, const Fld *f, Ast *e)
 }
 
 
-/* Is e the same at every point: numbers, params and consts, built-in
- * functions of them? */
+/* Is e the same at every point: numbers, params and consts, lets of
+ * them, built-in functions of them?  An undeclared name too: it is an
+ * error of its own, and the read need not be made per point for it.
+ * depth: lets within lets (a cycle is sema's error). */
 static int
-point_free(const FS *s, const Ast *e)
+point_free(const FS *s, const Ast *e, int depth)
 {
 	const Decl *d;
 	int i;
 
+	if (depth > 64)
+		return 0;
 	switch (e->kind) {
 	case AX_NUM:
 		return 1;
 	case AX_NAME:
 		if (!strcmp(e->name, "pi"))
 			return 1;
-		d = model_lookup(s->m, e->name);
-		return d && (d->kind == D_PARAM || d->kind == D_CONST);
+		if (!(d = model_lookup(s->m, e->name)))
+			return 1;
+		if (d->kind == D_LET && !d->nargs && d->value)
+			return point_free(s, d->value, depth + 1);
+		return d->kind == D_PARAM || d->kind == D_CONST;
 	case AX_UNARY:
-		return point_free(s, e->a);
+		return point_free(s, e->a, depth);
 	case AX_BINARY:
-		return point_free(s, e->a) && point_free(s, e->b);
+		return point_free(s, e->a, depth) && point_free(s, e->b, depth);
 	case AX_CALL:
 		if (builtin_arity(e->name) < 0 || model_lookup(s->m, e->name))
 			return 0;
 		for (i = 0; i < e->nargs; i++)
-			if (!point_free(s, e->args[i]))
+			if (!point_free(s, e->args[i], depth))
 				return 0;
 		return 1;
 	default:
@@ -386,7 +393,7 @@ rw_call_read(FS *s, const Fld *own, int i, Ast *X, Ast *b, int vel, Loc l)
 		 * every point of own, so made once (rewritten per point, a 2D
 		 * chain of N points read so by each took N^2 terms: 4 GB for
 		 * 15 x 93) */
-		if (!point_free(s, b->args[0]) || !point_free(s, b->args[1]))
+		if (!point_free(s, b->args[0], 0) || !point_free(s, b->args[1], 0))
 			return interp2(s, f, rw(s, own, i, X, b->args[0]), rw(s, own, i, X, b->args[1]), vel);
 		for (k = 0; k < s->nmemo; k++)
 			if (s->memo[k].b == b && s->memo[k].own == own && s->memo[k].vel == vel)

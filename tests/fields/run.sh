@@ -757,6 +757,16 @@ expect lump_stiffness_of_t 0 '' -- render "$T/lt.dpm" -d 0.01 -o "$T/lt.wav"
 sed -e 's/^const xb = 0.17/param xb = 0.17 in [0.05, 0.3]/' -e 's/^const yb = 0.19/param yb = 0.19 in [0.05, 0.25]/' \
 	-e 's/grid 14, 12$/grid 14, 40/' "$HERE/drums.dpm" >"$T/d40.dpm"
 peak_mb chain_read_memory 150 "dpmc check of a 15 x 41 chain read at (param, param)" -- "$DPMC" check "$T/d40.dpm"
+# the same at a let of params, and at a name not declared (found by
+# fuzzing: 4.2 GB for a model with errors)
+sed -e 's/^const xb = 0.17/param xb0 = 0.17 in [0.05, 0.3]\nlet xb = 0.5 * xb0 + 0.085/' \
+	-e 's/^const yb = 0.19/let yb = xb + 0.02/' -e 's/grid 14, 12$/grid 14, 40/' "$HERE/drums.dpm" >"$T/d40let.dpm"
+peak_mb chain_read_memory_let 150 "dpmc check of a 15 x 41 chain read at (let, let)" -- "$DPMC" check "$T/d40let.dpm"
+sed -e '/^const xb = 0.17/d' -e 's/grid 14, 12$/grid 14, 40/' "$HERE/drums.dpm" >"$T/d40undecl.dpm"
+/usr/bin/time -f '%M' -o "$T/rss" "$DPMC" check "$T/d40undecl.dpm" >/dev/null 2>"$T/undecl.err"
+kb=$(tail -n 1 "$T/rss")
+grep -q "'xb'" "$T/undecl.err" && { ldd "$DPMC" | grep -q 'libasan' || [ "$kb" -lt 153600 ]; } &&
+	pass chain_read_memory_undeclared || fail chain_read_memory_undeclared "$kb KB: $(head -c 300 "$T/undecl.err")"
 # a forced grid too fine for a second field: at its `grid`, naming a stable N
 expect forced_too_fine 1 "forced_fine.dpm:9:33: error: grid 136 is unstable for the field 'b' .*; N = 133, the grid planned for the values it was compiled with, is stable; force a coarser grid" \
 	-- render "$HERE/forced_fine.dpm" -d 0.01 -o "$T/ff.wav"
