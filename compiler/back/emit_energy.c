@@ -178,7 +178,7 @@ static void
 grid_points(Emit *e)
 {
 	const Scheme *s = e->s;
-	Expr *roots[2] = {s->den, s->density};
+	Expr *roots[2] = {s->den, s->edensity};
 	const char *seeds[2] = {"sd", "sr"}, **pn = cg_param_refs(e);
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "d");
 	Buf w = {0};
@@ -198,7 +198,7 @@ grid_points(Emit *e)
 	/* (ee at a held point: no seed of B d, below) */
 	cg_out(e, "\t\t\tif (held) {\n\t\t\t\tee[q] = 0;\n\t\t\t\tcontinue;\n\t\t\t}\n");
 	r = ex_emitter_add(em, s->den);
-	ex_emitter_add(em, s->density);
+	ex_emitter_add(em, s->edensity);
 	ex_emitter_flush(em, &e->b, "\t\t\t");
 	cg_out(e, "\t\t\t{\n");
 	cg_out(e, "\t\t\t\tconst double den = %s, rho = %s, c = gE * rho * cell%s, L = ee[q] - u[q];\n",

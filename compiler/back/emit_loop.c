@@ -343,7 +343,7 @@ energy_text(CStep *c, int i)
 	const char **pn = cg_param_refs(e);
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "g");
 	Buf w = {0};
-	int r, rho_x = (s->density->deps & ((1u << SYM_X) | (1u << SYM_Y))) != 0, bwd = cg_energy_bwd(s);
+	int r, rho_x = (s->edensity->deps & ((1u << SYM_X) | (1u << SYM_Y))) != 0, bwd = cg_energy_bwd(s);
 
 	cg_energy_weights(s, &w);
 	/* eight partial sums (by ei mod 8), so the sum is not one chain of
@@ -365,7 +365,7 @@ energy_text(CStep *c, int i)
 	       " ? 0.0 : 1.0;\n", ind, ind);
 	r = ex_emitter_add(em, s->den);
 	if (rho_x)
-		ex_emitter_add(em, s->density);
+		ex_emitter_add(em, s->edensity);
 	{
 		Buf in = {0};
 		buf_printf(&in, "%s\t\t\t\t", ind);
@@ -389,7 +389,7 @@ energy_text(CStep *c, int i)
 	cg_out(e, "%s\t\tE = ((Ev[0] + Ev[1]) + (Ev[2] + Ev[3])) + ((Ev[4] + Ev[5]) + (Ev[6] + Ev[7]));\n", ind);
 	ex_emitter_free(em);
 	em = ex_emitter_new(pn, cg_sym_c, "g");
-	r = ex_emitter_add(em, rho_x ? ex_num(s->pool, 1) : s->density);
+	r = ex_emitter_add(em, rho_x ? ex_num(s->pool, 1) : s->edensity);
 	{
 		Buf in = {0};
 		buf_printf(&in, "%s\t\t", ind);

@@ -709,6 +709,37 @@ model_load_string(Arena *a, Diag *d, const char *path, const char *text,
 	return load(a, d, src_from_string(a, path, text), 0, incdirs, nincdirs, stdlib_dir, NULL);
 }
 
+/* Are a and b the same expression, as written (numbers, names, calls,
+ * operators)? */
+int
+ast_same(const Ast *a, const Ast *b)
+{
+	int i;
+
+	if (a == b)
+		return 1;
+	if (!a || !b || a->kind != b->kind || a->nargs != b->nargs)
+		return 0;
+	switch (a->kind) {
+	case AX_NUM:
+		return a->num == b->num;
+	case AX_NAME:
+		return !strcmp(a->name, b->name);
+	case AX_CALL:
+		if (strcmp(a->name, b->name))
+			return 0;
+		for (i = 0; i < a->nargs; i++)
+			if (!ast_same(a->args[i], b->args[i]))
+				return 0;
+		return 1;
+	case AX_UNARY:
+	case AX_BINARY:
+		return a->op == b->op && ast_same(a->a, b->a) && ast_same(a->b, b->b);
+	default:
+		return 0;
+	}
+}
+
 Decl *
 model_lookup(const Model *m, const char *name)
 {

@@ -136,6 +136,8 @@ struct Decl {
 	int nopts;
 	Ast *density, *mass;
 	int lump;                 /* sema: the lumped object's number */
+	int lowered;              /* potential: a linear spring, its forces in the
+	                           * pdes (sema_spring.c), not carried by SAV */
 	int gridpt;               /* field: a lumped object that is a point of
 	                           * another field's grid, 1 + its index in
 	                           * Model.chains (sema_fields.c); else 0 */
@@ -239,6 +241,7 @@ Model *model_load_string(Arena *a, Diag *d, const char *path, const char *text,
 
 /* The named decl (const, param, let, fn, field), or NULL. */
 Decl *model_lookup(const Model *m, const char *name);
+int ast_same(const Ast *a, const Ast *b);   /* the same expression, as written */
 
 /* Parse only: the decls of one file, or NULL after diagnostics (parser.y). */
 Decl **parse_file(Arena *a, Diag *d, const Src *src, int *ndecls,

@@ -5,7 +5,7 @@
 
 FRONT_GEN = compiler/front/lexer.c compiler/front/lexer.h compiler/front/parser.c compiler/front/parser.h
 FRONT_SRC = compiler/front/lexer.c compiler/front/parser.c compiler/front/ast.c compiler/front/sema.c compiler/front/sema_net.c \
-	compiler/front/sema_bc.c compiler/front/sema_fields.c compiler/front/sema_chain.c
+	compiler/front/sema_bc.c compiler/front/sema_fields.c compiler/front/sema_chain.c compiler/front/sema_spring.c
 
 # bison writes parser.h beside parser.c (-d); flex writes lexer.h with --header-file.
 compiler/front/parser.c compiler/front/parser.h: compiler/front/parser.y
@@ -19,5 +19,5 @@ FRONT_GEN_CFLAGS = -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter
 compiler/front/lexer.o: CFLAGS += $(FRONT_GEN_CFLAGS)
 compiler/front/parser.o: CFLAGS += $(FRONT_GEN_CFLAGS)
 
-compiler/front/ast.o compiler/front/sema.o compiler/front/sema_net.o compiler/front/sema_bc.o compiler/front/sema_fields.o compiler/front/sema_chain.o: compiler/front/ast.h compiler/dpm.h compiler/front/sema_fields.h
+compiler/front/ast.o compiler/front/sema.o compiler/front/sema_net.o compiler/front/sema_bc.o compiler/front/sema_fields.o compiler/front/sema_chain.o compiler/front/sema_spring.o: compiler/front/ast.h compiler/dpm.h compiler/front/sema_fields.h
 compiler/front/lexer.o compiler/front/parser.o: compiler/front/ast.h compiler/dpm.h compiler/front/parser.h compiler/front/lexer.h

@@ -92,4 +92,10 @@ void sema_boundaries(Sema *s);
  * of lumped objects (before the checks); 0, or 1 after diagnostics. */
 int sema_fields(Model *m, Diag *d);
 
+/* sema_spring.c: a potential that is a quadratic form of point reads and
+ * lumped objects becomes the explicit forces it implies, added to the
+ * pdes; the potential is marked lowered (checked as the others, not carried
+ * by SAV: discretise.c).  Before sema_fields. */
+void sema_springs(Model *m);
+
 #endif

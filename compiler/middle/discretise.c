@@ -1292,6 +1292,88 @@ build_density(Ctx *c, Scheme *s)
 	mem_free(pv);
 }
 
+/* Does e hold a spatial derivative of the field (u.x, (E).xx, lap(u)),
+ * or (delta) a point force? */
+static int
+has_space(const Ast *e, int delta)
+{
+	int i;
+
+	if (!e)
+		return 0;
+	if (!delta && e->kind == AX_DERIV && e->letters && strpbrk(e->letters, "xy"))
+		return 1;
+	if (e->kind == AX_CALL && (delta ? !strcmp(e->name, "delta")
+	                           : !strcmp(e->name, "lap") || !strcmp(e->name, "bilap")))
+		return 1;
+	for (i = 0; i < e->nargs; i++)
+		if (has_space(e->args[i], delta))
+			return 1;
+	return has_space(e->a, delta) || has_space(e->b, delta);
+}
+
+/* The weight the energy output gives the grid field's points when it has
+ * no density: W for a pde whose spatial terms are all E / W(x), W of the
+ * coordinates (Webster's `c^2 * (S(x) * p.x).x / S(x)`: its operator is
+ * symmetric in the inner product weighted by S, not in the plain one, so
+ * the energy with weight 1 is not the one the scheme conserves); other
+ * terms free of space (a damping, a time signal), no point force: 1
+ * and *w, W as written (the first), else 0. */
+static int
+pde_weight(const Ast *e, const Ast **w)
+{
+	if (e->kind == AX_BINARY && (e->op == OP_ADD || e->op == OP_SUB))
+		return pde_weight(e->a, w) && pde_weight(e->b, w);
+	if (e->kind == AX_UNARY && e->op == OP_NEG)
+		return pde_weight(e->a, w);
+	if (has_space(e, 1))
+		return 0;
+	if (!has_space(e, 0))
+		return 1;
+	if (e->kind != AX_BINARY || e->op != OP_DIV || has_space(e->b, 0))
+		return 0;
+	if (*w && !ast_same(*w, e->b))
+		return 0;
+	*w = e->b;
+	return 1;
+}
+
+/* The energy's weight per point, s->edensity: the density, or a pde's
+ * W (pde_weight) when it has none, W positive over the domain at the
+ * defaults and varying in space (a constant W is the density 1 times a
+ * constant, which the plain energy conserves already). */
+static void
+build_edensity(Ctx *c, Scheme *s)
+{
+	const Ast *w = NULL;
+	Expr *e;
+	double *pv, sy[NSYM] = {0}, v;
+	int i, j, n = 200, ny = s->ndim == 2 ? 50 : 0;
+
+	s->edensity = s->density;
+	if (c->m->field->density || !c->m->pde || !pde_weight(c->m->pde->value, &w) || !w)
+		return;
+	e = conv(c, w, NULL);
+	if (c->failed || (e->deps & (DEP_STATE | (1u << SYM_T)))
+	    || !(e->deps & ((1u << SYM_X) | (1u << SYM_Y))))
+		return;
+	pv = mem_alloc((size_t)(s->nparams + 1) * sizeof *pv);
+	for (i = 0; i < s->nparams; i++)
+		pv[i] = s->params[i].def;
+	for (j = 0; j <= ny; j++)
+		for (i = 0; i <= n; i++) {
+			sy[SYM_X] = s->from[0] + (s->to[0] - s->from[0]) * i / n;
+			sy[SYM_Y] = ny ? s->from[1] + (s->to[1] - s->from[1]) * j / ny : 0;
+			v = ex_eval(e, pv, sy);
+			if (!(v > 0 && isfinite(v))) {
+				mem_free(pv);
+				return;
+			}
+		}
+	mem_free(pv);
+	s->edensity = e;
+}
+
 /* Does e read a velocity of the state (u.t(X), z.t)? */
 static int
 reads_velocity(const Ctx *c, const Expr *e)
@@ -1745,6 +1827,7 @@ build_potentials(Ctx *c, Scheme *s)
 	unsigned seed = 12345u;
 
 	s->pot = num(c, 0);
+	s->npot = 0;
 	c->self = -1;
 	for (i = 0; i < m->npotentials; i++) {
 		const Decl *d = m->potentials[i];
@@ -1803,11 +1886,13 @@ build_potentials(Ctx *c, Scheme *s)
 		}
 		mem_free(pv);
 		mem_free(dv);
+		/* a linear spring: its forces are in the pdes (sema_spring.c) */
+		if (d->lowered)
+			continue;
+		if (!s->npot++)
+			s->pot_loc = d->loc;
 		s->pot = ex_add(p, s->pot, v);
 	}
-	s->npot = m->npotentials;
-	if (s->npot)
-		s->pot_loc = m->potentials[0]->loc;
 }
 
 /* The couplings in the stability analysis (language.md 11: "with the
@@ -2097,6 +2182,8 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 	ex_pool_state_base(c.p, c.np);
 	build_grid(&c, s);
 	build_density(&c, s);
+	if (!c.failed)
+		build_edensity(&c, s);
 	lin(&c, m->pde->value, &l);
 	if (!c.failed)
 		plate_isotropic(&c, s, &l);

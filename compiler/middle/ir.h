@@ -120,6 +120,9 @@ struct Scheme {
 	int nstate_coef;           /* coefficients of the taps that read the state
 	                            * (of time, level 0; stab has them at rest) */
 	Expr *density;             /* the field's, of params and x, y (1 when not given) */
+	Expr *edensity;            /* the energy output's weight per point: density,
+	                            * or a Webster pde's S(x) (discretise.c
+	                            * build_edensity) */
 	Expr *mden;                /* den * density: what a point force's share
 	                            * of a grid point is divided by (times h) */
 	int nimplicit;             /* sources with Source.implicit >= 0 */

@@ -148,7 +148,7 @@ if gt stick_kc; then
 	prog stick_kc thr 0.03
 fi
 if gt bridge_pot; then
-	prog bridge_pot gradtest taylor -g 100 -d 0.015 -p xb,xs -s sig=400
+	prog bridge_pot gradtest taylor -g 100 -d 0.015 -p xb,xs -s sig=400,xb=0.1
 	prog bridge_pot gradtest ckpt -g 100 -d 0.03
 fi
 if gt plate_berger; then

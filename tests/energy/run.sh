@@ -61,6 +61,19 @@ conserved membrane_conserved membrane.dpm 1e-12
 conserved clamped_plate_conserved plate.dpm 1e-12 's/boundary edges: free/boundary edges: clamped/'
 conserved bar_conserved bar.dpm 1e-10 's/boundary x = 0, x = 1: free/boundary x = 0, x = 1: simply_supported/'
 conserved free_plate_near plate.dpm 1e-8
+# Webster's horn without a density: the energy weighs the points by S(x),
+# the weight its operator is symmetric in; and with a damping term too
+conserved webster_conserved cone.dpm 1e-12
+falls_webster() {
+	if drift webster_lossy cone.dpm 's/^pde p.tt = .*/pde p.tt = c^2 * (S(x) * p.x).x \/ S(x) - 20 * p.t/'; then
+		read d rise e0 <"$T/webster_lossy.out"
+		awk -v d="$d" -v r="$rise" 'BEGIN { exit !(r <= 1e-14 && d > 0.5) }' && pass webster_lossy_falls ||
+			fail webster_lossy_falls "largest rise $rise of E0, fall $d"
+	else
+		fail webster_lossy_falls "$(head -c 300 "$T/err")"
+	fi
+}
+falls_webster
 # free ends of a bar: the strike's rigid motion makes u grow while its
 # steps stay small, so that rounding, not the scheme, leaves 4e-9 (80-bit
 # long double: 9e-14; docs/language.md 12.1)

@@ -139,8 +139,10 @@ fi
 
 # a potential of a point read: the default grid counts its stiffness at
 # the bound (the same grid as the spring written as a force: 441, 348 and
-# 9 intervals at K = 0, 1e5, 1e7; it was 441 for all three), and `--grid`
-# still forces a finer one (language.md 12)
+# 9 intervals at K = 0, 1e5, 1e7; it was 441 for all three).  This one is
+# a linear spring, so it is that force (sema_spring.c): a forced grid too
+# fine for it is refused as the force's is, not rendered by SAV with the
+# wrong pitch
 sed 's/^potential spring = .*//; s/^pde u.tt = 10000 \* u.xx/pde u.tt = 10000 * u.xx - K * u(0.2) * delta(x - 0.2)/' \
 	"$HERE/pointpot.dpm" >"$T/pointforce.dpm"
 bad=
@@ -149,9 +151,17 @@ for K in 0 1e5 1e7; do
 	b=$("$DPMC" info "$T/pointforce.dpm" --set K=$K --json 2>&1 | sed -n 's/.*"grid": \[\([0-9]*\)\].*/\1/p')
 	[ -n "$a" ] && [ "$a" = "$b" ] || bad="$bad K=$K: $a (potential) against $b (force);"
 done
-"$DPMC" render "$HERE/pointpot.dpm" --set K=1e7 --grid 441 -d 0.01 -o "$T/pp.wav" 2>"$T/err" ||
+"$DPMC" render "$HERE/pointpot.dpm" --set K=1e7 --grid 441 -d 0.01 -o "$T/pp.wav" 2>"$T/err" &&
+	bad="$bad a forced grid 441 too fine for the spring was taken"
+grep -q 'grid 441 is unstable for the params in force; the largest stable N is 9' "$T/err" ||
 	bad="$bad a forced grid 441: $(head -c 200 "$T/err")"
 [ -z "$bad" ] && pass point_potential_grid || fail point_potential_grid "$bad"
+# and it sounds as the force does, sample for sample (SAV's g = V' /
+# sqrt(2 V) jumps where the stretch passes 0: 108 Hz for 120 at 44.1 kHz)
+"$DPMC" render "$HERE/pointpot.dpm" --raw --double -d 0.2 -o "$T/pp.wav" 2>"$T/err" &&
+	"$DPMC" render "$T/pointforce.dpm" --raw --double -d 0.2 -o "$T/pf.wav" 2>>"$T/err" &&
+	cmp -s "$T/pp.wav" "$T/pf.wav" && pass spring_potential_is_force ||
+	fail spring_potential_is_force "not the samples of the force: $(head -c 200 "$T/err")"
 
 # a potential that reads a 2D field at a point: the membrane moves (its
 # largest displacement near the same spring's written as a force, 3.7e-4),

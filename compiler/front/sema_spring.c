@@ -1,0 +1,269 @@
+/* sema_spring.c — a potential that is a quadratic form of point reads
+ * and lumped objects, a linear spring (`K / 2 * (u(xb) - b)^2`,
+ * `K / 2 * u(0.2)^2`), is not carried by SAV (language.md 12): its forces
+ * are linear in the state, and the explicit forces between parts of
+ * language.md 11 are their exact scheme.  SAV's g = V' / sqrt(2 V) jumps
+ * from -sqrt(K) to sqrt(K) where such a V passes through its minimum, so
+ * psi stops following sqrt(2 V) at every zero of the stretch: a string on a
+ * spring to the ground sounded 108 Hz for 120 (docs/language.md 17).
+ *
+ * Before sema_fields (which rewrites the pdes of the fields off the grid),
+ * each such potential's -dV/dq is added to the pde of each part q it
+ * reads: `- dV/du(X) * delta(x - X)` to a field's (F / density there,
+ * language.md 11), `- dV/dz / M` to a lumped object's; the potential
+ * stays, checked as written, marked lowered (discretise.c leaves it out
+ * of SAV).  The energy output then counts the spring as K d[n+1] d[n] / 2
+ * (docs/language.md 15), conserved exactly; the grid counts its
+ * stiffness as the coupling it is.  Anything else (integrals, max(0,
+ * ...)^p, a quartic term) stays with SAV. */
+#include <string.h>
+
+#include "ast.h"
+#include "sema.h"
+
+enum { MAXRD = 16 };
+
+typedef struct {
+	Arena *a;
+	const Model *m;
+	Ast *rd[MAXRD];        /* the distinct reads, as first written */
+	const Decl *f[MAXRD];  /* their fields */
+	int n;
+} Q;
+
+/* The field e reads at a point (u(X), w(X, Y)) or as a lumped object
+ * (z), else NULL. */
+static const Decl *
+read_of(const Model *m, const Ast *e)
+{
+	const Decl *d;
+
+	if (e->kind != AX_NAME && e->kind != AX_CALL)
+		return NULL;
+	if (!(d = model_lookup(m, e->name)) || d->kind != D_FIELD)
+		return NULL;
+	if (e->kind == AX_NAME)
+		return d->nargs == 0 ? d : NULL;
+	return d->nargs > 0 && e->nargs == d->nargs ? d : NULL;
+}
+
+/* e's degree in the state: 0, 1, 2, or -1 when it is not a polynomial of
+ * degree 2 or less in point reads and lumped objects (or is not
+ * understood here: it then stays with SAV).  Records the reads in q. */
+static int
+deg(Q *q, const Ast *e, int depth)
+{
+	const Decl *d;
+	int i, x, y;
+
+	if (!e || depth > 200)
+		return -1;
+	switch (e->kind) {
+	case AX_NUM:
+		return 0;
+	case AX_NAME:
+		if (!strcmp(e->name, "pi"))
+			return 0;
+		if ((d = read_of(q->m, e)))
+			goto read;
+		d = model_lookup(q->m, e->name);
+		/* a let without arguments is of consts and params (language.md 2) */
+		return d && (d->kind == D_PARAM || d->kind == D_CONST || (d->kind == D_LET && !d->nargs)) ? 0 : -1;
+	case AX_CALL:
+		if ((d = read_of(q->m, e))) {
+			for (i = 0; i < e->nargs; i++)
+				if (deg(q, e->args[i], depth + 1) != 0)
+					return -1;
+			goto read;
+		}
+		d = model_lookup(q->m, e->name);
+		if (!(d && (d->kind == D_FN || d->kind == D_NET)) && (builtin_arity(e->name) < 0
+		    || !strcmp(e->name, "delta") || !strcmp(e->name, "integral") || !strcmp(e->name, "lap")
+		    || !strcmp(e->name, "bilap")))
+			return -1;
+		for (i = 0; i < e->nargs; i++)
+			if (deg(q, e->args[i], depth + 1) != 0)
+				return -1;
+		return 0;
+	case AX_INDEX:
+		return deg(q, e->a, depth + 1) == 0 ? 0 : -1;
+	case AX_UNARY:
+		x = deg(q, e->a, depth + 1);
+		return e->op == OP_NEG || x == 0 ? x : -1;
+	case AX_BINARY:
+		x = deg(q, e->a, depth + 1);
+		y = deg(q, e->b, depth + 1);
+		if (x < 0 || y < 0)
+			return -1;
+		switch (e->op) {
+		case OP_ADD: case OP_SUB:
+			return x > y ? x : y;
+		case OP_MUL:
+			return x + y <= 2 ? x + y : -1;
+		case OP_DIV:
+			return y == 0 ? x : -1;
+		case OP_POW:
+			if (x == 0 && y == 0)
+				return 0;
+			if (y != 0 || e->b->kind != AX_NUM || (e->b->num != 1 && e->b->num != 2))
+				return -1;
+			return x * (int)e->b->num <= 2 ? x * (int)e->b->num : -1;
+		default:
+			return x == 0 && y == 0 ? 0 : -1;
+		}
+	default:
+		return -1;
+	}
+read:
+	for (i = 0; i < q->n; i++)
+		if (ast_same(q->rd[i], e))
+			return 1;
+	if (q->n == MAXRD)
+		return -1;
+	q->rd[q->n] = (Ast *)e;
+	q->f[q->n++] = d;
+	return 1;
+}
+
+/* A copy of e (later passes may rewrite a tree in place). */
+static Ast *
+copy(Arena *a, const Ast *e)
+{
+	Ast *c;
+	int i;
+
+	if (!e)
+		return NULL;
+	c = arena_alloc(a, sizeof *c);
+	*c = *e;
+	c->a = copy(a, e->a);
+	c->b = copy(a, e->b);
+	if (e->nargs) {
+		c->args = arena_alloc(a, (size_t)e->nargs * sizeof *c->args);
+		for (i = 0; i < e->nargs; i++)
+			c->args[i] = copy(a, e->args[i]);
+	}
+	return c;
+}
+
+static Ast *
+num(Arena *a, double v, Loc l)
+{
+	return ast_num(a, v, l);
+}
+
+/* de/dr for e of degree 2 or less (deg), NULL for 0 */
+static Ast *
+diff(Q *q, const Ast *e, const Ast *r)
+{
+	Arena *a = q->a;
+	Ast *x, *y;
+	Loc l = e->loc;
+
+	if (ast_same(e, r))
+		return num(a, 1, l);
+	switch (e->kind) {
+	case AX_UNARY:
+		x = diff(q, e->a, r);
+		return x ? ast_unary(a, OP_NEG, x, l) : NULL;
+	case AX_BINARY:
+		x = diff(q, e->a, r);
+		y = diff(q, e->b, r);
+		switch (e->op) {
+		case OP_ADD:
+			return !x ? y : !y ? x : ast_binary(a, OP_ADD, x, y, l);
+		case OP_SUB:
+			return !y ? x : !x ? ast_unary(a, OP_NEG, y, l) : ast_binary(a, OP_SUB, x, y, l);
+		case OP_MUL:
+			if (x)
+				x = ast_binary(a, OP_MUL, x, copy(a, e->b), l);
+			if (y)
+				y = ast_binary(a, OP_MUL, copy(a, e->a), y, l);
+			return !x ? y : !y ? x : ast_binary(a, OP_ADD, x, y, l);
+		case OP_DIV:
+			return x ? ast_binary(a, OP_DIV, x, copy(a, e->b), l) : NULL;
+		case OP_POW:    /* a^1, a^2 (deg) */
+			if (!x)
+				return NULL;
+			if (e->b->num == 1)
+				return x;
+			return ast_binary(a, OP_MUL, ast_binary(a, OP_MUL, num(a, 2, l), copy(a, e->a), l), x, l);
+		default:
+			return NULL;
+		}
+	default:
+		return NULL;
+	}
+}
+
+/* The pde of the field d, or NULL */
+static Decl *
+pde_of(const Model *m, const Decl *f)
+{
+	int i;
+
+	for (i = 0; i < m->ndecls; i++)
+		if (m->decls[i]->kind == D_PDE && m->decls[i]->field && !strcmp(m->decls[i]->field, f->name))
+			return m->decls[i];
+	return NULL;
+}
+
+static Ast *
+mass_of(const Decl *f)
+{
+	int i;
+
+	for (i = 0; i < f->nopts; i++)
+		if (!strcmp(f->opts[i].word, "mass"))
+			return f->opts[i].v;
+	return NULL;
+}
+
+/* p's forces into the pdes, when p is a quadratic form (deg); 1 if so */
+static int
+lower(Arena *a, Model *m, Decl *p)
+{
+	Q q;
+	Decl *pde[MAXRD];
+	int i;
+
+	memset(&q, 0, sizeof q);
+	q.a = a;
+	q.m = m;
+	if (deg(&q, p->value, 0) != 2)
+		return 0;
+	for (i = 0; i < q.n; i++)
+		if (!(pde[i] = pde_of(m, q.f[i])) || !pde[i]->value)
+			return 0;
+	for (i = 0; i < q.n; i++) {
+		const Decl *f = q.f[i];
+		Ast *r = q.rd[i], *g = diff(&q, p->value, r), *t, *mass;
+		Loc l = p->value->loc;
+
+		if (!g)
+			continue;
+		if (f->nargs == 0) {    /* a lumped object: -dV/dz / M */
+			t = (mass = mass_of(f)) ? ast_binary(a, OP_DIV, g, copy(a, mass), l) : g;
+		} else {                /* a field: -dV/du(X) delta(x - X[, y - Y]) */
+			AstList *args = NULL;
+			int j;
+			for (j = 0; j < f->nargs; j++)
+				args = ast_list(a, args, ast_binary(a, OP_SUB, ast_name(a, f->args[j], l),
+				                                    copy(a, r->args[j]), l));
+			t = ast_binary(a, OP_MUL, g, ast_call(a, "delta", l, args, l), l);
+		}
+		pde[i]->value = ast_binary(a, OP_SUB, pde[i]->value, t, pde[i]->value->loc);
+	}
+	p->lowered = 1;
+	return 1;
+}
+
+void
+sema_springs(Model *m)
+{
+	int i;
+
+	for (i = 0; i < m->ndecls; i++)
+		if (m->decls[i]->kind == D_POTENTIAL && !m->decls[i]->lowered && m->decls[i]->value)
+			lower(m->arena, m, m->decls[i]);
+}
