@@ -256,6 +256,16 @@ slope_ok(const Scheme *s, const Source *sr, Expr **d)
 	return 1;
 }
 
+int
+cg_bow_checked(const Scheme *s, const Source *sr)
+{
+	Expr **d = mem_alloc((size_t)(s->nparams + s->nrd + 1) * sizeof *d);
+	int ok = slope_ok(s, sr, d);
+
+	mem_free(d);
+	return ok;
+}
+
 void
 cg_emit_bow_check(Emit *e)
 {

@@ -242,7 +242,7 @@ emit_struct(Emit *e)
 	    cg_atleast1(s->nsrc));
 	cg_out(e, "\tdouble src_w[%d][4];\n", cg_atleast1(s->nsrc));
 	if (s->nimplicit)          /* bows: the first failure (the roots are in the states) */
-		cg_out(e, "\tdouble bow_fail, bow_x%s;\n", s->ndim == 2 ? ", bow_y" : "");
+		cg_out(e, "\tdouble bow_fail, bow_x%s;\n\tint bow_bisect;\n", s->ndim == 2 ? ", bow_y" : "");
 	cg_out(e, "\tlong out_i[%d][4];       /* outputs: interpolation */\n", cg_atleast1(s->nout));
 	cg_out(e, "\tdouble out_w[%d][4];\n", cg_atleast1(s->nout));
 	cg_out(e, "\t/* gradients */\n");
@@ -715,7 +715,7 @@ emit_plan(Emit *e)
 	cg_out(e, "\t\treturn 1;\n\t}\n");
 	cg_out(e, "\tfor (d = 0; d < 2; d++)\n");
 	cg_out(e, "\t\tn[d] = d < %d ? (int)floor(len[d] / h * (1 + 1e-12)) : 0;\n", s->ndim);
-	cg_out(e, "\tfor (tries = 0; tries < 64; tries++) {\n");
+	cg_out(e, "\tfor (tries = 0; tries < 256; tries++) {\n");
 	cg_out(e, "\t\tfor (d = 0; d < 2; d++)\n\t\t\thh[d] = d < %d ? len[d] / n[d] : 0;\n", s->ndim);
 	cg_out(e, "\t\tif ((t = @__unstable_at(p, k, hh[0], %s, n, span)) < 0)\n\t\t\treturn 0;\n",
 	       s->ndim == 2 ? "hh[1]" : "hh[0]");
@@ -729,7 +729,15 @@ emit_plan(Emit *e)
 	       "params in force; check how the pde's coefficients vary in time\", t);\n",
 	       cg_loc_text(s->m->pde->value->loc, at, sizeof at));
 	cg_out(e, "\t\t\treturn 1;\n\t\t}\n");
-	cg_out(e, "\t\tfor (d = 0; d < %d; d++)\n\t\t\tif (n[d] > @__minn[d])\n\t\t\t\tn[d]--;\n", s->ndim);
+	/* unstable on the grid itself (its points are not h_min's): the next
+	 * coarser grid of one h, Nx = floor(Lx / h), Ny = floor(Ly / h)
+	 * (language.md 3), h just past the smallest len / n of an axis that
+	 * may still lose an interval */
+	cg_out(e, "\t\tfor (ht = 0, d = 0; d < %d; d++)\n", s->ndim);
+	cg_out(e, "\t\t\tif (n[d] > @__minn[d] && (ht == 0 || len[d] / n[d] < ht))\n\t\t\t\tht = len[d] / n[d];\n");
+	cg_out(e, "\t\tif (ht == 0)\n\t\t\tbreak;\n\t\th = ht * (1 + 1e-9);\n");
+	cg_out(e, "\t\tfor (d = 0; d < %d; d++)\n", s->ndim);
+	cg_out(e, "\t\t\tif ((n[d] = (int)floor(len[d] / h * (1 + 1e-12))) < @__minn[d])\n\t\t\t\tn[d] = @__minn[d];\n");
 	cg_out(e, "\t}\n");
 	cg_out(e, "\tsnprintf(err, (size_t)errsz, \"no stable grid found for the params in force\");\n");
 	cg_out(e, "\treturn 1;\n}\n\n");
@@ -1226,11 +1234,16 @@ emit_lifecycle(Emit *e)
 	if (s->nimplicit) {        /* a bow's failed solve (emit_loop.c c_solve) */
 		cg_out(e, "int\n@_solve_error(const @_model *m, char *err, int errsz)\n{\n");
 		cg_out(e, "\tif (m->bow_fail < 0)\n\t\treturn 0;\n");
-		cg_out(e, "\tsnprintf(err, (size_t)errsz, \"the velocity-dependent force at %s = %s: Newton's "
-		       "method did not converge at t = %%.9g s (step %%ld): the force has no root there; "
-		       "a lighter force, or a friction curve less steep\", m->bow_x, %sm->bow_fail, "
-		       "(long)(m->bow_fail / m->k + 0.5));\n", s->ndim == 2 ? "(x, y)" : "x",
-		       s->ndim == 2 ? "(%g, %g)" : "%g", s->ndim == 2 ? "m->bow_y, " : "");
+		/* a checked bow's equation has one root, which bisection finds
+		 * where Newton does not (emit_loop.c c_solve): it fails only
+		 * where the force is not finite */
+		cg_out(e, "\tsnprintf(err, (size_t)errsz, \"the velocity-dependent force at %s = %s: %%s at t = %%.9g s "
+		       "(step %%ld): %%s; a lighter force, or a friction curve less steep\", m->bow_x, %s"
+		       "m->bow_bisect ? \"no root of its equation was found, by Newton's method or by bisection\" : "
+		       "\"Newton's method did not converge\", m->bow_fail, (long)(m->bow_fail / m->k + 0.5), "
+		       "m->bow_bisect ? \"the force is not finite near it\" : \"the force may have no root there, or "
+		       "several (its slope reads the state elsewhere, which the start-up check does not cover)\");\n",
+		       s->ndim == 2 ? "(x, y)" : "x", s->ndim == 2 ? "(%g, %g)" : "%g", s->ndim == 2 ? "m->bow_y, " : "");
 		cg_out(e, "\treturn 1;\n}\n\n");
 	}
 	cg_out(e, "void\n@_reset(@_model *m)\n{\n");

@@ -74,6 +74,10 @@ else
 	fail no_root "exit $st, $(ls "$T/no.wav" 2>/dev/null) $(head -c 300 "$T/err")"
 fi
 
+# a checked equation Newton's method gives up on: bisection finds its root
+run "$DPMC" render "$HERE/reed.dpm" -o "$T/reed.wav" -d 0.3 --raw
+[ "$st" = 0 ] && [ -s "$T/reed.wav" ] && pass reed_bisection || fail reed_bisection "exit $st: $(head -c 300 "$T/err")"
+
 # 3. backends
 for be in tcc cc llvm; do
 	"$DPMC" render "$HERE/bowed.dpm" -o "$T/be_$be.wav" -d 0.2 --raw --backend "$be" 2>"$T/err" \

@@ -50,6 +50,21 @@ for c in 200 100 343 1000; do
 	expect "membrane_c_$c" "$(grid_of membrane.dpm --set c=$c)" "$want"
 done
 
+# a varying tension, largest c0^2 (1 + b max(sin sin)) at the grid's
+# points near the middle: the grid of one h, found stable
+for set in "c0=150 b=0.5" "c0=200 b=0.2" "c0=100 b=0.9"; do
+	args=""
+	for a in $set; do args="$args --set $a"; done
+	# shellcheck disable=SC2086
+	got=$(grid_of vmembrane.dpm $args)
+	nx=${got% *} ny=${got#* }
+	# one h: both counts floor(L / h) for an h between the next finer grid's and this one's
+	ok=$(awk -v nx="$nx" -v ny="$ny" 'BEGIN { lo = 1 / (nx + 1); lo2 = 0.8 / (ny + 1); hi = 1 / nx; hi2 = 0.8 / ny;
+		a = lo > lo2 ? lo : lo2; b = hi < hi2 ? hi : hi2; print (a < b) ? "one-h" : "two-h" }')
+	expect "vmembrane_one_h_$(echo "$set" | tr ' =' '__')" "$ok" one-h
+done
+expect vmembrane_c_max "$(grid_of vmembrane.dpm)" "$(awk -v k=$k 'BEGIN { h = sqrt(2) * 150 * sqrt(1.5) * k; print int(1 / h + 1e-9), int(0.8 / h + 1e-9) }')"
+
 # plate: h_min = 2 sqrt(kappa k)
 for kap in 5 1 20 60; do
 	want=$(awk -v q=$kap -v k=$k 'BEGIN { h = 2 * sqrt(q * k); print int(1 / h + 1e-9), int(0.6 / h + 1e-9) }')
