@@ -1255,41 +1255,51 @@ out:
  * defaults on a fine sampling of the domain (the grid is not known yet);
  * the model's set-up checks it again at each grid point for the params
  * in force (emit_c.c). */
-static void
-build_density(Ctx *c, Scheme *s)
+/* Is e, of params and the coordinates, positive over the domain with the
+ * params at their defaults (n x ny samples)?  If not, 0 and where: sy[]
+ * and *v. */
+static int
+positive(const Scheme *s, const Expr *e, int n, int ny, double *sy, double *v)
 {
-	const Decl *f = c->m->field;
-	double *pv, sy[NSYM] = {0}, v;
-	int i, j, n = 1000, ny = s->ndim == 2 ? 100 : 0;
+	double *pv = mem_alloc((size_t)(s->nparams + 1) * sizeof *pv);
+	int i, j;
 
-	s->density = f->density ? conv(c, f->density, NULL) : num(c, 1);
-	if (!f->density || c->failed)
-		return;
-	pv = mem_alloc((size_t)(s->nparams + 1) * sizeof *pv);
 	for (i = 0; i < s->nparams; i++)
 		pv[i] = s->params[i].def;
 	for (j = 0; j <= ny; j++)
 		for (i = 0; i <= n; i++) {
 			sy[SYM_X] = s->from[0] + (s->to[0] - s->from[0]) * i / n;
 			sy[SYM_Y] = ny ? s->from[1] + (s->to[1] - s->from[1]) * j / ny : 0;
-			v = ex_eval(s->density, pv, sy);
-			if (v > 0 && isfinite(v))
-				continue;
-			if (s->ndim == 2)
-				diag_error(c->d, f->density->loc, "the density of '%s' is %g at (%s, %s) = "
-				           "(%g, %g) with the params at their defaults; a mass per area "
-				           "must be positive over the field's domain", f->name, v,
-				           f->args[0], f->args[1], sy[SYM_X], sy[SYM_Y]);
-			else
-				diag_error(c->d, f->density->loc, "the density of '%s' is %g at %s = %g "
-				           "with the params at their defaults; a mass per length must be "
-				           "positive over the field's domain", f->name, v, f->args[0],
-				           sy[SYM_X]);
-			c->failed = 1;
-			mem_free(pv);
-			return;
+			*v = ex_eval(e, pv, sy);
+			if (!(*v > 0 && isfinite(*v))) {
+				mem_free(pv);
+				return 0;
+			}
 		}
 	mem_free(pv);
+	return 1;
+}
+
+static void
+build_density(Ctx *c, Scheme *s)
+{
+	const Decl *f = c->m->field;
+	double sy[NSYM] = {0}, v;
+
+	s->density = f->density ? conv(c, f->density, NULL) : num(c, 1);
+	if (!f->density || c->failed || positive(s, s->density, 1000, s->ndim == 2 ? 100 : 0, sy, &v))
+		return;
+	if (s->ndim == 2)
+		diag_error(c->d, f->density->loc, "the density of '%s' is %g at (%s, %s) = "
+		           "(%g, %g) with the params at their defaults; a mass per area "
+		           "must be positive over the field's domain", f->name, v,
+		           f->args[0], f->args[1], sy[SYM_X], sy[SYM_Y]);
+	else
+		diag_error(c->d, f->density->loc, "the density of '%s' is %g at %s = %g "
+		           "with the params at their defaults; a mass per length must be "
+		           "positive over the field's domain", f->name, v, f->args[0],
+		           sy[SYM_X]);
+	c->failed = 1;
 }
 
 /* Does e hold a spatial derivative of the field (u.x, (E).xx, lap(u)),
@@ -1347,8 +1357,7 @@ build_edensity(Ctx *c, Scheme *s)
 {
 	const Ast *w = NULL;
 	Expr *e;
-	double *pv, sy[NSYM] = {0}, v;
-	int i, j, n = 200, ny = s->ndim == 2 ? 50 : 0;
+	double sy[NSYM] = {0}, v;
 
 	s->edensity = s->density;
 	if (c->m->field->density || !c->m->pde || !pde_weight(c->m->pde->value, &w) || !w)
@@ -1357,21 +1366,8 @@ build_edensity(Ctx *c, Scheme *s)
 	if (c->failed || (e->deps & (DEP_STATE | (1u << SYM_T)))
 	    || !(e->deps & ((1u << SYM_X) | (1u << SYM_Y))))
 		return;
-	pv = mem_alloc((size_t)(s->nparams + 1) * sizeof *pv);
-	for (i = 0; i < s->nparams; i++)
-		pv[i] = s->params[i].def;
-	for (j = 0; j <= ny; j++)
-		for (i = 0; i <= n; i++) {
-			sy[SYM_X] = s->from[0] + (s->to[0] - s->from[0]) * i / n;
-			sy[SYM_Y] = ny ? s->from[1] + (s->to[1] - s->from[1]) * j / ny : 0;
-			v = ex_eval(e, pv, sy);
-			if (!(v > 0 && isfinite(v))) {
-				mem_free(pv);
-				return;
-			}
-		}
-	mem_free(pv);
-	s->edensity = e;
+	if (positive(s, e, 200, s->ndim == 2 ? 50 : 0, sy, &v))
+		s->edensity = e;
 }
 
 /* Does e read a velocity of the state (u.t(X), z.t)? */
