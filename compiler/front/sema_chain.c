@@ -381,41 +381,39 @@ static Ast *
 rw_call_read(FS *s, const Fld *own, int i, Ast *X, Ast *b, int vel, Loc l)
 {
 	Fld *f = chain(s, b->name);
+	Ast *r;
+	int k, free;
 
-	if (f->nd == 2) {
-		int k;
-		Ast *r;
-		if (b->nargs != 2) {
+	if (b->nargs != f->nd) {
+		if (f->nd == 2)
 			RERR(s, b->loc, "%s is read at a point with 2 coordinates: %s(X, Y)", b->name, b->name);
-			return num(s, 0, l);
+		else {
+			RERR(s, b->loc, "%s is read at a point with 1 coordinate: %s(X)", b->name, b->name);
+			s->nerr++;
 		}
-		/* a place of params: a sum over all of f's points, the same at
-		 * every point of own, so made once (rewritten per point, a 2D
-		 * chain of N points read so by each took N^2 terms: 4 GB for
-		 * 15 x 93) */
-		if (!point_free(s, b->args[0], 0) || !point_free(s, b->args[1], 0))
-			return interp2(s, f, rw(s, own, i, X, b->args[0]), rw(s, own, i, X, b->args[1]), vel);
-		for (k = 0; k < s->nmemo; k++)
-			if (s->memo[k].b == b && s->memo[k].own == own && s->memo[k].vel == vel)
-				return s->memo[k].r;
-		r = interp2(s, f, rw(s, own, i, X, b->args[0]), rw(s, own, i, X, b->args[1]), vel);
-		if (s->nmemo == s->capmemo) {
-			struct ReadMemo *m = arena_alloc(s->a, (size_t)(2 * s->capmemo + 8) * sizeof *m);
-			if (s->nmemo)
-				memcpy(m, s->memo, (size_t)s->nmemo * sizeof *m);
-			s->memo = m;
-			s->capmemo = 2 * s->capmemo + 8;
-		}
-		s->memo[s->nmemo++] = (struct ReadMemo){b, own, vel, r};
-		return r;
-	}
-	if (b->nargs != 1) {
-		RERR(s, b->loc, "%s is read at a point with 1 coordinate: %s(X)", b->name,
-		           b->name);
-		s->nerr++;
 		return num(s, 0, l);
 	}
-	return interp(s, f, rw(s, own, i, X, b->args[0]), vel);
+	/* a place of params: a sum over all of f's points, the same at every
+	 * point of own, so made once (rewritten per point, a 2D chain of N
+	 * points read so by each took N^2 terms: 4 GB for 15 x 93; a 1D one
+	 * of 993 points, 1.7 GB) */
+	free = point_free(s, b->args[0], 0) && (f->nd == 1 || point_free(s, b->args[1], 0));
+	for (k = 0; free && k < s->nmemo; k++)
+		if (s->memo[k].b == b && s->memo[k].own == own && s->memo[k].vel == vel)
+			return s->memo[k].r;
+	r = f->nd == 2 ? interp2(s, f, rw(s, own, i, X, b->args[0]), rw(s, own, i, X, b->args[1]), vel)
+	               : interp(s, f, rw(s, own, i, X, b->args[0]), vel);
+	if (!free)
+		return r;
+	if (s->nmemo == s->capmemo) {
+		struct ReadMemo *m = arena_alloc(s->a, (size_t)(2 * s->capmemo + 8) * sizeof *m);
+		if (s->nmemo)
+			memcpy(m, s->memo, (size_t)s->nmemo * sizeof *m);
+		s->memo = m;
+		s->capmemo = 2 * s->capmemo + 8;
+	}
+	s->memo[s->nmemo++] = (struct ReadMemo){b, own, vel, r};
+	return r;
 }
 
 /* w.x(X): the slope (w[i+1] - w[i]) / h of the cell holding X, at an end

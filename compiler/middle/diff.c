@@ -313,10 +313,12 @@ propagate(Sweep *S, Expr *e, Expr *g)
 		if (a->deps & S->mask)
 			contribute(S, a, scale(p, g, ex_mul(p, b,
 			           ex_pow(p, a, ex_sub(p, b, one)))));
-		/* a^b log a; where a base read from the state makes a^b 0
-		 * (a felt's max(0, d)^p out of contact) its limit 0, not
+		/* a^b log a; where a base that varies makes a^b 0 (a felt's
+		 * max(0, d)^p out of contact, read from the state or, in an
+		 * integral's integrand, of its point's value) its limit 0, not
 		 * 0 * log 0 */
-		if ((b->deps & S->mask) && !(a->deps & DEP_STATE))
+		if ((b->deps & S->mask) && !(a->deps & (DEP_STATE | (1u << SYM_THX) | (1u << SYM_X)
+		                                        | (1u << SYM_Y) | (1u << SYM_T))))
 			contribute(S, b, scale(p, g, ex_mul(p, e,
 			           ex_fn(p, FN_LOG, a, NULL))));
 		else if (b->deps & S->mask)

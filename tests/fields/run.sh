@@ -762,6 +762,7 @@ peak_mb chain_read_memory 150 "dpmc check of a 15 x 41 chain read at (param, par
 sed -e 's/^const xb = 0.17/param xb0 = 0.17 in [0.05, 0.3]\nlet xb = 0.5 * xb0 + 0.085/' \
 	-e 's/^const yb = 0.19/let yb = xb + 0.02/' -e 's/grid 14, 12$/grid 14, 40/' "$HERE/drums.dpm" >"$T/d40let.dpm"
 peak_mb chain_read_memory_let 150 "dpmc check of a 15 x 41 chain read at (let, let)" -- "$DPMC" check "$T/d40let.dpm"
+peak_mb chain1d_read_memory 150 "dpmc check of a 901-point 1D chain read at a param" -- "$DPMC" check "$HERE/chain1d_read.dpm"
 sed -e '/^const xb = 0.17/d' -e 's/grid 14, 12$/grid 14, 40/' "$HERE/drums.dpm" >"$T/d40undecl.dpm"
 /usr/bin/time -f '%M' -o "$T/rss" "$DPMC" check "$T/d40undecl.dpm" >/dev/null 2>"$T/undecl.err"
 kb=$(tail -n 1 "$T/rss")

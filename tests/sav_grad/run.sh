@@ -251,6 +251,16 @@ cfit() {
 		fail "fit_$1" "$3 = $got from $5, true $4 (want 0.5 %); loss $l0 -> $l1"
 	fi
 }
+# a contact exponent inside an integral: a finite gradient, central
+# differences of the loss at p +- 1e-7 within 1e-5 of it
+"$DPMC" render "$HERE/barrier_p.dpm" --raw -d 0.1 --set p=2 -o "$T/bp.wav" 2>"$T/err" &&
+	"$DPMC" grad "$HERE/barrier_p.dpm" --target "$T/bp.wav" >"$T/bp.json" 2>>"$T/err"
+g=$(json_num p "$T/bp.json")
+lp=$("$DPMC" grad "$HERE/barrier_p.dpm" --target "$T/bp.wav" --set p=1.5000001 2>/dev/null | sed -n 's/.*"loss": \([-+0-9.eE]*\).*/\1/p')
+lm=$("$DPMC" grad "$HERE/barrier_p.dpm" --target "$T/bp.wav" --set p=1.4999999 2>/dev/null | sed -n 's/.*"loss": \([-+0-9.eE]*\).*/\1/p')
+fd=$(awk -v a="$lm" -v b="$lp" 'BEGIN { printf "%.10g", (b - a) / 2e-7 }')
+within "$g" "$fd" 1e-5 && pass "barrier_exponent_grad (dL/dp $g, central difference $fd)" ||
+	fail barrier_exponent_grad "dL/dp '$g', central difference $fd: $(head -c 300 "$T/err")"
 cfit hammer_Kh "$HERE/hammer.dpm" Kh 6e8 4e8 100
 sed 's/^param alpha = 1e6 in \[0, 1e12\]/param alpha = 1e6 in [1e4, 1e9] log/' "$HERE/kc.dpm" >"$T/kcl.dpm"
 cfit kc_alpha "$T/kcl.dpm" alpha 3e6 1e6 60
