@@ -704,6 +704,16 @@ emit_plan(Emit *e)
 		cg_out(e, "\t\tif (@__rho_check(p, len[0] / fine[0], len[1] / fine[1], fine, 0, err, errsz))\n");
 		cg_out(e, "\t\t\treturn 1;\n");
 	}
+	if (s->npot && s->pot_stab) {  /* the linear part alone stable there: the potential's stiffness (sav.c) */
+		cg_out(e, "\t\tint nc[2] = {@__minn[0], @__minn[1] > 0 ? @__minn[1] : 1};\n\n");
+		cg_out(e, "\t\tif (@__stable(p, k, len[0] / nc[0], %s, nc, 0)) {\n", s->ndim == 2 ? "len[1] / nc[1]" : "len[0] / nc[0]");
+		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"%sthe scheme is unstable on every grid for the params in "
+		       "force (even the coarsest, N = %%d) at the time step k = %%g s, counting the stiffness this "
+		       "potential adds at the largest compression or stretch the initial energy allows (language.md "
+		       "12); a softer potential, a higher rate, or a forced grid (`grid N`, --grid), which needs only "
+		       "the linear part's condition\", @__minn[0], k);\n", cg_loc_text(s->pot_loc, at, sizeof at));
+		cg_out(e, "\t\t\treturn 1;\n\t\t}\n");
+	}
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"%sthe scheme is unstable on every grid for the params in force "
 	       "(even the coarsest, N = %%d) at the time step k = %%g s; check the signs and sizes of the pde's "
 	       "coefficients, or raise the rate (a stiff or fast pde needs a short step)\", @__minn[0], k);\n",

@@ -156,6 +156,13 @@ done
 grep -q 'grid 441 is unstable for the params in force; the largest stable N is 9' "$T/err" ||
 	bad="$bad a forced grid 441: $(head -c 200 "$T/err")"
 [ -z "$bad" ] && pass point_potential_grid || fail point_potential_grid "$bad"
+# a contact so stiff that no planned grid is left: said at the potential,
+# with the forced grid that needs only the linear part's condition
+run "$DPMC" info "$HERE/hardcontact.dpm" --set Ks=1e11
+[ "$st" = 1 ] && grep -q "hardcontact.dpm:[0-9]*:1: error: .*counting the stiffness this potential adds.*a forced grid" "$T/err" &&
+	grep -q "^ *[0-9]* | potential wires" "$T/err" && pass hard_contact_message || fail hard_contact_message "exit $st: $(head -c 400 "$T/err")"
+run "$DPMC" render "$HERE/hardcontact.dpm" --set Ks=1e11 --grid 100 -d 0.05 -o "$T/hc.wav"
+[ "$st" = 0 ] && pass hard_contact_forced_grid || fail hard_contact_forced_grid "exit $st: $(head -c 300 "$T/err")"
 # and it sounds as the force does, sample for sample (SAV's g = V' /
 # sqrt(2 V) jumps where the stretch passes 0: 108 Hz for 120 at 44.1 kHz)
 "$DPMC" render "$HERE/pointpot.dpm" --raw --double -d 0.2 -o "$T/pp.wav" 2>"$T/err" &&
