@@ -44,6 +44,9 @@ struct Ast {
 	int depth;             /* nesting depth (a leaf is 1); sema refuses deep trees */
 	int paren;             /* AX_DERIV: of a bracketed expression, (E).x
 	                        * (language.md section 10: a conservative form) */
+	int spring;            /* AX_CALL delta: a linear spring's force at its
+	                        * read (sema_spring.c), whose place the read's
+	                        * own check says outside the domain */
 	int back;              /* AX_DERIV z.t of a lumped object: at step n,
 	                        * (z[n] - z[n-1]) / k, even in z's own pde (a
 	                        * chain's u.xxt, as the grid field takes it) */

@@ -15,7 +15,8 @@
  * of SAV).  The energy output then counts the spring as K d[n+1] d[n] / 2
  * (docs/language.md 15), conserved exactly; the grid counts its
  * stiffness as the coupling it is.  Anything else (integrals, max(0,
- * ...)^p, a quartic term) stays with SAV. */
+ * ...)^p, a quartic term, a spring on a field with a free or attached
+ * end) stays with SAV. */
 #include <string.h>
 
 #include "ast.h"
@@ -219,6 +220,25 @@ mass_of(const Decl *f)
 	return NULL;
 }
 
+/* Has the field f a free or attached end (a boundary naming it, or no
+ * field)?  A point force in the cell next to one does not yet keep the
+ * energy there (the end's half weight, the object's share), which SAV's
+ * correction does: such a spring stays with SAV. */
+static int
+loose_end(const Model *m, const Decl *f)
+{
+	int i;
+
+	for (i = 0; i < m->ndecls; i++) {
+		const Decl *b = m->decls[i];
+		if (b->kind != D_BOUNDARY || (b->field && strcmp(b->field, f->name)))
+			continue;
+		if (b->attach || (b->cond && (!strcmp(b->cond, "free") || !strcmp(b->cond, "attached"))))
+			return 1;
+	}
+	return 0;
+}
+
 /* p's forces into the pdes, when p is a quadratic form (deg); 1 if so */
 static int
 lower(Arena *a, Model *m, Decl *p)
@@ -233,7 +253,7 @@ lower(Arena *a, Model *m, Decl *p)
 	if (deg(&q, p->value, 0) != 2)
 		return 0;
 	for (i = 0; i < q.n; i++)
-		if (!(pde[i] = pde_of(m, q.f[i])) || !pde[i]->value)
+		if (!(pde[i] = pde_of(m, q.f[i])) || !pde[i]->value || (q.f[i]->nargs && loose_end(m, q.f[i])))
 			return 0;
 	for (i = 0; i < q.n; i++) {
 		const Decl *f = q.f[i];
@@ -250,7 +270,9 @@ lower(Arena *a, Model *m, Decl *p)
 			for (j = 0; j < f->nargs; j++)
 				args = ast_list(a, args, ast_binary(a, OP_SUB, ast_name(a, f->args[j], l),
 				                                    copy(a, r->args[j]), l));
-			t = ast_binary(a, OP_MUL, g, ast_call(a, "delta", l, args, l), l);
+			t = ast_call(a, "delta", l, args, l);
+			t->spring = 1;
+			t = ast_binary(a, OP_MUL, g, t, l);
 		}
 		pde[i]->value = ast_binary(a, OP_SUB, pde[i]->value, t, pde[i]->value->loc);
 	}

@@ -874,7 +874,8 @@ lin_delta(Ctx *c, const Ast *e, Lin *l)
 			           "depend on time or on the coordinates");
 			c->failed = 1;
 		}
-		inside(c, arg, d.pos[i], i, "a point force is put");
+		if (!e->spring)
+			inside(c, arg, d.pos[i], i, "a point force is put");
 	}
 	lin_add_delta(l, d);
 }
@@ -1322,36 +1323,73 @@ has_space(const Ast *e, int delta)
 	return has_space(e->a, delta) || has_space(e->b, delta);
 }
 
-/* The weight the energy output gives the grid field's points when it has
- * no density: W for a pde whose spatial terms are all E / W(x), W of the
- * coordinates (Webster's `c^2 * (S(x) * p.x).x / S(x)`: its operator is
- * symmetric in the inner product weighted by S, not in the plain one, so
- * the energy with weight 1 is not the one the scheme conserves); other
- * terms free of space (a damping, a time signal), no point force: 1
- * and *w, W as written (the first), else 0. */
+/* Is e a weight of the coordinates: of x or y, with no state, t or
+ * derivative of the field? */
 static int
-pde_weight(const Ast *e, const Ast **w)
+spatial(Ctx *c, const Ast *e)
 {
-	if (e->kind == AX_BINARY && (e->op == OP_ADD || e->op == OP_SUB))
-		return pde_weight(e->a, w) && pde_weight(e->b, w);
+	Expr *x;
+
+	if (has_space(e, 0) || has_space(e, 1))
+		return 0;
+	x = conv(c, e, NULL);
+	return !c->failed && !(x->deps & (DEP_STATE | (1u << SYM_T))) && (x->deps & ((1u << SYM_X) | (1u << SYM_Y)));
+}
+
+/* The divisor of the coordinates in the product e (factors multiplied
+ * and divided: c^2 / S * (S p.x).x, c^2 * ((S p.x).x / S), E * (1 / S)),
+ * into *w: 1, or 0 when there are two */
+static int
+divisor(Ctx *c, const Ast *e, const Ast **w)
+{
 	if (e->kind == AX_UNARY && e->op == OP_NEG)
-		return pde_weight(e->a, w);
-	if (has_space(e, 1))
-		return 0;
-	if (!has_space(e, 0))
+		return divisor(c, e->a, w);
+	if (e->kind != AX_BINARY || (e->op != OP_MUL && e->op != OP_DIV))
 		return 1;
-	if (e->kind != AX_BINARY || e->op != OP_DIV || has_space(e->b, 0))
+	if (e->op == OP_MUL)
+		return divisor(c, e->a, w) && divisor(c, e->b, w);
+	if (!divisor(c, e->a, w))
 		return 0;
-	if (*w && !ast_same(*w, e->b))
+	if (!spatial(c, e->b))
+		return !has_space(e->b, 0);
+	if (*w)
 		return 0;
 	*w = e->b;
 	return 1;
 }
 
-/* The energy's weight per point, s->edensity: the density, or a pde's
- * W (pde_weight) when it has none, W positive over the domain at the
- * defaults and varying in space (a constant W is the density 1 times a
- * constant, which the plain energy conserves already). */
+/* The weight the energy output gives the grid field's points when its
+ * density does not vary: W for a pde whose terms with spatial
+ * derivatives are all products over one W of the coordinates (Webster's
+ * `c^2 * (S(x) * p.x).x / S(x)`: its operator is symmetric in the inner
+ * product weighted by S, not in the plain one, so the energy with weight
+ * 1 is not the one the scheme conserves); other terms free of space (a
+ * damping, a time signal), no point force: 1 and *w, W as written (the
+ * first), else 0. */
+static int
+pde_weight(Ctx *c, const Ast *e, const Ast **w)
+{
+	const Ast *t = NULL;
+
+	if (e->kind == AX_BINARY && (e->op == OP_ADD || e->op == OP_SUB))
+		return pde_weight(c, e->a, w) && pde_weight(c, e->b, w);
+	if (e->kind == AX_UNARY && e->op == OP_NEG)
+		return pde_weight(c, e->a, w);
+	if (has_space(e, 1))
+		return 0;
+	if (!has_space(e, 0))
+		return 1;
+	if (!divisor(c, e, &t) || !t || (*w && !ast_same(*w, t)))
+		return 0;
+	*w = t;
+	return 1;
+}
+
+/* The energy's weight per point, s->edensity: the density, times a pde's
+ * W (pde_weight) when the density does not vary in space (absent, or
+ * `density 1`, or a constant of params), W positive over the domain at
+ * the defaults.  (A density that varies is the pde's own weight: `(T(x)
+ * * u.x).x / rho(x)` with `density rho(x)`.) */
 static void
 build_edensity(Ctx *c, Scheme *s)
 {
@@ -1360,14 +1398,14 @@ build_edensity(Ctx *c, Scheme *s)
 	double sy[NSYM] = {0}, v;
 
 	s->edensity = s->density;
-	if (c->m->field->density || !c->m->pde || !pde_weight(c->m->pde->value, &w) || !w)
+	if ((s->density->deps & ((1u << SYM_X) | (1u << SYM_Y))) || !c->m->pde
+	    || !pde_weight(c, c->m->pde->value, &w) || !w)
 		return;
 	e = conv(c, w, NULL);
-	if (c->failed || (e->deps & (DEP_STATE | (1u << SYM_T)))
-	    || !(e->deps & ((1u << SYM_X) | (1u << SYM_Y))))
+	if (c->failed)
 		return;
 	if (positive(s, e, 200, s->ndim == 2 ? 50 : 0, sy, &v))
-		s->edensity = e;
+		s->edensity = ex_mul(c->p, s->density, e);
 }
 
 /* Does e read a velocity of the state (u.t(X), z.t)? */
