@@ -81,6 +81,8 @@ conserved webster_inner cone.dpm 1e-12 's/^pde p.tt = .*/pde p.tt = c^2 * ((S(x)
 conserved webster_density_1 cone.dpm 1e-12 's/^field p(x)$/field p(x) density 1/'
 # a spring potential next to a free end stays with SAV (sema_spring.c)
 conserved spring_free_end spring_free_end.dpm 1e-12
+# and so does one with a rest offset (a constant force besides the spring)
+conserved spring_offset spring_offset.dpm 1e-12
 # free ends of a bar: the strike's rigid motion makes u grow while its
 # steps stay small, so that rounding, not the scheme, leaves 4e-9 (80-bit
 # long double: 9e-14; docs/language.md 12.1)
