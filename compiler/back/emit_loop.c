@@ -536,6 +536,7 @@ c_solve(void *ctx, const Step *st, const Op *o)
 	const char *ind = c->ind;
 	int n = s->nparams + s->nrd, i = o->first, r = sr->implicit, rs, rds, slot = s->nlump, q;
 	int nv = s->ndim == 2 ? 4 : 2;   /* the read's and the spread's points */
+	int checked = cg_bow_checked(s, sr);   /* one root: bisection where Newton gives up */
 	Expr **d = mem_alloc((size_t)(n + 1) * sizeof *d);
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "b");
 	Buf x = {0}, y = {0};
@@ -560,8 +561,8 @@ c_solve(void *ctx, const Step *st, const Op *o)
 	cg_out(e, "%s\tlong ri[4];\n", ind);
 	cg_out(e, "%s\tdouble rw[4], vs = 0, cc = 0, v = u[ng + %d], S = 0, dS = 0, g, dg;\n",
 	       ind, slot);
-	cg_out(e, "%s\tdouble dv = 0, vp = v, gp = HUGE_VAL, a = 0, b = 0, step = 0;\n", ind);
-	cg_out(e, "%s\tint q, q2, it, nn = 0, done = 0, mode = 0, has_a = 0, has_b = 0;\n\n", ind);
+	cg_out(e, "%s\tdouble dv = 0, vp = v, gp = HUGE_VAL%s;\n", ind, checked ? ", a = 0, b = 0, step = 0" : "");
+	cg_out(e, "%s\tint q, q2, it, nn = 0, done = 0, mode = 0%s;\n\n", ind, checked ? ", has_a = 0, has_b = 0" : "");
 	cg_out(e, "%s\t@__interp(m, X, %s, ri, rw);\n", ind, s->ndim == 2 ? "Y" : "0");
 	cg_out(e, "%s\tfor (q = 0; q < %d; q++) {\n", ind, nv);
 	cg_out(e, "%s\t\tvs += rw[q] * (un[ri[q]] - up[ri[q]]);\n", ind);
@@ -582,27 +583,30 @@ c_solve(void *ctx, const Step *st, const Op *o)
 	/* g rises with v (@__bowcheck: 1 - cc dS > 0), so it has one root:
 	 * where Newton gives up (a steep, nearly flat-topped friction curve
 	 * throws it about), a bracket found by doubling steps, then bisection
-	 * to the same tolerance */
-	cg_out(e, "%s\t\tif (mode && fabs(g) <= 1e300) {\n", ind);
-	cg_out(e, "%s\t\t\tif (g == 0 || (mode == 2 && (b - a <= 1e-12 * fmax(fabs(a), fabs(b)) || it > 2400))) {\n", ind);
-	cg_out(e, "%s\t\t\t\tdone = 1;\n%s\t\t\t\tcontinue;\n%s\t\t\t}\n", ind, ind, ind);
-	cg_out(e, "%s\t\t\tif (g < 0)\n%s\t\t\t\ta = v, has_a = 1;\n%s\t\t\telse\n%s\t\t\t\tb = v, has_b = 1;\n",
-	       ind, ind, ind, ind);
-	cg_out(e, "%s\t\t\tif (has_a && has_b) {\n%s\t\t\t\tmode = 2;\n%s\t\t\t\tv = 0.5 * (a + b);\n%s\t\t\t\tcontinue;\n%s\t\t\t}\n",
-	       ind, ind, ind, ind, ind);
-	cg_out(e, "%s\t\t\tif (it < 2400) {\n%s\t\t\t\tstep *= 2;\n%s\t\t\t\tv = has_a ? a + step : b - step;\n"
-	       "%s\t\t\t\tcontinue;\n%s\t\t\t}\n%s\t\t}\n", ind, ind, ind, ind, ind, ind);
+	 * to the same tolerance.  (An equation @__bowcheck does not check may
+	 * have several roots, or none: there Newton's failure is the error it
+	 * was.) */
+	if (checked) {
+		cg_out(e, "%s\t\tif (mode && fabs(g) <= 1e300) {\n", ind);
+		cg_out(e, "%s\t\t\tif (g == 0 || (mode == 2 && (b - a <= 1e-12 * fmax(fabs(a), fabs(b)) || it > 2400))) {\n", ind);
+		cg_out(e, "%s\t\t\t\tdone = 1;\n%s\t\t\t\tcontinue;\n%s\t\t\t}\n", ind, ind, ind);
+		cg_out(e, "%s\t\t\tif (g < 0)\n%s\t\t\t\ta = v, has_a = 1;\n%s\t\t\telse\n%s\t\t\t\tb = v, has_b = 1;\n",
+		       ind, ind, ind, ind);
+		cg_out(e, "%s\t\t\tif (has_a && has_b) {\n%s\t\t\t\tmode = 2;\n%s\t\t\t\tv = 0.5 * (a + b);\n%s\t\t\t\tcontinue;\n%s\t\t\t}\n",
+		       ind, ind, ind, ind, ind);
+		cg_out(e, "%s\t\t\tif (it < 2400) {\n%s\t\t\t\tstep *= 2;\n%s\t\t\t\tv = has_a ? a + step : b - step;\n"
+		       "%s\t\t\t\tcontinue;\n%s\t\t\t}\n%s\t\t}\n", ind, ind, ind, ind, ind, ind);
+	}
 	/* a step that does not bring |g| down is halved (a friction curve's
 	 * knee can throw plain Newton past the root, or into a cycle) */
 	cg_out(e, "%s\t\tif (!mode && !(fabs(g) < fabs(gp)) && it < 200 && fabs(dv) > 1e-13 * fabs(vp)) {\n", ind);
 	cg_out(e, "%s\t\t\tdv /= 2;\n%s\t\t\tv = vp - dv;\n%s\t\t\tcontinue;\n%s\t\t}\n",
 	       ind, ind, ind, ind);
-	/* (an equation @__bowcheck does not check may have several roots, or
-	 * none: there Newton's failure is the error it was) */
-	cg_out(e, "%s\t\tif (%s && !mode && (nn == 50 || it >= 200 || !(fabs(dg) > 0)) && fabs(g) <= 1e300) {\n", ind,
-	       cg_bow_checked(s, sr) ? "1" : "0");
-	cg_out(e, "%s\t\t\tmode = 1;\n%s\t\t\tstep = fmax(1e-6 * fmax(fabs(v), fabs(vs)), 1e-300);\n", ind, ind);
-	cg_out(e, "%s\t\t\tcontinue;\n%s\t\t}\n", ind, ind);
+	if (checked) {
+		cg_out(e, "%s\t\tif (!mode && (nn == 50 || it >= 200 || !(fabs(dg) > 0)) && fabs(g) <= 1e300) {\n", ind);
+		cg_out(e, "%s\t\t\tmode = 1;\n%s\t\t\tstep = fmax(1e-6 * fmax(fabs(v), fabs(vs)), 1e-300);\n", ind, ind);
+		cg_out(e, "%s\t\t\tcontinue;\n%s\t\t}\n", ind, ind);
+	}
 	cg_out(e, "%s\t\tif (mode || nn == 50 || it >= 200 || !(fabs(g) <= 1e300) || !(fabs(dg) > 0)) {\n", ind);
 	cg_out(e, "%s\t\t\tif (mw->bow_fail < 0) {\n", ind);
 	cg_out(e, "%s\t\t\t\tmw->bow_fail = t;\n%s\t\t\t\tmw->bow_x = X;\n%s\t\t\t\tmw->bow_bisect = mode;\n", ind, ind, ind);

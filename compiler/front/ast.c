@@ -709,6 +709,17 @@ model_load_string(Arena *a, Diag *d, const char *path, const char *text,
 	return load(a, d, src_from_string(a, path, text), 0, incdirs, nincdirs, stdlib_dir, NULL);
 }
 
+Decl *
+model_pde(const Model *m, const char *field)
+{
+	int i;
+
+	for (i = 0; i < m->ndecls; i++)
+		if (m->decls[i]->kind == D_PDE && m->decls[i]->field && !strcmp(m->decls[i]->field, field))
+			return m->decls[i];
+	return NULL;
+}
+
 /* Are a and b the same expression, as written (numbers, names, calls,
  * operators)? */
 int

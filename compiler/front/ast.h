@@ -244,6 +244,7 @@ Model *model_load_string(Arena *a, Diag *d, const char *path, const char *text,
 
 /* The named decl (const, param, let, fn, field), or NULL. */
 Decl *model_lookup(const Model *m, const char *name);
+Decl *model_pde(const Model *m, const char *field);   /* its pde, or NULL (before sema too) */
 int ast_same(const Ast *a, const Ast *b);   /* the same expression, as written */
 
 /* Parse only: the decls of one file, or NULL after diagnostics (parser.y). */

@@ -968,20 +968,15 @@ grid_wants(const Ast *e, const char *v, int own)
 static int
 fourth_order(const Model *m, const Decl *f)
 {
+	const Decl *x = model_pde(m, f->name);
 	Fld t;
-	int i;
 
 	memset(&t, 0, sizeof t);
 	t.f = (Decl *)f;
 	t.nd = 2;
 	t.coord = f->args[0];
 	t.ycoord = f->args[1];
-	for (i = 0; i < m->ndecls; i++) {
-		const Decl *x = m->decls[i];
-		if (x->kind == D_PDE && x->field && !strcmp(x->field, f->name))
-			return xorder(&t, x->value) >= 4;
-	}
-	return 0;
+	return x && xorder(&t, x->value) >= 4;
 }
 
 /* Does e read v.t(X), the field v's own velocity at a point, under a
@@ -1023,14 +1018,9 @@ bow_in(const Model *m, const Ast *e, const char *v, int in, int depth)
 static const Ast *
 bowed(const Model *m, const Decl *f)
 {
-	int i;
+	const Decl *x = model_pde(m, f->name);
 
-	for (i = 0; i < m->ndecls; i++) {
-		const Decl *x = m->decls[i];
-		if (x->kind == D_PDE && x->field && !strcmp(x->field, f->name))
-			return bow_in(m, x->value, f->name, 0, 0);
-	}
-	return NULL;
+	return x ? bow_in(m, x->value, f->name, 0, 0) : NULL;
 }
 
 /* Is an edge of f attached to a lumped object? */

@@ -205,18 +205,6 @@ diff(Q *q, const Ast *e, const Ast *r)
 	}
 }
 
-/* The pde of the field d, or NULL */
-static Decl *
-pde_of(const Model *m, const Decl *f)
-{
-	int i;
-
-	for (i = 0; i < m->ndecls; i++)
-		if (m->decls[i]->kind == D_PDE && m->decls[i]->field && !strcmp(m->decls[i]->field, f->name))
-			return m->decls[i];
-	return NULL;
-}
-
 static Ast *
 mass_of(const Decl *f)
 {
@@ -264,7 +252,7 @@ lower(Arena *a, Model *m, Decl *p)
 	if (deg(&q, p->value, 0, &lo) != 2 || lo != 2)
 		return 0;
 	for (i = 0; i < q.n; i++)
-		if (!(pde[i] = pde_of(m, q.f[i])) || !pde[i]->value || (q.f[i]->nargs && loose_end(m, q.f[i])))
+		if (!(pde[i] = model_pde(m, q.f[i]->name)) || !pde[i]->value || (q.f[i]->nargs && loose_end(m, q.f[i])))
 			return 0;
 	for (i = 0; i < q.n; i++) {
 		const Decl *f = q.f[i];

@@ -1251,11 +1251,6 @@ out:
 	mem_free(p);
 }
 
-/* The field's density (language.md 11), of params and the coordinates:
- * positive over the domain.  Checked here with the params at their
- * defaults on a fine sampling of the domain (the grid is not known yet);
- * the model's set-up checks it again at each grid point for the params
- * in force (emit_c.c). */
 /* Is e, of params and the coordinates, positive over the domain with the
  * params at their defaults (n x ny samples)?  If not, 0 and where: sy[]
  * and *v. */
@@ -1281,6 +1276,11 @@ positive(const Scheme *s, const Expr *e, int n, int ny, double *sy, double *v)
 	return 1;
 }
 
+/* The field's density (language.md 11), of params and the coordinates:
+ * positive over the domain.  Checked here with the params at their
+ * defaults on a fine sampling of the domain (the grid is not known yet);
+ * the model's set-up checks it again at each grid point for the params
+ * in force (emit_c.c). */
 static void
 build_density(Ctx *c, Scheme *s)
 {
