@@ -880,6 +880,28 @@ static const char held_text[] =
 "\t       (@__ndim == 2 && ((@__held_end[1][0] && j == 0) || (@__held_end[1][1] && j == m->n[1])));\n"
 "}\n\n";
 
+/* The measure of point q's cell, by which a point source's share there
+ * is divided: hx (hx hy), halved along an axis at a free end, as the
+ * energy's trapezoid weights are, so that a force there does the work
+ * the energy counts (a force at a free end of a string had half its
+ * effect; a free plate's corner a quarter) */
+static const char cell_text[] =
+"static double\n"
+"@__cell(const @_model *m, long q)\n"
+"{\n"
+"\tlong i = q % m->nx1, j = q / m->nx1;\n"
+"\tdouble c = m->h[0];\n"
+"\n"
+"\tif ((!@__held_end[0][0] && i == 0) || (!@__held_end[0][1] && i == m->n[0]))\n"
+"\t\tc *= 0.5;\n"
+"\tif (@__ndim == 2) {\n"
+"\t\tc *= m->h[1];\n"
+"\t\tif ((!@__held_end[1][0] && j == 0) || (!@__held_end[1][1] && j == m->n[1]))\n"
+"\t\t\tc *= 0.5;\n"
+"\t}\n"
+"\treturn c;\n"
+"}\n\n";
+
 const char *
 cg_coef_ref(const Loops *l, int c, Buf *tmp)
 {
@@ -913,6 +935,7 @@ emit_source_helpers(Emit *e, const char **pn)
 	cg_out(e, "%s", held_text);
 	if (!s->nsrc)
 		return;
+	cg_out(e, "%s", cell_text);
 	cg_out(e, "static double\n@__den(const @_model *m, double x, double y)\n{\n");
 	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1], t = 0.0;\n");
 	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)x; (void)y; (void)t;\n");
@@ -1147,8 +1170,7 @@ emit_set_coefs(Emit *e)
 		cg_out(e, "\tfor (v = 0; v < 4; v++) {\n");
 		cg_out(e, "\t\tconst double xv = @__from[0] + (m->src_i[%d][v] %% m->nx1) * hx;\n", i);
 		cg_out(e, "\t\tconst double yv = @__from[1] + (m->src_i[%d][v] / m->nx1) * hy;\n", i);
-		cg_out(e, "\t\tconst double den = @__den(m, xv, yv), hd = hx%s;\n",
-		       s->ndim == 2 ? " * hy" : "");
+		cg_out(e, "\t\tconst double den = @__den(m, xv, yv), hd = @__cell(m, m->src_i[%d][v]);\n", i);
 		cg_out(e, "\t\tconst int held = @__held(m, m->src_i[%d][v]);\n", i);
 		cg_out(e, "\t\t@__dden(m, xv, yv, dd);\n");
 		cg_out(e, "\t\tm->src_w[%d][v] = held ? 0 : m->src_w[%d][v] / hd / den;\n", i, i);

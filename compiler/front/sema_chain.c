@@ -42,6 +42,15 @@ call2(FS *s, const char *fn, Ast *x, Ast *y)
 
 static Ast *pt(FS *s, const Fld *f, int i, int vel, Loc l);
 
+/* point i's share of a cell along an axis of n intervals with ends bc:
+ * half at a free end, as the energy's trapezoid weights (a point force
+ * there then does the work the energy counts) */
+static double
+end_cell(const int *bc, int i, int n)
+{
+	return (i == 0 && bc[0] == BC_FREE) || (i == n && bc[1] == BC_FREE) ? 0.5 : 1;
+}
+
 /* a point beyond an end, as points inside: the ghost points of the grid
  * field (language.md 6, lower.c).  Second order: the mirror image beyond
  * a free end (a held one's neighbour is never updated).  Fourth order, at
@@ -1077,14 +1086,15 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 			hy = hat_ax(s, own->yfrom, own->hy, i % (own->ny + 1), rw(s, own, i, NULL, p->args[1]));
 			if ((hx->kind == AX_NUM && hx->num == 0) || (hy->kind == AX_NUM && hy->num == 0))
 				return num(s, 0, e->loc);
-			den = bin(s, OP_MUL, num(s, own->h * own->hy, e->loc),
+			den = bin(s, OP_MUL, num(s, own->h * own->hy * end_cell(own->bc, i / (own->ny + 1), own->n)
+			                            * end_cell(own->bcy, i % (own->ny + 1), own->ny), e->loc),
 			          own->density ? rw(s, own, i, NULL, own->density) : num(s, 1, e->loc));
 			return bin(s, OP_DIV, bin(s, OP_MUL, hx, hy), den);
 		}
 		if (own && own->nd == 2 && e->nargs == 1 && (!strcmp(e->name, "lap") || !strcmp(e->name, "bilap")))
 			return rw(s, own, i, X, lap_call(s, own, e));
 		if (own && (p = delta_pos(s, own, e, 1))) {
-			Ast *den = bin(s, OP_MUL, num(s, own->h, e->loc),    /* point i's mass */
+			Ast *den = bin(s, OP_MUL, num(s, own->h * end_cell(own->bc, i, own->n), e->loc),    /* point i's mass */
 			               own->density ? rw(s, own, i, NULL, own->density) : num(s, 1, e->loc));
 			Ast *hx = hat(s, own, i, rw(s, own, i, NULL, p));
 			if (hx->kind == AX_NUM && hx->num == 0)

@@ -216,12 +216,14 @@ mass_of(const Decl *f)
 	return NULL;
 }
 
-/* Has the field f a free or attached end (a boundary naming it, or no
- * field)?  A point force in the cell next to one does not yet keep the
- * energy there (the end's half weight, the object's share), which SAV's
- * correction does: such a spring stays with SAV. */
+/* Has the field f an attached end (a boundary naming it, or no field)?
+ * A point force in the cell next to one does not yet keep the energy:
+ * the end point's share is dropped, where it is the object's, which
+ * SAV's correction folds in (emit_sav.c fold_ends): such a spring stays
+ * with SAV.  (A free end's point weighs half a cell in the energy, and
+ * a point source's share there is divided by that: emit_c.c @__cell.) */
 static int
-loose_end(const Model *m, const Decl *f)
+attached_end(const Model *m, const Decl *f)
 {
 	int i;
 
@@ -229,7 +231,7 @@ loose_end(const Model *m, const Decl *f)
 		const Decl *b = m->decls[i];
 		if (b->kind != D_BOUNDARY || (b->field && strcmp(b->field, f->name)))
 			continue;
-		if (b->attach || (b->cond && (!strcmp(b->cond, "free") || !strcmp(b->cond, "attached"))))
+		if (b->attach || (b->cond && !strcmp(b->cond, "attached")))
 			return 1;
 	}
 	return 0;
@@ -252,7 +254,7 @@ lower(Arena *a, Model *m, Decl *p)
 	if (deg(&q, p->value, 0, &lo) != 2 || lo != 2)
 		return 0;
 	for (i = 0; i < q.n; i++)
-		if (!(pde[i] = model_pde(m, q.f[i]->name)) || !pde[i]->value || (q.f[i]->nargs && loose_end(m, q.f[i])))
+		if (!(pde[i] = model_pde(m, q.f[i]->name)) || !pde[i]->value || (q.f[i]->nargs && attached_end(m, q.f[i])))
 			return 0;
 	for (i = 0; i < q.n; i++) {
 		const Decl *f = q.f[i];

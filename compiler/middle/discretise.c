@@ -2062,6 +2062,28 @@ wide_subst(Ctx *c, Scheme *s, Wide *w, Expr *e, int n, Expr **d, Expr **memo)
 	return memo[e->id] = x;
 }
 
+/* 2 along each axis where source src may fall in the cell next to a
+ * free end (its end point's cell is half a cell: w0^2 / (h / 2) + w1^2
+ * / h <= 2 / h), else 1 */
+static Expr *
+free_cell(Ctx *c, const Scheme *s, const Source *src)
+{
+	ExprPool *p = c->p;
+	Expr *f = num(c, 1);
+	int ax;
+
+	for (ax = 0; ax < s->ndim; ax++) {
+		Expr *h = ex_sym(p, ax ? SYM_HY : SYM_HX), *x = src->pos[ax], *near = num(c, 0);
+		if (s->bc[ax][0] == BC_FREE)
+			near = ex_cmp(p, CMP_LT, x, ex_add(p, num(c, s->from[ax]), h));
+		if (s->bc[ax][1] == BC_FREE)
+			near = ex_cmp(p, CMP_OR, near, ex_cmp(p, CMP_LT, ex_sub(p, num(c, s->to[ax]), h), x));
+		if (!ex_is_num(near, 0))
+			f = ex_mul(p, f, ex_select(p, near, num(c, 2), num(c, 1)));
+	}
+	return f;
+}
+
 static void
 build_coupling_stab(Ctx *c, Scheme *s)
 {
@@ -2084,6 +2106,7 @@ build_coupling_stab(Ctx *c, Scheme *s)
 			if (s->rd[r].kind == RD_VAL && read_at_src(s, r, i)
 			    && !(d[s->nparams + r]->deps & DEP_STATE)) {
 				Expr *ks = ex_fn(p, FN_MIN, d[s->nparams + r], zero);
+				ks = ex_mul(p, ks, free_cell(c, s, &s->src[i]));
 				kappa = ex_add(p, kappa, other ? ex_mul(p, num(c, 2), ks) : ks);
 			}
 	}

@@ -79,9 +79,17 @@ falls_webster
 conserved webster_over_first cone.dpm 1e-12 's/^pde p.tt = .*/pde p.tt = c^2 \/ S(x) * (S(x) * p.x).x/'
 conserved webster_inner cone.dpm 1e-12 's/^pde p.tt = .*/pde p.tt = c^2 * ((S(x) * p.x).x \/ S(x))/'
 conserved webster_density_1 cone.dpm 1e-12 's/^field p(x)$/field p(x) density 1/'
-# a spring potential next to a free end stays with SAV (sema_spring.c)
+# a point force in the cell next to a free end (the end point's half
+# cell): a string, a membrane's edge and corner, a chain; and a spring
+# potential there, now the same force (sema_spring.c); a membrane's
+# rounding over 2e4 steps is 1.6e-12 (7.8e-6 when spread over whole cells)
+conserved force_free_end force_free_end.dpm 1e-12
+conserved force_free_edge force_free_edge.dpm 1e-11
+conserved force_free_corner force_free_edge.dpm 1e-11 's/0\.999, 0\.5/0.998, 0.799/g; s/0\.999, y - 0\.5/0.998, y - 0.799/'
+conserved force_free_chain force_free_chain.dpm 1e-12
 conserved spring_free_end spring_free_end.dpm 1e-12
-# and so does one with a rest offset (a constant force besides the spring)
+# a spring potential with a rest offset (a constant force besides the
+# spring) stays with SAV (sema_spring.c)
 conserved spring_offset spring_offset.dpm 1e-12
 # free ends of a bar: the strike's rigid motion makes u grow while its
 # steps stay small, so that rounding, not the scheme, leaves 4e-9 (80-bit

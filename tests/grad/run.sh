@@ -64,13 +64,15 @@ run() {
 # pickup point sits on a grid node, where the loss has a kink.  The
 # marimba's f1 moves 15 stiff modes at once, so its scale is 10 Hz, not
 # its value, for e = 1e-2 .. 1e-8 to reach the Taylor regime above
-# rounding; its xs is a fraction of the bar, so its scale is given too.
+# rounding; its xs is a fraction of the bar, so its scale is given too,
+# and T60hi's is 1 s (the loss is nearly linear in it: its remainder at
+# its value's scale is too near rounding).
 if gt ideal_string ../../examples/ideal_string.dpm; then
 	run ideal_string taylor -g 63 -d 0.05 -p xp,xo
 	run ideal_string ckpt -g 63 -d 0.1
 fi
 if gt marimba ../../examples/marimba.dpm; then
-	run marimba taylor -g 15 -d 0.05 -p xs -s f1=10,xs=0.05
+	run marimba taylor -g 15 -d 0.05 -p xs -s f1=10,xs=0.05,T60hi=1
 	run marimba ckpt -g 15 -d 0.2
 fi
 if gt drum ../../examples/drum.dpm; then

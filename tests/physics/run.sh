@@ -262,4 +262,26 @@ energy energy_membrane_loss membrane.dpm phys_membrane membrane 40000 2
 energy energy_plate_ss plate.dpm phys_plate plate 400 0
 energy energy_plate_ss_loss plate.dpm phys_plate plate 400 2
 
+# ---- a force at a free end (language.md 4: S delta(x - X) adds S at X) ----
+# A string fixed at 0, free at 1, pulled at its free end by F, settles
+# where T u.x = F: u(1) = F L / T = 0.01 (T = rho c^2 = 100 N).  The end
+# point weighs half a cell; a spread over a whole cell gave half the pull
+# (0.005).  The same string as a model's second field (a chain).
+# end_force NAME MODEL
+end_force() {
+	if ! "$DPMC" render "$HERE/$2" -d 1.5 --raw --double -o "$T/$1.wav" 2>"$T/$1.err"; then
+		fail "$1" "dpmc render: $(head -c 300 "$T/$1.err")"; return
+	fi
+	size=$(wc -c <"$T/$1.wav")
+	u=$(od -A n -t f8 -j $((size - 8)) "$T/$1.wav" | tr -d ' ')
+	if awk -v u="$u" 'BEGIN { d = u / 0.01 - 1; exit !(d < 1e-9 && d > -1e-9) }'; then
+		pass "$1"
+		note "$1: u(1) = $u"
+	else
+		fail "$1" "u(1) = $u after 1.5 s, want F L / T = 0.01"
+	fi
+}
+end_force end_force_grid end_force.dpm
+end_force end_force_chain end_force_chain.dpm
+
 [ "$nfail" -eq 0 ]
