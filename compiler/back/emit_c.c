@@ -446,9 +446,9 @@ emit_lump_stable(Emit *e)
 	em = ex_emitter_new(pn, cg_sym_c, "w");
 	cg_out(e, "/* -1 when every lumped object's step is stable at k (and hx), else the\n"
 	       " * first that is not */\n");
-	cg_out(e, "static int\n@__lstable(const double *p, double k, double hx)\n{\n");
-	/* a stiffness that varies in time: at t = 0, as the grid's taps */
-	cg_out(e, "\tconst double t = 0;\n\n\t(void)p; (void)k; (void)hx; (void)t;\n");
+	cg_out(e, "static int\n@__lstable(const double *p, double k, double hx, double t)\n{\n");
+	/* a stiffness that varies in time: at t, as the grid's taps */
+	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)t;\n");
 	for (j = 0; j < s->nlump; j++)
 		ex_emitter_add(em, s->lump_stiff[j]);
 	ex_emitter_flush(em, &e->b, "\t");
@@ -461,6 +461,28 @@ emit_lump_stable(Emit *e)
 	cg_out(e, "\treturn -1;\n}\n\n");
 	ex_emitter_free(em);
 	cg_free_refs(pn, 0);
+}
+
+/* Does the stability analysis vary in time: a coefficient of the step
+ * (lower.c), a coupling's stiffness at a point (discretise.c
+ * build_coupling_stab) or a lumped object's?  Then the grid is planned
+ * over the render's span, not at t = 0 alone. */
+static int
+in_time(const Emit *e)
+{
+	const Scheme *s = e->s;
+	const unsigned t = 1u << SYM_T;
+	int i;
+
+	if (loops_in_time(e->l) & 1)
+		return 1;
+	for (i = 0; i < e->l->nstab; i++)
+		if (e->l->stab[i].coef->deps & t)
+			return 1;
+	for (i = 0; i < s->nlump; i++)
+		if (s->lump_stiff[i]->deps & t)
+			return 1;
+	return 0;
 }
 
 static void
@@ -491,7 +513,7 @@ emit_stable_fn(Emit *e)
 	emit_lump_stable(e);
 	cg_out(e, "static int\n@__stable(const double *p, double k, double hx, double hy, const int *n, double t)\n{\n");
 	if (s->nlump)
-		cg_out(e, "\tif (@__lstable(p, k, hx) >= 0)\n\t\treturn 0;\n");
+		cg_out(e, "\tif (@__lstable(p, k, hx, t) >= 0)\n\t\treturn 0;\n");
 	cg_out(e, "\tdouble tc[%d];\n", cg_atleast1(l->nstab));
 	if (varies) {
 		/* bisection: a few sampled points; the grid finally chosen or
@@ -531,7 +553,7 @@ emit_stable_fn(Emit *e)
 	cg_out(e, "\tconst long ns = span > 0 ? (long)(span / k) : 0, m = ns < 256 ? ns : 256;\n");
 	cg_out(e, "\tlong j;\n\n");
 	cg_out(e, "\tif (!@__stable(p, k, hx, hy, n, 0))\n\t\treturn 0;\n");
-	if (loops_in_time(l) & 1) {
+	if (in_time(e)) {
 		cg_out(e, "\tfor (j = 1; j <= m; j++)\n");
 		cg_out(e, "\t\tif (!@__stable(p, k, hx, hy, n, k * (double)(j * ns / m)))\n");
 		cg_out(e, "\t\t\treturn k * (double)(j * ns / m);\n");
@@ -605,6 +627,34 @@ reads_own_vel(const Scheme *s, int j)
 	return 0;
 }
 
+/* A lumped object's mass of params, positive for the params in force
+ * (discretise.c checks it at their defaults): a mass of 0 or below made
+ * a render blow up at its first sample, or a kinetic energy below 0 */
+static void
+emit_mass_check(Emit *e, const char **pn)
+{
+	const Scheme *s = e->s;
+	char at[32];
+	int j, r;
+
+	for (j = 0; j < s->nlump; j++) {
+		const Ast *m = s->m->lumps[j]->mass;
+		ExprEmitter *em;
+		if (!m || ex_is_num(s->lump[j].mass, 0) || s->lump[j].mass->kind == EX_NUM)
+			continue;
+		cg_out(e, "\t{\n\t\tconst double k = 0, hx = 0, hy = 0, t = 0;\n\n\t\t(void)k; (void)hx; (void)hy; (void)t;\n");
+		em = ex_emitter_new(pn, cg_sym_c, "m");
+		r = ex_emitter_add(em, s->lump[j].mass);
+		ex_emitter_flush(em, &e->b, "\t\t");
+		cg_out(e, "\t\tif (!(%s > 0)) {\n", ex_emitter_root(em, r));
+		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"%sthe mass of '%s' is %%g for the params in force; "
+		       "a mass must be positive\", %s);\n", cg_loc_text(m->loc, at, sizeof at), s->lump[j].name,
+		       ex_emitter_root(em, r));
+		cg_out(e, "\t\t\treturn 1;\n\t\t}\n\t}\n");
+		ex_emitter_free(em);
+	}
+}
+
 /* The grid: forced (by the caller or the model's `grid`) and checked, or
  * the finest stable one.  The square-grid h_min is found by bisection,
  * assuming (as for every explicit scheme here) that a coarser grid is
@@ -614,6 +664,7 @@ emit_plan(Emit *e)
 {
 	const Loops *l = e->l;
 	const Scheme *s = e->s;
+	const char **pn;
 	int d, j;
 	char at[32];
 
@@ -658,7 +709,11 @@ emit_plan(Emit *e)
 		cg_out(e, "};\n\t\tstatic const int lself[%d] = {", e->s->nlump);
 		for (j = 0; j < e->s->nlump; j++)
 			cg_out(e, "%s%d", j ? ", " : "", reads_own_vel(s, j));
-		cg_out(e, "};\n\t\tconst int lj = @__lstable(p, k, len[0] / @__minn[0]);\n\n");
+		/* where each is declared, for the message */
+		cg_out(e, "};\n\t\tstatic const char *const lloc[%d] = {", e->s->nlump);
+		for (j = 0; j < e->s->nlump; j++)
+			cg_out(e, "%s\"%s\"", j ? ", " : "", cg_loc_text(s->m->lump_pde[j]->value->loc, at, sizeof at));
+		cg_out(e, "};\n\t\tconst int lj = @__lstable(p, k, len[0] / @__minn[0], 0);\n\n");
 		cg_out(e, "\t\tif (lj >= 0) {\n");
 		for (c = 0; c < s->m->nchains; c++) {
 			cg_out(e, "\t\t\tif (lchain[lj] == %d)\n", c);
@@ -693,9 +748,9 @@ emit_plan(Emit *e)
 		       "planner does not see it; write the damper in the pde itself, where the velocity is taken "
 		       "centred)\", lname[lj]);\n\t\t\t}\n");
 		cg_out(e, "\t\t\tif (lchain[lj] < 0)\n");
-		cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"the lumped object '%%s' is too stiff for "
+		cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"%%sthe lumped object '%%s' is too stiff for "
 		       "the time step k = %%g s (k^2 w^2 >= 4 in its explicit step); raise the rate or make "
-		       "it softer or heavier\", lname[lj], k);\n");
+		       "it softer or heavier\", lloc[lj], lname[lj], k);\n");
 		cg_out(e, "\t\t\treturn 1;\n\t\t}\n");
 	}
 	if (rho_checked(s)) {
@@ -735,6 +790,15 @@ emit_plan(Emit *e)
 	cg_out(e, "\t\t\t\tn[d] = (int)floor(len[d] / h * (1 + 1e-12));\n");
 	cg_out(e, "\t\t\tcontinue;\n\t\t}\n");
 	cg_out(e, "\t\tif (t > 0 && bad == 1) {\n");
+	for (j = 0; j < s->nlump; j++)    /* a lumped object stiffer then: the first */
+		if (s->m->lumps[j]->gridpt <= 0 && (s->lump_stiff[j]->deps & (1u << SYM_T))) {
+			cg_out(e, "\t\t\tif (@__lstable(p, k, len[0] / @__minn[0], t) == %d) {\n", j);
+			cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"%sthe lumped object '%s' is too stiff at t = "
+			       "%%g s for the time step k = %%g s (k^2 w^2 >= 4 in its explicit step); raise the rate or "
+			       "make it softer or heavier then\", t, k);\n",
+			       cg_loc_text(s->m->lump_pde[j]->value->loc, at, sizeof at), s->lump[j].name);
+			cg_out(e, "\t\t\t\treturn 1;\n\t\t\t}\n");
+		}
 	cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"%sthe scheme is unstable on every grid at t = %%g s for the "
 	       "params in force; check how the pde's coefficients vary in time\", t);\n",
 	       cg_loc_text(s->m->pde->value->loc, at, sizeof at));
@@ -760,7 +824,11 @@ emit_plan(Emit *e)
 	cg_out(e, "\t\tif (p[i] < @_param_min(i) || p[i] > @_param_max(i)) {\n");
 	cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"param '%%s' = %%g is outside its range [%%g, %%g]\",\n");
 	cg_out(e, "\t\t\t         @__pname[i], p[i], @_param_min(i), @_param_max(i));\n");
-	cg_out(e, "\t\t\treturn 1;\n\t\t}\n\t}\n\treturn 0;\n}\n\n");
+	cg_out(e, "\t\t\treturn 1;\n\t\t}\n\t}\n");
+	pn = cg_param_refs(e);
+	emit_mass_check(e, pn);
+	cg_free_refs(pn, 0);
+	cg_out(e, "\treturn 0;\n}\n\n");
 
 	/* plan_for: the grid for a render of `span` seconds (0: the step's
 	 * coefficients at t = 0 only) */

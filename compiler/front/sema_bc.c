@@ -16,6 +16,11 @@ static const BcKind bc_kinds[] = { BC_FIXED, BC_CLAMPED, BC_SS, BC_SS, BC_FREE }
 static const char *
 choices(Sema *s)
 {
+	if (s->ndim == 1)
+		return s->space_order >= 3 ? "clamped, simply_supported (or pinned), free or attached Z "
+		                             "(Z a lumped object)"
+		                           : "fixed, clamped, simply_supported (or pinned), free or "
+		                             "attached Z (Z a lumped object)";
 	return s->space_order >= 3 ? "clamped, simply_supported (or pinned) or free"
 	                           : "fixed, clamped, simply_supported (or pinned) or free";
 }

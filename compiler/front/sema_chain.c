@@ -1094,7 +1094,8 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 		if (own && own->nd == 2 && e->nargs == 1 && (!strcmp(e->name, "lap") || !strcmp(e->name, "bilap")))
 			return rw(s, own, i, X, lap_call(s, own, e));
 		if (own && (p = delta_pos(s, own, e, 1))) {
-			Ast *den = bin(s, OP_MUL, num(s, own->h * end_cell(own->bc, i, own->n), e->loc),    /* point i's mass */
+			Ast *den = s->to_mass ? s->to_mass                      /* point i's mass */
+			         : bin(s, OP_MUL, num(s, own->h * end_cell(own->bc, i, own->n), e->loc),
 			               own->density ? rw(s, own, i, NULL, own->density) : num(s, 1, e->loc));
 			Ast *hx = hat(s, own, i, rw(s, own, i, NULL, p));
 			if (hx->kind == AX_NUM && hx->num == 0)

@@ -44,6 +44,8 @@ typedef struct FS {
 	int nerr;
 	int depth;                 /* lets of the coordinates inlined by rw */
 	int in_pot;                /* rw of a potential */
+	Ast *to_mass;              /* rw of an attached end's share: a 1D delta
+	                            * is hat_i(X) / this (the object's mass) */
 	int mute;                  /* a chain's pde is rewritten once per point:
 	                            * its errors are reported at the first */
 	/* 2D reads at a place of params (sema_chain.c rw_call_read): each

@@ -15,8 +15,7 @@
  * of SAV).  The energy output then counts the spring as K d[n+1] d[n] / 2
  * (docs/language.md 15), conserved exactly; the grid counts its
  * stiffness as the coupling it is.  Anything else (integrals, max(0,
- * ...)^p, a quartic term, a spring on a field with a free or attached
- * end) stays with SAV. */
+ * ...)^p, a quartic term, a spring with a rest offset) stays with SAV. */
 #include <string.h>
 
 #include "ast.h"
@@ -216,27 +215,6 @@ mass_of(const Decl *f)
 	return NULL;
 }
 
-/* Has the field f an attached end (a boundary naming it, or no field)?
- * A point force in the cell next to one does not yet keep the energy:
- * the end point's share is dropped, where it is the object's, which
- * SAV's correction folds in (emit_sav.c fold_ends): such a spring stays
- * with SAV.  (A free end's point weighs half a cell in the energy, and
- * a point source's share there is divided by that: emit_c.c @__cell.) */
-static int
-attached_end(const Model *m, const Decl *f)
-{
-	int i;
-
-	for (i = 0; i < m->ndecls; i++) {
-		const Decl *b = m->decls[i];
-		if (b->kind != D_BOUNDARY || (b->field && strcmp(b->field, f->name)))
-			continue;
-		if (b->attach || (b->cond && !strcmp(b->cond, "attached")))
-			return 1;
-	}
-	return 0;
-}
-
 /* p's forces into the pdes, when p is a quadratic form (deg); 1 if so */
 static int
 lower(Arena *a, Model *m, Decl *p)
@@ -254,7 +232,7 @@ lower(Arena *a, Model *m, Decl *p)
 	if (deg(&q, p->value, 0, &lo) != 2 || lo != 2)
 		return 0;
 	for (i = 0; i < q.n; i++)
-		if (!(pde[i] = model_pde(m, q.f[i]->name)) || !pde[i]->value || (q.f[i]->nargs && attached_end(m, q.f[i])))
+		if (!(pde[i] = model_pde(m, q.f[i]->name)) || !pde[i]->value)
 			return 0;
 	for (i = 0; i < q.n; i++) {
 		const Decl *f = q.f[i];

@@ -1707,6 +1707,7 @@ static void
 build_lumps(Ctx *c, Scheme *s)
 {
 	const Model *m = c->m;
+	double sy[NSYM] = {0}, v;
 	int j, i, side;
 
 	s->nlump = m->nlumps;
@@ -1734,10 +1735,48 @@ build_lumps(Ctx *c, Scheme *s)
 		z->init = m->lump_init[j] ? conv(c, m->lump_init[j]->value, NULL) : num(c, 0);
 		z->init_t = m->lump_init_t[j] ? conv(c, m->lump_init_t[j]->value, NULL) : num(c, 0);
 		z->mass = m->lumps[j]->mass ? conv(c, m->lumps[j]->mass, NULL) : num(c, 1);
+		if (m->lumps[j]->mass && !positive(s, z->mass, 1, 0, sy, &v)) {
+			diag_error(c->d, m->lumps[j]->mass->loc, "the mass of '%s' is %g with the params at "
+			           "their defaults; a mass must be positive", z->name, v);
+			c->failed = 1;
+		}
 	}
 	for (i = 0; i < 2; i++)
 		for (side = 0; side < 2; side++)
 			s->attach[i][side] = s->bc[i][side] == BC_ATTACHED ? m->attach[i][side] : -1;
+}
+
+/* A point source in the cell next to an end attached to a lumped object
+ * z (language.md 11.1): its share of the end point, F hat_N(X), is z's,
+ * as the read u(X) takes z there, so z's rest gains F hat_N(X) / M (the
+ * grid drops the end's share: it is held).  Then a force's work on the
+ * read is the work the masses see, and a spring there keeps the energy
+ * (it lost 2.8e-3 of E over 0.45 s).  F = S / k^2.  A bow keeps its
+ * Newton solve on the grid's points alone. */
+static void
+end_shares(Ctx *c, Scheme *s)
+{
+	ExprPool *p = c->p;
+	int i, side;
+
+	if (s->ndim != 1)
+		return;
+	for (side = 0; side < 2; side++) {
+		int j = s->attach[0][side];
+		Expr *end = num(c, side ? s->to[0] : s->from[0]);
+		if (j < 0)
+			continue;
+		for (i = 0; i < s->nsrc; i++) {
+			Expr *hat, *f;
+			if (s->src[i].implicit >= 0)
+				continue;
+			hat = ex_fn(p, FN_MAX, num(c, 0), ex_sub(p, num(c, 1),
+			            ex_div(p, ex_fn(p, FN_ABS, ex_sub(p, s->src[i].pos[0], end), NULL),
+			                   ex_sym(p, SYM_HX))));
+			f = ex_div(p, s->src[i].strength, ex_powi(p, ex_sym(p, SYM_K), 2));
+			s->lump[j].rest = ex_add(p, s->lump[j].rest, ex_div(p, ex_mul(p, f, hat), s->lump[j].mass));
+		}
+	}
 }
 
 /* Does read r read the field at source i's point? */
@@ -2261,6 +2300,8 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 	s->nrd = c.nrd;
 	if (!c.failed)
 		build_implicit(&c, s);
+	if (!c.failed)
+		end_shares(&c, s);
 	if (!c.failed)
 		build_coupling_stab(&c, s);
 	if (!c.failed)

@@ -143,6 +143,30 @@ rm -f "$T/b.wav"
 expect bend-forced 1 'grid 220 is unstable for the params in force at t = ' -- \
 	render "$T/glide.dpm" -o "$T/b.wav" --grid 220
 no_file bend-forced-nofile "$T/b.wav"
+# a point spring that stiffens in time (a probe's): planned over the
+# render too, 333 intervals where t = 0's 440 blew up at sample 10272;
+# and a lumped object that does so: said, with the time, at its pde
+cat >"$T/ramp.dpm" <<'X'
+model ramp
+param K0 = 1e4 in [0, 1e12]
+let K(t) = K0 * (1 + 1e3 * t)
+field z mass 0.001
+pde u.tt = 1e4 * u.xx - K(t) * u(0.5) * delta(x - 0.5)
+pde z.tt = -K(t) * z / 0.001
+domain x in [0, 1]
+field u(x)
+boundary x = 0, x = 1: fixed
+init u = 0.001 * sin(pi * x)
+init z = 0.001
+output o = u(0.5)
+X
+sed '/z/d' "$T/ramp.dpm" >"$T/ramp_spring.dpm"
+expect ramp-spring 0 '' -- render "$T/ramp_spring.dpm" -o "$T/r.wav" --stats
+grep -q '"grid": \[333\]' "$T/err" && pass ramp-spring-grid || fail ramp-spring-grid "$(cat "$T/err")"
+sed 's/K0 \* (1 + 1e3 \* t)/K0 * (1 + 1e8 * t^2)/' "$T/ramp.dpm" >"$T/ramp_lump.dpm"
+expect ramp-lump 1 'ramp_lump.dpm:6:12: error: the lumped object .z. is too stiff at t = 0.0[0-9]* s' -- \
+	render "$T/ramp_lump.dpm" -o "$T/r2.wav"
+no_file ramp-lump-nofile "$T/r2.wav"
 # a bump narrower than the planner's samples (every 172 steps of a 1 s
 # render): it blows up; the error says where, a note says what to do
 sed 's/^let T(t) = .*/let T(t) = c^2 * (1 + 24 * (t > 0.004) * (t < 0.0077))/' "$T/glide.dpm" >"$T/bump.dpm"

@@ -87,6 +87,10 @@ conserved force_free_end force_free_end.dpm 1e-12
 conserved force_free_edge force_free_edge.dpm 1e-11
 conserved force_free_corner force_free_edge.dpm 1e-11 's/0\.999, 0\.5/0.998, 0.799/g; s/0\.999, y - 0\.5/0.998, y - 0.799/'
 conserved force_free_chain force_free_chain.dpm 1e-12
+conserved force_attached_end force_attached_end.dpm 1e-12
+conserved force_attached_chain force_attached_chain.dpm 1e-12
+conserved spring_attached_end force_attached_end.dpm 1e-12 \
+	's/ - K \* u(0\.999) \* delta(x - 0\.999)//; s/^output out/potential spring = K \/ 2 * u(0.999)^2\noutput out/'
 conserved spring_free_end spring_free_end.dpm 1e-12
 # a spring potential with a rest offset (a constant force besides the
 # spring) stays with SAV (sema_spring.c)

@@ -144,7 +144,13 @@ bad attached_no_object 's/x = 0, x = 1: fixed/x = 0: fixed\nboundary x = 1: atta
 bad read_in_coefficient 's/pde u.tt = 100^2 \* u.xx/pde u.tt = (100 + z.t)^2 * u.xx/' "a coefficient of u.s derivatives reads a velocity of the state"
 bad read_position_moves 's/pde z.tt = -K \* z/pde z.tt = -K * z + u(t)/' "position"
 sed "s/param K = 1e4 in \[1, 1e8\]/param K = 1e10 in [1, 1e11]/" "$T/base.dpm" >"$T/stiff.dpm"
-expect lump_too_stiff 1 "lumped object .z. is too stiff" -- render "$T/stiff.dpm" -o "$T/stiff.wav"
+expect lump_too_stiff 1 "stiff.dpm:7:12: error: the lumped object .z. is too stiff" -- render "$T/stiff.dpm" -o "$T/stiff.wav"
+[ -e "$T/stiff.wav" ] && fail lump_too_stiff_no_file "stiff.wav written" || pass lump_too_stiff_no_file
+bad mass_negative 's/field z mass 0.01/field z mass -0.5/' "the mass of 'z' is -0.5 with the params at their defaults; a mass must be positive"
+sed "s/field z mass 0.01/field z mass M/; s/^param K = 1e4 in \[1, 1e8\]/param M = 0.01 in [-1, 1]\n&/" "$T/base.dpm" >"$T/mass.dpm"
+expect mass_negative_in_force 1 "[0-9]*:[0-9]*: error: the mass of 'z' is -0.01 for the params in force; a mass must be positive" -- \
+	render "$T/mass.dpm" --set M=-0.01 -o "$T/mass.wav"
+expect mass_zero_in_force 1 "the mass of 'z' is 0 for the params in force" -- render "$T/mass.dpm" --set M=0 -o "$T/mass.wav"
 bad lump_in_param 's/param K = 1e4 in \[1, 1e8\]/param K = 1e4 in [1, 1e8]\nlet G = z/' "lumped object"
 bad boundary_wrong_field 's/boundary x = 0, x = 1: fixed/boundary w at x = 0, x = 1: fixed/' "not a field"
 bad boundary_at_word 's/boundary x = 0, x = 1: fixed/boundary u on x = 0, x = 1: fixed/' "at x = A"
