@@ -400,6 +400,7 @@ rt_out_open(RtOut *o, const char *path, int mode, char *err, int errsz)
 {
 	struct stat st;
 	mode_t mask;
+	const char *base;
 	int fd;
 
 	memset(o, 0, sizeof *o);
@@ -426,7 +427,13 @@ rt_out_open(RtOut *o, const char *path, int mode, char *err, int errsz)
 		o->path = NULL;
 		return -1;
 	}
-	sprintf(o->tmp, "%s.tmpXXXXXX", o->path);
+	/* NAME.tmpXXXXXX beside it, or .dpmXXXXXX in its folder where that
+	 * would pass the longest name a folder takes (255 bytes) */
+	base = strrchr(o->path, '/') ? strrchr(o->path, '/') + 1 : o->path;
+	if (strlen(base) + 10 <= 255)
+		sprintf(o->tmp, "%s.tmpXXXXXX", o->path);
+	else
+		sprintf(o->tmp, "%.*s.dpmXXXXXX", (int)(base - o->path), o->path);
 	if ((o->fd = rt_tmp_make(o->tmp, &o->slot)) < 0) {
 		rt_seterr(err, errsz, "cannot write '%s': %s", path, strerror(errno));
 		free(o->tmp);

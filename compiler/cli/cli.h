@@ -122,7 +122,8 @@ void sim_close(Sim *s);
  * (said on stderr, `what` naming the recording); 0 with --no-align; -1
  * after an error message */
 long cli_align(const Opts *o, const Job *j, const double *target, long n, int nch, const double *vals,
-               const char *what);
+               const char *what,
+               const char *where);
 /* The grid margins of a fit (cli_fit.c): the first grid GRID_MARGIN
  * coarser than the finest stable one, GRID_MARGIN_END from POLISH of the
  * steps on. */
@@ -325,5 +326,7 @@ int cli_flush_stdout(void);
  * name renamed onto a regular file, a device or "-" in place); 0, or -1
  * with a message in err. */
 int cli_write_file(const char *path, const char *s, char *err, int errsz);
+/* do a and b name one file, written yet or not? (main.c) */
+int cli_same_file(const char *a, const char *b);
 
 #endif

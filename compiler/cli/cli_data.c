@@ -227,6 +227,16 @@ recording(Reader *r, Row *w, int off, int len, const Opts *o, const Job *j, cons
 		w->path = arena_strdup(a, b.s);
 		buf_free(&b);
 	}
+	{
+		const char *out[3] = {o->out, o->render, o->loss_curve}, *on[3] = {"-o", "--render", "--loss-curve"};
+		int i;
+		for (i = 0; i < 3; i++)
+			if (out[i] && !rt_out_is_std(out[i]) && cli_same_file(out[i], w->path)) {
+				diag_error(&r->d, at(r, off, len), "%s %s is this row's recording: writing it would "
+				           "replace it; name another file", on[i], out[i]);
+				return -1;
+			}
+	}
 	if (stat(w->path, &st) != 0 && errno == ENOENT) {
 		diag_error(&r->d, at(r, off, len), "no such file '%s'%s%s%s; paths are from the CSV's folder",
 		           w->path, *dir ? " (the CSV's folder is '" : "", dir, *dir ? "')" : "");

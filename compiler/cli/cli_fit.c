@@ -142,7 +142,7 @@ onset(const double *y, long n, int nch)
  * than it; -1 after an error message. */
 long
 cli_align(const Opts *o, const Job *j, const double *target, long n, int nch, const double *vals,
-          const char *what)
+          const char *what, const char *where)
 {
 	long t0, r0, d;
 	Sim s;
@@ -155,7 +155,8 @@ cli_align(const Opts *o, const Job *j, const double *target, long n, int nch, co
 	}
 	if (sim_set(&s, vals) < 0) {
 		char when[1200];
-		snprintf(when, sizeof when, "against '%s' at the start values", what);
+		snprintf(when, sizeof when, "against '%s'%s%s%s at the start values", what, where ? " (" : "",
+		         where ? where : "", where ? ")" : "");
 		cli_model_error(o->model, s.err, when);
 		sim_close(&s);
 		return -1;
@@ -1167,7 +1168,7 @@ cli_fit(const Opts *o, const Job *j)
 	if (!(target = target_read(o, j, &n0, &nch)))
 		goto out;
 	/* the recording from its onset: tgt, n frames */
-	if ((d = cli_align(o, j, target, n0, nch, j->vals, o->target)) < 0)
+	if ((d = cli_align(o, j, target, n0, nch, j->vals, o->target, NULL)) < 0)
 		goto out;
 	tgt = target + d * nch;
 	n = n0 - d;
@@ -1446,7 +1447,9 @@ cli_fit_data(const Opts *o, const Job *j)
 		S->i = i;
 		/* each recording from its onset (cli_align); every loss here,
 		 * in one thread: rt_loss_new runs the FFTW planner */
-		if ((from = cli_align(&w->o, j, w->target, w->n, w->nch, w->vals, w->file)) < 0)
+		char where[4200];
+		snprintf(where, sizeof where, "%s:%d", o->data, w->line);
+		if ((from = cli_align(&w->o, j, w->target, w->n, w->nch, w->vals, w->file, where)) < 0)
 			goto out;
 		if (sim_open(&S->s, &w->o, j, w->target + from * w->nch, w->n - from, w->nch,
 		             o->loss ? o->loss : FIT_DEFAULT_LOSS) < 0)

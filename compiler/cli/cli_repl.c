@@ -49,12 +49,28 @@ typedef struct Repl {
 	double *fit_step, *fit_loss;
 	long nfit;
 	char fit_what[256];
+	char target[4096];   /* the last recording grad or fit read, for `guard` */
 	/* the last command, for `time` */
 	char last[64];
 	double ms, compile_ms, init_ms, run_ms;
 } Repl;
 
 /* ---- small helpers ---- */
+
+static int error(const char *fmt, const char *a, const char *b);
+
+/* A file a command would write that is the model or the last recording
+ * read: refused (as dpmc's commands refuse it, main.c clobbers) */
+static int
+guard(const Repl *R, const char *what, const char *path)
+{
+	if (R->path && cli_same_file(path, R->path))
+		return error("%s %s is the model: writing it would replace it; name another file", what, path);
+	if (R->target[0] && cli_same_file(path, R->target))
+		return error("%s %s is the recording grad or fit read: writing it would replace it; name "
+		             "another file", what, path);
+	return 0;
+}
 
 static int
 error(const char *fmt, const char *a, const char *b)
@@ -459,6 +475,8 @@ c_render(Repl *R, int argc, char **argv)
 
 	if (no_model(R) < 0)
 		return -1;
+	if (guard(R, "render:", argv[2]) < 0)
+		return -1;
 	o = opts_for(R);
 	o.out = argv[2];
 	if (argc > 3) {
@@ -467,7 +485,7 @@ c_render(Repl *R, int argc, char **argv)
 		else if (!strcmp(argv[3], "raw") || !strcmp(argv[3], "--raw"))
 			o.raw = 1;
 		else
-			return error("render: '%s' is not an option; the ones there are are 'raw' (32-bit float) "
+			return error("render: '%s' is not an option; the options are 'raw' (32-bit float) "
 			             "and 'double' (64-bit)%s", argv[3], "");
 	}
 	if (cli_number(argv[1], &secs) < 0 || secs <= 0)
@@ -572,6 +590,7 @@ c_grad(Repl *R, int argc, char **argv)
 		return -1;
 	o = opts_for(R);
 	o.target = argv[1];
+	snprintf(R->target, sizeof R->target, "%s", argv[1]);
 	if (argc > 2 && !(o.loss = loss_arg(argv[2])))
 		return -1;
 	if (cli_grid(R->run, &o, grid) < 0)
@@ -654,6 +673,7 @@ c_fit(Repl *R, int argc, char **argv)
 		return -1;
 	o = opts_for(R);
 	o.target = argv[1];
+	snprintf(R->target, sizeof R->target, "%s", argv[1]);
 	o.fit = argv[2];
 	for (i = 3; i < argc; i++) {    /* STEPS and the loss, in either order */
 		errno = 0;
@@ -716,6 +736,8 @@ c_plot(Repl *R, int argc, char **argv)
 	int r;
 
 	(void)argc;
+	if (guard(R, "plot:", path) < 0)
+		return -1;
 	if (!strcmp(kind, "loss")) {
 		if (!R->nfit)
 			return error("no fit yet: 'fit TARGET.wav NAME[,NAME...]' first%s%s", "", "");
@@ -776,7 +798,7 @@ c_save(Repl *R, int argc, char **argv)
 	int r;
 
 	(void)argc;
-	if (no_model(R) < 0)
+	if (no_model(R) < 0 || guard(R, "save:", argv[1]) < 0)
 		return -1;
 	k = &R->run->k;
 	if (!(t = cli_params_text(k, R->vals, "params")))

@@ -729,8 +729,12 @@ setup(Train *T, Arena *a)
 		} else {
 			/* each recording from its onset (cli_align); the losses
 			 * here, in one thread: rt_loss_new runs the FFTW planner */
-			long d = cli_align(&I->row->o, T->j, I->row->target, I->row->n, I->row->nch,
-			                   I->row->vals, I->row->file);
+			char where[4200];
+			long d;
+
+			snprintf(where, sizeof where, "%s:%d", o->data, I->row->line);
+			d = cli_align(&I->row->o, T->j, I->row->target, I->row->n, I->row->nch,
+			              I->row->vals, I->row->file, where);
 
 			if (d < 0 || sim_open(&I->s, &I->row->o, T->j, I->row->target + d * I->row->nch,
 			                      I->row->n - d, I->row->nch, o->loss ? o->loss : FIT_DEFAULT_LOSS) < 0)

@@ -8,6 +8,7 @@
  * rt_out_open (runtime/out.c), under a temporary name renamed at the end,
  * or in place for a device, a FIFO or stdout. */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE    /* realpath */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -1421,14 +1422,43 @@ stdout_check(int st)
 
 static int run(int argc, char **argv);
 
-/* Do a and b name one existing file (its device and inode)? */
+/* path as an absolute name: its folder's real path and its last part,
+ * so that a file not written yet compares too ("o.json", "./o.json");
+ * 0 when its folder does not resolve */
 static int
-same_file(const char *a, const char *b)
+canonical(const char *path, char *out, size_t n)
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	size_t len = slash ? (size_t)(slash - path) : 0;
+
+	if (len >= sizeof dir)
+		return 0;
+	if (slash && len == 0)
+		strcpy(dir, "/");
+	else if (slash) {
+		memcpy(dir, path, len);
+		dir[len] = 0;
+	} else
+		strcpy(dir, ".");
+	if (!realpath(dir, real))
+		return 0;
+	return snprintf(out, n, "%s/%s", real, base) < (int)n;
+}
+
+/* Do a and b name one file: its device and inode when both exist, else
+ * the same absolute name? */
+int
+cli_same_file(const char *a, const char *b)
 {
 	struct stat sa, sb;
+	char ca[PATH_MAX + 256], cb[PATH_MAX + 256];
 
-	return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev
-	       && sa.st_ino == sb.st_ino;
+	if (!a || !b)
+		return 0;
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	return !strcmp(a, b) || (canonical(a, ca, sizeof ca) && canonical(b, cb, sizeof cb) && !strcmp(ca, cb));
 }
 
 /* An output that would replace an input (the model, the recording) or
@@ -1445,13 +1475,13 @@ clobbers(const Opts *o)
 		if (!out[i] || rt_out_is_std(out[i]))
 			continue;
 		for (j = 0; j < 4; j++)
-			if (same_file(out[i], in[j])) {
+			if (cli_same_file(out[i], in[j])) {
 				fprintf(stderr, "dpmc: error: %s %s is %s: writing it would replace it; name "
 				        "another file\n", oname[i], out[i], iname[j]);
 				return 1;
 			}
 		for (j = 0; j < i; j++)
-			if (out[j] && (!strcmp(out[i], out[j]) || same_file(out[i], out[j]))) {
+			if (cli_same_file(out[i], out[j])) {
 				fprintf(stderr, "dpmc: error: %s and %s both name '%s': one would replace the "
 				        "other; name two files\n", oname[j], oname[i], out[i]);
 				return 1;

@@ -349,6 +349,31 @@ run "$DPMC" render "$STR" -o "$T/tg.wav" -d 0.05
 expect clobber-target 1 "-o .*tg.wav is the target recording" -- fit "$STR" --target "$T/tg.wav" --fit f0 --steps 1 -o "$T/tg.wav"
 expect clobber-outputs 1 "-o and --render both name" -- fit "$STR" --target "$T/tg.wav" --fit f0 --steps 1 -o "$T/same" --render "$T/same"
 [ ! -e "$T/same" ] && pass clobber-nothing-written || fail clobber-nothing-written "wrote $T/same"
+# two spellings of one file not written yet (a probe's: the JSON was
+# replaced by the loss curve, exit 0)
+expect clobber-spellings 1 "-o and --loss-curve both name" -- fit "$STR" --target "$T/tg.wav" --fit f0 --steps 1 \
+	-o "$T/sp.json" --loss-curve "$T/../$(basename "$T")/./sp.json"
+[ ! -e "$T/sp.json" ] && pass clobber-spellings-nothing || fail clobber-spellings-nothing "wrote $T/sp.json"
+# a recording a --data row names
+mkdir -p "$T/set" && cp "$T/tg.wav" "$T/set/a.wav" && printf 'file,f0\na.wav,110\n' >"$T/set/s.csv"
+cp "$T/set/a.wav" "$T/set/a.keep"
+expect clobber-data-row 1 "s.csv:2:1: error: -o .*a.wav is this row's recording" -- \
+	fit "$STR" --data "$T/set/s.csv" --fit f0 --steps 1 -o "$T/set/a.wav"
+cmp -s "$T/set/a.wav" "$T/set/a.keep" && pass clobber-data-row-kept || fail clobber-data-row-kept "the recording changed"
+# a name of 250 bytes (its temporary beside it would pass 255)
+long=$(printf 'a%.0s' $(seq 1 246)).wav
+expect long-name 0 '' -- render "$STR" -o "$T/$long" -d 0.01
+[ -s "$T/$long" ] && pass long-name-written || fail long-name-written "no $long"
+rm -f "$T/$long"
+# a peak below 1e-308 scaled to infinity: full-scale noise, exit 0; now silence
+sed 's/^init u = .*/init u = 1e-310 * sin(pi * x)/' "$STR" >"$T/tiny.dpm"
+if grep -q '^init u = 1e-310' "$T/tiny.dpm"; then
+	expect tiny-peak 0 '' -- render "$T/tiny.dpm" -o "$T/tiny.wav" -d 0.01
+	sed 's/^init u = .*/init u = 0/' "$STR" >"$T/zero.dpm"
+	run "$DPMC" render "$T/zero.dpm" -o "$T/zero.wav" -d 0.01
+	cmp -s "$T/tiny.wav" "$T/zero.wav" && pass tiny-peak-silent ||
+		fail tiny-peak-silent "not the silent render's bytes"
+fi
 # a file replaced keeps its mode
 run "$DPMC" render "$STR" -o "$T/mode.wav" -d 0.05
 chmod 640 "$T/mode.wav"

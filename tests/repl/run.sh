@@ -299,3 +299,16 @@ st=$?
 [ "$st" = 1 ] && grep -q "unknown backend 'gcc'" "$T/err" && cmp -s "$T/cc.wav" "$T/tcc.wav" \
 	&& grep -q '^render: [0-9.]* ms (.*run [0-9.]* ms)' "$T/out" && pass backend-time \
 	|| fail backend-time "exit $st: $(cat "$T/out") $(cat "$T/err")"
+
+# ---- a command never writes over the model or the recording it read ----
+cp "$S" "$T/g.dpm"
+cp "$S" "$T/g.keep"
+"$DPMC" render "$S" -d 0.05 -o "$T/gt.wav"
+cp "$T/gt.wav" "$T/gt.keep"
+printf 'save %s\ngrad %s\nrender 0.05 %s\nplot wave %s\n' "$T/g.dpm" "$T/gt.wav" "$T/./gt.wav" "$T/gt.wav" |
+	"$DPMC" repl "$T/g.dpm" >"$T/out" 2>"$T/err"
+st=$?
+[ "$st" = 1 ] && cmp -s "$T/g.dpm" "$T/g.keep" && cmp -s "$T/gt.wav" "$T/gt.keep" &&
+	grep -q "save: .*g.dpm is the model: writing it would replace it" "$T/err" &&
+	[ "$(grep -c 'is the recording grad or fit read' "$T/err")" = 2 ] &&
+	pass no-overwrite || fail no-overwrite "exit $st: $(cat "$T/err")"
