@@ -37,6 +37,16 @@ rt_putcut(FILE *out, const char *s, size_t n)
 				word = 0;
 				continue;
 			}
+			if (j < n) {    /* whole, its closing quote with it (not
+			                 * taken for an opening one: '{', found 'n') */
+				for (k = i; k <= j; k++) {
+					word = s[k] == ' ' ? 0 : word + 1;
+					rt_putsafe(out, s[k]);
+				}
+				shown += j - i + 1;
+				i = j + 1;
+				continue;
+			}
 		}
 		word = s[i] == ' ' ? 0 : word + 1;
 		if (word == RT_WORD_MAX + 1)

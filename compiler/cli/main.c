@@ -1111,6 +1111,22 @@ cli_note_blowup(const Kernel *k, void *m, int in_time)
 	        n[0], k->ndim() == 2 ? " x " : "", k->ndim() == 2 ? n[1] : 0);
 }
 
+/* Is the field's state at step n finite at every grid point? */
+static int
+state_finite(const Kernel *k, void *m)
+{
+	const double *u = k->state(m, 0);
+	int n[2] = {0, 0};
+	long i, np;
+
+	k->grid(m, n, NULL);
+	np = (long)(n[0] + 1) * (k->ndim() == 2 ? n[1] + 1 : 1);
+	for (i = 0; u && i < np; i++)
+		if (!isfinite(u[i]))
+			return 0;
+	return u != NULL;
+}
+
 int
 cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_ms, double **keep)
 {
@@ -1132,6 +1148,23 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 	*run_ms = jit_now_ms() - t;
 	st = rt_wav_write(o->out, buf, nframes, nch, (int)floor(r->k.rate(m) + 0.5), o->raw, err, sizeof err);
 	if (st != 0 && r->k.solve_error && r->k.solve_error(m, err, sizeof err)) {
+		cli_model_error(o->model, err, NULL);
+	} else if (st != 0 && strstr(err, "blew up") && state_finite(&r->k, m)) {
+		/* the field is finite: an output's expression is not */
+		long i;
+		char at[32] = "";
+		const Scheme *sc = r->loops->s;
+		for (i = 0; i < nframes * nch && isfinite(buf[i]); i++)
+			;
+		if ((int)(i % nch) < sc->nout && sc->out[i % nch].loc.src) {
+			int line, col;
+			src_linecol(sc->out[i % nch].loc.src, sc->out[i % nch].loc.off, &line, &col);
+			snprintf(at, sizeof at, "%d:%d: ", line, col);
+		}
+		snprintf(err, sizeof err, "%soutput '%s' is %g at sample %ld, where the simulation is finite: "
+		         "its expression is not defined there (a division by 0, the root or log of a number "
+		         "below 0); write it so that it is", at, r->k.output_name ? r->k.output_name((int)(i % nch)) : "",
+		         buf[i], i / nch);
 		cli_model_error(o->model, err, NULL);
 	} else if (st != 0) {
 		cli_model_error(o->model, err, NULL);

@@ -225,6 +225,9 @@ bad sizes "{\"nets\": {\"shape\": {\"sizes\": [1, 4, 1], \"layers\": [$L1, $L2]}
 bad act "{\"nets\": {\"shape\": {\"sizes\": [1, 5, 1], \"act\": \"tanh\", \"layers\": [$L1, $L2]}}}" \
 	"net 'shape' uses softplus in the model, not tanh"
 bad no_layers "{\"nets\": {\"shape\": {$S}}}" "net 'shape' has no \"layers\""
+# the message quotes a quote ('{') and ends with what it found, whole
+# (its closing quote was taken for an opening one: "... fou...'n'")
+bad null_net "{\"nets\": {\"shape\": null}}" "expected '{', a net {.*}, found 'n'$"
 bad one_layer "{\"nets\": {\"shape\": {$S, \"layers\": [$L1]}}}" "net 'shape' has 2 layers in the model, not 1"
 bad three_layers "{\"nets\": {\"shape\": {$S, \"layers\": [$L1, $L2, $L2]}}}" "net 'shape' has 2 layers in the model; this is one more"
 bad rows "{\"nets\": {\"shape\": {$S, \"layers\": [{\"W\": [[1], [2]], \"b\": [0, 0, 0, 0, 0]}, $L2]}}}" \

@@ -240,4 +240,24 @@ for be in tcc cc llvm; do
 		bump
 	fi
 done
+
+# an expression output not defined somewhere while the field is finite:
+# said at the output, not as a blow-up of the scheme (a probe's)
+cat >"$T/undef.dpm" <<'X'
+model undef
+domain x in [0, 1]
+field u(x)
+pde u.tt = 10000 * u.xx
+boundary x = 0, x = 1: fixed
+init u = sin(pi * x)
+output o = u(0.5) / (t - 0.01)
+X
+run "$DPMC" render "$T/undef.dpm" -o "$T/undef.wav"
+if [ "$st" = 1 ] && [ ! -e "$T/undef.wav" ] &&
+	grep -q "undef.dpm:7:1: error: output 'o' is -inf at sample 440, where the simulation is finite" "$T/err"; then
+	pass undefined_expression
+else
+	fail undefined_expression "exit $st: $(head -c 300 "$T/err")"
+	bump
+fi
 [ $nfail = 0 ]
