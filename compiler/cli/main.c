@@ -50,8 +50,10 @@ static const struct Cmd {
 	const char *usage;
 	const char *help;
 } cmds[] = {
-	{"check", C_CHECK, "dpmc check MODEL.dpm [-I DIR]",
-	 "Parse and check a model; print nothing when it is fine."},
+	{"check", C_CHECK, "dpmc check MODEL.dpm [-I DIR] [options]",
+	 "Parse and check a model; print nothing when it is fine.  With --set,\n"
+	 "--params or -r, also the params' names and ranges and a stable grid for\n"
+	 "them, as info plans it."},
 	{"info", C_INFO, "dpmc info MODEL.dpm [--json] [options]",
 	 "Print the scheme as compiled for the params in force: rate, time step,\n"
 	 "grid and spacing per dimension, stability margin, params, outputs."},
@@ -136,14 +138,16 @@ static const struct Opt {
 	const char *help;
 } opts[] = {
 	{O_HELP, "--help", "-h", NULL, C_ALL, "this help"},
-	{O_SET, "--set", NULL, "NAME=VALUE", C_RUN, "set a param (repeatable)"},
-	{O_PARAMS, "--params", NULL, "FILE.json", C_RUN, "set params from {\"params\": {\"NAME\": VALUE}}"},
-	{O_RATE, "--rate", "-r", "HZ", C_RUN, "sample rate (default: the model's, else 44100)"},
-	{O_BACKEND, "--backend", NULL, "tcc|llvm|cc", C_RUN & ~C_EMIT & ~C_BUILD,
+	/* the common options of cli.md on every command, where some do
+	 * nothing (check, emit, build compile no machine code) */
+	{O_SET, "--set", NULL, "NAME=VALUE", C_RUN | C_CHECK, "set a param (repeatable)"},
+	{O_PARAMS, "--params", NULL, "FILE.json", C_RUN | C_CHECK, "set params from {\"params\": {\"NAME\": VALUE}}"},
+	{O_RATE, "--rate", "-r", "HZ", C_RUN | C_CHECK, "sample rate (default: the model's, else 44100)"},
+	{O_BACKEND, "--backend", NULL, "tcc|llvm|cc", C_ALL,
 	 "how the model becomes machine code (default tcc; grad: llvm, else cc, else tcc; fit, train: cc, else llvm, else tcc)"},
-	{O_CPU, "--cpu", NULL, "NAME", C_RUN & ~C_EMIT & ~C_BUILD,
+	{O_CPU, "--cpu", NULL, "NAME", C_ALL,
 	 "the CPU llvm compiles for (default the host's; as DPM_LLVM_CPU)"},
-	{O_STATS, "--stats", NULL, NULL, C_INFO | C_RENDER | C_GRAD | C_FIT | C_TRAIN,
+	{O_STATS, "--stats", NULL, NULL, C_ALL,
 	 "one JSON line of timings on stderr"},
 	{O_INC, "-I", NULL, "DIR", C_ALL, "add an import search folder"},
 	{O_GRID, "--grid", NULL, "N[,M]", C_RUN, "force the grid (intervals per dimension)"},
@@ -777,10 +781,20 @@ stats(const Run *r, const Opts *o, void *m, double init_ms, double run_ms, long 
 
 /* ---- commands ---- */
 
+/* Parse and check; with --set, --params or -r, also the params' names
+ * and ranges and a grid for them, as info does (compiled for that) */
 static int
 cmd_check(Run *r, const Opts *o)
 {
-	return cli_compile(r, o, UPTO_SCHEME) == 0 ? EXIT_OK : EXIT_ERR;
+	double init_ms, *vals;
+	void *m;
+
+	if (!o->nsets && !o->params_file && o->rate == 0)
+		return cli_compile(r, o, UPTO_SCHEME) == 0 ? EXIT_OK : EXIT_ERR;
+	if (cli_compile(r, o, UPTO_RUN) < 0 || !(m = instance(r, o, 1.0, &init_ms, &vals)))
+		return EXIT_ERR;
+	r->k.destroy(m);
+	return EXIT_OK;
 }
 
 static void

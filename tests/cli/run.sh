@@ -130,6 +130,11 @@ no_file dur-nofile "$T/d.wav"
 expect grid-unstable 1 'dpmc: error: .*ideal_string.dpm: ' -- render "$STR" -o "$T/g.wav" --grid 101
 expect grid-stable 0 '' -- info "$STR" --grid 80 --json
 grep -q '"grid": \[80\]' "$T/out" && pass grid-forced || fail grid-forced "$(cat "$T/out")"
+# the common options on every command (cli.md); check with --set checks them
+expect check-set 0 '' -- check "$STR" --set f0=300 -r 48000 --backend cc --stats
+expect check-set-unknown 1 "unknown param 'bogus'" -- check "$STR" --set bogus=1
+expect check-set-range 1 "f0 = 1000000000 is outside its range" -- check "$STR" --set f0=1e9
+expect emit-backend 0 '' -- emit "$STR" --stage scheme --backend llvm --stats
 expect grid-dims 1 '' -- render "$STR" -o "$T/g.wav" --grid 10,10
 # c = 10 at 10 MHz: h_min = c k sqrt(2) ~ 1.4e-6, a ~7e5 x 6e5 grid: refused before allocating
 expect grid-huge 1 'dpmc: error: .*membrane.dpm: ' -- render "$MEM" -o "$T/g.wav" --set c=10 -r 10000000
