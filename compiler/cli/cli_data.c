@@ -55,14 +55,13 @@ next_line(Reader *r, Line *l)
 
 	if ((size_t)r->pos >= r->src->len)
 		return 0;
-	nl = strchr(t + r->pos, '\n');
+	/* a line ends at \n, \r\n or a lone \r (old Mac files) */
+	nl = strpbrk(t + r->pos, "\r\n");
 	len = nl ? (int)(nl - (t + r->pos)) : (int)strlen(t + r->pos);
 	l->s = t + r->pos;
 	l->off = r->pos;
 	l->no = ++r->no;
-	r->pos += len + (nl != NULL);
-	if (len > 0 && l->s[len - 1] == '\r')
-		len--;
+	r->pos += len + (nl != NULL) + (nl && nl[0] == '\r' && nl[1] == '\n');
 	l->len = len;
 	return 1;
 }
@@ -76,20 +75,45 @@ split(Reader *r, const Line *l, int *off, int *len, int max)
 	int i = 0, n = 0, b, e;
 
 	for (;;) {
+		int q = -1;    /* a quoted field ("c2.wav", as spreadsheets write): its quotes */
 		b = i;
+		while (i < l->len && (l->s[i] == ' ' || l->s[i] == '\t'))
+			i++;
+		if (i < l->len && l->s[i] == '"') {
+			q = i++;
+			while (i < l->len && l->s[i] != '"')
+				i++;
+			if (i == l->len || (i + 1 < l->len && l->s[i + 1] == '"')) {
+				diag_error(&r->d, at(r, l->off + (i == l->len ? q : i), 1), i == l->len
+				           ? "a quote that does not close: close it, or write the field without quotes"
+				           : "a quote inside a quoted field; rename the file so that its name holds "
+				           "no quote");
+				return -1;
+			}
+			i++;
+		}
 		while (i < l->len && l->s[i] != ',') {
-			if (l->s[i] == '"') {
-				diag_error(&r->d, at(r, l->off + i, 1), "a quoted field; the CSV is read without "
-				           "quoting: write the field without quotes (rename a file whose name holds "
-				           "a comma or a quote)");
+			if (l->s[i] == '"' || q >= 0) {
+				if (q >= 0 && (l->s[i] == ' ' || l->s[i] == '\t')) {
+					i++;
+					continue;
+				}
+				diag_error(&r->d, at(r, l->off + i, 1), q >= 0 ? "text after a quoted field; "
+				           "end the field at its closing quote" : "a quote inside a field; quote "
+				           "the whole field (\"name.wav\") or none of it");
 				return -1;
 			}
 			i++;
 		}
 		e = i;
-		while (b < e && (l->s[b] == ' ' || l->s[b] == '\t'))
+		if (q >= 0) {
+			b = q + 1;
+			for (e = q + 1; l->s[e] != '"'; e++)
+				;
+		}
+		while (q < 0 && b < e && (l->s[b] == ' ' || l->s[b] == '\t'))
 			b++;
-		while (e > b && (l->s[e - 1] == ' ' || l->s[e - 1] == '\t'))
+		while (q < 0 && e > b && (l->s[e - 1] == ' ' || l->s[e - 1] == '\t'))
 			e--;
 		if (n < max) {
 			off[n] = l->off + b;
@@ -112,6 +136,15 @@ blank(const Line *l)
 		if (l->s[i] != ' ' && l->s[i] != '\t')
 			return 0;
 	return 1;
+}
+
+/* only blanks from here to the end? */
+static int
+trailing(const Reader *r)
+{
+	const char *t = r->src->text + r->pos;
+
+	return t[strspn(t, " \t\r\n")] == 0;
 }
 
 void
@@ -358,6 +391,8 @@ cli_data_read(Data *d, const Opts *o, const Job *j, Arena *a)
 		return -1;
 	dir = folder(a, o->data);
 	while (next_line(&r, &l)) {
+		if (blank(&l) && trailing(&r))
+			break;    /* blank lines at the end, as editors leave them */
 		if (d->nrows == cap) {
 			Row *t = arena_alloc(a, sizeof *t * (size_t)(cap = cap ? 2 * cap : 16));
 			if (d->nrows)

@@ -274,7 +274,9 @@ bad missing-file "bad.csv:2:1: error: no such file '.*missing.wav'.*from the CSV
 bad not-a-wav 'bad.csv:2:1: error: .*notwav.wav.* is not a sound file' 'file,note\nsub/notwav.wav,45\n'
 bad rate "bad.csv:2:1: error: 'sub/r22.wav' is sampled at 22050 Hz but the model runs at 16000 Hz" \
 	'file,note\nsub/r22.wav,45\n'
-bad quoted 'bad.csv:2:1: error: a quoted field' 'file,note\n"sub/n45.wav",45\n'
+bad quote-open 'bad.csv:2:1: error: a quote that does not close' 'file,note\n"sub/n45.wav,45\n'
+bad quote-inside 'bad.csv:2:4: error: a quote inside a field' 'file,note\nsub"/n45.wav,45\n'
+bad quote-after 'bad.csv:2:14: error: text after a quoted field' 'file,note\n"sub/n45.wav"x,45\n'
 bad empty-line 'bad.csv:3:1: error: an empty line' 'file,note\nsub/n45.wav,45\n\nsub/n50.wav,50\n'
 bad too-many 'bad.csv:2:16: error: 3 fields, but the header has 2' 'file,note\nsub/n45.wav,45,3\n'
 bad too-few 'bad.csv:2:12: error: 1 field, but the header has 2' 'file,note\nsub/n45.wav\n'
@@ -283,6 +285,10 @@ bad empty-csv 'bad.csv:1:1: error: expected a header' ''
 bad per-item-unknown "no param 'gian' (did you mean 'gain'" 'file,note\nsub/n45.wav,45\n' --per-item gian
 bad per-item-fitted "'T0' is in both --fit and --per-item" 'file,note\nsub/n45.wav,45\n' --per-item T0
 expect csv-missing 1 "the dataset: cannot read $D/nothere.csv" -- train "$M" $R --data "$D/nothere.csv" --fit T0
+# quoted fields (a spreadsheet's export), a lone CR per line (old Mac
+# files), blank lines at the end: read as the plain CSV
+printf '"file","note"\r"sub/n45.wav",45\r\r\n\n' >"$D/quoted.csv"
+expect csv-quoted-cr-blank-end 0 '' -- train "$M" $R --data "$D/quoted.csv" --fit T0 --epochs 1 -o "$T/q.json"
 printf 'file,note\nsub/n45.wav,45\nmissing.wav,50\n' >"$D/bad.csv"
 expect fit-data-missing-file 1 "bad.csv:3:1: error: no such file" -- fit "$M" $R --data "$D/bad.csv" --fit T0
 # (the channels case needs a model with two outputs)
