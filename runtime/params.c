@@ -1111,6 +1111,9 @@ rt_params_read(const RtModel *m, const char *path, double *vals, FILE *msg, cons
 		report(&j, -1, 0, "out of memory reading %s", path);
 		goto out;
 	}
+	/* a UTF-8 byte-order mark (some editors write one) is no part of it */
+	if (j.len >= 3 && !memcmp(j.s, "\xef\xbb\xbf", 3))
+		j.pos = 3;
 	skipws(&j);
 	if (j.s[j.pos] != '{') {
 		jfail(&j, r.nnets ? "a JSON object, {\"params\": {\"NAME\": VALUE, ...}, \"nets\": {...}}"

@@ -110,6 +110,10 @@ expect params-ok 0 '' -- info "$STR" --params "$T/ok.json" --json
 grep -q '"grid": \[50\]' "$T/out" && pass params-applied || fail params-applied "f0=440 should give 50 intervals: $(cat "$T/out")"
 run "$DPMC" info "$STR" --params "$T/ok.json" --set f0=220 --json
 grep -q '"grid": \[100\]' "$T/out" && pass set-wins-over-params || fail set-wins-over-params "$(cat "$T/out")"
+# a byte-order mark first (some editors write one): read as without
+printf '\357\273\277{"params": {"f0": 440}}\n' >"$T/bom.json"
+expect params-bom 0 '' -- info "$STR" --params "$T/bom.json" --json
+grep -q '"grid": \[50\]' "$T/out" && pass params-bom-applied || fail params-bom-applied "$(cat "$T/out")"
 expect params-syntax 1 'comma.json:1:[0-9]*: error: ' -- render "$STR" -o "$T/p.wav" --params "$T/comma.json"
 expect params-name 1 "name.json:2:4: error: unknown param 'f00'" -- render "$STR" -o "$T/p.wav" --params "$T/name.json"
 expect params-range 1 'range.json:1:[0-9]*: error: .*\[20, 4000\]' -- render "$STR" -o "$T/p.wav" --params "$T/range.json"
