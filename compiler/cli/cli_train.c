@@ -242,7 +242,7 @@ item_names(const Train *T)
 {
 	const Kernel *k = T->k;
 	const char *p = T->o->per_item, *e, **names, *best;
-	int n = 0, i, t, len, np = T->nuser;    /* not a net's weight */
+	int n = 0, i, t, len, np = T->nuser, first, nw;    /* not a net's weight */
 	char name[256];
 
 	names = arena_alloc(T->a, sizeof *names * (size_t)(np + 1));
@@ -266,6 +266,11 @@ item_names(const Train *T)
 				        "are declared params (a gain, an onset)\n", name);
 				return -1;
 			}
+		if (i == np && cli_net_find(k, name, &first, &nw) >= 0) {
+			fprintf(stderr, "dpmc: error: --per-item: '%s' is a net; a row's own params are declared "
+			        "params (a gain, an onset): fit the net with --fit, shared by every row\n", name);
+			return -1;
+		}
 		if (i == np) {
 			best = closest_name(name, names, np);
 			fprintf(stderr, "dpmc: error: --per-item: %s has no param '%s'%s%s%s\n", T->o->model, name,

@@ -76,6 +76,9 @@ if [ "$st" = 0 ] && grep -q '^null \[[0-9]*:[0-9]*: .*unstable on every grid.*ra
 else
 	fail new-null-says-why "$(cat "$T/out" "$T/err")"
 fi
+# a rate that is not a number: refused, not the model's rate in silence
+run "$G/host_so" new nan
+grep -q '^null \[sample rate nan is not usable' "$T/out" && pass new-nan-rate || fail new-nan-rate "$(cat "$T/out" "$T/err")"
 run "$G/host_c" new 44100
 grep -q '^model \[\]$' "$T/out" && pass new-ok-no-error || fail new-ok-no-error "$(cat "$T/out" "$T/err")"
 

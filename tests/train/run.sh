@@ -178,6 +178,8 @@ fi
 
 # ---- a net: --fit NET trains its weights ----
 NM=$HERE/netstring.dpm
+expect per-item-net 1 "--per-item: 'dec' is a net; a row's own params are declared params" -- \
+	train "$NM" $R --data "$D/set.csv" --fit note --per-item dec --epochs 1 -o "$T/pn.json"
 run "$DPMC" train "$NM" $R --data "$D/set.csv" --fit dec --epochs 60 --lr 0.05 -o "$T/net.json"
 if [ "$st" = 0 ] && $PY - "$T/net.json" <<'EOF'
 import json, sys
