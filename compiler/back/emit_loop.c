@@ -1774,7 +1774,8 @@ emit_api(Emit *e)
 	cg_out(e, "enum { @__NOUT = %d, @__NPAR = %d };\n\n", s->nout, np);
 	cg_out(e, "static int\n@__gcheck(const @_model *m, char *err, int errsz)\n{\n");
 	cg_out(e, "\tif (m->n[0] < %d || m->n[1] < %d) {\n", l->adj_min_n[0], l->adj_min_n[1]);
-	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"grid %%d%s is too coarse for a gradient: use at least %d intervals\", "
+	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"grid %%d%s is too coarse for a gradient: use at least %d intervals "
+	       "(where no such grid is stable for these params, raise the rate: a shorter step takes a finer grid)\", "
 	       "m->n[0]%s);\n", s->ndim == 2 ? ", %d" : "", l->adj_min_n[0], s->ndim == 2 ? ", m->n[1]" : "");
 	cg_out(e, "\t\treturn 1;\n\t}\n\treturn 0;\n}\n\n");
 
