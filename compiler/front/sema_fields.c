@@ -1161,7 +1161,7 @@ end_share(FS *s, const Fld *f, int side, Decl **out, int no)
 	s->mute = 0;
 	s->to_mass = NULL;
 	for (i = 0; i < no; i++)
-		if (out[i]->kind == D_PDE && out[i]->value && !strcmp(out[i]->field, f->att[side]))
+		if (out[i]->kind == D_PDE && out[i]->value && out[i]->field && !strcmp(out[i]->field, f->att[side]))
 			out[i]->value = bin(s, OP_ADD, out[i]->value, t);
 }
 
