@@ -289,7 +289,7 @@ lower_fn(Gen *g, const Expr *e)
 {
 	static const char *const name[NFN] = {
 		"sin", "cos", "tan", "exp", "log", "llvm.sqrt.f64", "llvm.fabs.f64", "tanh",
-		NULL, NULL, NULL, "fmin", "fmax",
+		NULL, NULL, NULL, "llvm.rint.f64", "fmin", "fmax",
 	};
 	LLVMValueRef x = lower_ex(g, e->a, 0), t;
 

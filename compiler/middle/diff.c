@@ -99,7 +99,7 @@ flows(const Expr *e, int i)
 	case EX_CMP:
 		return 0;
 	case EX_FN:
-		return e->op != FN_STEP;
+		return e->op != FN_STEP && e->op != FN_RINT;
 	case EX_SELECT:
 		return i != 0;
 	default:
@@ -365,6 +365,7 @@ propagate(Sweep *S, Expr *e, Expr *g)
 		contribute(S, a, scale(p, g, ex_fn(p, FN_SIGMOID, a, NULL)));
 		return;
 	case FN_STEP:
+	case FN_RINT:
 		return;
 	case FN_MIN:
 	case FN_MAX:

@@ -208,6 +208,7 @@ eval_fn(Fn f, double x, double y)
 	case FN_SIGMOID: return 1.0 / (1.0 + exp(-x));
 	case FN_SOFTPLUS: return fmax(x, 0.0) + log1p(exp(-fabs(x)));
 	case FN_STEP: return x >= 0 ? 1.0 : 0.0;
+	case FN_RINT: return rint(x);
 	case FN_MIN: return fmin(x, y);
 	case FN_MAX: return fmax(x, y);
 	default: die("eval_fn: bad function %d", (int)f);
@@ -836,7 +837,7 @@ static const char *const default_sym[NSYM] = {
 
 static const char *const fn_name[NFN] = {
 	"sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh",
-	"sigmoid", "softplus", "step", "min", "max",
+	"sigmoid", "softplus", "step", "rint", "min", "max",
 };
 
 /* The shortest "%.Ng" that reads back as the same double. */

@@ -39,7 +39,8 @@ typedef enum {     /* symbols the scheme depends on */
 
 typedef enum {
 	FN_SIN, FN_COS, FN_TAN, FN_EXP, FN_LOG, FN_SQRT, FN_ABS, FN_TANH,
-	FN_SIGMOID, FN_SOFTPLUS, FN_STEP,     /* unary */
+	FN_SIGMOID, FN_SOFTPLUS, FN_STEP,
+	FN_RINT,       /* the nearest integer: not the language's; a grid index (lower.c shift) */
 	FN_MIN, FN_MAX,                       /* binary */
 	NFN
 } Fn;

@@ -530,16 +530,30 @@ source_row(const Scheme *s, int ax, const Row *fr, int nfr, const Row *ar, int o
 	return fwd_row(fr, nfr, ar->side, dist, w, held);
 }
 
+/* The coordinate of the point o intervals before x's along an axis from
+ * `from`, as the forward makes it: from + (i - o) h, i = rint((x - from)
+ * / h).  x - o h rounds otherwise, and a coefficient with a jump on a
+ * grid point ((x < 0.1), h = 0.01) then took the other side there: the
+ * adjoint was no longer the forward's transpose, and its leapfrog grew
+ * (a gradient of 1.2e38 where central differences say -8.5e-6). */
+static Expr *
+at_point(ExprPool *p, Sym x, Sym h, double from, int o)
+{
+	Expr *i = ex_fn(p, FN_RINT, ex_div(p, ex_sub(p, ex_sym(p, x), ex_num(p, from)), ex_sym(p, h)), NULL);
+
+	return ex_add(p, ex_num(p, from), ex_mul(p, ex_sub(p, i, ex_num(p, o)), ex_sym(p, h)));
+}
+
 /* e at the point x - ox hx, y - oy hy, and at t + k for level 1. */
 static Expr *
-shift(ExprPool *p, Expr *e, int ox, int oy, int level)
+shift(const Scheme *s, Expr *e, int ox, int oy, int level)
 {
+	ExprPool *p = s->pool;
+
 	if (ox && (e->deps & (1u << SYM_X)))
-		e = ex_subst_sym(p, e, SYM_X, ex_sub(p, ex_sym(p, SYM_X),
-		                 ex_mul(p, ex_num(p, ox), ex_sym(p, SYM_HX))));
+		e = ex_subst_sym(p, e, SYM_X, at_point(p, SYM_X, SYM_HX, s->from[0], ox));
 	if (oy && (e->deps & (1u << SYM_Y)))
-		e = ex_subst_sym(p, e, SYM_Y, ex_sub(p, ex_sym(p, SYM_Y),
-		                 ex_mul(p, ex_num(p, oy), ex_sym(p, SYM_HY))));
+		e = ex_subst_sym(p, e, SYM_Y, at_point(p, SYM_Y, SYM_HY, s->from[1], oy));
 	if (level == 1 && (e->deps & (1u << SYM_T)))
 		e = ex_subst_sym(p, e, SYM_T, ex_add(p, ex_sym(p, SYM_T), ex_sym(p, SYM_K)));
 	return e;
@@ -574,7 +588,7 @@ build_adj_region(Loops *l, Region *rg, const Row *frx, int nfx, const Row *fry, 
 					if (nt >= 250)
 						die("too many taps in an adjoint region");
 					rtap_add(s->pool, t, &nt, gr->tap[k].level, -ox, -oy, gr->coef,
-					         shift(s->pool, l->coefs[gr->coef].e, ox, oy,
+					         shift(s, l->coefs[gr->coef].e, ox, oy,
 					               gr->tap[k].level));
 				}
 			}

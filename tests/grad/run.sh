@@ -75,6 +75,9 @@ if gt marimba ../../examples/marimba.dpm; then
 	run marimba taylor -g 15 -d 0.05 -p xs -s f1=10,xs=0.05,T60hi=1
 	run marimba ckpt -g 15 -d 0.2
 fi
+if gt step_coef step_coef.dpm; then
+	run step_coef taylor -g 100 -d 0.05 -s c=50
+fi
 if gt drum ../../examples/drum.dpm; then
 	run drum taylor -g 29,24 -d 0.03 -p xs,ys
 	run drum ckpt -g 29,24 -d 0.05
