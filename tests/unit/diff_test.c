@@ -317,6 +317,7 @@ dual_fn(DualCtx *C, const Expr *e)
 		s = 1.0 / (1.0 + exp(-x.v));
 		return chain(fmax(x.v, 0.0) + log1p(exp(-fabs(x.v))), x, s, s);
 	case FN_STEP: kink(C, x.v); return cst(x.v >= 0 ? 1.0 : 0.0);
+	case FN_RINT: kink(C, x.v - floor(x.v) - 0.5); return cst(rint(x.v));
 	case FN_MIN:
 	case FN_MAX:
 		y = dual(C, e->b);
