@@ -376,7 +376,10 @@ lumps(Emit *e)
 			ex_emitter_add(em, dm[i]);
 			ex_emitter_add(em, dr[i]);
 		}
-		cg_out(e, "\t{\n");
+		/* rest at t = 0, as @__parts_energy takes it: a force that is a
+		 * time signal does work on the object, it is no energy of its
+		 * own (at the step's t, dL/dA of 1000 A t was off 1000-fold) */
+		cg_out(e, "\t{\n\t\tconst double t = 0.0;\n\n\t\t(void)t;\n");
 		ex_emitter_flush(em, &e->b, "\t\t");
 		cg_out(e, "\t\tconst double M = %s, a = %s, v = (un[ng + %d] - u[ng + %d]) / k;\n",
 		       ex_emitter_root(em, r), ex_emitter_root(em, r + 1), j, j);

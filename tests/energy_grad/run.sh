@@ -149,6 +149,9 @@ if gt massdamp "$HERE/massdamp.dpm"; then
 	edot massdamp -t 60
 	prog massdamp gradtest taylor -g 60 -d 0.03 -p xs
 fi
+if gt massforce "$HERE/massforce.dpm"; then
+	prog massforce gradtest taylor -g 60 -d 0.03 -p xs
+fi
 if gt stick "$B/stick.dpm"; then
 	prog stick gradtest taylor -d 0.015 -p xb -s sig=400
 fi
