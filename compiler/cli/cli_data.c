@@ -75,12 +75,11 @@ split(Reader *r, const Line *l, int *off, int *len, int max)
 	int i = 0, n = 0, b, e;
 
 	for (;;) {
-		int q = -1;    /* a quoted field ("c2.wav", as spreadsheets write): its quotes */
 		b = i;
 		while (i < l->len && (l->s[i] == ' ' || l->s[i] == '\t'))
 			i++;
-		if (i < l->len && l->s[i] == '"') {
-			q = i++;
+		if (i < l->len && l->s[i] == '"') {    /* quoted whole ("c2.wav", as spreadsheets write) */
+			int q = i++;
 			while (i < l->len && l->s[i] != '"')
 				i++;
 			if (i == l->len || (i + 1 < l->len && l->s[i + 1] == '"')) {
@@ -90,31 +89,30 @@ split(Reader *r, const Line *l, int *off, int *len, int max)
 				           "no quote");
 				return -1;
 			}
-			i++;
-		}
-		while (i < l->len && l->s[i] != ',') {
-			if (l->s[i] == '"' || q >= 0) {
-				if (q >= 0 && (l->s[i] == ' ' || l->s[i] == '\t')) {
-					i++;
-					continue;
-				}
-				diag_error(&r->d, at(r, l->off + i, 1), q >= 0 ? "text after a quoted field; "
-				           "end the field at its closing quote" : "a quote inside a field; quote "
-				           "the whole field (\"name.wav\") or none of it");
+			b = q + 1;
+			e = i++;
+			while (i < l->len && (l->s[i] == ' ' || l->s[i] == '\t'))
+				i++;
+			if (i < l->len && l->s[i] != ',') {
+				diag_error(&r->d, at(r, l->off + i, 1), "text after a quoted field; end the field "
+				           "at its closing quote");
 				return -1;
 			}
-			i++;
+		} else {
+			while (i < l->len && l->s[i] != ',') {
+				if (l->s[i] == '"') {
+					diag_error(&r->d, at(r, l->off + i, 1), "a quote inside a field; quote the whole "
+					           "field (\"name.wav\") or none of it");
+					return -1;
+				}
+				i++;
+			}
+			e = i;
+			while (b < e && (l->s[b] == ' ' || l->s[b] == '\t'))
+				b++;
+			while (e > b && (l->s[e - 1] == ' ' || l->s[e - 1] == '\t'))
+				e--;
 		}
-		e = i;
-		if (q >= 0) {
-			b = q + 1;
-			for (e = q + 1; l->s[e] != '"'; e++)
-				;
-		}
-		while (q < 0 && b < e && (l->s[b] == ' ' || l->s[b] == '\t'))
-			b++;
-		while (q < 0 && e > b && (l->s[e - 1] == ' ' || l->s[e - 1] == '\t'))
-			e--;
 		if (n < max) {
 			off[n] = l->off + b;
 			len[n] = e - b;
