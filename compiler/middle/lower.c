@@ -544,7 +544,18 @@ at_point(ExprPool *p, Sym x, Sym h, double from, int o)
 	return ex_add(p, ex_num(p, from), ex_mul(p, ex_sub(p, i, ex_num(p, o)), ex_sym(p, h)));
 }
 
-/* e at the point x - ox hx, y - oy hy, and at t + k for level 1. */
+/* The time of the step after t, as the forward makes it: (n + 1) k,
+ * n = rint(t / k).  t + k rounds otherwise, and a coefficient with a
+ * jump on a step ((t < 0.002) at 48 kHz) took the other side there. */
+static Expr *
+at_step(ExprPool *p)
+{
+	Expr *n = ex_fn(p, FN_RINT, ex_div(p, ex_sym(p, SYM_T), ex_sym(p, SYM_K)), NULL);
+
+	return ex_mul(p, ex_add(p, n, ex_num(p, 1)), ex_sym(p, SYM_K));
+}
+
+/* e at the point x - ox hx, y - oy hy, and at the next step for level 1. */
 static Expr *
 shift(const Scheme *s, Expr *e, int ox, int oy, int level)
 {
@@ -555,7 +566,7 @@ shift(const Scheme *s, Expr *e, int ox, int oy, int level)
 	if (oy && (e->deps & (1u << SYM_Y)))
 		e = ex_subst_sym(p, e, SYM_Y, at_point(p, SYM_Y, SYM_HY, s->from[1], oy));
 	if (level == 1 && (e->deps & (1u << SYM_T)))
-		e = ex_subst_sym(p, e, SYM_T, ex_add(p, ex_sym(p, SYM_T), ex_sym(p, SYM_K)));
+		e = ex_subst_sym(p, e, SYM_T, at_step(p));
 	return e;
 }
 

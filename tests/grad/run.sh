@@ -78,6 +78,9 @@ fi
 if gt step_coef step_coef.dpm; then
 	run step_coef taylor -g 100 -d 0.05 -s c=50
 fi
+if gt step_time step_time.dpm; then
+	run step_time taylor -g 100 -d 0.01 -s s0=200
+fi
 if gt drum ../../examples/drum.dpm; then
 	run drum taylor -g 29,24 -d 0.03 -p xs,ys
 	run drum ckpt -g 29,24 -d 0.05
