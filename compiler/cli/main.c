@@ -781,16 +781,15 @@ stats(const Run *r, const Opts *o, void *m, double init_ms, double run_ms, long 
 
 /* ---- commands ---- */
 
-/* Parse and check; with --set, --params or -r, also the params' names
- * and ranges and a grid for them, as info does (compiled for that) */
+/* Parse and check, and plan a grid for the params in force (the
+ * defaults, or --set, --params and -r) as info does: a model with no
+ * stable grid at its defaults cannot render, so it does not pass */
 static int
 cmd_check(Run *r, const Opts *o)
 {
 	double init_ms, *vals;
 	void *m;
 
-	if (!o->nsets && !o->params_file && o->rate == 0)
-		return cli_compile(r, o, UPTO_SCHEME) == 0 ? EXIT_OK : EXIT_ERR;
 	if (cli_compile(r, o, UPTO_RUN) < 0 || !(m = instance(r, o, 1.0, &init_ms, &vals)))
 		return EXIT_ERR;
 	r->k.destroy(m);

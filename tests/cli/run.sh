@@ -86,6 +86,9 @@ expect model-error 1 'bad_syntax.dpm:5:[0-9]*: error: ' -- check "$BAD"
 grep -q '^ *5 | pde u.tt' "$T/err" && grep -q '\^' "$T/err" && pass model-error-caret \
 	|| fail model-error-caret "no source line and caret: $(cat "$T/err")"
 expect missing-file 1 'nope.dpm' -- check "$T/nope.dpm"
+# a model with no stable grid at its defaults does not pass check
+sed 's/^domain x in \[0, 1\]$/domain x in [0, 1] grid 400/' "$STR" >"$T/fine.dpm"
+expect check-unstable-defaults 1 "grid 400 is unstable for the params in force" -- check "$T/fine.dpm"
 expect render-model-error 1 'error: ' -- render "$BAD" -o "$T/bad.wav"
 no_file render-model-error-nofile "$T/bad.wav"
 
