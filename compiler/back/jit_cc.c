@@ -425,7 +425,7 @@ static void
 trim_cache(const char *dir)
 {
 	const char *mb = getenv("DPM_CACHE_MB");
-	double limit = (mb && atof(mb) > 0 ? atof(mb) : 512) * 1e6, total = 0;
+	double limit = 512e6, total = 0, v;
 	time_t now = time(NULL);
 	Entry *e = NULL, *t;
 	size_t n = 0, cap = 0, i;
@@ -435,6 +435,16 @@ trim_cache(const char *dir)
 	DIR *dp;
 	int kind;
 
+	if (mb && *mb) {
+		char *end;
+		v = strtod(mb, &end);
+		if (end != mb && !*end && v > 0 && v < 1e9)
+			limit = v * 1e6;
+		else
+			fprintf(stderr, "dpmc: warning: DPM_CACHE_MB='%.40s' is not a size in "
+			        "megabytes (a number above 0, such as 512); the cache is kept "
+			        "within the default 512 MB\n", mb);
+	}
 	if (!(dp = opendir(dir)))
 		return;
 	while ((d = readdir(dp))) {

@@ -283,6 +283,15 @@ if [ "$st" = 0 ] && [ -n "$(find "$C/$ent" -mmin -5)" ] && cmp -s "$T/t1.wav" "$
 else
 	fail trim_hit_touches "exit $st: $(ls -l "$C" | tr '\n' ' ')"
 fi
+# a limit that is not a number is said, and the default kept
+mkdir -p "$T/badmb" && chmod 700 "$T/badmb"
+DPM_CACHE_MB=abc render "$T/badmb" "$T/t3.wav"
+if [ "$st" = 0 ] && grep -q "DPM_CACHE_MB='abc' is not a size in megabytes" "$T/err" &&
+   cmp -s "$T/t1.wav" "$T/t3.wav"; then
+	pass trim_bad_limit_said
+else
+	fail trim_bad_limit_said "exit $st: $(cat "$T/err")"
+fi
 
 # ---- 2. the LLVM module, and memory ----
 
