@@ -324,16 +324,22 @@ cg_src_back_term(Emit *e, int i, Expr **c, int grad)
 	cg_free_refs(pn, 0);
 }
 
-/* lump j's (k / 4) M v S, S = sum_r c_r rdv_r (cg_lump_back): seeds of
- * un and u at j, of each read (rsv), of the params through M (dm, whose
- * roots in em are dm0 + 2 p) and the c_r */
+/* lump j's (k / 4) M v S, S = sum_r c_r rdv_r (cg_lump_back), in a block
+ * where M and v are the object's: seeds of un and u at j, of each read
+ * (rsv), of the params through M and the c_r */
 static void
-lump_back(Emit *e, Expr **c, int j, Expr **dm, ExprEmitter *em, int dm0)
+lump_back(Emit *e, Expr **c, int j)
 {
 	const Scheme *s = e->s;
-	int np = s->nparams, r, p;
+	int np = s->nparams, r, p, *root = mem_alloc((size_t)(np + 1) * sizeof *root);
+	const char **pn = cg_param_refs(e);
+	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "m");
+	Expr **dm = mem_alloc((size_t)(np + 1) * sizeof *dm);
 	Buf sv = {0};
 
+	diff_params(s->pool, s->lump[j].mass, np, dm);
+	for (p = 0; p < np; p++)
+		root[p] = ex_is_num(dm[p], 0) ? -1 : ex_emitter_add(em, dm[p]);
 	cg_out(e, "\t\t{\n");
 	cg_lump_back_coefs(e, c, "\t\t\t", 1, &sv);
 	for (r = 0; r < s->nrd; r++)
@@ -342,11 +348,70 @@ lump_back(Emit *e, Expr **c, int j, Expr **dm, ExprEmitter *em, int dm0)
 	cg_out(e, "\t\t\tconst double S = 0%s;\n\n", sv.s ? sv.s : "");
 	cg_out(e, "\t\t\tln[ng + %d] += 0.25 * gE * M * S;\n", j);
 	cg_out(e, "\t\t\tpe[ng + %d] -= 0.25 * gE * M * S;\n", j);
+	ex_emitter_flush(em, &e->b, "\t\t\t");
 	for (p = 0; p < np; p++)
-		if (!ex_is_num(dm[p], 0))
-			cg_out(e, "\t\t\tgrad[%d] += 0.25 * gE * k * v * S * %s;\n", p, ex_emitter_root(em, dm0 + 2 * p));
+		if (root[p] >= 0)
+			cg_out(e, "\t\t\tgrad[%d] += 0.25 * gE * k * v * S * %s;\n", p, ex_emitter_root(em, root[p]));
 	cg_out(e, "\t\t}\n");
 	buf_free(&sv);
+	ex_emitter_free(em);
+	cg_free_refs(pn, 0);
+	mem_free(dm);
+	mem_free(root);
+}
+
+/* The seeds of the reads and params through every lumped object's M and
+ * rest, sm[j] dM_j + sa[j] drest_j, as one reverse sweep of sum_j sm[j]
+ * M_j + sa[j] rest_j with the seeds as leaves (as cg_vjp): the objects of
+ * a chain read one another through sums their rests share (a read at a
+ * param's place is a sum over all the points), and each object's own
+ * derivatives took the number of objects squared (57 MB of C for a chain
+ * of 341 points). */
+static void
+lumps_vjp(Emit *e)
+{
+	const Scheme *s = e->s;
+	ExprPool *P = s->pool;
+	int np = s->nparams, nq = np + s->nrd, nl = s->nlump, i, j;
+	const char **pn = cg_param_refs(e), **names = mem_alloc((size_t)(nq + 2 * nl + 1) * sizeof *names);
+	Expr *sum = ex_num(P, 0), **d = mem_alloc((size_t)(nq + 1) * sizeof *d);
+	int *root = mem_alloc((size_t)(nq + 1) * sizeof *root);
+	ExprEmitter *em;
+
+	for (i = 0; i < nq; i++)
+		names[i] = pn[i];
+	for (j = 0; j < nl; j++) {
+		Buf a = {0}, b = {0};
+		buf_printf(&a, "sm[%d]", j);
+		buf_printf(&b, "sa[%d]", j);
+		names[nq + 2 * j] = a.s;
+		names[nq + 2 * j + 1] = b.s;
+		if (s->lump[j].mass->deps & DEP_PARAM)
+			sum = ex_add(P, sum, ex_mul(P, ex_param(P, nq + 2 * j), s->lump[j].mass));
+		if (s->lump[j].rest->deps & DEP_PARAM)
+			sum = ex_add(P, sum, ex_mul(P, ex_param(P, nq + 2 * j + 1), s->lump[j].rest));
+	}
+	names[nq + 2 * nl] = NULL;
+	diff_params(P, sum, nq, d);
+	em = ex_emitter_new(names, cg_sym_c, "v");
+	for (i = 0; i < nq; i++) {
+		/* a velocity read is 0 here (u for un): lump_back seeds it */
+		int vel = i >= np && (s->rd[i - np].kind == RD_VEL || s->rd[i - np].kind == RD_LUMP_VEL ||
+		                      s->rd[i - np].kind == RD_CVEL);
+		root[i] = vel || ex_is_num(d[i], 0) ? -1 : ex_emitter_add(em, d[i]);
+	}
+	ex_emitter_flush(em, &e->b, "\t\t");
+	for (i = 0; i < nq; i++)
+		if (root[i] >= 0)
+			cg_out(e, i < np ? "\t\tgrad[%d] += %s;\n" : "\t\trs[%d] += %s;\n",
+			       i < np ? i : i - np, ex_emitter_root(em, root[i]));
+	ex_emitter_free(em);
+	for (j = nq; j < nq + 2 * nl; j++)
+		mem_free((void *)names[j]);
+	mem_free(names);
+	cg_free_refs(pn, 0);
+	mem_free(d);
+	mem_free(root);
 }
 
 /* each lumped object's M (v^2 / 2 - un rest(u) / 2): seeds of un, u, of
@@ -356,60 +421,48 @@ static int
 lumps(Emit *e)
 {
 	const Scheme *s = e->s;
-	int np = s->nparams, nq = np + s->nrd, j, i, r;
+	int nl = s->nlump, j;
 	const char **pn = cg_param_refs(e);
-	Expr **dm = mem_alloc((size_t)(nq + 1) * sizeof *dm), **dr = mem_alloc((size_t)(nq + 1) * sizeof *dr);
-	ExprEmitter *em;
+	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "w");
+	int *root = mem_alloc((size_t)(2 * nl + 1) * sizeof *root);
 	Expr ***cv = cg_lump_back(s);
 
 	if (s->nrd)       /* none: the objects read nothing (z.tt = 0), no @__rdall */
 		cg_out(e, "\t@__rdall(m, u, u, rd);\n");
 	if (cv)
 		cg_out(e, "\t@__rdall(m, un, u, rdv);\n");
-	for (j = 0; j < s->nlump; j++) {
-		em = ex_emitter_new(pn, cg_sym_c, "w");
-		diff_params(s->pool, s->lump[j].mass, nq, dm);
-		diff_params(s->pool, s->lump[j].rest, nq, dr);
-		r = ex_emitter_add(em, s->lump[j].mass);
-		ex_emitter_add(em, s->lump[j].rest);
-		for (i = 0; i < nq; i++) {
-			ex_emitter_add(em, dm[i]);
-			ex_emitter_add(em, dr[i]);
-		}
-		/* rest at t = 0, as @__parts_energy takes it: a force that is a
-		 * time signal does work on the object, it is no energy of its
-		 * own (at the step's t, dL/dA of 1000 A t was off 1000-fold) */
-		cg_out(e, "\t{\n\t\tconst double t = 0.0;\n\n\t\t(void)t;\n");
-		ex_emitter_flush(em, &e->b, "\t\t");
-		cg_out(e, "\t\tconst double M = %s, a = %s, v = (un[ng + %d] - u[ng + %d]) / k;\n",
-		       ex_emitter_root(em, r), ex_emitter_root(em, r + 1), j, j);
-		cg_out(e, "\t\tconst double sm = gE * (0.5 * v * v - 0.5 * un[ng + %d] * a), sa = -0.5 * gE * M * un[ng + %d];\n\n",
-		       j, j);
-		cg_out(e, "\t\t(void)sm; (void)sa;\n");
-		cg_out(e, "\t\tln[ng + %d] += gE * M * (v / k - 0.5 * a);\n", j);
-		cg_out(e, "\t\tpe[ng + %d] -= gE * M * v / k;\n", j);
-		for (i = 0; i < nq; i++) {
-			const char *m_ = ex_is_num(dm[i], 0) ? NULL : ex_emitter_root(em, r + 2 + 2 * i);
-			const char *r_ = ex_is_num(dr[i], 0) ? NULL : ex_emitter_root(em, r + 3 + 2 * i);
-			if (i >= np && r_) {
-				ReadKind k = s->rd[i - np].kind;
-				if (k != RD_VEL && k != RD_LUMP_VEL && k != RD_CVEL)
-					cg_out(e, "\t\trs[%d] += sa * %s;\n", i - np, r_);
-				continue;
-			}
-			if (i < np && (m_ || r_))
-				cg_out(e, "\t\tgrad[%d] += %s%s%s%s%s;\n", i, m_ ? "sm * " : "", m_ ? m_ : "",
-				       m_ && r_ ? " + " : "", r_ ? "sa * " : "", r_ ? r_ : "");
-		}
-		if (cv)
-			lump_back(e, cv[j], j, dm, em, r + 2);
-		cg_out(e, "\t}\n");
-		ex_emitter_free(em);
+	for (j = 0; j < nl; j++) {
+		root[2 * j] = ex_emitter_add(em, s->lump[j].mass);
+		root[2 * j + 1] = ex_emitter_add(em, s->lump[j].rest);
 	}
+	/* rest at t = 0, as @__parts_energy takes it: a force that is a time
+	 * signal does work on the object, it is no energy of its own (at the
+	 * step's t, dL/dA of 1000 A t was off 1000-fold) */
+	cg_out(e, "\t{\n\t\tconst double t = 0.0;\n\t\tdouble M[%d], v[%d], sm[%d], sa[%d];\n\n\t\t(void)t;\n",
+	       nl, nl, nl, nl);
+	ex_emitter_flush(em, &e->b, "\t\t");
+	for (j = 0; j < nl; j++) {
+		cg_out(e, "\t\tM[%d] = %s;\n\t\tv[%d] = (un[ng + %d] - u[ng + %d]) / k;\n",
+		       j, ex_emitter_root(em, root[2 * j]), j, j, j);
+		cg_out(e, "\t\tsm[%d] = gE * (0.5 * v[%d] * v[%d] - 0.5 * un[ng + %d] * %s);\n",
+		       j, j, j, j, ex_emitter_root(em, root[2 * j + 1]));
+		cg_out(e, "\t\tsa[%d] = -0.5 * gE * M[%d] * un[ng + %d];\n", j, j, j);
+		cg_out(e, "\t\tln[ng + %d] += gE * M[%d] * (v[%d] / k - 0.5 * %s);\n",
+		       j, j, j, ex_emitter_root(em, root[2 * j + 1]));
+		cg_out(e, "\t\tpe[ng + %d] -= gE * M[%d] * v[%d] / k;\n", j, j, j);
+	}
+	lumps_vjp(e);
+	for (j = 0; cv && j < nl; j++) {
+		cg_out(e, "\t\t{\n\t\tconst double M_ = M[%d], v_ = v[%d];\n", j, j);
+		cg_out(e, "\t\t{\n\t\tconst double M = M_, v = v_;\n\n");
+		lump_back(e, cv[j], j);
+		cg_out(e, "\t\t}\n\t\t}\n");
+	}
+	cg_out(e, "\t}\n");
+	ex_emitter_free(em);
 	cg_lump_back_free(s, cv);
-	mem_free(dm);
-	mem_free(dr);
 	cg_free_refs(pn, 0);
+	mem_free(root);
 	return cv != NULL;
 }
 

@@ -10,7 +10,8 @@
 # and its bridge.dpm (an attached end), tests/parts/drum.dpm and
 # tests/density/membrane.dpm (2D, a mass on a spring), a chain of varying
 # density (tests/density/chain.dpm), two strings with loss on the
-# backward velocity, one a chain (chain_xxt.dpm), and SAV: a Kirchhoff-Carrier string
+# backward velocity, one a chain (chain_xxt.dpm), two strings joined at a
+# param's place, one a chain (chain_param.dpm; its C stays under 2 MB), and SAV: a Kirchhoff-Carrier string
 # and a felt hammer (tests/sav_grad), each with the energy output last.
 # 1. through a loss on the energy channel alone (edot.c): the dot test
 #    <J^T g, d> = <g, J d> (Richardson differences) to 1e-7, and where the
@@ -101,6 +102,13 @@ if gt membrane "$D/membrane.dpm"; then
 fi
 if gt chain "$D/chain.dpm"; then
 	edot chain 80
+fi
+if gt chain_param "$HERE/chain_param.dpm"; then
+	edot chain_param -t 60
+	prog chain_param gradtest taylor -g 60 -d 0.03 -s X=0.1
+	sz=$(wc -c <"$T/chain_param/m.c")
+	[ "$sz" -lt 2000000 ] && pass chain_param_c_size ||
+		fail chain_param_c_size "the model's C is $sz bytes (was 57 MB for 341 points)"
 fi
 if gt chain_xxt "$HERE/chain_xxt.dpm"; then
 	edot chain_xxt -t 60
