@@ -3,7 +3,9 @@
 # (../shared/spec/api.md; issue 13, 1), through host.c, one host for any
 # model, linked with a model's .c (ISO C + libm, no threads) or its .so.
 #  - the .c compiles with -std=c99 -pedantic -Werror and needs nothing but
-#    libc's ISO part and libm; -pthread brings the gradient's threads
+#    libc's ISO part and libm (and the linker's GOT, for the thread-local
+#    error of dpm_new); -pthread brings the gradient's threads; built
+#    without, threads may still make instances at once (race.c)
 #  - dpm_render and dpm_process give the bits of `dpmc render --raw`
 #  - dpm_grad equals `dpmc grad` (mse from the .c; mrstft and spec from the
 #    .so), dpm_forward + dpm_backward the same; one thread or two, the
@@ -44,7 +46,7 @@ G=$T/g
 host "$G" "$GUITAR" || exit 1
 if $CC -std=c99 -pedantic -Wall -Wextra -Werror -O2 -c "$G/model.c" -o "$G/model.o" 2>"$T/err"; then
 	bad=$(nm "$G/model.o" | sed -n 's/^ *U //p' |
-		grep -v -x -e 'memcpy' -e 'memset' -e 'strcmp' -e 'malloc' -e 'calloc' -e 'free' -e 'snprintf' \
+		grep -v -x -e '_GLOBAL_OFFSET_TABLE_' -e 'memcpy' -e 'memset' -e 'strcmp' -e 'malloc' -e 'calloc' -e 'free' -e 'snprintf' \
 			-e 'sqrt' -e 'exp' -e 'log' -e 'pow' -e 'sin' -e 'cos' -e 'sincos' -e 'tan' -e 'atan2' \
 			-e 'hypot' -e 'floor' -e 'ceil' -e 'fabs' -e 'tanh' -e 'fmod' -e 'atan' -e 'asin' -e 'acos' |
 		tr '\n' ' ')
@@ -54,6 +56,20 @@ else
 fi
 $CC -std=c99 -O2 -pthread -c "$G/model.c" -o "$G/model_t.o" 2>"$T/err" && nm "$G/model_t.o" | grep -q 'U pthread_create' &&
 	pass pthread-brings-threads || fail pthread-brings-threads "-pthread: no pthread_create ($(head -c 200 "$T/err"))"
+# instances made at once in 8 threads from the .c built without threads
+# (api.md: one instance per thread), in 60 fresh processes: every grid is
+# the one a thread alone gets
+if $CC -std=c99 -O2 -D_POSIX_C_SOURCE=200809L -c "$G/model.c" -o "$G/model_nt.o" 2>"$T/err" &&
+   $CC -O2 -pthread -I"$G" -o "$G/race" "$REPO/tests/api/race.c" "$G/model_nt.o" -lm 2>>"$T/err"; then
+	i=0 bad=
+	while [ $i -lt 60 ] && [ -z "$bad" ]; do
+		"$G/race" >"$T/out" 2>&1 || bad=$(head -c 300 "$T/out")
+		i=$((i + 1))
+	done
+	[ -z "$bad" ] && pass threads-make-instances-at-once || fail threads-make-instances-at-once "$bad"
+else
+	fail threads-make-instances-at-once "$(head -c 300 "$T/err")"
+fi
 if command -v g++ >/dev/null; then
 	printf '#include "model.h"\nint main(void) { dpm_model *m = dpm_new(0); dpm_free(m); return 0; }\n' >"$G/x.cc"
 	g++ -fsyntax-only -Wall -Werror -I"$G" "$G/x.cc" 2>"$T/err" && pass header-cxx || fail header-cxx "$(cat "$T/err")"
