@@ -69,7 +69,7 @@ def load(path, backend="cc", *, rate=None, grid=None, include=(), threads=None, 
             raise Error(why) from None
         raise
     if not path.endswith(".so"):
-        m._explain = (include, dpmc)
+        m._explain = (include, dpmc, cache)
     if params:
         m.set(**params)
         if grid is not None:

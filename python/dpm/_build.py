@@ -164,8 +164,11 @@ def explain(model, rate=None, grid=None, include=(), dpmc=None, values=None):
     return None
 
 
-def build(model, backend="cc", include=(), dpmc=None, cache=None):
-    """The path of a shared object built from model (cached)."""
+def build(model, backend="cc", include=(), dpmc=None, cache=None, values=None):
+    """The path of a shared object built from model (cached).  values:
+    {name: value} of declared params to build for (dpmc build --set):
+    they are the object's defaults, and a field written out as lumped
+    points (a second field) gets the grid planned for them."""
     check_backend(backend)
     if not os.path.isfile(model):
         raise Error("%s: no such model file" % model)
@@ -173,6 +176,8 @@ def build(model, backend="cc", include=(), dpmc=None, cache=None):
     inc = []
     for d in include:
         inc += ["-I", os.fspath(d)]
+    for k, v in (values or {}).items():
+        inc += ["--set", "%s=%r" % (k, float(v))]
     # the C dpmc emits decides the code: the model, its imports, its params
     ctext = _run([dpmc, "emit", model, "--stage", "c"] + inc)
     h = hashlib.sha256()

@@ -22,6 +22,10 @@ from ._lib import doubles, floats, ints
 _BLOCK = 1 << 16
 
 
+# what the instance says when a second field's grid, fixed when the model
+# was compiled, cannot take the params (emit_c.c)
+_RECOMPILE = "compile the model again with these values"
+
 # runtime/rt.h's RT_MAX_SAMPLES: the most samples (frames times outputs) a render holds
 MAX_SAMPLES = 1 << 27
 
@@ -292,10 +296,50 @@ class Model:
         value outside the param's range is a ValueError and changes
         nothing; the grid is re-planned for the new values when the one in
         force would not be stable."""
-        self._h.put([self._checked(k, v) for k, v in values.items()], self._names)
+        self._put([self._checked(k, v) for k, v in values.items()])
         return self
 
-    # load's include= and dpmc=, for _why (None: a .so loaded as it is)
+    def _put(self, pairs):
+        """(index, value) pairs in force; where a second field's grid,
+        fixed when the model was compiled, cannot take them, the model is
+        compiled again for them (as dpmc render compiles with --set)."""
+        try:
+            self._h.put(pairs, self._names)
+        except Error as e:
+            if _RECOMPILE not in str(e) or not self._rebuild(pairs):
+                raise
+
+    def _rebuild(self, pairs):
+        """The model compiled again for the params in force with pairs
+        (its names, ranges and defaults stay the first build's); False for
+        a .so loaded as it is."""
+        if self._explain is None:
+            return False
+        from ._build import build
+        from ._lib import Lib
+        vals = self._values()
+        for i, v in pairs:
+            vals[i] = v
+        declared = {k: v for k, v in zip(self._names, vals.tolist()) if "." not in k}
+        include, dpmc, cache = self._explain
+        so = build(self.source, "cc", include, dpmc, cache, values=declared)
+        if so == self._lib.path:
+            return False
+        lib = Lib(so)
+        h = _Handle(lib, *self._opts[:1], None, self._opts[2])
+        try:
+            h.set_all(vals, self._lo, self._hi, self._names)
+            if self._opts[1] is not None:
+                h.fix_grid(self._opts[1])
+        except BaseException:
+            h.free()
+            raise
+        old, self._lib, self._h = self._h, lib, h
+        old.free()
+        return True
+
+    # load's include=, dpmc= and cache=, for _why and _rebuild (None: a
+    # .so loaded as it is)
     _explain = None
 
     def _why(self, rate):
@@ -316,6 +360,7 @@ class Model:
         """Another instance of the same compiled model, params as in force."""
         rate, grid, threads = self._opts
         m = Model(self._lib, self.source, rate, None, threads)
+        m._default, m._explain = self._default, self._explain    # as the first build's
         m._h.set_all(np.array([self._lib.get(self._h.p, i) for i in range(len(self))]),
                      self._lo, self._hi, self._names)
         if grid is not None:    # after the params: it may be stable only for them

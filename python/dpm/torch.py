@@ -19,7 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import torch
 
-from .model import Model, _Handle
+from ._errors import Error
+from .model import _RECOMPILE, Model, _Handle
 
 __all__ = ["Render"]
 
@@ -34,7 +35,20 @@ class _Row:
         self.h = _Handle(model._lib, *model._opts)
 
     def forward(self, values, n, nout, model):
-        self.h.set_all(values, model._lo, model._hi, model._names)
+        if self.h.lib is not model._lib:    # the model was compiled again (below)
+            self.h.free()
+            self.h = _Handle(model._lib, *model._opts)
+        try:
+            self.h.set_all(values, model._lo, model._hi, model._names)
+        except Error as e:
+            # a second field's grid, fixed when the model was compiled,
+            # cannot take these values: compiled again for them
+            pairs = list(enumerate(np.asarray(values, np.float64).tolist()))
+            if _RECOMPILE not in str(e) or not model._rebuild(pairs):
+                raise
+            self.h.free()
+            self.h = _Handle(model._lib, *model._opts)
+            self.h.set_all(values, model._lo, model._hi, model._names)
         y = self.h.forward(n, nout)
         self.h.forwarded = tag = object()
         return y, tag
