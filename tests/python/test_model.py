@@ -350,6 +350,17 @@ def error_checks():
     # a grid stable only for the params= given with it (as dpmc grad --grid --set)
     g = dpm.load(IDEAL, grid=102, params={"f0": 215})
     assert g.grid == (102,) and g.params["f0"] == 215 and g.copy().grid == (102,), (g.grid, g.params)
+    # an output past float's range where the state is finite is said as
+    # such (it was "the state blew up ... unstable")
+    big = os.path.join(T, "big.dpm")
+    with open(big, "w") as f:
+        f.write("model big\nparam g = 1 in [0, 1e300]\ndomain x in [0, 1]\nfield u(x)\n"
+                "pde u.tt = 400^2 * u.xx\nboundary x = 0, x = 1: fixed\n"
+                "init u = 0.01 * sin(pi * x)\noutput out = g * u(0.5)\n")
+    b = dpm.load(big)
+    b.set(g=1e300)
+    raises(lambda: b.render(0.01), dpm.Error, "output 'out' is", "beyond 32-bit float", "dpm_forward")
+    assert b.forward(0.01).max() > 1e297
     # the model still works after all that
     assert m.render(0.01).shape == (441, 2)
 
