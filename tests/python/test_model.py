@@ -287,6 +287,16 @@ def concurrent_loads():
     assert len(sos) == 1, sos
 
 
+def scratch_model(name, param, pde, rest):
+    """A string on [0, 1] with fixed ends, written to the scratch folder
+    and loaded."""
+    path = os.path.join(T, name + ".dpm")
+    with open(path, "w") as f:
+        f.write("model %s\n%s\ndomain x in [0, 1]\nfield u(x)\n%s\nboundary x = 0, x = 1: fixed\n%s\n"
+                % (name, param, pde, rest))
+    return dpm.load(path)
+
+
 def error_checks():
     bad = os.path.join(T, "bad.dpm")
     with open(bad, "w") as f:
@@ -337,14 +347,11 @@ def error_checks():
     # dpm_new's either-or
     msg = raises(lambda: dpm.load(STRING, rate=100), dpm.Error, "unstable on every grid", "raise the rate")
     assert re.search(r"\.dpm:\d+:\d+: error:", msg) and "^" in msg, msg
-    # a forward that blows up raises, as render does
-    blow = os.path.join(T, "blow.dpm")
-    with open(blow, "w") as f:
-        # a tension that rises with the state past what the grid takes
-        f.write("model blow\nparam K = 0 in [0, 1e15]\ndomain x in [0, 1]\nfield u(x)\n"
-                "pde u.tt = (400^2 + K * u(0.5)^2) * u.xx + 1e4 * delta(x - 0.3)\n"
-                "boundary x = 0, x = 1: fixed\noutput out = u(0.5)\n")
-    b = dpm.load(blow)
+    # a forward that blows up raises, as render does: a tension that rises
+    # with the state past what the grid takes
+    b = scratch_model("blow", "param K = 0 in [0, 1e15]",
+                      "pde u.tt = (400^2 + K * u(0.5)^2) * u.xx + 1e4 * delta(x - 0.3)",
+                      "output out = u(0.5)")
     b.set(K=1e12)
     raises(lambda: b.forward(0.05), dpm.Error, "blew up")
     # a grid stable only for the params= given with it (as dpmc grad --grid --set)
@@ -352,12 +359,8 @@ def error_checks():
     assert g.grid == (102,) and g.params["f0"] == 215 and g.copy().grid == (102,), (g.grid, g.params)
     # an output past float's range where the state is finite is said as
     # such (it was "the state blew up ... unstable")
-    big = os.path.join(T, "big.dpm")
-    with open(big, "w") as f:
-        f.write("model big\nparam g = 1 in [0, 1e300]\ndomain x in [0, 1]\nfield u(x)\n"
-                "pde u.tt = 400^2 * u.xx\nboundary x = 0, x = 1: fixed\n"
-                "init u = 0.01 * sin(pi * x)\noutput out = g * u(0.5)\n")
-    b = dpm.load(big)
+    b = scratch_model("big", "param g = 1 in [0, 1e300]", "pde u.tt = 400^2 * u.xx",
+                      "init u = 0.01 * sin(pi * x)\noutput out = g * u(0.5)")
     b.set(g=1e300)
     raises(lambda: b.render(0.01), dpm.Error, "output 'out' is", "beyond 32-bit float", "dpm_forward")
     assert b.forward(0.01).max() > 1e297
