@@ -769,10 +769,18 @@ emit_plan(Emit *e)
 		       "the linear part's condition\", @__minn[0], k);\n", cg_loc_text(s->pot_loc, at, sizeof at));
 		cg_out(e, "\t\t\treturn 1;\n\t\t}\n");
 	}
-	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"%sthe scheme is unstable on every grid for the params in force "
-	       "(even the coarsest, N = %%d) at the time step k = %%g s; check the signs and sizes of the pde's "
-	       "coefficients, or raise the rate (a stiff or fast pde needs a short step)\", @__minn[0], k);\n",
-	       cg_loc_text(s->m->pde->value->loc, at, sizeof at));
+	if (s->ndim == 2)    /* a side too short for 3 intervals at this step: a thin strip */
+		cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"%sthe scheme is unstable on every grid for the params "
+		       "in force (even the coarsest, %%d x %%d intervals, the fewest each axis takes) at the time "
+		       "step k = %%g s; check the signs and sizes of the pde's coefficients, or raise the rate (a "
+		       "stiff or fast pde, or a side of the domain this short (%%g by %%g), needs a shorter "
+		       "step)\", @__minn[0], @__minn[1], k, len[0], len[1]);\n",
+		       cg_loc_text(s->m->pde->value->loc, at, sizeof at));
+	else
+		cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"%sthe scheme is unstable on every grid for the params "
+		       "in force (even the coarsest, N = %%d) at the time step k = %%g s; check the signs and sizes "
+		       "of the pde's coefficients, or raise the rate (a stiff or fast pde needs a short step)\", "
+		       "@__minn[0], k);\n", cg_loc_text(s->m->pde->value->loc, at, sizeof at));
 	cg_out(e, "\t\treturn 1;\n\t}\n");
 	cg_out(e, "\tif (bad == 2) {\n");
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"the finest stable grid would have over 1e8 points; "

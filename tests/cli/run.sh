@@ -86,6 +86,10 @@ expect model-error 1 'bad_syntax.dpm:5:[0-9]*: error: ' -- check "$BAD"
 grep -q '^ *5 | pde u.tt' "$T/err" && grep -q '\^' "$T/err" && pass model-error-caret \
 	|| fail model-error-caret "no source line and caret: $(cat "$T/err")"
 expect missing-file 1 'nope.dpm' -- check "$T/nope.dpm"
+# a strip too thin for 3 intervals across at this step: said as such (it
+# was "check the signs", N = 3)
+printf 'model thin\ndomain x in [0, 1], y in [0, 0.01]\nfield u(x, y)\npde u.tt = 150^2 * lap(u)\nboundary edges: fixed\ninit u = 0.01 * sin(pi * x) * sin(100 * pi * y)\noutput o = u(0.3, 0.005)\n' >"$T/thin.dpm"
+expect thin-strip 1 "3 x 3 intervals, the fewest each axis takes.*a side of the domain this short (1 by 0.01)" -- check "$T/thin.dpm"
 # a model with no stable grid at its defaults does not pass check
 sed 's/^domain x in \[0, 1\]$/domain x in [0, 1] grid 400/' "$STR" >"$T/fine.dpm"
 expect check-unstable-defaults 1 "grid 400 is unstable for the params in force" -- check "$T/fine.dpm"
