@@ -438,25 +438,24 @@ lumps(Emit *e)
 	/* rest at t = 0, as @__parts_energy takes it: a force that is a time
 	 * signal does work on the object, it is no energy of its own (at the
 	 * step's t, dL/dA of 1000 A t was off 1000-fold) */
-	cg_out(e, "\t{\n\t\tconst double t = 0.0;\n\t\tdouble M[%d], v[%d], sm[%d], sa[%d];\n\n\t\t(void)t;\n",
+	cg_out(e, "\t{\n\t\tconst double t = 0.0;\n\t\tdouble Mj[%d], vj[%d], sm[%d], sa[%d];\n\n\t\t(void)t;\n",
 	       nl, nl, nl, nl);
 	ex_emitter_flush(em, &e->b, "\t\t");
 	for (j = 0; j < nl; j++) {
-		cg_out(e, "\t\tM[%d] = %s;\n\t\tv[%d] = (un[ng + %d] - u[ng + %d]) / k;\n",
+		cg_out(e, "\t\tMj[%d] = %s;\n\t\tvj[%d] = (un[ng + %d] - u[ng + %d]) / k;\n",
 		       j, ex_emitter_root(em, root[2 * j]), j, j, j);
-		cg_out(e, "\t\tsm[%d] = gE * (0.5 * v[%d] * v[%d] - 0.5 * un[ng + %d] * %s);\n",
+		cg_out(e, "\t\tsm[%d] = gE * (0.5 * vj[%d] * vj[%d] - 0.5 * un[ng + %d] * %s);\n",
 		       j, j, j, j, ex_emitter_root(em, root[2 * j + 1]));
-		cg_out(e, "\t\tsa[%d] = -0.5 * gE * M[%d] * un[ng + %d];\n", j, j, j);
-		cg_out(e, "\t\tln[ng + %d] += gE * M[%d] * (v[%d] / k - 0.5 * %s);\n",
+		cg_out(e, "\t\tsa[%d] = -0.5 * gE * Mj[%d] * un[ng + %d];\n", j, j, j);
+		cg_out(e, "\t\tln[ng + %d] += gE * Mj[%d] * (vj[%d] / k - 0.5 * %s);\n",
 		       j, j, j, ex_emitter_root(em, root[2 * j + 1]));
-		cg_out(e, "\t\tpe[ng + %d] -= gE * M[%d] * v[%d] / k;\n", j, j, j);
+		cg_out(e, "\t\tpe[ng + %d] -= gE * Mj[%d] * vj[%d] / k;\n", j, j, j);
 	}
 	lumps_vjp(e);
 	for (j = 0; cv && j < nl; j++) {
-		cg_out(e, "\t\t{\n\t\tconst double M_ = M[%d], v_ = v[%d];\n", j, j);
-		cg_out(e, "\t\t{\n\t\tconst double M = M_, v = v_;\n\n");
+		cg_out(e, "\t\t{\n\t\tconst double M = Mj[%d], v = vj[%d];\n\n", j, j);
 		lump_back(e, cv[j], j);
-		cg_out(e, "\t\t}\n\t\t}\n");
+		cg_out(e, "\t\t}\n");
 	}
 	cg_out(e, "\t}\n");
 	ex_emitter_free(em);
