@@ -485,6 +485,15 @@ in_time(const Emit *e)
 	return 0;
 }
 
+/* the end `side` of axis ax is held: its point takes no step */
+static int
+held(const Scheme *s, int ax, int side)
+{
+	int b = ax < s->ndim ? s->bc[ax][side] : BC_FREE;
+
+	return b == BC_FIXED || b == BC_CLAMPED || b == BC_SS;
+}
+
 static void
 emit_stable_fn(Emit *e)
 {
@@ -528,13 +537,19 @@ emit_stable_fn(Emit *e)
 		cg_out(e, "\tif (n && %d == 2 && ni > 16)\n\t\tni = 16;\n", s->ndim);
 		cg_out(e, "\tfor (j = 0; j <= nj; j++)\n");
 		cg_out(e, "\t\tfor (i = 0; i <= ni; i++) {\n");
-		cg_out(e, "\t\t\tdouble x = %.17g + (n ? hx * (double)(i * n[0] / ni) : %.17g * i / ni);\n",
+		cg_out(e, "\t\t\tdouble x = %.17g + (n ? hx * (double)(i * n[0] / ni) : %.17g * (double)i / ni);\n",
 		    s->from[0], s->to[0] - s->from[0]);
 		if (s->ndim == 2)
-			cg_out(e, "\t\t\tdouble y = %.17g + (n ? hy * (double)(j * n[1] / nj) : %.17g * j / nj);\n",
+			cg_out(e, "\t\t\tdouble y = %.17g + (n ? hy * (double)(j * n[1] / nj) : %.17g * (double)j / nj);\n",
 			    s->from[1], s->to[1] - s->from[1]);
 		else
 			cg_out(e, "\t\t\tdouble y = 0;\n");
+		/* a held end's point (fixed, clamped, simply supported) takes no
+		 * step of its own: its row is not the scheme's (a narrowing horn's
+		 * small S(x) there coarsened the grid for nothing) */
+		if (held(s, 0, 0) || held(s, 0, 1) || held(s, 1, 0) || held(s, 1, 1))
+			cg_out(e, "\t\t\tif ((%d && i == 0) || (%d && i == ni) || (%d && j == 0) || (%d && j == nj))\n"
+			       "\t\t\t\tcontinue;\n", held(s, 0, 0), held(s, 0, 1), held(s, 1, 0), held(s, 1, 1));
 		cg_out(e, "\t\t\t@__taps(p, k, hx, hy, x, y, t, tc, !n);\n");
 		cg_out(e, "\t\t\tfor (q = 0; q < (nput < 32 ? nput : 32) && memcmp(seen[q], tc, sizeof tc); q++)\n");
 		cg_out(e, "\t\t\t\t;\n\t\t\tif (q < (nput < 32 ? nput : 32))\n\t\t\t\tcontinue;\n");

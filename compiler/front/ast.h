@@ -209,6 +209,8 @@ typedef struct Model {
 	int ndim;                      /* 1 or 2 */
 	int space_order;               /* highest spatial derivative order in the pde: 2 or 4 */
 	int lumped_only;               /* no field with coordinates: sema gave it one at rest */
+	int as_points;                 /* a field alone, to be written out as lumped points
+	                                  (sema_fields.c): planned by their plain rows */
 	BcKind bc[2][2];               /* [dim][0 = lower end, 1 = upper end] */
 	int attach[2][2];              /* BC_ATTACHED: the lumped object's number */
 	Loc bc_loc[2][2];

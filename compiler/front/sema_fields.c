@@ -806,6 +806,7 @@ alone(FS *s, const Fld *f)
 	int i;
 
 	memset(m, 0, sizeof *m);
+	m->as_points = 1;
 	m->name = s->m->name;
 	m->name_loc = s->m->name_loc;
 	m->src = s->m->src;

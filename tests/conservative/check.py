@@ -96,10 +96,17 @@ GHOST = {  # (bc, half-width, g) -> [(distance inward, factor)]: lower.c
 }
 
 
+def mirrored(f, L):
+    """f with its argument mirrored into [0, L], as discretise.c takes a
+    coefficient beyond an end (the field's mirror image at a free end)."""
+    return lambda x: f(L - abs(L - abs(x)))
+
+
 def matrix(kind, p, N):
     """The scheme's spatial operator k^-2 (taps) as a matrix on the updated points."""
     if kind == 'bar':
         EI, rA, L = bar_fns(p)
+        EI = mirrored(EI, L)
         h = L / N
         taps = lambda x: [(-2, -EI(x - h)), (-1, 2 * (EI(x - h) + EI(x))),
                           (0, -(EI(x - h) + 4 * EI(x) + EI(x + h))),
@@ -108,6 +115,7 @@ def matrix(kind, p, N):
         bc, w = ('free', 'free'), 2
     else:
         S, L = horn_fns(p)
+        S = mirrored(S, L)
         h = L / N
         c2 = p['c'] ** 2
         taps = lambda x: [(-1, S(x - h / 2)), (0, -S(x - h / 2) - S(x + h / 2)), (1, S(x + h / 2))]
