@@ -546,10 +546,12 @@ emit_stable_fn(Emit *e)
 			cg_out(e, "\t\t\tdouble y = 0;\n");
 		/* a held end's point (fixed, clamped, simply supported) takes no
 		 * step of its own: its row is not the scheme's (a narrowing horn's
-		 * small S(x) there coarsened the grid for nothing) */
+		 * small S(x) there coarsened the grid for nothing); the point
+		 * beside it is sampled instead */
 		if (held(s, 0, 0) || held(s, 0, 1) || held(s, 1, 0) || held(s, 1, 1))
-			cg_out(e, "\t\t\tif ((%d && i == 0) || (%d && i == ni) || (%d && j == 0) || (%d && j == nj))\n"
-			       "\t\t\t\tcontinue;\n", held(s, 0, 0), held(s, 0, 1), held(s, 1, 0), held(s, 1, 1));
+			cg_out(e, "\t\t\tx += %d && i == 0 ? hx : %d && i == ni ? -hx : 0;\n"
+			       "\t\t\ty += %d && j == 0 ? hy : %d && j == nj ? -hy : 0;\n",
+			       held(s, 0, 0), held(s, 0, 1), held(s, 1, 0), held(s, 1, 1));
 		cg_out(e, "\t\t\t@__taps(p, k, hx, hy, x, y, t, tc, !n);\n");
 		cg_out(e, "\t\t\tfor (q = 0; q < (nput < 32 ? nput : 32) && memcmp(seen[q], tc, sizeof tc); q++)\n");
 		cg_out(e, "\t\t\t\t;\n\t\t\tif (q < (nput < 32 ? nput : 32))\n\t\t\t\tcontinue;\n");
