@@ -235,8 +235,10 @@ static int
 set_once(Sim *s, const double *vals)
 {
 	const Kernel *k = s->k;
-	int g[2] = {0, 0}, cur[2] = {0, 0}, gm[2], d, nd = k->ndim(), fresh = s->replan;
+	int g[2] = {0, 0}, cur[2] = {0, 0}, gm[2], fine[2], d, nd = k->ndim(), fresh = s->replan;
+	int held = 0;      /* the instance in force takes vals, on a grid coarser than wanted */
 	double h[2], t, rate = s->j->rate, span = (double)s->n / rate;
+	void *m;
 	char e[512];
 
 	s->err[0] = 0;
@@ -244,29 +246,45 @@ set_once(Sim *s, const double *vals)
 	if (s->m)
 		k->grid(s->m, cur, h);
 	if (s->m && s->keep && !fresh && k->plan_for(vals, rate, span, cur, g, h, e, sizeof e) == 0
-	    && k->set_params(s->m, vals, e, sizeof e) == 0 && k->stability(s->m) <= REGRID_COARSE)
-		return 0;
+	    && k->set_params(s->m, vals, e, sizeof e) == 0) {
+		if (k->stability(s->m) <= REGRID_COARSE)
+			return 0;
+		held = 1;
+	}
 	if (k->plan_for(vals, rate, span, s->j->grid, g, h, s->err, sizeof s->err) != 0)
-		return -1;
+		return held ? 0 : -1;
+	memcpy(fine, g, sizeof fine);
 	if (s->keep) {
+		/* the intervals the margin takes off, rounded: 0.5 % of 22 is
+		 * none, where floor(22 / 1.005) took one, 4.5 % (a marimba bar's
+		 * modes moved off the render's, and its fit with them) */
 		for (d = 0; d < 2; d++)
-			gm[d] = d < nd ? (int)floor(g[d] / (1 + s->margin)) : 0;
+			gm[d] = d < nd ? g[d] - (int)floor(g[d] * s->margin / (1 + s->margin) + 0.5) : 0;
 		if (gm[0] > 0 && (nd < 2 || gm[1] > 0)
 		    && k->plan_for(vals, rate, span, gm, gm, h, e, sizeof e) == 0)
 			memcpy(g, gm, sizeof g);
 	}
+	if (s->m && same_grid(cur, g, nd) && k->set_params(s->m, vals, s->err, sizeof s->err) == 0)
+		return 0;
+	t = jit_now_ms();
+	m = k->create(vals, rate, g, s->err, sizeof s->err);
+	/* the coarser grid may refuse what the finest takes (a bow's force
+	 * has a bound that falls with h): then the finest; and where neither
+	 * does, the grid in force, which took these values (a bowed fit gave
+	 * up: no step, however short, could leave a point the new grid
+	 * refused) */
+	if (!m && !same_grid(g, fine, nd))
+		m = k->create(vals, rate, fine, s->err, sizeof s->err);
+	s->init_ms += jit_now_ms() - t;
+	if (!m && held)
+		return 0;
+	if (!m)
+		return -1;
 	if (s->m) {
-		if (same_grid(cur, g, nd) && k->set_params(s->m, vals, s->err, sizeof s->err) == 0)
-			return 0;
 		k->destroy(s->m);
-		s->m = NULL;
 		s->regrids++;
 	}
-	t = jit_now_ms();
-	s->m = k->create(vals, rate, g, s->err, sizeof s->err);
-	s->init_ms += jit_now_ms() - t;
-	if (!s->m)
-		return -1;
+	s->m = m;
 	k->set_checkpoints(s->m, s->o->checkpoints);
 	k->set_memory(s->m, s->memory);
 	k->set_threads(s->m, s->threads);

@@ -122,4 +122,25 @@ fit() {
 fit mse-a     mse     203.8  2.43e-4  0.59   0.12   0.149  0.255
 fit mse-b     mse     197    3.51e-4  0.43   0.174  0.107  0.354
 fit mrstft-c  mrstft  197.6  2.61e-4  0.56   0.17   0.146  0.27
+
+# A bar's closed loop with the defaults (a probe's): examples/marimba_bar.dpm
+# on its own grid (22 intervals), f1, depth and T60 from 11 %, 18 % and
+# 25 % off.  Its modes move with the grid: the fit's last grid, 0.5 %
+# coarser than the finest, took a whole interval off (floor(22 / 1.005))
+# and the fit left the truth it had reached for that grid's (f1 226.4,
+# T60 1.10); now the margin's intervals are rounded (none here).
+BAR=$REPO/examples/marimba_bar.dpm
+if "$DPMC" render "$BAR" --backend cc -d 0.3 --set f1=230 --set depth=0.55 --set T60=1.2 \
+	-o "$T/bar.wav" 2>"$T/err" &&
+   "$DPMC" fit "$BAR" --backend cc --target "$T/bar.wav" --fit f1,depth,T60 --steps 150 \
+	--set f1=255 --set depth=0.45 --set T60=1.5 -o "$T/bar.json" >"$T/out" 2>"$T/err"; then
+	f1=$(json_num f1 "$T/bar.json") dp=$(json_num depth "$T/bar.json") t60=$(json_num T60 "$T/bar.json")
+	if within "$f1" 230 0.002 && within "$dp" 0.55 0.01 && within "$t60" 1.2 0.02; then
+		pass "bar-defaults (f1 $f1, depth $dp, T60 $t60)"
+	else
+		fail bar-defaults "f1 $f1 (230, 0.2 %), depth $dp (0.55, 1 %), T60 $t60 (1.2, 2 %)"
+	fi
+else
+	fail bar-defaults "$(tail -c 300 "$T/err")"
+fi
 exit 0

@@ -94,7 +94,9 @@ if [ "$st" = 0 ] && within "$f" 200 0.002; then
 else
 	fail grid-fit-moves "exit $st, f0 = $f, want 200: $(tail -c 300 "$T/err")"
 fi
-grep -q '"regrids": 0}$' "$T/err" && pass grid-kept || fail grid-kept "$(tail -n 1 "$T/err")"
+# (one new grid at most: the polish's, onto the grid a render of the
+# values takes, 93 here, where the fit ran on 92)
+grep -q '"regrids": [01]}$' "$T/err" && pass grid-kept || fail grid-kept "$(tail -n 1 "$T/err")"
 # every loss of the fit before its last 30 % (where the grid is planned
 # again for the end) is the loss on one grid: the start's finest stable
 # grid made 4 % coarser
