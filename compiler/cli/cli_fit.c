@@ -710,9 +710,11 @@ hist_add(const Fit *F, Start *S, double loss)
 
 /* A note for each fitted param (a declared one) that ended within 0.5 %
  * of its range (of the log of it for a `log` param) from an end: the
- * range, not the recording, set that value. */
+ * range, not the recording, set that value.  One that never left its
+ * start has no gradient: the loss does not see it (an output's level,
+ * which the loss divides out), and no range will help. */
 static void
-edge_notes(const Fit *F, const double *best)
+edge_notes(const Fit *F, const double *best, const double *start)
 {
 	const Kernel *k = F->k;
 	int i, p;
@@ -721,7 +723,15 @@ edge_notes(const Fit *F, const double *best)
 		double lo, hi, v, t;
 		p = F->idx[i];
 		lo = k->param_min(p), hi = k->param_max(p), v = best[p];
-		if (p >= F->nuser || !isfinite(lo) || !isfinite(hi) || !(hi > lo))
+		if (p >= F->nuser)
+			continue;
+		if (fabs(v - start[p]) <= 1e-6 * fabs(start[p])) {
+			fprintf(stderr, "fit: note: %s stayed at its start, %g: the loss does not change with "
+			        "it (a level, which the loss divides out, or a param no output hears); set "
+			        "it with --set and leave it out of --fit\n", k->param_name(p), v);
+			continue;
+		}
+		if (!isfinite(lo) || !isfinite(hi) || !(hi > lo))
 			continue;
 		if (k->param_log(p) && lo > 0)
 			t = (log(v) - log(lo)) / (log(hi) - log(lo));
@@ -1311,7 +1321,7 @@ cli_fit(const Opts *o, const Job *j)
 	if (!interrupted && npitch && cli_fit_pitch(o, j, pidx, npitch, tgt, n, nch, W->best, 3, NULL) < 0)
 		goto out;
 	if (!interrupted)
-		edge_notes(&F, W->best);
+		edge_notes(&F, W->best, W->v0);
 	/* the loss of the values written is the one `grad` gives them (against
 	 * the recording from its onset), on the grid a render plans (the
 	 * fit's own grid may be coarser); a signal during that render is the

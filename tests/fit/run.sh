@@ -185,6 +185,12 @@ run "$DPMC" fit "$STR" --target "$T/t40.wav" --fit T60 --set T60=4 --loss mse --
 	pass fit-edge-note || fail fit-edge-note "exit $st: $(grep -v 'step ' "$T/err" | head -c 300)"
 run "$DPMC" fit "$STR" --target "$T/t220.wav" --fit T60 --set T60=0.6 --loss mse --steps 10 -o "$T/inside.json"
 grep -q 'fit: note:' "$T/err" && fail fit-no-edge-note "$(grep 'note:' "$T/err")" || pass fit-no-edge-note
+# a level the loss divides out has no gradient: said as such, not "widen
+# the range" (a probe's: v0 started 1000x low stayed there)
+sed 's/^output out = u(xo)$/param g = 0.001 in [0, 5]\noutput out = g * u(xo)/' "$STR" >"$T/level.dpm"
+run "$DPMC" fit "$T/level.dpm" --target "$T/t220.wav" --fit f0,g --set f0=215 --steps 10 -o "$T/level.json"
+[ "$st" = 0 ] && grep -q "^fit: note: g stayed at its start, 0.001: the loss does not change with it" "$T/err" &&
+	! grep -q 'note: g ended' "$T/err" && pass fit-level-note || fail fit-level-note "exit $st: $(grep 'note' "$T/err")"
 
 # ---- fit: a step no grid can take is retried smaller ----
 # On the forced grid of 100 intervals f0 may not pass 44100 / 200 =
