@@ -605,8 +605,12 @@ unknown(Sema *s, Loc loc, const char *name, const Ctx *c, int call)
 	if (best)
 		diag_error(s->d, loc, "unknown %s '%s'; did you mean '%s'?",
 		           call ? "function" : "name", name, best);
+	else if (call)
+		diag_error(s->d, loc, "unknown function '%s'; declare it with `fn %s(x) = ...`, or "
+		           "use a built-in (language.md 4)", name, name);
 	else
-		diag_error(s->d, loc, "unknown %s '%s'", call ? "function" : "name", name);
+		diag_error(s->d, loc, "unknown name '%s'; declare it (const, param, let, field) or "
+		           "use the domain's coordinates, t or pi", name);
 }
 
 static void
@@ -1178,7 +1182,8 @@ sema_check_expr(Sema *s, Ast *e, const Ctx *c)
 	switch (e->kind) {
 	case AX_NUM:
 		if (!isfinite(e->num))
-			diag_error(s->d, e->loc, "number out of range");
+			diag_error(s->d, e->loc, "number out of range: it is not finite; write one within "
+			           "+-1.8e308");
 		return;
 	case AX_NAME:
 		if (s->field && is_field(s, e) && !is_arg(c, e->name) && (c->allow & A_FIELD))
