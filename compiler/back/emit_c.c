@@ -801,8 +801,8 @@ emit_plan(Emit *e)
 	cg_out(e, "\t\treturn 1;\n\t}\n");
 	cg_out(e, "\tif (bad == 2) {\n");
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"%sthe finest stable grid would have over 1e8 points "
-	       "(a pde whose waves are slow or still at t = 0, its coefficients 0 there, takes any h); "
-	       "force a grid with `grid N` or --grid\");\n", cg_loc_text(s->m->pde->value->loc, at, sizeof at));
+	       "(its waves are slow for this time step: a high rate, or coefficients 0 at t = 0, which "
+	       "any h takes); force a grid with `grid N` or --grid, or lower the rate\");\n", cg_loc_text(s->m->pde->value->loc, at, sizeof at));
 	cg_out(e, "\t\treturn 1;\n\t}\n");
 	cg_out(e, "\tfor (d = 0; d < 2; d++)\n");
 	cg_out(e, "\t\tn[d] = d < %d ? (int)floor(len[d] / h * (1 + 1e-12)) : 0;\n", s->ndim);
