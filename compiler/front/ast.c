@@ -84,11 +84,22 @@ ast_call(Arena *a, const char *name, Loc name_loc, AstList *args, Loc loc)
 			if (g->depth + 1 > e->depth)
 				e->depth = g->depth + 1;
 		}
-		/* lap(lap(E)) is bilap(E) (language.md 4) */
+		/* lap(lap(E)) is bilap(E) (language.md 4), and lap(lap(E).t)
+		 * is bilap(E.t), as lap(u).t is lap(u.t) */
 		if (!strcmp(name, "lap") && e->nargs == 1 && e->args[0]->kind == AX_CALL
 		    && !strcmp(e->args[0]->name, "lap") && e->args[0]->nargs == 1) {
 			e->name = "bilap";
 			e->args = e->args[0]->args;
+		} else if (!strcmp(name, "lap") && e->nargs == 1 && e->args[0]->kind == AX_DERIV
+		           && !e->args[0]->paren && !strcmp(e->args[0]->letters, "t")
+		           && e->args[0]->a->kind == AX_CALL && !strcmp(e->args[0]->a->name, "lap")
+		           && e->args[0]->a->nargs == 1) {
+			Ast *d = e->args[0], *in = d->a->args[0];
+			e->name = "bilap";
+			e->args = arena_alloc(a, sizeof *e->args);
+			e->args[0] = in->kind == AX_NAME ? ast_deriv(a, in, d->letters, d->loc) : d;
+			if (in->kind != AX_NAME)
+				e->args[0]->a = in;
 		}
 	}
 	return e;

@@ -86,6 +86,13 @@ expect model-error 1 'bad_syntax.dpm:5:[0-9]*: error: ' -- check "$BAD"
 grep -q '^ *5 | pde u.tt' "$T/err" && grep -q '\^' "$T/err" && pass model-error-caret \
 	|| fail model-error-caret "no source line and caret: $(cat "$T/err")"
 expect missing-file 1 'nope.dpm' -- check "$T/nope.dpm"
+# lap(lap(u).t) is bilap(u.t), as lap(u).t is lap(u.t) (language.md 4: it
+# was refused, "lap takes the field or a derivative of it")
+for e in 'lap(lap(u).t)' 'bilap(u.t)'; do
+	printf 'model d\ndomain x in [0, 1] grid 40\nfield u(x)\npde u.tt = 1e4 * u.xx - 1e-3 * u.xxxx - 1e-6 * %s\nboundary x = 0, x = 1: clamped\ninit u = sin(pi * x)^2\noutput o = u(0.3)\n' "$e" >"$T/lapt.dpm"
+	run "$DPMC" render "$T/lapt.dpm" -d 0.01 --raw --double -o "$T/lapt_${#e}.wav"
+done
+cmp -s "$T/lapt_13.wav" "$T/lapt_10.wav" && pass lap-of-lap-t || fail lap-of-lap-t "$(cat "$T/err")"
 # a strip too thin for 3 intervals across at this step: said as such (it
 # was "check the signs", N = 3)
 printf 'model thin\ndomain x in [0, 1], y in [0, 0.01]\nfield u(x, y)\npde u.tt = 150^2 * lap(u)\nboundary edges: fixed\ninit u = 0.01 * sin(pi * x) * sin(100 * pi * y)\noutput o = u(0.3, 0.005)\n' >"$T/thin.dpm"
