@@ -710,9 +710,9 @@ hist_add(const Fit *F, Start *S, double loss)
 
 /* A note for each fitted param (a declared one) that ended within 0.5 %
  * of its range (of the log of it for a `log` param) from an end: the
- * range, not the recording, set that value.  One that never left its
- * start has no gradient: the loss does not see it (an output's level,
- * which the loss divides out), and no range will help. */
+ * range, not the recording, set that value; unless it never left its
+ * start there: then the loss does not see it (an output's level, which
+ * the loss divides out), and no range will help. */
 static void
 edge_notes(const Fit *F, const double *best, const double *start)
 {
@@ -723,15 +723,7 @@ edge_notes(const Fit *F, const double *best, const double *start)
 		double lo, hi, v, t;
 		p = F->idx[i];
 		lo = k->param_min(p), hi = k->param_max(p), v = best[p];
-		if (p >= F->nuser)
-			continue;
-		if (fabs(v - start[p]) <= 1e-6 * fabs(start[p])) {
-			fprintf(stderr, "fit: note: %s stayed at its start, %g: the loss does not change with "
-			        "it (a level, which the loss divides out, or a param no output hears); set "
-			        "it with --set and leave it out of --fit\n", k->param_name(p), v);
-			continue;
-		}
-		if (!isfinite(lo) || !isfinite(hi) || !(hi > lo))
+		if (p >= F->nuser || !isfinite(lo) || !isfinite(hi) || !(hi > lo))
 			continue;
 		if (k->param_log(p) && lo > 0)
 			t = (log(v) - log(lo)) / (log(hi) - log(lo));
@@ -739,6 +731,13 @@ edge_notes(const Fit *F, const double *best, const double *start)
 			t = (v - lo) / (hi - lo);
 		if (t > 0.005 && t < 0.995)
 			continue;
+		if (fabs(v - start[p]) <= 1e-6 * fabs(start[p])) {
+			fprintf(stderr, "fit: note: %s stayed at its start, %g, by an end of its range: the "
+			        "loss does not change with it (a level, which the loss divides out, or a param "
+			        "no output hears); set it with --set and leave it out of --fit\n",
+			        k->param_name(p), v);
+			continue;
+		}
 		fprintf(stderr, "fit: note: %s ended at %g, at the %s of its range [%g, %g]: the fit may "
 		        "want it beyond; if that is physical, widen the range in the model\n",
 		        k->param_name(p), v, t <= 0.005 ? "bottom" : "top", lo, hi);

@@ -189,7 +189,7 @@ grep -q 'fit: note:' "$T/err" && fail fit-no-edge-note "$(grep 'note:' "$T/err")
 # the range" (a probe's: v0 started 1000x low stayed there)
 sed 's/^output out = u(xo)$/param g = 0.001 in [0, 5]\noutput out = g * u(xo)/' "$STR" >"$T/level.dpm"
 run "$DPMC" fit "$T/level.dpm" --target "$T/t220.wav" --fit f0,g --set f0=215 --steps 10 -o "$T/level.json"
-[ "$st" = 0 ] && grep -q "^fit: note: g stayed at its start, 0.001: the loss does not change with it" "$T/err" &&
+[ "$st" = 0 ] && grep -q "^fit: note: g stayed at its start, 0.001, by an end of its range: the loss does not change with it" "$T/err" &&
 	! grep -q 'note: g ended' "$T/err" && pass fit-level-note || fail fit-level-note "exit $st: $(grep 'note' "$T/err")"
 
 # ---- fit: a step no grid can take is retried smaller ----
