@@ -1709,7 +1709,8 @@ fold_all(Sema *s)
 				ok = 0;
 			} else if (g != floor(g) || g < 2) {
 				diag_error(s->d, dom->grid[i]->loc, "a grid count is a whole number of "
-				           "intervals, at least 2, not %g", g);
+				           "intervals, not %g: at least 3 for a second-order pde's stencil, "
+				           "5 for a fourth-order one", g);
 				ok = 0;
 			} else if (g > 1e8) {
 				total *= g + 1;
