@@ -567,6 +567,10 @@ cli_write_file(const char *path, const char *s, char *err, int errsz)
 
 /* ---- the pipeline ---- */
 
+/* the model compiled last has lumped objects only: its kernel's grid is
+ * a placeholder, and --stats says none (as info does) */
+static int lumped_only;
+
 typedef struct Planner {
 	const Opts *o;
 	Diag *d;
@@ -655,6 +659,7 @@ cli_compile(Run *r, const Opts *o, int upto)
 	                              stdlib_dir(r->arena), &gp);
 	if (!r->model || upto == UPTO_MODEL)
 		return r->model ? 0 : -1;
+	lumped_only = r->model->lumped_only;
 	if (!(r->scheme = scheme_build(r->arena, &r->diag, r->model)))
 		return -1;
 	if (upto == UPTO_SCHEME)
@@ -753,7 +758,7 @@ void
 cli_stats(const Opts *o, const Kernel *k, void *m, double compile_ms, double init_ms,
           double run_ms, long steps, double grad_ms, const char *extra)
 {
-	int n[2] = {0, 0}, i, nd = k->ndim();
+	int n[2] = {0, 0}, i, nd = lumped_only ? 0 : k->ndim();
 	double h[2], pts = 1;
 	char b[40];
 

@@ -93,6 +93,9 @@ for e in 'lap(lap(u).t)' 'bilap(u.t)'; do
 	run "$DPMC" render "$T/lapt.dpm" -d 0.01 --raw --double -o "$T/lapt_${#e}.wav"
 done
 cmp -s "$T/lapt_13.wav" "$T/lapt_10.wav" && pass lap-of-lap-t || fail lap-of-lap-t "$(cat "$T/err")"
+# --stats of a model of lumped objects only: no grid, as info says
+printf 'model lump\nfield z mass 2\npde z.tt = -100 * z\ninit z = 1\noutput a = z\n' >"$T/lump.dpm"
+expect stats-lumped-no-grid 0 '"grid": \[\], "steps": 441' -- render "$T/lump.dpm" -d 0.01 -o "$T/lump.wav" --stats
 # a strip too thin for 3 intervals across at this step: said as such (it
 # was "check the signs", N = 3)
 printf 'model thin\ndomain x in [0, 1], y in [0, 0.01]\nfield u(x, y)\npde u.tt = 150^2 * lap(u)\nboundary edges: fixed\ninit u = 0.01 * sin(pi * x) * sin(100 * pi * y)\noutput o = u(0.3, 0.005)\n' >"$T/thin.dpm"
