@@ -2399,7 +2399,6 @@ scheme_names(const Scheme *s)
 void
 scheme_print(const Scheme *s, FILE *f)
 {
-	static const char *const lev[2] = {"u[n]", "u[n-1]"};
 	static const char *const rdk[] = {
 		[RD_VAL] = "u(X)", [RD_VEL] = "u.t(X)", [RD_DX] = "u.x(X)", [RD_DX3] = "u.xxx(X)",
 		[RD_LUMP] = "z[n]", [RD_LUMP_VEL] = "z.t", [RD_CVEL] = "u.t(X) centred",
@@ -2407,21 +2406,25 @@ scheme_print(const Scheme *s, FILE *f)
 	};
 	Buf b = {0};
 	const char **pn = scheme_names(s);
-	int i;
+	const char *u = s->m->field->name;
+	int i, c;
 
-
+	if (s->m->lumped_only) {    /* the grid field is sema's placeholder */
+		fprintf(f, "# %s: lumped objects only, explicit two-step scheme\n", s->m->name);
+		goto lumps;
+	}
 	fprintf(f, "# %s: %dD, stencil half-width %d", s->m->name, s->ndim, s->w[0]);
 	if (s->ndim == 2)
 		fprintf(f, " x %d", s->w[1]);
 	fprintf(f, ", explicit two-step scheme\n");
-	fprintf(f, "u[n+1](i,j) =\n");
+	fprintf(f, "%s[n+1](i,j) =\n", u);
 	for (i = 0; i < s->ntaps; i++) {
 		b.len = 0;
 		if (b.s)
 			b.s[0] = 0;
 		ex_print_math(&b, s->taps[i].coef, pn);
-		fprintf(f, "  + (%s) * %s(i%+d,j%+d)\n", b.s ? b.s : "",
-		        lev[s->taps[i].level], s->taps[i].dx, s->taps[i].dy);
+		fprintf(f, "  + (%s) * %s[%s](i%+d,j%+d)\n", b.s ? b.s : "", u,
+		        s->taps[i].level ? "n-1" : "n", s->taps[i].dx, s->taps[i].dy);
 	}
 	if (s->force) {
 		b.len = 0;
@@ -2445,6 +2448,29 @@ scheme_print(const Scheme *s, FILE *f)
 	b.len = 0;
 	ex_print_math(&b, s->den, pn);
 	fprintf(f, "den = %s\n", b.s);
+lumps:
+	/* each lumped object's step (language.md 11), a chain's points as one
+	 * line: there are as many as its grid has points */
+	if (s->nlump)
+		fprintf(f, "Z[n+1] = (2 Z[n] - (1 + ct k/2) Z[n-1] + k^2 rest) / (1 - ct k/2) for each lumped object Z:\n");
+	for (i = 0; i < s->nlump; i++) {
+		if (s->m->lumps[i]->gridpt > 0)
+			continue;
+		b.len = 0;
+		ex_print_math(&b, s->lump[i].ct, pn);
+		fprintf(f, "  %s: ct = %s, rest = ", s->lump[i].name, b.s);
+		b.len = 0;
+		ex_print_math(&b, s->lump[i].rest, pn);
+		fprintf(f, "%s\n", b.s);
+	}
+	for (c = 0; c < s->m->nchains; c++) {
+		const struct Chain *ch = &s->m->chains[c];
+		if (ch->ny)
+			fprintf(f, "  %s: %d x %d intervals, its points written out as lumped objects\n", ch->name,
+			        ch->n, ch->ny);
+		else
+			fprintf(f, "  %s: %d intervals, its points written out as lumped objects\n", ch->name, ch->n);
+	}
 	for (i = 0; i < s->nrd; i++) {
 		const Read *r = &s->rd[i];
 		fprintf(f, "rd%d = %s", i, rdk[r->kind]);

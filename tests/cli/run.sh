@@ -95,6 +95,13 @@ done
 cmp -s "$T/lapt_13.wav" "$T/lapt_10.wav" && pass lap-of-lap-t || fail lap-of-lap-t "$(cat "$T/err")"
 # --stats of a model of lumped objects only: no grid, as info says
 printf 'model lump\nfield z mass 2\npde z.tt = -100 * z\ninit z = 1\noutput a = z\n' >"$T/lump.dpm"
+run "$DPMC" emit "$T/lump.dpm" --stage scheme
+if [ "$st" = 0 ] && grep -q '^# lump: lumped objects only' "$T/out" && grep -q '^  z: ct = 0, rest = -100\*rd0$' "$T/out" &&
+   ! grep -q 'u\[n+1\]' "$T/out"; then
+	pass emit-scheme-lumped
+else
+	fail emit-scheme-lumped "$(head -c 300 "$T/out")"
+fi
 expect stats-lumped-no-grid 0 '"grid": \[\], "steps": 441' -- render "$T/lump.dpm" -d 0.01 -o "$T/lump.wav" --stats
 # a strip too thin for 3 intervals across at this step: said as such (it
 # was "check the signs", N = 3)
