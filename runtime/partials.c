@@ -863,10 +863,9 @@ rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const double 
 	/* And never when the first partial itself ends over F1_CENTS from
 	 * the target's: a plate's modes read as a string's series matched
 	 * at 18.7 cents rms with f1 29 cents off, and moved H away */
-	if (m->ran && ((cost > KEEP_CENTS && cost > 0.5 * m->cents0
-	                && !(fabs(cents(base.f1, m->target.f1)) <= F1_CENTS
-	                     && fabs(cents(m->start.f1, m->target.f1)) >= 3 * F1_CENTS))
-	               || fabs(cents(base.f1, m->target.f1)) > F1_CENTS)) {
+	if (m->ran && (fabs(cents(base.f1, m->target.f1)) > F1_CENTS
+	               || (cost > KEEP_CENTS && cost > 0.5 * m->cents0
+	                   && fabs(cents(m->start.f1, m->target.f1)) < 3 * F1_CENTS))) {
 		snprintf(m->whybuf, sizeof m->whybuf, "the render's partials stay %.0f cents (rms) from "
 		         "the target's after the match (f1 %.2f Hz against %.2f); the params are left "
 		         "where they were", cost, base.f1, m->target.f1);

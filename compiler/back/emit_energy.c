@@ -360,6 +360,14 @@ lump_back(Emit *e, Expr **c, int j)
 	mem_free(root);
 }
 
+/* a read of a velocity (u.t(X), z.t): 0 where the energy's adjoint reads
+ * the state at u for un */
+static int
+vel_read(ReadKind k)
+{
+	return k == RD_VEL || k == RD_LUMP_VEL || k == RD_CVEL;
+}
+
 /* The seeds of the reads and params through every lumped object's M and
  * rest, sm[j] dM_j + sa[j] drest_j, as one reverse sweep of sum_j sm[j]
  * M_j + sa[j] rest_j with the seeds as leaves (as cg_vjp): the objects of
@@ -396,9 +404,8 @@ lumps_vjp(Emit *e)
 	em = ex_emitter_new(names, cg_sym_c, "v");
 	for (i = 0; i < nq; i++) {
 		/* a velocity read is 0 here (u for un): lump_back seeds it */
-		int vel = i >= np && (s->rd[i - np].kind == RD_VEL || s->rd[i - np].kind == RD_LUMP_VEL ||
-		                      s->rd[i - np].kind == RD_CVEL);
-		root[i] = vel || ex_is_num(d[i], 0) ? -1 : ex_emitter_add(em, d[i]);
+		root[i] = (i >= np && vel_read(s->rd[i - np].kind)) || ex_is_num(d[i], 0) ? -1
+		          : ex_emitter_add(em, d[i]);
 	}
 	ex_emitter_flush(em, &e->b, "\t\t");
 	for (i = 0; i < nq; i++)
@@ -516,7 +523,7 @@ cg_emit_energy_adj(Emit *e)
 		if (s->nstate_src || s->nstate_coef)
 			cg_out(e, "\t@__apsc(m, s, el, u, u, rs, grad, gk + @__GK_X(m) + @__OFF_SW);\n");
 		for (r = 0; r < s->nrd; r++)
-			if (s->rd[r].kind == RD_VEL || s->rd[r].kind == RD_LUMP_VEL || s->rd[r].kind == RD_CVEL)
+			if (vel_read(s->rd[r].kind))
 				cg_out(e, "\trs[%d] = 0;\n", r);
 		if (s->nlump)
 			back = lumps(e);

@@ -1209,13 +1209,9 @@ cmd_render(Run *r, const Opts *o)
 		return EXIT_ERR;
 	nch = r->k.noutputs();
 	rate = cli_rate(r, o);
-	if (nch < 1) {    /* at the model's line, when it has one */
-		if (r->model->name_loc.src)
-			diag_error(&r->diag, r->model->name_loc, "the model has no output to render; add a line "
-			           "like 'output out = u(0.5)'");
-		else
-			fprintf(stderr, "dpmc: error: %s has no output; add a line like 'output out = u(0.5)'\n",
-			        o->model);
+	if (nch < 1) {    /* at the model's line (every model file starts with one) */
+		diag_error(&r->diag, r->model->name_loc, "the model has no output to render; add a line "
+		           "like 'output out = u(0.5)'");
 		return EXIT_ERR;
 	}
 	/* The output and the duration first: neither must cost a grid

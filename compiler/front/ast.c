@@ -94,12 +94,10 @@ ast_call(Arena *a, const char *name, Loc name_loc, AstList *args, Loc loc)
 		           && !e->args[0]->paren && !strcmp(e->args[0]->letters, "t")
 		           && e->args[0]->a->kind == AX_CALL && !strcmp(e->args[0]->a->name, "lap")
 		           && e->args[0]->a->nargs == 1) {
-			Ast *d = e->args[0], *in = d->a->args[0];
+			Ast *d = e->args[0];
 			e->name = "bilap";
 			e->args = arena_alloc(a, sizeof *e->args);
-			e->args[0] = in->kind == AX_NAME ? ast_deriv(a, in, d->letters, d->loc) : d;
-			if (in->kind != AX_NAME)
-				e->args[0]->a = in;
+			e->args[0] = ast_deriv(a, d->a->args[0], d->letters, d->loc);
 		}
 	}
 	return e;

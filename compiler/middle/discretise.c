@@ -1500,7 +1500,7 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 	ExprPool *p = c->p;
 	Expr *k = ex_sym(p, SYM_K), *k2 = ex_powi(p, k, 2), *ct = num(c, 0);
 	TapSet ts = {0}, st = {0};
-	int i, w;
+	int i, w, alone;
 
 	for (i = 0; i < l->natom; i++) {
 		Atom *a = &l->atom[i];
@@ -1534,13 +1534,13 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 	/* the operator made symmetric (sym_side) where it is one: forms (a
 	 * u.x).x in 1D whose scales differ by a factor of params, and no
 	 * other derivative of x (whose rows the weights would change) */
+	alone = s->ndim == 1;
+	for (i = 0; i < l->natom; i++)
+		if (l->atom[i].p[0] || l->atom[i].p[1])
+			alone = 0;
 	for (i = 0; i < l->ncons; i++) {
 		Cons *cn = &l->cons[i];
-		cn->sym = s->ndim == 1 && cn->q == 1
-		          && !(ex_div(p, cn->scale, l->cons[0].scale)->deps & (1u << SYM_X));
-		for (w = 0; w < l->natom; w++)
-			if (l->atom[w].p[0] || l->atom[w].p[1])
-				cn->sym = 0;
+		cn->sym = alone && cn->q == 1 && !(ex_div(p, cn->scale, l->cons[0].scale)->deps & (1u << SYM_X));
 	}
 	for (i = 0; i < l->ncons; i++) {
 		Cons *cn = &l->cons[i];

@@ -326,7 +326,7 @@ class Model:
         if so == self._lib.path:
             return False
         lib = Lib(so)
-        h = _Handle(lib, *self._opts[:1], None, self._opts[2])
+        h = _Handle(lib, self._opts[0], None, self._opts[2])
         try:
             h.set_all(vals, self._lo, self._hi, self._names)
             if self._opts[1] is not None:

@@ -34,21 +34,24 @@ class _Row:
     def __init__(self, model):
         self.h = _Handle(model._lib, *model._opts)
 
-    def forward(self, values, n, nout, model):
-        if self.h.lib is not model._lib:    # the model was compiled again (below)
+    def fresh(self, model):
+        """The handle, made again on the model's library when the model
+        was compiled again (below, or by another row)."""
+        if self.h.lib is not model._lib:
             self.h.free()
             self.h = _Handle(model._lib, *model._opts)
+        return self.h
+
+    def forward(self, values, n, nout, model):
         try:
-            self.h.set_all(values, model._lo, model._hi, model._names)
+            self.fresh(model).set_all(values, model._lo, model._hi, model._names)
         except Error as e:
             # a second field's grid, fixed when the model was compiled,
             # cannot take these values: compiled again for them
             pairs = list(enumerate(np.asarray(values, np.float64).tolist()))
             if _RECOMPILE not in str(e) or not model._rebuild(pairs):
                 raise
-            self.h.free()
-            self.h = _Handle(model._lib, *model._opts)
-            self.h.set_all(values, model._lo, model._hi, model._names)
+            self.fresh(model).set_all(values, model._lo, model._hi, model._names)
         y = self.h.forward(n, nout)
         self.h.forwarded = tag = object()
         return y, tag
