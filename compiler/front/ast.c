@@ -760,22 +760,88 @@ ast_same(const Ast *a, const Ast *b)
 	}
 }
 
+/* model_lookup's index: the first named decl of each name, by open
+ * addressing, for one (decls, ndecls) of the model (sema replaces the
+ * list as a whole: a 2D chain adds thousands of decls, each read by its
+ * neighbours' pdes, so the scan it replaces made compiling quadratic) */
+typedef struct DeclIndex {
+	Decl **decls;
+	int ndecls;
+	unsigned mask;
+	int *slot;                /* [mask + 1]: index into decls, or -1 */
+} DeclIndex;
+
+static int
+named(const Decl *d)
+{
+	switch (d->kind) {
+	case D_CONST: case D_PARAM: case D_LET: case D_FN: case D_FIELD: case D_NET:
+		return d->name != NULL;
+	default:
+		return 0;
+	}
+}
+
+static unsigned
+name_hash(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static DeclIndex *
+decl_index(Model *m)
+{
+	DeclIndex *x = m->index;
+	unsigned cap = 16, h;
+	int i;
+
+	if (x && x->decls == m->decls && x->ndecls == m->ndecls)
+		return x;
+	while (cap < 2u * (unsigned)m->ndecls)
+		cap *= 2;
+	if (!x || x->mask + 1 < cap) {
+		x = arena_alloc(m->arena, sizeof *x);
+		x->slot = arena_alloc(m->arena, cap * sizeof *x->slot);
+		x->mask = cap - 1;
+	}
+	memset(x->slot, 0xff, (x->mask + 1) * sizeof *x->slot);
+	x->decls = m->decls;
+	x->ndecls = m->ndecls;
+	for (i = 0; i < m->ndecls; i++) {
+		if (!named(m->decls[i]))
+			continue;
+		for (h = name_hash(m->decls[i]->name) & x->mask; x->slot[h] >= 0; h = (h + 1) & x->mask)
+			if (strcmp(m->decls[x->slot[h]]->name, m->decls[i]->name) == 0)
+				break;
+		if (x->slot[h] < 0)
+			x->slot[h] = i;
+	}
+	m->index = x;
+	return x;
+}
+
 Decl *
 model_lookup(const Model *m, const char *name)
 {
+	DeclIndex *x;
+	unsigned h;
 	int i;
 
-	for (i = 0; i < m->ndecls; i++) {
-		Decl *d = m->decls[i];
-		switch (d->kind) {
-		case D_CONST: case D_PARAM: case D_LET: case D_FN: case D_FIELD: case D_NET:
-			if (d->name && strcmp(d->name, name) == 0)
-				return d;
-			break;
-		default:
-			break;
-		}
+	if (!m->arena) {          /* a model made by hand: no arena for the index */
+		for (i = 0; i < m->ndecls; i++)
+			if (named(m->decls[i]) && strcmp(m->decls[i]->name, name) == 0)
+				return m->decls[i];
+		return NULL;
 	}
+	/* the index is a cache: lookups leave the model as it was */
+	x = decl_index((Model *)m);
+	for (h = name_hash(name) & x->mask; x->slot[h] >= 0; h = (h + 1) & x->mask)
+		if (strcmp(m->decls[x->slot[h]]->name, name) == 0)
+			return m->decls[x->slot[h]];
 	return NULL;
 }
 

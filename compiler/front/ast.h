@@ -215,6 +215,7 @@ typedef struct Model {
 	int attach[2][2];              /* BC_ATTACHED: the lumped object's number */
 	Loc bc_loc[2][2];
 	Arena *arena;             /* added: where the model lives; sema allocates its index there */
+	struct DeclIndex *index;  /* model_lookup's, made for one (decls, ndecls) */
 } Model;
 
 /* How a field after the grid one gets its grid when its domain has no

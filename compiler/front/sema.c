@@ -204,8 +204,12 @@ reserved(Sema *s, const char *name)
 int
 sema_lump_index(const Model *m, const char *name)
 {
+	const Decl *d = name ? model_lookup(m, name) : NULL;
 	int i;
 
+	/* by the name's decl (a chain's points are thousands of lumps) */
+	if (d && d->kind == D_FIELD && d->lump >= 0 && d->lump < m->nlumps && m->lumps[d->lump] == d)
+		return d->lump;
 	for (i = 0; name && i < m->nlumps; i++)
 		if (strcmp(m->lumps[i]->name, name) == 0)
 			return i;
@@ -217,11 +221,12 @@ add_lump(Sema *s, Decl *d)
 {
 	Model *m = s->m;
 
-	if (m->nlumps % 8 == 0) {
+	/* room for 8, 16, 32, ...: full at each power of two from 8 */
+	if (m->nlumps % 8 == 0 && (m->nlumps & (m->nlumps - 1)) == 0) {
 		Decl ***v[4] = {&m->lumps, &m->lump_pde, &m->lump_init, &m->lump_init_t};
 		int k;
 		for (k = 0; k < 4; k++) {
-			Decl **n = arena_alloc(s->a, (size_t)(m->nlumps + 8) * sizeof *n);
+			Decl **n = arena_alloc(s->a, (size_t)(m->nlumps ? 2 * m->nlumps : 8) * sizeof *n);
 			if (m->nlumps)
 				memcpy(n, *v[k], (size_t)m->nlumps * sizeof *n);
 			*v[k] = n;

@@ -62,17 +62,36 @@ typedef struct {
 	int nc, ccap;
 	Expr **tmp;            /* one node's contributions, for summing */
 	int tcap;
+	SweepMem *pooled;      /* mark, head and order are the pool's */
 } Sweep;
 
 static void
 sweep_init(Sweep *S, ExprPool *p, unsigned mask, unsigned n)
 {
+	SweepMem *m = ex_pool_sweepmem(p);
+
 	S->p = p;
 	S->mask = mask;
 	S->n = n ? n : 1;
-	S->mark = mem_alloc(S->n);
-	S->head = mem_alloc(S->n * sizeof *S->head);
-	S->order = mem_alloc(S->n * sizeof *S->order);
+	S->pooled = NULL;
+	if (!m->busy) {          /* the pool's, grown (zeroed) to n */
+		if (m->n < S->n) {
+			unsigned c = mem_cap(m->n, S->n - 1, 1024);
+			m->mark = mem_extend(m->mark, sizeof *m->mark, m->n, c, 0);
+			m->head = mem_extend(m->head, sizeof *m->head, m->n, c, 0);
+			m->order = mem_extend(m->order, sizeof *m->order, m->n, c, 0);
+			m->n = c;
+		}
+		m->busy = 1;
+		S->pooled = m;
+		S->mark = m->mark;
+		S->head = m->head;
+		S->order = m->order;
+	} else {
+		S->mark = mem_alloc(S->n);
+		S->head = mem_alloc(S->n * sizeof *S->head);
+		S->order = mem_alloc(S->n * sizeof *S->order);
+	}
 	S->norder = 0;
 	S->c = NULL;
 	S->nc = S->ccap = 0;
@@ -80,12 +99,17 @@ sweep_init(Sweep *S, ExprPool *p, unsigned mask, unsigned n)
 	S->tcap = 0;
 }
 
+/* sweep() leaves mark and head zero where it set them */
 static void
 sweep_free(Sweep *S)
 {
-	mem_free(S->mark);
-	mem_free(S->head);
-	mem_free(S->order);
+	if (S->pooled)
+		S->pooled->busy = 0;
+	else {
+		mem_free(S->mark);
+		mem_free(S->head);
+		mem_free(S->order);
+	}
 	mem_free(S->c);
 	mem_free(S->tmp);
 }
@@ -442,6 +466,7 @@ diff_params_many(ExprPool *p, Expr *const *roots, int nroots, int nparams,
 {
 	Sweep S;
 	Leaves L;
+	Expr *zero = ex_num(p, 0);
 	unsigned n = 0;
 	int r, i;
 
@@ -454,7 +479,7 @@ diff_params_many(ExprPool *p, Expr *const *roots, int nroots, int nparams,
 		L.nparams = nparams;
 		L.sym = SYM_K;
 		for (i = 0; i < nparams; i++)
-			L.out[i] = ex_num(p, 0);
+			L.out[i] = zero;
 		sweep(&S, roots[r], param_leaf, &L);
 	}
 	sweep_free(&S);

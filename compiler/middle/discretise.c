@@ -2120,9 +2120,16 @@ wide_is(Ctx *c, Scheme *s, Wide *w, Expr *e, int n, Expr **d)
 	return 1;
 }
 
-/* e with each wide subexpression k as the param n + k (memo by id) */
+/* wide_subst's memo by node id, valid where at[id] == gen: one per lump,
+ * not cleared between them (a chain has thousands) */
+typedef struct {
+	Expr **e;
+	unsigned *at, gen, n;
+} Memo;
+
+/* e with each wide subexpression k as the param n + k */
 static Expr *
-wide_subst(Ctx *c, Scheme *s, Wide *w, Expr *e, int n, Expr **d, Expr **memo)
+wide_subst(Ctx *c, Scheme *s, Wide *w, Expr *e, int n, Expr **d, Memo *m)
 {
 	ExprPool *p = c->p;
 	Expr *a, *b, *x;
@@ -2130,17 +2137,19 @@ wide_subst(Ctx *c, Scheme *s, Wide *w, Expr *e, int n, Expr **d, Expr **memo)
 
 	if (!(e->deps & DEP_STATE) || e->kind == EX_PARAM)
 		return e;
-	if (memo[e->id])
-		return memo[e->id];
+	if (m->at[e->id] == m->gen)
+		return m->e[e->id];
 	if (wide_is(c, s, w, e, n, d)) {
 		for (k = 0; w->node[k] != e; k++)
 			;
-		return memo[e->id] = ex_param(p, n + k);
+		x = ex_param(p, n + k);
+	} else {
+		a = e->a ? wide_subst(c, s, w, e->a, n, d, m) : NULL;
+		b = e->b ? wide_subst(c, s, w, e->b, n, d, m) : NULL;
+		x = ex_remake(p, e, a, b, e->c ? wide_subst(c, s, w, e->c, n, d, m) : NULL);
 	}
-	a = e->a ? wide_subst(c, s, w, e->a, n, d, memo) : NULL;
-	b = e->b ? wide_subst(c, s, w, e->b, n, d, memo) : NULL;
-	x = ex_remake(p, e, a, b, e->c ? wide_subst(c, s, w, e->c, n, d, memo) : NULL);
-	return memo[e->id] = x;
+	m->at[e->id] = m->gen;
+	return m->e[e->id] = x;
 }
 
 /* 2 along each axis where source src may fall in the cell next to a
@@ -2170,7 +2179,8 @@ build_coupling_stab(Ctx *c, Scheme *s)
 {
 	ExprPool *p = c->p;
 	int n = s->nparams + s->nrd, i, r, j, k;
-	Expr **d = mem_alloc((size_t)(n + 1) * sizeof *d), **memo = NULL;
+	Expr **d = mem_alloc((size_t)(n + 1) * sizeof *d);
+	Memo memo = {0};
 	Expr *kappa = num(c, 0), *hx = ex_sym(p, SYM_HX), *zero = num(c, 0);
 	Wide W;
 
@@ -2211,9 +2221,13 @@ build_coupling_stab(Ctx *c, Scheme *s)
 		 * the rests are walked, d with it */
 		wide_grow(&W, s->lump[j].rest->id);
 		nid = W.nid;
-		memo = mem_realloc(memo, nid * sizeof *memo);
-		memset(memo, 0, nid * sizeof *memo);
-		rest = wide_subst(c, s, &W, s->lump[j].rest, n, d, memo);
+		if (memo.n < nid) {
+			memo.e = mem_extend(memo.e, sizeof *memo.e, memo.n, nid, 0);
+			memo.at = mem_extend(memo.at, sizeof *memo.at, memo.n, nid, 0);
+			memo.n = nid;
+		}
+		memo.gen = (unsigned)j + 1;
+		rest = wide_subst(c, s, &W, s->lump[j].rest, n, d, &memo);
 		d = mem_realloc(d, (size_t)(n + W.n + 1) * sizeof *d);
 		diff_params(p, rest, n + W.n, d);
 		for (k = 0; k < W.n; k++) {
@@ -2224,7 +2238,9 @@ build_coupling_stab(Ctx *c, Scheme *s)
 		for (r = 0; r < s->nrd; r++) {
 			Expr *dr = d[s->nparams + r];
 			int ax, side;
-			if (dr->deps & DEP_STATE)
+			/* each term below is a multiple of dr or |dr|; most of a
+			 * chain's reads are not in this rest */
+			if ((dr->deps & DEP_STATE) || ex_is_num(dr, 0))
 				continue;
 			if (s->rd[r].kind == RD_LUMP_VEL)    /* (z[n] - z[n-1]) / k: 2 k |dr| */
 				w2 = ex_add(p, w2, ex_div(p, ex_mul(p, num(c, 2), ex_fn(p, FN_ABS, dr, NULL)),
@@ -2254,7 +2270,8 @@ build_coupling_stab(Ctx *c, Scheme *s)
 		s->lump_stiff[j] = ex_mul(p, ex_powi(p, ex_sym(p, SYM_K), 2), w2);
 	}
 	mem_free(d);
-	mem_free(memo);
+	mem_free(memo.e);
+	mem_free(memo.at);
 	mem_free(W.node);
 	mem_free(W.g);
 	mem_free(W.st);

@@ -40,7 +40,14 @@ struct ExprPool {
 	int state_base;        /* 1 + the first param that reads the state (0: none) */
 	unsigned *mark, nmark; /* ex_holds: by id, the walk that last met a node */
 	unsigned walk;
+	SweepMem sweep;
 };
+
+SweepMem *
+ex_pool_sweepmem(ExprPool *p)
+{
+	return &p->sweep;
+}
 
 void
 ex_pool_state_base(ExprPool *p, int first)
@@ -67,6 +74,9 @@ expr_pool_free(ExprPool *p)
 	arena_free(p->arena);
 	mem_free(p->tab);
 	mem_free(p->mark);
+	mem_free(p->sweep.mark);
+	mem_free(p->sweep.head);
+	mem_free(p->sweep.order);
 	mem_free(p);
 }
 

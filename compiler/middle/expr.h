@@ -72,6 +72,19 @@ void expr_pool_free(ExprPool *p);
  * expressions that use them.  Set before building any. */
 void ex_pool_state_base(ExprPool *p, int first);
 
+/* diff.c's sweep scratch, kept with the pool so that the many small
+ * sweeps of a chain (one per lumped point) do not each allocate and zero
+ * arrays as long as the pool: by node id, mark and head zero between
+ * sweeps; busy while a sweep holds it */
+typedef struct SweepMem {
+	unsigned n;
+	unsigned char *mark;
+	int *head;
+	Expr **order;
+	int busy;
+} SweepMem;
+SweepMem *ex_pool_sweepmem(ExprPool *p);
+
 Expr *ex_num(ExprPool *p, double v);
 Expr *ex_param(ExprPool *p, int index);
 /* e's kind and op over new operands a, b, c (built with the simplifying

@@ -734,10 +734,10 @@ bad2 chain2d_conservative_shape 's/^boundary u at edges: fixed/boundary u at edg
 	"this conservative form has no symmetric difference: the coefficient varies in y, so the bracket must be a \\* w.y under .y"
 bad2 chain2d_slope 's/^pde u.tt = c1^2 \* lap(u)/& + 0.01 * w.x(0.1, 0.1) * delta(x - xa, y - ya)/' \
 	"w.x(X, Y): a 2D field not on the grid is read as w(X, Y) or w.t(X, Y)"
-bad2 chain2d_points 's/grid 14, 12/grid 80, 60/' \
-	"has 4941 points, more than a 2D field not on the grid may have (4000); force a coarser one"
-bad2 chain2d_planned_points 's/ grid 14, 12//' \
-	"the finest stable grid of the 2D field 'w' is .* points, more than a 2D field not on the grid may have (4000); declare 'w' before 'u' (the first 2D field takes the grid), force a coarser grid, .grid NX, NY. on its domain 'bottom'"
+bad2 chain2d_points 's/grid 14, 12/grid 150, 120/' \
+	"has 18271 points, more than a 2D field not on the grid may have (16000); force a coarser one"
+bad2 chain2d_planned_points 's/ grid 14, 12//; s/^param c2 = 90/param c2 = 40/' \
+	"the finest stable grid of the 2D field 'w' is .* points, more than a 2D field not on the grid may have (16000); declare 'w' before 'u' (the first 2D field takes the grid), force a coarser grid, .grid NX, NY. on its domain 'bottom'"
 bad2 chain2d_read_one 's/^output bottom = w.t(0.1, 0.17)/output bottom = w(0.1) + 0/' \
 	"w is read at a point with 2 coordinates: w(X, Y)"
 bad2 chain2d_delta 's/delta(x - xb, y - yb)/delta(x - xb)/' \
