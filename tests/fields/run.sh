@@ -738,6 +738,14 @@ bad2 chain2d_points 's/grid 14, 12/grid 150, 120/' \
 	"has 18271 points, more than a 2D field not on the grid may have (16000); force a coarser one"
 bad2 chain2d_planned_points 's/ grid 14, 12//; s/^param c2 = 90/param c2 = 40/' \
 	"the finest stable grid of the 2D field 'w' is .* points, more than a 2D field not on the grid may have (16000); declare 'w' before 'u' (the first 2D field takes the grid), force a coarser grid, .grid NX, NY. on its domain 'bottom'"
+# a drum's second head at its own finest grid (107 x 88 intervals, 9540
+# points, over the 4000 a 2D chain held until compiling one was linear in
+# its points): planned, and rendered by TinyCC
+sed 's/ grid 14, 12//' "$HERE/drums.dpm" >"$T/drum_fine.dpm"
+expect chain2d_fine_info 0 '' -- info "$T/drum_fine.dpm"
+grep -q 'field w .* 107 x 88 intervals' "$T/out" && pass chain2d_fine_grid ||
+	fail chain2d_fine_grid "$(grep 'field w' "$T/out")"
+expect chain2d_fine_render 0 '' -- render "$T/drum_fine.dpm" -d 0.002 --backend tcc -o "$T/drum_fine.wav"
 bad2 chain2d_read_one 's/^output bottom = w.t(0.1, 0.17)/output bottom = w(0.1) + 0/' \
 	"w is read at a point with 2 coordinates: w(X, Y)"
 bad2 chain2d_delta 's/delta(x - xb, y - yb)/delta(x - xb)/' \
