@@ -438,7 +438,8 @@ emit_lump_stable(Emit *e)
 	const Scheme *s = e->s;
 	const char **pn;
 	ExprEmitter *em;
-	int j;
+	struct { const Expr *e; int le; } *seen;
+	int j, nseen = 0;
 
 	if (!s->nlump)
 		return;
@@ -455,9 +456,22 @@ emit_lump_stable(Emit *e)
 	/* a chain's point may reach the bound: its planner allows the grid's
 	 * own limit (a string at c k = h: every row sums to 4, while the
 	 * highest mode stays below it) */
-	for (j = 0; j < s->nlump; j++)
+	/* a test the same as an earlier one's is never reached (a chain's
+	 * points share a few: 7584 tests for a drum's head, 6 distinct) */
+	seen = mem_alloc((size_t)s->nlump * sizeof *seen);
+	for (j = 0; j < s->nlump; j++) {
+		int le = s->m->lumps[j]->gridpt > 0, i;
+		for (i = 0; i < nseen; i++)
+			if (seen[i].e == s->lump_stiff[j] && seen[i].le == le)
+				break;
+		if (i < nseen)
+			continue;
+		seen[nseen].e = s->lump_stiff[j];
+		seen[nseen++].le = le;
 		cg_out(e, "\tif (!(%s %s 4))\n\t\treturn %d;\n", ex_emitter_root(em, j),
-		       s->m->lumps[j]->gridpt > 0 ? "<=" : "<", j);
+		       le ? "<=" : "<", j);
+	}
+	mem_free(seen);
 	cg_out(e, "\treturn -1;\n}\n\n");
 	ex_emitter_free(em);
 	cg_free_refs(pn, 0);
@@ -1320,7 +1334,7 @@ emit_reset_parts(Emit *e, const char **pn)
 {
 	const Scheme *s = e->s;
 	ExprEmitter *em;
-	int j, ax, side;
+	int j, r, ax, side;
 
 	if (!s->nlump)
 		return;
@@ -1331,10 +1345,20 @@ emit_reset_parts(Emit *e, const char **pn)
 		ex_emitter_add(em, s->lump[j].init_t);
 	}
 	ex_emitter_flush(em, &e->b, "\t\t");
-	for (j = 0; j < s->nlump; j++) {
-		cg_out(e, "\t\tm->u[g + %d] = %s;\n", j, ex_emitter_root(em, 2 * j));
-		cg_out(e, "\t\tm->up[g + %d] = m->u[g + %d] - k * (%s);\n", j, j,
-		       ex_emitter_root(em, 2 * j + 1));
+	for (j = 0; j < s->nlump; j = r) {
+		const char *z = ex_emitter_root(em, 2 * j), *zt = ex_emitter_root(em, 2 * j + 1);
+		/* a run of objects with the same start (a chain at rest) is a loop */
+		for (r = j + 1; r < s->nlump && s->lump[r].init == s->lump[j].init
+		     && s->lump[r].init_t == s->lump[j].init_t; r++)
+			;
+		if (r - j >= 4) {
+			cg_out(e, "\t\tfor (long zq = g + %d; zq < g + %d; zq++) {\n", j, r);
+			cg_out(e, "\t\t\tm->u[zq] = %s;\n\t\t\tm->up[zq] = m->u[zq] - k * (%s);\n\t\t}\n", z, zt);
+			continue;
+		}
+		r = j + 1;
+		cg_out(e, "\t\tm->u[g + %d] = %s;\n", j, z);
+		cg_out(e, "\t\tm->up[g + %d] = m->u[g + %d] - k * (%s);\n", j, j, zt);
 	}
 	ex_emitter_free(em);
 	for (ax = 0; ax < s->ndim; ax++)
