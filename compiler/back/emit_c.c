@@ -1814,8 +1814,9 @@ cg_emit_header(const Loops *l, const char *prefix)
  * POSIX reserves in the headers the generated code includes
  * (pthread_create, timer_create, ...) and glibc's
  * get_current_dir_name and canonicalize_file_name, and our runtime's
- * rt_loss_name (rt.h, linked into built programs), and dpm and dpm_*,
- * the interface every model shares (dpm_new, ...).  Those get dpm_. */
+ * rt_loss_name (rt.h, linked into built programs), dpm and dpm_*,
+ * the interface every model shares (dpm_new, ...), and lv2_*, an LV2
+ * bundle's own (lv2_run, ...).  Those get dpm_. */
 const char *
 cg_prefix(Arena *a, const Model *m)
 {
@@ -1824,6 +1825,7 @@ cg_prefix(Arena *a, const Model *m)
 		"get_current_dir", "canonicalize_file",
 		"rt",    /* runtime/rt.h, linked into built programs */
 		"dpm",   /* the dpm_* interface (api.tmpl) */
+		"lv2",   /* an LV2 bundle's lv2_* (lv2.tmpl) */
 	};
 	const char *name = m->name;
 	size_t i, n;

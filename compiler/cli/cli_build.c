@@ -275,6 +275,9 @@ compile_to(const char *path, const char *text, int shared, const char *exedir)
 		args[n++] = "-shared";
 		args[n++] = "-DDPM_RT_LOSS";
 		args[n++] = "-Wl,--exclude-libs,ALL";   /* only the model's names are the object's */
+		/* its dpm_* call their own: with another model's object loaded
+		 * first (RTLD_GLOBAL, or linked), they bound to that one's */
+		args[n++] = "-Wl,-Bsymbolic";
 	} else {
 		args[n++] = "-I";
 		args[n++] = rt.s;

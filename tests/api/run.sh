@@ -190,6 +190,29 @@ else
 	fail set-range-grid-reset "$(cat "$T/out" "$T/err")"
 fi
 
+# a value the bow refuses on the grid in force is not kept: the resets
+# after it work, with the value before (examples/bowed_string.dpm: Fb 2 N
+# gives its Newton equation three roots)
+B=$T/bow
+if host "$B" "$REPO/examples/bowed_string.dpm" && run "$B/host_c" set Fb=2 &&
+	grep -q "^set Fb=2 -1 0.0299.*too large for the bow" "$T/out" && grep -q '^reset 0 \[\]' "$T/out" &&
+	grep -q '^get Fb 0.0299' "$T/out"; then
+	pass set-refused-not-kept
+else
+	fail set-refused-not-kept "$(cat "$T/out" "$T/err")"
+fi
+
+# two models' .so in one process, both global: each calls its own dpm_*
+# (-Bsymbolic; they called the first loaded's, on the other's instance)
+if $CC -o "$T/two" "$REPO/tests/api/two.c" -ldl 2>"$T/err" &&
+	"$T/two" "$G/libmodel.so" "$B/libmodel.so" >"$T/ab" 2>"$T/err" &&
+	"$T/two" "$B/libmodel.so" "$G/libmodel.so" >"$T/ba" 2>>"$T/err" &&
+	[ "$(sort "$T/ab")" = "$(sort "$T/ba")" ] && [ "$(cut -d' ' -f1 "$T/ab" | tr '\n' ' ')" = "guitar bowed_string " ]; then
+	pass two-models-one-process
+else
+	fail two-models-one-process "$(cat "$T/ab" "$T/ba" "$T/err" 2>/dev/null)"
+fi
+
 # ---- names: a model called dpm, one called dpm_new ----
 for nm in dpm dpm_new; do
 	sed "s/^model guitar/model $nm/" "$GUITAR" >"$T/$nm.dpm"

@@ -8,7 +8,7 @@
  *        [--worker-delay RUNS] [--note FRAME:KEY:VEL]... [--cc FRAME:NUM:VAL]...
  *        [--port FRAME:SYMBOL=VALUE]...
  *     OUT.raw: float32, the audio outputs interleaved.  Prints "grid N [M]"
- *     (the plugin's test hook dpm_lv2_grid, after the last run), "allocs
+ *     (the plugin's test hook lv2_test_grid, after the last run), "allocs
  *     K" (malloc/calloc/realloc calls inside run() and work_response) and
  *     "run_seconds S" (time inside run()).  A port move at frame F splits
  *     the block there, so it is in force from F exactly.
@@ -365,7 +365,7 @@ play(int argc, char **argv)
 	lilv_instance_deactivate(inst);
 	libpath = lilv_file_uri_parse(lilv_node_as_uri(lilv_plugin_get_library_uri(p)), NULL);
 	lib = dlopen(libpath, RTLD_NOW | RTLD_NOLOAD);
-	if (lib && (*(void **)&grid = dlsym(lib, "dpm_lv2_grid"))) {
+	if (lib && (*(void **)&grid = dlsym(lib, "lv2_test_grid"))) {
 		nd = grid(lilv_instance_get_handle(inst), n);
 		printf(nd == 2 ? "grid %d %d\n" : "grid %d\n", n[0], n[1]);
 	}

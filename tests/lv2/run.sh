@@ -295,3 +295,10 @@ if [ "$st" = 0 ] && [ "$(ls old.lv2 | tr '\n' ' ')" = "guitar.so guitar.ttl mani
 else
 	fail replace-bundle "exit $st: $(cat "$T/err"); $(ls -A . old.lv2)"
 fi
+
+# a model named lv2 (or lv2_x): its names are escaped past the bundle's own
+# lv2_* (they clashed: lv2_run, lv2_instantiate)
+sed 's/^model guitar/model lv2/' "$G" >lv2.dpm
+expect model-named-lv2 0 '' -- build lv2.dpm -o named.lv2
+[ -f named.lv2/lv2.so ] && nm -D --defined-only named.lv2/lv2.so | grep -q ' lv2_descriptor$' &&
+	pass model-named-lv2-bundle || fail model-named-lv2-bundle "$(ls -A named.lv2 2>&1)"

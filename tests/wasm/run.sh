@@ -123,6 +123,9 @@ if [ -s "$T/node-guitar.json" ]; then
 	imports=$(js "$T/node-guitar.json" 'r.imports.join(" ")')
 	bad=$(for i in $imports; do echo "$ALLOWED_IMPORTS" | tr ' ' '\n' | grep -q -x -F "$i" || printf '%s ' "$i"; done)
 	[ -z "$bad" ] && pass imports || fail imports "imports beyond wasi-libc's few: $bad"
+	# and every dpm_* function the C header of a model declares
+	"$DPMC" build "$REPO/examples/guitar.dpm" -o "$T/hdr.c" 2>/dev/null &&
+		EXPORTS="$EXPORTS $(sed -n 's/^[a-z].*[ *]\(dpm_[a-z_]*\)(.*/\1/p' "$T/hdr.h" | sort -u | tr '\n' ' ')"
 	missing=$(for e in $EXPORTS; do js "$T/node-guitar.json" "r.exports.includes('$e')" | grep -q true || printf '%s ' "$e"; done)
 	[ -z "$missing" ] && pass exports || fail exports "not exported: $missing"
 	# the metadata the page shows is the model's, as dpmc info says it
