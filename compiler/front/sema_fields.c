@@ -688,22 +688,21 @@ other_part(const FS *s, const Fld *f, const char *name)
 	return 0;
 }
 
-/* does e read another part, itself or through a let? */
+/* does e read another part, itself or through a let (a time let `F(t)`
+ * is called) or an fn's body? */
 static int
 reads_other(const FS *s, const Fld *f, const Ast *e, int depth)
 {
+	const Decl *x;
 	int i;
 
 	if (!e || depth > 64)
 		return 0;
 	if ((e->kind == AX_NAME || e->kind == AX_CALL) && other_part(s, f, e->name))
 		return 1;
-	if (e->kind == AX_NAME)
-		for (i = 0; i < s->m->ndecls; i++) {
-			const Decl *x = s->m->decls[i];
-			if (x->kind == D_LET && x->name && !strcmp(x->name, e->name))
-				return reads_other(s, f, x->value, depth + 1);
-		}
+	if ((e->kind == AX_NAME || e->kind == AX_CALL) && (x = model_lookup(s->m, e->name))
+	    && (x->kind == D_LET || x->kind == D_FN) && reads_other(s, f, x->value, depth + 1))
+		return 1;
 	if (reads_other(s, f, e->a, depth) || reads_other(s, f, e->b, depth))
 		return 1;
 	for (i = 0; i < e->nargs; i++)
