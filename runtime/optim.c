@@ -144,6 +144,18 @@ rt_to_free(double v, double lo, double hi, int is_log)
 	return from_range(clamp(log(v), -LOG_WMAX, LOG_WMAX), a, b);
 }
 
+double
+rt_to_free_start(double v, double lo, double hi, int is_log)
+{
+	double z = rt_to_free(v, lo, hi, is_log), a = lo, b = hi;
+
+	if (is_log)
+		log_ends(lo, hi, &a, &b);
+	if (isfinite(a) && isfinite(b) && fabs(z) > RT_START_ZMAX)
+		z = z < 0 ? -RT_START_ZMAX : RT_START_ZMAX;
+	return z;
+}
+
 /* ---- Adam ---- */
 struct RtAdam {
 	int n;

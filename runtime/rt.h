@@ -240,6 +240,13 @@ int rt_loss_invariant(int i);
  * range is taken at the nearest bound). */
 #define RT_FREE_ZMAX 30.0
 double rt_to_free(double v, double lo, double hi, int is_log);
+/* rt_to_free for a fit's start: a value at (or within 1 % of the range
+ * of) an end of a finite range is taken at z = +-RT_START_ZMAX, 1 % of
+ * the range inside (of its e-folds for a log param), where dv/dz is 1 %
+ * of the range, not 1e-13 at the end itself (from where neither Adam,
+ * eps 1e-8, nor the partials' first stage would move it) */
+#define RT_START_ZMAX 4.59511985013459 /* log(99) */
+double rt_to_free_start(double v, double lo, double hi, int is_log);
 double rt_from_free(double z, double lo, double hi, int is_log, double *dv_dz);
 
 /* Adam (Kingma and Ba 2015; beta1 0.9, beta2 0.999, eps 1e-8) over n

@@ -205,6 +205,9 @@ typedef struct MpiModule {
 	void (*abort)(int status);
 } MpiModule;
 
+/* cli_fit.c: has Ctrl-C or SIGTERM stopped the fit under way? */
+int cli_fit_interrupted(void);
+
 /* cli_fit_pitch.c: fit's stages 1 and 3 (unless o->no_pitch): moves the
  * fitted params (idx, nf of them) in vals so the render's partials sit on
  * those of target (n frames, nch channels), and says what it did on

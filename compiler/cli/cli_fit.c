@@ -419,6 +419,12 @@ on_signal(int sig)
 	interrupted = sig;
 }
 
+int
+cli_fit_interrupted(void)
+{
+	return interrupted != 0;
+}
+
 /* Is name one of the comma-separated names of list? */
 static int
 listed(const char *list, const char *name)
@@ -919,6 +925,19 @@ start_eval(Fit *F, Start *S)
 	return -1;
 }
 
+/* how far param p moves over its range, in its own units at v (its
+ * e-folds times v for a log param): dL/dv times it is the loss the range
+ * can change */
+static double
+span(const Kernel *k, int p, double v)
+{
+	double lo = k->param_min(p), hi = k->param_max(p);
+
+	if (k->param_log(p))
+		return lo > 0 && isfinite(hi) ? fabs(v) * log(hi / lo) : fabs(v);
+	return isfinite(lo) && isfinite(hi) ? hi - lo : fabs(v);
+}
+
 /* The fit from one start: Adam on y (z = scale y, the params in the
  * unconstrained space of rt_to_free), dL/dy = dL/dv dv/dy, the learning
  * rate of rt_lr_at, the gradient clipped by clip_norm.  Each iteration
@@ -931,7 +950,7 @@ run_start(Fit *F, Start *S)
 {
 	const Kernel *k = F->k;
 	int np = F->np, nf = F->nf, i, halvings = 0;
-	double lr = F->lr, ema = 0, clip, z;
+	double lr = F->lr, ema = 0, clip, z, zs;
 	RtAdam *adam;
 	char msg[2400], b[40];
 
@@ -957,6 +976,13 @@ run_start(Fit *F, Start *S)
 		if (p >= F->nuser)
 			S->scale[i] = 4 / (k->param_max(p) - k->param_min(p));
 		z = rt_to_free(S->v0[p], k->param_min(p), k->param_max(p), k->param_log(p));
+		/* a start at an end of its range, where dv/dz is 1e-13, moves
+		 * 1 % inside when the loss pulls it inwards (a level the loss
+		 * divides out, gradient 0, stays where it is) */
+		zs = rt_to_free_start(S->v0[p], k->param_min(p), k->param_max(p), k->param_log(p));
+		if (zs != z && (zs < 0 ? S->grad[p] < 0 : S->grad[p] > 0)
+		    && fabs(S->grad[p]) * span(k, p, S->v0[p]) > 1e-6 * fabs(S->loss))
+			z = zs;
 		S->y0[i] = S->y[i] = z / S->scale[i];
 	}
 	from_free(F, S);

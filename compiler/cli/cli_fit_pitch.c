@@ -64,6 +64,10 @@ render(void *ctx, const double *z, double *y)
 	int i;
 	char e[sizeof p->err];
 
+	if (cli_fit_interrupted()) {    /* Ctrl-C: no more renders */
+		snprintf(p->err, sizeof p->err, "interrupted");
+		return -1;
+	}
 	for (i = 0; i < p->nf; i++) {
 		int q = p->idx[i];
 		p->vals[q] = rt_from_free(z[i], k->param_min(q), k->param_max(q), k->param_log(q), NULL);
@@ -106,12 +110,16 @@ cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double 
 	p.vals = mem_alloc(sizeof *p.vals * (size_t)(np + 1));
 	memcpy(p.vals, vals, sizeof *vals * (size_t)np);
 	for (i = 0; i < nf; i++)
-		z[i] = rt_to_free(vals[idx[i]], k->param_min(idx[i]), k->param_max(idx[i]), k->param_log(idx[i]));
+		z[i] = rt_to_free_start(vals[idx[i]], k->param_min(idx[i]), k->param_max(idx[i]), k->param_log(idx[i]));
 	m.moved = moved;
 	m.df1 = df1;
-	if (rt_match_partials(render, &p, z, nf, target, n, nch, j->rate, MAXIT, &m, err, sizeof err) < 0) {
+	st = rt_match_partials(render, &p, z, nf, target, n, nch, j->rate, MAXIT, &m, err, sizeof err);
+	if (cli_fit_interrupted()) {    /* the values as they were: the fit writes them */
+		st = 0;
+		goto out;
+	}
+	if (st < 0) {
 		fprintf(stderr, "dpmc: error: %s\n", err);
-		st = -1;
 		goto out;
 	}
 	if (!m.ran) {

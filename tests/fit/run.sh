@@ -185,6 +185,15 @@ run "$DPMC" fit "$STR" --target "$T/t40.wav" --fit T60 --set T60=4 --loss mse --
 	pass fit-edge-note || fail fit-edge-note "exit $st: $(grep -v 'step ' "$T/err" | head -c 300)"
 run "$DPMC" fit "$STR" --target "$T/t220.wav" --fit T60 --set T60=0.6 --loss mse --steps 10 -o "$T/inside.json"
 grep -q 'fit: note:' "$T/err" && fail fit-no-edge-note "$(grep 'note:' "$T/err")" || pass fit-no-edge-note
+# a start at an end of its range, the loss pulling inwards, moves (it sat
+# where dv/dz is 1e-13 and no step moved it, "stayed at its start"): from
+# T60 = 5 and 0.05 to the target's 0.5
+for e in 5 0.05; do
+	run "$DPMC" fit "$STR" --target "$T/t220.wav" --fit T60 --set T60=$e --loss mse --steps 40 --lr 0.2 -o "$T/end.json"
+	t=$(json_num T60 "$T/end.json")
+	[ "$st" = 0 ] && awk -v t="$t" 'BEGIN { exit !(t > 0.49 && t < 0.51) }' && pass "fit-from-range-end-$e" ||
+		fail "fit-from-range-end-$e" "exit $st, T60 = $t: $(grep note "$T/err")"
+done
 # a level the loss divides out has no gradient: said as such, not "widen
 # the range" (a probe's: v0 started 1000x low stayed there)
 sed 's/^output out = u(xo)$/param g = 0.001 in [0, 5]\noutput out = g * u(xo)/' "$STR" >"$T/level.dpm"
