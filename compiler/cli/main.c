@@ -1057,12 +1057,32 @@ load_params(Run *r, const Opts *o, int bake)
 static int
 cmd_build(Run *r, const Opts *o)
 {
+	double init_ms, *vals;
 	char *h;
+	void *m;
 	int st;
 
-	if (cli_build_check(o) < 0 || cli_compile(r, o, UPTO_C) < 0
+	/* a built model plans its grid when it is made: --grid would be
+	 * taken by this run only (it was, and the model built without it) */
+	if (o->ngrid) {
+		fprintf(stderr, "dpmc: error: --grid: a built model plans its grid when it is made; "
+		        "give the grid to it (a built program's --grid, dpm_set_grid), or force it in "
+		        "the model (`domain ... grid N`)\n");
+		return EXIT_ERR;
+	}
+	if (cli_build_check(o) < 0 || cli_compile(r, o, o->rate > 0 ? UPTO_RUN : UPTO_C) < 0
 	    || ((o->nsets || o->params_file) && load_params(r, o, 1) < 0))
 		return EXIT_ERR;
+	/* -r: the built model's rate (dpm_new(0), a built program without
+	 * -r), checked as a render checks it: a stable grid there */
+	if (o->rate > 0) {
+		if (!(m = instance(r, o, 1.0, &init_ms, &vals)))
+			return EXIT_ERR;
+		r->k.destroy(m);
+		r->scheme->rate = o->rate;
+		mem_free(r->ctext);
+		r->ctext = cg_emit_c(r->loops, r->prefix, CG_API);
+	}
 	h = cg_emit_header(r->loops, r->prefix);
 	st = cli_build(o, r->ctext, h, r->prefix, exedir);
 	mem_free(h);

@@ -326,6 +326,17 @@ expect build-exe-suffix 0 "note: -o .*string.o: '.o' is none of .c, .so, .lv2, .
 [ -x "$T/string.o" ] && pass build-exe-suffix-runs || fail build-exe-suffix-runs "no executable string.o"
 run "$DPMC" build "$STR" -o "$T/string2"
 grep -q note "$T/err" && fail build-exe-quiet "$(head -c 200 "$T/err")" || pass build-exe-quiet
+# build -r: the built model's rate (a program without -r renders at it),
+# refused where no grid is stable; --grid is refused (it was ignored)
+expect build-exe-rate 0 '' -- build "$STR" -r 48000 -o "$T/string48"
+if [ -x "$T/string48" ]; then
+	run "$T/string48" -o "$T/exe48.wav" -d 0.2 --raw
+	run "$DPMC" render "$STR" -o "$T/ren48.wav" -d 0.2 --raw -r 48000
+	cmp -s "$T/exe48.wav" "$T/ren48.wav" && pass build-rate-default || fail build-rate-default "the WAVs differ"
+fi
+expect build-rate-unstable 1 'unstable on every grid' -- build "$STR" -r 1000 -o "$T/string1k"
+[ ! -e "$T/string1k" ] && pass build-rate-unstable-nothing || fail build-rate-unstable-nothing "an output was written"
+expect build-grid 1 'a built model plans its grid when it is made' -- build "$STR" --grid 50 -o "$T/string50"
 # build --set / --params: the values become the built model's defaults
 printf '{"params": {"f0": 250}}\n' >"$T/p250.json"
 expect build-exe-set 0 '' -- build "$STR" --params "$T/p250.json" --set f0=330 -o "$T/string330"
