@@ -731,6 +731,11 @@ set_value(Json *j, Rd *r, int i, double v, int off, int keyoff)
 		       rt_fmt_num(v, vs, sizeof vs), fmt_bound(mn, lo, sizeof lo), fmt_bound(mx, hi, sizeof hi));
 		return -1;
 	}
+	if (r->m->param_log && r->m->param_log(i) && !(v > 0)) {
+		report(j, off, j->pos - off, "%s = %s: a `log` param needs a value above 0", r->m->param_name(i),
+		       rt_fmt_num(v, vs, sizeof vs));
+		return -1;
+	}
 	r->vals[i] = v;
 	return 0;
 }

@@ -139,6 +139,7 @@ typedef struct RtModel {
 	const char *(*param_name)(int i);
 	double (*param_min)(int i);
 	double (*param_max)(int i);
+	int (*param_log)(int i);    /* NULL: none is; a log param needs a value above 0 */
 	int (*net)(int i, const char **name, const char **act, int *nsizes, const int **sizes,
 	           int *first);
 } RtModel;

@@ -230,6 +230,9 @@ int cli_params(const Kernel *k, const Opts *o, Arena *a, Diag *d, double *vals);
  * and their number), or -1; the values as "KEY": {...}, "nets": {...}
  * (rt_params_print) on f, or as a malloc'd string (NULL: no memory). */
 void cli_rtmodel(const Kernel *k, RtModel *m);
+/* Is v no value of param i (outside its range, or not above 0 for a
+ * `log` param)?  Then 1, with why in b ("NAME = V is outside ..."). */
+int cli_param_bad(const Kernel *k, int i, double v, Buf *b);
 int cli_nuser(const Kernel *k);
 int cli_net_find(const Kernel *k, const char *name, int *first, int *nweights);
 void cli_params_print(FILE *f, const Kernel *k, const double *vals, const char *key);

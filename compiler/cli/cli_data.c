@@ -307,7 +307,8 @@ row(Reader *r, const Line *l, Data *d, Row *w, const Opts *o, const Job *j, cons
 {
 	const Kernel *k = j->k;
 	int n, c, p, np = k->nparams(), *off, *len;
-	char vs[40], lo[40], hi[40], *txt;
+	char *txt;
+	Buf bad = {0};
 	double v;
 
 	if (blank(l)) {
@@ -347,10 +348,9 @@ row(Reader *r, const Line *l, Data *d, Row *w, const Opts *o, const Job *j, cons
 			           txt, c + 1, k->param_name(p));
 			return -1;
 		}
-		if (!(v >= k->param_min(p) && v <= k->param_max(p))) {
-			diag_error(&r->d, at(r, off[c], len[c]), "%s = %s is outside its range [%s, %s]",
-			           k->param_name(p), cli_fmt(v, vs, sizeof vs), cli_fmt_bound(k->param_min(p), lo, sizeof lo),
-			           cli_fmt_bound(k->param_max(p), hi, sizeof hi));
+		if (cli_param_bad(k, p, v, &bad)) {
+			diag_error(&r->d, at(r, off[c], len[c]), "%s", bad.s);
+			buf_free(&bad);
 			return -1;
 		}
 		w->vals[p] = v;

@@ -99,16 +99,19 @@ unknown(const Kernel *k, const char *name, Buf *b)
 }
 
 /* NULL when v is in range, else the message. */
-static int
-out_of_range(const Kernel *k, int i, double v, Buf *b)
+int
+cli_param_bad(const Kernel *k, int i, double v, Buf *b)
 {
 	char lo[40], hi[40], vs[40];
 	double mn = k->param_min(i), mx = k->param_max(i);
 
-	if (v >= mn && v <= mx)
+	if (!(v >= mn && v <= mx))
+		buf_printf(b, "%s = %s is outside its range [%s, %s]", k->param_name(i),
+		           cli_fmt(v, vs, sizeof vs), cli_fmt_bound(mn, lo, sizeof lo), cli_fmt_bound(mx, hi, sizeof hi));
+	else if (k->param_log(i) && !(v > 0))    /* a log param without a range */
+		buf_printf(b, "%s = %s: a `log` param needs a value above 0", k->param_name(i), cli_fmt(v, vs, sizeof vs));
+	else
 		return 0;
-	buf_printf(b, "%s = %s is outside its range [%s, %s]", k->param_name(i),
-	           cli_fmt(v, vs, sizeof vs), cli_fmt_bound(mn, lo, sizeof lo), cli_fmt_bound(mx, hi, sizeof hi));
 	return 1;
 }
 
@@ -119,6 +122,7 @@ cli_rtmodel(const Kernel *k, RtModel *m)
 	m->param_name = k->param_name;
 	m->param_min = k->param_min;
 	m->param_max = k->param_max;
+	m->param_log = k->param_log;
 	m->net = k->net;
 }
 
@@ -235,7 +239,7 @@ cli_params(const Kernel *k, const Opts *o, Arena *a, Diag *d, double *vals)
 			diag_error(d, (Loc){0}, "--set %s: '%s' is not a finite number", s, eq + 1);
 			return -1;
 		}
-		if (out_of_range(k, p, v, &b)) {
+		if (cli_param_bad(k, p, v, &b)) {
 			diag_error(d, (Loc){0}, "--set %s: %s", s, b.s);
 			buf_free(&b);
 			return -1;

@@ -324,7 +324,7 @@ c_set(Repl *R, int argc, char **argv)
 {
 	const Kernel *k;
 	const char *names[512], *best;
-	char lo[40], hi[40], vs[40];
+	Buf bad = {0};
 	double *v, x;
 	int i, np, r;
 
@@ -343,10 +343,9 @@ c_set(Repl *R, int argc, char **argv)
 	}
 	if (cli_number(argv[2], &x) < 0)
 		return error("set %s: '%s' is not a finite number", argv[1], argv[2]);
-	if (x < k->param_min(i) || x > k->param_max(i)) {
-		fprintf(stderr, "dpmc: error: %s = %s is outside its range [%s, %s]\n", argv[1],
-		        cli_fmt(x, vs, sizeof vs), cli_fmt_bound(k->param_min(i), lo, sizeof lo),
-		        cli_fmt_bound(k->param_max(i), hi, sizeof hi));
+	if (cli_param_bad(k, i, x, &bad)) {
+		fprintf(stderr, "dpmc: error: %s\n", bad.s);
+		buf_free(&bad);
 		return -1;
 	}
 	v = mem_alloc(sizeof(double) * (size_t)(np + 1));

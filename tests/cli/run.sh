@@ -326,6 +326,12 @@ expect build-exe-suffix 0 "note: -o .*string.o: '.o' is none of .c, .so, .lv2, .
 [ -x "$T/string.o" ] && pass build-exe-suffix-runs || fail build-exe-suffix-runs "no executable string.o"
 run "$DPMC" build "$STR" -o "$T/string2"
 grep -q note "$T/err" && fail build-exe-quiet "$(head -c 200 "$T/err")" || pass build-exe-quiet
+# a `log` param without a range takes values above 0 only, as its default
+# does: --set, a params file, a built program's --set (all took -1 and 0)
+printf 'model norange\nparam lo = 0.5 log\ndomain x in [0, 1]\nfield u(x)\npde u.tt = 400^2 * u.xx\nboundary x = 0, x = 1: fixed\ninit u = 0.01 * lo * max(0, 1 - abs(x - 0.3) / 0.05)\noutput out = u(0.77)\n' >"$T/norange.dpm"
+expect log-set-nonpositive 1 "lo = -1: a .log. param needs a value above 0" -- render "$T/norange.dpm" --set lo=-1 -o "$T/nr.wav"
+printf '{"params": {"lo": 0}}\n' >"$T/lo0.json"
+expect log-params-zero 1 "lo0.json:1:19: error: lo = 0: a .log. param needs a value above 0" -- render "$T/norange.dpm" --params "$T/lo0.json" -o "$T/nr.wav"
 # build -r: the built model's rate (a program without -r renders at it),
 # refused where no grid is stable; --grid is refused (it was ignored)
 expect build-exe-rate 0 '' -- build "$STR" -r 48000 -o "$T/string48"
