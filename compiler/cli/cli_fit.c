@@ -282,7 +282,8 @@ set_once(Sim *s, const double *vals)
 		return -1;
 	if (s->m) {
 		k->destroy(s->m);
-		s->regrids++;
+		if (!fresh)    /* a grid the fit asked for (its last 30 %) is no regrid */
+			s->regrids++;
 	}
 	s->m = m;
 	k->set_checkpoints(s->m, s->o->checkpoints);
@@ -1608,6 +1609,25 @@ cli_fit_data(const Opts *o, const Job *j)
 		}
 	} else if (fputs(res.s, stdout) == EOF || cli_flush_stdout() != 0)
 		goto out;
+	/* --stats: the totals over every row, the grid the first row's */
+	for (i = 0; i < F.nst && !F.st[i].s.m; i++)
+		;
+	if (i < F.nst) {
+		const Sim *s0 = &F.st[i].s;
+		double init_ms = 0, run_ms = 0, grad_ms = 0;
+		long steps = 0, regrids = 0;
+		char extra[200];
+		for (i = 0; i < F.nst; i++) {
+			const Sim *s = &F.st[i].s;
+			init_ms += s->init_ms;
+			run_ms += s->run_ms;
+			grad_ms += s->grad_ms;
+			steps += s->n * (s->evals ? s->evals : 1);
+			regrids += s->regrids;
+		}
+		snprintf(extra, sizeof extra, ", \"rows\": %d, \"threads\": %d, \"regrids\": %ld", F.nst, workers, regrids);
+		cli_stats(o, s0->k, s0->m, j->compile_ms, init_ms, run_ms, steps, grad_ms, extra);
+	}
 	st = 0;
 out:
 	for (i = 0; handlers && i < 2; i++)

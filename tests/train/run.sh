@@ -248,7 +248,9 @@ for i, n in zip(d["items"], (45, 50, 55)):
 EOF
 then pass fit-data; else fail fit-data "exit $st: $(head -c 400 "$T/fit3.json") $(tail -n 2 "$T/err")"; fi
 run "$DPMC" fit "$M" $R --data "$D/fit3.csv" --fit tune,T0 --steps 20 --threads 1 -o "$T/fit3a.json"
-run "$DPMC" fit "$M" $R --data "$D/fit3.csv" --fit tune,T0 --steps 20 --threads 3 -o "$T/fit3b.json"
+run "$DPMC" fit "$M" $R --data "$D/fit3.csv" --fit tune,T0 --steps 20 --threads 3 -o "$T/fit3b.json" --stats
+tail -n 1 "$T/err" | grep -q '^{"backend": .*"grad_ms": .*, "rows": 3, "threads": 3, "regrids": [0-9]*}$' &&
+	pass fit-data-stats || fail fit-data-stats "$(tail -n 1 "$T/err")"
 [ -s "$T/fit3a.json" ] && cmp -s "$T/fit3a.json" "$T/fit3b.json" && pass fit-data-threads ||
 	fail fit-data-threads "$(diff "$T/fit3a.json" "$T/fit3b.json" | head -c 300)"
 
