@@ -1529,9 +1529,18 @@ emit_margin(Emit *e)
 	 * at least h / hm (a very slow wave) */
 	cg_out(e, "\thm = @__hmin(m->p, m->k, len, 0, &bad);\n");
 	cg_out(e, "\tif (bad == 1)\n\t\treturn 0;\n");
-	if (s->ndim == 2)
-		cg_out(e, "\treturn (m->h[0] < m->h[1] ? m->h[0] : m->h[1]) / hm;\n}\n\n");
-	else
+	/* 2D: the s that brings (hx / s, hy / s) to the limit, between
+	 * min(hx, hy) / hm and max(hx, hy) / hm (a cell longer one way than
+	 * the other is stable finer than its short side says) */
+	if (s->ndim == 2) {
+		cg_out(e, "\t{\n\t\tdouble lo = (m->h[0] < m->h[1] ? m->h[0] : m->h[1]) / hm, "
+		       "hi = (m->h[0] < m->h[1] ? m->h[1] : m->h[0]) / hm, mid;\n\t\tint it;\n\n");
+		cg_out(e, "\t\tif (bad || @__stable(m->p, m->k, m->h[0] / hi, m->h[1] / hi, 0, 0))\n\t\t\treturn bad ? lo : hi;\n");
+		cg_out(e, "\t\tfor (it = 0; it < 60 && hi - lo > 1e-12 * hi; it++) {\n");
+		cg_out(e, "\t\t\tmid = 0.5 * (lo + hi);\n");
+		cg_out(e, "\t\t\tif (@__stable(m->p, m->k, m->h[0] / mid, m->h[1] / mid, 0, 0))\n\t\t\t\tlo = mid;\n\t\t\telse\n\t\t\t\thi = mid;\n\t\t}\n");
+		cg_out(e, "\t\treturn lo;\n\t}\n}\n\n");
+	} else
 		cg_out(e, "\treturn m->h[0] / hm;\n}\n\n");
 }
 

@@ -487,6 +487,13 @@ expect raw-blowup 1 "the simulation blew up at sample" -- render "$REPO/tests/sa
 printf 'model slow\ndomain x in [0, 1] grid 10\nfield u(x)\npde u.tt = 1e-7 * u.xx\nboundary x = 0, x = 1: fixed\noutput o = u(0.5)\n' >"$T/slow.dpm"
 run "$DPMC" info "$T/slow.dpm"
 awk '/^stability/ { exit !($2 > 1e6) }' "$T/out" && pass slow-margin || fail slow-margin "$(grep stability "$T/out")"
+# a forced 2D grid of long cells, stable: its margin is the factor that
+# brings both spacings to the limit, at least 1 (it was min(hx, hy) / h_min:
+# 0.93 on this stable grid); 20 % finer on both axes is unstable
+run "$DPMC" info "$REPO/examples/plate.dpm" --grid 55,20
+awk '/^stability/ { exit !($2 >= 1.2 && $2 < 1.21) }' "$T/out" && pass margin-2d-long-cells ||
+	fail margin-2d-long-cells "$(grep stability "$T/out")"
+expect margin-2d-beyond 1 'unstable' -- render "$REPO/examples/plate.dpm" --grid 67,25 -d 0.01 -o "$T/p.wav"
 
 # ---- the same render twice, a second apart, gives the same bytes ----
 run "$DPMC" render "$STR" -o "$T/t1.wav" --raw -d 0.1
