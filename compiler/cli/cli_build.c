@@ -45,6 +45,8 @@ static const char *const exe_main[] = {
 	"{\n",
 	"\tchar *end;\n",
 	"\n",
+	"\tif (strpbrk(s, \"xX\"))    /* decimal only, as dpmc */\n",
+	"\t\treturn -1;\n",
 	"\t*v = strtod(s, &end);\n",
 	"\treturn end != s && !*end && isfinite(*v) ? 0 : -1;\n",
 	"}\n",

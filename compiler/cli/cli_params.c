@@ -20,7 +20,8 @@ cli_number(const char *s, double *v)
 
 	while (isspace((unsigned char)*s))
 		s++;
-	if (!*s)
+	/* decimal only: strtod takes C's hex floats (0x100 is 256) */
+	if (!*s || strpbrk(s, "xX"))
 		return -1;
 	errno = 0;
 	*v = strtod(s, &end);

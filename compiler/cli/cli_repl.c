@@ -1121,6 +1121,9 @@ on_sigint(int sig)
 	ctrl_c = 1;
 }
 
+/* set when the commands could not be read (an error, a NUL byte) */
+static int read_failed;
+
 /* The next line, without its newline; NULL at the end of input.  The
  * caller frees it. */
 static char *
@@ -1144,6 +1147,17 @@ next_line(int tty)
 	}
 	if ((n = getline(&line, &cap, stdin)) < 0) {
 		free(line);
+		if (ferror(stdin)) {
+			fprintf(stderr, "dpmc: error: reading the commands: %s\n", strerror(errno));
+			read_failed = 1;
+		}
+		return NULL;
+	}
+	/* a NUL inside a line would cut it short unseen */
+	if ((size_t)n != strlen(line)) {
+		fprintf(stderr, "dpmc: error: a command line holds a NUL byte; the commands are text\n");
+		free(line);
+		read_failed = 1;
 		return NULL;
 	}
 	return line;
@@ -1211,5 +1225,5 @@ cli_repl(const Opts *o)
 	mem_free(R.fit_step);
 	mem_free(R.fit_loss);
 	plot_done();
-	return R.failed ? 1 : 0;
+	return R.failed || read_failed ? 1 : 0;
 }

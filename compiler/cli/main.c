@@ -120,7 +120,7 @@ static const struct Cmd {
 };
 
 enum {
-	O_HELP, O_SET, O_PARAMS, O_RATE, O_BACKEND, O_CPU, O_STATS, O_INC, O_GRID, O_DUR,
+	O_HELP, O_VERSION, O_SET, O_PARAMS, O_RATE, O_BACKEND, O_CPU, O_STATS, O_INC, O_GRID, O_DUR,
 	O_OUT, O_JSON, O_STAGE, O_RAW, O_DOUBLE, O_TARGET, O_LOSS, O_FIT, O_STEPS, O_LR,
 	O_RENDER, O_CHECKPOINTS, O_MEMORY, O_LOSSCURVE, O_NOPITCH, O_NOALIGN, O_STARTS, O_SPREAD,
 	O_DATA, O_PERITEM, O_EPOCHS, O_BATCH, O_SEED, O_THREADS,
@@ -138,6 +138,7 @@ static const struct Opt {
 	const char *help;
 } opts[] = {
 	{O_HELP, "--help", "-h", NULL, C_ALL, "this help"},
+	{O_VERSION, "--version", "-V", NULL, C_ALL, "the version"},
 	/* the common options of cli.md on every command, where some do
 	 * nothing (check, emit, build compile no machine code) */
 	{O_SET, "--set", NULL, "NAME=VALUE", C_RUN | C_CHECK, "set a param (repeatable)"},
@@ -491,6 +492,10 @@ parse_args(Opts *o, const struct Cmd *c, int argc, char **argv)
 		}
 		if (op->id == O_HELP) {
 			usage_cmd(c, stdout);
+			return EXIT_OK;
+		}
+		if (op->id == O_VERSION) {
+			printf("dpmc %s\n", DPM_VERSION);
 			return EXIT_OK;
 		}
 		if (!op->arg) {

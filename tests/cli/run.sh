@@ -326,6 +326,11 @@ expect build-exe-suffix 0 "note: -o .*string.o: '.o' is none of .c, .so, .lv2, .
 [ -x "$T/string.o" ] && pass build-exe-suffix-runs || fail build-exe-suffix-runs "no executable string.o"
 run "$DPMC" build "$STR" -o "$T/string2"
 grep -q note "$T/err" && fail build-exe-quiet "$(head -c 200 "$T/err")" || pass build-exe-quiet
+# numbers are decimal: C's hex floats are not taken (0x100 was 256);
+# --version after a command prints the version, as before one
+expect set-hex 1 "f0=0x100: '0x100' is not a finite number" -- render "$STR" --set f0=0x100 -o "$T/hex.wav"
+expect render-version 0 '' -- render --version
+grep -q '^dpmc [0-9]' "$T/out" && pass render-version-text || fail render-version-text "$(cat "$T/out")"
 # a `log` param without a range takes values above 0 only, as its default
 # does: --set, a params file, a built program's --set (all took -1 and 0)
 printf 'model norange\nparam lo = 0.5 log\ndomain x in [0, 1]\nfield u(x)\npde u.tt = 400^2 * u.xx\nboundary x = 0, x = 1: fixed\ninit u = 0.01 * lo * max(0, 1 - abs(x - 0.3) / 0.05)\noutput out = u(0.77)\n' >"$T/norange.dpm"

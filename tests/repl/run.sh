@@ -312,3 +312,11 @@ st=$?
 	grep -q "save: .*g.dpm is the model: writing it would replace it" "$T/err" &&
 	[ "$(grep -c 'is the recording grad or fit read' "$T/err")" = 2 ] &&
 	pass no-overwrite || fail no-overwrite "exit $st: $(cat "$T/err")"
+
+# ---- commands that cannot be read: an error, not the end of input ----
+"$DPMC" repl <"$T" >"$T/out" 2>"$T/err"
+st=$?
+[ "$st" = 1 ] && grep -q 'reading the commands' "$T/err" && pass stdin-folder || fail stdin-folder "exit $st: $(cat "$T/err")"
+printf 'set f0 330\000junk\n' | "$DPMC" repl "$S" >"$T/out" 2>"$T/err"
+st=$?
+[ "$st" = 1 ] && grep -q 'NUL byte' "$T/err" && pass stdin-nul || fail stdin-nul "exit $st: $(cat "$T/err")"
