@@ -189,11 +189,13 @@ emit_meta(Emit *e)
 	cg_out(e, "const char *@_name(void) { return ");
 	c_string(&e->b, s->m->name);
 	cg_out(e, "; }\n");
-	cg_out(e, "const char *@_param_name(int i) { return i >= 0 && i < %d ? @__pname[i] : 0; }\n", np);
-	cg_out(e, "double @_param_default(int i) { return i >= 0 && i < %d ? @__pdef[i] : NAN; }\n", np);
-	cg_out(e, "double @_param_min(int i) { return i < 0 || i >= %d ? NAN : @__prange[i] & 1 ? @__plo[i] : -HUGE_VAL; }\n", np);
-	cg_out(e, "double @_param_max(int i) { return i < 0 || i >= %d ? NAN : @__prange[i] & 2 ? @__phi[i] : HUGE_VAL; }\n", np);
-	cg_out(e, "int @_param_log(int i) { return i >= 0 && i < %d ? @__plog[i] : 0; }\n", np);
+	/* i < @_nparams(), not i < 0 with no params: clang warns that
+	 * i >= 0 && i < 0 is always false */
+	cg_out(e, "const char *@_param_name(int i) { return i >= 0 && i < @_nparams() ? @__pname[i] : 0; }\n");
+	cg_out(e, "double @_param_default(int i) { return i >= 0 && i < @_nparams() ? @__pdef[i] : NAN; }\n");
+	cg_out(e, "double @_param_min(int i) { return i < 0 || i >= @_nparams() ? NAN : @__prange[i] & 1 ? @__plo[i] : -HUGE_VAL; }\n");
+	cg_out(e, "double @_param_max(int i) { return i < 0 || i >= @_nparams() ? NAN : @__prange[i] & 2 ? @__phi[i] : HUGE_VAL; }\n");
+	cg_out(e, "int @_param_log(int i) { return i >= 0 && i < @_nparams() ? @__plog[i] : 0; }\n");
 	cg_out(e, "const char *@_output_name(int i) { return i >= 0 && i < %d ? @__oname[i] : 0; }\n", no);
 	cg_out(e, "double @_default_rate(void) { return ");
 	c_double(&e->b, s->rate);
@@ -1199,7 +1201,7 @@ emit_set_coefs(Emit *e)
 	cg_out(e, "\tlong i, j, q;\n");
 	cg_out(e, "\tint v, d;\n\n");
 	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)i; (void)j; (void)q; (void)v; (void)d;\n");
-	cg_out(e, "\t(void)dpos; (void)wx; (void)wy; (void)dd;\n");
+	cg_out(e, "\t(void)pos; (void)dpos; (void)wx; (void)wy; (void)dd; (void)err; (void)errsz;\n");
 	em = ex_emitter_new(pn, cg_sym_c, "q");
 	for (i = 0; i < l->ncoefs; i++)
 		if (l->coefs[i].cls == CO_CONST)
@@ -1372,6 +1374,26 @@ emit_reset_parts(Emit *e, const char **pn)
 	cg_out(e, "\t}\n");
 }
 
+/* The point helpers (interp, dinterp, held, read) are written for any
+ * model that reads or drives a point, a model of lumped objects only too,
+ * whose outputs read none of them: used once, here, so that its C
+ * compiles without warnings (-Wall -Wextra) */
+static void
+keep_helpers(Emit *e)
+{
+	const Scheme *s = e->s;
+	int r;
+
+	if (s->nsrc + s->nout || s->npot)
+		cg_out(e, "\t(void)@__interp; (void)@__dinterp;\n");
+	if (s->nsrc + s->nout)
+		cg_out(e, "\t(void)@__held;\n");
+	for (r = 0; r < s->nrd && s->rd[r].kind == RD_INT; r++)
+		;
+	if (r < s->nrd)
+		cg_out(e, "\t(void)@__read;\n");
+}
+
 static void
 emit_lifecycle(Emit *e)
 {
@@ -1460,6 +1482,7 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "\tmemcpy(m->p, params ? params : @__pdef, sizeof(double) * %d);\n", s->nparams);
 	cg_out(e, "\tm->rate = rate > 0 ? rate : @_default_rate();\n");
 	cg_out(e, "\tm->k = 1.0 / m->rate;\n");
+	keep_helpers(e);
 	cg_out(e, "\tfor (d = 0; d < 2; d++) {\n\t\tm->n[d] = n[d];\n\t\tm->h[d] = h[d];\n\t}\n");
 	/* the lumped objects' values follow the grid's points in each state,
 	 * then the bows' roots (the next step's first guess: a state, so a

@@ -445,7 +445,7 @@ lumps(Emit *e)
 	/* rest at t = 0, as @__parts_energy takes it: a force that is a time
 	 * signal does work on the object, it is no energy of its own (at the
 	 * step's t, dL/dA of 1000 A t was off 1000-fold) */
-	cg_out(e, "\t{\n\t\tconst double t = 0.0;\n\t\tdouble Mj[%d], vj[%d], sm[%d], sa[%d];\n\n\t\t(void)t;\n",
+	cg_out(e, "\t{\n\t\tconst double t = 0.0;\n\t\tdouble Mj[%d], vj[%d], sm[%d], sa[%d];\n\n\t\t(void)t; (void)sm; (void)sa;\n",
 	       nl, nl, nl, nl);
 	ex_emitter_flush(em, &e->b, "\t\t");
 	for (j = 0; j < nl; j++) {

@@ -90,8 +90,8 @@ time_coefs(Emit *e, const unsigned char *used, const char *st, const char *ind)
 	ex_emitter_flush(em, &e->b, ind);
 	for (i = 0; i < l->ncoefs; i++)
 		if (root[i] >= 0)
-			cg_out(e, "%sconst double tc%d = %s;\n", ind, l->coefs[i].slot,
-			    ex_emitter_root(em, root[i]));
+			cg_out(e, "%sconst double tc%d = %s;\n%s(void)tc%d;\n", ind, l->coefs[i].slot,
+			    ex_emitter_root(em, root[i]), ind, l->coefs[i].slot);
 	ex_emitter_free(em);
 	mem_free(root);
 	cg_free_refs(pn, e->s->nparams);

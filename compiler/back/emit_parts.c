@@ -256,8 +256,9 @@ emit_apsc(Emit *e)
 		em = ex_emitter_new(pn, cg_sym_c, "v");
 		cg_out(e, "	{\n\t\tdouble *w = @__GK_RING(m, n);\n\t\tconst double W = w[%d];\n\n", e->l->tseed[i]);
 		cg_out(e, "\t\tw[%d] = 0;\n", e->l->tseed[i]);
-		add_derivs(e, em, co->e, nq, droot);
+		v = add_derivs(e, em, co->e, nq, droot);
 		ex_emitter_flush(em, &e->b, "\t\t");
+		cg_out(e, "\t\t(void)(%s);\n", ex_emitter_root(em, v));    /* the value: only its slopes are used */
 		spread(e, em, droot, "W", "\t\t");
 		cg_out(e, "\t}\n");
 		ex_emitter_free(em);
@@ -1159,7 +1160,7 @@ alump_runs(Emit *e, const LHoist *h, const Lc *c, const unsigned char *dctnz, in
 		cg_out(e, "\t\t\tln[ng + zi] = (2 * lz - lq%d * lb[ng + zi]) * li%d;\n", q, q);
 		cg_out(e, "\t\t\tsr%d[%d + zi - %d] = srest;\n", nrun, pad, a);
 		seed_inputs(e, lm, droot, rel, "ag", 1, "\t\t\t");
-		cg_out(e, "\t\t}\n\t\tag_ct *= (k / 2) * li%d;\n", q);
+		cg_out(e, "\t\t}\n\t\tag_ct *= (k / 2) * li%d;\n\t\t(void)ag_ct;\n", q);
 		seed_ct(e, c, q, dctnz, "ag_ct", "\t\t");
 		for (i = 0; i < rel; i++)
 			if (droot[i] >= 0)

@@ -692,7 +692,7 @@ bound2(Emit *e, Expr **d)
 	       s->to[0] - s->from[0], s->to[1] - s->from[1]);
 	cg_out(e, "\tconst double ih = 1 / hx, ihy = 1 / hy;\n\tconst long nx = M, ny = M, nx1 = M1;\n");
 	cg_out(e, "\tdouble u0[M1 * M1], v0[M1 * M1], H = 0, lo, hi, V;\n\tlong i, j;\n\tint it;\n\n");
-	cg_out(e, "\t(void)t; (void)ih; (void)ihy;\n");
+	cg_out(e, "\t(void)t; (void)ih; (void)ihy; (void)nx; (void)ny; (void)nx1;\n");
 	cg_out(e, "\tfor (j = 0; j <= M; j++)\n\t\tfor (i = 0; i <= M; i++) {\n");
 	cg_out(e, "\t\t\tconst double x = %.17g + i * hx, y = %.17g + j * hy;\n\t\t\t(void)x; (void)y;\n",
 	       s->from[0], s->from[1]);
@@ -823,7 +823,7 @@ cg_emit_sav_bound(Emit *e)
 	cg_out(e, "\tenum { M = 512 };\n");
 	cg_out(e, "\tconst double hx = %.17g / (double)M, hy = 0, t = 0;\n", len);
 	cg_out(e, "\tdouble u0[M + 1], v0[M + 1], H = 0, lo, hi, V;\n\tlong i;\n\tint it;\n\n");
-	cg_out(e, "\t(void)hy; (void)t; (void)v0;\n");
+	cg_out(e, "\t(void)p; (void)hy; (void)t; (void)v0;\n");
 	cg_out(e, "\tfor (i = 0; i <= M; i++) {\n\t\tconst double x = %.17g + i * hx;\n\t\t(void)x;\n",
 	       s->from[0]);
 	em = ex_emitter_new(pn, cg_sym_c, "w");

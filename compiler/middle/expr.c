@@ -995,12 +995,26 @@ negmul(const Pr *P, const Expr *e)
 	       && !istmp(P, e);
 }
 
+/* A sum's text without its outer parentheses; its left operand, a sum
+ * too, is printed the same way: C's + and - group from the left, so
+ * (a + b) + c is a + b + c to the last bit, and a sum of 300 terms is not
+ * 300 levels of parentheses deep (clang stops at 256) */
+static void pcsum(const Pr *P, Buf *b, const Expr *e);
+
 static void
-pcadd(const Pr *P, Buf *b, const Expr *e)
+pcleft(const Pr *P, Buf *b, const Expr *e)
+{
+	if (e->kind == EX_ADD && !istmp(P, e))
+		pcsum(P, b, e);
+	else
+		pcsub(P, b, e);
+}
+
+static void
+pcsum(const Pr *P, Buf *b, const Expr *e)
 {
 	const Expr *x = e->a, *y = e->b;
 
-	buf_puts(b, "(");
 	if (x->kind == EX_NUM) {
 		/* c + y: c is a constant, print it last unless y is negated */
 		if (negmul(P, y)) {
@@ -1008,23 +1022,30 @@ pcadd(const Pr *P, Buf *b, const Expr *e)
 			buf_puts(b, " - ");
 			pcmul(P, b, y, 1);
 		} else if (x->num < 0) {
-			pcsub(P, b, y);
+			pcleft(P, b, y);
 			buf_puts(b, " - ");
 			cnum(b, -x->num);
 		} else {
-			pcsub(P, b, y);
+			pcleft(P, b, y);
 			buf_puts(b, " + ");
 			cnum(b, x->num);
 		}
 	} else if (negmul(P, y)) {
-		pcsub(P, b, x);
+		pcleft(P, b, x);
 		buf_puts(b, " - ");
 		pcmul(P, b, y, 1);
 	} else {
-		pcsub(P, b, x);
+		pcleft(P, b, x);
 		buf_puts(b, " + ");
 		pcsub(P, b, y);
 	}
+}
+
+static void
+pcadd(const Pr *P, Buf *b, const Expr *e)
+{
+	buf_puts(b, "(");
+	pcsum(P, b, e);
 	buf_puts(b, ")");
 }
 

@@ -54,6 +54,25 @@ if $CC -std=c99 -pedantic -Wall -Wextra -Werror -O2 -c "$G/model.c" -o "$G/model
 else
 	fail c99-libm-only "$(head -c 400 "$T/err")"
 fi
+# the .c of models that exercise the corners of the generator compiles
+# without a warning too, with cc and clang: lumped objects only (unused
+# point helpers), no params (i >= 0 && i < 0), a chain whose stiffness sums
+# 300 terms (as many levels of parentheses: clang stops at 256), a source
+# of t (an unused tc0), energy of a chain (sm, sa), a SAV bound
+printf 'model lumped\nparam f = 100 in [10, 1000]\nfield z mass 0.01\nfield w mass 0.02\npde z.tt = (-0.01 * (2 * pi * f)^2 * z - 100 * (z - w)) / 0.01 - 2 * z.t\npde w.tt = (-100 * (w - z)) / 0.02\ninit z = 0.001\noutput z = z\noutput wv = w.t\n' >"$T/lumped.dpm"
+for mdl in "$T/lumped.dpm" "$REPO/tests/energy/chain_xxt.dpm" "$REPO/tests/fields/kcm2.dpm" \
+	"$REPO/tests/conservative/horn.dpm" "$REPO/tests/sav_grad/mass_membrane.dpm" "$REPO/tests/sav_grad/coef_reads.dpm"; do
+	base=$(basename "$mdl" .dpm)
+	if ! "$DPMC" build "$mdl" -o "$T/w-$base.c" 2>"$T/err"; then
+		fail "warnings-$base" "$(head -c 300 "$T/err")"
+		continue
+	fi
+	for c in "$CC" clang-14; do
+		command -v "$c" >/dev/null 2>&1 || continue
+		"$c" -std=c99 -pedantic -Wall -Wextra -Werror -O0 -c "$T/w-$base.c" -o "$T/w.o" 2>"$T/err" &&
+			pass "warnings-$base-$c" || fail "warnings-$base-$c" "$(grep -m 3 'error' "$T/err")"
+	done
+done
 $CC -std=c99 -O2 -pthread -c "$G/model.c" -o "$G/model_t.o" 2>"$T/err" && nm "$G/model_t.o" | grep -q 'U pthread_create' &&
 	pass pthread-brings-threads || fail pthread-brings-threads "-pthread: no pthread_create ($(head -c 200 "$T/err"))"
 # instances made at once in 8 threads from the .c built without threads
