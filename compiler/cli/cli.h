@@ -124,9 +124,9 @@ void sim_close(Sim *s);
 long cli_align(const Opts *o, const Job *j, const double *target, long n, int nch, const double *vals,
                const char *what,
                const char *where);
-/* The grid margins of a fit (cli_fit.c): the first grid GRID_MARGIN
- * coarser than the finest stable one, GRID_MARGIN_END from POLISH of the
- * steps on. */
+/* The grid margins of a fit (cli_fit.c): the first grid the finest
+ * stable one, a grid the values force GRID_MARGIN coarser than that,
+ * GRID_MARGIN_END from POLISH of the steps on. */
 #define GRID_MARGIN 0.04
 #define GRID_MARGIN_END 0.005
 #define POLISH 0.7

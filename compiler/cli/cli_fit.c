@@ -224,9 +224,10 @@ same_grid(const int *a, const int *b, int nd)
 
 /* Put the instance at vals.  Without s->keep, on the grid P_plan_for
  * picks for them (or the forced one), as render does.  With it, the
- * current grid stays while the values are stable on it over the target's
- * span and it is at most REGRID_COARSE times coarser than it need be;
- * else the new grid is the finest stable one made GRID_MARGIN coarser.
+ * first grid is that one too; then the current grid stays while the
+ * values are stable on it over the target's span and it is at most
+ * REGRID_COARSE times coarser than it need be; else the new grid is the
+ * finest stable one made s->margin coarser.
  * The same grid keeps the instance (P_set_params); another one, or values
  * set_params refuses, re-create it, so a param can go anywhere in its
  * range however the stability bound moves the grid.
@@ -254,7 +255,12 @@ set_once(Sim *s, const double *vals)
 	if (k->plan_for(vals, rate, span, s->j->grid, g, h, s->err, sizeof s->err) != 0)
 		return held ? 0 : -1;
 	memcpy(fine, g, sizeof fine);
-	if (s->keep) {
+	/* the first grid is the finest, the one a render of these values
+	 * takes (a stiff string 4 % coarser, 79 intervals for 82, moved the
+	 * loss's best point: a closed loop's s0 ended 42 % off); a grid the
+	 * values forced (they left the one in force) is made s->margin
+	 * coarser, so that the next steps keep it */
+	if (s->keep && s->m) {
 		/* the intervals the margin takes off, rounded: 0.5 % of 22 is
 		 * none, where floor(22 / 1.005) took one, 4.5 % (a marimba bar's
 		 * modes moved off the render's, and its fit with them) */
