@@ -80,6 +80,16 @@ mem_cap(unsigned have, unsigned id, unsigned first)
 	return n;
 }
 
+unsigned
+str_hash(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
 void *
 mem_extend(void *p, size_t sz, unsigned have, unsigned n, int fill)
 {

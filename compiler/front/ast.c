@@ -782,16 +782,6 @@ named(const Decl *d)
 	}
 }
 
-static unsigned
-name_hash(const char *s)
-{
-	unsigned h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
-
 static DeclIndex *
 decl_index(Model *m)
 {
@@ -814,7 +804,7 @@ decl_index(Model *m)
 	for (i = 0; i < m->ndecls; i++) {
 		if (!named(m->decls[i]))
 			continue;
-		for (h = name_hash(m->decls[i]->name) & x->mask; x->slot[h] >= 0; h = (h + 1) & x->mask)
+		for (h = str_hash(m->decls[i]->name) & x->mask; x->slot[h] >= 0; h = (h + 1) & x->mask)
 			if (strcmp(m->decls[x->slot[h]]->name, m->decls[i]->name) == 0)
 				break;
 		if (x->slot[h] < 0)
@@ -839,7 +829,7 @@ model_lookup(const Model *m, const char *name)
 	}
 	/* the index is a cache: lookups leave the model as it was */
 	x = decl_index((Model *)m);
-	for (h = name_hash(name) & x->mask; x->slot[h] >= 0; h = (h + 1) & x->mask)
+	for (h = str_hash(name) & x->mask; x->slot[h] >= 0; h = (h + 1) & x->mask)
 		if (strcmp(m->decls[x->slot[h]]->name, name) == 0)
 			return m->decls[x->slot[h]];
 	return NULL;

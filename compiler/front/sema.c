@@ -53,16 +53,6 @@ sema_arena(Sema *s)
 	return s->a;
 }
 
-static unsigned
-hash(const char *s)
-{
-	unsigned h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
-
 Entry *
 sema_lookup(Sema *s, const char *name)
 {
@@ -70,7 +60,7 @@ sema_lookup(Sema *s, const char *name)
 
 	if (!s->cap)
 		return NULL;
-	for (i = hash(name) & (unsigned)(s->cap - 1); s->tab[i];
+	for (i = str_hash(name) & (unsigned)(s->cap - 1); s->tab[i];
 	     i = (i + 1) & (unsigned)(s->cap - 1))
 		if (strcmp(s->tab[i]->name, name) == 0)
 			return s->tab[i];
@@ -85,7 +75,7 @@ insert(Sema *s, Decl *d)
 
 	e->name = d->name;
 	e->decl = d;
-	for (i = hash(d->name) & (unsigned)(s->cap - 1); s->tab[i];
+	for (i = str_hash(d->name) & (unsigned)(s->cap - 1); s->tab[i];
 	     i = (i + 1) & (unsigned)(s->cap - 1))
 		;
 	s->tab[i] = e;
