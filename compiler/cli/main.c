@@ -621,8 +621,9 @@ plan_alone(void *ctx, Model *alone, int n[2], char *why, int whysz)
 				fclose(quiet);
 		}
 		rc = k.plan(vals, P->o->rate, NULL, g, h, why, whysz) == 0 ? 0 : -1;
-		/* fit and train move the params: such a grid stays for the whole
-		 * fit, so it takes the margin their first grid takes (cli_fit.c) */
+		/* fit and train move the params: such a grid is compiled in and
+		 * stays (another one is a compile), so it takes the margin of a
+		 * grid the values force (cli_fit.c) */
 		for (i = 0; i < 2; i++)
 			n[i] = !P->o->cmd || (strcmp(P->o->cmd, "fit") && strcmp(P->o->cmd, "train")) ? g[i]
 			       : (int)floor(g[i] / (1 + GRID_MARGIN));
