@@ -102,6 +102,12 @@ sema_boundaries(Sema *s)
 				diag_error(s->d, d->cond_loc, "unknown boundary condition '%s'; "
 				           "use %s", d->cond, choices(s));
 			ok = 0;
+		} else if (ord_known && bc == BC_FIXED && s->space_order == 3) {
+			/* ((a * u.x).xx: the conservative form's own message says what is wrong */
+			diag_error(s->d, d->cond_loc, "`fixed` is for a second-order field, and this "
+			           "pde is of third order in space: write it of second order (u.xx, "
+			           "(a * u.x).x) or of fourth (u.xxxx, (a * u.xx).xx)");
+			ok = 0;
 		} else if (ord_known && bc == BC_FIXED && s->space_order >= 3) {
 			diag_error(s->d, d->cond_loc, "`fixed` is ambiguous for a fourth-order "
 			           "field; use clamped, simply_supported or free");
