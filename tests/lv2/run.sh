@@ -302,3 +302,18 @@ sed 's/^model guitar/model lv2/' "$G" >lv2.dpm
 expect model-named-lv2 0 '' -- build lv2.dpm -o named.lv2
 [ -f named.lv2/lv2.so ] && nm -D --defined-only named.lv2/lv2.so | grep -q ' lv2_descriptor$' &&
 	pass model-named-lv2-bundle || fail model-named-lv2-bundle "$(ls -A named.lv2 2>&1)"
+
+# a second field's grid is compiled in, for the note built with: the keys
+# no grid plays are said at instantiate (their note-ons were dropped
+# unsaid), and a build at the highest key plays them all
+mkdir -p "$T/lv2b"
+run "$DPMC" build "$REPO/tests/lv2/two_strings.dpm" -o "$T/lv2b/two_strings.lv2"
+LV2_PATH=$T/lv2b "$H" play urn:dpm:two_strings 44100 2205 "$T/ts.raw" --note 0:70:100 >"$T/out" 2>"$T/err"
+grep -q 'log other: two_strings at 44100 Hz: 23 of the keys 40..80, from 58 to 80, have no stable grid at these values and will not sound .*build with --set note=80' "$T/err" &&
+	pass second-field-keys-said || fail second-field-keys-said "$(cat "$T/err")"
+rm -rf "$T/lv2b/two_strings.lv2"
+run "$DPMC" build "$REPO/tests/lv2/two_strings.dpm" --set note=80 -o "$T/lv2b/two_strings.lv2"
+LV2_PATH=$T/lv2b "$H" play urn:dpm:two_strings 44100 2205 "$T/ts.raw" --note 0:70:100 >"$T/out" 2>"$T/err"
+p=$("$H" peak "$T/ts.raw" 1 | awk '{ print $2 }')
+! grep -q 'will not sound' "$T/err" && awk -v p="$p" 'BEGIN { exit !(p > 1e-5) }' &&
+	pass second-field-built-high || fail second-field-built-high "peak $p: $(cat "$T/err")"
