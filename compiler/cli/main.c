@@ -853,7 +853,8 @@ cli_info_print(const Run *r, const Opts *o, void *m, const double *vals)
 		printf("], \"h\": [");
 		for (i = 0; i < nd; i++)
 			printf("%s%s", i ? ", " : "", cli_fmt(h[i], b1, sizeof b1));
-		printf("], \"stability\": %s, ", cli_fmt(r->k.stability(m), b1, sizeof b1));
+		/* lumped objects only: no grid, so no margin of one */
+		printf("], \"stability\": %s, ", nd ? cli_fmt(r->k.stability(m), b1, sizeof b1) : "null");
 		if (r->model && r->model->nchains) {
 			/* the fields after the grid one (sema_fields.c) */
 			printf("\"fields\": [");
@@ -898,7 +899,8 @@ cli_info_print(const Run *r, const Opts *o, void *m, const double *vals)
 			printf("grid       none: lumped objects only\n");
 		for (i = 0; i < nd && !(r->model && r->model->lumped_only); i++)
 			printf("grid %-5s %d intervals, h = %s\n", coord[i], n[i], cli_fmt(h[i], b1, sizeof b1));
-		printf("stability  %.6g (h / h_min, at least 1)\n", r->k.stability(m));
+		if (!(r->model && r->model->lumped_only))
+			printf("stability  %.6g (h / h_min, at least 1)\n", r->k.stability(m));
 		for (i = 0; r->model && i < r->model->nchains; i++) {
 			const struct Chain *c = &r->model->chains[i];
 			if (c->ny) {

@@ -103,6 +103,12 @@ else
 	fail emit-scheme-lumped "$(head -c 300 "$T/out")"
 fi
 expect stats-lumped-no-grid 0 '"grid": \[\], "steps": 441' -- render "$T/lump.dpm" -d 0.01 -o "$T/lump.wav" --stats
+# and info prints no stability margin for it (it printed 14700: the
+# placeholder grid's), --json "stability": null
+run "$DPMC" info "$T/lump.dpm"
+[ "$st" = 0 ] && ! grep -q '^stability' "$T/out" && pass info-lumped-no-margin || fail info-lumped-no-margin "$(cat "$T/out")"
+run "$DPMC" info "$T/lump.dpm" --json
+grep -q '"grid": \[\], "h": \[\], "stability": null' "$T/out" && pass info-lumped-json || fail info-lumped-json "$(cat "$T/out")"
 # a strip too thin for 3 intervals across at this step: said as such (it
 # was "check the signs", N = 3)
 printf 'model thin\ndomain x in [0, 1], y in [0, 0.01]\nfield u(x, y)\npde u.tt = 150^2 * lap(u)\nboundary edges: fixed\ninit u = 0.01 * sin(pi * x) * sin(100 * pi * y)\noutput o = u(0.3, 0.005)\n' >"$T/thin.dpm"
