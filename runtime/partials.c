@@ -201,6 +201,42 @@ spectrum(const double *x, long L, double rate, Spec *s)
 	return 0;
 }
 
+/* The mono mix of x (n frames of nch) into *mono (the caller frees it),
+ * the tone's window in it (from its loudest moment, up to WINDOW_S s:
+ * *start, *L) and the peaks of its spectrum there.  0, or -1 when out of
+ * memory. */
+static int
+tone(const double *x, long n, int nch, double rate, double **mono, long *start, long *L, Spec *s)
+{
+	long t;
+	int i;
+
+	if (!(*mono = malloc(sizeof **mono * (size_t)n)))
+		return -1;
+	for (t = 0; t < n; t++) {
+		double v = 0;
+		for (i = 0; i < nch; i++)
+			v += x[t * nch + i];
+		(*mono)[t] = v;
+	}
+	*start = onset(*mono, n);
+	*L = n - *start;
+	if (*L > (long)(WINDOW_S * rate))
+		*L = (long)(WINDOW_S * rate);
+	/* a late peak leaves too short a window: take it from the start */
+	if (*L < (long)(0.25 * rate) && n - *start < n) {
+		*start = n > (long)(WINDOW_S * rate) ? n - (long)(WINDOW_S * rate) : 0;
+		*start = *start > onset(*mono, n) ? onset(*mono, n) : *start;
+		*L = n - *start < (long)(WINDOW_S * rate) ? n - *start : (long)(WINDOW_S * rate);
+	}
+	if (spectrum(*mono + *start, *L, rate, s) < 0) {
+		free(*mono);
+		*mono = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 /* The index of the peak nearest f (peaks are sorted by frequency). */
 static int
 nearest(const Spec *s, double f)
@@ -386,28 +422,7 @@ rt_partials(const double *x, long n, int nch, double rate, double hint, double w
 		snprintf(err, (size_t)errsz, "too short to find partials in (%ld frames)", n);
 		return -1;
 	}
-	if (!(mono = malloc(sizeof *mono * (size_t)n))) {
-		snprintf(err, (size_t)errsz, "out of memory");
-		return -1;
-	}
-	for (t = 0; t < n; t++) {
-		double v = 0;
-		for (i = 0; i < nch; i++)
-			v += x[t * nch + i];
-		mono[t] = v;
-	}
-	start = onset(mono, n);
-	L = n - start;
-	if (L > (long)(WINDOW_S * rate))
-		L = (long)(WINDOW_S * rate);
-	/* a late peak leaves too short a window: take it from the start */
-	if (L < (long)(0.25 * rate) && n - start < n) {
-		start = n > (long)(WINDOW_S * rate) ? n - (long)(WINDOW_S * rate) : 0;
-		start = start > onset(mono, n) ? onset(mono, n) : start;
-		L = n - start < (long)(WINDOW_S * rate) ? n - start : (long)(WINDOW_S * rate);
-	}
-	if (spectrum(mono + start, L, rate, &s) < 0) {
-		free(mono);
+	if (tone(x, n, nch, rate, &mono, &start, &L, &s) < 0) {
 		snprintf(err, (size_t)errsz, "out of memory");
 		return -1;
 	}
@@ -547,7 +562,141 @@ typedef struct Stage {
 	int nch;
 	double rate;
 	int renders;
+	/* modes (below): the render's tracked from ref's, f1 its mode first */
+	int modes, first;
+	const RtPartials *ref;
 } Stage;
+
+/* ---- modes: a tone whose partials are no one series (a bar, a plate, a
+ * membrane).  The render's loudest peaks stand for its partials, each
+ * followed from render to render; the target's peaks are matched to them
+ * at the one scale (within MODE_SPAN) that lines up the most of them, in
+ * MODE_CENTS: an equaliser moves levels, not frequencies, so the match
+ * holds where a spectral loss leans towards the target's tilt. ---- */
+enum { NMODE = 8 };
+#define MODE_CENTS 30.0
+#define MODE_SPAN 0.15
+#define MODE_FMAX 5000.0   /* above, a coarse grid's dispersion moves modes most */
+#define MODE_APART 0.08    /* two modes taken are this far apart at least */
+
+static int
+cmp_amp_desc(const void *a, const void *b)
+{
+	const Peak *x = a, *y = b;
+	return x->amp < y->amp ? 1 : x->amp > y->amp ? -1 : 0;
+}
+
+static int
+cmp_freq(const void *a, const void *b)
+{
+	const Peak *x = a, *y = b;
+	return x->f < y->f ? -1 : x->f > y->f;
+}
+
+/* p: the NMODE loudest peaks of s from FMIN to MODE_FMAX, by frequency */
+static void
+modes_pick(const Spec *s, RtPartials *p)
+{
+	Peak pk[MAXPEAK];
+	int n = 0, i, j, m;
+
+	memset(p, 0, sizeof *p);
+	for (i = 0; i < s->npk; i++)
+		if (s->pk[i].f >= FMIN && s->pk[i].f <= MODE_FMAX)
+			pk[n++] = s->pk[i];
+	qsort(pk, (size_t)n, sizeof *pk, cmp_amp_desc);
+	/* the loudest of each neighbourhood: a peak within MODE_APART of a
+	 * louder one taken is its side peak, beat or noise, no mode */
+	for (m = 0, i = 0; i < n && m < NMODE; i++) {
+		for (j = 0; j < m && fabs(log(pk[i].f / pk[j].f)) > log1p(MODE_APART); j++)
+			;
+		if (j == m)
+			pk[m++] = pk[i];
+	}
+	n = m;
+	qsort(pk, (size_t)n, sizeof *pk, cmp_freq);
+	for (i = 0; i < n; i++) {
+		p->f[i] = pk[i].f;
+		p->amp[i] = pk[i].amp;
+		p->snr[i] = pk[i].snr;
+	}
+	p->nfound = p->K = n;
+}
+
+/* t: for each of r's modes, the peak of the target's spectrum ts at the
+ * scale that lines up the most of them (weighted by their salience),
+ * within MODE_CENTS; 0 where none.  The number matched. */
+static int
+modes_match(const Spec *ts, const RtPartials *r, RtPartials *t)
+{
+	double c, best = 0, bestc = 0, sc, d, q;
+	int i, j, n = 0;
+
+	memset(t, 0, sizeof *t);
+	for (c = -1200 * log2(1 + MODE_SPAN); c <= 1200 * log2(1 + MODE_SPAN); c += 1) {
+		q = exp2(c / 1200);
+		for (sc = 0, i = 0; i < r->nfound; i++) {
+			if ((j = nearest(ts, q * r->f[i])) < 0)
+				continue;
+			d = fabs(cents(ts->pk[j].f, q * r->f[i]));
+			if (d < MODE_CENTS)
+				sc += fmin(log(r->snr[i]), 7.0) * fmin(log(ts->pk[j].snr), 7.0)
+				      * (1 - (d / MODE_CENTS) * (d / MODE_CENTS));
+		}
+		sc -= 1e-3 * fabs(c) / 1200;    /* a tie goes to the nearer scale */
+		if (sc > best) {
+			best = sc;
+			bestc = c;
+		}
+	}
+	q = exp2(bestc / 1200);
+	for (i = 0; best > 0 && i < r->nfound; i++)
+		if ((j = nearest(ts, q * r->f[i])) >= 0 && fabs(cents(ts->pk[j].f, q * r->f[i])) < MODE_CENTS) {
+			t->f[i] = ts->pk[j].f;
+			t->snr[i] = ts->pk[j].snr;
+			n++;
+		}
+	t->nfound = n;
+	return n;
+}
+
+/* p: ref's modes in s, each the peak nearest q times its frequency,
+ * within a third of the way to its neighbours and 10 %; -1 when one is
+ * lost */
+static int
+modes_track(const Spec *s, const RtPartials *ref, double q, RtPartials *p)
+{
+	int i, j, n = ref->nfound;
+
+	memset(p, 0, sizeof *p);
+	for (i = 0; i < n; i++) {
+		double f = q * ref->f[i], tol = 0.1 * f;
+		if (i > 0)
+			tol = fmin(tol, (ref->f[i] - ref->f[i - 1]) * q / 3);
+		if (i + 1 < n)
+			tol = fmin(tol, (ref->f[i + 1] - ref->f[i]) * q / 3);
+		if ((j = nearest(s, f)) < 0 || fabs(s->pk[j].f - f) > tol)
+			return -1;
+		p->f[i] = s->pk[j].f;
+		p->amp[i] = s->pk[j].amp;
+		p->snr[i] = s->pk[j].snr;
+	}
+	p->nfound = p->K = n;
+	return 0;
+}
+
+/* The spectrum of st->y (render_at's) */
+static int
+render_spectrum(Stage *st, Spec *s)
+{
+	double *mono;
+	long start, L;
+
+	if (tone(st->y, st->n, st->nch, st->rate, &mono, &start, &L, s) < 0)
+		return -1;
+	free(mono);
+	return 0;
+}
 
 /* Render at z into st->y: 0, or -1 */
 static int
@@ -566,11 +715,24 @@ find(Stage *st, double hint, double width, RtPartials *p)
 	return rt_partials(st->y, st->n, st->nch, st->rate, hint, width, p, e, sizeof e);
 }
 
-/* Render at z and find its partials, f1 within 10 % of hint (0: any). */
+/* Render at z and find its partials, f1 within 10 % of hint (0: any);
+ * with modes, follow st->ref's, hint where its f1 should be */
 static int
 probe(Stage *st, const double *z, double hint, RtPartials *p)
 {
-	return render_at(st, z) < 0 ? -1 : find(st, hint, hint > 0 ? 0.1 : 0, p);
+	Spec s = {0};
+	int r;
+
+	if (render_at(st, z) < 0)
+		return -1;
+	if (!st->modes)
+		return find(st, hint, hint > 0 ? 0.1 : 0, p);
+	if (render_spectrum(st, &s) < 0)
+		return -1;
+	r = modes_track(&s, st->ref, hint > 0 ? hint / st->ref->f1 : 1, p);
+	free(s.pk);
+	p->f1 = p->f[st->first];
+	return r;
 }
 
 /* The render's partials at the start: a series whose f1 is within 15 %
@@ -766,7 +928,8 @@ rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const double 
 	double *df1 = m->df1, *J, *zt, *dz, *a, *g, *z0, r[KM], r1[KM], cost, c1, prev, mu = 1e-3, pred, w0;
 	RtPartials base, trial;
 	char e[200];
-	Stage st = {render, ctx, NULL, n, nch, rate, 0};
+	Stage st = {render, ctx, NULL, n, nch, rate, 0, 0, 0, NULL};
+	int series;
 
 	memset(m, 0, sizeof *m);
 	m->moved = moved;
@@ -775,11 +938,8 @@ rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const double 
 		memset(moved, 0, sizeof *moved * (size_t)nz);
 	if (df1)
 		memset(df1, 0, sizeof *df1 * (size_t)nz);
-	if (rt_partials(target, n, nch, rate, 0, 0, &m->target, e, sizeof e) < 0
-	    || m->target.nfound < 4 || m->target.rms_cents > 20) {
-		m->why = "no clear partial series in the target";
-		return 0;
-	}
+	series = rt_partials(target, n, nch, rate, 0, 0, &m->target, e, sizeof e) == 0
+	         && m->target.nfound >= 4 && m->target.rms_cents <= 20;
 	st.y = malloc(sizeof *st.y * (size_t)n * (size_t)nch);
 	J = calloc((size_t)(KM * nz + 4 * nz + 2 * nz * nz + nz), sizeof *J);
 	act = malloc(sizeof *act * (size_t)nz * 2);
@@ -795,9 +955,32 @@ rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const double 
 	z0 = a + 2 * nz * nz + nz;
 	st_ = 0;
 	memcpy(z0, z, sizeof *z * (size_t)nz);
-	if (probe_start(&st, z, m->target.f1, &base) < 0) {
-		m->why = "no clear partial series in the render at the start";
-		goto out;
+	/* no series in the target, or none in the render: their modes */
+	if (!series || probe_start(&st, z, m->target.f1, &base) < 0) {
+		Spec ts = {0}, rs = {0};
+		double *mono;
+		long start, L;
+		int nm = -1;
+		if (render_at(&st, z) == 0 && tone(target, n, nch, rate, &mono, &start, &L, &ts) == 0) {
+			free(mono);
+			if (render_spectrum(&st, &rs) == 0) {
+				modes_pick(&rs, &base);
+				nm = modes_match(&ts, &base, &m->target);
+			}
+		}
+		free(ts.pk);
+		free(rs.pk);
+		if (nm < 3) {
+			m->why = series ? "no clear partial series in the render at the start, nor 3 of its modes in the target"
+			                : "no clear partial series in the target, nor 3 of the render's modes in it";
+			goto out;
+		}
+		for (st.first = 0; m->target.f[st.first] <= 0; st.first++)
+			;
+		base.f1 = base.f[st.first];
+		m->target.f1 = m->target.f[st.first];
+		st.modes = m->modes = 1;
+		st.ref = &base;
 	}
 	m->start = base;
 	for (i = 1; i <= KM; i++)

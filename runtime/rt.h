@@ -317,6 +317,7 @@ double rt_partial_at(const RtPartials *p, int k);
 typedef int (*RtRenderFn)(void *ctx, const double *z, double *y);
 typedef struct RtMatch {
 	int ran;                    /* z was moved */
+	int modes;                  /* no series: the render's loudest peaks, matched (partials.c) */
 	const char *why;            /* when not: why */
 	RtPartials target, start, end;  /* the target's and the render's partials */
 	double cents0, cents;       /* rms over the matched partials, before and after */

@@ -138,9 +138,15 @@ cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double 
 				len += snprintf(names + len, sizeof names - (size_t)len, "%s%s=%.6g", len ? " " : "",
 				                k->param_name(q), vals[q]);
 		}
-	fprintf(stderr, "partials (stage %d): f1 %.2f -> %.2f Hz (target %.2f), B %.3g -> %.3g (target %.3g), "
-	        "%d partials matched, %.1f -> %.2f cents rms\n",
-	        stage, m.start.f1, m.end.f1, m.target.f1, m.start.B, m.end.B, m.target.B, m.matched, m.cents0, m.cents);
+	if (m.modes)    /* no series: the render's loudest modes, the lowest matched as f1 */
+		fprintf(stderr, "partials (stage %d): no series; the render's modes: lowest %.2f -> %.2f Hz "
+		        "(target %.2f), %d modes matched, %.1f -> %.2f cents rms\n",
+		        stage, m.start.f1, m.end.f1, m.target.f1, m.matched, m.cents0, m.cents);
+	else
+		fprintf(stderr, "partials (stage %d): f1 %.2f -> %.2f Hz (target %.2f), B %.3g -> %.3g (target %.3g), "
+		        "%d partials matched, %.1f -> %.2f cents rms\n",
+		        stage, m.start.f1, m.end.f1, m.target.f1, m.start.B, m.end.B, m.target.B, m.matched, m.cents0,
+		        m.cents);
 	fprintf(stderr, "partials: %s; %d iteration%s, %d renders, %.1f s\n", names, m.iters,
 	        m.iters == 1 ? "" : "s", m.renders, (jit_now_ms() - t0) / 1e3);
 out:
