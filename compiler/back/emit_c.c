@@ -253,6 +253,11 @@ emit_struct(Emit *e)
 	cg_out(e, "\tdouble out_dw[%d][%d][4];    /* d out_w / d param */\n",
 	       cg_atleast1(s->nout), cg_atleast1(s->nparams));
 	cg_out(e, "\tdouble out_wa[%d][4];        /* out_w, 0 on held points */\n", cg_atleast1(s->nout));
+	/* set_coefs' and set_params' scratch, here and not on their stack:
+	 * points times params (a net's thousands of weights, 200 outputs)
+	 * outgrow a thread's stack */
+	cg_out(e, "\tdouble dpos[%d][2][%d], dd[%d], psave[%d];\n", cg_atleast1(s->nsrc + s->nout),
+	       cg_atleast1(s->nparams), cg_atleast1(s->nparams), cg_atleast1(s->nparams));
 	cg_out(e, "\t/* the last forward (compiler/back/ck.tmpl): ck_n steps in ck_keep segments\n"
 	       "\t * of ck_stride (0: every step stored), in blocks of ck_b; ck_nslot\n"
 	       "\t * pairs in ck, ck_nfree of them free; segments from ck_dense on\n"
@@ -1195,9 +1200,8 @@ emit_set_coefs(Emit *e)
 	       " * sources' and outputs' weights. */\n");
 	cg_out(e, "static int\n@__set_coefs(@_model *m, char *err, int errsz)\n{\n");
 	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1];\n");
-	cg_out(e, "\tdouble pos[%d][2], dpos[%d][2][%d], wx[4], wy[4], dd[%d];\n",
-	       cg_atleast1(s->nsrc + s->nout), cg_atleast1(s->nsrc + s->nout),
-	       cg_atleast1(s->nparams), cg_atleast1(s->nparams));
+	cg_out(e, "\tdouble pos[%d][2], (*const dpos)[2][%d] = m->dpos, wx[4], wy[4], *const dd = m->dd;\n",
+	       cg_atleast1(s->nsrc + s->nout), cg_atleast1(s->nparams));
 	cg_out(e, "\tlong i, j, q;\n");
 	cg_out(e, "\tint v, d;\n\n");
 	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)i; (void)j; (void)q; (void)v; (void)d;\n");
@@ -1214,10 +1218,13 @@ emit_set_coefs(Emit *e)
 		ex_emitter_add(em, s->out[i].pos[0]);
 		ex_emitter_add(em, s->out[i].pos[1]);
 	}
-	for (i = 0; i < 2 * s->nsrc * s->nparams; i++)
-		ex_emitter_add(em, l->dsrcpos[i]);
-	for (i = 0; i < 2 * s->nout * s->nparams; i++)
-		ex_emitter_add(em, l->doutpos[i]);
+	/* the positions' slopes that are not 0 (most: a net's weights move
+	 * no point) */
+	for (i = 0; i < 2 * (s->nsrc + s->nout) * s->nparams; i++) {
+		Expr *d = i < 2 * s->nsrc * s->nparams ? l->dsrcpos[i] : l->doutpos[i - 2 * s->nsrc * s->nparams];
+		if (!ex_is_num(d, 0))
+			ex_emitter_add(em, d);
+	}
 	ex_emitter_flush(em, &e->b, "\t");
 	r = 0;
 	for (i = 0; i < l->ncoefs; i++)
@@ -1228,9 +1235,13 @@ emit_set_coefs(Emit *e)
 		cg_out(e, "\tpos[%d][1] = %s;\n", i, ex_emitter_root(em, r++));
 	}
 	/* d position / d param: dpos[point][axis][param] */
-	for (i = 0; i < 2 * (s->nsrc + s->nout) * s->nparams; i++)
-		cg_out(e, "\tdpos[%d][%d][%d] = %s;\n", i / (2 * s->nparams),
-		       i / s->nparams % 2, i % s->nparams, ex_emitter_root(em, r++));
+	cg_out(e, "\tmemset(m->dpos, 0, sizeof m->dpos);\n");
+	for (i = 0; i < 2 * (s->nsrc + s->nout) * s->nparams; i++) {
+		Expr *d = i < 2 * s->nsrc * s->nparams ? l->dsrcpos[i] : l->doutpos[i - 2 * s->nsrc * s->nparams];
+		if (!ex_is_num(d, 0))
+			cg_out(e, "\tdpos[%d][%d][%d] = %s;\n", i / (2 * s->nparams),
+			       i / s->nparams % 2, i % s->nparams, ex_emitter_root(em, r++));
+	}
 	ex_emitter_free(em);
 
 	/* spatial coefficients */
@@ -1511,7 +1522,7 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "\treturn m;\n}\n\n");
 
 	cg_out(e, "int\n@_set_params(@_model *m, const double *params, char *err, int errsz)\n{\n");
-	cg_out(e, "\tdouble save[%d];\n", cg_atleast1(s->nparams));
+	cg_out(e, "\tdouble *const save = m->psave;\n");
 	cg_out(e, "\tint d;\n\tdouble len[2];\n\n");
 	cg_out(e, "\tif (!params)\n\t\tparams = @__pdef;\n");
 	cg_out(e, "\tif (@__checkp(params, err, errsz))\n\t\treturn 1;\n");

@@ -306,3 +306,20 @@ if [ $crash = 0 ]; then
 else
 	fail params_mutated "$crash of 150 crashed or failed without a message: $(head -c 300 "$T/crashes" 2>/dev/null)"
 fi
+
+# a net of 4.5k weights and 200 outputs: the positions' slopes (outputs
+# times params, 14 MB) lived on set_coefs' stack and were written out one
+# line each (a segfault, a probe's); now in the model, only the non-zero
+{
+	printf 'model wide\nparam f0 = 220 in [20, 4000]\ndomain x in [0, 1]\nfield u(x)\n'
+	printf 'net nn = mlp(2, 64, 64, 3)\n'
+	printf 'pde u.tt = (2 * f0 * (1 + 0.01 * nn(f0 / 1000, 0.5)[1]))^2 * u.xx\n'
+	printf 'boundary x = 0, x = 1: fixed\ninit u = 0.01 * max(0, 1 - abs(x - 0.3) / 0.05)\n'
+	i=0
+	while [ $i -lt 200 ]; do
+		printf 'output o%d = u(%s)\n' $i "$(awk -v i=$i 'BEGIN { print (i + 1) / 202 }')"
+		i=$((i + 1))
+	done
+} >"$T/wide.dpm"
+run "$DPMC" render "$T/wide.dpm" -d 0.005 -o "$T/wide.wav"
+[ "$st" = 0 ] && pass wide_net_200_outputs || fail wide_net_200_outputs "exit $st: $(head -c 300 "$T/err")"
