@@ -786,13 +786,21 @@ size_elem(Json *j, int i, void *ctx)
 {
 	SizesRd *z = ctx;
 	double v;
+	int at = j->pos;
+	char vs[40];
 
 	if (j->s[j->pos] != '-' && !isdigit((unsigned char)j->s[j->pos]))
 		return jfail(j, "a number (a layer's size)");
 	if (jnumber(j, &v) < 0)
 		return -1;
+	/* said at its place: as a size of the model's it would read -1 */
+	if (!(v == floor(v) && v >= 1 && v < 1e9)) {
+		report(j, at, j->pos - at, "a layer's size is a whole number from 1 to 999999999, not %s",
+		       rt_fmt_num(v, vs, sizeof vs));
+		return -1;
+	}
 	if (i < 64)
-		z->s[i] = v == floor(v) && v >= 0 && v < 1e9 ? (int)v : -1;
+		z->s[i] = (int)v;
 	z->n = i + 1;
 	return 0;
 }

@@ -47,6 +47,8 @@ is_operator_fn(const char *name)
 
 
 
+enum { MODEL_NAME_MAX = 200 };
+
 Arena *
 sema_arena(Sema *s)
 {
@@ -345,6 +347,14 @@ structure(Sema *s)
 			lump_stmt(s, d, j);
 	}
 	field_opts(s);
+	/* the name prefixes every name of the generated C (and each message
+	 * names it): 4 MB of it took 2.4 GB */
+	if (m->name && strlen(m->name) > MODEL_NAME_MAX) {
+		diag_error(s->d, m->name_loc, "the model's name is %zu characters long; at most %d "
+		           "(it names every function of its C): give a shorter one",
+		           strlen(m->name), MODEL_NAME_MAX);
+		return 1;
+	}
 	if (!m->domain)
 		diag_error(s->d, m->name_loc, "model '%s' has no domain; "
 		           "add one, e.g. `domain x in [0, 1]`", m->name);

@@ -323,3 +323,8 @@ fi
 } >"$T/wide.dpm"
 run "$DPMC" render "$T/wide.dpm" -d 0.005 -o "$T/wide.wav"
 [ "$st" = 0 ] && pass wide_net_200_outputs || fail wide_net_200_outputs "exit $st: $(head -c 300 "$T/err")"
+# a size no layer has, at its place (it was echoed as -1)
+printf '{"params": {}, "nets": {"nn": {"sizes": [2, 1000000000, 64, 3], "act": "tanh", "layers": []}}}\n' >"$T/bigsize.json"
+run "$DPMC" info "$T/wide.dpm" --params "$T/bigsize.json"
+[ "$st" = 1 ] && grep -q "bigsize.json:1:45: error: a layer's size is a whole number from 1 to 999999999, not 1000000000" "$T/err" &&
+	pass params_size_place || fail params_size_place "exit $st: $(head -c 300 "$T/err")"
