@@ -1342,13 +1342,15 @@ ex_emitter_add(ExprEmitter *em, Expr *root)
 	return em->nroots++;
 }
 
+enum { EMIT_DEPTH = 40 };
+
 void
 ex_emitter_flush(ExprEmitter *em, Buf *b, const char *indent)
 {
 	Pr P = { em->pn, em->sn, em };
 	Buf t = {0};
 	const Expr *e;
-	int i;
+	int i, *dep;
 
 	if (em->flushed)
 		die("ex_emitter_flush: flushed twice");
@@ -1356,16 +1358,30 @@ ex_emitter_flush(ExprEmitter *em, Buf *b, const char *indent)
 	for (i = 0; i < em->nroots; i++)
 		ex_uses_add(&em->u, em->roots[i]);
 	em->tmp = mem_alloc(em->u.nid * sizeof *em->tmp);
+	dep = mem_alloc((em->u.nid + 1) * sizeof *dep);
 	for (i = 0; i < em->u.norder; i++) {
+		const Expr *op[3];
+		int k, d = 0;
 		e = em->u.order[i];
-		if (!ex_uses_shared(&em->u, e))
+		/* how deep e prints: a temporary every EMIT_DEPTH levels, so
+		 * that no expression nests deeper than a C compiler takes
+		 * (TinyCC's value stack: 300 nested sin(...) did not compile) */
+		op[0] = e->a, op[1] = e->b, op[2] = e->c;
+		for (k = 0; k < 3; k++)
+			if (op[k] && op[k]->id < em->u.nid && !em->tmp[op[k]->id] && dep[op[k]->id] + 1 > d)
+				d = dep[op[k]->id] + 1;
+		dep[e->id] = d;
+		if (!ex_uses_shared(&em->u, e) && !(d > EMIT_DEPTH && e->kind != EX_NUM && e->kind != EX_PARAM
+		                                    && e->kind != EX_SYM))
 			continue;
+		dep[e->id] = 0;
 		buf_printf(b, "%sconst double %s%d = ", indent ? indent : "",
 		           em->prefix, em->ntmp);
 		pc(&P, b, e, 1);
 		buf_puts(b, ";\n");
 		em->tmp[e->id] = ++em->ntmp;
 	}
+	mem_free(dep);
 	em->text = mem_alloc((size_t)(em->nroots ? em->nroots : 1) * sizeof *em->text);
 	for (i = 0; i < em->nroots; i++) {
 		t.len = 0;

@@ -332,6 +332,13 @@ expect build-exe-suffix 0 "note: -o .*string.o: '.o' is none of .c, .so, .lv2, .
 [ -x "$T/string.o" ] && pass build-exe-suffix-runs || fail build-exe-suffix-runs "no executable string.o"
 run "$DPMC" build "$STR" -o "$T/string2"
 grep -q note "$T/err" && fail build-exe-quiet "$(head -c 200 "$T/err")" || pass build-exe-quiet
+# an expression 300 calls deep (within the parser's 1000): the C it
+# becomes takes a temporary every 40 levels, so TinyCC compiles it (it
+# stopped: 'memory full (vstack)', an internal error; a fuzzing probe's)
+e=t; i=0
+while [ $i -lt 300 ]; do e="sin($e)"; i=$((i + 1)); done
+printf 'model deep\ndomain x in [0, 1]\nfield u(x)\npde u.tt = 1e4 * u.xx + 1e-3 * %s * delta(x - 0.3)\nboundary x = 0, x = 1: fixed\noutput o = u(0.5)\n' "$e" >"$T/deep.dpm"
+expect deep-300-tcc 0 '' -- render "$T/deep.dpm" -d 0.01 --backend tcc -o "$T/deep.wav"
 # numbers are decimal: C's hex floats are not taken (0x100 was 256);
 # --version after a command prints the version, as before one
 expect set-hex 1 "f0=0x100: '0x100' is not a finite number" -- render "$STR" --set f0=0x100 -o "$T/hex.wav"
