@@ -1464,6 +1464,8 @@ exprs(Sema *s)
 
 /* ---- pass 4: dependency order ---- */
 
+enum { DEPTH_MAX = 4000 };
+
 static void
 visit(Sema *s, Entry *e, Entry **path, int np)
 {
@@ -1484,6 +1486,16 @@ visit(Sema *s, Entry *e, Entry **path, int np)
 		}
 		for (j = i; j < np; j++)
 			path[j]->in_cycle = path[j]->bad = 1;
+		return;
+	}
+	/* each level is a frame here and in the lowering's inlining: a
+	 * chain of 75000 lets overflowed the stack */
+	if (np >= DEPTH_MAX) {
+		if (!s->too_deep++)
+			diag_error(s->d, e->decl->name_loc, "'%s' is defined through a chain of more than %d "
+			           "definitions, each in terms of the next; write it with fewer", path[0]->name,
+			           DEPTH_MAX);
+		e->bad = 1;
 		return;
 	}
 	e->mark = 1;

@@ -40,6 +40,7 @@ typedef struct Sema {
 	struct NetUse { Ast *call, *index; Entry *net; } *uses;
 	int nuses, capuses;
 	int lump;              /* boundaries: the current one's attached object */
+	int too_deep;          /* a chain of definitions past DEPTH_MAX, said once */
 } Sema;
 
 /* ---- what an expression may use where it stands ---- */

@@ -339,6 +339,11 @@ e=t; i=0
 while [ $i -lt 300 ]; do e="sin($e)"; i=$((i + 1)); done
 printf 'model deep\ndomain x in [0, 1]\nfield u(x)\npde u.tt = 1e4 * u.xx + 1e-3 * %s * delta(x - 0.3)\nboundary x = 0, x = 1: fixed\noutput o = u(0.5)\n' "$e" >"$T/deep.dpm"
 expect deep-300-tcc 0 '' -- render "$T/deep.dpm" -d 0.01 --backend tcc -o "$T/deep.wav"
+# a chain of 5000 lets, each in terms of the next: said (75000 of them
+# overflowed sema's stack: a fuzzing probe's)
+awk 'BEGIN { print "model chain\ndomain x in [0, 1]\nfield u(x)\npde u.tt = (1 + 1e-9 * z0) * u.xx\nboundary x = 0, x = 1: fixed\noutput o = u(0.5)";
+	for (i = 0; i < 5000; i++) printf "let z%d = z%d + 1\n", i, i + 1; print "let z5000 = 1" }' >"$T/chain.dpm"
+expect let-chain-deep 1 "chain.dpm:[0-9]*:5: error: 'z0' is defined through a chain of more than 4000 definitions" -- check "$T/chain.dpm"
 # numbers are decimal: C's hex floats are not taken (0x100 was 256);
 # --version after a command prints the version, as before one
 expect set-hex 1 "f0=0x100: '0x100' is not a finite number" -- render "$STR" --set f0=0x100 -o "$T/hex.wav"
