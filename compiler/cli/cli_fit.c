@@ -78,6 +78,17 @@ cli_level_free(const Opts *o)
 	return 0;
 }
 
+static int
+too_loud(const double *x, long n)
+{
+	long i;
+
+	for (i = 0; i < n; i++)
+		if (fabs(x[i]) > 1e150)
+			return 1;
+	return 0;
+}
+
 /* The recording, checked against the model: the samples (malloc'd), or
  * NULL after an error message. */
 static double *
@@ -106,6 +117,11 @@ target_read(const Opts *o, const Job *j, long *n, int *nch)
 	} else if (rt_silent(t, *n * *nch) && cli_level_free(o)) {
 		fprintf(stderr, "dpmc: error: '%s' is silent (every sample is 0): a level-free loss has "
 		        "nothing to match (its best gain is 0); check the recording\n", o->target);
+	} else if (too_loud(t, *n * *nch)) {
+		/* its squares overflow: the loss would be infinite, and said as a
+		 * simulation that blew up */
+		fprintf(stderr, "dpmc: error: '%s' has samples beyond 1e150, too large for any loss "
+		        "(their squares overflow); scale the recording\n", o->target);
 	} else
 		return t;
 	free(t);

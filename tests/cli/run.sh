@@ -344,6 +344,19 @@ expect deep-300-tcc 0 '' -- render "$T/deep.dpm" -d 0.01 --backend tcc -o "$T/de
 awk 'BEGIN { print "model chain\ndomain x in [0, 1]\nfield u(x)\npde u.tt = (1 + 1e-9 * z0) * u.xx\nboundary x = 0, x = 1: fixed\noutput o = u(0.5)";
 	for (i = 0; i < 5000; i++) printf "let z%d = z%d + 1\n", i, i + 1; print "let z5000 = 1" }' >"$T/chain.dpm"
 expect let-chain-deep 1 "chain.dpm:[0-9]*:5: error: 'z0' is defined through a chain of more than 4000 definitions" -- check "$T/chain.dpm"
+# a target of 64-bit floats beyond 1e150: said as the recording's (its
+# squares overflow; it was 'the simulation blew up')
+if /usr/bin/python3 - "$T/huge.wav" <<'PY'
+import struct, sys
+n = 4410
+data = struct.pack('<%dd' % n, *([1e308] * n))
+fmt = struct.pack('<HHIIHH', 3, 1, 44100, 44100 * 8, 8, 64)
+wav = b'RIFF' + struct.pack('<I', 4 + 8 + len(fmt) + 8 + len(data)) + b'WAVE' + b'fmt ' + struct.pack('<I', len(fmt)) + fmt + b'data' + struct.pack('<I', len(data)) + data
+open(sys.argv[1], 'wb').write(wav)
+PY
+then
+	expect target-huge 1 "huge.wav' has samples beyond 1e150, too large for any loss" -- grad "$STR" --target "$T/huge.wav"
+fi
 # numbers are decimal: C's hex floats are not taken (0x100 was 256);
 # --version after a command prints the version, as before one
 expect set-hex 1 "f0=0x100: '0x100' is not a finite number" -- render "$STR" --set f0=0x100 -o "$T/hex.wav"
