@@ -47,7 +47,7 @@ is_operator_fn(const char *name)
 
 
 
-enum { MODEL_NAME_MAX = 200 };
+enum { MODEL_NAME_MAX = 4096 };
 
 Arena *
 sema_arena(Sema *s)
