@@ -15,6 +15,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1570,6 +1571,22 @@ clobbers(const Opts *o)
 	return 0;
 }
 
+/* The compiler recurses as deep as a model's definitions chain (a const
+ * defined through 60000 others): the main thread's stack may grow to
+ * 120 MB, not the usual 8 (Linux grows it up to the limit in force when
+ * it faults, below the 128 MB it leaves free under the mappings) */
+static void
+deep_stack(void)
+{
+	struct rlimit r;
+	const rlim_t want = (rlim_t)120 << 20;
+
+	if (getrlimit(RLIMIT_STACK, &r) == 0 && r.rlim_cur != RLIM_INFINITY && r.rlim_cur < want) {
+		r.rlim_cur = r.rlim_max == RLIM_INFINITY || r.rlim_max > want ? want : r.rlim_max;
+		setrlimit(RLIMIT_STACK, &r);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1582,6 +1599,7 @@ main(int argc, char **argv)
 	/* a reader that closes the pipe early (dpmc emit ... | head) is a
 	 * write error, exit 1 (cli.md: 0, 1 or 2), not a death by SIGPIPE */
 	signal(SIGPIPE, SIG_IGN);
+	deep_stack();
 	return stdout_check(run(argc, argv));
 }
 

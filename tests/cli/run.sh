@@ -357,6 +357,15 @@ PY
 then
 	expect target-huge 1 "huge.wav' has samples beyond 1e150, too large for any loss" -- grad "$STR" --target "$T/huge.wav"
 fi
+# a coefficient through a chain of 30000 consts (each sin of the one
+# before): the lowering inlines it 30000 deep, on a stack dpmc raises to
+# 120 MB (8 MB segfaulted; a fuzzing probe's).  Not under a sanitizer,
+# whose frames are larger
+if ! ldd "$DPMC" 2>/dev/null | grep -q 'libasan'; then
+	awk 'BEGIN { print "model cchain\ndomain x in [0, 1]\nfield u(x)\npde u.tt = (1 + 1e-9 * z30000) * u.xx\nboundary x = 0, x = 1: fixed\noutput o = u(0.5)\nconst z0 = 1";
+		for (i = 1; i <= 30000; i++) printf "const z%d = sin(z%d)\n", i, i - 1 }' >"$T/cchain.dpm"
+	expect const-chain-30000 0 '' -- check "$T/cchain.dpm"
+fi
 # numbers are decimal: C's hex floats are not taken (0x100 was 256);
 # --version after a command prints the version, as before one
 expect set-hex 1 "f0=0x100: '0x100' is not a finite number" -- render "$STR" --set f0=0x100 -o "$T/hex.wav"
