@@ -104,19 +104,26 @@ fi
 
 # ---- 2. under load ----
 if [ $twocpu = 1 ] && [ -x "$T/stiff" ]; then
-	load on
-	ok=0
-	# two threads asked for: the default would see the load average
-	bits under_load "$T/stiff" bits 1 1.2 6 2 && ok=1
-	load off
-	if [ $ok = 1 ]; then
+	# up to three tries: whether a backward is held up, and a plan
+	# follows it within the six gradients, depends on the scheduler (a
+	# sanitized build under CI's load once saw none follow)
+	try=0
+	while [ $try -lt 3 ]; do
+		try=$((try + 1))
+		load on
+		ok=0
+		# two threads asked for: the default would see the load average
+		bits under_load "$T/stiff" bits 1 1.2 6 2 && ok=1
+		load off
+		[ $ok = 1 ] || break
 		set -- $out
-		if [ "$2" -lt 1 ] || [ "$4" -lt 1 ]; then
-			fail under_load "no backward was held up or no one-thread plan followed ($out)"
-		else
-			pass "under_load (held up, one-thread plans after, same bits: $out)"
+		if [ "$2" -ge 1 ] && [ "$4" -ge 1 ]; then
+			pass "under_load (held up, one-thread plans after, same bits: $out; try $try)"
+			break
+		elif [ $try = 3 ]; then
+			fail under_load "no backward was held up or no one-thread plan followed ($out), three tries"
 		fi
-	fi
+	done
 	if "$DPMC" render "$REPO/tests/bench/stiff.dpm" --raw -d 1 -o "$T/st.wav" 2>"$T/err" &&
 	    "$DPMC" grad "$REPO/tests/bench/stiff.dpm" --target "$T/st.wav" --set f0=111 \
 	        --backend tcc >"$T/g0" 2>"$T/err"; then
