@@ -88,6 +88,112 @@ static const Cells step_cells = {"u", "nx", "ny", "nx1", "@__from[0]", "@__from[
 
 /* opens the loop over rd's cells at ind (closed by cells_close); the
  * body's indent into in, jw's text into jw */
+/* The second differences of kinds 3, 4, 5 (u.xx, u.yy, lap(u)) applied
+ * to the array a at the cell: along x ea a[qa - 1] + eb a[qa] + ec
+ * a[qa + 1], about qa (the point, or the next one at an end), along y
+ * likewise with fa, fb, fc about qb */
+static void
+st_apply(Buf *b, const Read *rd, const Cells *c, const char *a)
+{
+	if (rd->lump != 4)
+		buf_printf(b, "(ea * %s[qa - 1] + eb * %s[qa] + ec * %s[qa + 1]) / (hx * hx)", a, a, a);
+	if (rd->lump == 5)
+		buf_puts(b, " + ");
+	if (rd->lump != 3)
+		buf_printf(b, "(fa * %s[qb - %s] + fb * %s[qb] + fc * %s[qb + %s]) / (hy * hy)", a, c->nx1, a, a,
+		           c->nx1);
+}
+
+/* dst += v times the transpose of st_apply's differences, at ind */
+static void
+st_scatter(Emit *e, const Read *rd, const Cells *c, const char *ind, const char *dst, const char *v)
+{
+	if (rd->lump != 4)
+		cg_out(e, "%s{\n%s\tconst double sx = (%s) / (hx * hx);\n\n%s\t%s[qa - 1] += ea * sx;\n"
+		       "%s\t%s[qa] += eb * sx;\n%s\t%s[qa + 1] += ec * sx;\n%s}\n", ind, ind, v, ind, dst, ind,
+		       dst, ind, dst, ind);
+	if (rd->lump != 3)
+		cg_out(e, "%s{\n%s\tconst double sy = (%s) / (hy * hy);\n\n%s\t%s[qb - %s] += fa * sy;\n"
+		       "%s\t%s[qb] += fb * sy;\n%s\t%s[qb + %s] += fc * sy;\n%s}\n", ind, ind, v, ind, dst, c->nx1,
+		       ind, dst, ind, dst, c->nx1, ind);
+}
+
+/* The weights of the second difference at the end `side` of axis ax,
+ * about the point next to it, from the end's condition: u.xx = 0 at a
+ * fixed or simply supported end (a held string's end does not
+ * accelerate: c^2 u.xx = u.tt = 0) and at a bar's free end; at a clamped
+ * one the ghost u[-1] = u[1], 2 (u[1] - u[0]) / h^2; else (a string's
+ * free or attached end) the next point's */
+static void
+st_end(const Scheme *s, int ax, int side, double w[3])
+{
+	BcKind bc = s->bc[ax][side];
+
+	w[0] = 1, w[1] = -2, w[2] = 1;
+	if (bc == BC_FIXED || bc == BC_SS || (bc == BC_FREE && s->space_order >= 4))
+		w[0] = w[1] = w[2] = 0;
+	else if (bc == BC_CLAMPED && side == 0)
+		w[0] = -2, w[1] = 2, w[2] = 0;
+	else if (bc == BC_CLAMPED)
+		w[0] = 0, w[1] = 2, w[2] = -2;
+}
+
+/* the weights' declarations along axis ax (x: ea..., y: fa...), i the
+ * index, n its last value */
+static void
+st_weights(Emit *e, const char *in, int ax, const char *i, const char *n)
+{
+	static const char *const nm[2][3] = {{"ea", "eb", "ec"}, {"fa", "fb", "fc"}};
+	double lo[3], hi[3], mid[3] = {1, -2, 1};
+	int t;
+
+	st_end(e->s, ax, 0, lo);
+	st_end(e->s, ax, 1, hi);
+	cg_out(e, "%sconst double ", in);
+	for (t = 0; t < 3; t++)
+		cg_out(e, "%s%s = %s == 0 ? %g : %s == %s ? %g : %g", t ? ", " : "", nm[ax][t], i, lo[t], i, n,
+		       hi[t], mid[t]);
+	cg_out(e, ";\n");
+}
+
+/* cells_open of kinds 3, 4, 5: the points, trapezoid weights */
+static void
+st_open(Emit *e, const Read *rd, const Cells *c, const char *ind, Buf *in, Buf *jw)
+{
+	int d2 = e->s->ndim == 2;
+	Buf th = {0};
+
+	buf_printf(in, "%s\t%s", ind, d2 ? "\t" : "");
+	if (d2)
+		cg_out(e, "%sfor (j = 0; j <= %s; j++)\n", ind, c->ny);
+	cg_out(e, "%s%sfor (i = 0; i <= %s; i++) {\n", ind, d2 ? "\t" : "", c->nx);
+	cg_out(e, "%sconst long q = i%s%s, qa = (i < 1 ? 1 : i > %s - 1 ? %s - 1 : i)%s%s;\n", in->s,
+	       d2 ? " + j * " : "", d2 ? c->nx1 : "", c->nx, c->nx, d2 ? " + j * " : "", d2 ? c->nx1 : "");
+	if (d2)
+		cg_out(e, "%sconst long qb = i + (j < 1 ? 1 : j > %s - 1 ? %s - 1 : j) * %s;\n", in->s, c->ny,
+		       c->ny, c->nx1);
+	else
+		cg_out(e, "%sconst long qb = q;\n", in->s);
+	if (rd->lump != 4)
+		st_weights(e, in->s, 0, "i", c->nx);
+	if (rd->lump != 3)
+		st_weights(e, in->s, 1, "j", c->ny);
+	st_apply(&th, rd, c, c->u);
+	if (d2) {
+		cg_out(e, "%sconst double x = %s + i * hx, y = %s + j * hy;\n", in->s, c->x0, c->y0);
+		cg_out(e, "%sconst double thx = %s;\n", in->s, th.s);
+		cg_out(e, "%sconst double w = hx * hy * (i == 0 || i == %s ? 0.5 : 1) * (j == 0 || j == %s ? 0.5 : 1);\n",
+		       in->s, c->nx, c->ny);
+		buf_puts(jw, " * w");
+	} else {
+		cg_out(e, "%sconst double x = %s + i * hx, thx = %s;\n", in->s, c->x0, th.s);
+		cg_out(e, "%sconst double w = (i == 0 || i == %s ? 0.5 : 1);\n", in->s, c->nx);
+		buf_puts(jw, " * hx * w");
+	}
+	cg_out(e, "%s(void)x; %s(void)thx; (void)w; (void)q; (void)qa; (void)qb;\n", in->s, d2 ? "(void)y; " : "");
+	buf_free(&th);
+}
+
 static void
 cells_open(Emit *e, const Read *rd, const Cells *c, const char *ind, Buf *in, Buf *jw)
 {
@@ -95,6 +201,10 @@ cells_open(Emit *e, const Read *rd, const Cells *c, const char *ind, Buf *in, Bu
 	const char *dq = kind == 2 ? c->nx1 : "1", *ih = kind == 2 ? "ihy" : "ih";
 
 	in->len = jw->len = 0;
+	if (kind >= 3) {
+		st_open(e, rd, c, ind, in, jw);
+		return;
+	}
 	buf_printf(in, "%s\t%s", ind, d2 ? "\t" : "");
 	if (d2)
 		cg_out(e, "%sfor (j = 0; j %s %s; j++)\n", ind, kind == 2 ? "<" : "<=", c->ny);
@@ -192,7 +302,10 @@ cg_emit_integral_adj(Emit *e, const Read *rd, const char *dv)
 
 	cells_open(e, rd, &step_cells, "\t", &in, &jw);
 	ex_emitter_flush(em, &e->b, in.s);
-	if (rd->lump) {   /* I = sum w f((u[qa] - u[q]) / h) */
+	if (rd->lump >= 3) {   /* I = sum w f(D u) */
+		cg_out(e, "%sconst double d = (%s)%s * (%s);\n\n", in.s, dv, TXT(jw), ex_emitter_root(em, root));
+		st_scatter(e, rd, &step_cells, in.s, "g", "d");
+	} else if (rd->lump) {   /* I = sum w f((u[qa] - u[q]) / h) */
 		cg_out(e, "%sconst double d = (%s)%s * (%s);\n\n", in.s, dv, TXT(jw), ex_emitter_root(em, root));
 		cg_out(e, "%sg[qa] += d;\n%sg[q] -= d;\n", in.s, in.s);
 	} else {          /* I = sum w f(u[q]) */
@@ -976,8 +1089,13 @@ cg_read_adj(Emit *e, int r, const char *lrd, const char *dv, const char *dst)
 	case RD_INT: {
 		Expr *f1 = diff_sym(P, rd->ig, SYM_THX), *f2 = diff_sym(P, f1, SYM_THX);
 		int r1 = ex_emitter_add(em, f1), r2 = ex_emitter_add(em, f2);
-		const char *sl = rd->lump == 2 ? " * ihy" : rd->lump ? " * ih" : "";
-		const char *dl = rd->lump ? "(LG[qa] - LG[q])" : "LG[q]";
+		const char *sl = rd->lump == 2 ? " * ihy" : rd->lump == 1 ? " * ih" : "";
+		Buf dlb = {0};
+		const char *dl;
+
+		if (rd->lump >= 3)
+			st_apply(&dlb, rd, &step_cells, "LG");
+		dl = rd->lump >= 3 ? dlb.s : rd->lump ? "(LG[qa] - LG[q])" : "LG[q]";
 		/* d f / dp (the read's), d f' / dp (G's) */
 		diff_params(P, rd->ig, np, d);
 		for (p = 0; p < np; p++)
@@ -993,7 +1111,9 @@ cg_read_adj(Emit *e, int r, const char *lrd, const char *dv, const char *dst)
 			       ex_emitter_root(em, r2), TXT(jw), sl, lrd, ex_emitter_root(em, r1), TXT(jw));
 		else
 			cg_out(e, "%sconst double c = (%s) * (%s)%s;\n", in.s, lrd, ex_emitter_root(em, r1), TXT(jw));
-		if (rd->lump)
+		if (rd->lump >= 3)
+			st_scatter(e, rd, &step_cells, in.s, dst, "c");
+		else if (rd->lump)
 			cg_out(e, "%s%s[qa] += c;\n%s%s[q] -= c;\n", in.s, dst, in.s, dst);
 		else
 			cg_out(e, "%s%s[q] += c;\n", in.s, dst);
@@ -1006,6 +1126,7 @@ cg_read_adj(Emit *e, int r, const char *lrd, const char *dv, const char *dst)
 		}
 		cells_close(e, "\t\t");
 		cg_out(e, "\t}\n");
+		buf_free(&dlb);
 		break;
 	}
 	default:
@@ -1040,11 +1161,17 @@ read_dot(Emit *e, int r)
 	case RD_INT: {
 		ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "f");
 		int root = ex_emitter_add(em, diff_sym(s->pool, rd->ig, SYM_THX));
+		Buf dl = {0};
+
 		cg_out(e, "\t{\n");
 		cells_open(e, rd, &step_cells, "\t\t", &in, &jw);
 		ex_emitter_flush(em, &e->b, in.s);
-		cg_out(e, "%sLdv[%d] += (%s)%s * %s;\n", in.s, r, ex_emitter_root(em, root), TXT(jw),
-		       rd->lump ? "(LG[qa] - LG[q])" : "LG[q]");
+		if (rd->lump >= 3)
+			st_apply(&dl, rd, &step_cells, "LG");
+		cg_out(e, "%sLdv[%d] += (%s)%s * %s%s%s;\n", in.s, r, ex_emitter_root(em, root), TXT(jw),
+		       rd->lump >= 3 ? "(" : "", rd->lump >= 3 ? dl.s : rd->lump ? "(LG[qa] - LG[q])" : "LG[q]",
+		       rd->lump >= 3 ? ")" : "");
+		buf_free(&dl);
 		cells_close(e, "\t\t");
 		cg_out(e, "\t}\n");
 		ex_emitter_free(em);

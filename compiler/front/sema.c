@@ -1089,8 +1089,9 @@ check_call(Sema *s, Ast *e, const Ctx *c, Ast *ix)
 		sema_check_expr(s, e->args[i], c);
 }
 
-/* The integrand of integral(E) (language.md 12): the field as u and its
- * first derivatives u.x (u.y), coordinates, params, fns of them. */
+/* The integrand of integral(E) (language.md 12): the field as u, its
+ * slopes u.x (u.y), its second derivatives u.xx (u.yy) and lap(u),
+ * coordinates, params, fns of them. */
 static void
 check_integrand(Sema *s, Ast *e, const Ctx *c)
 {
@@ -1111,20 +1112,42 @@ check_integrand(Sema *s, Ast *e, const Ctx *c)
 		if (!e->paren && s->field && is_field(s, e->a) && !e->letters[1]
 		    && sema_coord_index(s, e->letters) >= 0)
 			return;
+		if (!e->paren && s->field && is_field(s, e->a) && e->letters[1] && !e->letters[2]) {
+			char one[2] = {e->letters[0], 0}, two[2] = {e->letters[1], 0};
+			if (e->letters[0] == e->letters[1] && sema_coord_index(s, one) >= 0)
+				return;     /* u.xx, u.yy */
+			if (sema_coord_index(s, one) >= 0 && sema_coord_index(s, two) >= 0) {
+				diag_error(s->d, e->loc, "inside integral(...) a mixed derivative (%s.%s) is not "
+				           "supported yet; write the field's slopes or second derivatives along "
+				           "one axis (%s.%c%c, %s.%c%c) or lap(%s)", s->field->name, e->letters,
+				           s->field->name, e->letters[0], e->letters[0], s->field->name,
+				           e->letters[1], e->letters[1], s->field->name);
+				return;
+			}
+		}
 		if (!e->paren && (en = e->a->name ? sema_lookup(s, e->a->name) : NULL)
 		    && en->decl->nkind == K_LUMP) {
 			diag_error(s->d, e->loc, "integral(...) is over a field's domain; '%s' is a "
 			           "lumped object, which has none", e->a->name);
 			return;
 		}
-		diag_error(s->d, e->loc, "inside integral(...) the field appears as %s or its "
-		           "first derivatives (%s.%s)", s->field ? s->field->name : "u",
-		           s->field ? s->field->name : "u", s->coord[0]);
+		diag_error(s->d, e->loc, "inside integral(...) the field appears as %s, its "
+		           "slopes (%s.%s), its second derivatives (%s.%s%s) or lap(%s)",
+		           s->field ? s->field->name : "u", s->field ? s->field->name : "u", s->coord[0],
+		           s->field ? s->field->name : "u", s->coord[0], s->coord[0],
+		           s->field ? s->field->name : "u");
 		return;
 	case AX_CALL:
 		if (s->field && strcmp(e->name, s->field->name) == 0) {
 			diag_error(s->d, e->loc, "inside integral(...) the field is read over its "
 			           "whole domain, as %s, not at a point", e->name);
+			return;
+		}
+		if (s->field && !strcmp(e->name, "lap") && !sema_lookup(s, "lap")) {
+			if (e->nargs == 1 && is_field(s, e->args[0]) && !is_arg(c, e->args[0]->name))
+				return;     /* lap(u) at the grid's points */
+			diag_error(s->d, e->loc, "inside integral(...) lap takes the field itself: "
+			           "lap(%s)", s->field->name);
 			return;
 		}
 		if (builtin_arity(e->name) >= 0) {

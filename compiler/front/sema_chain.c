@@ -753,6 +753,29 @@ chain_integral2(FS *s, const Fld *f, const Ast *e, Loc l)
 	return sum(s, t, n, l);
 }
 
+/* Does e read a second derivative of the chain f (f.xx, lap(f))? */
+static int
+int_d2(const Fld *f, const Ast *e)
+{
+	int j;
+
+	if (!e)
+		return 0;
+	if (e->kind == AX_DERIV && e->a->kind == AX_NAME && !strcmp(e->a->name, f->f->name)
+	    && strlen(e->letters) >= 2)
+		return 1;
+	if (e->kind == AX_CALL && (!strcmp(e->name, "lap") || !strcmp(e->name, "bilap")))
+		for (j = 0; j < e->nargs; j++)
+			if (mentions(e->args[j], f->f->name))
+				return 1;
+	if (int_d2(f, e->a) || int_d2(f, e->b))
+		return 1;
+	for (j = 0; j < e->nargs; j++)
+		if (int_d2(f, e->args[j]))
+			return 1;
+	return 0;
+}
+
 /* integral(E) over a chain (docs/language.md 17, as the grid field's):
  * of w.x, h sum_i E((w[i+1] - w[i]) / h) over the intervals, x at their
  * middles; of w, the trapezoid rule over the points; NULL when E reads
@@ -767,6 +790,12 @@ chain_integral(FS *s, const Ast *e)
 
 	if (!f)
 		return NULL;
+	if (int_d2(f, e->args[0])) {
+		RERR(s, e->loc, "integral(E) of '%s' reads a second derivative, which is summed over "
+		     "the model's grid field only; '%s' is taken as points (docs/language.md 14): "
+		     "declare it first, or integrate %s and its slopes", f->f->name, f->f->name, f->f->name);
+		return num(s, 0, l);
+	}
 	if (f->nd == 2)
 		return chain_integral2(s, f, e->args[0], l);
 	if (both) {

@@ -91,9 +91,20 @@ typedef struct Ctx {
 	int np;                /* the model's params */
 	int self;              /* the lumped object whose pde this is, or -1 */
 	Expr **field_at;       /* `u * delta(x - X)`: the field read at X */
-	int in_int;            /* converting integral(E)'s E: u, u.x, u.y are SYM_THX,
-	                        * SYM_THY and SYM_T (an integrand has no t) */
+	int in_int;            /* converting integral(E)'s E: u and its derivatives
+	                        * are the symbols IG_* stand for */
 } Ctx;
+
+/* Inside an integrand the field's quantities are symbols an integrand
+ * has no other use for (it has no t, k or h): IG_* in the order of the
+ * read kinds (ir.h RD_INT) */
+#define IG_U   SYM_THX
+#define IG_UX  SYM_THY
+#define IG_UY  SYM_T
+#define IG_UXX SYM_K
+#define IG_UYY SYM_HX
+#define IG_LAP SYM_HY
+static const Sym ig_sym[6] = {IG_U, IG_UX, IG_UY, IG_UXX, IG_UYY, IG_LAP};
 
 static Expr *conv(Ctx *c, const Ast *e, const Bind *b);
 static Expr *conv_net(Ctx *c, const Ast *e, int J, const Bind *b);
@@ -281,48 +292,75 @@ int_read(Ctx *c, Expr *f, int kind)
 	return r;
 }
 
+/* the name of an integrand's quantity i (IG_*) of the field u */
+static void
+ig_name(char *buf, size_t n, const char *u, int i)
+{
+	static const char *const suffix[6] = {"", ".x", ".y", ".xx", ".yy", ""};
+
+	if (i == 5)
+		snprintf(buf, n, "lap(%.60s)", u);
+	else
+		snprintf(buf, n, "%.60s%s", u, suffix[i]);
+}
+
 static Expr *
 conv_integral(Ctx *c, const Ast *e, const Bind *b)
 {
 	const char *u = c->m->field->name;
-	Expr *f, *fx, *fy, *zero = num(c, 0), *thx = ex_sym(c->p, SYM_THX);
-	int hx, hy;
+	Expr *f, *part, *sum = NULL, *zero = num(c, 0), *thx = ex_sym(c->p, SYM_THX);
+	int used[6], n = 0, i, j;
 
 	c->in_int = 1;
 	f = conv(c, e->args[0], b);
 	c->in_int = 0;
-	hx = (f->deps & (1u << SYM_THY)) != 0;    /* u.x */
-	hy = (f->deps & (1u << SYM_T)) != 0;      /* u.y */
-	if ((f->deps & (1u << SYM_THX)) && (hx || hy)) {
-		diag_error(c->d, e->args[0]->loc, "an integrand of both %s and its slope is not "
-		           "supported yet; write it as two integrals", u);
-		c->failed = 1;
-		return zero;
-	}
 	if (f->deps & DEP_STATE) {
 		diag_error(c->d, e->args[0]->loc, "an integrand reads the field over the domain only "
 		           "(as %s or %s.x), not at points or lumped objects", u, u);
 		c->failed = 1;
 		return zero;
 	}
-	if (!hx && !hy)
+	for (i = 0; i < 6; i++)
+		n += used[i] = (f->deps & (1u << ig_sym[i])) != 0;
+	if (n == 0)
 		return int_read(c, f, 0);
-	if (!hy)
-		return int_read(c, ex_subst_sym(c->p, f, SYM_THY, thx), 1);
-	if (!hx)
-		return int_read(c, ex_subst_sym(c->p, f, SYM_T, thx), 2);
-	if (!ex_is_num(diff_sym(c->p, diff_sym(c->p, f, SYM_THY), SYM_T), 0)) {
-		diag_error(c->d, e->args[0]->loc, "an integrand of %s.x and %s.y together must be a "
-		           "sum of a function of %s.x and one of %s.y (such as %s.x^2 + %s.y^2)",
-		           u, u, u, u, u, u);
-		c->failed = 1;
-		return zero;
+	/* several quantities: E must be a sum of a function of each */
+	for (i = 0; i < 6; i++)
+		for (j = i + 1; j < 6; j++)
+			if (used[i] && used[j] && !ex_is_num(diff_sym(c->p, diff_sym(c->p, f, ig_sym[i]),
+			                                              ig_sym[j]), 0)) {
+				char qi[80], qj[80];
+				ig_name(qi, sizeof qi, u, i);
+				ig_name(qj, sizeof qj, u, j);
+				diag_error(c->d, e->args[0]->loc, "an integrand of %s and %s together must be a "
+				           "sum of a function of each (such as %s^2 + %s.x^2); a product of "
+				           "them is not supported yet", qi, qj, u, u);
+				c->failed = 1;
+				return zero;
+			}
+	/* f = f(0) + sum_i (f(v_i alone) - f(0)): each part an integral of
+	 * its own kind, made from the last kind down (the reads' order), the
+	 * constant f(0) in the last */
+	for (i = 5; i >= 0; i--) {
+		if (!used[i])
+			continue;
+		part = f;
+		for (j = 0; j < 6; j++)
+			if (j != i && used[j])
+				part = ex_subst_sym(c->p, part, ig_sym[j], zero);
+		if (sum) {
+			Expr *f0 = part;
+			for (j = 0; j < 6; j++)
+				if (used[j])
+					f0 = ex_subst_sym(c->p, f0, ig_sym[j], zero);
+			part = ex_sub(c->p, part, f0);
+		}
+		if (ig_sym[i] != SYM_THX)
+			part = ex_subst_sym(c->p, part, ig_sym[i], thx);
+		part = int_read(c, part, i);
+		sum = sum ? ex_add(c->p, part, sum) : part;
 	}
-	/* f = (f(ux, 0) - f(0, 0)) + f(0, uy) */
-	fy = ex_subst_sym(c->p, f, SYM_THY, zero);
-	fx = ex_sub(c->p, ex_subst_sym(c->p, f, SYM_T, zero), ex_subst_sym(c->p, fy, SYM_T, zero));
-	return ex_add(c->p, int_read(c, ex_subst_sym(c->p, fx, SYM_THY, thx), 1),
-	              int_read(c, ex_subst_sym(c->p, fy, SYM_T, thx), 2));
+	return sum;
 }
 
 static int
@@ -428,7 +466,7 @@ conv_name(Ctx *c, const Ast *e, const Bind *b)
 	if ((ci = coord_index(c->m, e->name)) >= 0)
 		return ex_sym(c->p, ci == 0 ? SYM_X : SYM_Y);
 	if (c->in_int && is_field_name(c, e->name))
-		return ex_sym(c->p, SYM_THX);
+		return ex_sym(c->p, IG_U);
 	if (c->field_at && is_field_name(c, e->name))
 		return read_of(c, RD_VAL, -1, c->field_at[0], c->field_at[1], e->loc);
 	if ((v = conv_read(c, e, b)))
@@ -609,6 +647,9 @@ conv(Ctx *c, const Ast *e, const Bind *b)
 	case AX_NAME:
 		return conv_name(c, e, b);
 	case AX_CALL:
+		if (c->in_int && !strcmp(e->name, "lap") && e->nargs == 1 && e->args[0]->kind == AX_NAME
+		    && is_field_name(c, e->args[0]->name) && !lookup_bind(b, e->args[0]->name))
+			return ex_sym(c->p, c->m->ndim == 2 ? IG_LAP : IG_UXX);
 		if ((x = conv_read(c, e, b)))
 			return x;
 		return conv_call(c, e, b);
@@ -645,8 +686,13 @@ conv(Ctx *c, const Ast *e, const Bind *b)
 		}
 		break;
 	case AX_DERIV:
-		if (c->in_int && e->a->kind == AX_NAME && is_field_name(c, e->a->name))
-			return ex_sym(c->p, coord_index(c->m, e->letters) ? SYM_T : SYM_THY);  /* u.x, u.y */
+		if (c->in_int && e->a->kind == AX_NAME && is_field_name(c, e->a->name)) {
+			char one[2] = {e->letters[0], 0};
+			int ax = coord_index(c->m, one);
+			if (e->letters[1])     /* u.xx, u.yy */
+				return ex_sym(c->p, ax ? IG_UYY : IG_UXX);
+			return ex_sym(c->p, ax ? IG_UY : IG_UX);
+		}
 		if ((x = conv_read(c, e, b)))
 			return x;
 		diag_error(c->d, e->loc, "a derivative of the field may only appear "

@@ -54,12 +54,16 @@ typedef enum {
 	                        * 12): E = ig of u (trapezoid over the points) or,
 	                        * with lump = 1 (2), of u.x (u.y) by forward
 	                        * differences along x (y), one per interval, the
-	                        * trapezoid across; u or its slope is SYM_THX in ig */
+	                        * trapezoid across; with lump = 3, 4, 5, of u.xx,
+	                        * u.yy, lap(u) by the second differences at the
+	                        * points (at an end, the next point's), trapezoid;
+	                        * u or its derivative is SYM_THX in ig */
 } ReadKind;
 
 typedef struct Read {
 	ReadKind kind;
-	int lump;              /* RD_LUMP*: which; RD_INT: 0 of u, 1 of u.x, 2 of u.y */
+	int lump;              /* RD_LUMP*: which; RD_INT: 0 of u, 1 of u.x, 2 of u.y,
+	                        * 3 of u.xx, 4 of u.yy, 5 of lap(u) */
 	Expr *pos;             /* RD_VAL, RD_VEL, RD_DX: X, of params */
 	Expr *pos2;            /* 2D (RD_VAL, RD_VEL): Y, of params; else NULL */
 	Expr *ig;              /* RD_INT: the integrand, of SYM_THX, x and params */

@@ -83,6 +83,40 @@ state_coef_stab(Arena *a, Scheme *s)
 	s->pot_stab = 1;
 }
 
+/* The taps of the force of kappa integral(D u ^2) for D a second
+ * difference (u.xx: ax, u.yy: ay, lap(u): both and cross), with c =
+ * k^2 2 kappa S / (rho den) (sav_stab): the force is -c D^T D u, taken
+ * as -c (1, -4, 6, -4, 1) / h^4 along each axis and, for lap, -2 c
+ * (1, -2, 1) x (1, -2, 1) / (hx^2 hy^2) */
+static void
+bend_taps(Arena *a, Scheme *s, Expr *c, int ax, int ay, int cross)
+{
+	static const double d2[3] = {1, -2, 1}, d4[5] = {-1, 4, -6, 4, -1};
+	ExprPool *p = s->pool;
+	Expr *h[2] = {ex_sym(p, SYM_HX), ex_sym(p, SYM_HY)};
+	int on[2] = {ax, ay}, n = 0, i, j;
+	Tap *t = arena_alloc(a, (size_t)(s->nstab + 19) * sizeof *t);
+
+	memcpy(t, s->stab, (size_t)s->nstab * sizeof *t);
+	for (j = 0; j < 2; j++)
+		for (i = 0; on[j] && i < 5; i++, n++) {
+			t[s->nstab + n].level = 0;
+			t[s->nstab + n].dx = j ? 0 : i - 2;
+			t[s->nstab + n].dy = j ? i - 2 : 0;
+			t[s->nstab + n].coef = ex_div(p, ex_mul(p, ex_num(p, d4[i]), c), ex_powi(p, h[j], 4));
+		}
+	for (j = 0; cross && j < 3; j++)
+		for (i = 0; i < 3; i++, n++) {
+			t[s->nstab + n].level = 0;
+			t[s->nstab + n].dx = i - 1;
+			t[s->nstab + n].dy = j - 1;
+			t[s->nstab + n].coef = ex_div(p, ex_mul(p, ex_num(p, -2 * d2[i] * d2[j]), c),
+			                              ex_mul(p, ex_powi(p, h[0], 2), ex_powi(p, h[1], 2)));
+		}
+	s->stab = t;
+	s->nstab += n;
+}
+
 /* The stiffness a potential adds, in the grid's stability (language.md
  * 12: "the default grid counts the stiffness a potential adds, at the
  * largest value the energy of the initial state allows").  A potential
@@ -123,12 +157,20 @@ sav_stab(Arena *a, Scheme *s)
 
 		if (rd->kind != RD_INT || !rd->lump || ex_is_num(d[s->nparams + r], 0))
 			continue;
-		h = ex_sym(p, rd->lump == 1 ? SYM_HX : SYM_HY);     /* along x, or y */
 		/* the integrand must be kappa thx^2, kappa free of thx */
 		kap = ex_div(p, diff_sym(p, diff_sym(p, rd->ig, SYM_THX), SYM_THX), ex_num(p, 2));
 		if ((kap->deps & (1u << SYM_THX)) || !ex_is_num(ex_sub(p, rd->ig,
 		    ex_mul(p, kap, ex_powi(p, thx, 2))), 0))
 			continue;
+		s->pot_stab = 1;
+		if (rd->lump >= 3) {   /* u.xx, u.yy, lap(u) */
+			c = ex_div(p, ex_mul(p, ex_mul(p, k2, ex_mul(p, ex_num(p, 2), kap)), d[s->nparams + r]),
+			           ex_mul(p, s->density, s->den));
+			bend_taps(a, s, ex_fn(p, FN_MAX, c, ex_num(p, 0)), rd->lump != 4, rd->lump != 3,
+			          rd->lump == 5);
+			continue;
+		}
+		h = ex_sym(p, rd->lump == 1 ? SYM_HX : SYM_HY);     /* along x, or y */
 		c = ex_div(p, ex_mul(p, ex_mul(p, k2, ex_mul(p, ex_num(p, 2), kap)), d[s->nparams + r]),
 		           ex_mul(p, ex_mul(p, s->density, ex_powi(p, h, 2)), s->den));
 		/* a falling tension (dV/dI < 0) adds nothing to stiffen */
@@ -144,7 +186,6 @@ sav_stab(Arena *a, Scheme *s)
 		}
 		s->stab = t;
 		s->nstab += 3;
-		s->pot_stab = 1;
 	}
 	point_stab(a, s, d);
 	mem_free(d);

@@ -677,6 +677,12 @@ badm() {
 }
 # bad, bad4, bad2 NAME SED-EXPR PATTERN: spring.dpm, stiff.dpm, drums.dpm
 bad() { badm "$1" "$HERE/spring.dpm" "$2" "$3"; }
+# a second derivative in an integral over a chain (summed over the grid
+# field only): said, with the fix
+badm chain_integral_uxx "$HERE/integral.dpm" 's/integral(w.x^2)/integral(w.xx^2)/' \
+	"integral(E) of 'w' reads a second derivative, which is summed over the model's grid field only"
+badm chain_integral_lap "$HERE/integral.dpm" 's/integral(w.x^2)/integral(lap(w)^2)/' \
+	"integral(E) of 'w' reads a second derivative"
 bad unknown_domain 's/field w(x) on s2/field w(x) on s3/' "no domain is named 's3'"
 bad no_domain 's/field w(x) on s2 density rho/field w(x) density rho/' "names its domain"
 bad shared_end_unnamed 's/boundary w at x = 0, x = 1: fixed/boundary x = 0, x = 1: fixed/' \

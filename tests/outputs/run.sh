@@ -223,7 +223,7 @@ bad() {
 	[ ! -e "$T/$1.wav" ] || { fail "$1_output" "an output file was written"; bump; }
 }
 bad unknown_name 's/^output e  = A \* vel/output e  = A * vell/' "unknown name 'vell'; did you mean 'vel'?"
-bad integrand 's/integral(u^2)/integral(u * u.x)/' "an integrand of both u and its slope"
+bad integrand 's/integral(u^2)/integral(u * u.x)/' "an integrand of u and u.x together must be a sum of a function of each"
 bad second_slope 's/u.x(0.33)/u.xx(0.33)/' "a field is read at a point as u(X), u.t(X) or u.x(X)"
 bad bare_field 's/^output bb = b$/output bb = u/' "an output reads u at a point"
 bad energy_inside 's/^output bb = b$/output bb = energy + 1/' "the energy is an output of its own"

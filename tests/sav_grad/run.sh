@@ -15,7 +15,8 @@
 # intforce.dpm (integrals read by a point force and a lumped object, no
 # potential), kc_coef.dpm, kc_coef_membrane.dpm, coef_reads.dpm (pde
 # coefficients that read integrals, the field at a point, a lumped
-# object: language.md 12).
+# object: language.md 12), bend.dpm and bend2.dpm (potentials of u.xx,
+# lap(u), u.yy: second differences at the points).
 # 1. Taylor tests (tests/grad/gradtest.c taylor) of every param: the
 #    remainder must fall with slope 2.00 +- 0.05 (gradtest itself allows
 #    1.8 .. 2.25).  The hammer's window (2 ms) holds the contact's onset
@@ -138,6 +139,24 @@ if gt membrane; then
 	prog membrane thr 0.005
 	prog membrane sdot 100 17,15
 fi
+# potentials of the curvature (language.md 12: integral of the field's
+# spatial derivatives): u.xx, lap(u) and u.yy by second differences at
+# the points; sdot's differences at 3e-5 of the state (at 1e-3 their
+# O(h^4) error is 4e-5 against these stiff corrections)
+if gt bend; then
+	prog bend gradtest taylor -g 31 -d 0.02 -s sig=20,beta=1e8
+	prog bend gradtest ckpt -g 31 -d 0.05
+	prog bend sdot 300 31 3e-5
+fi
+if gt bend2; then
+	prog bend2 gradtest taylor -g 17,15 -d 0.02 -p xs,ys -s sig=20,beta=1e8
+	prog bend2 gradtest ckpt -g 17,15 -d 0.02
+	prog bend2 sdot 100 17,15 3e-5
+fi
+for n in bend bend2; do
+	{ sed 's/^param sig = [0-9]* /param sig = 0 /' "$HERE/$n.dpm"; echo "output E = energy"; } >"$T/${n}_e.dpm"
+	conserved "${n}_energy" "$T/${n}_e.dpm" 1 1e-11
+done
 
 if gt mass_membrane; then
 	prog mass_membrane gradtest taylor -g 30,30 -d 0.02
