@@ -1375,6 +1375,18 @@ cli_fit(const Opts *o, const Job *j)
 	 * fit's own grid may be coarser); a signal during that render is the
 	 * one that stops a fit.  The render for --render: d frames of
 	 * silence, then that render. */
+	/* stopped by a signal: the best params on disk before that render,
+	 * which a second signal (it kills) would cut short; written again
+	 * below with the loss of that render */
+	if (interrupted && o->out && !rt_out_is_std(o->out)) {
+		result_json(&res, k, W->best, W->best_loss, W->step);
+		if (cli_write_file(o->out, res.s, err, sizeof err) != 0) {
+			fprintf(stderr, "dpmc: error: %s\n", err);
+			fprintf(stderr, "dpmc: the fitted params were: %s", res.s);
+			goto out;
+		}
+		res.len = 0;
+	}
 	if (!(lok = sim_loss(&W->s, W->best, &loss) == 0))
 		loss = W->best_loss;
 	if (lok && o->render) {
@@ -1482,9 +1494,9 @@ cli_fit_data(const Opts *o, const Job *j)
 {
 	const Kernel *k = j->k;
 	int np = k->nparams(), nf, i, p, st = 1, workers, sigs[2] = {SIGINT, SIGTERM}, handlers = 0;
-	int **pidx = NULL, *npitch = NULL;
+	int **pidx = NULL, *npitch = NULL, *uidx = NULL, nu = 0;
 	long from;
-	double loss, *pv;
+	double loss, *pv = NULL, *df1 = NULL;
 	struct sigaction sa, old[2];
 	Arena *a = arena_new();
 	Buf res = {0};
@@ -1508,6 +1520,7 @@ cli_fit_data(const Opts *o, const Job *j)
 	if (check_outputs(o, k) < 0)
 		goto out;
 	F.idx = mem_alloc(sizeof *F.idx * (size_t)(np + 1));
+	F.nuser = cli_nuser(k);
 	if ((nf = F.nf = fit_names(o, k, F.idx)) < 0 || cli_data_read(&d, o, j, a) < 0)
 		goto out;
 	F.nst = d.nrows;
@@ -1561,32 +1574,38 @@ cli_fit_data(const Opts *o, const Job *j)
 	for (i = 0; i < 2; i++)
 		sigaction(sigs[i], &sa, &old[i]);
 	handlers = 1;
-	/* stage 1 and the start of each row: an error there is the command's */
+	/* stage 1 and the start of each row: an error there is the command's;
+	 * as fit's, of the declared params alone (not the nets' weights) */
 	pv = mem_alloc(dsz);
+	uidx = mem_alloc(sizeof *uidx * (size_t)(nf + 1));
+	df1 = mem_alloc(fsz);
+	for (p = 0; p < nf; p++)
+		if (F.idx[p] < F.nuser)
+			uidx[nu++] = F.idx[p];
 	for (i = 0; i < F.nst && !interrupted; i++) {
 		const Row *w = &d.rows[i];
+		int u;
 		S = &F.st[i];
-		if (!o->no_pitch)
+		if (!o->no_pitch && nu)
 			fprintf(stderr, "fit: %s:%d (%s)\n", o->data, w->line, w->file);
 		memcpy(pv, S->v0, dsz - sizeof(double));
-		if (cli_fit_pitch(&w->o, j, F.idx, nf, S->s.target, S->s.n, w->nch, pv, 1, S->df1) < 0) {
-			mem_free(pv);
+		memset(df1, 0, fsz);
+		if (nu && cli_fit_pitch(&w->o, j, uidx, nu, S->s.target, S->s.n, w->nch, pv, 1, df1) < 0)
 			goto out;
-		}
 		/* as fit's: stage 3 moves what stage 1 moved or what moves f1 */
-		for (p = 0; p < nf; p++)
+		for (p = 0, u = 0; p < nf; p++) {
+			S->df1[p] = u < nu && uidx[u] == F.idx[p] ? df1[u++] : 0;
 			if (pv[F.idx[p]] != S->v0[F.idx[p]] || S->df1[p] != 0) {
 				pidx[i][npitch[i]++] = F.idx[p];
 				S->v0[F.idx[p]] = S->vals[F.idx[p]] = pv[F.idx[p]];
 			}
+		}
 		if (start_eval(&F, S) < 0) {
 			fprintf(stderr, "dpmc: error: %s:%d (%s): at the start values: %s\n", o->data, w->line, w->file,
 			        S->err);
-			mem_free(pv);
 			goto out;
 		}
 	}
-	mem_free(pv);
 	F.t0 = jit_now_ms();
 	if (!interrupted)
 		run_all(&F, workers);
@@ -1597,17 +1616,20 @@ cli_fit_data(const Opts *o, const Job *j)
 		const Row *w = &d.rows[i];
 		S = &F.st[i];
 		if (S->state < ST_READY) {
-			/* interrupted before this row's start was evaluated */
+			/* interrupted before this row's start was evaluated: its
+			 * start, loss null, and no render */
 			memcpy(S->best, S->v0, dsz - sizeof(double));
-			S->best_loss = NAN;
+			S->best_loss = loss = NAN;
+		} else {
+			if (!interrupted && npitch[i]) {
+				fprintf(stderr, "fit: %s:%d (%s)\n", o->data, w->line, w->file);
+				if (cli_fit_pitch(&w->o, j, pidx[i], npitch[i], S->s.target, S->s.n, w->nch, S->best, 3,
+				                  NULL) < 0)
+					goto out;
+			}
+			if (sim_loss(&S->s, S->best, &loss) != 0)
+				loss = S->best_loss;
 		}
-		if (!interrupted && npitch[i] && S->state >= ST_READY) {
-			fprintf(stderr, "fit: %s:%d (%s)\n", o->data, w->line, w->file);
-			if (cli_fit_pitch(&w->o, j, pidx[i], npitch[i], S->s.target, S->s.n, w->nch, S->best, 3, NULL) < 0)
-				goto out;
-		}
-		if (sim_loss(&S->s, S->best, &loss) != 0)
-			loss = S->best_loss;
 		buf_printf(&res, "%s\n  {\"file\": ", i ? "," : "");
 		cli_json_str(&res, w->file);
 		{
@@ -1654,6 +1676,9 @@ cli_fit_data(const Opts *o, const Job *j)
 out:
 	for (i = 0; handlers && i < 2; i++)
 		sigaction(sigs[i], &old[i], NULL);
+	mem_free(pv);
+	mem_free(uidx);
+	mem_free(df1);
 	for (i = 0; pidx && i < F.nst; i++)
 		mem_free(pidx[i]);
 	mem_free(pidx);

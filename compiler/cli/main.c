@@ -1082,6 +1082,13 @@ cmd_build(Run *r, const Opts *o)
 	if (cli_build_check(o) < 0 || cli_compile(r, o, o->rate > 0 ? UPTO_RUN : UPTO_C) < 0
 	    || ((o->nsets || o->params_file) && load_params(r, o, 1) < 0))
 		return EXIT_ERR;
+	/* what a built model gives is its outputs (dpm_grad's loss, the
+	 * plugin's ports, a program's channels): none is a mistake */
+	if (r->scheme->nout < 1) {
+		diag_error(&r->diag, r->model->name_loc, "the model has no output to build; add a line "
+		           "like 'output out = u(0.5)'");
+		return EXIT_ERR;
+	}
 	/* -r: the built model's rate (dpm_new(0), a built program without
 	 * -r), checked as a render checks it: a stable grid there */
 	if (o->rate > 0) {

@@ -73,6 +73,16 @@ expect missing-value 2 "needs a value" -- render "$STR" -o
 expect missing-output 2 "missing '-o" -- render "$STR"
 expect missing-model 2 "missing the model" -- render -o "$T/a.wav"
 expect two-models 2 "unexpected argument" -- check "$STR" "$MEM"
+# a model without an output: nothing to render or build (a built one's
+# dpm_grad divided by its zero outputs: SIGFPE), said at the model line
+grep -v '^output' "$STR" >"$T/noout.dpm"
+expect no-output-render 1 "noout.dpm:[0-9]*:[0-9]*: error: the model has no output to render" -- \
+	render "$T/noout.dpm" -o "$T/noout.wav"
+for ext in c so; do
+	expect no-output-build-$ext 1 "noout.dpm:[0-9]*:[0-9]*: error: the model has no output to build" -- \
+		build "$T/noout.dpm" -o "$T/noout.$ext"
+	[ ! -e "$T/noout.$ext" ] || fail no-output-build-$ext-file "it wrote noout.$ext"
+done
 expect wrong-command-option 2 "not an option" -- check "$STR" --raw
 expect bad-backend 1 "unknown backend" -- render "$STR" -o "$T/a.wav" --backend gpu
 expect bad-stage 1 "unknown stage" -- emit "$STR" --stage asm
