@@ -339,6 +339,32 @@ cg_emit_bow_check(Emit *e)
 	cg_out(e, "static int\n@__bowcheck(const @_model *m, char *err, int errsz)\n{\n");
 	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1];\n");
 	cg_out(e, "\tdouble pp[%d];\n\n\t(void)pp;\n", cg_atleast1(np));
+	/* a bow in the cell next to an attached end: its Newton solve is on
+	 * the field's points, and the end point's share of its force would
+	 * not reach the object (language.md 14): refused, not dropped */
+	for (b = 0; s->ndim == 1 && (s->attach[0][0] >= 0 || s->attach[0][1] >= 0) && b < nb; b++) {
+		const Source *sr = &s->src[src[b]];
+		Buf x = {0};
+		int side;
+
+		ex_print_c(&x, sr->pos[0], pn, cg_sym_c);
+		cg_out(e, "\t{\n\t\tconst double X = %s;\n\t\tlong ri[4];\n\t\tdouble rw[4];\n\n", x.s);
+		cg_out(e, "\t\tif (!@__interp(m, X, 0, ri, rw)) {\n");
+		for (side = 0; side < 2; side++) {
+			const char *q = side ? "m->n[0]" : "0";
+			if (s->attach[0][side] < 0)
+				continue;
+			cg_out(e, "\t\t\tif ((ri[0] == %s && rw[0] != 0) || (ri[1] == %s && rw[1] != 0)) {\n", q, q);
+			cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"%sthe bow at x = %%g is in the cell next to "
+			       "the end attached to '%s' (x = %%g): its Newton solve does not carry the end point's "
+			       "share of the force to the object yet; place it at least one interval (h = %%g) from "
+			       "that end\", X, @__from[0] + (double)%s * m->h[0], m->h[0]);\n",
+			       cg_loc_text(sr->loc, place, sizeof place), s->lump[s->attach[0][side]].name, q);
+			cg_out(e, "\t\t\t\treturn 1;\n\t\t\t}\n");
+		}
+		cg_out(e, "\t\t}\n\t}\n");
+		buf_free(&x);
+	}
 	for (b = 0; b < nb; b++) {
 		const Source *sr = &s->src[src[b]];
 		Buf x = {0}, y = {0};

@@ -916,6 +916,20 @@ emit_plan(Emit *e)
 	cg_out(e, "\t\tif ((t = @__unstable_at(p, k, h[0], %s, n, span)) >= 0) {\n", s->ndim == 2 ? "h[1]" : "h[0]");
 	cg_out(e, "\t\t\tchar when[64] = \"\";\n\n");
 	cg_out(e, "\t\t\tif (@__finest(p, k, len, span, best, err, errsz))\n\t\t\t\treturn 1;\n");
+	if (s->pot_stab) {
+		/* the default grid counts the stiffness of a potential or of
+		 * coefficients that read the state (sav.c), a forced one only
+		 * the linear part's: the largest forced grid that would pass,
+		 * by bisection on a factor of the one given */
+		cg_out(e, "\t\t\t{\n\t\t\t\tdouble lo = 0, hi = 1, f;\n\t\t\t\tint m[2] = {0, 0}, it;\n\n");
+		cg_out(e, "\t\t\t\tfor (it = 0; it < 60; it++) {\n\t\t\t\t\tf = 0.5 * (lo + hi);\n");
+		cg_out(e, "\t\t\t\t\tfor (d = 0; d < %d; d++)\n\t\t\t\t\t\tif ((m[d] = (int)(n[d] * f)) < @__minn[d])\n"
+		       "\t\t\t\t\t\t\tm[d] = @__minn[d];\n", s->ndim);
+		cg_out(e, "\t\t\t\t\tif (@__unstable_at(p, k, len[0] / m[0], %s, m, span) < 0)\n\t\t\t\t\t\tlo = f;\n"
+		       "\t\t\t\t\telse\n\t\t\t\t\t\thi = f;\n\t\t\t\t}\n", s->ndim == 2 ? "len[1] / m[1]" : "len[0] / m[0]");
+		cg_out(e, "\t\t\t\tfor (d = 0; lo > 0 && d < %d; d++)\n\t\t\t\t\tif ((best[d] = (int)(n[d] * lo)) < @__minn[d])\n"
+		       "\t\t\t\t\t\tbest[d] = @__minn[d];\n\t\t\t}\n", s->ndim);
+	}
 	cg_out(e, "\t\t\tif (t > 0)\n\t\t\t\tsnprintf(when, sizeof when, \" at t = %%g s\", t);\n");
 	{
 		/* the model's own `grid`: at its place (a --grid has none) */
@@ -1475,6 +1489,14 @@ emit_lifecycle(Emit *e)
 		cg_out(e, "\tfor (q = 0; q < m->npts; q++) {\n");
 		cg_out(e, "\t\tconst int bad = !isfinite(m->u[q]) ? 1 : !isfinite(m->up[q]) ? 2 : 0;\n\n");
 		cg_out(e, "\t\tif (!bad)\n\t\t\tcontinue;\n");
+		if (s->npot) {   /* SAV's psi = sqrt(2 V + eps), the last value */
+			char ap[32] = "";
+			cg_loc_text(s->pot_loc, ap, sizeof ap);
+			cg_out(e, "\t\tif (q == m->npts - 1)\n\t\t\tsnprintf(err, (size_t)errsz, \"%sthe potential's "
+			       "energy is negative (or not a number) at the initial state for the params in force; a "
+			       "stored energy must be >= 0 for every allowed value (language.md 12): check its sign and "
+			       "the params' ranges\");\n\t\telse ", ap);
+		}
 		cg_out(e, "\t\tif (q >= ng)\n\t\t\tsnprintf(err, (size_t)errsz, \"the initial state of lumped "
 		       "object %%ld is not a finite number; check its init\", q - ng);\n");
 		cg_out(e, "\t\telse\n\t\t\tsnprintf(err, (size_t)errsz, \"%%sthe initial %%s is not a finite number "

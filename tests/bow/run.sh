@@ -119,6 +119,12 @@ expect two_bows_potential 1 "twobows_pot.dpm:9:1: error: a potential in a model 
 	-- render "$HERE/twobows_pot.dpm" -o "$T/x.wav"
 expect bow_and_attached 1 "attachedplate.dpm:11:37: error: the bow on 'u' needs the grid, and so do the attached edges of 'w'" \
 	-- render "$HERE/attachedplate.dpm" -o "$T/x.wav"
+# a bow in the cell next to an attached end (its solve would drop the
+# end's share: the energy missed the bow's work by 3e-3 of E); one
+# interval inside, it plays
+expect bow_next_to_attached 1 "bow_attached.dpm:14:55: error: the bow at x = 0.649 is in the cell next to the end attached to 'b'" \
+	-- render "$HERE/bow_attached.dpm" -o "$T/x.wav" -d 0.05 --set xb=0.649
+expect bow_inside_attached 0 "" -- render "$HERE/bow_attached.dpm" -o "$T/y.wav" -d 0.05 --set xb=0.645
 [ ! -e "$T/x.wav" ] && pass refused_no_file || fail refused_no_file "a refused model wrote x.wav"
 
 # 5. the C interface

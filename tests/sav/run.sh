@@ -320,6 +320,25 @@ done
 cmp -s "$T/intforce_pde.wav" "$T/intforce_let.wav" && pass integral_in_point_force ||
 	fail integral_in_point_force "$(head -c 300 "$T/err_pde" "$T/err_let")"
 
+# a potential negative at the initial state for a value in its param's
+# range: said as the potential's (it blamed "lumped object 0", psi)
+printf 'model negp\nparam a = 1e6 in [-1e8, 1e8]\ndomain x in [0, 1]\nfield u(x)\npde u.tt = 10000 * u.xx\npotential V = a / 4 * integral(u.x^2)^2\nboundary x = 0, x = 1: fixed\ninit u = 0.001 * sin(pi * x)\noutput out = u(0.5)\n' >"$T/negp.dpm"
+expect potential_negative_start 1 "negp.dpm:6:1: error: the potential's energy is negative" -- \
+	render "$T/negp.dpm" -o "$T/negp.wav" --set a=-1e6
+[ ! -e "$T/negp.wav" ] || fail potential_negative_start_file "it wrote negp.wav"
+
+# a forced grid needs only the linear part's condition (language.md 12):
+# the largest stable N an unstable one's message names is that one (it
+# named the default grid's, 76, which counts the felt: 100 passes)
+run "$DPMC" render "$HERE/hammer.dpm" --grid 5000 -d 0.01 -o "$T/hg.wav"
+nb=$(sed -n 's/.*the largest stable N is \([0-9]*\).*/\1/p' "$T/err")
+if [ "$st" = 1 ] && [ -n "$nb" ] && "$DPMC" render "$HERE/hammer.dpm" --grid "$nb" -d 0.01 -o "$T/hg.wav" 2>/dev/null &&
+   ! "$DPMC" render "$HERE/hammer.dpm" --grid $((nb + 1)) -d 0.01 -o "$T/hg.wav" 2>/dev/null; then
+	pass "forced_grid_largest_stable (N = $nb)"
+else
+	fail forced_grid_largest_stable "exit $st, N '$nb': $(head -c 300 "$T/err")"
+fi
+
 # integrals of second derivatives (language.md 12: "an expression of that
 # field and its spatial derivatives"): u.xx, u.yy, lap(u) by second
 # differences at the points, against the closed forms of a mode at rest
