@@ -19,9 +19,8 @@ point_stab(Arena *a, Scheme *s, Expr **d)
 	Expr *k2 = ex_powi(p, ex_sym(p, SYM_K), 2);
 
 	for (r = 0; r < s->nrd; r++) {
-		Expr *vrr, *c;
+		Expr *vrr, *c, *fac = ex_num(p, 1);
 		Tap *t;
-		int other = 0;
 
 		if (s->rd[r].kind != RD_VAL || ex_is_num(d[s->nparams + r], 0))
 			continue;
@@ -29,15 +28,24 @@ point_stab(Arena *a, Scheme *s, Expr **d)
 		vrr = dd[s->nparams + r];
 		if (ex_is_num(vrr, 0))
 			continue;
-		for (q = 0; q < s->nrd; q++)
-			other |= q != r && !ex_is_num(dd[s->nparams + q], 0);
+		/* V_r that also reads another part: the pair's relative motion
+		 * is stiffer, by 1 + m / M for an object of mass M (the point's
+		 * m = rho h w), twice for another point of the field */
+		for (q = 0; q < s->nrd; q++) {
+			if (q == r || ex_is_num(dd[s->nparams + q], 0))
+				continue;
+			if (s->rd[q].kind == RD_LUMP && s->lump[s->rd[q].lump].mass)
+				fac = ex_add(p, fac, ex_div(p, ex_mul(p, cell, s->mden), s->lump[s->rd[q].lump].mass));
+			else
+				fac = ex_add(p, fac, ex_num(p, 1));
+		}
 		if (!s->pot_vrr) {
 			s->pot_vrr = arena_alloc(a, (size_t)(s->nrd + 1) * sizeof *s->pot_vrr);
 			memset(s->pot_vrr, 0, (size_t)(s->nrd + 1) * sizeof *s->pot_vrr);
 		}
 		s->pot_vrr[r] = vrr;
 		/* a softening one (V_rr < 0) adds nothing to stiffen */
-		c = ex_div(p, ex_mul(p, k2, ex_mul(p, ex_num(p, other ? 2 : 1), ex_fn(p, FN_MAX, vrr, ex_num(p, 0)))),
+		c = ex_div(p, ex_mul(p, k2, ex_mul(p, fac, ex_fn(p, FN_MAX, vrr, ex_num(p, 0)))),
 		           ex_mul(p, cell, s->mden));
 		t = arena_alloc(a, (size_t)(s->nstab + 1) * sizeof *t);
 		memcpy(t, s->stab, (size_t)s->nstab * sizeof *t);

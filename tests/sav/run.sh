@@ -329,7 +329,7 @@ expect potential_negative_start 1 "negp.dpm:6:1: error: the potential's energy i
 
 # a forced grid needs only the linear part's condition (language.md 12):
 # the largest stable N an unstable one's message names is that one (it
-# named the default grid's, 76, which counts the felt: 100 passes)
+# named the default grid's, 87, which counts the felt: 100 passes)
 run "$DPMC" render "$HERE/hammer.dpm" --grid 5000 -d 0.01 -o "$T/hg.wav"
 nb=$(sed -n 's/.*the largest stable N is \([0-9]*\).*/\1/p' "$T/err")
 if [ "$st" = 1 ] && [ -n "$nb" ] && "$DPMC" render "$HERE/hammer.dpm" --grid "$nb" -d 0.01 -o "$T/hg.wav" 2>/dev/null &&
