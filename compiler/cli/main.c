@@ -1224,6 +1224,12 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 		cli_model_error(o->model, err, NULL);
 		if (strstr(err, "blew up"))
 			cli_note_blowup(&r->k, m, loops_in_time(r->loops));
+		/* SAV keeps a potential's scheme bounded while V >= 0: below,
+		 * psi = sqrt(2 V) is not a number */
+		if (strstr(err, "blew up") && r->loops->s->npot)
+			fprintf(stderr, "dpmc: note: with a potential the scheme stays bounded while its "
+			        "energy is >= 0; one that goes negative for a state it reaches (check its sign "
+			        "for these params) stops the render so (language.md 12)\n");
 	}
 	if (st == 0 && keep)
 		*keep = buf;
