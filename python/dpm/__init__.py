@@ -18,7 +18,7 @@ import os
 from ._build import build, cache_dir, check_backend, explain, find_dpmc
 from ._errors import Error
 from ._lib import Lib
-from .model import Model, check_grid, check_rate, frames
+from .model import Model, _Builds, check_grid, check_rate, frames
 
 __all__ = ["load", "Model", "Error", "find_dpmc", "cache_dir"]
 __version__ = "0.1.0"
@@ -45,7 +45,7 @@ def load(path, backend="cc", *, rate=None, grid=None, include=(), threads=None, 
         else ~/.cache/dpm/python).
     params: {name: value} to set after loading.
     """
-    path = os.fspath(path)
+    source = os.fspath(path)
     check_backend(backend)
     if isinstance(include, (str, bytes, os.PathLike)):
         include = [include]
@@ -53,15 +53,24 @@ def load(path, backend="cc", *, rate=None, grid=None, include=(), threads=None, 
     if rate is not None:
         check_rate(rate)
     grid = check_grid(grid)
+    # absolute: the model is built again (a second field) and explained
+    # later, from whatever folder the process is in by then
+    path = os.path.abspath(source)
     if path.endswith(".so"):
         if not os.path.isfile(path):
-            raise Error("%s: no such shared object" % path)
-        so = os.path.abspath(path)
+            raise Error("%s: no such shared object" % source)
+        lib = Lib(path)
     else:
-        so = build(path, backend, include, dpmc, cache)
+        if not os.path.isfile(path):
+            raise Error("%s: no such model file" % source)
+        include = [os.path.abspath(os.fspath(d)) for d in include]
+        dpmc = find_dpmc(dpmc)
+        cache = cache_dir(cache)
+        so, replans = build(path, backend, include, dpmc, cache, rate=rate)
+        lib = Lib(so)
     try:
         # with params=, the grid is fixed after them: it may be stable only for them
-        m = Model(Lib(so), path, rate=rate, grid=None if params else grid, threads=threads)
+        m = Model(lib, source, rate=rate, grid=None if params else grid, threads=threads)
     except Error:
         # dpm_new has no model to hold its message: dpmc says why, at its place
         why = None if path.endswith(".so") else explain(path, rate, grid, include, dpmc)
@@ -69,7 +78,7 @@ def load(path, backend="cc", *, rate=None, grid=None, include=(), threads=None, 
             raise Error(why) from None
         raise
     if not path.endswith(".so"):
-        m._explain = (include, dpmc, cache)
+        m._builds = _Builds(path, include, dpmc, cache, lib, replans, m._declared(m._values()), rate)
     if params:
         m.set(**params)
         if grid is not None:

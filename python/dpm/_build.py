@@ -24,7 +24,11 @@ import time
 from ._errors import Error
 
 # how the .so is made, for the cache key: bump when the build command changes
-_KEY_VERSION = b"dpm-python-build 1"
+_KEY_VERSION = b"dpm-python-build 2"
+# the words of the error a second field's grid gives when the params need
+# a finer one (emit_c.c; cli.h's REPLAN_MARK): in the C only when a field's
+# grid is planned when the model is compiled, for the values and rate given
+REPLANS = b"was planned for the values it was compiled with"
 # an entry: STEM-KEY.so and the header dpmc wrote beside it, STEM-KEY.h
 _ENTRY = re.compile(r"^(.+-[0-9a-f]{32})\.(so|h)$")
 
@@ -68,7 +72,7 @@ def find_dpmc(explicit=None):
         pass
     found = shutil.which("dpmc")
     if found:
-        return found
+        return os.path.abspath(found)
     raise Error("dpmc not found: not beside the dpm package, not on PATH and $DPMC unset; "
                 "build it (./configure && make), install it (make install), or set DPMC=/path/to/dpmc")
 
@@ -164,34 +168,52 @@ def explain(model, rate=None, grid=None, include=(), dpmc=None, values=None):
     return None
 
 
-def build(model, backend="cc", include=(), dpmc=None, cache=None, values=None):
-    """The path of a shared object built from model (cached).  values:
-    {name: value} of declared params to build for (dpmc build --set):
-    they are the object's defaults, and a field written out as lumped
-    points (a second field) gets the grid planned for them."""
+def build(model, backend="cc", include=(), dpmc=None, cache=None, values=None, rate=None):
+    """The path of a shared object built from model (cached), and whether
+    its code depends on the values and rate it was built for.  values:
+    {name: value} of declared params to build for (dpmc build --set), rate
+    the rate (-r): a field written out as lumped points (a second field)
+    gets the grid planned for them, and they become the object's defaults
+    and rate.  A model without such a field is built without them: its
+    code is the same for every value and rate."""
     check_backend(backend)
     if not os.path.isfile(model):
         raise Error("%s: no such model file" % model)
     dpmc = find_dpmc(dpmc)
+    who = _identity(dpmc)
     inc = []
     for d in include:
         inc += ["-I", os.fspath(d)]
+    opts = []
     for k, v in (values or {}).items():
-        inc += ["--set", "%s=%r" % (k, float(v))]
-    # the C dpmc emits decides the code: the model, its imports, its params
-    ctext = _run([dpmc, "emit", model, "--stage", "c"] + inc)
-    h = hashlib.sha256()
-    for part in (_KEY_VERSION, backend.encode(), _identity(dpmc), ctext):
-        h.update(b"%d:" % len(part))
-        h.update(part)
-    key = h.hexdigest()[:32]
+        opts += ["--set", "%s=%r" % (k, float(v))]
+    if rate:
+        opts += ["-r", "%d" % int(rate)]
+    # the C dpmc emits decides the code: the model, its imports, a second
+    # field's plan for the values and rate
+    ctext = _run([dpmc, "emit", model, "--stage", "c"] + inc + opts)
+    replans = REPLANS in ctext
+    if not replans:
+        values = rate = opts = None
+    # what the C does not show: build makes the values and the rate the
+    # object's defaults, so an object built for values (whichever first
+    # had that plan) is not the model's own, nor one at another rate; the
+    # model's own serves any values of its plan
+    def entry(made):
+        h = hashlib.sha256()
+        for part in (_KEY_VERSION, backend.encode(), who, made, b"%d" % int(rate or 0), ctext):
+            h.update(b"%d:" % len(part))
+            h.update(part)
+        return os.path.join(d, "%s-%s.so" % (stem, h.hexdigest()[:32]))
     stem = os.path.splitext(os.path.basename(model))[0]
     stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)[:40] or "model"
     d = cache_dir(cache)
-    so = os.path.join(d, "%s-%s.so" % (stem, key))
+    so = entry(b"defaults")
+    if values and not _trusted(so):
+        so = entry(b"values")
     if _trusted(so):
         _touch(so)
-        return so
+        return so, replans
     # one build at a time in the folder (flock on the folder itself, as
     # dpmc's `build -o X.c`): the second of two processes finds the first's
     lock = os.open(d, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
@@ -199,11 +221,11 @@ def build(model, backend="cc", include=(), dpmc=None, cache=None, values=None):
         fcntl.flock(lock, fcntl.LOCK_EX)
         if _trusted(so):
             _touch(so)
-            return so
+            return so, replans
         tmpdir = tempfile.mkdtemp(prefix=".build-", dir=d)
         try:
             tmp = os.path.join(tmpdir, "%s.so" % stem)
-            _run([dpmc, "build", model, "-o", tmp] + inc)
+            _run([dpmc, "build", model, "-o", tmp] + inc + (opts or []))
             os.chmod(tmp, 0o700)
             h_tmp = os.path.join(tmpdir, "%s.h" % stem)
             if os.path.isfile(h_tmp):
@@ -214,7 +236,7 @@ def build(model, backend="cc", include=(), dpmc=None, cache=None, values=None):
         trim(d, keep=so)
     finally:
         os.close(lock)
-    return so
+    return so, replans
 
 
 def _touch(path):

@@ -11,20 +11,18 @@ import ctypes as C
 import math
 import numbers
 import os
+import threading
 
 import numpy as np
 
+from ._build import build
 from ._errors import Error
-from ._lib import doubles, floats, ints
+from ._lib import Lib, doubles, floats, ints
 
 # without dpm_render, dpm_process is called in blocks of this many frames,
 # so Ctrl-C is seen between them (ctypes runs a call to its end)
 _BLOCK = 1 << 16
 
-
-# what the instance says when a second field's grid, fixed when the model
-# was compiled, cannot take the params (emit_c.c)
-_RECOMPILE = "compile the model again with these values"
 
 # runtime/rt.h's RT_MAX_SAMPLES: the most samples (frames times outputs) a render holds
 MAX_SAMPLES = 1 << 27
@@ -59,10 +57,8 @@ def check_grid(grid):
     sequence of them), as a list; None stays None."""
     if grid is None:
         return None
-    if isinstance(grid, numbers.Integral):
-        grid = [grid]
     try:
-        g = list(grid)
+        g = [grid] if isinstance(grid, numbers.Integral) else list(grid)
     except TypeError:
         g = None
     if not g or not all(isinstance(x, numbers.Integral) and not isinstance(x, bool) and x >= 1 for x in g):
@@ -176,6 +172,43 @@ class _Handle:
         return g
 
 
+class _Builds:
+    """The shared objects of one model file, for the values and rate in
+    force.  A second field's grid is compiled in, planned for the values
+    and rate of the build (`dpmc build --set NAME=V -r RATE`, as `dpmc
+    render --set` compiles it), so a render is a function of the object
+    as much as of the params: each set of values runs on the object built
+    for it, whatever ran before.  Shared by a model, its copies and a
+    layer's rows, which ask from several threads at once: one lock."""
+
+    # values kept in memory; past it the map starts again (a training
+    # run asks for new values at every step)
+    _KEEP = 4096
+
+    def __init__(self, path, include, dpmc, cache, lib, replans, values, rate):
+        self.path, self.include, self.dpmc, self.cache = path, include, dpmc, cache
+        self.replans = replans      # the code depends on the values and rate
+        self.lock = threading.Lock()
+        self.libs = {lib.path: lib}     # one Lib per object: handles compare them by identity
+        self.chosen = {(tuple(values.items()), rate): lib}
+
+    def lib(self, values, rate):
+        """The Lib built for values ({name: value} of the declared params)
+        at rate (None: the model's)."""
+        key = (tuple(values.items()), rate)
+        with self.lock:
+            lib = self.chosen.get(key)
+            if lib is None:
+                so, _ = build(self.path, "cc", self.include, self.dpmc, self.cache, values, rate)
+                lib = self.libs.get(so)
+                if lib is None:
+                    lib = self.libs[so] = Lib(so)
+                if len(self.chosen) >= self._KEEP:
+                    self.chosen.clear()
+                self.chosen[key] = lib
+            return lib
+
+
 class Model:
     """A compiled model: its params (by name), outputs, render and gradient."""
 
@@ -231,18 +264,20 @@ class Model:
     @property
     def rate(self):
         """The sample rate in force, Hz."""
+        h = self._h
         if self._lib.rate:
-            return self._lib.rate(self._h.p)
+            return self._lib.rate(h.p)
         raise Error("%s has no dpm_rate" % self._lib.path)
 
     @property
     def grid(self):
         """Intervals per axis of the grid in force (planned for the params
         at the last render, grad or set)."""
-        ndim = self._h.need("ndim")(self._h.p)
+        h = self._h
+        ndim = h.need("ndim")(h.p)
         n = np.zeros(max(ndim, 1), np.intc)
-        h = np.zeros(max(ndim, 1), np.float64)
-        self._h.need("grid")(self._h.p, ints(n), doubles(h))
+        dx = np.zeros(max(ndim, 1), np.float64)
+        h.need("grid")(h.p, ints(n), doubles(dx))
         return tuple(int(v) for v in n[:ndim])
 
     @property
@@ -253,8 +288,7 @@ class Model:
     @property
     def params(self):
         """{name: value} of every param in force (a copy: set() changes them)."""
-        get, p = self._lib.get, self._h.p
-        return {k: get(p, i) for i, k in enumerate(self._names)}
+        return dict(zip(self._names, self._values().tolist()))
 
     def __len__(self):
         return len(self._names)
@@ -300,56 +334,61 @@ class Model:
         return self
 
     def _put(self, pairs):
-        """(index, value) pairs in force; where a second field's grid,
-        fixed when the model was compiled, cannot take them, the model is
-        compiled again for them (as dpmc render compiles with --set)."""
-        try:
-            self._h.put(pairs, self._names)
-        except Error as e:
-            if _RECOMPILE not in str(e) or not self._rebuild(pairs):
-                raise
-
-    def _rebuild(self, pairs):
-        """The model compiled again for the params in force with pairs
-        (its names, ranges and defaults stay the first build's); False for
-        a .so loaded as it is."""
-        if self._explain is None:
-            return False
-        from ._build import build
-        from ._lib import Lib
+        """(index, value) pairs in force, on the object built for the
+        values they make (_Builds): by the instance in force when it runs
+        on that object, else by a new instance of it."""
+        h = self._h
         vals = self._values()
         for i, v in pairs:
             vals[i] = v
-        declared = {k: v for k, v in zip(self._names, vals.tolist()) if "." not in k}
-        include, dpmc, cache = self._explain
-        so = build(self.source, "cc", include, dpmc, cache, values=declared)
-        if so == self._lib.path:
-            return False
-        lib = Lib(so)
-        h = _Handle(lib, self._opts[0], None, self._opts[2])
+        lib = self._lib_for(vals, self._opts[0])
+        if lib is h.lib:
+            h.put(pairs, self._names)
+            return
+        new = self._instance(lib, vals, self._opts[0])
+        self._lib, self._h = lib, new
+        h.free()
+
+    # the objects load built from the model file (None: a .so loaded as
+    # it is, which cannot be built again)
+    _builds = None
+
+    def _lib_for(self, vals, rate):
+        """The library to run the params vals (a float64 array in order) at
+        rate on: the one in force unless the model's code depends on them
+        (a second field, _Builds)."""
+        b = self._builds
+        if b is None or not b.replans:
+            return self._lib
+        return b.lib(self._declared(vals), rate)
+
+    def _declared(self, vals):
+        """{name: value} of the declared params in vals: what dpmc's --set
+        takes (a net's weights are not)."""
+        return {k: v for k, v in zip(self._names, vals.tolist()) if "." not in k}
+
+    def _instance(self, lib, vals, rate):
+        """A new instance of lib at rate with the params vals, load's grid=
+        fixed after them (it may be stable only for them)."""
+        _, grid, threads = self._opts
+        h = _Handle(lib, rate, None, threads)
         try:
             h.set_all(vals, self._lo, self._hi, self._names)
-            if self._opts[1] is not None:
-                h.fix_grid(self._opts[1])
+            if grid is not None:
+                h.fix_grid(grid)
         except BaseException:
             h.free()
             raise
-        old, self._lib, self._h = self._h, lib, h
-        old.free()
-        return True
-
-    # load's include=, dpmc= and cache=, for _why and _rebuild (None: a
-    # .so loaded as it is)
-    _explain = None
+        return h
 
     def _why(self, rate):
         """Why the model does not start at rate for the params in force:
         dpmc info's message at its place, or None."""
-        if self._explain is None:
+        b = self._builds
+        if b is None:
             return None
         from ._build import explain
-        values = {k: v for k, v in zip(self._names, self._values().tolist()) if "." not in k}
-        return explain(self.source, rate, self._opts[1], self._explain[0], self._explain[1], values)
+        return explain(b.path, rate, self._opts[1], b.include, b.dpmc, self._declared(self._values()))
 
     def _fix_grid(self, grid):
         """load's grid= after its params= (a grid stable only for them)."""
@@ -359,10 +398,10 @@ class Model:
     def copy(self):
         """Another instance of the same compiled model, params as in force."""
         rate, grid, threads = self._opts
+        vals = self._values()
         m = Model(self._lib, self.source, rate, None, threads)
-        m._default, m._explain = self._default, self._explain    # as the first build's
-        m._h.set_all(np.array([self._lib.get(self._h.p, i) for i in range(len(self))]),
-                     self._lo, self._hi, self._names)
+        m._default, m._builds = self._default, self._builds    # as the first build's
+        m._h.set_all(vals, self._lo, self._hi, self._names)
         if grid is not None:    # after the params: it may be stable only for them
             m._fix_grid(grid)
         return m
@@ -385,26 +424,28 @@ class Model:
         nout = len(self._outputs)
         if rate is not None and check_rate(rate) != self.rate:
             frames(seconds, rate, nout)
+            vals = self._values()
+            # a second field's grid is planned for the rate too: the
+            # object built for it (dpmc render -r compiles for it)
+            lib = self._lib_for(vals, rate)
             try:
-                tmp = h = _Handle(self._lib, float(rate), self._opts[1], self._opts[2])
-            except Error:
-                raise Error(self._why(rate) or "the model does not start at %g Hz" % rate) from None
+                tmp = h = self._instance(lib, vals, float(rate))
+            except Error as e:
+                raise Error(self._why(rate) or str(e)) from None
         try:
-            if tmp:
-                h.set_all(self._values(), self._lo, self._hi, self._names)
-            r = self._lib.rate(h.p) if self._lib.rate else float(rate or 0)
+            r = h.lib.rate(h.p) if h.lib.rate else float(rate or 0)
             n = frames(seconds, r, nout)
             y = np.empty((n, nout), np.float32)
             h.forwarded = None
-            if self._lib.render:
+            if h.lib.render:
                 # planned for the whole render, as dpmc render plans it
-                if self._lib.render(h.p, floats(y), n) != n:
+                if h.lib.render(h.p, floats(y), n) != n:
                     raise Error(h.error() or "dpm_render failed")
                 return y
-            h.check(self._lib.reset(h.p))
+            h.check(h.lib.reset(h.p))
             for at in range(0, n, _BLOCK):
                 k = min(_BLOCK, n - at)
-                if self._lib.process(h.p, floats(y[at:]), k) != k:
+                if h.lib.process(h.p, floats(y[at:]), k) != k:
                     raise Error(h.error() or "dpm_process failed")
             return y
         finally:
@@ -427,33 +468,35 @@ class Model:
         for every param, as `dpmc grad --loss LOSS`.  "mse" is the mean of
         (y - target)^2; the other losses are those `dpmc grad --loss`
         knows (dpmc grad --help)."""
+        h = self._h
         t = self._target(target)
         out = C.c_double()
         g = np.empty(len(self._names), np.float64)
-        self._h.forwarded = None
-        self._h.check(self._lib.grad(self._h.p, floats(t), t.shape[0], str(loss).encode(),
-                                     C.byref(out), doubles(g)))
+        h.forwarded = None
+        h.check(self._lib.grad(h.p, floats(t), t.shape[0], str(loss).encode(), C.byref(out), doubles(g)))
         return out.value, dict(zip(self._names, g.tolist()))
 
     def forward(self, seconds):
         """A render in double precision (frames, outputs), kept for
         backward: the two make a vector-Jacobian product."""
+        h = self._h
         n = self.frames(seconds)
-        y = self._h.forward(n, len(self._outputs))
-        self._h.forwarded = ("model", n)
+        y = h.forward(n, len(self._outputs))
+        h.forwarded = ("model", n)
         return y
 
     def backward(self, dldy):
         """{name: sum of dldy * dy/dname} for the last forward, dldy shaped
         as its result: the compiled adjoint, exact."""
-        if not self._h.forwarded or self._h.forwarded[0] != "model":
+        h = self._h
+        if not h.forwarded or h.forwarded[0] != "model":
             raise Error("backward needs a forward first (and one backward per forward)")
-        n = self._h.forwarded[1]
+        n = h.forwarded[1]
         d = np.asarray(dldy, dtype=np.float64)
         if d.shape not in ((n, len(self._outputs)),) + (((n,),) if len(self._outputs) == 1 else ()):
             raise ValueError("dldy must be shaped (%d, %d) as the forward's result, not %s"
                              % (n, len(self._outputs), d.shape))
-        return dict(zip(self._names, self._h.backward(d, len(self._names)).tolist()))
+        return dict(zip(self._names, h.backward(d, len(self._names)).tolist()))
 
     # ---- the instance
 

@@ -19,47 +19,46 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import torch
 
-from ._errors import Error
-from .model import _RECOMPILE, Model, _Handle
+from .model import Model
 
 __all__ = ["Render"]
 
 
 class _Row:
-    """One instance of the model for one row of a batch, with what its
-    last forward was, so a backward whose forward is not the last one
-    this instance ran does that forward again first (gradcheck runs many
-    forwards before one backward)."""
+    """One instance of the model for one row of a batch, on the object
+    built for the row's values (a second field's grid is compiled for
+    them: Model._lib_for), with what its last forward was, so a backward
+    whose forward is not the last one this instance ran does that forward
+    again first (gradcheck runs many forwards before one backward).  Rows
+    run in parallel: none changes the model."""
 
-    def __init__(self, model):
-        self.h = _Handle(model._lib, *model._opts)
-
-    def fresh(self, model):
-        """The handle, made again on the model's library when the model
-        was compiled again (below, or by another row)."""
-        if self.h.lib is not model._lib:
-            self.h.free()
-            self.h = _Handle(model._lib, *model._opts)
-        return self.h
+    def __init__(self, single):
+        self.h = None
+        self.single = single        # one gradient thread: the layer runs rows at once
 
     def forward(self, values, n, nout, model):
-        try:
-            self.fresh(model).set_all(values, model._lo, model._hi, model._names)
-        except Error as e:
-            # a second field's grid, fixed when the model was compiled,
-            # cannot take these values: compiled again for them
-            pairs = list(enumerate(np.asarray(values, np.float64).tolist()))
-            if _RECOMPILE not in str(e) or not model._rebuild(pairs):
-                raise
-            self.fresh(model).set_all(values, model._lo, model._hi, model._names)
+        rate = model._opts[0]
+        lib = model._lib_for(values, rate)
+        if self.h is not None and self.h.lib is lib:
+            self.h.set_all(values, model._lo, model._hi, model._names)
+        else:
+            self.close()
+            self.h = model._instance(lib, values, rate)
+            if self.single and lib.set_threads:
+                lib.set_threads(self.h.p, 1)
         y = self.h.forward(n, nout)
         self.h.forwarded = tag = object()
         return y, tag
 
     def backward(self, values, n, nout, dldy, model, tag):
-        if self.h.forwarded is None or self.h.forwarded is not tag:
+        if self.h is None or self.h.forwarded is not tag:
             self.forward(values, n, nout, model)
         return self.h.backward(dldy, len(model._names))
+
+    def close(self):
+        if self.h is not None:
+            self.h.free()
+            self.h = None
 
 
 class _RenderFn(torch.autograd.Function):
@@ -129,10 +128,7 @@ class Render(torch.nn.Module):
 
     def _row(self, b):
         while len(self._rows) <= b:
-            r = _Row(self.model)
-            if self.threads > 1 and r.h.lib.set_threads:
-                r.h.lib.set_threads(r.h.p, 1)
-            self._rows.append(r)
+            self._rows.append(_Row(self.threads > 1))
         return self._rows[b]
 
     def _map(self, f, n):
@@ -172,7 +168,7 @@ class Render(torch.nn.Module):
 
     def close(self):
         for r in self._rows:
-            r.h.free()
+            r.close()
         self._rows = []
 
     def __del__(self):

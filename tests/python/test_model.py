@@ -18,6 +18,8 @@ from common import (DPMC, HERE, IDEAL, REPO, STRING, T, check, dpmc, dpmc_json, 
 
 import dpm
 
+CHAIN = os.path.join(HERE, "chain.dpm")     # a second field: its grid is compiled in
+
 
 def load_and_params():
     m = dpm.load(STRING)
@@ -373,7 +375,7 @@ def recompiled():
     and load(params=) compile it again for values it cannot take (the
     violin's kappa = 8 was refused; a probe's), bit for bit dpmc
     render's with --set; the names, ranges and defaults stay."""
-    path = os.path.join(HERE, "chain.dpm")
+    path = CHAIN
     c = dpm.load(path)
     first = c.path
     c.set(cw=600)
@@ -393,6 +395,69 @@ def recompiled():
     raises(lambda: dpm.load(first).set(cw=600), dpm.Error, "compile the model again")
 
 
+def chain_wav(seconds, *args):
+    """`dpmc render chain.dpm --raw` with args, as float32 (frames, 2)."""
+    wav = os.path.join(T, "chain-%s.wav" % "_".join(str(a).strip("-") for a in args))
+    dpmc("render", CHAIN, "--raw", "-d", seconds, "-o", wav, *args)
+    return read_float_wav(wav)[0]
+
+
+def second_field_history():
+    """A second field's grid is planned for the params in force, whatever
+    came before (a probe's: set(cw=700) then set(cw=60) kept the grid
+    planned for 700, 2.7e-6 away from dpmc; a fresh set(cw=60) kept the
+    defaults' 440 intervals where dpmc plans 734, 1.4e-7 away)."""
+    want = chain_wav(0.01, "--set", "cw=60", "--set", "K=500")
+    a = dpm.load(CHAIN)
+    a.set(cw=60, K=500)
+    assert np.array_equal(a.render(0.01), want), "a fresh set(cw=60) differs from dpmc render"
+    b = dpm.load(CHAIN)
+    b.set(cw=700)
+    b.set(cw=60, K=500)
+    assert np.array_equal(b.render(0.01), want), "set(cw=60) after cw=700 differs from dpmc render"
+    c = dpm.load(CHAIN, params={"cw": 60, "K": 500})
+    assert np.array_equal(c.render(0.01), want), "load(params=) differs from dpmc render"
+    assert a.path == b.path == c.path, (a.path, b.path, c.path)
+    # back to the defaults: the first object again, the defaults' sound
+    b.set(**b.defaults)
+    assert np.array_equal(b.render(0.01), chain_wav(0.01)), "back to the defaults"
+
+
+def second_field_rate():
+    """A second field's grid is planned for the rate too: render(rate=)
+    and load(rate=) build the model for it, as `dpmc render -r` (both
+    raised: "does not start at 22050 Hz" with no reason, and advice to
+    --set values)."""
+    want = chain_wav(0.01, "-r", 22050)
+    m = dpm.load(CHAIN)
+    y = m.render(0.01, rate=22050)
+    assert np.array_equal(y, want), "render(rate=22050) differs from dpmc render -r 22050"
+    assert m.rate == 44100 and np.array_equal(m.render(0.01), chain_wav(0.01)), m.rate
+    r = dpm.load(CHAIN, rate=22050)
+    assert r.rate == 22050 and np.array_equal(r.render(0.01), want), r.rate
+    r.set(cw=700)
+    assert np.array_equal(r.render(0.01), chain_wav(0.01, "-r", 22050, "--set", "cw=700"))
+    # a plain load of the same model still has the model's own rate
+    assert dpm.load(CHAIN).rate == 44100
+
+
+def after_chdir():
+    """A model loaded by a relative path is built again and explained
+    after the process changes folder (it raised "chain.dpm: no such
+    model file")."""
+    here = os.getcwd()
+    os.chdir(HERE)
+    try:
+        c = dpm.load("chain.dpm")
+        s = dpm.load(os.path.relpath(STRING))
+        os.chdir(T)
+        c.set(cw=700)
+        assert np.array_equal(c.render(0.01), chain_wav(0.01, "--set", "cw=700"))
+        raises(lambda: s.render(0.01, rate=100), dpm.Error, "unstable on every grid")
+    finally:
+        os.chdir(here)
+
+
 m = check("load-params", load_and_params)
 if m is None:
     done()
@@ -406,4 +471,7 @@ check("cache-trim", cache_trim)
 check("errors", error_checks)
 check("second-field-compiled-again", recompiled)
 check("so-path", lambda: dpm.load(m.path).render(0.01).shape == (441, 2) or 1 / 0)
+check("second-field-history", second_field_history)
+check("second-field-rate", second_field_rate)
+check("after-chdir", after_chdir)
 done()

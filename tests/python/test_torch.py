@@ -3,10 +3,12 @@
 planned and on a fixed one, batches, dtypes, what the layer leaves of
 the model, and a short training loop with Adam."""
 
+import os
+
 import numpy as np
 import torch
 
-from common import IDEAL, STRING, check, done, raises
+from common import HERE, IDEAL, STRING, check, done, raises
 
 import dpm
 
@@ -129,8 +131,42 @@ def training():
     assert abs(f0.item() - 226) < 1, "f0 = %g, want 226" % f0.item()
 
 
+def second_field_rows():
+    """Over a model with a second field (its grid compiled in, planned for
+    the values), the layer is a function of its input: a row gives what
+    the model renders for those values alone, as dpmc render --set, in a
+    batch or not, after other values or not, on threads or not.  Rows ran
+    on whichever object another row had compiled last (one input, two
+    calls: 2.3e-6 apart), and rows on two threads raced on it."""
+    chain = os.path.join(HERE, "chain.dpm")
+    layer = dpm.torch.Render(dpm.load(chain), ["cw", "K"], frames=300)
+    x60 = torch.tensor([60.0, 500.0], dtype=D)
+    a = layer(x60)
+    b = layer(torch.stack([torch.tensor([700.0, 500.0], dtype=D), x60]))[1]
+    assert torch.equal(a, b) and torch.equal(a, layer(x60)), "one input, three results"
+    want = dpm.load(chain, params={"cw": 60, "K": 500}).render(300 / 44100)
+    assert np.array_equal(a.numpy().astype(np.float32), want), "layer != render of cw=60"
+    # each row alone, on a layer of its own
+    x = torch.tensor([[700.0], [800.0], [750.0], [650.0]], dtype=D)
+    alone = []
+    for row in x:
+        xr = row.clone().requires_grad_(True)
+        y = dpm.torch.Render(dpm.load(chain), ["cw"], frames=200)(xr)
+        y.sum().backward()
+        alone.append((y.detach(), xr.grad.clone()))
+    for threads in (1, 2, 2):
+        xg = x.clone().requires_grad_(True)
+        y = dpm.torch.Render(dpm.load(chain), ["cw"], frames=200, threads=threads)(xg)
+        y.sum().backward()
+        for i, (ya, ga) in enumerate(alone):
+            assert torch.equal(y[i].detach(), ya) and torch.equal(xg.grad[i], ga), (
+                "threads=%d, row %d (cw=%g): not as alone: %g, grad %r vs %r" % (
+                    threads, i, x[i, 0], (y[i] - ya).abs().max(), xg.grad[i].item(), ga.item()))
+
+
 check("gradcheck-planned", gradcheck_planned)
 check("gradcheck-fixed-batch", gradcheck_fixed_batch)
 check("layer", layer_semantics)
 check("training", training)
+check("second-field-rows", second_field_rows)
 done()
