@@ -68,6 +68,7 @@ def load(path, backend="cc", *, rate=None, grid=None, include=(), threads=None, 
         cache = cache_dir(cache)
         so, replans = build(path, backend, include, dpmc, cache, rate=rate)
         lib = Lib(so)
+        lib.source = path
     try:
         # with params=, the grid is fixed after them: it may be stable only for them
         m = Model(lib, source, rate=rate, grid=None if params else grid, threads=threads)

@@ -52,6 +52,10 @@ class Lib:
     """A loaded shared object's dpm_* functions as attributes without the
     prefix (lib.new, lib.set, ...); a missing extension is None."""
 
+    # the model file it was built from, to place its messages there (None:
+    # a .so loaded as it is)
+    source = None
+
     def __init__(self, path):
         from ._errors import Error
         try:

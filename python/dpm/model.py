@@ -11,6 +11,7 @@ import ctypes as C
 import math
 import numbers
 import os
+import re
 import threading
 
 import numpy as np
@@ -52,9 +53,14 @@ def check_rate(rate):
     return rate
 
 
+# dpmc's --grid takes at most this many intervals per axis (main.c)
+MAX_GRID = (2 ** 31 - 1) // 2
+
+
 def check_grid(grid):
     """grid as dpmc's --grid takes it (an int for one dimension, else a
-    sequence of them), as a list; None stays None."""
+    sequence of them, each 1 to MAX_GRID: a C int holds them), as a list;
+    None stays None."""
     if grid is None:
         return None
     try:
@@ -63,7 +69,38 @@ def check_grid(grid):
         g = None
     if not g or not all(isinstance(x, numbers.Integral) and not isinstance(x, bool) and x >= 1 for x in g):
         raise ValueError("grid=%r: give whole numbers of intervals, at least 1" % (grid,))
+    if max(g) > MAX_GRID:
+        raise ValueError("grid=%r: at most %d intervals per axis" % (grid, MAX_GRID))
     return g
+
+
+# a compiled model's message about a place in its file: "LINE:COL: ..."
+# (emit_c.c cg_loc_text)
+_PLACE = re.compile(r"(\d+):(\d+): ")
+
+
+def placed(msg, path):
+    """msg as dpmc prints a compiled model's error (main.c
+    cli_model_error): FILE:LINE:COL: error: ..., then the line and a caret
+    under the word there, when msg names a place and path (the model
+    file) still has it."""
+    m = _PLACE.match(msg)
+    if not m or not path:
+        return msg
+    line, col = int(m.group(1)), int(m.group(2))
+    head = "%s:%d:%d: error: %s" % (path, line, col, msg[m.end():])
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            lines = f.read().split("\n")
+    except OSError:
+        return head
+    if not (1 <= line <= len(lines) and 1 <= col <= len(lines[line - 1])):
+        return head
+    text = lines[line - 1]
+    n = 1
+    while col - 1 + n < len(text) and (text[col - 1 + n].isalnum() or text[col - 1 + n] in "_."):
+        n += 1
+    return "%s\n%5d | %s\n      | %s^%s" % (head, line, text, " " * (col - 1), "~" * (n - 1))
 
 
 class _Handle:
@@ -74,7 +111,7 @@ class _Handle:
         p = lib.new(float(rate or 0))
         if not p:
             # dpm_error(NULL): why (a model built before it said only "out of memory")
-            why = (lib.error(None) or b"").decode("utf-8", "replace")
+            why = placed((lib.error(None) or b"").decode("utf-8", "replace"), lib.source)
             raise Error("%s: dpm_new failed%s: %s" % (lib.path, " at %g Hz" % rate if rate else "",
                                                       why or "out of memory, or no grid is stable for the defaults"))
         self.p = C.c_void_p(p)
@@ -107,7 +144,7 @@ class _Handle:
         return f
 
     def error(self):
-        return (self.lib.error(self.p) or b"").decode("utf-8", "replace")
+        return placed((self.lib.error(self.p) or b"").decode("utf-8", "replace"), self.lib.source)
 
     def check(self, st):
         if st < 0:
@@ -203,6 +240,7 @@ class _Builds:
                 lib = self.libs.get(so)
                 if lib is None:
                     lib = self.libs[so] = Lib(so)
+                    lib.source = self.path
                 if len(self.chosen) >= self._KEEP:
                     self.chosen.clear()
                 self.chosen[key] = lib
@@ -264,7 +302,7 @@ class Model:
     @property
     def rate(self):
         """The sample rate in force, Hz."""
-        h = self._h
+        h = self._live()
         if self._lib.rate:
             return self._lib.rate(h.p)
         raise Error("%s has no dpm_rate" % self._lib.path)
@@ -273,7 +311,7 @@ class Model:
     def grid(self):
         """Intervals per axis of the grid in force (planned for the params
         at the last render, grad or set)."""
-        h = self._h
+        h = self._live()
         ndim = h.need("ndim")(h.p)
         n = np.zeros(max(ndim, 1), np.intc)
         dx = np.zeros(max(ndim, 1), np.float64)
@@ -294,6 +332,8 @@ class Model:
         return len(self._names)
 
     def __repr__(self):
+        if self._closed():
+            return "<dpm.Model %s from %s: closed>" % (self._name, self.source)
         vals = self.params
         shown = ", ".join("%s=%.6g" % (k, vals[k]) for k in self._names[:8])
         if len(self._names) > 8:
@@ -337,7 +377,7 @@ class Model:
         """(index, value) pairs in force, on the object built for the
         values they make (_Builds): by the instance in force when it runs
         on that object, else by a new instance of it."""
-        h = self._h
+        h = self._live()
         vals = self._values()
         for i, v in pairs:
             vals[i] = v
@@ -392,7 +432,7 @@ class Model:
 
     def _fix_grid(self, grid):
         """load's grid= after its params= (a grid stable only for them)."""
-        self._h.fix_grid(grid)
+        self._live().fix_grid(grid)
         self._opts = (self._opts[0], grid, self._opts[2])
 
     def copy(self):
@@ -407,8 +447,20 @@ class Model:
         return m
 
     def _values(self):
-        get, p = self._lib.get, self._h.p
+        get, p = self._lib.get, self._live().p
         return np.array([get(p, i) for i in range(len(self._names))], np.float64)
+
+    def _closed(self):
+        h = getattr(self, "_h", None)
+        return h is None or not h.p
+
+    def _live(self):
+        """The instance; an Error once close() (or a with block's end)
+        freed it: its params would read as NaN and its calls fail."""
+        if self._closed():
+            raise Error("the model %s (%s) is closed: load it again, or copy() it before closing"
+                        % (self._name, self.source))
+        return self._h
 
     # ---- sound and gradients
 
@@ -420,7 +472,7 @@ class Model:
         """seconds of sound from the initial state, the params in force: a
         float32 array (frames, outputs), the samples of `dpmc render
         --raw`.  rate: another sample rate for this render alone."""
-        h, tmp = self._h, None
+        h, tmp = self._live(), None
         nout = len(self._outputs)
         if rate is not None and check_rate(rate) != self.rate:
             frames(seconds, rate, nout)
@@ -468,7 +520,7 @@ class Model:
         for every param, as `dpmc grad --loss LOSS`.  "mse" is the mean of
         (y - target)^2; the other losses are those `dpmc grad --loss`
         knows (dpmc grad --help)."""
-        h = self._h
+        h = self._live()
         t = self._target(target)
         out = C.c_double()
         g = np.empty(len(self._names), np.float64)
@@ -479,7 +531,7 @@ class Model:
     def forward(self, seconds):
         """A render in double precision (frames, outputs), kept for
         backward: the two make a vector-Jacobian product."""
-        h = self._h
+        h = self._live()
         n = self.frames(seconds)
         y = h.forward(n, len(self._outputs))
         h.forwarded = ("model", n)
@@ -488,7 +540,7 @@ class Model:
     def backward(self, dldy):
         """{name: sum of dldy * dy/dname} for the last forward, dldy shaped
         as its result: the compiled adjoint, exact."""
-        h = self._h
+        h = self._live()
         if not h.forwarded or h.forwarded[0] != "model":
             raise Error("backward needs a forward first (and one backward per forward)")
         n = h.forwarded[1]

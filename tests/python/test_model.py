@@ -458,6 +458,56 @@ def after_chdir():
         os.chdir(here)
 
 
+def grid_range():
+    """grid= as --grid takes it: past a C int's half it was wrapped
+    (2**32 + 10 gave 10) or taken as 'plan it' (2**40)."""
+    for g in (2 ** 32 + 10, 2 ** 40, (2 ** 31,), 2 ** 30):
+        raises(lambda: dpm.load(STRING, grid=g), ValueError, "at most 1073741823")
+    p = dpmc("render", STRING, "--grid", 2 ** 30, "-d", 0.01, "-o", os.path.join(T, "g.wav"),
+             ok_status=(1, 2))
+    assert "--grid" in p.stderr, p.stderr
+
+
+def set_error_placed():
+    """An error the compiled model gives in set() names the model's file,
+    as dpmc prints it: FILE:LINE:COL: error: ..., the line, a caret (it
+    said "7:12: the scheme is unstable...")."""
+    g = scratch_model("grow", "param sigma = 1 in [-2000, 100]",
+                      "pde u.tt = 440^2 * u.xx - 2 * sigma * u.t",
+                      "init u = 0.01 * max(0, 1 - abs(x - 0.3) / 0.05)\noutput out = u(0.77)")
+    p = dpmc("render", os.path.join(T, "grow.dpm"), "--set", "sigma=-2000", "-d", 0.01,
+             "-o", os.path.join(T, "grow.wav"), ok_status=(1,))
+    want = p.stderr.strip()
+    assert want.startswith(os.path.join(T, "grow.dpm") + ":5:"), want
+    msg = raises(lambda: g.set(sigma=-2000), dpm.Error)
+    assert msg == want, "%r, dpmc: %r" % (msg, want)
+    assert g.params["sigma"] == 1, g.params
+
+
+def closed():
+    """Every use of a closed model says so (params read NaN, set raised
+    Error(''), grad "a call failed without a message", copy "f0 = nan is
+    outside its range")."""
+    m = dpm.load(STRING)
+    t = m.render(0.01)
+    with m:
+        pass
+    uses = {
+        "params": lambda: m.params, "rate": lambda: m.rate, "grid": lambda: m.grid,
+        "set": lambda: m.set(f0=300), "render": lambda: m.render(0.01),
+        "render(rate=)": lambda: m.render(0.01, rate=22050), "grad": lambda: m.grad(t),
+        "forward": lambda: m.forward(0.01), "backward": lambda: m.backward(t),
+        "copy": lambda: m.copy(),
+    }
+    for what, f in uses.items():
+        try:
+            raises(f, dpm.Error, "is closed")
+        except AssertionError as e:
+            raise AssertionError("%s: %s" % (what, e))
+    assert "closed" in repr(m) and m.names == ("f0", "B", "T60", "xo"), repr(m)
+    m.close()       # twice is fine
+
+
 m = check("load-params", load_and_params)
 if m is None:
     done()
@@ -474,4 +524,7 @@ check("so-path", lambda: dpm.load(m.path).render(0.01).shape == (441, 2) or 1 / 
 check("second-field-history", second_field_history)
 check("second-field-rate", second_field_rate)
 check("after-chdir", after_chdir)
+check("grid-range", grid_range)
+check("set-error-placed", set_error_placed)
+check("closed", closed)
 done()
