@@ -105,7 +105,12 @@ def _identity(dpmc):
     st = os.stat(dpmc)
     key = (dpmc, st.st_size, st.st_mtime_ns, st.st_ino)
     if key not in _versions:
-        _versions[key] = _run([dpmc, "--version"]).strip()
+        v = _run([dpmc, "--version"]).strip()
+        # any program that exits 0 would pass for one, and then make no .so
+        if not v.startswith(b"dpmc "):
+            raise Error("%s is not dpmc: `%s --version` printed %r, not 'dpmc VERSION'; give the "
+                        "dpmc to build with (dpmc=, or $DPMC)" % (dpmc, dpmc, v.decode("utf-8", "replace")))
+        _versions[key] = v
     return b"%s %d %d" % (_versions[key], st.st_size, st.st_mtime_ns)
 
 
@@ -226,6 +231,8 @@ def build(model, backend="cc", include=(), dpmc=None, cache=None, values=None, r
         try:
             tmp = os.path.join(tmpdir, "%s.so" % stem)
             _run([dpmc, "build", model, "-o", tmp] + inc + (opts or []))
+            if not os.path.isfile(tmp):
+                raise Error("`%s build %s -o X.so` exited 0 and made no X.so" % (dpmc, model))
             os.chmod(tmp, 0o700)
             h_tmp = os.path.join(tmpdir, "%s.h" % stem)
             if os.path.isfile(h_tmp):

@@ -45,6 +45,23 @@ def frames(seconds, rate, outputs=1):
     return int(n)
 
 
+def check_frames(n, outputs=1):
+    """A frame count given as one (Render's frames=): a whole number, at
+    least one, at most MAX_SAMPLES over the outputs, as frames() checks."""
+    if isinstance(n, numbers.Integral) and not isinstance(n, bool):
+        n = int(n)
+    elif isinstance(n, numbers.Real) and not isinstance(n, bool) and float(n).is_integer():
+        n = int(n)
+    else:
+        raise ValueError("frames=%r: give a whole number of frames" % (n,))
+    if n < 1:
+        raise ValueError("frames=%d: give at least one frame" % n)
+    if n * max(outputs, 1) > MAX_SAMPLES:
+        raise ValueError("frames=%d is %d samples, more than the %d a render may hold; render fewer "
+                         "frames" % (n, n * max(outputs, 1), MAX_SAMPLES))
+    return n
+
+
 def check_rate(rate):
     """rate as dpmc's -r takes it: a whole number of Hz from 1 to 1e7."""
     if not (isinstance(rate, numbers.Real) and not isinstance(rate, bool)
@@ -466,7 +483,7 @@ class Model:
 
     def frames(self, seconds):
         """The frame count of a render of seconds at the rate in force."""
-        return frames(seconds, self.rate)
+        return frames(seconds, self.rate, len(self._outputs))
 
     def render(self, seconds, rate=None):
         """seconds of sound from the initial state, the params in force: a

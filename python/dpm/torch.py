@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import torch
 
-from .model import Model
+from .model import Model, check_frames
 
 __all__ = ["Render"]
 
@@ -116,9 +116,8 @@ class Render(torch.nn.Module):
         self._idx = np.array([model.index(k) for k in self.names], dtype=np.intp)
         if (seconds is None) == (frames is None):
             raise ValueError("Render needs seconds= or frames= (one of them)")
-        self.frames = model.frames(seconds) if frames is None else int(frames)
-        if self.frames < 1:
-            raise ValueError("Render needs at least one frame, not %d" % self.frames)
+        self.frames = (model.frames(seconds) if frames is None
+                       else check_frames(frames, len(model.outputs)))
         self.threads = max(1, int(threads))
         self._rows = []
 
@@ -160,6 +159,9 @@ class Render(torch.nn.Module):
             raise ValueError("Render(%s) takes %d values (or a batch (B, %d)), not a tensor shaped %s"
                              % (", ".join(self.names), len(self.names), len(self.names),
                                 tuple(x.shape)))
+        if x.is_complex():
+            # a cast to real would drop the imaginary part with a warning
+            raise TypeError("Render takes real values, not a %s tensor" % x.dtype)
         if not x.is_floating_point():
             x = x.to(torch.float64)
         if x.dim() == 2 and x.shape[0] == 0:

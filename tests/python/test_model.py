@@ -508,6 +508,19 @@ def closed():
     m.close()       # twice is fine
 
 
+def not_dpmc():
+    """A dpmc= that is not dpmc is said to be so (/bin/true gave a raw
+    FileNotFoundError of the .so it did not make), and a dpmc that exits
+    0 without making the object is said to."""
+    d = os.path.join(T, "cache-notdpmc")
+    raises(lambda: dpm.load(STRING, dpmc="/bin/true", cache=d), dpm.Error, "/bin/true is not dpmc")
+    fake = os.path.join(T, "dpmc-fake")
+    with open(fake, "w") as f:
+        f.write("#!/bin/sh\n[ \"$1\" = --version ] && echo 'dpmc 0.0'\nexit 0\n")
+    os.chmod(fake, 0o755)
+    raises(lambda: dpm.load(STRING, dpmc=fake, cache=d), dpm.Error, "dpmc-fake build", "made no X.so")
+
+
 m = check("load-params", load_and_params)
 if m is None:
     done()
@@ -527,4 +540,5 @@ check("after-chdir", after_chdir)
 check("grid-range", grid_range)
 check("set-error-placed", set_error_placed)
 check("closed", closed)
+check("not-dpmc", not_dpmc)
 done()

@@ -164,9 +164,27 @@ def second_field_rows():
                     threads, i, x[i, 0], (y[i] - ya).abs().max(), xg.grad[i].item(), ga.item()))
 
 
+def render_args():
+    """frames= as a render takes a length: a whole number (2.7 was taken
+    as 2), at most MAX_SAMPLES (10**12 raised MemoryError); a complex
+    input is refused (it was cast to real with a warning)."""
+    m = dpm.load(STRING)
+    raises(lambda: dpm.torch.Render(m, ["f0"], frames=2.7), ValueError, "whole number")
+    raises(lambda: dpm.torch.Render(m, ["f0"], frames="200"), ValueError, "whole number")
+    raises(lambda: dpm.torch.Render(m, ["f0"], frames=0), ValueError, "at least one")
+    raises(lambda: dpm.torch.Render(m, ["f0"], frames=10 ** 12), ValueError, "more than the 134217728")
+    raises(lambda: dpm.torch.Render(m, ["f0"], seconds=1e9), ValueError, "more than the 134217728")
+    # two outputs: half the frames fit
+    raises(lambda: dpm.torch.Render(m, ["f0"], frames=2 ** 26 + 1), ValueError, "more than")
+    assert dpm.torch.Render(m, ["f0"], frames=200.0).frames == 200
+    layer = dpm.torch.Render(m, ["f0"], frames=10)
+    raises(lambda: layer(torch.tensor([220.0 + 0j])), TypeError, "complex")
+
+
 check("gradcheck-planned", gradcheck_planned)
 check("gradcheck-fixed-batch", gradcheck_fixed_batch)
 check("layer", layer_semantics)
 check("training", training)
 check("second-field-rows", second_field_rows)
+check("render-args", render_args)
 done()
