@@ -938,9 +938,13 @@ emit_plan(Emit *e)
 			cg_loc_text(s->m->domain->grid[0]->loc, at, sizeof at);
 		cg_out(e, "\t\t\tconst char *at = grid && grid[0] > 0 ? \"\" : \"%s\";\n\n", at);
 	}
+	/* in 2D no grid is the largest: the planned one (one spacing), or
+	 * the forced one's shape scaled down until it passes */
 	if (s->ndim == 2)
 		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"%%sgrid %%d, %%d is unstable for the params in force%%s; "
-		       "the largest stable grid is %%d, %%d\", at, n[0], n[1], when, best[0], best[1]);\n");
+		       "%s %%d, %%d\", at, n[0], n[1], when, best[0], best[1]);\n",
+		       s->pot_stab ? "of its shape, the finest stable grid is"
+		                   : "the finest stable grid with one spacing on both axes (the one planned) is");
 	else
 		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"%%sgrid %%d is unstable for the params in force%%s; "
 		       "the largest stable N is %%d\", at, n[0], when, best[0]);\n");
