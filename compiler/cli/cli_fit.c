@@ -254,7 +254,7 @@ set_once(Sim *s, const double *vals)
 	const Kernel *k = s->k;
 	int g[2] = {0, 0}, cur[2] = {0, 0}, gm[2], fine[2], d, nd = k->ndim(), fresh = s->replan;
 	int held = 0;      /* the instance in force takes vals, on a grid coarser than wanted */
-	double h[2], t, rate = s->j->rate, span = (double)s->n / rate;
+	double h[2], rate = s->j->rate, span = (double)s->n / rate;
 	void *m;
 	char e[512];
 
@@ -288,7 +288,6 @@ set_once(Sim *s, const double *vals)
 	}
 	if (s->m && same_grid(cur, g, nd) && k->set_params(s->m, vals, s->err, sizeof s->err) == 0)
 		return 0;
-	t = jit_now_ms();
 	m = k->create(vals, rate, g, s->err, sizeof s->err);
 	/* the coarser grid may refuse what the finest takes (a bow's force
 	 * has a bound that falls with h): then the finest; and where neither
@@ -297,7 +296,6 @@ set_once(Sim *s, const double *vals)
 	 * refused) */
 	if (!m && !same_grid(g, fine, nd))
 		m = k->create(vals, rate, fine, s->err, sizeof s->err);
-	s->init_ms += jit_now_ms() - t;
 	if (!m && held)
 		return 0;
 	if (!m)
@@ -322,6 +320,19 @@ cli_replan(const Job *j, const double *vals, const char *why, char *err, int err
 	return j->replan(j->replan_ctx, vals, err, errsz);
 }
 
+/* set_once, its planning and making in init_ms (a plate whose
+ * coefficients vary in x, y and t planned for 7 s that --stats did not
+ * show) */
+static int
+set_timed(Sim *s, const double *vals)
+{
+	double t = jit_now_ms();
+	int st = set_once(s, vals);
+
+	s->init_ms += jit_now_ms() - t;
+	return st;
+}
+
 /* set_once, and when a chain's grid (compiled into the kernel) is too
  * fine for vals, set_once again on the model compiled for them */
 int
@@ -330,7 +341,7 @@ sim_set(Sim *s, const double *vals)
 	const Kernel *k;
 	char e[sizeof s->err];
 
-	if (set_once(s, vals) == 0)
+	if (set_timed(s, vals) == 0)
 		return 0;
 	if (!(k = cli_replan(s->j, vals, s->err, e, sizeof e))) {
 		if (e[0] && s->j->replan && strstr(s->err, REPLAN_MARK))
@@ -343,7 +354,7 @@ sim_set(Sim *s, const double *vals)
 	s->k = k;
 	s->replan = 1;
 	s->regrids++;
-	return set_once(s, vals);
+	return set_timed(s, vals);
 }
 
 /* The loss of the instance against the target and dL/dparam for every
