@@ -208,6 +208,11 @@ ttl_num(Buf *b, double v)
 	char s[64];
 
 	buf_puts(b, cli_fmt(v, s, sizeof s));
+	/* a whole number past an int's range as a decimal: as an integer
+	 * literal lilv read it into 32 bits (Kh's default 4500000000 was
+	 * 205032704 in lv2info) */
+	if (fabs(v) >= 2147483648.0 && !strpbrk(s, ".eEn"))
+		buf_puts(b, ".0");
 }
 
 /* A port symbol for name: a C identifier, unique among the used ones. */

@@ -141,6 +141,19 @@ if [ "$st" = 0 ] && grep -q 'Class: *Instrument Plugin' "$T/out" && grep -q 'Ato
 else
 	fail lv2info-guitar "exit $st: $(head -c 600 "$T/out") $(cat "$T/err")"
 fi
+# a range and default past an int's (piano_hammer's Kh: 1e6 .. 1e13,
+# 4.5e9) as a host reads them (lilv took 4500000000 into 32 bits: 2.05e8)
+if "$DPMC" build "$REPO/examples/piano_hammer.dpm" -o "$T/lv2/piano_hammer.lv2" 2>"$T/err"; then
+	run lv2info urn:dpm:piano_hammer
+	if [ "$st" = 0 ] && within "$(port Kh Default)" 4.5e9 1e-6 && within "$(port Kh Maximum)" 1e13 1e-6 \
+		&& within "$(port Kh Minimum)" 1e6 1e-6; then
+		pass lv2info-large-range
+	else
+		fail lv2info-large-range "exit $st: Kh $(port Kh Minimum) $(port Kh Default) $(port Kh Maximum) $(cat "$T/err")"
+	fi
+else
+	fail lv2info-large-range "$(head -c 300 "$T/err")"
+fi
 run lv2info urn:dpm:keys
 # amp has no range: a decade either side of its default
 if [ "$st" = 0 ] && within "$(port amp Minimum)" 0.0002 1e-6 && within "$(port amp Maximum)" 0.02 1e-6 \
