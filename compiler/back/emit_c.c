@@ -231,6 +231,8 @@ emit_struct(Emit *e)
 	cg_out(e, "\tdouble *a[%d];           /* coefficients that vary over the grid */\n",
 	    cg_atleast1(l->nclass[CO_SPACE]));
 	cg_out(e, "\tdouble *u, *up, *un;     /* u[n], u[n-1], u[n+1] */\n");
+	if (s->npot)
+		cg_out(e, "\tdouble *savs;           /* SAV's scratch in the run loop, 2 npts (emit_sav.c) */\n");
 	if (l->step->energy)
 		cg_out(e, "\tdouble *escr, *escr2;    /* the energy's A u + B u, A u + B un */\n");
 	if (l->step->exprout)      /* emit_out.c: velocity reads' seeds for lambda[n] */
@@ -1608,6 +1610,11 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "\tm->mem0 = calloc((size_t)(3 + %d) * (size_t)m->nst + 8, sizeof(double));\n",
 	    l->nclass[CO_SPACE] + l->step->energy * (e->grad ? 8 : 2));
 	cg_out(e, "\tif (!m->mem0) {\n\t\tfree(m);\n\t\tsnprintf(err, (size_t)errsz, \"out of memory for a grid of %%ld points\", np);\n\t\treturn 0;\n\t}\n");
+	if (s->npot) {
+		cg_out(e, "\tif (!(m->savs = (double *)calloc(2 * (size_t)np, sizeof(double)))) {\n\t\tfree(m->mem0);\n"
+		       "\t\tfree(m);\n\t\tsnprintf(err, (size_t)errsz, \"out of memory for a grid of %%ld points\", np);\n"
+		       "\t\treturn 0;\n\t}\n");
+	}
 	cg_out(e, "\tm->mem = (double *)((char *)m->mem0 + (64 - (size_t)m->mem0 %% 64) %% 64);\n");
 	cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tm->a[d] = m->mem + (3 + d) * m->nst;\n", l->nclass[CO_SPACE]);
 	if (l->step->energy)
@@ -1640,6 +1647,8 @@ emit_lifecycle(Emit *e)
 	cg_out(e, "\treturn 0;\n}\n\n");
 
 	cg_out(e, "void\n@_destroy(@_model *m)\n{\n\tif (m) {\n\t\tfree(m->mem0);\n");
+	if (s->npot)
+		cg_out(e, "\t\tfree(m->savs);\n");
 	cg_out(e, "\t\tfree(m->ck);\n\t\tfree(m->seg);\n\t\tfree(m->lam);\n\t\tfree(m->gk);\n\t\tfree(m->ck_idx);\n");
 	cg_out(e, "\t\tfree(m);\n\t}\n}\n\n");
 	cg_out(e, "void\n@_grid(const @_model *m, int *n, double *h)\n{\n\tint d;\n\n");

@@ -502,7 +502,11 @@ sav_coupling(CStep *c, int i)
 	int nv = e->s->ndim == 2 ? 4 : 2;
 
 	cg_out(e, "%s\tif (!(%s)) {\n", ind, c->lin);
-	cg_out(e, "%s\t\tdouble *gs = (double *)calloc(2 * (size_t)m->npts, sizeof(double)), *bs = gs + m->npts;\n", ind);
+	if (c->rotate)    /* the run loop: the model's scratch (c_sav) */
+		cg_out(e, "%s\t\tdouble *gs = (double *)memset(m->savs, 0, 2 * (size_t)m->npts * sizeof(double)), "
+		       "*bs = gs + m->npts;\n", ind);
+	else
+		cg_out(e, "%s\t\tdouble *gs = (double *)calloc(2 * (size_t)m->npts, sizeof(double)), *bs = gs + m->npts;\n", ind);
 	cg_out(e, "%s\t\tdouble gb, gd = 0, rb = 0, gw = 0, ds, mu0;\n%s\t\tconst double psi = u[m->npts - 1];\n", ind, ind);
 	cg_out(e, "%s\t\tlong qq;\n\n", ind);
 	cg_out(e, "%s\t\tif (!gs) {\n%s\t\t\tvs = NAN;\n%s\t\t} else {\n", ind, ind, ind);
@@ -513,7 +517,9 @@ sav_coupling(CStep *c, int i)
 	cg_out(e, "%s\t\t\t\tgw += gs[m->src_i[%d][q]] * m->src_w[%d][q];\n%s\t\t\t}\n", ind, i, i, ind);
 	cg_out(e, "%s\t\t\tds = 1 + gb / 4;\n%s\t\t\tmu0 = psi + (gd - gb * psi) / (4 * ds);\n", ind, ind);
 	cg_out(e, "%s\t\t\tvs -= rb * mu0 / (2 * k);\n%s\t\t\tcc -= rb * gw / (4 * ds) / (2 * k);\n", ind, ind);
-	cg_out(e, "%s\t\t\tfree(gs);\n%s\t\t}\n%s\t}\n", ind, ind, ind);
+	if (!c->rotate)
+		cg_out(e, "%s\t\t\tfree(gs);\n", ind);
+	cg_out(e, "%s\t\t}\n%s\t}\n", ind, ind);
 }
 
 /* A bow (language.md 12): the force S(v) w at source i, v the centred
@@ -638,7 +644,10 @@ c_sav(void *ctx, const Step *st, const Op *o)
 {
 	CStep *c = ctx;
 
-	cg_out(c->e, "%sif (!(%s))\n%s\t@__sav(m, rd, u, up, un);\n", c->ind, c->lin, c->ind);
+	/* the run loop's scratch is the model's; the step's (a gradient's,
+	 * on two threads) its own */
+	cg_out(c->e, "%sif (!(%s))\n%s\t@__sav(m, rd, u, up, un, %s);\n", c->ind, c->lin, c->ind,
+	       c->rotate ? "m->savs" : "0");
 	(void)st; (void)o;
 }
 

@@ -675,17 +675,20 @@ cg_emit_sav(Emit *e)
 	cg_out(e, "/* OP_SAV: un -= b mu(psi), psi += g . (un - up) / 2 (emit_sav.c); psi\n"
 	       " * the last value of each state, at n - 1/2 in u, n + 1/2 in un */\n");
 	cg_out(e, "static void\n@__sav(const @_model *m, const double *rd, const double *u, "
-	       "const double *up, double *un)\n{\n");
+	       "const double *up, double *un, double *scr)\n{\n");
 	locals(e);
 	cg_out(e, "\tconst double psi = u[m->npts - 1];\n");
 	cg_out(e, "\tdouble V, sq, isq, gd = 0, gb = 0, gdn, mu;\n\tlong i, j, q;\n");
 	if (sparse)
 		cg_out(e, "\tlong ix[%d];\n\tdouble gv[%d], bv[%d];\n\tint nix = 0, a;\n\n", j, j, j);
 	else
-		/* scratch of each call: steps run on two threads at once */
-		cg_out(e, "\tdouble *g = (double *)calloc(2 * (size_t)m->npts, sizeof(double)), *b = g + m->npts;\n\n"
+		/* scratch: the run loop's, made with the model (a render, the
+		 * plugin's run() allocate nothing), else each call's (a
+		 * gradient's steps run on two threads at once) */
+		cg_out(e, "\tdouble *g = scr ? (double *)memset(scr, 0, 2 * (size_t)m->npts * sizeof(double))\n"
+		       "\t\t: (double *)calloc(2 * (size_t)m->npts, sizeof(double)), *b = g + m->npts;\n\n"
 		       "\tif (!g) {\n\t\tfor (q = 0; q < m->npts; q++)\n\t\t\tun[q] = NAN;\n\t\treturn;\n\t}\n");
-	cg_out(e, "\t(void)i; (void)j; (void)q;\n");
+	cg_out(e, "\t(void)i; (void)j; (void)q; (void)scr;\n");
 	g_prelude(e, d, sparse);
 	cg_out(e, "\t(void)isq;\n");
 	if (sparse) {
@@ -712,7 +715,7 @@ cg_emit_sav(Emit *e)
 	if (sparse)
 		cg_out(e, "\tfor (a = 0; a < nix; a++)\n\t\tun[ix[a]] -= bv[a] * mu;\n");
 	else
-		cg_out(e, "\tfor (q = 0; q < m->npts - 1; q++)\n\t\tun[q] -= b[q] * mu;\n\tfree(g);\n");
+		cg_out(e, "\tfor (q = 0; q < m->npts - 1; q++)\n\t\tun[q] -= b[q] * mu;\n\tif (!scr)\n\t\tfree(g);\n");
 	cg_out(e, "\tun[m->npts - 1] = psi + gdn / 2;\n\t(void)u;\n}\n\n");
 
 	/* a bow's solve sees where the correction takes its point

@@ -46,7 +46,7 @@ smap(F(model) *m, const double *u, const double *up, const double *qs, double *o
 
 	memcpy(out, qs, sizeof *out * (size_t)m->npts);
 	F(_rdall)(m, u, up, rd);
-	F(_sav)(m, rd, u, up, out);
+	F(_sav)(m, rd, u, up, out, 0);
 }
 
 int
