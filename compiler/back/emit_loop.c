@@ -73,8 +73,11 @@ time_coefs(Emit *e, const unsigned char *used, const char *st, const char *ind)
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "w");
 	int *root = mem_alloc((size_t)(l->ncoefs + 1) * sizeof *root), i, reads = 0;
 
+	/* those of x and t too (a pde whose u.xx varies in x beside an
+	 * integral's term, at one tap): computed at each point, of rd */
 	for (i = 0; i < l->ncoefs; i++)
-		reads |= used[i] && l->coefs[i].cls == CO_TIME && (l->coefs[i].e->deps & DEP_STATE);
+		reads |= used[i] && (l->coefs[i].cls == CO_TIME || l->coefs[i].cls == CO_SPACETIME)
+		         && (l->coefs[i].e->deps & DEP_STATE);
 	if (reads && st && !strcmp(st, "0")) {
 		cg_out(e, "%sdouble rd[%d];\n%s{\n%s\tdouble *z = calloc((size_t)m->npts, sizeof *z);\n\n", ind,
 		       e->s->nrd, ind, ind);
@@ -1450,8 +1453,12 @@ emit_gacc(Emit *e)
 			used[l->src_coef[i]] = 1;
 	for (c = 0; c < l->nfwd; c++)
 		for (p = 0; p < np; p++)
-			if (l->dcoef[c * np + p] >= 0 && in_gacc(l, c))
+			if (l->dcoef[c * np + p] >= 0 && in_gacc(l, c)) {
 				stp[p] = 1;
+				/* the derivative gacc_point reads (an array of x when
+				 * the coefficient is x's beside a state read's) */
+				used[l->dcoef[c * np + p]] = 1;
+			}
 	cg_out(e, "/* dL/dc of step n for the coefficients that do not ride with the\n"
 	       " * adjoint step, given l = lambda[n+1] and the states u[n], up = u[n-1],\n"
 	       " * un = u[n+1], g = dL/dy_n: seeds (gk), dL/dp for those of space and\n"

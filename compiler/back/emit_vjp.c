@@ -114,8 +114,10 @@ seeded(Emit *e, const int *v, const char *name, Expr **roots, char **names)
 			continue;
 		b.len = 0;
 		buf_printf(&b, "%s[%d]", name, v[c]);
-		roots[v[c]] = l->coefs[c].e;
-		names[v[c]] = mem_strdup(b.s);
+		/* packed: a state-reading one skipped leaves no hole (cg_vjp
+		 * reads the first n) */
+		roots[n] = l->coefs[c].e;
+		names[n] = mem_strdup(b.s);
 		n++;
 	}
 	buf_free(&b);
@@ -152,7 +154,7 @@ cg_emit_tvjp(Emit *e)
 	cg_out(e, "\tdouble *w = @__GK_RING(m, n);\n");
 	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1], t = (double)n * k;\n");
 	cg_out(e, "\tint i, any = 0;\n\n\t(void)p; (void)hx; (void)hy; (void)t;\n");
-	cg_out(e, "\tfor (i = 0; i < %d; i++)\n\t\tany |= w[i] != 0;\n\tif (!any)\n\t\treturn;\n", n);
+	cg_out(e, "\tfor (i = 0; i < %d; i++)\n\t\tany |= w[i] != 0;\n\tif (!any)\n\t\treturn;\n", l->nts);
 	cg_vjp(e, roots, (const char *const *)names, n, "\t");
 	cg_out(e, "\tmemset(w, 0, sizeof(double) * %d);\n}\n\n", l->nts);
 	mem_free(roots);
@@ -246,9 +248,10 @@ cg_emit_gend_vjp(Emit *e, const int *slot)
 		cg_out(e, "\t\t\t\tconst long q = i + j * m->nx1;\n");
 		cg_out(e, "\t\t\t\tconst double x = @__from[0] + i * hx, y = @__from[1] + j * hy;\n");
 		cg_out(e, "\t\t\t\tconst double *ga = m->gk + @__GK_X(m) + @__OFF_GA + q;\n");
-		cg_out(e, "\t\t\t\tdouble w[%d];\n\t\t\t\tint any = 0;\n\n", n);
+		/* by slot: the seeds are named w[slot] */
+		cg_out(e, "\t\t\t\tdouble w[%d];\n\t\t\t\tint any = 0;\n\n", l->nss);
 		cg_out(e, "\t\t\t\t(void)x; (void)y;\n");
-		for (i = 0; i < n; i++)
+		for (i = 0; i < l->nss; i++)
 			cg_out(e, "\t\t\t\tany |= (w[%d] = ga[%d * m->npts]) != 0;\n", i, i);
 		cg_out(e, "\t\t\t\tif (!any)\n\t\t\t\t\tcontinue;\n");
 		cg_vjp(e, roots, (const char *const *)names, n, "\t\t\t\t");

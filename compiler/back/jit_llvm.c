@@ -1055,7 +1055,9 @@ build_module(const Loops *l, LLVMContextRef cx, const char *const *sym, const ch
 		g.vf = kn->vf;
 	g.param = mem_alloc((size_t)(l->s->nparams + 1) * sizeof *g.param);
 	g.coef = mem_alloc((size_t)(l->ncoefs + 1) * sizeof *g.coef);
-	core = build_core(&g);
+	/* the step's core for the run loop and the sweep (none asked: the C
+	 * text's loops run it all, spacetime_reads) */
+	core = sym[0] || sym[1] ? build_core(&g) : NULL;
 	/* with several parts, the C text's run loop does the step's ops
 	 * around the sweep (the loop here walks only those of one field) */
 	if (sym[0])
@@ -1303,6 +1305,21 @@ llvm_unload(Kernel *k)
 	k->impl = NULL;
 }
 
+/* Does a coefficient of x and t read the state (a pde whose u.xx varies
+ * in x beside an integral's term, at one tap)?  Its value needs the
+ * step's reads, which the C text's loops make: they run it all (the run
+ * loop built here read them as params past the last: a segfault) */
+static int
+spacetime_reads(const Loops *l)
+{
+	int i;
+
+	for (i = 0; i < l->ncoefs; i++)
+		if (l->coefs[i].cls == CO_SPACETIME && (l->coefs[i].e->deps & DEP_STATE))
+			return 1;
+	return 0;
+}
+
 static int
 llvm_load(Kernel *k, const Loops *l, const char *ctext, const char *prefix, char *err, int errsz)
 {
@@ -1331,8 +1348,9 @@ llvm_load(Kernel *k, const Loops *l, const char *ctext, const char *prefix, char
 	 * step compute the regions themselves; the run loop computes them
 	 * inline */
 	for (i = 0; i < NSYMS; i++)
-		if (l->step->parts || l->step->energy || l->step->exprout ? i == 1 && loops_sweepable(l)
-		    : i == 0 || loops_sweepable(l)) {
+		if (!spacetime_reads(l)
+		    && (l->step->parts || l->step->energy || l->step->exprout ? i == 1 && loops_sweepable(l)
+		        : i == 0 || loops_sweepable(l))) {
 			buf_printf(&name[i], "%s%s", prefix, suffix[i]);
 			sym[i] = name[i].s;
 		}

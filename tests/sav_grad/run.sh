@@ -190,6 +190,10 @@ if gto kc_coef_membrane; then
 	prog kc_coef_membrane gradtest ckpt -g 20,16 -d 0.03
 fi
 gto coef_reads && prog coef_reads gradtest taylor -g 40 -d 0.03 -s c=10
+if gto xcoef_int; then
+	prog xcoef_int gradtest taylor -g 30 -d 0.02
+	prog xcoef_int gradtest ckpt -g 30 -d 0.02
+fi
 gto chain_int_coef && prog chain_int_coef gradtest taylor -g 40 -d 0.03
 
 # ---- 2. a linear felt's onset ----
@@ -248,6 +252,25 @@ for m in hammer kc; do
 	done
 	[ -n "$ref" ] && pass "backends_$m (tcc, cc, llvm: the same gradient bits)"
 done
+# a coefficient of x beside an integral's term (xcoef_int.dpm): every
+# backend renders and differentiates it (llvm segfaulted, tcc and cc did
+# not compile its adjoint), with the same bits
+if "$DPMC" render "$HERE/xcoef_int.dpm" --raw --grid 30 -d 0.01 --set g=210 -o "$T/T_x.wav" 2>"$T/err"; then
+	ref=
+	for b in tcc cc llvm; do
+		if ! "$DPMC" grad "$HERE/xcoef_int.dpm" --grid 30 --target "$T/T_x.wav" --backend $b >"$T/g_$b.json" 2>"$T/err"; then
+			fail "backend_xcoef_int_$b" "$(head -c 300 "$T/err")"
+			ref=bad
+			continue
+		fi
+		gr=$(sed 's/.*"grad"//' "$T/g_$b.json" | tr -d ' \n')
+		[ -n "$ref" ] || ref=$gr
+		[ "$gr" = "$ref" ] || fail "backend_xcoef_int_$b" "gradient $gr, tcc's $ref"
+	done
+	[ "$ref" != bad ] && pass "backends_xcoef_int (tcc, cc, llvm: the same gradient bits)"
+else
+	fail render_target_xcoef_int "$(cat "$T/err")"
+fi
 [ -x "$T/wavmse" ] && fd hammer "$HERE/hammer.dpm" Kh 4e8 1e6 "$T/T_hammer.wav"
 [ -x "$T/wavmse" ] && fd kc "$HERE/kc.dpm" alpha 1e6 1e5 "$T/T_kc.wav"
 
