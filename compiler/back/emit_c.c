@@ -1498,6 +1498,52 @@ keep_helpers(Emit *e)
 		cg_out(e, "\t(void)@__read;\n");
 }
 
+/* @_time_error(m, t): the first point source's strength or coefficient
+ * of time (not of the state) that is not a finite number at t, said at
+ * its place: a render that blew up asks (a time signal of log(t) at t =
+ * 0 read "the scheme is unstable") */
+static void
+emit_time_error(Emit *e)
+{
+	const Scheme *s = e->s;
+	const Loops *l = e->l;
+	const char **pn = cg_param_refs(e);
+	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "w");
+	int i, *root = mem_alloc((size_t)(s->nsrc + l->ncoefs + 1) * sizeof *root), any = 0;
+	char at[32];
+
+	for (i = 0; i < s->nsrc; i++) {
+		root[i] = s->src[i].state || s->src[i].implicit >= 0 || !(s->src[i].strength->deps & (1u << SYM_T))
+		          ? -1 : ex_emitter_add(em, s->src[i].strength);
+		any |= root[i] >= 0;
+	}
+	for (i = 0; i < l->ncoefs; i++) {
+		const Coef *c = &l->coefs[i];
+		root[s->nsrc + i] = c->cls != CO_TIME || (c->e->deps & DEP_STATE) ? -1 : ex_emitter_add(em, c->e);
+		any |= root[s->nsrc + i] >= 0;
+	}
+	if (any) {
+		cg_out(e, "int\n@_time_error(const @_model *m, double t, char *err, int errsz)\n{\n");
+		cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1];\n\n");
+		cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy;\n");
+		ex_emitter_flush(em, &e->b, "\t");
+		for (i = 0; i < s->nsrc + l->ncoefs; i++) {
+			if (root[i] < 0)
+				continue;
+			cg_loc_text(i < s->nsrc ? s->src[i].loc : s->m->pde->value->loc, at, sizeof at);
+			cg_out(e, "\tif (!isfinite(%s)) {\n\t\tsnprintf(err, (size_t)errsz, \"%s%s is not a finite number "
+			       "at t = %%.9g s: a division by zero, or log or sqrt outside its domain, in a time signal "
+			       "there; write it so that it is finite at every t\", t);\n\t\treturn 1;\n\t}\n",
+			       ex_emitter_root(em, root[i]), at, i < s->nsrc ? "this point source's strength"
+			       : "a coefficient of this pde that varies in time");
+		}
+		cg_out(e, "\treturn 0;\n}\n\n");
+	}
+	ex_emitter_free(em);
+	mem_free(root);
+	cg_free_refs(pn, s->nparams);
+}
+
 static void
 emit_lifecycle(Emit *e)
 {
@@ -1522,6 +1568,7 @@ emit_lifecycle(Emit *e)
 		       s->ndim == 2 ? "(x, y)" : "x", s->ndim == 2 ? "(%g, %g)" : "%g", s->ndim == 2 ? "m->bow_y, " : "");
 		cg_out(e, "\treturn 1;\n}\n\n");
 	}
+	emit_time_error(e);
 	cg_out(e, "void\n@_reset(@_model *m)\n{\n");
 	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1];\n");
 	cg_out(e, "\tlong i, j, q;\n\n");

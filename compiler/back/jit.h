@@ -56,6 +56,7 @@ typedef struct Kernel {
 	/* a bow's failed Newton solve (language.md 12): 1 and its message;
 	 * NULL when the model has no bow */
 	int (*solve_error)(const void *m, char *err, int errsz);
+	int (*time_error)(const void *m, double t, char *err, int errsz);   /* optional */
 	/* the nets (language.md section 13): NULL when the code has none */
 	int (*net)(int i, const char **name, const char **act, int *nsizes, const int **sizes,
 	           int *first);

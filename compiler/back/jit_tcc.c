@@ -127,6 +127,7 @@ static const struct { const char *name; size_t off; int optional; } api[] = {
 	{"op_adj", offsetof(Kernel, op_adj), 2},
 	{"net", offsetof(Kernel, net), 1},
 	{"solve_error", offsetof(Kernel, solve_error), 1},
+	{"time_error", offsetof(Kernel, time_error), 1},
 };
 
 int

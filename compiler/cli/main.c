@@ -1181,6 +1181,24 @@ state_finite(const Kernel *k, void *m)
 	return u != NULL;
 }
 
+/* A render that blew up at its first non-finite sample: a time signal
+ * not finite about then (the steps before and after it), said at its
+ * place; 1 with the message in err */
+static int
+time_error(const Kernel *k, void *m, const double *y, long n, int nch, char *err, int errsz)
+{
+	long i, s;
+
+	if (!k->time_error)
+		return 0;
+	for (i = 0; i < n && isfinite(y[i]); i++)
+		;
+	for (s = i / nch - 2; s <= i / nch + 1; s++)
+		if (s >= 0 && k->time_error(m, (double)s / k->rate(m), err, errsz))
+			return 1;
+	return 0;
+}
+
 int
 cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_ms, double **keep)
 {
@@ -1202,6 +1220,8 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 	*run_ms = jit_now_ms() - t;
 	st = rt_wav_write(o->out, buf, nframes, nch, (int)floor(r->k.rate(m) + 0.5), o->raw, err, sizeof err);
 	if (st != 0 && r->k.solve_error && r->k.solve_error(m, err, sizeof err)) {
+		cli_model_error(o->model, err, NULL);
+	} else if (st != 0 && strstr(err, "blew up") && time_error(&r->k, m, buf, nframes * nch, nch, err, sizeof err)) {
 		cli_model_error(o->model, err, NULL);
 	} else if (st != 0 && strstr(err, "blew up") && state_finite(&r->k, m)) {
 		/* the field is finite: an output's expression is not */

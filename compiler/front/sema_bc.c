@@ -32,6 +32,12 @@ attached(Sema *s, Decl *d)
 {
 	int j = sema_lump_index(s->m, d->attach);
 
+	if (strcmp(d->cond, "attached") != 0 && d->attach) {
+		/* a condition and a stray word: the word is the mistake */
+		diag_error(s->d, d->attach_loc, "unexpected '%s' after the boundary condition '%s': "
+		           "only `attached Z` names something after it", d->attach, d->cond);
+		return 0;
+	}
 	if (strcmp(d->cond, "attached") != 0 || !d->attach) {
 		diag_error(s->d, d->cond_loc, "write `attached Z` with Z a lumped object");
 		return 0;

@@ -73,6 +73,12 @@ expect missing-value 2 "needs a value" -- render "$STR" -o
 expect missing-output 2 "missing '-o" -- render "$STR"
 expect missing-model 2 "missing the model" -- render -o "$T/a.wav"
 expect two-models 2 "unexpected argument" -- check "$STR" "$MEM"
+# a time signal that is not finite (log(t) at t = 0): said as the
+# source's, at its place (it read "the scheme is unstable")
+printf 'model m\nrate 1000\nlet F(t) = log(t)\ndomain x in [0, 1]\nfield u(x)\npde u.tt = 100^2 * u.xx + F(t) * delta(x - 0.5)\nboundary x = 0, x = 1: fixed\noutput o = u(0.5)\n' >"$T/logt.dpm"
+expect time-signal-not-finite 1 "logt.dpm:6:34: error: this point source's strength is not a finite number at t = 0 s" -- \
+	render "$T/logt.dpm" -o "$T/logt.wav"
+[ ! -e "$T/logt.wav" ] || fail time-signal-not-finite-file "it wrote logt.wav"
 # a model without an output: nothing to render or build (a built one's
 # dpm_grad divided by its zero outputs: SIGFPE), said at the model line
 grep -v '^output' "$STR" >"$T/noout.dpm"
