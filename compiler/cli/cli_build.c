@@ -329,6 +329,28 @@ header_path(const char *out, Buf *b)
 	buf_printf(b, "%.*s.h", (int)strlen(out) - (ends_with(out, ".so") ? 3 : 2), out);
 }
 
+/* Is out a suffix with no name before it (-o .so: a hidden .so and
+ * .h)?  Said. */
+static int
+suffix_only(const char *out)
+{
+	static const char *const sfx[] = {".c", ".so", ".wasm", ".html", ".lv2"};
+	size_t n = strlen(out), i;
+	const char *base;
+
+	while (n > 1 && out[n - 1] == '/')    /* a bundle's folder, OUT.lv2/ */
+		n--;
+	for (base = out + n; base > out && base[-1] != '/'; base--)
+		;
+	for (i = 0; i < sizeof sfx / sizeof *sfx; i++)
+		if ((size_t)(out + n - base) == strlen(sfx[i]) && !strncmp(base, sfx[i], strlen(sfx[i]))) {
+			fprintf(stderr, "dpmc: error: -o %s: the file has no name before its suffix; write "
+			        "-o NAME%s\n", out, sfx[i]);
+			return 1;
+		}
+	return 0;
+}
+
 int
 cli_build_check(const Opts *o)
 {
@@ -336,6 +358,8 @@ cli_build_check(const Opts *o)
 	char err[2048];
 	int r = 0;
 
+	if (suffix_only(o->out))
+		return -1;
 	if (ends_with(o->out, ".lv2") || ends_with(o->out, ".lv2/"))
 		return cli_build_lv2_check(o);
 	if (rt_out_is_std(o->out)) {

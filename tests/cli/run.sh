@@ -73,6 +73,11 @@ expect missing-value 2 "needs a value" -- render "$STR" -o
 expect missing-output 2 "missing '-o" -- render "$STR"
 expect missing-model 2 "missing the model" -- render -o "$T/a.wav"
 expect two-models 2 "unexpected argument" -- check "$STR" "$MEM"
+# -o with no name before the suffix (it wrote the hidden files .so, .h)
+for o in .so .c .lv2/; do
+	expect "build-suffix-only-$o" 1 "the file has no name before its suffix" -- build "$STR" -o "$T/$o"
+done
+[ ! -e "$T/.so" ] && [ ! -e "$T/.h" ] || fail build-suffix-only-files "it wrote $T/.so or .h"
 # a time signal that is not finite (log(t) at t = 0): said as the
 # source's, at its place (it read "the scheme is unstable")
 printf 'model m\nrate 1000\nlet F(t) = log(t)\ndomain x in [0, 1]\nfield u(x)\npde u.tt = 100^2 * u.xx + F(t) * delta(x - 0.5)\nboundary x = 0, x = 1: fixed\noutput o = u(0.5)\n' >"$T/logt.dpm"
