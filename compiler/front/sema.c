@@ -505,7 +505,7 @@ names(Sema *s)
 
 
 static const Ctx C_CONST = {0, "a const",
-	"a const may use only numbers, pi, builtin functions and other consts", 0, 0, 0};
+	"a const may use only numbers, pi, builtin functions, other consts and fns of those", 0, 0, 0};
 static const Ctx C_PARAM = {0, "a param's value or range",
 	"they may use only numbers, pi, builtin functions and consts", 0, 0, 0};
 const Ctx C_FIXED = {0, "a constant",
@@ -554,6 +554,63 @@ is_arg(const Ctx *c, const char *name)
 	for (i = 0; c->fn && i < c->fn->nargs; i++)
 		if (strcmp(c->fn->args[i], name) == 0)
 			return 1;
+	return 0;
+}
+
+/* Does fn d read only its arguments, consts, pi, builtins and other such
+ * fns (so a constant may call it)?  Else said at loc, the call of name. */
+static int
+fn_body_constant(Sema *s, const Decl *d, const Ast *e, const char **what, int depth)
+{
+	Entry *en;
+	int i;
+
+	if (!e)
+		return 1;
+	switch (e->kind) {
+	case AX_NUM:
+		return 1;
+	case AX_NAME:
+		for (i = 0; i < d->nargs; i++)
+			if (!strcmp(d->args[i], e->name))
+				return 1;
+		if (!strcmp(e->name, "pi"))
+			return 1;
+		en = sema_lookup(s, e->name);
+		if (en && en->decl->nkind == K_CONST)
+			return 1;
+		*what = e->name;
+		return 0;
+	case AX_CALL:
+		for (i = 0; i < e->nargs; i++)
+			if (!fn_body_constant(s, d, e->args[i], what, depth))
+				return 0;
+		if (builtin_arity(e->name) >= 0 && !sema_lookup(s, e->name))
+			return 1;
+		en = sema_lookup(s, e->name);
+		if (en && en->decl->nkind == K_FN && depth < 64)
+			return fn_body_constant(s, en->decl, en->decl->value, what, depth + 1);
+		*what = e->name;
+		return 0;
+	case AX_UNARY:
+		return fn_body_constant(s, d, e->a, what, depth);
+	case AX_BINARY:
+		return fn_body_constant(s, d, e->a, what, depth) && fn_body_constant(s, d, e->b, what, depth);
+	default:
+		*what = d->name;
+		return 0;
+	}
+}
+
+static int
+fn_constant(Sema *s, const Decl *d, Loc loc, const char *name, const Ctx *c, int depth)
+{
+	const char *what = NULL;
+
+	if (fn_body_constant(s, d, d->value, &what, depth))
+		return 1;
+	diag_error(s->d, loc, "the fn '%s' reads '%s', which is not constant; in %s a fn may read "
+	           "only its arguments, consts, pi and builtin functions", name, what ? what : "?", c->what);
 	return 0;
 }
 
@@ -1053,10 +1110,14 @@ check_call(Sema *s, Ast *e, const Ctx *c, Ast *ix)
 			break;
 		/* a callee not allowed here: its arguments would only repeat that */
 		case K_FN:
-			if (!(c->allow & A_FN)) {
+			/* a constant (a const, a param's value, the rate) may call a
+			 * fn of its arguments and consts alone: folded */
+			if (!(c->allow & A_FN) && (c->allow & A_PARAM)) {
 				sema_cannot(s, e->name_loc, c, "the fn", e->name);
 				return;
 			}
+			if (!(c->allow & A_FN) && !fn_constant(s, d, e->name_loc, e->name, c, 0))
+				return;
 			arity(s, e, d->nargs);
 			break;
 		case K_TIME:
@@ -1542,11 +1603,21 @@ order(Sema *s)
 
 /* ---- pass 5: folding constant expressions ---- */
 
+/* A fn's arguments while its body is folded (a const that calls it) */
+typedef struct Env {
+	const Decl *fn;
+	const double *v;
+	int depth;
+} Env;
+
+static double eval_call(Sema *s, const Ast *e, int *fail, const Env *env);
+
 static double
-eval(Sema *s, const Ast *e, int *fail)
+eval(Sema *s, const Ast *e, int *fail, const Env *env)
 {
 	double a, b;
 	Entry *en;
+	int i;
 
 	if (*fail)
 		return 0;
@@ -1554,6 +1625,9 @@ eval(Sema *s, const Ast *e, int *fail)
 	case AX_NUM:
 		return e->num;
 	case AX_NAME:
+		for (i = 0; env && i < env->fn->nargs; i++)
+			if (!strcmp(env->fn->args[i], e->name))
+				return env->v[i];
 		if (strcmp(e->name, "pi") == 0)
 			return PI;
 		en = sema_lookup(s, e->name);
@@ -1562,15 +1636,15 @@ eval(Sema *s, const Ast *e, int *fail)
 		*fail = 1;         /* reported elsewhere */
 		return 0;
 	case AX_UNARY:
-		a = eval(s, e->a, fail);
+		a = eval(s, e->a, fail, env);
 		return e->op == OP_NEG ? -a : (double)(a == 0);
 	case AX_BINARY:
-		a = eval(s, e->a, fail);
+		a = eval(s, e->a, fail, env);
 		/* the side && and || do not take is not evaluated: its division
 		 * by zero is no error (p == 0 || 1 / p > 2) */
 		if (!*fail && ((e->op == OP_OR && a != 0) || (e->op == OP_AND && a == 0)))
 			return e->op == OP_OR;
-		b = eval(s, e->b, fail);
+		b = eval(s, e->b, fail, env);
 		if (*fail)
 			return 0;
 		switch (e->op) {
@@ -1598,6 +1672,9 @@ eval(Sema *s, const Ast *e, int *fail)
 		break;
 	case AX_CALL: {
 		double v[3] = {0, 0, 0};
+
+		if ((en = sema_lookup(s, e->name)) && en->decl->nkind == K_FN && builtin_arity(e->name) < 0)
+			return eval_call(s, e, fail, env);
 		int i;
 
 		if (builtin_arity(e->name) != e->nargs || e->nargs > 3) {
@@ -1605,11 +1682,11 @@ eval(Sema *s, const Ast *e, int *fail)
 			return 0;
 		}
 		if (!strcmp(e->name, "select")) {    /* the branch taken alone */
-			a = eval(s, e->args[0], fail);
-			return *fail ? 0 : eval(s, e->args[a != 0 ? 1 : 2], fail);
+			a = eval(s, e->args[0], fail, env);
+			return *fail ? 0 : eval(s, e->args[a != 0 ? 1 : 2], fail, env);
 		}
 		for (i = 0; i < e->nargs; i++)
-			v[i] = eval(s, e->args[i], fail);
+			v[i] = eval(s, e->args[i], fail, env);
 		if (*fail)
 			return 0;
 		a = v[0];
@@ -1642,6 +1719,32 @@ eval(Sema *s, const Ast *e, int *fail)
 	return 0;
 }
 
+/* fn(args): its body with the arguments' values (sema checked that it
+ * reads only them, consts and other such fns: fn_constant) */
+static double
+eval_call(Sema *s, const Ast *e, int *fail, const Env *env)
+{
+	const Decl *d = sema_lookup(s, e->name)->decl;
+	double *v, r = 0;
+	Env in;
+	int i;
+
+	if (d->nargs != e->nargs || (env && env->depth > MAXDEPTH)) {
+		*fail = 1;
+		return 0;
+	}
+	v = mem_alloc(sizeof *v * (size_t)(d->nargs + 1));
+	for (i = 0; i < e->nargs; i++)
+		v[i] = eval(s, e->args[i], fail, env);
+	in.fn = d;
+	in.v = v;
+	in.depth = env ? env->depth + 1 : 1;
+	if (!*fail)
+		r = eval(s, d->value, fail, &in);
+	mem_free(v);
+	return r;
+}
+
 /* The value of a constant expression, or NAN (reported, or an error
  * reported elsewhere made it unknowable). */
 double
@@ -1652,7 +1755,7 @@ sema_fold(Sema *s, const Ast *e, const char *what, const char *name)
 
 	if (!e || e->depth > MAXDEPTH)
 		return NAN;
-	v = eval(s, e, &fail);
+	v = eval(s, e, &fail, NULL);
 	if (fail)
 		return NAN;
 	if (!isfinite(v)) {
