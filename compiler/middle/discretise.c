@@ -316,7 +316,7 @@ conv_integral(Ctx *c, const Ast *e, const Bind *b)
 	c->in_int = 0;
 	if (f->deps & DEP_STATE) {
 		diag_error(c->d, e->args[0]->loc, "an integrand reads the field over the domain only "
-		           "(as %s or %s.x), not at points or lumped objects", u, u);
+		           "(as %s, %s.x or %s.xx), not at points or lumped objects", u, u, u);
 		c->failed = 1;
 		return zero;
 	}
