@@ -1781,7 +1781,7 @@ emit_api(Emit *e)
 {
 	const Loops *l = e->l;
 	const Scheme *s = e->s;
-	int np = s->nparams, *slot = mem_alloc((size_t)(3 * l->nfwd + 1) * sizeof *slot);
+	int np = s->nparams, *slot = mem_alloc((size_t)(3 * l->nfwd + 1) * sizeof *slot), c;
 
 	cg_out(e, "void\n@_set_checkpoints(@_model *m, long every)\n{\n\tm->ck_every = every;\n}\n\n");
 	cg_out(e, "void\n@_set_memory(@_model *m, double bytes)\n{\n\tm->ck_mem = bytes;\n}\n\n");
@@ -1789,6 +1789,20 @@ emit_api(Emit *e)
 
 	cg_out(e, "enum { @__NOUT = %d, @__NPAR = %d };\n\n", s->nout, np);
 	cg_out(e, "static int\n@__gcheck(const @_model *m, char *err, int errsz)\n{\n");
+	/* a coefficient of x (or y) and t that reads the state: its seeds do
+	 * not flow back through the reads yet (emit_parts.c @__apsc takes
+	 * those of t alone: a gradient 1 % off at a large amplitude) */
+	for (c = 0; c < l->ncoefs; c++)
+		if (l->coefs[c].cls == CO_SPACETIME && (l->coefs[c].e->deps & DEP_STATE)) {
+			char at[32];
+			cg_out(e, "\tsnprintf(err, (size_t)errsz, \"%sa gradient of this pde is not supported yet: "
+			       "a coefficient at one point varies in %s and reads the state (an integral's or a point "
+			       "read's term beside a coefficient of %s); render it, or write the term that reads the "
+			       "state as a potential\");\n\t(void)m;\n\treturn 1;\n",
+			       cg_loc_text(s->m->pde->value->loc, at, sizeof at), s->ndim == 2 ? "x, y" : "x",
+			       s->ndim == 2 ? "x, y" : "x");
+			break;
+		}
 	cg_out(e, "\tif (m->n[0] < %d || m->n[1] < %d) {\n", l->adj_min_n[0], l->adj_min_n[1]);
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"grid %%d%s is too coarse for a gradient: use at least %d intervals "
 	       "(where no such grid is stable for these params, raise the rate: a shorter step takes a finer grid)\", "

@@ -190,11 +190,12 @@ if gto kc_coef_membrane; then
 	prog kc_coef_membrane gradtest ckpt -g 20,16 -d 0.03
 fi
 gto coef_reads && prog coef_reads gradtest taylor -g 40 -d 0.03 -s c=10
-if gto xcoef_int; then
-	prog xcoef_int gradtest taylor -g 30 -d 0.02
-	prog xcoef_int gradtest ckpt -g 30 -d 0.02
-fi
+
 gto chain_int_coef && prog chain_int_coef gradtest taylor -g 40 -d 0.03
+if gto tsig_int; then
+	prog tsig_int gradtest taylor -g 30 -d 0.02
+	prog tsig_int gradtest ckpt -g 30 -d 0.02
+fi
 
 # ---- 2. a linear felt's onset ----
 sed -e 's/^param p = 2.4 in \[1, 4\]/param p = 1 in [0.5, 4]/' -e 's/^model hammer$/model hammer1/' \
@@ -253,24 +254,28 @@ for m in hammer kc; do
 	[ -n "$ref" ] && pass "backends_$m (tcc, cc, llvm: the same gradient bits)"
 done
 # a coefficient of x beside an integral's term (xcoef_int.dpm): every
-# backend renders and differentiates it (llvm segfaulted, tcc and cc did
-# not compile its adjoint), with the same bits
-if "$DPMC" render "$HERE/xcoef_int.dpm" --raw --grid 30 -d 0.01 --set g=210 -o "$T/T_x.wav" 2>"$T/err"; then
-	ref=
-	for b in tcc cc llvm; do
-		if ! "$DPMC" grad "$HERE/xcoef_int.dpm" --grid 30 --target "$T/T_x.wav" --backend $b >"$T/g_$b.json" 2>"$T/err"; then
-			fail "backend_xcoef_int_$b" "$(head -c 300 "$T/err")"
-			ref=bad
-			continue
-		fi
-		gr=$(sed 's/.*"grad"//' "$T/g_$b.json" | tr -d ' \n')
-		[ -n "$ref" ] || ref=$gr
-		[ "$gr" = "$ref" ] || fail "backend_xcoef_int_$b" "gradient $gr, tcc's $ref"
-	done
-	[ "$ref" != bad ] && pass "backends_xcoef_int (tcc, cc, llvm: the same gradient bits)"
+# backend renders it with the same bits (llvm segfaulted) and its C
+# compiles (rd, a3 undeclared); its gradient, whose seeds would not flow
+# back through the read (1 % off at a large amplitude), is refused
+ref=
+for b in tcc cc llvm; do
+	if "$DPMC" render "$HERE/xcoef_int.dpm" --raw --grid 30 -d 0.01 --backend $b -o "$T/x_$b.wav" 2>"$T/err"; then
+		[ -n "$ref" ] || ref=$T/x_$b.wav
+		cmp -s "$ref" "$T/x_$b.wav" || fail "xcoef_int_render_$b" "other samples than tcc's"
+	else
+		fail "xcoef_int_render_$b" "$(head -c 300 "$T/err")"
+	fi
+done
+mkdir -p "$T/xc"
+if "$DPMC" build "$HERE/xcoef_int.dpm" -o "$T/xc/x.c" 2>"$T/err" &&
+   $CC -std=c99 -Wall -Wextra -pedantic -Werror -c "$T/xc/x.c" -o "$T/xc/x.o" 2>"$T/err"; then
+	pass xcoef_int_build
 else
-	fail render_target_xcoef_int "$(cat "$T/err")"
+	fail xcoef_int_build "$(head -c 300 "$T/err")"
 fi
+run "$DPMC" grad "$HERE/xcoef_int.dpm" --grid 30 --target "$T/x_tcc.wav"
+[ "$st" = 1 ] && grep -q "a gradient of this pde is not supported yet" "$T/err" &&
+	pass xcoef_int_grad_refused || fail xcoef_int_grad_refused "exit $st: $(head -c 300 "$T/err")"
 [ -x "$T/wavmse" ] && fd hammer "$HERE/hammer.dpm" Kh 4e8 1e6 "$T/T_hammer.wav"
 [ -x "$T/wavmse" ] && fd kc "$HERE/kc.dpm" alpha 1e6 1e5 "$T/T_kc.wav"
 
