@@ -588,8 +588,8 @@ fn_body_constant(Sema *s, const Decl *d, const Ast *e, const char **what, int de
 		if (builtin_arity(e->name) >= 0 && !sema_lookup(s, e->name))
 			return 1;
 		en = sema_lookup(s, e->name);
-		if (en && en->decl->nkind == K_FN && depth < 64)
-			return fn_body_constant(s, en->decl, en->decl->value, what, depth + 1);
+		if (en && en->decl->nkind == K_FN)    /* deeper: a cycle, said as one */
+			return depth >= 64 || fn_body_constant(s, en->decl, en->decl->value, what, depth + 1);
 		*what = e->name;
 		return 0;
 	case AX_UNARY:

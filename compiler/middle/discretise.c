@@ -1521,10 +1521,11 @@ state_coef(Ctx *c, const Atom *a)
 	}
 	if (a->coef->deps & ((1u << SYM_X) | (1u << SYM_Y))) {
 		diag_error(c->d, c->m->pde->value->loc, "a coefficient of %s's derivatives reads the state "
-		           "and varies in space: not supported yet; one that reads the state must be the "
-		           "same at every point, as in `(c^2 + alpha * integral(%s.x^2)) * %s.xx` (a part "
-		           "that varies in space is a term of its own), or write it as a potential "
-		           "(language.md 12)", f, f, f);
+		           "and varies in space (the terms of one derivative are added: `T(x) * %s.xx + "
+		           "alpha * integral(%s.x^2) * %s.xx` is one such coefficient): not supported yet; one "
+		           "that reads the state must be the same at every point, as in `(c^2 + alpha * "
+		           "integral(%s.x^2)) * %s.xx`, or write the state's part as a potential "
+		           "(alpha / 4 * integral(%s.x^2)^2, language.md 12)", f, f, f, f, f, f, f);
 		c->failed = 1;
 		return 0;
 	}
