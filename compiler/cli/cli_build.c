@@ -329,6 +329,30 @@ header_path(const char *out, Buf *b)
 	buf_printf(b, "%.*s.h", (int)strlen(out) - (ends_with(out, ".so") ? 3 : 2), out);
 }
 
+/* Would the file written beside the output (OUT.h beside OUT.c or
+ * OUT.so, OUT.wasm beside OUT.html) replace an input, the model or the
+ * --params file?  Said (main.c's clobbers checks -o itself). */
+static int
+companion_clobbers(const Opts *o)
+{
+	const char *in[2] = {o->model, o->params_file}, *iname[2] = {"the model", "the --params file"};
+	Buf c = {0};
+	int j, bad = 0;
+
+	if (ends_with(o->out, ".c") || ends_with(o->out, ".so"))
+		header_path(o->out, &c);
+	else if (ends_with(o->out, ".html"))
+		buf_printf(&c, "%.*s.wasm", (int)strlen(o->out) - 5, o->out);
+	for (j = 0; c.s && j < 2 && !bad; j++)
+		if (in[j] && cli_same_file(c.s, in[j])) {
+			fprintf(stderr, "dpmc: error: -o %s writes %s beside it, which is %s: writing it would "
+			        "replace it; name another output\n", o->out, c.s, iname[j]);
+			bad = 1;
+		}
+	buf_free(&c);
+	return bad;
+}
+
 /* Is out a suffix with no name before it (-o .so: a hidden .so and
  * .h)?  Said. */
 static int
@@ -358,7 +382,7 @@ cli_build_check(const Opts *o)
 	char err[2048];
 	int r = 0;
 
-	if (suffix_only(o->out))
+	if (suffix_only(o->out) || companion_clobbers(o))
 		return -1;
 	if (ends_with(o->out, ".lv2") || ends_with(o->out, ".lv2/"))
 		return cli_build_lv2_check(o);

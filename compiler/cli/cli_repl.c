@@ -913,6 +913,8 @@ c_help(Repl *R, int argc, char **argv)
 	int i;
 
 	(void)R;
+	if (argc > 1 && !strcmp(argv[1], "exit"))    /* quit's other name (command) */
+		argv[1] = "quit";
 	for (i = 0; argc > 1 && i < NCMD; i++)
 		if (!strcmp(rcmds[i].name, argv[1])) {
 			help_one(&rcmds[i]);

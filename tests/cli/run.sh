@@ -78,6 +78,11 @@ for o in .so .c .lv2/; do
 	expect "build-suffix-only-$o" 1 "the file has no name before its suffix" -- build "$STR" -o "$T/$o"
 done
 [ ! -e "$T/.so" ] && [ ! -e "$T/.h" ] || fail build-suffix-only-files "it wrote $T/.so or .h"
+# the header written beside -o's C would replace the model (it did,
+# exit 0)
+cp "$STR" "$T/q.h"
+expect build-header-is-model 1 "writes .*q.h beside it, which is the model" -- build "$T/q.h" -o "$T/q.c"
+cmp -s "$STR" "$T/q.h" || fail build-header-is-model-kept "the model q.h was replaced"
 # a time signal that is not finite (log(t) at t = 0): said as the
 # source's, at its place (it read "the scheme is unstable")
 printf 'model m\nrate 1000\nlet F(t) = log(t)\ndomain x in [0, 1]\nfield u(x)\npde u.tt = 100^2 * u.xx + F(t) * delta(x - 0.5)\nboundary x = 0, x = 1: fixed\noutput o = u(0.5)\n' >"$T/logt.dpm"

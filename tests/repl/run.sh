@@ -109,6 +109,10 @@ for c in load set render help params info emit grad fit plot backend time save o
 	grep -q "^  $c\b" "$T/out" || miss="$miss $c"
 done
 [ "$st" = 0 ] && [ -z "$miss" ] && pass help || fail help "exit $st, missing:$miss"
+# help of quit's other name
+printf 'help exit\n' | "$DPMC" repl >"$T/out" 2>"$T/err"
+st=$?
+[ "$st" = 0 ] && grep -q "quit.*'exit' too" "$T/out" && pass help-exit || fail help-exit "exit $st: $(cat "$T/err")"
 
 # ---- quit stops reading ----
 printf 'quit\nfrobnicate\n' | "$DPMC" repl "$S" >"$T/out" 2>"$T/err"
