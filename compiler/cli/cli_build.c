@@ -354,16 +354,14 @@ companion_clobbers(const Opts *o)
 }
 
 /* Is out a suffix with no name before it (-o .so: a hidden .so and
- * .h)?  Said. */
+ * .h)?  Said.  (A bundle's, -o .lv2, is build_lv2.c's.) */
 static int
 suffix_only(const char *out)
 {
-	static const char *const sfx[] = {".c", ".so", ".wasm", ".html", ".lv2"};
+	static const char *const sfx[] = {".c", ".so", ".wasm", ".html"};
 	size_t n = strlen(out), i;
 	const char *base;
 
-	while (n > 1 && out[n - 1] == '/')    /* a bundle's folder, OUT.lv2/ */
-		n--;
 	for (base = out + n; base > out && base[-1] != '/'; base--)
 		;
 	for (i = 0; i < sizeof sfx / sizeof *sfx; i++)

@@ -74,7 +74,7 @@ expect missing-output 2 "missing '-o" -- render "$STR"
 expect missing-model 2 "missing the model" -- render -o "$T/a.wav"
 expect two-models 2 "unexpected argument" -- check "$STR" "$MEM"
 # -o with no name before the suffix (it wrote the hidden files .so, .h)
-for o in .so .c .lv2/; do
+for o in .so .c .wasm; do
 	expect "build-suffix-only-$o" 1 "the file has no name before its suffix" -- build "$STR" -o "$T/$o"
 done
 [ ! -e "$T/.so" ] && [ ! -e "$T/.h" ] || fail build-suffix-only-files "it wrote $T/.so or .h"
