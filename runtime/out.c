@@ -337,10 +337,12 @@ resolve(const char *path, int *inplace, char *err, int errsz)
 			return strdup(path);
 		}
 		/* a write-protected file is kept (the rename would replace it
-		 * all the same) */
-		if (access(path, W_OK) != 0) {
+		 * all the same); by its mode bits too, which access() does not
+		 * read for root */
+		if (access(path, W_OK) != 0 || !(st.st_mode & 0222)) {
 			rt_seterr(err, errsz, "cannot write '%s': %s; make it writable (chmod u+w) or name "
-			       "another file", path, errno == EACCES ? "it is write-protected" : strerror(errno));
+			       "another file", path, !(st.st_mode & 0222) || errno == EACCES ? "it is write-protected"
+			       : strerror(errno));
 			return NULL;
 		}
 		if (S_ISLNK(lst.st_mode)) {

@@ -423,4 +423,13 @@ while [ $rounds -lt 12 ]; do
 done
 [ $bad = 0 ] && [ -z "$(temps "$T/pair")" ] && pass build-pair-concurrent \
 	|| fail build-pair-concurrent "$bad of $rounds pairs mixed; left $(temps "$T/pair")"
+
+# a write-protected output is kept, by its mode bits too (as root,
+# access() says writable: it was replaced)
+echo mine >"$T/ro.wav"
+chmod 444 "$T/ro.wav"
+run "$DPMC" render "$STR" -o "$T/ro.wav" -d 0.1
+[ "$st" = 1 ] && grep -q "it is write-protected" "$T/err" && [ "$(cat "$T/ro.wav")" = mine ] \
+	&& pass write-protected-kept || fail write-protected-kept "exit $st: $(cat "$T/err")"
+chmod 644 "$T/ro.wav"
 exit 0
