@@ -557,8 +557,9 @@ is_arg(const Ctx *c, const char *name)
 	return 0;
 }
 
-/* Does fn d read only its arguments, consts, pi, builtins and other such
- * fns (so a constant may call it)?  Else said at loc, the call of name. */
+/* Does e, in fn d's body, read only d's arguments, consts, pi, builtins
+ * and other such fns (so a constant may call d)?  Else the name it reads
+ * into *what (fn_constant says it). */
 static int
 fn_body_constant(Sema *s, const Decl *d, const Ast *e, const char **what, int depth)
 {
