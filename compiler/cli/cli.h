@@ -107,6 +107,8 @@ typedef struct Sim {
 	int replan;                 /* with keep: plan the next grid afresh (not a regrid) */
 	int threads;                /* P_set_threads for the gradient; 0: the default */
 	double memory;              /* P_set_memory, bytes; 0: the default */
+	const int *need;            /* the params whose gradient must be finite */
+	int nneed;                  /* (fit, train: the fitted ones); need 0: all */
 	double init_ms, run_ms, grad_ms;  /* totals over the command */
 	long evals, regrids;
 	char err[2048];

@@ -358,7 +358,10 @@ sim_set(Sim *s, const double *vals)
 }
 
 /* The loss of the instance against the target and dL/dparam for every
- * param; 0, or -1 with a message in s->err when either is not finite. */
+ * param; 0, or -1 with a message in s->err when the loss or the
+ * gradient of a param in s->need (every param without it) is not
+ * finite: sqrt(a) at a = 0 has an infinite derivative, which does not
+ * stop a fit of the other params. */
 int
 sim_eval(Sim *s, double *loss, double *grad)
 {
@@ -379,12 +382,15 @@ sim_eval(Sim *s, double *loss, double *grad)
 		return -1;
 	s->grad_ms += jit_now_ms() - t;
 	s->evals++;
-	for (i = 0; i < np; i++)
-		if (!isfinite(grad[i])) {
+	for (i = 0; i < (s->need ? s->nneed : np); i++) {
+		int p = s->need ? s->need[i] : i;
+
+		if (!isfinite(grad[p])) {
 			snprintf(s->err, sizeof s->err, "the gradient with respect to '%s' is not finite",
-			         s->k->param_name(i));
+			         s->k->param_name(p));
 			return -1;
 		}
+	}
 	return 0;
 }
 
@@ -401,7 +407,7 @@ int
 cli_grad(const Opts *o, const Job *j)
 {
 	const Kernel *k = j->k;
-	int np = k->nparams(), st = 1, nch;
+	int np = k->nparams(), st = 1, nch, i;
 	double loss, *grad = mem_try_calloc((size_t)np + 1, sizeof *grad), *target;
 	char b[40];
 	long n;
@@ -420,6 +426,8 @@ cli_grad(const Opts *o, const Job *j)
 		cli_model_error(o->model, s.err[0] ? s.err : "cannot create the model", NULL);
 		goto out;
 	}
+	s.need = &np;               /* none: each is printed, null when not finite */
+	s.nneed = 0;
 	if (sim_eval(&s, &loss, grad) < 0) {
 		fprintf(stderr, "dpmc: error: %s against '%s': %s\n", o->model, o->target, s.err);
 		if (strstr(s.err, "blew up"))
@@ -431,6 +439,11 @@ cli_grad(const Opts *o, const Job *j)
 	cli_params_print(stdout, k, grad, "grad");
 	printf("}\n");
 	st = cli_flush_stdout() == 0 ? 0 : 1;
+	for (i = 0; i < np; i++)
+		if (!isfinite(grad[i]))
+			fprintf(stderr, "dpmc: warning: %s: the gradient with respect to '%s' is not finite "
+			        "(null): the slope of the loss is infinite or undefined at that value; move it off "
+			        "that value (--set) or do not fit it\n", o->model, k->param_name(i));
 	sim_stats(&s, "");
 out:
 	sim_close(&s);
@@ -1272,6 +1285,8 @@ cli_fit(const Opts *o, const Job *j)
 			goto out;
 		S->s.keep = !j->grid && !j->fixed_grid;
 		S->s.margin = GRID_MARGIN;
+		S->s.need = F.idx;
+		S->s.nneed = F.nf;
 		if (workers > 1) {
 			/* the starts run side by side: one thread and a share of
 			 * the checkpoint memory each (same bits whatever either) */
@@ -1556,6 +1571,8 @@ cli_fit_data(const Opts *o, const Job *j)
 			goto out;
 		S->s.keep = !j->grid && !j->fixed_grid;
 		S->s.margin = GRID_MARGIN;
+		S->s.need = F.idx;
+		S->s.nneed = F.nf;
 		/* one thread per gradient: the rows are the parallel work */
 		S->s.threads = 1;
 		S->v0 = mem_try_malloc(5 * dsz + 6 * fsz);

@@ -71,6 +71,7 @@ typedef struct Train {
 	Data d;
 	Arena *a;
 	int np, nf, ni, *idx, *iidx;
+	int *need;                  /* idx then iidx: the gradients used */
 	int nuser;                  /* the declared params; the nets' weights after them */
 	double *vals;               /* every param: the values in force, the shared ones trained */
 	double *y, *scale, *dvdz, *gy;   /* the shared params, nf each */
@@ -663,6 +664,9 @@ setup(Train *T, Arena *a)
 	T->iidx = arena_alloc(a, sizeof *T->iidx * (size_t)(np + 1));
 	if ((nf = T->nf = cli_fit_names(o, k, T->idx)) < 0 || (ni = T->ni = item_names(T)) < 0)
 		return -1;
+	T->need = arena_alloc(a, sizeof *T->need * (size_t)(nf + ni + 1));
+	memcpy(T->need, T->idx, sizeof *T->need * (size_t)nf);
+	memcpy(T->need + nf, T->iidx, sizeof *T->need * (size_t)ni);
 	if (cli_data_read(&T->d, o, T->j, a) < 0)
 		return -1;
 	/* a column sets a param per row: not one shared by the rows */
@@ -747,6 +751,8 @@ setup(Train *T, Arena *a)
 			I->s.keep = !T->j->grid && !T->j->fixed_grid;
 			I->s.margin = GRID_MARGIN;
 			I->s.threads = 1;
+			I->s.need = T->need;
+			I->s.nneed = T->nf + T->ni;
 		}
 	}
 	return 0;

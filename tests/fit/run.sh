@@ -266,4 +266,13 @@ if [ "$st" = 0 ] && grep -q '^{"params": {"f0": ' "$T/int.json" 2>/dev/null && g
 else
 	fail fit-sigint "exit $st, $(cat "$T/int.json" 2>&1), $(tail -c 200 "$T/int.err")"
 fi
+# ---- a param whose gradient is infinite (sqrt(a) at a = 0) ----
+SQ="$REPO/tests/fit/sqrt_a.dpm"
+run "$DPMC" render "$SQ" -o "$T/sq210.wav" --raw -d 0.2 --set f0=210
+expect grad-infinite-null 0 "the gradient with respect to 'a' is not finite (null)" -- grad "$SQ" --target "$T/sq210.wav"
+grep -q '"f0": [-+0-9.eE]*, "a": null}}$' "$T/out" && pass grad-infinite-json || fail grad-infinite-json "$(cat "$T/out")"
+expect fit-infinite-unfitted 0 '' -- fit "$SQ" --target "$T/sq210.wav" --fit f0 --steps 20 -o "$T/sq.json"
+f=$(json_num f0 "$T/sq.json")
+within "${f:-0}" 210 0.002 && pass fit-infinite-unfitted-f0 || fail fit-infinite-unfitted-f0 "f0 ${f:-none}: $(cat "$T/sq.json" 2>&1)"
+
 exit 0
