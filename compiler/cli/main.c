@@ -152,7 +152,7 @@ static const struct Opt {
 	{O_STATS, "--stats", NULL, NULL, C_ALL,
 	 "one JSON line of timings on stderr"},
 	{O_INC, "-I", NULL, "DIR", C_ALL, "add an import search folder"},
-	{O_GRID, "--grid", NULL, "N[,M]", C_RUN, "force the grid (intervals per dimension)"},
+	{O_GRID, "--grid", NULL, "N[,M]", C_RUN | C_CHECK, "force the grid (intervals per dimension)"},
 	{O_DUR, "--duration", "-d", "SECONDS", C_RENDER | C_FIT | C_TRAIN,
 	 "duration (default 1; train, fit --data: the first SECONDS of each recording)"},
 	{O_OUT, "--output", "-o", "FILE", C_BUILD | C_RENDER | C_FIT | C_TRAIN, "output file"},
@@ -1023,6 +1023,14 @@ emit_params_ok(const Opts *o)
 static int
 cmd_emit(Run *r, const Opts *o)
 {
+	/* what emit prints is the same for every grid: the C plans it when
+	 * the model is made, as a built model does (cmd_build) */
+	if (o->ngrid) {
+		fprintf(stderr, "dpmc: error: --grid: what emit prints holds for every grid (the C plans "
+		        "its grid when the model is made); give the grid to the model made (dpm_set_grid), "
+		        "or force it in the model (`domain ... grid N`)\n");
+		return EXIT_ERR;
+	}
 	if (cli_compile(r, o, cli_emit_upto(o->stage)) < 0 || !emit_params_ok(o))
 		return EXIT_ERR;
 	cli_emit_print(r, o->stage, stdout);

@@ -142,6 +142,12 @@ expect thin-strip 1 "3 x 3 intervals, the fewest each axis takes.*a side of the 
 # a model with no stable grid at its defaults does not pass check
 sed 's/^domain x in \[0, 1\]$/domain x in [0, 1] grid 400/' "$STR" >"$T/fine.dpm"
 expect check-unstable-defaults 1 "grid 400 is unstable for the params in force" -- check "$T/fine.dpm"
+# check --grid: the grid forced must be stable (it was refused as not an
+# option of check, which the man page lists among the common options)
+expect check-grid-unstable 1 "grid 400 is unstable for the params in force" -- check "$STR" --grid 400
+expect check-grid-stable 0 '' -- check "$STR" --grid 40
+# emit prints what holds for every grid: --grid refused (it was ignored)
+expect emit-grid 1 "what emit prints holds for every grid" -- emit "$STR" --stage c --grid 40
 expect render-model-error 1 'error: ' -- render "$BAD" -o "$T/bad.wav"
 no_file render-model-error-nofile "$T/bad.wav"
 
