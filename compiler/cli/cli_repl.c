@@ -127,9 +127,10 @@ same_file(const struct stat *a, const struct stat *b)
  * param can go anywhere in its range without recompiling.  The grid is
  * the one for a render of R->span seconds (the last render's length, at
  * first 1 s: it differs when the step's coefficients vary in time).  On
- * failure the values and the instance stay as they were. */
+ * failure the values and the instance stay as they were; `what`, when
+ * not NULL, names the command in the message ("set f0 900"). */
 static int
-apply(Repl *R, const double *v)
+apply(Repl *R, const double *v, const char *what)
 {
 	Run *r = R->run;
 	Opts o = opts_for(R);
@@ -141,8 +142,13 @@ apply(Repl *R, const double *v)
 	if (cli_grid(r, &o, grid) < 0)
 		return -1;
 	err[0] = 0;
-	if (r->k.plan_for(v, rate, R->span, o.ngrid ? grid : NULL, g, h, err, sizeof err) != 0)
-		return error("%s: %s", R->path, err);
+	if (r->k.plan_for(v, rate, R->span, o.ngrid ? grid : NULL, g, h, err, sizeof err) != 0) {
+		if (what)
+			fprintf(stderr, "dpmc: error: %s: %s refused (the values stay): %s\n", R->path, what, err);
+		else
+			error("%s: %s", R->path, err);
+		return -1;
+	}
 	if (R->m) {
 		r->k.grid(R->m, cur, h);
 		if (cur[0] == g[0] && (nd < 2 || cur[1] == g[1])
@@ -227,7 +233,7 @@ load(Repl *R, const char *path, int keep)
 			n.vals[i] = R->vals[j];
 	}
 	n.init_ms = R->init_ms;
-	if (apply(&n, n.vals) < 0)
+	if (apply(&n, n.vals, NULL) < 0)
 		goto fail;
 	R->init_ms = n.init_ms;
 	drop(R);
@@ -325,6 +331,7 @@ c_set(Repl *R, int argc, char **argv)
 	const Kernel *k;
 	const char *names[512], *best;
 	Buf bad = {0};
+	char what[200];
 	double *v, x;
 	int i, np, r;
 
@@ -351,7 +358,8 @@ c_set(Repl *R, int argc, char **argv)
 	v = mem_alloc(sizeof(double) * (size_t)(np + 1));
 	memcpy(v, R->vals, sizeof(double) * (size_t)np);
 	v[i] = x;
-	r = apply(R, v);
+	snprintf(what, sizeof what, "set %s %.80s", k->param_name(i), argv[2]);
+	r = apply(R, v, what);
 	mem_free(v);
 	return r;
 }
@@ -499,7 +507,7 @@ c_render(Repl *R, int argc, char **argv)
 		double keep = R->span;
 
 		R->span = secs;
-		if (apply(R, R->vals) < 0) {
+		if (apply(R, R->vals, NULL) < 0) {
 			R->span = keep;
 			return -1;
 		}
@@ -705,7 +713,7 @@ c_fit(Repl *R, int argc, char **argv)
 	po.params_file = tmp;
 	po.nsets = 0;
 	v = mem_alloc(sizeof(double) * (size_t)(R->run->k.nparams() + 1));
-	if (cli_params(&R->run->k, &po, R->run->arena, &R->run->diag, v) == 0 && apply(R, v) == 0) {
+	if (cli_params(&R->run->k, &po, R->run->arena, &R->run->diag, v) == 0 && apply(R, v, NULL) == 0) {
 		if ((f = fopen(tmp, "r"))) {
 			while (fgets(line, sizeof line, f))
 				fputs(line, stdout);
@@ -815,6 +823,7 @@ static int
 c_open(Repl *R, int argc, char **argv)
 {
 	Opts o;
+	char what[200];
 	double *v;
 	int r = -1;
 
@@ -825,8 +834,10 @@ c_open(Repl *R, int argc, char **argv)
 	o.params_file = argv[1];
 	o.nsets = 0;
 	v = mem_alloc(sizeof(double) * (size_t)(R->run->k.nparams() + 1));
-	if (cli_params(&R->run->k, &o, R->run->arena, &R->run->diag, v) == 0)
-		r = apply(R, v);
+	if (cli_params(&R->run->k, &o, R->run->arena, &R->run->diag, v) == 0) {
+		snprintf(what, sizeof what, "open %.160s", argv[1]);
+		r = apply(R, v, what);
+	}
 	mem_free(v);
 	return r;
 }

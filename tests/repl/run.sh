@@ -324,3 +324,10 @@ st=$?
 printf 'set f0 330\000junk\n' | "$DPMC" repl "$S" >"$T/out" 2>"$T/err"
 st=$?
 [ "$st" = 1 ] && grep -q 'NUL byte' "$T/err" && pass stdin-nul || fail stdin-nul "exit $st: $(cat "$T/err")"
+
+# ---- a set the forced grid cannot take: the message names the set and
+# says the values stay (it named the grid and "the params in force") ----
+printf 'set f0 900\nparams\n' | "$DPMC" repl "$REPO/examples/guitar.dpm" --grid 60 >"$T/out" 2>"$T/err"
+st=$?
+[ "$st" = 1 ] && grep -q 'set f0 900 refused (the values stay): grid 60 is unstable' "$T/err" &&
+	grep -q '^f0  *= 110 ' "$T/out" && pass set-forced-grid || fail set-forced-grid "exit $st: $(cat "$T/err") $(cat "$T/out")"
