@@ -336,5 +336,7 @@ int cli_flush_stdout(void);
 int cli_write_file(const char *path, const char *s, char *err, int errsz);
 /* do a and b name one file, written yet or not? (main.c) */
 int cli_same_file(const char *a, const char *b);
+/* main.c: 1 after a message when path is a file the model imports */
+int cli_is_import(const struct Model *m, const char *what, const char *path);
 
 #endif

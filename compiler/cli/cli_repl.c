@@ -69,6 +69,8 @@ guard(const Repl *R, const char *what, const char *path)
 	if (R->target[0] && cli_same_file(path, R->target))
 		return error("%s %s is the recording grad or fit read: writing it would replace it; name "
 		             "another file", what, path);
+	if (R->run && cli_is_import(R->run->model, what, path))
+		return -1;
 	return 0;
 }
 

@@ -654,6 +654,23 @@ bow_tension_note(const Run *r, const Opts *o)
 	        "so, force a coarser grid ('grid N' in the domain, or --grid N)\n", o->model);
 }
 
+/* Is path one of the files the model imports?  Then an error naming
+ * it, as `what` PATH (a file a command would write). */
+int
+cli_is_import(const struct Model *m, const char *what, const char *path)
+{
+	int i;
+
+	for (i = 0; m && path && !rt_out_is_std(path) && i < m->ndecls; i++)
+		if (m->decls[i]->src && m->decls[i]->src != m->src
+		    && cli_same_file(path, m->decls[i]->src->path)) {
+			fprintf(stderr, "dpmc: error: %s %s is a file the model imports (%s): writing it would "
+			        "replace it; name another file\n", what, path, m->decls[i]->src->path);
+			return 1;
+		}
+	return 0;
+}
+
 int
 cli_compile(Run *r, const Opts *o, int upto)
 {
@@ -664,8 +681,13 @@ cli_compile(Run *r, const Opts *o, int upto)
 	r->t0 = jit_now_ms();
 	r->model = model_load_planned(r->arena, &r->diag, o->model, o->incdirs, o->nincdirs,
 	                              stdlib_dir(r->arena), &gp);
-	if (!r->model || upto == UPTO_MODEL)
-		return r->model ? 0 : -1;
+	if (!r->model)
+		return -1;
+	if (cli_is_import(r->model, "-o", o->out) || cli_is_import(r->model, "--render", o->render)
+	    || cli_is_import(r->model, "--loss-curve", o->loss_curve))
+		return -1;
+	if (upto == UPTO_MODEL)
+		return 0;
 	lumped_only = r->model->lumped_only;
 	if (!(r->scheme = scheme_build(r->arena, &r->diag, r->model)))
 		return -1;

@@ -472,6 +472,15 @@ cp "$STR" "$T/own.dpm"
 cp "$T/own.dpm" "$T/own.keep"
 expect clobber-model 1 "-o .*own.dpm is the model: writing it would replace it" -- render "$T/own.dpm" -o "$T/own.dpm" -d 0.05
 cmp -s "$T/own.dpm" "$T/own.keep" && pass clobber-model-kept || fail clobber-model-kept "the model changed"
+# a file the model imports (a probe's: render -o, build -o, fit
+# --loss-curve and the REPL's save replaced it, exit 0)
+mkdir -p "$T/imp" && cp "$REPO/examples/ideal_string.dpm" "$T/imp/m.dpm" && cp "$REPO/stdlib/excite.dpm" "$T/imp/excite.dpm"
+cp "$T/imp/excite.dpm" "$T/imp/excite.keep"
+expect clobber-import-render 1 "-o .*excite.dpm is a file the model imports" -- render "$T/imp/m.dpm" -d 0.01 -o "$T/imp/excite.dpm"
+expect clobber-import-build 1 "-o .*excite.dpm is a file the model imports" -- build "$T/imp/m.dpm" -o "$T/imp/./excite.dpm"
+printf 'save %s\n' "$T/imp/excite.dpm" | "$DPMC" repl "$T/imp/m.dpm" >"$T/out" 2>"$T/err"
+grep -q "save: .*excite.dpm is a file the model imports" "$T/err" && pass clobber-import-repl || fail clobber-import-repl "$(cat "$T/err")"
+cmp -s "$T/imp/excite.dpm" "$T/imp/excite.keep" && pass clobber-import-kept || fail clobber-import-kept "the import changed"
 run "$DPMC" render "$STR" -o "$T/tg.wav" -d 0.05
 expect clobber-target 1 "-o .*tg.wav is the target recording" -- fit "$STR" --target "$T/tg.wav" --fit f0 --steps 1 -o "$T/tg.wav"
 expect clobber-outputs 1 "-o and --render both name" -- fit "$STR" --target "$T/tg.wav" --fit f0 --steps 1 -o "$T/same" --render "$T/same"
