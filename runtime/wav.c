@@ -269,20 +269,26 @@ rt_wav_write(const char *path, const double *x, long nframes, int nch, int rate,
 }
 
 /* A data chunk cut short: libsndfile reads what is there and says so
- * only in its log ("data : 44100 (should be 29956)").  A header written
- * to a pipe claims a length it could not know (0, or about 2^31 and up:
- * sox, ffmpeg); such a claim is not a cut. */
+ * only in its log ("data : 44100 (should be 29956)"; an AIFF's "SSND :
+ * ...", a W64's whole "riff : ...", lower case).  A header written to a
+ * pipe claims a length it could not know (0, or about 2^31 and up: sox,
+ * ffmpeg); such a claim is not a cut. */
 static int
 truncated(SNDFILE *sf, long *claim, long *have)
 {
-	char log[4096];
+	static const char *const tag[] = {"data : ", "SSND : ", "riff : "};
+	char log[4096], fmt[40];
 	const char *d;
+	size_t i;
 
 	log[0] = 0;
 	sf_command(sf, SFC_GET_LOG_INFO, log, sizeof log);
-	for (d = log; (d = strstr(d, "data : ")); d++)
-		if (sscanf(d, "data : %ld (should be %ld)", claim, have) == 2)
-			return *claim > *have && *claim < 0x7f000000L && *claim > 0;
+	for (i = 0; i < sizeof tag / sizeof tag[0]; i++) {
+		snprintf(fmt, sizeof fmt, "%s%%ld (should be %%ld)", tag[i]);
+		for (d = log; (d = strstr(d, tag[i])); d++)
+			if (sscanf(d, fmt, claim, have) == 2)
+				return *claim > *have && *claim < 0x7f000000L && *claim > 0;
+	}
 	return 0;
 }
 
