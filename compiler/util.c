@@ -374,7 +374,8 @@ src_linecol(const Src *s, int off, int *line, int *col)
 	if (off > (int)s->len)
 		off = (int)s->len;
 	for (i = 0; i < off; i++) {
-		if (s->text[i] == '\n') {
+		/* a line ends at LF, CRLF or a lone CR (old Mac text; a CSV's) */
+		if (s->text[i] == '\n' || (s->text[i] == '\r' && s->text[i + 1] != '\n')) {
 			l++;
 			c = 1;
 		} else {
@@ -461,7 +462,8 @@ vreport(Diag *d, Loc loc, const char *kind, const char *fmt, va_list ap)
 		mem_free(msg);
 
 	/* the line, or RT_SHOW_LINE bytes of it around the caret */
-	for (end = start; end < (int)loc.src->len && loc.src->text[end] != '\n'; end++)
+	for (end = start; end < (int)loc.src->len && loc.src->text[end] != '\n'
+	     && (loc.src->text[end] != '\r' || loc.src->text[end + 1] == '\n'); end++)
 		;
 	if (end > loc.off && loc.src->text[end - 1] == '\r')    /* a CRLF line's end */
 		end--;

@@ -566,6 +566,11 @@ run "$DPMC" render "$T/bl.dpm" -o "$T/bl.wav" --raw -d 0.02
 printf 'model m\r\ndomain x in [0, 1]\r\nfield u(x)\r\npde u.tt = gamm^2 * u.xx\r\n' >"$T/crlf.dpm"
 run "$DPMC" check "$T/crlf.dpm"
 [ "$st" = 1 ] && grep -q '^    4 | pde u.tt = gamm^2 \* u.xx$' "$T/err" && pass crlf-quote || fail crlf-quote "$(od -c "$T/err" | head -5)"
+# a model whose lines end with a lone CR (old Mac text) reads as lines
+# (it was one line: "unexpected keyword 'domain'; expected end of line")
+printf 'model m\rdomain x in [0, 1] # a comment\rfield u(x)\rpde u.tt = gamm^2 * u.xx\r' >"$T/cr.dpm"
+expect cr-lines 1 "cr.dpm:4:12: error: unknown name 'gamm'" -- check "$T/cr.dpm"
+grep -q '^    4 | pde u.tt = gamm^2 \* u.xx$' "$T/err" && pass cr-quote || fail cr-quote "$(od -c "$T/err" | head -5)"
 
 # a render that blows up says so under --raw too (not "too large for 32-bit float")
 expect raw-blowup 1 "the simulation blew up at sample" -- render "$REPO/tests/sav_grad/coef_reads.dpm" -d 0.1 --raw -o "$T/bu.wav"

@@ -314,6 +314,11 @@ expect csv-missing 1 "the dataset: cannot read $D/nothere.csv" -- train "$M" $R 
 # files), blank lines at the end: read as the plain CSV
 printf '"file","note"\r"sub/n45.wav",45\r\r\n\n' >"$D/quoted.csv"
 expect csv-quoted-cr-blank-end 0 '' -- train "$M" $R --data "$D/quoted.csv" --fit T0 --epochs 1 -o "$T/q.json"
+# an error in such a file at its line and column (a probe's: 1:25, the
+# whole file shown as one line)
+printf 'file,note\rsub/n45.wav,45\rsub/n45.wav,abc\r' >"$D/crbad.csv"
+expect csv-cr-error-place 1 'crbad.csv:3:13: error: .abc. is not a number' -- train "$M" $R --data "$D/crbad.csv" --fit T0
+grep -q '^    3 | sub/n45.wav,abc$' "$T/err" && pass csv-cr-error-line || fail csv-cr-error-line "$(cat "$T/err")"
 printf 'file,note\nsub/n45.wav,45\nmissing.wav,50\n' >"$D/bad.csv"
 expect fit-data-missing-file 1 "bad.csv:3:1: error: no such file" -- fit "$M" $R --data "$D/bad.csv" --fit T0
 # (the channels case needs a model with two outputs)
