@@ -423,6 +423,7 @@ static int
 jnumber(Json *j, double *v)
 {
 	const char *s = j->s + j->pos;
+	char *end;
 	int n = 0, start = j->pos;
 
 	if (s[n] == '-')
@@ -454,8 +455,12 @@ jnumber(Json *j, double *v)
 		while (isdigit((unsigned char)s[n]))
 			n++;
 	}
-	*v = strtod(s, NULL);
+	/* strtod reads on where JSON stops only into a hex number (0x10):
+	 * said at the 'x', before its value is checked against a range */
+	*v = strtod(s, &end);
 	j->pos += n;
+	if (end != s + n)
+		return jfail(j, "the number to end here (JSON numbers are decimal, no 0x)");
 	if (!isfinite(*v)) {
 		report(j, start, n, "this number is too large for a double");
 		return -1;

@@ -145,17 +145,48 @@ trailing(const Reader *r)
 	return t[strspn(t, " \t\r\n")] == 0;
 }
 
+/* The bytes of the well-formed UTF-8 sequence at s (no overlong form,
+ * no surrogate, at most U+10FFFF), or 0. */
+static int
+utf8_len(const char *p)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	int n, i;
+	unsigned c;
+
+	if (s[0] < 0x80)
+		return 1;
+	n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
+	if (!n || (n == 3 && s[0] >= 0xf0))
+		return 0;
+	c = s[0] & (0x7f >> n);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) || (n == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	return n;
+}
+
 void
 cli_json_str(Buf *b, const char *s)
 {
+	int n, i;
+
 	buf_puts(b, "\"");
 	for (; *s; s++) {
 		if (*s == '"' || *s == '\\')
 			buf_printf(b, "\\%c", *s);
 		else if ((unsigned char)*s < 0x20)
 			buf_printf(b, "\\u%04x", (unsigned char)*s);
-		else
-			buf_printf(b, "%c", *s);
+		else if ((n = utf8_len(s)) > 0) {
+			for (i = 0; i < n; i++)
+				buf_printf(b, "%c", s[i]);
+			s += n - 1;
+		} else  /* not UTF-8 (a Latin-1 file name): JSON must be; the byte as that code point */
+			buf_printf(b, "\\u%04x", (unsigned char)*s);
 	}
 	buf_puts(b, "\"");
 }

@@ -237,7 +237,11 @@ cli_params(const Kernel *k, const Opts *o, Arena *a, Diag *d, double *vals)
 			return -1;
 		}
 		if (cli_number(eq + 1, &v) < 0) {
-			diag_error(d, (Loc){0}, "--set %s: '%s' is not a finite number", s, eq + 1);
+			/* --set f0=300,xp=0.4: one param a --set */
+			const char *more = strchr(eq + 1, ',');
+
+			diag_error(d, (Loc){0}, "--set %s: '%s' is not a finite number%s", s, eq + 1,
+			           more && strchr(more, '=') ? "; set one param per --set (--set A=1 --set B=2)" : "");
 			return -1;
 		}
 		if (cli_param_bad(k, p, v, &b)) {

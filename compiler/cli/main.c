@@ -424,9 +424,7 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 		o->checkpoints = n;
 		break;
 	case O_MEMORY:
-		errno = 0;
-		x = strtod(v, &end);
-		if (end == v || *end || errno || !(x >= 1 && x <= 1e7))
+		if (cli_number(v, &x) < 0 || !(x >= 1 && x <= 1e7))
 			return value_error("--memory %s: expected megabytes between 1 and 1e7%s", v, "");
 		o->memory_mb = x;
 		break;
@@ -478,6 +476,11 @@ parse_args(Opts *o, const struct Cmd *c, int argc, char **argv)
 				         && !strncmp(names[k], a, 2)) {
 					op = &opts[j];
 					v = a + 2;
+					/* -o=x.wav: '=' is not a short option's (it
+					 * wrote a file named "=x.wav") */
+					if (*v == '=')
+						return usage_error(c->name, "'%s': a short option takes its value "
+						                   "after a space or glued, without '='", a);
 				}
 			}
 		}

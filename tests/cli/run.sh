@@ -177,6 +177,11 @@ printf '\357\273\277{"params": {"f0": 440}}\n' >"$T/bom.json"
 expect params-bom 0 '' -- info "$STR" --params "$T/bom.json" --json
 grep -q '"grid": \[50\]' "$T/out" && pass params-bom-applied || fail params-bom-applied "$(cat "$T/out")"
 expect params-syntax 1 'comma.json:1:[0-9]*: error: ' -- render "$STR" -o "$T/p.wav" --params "$T/comma.json"
+# a hex number is a syntax error at its x (a probe's: "f0 = 16 is
+# outside its range", a value the file never says)
+printf '{"params": {"f0": 0x10}}\n' >"$T/hex.json"
+expect params-hex 1 'hex.json:1:20: error: expected the number to end here (JSON numbers are decimal, no 0x)' -- \
+	render "$STR" -o "$T/p.wav" --params "$T/hex.json"
 expect params-name 1 "name.json:2:4: error: unknown param 'f00'" -- render "$STR" -o "$T/p.wav" --params "$T/name.json"
 expect params-range 1 'range.json:1:[0-9]*: error: .*\[20, 4000\]' -- render "$STR" -o "$T/p.wav" --params "$T/range.json"
 expect params-missing 1 'no "params"' -- render "$STR" -o "$T/p.wav" --params "$T/none.json"

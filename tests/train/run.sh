@@ -319,6 +319,13 @@ expect csv-quoted-cr-blank-end 0 '' -- train "$M" $R --data "$D/quoted.csv" --fi
 printf 'file,note\rsub/n45.wav,45\rsub/n45.wav,abc\r' >"$D/crbad.csv"
 expect csv-cr-error-place 1 'crbad.csv:3:13: error: .abc. is not a number' -- train "$M" $R --data "$D/crbad.csv" --fit T0
 grep -q '^    3 | sub/n45.wav,abc$' "$T/err" && pass csv-cr-error-line || fail csv-cr-error-line "$(cat "$T/err")"
+# a file name that is not UTF-8 (Latin-1) still gives JSON (a probe's:
+# json.load failed on the raw byte)
+cp "$D/sub/n45.wav" "$(printf '%s/sub/s\351.wav' "$D")"
+printf 'file,note\nsub/s\351.wav,45\n' >"$D/latin1.csv"
+run "$DPMC" fit "$M" $R --data "$D/latin1.csv" --fit T0 --steps 1 -o "$T/lat.json"
+[ "$st" = 0 ] && /usr/bin/python3 -c 'import json, sys; assert json.load(open(sys.argv[1]))["items"][0]["file"] == "sub/s\u00e9.wav"' \
+	"$T/lat.json" 2>"$T/py.err" && pass json-latin1-name || fail json-latin1-name "exit $st: $(cat "$T/py.err" "$T/err")"
 printf 'file,note\nsub/n45.wav,45\nmissing.wav,50\n' >"$D/bad.csv"
 expect fit-data-missing-file 1 "bad.csv:3:1: error: no such file" -- fit "$M" $R --data "$D/bad.csv" --fit T0
 # (the channels case needs a model with two outputs)
