@@ -37,7 +37,7 @@ static const char *const wasm_exports[] = {
 	"dpm_param_max", "dpm_param_index", "dpm_set", "dpm_get", "dpm_noutputs", "dpm_output_name",
 	"dpm_reset", "dpm_process", "dpm_grad", "dpm_name", "dpm_rate", "dpm_param_default",
 	"dpm_param_log", "dpm_ndim", "dpm_grid", "dpm_set_grid", "dpm_forward", "dpm_backward",
-	"dpm_set_threads", "dpm_render", "malloc", "free", NULL
+	"dpm_set_threads", "dpm_set_span", "dpm_render", "malloc", "free", NULL
 };
 
 /* The Debian packages of the tool chain, named in every message about it */

@@ -590,6 +590,20 @@ held(const Scheme *s, int ax, int side)
 	return b == BC_FIXED || b == BC_CLAMPED || b == BC_SS;
 }
 
+/* Do the stability taps vary in space (x, or y)? */
+static int
+varies_in_space(const Emit *e)
+{
+	const Loops *l = e->l;
+	const unsigned sp = (1u << SYM_X) | (1u << SYM_Y);
+	int i;
+
+	for (i = 0; i < l->nstab; i++)
+		if (l->stab[i].coef->deps & sp)
+			return 1;
+	return 0;
+}
+
 static void
 emit_stable_fn(Emit *e)
 {
@@ -670,6 +684,30 @@ emit_stable_fn(Emit *e)
 		cg_out(e, "\tfor (j = 1; j <= m; j++)\n");
 		cg_out(e, "\t\tif (!@__stable(p, k, hx, hy, n, k * (double)(j * ns / m)))\n");
 		cg_out(e, "\t\t\treturn k * (double)(j * ns / m);\n");
+		/* a bump narrower than the spacing of those steps (2 ms of a
+		 * higher wave speed at 0.5 s) slipped between them and blew up:
+		 * each tap's least and greatest value over the steps (every
+		 * step, at most 2^20 of them) are checked too.  Where the taps
+		 * also vary in space the points are many: not done there. */
+		if (!varies_in_space(e)) {
+			int nt = cg_atleast1(l->nstab);
+
+			cg_out(e, "\tif (ns > m) {\n");
+			cg_out(e, "\t\tdouble tc[%d], lo[%d], hi[%d];\n\t\tlong at[2][%d], st = ns / 1048576 + 1, s;\n",
+			       nt, nt, nt, nt);
+			cg_out(e, "\t\tint c;\n\n");
+			cg_out(e, "\t\tfor (s = 0; s <= ns; s += st) {\n");
+			cg_out(e, "\t\t\t@__taps(p, k, hx, hy, 0, 0, k * (double)s, tc, !n);\n");
+			cg_out(e, "\t\t\tfor (c = 0; c < %d; c++) {\n", l->nstab);
+			cg_out(e, "\t\t\t\tif (!s || tc[c] < lo[c])\n\t\t\t\t\tlo[c] = tc[c], at[0][c] = s;\n");
+			cg_out(e, "\t\t\t\tif (!s || tc[c] > hi[c])\n\t\t\t\t\thi[c] = tc[c], at[1][c] = s;\n");
+			cg_out(e, "\t\t\t}\n\t\t}\n");
+			cg_out(e, "\t\tfor (c = 0; c < %d; c++)\n", l->nstab);
+			cg_out(e, "\t\t\tfor (j = 0; j < 2; j++)\n");
+			cg_out(e, "\t\t\t\tif (at[j][c] && !@__stable(p, k, hx, hy, n, k * (double)at[j][c]))\n");
+			cg_out(e, "\t\t\t\t\treturn k * (double)at[j][c];\n");
+			cg_out(e, "\t}\n");
+		}
 	} else {
 		cg_out(e, "\t(void)j; (void)m;\n");
 	}

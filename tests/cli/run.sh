@@ -244,8 +244,15 @@ expect ramp-lump 1 'ramp_lump.dpm:6:12: error: the lumped object .z. is too stif
 	render "$T/ramp_lump.dpm" -o "$T/r2.wav"
 no_file ramp-lump-nofile "$T/r2.wav"
 # a bump narrower than the planner's samples (every 172 steps of a 1 s
-# render): it blows up; the error says where, a note says what to do
+# render): each tap's extremes over the steps are checked too, and the
+# grid is planned for the bump (it blew up)
 sed 's/^let T(t) = .*/let T(t) = c^2 * (1 + 24 * (t > 0.004) * (t < 0.0077))/' "$T/glide.dpm" >"$T/bump.dpm"
+expect bump-planned 0 '' -- render "$T/bump.dpm" -o "$T/b.wav"
+rm -f "$T/b.wav"
+# where the coefficient also varies in space those extremes are not
+# sought: it blows up; the error says where, a note says what to do
+sed -e 's/^let T(t) = .*/let T(t) = c^2 * (1 + 24 * (t > 0.004) * (t < 0.0077))/' \
+	-e 's/T(t) \* u.xx/T(t) * (1 + 0.001 * x) * u.xx/' "$T/glide.dpm" >"$T/bump.dpm"
 expect bump-blowup 1 'blew up at sample' -- render "$T/bump.dpm" -o "$T/b.wav"
 grep -q "note: the grid (220 intervals) was planned for the step's coefficients" "$T/err" &&
 	pass bump-note || fail bump-note "$(cat "$T/err")"
@@ -358,6 +365,15 @@ if [ -x "$T/string" ]; then
 	run "$T/string" -o "$T/exe.wav" -d 0.3 --raw -r 22050
 	run "$DPMC" render "$STR" -o "$T/ren.wav" -d 0.3 --raw -r 22050
 	cmp -s "$T/exe.wav" "$T/ren.wav" && pass exe-equals-render-raw || fail exe-equals-render-raw "the raw WAVs differ"
+	# a coefficient that varies in time: the program plans the grid for
+	# its whole render, as render does (it planned at t = 0 and blew up)
+	run "$DPMC" build "$HERE/glide.dpm" -o "$T/glide"
+	run "$T/glide" -o "$T/exe.wav" -d 0.5 --raw
+	run "$DPMC" render "$HERE/glide.dpm" -o "$T/ren.wav" -d 0.5 --raw
+	cmp -s "$T/exe.wav" "$T/ren.wav" && pass exe-equals-render-glide || fail exe-equals-render-glide "exit $st: $(cat "$T/err")"
+	# a bump in the wave speed between the planner's evenly spaced steps
+	run "$DPMC" render "$HERE/bump.dpm" -d 1 --stats -o "$T/bump.wav"
+	[ "$st" = 0 ] && grep -q '"grid": \[25\]' "$T/err" && pass plan-bump || fail plan-bump "exit $st: $(cat "$T/err")"
 	run "$T/string" -o "$T/exe-bad.wav" --set f0=1
 	[ "$st" = 1 ] && [ ! -e "$T/exe-bad.wav" ] && pass exe-bad-set || fail exe-bad-set "exit $st"
 else

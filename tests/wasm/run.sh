@@ -85,6 +85,10 @@ else
 fi
 run "$DPMC" build "$MEM" -o "$T/p/membrane.html"
 [ "$st" = 0 ] && pass build-html-2d || fail build-html-2d "exit $st: $(head -c 600 "$T/err")"
+# a step whose coefficients vary in time: dpmRender plans the grid for
+# its length as dpmc render does (it planned at t = 0 and blew up)
+run "$DPMC" build "$REPO/tests/cli/glide.dpm" -o "$T/p/glide.html"
+[ "$st" = 0 ] || fail build-html-glide "exit $st: $(head -c 600 "$T/err")"
 run "$DPMC" build "$PLATE" -o "$T/w/plate.wasm"
 [ "$st" = 0 ] && pass build-wasm-stereo || fail build-wasm-stereo "exit $st: $(head -c 600 "$T/err")"
 # the page names its module as a string, whatever the file is called
@@ -101,6 +105,7 @@ fi
 "$DPMC" render "$GUI" -d 0.2 --raw -r 48000 -o "$T/guitar48k.wav" 2>"$T/err" || fail setup "render: $(cat "$T/err")"
 "$DPMC" render "$MEM" -d 0.05 --raw -o "$T/membrane.wav" 2>"$T/err" || fail setup "render: $(cat "$T/err")"
 "$DPMC" render "$PLATE" -d 0.05 --raw -o "$T/plate.wav" 2>"$T/err" || fail setup "render: $(cat "$T/err")"
+"$DPMC" render "$REPO/tests/cli/glide.dpm" -d 0.05 --raw -o "$T/glide.wav" 2>"$T/err" || fail setup "render: $(cat "$T/err")"
 "$DPMC" info "$GUI" --json >"$T/guitar-info.json" 2>"$T/err" || fail setup "info: $(cat "$T/err")"
 
 # node_case NAME WASM REF.wav [NAME=VALUE...]
@@ -160,6 +165,7 @@ page_case() {
 page_case page-guitar guitar.html "$T/guitar.wav"
 page_case page-guitar-48k guitar.html "$T/guitar48k.wav" 48000
 page_case page-membrane membrane.html "$T/membrane.wav"
+page_case page-glide glide.html "$T/glide.wav"
 if [ -s "$T/page-guitar.json" ]; then
 	P=$T/page-guitar.json
 	[ "$(js "$P" 'r.type')" = Float32Array ] && pass page-float32 || fail page-float32 "dpmRender gave a $(js "$P" r.type)"
