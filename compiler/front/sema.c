@@ -665,7 +665,10 @@ unknown(Sema *s, Loc loc, const char *name, const Ctx *c, int call)
 			v[n++] = c->fn->args[i];
 	}
 	best = closest_name(name, v, n);
-	if (best)
+	if (!call && !strcmp(name, "energy"))    /* a probe's: `let e(t) = energy` */
+		diag_error(s->d, loc, "'energy' is read only as an output's whole value: "
+		           "`output E = energy` (language.md 12.1)");
+	else if (best)
 		diag_error(s->d, loc, "unknown %s '%s'; did you mean '%s'?",
 		           call ? "function" : "name", name, best);
 	else if (call)
@@ -1528,7 +1531,20 @@ exprs(Sema *s)
 		case D_NET:
 			bad = sema_check_net(s, d, en);
 			break;
-		case D_POTENTIAL:
+		case D_POTENTIAL: {
+			/* its name is declared as every other name is, once
+			 * (a probe's: `potential K`, K a param, and `potential pi`
+			 * passed) */
+			const Entry *clash = sema_lookup(s, d->name);
+			const char *why = reserved(s, d->name);
+
+			if (why)
+				diag_error(s->d, d->name_loc, "'%s' %s; choose another name", d->name, why);
+			else if (clash) {
+				diag_error(s->d, d->name_loc, "'%s' is already declared", d->name);
+				diag_note(s->d, clash->decl->name_loc, "'%s' is first declared here", d->name);
+			}
+		}
 			expr(s, d->value, &C_POT, NULL, NULL);
 			for (j = 0; j < i; j++) {
 				Decl *o = m->decls[j];
