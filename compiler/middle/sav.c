@@ -14,12 +14,12 @@ point_stab(Arena *a, Scheme *s, Expr **d)
 {
 	ExprPool *p = s->pool;
 	int n = s->nparams + s->nrd, r, q;
-	Expr **dd = mem_alloc((size_t)(n + 1) * sizeof *dd);
+	Expr **dd = mem_alloc((size_t)(n + 1) * sizeof *dd), **dq = mem_alloc((size_t)(n + 1) * sizeof *dq);
 	Expr *cell = s->ndim == 2 ? ex_mul(p, ex_sym(p, SYM_HX), ex_sym(p, SYM_HY)) : ex_sym(p, SYM_HX);
 	Expr *k2 = ex_powi(p, ex_sym(p, SYM_K), 2);
 
 	for (r = 0; r < s->nrd; r++) {
-		Expr *vrr, *c, *fac = ex_num(p, 1);
+		Expr *vrr, *c, *fac = ex_num(p, 1), *extra;
 		Tap *t;
 
 		if (s->rd[r].kind != RD_VAL || ex_is_num(d[s->nparams + r], 0))
@@ -29,14 +29,24 @@ point_stab(Arena *a, Scheme *s, Expr **d)
 		if (ex_is_num(vrr, 0))
 			continue;
 		/* V_r that also reads another part: the pair's relative motion
-		 * is stiffer, by 1 + m / M for an object of mass M (the point's
-		 * m = rho h w), twice for another point of the field */
+		 * is stiffer.  An object q of mass M adds its own V_qq m / M (the
+		 * point's m = rho h w): V = phi(a . y) has the one stiffness
+		 * phi'' sum_q a_q^2 / m_q, which for a spring to an object (a_q =
+		 * -1) is V_rr (1 + m / M), and for a read of a chain at X the
+		 * hats' squares, at most one (counted whole at each chain point
+		 * that X could be near, a place of params made every grid
+		 * unstable: a probe's).  Another point of the field counts
+		 * twice. */
+		extra = ex_num(p, 0);
 		for (q = 0; q < s->nrd; q++) {
 			if (q == r || ex_is_num(dd[s->nparams + q], 0))
 				continue;
-			if (s->rd[q].kind == RD_LUMP && s->lump[s->rd[q].lump].mass)
-				fac = ex_add(p, fac, ex_div(p, ex_mul(p, cell, s->mden), s->lump[s->rd[q].lump].mass));
-			else
+			if (s->rd[q].kind == RD_LUMP && s->lump[s->rd[q].lump].mass) {
+				diff_params(p, d[s->nparams + q], n, dq);
+				extra = ex_add(p, extra, ex_div(p, ex_mul(p, ex_mul(p, cell, s->mden),
+				                                          ex_fn(p, FN_MAX, dq[s->nparams + q], ex_num(p, 0))),
+				                                 s->lump[s->rd[q].lump].mass));
+			} else
 				fac = ex_add(p, fac, ex_num(p, 1));
 		}
 		if (!s->pot_vrr) {
@@ -45,7 +55,7 @@ point_stab(Arena *a, Scheme *s, Expr **d)
 		}
 		s->pot_vrr[r] = vrr;
 		/* a softening one (V_rr < 0) adds nothing to stiffen */
-		c = ex_div(p, ex_mul(p, k2, ex_mul(p, fac, ex_fn(p, FN_MAX, vrr, ex_num(p, 0)))),
+		c = ex_div(p, ex_mul(p, k2, ex_add(p, ex_mul(p, fac, ex_fn(p, FN_MAX, vrr, ex_num(p, 0))), extra)),
 		           ex_mul(p, cell, s->mden));
 		t = arena_alloc(a, (size_t)(s->nstab + 1) * sizeof *t);
 		memcpy(t, s->stab, (size_t)s->nstab * sizeof *t);
@@ -57,6 +67,7 @@ point_stab(Arena *a, Scheme *s, Expr **d)
 		s->pot_stab = 1;
 	}
 	mem_free(dd);
+	mem_free(dq);
 }
 
 /* A pde coefficient that reads the state (discretise.c state_coef) is in

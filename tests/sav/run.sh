@@ -91,6 +91,16 @@ if host kc kc.dpm; then
 else
 	fail kc_build "$(head -c 300 "$T/err")"
 fi
+if host chain chain_param.dpm; then
+	conserved chain_param_conserved chain 1 100000
+	run "$DPMC" info "$HERE/chain_param.dpm"
+	grep -q '^grid x  *218 intervals' "$T/out" && pass chain_param_grid || fail chain_param_grid "$(cat "$T/out" "$T/err" | head -5)"
+	sed 's/w(xb)/w(0.57)/' "$HERE/chain_param.dpm" >"$T/chain_const.dpm"
+	run "$DPMC" info "$T/chain_const.dpm"
+	grep -q '^grid x  *218 intervals' "$T/out" && pass chain_const_grid || fail chain_const_grid "$(cat "$T/out" "$T/err" | head -5)"
+else
+	fail chain_build "$(head -c 300 "$T/err")"
+fi
 if host hammer hammer.dpm; then
 	conserved hammer_conserved hammer 1 100000
 	falls hammer_lossy hammer 1 20000 sig=2
