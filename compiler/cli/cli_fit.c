@@ -510,11 +510,16 @@ names_in(const char *list, const char *opt, const char *model, const Kernel *k, 
 		for (i = 0; i < np && strcmp(names[i], name); i++)
 			;
 		if (i == np && cli_net_find(k, name, &first, &nw) >= 0) {
-			/* a net: all its weights */
+			/* a net: all its weights (named before: the net twice, when
+			 * its first weight came with it and was not named alone) */
 			for (t = 0; t < n; t++)
 				if (idx[t] >= first && idx[t] < first + nw) {
-					fprintf(stderr, "dpmc: error: %s names net '%s' and its weight '%s'; name "
-					        "one or the other\n", opt, name, names[idx[t]]);
+					if (idx[t] == first && t + nw <= n && idx[t + nw - 1] == first + nw - 1
+					    && !listed(list, names[first]))
+						fprintf(stderr, "dpmc: error: %s names '%s' twice\n", opt, name);
+					else
+						fprintf(stderr, "dpmc: error: %s names net '%s' and its weight '%s'; "
+						        "name one or the other\n", opt, name, names[idx[t]]);
 					goto bad;
 				}
 			for (t = 0; t < nw; t++)

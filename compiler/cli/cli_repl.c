@@ -957,7 +957,7 @@ split(char *line, char **argv)
 		if (!*p || *p == '#')
 			return argc;
 		if (argc == MAXARG)
-			return error("too many words on one line (at most %d)%s", "8", "");
+			return error("too many words on one line (at most %s)%s", "8", "");
 		if (*p == '"') {
 			w = ++p;
 			while (*p && *p != '"')

@@ -79,6 +79,13 @@ class _RenderFn(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, gy):
+        # the adjoint runs in compiled code, outside torch's graph: a
+        # second derivative (create_graph=True: a hessian, a gradient
+        # penalty) is refused, not silently zero
+        if torch.is_grad_enabled():
+            raise RuntimeError("dpm.torch.Render: no second derivatives (the adjoint runs in "
+                               "compiled code, outside torch's graph); differentiate once, "
+                               "without create_graph=True")
         layer = ctx.layer
         g = gy.detach().to("cpu", torch.float64).numpy()
         gs = g.reshape((-1,) + g.shape[-2:])

@@ -182,6 +182,10 @@ if [ $st = 1 ] && grep -q "names net 'shape' and its weight 'shape.2.b.0'" "$T/e
 else
 	fail fit_net_and_weight "status $st: $(head -c 300 "$T/err")"
 fi
+# a net named twice: said so (it said "names net 'shape' and its weight
+# 'shape.1.W.0.0'", a weight never named)
+run "$DPMC" fit "$M" --target "$T/T.wav" --fit shape,shape --steps 2 --loss mse -o "$T/x.json"
+[ $st = 1 ] && grep -q "names 'shape' twice" "$T/err" && pass fit_net_twice || fail fit_net_twice "status $st: $(head -c 300 "$T/err")"
 
 # the executable dpmc builds takes --params, with the same result and the
 # same messages

@@ -181,10 +181,25 @@ def render_args():
     raises(lambda: layer(torch.tensor([220.0 + 0j])), TypeError, "complex")
 
 
+def no_second_derivative():
+    """create_graph=True (a hessian, a gradient penalty) is refused: the
+    adjoint runs outside torch's graph, and the second derivative came
+    back as silent zeros (a probe's)."""
+    m = dpm.load(STRING)
+    layer = dpm.torch.Render(m, ["f0"], frames=50)
+    x = torch.tensor([220.0], dtype=torch.float64, requires_grad=True)
+    f = lambda v: (layer(v) ** 2).sum()
+    raises(lambda: torch.autograd.grad(f(x), x, create_graph=True), RuntimeError, "no second derivatives")
+    raises(lambda: torch.autograd.functional.hessian(f, x), RuntimeError, "no second derivatives")
+    g, = torch.autograd.grad(f(x), x)    # once: fine
+    assert torch.isfinite(g).all(), g
+
+
 check("gradcheck-planned", gradcheck_planned)
 check("gradcheck-fixed-batch", gradcheck_fixed_batch)
 check("layer", layer_semantics)
 check("training", training)
 check("second-field-rows", second_field_rows)
 check("render-args", render_args)
+check("no-second-derivative", no_second_derivative)
 done()

@@ -331,3 +331,7 @@ printf 'set f0 900\nparams\n' | "$DPMC" repl "$REPO/examples/guitar.dpm" --grid 
 st=$?
 [ "$st" = 1 ] && grep -q 'set f0 900 refused (the values stay): grid 60 is unstable' "$T/err" &&
 	grep -q '^f0  *= 110 ' "$T/out" && pass set-forced-grid || fail set-forced-grid "exit $st: $(cat "$T/err") $(cat "$T/out")"
+# nine words on a line: "at most 8" (it printed a garbage number: a
+# string given to %d)
+echo 'a b c d e f g h i' | "$DPMC" repl >"$T/out" 2>"$T/err"
+grep -q 'too many words on one line (at most 8)' "$T/err" && pass nine-words || fail nine-words "$(cat "$T/err")"
