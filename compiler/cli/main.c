@@ -146,7 +146,7 @@ static const struct Opt {
 	{O_PARAMS, "--params", NULL, "FILE.json", C_RUN | C_CHECK, "set params from {\"params\": {\"NAME\": VALUE}}"},
 	{O_RATE, "--rate", "-r", "HZ", C_RUN | C_CHECK, "sample rate (default: the model's, else 44100)"},
 	{O_BACKEND, "--backend", NULL, "tcc|llvm|cc", C_ALL,
-	 "how the model becomes machine code (default tcc; grad: llvm, else cc, else tcc; fit, train: cc, else llvm, else tcc)"},
+	 "how the model becomes machine code (default tcc; grad: llvm, else cc, else tcc; fit, train: cc, else llvm, else tcc; llvm first for nets of over 1000 weights)"},
 	{O_CPU, "--cpu", NULL, "NAME", C_ALL,
 	 "the CPU llvm compiles for (default the host's; as DPM_LLVM_CPU)"},
 	{O_STATS, "--stats", NULL, NULL, C_ALL,
@@ -674,6 +674,9 @@ cli_is_import(const struct Model *m, const char *what, const char *path)
 	return 0;
 }
 
+/* the most net weights the cc backend is chosen for by default */
+#define NET_CC_MAX 1000
+
 int
 cli_compile(Run *r, const Opts *o, int upto)
 {
@@ -701,6 +704,11 @@ cli_compile(Run *r, const Opts *o, int upto)
 		return 0;
 	r->prefix = cg_prefix(r->arena, r->model);
 	r->backend = o->backend;
+	/* cc's default (fit, train) for a net of thousands of weights: the C
+	 * holds a statement a weight, which cc -O3 takes minutes over (4400
+	 * weights: 91 s, 17000: over 10 min); llvm compiles it in seconds */
+	if (!o->backend_given && r->backend == BK_CC && r->model->nparams - r->model->nuser > NET_CC_MAX)
+		r->backend = cli_fastest_backend();
 	/* build and emit: all of it; a render only what it runs (but the LLVM
 	 * backend makes its own adjoint beside the text's) */
 	r->ctext = cg_emit_c(r->loops, r->prefix, upto == UPTO_C ? CG_API

@@ -590,7 +590,7 @@ conv_net(Ctx *c, const Ast *e, int J, const Bind *b)
 	const Decl *d = model_lookup(c->m, e->name);
 	const Net *n;
 	NetEval *v;
-	Expr **h, **z;
+	Expr **h, **z, **terms;
 	int i, j, L, in;
 
 	if (!d || d->kind != D_NET || !d->net || e->nargs != d->net->sizes[0])
@@ -609,13 +609,16 @@ conv_net(Ctx *c, const Ast *e, int J, const Bind *b)
 	v = arena_alloc(c->a, sizeof *v);
 	v->d = d;
 	v->args = h;
+	for (L = 0, i = 0; L < n->nsizes; L++)    /* a unit's inputs and bias */
+		i = n->sizes[L] > i ? n->sizes[L] : i;
+	terms = arena_alloc(c->a, (size_t)(i + 2) * sizeof *terms);
 	for (L = 1; L < n->nsizes; L++) {
 		z = arena_alloc(c->a, (size_t)n->sizes[L] * sizeof *z);
 		for (j = 0; j < n->sizes[L]; j++) {
-			z[j] = ex_param(c->p, n->first + net_weight(n, L, j, -1));
+			terms[0] = ex_param(c->p, n->first + net_weight(n, L, j, -1));
 			for (i = 0; i < n->sizes[L - 1]; i++)
-				z[j] = ex_add(c->p, z[j], ex_mul(c->p, ex_param(c->p, n->first
-				              + net_weight(n, L, j, i)), h[i]));
+				terms[i + 1] = ex_mul(c->p, ex_param(c->p, n->first + net_weight(n, L, j, i)), h[i]);
+			z[j] = ex_add_many(c->p, terms, n->sizes[L - 1] + 1);
 			if (L == n->nsizes - 1)
 				continue;
 			switch (n->act) {

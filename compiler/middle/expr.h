@@ -92,6 +92,7 @@ Expr *ex_param(ExprPool *p, int index);
 Expr *ex_remake(ExprPool *p, Expr *e, Expr *a, Expr *b, Expr *c);
 Expr *ex_sym(ExprPool *p, Sym s);
 Expr *ex_add(ExprPool *p, Expr *a, Expr *b);
+Expr *ex_add_many(ExprPool *p, Expr *const *v, int n);   /* the sum of v[0..n) */
 Expr *ex_sub(ExprPool *p, Expr *a, Expr *b);
 Expr *ex_mul(ExprPool *p, Expr *a, Expr *b);
 Expr *ex_div(ExprPool *p, Expr *a, Expr *b);

@@ -187,6 +187,13 @@ fi
 run "$DPMC" fit "$M" --target "$T/T.wav" --fit shape,shape --steps 2 --loss mse -o "$T/x.json"
 [ $st = 1 ] && grep -q "names 'shape' twice" "$T/err" && pass fit_net_twice || fail fit_net_twice "status $st: $(head -c 300 "$T/err")"
 
+# a net of over 1000 weights: fit takes llvm by default, not cc
+if [ -e "$REPO/dpmc-llvm.so" ]; then
+	run "$DPMC" render "$N/big.dpm" -r 16000 -d 0.05 --raw -o "$T/big.wav"
+	run "$DPMC" fit "$N/big.dpm" -r 16000 --target "$T/big.wav" --fit f0 --steps 1 --stats -o "$T/big.json"
+	[ $st = 0 ] && grep -q '"backend": "llvm"' "$T/err" && pass fit_big_net_llvm || fail fit_big_net_llvm "status $st: $(tail -c 300 "$T/err")"
+fi
+
 # the executable dpmc builds takes --params, with the same result and the
 # same messages
 if "$DPMC" build "$M" -o "$T/exe" 2>"$T/err"; then
