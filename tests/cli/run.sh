@@ -129,6 +129,10 @@ else
 	fail emit-scheme-lumped "$(head -c 300 "$T/out")"
 fi
 expect stats-lumped-no-grid 0 '"grid": \[\], "steps": 441' -- render "$T/lump.dpm" -d 0.01 -o "$T/lump.wav" --stats
+# a free mass at any rate: the placeholder grid field once needed 3 Hz
+# and up (a probe's: "unstable on every grid" at -r 1)
+printf 'model fall\nfield z\npde z.tt = -9.81\noutput a = z\n' >"$T/fall.dpm"
+expect lumped-rate-1 0 '' -- render "$T/fall.dpm" -r 1 -d 3 --raw --double -o "$T/fall.wav"
 # and info prints no stability margin for it (it printed 14700: the
 # placeholder grid's), --json "stability": null
 run "$DPMC" info "$T/lump.dpm"
