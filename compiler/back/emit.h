@@ -87,6 +87,13 @@ int cg_energy_bwd(const Scheme *s);
  * where it is 0; NULL when no lump has one or one is not linear in them
  * with coefficients of params (emit_energy.c) */
 Expr ***cg_lump_back(const Scheme *s);
+/* lump j's rest split as the energy takes it: erest, without what it is
+ * at a state of 0, and that constant force's share f0 when it does not
+ * vary in time (gravity: the potential -M f0 z, (z[n+1] + z[n]) / 2 so
+ * the explicit step conserves it exactly), else 0 (a force that is a
+ * time signal does work on the object, no energy of its own) */
+Expr *cg_lump_erest(const Scheme *s, int j);
+Expr *cg_lump_f0(const Scheme *s, int j);
 void cg_lump_back_free(const Scheme *s, Expr ***cv);
 /* The same for the forces between parts on the grid field: [i][r] the
  * coefficient (times k^2) of read r in source i's strength */

@@ -82,6 +82,22 @@ back_free(Expr ***cv, int n)
 /* back_coefs: rows[i]'s coefficients of the backward velocity reads
  * (RD_VEL, RD_LUMP_VEL), [i][r], NULL where 0 or where rows[i] is NULL;
  * NULL when no row has one or one is not linear in them */
+Expr *
+cg_lump_erest(const Scheme *s, int j)
+{
+	Expr *r = s->lump[j].rest;
+
+	return ex_sub(s->pool, r, ex_subst_state(s->pool, r, ex_num(s->pool, 0)));
+}
+
+Expr *
+cg_lump_f0(const Scheme *s, int j)
+{
+	Expr *f = ex_subst_state(s->pool, s->lump[j].rest, ex_num(s->pool, 0));
+
+	return f->deps & (1u << SYM_T) ? ex_num(s->pool, 0) : f;
+}
+
 static Expr ***
 back_coefs(const Scheme *s, Expr *const *rows, int n)
 {
@@ -381,7 +397,7 @@ lumps_vjp(Emit *e)
 	const Scheme *s = e->s;
 	ExprPool *P = s->pool;
 	int np = s->nparams, nq = np + s->nrd, nl = s->nlump, i, j;
-	const char **pn = cg_param_refs(e), **names = mem_alloc((size_t)(nq + 2 * nl + 1) * sizeof *names);
+	const char **pn = cg_param_refs(e), **names = mem_alloc((size_t)(nq + 3 * nl + 1) * sizeof *names);
 	Expr *sum = ex_num(P, 0), **d = mem_alloc((size_t)(nq + 1) * sizeof *d);
 	int *root = mem_alloc((size_t)(nq + 1) * sizeof *root);
 	ExprEmitter *em;
@@ -389,17 +405,21 @@ lumps_vjp(Emit *e)
 	for (i = 0; i < nq; i++)
 		names[i] = pn[i];
 	for (j = 0; j < nl; j++) {
-		Buf a = {0}, b = {0};
+		Buf a = {0}, b = {0}, c = {0};
 		buf_printf(&a, "sm[%d]", j);
 		buf_printf(&b, "sa[%d]", j);
-		names[nq + 2 * j] = a.s;
-		names[nq + 2 * j + 1] = b.s;
+		buf_printf(&c, "sf[%d]", j);
+		names[nq + 3 * j] = a.s;
+		names[nq + 3 * j + 1] = b.s;
+		names[nq + 3 * j + 2] = c.s;
 		if (s->lump[j].mass->deps & DEP_PARAM)
-			sum = ex_add(P, sum, ex_mul(P, ex_param(P, nq + 2 * j), s->lump[j].mass));
-		if (s->lump[j].rest->deps & DEP_PARAM)
-			sum = ex_add(P, sum, ex_mul(P, ex_param(P, nq + 2 * j + 1), s->lump[j].rest));
+			sum = ex_add(P, sum, ex_mul(P, ex_param(P, nq + 3 * j), s->lump[j].mass));
+		if (cg_lump_erest(s, j)->deps & DEP_PARAM)
+			sum = ex_add(P, sum, ex_mul(P, ex_param(P, nq + 3 * j + 1), cg_lump_erest(s, j)));
+		if (cg_lump_f0(s, j)->deps & DEP_PARAM)
+			sum = ex_add(P, sum, ex_mul(P, ex_param(P, nq + 3 * j + 2), cg_lump_f0(s, j)));
 	}
-	names[nq + 2 * nl] = NULL;
+	names[nq + 3 * nl] = NULL;
 	diff_params(P, sum, nq, d);
 	em = ex_emitter_new(names, cg_sym_c, "v");
 	for (i = 0; i < nq; i++) {
@@ -413,7 +433,7 @@ lumps_vjp(Emit *e)
 			cg_out(e, i < np ? "\t\tgrad[%d] += %s;\n" : "\t\trs[%d] += %s;\n",
 			       i < np ? i : i - np, ex_emitter_root(em, root[i]));
 	ex_emitter_free(em);
-	for (j = nq; j < nq + 2 * nl; j++)
+	for (j = nq; j < nq + 3 * nl; j++)
 		mem_free((void *)names[j]);
 	mem_free(names);
 	cg_free_refs(pn, 0);
@@ -431,7 +451,7 @@ lumps(Emit *e)
 	int nl = s->nlump, j;
 	const char **pn = cg_param_refs(e);
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "w");
-	int *root = mem_alloc((size_t)(2 * nl + 1) * sizeof *root);
+	int *root = mem_alloc((size_t)(3 * nl + 1) * sizeof *root);
 	Expr ***cv = cg_lump_back(s);
 
 	if (s->nrd)       /* none: the objects read nothing (z.tt = 0), no @__rdall */
@@ -439,24 +459,27 @@ lumps(Emit *e)
 	if (cv)
 		cg_out(e, "\t@__rdall(m, un, u, rdv);\n");
 	for (j = 0; j < nl; j++) {
-		root[2 * j] = ex_emitter_add(em, s->lump[j].mass);
-		root[2 * j + 1] = ex_emitter_add(em, s->lump[j].rest);
+		root[3 * j] = ex_emitter_add(em, s->lump[j].mass);
+		root[3 * j + 1] = ex_emitter_add(em, cg_lump_erest(s, j));
+		root[3 * j + 2] = ex_emitter_add(em, cg_lump_f0(s, j));
 	}
 	/* rest at t = 0, as @__parts_energy takes it: a force that is a time
 	 * signal does work on the object, it is no energy of its own (at the
 	 * step's t, dL/dA of 1000 A t was off 1000-fold) */
-	cg_out(e, "\t{\n\t\tconst double t = 0.0;\n\t\tdouble Mj[%d], vj[%d], sm[%d], sa[%d];\n\n\t\t(void)t; (void)sm; (void)sa;\n",
-	       nl, nl, nl, nl);
+	cg_out(e, "\t{\n\t\tconst double t = 0.0;\n\t\tdouble Mj[%d], vj[%d], sm[%d], sa[%d], sf[%d];\n\n"
+	       "\t\t(void)t; (void)sm; (void)sa; (void)sf;\n", nl, nl, nl, nl, nl);
 	ex_emitter_flush(em, &e->b, "\t\t");
 	for (j = 0; j < nl; j++) {
+		const char *er = ex_emitter_root(em, root[3 * j + 1]), *f0 = ex_emitter_root(em, root[3 * j + 2]);
+
 		cg_out(e, "\t\tMj[%d] = %s;\n\t\tvj[%d] = (un[ng + %d] - u[ng + %d]) / k;\n",
-		       j, ex_emitter_root(em, root[2 * j]), j, j, j);
-		cg_out(e, "\t\tsm[%d] = gE * (0.5 * vj[%d] * vj[%d] - 0.5 * un[ng + %d] * %s);\n",
-		       j, j, j, j, ex_emitter_root(em, root[2 * j + 1]));
+		       j, ex_emitter_root(em, root[3 * j]), j, j, j);
+		cg_out(e, "\t\tsm[%d] = gE * (0.5 * vj[%d] * vj[%d] - 0.5 * un[ng + %d] * %s - 0.5 * (un[ng + %d] + "
+		       "u[ng + %d]) * %s);\n", j, j, j, j, er, j, j, f0);
 		cg_out(e, "\t\tsa[%d] = -0.5 * gE * Mj[%d] * un[ng + %d];\n", j, j, j);
-		cg_out(e, "\t\tln[ng + %d] += gE * Mj[%d] * (vj[%d] / k - 0.5 * %s);\n",
-		       j, j, j, ex_emitter_root(em, root[2 * j + 1]));
-		cg_out(e, "\t\tpe[ng + %d] -= gE * Mj[%d] * vj[%d] / k;\n", j, j, j);
+		cg_out(e, "\t\tsf[%d] = -0.5 * gE * Mj[%d] * (un[ng + %d] + u[ng + %d]);\n", j, j, j, j);
+		cg_out(e, "\t\tln[ng + %d] += gE * Mj[%d] * (vj[%d] / k - 0.5 * %s - 0.5 * %s);\n", j, j, j, er, f0);
+		cg_out(e, "\t\tpe[ng + %d] -= gE * Mj[%d] * (vj[%d] / k + 0.5 * %s);\n", j, j, j, f0);
 	}
 	lumps_vjp(e);
 	for (j = 0; cv && j < nl; j++) {

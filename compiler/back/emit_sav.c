@@ -1397,7 +1397,8 @@ cg_emit_parts_energy(Emit *e)
 	em = ex_emitter_new(pn, cg_sym_c, "w");
 	for (j = 0; j < s->nlump; j++) {
 		ex_emitter_add(em, s->lump[j].mass);
-		ex_emitter_add(em, s->lump[j].rest);
+		ex_emitter_add(em, cg_lump_erest(s, j));
+		ex_emitter_add(em, cg_lump_f0(s, j));
 	}
 	ex_emitter_flush(em, &e->b, "\t");
 	for (j = 0; j < s->nlump; j++) {
@@ -1405,8 +1406,9 @@ cg_emit_parts_energy(Emit *e)
 		sv.len = 0;
 		if (cv)
 			cg_lump_back_coefs(e, cv[j], "\t\t", 0, &sv);
-		cg_out(e, "\t\tE += (%s) * (0.5 * v * v - 0.5 * un[ng + %d] * (%s)%s%s%s);\n\t}\n",
-		       ex_emitter_root(em, 2 * j), j, ex_emitter_root(em, 2 * j + 1),
+		cg_out(e, "\t\tE += (%s) * (0.5 * v * v - 0.5 * un[ng + %d] * (%s) - 0.5 * (un[ng + %d] + u[ng + %d]) * "
+		       "(%s)%s%s%s);\n\t}\n",
+		       ex_emitter_root(em, 3 * j), j, ex_emitter_root(em, 3 * j + 1), j, j, ex_emitter_root(em, 3 * j + 2),
 		       sv.len ? " + 0.25 * k * v * (0" : "", sv.len ? sv.s : "", sv.len ? ")" : "");
 	}
 	buf_free(&sv);
