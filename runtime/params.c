@@ -130,7 +130,8 @@ report(Json *j, int off, int len, const char *fmt, ...)
 	if (off > (int)j->len)
 		off = (int)j->len;
 	for (i = 0; i < off; i++) {
-		if (j->s[i] == '\n') {
+		/* a line ends at LF, CRLF or a lone CR */
+		if (j->s[i] == '\n' || (j->s[i] == '\r' && j->s[i + 1] != '\n')) {
 			line++;
 			col = 1;
 		} else {
@@ -145,7 +146,7 @@ report(Json *j, int off, int len, const char *fmt, ...)
 		free(msg);
 	/* the line, or RT_SHOW_LINE bytes of it around the caret */
 	start = off - (col - 1);
-	for (end = start; end < (int)j->len && j->s[end] != '\n'; end++)
+	for (end = start; end < (int)j->len && j->s[end] != '\n' && j->s[end] != '\r'; end++)
 		;
 	from = start;
 	if (off - from > RT_SHOW_LINE / 2)
@@ -460,7 +461,7 @@ jnumber(Json *j, double *v)
 	*v = strtod(s, &end);
 	j->pos += n;
 	if (end != s + n)
-		return jfail(j, "the number to end here (JSON numbers are decimal, no 0x)");
+		return jfail(j, "the number to end here (JSON numbers are decimal: no 0x, no leading 0)");
 	if (!isfinite(*v)) {
 		report(j, start, n, "this number is too large for a double");
 		return -1;

@@ -674,6 +674,8 @@ emit_stable_fn(Emit *e)
 	}
 	/* over a render of `span` seconds: the step's coefficients at t = 0,
 	 * and when they vary in time at up to 256 of its steps */
+	cg_out(e, "enum { @__INTIME = %d };    /* does the step vary in time (its taps, a lumped object)? */\n\n",
+	       in_time(e));
 	cg_out(e, "/* The first time in [0, span] at which the grid is unstable, or -1. */\n");
 	cg_out(e, "static double\n@__unstable_at(const double *p, double k, double hx, double hy, const int *n, "
 	       "double span)\n{\n");

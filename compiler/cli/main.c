@@ -1161,10 +1161,13 @@ cli_model_error(const char *model, const char *err, const char *when)
 		Src *src = src_load(a, model);
 		int line = atoi(err), col = atoi(strchr(err, ':') + 1), off = 0, n = 1;
 
-		while (src && line > 1 && off < (int)src->len)
-			line -= src->text[off++] == '\n';
+		/* lines end at LF, CRLF or a lone CR, as src_linecol counts */
+		while (src && line > 1 && off < (int)src->len) {
+			line -= src->text[off] == '\n' || (src->text[off] == '\r' && src->text[off + 1] != '\n');
+			off++;
+		}
 		if (src && line == 1 && col >= 1 && off + col - 1 < (int)src->len
-		    && !memchr(src->text + off, '\n', (size_t)col - 1)) {
+		    && !memchr(src->text + off, '\n', (size_t)col - 1) && !memchr(src->text + off, '\r', (size_t)col - 1)) {
 			Diag d = {0};
 			off += col - 1;
 			while (off + n < (int)src->len && (isalnum((unsigned char)src->text[off + n])

@@ -245,3 +245,14 @@ done
 # the .so exports the model's names and dpm_*, not the runtime's
 bad=$(nm -D --defined-only "$G/libmodel.so" | awk '$2 == "T" { print $3 }' | grep -v -e '^guitar_' -e '^dpm_' | tr '\n' ' ')
 [ -z "$bad" ] && pass so-exports || fail so-exports "also exported: $bad"
+
+# ---- coefficients that vary in time: dpm_new plans for 1 s, else at t =
+# 0 (rise.dpm leaves every grid at 0.8 s); dpm_render for its length, the
+# bits of dpmc render ----
+if host "$T/rise" "$REPO/tests/api/rise.dpm" && run "$T/rise/host_c" render 0.5 "$T/rise.f32"; then
+	run "$DPMC" render "$REPO/tests/api/rise.dpm" -d 0.5 --raw -o "$T/rise.wav"
+	run "$T/rise/host_c" wav "$T/rise.wav" "$T/rise.ref"
+	cmp -s "$T/rise.f32" "$T/rise.ref" && pass rise-render || fail rise-render "the samples differ"
+else
+	fail rise-render "$(cat "$T/out" "$T/err")"
+fi

@@ -184,7 +184,7 @@ expect params-syntax 1 'comma.json:1:[0-9]*: error: ' -- render "$STR" -o "$T/p.
 # a hex number is a syntax error at its x (a probe's: "f0 = 16 is
 # outside its range", a value the file never says)
 printf '{"params": {"f0": 0x10}}\n' >"$T/hex.json"
-expect params-hex 1 'hex.json:1:20: error: expected the number to end here (JSON numbers are decimal, no 0x)' -- \
+expect params-hex 1 'hex.json:1:20: error: expected the number to end here (JSON numbers are decimal: no 0x, no leading 0)' -- \
 	render "$STR" -o "$T/p.wav" --params "$T/hex.json"
 expect params-name 1 "name.json:2:4: error: unknown param 'f00'" -- render "$STR" -o "$T/p.wav" --params "$T/name.json"
 expect params-range 1 'range.json:1:[0-9]*: error: .*\[20, 4000\]' -- render "$STR" -o "$T/p.wav" --params "$T/range.json"
@@ -596,6 +596,11 @@ run "$DPMC" check "$T/crlf.dpm"
 printf 'model m\rdomain x in [0, 1] # a comment\rfield u(x)\rpde u.tt = gamm^2 * u.xx\r' >"$T/cr.dpm"
 expect cr-lines 1 "cr.dpm:4:12: error: unknown name 'gamm'" -- check "$T/cr.dpm"
 grep -q '^    4 | pde u.tt = gamm^2 \* u.xx$' "$T/err" && pass cr-quote || fail cr-quote "$(od -c "$T/err" | head -5)"
+# an error the compiled model finds is placed by the same line count
+# (it counted LF only: the caret fell three lines down)
+printf 'model m\rparam c0 = 1 in [0, 1e13]\rdomain x in [0, 1]\rfield u(x)\npde u.tt = c0 * 1e4 * u.xx\nboundary x = 0, x = 1: fixed\ninit u = sin(pi * x)\noutput o = u(0.5)\n' >"$T/crm.dpm"
+expect cr-model-error 1 "crm.dpm:5:12: error: the scheme is unstable" -- render "$T/crm.dpm" --set c0=1e12 -o "$T/crm.wav"
+grep -q '^    5 | pde u.tt' "$T/err" && pass cr-model-error-line || fail cr-model-error-line "$(cat "$T/err")"
 
 # a render that blows up says so under --raw too (not "too large for 32-bit float")
 expect raw-blowup 1 "the simulation blew up at sample" -- render "$REPO/tests/sav_grad/coef_reads.dpm" -d 0.1 --raw -o "$T/bu.wav"
