@@ -590,6 +590,61 @@ held(const Scheme *s, int ax, int side)
 	return b == BC_FIXED || b == BC_CLAMPED || b == BC_SS;
 }
 
+/* @__extremes(p, k, len, h, span, ex): the steps of a render of span
+ * seconds at which each stability tap is least and greatest, at a few
+ * points of the domain where they vary in space (5 along x, 3 x 3 in
+ * 2D), and the first at which a lumped object is too stiff, into ex (-1
+ * after the last): the 256 evenly spaced steps of @__unstable_at missed
+ * a 2 ms bump in the wave speed (1e101, exit 0).  Every step, or as many
+ * as 2^18 evaluations allow; once a plan (a net of t costs its weights
+ * an evaluation). */
+static int varies_in_space(const Emit *e);
+
+static void
+emit_extremes(Emit *e)
+{
+	const Loops *l = e->l;
+	const Scheme *s = e->s;
+	int nt = cg_atleast1(l->nstab), j, lt = 0;
+
+	for (j = 0; j < s->nlump; j++)
+		lt |= (s->lump_stiff[j]->deps & (1u << SYM_T)) != 0;
+	cg_out(e, "enum { @__NEX = %d };\n\n", 2 * nt + 2);
+	cg_out(e, "static void\n@__extremes(const double *p, double k, const double *len, const double *h, "
+	       "double span, long long *ex)\n{\n");
+	cg_out(e, "\tconst long long ns = span > 0 ? (long long)(span / k) : 0;\n");
+	cg_out(e, "\tconst int nx = %d, ny = %d;\n", varies_in_space(e) ? (s->ndim == 2 ? 3 : 5) : 1,
+	       varies_in_space(e) && s->ndim == 2 ? 3 : 1);
+	cg_out(e, "\tconst long long st = ns * nx * ny / 262144 + 1;\n");
+	cg_out(e, "\tdouble tc[%d], lo[%d], hi[%d];\n\tlong long at[2][%d], sj, lbad = -1;\n", nt, nt, nt, nt);
+	cg_out(e, "\tint c, i, q, r, ne = 0;\n\n");
+	cg_out(e, "\t(void)len; (void)lbad;\n");
+	cg_out(e, "\tex[0] = -1;\n");
+	if (!in_time(e)) {
+		cg_out(e, "\t(void)p; (void)k; (void)h; (void)st; (void)tc; (void)lo; (void)hi; (void)at; (void)sj;\n");
+		cg_out(e, "\t(void)c; (void)i; (void)q; (void)r; (void)ne;\n}\n\n");
+		return;
+	}
+	cg_out(e, "\tif (ns < 256)\n\t\treturn;\n");
+	cg_out(e, "\tfor (c = 0; c < %d; c++)\n\t\tat[0][c] = at[1][c] = -1;\n", nt);
+	cg_out(e, "\tfor (sj = 0; sj <= ns; sj += st) {\n");
+	cg_out(e, "\t\tfor (q = 0; q < nx; q++)\n\t\t\tfor (r = 0; r < ny; r++) {\n");
+	cg_out(e, "\t\t\t\tconst double x = @__from[0] + (nx > 1 ? len[0] * q / (nx - 1) : 0);\n");
+	cg_out(e, "\t\t\t\tconst double y = @__from[1] + (ny > 1 ? len[1] * r / (ny - 1) : 0);\n\n");
+	cg_out(e, "\t\t\t\t@__taps(p, k, h[0], h[1], x, y, k * (double)sj, tc, 1);\n");
+	cg_out(e, "\t\t\t\tfor (c = 0; c < %d; c++) {\n", l->nstab);
+	cg_out(e, "\t\t\t\t\tif (at[0][c] < 0 || tc[c] < lo[c])\n\t\t\t\t\t\tlo[c] = tc[c], at[0][c] = sj;\n");
+	cg_out(e, "\t\t\t\t\tif (at[1][c] < 0 || tc[c] > hi[c])\n\t\t\t\t\t\thi[c] = tc[c], at[1][c] = sj;\n");
+	cg_out(e, "\t\t\t\t}\n\t\t\t}\n");
+	if (lt)
+		cg_out(e, "\t\tif (lbad < 0 && @__lstable(p, k, h[0], k * (double)sj) >= 0)\n\t\t\tlbad = sj;\n");
+	cg_out(e, "\t}\n");
+	cg_out(e, "\tfor (c = 0; c < %d; c++)\n\t\tfor (i = 0; i < 2; i++)\n", l->nstab);
+	cg_out(e, "\t\t\tif (at[i][c] > 0)\n\t\t\t\tex[ne++] = at[i][c];\n");
+	cg_out(e, "\tif (lbad > 0)\n\t\tex[ne++] = lbad;\n");
+	cg_out(e, "\tex[ne] = -1;\n}\n\n");
+}
+
 /* Do the stability taps vary in space (x, or y)? */
 static int
 varies_in_space(const Emit *e)
@@ -673,45 +728,28 @@ emit_stable_fn(Emit *e)
 		cg_out(e, "\treturn @__vn(tc, @__lev, @__dx, @__dy, %d, %d);\n}\n\n", l->nstab, s->ndim);
 	}
 	/* over a render of `span` seconds: the step's coefficients at t = 0,
-	 * and when they vary in time at up to 256 of its steps */
+	 * and when they vary in time at up to 256 of its steps and at the
+	 * steps @__extremes found (ex, -1 after the last; NULL: none) */
 	cg_out(e, "enum { @__INTIME = %d };    /* does the step vary in time (its taps, a lumped object)? */\n\n",
 	       in_time(e));
+	emit_extremes(e);
 	cg_out(e, "/* The first time in [0, span] at which the grid is unstable, or -1. */\n");
 	cg_out(e, "static double\n@__unstable_at(const double *p, double k, double hx, double hy, const int *n, "
-	       "double span)\n{\n");
-	cg_out(e, "\tconst long ns = span > 0 ? (long)(span / k) : 0, m = ns < 256 ? ns : 256;\n");
-	cg_out(e, "\tlong j;\n\n");
+	       "double span, const long long *ex)\n{\n");
+	/* in long long: a span of 1e6 s is 4.4e10 steps (a 32-bit long, in
+	 * WebAssembly, wrapped and passed every grid) */
+	cg_out(e, "\tconst long long ns = span > 0 ? (long long)(span / k) : 0, m = ns < 256 ? ns : 256;\n");
+	cg_out(e, "\tlong long j;\n\n");
 	cg_out(e, "\tif (!@__stable(p, k, hx, hy, n, 0))\n\t\treturn 0;\n");
 	if (in_time(e)) {
 		cg_out(e, "\tfor (j = 1; j <= m; j++)\n");
-		cg_out(e, "\t\tif (!@__stable(p, k, hx, hy, n, k * (double)(j * ns / m)))\n");
-		cg_out(e, "\t\t\treturn k * (double)(j * ns / m);\n");
-		/* a bump narrower than the spacing of those steps (2 ms of a
-		 * higher wave speed at 0.5 s) slipped between them and blew up:
-		 * each tap's least and greatest value over the steps (every
-		 * step, at most 2^20 of them) are checked too.  Where the taps
-		 * also vary in space the points are many: not done there. */
-		if (!varies_in_space(e)) {
-			int nt = cg_atleast1(l->nstab);
-
-			cg_out(e, "\tif (ns > m) {\n");
-			cg_out(e, "\t\tdouble tc[%d], lo[%d], hi[%d];\n\t\tlong at[2][%d], st = ns / 1048576 + 1, s;\n",
-			       nt, nt, nt, nt);
-			cg_out(e, "\t\tint c;\n\n");
-			cg_out(e, "\t\tfor (s = 0; s <= ns; s += st) {\n");
-			cg_out(e, "\t\t\t@__taps(p, k, hx, hy, 0, 0, k * (double)s, tc, !n);\n");
-			cg_out(e, "\t\t\tfor (c = 0; c < %d; c++) {\n", l->nstab);
-			cg_out(e, "\t\t\t\tif (!s || tc[c] < lo[c])\n\t\t\t\t\tlo[c] = tc[c], at[0][c] = s;\n");
-			cg_out(e, "\t\t\t\tif (!s || tc[c] > hi[c])\n\t\t\t\t\thi[c] = tc[c], at[1][c] = s;\n");
-			cg_out(e, "\t\t\t}\n\t\t}\n");
-			cg_out(e, "\t\tfor (c = 0; c < %d; c++)\n", l->nstab);
-			cg_out(e, "\t\t\tfor (j = 0; j < 2; j++)\n");
-			cg_out(e, "\t\t\t\tif (at[j][c] && !@__stable(p, k, hx, hy, n, k * (double)at[j][c]))\n");
-			cg_out(e, "\t\t\t\t\treturn k * (double)at[j][c];\n");
-			cg_out(e, "\t}\n");
-		}
+		cg_out(e, "\t\tif (!@__stable(p, k, hx, hy, n, k * (double)(j * (ns / m) + (j * (ns %% m)) / m)))\n");
+		cg_out(e, "\t\t\treturn k * (double)(j * (ns / m) + (j * (ns %% m)) / m);\n");
+		cg_out(e, "\tfor (j = 0; ex && ex[j] >= 0; j++)\n");
+		cg_out(e, "\t\tif (!@__stable(p, k, hx, hy, n, k * (double)ex[j]))\n");
+		cg_out(e, "\t\t\treturn k * (double)ex[j];\n");
 	} else {
-		cg_out(e, "\t(void)j; (void)m;\n");
+		cg_out(e, "\t(void)j; (void)m; (void)ex;\n");
 	}
 	cg_out(e, "\treturn -1;\n}\n\n");
 }
@@ -845,7 +883,8 @@ emit_plan(Emit *e)
 	 * h_min there, else one interval fewer */
 	cg_out(e, "static int\n@__finest(const double *p, double k, const double *len, double span, int *n, "
 	       "char *err, int errsz)\n{\n");
-	cg_out(e, "\tint bad, d, tries;\n\tdouble h = @__hmin(p, k, len, 0, &bad), hh[2], t, ht;\n\n");
+	cg_out(e, "\tint bad, d, tries;\n\tdouble h = @__hmin(p, k, len, 0, &bad), hh[2], t, ht;\n");
+	cg_out(e, "\tlong long ex[@__NEX];\n\n");
 	cg_out(e, "\tif (bad == 1) {\n");
 	if (e->s->nlump) {
 		/* at the coarsest grid: a lumped object too stiff for k, or a
@@ -942,9 +981,12 @@ emit_plan(Emit *e)
 	cg_out(e, "\t\treturn 1;\n\t}\n");
 	cg_out(e, "\tfor (d = 0; d < 2; d++)\n");
 	cg_out(e, "\t\tn[d] = d < %d ? (int)floor(len[d] / h * (1 + 1e-12)) : 0;\n", s->ndim);
+	/* the steps where the taps are extreme: once, on the first grid */
+	cg_out(e, "\tfor (d = 0; d < 2; d++)\n\t\thh[d] = d < %d ? len[d] / n[d] : 0;\n", s->ndim);
+	cg_out(e, "\t@__extremes(p, k, len, hh, span, ex);\n");
 	cg_out(e, "\tfor (tries = 0; tries < 256; tries++) {\n");
 	cg_out(e, "\t\tfor (d = 0; d < 2; d++)\n\t\t\thh[d] = d < %d ? len[d] / n[d] : 0;\n", s->ndim);
-	cg_out(e, "\t\tif ((t = @__unstable_at(p, k, hh[0], %s, n, span)) < 0)\n\t\t\treturn 0;\n",
+	cg_out(e, "\t\tif ((t = @__unstable_at(p, k, hh[0], %s, n, span, ex)) < 0)\n\t\t\treturn 0;\n",
 	       s->ndim == 2 ? "hh[1]" : "hh[0]");
 	cg_out(e, "\t\tif (t > 0 && (ht = @__hmin(p, k, len, t, &bad)) > h && !bad) {\n");
 	cg_out(e, "\t\t\th = ht;\n");
@@ -1028,7 +1070,9 @@ emit_plan(Emit *e)
 	cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"grid too large: %%.0f points, over the limit of 1e8\", "
 	       "((double)n[0] + 1) * ((double)n[1] + 1));\n");
 	cg_out(e, "\t\t\treturn 1;\n\t\t}\n");
-	cg_out(e, "\t\tif ((t = @__unstable_at(p, k, h[0], %s, n, span)) >= 0) {\n", s->ndim == 2 ? "h[1]" : "h[0]");
+	cg_out(e, "\t\tlong long ex[@__NEX];\n\n");
+	cg_out(e, "\t\t@__extremes(p, k, len, h, span, ex);\n");
+	cg_out(e, "\t\tif ((t = @__unstable_at(p, k, h[0], %s, n, span, ex)) >= 0) {\n", s->ndim == 2 ? "h[1]" : "h[0]");
 	cg_out(e, "\t\t\tchar when[64] = \"\";\n\n");
 	cg_out(e, "\t\t\tif (@__finest(p, k, len, span, best, err, errsz))\n\t\t\t\treturn 1;\n");
 	if (s->pot_stab) {
@@ -1040,7 +1084,7 @@ emit_plan(Emit *e)
 		cg_out(e, "\t\t\t\tfor (it = 0; it < 60; it++) {\n\t\t\t\t\tf = 0.5 * (lo + hi);\n");
 		cg_out(e, "\t\t\t\t\tfor (d = 0; d < %d; d++)\n\t\t\t\t\t\tif ((m[d] = (int)(n[d] * f)) < @__minn[d])\n"
 		       "\t\t\t\t\t\t\tm[d] = @__minn[d];\n", s->ndim);
-		cg_out(e, "\t\t\t\t\tif (@__unstable_at(p, k, len[0] / m[0], %s, m, span) < 0)\n\t\t\t\t\t\tlo = f;\n"
+		cg_out(e, "\t\t\t\t\tif (@__unstable_at(p, k, len[0] / m[0], %s, m, span, ex) < 0)\n\t\t\t\t\t\tlo = f;\n"
 		       "\t\t\t\t\telse\n\t\t\t\t\t\thi = f;\n\t\t\t\t}\n", s->ndim == 2 ? "len[1] / m[1]" : "len[0] / m[0]");
 		cg_out(e, "\t\t\t\tfor (d = 0; lo > 0 && d < %d; d++)\n\t\t\t\t\tif ((best[d] = (int)(n[d] * lo)) < @__minn[d])\n"
 		       "\t\t\t\t\t\tbest[d] = @__minn[d];\n\t\t\t}\n", s->ndim);
