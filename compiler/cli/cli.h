@@ -336,6 +336,9 @@ int cli_flush_stdout(void);
 int cli_write_file(const char *path, const char *s, char *err, int errsz);
 /* do a and b name one file, written yet or not? (main.c) */
 int cli_same_file(const char *a, const char *b);
+/* cli_build.c: 1 after a message when the file build writes beside -o
+ * (OUT.h, OUT.wasm) is one the model imports */
+int cli_build_companion_import(const Opts *o, const struct Model *m);
 /* main.c: 1 after a message when path is a file the model imports */
 int cli_is_import(const struct Model *m, const char *what, const char *path);
 

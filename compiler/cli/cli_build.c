@@ -335,6 +335,30 @@ header_path(const char *out, Buf *b)
 /* Would the file written beside the output (OUT.h beside OUT.c or
  * OUT.so, OUT.wasm beside OUT.html) replace an input, the model or the
  * --params file?  Said (main.c's clobbers checks -o itself). */
+static void
+companion(const Opts *o, Buf *c)
+{
+	if (ends_with(o->out, ".c") || ends_with(o->out, ".so"))
+		header_path(o->out, c);
+	else if (ends_with(o->out, ".html"))
+		buf_printf(c, "%.*s.wasm", (int)strlen(o->out) - 5, o->out);
+}
+
+/* The same for a file the model imports (known once it is loaded). */
+int
+cli_build_companion_import(const Opts *o, const struct Model *m)
+{
+	Buf c = {0};
+	char what[4200];
+	int bad;
+
+	companion(o, &c);
+	snprintf(what, sizeof what, "-o %s writes", o->out);
+	bad = c.s && cli_is_import(m, what, c.s);
+	buf_free(&c);
+	return bad;
+}
+
 static int
 companion_clobbers(const Opts *o)
 {
@@ -342,10 +366,7 @@ companion_clobbers(const Opts *o)
 	Buf c = {0};
 	int j, bad = 0;
 
-	if (ends_with(o->out, ".c") || ends_with(o->out, ".so"))
-		header_path(o->out, &c);
-	else if (ends_with(o->out, ".html"))
-		buf_printf(&c, "%.*s.wasm", (int)strlen(o->out) - 5, o->out);
+	companion(o, &c);
 	for (j = 0; c.s && j < 2 && !bad; j++)
 		if (in[j] && cli_same_file(c.s, in[j])) {
 			fprintf(stderr, "dpmc: error: -o %s writes %s beside it, which is %s: writing it would "

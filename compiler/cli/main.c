@@ -665,10 +665,10 @@ cli_is_import(const struct Model *m, const char *what, const char *path)
 	int i;
 
 	for (i = 0; m && path && !rt_out_is_std(path) && i < m->ndecls; i++)
-		if (m->decls[i]->src && m->decls[i]->src != m->src
-		    && cli_same_file(path, m->decls[i]->src->path)) {
-			fprintf(stderr, "dpmc: error: %s %s is a file the model imports (%s): writing it would "
-			        "replace it; name another file\n", what, path, m->decls[i]->src->path);
+		if (m->decls[i]->kind == D_IMPORT && m->decls[i]->resolved
+		    && cli_same_file(path, m->decls[i]->resolved)) {
+			fprintf(stderr, "dpmc: error: %s %s: the model imports it (%s); writing it would "
+			        "replace it; name another file\n", what, path, m->decls[i]->resolved);
 			return 1;
 		}
 	return 0;
@@ -1121,6 +1121,7 @@ cmd_build(Run *r, const Opts *o)
 		return EXIT_ERR;
 	}
 	if (cli_build_check(o) < 0 || cli_compile(r, o, o->rate > 0 ? UPTO_RUN : UPTO_C) < 0
+	    || cli_build_companion_import(o, r->model)
 	    || ((o->nsets || o->params_file) && load_params(r, o, 1) < 0))
 		return EXIT_ERR;
 	/* what a built model gives is its outputs (dpm_grad's loss, the

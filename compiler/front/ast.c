@@ -601,6 +601,7 @@ do_import(Loader *L, Decl *imp)
 		buf_free(&b);
 		return;
 	}
+	imp->resolved = path;      /* for outputs that must not replace it */
 	if (seen(L, identity(L->a, path)))
 		return;            /* imported before, or a cycle: each file once */
 	if (L->depth > 64) {

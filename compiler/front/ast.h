@@ -105,6 +105,7 @@ struct Decl {
 	DeclKind kind;
 	Loc loc;               /* the whole statement */
 	const char *name;      /* const/param/let/fn/field/output name; import path */
+	const char *resolved;  /* import: the file it read (NULL: none found) */
 	Loc name_loc;
 	Ast *value;            /* const/param/let/fn body, rate, pde rhs, init rhs */
 	const char **args;     /* let NAME(args), fn NAME(args), field u(coords) */

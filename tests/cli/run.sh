@@ -509,11 +509,19 @@ cmp -s "$T/own.dpm" "$T/own.keep" && pass clobber-model-kept || fail clobber-mod
 # --loss-curve and the REPL's save replaced it, exit 0)
 mkdir -p "$T/imp" && cp "$REPO/examples/ideal_string.dpm" "$T/imp/m.dpm" && cp "$REPO/stdlib/excite.dpm" "$T/imp/excite.dpm"
 cp "$T/imp/excite.dpm" "$T/imp/excite.keep"
-expect clobber-import-render 1 "-o .*excite.dpm is a file the model imports" -- render "$T/imp/m.dpm" -d 0.01 -o "$T/imp/excite.dpm"
-expect clobber-import-build 1 "-o .*excite.dpm is a file the model imports" -- build "$T/imp/m.dpm" -o "$T/imp/./excite.dpm"
+expect clobber-import-render 1 "-o .*excite.dpm: the model imports it" -- render "$T/imp/m.dpm" -d 0.01 -o "$T/imp/excite.dpm"
+expect clobber-import-build 1 "-o .*excite.dpm: the model imports it" -- build "$T/imp/m.dpm" -o "$T/imp/./excite.dpm"
 printf 'save %s\n' "$T/imp/excite.dpm" | "$DPMC" repl "$T/imp/m.dpm" >"$T/out" 2>"$T/err"
-grep -q "save: .*excite.dpm is a file the model imports" "$T/err" && pass clobber-import-repl || fail clobber-import-repl "$(cat "$T/err")"
+grep -q "save: .*excite.dpm: the model imports it" "$T/err" && pass clobber-import-repl || fail clobber-import-repl "$(cat "$T/err")"
 cmp -s "$T/imp/excite.dpm" "$T/imp/excite.keep" && pass clobber-import-kept || fail clobber-import-kept "the import changed"
+# an import with no definitions (only comments), and OUT.h that build -o
+# OUT.c writes beside it (both were replaced, exit 0)
+printf '# nothing here\n' >"$T/imp/none.h"
+sed 's|^import "excite.dpm"|import "excite.dpm"\nimport "none.h"|' "$T/imp/m.dpm" >"$T/imp/mh.dpm"
+expect clobber-import-empty 1 "-o .*none.h: the model imports it" -- render "$T/imp/mh.dpm" -d 0.01 -o "$T/imp/none.h"
+expect clobber-import-header 1 "-o .*none.c writes .*none.h: the model imports it" -- build "$T/imp/mh.dpm" -o "$T/imp/none.c"
+[ "$(cat "$T/imp/none.h")" = '# nothing here' ] && [ ! -e "$T/imp/none.c" ] && pass clobber-import-header-kept ||
+	fail clobber-import-header-kept "$(head -c 100 "$T/imp/none.h")"
 run "$DPMC" render "$STR" -o "$T/tg.wav" -d 0.05
 expect clobber-target 1 "-o .*tg.wav is the target recording" -- fit "$STR" --target "$T/tg.wav" --fit f0 --steps 1 -o "$T/tg.wav"
 expect clobber-outputs 1 "-o and --render both name" -- fit "$STR" --target "$T/tg.wav" --fit f0 --steps 1 -o "$T/same" --render "$T/same"
