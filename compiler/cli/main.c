@@ -1296,6 +1296,20 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 			        "energy is >= 0; one that goes negative for a state it reaches (check its sign "
 			        "for these params) stops the render so (language.md 12)\n");
 	}
+	/* every sample 0: an excitation narrower than the grid's spacing
+	 * falls between its points (a 5 cm pluck on the 5 intervals of a
+	 * 4 kHz string: a probe's silent file, exit 0) */
+	if (st == 0 && nframes > 0 && rt_silent(buf, nframes * nch)) {
+		int g[2] = {0, 0};
+		double h[2] = {0, 0};
+
+		r->k.grid(m, g, h);
+		if (g[0] > 0)
+			fprintf(stderr, "dpmc: warning: %s: the render is silent (every sample 0): nothing excites "
+			        "the model on the grid planned (%d intervals, h = %g); an excitation narrower than "
+			        "h falls between its points: widen it, or force a finer grid\n",
+			        o->model, g[0], h[0]);
+	}
 	if (st == 0 && keep)
 		*keep = buf;
 	else

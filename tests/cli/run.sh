@@ -247,6 +247,10 @@ sed 's/K0 \* (1 + 1e3 \* t)/K0 * (1 + 1e8 * t^2)/' "$T/ramp.dpm" >"$T/ramp_lump.
 expect ramp-lump 1 'ramp_lump.dpm:6:12: error: the lumped object .z. is too stiff at t = 0.0[0-9]* s' -- \
 	render "$T/ramp_lump.dpm" -o "$T/r2.wav"
 no_file ramp-lump-nofile "$T/r2.wav"
+# a pluck narrower than the spacing of the grid planned: every sample 0,
+# said (a probe's: a silent file, exit 0, no word)
+expect silent-warning 0 'the render is silent (every sample 0): nothing excites the model on the grid planned (5 intervals' -- \
+	render "$REPO/examples/ideal_string.dpm" --set f0=4000 -d 0.05 -o "$T/silent.wav"
 # a bump narrower than the planner's samples (every 172 steps of a 1 s
 # render): each tap's extremes over the steps are checked too, and the
 # grid is planned for the bump (it blew up)
