@@ -1647,7 +1647,9 @@ emit_lifecycle(Emit *e)
 		       "(step %%ld): %%s; a lighter force, or a friction curve less steep\", m->bow_x, %s"
 		       "m->bow_bisect ? \"no root of its equation was found, by Newton's method or by bisection\" : "
 		       "\"Newton's method did not converge\", m->bow_fail, (long)(m->bow_fail / m->k + 0.5), "
-		       "m->bow_bisect ? \"the force is not finite near it\" : \"the force may have no root there, or "
+		       "m->bow_bisect == 3 ? \"the force jumps there with the velocity (a sign, select or step of it): "
+		       "its equation has no root while the bow sticks; write the friction curve smooth (tanh(v / 0.001), "
+		       "say)\" : m->bow_bisect ? \"the force is not finite near it\" : \"the force may have no root there, or "
 		       "several (its slope reads the state elsewhere, which the start-up check does not cover)\");\n",
 		       s->ndim == 2 ? "(x, y)" : "x", s->ndim == 2 ? "(%g, %g)" : "%g", s->ndim == 2 ? "m->bow_y, " : "");
 		cg_out(e, "\treturn 1;\n}\n\n");

@@ -102,6 +102,9 @@ else
 fi
 
 # 4. refused
+expect jump_refused 1 "the force jumps there with the velocity" -- render "$HERE/jump.dpm" -o "$T/jump.wav" -d 0.3 --set Fb=300
+[ ! -e "$T/jump.wav" ] && pass jump_nofile || fail jump_nofile "a failed render left jump.wav"
+expect jump_light 0 '' -- render "$HERE/jump.dpm" -o "$T/jump.wav" -d 0.3
 expect two_forces 1 "twobows.dpm:7:[0-9]*: error: this force reads the velocity at a bowed point" \
 	-- render "$HERE/twobows.dpm" -o "$T/x.wav"
 # (a lumped object reading the bowed velocity takes it at step n)
