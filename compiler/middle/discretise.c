@@ -1925,7 +1925,21 @@ build_implicit(Ctx *c, Scheme *s)
 			continue;
 		diff_params(p, s->src[i].strength, n, d);
 		for (r = 0; r < s->nrd; r++) {
-			if (s->rd[r].kind != RD_VEL || !read_at_src(s, r, i) || ex_is_num(d[s->nparams + r], 0))
+			if (s->rd[r].kind != RD_VEL || !read_at_src(s, r, i))
+				continue;
+			/* the velocity at its point only through a jump (a
+			 * Coulomb law, sign(v)): no slope, so no centred solve; it
+			 * was read at step n, the bow chattering every sample (a
+			 * probe's) */
+			if (ex_is_num(d[s->nparams + r], 0) && ex_holds(p, s->src[i].strength, s->nparams + r)) {
+				diag_error(c->d, s->src[i].loc, "this force depends on the velocity at its point "
+				           "only through a jump (a sign, select, step or comparison of it): a bow "
+				           "takes the velocity centred and needs a friction curve with a slope; "
+				           "write it smooth (tanh(v / 0.001), say)");
+				c->failed = 1;
+				continue;
+			}
+			if (ex_is_num(d[s->nparams + r], 0))
 				continue;
 			if (s->src[i].implicit >= 0) {
 				diag_error(c->d, s->src[i].loc, "a velocity-dependent force reads the "
