@@ -256,3 +256,12 @@ if host "$T/rise" "$REPO/tests/api/rise.dpm" && run "$T/rise/host_c" render 0.5 
 else
 	fail rise-render "$(cat "$T/out" "$T/err")"
 fi
+# dpm_set on a glide: a value stable at t = 0 on the grid in force but not
+# over the 1 s planned waits for dpm_reset (it was taken, and the state
+# blew up at 0.85 s)
+if host "$T/glide" "$REPO/tests/cli/glide.dpm" && run "$T/glide/host_c" set f0=240; then
+	grep -q "^set f0=240 -1 220 \[param 'f0' = 240 needs another grid" "$T/out" && grep -q '^get f0 240$' "$T/out" &&
+		pass set-span || fail set-span "$(cat "$T/out")"
+else
+	fail set-span "$(cat "$T/out" "$T/err")"
+fi
