@@ -961,6 +961,26 @@ emit_plan(Emit *e)
 		       "the linear part's condition\", @__minn[0], k);\n", cg_loc_text(s->pot_loc, at, sizeof at));
 		cg_out(e, "\t\t\treturn 1;\n\t\t}\n");
 	}
+	{
+		/* a loss below 0 (two decay times a damping law cannot meet:
+		 * sigma0 < 0) grows the state on every grid: the taps on
+		 * u[n-1] sum, for the flat and the fastest mode, to more than 1
+		 * in size (the product of the step's two roots) */
+		int nt = cg_atleast1(l->nstab);
+
+		cg_out(e, "\t\t{\n\t\t\tdouble tc[%d], b0 = 0, b1 = 0;\n\t\t\tint c;\n\n", nt);
+		cg_out(e, "\t\t\t@__taps(p, k, len[0] / @__minn[0], len[%d] / @__minn[%d], @__from[0] + len[0] / 2, "
+		       "@__from[1] + len[1] / 2, 0, tc, 0);\n", s->ndim == 2 ? 1 : 0, s->ndim == 2 ? 1 : 0);
+		cg_out(e, "\t\t\tfor (c = 0; c < %d; c++)\n\t\t\t\tif (@__lev[c] == 1) {\n", l->nstab);
+		cg_out(e, "\t\t\t\t\tb0 += tc[c];\n\t\t\t\t\tb1 += (@__dx[c] + @__dy[c]) %% 2 ? -tc[c] : tc[c];\n\t\t\t\t}\n");
+		cg_out(e, "\t\t\tif (fabs(b0) > 1 + 1e-9 || fabs(b1) > 1 + 1e-9) {\n");
+		cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"%sthe pde's loss is below 0 for the params in force "
+		       "(its damping makes the %%s grow at every step, on any grid): check the decay times asked "
+		       "for (two T60s that no damping law of this form meets: a long one at a low frequency and "
+		       "a short one at a high), or the signs of the damping terms\", fabs(b0) > 1 + 1e-9 ? "
+		       "\"lowest modes\" : \"highest modes\");\n", cg_loc_text(s->m->pde->value->loc, at, sizeof at));
+		cg_out(e, "\t\t\t\treturn 1;\n\t\t\t}\n\t\t}\n");
+	}
 	if (s->ndim == 2)    /* a side too short for 3 intervals at this step: a thin strip */
 		cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"%sthe scheme is unstable on every grid for the params "
 		       "in force (even the coarsest, %%d x %%d intervals, the fewest each axis takes) at the time "

@@ -247,6 +247,10 @@ sed 's/K0 \* (1 + 1e3 \* t)/K0 * (1 + 1e8 * t^2)/' "$T/ramp.dpm" >"$T/ramp_lump.
 expect ramp-lump 1 'ramp_lump.dpm:6:12: error: the lumped object .z. is too stiff at t = 0.0[0-9]* s' -- \
 	render "$T/ramp_lump.dpm" -o "$T/r2.wav"
 no_file ramp-lump-nofile "$T/r2.wav"
+# two decay times no damping law of the form meets (sigma0 < 0): said as
+# a loss below 0 (it read "unstable on every grid ... check the signs")
+expect loss-below-0 1 "marimba.dpm:76:13: error: the pde's loss is below 0 for the params in force" -- \
+	render "$REPO/examples/marimba.dpm" --set T60lo=10 -d 0.05 -o "$T/neg.wav"
 # a pluck narrower than the spacing of the grid planned: every sample 0,
 # said (a probe's: a silent file, exit 0, no word)
 expect silent-warning 0 'the render is silent (every sample 0): nothing excites the model on the grid planned (5 intervals' -- \
