@@ -970,7 +970,8 @@ emit_plan(Emit *e)
 
 		cg_out(e, "\t\t{\n\t\t\tdouble tc[%d], b0 = 0, b1 = 0;\n\t\t\tint c;\n\n", nt);
 		cg_out(e, "\t\t\t@__taps(p, k, len[0] / @__minn[0], len[%d] / @__minn[%d], @__from[0] + len[0] / 2, "
-		       "@__from[1] + len[1] / 2, 0, tc, 0);\n", s->ndim == 2 ? 1 : 0, s->ndim == 2 ? 1 : 0);
+		       "%s, 0, tc, 0);\n", s->ndim == 2 ? 1 : 0, s->ndim == 2 ? 1 : 0,
+		       s->ndim == 2 ? "@__from[1] + len[1] / 2" : "0");
 		cg_out(e, "\t\t\tfor (c = 0; c < %d; c++)\n\t\t\t\tif (@__lev[c] == 1) {\n", l->nstab);
 		cg_out(e, "\t\t\t\t\tb0 += tc[c];\n\t\t\t\t\tb1 += (@__dx[c] + @__dy[c]) %% 2 ? -tc[c] : tc[c];\n\t\t\t\t}\n");
 		cg_out(e, "\t\t\tif (fabs(b0) > 1 + 1e-9 || fabs(b1) > 1 + 1e-9) {\n");
