@@ -590,6 +590,20 @@ held(const Scheme *s, int ax, int side)
 	return b == BC_FIXED || b == BC_CLAMPED || b == BC_SS;
 }
 
+/* Do the stability taps vary in space (x, or y)? */
+static int
+varies_in_space(const Emit *e)
+{
+	const Loops *l = e->l;
+	const unsigned sp = (1u << SYM_X) | (1u << SYM_Y);
+	int i;
+
+	for (i = 0; i < l->nstab; i++)
+		if (l->stab[i].coef->deps & sp)
+			return 1;
+	return 0;
+}
+
 /* @__extremes(p, k, len, h, span, ex): the steps of a render of span
  * seconds at which each stability tap is least and greatest, at a few
  * points of the domain where they vary in space (5 along x, 3 x 3 in
@@ -598,8 +612,6 @@ held(const Scheme *s, int ax, int side)
  * a 2 ms bump in the wave speed (1e101, exit 0).  Every step, or as many
  * as 2^18 evaluations allow; once a plan (a net of t costs its weights
  * an evaluation). */
-static int varies_in_space(const Emit *e);
-
 static void
 emit_extremes(Emit *e)
 {
@@ -612,19 +624,18 @@ emit_extremes(Emit *e)
 	cg_out(e, "enum { @__NEX = %d };\n\n", 2 * nt + 2);
 	cg_out(e, "static void\n@__extremes(const double *p, double k, const double *len, const double *h, "
 	       "double span, long long *ex)\n{\n");
+	if (!in_time(e)) {    /* the 0 steps of a step that never changes */
+		cg_out(e, "\t(void)p; (void)k; (void)len; (void)h; (void)span;\n\tex[0] = -1;\n}\n\n");
+		return;
+	}
 	cg_out(e, "\tconst long long ns = span > 0 ? (long long)(span / k) : 0;\n");
 	cg_out(e, "\tconst int nx = %d, ny = %d;\n", varies_in_space(e) ? (s->ndim == 2 ? 3 : 5) : 1,
 	       varies_in_space(e) && s->ndim == 2 ? 3 : 1);
 	cg_out(e, "\tconst long long st = ns * nx * ny / 262144 + 1;\n");
 	cg_out(e, "\tdouble tc[%d], lo[%d], hi[%d];\n\tlong long at[2][%d], sj, lbad = -1;\n", nt, nt, nt, nt);
 	cg_out(e, "\tint c, i, q, r, ne = 0;\n\n");
-	cg_out(e, "\t(void)len; (void)lbad;\n");
+	cg_out(e, "\t(void)lbad;\n");
 	cg_out(e, "\tex[0] = -1;\n");
-	if (!in_time(e)) {
-		cg_out(e, "\t(void)p; (void)k; (void)h; (void)st; (void)tc; (void)lo; (void)hi; (void)at; (void)sj;\n");
-		cg_out(e, "\t(void)c; (void)i; (void)q; (void)r; (void)ne;\n}\n\n");
-		return;
-	}
 	cg_out(e, "\tif (ns < 256)\n\t\treturn;\n");
 	cg_out(e, "\tfor (c = 0; c < %d; c++)\n\t\tat[0][c] = at[1][c] = -1;\n", nt);
 	cg_out(e, "\tfor (sj = 0; sj <= ns; sj += st) {\n");
@@ -645,30 +656,14 @@ emit_extremes(Emit *e)
 	cg_out(e, "\tex[ne] = -1;\n}\n\n");
 }
 
-/* Do the stability taps vary in space (x, or y)? */
-static int
-varies_in_space(const Emit *e)
-{
-	const Loops *l = e->l;
-	const unsigned sp = (1u << SYM_X) | (1u << SYM_Y);
-	int i;
-
-	for (i = 0; i < l->nstab; i++)
-		if (l->stab[i].coef->deps & sp)
-			return 1;
-	return 0;
-}
-
 static void
 emit_stable_fn(Emit *e)
 {
 	const Loops *l = e->l;
 	const Scheme *s = e->s;
-	unsigned sp = (1u << SYM_X) | (1u << SYM_Y);
-	int i, varies = 0;
+	const int varies = varies_in_space(e);
+	int i;
 
-	for (i = 0; i < l->nstab; i++)
-		varies |= (l->stab[i].coef->deps & sp) != 0;
 	cg_out(e, "static const int @__lev[%d] = {", cg_atleast1(l->nstab));
 	for (i = 0; i < l->nstab; i++)
 		cg_out(e, "%d, ", l->stab[i].level);

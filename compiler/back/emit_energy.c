@@ -5,10 +5,12 @@
  * E_s is a function of u[s+1] (un) and u[s] (u) (emit_loop.c energy_text):
  *
  *   E_s = sum_q c_q (d_q^2 - un_q (Op(u, u)_q - u_q) den_q)
- *         + sum_j M_j (v_j^2 / 2 - un_j rest_j(u) / 2) + psi^2 / 2,
+ *         + sum_j M_j (v_j^2 / 2 - un_j r_j(u) / 2 - (un_j + u_j) f0_j / 2)
+ *         + psi^2 / 2,
  *
- * c_q = rho_q H w_q / (2 k^2) (0 where a boundary holds the point), d = un
- * - u, Op the step's linear operator at t_s (P_op: the sweep, the lumped
+ * r_j the object's rest less f0_j, its constant force (cg_lump_erest,
+ * cg_lump_f0), c_q = rho_q H w_q / (2 k^2) (0 where a boundary holds
+ * the point), d = un - u, Op the step's linear operator at t_s (P_op: the sweep, the lumped
  * objects and the forces between parts, no force, no sources, no
  * potentials), v_j = (un_j - u_j) / k.  So with lambda'_q = -g c_q den_q
  * un_q, the share of Op is lambda' . Op(u, u): its transpose A^T
@@ -384,9 +386,10 @@ vel_read(ReadKind k)
 	return k == RD_VEL || k == RD_LUMP_VEL || k == RD_CVEL;
 }
 
-/* The seeds of the reads and params through every lumped object's M and
- * rest, sm[j] dM_j + sa[j] drest_j, as one reverse sweep of sum_j sm[j]
- * M_j + sa[j] rest_j with the seeds as leaves (as cg_vjp): the objects of
+/* The seeds of the reads and params through every lumped object's M,
+ * rest and constant force, sm[j] dM_j + sa[j] drest_j + sf[j] df0_j
+ * (cg_lump_erest, cg_lump_f0), as one reverse sweep of sum_j sm[j] M_j +
+ * sa[j] rest_j + sf[j] f0_j with the seeds as leaves (as cg_vjp): the objects of
  * a chain read one another through sums their rests share (a read at a
  * param's place is a sum over all the points), and each object's own
  * derivatives took the number of objects squared (57 MB of C for a chain
@@ -405,19 +408,17 @@ lumps_vjp(Emit *e)
 	for (i = 0; i < nq; i++)
 		names[i] = pn[i];
 	for (j = 0; j < nl; j++) {
-		Buf a = {0}, b = {0}, c = {0};
-		buf_printf(&a, "sm[%d]", j);
-		buf_printf(&b, "sa[%d]", j);
-		buf_printf(&c, "sf[%d]", j);
-		names[nq + 3 * j] = a.s;
-		names[nq + 3 * j + 1] = b.s;
-		names[nq + 3 * j + 2] = c.s;
-		if (s->lump[j].mass->deps & DEP_PARAM)
-			sum = ex_add(P, sum, ex_mul(P, ex_param(P, nq + 3 * j), s->lump[j].mass));
-		if (cg_lump_erest(s, j)->deps & DEP_PARAM)
-			sum = ex_add(P, sum, ex_mul(P, ex_param(P, nq + 3 * j + 1), cg_lump_erest(s, j)));
-		if (cg_lump_f0(s, j)->deps & DEP_PARAM)
-			sum = ex_add(P, sum, ex_mul(P, ex_param(P, nq + 3 * j + 2), cg_lump_f0(s, j)));
+		static const char *const seed[3] = {"sm", "sa", "sf"};
+		Expr *part[3] = {s->lump[j].mass, cg_lump_erest(s, j), cg_lump_f0(s, j)};
+		int q;
+
+		for (q = 0; q < 3; q++) {
+			Buf b = {0};
+			buf_printf(&b, "%s[%d]", seed[q], j);
+			names[nq + 3 * j + q] = b.s;
+			if (part[q]->deps & DEP_PARAM)
+				sum = ex_add(P, sum, ex_mul(P, ex_param(P, nq + 3 * j + q), part[q]));
+		}
 	}
 	names[nq + 3 * nl] = NULL;
 	diff_params(P, sum, nq, d);
@@ -441,7 +442,7 @@ lumps_vjp(Emit *e)
 	mem_free(root);
 }
 
-/* each lumped object's M (v^2 / 2 - un rest(u) / 2): seeds of un, u, of
+/* each lumped object's M (v^2 / 2 - un rest(u) / 2 - (un + u) f0 / 2): seeds of un, u, of
  * the reads rest makes (rs) and of the params through M and rest; 1 when
  * they read velocities backward (seeds in rsv) */
 static int

@@ -1359,9 +1359,10 @@ cg_emit_sav_adj(Emit *e)
 
 /* @__parts_energy, the share of `output E = energy` (language.md 12.1)
  * beyond the field's sum (emit_loop.c energy_text): each lumped object's,
- * as the field's, M (v^2 / 2 - z[n+1] rest(z[n]) / 2) with rest its
- * acceleration from the state at n without the velocities (the reads at
- * u[n-1] = u[n]), taken directly rather than through escr - u (a soft
+ * as the field's, M (v^2 / 2 - z[n+1] r(z[n]) / 2 - (z[n+1] + z[n]) f0 /
+ * 2) with r its acceleration from the state at n without the velocities
+ * (the reads at u[n-1] = u[n]) less f0, the constant force's
+ * (cg_lump_erest, cg_lump_f0), taken directly rather than through escr - u (a soft
  * spring's k^2 w^2 is below the digits of z); and psi^2/2 for the
  * potentials.  A spring between parts, F on one and -F on the other,
  * then counts as K (d[n+1] d[n]) / 2 of its stretch d: the staggered

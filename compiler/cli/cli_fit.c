@@ -403,6 +403,9 @@ sim_stats(const Sim *s, const char *extra)
 		          s->n * (s->evals ? s->evals : 1), s->grad_ms, extra);
 }
 
+/* an empty list of params: Sim.need when none must have a finite gradient */
+static const int no_params[1];
+
 int
 cli_grad(const Opts *o, const Job *j)
 {
@@ -426,7 +429,7 @@ cli_grad(const Opts *o, const Job *j)
 		cli_model_error(o->model, s.err[0] ? s.err : "cannot create the model", NULL);
 		goto out;
 	}
-	s.need = &np;               /* none: each is printed, null when not finite */
+	s.need = no_params;         /* each is printed, null when not finite */
 	s.nneed = 0;
 	if (sim_eval(&s, &loss, grad) < 0) {
 		fprintf(stderr, "dpmc: error: %s against '%s': %s\n", o->model, o->target, s.err);

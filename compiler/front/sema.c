@@ -500,6 +500,23 @@ names(Sema *s)
 	}
 }
 
+/* A potential's name is declared once, as every other name (names):
+ * not a builtin's, not another declaration's (a probe's: `potential K`
+ * beside param K, and `potential pi`, passed). */
+static void
+potential_name(Sema *s, const Decl *d)
+{
+	const Entry *clash = sema_lookup(s, d->name);
+	const char *why = reserved(s, d->name);
+
+	if (why)
+		diag_error(s->d, d->name_loc, "'%s' %s; choose another name", d->name, why);
+	else if (clash) {
+		diag_error(s->d, d->name_loc, "'%s' is already declared", d->name);
+		diag_note(s->d, clash->decl->name_loc, "'%s' is first declared here", d->name);
+	}
+}
+
 /* ---- pass 3: expressions ---- */
 
 
@@ -1531,20 +1548,8 @@ exprs(Sema *s)
 		case D_NET:
 			bad = sema_check_net(s, d, en);
 			break;
-		case D_POTENTIAL: {
-			/* its name is declared as every other name is, once
-			 * (a probe's: `potential K`, K a param, and `potential pi`
-			 * passed) */
-			const Entry *clash = sema_lookup(s, d->name);
-			const char *why = reserved(s, d->name);
-
-			if (why)
-				diag_error(s->d, d->name_loc, "'%s' %s; choose another name", d->name, why);
-			else if (clash) {
-				diag_error(s->d, d->name_loc, "'%s' is already declared", d->name);
-				diag_note(s->d, clash->decl->name_loc, "'%s' is first declared here", d->name);
-			}
-		}
+		case D_POTENTIAL:
+			potential_name(s, d);
 			expr(s, d->value, &C_POT, NULL, NULL);
 			for (j = 0; j < i; j++) {
 				Decl *o = m->decls[j];
