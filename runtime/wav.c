@@ -124,7 +124,7 @@ rt_wav_check(const char *path, int nch, int raw, char *err, int errsz)
 	}
 	for (i = 0; dot && !strchr(dot, '/') && i < sizeof other / sizeof other[0]; i++)
 		if (!strcasecmp(dot, other[i])) {
-			rt_seterr(err, errsz, "cannot write '%s': dpmc writes WAV files only; "
+			rt_seterr(err, errsz, "cannot write '%s': renders are written as WAV files only; "
 			       "name it .wav (and convert it with sox, say)", path);
 			return -1;
 		}

@@ -1210,16 +1210,18 @@ cli_note_blowup(const Kernel *k, void *m, int in_time)
 	        n[0], k->ndim() == 2 ? " x " : "", k->ndim() == 2 ? n[1] : 0);
 }
 
-/* Is the field's state at step n finite at every grid point? */
+/* Is the state at step n finite at every point and lumped object? */
 static int
-state_finite(const Kernel *k, void *m)
+state_finite(const Kernel *k, void *m, const Scheme *s)
 {
 	const double *u = k->state(m, 0);
 	int n[2] = {0, 0};
 	long i, np;
 
 	k->grid(m, n, NULL);
-	np = (long)(n[0] + 1) * (k->ndim() == 2 ? n[1] + 1 : 1);
+	/* the grid's points, then the lumped objects (other fields' points
+	 * among them), the bows' roots and psi (emit_c.c, m->npts) */
+	np = (long)(n[0] + 1) * (k->ndim() == 2 ? n[1] + 1 : 1) + s->nlump + s->nimplicit + (s->npot > 0);
 	for (i = 0; u && i < np; i++)
 		if (!isfinite(u[i]))
 			return 0;
@@ -1268,7 +1270,7 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 		cli_model_error(o->model, err, NULL);
 	} else if (st != 0 && strstr(err, "blew up") && time_error(&r->k, m, buf, nframes * nch, nch, err, sizeof err)) {
 		cli_model_error(o->model, err, NULL);
-	} else if (st != 0 && strstr(err, "blew up") && state_finite(&r->k, m)) {
+	} else if (st != 0 && strstr(err, "blew up") && state_finite(&r->k, m, r->loops->s)) {
 		/* the field is finite: an output's expression is not */
 		long i;
 		char at[32] = "";

@@ -926,8 +926,15 @@ dump_names(const char *const *v, int n, FILE *f)
 
 static const char *const bcname[] = {
 	[BC_NONE] = "none", [BC_FIXED] = "fixed", [BC_CLAMPED] = "clamped",
-	[BC_SS] = "simply_supported", [BC_FREE] = "free",
+	[BC_SS] = "simply_supported", [BC_FREE] = "free", [BC_ATTACHED] = "attached",
 };
+
+/* A boundary condition as the language spells it. */
+const char *
+bc_name(BcKind bc)
+{
+	return bc >= BC_NONE && bc <= BC_ATTACHED ? bcname[bc] : "?";
+}
 
 void
 ast_dump(const Model *m, FILE *f)
@@ -1019,7 +1026,10 @@ ast_dump(const Model *m, FILE *f)
 				dump_expr(d->where[j].at, f);
 				fputc(')', f);
 			}
-			fprintf(f, ") %s)", d->bc ? bcname[d->bc] : d->cond);
+			fprintf(f, ") %s", d->bc ? bc_name(d->bc) : d->cond);
+			if (d->attach)
+				fprintf(f, " %s", d->attach);
+			fputc(')', f);
 			break;
 		case D_OUTPUT:
 			if (!d->field) {       /* an expression of the state */

@@ -304,6 +304,7 @@ Decl *ast_boundary(Arena *a, const char *field, Loc floc, AstList *wheres, const
 
 /* `dpmc emit --stage ast`: an S-expression dump that reads back. */
 void ast_dump(const Model *m, FILE *f);
+const char *bc_name(BcKind bc);   /* as the language spells it */
 
 /* The builtin functions and their arity (sema.c), for both sema and the
  * later stages: sin cos tan exp log sqrt abs tanh sigmoid softplus (1),

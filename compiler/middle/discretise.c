@@ -2498,14 +2498,17 @@ scheme_print(const Scheme *s, FILE *f)
 	if (s->ndim == 2)
 		fprintf(f, " x %d", s->w[1]);
 	fprintf(f, ", explicit two-step scheme\n");
-	fprintf(f, "%s[n+1](i,j) =\n", u);
+	fprintf(f, "%s[n+1](%s) =\n", u, s->ndim == 2 ? "i,j" : "i");
 	for (i = 0; i < s->ntaps; i++) {
 		b.len = 0;
 		if (b.s)
 			b.s[0] = 0;
 		ex_print_math(&b, s->taps[i].coef, pn);
-		fprintf(f, "  + (%s) * %s[%s](i%+d,j%+d)\n", b.s ? b.s : "", u,
-		        s->taps[i].level ? "n-1" : "n", s->taps[i].dx, s->taps[i].dy);
+		fprintf(f, "  + (%s) * %s[%s](i%+d", b.s ? b.s : "", u, s->taps[i].level ? "n-1" : "n",
+		        s->taps[i].dx);
+		if (s->ndim == 2)
+			fprintf(f, ",j%+d", s->taps[i].dy);
+		fprintf(f, ")\n");
 	}
 	if (s->force) {
 		b.len = 0;
@@ -2529,6 +2532,14 @@ scheme_print(const Scheme *s, FILE *f)
 	b.len = 0;
 	ex_print_math(&b, s->den, pn);
 	fprintf(f, "den = %s\n", b.s);
+	/* the rows near the edges are the interior's with the ends'
+	 * conditions folded in: --stage loops writes each region's */
+	fprintf(f, "at the ends:");
+	for (i = 0; i < s->ndim; i++)
+		for (c = 0; c < 2; c++)
+			fprintf(f, "%s %s = %g %s", i || c ? "," : "", s->m->field->nargs > i ? s->m->field->args[i] : "?",
+			        c ? s->to[i] : s->from[i], bc_name(s->bc[i][c]));
+	fprintf(f, " (the rows near them, region by region: --stage loops)\n");
 lumps:
 	/* each lumped object's step (language.md 11), a chain's points as one
 	 * line: there are as many as its grid has points */
@@ -2546,11 +2557,28 @@ lumps:
 	}
 	for (c = 0; c < s->m->nchains; c++) {
 		const struct Chain *ch = &s->m->chains[c];
+		int n = 0, j = 0, mid = -1;
 		if (ch->ny)
-			fprintf(f, "  %s: %d x %d intervals, its points written out as lumped objects\n", ch->name,
+			fprintf(f, "  %s: %d x %d intervals, its points written out as lumped objects", ch->name,
 			        ch->n, ch->ny);
 		else
-			fprintf(f, "  %s: %d intervals, its points written out as lumped objects\n", ch->name, ch->n);
+			fprintf(f, "  %s: %d intervals, its points written out as lumped objects", ch->name, ch->n);
+		/* the point in the middle of the list stands for the
+		 * interior's: each reads its neighbours so */
+		for (i = 0; i < s->nlump; i++)
+			n += s->m->lumps[i]->gridpt == c + 1;
+		for (i = 0; i < s->nlump && mid < 0; i++)
+			if (s->m->lumps[i]->gridpt == c + 1 && j++ == n / 2)
+				mid = i;
+		fprintf(f, "%s\n", mid >= 0 ? ", such as" : "");
+		if (mid >= 0) {
+			b.len = 0;
+			ex_print_math(&b, s->lump[mid].ct, pn);
+			fprintf(f, "    %s: ct = %s, rest = ", s->lump[mid].name, b.s);
+			b.len = 0;
+			ex_print_math(&b, s->lump[mid].rest, pn);
+			fprintf(f, "%s\n", b.s);
+		}
 	}
 	for (i = 0; i < s->nrd; i++) {
 		const Read *r = &s->rd[i];

@@ -251,6 +251,12 @@ no_file ramp-lump-nofile "$T/r2.wav"
 # a loss below 0 (it read "unstable on every grid ... check the signs")
 expect loss-below-0 1 "marimba.dpm:76:13: error: the pde's loss is below 0 for the params in force" -- \
 	render "$REPO/examples/marimba.dpm" --set T60lo=10 -d 0.05 -o "$T/neg.wav"
+# a lumped object that blows up is the simulation's, not its output's
+# (only the grid's points were looked at: "output 'out' is inf ... where
+# the simulation is finite")
+printf 'model blow\nparam a = 1e6 in [0, 1e9]\nfield z mass 1\npde z.tt = a * z\ninit z = 1\noutput out = z\n' >"$T/blow.dpm"
+expect lump-blowup 1 "blow.dpm: the simulation blew up at sample 30723" -- render "$T/blow.dpm" -o "$T/blow.wav"
+no_file lump-blowup-nofile "$T/blow.wav"
 # a pluck narrower than the spacing of the grid planned: every sample 0,
 # said (a probe's: a silent file, exit 0, no word)
 expect silent-warning 0 'the render is silent (every sample 0): nothing excites the model on the grid planned (5 intervals' -- \
@@ -478,6 +484,16 @@ grep -q 'ideal_string_run' "$T/out" && pass emit-c-text || fail emit-c-text "no 
 expect emit-h 0 '' -- emit "$STR" --stage h
 expect emit-ast 0 '' -- emit "$STR" --stage ast
 expect emit-scheme 0 '' -- emit "$STR" --stage scheme
+# the scheme says each end's condition and a second field's update (it
+# printed the interior alone, w's points as reads no line used), 1D in
+# one index; the ast an attached end's object (it printed "(null)")
+expect emit-scheme-parts 0 '' -- emit "$REPO/examples/two_strings.dpm" --stage scheme
+grep -q '^u\[n+1\](i) =' "$T/out" && grep -q '^at the ends: x = 0 fixed, x = 1 fixed' "$T/out" &&
+	grep -q '^    w\[40\]: ct = ' "$T/out" && pass emit-scheme-parts-text ||
+	fail emit-scheme-parts-text "$(grep -v '^  +' "$T/out" | head -c 300)"
+expect emit-ast-attached 0 '' -- emit "$REPO/examples/bridge_guitar.dpm" --stage ast
+grep -q '^(boundary ((x L)) attached b)$' "$T/out" && pass emit-ast-attached-text ||
+	fail emit-ast-attached-text "$(grep boundary "$T/out")"
 # every stage of every model that checks (the scheme's printer once
 # crashed on each model with a read of another part: its reads are params
 # past the model's, and had no names)
