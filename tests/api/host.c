@@ -123,7 +123,7 @@ main(int argc, char **argv)
 	nout = dpm_noutputs(m);
 	np = dpm_nparams(m);
 	if (argc < 2)
-		return fprintf(stderr, "usage: host info|render|process|grad|vjp|set|badgrid ...\n"), 2;
+		return fprintf(stderr, "usage: host info|render|process|grad|vjp|set|span|badgrid ...\n"), 2;
 	if (!strcmp(argv[1], "info")) {
 		printf("name %s rate %g outputs %d params %d ndim %d\n", dpm_name(m), dpm_rate(m), nout, np,
 		       dpm_ndim(m));
@@ -202,6 +202,12 @@ main(int argc, char **argv)
 			return die(m, "dpm_set_grid");
 		i = dpm_reset(m);
 		printf("reset %d process %ld\n", i, dpm_process(m, b, 64 / nout));
+	} else if (!strcmp(argv[1], "span") && argc >= 3) {
+		/* span SECONDS NAME=V...: the span asked for, a reset, sets */
+		i = dpm_set_span(m, atof(argv[2]));
+		printf("span %d reset %d [%s]\n", i, dpm_reset(m), dpm_error(m));
+		if (sets(m, argc - 3, argv + 3, 1))
+			return 1;
 	} else if (!strcmp(argv[1], "set")) {
 		if (sets(m, argc - 2, argv + 2, 1))
 			return 1;

@@ -256,6 +256,21 @@ if host "$T/rise" "$REPO/tests/api/rise.dpm" && run "$T/rise/host_c" render 0.5 
 else
 	fail rise-render "$(cat "$T/out" "$T/err")"
 fi
+# rise.dpm planned at t = 0 (no grid holds its 1 s): a value stable there
+# is taken (every dpm_set failed, the first with no message); a span asked
+# for is kept to (a reset took a grid that blew up at 0.014 s)
+if run "$T/rise/host_c" set f0=200 f0=210; then
+	grep -q '^set f0=200 0 200 \[\]$' "$T/out" && grep -q '^set f0=210 0 210 \[\]$' "$T/out" &&
+		pass rise-set || fail rise-set "$(cat "$T/out")"
+else
+	fail rise-set "$(cat "$T/out" "$T/err")"
+fi
+if run "$T/rise/host_c" span 1 f0=200; then
+	grep -q '^span 0 reset -1 \[.*unstable on every grid at t = 0\.[0-9]* s' "$T/out" &&
+		grep -q '^set f0=200 -1 ' "$T/out" && pass rise-span || fail rise-span "$(cat "$T/out")"
+else
+	fail rise-span "$(cat "$T/out" "$T/err")"
+fi
 # dpm_set on a glide: a value stable at t = 0 on the grid in force but not
 # over the 1 s planned waits for dpm_reset (it was taken, and the state
 # blew up at 0.85 s)
