@@ -270,17 +270,22 @@ rt_wav_write(const char *path, const double *x, long nframes, int nch, int rate,
 
 /* A data chunk cut short: libsndfile reads what is there and says so
  * only in its log ("data : 44100 (should be 29956)"; an AIFF's "SSND :
- * ...", a W64's whole "riff : ...", lower case).  A header written to a
- * pipe claims a length it could not know (0, or about 2^31 and up: sox,
- * ffmpeg); such a claim is not a cut. */
+ * ...", a W64's whole "riff : ...", lower case; an AU's "Data Size   :
+ * ..."; a VOC's "Seems to be a truncated file", with no numbers).  A
+ * header written to a pipe claims a length it could not know (0, or about
+ * 2^31 and up: sox, ffmpeg); such a claim is not a cut.  A NIST SPHERE
+ * header's sample_count (frames) is not in the log: read from fd.  1 with
+ * the lengths claimed and held (in *unit), else 0. */
 static int
-truncated(SNDFILE *sf, long *claim, long *have)
+truncated(SNDFILE *sf, int fd, const SF_INFO *info, long *claim, long *have, const char **unit)
 {
-	static const char *const tag[] = {"data : ", "SSND : ", "riff : "};
-	char log[4096], fmt[40];
+	static const char *const tag[] = {"data : ", "SSND : ", "riff : ", "Data Size   : "};
+	char log[4096], fmt[40], head[1025];
 	const char *d;
 	size_t i;
+	ssize_t n;
 
+	*unit = "bytes of samples";
 	log[0] = 0;
 	sf_command(sf, SFC_GET_LOG_INFO, log, sizeof log);
 	for (i = 0; i < sizeof tag / sizeof tag[0]; i++) {
@@ -288,6 +293,18 @@ truncated(SNDFILE *sf, long *claim, long *have)
 		for (d = log; (d = strstr(d, tag[i])); d++)
 			if (sscanf(d, fmt, claim, have) == 2)
 				return *claim > *have && *claim < 0x7f000000L && *claim > 0;
+	}
+	if (strstr(log, "truncated file")) {
+		*unit = "";
+		return 1;
+	}
+	if ((info->format & SF_FORMAT_TYPEMASK) == SF_FORMAT_NIST
+	    && (n = pread(fd, head, sizeof head - 1, 0)) > 0) {
+		head[n] = 0;
+		*unit = "frames";
+		*have = (long)info->frames;
+		if ((d = strstr(head, "\nsample_count -i ")) && sscanf(d, "\nsample_count -i %ld", claim) == 1)
+			return *claim > *have && *claim < 0x7f000000L;
 	}
 	return 0;
 }
@@ -316,6 +333,7 @@ rt_wav_read(const char *path, long *nframes, int *nch, int *rate, char *err, int
 	double *x;
 	sf_count_t got, cap;
 	long i, claim, have;
+	const char *unit;
 	int fd;
 
 	/* Opened here, not by libsndfile: its "System error" says nothing,
@@ -349,9 +367,13 @@ rt_wav_read(const char *path, long *nframes, int *nch, int *rate, char *err, int
 		rt_seterr(err, errsz, "'%s' holds no audio samples", path);
 		goto fail;
 	}
-	if (truncated(sf, &claim, &have)) {
-		rt_seterr(err, errsz, "'%s' is truncated: its header says %ld bytes of samples, the file "
-		       "holds %ld; write or copy it again", path, claim, have);
+	if (truncated(sf, fd, &info, &claim, &have, &unit)) {
+		if (*unit)
+			rt_seterr(err, errsz, "'%s' is truncated: its header says %ld %s, the file "
+			       "holds %ld; write or copy it again", path, claim, unit, have);
+		else
+			rt_seterr(err, errsz, "'%s' is truncated: its header says more samples than the "
+			       "file holds; write or copy it again", path);
 		goto fail;
 	}
 	if ((double)info.frames * info.channels > (double)RT_MAX_SAMPLES) {

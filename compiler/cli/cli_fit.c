@@ -386,8 +386,9 @@ sim_eval(Sim *s, double *loss, double *grad)
 		int p = s->need ? s->need[i] : i;
 
 		if (!isfinite(grad[p])) {
-			snprintf(s->err, sizeof s->err, "the gradient with respect to '%s' is not finite",
-			         s->k->param_name(p));
+			snprintf(s->err, sizeof s->err, "the gradient with respect to '%s' is not finite: the "
+			         "slope of the loss is infinite or undefined at that value; start it off that "
+			         "value (--set) or do not fit it", s->k->param_name(p));
 			return -1;
 		}
 	}

@@ -1401,10 +1401,16 @@ output(Sema *s, Decl *d)
 	const Ast *e;
 	int j;
 
-	if (d->field && !strcmp(d->field, "energy") && !d->nat && !d->lhs_letters[0]
-	    && !sema_lookup(s, "energy")) {
-		d->energy = 1;
-		return;
+	if (d->field && !strcmp(d->field, "energy") && !d->nat && !d->lhs_letters[0]) {
+		const Entry *en = sema_lookup(s, "energy");
+		if (!en) {
+			d->energy = 1;
+			return;
+		}
+		/* `energy` is no keyword: the name declared wins, said */
+		diag_note(s->d, d->lhs_loc, "'energy' here is the name this model declares, not the "
+		          "model's energy (language.md 12.1); to output the energy, rename it");
+		diag_note(s->d, en->decl->name_loc, "'energy' is declared here");
 	}
 	if (d->field && sema_lump_index(m, d->field) >= 0 && !d->nat
 	    && (!d->lhs_letters[0] || !strcmp(d->lhs_letters, "t")))

@@ -257,6 +257,10 @@ expect loss-below-0 1 "marimba.dpm:76:13: error: the pde's loss is below 0 for t
 printf 'model blow\nparam a = 1e6 in [0, 1e9]\nfield z mass 1\npde z.tt = a * z\ninit z = 1\noutput out = z\n' >"$T/blow.dpm"
 expect lump-blowup 1 "blow.dpm: the simulation blew up at sample 30723" -- render "$T/blow.dpm" -o "$T/blow.wav"
 no_file lump-blowup-nofile "$T/blow.wav"
+# `energy` is no keyword: a param so named is what `output E = energy`
+# reads, said (it changed the output's meaning without a word)
+printf 'model pe\nparam energy = 1 in [0, 2]\ndomain x in [0, 1]\nfield u(x)\npde u.tt = 100^2 * u.xx\nboundary x = 0, x = 1: fixed\ninit u = 0.001 * max(0, 1 - abs(x - 0.3) / 0.05)\noutput out = u(0.3)\noutput E = energy\n' >"$T/pe.dpm"
+expect energy-param-note 0 "pe.dpm:9:12: note: 'energy' here is the name this model declares" -- check "$T/pe.dpm"
 # a pluck narrower than the spacing of the grid planned: every sample 0,
 # said (a probe's: a silent file, exit 0, no word)
 expect silent-warning 0 'the render is silent (every sample 0): nothing excites the model on the grid planned (5 intervals' -- \
