@@ -4,6 +4,7 @@
  * of channel c at x[i*nch + c].  The gradient is the exact derivative of
  * the loss as computed, so P_backward can carry it on to the params. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,22 @@ nframes(long n, int N)
 	return 1 + (n - N + H - 1) / H;
 }
 
+/* the models of a shared object run dpm_grad in threads of their own
+ * (api.md: one instance a thread), each with its own plans */
+static pthread_mutex_t fftw_planner = PTHREAD_MUTEX_INITIALIZER;
+
+void
+rt_fftw_lock(void)
+{
+	pthread_mutex_lock(&fftw_planner);
+}
+
+void
+rt_fftw_unlock(void)
+{
+	pthread_mutex_unlock(&fftw_planner);
+}
+
 void
 rt_stft_free(RtStft *s)
 {
@@ -99,11 +116,15 @@ rt_stft_free(RtStft *s)
 
 	if (!s)
 		return;
+	rt_fftw_lock();
 	for (i = 0; i < s->nsize; i++) {
 		if (s->size[i].fwd)
 			fftw_destroy_plan(s->size[i].fwd);
 		if (s->size[i].adj)
 			fftw_destroy_plan(s->size[i].adj);
+	}
+	rt_fftw_unlock();
+	for (i = 0; i < s->nsize; i++) {
 		free(s->size[i].win);
 		free(s->size[i].dx);
 	}
@@ -153,8 +174,10 @@ stft_make(long n, int top, int least)
 		/* periodic: the window of an N-point DFT, N/4-hop COLA */
 		for (m = 0; m < N; m++)
 			z->win[m] = 0.5 - 0.5 * cos(2 * PI * m / N);
+		rt_fftw_lock();
 		z->fwd = fftw_plan_dft_r2c_1d(N, s->in, s->spec, FFTW_ESTIMATE);
 		z->adj = fftw_plan_dft_c2r_1d(N, s->spec, s->in, FFTW_ESTIMATE);
+		rt_fftw_unlock();
 		if (!z->fwd || !z->adj)
 			goto fail;
 		fk = nframes(n, N) * (N / 2 + 1);

@@ -137,14 +137,18 @@ spectrum(const double *x, long L, double rate, Spec *s)
 		return -1;
 	}
 	floor_ = mag + nb;
+	rt_fftw_lock();
 	p = fftw_plan_dft_r2c_1d((int)N, in, out, FFTW_ESTIMATE);
+	rt_fftw_unlock();
 	for (i = 0; i < N; i++) {
 		w = i < L ? 0.5 - 0.5 * cos(2 * PI * (i + 0.5) / L) : 0;
 		in[i] = i < L ? x[i] * w : 0;
 		wsum += w;
 	}
 	fftw_execute(p);
+	rt_fftw_lock();
 	fftw_destroy_plan(p);
+	rt_fftw_unlock();
 	for (i = 0; i < nb; i++) {
 		mag[i] = hypot(out[i][0], out[i][1]);
 		lmax = fmax(lmax, mag[i]);

@@ -167,11 +167,15 @@ double rt_loss_mse(const double *y, const double *target, long n, int nch,
  * the target's peak), with |X| = sqrt(|X|^2 + 1e-12);
  * averaged over sizes and channels.  rt_stft_new(n) makes the FFTW plans
  * and every buffer for signals of up to n frames (NULL when out of
- * memory); it uses the FFTW planner, so no two threads may call it (or
- * rt_stft_free) at once.  One RtStft serves one thread; n beyond the n
+ * memory); it and rt_stft_free take FFTW's planner under rt_fftw_lock,
+ * so threads may call them at once.  One RtStft serves one thread; n beyond the n
  * it was made for is a bug (abort). */
 typedef struct RtStft RtStft;
 RtStft *rt_stft_new(long n);
+/* FFTW's planner (plans made and destroyed) is one thread's at a time:
+ * every plan of the runtime is made and destroyed between these */
+void rt_fftw_lock(void);
+void rt_fftw_unlock(void);
 double rt_loss_mrstft(RtStft *s, const double *y, const double *target,
                       long n, int nch, double *dldy);
 void rt_stft_free(RtStft *s);
