@@ -223,12 +223,13 @@ else
 fi
 
 # a value the bow refuses on the grid in force is not kept: the resets
-# after it work, with the value before (examples/bowed_string.dpm: Fb 2 N
-# gives its Newton equation three roots)
+# after it work, with the value before (examples/bowed_string.dpm: a
+# sharper friction curve, a = 400 under Fb = 0.06 N, gives its Newton
+# equation three roots)
 B=$T/bow
-if host "$B" "$REPO/examples/bowed_string.dpm" && run "$B/host_c" set Fb=2 &&
-	grep -q "^set Fb=2 -1 0.0299.*too large for the bow" "$T/out" && grep -q '^reset 0 \[\]' "$T/out" &&
-	grep -q '^get Fb 0.0299' "$T/out"; then
+if host "$B" "$REPO/examples/bowed_string.dpm" && run "$B/host_c" set Fb=0.06 a=400 &&
+	grep -q "^set a=400 -1 100 .*too large for the bow" "$T/out" && grep -q '^reset 0 \[\]' "$T/out" &&
+	grep -q '^get a 100$' "$T/out"; then
 	pass set-refused-not-kept
 else
 	fail set-refused-not-kept "$(cat "$T/out" "$T/err")"
