@@ -537,7 +537,8 @@ emit_lump_stable(Emit *e)
 	ex_emitter_flush(em, &e->b, "\t");
 	/* a chain's point may reach the bound: its planner allows the grid's
 	 * own limit (a string at c k = h: every row sums to 4, while the
-	 * highest mode stays below it) */
+	 * highest mode stays below it), and a few ulps over it, the rounding
+	 * of w (150^2 k^2 / h^2 at 0.5 / 147 folds to 4 (1 + 2^-52)) */
 	/* a test the same as an earlier one's is never reached (a chain's
 	 * points share a few: 7584 tests for a drum's head, 6 distinct) */
 	seen = mem_alloc((size_t)s->nlump * sizeof *seen);
@@ -550,8 +551,8 @@ emit_lump_stable(Emit *e)
 			continue;
 		seen[nseen].e = s->lump_stiff[j];
 		seen[nseen++].le = le;
-		cg_out(e, "\tif (!(%s %s 4))\n\t\treturn %d;\n", ex_emitter_root(em, j),
-		       le ? "<=" : "<", j);
+		cg_out(e, "\tif (!(%s %s))\n\t\treturn %d;\n", ex_emitter_root(em, j),
+		       le ? "<= 4 * (1 + 1e-12)" : "< 4", j);
 	}
 	mem_free(seen);
 	cg_out(e, "\treturn -1;\n}\n\n");

@@ -799,6 +799,13 @@ expect forced_too_fine 1 "forced_fine.dpm:9:33: error: grid 136 is unstable for 
 	-- render "$HERE/forced_fine.dpm" -d 0.01 -o "$T/ff.wav"
 sed 's/ grid 136$/ grid 133/' "$HERE/forced_fine.dpm" >"$T/ff133.dpm"
 expect forced_stable 0 '' -- render "$T/ff133.dpm" -d 0.01 -o "$T/ff.wav"
+# a second field at its limit, c k = h (147 intervals): planned and
+# forced, rendered (both were refused as unstable)
+run "$DPMC" info "$HERE/cfl_limit.dpm"
+grep -q '^field v .*: 147 intervals' "$T/out" && pass cfl_limit_planned || fail cfl_limit_planned "$(cat "$T/out" "$T/err")"
+expect cfl_limit_render 0 '' -- render "$HERE/cfl_limit.dpm" -d 0.05 -o "$T/cfl.wav"
+sed 's/^domain s2: x in \[0, 0.5\]$/domain s2: x in [0, 0.5] grid 147/' "$HERE/cfl_limit.dpm" >"$T/cfl147.dpm"
+expect cfl_limit_forced 0 '' -- render "$T/cfl147.dpm" -d 0.05 -o "$T/cfl.wav"
 # a chain's damping that varies in time: one error naming the field (it
 # was one per point, u[1].t .. u[219].t)
 printf 'model cd\ndomain g: x in [0, 1]\ndomain s1: x in [0, 0.5]\nfield w(x) on g\nfield u(x) on s1\npde w.tt = 100^2 * w.xx\npde u.tt = 100^2 * u.xx - 2 * (1 + t) * u.t\nboundary w at x = 0, x = 1: fixed\nboundary u at x = 0, x = 0.5: fixed\noutput o = w(0.3)\n' >"$T/cd.dpm"
