@@ -982,6 +982,36 @@ out:
 }
 
 /* pde right-hand side -> linear form. */
+/* A call of delta that is a factor of the product e (through its *s), or
+ * NULL. */
+static const Ast *
+delta_factor(const Ast *e)
+{
+	const Ast *d;
+
+	if (e->kind == AX_CALL && !strcmp(e->name, "delta"))
+		return e;
+	if (e->kind != AX_BINARY || e->op != OP_MUL)
+		return NULL;
+	return (d = delta_factor(e->a)) ? d : delta_factor(e->b);
+}
+
+/* The product e with its factor f taken out (a 1 in its place). */
+static const Ast *
+without_factor(Ctx *c, const Ast *e, const Ast *f)
+{
+	if (e == f)
+		return ast_num(c->a, 1, e->loc);
+	if (e->kind != AX_BINARY || e->op != OP_MUL)
+		return e;
+	if (e->a == f)
+		return e->b;
+	if (e->b == f)
+		return e->a;
+	return ast_binary(c->a, OP_MUL, (Ast *)without_factor(c, e->a, f), (Ast *)without_factor(c, e->b, f),
+	                  e->loc);
+}
+
 static void
 lin(Ctx *c, const Ast *e, Lin *l)
 {
@@ -1045,10 +1075,11 @@ lin(Ctx *c, const Ast *e, Lin *l)
 			return;
 		case OP_MUL:
 			if (involves_field(c, e->a) && involves_field(c, e->b)) {
-				/* S * delta(x - X) with S reading the field: u means u(X) */
-				const Ast *dl = e->b->kind == AX_CALL && !strcmp(e->b->name, "delta") ? e->b
-				              : e->a->kind == AX_CALL && !strcmp(e->a->name, "delta") ? e->a : NULL;
-				const Ast *sa = dl == e->b ? e->a : e->b;
+				/* S * delta(x - X) with S reading the field: u means u(X),
+				 * the delta a factor anywhere in the product (K * delta(x -
+				 * X) * u is (K * delta) * u) */
+				const Ast *dl = delta_factor(e);
+				const Ast *sa = dl ? without_factor(c, e, dl) : NULL;
 				if (dl && !has_field_term(c, sa)) {
 					Expr *at[2];
 					lin_delta(c, dl, l);

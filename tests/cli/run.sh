@@ -498,6 +498,20 @@ grep -q '^u\[n+1\](i) =' "$T/out" && grep -q '^at the ends: x = 0 fixed, x = 1 f
 expect emit-ast-attached 0 '' -- emit "$REPO/examples/bridge_guitar.dpm" --stage ast
 grep -q '^(boundary ((x L)) attached b)$' "$T/out" && pass emit-ast-attached-text ||
 	fail emit-ast-attached-text "$(grep boundary "$T/out")"
+# u * delta(x - X) means u(X) * delta whatever the order of the product's
+# factors (K * delta(x - X) * u, 1D and 2D, was "a product of two terms
+# that both involve it"): the same samples as K * u * delta(x - X)
+i=0
+for pd in "K * delta(x - 0.4137) * u" "(K * delta(x - 0.4137)) * u" "delta(x - 0.4137) * K * u" "K * u * delta(x - 0.4137)"; do
+	i=$((i + 1))
+	printf 'model dord\nparam K = 2e5 in [0, 1e8]\ndomain x in [0, 1]\nfield u(x)\npde u.tt = 150^2 * u.xx - %s\nboundary x = 0, x = 1: fixed\ninit u = 0.001 * max(0, 1 - abs(x - 0.3) / 0.05)\noutput o = u(0.7)\n' "$pd" >"$T/dord.dpm"
+	"$DPMC" render "$T/dord.dpm" -d 0.05 --raw --double -o "$T/dord-$i.wav" 2>"$T/err" ||
+		fail delta-factor-order "$pd: $(head -c 200 "$T/err")"
+done
+n=$(for f in "$T"/dord-*.wav; do cksum <"$f"; done | sort -u | wc -l)
+[ "$n" = 1 ] && [ "$(ls "$T"/dord-*.wav | wc -l)" = 4 ] && pass delta-factor-order || fail delta-factor-order "$n different renders"
+printf 'model dord2\nparam K = 2e5 in [0, 1e8]\ndomain x in [0, 1], y in [0, 1]\nfield u(x, y)\npde u.tt = 150^2 * lap(u) - K * delta(x - 0.41, y - 0.37) * u\nboundary edges: fixed\ninit u = 0.001 * max(0, 1 - abs(x - 0.3) / 0.1)\noutput o = u(0.7, 0.6)\n' >"$T/dord2.dpm"
+expect delta-factor-order-2d 0 '' -- render "$T/dord2.dpm" -d 0.01 -o "$T/dord2.wav"
 # every example at each end of each param's range, the others at their
 # defaults, has a stable grid and a bow with one root (bowed_string's Fb
 # was [0, 2], refused from 0.07 on; piano_hammer's Kh to 1e13 had no grid)
