@@ -222,9 +222,6 @@ setup(FS *s, Fld *f)
 	if (!(f->dom = domain_named(s, on->name)))
 		return err(s, on->loc, "no domain is named '%s'; declare it as `domain %s: x in [A, B] grid N`",
 		           on->name, on->name);
-	if (f->dom == s->maindom)
-		return err(s, on->loc, "the domain '%s' is the field %s's; give each field a domain "
-		           "of its own", on->name, s->main->name);
 	if (f->f->nargs == 2 && f->dom->ndim == 2)
 		return setup2(s, f);
 	if (f->f->nargs != 1 || f->dom->ndim != 1 || strcmp(f->f->args[0], f->dom->coord[0]) != 0)
@@ -1264,9 +1261,9 @@ sema_fields(Model *m, Diag *d)
 	if (s.nerr)
 		return 1;
 	space_lets(&s);
-	for (k = 0; k < s.nfl; k++)
+	for (k = 0; k < s.nfl; k++)    /* the grid field's stays (a field may share it) */
 		for (j = 0; j < m->ndecls; j++)
-			if (m->decls[j] == s.fl[k].dom)
+			if (m->decls[j] == s.fl[k].dom && s.fl[k].dom != s.maindom)
 				s.drop[j] = 1;
 	boundaries(&s);
 	/* the chains' points, their pdes and inits */

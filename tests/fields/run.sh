@@ -806,6 +806,22 @@ grep -q '^field v .*: 147 intervals' "$T/out" && pass cfl_limit_planned || fail 
 expect cfl_limit_render 0 '' -- render "$HERE/cfl_limit.dpm" -d 0.05 -o "$T/cfl.wav"
 sed 's/^domain s2: x in \[0, 0.5\]$/domain s2: x in [0, 0.5] grid 147/' "$HERE/cfl_limit.dpm" >"$T/cfl147.dpm"
 expect cfl_limit_forced 0 '' -- render "$T/cfl147.dpm" -d 0.05 -o "$T/cfl.wav"
+# fields sharing a domain: the grid's with a chain, two chains; each its
+# own grid; energy constant (2e4 steps); the same samples as with copies
+run "$DPMC" info "$HERE/shared_domain.dpm"
+grep -q '^field v .*: 293 intervals' "$T/out" && grep -q '^field q .*: 100 intervals' "$T/out" &&
+	pass shared_domain_grids || fail shared_domain_grids "$(cat "$T/out" "$T/err")"
+conserved shared_domain_energy "$HERE/shared_domain.dpm" 2 1e-12
+sed 's/^domain s2: x in \[0, 0.8\] grid 100$/&\ndomain s3: x in [0, 1]\ndomain s4: x in [0, 0.8] grid 100/;
+     s/^field v(x) on s1$/field v(x) on s3/; s/^field q(x) on s2$/field q(x) on s4/' \
+	"$HERE/shared_domain.dpm" >"$T/copies.dpm"
+if run "$DPMC" render "$HERE/shared_domain.dpm" -d 0.05 --raw --double -o "$T/sh1.wav" && [ "$st" = 0 ] &&
+   run "$DPMC" render "$T/copies.dpm" -d 0.05 --raw --double -o "$T/sh2.wav" && [ "$st" = 0 ] &&
+   cmp -s "$T/sh1.wav" "$T/sh2.wav"; then
+	pass shared_domain_as_copies
+else
+	fail shared_domain_as_copies "$(head -c 300 "$T/err")"
+fi
 # a chain's damping that varies in time: one error naming the field (it
 # was one per point, u[1].t .. u[219].t)
 printf 'model cd\ndomain g: x in [0, 1]\ndomain s1: x in [0, 0.5]\nfield w(x) on g\nfield u(x) on s1\npde w.tt = 100^2 * w.xx\npde u.tt = 100^2 * u.xx - 2 * (1 + t) * u.t\nboundary w at x = 0, x = 1: fixed\nboundary u at x = 0, x = 0.5: fixed\noutput o = w(0.3)\n' >"$T/cd.dpm"
