@@ -1306,11 +1306,15 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 		double h[2] = {0, 0};
 
 		r->k.grid(m, g, h);
-		if (g[0] > 0)
-			fprintf(stderr, "dpmc: warning: %s: the render is silent (every sample 0): nothing excites "
-			        "the model on the grid planned (%d intervals, h = %g); an excitation narrower than "
-			        "h falls between its points: widen it, or force a finer grid\n",
-			        o->model, g[0], h[0]);
+		if (r->loops->s->m->lumped_only)
+			fprintf(stderr, "dpmc: warning: %s: the render is silent (every sample 0): nothing "
+			        "moves what the outputs read; check the inits and forces of the lumped objects\n",
+			        o->model);
+		else if (g[0] > 0)
+			fprintf(stderr, "dpmc: warning: %s: the render is silent (every sample 0): nothing "
+			        "moves what the outputs read: an output at a held end, or an excitation "
+			        "narrower than the grid planned (%d intervals, h = %g), which falls between its "
+			        "points (widen it, or force a finer grid)\n", o->model, g[0], h[0]);
 	}
 	if (st == 0 && keep)
 		*keep = buf;

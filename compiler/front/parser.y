@@ -336,7 +336,7 @@ sym_name(yysymbol_kind_t k)
 
 static const char *const statements[] = {
 	"model", "import", "const", "param", "let", "fn", "rate", "domain",
-	"field", "pde", "boundary", "init", "output", "net",
+	"field", "pde", "boundary", "init", "output", "net", "potential",
 };
 
 static int
@@ -432,13 +432,13 @@ yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, Parser *P)
 	prev = L->prev.src ? text_of(P, L->prev) : "";
 	text = text_of(P, loc);
 	if (want_stmt) {
-		const char *s = la == YYSYMBOL_IDENT ? closest_name(text, statements, 14) : NULL;
+		const char *s = la == YYSYMBOL_IDENT ? closest_name(text, statements, (int)(sizeof statements / sizeof statements[0])) : NULL;
 		if (s)
 			diag_error(P->d, loc, "unknown statement '%s'; did you mean '%s'?", text, s);
 		else
 			diag_error(P->d, loc, "expected a statement (model, import, const, param, "
-			           "let, fn, rate, domain, field, pde, boundary, init, output or net), "
-			           "not '%s'", text);
+			           "let, fn, rate, domain, field, pde, boundary, init, output, net or "
+			           "potential), not '%s'", text);
 		return 0;
 	}
 	expected(&b, exp, n);

@@ -685,6 +685,10 @@ unknown(Sema *s, Loc loc, const char *name, const Ctx *c, int call)
 	if (!call && !strcmp(name, "energy"))    /* a probe's: `let e(t) = energy` */
 		diag_error(s->d, loc, "'energy' is read only as an output's whole value: "
 		           "`output E = energy` (language.md 12.1)");
+	else if (call && (!strcmp(name, "pi") || !strcmp(name, "t")))
+		diag_error(s->d, loc, "'%s' is %s, not a function; write it without an argument list "
+		           "(a product is written with *: %s * (...))", name,
+		           name[0] == 't' ? "the time" : "a builtin constant", name);
 	else if (best)
 		diag_error(s->d, loc, "unknown %s '%s'; did you mean '%s'?",
 		           call ? "function" : "name", name, best);
@@ -1156,8 +1160,9 @@ check_call(Sema *s, Ast *e, const Ctx *c, Ast *ix)
 			arity(s, e, s->ndim);
 			break;
 		case K_FIELD:
-			diag_error(s->d, e->loc, "the field '%s' cannot be called; read it at a "
-			           "point with `output NAME = %s(...)`", e->name, e->name);
+			diag_error(s->d, e->loc, "the field '%s' cannot be read at a point in %s; it is "
+			           "read so in a pde, a let of t or an output (`output NAME = %s(...)`)",
+			           e->name, c->what ? c->what : "this place", e->name);
 			return;
 		case K_NET:
 			sema_check_net_call(s, e, ix, en, c);
