@@ -1034,7 +1034,9 @@ emit_plan(Emit *e)
 	cg_out(e, "\t\tfor (d = 0; d < %d; d++)\n", s->ndim);
 	cg_out(e, "\t\t\tif ((n[d] = (int)floor(len[d] / h * (1 + 1e-12))) < @__minn[d])\n\t\t\t\tn[d] = @__minn[d];\n");
 	cg_out(e, "\t}\n");
-	cg_out(e, "\tsnprintf(err, (size_t)errsz, \"no stable grid found for the params in force\");\n");
+	cg_out(e, "\tsnprintf(err, (size_t)errsz, \"%sno stable grid found for the params in force in 256 tries, "
+	       "one interval coarser each (coefficients that vary sharply in space and time); force one, "
+	       "`grid N` on the domain or --grid\");\n", cg_loc_text(s->m->pde->value->loc, at, sizeof at));
 	cg_out(e, "\treturn 1;\n}\n\n");
 
 	cg_out(e, "static int\n@__checkp(const double *p, char *err, int errsz)\n{\n\tint i;\n\n");
