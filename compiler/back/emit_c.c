@@ -988,8 +988,9 @@ emit_plan(Emit *e)
 	else
 		cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"%sthe scheme is unstable on every grid for the params "
 		       "in force (even the coarsest, N = %%d) at the time step k = %%g s; check the signs and sizes "
-		       "of the pde's coefficients, or raise the rate (a stiff or fast pde needs a short step)\", "
-		       "@__minn[0], k);\n", cg_loc_text(s->m->pde->value->loc, at, sizeof at));
+		       "of the pde's coefficients, or raise the rate (a stiff or fast pde, or a domain this short "
+		       "(%%g), needs a shorter step)\", @__minn[0], k, len[0]);\n",
+		       cg_loc_text(s->m->pde->value->loc, at, sizeof at));
 	cg_out(e, "\t\treturn 1;\n\t}\n");
 	cg_out(e, "\tif (bad == 2) {\n");
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"%sthe finest stable grid would have over 1e8 points "

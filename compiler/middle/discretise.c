@@ -1789,7 +1789,7 @@ out_inside(Ctx *c, const Scheme *s, const Output *o, const Decl *d)
 		double v = o->pos[j]->num;
 		if (o->pos[j]->kind != EX_NUM || (v >= s->from[j] && v <= s->to[j]))
 			continue;
-		diag_error(c->d, j < d->nat ? d->at[j]->loc : d->value->loc, "the output '%s' reads %s = %g, "
+		diag_error(c->d, j < d->nat ? d->at[j]->loc : d->value->loc, "the output '%s' reads %s = %.15g, "
 		           "outside the domain (%s in [%g, %g]); move it inside", o->name,
 		           c->m->domain->coord[j], v, c->m->domain->coord[j], s->from[j], s->to[j]);
 		c->failed = 1;
