@@ -2508,6 +2508,18 @@ scheme_names(const Scheme *s)
 	return pn;
 }
 
+/* lumped object j's line of `emit --stage scheme`: its ct and rest */
+static void
+lump_print(const Scheme *s, int j, const char *ind, const char **pn, Buf *b, FILE *f)
+{
+	b->len = 0;
+	ex_print_math(b, s->lump[j].ct, pn);
+	fprintf(f, "%s%s: ct = %s, rest = ", ind, s->lump[j].name, b->s);
+	b->len = 0;
+	ex_print_math(b, s->lump[j].rest, pn);
+	fprintf(f, "%s\n", b->s);
+}
+
 void
 scheme_print(const Scheme *s, FILE *f)
 {
@@ -2579,12 +2591,7 @@ lumps:
 	for (i = 0; i < s->nlump; i++) {
 		if (s->m->lumps[i]->gridpt > 0)
 			continue;
-		b.len = 0;
-		ex_print_math(&b, s->lump[i].ct, pn);
-		fprintf(f, "  %s: ct = %s, rest = ", s->lump[i].name, b.s);
-		b.len = 0;
-		ex_print_math(&b, s->lump[i].rest, pn);
-		fprintf(f, "%s\n", b.s);
+		lump_print(s, i, "  ", pn, &b, f);
 	}
 	for (c = 0; c < s->m->nchains; c++) {
 		const struct Chain *ch = &s->m->chains[c];
@@ -2602,14 +2609,8 @@ lumps:
 			if (s->m->lumps[i]->gridpt == c + 1 && j++ == n / 2)
 				mid = i;
 		fprintf(f, "%s\n", mid >= 0 ? ", such as" : "");
-		if (mid >= 0) {
-			b.len = 0;
-			ex_print_math(&b, s->lump[mid].ct, pn);
-			fprintf(f, "    %s: ct = %s, rest = ", s->lump[mid].name, b.s);
-			b.len = 0;
-			ex_print_math(&b, s->lump[mid].rest, pn);
-			fprintf(f, "%s\n", b.s);
-		}
+		if (mid >= 0)
+			lump_print(s, mid, "    ", pn, &b, f);
 	}
 	for (i = 0; i < s->nrd; i++) {
 		const Read *r = &s->rd[i];
