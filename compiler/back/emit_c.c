@@ -606,13 +606,15 @@ varies_in_space(const Emit *e)
 }
 
 /* @__extremes(p, k, len, h, span, ex): the steps of a render of span
- * seconds at which each stability tap is least and greatest, at a few
- * points of the domain where they vary in space (5 along x, 3 x 3 in
- * 2D), and the first at which a lumped object is too stiff, into ex (-1
- * after the last): the 256 evenly spaced steps of @__unstable_at missed
- * a 2 ms bump in the wave speed (1e101, exit 0).  Every step, or as many
- * as 2^18 evaluations allow; once a plan (a net of t costs its weights
- * an evaluation). */
+ * seconds at which each stability tap is least and greatest, at points
+ * of the domain where they vary in space (33 along x, 9 x 9 in 2D: a
+ * bump a tenth of the side wide in x and 3 ms in t slipped between 5, or
+ * 3 x 3), and the first at which a lumped object is too stiff, into ex
+ * (-1 after the last): the 256 evenly spaced steps of @__unstable_at
+ * missed a 2 ms bump in the wave speed (1e101, exit 0).  Every step, or
+ * as many as 2^18 evaluations allow (1 s at 44.1 kHz: every 6th step in
+ * 1D, every 14th in 2D); once a plan (a net of t costs its weights an
+ * evaluation). */
 static void
 emit_extremes(Emit *e)
 {
@@ -630,8 +632,8 @@ emit_extremes(Emit *e)
 		return;
 	}
 	cg_out(e, "\tconst long long ns = span > 0 ? (long long)(span / k) : 0;\n");
-	cg_out(e, "\tconst int nx = %d, ny = %d;\n", varies_in_space(e) ? (s->ndim == 2 ? 3 : 5) : 1,
-	       varies_in_space(e) && s->ndim == 2 ? 3 : 1);
+	cg_out(e, "\tconst int nx = %d, ny = %d;\n", varies_in_space(e) ? (s->ndim == 2 ? 9 : 33) : 1,
+	       varies_in_space(e) && s->ndim == 2 ? 9 : 1);
 	cg_out(e, "\tconst long long st = ns * nx * ny / 262144 + 1;\n");
 	cg_out(e, "\tdouble tc[%d], lo[%d], hi[%d];\n\tlong long at[2][%d], sj, lbad = -1;\n", nt, nt, nt, nt);
 	cg_out(e, "\tint c, i, q, r, ne = 0;\n\n");
@@ -693,8 +695,12 @@ emit_stable_fn(Emit *e)
 		 * (a coefficient of x alone, on every row of a 2D grid) is
 		 * not analysed again: the last 32 kept, compared bit for bit */
 		cg_out(e, "\tdouble seen[32][%d];\n\tint nput = 0, q;\n", cg_atleast1(l->nstab));
-		cg_out(e, "\tint i, j, ni = n ? (n[0] > 256 ? 256 : n[0]) : %d, nj = %s;\n\n",
-		    s->ndim == 2 ? 2 : 4, s->ndim == 2 ? "n ? (n[1] > 16 ? 16 : n[1]) : 2" : "0");
+		/* at a time past 0 (a step that varies in time, planned where
+		 * it is least stable), 33 points along x, 9 x 9 in 2D: a bump a
+		 * tenth of a side wide slipped between 5, or 3 x 3 */
+		cg_out(e, "\tint i, j, ni = n ? (n[0] > 256 ? 256 : n[0]) : t > 0 ? %d : %d, nj = %s;\n\n",
+		    s->ndim == 2 ? 8 : 32, s->ndim == 2 ? 2 : 4,
+		    s->ndim == 2 ? "n ? (n[1] > 16 ? 16 : n[1]) : t > 0 ? 8 : 2" : "0");
 		cg_out(e, "\tif (n && %d == 2 && ni > 16)\n\t\tni = 16;\n", s->ndim);
 		cg_out(e, "\tfor (j = 0; j <= nj; j++)\n");
 		cg_out(e, "\t\tfor (i = 0; i <= ni; i++) {\n");

@@ -275,13 +275,24 @@ expect silent-lumped 0 'rest.dpm: the render is silent (every sample 0): nothing
 sed 's/^let T(t) = .*/let T(t) = c^2 * (1 + 24 * (t > 0.004) * (t < 0.0077))/' "$T/glide.dpm" >"$T/bump.dpm"
 expect bump-planned 0 '' -- render "$T/bump.dpm" -o "$T/b.wav"
 rm -f "$T/b.wav"
-# a bump narrow in x too, between the points where those extremes are
-# sought (5 along x): it blows up; the error says where, a note says
-# what to do
+# a bump narrow in x too: found where it is 0.05 wide (33 points along x
+# seek the extremes; it slipped between 5 and blew up), not where it is
+# 0.01 wide, between those points: it blows up; the error says where, a
+# note says what to do
 sed -e 's/^let T(t) = .*/let T(t) = c^2 * (1 + 24 * (t > 0.004) * (t < 0.0077))/' \
 	-e 's/T(t) \* u.xx/c^2 * (1 + (T(t) \/ c^2 - 1) * (x > 0.35) * (x < 0.4)) * u.xx/' "$T/glide.dpm" >"$T/bump.dpm"
-expect bump-blowup 1 'blew up at sample' -- render "$T/bump.dpm" -o "$T/b.wav"
-grep -q "note: the grid (220 intervals) was planned for the step's coefficients" "$T/err" &&
+expect bump-x-planned 0 '' -- render "$T/bump.dpm" -o "$T/b.wav"
+rm -f "$T/b.wav"
+# in 2D: 3x the speed for 3 ms at 0.3 s within 0.1 of (0.2, 0.2), between
+# 3 x 3 points: 'no stable grid found' after 56 s (a probe's); now 213
+printf 'model bxy\nimport "excite.dpm"\nlet g(t) = raised_cosine(t, 0.3001, 0.003)\nlet w(x, y) = max(0, 1 - ((x - 0.2)^2 + (y - 0.2)^2) / 0.01)\ndomain x in [0, 1], y in [0, 1]\nfield u(x, y)\npde u.tt = 50^2 * (1 + 8 * g(t) * w(x, y)) * lap(u) - 2 * u.t\nboundary x = 0, x = 1, y = 0, y = 1: fixed\ninit u = 0.001 * max(0, 1 - ((x - 0.6)^2 + (y - 0.7)^2) / 0.01)\noutput out = u(0.77, 0.4)\n' >"$T/bxy.dpm"
+run "$DPMC" info "$T/bxy.dpm"
+grep -q '^grid x  *213 intervals' "$T/out" && pass plan-bump-xy || fail plan-bump-xy "$(cat "$T/out" "$T/err")"
+# one 0.8 mm wide and two steps long, on a grid of 2205 (whose points the
+# check samples one in 8.6): it slips between every sample
+printf 'model nb\nlet T(t) = 1 + 1e300 * (t > 0.004) * (t < 0.00405)\ndomain x in [0, 1]\nfield u(x)\npde u.tt = 20^2 * (1 + (T(t) - 1) * (x > 0.3101) * (x < 0.3109)) * u.xx\nboundary x = 0, x = 1: fixed\ninit u = 0.001 * max(0, 1 - abs(x - 0.3) / 0.05)\noutput o = u(0.7)\n' >"$T/bump.dpm"
+expect bump-blowup 1 'blew up at sample' -- render "$T/bump.dpm" -d 0.1 -o "$T/b.wav"
+grep -q "note: the grid (2205 intervals) was planned for the step's coefficients" "$T/err" &&
 	pass bump-note || fail bump-note "$(cat "$T/err")"
 no_file bump-nofile "$T/b.wav"
 rm -f "$T/b.wav" "$T/glide.dpm" "$T/bump.dpm"

@@ -42,9 +42,10 @@ rdir=${DPM_RECORDINGS:-$REPO/../shared/data/recordings}
 [ -d "$rdir" ] || [ -n "${DPM_RECORDINGS:-}" ] || rdir=/work/shared/data/recordings
 RECS="pizz_gb1_vl4_rr1:46.3 pizz_a1_vl3_rr1:54.8 pizz_c2_vl3_rr1:65.1 pizz_eb2_vl2_rr1:77.6"
 
-# ---- the estimator and the stage in C ----
+# ---- the estimator and the stage in C (runtime/loss.c: the lock on
+# FFTW's planner, rt_fftw_lock, is there) ----
 SAN="-std=c11 -Wall -Wextra -Wpedantic -Werror -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all"
-if $CC $SAN -Iruntime $(conf FFTW_CFLAGS) $(conf SNDFILE_CFLAGS) tests/partials/est.c runtime/partials.c \
+if $CC $SAN -Iruntime $(conf FFTW_CFLAGS) $(conf SNDFILE_CFLAGS) tests/partials/est.c runtime/partials.c runtime/loss.c \
 	runtime/wav.c runtime/out.c $(conf FFTW_LIBS) $(conf SNDFILE_LIBS) -lm -o "$T/est" 2>"$T/cc.err"; then
 	args=
 	for r in $RECS; do
