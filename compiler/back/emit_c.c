@@ -1758,9 +1758,8 @@ emit_lifecycle(Emit *e)
 	/* the lumped objects' values follow the grid's points in each state,
 	 * then the bows' roots (the next step's first guess: a state, so a
 	 * step recomputed from a checkpoint finds the same root) */
-	if (s->nlump || s->nimplicit || s->npot)   /* psi last (emit_sav.c) */
-		cg_out(e, "\tm->nx1 = n[0] + 1;\n\tm->npts = m->nx1 * (n[1] + 1) + %d;\n",
-		       s->nlump + s->nimplicit + (s->npot > 0));
+	if (scheme_nextra(s))   /* psi last (emit_sav.c) */
+		cg_out(e, "\tm->nx1 = n[0] + 1;\n\tm->npts = m->nx1 * (n[1] + 1) + %d;\n", scheme_nextra(s));
 	else
 		cg_out(e, "\tm->nx1 = n[0] + 1;\n\tm->npts = m->nx1 * (n[1] + 1);\n");
 	/* aligned rows: the sweeps' vector loads and stores of u, up and un

@@ -1219,9 +1219,8 @@ state_finite(const Kernel *k, void *m, const Scheme *s)
 	long i, np;
 
 	k->grid(m, n, NULL);
-	/* the grid's points, then the lumped objects (other fields' points
-	 * among them), the bows' roots and psi (emit_c.c, m->npts) */
-	np = (long)(n[0] + 1) * (k->ndim() == 2 ? n[1] + 1 : 1) + s->nlump + s->nimplicit + (s->npot > 0);
+	/* the grid's points, then the rest of the state (m->npts) */
+	np = (long)(n[0] + 1) * (k->ndim() == 2 ? n[1] + 1 : 1) + scheme_nextra(s);
 	for (i = 0; u && i < np; i++)
 		if (!isfinite(u[i]))
 			return 0;
@@ -1304,17 +1303,18 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 	if (st == 0 && nframes > 0 && rt_silent(buf, nframes * nch)) {
 		int g[2] = {0, 0};
 		double h[2] = {0, 0};
+		char why[256] = "";
 
 		r->k.grid(m, g, h);
 		if (r->loops->s->m->lumped_only)
-			fprintf(stderr, "dpmc: warning: %s: the render is silent (every sample 0): nothing "
-			        "moves what the outputs read; check the inits and forces of the lumped objects\n",
-			        o->model);
+			snprintf(why, sizeof why, "; check the inits and forces of the lumped objects");
 		else if (g[0] > 0)
+			snprintf(why, sizeof why, ": an output at a held end, or an excitation narrower than "
+			         "the grid planned (%d intervals, h = %g), which falls between its points (widen "
+			         "it, or force a finer grid)", g[0], h[0]);
+		if (why[0])
 			fprintf(stderr, "dpmc: warning: %s: the render is silent (every sample 0): nothing "
-			        "moves what the outputs read: an output at a held end, or an excitation "
-			        "narrower than the grid planned (%d intervals, h = %g), which falls between its "
-			        "points (widen it, or force a finer grid)\n", o->model, g[0], h[0]);
+			        "moves what the outputs read%s\n", o->model, why);
 	}
 	if (st == 0 && keep)
 		*keep = buf;

@@ -432,7 +432,8 @@ yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, Parser *P)
 	prev = L->prev.src ? text_of(P, L->prev) : "";
 	text = text_of(P, loc);
 	if (want_stmt) {
-		const char *s = la == YYSYMBOL_IDENT ? closest_name(text, statements, (int)(sizeof statements / sizeof statements[0])) : NULL;
+		const int nst = (int)(sizeof statements / sizeof statements[0]);
+		const char *s = la == YYSYMBOL_IDENT ? closest_name(text, statements, nst) : NULL;
 		if (s)
 			diag_error(P->d, loc, "unknown statement '%s'; did you mean '%s'?", text, s);
 		else

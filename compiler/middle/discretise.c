@@ -2508,6 +2508,12 @@ scheme_names(const Scheme *s)
 	return pn;
 }
 
+int
+scheme_nextra(const Scheme *s)
+{
+	return s->nlump + s->nimplicit + (s->npot > 0);
+}
+
 /* lumped object j's line of `emit --stage scheme`: its ct and rest */
 static void
 lump_print(const Scheme *s, int j, const char *ind, const char **pn, Buf *b, FILE *f)

@@ -104,6 +104,9 @@ typedef struct Loops Loops;
 Scheme *scheme_build(Arena *a, Diag *d, const Model *m);
 /* `emit --stage scheme`: the discrete update in readable math. */
 void scheme_print(const Scheme *s, FILE *f);
+/* The values a state holds after the grid's points: the lumped objects
+ * (other fields' points among them), the bows' roots, psi last. */
+int scheme_nextra(const Scheme *s);
 const char **scheme_names(const Scheme *s);
 void scheme_free(Scheme *s);                 /* its expression pool */
 
