@@ -232,11 +232,11 @@ cg_emit_bow_adj(Emit *e)
  * S = -k^2 F phi(v - vb) / rho, M = k^2 F max(-phi') / rho: the falling
  * part of the curve).  c = r . w / 2k is the scheme's, from the weights
  * the step uses.  M is found numerically: dS/dv over v = 0, +-1e-7 ..
- * 1e4 (10 points a decade), at t = 0 and 24 times from 1e-4 to 10 s when
- * S varies with t, then refined around the largest (golden section).
- * Exact for a curve whose steepest fall lies in that range and a force
- * whose time dependence peaks at one of those times (a ramp that is
- * then held); a strength that reads the state elsewhere (dS/dv of other
+ * 1e4 (10 points a decade), then refined around the largest (golden
+ * section), when the model is set up at t = 0 and, when S varies with
+ * t, at 20 times from 1e-4 to 1 s (a ramp then held) and at every 16th
+ * step of a run (c_solve).  Exact for a curve whose steepest fall lies
+ * in that range and a force that does not peak between two such steps; a strength that reads the state elsewhere (dS/dv of other
  * reads) is not checked.  A param S is linear in (tried by doubling it)
  * is named with its bound, value / (c M). */
 static int
@@ -292,7 +292,7 @@ cg_emit_bow_check(Emit *e)
 		em = ex_emitter_new(pn, cg_sym_c, "s");
 		root = ex_emitter_add(em, dv);
 		cg_out(e, "static double\n@__bowslope%d(const double *p, double k, double hx, double hy, double t, "
-		       "double v)\n{\n", b);
+		       "double v)\n{\n", src[b]);
 		cg_out(e, "\tdouble rd[%d] = {0};\n\n\t(void)p; (void)k; (void)hx; (void)hy; (void)t;\n",
 		       cg_atleast1(s->nrd));
 		cg_out(e, "\trd[%d] = v;\n\t(void)rd;\n\t{\n", sr->implicit);
@@ -304,25 +304,28 @@ cg_emit_bow_check(Emit *e)
 	cg_out(e, "/* 0, or 1 with a message: a bow pressed too hard for its equation to\n"
 	       " * have one root on this grid (compiler/back/emit_bow.c) */\n");
 	if (!any) {
-		cg_out(e, "static int\n@__bowcheck(const @_model *m, char *err, int errsz)\n{\n");
-		cg_out(e, "\t(void)m; (void)err; (void)errsz;\n\treturn 0;\n}\n\n");
+		cg_out(e, "static int\n@__bowcheck(const @_model *m, double t, char *err, int errsz)\n{\n");
+		cg_out(e, "\t(void)m; (void)t; (void)err; (void)errsz;\n\treturn 0;\n}\n\n");
 		mem_free(d);
 		mem_free(src);
 		cg_free_refs(pn, 0);
 		return;
 	}
 	cg_out(e, "typedef double @__slopefn(const double *, double, double, double, double, double);\n\n");
-	cg_out(e, "/* sup over v (and the sampled t) of dS/dv: M, at (*vat, *tat) */\n");
+	/* at one t: set up, at t = 0 and, for a force that varies in time,
+	 * 20 times up to 1 s (@__bowcheck); such a force also at every 16th
+	 * step as it goes (emit_loop.c c_solve: an error naming the time),
+	 * where 24 times up to 10 s refused a render that ended before the
+	 * force grew and let a pulse between them through */
+	cg_out(e, "/* sup over v of dS/dv at t: M, at *vat */\n");
 	cg_out(e, "static double\n@__bowsup(@__slopefn *f, const double *p, double k, double hx, double hy, "
-	       "int tdep,\n\tdouble *vat, double *tat)\n{\n");
+	       "double bt, double *vat)\n{\n");
 	cg_out(e, "\tconst double gr = 0.6180339887498949;\n");
-	cg_out(e, "\tdouble best = -HUGE_VAL, bt = 0, bv = 0, lo, hi, a, b, fa, fb, x, y;\n");
+	cg_out(e, "\tdouble best = -HUGE_VAL, bv = 0, lo, hi, a, b, fa, fb, x, y;\n");
 	cg_out(e, "\tint it, iv, sg;\n\n");
-	cg_out(e, "\tfor (it = 0; it <= (tdep ? 24 : 0); it++) {\n");
-	cg_out(e, "\t\tconst double t = it ? 1e-4 * pow(10.0, (it - 1) / 23.0 * 5) : 0;\n\n");
-	cg_out(e, "\t\tfor (sg = -1; sg <= 1; sg += 2)\n\t\t\tfor (iv = -1; iv <= 110; iv++) {\n");
-	cg_out(e, "\t\t\t\tconst double v = iv < 0 ? 0 : sg * 1e-7 * pow(10.0, iv / 10.0), f0 = f(p, k, hx, hy, t, v);\n\n");
-	cg_out(e, "\t\t\t\tif (f0 > best) {\n\t\t\t\t\tbest = f0;\n\t\t\t\t\tbv = v;\n\t\t\t\t\tbt = t;\n\t\t\t\t}\n\t\t\t}\n\t}\n");
+	cg_out(e, "\tfor (sg = -1; sg <= 1; sg += 2)\n\t\tfor (iv = -1; iv <= 110; iv++) {\n");
+	cg_out(e, "\t\t\tconst double v = iv < 0 ? 0 : sg * 1e-7 * pow(10.0, iv / 10.0), f0 = f(p, k, hx, hy, bt, v);\n\n");
+	cg_out(e, "\t\t\tif (f0 > best) {\n\t\t\t\tbest = f0;\n\t\t\t\tbv = v;\n\t\t\t}\n\t\t}\n");
 	/* golden section between the scan's neighbours of the best */
 	cg_out(e, "\tx = fabs(bv);\n\tlo = x < 1e-7 ? -1e-7 : bv > 0 ? x * 0.794328235 : -x * 1.258925412;\n");
 	cg_out(e, "\thi = x < 1e-7 ? 1e-7 : bv > 0 ? x * 1.258925412 : -x * 0.794328235;\n");
@@ -334,11 +337,14 @@ cg_emit_bow_check(Emit *e)
 	       "\t\t\tb = lo + gr * (hi - lo);\n\t\t\tfb = f(p, k, hx, hy, bt, b);\n\t\t}\n\t}\n");
 	cg_out(e, "\ty = fa > fb ? fa : fb;\n");
 	cg_out(e, "\tif (y > best) {\n\t\tbest = y;\n\t\tbv = fa > fb ? a : b;\n\t}\n");
-	cg_out(e, "\t*vat = bv;\n\t*tat = bt;\n\treturn best;\n}\n\n");
+	cg_out(e, "\t*vat = bv;\n\treturn best;\n}\n\n");
 
-	cg_out(e, "static int\n@__bowcheck(const @_model *m, char *err, int errsz)\n{\n");
+	/* at t (0 when set up; later, the time a run found a force that
+	 * varies in time too strong: @_solve_error's 4) */
+	cg_out(e, "static int\n@__bowcheck(const @_model *m, double t, char *err, int errsz)\n{\n");
 	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1];\n");
-	cg_out(e, "\tdouble pp[%d];\n\n\t(void)pp;\n", cg_atleast1(np));
+	cg_out(e, "\tdouble pp[%d];\n\tchar when[64] = \"\";\n\n\t(void)pp;\n", cg_atleast1(np));
+	cg_out(e, "\tif (t > 0)\n\t\tsnprintf(when, sizeof when, \" at t = %%.9g s (step %%ld)\", t, (long)(t / k + 0.5));\n");
 	/* a bow in the cell next to an attached end: its Newton solve is on
 	 * the field's points, and the end point's share of its force would
 	 * not reach the object (language.md 14): refused, not dropped */
@@ -380,15 +386,22 @@ cg_emit_bow_check(Emit *e)
 			ex_print_c(&y, sr->pos[1], pn, cg_sym_c);
 			cg_out(e, "\t\tconst double Y = %s;\n", y.s);
 		}
-		cg_out(e, "\t\tlong ri[4];\n\t\tdouble rw[4], c = 0, M, vat, tat, f0;\n\t\tint q, q2;\n\n");
+		cg_out(e, "\t\tlong ri[4];\n\t\tdouble rw[4], c = 0, M, vat, f0, tat = t;\n\t\tint q, q2;\n\n");
 		cg_out(e, "\t\t(void)f0;\n");
 		cg_out(e, "\t\tif (@__interp(m, X, %s, ri, rw))\n\t\t\treturn 0;\n", s->ndim == 2 ? "Y" : "0");
 		cg_out(e, "\t\tfor (q = 0; q < %d; q++)\n\t\t\tfor (q2 = 0; q2 < %d; q2++)\n", nv, nv);
 		cg_out(e, "\t\t\t\tif (m->src_i[%d][q2] == ri[q])\n\t\t\t\t\tc += rw[q] * m->src_w[%d][q2];\n",
 		       src[b], src[b]);
 		cg_out(e, "\t\tc /= 2 * k;\n");
-		cg_out(e, "\t\tM = @__bowsup(@__bowslope%d, p, k, hx, hy, %d, &vat, &tat);\n", b,
-		       (dv->deps & (1u << SYM_T)) != 0);
+		cg_out(e, "\t\tM = @__bowsup(@__bowslope%d, p, k, hx, hy, t, &vat);\n", src[b]);
+		if (dv->deps & (1u << SYM_T)) {
+			/* set up (t = 0): also 20 times from 1e-4 to 1 s, where a
+			 * force ramps in and is held */
+			cg_out(e, "\t\tfor (q = 1; t == 0 && q <= 20; q++) {\n");
+			cg_out(e, "\t\t\tdouble v1, t1 = 1e-4 * pow(10.0, (q - 1) / 19.0 * 4), M1;\n\n");
+			cg_out(e, "\t\t\tM1 = @__bowsup(@__bowslope%d, p, k, hx, hy, t1, &v1);\n", src[b]);
+			cg_out(e, "\t\t\tif (M1 > M) {\n\t\t\t\tM = M1;\n\t\t\t\tvat = v1;\n\t\t\t\ttat = t1;\n\t\t\t}\n\t\t}\n");
+		}
 		cg_out(e, "\t\tif (c * M >= 1) {\n");
 		/* a param the force is proportional to: its bound */
 		for (p = 0; p < np; p++) {
@@ -397,18 +410,18 @@ cg_emit_bow_check(Emit *e)
 			nm.len = 0;
 			buf_printf(&nm, "%s", s->params[p].name);
 			cg_out(e, "\t\t\tmemcpy(pp, p, sizeof pp);\n\t\t\tpp[%d] *= 2;\n", p);
-			cg_out(e, "\t\t\tf0 = @__bowslope%d(pp, k, hx, hy, tat, vat);\n", b);
+			cg_out(e, "\t\t\tf0 = @__bowslope%d(pp, k, hx, hy, tat, vat);\n", src[b]);
 			cg_out(e, "\t\t\tif (p[%d] != 0 && fabs(f0 - 2 * M) <= 1e-9 * fabs(M)) {\n", p);
-			cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"%s%s = %%g is too large for the bow at %s: "
+			cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"%s%s = %%g is too large for the bow at %s%%s: "
 			       "its Newton equation has one root only for %s < %%.9g on this grid (1 - c dS/dv > 0, "
-			       "language.md 12); lighten the bow or soften its friction curve\", p[%d], %s, "
+			       "language.md 12); lighten the bow or soften its friction curve\", p[%d], %s, when, "
 			       "p[%d] / (c * M));\n", cg_loc_text(sr->loc, place, sizeof place), nm.s, at, nm.s, p, xy, p);
 			cg_out(e, "\t\t\t\treturn 1;\n\t\t\t}\n");
 			named = 1;
 		}
-		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"%sthe bow at %s is pressed too hard: its Newton "
+		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"%sthe bow at %s is pressed too hard%%s: its Newton "
 		       "equation has one root only while c max dS/dv < 1 on this grid, and it is %%g "
-		       "(language.md 12); lighten the bow or soften its friction curve\", %s, c * M);\n",
+		       "(language.md 12); lighten the bow or soften its friction curve\", %s, when, c * M);\n",
 		       cg_loc_text(sr->loc, place, sizeof place), at, xy);
 		cg_out(e, "\t\t\treturn 1;\n\t\t}\n\t}\n");
 		(void)named;

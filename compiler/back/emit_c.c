@@ -246,7 +246,7 @@ emit_struct(Emit *e)
 	    cg_atleast1(s->nsrc));
 	cg_out(e, "\tdouble src_w[%d][4];\n", cg_atleast1(s->nsrc));
 	if (s->nimplicit)          /* bows: the first failure (the roots are in the states) */
-		cg_out(e, "\tdouble bow_fail, bow_x%s;\n\tint bow_bisect;\n", s->ndim == 2 ? ", bow_y" : "");
+		cg_out(e, "\tdouble bow_fail, bow_x%s, bow_cds;\n\tint bow_bisect;\n", s->ndim == 2 ? ", bow_y" : "");
 	cg_out(e, "\tlong out_i[%d][4];       /* outputs: interpolation */\n", cg_atleast1(s->nout));
 	cg_out(e, "\tdouble out_w[%d][4];\n", cg_atleast1(s->nout));
 	cg_out(e, "\t/* gradients */\n");
@@ -1536,7 +1536,7 @@ emit_set_coefs(Emit *e)
 	if (s->nord && e->l->step->exprout)
 		cg_out(e, "\tif (@__ocheck(m, err, errsz))\n\t\treturn 1;\n");
 	if (s->nimplicit)          /* a bow's equation has one root (emit_bow.c) */
-		cg_out(e, "\tif (@__bowcheck(m, err, errsz))\n\t\treturn 1;\n");
+		cg_out(e, "\tif (@__bowcheck(m, 0, err, errsz))\n\t\treturn 1;\n");
 	cg_out(e, "\treturn 0;\n}\n\n");
 	cg_free_refs(pn, s->nparams);
 }
@@ -1669,6 +1669,15 @@ emit_lifecycle(Emit *e)
 		/* a checked bow's equation has one root, which bisection finds
 		 * where Newton does not (emit_loop.c c_solve): it fails only
 		 * where the force is not finite */
+		/* (4: a force that varies in time, pressed too hard later than
+		 * t = 0, at a step c_solve checks it) */
+		cg_out(e, "\tif (m->bow_bisect == 4 && @__bowcheck(m, m->bow_fail, err, errsz))\n\t\treturn 1;\n");
+		cg_out(e, "\tif (m->bow_bisect == 4) {\n\t\tsnprintf(err, (size_t)errsz, \"the bow at %s = %s is pressed "
+		       "too hard at t = %%.9g s (step %%ld): its Newton equation has one root only while c max dS/dv < 1 "
+		       "on this grid, and then it is %%g (language.md 12); lighten the bow "
+		       "at that time or soften its friction curve\", m->bow_x, %sm->bow_fail, "
+		       "(long)(m->bow_fail / m->k + 0.5), m->bow_cds);\n\t\treturn 1;\n\t}\n",
+		       s->ndim == 2 ? "(x, y)" : "x", s->ndim == 2 ? "(%g, %g)" : "%g", s->ndim == 2 ? "m->bow_y, " : "");
 		cg_out(e, "\tsnprintf(err, (size_t)errsz, \"the velocity-dependent force at %s = %s: %%s at t = %%.9g s "
 		       "(step %%ld): %%s; a lighter force, or a friction curve less steep\", m->bow_x, %s"
 		       "m->bow_bisect ? \"no root of its equation was found, by Newton's method or by bisection\" : "

@@ -635,6 +635,21 @@ c_solve(void *ctx, const Step *st, const Op *o)
 	cg_out(e, "%s\t\tdv = g / dg;\n%s\t\tv -= dv;\n", ind, ind);
 	cg_out(e, "%s\t\tdone = fabs(dv) <= 1e-12 * fmax(fabs(v), fabs(vs)) || dv == 0;\n", ind);
 	cg_out(e, "%s\t}\n", ind);
+	if (checked && (d[s->nparams + r]->deps & (1u << SYM_T))) {
+		/* set_coefs checked one root at t = 0 (emit_bow.c); a force
+		 * that varies in time may press too hard later: checked at
+		 * every 16th step, an error naming the time (@_solve_error's 4) */
+		cg_out(e, "%s\tif (!((long)(t / m->k + 0.5) & 15) && mw->bow_fail < 0) {\n", ind);
+		cg_out(e, "%s\t\tdouble vat, M = @__bowsup(@__bowslope%d, m->p, m->k, m->h[0], m->h[1], t, &vat);\n\n",
+		       ind, i);
+		cg_out(e, "%s\t\tif (!(cc * M < 1)) {\n", ind);
+		cg_out(e, "%s\t\t\tmw->bow_fail = t;\n%s\t\t\tmw->bow_x = X;\n%s\t\t\tmw->bow_bisect = 4;\n"
+		       "%s\t\t\tmw->bow_cds = cc * M;\n", ind, ind, ind, ind);
+		if (s->ndim == 2)
+			cg_out(e, "%s\t\t\tmw->bow_y = Y;\n", ind);
+		cg_out(e, "%s\t\t\tfor (q = 0; q < m->npts; q++)\n%s\t\t\t\tun[q] = NAN;\n", ind, ind);
+		cg_out(e, "%s\t\t\tS = 0;\n%s\t\t}\n%s\t}\n", ind, ind, ind);
+	}
 	cg_out(e, "%s\tun[ng + %d] = v;\n", ind, slot);
 	cg_out(e, "%s\tfor (q = 0; q < %d; q++)\n", ind, nv);
 	cg_out(e, "%s\t\tun[m->src_i[%d][q]] += S * m->src_w[%d][q];\n", ind, i, i);

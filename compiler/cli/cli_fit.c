@@ -357,6 +357,17 @@ sim_set(Sim *s, const double *vals)
 	return set_timed(s, vals);
 }
 
+/* -1 with why the loss is not finite: a bow's failed solve says where
+ * and when (pressed too hard as its force grew), else the simulation
+ * blew up */
+static int
+blew_up(Sim *s)
+{
+	if (!s->k->solve_error || !s->k->solve_error(s->m, s->err, sizeof s->err))
+		snprintf(s->err, sizeof s->err, "the loss is not finite: the simulation blew up");
+	return -1;
+}
+
 /* The loss of the instance against the target and dL/dparam for every
  * param; 0, or -1 with a message in s->err when the loss or the
  * gradient of a param in s->need (every param without it) is not
@@ -373,10 +384,8 @@ sim_eval(Sim *s, double *loss, double *grad)
 		return -1;
 	s->run_ms += jit_now_ms() - t;
 	*loss = rt_loss_eval(s->loss, s->y, s->target, s->dldy);
-	if (!isfinite(*loss)) {
-		snprintf(s->err, sizeof s->err, "the loss is not finite: the simulation blew up");
-		return -1;
-	}
+	if (!isfinite(*loss))
+		return blew_up(s);
 	t = jit_now_ms();
 	if (s->k->backward(s->m, s->dldy, grad, s->err, sizeof s->err) != 0)
 		return -1;
@@ -1208,10 +1217,8 @@ sim_loss(Sim *s, const double *vals, double *loss)
 	s->k->run(s->m, s->n, s->y);
 	s->run_ms += jit_now_ms() - t;
 	*loss = rt_loss_eval(s->loss, s->y, s->target, NULL);
-	if (!isfinite(*loss)) {
-		snprintf(s->err, sizeof s->err, "the loss is not finite: the simulation blew up");
-		return -1;
-	}
+	if (!isfinite(*loss))
+		return blew_up(s);
 	return 0;
 }
 

@@ -10,9 +10,11 @@
 #    within 5 %; and at beta = 1/5 (a test that can fail: the fraction
 #    follows the bow point).
 # 2. A force too strong for the grid (the equation would lose its root
-#    at a slip): refused when the params are set, naming the force and
-#    its bound (emit_bow.c; tests/bow_grad checks the bound), exit 1, no
-#    output file.
+#    at a slip): refused when the params are set (a force that varies
+#    in time: at t = 0 and 20 times up to 1 s), or, as the run goes, at
+#    the step it grows too strong, naming the force, the time and its
+#    bound (emit_bow.c; tests/bow_grad checks the
+#    bound), exit 1, no output file.
 # 3. tcc, cc and llvm render the same bits.
 # 4. Refused: a second force reading the bowed velocity, bows on two
 #    fields, a bowed string beside a plate with an
@@ -84,6 +86,28 @@ if [ "$st" = 1 ] && grep -q "Fb = 400 is too large for the bow at x = 0.142857: 
 	pass no_root
 else
 	fail no_root "exit $st, $(ls "$T/no.wav" 2>/dev/null) $(head -c 300 "$T/err")"
+fi
+
+# a force that varies in time: checked at t = 0 and at every 16th step
+# as it goes: pressed too hard for 1 ms at 30 ms, an error naming the
+# time (the sampled times up to 10 s let it through; they also refused a
+# force that grew too strong only after the render's end)
+run "$DPMC" render "$HERE/pulse.dpm" -o "$T/pulse.wav" -d 0.1
+if [ "$st" = 1 ] && grep -q "Fb = 3000 is too large for the bow at x = 0.1213 at t = 0.030[01].* for Fb < 52.8" "$T/err" \
+	&& [ ! -e "$T/pulse.wav" ]; then
+	pass pulse_too_hard
+else
+	fail pulse_too_hard "exit $st, $(ls "$T/pulse.wav" 2>/dev/null) $(head -c 300 "$T/err")"
+fi
+run "$DPMC" render "$HERE/pulse.dpm" -o "$T/pulse_ok.wav" -d 0.1 --set Fb=50
+[ "$st" = 0 ] && [ -s "$T/pulse_ok.wav" ] && pass pulse_within || fail pulse_within "exit $st: $(head -c 300 "$T/err")"
+run "$DPMC" render "$HERE/pulse.dpm" -o "$T/pulse_late.wav" -d 0.1 --set T0=5
+[ "$st" = 0 ] && [ -s "$T/pulse_late.wav" ] && pass pulse_after_end || fail pulse_after_end "exit $st: $(head -c 300 "$T/err")"
+run "$DPMC" grad "$HERE/pulse.dpm" --target "$T/pulse_ok.wav"
+if [ "$st" = 1 ] && grep -q "Fb = 3000 is too large for the bow at x = 0.1213 at t = 0.030[01]" "$T/err"; then
+	pass pulse_grad_says_when
+else
+	fail pulse_grad_says_when "exit $st: $(head -c 300 "$T/err")"
 fi
 
 # a checked equation Newton's method gives up on: bisection finds its root
