@@ -420,9 +420,10 @@ class Model:
         return b.lib(self._declared(vals), rate)
 
     def _declared(self, vals):
-        """{name: value} of the declared params in vals: what dpmc's --set
-        takes (a net's weights are not)."""
-        return {k: v for k, v in zip(self._names, vals.tolist()) if "." not in k}
+        """{name: value} of every param in vals, a net's weights too (dpmc's
+        --set takes NET.L.W.j.i): a net may set a second field's speed,
+        whose grid the build plans."""
+        return dict(zip(self._names, vals.tolist()))
 
     def _instance(self, lib, vals, rate):
         """A new instance of lib at rate with the params vals, load's grid=

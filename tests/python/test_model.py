@@ -423,6 +423,21 @@ def second_field_history():
     assert np.array_equal(b.render(0.01), chain_wav(0.01)), "back to the defaults"
 
 
+def second_field_net():
+    """A net that sets a second field's speed: its weights are params the
+    build plans that grid for (set() left them out: 0.86 % of the peak
+    from dpmc render --set, and sp.2.b.0 = 0.5 refused as unstable; a
+    probe's)."""
+    path = os.path.join(HERE, "netfield.dpm")
+    for b in (-0.5, 0.5):
+        wav = os.path.join(T, "netfield%g.wav" % b)
+        dpmc("render", path, "--raw", "-d", 0.05, "--set", "sp.2.b.0=%r" % b, "-o", wav)
+        want, _ = read_float_wav(wav)
+        n = dpm.load(path)
+        n.set(**{"sp.2.b.0": b})
+        assert np.array_equal(n.render(0.05), want), "sp.2.b.0 = %g differs from dpmc render" % b
+
+
 def second_field_rate():
     """A second field's grid is planned for the rate too: render(rate=)
     and load(rate=) build the model for it, as `dpmc render -r` (both
@@ -536,6 +551,7 @@ check("second-field-compiled-again", recompiled)
 check("so-path", lambda: dpm.load(m.path).render(0.01).shape == (441, 2) or 1 / 0)
 check("second-field-history", second_field_history)
 check("second-field-rate", second_field_rate)
+check("second-field-net", second_field_net)
 check("after-chdir", after_chdir)
 check("grid-range", grid_range)
 check("set-error-placed", set_error_placed)
