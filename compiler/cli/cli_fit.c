@@ -357,6 +357,34 @@ sim_set(Sim *s, const double *vals)
 	return set_timed(s, vals);
 }
 
+/* Stage 3 on the best values (cli_fit_pitch): the partials put the
+ * first back where a listener hears it, for a little of the audio loss;
+ * where that costs more than STAGE3_RISE times the loss (a decay time
+ * that moved the partials through the grid it planned: a probe's 0.023
+ * became 0.16), the values before it stay.  0, or -1 (the message said). */
+#define STAGE3_RISE 1.25
+static int
+stage3(const Opts *o, const Job *j, const int *pidx, int npitch, Sim *s, double *best)
+{
+	int np = j->k->nparams();
+	double *was = mem_alloc(sizeof *was * (size_t)(np + 1)), l0, l1;
+	int ok0 = sim_loss(s, best, &l0) == 0;
+
+	memcpy(was, best, sizeof *was * (size_t)np);
+	if (cli_fit_pitch(o, j, pidx, npitch, s->target, s->n, s->nch, best, 3, NULL) < 0) {
+		mem_free(was);
+		return -1;
+	}
+	if (ok0 && memcmp(was, best, sizeof *was * (size_t)np) != 0
+	    && (sim_loss(s, best, &l1) != 0 || !(l1 <= STAGE3_RISE * l0))) {
+		fprintf(stderr, "partials (stage 3): not taken: the loss would go from %g to %g; "
+		        "the values before it stay\n", l0, l1);
+		memcpy(best, was, sizeof *was * (size_t)np);
+	}
+	mem_free(was);
+	return 0;
+}
+
 /* -1 with why the loss is not finite: a bow's failed solve says where
  * and when (pressed too hard as its force grew), else the simulation
  * blew up */
@@ -1408,7 +1436,7 @@ cli_fit(const Opts *o, const Job *j)
 	if (W->held)
 		fprintf(stderr, "fit: the loss pulled the first partial over %.0f %% from the partials' match; "
 		        "held there on %ld of %ld steps\n", 100 * (exp2(PITCH_HOLD / 1200) - 1), W->held, W->step);
-	if (!interrupted && npitch && cli_fit_pitch(o, j, pidx, npitch, tgt, n, nch, W->best, 3, NULL) < 0)
+	if (!interrupted && npitch && stage3(o, j, pidx, npitch, &W->s, W->best) < 0)
 		goto out;
 	if (!interrupted)
 		edge_notes(&F, W->best, W->v0);
@@ -1667,8 +1695,7 @@ cli_fit_data(const Opts *o, const Job *j)
 		} else {
 			if (!interrupted && npitch[i]) {
 				fprintf(stderr, "fit: %s:%d (%s)\n", o->data, w->line, w->file);
-				if (cli_fit_pitch(&w->o, j, pidx[i], npitch[i], S->s.target, S->s.n, w->nch, S->best, 3,
-				                  NULL) < 0)
+				if (stage3(&w->o, j, pidx[i], npitch[i], &S->s, S->best) < 0)
 					goto out;
 			}
 			if (sim_loss(&S->s, S->best, &loss) != 0)
