@@ -148,6 +148,20 @@ sema_plural(int n)
 
 /* ---- pass 1: structure ---- */
 
+/* a field with coordinates is `on` the domain called name */
+static int
+domain_used(const Model *m, const char *name)
+{
+	int i, j;
+
+	for (i = 0; name && i < m->ndecls; i++)
+		for (j = 0; m->decls[i]->kind == D_FIELD && m->decls[i]->args && j < m->decls[i]->nopts; j++)
+			if (!strcmp(m->decls[i]->opts[j].word, "on") && m->decls[i]->opts[j].v->kind == AX_NAME
+			    && !strcmp(m->decls[i]->opts[j].v->name, name))
+				return 1;
+	return 0;
+}
+
 /* The model's one `what` (rate), or the grid field's (its domain, the
  * field, its pde: sema_fields.c has taken the other fields and theirs) */
 static void
@@ -155,6 +169,14 @@ one_of(Sema *s, Decl **slot, Decl *d, const char *what)
 {
 	const Decl *f = d->field && !strcmp(what, "pde") ? model_lookup(s->m, d->field) : NULL;
 
+	/* a named domain no field is on (a probe's was told to name them) */
+	if (*slot && !strcmp(what, "domain") && ((d->name && !domain_used(s->m, d->name))
+	                                         || ((*slot)->name && !domain_used(s->m, (*slot)->name)))) {
+		Decl *u = d->name && !domain_used(s->m, d->name) ? d : *slot;
+		diag_error(s->d, u->name_loc, "no field is on the domain '%s'; remove it, or put a field there "
+		           "(`field w(x) on %s`)", u->name, u->name);
+		return;
+	}
 	if (*slot && d->field && (!f || f->kind != D_FIELD)) {
 		diag_error(s->d, keyword_loc(d), "`pde %s.tt`: '%s' is not a field; declare it "
 		           "(`field %s(x) on NAME`, or `field %s mass M`), or write the pde of '%s'",

@@ -57,11 +57,16 @@ sema_check_net_call(Sema *s, Ast *e, Ast *ix, Entry *en, const Ctx *c)
 		return;
 	}
 	net_use(s, e, ix, en);
-	cn.allow &= ~(unsigned)A_FIELD;
 	cn.netarg = 1;
-	cn.what = "a net's argument";
-	cn.rule = "it may use params, t, the coordinates, lets, fns and builtin functions, "
-	          "not the field";
+	/* what the call's place refuses, its own words say (a plain let's
+	 * `drive(t)` was told t is refused and then that it may use t); the
+	 * net's only where the place takes the field */
+	if (c->allow & A_FIELD) {
+		cn.allow &= ~(unsigned)A_FIELD;
+		cn.what = "a net's argument";
+		cn.rule = "it may use params, t, the coordinates, lets, fns and builtin functions, "
+		          "not the field";
+	}
 	for (i = 0; i < e->nargs; i++)
 		sema_check_expr(s, e->args[i], &cn);
 	if (ix) {
