@@ -557,6 +557,12 @@ rt_partial_at(const RtPartials *p, int k)
 /* ---- the stage: Levenberg-Marquardt on the cents of the partials ---- */
 
 #define FD_STEP 0.05       /* in z: about 1 % of f0 for a log param over [40, 100] */
+/* The step's ridge, in cents per unit of z: a param whose column is
+ * under it moves little.  A decay time or a pluck point moves the
+ * partials read by 1-3 cents per unit of z (the peaks' shapes), which
+ * without it Levenberg-Marquardt took as cheap to spend: stage 1 moved
+ * a T60 of 1 s to 0.36 s, and 12.8 s (a probe's), to gain a cent. */
+#define MATCH_REG 5.0
 
 typedef struct Stage {
 	RtRenderFn render;
@@ -856,7 +862,7 @@ lm_step(const double *J, const double *r, int ns, int nz, const int *act, double
 					a[p * nfree + q] += J[i * nz + ia] * J[i * nz + ib];
 				q++;
 			}
-			a[p * nfree + p] *= 1 + mu;
+			a[p * nfree + p] = a[p * nfree + p] * (1 + mu) + ns * MATCH_REG * MATCH_REG;
 			p++;
 		}
 		if (solve(a, g, nfree) < 0)
@@ -959,6 +965,8 @@ rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const double 
 	z0 = a + 2 * nz * nz + nz;
 	st_ = 0;
 	memcpy(z0, z, sizeof *z * (size_t)nz);
+	if (m->settle)
+		m->settle(ctx, z);
 	/* no series in the target, or none in the render: their modes */
 	if (!series || probe_start(&st, z, m->target.f1, &base) < 0) {
 		Spec ts = {0}, rs = {0};
@@ -1027,6 +1035,8 @@ rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const double 
 			    && (c1 = resid(&trial, &m->target, ks, ns, r1)) < cost) {
 				memcpy(z, zt, sizeof *z * (size_t)nz);
 				memcpy(r, r1, sizeof r);
+				if (m->settle)
+					m->settle(ctx, z);
 				base = trial;
 				cost = c1;
 				mu = fmax(mu / 10, 1e-7);

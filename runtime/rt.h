@@ -328,6 +328,10 @@ typedef struct RtMatch {
 	int matched, iters, renders;
 	int *moved;                 /* nz flags (the caller's array, may be NULL) */
 	double *df1;                /* nz slopes of f1, cents per unit z (the caller's, may be NULL) */
+	/* where the renders' partials are read from now on: at the start
+	 * and after each step taken, before the Jacobian's renders about it
+	 * (may be NULL; cli_fit_pitch.c keeps the grid there) */
+	void (*settle)(void *ctx, const double *z);
 	char whybuf[200];           /* why, when it has numbers */
 } RtMatch;
 int rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const double *target,

@@ -28,21 +28,42 @@ typedef struct Pitch {
 	long n;
 	double *vals;               /* every param: the start, the fitted ones from z */
 	void *m;                    /* the instance, kept while the grid stays */
+	int home[2];                /* the grid of the values settled on (settle); 0: none */
 	char err[512];
 } Pitch;
 
-/* p's instance at p->vals, on the grid a render plans; 0, or -1 with
- * p->err set */
+/* the grid a render of p->vals plans, into g (the finest: a coarser
+ * one moves the partials, an ideal string's off its series); 0, or -1
+ * with p->err set */
+static int
+plan(Pitch *p, int *g)
+{
+	double h[2];
+
+	g[0] = g[1] = 0;
+	return p->k->plan_for(p->vals, p->j->rate, (double)p->n / p->j->rate, p->j->grid, g, h, p->err,
+	                      sizeof p->err) != 0 ? -1 : 0;
+}
+
+/* p's instance at p->vals: on the home grid while it holds them over
+ * the render, else on plan's for them (home stays: the next values
+ * near the settled ones go back to it); 0, or -1 with p->err set.
+ * (Planned afresh at each render, a decay time that moves the stability
+ * bound moved the grid, and the partials with it: stage 1 took it for a
+ * pitch param and sent a T60 of 1 s to 12.8 s, a probe's; and a Jacobian
+ * whose f0 step left the grid in force read the grid's move as every
+ * later param's.) */
 static int
 place(Pitch *p)
 {
 	const Kernel *k = p->k;
 	int g[2] = {0, 0}, cur[2] = {0, 0}, nd = k->ndim();
-	double h[2];
+	double h[2], span = (double)p->n / p->j->rate;
 
-	if (k->plan_for(p->vals, p->j->rate, (double)p->n / p->j->rate, p->j->grid, g, h, p->err,
-	                sizeof p->err) != 0)
-		return -1;
+	if (!p->home[0] || k->plan_for(p->vals, p->j->rate, span, p->home, g, h, p->err, sizeof p->err) != 0) {
+		if (plan(p, g) != 0)
+			return -1;
+	}
 	if (p->m) {
 		k->grid(p->m, cur, h);
 		if (cur[0] != g[0] || (nd > 1 && cur[1] != g[1])
@@ -54,6 +75,36 @@ place(Pitch *p)
 	if (!p->m && !(p->m = k->create(p->vals, p->j->rate, g, p->err, sizeof p->err)))
 		return -1;
 	return 0;
+}
+
+static void
+to_vals(Pitch *p, const double *z)
+{
+	int i;
+
+	for (i = 0; i < p->nf; i++) {
+		int q = p->idx[i];
+		p->vals[q] = rt_from_free(z[i], p->k->param_min(q), p->k->param_max(q), p->k->param_log(q), NULL);
+	}
+}
+
+/* rt_match_partials has settled on z: the home grid is kept while it
+ * holds those values, else planned for them */
+static void
+settle(void *ctx, const double *z)
+{
+	Pitch *p = ctx;
+	int g[2];
+	double h[2];
+
+	to_vals(p, z);
+	if (p->home[0] && p->k->plan_for(p->vals, p->j->rate, (double)p->n / p->j->rate, p->home, g, h,
+	                                 p->err, sizeof p->err) == 0)
+		return;
+	if (plan(p, g) == 0)
+		memcpy(p->home, g, sizeof g);
+	else
+		p->home[0] = p->home[1] = 0;
 }
 
 static int
@@ -68,10 +119,7 @@ render(void *ctx, const double *z, double *y)
 		snprintf(p->err, sizeof p->err, "interrupted");
 		return -1;
 	}
-	for (i = 0; i < p->nf; i++) {
-		int q = p->idx[i];
-		p->vals[q] = rt_from_free(z[i], k->param_min(q), k->param_max(q), k->param_log(q), NULL);
-	}
+	to_vals(p, z);
 	if (place(p) != 0) {
 		/* a chain's grid too fine for the values: the model again */
 		if (!(k = cli_replan(p->j, p->vals, p->err, e, sizeof e)))
@@ -101,7 +149,7 @@ cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double 
 	char err[200], names[512];
 	int len = 0;
 	RtMatch m;
-	Pitch p = {k, j, idx, nf, n, NULL, NULL, {0}};
+	Pitch p = {k, j, idx, nf, n, NULL, NULL, {0, 0}, {0}};
 
 	if (df1)
 		memset(df1, 0, sizeof *df1 * (size_t)nf);
@@ -111,8 +159,10 @@ cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double 
 	memcpy(p.vals, vals, sizeof *vals * (size_t)np);
 	for (i = 0; i < nf; i++)
 		z[i] = rt_to_free_start(vals[idx[i]], k->param_min(idx[i]), k->param_max(idx[i]), k->param_log(idx[i]));
+	memset(&m, 0, sizeof m);
 	m.moved = moved;
 	m.df1 = df1;
+	m.settle = settle;
 	st = rt_match_partials(render, &p, z, nf, target, n, nch, j->rate, MAXIT, &m, err, sizeof err);
 	if (cli_fit_interrupted()) {    /* the values as they were: the fit writes them */
 		st = 0;

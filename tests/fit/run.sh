@@ -275,20 +275,24 @@ expect fit-infinite-unfitted 0 '' -- fit "$SQ" --target "$T/sq210.wav" --fit f0 
 f=$(json_num f0 "$T/sq.json")
 within "${f:-0}" 210 0.002 && pass fit-infinite-unfitted-f0 || fail fit-infinite-unfitted-f0 "f0 ${f:-none}: $(cat "$T/sq.json" 2>&1)"
 
-# ---- stage 3 keeps the best values when it would spoil the loss ----
-# guitar.dpm at 22.05 kHz from 8 % flat: the partials' stage 3 moved
-# T60hi 0.66 -> 2.1 s (the grid it plans moves with it, and the partials
-# with the grid) for half a cent, and the loss written went 0.023 ->
-# 0.16 (a probe's); now it says so and the values before it stay
+# ---- the partials' stages leave the decays alone ----
+# guitar.dpm at 22.05 kHz from 8 % flat (a probe's): stage 1 took
+# T60hi for a pitch param (planned afresh at each render, the grid moved
+# with it, and the partials with the grid) and stage 3 moved it 0.66 ->
+# 2.1 s for half a cent, the loss written 0.023 -> 0.16.  Now the
+# Jacobian's renders share their base's grid, a param that moves the
+# partials by a few cents per unit of z moves little, and stage 3 is not
+# taken where it raises the loss over 1.25 times: 0.0044
 G="$REPO/examples/guitar.dpm"
 run "$DPMC" render "$G" -o "$T/g131.wav" -d 1 --set f0=131 --set B=5e-5 --set T60lo=3 --set xp=0.27 --set xo=0.13
 run sox "$T/g131.wav" "$T/g131r.wav" rate 22050
 run "$DPMC" fit "$G" -r 22050 --target "$T/g131r.wav" --fit f0,B,T60lo,T60hi,xp,xo --steps 100 --set f0=120.5 -o "$T/g3.json"
 l=$(json_num loss "$T/g3.json")
-if [ "$st" = 0 ] && awk -v l="${l:-1}" 'BEGIN { exit !(l < 0.05) }' && grep -q "stage 3.*not taken" "$T/err"; then
-	pass fit-stage3-kept
+t=$(json_num T60hi "$T/g3.json")
+if [ "$st" = 0 ] && awk -v l="${l:-1}" -v t="${t:-0}" 'BEGIN { exit !(l < 0.02 && t > 0.9 && t < 1.1) }'; then
+	pass fit-guitar-22k-decays
 else
-	fail fit-stage3-kept "exit $st, loss ${l:-none}: $(grep stage "$T/err" | head -c 300)"
+	fail fit-guitar-22k-decays "exit $st, loss ${l:-none}, T60hi ${t:-none}: $(grep stage "$T/err" | head -c 300)"
 fi
 
 exit 0

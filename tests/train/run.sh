@@ -234,7 +234,10 @@ then pass per-item-gain; else fail per-item-gain "exit $st: $(head -c 400 "$T/ga
 
 # ---- fit --data: three rows, each fitted on its own ----
 printf 'file,note\nsub/n45.wav,45\nsub/n50.wav,50\nsub/n55.wav,55\n' >"$D/fit3.csv"
-run "$DPMC" fit "$M" $R --data "$D/fit3.csv" --fit tune,T0 --steps 60 -o "$T/fit3.json"
+# (150 steps: stage 1 no longer moves T0, a decay time, which the
+# partials' peak shapes had sent from 0.3 to 0.61 of the 0.75 s wanted;
+# Adam takes it from 0.3 in about 130)
+run "$DPMC" fit "$M" $R --data "$D/fit3.csv" --fit tune,T0 --steps 150 -o "$T/fit3.json"
 if [ "$st" = 0 ] && $PY - "$T/fit3.json" <<'EOF'
 import json, math, sys
 d = json.load(open(sys.argv[1]))
@@ -244,7 +247,7 @@ for i, n in zip(d["items"], (45, 50, 55)):
     p = i["params"]
     truth = 0.5 * math.exp(-0.4 * (n - 57) / 12)
     assert p["note"] == n and abs(p["tune"] - 1) < 0.002 and abs(p["T0"] - truth) < 0.02 * truth, (n, p, truth)
-    assert i["steps"] == 60 and i["loss"] < 1e-3, i
+    assert i["steps"] == 150 and i["loss"] < 1e-3, i
 EOF
 then pass fit-data; else fail fit-data "exit $st: $(head -c 400 "$T/fit3.json") $(tail -n 2 "$T/err")"; fi
 run "$DPMC" fit "$M" $R --data "$D/fit3.csv" --fit tune,T0 --steps 20 --threads 1 -o "$T/fit3a.json"
