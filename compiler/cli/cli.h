@@ -286,6 +286,9 @@ typedef struct Run {
 	int loaded;
 	double t0, compile_ms;
 } Run;
+/* main.c: r's model has a second field whose grid is compiled in, planned
+ * for the values it was compiled with (sema_fields.c) */
+int cli_has_chain(const Run *r);
 
 /* UPTO_RUN: the kernel without the gradient (render, info); UPTO_KERNEL: all */
 enum { UPTO_MODEL, UPTO_SCHEME, UPTO_LOOPS, UPTO_C, UPTO_RUN, UPTO_KERNEL };

@@ -36,6 +36,7 @@ typedef struct Repl {
 	Run *fast;           /* it again for grad and fit (grad_run); NULL until then */
 	const char *path;    /* its file, in run's arena */
 	double *vals;        /* its params in force (mem_alloc'd) */
+	const double *planned;  /* the values its chains' grids were planned for (in run's arena) */
 	void *m;             /* an instance at vals, on the grid they need */
 	double span;         /* seconds that grid is stable for (at first 1) */
 	struct stat st;      /* the file as compiled, for the automatic reload */
@@ -124,6 +125,54 @@ same_file(const struct stat *a, const struct stat *b)
 
 /* ---- the model in force ---- */
 
+static void drop_fast(Repl *R);
+
+static const double *
+planned_copy(Run *r, const double *v)
+{
+	size_t sz = sizeof *v * (size_t)(r->k.nparams() + 1);
+	double *p = arena_alloc(r->arena, sz);
+
+	memcpy(p, v, sz - sizeof *v);
+	return p;
+}
+
+/* A second field's grid is compiled in (sema_fields.c): values it does
+ * not hold compile the model again with its grids planned for them, as
+ * `dpmc render --set` does (set refused them, and the next render took
+ * the values before).  0 with R->run the new one (the instance gone), or
+ * -1 with the old one kept. */
+static int
+recompile(Repl *R, const double *v, const Opts *o)
+{
+	Run *r = mem_alloc(sizeof *r);
+	double t0 = jit_now_ms();
+
+	memset(r, 0, sizeof *r);
+	r->arena = arena_new();
+	r->diag.out = stderr;
+	r->plan_k = &R->run->k;
+	r->plan_vals = v;
+	if (cli_compile(r, o, UPTO_KERNEL) < 0) {
+		cli_run_free(r);
+		mem_free(r);
+		return -1;
+	}
+	R->compile_ms += r->compile_ms;
+	drop_fast(R);
+	if (R->m)
+		R->run->k.destroy(R->m);
+	R->m = NULL;
+	R->path = arena_strdup(r->arena, R->path);    /* it lived in the old run's arena */
+	R->planned = planned_copy(r, v);
+	cli_run_free(R->run);
+	mem_free(R->run);
+	R->run = r;
+	fprintf(stderr, "dpmc: note: a second field's grid is compiled in; the model compiled again with "
+	        "its grids planned for these values (%.1f s)\n", (jit_now_ms() - t0) / 1e3);
+	return 0;
+}
+
 /* Put the instance at v: P_set_params on the same grid, a new instance
  * when the values need another grid (or set_params refuses them), so a
  * param can go anywhere in its range without recompiling.  The grid is
@@ -144,6 +193,13 @@ apply(Repl *R, const double *v, const char *what)
 	if (cli_grid(r, &o, grid) < 0)
 		return -1;
 	err[0] = 0;
+	/* a second field's grid compiled in is planned for the values, as
+	 * `dpmc render --set` plans it: new values, the model again */
+	if (R->planned && !o.ngrid && cli_has_chain(r)
+	    && memcmp(v, R->planned, sizeof *v * (size_t)r->k.nparams()) != 0 && recompile(R, v, &o) == 0) {
+		r = R->run;
+		o = opts_for(R);
+	}
 	if (r->k.plan_for(v, rate, R->span, o.ngrid ? grid : NULL, g, h, err, sizeof err) != 0) {
 		if (what)
 			fprintf(stderr, "dpmc: error: %s: %s refused (the values stay): %s\n", R->path, what, err);
@@ -196,6 +252,7 @@ drop(Repl *R)
 	R->m = NULL;
 	R->run = NULL;
 	R->vals = NULL;
+	R->planned = NULL;
 	R->path = NULL;
 }
 
@@ -235,13 +292,17 @@ load(Repl *R, const char *path, int keep)
 			n.vals[i] = R->vals[j];
 	}
 	n.init_ms = R->init_ms;
+	n.planned = NULL;
 	if (apply(&n, n.vals, NULL) < 0)
 		goto fail;
+	if (!n.planned)
+		n.planned = planned_copy(n.run, n.vals);
 	R->init_ms = n.init_ms;
 	drop(R);
 	R->run = n.run;
 	R->path = n.path;
 	R->vals = n.vals;
+	R->planned = n.planned;
 	R->m = n.m;
 	R->st = n.st;
 	return 0;
@@ -562,6 +623,8 @@ grad_run(Repl *R)
 	memset(r, 0, sizeof *r);
 	r->arena = arena_new();
 	r->diag.out = stderr;
+	r->plan_k = &R->run->k;    /* a second field's grid as the model in force has it */
+	r->plan_vals = R->vals;
 	if (cli_compile(r, &o, UPTO_KERNEL) < 0) {
 		cli_run_free(r);
 		mem_free(r);

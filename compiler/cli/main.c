@@ -1451,8 +1451,8 @@ replan(void *ctx, const double *vals, char *err, int errsz)
 	return k;
 }
 
-static int
-has_chain(const Run *r)
+int
+cli_has_chain(const Run *r)
 {
 	return r->model && r->model->nchains > 0;
 }
@@ -1507,7 +1507,7 @@ cmd_grad_fit(Run *r, const Opts *given)
 		R.o.backend_given = 1;
 		R.k = &r->k;
 		pthread_mutex_init(&R.lock, NULL);
-		if (has_chain(r) && !o->ngrid) {
+		if (cli_has_chain(r) && !o->ngrid) {
 			j.replan = replan;
 			j.replan_ctx = &R;
 		}

@@ -335,3 +335,32 @@ st=$?
 # string given to %d)
 echo 'a b c d e f g h i' | "$DPMC" repl >"$T/out" 2>"$T/err"
 grep -q 'too many words on one line (at most 8)' "$T/err" && pass nine-words || fail nine-words "$(cat "$T/err")"
+
+# a second field's grid is compiled in: set compiles the model again for
+# the values, and render gives dpmc render --set's bits (set c 200 was
+# refused as unstable, and the render after it took c = 100; a probe's)
+cat >"$T/two.dpm" <<'EOF'
+model two
+param c = 100 in [50, 400]
+domain a: x in [0, 1]
+domain b: x in [0, 1]
+field u(x) on a
+field v(x) on b
+pde u.tt = c^2 * u.xx + 100 * (v(0.5) - u(0.5)) * delta(x - 0.5)
+pde v.tt = c^2 * v.xx + 100 * (u(0.5) - v(0.5)) * delta(x - 0.5)
+boundary u at x = 0, x = 1: fixed
+boundary v at x = 0, x = 1: fixed
+init u = 0.01 * max(0, 1 - abs(x - 0.3) / 0.05)
+output o = v(0.7)
+EOF
+"$DPMC" render "$T/two.dpm" --raw -d 0.05 --set c=200 -o "$T/two200.wav" 2>/dev/null
+"$DPMC" render "$T/two.dpm" --raw -d 0.05 -o "$T/two100.wav" 2>/dev/null
+printf 'set c 200\nrender 0.05 %s --raw\nset c 100\nrender 0.05 %s --raw\n' "$T/r200.wav" "$T/r100.wav" |
+	"$DPMC" repl "$T/two.dpm" >"$T/out" 2>"$T/err"
+st=$?
+if [ "$st" = 0 ] && cmp -s "$T/r200.wav" "$T/two200.wav" && cmp -s "$T/r100.wav" "$T/two100.wav" &&
+	grep -q "compiled again" "$T/err"; then
+	pass set-second-field
+else
+	fail set-second-field "exit $st: $(cat "$T/out" "$T/err")"
+fi
