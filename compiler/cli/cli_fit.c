@@ -451,7 +451,7 @@ cli_grad(const Opts *o, const Job *j)
 	int np = k->nparams(), st = 1, nch, i;
 	double loss, *grad = mem_try_calloc((size_t)np + 1, sizeof *grad), *target;
 	char b[40];
-	long n;
+	long n, d;
 	Sim s;
 
 	memset(&s, 0, sizeof s);
@@ -461,7 +461,12 @@ cli_grad(const Opts *o, const Job *j)
 	}
 	if (!(target = target_read(o, j, &n, &nch)))
 		goto out;
-	if (sim_open(&s, o, j, target, n, nch, o->loss ? o->loss : "mse") < 0)
+	/* from its onset, as fit reads it, so that the loss fit writes is the
+	 * one grad gives (a recording after 0.5 s of silence: fit wrote
+	 * 0.00074, grad said 0.227; a probe's) */
+	if ((d = cli_align(o, j, target, n, nch, j->vals, o->target, NULL)) < 0)
+		goto out;
+	if (sim_open(&s, o, j, target + d * nch, n - d, nch, o->loss ? o->loss : "mse") < 0)
 		goto out;
 	if (sim_set(&s, j->vals) < 0) {
 		cli_model_error(o->model, s.err[0] ? s.err : "cannot create the model", NULL);

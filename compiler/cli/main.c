@@ -77,7 +77,8 @@ static const struct Cmd {
 	 "--raw --double as 64-bit float (for checks below 1e-7, such as energy conservation)."},
 	{"grad", C_GRAD, "dpmc grad MODEL.dpm --target REC.wav [--loss NAME] [options]",
 	 "Print the loss against a recording and its gradient for every param\n"
-	 "(loss mse by default)."},
+	 "(loss mse by default), the recording from its onset as fit reads it (--no-align:\n"
+	 "from its first sample)."},
 	{"fit", C_FIT, "dpmc fit MODEL.dpm --target REC.wav --fit NAME[,NAME...] [--loss NAME]\n"
 	 "         [--steps N] [--lr X] [--starts N] [-o FITTED.json] [--render OUT.wav]\n"
 	 "         [--loss-curve FILE.csv] [options]\n"
@@ -180,7 +181,7 @@ static const struct Opt {
 	{O_LOSSCURVE, "--loss-curve", NULL, "FILE.csv", C_FIT, "write step,loss,PARAM... per step"},
 	{O_NOPITCH, "--no-pitch", NULL, NULL, C_FIT,
 	 "no first stage matching the partials of the target (pitch, inharmonicity)"},
-	{O_NOALIGN, "--no-align", NULL, NULL, C_FIT | C_TRAIN,
+	{O_NOALIGN, "--no-align", NULL, NULL, C_GRAD | C_FIT | C_TRAIN,
 	 "use a recording that starts later than the render from its first sample (default: from its onset)"},
 	{O_CHECKPOINTS, "--checkpoints", NULL, "N", C_GRAD | C_FIT | C_TRAIN,
 	 "store the state every N steps for the gradient (default: as --memory allows)"},

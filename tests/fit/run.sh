@@ -295,4 +295,18 @@ else
 	fail fit-guitar-22k-decays "exit $st, loss ${l:-none}, T60hi ${t:-none}: $(grep stage "$T/err" | head -c 300)"
 fi
 
+# ---- grad reads a recording from its onset, as fit does ----
+# (the target after 0.05 s of silence: fit's loss was against its onset,
+# grad's against its first sample, 0.00074 against 0.227; a probe's)
+run sox "$T/t220.wav" "$T/t220pad.wav" pad 0.05 0
+run "$DPMC" grad "$STR" --target "$T/t220pad.wav"
+l=$(json_num loss "$T/out")
+run "$DPMC" grad "$STR" --target "$T/t220pad.wav" --no-align
+l2=$(json_num loss "$T/out")
+if awk -v a="${l:-1}" -v b="${l2:-0}" 'BEGIN { exit !(a < 1e-12 && b > 1e-6) }'; then
+	pass grad-from-onset
+else
+	fail grad-from-onset "loss ${l:-none} from the onset, ${l2:-none} with --no-align"
+fi
+
 exit 0
