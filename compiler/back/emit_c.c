@@ -1654,6 +1654,41 @@ emit_time_error(Emit *e)
 	cg_free_refs(pn, s->nparams);
 }
 
+/* @_gains(params, msg, size): 1 with a warning in msg when a loss term
+ * gives energy at these values (ir.h Scheme.damp: t60_sigma1 with T2 >
+ * T1 makes 2 sigma1 u.xxt one; the planner then takes a grid coarse
+ * enough to hold it, and the partials move flat, 85 cents on a guitar's
+ * 14th: a probe's), else 0 */
+static void
+emit_gains(Emit *e)
+{
+	const Scheme *s = e->s;
+	const char **pn = cg_param_refs(e);
+	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "g");
+	int *root = mem_alloc(sizeof *root * (size_t)(s->ndamp + 1)), i;
+	char at[32];
+
+	cg_out(e, "int\n@_gains(const double *params, char *msg, int msgsz)\n{\n");
+	cg_out(e, "\tconst double *p = params ? params : @__pdef;\n\n\t(void)p; (void)msg; (void)msgsz;\n");
+	for (i = 0; i < s->ndamp; i++)
+		root[i] = ex_emitter_add(em, s->damp[i]);
+	if (s->ndamp)
+		ex_emitter_flush(em, &e->b, "\t");
+	for (i = 0; i < s->ndamp; i++) {
+		cg_loc_text(s->damp_loc, at, sizeof at);
+		cg_out(e, "\tif (%s < 0) {\n\t\tsnprintf(msg, (size_t)msgsz, \"%sthe loss term in %s gives energy at "
+		       "these values, where it should take it (a rate of %%g, below 0): the partials it reaches "
+		       "grow, so the grid planned is coarse enough to hold them and the partials move (the "
+		       "stdlib's t60_sigma1 makes one when T2 > T1, t60_sigma0 when T1 at f1 is too long for "
+		       "T2 at f2); give the loss the other sign\", %s);\n\t\treturn 1;\n\t}\n",
+		       ex_emitter_root(em, root[i]), at, s->damp_what[i], ex_emitter_root(em, root[i]));
+	}
+	cg_out(e, "\treturn 0;\n}\n\n");
+	ex_emitter_free(em);
+	mem_free(root);
+	cg_free_refs(pn, s->nparams);
+}
+
 static void
 emit_lifecycle(Emit *e)
 {
@@ -1690,6 +1725,7 @@ emit_lifecycle(Emit *e)
 		cg_out(e, "\treturn 1;\n}\n\n");
 	}
 	emit_time_error(e);
+	emit_gains(e);
 	cg_out(e, "void\n@_reset(@_model *m)\n{\n");
 	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1];\n");
 	cg_out(e, "\tlong i, j, q;\n\n");
@@ -2087,6 +2123,8 @@ cg_emit_header(const Loops *l, const char *prefix)
 	cg_out(&e, "/* Back to the initial state, t = 0. */\nvoid @_reset(@_model *m);\n");
 	cg_out(&e, "/* Advance n samples; out gets n * @_noutputs() values, interleaved. */\n");
 	cg_out(&e, "void @_run(@_model *m, long n, double *out);\n");
+	cg_out(&e, "/* 1 with a warning in msg when a loss term gives energy at params */\n");
+	cg_out(&e, "int @_gains(const double *params, char *msg, int msgsz);\n");
 	cg_out(&e, "/* Intervals and spacing per axis. */\nvoid @_grid(const @_model *m, int *n, double *h);\n");
 	cg_out(&e, "/* min over axes of h / h_min: >= 1 on a stable grid. */\ndouble @_stability(const @_model *m);\n");
 	cg_out(&e, "/* level 0: u[n], 1: u[n-1]; (Nx+1)*(Ny+1) values, (i, j) at i + j*(Nx+1). */\n");

@@ -57,6 +57,7 @@ typedef struct Kernel {
 	 * NULL when the model has no bow */
 	int (*solve_error)(const void *m, char *err, int errsz);
 	int (*time_error)(const void *m, double t, char *err, int errsz);   /* optional */
+	int (*gains)(const double *params, char *msg, int msgsz);   /* optional: a loss term's sign */
 	/* the nets (language.md section 13): NULL when the code has none */
 	int (*net)(int i, const char **name, const char **act, int *nsizes, const int **sizes,
 	           int *first);

@@ -128,6 +128,7 @@ static const struct { const char *name; size_t off; int optional; } api[] = {
 	{"net", offsetof(Kernel, net), 1},
 	{"solve_error", offsetof(Kernel, solve_error), 1},
 	{"time_error", offsetof(Kernel, time_error), 1},
+	{"gains", offsetof(Kernel, gains), 1},
 };
 
 int

@@ -289,6 +289,7 @@ typedef struct Run {
 /* main.c: r's model has a second field whose grid is compiled in, planned
  * for the values it was compiled with (sema_fields.c) */
 int cli_has_chain(const Run *r);
+void cli_warn_gains(const Kernel *k, const double *vals, const char *model);
 
 /* UPTO_RUN: the kernel without the gradient (render, info); UPTO_KERNEL: all */
 enum { UPTO_MODEL, UPTO_SCHEME, UPTO_LOOPS, UPTO_C, UPTO_RUN, UPTO_KERNEL };

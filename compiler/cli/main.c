@@ -792,7 +792,19 @@ instance(Run *r, const Opts *o, double span, double *init_ms, double **valsp)
 		*init_ms = jit_now_ms() - t;
 	if (!m)
 		cli_model_error(o->model, err[0] ? err : "cannot create the model", NULL);
+	else
+		cli_warn_gains(&r->k, vals, o->model);
 	return m;
+}
+
+/* a loss term that gives energy at vals (@_gains): a warning */
+void
+cli_warn_gains(const Kernel *k, const double *vals, const char *model)
+{
+	char msg[1024];
+
+	if (k->gains && k->gains(vals, msg, sizeof msg))
+		fprintf(stderr, "dpmc: warning: %s:%s\n", model, msg);
 }
 
 void
@@ -1485,6 +1497,7 @@ cmd_grad_fit(Run *r, const Opts *given)
 	vals = arena_alloc(r->arena, sizeof(double) * (size_t)(r->k.nparams() + 1));
 	if (cli_params(&r->k, o, r->arena, &r->diag, vals) < 0 || cli_grid(r, o, grid) < 0)
 		return EXIT_ERR;
+	cli_warn_gains(&r->k, vals, o->model);
 	j.k = &r->k;
 	j.vals = vals;
 	j.rate = cli_rate(r, o);

@@ -1573,6 +1573,27 @@ state_coef(Ctx *c, const Atom *a)
 	return 1;
 }
 
+/* A loss term c D u.t with D even in x and y, of order 2m: the rate it
+ * takes energy away at is s = -c (-1)^m (u.t: -c; u.xxt: c; u.xxxxt:
+ * -c), kept for @_gains (emit_c.c) when it is a constant of the params */
+static void
+add_damp(Ctx *c, Scheme *s, const Atom *a)
+{
+	static const char *const what[3][3] = {{"u.t", "u.yyt", "u.yyyyt"}, {"u.xxt", "u.xxyyt", "?"},
+	                                       {"u.xxxxt", "?", "?"}};
+	int m = (a->p[0] + a->p[1]) / 2;
+	Expr *r = m % 2 ? a->coef : ex_neg(c->p, a->coef);
+
+	if (a->p[0] > 4 || a->p[1] > 4 || !strcmp(what[a->p[0] / 2][a->p[1] / 2], "?")
+	    || (r->deps & ((1u << SYM_X) | (1u << SYM_Y) | (1u << SYM_T) | DEP_STATE)))
+		return;
+	s->damp = mem_realloc(s->damp, sizeof *s->damp * (size_t)(s->ndamp + 1));
+	s->damp_what = mem_realloc(s->damp_what, sizeof *s->damp_what * (size_t)(s->ndamp + 1));
+	s->damp[s->ndamp] = r;
+	s->damp_what[s->ndamp++] = what[a->p[0] / 2][a->p[1] / 2];
+	s->damp_loc = c->m->pde->value->loc;
+}
+
 /* The update solved for u[n+1]: multiply through by k^2 and divide by
  * den = 1 - ct k / 2, ct the coefficient of u.t. */
 static void
@@ -1586,6 +1607,8 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 	for (i = 0; i < l->natom; i++) {
 		Atom *a = &l->atom[i];
 		s->nstate_coef += state_coef(c, a);
+		if (a->p[2] == 1 && !(a->p[0] % 2) && !(a->p[1] % 2))
+			add_damp(c, s, a);
 		if (a->p[2] == 1 && a->p[0] + a->p[1] == 0) {
 			ct = ex_add(p, ct, a->coef);
 		} else if (a->p[2] == 0) {

@@ -111,6 +111,11 @@ struct Scheme {
 	                            * itself, but with a conservative form's
 	                            * symmetrised (discretise.c, tap_cons) */
 	Expr *den;                 /* 1 - ct k / 2, may depend on x */
+	/* the loss terms c D u.t (D = 1, d2/dx2, ...), each as the rate it
+	 * takes energy away at, s = -c (-1)^m for D of order 2m: < 0 gains
+	 * energy (t60_sigma1 with T2 > T1); what names the term */
+	Expr **damp; const char **damp_what; int ndamp;
+	Loc damp_loc;
 	Expr *force;               /* k^2 f(x, y, t), NULL if none */
 	Source *src; int nsrc;
 	Expr *init_u, *init_ut;    /* of x, y, params; NULL = 0 */
