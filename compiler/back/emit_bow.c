@@ -234,7 +234,7 @@ cg_emit_bow_adj(Emit *e)
  * the step uses.  M is found numerically: dS/dv over v = 0, +-1e-7 ..
  * 1e4 (10 points a decade), then refined around the largest (golden
  * section), when the model is set up at t = 0 and, when S varies with
- * t, at 20 times from 1e-4 to 1 s (a ramp then held) and at every 16th
+ * t, at 20 times from 1e-4 to 1 s (a ramp then held) and at every 32nd
  * step of a run (c_solve).  Exact for a curve whose steepest fall lies
  * in that range and a force that does not peak between two such steps; a strength that reads the state elsewhere (dS/dv of other
  * reads) is not checked.  A param S is linear in (tried by doubling it)
@@ -313,25 +313,26 @@ cg_emit_bow_check(Emit *e)
 	}
 	cg_out(e, "typedef double @__slopefn(const double *, double, double, double, double, double);\n\n");
 	/* at one t: set up, at t = 0 and, for a force that varies in time,
-	 * 20 times up to 1 s (@__bowcheck); such a force also at every 16th
+	 * 20 times up to 1 s (@__bowcheck); such a force also at every 32nd
 	 * step as it goes (emit_loop.c c_solve: an error naming the time),
 	 * where 24 times up to 10 s refused a render that ended before the
 	 * force grew and let a pulse between them through */
-	cg_out(e, "/* sup over v of dS/dv at t: M, at *vat */\n");
+	cg_out(e, "/* sup over v of dS/dv at t: M, at *vat; a scan of per points a decade\n"
+	       " * (10 when set up, 2 as a run goes: a tenth of the work), then a golden\n"
+	       " * section between the best's neighbours */\n");
 	cg_out(e, "static double\n@__bowsup(@__slopefn *f, const double *p, double k, double hx, double hy, "
-	       "double bt, double *vat)\n{\n");
-	cg_out(e, "\tconst double gr = 0.6180339887498949;\n");
+	       "double bt, int per, double *vat)\n{\n");
+	cg_out(e, "\tconst double gr = 0.6180339887498949, w = pow(10.0, 1.0 / per);\n");
 	cg_out(e, "\tdouble best = -HUGE_VAL, bv = 0, lo, hi, a, b, fa, fb, x, y;\n");
 	cg_out(e, "\tint it, iv, sg;\n\n");
-	cg_out(e, "\tfor (sg = -1; sg <= 1; sg += 2)\n\t\tfor (iv = -1; iv <= 110; iv++) {\n");
-	cg_out(e, "\t\t\tconst double v = iv < 0 ? 0 : sg * 1e-7 * pow(10.0, iv / 10.0), f0 = f(p, k, hx, hy, bt, v);\n\n");
+	cg_out(e, "\tfor (sg = -1; sg <= 1; sg += 2)\n\t\tfor (iv = -1; iv <= 11 * per; iv++) {\n");
+	cg_out(e, "\t\t\tconst double v = iv < 0 ? 0 : sg * 1e-7 * pow(10.0, (double)iv / per), f0 = f(p, k, hx, hy, bt, v);\n\n");
 	cg_out(e, "\t\t\tif (f0 > best) {\n\t\t\t\tbest = f0;\n\t\t\t\tbv = v;\n\t\t\t}\n\t\t}\n");
-	/* golden section between the scan's neighbours of the best */
-	cg_out(e, "\tx = fabs(bv);\n\tlo = x < 1e-7 ? -1e-7 : bv > 0 ? x * 0.794328235 : -x * 1.258925412;\n");
-	cg_out(e, "\thi = x < 1e-7 ? 1e-7 : bv > 0 ? x * 1.258925412 : -x * 0.794328235;\n");
+	cg_out(e, "\tx = fabs(bv);\n\tlo = x < 1e-7 ? -1e-7 : bv > 0 ? x / w : -x * w;\n");
+	cg_out(e, "\thi = x < 1e-7 ? 1e-7 : bv > 0 ? x * w : -x / w;\n");
 	cg_out(e, "\ta = hi - gr * (hi - lo);\n\tb = lo + gr * (hi - lo);\n");
 	cg_out(e, "\tfa = f(p, k, hx, hy, bt, a);\n\tfb = f(p, k, hx, hy, bt, b);\n");
-	cg_out(e, "\tfor (it = 0; it < 80; it++) {\n");
+	cg_out(e, "\tfor (it = 0; it < (per < 10 ? 50 : 80); it++) {\n");
 	cg_out(e, "\t\tif (fa > fb) {\n\t\t\thi = b;\n\t\t\tb = a;\n\t\t\tfb = fa;\n\t\t\ta = hi - gr * (hi - lo);\n"
 	       "\t\t\tfa = f(p, k, hx, hy, bt, a);\n\t\t} else {\n\t\t\tlo = a;\n\t\t\ta = b;\n\t\t\tfa = fb;\n"
 	       "\t\t\tb = lo + gr * (hi - lo);\n\t\t\tfb = f(p, k, hx, hy, bt, b);\n\t\t}\n\t}\n");
@@ -393,13 +394,13 @@ cg_emit_bow_check(Emit *e)
 		cg_out(e, "\t\t\t\tif (m->src_i[%d][q2] == ri[q])\n\t\t\t\t\tc += rw[q] * m->src_w[%d][q2];\n",
 		       src[b], src[b]);
 		cg_out(e, "\t\tc /= 2 * k;\n");
-		cg_out(e, "\t\tM = @__bowsup(@__bowslope%d, p, k, hx, hy, t, &vat);\n", src[b]);
+		cg_out(e, "\t\tM = @__bowsup(@__bowslope%d, p, k, hx, hy, t, 10, &vat);\n", src[b]);
 		if (dv->deps & (1u << SYM_T)) {
 			/* set up (t = 0): also 20 times from 1e-4 to 1 s, where a
 			 * force ramps in and is held */
 			cg_out(e, "\t\tfor (q = 1; t == 0 && q <= 20; q++) {\n");
 			cg_out(e, "\t\t\tdouble v1, t1 = 1e-4 * pow(10.0, (q - 1) / 19.0 * 4), M1;\n\n");
-			cg_out(e, "\t\t\tM1 = @__bowsup(@__bowslope%d, p, k, hx, hy, t1, &v1);\n", src[b]);
+			cg_out(e, "\t\t\tM1 = @__bowsup(@__bowslope%d, p, k, hx, hy, t1, 10, &v1);\n", src[b]);
 			cg_out(e, "\t\t\tif (M1 > M) {\n\t\t\t\tM = M1;\n\t\t\t\tvat = v1;\n\t\t\t\ttat = t1;\n\t\t\t}\n\t\t}\n");
 		}
 		cg_out(e, "\t\tif (c * M >= 1) {\n");

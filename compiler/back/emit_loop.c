@@ -638,9 +638,12 @@ c_solve(void *ctx, const Step *st, const Op *o)
 	if (checked && (d[s->nparams + r]->deps & (1u << SYM_T))) {
 		/* set_coefs checked one root at t = 0 (emit_bow.c); a force
 		 * that varies in time may press too hard later: checked at
-		 * every 16th step, an error naming the time (@_solve_error's 4) */
-		cg_out(e, "%s\tif (!((long)(t / m->k + 0.5) & 15) && mw->bow_fail < 0) {\n", ind);
-		cg_out(e, "%s\t\tdouble vat, M = @__bowsup(@__bowslope%d, m->p, m->k, m->h[0], m->h[1], t, &vat);\n\n",
+		 * every 32nd step (2 points a decade: about 3 evaluations of
+		 * the slope a step, where 10 at every 16th made a bowed
+		 * string's render 3 times slower), an error naming the time
+		 * (@_solve_error's 4) */
+		cg_out(e, "%s\tif (!((long)(t / m->k + 0.5) & 31) && mw->bow_fail < 0) {\n", ind);
+		cg_out(e, "%s\t\tdouble vat, M = @__bowsup(@__bowslope%d, m->p, m->k, m->h[0], m->h[1], t, 2, &vat);\n\n",
 		       ind, i);
 		cg_out(e, "%s\t\tif (!(cc * M < 1)) {\n", ind);
 		cg_out(e, "%s\t\t\tmw->bow_fail = t;\n%s\t\t\tmw->bow_x = X;\n%s\t\t\tmw->bow_bisect = 4;\n"
