@@ -1795,7 +1795,11 @@ run(int argc, char **argv)
 	if (c->bit == C_FIT && o.data) {
 		/* one result per row: nothing that names one file */
 		const char *one = o.target ? "--target" : o.render ? "--render" : o.loss_curve ? "--loss-curve"
-		                  : o.starts > 1 ? "--starts" : NULL;
+		                  : NULL;
+		if (o.starts > 1 && !one)
+			return usage_error(c->name, "'%s' is not an option of 'fit --data' yet: each row is fitted "
+			                   "from one start, the rows in parallel; to fit one recording from several, "
+			                   "give it with --target", "--starts");
 		if (one)
 			return usage_error(c->name, "'%s' is not an option of 'fit --data' (each row has its own "
 			                   "recording and result)", one);
