@@ -1231,12 +1231,13 @@ next_line(int tty)
 		}
 		return NULL;
 	}
-	/* a NUL inside a line would cut it short unseen */
+	/* a NUL inside a line would cut it short unseen: that line is
+	 * skipped, and the loop goes on as after any failed command (it
+	 * stopped reading there: the lines after it never ran) */
 	if ((size_t)n != strlen(line)) {
-		fprintf(stderr, "dpmc: error: a command line holds a NUL byte; the commands are text\n");
-		free(line);
+		fprintf(stderr, "dpmc: error: a command line holds a NUL byte (skipped); the commands are text\n");
 		read_failed = 1;
-		return NULL;
+		line[0] = 0;
 	}
 	return line;
 }

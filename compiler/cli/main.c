@@ -1316,13 +1316,14 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 	if (st == 0 && nframes > 0 && rt_silent(buf, nframes * nch)) {
 		int g[2] = {0, 0};
 		double h[2] = {0, 0};
-		char why[256] = "";
+		char why[512] = "";
 
 		r->k.grid(m, g, h);
 		if (r->loops->s->m->lumped_only)
 			snprintf(why, sizeof why, "; check the inits and forces of the lumped objects");
 		else if (g[0] > 0)
-			snprintf(why, sizeof why, ": an output at a held end, or an excitation narrower than "
+			snprintf(why, sizeof why, ": a render that ends before the wave reaches the outputs "
+			         "(render longer), an output at a held end, or an excitation narrower than "
 			         "the grid planned (%d intervals, h = %g), which falls between its points (widen "
 			         "it, or force a finer grid)", g[0], h[0]);
 		if (why[0])

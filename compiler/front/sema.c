@@ -1370,8 +1370,8 @@ sema_expr_in(Sema *s, Ast *e, const Ctx *tmpl, Entry *owner, const Decl *fn, con
 	if (!e)
 		return 0;
 	if (e->depth > MAXDEPTH) {
-		diag_error(s->d, e->loc, "expression nested too deeply (more than %d levels)",
-		           MAXDEPTH);
+		diag_error(s->d, e->loc, "expression too deep (more than %d levels of operations; a sum "
+		           "or product of N terms counts N - 1): split it into lets", MAXDEPTH);
 		return 1;
 	}
 	if (what)
@@ -1985,8 +1985,8 @@ too_deep(Sema *s)
 			Ast *e = j < 12 ? t[j] : j < 12 + d->nwhere ? d->where[j - 12].at
 			         : d->opts[j - 12 - d->nwhere].v;
 			if (e && e->depth > MAXDEPTH) {
-				diag_error(s->d, e->loc, "expression nested too deeply (more than %d levels)",
-				           MAXDEPTH);
+				diag_error(s->d, e->loc, "expression too deep (more than %d levels of operations; "
+				           "a sum or product of N terms counts N - 1): split it into lets", MAXDEPTH);
 				bad = 1;
 			}
 		}

@@ -228,14 +228,14 @@ expect unstable-every-grid 1 'ux.dpm:4:12: error: the scheme is unstable on ever
 	head -c 100000 /dev/zero | sed 's/\x0/ + 1/g'
 	printf '\noutput o = u(0.5)\n'
 } >"$T/flat.dpm"
-expect flat-sum-two-fields 1 'flat.dpm:10:10: error: expression nested too deeply' -- check "$T/flat.dpm"
+expect flat-sum-two-fields 1 'flat.dpm:10:10: error: expression too deep' -- check "$T/flat.dpm"
 {
 	printf 'model m\ndomain x in [0, 1], y in [0, 1]\nfield u(x, y)\npde u.tt = lap(u)\n'
 	printf 'boundary edges: fixed\noutput o = u(0.5, 0.5)'
 	head -c 100000 /dev/zero | sed 's/\x0/ + 1/g'
 	printf '\n'
 } >"$T/flat2.dpm"
-expect flat-sum-2d 1 'flat2.dpm:6:12: error: expression nested too deeply' -- check "$T/flat2.dpm"
+expect flat-sum-2d 1 'flat2.dpm:6:12: error: expression too deep' -- check "$T/flat2.dpm"
 
 # ---- 11. 0/0 folds to NaN, an error at its place ----
 sed 's|^output.*|output out = u(0/0)|' "$STR" > "$T/nan.dpm"
