@@ -147,7 +147,7 @@ static const struct Opt {
 	{O_PARAMS, "--params", NULL, "FILE.json", C_RUN | C_CHECK, "set params from {\"params\": {\"NAME\": VALUE}}"},
 	{O_RATE, "--rate", "-r", "HZ", C_RUN | C_CHECK, "sample rate (default: the model's, else 44100)"},
 	{O_BACKEND, "--backend", NULL, "tcc|llvm|cc", C_ALL,
-	 "how the model becomes machine code (default tcc; grad: llvm, else cc, else tcc; fit, train: cc, else llvm, else tcc; llvm first for nets of over 1000 weights)"},
+	 "how the model becomes machine code (default tcc; grad: llvm, else cc, else tcc; fit, train: cc, else llvm, else tcc; llvm first for nets of over 1000 weights, tcc for over 4000)"},
 	{O_CPU, "--cpu", NULL, "NAME", C_ALL,
 	 "the CPU llvm compiles for (default the host's; as DPM_LLVM_CPU)"},
 	{O_STATS, "--stats", NULL, NULL, C_ALL,
@@ -675,8 +675,10 @@ cli_is_import(const struct Model *m, const char *what, const char *path)
 	return 0;
 }
 
-/* the most net weights the cc backend is chosen for by default */
+/* the most net weights the cc backend is chosen for by default, and
+ * the fewest TinyCC is */
 #define NET_CC_MAX 1000
+#define NET_TCC_MIN 4000
 
 int
 cli_compile(Run *r, const Opts *o, int upto)
@@ -710,6 +712,12 @@ cli_compile(Run *r, const Opts *o, int upto)
 	 * weights: 91 s, 17000: over 10 min); llvm compiles it in seconds */
 	if (!o->backend_given && r->backend == BK_CC && r->model->nparams - r->model->nuser > NET_CC_MAX)
 		r->backend = cli_fastest_backend();
+	/* and over NET_TCC_MIN, TinyCC: LLVM's passes grow faster than the
+	 * text where a net is evaluated every step (a time signal of 10000
+	 * weights: 27 s to render's first sample, 33 s to a gradient, where
+	 * TinyCC takes 0.3 and 1.9 s; a probe's) */
+	if (!o->backend_given && r->model->nparams - r->model->nuser > NET_TCC_MIN)
+		r->backend = BK_TCC;
 	/* build and emit: all of it; a render only what it runs (but the LLVM
 	 * backend makes its own adjoint beside the text's) */
 	r->ctext = cg_emit_c(r->loops, r->prefix, upto == UPTO_C ? CG_API
