@@ -50,6 +50,9 @@ struct Ast {
 	int back;              /* AX_DERIV z.t of a lumped object: at step n,
 	                        * (z[n] - z[n-1]) / k, even in z's own pde (a
 	                        * chain's u.xxt, as the grid field takes it) */
+	int shared;            /* a chain's read at a place of params
+	                        * (sema_chain.c rw_call_read): one tree in
+	                        * every point's pde, converted once (discretise.c) */
 };
 
 /* ---- statements ---- */

@@ -414,6 +414,7 @@ rw_call_read(FS *s, const Fld *own, int i, Ast *X, Ast *b, int vel, Loc l)
 	               : interp(s, f, rw(s, own, i, X, b->args[0]), vel);
 	if (!free)
 		return r;
+	r->shared = !vel;   /* (a velocity read of a point's own is its centred velocity) */
 	if (s->nmemo == s->capmemo) {
 		struct ReadMemo *m = arena_alloc(s->a, (size_t)(2 * s->capmemo + 8) * sizeof *m);
 		if (s->nmemo)

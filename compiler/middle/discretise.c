@@ -90,6 +90,12 @@ typedef struct Ctx {
 	Read *rd; int nrd, caprd;
 	int np;                /* the model's params */
 	int self;              /* the lumped object whose pde this is, or -1 */
+	/* conv of the shared reads (Ast.shared): a chain's read at a place of
+	 * params in every point's pde, its sum over all the points converted
+	 * once (each time: N^2 for N points, 12 s to check two strings joined
+	 * at a param's place; a probe's) */
+	struct { const Ast *e; Expr *x; } *smemo;
+	int nsmemo, capsmemo;
 	Expr **field_at;       /* `u * delta(x - X)`: the field read at X */
 	int in_int;            /* converting integral(E)'s E: u and its derivatives
 	                        * are the symbols IG_* stand for */
@@ -107,6 +113,7 @@ typedef struct Ctx {
 static const Sym ig_sym[6] = {IG_U, IG_UX, IG_UY, IG_UXX, IG_UYY, IG_LAP};
 
 static Expr *conv(Ctx *c, const Ast *e, const Bind *b);
+static Expr *conv_node(Ctx *c, const Ast *e, const Bind *b);
 static Expr *conv_net(Ctx *c, const Ast *e, int J, const Bind *b);
 
 static Expr *
@@ -641,6 +648,31 @@ conv_net(Ctx *c, const Ast *e, int J, const Bind *b)
 /* An expression free of the field, as an Expr. */
 static Expr *
 conv(Ctx *c, const Ast *e, const Bind *b)
+{
+	Expr *x;
+	int k;
+
+	if (!e->shared || b || c->in_int || c->field_at)
+		return conv_node(c, e, b);
+	for (k = 0; k < c->nsmemo; k++)
+		if (c->smemo[k].e == e)
+			return c->smemo[k].x;
+	x = conv_node(c, e, b);
+	if (c->nsmemo == c->capsmemo) {
+		int cap = 2 * c->capsmemo + 8;
+		void *n = arena_alloc(c->a, (size_t)cap * sizeof *c->smemo);
+		if (c->nsmemo)
+			memcpy(n, c->smemo, (size_t)c->nsmemo * sizeof *c->smemo);
+		c->smemo = n;
+		c->capsmemo = cap;
+	}
+	c->smemo[c->nsmemo].e = e;
+	c->smemo[c->nsmemo++].x = x;
+	return x;
+}
+
+static Expr *
+conv_node(Ctx *c, const Ast *e, const Bind *b)
 {
 	Expr *x, *y;
 
