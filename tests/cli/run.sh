@@ -263,7 +263,7 @@ printf 'model pe\nparam energy = 1 in [0, 2]\ndomain x in [0, 1]\nfield u(x)\npd
 expect energy-param-note 0 "pe.dpm:9:12: note: 'energy' here is the name this model declares" -- check "$T/pe.dpm"
 # a pluck narrower than the spacing of the grid planned: every sample 0,
 # said (a probe's: a silent file, exit 0, no word)
-expect silent-warning 0 'the render is silent (every sample 0): nothing moves what the outputs read: an output at a held end, or an excitation narrower than the grid planned (5 intervals' -- \
+expect silent-warning 0 'the render is silent (every sample 0): nothing moves what the outputs read: a render that ends before the wave reaches the outputs (render longer), an output at a held end, or an excitation narrower than the grid planned (5 intervals' -- \
 	render "$REPO/examples/ideal_string.dpm" --set f0=4000 -d 0.05 -o "$T/silent.wav"
 # lumped objects at rest: no grid to blame (it named one of 3 intervals)
 printf 'model rest\nfield z mass 1\npde z.tt = -1e4 * z\noutput o = z\n' >"$T/rest.dpm"
