@@ -146,14 +146,21 @@ static int
 recompile(Repl *R, const double *v, const Opts *o)
 {
 	Run *r = mem_alloc(sizeof *r);
-	double t0 = jit_now_ms();
+	double t0 = jit_now_ms(), h[2];
+	int g[2] = {0, 0};
+	char err[2048];
+	void *m = NULL;
 
 	memset(r, 0, sizeof *r);
 	r->arena = arena_new();
 	r->diag.out = stderr;
 	r->plan_k = &R->run->k;
 	r->plan_vals = v;
-	if (cli_compile(r, o, UPTO_KERNEL) < 0) {
+	/* the new model and its instance at v, or nothing changes (the
+	 * caller then says why the values stay) */
+	if (cli_compile(r, o, UPTO_KERNEL) < 0
+	    || r->k.plan_for(v, cli_rate(r, o), R->span, NULL, g, h, err, sizeof err) != 0
+	    || !(m = r->k.create(v, cli_rate(r, o), g, err, sizeof err))) {
 		cli_run_free(r);
 		mem_free(r);
 		return -1;
@@ -162,7 +169,7 @@ recompile(Repl *R, const double *v, const Opts *o)
 	drop_fast(R);
 	if (R->m)
 		R->run->k.destroy(R->m);
-	R->m = NULL;
+	R->m = m;
 	R->path = arena_strdup(r->arena, R->path);    /* it lived in the old run's arena */
 	R->planned = planned_copy(r, v);
 	cli_run_free(R->run);
