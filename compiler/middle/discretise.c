@@ -1619,8 +1619,17 @@ add_damp(Ctx *c, Scheme *s, const Atom *a)
 	if (a->p[0] > 4 || a->p[1] > 4 || !strcmp(what[a->p[0] / 2][a->p[1] / 2], "?")
 	    || (r->deps & ((1u << SYM_X) | (1u << SYM_Y) | (1u << SYM_T) | DEP_STATE)))
 		return;
-	s->damp = mem_realloc(s->damp, sizeof *s->damp * (size_t)(s->ndamp + 1));
-	s->damp_what = mem_realloc(s->damp_what, sizeof *s->damp_what * (size_t)(s->ndamp + 1));
+	/* (a few terms: each grows by one, in the scheme's arena) */
+	{
+		Expr **d = arena_alloc(c->a, sizeof *d * (size_t)(s->ndamp + 1));
+		const char **w = arena_alloc(c->a, sizeof *w * (size_t)(s->ndamp + 1));
+		if (s->ndamp) {
+			memcpy(d, s->damp, sizeof *d * (size_t)s->ndamp);
+			memcpy(w, s->damp_what, sizeof *w * (size_t)s->ndamp);
+		}
+		s->damp = d;
+		s->damp_what = w;
+	}
 	s->damp[s->ndamp] = r;
 	s->damp_what[s->ndamp++] = what[a->p[0] / 2][a->p[1] / 2];
 	s->damp_loc = c->m->pde->value->loc;
