@@ -45,6 +45,16 @@ plan(Pitch *p, int *g)
 	                      sizeof p->err) != 0 ? -1 : 0;
 }
 
+/* the home grid into g when it holds p->vals over the render: 1, else 0 */
+static int
+at_home(Pitch *p, int *g)
+{
+	double h[2];
+
+	return p->home[0] && p->k->plan_for(p->vals, p->j->rate, (double)p->n / p->j->rate, p->home, g, h,
+	                                    p->err, sizeof p->err) == 0;
+}
+
 /* p's instance at p->vals: on the home grid while it holds them over
  * the render, else on plan's for them (home stays: the next values
  * near the settled ones go back to it); 0, or -1 with p->err set.
@@ -58,12 +68,10 @@ place(Pitch *p)
 {
 	const Kernel *k = p->k;
 	int g[2] = {0, 0}, cur[2] = {0, 0}, nd = k->ndim();
-	double h[2], span = (double)p->n / p->j->rate;
+	double h[2];
 
-	if (!p->home[0] || k->plan_for(p->vals, p->j->rate, span, p->home, g, h, p->err, sizeof p->err) != 0) {
-		if (plan(p, g) != 0)
-			return -1;
-	}
+	if (!at_home(p, g) && plan(p, g) != 0)
+		return -1;
 	if (p->m) {
 		k->grid(p->m, cur, h);
 		if (cur[0] != g[0] || (nd > 1 && cur[1] != g[1])
@@ -95,11 +103,9 @@ settle(void *ctx, const double *z)
 {
 	Pitch *p = ctx;
 	int g[2];
-	double h[2];
 
 	to_vals(p, z);
-	if (p->home[0] && p->k->plan_for(p->vals, p->j->rate, (double)p->n / p->j->rate, p->home, g, h,
-	                                 p->err, sizeof p->err) == 0)
+	if (at_home(p, g))
 		return;
 	if (plan(p, g) == 0)
 		memcpy(p->home, g, sizeof g);

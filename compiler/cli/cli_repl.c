@@ -140,8 +140,8 @@ planned_copy(Run *r, const double *v)
 /* A second field's grid is compiled in (sema_fields.c): values it does
  * not hold compile the model again with its grids planned for them, as
  * `dpmc render --set` does (set refused them, and the next render took
- * the values before).  0 with R->run the new one (the instance gone), or
- * -1 with the old one kept. */
+ * the values before).  0 with R->run the new one and R->m its instance
+ * at v, or -1 with the old ones kept. */
 static int
 recompile(Repl *R, const double *v, const Opts *o)
 {
