@@ -101,6 +101,13 @@ Expr ***cg_src_back(const Scheme *s);
 void cg_src_back_free(const Scheme *s, Expr ***cv);
 /* source i's term, c its row: adding to E, or with grad its adjoint */
 void cg_src_back_term(Emit *e, int i, Expr **c, int grad);
+/* A constant force's potential (emit_energy.c): the field's k^2 f and
+ * point source i's S without their terms of t, NULL when 0 (or the
+ * source reads the state); source i's term of E, or with grad its
+ * adjoint's */
+Expr *cg_force_const(const Scheme *s);
+Expr *cg_src_const(const Scheme *s, int i);
+void cg_src_const_term(Emit *e, int i, int grad);
 /* c (one lump's row of cg_lump_back) as C locals c<r>, the text of
  * C v into sum; with grad, their params' seeds too (emit_energy.c) */
 void cg_lump_back_coefs(Emit *e, Expr **c, const char *ind, int grad, Buf *sum);

@@ -190,14 +190,102 @@ cg_energy_weights(const Scheme *s, Buf *w)
 	           s->ndim == 2 && s->bc[1][1] == BC_FREE ? " * (ej == ny ? 0.5 : 1)" : "");
 }
 
+/* A constant force is a potential (language.md 12.1): a force f(x, y)
+ * that does not vary in time does the work <u[n+1] - u[n-1], f> / 2 a
+ * step on the scheme's energy, which -<u[n+1] + u[n], f> / 2 makes good,
+ * so that a string under gravity conserves E exactly; a force that
+ * varies in time does work and is no energy.  The field's: its k^2 f's
+ * terms without t, NULL when none. */
+Expr *
+cg_force_const(const Scheme *s)
+{
+	Expr *f = s->force ? ex_without(s->pool, s->force, 1u << SYM_T) : NULL;
+
+	return f && !ex_is_num(f, 0) ? f : NULL;
+}
+
+/* The same for point source i (S delta(x - X), S times k^2): NULL for a
+ * force between parts (it reads the state) or a bow */
+Expr *
+cg_src_const(const Scheme *s, int i)
+{
+	Expr *f;
+
+	if (s->src[i].state || s->src[i].implicit >= 0)
+		return NULL;
+	f = ex_without(s->pool, s->src[i].strength, 1u << SYM_T);
+	return ex_is_num(f, 0) ? NULL : f;
+}
+
+/* Constant point force i's potential, -S (v[n+1] + v[n]) / (2 k^2), v the
+ * grid's values interpolated at X as the source spreads S there (its
+ * weights over the cell and the density, the energy's trapezoid and
+ * density times them: the interpolation's own), as a block adding to E;
+ * with grad, the adjoint's: the seeds of un and u at the point's
+ * neighbours (ln, pe), of the params through S and through the point's
+ * place (the weights move with X, Y) */
+void
+cg_src_const_term(Emit *e, int i, int grad)
+{
+	const Scheme *s = e->s;
+	const char **pn = cg_param_refs(e);
+	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "x");
+	Expr *f = cg_src_const(s, i), **d = mem_alloc((size_t)(s->nparams + 1) * sizeof *d);
+	int np = s->nparams, p, a, rf, rx, ry = -1, *dv = mem_alloc((size_t)(3 * np + 3) * sizeof *dv);
+	int *dx = dv + np + 1, *dy = dx + np + 1;
+
+	rf = ex_emitter_add(em, f);
+	rx = ex_emitter_add(em, s->src[i].pos[0]);
+	if (s->ndim == 2)
+		ry = ex_emitter_add(em, s->src[i].pos[1]);
+	diff_params(s->pool, f, np, d);
+	for (p = 0; p < np; p++)
+		dv[p] = grad && !ex_is_num(d[p], 0) ? ex_emitter_add(em, d[p]) : -1;
+	for (a = 0; a < s->ndim; a++) {
+		diff_params(s->pool, s->src[i].pos[a], np, d);
+		for (p = 0; p < np; p++)
+			(a ? dy : dx)[p] = grad && !ex_is_num(d[p], 0) ? ex_emitter_add(em, d[p]) : -1;
+	}
+	cg_out(e, "\t{\n");
+	ex_emitter_flush(em, &e->b, "\t\t");
+	cg_out(e, "\t\tlong ri[4];\n\t\tdouble rw[4], wq[4], v = 0;\n\t\tconst double G = 0.5 / (k * k);\n\t\tint a;\n\n");
+	cg_out(e, "\t\t@__interp(m, %s, %s, ri, rw);\n", ex_emitter_root(em, rx), ry >= 0 ? ex_emitter_root(em, ry) : "0");
+	cg_out(e, "\t\tfor (a = 0; a < %d; a++) {\n\t\t\twq[a] = un[ri[a]] + u[ri[a]];\n\t\t\tv += rw[a] * wq[a];\n\t\t}\n",
+	       2 * s->ndim);
+	if (!grad) {
+		cg_out(e, "\t\tE -= G * (%s) * v;\n\t}\n", ex_emitter_root(em, rf));
+	} else {
+		cg_out(e, "\t\t{\n\t\t\tconst double g = -gE * G * (%s);\n", ex_emitter_root(em, rf));
+		cg_out(e, "\t\t\tconst double ax = rw[1] + rw[3], ay = rw[2] + rw[3];\n");
+		cg_out(e, "\t\t\tconst double gx = g * ((1 - ay) * (wq[1] - wq[0]) + ay * (wq[3] - wq[2])) / hx;\n");
+		cg_out(e, "\t\t\tconst double gy = %s;\n\n\t\t\t(void)gx; (void)gy;\n",
+		       s->ndim == 2 ? "g * ((1 - ax) * (wq[2] - wq[0]) + ax * (wq[3] - wq[1])) / hy" : "0 * ax");
+		cg_out(e, "\t\t\tfor (a = 0; a < %d; a++) {\n\t\t\t\tln[ri[a]] += g * rw[a];\n"
+		       "\t\t\t\tpe[ri[a]] += g * rw[a];\n\t\t\t}\n", 2 * s->ndim);
+		for (p = 0; p < np; p++) {
+			if (dv[p] >= 0)
+				cg_out(e, "\t\t\tgrad[%d] -= gE * G * v * %s;\n", p, ex_emitter_root(em, dv[p]));
+			if (dx[p] >= 0)
+				cg_out(e, "\t\t\tgrad[%d] += gx * %s;\n", p, ex_emitter_root(em, dx[p]));
+			if (dy[p] >= 0)
+				cg_out(e, "\t\t\tgrad[%d] += gy * %s;\n", p, ex_emitter_root(em, dy[p]));
+		}
+		cg_out(e, "\t\t}\n\t}\n");
+	}
+	ex_emitter_free(em);
+	mem_free(d);
+	mem_free(dv);
+	cg_free_refs(pn, 0);
+}
+
 /* the grid's points: d, the seeds of un now and of u later, lambda',
  * and the params through den and the density */
 static void
 grid_points(Emit *e)
 {
 	const Scheme *s = e->s;
-	Expr *roots[2] = {s->den, s->edensity};
-	const char *seeds[2] = {"sd", "sr"}, **pn = cg_param_refs(e);
+	Expr *fc = cg_force_const(s), *roots[3] = {s->den, s->edensity, fc};
+	const char *seeds[3] = {"sd", "sr", "sf"}, **pn = cg_param_refs(e);
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "d");
 	Buf w = {0};
 	int r, bwd = cg_energy_bwd(s);
@@ -217,22 +305,31 @@ grid_points(Emit *e)
 	cg_out(e, "\t\t\tif (held) {\n\t\t\t\tee[q] = 0;\n\t\t\t\tcontinue;\n\t\t\t}\n");
 	r = ex_emitter_add(em, s->den);
 	ex_emitter_add(em, s->edensity);
+	if (fc)
+		ex_emitter_add(em, fc);
 	ex_emitter_flush(em, &e->b, "\t\t\t");
 	cg_out(e, "\t\t\t{\n");
 	cg_out(e, "\t\t\t\tconst double den = %s, rho = %s, c = gE * rho * cell%s, L = ee[q] - u[q];\n",
 	       ex_emitter_root(em, r), ex_emitter_root(em, r + 1), w.s ? w.s : "");
+	/* a constant force's potential c (-f (un + u)) (energy_text) */
+	if (fc)
+		cg_out(e, "\t\t\t\tconst double fc = %s, sf = -c * (un[q] + u[q]);\n\n\t\t\t\t(void)sf;\n",
+		       ex_emitter_root(em, r + 2));
 	/* with bwd, the kinetic term's weight I + k C / 2: -c d K / 2 */
 	if (bwd)
 		cg_out(e, "\t\t\t\tconst double Bd = ea[q] - ee[q], K = den * Bd + (2 - den) * d;\n");
 	cg_out(e, "\t\t\t\tconst double sd = -c * un[q] * L%s;\n", bwd ? " - 0.5 * c * d * (Bd - d)" : "");
-	cg_out(e, "\t\t\t\tconst double sr = c / rho * (d * d - un[q] * L * den%s);\n\n", bwd ? " - 0.5 * d * K" : "");
+	cg_out(e, "\t\t\t\tconst double sr = c / rho * (d * d - un[q] * L * den%s%s);\n\n",
+	       fc ? " - fc * (un[q] + u[q])" : "", bwd ? " - 0.5 * d * K" : "");
 	cg_out(e, "\t\t\t\t(void)sd; (void)sr;\n");
-	cg_out(e, "\t\t\t\tln[q] += c * (2 * d - L * den)%s;\n", bwd ? " - 0.5 * c * (K + (2 - den) * d)" : "");
-	cg_out(e, "\t\t\t\tpe[q] = c * (un[q] * den - 2 * d)%s;\n", bwd ? " + 0.5 * c * (K + (2 - den) * d)" : "");
+	cg_out(e, "\t\t\t\tln[q] += c * (2 * d - L * den%s)%s;\n", fc ? " - fc" : "",
+	       bwd ? " - 0.5 * c * (K + (2 - den) * d)" : "");
+	cg_out(e, "\t\t\t\tpe[q] = c * (un[q] * den - 2 * d%s)%s;\n", fc ? " - fc" : "",
+	       bwd ? " + 0.5 * c * (K + (2 - den) * d)" : "");
 	if (bwd)
 		cg_out(e, "\t\t\t\tee[q] = -0.5 * c * den * d;\n");
 	cg_out(e, "\t\t\t\tel[q] = -c * den * un[q];\n");
-	cg_vjp(e, roots, seeds, 2, "\t\t\t\t");
+	cg_vjp(e, roots, seeds, fc ? 3 : 2, "\t\t\t\t");
 	cg_out(e, "\t\t\t}\n\t\t}\n");
 	ex_emitter_free(em);
 	cg_free_refs(pn, 0);
@@ -525,6 +622,9 @@ cg_emit_energy_adj(Emit *e)
 	cg_out(e, "\tif (s < 0 || (gE = g[s * %d + %d]) == 0)\n\t\treturn;\n", s->nout, o);
 	cg_out(e, "\tmemset(el, 0, (size_t)np * sizeof(double));\n");
 	grid_points(e);
+	for (i = 0; i < s->nsrc; i++)
+		if (cg_src_const(s, i))
+			cg_src_const_term(e, i, 1);
 	/* Op^T lambda' and the sums of Op's coefficients at t_s, as a step
 	 * from (u, u): A(t_s)^T, then B(t_s)^T (the B of adjg's step s) */
 	cg_out(e, "\tmemset(ea, 0, (size_t)np * sizeof(double));\n");

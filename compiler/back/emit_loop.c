@@ -329,9 +329,13 @@ static int
 parts_energy(const Scheme *s)
 {
 	Expr ***sb;
+	int i;
 
 	if (s->npot || s->nlump)
 		return 1;
+	for (i = 0; i < s->nsrc; i++)
+		if (cg_src_const(s, i))
+			return 1;
 	sb = cg_src_back(s);
 	cg_src_back_free(s, sb);
 	return sb != NULL;
@@ -346,7 +350,8 @@ energy_text(CStep *c, int i)
 	const char **pn = cg_param_refs(e);
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "g");
 	Buf w = {0};
-	int r, rho_x = (s->edensity->deps & ((1u << SYM_X) | (1u << SYM_Y))) != 0, bwd = cg_energy_bwd(s);
+	int r, rf = -1, rho_x = (s->edensity->deps & ((1u << SYM_X) | (1u << SYM_Y))) != 0, bwd = cg_energy_bwd(s);
+	Expr *fc = cg_force_const(s);
 
 	cg_energy_weights(s, &w);
 	/* eight partial sums (by ei mod 8), so the sum is not one chain of
@@ -369,6 +374,8 @@ energy_text(CStep *c, int i)
 	r = ex_emitter_add(em, s->den);
 	if (rho_x)
 		ex_emitter_add(em, s->edensity);
+	if (fc)
+		rf = ex_emitter_add(em, fc);
 	{
 		Buf in = {0};
 		buf_printf(&in, "%s\t\t\t\t", ind);
@@ -384,6 +391,9 @@ energy_text(CStep *c, int i)
 
 		if (bwd)
 			buf_printf(&kw, " - 0.5 * d * ((%s) * (m->escr2[q] - m->escr[q]) + (2 - (%s)) * d)", den, den);
+		/* a constant force's potential, -f (u[n+1] + u[n]) / 2 */
+		if (fc)
+			buf_printf(&kw, " - (%s) * (un[q] + u[q])", ex_emitter_root(em, rf));
 		cg_out(e, "%s\t\t\t\tEv[ei & 7] += f%s * (d * d - un[q] * (m->escr[q] - u[q]) * (%s)%s);\n",
 		       ind, w.s ? w.s : "", den, kw.s ? kw.s : "");
 		buf_free(&kw);

@@ -1395,6 +1395,9 @@ cg_emit_parts_energy(Emit *e)
 				break;
 			}
 	cg_src_back_free(s, sb);
+	for (i = 0; i < s->nsrc; i++)
+		if (cg_src_const(s, i))
+			cg_src_const_term(e, i, 0);
 	em = ex_emitter_new(pn, cg_sym_c, "w");
 	for (j = 0; j < s->nlump; j++) {
 		ex_emitter_add(em, s->lump[j].mass);

@@ -759,6 +759,20 @@ ex_subst_state(ExprPool *p, Expr *e, Expr *r)
 	return x;
 }
 
+Expr *
+ex_without(ExprPool *p, Expr *e, unsigned deps)
+{
+	if (!(e->deps & deps))
+		return e;
+	if (e->kind == EX_ADD)
+		return ex_add(p, ex_without(p, e->a, deps), ex_without(p, e->b, deps));
+	if (e->kind == EX_MUL && !(e->a->deps & deps))
+		return ex_mul(p, e->a, ex_without(p, e->b, deps));
+	if (e->kind == EX_MUL && !(e->b->deps & deps))
+		return ex_mul(p, ex_without(p, e->a, deps), e->b);
+	return ex_num(p, 0);
+}
+
 static int
 holds(ExprPool *p, const Expr *e, int i)
 {

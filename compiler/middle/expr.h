@@ -111,6 +111,9 @@ Expr *ex_subst_sym(ExprPool *p, Expr *e, Sym s, Expr *r);
 /* Replace param number i (or the read it stands for) by r. */
 Expr *ex_subst_param(ExprPool *p, Expr *e, int i, Expr *r);
 Expr *ex_subst_state(ExprPool *p, Expr *e, Expr *r);
+/* The sum of e's terms that depend on none of deps (a product of a sum
+ * distributed over it): the constant part of a force, deps 1 << SYM_T. */
+Expr *ex_without(ExprPool *p, Expr *e, unsigned deps);
 /* Does e hold param i (a node of e is that param)?  Each node is met
  * once: a walk costs e's nodes, not its paths. */
 int ex_holds(ExprPool *p, const Expr *e, int i);

@@ -124,11 +124,34 @@ if gt hammer "$REPO/tests/sav_grad/hammer.dpm"; then
 	prog hammer gradtest taylor -g 61 -d 0.002 -p xh -s sig=30,xh=0.008
 	prog hammer gradtest ckpt -g 61 -d 0.002
 fi
+# constant forces as potentials (tests/energy gravity*.dpm): through g,
+# F, the force's place and the densities; lossy so that the energy is
+# not linear in the params; a time signal beside them (its work no
+# energy); an output at the force's place, so that the loss is not linear
+# in it within a cell (Taylor's remainder would be 0)
+G=$REPO/tests/energy
+sed 's/^pde u.tt = c^2 \* u.xx/& - 2 * 1.5 * u.t + 2 * 3e-4 * u.xxt - 0.3 * g * sin(300 * t)/;
+     s/^output o = u(0.7)/&\
+output ox = u(X)/' "$G/gravity.dpm" >"$T/gravity.dpm"
+if gt gravity "$T/gravity.dpm"; then
+	edot gravity -t 100
+	prog gravity gradtest taylor -g 100 -d 0.05
+	prog gravity gradtest ckpt -g 100 -d 0.05
+fi
+sed 's/^pde u.tt = C2 \/ (rho0 \* (1 + a \* x)) \* lap(u)/& - 3 * u.t/;
+     s/^output o = u(0.71, 0.23)/&\
+output ox = u(X, Y)/' "$G/gravity2d.dpm" >"$T/gravity2d.dpm"
+if gt gravity2d "$T/gravity2d.dpm"; then
+	edot gravity2d -t 20 16
+	prog gravity2d gradtest taylor -g 20,16 -d 0.03 -p X,Y
+fi
 
 # ---- 3. backends ----
-for n in string kc hammer; do
+for n in string kc hammer gravity; do
+	set=sig=2.5
+	[ $n = gravity ] && set=g=12
 	[ -f "$T/$n/m.dpm" ] || continue
-	if "$DPMC" render "$T/$n/m.dpm" -d 0.1 --raw --set sig=2.5 -o "$T/$n.t.wav" 2>"$T/err"; then
+	if "$DPMC" render "$T/$n/m.dpm" -d 0.1 --raw --set $set -o "$T/$n.t.wav" 2>"$T/err"; then
 		bad=
 		for b in tcc cc llvm; do
 			"$DPMC" grad "$T/$n/m.dpm" --target "$T/$n.t.wav" --backend $b >"$T/$n.$b.json" 2>"$T/err" ||
