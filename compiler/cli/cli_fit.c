@@ -772,7 +772,8 @@ typedef struct Fit {
 	double t0;
 	int tty;
 	long done;                /* steps taken over all starts */
-	const Data *data;         /* fit --data: start i is row i's fit */
+	const Data *data;         /* fit --data: start i is row i / per's fit */
+	int per;                  /* fit --data: starts per row (--starts) */
 } Fit;
 
 /* The fitted values from y, with dv/dy. */
@@ -848,18 +849,25 @@ edge_notes(const Fit *F, const double *best, const double *start)
 	}
 }
 
-/* The start with the lowest loss so far (ties: the first), or NULL. */
+/* The start of from .. to - 1 with the lowest loss so far (ties: the
+ * first), or NULL. */
 static Start *
-leader(const Fit *F)
+leader_of(const Fit *F, int from, int to)
 {
 	Start *b = NULL;
 	int i;
 
-	for (i = 0; i < F->nst; i++)
+	for (i = from; i < to; i++)
 		if (F->st[i].state >= ST_READY && F->st[i].state <= ST_DONE
 		    && (!b || F->st[i].best_loss < b->best_loss))
 			b = &F->st[i];
 	return b;
+}
+
+static Start *
+leader(const Fit *F)
+{
+	return leader_of(F, 0, F->nst);
 }
 
 /* fit --data's progress, under F->lock: the steps over every row, how
@@ -870,27 +878,33 @@ progress_rows(Fit *F)
 {
 	long steps = F->steps * F->nst, every = steps / 50 > 10 ? steps / 50 : 10;
 	double el = (jit_now_ms() - F->t0) / 1e3, its = F->done > 0 && el > 0 ? F->done / el : 0, sum = 0;
-	int i, n = 0, fin = 0, w = 20;
+	int i, r, n = 0, fin = 0, w = 20, rows = F->nst / F->per;
 	char eta[32];
 
 	if (!F->tty && F->done % every && F->done != steps)
 		return;
-	for (i = 0; i < F->nst; i++)
-		if (F->st[i].state >= ST_READY && F->st[i].state <= ST_DONE) {
-			sum += F->st[i].best_loss;
+	/* a row is done when all its starts are; its loss its best start's */
+	for (r = 0; r < rows; r++) {
+		const Start *b = leader_of(F, r * F->per, (r + 1) * F->per);
+		int done = 1;
+		if (b) {
+			sum += b->best_loss;
 			n++;
-			fin += F->st[i].state == ST_DONE || F->st[i].step == F->steps;
 		}
+		for (i = r * F->per; i < (r + 1) * F->per; i++)
+			done &= F->st[i].state == ST_DONE || F->st[i].state == ST_FAILED || F->st[i].step == F->steps;
+		fin += done;
+	}
 	fmt_secs(its > 0 ? (steps - F->done) / its : -1, eta, sizeof eta);
 	if (F->tty) {
 		fputs("\r\033[K[", stderr);
 		for (i = 0; i < w; i++)
 			fputc(i < (int)(w * F->done / steps) ? '#' : '.', stderr);
 		fprintf(stderr, "] %ld/%ld rows done %d/%d mean best loss %.4e %.2f it/s ETA %s", F->done, steps,
-		        fin, F->nst, n ? sum / n : NAN, its, eta);
+		        fin, rows, n ? sum / n : NAN, its, eta);
 	} else
 		fprintf(stderr, "fit: step %ld/%ld over %d rows, %d done, mean best loss %.6e (%.2f it/s, ETA %s)\n",
-		        F->done, steps, F->nst, fin, n ? sum / n : NAN, its, eta);
+		        F->done, steps, rows, fin, n ? sum / n : NAN, its, eta);
 	fflush(stderr);
 }
 
@@ -944,7 +958,10 @@ start_note(Fit *F, const Start *S, const char *msg)
 	pthread_mutex_lock(&F->lock);
 	if (F->tty)
 		fputc('\n', stderr);
-	if (F->data)
+	if (F->data && F->per > 1)
+		fprintf(stderr, "dpmc: %s:%d (%s), start %d: %s\n", F->o->data, F->data->rows[S->i / F->per].line,
+		        F->data->rows[S->i / F->per].file, S->i % F->per, msg);
+	else if (F->data)
 		fprintf(stderr, "dpmc: %s:%d (%s): %s\n", F->o->data, F->data->rows[S->i].line,
 		        F->data->rows[S->i].file, msg);
 	else if (F->nst > 1)
@@ -1299,6 +1316,7 @@ cli_fit(const Opts *o, const Job *j)
 	F.steps = o->steps > 0 ? o->steps : 100;
 	F.lr = o->lr > 0 ? o->lr : 0.01;
 	F.nst = o->starts > 0 ? (int)o->starts : 1;
+	F.per = 1;
 	F.tty = isatty(2);
 	pthread_mutex_init(&F.lock, NULL);
 	if (check_outputs(o, k) < 0)
@@ -1560,17 +1578,19 @@ cli_clip_norm(double *ema, const double *g, int n)
 }
 
 /* `fit --data`: the fits of every row, as starts of one fit (run_start),
- * each with its own recording and values: stage 1 for each row in turn
- * (the FFTW planner is one thread's), the starts on --threads threads,
- * then stage 3 and the loss for each row.  Writes {"items": [{"file": F,
- * "params": {...}, "loss": L, "steps": N}, ...]}. */
+ * each with its own recording and values, --starts N of them a row
+ * (spread as fit's, start r N + i the i-th of row r): stage 1 for each
+ * row in turn (the FFTW planner is one thread's), the starts on
+ * --threads threads, then for each row stage 3 on its best start and the
+ * loss.  Writes {"items": [{"file": F, "params": {...}, "loss": L,
+ * "steps": N}, ...]} ("best_start": I too with --starts). */
 int
 cli_fit_data(const Opts *o, const Job *j)
 {
 	const Kernel *k = j->k;
 	int np = k->nparams(), nf, i, p, st = 1, workers, sigs[2] = {SIGINT, SIGTERM}, handlers = 0;
-	int **pidx = NULL, *npitch = NULL, *uidx = NULL, nu = 0;
-	long from;
+	int **pidx = NULL, *npitch = NULL, *uidx = NULL, nu = 0, *sp = NULL, nsp, per, r;
+	long from = 0;
 	double loss, *pv = NULL, *df1 = NULL;
 	struct sigaction sa, old[2];
 	Arena *a = arena_new();
@@ -1596,24 +1616,37 @@ cli_fit_data(const Opts *o, const Job *j)
 		goto out;
 	F.idx = mem_alloc(sizeof *F.idx * (size_t)(np + 1));
 	F.nuser = cli_nuser(k);
-	if ((nf = F.nf = fit_names(o, k, F.idx)) < 0 || cli_data_read(&d, o, j, a) < 0)
+	sp = mem_alloc(sizeof *sp * (size_t)(np + 1));
+	if ((nf = F.nf = fit_names(o, k, F.idx)) < 0 || (nsp = spread_names(o, k, F.idx, nf, sp)) < 0)
 		goto out;
-	F.nst = d.nrows;
+	per = F.per = o->starts > 0 ? (int)o->starts : 1;
+	if (per > 1 && nsp == 0) {
+		fprintf(stderr, "dpmc: error: --starts %d: no fitted param to spread the starts over "
+		        "(a fitted param that is not `log` and has a range, or --spread NAMES)\n", per);
+		goto out;
+	}
+	if (cli_data_read(&d, o, j, a) < 0)
+		goto out;
+	F.nst = d.nrows * per;
 	fsz = sizeof(double) * (size_t)(nf + 1);
 	F.st = mem_alloc(sizeof *F.st * (size_t)F.nst);
-	pidx = mem_alloc(sizeof *pidx * (size_t)F.nst);
-	npitch = mem_alloc(sizeof *npitch * (size_t)F.nst);
+	memset(F.st, 0, sizeof *F.st * (size_t)F.nst);
+	pidx = mem_alloc(sizeof *pidx * (size_t)d.nrows);
+	npitch = mem_alloc(sizeof *npitch * (size_t)d.nrows);
+	memset(pidx, 0, sizeof *pidx * (size_t)d.nrows);
+	memset(npitch, 0, sizeof *npitch * (size_t)d.nrows);
 	workers = o->threads > 0 ? o->threads : ncpus();
 	workers = workers < F.nst ? workers : F.nst;
 	for (i = 0; i < F.nst; i++) {
-		const Row *w = &d.rows[i];
+		const Row *w = &d.rows[i / per];
 		S = &F.st[i];
 		S->i = i;
-		/* each recording from its onset (cli_align); every loss here,
-		 * in one thread: rt_loss_new runs the FFTW planner */
+		/* each recording from its onset (cli_align, said once a row);
+		 * every loss here, in one thread: rt_loss_new runs the FFTW
+		 * planner */
 		char where[4200];
 		snprintf(where, sizeof where, "%s:%d", o->data, w->line);
-		if ((from = cli_align(&w->o, j, w->target, w->n, w->nch, w->vals, w->file, where)) < 0)
+		if (i % per == 0 && (from = cli_align(&w->o, j, w->target, w->n, w->nch, w->vals, w->file, where)) < 0)
 			goto out;
 		if (sim_open(&S->s, &w->o, j, w->target + from * w->nch, w->n - from, w->nch,
 		             o->loss ? o->loss : FIT_DEFAULT_LOSS) < 0)
@@ -1640,9 +1673,10 @@ cli_fit_data(const Opts *o, const Job *j)
 		S->y0 = S->dvdz + (nf + 1);
 		S->df1 = S->y0 + (nf + 1);
 		memset(S->df1, 0, fsz);
-		memcpy(S->v0, w->vals, dsz - sizeof(double));
+		start_values(k, w->vals, np, sp, nsp, i % per, S->v0);
 		memcpy(S->vals, S->v0, dsz - sizeof(double));
-		pidx[i] = mem_alloc(sizeof **pidx * (size_t)(nf + 1));
+		if (i % per == 0)
+			pidx[i / per] = mem_alloc(sizeof **pidx * (size_t)(nf + 1));
 	}
 	interrupted = 0;
 	memset(&sa, 0, sizeof sa);
@@ -1659,24 +1693,30 @@ cli_fit_data(const Opts *o, const Job *j)
 	for (p = 0; p < nf; p++)
 		if (F.idx[p] < F.nuser)
 			uidx[nu++] = F.idx[p];
-	for (i = 0; i < F.nst && !interrupted; i++) {
-		const Row *w = &d.rows[i];
+	for (r = 0; r < d.nrows && !interrupted; r++) {
+		const Row *w = &d.rows[r];
 		int u;
-		S = &F.st[i];
+		S = &F.st[r * per];
 		if (!o->no_pitch && nu)
 			fprintf(stderr, "fit: %s:%d (%s)\n", o->data, w->line, w->file);
-		memcpy(pv, S->v0, dsz - sizeof(double));
+		memcpy(pv, w->vals, dsz - sizeof(double));
 		memset(df1, 0, fsz);
 		if (nu && cli_fit_pitch(&w->o, j, uidx, nu, S->s.target, S->s.n, w->nch, pv, 1, df1) < 0)
 			goto out;
-		/* as fit's: stage 3 moves what stage 1 moved or what moves f1 */
+		/* as fit's: stage 3 moves what stage 1 moved or what moves f1;
+		 * what stage 1 moved, every start of the row takes */
 		for (p = 0, u = 0; p < nf; p++) {
-			S->df1[p] = u < nu && uidx[u] == F.idx[p] ? df1[u++] : 0;
-			if (pv[F.idx[p]] != S->v0[F.idx[p]] || S->df1[p] != 0) {
-				pidx[i][npitch[i]++] = F.idx[p];
-				S->v0[F.idx[p]] = S->vals[F.idx[p]] = pv[F.idx[p]];
+			double d1 = u < nu && uidx[u] == F.idx[p] ? df1[u++] : 0;
+			if (pv[F.idx[p]] != w->vals[F.idx[p]] || d1 != 0)
+				pidx[r][npitch[r]++] = F.idx[p];
+			for (i = r * per; i < (r + 1) * per; i++) {
+				F.st[i].df1[p] = d1;
+				if (pv[F.idx[p]] != w->vals[F.idx[p]])
+					F.st[i].v0[F.idx[p]] = F.st[i].vals[F.idx[p]] = pv[F.idx[p]];
 			}
 		}
+		/* the row's first start (its values as given): an error there
+		 * is the command's; the others are evaluated as they run */
 		if (start_eval(&F, S) < 0) {
 			fprintf(stderr, "dpmc: error: %s:%d (%s): at the start values: %s\n", o->data, w->line, w->file,
 			        S->err);
@@ -1689,29 +1729,33 @@ cli_fit_data(const Opts *o, const Job *j)
 	if (F.tty)
 		fputc('\n', stderr);
 	buf_puts(&res, "{\"items\": [");
-	for (i = 0; i < F.nst; i++) {
-		const Row *w = &d.rows[i];
-		S = &F.st[i];
+	for (r = 0; r < d.nrows; r++) {
+		const Row *w = &d.rows[r];
+		Start *b = leader_of(&F, r * per, (r + 1) * per);
+		S = b ? b : &F.st[r * per];
 		if (S->state < ST_READY) {
 			/* interrupted before this row's start was evaluated: its
 			 * start, loss null, and no render */
 			memcpy(S->best, S->v0, dsz - sizeof(double));
 			S->best_loss = loss = NAN;
 		} else {
-			if (!interrupted && npitch[i]) {
+			if (!interrupted && npitch[r]) {
 				fprintf(stderr, "fit: %s:%d (%s)\n", o->data, w->line, w->file);
-				if (stage3(&w->o, j, pidx[i], npitch[i], &S->s, S->best) < 0)
+				if (stage3(&w->o, j, pidx[r], npitch[r], &S->s, S->best) < 0)
 					goto out;
 			}
 			if (sim_loss(&S->s, S->best, &loss) != 0)
 				loss = S->best_loss;
 		}
-		buf_printf(&res, "%s\n  {\"file\": ", i ? "," : "");
+		buf_printf(&res, "%s\n  {\"file\": ", r ? "," : "");
 		cli_json_str(&res, w->file);
 		{
 			char *t = cli_params_text(k, S->best, "params");
-			buf_printf(&res, ", %s, \"loss\": %s, \"steps\": %ld}", t ? t : "\"params\": {}",
+			buf_printf(&res, ", %s, \"loss\": %s, \"steps\": %ld", t ? t : "\"params\": {}",
 			           cli_fmt(loss, num, sizeof num), S->step);
+			if (per > 1)
+				buf_printf(&res, ", \"best_start\": %d", S->i % per);
+			buf_puts(&res, "}");
 			free(t);
 		}
 	}
@@ -1745,7 +1789,8 @@ cli_fit_data(const Opts *o, const Job *j)
 			steps += s->n * (s->evals ? s->evals : 1);
 			regrids += s->regrids;
 		}
-		snprintf(extra, sizeof extra, ", \"rows\": %d, \"threads\": %d, \"regrids\": %ld", F.nst, workers, regrids);
+		snprintf(extra, sizeof extra, ", \"rows\": %d, \"starts\": %d, \"threads\": %d, \"regrids\": %ld", d.nrows, per,
+		         workers, regrids);
 		cli_stats(o, s0->k, s0->m, j->compile_ms, init_ms, run_ms, steps, grad_ms, extra);
 	}
 	st = 0;
@@ -1755,8 +1800,9 @@ out:
 	mem_free(pv);
 	mem_free(uidx);
 	mem_free(df1);
-	for (i = 0; pidx && i < F.nst; i++)
+	for (i = 0; pidx && i < d.nrows; i++)
 		mem_free(pidx[i]);
+	mem_free(sp);
 	mem_free(pidx);
 	mem_free(npitch);
 	fit_free(&F);

@@ -171,7 +171,7 @@ static const struct Opt {
 	{O_BATCH, "--batch", NULL, "B", C_TRAIN, "rows per step (default all)"},
 	{O_SEED, "--seed", NULL, "N", C_TRAIN, "the order of the rows in the batches (default 0)"},
 	{O_THREADS, "--threads", NULL, "N", C_FIT | C_TRAIN,
-	 "rows (fit: rows of --data, else starts) at once (default the processors there)"},
+	 "rows (fit: the starts of the rows of --data, else starts) at once (default the processors there)"},
 	{O_STEPS, "--steps", NULL, "N", C_FIT, "gradient steps (default 100)"},
 	{O_LR, "--lr", NULL, "X", C_FIT | C_TRAIN, "the peak learning rate: about the step of a `log` param early on, relative (default 0.01)"},
 	{O_STARTS, "--starts", NULL, "N", C_FIT, "fits from N starts in parallel, the best kept (default 1)"},
@@ -1805,10 +1805,6 @@ run(int argc, char **argv)
 		/* one result per row: nothing that names one file */
 		const char *one = o.target ? "--target" : o.render ? "--render" : o.loss_curve ? "--loss-curve"
 		                  : NULL;
-		if (o.starts > 1 && !one)
-			return usage_error(c->name, "'%s' is not an option of 'fit --data' yet: each row is fitted "
-			                   "from one start, the rows in parallel; to fit one recording from several, "
-			                   "give it with --target", "--starts");
 		if (one)
 			return usage_error(c->name, "'%s' is not an option of 'fit --data' (each row has its own "
 			                   "recording and result)", one);

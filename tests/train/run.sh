@@ -252,7 +252,7 @@ EOF
 then pass fit-data; else fail fit-data "exit $st: $(head -c 400 "$T/fit3.json") $(tail -n 2 "$T/err")"; fi
 run "$DPMC" fit "$M" $R --data "$D/fit3.csv" --fit tune,T0 --steps 20 --threads 1 -o "$T/fit3a.json"
 run "$DPMC" fit "$M" $R --data "$D/fit3.csv" --fit tune,T0 --steps 20 --threads 3 -o "$T/fit3b.json" --stats
-tail -n 1 "$T/err" | grep -q '^{"backend": .*"grad_ms": .*, "rows": 3, "threads": 3, "regrids": [0-9]*}$' &&
+tail -n 1 "$T/err" | grep -q '^{"backend": .*"grad_ms": .*, "rows": 3, "starts": 1, "threads": 3, "regrids": [0-9]*}$' &&
 	pass fit-data-stats || fail fit-data-stats "$(tail -n 1 "$T/err")"
 [ -s "$T/fit3a.json" ] && cmp -s "$T/fit3a.json" "$T/fit3b.json" && pass fit-data-threads ||
 	fail fit-data-threads "$(diff "$T/fit3a.json" "$T/fit3b.json" | head -c 300)"
@@ -271,6 +271,25 @@ b = json.load(open(sys.argv[2]))
 assert a["params"] == b["params"] and a["loss"] == b["loss"], (a, b)
 EOF
 then pass fit-data-as-fit; else fail fit-data-as-fit "$(head -c 300 "$T/one_data.json") / $(head -c 300 "$T/one_fit.json")"; fi
+# --starts with --data: each row's best of N starts, as fit --target
+# --starts N finds it (the same values, loss; "best_start" written)
+run "$DPMC" fit "$M" $R --data "$D/one.csv" --fit tune,T0 --starts 3 --spread T0 --steps 20 -o "$T/one_data3.json"
+run "$DPMC" fit "$M" $R --target "$D/sub/n50.wav" --set note=50 --fit tune,T0 --starts 3 --spread T0 --steps 20 \
+	-o "$T/one_fit3.json"
+if $PY - "$T/one_data3.json" "$T/one_fit3.json" <<'EOF'
+import json, sys
+a = json.load(open(sys.argv[1]))["items"][0]
+b = json.load(open(sys.argv[2]))
+assert a["params"] == b["params"] and a["loss"] == b["loss"] and a["best_start"] in (0, 1, 2), (a, b)
+EOF
+then pass fit-data-starts; else fail fit-data-starts "$(head -c 300 "$T/one_data3.json") / $(head -c 300 "$T/one_fit3.json")"; fi
+run "$DPMC" fit "$M" $R --data "$D/fit3.csv" --fit tune,T0 --starts 2 --spread T0 --steps 10 --threads 1 -o "$T/fit3s1.json"
+run "$DPMC" fit "$M" $R --data "$D/fit3.csv" --fit tune,T0 --starts 2 --spread T0 --steps 10 --threads 3 -o "$T/fit3s3.json" --stats
+tail -n 1 "$T/err" | grep -q '"rows": 3, "starts": 2, "threads": 3' && [ -s "$T/fit3s1.json" ] &&
+	[ "$(grep -c best_start "$T/fit3s1.json")" = 3 ] && cmp -s "$T/fit3s1.json" "$T/fit3s3.json" &&
+	pass fit-data-starts-threads || fail fit-data-starts-threads "$(tail -n 1 "$T/err"; diff "$T/fit3s1.json" "$T/fit3s3.json" | head -c 300)"
+expect fit-data-starts-no-spread 1 "--starts 2: no fitted param to spread the starts over" -- \
+	fit "$M" $R --data "$D/fit3.csv" --fit tune,T0 --starts 2 -o "$T/nosp.json"
 # (a note a semitone off the row's: stage 1 would move the weights)
 run "$DPMC" render "$HERE/netpitch.dpm" $R --set note=62 -d 0.5 -o "$D/np62.wav"
 printf 'file,note\nnp62.wav,61\n' >"$D/np.csv"
