@@ -974,6 +974,16 @@ emit_plan(Emit *e)
 		cg_out(e, "\t\t\t@__taps(p, k, len[0] / @__minn[0], len[%d] / @__minn[%d], @__from[0] + len[0] / 2, "
 		       "%s, 0, tc, 0);\n", s->ndim == 2 ? 1 : 0, s->ndim == 2 ? 1 : 0,
 		       s->ndim == 2 ? "@__from[1] + len[1] / 2" : "0");
+		/* a coefficient that is NaN or infinite (a let's division by
+		 * zero at these values: t60_sigma0 of two equal frequencies)
+		 * is no stability question */
+		cg_out(e, "\t\t\tfor (c = 0; c < %d; c++)\n\t\t\t\tif (!isfinite(tc[c])) {\n", l->nstab);
+		cg_out(e, "\t\t\t\t\tsnprintf(err, (size_t)errsz, \"%sa coefficient of the pde is %%s for the params "
+		       "in force: a division by zero or a function outside its domain (log of 0, sqrt of a negative, "
+		       "...) in the pde, a let or a fn it calls, at these values; check the values set (the two "
+		       "frequencies of t60_sigma0 and t60_sigma1 must differ, say)\", isnan(tc[c]) ? \"not a number "
+		       "(NaN)\" : \"infinite\");\n", cg_loc_text(s->m->pde->value->loc, at, sizeof at));
+		cg_out(e, "\t\t\t\t\treturn 1;\n\t\t\t\t}\n");
 		cg_out(e, "\t\t\tfor (c = 0; c < %d; c++)\n\t\t\t\tif (@__lev[c] == 1) {\n", l->nstab);
 		cg_out(e, "\t\t\t\t\tb0 += tc[c];\n\t\t\t\t\tb1 += (@__dx[c] + @__dy[c]) %% 2 ? -tc[c] : tc[c];\n\t\t\t\t}\n");
 		cg_out(e, "\t\t\tif (fabs(b0) > 1 + 1e-9 || fabs(b1) > 1 + 1e-9) {\n");

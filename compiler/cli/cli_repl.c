@@ -20,6 +20,7 @@
 
 #include <editline/readline.h>
 
+#include "ast.h"
 #include "cli.h"
 #include "plot.h"
 #include "../runtime/rt.h"
@@ -40,6 +41,8 @@ typedef struct Repl {
 	void *m;             /* an instance at vals, on the grid they need */
 	double span;         /* seconds that grid is stable for (at first 1) */
 	struct stat st;      /* the file as compiled, for the automatic reload */
+	struct stat *ist;    /* its imports' (run->model->files[1..]; mem_alloc'd) */
+	int nist;
 	int failed;
 	/* the last render's first output, and what it was, for `plot` */
 	double *wave;        /* malloc'd by cli_render_wav */
@@ -256,6 +259,9 @@ drop(Repl *R)
 		mem_free(R->run);
 	}
 	mem_free(R->vals);
+	mem_free(R->ist);
+	R->ist = NULL;
+	R->nist = 0;
 	R->m = NULL;
 	R->run = NULL;
 	R->vals = NULL;
@@ -289,6 +295,12 @@ load(Repl *R, const char *path, int keep)
 	if (cli_compile(r, &o, UPTO_KERNEL) < 0)
 		goto fail;
 	R->compile_ms += r->compile_ms;
+	/* the imported files too: an edit of one reloads the model */
+	n.nist = r->model && r->model->nfiles > 1 ? r->model->nfiles - 1 : 0;
+	n.ist = mem_alloc(sizeof *n.ist * (size_t)(n.nist + 1));
+	for (i = 0; i < n.nist; i++)
+		if (stat(r->model->files[i + 1], &n.ist[i]) != 0)
+			memset(&n.ist[i], 0, sizeof n.ist[i]);
 	np = r->k.nparams();
 	n.vals = mem_alloc(sizeof(double) * (size_t)(np + 1));
 	if (cli_params(&r->k, &o, r->arena, &r->diag, n.vals) < 0)
@@ -312,8 +324,12 @@ load(Repl *R, const char *path, int keep)
 	R->planned = n.planned;
 	R->m = n.m;
 	R->st = n.st;
+	R->ist = n.ist;
+	R->nist = n.nist;
 	return 0;
 fail:
+	if (n.ist != R->ist)
+		mem_free(n.ist);
 	mem_free(n.vals);
 	cli_run_free(r);
 	mem_free(r);
@@ -349,16 +365,33 @@ summary(const Repl *R, const char *what)
 static int
 autoreload(Repl *R)
 {
-	struct stat st;
+	struct stat st, is;
+	const char *what = NULL;
 	char *path;
-	int r;
+	int r, i;
 
-	if (!R->run || stat(R->path, &st) != 0 || same_file(&st, &R->st))
+	if (!R->run)
+		return 0;
+	if (stat(R->path, &st) == 0 && !same_file(&st, &R->st))
+		what = R->path;
+	/* an import's change (a library the user edits beside the model) */
+	for (i = 0; !what && R->run->model && i < R->nist && i + 1 < R->run->model->nfiles; i++)
+		if (stat(R->run->model->files[i + 1], &is) == 0 && !same_file(&is, &R->ist[i]))
+			what = R->run->model->files[i + 1];
+	if (!what)
 		return 0;
 	path = mem_strdup(R->path);
-	fprintf(stderr, "dpmc: %s changed; reloading it\n", path);
+	if (what == R->path)
+		fprintf(stderr, "dpmc: %s changed; reloading it\n", path);
+	else
+		fprintf(stderr, "dpmc: %s, which %s imports, changed; reloading the model\n", what, path);
 	if ((r = load(R, path, 1)) < 0) {
-		R->st = st;
+		/* not retried until a file changes again */
+		if (stat(R->path, &st) == 0)
+			R->st = st;
+		for (i = 0; R->run->model && i < R->nist && i + 1 < R->run->model->nfiles; i++)
+			if (stat(R->run->model->files[i + 1], &is) == 0)
+				R->ist[i] = is;
 		fprintf(stderr, "dpmc: keeping the model as it was before the change\n");
 	} else
 		summary(R, "reloaded");

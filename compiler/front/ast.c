@@ -674,6 +674,7 @@ load(Arena *a, Diag *d, Src *src, int disk, const char *const *incdirs, int ninc
 	m->src = src;
 	m->arena = a;
 	m->planner = gp;
+	m->stdlib_dir = stdlib_dir;
 	decls = disk ? parse_disk(a, d, src, &n, &m->name, &m->name_loc, (Loc){0})
 	             : parse_file(a, d, src, &n, &m->name, &m->name_loc);
 	if (!decls)
@@ -684,6 +685,8 @@ load(Arena *a, Diag *d, Src *src, int disk, const char *const *incdirs, int ninc
 		return NULL;
 	m->decls = L.decls ? (Decl **)L.decls->v : NULL;
 	m->ndecls = L.decls ? L.decls->n : 0;
+	m->files = L.seen ? (const char **)L.seen->v : NULL;
+	m->nfiles = L.seen ? L.seen->n : 0;
 	if (sema_check(m, d) != 0 || d->nerr > nerr)
 		return NULL;
 	return m;

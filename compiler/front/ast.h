@@ -208,6 +208,8 @@ typedef struct Model {
 	} *chains;
 	int nchains;
 	const struct GridPlanner *planner;  /* NULL: every such domain needs `grid N` */
+	const char *stdlib_dir;        /* where `import` looks last (NULL: none) */
+	const char **files; int nfiles;  /* the files loaded: the model's, then its imports' */
 	Decl **outputs; int noutputs;  /* in source order */
 	Decl **potentials; int npotentials;  /* in source order (language.md 12) */
 	int ndim;                      /* 1 or 2 */

@@ -9,6 +9,7 @@
  * boundary conditions.  An error in a pass marks the decls it concerns
  * as bad so that later passes stay quiet about them: one mistake, one
  * message. */
+#include <dirent.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -334,7 +335,16 @@ structure(Sema *s)
 
 	if (!m->name) {
 		Loc top = {m->src, 0, 0};
-		diag_error(s->d, top, "the file must start with `model NAME`");
+		int lib = m->ndecls > 0;
+		for (i = 0; i < m->ndecls; i++)
+			lib &= m->decls[i]->kind == D_FN || m->decls[i]->kind == D_CONST || m->decls[i]->kind == D_IMPORT;
+		if (lib)
+			diag_error(s->d, top, "this file has no `model NAME` line: it is a library (fn and const "
+			           "only), which a model uses with `import \"%s\"`; check, render and the rest "
+			           "take the model", m->src->path && strrchr(m->src->path, '/') ? strrchr(m->src->path, '/') + 1
+			           : m->src->path ? m->src->path : "FILE");
+		else
+			diag_error(s->d, top, "the file must start with `model NAME`");
 		return 1;
 	}
 	for (i = 0; i < m->ndecls; i++) {
@@ -677,14 +687,59 @@ kind_desc(const Decl *d)
 	}
 }
 
+/* The stdlib file (its name, into buf) that defines `fn NAME(`, or NULL:
+ * the import a model that calls it without one is missing. */
+static const char *
+stdlib_defining(const Model *m, const char *name, char *buf, size_t bufsz)
+{
+	size_t len = strlen(name), fl;
+	char path[4200], line[512], *p;
+	const char *found = NULL;
+	struct dirent *e;
+	FILE *f;
+	DIR *dir;
+
+	if (!m->stdlib_dir || !m->stdlib_dir[0] || !(dir = opendir(m->stdlib_dir)))
+		return NULL;
+	while (!found && (e = readdir(dir))) {
+		fl = strlen(e->d_name);
+		if (fl < 5 || fl >= bufsz || strcmp(e->d_name + fl - 4, ".dpm"))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", m->stdlib_dir, e->d_name);
+		if (!(f = fopen(path, "r")))
+			continue;
+		while (!found && fgets(line, sizeof line, f)) {
+			for (p = line; *p == ' ' || *p == '\t'; p++)
+				;
+			if (strncmp(p, "fn ", 3))
+				continue;
+			for (p += 3; *p == ' '; p++)
+				;
+			if (!strncmp(p, name, len) && (p[len] == '(' || p[len] == ' ')) {
+				snprintf(buf, bufsz, "%s", e->d_name);
+				found = buf;
+			}
+		}
+		fclose(f);
+	}
+	closedir(dir);
+	return found;
+}
+
 /* unknown name 'gamm'; did you mean 'gamma'? */
 static void
 unknown(Sema *s, Loc loc, const char *name, const Ctx *c, int call)
 {
 	const char **v;
-	const char *best;
+	const char *best, *lib;
+	char file[64];
 	int n = 0, i;
 
+	if (call && (lib = stdlib_defining(s->m, name, file, sizeof file))) {
+		diag_error(s->d, loc, "unknown function '%s'; it is the standard library's: add "
+		           "`import \"%s\"` to the model (docs/language.md 11, the standard library)", name, lib);
+		return;
+	}
 	v = arena_alloc(sema_arena(s), (size_t)(s->nents + NBUILTIN + 8
 	                + (c->fn ? c->fn->nargs : 0)) * sizeof *v);
 	for (i = 0; i < s->nents; i++)
@@ -1794,8 +1849,12 @@ eval_call(Sema *s, const Ast *e, int *fail, const Env *env)
 	in.fn = d;
 	in.v = v;
 	in.depth = env ? env->depth + 1 : 1;
-	if (!*fail)
+	if (!*fail) {
 		r = eval(s, d->value, fail, &in);
+		/* an error in the body (a library's): this call's arguments */
+		if (*fail == 2)
+			diag_note(s->d, e->loc, "in this call of '%s'", e->name);
+	}
 	mem_free(v);
 	return r;
 }

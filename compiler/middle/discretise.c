@@ -583,7 +583,15 @@ conv_call(Ctx *c, const Ast *e, const Bind *b)
 	d = model_lookup(c->m, e->name);
 	if (!d || d->nargs != e->nargs)
 		die("call of '%s' not checked by sema", e->name);
-	return inline_call(c, d, x);
+	{
+		/* an error in the body (a library's) is this call's: its
+		 * arguments are what the user can change */
+		int nerr = c->d->nerr;
+		Expr *r = inline_call(c, d, x);
+		if (c->d->nerr > nerr)
+			diag_note(c->d, e->loc, "in this call of '%s'", e->name);
+		return r;
+	}
 }
 
 /* Output J of a net at the arguments of the call e (language.md section

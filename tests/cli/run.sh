@@ -251,6 +251,25 @@ no_file ramp-lump-nofile "$T/r2.wav"
 # a loss below 0 (it read "unstable on every grid ... check the signs")
 expect loss-below-0 1 "marimba.dpm:76:13: error: the pde's loss is below 0 for the params in force" -- \
 	render "$REPO/examples/marimba.dpm" --set T60lo=2.8 --set T60hi=0.11 -d 0.05 -o "$T/neg.wav"
+# a coefficient that is NaN at the values set (t60_sigma0 of two equal
+# frequencies divides by 0): said as such, not as an unstable scheme
+cat >"$T/nanset.dpm" <<'X'
+model nanset
+import "loss.dpm"
+param f0 = 100 in [20, 4000]
+param f2 = 2000 in [50, 5000]
+let s0 = t60_sigma0(2 * f0, 0, 4, 100, 1, f2)
+let s1 = t60_sigma1(2 * f0, 0, 4, 100, 1, f2)
+domain x in [0, 1]
+field u(x)
+pde u.tt = (2 * f0)^2 * u.xx - 2 * s0 * u.t + 2 * s1 * u.xxt
+boundary x = 0, x = 1: fixed
+init u = 0.01 * sin(pi * x)
+output out = u(0.5)
+X
+expect nan-coefficient 1 "nanset.dpm:9:12: error: a coefficient of the pde is not a number (NaN) for the params in force" -- \
+	render "$T/nanset.dpm" --set f2=100 -o "$T/nan.wav"
+no_file nan-coefficient-nofile "$T/nan.wav"
 # a lumped object that blows up is the simulation's, not its output's
 # (only the grid's points were looked at: "output 'out' is inf ... where
 # the simulation is finite")

@@ -290,6 +290,27 @@ cmp -s "$T/r.wav" "$T/r0.wav" && fail reload-render "the render did not change" 
 [ "$st" = 1 ] && grep -q 'r.dpm:5:[0-9]*: error: ' "$T/err" && grep -q '^f0 *= 300 .*5000' "$T/out" \
 	&& pass reload-broken || fail reload-broken "exit $st: $(cat "$T/err")"
 
+# an edit of a file the model imports reloads it too (a library the user
+# keeps beside the model; only the model's own file was watched)
+mkdir -p "$T/imp"
+printf 'const speed = 2\n' >"$T/imp/lib.dpm"
+sed 's/(2\*f0)/(speed*f0)/; s/^param f0/import "lib.dpm"\nparam f0/' "$REPO/tests/cli/ideal_string.dpm" >"$T/imp/m.dpm"
+mkfifo "$T/in2"
+"$DPMC" repl "$T/imp/m.dpm" <"$T/in2" >"$T/out" 2>"$T/err" &
+pid=$!
+exec 3>"$T/in2"
+printf 'set f0 300\ninfo json\n' >&3
+i=0
+while ! grep -q '"grid"' "$T/out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+printf 'const speed = 3\n# edited\n' >"$T/imp/lib.new"
+mv "$T/imp/lib.new" "$T/imp/lib.dpm"
+printf 'info json\n' >&3
+exec 3>&-
+wait $pid
+grep '"grid"' "$T/out" | sed -n 1p | grep -q '"grid": \[73\]' && grep '"grid"' "$T/out" | sed -n 2p | grep -q '"grid": \[49\]' &&
+	grep -q 'lib.dpm, which .*m.dpm imports, changed; reloading the model' "$T/err" \
+	&& pass reload-import || fail reload-import "$(cat "$T/out") $(cat "$T/err")"
+
 cp "$REPO/tests/cli/ideal_string.dpm" "$T/r.dpm"
 printf 'reload\ninfo json\n' | "$DPMC" repl "$T/r.dpm" >"$T/out" 2>"$T/err"
 st=$?
