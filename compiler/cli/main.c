@@ -1248,9 +1248,11 @@ state_finite(const Kernel *k, void *m, const Scheme *s)
 	return u != NULL;
 }
 
-/* A render that blew up at its first non-finite sample: a time signal
- * not finite about then (the steps before and after it), said at its
- * place; 1 with the message in err */
+/* A render that blew up at its first non-finite sample: the first step
+ * up to then (and one after) where a time signal is not finite, said at
+ * its place with that time (the outputs see it only when the wave has
+ * reached them; a signal NaN at one instant only is found too); 1 with
+ * the message in err */
 static int
 time_error(const Kernel *k, void *m, const double *y, long n, int nch, char *err, int errsz)
 {
@@ -1260,8 +1262,8 @@ time_error(const Kernel *k, void *m, const double *y, long n, int nch, char *err
 		return 0;
 	for (i = 0; i < n && isfinite(y[i]); i++)
 		;
-	for (s = i / nch - 2; s <= i / nch + 1; s++)
-		if (s >= 0 && k->time_error(m, (double)s / k->rate(m), err, errsz))
+	for (s = 0; s <= i / nch + 1; s++)
+		if (k->time_error(m, (double)s / k->rate(m), err, errsz))
 			return 1;
 	return 0;
 }

@@ -89,6 +89,13 @@ printf 'model m\nrate 1000\nlet F(t) = log(t)\ndomain x in [0, 1]\nfield u(x)\np
 expect time-signal-not-finite 1 "logt.dpm:6:34: error: this point source's strength is not a finite number at t = 0 s" -- \
 	render "$T/logt.dpm" -o "$T/logt.wav"
 [ ! -e "$T/logt.wav" ] || fail time-signal-not-finite-file "it wrote logt.wav"
+# the time it first is not finite, not when the wave reached the output
+# (sqrt(T0 - t) from t = 0.00102 s: it said 0.002; from t = 0 it said 0.001)
+printf 'model m\nparam T0 = 0.001 in [-1, 1]\nlet G(t) = sqrt(T0 - t)\ndomain x in [0, 1]\nfield u(x)\npde u.tt = 440^2 * u.xx + G(t) * delta(x - 0.3)\nboundary x = 0, x = 1: fixed\noutput out = u(0.77)\n' >"$T/sqrtt.dpm"
+expect time-signal-first-time 1 "sqrtt.dpm:6:34: error: this point source's strength is not a finite number at t = 0.00102040816 s" -- \
+	render "$T/sqrtt.dpm" -o "$T/sqrtt.wav"
+expect time-signal-first-time-0 1 "sqrtt.dpm:6:34: error: this point source's strength is not a finite number at t = 0 s" -- \
+	render "$T/sqrtt.dpm" --set T0=-0.5 -o "$T/sqrtt.wav"
 # a model without an output: nothing to render or build (a built one's
 # dpm_grad divided by its zero outputs: SIGFPE), said at the model line
 grep -v '^output' "$STR" >"$T/noout.dpm"
