@@ -250,8 +250,11 @@ cg_src_const_term(Emit *e, int i, int grad)
 	ex_emitter_flush(em, &e->b, "\t\t");
 	cg_out(e, "\t\tlong ri[4];\n\t\tdouble rw[4], wq[4], v = 0;\n\t\tconst double G = 0.5 / (k * k);\n\t\tint a;\n\n");
 	cg_out(e, "\t\t@__interp(m, %s, %s, ri, rw);\n", ex_emitter_root(em, rx), ry >= 0 ? ex_emitter_root(em, ry) : "0");
-	cg_out(e, "\t\tfor (a = 0; a < %d; a++) {\n\t\t\twq[a] = un[ri[a]] + u[ri[a]];\n\t\t\tv += rw[a] * wq[a];\n\t\t}\n",
-	       2 * s->ndim);
+	/* a held point takes no share: at an attached end the object's
+	 * (discretise.c end_shares, its f0), elsewhere 0 */
+	cg_out(e, "\t\tfor (a = 0; a < 4; a++) {\n\t\t\tconst int held = @__held(m, ri[a]);\n\n"
+	       "\t\t\trw[a] = held ? 0 : rw[a];\n\t\t\twq[a] = held ? 0 : un[ri[a]] + u[ri[a]];\n"
+	       "\t\t\tv += rw[a] * wq[a];\n\t\t}\n");
 	if (!grad) {
 		cg_out(e, "\t\tE -= G * (%s) * v;\n\t}\n", ex_emitter_root(em, rf));
 	} else {

@@ -101,6 +101,7 @@ conserved spring_offset spring_offset.dpm 1e-12
 # (The string: 1e-12 over 2e4 steps, the sag's terms several times E.)
 conserved gravity_conserved gravity.dpm 5e-12
 conserved gravity2d_conserved gravity2d.dpm 1e-12
+conserved gravity_attached_conserved gravity_attached.dpm 1e-12
 if drift gravity_signal gravity.dpm 's/ - g - F/ - g * (1 + 0.5 * sin(300 * t)) - F/'; then
 	d=$(awk '{ print $1 }' "$T/gravity_signal.out")
 	awk -v d="$d" 'BEGIN { exit !(d > 1e-4) }' && pass gravity_signal_does_work ||
