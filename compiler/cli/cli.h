@@ -39,6 +39,7 @@ typedef struct Opts {
 	double lr;
 	int no_pitch;               /* fit --no-pitch: no stage 1 */
 	int no_align;               /* fit --no-align: the recording from its first sample */
+	int align;                  /* grad --align: from its onset whatever the loss */
 	long starts;                /* fit --starts; 0: one */
 	const char *spread;         /* fit --spread NAME[,NAME...] or "none"; NULL: the default */
 	const char *data;           /* train, fit --data SET.csv */

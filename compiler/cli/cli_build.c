@@ -496,11 +496,22 @@ int
 cli_build(const Opts *o, const char *ctext, const char *header, const char *prefix,
           const char *exedir)
 {
-	Buf b = {0};
+	Buf b = {0}, dot = {0};
+	Opts oo;
 	int st = -1, i;
 
 	if (cli_build_check(o) < 0)
 		return -1;
+	/* a relative name that starts with '-' (-o -x.so): ./-x.so, so that
+	 * the tools (cc, clang, its temporary folder beside it) do not read
+	 * it, or the paths made from it, as an option (cc took
+	 * -x.so.tmpXXXXXX/model.c for -d...: an object with no model in it) */
+	if (o->out[0] == '-' && o->out[1]) {
+		buf_printf(&dot, "./%s", o->out);
+		oo = *o;
+		oo.out = dot.s;
+		o = &oo;
+	}
 	if (ends_with(o->out, ".lv2") || ends_with(o->out, ".lv2/")) {
 		st = cli_build_lv2(o, ctext, prefix);
 	} else if (ends_with(o->out, ".c")) {
@@ -540,5 +551,6 @@ cli_build(const Opts *o, const char *ctext, const char *header, const char *pref
 		st = compile_to(o->out, b.s, 0, exedir);
 	}
 	buf_free(&b);
+	buf_free(&dot);
 	return st;
 }

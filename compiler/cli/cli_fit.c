@@ -461,10 +461,16 @@ cli_grad(const Opts *o, const Job *j)
 	}
 	if (!(target = target_read(o, j, &n, &nch)))
 		goto out;
-	/* from its onset, as fit reads it, so that the loss fit writes is the
-	 * one grad gives (a recording after 0.5 s of silence: fit wrote
-	 * 0.00074, grad said 0.227; a probe's) */
-	if ((d = cli_align(o, j, target, n, nch, j->vals, o->target, NULL)) < 0)
+	/* mse and mrstft keep cli.md's meaning, from the first sample (the
+	 * mean of (y - target)^2: a target whose attack is later was
+	 * trimmed, and the gradient of an onset param was lost; a probe's);
+	 * the fit's level-free losses, or any with --align, from the
+	 * recording's onset, as fit reads it, so that the loss fit writes is
+	 * the one grad gives (a recording after 0.5 s of silence: fit wrote
+	 * 0.00074, grad said 0.227) */
+	d = 0;
+	if ((o->align || (o->loss && strcmp(o->loss, "mse") && strcmp(o->loss, "mrstft")))
+	    && (d = cli_align(o, j, target, n, nch, j->vals, o->target, NULL)) < 0)
 		goto out;
 	if (sim_open(&s, o, j, target + d * nch, n - d, nch, o->loss ? o->loss : "mse") < 0)
 		goto out;

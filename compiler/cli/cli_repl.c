@@ -701,6 +701,7 @@ c_grad(Repl *R, int argc, char **argv)
 	if (no_model(R) < 0)
 		return -1;
 	o = opts_for(R);
+	o.cmd = "grad";     /* its default loss, mse, as `dpmc grad`'s */
 	o.target = argv[1];
 	snprintf(R->target, sizeof R->target, "%s", argv[1]);
 	if (argc > 2 && !(o.loss = loss_arg(argv[2])))
@@ -784,6 +785,7 @@ c_fit(Repl *R, int argc, char **argv)
 	if (no_model(R) < 0)
 		return -1;
 	o = opts_for(R);
+	o.cmd = "fit";
 	o.target = argv[1];
 	snprintf(R->target, sizeof R->target, "%s", argv[1]);
 	o.fit = argv[2];

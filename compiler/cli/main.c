@@ -77,8 +77,9 @@ static const struct Cmd {
 	 "--raw --double as 64-bit float (for checks below 1e-7, such as energy conservation)."},
 	{"grad", C_GRAD, "dpmc grad MODEL.dpm --target REC.wav [--loss NAME] [options]",
 	 "Print the loss against a recording and its gradient for every param\n"
-	 "(loss mse by default), the recording from its onset as fit reads it (--no-align:\n"
-	 "from its first sample)."},
+	 "(loss mse by default: the mean of (y - target)^2 from the first sample; the\n"
+	 "level-free losses, or any with --align, read the recording from its onset as\n"
+	 "fit does)."},
 	{"fit", C_FIT, "dpmc fit MODEL.dpm --target REC.wav --fit NAME[,NAME...] [--loss NAME]\n"
 	 "         [--steps N] [--lr X] [--starts N] [-o FITTED.json] [--render OUT.wav]\n"
 	 "         [--loss-curve FILE.csv] [options]\n"
@@ -124,7 +125,7 @@ static const struct Cmd {
 enum {
 	O_HELP, O_VERSION, O_SET, O_PARAMS, O_RATE, O_BACKEND, O_CPU, O_STATS, O_INC, O_GRID, O_DUR,
 	O_OUT, O_JSON, O_STAGE, O_RAW, O_DOUBLE, O_TARGET, O_LOSS, O_FIT, O_STEPS, O_LR,
-	O_RENDER, O_CHECKPOINTS, O_MEMORY, O_LOSSCURVE, O_NOPITCH, O_NOALIGN, O_STARTS, O_SPREAD,
+	O_RENDER, O_CHECKPOINTS, O_MEMORY, O_LOSSCURVE, O_NOPITCH, O_NOALIGN, O_ALIGN, O_STARTS, O_SPREAD,
 	O_DATA, O_PERITEM, O_EPOCHS, O_BATCH, O_SEED, O_THREADS,
 };
 
@@ -182,7 +183,10 @@ static const struct Opt {
 	{O_NOPITCH, "--no-pitch", NULL, NULL, C_FIT,
 	 "no first stage matching the partials of the target (pitch, inharmonicity)"},
 	{O_NOALIGN, "--no-align", NULL, NULL, C_GRAD | C_FIT | C_TRAIN,
-	 "use a recording that starts later than the render from its first sample (default: from its onset)"},
+	 "use a recording that starts later than the render from its first sample (default: from its onset;"
+	 " grad: with the level-free losses)"},
+	{O_ALIGN, "--align", NULL, NULL, C_GRAD,
+	 "with mse or mrstft too, the recording from its onset, as fit reads it"},
 	{O_CHECKPOINTS, "--checkpoints", NULL, "N", C_GRAD | C_FIT | C_TRAIN,
 	 "store the state every N steps for the gradient (default: as --memory allows)"},
 	{O_MEMORY, "--memory", NULL, "MB", C_GRAD | C_FIT | C_TRAIN,
@@ -435,6 +439,7 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 	case O_DOUBLE: o->raw = 2; break;
 	case O_NOPITCH: o->no_pitch = 1; break;
 	case O_NOALIGN: o->no_align = 1; break;
+	case O_ALIGN: o->align = 1; break;
 	}
 	return EXIT_OK;
 }

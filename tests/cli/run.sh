@@ -83,6 +83,15 @@ done
 cp "$STR" "$T/q.h"
 expect build-header-is-model 1 "writes .*q.h beside it, which is the model" -- build "$T/q.h" -o "$T/q.c"
 cmp -s "$STR" "$T/q.h" || fail build-header-is-model-kept "the model q.h was replaced"
+# an output named with a leading '-' (cc read the temporary
+# -d.so.tmpXXXXXX/model.c beside it as its -d option: an object with no
+# model, exit 0; a probe's)
+if (cd "$T" && "$DPMC" build "$STR" -o -dash.so 2>"$T/err" && nm -D ./-dash.so | grep -q ' T dpm_new$' &&
+    "$DPMC" build "$STR" -o -dexe 2>>"$T/err" && ./-dexe -o dash.wav -d 0.01 2>>"$T/err" && [ -s dash.wav ]); then
+	pass build-dash-name
+else
+	fail build-dash-name "$(head -c 300 "$T/err")"
+fi
 # a time signal that is not finite (log(t) at t = 0): said as the
 # source's, at its place (it read "the scheme is unstable")
 printf 'model m\nrate 1000\nlet F(t) = log(t)\ndomain x in [0, 1]\nfield u(x)\npde u.tt = 100^2 * u.xx + F(t) * delta(x - 0.5)\nboundary x = 0, x = 1: fixed\noutput o = u(0.5)\n' >"$T/logt.dpm"
