@@ -151,7 +151,7 @@ rt_to_free_start(double v, double lo, double hi, int is_log)
 
 	if (is_log)
 		log_ends(lo, hi, &a, &b);
-	if (isfinite(a) && isfinite(b) && fabs(z) > RT_START_ZMAX)
+	if (isfinite(a) && isfinite(b) && fabs(z) > RT_START_ZEND)
 		z = z < 0 ? -RT_START_ZMAX : RT_START_ZMAX;
 	return z;
 }
@@ -276,8 +276,10 @@ rt_free_scale(double v0, double lo, double hi, int is_log)
 	 * more; the range for a linear one, else its own size */
 	if (is_log)
 		u = isfinite(a) && isfinite(b) && b - a > 1 ? sqrt(b - a) : 1;
+	else if (isfinite(a) && isfinite(b))
+		return a < b ? 4 : 1;    /* 4 u / (b - a), u = b - a (which may overflow) */
 	else
-		u = isfinite(a) && isfinite(b) ? b - a : v0 != 0 && isfinite(v0) ? fabs(v0) : 1;
+		u = v0 != 0 && isfinite(v0) ? fabs(v0) : 1;
 	/* dw/dz at the middle of a finite range is (b - a) / 4; a softplus
 	 * side or no bound has slope 1 (far from the bound) */
 	if (isfinite(a) && isfinite(b))

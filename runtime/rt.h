@@ -111,6 +111,10 @@ int rt_wav_check(const char *path, int nch, int raw, char *err, int errsz);
  * or one holding a sample that is not finite. */
 /* 1 when every one of the n samples is 0 (a silent recording) */
 int rt_silent(const double *x, long n);
+/* 1 when each channel of the n frames of nch holds one value throughout
+ * (silence, or a DC offset alone: no sound for a loss that takes each
+ * channel less its mean) */
+int rt_constant(const double *x, long n, int nch);
 double *rt_wav_read(const char *path, long *nframes, int *nch, int *rate,
                     char *err, int errsz);
 
@@ -245,12 +249,16 @@ int rt_loss_invariant(int i);
  * range is taken at the nearest bound). */
 #define RT_FREE_ZMAX 30.0
 double rt_to_free(double v, double lo, double hi, int is_log);
-/* rt_to_free for a fit's start: a value at (or within 1 % of the range
- * of) an end of a finite range is taken at z = +-RT_START_ZMAX, 1 % of
- * the range inside (of its e-folds for a log param), where dv/dz is 1 %
- * of the range, not 1e-13 at the end itself (from where neither Adam,
- * eps 1e-8, nor the partials' first stage would move it) */
+/* rt_to_free for a fit's start: a value at an end of a finite range (or
+ * within 1e-6 of the range of it) is taken at z = +-RT_START_ZMAX, 1 %
+ * of the range inside (of its e-folds for a log param), where dv/dz is
+ * 1 % of the range, not 1e-13 at the end itself (from where neither
+ * Adam, eps 1e-8, nor the partials' first stage would move it).  A value
+ * nearer than 1 % but not at the end stays where it is (a gain of 1 in
+ * [0, 1000] was moved to 10, where the fit began 3 times over what it
+ * wanted; a probe's): there dv/dz is its own distance from the end. */
 #define RT_START_ZMAX 4.59511985013459 /* log(99) */
+#define RT_START_ZEND 13.815509557963773 /* log(1e6 - 1) */
 double rt_to_free_start(double v, double lo, double hi, int is_log);
 double rt_from_free(double z, double lo, double hi, int is_log, double *dv_dz);
 

@@ -324,6 +324,17 @@ rt_silent(const double *x, long n)
 	return 1;
 }
 
+int
+rt_constant(const double *x, long n, int nch)
+{
+	long i;
+
+	for (i = nch; i < n * nch; i++)
+		if (x[i] != x[i % nch])
+			return 0;
+	return 1;
+}
+
 double *
 rt_wav_read(const char *path, long *nframes, int *nch, int *rate, char *err, int errsz)
 {

@@ -329,6 +329,13 @@ recording(Reader *r, Row *w, int off, int len, const Opts *o, const Job *j, cons
 		           w->file, o->dur > 0 ? " in the seconds -d takes" : "");
 		return -1;
 	}
+	if (rt_constant(w->target, w->n, w->nch) && cli_level_free(o)) {
+		diag_error(&r->d, at(r, off, len), "'%s' holds one value throughout%s (a DC offset and no "
+		           "sound): a level-free loss, which takes each channel less its mean, has nothing to "
+		           "match; check the recording, or leave the row out", w->file,
+		           o->dur > 0 ? " in the seconds -d takes" : "");
+		return -1;
+	}
 	return 0;
 }
 

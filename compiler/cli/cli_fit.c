@@ -117,6 +117,12 @@ target_read(const Opts *o, const Job *j, long *n, int *nch)
 	} else if (rt_silent(t, *n * *nch) && cli_level_free(o)) {
 		fprintf(stderr, "dpmc: error: '%s' is silent (every sample is 0): a level-free loss has "
 		        "nothing to match (its best gain is 0); check the recording\n", o->target);
+	} else if (rt_constant(t, *n, *nch) && cli_level_free(o)) {
+		/* a DC offset alone: each channel less its mean is 0 (it
+		 * matched perfectly, loss 0; a probe's) */
+		fprintf(stderr, "dpmc: error: '%s' holds one value throughout (a DC offset, %g, and no "
+		        "sound): a level-free loss, which takes each channel less its mean, has nothing to "
+		        "match; check the recording\n", o->target, t[0]);
 	} else if (too_loud(t, *n * *nch)) {
 		/* its squares overflow: the loss would be infinite, and said as a
 		 * simulation that blew up */
@@ -820,10 +826,12 @@ hist_add(const Fit *F, Start *S, double loss)
 }
 
 /* A note for each fitted param (a declared one) that ended within 0.5 %
- * of its range (of the log of it for a `log` param) from an end: the
- * range, not the recording, set that value; unless it never left its
- * start there: then the loss does not see it (an output's level, which
- * the loss divides out), and no range will help. */
+ * of its range (of the log of it for a `log` param) from an end, having
+ * moved towards it: the range, not the recording, set that value; unless
+ * it never left its start there: then the loss does not see it (an
+ * output's level, which the loss divides out), and no range will help.
+ * (One that moved away from the end it is near, 1 -> 3 in [0, 1000], is
+ * where the loss put it.) */
 static void
 edge_notes(const Fit *F, const double *best, const double *start)
 {
@@ -849,6 +857,8 @@ edge_notes(const Fit *F, const double *best, const double *start)
 			        k->param_name(p), v);
 			continue;
 		}
+		if ((t <= 0.005 && v > start[p]) || (t >= 0.995 && v < start[p]))
+			continue;
 		fprintf(stderr, "fit: note: %s ended at %g, at the %s of its range [%g, %g]: the fit may "
 		        "want it beyond; if that is physical, widen the range in the model\n",
 		        k->param_name(p), v, t <= 0.005 ? "bottom" : "top", lo, hi);

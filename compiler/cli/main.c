@@ -460,6 +460,8 @@ parse_args(Opts *o, const struct Cmd *c, int argc, char **argv)
 		if (dashdash || a[0] != '-' || !a[1]) {
 			if (o->model)
 				return usage_error(c->name, "unexpected argument '%s' (the model is already given)", a);
+			if (!a[0])
+				return usage_error(c->name, "the model's file name is empty%s; give MODEL.dpm", "");
 			o->model = a;
 			continue;
 		}
@@ -770,6 +772,11 @@ cli_grid(const Run *r, const Opts *o, int *grid)
 	grid[0] = grid[1] = 0;
 	if (!o->ngrid)
 		return 0;
+	if (r->model && r->model->lumped_only) {
+		fprintf(stderr, "dpmc: error: --grid: %s has only lumped objects, no field with coordinates: "
+		        "there is no grid to set; leave --grid out\n", o->model);
+		return -1;
+	}
 	if (o->ngrid != r->k.ndim()) {
 		fprintf(stderr, "dpmc: error: --grid gives %d size%s but %s is %dD\n",
 		        o->ngrid, o->ngrid == 1 ? "" : "s", o->model, r->k.ndim());

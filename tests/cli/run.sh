@@ -680,6 +680,17 @@ fi
 # a silent recording is nothing to fit
 sox -D -n -r 44100 -c 1 -b 16 "$T/silent.wav" trim 0 0.05 2>/dev/null
 expect silent-target 1 "silent.wav' is silent (every sample is 0): a level-free loss has nothing to match" -- grad "$STR" --target "$T/silent.wav" --loss spec
+# --grid on a model of lumped objects only: nothing to set (it was
+# accepted silently); an empty model name is a usage error
+printf 'model osc\nfield z mass 0.01\npde z.tt = -1e4 * z / 0.01\ninit z = 0.001\noutput out = z\n' >"$T/osc.dpm"
+expect grid-lumped-only 1 "--grid: .*osc.dpm has only lumped objects" -- render "$T/osc.dpm" --grid 5 -o "$T/osc.wav"
+expect empty-model-name 2 "the model's file name is empty" -- check ''
+# nor is a DC offset alone (each channel less its mean is 0: loss 0, a
+# perfect match; a probe's); mse still compares it
+sed 's/^output out = .*/output out = 0.5 + 0 * u(0.77)/' "$STR" >"$T/dc.dpm"
+"$DPMC" render "$T/dc.dpm" --raw -d 0.05 -o "$T/dc.wav"
+expect dc-target 1 "dc.wav' holds one value throughout (a DC offset, 0.5" -- grad "$STR" --target "$T/dc.wav" --loss spec
+expect dc-target-mse 0 '' -- grad "$STR" --target "$T/dc.wav"
 # a CSV saved with a byte-order mark reads as without
 printf '\357\273\277file,f0\n%s,220\n' "$T/tg.wav" >"$T/bom.csv"
 expect csv-bom 0 '' -- fit "$STR" --data "$T/bom.csv" --fit f0 --steps 1 -o "$T/bom.json"

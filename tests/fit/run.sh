@@ -194,6 +194,16 @@ for e in 5 0.05; do
 	[ "$st" = 0 ] && awk -v t="$t" 'BEGIN { exit !(t > 0.49 && t < 0.51) }' && pass "fit-from-range-end-$e" ||
 		fail "fit-from-range-end-$e" "exit $st, T60 = $t: $(grep note "$T/err")"
 done
+# a start near but not at an end of a wide range stays where it is given
+# (a damping of 1 in [0, 1000] was moved 1 % of the range inside, to 10,
+# and the fit began 3 times over the 3 wanted; then a false note; a
+# probe's)
+printf 'model s\nparam a = 1 in [0, 1000]\nparam f0 = 220 in [20, 4000]\ndomain x in [0, 1]\nfield u(x)\npde u.tt = (2*f0)^2 * u.xx - 2*a*u.t\nboundary x = 0, x = 1: fixed\ninit u = 0.01 * max(0, 1 - abs(x - 0.3) / 0.05)\noutput out = u(0.77)\n' >"$T/wide.dpm"
+run "$DPMC" render "$T/wide.dpm" --set a=3 -d 0.2 -o "$T/wide.wav"
+run "$DPMC" fit "$T/wide.dpm" --target "$T/wide.wav" --fit a --steps 100 -o "$T/wide.json"
+a=$(json_num a "$T/wide.json")
+[ "$st" = 0 ] && awk -v a="$a" 'BEGIN { exit !(a > 2.97 && a < 3.03) }' && ! grep -q 'note: a ' "$T/err" &&
+	pass fit-wide-range-start || fail fit-wide-range-start "exit $st, a = ${a:-none}: $(grep note "$T/err")"
 # a level the loss divides out has no gradient: said as such, not "widen
 # the range" (a probe's: v0 started 1000x low stayed there)
 sed 's/^output out = u(xo)$/param g = 0.001 in [0, 5]\noutput out = g * u(xo)/' "$STR" >"$T/level.dpm"
