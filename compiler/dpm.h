@@ -98,6 +98,11 @@ void diag_note(Diag *d, Loc loc, const char *fmt, ...)   /* "note:", no count */
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+void diag_warning(Diag *d, Loc loc, const char *fmt, ...)   /* "warning:", no count */
+#ifdef __GNUC__
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
 /* An internal bug: print and abort (QBE's die()).  Never for bad input. */
 _Noreturn void die(const char *fmt, ...);

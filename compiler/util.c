@@ -512,6 +512,16 @@ diag_note(Diag *d, Loc loc, const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+diag_warning(Diag *d, Loc loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(d, loc, "warning", fmt, ap);
+	va_end(ap);
+}
+
 _Noreturn void
 die(const char *fmt, ...)
 {

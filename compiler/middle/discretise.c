@@ -1489,17 +1489,26 @@ spatial(Ctx *c, const Ast *e)
 
 /* The divisor of the coordinates in the product e (factors multiplied
  * and divided: c^2 / S * (S p.x).x, c^2 * ((S p.x).x / S), E * (1 / S)),
- * into *w: 1, or 0 when there are two */
+ * into *w, and its multiplier of them into *m (c2(x) * u.xx, the wave
+ * speed varying along a string written without a density: symmetric in
+ * the product weighted by 1 / c2(x)): 1, or 0 when there are two of
+ * either */
 static int
-divisor(Ctx *c, const Ast *e, const Ast **w)
+divisor(Ctx *c, const Ast *e, const Ast **w, const Ast **m)
 {
 	if (e->kind == AX_UNARY && e->op == OP_NEG)
-		return divisor(c, e->a, w);
-	if (e->kind != AX_BINARY || (e->op != OP_MUL && e->op != OP_DIV))
+		return divisor(c, e->a, w, m);
+	if (e->kind != AX_BINARY || (e->op != OP_MUL && e->op != OP_DIV)) {
+		if (!spatial(c, e))
+			return 1;
+		if (*m)
+			return 0;
+		*m = e;
 		return 1;
+	}
 	if (e->op == OP_MUL)
-		return divisor(c, e->a, w) && divisor(c, e->b, w);
-	if (!divisor(c, e->a, w))
+		return divisor(c, e->a, w, m) && divisor(c, e->b, w, m);
+	if (!divisor(c, e->a, w, m))
 		return 0;
 	if (!spatial(c, e->b))
 		return !has_space(e->b, 0);
@@ -1510,29 +1519,34 @@ divisor(Ctx *c, const Ast *e, const Ast **w)
 }
 
 /* The weight the energy output gives the grid field's points when its
- * density does not vary: W for a pde whose terms with spatial
- * derivatives are all products over one W of the coordinates (Webster's
- * `c^2 * (S(x) * p.x).x / S(x)`: its operator is symmetric in the inner
- * product weighted by S, not in the plain one, so the energy with weight
- * 1 is not the one the scheme conserves); other terms free of space (a
- * damping, a time signal), no point force: 1 and *w, W as written (the
- * first), else 0. */
+ * density does not vary: W / M for a pde whose terms with spatial
+ * derivatives are all products over one W and by one M of the
+ * coordinates (Webster's `c^2 * (S(x) * p.x).x / S(x)`: its operator is
+ * symmetric in the inner product weighted by S, not in the plain one, so
+ * the energy with weight 1 is not the one the scheme conserves; `c2(x) *
+ * u.xx`, weighted by 1 / c2); other terms free of space (a damping, a
+ * time signal), no point force: 1 and *w, *m as written (the first's),
+ * else 0. */
 static int
-pde_weight(Ctx *c, const Ast *e, const Ast **w)
+pde_weight(Ctx *c, const Ast *e, const Ast **w, const Ast **m, int *first, int *delta)
 {
-	const Ast *t = NULL;
+	const Ast *t = NULL, *u = NULL;
 
 	if (e->kind == AX_BINARY && (e->op == OP_ADD || e->op == OP_SUB))
-		return pde_weight(c, e->a, w) && pde_weight(c, e->b, w);
+		return pde_weight(c, e->a, w, m, first, delta) && pde_weight(c, e->b, w, m, first, delta);
 	if (e->kind == AX_UNARY && e->op == OP_NEG)
-		return pde_weight(c, e->a, w);
+		return pde_weight(c, e->a, w, m, first, delta);
 	if (has_space(e, 1))
-		return 0;
+		return (*delta = 1);
 	if (!has_space(e, 0))
 		return 1;
-	if (!divisor(c, e, &t) || !t || (*w && !ast_same(*w, t)))
+	if (!divisor(c, e, &t, &u) || (!t && !u))
 		return 0;
+	if (!*first && (!t != !*w || !u != !*m || (t && !ast_same(*w, t)) || (u && !ast_same(*m, u))))
+		return 0;
+	*first = 0;
 	*w = t;
+	*m = u;
 	return 1;
 }
 
@@ -1544,15 +1558,34 @@ pde_weight(Ctx *c, const Ast *e, const Ast **w)
 static void
 build_edensity(Ctx *c, Scheme *s)
 {
-	const Ast *w = NULL;
+	const Model *m = c->m;
+	const Ast *w = NULL, *mu = NULL;
 	Expr *e;
 	double sy[NSYM] = {0}, v;
+	int first = 1, delta = 0, i, eout = 0;
 
 	s->edensity = s->density;
-	if ((s->density->deps & ((1u << SYM_X) | (1u << SYM_Y))) || !c->m->pde
-	    || !pde_weight(c, c->m->pde->value, &w) || !w)
+	if ((s->density->deps & ((1u << SYM_X) | (1u << SYM_Y))) || !m->pde
+	    || !pde_weight(c, m->pde->value, &w, &mu, &first, &delta) || (!w && !mu))
 		return;
-	e = conv(c, w, NULL);
+	/* point forces or potentials beside such a weight divide by the
+	 * density, not by it: no weight makes E the energy the scheme
+	 * conserves (a horn with a spring at a point drifted by 1.3 E0
+	 * silently; a probe's) */
+	for (i = 0; i < m->noutputs; i++)
+		eout |= m->outputs[i]->energy;
+	if ((delta || m->npotentials) && eout)
+		diag_warning(c->d, m->pde->value->loc, "output E = energy: this pde is symmetric in the "
+		             "product weighted by %s of the coordinates, but its point forces (a potential's "
+		             "among them) divide by the field's density, not by that: E is not the energy the "
+		             "scheme conserves; declare the weight as the field's `density` and write the pde "
+		             "per unit mass (language.md 12.1)",
+		             w && mu ? "a ratio" : w ? "a divisor" : "the inverse of a factor");
+	if (delta)
+		return;
+	e = w ? conv(c, w, NULL) : num(c, 1);
+	if (mu)
+		e = ex_div(c->p, e, conv(c, mu, NULL));
 	if (c->failed)
 		return;
 	if (positive(s, e, 200, s->ndim == 2 ? 50 : 0, sy, &v))

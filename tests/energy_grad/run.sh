@@ -155,6 +155,13 @@ if gt gravity_attached "$T/gravity_attached.dpm"; then
 	prog gravity_attached gradtest taylor -g 101 -d 0.03 -s F=50,g=5000,X=0.05
 	prog gravity_attached gradtest ckpt -g 101 -d 0.03
 fi
+# the weight 1 / c2(x) of a wave speed written as a multiplier: through
+# its params
+sed 's/^pde u.tt = c2(x) \* u.xx/& - 2 * u.t/' "$G/wavespeed.dpm" >"$T/wavespeed.dpm"
+if gt wavespeed "$T/wavespeed.dpm"; then
+	edot wavespeed -t 100
+	prog wavespeed gradtest taylor -g 100 -d 0.05
+fi
 
 # ---- 3. backends ----
 for n in string kc hammer gravity; do
