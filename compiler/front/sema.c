@@ -759,9 +759,10 @@ unknown(Sema *s, Loc loc, const char *name, const Ctx *c, int call)
 			v[n++] = c->fn->args[i];
 	}
 	best = closest_name(name, v, n);
-	if (!call && !strcmp(name, "energy"))    /* a probe's: `let e(t) = energy` */
-		diag_error(s->d, loc, "'energy' is read only as an output's whole value: "
-		           "`output E = energy` (language.md 12.1)");
+	if (!strcmp(name, "energy"))    /* a probe's: `let e(t) = energy`, `energy(u)` */
+		diag_error(s->d, loc, "'energy' is read only as an output's whole value%s: "
+		           "`output E = energy` (language.md 12.1)", call ? ", with no argument (the energy "
+		           "of the whole model)" : "");
 	else if (call && (!strcmp(name, "pi") || !strcmp(name, "t")))
 		diag_error(s->d, loc, "'%s' is %s, not a function; write it without an argument list "
 		           "(a product is written with *: %s * (...))", name,
@@ -833,6 +834,9 @@ check_name(Sema *s, Ast *e, const Ctx *c)
 		if (c->netarg)
 			diag_error(s->d, e->loc, "cannot use the field '%s' in a net's argument; "
 			           "a net maps params, t or the coordinates, not the state", n);
+		else if (!(c->allow & A_FIELD) && (c->allow & A_STATE))
+			diag_error(s->d, e->loc, "the field '%s' is read at a point in %s: write %s(X) (or "
+			           "%s.t(X), %s.x(X)); the whole field is the pde's alone", n, c->what, n, n, n);
 		else if (!(c->allow & A_FIELD))
 			diag_error(s->d, e->loc, "cannot use the field '%s' in %s; the state is read "
 			           "only in the pde, outputs, time lets and potentials", n, c->what);

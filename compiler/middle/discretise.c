@@ -2517,6 +2517,49 @@ state_coef_energy(Ctx *c, const Scheme *s)
 		}
 }
 
+/* output E = energy beside a lumped object (a chain's point among them)
+ * whose pde is nonlinear in the state, taken at step n: that explicit
+ * step conserves no energy, and E (each object's M (v^2 / 2 - z r(z) /
+ * 2)) is not one (-K z^3: E moved by half of itself; a chain whose
+ * coefficient reads an integral: 8 %, where the grid field's is refused;
+ * a probe's).  Refused with the way that keeps it: a potential. */
+static void
+lump_energy(Ctx *c, const Scheme *s)
+{
+	const Model *m = c->m;
+	int n = s->nparams + s->nrd, i, j, r, eo = -1;
+	Expr **d;
+
+	for (i = 0; i < s->nout && eo < 0; i++)
+		if (s->out[i].energy)
+			eo = i;
+	if (eo < 0 || !s->nlump)
+		return;
+	d = mem_alloc((size_t)(n + 1) * sizeof *d);
+	for (j = 0; j < s->nlump && !c->failed; j++) {
+		diff_params(c->p, s->lump[j].rest, n, d);
+		for (r = s->nparams; r < n; r++)
+			if (d[r]->deps & DEP_STATE)
+				break;
+		if (r < n) {
+			int g = m->lumps[j]->gridpt;
+			const char *f = g > 0 ? m->chains[g - 1].name : s->lump[j].name;
+			char eg[256];
+			if (g > 0)
+				snprintf(eg, sizeof eg, "`potential stretch = alpha / 4 * integral(%s.x^2)^2` for a "
+				         "coefficient `alpha * integral(%s.x^2)`", f, f);
+			else
+				snprintf(eg, sizeof eg, "`potential V = K / 4 * %s^4` for a force `-K * %s^3`", f, f);
+			diag_error(c->d, m->lump_pde[j]->value->loc, "output %s = energy: %s's pde is nonlinear "
+			           "in the state, which is taken at step n, and such an explicit scheme has no "
+			           "energy it conserves; write the nonlinear force as a potential (%s, language.md "
+			           "12), whose energy is an output", s->out[eo].name, f, eg);
+			c->failed = 1;
+		}
+	}
+	mem_free(d);
+}
+
 Scheme *
 scheme_build(Arena *a, Diag *d, const Model *m)
 {
@@ -2559,6 +2602,8 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 	s->nrd = c.nrd;
 	if (!c.failed)
 		build_implicit(&c, s);
+	if (!c.failed)
+		lump_energy(&c, s);
 	if (!c.failed)
 		end_shares(&c, s);
 	if (!c.failed)
