@@ -1487,6 +1487,26 @@ spatial(Ctx *c, const Ast *e)
 	return !c->failed && !(x->deps & (DEP_STATE | (1u << SYM_T))) && (x->deps & ((1u << SYM_X) | (1u << SYM_Y)));
 }
 
+/* Does e name a field (u, u(X), a lumped object)?  Such a factor is no
+ * weight, and converting it to see would report it (the pde's own check
+ * says what is wrong with it). */
+static int
+names_field(const Ctx *c, const Ast *e)
+{
+	const Decl *d;
+	int i;
+
+	if (!e)
+		return 0;
+	if ((e->kind == AX_NAME || e->kind == AX_CALL || e->kind == AX_DERIV) && e->name
+	    && (d = model_lookup(c->m, e->name)) && d->kind == D_FIELD)
+		return 1;
+	for (i = 0; i < e->nargs; i++)
+		if (names_field(c, e->args[i]))
+			return 1;
+	return names_field(c, e->a) || names_field(c, e->b);
+}
+
 /* The divisor of the coordinates in the product e (factors multiplied
  * and divided: c^2 / S * (S p.x).x, c^2 * ((S p.x).x / S), E * (1 / S)),
  * into *w, and its multiplier of them into *m (c2(x) * u.xx, the wave
@@ -1499,7 +1519,7 @@ divisor(Ctx *c, const Ast *e, const Ast **w, const Ast **m)
 	if (e->kind == AX_UNARY && e->op == OP_NEG)
 		return divisor(c, e->a, w, m);
 	if (e->kind != AX_BINARY || (e->op != OP_MUL && e->op != OP_DIV)) {
-		if (!spatial(c, e))
+		if (names_field(c, e) || !spatial(c, e))
 			return 1;
 		if (*m)
 			return 0;
