@@ -177,6 +177,9 @@ void cli_json_str(Buf *b, const char *s);
 /* cli_fit.c: `dpmc fit --data SET.csv`: a fit of its own for each row
  * (its values as the start, its recording the target), several rows at
  * once; one JSON with an entry per row.  The exit status. */
+/* the checkpoint memory each of n rows' instances may keep (bytes, 0:
+ * the default) */
+double cli_row_memory(const Opts *o, long n);
 int cli_fit_data(const Opts *o, const Job *j);
 
 /* cli_train.c: `dpmc train`: the --fit params shared by every row of

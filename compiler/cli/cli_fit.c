@@ -447,6 +447,23 @@ sim_stats(const Sim *s, const char *extra)
 		          s->n * (s->evals ? s->evals : 1), s->grad_ms, extra);
 }
 
+/* The checkpoint memory each of n rows' instances may keep (bytes; 0:
+ * the model's own default): every row keeps its instance, and with it
+ * what its last gradient stored, so the budget (--memory, else 160 MB)
+ * is shared among them once its default share, up to 16 MB of a
+ * trajectory stored whole, would pass it (train over 180 rows of 0.3 s
+ * held 1.3 GB; a probe's).  The gradients are the same bits whatever
+ * the plan. */
+double
+cli_row_memory(const Opts *o, long n)
+{
+	double total = (o->memory_mb > 0 ? o->memory_mb : 160) * 1e6;
+
+	if (n < 1 || (o->memory_mb <= 0 && 16e6 * (double)n <= total))
+		return o->memory_mb * 1e6;
+	return total / (double)n;
+}
+
 /* an empty list of params: Sim.need when none must have a finite gradient */
 static const int no_params[1];
 
@@ -1673,6 +1690,7 @@ cli_fit_data(const Opts *o, const Job *j)
 		S->s.nneed = F.nf;
 		/* one thread per gradient: the rows are the parallel work */
 		S->s.threads = 1;
+		S->s.memory = cli_row_memory(o, F.nst);
 		S->v0 = mem_try_malloc(5 * dsz + 6 * fsz);
 		if (!S->v0) {
 			fprintf(stderr, "dpmc: error: out of memory\n");

@@ -751,6 +751,7 @@ setup(Train *T, Arena *a)
 			I->s.keep = !T->j->grid && !T->j->fixed_grid;
 			I->s.margin = GRID_MARGIN;
 			I->s.threads = 1;
+			I->s.memory = cli_row_memory(o, (T->nr + T->size - 1) / T->size);
 			I->s.need = T->need;
 			I->s.nneed = T->nf + T->ni;
 		}
