@@ -217,6 +217,23 @@ cg_src_const(const Scheme *s, int i)
 	return ex_is_num(f, 0) ? NULL : f;
 }
 
+/* Source i's place X (Y) as roots of em into *rx (*ry, -1 in 1D), and
+ * with grad the roots of their derivatives by each param into dx, dy
+ * (-1 where 0); d: scratch for the params' derivatives */
+static void
+place_roots(const Scheme *s, ExprEmitter *em, int i, int grad, Expr **d, int *rx, int *ry, int *dx, int *dy)
+{
+	int a, p;
+
+	*rx = ex_emitter_add(em, s->src[i].pos[0]);
+	*ry = s->ndim == 2 ? ex_emitter_add(em, s->src[i].pos[1]) : -1;
+	for (a = 0; a < s->ndim; a++) {
+		diff_params(s->pool, s->src[i].pos[a], s->nparams, d);
+		for (p = 0; p < s->nparams; p++)
+			(a ? dy : dx)[p] = grad && !ex_is_num(d[p], 0) ? ex_emitter_add(em, d[p]) : -1;
+	}
+}
+
 /* Constant point force i's potential, -S (v[n+1] + v[n]) / (2 k^2), v the
  * grid's values interpolated at X as the source spreads S there (its
  * weights over the cell and the density, the energy's trapezoid and
@@ -231,21 +248,14 @@ cg_src_const_term(Emit *e, int i, int grad)
 	const char **pn = cg_param_refs(e);
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "x");
 	Expr *f = cg_src_const(s, i), **d = mem_alloc((size_t)(s->nparams + 1) * sizeof *d);
-	int np = s->nparams, p, a, rf, rx, ry = -1, *dv = mem_alloc((size_t)(3 * np + 3) * sizeof *dv);
+	int np = s->nparams, p, rf, rx, ry, *dv = mem_alloc((size_t)(3 * np + 3) * sizeof *dv);
 	int *dx = dv + np + 1, *dy = dx + np + 1;
 
 	rf = ex_emitter_add(em, f);
-	rx = ex_emitter_add(em, s->src[i].pos[0]);
-	if (s->ndim == 2)
-		ry = ex_emitter_add(em, s->src[i].pos[1]);
 	diff_params(s->pool, f, np, d);
 	for (p = 0; p < np; p++)
 		dv[p] = grad && !ex_is_num(d[p], 0) ? ex_emitter_add(em, d[p]) : -1;
-	for (a = 0; a < s->ndim; a++) {
-		diff_params(s->pool, s->src[i].pos[a], np, d);
-		for (p = 0; p < np; p++)
-			(a ? dy : dx)[p] = grad && !ex_is_num(d[p], 0) ? ex_emitter_add(em, d[p]) : -1;
-	}
+	place_roots(s, em, i, grad, d, &rx, &ry, dx, dy);
 	cg_out(e, "\t{\n");
 	ex_emitter_flush(em, &e->b, "\t\t");
 	cg_out(e, "\t\tlong ri[4];\n\t\tdouble rw[4], wq[4], v = 0;\n\t\tconst double G = 0.5 / (k * k);\n\t\tint a;\n\n");
@@ -395,17 +405,10 @@ cg_src_back_term(Emit *e, int i, Expr **c, int grad)
 	const char **pn = cg_param_refs(e);
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "x");
 	Expr **d = mem_alloc((size_t)(s->nparams + 1) * sizeof *d);
-	int np = s->nparams, p, a, rx, ry = -1, *dx = mem_alloc((size_t)(2 * np + 2) * sizeof *dx), *dy = dx + np;
+	int np = s->nparams, p, rx, ry, *dx = mem_alloc((size_t)(2 * np + 2) * sizeof *dx), *dy = dx + np;
 	Buf sv = {0};
 
-	rx = ex_emitter_add(em, s->src[i].pos[0]);
-	if (s->ndim == 2)
-		ry = ex_emitter_add(em, s->src[i].pos[1]);
-	for (a = 0; a < s->ndim; a++) {
-		diff_params(s->pool, s->src[i].pos[a], np, d);
-		for (p = 0; p < np; p++)
-			(a ? dy : dx)[p] = grad && !ex_is_num(d[p], 0) ? ex_emitter_add(em, d[p]) : -1;
-	}
+	place_roots(s, em, i, grad, d, &rx, &ry, dx, dy);
 	cg_out(e, "\t{\n");
 	ex_emitter_flush(em, &e->b, "\t\t");
 	cg_out(e, "\t\tlong ri[4];\n\t\tdouble rw[4], vq[4], v = 0;\n\t\tconst double M = 1 / (k * k);\n\t\tint a;\n\n");
