@@ -234,6 +234,30 @@ place_roots(const Scheme *s, ExprEmitter *em, int i, int grad, Expr **d, int *rx
 	}
 }
 
+/* In a block where g is the seed of sum_a rw[a] V[a] (rw the bilinear
+ * weights @__interp gave, ax, ay their fractions along x and y, V the
+ * C array named v): gx, gy, its seeds of the place X, Y, and through
+ * them the params' (dx, dy of place_roots) */
+static void
+place_grad(Emit *e, ExprEmitter *em, const char *v, const int *dx, const int *dy)
+{
+	const Scheme *s = e->s;
+	int p;
+
+	cg_out(e, "\t\t\tconst double gx = g * ((1 - ay) * (%s[1] - %s[0]) + ay * (%s[3] - %s[2])) / hx;\n", v, v, v, v);
+	if (s->ndim == 2)
+		cg_out(e, "\t\t\tconst double gy = g * ((1 - ax) * (%s[2] - %s[0]) + ax * (%s[3] - %s[1])) / hy;\n\n"
+		       "\t\t\t(void)gx; (void)gy;\n", v, v, v, v);
+	else
+		cg_out(e, "\t\t\tconst double gy = 0 * ax;\n\n\t\t\t(void)gx; (void)gy;\n");
+	for (p = 0; p < s->nparams; p++) {
+		if (dx[p] >= 0)
+			cg_out(e, "\t\t\tgrad[%d] += gx * %s;\n", p, ex_emitter_root(em, dx[p]));
+		if (dy[p] >= 0)
+			cg_out(e, "\t\t\tgrad[%d] += gy * %s;\n", p, ex_emitter_root(em, dy[p]));
+	}
+}
+
 /* Constant point force i's potential, -S (v[n+1] + v[n]) / (2 k^2), v the
  * grid's values interpolated at X as the source spreads S there (its
  * weights over the cell and the density, the energy's trapezoid and
@@ -270,19 +294,12 @@ cg_src_const_term(Emit *e, int i, int grad)
 	} else {
 		cg_out(e, "\t\t{\n\t\t\tconst double g = -gE * G * (%s);\n", ex_emitter_root(em, rf));
 		cg_out(e, "\t\t\tconst double ax = rw[1] + rw[3], ay = rw[2] + rw[3];\n");
-		cg_out(e, "\t\t\tconst double gx = g * ((1 - ay) * (wq[1] - wq[0]) + ay * (wq[3] - wq[2])) / hx;\n");
-		cg_out(e, "\t\t\tconst double gy = %s;\n\n\t\t\t(void)gx; (void)gy;\n",
-		       s->ndim == 2 ? "g * ((1 - ax) * (wq[2] - wq[0]) + ax * (wq[3] - wq[1])) / hy" : "0 * ax");
 		cg_out(e, "\t\t\tfor (a = 0; a < %d; a++) {\n\t\t\t\tln[ri[a]] += g * rw[a];\n"
 		       "\t\t\t\tpe[ri[a]] += g * rw[a];\n\t\t\t}\n", 2 * s->ndim);
-		for (p = 0; p < np; p++) {
+		for (p = 0; p < np; p++)
 			if (dv[p] >= 0)
 				cg_out(e, "\t\t\tgrad[%d] -= gE * G * v * %s;\n", p, ex_emitter_root(em, dv[p]));
-			if (dx[p] >= 0)
-				cg_out(e, "\t\t\tgrad[%d] += gx * %s;\n", p, ex_emitter_root(em, dx[p]));
-			if (dy[p] >= 0)
-				cg_out(e, "\t\t\tgrad[%d] += gy * %s;\n", p, ex_emitter_root(em, dy[p]));
-		}
+		place_grad(e, em, "wq", dx, dy);
 		cg_out(e, "\t\t}\n\t}\n");
 	}
 	ex_emitter_free(em);
@@ -405,7 +422,7 @@ cg_src_back_term(Emit *e, int i, Expr **c, int grad)
 	const char **pn = cg_param_refs(e);
 	ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "x");
 	Expr **d = mem_alloc((size_t)(s->nparams + 1) * sizeof *d);
-	int np = s->nparams, p, rx, ry, *dx = mem_alloc((size_t)(2 * np + 2) * sizeof *dx), *dy = dx + np;
+	int np = s->nparams, rx, ry, *dx = mem_alloc((size_t)(2 * np + 2) * sizeof *dx), *dy = dx + np;
 	Buf sv = {0};
 
 	place_roots(s, em, i, grad, d, &rx, &ry, dx, dy);
@@ -427,15 +444,7 @@ cg_src_back_term(Emit *e, int i, Expr **c, int grad)
 		       "\t\t\tpe[ri[a]] -= 0.25 * gE * S * rw[a];\n\t\t}\n", 2 * s->ndim);
 		/* the weights move with X, Y (rw as @__interp makes them) */
 		cg_out(e, "\t\t{\n\t\t\tconst double ax = rw[1] + rw[3], ay = rw[2] + rw[3], g = 0.25 * gE * k * S;\n");
-		cg_out(e, "\t\t\tconst double gx = g * ((1 - ay) * (vq[1] - vq[0]) + ay * (vq[3] - vq[2])) / hx;\n");
-		cg_out(e, "\t\t\tconst double gy = %s;\n\n\t\t\t(void)gx; (void)gy;\n",
-		       s->ndim == 2 ? "g * ((1 - ax) * (vq[2] - vq[0]) + ax * (vq[3] - vq[1])) / hy" : "0 * ax");
-		for (p = 0; p < np; p++) {
-			if (dx[p] >= 0)
-				cg_out(e, "\t\t\tgrad[%d] += gx * %s;\n", p, ex_emitter_root(em, dx[p]));
-			if (dy[p] >= 0)
-				cg_out(e, "\t\t\tgrad[%d] += gy * %s;\n", p, ex_emitter_root(em, dy[p]));
-		}
+		place_grad(e, em, "vq", dx, dy);
 		cg_out(e, "\t\t}\n\t}\n");
 	}
 	buf_free(&sv);
