@@ -27,6 +27,12 @@ void cg_out(Emit *e, const char *fmt, ...)
 const char **cg_param_refs(Emit *e);
 void cg_free_refs(const char **names, int n);
 int cg_atleast1(int n);
+/* the most net weights the functions run once a param set or a gradient
+ * are optimised for (2-16-16-3, 371 weights: cc -O3 1.7 s; 2-64-64-3,
+ * 4483: 39 s, 4.7 s with them DPM_COLD; 2-128-128-3: 27 s, before over
+ * 11 GB) */
+enum { NET_COLD = 500 };
+const char *cg_cold(const Emit *e);
 /* How a kernel refers to coefficient c (cN, tcN, aN[q], stN). */
 const char *cg_coef_ref(const Loops *l, int c, Buf *tmp);
 

@@ -205,6 +205,15 @@ emit_meta(Emit *e)
 
 /* ---- the state ---- */
 
+/* "DPM_COLD " before a function run once a param set or a gradient
+ * (planning, coefficients, gains, the gradient's end) where nets of over
+ * NET_COLD weights make its text long, else "" */
+const char *
+cg_cold(const Emit *e)
+{
+	return e->s->m->nparams - e->s->m->nuser > NET_COLD ? "DPM_COLD " : "";
+}
+
 int
 cg_atleast1(int n)
 {
@@ -295,7 +304,8 @@ emit_taps_fn(Emit *e)
 	if (e->s->pot_stab)
 		cg_emit_sav_bound(e);
 
-	cg_out(e, "static void\n@__taps(const double *p, double k, double hx, double hy,"
+	cg_out(e, "%sstatic void\n@__taps(const double *p, double k, double hx, double hy,", cg_cold(e));
+	cg_out(e, 
 	       " double x, double y, double t, double *tc, int pot)\n{\n");
 	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)x; (void)y; (void)t; (void)pot;\n");
 	for (i = 0; i < lin; i++)
@@ -1264,7 +1274,7 @@ emit_source_helpers(Emit *e, const char **pn)
 	if (!s->nsrc)
 		return;
 	cg_out(e, "%s", cell_text);
-	cg_out(e, "static double\n@__den(const @_model *m, double x, double y)\n{\n");
+	cg_out(e, "%sstatic double\n@__den(const @_model *m, double x, double y)\n{\n", cg_cold(e));
 	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1], t = 0.0;\n");
 	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)x; (void)y; (void)t;\n");
 	em = ex_emitter_new(pn, cg_sym_c, "d");
@@ -1274,7 +1284,7 @@ emit_source_helpers(Emit *e, const char **pn)
 	ex_emitter_free(em);
 
 	/* d mden / d param at a point: the sources' weights divide by it */
-	cg_out(e, "static void\n@__dden(const @_model *m, double x, double y, double *dd)\n{\n");
+	cg_out(e, "%sstatic void\n@__dden(const @_model *m, double x, double y, double *dd)\n{\n", cg_cold(e));
 	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1], t = 0.0;\n");
 	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)x; (void)y; (void)t; (void)dd;\n");
 	em = ex_emitter_new(pn, cg_sym_c, "d");
@@ -1411,7 +1421,7 @@ emit_set_coefs(Emit *e)
 		cg_emit_bow_check(e);
 	cg_out(e, "/* Everything that changes only with the params: coefficients,\n"
 	       " * sources' and outputs' weights. */\n");
-	cg_out(e, "static int\n@__set_coefs(@_model *m, char *err, int errsz)\n{\n");
+	cg_out(e, "%sstatic int\n@__set_coefs(@_model *m, char *err, int errsz)\n{\n", cg_cold(e));
 	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1];\n");
 	cg_out(e, "\tdouble pos[%d][2], (*const dpos)[2][%d] = m->dpos, wx[4], wy[4], *const dd = m->dd;\n",
 	       cg_atleast1(s->nsrc + s->nout), cg_atleast1(s->nparams));
@@ -1678,7 +1688,7 @@ emit_gains(Emit *e)
 	int *root = mem_alloc(sizeof *root * (size_t)(s->ndamp + 1)), i;
 	char at[32];
 
-	cg_out(e, "int\n@_gains(const double *params, char *msg, int msgsz)\n{\n");
+	cg_out(e, "%sint\n@_gains(const double *params, char *msg, int msgsz)\n{\n", cg_cold(e));
 	cg_out(e, "\tconst double *p = params ? params : @__pdef;\n\n\t(void)p; (void)msg; (void)msgsz;\n");
 	for (i = 0; i < s->ndamp; i++)
 		root[i] = ex_emitter_add(em, s->damp[i]);
@@ -1959,6 +1969,18 @@ static const char vec_text[] =
 "#else\n"
 "#define DPM_PEEK(x) (x)\n"
 "#define DPM_POKE(x, v) ((x) = (v))\n"
+"#endif\n"
+"/* code run once a gradient whose straight-line text a big net makes\n"
+" * long: optimised, its thousands of live values take the register\n"
+" * allocator minutes (a net of 4400 weights: gcc -O3 39 s, clang -O2\n"
+" * 23 s, for microseconds of run time).  The same operations: the same\n"
+" * bits. */\n"
+"#if defined(__clang__)\n"
+"#define DPM_COLD __attribute__((optnone, noinline))\n"
+"#elif defined(__GNUC__) && !defined(__TINYC__)\n"
+"#define DPM_COLD __attribute__((optimize(\"O0\")))\n"
+"#else\n"
+"#define DPM_COLD\n"
 "#endif\n\n";
 
 /* ISO C99 and libm, unless threads are asked for (DPM_THREADS, or a host

@@ -1855,8 +1855,11 @@ emit_api(Emit *e)
 	cg_out(e, "\t}\n\tlam[0] = la;\n\tlam[1] = lb;\n\tlam[2] = ln;\n}\n\n");
 
 	/* the end of the backward, given u[0], u[-1] */
-	cg_out(e, "static void\n@__gend(@_model *m, const double *g, double **lam, double *lz, const double *u0,\n"
-	       "\tconst double *um1, double *grad)\n{\n");
+	/* a net's reverse sweep is a statement a weight here, run once a
+	 * gradient: cg_cold */
+	cg_out(e, "%sstatic void\n@__gend(@_model *m, const double *g, double **lam, double *lz, const double *u0,\n"
+	       "\tconst double *um1, double *grad)\n{\n",
+	       cg_cold(e));
 	cg_out(e, "\tdouble *la = lam[0], *lb = lam[1], *ln = lam[2];\n\n");
 	cg_out(e, "\t/* lambda[0] = A(t_0)^T lambda[1] + B(t_1)^T lambda[2] (+ a velocity\n"
 	       "\t * output's y_0), lambda[-1] = B(t_0)^T lambda[1]: the initial state */\n");

@@ -46,4 +46,21 @@ for pair in net3:plain3:1 space:plainx:1 time:plaint:1; do
 		echo "$ra $rb" | awk -v s="$secs" -v th=$th '{ printf "| %s / %s | %s | %d | %d, %d | %.2f, %.2f | %.3f | %.2f, %.2f | %.3f | %.2f, %.2f |\n", $1, $6, s, th, $2, $7, $3, $8, $3 / $8, $5, $10, $5 / $10, $4, $9 }'
 	done
 done
+
+# the C compiler over a wide net's text: `dpmc build`, then $CC as the
+# cc backend compiles it (the functions run once a param set or a
+# gradient unoptimised, DPM_COLD: 39 s before)
+echo
+echo "| model | weights | $CC -O3 compile s | peak MB |"
+echo "| --- | --- | --- | --- |"
+d=$B/wide3
+mkdir -p "$d"
+if "$DPMC" build "$HERE/nets/wide3.dpm" -o "$d/m.c" 2>"$d/err" &&
+	/usr/bin/time -f "%e %M" -o "$d/time" $CC -O3 -march=native -ffp-contract=off -fPIC -shared \
+		-o "$d/m.so" "$d/m.c" -lm 2>>"$d/err"; then
+	awk '{ printf "| wide3 (2-64-64-3) | 4483 | %.1f | %.0f |\n", $1, $2 / 1024 }' "$d/time"
+else
+	echo "| wide3 | failed: $(head -c 200 "$d/err") | | |"
+	status=1
+fi
 exit $status

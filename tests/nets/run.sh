@@ -137,6 +137,18 @@ if nt space "$N/space.dpm"; then
 	ntrun space dot -g 30 -d 0.05
 	ntrun space bits -g 30 -d 0.1
 fi
+# over NET_COLD weights, optimised: the functions run once a param set or
+# a gradient are DPM_COLD (unoptimised), the rest -O2, the same numbers
+genopt=$GENOPT
+GENOPT=-O2
+if nt wide "$N/wide.dpm"; then
+	n=$(grep -c '^DPM_COLD ' "$T/wide/m.c")
+	[ "$n" = 6 ] && pass wide_cold || fail wide_cold "$n functions DPM_COLD, not 6 (@__taps, @__set_coefs, @_gains, @__den, @__dden, @__gend)"
+	ntrun wide taylor -g 30 -d 0.05 -p f0,note,tone.1.W.3.1,tone.2.W.3.1,tone.2.b.4,tone.3.W.2.23,tone.3.b.0
+	ntrun wide dot -g 30 -d 0.05
+	ntrun wide bits -g 30 -d 0.1
+fi
+GENOPT=$genopt
 for act in relu sigmoid; do
 	sed -e "s/act = tanh/act = $act/" -e "s/model netscalar/model net_$act/" "$N/scalar.dpm" >"$T/$act.dpm"
 	if nt "$act" "$T/$act.dpm"; then
