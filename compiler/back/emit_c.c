@@ -241,7 +241,8 @@ emit_struct(Emit *e)
 	    cg_atleast1(l->nclass[CO_SPACE]));
 	cg_out(e, "\tdouble *u, *up, *un;     /* u[n], u[n-1], u[n+1] */\n");
 	if (s->npot)
-		cg_out(e, "\tdouble *savs;           /* SAV's scratch in the run loop, 2 npts (emit_sav.c) */\n");
+		cg_out(e, "\tdouble *savs;           /* SAV's scratch in the run loop, 2 npts (emit_sav.c) */\n"
+		       "\tdouble *savm;           /* @__sav_mass of each state, set with the params */\n");
 	if (l->step->energy)
 		cg_out(e, "\tdouble *escr, *escr2;    /* the energy's A u + B u, A u + B un */\n");
 	if (l->step->exprout)      /* emit_out.c: velocity reads' seeds for lambda[n] */
@@ -483,7 +484,7 @@ static const char vn_text2[] =
 "}\n"
 "\n"
 "static int\n"
-"@__vn(const double *tc, const int *lev, const int *dx, const int *dy, int nt, int ndim)\n"
+"@__vn_full(const double *tc, const int *lev, const int *dx, const int *dy, int nt, int ndim)\n"
 "{\n"
 "\tdouble (*cx)[@__NX] = @__cx, (*sx)[@__NX] = @__sx, (*cy)[@__NY] = @__cy, (*sy)[@__NY] = @__sy;\n"
 "\tint nx = ndim == 2 ? @__NX2 : @__NX, ny = ndim == 2 ? @__NY : 1;\n"
@@ -521,6 +522,64 @@ static const char vn_text2[] =
 "\t\t\t}\n"
 "\t\t}\n"
 "\treturn 1;\n"
+"}\n\n";
+
+/* the stencils of a drift term (a first derivative) */
+static const char vn_text3[] =
+"/* A stencil whose only asymmetry is at the unit offsets along an axis: a\n"
+" * first derivative beside the second (Webster's horn as p.xx + 2 / x *\n"
+" * p.x, a drift term).  Frozen, its roots leave the unit circle at every\n"
+" * grid (A is complex), but on a bounded domain the step's matrix is a\n"
+" * diagonal scaling (the Sturm-Liouville form's weight) away from a\n"
+" * symmetric one whose neighbour taps are the geometric means of the\n"
+" * pairs, where each pair has one sign (else: 0, not this case).  Those\n"
+" * symmetric taps into t2. */\n"
+"static int\n"
+"@__vn_sym(const double *tc, const int *lev, const int *dx, const int *dy, int nt, double *t2)\n"
+"{\n"
+"\tdouble pm[2][2][2] = {{{0}}}, g;\n"
+"\tint i, j, l, a, unit;\n"
+"\n"
+"\tfor (i = 0; i < nt; i++) {\n"
+"\t\tdouble d = 0;\n"
+"\t\tunit = (abs(dx[i]) == 1 && dy[i] == 0) || (dx[i] == 0 && abs(dy[i]) == 1);\n"
+"\t\tif (unit)\n"
+"\t\t\tpm[lev[i] != 0][dx[i] == 0][(dx[i] + dy[i]) < 0] += tc[i];\n"
+"\t\tif (unit || (dx[i] == 0 && dy[i] == 0))\n"
+"\t\t\tcontinue;\n"
+"\t\tfor (j = 0; j < nt; j++)\n"
+"\t\t\tif (lev[j] == lev[i] && dx[j] == dx[i] && dy[j] == dy[i])\n"
+"\t\t\t\td += tc[j];\n"
+"\t\t\telse if (lev[j] == lev[i] && dx[j] == -dx[i] && dy[j] == -dy[i])\n"
+"\t\t\t\td -= tc[j];\n"
+"\t\tif (d != 0)\n"
+"\t\t\treturn 0;\n"
+"\t}\n"
+"\tfor (l = 0; l < 2; l++)\n"
+"\t\tfor (a = 0; a < 2; a++)\n"
+"\t\t\tif (pm[l][a][0] != pm[l][a][1] && !(pm[l][a][0] * pm[l][a][1] > 0))\n"
+"\t\t\t\treturn 0;\n"
+"\tfor (i = 0; i < nt; i++) {\n"
+"\t\tt2[i] = tc[i];\n"
+"\t\tif (!((abs(dx[i]) == 1 && dy[i] == 0) || (dx[i] == 0 && abs(dy[i]) == 1)))\n"
+"\t\t\tcontinue;\n"
+"\t\tl = lev[i] != 0, a = dx[i] == 0;\n"
+"\t\tif (pm[l][a][0] == pm[l][a][1])\n"
+"\t\t\tcontinue;\n"
+"\t\tg = (pm[l][a][0] > 0 ? 1 : -1) * sqrt(pm[l][a][0] * pm[l][a][1]);\n"
+"\t\tt2[i] = tc[i] * g / pm[l][a][(dx[i] + dy[i]) < 0];\n"
+"\t}\n"
+"\treturn 1;\n"
+"}\n"
+"\n"
+"static int\n"
+"@__vn(const double *tc, const int *lev, const int *dx, const int *dy, int nt, int ndim)\n"
+"{\n"
+"\tdouble t2[64];\n"
+"\n"
+"\tif (@__vn_full(tc, lev, dx, dy, nt, ndim))\n"
+"\t\treturn 1;\n"
+"\treturn nt <= 64 && @__vn_sym(tc, lev, dx, dy, nt, t2) && @__vn_full(t2, lev, dx, dy, nt, ndim);\n"
 "}\n\n";
 
 /* The lumped objects' explicit steps: k^2 w^2 < 4 (discretise.c). */
@@ -689,7 +748,7 @@ emit_stable_fn(Emit *e)
 	cg_out(e, "};\n\n");
 	buf_puts(&e->b, "");
 	cg_out(e, "enum { @__ndim_c = %d };\n", s->ndim);
-	cg_out(e, "%s%s", vn_text, vn_text2);
+	cg_out(e, "%s%s%s", vn_text, vn_text2, vn_text3);
 	cg_out(e, "/* Stable at spacing (hx, hy)?  Coefficients frozen at time t%s. */\n",
 	    varies ? " and at sampled points of the domain" : "");
 	emit_lump_stable(e);
@@ -858,6 +917,23 @@ emit_mass_check(Emit *e, const char **pn)
 	}
 }
 
+
+/* Do the step's stability taps hold a pair at +1 and -1 along an axis
+ * whose coefficients differ (a first derivative, u.x)?  Then a grid too
+ * coarse may fail where finer ones pass (@__vn_sym, @__hmin). */
+static int
+drift_taps(const Loops *l)
+{
+	int i, j;
+
+	for (i = 0; i < l->nstab; i++)
+		for (j = 0; j < l->nstab; j++)
+			if (l->stab[i].level == l->stab[j].level && abs(l->stab[i].dx) + abs(l->stab[i].dy) == 1
+			    && l->stab[j].dx == -l->stab[i].dx && l->stab[j].dy == -l->stab[i].dy
+			    && l->stab[i].coef != l->stab[j].coef)
+				return 1;
+	return 0;
+}
 /* The grid: forced (by the caller or the model's `grid`) and checked, or
  * the finest stable one.  The square-grid h_min is found by bisection,
  * assuming (as for every explicit scheme here) that a coarser grid is
@@ -878,6 +954,13 @@ emit_plan(Emit *e)
 	cg_out(e, "\tfor (d = 0; d < %d; d++)\n", s->ndim);
 	cg_out(e, "\t\tif (len[d] / %s[d] < hi)\n", "@__minn");
 	cg_out(e, "\t\t\thi = len[d] / @__minn[d];\n");
+	if (drift_taps(e->l)) {
+		/* a drift's pairs of taps have one sign only on grids fine
+		 * enough (@__vn_sym): coarser ones may fail where finer pass */
+		cg_out(e, "\tfor (lo = hi, it = 0; it < 24 && !@__stable(p, k, lo, lo, 0, t); it++)\n");
+		cg_out(e, "\t\tlo /= 2;\n");
+		cg_out(e, "\tif (it < 24)\n\t\thi = lo;\n");
+	}
 	cg_out(e, "\tif (!@__stable(p, k, hi, hi, 0, t)) {\n\t\t*bad = 1;\n\t\treturn hi;\n\t}\n");
 	cg_out(e, "\tlo = hi;\n");
 	cg_out(e, "\tfor (;;) {\n");
@@ -1421,6 +1504,8 @@ emit_set_coefs(Emit *e)
 		cg_emit_bow_check(e);
 	cg_out(e, "/* Everything that changes only with the params: coefficients,\n"
 	       " * sources' and outputs' weights. */\n");
+	if (s->npot)
+		cg_out(e, "static double @__sav_mass(const @_model *m, long q);\n\n");
 	cg_out(e, "%sstatic int\n@__set_coefs(@_model *m, char *err, int errsz)\n{\n", cg_cold(e));
 	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1];\n");
 	cg_out(e, "\tdouble pos[%d][2], (*const dpos)[2][%d] = m->dpos, wx[4], wy[4], *const dd = m->dd;\n",
@@ -1557,6 +1642,11 @@ emit_set_coefs(Emit *e)
 		cg_out(e, "\tif (@__ocheck(m, err, errsz))\n\t\treturn 1;\n");
 	if (s->nimplicit)          /* a bow's equation has one root (emit_bow.c) */
 		cg_out(e, "\tif (@__bowcheck(m, 0, err, errsz))\n\t\treturn 1;\n");
+	/* the potentials' masses per state, of params and place: the
+	 * steps read them (a 2D tom recomputed them at every point of every
+	 * step: 75 % of its run) */
+	if (s->npot)
+		cg_out(e, "\tfor (q = 0; q < m->npts; q++)\n\t\tm->savm[q] = @__sav_mass(m, q);\n");
 	cg_out(e, "\treturn 0;\n}\n\n");
 	cg_free_refs(pn, s->nparams);
 }
@@ -1834,9 +1924,9 @@ emit_lifecycle(Emit *e)
 	    l->nclass[CO_SPACE] + l->step->energy * (e->grad ? 8 : 2));
 	cg_out(e, "\tif (!m->mem0) {\n\t\tfree(m);\n\t\tsnprintf(err, (size_t)errsz, \"out of memory for a grid of %%ld points\", np);\n\t\treturn 0;\n\t}\n");
 	if (s->npot) {
-		cg_out(e, "\tif (!(m->savs = (double *)calloc(2 * (size_t)np, sizeof(double)))) {\n\t\tfree(m->mem0);\n"
+		cg_out(e, "\tif (!(m->savs = (double *)calloc(3 * (size_t)np, sizeof(double)))) {\n\t\tfree(m->mem0);\n"
 		       "\t\tfree(m);\n\t\tsnprintf(err, (size_t)errsz, \"out of memory for a grid of %%ld points\", np);\n"
-		       "\t\treturn 0;\n\t}\n");
+		       "\t\treturn 0;\n\t}\n\tm->savm = m->savs + 2 * np;\n");
 	}
 	cg_out(e, "\tm->mem = (double *)((char *)m->mem0 + (64 - (size_t)m->mem0 %% 64) %% 64);\n");
 	cg_out(e, "\tfor (d = 0; d < %d; d++)\n\t\tm->a[d] = m->mem + (3 + d) * m->nst;\n", l->nclass[CO_SPACE]);

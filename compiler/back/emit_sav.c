@@ -693,21 +693,21 @@ cg_emit_sav(Emit *e)
 	cg_out(e, "\t(void)isq;\n");
 	if (sparse) {
 		cg_out(e, "\tfor (a = 0; a < nix; a++) {\n");
-		cg_out(e, "\t\tgv[a] /= sq;\n\t\tbv[a] = gv[a] * @__sav_mass(m, ix[a]);\n");
+		cg_out(e, "\t\tgv[a] /= sq;\n\t\tbv[a] = gv[a] * m->savm[ix[a]];\n");
 		cg_out(e, "\t\tgd += gv[a] * (un[ix[a]] - up[ix[a]]);\n\t\tgb += gv[a] * bv[a];\n\t}\n");
 	} else {
 		unsigned sp = (1u << SYM_X) | (1u << SYM_Y);
 		if (((s->den->deps | s->density->deps) & sp) || s->ndim == 2) {
-			corr_loop(e, "0", "m->npts", "@__sav_mass(m, q)");
+			corr_loop(e, "0", "m->npts", "m->savm[q]");
 		} else {    /* the masses are one value but at the ends */
-			cg_out(e, "\tconst double mi = @__sav_mass(m, 1);\n\n");
+			cg_out(e, "\tconst double mi = m->savm[1];\n\n");
 			corr_loop(e, "0", "ng", "mi");
 			cg_out(e, "\tgd -= g[0] * (un[0] - up[0]) + g[nx] * (un[nx] - up[nx]);\n");
 			cg_out(e, "\tgb -= g[0] * b[0] + g[nx] * b[nx];\n");
-			cg_out(e, "\tb[0] = g[0] * @__sav_mass(m, 0);\n\tb[nx] = g[nx] * @__sav_mass(m, nx);\n");
+			cg_out(e, "\tb[0] = g[0] * m->savm[0];\n\tb[nx] = g[nx] * m->savm[nx];\n");
 			cg_out(e, "\tgd += g[0] * (un[0] - up[0]) + g[nx] * (un[nx] - up[nx]);\n");
 			cg_out(e, "\tgb += g[0] * b[0] + g[nx] * b[nx];\n");
-			corr_loop(e, "ng", "m->npts", "@__sav_mass(m, q)");
+			corr_loop(e, "ng", "m->npts", "m->savm[q]");
 		}
 	}
 	cg_out(e, "\tgdn = (gd - gb * psi) / (1 + gb / 4);\n");
@@ -728,7 +728,7 @@ cg_emit_sav(Emit *e)
 		cg_out(e, "\tdouble V, sq, isq, gb = 0;\n\tlong i, j, q;\n\n\t(void)i; (void)j; (void)u;\n");
 		g_prelude(e, d, 0);
 		cg_out(e, "\tfor (q = 0; q < m->npts - 1; q++) {\n\t\tg[q] *= isq;\n"
-		       "\t\tb[q] = g[q] * @__sav_mass(m, q);\n\t\tgb += g[q] * b[q];\n\t}\n");
+		       "\t\tb[q] = g[q] * m->savm[q];\n\t\tgb += g[q] * b[q];\n\t}\n");
 		cg_out(e, "\treturn gb;\n}\n\n");
 	}
 
@@ -1297,7 +1297,7 @@ cg_emit_sav_adj(Emit *e)
 	/* V and G as the step made them */
 	g_prelude(e, d, 0);
 	cg_out(e, "\tfor (q = 0; q < P; q++) {\n\t\tg[q] %s;\n", sparse ? "/= sq" : "*= isq");
-	cg_out(e, "\t\tms[q] = @__sav_mass(m, q);\n\t\tb[q] = g[q] * ms[q];\n\t\tgb += g[q] * b[q];\n\t\tLmu -= ln[q] * b[q];\n\t}\n");
+	cg_out(e, "\t\tms[q] = m->savm[q];\n\t\tb[q] = g[q] * ms[q];\n\t\tgb += g[q] * b[q];\n\t\tLmu -= ln[q] * b[q];\n\t}\n");
 	cg_out(e, "\tmu = 0.5 * (u[P] + un[P]);\n\tD = 1 + gb / 4;\n");
 	cg_out(e, "\tLgdn = Lp / 2 + Lmu / 4;\n\tLpsi = Lp + Lmu - Lgdn * gb / D;\n");
 	cg_out(e, "\tLgd = Lgdn / D;\n\tLgb = -Lgdn * mu / D;\n\tE0[P] += Lpsi;\n");

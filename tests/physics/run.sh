@@ -295,4 +295,34 @@ end_force end_force_attached_cell end_force_attached.dpm 0.00249875 's/delta(x -
 end_force end_force_attached_chain end_force_attached_chain.dpm 0.0025
 end_force end_force_attached_chain_cell end_force_attached_chain.dpm 0.00249875 's/delta(x - 1)/delta(x - 0.9995)/'
 
+# A drift term (a first derivative, cone.dpm): planned, stable and at the
+# string's modes n c / 2L (before: "unstable on every grid"); then with a
+# loss and a drift of constant coefficient (p.tt = c^2 p.xx + a p.x: its
+# modes those of the string, the drift a weight exp(a x / c^2) away, at
+# second order in a), the amplitude bounded over 20 s
+if ! "$DPMC" render "$HERE/cone.dpm" -d 2 -o "$T/cone.wav" 2>"$T/cone.err"; then
+	fail cone_webster "dpmc render: $(head -c 300 "$T/cone.err")"
+elif ! "$T/peaks" "$T/cone.wav" -n 3 --fmax 1200 >"$T/cone.peaks"; then
+	fail cone_webster "peaks failed"
+elif awk 'NR <= 3 { f[NR] = $1 } END { for (n = 1; n <= 3; n++) { d = f[n] / (343 * n) - 1;
+	if (d > 1e-3 || d < -1e-3) exit 1 } }' "$T/cone.peaks"; then
+	pass cone_webster
+	note "cone: $(awk '{ printf "%s ", $1 }' "$T/cone.peaks")"
+else
+	fail cone_webster "modes $(awk '{ printf "%s ", $1 }' "$T/cone.peaks"), want 343, 686, 1029 Hz within 0.1 %"
+fi
+sed 's/2 \/ x \* p.x)/2 \/ x * p.x) - 2 * p.t/' "$HERE/cone.dpm" >"$T/cone_loss.dpm"
+printf 'model drift\nparam c = 343 in [100, 1000]\nparam a = 3e4 in [0, 1e6]\ndomain x in [0, 1]\nfield p(x)\npde p.tt = c^2 * p.xx + a * p.x - 0.5 * p.t\nboundary x = 0, x = 1: fixed\ninit p = 0.01 * max(0, 1 - abs(x - 0.23) / 0.03)\noutput out = p(0.47)\n' >"$T/drift.dpm"
+for m in cone_loss drift; do
+	if ! "$DPMC" render "$T/$m.dpm" -d 20 -r 8000 --raw -o "$T/$m.wav" 2>"$T/$m.err"; then
+		fail "${m}_bounded" "dpmc render: $(head -c 300 "$T/$m.err")"
+	elif sox "$T/$m.wav" -n trim 0 1 stat 2>"$T/$m.s0" && sox "$T/$m.wav" -n trim 19 1 stat 2>"$T/$m.s1" &&
+	     awk -v a="$(awk '/Maximum amplitude/ { print $3 }' "$T/$m.s0")" \
+	         -v b="$(awk '/Maximum amplitude/ { print $3 }' "$T/$m.s1")" 'BEGIN { exit !(a > 0 && b <= a) }'; then
+		pass "${m}_bounded"
+	else
+		fail "${m}_bounded" "the last second's peak over the first's: $(awk '/Maximum amplitude/ { print $3 }' "$T/$m.s0" "$T/$m.s1" | tr '\n' ' ')"
+	fi
+done
+
 [ "$nfail" -eq 0 ]
