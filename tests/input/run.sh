@@ -211,9 +211,15 @@ expect fit-param-outside 1 "readpos.dpm:11:46: error: the point source at x = 1.
 	fit "$RP" --set F=1.5 --target "$T/rpt.wav" --fit X --steps 2 -o "$T/rp.json"
 [ -e "$T/rp.json" ] && fail fit-param-outside-nofile "a failed fit left rp.json"
 
-# ---- a pde unstable on every grid (an u.x term): said at the pde (it
-# had no line) ----
-printf 'model ux\ndomain x in [0, 1]\nfield u(x)\npde u.tt = 100^2 * u.xx + 40 * u.x\nboundary x = 0, x = 1: fixed\noutput o = u(0.3)\n' >"$T/ux.dpm"
+# ---- a pde unstable on every grid: said at the pde (it had no line).
+# The wave speed's square below 0; a drift 40 * u.x was the example
+# before it planned (tests/physics cone_webster); a drift too strong
+# for any grid the time step allows (its pairs of taps change sign where
+# the grid is coarser than 2 c^2 / a, finer than c k) ----
+printf 'model ux\ndomain x in [0, 1]\nfield u(x)\npde u.tt = -100^2 * u.xx\nboundary x = 0, x = 1: fixed\noutput o = u(0.3)\n' >"$T/ux.dpm"
+printf 'model ux\ndomain x in [0, 1]\nfield u(x)\npde u.tt = 100^2 * u.xx + 1e7 * u.x\nboundary x = 0, x = 1: fixed\noutput o = u(0.3)\n' >"$T/ux2.dpm"
+expect unstable-every-grid-drift 1 'ux2.dpm:4:12: error: the scheme is unstable on every grid' -- \
+	render "$T/ux2.dpm" -d 0.01 -o "$T/ux.wav"
 expect unstable-every-grid 1 'ux.dpm:4:12: error: the scheme is unstable on every grid' -- \
 	render "$T/ux.dpm" -d 0.01 -o "$T/ux.wav"
 [ -e "$T/ux.wav" ] && fail unstable-every-grid-nofile "a refused render left ux.wav"
