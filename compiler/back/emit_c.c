@@ -1079,7 +1079,13 @@ emit_plan(Emit *e)
 		       "\"lowest modes\" : \"highest modes\");\n", cg_loc_text(s->m->pde->value->loc, at, sizeof at));
 		cg_out(e, "\t\t\t\treturn 1;\n\t\t\t}\n\t\t}\n");
 	}
-	if (s->ndim == 2)    /* a side too short for 3 intervals at this step: a thin strip */
+	if (drift_taps(l))   /* @__hmin tried finer grids too */
+		cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"%sthe scheme is unstable on every grid for the params "
+		       "in force, from the coarsest to 2^24 times finer, at the time step k = %%g s: a drift term "
+		       "(a first derivative, b u.x beside c^2 u.xx) needs a spacing under 2 c^2 / |b|, and the step "
+		       "one over the Courant limit; check the pde's coefficients, or raise the rate\", k);\n",
+		       cg_loc_text(s->m->pde->value->loc, at, sizeof at));
+	else if (s->ndim == 2)    /* a side too short for 3 intervals at this step: a thin strip */
 		cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"%sthe scheme is unstable on every grid for the params "
 		       "in force (even the coarsest, %%d x %%d intervals, the fewest each axis takes) at the time "
 		       "step k = %%g s; check the signs and sizes of the pde's coefficients, or raise the rate (a "
