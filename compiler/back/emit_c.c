@@ -936,7 +936,7 @@ emit_plan(Emit *e)
 	const Loops *l = e->l;
 	const Scheme *s = e->s;
 	const char **pn;
-	int d, j;
+	int d, j, drift = drift_taps(l);
 	char at[32];
 
 	emit_rho_check(e);
@@ -946,7 +946,7 @@ emit_plan(Emit *e)
 	cg_out(e, "\tfor (d = 0; d < %d; d++)\n", s->ndim);
 	cg_out(e, "\t\tif (len[d] / %s[d] < hi)\n", "@__minn");
 	cg_out(e, "\t\t\thi = len[d] / @__minn[d];\n");
-	if (drift_taps(e->l)) {
+	if (drift) {
 		/* a drift's pairs of taps have one sign only on grids fine
 		 * enough (@__vn_sym): coarser ones may fail where finer pass */
 		cg_out(e, "\tfor (lo = hi, it = 0; it < 24 && !@__stable(p, k, lo, lo, 0, t); it++)\n");
@@ -1079,7 +1079,7 @@ emit_plan(Emit *e)
 		       "\"lowest modes\" : \"highest modes\");\n", cg_loc_text(s->m->pde->value->loc, at, sizeof at));
 		cg_out(e, "\t\t\t\treturn 1;\n\t\t\t}\n\t\t}\n");
 	}
-	if (drift_taps(l))   /* @__hmin tried finer grids too */
+	if (drift)   /* @__hmin tried finer grids too */
 		cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"%sthe scheme is unstable on every grid for the params "
 		       "in force, from the coarsest to 2^24 times finer, at the time step k = %%g s: a drift term "
 		       "(a first derivative, b u.x beside c^2 u.xx) needs a spacing under 2 c^2 / |b|, and the step "

@@ -691,6 +691,7 @@ int
 cli_compile(Run *r, const Opts *o, int upto)
 {
 	char err[8192];
+	int nweights;              /* the nets' */
 	Planner P = {o, &r->diag, r->plan_k, r->plan_vals};
 	GridPlanner gp = {plan_alone, &P};
 
@@ -714,25 +715,26 @@ cli_compile(Run *r, const Opts *o, int upto)
 		return 0;
 	r->prefix = cg_prefix(r->arena, r->model);
 	r->backend = o->backend;
+	nweights = r->model->nparams - r->model->nuser;
 	/* cc's default (fit, train) for a net of thousands of weights: the C
 	 * holds a statement a weight.  Where it runs once a param set or a
 	 * gradient it is compiled unoptimised (emit.h NET_COLD: 4400 weights
 	 * of params 39 -> 2.6 s), but a net of t is in the step, optimised
 	 * (1153 weights: 6.2 s); llvm compiles the step from the loop IR */
-	if (!o->backend_given && r->backend == BK_CC && r->model->nparams - r->model->nuser > NET_CC_MAX)
+	if (!o->backend_given && r->backend == BK_CC && nweights > NET_CC_MAX)
 		r->backend = cli_fastest_backend();
 	/* and over NET_TCC_MIN, TinyCC: LLVM's passes grow faster than the
 	 * text where a net is evaluated every step (a time signal of 10000
 	 * weights: 27 s to render's first sample, 33 s to a gradient, where
 	 * TinyCC takes 0.3 and 1.9 s; a probe's) */
-	if (!o->backend_given && r->model->nparams - r->model->nuser > NET_TCC_MIN)
+	if (!o->backend_given && nweights > NET_TCC_MIN)
 		r->backend = BK_TCC;
 	/* llvm compiles the grid field's sweeps and leaves the rest of a
 	 * step with lumped objects, potentials, energy or expression outputs
 	 * to TinyCC (jit_llvm.c): there cc, where it is, runs 7-10x faster
 	 * (grad of bass_body.dpm against 3 s: 834 -> 82 ms; a probe's) */
 	if (!o->backend_given && r->backend == BK_LLVM && cc_there()
-	    && r->model->nparams - r->model->nuser <= NET_CC_MAX
+	    && nweights <= NET_CC_MAX
 	    && (r->loops->step->parts || r->loops->step->energy || r->loops->step->exprout))
 		r->backend = BK_CC;
 	/* build and emit: all of it; a render only what it runs (but the LLVM
