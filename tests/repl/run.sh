@@ -262,6 +262,10 @@ grep -q "^wrote $P/l.png: ideal_string, fit of f0 (mse): loss per step" "$T/out"
 # flushes its output before it reads the next line.
 cp "$REPO/tests/cli/ideal_string.dpm" "$T/r.dpm"
 mkfifo "$T/in"
+# the job truncates its output only once the fifo opens, after this shell
+# has begun to read it: made empty first, so the wait below cannot find
+# an earlier command's '"grid"' or 'wrote' (under load, CI's run did)
+: >"$T/out"
 "$DPMC" repl "$T/r.dpm" <"$T/in" >"$T/out" 2>"$T/err" &
 pid=$!
 exec 3>"$T/in"
@@ -296,6 +300,7 @@ mkdir -p "$T/imp"
 printf 'const speed = 2\n' >"$T/imp/lib.dpm"
 sed 's/(2\*f0)/(speed*f0)/; s/^param f0/import "lib.dpm"\nparam f0/' "$REPO/tests/cli/ideal_string.dpm" >"$T/imp/m.dpm"
 mkfifo "$T/in2"
+: >"$T/out"
 "$DPMC" repl "$T/imp/m.dpm" <"$T/in2" >"$T/out" 2>"$T/err" &
 pid=$!
 exec 3>"$T/in2"
