@@ -37,9 +37,12 @@ RT_CFLAGS = $(CFLAGS) -fPIC $(SNDFILE_CFLAGS) $(FFTW_CFLAGS) -MMD -MP
 # dpmc's runtime allocates under util.c's test hook (tests/memory)
 RT_HOOK = -Dmalloc=mem_try_malloc -Dcalloc=mem_try_calloc -Drealloc=mem_try_realloc
 
-COMPILER_SRC = compiler/util.c compiler/middle/expr.c compiler/middle/discretise.c \
+# the middle (model -> scheme -> loop IR) and the C emitter: what
+# tests/fuzz/fuzz_middle runs beside the front end
+MIDDLE_SRC = compiler/middle/expr.c compiler/middle/discretise.c \
 	compiler/middle/lower.c compiler/middle/plate.c compiler/middle/step.c compiler/back/emit_c.c compiler/back/emit_loop.c compiler/back/emit_ck.c compiler/back/emit_vjp.c compiler/back/emit_parts.c compiler/back/emit_bow.c compiler/middle/diff.c \
-	compiler/middle/sav.c compiler/back/emit_sav.c compiler/back/emit_out.c compiler/back/emit_energy.c \
+	compiler/middle/sav.c compiler/back/emit_sav.c compiler/back/emit_out.c compiler/back/emit_energy.c
+COMPILER_SRC = compiler/util.c $(MIDDLE_SRC) \
 	compiler/cli/main.c compiler/cli/cli_params.c \
 	compiler/cli/cli_build.c compiler/back/build_lv2.c compiler/back/build_wasm.c \
 	compiler/cli/cli_fit.c compiler/cli/cli_fit_pitch.c compiler/cli/cli_repl.c compiler/cli/plot.c \
@@ -167,11 +170,14 @@ FUZZ_OUT = tests/fuzz
 fuzz: $(FRONT_GEN)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $(FUZZ_OUT)/fuzz_front tests/fuzz/fuzz_front.c $(FRONT_SRC) \
 		compiler/util.c runtime/msg.c compiler/middle/expr.c compiler/middle/plate.c -lm
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $(FUZZ_OUT)/fuzz_middle tests/fuzz/fuzz_middle.c $(FRONT_SRC) \
+		$(MIDDLE_SRC) compiler/util.c runtime/msg.c -lm
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(SNDFILE_CFLAGS) -o $(FUZZ_OUT)/fuzz_wav tests/fuzz/fuzz_wav.c \
 		runtime/wav.c runtime/out.c $(SNDFILE_LIBS) -lm
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $(FUZZ_OUT)/fuzz_params tests/fuzz/fuzz_params.c \
 		compiler/cli/cli_params.c compiler/util.c runtime/msg.c runtime/params.c -lm
 	@echo "fuzz: tests/fuzz/fuzz_front SCRATCH tests/fuzz/corpus -max_total_time=60"
+	@echo "fuzz: tests/fuzz/fuzz_middle SCRATCH tests/fuzz/corpus -max_total_time=60 -timeout=20"
 	@echo "fuzz: tests/fuzz/fuzz_wav SCRATCH tests/fuzz/wav -max_total_time=60"
 	@echo "fuzz: tests/fuzz/fuzz_params SCRATCH tests/fuzz/json -dict=tests/fuzz/json.dict -max_total_time=60"
 
@@ -199,7 +205,7 @@ install: all
 
 clean:
 	rm -f dpmc dpmc-llvm.so dpmc-mpi.so compiler/*.o compiler/*.d compiler/*/*.o compiler/*/*.d runtime/*.o runtime/*.d \
-		runtime/libdpmrt.a $(FRONT_GEN) compiler/back/ck_text.h compiler/back/api_text.h compiler/back/lv2_text.h compiler/back/wasm_page_text.h $(STAMP) tests/fuzz/fuzz_front \
+		runtime/libdpmrt.a $(FRONT_GEN) compiler/back/ck_text.h compiler/back/api_text.h compiler/back/lv2_text.h compiler/back/wasm_page_text.h $(STAMP) tests/fuzz/fuzz_front tests/fuzz/fuzz_middle \
 		tests/fuzz/fuzz_wav tests/fuzz/fuzz_params
 	rm -rf out
 

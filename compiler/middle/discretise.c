@@ -1854,6 +1854,7 @@ out_expr(Ctx *c, Scheme *s, Output *o, const Decl *d)
 	unsigned ncalls = c->ncalls, cap = c->calls_cap;
 	const Read *r;
 	Expr *e;
+	int i;
 
 	/* the reads (and time lets inlined with them) of this table alone */
 	c->rd = s->ord;
@@ -1884,7 +1885,10 @@ out_expr(Ctx *c, Scheme *s, Output *o, const Decl *d)
 		o->lump = -1;
 		o->velocity = 0;
 	}
-	for (r = s->ord; r < s->ord + s->nord; r++) {
+	/* by index: a table without reads has ord NULL, and NULL + 0 is
+	 * undefined (clang's UBSan, tests/fuzz/fuzz_middle) */
+	for (i = 0; i < s->nord; i++) {
+		r = &s->ord[i];
 		if (r->kind == RD_DX3) {
 			diag_error(c->d, d->value->loc, "an output of %s reads the shear %s.xxx at an end, "
 			           "which outputs do not take yet; read it in a lumped object's pde",
