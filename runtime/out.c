@@ -301,6 +301,15 @@ folder(const char *path)
  * target of a symlink, so the link stays.  *inplace set for what is not
  * a regular file.  NULL with a message in err when path cannot be
  * written. */
+/* Is st the executable of this process? */
+static int
+is_self(const struct stat *st)
+{
+	struct stat me;
+
+	return stat("/proc/self/exe", &me) == 0 && me.st_dev == st->st_dev && me.st_ino == st->st_ino;
+}
+
 static char *
 resolve(const char *path, int *inplace, char *err, int errsz)
 {
@@ -335,6 +344,13 @@ resolve(const char *path, int *inplace, char *err, int errsz)
 			}
 			*inplace = 1;
 			return strdup(path);
+		}
+		/* the program running (dpmc, a built executable): the rename
+		 * would leave a WAV where it was */
+		if (is_self(&st)) {
+			rt_seterr(err, errsz, "cannot write '%s': it is this program, the one running; "
+			       "name another file", path);
+			return NULL;
 		}
 		/* a write-protected file is kept (the rename would replace it
 		 * all the same); by its mode bits too, which access() does not

@@ -432,4 +432,20 @@ run "$DPMC" render "$STR" -o "$T/ro.wav" -d 0.1
 [ "$st" = 1 ] && grep -q "it is write-protected" "$T/err" && [ "$(cat "$T/ro.wav")" = mine ] \
 	&& pass write-protected-kept || fail write-protected-kept "exit $st: $(cat "$T/err")"
 chmod 644 "$T/ro.wav"
+
+# the program running is not an output: a copy of dpmc told to render
+# over itself, and a built executable (a probe's: both became a WAV)
+cp "$DPMC" "$T/w/dpmc-copy"
+run "$T/w/dpmc-copy" render "$STR" -o "$T/w/dpmc-copy" -d 0.01
+[ "$st" = 1 ] && grep -q "cannot write '.*dpmc-copy': it is this program, the one running" "$T/err" &&
+	cmp -s "$DPMC" "$T/w/dpmc-copy" && [ -z "$(temps "$T/w")" ] && pass self-dpmc \
+	|| fail self-dpmc "exit $st: $(cat "$T/err")"
+if "$DPMC" build "$STR" -o "$T/w/exe" 2>"$T/err"; then
+	cp "$T/w/exe" "$T/w/exe.keep"
+	run "$T/w/exe" -o "$T/w/exe" -d 0.01
+	[ "$st" = 1 ] && grep -q "it is this program, the one running" "$T/err" && cmp -s "$T/w/exe" "$T/w/exe.keep" \
+		&& pass self-exe || fail self-exe "exit $st: $(cat "$T/err")"
+else
+	fail self-exe "build: $(cat "$T/err")"
+fi
 exit 0
