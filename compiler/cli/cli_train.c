@@ -576,7 +576,8 @@ fmt_secs(double s, char *buf, int n)
 }
 
 /* After epoch e (its mean loss): a bar on a terminal, else a line for
- * each of about 50 epochs.  Rank 0 only. */
+ * each of about 50 epochs, with the values the epoch started from (the
+ * loss's, one batch an epoch; those the best epoch keeps).  Rank 0 only. */
 static void
 progress(Train *T, long e, double loss)
 {
@@ -599,7 +600,7 @@ progress(Train *T, long e, double loss)
 		if (T->idx[i] >= T->nuser)
 			nw++;
 		else if (shown < 8 && ++shown)
-			fprintf(stderr, " %s=%.6g", T->k->param_name(T->idx[i]), T->vals[T->idx[i]]);
+			fprintf(stderr, " %s=%.6g", T->k->param_name(T->idx[i]), T->cand[T->idx[i]]);
 	if (T->nf - nw > shown)
 		fprintf(stderr, " (+%d more)", T->nf - nw - shown);
 	if (nw)

@@ -88,6 +88,11 @@ start=$(for n in 45 50 55 60; do loss $n; done | mean)
 end=$(for n in 45 50 55 60; do loss $n --params "$T/trained.json"; done | mean)
 got=$($PY -c 'import json, sys; print(repr(json.load(open(sys.argv[1]))["loss"]))' "$T/trained.json")
 within "$got" "$end" 1e-9 && pass loss-as-grad || fail loss-as-grad "train wrote $got, dpmc grad gives $end"
+# a progress line's loss is the epoch's, at the values it started from:
+# epoch 1 shows the defaults and the start's loss (it showed the values
+# after its step beside it; a probe's)
+l1=$(sed -n 's/^train: epoch 1\/60 loss \([^ ]*\) tune=1.03 T0=0.3 kT=0 .*/\1/p' "$T/train.err")
+[ -n "$l1" ] && within "$l1" "$start" 1e-6 && pass progress-pairs || fail progress-pairs "start loss $start: $(grep 'epoch 1/' "$T/train.err")"
 awk -v a="$end" -v b="$start" 'BEGIN { exit !(a > 0 && a <= b / 10) }' &&
 	pass loss-drops || fail loss-drops "start $start, trained $end (want at most a tenth)"
 # held-out notes: the trained maps against the prior (the defaults)
