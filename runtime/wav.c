@@ -202,6 +202,38 @@ mem_tell(void *u)
 	return ((Mem *)u)->pos;
 }
 
+/* libsndfile writes a float WAV's fmt chunk in 16 bytes, without the
+ * cbSize (0) that every fmt but PCM's holds (sox: "wave header missing
+ * extended part of fmt chunk"): put it in, the file held in memory.  0,
+ * or -1 out of memory. */
+static int
+fmt_cbsize(Mem *m)
+{
+	unsigned char *p = m->p;
+	unsigned long riff;
+
+	if (m->len < 36 || memcmp(p, "RIFF", 4) || memcmp(p + 8, "WAVEfmt ", 8) || p[16] != 16 || p[17]
+	    || p[18] || p[19] || p[20] != 3 || p[21])
+		return 0;
+	if (m->cap < m->len + 2) {
+		if (!(p = realloc(m->p, (size_t)m->len + 2)))
+			return -1;
+		m->p = p;
+		m->cap = m->len + 2;
+	}
+	memmove(p + 38, p + 36, (size_t)m->len - 36);
+	p[36] = p[37] = 0;
+	p[16] = 18;
+	m->len += 2;
+	riff = ((unsigned long)p[4] | (unsigned long)p[5] << 8 | (unsigned long)p[6] << 16
+	        | (unsigned long)p[7] << 24) + 2;
+	p[4] = (unsigned char)riff;
+	p[5] = (unsigned char)(riff >> 8);
+	p[6] = (unsigned char)(riff >> 16);
+	p[7] = (unsigned char)(riff >> 24);
+	return 0;
+}
+
 int
 rt_wav_write(const char *path, const double *x, long nframes, int nch, int rate,
              int raw, char *err, int errsz)
@@ -226,8 +258,10 @@ rt_wav_write(const char *path, const double *x, long nframes, int nch, int rate,
 	if (rt_out_open(&out, path, 0666, err, errsz) != 0)
 		return -1;
 	wav_info(&info, nch, rate, raw);
-	sf = out.inplace ? sf_open_virtual(&vio, SFM_WRITE, &info, &mem)
-	                 : sf_open_fd(out.fd, SFM_WRITE, &info, 0);
+	/* in memory: a pipe (libsndfile needs to seek back), a float file
+	 * (its fmt chunk mended: fmt_cbsize) */
+	sf = out.inplace || raw ? sf_open_virtual(&vio, SFM_WRITE, &info, &mem)
+	                        : sf_open_fd(out.fd, SFM_WRITE, &info, 0);
 	if (!sf) {
 		rt_seterr(err, errsz, "cannot write '%s': %s", path, sf_strerror(NULL));
 		rt_out_abort(&out);
@@ -258,7 +292,11 @@ rt_wav_write(const char *path, const double *x, long nframes, int nch, int rate,
 		rt_seterr(err, errsz, "cannot write '%s': out of memory", path);
 		ok = 0;
 	}
-	if (ok && out.inplace && rt_out_write(&out, mem.p, (size_t)mem.len, err, errsz) != 0)
+	if (ok && raw && fmt_cbsize(&mem) != 0) {
+		rt_seterr(err, errsz, "cannot write '%s': out of memory", path);
+		ok = 0;
+	}
+	if (ok && (out.inplace || raw) && rt_out_write(&out, mem.p, (size_t)mem.len, err, errsz) != 0)
 		ok = 0;
 	free(mem.p);
 	if (!ok) {
