@@ -366,10 +366,12 @@ grid_points(Emit *e)
 	buf_free(&w);
 }
 
-/* lump j's backward reads' coefficients (cg_lump_back) as C locals c<r>
+/* lump j's backward reads' coefficients (cg_lump_back) as C locals cr<r>
  * at indent ind, each in a block of its own; with grad, each block also
  * adds its params' seeds 0.25 gE k M v rdv_r dc_r/dp.  Into sum the
- * text " + c<r> * rdv[<r>] ..." of S = C v */
+ * text " + cr<r> * rdv[<r>] ..." of S = C v.  (Not c<r>: the block's
+ * temporaries are c0, c1, ..., and one of them hid the local it was to
+ * set: cc refused the const's assignment, TinyCC took it, a probe's) */
 void
 cg_lump_back_coefs(Emit *e, Expr **c, const char *ind, int grad, Buf *sum)
 {
@@ -393,16 +395,16 @@ cg_lump_back_coefs(Emit *e, Expr **c, const char *ind, int grad, Buf *sum)
 			for (p = 0; p < np; p++)
 				ex_emitter_add(ec, dc[p]);
 		}
-		cg_out(e, "%sdouble c%d;\n%s{\n", ind, r, ind);
+		cg_out(e, "%sdouble cr%d;\n%s{\n", ind, r, ind);
 		ex_emitter_flush(ec, &e->b, in.s);
-		cg_out(e, "%s\tc%d = %s;\n", ind, r, ex_emitter_root(ec, cr));
+		cg_out(e, "%s\tcr%d = %s;\n", ind, r, ex_emitter_root(ec, cr));
 		for (p = 0; grad && p < np; p++)
 			if (!ex_is_num(dc[p], 0))
 				cg_out(e, "%s\tgrad[%d] += 0.25 * gE * k * M * v * rdv[%d] * %s;\n", ind, p, r,
 				       ex_emitter_root(ec, cr + 1 + p));
 		cg_out(e, "%s}\n", ind);
 		ex_emitter_free(ec);
-		buf_printf(sum, " + c%d * rdv[%d]", r, r);
+		buf_printf(sum, " + cr%d * rdv[%d]", r, r);
 	}
 	buf_free(&in);
 	mem_free(dc);
@@ -439,7 +441,7 @@ cg_src_back_term(Emit *e, int i, Expr **c, int grad)
 		int r;
 		for (r = 0; r < s->nrd; r++)
 			if (c[r])
-				cg_out(e, "\t\trsv[%d] += 0.25 * gE * k * M * v * c%d;\n", r, r);
+				cg_out(e, "\t\trsv[%d] += 0.25 * gE * k * M * v * cr%d;\n", r, r);
 		cg_out(e, "\t\tfor (a = 0; a < %d; a++) {\n\t\t\tln[ri[a]] += 0.25 * gE * S * rw[a];\n"
 		       "\t\t\tpe[ri[a]] -= 0.25 * gE * S * rw[a];\n\t\t}\n", 2 * s->ndim);
 		/* the weights move with X, Y (rw as @__interp makes them) */
@@ -474,7 +476,7 @@ lump_back(Emit *e, Expr **c, int j)
 	cg_lump_back_coefs(e, c, "\t\t\t", 1, &sv);
 	for (r = 0; r < s->nrd; r++)
 		if (c[r])     /* rdv_r's seed: its transpose (@__aread) below */
-			cg_out(e, "\t\t\trsv[%d] += 0.25 * gE * k * M * v * c%d;\n", r, r);
+			cg_out(e, "\t\t\trsv[%d] += 0.25 * gE * k * M * v * cr%d;\n", r, r);
 	cg_out(e, "\t\t\tconst double S = 0%s;\n\n", sv.s ? sv.s : "");
 	cg_out(e, "\t\t\tln[ng + %d] += 0.25 * gE * M * S;\n", j);
 	cg_out(e, "\t\t\tpe[ng + %d] -= 0.25 * gE * M * S;\n", j);

@@ -163,10 +163,18 @@ if gt wavespeed "$T/wavespeed.dpm"; then
 	prog wavespeed gradtest taylor -g 100 -d 0.05
 fi
 
+# the energy's adjoint of a chain's backward reads (their coefficients'
+# temporaries hid the locals they set)
+if gt lossy_bridge2d "$HERE/lossy_bridge2d.dpm"; then
+	edot lossy_bridge2d -t 20 16
+	prog lossy_bridge2d gradtest taylor -g 20,16 -d 0.03
+fi
+
 # ---- 3. backends ----
-for n in string kc hammer gravity; do
+for n in string kc hammer gravity lossy_bridge2d; do
 	set=sig=2.5
 	[ $n = gravity ] && set=g=12
+	[ $n = lossy_bridge2d ] && set=T60hi=1.2
 	[ -f "$T/$n/m.dpm" ] || continue
 	if "$DPMC" render "$T/$n/m.dpm" -d 0.1 --raw --set $set -o "$T/$n.t.wav" 2>"$T/err"; then
 		bad=
