@@ -994,9 +994,16 @@ letters2(FS *s, const Fld *f, const char *L, Loc l, int *qx, int *qy, int *qt)
 	return -1;
 }
 
-/* lap(e) of a 2D field, written as e's derivatives (lap(c u.t) = c u.xxt +
- * c u.yyt), as the grid field takes it (discretise.c lin_lap); e linear
- * in the field with coefficients constant in space */
+/* Does e read f's coordinates? */
+static int
+reads_place(const Fld *f, const Ast *e)
+{
+	return mentions(e, f->coord) || (f->nd == 2 && mentions(e, f->ycoord));
+}
+
+/* lap(e) of a field, written as e's derivatives (lap(c u.t) = c u.xxt +
+ * c u.yyt; in 1D c u.xxt), as the grid field takes it (discretise.c
+ * lin_lap); e linear in the field with coefficients constant in space */
 static Ast *
 lapify(FS *s, const Fld *f, Ast *e)
 {
@@ -1014,8 +1021,10 @@ lapify(FS *s, const Fld *f, Ast *e)
 		if (strlen(L) + 3 > sizeof bx)
 			break;
 		snprintf(bx, sizeof bx, "%s%s%s", L, f->coord, f->coord);
-		snprintf(by, sizeof by, "%s%s%s", L, f->ycoord, f->ycoord);
 		a = ast_name(s->a, f->f->name, e->loc);
+		if (f->nd == 1)
+			return ast_deriv(s->a, a, arena_strdup(s->a, bx), e->loc);
+		snprintf(by, sizeof by, "%s%s%s", L, f->ycoord, f->ycoord);
 		return bin(s, OP_ADD, ast_deriv(s->a, a, arena_strdup(s->a, bx), e->loc),
 		           ast_deriv(s->a, a, arena_strdup(s->a, by), e->loc));
 	case AX_CALL:
@@ -1031,18 +1040,16 @@ lapify(FS *s, const Fld *f, Ast *e)
 	case AX_BINARY:
 		if (e->op == OP_ADD || e->op == OP_SUB)
 			return bin(s, e->op, lapify(s, f, e->a), lapify(s, f, e->b));
-		if ((e->op == OP_MUL || e->op == OP_DIV) && !mentions(e->b, f->f->name)
-		    && !mentions(e->b, f->coord) && !mentions(e->b, f->ycoord))
+		if ((e->op == OP_MUL || e->op == OP_DIV) && !mentions(e->b, f->f->name) && !reads_place(f, e->b))
 			return bin(s, e->op, lapify(s, f, e->a), e->b);
-		if (e->op == OP_MUL && !mentions(e->a, f->f->name) && !mentions(e->a, f->coord)
-		    && !mentions(e->a, f->ycoord))
+		if (e->op == OP_MUL && !mentions(e->a, f->f->name) && !reads_place(f, e->a))
 			return bin(s, OP_MUL, e->a, lapify(s, f, e->b));
 		break;
 	default:
 		break;
 	}
-	RERR(s, e->loc, "inside lap(E) or bilap(E) of the 2D field '%s', E must be linear in %s with "
-	     "coefficients constant in space (a second field takes no other)", f->f->name, f->f->name);
+	RERR(s, e->loc, "inside lap(E) or bilap(E) of the %dD field '%s', E must be linear in %s with "
+	     "coefficients constant in space (a second field takes no other)", f->nd, f->f->name, f->f->name);
 	return num(s, 0, e->loc);
 }
 
@@ -1121,7 +1128,7 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 			          own->density ? rw(s, own, i, NULL, own->density) : num(s, 1, e->loc));
 			return bin(s, OP_DIV, bin(s, OP_MUL, hx, hy), den);
 		}
-		if (own && own->nd == 2 && e->nargs == 1 && (!strcmp(e->name, "lap") || !strcmp(e->name, "bilap")))
+		if (own && e->nargs == 1 && (!strcmp(e->name, "lap") || !strcmp(e->name, "bilap")))
 			return rw(s, own, i, X, lap_call(s, own, e));
 		if (own && (p = delta_pos(s, own, e, 1))) {
 			Ast *den = s->to_mass ? s->to_mass                      /* point i's mass */
@@ -1241,7 +1248,7 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 }
 
 /* the most x's in a derivative of f in e: its order in space (2D: x's
- * and y's, lap counting 2 and bilap 4) */
+ * and y's; lap counting 2 and bilap 4) */
 int
 xorder(const Fld *f, const Ast *e)
 {
@@ -1249,8 +1256,7 @@ xorder(const Fld *f, const Ast *e)
 
 	if (!e)
 		return 0;
-	if (f->nd == 2 && e->kind == AX_CALL && e->nargs == 1
-	    && (!strcmp(e->name, "lap") || !strcmp(e->name, "bilap")))
+	if (e->kind == AX_CALL && e->nargs == 1 && (!strcmp(e->name, "lap") || !strcmp(e->name, "bilap")))
 		return (e->name[0] == 'b' ? 4 : 2) + xorder(f, e->args[0]);
 	if (f->nd == 2 && e->kind == AX_DERIV && !e->paren && e->a->kind == AX_NAME
 	    && !strcmp(e->a->name, f->f->name)) {

@@ -148,6 +148,11 @@ same_samples() {
 # c k = h exactly, is stable (its rows' bound, 4, reached, not passed)
 sed 's/^let A(x, y)/fn A(x, y)/' "$HERE/letxy.dpm" >"$T/letxyf.dpm"
 same_samples let_over_another_fields_coordinates "$HERE/letxy.dpm" "$T/letxyf.dpm"
+# lap and bilap of 1D fields that are chains: their .xx and .xxxx
+sed 's/-4 \* bilap(w) - 2 \* w.t + 3e-4 \* lap(w.t)/-4 * w.xxxx - 2 * w.t + 3e-4 * w.xxt/;
+     s/c^2 \* lap(v)/c^2 * v.xx/' "$HERE/bilap1d.dpm" >"$T/bilap1d_x.dpm"
+grep -q 'w.xxxx - 2 \* w.t + 3e-4 \* w.xxt' "$T/bilap1d_x.dpm" && grep -q 'c^2 \* v.xx' "$T/bilap1d_x.dpm" &&
+	same_samples lap_bilap_chain_1d "$HERE/bilap1d.dpm" "$T/bilap1d_x.dpm" || fail lap_bilap_chain_1d "the sed did not apply"
 # an unnamed boundary line with ends of two fields (it was refused: "mixes
 # the ends of several fields")
 sed 's/^boundary x = 1, x = 0.5: fixed/boundary u at x = 1: fixed\
