@@ -7,8 +7,9 @@
 # Builds mutate.c, makes CASES_PER_FILE (default 20) deterministic mutants
 # of every corpus/*.dpm, and runs `timeout 5 $DPMC check` on each, then
 # `$DPMC render -d 0.001` on those the checker accepts.  Any
-# exit status other than 0 or 1 (a crash, a signal, an abort, a timeout)
-# is a failure: the mutant is kept in tests/fuzz/failures/ to replay.
+# exit status other than 0 or 1 (a crash, a signal, an abort, a timeout),
+# or an internal error said, is a failure: the mutant is kept in
+# tests/fuzz/failures/ to replay.
 
 if [ -z "$DPMC" ]; then
 	echo "run.sh: set DPMC to the dpmc binary" >&2
@@ -49,6 +50,9 @@ for f in corpus/*.dpm; do
 			rc=$?
 			rendered=$((rendered + 1))
 		fi
+		# and an internal error (dpmc's own bug: TinyCC refused or warned
+		# about the C it made) is one too, whatever its status
+		grep -q 'internal error' "$tmp/err" && rc=70
 		if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
 			mkdir -p "$here/failures"
 			cp "$tmp/case.dpm" "$here/failures/$base.$seed.dpm"
@@ -108,7 +112,7 @@ done
 fcc=$(command -v clang-14 || command -v clang)
 if [ -n "$fcc" ] && make -s -C "$here/../.." fuzz FUZZ_CC="$fcc" FUZZ_OUT="$tmp" >"$tmp/fuzz.log" 2>&1; then
 	fz=0
-	for h in front:corpus wav:wav params:json; do
+	for h in front:corpus middle:corpus wav:wav params:json; do
 		name=${h%%:*}
 		mkdir -p "$tmp/c_$name"
 		if "$tmp/fuzz_$name" -max_total_time=3 -timeout=5 "$tmp/c_$name" "${h#*:}" >"$tmp/f_$name.log" 2>&1; then
