@@ -566,6 +566,9 @@ class Model:
         if d.shape not in ((n, len(self._outputs)),) + (((n,),) if len(self._outputs) == 1 else ()):
             raise ValueError("dldy must be shaped (%d, %d) as the forward's result, not %s"
                              % (n, len(self._outputs), d.shape))
+        if not np.isfinite(d).all():
+            raise ValueError("dldy holds NaN or infinite values (at frame %d): the gradient would be NaN"
+                             % int(np.argwhere(~np.isfinite(d))[0][0]))
         return dict(zip(self._names, h.backward(d, len(self._names)).tolist()))
 
     # ---- the instance
