@@ -2459,13 +2459,20 @@ build_coupling_stab(Ctx *c, Scheme *s)
 			if (!ex_is_num(ds, 0) && !(ds->deps & DEP_STATE))
 				w2 = ex_add(p, w2, ex_mul(p, ex_fn(p, FN_ABS, ds, NULL), W.g[k]));
 		}
+		int slope[2] = {0, 0}, shear[2] = {0, 0}, side;
 		for (r = 0; r < s->nrd; r++) {
 			Expr *dr = d[s->nparams + r];
-			int ax, side;
+			int ax;
 			/* each term below is a multiple of dr or |dr|; most of a
 			 * chain's reads are not in this rest */
 			if ((dr->deps & DEP_STATE) || ex_is_num(dr, 0))
 				continue;
+			for (side = 0; side < 2 && s->ndim == 1 && (s->rd[r].kind == RD_DX || s->rd[r].kind == RD_DX3); side++)
+				if (s->attach[0][side] == j
+				    && ex_is_num(ex_sub(p, s->rd[r].pos, num(c, side ? s->to[0] : s->from[0])), 0)) {
+					slope[side] |= s->rd[r].kind == RD_DX;
+					shear[side] |= s->rd[r].kind == RD_DX3;
+				}
 			if (s->rd[r].kind == RD_LUMP_VEL)    /* (z[n] - z[n-1]) / k: 2 k |dr| */
 				w2 = ex_add(p, w2, ex_div(p, ex_mul(p, num(c, 2), ex_fn(p, FN_ABS, dr, NULL)),
 				                          ex_sym(p, SYM_K)));
@@ -2492,6 +2499,20 @@ build_coupling_stab(Ctx *c, Scheme *s)
 			}
 		}
 		s->lump_stiff[j] = ex_mul(p, ex_powi(p, ex_sym(p, SYM_K), 2), w2);
+		/* a stiff field's end held by the object, which feels its slope
+		 * and not its shear: the bending's force at the end is left out
+		 * (a probe's stiff string drifted 0.4 % of E) */
+		for (side = 0; side < 2; side++)
+			if (slope[side] && !shear[side] && c->m->space_order >= 4 && c->m->lump_pde[j])
+				diag_warning(c->d, c->m->lump_pde[j]->value->loc, "'%s' holds the end %s = %g of the "
+				             "fourth-order field '%s' and feels its slope %s.x there, not its shear: "
+				             "the bending's force at the end is left out and the energy is not "
+				             "conserved; add its shear, EI * %s.xxx(%g), EI the bending stiffness (the "
+				             "density times the coefficient of -%s.xxxx), of the sign opposite to "
+				             "the slope's term (docs/language.md, attached ends)", c->m->lumps[j]->name,
+				             c->m->domain->coord[0], side ? s->to[0] : s->from[0], c->m->field->name,
+				             c->m->field->name, c->m->field->name, side ? s->to[0] : s->from[0],
+				             c->m->field->name);
 	}
 	mem_free(d);
 	mem_free(memo.e);
