@@ -297,10 +297,6 @@ folder(const char *path)
 	return d;
 }
 
-/* Where a temporary name for path goes and what it is renamed onto: the
- * target of a symlink, so the link stays.  *inplace set for what is not
- * a regular file.  NULL with a message in err when path cannot be
- * written. */
 /* Is st the executable of this process? */
 static int
 is_self(const struct stat *st)
@@ -310,6 +306,10 @@ is_self(const struct stat *st)
 	return stat("/proc/self/exe", &me) == 0 && me.st_dev == st->st_dev && me.st_ino == st->st_ino;
 }
 
+/* Where a temporary name for path goes and what it is renamed onto: the
+ * target of a symlink, so the link stays.  *inplace set for what is not
+ * a regular file.  NULL with a message in err when path cannot be
+ * written. */
 static char *
 resolve(const char *path, int *inplace, char *err, int errsz)
 {

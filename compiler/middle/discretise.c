@@ -2441,6 +2441,7 @@ build_coupling_stab(Ctx *c, Scheme *s)
 	for (j = 0; j < s->nlump; j++) {
 		Expr *w2 = num(c, 0), *rest;
 		unsigned nid;
+		int slope[2] = {0, 0}, shear[2] = {0, 0}, side;
 		/* the wide sums as params n, n + 1, ...: their count grows as
 		 * the rests are walked, d with it */
 		wide_grow(&W, s->lump[j].rest->id);
@@ -2459,7 +2460,6 @@ build_coupling_stab(Ctx *c, Scheme *s)
 			if (!ex_is_num(ds, 0) && !(ds->deps & DEP_STATE))
 				w2 = ex_add(p, w2, ex_mul(p, ex_fn(p, FN_ABS, ds, NULL), W.g[k]));
 		}
-		int slope[2] = {0, 0}, shear[2] = {0, 0}, side;
 		for (r = 0; r < s->nrd; r++) {
 			Expr *dr = d[s->nparams + r];
 			int ax;
@@ -2467,8 +2467,10 @@ build_coupling_stab(Ctx *c, Scheme *s)
 			 * chain's reads are not in this rest */
 			if ((dr->deps & DEP_STATE) || ex_is_num(dr, 0))
 				continue;
-			for (side = 0; side < 2 && s->ndim == 1 && (s->rd[r].kind == RD_DX || s->rd[r].kind == RD_DX3); side++)
-				if (s->attach[0][side] == j
+			/* the slope and the shear read at an end this object holds */
+			for (side = 0; side < 2; side++)
+				if (s->ndim == 1 && s->attach[0][side] == j
+				    && (s->rd[r].kind == RD_DX || s->rd[r].kind == RD_DX3)
 				    && ex_is_num(ex_sub(p, s->rd[r].pos, num(c, side ? s->to[0] : s->from[0])), 0)) {
 					slope[side] |= s->rd[r].kind == RD_DX;
 					shear[side] |= s->rd[r].kind == RD_DX3;
