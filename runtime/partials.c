@@ -897,7 +897,7 @@ columns(Stage *st, const double *z, int nz, const RtPartials *base, const RtPart
 {
 	double r1[RT_PARTIALS_MAX], h, big;
 	RtPartials trial;
-	int i, j, na = 0;
+	int i, j, k, na = 0;
 
 	for (j = 0; j < nz; j++) {
 		if (df1)
@@ -906,11 +906,22 @@ columns(Stage *st, const double *z, int nz, const RtPartials *base, const RtPart
 			continue;
 		memcpy(zt, z, sizeof *z * (size_t)nz);
 		h = z[j] + FD_STEP > RT_FREE_ZMAX ? -FD_STEP : FD_STEP;
-		zt[j] += h;
-		if (probe(st, zt, base->f1, &trial) < 0) {
+		/* where a step fails, the other way (a grid kept from the start
+		 * holds f0 a step down, not up: a bowed string from 7 % flat),
+		 * then both ways an eighth as far (a wide range's step in z
+		 * moves a drum's c 13 %, and its dense modes are lost to the
+		 * tracking); "no fitted param moves the partials" said of the
+		 * pitch in both (a probe's) */
+		for (k = 0; k < 4; k++) {
+			zt[j] = z[j] + (k & 1 ? -h : h) / (k & 2 ? 8 : 1);
+			if (fabs(zt[j]) <= RT_FREE_ZMAX && probe(st, zt, base->f1, &trial) == 0)
+				break;
+		}
+		if (k == 4) {
 			act[j] = 0;
 			continue;
 		}
+		h = zt[j] - z[j];
 		resid(&trial, target, ks, ns, r1);
 		for (big = 0, i = 0; i < ns; i++) {
 			J[i * nz + j] = (r1[i] - r[i]) / h;
