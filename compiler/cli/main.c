@@ -1155,6 +1155,11 @@ cmd_build(Run *r, const Opts *o)
 	double init_ms, *vals;
 	char *h;
 	void *m;
+	/* a rate or values given are made once here, as a render makes them
+	 * (a stable grid there): without -r, values that no grid takes were
+	 * built silently, and the plugin said only that dpm_new failed (a
+	 * probe's) */
+	int made = o->rate > 0 || o->nsets || o->params_file;
 	int st;
 
 	/* a built model plans its grid when it is made: --grid would be
@@ -1165,7 +1170,7 @@ cmd_build(Run *r, const Opts *o)
 		        "the model (`domain ... grid N`)\n");
 		return EXIT_ERR;
 	}
-	if (cli_build_check(o) < 0 || cli_compile(r, o, o->rate > 0 ? UPTO_RUN : UPTO_C) < 0
+	if (cli_build_check(o) < 0 || cli_compile(r, o, made ? UPTO_RUN : UPTO_C) < 0
 	    || cli_build_companion_import(o, r->model)
 	    || ((o->nsets || o->params_file) && load_params(r, o, 1) < 0))
 		return EXIT_ERR;
@@ -1177,11 +1182,13 @@ cmd_build(Run *r, const Opts *o)
 		return EXIT_ERR;
 	}
 	/* -r: the built model's rate (dpm_new(0), a built program without
-	 * -r), checked as a render checks it: a stable grid there */
-	if (o->rate > 0) {
+	 * -r); it and the values are checked as a render checks them */
+	if (made) {
 		if (!(m = instance(r, o, 1.0, &init_ms, &vals)))
 			return EXIT_ERR;
 		r->k.destroy(m);
+	}
+	if (o->rate > 0) {
 		r->scheme->rate = o->rate;
 		mem_free(r->ctext);
 		r->ctext = cg_emit_c(r->loops, r->prefix, CG_API);

@@ -533,6 +533,16 @@ expect build-params-file 0 '' -- build "$STR" --params "$T/p250.json" -o "$T/p25
 grep -q 'f0 = 250' "$T/p250.h" && pass build-params-header || fail build-params-header "$(grep 'f0' "$T/p250.h")"
 expect build-set-range 1 'outside its range' -- build "$STR" --set f0=1 -o "$T/bad.c"
 [ ! -e "$T/bad.c" ] && [ ! -e "$T/bad.h" ] && pass build-set-range-nofile || fail build-set-range-nofile "a partial output"
+# values in range that no grid takes are refused where the model says
+# so, as render refuses them, with or without -r (without, the C was
+# built and the plugin said only that dpm_new failed; a probe's)
+sed 's/^param f0 = 220 in \[20, 4000\]/param f0 = 220 in [20, 1e6]/' "$STR" >"$T/wide.dpm"
+for out in wide.c wide.lv2; do
+	expect "build-set-unstable-$out" 1 'wide.dpm:6:12: error: the scheme is unstable on every grid for the params in force' \
+		-- build "$T/wide.dpm" --set f0=1e6 -o "$T/$out"
+	[ ! -e "$T/$out" ] && [ ! -e "$T/wide.h" ] && pass "build-set-unstable-$out-nofile" ||
+		fail "build-set-unstable-$out-nofile" "a partial output"
+done
 expect emit-c 0 '' -- emit "$STR" --stage c
 grep -q 'ideal_string_run' "$T/out" && pass emit-c-text || fail emit-c-text "no ideal_string_run in the C"
 expect emit-h 0 '' -- emit "$STR" --stage h
