@@ -793,8 +793,10 @@ emit_stable_fn(Emit *e)
 	/* over a render of `span` seconds: the step's coefficients at t = 0,
 	 * and when they vary in time at up to 256 of its steps and at the
 	 * steps @__extremes found (ex, -1 after the last; NULL: none) */
-	cg_out(e, "enum { @__INTIME = %d };    /* does the step vary in time (its taps, a lumped object)? */\n\n",
+	cg_out(e, "enum { @__INTIME = %d };    /* does the step vary in time (its taps, a lumped object)? */\n",
 	       in_time(e));
+	cg_out(e, "enum { @__CHAINS = %d };    /* fields after the grid one: their grids compiled in */\n\n",
+	       e->s->m->nchains);
 	emit_extremes(e);
 	cg_out(e, "/* The first time in [0, span] at which the grid is unstable, or -1. */\n");
 	cg_out(e, "static double\n@__unstable_at(const double *p, double k, double hx, double hy, const int *n, "
@@ -1000,7 +1002,8 @@ emit_plan(Emit *e)
 				cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"the field '%s' is unstable at k = %%g s "
 				       "for the params in force (at its point %%s): its grid of %d x %d intervals was "
 				       "planned for the values it was compiled with; compile the model again with these "
-				       "values (--set, --params), which plans its grid for them, or force a coarser "
+				       "values and this rate (--set, --params, -r), which plans its grid for them, or "
+				       "force a coarser "
 				       "one with `grid NX, NY` on its domain\", k, lname[lj]);\n",
 				       s->m->chains[c].name, s->m->chains[c].n, s->m->chains[c].ny);
 			else if (!s->m->chains[c].planned) {    /* `grid N` on its domain (language.md 3) */
@@ -1017,7 +1020,8 @@ emit_plan(Emit *e)
 				cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"the field '%s' is unstable at k = %%g s "
 				       "for the params in force (at its point %%s): its grid of %d intervals was planned "
 				       "for the values it was compiled with; compile the model again with these "
-				       "values (--set, --params), which plans its grid for them, or force a coarser "
+				       "values and this rate (--set, --params, -r), which plans its grid for them, or "
+				       "force a coarser "
 				       "one with `grid N` on its domain\", k, lname[lj]);\n",
 				       s->m->chains[c].name, s->m->chains[c].n);
 		}
