@@ -61,6 +61,7 @@ int cg_parts_nlc(Emit *e);
 int cg_reads_skip(Emit *e, unsigned char *skip);   /* the reads @__rdstep leaves out */
 void cg_emit_bow_adj(Emit *e);    /* emit_bow.c: @__asolve, the bows' transposes */
 void cg_emit_bow_check(Emit *e);  /* emit_bow.c: @__bowcheck, one root or a refusal */
+int cg_bow_any_checked(const Scheme *s);  /* emit_bow.c: has the model such a bow? */
 int cg_bow_checked(const Scheme *s, const Source *sr);   /* emit_bow.c: @__bowcheck makes its
                                                           * equation rise with v (one root) */
 void cg_emit_integrals(Emit *e);  /* emit_sav.c: @__intR, the integral(...) reads */

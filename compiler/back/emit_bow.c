@@ -257,6 +257,17 @@ slope_ok(const Scheme *s, const Source *sr, Expr **d)
 }
 
 int
+cg_bow_any_checked(const Scheme *s)
+{
+	int i;
+
+	for (i = 0; i < s->nsrc; i++)
+		if (s->src[i].implicit >= 0 && cg_bow_checked(s, &s->src[i]))
+			return 1;
+	return 0;
+}
+
+int
 cg_bow_checked(const Scheme *s, const Source *sr)
 {
 	Expr **d = mem_alloc((size_t)(s->nparams + s->nrd + 1) * sizeof *d);

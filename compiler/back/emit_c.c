@@ -1165,6 +1165,27 @@ emit_plan(Emit *e)
 	cg_free_refs(pn, 0);
 	cg_out(e, "\treturn 0;\n}\n\n");
 
+	/* a bow whose Newton equation has more than one root on the finest
+	 * grid (its point's share of the force grows as the cells shrink)
+	 * plays on the next coarser grid that takes it, up to 16 intervals
+	 * coarser on x (examples/bowed_plate.dpm at 48 kHz: 26 x 22 refused
+	 * its Fb = 2, 25 x 20 takes it; a probe's) */
+	if (cg_bow_any_checked(s)) {
+		cg_out(e, "@_model *@_create(const double *params, double rate, const int *grid, char *err, "
+		       "int errsz);\n\n");
+		cg_out(e, "static void\n@__bowgrid(const double *p, double rate, const double *len, int *n, "
+		       "double *h)\n{\n");
+		cg_out(e, "\tchar err[1024];\n\tint g[2] = {0, 0}, j, d;\n\tdouble hj;\n\t@_model *m;\n\n");
+		cg_out(e, "\tfor (j = 0; j <= 16 && n[0] - j >= @__minn[0]; j++) {\n");
+		cg_out(e, "\t\thj = len[0] / (n[0] - j);\n");
+		cg_out(e, "\t\tfor (d = 0; d < %d; d++)\n\t\t\tg[d] = j ? (int)floor(len[d] / hj * (1 + 1e-12)) "
+		       ": n[d];\n", s->ndim);
+		cg_out(e, "\t\tif (g[%d] < @__minn[%d])\n\t\t\treturn;\n", s->ndim - 1, s->ndim - 1);
+		cg_out(e, "\t\tif ((m = @_create(p, rate, g, err, sizeof err))) {\n\t\t\t@_destroy(m);\n");
+		cg_out(e, "\t\t\tfor (d = 0; j && d < %d; d++) {\n\t\t\t\tn[d] = g[d];\n"
+		       "\t\t\t\th[d] = len[d] / g[d];\n\t\t\t}\n\t\t\treturn;\n\t\t}\n", s->ndim);
+		cg_out(e, "\t\tif (!strstr(err, \"one root only\"))\n\t\t\treturn;\n\t}\n}\n\n");
+	}
 	/* plan_for: the grid for a render of `span` seconds (0: the step's
 	 * coefficients at t = 0 only) */
 	cg_out(e, "int\n@_plan_for(const double *params, double rate, double span, const int *grid, int *grid_out, "
@@ -1242,6 +1263,8 @@ emit_plan(Emit *e)
 	cg_out(e, "\t} else {\n");
 	cg_out(e, "\t\tif (@__finest(p, k, len, span, n, err, errsz))\n\t\t\treturn 1;\n");
 	cg_out(e, "\t\tfor (d = 0; d < %d; d++)\n\t\t\th[d] = len[d] / n[d];\n", s->ndim);
+	if (cg_bow_any_checked(s))
+		cg_out(e, "\t\t@__bowgrid(p, rate, len, n, h);\n");
 	cg_out(e, "\t}\n");
 	cg_out(e, "\tfor (d = 0; d < 2; d++) {\n");
 	cg_out(e, "\t\tif (grid_out)\n\t\t\tgrid_out[d] = d < %d ? n[d] : 0;\n", s->ndim);

@@ -88,6 +88,18 @@ else
 	fail no_root "exit $st, $(ls "$T/no.wav" 2>/dev/null) $(head -c 300 "$T/err")"
 fi
 
+# a bow the finest grid refuses (its point's share of the force grows as
+# the cells shrink: examples/bowed_plate.dpm at 48 kHz, 26 x 22) plays
+# on the next coarser grid that takes it (it was refused; a probe's),
+# where the rate its model was made for keeps the grid it had
+run "$DPMC" info "$REPO/examples/bowed_plate.dpm" -r 48000 --json
+g48=$(sed -n 's/.*"grid": \[\([^]]*\)\].*/\1/p' "$T/out")
+run "$DPMC" info "$REPO/examples/bowed_plate.dpm" --json
+g44=$(sed -n 's/.*"grid": \[\([^]]*\)\].*/\1/p' "$T/out")
+run "$DPMC" render "$REPO/examples/bowed_plate.dpm" -r 48000 -d 0.05 -o "$T/bp48.wav"
+[ "$st" = 0 ] && [ "$g48" = "25, 20" ] && [ "$g44" = "25, 21" ] && pass bow_coarser_grid ||
+	fail bow_coarser_grid "exit $st, grids $g48 (48 kHz), $g44: $(head -c 300 "$T/err")"
+
 # a force that varies in time: checked at t = 0 and at every 32nd step
 # as it goes: pressed too hard for 1 ms at 30 ms, an error naming the
 # time (the sampled times up to 10 s let it through; they also refused a
