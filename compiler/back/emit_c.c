@@ -1811,6 +1811,15 @@ emit_gains(Emit *e)
 		ex_emitter_flush(em, &e->b, "\t");
 	for (i = 0; i < s->ndamp; i++) {
 		cg_loc_text(s->damp_loc, at, sizeof at);
+		if (!strchr(s->damp_what[i], 't')) {    /* a stiffness: discretise.c add_damp */
+			cg_out(e, "\tif (%s < 0) {\n\t\tsnprintf(msg, (size_t)msgsz, \"%sthe stiffness term in %s has "
+			       "the sign that gives energy (a bending stiffness of %%g, below 0): the continuum is "
+			       "unstable and only the grid's cutoff holds it, so the grid planned is coarse and the "
+			       "partials go flat; a stiff string or a bar is written - kappa^2 * u.xxxx\", %s);\n"
+			       "\t\treturn 1;\n\t}\n", ex_emitter_root(em, root[i]), at, s->damp_what[i],
+			       ex_emitter_root(em, root[i]));
+			continue;
+		}
 		cg_out(e, "\tif (%s < 0) {\n\t\tsnprintf(msg, (size_t)msgsz, \"%sthe loss term in %s gives energy at "
 		       "these values, where it should take it (a rate of %%g, below 0): the partials it reaches "
 		       "grow, so the grid planned is coarse enough to hold them and the partials move (the "

@@ -674,6 +674,19 @@ check_outputs(const Opts *o, const Kernel *k)
 	return 0;
 }
 
+/* --starts N with nothing to spread them over: said (with --spread none
+ * the starts would all be one; it was told to give --spread, given) */
+static void
+no_spread(const Opts *o, int n)
+{
+	if (o->spread && !strcmp(o->spread, "none"))
+		fprintf(stderr, "dpmc: error: --starts %d with --spread none: every start would be the same; "
+		        "name the params to spread them over (--spread NAME,...) or leave --starts out\n", n);
+	else
+		fprintf(stderr, "dpmc: error: --starts %d: no fitted param to spread the starts over "
+		        "(a fitted param that is not `log` and has a range, or --spread NAMES)\n", n);
+}
+
 /* --spread: the indices of the params whose starts are spread (room for
  * every param); the default is every fitted param that is not `log` and
  * has a finite range (pluck and pickup points, ...).  Their count, or -1
@@ -1361,8 +1374,7 @@ cli_fit(const Opts *o, const Job *j)
 	if ((nf = F.nf = fit_names(o, k, F.idx)) < 0 || (nsp = spread_names(o, k, F.idx, nf, sp)) < 0)
 		goto out;
 	if (F.nst > 1 && nsp == 0) {
-		fprintf(stderr, "dpmc: error: --starts %d: no fitted param to spread the starts over "
-		        "(a fitted param that is not `log` and has a range, or --spread NAMES)\n", F.nst);
+		no_spread(o, F.nst);
 		goto out;
 	}
 	if (!(target = target_read(o, j, &n0, &nch)))
@@ -1654,8 +1666,7 @@ cli_fit_data(const Opts *o, const Job *j)
 		goto out;
 	per = F.per = o->starts > 0 ? (int)o->starts : 1;
 	if (per > 1 && nsp == 0) {
-		fprintf(stderr, "dpmc: error: --starts %d: no fitted param to spread the starts over "
-		        "(a fitted param that is not `log` and has a range, or --spread NAMES)\n", per);
+		no_spread(o, per);
 		goto out;
 	}
 	if (cli_data_read(&d, o, j, a) < 0)

@@ -989,9 +989,11 @@ static const struct RCmd {
 	{"emit", "[ast|scheme|loops|step|c|h]", "an intermediate form of the model, as 'dpmc emit --stage' (default scheme)",
 	 c_emit, 0, 1},
 	{"render", "SECONDS FILE.wav [raw|double]", "render with the params in force (as 'dpmc render')", c_render, 2, 3},
-	{"grad", "TARGET.wav [mse|mrstft]", "the loss against a recording and its gradient, as JSON", c_grad, 1, 2},
-	{"fit", "TARGET.wav NAME[,NAME...] [STEPS] [mse|mrstft]",
-	 "fit params to a recording (as 'dpmc fit'); the best values stay in force;\n"
+	{"grad", "TARGET.wav [LOSS]", "the loss against a recording and its gradient, as JSON (LOSS: mse, the\n"
+	 "default, mrstft, simse, simrstft, sisc, sispec, sot or spec)", c_grad, 1, 2},
+	{"fit", "TARGET.wav NAME[,NAME...] [STEPS] [LOSS]",
+	 "fit params to a recording (as 'dpmc fit': LOSS spec unless given); the best\n"
+	 "values stay in force;\n"
 	 "Ctrl-C stops the fit and keeps the best so far", c_fit, 2, 4},
 	{"plot", "wave|spectrogram|loss FILE.png",
 	 "a PNG of the last render's first output (waveform, or spectrogram in dB)\n"

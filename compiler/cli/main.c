@@ -164,7 +164,8 @@ static const struct Opt {
 	{O_DOUBLE, "--double", NULL, NULL, C_RENDER, "unscaled 64-bit float samples (as --raw --double)"},
 	{O_TARGET, "--target", NULL, "REC.wav", C_GRAD | C_FIT, "the recording to match"},
 	{O_LOSS, "--loss", NULL, "NAME", C_GRAD | C_FIT | C_TRAIN,
-	 "the loss (default: grad mse, fit and train " FIT_DEFAULT_LOSS ")"},
+	 "the loss: mse, mrstft, simse, simrstft, sisc, sispec, sot or spec (default: grad mse, fit and train "
+	 FIT_DEFAULT_LOSS ")"},
 	{O_FIT, "--fit", NULL, "NAME[,NAME...]", C_FIT | C_TRAIN, "the params to fit (train: shared by every row)"},
 	{O_DATA, "--data", NULL, "SET.csv", C_FIT | C_TRAIN, "the dataset: file,P1,P2,... then a row per recording"},
 	{O_PERITEM, "--per-item", NULL, "NAME[,NAME...]", C_TRAIN, "params fitted for each row on its own"},

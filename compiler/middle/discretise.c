@@ -1668,16 +1668,23 @@ state_coef(Ctx *c, const Atom *a)
 
 /* A loss term c D u.t with D even in x and y, of order 2m: the rate it
  * takes energy away at is s = -c (-1)^m (u.t: -c; u.xxt: c; u.xxxxt:
- * -c), kept for @_gains (emit_c.c) when it is a constant of the params */
+ * -c), kept for @_gains (emit_c.c) when it is a constant of the params.
+ * So is a stiffness term c D u of order 4 (u.xxxx, u.xxyy, u.yyyy),
+ * whose bending energy is positive for c < 0: s = -c (a string whose
+ * stiffness was written + kappa^2 u.xxxx beside its tension planned a
+ * grid coarse enough to hold it, and its partials went flat, silently;
+ * a probe's). */
 static void
 add_damp(Ctx *c, Scheme *s, const Atom *a)
 {
-	static const char *const what[3][3] = {{"u.t", "u.yyt", "u.yyyyt"}, {"u.xxt", "u.xxyyt", "?"},
-	                                       {"u.xxxxt", "?", "?"}};
-	int m = (a->p[0] + a->p[1]) / 2;
+	static const char *const what[2][3][3] = {
+		{{"?", "?", "u.yyyy"}, {"?", "u.xxyy", "?"}, {"u.xxxx", "?", "?"}},
+		{{"u.t", "u.yyt", "u.yyyyt"}, {"u.xxt", "u.xxyyt", "?"}, {"u.xxxxt", "?", "?"}},
+	};
+	int m = (a->p[0] + a->p[1]) / 2, lt = a->p[2];
 	Expr *r = m % 2 ? a->coef : ex_neg(c->p, a->coef);
 
-	if (a->p[0] > 4 || a->p[1] > 4 || !strcmp(what[a->p[0] / 2][a->p[1] / 2], "?")
+	if (a->p[0] > 4 || a->p[1] > 4 || !strcmp(what[lt][a->p[0] / 2][a->p[1] / 2], "?")
 	    || (r->deps & ((1u << SYM_X) | (1u << SYM_Y) | (1u << SYM_T) | DEP_STATE)))
 		return;
 	/* (a few terms: each grows by one, in the scheme's arena) */
@@ -1692,7 +1699,7 @@ add_damp(Ctx *c, Scheme *s, const Atom *a)
 		s->damp_what = w;
 	}
 	s->damp[s->ndamp] = r;
-	s->damp_what[s->ndamp++] = what[a->p[0] / 2][a->p[1] / 2];
+	s->damp_what[s->ndamp++] = what[lt][a->p[0] / 2][a->p[1] / 2];
 	s->damp_loc = c->m->pde->value->loc;
 }
 
@@ -1709,7 +1716,7 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 	for (i = 0; i < l->natom; i++) {
 		Atom *a = &l->atom[i];
 		s->nstate_coef += state_coef(c, a);
-		if (a->p[2] == 1 && !(a->p[0] % 2) && !(a->p[1] % 2))
+		if (a->p[2] <= 1 && !(a->p[0] % 2) && !(a->p[1] % 2))
 			add_damp(c, s, a);
 		if (a->p[2] == 1 && a->p[0] + a->p[1] == 0) {
 			ct = ex_add(p, ct, a->coef);

@@ -773,5 +773,12 @@ run "$DPMC" render "$REPO/examples/guitar.dpm" -d 0.05 -o "$T/gains0.wav"
 [ "$st" = 0 ] && ! grep -q "gives energy" "$T/err" && pass gains-quiet || fail gains-quiet "exit $st: $(cat "$T/err")"
 expect gains-grad-warned 0 'the loss term in u.xxt gives energy' -- \
 	grad "$REPO/examples/guitar.dpm" --set T60hi=8 --target "$T/gains0.wav"
+# so does a stiffness of that sign beside the tension (+ kappa^2 u.xxxx:
+# the partials went flat, silently; a probe's); the guitar's, written
+# - kappa^2 u.xxxx, says nothing (gains-quiet above)
+grep -q -- '- kappa^2 \* u.xxxx' "$REPO/examples/guitar.dpm" &&
+	sed 's/- kappa^2 \* u.xxxx/+ kappa^2 * u.xxxx/' "$REPO/examples/guitar.dpm" >"$T/antistiff.dpm"
+expect stiffness-sign-warned 0 'warning: .*antistiff.dpm:56:13: the stiffness term in u.xxxx has the sign that gives energy' -- \
+	render "$T/antistiff.dpm" -d 0.05 -o "$T/antistiff.wav"
 
 exit 0
