@@ -13,6 +13,8 @@ typedef struct Emit {
 	const Loops *l;
 	const Scheme *s;
 	int grad;                  /* the adjoint and the checkpoints too */
+	struct PtCoefs *pt;        /* emit_loop.c: a region's space-time
+	                            * coefficients, point by point */
 } Emit;
 
 extern const char *const cg_sym_c[NSYM];

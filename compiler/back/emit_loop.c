@@ -123,14 +123,34 @@ bound_text(Buf *b, Bound bd, int ax)
 		buf_printf(b, "%d", bd.off);
 }
 
-/* for (j) for (i) { q; x, y and the space-time coefficients in `st` } */
-static void
+/* for (j) for (i) { q; x, y and the space-time coefficients in `st` }.
+ * Their parts that vary with neither x nor y (a net of t, a loss of t
+ * beside a coefficient of x: every layer was evaluated again at every
+ * point, 80 times slower; a probe's) are computed once before the loops,
+ * in a block of their own: 1 when it was opened (the caller closes it). */
+static int
 loop_open(Emit *e, const Region *rg, const int *st, int nst, const char *ind)
 {
 	const Loops *l = e->l;
-	Buf lo = {0}, hi = {0};
-	int i;
+	Buf lo = {0}, hi = {0}, in = {0}, oin = {0}, inner = {0}, outer = {0};
+	ExprEmitter *em = NULL;
+	const char **pn = NULL;
+	int i, block = 0;
 
+	if (nst) {
+		pn = cg_param_refs(e);
+		em = ex_emitter_new(pn, cg_sym_c, "v");
+		buf_printf(&in, "%s\t\t", ind);
+		buf_printf(&oin, "%s\t", ind);
+		for (i = 0; i < nst; i++)
+			ex_emitter_add(em, l->coefs[st[i]].e);
+		ex_emitter_flush_split(em, &inner, in.s, &outer, oin.s, (1u << SYM_X) | (1u << SYM_Y)
+		                       | (1u << SYM_THX) | (1u << SYM_THY) | DEP_STATE);
+		if (outer.len) {
+			cg_out(e, "%s{\n%s", ind, outer.s);
+			block = 1;
+		}
+	}
 	if (e->s->ndim == 2) {
 		bound_text(&lo, rg->lo[1], 1);
 		bound_text(&hi, rg->hi[1], 1);
@@ -144,24 +164,23 @@ loop_open(Emit *e, const Region *rg, const int *st, int nst, const char *ind)
 	cg_out(e, "%s\tfor (i = %s; i <= %s; i++) {\n", ind, lo.s, hi.s);
 	cg_out(e, "%s\t\tconst long q = i + j * nx1;\n", ind);
 	if (nst) {
-		const char **pn = cg_param_refs(e);
-		ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "v");
-		Buf in = {0};
-		buf_printf(&in, "%s\t\t", ind);
 		cg_out(e, "%s\t\tconst double x = x0 + i * hx, y = y0 + j * hy;\n", ind);
 		cg_out(e, "%s\t\t(void)x; (void)y;\n", ind);
-		for (i = 0; i < nst; i++)
-			ex_emitter_add(em, l->coefs[st[i]].e);
-		ex_emitter_flush(em, &e->b, in.s);
+		if (inner.len)
+			cg_out(e, "%s", inner.s);
 		for (i = 0; i < nst; i++)
 			cg_out(e, "%s\t\tconst double st%d = %s;\n", ind, l->coefs[st[i]].slot,
 			    ex_emitter_root(em, i));
 		ex_emitter_free(em);
 		cg_free_refs(pn, e->s->nparams);
-		buf_free(&in);
 	}
 	buf_free(&lo);
 	buf_free(&hi);
+	buf_free(&in);
+	buf_free(&oin);
+	buf_free(&inner);
+	buf_free(&outer);
+	return block;
 }
 
 static void
@@ -202,13 +221,13 @@ region(Emit *e, const Region *rg, const char *const *lev, const char *dst, int f
 {
 	const Loops *l = e->l;
 	Buf t = {0}, ref = {0};
-	int g, nst = 0, *st = mem_alloc((size_t)(rg->ngroups + 2) * sizeof *st);
+	int g, nst = 0, *st = mem_alloc((size_t)(rg->ngroups + 2) * sizeof *st), block;
 
 	for (g = 0; g < rg->ngroups; g++)
 		add_st(l, rg->groups[g].coef, st, &nst);
 	if (force >= 0)
 		add_st(l, force, st, &nst);
-	loop_open(e, rg, st, nst, ind);
+	block = loop_open(e, rg, st, nst, ind);
 	for (g = 0; g < rg->ngroups; g++) {
 		buf_printf(&t, "%s%s * ", g ? "\n\t\t\t\t+ " : "",
 		           cg_coef_ref(l, rg->groups[g].coef, &ref));
@@ -218,6 +237,8 @@ region(Emit *e, const Region *rg, const char *const *lev, const char *dst, int f
 		buf_printf(&t, "\n\t\t\t\t+ fon * %s", cg_coef_ref(l, force, &ref));
 	cg_out(e, "%s\t\t%s[q] = %s;\n", ind, dst, t.s ? t.s : "0");
 	cg_out(e, "%s\t}\n", ind);
+	if (block)
+		cg_out(e, "%s}\n", ind);
 	mem_free(st);
 	buf_free(&t);
 	buf_free(&ref);
@@ -887,27 +908,65 @@ rows_open(Emit *e, const Region *rg, const char *ind, Buf *lo, Buf *hi)
 	bound_text(hi, rg->hi[0], 0);
 }
 
-/* q, and x, y with the space-time coefficients st, at column `ii`. */
+/* A region's space-time coefficients st, point by point: their parts
+ * that vary with neither x nor y are computed once, at ind, into the
+ * block the caller has opened (a net of t beside a coefficient of x was
+ * evaluated again at every point of every step of the gradient's sweeps;
+ * a probe's), the rest kept for point_open (e->pt, until pt_done). */
+typedef struct PtCoefs {
+	Buf inner;                 /* the temporaries that vary, then stN = ... */
+	int nst;
+} PtCoefs;
+
 static void
-point_open(Emit *e, const int *st, int nst, const char *ii, const char *ind)
+pt_coefs(Emit *e, const int *st, int nst, const char *ind, PtCoefs *pc)
 {
 	const Loops *l = e->l;
+	const char **pn;
+	ExprEmitter *em;
+	Buf outer = {0};
 	int g;
 
+	memset(pc, 0, sizeof *pc);
+	pc->nst = nst;
+	e->pt = pc;
+	if (!nst)
+		return;
+	pn = cg_param_refs(e);
+	em = ex_emitter_new(pn, cg_sym_c, "v_");
+	for (g = 0; g < nst; g++)
+		ex_emitter_add(em, l->coefs[st[g]].e);
+	ex_emitter_flush_split(em, &pc->inner, "\t\t\t\t\t", &outer, ind, (1u << SYM_X) | (1u << SYM_Y)
+	                       | (1u << SYM_THX) | (1u << SYM_THY) | DEP_STATE);
+	for (g = 0; g < nst; g++)
+		buf_printf(&pc->inner, "\t\t\t\t\tconst double st%d = %s;\n", l->coefs[st[g]].slot,
+		           ex_emitter_root(em, g));
+	if (outer.len)
+		buf_puts(&e->b, outer.s);
+	ex_emitter_free(em);
+	cg_free_refs(pn, e->s->nparams);
+	buf_free(&outer);
+}
+
+static void
+pt_done(Emit *e, PtCoefs *pc)
+{
+	buf_free(&pc->inner);
+	e->pt = NULL;
+}
+
+/* q, and x, y with the region's space-time coefficients (e->pt), at
+ * column `ii`. */
+static void
+point_open(Emit *e, const char *ii, const char *ind)
+{
+	const PtCoefs *pc = e->pt;
+
 	cg_out(e, "%sconst long q = %s + j * nx1;\n", ind, ii);
-	if (nst) {
-		const char **pn = cg_param_refs(e);
-		ExprEmitter *em = ex_emitter_new(pn, cg_sym_c, "v_");
+	if (pc && pc->nst) {
 		cg_out(e, "%sconst double x = x0 + %s * hx, y = y0 + j * hy;\n", ind, ii);
 		cg_out(e, "%s(void)x; (void)y;\n", ind);
-		for (g = 0; g < nst; g++)
-			ex_emitter_add(em, l->coefs[st[g]].e);
-		ex_emitter_flush(em, &e->b, ind);
-		for (g = 0; g < nst; g++)
-			cg_out(e, "%sconst double st%d = %s;\n", ind, l->coefs[st[g]].slot,
-			       ex_emitter_root(em, g));
-		ex_emitter_free(em);
-		cg_free_refs(pn, e->s->nparams);
+		buf_puts(&e->b, pc->inner.s);
 	}
 }
 
@@ -957,8 +1016,7 @@ adjg_sum(const Loops *l, const Group *gr, Buf *b)
  * and single taps kept in registers, DPM_KEEP, where the compiler would
  * load them again for every use). */
 static void
-adjg_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
-           const char *lane, int vec, const char *ind)
+adjg_point(Emit *e, const Region *rg, const char *ii, const char *lane, int vec, const char *ind)
 {
 	const Loops *l = e->l;
 	static const char *const lev[2] = {"la", "lb"};
@@ -966,7 +1024,7 @@ adjg_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
 	Buf t = {0}, ref = {0}, nm = {0};
 	int g, any = 0;
 
-	point_open(e, st, nst, ii, ind);
+	point_open(e, ii, ind);
 	for (g = 0; g < rg->ngroups; g++) {
 		t.len = 0;
 		group_text(&t, &rg->groups[g], lev, vec >= 0);
@@ -1095,6 +1153,7 @@ adjg_region(Emit *e, const Region *rg, const int *slot, int nsum_all)
 	int g, k, p, nsum = 0, nst = 0, *st = mem_alloc((size_t)(rg->ngroups + 1) * sizeof *st);
 	Buf lo = {0}, hi = {0}, nm = {0};
 	char **sum = mem_alloc((size_t)(rg->ngroups + 1) * sizeof *sum);
+	PtCoefs pc;
 
 	/* a single column (a boundary strip): its rows add straight up */
 	int col = region_one_column(rg);
@@ -1109,6 +1168,7 @@ adjg_region(Emit *e, const Region *rg, const int *slot, int nsum_all)
 			sum[nsum++] = mem_strdup(nm.s);
 	}
 	cg_out(e, "\t{\n");
+	pt_coefs(e, st, nst, "\t\t", &pc);
 	if (nsum) {
 		/* lanes as one vector (DPM_VEC) when there are no space-time
 		 * coefficients to compute point by point */
@@ -1137,7 +1197,7 @@ adjg_region(Emit *e, const Region *rg, const int *slot, int nsum_all)
 			for (p = 0; p < 4; p++) {
 				part_if(e, p);
 				cg_out(e, "\t\t\t\t{\n");
-				adjg_point(e, rg, st, nst, ii[p], NULL, p, "\t\t\t\t\t");
+				adjg_point(e, rg, ii[p], NULL, p, "\t\t\t\t\t");
 				cg_out(e, "\t\t\t\t}\n");
 				part_fi(e, p);
 			}
@@ -1145,7 +1205,7 @@ adjg_region(Emit *e, const Region *rg, const int *slot, int nsum_all)
 		}
 		cg_out(e, "\t\t\tfor (i = %s; i + 7 <= %s; i += 8)\n", lo.s, hi.s);
 		cg_out(e, "\t\t\t\tfor (v = 0; v < 8; v++) {\n");
-		adjg_point(e, rg, st, nst, "(i + v)", "v", -1, "\t\t\t\t\t");
+		adjg_point(e, rg, "(i + v)", "v", -1, "\t\t\t\t\t");
 		cg_out(e, "\t\t\t\t}\n");
 		if (!nst)
 			cg_out(e, "#endif\n");
@@ -1153,7 +1213,7 @@ adjg_region(Emit *e, const Region *rg, const int *slot, int nsum_all)
 	} else {
 		cg_out(e, "\t\t\tfor (i = %s; i <= %s; i++) {\n", lo.s, hi.s);
 	}
-	adjg_point(e, rg, st, nst, "i", col ? NULL : nst ? "0" : "L0", -1, "\t\t\t\t");
+	adjg_point(e, rg, "i", col ? NULL : nst ? "0" : "L0", -1, "\t\t\t\t");
 	cg_out(e, "\t\t\t}\n\t\t}\n");
 	for (k = 0; k < nsum; k++) {
 		if (sum[k][0] == 'g')
@@ -1163,6 +1223,7 @@ adjg_region(Emit *e, const Region *rg, const int *slot, int nsum_all)
 		mem_free(sum[k]);
 	}
 	cg_out(e, "\t}\n");
+	pt_done(e, &pc);
 	mem_free(sum);
 	mem_free(st);
 	buf_free(&lo);
@@ -1343,15 +1404,14 @@ stp_index(const Loops *l, int p)
  * over the grid into its seeds there (gaS[q]), one of space and time
  * times its derivatives into gp4 */
 static void
-gacc_point(Emit *e, const Region *rg, const int *st, int nst, const char *ii,
-           const char *lane, const char *ind)
+gacc_point(Emit *e, const Region *rg, const char *ii, const char *lane, const char *ind)
 {
 	const Loops *l = e->l;
 	static const char *const lev[2] = {"u", "up"};
 	int np = e->s->nparams, g, c, p, f = l->force_coef;
 	Buf t = {0}, ref = {0};
 
-	point_open(e, st, nst, ii, ind);
+	point_open(e, ii, ind);
 	cg_out(e, "%sconst double lq = l[q];\n", ind);
 	for (g = 0; g <= rg->ngroups; g++) {
 		/* the groups, then the force, whose "taps" sum to 1 */
@@ -1417,11 +1477,14 @@ gacc_region(Emit *e, const Region *rg)
 	int np = e->s->nparams, g, c, allconst = 1;
 	int *st = mem_alloc((size_t)((rg->ngroups + 1) * np + 1) * sizeof *st), nst = 0;
 	Buf lo = {0}, hi = {0};
+	PtCoefs pc;
 
 	if (!gacc_left(l, rg, st, &nst)) {
 		mem_free(st);
 		return;
 	}
+	cg_out(e, "\t{\n");
+	pt_coefs(e, st, nst, "\t\t", &pc);
 	rows_open(e, rg, "\t", &lo, &hi);
 	for (g = 0; g <= rg->ngroups; g++) {
 		c = g < rg->ngroups ? rg->groups[g].coef : l->force_coef;
@@ -1431,7 +1494,7 @@ gacc_region(Emit *e, const Region *rg)
 	if (!allconst) {
 		cg_out(e, "\t\tfor (i = %s; i + 3 <= %s; i += 4)\n", lo.s, hi.s);
 		cg_out(e, "\t\t\tfor (v = 0; v < 4; v++) {\n");
-		gacc_point(e, rg, st, nst, "(i + v)", "v", "\t\t\t\t");
+		gacc_point(e, rg, "(i + v)", "v", "\t\t\t\t");
 		cg_out(e, "\t\t\t}\n");
 		cg_out(e, "\t\tfor (; i <= %s; i++) {\n", hi.s);
 	} else {
@@ -1439,8 +1502,9 @@ gacc_region(Emit *e, const Region *rg)
 		 * small enough to stay in L1): a plain loop vectorises */
 		cg_out(e, "\t\tfor (i = %s; i <= %s; i++) {\n", lo.s, hi.s);
 	}
-	gacc_point(e, rg, st, nst, "i", "0", "\t\t\t");
-	cg_out(e, "\t\t}\n\t}\n");
+	gacc_point(e, rg, "i", "0", "\t\t\t");
+	cg_out(e, "\t\t}\n\t}\n\t}\n");
+	pt_done(e, &pc);
 	mem_free(st);
 	buf_free(&lo);
 	buf_free(&hi);

@@ -1373,13 +1373,26 @@ ex_emitter_add(ExprEmitter *em, Expr *root)
 
 enum { EMIT_DEPTH = 40 };
 
-void
-ex_emitter_flush(ExprEmitter *em, Buf *b, const char *indent)
+/* Is e worth a temporary of its own: more than a number, a param or a
+ * symbol? */
+static int
+nontrivial(const Expr *e)
+{
+	return e->kind != EX_NUM && e->kind != EX_PARAM && e->kind != EX_SYM;
+}
+
+/* The temporaries into b at indent; with outer, those whose deps miss
+ * vary (and the largest such parts of the others, each a temporary of
+ * its own) into outer at oind instead: the parts a loop over the points
+ * computes once, before it. */
+static void
+flush_split(ExprEmitter *em, Buf *b, const char *indent, Buf *outer, const char *oind, unsigned vary)
 {
 	Pr P = { em->pn, em->sn, em };
 	Buf t = {0};
 	const Expr *e;
 	int i, *dep;
+	unsigned char *hoist;
 
 	if (em->flushed)
 		die("ex_emitter_flush: flushed twice");
@@ -1388,9 +1401,26 @@ ex_emitter_flush(ExprEmitter *em, Buf *b, const char *indent)
 		ex_uses_add(&em->u, em->roots[i]);
 	em->tmp = mem_alloc(em->u.nid * sizeof *em->tmp);
 	dep = mem_alloc((em->u.nid + 1) * sizeof *dep);
+	hoist = mem_alloc(em->u.nid + 1);
+	/* the invariant operands of varying nodes, and invariant roots */
+	for (i = 0; outer && i < em->u.norder; i++) {
+		const Expr *op[3];
+		int k;
+		e = em->u.order[i];
+		if (!(e->deps & vary))
+			continue;
+		op[0] = e->a, op[1] = e->b, op[2] = e->c;
+		for (k = 0; k < 3; k++)
+			if (op[k] && op[k]->id < em->u.nid && !(op[k]->deps & vary) && nontrivial(op[k]))
+				hoist[op[k]->id] = 1;
+	}
+	for (i = 0; outer && i < em->nroots; i++)
+		if (em->roots[i]->id < em->u.nid && !(em->roots[i]->deps & vary) && nontrivial(em->roots[i]))
+			hoist[em->roots[i]->id] = 1;
 	for (i = 0; i < em->u.norder; i++) {
 		const Expr *op[3];
-		int k, d = 0;
+		int k, d = 0, out;
+		Buf *to;
 		e = em->u.order[i];
 		/* how deep e prints: a temporary every EMIT_DEPTH levels, so
 		 * that no expression nests deeper than a C compiler takes
@@ -1400,16 +1430,18 @@ ex_emitter_flush(ExprEmitter *em, Buf *b, const char *indent)
 			if (op[k] && op[k]->id < em->u.nid && !em->tmp[op[k]->id] && dep[op[k]->id] + 1 > d)
 				d = dep[op[k]->id] + 1;
 		dep[e->id] = d;
-		if (!ex_uses_shared(&em->u, e) && !(d > EMIT_DEPTH && e->kind != EX_NUM && e->kind != EX_PARAM
-		                                    && e->kind != EX_SYM))
+		if (!ex_uses_shared(&em->u, e) && !(d > EMIT_DEPTH && nontrivial(e)) && !hoist[e->id])
 			continue;
 		dep[e->id] = 0;
-		buf_printf(b, "%sconst double %s%d = ", indent ? indent : "",
+		out = outer && !(e->deps & vary);
+		to = out ? outer : b;
+		buf_printf(to, "%sconst double %s%d = ", (out ? oind : indent) ? (out ? oind : indent) : "",
 		           em->prefix, em->ntmp);
-		pc(&P, b, e, 1);
-		buf_puts(b, ";\n");
+		pc(&P, to, e, 1);
+		buf_puts(to, ";\n");
 		em->tmp[e->id] = ++em->ntmp;
 	}
+	mem_free(hoist);
 	mem_free(dep);
 	em->text = mem_alloc((size_t)(em->nroots ? em->nroots : 1) * sizeof *em->text);
 	for (i = 0; i < em->nroots; i++) {
@@ -1418,6 +1450,19 @@ ex_emitter_flush(ExprEmitter *em, Buf *b, const char *indent)
 		em->text[i] = mem_strdup(t.s ? t.s : "");
 	}
 	buf_free(&t);
+}
+
+void
+ex_emitter_flush(ExprEmitter *em, Buf *b, const char *indent)
+{
+	flush_split(em, b, indent, NULL, NULL, 0);
+}
+
+void
+ex_emitter_flush_split(ExprEmitter *em, Buf *inner, const char *iind, Buf *outer, const char *oind,
+                       unsigned vary)
+{
+	flush_split(em, inner, iind, outer, oind, vary);
 }
 
 const char *

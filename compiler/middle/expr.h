@@ -166,6 +166,12 @@ int ex_emitter_add(ExprEmitter *em, Expr *root);  /* returns root number */
 /* Print the temporaries (indented by `indent`), then return the C text of
  * each root through root_text (valid until ex_emitter_free). */
 void ex_emitter_flush(ExprEmitter *em, Buf *b, const char *indent);
+/* The same, the temporaries whose deps miss `vary` (and the largest such
+ * parts of the others) into outer at oind, the rest into inner: a loop
+ * over the points computes those once, before it (the same operations,
+ * the same bits). */
+void ex_emitter_flush_split(ExprEmitter *em, Buf *inner, const char *iind, Buf *outer, const char *oind,
+                            unsigned vary);
 const char *ex_emitter_root(ExprEmitter *em, int root);
 void ex_emitter_free(ExprEmitter *em);
 

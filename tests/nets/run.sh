@@ -137,6 +137,17 @@ if nt space "$N/space.dpm"; then
 	ntrun space dot -g 30 -d 0.05
 	ntrun space bits -g 30 -d 0.1
 fi
+# a net of t beside a coefficient of x: its layers computed once a step,
+# before the loop over the points (they were evaluated at every point:
+# 38 sin() in the step's loop for a 2-32-32-2 net), the gradient exact
+if nt tsig_x "$N/tsig_x.dpm"; then
+	n=$(awk '/^tsig_x__step\(/,/^}/' "$T/tsig_x/m.c" | awk '/for \(i/ { inl = 1 } inl && /sin\(/ { n++ } END { print n + 0 }')
+	s=$(awk '/^tsig_x__step\(/,/^}/' "$T/tsig_x/m.c" | grep -c 'sin(')
+	[ "$n" = 0 ] && [ "$s" -gt 0 ] && pass tsig_x_hoisted || fail tsig_x_hoisted "$n sin() in the step's loop over the points ($s in the step)"
+	ntrun tsig_x taylor -g 60 -d 0.05 -p nd.1.W.2.0,nd.1.b.1,nd.2.b.0
+	ntrun tsig_x dot -g 60 -d 0.05
+	ntrun tsig_x bits -g 60 -d 0.1
+fi
 # over NET_COLD weights, optimised: the functions run once a param set or
 # a gradient are DPM_COLD (unoptimised), the rest -O2, the same numbers
 genopt=$GENOPT
