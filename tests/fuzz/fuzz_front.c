@@ -1,10 +1,12 @@
-/* fuzz_front.c — libFuzzer entry for the front end (parse, imports, sema).
+/* fuzz_front.c — libFuzzer entry for the front end (parse, imports, sema);
+ * built with -DFUZZ_MIDDLE (make fuzz's fuzz_middle), a model the front
+ * end accepts also goes through the middle and the C emitter:
+ * scheme_build, lower (the loop IR with its adjoint and derivative
+ * tables) and cg_emit_c with the gradient and the dpm_* interface.
  *
- *   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Icompiler -Icompiler/front -Icompiler/middle \
- *       -Iruntime tests/fuzz/fuzz_front.c compiler/front/lexer.c compiler/front/parser.c \
- *       compiler/front/ast.c compiler/front/sema.c compiler/front/sema_net.c compiler/front/sema_bc.c \
- *       compiler/front/sema_fields.c compiler/util.c runtime/msg.c -lm -o fuzz_front
- *   mkdir -p /tmp/dpmfz && ./fuzz_front -max_total_time=60 /tmp/dpmfz tests/fuzz/corpus
+ *   make fuzz
+ *   mkdir -p /tmp/dpmfz && tests/fuzz/fuzz_front -max_total_time=60 /tmp/dpmfz tests/fuzz/corpus
+ *   mkdir -p /tmp/dpmfm && tests/fuzz/fuzz_middle -max_total_time=60 -timeout=20 /tmp/dpmfm tests/fuzz/corpus
  *
  * Each input is one model text; imports resolve against stdlib/ (run from
  * the repository root).  Diagnostics go to /dev/null: only crashes,
@@ -15,6 +17,9 @@
 #include <string.h>
 
 #include "ast.h"
+#ifdef FUZZ_MIDDLE
+#include "scheme.h"
+#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,6 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const inc[] = { "stdlib" };
 	Arena *a;
 	Diag d;
+	Model *m;
 	char *text;
 
 	if (!null)
@@ -35,9 +41,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = 0;
 	a = arena_new();
-	d.nerr = 0;
+	memset(&d, 0, sizeof d);
 	d.out = null;
-	model_load_string(a, &d, "fuzz.dpm", text, inc, 1, NULL);
+	m = model_load_string(a, &d, "fuzz.dpm", text, inc, 1, NULL);
+#ifdef FUZZ_MIDDLE
+	{
+		Scheme *s;
+		if (m && d.nerr == 0 && (s = scheme_build(a, &d, m))) {
+			mem_free(cg_emit_c(lower(a, s), cg_prefix(a, m), CG_API));
+			scheme_free(s);
+		}
+	}
+#else
+	(void)m;
+#endif
 	arena_free(a);
 	free(text);
 	return 0;
