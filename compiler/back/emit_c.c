@@ -938,7 +938,7 @@ emit_plan(Emit *e)
 	const Loops *l = e->l;
 	const Scheme *s = e->s;
 	const char **pn;
-	int d, j, drift = drift_taps(l);
+	int d, j, drift = drift_taps(l), bowgrid = cg_bow_any_checked(s);
 	char at[32];
 
 	emit_rho_check(e);
@@ -1170,7 +1170,7 @@ emit_plan(Emit *e)
 	 * plays on the next coarser grid that takes it, up to 16 intervals
 	 * coarser on x (examples/bowed_plate.dpm at 48 kHz: 26 x 22 refused
 	 * its Fb = 2, 25 x 20 takes it; a probe's) */
-	if (cg_bow_any_checked(s)) {
+	if (bowgrid) {
 		cg_out(e, "@_model *@_create(const double *params, double rate, const int *grid, char *err, "
 		       "int errsz);\n\n");
 		cg_out(e, "static void\n@__bowgrid(const double *p, double rate, const double *len, int *n, "
@@ -1263,7 +1263,7 @@ emit_plan(Emit *e)
 	cg_out(e, "\t} else {\n");
 	cg_out(e, "\t\tif (@__finest(p, k, len, span, n, err, errsz))\n\t\t\treturn 1;\n");
 	cg_out(e, "\t\tfor (d = 0; d < %d; d++)\n\t\t\th[d] = len[d] / n[d];\n", s->ndim);
-	if (cg_bow_any_checked(s))
+	if (bowgrid)
 		cg_out(e, "\t\t@__bowgrid(p, rate, len, n, h);\n");
 	cg_out(e, "\t}\n");
 	cg_out(e, "\tfor (d = 0; d < 2; d++) {\n");
