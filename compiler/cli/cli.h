@@ -221,10 +221,11 @@ int cli_fit_interrupted(void);
  * vals alone.  df1 (nf values, NULL: not wanted): how many cents the
  * render's first partial moves per unit of each param's free coordinate
  * (rt_to_free) at the values it leaves, 0 for a param that moves no
- * partial, all 0 when the stage did not run.  0, or -1 after an error
- * message. */
+ * partial, all 0 when the stage did not run.  rms (NULL: not wanted):
+ * the partials' distance after it, cents rms, or -1 where none was
+ * measured.  0, or -1 after an error message. */
 int cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double *target,
-                  long n, int nch, double *vals, int stage, double *df1);
+                  long n, int nch, double *vals, int stage, double *df1, double *rms);
 
 /* cli_params.c: the param values in force: the defaults, then --params,
  * then each --set.  Fills vals (k->nparams() of them); 0, or -1 after an

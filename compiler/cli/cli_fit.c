@@ -44,6 +44,25 @@ enum { MAXHALVE = 10 };
  * takes that back) and well within the 8-10 % from which stage 3 finds
  * the pitch again. */
 #define PITCH_HOLD 34.0
+/* ... or less, where stage 1 matched the partials closer than a cent or
+ * so (a closed loop; a synthetic target): HOLD_PER_CENT times its rms,
+ * at least HOLD_MIN cents; the model then has the target's series, the
+ * loss nothing to trade, and the first steps of Adam, an eighth of the
+ * range of a log f0 each at the peak rate, jumped out of the audio
+ * loss's narrow valley (the README's string: stage 1 at 221.994 Hz for
+ * 222, 0.05 cents rms; step 10 at 226.4 Hz, the loss 90 times
+ * higher).  There each param that moves the first partial moves it at
+ * most HOLD_STEP of the hold a step.  The double-bass notes match at
+ * 1.6-12 cents: their hold stays PITCH_HOLD. */
+#define HOLD_PER_CENT 30.0
+#define HOLD_MIN 3.0
+#define HOLD_STEP 0.25
+
+static double
+pitch_hold(double rms)
+{
+	return rms < 0 ? PITCH_HOLD : fmin(PITCH_HOLD, fmax(HOLD_MIN, HOLD_PER_CENT * rms));
+}
 
 /* Whether name is a loss of runtime/loss.c's table; choices gets the
  * names as "a, b or c" for a message. */
@@ -377,7 +396,7 @@ stage3(const Opts *o, const Job *j, const int *pidx, int npitch, Sim *s, double 
 	int ok0 = sim_loss(s, best, &l0) == 0;
 
 	memcpy(was, best, sizeof *was * (size_t)np);
-	if (cli_fit_pitch(o, j, pidx, npitch, s->target, s->n, s->nch, best, 3, NULL) < 0) {
+	if (cli_fit_pitch(o, j, pidx, npitch, s->target, s->n, s->nch, best, 3, NULL, NULL) < 0) {
 		mem_free(was);
 		return -1;
 	}
@@ -789,6 +808,7 @@ typedef struct Start {
 	double loss, best_loss;
 	long step;                /* steps taken */
 	long held;                /* steps hold_pitch took back */
+	double hold;              /* how far (cents) it lets the first partial go (pitch_hold) */
 	int state;                /* ST_... */
 	double *hist;             /* per step: the loss and the fitted values (malloc) */
 	long nhist, caphist;
@@ -1061,7 +1081,7 @@ hold_pitch(const Fit *F, Start *S)
 		c += b * (S->y[i] - S->y0[i]);
 		bb += b * b;
 	}
-	over = c > PITCH_HOLD ? c - PITCH_HOLD : c < -PITCH_HOLD ? c + PITCH_HOLD : 0;
+	over = c > S->hold ? c - S->hold : c < -S->hold ? c + S->hold : 0;
 	if (over == 0 || !(bb > 0))
 		return;
 	for (i = 0; i < F->nf; i++)
@@ -1136,6 +1156,9 @@ run_start(Fit *F, Start *S)
 		 * of its range (a guard, [-1e3, 1e3]) */
 		if (p >= F->nuser)
 			S->scale[i] = 4 / (k->param_max(p) - k->param_min(p));
+		/* a pitch stage 1 matched closely moves slowly (pitch_hold) */
+		if (S->hold < PITCH_HOLD && S->df1[i] != 0)
+			S->scale[i] = fmin(S->scale[i], HOLD_STEP * S->hold / (fabs(S->df1[i]) * lr));
 		z = rt_to_free(S->v0[p], k->param_min(p), k->param_max(p), k->param_log(p));
 		/* a start at an end of its range, where dv/dz is 1e-13, moves
 		 * 1 % inside when the loss pulls it inwards (a level the loss
@@ -1423,6 +1446,7 @@ cli_fit(const Opts *o, const Job *j)
 		S->y0 = S->dvdz + (nf + 1);
 		S->df1 = S->y0 + (nf + 1);
 		memset(S->df1, 0, fsz);
+		S->hold = PITCH_HOLD;
 		start_values(k, j->vals, np, sp, nsp, i, S->v0);
 		memcpy(S->vals, S->v0, dsz - sizeof(double));
 	}
@@ -1438,7 +1462,7 @@ cli_fit(const Opts *o, const Job *j)
 	 * in place; the params it moves take their new values in every start,
 	 * and its slopes of the first partial hold the pitch there (hold_pitch) */
 	{
-		double *pv = mem_alloc(dsz), *df1 = mem_alloc(fsz);
+		double *pv = mem_alloc(dsz), *df1 = mem_alloc(fsz), rms = -1;
 		int p, u;
 
 		int *uidx = mem_alloc(sizeof *uidx * (size_t)(nf + 1)), nu = 0;
@@ -1449,17 +1473,19 @@ cli_fit(const Opts *o, const Job *j)
 			if (F.idx[i] < F.nuser)
 				uidx[nu++] = F.idx[i];
 		memcpy(pv, j->vals, dsz - sizeof(double));
-		p = nu ? cli_fit_pitch(o, j, uidx, nu, tgt, n, nch, pv, 1, df1) : 0;
+		p = nu ? cli_fit_pitch(o, j, uidx, nu, tgt, n, nch, pv, 1, df1, &rms) : 0;
 		if (p < 0) {
 			mem_free(uidx);
 			mem_free(df1);
 			mem_free(pv);
 			goto out;
 		}
-		for (i = 0; i < F.nst; i++)
+		for (i = 0; i < F.nst; i++) {
+			F.st[i].hold = pitch_hold(rms);
 			for (p = 0; p < np; p++)
 				if (pv[p] != j->vals[p])
 					F.st[i].v0[p] = F.st[i].vals[p] = pv[p];
+		}
 		/* the params that move the partials, for stage 3: those stage 1
 		 * moved, and those that move the first partial where it left it
 		 * (a start already on the pitch moves none) */
@@ -1502,8 +1528,8 @@ cli_fit(const Opts *o, const Job *j)
 	 * moved or found moving the first partial.  Closed loops stop at once
 	 * (below a cent). */
 	if (W->held)
-		fprintf(stderr, "fit: the loss pulled the first partial over %.0f %% from the partials' match; "
-		        "held there on %ld of %ld steps\n", 100 * (exp2(PITCH_HOLD / 1200) - 1), W->held, W->step);
+		fprintf(stderr, "fit: the loss pulled the first partial over %.2g %% from the partials' match; "
+		        "held there on %ld of %ld steps\n", 100 * (exp2(W->hold / 1200) - 1), W->held, W->step);
 	if (!interrupted && npitch && stage3(o, j, pidx, npitch, &W->s, W->best) < 0)
 		goto out;
 	if (!interrupted)
@@ -1636,7 +1662,7 @@ cli_fit_data(const Opts *o, const Job *j)
 	int np = k->nparams(), nf, i, p, st = 1, workers, sigs[2] = {SIGINT, SIGTERM}, handlers = 0;
 	int **pidx = NULL, *npitch = NULL, *uidx = NULL, nu = 0, *sp = NULL, nsp, per, r;
 	long from = 0;
-	double loss, *pv = NULL, *df1 = NULL;
+	double loss, *pv = NULL, *df1 = NULL, rms;
 	struct sigaction sa, old[2];
 	Arena *a = arena_new();
 	Buf res = {0};
@@ -1718,6 +1744,7 @@ cli_fit_data(const Opts *o, const Job *j)
 		S->y0 = S->dvdz + (nf + 1);
 		S->df1 = S->y0 + (nf + 1);
 		memset(S->df1, 0, fsz);
+		S->hold = PITCH_HOLD;
 		start_values(k, w->vals, np, sp, nsp, i % per, S->v0);
 		memcpy(S->vals, S->v0, dsz - sizeof(double));
 		if (i % per == 0)
@@ -1746,7 +1773,8 @@ cli_fit_data(const Opts *o, const Job *j)
 			fprintf(stderr, "fit: %s:%d (%s)\n", o->data, w->line, w->file);
 		memcpy(pv, w->vals, dsz - sizeof(double));
 		memset(df1, 0, fsz);
-		if (nu && cli_fit_pitch(&w->o, j, uidx, nu, S->s.target, S->s.n, w->nch, pv, 1, df1) < 0)
+		rms = -1;
+		if (nu && cli_fit_pitch(&w->o, j, uidx, nu, S->s.target, S->s.n, w->nch, pv, 1, df1, &rms) < 0)
 			goto out;
 		/* as fit's: stage 3 moves what stage 1 moved or what moves f1;
 		 * what stage 1 moved, every start of the row takes */
@@ -1756,6 +1784,7 @@ cli_fit_data(const Opts *o, const Job *j)
 				pidx[r][npitch[r]++] = F.idx[p];
 			for (i = r * per; i < (r + 1) * per; i++) {
 				F.st[i].df1[p] = d1;
+				F.st[i].hold = pitch_hold(rms);
 				if (pv[F.idx[p]] != w->vals[F.idx[p]])
 					F.st[i].v0[F.idx[p]] = F.st[i].vals[F.idx[p]] = pv[F.idx[p]];
 			}

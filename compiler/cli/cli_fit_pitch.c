@@ -147,7 +147,7 @@ render(void *ctx, const double *z, double *y)
 
 int
 cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double *target,
-              long n, int nch, double *vals, int stage, double *df1)
+              long n, int nch, double *vals, int stage, double *df1, double *rms)
 {
 	const Kernel *k = j->k;
 	int np = k->nparams(), i, st = 0, *moved = mem_alloc(sizeof *moved * (size_t)(nf + 1));
@@ -159,6 +159,8 @@ cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double 
 
 	if (df1)
 		memset(df1, 0, sizeof *df1 * (size_t)nf);
+	if (rms)
+		*rms = -1;
 	if (o->no_pitch)
 		goto out;
 	p.vals = mem_alloc(sizeof *p.vals * (size_t)(np + 1));
@@ -178,6 +180,8 @@ cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double 
 		fprintf(stderr, "dpmc: error: %s\n", err);
 		goto out;
 	}
+	if (rms && m.matched >= 3)
+		*rms = m.cents;
 	if (!m.ran) {
 		fprintf(stderr, "partials: %s; stage %d skipped (%d render%s)\n", m.why ? m.why : "no step lowered the error", stage,
 		        m.renders, m.renders == 1 ? "" : "s");
