@@ -33,6 +33,8 @@ def frames(seconds, rate, outputs=1):
     """The frame count of a render of seconds at rate, as dpmc's
     (runtime/wav.c, rt_nframes): the nearest whole number, at least one,
     and at most MAX_SAMPLES over the outputs."""
+    if isinstance(seconds, (str, bytes)):
+        raise ValueError("the duration must be a positive number of seconds, not the string %r" % (seconds,))
     s = float(seconds)
     if not math.isfinite(s) or s <= 0:
         raise ValueError("the duration must be a positive number of seconds, not %r" % (seconds,))
@@ -373,6 +375,8 @@ class Model:
 
     def _checked(self, name, value):
         i = self.index(name)
+        if isinstance(value, (str, bytes)):
+            raise ValueError("%s = %r is not a number but a string; give a number" % (name, value))
         try:
             v = float(value)
         except (TypeError, ValueError):

@@ -47,6 +47,8 @@ def set_errors(m):
     raises(lambda: m.set(f0=49.999), ValueError, "[50, 1000]")
     raises(lambda: m.set(f0=float("nan")), ValueError, "f0")
     raises(lambda: m.set(f0="high"), ValueError, "not a number")
+    raises(lambda: m.set(f0="300"), ValueError, "f0", "string")     # no silent conversion
+    raises(lambda: m.render("0.01"), ValueError, "string")
     raises(lambda: m.set(g0=1), ValueError, "g0", "f0, B, T60, xo")
     # a bad one among good ones changes nothing
     raises(lambda: m.set(f0=400, B=5), ValueError, "B", "[0, 0.001]")
