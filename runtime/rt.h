@@ -340,6 +340,10 @@ typedef struct RtMatch {
 	 * and after each step taken, before the Jacobian's renders about it
 	 * (may be NULL; cli_fit_pitch.c keeps the grid there) */
 	void (*settle)(void *ctx, const double *z);
+	/* after the match: 1 when the values at z take another grid than
+	 * the one it ran on, now in force; the match then runs once more
+	 * from z on it (may be NULL) */
+	int (*regrid)(void *ctx, const double *z);
 	char whybuf[200];           /* why, when it has numbers */
 } RtMatch;
 int rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const double *target,

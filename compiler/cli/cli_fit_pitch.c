@@ -113,6 +113,21 @@ settle(void *ctx, const double *z)
 		p->home[0] = p->home[1] = 0;
 }
 
+/* the match has ended at z: when the values there take another grid
+ * than home, that one becomes home (1: the match runs again on it) */
+static int
+regrid(void *ctx, const double *z)
+{
+	Pitch *p = ctx;
+	int g[2];
+
+	to_vals(p, z);
+	if (plan(p, g) != 0 || (g[0] == p->home[0] && g[1] == p->home[1]))
+		return 0;
+	memcpy(p->home, g, sizeof g);
+	return 1;
+}
+
 static int
 render(void *ctx, const double *z, double *y)
 {
@@ -171,6 +186,7 @@ cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double 
 	m.moved = moved;
 	m.df1 = df1;
 	m.settle = settle;
+	m.regrid = regrid;
 	st = rt_match_partials(render, &p, z, nf, target, n, nch, j->rate, MAXIT, &m, err, sizeof err);
 	if (cli_fit_interrupted()) {    /* the values as they were: the fit writes them */
 		st = 0;
