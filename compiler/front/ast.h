@@ -145,6 +145,9 @@ struct Decl {
 	int lump;                 /* sema: the lumped object's number */
 	int lowered;              /* potential: a linear spring, its forces in the
 	                           * pdes (sema_spring.c), not carried by SAV */
+	Ast *sav;                 /* potential: the part SAV carries when its
+	                           * quadratic terms were lowered (sema_spring.c);
+	                           * NULL: the whole value */
 	int gridpt;               /* field: a lumped object that is a point of
 	                           * another field's grid, 1 + its index in
 	                           * Model.chains (sema_fields.c); else 0 */

@@ -2235,6 +2235,8 @@ build_potentials(Ctx *c, Scheme *s)
 		/* a linear spring: its forces are in the pdes (sema_spring.c) */
 		if (d->lowered)
 			continue;
+		if (d->sav && (v = conv(c, d->sav, NULL), c->failed))
+			return;
 		if (!s->npot++)
 			s->pot_loc = d->loc;
 		s->pot = ex_add(p, s->pot, v);
