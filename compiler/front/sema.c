@@ -834,6 +834,9 @@ check_name(Sema *s, Ast *e, const Ctx *c)
 		if (c->netarg)
 			diag_error(s->d, e->loc, "cannot use the field '%s' in a net's argument; "
 			           "a net maps params, t or the coordinates, not the state", n);
+		else if (!(c->allow & A_FIELD) && (c->allow & A_STATE) && !strcmp(c->what, C_POT.what))
+			diag_error(s->d, e->loc, "the field '%s' is read at a point in %s: write %s(X), or "
+			           "integral(...) of it; the whole field is the pde's alone", n, c->what, n);
 		else if (!(c->allow & A_FIELD) && (c->allow & A_STATE))
 			diag_error(s->d, e->loc, "the field '%s' is read at a point in %s: write %s(X) (or "
 			           "%s.t(X), %s.x(X)); the whole field is the pde's alone", n, c->what, n, n, n);

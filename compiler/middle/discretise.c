@@ -2185,9 +2185,13 @@ build_potentials(Ctx *c, Scheme *s)
 			return;
 		nrd = c->nrd;
 		if (!(v->deps & DEP_STATE)) {
-			diag_error(c->d, d->value->loc, "the potential '%s' does not depend on the state; "
-			           "a stored energy reads the field at points (%s(X)), integral(...) or "
-			           "lumped objects", d->name, m->field->name);
+			if (m->lumped_only)
+				diag_error(c->d, d->value->loc, "the potential '%s' does not depend on the "
+				           "state; a stored energy reads the lumped objects' positions", d->name);
+			else
+				diag_error(c->d, d->value->loc, "the potential '%s' does not depend on the state; "
+				           "a stored energy reads the field at points (%s(X)), integral(...) or "
+				           "lumped objects", d->name, m->field->name);
 			c->failed = 1;
 			return;
 		}
@@ -2198,10 +2202,10 @@ build_potentials(Ctx *c, Scheme *s)
 			if (ex_is_num(dv[np + r], 0) || k == RD_VAL || k == RD_LUMP || k == RD_INT)
 				continue;
 			diag_error(c->d, d->value->loc, "the potential '%s' reads %s; a stored energy "
-			           "depends on positions only (%s(X), z, integral(...))", d->name,
+			           "depends on positions only (%s%s)", d->name,
 			           k == RD_DX || k == RD_DX3 ? "a slope u.x(X) or shear, which is not supported yet"
-			           : "a velocity",
-			           m->field->name);
+			           : "a velocity", m->lumped_only ? "the lumped objects' z, not z.t" : m->field->name,
+			           m->lumped_only ? "" : "(X), z, integral(...)");
 			c->failed = 1;
 		}
 		(void)nrd0;

@@ -304,6 +304,13 @@ bad integral_uxxx 'potential P = integral(u.xxx^2)' "inside integral(...) the fi
 bad integral_u_ux 'potential P = integral(u^2 * u.x^2)' "an integrand of u and u.x together must be a sum of a function of each"
 bad integral_in_init 'init u = integral(u^2)' "integral(...) reads the state every step"
 bad second_potential "$(printf 'potential P = K * z^2\npotential P = K * z^4')" "a second potential named 'P'"
+bad whole_field 'potential P = K / 2 * u^2' "the field 'u' is read at a point in a potential: write u(X), or integral(...) of it"
+# a model of lumped objects alone: the messages name no field (it has
+# one of its own inside, rest_, which they named; a probe's)
+printf 'model lone\nparam K = 1e3\nfield z mass 0.1\npde z.tt = 0\npotential P = K * z.t^2\ninit z.t = 1\noutput o = z\n' >"$T/lone.dpm"
+expect lumped_velocity 1 "lone.dpm:5:15: error: the potential 'P' reads a velocity; a stored energy depends on positions only (the lumped objects' z, not z.t)" -- render "$T/lone.dpm" -o "$T/lone.wav"
+printf 'model lone2\nparam K = 1e3\nfield z mass 0.1\npde z.tt = 0\npotential P = K\ninit z.t = 1\noutput o = z\n' >"$T/lone2.dpm"
+expect lumped_not_of_state 1 "lone2.dpm:5:15: error: the potential 'P' does not depend on the state; a stored energy reads the lumped objects' positions" -- render "$T/lone2.dpm" -o "$T/lone2.wav"
 # a tension of the stretch as a coefficient (language.md 12: integrals
 # are usable in pde coefficients), explicit at step n: against the same
 # stretch as a potential (SAV, energy-conserving) on the same grid, the
