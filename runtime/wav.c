@@ -40,7 +40,7 @@ rt_nframes(double seconds, double rate, int nch, char *err, int errsz)
 		return -1;
 	}
 	if (n * nch > (double)RT_MAX_SAMPLES) {
-		rt_seterr(err, errsz, "%g s at %g Hz is %.0f samples, more than the %ld a render may hold; "
+		rt_seterr(err, errsz, "%g s at %g Hz is %.4g samples, more than the %ld a render may hold; "
 		       "render a shorter duration", seconds, rate, n * nch, RT_MAX_SAMPLES);
 		return -1;
 	}

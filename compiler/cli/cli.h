@@ -321,6 +321,9 @@ void cli_info_print(const Run *r, const Opts *o, void *m, const double *vals);
  * keep: when not NULL, set on success to the samples (nframes frames of
  * noutputs() values, malloc'd; the caller frees them). */
 int cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_ms, double **keep);
+/* A render of m that blew up (y: its n samples of nch channels): where a
+ * time signal is first not finite, said at its place into err; 1 if so */
+int cli_time_error(const Kernel *k, void *m, const double *y, long n, int nch, char *err, int errsz);
 /* main.c: `dpmc emit --stage`: the compile stage (UPTO_...) that stage
  * (ast, scheme, loops, c, h) needs, or -1 when there is no such stage;
  * and its text for r, compiled at least that far, on f. */

@@ -416,7 +416,8 @@ stage3(const Opts *o, const Job *j, const int *pidx, int npitch, Sim *s, double 
 static int
 blew_up(Sim *s)
 {
-	if (!s->k->solve_error || !s->k->solve_error(s->m, s->err, sizeof s->err))
+	if ((!s->k->solve_error || !s->k->solve_error(s->m, s->err, sizeof s->err))
+	    && !cli_time_error(s->k, s->m, s->y, s->n * s->nch, s->nch, s->err, sizeof s->err))
 		snprintf(s->err, sizeof s->err, "the loss is not finite: the simulation blew up");
 	return -1;
 }

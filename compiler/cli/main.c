@@ -1285,8 +1285,8 @@ state_finite(const Kernel *k, void *m, const Scheme *s)
  * its place with that time (the outputs see it only when the wave has
  * reached them; a signal NaN at one instant only is found too); 1 with
  * the message in err */
-static int
-time_error(const Kernel *k, void *m, const double *y, long n, int nch, char *err, int errsz)
+int
+cli_time_error(const Kernel *k, void *m, const double *y, long n, int nch, char *err, int errsz)
 {
 	long i, s;
 
@@ -1322,7 +1322,7 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 	st = rt_wav_write(o->out, buf, nframes, nch, (int)floor(r->k.rate(m) + 0.5), o->raw, err, sizeof err);
 	if (st != 0 && r->k.solve_error && r->k.solve_error(m, err, sizeof err)) {
 		cli_model_error(o->model, err, NULL);
-	} else if (st != 0 && strstr(err, "blew up") && time_error(&r->k, m, buf, nframes * nch, nch, err, sizeof err)) {
+	} else if (st != 0 && strstr(err, "blew up") && cli_time_error(&r->k, m, buf, nframes * nch, nch, err, sizeof err)) {
 		cli_model_error(o->model, err, NULL);
 	} else if (st != 0 && strstr(err, "blew up") && state_finite(&r->k, m, r->loops->s)) {
 		/* the field is finite: an output's expression is not */

@@ -546,7 +546,7 @@ static void
 do_import(Loader *L, Decl *imp)
 {
 	AstList *dirs = NULL;
-	const char *env = getenv("DPM_PATH"), *path = NULL, *model;
+	const char *env = getenv("DPM_PATH"), *path = NULL, *model, *id;
 	Src *src = NULL;
 	Decl **decls;
 	Loc mloc;
@@ -582,7 +582,8 @@ do_import(Loader *L, Decl *imp)
 		for (i = 0; i < dirs->n && !src; i++) {
 			path = join(L->a, dirs->v[i], imp->name);
 			src = src_read(L->a, path, SRC_LIMIT, "a model", why, sizeof why);
-			if (!src && errno != ENOENT && errno != ENOTDIR) {
+			/* a folder of the search that cannot hold it: the next one */
+			if (!src && errno != ENOENT && errno != ENOTDIR && errno != ENAMETOOLONG) {
 				diag_error(L->d, imp->name_loc, "%s", why);
 				return;
 			}
@@ -602,7 +603,13 @@ do_import(Loader *L, Decl *imp)
 		return;
 	}
 	imp->resolved = path;      /* for outputs that must not replace it */
-	if (seen(L, identity(L->a, path)))
+	id = identity(L->a, path);
+	if (L->seen && L->seen->n && !strcmp(L->seen->v[0], id)) {
+		diag_error(L->d, imp->name_loc, "\"%s\" is the model's own file; an import names a file "
+		           "of const, let and fn definitions", imp->name);
+		return;
+	}
+	if (seen(L, id))
 		return;            /* imported before, or a cycle: each file once */
 	if (L->depth > 64) {
 		diag_error(L->d, imp->name_loc, "imports nested too deeply");

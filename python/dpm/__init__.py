@@ -61,6 +61,8 @@ def load(path, backend="cc", *, rate=None, grid=None, include=(), threads=None, 
             raise Error("%s: no such shared object" % source)
         lib = Lib(path)
     else:
+        if os.path.isdir(path):
+            raise Error("%s is a folder; a model must be a regular file" % source)
         if not os.path.isfile(path):
             raise Error("%s: no such model file" % source)
         include = [os.path.abspath(os.fspath(d)) for d in include]

@@ -182,6 +182,8 @@ def build(model, backend="cc", include=(), dpmc=None, cache=None, values=None, r
     and rate.  A model without such a field is built without them: its
     code is the same for every value and rate."""
     check_backend(backend)
+    if os.path.isdir(model):
+        raise Error("%s is a folder; a model must be a regular file" % model)
     if not os.path.isfile(model):
         raise Error("%s: no such model file" % model)
     dpmc = find_dpmc(dpmc)

@@ -352,4 +352,24 @@ else
 	fail fit-pitch-matched-stays "exit $st, f0 ${f:-none}; steps' f0 from $(awk -F, 'NR > 1 { print $3 }' "$T/r.csv" 2>/dev/null | sort -g | sed -n '1p;$p' | tr '\n' ' ')"
 fi
 
+# a time signal that is not finite from some t on: grad and fit say where
+# and when, as render does (they said "the simulation blew up"; a probe's)
+cat >"$T/nanlater.dpm" <<'EOF'
+model nanlater
+param f0 = 220 in [20, 4000]
+domain x in [0, 1]
+field u(x)
+let F(t) = sqrt(0.05 - t)
+pde u.tt = (2*f0)^2 * u.xx + F(t)*delta(x-0.5)
+boundary x = 0, x = 1: fixed
+init u = 0.01 * max(0, 1 - abs(x - 0.3) / 0.05)
+output out = u(0.77)
+EOF
+run "$DPMC" grad "$T/nanlater.dpm" --target "$T/t220.wav"
+if [ "$st" = 1 ] && grep -q "6:35: this point source's strength is not a finite number at t = 0.05" "$T/err"; then
+	pass grad-time-signal-nan-located
+else
+	fail grad-time-signal-nan-located "exit $st: $(head -c 300 "$T/err")"
+fi
+
 exit 0

@@ -112,6 +112,13 @@ expect import-binary 1 'imblob.dpm:1:8: error: .*blob.dpm: not a dpm model (bina
 # a NUL: an error at its place, not a string cut short
 model "$T/nul.dpm" 'import "loss.dpm\000junk"\n'
 expect nul-in-import 1 'nul.dpm:1:17: error: a NUL byte' -- check "$T/nul.dpm"
+# a model that imports itself (it was read once, silently), and a folder
+# of DPM_PATH whose name is too long: the next folders are searched
+model "$T/selfimp.dpm" 'import "selfimp.dpm"\n'
+expect import-self 1 'selfimp.dpm:1:8: error: "selfimp.dpm" is the model.s own file' -- check "$T/selfimp.dpm"
+DPM_PATH="$T/$(printf '%0300d' 0)" "$DPMC" check "$REPO/examples/guitar.dpm" >"$T/out" 2>"$T/err"
+st=$?
+[ "$st" = 0 ] && pass dpm-path-name-too-long || fail dpm-path-name-too-long "exit $st: $(head -c 300 "$T/err")"
 model "$T/nulc.dpm" '# a comment\000 with a NUL\n'
 expect nul-in-comment 1 'nulc.dpm:1:12: error: a NUL byte' -- check "$T/nulc.dpm"
 model "$T/nulx.dpm" 'const c = 1 \000+ 2\n'

@@ -316,6 +316,7 @@ def error_checks():
     msg = raises(lambda: dpm.load(bad), dpm.Error, want)
     assert "bad.dpm:5:" in msg, msg
     raises(lambda: dpm.load(os.path.join(T, "none.dpm")), dpm.Error, "none.dpm")
+    raises(lambda: dpm.load(T), dpm.Error, "is a folder")
     raises(lambda: dpm.load(STRING, backend="tcc"), ValueError, "backend='cc'")
     raises(lambda: dpm.load(STRING, backend="llvm"), ValueError, "backend='cc'")
     raises(lambda: dpm.load(STRING, backend="gcc"), ValueError, "backend='cc'")
