@@ -88,4 +88,13 @@ fi
 # ... and the limit itself is accepted
 expect forced_at_limit "$(grid_of string.dpm --set f0=220.5 --grid 100)" 100
 expect forced_coarser "$(grid_of string.dpm --grid 60)" 60
+# a coefficient with a narrow peak: a grid within 10 % of the finest
+# stable one (170, an eigenvalue scan), not "no stable grid"
+g=$(grid_of spike.dpm 2>&1)
+if [ -n "$g" ] && [ "$g" -ge 153 ] 2>/dev/null && [ "$g" -le 170 ]; then
+	echo "PASS sharp_peak_grid"
+else
+	echo "FAIL sharp_peak_grid: $g"
+	fails=1
+fi
 exit $fails
