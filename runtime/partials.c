@@ -1091,7 +1091,7 @@ rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const double 
 	               || (cost > KEEP_CENTS && cost > 0.5 * m->cents0
 	                   && fabs(cents(m->start.f1, m->target.f1)) < 3 * F1_CENTS))) {
 		snprintf(m->whybuf, sizeof m->whybuf, "the render's partials stay %.0f cents (rms) from "
-		         "the target's after the match (f1 %.2f Hz against %.2f); the params are left "
+		         "the target's after the match (first partial %.2f Hz against %.2f); the params are left "
 		         "where they were", cost, base.f1, m->target.f1);
 		m->why = m->whybuf;
 		memcpy(z, z0, sizeof *z * (size_t)nz);

@@ -1090,6 +1090,14 @@ hold_pitch(const Fit *F, Start *S)
 	S->held++;
 }
 
+/* A descent that left its best for a plateau goes back there: the loss
+ * over STUCK_RISE times the best for STUCK_STEPS of the steps (at least
+ * 10) in a row restarts Adam from the best values at half the learning
+ * rate.  (A bowed string fell silent in pure stick at step 14, the loss
+ * 5 times its best, flat for the 136 steps left: a probe's.) */
+#define STUCK_RISE 4.0
+#define STUCK_STEPS 0.1
+
 /* Evaluate a start at its values, which become its best so far
  * (READY); 0, or -1 with a message in S->err. */
 static int
@@ -1120,6 +1128,39 @@ span(const Kernel *k, int p, double v)
 	return isfinite(lo) && isfinite(hi) ? hi - lo : fabs(v);
 }
 
+/* S back at its best values with a new Adam at half the learning rate
+ * (STUCK_RISE); 0, or -1 after a note (no memory: the fit stops there) */
+static int
+back_to_best(Fit *F, Start *S, RtAdam **adam, double *lr)
+{
+	const Kernel *k = F->k;
+	double bl;
+	RtAdam *a;
+	char msg[400], b[40];
+	int i, p;
+
+	if (!(a = rt_adam_new(F->nf, *lr / 2))) {
+		start_note(F, S, "out of memory for a restart; stopping here");
+		return -1;
+	}
+	rt_adam_free(*adam);
+	*adam = a;
+	*lr /= 2;
+	for (i = 0; i < F->nf; i++) {
+		p = F->idx[i];
+		S->y[i] = rt_to_free(S->best[p], k->param_min(p), k->param_max(p), k->param_log(p)) / S->scale[i];
+	}
+	from_free(F, S);
+	memcpy(S->vals, S->best, sizeof(double) * (size_t)F->np);
+	if (sim_set(&S->s, S->vals) == 0 && sim_eval(&S->s, &bl, S->grad) == 0)
+		S->loss = bl;
+	snprintf(msg, sizeof msg, "step %ld: the loss stayed over %g times its best (%g) for %ld steps; "
+	         "back to the best values, learning rate %s", S->step, STUCK_RISE, S->best_loss,
+	         (long)fmax(10, STUCK_STEPS * (double)F->steps), cli_fmt(*lr, b, sizeof b));
+	start_note(F, S, msg);
+	return 0;
+}
+
 /* The fit from one start: Adam on y (z = scale y, the params in the
  * unconstrained space of rt_to_free), dL/dy = dL/dv dv/dy, the learning
  * rate of rt_lr_at, the gradient clipped by clip_norm.  Each iteration
@@ -1132,6 +1173,7 @@ run_start(Fit *F, Start *S)
 {
 	const Kernel *k = F->k;
 	int np = F->np, nf = F->nf, i, halvings = 0;
+	long above = 0, stuck = (long)fmax(10, STUCK_STEPS * (double)F->steps);
 	double lr = F->lr, ema = 0, clip, z, zs;
 	RtAdam *adam;
 	char msg[2400], b[40];
@@ -1231,6 +1273,10 @@ run_start(Fit *F, Start *S)
 		F->done++;
 		progress(F, S);
 		pthread_mutex_unlock(&F->lock);
+		above = S->loss > STUCK_RISE * S->best_loss ? above + 1 : 0;
+		if (above >= stuck && S->step < F->steps && back_to_best(F, S, &adam, &lr) < 0)
+			break;
+		above = above >= stuck ? 0 : above;
 	}
 	rt_adam_free(adam);
 	pthread_mutex_lock(&F->lock);
@@ -1554,6 +1600,9 @@ cli_fit(const Opts *o, const Job *j)
 	}
 	if (!(lok = sim_loss(&W->s, W->best, &loss) == 0))
 		loss = W->best_loss;
+	else if (!interrupted && loss != W->best_loss)
+		fprintf(stderr, "fit: the best values' loss: %g on the fit's grid, %g on the grid a render of "
+		        "them takes (the one written)\n", W->best_loss, loss);
 	if (lok && o->render) {
 		if (!(y0 = mem_try_calloc((size_t)(n0 * nch), sizeof *y0))) {
 			fprintf(stderr, "dpmc: error: out of memory\n");

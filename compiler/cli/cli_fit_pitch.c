@@ -219,7 +219,7 @@ cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double 
 		        "(target %.2f), %d modes matched, %.1f -> %.2f cents rms\n",
 		        stage, m.start.f1, m.end.f1, m.target.f1, m.matched, m.cents0, m.cents);
 	else
-		fprintf(stderr, "partials (stage %d): f1 %.2f -> %.2f Hz (target %.2f), B %.3g -> %.3g (target %.3g), "
+		fprintf(stderr, "partials (stage %d): first partial %.2f -> %.2f Hz (target %.2f), inharmonicity %.3g -> %.3g (target %.3g), "
 		        "%d partials matched, %.1f -> %.2f cents rms\n",
 		        stage, m.start.f1, m.end.f1, m.target.f1, m.start.B, m.end.B, m.target.B, m.matched, m.cents0,
 		        m.cents);

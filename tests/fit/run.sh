@@ -372,4 +372,14 @@ else
 	fail grad-time-signal-nan-located "exit $st: $(head -c 300 "$T/err")"
 fi
 
+# a descent stuck far above its best goes back to the best values at half
+# the learning rate (a bowed string fell silent in pure stick, the loss 5x
+# its best for 136 steps; here f0 at a learning rate of 0.5, no stage 1)
+run "$DPMC" fit "$T/readme.dpm" --target "$T/r222.wav" --fit f0 --steps 50 --lr 0.5 --no-pitch -o "$T/st.json"
+if [ "$st" = 0 ] && grep -q "the loss stayed over 4 times its best (.*) for 10 steps; back to the best values, learning rate 0.25" "$T/err"; then
+	pass fit-stuck-back-to-best
+else
+	fail fit-stuck-back-to-best "exit $st: $(grep -v '^fit: step' "$T/err" | head -c 300)"
+fi
+
 exit 0

@@ -81,7 +81,7 @@ stage1() {
 	t1=$(date +%s.%N)
 	got=$(first_partial "$T/$name.wav" "$lo" "$hi")
 	line=$(grep '^partials' "$T/$name.err" | tr '\n' ' ')
-	if within "$got" "$want" "$REL" && grep -q '^partials (stage 1): f1' "$T/$name.err"; then
+	if within "$got" "$want" "$REL" && grep -q '^partials (stage 1): first partial' "$T/$name.err"; then
 		pass "$name"
 	else
 		fail "$name" "first partial $got Hz, want $want within $REL; $line"
@@ -165,7 +165,7 @@ fi
 # (a probe's)
 "$DPMC" render examples/bowed_string.dpm --set f0=330 --set tr=0.05 -d 0.5 -o "$T/bow_t.wav" 2>"$T/err"
 if "$DPMC" fit examples/bowed_string.dpm --target "$T/bow_t.wav" --backend cc --fit f0 --steps 1 --lr 1e-9 \
-	--set f0=308 --set tr=0.05 -o "$T/bow.json" 2>"$T/bow.err" && grep -q '^partials (stage 1): f1 307' "$T/bow.err" \
+	--set f0=308 --set tr=0.05 -o "$T/bow.json" 2>"$T/bow.err" && grep -q '^partials (stage 1): first partial 307' "$T/bow.err" \
 	&& within "$(json_num f0 "$T/bow.json")" 330 2e-3; then
 	pass probe-other-way
 else
