@@ -972,7 +972,7 @@ emit_plan(Emit *e)
 	 * h_min there, else one interval fewer */
 	cg_out(e, "static int\n@__finest(const double *p, double k, const double *len, double span, int *n, "
 	       "char *err, int errsz)\n{\n");
-	cg_out(e, "\tint bad, d, tries;\n\tdouble h = @__hmin(p, k, len, 0, &bad), hh[2], t, ht;\n");
+	cg_out(e, "\tint bad, d, tries;\n\tdouble h = @__hmin(p, k, len, 0, &bad), hh[2], t, ht, back = 0;\n");
 	cg_out(e, "\tlong long ex[@__NEX];\n\n");
 	cg_out(e, "\tif (bad == 1) {\n");
 	if (e->s->nlump) {
@@ -1115,10 +1115,16 @@ emit_plan(Emit *e)
 	cg_out(e, "\t@__extremes(p, k, len, hh, span, ex);\n");
 	cg_out(e, "\tfor (tries = 0; tries < 256; tries++) {\n");
 	cg_out(e, "\t\tfor (d = 0; d < 2; d++)\n\t\t\thh[d] = d < %d ? len[d] / n[d] : 0;\n", s->ndim);
-	cg_out(e, "\t\tif ((t = @__unstable_at(p, k, hh[0], %s, n, span, ex)) < 0)\n\t\t\treturn 0;\n",
-	       s->ndim == 2 ? "hh[1]" : "hh[0]");
+	/* stable after a step of 2 %: the grids it skipped, from the last
+	 * unstable one (back), one interval coarser a try (back < 0) */
+	cg_out(e, "\t\tif ((t = @__unstable_at(p, k, hh[0], %s, n, span, ex)) < 0) {\n", s->ndim == 2 ? "hh[1]" : "hh[0]");
+	cg_out(e, "\t\t\tif (back <= 0)\n\t\t\t\treturn 0;\n");
+	cg_out(e, "\t\t\th = back * (1 + 1e-9);\n\t\t\tback = -1;\n");
+	cg_out(e, "\t\t\tfor (d = 0; d < %d; d++)\n", s->ndim);
+	cg_out(e, "\t\t\t\tif ((n[d] = (int)floor(len[d] / h * (1 + 1e-12))) < @__minn[d])\n\t\t\t\t\tn[d] = @__minn[d];\n");
+	cg_out(e, "\t\t\tcontinue;\n\t\t}\n");
 	cg_out(e, "\t\tif (t > 0 && (ht = @__hmin(p, k, len, t, &bad)) > h && !bad) {\n");
-	cg_out(e, "\t\t\th = ht;\n");
+	cg_out(e, "\t\t\th = ht;\n\t\t\tback = 0;\n");
 	cg_out(e, "\t\t\tfor (d = 0; d < %d; d++)\n", s->ndim);
 	cg_out(e, "\t\t\t\tn[d] = (int)floor(len[d] / h * (1 + 1e-12));\n");
 	cg_out(e, "\t\t\tcontinue;\n\t\t}\n");
@@ -1139,17 +1145,20 @@ emit_plan(Emit *e)
 	/* unstable on the grid itself (its points are not h_min's): the next
 	 * coarser grid of one h, Nx = floor(Lx / h), Ny = floor(Ly / h)
 	 * (language.md 3), h just past the smallest len / n of an axis that
-	 * may still lose an interval; after 64 such, 2 % coarser each (a
+	 * may still lose an interval; after 64 such, 2 % coarser each, and
+	 * from a stable one the grids that step skipped, one by one (a
 	 * narrow bump of 50 times the tension: finest 441 intervals by its
-	 * h_min, stable from 170, 271 one by one; a probe's) */
+	 * h_min, stable from about 170, 271 one by one; a probe's) */
 	cg_out(e, "\t\tfor (ht = 0, d = 0; d < %d; d++)\n", s->ndim);
 	cg_out(e, "\t\t\tif (n[d] > @__minn[d] && (ht == 0 || len[d] / n[d] < ht))\n\t\t\t\tht = len[d] / n[d];\n");
-	cg_out(e, "\t\tif (ht == 0)\n\t\t\tbreak;\n\t\th = ht * (tries < 64 ? 1 + 1e-9 : 1.02);\n");
+	cg_out(e, "\t\tif (ht == 0)\n\t\t\tbreak;\n");
+	cg_out(e, "\t\tif (tries < 64 || back < 0)\n\t\t\th = ht * (1 + 1e-9);\n");
+	cg_out(e, "\t\telse {\n\t\t\tback = ht;\n\t\t\th = ht * 1.02;\n\t\t}\n");
 	cg_out(e, "\t\tfor (d = 0; d < %d; d++)\n", s->ndim);
 	cg_out(e, "\t\t\tif ((n[d] = (int)floor(len[d] / h * (1 + 1e-12))) < @__minn[d])\n\t\t\t\tn[d] = @__minn[d];\n");
 	cg_out(e, "\t}\n");
 	cg_out(e, "\tsnprintf(err, (size_t)errsz, \"%sno stable grid found for the params in force in 256 tries, "
-	       "one interval coarser each, then 2 %%%% (coefficients that vary sharply in space and time); force one, "
+	       "one interval coarser each, then 2 %%%% with those skipped tried back (coefficients that vary sharply in space and time); force one, "
 	       "`grid N` on the domain or --grid\");\n", cg_loc_text(s->m->pde->value->loc, at, sizeof at));
 	cg_out(e, "\treturn 1;\n}\n\n");
 

@@ -1300,6 +1300,17 @@ cli_time_error(const Kernel *k, void *m, const double *y, long n, int nch, char 
 	return 0;
 }
 
+static double
+peak_of(const double *x, long n)
+{
+	double pk = 0;
+	long i;
+
+	for (i = 0; i < n; i++)
+		pk = fmax(pk, fabs(x[i]));
+	return pk;
+}
+
 int
 cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_ms, double **keep)
 {
@@ -1355,10 +1366,10 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 	/* every sample 0: an excitation narrower than the grid's spacing
 	 * falls between its points (a 5 cm pluck on the 5 intervals of a
 	 * 4 kHz string: a probe's silent file, exit 0) */
-	if (st == 0 && nframes > 0 && rt_silent(buf, nframes * nch)) {
+	if (st == 0 && nframes > 0 && (rt_silent(buf, nframes * nch) || peak_of(buf, nframes * nch) < RT_QUIET)) {
 		int g[2] = {0, 0};
-		double h[2] = {0, 0};
-		char why[512] = "";
+		double h[2] = {0, 0}, pk = peak_of(buf, nframes * nch);
+		char why[512] = "", what[80] = "every sample 0";
 
 		r->k.grid(m, g, h);
 		if (r->loops->s->m->lumped_only)
@@ -1368,9 +1379,12 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 			         "(render longer), an output at a held end, or an excitation narrower than "
 			         "the grid planned (%d intervals, h = %g), which falls between its points (widen "
 			         "it, or force a finer grid)", g[0], h[0]);
+		if (pk > 0)
+			snprintf(what, sizeof what, "its peak %.2g is rounding; %s", pk,
+			         o->raw ? "written as it is" : "written as silence, not scaled up");
 		if (why[0])
-			fprintf(stderr, "dpmc: warning: %s: the render is silent (every sample 0): nothing "
-			        "moves what the outputs read%s\n", o->model, why);
+			fprintf(stderr, "dpmc: warning: %s: the render is silent (%s): nothing "
+			        "moves what the outputs read%s\n", o->model, what, why);
 	}
 	if (st == 0 && keep)
 		*keep = buf;
@@ -1550,12 +1564,11 @@ cmd_grad_fit(Run *r, const Opts *given)
 	j.fixed_grid = cli_fixed_grid(r);
 	j.replan = NULL;
 	j.replan_ctx = NULL;
-	if (!strcmp(o->cmd, "train"))
-		return cli_train(o, &j);
-	if (!strcmp(o->cmd, "fit") && o->data)
-		return cli_fit_data(o, &j);
 	if (!strcmp(o->cmd, "grad"))
 		return cli_grad(o, &j);
+	/* fit, fit --data and train: a chain's grid compiled for the values
+	 * in force is compiled again for values it cannot hold (a row's own,
+	 * a step's) */
 	{
 		Replan R;
 		int st, i;
@@ -1568,7 +1581,7 @@ cmd_grad_fit(Run *r, const Opts *given)
 			j.replan = replan;
 			j.replan_ctx = &R;
 		}
-		st = cli_fit(o, &j);
+		st = !strcmp(o->cmd, "train") ? cli_train(o, &j) : o->data ? cli_fit_data(o, &j) : cli_fit(o, &j);
 		for (i = 0; i < R.nruns; i++) {
 			cli_run_free(R.runs[i]);
 			mem_free(R.runs[i]);

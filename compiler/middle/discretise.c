@@ -1699,7 +1699,12 @@ add_damp(Ctx *c, Scheme *s, const Atom *a)
 		s->damp_what = w;
 	}
 	s->damp[s->ndamp] = r;
-	s->damp_what[s->ndamp++] = what[lt][a->p[0] / 2][a->p[1] / 2];
+	s->damp_what[s->ndamp] = what[lt][a->p[0] / 2][a->p[1] / 2];
+	/* in 2D one loss of second order is lap(u.t), its two atoms (the
+	 * warning named u.xxt, which plate.dpm does not write) */
+	if (s->ndim == 2 && lt && m == 1)
+		s->damp_what[s->ndamp] = "lap(u.t) (u.xxt + u.yyt)";
+	s->ndamp++;
 	s->damp_loc = c->m->pde->value->loc;
 }
 

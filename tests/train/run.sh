@@ -397,4 +397,15 @@ n=$(grep -c 'starts 50.0 ms after' "$T/err")
 run "$DPMC" train "$M" $R --data "$D/late.csv" --fit tune,T0,kT --epochs 2 --no-align -o "$T/late2.json"
 [ "$st" = 0 ] && ! grep -q 'starts .* ms after' "$T/err" && pass train-no-align \
 	|| fail train-no-align "exit $st: $(head -c 300 "$T/err")"
+# rows that set a param a second field's grid was compiled for (its wave
+# speed): the model is compiled again for a row whose values that grid
+# cannot hold, as fit does for --set (it was refused; a probe's)
+"$DPMC" render "$REPO/tests/python/chain.dpm" --set cw=150 --set K=2000 -d 0.05 -o "$T/c150.wav" 2>"$T/err" &&
+	"$DPMC" render "$REPO/tests/python/chain.dpm" -d 0.05 -o "$T/c100.wav" 2>>"$T/err"
+printf 'file,cw\nc100.wav,100\nc150.wav,150\n' >"$T/chain.csv"
+run "$DPMC" train "$REPO/tests/python/chain.dpm" --data "$T/chain.csv" --fit K --epochs 2 -o "$T/chain_t.json"
+[ "$st" = 0 ] && grep -q "compiled again" "$T/err" && pass train-row-recompiles \
+	|| fail train-row-recompiles "exit $st: $(head -c 300 "$T/err")"
+run "$DPMC" fit "$REPO/tests/python/chain.dpm" --data "$T/chain.csv" --fit K --steps 2 -o "$T/chain_f.json"
+[ "$st" = 0 ] && pass fit-data-row-recompiles || fail fit-data-row-recompiles "exit $st: $(head -c 300 "$T/err")"
 exit 0
