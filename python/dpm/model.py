@@ -539,7 +539,8 @@ class Model:
     def grad(self, target, loss="mse"):
         """The loss of a render against target (float32 (frames, outputs),
         at the rate in force) and its gradient: (loss, {name: dL/dname})
-        for every param, as `dpmc grad --loss LOSS`.  "mse" is the mean of
+        for every param, as `dpmc grad --loss LOSS --no-align` (the target
+        from its first sample: trim a recording's lead-in).  "mse" is the mean of
         (y - target)^2; the other losses are those `dpmc grad --loss`
         knows (dpmc grad --help)."""
         h = self._live()
