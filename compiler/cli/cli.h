@@ -193,6 +193,8 @@ int cli_train(const Opts *o, const Job *j);
 void cli_train_quiet(void);
 int cli_train_init(void);
 void cli_train_end(void);
+/* the processes mpirun started (its environment's size), 1 without */
+int cli_mpi_size(void);
 
 /* cli_mpi.c, built into dpmc-mpi.so with Open MPI and dlopen'd by train
  * under mpirun only, so that no other command maps libmpi (which costs

@@ -116,6 +116,14 @@ env_int(const char *a, const char *b)
 	return s && *s ? atoi(s) : -1;
 }
 
+int
+cli_mpi_size(void)
+{
+	int n = env_int("OMPI_COMM_WORLD_SIZE", "PMI_SIZE");
+
+	return n > 1 ? n : 1;
+}
+
 static const MpiModule *
 mpi_load(char *err, int errsz)
 {

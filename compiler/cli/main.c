@@ -1566,6 +1566,14 @@ cmd_grad_fit(Run *r, const Opts *given)
 	j.replan_ctx = NULL;
 	if (!strcmp(o->cmd, "grad"))
 		return cli_grad(o, &j);
+	/* fit shares nothing between processes: each would do it all and
+	 * write the same -o (a probe's) */
+	if (!strcmp(o->cmd, "fit") && cli_mpi_size() > 1) {
+		fprintf(stderr, "dpmc: error: fit runs in one process (%d were started by mpirun): its "
+		        "starts and rows run on threads (--threads N); `dpmc train` shares rows between "
+		        "MPI processes\n", cli_mpi_size());
+		return EXIT_ERR;
+	}
 	/* fit, fit --data and train: a chain's grid compiled for the values
 	 * in force is compiled again for values it cannot hold (a row's own,
 	 * a step's) */

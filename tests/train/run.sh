@@ -177,6 +177,12 @@ EOF
 	# (mpirun's own lines may land inside dpmc's: count the message's body)
 	[ "$st" != 0 ] && [ ! -e "$T/mpi0.json" ] && [ "$(grep -o -e '--epochs 0: expected' "$T/err" | wc -l)" = 1 ] &&
 		pass mpi-bad-option-once || fail mpi-bad-option-once "exit $st: $(head -c 300 "$T/err")"
+	# fit under mpirun: refused, no file (each process did it all and
+	# wrote the same -o; a probe's)
+	OMPI_MCA_btl_vader_single_copy_mechanism=none ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		run mpirun $root --oversubscribe -np 2 "$DPMC" fit "$M" $R --data "$D/set.csv" --fit tune --steps 1 -o "$T/mpifit.json"
+	[ "$st" != 0 ] && [ ! -e "$T/mpifit.json" ] && grep -q 'fit runs in one process (2 were started by mpirun)' "$T/err" &&
+		pass mpi-fit-refused || fail mpi-fit-refused "exit $st: $(head -c 300 "$T/err")"
 else
 	fail mpi "no mpirun (./configure installs openmpi-bin)"
 fi
