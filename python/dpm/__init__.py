@@ -13,6 +13,7 @@ Pure Python: ctypes over the C interface every model dpmc builds exports
 imports PyTorch when first used.
 """
 
+import numbers
 import os
 
 from ._build import build, cache_dir, check_backend, explain, find_dpmc
@@ -53,6 +54,9 @@ def load(path, backend="cc", *, rate=None, grid=None, include=(), threads=None, 
     if rate is not None:
         check_rate(rate)
     grid = check_grid(grid)
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, numbers.Integral)
+                                or threads < 0):
+        raise ValueError("threads=%r: give a whole number, 0 (as many as it takes) or more" % (threads,))
     # absolute: the model is built again (a second field) and explained
     # later, from whatever folder the process is in by then
     path = os.path.abspath(source)

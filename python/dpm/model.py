@@ -375,8 +375,9 @@ class Model:
 
     def _checked(self, name, value):
         i = self.index(name)
-        if isinstance(value, (str, bytes)):
-            raise ValueError("%s = %r is not a number but a string; give a number" % (name, value))
+        if isinstance(value, (str, bytes, bool)):
+            raise ValueError("%s = %r is not a number but a %s; give a number"
+                             % (name, value, "bool" if isinstance(value, bool) else "string"))
         try:
             v = float(value)
         except (TypeError, ValueError):

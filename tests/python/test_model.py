@@ -48,6 +48,7 @@ def set_errors(m):
     raises(lambda: m.set(f0=float("nan")), ValueError, "f0")
     raises(lambda: m.set(f0="high"), ValueError, "not a number")
     raises(lambda: m.set(f0="300"), ValueError, "f0", "string")     # no silent conversion
+    raises(lambda: m.set(f0=True), ValueError, "f0", "bool")
     raises(lambda: m.render("0.01"), ValueError, "string")
     raises(lambda: m.set(g0=1), ValueError, "g0", "f0, B, T60, xo")
     # a bad one among good ones changes nothing
@@ -317,6 +318,8 @@ def error_checks():
     assert "bad.dpm:5:" in msg, msg
     raises(lambda: dpm.load(os.path.join(T, "none.dpm")), dpm.Error, "none.dpm")
     raises(lambda: dpm.load(T), dpm.Error, "is a folder")
+    raises(lambda: dpm.load(STRING, threads="a"), ValueError, "threads='a'")
+    raises(lambda: dpm.load(STRING, threads=-3), ValueError, "threads=-3")
     raises(lambda: dpm.load(STRING, backend="tcc"), ValueError, "backend='cc'")
     raises(lambda: dpm.load(STRING, backend="llvm"), ValueError, "backend='cc'")
     raises(lambda: dpm.load(STRING, backend="gcc"), ValueError, "backend='cc'")
