@@ -1600,7 +1600,7 @@ cli_fit(const Opts *o, const Job *j)
 	}
 	if (!(lok = sim_loss(&W->s, W->best, &loss) == 0))
 		loss = W->best_loss;
-	else if (!interrupted && loss != W->best_loss)
+	else if (!interrupted && fabs(loss - W->best_loss) > 1e-4 * fabs(W->best_loss))
 		fprintf(stderr, "fit: the best values' loss: %g on the fit's grid, %g on the grid a render of "
 		        "them takes (the one written)\n", W->best_loss, loss);
 	if (lok && o->render) {
