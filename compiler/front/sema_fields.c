@@ -829,6 +829,8 @@ alone(FS *s, const Fld *f)
 				c->grid[0] = c->grid[1] = NULL;
 			if (x->kind == D_LET || x->kind == D_PDE || x->kind == D_POTENTIAL)   /* what may read the state */
 				c->value = still(s, f, x->value);
+			if (x->kind == D_POTENTIAL && x->sav)
+				c->sav = still(s, f, x->sav);
 			/* a coefficient over another field's coordinates: a fn here */
 			if (x->kind == D_LET && x->nargs && !(x->nargs == 1 && !strcmp(x->args[0], "t"))
 			    && !coords_of(x, f->dom))
@@ -1371,6 +1373,8 @@ sema_fields(Model *m, Diag *d)
 		} else if (x->kind == D_PDE || x->kind == D_LET || x->kind == D_INIT || x->kind == D_POTENTIAL) {
 			s.in_pot = x->kind == D_POTENTIAL;
 			c->value = rw(&s, NULL, 0, NULL, x->value);
+			if (x->kind == D_POTENTIAL && x->sav)    /* SAV's part (sema_spring.c) */
+				c->sav = rw(&s, NULL, 0, NULL, x->sav);
 			s.in_pot = 0;
 		}
 		out[no++] = c;

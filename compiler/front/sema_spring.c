@@ -222,9 +222,52 @@ mass_of(const Decl *f)
 	return NULL;
 }
 
+static int nonneg(const Model *m, const Ast *e, int depth);
+
+/* the factors of e's product (and quotient), into f (at most 16; -1 when
+ * more) */
+static int
+factors(const Ast *e, const Ast **f, int n)
+{
+	if (n < 0)
+		return n;
+	if (e->kind == AX_BINARY && (e->op == OP_MUL || e->op == OP_DIV))
+		return factors(e->b, f, factors(e->a, f, n));
+	if (n == 16)
+		return -1;
+	f[n] = e;
+	return n + 1;
+}
+
+/* a product >= 0 by its shape: its factors paired with equal ones (z * z
+ * * z * z), the others each >= 0 */
+static int
+nonneg_product(const Model *m, const Ast *e, int depth)
+{
+	const Ast *f[16];
+	int n = factors(e, f, 0), i, j;
+
+	if (n < 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (!f[i])
+			continue;
+		for (j = i + 1; j < n && !(f[j] && ast_same(f[i], f[j])); j++)
+			;
+		if (j < n) {
+			f[i] = f[j] = NULL;
+			continue;
+		}
+		if (!nonneg(m, f[i], depth + 1))
+			return 0;
+	}
+	return 1;
+}
+
 /* Is e >= 0 by its shape: numbers, params whose range starts at 0 or
  * above, even powers, abs, exp, max(0, ...), and sums, products and
- * quotients of such?  (0: not known) */
+ * quotients of such (a factor twice counts as its square)?  (0: not
+ * known) */
 static int
 nonneg(const Model *m, const Ast *e, int depth)
 {
@@ -245,8 +288,10 @@ nonneg(const Model *m, const Ast *e, int depth)
 		return d && (d->kind == D_CONST || (d->kind == D_LET && !d->nargs)) && nonneg(m, d->value, depth + 1);
 	case AX_BINARY:
 		switch (e->op) {
-		case OP_ADD: case OP_MUL: case OP_DIV:
+		case OP_ADD:
 			return nonneg(m, e->a, depth + 1) && nonneg(m, e->b, depth + 1);
+		case OP_MUL: case OP_DIV:
+			return nonneg_product(m, e, depth);
 		case OP_POW:
 			if (e->b->kind == AX_NUM && e->b->num == 2 * floor(e->b->num / 2))
 				return 1;
@@ -358,9 +403,9 @@ lower(Arena *a, Model *m, Decl *p, Ast *value)
 }
 
 /* p's quadratic terms lowered, SAV left the rest, when the rest is >= 0
- * by its shape (else p stays whole with SAV) */
+ * by its shape (else p stays whole with SAV, with a warning) */
 static void
-split(Arena *a, Model *m, Decl *p)
+split(Arena *a, Model *m, Decl *p, Diag *dg)
 {
 	Term t[MAXT];
 	int quad[MAXT], n = terms(p->value, 0, t, 0), i, nq = 0, lo;
@@ -373,11 +418,18 @@ split(Arena *a, Model *m, Decl *p)
 		q.m = m;
 		quad[i] = deg(&q, t[i].e, 0, &lo) == 2 && lo == 2;
 		nq += quad[i];
-		if (!quad[i] && (t[i].neg || !nonneg(m, t[i].e, 0)))
-			return;
 	}
 	if (n < 2 || nq == 0 || nq == n)
 		return;
+	for (i = 0; i < n; i++)
+		if (!quad[i] && (t[i].neg || !nonneg(m, t[i].e, 0))) {
+			diag_warning(dg, t[i].e->loc, "this term of the potential '%s' is not >= 0 by its "
+			             "shape (an even power, a square, max(0, ...)^p, times params whose range "
+			             "starts at 0), so the potential's linear spring is carried by SAV with it, "
+			             "whose g jumps where the spring's stretch passes 0 (a pitch error of first "
+			             "order in k); write it so, or raise the rate", p->name);
+			return;
+		}
 	form = sum_of(a, t, quad, n, 1);
 	rest = sum_of(a, t, quad, n, 0);
 	if (lower(a, m, p, form))
@@ -385,7 +437,7 @@ split(Arena *a, Model *m, Decl *p)
 }
 
 void
-sema_springs(Model *m)
+sema_springs(Model *m, Diag *d)
 {
 	int i;
 
@@ -396,6 +448,6 @@ sema_springs(Model *m)
 		if (lower(m->arena, m, p, p->value))
 			p->lowered = 1;
 		else
-			split(m->arena, m, p);
+			split(m->arena, m, p, d);
 	}
 }
