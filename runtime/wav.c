@@ -75,8 +75,8 @@ peak_scale(const double *x, long nframes, int nch, int raw, char *err, int errsz
 	}
 	if (raw)
 		return 1;
-	/* rounding is not scaled up (RT_QUIET): silence */
-	return peak >= RT_QUIET ? pow(10, -1.0 / 20) / peak : 0;
+	/* a peak below 1e-308 (subnormal) would scale to infinity: silence */
+	return peak > 0 && isfinite(pow(10, -1.0 / 20) / peak) ? pow(10, -1.0 / 20) / peak : 0;
 }
 
 static void

@@ -1369,7 +1369,7 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 	if (st == 0 && nframes > 0 && (rt_silent(buf, nframes * nch) || peak_of(buf, nframes * nch) < RT_QUIET)) {
 		int g[2] = {0, 0};
 		double h[2] = {0, 0}, pk = peak_of(buf, nframes * nch);
-		char why[512] = "", what[80] = "every sample 0";
+		char why[512] = "", what[160] = "the render is silent (every sample 0): nothing moves";
 
 		r->k.grid(m, g, h);
 		if (r->loops->s->m->lumped_only)
@@ -1379,12 +1379,11 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 			         "(render longer), an output at a held end, or an excitation narrower than "
 			         "the grid planned (%d intervals, h = %g), which falls between its points (widen "
 			         "it, or force a finer grid)", g[0], h[0]);
-		if (pk > 0)
-			snprintf(what, sizeof what, "its peak %.2g is rounding; %s", pk,
-			         o->raw ? "written as it is" : "written as silence, not scaled up");
+		if (pk > 0)    /* RT_QUIET */
+			snprintf(what, sizeof what, "the render's peak is %.2g, likely rounding (%s): "
+			         "nothing may move", pk, o->raw ? "written as it is" : "scaled to -1 dBFS all the same");
 		if (why[0])
-			fprintf(stderr, "dpmc: warning: %s: the render is silent (%s): nothing "
-			        "moves what the outputs read%s\n", o->model, what, why);
+			fprintf(stderr, "dpmc: warning: %s: %s what the outputs read%s\n", o->model, what, why);
 	}
 	if (st == 0 && keep)
 		*keep = buf;
