@@ -386,14 +386,15 @@ sim_set(Sim *s, const double *vals)
  * first back where a listener hears it, for a little of the audio loss;
  * where that costs more than STAGE3_RISE times the loss (a decay time
  * that moved the partials through the grid it planned: a probe's 0.023
- * became 0.16), the values before it stay.  0, or -1 (the message said). */
+ * became 0.16), the values before it stay.  1 when it moved them, else
+ * 0, or -1 (the message said). */
 #define STAGE3_RISE 1.25
 static int
 stage3(const Opts *o, const Job *j, const int *pidx, int npitch, Sim *s, double *best)
 {
 	int np = j->k->nparams();
 	double *was = mem_alloc(sizeof *was * (size_t)(np + 1)), l0, l1;
-	int ok0 = sim_loss(s, best, &l0) == 0;
+	int ok0 = sim_loss(s, best, &l0) == 0, moved;
 
 	memcpy(was, best, sizeof *was * (size_t)np);
 	if (cli_fit_pitch(o, j, pidx, npitch, s->target, s->n, s->nch, best, 3, NULL, NULL) < 0) {
@@ -406,8 +407,9 @@ stage3(const Opts *o, const Job *j, const int *pidx, int npitch, Sim *s, double 
 		        "the values before it stay\n", l0, l1);
 		memcpy(best, was, sizeof *was * (size_t)np);
 	}
+	moved = memcmp(was, best, sizeof *was * (size_t)np) != 0;
 	mem_free(was);
-	return 0;
+	return moved;
 }
 
 /* -1 with why the loss is not finite: a bow's failed solve says where
@@ -1098,6 +1100,17 @@ hold_pitch(const Fit *F, Start *S)
 #define STUCK_RISE 4.0
 #define STUCK_STEPS 0.1
 
+/* "N intervals" or "NX x NY" of a grid, into b */
+static const char *
+grid_text(const int *g, char *b, int n)
+{
+	if (g[1] > 0)
+		snprintf(b, (size_t)n, "%d x %d", g[0], g[1]);
+	else
+		snprintf(b, (size_t)n, "%d intervals", g[0]);
+	return b;
+}
+
 /* Evaluate a start at its values, which become its best so far
  * (READY); 0, or -1 with a message in S->err. */
 static int
@@ -1414,7 +1427,7 @@ cli_fit(const Opts *o, const Job *j)
 {
 	const Kernel *k = j->k;
 	int np = k->nparams(), nf, i, st = 1, nsp, workers, sigs[2] = {SIGINT, SIGTERM}, nch, handlers = 0;
-	int *sp = NULL, lok, *pidx = NULL, npitch = 0;
+	int *sp = NULL, lok, *pidx = NULL, npitch = 0, moved3 = 0;
 	long n, n0, d;
 	double *target = NULL, *tgt, *y0 = NULL, loss;
 	struct sigaction sa, old[2];
@@ -1577,7 +1590,7 @@ cli_fit(const Opts *o, const Job *j)
 	if (W->held)
 		fprintf(stderr, "fit: the loss pulled the first partial over %.2g %% from the partials' match; "
 		        "held there on %ld of %ld steps\n", 100 * (exp2(W->hold / 1200) - 1), W->held, W->step);
-	if (!interrupted && npitch && stage3(o, j, pidx, npitch, &W->s, W->best) < 0)
+	if (!interrupted && npitch && (moved3 = stage3(o, j, pidx, npitch, &W->s, W->best)) < 0)
 		goto out;
 	if (!interrupted)
 		edge_notes(&F, W->best, W->v0);
@@ -1598,11 +1611,21 @@ cli_fit(const Opts *o, const Job *j)
 		}
 		res.len = 0;
 	}
-	if (!(lok = sim_loss(&W->s, W->best, &loss) == 0))
-		loss = W->best_loss;
-	else if (!interrupted && fabs(loss - W->best_loss) > 1e-4 * fabs(W->best_loss))
-		fprintf(stderr, "fit: the best values' loss: %g on the fit's grid, %g on the grid a render of "
-		        "them takes (the one written)\n", W->best_loss, loss);
+	{
+		int g0[2] = {0, 0}, g1[2] = {0, 0};
+		double hh[2];
+		char a[40], b[40];
+		if (W->s.m)
+			W->s.k->grid(W->s.m, g0, hh);
+		if (!(lok = sim_loss(&W->s, W->best, &loss) == 0))
+			loss = W->best_loss;
+		else if (!interrupted && !moved3 && fabs(loss - W->best_loss) > 1e-4 * fabs(W->best_loss)) {
+			W->s.k->grid(W->s.m, g1, hh);
+			fprintf(stderr, "fit: the best values' loss: %g on the fit's grid (%s), %g on the grid a "
+			        "render of them takes (%s; the one written)\n", W->best_loss, grid_text(g0, a, sizeof a),
+			        loss, grid_text(g1, b, sizeof b));
+		}
+	}
 	if (lok && o->render) {
 		if (!(y0 = mem_try_calloc((size_t)(n0 * nch), sizeof *y0))) {
 			fprintf(stderr, "dpmc: error: out of memory\n");
