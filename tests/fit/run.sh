@@ -331,16 +331,7 @@ fi
 # 221.994 Hz (0.05 cents rms) and the audio loss's valley is +-0.3 %
 # wide; the first steps of Adam took f0 to 226.4 Hz (loss 90x higher)
 # and spent the 50 steps off it.  Now each step stays within 0.2 %.
-cat >"$T/readme.dpm" <<'EOF'
-model string
-param f0 = 220 in [20, 4000] log
-domain x in [0, 1]
-field u(x)
-pde u.tt = (2 * f0)^2 * u.xx
-boundary x = 0, x = 1: fixed
-init u = 0.01 * max(0, 1 - abs(x - 0.3) / 0.05)
-output out = u(0.77)
-EOF
+cp "$HERE/readme.dpm" "$T/readme.dpm"
 run "$DPMC" render "$T/readme.dpm" --set f0=222 -o "$T/r222.wav"
 run "$DPMC" fit "$T/readme.dpm" --target "$T/r222.wav" --fit f0 --steps 50 -o "$T/r.json" \
 	--loss-curve "$T/r.csv"
