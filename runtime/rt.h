@@ -111,12 +111,6 @@ int rt_wav_check(const char *path, int nch, int raw, char *err, int errsz);
  * or one holding a sample that is not finite. */
 /* 1 when every one of the n samples is 0 (a silent recording) */
 int rt_silent(const double *x, long n);
-/* A render's peak under RT_QUIET is likely rounding, not sound: a pluck
- * between the grid's points leaves 1e-18 of its max(0, ...), which scaled
- * to -1 dBFS was noise at full level, said nowhere (a probe's); render
- * warns.  (It is scaled all the same: a linear model excited at 1e-15
- * sounds as at 1.) */
-#define RT_QUIET 1e-14
 /* 1 when each channel of the n frames of nch holds one value throughout
  * (silence, or a DC offset alone: no sound for a loss that takes each
  * channel less its mean) */

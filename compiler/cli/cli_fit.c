@@ -1141,10 +1141,11 @@ span(const Kernel *k, int p, double v)
 	return isfinite(lo) && isfinite(hi) ? hi - lo : fabs(v);
 }
 
-/* S back at its best values with a new Adam at half the learning rate
- * (STUCK_RISE); 0, or -1 after a note (no memory: the fit stops there) */
+/* S back at its best values with a new Adam at half the learning rate,
+ * after stuck steps over STUCK_RISE times its best; 0, or -1 after a note
+ * (no memory: the fit stops there) */
 static int
-back_to_best(Fit *F, Start *S, RtAdam **adam, double *lr)
+back_to_best(Fit *F, Start *S, RtAdam **adam, double *lr, long stuck)
 {
 	const Kernel *k = F->k;
 	double bl;
@@ -1168,8 +1169,8 @@ back_to_best(Fit *F, Start *S, RtAdam **adam, double *lr)
 	if (sim_set(&S->s, S->vals) == 0 && sim_eval(&S->s, &bl, S->grad) == 0)
 		S->loss = bl;
 	snprintf(msg, sizeof msg, "step %ld: the loss stayed over %g times its best (%g) for %ld steps; "
-	         "back to the best values, learning rate %s", S->step, STUCK_RISE, S->best_loss,
-	         (long)fmax(10, STUCK_STEPS * (double)F->steps), cli_fmt(*lr, b, sizeof b));
+	         "back to the best values, learning rate %s", S->step, STUCK_RISE, S->best_loss, stuck,
+	         cli_fmt(*lr, b, sizeof b));
 	start_note(F, S, msg);
 	return 0;
 }
@@ -1287,7 +1288,7 @@ run_start(Fit *F, Start *S)
 		progress(F, S);
 		pthread_mutex_unlock(&F->lock);
 		above = S->loss > STUCK_RISE * S->best_loss ? above + 1 : 0;
-		if (above >= stuck && S->step < F->steps && back_to_best(F, S, &adam, &lr) < 0)
+		if (above >= stuck && S->step < F->steps && back_to_best(F, S, &adam, &lr, stuck) < 0)
 			break;
 		above = above >= stuck ? 0 : above;
 	}

@@ -1300,6 +1300,13 @@ cli_time_error(const Kernel *k, void *m, const double *y, long n, int nch, char 
 	return 0;
 }
 
+/* A render's peak under QUIET is likely rounding, not sound: a pluck
+ * between the grid's points leaves 1e-18 of its max(0, ...), which scaled
+ * to -1 dBFS was noise at full level, said nowhere (a probe's); render
+ * warns.  (It is scaled all the same: a linear model excited at 1e-15
+ * sounds as at 1.) */
+#define QUIET 1e-14
+
 static double
 peak_of(const double *x, long n)
 {
@@ -1366,7 +1373,7 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 	/* every sample 0: an excitation narrower than the grid's spacing
 	 * falls between its points (a 5 cm pluck on the 5 intervals of a
 	 * 4 kHz string: a probe's silent file, exit 0) */
-	if (st == 0 && nframes > 0 && (rt_silent(buf, nframes * nch) || peak_of(buf, nframes * nch) < RT_QUIET)) {
+	if (st == 0 && nframes > 0 && peak_of(buf, nframes * nch) < QUIET) {
 		int g[2] = {0, 0};
 		double h[2] = {0, 0}, pk = peak_of(buf, nframes * nch);
 		char why[512] = "", what[160] = "the render is silent (every sample 0): nothing moves";
@@ -1379,7 +1386,7 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 			         "(render longer), an output at a held end, or an excitation narrower than "
 			         "the grid planned (%d intervals, h = %g), which falls between its points (widen "
 			         "it, or force a finer grid)", g[0], h[0]);
-		if (pk > 0)    /* RT_QUIET */
+		if (pk > 0)    /* QUIET */
 			snprintf(what, sizeof what, "the render's peak is %.2g, likely rounding (%s): "
 			         "nothing may move", pk, o->raw ? "written as it is" : "scaled to -1 dBFS all the same");
 		if (why[0])

@@ -360,7 +360,7 @@ sum_of(Arena *a, const Term *t, const int *quad, int n, int form)
 /* value's forces into the pdes, when it is a quadratic form (deg); 1 if
  * so */
 static int
-lower(Arena *a, Model *m, Decl *p, Ast *value)
+lower(Arena *a, Model *m, Ast *value)
 {
 	Q q;
 	Decl *pde[MAXRD];
@@ -398,7 +398,6 @@ lower(Arena *a, Model *m, Decl *p, Ast *value)
 		}
 		pde[i]->value = ast_binary(a, OP_SUB, pde[i]->value, t, pde[i]->value->loc);
 	}
-	(void)p;
 	return 1;
 }
 
@@ -432,7 +431,7 @@ split(Arena *a, Model *m, Decl *p, Diag *dg)
 		}
 	form = sum_of(a, t, quad, n, 1);
 	rest = sum_of(a, t, quad, n, 0);
-	if (lower(a, m, p, form))
+	if (lower(a, m, form))
 		p->sav = rest;
 }
 
@@ -445,7 +444,7 @@ sema_springs(Model *m, Diag *d)
 		Decl *p = m->decls[i];
 		if (p->kind != D_POTENTIAL || p->lowered || !p->value)
 			continue;
-		if (lower(m->arena, m, p, p->value))
+		if (lower(m->arena, m, p->value))
 			p->lowered = 1;
 		else
 			split(m->arena, m, p, d);
