@@ -97,4 +97,15 @@ else
 	echo "FAIL sharp_peak_grid: $g"
 	fails=1
 fi
+# ... and one in x and y: the chosen grid's every point is analysed
+g=$(grid_of bump2d.dpm 2>&1)
+nx=${g%% *}
+if [ -n "$nx" ] && [ "$nx" -ge 55 ] 2>/dev/null && [ "$nx" -le 63 ] \
+   && "$DPMC" render bump2d.dpm -d 1 -o /tmp/dpm-grid-$$.wav; then
+	echo "PASS sharp_peak_grid_2d"
+else
+	echo "FAIL sharp_peak_grid_2d: $g"
+	fails=1
+fi
+rm -f /tmp/dpm-grid-$$.wav
 exit $fails
