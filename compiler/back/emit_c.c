@@ -2063,7 +2063,9 @@ emit_margin(Emit *e)
 {
 	const Scheme *s = e->s;
 
-	cg_out(e, "static double\n@__margin(const @_model *m)\n{\n");
+	const int scan = varies_in_space(e);
+
+	cg_out(e, "static double\n@__margin%s(const @_model *m)\n{\n", scan ? "0" : "");
 	cg_out(e, "\tdouble len[2] = {m->h[0] * m->n[0], m->h[1] * m->n[1]}, hm;\n\tint bad;\n\n");
 	/* bad 2: h_min is below the bound of 1e8 points, hm, and the margin
 	 * at least h / hm (a very slow wave) */
@@ -2082,6 +2084,26 @@ emit_margin(Emit *e)
 		cg_out(e, "\t\treturn lo;\n\t}\n}\n\n");
 	} else
 		cg_out(e, "\treturn m->h[0] / hm;\n}\n\n");
+	if (!scan)
+		return;
+	/* coefficients that vary in space: h_min's search samples a few
+	 * points, the grid's check scans them all (@__stable with n); the
+	 * margin is the scan's, the largest s for which the grid of h / s
+	 * passes it, searched up from the grid itself: a coarser grid may
+	 * fail where this one passes, its points nearer a bump's top (a
+	 * tension bump between the samples: 3.39 printed for a grid at its
+	 * limit) */
+	cg_out(e, "static double\n@__margin(const @_model *m)\n{\n");
+	cg_out(e, "\tdouble lo = 0, hi = @__margin0(m), s, h[2];\n\tint it, d, nn[2] = {0, 0};\n\n");
+	cg_out(e, "\tfor (it = 0; it < 40 && hi > 0 && hi - lo > 1e-7 * hi; it++) {\n");
+	/* hi, then the grid itself (which passed when made: from there up) */
+	cg_out(e, "\t\ts = it == 0 ? hi : it == 1 && hi > 1 ? 1 : 0.5 * (lo + hi);\n");
+	cg_out(e, "\t\tfor (d = 0; d < %d; d++) {\n", s->ndim);
+	cg_out(e, "\t\t\th[d] = m->h[d] / s;\n");
+	cg_out(e, "\t\t\tif ((nn[d] = (int)floor(m->h[d] * m->n[d] / h[d] * (1 + 1e-12))) < 1)\n\t\t\t\tnn[d] = 1;\n\t\t}\n");
+	cg_out(e, "\t\tif (@__stable(m->p, m->k, h[0], %s, nn, 0)) {\n", s->ndim == 2 ? "h[1]" : "h[0]");
+	cg_out(e, "\t\t\tif (!it)\n\t\t\t\treturn hi;\n\t\t\tlo = s;\n\t\t} else\n\t\t\thi = s;\n\t}\n");
+	cg_out(e, "\treturn lo;\n}\n\n");
 }
 
 static void
