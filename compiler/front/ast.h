@@ -148,6 +148,9 @@ struct Decl {
 	Ast *sav;                 /* potential: the part SAV carries when its
 	                           * quadratic terms were lowered (sema_spring.c);
 	                           * NULL: the whole value */
+	const Ast *sav_warn;      /* potential: its term not >= 0 by its shape
+	                           * that kept its quadratic terms with SAV (the
+	                           * warning, discretise.c) */
 	int gridpt;               /* field: a lumped object that is a point of
 	                           * another field's grid, 1 + its index in
 	                           * Model.chains (sema_fields.c); else 0 */

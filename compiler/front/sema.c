@@ -2077,7 +2077,7 @@ sema_check(Model *m, Diag *d)
 	if (too_deep(&s))
 		return 1;
 	lumped_only(m);
-	sema_springs(m, d);
+	sema_springs(m);
 	if (sema_fields(m, d) || structure(&s))
 		return 1;
 	names(&s);

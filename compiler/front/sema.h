@@ -97,6 +97,6 @@ int sema_fields(Model *m, Diag *d);
  * lumped objects becomes the explicit forces it implies, added to the
  * pdes; the potential is marked lowered (checked as the others, not carried
  * by SAV: discretise.c).  Before sema_fields. */
-void sema_springs(Model *m, Diag *d);
+void sema_springs(Model *m);
 
 #endif

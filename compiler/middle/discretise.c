@@ -2241,6 +2241,12 @@ build_potentials(Ctx *c, Scheme *s)
 		}
 		mem_free(pv);
 		mem_free(dv);
+		if (!c->failed && d->sav_warn)    /* >= 0, its quadratic terms with SAV (sema_spring.c) */
+			diag_warning(c->d, d->sav_warn->loc, "this term of the potential '%s' is not >= 0 by "
+			             "its shape (an even power, a square, max(0, ...)^p, times params whose range "
+			             "starts at 0), so the potential's linear spring is carried by SAV with it, "
+			             "whose g jumps where the spring's stretch passes 0 (a pitch error of first "
+			             "order in k); write it so, or raise the rate", d->name);
 		/* a linear spring: its forces are in the pdes (sema_spring.c) */
 		if (d->lowered)
 			continue;

@@ -230,6 +230,26 @@ cmp -s "$T/dprod.wav" "$T/ds.wav" && pass stiffening_spring_product ||
 	fail stiffening_spring_product "not z^4's samples: $(head -c 200 "$T/err")"
 sed 's|K3 = 1e9 in \[0, 1e14\]|K3 = 1e9 in [-1e3, 1e14]|' "$HERE/duffstiff.dpm" >"$T/dneg.dpm"
 expect stiffening_spring_not_split 0 "dneg.dpm:11:29: warning: this term of the potential 's' is not >= 0 by its shape" -- check "$T/dneg.dpm"
+# the same through a fn (inlined where called, language.md 4) and with
+# its power folded (z^2^2): the same bits as z^4's; a spring alone in a
+# fn is the linear force's (the whole went to SAV: 4.1 % sharp, a probe's)
+bad=
+sed 's|K3 / 4 \* z^4|q4(z)|; s|^field z|fn q4(a) = K3 / 4 * a^4\nfield z|' "$HERE/duffstiff.dpm" >"$T/dfn.dpm"
+sed 's|K3 / 4 \* z^4|K3 / 4 * z^2^2|' "$HERE/duffstiff.dpm" >"$T/dpow.dpm"
+for f in dfn dpow; do
+	"$DPMC" render "$T/$f.dpm" --raw --double -d 1 -o "$T/$f.wav" 2>"$T/err" && cmp -s "$T/$f.wav" "$T/ds.wav" ||
+		bad="$bad $f: not z^4's samples $(head -c 200 "$T/err")"
+done
+grep -v '^potential' "$HERE/duffspring.dpm" | sed 's|^field z|fn spr(a) = K / 2 * a^2\nfield z|' >"$T/sfn.dpm"
+echo 'potential s = spr(z)' >>"$T/sfn.dpm"
+"$DPMC" render "$T/sfn.dpm" --raw --double -d 0.2 -o "$T/sfn.wav" 2>"$T/err" && cmp -s "$T/sfn.wav" "$T/dsl.wav" ||
+	bad="$bad spr(z): not the linear spring's samples $(head -c 200 "$T/err")"
+[ -z "$bad" ] && pass stiffening_spring_fn || fail stiffening_spring_fn "$bad"
+# a potential refused says so alone: no word of its shape first
+sed 's|K3 = 1e9 in \[0, 1e14\]|K3 = -1e9 in [-1e10, 1e14]|' "$HERE/duffstiff.dpm" >"$T/dneg2.dpm"
+run "$DPMC" check "$T/dneg2.dpm"
+[ "$st" = 1 ] && grep -q "takes negative values" "$T/err" && ! grep -q warning "$T/err" &&
+	pass negative_potential_no_shape_warning || fail negative_potential_no_shape_warning "exit $st: $(head -c 300 "$T/err")"
 # ... and between two fields, the second a chain of points: conserved
 "$DPMC" render "$HERE/two_split.dpm" --raw --double -d 0.3 -o "$T/two.wav" 2>"$T/err"
 r=$("$PY" -c "
