@@ -829,8 +829,15 @@ alone(FS *s, const Fld *f)
 				c->grid[0] = c->grid[1] = NULL;
 			if (x->kind == D_LET || x->kind == D_PDE || x->kind == D_POTENTIAL)   /* what may read the state */
 				c->value = still(s, f, x->value);
-			if (x->kind == D_POTENTIAL && x->sav)
-				c->sav = still(s, f, x->sav);
+			/* split (sema_spring.c): its form's forces are in the pdes
+			 * already; the rest alone (whole, the form was lowered a
+			 * second time: a spring to a second string counted 1.5
+			 * times, 111 intervals planned for the linear coupling's
+			 * 115, a probe's) */
+			if (x->kind == D_POTENTIAL && x->sav) {
+				c->value = still(s, f, x->sav);
+				c->sav = NULL;
+			}
 			/* a coefficient over another field's coordinates: a fn here */
 			if (x->kind == D_LET && x->nargs && !(x->nargs == 1 && !strcmp(x->args[0], "t"))
 			    && !coords_of(x, f->dom))
