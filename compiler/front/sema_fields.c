@@ -888,7 +888,10 @@ plan(FS *s, Fld *f)
 		 * out: this message has the field's place */
 		const char *w = msg_after_place(why);
 
-		if (why[0])
+		if (why[0] && strstr(w, "`grid N"))    /* the planner's says how already */
+			diag_error(s->d, f->f->name_loc, "no grid for the field '%s': %s (its domain: '%s')",
+			           f->f->name, w, f->dom->name);
+		else if (why[0])
 			diag_error(s->d, f->f->name_loc, "no grid for the field '%s': %s; or force one, "
 			           "`grid N` on its domain '%s'", f->f->name, w, f->dom->name);
 		s->nerr++;
