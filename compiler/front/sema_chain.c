@@ -386,6 +386,38 @@ point_free(const FS *s, const Ast *e, int depth)
 	}
 }
 
+/* Does e read the time or the state (a field, a lumped object, a time
+ * signal), through lets and fns' arguments?  A point read's position may
+ * not (language.md 11: sema.c's rule for the grid field's reads); a
+ * second field's read took one, a pickup moving with t or u(0.5). */
+static int
+moves(const FS *s, const Ast *e, int depth)
+{
+	const Decl *d;
+	int i;
+
+	if (!e || depth > 64)
+		return 0;
+	if (e->kind == AX_NAME || e->kind == AX_CALL) {
+		if (e->kind == AX_NAME && !strcmp(e->name, "t"))
+			return 1;
+		if ((d = model_lookup(s->m, e->name))) {
+			if (d->kind == D_FIELD)
+				return 1;
+			if (d->kind == D_LET && d->nargs == 1 && !strcmp(d->args[0], "t"))
+				return 1;
+			if (d->kind == D_LET && !d->nargs && moves(s, d->value, depth + 1))
+				return 1;
+		}
+	}
+	if (moves(s, e->a, depth) || moves(s, e->b, depth))
+		return 1;
+	for (i = 0; e->kind == AX_CALL && i < e->nargs; i++)
+		if (moves(s, e->args[i], depth))
+			return 1;
+	return 0;
+}
+
 static Ast *
 rw_call_read(FS *s, const Fld *own, int i, Ast *X, Ast *b, int vel, Loc l)
 {
@@ -402,6 +434,13 @@ rw_call_read(FS *s, const Fld *own, int i, Ast *X, Ast *b, int vel, Loc l)
 		}
 		return num(s, 0, l);
 	}
+	for (k = 0; k < b->nargs; k++)
+		if (moves(s, b->args[k], 0)) {
+			RERR(s, b->args[k]->loc, "a point read's position must not depend on time or the state "
+			     "(a field or lumped object, a time signal): a field is read at a fixed place, "
+			     "or one of params");
+			return num(s, 0, l);
+		}
 	/* a place of params: a sum over all of f's points, the same at every
 	 * point of own, so made once (rewritten per point, a 2D chain of N
 	 * points read so by each took N^2 terms: 4 GB for 15 x 93; a 1D one
