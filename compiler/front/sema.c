@@ -1018,6 +1018,9 @@ check_term(Sema *s, Ast *e, const Ctx *c)
 		else if (is_field(s, b))
 			diag_error(s->d, e->loc, "cannot use the field '%s' in %s; the state is read "
 			           "only in the pde, outputs, time lets and potentials", b->name, c->what);
+		else if (b->kind == AX_NAME && sema_lookup(s, b->name) && sema_lookup(s, b->name)->decl->nkind == K_LUMP)
+			diag_error(s->d, e->loc, "cannot use the lumped object '%s' in %s; the state may be read "
+			           "only in a pde, a time signal and an output", b->name, c->what);
 		else
 			diag_error(s->d, e->loc, "only the field '%s' has derivatives; '%s' is not it",
 			           s->field->name, b->kind == AX_NAME ? b->name : "this");

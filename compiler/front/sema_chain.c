@@ -1141,10 +1141,15 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 			return X ? interp(s, own, X, 0) : pt(s, own, i, 0, e->loc);
 		if (own && !strcmp(e->name, own->coord))
 			return num(s, own->from + i * own->h, e->loc);
-		if (chain(s, e->name)) {
-			RERR(s, e->loc, "the field '%s' is read at a point here: %s(X)",
-			           e->name, e->name);
-			s->nerr++;
+		/* a field whole in another's pde (the grid field's, checked
+		 * later, would read as a lumped object's: it is one point's) */
+		if (chain(s, e->name) || (own && s->main && !strcmp(e->name, s->main->name))) {
+			const Decl *f = chain(s, e->name) ? chain(s, e->name)->f : s->main;
+			const char *xy = f->nargs == 2 ? "X, Y" : "X";
+			RERR(s, e->loc, "the field '%s' is read whole %s%s%s; read it at a point, %s(%s) (or "
+			     "%s.t(%s)), as forces between parts are (language.md 11)", e->name,
+			     own ? "in the pde of '" : "here, outside its own pde", own ? own->f->name : "",
+			     own ? "'" : "", e->name, xy, e->name, xy);
 		}
 		return e;
 	case AX_CALL:

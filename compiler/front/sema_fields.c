@@ -1270,6 +1270,21 @@ sema_fields(Model *m, Diag *d)
 		setup(&s, &s.fl[k]);
 	for (j = 0; j < m->ndecls; j++)    /* each field has a domain of its own */
 		whose_integral(&s, m->decls[j]->value, 0);
+	/* a const that reads the state: said here, as sema says it of one
+	 * field's model (each field's planning model, which has the consts
+	 * but not the other parts, said "unknown name 'z'") */
+	for (j = 0; j < m->ndecls; j++) {
+		const Decl *x = m->decls[j];
+		const Ast *r;
+		if (x->kind == D_CONST && (r = state_in(m, x->value, 0))
+		    && strcmp(r->name, "delta")) {
+			const Decl *f = model_lookup(m, r->name);
+			diag_error(d, r->loc, "cannot use the %s '%s' in a %s; the state may be read only in a "
+			           "pde, a time signal and an output", f && f->nargs ? "field"
+			           : "lumped object", r->name, "const");
+			s.nerr++;
+		}
+	}
 	if (s.nerr)
 		return 1;
 	space_lets(&s);
