@@ -730,28 +730,37 @@ static void
 emit_stable_scan(Emit *e)
 {
 	const Scheme *s = e->s;
-	int nt = e->l->nstab, two = s->ndim == 2;
+	int nt = e->l->nstab, two = s->ndim == 2, nc = 2 * nt + 1;
 
 	if (!nt)
 		return;
 	cg_out(e, "\tif (n && t == 0) {\n");
 	cg_out(e, "\t\tconst long tot = (long)(n[0] + 1) * (%s);\n", two ? "n[1] + 1" : "1");
 	cg_out(e, "\t\tconst int st = 1 + (int)sqrt((double)tot / 262144);\n");
-	cg_out(e, "\t\tdouble big[%d], at[%d][2], sz;\n\t\tint c, have = 0;\n\n", 2 * nt + 1, 2 * nt + 1);
-	cg_out(e, "\t\tfor (j = %d; j <= %s; j += %s) {\n", two && held(s, 1, 0),
-	       two ? (held(s, 1, 1) ? "n[1] - 1" : "n[1]") : "0", two ? "st" : "1");
-	cg_out(e, "\t\t\tfor (i = %d; i <= n[0] - %d; i += st) {\n", held(s, 0, 0), held(s, 0, 1));
-	cg_out(e, "\t\t\t\tconst double x = %.17g + hx * i, y = %.17g + hy * j;\n\n", s->from[0], two ? s->from[1] : 0.0);
-	cg_out(e, "\t\t\t\t@__taps(p, k, hx, hy, x, y, 0, tc, 0);\n");
-	cg_out(e, "\t\t\t\tfor (sz = 0, c = 0; c < %d; c++) {\n", nt);
-	cg_out(e, "\t\t\t\t\tsz += fabs(tc[c]);\n");
-	cg_out(e, "\t\t\t\t\tif (!have || tc[c] < big[2 * c])\n\t\t\t\t\t\tbig[2 * c] = tc[c], at[2 * c][0] = x, at[2 * c][1] = y;\n");
-	cg_out(e, "\t\t\t\t\tif (!have || tc[c] > big[2 * c + 1])\n\t\t\t\t\t\tbig[2 * c + 1] = tc[c], at[2 * c + 1][0] = x, at[2 * c + 1][1] = y;\n");
-	cg_out(e, "\t\t\t\t}\n");
-	cg_out(e, "\t\t\t\tif (!have || !(sz <= big[%d]))\n\t\t\t\t\tbig[%d] = sz, at[%d][0] = x, at[%d][1] = y;\n", 2 * nt, 2 * nt, 2 * nt, 2 * nt);
-	cg_out(e, "\t\t\t\thave = 1;\n\t\t\t}\n\t\t}\n");
-	cg_out(e, "\t\tfor (c = 0; have && c < %d; c++) {\n", 2 * nt + 1);
-	cg_out(e, "\t\t\t@__taps(p, k, hx, hy, at[c][0], at[c][1], 0, tc, 0);\n");
+	cg_out(e, "\t\tconst int i0 = %d, i1 = n[0] - %d, j0 = %d, j1 = %s;\n", held(s, 0, 0), held(s, 0, 1),
+	       two && held(s, 1, 0), two ? (held(s, 1, 1) ? "n[1] - 1" : "n[1]") : "0");
+	cg_out(e, "\t\tdouble big[%d], sz;\n\t\tint c, have = 0, pass, b, bi[%d][2], ilo, ihi, jlo, jhi, di;\n\n", nc, nc);
+	/* pass 0 every st-th point; pass 1, when st > 1, every point within
+	 * st of each extreme found (a smooth bump's top between the strides) */
+	cg_out(e, "\t\tfor (pass = 0; pass < (st > 1 ? 2 : 1); pass++)\n");
+	cg_out(e, "\t\t\tfor (b = 0; b < (pass ? %d : 1); b++) {\n", nc);
+	cg_out(e, "\t\t\t\tilo = pass ? bi[b][0] - st : i0, ihi = pass ? bi[b][0] + st : i1;\n");
+	cg_out(e, "\t\t\t\tjlo = pass ? bi[b][1] - st : j0, jhi = pass ? bi[b][1] + st : j1;\n");
+	cg_out(e, "\t\t\t\tdi = pass ? 1 : st;\n");
+	cg_out(e, "\t\t\t\tfor (j = jlo < j0 ? j0 : jlo; j <= (jhi > j1 ? j1 : jhi); j += %s)\n", two ? "di" : "1");
+	cg_out(e, "\t\t\t\t\tfor (i = ilo < i0 ? i0 : ilo; i <= (ihi > i1 ? i1 : ihi); i += di) {\n");
+	cg_out(e, "\t\t\t\t\t\t@__taps(p, k, hx, hy, %.17g + hx * i, %.17g + hy * j, 0, tc, 0);\n", s->from[0],
+	       two ? s->from[1] : 0.0);
+	cg_out(e, "\t\t\t\t\t\tfor (sz = 0, c = 0; c < %d; c++) {\n", nt);
+	cg_out(e, "\t\t\t\t\t\t\tsz += fabs(tc[c]);\n");
+	cg_out(e, "\t\t\t\t\t\t\tif (!have || tc[c] < big[2 * c])\n\t\t\t\t\t\t\t\tbig[2 * c] = tc[c], bi[2 * c][0] = i, bi[2 * c][1] = j;\n");
+	cg_out(e, "\t\t\t\t\t\t\tif (!have || tc[c] > big[2 * c + 1])\n\t\t\t\t\t\t\t\tbig[2 * c + 1] = tc[c], bi[2 * c + 1][0] = i, bi[2 * c + 1][1] = j;\n");
+	cg_out(e, "\t\t\t\t\t\t}\n");
+	cg_out(e, "\t\t\t\t\t\tif (!have || !(sz <= big[%d]))\n\t\t\t\t\t\t\tbig[%d] = sz, bi[%d][0] = i, bi[%d][1] = j;\n", nc - 1, nc - 1, nc - 1, nc - 1);
+	cg_out(e, "\t\t\t\t\t\thave = 1;\n\t\t\t\t\t}\n\t\t\t}\n");
+	cg_out(e, "\t\tfor (c = 0; have && c < %d; c++) {\n", nc);
+	cg_out(e, "\t\t\t@__taps(p, k, hx, hy, %.17g + hx * bi[c][0], %.17g + hy * bi[c][1], 0, tc, 0);\n",
+	       s->from[0], two ? s->from[1] : 0.0);
 	cg_out(e, "\t\t\tfor (q = 0; q < (nput < 32 ? nput : 32) && memcmp(seen[q], tc, sizeof tc); q++)\n");
 	cg_out(e, "\t\t\t\t;\n\t\t\tif (q < (nput < 32 ? nput : 32))\n\t\t\t\tcontinue;\n");
 	cg_out(e, "\t\t\tif (!@__vn(tc, @__lev, @__dx, @__dy, %d, %d))\n\t\t\t\treturn 0;\n", nt, s->ndim);

@@ -108,6 +108,16 @@ else
 	fails=1
 fi
 rm -f /tmp/dpm-grid-$$.wav
+# a wide bump whose top fell between the samples: the frozen largest tension
+want=$(awk -v k=$k 'BEGIN { h = sqrt(2) * k * 100 * sqrt(3); print int(1 / h + 1e-9), int(0.7 / h + 1e-9) }')
+g=$(grid_of wbump.dpm 2>&1)
+if [ "$g" = "$want" ] && "$DPMC" render wbump.dpm -d 0.3 -o /tmp/dpm-grid-$$.wav; then
+	echo "PASS wide_bump_grid_2d"
+else
+	echo "FAIL wide_bump_grid_2d: $g, the frozen largest tension gives $want"
+	fails=1
+fi
+rm -f /tmp/dpm-grid-$$.wav
 # its margin from the same scan: near 1 (the search of h_min samples a
 # few points and missed the bump: 3.39 was printed)
 m=$("$DPMC" info bump2d.dpm | awk '/^stability/ { print $2 }')
