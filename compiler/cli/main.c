@@ -1781,6 +1781,10 @@ main(int argc, char **argv)
 	/* a reader that closes the pipe early (dpmc emit ... | head) is a
 	 * write error, exit 1 (cli.md: 0, 1 or 2), not a death by SIGPIPE */
 	signal(SIGPIPE, SIG_IGN);
+	/* so is a file past the size limit (ulimit -f): write fails with
+	 * EFBIG, said, and the temporary file removed (SIGXFSZ killed dpmc,
+	 * status 153, the half-written x.wav.tmp left behind) */
+	signal(SIGXFSZ, SIG_IGN);
 	deep_stack();
 	return stdout_check(run(argc, argv));
 }

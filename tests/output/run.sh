@@ -93,6 +93,17 @@ if [ -c /dev/full ]; then
 	keep_dev render-dev-full-stays /dev/full 1 7
 fi
 
+# a file past the size limit (ulimit -f): said, exit 1, no temporary left
+# (SIGXFSZ killed dpmc, status 153, x.wav.tmp... stayed)
+mkdir -p "$T/fz"
+( ulimit -f 50 && cd "$T/fz" && "$DPMC" render "$STR" -o x.wav -d 1 >"$T/out" 2>"$T/err"; echo $? >"$T/st" )
+( ulimit -f 50 && cd "$T/fz" && "$DPMC" build "$STR" -o x.c >>"$T/out" 2>>"$T/err"; echo $? >>"$T/st" )
+if [ "$(cat "$T/st" | tr '\n' ' ')" = "1 1 " ] && [ "$(grep -c 'File too large' "$T/err")" = 2 ] && [ -z "$(ls -A "$T/fz")" ]; then
+	pass file-size-limit
+else
+	fail file-size-limit "exit $(cat "$T/st" | tr '\n' ' '), left $(ls -A "$T/fz"): $(cat "$T/err")"
+fi
+
 # a symlink to a regular file: the file is replaced, the link stays
 echo old >"$T/w/target.wav"
 ln -s target.wav "$T/w/link.wav"
