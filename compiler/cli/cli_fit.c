@@ -812,6 +812,7 @@ typedef struct Start {
 	long step;                /* steps taken */
 	long held;                /* steps hold_pitch took back */
 	double hold;              /* how far (cents) it lets the first partial go (pitch_hold) */
+	int grid[2];              /* the grid best_loss was taken on */
 	int state;                /* ST_... */
 	double *hist;             /* per step: the loss and the fitted values (malloc) */
 	long nhist, caphist;
@@ -1111,6 +1112,16 @@ grid_text(const int *g, char *b, int n)
 	return b;
 }
 
+/* S's best loss is l, taken on its grid now */
+static void
+set_best(Start *S, double l)
+{
+	double hh[2];
+
+	S->best_loss = l;
+	S->s.k->grid(S->s.m, S->grid, hh);
+}
+
 /* Evaluate a start at its values, which become its best so far
  * (READY); 0, or -1 with a message in S->err. */
 static int
@@ -1119,7 +1130,7 @@ start_eval(Fit *F, Start *S)
 	if (sim_set(&S->s, S->vals) == 0 && sim_eval(&S->s, &S->loss, S->grad) == 0) {
 		pthread_mutex_lock(&F->lock);
 		memcpy(S->best, S->vals, sizeof(double) * (size_t)F->np);
-		S->best_loss = S->loss;
+		set_best(S, S->loss);
 		S->state = ST_READY;
 		pthread_mutex_unlock(&F->lock);
 		return 0;
@@ -1248,7 +1259,7 @@ run_start(Fit *F, Start *S)
 			 * felt hammer's 0.0033 on 35 intervals, 0.0064 on 36), and
 			 * the best kept must beat the rest on one grid */
 			if (sim_set(&S->s, S->best) == 0 && sim_eval(&S->s, &bl, S->grad1) == 0)
-				S->best_loss = bl;
+				set_best(S, bl);
 		}
 		for (;;) {
 			rt_adam_step(adam, S->y, S->gy, clip);
@@ -1281,7 +1292,7 @@ run_start(Fit *F, Start *S)
 		}
 		pthread_mutex_lock(&F->lock);
 		if (S->loss < S->best_loss) {
-			S->best_loss = S->loss;
+			set_best(S, S->loss);
 			memcpy(S->best, S->vals, sizeof(double) * (size_t)np);
 		}
 		F->done++;
@@ -1613,17 +1624,15 @@ cli_fit(const Opts *o, const Job *j)
 		res.len = 0;
 	}
 	{
-		int g0[2] = {0, 0}, g1[2] = {0, 0};
+		int g1[2] = {0, 0};
 		double hh[2];
 		char a[40], b[40];
-		if (W->s.m)
-			W->s.k->grid(W->s.m, g0, hh);
 		if (!(lok = sim_loss(&W->s, W->best, &loss) == 0))
 			loss = W->best_loss;
 		else if (!interrupted && !moved3 && fabs(loss - W->best_loss) > 1e-4 * fabs(W->best_loss)) {
 			W->s.k->grid(W->s.m, g1, hh);
 			fprintf(stderr, "fit: the best values' loss: %g on the fit's grid (%s), %g on the grid a "
-			        "render of them takes (%s; the one written)\n", W->best_loss, grid_text(g0, a, sizeof a),
+			        "render of them takes (%s; the one written)\n", W->best_loss, grid_text(W->grid, a, sizeof a),
 			        loss, grid_text(g1, b, sizeof b));
 		}
 	}

@@ -373,4 +373,15 @@ else
 	fail fit-stuck-back-to-best "exit $st: $(grep -v '^fit: step' "$T/err" | head -c 300)"
 fi
 
+# the best values' loss on two grids names the grid it was taken on (it
+# printed "0 intervals" once the start's instance was freed, and the grid
+# the fit ended on, not the best's)
+run "$DPMC" render "$REPO/tests/cli/ideal_string.dpm" --set f0=211 -d 0.5 -o "$T/t211.wav"
+run "$DPMC" fit "$REPO/tests/cli/ideal_string.dpm" --target "$T/t211.wav" --fit f0 --steps 3 -o "$T/g.json"
+if [ "$st" = 0 ] && grep -q "loss: [0-9.e-]* on the fit's grid (10[0-9] intervals), [0-9.e-]* on the grid a render of them takes (10[0-9] intervals" "$T/err"; then
+	pass fit-best-loss-grids
+else
+	fail fit-best-loss-grids "exit $st: $(grep -v '^fit: step' "$T/err" | head -c 300)"
+fi
+
 exit 0
