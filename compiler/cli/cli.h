@@ -112,6 +112,7 @@ typedef struct Sim {
 	int nneed;                  /* (fit, train: the fitted ones); need 0: all */
 	double init_ms, run_ms, grad_ms;  /* totals over the command */
 	long evals, regrids;
+	int ck_said;                /* --checkpoints' memory checked */
 	char err[2048];
 } Sim;
 int sim_open(Sim *s, const Opts *o, const Job *j, const double *target, long n, int nch,

@@ -273,6 +273,37 @@ same_grid(const int *a, const int *b, int nd)
  * set_params refuses, re-create it, so a param can go anywhere in its
  * range however the stability bound moves the grid.
  * 0, or -1 with a message in s->err. */
+
+/* --checkpoints N keeps N steps of states at once (all of them for 1),
+ * which --memory does not bound (it bounds the default's): said when
+ * that passes the budget, an error when --memory was given too (a 2 s
+ * membrane's --checkpoints 1 grew to 13.5 GB, silently; a probe's) */
+static int
+ck_check(Sim *s, const int *g, int nd)
+{
+	const long e = s->o->checkpoints;
+	double sb = 8.0 * (g[0] + 1) * (nd == 2 ? g[1] + 1 : 1), need, budget;
+
+	if (e <= 0 || s->ck_said)
+		return 0;
+	s->ck_said = 1;
+	need = (double)((e == 1 || e > s->n ? s->n : e) + 2) * sb;
+	budget = s->o->memory_mb > 0 ? s->o->memory_mb * 1e6 : 160e6;
+	if (need <= budget)
+		return 0;
+	if (s->o->memory_mb > 0) {
+		snprintf(s->err, sizeof s->err, "--checkpoints %ld keeps %ld steps of states at once, about "
+		         "%.0f MB, over --memory %g: give fewer steps (%ld fit), or leave --checkpoints out (the "
+		         "default checkpoints keep within --memory)", e, e == 1 || e > s->n ? s->n : e, need / 1e6,
+		         s->o->memory_mb, (long)(budget / sb) - 2);
+		return -1;
+	}
+	fprintf(stderr, "dpmc: warning: --checkpoints %ld keeps %ld steps of states at once, about %.0f MB "
+	        "(the default checkpoints keep within --memory, 160 MB)\n", e, e == 1 || e > s->n ? s->n : e,
+	        need / 1e6);
+	return 0;
+}
+
 static int
 set_once(Sim *s, const double *vals)
 {
@@ -331,6 +362,8 @@ set_once(Sim *s, const double *vals)
 			s->regrids++;
 	}
 	s->m = m;
+	if (ck_check(s, g, nd) < 0)
+		return -1;
 	k->set_checkpoints(s->m, s->o->checkpoints);
 	k->set_memory(s->m, s->memory);
 	k->set_threads(s->m, s->threads);
