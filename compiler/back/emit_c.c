@@ -1016,6 +1016,30 @@ emit_plan(Emit *e)
 	cg_out(e, "\t\tif (@__stable(p, k, mid, mid, 0, t))\n\t\t\thi = mid;\n\t\telse\n\t\t\tlo = mid;\n\t}\n");
 	cg_out(e, "\treturn hi;\n}\n\n");
 
+	/* a 2D domain thinner than h_min: its short side at the fewest
+	 * intervals it takes, the long side's finest stable with it (one h
+	 * on both axes is no grid at all there: a 1 mm steel strip 4.5 cm
+	 * wide, 84 x 3 by the rule, 3 below a plate's 5, was "unstable on
+	 * every grid, even 5 x 5", which is stable; a probe's) */
+	if (s->ndim == 2) {
+		cg_out(e, "static int\n@__strip(const double *p, double k, const double *len, double span, int *n)\n{\n");
+		cg_out(e, "\tint d, o, it, tries;\n\tdouble hs, hi, lo, mid, hh[2];\n\tlong long ex[@__NEX];\n\n");
+		cg_out(e, "\tfor (d = 0; d < 2; d++) {\n");
+		cg_out(e, "\t\to = 1 - d;\n\t\ths = len[d] / @__minn[d];\n\t\thi = len[o] / @__minn[o];\n");
+		cg_out(e, "\t\thh[d] = hs;\n\t\thh[o] = hi;\n");
+		cg_out(e, "\t\tif (hi <= hs || !@__stable(p, k, hh[0], hh[1], 0, 0))\n\t\t\tcontinue;\n");
+		cg_out(e, "\t\tfor (lo = hs, it = 0; it < 60 && hi - lo > 1e-12 * hi; it++) {\n");
+		cg_out(e, "\t\t\thh[o] = mid = 0.5 * (lo + hi);\n");
+		cg_out(e, "\t\t\tif (@__stable(p, k, hh[0], hh[1], 0, 0))\n\t\t\t\thi = mid;\n\t\t\telse\n\t\t\t\tlo = mid;\n\t\t}\n");
+		cg_out(e, "\t\tn[d] = @__minn[d];\n\t\tn[o] = (int)floor(len[o] / hi * (1 + 1e-12));\n");
+		cg_out(e, "\t\tn[o] = n[o] < @__minn[o] ? @__minn[o] : n[o];\n");
+		cg_out(e, "\t\thh[d] = len[d] / n[d];\n\t\thh[o] = len[o] / n[o];\n");
+		cg_out(e, "\t\t@__extremes(p, k, len, hh, span, ex);\n");
+		cg_out(e, "\t\tfor (tries = 0; tries < 64 && n[o] >= @__minn[o]; tries++, n[o]--) {\n");
+		cg_out(e, "\t\t\thh[o] = len[o] / n[o];\n");
+		cg_out(e, "\t\t\tif (@__unstable_at(p, k, hh[0], hh[1], n, span, ex) < 0)\n\t\t\t\treturn 1;\n\t\t}\n");
+		cg_out(e, "\t}\n\treturn 0;\n}\n\n");
+	}
 	/* the largest stable grid, per axis, over a render of `span` seconds:
 	 * from h_min at t = 0, then at each time found unstable a coarser
 	 * h_min there, else one interval fewer */
@@ -1023,6 +1047,8 @@ emit_plan(Emit *e)
 	       "char *err, int errsz)\n{\n");
 	cg_out(e, "\tint bad, d, tries;\n\tdouble h = @__hmin(p, k, len, 0, &bad), hh[2], t, ht, back = 0;\n");
 	cg_out(e, "\tlong long ex[@__NEX];\n\n");
+	if (s->ndim == 2)
+		cg_out(e, "\tif (bad == 1 && @__strip(p, k, len, span, n))\n\t\treturn 0;\n");
 	cg_out(e, "\tif (bad == 1) {\n");
 	if (e->s->nlump) {
 		/* at the coarsest grid: a lumped object too stiff for k, or a
@@ -2079,7 +2105,14 @@ emit_margin(Emit *e)
 	/* bad 2: h_min is below the bound of 1e8 points, hm, and the margin
 	 * at least h / hm (a very slow wave) */
 	cg_out(e, "\thm = @__hmin(m->p, m->k, len, 0, &bad);\n");
-	cg_out(e, "\tif (bad == 1)\n\t\treturn 0;\n");
+	if (s->ndim == 2) {    /* no square grid: how much finer this one may be (@__strip) */
+		cg_out(e, "\tif (bad == 1) {\n\t\tdouble lo = 0, hi = 1, mid;\n\t\tint it;\n\n");
+		cg_out(e, "\t\twhile (hi < 1e6 && @__stable(m->p, m->k, m->h[0] / hi, m->h[1] / hi, 0, 0))\n\t\t\tlo = hi, hi *= 2;\n");
+		cg_out(e, "\t\tfor (it = 0; it < 60 && hi - lo > 1e-12 * hi; it++) {\n\t\t\tmid = 0.5 * (lo + hi);\n");
+		cg_out(e, "\t\t\tif (@__stable(m->p, m->k, m->h[0] / mid, m->h[1] / mid, 0, 0))\n\t\t\t\tlo = mid;\n\t\t\telse\n\t\t\t\thi = mid;\n\t\t}\n");
+		cg_out(e, "\t\treturn lo;\n\t}\n");
+	} else
+		cg_out(e, "\tif (bad == 1)\n\t\treturn 0;\n");
 	/* 2D: the s that brings (hx / s, hy / s) to the limit, between
 	 * min(hx, hy) / hm and max(hx, hy) / hm (a cell longer one way than
 	 * the other is stable finer than its short side says) */

@@ -108,6 +108,19 @@ else
 	fails=1
 fi
 rm -f /tmp/dpm-grid-$$.wav
+# a strip thinner than h_min: the short side at its fewest intervals (5 for
+# a plate, 3 for a membrane), the long side the largest N with von
+# Neumann's condition, kappa k (4 / hx^2 + 4 / hy^2) <= 2, and
+# c^2 k^2 (4 / hx^2 + 4 / hy^2) <= 4
+want=$(awk -v k=$k 'BEGIN { q = 1.53 * k; for (n = 1; q * (4 * (n + 1)^2 + 4 * 25 / 0.045^2) <= 2; n++) ; print n, 5 }')
+expect strip_plate "$(grid_of strip_plate.dpm)" "$want"
+want=$(awk -v k=$k 'BEGIN { q = (200 * k)^2; for (n = 1; q * (4 * (n + 1)^2 + 4 * 9 / 0.015^2) <= 4; n++) ; print n, 3 }')
+expect strip_membrane "$(grid_of strip_membrane.dpm)" "$want"
+m=$("$DPMC" info strip_plate.dpm --grid 40,5 | awk '/^stability/ { print $2 }')
+case $(awk -v m="$m" 'BEGIN { print (m > 1 && m < 1.1) ? "ok" : "no" }') in
+ok) echo "PASS strip_forced_margin" ;;
+*) echo "FAIL strip_forced_margin: $m (0 was printed)"; fails=1 ;;
+esac
 # a wide bump whose top fell between the samples: the frozen largest tension
 want=$(awk -v k=$k 'BEGIN { h = sqrt(2) * k * 100 * sqrt(3); print int(1 / h + 1e-9), int(0.7 / h + 1e-9) }')
 g=$(grid_of wbump.dpm 2>&1)
