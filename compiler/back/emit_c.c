@@ -1181,6 +1181,19 @@ emit_plan(Emit *e)
 		       "of the pde's coefficients, or raise the rate (a stiff or fast pde, or a domain this short "
 		       "(%%g), needs a shorter step)\", @__minn[0], k, len[0]);\n",
 		       cg_loc_text(s->m->pde->value->loc, at, sizeof at));
+	{
+		/* a force between parts counts in the taps too: the pde alone
+		 * was blamed for a stiff spring between a string and a plate
+		 * (a probe's) */
+		int j, coupled = 0;
+		for (j = 0; j < s->nsrc; j++)
+			coupled |= s->src[j].state != 0;
+		if (coupled && !drift)
+			cg_out(e, "\t\tsnprintf(err + strlen(err), (size_t)errsz - strlen(err), \"; or a force "
+			       "between parts: a spring of stiffness K (a potential, or F * delta(...) that reads the "
+			       "state) counts about K / (density h) at the point it touches, so a softer spring or a "
+			       "heavier part\");\n");
+	}
 	cg_out(e, "\t\treturn 1;\n\t}\n");
 	cg_out(e, "\tif (bad == 2) {\n");
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"%sthe finest stable grid would have over 1e8 points "
