@@ -29,6 +29,11 @@ cli_number(const char *s, double *v)
 		end++;
 	if (*end || !isfinite(*v))
 		return -1;
+	/* a number too small for a double (1e-400) is no 0 (the lexer's
+	 * rule for a model's literals); errno stays ERANGE for the message */
+	if (*v == 0 && errno == ERANGE)
+		return -1;
+	errno = 0;
 	return 0;
 }
 
@@ -241,7 +246,9 @@ cli_params(const Kernel *k, const Opts *o, Arena *a, Diag *d, double *vals)
 			const char *more = strchr(eq + 1, ',');
 
 			diag_error(d, (Loc){0}, "--set %s: '%s' is not a finite number%s", s, eq + 1,
-			           more && strchr(more, '=') ? "; set one param per --set (--set A=1 --set B=2)" : "");
+			           errno == ERANGE ? " a double holds (it is below the smallest, about 5e-324; write "
+			           "0 if that is meant)" : more && strchr(more, '=') ?
+			           "; set one param per --set (--set A=1 --set B=2)" : "");
 			return -1;
 		}
 		if (cli_param_bad(k, p, v, &b)) {

@@ -1883,10 +1883,11 @@ sema_fold(Sema *s, const Ast *e, const char *what, const char *name)
 	if (fail)
 		return NAN;
 	if (!isfinite(v)) {
+		const char *nv = isnan(v) ? "not a number (NaN)" : v > 0 ? "infinite" : "minus infinity";
 		if (name)
-			diag_error(s->d, e->loc, "%s '%s' is not finite (%g)", what, name, v);
+			diag_error(s->d, e->loc, "%s '%s' is %s", what, name, nv);
 		else
-			diag_error(s->d, e->loc, "%s is not finite (%g)", what, v);
+			diag_error(s->d, e->loc, "%s is %s", what, nv);
 		return NAN;
 	}
 	return v;
