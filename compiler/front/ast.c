@@ -439,6 +439,7 @@ typedef struct Loader {
 	AstList *decls;        /* the model's, in order */
 	AstList *seen;         /* identities of the files loaded (each once) */
 	int depth;
+	int top_model;         /* the first file has a model line */
 } Loader;
 
 /* A file's identity: its canonical path when it exists, else the path. */
@@ -604,7 +605,9 @@ do_import(Loader *L, Decl *imp)
 	}
 	imp->resolved = path;      /* for outputs that must not replace it */
 	id = identity(L->a, path);
-	if (L->seen && L->seen->n && !strcmp(L->seen->v[0], id)) {
+	/* (a library checked alone that another imports back: a cycle of
+	 * libraries, said by sema as a library, not as a model) */
+	if (L->seen && L->seen->n && !strcmp(L->seen->v[0], id) && L->top_model) {
 		diag_error(L->d, imp->name_loc, "\"%s\" is the model's own file; an import names a file "
 		           "of const, let and fn definitions", imp->name);
 		return;
@@ -687,6 +690,7 @@ load(Arena *a, Diag *d, Src *src, int disk, const char *const *incdirs, int ninc
 	if (!decls)
 		return NULL;
 	seen(&L, identity(a, src->path));
+	L.top_model = m->name != NULL;
 	load_decls(&L, decls, n);
 	if (d->nerr > nerr)
 		return NULL;

@@ -116,6 +116,11 @@ expect nul-in-import 1 'nul.dpm:1:17: error: a NUL byte' -- check "$T/nul.dpm"
 # of DPM_PATH whose name is too long: the next folders are searched
 model "$T/selfimp.dpm" 'import "selfimp.dpm"\n'
 expect import-self 1 'selfimp.dpm:1:8: error: "selfimp.dpm" is the model.s own file' -- check "$T/selfimp.dpm"
+# ... but a library checked alone that another library imports back is a
+# library, said so (it read "the model's own file", of another file)
+printf 'import "libb.dpm"\nconst a = 1\n' >"$T/liba.dpm"
+printf 'import "liba.dpm"\nconst b = 1\n' >"$T/libb.dpm"
+expect import-library-cycle 1 'liba.dpm:1:1: error: this file has no .model NAME. line: it is a library' -- check "$T/liba.dpm"
 DPM_PATH="$T/$(printf '%0300d' 0)" "$DPMC" check "$REPO/examples/guitar.dpm" >"$T/out" 2>"$T/err"
 st=$?
 [ "$st" = 0 ] && pass dpm-path-name-too-long || fail dpm-path-name-too-long "exit $st: $(head -c 300 "$T/err")"
