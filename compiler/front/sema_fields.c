@@ -829,15 +829,17 @@ alone(FS *s, const Fld *f)
 				c->grid[0] = c->grid[1] = NULL;
 			if (x->kind == D_LET || x->kind == D_PDE || x->kind == D_POTENTIAL)   /* what may read the state */
 				c->value = still(s, f, x->value);
-			/* split (sema_spring.c): its form's forces are in the pdes
-			 * already; the rest alone (whole, the form was lowered a
-			 * second time: a spring to a second string counted 1.5
-			 * times, 111 intervals planned for the linear coupling's
-			 * 115, a probe's) */
-			if (x->kind == D_POTENTIAL && x->sav) {
-				c->value = still(s, f, x->sav);
-				c->sav = NULL;
-			}
+			/* split (sema_spring.c): split again here, its form lowered
+			 * a second time beside the force already in the pde, so
+			 * counted 1.5 times (a spring to a second string: 111
+			 * intervals for the linear coupling's 115).  Counted once,
+			 * the grid is the linear part's, but this model's energy
+			 * bound has no other part's energy (the grid field's init),
+			 * and the SAV rest's stiffness then left no grid for the
+			 * whole model (a probe's: K3 / 4 d^4 on 3 mm of pluck); the
+			 * margin stays until the whole model's energy bounds it */
+			if (x->kind == D_POTENTIAL && x->sav)
+				c->sav = still(s, f, x->sav);
 			/* a coefficient over another field's coordinates: a fn here */
 			if (x->kind == D_LET && x->nargs && !(x->nargs == 1 && !strcmp(x->args[0], "t"))
 			    && !coords_of(x, f->dom))

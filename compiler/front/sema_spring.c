@@ -357,13 +357,27 @@ sum_of(Arena *a, const Term *t, const int *quad, int n, int form)
 	return s;
 }
 
+/* the nodes of e, counted down from *left (to below 0: too many) */
+static void
+count(const Ast *e, long *left)
+{
+	int i;
+
+	if (!e || --*left < 0)
+		return;
+	count(e->a, left);
+	count(e->b, left);
+	for (i = 0; i < e->nargs && *left >= 0; i++)
+		count(e->args[i], left);
+}
+
 /* e as the shape tests read it: each call of a fn its body with the
  * arguments in place (language.md 4: a fn is inlined where it is
  * called), and arithmetic of numbers alone folded (z^2^2, z^(2 * 2)).
  * A spring written as `fn spr(a) = K / 2 * a^2`, `potential s =
  * spr(z)`, went whole to SAV: 4.1 % sharp (a probe's). */
 static Ast *
-expand(Arena *a, const Model *m, const Ast *e, const char **v, Ast **arg, int n, int depth)
+expand(Arena *a, const Model *m, const Ast *e, const char **v, Ast **arg, int n, int depth, long *left)
 {
 	const Decl *d;
 	Ast *c, *x[8];
@@ -371,24 +385,31 @@ expand(Arena *a, const Model *m, const Ast *e, const char **v, Ast **arg, int n,
 
 	if (!e)
 		return NULL;
+	/* a budget of nodes: fns of fns grow as powers, and one that calls
+	 * itself (sema's error, later) for ever; past it, the potential as
+	 * written (a probe's: f(a) = f(a) + f(a) hung) */
+	if (--*left < 0)
+		return NULL;
 	if (e->kind == AX_NAME)
 		for (i = 0; i < n; i++)
-			if (!strcmp(e->name, v[i]))
-				return copy(a, arg[i]);
+			if (!strcmp(e->name, v[i])) {
+				count(arg[i], left);
+				return *left < 0 ? NULL : copy(a, arg[i]);
+			}
 	c = arena_alloc(a, sizeof *c);
 	*c = *e;
-	c->a = expand(a, m, e->a, v, arg, n, depth + 1);
-	c->b = expand(a, m, e->b, v, arg, n, depth + 1);
+	c->a = expand(a, m, e->a, v, arg, n, depth + 1, left);
+	c->b = expand(a, m, e->b, v, arg, n, depth + 1, left);
 	if (e->nargs) {
 		c->args = arena_alloc(a, (size_t)e->nargs * sizeof *c->args);
 		for (i = 0; i < e->nargs; i++)
-			c->args[i] = expand(a, m, e->args[i], v, arg, n, depth + 1);
+			c->args[i] = expand(a, m, e->args[i], v, arg, n, depth + 1, left);
 	}
 	if (e->kind == AX_CALL && depth < 64 && e->nargs <= 8 && (d = model_lookup(m, e->name))
 	    && d->kind == D_FN && d->nargs == e->nargs && d->value) {
 		for (i = 0; i < e->nargs; i++)
 			x[i] = c->args[i];
-		return expand(a, m, d->value, (const char **)d->args, x, e->nargs, depth + 1);
+		return expand(a, m, d->value, (const char **)d->args, x, e->nargs, depth + 1, left);
 	}
 	if (c->kind == AX_BINARY && c->a && c->b && c->a->kind == AX_NUM && c->b->kind == AX_NUM) {
 		double r = NAN;
@@ -487,6 +508,7 @@ split(Arena *a, Model *m, Decl *p, Ast *value)
 void
 sema_springs(Model *m)
 {
+	long left;
 	int i;
 
 	for (i = 0; i < m->ndecls; i++) {
@@ -494,7 +516,9 @@ sema_springs(Model *m)
 		Ast *v;
 		if (p->kind != D_POTENTIAL || p->lowered || !p->value)
 			continue;
-		v = expand(m->arena, m, p->value, NULL, NULL, 0, 0);
+		left = 20000;
+		if (!(v = expand(m->arena, m, p->value, NULL, NULL, 0, 0, &left)) || left < 0)
+			v = p->value;
 		if (lower(m->arena, m, v))
 			p->lowered = 1;
 		else
