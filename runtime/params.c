@@ -458,12 +458,17 @@ jnumber(Json *j, double *v)
 	}
 	/* strtod reads on where JSON stops only into a hex number (0x10):
 	 * said at the 'x', before its value is checked against a range */
+	errno = 0;
 	*v = strtod(s, &end);
 	j->pos += n;
 	if (end != s + n)
 		return jfail(j, "the number to end here (JSON numbers are decimal: no 0x, no leading 0)");
 	if (!isfinite(*v)) {
 		report(j, start, n, "this number is too large for a double");
+		return -1;
+	}
+	if (*v == 0 && errno == ERANGE) {    /* 1e-400: no 0, as in a model */
+		report(j, start, n, "this number is below the smallest a double holds (about 5e-324; write 0 if that is meant)");
 		return -1;
 	}
 	return 0;

@@ -245,10 +245,12 @@ cli_params(const Kernel *k, const Opts *o, Arena *a, Diag *d, double *vals)
 			/* --set f0=300,xp=0.4: one param a --set */
 			const char *more = strchr(eq + 1, ',');
 
-			diag_error(d, (Loc){0}, "--set %s: '%s' is not a finite number%s", s, eq + 1,
-			           errno == ERANGE ? " a double holds (it is below the smallest, about 5e-324; write "
-			           "0 if that is meant)" : more && strchr(more, '=') ?
-			           "; set one param per --set (--set A=1 --set B=2)" : "");
+			if (errno == ERANGE)
+				diag_error(d, (Loc){0}, "--set %s: '%s' is below the smallest number a double holds "
+				           "(about 5e-324); write 0 if that is meant", s, eq + 1);
+			else
+				diag_error(d, (Loc){0}, "--set %s: '%s' is not a finite number%s", s, eq + 1,
+				           more && strchr(more, '=') ? "; set one param per --set (--set A=1 --set B=2)" : "");
 			return -1;
 		}
 		if (cli_param_bad(k, p, v, &b)) {

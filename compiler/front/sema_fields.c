@@ -1277,13 +1277,21 @@ sema_fields(Model *m, Diag *d)
 	 * but not the other parts, said "unknown name 'z'") */
 	for (j = 0; j < m->ndecls; j++) {
 		const Decl *x = m->decls[j];
-		const Ast *r;
-		if (x->kind == D_CONST && (r = state_in(m, x->value, 0))
-		    && strcmp(r->name, "delta")) {
+		const Ast *r = NULL, *w[3] = {x->value, NULL, NULL};
+		const char *what = x->kind == D_CONST ? "a const" : x->kind == D_RATE ? "the rate" : "a param";
+		int q;
+		if (x->kind == D_PARAM)
+			w[1] = x->lo, w[2] = x->hi;
+		else if (x->kind != D_CONST && x->kind != D_RATE)
+			continue;
+		for (q = 0; q < 3 && !r; q++)
+			if ((r = state_in(m, w[q], 0)) && !strcmp(r->name, "delta"))
+				r = NULL;
+		if (r) {
 			const Decl *f = model_lookup(m, r->name);
-			diag_error(d, r->loc, "cannot use the %s '%s' in a %s; the state may be read only in a "
+			diag_error(d, r->loc, "cannot use the %s '%s' in %s; the state may be read only in a "
 			           "pde, a time signal and an output", f && f->nargs ? "field"
-			           : "lumped object", r->name, "const");
+			           : "lumped object", r->name, what);
 			s.nerr++;
 		}
 	}

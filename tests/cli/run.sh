@@ -106,7 +106,7 @@ expect time-signal-first-time 1 "sqrtt.dpm:6:34: error: this point source's stre
 expect time-signal-first-time-0 1 "sqrtt.dpm:6:34: error: this point source's strength is not a finite number at t = 0 s" -- \
 	render "$T/sqrtt.dpm" --set T0=-0.5 -o "$T/sqrtt.wav"
 # a --set value too small for a double is no 0, as a model's literal is not
-expect set-underflow 1 "set f0=1e-400: '1e-400' is not a finite number a double holds (it is below the smallest" -- \
+expect set-underflow 1 "set f0=1e-400: '1e-400' is below the smallest number a double holds" -- \
 	render "$STR" --set f0=1e-400 -o "$T/uf.wav"
 # a model without an output: nothing to render or build (a built one's
 # dpm_grad divided by its zero outputs: SIGFPE), said at the model line
