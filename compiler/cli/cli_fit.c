@@ -274,33 +274,51 @@ same_grid(const int *a, const int *b, int nd)
  * range however the stability bound moves the grid.
  * 0, or -1 with a message in s->err. */
 
-/* --checkpoints N keeps N steps of states at once (all of them for 1),
- * which --memory does not bound (it bounds the default's): said when
- * that passes the budget, an error when --memory was given too (a 2 s
- * membrane's --checkpoints 1 grew to 13.5 GB, silently; a probe's) */
+/* --checkpoints N keeps a pair of states every N steps and N steps of
+ * states at once (all of them for 1), which --memory does not bound (it
+ * bounds the default's): said when that passes the budget, an error when
+ * --memory was given too (a 2 s membrane's --checkpoints 1 grew to 13.5
+ * GB, silently; a probe's) */
+static double
+ck_need(long e, long n, double sb)
+{
+	return e <= 1 || e >= n ? (double)(n + 2) * sb : (2.0 * (double)((n + e - 1) / e) + (double)(e + 2)) * sb;
+}
+
 static int
 ck_check(Sim *s, const int *g, int nd)
 {
-	const long e = s->o->checkpoints;
+	const long e = s->o->checkpoints, n = s->n;
 	double sb = 8.0 * (g[0] + 1) * (nd == 2 ? g[1] + 1 : 1), need, budget;
+	long best = 2, q;
 
 	if (e <= 0 || s->ck_said)
 		return 0;
 	s->ck_said = 1;
-	need = (double)((e == 1 || e > s->n ? s->n : e) + 2) * sb;
+	need = ck_need(e, n, sb);
 	budget = s->o->memory_mb > 0 ? s->o->memory_mb * 1e6 : 160e6;
 	if (need <= budget)
 		return 0;
+	for (q = 2; q < n && q < 1L << 24; q++)    /* the N that takes the least */
+		if (ck_need(q, n, sb) < ck_need(best, n, sb))
+			best = q;
+		else if ((double)q * q > 8.0 * (double)n)
+			break;
 	if (s->o->memory_mb > 0) {
-		snprintf(s->err, sizeof s->err, "--checkpoints %ld keeps %ld steps of states at once, about "
-		         "%.0f MB, over --memory %g: give fewer steps (%ld fit), or leave --checkpoints out (the "
-		         "default checkpoints keep within --memory)", e, e == 1 || e > s->n ? s->n : e, need / 1e6,
-		         s->o->memory_mb, (long)(budget / sb) - 2);
+		if (ck_need(best, n, sb) <= budget)
+			snprintf(s->err, sizeof s->err, "--checkpoints %ld keeps about %.3g MB of states, over "
+			         "--memory %g: %ld takes the least (%.3g MB), or leave --checkpoints out (the "
+			         "default plans within --memory)", e, need / 1e6, s->o->memory_mb, best,
+			         ck_need(best, n, sb) / 1e6);
+		else
+			snprintf(s->err, sizeof s->err, "--checkpoints %ld keeps about %.3g MB of states, over "
+			         "--memory %g, which no N meets (%ld takes the least, %.3g MB): raise --memory, "
+			         "or leave --checkpoints out (the default takes the least it can)", e, need / 1e6,
+			         s->o->memory_mb, best, ck_need(best, n, sb) / 1e6);
 		return -1;
 	}
-	fprintf(stderr, "dpmc: warning: --checkpoints %ld keeps %ld steps of states at once, about %.0f MB "
-	        "(the default checkpoints keep within --memory, 160 MB)\n", e, e == 1 || e > s->n ? s->n : e,
-	        need / 1e6);
+	fprintf(stderr, "dpmc: warning: --checkpoints %ld keeps about %.3g MB of states (the default "
+	        "checkpoints plan within --memory, 160 MB)\n", e, need / 1e6);
 	return 0;
 }
 
