@@ -738,9 +738,12 @@ emit_stable_scan(Emit *e)
 
 	if (!nt)
 		return;
-	cg_out(e, "\tif (n && t == 0) {\n");
+	/* at t = 0 up to 2^18 points, later (a step's coefficients that vary
+	 * in time, up to 256 times and more) up to 2^14: a bump growing with
+	 * t fell between 17 x 17 samples (a probe's) */
+	cg_out(e, "\tif (n) {\n");
 	cg_out(e, "\t\tconst long tot = (long)(n[0] + 1) * (%s);\n", two ? "n[1] + 1" : "1");
-	cg_out(e, "\t\tconst int st = 1 + (int)sqrt((double)tot / 262144);\n");
+	cg_out(e, "\t\tconst int st = 1 + (int)sqrt((double)tot / (t == 0 ? 262144 : 16384));\n");
 	cg_out(e, "\t\tconst int i0 = %d, i1 = n[0] - %d, j0 = %d, j1 = %s;\n", held(s, 0, 0), held(s, 0, 1),
 	       two && held(s, 1, 0), two ? (held(s, 1, 1) ? "n[1] - 1" : "n[1]") : "0");
 	cg_out(e, "\t\tdouble big[%d], sz;\n\t\tint c, have = 0, pass, b, bi[%d][2], ilo, ihi, jlo, jhi, di;\n\n", nc, nc);
@@ -753,7 +756,7 @@ emit_stable_scan(Emit *e)
 	cg_out(e, "\t\t\t\tdi = pass ? 1 : st;\n");
 	cg_out(e, "\t\t\t\tfor (j = jlo < j0 ? j0 : jlo; j <= (jhi > j1 ? j1 : jhi); j += %s)\n", two ? "di" : "1");
 	cg_out(e, "\t\t\t\t\tfor (i = ilo < i0 ? i0 : ilo; i <= (ihi > i1 ? i1 : ihi); i += di) {\n");
-	cg_out(e, "\t\t\t\t\t\t@__taps(p, k, hx, hy, %.17g + hx * i, %.17g + hy * j, 0, tc, 0);\n", s->from[0],
+	cg_out(e, "\t\t\t\t\t\t@__taps(p, k, hx, hy, %.17g + hx * i, %.17g + hy * j, t, tc, 0);\n", s->from[0],
 	       two ? s->from[1] : 0.0);
 	cg_out(e, "\t\t\t\t\t\tfor (sz = 0, c = 0; c < %d; c++) {\n", nt);
 	cg_out(e, "\t\t\t\t\t\t\tsz += fabs(tc[c]);\n");
@@ -763,7 +766,7 @@ emit_stable_scan(Emit *e)
 	cg_out(e, "\t\t\t\t\t\tif (!have || !(sz <= big[%d]))\n\t\t\t\t\t\t\tbig[%d] = sz, bi[%d][0] = i, bi[%d][1] = j;\n", nc - 1, nc - 1, nc - 1, nc - 1);
 	cg_out(e, "\t\t\t\t\t\thave = 1;\n\t\t\t\t\t}\n\t\t\t}\n");
 	cg_out(e, "\t\tfor (c = 0; have && c < %d; c++) {\n", nc);
-	cg_out(e, "\t\t\t@__taps(p, k, hx, hy, %.17g + hx * bi[c][0], %.17g + hy * bi[c][1], 0, tc, 0);\n",
+	cg_out(e, "\t\t\t@__taps(p, k, hx, hy, %.17g + hx * bi[c][0], %.17g + hy * bi[c][1], t, tc, 0);\n",
 	       s->from[0], two ? s->from[1] : 0.0);
 	cg_out(e, "\t\t\tfor (q = 0; q < (nput < 32 ? nput : 32) && memcmp(seen[q], tc, sizeof tc); q++)\n");
 	cg_out(e, "\t\t\t\t;\n\t\t\tif (q < (nput < 32 ? nput : 32))\n\t\t\t\tcontinue;\n");
@@ -1039,7 +1042,7 @@ emit_plan(Emit *e)
 		cg_out(e, "\t\tn[o] = n[o] < @__minn[o] ? @__minn[o] : n[o];\n");
 		cg_out(e, "\t\thh[d] = len[d] / n[d];\n\t\thh[o] = len[o] / n[o];\n");
 		cg_out(e, "\t\t@__extremes(p, k, len, hh, span, ex);\n");
-		cg_out(e, "\t\tfor (tries = 0; tries < 64 && n[o] >= @__minn[o]; tries++, n[o]--) {\n");
+		cg_out(e, "\t\tfor (tries = 0; tries < 256 && n[o] >= @__minn[o]; tries++, n[o] = tries > 64 && n[o] > 60 ? (int)(0.98 * n[o]) : n[o] - 1) {\n");
 		cg_out(e, "\t\t\thh[o] = len[o] / n[o];\n");
 		cg_out(e, "\t\t\tif (@__unstable_at(p, k, hh[0], hh[1], n, span, ex) < 0)\n\t\t\t\treturn 1;\n\t\t}\n");
 		cg_out(e, "\t}\n\treturn 0;\n}\n\n");
@@ -2154,7 +2157,7 @@ emit_margin(Emit *e)
 	 * limit) */
 	cg_out(e, "static double\n@__margin(const @_model *m)\n{\n");
 	cg_out(e, "\tdouble lo = 0, hi = @__margin0(m), s, h[2];\n\tint it, d, nn[2] = {0, 0};\n\n");
-	cg_out(e, "\tfor (it = 0; it < 40 && hi > 0 && hi - lo > 1e-7 * hi; it++) {\n");
+	cg_out(e, "\tfor (it = 0; it < 40 && hi > 0 && hi - lo > 1e-5 * hi; it++) {\n");
 	/* hi, then the grid itself (which passed when made: from there up) */
 	cg_out(e, "\t\ts = it == 0 ? hi : it == 1 && hi > 1 ? 1 : 0.5 * (lo + hi);\n");
 	cg_out(e, "\t\tfor (d = 0; d < %d; d++) {\n", s->ndim);

@@ -121,6 +121,17 @@ case $(awk -v m="$m" 'BEGIN { print (m > 1 && m < 1.1) ? "ok" : "no" }') in
 ok) echo "PASS strip_forced_margin" ;;
 *) echo "FAIL strip_forced_margin: $m (0 was printed)"; fails=1 ;;
 esac
+# a strip whose tension varies along it, and a bump that grows with t:
+# planned, and stable over a second
+for f in strip_bump bump2d_t; do
+	if "$DPMC" render $f.dpm -d 1 -o /tmp/dpm-grid-$$.wav; then
+		echo "PASS planned_stable_$f"
+	else
+		echo "FAIL planned_stable_$f"
+		fails=1
+	fi
+done
+rm -f /tmp/dpm-grid-$$.wav
 # a wide bump whose top fell between the samples: the frozen largest tension
 want=$(awk -v k=$k 'BEGIN { h = sqrt(2) * k * 100 * sqrt(3); print int(1 / h + 1e-9), int(0.7 / h + 1e-9) }')
 g=$(grid_of wbump.dpm 2>&1)
