@@ -391,7 +391,7 @@ point_free(const FS *s, const Ast *e, int depth)
  * not (language.md 11: sema.c's rule for the grid field's reads); a
  * second field's read took one, a pickup moving with t or u(0.5). */
 static int
-moves(const FS *s, const Ast *e, int depth)
+moves(const FS *s, const Ast *e, int depth, int time)
 {
 	const Decl *d;
 	int i;
@@ -400,20 +400,20 @@ moves(const FS *s, const Ast *e, int depth)
 		return 0;
 	if (e->kind == AX_NAME || e->kind == AX_CALL) {
 		if (e->kind == AX_NAME && !strcmp(e->name, "t"))
-			return 1;
+			return time;
 		if ((d = model_lookup(s->m, e->name))) {
 			if (d->kind == D_FIELD)
 				return 1;
 			if (d->kind == D_LET && d->nargs == 1 && !strcmp(d->args[0], "t"))
-				return 1;
-			if (d->kind == D_LET && !d->nargs && moves(s, d->value, depth + 1))
+				return time || moves(s, d->value, depth + 1, 0);
+			if (d->kind == D_LET && !d->nargs && moves(s, d->value, depth + 1, time))
 				return 1;
 		}
 	}
-	if (moves(s, e->a, depth) || moves(s, e->b, depth))
+	if (moves(s, e->a, depth, time) || moves(s, e->b, depth, time))
 		return 1;
 	for (i = 0; e->kind == AX_CALL && i < e->nargs; i++)
-		if (moves(s, e->args[i], depth))
+		if (moves(s, e->args[i], depth, time))
 			return 1;
 	return 0;
 }
@@ -435,7 +435,7 @@ rw_call_read(FS *s, const Fld *own, int i, Ast *X, Ast *b, int vel, Loc l)
 		return num(s, 0, l);
 	}
 	for (k = 0; k < b->nargs; k++)
-		if (moves(s, b->args[k], 0)) {
+		if (moves(s, b->args[k], 0, 1)) {
 			RERR(s, b->args[k]->loc, "a point read's position must not depend on time or the state "
 			     "(a field or lumped object, a time signal): a field is read at a fixed place, "
 			     "or one of params");
@@ -1279,8 +1279,15 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 	case AX_UNARY:
 	case AX_BINARY:
 		if (own && !X && e->kind == AX_BINARY && (e->op == OP_MUL || e->op == OP_DIV)
-		    && (p = term_delta(s, own, e)))
+		    && (p = term_delta(s, own, e))) {
+			/* a place of t, as the grid field's; not of the state */
+			if (moves(s, p, 0, 0)) {
+				RERR(s, p->loc, "a delta's position must not depend on the state (a field or "
+				     "lumped object): a force acts at a fixed place, or one of params and t");
+				return num(s, 0, e->loc);
+			}
 			X = rw(s, own, i, NULL, p);
+		}
 		c = arena_alloc(s->a, sizeof *c);
 		*c = *e;
 		c->a = rw(s, own, i, X, e->a);
