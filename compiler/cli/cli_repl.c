@@ -452,7 +452,9 @@ c_set(Repl *R, int argc, char **argv)
 		return -1;
 	}
 	if (cli_number(argv[2], &x) < 0)
-		return error("set %s: '%s' is not a finite number", argv[1], argv[2]);
+		return error(errno == ERANGE ? "set %s: '%s' is below the smallest number a double holds "
+		             "(about 5e-324); write 0 if that is meant" : "set %s: '%s' is not a finite number",
+		             argv[1], argv[2]);
 	if (cli_param_bad(k, i, x, &bad)) {
 		fprintf(stderr, "dpmc: error: %s\n", bad.s);
 		buf_free(&bad);

@@ -1158,8 +1158,11 @@ check_delta(Sema *s, Ast *e, const Ctx *c)
 			sema_check_expr(s, a->b, &cd);
 			continue;
 		}
+		/* x - 0.5 - 0.1 is (x - 0.5) - 0.1: a hint to bracket the point */
+		int sum = a->kind == AX_BINARY && (a->op == OP_SUB || a->op == OP_ADD) && a->a->kind == AX_BINARY;
 		diag_error(s->d, a->loc, "argument %d of delta must be `%s - X` (X not "
-		           "depending on the coordinates) or `%s`", i + 1, s->coord[i], s->coord[i]);
+		           "depending on the coordinates) or `%s`%s%s%s", i + 1, s->coord[i], s->coord[i],
+		           sum ? "; bracket the point: `" : "", sum ? s->coord[i] : "", sum ? " - (A + B)`" : "");
 	}
 }
 
