@@ -290,7 +290,7 @@ ck_check(Sim *s, const int *g, int nd)
 {
 	const long e = s->o->checkpoints, n = s->n;
 	double sb = 8.0 * (g[0] + 1) * (nd == 2 ? g[1] + 1 : 1), need, budget;
-	long best = 2, q;
+	long best;
 
 	if (e <= 0 || s->ck_said)
 		return 0;
@@ -299,11 +299,9 @@ ck_check(Sim *s, const int *g, int nd)
 	budget = s->o->memory_mb > 0 ? s->o->memory_mb * 1e6 : 160e6;
 	if (need <= budget)
 		return 0;
-	for (q = 2; q < n && q < 1L << 24; q++)    /* the N that takes the least */
-		if (ck_need(q, n, sb) < ck_need(best, n, sb))
-			best = q;
-		else if ((double)q * q > 8.0 * (double)n)
-			break;
+	/* the N that takes the least: 2 n / N + N least at sqrt(2 n) */
+	best = (long)floor(sqrt(2.0 * (double)n) + 0.5);
+	best = best < 2 ? 2 : best;
 	if (s->o->memory_mb > 0) {
 		if (ck_need(best, n, sb) <= budget)
 			snprintf(s->err, sizeof s->err, "--checkpoints %ld keeps about %.3g MB of states, over "

@@ -1005,6 +1005,7 @@ check_term(Sema *s, Ast *e, const Ctx *c)
 {
 	int ord[2] = {0, 0}, nt = 0, total, i, lap = 0;
 	const Ast *b;
+	const Entry *en;
 
 	if (!(c->allow & A_FIELD)) {
 		for (b = e; b->kind == AX_DERIV; b = b->a)
@@ -1018,7 +1019,7 @@ check_term(Sema *s, Ast *e, const Ctx *c)
 		else if (is_field(s, b))
 			diag_error(s->d, e->loc, "cannot use the field '%s' in %s; the state is read "
 			           "only in the pde, outputs, time lets and potentials", b->name, c->what);
-		else if (b->kind == AX_NAME && sema_lookup(s, b->name) && sema_lookup(s, b->name)->decl->nkind == K_LUMP)
+		else if (b->kind == AX_NAME && (en = sema_lookup(s, b->name)) && en->decl->nkind == K_LUMP)
 			diag_error(s->d, e->loc, "cannot use the lumped object '%s' in %s; the state may be read "
 			           "only in a pde, a time signal and an output", b->name, c->what);
 		else

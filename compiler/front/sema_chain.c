@@ -386,36 +386,17 @@ point_free(const FS *s, const Ast *e, int depth)
 	}
 }
 
-/* Does e read the time or the state (a field, a lumped object, a time
- * signal), through lets and fns' arguments?  A point read's position may
- * not (language.md 11: sema.c's rule for the grid field's reads); a
- * second field's read took one, a pickup moving with t or u(0.5). */
+/* Does e read the state (a field or lumped object, through lets), or,
+ * with time, t?  A point read's position may not read either, a point
+ * force's not the state (language.md 11: sema.c's rule for the grid
+ * field's); a second field's took them, a pickup moving with t or
+ * u(0.5) (a probe's). */
 static int
-moves(const FS *s, const Ast *e, int depth, int time)
+moves(const FS *s, const Ast *e, int time)
 {
-	const Decl *d;
-	int i;
+	const Ast *r = state_in(s->m, e, 0);
 
-	if (!e || depth > 64)
-		return 0;
-	if (e->kind == AX_NAME || e->kind == AX_CALL) {
-		if (e->kind == AX_NAME && !strcmp(e->name, "t"))
-			return time;
-		if ((d = model_lookup(s->m, e->name))) {
-			if (d->kind == D_FIELD)
-				return 1;
-			if (d->kind == D_LET && d->nargs == 1 && !strcmp(d->args[0], "t"))
-				return time || moves(s, d->value, depth + 1, 0);
-			if (d->kind == D_LET && !d->nargs && moves(s, d->value, depth + 1, time))
-				return 1;
-		}
-	}
-	if (moves(s, e->a, depth, time) || moves(s, e->b, depth, time))
-		return 1;
-	for (i = 0; e->kind == AX_CALL && i < e->nargs; i++)
-		if (moves(s, e->args[i], depth, time))
-			return 1;
-	return 0;
+	return (r && strcmp(r->name, "delta")) || (time && mentions(e, "t"));
 }
 
 static Ast *
@@ -435,7 +416,7 @@ rw_call_read(FS *s, const Fld *own, int i, Ast *X, Ast *b, int vel, Loc l)
 		return num(s, 0, l);
 	}
 	for (k = 0; k < b->nargs; k++)
-		if (moves(s, b->args[k], 0, 1)) {
+		if (moves(s, b->args[k], 1)) {
 			RERR(s, b->args[k]->loc, "a point read's position must not depend on time or the state "
 			     "(a field or lumped object, a time signal): a field is read at a fixed place, "
 			     "or one of params");
@@ -1281,7 +1262,7 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 		if (own && !X && e->kind == AX_BINARY && (e->op == OP_MUL || e->op == OP_DIV)
 		    && (p = term_delta(s, own, e))) {
 			/* a place of t, as the grid field's; not of the state */
-			if (moves(s, p, 0, 0)) {
+			if (moves(s, p, 0)) {
 				RERR(s, p->loc, "a delta's position must not depend on the state (a field or "
 				     "lumped object): a force acts at a fixed place, or one of params and t");
 				return num(s, 0, e->loc);

@@ -120,7 +120,7 @@ err(FS *s, Loc l, const char *msg, const char *a, const char *b)
  * chain divides a point force by its density: a delta there would
  * recurse for ever).  Found here, before a chain copies its density
  * into every point, not in sema after. */
-static const Ast *
+const Ast *
 state_in(const Model *m, const Ast *e, int depth)
 {
 	const Ast *r;

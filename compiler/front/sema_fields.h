@@ -67,6 +67,7 @@ typedef struct FS {
 #define chain(...) sf_chain(__VA_ARGS__)
 #define rw(...) sf_rw(__VA_ARGS__)
 #define mentions(...) sf_mentions(__VA_ARGS__)
+#define state_in(...) sf_state_in(__VA_ARGS__)
 #define xorder(...) sf_xorder(__VA_ARGS__)
 #define slope_at(...) sf_slope_at(__VA_ARGS__)
 #define cons_kind(...) sf_cons_kind(__VA_ARGS__)
@@ -81,6 +82,7 @@ Ast *bin(FS *s, AstOp op, Ast *a, Ast *b);
 Fld *chain(FS *s, const char *name);
 int slope_at(FS *s, const Fld *f, const Ast *b, double *v);
 int mentions(const Ast *e, const char *v);
+const Ast *state_in(const Model *m, const Ast *e, int depth);
 /* how cons_kind takes a term of a conservative form's bracket */
 enum { C_BAD, C_COMMUTE, C_HALF, C_DXX };
 int cons_kind(FS *s, const Fld *own, const Ast *e, Ast *t, Ast **coef, Ast **d, Ast **g);
