@@ -244,7 +244,7 @@ compile_to(const char *path, const char *text, int shared, const char *exedir)
 	const char *args[20], *tmpdir = getenv("TMPDIR");
 	char err[8192];
 	int n = 0, st = -1, sdir = -1, sc = -1, so = -1, fd, made = 0;
-	RtOut out;
+	RtOut out, src;
 
 	if (rt_out_open(&out, path, 0777, err, sizeof err) != 0) {
 		fprintf(stderr, "dpmc: error: %s\n", err);
@@ -263,8 +263,19 @@ compile_to(const char *path, const char *text, int shared, const char *exedir)
 	buf_printf(&to, "%s/model", dir.s);
 	sc = rt_tmp_add(tc.s);
 	so = rt_tmp_add(to.s);
-	if ((fd = open(tc.s, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0
-	    || write(fd, text, strlen(text)) != (ssize_t)strlen(text) || close(fd) != 0) {
+	/* written through rt_out_write, which says why a write falls short
+	 * (EFBIG past `ulimit -f`; a short count sets no errno) */
+	if ((fd = open(tc.s, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0) {
+		fprintf(stderr, "dpmc: error: cannot write '%s': %s\n", tc.s, strerror(errno));
+		goto out;
+	}
+	src = (RtOut){ .fd = fd, .name = tc.s };
+	if (rt_out_write(&src, text, strlen(text), err, sizeof err) != 0) {
+		close(fd);
+		fprintf(stderr, "dpmc: error: %s\n", err);
+		goto out;
+	}
+	if (close(fd) != 0) {
 		fprintf(stderr, "dpmc: error: cannot write '%s': %s\n", tc.s, strerror(errno));
 		goto out;
 	}

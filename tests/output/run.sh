@@ -98,7 +98,10 @@ fi
 mkdir -p "$T/fz"
 ( ulimit -f 50 && cd "$T/fz" && "$DPMC" render "$STR" -o x.wav -d 1 >"$T/out" 2>"$T/err"; echo $? >"$T/st" )
 ( ulimit -f 50 && cd "$T/fz" && "$DPMC" build "$STR" -o x.c >>"$T/out" 2>>"$T/err"; echo $? >>"$T/st" )
-if [ "$(cat "$T/st" | tr '\n' ' ')" = "1 1 " ] && [ "$(grep -c 'File too large' "$T/err")" = 2 ] && [ -z "$(ls -A "$T/fz")" ]; then
+# the executable's C, written into its private folder ("No such file or
+# directory" was said: a short write sets no errno)
+( ulimit -f 50 && cd "$T/fz" && "$DPMC" build "$STR" -o x >>"$T/out" 2>>"$T/err"; echo $? >>"$T/st" )
+if [ "$(cat "$T/st" | tr '\n' ' ')" = "1 1 1 " ] && [ "$(grep -c 'File too large' "$T/err")" = 3 ] && [ -z "$(ls -A "$T/fz")" ]; then
 	pass file-size-limit
 else
 	fail file-size-limit "exit $(cat "$T/st" | tr '\n' ' '), left $(ls -A "$T/fz"): $(cat "$T/err")"
