@@ -1293,9 +1293,10 @@ emit_plan(Emit *e)
 		cg_out(e, "\t\tif (!strstr(err, \"one root only\"))\n\t\t\treturn;\n\t}\n}\n\n");
 	}
 	/* plan_for: the grid for a render of `span` seconds (0: the step's
-	 * coefficients at t = 0 only) */
-	cg_out(e, "int\n@_plan_for(const double *params, double rate, double span, const int *grid, int *grid_out, "
-	       "double *h_out, char *err, int errsz)\n{\n");
+	 * coefficients at t = 0 only); @__plan_bow with bow 0 leaves the
+	 * bow's test out, which makes instances (dpm_set allocates nothing) */
+	cg_out(e, "static int\n@__plan_bow(const double *params, double rate, double span, const int *grid, "
+	       "int *grid_out, double *h_out, char *err, int errsz, int bow)\n{\n");
 	cg_out(e, "\tstatic const int mgrid[2] = {%d, %d};\n", s->grid[0], s->grid[1]);
 	cg_out(e, "\tconst double len[2] = {%.17g, %.17g};\n", s->to[0] - s->from[0],
 	    s->ndim == 2 ? s->to[1] - s->from[1] : 0.0);
@@ -1370,12 +1371,17 @@ emit_plan(Emit *e)
 	cg_out(e, "\t\tif (@__finest(p, k, len, span, n, err, errsz))\n\t\t\treturn 1;\n");
 	cg_out(e, "\t\tfor (d = 0; d < %d; d++)\n\t\t\th[d] = len[d] / n[d];\n", s->ndim);
 	if (bowgrid)
-		cg_out(e, "\t\t@__bowgrid(p, rate, len, n, h);\n");
+		cg_out(e, "\t\tif (bow)\n\t\t\t@__bowgrid(p, rate, len, n, h);\n");
+	else
+		cg_out(e, "\t\t(void)bow;\n");
 	cg_out(e, "\t}\n");
 	cg_out(e, "\tfor (d = 0; d < 2; d++) {\n");
 	cg_out(e, "\t\tif (grid_out)\n\t\t\tgrid_out[d] = d < %d ? n[d] : 0;\n", s->ndim);
 	cg_out(e, "\t\tif (h_out)\n\t\t\th_out[d] = h[d];\n\t}\n");
 	cg_out(e, "\treturn 0;\n}\n\n");
+	cg_out(e, "int\n@_plan_for(const double *params, double rate, double span, const int *grid, int *grid_out, "
+	       "double *h_out, char *err, int errsz)\n{\n");
+	cg_out(e, "\treturn @__plan_bow(params, rate, span, grid, grid_out, h_out, err, errsz, 1);\n}\n\n");
 	cg_out(e, "int\n@_plan(const double *params, double rate, const int *grid, int *grid_out, "
 	       "double *h_out, char *err, int errsz)\n{\n");
 	cg_out(e, "\treturn @_plan_for(params, rate, 0, grid, grid_out, h_out, err, errsz);\n}\n\n");

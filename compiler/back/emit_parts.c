@@ -654,7 +654,63 @@ typedef struct Rel {
 	const Read *rd;
 	int *span; unsigned nspan; /* [3 id]: 1 + rel_span's count (0: not yet),
 	                            * [3 id + 1], [3 id + 2]: its lo and hi */
+	int *byl, *at;             /* the reads of objects (RD_LUMP, RD_LUMP_VEL) by
+	                            * object: those of j are byl[at[j] .. at[j + 1]) */
+	int *fresh;                /* lump_rel's scratch, as long as byl */
+	int nlump;
+	Expr *rp[2 * (2 * LREL + 1)];  /* the relative params, each made once */
+	int rpbase;                     /* the first's number, -1: none yet */
 } Rel;
+
+static int
+int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* w for the scheme's objects: map all NULL, the reads indexed by object
+ * (so that an object's rest looks at its neighbours' reads only, not at
+ * every read: 40 strings as chains, 17,000 objects, spent a second there) */
+static void
+rel_init(Rel *w, const Scheme *s)
+{
+	int r, j, n = s->nlump;
+
+	memset(w, 0, sizeof *w);
+	w->rd = s->rd;
+	w->nlump = n;
+	w->rpbase = -1;
+	w->map = mem_alloc((size_t)(s->nrd + 1) * sizeof *w->map);
+	memset(w->map, 0, (size_t)(s->nrd + 1) * sizeof *w->map);
+	w->at = mem_alloc((size_t)(n + 2) * sizeof *w->at);
+	w->byl = mem_alloc((size_t)(s->nrd + 1) * sizeof *w->byl);
+	w->fresh = mem_alloc((size_t)(s->nrd + 1) * sizeof *w->fresh);
+	memset(w->at, 0, (size_t)(n + 2) * sizeof *w->at);
+	for (r = 0; r < s->nrd; r++)
+		if ((s->rd[r].kind == RD_LUMP || s->rd[r].kind == RD_LUMP_VEL)
+		    && s->rd[r].lump >= 0 && s->rd[r].lump < n)
+			w->at[s->rd[r].lump + 2]++;
+	for (j = 0; j < n; j++)
+		w->at[j + 2] += w->at[j + 1];
+	for (r = 0; r < s->nrd; r++)
+		if ((s->rd[r].kind == RD_LUMP || s->rd[r].kind == RD_LUMP_VEL)
+		    && s->rd[r].lump >= 0 && s->rd[r].lump < n)
+			w->byl[w->at[s->rd[r].lump + 1]++] = r;
+}
+
+static void
+rel_free(Rel *w)
+{
+	mem_free(w->map);
+	mem_free(w->memo);
+	mem_free(w->seen);
+	mem_free(w->span);
+	mem_free(w->byl);
+	mem_free(w->fresh);
+	mem_free(w->at);
+}
 
 /* How many reads of objects node e holds, counted as a tree (saturating
  * at WIDE), and the least and the most object among them (lo > hi: none) */
@@ -749,19 +805,38 @@ static Expr *
 lump_rel(const Emit *e, const LHoist *h, int j, Rel *w)
 {
 	const Scheme *s = e->s;
-	int r, np = s->nparams, rel = h->base + h->n;
+	int q, n, np = s->nparams, rel = h->base + h->n;
+	int lo = j - LREL > 0 ? j - LREL : 0, hi = j + LREL < w->nlump - 1 ? j + LREL : w->nlump - 1;
 	Expr *x;
 
-	for (r = 0; r < s->nrd; r++) {
-		const Read *rd = &s->rd[r];
-		int d = rd->lump - j;
-		w->map[r] = NULL;
-		if ((rd->kind == RD_LUMP || rd->kind == RD_LUMP_VEL) && d >= -LREL && d <= LREL)
-			w->map[r] = ex_param(s->pool, rel + 2 * (d + LREL) + (rd->kind == RD_LUMP_VEL));
+	if (w->rpbase != rel) {
+		memset(w->rp, 0, sizeof w->rp);
+		w->rpbase = rel;
+	}
+	/* the params not made yet made in the order of their reads, as the
+	 * search of every read made them: their ids order the terms of the
+	 * sums (the same C, the same bits) */
+	for (n = 0, q = lo <= hi ? w->at[lo] : 0; lo <= hi && q < w->at[hi + 1]; q++) {
+		const Read *rd = &s->rd[w->byl[q]];
+		if (!w->rp[2 * (rd->lump - j + LREL) + (rd->kind == RD_LUMP_VEL)])
+			w->fresh[n++] = w->byl[q];
+	}
+	qsort(w->fresh, (size_t)n, sizeof *w->fresh, int_cmp);
+	for (q = 0; q < n; q++) {
+		const Read *rd = &s->rd[w->fresh[q]];
+		int o = 2 * (rd->lump - j + LREL) + (rd->kind == RD_LUMP_VEL);
+		if (!w->rp[o])
+			w->rp[o] = ex_param(s->pool, rel + o);
+	}
+	for (q = lo <= hi ? w->at[lo] : 0; lo <= hi && q < w->at[hi + 1]; q++) {
+		const Read *rd = &s->rd[w->byl[q]];
+		w->map[w->byl[q]] = w->rp[2 * (rd->lump - j + LREL) + (rd->kind == RD_LUMP_VEL)];
 	}
 	x = rel_walk(s->pool, w, np, s->nrd, h->rest[j]);
 	while (w->nseen)
 		w->memo[w->seen[--w->nseen]] = NULL;
+	for (q = lo <= hi ? w->at[lo] : 0; lo <= hi && q < w->at[hi + 1]; q++)
+		w->map[w->byl[q]] = NULL;
 	return x;
 }
 
@@ -829,16 +904,11 @@ cg_emit_lumps(Emit *e, const LHoist *h, int first, int count, const char *ind)
 
 	if (!s->nrd)
 		cg_out(e, "%sconst long ng = nx1 * (ny + 1);\n", ind);
-	memset(&w, 0, sizeof w);
-	w.rd = s->rd;
-	w.map = mem_alloc((size_t)(s->nrd + 1) * sizeof *w.map);
+	rel_init(&w, s);
 	memset(inrun, 0, (size_t)count + 1);
 	for (j = 0; j < count; j++)
 		canon[j] = lump_rel(e, h, first + j, &w);
-	mem_free(w.map);
-	mem_free(w.memo);
-	mem_free(w.seen);
-	mem_free(w.span);
+	rel_free(&w);
 	/* the loops: runs of at least 4 */
 	loop_names(e, h, pn, 1);
 	em = ex_emitter_new(pn, cg_sym_c, "z");
@@ -1106,15 +1176,10 @@ alump_runs(Emit *e, const LHoist *h, const Lc *c, const unsigned char *dctnz, in
 	int *droot = mem_alloc((size_t)(rel + 1) * sizeof *droot);
 	Rel w;
 
-	memset(&w, 0, sizeof w);
-	w.rd = s->rd;
-	w.map = mem_alloc((size_t)(s->nrd + 1) * sizeof *w.map);
+	rel_init(&w, s);
 	for (j = 0; j < nlump; j++)
 		canon[j] = lump_rel(e, h, j, &w);
-	mem_free(w.map);
-	mem_free(w.memo);
-	mem_free(w.seen);
-	mem_free(w.span);
+	rel_free(&w);
 	loop_names(e, h, pn, 0);
 	for (a = 0; a < nlump; a = b) {
 		ExprEmitter *lm, *cm;

@@ -460,6 +460,47 @@ sym_leaf(void *arg, Expr *e, Expr *g)
 		L->out[0] = g;
 }
 
+typedef struct {
+	Expr **out;
+	int nparams, *idx, n;
+} Sparse;
+
+static void
+sparse_leaf(void *arg, Expr *e, Expr *g)
+{
+	Sparse *L = arg;
+
+	if (e->kind == EX_PARAM && e->index >= 0 && e->index < L->nparams) {
+		L->out[e->index] = g;
+		L->idx[L->n++] = e->index;
+	}
+}
+
+static int
+int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+int
+diff_params_sparse(ExprPool *p, Expr *root, int nparams, Expr **out, int *idx)
+{
+	Sweep S;
+	Sparse L;
+
+	L.out = out;
+	L.nparams = nparams;
+	L.idx = idx;
+	L.n = 0;
+	sweep_init(&S, p, DEP_PARAM, root->id + 1);
+	sweep(&S, root, sparse_leaf, &L);
+	sweep_free(&S);
+	qsort(idx, (size_t)L.n, sizeof *idx, int_cmp);
+	return L.n;
+}
+
 void
 diff_params_many(ExprPool *p, Expr *const *roots, int nroots, int nparams,
                  Expr **out)

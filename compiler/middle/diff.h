@@ -18,6 +18,13 @@
  * simplifying builders, shared subexpressions reused. */
 void diff_params(ExprPool *p, Expr *root, int nparams, Expr **out);
 
+/* The same into out, which holds ex_num(p, 0) for every param on entry,
+ * for a root below which few of many params are (a chain's point among
+ * thousands of reads): only those params' entries are written, their
+ * indices into idx (room for nparams) in increasing order; returns their
+ * count.  The caller sets those entries back to 0 after use. */
+int diff_params_sparse(ExprPool *p, Expr *root, int nparams, Expr **out, int *idx);
+
 /* d root / d s, the same way, for a symbol (SYM_X, SYM_T, ...). */
 Expr *diff_sym(ExprPool *p, Expr *root, Sym s);
 

@@ -88,6 +88,9 @@ typedef struct Ctx {
 	int failed;
 	/* several parts: reads of the state become params nparams + r */
 	Read *rd; int nrd, caprd;
+	/* read_of's index of rd (open addressing, -1 empty) and the table and
+	 * count it holds: rebuilt when rd is another table (out_expr's) */
+	int *rdh; unsigned rdhcap; const Read *rdhfor; int rdhn;
 	int np;                /* the model's params */
 	int self;              /* the lumped object whose pde this is, or -1 */
 	/* conv of the shared reads (Ast.shared): a chain's read at a place of
@@ -255,20 +258,83 @@ own_args(Ctx *c, const Decl *d)
 	return inline_call(c, d, args);
 }
 
+static unsigned
+rd_hash(ReadKind kind, int lump, const Expr *pos, const Expr *pos2)
+{
+	uint64_t h = (uint64_t)(uintptr_t)pos * 0x9e3779b97f4a7c15ull;
+
+	h ^= ((uint64_t)(uintptr_t)pos2 + (uint64_t)(unsigned)lump * 0xff51afd7ed558ccdull
+	      + (uint64_t)kind) * 0xc4ceb9fe1a85ec53ull;
+	return (unsigned)(h ^ (h >> 29));
+}
+
+static int
+rd_same(const Read *r, ReadKind kind, int lump, const Expr *pos, const Expr *pos2)
+{
+	return r->kind == kind && r->lump == lump && r->pos == pos && r->pos2 == pos2;
+}
+
+/* read i into the index (not RD_INT: each integral is a read of its own) */
+static void
+rd_put(Ctx *c, int i)
+{
+	const Read *r = &c->rd[i];
+	unsigned q;
+
+	if (r->kind == RD_INT)
+		return;
+	for (q = rd_hash(r->kind, r->lump, r->pos, r->pos2) & (c->rdhcap - 1); c->rdh[q] >= 0;
+	     q = (q + 1) & (c->rdhcap - 1))
+		;
+	c->rdh[q] = i;
+}
+
+/* The index of the read (kind, lump, pos, pos2) in c->rd, or -1.  An
+ * index, not a search of every read: a chain's points each read their
+ * neighbours, 34,000 reads for 40 strings.  An entry whose read has
+ * changed since (a velocity made centred, RD_CVEL) no longer matches. */
+static int
+rd_find(Ctx *c, ReadKind kind, int lump, const Expr *pos, const Expr *pos2)
+{
+	unsigned q;
+	int i;
+
+	if (c->rdhfor != c->rd || c->rdhn > c->nrd || 2 * (unsigned)c->nrd + 2 > c->rdhcap) {
+		unsigned cap = 64;
+		while (cap < 4 * (unsigned)c->nrd + 4)
+			cap *= 2;
+		if (cap != c->rdhcap) {
+			mem_free(c->rdh);
+			c->rdh = mem_alloc(cap * sizeof *c->rdh);
+			c->rdhcap = cap;
+		}
+		memset(c->rdh, 0xff, cap * sizeof *c->rdh);
+		c->rdhfor = c->rd;
+		c->rdhn = 0;
+	}
+	for (; c->rdhn < c->nrd; c->rdhn++)
+		rd_put(c, c->rdhn);
+	for (q = rd_hash(kind, lump, pos, pos2) & (c->rdhcap - 1); (i = c->rdh[q]) >= 0;
+	     q = (q + 1) & (c->rdhcap - 1))
+		if (i < c->nrd && rd_same(&c->rd[i], kind, lump, pos, pos2))
+			return i;
+	return -1;
+}
+
 /* The state read (kind, lump, pos, pos2) as the param that stands for it. */
 static Expr *
 read_of(Ctx *c, ReadKind kind, int lump, Expr *pos, Expr *pos2, Loc loc)
 {
 	int i;
 
-	for (i = 0; i < c->nrd; i++)
-		if (c->rd[i].kind == kind && c->rd[i].lump == lump && c->rd[i].pos == pos
-		    && c->rd[i].pos2 == pos2 && kind != RD_INT)
-			return ex_param(c->p, c->np + i);
+	if (kind != RD_INT && (i = rd_find(c, kind, lump, pos, pos2)) >= 0)
+		return ex_param(c->p, c->np + i);
 	if (c->nrd == c->caprd) {
 		Read *n = arena_alloc(c->a, (size_t)(c->caprd * 2 + 8) * sizeof *n);
 		if (c->nrd)
 			memcpy(n, c->rd, (size_t)c->nrd * sizeof *n);
+		if (c->rdhfor == c->rd)      /* the same reads, moved */
+			c->rdhfor = n;
 		c->rd = n;
 		c->caprd = c->caprd * 2 + 8;
 	}
@@ -2089,7 +2155,7 @@ static void
 build_implicit(Ctx *c, Scheme *s)
 {
 	ExprPool *p = c->p;
-	int n = s->nparams + s->nrd, i, r, j, nr;
+	int n = s->nparams + s->nrd, i, r, j, nr, bowed;
 	Expr **d = mem_alloc((size_t)(n + 1) * sizeof *d);
 
 	for (i = 0; i < s->nsrc; i++) {
@@ -2143,7 +2209,9 @@ build_implicit(Ctx *c, Scheme *s)
 	 * a read of its own (a damper between a string and its bridge, whose
 	 * force on the string takes it centred) */
 	nr = s->nrd;
-	for (j = 0; j < s->nlump; j++)
+	for (r = 0, bowed = 0; r < nr; r++)   /* a chain has thousands of reads */
+		bowed |= s->rd[r].kind == RD_CVEL;
+	for (j = 0; bowed && j < s->nlump; j++)
 		for (r = 0; r < nr; r++)
 			if (s->rd[r].kind == RD_CVEL && ex_holds(p, s->lump[j].rest, s->nparams + r)) {
 				Expr *v = read_of(c, RD_VEL, s->rd[r].lump, s->rd[r].pos, s->rd[r].pos2, s->rd[r].loc);
@@ -2426,8 +2494,8 @@ static void
 build_coupling_stab(Ctx *c, Scheme *s)
 {
 	ExprPool *p = c->p;
-	int n = s->nparams + s->nrd, i, r, j, k;
-	Expr **d = mem_alloc((size_t)(n + 1) * sizeof *d);
+	int n = s->nparams + s->nrd, i, r, j, nds = 0, nheld, *held = NULL;
+	Expr **d = mem_alloc((size_t)(n + 1) * sizeof *d), **ds = NULL;
 	Memo memo = {0};
 	Expr *kappa = num(c, 0), *hx = ex_sym(p, SYM_HX), *zero = num(c, 0);
 	Wide W;
@@ -2477,16 +2545,28 @@ build_coupling_stab(Ctx *c, Scheme *s)
 		}
 		memo.gen = (unsigned)j + 1;
 		rest = wide_subst(c, s, &W, s->lump[j].rest, n, d, &memo);
-		d = mem_realloc(d, (size_t)(n + W.n + 1) * sizeof *d);
-		diff_params(p, rest, n + W.n, d);
-		for (k = 0; k < W.n; k++) {
-			Expr *ds = d[n + k];
-			if (!ex_is_num(ds, 0) && !(ds->deps & DEP_STATE))
-				w2 = ex_add(p, w2, ex_mul(p, ex_fn(p, FN_ABS, ds, NULL), W.g[k]));
+		/* the derivatives by the params and reads this rest holds,
+		 * in order: a chain's point holds a few of thousands */
+		if (n + W.n + 1 > nds) {
+			int m = n + W.n + 1;
+			ds = mem_realloc(ds, (size_t)m * sizeof *ds);
+			held = mem_realloc(held, (size_t)m * sizeof *held);
+			for (; nds < m; nds++)
+				ds[nds] = zero;
 		}
-		for (r = 0; r < s->nrd; r++) {
-			Expr *dr = d[s->nparams + r];
+		nheld = diff_params_sparse(p, rest, n + W.n, ds, held);
+		for (i = 0; i < nheld; i++) {
+			Expr *dw = ds[held[i]];
+			if (held[i] >= n && !ex_is_num(dw, 0) && !(dw->deps & DEP_STATE))
+				w2 = ex_add(p, w2, ex_mul(p, ex_fn(p, FN_ABS, dw, NULL), W.g[held[i] - n]));
+		}
+		for (i = 0; i < nheld && held[i] < n; i++) {
+			Expr *dr;
 			int ax;
+			if (held[i] < s->nparams)
+				continue;
+			r = held[i] - s->nparams;
+			dr = ds[held[i]];
 			/* each term below is a multiple of dr or |dr|; most of a
 			 * chain's reads are not in this rest */
 			if ((dr->deps & DEP_STATE) || ex_is_num(dr, 0))
@@ -2524,6 +2604,8 @@ build_coupling_stab(Ctx *c, Scheme *s)
 				                          h3));
 			}
 		}
+		for (i = 0; i < nheld; i++)
+			ds[held[i]] = zero;
 		s->lump_stiff[j] = ex_mul(p, ex_powi(p, ex_sym(p, SYM_K), 2), w2);
 		/* a stiff field's end held by the object, which feels its slope
 		 * and not its shear: the bending's force at the end is left out
@@ -2541,6 +2623,8 @@ build_coupling_stab(Ctx *c, Scheme *s)
 				             c->m->field->name);
 	}
 	mem_free(d);
+	mem_free(ds);
+	mem_free(held);
 	mem_free(memo.e);
 	mem_free(memo.at);
 	mem_free(W.node);
@@ -2695,6 +2779,7 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 		c.failed = 1;
 	}
 	mem_free(c.calls);
+	mem_free(c.rdh);
 	if (c.failed) {
 		expr_pool_free(s->pool);
 		return NULL;

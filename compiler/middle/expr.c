@@ -41,6 +41,8 @@ struct ExprPool {
 	unsigned *mark, nmark; /* ex_holds: by id, the walk that last met a node */
 	unsigned walk;
 	SweepMem sweep;
+	Expr **sub;            /* the substitutions' memo, by node id: valid */
+	unsigned *subgen, nsub, subg;  /* where subgen == subg (one a call) */
 };
 
 SweepMem *
@@ -77,6 +79,8 @@ expr_pool_free(ExprPool *p)
 	mem_free(p->sweep.mark);
 	mem_free(p->sweep.head);
 	mem_free(p->sweep.order);
+	mem_free(p->sub);
+	mem_free(p->subgen);
 	mem_free(p);
 }
 
@@ -689,8 +693,41 @@ ex_remake(ExprPool *p, Expr *e, Expr *a, Expr *b, Expr *c)
 	}
 }
 
+/* A fresh memo for one substitution: the pool's, kept as long as the
+ * pool and stamped, so that the many small substitutions of a chain's
+ * points (one per point) do not each allocate and zero an array as long
+ * as the pool (40 strings: 17,000 of them) */
+static void
+sub_begin(ExprPool *p)
+{
+	if (p->nsub < p->n || !++p->subg) {
+		mem_free(p->sub);
+		mem_free(p->subgen);
+		p->nsub = mem_cap(0, p->n, 1024);
+		p->sub = mem_alloc(p->nsub * sizeof *p->sub);
+		p->subgen = mem_alloc(p->nsub * sizeof *p->subgen);
+		memset(p->subgen, 0, p->nsub * sizeof *p->subgen);
+		p->subg = 1;
+	}
+}
+
 static Expr *
-subst(ExprPool *p, Expr *e, Sym s, Expr *r, Expr **memo, unsigned nmemo)
+sub_memo(const ExprPool *p, const Expr *e)
+{
+	return e->id < p->nsub && p->subgen[e->id] == p->subg ? p->sub[e->id] : NULL;
+}
+
+static void
+sub_keep(ExprPool *p, const Expr *e, Expr *x)
+{
+	if (e->id < p->nsub) {
+		p->sub[e->id] = x;
+		p->subgen[e->id] = p->subg;
+	}
+}
+
+static Expr *
+subst(ExprPool *p, Expr *e, Sym s, Expr *r)
 {
 	Expr *a, *b, *c, *x;
 
@@ -698,21 +735,20 @@ subst(ExprPool *p, Expr *e, Sym s, Expr *r, Expr **memo, unsigned nmemo)
 		return e;
 	if (e->kind == EX_SYM)
 		return r;
-	if (e->id < nmemo && memo[e->id])
-		return memo[e->id];
-	a = e->a ? subst(p, e->a, s, r, memo, nmemo) : NULL;
-	b = e->b ? subst(p, e->b, s, r, memo, nmemo) : NULL;
-	c = e->c ? subst(p, e->c, s, r, memo, nmemo) : NULL;
+	if ((x = sub_memo(p, e)))
+		return x;
+	a = e->a ? subst(p, e->a, s, r) : NULL;
+	b = e->b ? subst(p, e->b, s, r) : NULL;
+	c = e->c ? subst(p, e->c, s, r) : NULL;
 	x = ex_remake(p, e, a, b, c);
-	if (e->id < nmemo)
-		memo[e->id] = x;
+	sub_keep(p, e, x);
 	return x;
 }
 
 /* the same for param number i (a read of the state when i is past the
  * pool's state base: DEP_STATE prunes then) */
 static Expr *
-subst_param(ExprPool *p, Expr *e, int i, unsigned dep, Expr *r, Expr **memo, unsigned nmemo)
+subst_param(ExprPool *p, Expr *e, int i, unsigned dep, Expr *r)
 {
 	Expr *a, *b, *c, *x;
 
@@ -720,26 +756,21 @@ subst_param(ExprPool *p, Expr *e, int i, unsigned dep, Expr *r, Expr **memo, uns
 		return e;
 	if (e->kind == EX_PARAM)
 		return (i < 0 ? (e->deps & DEP_STATE) != 0 : e->index == i) ? r : e;
-	if (e->id < nmemo && memo[e->id])
-		return memo[e->id];
-	a = e->a ? subst_param(p, e->a, i, dep, r, memo, nmemo) : NULL;
-	b = e->b ? subst_param(p, e->b, i, dep, r, memo, nmemo) : NULL;
-	c = e->c ? subst_param(p, e->c, i, dep, r, memo, nmemo) : NULL;
+	if ((x = sub_memo(p, e)))
+		return x;
+	a = e->a ? subst_param(p, e->a, i, dep, r) : NULL;
+	b = e->b ? subst_param(p, e->b, i, dep, r) : NULL;
+	c = e->c ? subst_param(p, e->c, i, dep, r) : NULL;
 	x = ex_remake(p, e, a, b, c);
-	if (e->id < nmemo)
-		memo[e->id] = x;
+	sub_keep(p, e, x);
 	return x;
 }
 
 Expr *
 ex_subst_param(ExprPool *p, Expr *e, int i, Expr *r)
 {
-	unsigned n = p->n;
-	Expr **memo = mem_alloc((n ? n : 1) * sizeof *memo);
-	Expr *x = subst_param(p, e, i, DEP_PARAM | DEP_STATE, r, memo, n);
-
-	mem_free(memo);
-	return x;
+	sub_begin(p);
+	return subst_param(p, e, i, DEP_PARAM | DEP_STATE, r);
 }
 
 /* every read of the state (a param past the pool's state base) as r,
@@ -747,16 +778,10 @@ ex_subst_param(ExprPool *p, Expr *e, int i, Expr *r)
 Expr *
 ex_subst_state(ExprPool *p, Expr *e, Expr *r)
 {
-	unsigned n = p->n;
-	Expr **memo;
-	Expr *x;
-
 	if (!(e->deps & DEP_STATE))
 		return e;
-	memo = mem_alloc((n ? n : 1) * sizeof *memo);
-	x = subst_param(p, e, -1, DEP_STATE, r, memo, n);
-	mem_free(memo);
-	return x;
+	sub_begin(p);
+	return subst_param(p, e, -1, DEP_STATE, r);
 }
 
 Expr *
@@ -799,12 +824,8 @@ ex_holds(ExprPool *p, const Expr *e, int i)
 Expr *
 ex_subst_sym(ExprPool *p, Expr *e, Sym s, Expr *r)
 {
-	unsigned n = p->n;
-	Expr **memo = mem_alloc((n ? n : 1) * sizeof *memo);
-	Expr *x = subst(p, e, s, r, memo, n);
-
-	mem_free(memo);
-	return x;
+	sub_begin(p);
+	return subst(p, e, s, r);
 }
 
 /* ---- evaluation ---- */

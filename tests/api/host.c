@@ -123,7 +123,8 @@ main(int argc, char **argv)
 	nout = dpm_noutputs(m);
 	np = dpm_nparams(m);
 	if (argc < 2)
-		return fprintf(stderr, "usage: host info|render|process|grad|vjp|set|span|badgrid ...\n"), 2;
+		return fprintf(stderr, "usage: host info|render|process|grad|vjp|set|span|badgrid|keepwhy|"
+		               "silent|halfgrid ...\n"), 2;
 	if (!strcmp(argv[1], "info")) {
 		printf("name %s rate %g outputs %d params %d ndim %d\n", dpm_name(m), dpm_rate(m), nout, np,
 		       dpm_ndim(m));
@@ -202,6 +203,33 @@ main(int argc, char **argv)
 			return die(m, "dpm_set_grid");
 		i = dpm_reset(m);
 		printf("reset %d process %ld\n", i, dpm_process(m, b, 64 / nout));
+	} else if (!strcmp(argv[1], "keepwhy")) {
+		/* after a failed reset, a dpm_set that works keeps the
+		 * message dpm_process refuses with (it was emptied) */
+		int fine[2] = {100000, 100000};
+		float b[64];
+		long p1;
+		if (dpm_set_grid(m, fine) != 0)
+			return die(m, "dpm_set_grid");
+		i = dpm_reset(m);
+		printf("reset %d set %d", i, dpm_set(m, 0, dpm_get(m, 0)));
+		p1 = dpm_process(m, b, 64 / nout);
+		printf(" process %ld [%s]\n", p1, dpm_error(m));
+	} else if (!strcmp(argv[1], "silent") && argc >= 3) {
+		/* silent LOSS [FRAMES]: dpm_grad against a target of zeros */
+		long nz = argc > 3 ? atol(argv[3]) : 1024;
+		float *z = calloc((size_t)(nz * nout), sizeof(float));
+		g = calloc((size_t)np + 1, sizeof(double));
+		i = dpm_grad(m, z, nz, argv[2], &loss, g);
+		printf("grad %d [%s]\n", i, dpm_error(m));
+		free(z);
+		free(g);
+	} else if (!strcmp(argv[1], "halfgrid")) {
+		/* a fixed grid with an axis left 0: refused by dpm_set_grid */
+		int half[2] = {100, 0};
+		i = dpm_set_grid(m, half);
+		printf("set_grid %d [%s]", i, dpm_error(m));
+		printf(" reset %d\n", dpm_reset(m));
 	} else if (!strcmp(argv[1], "span") && argc >= 3) {
 		/* span SECONDS NAME=V...: the span asked for, a reset, sets */
 		i = dpm_set_span(m, atof(argv[2]));

@@ -116,6 +116,15 @@ else
 	fail failed-reset-stops-process "$(cat "$T/out" "$T/err")"
 fi
 
+# a dpm_set that works after it keeps that message (it was emptied, and
+# dpm_process went on refusing with "")
+run "$G/host_c" keepwhy
+if [ "$st" = 0 ] && grep -q '^reset -1 set 0 process -1 \[.*unstable' "$T/out"; then
+	pass failed-reset-set-keeps-why
+else
+	fail failed-reset-set-keeps-why "$(cat "$T/out" "$T/err")"
+fi
+
 # ---- dpm_new at a rate where no grid is stable: NULL, and dpm_error(NULL)
 # says why (at the model's place); after one that works, nothing ----
 run "$G/host_so" new 100
@@ -163,10 +172,20 @@ same render-c "$GUITAR" "$G/host_c" render 0.5
 same process-c "$GUITAR" "$G/host_c" process 0.5
 same render-c-set "$GUITAR" "$G/host_c" render 0.3 f0=500 B=0.0009 xp=0.3
 same render-so-set "$GUITAR" "$G/host_so" render 0.3 f0=61 T60hi=0.2
+# a param of init alone (the pluck's place), set after dpm_new and before
+# the first dpm_process, is the initial state's (it waited for a reset)
+same process-c-init "$GUITAR" "$G/host_c" process 0.3 xp=0.3
 M=$T/m
 host "$M" "$MEM" || exit 1
 same render-2d-c "$MEM" "$M/host_c" render 0.05
 same process-2d-so "$MEM" "$M/host_so" process 0.05
+# a fixed grid with an axis left 0 is refused where it is set
+run "$M/host_c" halfgrid
+if [ "$st" = 0 ] && grep -q '^set_grid -1 \[grid: a fixed grid takes .* every axis.*\] reset 0$' "$T/out"; then
+	pass set-grid-half-refused
+else
+	fail set-grid-half-refused "$(cat "$T/out" "$T/err")"
+fi
 
 # ---- gradients ----
 "$DPMC" render "$GUITAR" --raw -d 0.3 --set f0=117 -o "$T/tg.wav" 2>"$T/err" && "$G/host_c" wav "$T/tg.wav" "$T/tg.f32" ||
@@ -199,6 +218,22 @@ run "$G/host_c" grad "$T/tg.f32" mrstft
 	fail c-loss-names-fix "status $st: $(cat "$T/err")"
 run "$G/host_so" grad "$T/tg.f32" nosuch
 [ "$st" = 1 ] && grep -q "unknown loss 'nosuch'; choose mse, .* or spec" "$T/err" && pass so-unknown-loss || fail so-unknown-loss "$(cat "$T/err")"
+# a target with no sound in it is nothing a level-free loss can match:
+# an error, as dpmc grad's (it returned 0, a loss of 0 and no gradient)
+run "$G/host_so" silent spec
+if [ "$st" = 0 ] && grep -q "^grad -1 \[the target is silent (every sample 0): the loss 'spec' .*nothing to match" "$T/out"; then
+	pass so-silent-target
+else
+	fail so-silent-target "$(cat "$T/out" "$T/err")"
+fi
+# an output finite whose square is not: the loss is infinite, an error (it
+# returned 0 with an infinite loss and a NaN gradient)
+if host "$T/boom" "$REPO/tests/api/boom.dpm" && run "$T/boom/host_c" silent mse 20000 &&
+	grep -q '^grad -1 \[the loss is not finite (inf)' "$T/out"; then
+	pass grad-infinite-loss
+else
+	fail grad-infinite-loss "$(cat "$T/out" "$T/err")"
+fi
 run "$G/host_c" vjp "$T/tg.f32" f0=110 xo=0.2
 cp "$T/out" "$T/vjp.json"
 run "$G/host_c" grad "$T/tg.f32" mse f0=110 xo=0.2
