@@ -638,6 +638,13 @@ cg_emit_energy_adj(Emit *e)
 	cg_out(e, "\tmemset(pe, 0, (size_t)np * sizeof(double));\n");
 	cg_out(e, "\tif (s < 0 || (gE = g[s * %d + %d]) == 0)\n\t\treturn;\n", s->nout, o);
 	cg_out(e, "\tmemset(el, 0, (size_t)np * sizeof(double));\n");
+	if (s->pot0) {    /* the lowered potentials' value at rest, of params */
+		Expr *roots[1] = {s->pot0};
+		const char *seeds[1] = {"gE"};
+		cg_out(e, "\t{\n");
+		cg_vjp(e, roots, seeds, 1, "\t\t");
+		cg_out(e, "\t}\n");
+	}
 	grid_points(e);
 	for (i = 0; i < s->nsrc; i++)
 		if (cg_src_const(s, i))

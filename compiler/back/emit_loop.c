@@ -424,14 +424,17 @@ energy_text(CStep *c, int i)
 	ex_emitter_free(em);
 	em = ex_emitter_new(pn, cg_sym_c, "g");
 	r = ex_emitter_add(em, rho_x ? ex_num(s->pool, 1) : s->edensity);
+	if (s->pot0)    /* the lowered potentials' value at rest */
+		ex_emitter_add(em, s->pot0);
 	{
 		Buf in = {0};
 		buf_printf(&in, "%s\t\t", ind);
 		ex_emitter_flush(em, &e->b, in.s);
 		buf_free(&in);
 	}
-	cg_out(e, "%s\t\t%s[%d] = (%s) * hx%s * (0.5 / (k * k)) * E%s;\n%s\t}\n", ind, c->y, i, ex_emitter_root(em, r),
-	       s->ndim == 2 ? " * hy" : "", parts_energy(s) ? " + @__parts_energy(m, u, un)" : "", ind);
+	cg_out(e, "%s\t\t%s[%d] = (%s) * hx%s * (0.5 / (k * k)) * E%s%s%s%s;\n%s\t}\n", ind, c->y, i,
+	       ex_emitter_root(em, r), s->ndim == 2 ? " * hy" : "", parts_energy(s) ? " + @__parts_energy(m, u, un)" : "",
+	       s->pot0 ? " + (" : "", s->pot0 ? ex_emitter_root(em, r + 1) : "", s->pot0 ? ")" : "", ind);
 	ex_emitter_free(em);
 	cg_free_refs(pn, 0);
 	buf_free(&w);

@@ -14,8 +14,9 @@
  * stays, checked as written, marked lowered (discretise.c leaves it out
  * of SAV).  The energy output then counts the spring as K d[n+1] d[n] / 2
  * (docs/language.md 15), conserved exactly; the grid counts its
- * stiffness as the coupling it is.  Anything else (integrals, max(0,
- * ...)^p, a quartic term, a spring with a rest offset) stays with SAV.
+ * stiffness as the coupling it is; a rest offset's constant force and
+ * energy too (discretise.c split_constant).  Anything else (integrals,
+ * max(0, ...)^p, a quartic term) stays with SAV.
  * A sum of such a form and terms that are >= 0 by their shape (K3 / 4 *
  * u(X)^4, a felt's max(0, ...)^p) is split: the form is lowered, SAV
  * carries the rest (Decl.sav).  Carried whole, a stiffening spring's g
@@ -441,10 +442,11 @@ lower(Arena *a, Model *m, Ast *value)
 	memset(&q, 0, sizeof q);
 	q.a = a;
 	q.m = m;
-	/* a form of the reads alone: a spring with a rest offset, K / 2 *
-	 * (u(X) - d)^2, has a constant force and energy the explicit
-	 * coupling's energy does not count (5.6 % of E): it stays with SAV */
-	if (deg(&q, value, 0, &lo) != 2 || lo != 2)
+	/* a polynomial of degree 2 in the reads: a spring with a rest
+	 * offset, K / 2 * (u(X) - d)^2, is the spring and a constant force
+	 * (discretise.c split_constant, whose work the energy counts); with
+	 * SAV it sounded 1.6 % flat (a probe's) */
+	if (deg(&q, value, 0, &lo) != 2)
 		return 0;
 	for (i = 0; i < q.n; i++)
 		if (!(pde[i] = model_pde(m, q.f[i]->name)) || !pde[i]->value)
@@ -489,7 +491,7 @@ split(Arena *a, Model *m, Decl *p, Ast *value)
 		memset(&q, 0, sizeof q);
 		q.a = a;
 		q.m = m;
-		quad[i] = deg(&q, t[i].e, 0, &lo) == 2 && lo == 2;
+		quad[i] = deg(&q, t[i].e, 0, &lo) >= 0;    /* of degree 2 or less */
 		nq += quad[i];
 	}
 	if (n < 2 || nq == 0 || nq == n)

@@ -2142,6 +2142,46 @@ split_implicit(Ctx *c, Scheme *s, int i)
 	s->nsrc++;
 }
 
+/* A force between parts with a constant part, -K (u(X) - d) (a spring
+ * with a rest offset, written so or lowered from a potential,
+ * sema_spring.c): S(0), its strength with the state's reads at 0, a
+ * source of its own, a constant force whose work energy_text counts
+ * (cg_src_const), and S - S(0) the spring's (the energy of the offset
+ * spring written as a force drifted by 20 %).  Only a force affine in
+ * the state (a felt's KH max(0, z - u)^p at 0 is KH 0^p, whose slope in
+ * p is not a number), and not one that reads the velocity at its own
+ * point (a bow, a damper): build_implicit splits those its own way. */
+static void
+split_constant(Ctx *c, Scheme *s)
+{
+	ExprPool *p = c->p;
+	int i, r, n = s->nsrc, nv = s->nparams + s->nrd, keep;
+	Expr *f0, **d = mem_alloc((size_t)(nv + 1) * sizeof *d);
+
+	for (i = 0; i < n; i++) {
+		if (!s->src[i].state)
+			continue;
+		diff_params(p, s->src[i].strength, nv, d);
+		for (r = 0, keep = 0; r < s->nrd && !keep; r++)
+			keep = (d[s->nparams + r]->deps & DEP_STATE)
+			       || (s->rd[r].kind == RD_VEL && read_at_src(s, r, i) && !ex_is_num(d[s->nparams + r], 0));
+		f0 = ex_subst_state(p, s->src[i].strength, num(c, 0));
+		if (keep || ex_is_num(f0, 0) || (f0->deps & DEP_STATE))
+			continue;
+		{
+			Source *ns = arena_alloc(c->a, (size_t)(s->nsrc + 1) * sizeof *ns);
+			memcpy(ns, s->src, (size_t)s->nsrc * sizeof *ns);
+			s->src = ns;
+		}
+		s->src[i].strength = ex_sub(p, s->src[i].strength, f0);
+		s->src[s->nsrc] = s->src[i];
+		s->src[s->nsrc].strength = f0;
+		s->src[s->nsrc].state = 0;
+		s->nsrc++;
+	}
+	mem_free(d);
+}
+
 /* Bows (language.md 12): a force at X whose strength reads the field's
  * own velocity u.t(X) at the same X takes that velocity centred, so the
  * step is implicit in it (OP_SOLVE).  The read becomes RD_CVEL; every
@@ -2315,11 +2355,16 @@ build_potentials(Ctx *c, Scheme *s)
 			             "starts at 0), so the potential's linear spring is carried by SAV with it, "
 			             "whose g jumps where the spring's stretch passes 0 (a pitch error of first "
 			             "order in k); write it so, or raise the rate", d->name);
-		/* a linear spring: its forces are in the pdes (sema_spring.c) */
+		/* a linear spring: its forces are in the pdes (sema_spring.c),
+		 * its value at rest in the energy (the form's, of a split one) */
+		if (d->lowered || d->sav)
+			s->pot0 = ex_add(p, s->pot0 ? s->pot0 : num(c, 0), ex_subst_state(p, v, num(c, 0)));
 		if (d->lowered)
 			continue;
 		if (d->sav && (v = conv(c, d->sav, NULL), c->failed))
 			return;
+		if (d->sav)
+			s->pot0 = ex_sub(p, s->pot0, ex_subst_state(p, v, num(c, 0)));
 		if (!s->npot++)
 			s->pot_loc = d->loc;
 		s->pot = ex_add(p, s->pot, v);
@@ -2755,6 +2800,8 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 		build_potentials(&c, s);
 	s->rd = c.rd;
 	s->nrd = c.nrd;
+	if (!c.failed)
+		split_constant(&c, s);
 	if (!c.failed)
 		build_implicit(&c, s);
 	if (!c.failed)

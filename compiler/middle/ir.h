@@ -140,6 +140,10 @@ struct Scheme {
 	/* potentials (language.md 12), discretised by SAV (sav.c) */
 	int npot;
 	Expr *pot;                 /* V: their sum, of params and reads */
+	Expr *pot0;                /* the lowered potentials' (sema_spring.c) value
+	                            * with the state's reads at 0: the energy adds
+	                            * it, to be the potentials as written (an
+	                            * offset spring's K d^2 / 2); NULL: none */
 	Loc pot_loc;               /* the first one, for messages */
 	int pot_stab;              /* stab taps read the state: @__sav_bound */
 	int stab_pot;              /* stab[stab_pot..]: the potentials' stiffness
