@@ -259,9 +259,12 @@ const char *cli_fmt(double v, char *buf, int n);
 const char *cli_fmt_bound(double v, char *buf, int n);
 
 /* cli_build.c: `dpmc build`: OUT.c (+ OUT.h), OUT.so or an executable.
- * 0, or -1 after an error; no output file is left on failure. */
+ * chains: NULL, or C for the executable that names the second fields'
+ * grids compiled in (DPM_CHAINS) and the values they were planned at
+ * (dpm_main_at(p)), for its warning at other values or rates.  0, or -1
+ * after an error; no output file is left on failure. */
 int cli_build(const Opts *o, const char *ctext, const char *header,
-              const char *prefix, const char *exedir);
+              const char *prefix, const char *exedir, const char *chains);
 /* cli_build.c: before compiling, whether -o can be written; 0, or -1
  * after an error message. */
 int cli_build_check(const Opts *o);

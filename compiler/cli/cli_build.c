@@ -186,6 +186,16 @@ static const char *const exe_main[] = {
 	"\t\treturn 1;\n",
 	"\t}\n",
 	"\terr[0] = 0;\n",
+	"#ifdef DPM_CHAINS\n",
+	"\t/* a second field's grid is compiled in, planned at build */\n",
+	"\tfor (p = 0; p < np && vals[p] == dpm_main_at(p); p++)\n",
+	"\t\t;\n",
+	"\tif ((p < np || rate != DPM_P(default_rate)()) && !ngrid)\n",
+	"\t\tfprintf(stderr, \"%s: warning: the grid of %s is compiled in, planned at build for %g Hz and \"\n",
+	"\t\t        \"the values built with; dpmc render plans it for %s, which may give another: for \"\n",
+	"\t\t        \"its samples, build with them (dpmc build %s -r ... --set ...)\\n\", argv[0], DPM_CHAINS,\n",
+	"\t\t        DPM_P(default_rate)(), p < np ? \"these values\" : \"this rate\", DPM_SRC);\n",
+	"#endif\n",
 	"\t/* the grid for the whole render, as dpmc render plans it (a\n",
 	"\t * coefficient that varies in time: not only at t = 0) */\n",
 	"\tif (DPM_P(plan_for)(vals, rate, (double)nframes / rate, ngrid ? grid : NULL, pg, ph, err, (int)sizeof err)\n",
@@ -505,7 +515,7 @@ fail:
 
 int
 cli_build(const Opts *o, const char *ctext, const char *header, const char *prefix,
-          const char *exedir)
+          const char *exedir, const char *chains)
 {
 	Buf b = {0}, dot = {0};
 	Opts oo;
@@ -557,6 +567,8 @@ cli_build(const Opts *o, const char *ctext, const char *header, const char *pref
 			buf_printf(&b, isalnum((unsigned char)*src) || strchr("._-+", *src) ? "%c" : "\\%03o",
 			           (unsigned char)*src);
 		buf_puts(&b, "\"\n");
+		if (chains)
+			buf_puts(&b, chains);
 		for (i = 0; exe_main[i]; i++)
 			buf_puts(&b, exe_main[i]);
 		st = compile_to(o->out, b.s, 0, exedir);

@@ -1150,10 +1150,41 @@ load_params(Run *r, const Opts *o, int bake)
 	return 0;
 }
 
+/* For a built program: the second fields whose grids were planned (not
+ * `grid N`), compiled in, as DPM_CHAINS ("'w' (19 intervals)"), and the
+ * values they were planned at, dpm_main_at(p) (vals, else the
+ * defaults); nothing when there is none */
+static void
+chains_note(const Run *r, const double *vals, Buf *b)
+{
+	const Model *m = r->model;
+	int i, n = 0, np = r->scheme->nparams;
+
+	for (i = 0; i < m->nchains; i++)
+		if (m->chains[i].planned) {
+			buf_printf(b, "%s'%s' (%d", n++ ? ", " : "#define DPM_CHAINS \"", m->chains[i].name,
+			           m->chains[i].n);
+			if (m->chains[i].ycoord)
+				buf_printf(b, " x %d", m->chains[i].ny);
+			buf_printf(b, " intervals)");
+		}
+	if (!n)
+		return;
+	buf_printf(b, "\"\nstatic double\ndpm_main_at(int p)\n{\n");
+	if (vals) {
+		buf_printf(b, "\tstatic const double at[] = {");
+		for (i = 0; i < np; i++)
+			buf_printf(b, "%s%.17g", i ? ", " : "", vals[i]);
+		buf_printf(b, "%s};\n\n\treturn at[p];\n}\n", np ? "" : "0");
+	} else
+		buf_printf(b, "\treturn DPM_P(param_default)(p);\n}\n");
+}
+
 static int
 cmd_build(Run *r, const Opts *o)
 {
-	double init_ms, *vals;
+	double init_ms, *vals = NULL;
+	Buf cn = {0};
 	char *h;
 	void *m;
 	/* a rate or values given are made once here, as a render makes them
@@ -1195,7 +1226,9 @@ cmd_build(Run *r, const Opts *o)
 		r->ctext = cg_emit_c(r->loops, r->prefix, CG_API);
 	}
 	h = cg_emit_header(r->loops, r->prefix);
-	st = cli_build(o, r->ctext, h, r->prefix, exedir);
+	chains_note(r, made ? vals : NULL, &cn);
+	st = cli_build(o, r->ctext, h, r->prefix, exedir, cn.s);
+	buf_free(&cn);
 	mem_free(h);
 	return st == 0 ? EXIT_OK : EXIT_ERR;
 }

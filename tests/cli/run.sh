@@ -467,6 +467,21 @@ if [ -x "$T/string" ]; then
 	expect plan-bump-lump 1 "the lumped object 'z' is too stiff at t = 0.50" -- render "$T/lb.dpm" -d 1 -o "$T/lb.wav"
 	run "$T/string" -o "$T/exe-bad.wav" --set f0=1
 	[ "$st" = 1 ] && [ ! -e "$T/exe-bad.wav" ] && pass exe-bad-set || fail exe-bad-set "exit $st"
+	# a second field's grid is compiled in: a program run at another rate
+	# or values says so (it rendered 'w' on the 19 intervals of 44.1 kHz
+	# where render plans 29 at 96 kHz, silently; a probe's); at the
+	# values it was built for, nothing
+	run "$DPMC" build "$REPO/tests/fields/bar.dpm" -o "$T/bar"
+	run "$T/bar" -o "$T/bar.wav" -d 0.02 -r 96000
+	w1=$(grep -c "warning: the grid of 'w' (19 intervals) is compiled in, planned at build for 44100 Hz.*this rate" "$T/err")
+	run "$T/bar" -o "$T/bar.wav" -d 0.02 --set Kc=3
+	w2=$(grep -c "warning: the grid of 'w' .*these values" "$T/err")
+	run "$T/bar" -o "$T/bar.wav" -d 0.02
+	w3=$(grep -c warning "$T/err")
+	run "$DPMC" build "$REPO/tests/fields/bar.dpm" -r 96000 --set Kc=3 -o "$T/bar96"
+	run "$T/bar96" -o "$T/bar.wav" -d 0.02
+	w4=$(grep -c warning "$T/err")
+	[ "$w1 $w2 $w3 $w4" = "1 1 0 0" ] && pass exe-chain-grid-warns || fail exe-chain-grid-warns "warnings $w1 $w2 $w3 $w4"
 else
 	fail exe-equals-render "no executable"
 fi
