@@ -15,6 +15,7 @@
 #define _DEFAULT_SOURCE            /* mkstemps */
 #include <dirent.h>
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -241,6 +242,39 @@ typedef struct CcObj {
 	int fd;
 } CcObj;
 
+/* Is the open file a whole ELF object: its headers and every segment
+ * within its size?  dlopen maps a cut one and the process dies of SIGBUS
+ * where a page past its end is touched (a cache entry cut short by a
+ * full disk or a copy: exit 135, no word; a probe's).  0, or 1 with the
+ * reason in why. */
+static int
+elf_cut(int fd, off_t size, char *why, int whysz)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int i;
+
+	if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh || memcmp(eh.e_ident, ELFMAG, SELFMAG)
+	    || eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof ph) {
+		snprintf(why, (size_t)whysz, "it is not a whole 64-bit ELF object");
+		return 1;
+	}
+	if ((off_t)eh.e_phoff + (off_t)eh.e_phnum * (off_t)sizeof ph > size
+	    || (off_t)eh.e_shoff + (off_t)eh.e_shnum * (off_t)eh.e_shentsize > size) {
+		snprintf(why, (size_t)whysz, "it is cut short (%lld bytes, its headers reach past them)",
+		         (long long)size);
+		return 1;
+	}
+	for (i = 0; i < eh.e_phnum; i++)
+		if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (Elf64_Off)i * sizeof ph)) != (ssize_t)sizeof ph
+		    || (off_t)ph.p_offset + (off_t)ph.p_filesz > size) {
+			snprintf(why, (size_t)whysz, "it is cut short (%lld bytes, a segment reaches past them)",
+			         (long long)size);
+			return 1;
+		}
+	return 0;
+}
+
 /* dlopen the object at path if it can be trusted: opened without
  * following a link, checked on the open file (a regular file, the user's,
  * that nobody else may write), and loaded through /proc/self/fd, so the
@@ -282,6 +316,8 @@ load_checked(const char *path, char *why, int whysz)
 		snprintf(why, (size_t)whysz, "it is not a regular file");
 	else if (*untrusted(&st, r, sizeof r))
 		snprintf(why, (size_t)whysz, "%s", r);
+	else if (elf_cut(fd, st.st_size, why, whysz))
+		;
 	else {
 		/* without /proc (not Linux) the path: the folder is checked to
 		 * be the user's alone, so only the user could swap the file */

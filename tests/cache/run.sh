@@ -151,6 +151,13 @@ else
 	fail entry_writable_rebuilt "the entry was not replaced by a 0700 build"
 fi
 
+# an entry cut short (a full disk, a copy stopped): refused and built
+# again (dlopen mapped it and dpmc died of SIGBUS, exit 135; a probe's)
+plant cut "$T/cut"
+head -c 4096 "$T/evil.so" >"$T/cut/dpm/$so.part" && cat "$T/cut/dpm/$so.part" >"$T/cut/dpm/$so" && rm -f "$T/cut/dpm/$so.part"
+render "$T/cut" "$T/o.wav"
+refused cut_entry_refused "not loading the cached object '$T/cut/dpm/$so': it is cut short (4096 bytes"
+
 plant link "$T/ln"
 mv "$T/ln/dpm/$so" "$T/ln/target.so"
 ln -s "$T/ln/target.so" "$T/ln/dpm/$so"
