@@ -1183,7 +1183,7 @@ chains_note(const Run *r, const double *vals, Buf *b)
 static int
 cmd_build(Run *r, const Opts *o)
 {
-	double init_ms, *vals = NULL;
+	double init_ms, *vals = NULL, t0, tc = jit_now_ms();
 	Buf cn = {0};
 	char *h;
 	void *m;
@@ -1227,7 +1227,11 @@ cmd_build(Run *r, const Opts *o)
 	}
 	h = cg_emit_header(r->loops, r->prefix);
 	chains_note(r, made ? vals : NULL, &cn);
+	t0 = jit_now_ms();
 	st = cli_build(o, r->ctext, h, r->prefix, exedir, cn.s);
+	/* --stats: the model to C, then C to OUT (cc, clang, nothing) */
+	if (o->stats && st == 0)
+		fprintf(stderr, "{\"compile_ms\": %.3f, \"build_ms\": %.3f}\n", t0 - tc, jit_now_ms() - t0);
 	buf_free(&cn);
 	mem_free(h);
 	return st == 0 ? EXIT_OK : EXIT_ERR;

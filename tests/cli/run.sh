@@ -442,6 +442,8 @@ nm -D "$T/model.so" 2>/dev/null | grep -q ' T ideal_string_run' && pass build-so
 grep -q 'dpm_model \*dpm_new(double rate)' "$T/model.h" 2>/dev/null && pass build-so-header ||
 	fail build-so-header "no model.h beside model.so declaring dpm_new"
 expect build-exe 0 '' -- build "$STR" -o "$T/string"
+# build --stats: its two times (it printed nothing; a probe's)
+expect build-stats 0 '^{"compile_ms": [0-9.]*, "build_ms": [0-9.]*}$' -- build "$STR" -o "$T/stats.c" --stats
 if [ -x "$T/string" ]; then
 	run "$T/string" -o "$T/exe.wav" -d 0.5 --set f0=330
 	run "$DPMC" render "$STR" -o "$T/ren.wav" -d 0.5 --set f0=330
