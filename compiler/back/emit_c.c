@@ -189,6 +189,13 @@ emit_meta(Emit *e)
 	cg_out(e, "const char *@_name(void) { return ");
 	c_string(&e->b, s->m->name);
 	cg_out(e, "; }\n");
+	/* the model's file, for the dpm_* messages at a LINE:COL of it */
+	{
+		const char *f = s->m->nfiles > 0 && s->m->files[0] ? s->m->files[0] : "", *sl = strrchr(f, '/');
+		cg_out(e, "static const char @__file[] = ");
+		c_string(&e->b, sl ? sl + 1 : f);
+		cg_out(e, ";\n");
+	}
 	/* i < @_nparams(), not i < 0 with no params: clang warns that
 	 * i >= 0 && i < 0 is always false */
 	cg_out(e, "const char *@_param_name(int i) { return i >= 0 && i < @_nparams() ? @__pname[i] : 0; }\n");

@@ -93,9 +93,9 @@ def check_grid(grid):
     return g
 
 
-# a compiled model's message about a place in its file: "LINE:COL: ..."
-# (emit_c.c cg_loc_text)
-_PLACE = re.compile(r"(\d+):(\d+): ")
+# a compiled model's message about a place in its file: "FILE:LINE:COL:
+# ..." (emit_c.c cg_loc_text, api.tmpl at_file: the file's name alone)
+_PLACE = re.compile(r"(?:[^:\s/]+:)?(\d+):(\d+): ")
 
 
 def placed(msg, path):

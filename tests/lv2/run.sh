@@ -201,9 +201,9 @@ fi
 R=44100 N=44100
 
 # at a rate where the defaults have no stable grid: no instance, and the
-# host's log (log:log) says why, at the model's place
+# host's log (log:log) says why, at the model's place in its file
 "$H" play urn:dpm:guitar 1000 1000 "$T/g1k.raw" >"$T/play" 2>&1
-if [ $? != 0 ] && grep -q '^log error: guitar at 1000 Hz: [0-9]*:[0-9]*: .*unstable on every grid' "$T/play"; then
+if [ $? != 0 ] && grep -q '^log error: guitar at 1000 Hz: guitar.dpm:[0-9]*:[0-9]*: .*unstable on every grid' "$T/play"; then
 	pass rate-unstable-logs-why
 else
 	fail rate-unstable-logs-why "$(cat "$T/play")"
