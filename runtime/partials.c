@@ -153,10 +153,13 @@ spectrum(const double *x, long L, double rate, Spec *s)
 		mag[i] = hypot(out[i][0], out[i][1]);
 		lmax = fmax(lmax, mag[i]);
 	}
-	/* the floor: the median of each block of about 40 Hz (a partial's
-	 * main lobe fills a small part of it), at least 100 dB under the
-	 * loudest bin so a clean render's rounding is no floor */
-	blk = (long)(40.0 * N / rate);
+	/* the floor: the median of each block of about 40 Hz, or 8 of the
+	 * window's resolutions when it is short (a partial's main lobe, 4
+	 * of them wide, fills a small part of it: in a 0.05 s target it
+	 * filled 40 Hz blocks, and no partial stood above that floor), at
+	 * least 100 dB under the loudest bin so a clean render's rounding is
+	 * no floor */
+	blk = (long)(fmax(40.0, 8.0 * rate / (double)L) * N / rate);
 	blk = blk < 16 ? 16 : blk;
 	tmp = floor_;        /* sorted in place, block by block */
 	for (b0 = 0; b0 < nb; b0 += blk) {
