@@ -2122,24 +2122,31 @@ read_at_src(const Scheme *s, int r, int i)
  * (-K u(X) + R u.t(X)) * delta(x - X), are then the spring's force, whose
  * energy output counts it, and the damper's, solved centred.  The two
  * add up to the force as written. */
+/* Source i as two at its place: S - f, and f (a force at step n, as
+ * any other: not the bow's, reading the state or not) */
+static void
+split_src(Ctx *c, Scheme *s, int i, Expr *f)
+{
+	Source *n = arena_alloc(c->a, (size_t)(s->nsrc + 1) * sizeof *n);
+
+	memcpy(n, s->src, (size_t)s->nsrc * sizeof *n);
+	s->src = n;
+	s->src[i].strength = ex_sub(c->p, s->src[i].strength, f);
+	s->src[s->nsrc] = s->src[i];
+	s->src[s->nsrc].strength = f;
+	s->src[s->nsrc].implicit = -1;
+	s->src[s->nsrc].state = (f->deps & DEP_STATE) != 0;
+	s->nsrc++;
+}
+
 static void
 split_implicit(Ctx *c, Scheme *s, int i)
 {
-	ExprPool *p = c->p;
 	Source *src = &s->src[i];
-	Expr *f0 = ex_subst_param(p, src->strength, s->nparams + src->implicit, ex_num(p, 0));
-	Source *n;
+	Expr *f0 = ex_subst_param(c->p, src->strength, s->nparams + src->implicit, ex_num(c->p, 0));
 
-	if (!(f0->deps & DEP_STATE))
-		return;
-	n = arena_alloc(c->a, (size_t)(s->nsrc + 1) * sizeof *n);
-	memcpy(n, s->src, (size_t)s->nsrc * sizeof *n);
-	s->src = n;
-	s->src[i].strength = ex_sub(p, s->src[i].strength, f0);
-	s->src[s->nsrc] = s->src[i];
-	s->src[s->nsrc].strength = f0;
-	s->src[s->nsrc].implicit = -1;
-	s->nsrc++;
+	if (f0->deps & DEP_STATE)
+		split_src(c, s, i, f0);
 }
 
 /* A force between parts with a constant part, -K (u(X) - d) (a spring
@@ -2166,18 +2173,8 @@ split_constant(Ctx *c, Scheme *s)
 			keep = (d[s->nparams + r]->deps & DEP_STATE)
 			       || (s->rd[r].kind == RD_VEL && read_at_src(s, r, i) && !ex_is_num(d[s->nparams + r], 0));
 		f0 = ex_subst_state(p, s->src[i].strength, num(c, 0));
-		if (keep || ex_is_num(f0, 0) || (f0->deps & DEP_STATE))
-			continue;
-		{
-			Source *ns = arena_alloc(c->a, (size_t)(s->nsrc + 1) * sizeof *ns);
-			memcpy(ns, s->src, (size_t)s->nsrc * sizeof *ns);
-			s->src = ns;
-		}
-		s->src[i].strength = ex_sub(p, s->src[i].strength, f0);
-		s->src[s->nsrc] = s->src[i];
-		s->src[s->nsrc].strength = f0;
-		s->src[s->nsrc].state = 0;
-		s->nsrc++;
+		if (!keep && !ex_is_num(f0, 0) && !(f0->deps & DEP_STATE))
+			split_src(c, s, i, f0);
 	}
 	mem_free(d);
 }
