@@ -48,6 +48,7 @@ typedef struct Opts {
 	long batch;                 /* train --batch; 0: every row */
 	long seed;                  /* train --seed: the order of the rows */
 	int threads;                /* train, fit --threads; 0: the processors there */
+	int in_repl;                /* a REPL command's: its messages name no option it lacks */
 } Opts;
 
 /* What grad and fit start from: a loaded model and the values in force. */
@@ -251,8 +252,10 @@ char *cli_params_text(const Kernel *k, const double *vals, const char *key);
  * rms) on f; nothing without nets. */
 void cli_nets_print(FILE *f, const Kernel *k, const double *vals);
 /* A number from the command line: 0, or -1 when s is not one whole
- * finite number. */
+ * finite number; cli_number_why(s) says why not ("is too large for a
+ * double", "is below the smallest...", "is not a finite number"). */
 int cli_number(const char *s, double *v);
+const char *cli_number_why(const char *s);
 /* The shortest %g that reads back as v; "null" when not finite. */
 const char *cli_fmt(double v, char *buf, int n);
 /* cli_fmt, or "-inf" / "inf" for a range's open end */

@@ -128,7 +128,8 @@ target_read(const Opts *o, const Job *j, long *n, int *nch)
 	}
 	if (rate != j->rate) {
 		fprintf(stderr, "dpmc: error: '%s' is sampled at %d Hz but %s runs at %.0f Hz; "
-		        "use '-r %d' or resample the recording\n", o->target, rate, o->model, j->rate, rate);
+		        "%s '-r %d' or resample the recording\n", o->target, rate, o->model, j->rate,
+		        o->in_repl ? "start the repl again with" : "use", rate);
 	} else if (*nch != nout) {
 		fprintf(stderr, "dpmc: error: '%s' has %d channel%s but %s has %d output%s; "
 		        "the channels must match the outputs one to one\n", o->target, *nch,
@@ -712,7 +713,7 @@ bad:
 static int
 fit_names(const Opts *o, const Kernel *k, int *idx)
 {
-	return names_in(o->fit, "--fit", o->model, k, idx);
+	return names_in(o->fit, o->in_repl ? "fit" : "--fit", o->model, k, idx);
 }
 
 /* Before the fit: every file it will write can be written, and at most

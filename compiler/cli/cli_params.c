@@ -38,6 +38,22 @@ cli_number(const char *s, double *v)
 }
 
 const char *
+cli_number_why(const char *s)
+{
+	double v;
+
+	if (cli_number(s, &v) == 0)
+		return "is a number";
+	errno = 0;
+	v = strtod(s, NULL);
+	if (errno == ERANGE && v == 0)
+		return "is below the smallest number a double holds (about 5e-324); write 0 if that is meant";
+	if (errno == ERANGE && isinf(v))
+		return "is too large for a double (about 1.8e308 at most)";
+	return "is not a finite number";
+}
+
+const char *
 cli_fmt(double v, char *buf, int n)
 {
 	return rt_fmt_num(v, buf, n);
@@ -245,12 +261,10 @@ cli_params(const Kernel *k, const Opts *o, Arena *a, Diag *d, double *vals)
 			/* --set f0=300,xp=0.4: one param a --set */
 			const char *more = strchr(eq + 1, ',');
 
-			if (errno == ERANGE)
-				diag_error(d, (Loc){0}, "--set %s: '%s' is below the smallest number a double holds "
-				           "(about 5e-324); write 0 if that is meant", s, eq + 1);
-			else
-				diag_error(d, (Loc){0}, "--set %s: '%s' is not a finite number%s", s, eq + 1,
-				           more && strchr(more, '=') ? "; set one param per --set (--set A=1 --set B=2)" : "");
+			diag_error(d, (Loc){0}, "--set %.*s=%.40s%s: '%.40s%s' %s%s", (int)(eq - s), s, eq + 1,
+			           strlen(eq + 1) > 40 ? "..." : "", eq + 1, strlen(eq + 1) > 40 ? "..." : "",
+			           cli_number_why(eq + 1),
+			           more && strchr(more, '=') ? "; set one param per --set (--set A=1 --set B=2)" : "");
 			return -1;
 		}
 		if (cli_param_bad(k, p, v, &b)) {

@@ -103,6 +103,7 @@ opts_for(const Repl *R)
 	Opts o = R->o;
 
 	o.model = R->path;
+	o.in_repl = 1;
 	return o;
 }
 
@@ -451,10 +452,11 @@ c_set(Repl *R, int argc, char **argv)
 		        argv[1], best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
 		return -1;
 	}
-	if (cli_number(argv[2], &x) < 0)
-		return error(errno == ERANGE ? "set %s: '%s' is below the smallest number a double holds "
-		             "(about 5e-324); write 0 if that is meant" : "set %s: '%s' is not a finite number",
-		             argv[1], argv[2]);
+	if (cli_number(argv[2], &x) < 0) {
+		fprintf(stderr, "dpmc: error: set %s: '%.40s%s' %s\n", argv[1], argv[2],
+		        strlen(argv[2]) > 40 ? "..." : "", cli_number_why(argv[2]));
+		return -1;
+	}
 	if (cli_param_bad(k, i, x, &bad)) {
 		fprintf(stderr, "dpmc: error: %s\n", bad.s);
 		buf_free(&bad);
@@ -529,6 +531,8 @@ c_nets(Repl *R, int argc, char **argv)
 			printf("\n");
 		}
 	}
+	if (!n && argc > 1)    /* a net asked for by name: an error, as in a model with nets */
+		return error("%s has no nets (no net '%s')", R->path, argv[1]);
 	if (!n)
 		printf("%s has no nets\n", k->name());
 	else if (argc > 1 && !shown)
@@ -1297,6 +1301,14 @@ cli_repl(const Opts *o)
 	const char *home = getenv("HOME");
 	int tty = isatty(0) && isatty(1), r;
 
+	/* --params and --set are for the model of the command line: with
+	 * none they went nowhere (a load after did not take them), silently */
+	if (!o->model && (o->params_file || o->nsets)) {
+		fprintf(stderr, "dpmc: error: repl: %s sets params of the model given with it (dpmc repl "
+		        "MODEL.dpm %s ...); without one, load a model, then 'set NAME VALUE'\n",
+		        o->params_file ? "--params" : "--set", o->params_file ? "--params FILE.json" : "--set NAME=VALUE");
+		return 2;
+	}
 	memset(&R, 0, sizeof R);
 	R.span = 1.0;
 	R.o = *o;

@@ -101,7 +101,7 @@ static const struct Cmd {
 	 "recording the target, rows on --threads threads; writes {\"items\": [{\"file\": F,\n"
 	 "\"params\": {...}, \"loss\": L, \"steps\": N}, ...]}."},
 	{"repl", C_REPL, "dpmc repl [MODEL.dpm]",
-	 "The interactive loop: one command per line (load, set, params, info, emit,\n"
+	 "The interactive loop: one command per line (load, set, params, nets, info, emit,\n"
 	 "render, grad, fit, plot, save, open, reload, backend, time, help, quit;\n"
 	 "'help' lists them; plot writes PNGs of the last render and the last fit),\n"
 	 "from stdin without a prompt when it is not a terminal (exit status 1 if\n"
