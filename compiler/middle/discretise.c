@@ -2156,8 +2156,10 @@ split_implicit(Ctx *c, Scheme *s, int i)
  * (cg_src_const), and S - S(0) the spring's (the energy of the offset
  * spring written as a force drifted by 20 %).  Only a force affine in
  * the state (a felt's KH max(0, z - u)^p at 0 is KH 0^p, whose slope in
- * p is not a number), and not one that reads the velocity at its own
- * point (a bow, a damper): build_implicit splits those its own way. */
+ * p is not a number), and not a bow's or a damper's at its own point
+ * (after build_implicit, which splits off what does not read that
+ * velocity: a spring and a damper written as one force, -K (u(X) - d) -
+ * R u.t(X), give a spring whose constant part is split here). */
 static void
 split_constant(Ctx *c, Scheme *s)
 {
@@ -2166,12 +2168,11 @@ split_constant(Ctx *c, Scheme *s)
 	Expr *f0, **d = mem_alloc((size_t)(nv + 1) * sizeof *d);
 
 	for (i = 0; i < n; i++) {
-		if (!s->src[i].state)
+		if (!s->src[i].state || s->src[i].implicit >= 0)
 			continue;
 		diff_params(p, s->src[i].strength, nv, d);
 		for (r = 0, keep = 0; r < s->nrd && !keep; r++)
-			keep = (d[s->nparams + r]->deps & DEP_STATE)
-			       || (s->rd[r].kind == RD_VEL && read_at_src(s, r, i) && !ex_is_num(d[s->nparams + r], 0));
+			keep = (d[s->nparams + r]->deps & DEP_STATE) != 0;
 		f0 = ex_subst_state(p, s->src[i].strength, num(c, 0));
 		if (!keep && !ex_is_num(f0, 0) && !(f0->deps & DEP_STATE))
 			split_src(c, s, i, f0);
@@ -2798,9 +2799,9 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 	s->rd = c.rd;
 	s->nrd = c.nrd;
 	if (!c.failed)
-		split_constant(&c, s);
-	if (!c.failed)
 		build_implicit(&c, s);
+	if (!c.failed)
+		split_constant(&c, s);
 	if (!c.failed)
 		lump_energy(&c, s);
 	if (!c.failed)
