@@ -190,7 +190,7 @@ static const char *const exe_main[] = {
 	"\t/* a second field's grid is compiled in, planned at build */\n",
 	"\tfor (p = 0; p < np && vals[p] == dpm_main_at(p); p++)\n",
 	"\t\t;\n",
-	"\tif ((p < np || rate != DPM_P(default_rate)()) && !ngrid)\n",
+	"\tif (p < np || rate != DPM_P(default_rate)())    /* --grid forces the grid field's alone */\n",
 	"\t\tfprintf(stderr, \"%s: warning: the grid of %s is compiled in, planned at build for %g Hz and \"\n",
 	"\t\t        \"the values built with; dpmc render plans it for %s, which may give another: for \"\n",
 	"\t\t        \"its samples, build with them (dpmc build %s -r ... --set ...)\\n\", argv[0], DPM_CHAINS,\n",

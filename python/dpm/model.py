@@ -93,9 +93,10 @@ def check_grid(grid):
     return g
 
 
-# a compiled model's message about a place in its file: "FILE:LINE:COL:
-# ..." (emit_c.c cg_loc_text, api.tmpl at_file: the file's name alone)
-_PLACE = re.compile(r"(?:[^:\s/]+:)?(\d+):(\d+): ")
+# a compiled model's message about a place in its file: "NAME:LINE:COL:
+# ..." (emit_c.c cg_loc_text; api.tmpl at_file puts the file's name
+# before it, which may hold spaces and colons)
+_PLACE = re.compile(r"(\d+):(\d+): ")
 
 
 def placed(msg, path):
@@ -103,6 +104,8 @@ def placed(msg, path):
     cli_model_error): FILE:LINE:COL: error: ..., then the line and a caret
     under the word there, when msg names a place and path (the model
     file) still has it."""
+    if path and msg.startswith(os.path.basename(path) + ":"):
+        msg = msg[len(os.path.basename(path)) + 1:]
     m = _PLACE.match(msg)
     if not m or not path:
         return msg
