@@ -179,7 +179,7 @@ onset(const double *y, long n, int nch)
  * after the same fit).  Both onsets where they first reach ONSET (40 dB
  * under) of their peaks, the render's at vals; when the recording's is
  * 10 ms or more later, the fit skips the difference, keeping at least
- * half the recording.  A recording with noise over ONSET has its onset
+ * 0.1 s of the recording.  A recording with noise over ONSET has its onset
  * at 0.  0 with --no-align, a silent render or a recording no later
  * than it; -1 after an error message. */
 long
@@ -208,8 +208,18 @@ cli_align(const Opts *o, const Job *j, const double *target, long n, int nch, co
 	r0 = onset(s.y, n, nch);
 	sim_close(&s);
 	d = r0 < 0 ? 0 : t0 - r0;
-	if (d < 0.01 * j->rate || n - d < n / 2)
+	if (d < 0.01 * j->rate)
 		return 0;
+	/* silence over half the take was kept whole, unsaid (a note after
+	 * 0.6 s of a 1 s file was fitted against its silence; a probe's):
+	 * from the onset while 0.1 s of it is left, else said */
+	if (n - d < 0.1 * j->rate) {
+		fprintf(stderr, "%s: %s starts %.1f ms after the model's render, %.1f ms before its end: too "
+		        "little to fit from its onset, so used from its first sample (trim the silence before "
+		        "the note, or record more of it)\n", o->cmd, what, 1e3 * (double)d / j->rate,
+		        1e3 * (double)(n - d) / j->rate);
+		return 0;
+	}
 	fprintf(stderr, "%s: %s starts %.1f ms after the model's render: used from its onset "
 	        "(--no-align: from its first sample)\n", o->cmd, what, 1e3 * (double)d / j->rate);
 	return d;

@@ -160,6 +160,15 @@ s=$(sox --i -s "$T/late_fit.wav" 2>/dev/null)
 p0=$(pk 0 1323s) p1=$(pk 1323s 100s)
 [ "$s" = 5733 ] && awk -v a="$p0" -v b="$p1" 'BEGIN { exit !(a == 0 && b > 0.1) }' && pass fit-align-render \
 	|| fail fit-align-render "samples $s, peak before the onset $p0, after $p1"
+# silence over half the take: from the onset too (it was kept whole,
+# unsaid; a probe's); a note that leaves less than 0.1 s after its
+# onset: from the first sample, said
+sox "$T/t220.wav" "$T/later.wav" pad 0.15
+expect fit-align-long-silence 0 "later.wav starts 150.0 ms after the model's render: used from its onset" -- \
+	fit "$STR" --target "$T/later.wav" --set f0=216 --fit f0 --steps 2 --loss mse -o "$T/later.json"
+sox "$T/t220.wav" "$T/latest.wav" pad 0.2 trim 0 0.25
+expect fit-align-too-little 0 "latest.wav starts 200.0 ms after the model's render, 50.0 ms before its end: too little" -- \
+	fit "$STR" --target "$T/latest.wav" --set f0=216 --fit f0 --steps 2 --loss mse -o "$T/latest.json"
 # --no-align: as it is, no word of it
 run "$DPMC" fit "$STR" --target "$T/late.wav" --set f0=216 --fit f0 --steps 2 --loss mse --no-align -o "$T/late2.json"
 [ "$st" = 0 ] && ! grep -q 'starts .* ms after' "$T/err" && pass fit-no-align || fail fit-no-align "exit $st: $(head -c 300 "$T/err")"
