@@ -1683,6 +1683,19 @@ cli_fit(const Opts *o, const Job *j)
 		}
 		res.len = 0;
 	}
+	/* the values the descent started from (stage 1's), when their loss
+	 * on the grid written is lower than the best's there: a fit from
+	 * its own render's values ended 5 orders worse, its polish on a grid
+	 * one interval coarser (a probe's) */
+	if (!interrupted && W->step > 0) {
+		double l0, lb;
+		if (sim_loss(&W->s, W->v0, &l0) == 0 && sim_loss(&W->s, W->best, &lb) == 0 && l0 < lb) {
+			fprintf(stderr, "fit: the values the descent started from have a lower loss on the grid a "
+			        "render of them takes (%g, against the best's %g): those are written\n", l0, lb);
+			memcpy(W->best, W->v0, sizeof(double) * (size_t)np);
+			W->best_loss = l0;    /* on the render's grid: no word of two grids below */
+		}
+	}
 	{
 		int g1[2] = {0, 0};
 		double hh[2];

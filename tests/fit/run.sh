@@ -403,6 +403,19 @@ else
 	fail fit-short-target "exit $st, f0 $f: $(grep -v '^fit: step' "$T/err" | head -c 300)"
 fi
 
+# a fit that starts at its target's own values writes them: the descent's
+# polish on a grid one interval coarser than the render's moved them to
+# a loss of 1.5e-4 where they had 1.5e-10 (a probe's)
+run "$DPMC" render "$REPO/examples/guitar.dpm" -d 0.3 -o "$T/gself.wav"
+run "$DPMC" fit "$REPO/examples/guitar.dpm" --target "$T/gself.wav" --fit f0,B,T60lo,T60hi,xp,xo -o "$T/gself.json"
+l=$(json_num loss "$T/gself.json")
+if [ "$st" = 0 ] && awk -v l="$l" 'BEGIN { exit !(l != "" && l < 1e-9) }' &&
+	grep -q '"f0": 110, "B": 3e-05, "T60lo": 4, "T60hi": 1, "xp": 0.2, "xo": 0.1' "$T/gself.json"; then
+	pass fit-exact-start-kept
+else
+	fail fit-exact-start-kept "exit $st, loss $l: $(cat "$T/gself.json") $(grep -v '^fit: step' "$T/err" | head -c 300)"
+fi
+
 # the best values' loss on two grids names the grid it was taken on (it
 # printed "0 intervals" once the start's instance was freed, and the grid
 # the fit ended on, not the best's)
