@@ -17,6 +17,8 @@ void mem_free(void *p);
  * from first (or have), that holds id; p of have elements of size sz
  * made n long, the new ones bytes fill. */
 unsigned mem_cap(unsigned have, unsigned id, unsigned first);
+/* qsort's comparison of ints, ascending */
+int int_cmp(const void *a, const void *b);
 /* FNV-1a of a string: the symbol tables' */
 unsigned str_hash(const char *s);
 void *mem_extend(void *p, size_t sz, unsigned have, unsigned n, int fill);

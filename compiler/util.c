@@ -70,6 +70,14 @@ mem_realloc(void *p, size_t n)
 	return p;
 }
 
+int
+int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
 unsigned
 mem_cap(unsigned have, unsigned id, unsigned first)
 {

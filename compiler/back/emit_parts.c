@@ -662,14 +662,6 @@ typedef struct Rel {
 	int rpbase;                     /* the first's number, -1: none yet */
 } Rel;
 
-static int
-int_cmp(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* w for the scheme's objects: map all NULL, the reads indexed by object
  * (so that an object's rest looks at its neighbours' reads only, not at
  * every read: 40 strings as chains, 17,000 objects, spent a second there) */

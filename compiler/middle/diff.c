@@ -476,14 +476,6 @@ sparse_leaf(void *arg, Expr *e, Expr *g)
 	}
 }
 
-static int
-int_cmp(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
 int
 diff_params_sparse(ExprPool *p, Expr *root, int nparams, Expr **out, int *idx)
 {
