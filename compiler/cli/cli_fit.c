@@ -148,8 +148,21 @@ target_read(const Opts *o, const Job *j, long *n, int *nch)
 		 * simulation that blew up */
 		fprintf(stderr, "dpmc: error: '%s' has samples beyond 1e150, too large for any loss "
 		        "(their squares overflow); scale the recording\n", o->target);
-	} else
+	} else {
+		/* one channel with no sound of several: a level-free loss
+		 * matches nothing there (its gain 0) and follows the others
+		 * alone, silently (a probe's) */
+		long q, c;
+		for (c = 0; c < *nch && *nch > 1 && cli_level_free(o); c++) {
+			for (q = 1; q < *n && t[q * *nch + c] == t[c]; q++)
+				;
+			if (q == *n)
+				fprintf(stderr, "%s: warning: channel %ld of '%s' holds one value throughout (no "
+				        "sound): the level-free loss matches nothing in output %ld and fits the "
+				        "others alone\n", o->cmd ? o->cmd : "dpmc", c + 1, o->target, c + 1);
+		}
 		return t;
+	}
 	free(t);
 	return NULL;
 }

@@ -103,6 +103,11 @@ expect grad-missing 1 "nope.wav" -- grad "$STR" --target "$T/nope.wav"
 expect grad-broken 1 "broken.wav" -- grad "$STR" --target "$T/broken.wav"
 expect grad-no-target 2 "missing '--target" -- grad "$STR"
 expect grad-two-outputs 0 '' -- grad "$STR2" --target "$T/stereo.wav" --set f0=219
+# one channel of two with no sound, under a level-free loss: warned (the
+# loss matched nothing there, silently; a probe's)
+sox "$T/stereo.wav" "$T/half.wav" remix 1 1v0
+expect grad-silent-channel 0 "warning: channel 2 of '.*half.wav' holds one value throughout" -- \
+	grad "$STR2" --target "$T/half.wav" --set f0=219 --loss spec
 
 # ---- fit: bad --fit ----
 expect fit-unknown 1 "did you mean 'f0'" -- fit "$STR" --target "$T/t220.wav" --fit f00 -o "$T/u.json"
