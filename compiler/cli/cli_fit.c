@@ -8,6 +8,7 @@
  * (Job, from main.c).
  * leaves: JSON on stdout or in -o; files written whole or not at all. */
 #define _GNU_SOURCE    /* sched_getaffinity */
+#include <ctype.h>
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
@@ -655,6 +656,36 @@ listed(const char *list, const char *name)
 	return 0;
 }
 
+/* "const", "let" or "fn" when the model file at path declares name so
+ * (a line `const rho = ...`), else NULL: what fits cannot move */
+static const char *
+decl_kind(const char *path, const char *name)
+{
+	static const char *const kinds[] = {"const", "let", "fn"};
+	char line[4096];
+	const char *c, *kind = NULL;
+	size_t n = strlen(name), k;
+	FILE *f;
+	int i;
+
+	if (!path || !(f = fopen(path, "r")))
+		return NULL;
+	while (!kind && fgets(line, sizeof line, f))
+		for (i = 0; i < 3 && !kind; i++) {
+			for (c = line; *c == ' ' || *c == '\t'; c++)
+				;
+			k = strlen(kinds[i]);
+			if (strncmp(c, kinds[i], k) || (c[k] != ' ' && c[k] != '\t'))
+				continue;
+			for (c += k; *c == ' ' || *c == '\t'; c++)
+				;
+			if (!strncmp(c, name, n) && !(isalnum((unsigned char)c[n]) || c[n] == '_'))
+				kind = kinds[i];
+		}
+	fclose(f);
+	return kind;
+}
+
 /* The indices of the names of list (the option opt's: --fit, --spread)
  * into idx (room for every param); their count, or -1 after an error. */
 static int
@@ -700,9 +731,14 @@ names_in(const char *list, const char *opt, const char *model, const Kernel *k, 
 			continue;
 		}
 		if (i == np) {
+			const char *kind = decl_kind(model, name);
 			best = closest_name(name, names, np);
-			fprintf(stderr, "dpmc: error: %s: %s has no param '%s'%s%s%s\n", opt, model, name,
-			        best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
+			if (kind)    /* a probe's rho: "did you mean 'tlo'?" */
+				fprintf(stderr, "dpmc: error: %s: '%s' is a %s of %s, not a param; to fit it, declare "
+				        "it `param %s = VALUE in [LO, HI]`\n", opt, name, kind, model, name);
+			else
+				fprintf(stderr, "dpmc: error: %s: %s has no param '%s'%s%s%s\n", opt, model, name,
+				        best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
 			goto bad;
 		}
 		for (t = 0; t < n; t++)

@@ -112,6 +112,11 @@ expect grad-silent-channel 0 "warning: channel 2 of '.*half.wav' holds one value
 # ---- fit: bad --fit ----
 expect fit-unknown 1 "did you mean 'f0'" -- fit "$STR" --target "$T/t220.wav" --fit f00 -o "$T/u.json"
 expect fit-twice 1 "'f0' twice" -- fit "$STR" --target "$T/t220.wav" --fit f0,T60,f0 -o "$T/u.json"
+# a const named: said to be one, with the param line that fits it (it was
+# "no param 'rho' (did you mean 'tlo'?)"; a probe's)
+sed 's/^param f0 /const rho = 0.01\nparam f0 /' "$STR" >"$T/cst.dpm"
+expect fit-const 1 "'rho' is a const of .*cst.dpm, not a param; to fit it, declare it .param rho = VALUE in \[LO, HI\]" -- \
+	fit "$T/cst.dpm" --target "$T/t220.wav" --fit rho -o "$T/u.json"
 expect fit-empty 1 "NAME" -- fit "$STR" --target "$T/t220.wav" --fit f0, -o "$T/u.json"
 expect fit-rate 1 "22050 Hz" -- fit "$STR" --target "$T/t22k.wav" --fit f0 -o "$T/u.json"
 [ -e "$T/u.json" ] && fail fit-errors-nofile "a failed fit wrote $T/u.json" || pass fit-errors-nofile
