@@ -1738,7 +1738,10 @@ cli_fit(const Opts *o, const Job *j)
 	 * one interval coarser (a probe's) */
 	if (!interrupted && W->step > 0) {
 		double l0, lb;
-		if (sim_loss(&W->s, W->v0, &l0) == 0 && sim_loss(&W->s, W->best, &lb) == 0 && l0 < lb) {
+		long rg = W->s.regrids;    /* judging, not the descent's regrids (--stats) */
+		int better = sim_loss(&W->s, W->v0, &l0) == 0 && sim_loss(&W->s, W->best, &lb) == 0 && l0 < lb;
+		W->s.regrids = rg;
+		if (better) {
 			fprintf(stderr, "fit: the values the descent started from have a lower loss on the grid a "
 			        "render of them takes (%g, against the best's %g): those are written\n", l0, lb);
 			memcpy(W->best, W->v0, sizeof(double) * (size_t)np);
