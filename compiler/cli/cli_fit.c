@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -665,10 +666,12 @@ decl_kind(const char *path, const char *name)
 	char line[4096];
 	const char *c, *kind = NULL;
 	size_t n = strlen(name), k;
+	struct stat st;
 	FILE *f;
 	int i;
 
-	if (!path || !(f = fopen(path, "r")))
+	/* a regular file only: a FIFO read again would wait for ever */
+	if (!path || stat(path, &st) != 0 || !S_ISREG(st.st_mode) || !(f = fopen(path, "r")))
 		return NULL;
 	while (!kind && fgets(line, sizeof line, f))
 		for (i = 0; i < 3 && !kind; i++) {
