@@ -662,6 +662,15 @@ typedef struct Rel {
 	int rpbase;                     /* the first's number, -1: none yet */
 } Rel;
 
+/* read r of s reads object 0 <= lump < n, its place or its velocity */
+static int
+obj_read(const Scheme *s, int r, int n)
+{
+	const Read *rd = &s->rd[r];
+
+	return (rd->kind == RD_LUMP || rd->kind == RD_LUMP_VEL) && rd->lump >= 0 && rd->lump < n;
+}
+
 /* w for the scheme's objects: map all NULL, the reads indexed by object
  * (so that an object's rest looks at its neighbours' reads only, not at
  * every read: 40 strings as chains, 17,000 objects, spent a second there) */
@@ -681,14 +690,12 @@ rel_init(Rel *w, const Scheme *s)
 	w->fresh = mem_alloc((size_t)(s->nrd + 1) * sizeof *w->fresh);
 	memset(w->at, 0, (size_t)(n + 2) * sizeof *w->at);
 	for (r = 0; r < s->nrd; r++)
-		if ((s->rd[r].kind == RD_LUMP || s->rd[r].kind == RD_LUMP_VEL)
-		    && s->rd[r].lump >= 0 && s->rd[r].lump < n)
+		if (obj_read(s, r, n))
 			w->at[s->rd[r].lump + 2]++;
 	for (j = 0; j < n; j++)
 		w->at[j + 2] += w->at[j + 1];
 	for (r = 0; r < s->nrd; r++)
-		if ((s->rd[r].kind == RD_LUMP || s->rd[r].kind == RD_LUMP_VEL)
-		    && s->rd[r].lump >= 0 && s->rd[r].lump < n)
+		if (obj_read(s, r, n))
 			w->byl[w->at[s->rd[r].lump + 1]++] = r;
 }
 
@@ -792,6 +799,14 @@ rel_walk(ExprPool *p, Rel *w, int np, int nrd, Expr *e)
 	return x;
 }
 
+/* read r's relative param, seen from object j: its offset from j, place
+ * or velocity */
+static int
+rel_off(const Scheme *s, int r, int j)
+{
+	return 2 * (s->rd[r].lump - j + LREL) + (s->rd[r].kind == RD_LUMP_VEL);
+}
+
 /* rest of object j with its neighbours' reads relative */
 static Expr *
 lump_rel(const Emit *e, const LHoist *h, int j, Rel *w)
@@ -799,6 +814,8 @@ lump_rel(const Emit *e, const LHoist *h, int j, Rel *w)
 	const Scheme *s = e->s;
 	int q, n, np = s->nparams, rel = h->base + h->n;
 	int lo = j - LREL > 0 ? j - LREL : 0, hi = j + LREL < w->nlump - 1 ? j + LREL : w->nlump - 1;
+	/* the reads of objects lo..hi: byl[q0 .. q1) */
+	const int q0 = lo <= hi ? w->at[lo] : 0, q1 = lo <= hi ? w->at[hi + 1] : 0;
 	Expr *x;
 
 	if (w->rpbase != rel) {
@@ -808,26 +825,19 @@ lump_rel(const Emit *e, const LHoist *h, int j, Rel *w)
 	/* the params not made yet made in the order of their reads, as the
 	 * search of every read made them: their ids order the terms of the
 	 * sums (the same C, the same bits) */
-	for (n = 0, q = lo <= hi ? w->at[lo] : 0; lo <= hi && q < w->at[hi + 1]; q++) {
-		const Read *rd = &s->rd[w->byl[q]];
-		if (!w->rp[2 * (rd->lump - j + LREL) + (rd->kind == RD_LUMP_VEL)])
+	for (n = 0, q = q0; q < q1; q++)
+		if (!w->rp[rel_off(s, w->byl[q], j)])
 			w->fresh[n++] = w->byl[q];
-	}
 	qsort(w->fresh, (size_t)n, sizeof *w->fresh, int_cmp);
-	for (q = 0; q < n; q++) {
-		const Read *rd = &s->rd[w->fresh[q]];
-		int o = 2 * (rd->lump - j + LREL) + (rd->kind == RD_LUMP_VEL);
-		if (!w->rp[o])
-			w->rp[o] = ex_param(s->pool, rel + o);
-	}
-	for (q = lo <= hi ? w->at[lo] : 0; lo <= hi && q < w->at[hi + 1]; q++) {
-		const Read *rd = &s->rd[w->byl[q]];
-		w->map[w->byl[q]] = w->rp[2 * (rd->lump - j + LREL) + (rd->kind == RD_LUMP_VEL)];
-	}
+	for (q = 0; q < n; q++)
+		if (!w->rp[rel_off(s, w->fresh[q], j)])
+			w->rp[rel_off(s, w->fresh[q], j)] = ex_param(s->pool, rel + rel_off(s, w->fresh[q], j));
+	for (q = q0; q < q1; q++)
+		w->map[w->byl[q]] = w->rp[rel_off(s, w->byl[q], j)];
 	x = rel_walk(s->pool, w, np, s->nrd, h->rest[j]);
 	while (w->nseen)
 		w->memo[w->seen[--w->nseen]] = NULL;
-	for (q = lo <= hi ? w->at[lo] : 0; lo <= hi && q < w->at[hi + 1]; q++)
+	for (q = q0; q < q1; q++)
 		w->map[w->byl[q]] = NULL;
 	return x;
 }

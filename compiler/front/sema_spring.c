@@ -57,20 +57,17 @@ read_of(const Model *m, const Ast *e)
 
 /* e's degree in the state: 0, 1, 2, or -1 when it is not a polynomial of
  * degree 2 or less in point reads and lumped objects (or is not
- * understood here: it then stays with SAV); *lo the degree of its lowest
- * term (3 for the number 0, which has none).  Records the reads in q. */
+ * understood here: it then stays with SAV).  Records the reads in q. */
 static int
-deg(Q *q, const Ast *e, int depth, int *lo)
+deg(Q *q, const Ast *e, int depth)
 {
 	const Decl *d;
-	int i, x, y, la = 0, lb = 0;
+	int i, x, y;
 
-	*lo = 0;
 	if (!e || depth > 200)
 		return -1;
 	switch (e->kind) {
 	case AX_NUM:
-		*lo = e->num == 0 ? 3 : 0;
 		return 0;
 	case AX_NAME:
 		if (!strcmp(e->name, "pi"))
@@ -83,7 +80,7 @@ deg(Q *q, const Ast *e, int depth, int *lo)
 	case AX_CALL:
 		if ((d = read_of(q->m, e))) {
 			for (i = 0; i < e->nargs; i++)
-				if (deg(q, e->args[i], depth + 1, &la) != 0)
+				if (deg(q, e->args[i], depth + 1) != 0)
 					return -1;
 			goto read;
 		}
@@ -93,35 +90,31 @@ deg(Q *q, const Ast *e, int depth, int *lo)
 		    || !strcmp(e->name, "bilap")))
 			return -1;
 		for (i = 0; i < e->nargs; i++)
-			if (deg(q, e->args[i], depth + 1, &la) != 0)
+			if (deg(q, e->args[i], depth + 1) != 0)
 				return -1;
 		return 0;
 	case AX_INDEX:
-		return deg(q, e->a, depth + 1, &la) == 0 ? 0 : -1;
+		return deg(q, e->a, depth + 1) == 0 ? 0 : -1;
 	case AX_UNARY:
-		x = deg(q, e->a, depth + 1, lo);
+		x = deg(q, e->a, depth + 1);
 		return e->op == OP_NEG || x == 0 ? x : -1;
 	case AX_BINARY:
-		x = deg(q, e->a, depth + 1, &la);
-		y = deg(q, e->b, depth + 1, &lb);
+		x = deg(q, e->a, depth + 1);
+		y = deg(q, e->b, depth + 1);
 		if (x < 0 || y < 0)
 			return -1;
 		switch (e->op) {
 		case OP_ADD: case OP_SUB:
-			*lo = la < lb ? la : lb;
 			return x > y ? x : y;
 		case OP_MUL:
-			*lo = la + lb > 3 ? 3 : la + lb;
 			return x + y <= 2 ? x + y : -1;
 		case OP_DIV:
-			*lo = la;
 			return y == 0 ? x : -1;
 		case OP_POW:
 			if (x == 0 && y == 0)
 				return 0;
 			if (y != 0 || e->b->kind != AX_NUM || (e->b->num != 1 && e->b->num != 2))
 				return -1;
-			*lo = la * (int)e->b->num > 3 ? 3 : la * (int)e->b->num;
 			return x * (int)e->b->num <= 2 ? x * (int)e->b->num : -1;
 		default:
 			return x == 0 && y == 0 ? 0 : -1;
@@ -130,7 +123,6 @@ deg(Q *q, const Ast *e, int depth, int *lo)
 		return -1;
 	}
 read:
-	*lo = 1;
 	for (i = 0; i < q->n; i++)
 		if (ast_same(q->rd[i], e))
 			return 1;
@@ -437,7 +429,7 @@ lower(Arena *a, Model *m, Ast *value)
 {
 	Q q;
 	Decl *pde[MAXRD];
-	int i, lo;
+	int i;
 
 	memset(&q, 0, sizeof q);
 	q.a = a;
@@ -446,7 +438,7 @@ lower(Arena *a, Model *m, Ast *value)
 	 * offset, K / 2 * (u(X) - d)^2, is the spring and a constant force
 	 * (discretise.c split_constant, whose work the energy counts); with
 	 * SAV it sounded 1.6 % flat (a probe's) */
-	if (deg(&q, value, 0, &lo) != 2)
+	if (deg(&q, value, 0) != 2)
 		return 0;
 	for (i = 0; i < q.n; i++)
 		if (!(pde[i] = model_pde(m, q.f[i]->name)) || !pde[i]->value)
@@ -483,7 +475,7 @@ static void
 split(Arena *a, Model *m, Decl *p, Ast *value)
 {
 	Term t[MAXT];
-	int quad[MAXT], n = terms(value, 0, t, 0), i, nq = 0, lo;
+	int quad[MAXT], n = terms(value, 0, t, 0), i, nq = 0;
 	Ast *form, *rest;
 
 	for (i = 0; i < n; i++) {
@@ -491,7 +483,7 @@ split(Arena *a, Model *m, Decl *p, Ast *value)
 		memset(&q, 0, sizeof q);
 		q.a = a;
 		q.m = m;
-		quad[i] = deg(&q, t[i].e, 0, &lo) >= 0;    /* of degree 2 or less */
+		quad[i] = deg(&q, t[i].e, 0) >= 0;    /* of degree 2 or less */
 		nq += quad[i];
 	}
 	if (n < 2 || nq == 0 || nq == n)
