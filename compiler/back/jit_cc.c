@@ -275,6 +275,98 @@ elf_cut(int fd, off_t size, char *why, int whysz)
 	return 0;
 }
 
+/* An entry ends in a trailer of 16 bytes: SUM_MAGIC and sum_file() of
+ * every byte before it.  A cut file is caught by elf_cut, but one of the
+ * right size with pages lost (zeroed by a crash of the disk's cache, a
+ * bad copy) was mapped and run: SIGSEGV, no word (a probe's).  The sum
+ * is checked on the descriptor dlopen then maps, so what runs is what
+ * was summed.  Words of 8 bytes in the host's order (the cache is the
+ * CPU's own), the last padded with zeros, FNV-style, then the length. */
+#define SUM_MAGIC "dpmcsum1"
+
+static int
+sum_file(int fd, off_t n, uint64_t *sum)
+{
+	enum { BUF = 1 << 16 };
+	unsigned char *buf = mem_alloc(BUF);
+	uint64_t h = 14695981039346656037ULL, w;
+	off_t at = 0;
+	ssize_t got;
+	size_t i, m;
+	int r = 0;
+
+	while (at < n && !r) {
+		m = n - at < BUF ? (size_t)(n - at) : BUF;
+		if ((got = pread(fd, buf, m, at)) <= 0) {
+			r = -1;
+			break;
+		}
+		m = (size_t)got;
+		for (i = m; i % 8; i++)
+			buf[i] = 0;
+		for (i = 0; i < m; i += 8) {
+			memcpy(&w, buf + i, 8);
+			h = (h ^ w) * 1099511628211ULL;
+			h ^= h >> 29;
+		}
+		at += got;
+		if (m % 8 && at < n)    /* a short read inside the file: pad only at its end */
+			r = -1;
+	}
+	mem_free(buf);
+	*sum = (h ^ (uint64_t)n) * 1099511628211ULL;
+	return r;
+}
+
+/* Does the open file end in its own sum?  0, or 1 with the reason in why. */
+static int
+sum_bad(int fd, off_t size, char *why, int whysz)
+{
+	char tail[16];
+	uint64_t want, got;
+
+	if (size < 16 || pread(fd, tail, 16, size - 16) != 16 || memcmp(tail, SUM_MAGIC, 8)) {
+		snprintf(why, (size_t)whysz, "it has no checksum (not written by this dpmc, or cut short)");
+		return 1;
+	}
+	memcpy(&want, tail + 8, 8);
+	if (sum_file(fd, size - 16, &got) != 0 || got != want) {
+		snprintf(why, (size_t)whysz, "its checksum does not match its %lld bytes (the file was "
+		         "damaged)", (long long)size);
+		return 1;
+	}
+	return 0;
+}
+
+/* Append the trailer to a new object at path; 0, or -1 with err set. */
+static int
+sum_append(const char *path, char *err, int errsz)
+{
+	struct stat st;
+	char tail[16];
+	uint64_t h;
+	int fd, r = -1;
+
+	if ((fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0)
+		snprintf(err, (size_t)errsz, "cannot read '%s': %s", path, strerror(errno));
+	else if (sum_file(fd, st.st_size, &h) != 0)
+		snprintf(err, (size_t)errsz, "cannot read '%s'", path);
+	else {
+		memcpy(tail, SUM_MAGIC, 8);
+		memcpy(tail + 8, &h, 8);
+		if (pwrite(fd, tail, 16, st.st_size) != 16)
+			snprintf(err, (size_t)errsz, "cannot write '%s': %s", path,
+			         strerror(errno ? errno : ENOSPC));
+		else
+			r = 0;
+	}
+	if (fd >= 0 && close(fd) != 0 && r == 0) {
+		snprintf(err, (size_t)errsz, "cannot write '%s': %s", path, strerror(errno));
+		r = -1;
+	}
+	return r;
+}
+
 /* dlopen the object at path if it can be trusted: opened without
  * following a link, checked on the open file (a regular file, the user's,
  * that nobody else may write), and loaded through /proc/self/fd, so the
@@ -316,7 +408,7 @@ load_checked(const char *path, char *why, int whysz)
 		snprintf(why, (size_t)whysz, "it is not a regular file");
 	else if (*untrusted(&st, r, sizeof r))
 		snprintf(why, (size_t)whysz, "%s", r);
-	else if (elf_cut(fd, st.st_size, why, whysz))
+	else if (elf_cut(fd, st.st_size, why, whysz) || sum_bad(fd, st.st_size, why, whysz))
 		;
 	else {
 		/* without /proc (not Linux) the path: the folder is checked to
@@ -596,6 +688,8 @@ jit_cc_load(Kernel *k, const char *ctext, const char *prefix, char *err, int err
 	unlink(tmpc);
 	rt_tmp_del(sc);
 	hc = 0;
+	if (sum_append(tmpso, err, errsz) != 0)
+		goto fail;
 	/* the linker's mode follows the umask; the cache's entries are the
 	 * user's alone, as load_checked wants them */
 	if (chmod(tmpso, 0700) != 0 || rename(tmpso, so) != 0) {

@@ -14,7 +14,10 @@
 #    - as an entry owned by another user, an entry others may write, and a
 #      symbolic link to it: not loaded, rebuilt as a regular file of ours;
 #    - a control: the same object as a regular entry of ours in a private
-#      folder IS loaded (the marker appears), so the tests above can fail.
+#      folder IS loaded (the marker appears), so the tests above can fail;
+#    - entries end in a checksum (jit_cc.c sum_file; planted ones are
+#      sealed with it): one cut short, one with a page zeroed and one
+#      without the checksum are built again, with a warning.
 #    A fresh cache folder and the parents dpmc makes are 0700, entries
 #    0700; a link of ours to a private folder of ours is a cache.  The entry's name depends on the CPU: a fake /proc/cpuinfo (a
 #    bind mount in a private mount namespace; root only) gives another
@@ -99,6 +102,25 @@ else
 	fail cache_hit "exit $st: $(cat "$T/err")"
 fi
 
+# sealed IN OUT: IN with the trailer dpmc writes after an entry (jit_cc.c
+# sum_file: "dpmcsum1" and a 64-bit sum of the bytes before it), so that a
+# planted object passes every check but the ones under test
+sealed() {
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+h, m = 14695981039346656037, (1 << 64) - 1
+p = b + bytes(-len(b) % 8)
+for (w,) in struct.iter_unpack("=Q", p):
+    h = ((h ^ w) * 1099511628211) & m
+    h ^= h >> 29
+h = ((h ^ len(b)) * 1099511628211) & m
+open(sys.argv[2], "wb").write(b + b"dpmcsum1" + struct.pack("=Q", h))
+PY
+}
+sealed "$T/evil.so" "$T/evil.sealed" || { fail sealed "cannot seal the planted object"; exit 1; }
+mv "$T/evil.sealed" "$T/evil.so"
+
 # plant NAME FOLDER [MODE] [OWNER]: the evil object as FOLDER/dpm/$so
 plant() {
 	rm -f "$T/marker"
@@ -157,6 +179,26 @@ plant cut "$T/cut"
 head -c 4096 "$T/evil.so" >"$T/cut/dpm/$so.part" && cat "$T/cut/dpm/$so.part" >"$T/cut/dpm/$so" && rm -f "$T/cut/dpm/$so.part"
 render "$T/cut" "$T/o.wav"
 refused cut_entry_refused "not loading the cached object '$T/cut/dpm/$so': it is cut short (4096 bytes"
+
+# an entry of the right size whose pages were lost (zeroed: a crash of
+# the disk's cache): its sum is checked, it is built again (dpmc died of
+# SIGSEGV); one without a trailer (an older dpmc's) is built again too
+plant zeroed "$T/zero"
+cp "$T/fresh/a/b/dpm/$so" "$T/zero/dpm/$so"
+/usr/bin/python3 -c 'import sys
+p = sys.argv[1]; b = bytearray(open(p, "rb").read())
+b[4096:8192] = bytes(4096); open(p, "wb").write(b)' "$T/zero/dpm/$so"
+render "$T/zero" "$T/o.wav"
+refused zeroed_entry_refused "not loading the cached object '$T/zero/dpm/$so': its checksum does not match its"
+if render "$T/zero" "$T/o.wav" && [ "$st" = 0 ] && [ ! -s "$T/err" ] && cmp -s "$T/ref.wav" "$T/o.wav"; then
+	pass zeroed_entry_rebuilt
+else
+	fail zeroed_entry_rebuilt "exit $st: $(cat "$T/err")"
+fi
+plant unsealed "$T/uns"
+head -c "$(($(stat -c %s "$T/fresh/a/b/dpm/$so") - 16))" "$T/fresh/a/b/dpm/$so" >"$T/uns/dpm/$so"
+render "$T/uns" "$T/o.wav"
+refused unsealed_entry_refused "not loading the cached object '$T/uns/dpm/$so': it has no checksum"
 
 plant link "$T/ln"
 mv "$T/ln/dpm/$so" "$T/ln/target.so"
