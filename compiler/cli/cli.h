@@ -303,6 +303,7 @@ typedef struct Run {
 /* main.c: r's model has a second field whose grid is compiled in, planned
  * for the values it was compiled with (sema_fields.c) */
 int cli_has_chain(const Run *r);
+int cli_chain_dep(const Run *r, int p);    /* may param p change such a grid */
 void cli_warn_gains(const Kernel *k, const double *vals, const char *model);
 
 /* UPTO_RUN: the kernel without the gradient (render, info); UPTO_KERNEL: all */

@@ -188,7 +188,7 @@ static const char *const exe_main[] = {
 	"\terr[0] = 0;\n",
 	"#ifdef DPM_CHAINS\n",
 	"\t/* a second field's grid is compiled in, planned at build */\n",
-	"\tfor (p = 0; p < np && vals[p] == dpm_main_at(p); p++)\n",
+	"\tfor (p = 0; p < np && (!dpm_main_dep(p) || vals[p] == dpm_main_at(p)); p++)\n",
 	"\t\t;\n",
 	"\tif (p < np || rate != DPM_P(default_rate)())    /* --grid forces the grid field's alone */\n",
 	"\t\tfprintf(stderr, \"%s: warning: the grid of %s is compiled in, planned at build for %g Hz and \"\n",

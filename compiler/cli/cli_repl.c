@@ -184,6 +184,19 @@ recompile(Repl *R, const double *v, const Opts *o)
 	return 0;
 }
 
+/* Do the values v move a param a second field's planned grid reads,
+ * from those it was planned at? */
+static int
+chain_moved(const Run *r, const double *v, const double *planned)
+{
+	int p;
+
+	for (p = 0; cli_has_chain(r) && p < r->k.nparams(); p++)
+		if (v[p] != planned[p] && cli_chain_dep(r, p))
+			return 1;
+	return 0;
+}
+
 /* Put the instance at v: P_set_params on the same grid, a new instance
  * when the values need another grid (or set_params refuses them), so a
  * param can go anywhere in its range without recompiling.  The grid is
@@ -206,8 +219,7 @@ apply(Repl *R, const double *v, const char *what)
 	err[0] = 0;
 	/* a second field's grid compiled in is planned for the values, as
 	 * `dpmc render --set` plans it: new values, the model again */
-	if (R->planned && !o.ngrid && cli_has_chain(r)
-	    && memcmp(v, R->planned, sizeof *v * (size_t)r->k.nparams()) != 0 && recompile(R, v, &o) == 0) {
+	if (R->planned && !o.ngrid && chain_moved(r, v, R->planned) && recompile(R, v, &o) == 0) {
 		r = R->run;
 		o = opts_for(R);
 	}

@@ -1153,7 +1153,8 @@ load_params(Run *r, const Opts *o, int bake)
 /* For a built program: the second fields whose grids were planned (not
  * `grid N`), compiled in, as DPM_CHAINS ("'w' (19 intervals)"), and the
  * values they were planned at, dpm_main_at(p) (vals, else the
- * defaults); nothing when there is none */
+ * defaults), for the params they read, dpm_main_dep(p); nothing when
+ * there is none */
 static void
 chains_note(const Run *r, const double *vals, Buf *b)
 {
@@ -1170,7 +1171,13 @@ chains_note(const Run *r, const double *vals, Buf *b)
 		}
 	if (!n)
 		return;
-	buf_printf(b, "\"\nstatic double\ndpm_main_at(int p)\n{\n");
+	/* the params the grids' planning read (the others cannot change
+	 * them: a velocity's change warned, and its samples were render's) */
+	buf_printf(b, "\"\nstatic int\ndpm_main_dep(int p)\n{\n\tstatic const unsigned char dep[] = {");
+	for (i = 0; i < np; i++)
+		buf_printf(b, "%s%d", i ? ", " : "", cli_chain_dep(r, i));
+	buf_printf(b, "%s};\n\n\treturn dep[p];\n}\n", np ? "" : "0");
+	buf_printf(b, "static double\ndpm_main_at(int p)\n{\n");
 	if (vals) {
 		buf_printf(b, "\tstatic const double at[] = {");
 		for (i = 0; i < np; i++)
@@ -1568,6 +1575,27 @@ int
 cli_has_chain(const Run *r)
 {
 	return r->model && r->model->nchains > 0;
+}
+
+/* May param p change a planned chain's grid: does its planning read p
+ * (sema_fields.c grid_deps)? */
+int
+cli_chain_dep(const Run *r, int p)
+{
+	const char *name = r->scheme && p < r->scheme->nparams ? r->scheme->param_names[p] : NULL;
+	int i, j;
+
+	for (i = 0; r->model && i < r->model->nchains; i++) {
+		const struct Chain *c = &r->model->chains[i];
+		if (!c->planned)
+			continue;
+		if (c->alldeps)
+			return 1;
+		for (j = 0; name && j < c->ndeps; j++)
+			if (!strcmp(c->deps[j], name))
+				return 1;
+	}
+	return 0;
 }
 
 /* grad and fit: the model compiled, the params and grid in force, then

@@ -207,6 +207,9 @@ typedef struct Model {
 		double from, to;
 		int planned;          /* n is the finest stable grid, not `grid N` */
 		int stable;           /* `grid N` in 1D: the planned grid, stable (0: none) */
+		const char **deps;    /* planned: the params its planning read, so the
+		                       * only ones whose values may change n */
+		int ndeps, alldeps;   /* alldeps: any param may (it reads a net) */
 		Loc grid_loc;         /* `grid N`: where */
 		const char *ycoord;   /* 2D: its second axis, else NULL and ny 0 */
 		int ny;

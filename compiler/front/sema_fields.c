@@ -874,6 +874,77 @@ alone(FS *s, const Fld *f)
 	return sema_check(m, s->d) == 0 ? m : NULL;
 }
 
+/* The params e reads, itself or through the lets, fns and consts it
+ * names, added to f's deps once each; a net makes them all (its
+ * weights).  seen: the decls already walked, so a let named twice is
+ * walked once. */
+static void
+deps_walk(FS *s, const Model *m, Fld *f, const Ast *e, AstList *seen)
+{
+	const Decl *x;
+	int i;
+
+	if (!e || f->alldeps)
+		return;
+	if ((e->kind == AX_NAME || e->kind == AX_CALL) && e->name && (x = model_lookup(m, e->name))) {
+		for (i = 0; i < seen->n && seen->v[i] != x; i++)
+			;
+		if (i == seen->n) {
+			ast_list(s->a, seen, (void *)x);
+			if (x->kind == D_NET)
+				f->alldeps = 1;
+			else if (x->kind == D_PARAM)
+				f->deps = ast_list(s->a, f->deps, (void *)x->name);
+			else if (x->kind == D_LET || x->kind == D_FN || x->kind == D_CONST)
+				deps_walk(s, m, f, x->value, seen);
+		}
+	}
+	deps_walk(s, m, f, e->a, seen);
+	deps_walk(s, m, f, e->b, seen);
+	for (i = 0; i < e->nargs; i++)
+		deps_walk(s, m, f, e->args[i], seen);
+}
+
+/* The params the planner's model m (alone) may read: what its pde,
+ * potentials, inits, boundaries, domain and field read.  A built
+ * program or the REPL compiles the model again only when one of these
+ * moves (any param did: a velocity's change warned, and recompiled). */
+static void
+grid_deps(FS *s, const Model *m, Fld *f)
+{
+	AstList *seen = arena_alloc(s->a, sizeof *seen);
+	int i, j;
+
+	for (i = 0; i < m->ndecls && !f->alldeps; i++) {
+		const Decl *x = m->decls[i];
+		switch (x->kind) {
+		case D_PDE: case D_POTENTIAL: case D_INIT: case D_RATE:
+			deps_walk(s, m, f, x->value, seen);
+			deps_walk(s, m, f, x->sav, seen);
+			break;
+		case D_DOMAIN:
+			for (j = 0; j < 2; j++) {
+				deps_walk(s, m, f, x->from[j], seen);
+				deps_walk(s, m, f, x->to[j], seen);
+				deps_walk(s, m, f, x->grid[j], seen);
+			}
+			break;
+		case D_BOUNDARY:
+			for (j = 0; j < x->nwhere; j++)
+				deps_walk(s, m, f, x->where[j].at, seen);
+			break;
+		case D_FIELD:
+			deps_walk(s, m, f, x->density, seen);
+			deps_walk(s, m, f, x->mass, seen);
+			for (j = 0; j < x->nopts; j++)
+				deps_walk(s, m, f, x->opts[j].v, seen);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
 static void
 plan(FS *s, Fld *f)
 {
@@ -925,6 +996,7 @@ plan(FS *s, Fld *f)
 		f->hy = (f->yto - f->yfrom) / n[1];
 	}
 	f->planned = 1;
+	grid_deps(s, m, f);
 }
 
 /* `grid N` forced on a 1D field's domain: the grid the planner would give
@@ -1485,6 +1557,11 @@ sema_fields(Model *m, Diag *d)
 		c->to = s.fl[k].to;
 		c->planned = s.fl[k].planned;
 		c->stable = s.fl[k].stable;
+		if (s.fl[k].deps) {
+			c->deps = (const char **)s.fl[k].deps->v;
+			c->ndeps = s.fl[k].deps->n;
+		}
+		c->alldeps = s.fl[k].alldeps;
 		if (s.fl[k].dom && s.fl[k].dom->grid[0])
 			c->grid_loc = s.fl[k].dom->grid[0]->loc;
 		if (s.fl[k].nd == 2) {

@@ -25,6 +25,9 @@ typedef struct Fld {
 	Decl *pde, *init, *init_t;
 	int planned;               /* n is the finest stable grid, not `grid N` */
 	int stable;                /* `grid N` in 1D: the grid the planner gives, stable */
+	AstList *deps;             /* planned: the names of the params its planning
+	                            * read (grid_deps); NULL: none */
+	int alldeps;               /* any param may change it (it reads a net) */
 	const char **pt;           /* [i]: the lumped object of point i, NULL at a fixed end;
 	                            * 2D: [i (ny + 1) + j], NULL on a held edge */
 	/* a 2D field (nd 2): its second axis, the fields above being its first */

@@ -484,6 +484,18 @@ if [ -x "$T/string" ]; then
 	run "$T/bar96" -o "$T/bar.wav" -d 0.02
 	w4=$(grep -c warning "$T/err")
 	[ "$w1 $w2 $w3 $w4" = "1 1 0 0" ] && pass exe-chain-grid-warns || fail exe-chain-grid-warns "warnings $w1 $w2 $w3 $w4"
+	# a param the bar's planning does not read (the string's pluck) moves
+	# no grid: no warning, render's samples (it warned: a probe's)
+	sed -e 's/^param Kc.*/&\nparam amp = 1 in [0, 10]/' -e 's/^init u = /init u = amp * /' \
+		"$REPO/tests/fields/bar.dpm" >"$T/barv.dpm"
+	run "$DPMC" build "$T/barv.dpm" -o "$T/barv"
+	run "$T/barv" -o "$T/barv.wav" -d 0.02 --raw --set amp=3
+	w5=$(grep -c warning "$T/err")
+	run "$DPMC" render "$T/barv.dpm" -o "$T/barvr.wav" -d 0.02 --raw --set amp=3
+	run "$T/barv" -o "$T/barvk.wav" -d 0.02 --raw --set amp=3 --set Kc=3
+	w6=$(grep -c "warning: the grid of 'w' .*these values" "$T/err")
+	[ "$w5 $w6" = "0 1" ] && cmp -s "$T/barv.wav" "$T/barvr.wav" && pass exe-chain-grid-other-param-quiet ||
+		fail exe-chain-grid-other-param-quiet "warnings $w5 $w6, or the samples differ from render's"
 else
 	fail exe-equals-render "no executable"
 fi

@@ -392,3 +392,15 @@ if [ "$st" = 0 ] && cmp -s "$T/r200.wav" "$T/two200.wav" && cmp -s "$T/r100.wav"
 else
 	fail set-second-field "exit $st: $(cat "$T/out" "$T/err")"
 fi
+# a param the second field's planning does not read (the first's pluck)
+# sets without compiling again (every set did: 0.1-1 s each), and the
+# render is dpmc render --set's
+sed -e 's/^param c .*/&\nparam amp = 1 in [0, 10]/' -e 's/^init u = /init u = amp * /' "$T/two.dpm" >"$T/twoa.dpm"
+"$DPMC" render "$T/twoa.dpm" --raw -d 0.05 --set amp=3 -o "$T/twoa3.wav" 2>/dev/null
+printf 'set amp 3\nrender 0.05 %s --raw\n' "$T/ra3.wav" | "$DPMC" repl "$T/twoa.dpm" >"$T/out" 2>"$T/err"
+st=$?
+if [ "$st" = 0 ] && cmp -s "$T/ra3.wav" "$T/twoa3.wav" && ! grep -q "compiled again" "$T/err"; then
+	pass set-second-field-other-param
+else
+	fail set-second-field-other-param "exit $st: $(cat "$T/out" "$T/err")"
+fi
