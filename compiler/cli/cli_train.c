@@ -97,6 +97,7 @@ typedef struct Train {
 	int tty;
 	double t0;
 	FILE *note;                 /* where this rank's notes go (ranks > 0: not stderr) */
+	int stopped;                /* a signal stopped another rank: this one stops too */
 } Train;
 
 /* ---- MPI, from dpmc-mpi.so, loaded only under mpirun ---- */
@@ -179,6 +180,33 @@ cli_train_quiet(void)
 		dup2(fd, 2);
 		close(fd);
 	}
+}
+
+/* A rank above 0 speaks for the rows it alone sets up (a row's
+ * recording that starts late, a row that cannot start): standard error
+ * is its own again until unloud(), which takes the silence back.  -1:
+ * nothing was changed. */
+static int
+loud(void)
+{
+	int quiet;
+
+	if (quiet_fd < 0 || (quiet = dup(2)) < 0)
+		return -1;
+	if (dup2(quiet_fd, 2) < 0) {
+		close(quiet);
+		return -1;
+	}
+	return quiet;
+}
+
+static void
+unloud(int quiet)
+{
+	if (quiet < 0)
+		return;
+	dup2(quiet, 2);
+	close(quiet);
 }
 
 int
@@ -437,6 +465,7 @@ eval_rows(Train *T, const int *rows, int nb, int grad, int stoppable, int *stop)
 	T->red[nb * T->w] = stoppable && interrupted ? 1 : 0;
 	allsum(T->red, (long)nb * T->w + 1);
 	*stop = T->red[nb * T->w] > 0;
+	T->stopped |= *stop && !interrupted;
 	for (b = 0; b < nb; b++) {
 		Item *I = &T->it[rows[b]];
 		r = T->red + (long)b * T->w;
@@ -486,6 +515,23 @@ batch_rows(Train *T, long e, int b, int *rows)
 	return n;
 }
 
+/* A param of the user's at an end of its range, where dv/dy is about
+ * 1e-13, moves 1 % inside when its gradient g pulls it inwards, as
+ * fit's start does (rt_to_free_start): a start at an end never moved
+ * in 30 epochs, where fit moved it (a probe's).  Its y, changed or not. */
+static double
+off_end(const Train *T, int p, double y, double scale, double g)
+{
+	const Kernel *k = T->k;
+	double d, v = from_y(k, p, y, scale, &d), z, zs;
+
+	if (p >= T->nuser || g == 0)
+		return y;
+	z = rt_to_free(v, k->param_min(p), k->param_max(p), k->param_log(p));
+	zs = rt_to_free_start(v, k->param_min(p), k->param_max(p), k->param_log(p));
+	return zs != z && (zs < 0 ? g < 0 : g > 0) ? zs / scale : y;
+}
+
 /* The gradients of the batch just evaluated in free coordinates: the
  * shared params' of the mean loss, each row's own of its loss. */
 static void
@@ -497,12 +543,19 @@ gradients(Train *T, const int *rows, int nb)
 	for (i = 0; i < T->nf; i++)
 		T->gy[i] = 0;
 	for (b = 0; b < nb; b++) {
+		Item *I = &T->it[rows[b]];
 		r = T->red + (long)b * T->w;
 		for (i = 0; i < T->nf; i++)
 			T->gy[i] += r[2 + i];
 		for (i = 0; i < T->ni; i++)
-			T->it[rows[b]].gy[i] = r[2 + T->nf + i] * T->it[rows[b]].dvdz[i];
+			I->y[i] = off_end(T, T->iidx[i], I->y[i], I->scale[i], r[2 + T->nf + i]);
+		item_from_y(T, I);
+		for (i = 0; i < T->ni; i++)
+			I->gy[i] = r[2 + T->nf + i] * I->dvdz[i];
 	}
+	for (i = 0; i < T->nf; i++)
+		T->y[i] = off_end(T, T->idx[i], T->y[i], T->scale[i], T->gy[i]);
+	shared_from_y(T);
 	for (i = 0; i < T->nf; i++)
 		T->gy[i] = T->gy[i] / nb * T->dvdz[i];
 }
@@ -750,13 +803,18 @@ setup(Train *T, Arena *a)
 			char where[4200];
 			long d;
 
+			int quiet = loud();
+
 			snprintf(where, sizeof where, "%s:%d", o->data, I->row->line);
 			d = cli_align(&I->row->o, T->j, I->row->target, I->row->n, I->row->nch,
 			              I->row->vals, I->row->file, where);
 
 			if (d < 0 || sim_open(&I->s, &I->row->o, T->j, I->row->target + d * I->row->nch,
-			                      I->row->n - d, I->row->nch, o->loss ? o->loss : FIT_DEFAULT_LOSS) < 0)
+			                      I->row->n - d, I->row->nch, o->loss ? o->loss : FIT_DEFAULT_LOSS) < 0) {
+				unloud(quiet);
 				return -1;
+			}
+			unloud(quiet);
 			I->s.keep = !T->j->grid && !T->j->fixed_grid;
 			I->s.margin = GRID_MARGIN;
 			I->s.threads = 1;
@@ -963,9 +1021,11 @@ cli_train(const Opts *o, const Job *j)
 		goto out;
 	if (T.tty && T.rank == 0)
 		fputc('\n', stderr);
-	if (interrupted && T.rank == 0)
+	/* (a signal to another process alone stopped them all: said too) */
+	if ((interrupted || T.stopped) && T.rank == 0)
 		fprintf(stderr, "dpmc: %s after %ld of %ld epochs; writing the best values\n",
-		        interrupted == SIGTERM ? "terminated" : "interrupted", T.done, T.epochs);
+		        interrupted == SIGTERM ? "terminated" : interrupted ? "interrupted"
+		        : "stopped by a signal to another of the processes", T.done, T.epochs);
 	loss = choose(&T, all);
 	if (isnan(loss)) {
 		if (T.rank == 0)

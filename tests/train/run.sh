@@ -177,6 +177,14 @@ EOF
 	# (mpirun's own lines may land inside dpmc's: count the message's body)
 	[ "$st" != 0 ] && [ ! -e "$T/mpi0.json" ] && [ "$(grep -o -e '--epochs 0: expected' "$T/err" | wc -l)" = 1 ] &&
 		pass mpi-bad-option-once || fail mpi-bad-option-once "exit $st: $(head -c 300 "$T/err")"
+	# a row only rank 1 sets up (rows go round the ranks) that cannot
+	# start: its message is said (rank 1's standard error was silent, so
+	# mpirun's "non-zero exit" alone; a probe's)
+	printf 'file,note\nsub/n45.wav,45\nsub/n60.wav,84\n' >"$D/rank1.csv"
+	OMPI_MCA_btl_vader_single_copy_mechanism=none ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		run mpirun $root --oversubscribe -np 2 "$DPMC" train "$M" $R --data "$D/rank1.csv" --fit tune --epochs 2 -o "$T/mpir1.json"
+	[ "$st" != 0 ] && [ ! -e "$T/mpir1.json" ] && grep -q "grid 26 is unstable .*rank1.csv:3" "$T/err" &&
+		pass mpi-rank1-row-said || fail mpi-rank1-row-said "exit $st: $(head -c 300 "$T/err")"
 	# fit under mpirun: refused, no file (each process did it all and
 	# wrote the same -o; a probe's)
 	OMPI_MCA_btl_vader_single_copy_mechanism=none ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
@@ -186,6 +194,13 @@ EOF
 else
 	fail mpi "no mpirun (./configure installs openmpi-bin)"
 fi
+
+# ---- a start at an end of its range moves inwards, as fit's does
+# (dv/dy there is 1e-13: T0 = 3 stayed 3 for 30 epochs; a probe's) ----
+run "$DPMC" train "$M" $R --data "$D/set.csv" --fit T0 $TEACH --set T0=3 --epochs 5 --lr 0.05 -o "$T/end.json"
+v=$(json_num T0 "$T/end.json")
+[ "$st" = 0 ] && awk -v v="$v" 'BEGIN { exit !(v < 2.9) }' && pass start-at-end-moves ||
+	fail start-at-end-moves "exit $st, T0 $v (from 3, the teacher's 0.5)"
 
 # ---- a net: --fit NET trains its weights ----
 NM=$HERE/netstring.dpm
