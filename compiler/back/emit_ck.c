@@ -5,6 +5,7 @@
  * (compiler/back/api.tmpl, after everything else). */
 #include "dpm.h"
 #include "emit.h"
+#include "../../runtime/rt.h"
 
 /* one string per line: ISO C promises no string longer than 4095 */
 static const char *const ck_text[] = {
@@ -100,6 +101,12 @@ cg_emit_api(Emit *e)
 	int i;
 
 	cg_out(e, "\n%s", api_decl);
+	/* the names of every loss of `dpmc grad`: a model built as C has
+	 * mse alone, and says so of the others, not of a name none has */
+	cg_out(e, "\n#ifndef DPM_RT_LOSS\nstatic const char *const @__losses[] = {");
+	for (i = 0; rt_loss_name(i); i++)
+		cg_out(e, "\"%s\", ", rt_loss_name(i));
+	cg_out(e, "0};\n#endif\n");
 	for (i = 0; api_text[i]; i++)
 		cg_out(e, "%s", api_text[i]);
 }

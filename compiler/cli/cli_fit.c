@@ -222,6 +222,14 @@ cli_align(const Opts *o, const Job *j, const double *target, long n, int nch, co
 	s.k->run(s.m, n, s.y);
 	r0 = onset(s.y, n, nch);
 	sim_close(&s);
+	/* a silent start has no gradient (a level-free loss's is 0, mse's
+	 * moves nothing that makes the sound): the fit, or the row, stayed
+	 * where it began, unsaid (a row at vel = 0; a probe's) */
+	if (r0 < 0)
+		fprintf(stderr, "%s: warning: the render against '%s'%s%s%s is silent at the start values "
+		        "(every sample 0): no gradient moves them from there; start from values that "
+		        "sound (an excitation of height 0?)\n", o->cmd, what, where ? " (" : "",
+		        where ? where : "", where ? ")" : "");
 	d = r0 < 0 ? 0 : t0 - r0;
 	if (d < 0.01 * j->rate)
 		return 0;

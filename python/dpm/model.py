@@ -531,13 +531,23 @@ class Model:
                 tmp.free()
 
     def _target(self, target):
-        t = np.asarray(target, dtype=np.float32)
+        a = np.asarray(target)
+        # a cast to float32 would drop an imaginary part with a warning
+        # only, and take a bool as 0 and 1 (the layer refuses both too)
+        if np.iscomplexobj(a):
+            raise TypeError("the target must be real samples, not %s" % a.dtype)
+        if a.dtype.kind not in "fiu":
+            raise TypeError("the target must be samples (float32 or a number array), not %s" % a.dtype)
+        t = a.astype(np.float32, copy=False)
         nout = len(self._outputs)
         if t.ndim == 1 and nout == 1:
             t = t.reshape(-1, 1)
         if t.ndim != 2 or t.shape[1] != nout or t.shape[0] < 1:
             raise ValueError("the target must be shaped (frames, outputs) = (N, %d) for the outputs "
                              "%s, not %s" % (nout, ", ".join(self._outputs), t.shape))
+        # the most a render holds (frames() refuses more): a gradient of
+        # 2^27 + 1 frames ran on past 100 s where render said why at once
+        check_frames(t.shape[0], nout)
         return np.ascontiguousarray(t)
 
     def grad(self, target, loss="mse"):

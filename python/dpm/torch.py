@@ -14,6 +14,7 @@ the model (one per row of a batch), so the Model passed in is not
 changed, and set() on it between calls is seen by the next forward.
 """
 
+import numbers
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -125,7 +126,10 @@ class Render(torch.nn.Module):
             raise ValueError("Render needs seconds= or frames= (one of them)")
         self.frames = (model.frames(seconds) if frames is None
                        else check_frames(frames, len(model.outputs)))
-        self.threads = max(1, int(threads))
+        if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
+            raise ValueError("Render: threads=%r: give a whole number, 1 or more (rows rendered "
+                             "at once)" % (threads,))
+        self.threads = int(threads)
         self._rows = []
 
     def extra_repr(self):
@@ -169,6 +173,11 @@ class Render(torch.nn.Module):
         if x.is_complex():
             # a cast to real would drop the imaginary part with a warning
             raise TypeError("Render takes real values, not a %s tensor" % x.dtype)
+        if x.dtype == torch.bool:
+            raise TypeError("Render takes the params' values, not a bool tensor")
+        if x.device.type == "meta":
+            raise ValueError("Render needs the values themselves: a tensor on the 'meta' device "
+                             "holds none")
         if not x.is_floating_point():
             x = x.to(torch.float64)
         if x.dim() == 2 and x.shape[0] == 0:

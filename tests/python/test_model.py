@@ -128,6 +128,11 @@ def grad_checks(m):
     raises(lambda: m.grad(target, loss="nope"), dpm.Error, "nope'; choose mse,")
     raises(lambda: m.grad(target[:, 0]), ValueError, "(N, 2)")
     raises(lambda: m.grad(np.zeros((0, 2))), ValueError, "(N, 2)")
+    # a complex or bool target is refused (cast to float32 with a warning,
+    # or as 0 and 1), one longer than a render holds at once (it ran on)
+    raises(lambda: m.grad(target.astype(complex)), TypeError, "real samples")
+    raises(lambda: m.grad(target > 0), TypeError, "not bool")
+    raises(lambda: m.grad(np.zeros((2 ** 26 + 1, 2), np.float32)), ValueError, "more than the 134217728")
 
     # forward and backward are the same adjoint as grad: mse by hand
     def vjp():

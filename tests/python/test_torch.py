@@ -179,6 +179,12 @@ def render_args():
     assert dpm.torch.Render(m, ["f0"], frames=200.0).frames == 200
     layer = dpm.torch.Render(m, ["f0"], frames=10)
     raises(lambda: layer(torch.tensor([220.0 + 0j])), TypeError, "complex")
+    # threads= a whole number from 1 (-3 and 0 were taken as 1, 'x' said
+    # "invalid literal"); a bool or meta tensor said f0 = 1.0 or torch's own
+    for th in (-3, 0, "x", True, 2.5):
+        raises(lambda: dpm.torch.Render(m, ["f0"], frames=10, threads=th), ValueError, "threads=")
+    raises(lambda: layer(torch.tensor([True])), TypeError, "bool")
+    raises(lambda: layer(torch.empty(1, device="meta")), ValueError, "meta")
 
 
 def no_second_derivative():

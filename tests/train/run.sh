@@ -202,6 +202,14 @@ v=$(json_num T0 "$T/end.json")
 [ "$st" = 0 ] && awk -v v="$v" 'BEGIN { exit !(v < 2.9) }' && pass start-at-end-moves ||
 	fail start-at-end-moves "exit $st, T0 $v (from 3, the teacher's 0.5)"
 
+# ---- a row whose render is silent at the start: said, by its line (its
+# loss stayed with no gradient, unsaid; a probe's) ----
+sed 's/^param gain .*/param gain = 1 in [0, 100]/' "$M" >"$D/zg.dpm"
+printf 'file,note,gain\nsub/n45.wav,45,1\nsub/n50.wav,50,0\n' >"$D/zg.csv"
+run "$DPMC" train "$D/zg.dpm" $R --data "$D/zg.csv" --fit T0 --epochs 1 -o "$T/zg.json"
+[ "$st" = 0 ] && grep -q "warning: the render against 'sub/n50.wav' (.*zg.csv:3) is silent at the start values" "$T/err" &&
+	[ "$(grep -c 'is silent' "$T/err")" = 1 ] && pass silent-row-said || fail silent-row-said "exit $st: $(head -c 300 "$T/err")"
+
 # ---- a net: --fit NET trains its weights ----
 NM=$HERE/netstring.dpm
 expect per-item-net 1 "--per-item: 'dec' is a net; a row's own params are declared params" -- \
