@@ -322,8 +322,9 @@ field_opts(Sema *s)
 	for (i = 0; i < m->nlumps; i++)
 		if (!m->lump_pde[i])
 			diag_error(s->d, m->lumps[i]->name_loc, "the lumped object '%s' has no pde; "
-			           "add one, e.g. `pde %s.tt = -K * %s / M`", m->lumps[i]->name,
-			           m->lumps[i]->name, m->lumps[i]->name);
+			           "add one, e.g. `pde %s.tt = -K * %s / M`, or `pde %s.tt = 0` for one moved "
+			           "only by potentials and forces written elsewhere (a hammer in flight)",
+			           m->lumps[i]->name, m->lumps[i]->name, m->lumps[i]->name, m->lumps[i]->name);
 }
 
 static int
