@@ -1022,12 +1022,16 @@ emit_plan(Emit *e)
 	cg_out(e, "\tlo = hi;\n");
 	cg_out(e, "\tfor (;;) {\n");
 	cg_out(e, "\t\tlo /= 2;\n");
-	cg_out(e, "\t\tif (@__npoints(len, lo) > 1e8) {\n\t\t\t*bad = 2;\n\t\t\treturn lo;\n\t\t}\n");
+	/* past 1e8 points, stable there too: finer than any grid taken;
+	 * unstable there, h_min lies between (6300 x 6300, 40M points, was
+	 * refused as over 1e8 when the halving passed it; a probe's) */
 	cg_out(e, "\t\tif (!@__stable(p, k, lo, lo, 0, t))\n\t\t\tbreak;\n");
+	cg_out(e, "\t\tif (@__npoints(len, lo) > 1e8) {\n\t\t\t*bad = 2;\n\t\t\treturn lo;\n\t\t}\n");
 	cg_out(e, "\t\thi = lo;\n\t}\n");
 	cg_out(e, "\tfor (it = 0; it < 80 && hi - lo > 1e-15 * hi; it++) {\n");
 	cg_out(e, "\t\tdouble mid = 0.5 * (lo + hi);\n");
 	cg_out(e, "\t\tif (@__stable(p, k, mid, mid, 0, t))\n\t\t\thi = mid;\n\t\telse\n\t\t\tlo = mid;\n\t}\n");
+	cg_out(e, "\tif (@__npoints(len, hi) > 1e8)\n\t\t*bad = 2;\n");
 	cg_out(e, "\treturn hi;\n}\n\n");
 
 	/* a 2D domain thinner than h_min: its short side at the fewest

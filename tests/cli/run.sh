@@ -233,6 +233,11 @@ expect grid-dims 1 '' -- render "$STR" -o "$T/g.wav" --grid 10,10
 # c = 10 at 10 MHz: h_min = c k sqrt(2) ~ 1.4e-6, a ~7e5 x 6e5 grid: refused before allocating
 expect grid-huge 1 'membrane.dpm:8:12: error: the finest stable grid would have over 1e8 points' -- render "$MEM" -o "$T/g.wav" --set c=10 -r 10000000
 no_file grid-nofile "$T/g.wav"
+# 8485 x 6788 intervals, 58M points, under the limit: planned (the search
+# halved h past it to 1.6e8 points and refused; a probe's)
+run "$DPMC" info "$MEM" --set c=10 -r 120000
+[ "$st" = 0 ] && grep -q 'grid x     8485 intervals' "$T/out" && pass grid-under-1e8 ||
+	fail grid-under-1e8 "exit $st: $(head -c 300 "$T/err")"
 # a tension that rises after t = 0: the grid is planned over the render
 # (220 intervals at t = 0; sqrt(1.2) x coarser at the bend's peak)
 sed 's/ grid 40$//' "$HERE/../grad/glide.dpm" >"$T/glide.dpm"
