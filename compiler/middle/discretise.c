@@ -1027,7 +1027,10 @@ lin_delta(Ctx *c, const Ast *e, Lin *l)
 			die("delta argument not checked by sema");
 		if (d.pos[i]->deps & ((1u << SYM_X) | (1u << SYM_Y) | (1u << SYM_T))) {
 			diag_error(c->d, arg->loc, "a point source's position must not "
-			           "depend on time or on the coordinates");
+			           "depend on time or on the coordinates: its weights on the grid are fixed "
+			           "(language.md 5); for one that moves, write its shape in x instead, a narrow "
+			           "bump such as `exp(-((x - X(t)) / w)^2) / (w * sqrt(pi))` with w a few grid "
+			           "spacings");
 			c->failed = 1;
 		}
 		if (!e->spring)
