@@ -192,9 +192,9 @@ emit_meta(Emit *e)
 	/* the model's file, for the dpm_* messages at a LINE:COL of it */
 	{
 		const char *f = s->m->nfiles > 0 && s->m->files[0] ? s->m->files[0] : "", *sl = strrchr(f, '/');
-		cg_out(e, "static const char @__file[] = ");
+		cg_out(e, "#ifndef DPM_NO_API\nstatic const char @__file[] = ");
 		c_string(&e->b, sl ? sl + 1 : f);
-		cg_out(e, ";\n");
+		cg_out(e, ";\n#endif\n");
 	}
 	/* i < @_nparams(), not i < 0 with no params: clang warns that
 	 * i >= 0 && i < 0 is always false */

@@ -100,6 +100,10 @@ cg_emit_api(Emit *e)
 {
 	int i;
 
+	/* DPM_NO_API: the model's own NAME_* functions alone, so that the C
+	 * files of two models link into one program (each defined dpm_new,
+	 * ...: "multiple definition"; a probe's) */
+	cg_out(e, "\n#ifndef DPM_NO_API    /* -DDPM_NO_API: this model's @_* functions only */\n");
 	cg_out(e, "\n%s", api_decl);
 	/* the names of every loss of `dpmc grad`: a model built as C has
 	 * mse alone, and says so of the others, not of a name none has */
@@ -109,4 +113,5 @@ cg_emit_api(Emit *e)
 	cg_out(e, "0};\n#endif\n");
 	for (i = 0; api_text[i]; i++)
 		cg_out(e, "%s", api_text[i]);
+	cg_out(e, "#endif /* DPM_NO_API */\n");
 }

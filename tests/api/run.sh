@@ -54,6 +54,56 @@ if $CC -std=c99 -pedantic -Wall -Wextra -Werror -O2 -c "$G/model.c" -o "$G/model
 else
 	fail c99-libm-only "$(head -c 400 "$T/err")"
 fi
+# two models' C files in one program: with -DDPM_NO_API each keeps to its
+# own NAME_* functions (both defined dpm_new, ...: "multiple definition";
+# a probe's), without a warning, and each renders as dpmc does
+mkdir -p "$T/pair"
+run "$DPMC" build "$MEM" -o "$T/pair/b.c"
+cat >"$T/pair/two.c" <<'EOF2'
+#include <stdio.h>
+#include "model.h"
+#include "b.h"
+int main(void)
+{
+	char err[512];
+	double y[200];
+	guitar_model *g = guitar_create(NULL, 44100, NULL, err, sizeof err);
+	membrane_model *m = membrane_create(NULL, 44100, NULL, err, sizeof err);
+	int i;
+
+	if (!g || !m)
+		return fprintf(stderr, "%s\n", err), 1;
+	guitar_run(g, 200, y);
+	for (i = 0; i < 200; i++)
+		printf("%.17g\n", y[i]);
+	membrane_run(m, 200, y);
+	for (i = 0; i < 200; i++)
+		printf("%.17g\n", y[i]);
+	guitar_destroy(g);
+	membrane_destroy(m);
+	return 0;
+}
+EOF2
+if $CC -std=c99 -pedantic -Wall -Wextra -Werror -O2 -DDPM_NO_API -I"$G" -I"$T/pair" -o "$T/pair/two" \
+	"$T/pair/two.c" "$G/model.c" "$T/pair/b.c" -lm 2>"$T/err" && "$T/pair/two" >"$T/pair/out" &&
+   "$DPMC" render "$GUITAR" --raw --double -d 0.004535 -o "$T/pair/g.wav" 2>/dev/null &&
+   "$DPMC" render "$MEM" --raw --double -d 0.004535 -o "$T/pair/m.wav" 2>/dev/null &&
+   /usr/bin/python3 - "$T/pair" <<'EOF2'
+import struct, sys
+d = sys.argv[1]
+def wav(p):
+    b = open(p, "rb").read()
+    i = b.index(b"data") + 8
+    return struct.unpack("<%dd" % ((len(b) - i) // 8), b[i:])
+want = list(wav(d + "/g.wav"))[:200] + list(wav(d + "/m.wav"))[:200]
+got = [float(l) for l in open(d + "/out")]
+assert len(want) == 400 and got == want, (len(want), [(a, b) for a, b in zip(got, want) if a != b][:3])
+EOF2
+then
+	pass two-models-one-program
+else
+	fail two-models-one-program "$(head -c 400 "$T/err")"
+fi
 # the .c of models that exercise the corners of the generator compiles
 # without a warning too, with cc and clang: lumped objects only (unused
 # point helpers), no params (i >= 0 && i < 0), a chain whose stiffness sums
