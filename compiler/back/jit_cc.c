@@ -139,6 +139,12 @@ jit_run(const char *prog, const char *const *args, char *err, int errsz)
 		lseek(fd, 0, SEEK_SET);
 		got = read(fd, err + n, (size_t)(errsz - 1 - n));
 		err[n + (got > 0 ? got : 0)] = 0;
+		/* it said nothing (CC=false): how it ended, and the fix */
+		if (got <= 0)
+			snprintf(err + n - 1, (size_t)(errsz - n + 1), " %s %d, and said nothing; check it "
+			         "compiles C (set CC to one that does, such as cc)",
+			         WIFSIGNALED(status) ? "killed by signal" : "exit status",
+			         WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 	}
 out:
 	rt_tmp_child(0);

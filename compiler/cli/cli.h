@@ -28,6 +28,7 @@ typedef struct Opts {
 	double rate;                /* -r; 0: the model's */
 	Backend backend;
 	int backend_given;          /* --backend; else grad and fit pick the fastest there */
+	const char *cpu;            /* --cpu: for the llvm backend (DPM_LLVM_CPU) */
 	int stats, json, raw;          /* raw: 0 PCM, 1 float, 2 double */
 	int grid[2], ngrid;         /* --grid; ngrid 0: the compiler chooses */
 	double dur;                 /* -d, seconds */

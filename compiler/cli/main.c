@@ -335,6 +335,7 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 		if (!*v || strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != strlen(v))
 			return value_error("--cpu '%s': expected an LLVM CPU name such as skylake or znver3%s", v, "");
 		setenv("DPM_LLVM_CPU", v, 1);
+		o->cpu = v;
 		break;
 	case O_INC:
 		if (o->nincdirs == MAXINC)
@@ -688,6 +689,8 @@ cli_is_import(const struct Model *m, const char *what, const char *path)
 #define NET_CC_MAX 1000
 #define NET_TCC_MIN 4000
 
+static int cpu_said;    /* --cpu's warning, once a process */
+
 int
 cli_compile(Run *r, const Opts *o, int upto)
 {
@@ -744,6 +747,12 @@ cli_compile(Run *r, const Opts *o, int upto)
 	                     : upto == UPTO_RUN && r->backend != BK_LLVM ? 0 : CG_GRAD);
 	if (upto == UPTO_C)
 		return 0;
+	/* (it was taken silently by tcc and cc, which compile for the host) */
+	if (o->cpu && r->backend != BK_LLVM && !cpu_said) {
+		fprintf(stderr, "dpmc: warning: --cpu %s is for --backend llvm; this run compiles with %s, "
+		        "which does not use it\n", o->cpu, jit_backend_name(r->backend));
+		cpu_said = 1;
+	}
 	if ((r->backend == BK_LLVM
 	     ? jit_load_llvm(&r->k, r->loops, r->ctext, r->prefix, err, sizeof err)
 	     : jit_load(&r->k, r->backend, r->ctext, r->prefix, err, sizeof err)) != 0) {

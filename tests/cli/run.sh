@@ -233,6 +233,15 @@ expect grid-dims 1 '' -- render "$STR" -o "$T/g.wav" --grid 10,10
 # c = 10 at 10 MHz: h_min = c k sqrt(2) ~ 1.4e-6, a ~7e5 x 6e5 grid: refused before allocating
 expect grid-huge 1 'membrane.dpm:8:12: error: the finest stable grid would have over 1e8 points' -- render "$MEM" -o "$T/g.wav" --set c=10 -r 10000000
 no_file grid-nofile "$T/g.wav"
+# a C compiler that fails without a word: how it ended, and the fix (the
+# message ended at "failed:")
+XDG_CACHE_HOME=$T/cc-false CC=false "$DPMC" render "$STR" -o "$T/ccf.wav" -d 0.01 --backend cc >"$T/out" 2>"$T/err"
+st=$?
+[ "$st" = 1 ] && grep -q "the C compiler 'false' failed: exit status 1, and said nothing; check it compiles C" "$T/err" &&
+	[ ! -e "$T/ccf.wav" ] && pass cc-silent-failure || fail cc-silent-failure "exit $st: $(head -c 300 "$T/err")"
+# --cpu is llvm's: another backend says it does not use it (taken silently)
+expect cpu-not-llvm 0 'warning: --cpu foo is for --backend llvm; this run compiles with tcc, which does not use it' \
+	-- render "$STR" -o "$T/g.wav" -d 0.01 --cpu foo --backend tcc
 # 8485 x 6788 intervals, 58M points, under the limit: planned (the search
 # halved h past it to 1.6e8 points and refused; a probe's)
 run "$DPMC" info "$MEM" --set c=10 -r 120000
