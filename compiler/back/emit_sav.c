@@ -738,26 +738,32 @@ cg_emit_sav(Emit *e)
 }
 
 /* @__sav_bound's end: H += V of the initial reads, then each integral the
- * stiffness reads raised to the largest value with V <= H (doubling,
- * then bisection) */
+ * stiffness reads raised to the largest value with V + mu I <= H
+ * (doubling, then bisection), mu I the least energy the linear part
+ * holds at that stretch (with_mu: mu[r], 1D; else none) */
 static void
-bound_search(Emit *e, Expr **d)
+bound_search(Emit *e, Expr **d, int with_mu)
 {
 	const Scheme *s = e->s;
 	int r, np = s->nparams;
+	char mu[48];
 
 	cg_out(e, "\tH += @__sav_vb(p, rd);\n");
 	for (r = 0; r < s->nrd; r++) {
 		if (s->rd[r].kind != RD_INT || !s->rd[r].lump || ex_is_num(d[np + r], 0))
 			continue;
+		if (with_mu)
+			snprintf(mu, sizeof mu, " + mu[%d] * rd[%d]", r, r);
+		else
+			mu[0] = 0;
 		cg_out(e, "\tlo = rd[%d];\n\thi = lo > 0 ? 2 * lo : 1e-300;\n", r);
 		cg_out(e, "\tfor (it = 0; it < 2100; it++) {\n\t\trd[%d] = hi;\n", r);
-		cg_out(e, "\t\tif ((V = @__sav_vb(p, rd)) > H || !(V == V))\n\t\t\tbreak;\n");
+		cg_out(e, "\t\tif ((V = @__sav_vb(p, rd)%s) > H || !(V == V))\n\t\t\tbreak;\n", mu);
 		cg_out(e, "\t\tlo = hi;\n\t\thi *= 2;\n\t}\n");
 		cg_out(e, "\tfor (it = 0; it < 100 && hi - lo > 1e-12 * hi; it++) {\n");
 		cg_out(e, "\t\trd[%d] = 0.5 * (lo + hi);\n", r);
-		cg_out(e, "\t\tif (@__sav_vb(p, rd) > H)\n\t\t\thi = rd[%d];\n\t\telse\n\t\t\tlo = rd[%d];\n\t}\n",
-		       r, r);
+		cg_out(e, "\t\tif (@__sav_vb(p, rd)%s > H)\n\t\t\thi = rd[%d];\n\t\telse\n\t\t\tlo = rd[%d];\n\t}\n",
+		       mu, r, r);
 		cg_out(e, "\trd[%d] = hi;\n", r);
 	}
 	/* a point read, both ways from its start: the end where V_rr is the
@@ -875,7 +881,7 @@ bound2(Emit *e, Expr **d)
 	}
 	ex_emitter_free(em);
 	if (s->npot)
-		bound_search(e, d);
+		bound_search(e, d, 0);
 	else     /* the initial reads alone: sav.c state_coef_stab */
 		cg_out(e, "\t(void)H; (void)lo; (void)hi; (void)V; (void)it;\n}\n\n");
 	buf_free(&nm);
@@ -936,10 +942,31 @@ cg_emit_sav_bound(Emit *e)
 
 	snprintf(x0, sizeof x0, "%.17g", s->from[0]);
 	cg_out(e, "static void\n@__sav_bound(const double *p, double k, double *rd)\n{\n");
-	cg_out(e, "\tenum { M = 512 };\n");
+	cg_out(e, "\tenum { M = 512, NTH = 57 };\n");
 	cg_out(e, "\tconst double hx = %.17g / (double)M, hy = 0, t = 0;\n", len);
-	cg_out(e, "\tdouble u0[M + 1], v0[M + 1], H = 0, lo, hi, V;\n\tlong i;\n\tint it;\n\n");
-	cg_out(e, "\t(void)p; (void)hy; (void)t; (void)v0;\n");
+	cg_out(e, "\tdouble u0[M + 1], v0[M + 1], H = 0, lo, hi, V, mu[%d], sn[NTH][%d];\n\tlong i;\n\tint it, j;\n\n",
+	       s->nrd + 1, s->ntaps + 1);
+	cg_out(e, "\t(void)p; (void)hy; (void)t; (void)v0; (void)sn; (void)j;\n");
+	/* mu[r]: the least linear energy per unit of an integral kappa
+	 * u.x^2 (Kirchhoff-Carrier's stretch), so that the bound is the
+	 * largest stretch the energy can reach (language.md 12), not the
+	 * largest V alone allows (which left the linear part's energy out:
+	 * 70 intervals where the stretch reached gives 83; a probe's).  At
+	 * each point, frozen, the operator's symbol -L(th) over the slope's
+	 * 4 sin^2(th / 2) / h^2, its least over th from pi 2^-24 to pi
+	 * (a string's is c^2, a stiff one's more), times rho / (2 kappa),
+	 * the least over the points */
+	cg_out(e, "\tfor (i = 0; i <= %d; i++)\n\t\tmu[i] = HUGE_VAL;\n", s->nrd);
+	cg_out(e, "\tfor (j = 0; j < NTH; j++) {\n");
+	cg_out(e, "\t\tconst double th = j < 25 ? 3.141592653589793 / (double)(1L << j) : 3.141592653589793 * (j - 24) / 32;\n\n");
+	cg_out(e, "\t\tsn[j][%d] = 4 * sin(th / 2) * sin(th / 2);\n", s->ntaps);
+	{
+		int i2;
+		for (i2 = 0; i2 < s->ntaps; i2++)
+			cg_out(e, "\t\tsn[j][%d] = 2 * sin(%d * th / 2) * sin(%d * th / 2);\n", i2, s->taps[i2].dx,
+			       s->taps[i2].dx);
+	}
+	cg_out(e, "\t}\n");
 	cg_out(e, "\tfor (i = 0; i <= M; i++) {\n\t\tconst double x = %.17g + i * hx;\n\t\t(void)x;\n",
 	       s->from[0]);
 	em = ex_emitter_new(pn, cg_sym_c, "w");
@@ -961,8 +988,53 @@ cg_emit_sav_bound(Emit *e)
 		if (!s->taps[i].dy)
 			cg_out(e, "\t\tif (i + %d >= 0 && i + %d <= M)\n\t\t\tLu += (%s) * u0[i + %d];\n",
 			       s->taps[i].dx, s->taps[i].dx, ex_emitter_root(em, i), s->taps[i].dx);
-	cg_out(e, "\t\tH += (%s) * hx * (0.5 * v0[i] * v0[i] - 0.5 * u0[i] * Lu * (%s) / (k * k));\n\t}\n",
+	cg_out(e, "\t\tH += (%s) * hx * (0.5 * v0[i] * v0[i] - 0.5 * u0[i] * Lu * (%s) / (k * k));\n",
 	       ex_emitter_root(em, s->ntaps + 1), ex_emitter_root(em, s->ntaps));
+	{
+		/* -L(th) = (2 sum_j c_j sin^2(dx_j th / 2) - (sum_j c_j - 1)) den / k^2 */
+		Buf sum = {0}, z = {0};
+		int r;
+
+		buf_printf(&z, "-1");
+		for (i = 0; i < s->ntaps; i++)
+			if (!s->taps[i].dy) {
+				buf_printf(&sum, " + (%s) * sn[j][%d]", ex_emitter_root(em, i), i);
+				buf_printf(&z, " + (%s)", ex_emitter_root(em, i));
+			}
+		cg_out(e, "\t\t{\n\t\t\tconst double z0 = %s;\n\t\t\tdouble R = HUGE_VAL, Rj;\n\n", z.s);
+		cg_out(e, "\t\t\tfor (j = 0; j < NTH; j++)\n\t\t\t\tif ((Rj = (0%s - z0) / sn[j][%d]) < R)\n"
+		       "\t\t\t\t\tR = Rj;\n", sum.s ? sum.s : "", s->ntaps);
+		cg_out(e, "\t\t\tR *= (%s) * hx * hx / (k * k);\n", ex_emitter_root(em, s->ntaps));
+		for (r = 0; r < s->nrd; r++) {
+			const Read *rd = &s->rd[r];
+			Expr *kap;
+			if (rd->kind != RD_INT || rd->lump != 1)
+				continue;
+			kap = ex_div(s->pool, diff_sym(s->pool, diff_sym(s->pool, rd->ig, SYM_THX), SYM_THX),
+			             ex_num(s->pool, 2));
+			if ((kap->deps & ((1u << SYM_THX) | DEP_STATE)) || !ex_is_num(ex_sub(s->pool, rd->ig,
+			    ex_mul(s->pool, kap, ex_powi(s->pool, ex_sym(s->pool, SYM_THX), 2))), 0))
+				continue;
+			{
+				ExprEmitter *ek = ex_emitter_new(pn, cg_sym_c, "q");
+				int rk = ex_emitter_add(ek, kap);
+				Buf in = {0};
+				buf_printf(&in, "\t\t\t");
+				cg_out(e, "\t\t\t{\n");
+				ex_emitter_flush(ek, &e->b, in.s);
+				cg_out(e, "\t\t\t\tconst double kq = %s, mq = kq > 0 && R > 0 ? (%s) * R / (2 * kq) : 0;\n\n",
+				       ex_emitter_root(ek, rk), ex_emitter_root(em, s->ntaps + 1));
+				cg_out(e, "\t\t\t\tif (!(mq >= mu[%d]))\n\t\t\t\t\tmu[%d] = mq > 0 ? mq : 0;\n"
+				       "\t\t\t}\n", r, r);
+				ex_emitter_free(ek);
+				buf_free(&in);
+			}
+		}
+		cg_out(e, "\t\t}\n\t}\n");
+		buf_free(&sum);
+		buf_free(&z);
+	}
+	cg_out(e, "\tfor (i = 0; i <= %d; i++)\n\t\tif (!(mu[i] < HUGE_VAL))\n\t\t\tmu[i] = 0;\n", s->nrd);
 	ex_emitter_free(em);
 	/* the reads of the initial state */
 	em = ex_emitter_new(pn, cg_sym_c, "w");
@@ -1011,7 +1083,7 @@ cg_emit_sav_bound(Emit *e)
 	}
 	ex_emitter_free(em);
 	if (s->npot)
-		bound_search(e, d);
+		bound_search(e, d, 1);
 	else     /* the initial reads alone: sav.c state_coef_stab */
 		cg_out(e, "\t(void)H; (void)lo; (void)hi; (void)V; (void)it;\n}\n\n");
 	buf_free(&nm);

@@ -226,8 +226,8 @@ apply(Repl *R, const double *v, const char *what)
 	if (r->k.plan_for(v, rate, R->span, o.ngrid ? grid : NULL, g, h, err, sizeof err) != 0) {
 		if (what)
 			fprintf(stderr, "dpmc: error: %s: %s refused (the values stay): %s\n", R->path, what, err);
-		else
-			error("%s: %s", R->path, err);
+		else    /* FILE:LINE:COL: and a caret, as dpmc check says it */
+			cli_model_error(R->path, err, NULL);
 		return -1;
 	}
 	if (R->m) {
@@ -240,8 +240,10 @@ apply(Repl *R, const double *v, const char *what)
 	err[0] = 0;
 	m = r->k.create(v, rate, g, err, sizeof err);
 	R->init_ms += jit_now_ms() - t;
-	if (!m)
-		return error("%s: %s", R->path, err[0] ? err : "cannot create the model");
+	if (!m) {
+		cli_model_error(R->path, err[0] ? err : "cannot create the model", NULL);
+		return -1;
+	}
 	if (R->m)
 		r->k.destroy(R->m);
 	R->m = m;

@@ -387,8 +387,11 @@ setopt(Opts *o, const struct Opt *op, const char *v)
 		o->steps = n;
 		break;
 	case O_LR:
-		if (cli_number(v, &x) < 0 || x <= 0)
-			return value_error("--lr %s: expected a positive number%s", v, "");
+		/* (1e308 made every step NaN, rejected and halved: "held there
+		 * on 12 of 1 steps"; a step of 1 already crosses a range) */
+		if (cli_number(v, &x) < 0 || x <= 0 || x > 1000)
+			return value_error("--lr %s: expected a positive number, at most 1000 (the default "
+			                   "0.01 is about the step of a `log` param early on, relative)%s", v, "");
 		o->lr = x;
 		break;
 	case O_STARTS:

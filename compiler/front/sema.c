@@ -1971,6 +1971,13 @@ fold_all(Sema *s)
 			           "[%g, %g], is longer than 1e100: give its length in units near the "
 			           "part's size", dom->coord[i], dom->from_num[i], dom->to_num[i]);
 			s->domain_ok = 0;
+		} else if (dom->to_num[i] - dom->from_num[i] < 1e-30) {
+			/* 1/h^2 and 1/h^4 overflow: "a coefficient is infinite",
+			 * blamed on t60_sigma0's frequencies (a probe's) */
+			diag_error(s->d, span(dom->from[i]->loc, dom->to[i]->loc), "the domain in %s, "
+			           "[%g, %g], is shorter than 1e-30: give its length in units near the "
+			           "part's size", dom->coord[i], dom->from_num[i], dom->to_num[i]);
+			s->domain_ok = 0;
 		}
 	}
 	if (dom->grid[0] && dom->nat == dom->ndim) {

@@ -23,8 +23,10 @@
  *   assumed finite (an all-zero coefficient must vanish);
  *   x^a * x^-a -> 1, hence x/x -> 1 (assumes x != 0, finite);
  *   (x^a)^n -> x^(a*n) for integer n (assumes x^a real: x > 0 or a an
- *   integer);  merging coefficients and exponents rounds differently from
- *   evaluating the original tree.  exp(log(x)) is left alone. */
+ *   integer);  (x y)^n -> x^n y^n for integer |n| <= 4 (a higher power
+ *   of a product stays whole: its factors' powers overflow where it
+ *   does not);  merging coefficients and exponents rounds differently
+ *   from evaluating the original tree.  exp(log(x)) is left alone. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -577,8 +579,11 @@ ex_pow(ExprPool *p, Expr *a, Expr *b)
 			return ex_num(p, 1);
 		if (n == 1)
 			return a;
-		if (isint(n) && a->kind == EX_MUL) {
-			/* (c * x^e * ...)^n = c^n * x^(e n) * ... */
+		/* (c * x^e * ...)^n = c^n * x^(e n) * ..., for |n| <= 4 only:
+		 * the parts of a higher power overflow where the whole does
+		 * not ((E / 2e11)^30 at E = 2e11 was E^30 * 2e11^-30, inf * 0:
+		 * a silent 0 output, a pde term dropped; a probe's) */
+		if (isint(n) && fabs(n) <= 4 && a->kind == EX_MUL) {
 			terms_init(&t);
 			terms_init(&u);
 			mul_collect(&u, &c0, a);

@@ -38,11 +38,13 @@ def frames(seconds, rate, outputs=1):
     s = float(seconds)
     if not math.isfinite(s) or s <= 0:
         raise ValueError("the duration must be a positive number of seconds, not %r" % (seconds,))
-    n = math.floor(s * rate + 0.5)
+    x = s * rate + 0.5
+    # (1e308 s overflows to inf: floor raised OverflowError, unclear)
+    n = math.floor(x) if math.isfinite(x) else math.inf
     if n < 1:
         raise ValueError("%g s is shorter than one sample at %g Hz" % (s, rate))
     if n * max(outputs, 1) > MAX_SAMPLES:
-        raise ValueError("%g s at %g Hz is %.0f samples, more than the %d a render may hold; "
+        raise ValueError("%g s at %g Hz is %.4g samples, more than the %d a render may hold; "
                          "render a shorter duration" % (s, rate, n * max(outputs, 1), MAX_SAMPLES))
     return int(n)
 
@@ -559,6 +561,10 @@ class Model:
         knows (dpmc grad --help)."""
         h = self._live()
         t = self._target(target)
+        # "" was taken as mse by the C side, "mse\0x" as mse too
+        if not isinstance(loss, str) or not loss or "\0" in loss:
+            raise ValueError("loss=%r: give a loss's name, such as 'mse' (dpmc grad --help lists "
+                             "them)" % (loss,))
         out = C.c_double()
         g = np.empty(len(self._names), np.float64)
         h.forwarded = None

@@ -139,6 +139,17 @@ if [ $# = 4 ] && [ "$1" -gt "$2" ] && [ "$2" -gt "$3" ] && [ "$3" -gt "$4" ] && 
 else
 	fail grid_counts_stretch "intervals$grids: want fewer as the amplitude grows, at most 220"
 fi
+# and it is the grid of the tension at the largest stretch the energy can
+# reach (language.md 12): plucked from rest on mode 1, the initial one,
+# c^2 + alpha I0 with I0 = A^2 pi^2 / 2, N = floor(rate / sqrt(that))
+# (the bound took V(I) <= H0 alone, the linear part's share of the energy
+# left out: 204 and 127 intervals for 219 and 147; a probe's)
+for A in 0.01 0.1; do
+	run "$DPMC" info "$HERE/kc.dpm" --set A=$A
+	want=$(awk -v a=$A 'BEGIN { print int(44100 / sqrt(200^2 + 1e6 * a * a * 3.141592653589793^2 / 2)) }')
+	grep -q "^grid x  *$want intervals" "$T/out" && pass "grid_at_reachable_stretch_$A" ||
+		fail "grid_at_reachable_stretch_$A" "want $want intervals: $(head -3 "$T/out") $(head -c 200 "$T/err")"
+done
 
 # the membrane
 if host membrane membrane.dpm; then
