@@ -239,6 +239,13 @@ XDG_CACHE_HOME=$T/cc-false CC=false "$DPMC" render "$STR" -o "$T/ccf.wav" -d 0.0
 st=$?
 [ "$st" = 1 ] && grep -q "the C compiler 'false' failed: exit status 1, and said nothing; check it compiles C" "$T/err" &&
 	[ ! -e "$T/ccf.wav" ] && pass cc-silent-failure || fail cc-silent-failure "exit $st: $(head -c 300 "$T/err")"
+# a high integer power of a product stays whole: (E / 2e11)^30 at E =
+# 2e11 is 1 (split into E^30 * 2e11^-30 it was inf * 0: a silent render)
+printf 'model pw\nparam E = 2e11 in [1e9, 1e12]\nfield z\npde z.tt = -(2 * pi * 100)^2 * z\ninit z = 1\noutput out = z * (E / 2e11)^30\n' >"$T/pw.dpm"
+sed 's| \* (E / 2e11)^30||' "$T/pw.dpm" >"$T/pw0.dpm"
+run "$DPMC" render "$T/pw.dpm" --raw -d 0.01 -o "$T/pw.wav"
+run "$DPMC" render "$T/pw0.dpm" --raw -d 0.01 -o "$T/pw0.wav"
+cmp -s "$T/pw.wav" "$T/pw0.wav" && pass power-of-product-whole || fail power-of-product-whole "exit $st: $(head -c 300 "$T/err")"
 # --cpu is llvm's: another backend says it does not use it (taken silently)
 expect cpu-not-llvm 0 'warning: --cpu foo is for --backend llvm; this run compiles with tcc, which does not use it' \
 	-- render "$STR" -o "$T/g.wav" -d 0.01 --cpu foo --backend tcc

@@ -132,6 +132,11 @@ def grad_checks(m):
     # or as 0 and 1), one longer than a render holds at once (it ran on)
     raises(lambda: m.grad(target.astype(complex)), TypeError, "real samples")
     raises(lambda: m.grad(target > 0), TypeError, "not bool")
+    # an empty loss name, or one with a NUL, was taken as mse
+    raises(lambda: m.grad(target, loss=""), ValueError, "give a loss's name")
+    raises(lambda: m.grad(target, loss="mse\0x"), ValueError, "give a loss's name")
+    # 1e308 s: said as too long (OverflowError from floor(inf))
+    raises(lambda: m.render(1e308), ValueError, "more than the 134217728")
     raises(lambda: m.grad(np.zeros((2 ** 26 + 1, 2), np.float32)), ValueError, "more than the 134217728")
 
     # forward and backward are the same adjoint as grad: mse by hand
