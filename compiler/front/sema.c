@@ -2018,7 +2018,10 @@ lumped_only(Model *m)
 	Loc l = m->name_loc;
 	AstList *g, *w, *c;
 	Decl **v;
-	const char *f = "rest_", *x = "x";
+	static const char *const letters[] = {"x", "y", "s", "r", "q", "w", "v", "a", "b", "c", "d",
+	                                      "e", "f", "g", "h", "i", "j", "l", "m", "n", "o", "p", NULL};
+	const char *f = "rest_", *x = NULL;
+	char xx[3];
 	int i, nlump = 0;
 
 	for (i = 0; i < m->ndecls; i++) {
@@ -2029,8 +2032,16 @@ lumped_only(Model *m)
 	}
 	if (!nlump || !m->name)
 		return;
-	if (model_lookup(m, x))
-		x = "x_";
+	/* a coordinate of one letter no name of the model takes: its
+	 * derivative is written with it (`param x` took "x", and x_ has no
+	 * derivative letter: ".xx" was refused at the model's name; a probe's) */
+	for (i = 0; letters[i] && !x; i++)
+		if (!model_lookup(m, letters[i]))
+			x = letters[i];
+	if (!x)
+		return;    /* every letter a name: the field's pde is refused as missing */
+	xx[0] = xx[1] = x[0];
+	xx[2] = 0;
 	g = ast_list(a, NULL, ast_num(a, 3, l));
 	c = ast_list(a, NULL, ast_name(a, x, l));
 	w = ast_list(a, NULL, ast_where(a, x, ast_num(a, 0, l), l));
@@ -2043,7 +2054,7 @@ lumped_only(Model *m)
 	 * they needed 3 Hz: a probe's), its finest grid under 1e8 points up
 	 * to 10 MHz (where a planner looks for one); it stays 0 */
 	v[m->ndecls++] = ast_pde(a, f, l, "tt", l, ast_binary(a, OP_MUL, ast_num(a, 0.05, l),
-	                                                   ast_deriv(a, ast_name(a, f, l), "xx", l), l), l);
+	                                                   ast_deriv(a, ast_name(a, f, l), arena_strdup(a, xx), l), l), l);
 	v[m->ndecls++] = ast_boundary(a, NULL, l, w, "fixed", l, NULL, l, l);
 	m->decls = v;
 	m->lumped_only = 1;

@@ -341,8 +341,9 @@ propagate(Sweep *S, Expr *e, Expr *g)
 		 * max(0, d)^p out of contact, read from the state or, in an
 		 * integral's integrand, of its point's value) its limit 0, not
 		 * 0 * log 0 */
-		if ((b->deps & S->mask) && !(a->deps & (DEP_STATE | (1u << SYM_THX) | (1u << SYM_X)
-		                                        | (1u << SYM_Y) | (1u << SYM_T))))
+		/* (also a base of params, or 0 itself: 0^p's slope in p is 0,
+		 * not null; a probe's) */
+		if ((b->deps & S->mask) && a->kind == EX_NUM && a->num > 0)
 			contribute(S, b, scale(p, g, ex_mul(p, e,
 			           ex_fn(p, FN_LOG, a, NULL))));
 		else if (b->deps & S->mask)

@@ -556,9 +556,22 @@ ex_neg(ExprPool *p, Expr *a)
 	return ex_mul(p, ex_num(p, -1), a);
 }
 
+/* a / b, b a number: a's coefficient divided by it, not times its
+ * reciprocal (3 / 10 was 3 * 0.1 = 0.30000000000000004, so `param p =
+ * 3/10 in [0, 0.3]` was out of its range; a probe's) */
 Expr *
 ex_div(ExprPool *p, Expr *a, Expr *b)
 {
+	Terms t;
+	double c = 1;
+
+	if (b->kind == EX_NUM && a->kind == EX_NUM)
+		return ex_num(p, a->num / b->num);
+	if (b->kind == EX_NUM && b->num != 0 && isfinite(b->num) && !ex_is_num(a, 0)) {
+		terms_init(&t);
+		mul_collect(&t, &c, a);
+		return mul_build(p, &t, c / b->num);
+	}
 	return ex_mul(p, a, ex_pow(p, b, ex_num(p, -1)));
 }
 

@@ -246,6 +246,15 @@ sed 's| \* (E / 2e11)^30||' "$T/pw.dpm" >"$T/pw0.dpm"
 run "$DPMC" render "$T/pw.dpm" --raw -d 0.01 -o "$T/pw.wav"
 run "$DPMC" render "$T/pw0.dpm" --raw -d 0.01 -o "$T/pw0.wav"
 cmp -s "$T/pw.wav" "$T/pw0.wav" && pass power-of-product-whole || fail power-of-product-whole "exit $st: $(head -c 300 "$T/err")"
+# a model of lumped objects alone may name a param x (its hidden field's
+# coordinate took x, then x_, which has no derivative letter: refused);
+# and a constant division is a division (3/10 was 3 * 0.1, outside
+# [0, 0.3]): both render as the same model with other names
+printf 'model lx\nparam x = 400 in [1, 1e4]\nparam q = 3/10 in [0, 0.3]\nfield z\npde z.tt = -x * z\ninit z = q\noutput o = z\n' >"$T/lx.dpm"
+sed -e 's/param x /param kk /' -e 's/-x \* z/-kk * z/' -e 's|3/10|0.3|' "$T/lx.dpm" >"$T/lk.dpm"
+run "$DPMC" render "$T/lx.dpm" --raw -d 0.01 -o "$T/lx.wav"
+run "$DPMC" render "$T/lk.dpm" --raw -d 0.01 -o "$T/lk.wav"
+cmp -s "$T/lx.wav" "$T/lk.wav" && pass lumped-param-x || fail lumped-param-x "exit $st: $(head -c 300 "$T/err")"
 # --cpu is llvm's: another backend says it does not use it (taken silently)
 expect cpu-not-llvm 0 'warning: --cpu foo is for --backend llvm; this run compiles with tcc, which does not use it' \
 	-- render "$STR" -o "$T/g.wav" -d 0.01 --cpu foo --backend tcc
