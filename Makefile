@@ -171,7 +171,7 @@ fuzz: $(FRONT_GEN)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $(FUZZ_OUT)/fuzz_front tests/fuzz/fuzz_front.c $(FRONT_SRC) \
 		compiler/util.c runtime/msg.c compiler/middle/expr.c compiler/middle/plate.c -lm
 	$(FUZZ_CC) $(FUZZ_FLAGS) -DFUZZ_MIDDLE -o $(FUZZ_OUT)/fuzz_middle tests/fuzz/fuzz_front.c $(FRONT_SRC) \
-		$(MIDDLE_SRC) compiler/util.c runtime/msg.c -lm
+		$(MIDDLE_SRC) compiler/util.c runtime/msg.c runtime/loss.c -lfftw3 -lm
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(SNDFILE_CFLAGS) -o $(FUZZ_OUT)/fuzz_wav tests/fuzz/fuzz_wav.c \
 		runtime/wav.c runtime/out.c $(SNDFILE_LIBS) -lm
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $(FUZZ_OUT)/fuzz_params tests/fuzz/fuzz_params.c \
