@@ -646,6 +646,19 @@ coef_let(const FS *s, const Ast *e)
 	return NULL;
 }
 
+/* the let a bare name e calls with the coordinates of own as its
+ * arguments (`let c(x) = ...`, `c` in the pde), or NULL */
+static const Decl *
+bare_coef(const FS *s, const Fld *own, const Ast *e)
+{
+	const Decl *x = model_lookup(s->m, e->name);
+
+	if (!x || x->kind != D_LET || x->nargs != own->nd || strcmp(x->args[0], own->coord)
+	    || (own->nd == 2 && strcmp(x->args[1], own->ycoord)))
+		return NULL;
+	return x;
+}
+
 /* the chain whose field e reads (w, w.x), or NULL; *slope: as w.x */
 static Fld *
 int_field(FS *s, const Ast *e, int *slope, int *both)
@@ -1122,6 +1135,15 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 			return X ? interp(s, own, X, 0) : pt(s, own, i, 0, e->loc);
 		if (own && !strcmp(e->name, own->coord))
 			return num(s, own->from + i * own->h, e->loc);
+		/* a coefficient `let c(x) = ...` named bare, as the grid field's
+		 * pde may: its value at the point (it was "cannot use the
+		 * coefficient 'c' in a lumped object's pde"; a probe's) */
+		if (own && (d = bare_coef(s, own, e)) && s->depth < 64) {
+			s->depth++;
+			c = rw(s, own, i, X, d->value);
+			s->depth--;
+			return c;
+		}
 		/* a field whole in another's pde (the grid field's, checked
 		 * later, would read as a lumped object's: it is one point's) */
 		if (chain(s, e->name) || (own && s->main && !strcmp(e->name, s->main->name))) {
@@ -1259,6 +1281,7 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 		return c;
 	case AX_UNARY:
 	case AX_BINARY:
+	case AX_INDEX:     /* a net's output j: its call's arguments at the point (n(x)[1] kept x) */
 		if (own && !X && e->kind == AX_BINARY && (e->op == OP_MUL || e->op == OP_DIV)
 		    && (p = term_delta(s, own, e))) {
 			/* a place of t, as the grid field's; not of the state */

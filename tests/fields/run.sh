@@ -837,3 +837,51 @@ st=$?
 n=$(grep -c ': error: ' "$T/err")
 [ $st = 1 ] && [ "$n" = 1 ] && grep -q "cd.dpm:7:12: error: u.t must appear linearly" "$T/err" &&
 	pass chain_damping_of_t_one_error || fail chain_damping_of_t_one_error "exit $st, $n errors: $(head -c 300 "$T/err")"
+
+# a second field's pde, init and density may call a net of its coordinate
+# and name a coefficient `let c(x)` bare, as the grid field's may (both
+# were "cannot use ... in a lumped object's pde"; a probe's): the samples
+# are those of the same model with that field on the grid (within
+# rounding), and c's those of sin(x) written out (the same bits)
+cat >"$T/nc.dpm" <<'EON'
+model nc
+net n = mlp(1, 5, 2, act = sin)
+let c(x) = sin(x)
+domain s1: x in [0, 1] grid 10
+domain s2: x in [2, 4] grid 8
+field u(x) on s1
+field w(x) on s2 density 1 + 0.1 * n(x)[0]
+pde u.tt = 1e4 * u.xx + 50 * (w(2.5) - u(0.5)) * delta(x - 0.5)
+pde w.tt = 1e4 * w.xx + n(x)[1] + c - 50 * (w(2.5) - u(0.5)) * delta(x - 2.5)
+boundary u at x = 0, x = 1: fixed
+boundary w at x = 2, x = 4: fixed
+init w = 0.001 * n(x - 3)[0]
+output o1 = u(0.3)
+output o2 = w(2.7)
+EON
+sed -e 's/^field u(x) on s1$/FU/' -e 's/^field w(x) on s2 \(.*\)$/field w(x) on s2 \1\nfield u(x) on s1/' -e '/^FU$/d' "$T/nc.dpm" >"$T/nc_grid.dpm"
+sed 's/ + c - 50/ + sin(x) - 50/' "$T/nc.dpm" >"$T/nc_inline.dpm"
+/usr/bin/python3 -c "
+import json, random
+random.seed(3)
+u = lambda *s: [u(*s[1:]) for _ in range(s[0])] if len(s) > 1 else random.uniform(-1, 1)
+L = [{'W': [[u(1)] for _ in range(5)], 'b': [u(1) for _ in range(5)]}, {'W': [[u(1) for _ in range(5)] for _ in range(2)], 'b': [u(1), u(1)]}]
+json.dump({'params': {}, 'nets': {'n': {'sizes': [1, 5, 2], 'act': 'sin', 'layers': L}}}, open('$T/nc.json', 'w'))"
+for m in nc nc_grid nc_inline; do
+	"$DPMC" render "$T/$m.dpm" --params "$T/nc.json" --raw --double -d 0.05 -o "$T/$m.wav" 2>"$T/err" ||
+		fail "chain_net_coef_$m" "$(head -c 300 "$T/err")"
+done
+if cmp -s "$T/nc.wav" "$T/nc_inline.wav" && /usr/bin/python3 - "$T/nc.wav" "$T/nc_grid.wav" <<'EOP'
+import sys, numpy as np
+def r(p):
+    b = open(p, "rb").read()
+    i = b.index(b"data") + 8
+    return np.frombuffer(b[i:], dtype="<f8").reshape(-1, 2)
+a, b = r(sys.argv[1]), r(sys.argv[2])
+assert np.abs(a).max() > 0 and np.abs(a - b).max() <= 1e-9 * np.abs(a).max(), np.abs(a - b).max()
+EOP
+then
+	pass chain_net_and_coefficient
+else
+	fail chain_net_and_coefficient "the chain's samples differ from the grid field's or from sin(x)'s"
+fi
