@@ -521,14 +521,11 @@ lh_invariant(const Expr *e)
 	                    | (1u << SYM_THX) | (1u << SYM_THY)));
 }
 
+/* (lh_walk's memo asks once for each e: no search of the leaves, which
+ * took a net's 10,000 units quadratic time) */
 static Expr *
 lh_leaf(LHoist *h, ExprPool *p, Expr *e)
 {
-	int i;
-
-	for (i = 0; i < h->n; i++)
-		if (h->hx[i] == e)
-			return ex_param(p, h->base + i);
 	if (h->n == h->cap) {
 		h->cap = h->cap ? 2 * h->cap : 16;
 		h->hx = mem_realloc(h->hx, (size_t)h->cap * sizeof *h->hx);
@@ -553,7 +550,19 @@ lh_walk(LHoist *h, ExprPool *p, Expr *e)
 		return h->memo[e->id];
 	if (lh_invariant(e) && !ex_recip(e))
 		x = lh_leaf(h, p, e);
-	else {
+	else if (e->kind == EX_ADD) {
+		/* a sum's terms walked, then summed at once: rebuilt node by
+		 * node, each of a sum's n nodes merged the terms before it
+		 * (a net's 10,000-unit output: n^2, 23 s to check; a probe's) */
+		Expr **v = NULL;
+		int n = 0, cap = 0, i;
+
+		ex_sum_terms(e, &v, &n, &cap);
+		for (i = 0; i < n; i++)
+			v[i] = lh_walk(h, p, v[i]);
+		x = ex_add_many(p, v, n);
+		mem_free(v);
+	} else {
 		a = e->a ? lh_walk(h, p, e->a) : NULL;
 		b = e->b && !ex_recip(e) ? lh_walk(h, p, e->b) : e->b;
 		c = e->c ? lh_walk(h, p, e->c) : NULL;
@@ -786,10 +795,21 @@ rel_walk(ExprPool *p, Rel *w, int np, int nrd, Expr *e)
 	}
 	if (w->memo[e->id])
 		return w->memo[e->id];
-	a = e->a ? rel_walk(p, w, np, nrd, e->a) : NULL;
-	b = e->b ? rel_walk(p, w, np, nrd, e->b) : NULL;
-	c = e->c ? rel_walk(p, w, np, nrd, e->c) : NULL;
-	x = ex_remake(p, e, a, b, c);
+	if (e->kind == EX_ADD) {    /* a sum rebuilt at once (expr.c ex_sum_terms) */
+		Expr **v = NULL;
+		int n = 0, cap = 0, i;
+
+		ex_sum_terms(e, &v, &n, &cap);
+		for (i = 0; i < n; i++)
+			v[i] = rel_walk(p, w, np, nrd, v[i]);
+		x = ex_add_many(p, v, n);
+		mem_free(v);
+	} else {
+		a = e->a ? rel_walk(p, w, np, nrd, e->a) : NULL;
+		b = e->b ? rel_walk(p, w, np, nrd, e->b) : NULL;
+		c = e->c ? rel_walk(p, w, np, nrd, e->c) : NULL;
+		x = ex_remake(p, e, a, b, c);
+	}
 	w->memo[e->id] = x;
 	if (w->nseen == w->capseen) {
 		w->capseen = w->capseen ? 2 * w->capseen : 256;

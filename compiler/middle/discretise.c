@@ -2505,6 +2505,16 @@ wide_subst(Ctx *c, Scheme *s, Wide *w, Expr *e, int n, Expr **d, Memo *m)
 		for (k = 0; w->node[k] != e; k++)
 			;
 		x = ex_param(p, n + k);
+	} else if (e->kind == EX_ADD) {
+		/* a sum rebuilt at once (expr.c ex_sum_terms) */
+		Expr **v = NULL;
+		int nv = 0, cap = 0, i;
+
+		ex_sum_terms(e, &v, &nv, &cap);
+		for (i = 0; i < nv; i++)
+			v[i] = wide_subst(c, s, w, v[i], n, d, m);
+		x = ex_add_many(p, v, nv);
+		mem_free(v);
 	} else {
 		a = e->a ? wide_subst(c, s, w, e->a, n, d, m) : NULL;
 		b = e->b ? wide_subst(c, s, w, e->b, n, d, m) : NULL;

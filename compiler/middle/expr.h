@@ -93,6 +93,7 @@ Expr *ex_remake(ExprPool *p, Expr *e, Expr *a, Expr *b, Expr *c);
 Expr *ex_sym(ExprPool *p, Sym s);
 Expr *ex_add(ExprPool *p, Expr *a, Expr *b);
 Expr *ex_add_many(ExprPool *p, Expr *const *v, int n);   /* the sum of v[0..n) */
+void ex_sum_terms(Expr *e, Expr ***v, int *n, int *cap);  /* e's terms appended to *v */
 Expr *ex_sub(ExprPool *p, Expr *a, Expr *b);
 Expr *ex_mul(ExprPool *p, Expr *a, Expr *b);
 Expr *ex_div(ExprPool *p, Expr *a, Expr *b);
