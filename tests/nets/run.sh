@@ -362,3 +362,12 @@ printf '{"params": {}, "nets": {"nn": {"sizes": [2, 1000000000, 64, 3], "act": "
 run "$DPMC" info "$T/wide.dpm" --params "$T/bigsize.json"
 [ "$st" = 1 ] && grep -q "bigsize.json:1:45: error: a layer's size is a whole number from 1 to 999999999, not 1000000000" "$T/err" &&
 	pass params_size_place || fail params_size_place "exit $st: $(head -c 300 "$T/err")"
+# one hidden layer of 20,000 units (60,000 weights) compiles in about a
+# second: its output's sum was rebuilt node by node by the walkers that
+# substitute into it, each node merging the terms before it (10,000
+# units: 23 s; 33,333: over 100 s; a probe's).  60 s is the bound a
+# quadratic walk would pass far beyond.
+printf 'model wide1\nparam a = 0.3 in [-2, 2]\nnet n = mlp(1, 20000, 1, act = sin)\nfield z\npde z.tt = -1e6 * z + 1e3 * n(a)\ninit z = 0.001\noutput o = z\n' >"$T/wide1.dpm"
+timeout 60 "$DPMC" render "$T/wide1.dpm" -d 0.01 --raw -o "$T/wide1.wav" >"$T/out" 2>"$T/err"
+st=$?
+[ "$st" = 0 ] && pass wide_layer_compiles || fail wide_layer_compiles "exit $st (124: over 60 s): $(head -c 300 "$T/err")"
