@@ -1210,9 +1210,13 @@ emit_plan(Emit *e)
 	}
 	cg_out(e, "\t\treturn 1;\n\t}\n");
 	cg_out(e, "\tif (bad == 2) {\n");
+	/* (the domain's size too: a membrane 1000 m wide was blamed on the
+	 * rate alone; a probe's) */
 	cg_out(e, "\t\tsnprintf(err, (size_t)errsz, \"%sthe finest stable grid would have over 1e8 points "
-	       "(its waves are slow for this time step: a high rate, or coefficients 0 at t = 0, which "
-	       "any h takes); force a grid with `grid N` or --grid, or lower the rate\");\n", cg_loc_text(s->m->pde->value->loc, at, sizeof at));
+	       "on the domain (%s) (its waves are slow for this time step: a high rate, a domain this "
+	       "large, or coefficients 0 at t = 0, which any h takes); force a grid with `grid N` or "
+	       "--grid, or lower the rate\", %s);\n", cg_loc_text(s->m->pde->value->loc, at, sizeof at),
+	       s->ndim == 2 ? "%g by %g" : "%g long", s->ndim == 2 ? "len[0], len[1]" : "len[0]");
 	cg_out(e, "\t\treturn 1;\n\t}\n");
 	cg_out(e, "\tfor (d = 0; d < 2; d++)\n");
 	cg_out(e, "\t\tn[d] = d < %d ? (int)floor(len[d] / h * (1 + 1e-12)) : 0;\n", s->ndim);
