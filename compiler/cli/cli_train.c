@@ -1014,9 +1014,18 @@ cli_train(const Opts *o, const Job *j)
 
 	T.t0 = jit_now_ms();
 	if (T.rank == 0 && !T.tty)
-		fprintf(stderr, "train: %d rows, %d per batch, %ld epochs, %d thread%s%s\n", T.nr, T.batch,
-		        T.epochs, T.threads, T.threads == 1 ? "" : "s",
-		        T.size > 1 ? " in each of the processes" : "");
+	{
+		/* (a batch's rows are the most threads that run at once: 256
+		 * threads were said for 4 rows; the processes counted) */
+		int th = T.threads < T.batch ? T.threads : T.batch;
+		char procs[64] = "";
+
+		if (T.size > 1)
+			snprintf(procs, sizeof procs, " in each of %d processes", T.size);
+		fprintf(stderr, "train: %d row%s, %d per batch, %ld epoch%s, %d thread%s%s\n", T.nr,
+		        T.nr == 1 ? "" : "s", T.batch, T.epochs, T.epochs == 1 ? "" : "s", th,
+		        th == 1 ? "" : "s", procs);
+	}
 	if (epochs(&T, rows) < 0)
 		goto out;
 	if (T.tty && T.rank == 0)
