@@ -73,10 +73,17 @@ test_rules(void)
 	      == ex_mul(p, ex_num(p, 0.5), ex_pow(p, a, ex_num(p, -0.5))));
 	/* a/b by b: -a/b^2 */
 	CHECK(d1(p, ex_div(p, a, b), 1) == ex_neg(p, ex_div(p, a, ex_powi(p, b, 2))));
-	/* a^b: b a^(b-1) and a^b log a */
+	/* a^b: b a^(b-1) and a^b log a, taken 0 where a^b is (a = 0: 0 log 0
+	 * is NaN, the limit 0); a positive number's base, plain */
 	e = ex_pow(p, a, b);
 	CHECK(d1(p, e, 0) == ex_mul(p, b, ex_pow(p, a, ex_sub(p, b, one))));
-	CHECK(d1(p, e, 1) == ex_mul(p, e, ex_fn(p, FN_LOG, a, NULL)));
+	CHECK(d1(p, e, 1) == ex_select(p, e, ex_mul(p, e, ex_fn(p, FN_LOG, a, NULL)), zero));
+	e = ex_pow(p, ex_num(p, 2), b);
+	CHECK(d1(p, e, 1) == ex_mul(p, e, ex_fn(p, FN_LOG, ex_num(p, 2), NULL)));
+	par[1] = 0.5;
+	e = d1(p, ex_pow(p, ex_num(p, 0), b), 1);
+	CHECK(ex_eval(e, par, sy) == 0);
+	par[1] = -1.3;
 	CHECK(d1(p, ex_fn(p, FN_SIN, a, NULL), 0) == ex_fn(p, FN_COS, a, NULL));
 	CHECK(d1(p, ex_fn(p, FN_COS, a, NULL), 0) == ex_neg(p, ex_fn(p, FN_SIN, a, NULL)));
 	e = ex_fn(p, FN_TAN, a, NULL);
