@@ -382,8 +382,10 @@ row(Reader *r, const Line *l, Data *d, Row *w, const Opts *o, const Job *j, cons
 			return -1;
 		}
 		if (cli_number(txt, &v) < 0) {
-			diag_error(&r->d, at(r, off[c], len[c]), "'%s' is not a number; column %d sets param '%s'",
-			           txt, c + 1, k->param_name(p));
+			/* (1e-400 was "not a number": it is, too small for a double) */
+			const char *why = cli_number_why(txt);
+			diag_error(&r->d, at(r, off[c], len[c]), "'%s' %s; column %d sets param '%s'", txt,
+			           strstr(why, "finite") ? "is not a number" : why, c + 1, k->param_name(p));
 			return -1;
 		}
 		if (cli_param_bad(k, p, v, &bad)) {

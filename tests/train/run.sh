@@ -350,6 +350,8 @@ bad fitted-column "bad.csv:1:6: error: 'T0' is set by the CSV for each row and t
 bad out-of-range 'bad.csv:3:13: error: note = 200 is outside its range \[36, 84\]' \
 	'file,note\nsub/n45.wav,45\nsub/n50.wav,200\n'
 bad not-a-number "bad.csv:2:13: error: 'abc' is not a number; column 2 sets param 'note'" 'file,note\nsub/n45.wav,abc\n'
+# a number too small for a double is one (it was "not a number")
+bad underflow "bad.csv:2:13: error: '1e-400' is below the smallest number a double holds" 'file,note\nsub/n45.wav,1e-400\n'
 bad empty-field "bad.csv:2:13: error: an empty field; column 2 sets param 'note'" 'file,note\nsub/n45.wav,\n'
 bad missing-file "bad.csv:2:1: error: no such file '.*missing.wav'.*from the CSV's folder" 'file,note\nmissing.wav,45\n'
 bad not-a-wav 'bad.csv:2:1: error: .*notwav.wav.* is not a sound file' 'file,note\nsub/notwav.wav,45\n'
