@@ -646,17 +646,39 @@ coef_let(const FS *s, const Ast *e)
 	return NULL;
 }
 
-/* the let a bare name e calls with the coordinates of own as its
- * arguments (`let c(x) = ...`, `c` in the pde), or NULL */
-static const Decl *
-bare_coef(const FS *s, const Fld *own, const Ast *e)
+/* e with each bare name of a coefficient `let c(x) = ...` (its
+ * arguments own's coordinates) as the call c(x), as the grid field's pde
+ * reads it: a second field's pde, init and density are then taken as if
+ * written so, conservative forms and their checks included (a bare c
+ * was "cannot use the coefficient 'c' in a lumped object's pde"; taken
+ * at the point only, (c * w.x).x lost c's slope; a probe's) */
+Ast *
+sf_bare_calls(FS *s, const Fld *own, Ast *e)
 {
-	const Decl *x = model_lookup(s->m, e->name);
+	const Decl *x;
+	AstList *args = NULL;
+	Ast *c;
+	int j;
 
-	if (!x || x->kind != D_LET || x->nargs != own->nd || strcmp(x->args[0], own->coord)
-	    || (own->nd == 2 && strcmp(x->args[1], own->ycoord)))
+	if (!e)
 		return NULL;
-	return x;
+	if (e->kind == AX_NAME && (x = model_lookup(s->m, e->name)) && x->kind == D_LET
+	    && x->nargs == own->nd && !strcmp(x->args[0], own->coord)
+	    && (own->nd < 2 || !strcmp(x->args[1], own->ycoord))) {
+		for (j = 0; j < x->nargs; j++)
+			args = ast_list(s->a, args, ast_name(s->a, x->args[j], e->loc));
+		return ast_call(s->a, e->name, e->loc, args, e->loc);
+	}
+	c = arena_alloc(s->a, sizeof *c);
+	*c = *e;
+	c->a = sf_bare_calls(s, own, e->a);
+	c->b = sf_bare_calls(s, own, e->b);
+	if (e->nargs) {
+		c->args = arena_alloc(s->a, (size_t)e->nargs * sizeof *c->args);
+		for (j = 0; j < e->nargs; j++)
+			c->args[j] = sf_bare_calls(s, own, e->args[j]);
+	}
+	return c;
 }
 
 /* the chain whose field e reads (w, w.x), or NULL; *slope: as w.x */
@@ -1135,15 +1157,6 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 			return X ? interp(s, own, X, 0) : pt(s, own, i, 0, e->loc);
 		if (own && !strcmp(e->name, own->coord))
 			return num(s, own->from + i * own->h, e->loc);
-		/* a coefficient `let c(x) = ...` named bare, as the grid field's
-		 * pde may: its value at the point (it was "cannot use the
-		 * coefficient 'c' in a lumped object's pde"; a probe's) */
-		if (own && (d = bare_coef(s, own, e)) && s->depth < 64) {
-			s->depth++;
-			c = rw(s, own, i, X, d->value);
-			s->depth--;
-			return c;
-		}
 		/* a field whole in another's pde (the grid field's, checked
 		 * later, would read as a lumped object's: it is one point's) */
 		if (chain(s, e->name) || (own && s->main && !strcmp(e->name, s->main->name))) {

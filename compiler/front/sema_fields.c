@@ -1388,6 +1388,7 @@ sema_fields(Model *m, Diag *d)
 					err(&s, x->lhs_loc, "init sets %s or %s.t", x->field, x->field);
 				else if (*slot)
 					err(&s, x->loc, "a second statement for '%s' here", x->field, NULL);
+				x->value = sf_bare_calls(&s, f, x->value);
 				*slot = x;
 				s.drop[j] = 1;
 			}
@@ -1397,6 +1398,7 @@ sema_fields(Model *m, Diag *d)
 			    f->f->name);
 			continue;
 		}
+		f->density = sf_bare_calls(&s, f, f->density);
 		f->order = xorder(f, f->pde->value) >= 4 ? 4 : 2;
 		check_derivs(&s, f, f->pde->value);
 		for (j = 0; f->nd == 2 && f->order == 4 && j < 4; j++)

@@ -85,6 +85,7 @@ Ast *bin(FS *s, AstOp op, Ast *a, Ast *b);
 Fld *chain(FS *s, const char *name);
 int slope_at(FS *s, const Fld *f, const Ast *b, double *v);
 int mentions(const Ast *e, const char *v);
+Ast *sf_bare_calls(FS *s, const Fld *own, Ast *e);   /* bare coefficient lets as calls c(x) */
 const Ast *state_in(const Model *m, const Ast *e, int depth);
 /* how cons_kind takes a term of a conservative form's bracket */
 enum { C_BAD, C_COMMUTE, C_HALF, C_DXX };
