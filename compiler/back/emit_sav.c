@@ -944,7 +944,7 @@ cg_emit_sav_bound(Emit *e)
 	cg_out(e, "static void\n@__sav_bound(const double *p, double k, double *rd)\n{\n");
 	cg_out(e, "\tenum { M = 512, NTH = 57 };\n");
 	cg_out(e, "\tconst double hx = %.17g / (double)M, hy = 0, t = 0;\n", len);
-	cg_out(e, "\tdouble u0[M + 1], v0[M + 1], H = 0, lo, hi, V, mu[%d], sn[NTH][%d];\n\tlong i;\n\tint it, j;\n\n",
+	cg_out(e, "\tdouble u0[M + 1], v0[M + 1], H = 0, lo, hi, V, mu[%d], sn[NTH][%d];\n\tlong i;\n\tint it, j, still = 1;\n\n",
 	       s->nrd + 1, s->ntaps + 1);
 	cg_out(e, "\t(void)p; (void)hy; (void)t; (void)v0; (void)sn; (void)j;\n");
 	/* mu[r]: the least linear energy per unit of an integral kappa
@@ -973,7 +973,8 @@ cg_emit_sav_bound(Emit *e)
 	ex_emitter_add(em, s->init_u ? s->init_u : ex_num(s->pool, 0));
 	ex_emitter_add(em, s->init_ut ? s->init_ut : ex_num(s->pool, 0));
 	ex_emitter_flush(em, &e->b, "\t\t");
-	cg_out(e, "\t\tu0[i] = %s;\n\t\tv0[i] = %s;\n\t}\n", ex_emitter_root(em, 0), ex_emitter_root(em, 1));
+	cg_out(e, "\t\tu0[i] = %s;\n\t\tv0[i] = %s;\n\t\tstill &= v0[i] == 0;\n\t}\n", ex_emitter_root(em, 0),
+	       ex_emitter_root(em, 1));
 	ex_emitter_free(em);
 	/* the field's energy, -u L u / 2 + v^2 / 2, L u = ((A + B) u - u) den / k^2 */
 	cg_out(e, "\tfor (i = 1; i < M; i++) {\n\t\tconst double x = %.17g + i * hx;\n", s->from[0]);
@@ -1047,8 +1048,13 @@ cg_emit_sav_bound(Emit *e)
 		ex_emitter_add(em, s->rd[r].pos ? s->rd[r].pos : ex_num(s->pool, 0));
 	ex_emitter_flush(em, &e->b, "\t");
 	for (j = 0; j < s->nlump; j++)
-		cg_out(e, "\tH += 0.5 * (%s) * (%s) * (%s);\n", ex_emitter_root(em, 3 * j + 2),
-		       ex_emitter_root(em, 3 * j + 1), ex_emitter_root(em, 3 * j + 1));
+		cg_out(e, "\tH += 0.5 * (%s) * (%s) * (%s);\n\tstill &= (%s) == 0;\n", ex_emitter_root(em, 3 * j + 2),
+		       ex_emitter_root(em, 3 * j + 1), ex_emitter_root(em, 3 * j + 1), ex_emitter_root(em, 3 * j + 1));
+	/* mu I holds for the scheme's energy from rest only: moving, its
+	 * linear part (<dx u[n+1], dx u[n]>) may be below mu I of the state
+	 * it reaches (a string struck by a velocity reached 1.6 times the
+	 * bound; a probe's): there V <= H alone, as before */
+	cg_out(e, "\tfor (i = 0; !still && i <= %d; i++)\n\t\tmu[i] = 0;\n", s->nrd);
 	for (r = 0; r < s->nrd; r++) {
 		const Read *rd = &s->rd[r];
 		switch (rd->kind) {

@@ -2019,7 +2019,8 @@ lumped_only(Model *m)
 	AstList *g, *w, *c;
 	Decl **v;
 	static const char *const letters[] = {"x", "y", "s", "r", "q", "w", "v", "a", "b", "c", "d",
-	                                      "e", "f", "g", "h", "i", "j", "l", "m", "n", "o", "p", NULL};
+	                                      "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p",
+	                                      "u", "z", NULL};
 	const char *f = "rest_", *x = NULL;
 	char xx[3];
 	int i, nlump = 0;

@@ -549,7 +549,10 @@ class Model:
                              "%s, not %s" % (nout, ", ".join(self._outputs), t.shape))
         # the most a render holds (frames() refuses more): a gradient of
         # 2^27 + 1 frames ran on past 100 s where render said why at once
-        check_frames(t.shape[0], nout)
+        if t.shape[0] * max(nout, 1) > MAX_SAMPLES:
+            raise ValueError("the target's %d frames are %d samples, more than the %d a render "
+                             "may hold; give a shorter target" % (t.shape[0], t.shape[0] * max(nout, 1),
+                                                                   MAX_SAMPLES))
         return np.ascontiguousarray(t)
 
     def grad(self, target, loss="mse"):
