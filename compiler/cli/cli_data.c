@@ -399,6 +399,28 @@ row(Reader *r, const Line *l, Data *d, Row *w, const Opts *o, const Job *j, cons
 	return recording(r, w, off[0], len[0], o, j, dir, a);
 }
 
+/* Row i the same as an earlier one (its recording and every column's
+ * value): it would count twice in the loss, so say so (a warning: a
+ * weight may be meant). */
+static void
+dup_row(Reader *r, const Line *l, const Data *d, int i)
+{
+	const Row *w = &d->rows[i], *v;
+	int q, c;
+
+	for (q = 0; q < i; q++) {
+		v = &d->rows[q];
+		for (c = 0; c < d->ncols && v->vals[d->cols[c]] == w->vals[d->cols[c]]; c++)
+			;
+		if (c == d->ncols && (!strcmp(v->path, w->path) || cli_same_file(v->path, w->path))) {
+			diag_warning(&r->d, at(r, l->off, l->len > 0 ? l->len : 1), "the same recording and "
+			             "values as line %d: this row counts twice in the loss (remove one, unless "
+			             "that is meant)", v->line);
+			return;
+		}
+	}
+}
+
 int
 cli_data_read(Data *d, const Opts *o, const Job *j, Arena *a)
 {
@@ -444,6 +466,7 @@ cli_data_read(Data *d, const Opts *o, const Job *j, Arena *a)
 			return -1;
 		}
 		d->rows[d->nrows].o.target = d->rows[d->nrows].path;
+		dup_row(&r, &l, d, d->nrows);
 		d->nrows++;
 	}
 	if (d->nrows == 0) {

@@ -212,6 +212,14 @@ sema_fold_nets(Sema *s)
 		n->nweights = ok ? (int)total : 0;
 		if (!ok)
 			en->bad = 1;
+		/* a net no expression calls: its weights change nothing, and a
+		 * fit or train of them would move nothing (their gradient 0) */
+		for (j = 0; j < s->nuses && s->uses[j].net->decl != d; j++)
+			;
+		if (ok && j == s->nuses && !s->d->nerr)
+			diag_warning(s->d, d->name_loc, "net '%s' is never called: its %d weights change "
+			             "nothing (call it as %s(...) in a let, pde, init or output, or remove it)",
+			             d->name, n->nweights, d->name);
 	}
 	/* the calls: IN arguments, and one output chosen */
 	for (i = 0; i < s->nuses; i++) {

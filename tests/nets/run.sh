@@ -49,6 +49,24 @@ for m in scalar time space; do
 	run "$DPMC" check "$N/$m.dpm"
 	if [ $st = 0 ] && [ ! -s "$T/err" ]; then pass "valid_$m"; else fail "valid_$m" "$(cat "$T/err")"; fi
 done
+# a net nothing calls: a warning at its name (a fit of it would move nothing)
+cat >"$T/uncalled.dpm" <<-EOF
+	model uncalled
+	param f0 = 110 in [50, 400]
+	net tone = mlp(2, 8, 3, seed = 1)
+	domain x in [0, 1]
+	field u(x)
+	pde u.tt = (2 * f0)^2 * u.xx
+	boundary x = 0, x = 1: fixed
+	init u = 0.001 * sin(pi * x)
+	output out = u(0.3)
+	EOF
+run "$DPMC" check "$T/uncalled.dpm"
+if [ $st = 0 ] && grep -q "warning: net 'tone' is never called: its 51 weights" "$T/err"; then
+	pass uncalled_net_warned
+else
+	fail uncalled_net_warned "status $st: $(head -c 300 "$T/err")"
+fi
 
 # ---- 2. initialisation ----
 # initcheck NAME MODEL NET SEED SIZES...
