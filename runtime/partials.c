@@ -759,7 +759,11 @@ probe_start(Stage *st, const double *z, double f1, RtPartials *p)
 {
 	if (render_at(st, z) < 0)
 		return -1;
-	return find(st, f1, 0.15, p) == 0 && p->nfound >= 3 ? 0 : find(st, 0, 0, p);
+	/* ... and whose first partial is there: from further off, a series
+	 * of the render's partials 3, 6, 9 read as 2, 4, 6 (67 Hz as 100.5,
+	 * a fifth up), which the match then brought to the target's 90 Hz:
+	 * f0 went to 60 (a probe's) */
+	return find(st, f1, 0.15, p) == 0 && p->nfound >= 3 && p->f[0] > 0 ? 0 : find(st, 0, 0, p);
 }
 
 /* A match is kept when it ends within KEEP_CENTS (rms, weighted) or at

@@ -50,7 +50,7 @@ rt_nframes(double seconds, double rate, int nch, char *err, int errsz)
 /* The scale that brings the peak to -1 dBFS, or 0 for silence; -1 with
  * a message at the first non-finite sample. */
 static double
-peak_scale(const double *x, long nframes, int nch, int raw, char *err, int errsz)
+peak_scale(const double *x, long nframes, int nch, int rate, int raw, char *err, int errsz)
 {
 	double peak = 0, a;
 	long i, n = nframes * nch, big = -1;
@@ -60,17 +60,18 @@ peak_scale(const double *x, long nframes, int nch, int raw, char *err, int errsz
 		if (raw == 1 && a > FLT_MAX && isfinite(a) && big < 0)
 			big = i;    /* said below unless the render blows up after it */
 		if (!isfinite(a)) {
-			rt_seterr(err, errsz, "the simulation blew up at sample %ld (channel %d): "
+			rt_seterr(err, errsz, "the simulation blew up at sample %ld (t = %.6g s, channel %d): "
 			       "the scheme is unstable for these values; check the params and the grid",
-			       i / nch, (int)(i % nch) + 1);
+			       i / nch, (double)(i / nch) / rate, (int)(i % nch) + 1);
 			return -1;
 		}
 		if (a > peak)
 			peak = a;
 	}
 	if (big >= 0) {
-		rt_seterr(err, errsz, "sample %ld (channel %d) is %g, too large for 32-bit float; "
-		       "add --double for 64-bit floats", big / nch, (int)(big % nch) + 1, x[big]);
+		rt_seterr(err, errsz, "sample %ld (t = %.6g s, channel %d) is %g, too large for 32-bit float "
+		       "(the state blowing up, or a scale too large); add --double for 64-bit floats",
+		       big / nch, (double)(big / nch) / rate, (int)(big % nch) + 1, x[big]);
 		return -1;
 	}
 	if (raw)
@@ -253,7 +254,7 @@ rt_wav_write(const char *path, const double *x, long nframes, int nch, int rate,
 	}
 	if (rt_wav_check(path, nch, raw, err, errsz) != 0)
 		return -1;
-	if ((g = peak_scale(x, nframes, nch, raw, err, errsz)) < 0)
+	if ((g = peak_scale(x, nframes, nch, rate, raw, err, errsz)) < 0)
 		return -1;
 	if (rt_out_open(&out, path, 0666, err, errsz) != 0)
 		return -1;

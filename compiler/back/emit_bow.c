@@ -426,14 +426,14 @@ cg_emit_bow_check(Emit *e)
 			cg_out(e, "\t\t\tif (p[%d] != 0 && fabs(f0 - 2 * M) <= 1e-9 * fabs(M)) {\n", p);
 			cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"%s%s = %%g is too large for the bow at %s%%s: "
 			       "its Newton equation has one root only for %s < %%.9g on this grid (1 - c dS/dv > 0, "
-			       "language.md 12); lighten the bow or soften its friction curve\", p[%d], %s, when, "
+			       "docs/language.md 16); lighten the bow or soften its friction curve\", p[%d], %s, when, "
 			       "p[%d] / (c * M));\n", cg_loc_text(sr->loc, place, sizeof place), nm.s, at, nm.s, p, xy, p);
 			cg_out(e, "\t\t\t\treturn 1;\n\t\t\t}\n");
 			named = 1;
 		}
 		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"%sthe bow at %s is pressed too hard%%s: its Newton "
 		       "equation has one root only while c max dS/dv < 1 on this grid, and it is %%g "
-		       "(language.md 12); lighten the bow or soften its friction curve\", %s, when, c * M);\n",
+		       "(docs/language.md 16); lighten the bow or soften its friction curve\", %s, when, c * M);\n",
 		       cg_loc_text(sr->loc, place, sizeof place), at, xy);
 		cg_out(e, "\t\t\treturn 1;\n\t\t}\n\t}\n");
 		(void)named;

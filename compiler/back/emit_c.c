@@ -1980,7 +1980,7 @@ emit_lifecycle(Emit *e)
 		cg_out(e, "\tif (m->bow_bisect == 4 && @__bowcheck(m, m->bow_fail, err, errsz))\n\t\treturn 1;\n");
 		cg_out(e, "\tif (m->bow_bisect == 4) {\n\t\tsnprintf(err, (size_t)errsz, \"the bow at %s = %s is pressed "
 		       "too hard at t = %%.9g s (step %%ld): its Newton equation has one root only while c max dS/dv < 1 "
-		       "on this grid, and then it is %%g (language.md 12); lighten the bow "
+		       "on this grid, and then it is %%g (docs/language.md 16); lighten the bow "
 		       "at that time or soften its friction curve\", m->bow_x, %sm->bow_fail, "
 		       "(long)(m->bow_fail / m->k + 0.5), m->bow_cds);\n\t\treturn 1;\n\t}\n",
 		       s->ndim == 2 ? "(x, y)" : "x", s->ndim == 2 ? "(%g, %g)" : "%g", s->ndim == 2 ? "m->bow_y, " : "");
@@ -2048,7 +2048,7 @@ emit_lifecycle(Emit *e)
 			cg_loc_text(s->pot_loc, ap, sizeof ap);
 			cg_out(e, "\t\tif (q == m->npts - 1)\n\t\t\tsnprintf(err, (size_t)errsz, \"%sthe potential's "
 			       "energy is negative (or not a number) at the initial state for the params in force; a "
-			       "stored energy must be >= 0 for every allowed value (language.md 12): check its sign and "
+			       "stored energy must be >= 0 for every allowed value (docs/language.md 17): check its sign and "
 			       "the params' ranges\");\n\t\telse ", ap);
 		}
 		cg_out(e, "\t\tif (q >= ng)\n\t\t\tsnprintf(err, (size_t)errsz, \"the initial state of lumped "

@@ -748,7 +748,7 @@ names_in(const char *list, const char *opt, const char *model, const Kernel *k, 
 				fprintf(stderr, "dpmc: error: %s: '%s' is a %s of %s, not a param; to fit it, declare "
 				        "it `param %s = VALUE in [LO, HI]`\n", opt, name, kind, model, name);
 			else
-				fprintf(stderr, "dpmc: error: %s: %s has no param '%s'%s%s%s\n", opt, model, name,
+				fprintf(stderr, "dpmc: error: %s: %s has no param '%.80s'%s%s%s\n", opt, model, name,
 				        best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
 			goto bad;
 		}
@@ -1790,9 +1790,9 @@ cli_fit(const Opts *o, const Job *j)
 		sigaction(sigs[i], &old[i], NULL);
 	handlers = 0;
 	if (interrupted)
-		fprintf(stderr, "dpmc: %s after %ld of %ld steps; writing the best params (loss %g)\n",
+		fprintf(stderr, "dpmc: %s after %ld of %ld steps; writing the best params (loss %g%s)\n",
 		        interrupted == SIGTERM ? "terminated" : "interrupted", F.nst > 1 ? F.done : W->step,
-		        F.steps * F.nst, W->best_loss);
+		        F.steps * F.nst, loss, loss != W->best_loss ? ", on the grid a render of them takes" : "");
 	if (o->out && !rt_out_is_std(o->out)) {
 		if (cli_write_file(o->out, res.s, err, sizeof err) != 0) {
 			fprintf(stderr, "dpmc: error: %s\n", err);

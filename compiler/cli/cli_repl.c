@@ -462,7 +462,7 @@ c_set(Repl *R, int argc, char **argv)
 		for (i = 0; i < np && i < 512; i++)
 			names[i] = k->param_name(i);
 		best = closest_name(argv[1], names, i);
-		fprintf(stderr, "dpmc: error: %s has no param '%s'%s%s%s; 'params' lists them\n", R->path,
+		fprintf(stderr, "dpmc: error: %s has no param '%.80s'%s%s%s; 'params' lists them\n", R->path,
 		        argv[1], best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
 		return -1;
 	}
@@ -860,7 +860,7 @@ out:
 static const char *const plots[] = {"wave", "spectrogram", "loss"};
 #define NPLOT ((int)(sizeof plots / sizeof plots[0]))
 
-/* plot wave|spectrogram|loss FILE.png: the last render (its first
+/* plot wave|spectrogram|loss FILE.png|.svg|.pdf: the last render (its first
  * output) or the last fit, drawn by plot.c. */
 static int
 c_plot(Repl *R, int argc, char **argv)
@@ -1015,9 +1015,9 @@ static const struct RCmd {
 	 "fit params to a recording (as 'dpmc fit': LOSS spec unless given); the best\n"
 	 "values stay in force;\n"
 	 "Ctrl-C stops the fit and keeps the best so far", c_fit, 2, 4},
-	{"plot", "wave|spectrogram|loss FILE.png",
-	 "a PNG of the last render's first output (waveform, or spectrogram in dB)\n"
-	 "or of the last fit's loss per step", c_plot, 2, 2},
+	{"plot", "wave|spectrogram|loss FILE.png|.svg|.pdf",
+	 "a plot of the last render's first output (waveform, or spectrogram in dB)\n"
+	 "or of the last fit's loss per step: PNG, SVG or PDF by the name's suffix", c_plot, 2, 2},
 	{"save", "FILE.json", "write the params in force as {\"params\": {...}} (and \"nets\": {...})", c_save, 1, 1},
 	{"open", "FILE.json", "set the params from such a file (as --params; missing ones take defaults)",
 	 c_open, 1, 1},
@@ -1110,11 +1110,13 @@ command(Repl *R, char *line)
 	const char *names[NCMD + 1], *best;
 	const struct RCmd *c = NULL;
 	char lo[16], hi[16];
+	const char *typed;
 	double t;
 	int argc, i, r = 0;
 
 	if ((argc = split(line, argv)) <= 0)
 		return argc;
+	typed = argv[0];
 	if (!strcmp(argv[0], "exit"))
 		argv[0] = "quit";
 	for (i = 0; i < NCMD; i++) {
@@ -1131,9 +1133,9 @@ command(Repl *R, char *line)
 	if (argc - 1 < c->minarg || argc - 1 > c->maxarg) {
 		snprintf(lo, sizeof lo, "%d", c->minarg);
 		snprintf(hi, sizeof hi, "%d", c->maxarg);
-		fprintf(stderr, "dpmc: error: '%s' takes %s%s%s word%s after it: %s %s\n", c->name, lo,
+		fprintf(stderr, "dpmc: error: '%s' takes %s%s%s word%s after it: %s%s%s\n", typed, lo,
 		        c->maxarg > c->minarg ? " to " : "", c->maxarg > c->minarg ? hi : "",
-		        c->maxarg == 1 ? "" : "s", c->name, c->args);
+		        c->maxarg == 1 ? "" : "s", typed, *c->args ? " " : "", c->args);
 		return -1;
 	}
 	if (c->fn == c_quit)

@@ -310,7 +310,7 @@ item_names(const Train *T)
 		}
 		if (i == np) {
 			best = closest_name(name, names, np);
-			fprintf(stderr, "dpmc: error: --per-item: %s has no param '%s'%s%s%s\n", T->o->model, name,
+			fprintf(stderr, "dpmc: error: --per-item: %s has no param '%.80s'%s%s%s\n", T->o->model, name,
 			        best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
 			return -1;
 		}

@@ -103,7 +103,7 @@ static const struct Cmd {
 	{"repl", C_REPL, "dpmc repl [MODEL.dpm]",
 	 "The interactive loop: one command per line (load, set, params, nets, info, emit,\n"
 	 "render, grad, fit, plot, save, open, reload, backend, time, help, quit;\n"
-	 "'help' lists them; plot writes PNGs of the last render and the last fit),\n"
+	 "'help' lists them; plot writes PNG, SVG or PDF plots of the last render and fit),\n"
 	 "from stdin without a prompt when it is not a terminal (exit status 1 if\n"
 	 "any command failed).  --set and --params apply to the model given here;\n"
 	 "-r, --grid, --backend and -I to every model loaded."},
@@ -895,6 +895,7 @@ cmd_check(Run *r, const Opts *o)
 
 	if (cli_compile(r, o, UPTO_RUN) < 0 || !(m = instance(r, o, 1.0, &init_ms, &vals)))
 		return EXIT_ERR;
+	stats(r, o, m, init_ms, 0, 0);
 	r->k.destroy(m);
 	return EXIT_OK;
 }
@@ -1114,6 +1115,8 @@ emit_params_ok(const Opts *o)
 static int
 cmd_emit(Run *r, const Opts *o)
 {
+	double t;
+
 	/* what emit prints is the same for every grid: the C plans it when
 	 * the model is made, as a built model does (cmd_build) */
 	if (o->ngrid) {
@@ -1122,9 +1125,13 @@ cmd_emit(Run *r, const Opts *o)
 		        "or force it in the model (`domain ... grid N`)\n");
 		return EXIT_ERR;
 	}
+	t = jit_now_ms();
 	if (cli_compile(r, o, cli_emit_upto(o->stage)) < 0 || !emit_params_ok(o))
 		return EXIT_ERR;
+	t = jit_now_ms() - t;
 	cli_emit_print(r, o->stage, stdout);
+	if (o->stats)    /* no machine code: the front and middle's time */
+		fprintf(stderr, "{\"compile_ms\": %.3f}\n", t);
 	return EXIT_OK;    /* main checks that stdout took it all */
 }
 
@@ -1309,7 +1316,7 @@ cli_note_blowup(const Kernel *k, void *m, int in_time)
 		        "the grid (%d%s%.0d intervals) takes (a planned grid counts them at the initial "
 		        "state's reads, and a tenth more; a string struck from rest starts with none): fix a "
 		        "coarser grid ('grid N' in the domain, or --grid N), or write the stiffening as a "
-		        "potential (language.md 12), whose grid counts the largest stretch its energy allows\n",
+		        "potential (docs/language.md 17), whose grid counts the largest stretch its energy allows\n",
 		        n[0], k->ndim() == 2 ? " x " : "", k->ndim() == 2 ? n[1] : 0);
 		return;
 	}
@@ -1424,7 +1431,7 @@ cli_render_wav(const Run *r, const Opts *o, void *m, long nframes, double *run_m
 		if (strstr(err, "blew up") && r->loops->s->npot)
 			fprintf(stderr, "dpmc: note: with a potential the scheme stays bounded while its "
 			        "energy is >= 0; one that goes negative for a state it reaches (check its sign "
-			        "for these params) stops the render so (language.md 12)\n");
+			        "for these params) stops the render so (docs/language.md 17)\n");
 	}
 	/* every sample 0: an excitation narrower than the grid's spacing
 	 * falls between its points (a 5 cm pluck on the 5 intervals of a

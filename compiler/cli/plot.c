@@ -1,7 +1,8 @@
-/* plot.c — PNG plots with cairo (plot.h): a frame with ticked axes, the
- * data drawn inside it, the image written atomically.
+/* plot.c — plots with cairo (plot.h): a frame with ticked axes, the
+ * data drawn inside it, the image written atomically as PNG, SVG or PDF
+ * by the path's suffix.
  * requires: samples or points in memory; nothing of the compiler.
- * leaves: a complete PNG at the path, or no new file and a message.
+ * leaves: a complete image at the path, or no new file and a message.
  * Text uses cairo's toy font API: without fonts installed the labels
  * are missing but the plot is still drawn. */
 #define _POSIX_C_SOURCE 200809L
@@ -15,6 +16,8 @@
 #include <unistd.h>
 
 #include <cairo.h>
+#include <cairo-pdf.h>
+#include <cairo-svg.h>
 #include <fftw3.h>
 
 #include "dpm.h"
@@ -36,10 +39,12 @@ typedef struct Axis {
 	int kilo;            /* labels of 1000 and up as "2k" */
 } Axis;
 
+typedef struct Put Put;
 typedef struct Plot {
 	cairo_surface_t *s;
 	cairo_t *cr;
 	double x0, y0, w, h;    /* the data area, in pixels */
+	Put *out;               /* SVG and PDF: written while drawn */
 } Plot;
 
 static int
@@ -231,16 +236,70 @@ frame_box(Plot *p)
 
 /* ---- the image ---- */
 
-/* A white image with the title; right: the right margin. */
-static int
-begin(Plot *p, const char *title, int right, char *err, int errsz)
+struct Put {
+	RtOut out;
+	char err[1024];
+};
+
+static cairo_status_t
+put(void *u, const unsigned char *data, unsigned int n)
 {
-	p->s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, PLOT_WIDTH, PLOT_HEIGHT);
+	Put *p = u;
+	return rt_out_write(&p->out, data, n, p->err, sizeof p->err) == 0
+	       ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
+}
+
+/* The format of path by its suffix (any case): 'p'ng, 's'vg, pdf 'd';
+ * a device or "-" (stdout) takes PNG; 0 for anything else. */
+static int
+kind(const char *path)
+{
+	static const char sfx[][5] = {".png", ".svg", ".pdf"};
+	size_t n = strlen(path);
+	int i, j;
+
+	for (i = 0; i < 3; i++) {
+		for (j = 0; j < 4 && n >= 4 && (path[n - 4 + j] | 0x20) == sfx[i][j]; j++)
+			;
+		if (j == 4)
+			return "psd"[i];
+	}
+	return !strcmp(path, "-") || !strncmp(path, "/dev/", 5) ? 'p' : 0;
+}
+
+/* A white image with the title, drawn for path (whose suffix chose the
+ * format: plot.h); right: the right margin. */
+static int
+begin(Plot *p, const char *path, const char *title, int right, char *err, int errsz)
+{
+	const int k = kind(path);
+
+	p->out = NULL;
+	if (!k)
+		return fail(err, errsz, "'%s': a plot is written as PNG, SVG or PDF, chosen by the "
+		            "name's suffix; name it FILE.png, FILE.svg or FILE.pdf", path);
+	if (k == 'p') {
+		p->s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, PLOT_WIDTH, PLOT_HEIGHT);
+	} else {
+		p->out = mem_alloc(sizeof *p->out);
+		p->out->err[0] = 0;
+		if (rt_out_open(&p->out->out, path, 0666, err, errsz) != 0) {
+			mem_free(p->out);
+			return -1;
+		}
+		/* (points for pixels: the same layout, 1000 x 400 pt) */
+		p->s = k == 's' ? cairo_svg_surface_create_for_stream(put, p->out, PLOT_WIDTH, PLOT_HEIGHT)
+		                : cairo_pdf_surface_create_for_stream(put, p->out, PLOT_WIDTH, PLOT_HEIGHT);
+	}
 	p->cr = cairo_create(p->s);
 	if (cairo_status(p->cr) != CAIRO_STATUS_SUCCESS) {
 		fail(err, errsz, "cannot draw a plot: %s", cairo_status_to_string(cairo_status(p->cr)));
 		cairo_destroy(p->cr);
 		cairo_surface_destroy(p->s);
+		if (p->out) {
+			rt_out_abort(&p->out->out);
+			mem_free(p->out);
+		}
 		return -1;
 	}
 	p->x0 = ML;
@@ -255,27 +314,31 @@ begin(Plot *p, const char *title, int right, char *err, int errsz)
 	return 0;
 }
 
-typedef struct Put {
-	RtOut out;
-	char err[1024];
-} Put;
-
-static cairo_status_t
-put(void *u, const unsigned char *data, unsigned int n)
-{
-	Put *p = u;
-	return rt_out_write(&p->out, data, n, p->err, sizeof p->err) == 0
-	       ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
-}
-
-/* Write the image to path through rt_out_open, then free it. */
+/* Write the image to path through rt_out_open (SVG and PDF: end the
+ * stream opened by begin), then free it. */
 static int
 finish(Plot *p, const char *path, char *err, int errsz)
 {
 	cairo_status_t st = cairo_status(p->cr);
-	Put *w = mem_alloc(sizeof *w);
+	Put *w = p->out ? p->out : mem_alloc(sizeof *w);
 	int r = -1;
 
+	if (p->out) {
+		cairo_destroy(p->cr);
+		cairo_surface_finish(p->s);    /* the rest of the file, through put */
+		if (st == CAIRO_STATUS_SUCCESS)
+			st = cairo_surface_status(p->s);
+		cairo_surface_destroy(p->s);
+		if (st != CAIRO_STATUS_SUCCESS) {
+			fail(err, errsz, "cannot write the plot '%s': %s", path,
+			     w->err[0] ? w->err : cairo_status_to_string(st));
+			rt_out_abort(&w->out);
+		} else
+			r = rt_out_close(&w->out, err, errsz);
+		mem_free(w);
+		return r;
+	}
+	w->err[0] = 0;
 	cairo_surface_flush(p->s);
 	if (st != CAIRO_STATUS_SUCCESS)
 		fail(err, errsz, "cannot draw the plot for '%s': %s", path, cairo_status_to_string(st));
@@ -387,7 +450,7 @@ plot_wave(const char *path, const double *x, long n, double rate, const char *ti
 	tx.hi = (double)n / rate;
 	ay.lo = -1.05 * m;
 	ay.hi = 1.05 * m;
-	if (begin(&p, title, MR, err, errsz) < 0)
+	if (begin(&p, path, title, MR, err, errsz) < 0)
 		return -1;
 	axes(&p, &tx, &ay, "time (s)", "amplitude", 1);
 	cairo_set_source_rgb(p.cr, 0.6, 0.6, 0.6);
@@ -571,7 +634,7 @@ plot_spectrogram(const char *path, const double *x, long n, double rate, const c
 	tx.hi = (double)n / rate;
 	fy.lo = rate / NFFT;    /* the first bin above DC */
 	fy.hi = rate / 2;
-	if (begin(&p, title, MR_BAR, err, errsz) < 0)
+	if (begin(&p, path, title, MR_BAR, err, errsz) < 0)
 		return -1;
 	cols = mem_alloc(sizeof(float) * NBIN * (size_t)p.w);
 	top = stft_columns(x, n, (int)p.w, cols);
@@ -635,7 +698,7 @@ plot_curve(const char *path, const double *xs, const double *ys, long n, const c
 	ay.log = range(ys, n, 1, &l, &h) && l == ay.lo;
 	pad(&ax);
 	pad(&ay);
-	if (begin(&p, title, MR, err, errsz) < 0)
+	if (begin(&p, path, title, MR, err, errsz) < 0)
 		return -1;
 	axes(&p, &ax, &ay, xlabel, ylabel, 1);
 	cairo_set_source_rgb(p.cr, 0.80, 0.25, 0.10);

@@ -1,7 +1,8 @@
-/* plot.h — PNG plots drawn with cairo: a render's waveform and
+/* plot.h — plots drawn with cairo: a render's waveform and
  * spectrogram, a fit's loss curve (the REPL's `plot`).
- * Each function writes a 1000x400 PNG at path and returns 0, or -1 with
- * a message in err.  The image goes through rt_out_open (runtime/out.c):
+ * Each function writes a 1000x400 image at path, PNG, SVG or PDF by its
+ * suffix (.png, .svg, .pdf, any case; a device or "-" takes PNG; another
+ * name is refused), and returns 0, or -1 with a message in err.  The image goes through rt_out_open (runtime/out.c):
  * a temporary name beside path renamed onto it, so path is never left
  * half written; a device or "-" is written in place. */
 #ifndef PLOT_H

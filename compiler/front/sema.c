@@ -762,7 +762,7 @@ unknown(Sema *s, Loc loc, const char *name, const Ctx *c, int call)
 	best = closest_name(name, v, n);
 	if (!strcmp(name, "energy"))    /* a probe's: `let e(t) = energy`, `energy(u)` */
 		diag_error(s->d, loc, "'energy' is read only as an output's whole value%s: "
-		           "`output E = energy` (language.md 12.1)", call ? ", with no argument (the energy "
+		           "`output E = energy` (docs/language.md 15)", call ? ", with no argument (the energy "
 		           "of the whole model)" : "");
 	else if (call && (!strcmp(name, "pi") || !strcmp(name, "t")))
 		diag_error(s->d, loc, "'%s' is %s, not a function; write it without an argument list "
@@ -773,7 +773,7 @@ unknown(Sema *s, Loc loc, const char *name, const Ctx *c, int call)
 		           call ? "function" : "name", name, best);
 	else if (call)
 		diag_error(s->d, loc, "unknown function '%s'; declare it with `fn %s(x) = ...`, or "
-		           "use a built-in (language.md 4)", name, name);
+		           "use a built-in (docs/language.md 4)", name, name);
 	else
 		diag_error(s->d, loc, "unknown name '%s'; declare it (const, param, let, field) or "
 		           "use the domain's coordinates, t or pi", name);
@@ -1506,7 +1506,7 @@ output(Sema *s, Decl *d)
 		}
 		/* `energy` is no keyword: the name declared wins, said */
 		diag_note(s->d, d->lhs_loc, "'energy' here is the name this model declares, not the "
-		          "model's energy (language.md 12.1); to output the energy, rename it");
+		          "model's energy (docs/language.md 15); to output the energy, rename it");
 		diag_note(s->d, en->decl->name_loc, "'energy' is declared here");
 	}
 	if (d->field && sema_lump_index(m, d->field) >= 0 && !d->nat

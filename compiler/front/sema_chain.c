@@ -1163,7 +1163,7 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 			const Decl *f = chain(s, e->name) ? chain(s, e->name)->f : s->main;
 			const char *xy = f->nargs == 2 ? "X, Y" : "X";
 			RERR(s, e->loc, "the field '%s' is read whole %s%s%s; read it at a point, %s(%s) (or "
-			     "%s.t(%s)), as forces between parts are (language.md 11)", e->name,
+			     "%s.t(%s)), as forces between parts are (docs/language.md 14)", e->name,
 			     own ? "in the pde of '" : "here, outside its own pde", own ? own->f->name : "",
 			     own ? "'" : "", e->name, xy, e->name, xy);
 		}

@@ -1297,7 +1297,7 @@ sema_fields(Model *m, Diag *d)
 			continue;
 		if (bow >= 0) {
 			diag_error(d, b->loc, "a bow on '%s' and one on '%s': only the field on the grid takes "
-			           "a velocity-dependent force (its Newton solve, language.md 12), and one field "
+			           "a velocity-dependent force (its Newton solve, docs/language.md 16), and one field "
 			           "has the grid; bow one of them, or couple the other through a damper linear "
 			           "in its velocity", m->decls[bow]->name, m->decls[i]->name);
 			return 1;

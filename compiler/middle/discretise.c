@@ -1028,7 +1028,7 @@ lin_delta(Ctx *c, const Ast *e, Lin *l)
 		if (d.pos[i]->deps & ((1u << SYM_X) | (1u << SYM_Y) | (1u << SYM_T))) {
 			diag_error(c->d, arg->loc, "a point source's position must not "
 			           "depend on time or on the coordinates: its weights on the grid are fixed "
-			           "(language.md 5); for one that moves, write its shape in x instead, a narrow "
+			           "(docs/language.md 5); for one that moves, write its shape in x instead, a narrow "
 			           "bump such as `exp(-((x - X(t)) / w)^2) / (w * sqrt(pi))` with w a few grid "
 			           "spacings");
 			c->failed = 1;
@@ -1668,7 +1668,7 @@ build_edensity(Ctx *c, Scheme *s)
 		             "product weighted by %s of the coordinates, but its point forces (a potential's "
 		             "among them) divide by the field's density, not by that: E is not the energy the "
 		             "scheme conserves; declare the weight as the field's `density` and write the pde "
-		             "per unit mass (language.md 12.1)",
+		             "per unit mass (docs/language.md 15)",
 		             w && mu ? "a ratio" : w ? "a divisor" : "the inverse of a factor");
 	if (delta)
 		return;
@@ -1710,7 +1710,7 @@ state_coef(Ctx *c, const Atom *a)
 	if (a->p[2]) {
 		diag_error(c->d, c->m->pde->value->loc, "a coefficient of %s's time derivative (a "
 		           "damping) reads the state (an integral, a point read or another part): not "
-		           "supported; a coefficient of its spatial derivatives may (language.md 12), "
+		           "supported; a coefficient of its spatial derivatives may (docs/language.md 17), "
 		           "and a damping between parts is a force F * delta(x - X)", f);
 		c->failed = 1;
 		return 0;
@@ -1721,7 +1721,7 @@ state_coef(Ctx *c, const Atom *a)
 		           "alpha * integral(%s.x^2) * %s.xx` is one such coefficient): not supported yet; one "
 		           "that reads the state must be the same at every point, as in `(c^2 + alpha * "
 		           "integral(%s.x^2)) * %s.xx`, or write the state's part as a potential "
-		           "(alpha / 4 * integral(%s.x^2)^2, language.md 12)", f, f, f, f, f, f, f);
+		           "(alpha / 4 * integral(%s.x^2)^2, docs/language.md 17)", f, f, f, f, f, f, f);
 		c->failed = 1;
 		return 0;
 	}
@@ -1878,7 +1878,7 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 		           "coefficient that reads the state: not supported yet; such a coefficient may "
 		           "multiply the derivatives of a form whose coefficients do not vary in space, "
 		           "`(c^2 + alpha * integral(%s.x^2)) * %s.xx`, and a tension that varies along "
-		           "the field too is a potential's (language.md 12)", c->m->field->name,
+		           "the field too is a potential's (docs/language.md 17)", c->m->field->name,
 		           c->m->field->name, c->m->field->name);
 		c->failed = 1;
 	}
@@ -2721,7 +2721,7 @@ state_coef_energy(Ctx *c, const Scheme *s)
 			diag_error(c->d, c->m->outputs[i]->loc, "output %s = energy: the pde's coefficient "
 			           "reads the state, and such an explicit scheme has no energy it conserves; "
 			           "write the stiffening as a potential (`potential stretch = alpha / 4 * "
-			           "integral(%s.x^2)^2` for `alpha * integral(%s.x^2) * %s.xx`, language.md 12), "
+			           "integral(%s.x^2)^2` for `alpha * integral(%s.x^2) * %s.xx`, docs/language.md 17), "
 			           "whose energy is an output", s->out[i].name, f, f, f);
 			c->failed = 1;
 			return;

@@ -199,6 +199,23 @@ else
 	fail no-pitch-value "$(cat "$T/u.err")"
 fi
 
+# from a third off (outside fit's contract, 10 %): the render's series
+# is read from its own first partial, not as partials 3, 6, 9 of a
+# series a fifth up or down (67 Hz read as 100.5 and as 44.67: stage 1
+# then sent f0 to 60 against a target at 90, and left it at 67.5
+# against one at 45)
+for f in 90 45; do
+	"$DPMC" render $BASS -d 1 --set f0=$f -o "$T/far$f.wav" 2>/dev/null
+	"$DPMC" fit $BASS --target "$T/far$f.wav" --fit f0 --steps 1 --lr 1e-9 -o "$T/far.json" 2>"$T/far.err"
+	v=$(json_num f0 "$T/far.json")
+	if grep -q "partials (stage 1): first partial 67.00 -> " "$T/far.err" &&
+		awk -v v="$v" -v f=$f 'BEGIN { exit !(v > 0.995 * f && v < 1.005 * f) }'; then
+		pass "far-start-$f (f0 67 -> $v)"
+	else
+		fail "far-start-$f" "f0 = $v: $(grep partials "$T/far.err")"
+	fi
+done
+
 # no series, modes: a free bar (tests/partials/bar.dpm) through an
 # equaliser and 1000x down, fitted from 8 % thin and thick: the first
 # stage matches the render's loudest modes to the target's peaks and puts

@@ -192,7 +192,7 @@ coloured() {
 	echo "$4"
 }
 sed 's/^init u = .*/init u = 0/' "$S" >"$T/silent.dpm"
-mkdir "$T/adir" "$T/plots"
+mkdir "$T/adir.png" "$T/plots"
 P=$T/plots
 repl <<EOF
 plot wave $P/early.png
@@ -201,9 +201,12 @@ plot loss $P/early-loss.png
 render 1 $P/w.wav
 plot wave $P/w.png
 plot spectrogram $P/s.png
+plot wave $P/w.svg
+plot spectrogram $P/s.pdf
+plot wave $P/w.wav
 plot wav $P/typo.png
 plot wave $P/no/such/dir/w.png
-plot spectrogram $T/adir
+plot spectrogram $T/adir.png
 set f0 225
 fit $T/target.wav f0 3 mse
 plot loss $P/l.png
@@ -221,24 +224,33 @@ grep -q "^dpmc: error: plot: unknown plot 'wav' (did you mean 'wave'?)" "$T/err"
 	|| fail plot-unknown "$(cat "$T/err")"
 # a missing folder, and a name that is a folder: the rename fails, the folder stays
 grep -q "^dpmc: error: plot wave: cannot write '$P/no/such/dir/w.png': No such file" "$T/err" \
-	&& grep -q "^dpmc: error: plot spectrogram: cannot write '$T/adir'" "$T/err" && [ -d "$T/adir" ] \
+	&& grep -q "^dpmc: error: plot spectrogram: cannot write '$T/adir.png'" "$T/err" && [ -d "$T/adir.png" ] \
 	&& pass plot-unwritable || fail plot-unwritable "$(cat "$T/err")"
 grep -q "^dpmc: error: plot spectrogram: nothing to plot: the render is silent" "$T/err" \
 	&& pass plot-silent-spectrogram || fail plot-silent-spectrogram "$(cat "$T/err")"
+# a name with another suffix (the render's own WAV): refused, the WAV kept
+grep -q "^dpmc: error: plot wave: '$P/w.wav': a plot is written as PNG, SVG or PDF, chosen by the name's suffix" \
+	"$T/err" && [ "$(head -c 4 "$P/w.wav")" = RIFF ] && pass plot-other-suffix-refused \
+	|| fail plot-other-suffix-refused "$(cat "$T/err"; head -c 4 "$P/w.wav")"
 n=$(grep -c '^dpmc: error: ' "$T/err")
-[ "$n" = 6 ] && pass plot-one-error-each || fail plot-one-error-each "$n error lines for 6 failing plots: $(cat "$T/err")"
+[ "$n" = 7 ] && pass plot-one-error-each || fail plot-one-error-each "$n error lines for 7 failing plots: $(cat "$T/err")"
 # and nothing else (under SANITIZE=1: no report from ASan, UBSan or LSan)
 other=$(grep -v '^dpmc: error: \|^fit: step\|^partials[ :(]\|^dpmc: warning: .*silent.dpm: the render is silent' "$T/err")
 [ -z "$other" ] && pass plot-stderr || fail plot-stderr "$other"
 grep -q '^f0 *= 220 ' "$T/out" && pass plot-loop-goes-on || fail plot-loop-goes-on "out: $(cat "$T/out")"
 # nothing but the plots asked for, and no temporary file left behind
 left=$(cd "$P" && ls | tr '\n' ' ')
-[ "$left" = "l.png s.png w.png w.wav z.png z.wav " ] && [ -z "$(ls "$T" | grep "\.tmp")" ] && pass plot-files \
+[ "$left" = "l.png s.pdf s.png w.png w.svg w.wav z.png z.wav " ] && [ -z "$(ls "$T" | grep "\.tmp")" ] && pass plot-files \
 	|| fail plot-files "in $P: $left; in $T: $(ls "$T" | tr '\n' ' ')"
 for f in w s l z; do
 	sz=$(png_size "$P/$f.png")
 	[ "$sz" = "1000 400" ] && pass plot-$f-png || fail plot-$f-png "$f.png: $sz, want a 1000x400 PNG"
 done
+# SVG and PDF by the suffix: the same 1000 x 400 layout, in points
+grep -q '<svg .*width="1000pt" height="400pt"' "$P/w.svg" && grep -q '</svg>' "$P/w.svg" && pass plot-svg \
+	|| fail plot-svg "$(head -c 300 "$P/w.svg")"
+[ "$(head -c 5 "$P/s.pdf")" = %PDF- ] && tail -c 10 "$P/s.pdf" | grep -q '%%EOF' &&
+	grep -aq 'MediaBox \[ *0 0 1000 400 *\]' "$P/s.pdf" && pass plot-pdf || fail plot-pdf "$(head -c 100 "$P/s.pdf")"
 # what is drawn: axes and text are black and grey, the data coloured.  A
 # silent render is one line at 0, about a pixel per column; the string's
 # waveform fills most of the height.
