@@ -19,13 +19,18 @@ static const char *const api_text[] = {
 };
 
 /* The declarations, in the header and before the definitions. */
-static const char api_decl[] =
+static const char api_head[] =
 "#ifndef DPM_API_H\n"
 "#define DPM_API_H\n"
 "/* The interface of every model dpmc builds (../shared/spec/api.md, and\n"
 " * docs/dpmc.1): one model instance per thread; only dpm_new, dpm_reset,\n"
 " * dpm_render, dpm_forward and dpm_grad allocate; nothing prints or exits;\n"
-" * dpm_error says what went wrong. */\n"
+" * dpm_error says what went wrong.  A second field's grid (a part\n"
+" * written out as points) is compiled in, planned for the rate and values\n"
+" * built with: at another rate, or values its planning reads, it stays\n"
+" * (dpm_new or dpm_reset fails where it is unstable), so the samples may\n"
+" * differ from `dpmc render -r RATE --set ...`'s there: build with those. */\n";
+static const char api_decl[] =
 "typedef struct dpm_model dpm_model;\n"
 "dpm_model *dpm_new(double rate);          /* rate 0: the model's; params at their defaults;\n"
 "                                             NULL if out of memory, if the rate is\n"
@@ -92,7 +97,7 @@ cg_emit_ck(Emit *e)
 void
 cg_emit_api_decl(Emit *e)
 {
-	cg_out(e, "%s", api_decl);
+	cg_out(e, "%s%s", api_head, api_decl);
 }
 
 void
@@ -104,7 +109,7 @@ cg_emit_api(Emit *e)
 	 * files of two models link into one program (each defined dpm_new,
 	 * ...: "multiple definition"; a probe's) */
 	cg_out(e, "\n#ifndef DPM_NO_API    /* -DDPM_NO_API: this model's @_* functions only */\n");
-	cg_out(e, "\n%s", api_decl);
+	cg_out(e, "\n%s%s", api_head, api_decl);
 	/* the names of every loss of `dpmc grad`: a model built as C has
 	 * mse alone, and says so of the others, not of a name none has */
 	cg_out(e, "\n#ifndef DPM_RT_LOSS\nstatic const char *const @__losses[] = {");
