@@ -38,6 +38,7 @@ enum {
 #define FMIN 25.0
 #define FMAX 2000.0
 #define BMAX 3e-3          /* the largest B the template tries */
+#define STRAY 0.3          /* RtPartials.stray of a tone's own series: under -10 dB */
 #define WINDOW_S 0.75      /* the analysis window, at most, s */
 
 typedef struct Peak {
@@ -536,6 +537,22 @@ rt_partials(const double *x, long n, int nch, double rate, double hint, double w
 	p->f1 = f0 * sqrt(1 + B);
 	p->start = start / rate;
 	p->window = L / rate;
+	{
+		double top = 0, fk1, d;
+		for (k = 0; k < RT_PARTIALS_MAX; k++)
+			top = fmax(top, p->amp[k]);
+		for (i = 0; i < s.npk && top > 0; i++) {
+			if (s.pk[i].f < FMIN || s.pk[i].f > rt_partial_at(p, p->K) * 1.02)
+				continue;
+			/* the nearest slot of the series, found or predicted */
+			k = (int)floor(s.pk[i].f / p->f0 + 0.5);
+			for (d = HUGE_VAL, t = k - 1; t <= k + 1; t++)
+				if (t >= 1 && t <= RT_PARTIALS_MAX && (fk1 = rt_partial_at(p, (int)t)) > 0)
+					d = fmin(d, fabs(s.pk[i].f - fk1));
+			if (d > fmax(0.03 * p->f0, 2 * s.res))
+				p->stray = fmax(p->stray, s.pk[i].amp / top);
+		}
+	}
 	decays(mono + start, L, rate, p);
 	free(s.pk);
 	free(mono);
@@ -763,7 +780,9 @@ probe_start(Stage *st, const double *z, double f1, RtPartials *p)
 	 * of the render's partials 3, 6, 9 read as 2, 4, 6 (67 Hz as 100.5,
 	 * a fifth up), which the match then brought to the target's 90 Hz:
 	 * f0 went to 60 (a probe's) */
-	return find(st, f1, 0.15, p) == 0 && p->nfound >= 3 && p->f[0] > 0 ? 0 : find(st, 0, 0, p);
+	if (find(st, f1, 0.15, p) == 0 && p->nfound >= 3 && p->f[0] > 0 && p->stray < STRAY)
+		return 0;
+	return find(st, 0, 0, p) == 0 && p->stray < STRAY ? 0 : -1;
 }
 
 /* A match is kept when it ends within KEEP_CENTS (rms, weighted) or at
@@ -971,7 +990,7 @@ rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const double 
 	if (df1)
 		memset(df1, 0, sizeof *df1 * (size_t)nz);
 	series = rt_partials(target, n, nch, rate, 0, 0, &m->target, e, sizeof e) == 0
-	         && m->target.nfound >= 4 && m->target.rms_cents <= 20;
+	         && m->target.nfound >= 4 && m->target.rms_cents <= 20 && m->target.stray < STRAY;
 	st.y = malloc(sizeof *st.y * (size_t)n * (size_t)nch);
 	J = calloc((size_t)(KM * nz + 4 * nz + 2 * nz * nz + nz), sizeof *J);
 	act = malloc(sizeof *act * (size_t)nz * 2);

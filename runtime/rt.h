@@ -303,6 +303,11 @@ typedef struct RtPartials {
 	double snr[RT_PARTIALS_MAX];    /* its peak over the local noise floor */
 	double decay[RT_PARTIALS_MAX];  /* amplitude ~ exp(-decay t), 1/s; 0: unknown */
 	double start, window;  /* the analysis window, s */
+	double stray;          /* the loudest peak below the highest partial found
+	                          that is none of the series', over the loudest
+	                          partial: a series that leaves a loud one out (a
+	                          plate's lowest mode under a run of its higher
+	                          ones, its modes between them) is not the tone's */
 } RtPartials;
 int rt_partials(const double *x, long n, int nch, double rate, double hint, double width,
                 RtPartials *p, char *err, int errsz);

@@ -1513,7 +1513,7 @@ emit_source_helpers(Emit *e, const char **pn)
 	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1], t = 0.0;\n");
 	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)x; (void)y; (void)t;\n");
 	em = ex_emitter_new(pn, cg_sym_c, "d");
-	r = ex_emitter_add(em, s->mden);
+	r = ex_emitter_add(em, s->wden);
 	ex_emitter_flush(em, &e->b, "\t");
 	cg_out(e, "\treturn %s;\n}\n\n", ex_emitter_root(em, r));
 	ex_emitter_free(em);

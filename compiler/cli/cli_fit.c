@@ -1313,15 +1313,56 @@ back_to_best(Fit *F, Start *S, RtAdam **adam, double *lr, long stuck)
  * stable), renders, and takes the loss and its exact gradient.  A step
  * whose render or gradient is not finite, or whose values no grid can
  * take, is taken back and retried with half the learning rate. */
+/* The params of a refused step (at yn, from yo) whose move alone the
+ * model refuses, as its values' checks do (a loss term below 0, a bow
+ * pressed too hard): marked in blocked; their number, 0 when none is
+ * refused alone (then the step is retried shorter), or when all that
+ * moved are.  S is left at yo's values. */
+static int
+barrier(const Fit *F, Start *S, const double *yo, const double *yn, unsigned char *blocked)
+{
+	int i, n = 0, moved = 0;
+	char why[sizeof S->s.err];
+
+	memcpy(why, S->s.err, sizeof why);    /* the refusal's, for the message */
+	for (i = 0; i < F->nf; i++) {
+		blocked[i] = 0;
+		if (yn[i] == yo[i])
+			continue;
+		moved++;
+		memcpy(S->y, yo, sizeof *yo * (size_t)F->nf);
+		S->y[i] = yn[i];
+		from_free(F, S);
+		if (sim_set(&S->s, S->vals) != 0)
+			n += blocked[i] = 1;
+	}
+	memcpy(S->y, yo, sizeof *yo * (size_t)F->nf);
+	from_free(F, S);
+	memcpy(S->s.err, why, sizeof why);
+	return n < moved ? n : 0;
+}
+
 static void
 run_start(Fit *F, Start *S)
 {
 	const Kernel *k = F->k;
-	int np = F->np, nf = F->nf, i, halvings = 0;
+	int np = F->np, nf = F->nf, i, halvings = 0, nb = 0;
 	long above = 0, stuck = (long)fmax(10, STUCK_STEPS * (double)F->steps);
-	double lr = F->lr, ema = 0, clip, z, zs;
+	double lr = F->lr, ema = 0, clip, z, zs, *yo = malloc(sizeof *yo * (size_t)(2 * nf + 1)), *yn;
+	unsigned char *blocked = calloc((size_t)nf + 1, 1);
 	RtAdam *adam;
 	char msg[2400], b[40];
+
+	if (!yo || !blocked) {
+		free(yo);
+		free(blocked);
+		start_note(F, S, "out of memory; this start is left out");
+		pthread_mutex_lock(&F->lock);
+		S->state = ST_FAILED;
+		pthread_mutex_unlock(&F->lock);
+		return;
+	}
+	yn = yo + nf;
 
 	if (S->state == ST_WAIT && start_eval(F, S) < 0) {
 		snprintf(msg, sizeof msg, "%s; this start is left out", S->err);
@@ -1382,12 +1423,25 @@ run_start(Fit *F, Start *S)
 				set_best(S, bl);
 		}
 		for (;;) {
+			memcpy(yo, S->y, sizeof *yo * (size_t)nf);
 			rt_adam_step(adam, S->y, S->gy, clip);
 			hold_pitch(F, S);
+			for (i = 0; nb && i < nf; i++)    /* at a barrier: they stay */
+				if (blocked[i])
+					S->y[i] = yo[i];
 			from_free(F, S);
 			if (sim_set(&S->s, S->vals) == 0 && sim_eval(&S->s, &S->loss, S->grad1) == 0)
 				break;
+			memcpy(yn, S->y, sizeof *yn * (size_t)nf);
 			rt_adam_undo(adam, S->y);
+			/* a step the model refuses for some params' move alone (a
+			 * decay time past where the loss term turns negative): those
+			 * stay, the others go on, at the same rate (halving it only,
+			 * a fit pressed against such an edge gave up at step 44 of
+			 * 250; a probe's) */
+			if (!nb && (nb = barrier(F, S, yo, yn, blocked)) > 0)
+				continue;
+			nb = 0;
 			if (++halvings > MAXHALVE)
 				break;
 			lr /= 2;
@@ -1404,6 +1458,7 @@ run_start(Fit *F, Start *S)
 			start_note(F, S, msg);
 			break;
 		}
+		nb = 0;
 		memcpy(S->grad, S->grad1, sizeof(double) * (size_t)np);
 		S->step++;
 		if (hist_add(F, S, S->loss) < 0) {
@@ -1428,6 +1483,8 @@ run_start(Fit *F, Start *S)
 	S->state = ST_DONE;
 	pthread_mutex_unlock(&F->lock);
 out:
+	free(yo);
+	free(blocked);
 	/* only the best values are needed now: let the next start have the memory */
 	if (S->s.m) {
 		S->s.k->destroy(S->s.m);

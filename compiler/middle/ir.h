@@ -134,6 +134,9 @@ struct Scheme {
 	                            * build_edensity) */
 	Expr *mden;                /* den * density: what a point force's share
 	                            * of a grid point is divided by (times h) */
+	Expr *wden;                /* what the sources' weights divide by: mden,
+	                            * or the density when den varies in time (the
+	                            * strengths then divide by den, every step) */
 	int nimplicit;             /* sources with Source.implicit >= 0 */
 	Expr **lump_stiff;         /* [j]: k^2 w^2 of lumped object j's explicit
 	                            * step, stable below 4 (of params, k, hx) */

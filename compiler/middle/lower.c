@@ -715,7 +715,7 @@ lower_grad(Loops *l)
 		for (a = 0; a < 2; a++)
 			roots[i * 2 + a] = s->out[i].pos[a];
 	l->doutpos = dtable(l, roots, 2 * s->nout);
-	l->dden = dtable(l, &((Scheme *)s)->mden, 1);     /* the sources' weights divide by it */
+	l->dden = dtable(l, &((Scheme *)s)->wden, 1);     /* the sources' weights divide by it */
 
 	/* the seeds */
 	l->tseed = seeds(l);

@@ -1,4 +1,4 @@
-/* ref.c — the schemes of varstring.dpm, freebar.dpm and freemem.dpm written
+/* ref.c — the schemes of varstring.dpm, freebar.dpm, freemem.dpm and tvloss.dpm written
  * out by hand from spec section 5 and the ghost-point rules of
  * docs/language.md, compared sample by sample with `dpmc render --raw`.
  * usage: ref MODEL N [NY] DPMC.wav  (N from `dpmc info`); exit 1 on mismatch */
@@ -130,6 +130,43 @@ freemem(int nx, int ny, double *out)
 	free(u); free(up); free(un);
 }
 
+/* tvloss.dpm: sigma0 = 5000 t; the point force at 0.31 and the spring's
+ * at 0.47 (both halfway between two points, weights 1/2 / h), each
+ * divided by 1 + sigma0(t_n) k at step n; the mass's damper centred */
+static void
+tvloss(int n, double *out)
+{
+	double h = 1.0 / n, c = 50, *u = calloc(n + 1, sizeof *u), *up = calloc(n + 1, sizeof *u);
+	double *un = calloc(n + 1, sizeof *u), *tmp, z = 0, zp = 0, zn, t, s, den, F, r;
+	int i, q, p = (int)floor(0.31 / h), j = (int)floor(0.47 / h);
+	double ap = 0.31 / h - p, aj = 0.47 / h - j;
+
+	for (q = 0; q < STEPS; q++) {
+		t = q * k;
+		s = 5000 * t;
+		den = 1 + s * k;
+		r = (1 - aj) * u[j] + aj * u[j + 1];
+		F = 3000 * (z - r);
+		for (i = 1; i < n; i++)
+			un[i] = (2 * u[i] - (1 - s * k) * up[i] + k * k * c * c * (u[i + 1] - 2 * u[i] + u[i - 1]) / (h * h))
+			        / den;
+		un[j] += k * k * F * (1 - aj) / h / den;
+		un[j + 1] += k * k * F * aj / h / den;
+		if (t < 0.002) {
+			un[p] += k * k * 1000 * (1 - ap) / h / den;
+			un[p + 1] += k * k * 1000 * ap / h / den;
+		}
+		zn = (2 * z - (1 - 30 * k) * zp + k * k * (-1e4 * z - F)) / (1 + 30 * k);
+		out[2 * q] = (1 - aj) * un[j] + aj * un[j + 1];
+		out[2 * q + 1] = zn;
+		tmp = up, up = u, u = un, un = tmp;
+		zp = z, z = zn;
+	}
+	free(u);
+	free(up);
+	free(un);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -145,6 +182,8 @@ main(int argc, char **argv)
 		varstring(atoi(argv[2]), ref);
 	else if (!strcmp(argv[1], "freebar"))
 		freebar(atoi(argv[2]), ref);
+	else if (!strcmp(argv[1], "tvloss"))
+		tvloss(atoi(argv[2]), ref);
 	else
 		freemem(atoi(argv[2]), atoi(argv[3]), ref);
 	if (!(f = sf_open(wav, SFM_READ, &info))) {
