@@ -780,9 +780,7 @@ probe_start(Stage *st, const double *z, double f1, RtPartials *p)
 	 * of the render's partials 3, 6, 9 read as 2, 4, 6 (67 Hz as 100.5,
 	 * a fifth up), which the match then brought to the target's 90 Hz:
 	 * f0 went to 60 (a probe's) */
-	if (find(st, f1, 0.15, p) == 0 && p->nfound >= 3 && p->f[0] > 0 && p->stray < STRAY)
-		return 0;
-	return find(st, 0, 0, p) == 0 && p->stray < STRAY ? 0 : -1;
+	return find(st, f1, 0.15, p) == 0 && p->nfound >= 3 && p->f[0] > 0 ? 0 : find(st, 0, 0, p);
 }
 
 /* A match is kept when it ends within KEEP_CENTS (rms, weighted) or at

@@ -2565,6 +2565,195 @@ free_cell(Ctx *c, const Scheme *s, const Source *src)
 	return f;
 }
 
+/* ---- which parts read which (build_coupling_stab) ----
+ * The lumped objects 0 .. nlump - 1 and the grid field, nlump: an edge
+ * a -> b where a's step reads b's state.  Parts that no cycle of reads
+ * joins make the coupled step block triangular, its eigenvalues those
+ * of the blocks on the diagonal: a read of a part in another cycle (a
+ * resonator that listens to a string's velocity and drives nothing back)
+ * moves no part's stability, and Gershgorin's row sum need not count it
+ * (counted, a bank of such resonators was "too stiff" at k w0 = 0.14; a
+ * probe's). */
+typedef struct Parts {
+	int n;                     /* nlump + 1 */
+	int *head, *next, *to, nedge, cap;
+	int *comp;                 /* [n]: the strongly connected component */
+	unsigned *mark, nmark, gen;
+	unsigned char *hit;        /* [nrd]: the reads one expression names */
+} Parts;
+
+static void
+parts_reads(Parts *g, const Expr *e, int np, int nrd)
+{
+	if (!(e->deps & DEP_STATE))
+		return;
+	if (e->id >= g->nmark) {
+		unsigned m = mem_cap(g->nmark, e->id, 1024);
+		g->mark = mem_extend(g->mark, sizeof *g->mark, g->nmark, m, 0);
+		g->nmark = m;
+	}
+	if (g->mark[e->id] == g->gen)
+		return;
+	g->mark[e->id] = g->gen;
+	if (e->kind == EX_PARAM && e->index >= np && e->index < np + nrd)
+		g->hit[e->index - np] = 1;
+	if (e->a)
+		parts_reads(g, e->a, np, nrd);
+	if (e->b)
+		parts_reads(g, e->b, np, nrd);
+	if (e->c)
+		parts_reads(g, e->c, np, nrd);
+}
+
+static void
+parts_edge(Parts *g, int a, int b)
+{
+	if (a == b)
+		return;
+	if (g->nedge == g->cap) {
+		int m = g->cap ? 2 * g->cap : 64;
+		g->next = mem_extend(g->next, sizeof *g->next, (unsigned)g->cap, (unsigned)m, 0);
+		g->to = mem_extend(g->to, sizeof *g->to, (unsigned)g->cap, (unsigned)m, 0);
+		g->cap = m;
+	}
+	g->to[g->nedge] = b;
+	g->next[g->nedge] = g->head[a];
+	g->head[a] = g->nedge++;
+}
+
+/* the part a read stands for: its lumped object, or the grid field */
+static int
+parts_of(const Scheme *s, int r)
+{
+	return s->rd[r].kind == RD_LUMP || s->rd[r].kind == RD_LUMP_VEL ? s->rd[r].lump : s->nlump;
+}
+
+/* edges from `from` to the parts e reads; every part of e, each way,
+ * with both (a potential: its force reaches every part it reads) */
+static void
+parts_expr(Parts *g, const Scheme *s, const Expr *e, int from, int both)
+{
+	int r, q, np = s->nparams;
+
+	if (!e || !(e->deps & DEP_STATE))
+		return;
+	g->gen++;
+	memset(g->hit, 0, (size_t)s->nrd + 1);
+	parts_reads(g, e, np, s->nrd);
+	for (r = 0; r < s->nrd; r++) {
+		if (!g->hit[r])
+			continue;
+		if (from >= 0)
+			parts_edge(g, from, parts_of(s, r));
+		for (q = 0; both && q < s->nrd; q++)
+			if (g->hit[q])
+				parts_edge(g, parts_of(s, r), parts_of(s, q));
+	}
+}
+
+/* Tarjan's components, without recursion (a chain's points are
+ * thousands of parts) */
+static void
+parts_comps(Parts *g)
+{
+	int *idx = mem_alloc((size_t)g->n * sizeof *idx), *low = mem_alloc((size_t)g->n * sizeof *low);
+	int *stk = mem_alloc((size_t)g->n * sizeof *stk), *on = mem_alloc((size_t)g->n * sizeof *on);
+	int *cs = mem_alloc((size_t)g->n * sizeof *cs), *ce = mem_alloc((size_t)g->n * sizeof *ce);
+	int v, w, e, top = 0, ctop, next = 0, ncomp = 0, root;
+
+	for (v = 0; v < g->n; v++)
+		idx[v] = -1, on[v] = 0;
+	for (root = 0; root < g->n; root++) {
+		if (idx[root] >= 0)
+			continue;
+		ctop = 0;
+		cs[ctop] = root;
+		ce[ctop++] = -2;          /* -2: not yet entered */
+		while (ctop > 0) {
+			v = cs[ctop - 1];
+			e = ce[ctop - 1];
+			if (e == -2) {
+				idx[v] = low[v] = next++;
+				stk[top++] = v;
+				on[v] = 1;
+				e = g->head[v];
+			} else {               /* back from the child at edge e */
+				w = g->to[e];
+				low[v] = low[v] < low[w] ? low[v] : low[w];
+				e = g->next[e];
+			}
+			for (; e >= 0; e = g->next[e]) {
+				w = g->to[e];
+				if (idx[w] < 0)
+					break;
+				if (on[w] && idx[w] < low[v])
+					low[v] = idx[w];
+			}
+			if (e >= 0) {          /* into w, back at e */
+				ce[ctop - 1] = e;
+				cs[ctop] = g->to[e];
+				ce[ctop++] = -2;
+				continue;
+			}
+			ctop--;
+			if (low[v] == idx[v]) {
+				do {
+					w = stk[--top];
+					on[w] = 0;
+					g->comp[w] = ncomp;
+				} while (w != v);
+				ncomp++;
+			}
+		}
+	}
+	mem_free(idx);
+	mem_free(low);
+	mem_free(stk);
+	mem_free(on);
+	mem_free(cs);
+	mem_free(ce);
+}
+
+/* The parts' components: g->comp, to be freed by parts_free. */
+static void
+parts_build(Parts *g, const Scheme *s)
+{
+	int i, j, ax, side;
+
+	memset(g, 0, sizeof *g);
+	g->n = s->nlump + 1;
+	g->head = mem_alloc((size_t)g->n * sizeof *g->head);
+	g->comp = mem_alloc((size_t)g->n * sizeof *g->comp);
+	g->hit = mem_alloc((size_t)s->nrd + 1);
+	for (i = 0; i < g->n; i++)
+		g->head[i] = -1;
+	for (j = 0; j < s->nlump; j++)
+		parts_expr(g, s, s->lump[j].rest, j, 0);
+	for (i = 0; i < s->nsrc; i++)
+		parts_expr(g, s, s->src[i].strength, s->nlump, 0);
+	for (i = 0; i < s->ntaps; i++)
+		parts_expr(g, s, s->taps[i].coef, s->nlump, 0);
+	parts_expr(g, s, s->pot, -1, 1);
+	for (ax = 0; ax < 2; ax++)
+		for (side = 0; side < 2; side++)
+			if (s->attach[ax][side] >= 0) {    /* the end is the object: both ways */
+				parts_edge(g, s->nlump, s->attach[ax][side]);
+				parts_edge(g, s->attach[ax][side], s->nlump);
+			}
+	parts_comps(g);
+}
+
+static void
+parts_free(Parts *g)
+{
+	mem_free(g->head);
+	mem_free(g->next);
+	mem_free(g->to);
+	mem_free(g->comp);
+	mem_free(g->mark);
+	mem_free(g->hit);
+}
+
 static void
 build_coupling_stab(Ctx *c, Scheme *s)
 {
@@ -2574,8 +2763,10 @@ build_coupling_stab(Ctx *c, Scheme *s)
 	Memo memo = {0};
 	Expr *kappa = num(c, 0), *hx = ex_sym(p, SYM_HX), *zero = num(c, 0);
 	Wide W;
+	Parts g;
 
 	memset(&W, 0, sizeof W);
+	parts_build(&g, s);
 
 	for (i = 0; i < s->nsrc; i++) {
 		int other = 0;
@@ -2654,6 +2845,10 @@ build_coupling_stab(Ctx *c, Scheme *s)
 					slope[side] |= s->rd[r].kind == RD_DX;
 					shear[side] |= s->rd[r].kind == RD_DX3;
 				}
+			/* a part in another cycle of reads: no share (Parts) */
+			if ((s->rd[r].kind == RD_LUMP_VEL || s->rd[r].kind == RD_LUMP || s->rd[r].kind == RD_VAL)
+			    && g.comp[parts_of(s, r)] != g.comp[j])
+				continue;
 			if (s->rd[r].kind == RD_LUMP_VEL)    /* (z[n] - z[n-1]) / k: 2 k |dr| */
 				w2 = ex_add(p, w2, ex_div(p, ex_mul(p, num(c, 2), ex_fn(p, FN_ABS, dr, NULL)),
 				                          ex_sym(p, SYM_K)));
@@ -2707,6 +2902,7 @@ build_coupling_stab(Ctx *c, Scheme *s)
 	mem_free(W.st);
 	mem_free(W.last);
 	mem_free(W.shared);
+	parts_free(&g);
 }
 
 /* A `grid N` too coarse for the stencil (lower.c's min_n, 2w + 1

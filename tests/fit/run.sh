@@ -265,10 +265,11 @@ k=$(sed -n 's/.*"K": \([-+0-9.eE]*\).*/\1/p' "$T/br.json" 2>/dev/null)
 		>/dev/null 2>"$T/err"
 st=$?
 k=$(sed -n 's/.*"K": \([-+0-9.eE]*\).*/\1/p' "$T/ts.json" 2>/dev/null)
-# stage 1 leaves K (its partials stay) or moves it towards 800, never away
+# stage 1 leaves K (its partials stay) or moves it towards 800 (nearer
+# than the start, in log), never away: two strings' modes, no one series
 k1=$(sed -n 's/^partials: K=\([-+0-9.eE]*\);.*/\1/p' "$T/err" | head -n 1)
 [ "$st" = 0 ] && { grep -q "partials: the render's partials stay .* the params are left where they were" "$T/err" ||
-	awk -v k="$k1" 'BEGIN { exit !(k != "" && k >= 500 && k <= 800) }'; } &&
+	awk -v k="$k1" 'BEGIN { exit !(k != "" && k >= 500 && k * 500 <= 800 * 800) }'; } &&
 	awk -v k="$k" 'BEGIN { exit !(k > 500 && k < 820) }' &&
 	pass "fit-pitch-no-series (K 500 -> ${k1:-500} -> $k, target 800)" ||
 	fail fit-pitch-no-series "exit $st, K $k: $(grep partials "$T/err" | head -c 400)"

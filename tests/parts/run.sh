@@ -204,6 +204,12 @@ if "$DPMC" render "$SB" --set K=1e5 --set R=0 -r 176400 -o "$T/sbs.wav" -d 2 --r
 else
 	fail stiff_attached_modes "$(head -c 300 "$T/err")"
 fi
+# a pickup that reads two resonators' velocities and drives nothing back:
+# its stability is its own (it was refused as too stiff); read back by one
+# of them, the loop is counted again, and refused
+expect oneway_listener 0 "" -- render "$HERE/oneway.dpm" -d 0.5 --raw --double -o "$T/oneway.wav"
+sed 's/^pde z1.tt = -w1^2 \* z1 - 2 \* 4 \* z1.t + F(t)$/& - 1e6 * p.t/' "$HERE/oneway.dpm" >"$T/twoway.dpm"
+expect oneway_feedback_refused 1 "error: the lumped object .* is too stiff for the time step" -- check "$T/twoway.dpm"
 # the shear is read only where u.xx = 0 at an end of a fourth-order field
 sed 's/EI \* u.xxx(L)/EI * u.xxx(0.3)/' "$SB" >"$T/sbx.dpm"
 expect shear_inside 1 "u.xxx(X) reads the shear at an end of a fourth-order field" -- check "$T/sbx.dpm"
