@@ -1140,8 +1140,8 @@ emit_plan(Emit *e)
 		cg_out(e, "\t\tif (@__stable(p, k, len[0] / nc[0], %s, nc, 0)) {\n", s->ndim == 2 ? "len[1] / nc[1]" : "len[0] / nc[0]");
 		cg_out(e, "\t\t\tsnprintf(err, (size_t)errsz, \"%sthe scheme is unstable on every grid for the params in "
 		       "force (even the coarsest, N = %%d) at the time step k = %%g s, counting the stiffness this "
-		       "potential adds at the largest compression or stretch the initial energy allows (language.md "
-		       "12); a softer potential, a higher rate, or a forced grid (`grid N`, --grid), which needs only "
+		       "potential adds at the largest compression or stretch the initial energy allows (docs/language.md "
+		       "17); a softer potential, a higher rate, or a forced grid (`grid N`, --grid), which needs only "
 		       "the linear part's condition\", @__minn[0], k);\n", cg_loc_text(s->pot_loc, at, sizeof at));
 		cg_out(e, "\t\t\treturn 1;\n\t\t}\n");
 	}
@@ -2411,7 +2411,7 @@ cg_emit_header(const Loops *l, const char *prefix)
 	cg_out(&e, "double @_default_rate(void);\n");
 	cg_out(&e, "/* Net i (0 .. while it returns 0): its name, activation (\"tanh\", ...),\n"
 	        " * sizes IN, H1, ..., OUT, and the index of its first weight among the\n"
-	        " * params (layer by layer, W row by row, then b; language.md section 13);\n"
+	        " * params (layer by layer, W row by row, then b; spec section 13);\n"
 	        " * -1 past the last.  Any pointer may be NULL. */\n");
 	cg_out(&e, "int @_net(int i, const char **name, const char **act, int *nsizes, const int **sizes, int *first);\n\n");
 	cg_out(&e, "/* The grid @_create would use: 0 on success, else an error in err (a\n"

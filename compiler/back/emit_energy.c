@@ -167,7 +167,7 @@ cg_src_back(const Scheme *s)
 	int i;
 
 	for (i = 0; i < s->nsrc; i++)
-		rows[i] = s->src[i].state && s->src[i].implicit < 0 ? s->src[i].strength : NULL;
+		rows[i] = s->src[i].state && s->src[i].implicit < 0 ? s->src[i].bare : NULL;
 	cv = back_coefs(s, rows, s->nsrc);
 	mem_free(rows);
 	return cv;
@@ -213,7 +213,7 @@ cg_src_const(const Scheme *s, int i)
 
 	if (s->src[i].state || s->src[i].implicit >= 0)
 		return NULL;
-	f = ex_without(s->pool, s->src[i].strength, 1u << SYM_T);
+	f = ex_without(s->pool, s->src[i].bare, 1u << SYM_T);
 	return ex_is_num(f, 0) ? NULL : f;
 }
 

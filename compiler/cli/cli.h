@@ -152,6 +152,7 @@ double cli_clip_norm(double *ema, const double *g, int n);
 typedef struct Row {
 	const char *file;           /* as the CSV writes it */
 	const char *path;           /* where it was read from */
+	const char *real;           /* its real path (realpath), for duplicates */
 	int line;                   /* in the CSV, from 1 */
 	double *vals;               /* every param: the values in force, the row's columns set */
 	double *target;             /* n frames of nch channels (malloc'd) */

@@ -12,6 +12,7 @@
  * requires: a loaded Kernel and the values in force (Job).
  * leaves: every row's values and recording, checked against the model:
  * its rate, its outputs, the params' names and ranges. */
+#define _XOPEN_SOURCE 700    /* realpath */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -399,23 +400,29 @@ row(Reader *r, const Line *l, Data *d, Row *w, const Opts *o, const Job *j, cons
 	return recording(r, w, off[0], len[0], o, j, dir, a);
 }
 
-/* Row i the same as an earlier one (its recording and every column's
- * value): it would count twice in the loss, so say so (a warning: a
- * weight may be meant). */
+/* Row i the same as an earlier one (its recording, by its real path,
+ * and every column's value): it would be used twice, so say so (a
+ * warning: a weight may be meant).  Compared by strings, no system call
+ * per pair (with stat per pair, 3000 rows took 11 s to read). */
 static void
-dup_row(Reader *r, const Line *l, const Data *d, int i)
+dup_row(Reader *r, const Line *l, const Data *d, int i, Arena *a)
 {
-	const Row *w = &d->rows[i], *v;
+	Row *w = &d->rows[i];
+	const Row *v;
+	char *real;
 	int q, c;
 
+	real = realpath(w->path, NULL);
+	w->real = arena_strdup(a, real ? real : w->path);
+	free(real);
 	for (q = 0; q < i; q++) {
 		v = &d->rows[q];
 		for (c = 0; c < d->ncols && v->vals[d->cols[c]] == w->vals[d->cols[c]]; c++)
 			;
-		if (c == d->ncols && (!strcmp(v->path, w->path) || cli_same_file(v->path, w->path))) {
+		if (c == d->ncols && !strcmp(v->real, w->real)) {
 			diag_warning(&r->d, at(r, l->off, l->len > 0 ? l->len : 1), "the same recording and "
-			             "values as line %d: this row counts twice in the loss (remove one, unless "
-			             "that is meant)", v->line);
+			             "values as line %d: this row is used twice (remove one, unless that is "
+			             "meant)", v->line);
 			return;
 		}
 	}
@@ -466,7 +473,7 @@ cli_data_read(Data *d, const Opts *o, const Job *j, Arena *a)
 			return -1;
 		}
 		d->rows[d->nrows].o.target = d->rows[d->nrows].path;
-		dup_row(&r, &l, d, d->nrows);
+		dup_row(&r, &l, d, d->nrows, a);
 		d->nrows++;
 	}
 	if (d->nrows == 0) {

@@ -1028,7 +1028,7 @@ lin_delta(Ctx *c, const Ast *e, Lin *l)
 		if (d.pos[i]->deps & ((1u << SYM_X) | (1u << SYM_Y) | (1u << SYM_T))) {
 			diag_error(c->d, arg->loc, "a point source's position must not "
 			           "depend on time or on the coordinates: its weights on the grid are fixed "
-			           "(docs/language.md 5); for one that moves, write its shape in x instead, a narrow "
+			           "(docs/language.md 4, point sources); for one that moves, write its shape in x instead, a narrow "
 			           "bump such as `exp(-((x - X(t)) / w)^2) / (w * sqrt(pi))` with w a few grid "
 			           "spacings");
 			c->failed = 1;
@@ -1906,12 +1906,13 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 	s->mden = ex_mul(p, s->den, s->density);
 	/* A loss of u.t that varies in time (den of t): the share at step n
 	 * is F / (rho den(t_n)), so each strength, a coefficient of t made
-	 * every step, divides by den, and the weights (made once, with the
-	 * params) take the density alone; they took den at t = 0 (a force
-	 * 2.3 % too strong after 50 ms of a damping that rose; a probe's).
+	 * every step, divides by den (time_den, once every use of S as
+	 * written is made), and the weights (made once, with the params)
+	 * take the density alone; they took den at t = 0 (a force 2.3 % too
+	 * strong after 50 ms of a damping that rose; a probe's).
 	 * A den of x and t too would need the weights every step: refused,
 	 * as are potentials and bows (below, where the potentials and bows are known). */
-	tden = (s->den->deps & (1u << SYM_T)) != 0;
+	tden = s->tden = (s->den->deps & (1u << SYM_T)) != 0;
 	s->wden = tden ? s->density : s->mden;
 	if (tden && l->ndelta && (s->den->deps & ((1u << SYM_X) | (1u << SYM_Y)))) {
 		diag_error(c->d, c->m->pde->value->loc, "a loss coefficient of %s.t that varies in both "
@@ -1923,8 +1924,6 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 	s->src = arena_alloc(c->a, (size_t)(l->ndelta + 1) * sizeof *s->src);
 	for (i = 0; i < l->ndelta; i++) {
 		s->src[i].strength = ex_mul(p, l->delta[i].coef, k2);
-		if (tden && !c->failed)
-			s->src[i].strength = ex_div(p, s->src[i].strength, s->den);
 		s->src[i].state = (s->src[i].strength->deps & DEP_STATE) != 0;
 		s->src[i].implicit = -1;
 		s->nstate_src += s->src[i].state;
@@ -2905,6 +2904,22 @@ build_coupling_stab(Ctx *c, Scheme *s)
 	parts_free(&g);
 }
 
+/* A loss that varies in time (build_update): each source's strength
+ * divided by den, the force's share of a grid point at its step; S as
+ * written kept in bare (its work in the energy, an attached end's share,
+ * the stiffness a force adds, all made before this) */
+static void
+time_den(Ctx *c, Scheme *s)
+{
+	int i;
+
+	for (i = 0; i < s->nsrc; i++) {
+		s->src[i].bare = s->src[i].strength;
+		if (s->tden)
+			s->src[i].strength = ex_div(c->p, s->src[i].strength, s->den);
+	}
+}
+
 /* A `grid N` too coarse for the stencil (lower.c's min_n, 2w + 1
  * intervals) is said at its place, not when the model is set up */
 static void
@@ -3038,6 +3053,8 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 		build_coupling_stab(&c, s);
 	if (!c.failed)
 		sav_stab(a, s);
+	if (!c.failed)
+		time_den(&c, s);
 	if (!c.failed && !plate_taps_ok(s)) {
 		diag_error(d, m->pde->loc, "a plate with a free edge takes a pde whose stencil is even in x "
 		           "and in y, bilap (or u.xxxx + u.yyyy + 2 * u.xxyy) and second-order terms times "
@@ -3052,7 +3069,8 @@ scheme_build(Arena *a, Diag *d, const Model *m)
 	if (!c.failed && (s->den->deps & (1u << SYM_T)) && (s->npot || s->nimplicit)) {
 		diag_error(d, s->npot ? s->pot_loc : m->pde->value->loc, "a loss coefficient of %s.t that "
 		           "varies in time, with %s: not supported yet; keep that loss constant in time",
-		           m->field->name, s->npot ? "a potential" : "a velocity-dependent force (a bow)");
+		           m->field->name, s->npot ? "a potential" : "a point force that reads the velocity "
+		           "where it acts, solved with the step (a bow, a damper at a point)");
 		c.failed = 1;
 	}
 	if (!c.failed && s->npot && s->nimplicit > 1) {
@@ -3155,7 +3173,7 @@ scheme_print(const Scheme *s, FILE *f)
 	for (i = 0; i < s->nsrc; i++) {
 		b.len = 0;
 		ex_print_math(&b, s->src[i].strength, pn);
-		fprintf(f, "  + spread(%s) / den  at (", b.s);
+		fprintf(f, "  + spread(%s)%s  at (", b.s, s->tden ? "" : " / den");
 		b.len = 0;
 		ex_print_math(&b, s->src[i].pos[0], pn);
 		fprintf(f, "%s", b.s);

@@ -13,7 +13,10 @@ typedef struct Tap {
 } Tap;
 
 typedef struct Source {    /* S * delta(x - X [, y - Y]) */
-	Expr *strength;        /* S, already times k^2 (of params, k, t) */
+	Expr *strength;        /* S, already times k^2 (of params, k, t); over
+	                        * den when den varies in time (Scheme.tden) */
+	Expr *bare;            /* S as written, times k^2 (its work, an attached
+	                        * end's share): strength, or strength * den */
 	Expr *pos[2];          /* X, Y: of params */
 	Loc loc;
 	int state;             /* S reads the state (DEP_STATE): a force between
@@ -137,6 +140,7 @@ struct Scheme {
 	Expr *wden;                /* what the sources' weights divide by: mden,
 	                            * or the density when den varies in time (the
 	                            * strengths then divide by den, every step) */
+	int tden;                  /* den varies in time (discretise.c time_den) */
 	int nimplicit;             /* sources with Source.implicit >= 0 */
 	Expr **lump_stiff;         /* [j]: k^2 w^2 of lumped object j's explicit
 	                            * step, stable below 4 (of params, k, hx) */

@@ -389,7 +389,7 @@ expect fit-data-missing-file 1 "bad.csv:3:1: error: no such file" -- fit "$M" $R
 # a row twice (the same recording and values, written two ways): a
 # warning at the second's line, the fit goes on
 printf 'file,note\nsub/n45.wav,45\nsub/n50.wav,50\n./sub/n45.wav,45.0\n' >"$D/dup.csv"
-expect csv-duplicate-row 0 "dup.csv:4:1: warning: the same recording and values as line 2: this row counts twice" -- \
+expect csv-duplicate-row 0 "dup.csv:4:1: warning: the same recording and values as line 2: this row is used twice" -- \
 	fit "$M" $R --data "$D/dup.csv" --fit T0 --steps 1 -o "$T/dup.json"
 # (the channels case needs a model with two outputs)
 sed 's/^output out = u(0.77)$/output out = u(0.77)\noutput out2 = u(0.5)/' "$M" >"$T/two.dpm"
