@@ -1135,7 +1135,7 @@ command(Repl *R, char *line)
 		snprintf(hi, sizeof hi, "%d", c->maxarg);
 		fprintf(stderr, "dpmc: error: '%s' takes %s%s%s word%s after it: %s%s%s\n", typed, lo,
 		        c->maxarg > c->minarg ? " to " : "", c->maxarg > c->minarg ? hi : "",
-		        c->maxarg == 1 ? "" : "s", typed, *c->args ? " " : "", c->args);
+		        c->maxarg == 1 && c->minarg == 1 ? "" : "s", typed, *c->args ? " " : "", c->args);
 		return -1;
 	}
 	if (c->fn == c_quit)
