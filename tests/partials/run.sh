@@ -216,6 +216,20 @@ for f in 90 45; do
 	fi
 done
 
+# two strings on a bridge from 20 % flat: the render's series is its own
+# (177 Hz), not a bogus 3-partial one within 15 % of the target's (199 Hz,
+# loud peaks left out), which no match could bring in (a probe's)
+"$DPMC" render examples/two_strings.dpm -d 0.5 -o "$T/two.wav" 2>/dev/null
+"$DPMC" fit examples/two_strings.dpm --target "$T/two.wav" --fit f0 --set f0=176 --steps 1 --lr 1e-9 \
+	-o "$T/two.json" 2>"$T/two.err"
+v=$(json_num f0 "$T/two.json")
+if grep -q "partials (stage 1): first partial 176.9[0-9] -> " "$T/two.err" &&
+	awk -v v="$v" 'BEGIN { exit !(v > 219.8 && v < 220.2) }'; then
+	pass "two-strings-far (f0 176 -> $v)"
+else
+	fail two-strings-far "f0 = $v: $(grep partials "$T/two.err")"
+fi
+
 # a struck plate: a run of its higher modes fits a string's series
 # (357.8 Hz, 8 partials) but its lowest mode, 129.7 Hz, is louder than
 # any of them and far below: no series, the modes.  Taken as a series,
