@@ -776,19 +776,19 @@ probe(Stage *st, const double *z, double hint, RtPartials *p)
 static int
 probe_start(Stage *st, const double *z, double f1, RtPartials *p)
 {
+	RtPartials near;
+
 	if (render_at(st, z) < 0)
 		return -1;
 	/* ... and whose first partial is there: from further off, a series
 	 * of the render's partials 3, 6, 9 read as 2, 4, 6 (67 Hz as 100.5,
 	 * a fifth up), which the match then brought to the target's 90 Hz:
-	 * f0 went to 60 (a probe's) */
-	RtPartials near;
-
-	/* one that leaves no loud peak out (stray) first, near the target's
-	 * f1 or anywhere: two strings 20 % flat had a bogus 3-partial series
-	 * within 15 % of the target's, and their own 177 Hz anywhere; else
-	 * the near one (a string on a bridge, whose mode is a loud peak of
-	 * its own and its 2nd partial the loudest: anywhere, its octave) */
+	 * f0 went to 60 (a probe's).  One that leaves no loud peak out
+	 * (stray) first, near the target's f1 or anywhere: two strings 20 %
+	 * flat had a bogus 3-partial series within 15 % of the target's, and
+	 * their own 177 Hz anywhere; else the near one (a string on a
+	 * bridge, whose mode is a loud peak of its own and its 2nd partial
+	 * the loudest: anywhere, its octave) */
 	if (find(st, f1, 0.15, &near) == 0 && near.nfound >= 3 && near.f[0] > 0) {
 		if (near.stray < STRAY || find(st, 0, 0, p) != 0 || p->stray >= STRAY || p->f[0] <= 0)
 			*p = near;
