@@ -1306,13 +1306,6 @@ back_to_best(Fit *F, Start *S, RtAdam **adam, double *lr, long stuck)
 	return 0;
 }
 
-/* The fit from one start: Adam on y (z = scale y, the params in the
- * unconstrained space of rt_to_free), dL/dy = dL/dv dv/dy, the learning
- * rate of rt_lr_at, the gradient clipped by clip_norm.  Each iteration
- * puts the model at the new values (sim_set: the grid kept while it is
- * stable), renders, and takes the loss and its exact gradient.  A step
- * whose render or gradient is not finite, or whose values no grid can
- * take, is taken back and retried with half the learning rate. */
 /* The params of a refused step (at yn, from yo) whose move alone the
  * model refuses, as its values' checks do (a loss term below 0, a bow
  * pressed too hard): marked in blocked; their number, 0 when none is
@@ -1342,6 +1335,14 @@ barrier(const Fit *F, Start *S, const double *yo, const double *yn, unsigned cha
 	return n < moved ? n : 0;
 }
 
+/* The fit from one start: Adam on y (z = scale y, the params in the
+ * unconstrained space of rt_to_free), dL/dy = dL/dv dv/dy, the learning
+ * rate of rt_lr_at, the gradient clipped by clip_norm.  Each iteration
+ * puts the model at the new values (sim_set: the grid kept while it is
+ * stable), renders, and takes the loss and its exact gradient.  A step
+ * whose render or gradient is not finite, or whose values no grid can
+ * take, is taken back and retried with half the learning rate; first,
+ * when some params' move alone is refused (barrier), without them. */
 static void
 run_start(Fit *F, Start *S)
 {
