@@ -1785,7 +1785,7 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 	ExprPool *p = c->p;
 	Expr *k = ex_sym(p, SYM_K), *k2 = ex_powi(p, k, 2), *ct = num(c, 0);
 	TapSet ts = {0}, st = {0};
-	int i, w, alone, tden;
+	int i, w, alone;
 
 	for (i = 0; i < l->natom; i++) {
 		Atom *a = &l->atom[i];
@@ -1912,9 +1912,9 @@ build_update(Ctx *c, Scheme *s, Lin *l)
 	 * strong after 50 ms of a damping that rose; a probe's).
 	 * A den of x and t too would need the weights every step: refused,
 	 * as are potentials and bows (below, where the potentials and bows are known). */
-	tden = s->tden = (s->den->deps & (1u << SYM_T)) != 0;
-	s->wden = tden ? s->density : s->mden;
-	if (tden && l->ndelta && (s->den->deps & ((1u << SYM_X) | (1u << SYM_Y)))) {
+	s->tden = (s->den->deps & (1u << SYM_T)) != 0;
+	s->wden = s->tden ? s->density : s->mden;
+	if (s->tden && l->ndelta && (s->den->deps & ((1u << SYM_X) | (1u << SYM_Y)))) {
 		diag_error(c->d, c->m->pde->value->loc, "a loss coefficient of %s.t that varies in both "
 		           "time and space, with a point force (delta): not supported yet; let it vary "
 		           "in time or in space, not both", c->m->field->name);

@@ -199,6 +199,21 @@ else
 	fail no-pitch-value "$(cat "$T/u.err")"
 fi
 
+# stage1 NAME PARAM LO HI PATTERN MODEL TARGET FIT-ARGS...: stage 1 alone
+# (--steps 1 at a learning rate of 1e-9) says PATTERN and leaves PARAM
+# between LO and HI (awk expressions)
+stage1() {
+	sn=$1 sp=$2 slo=$3 shi=$4 spat=$5 sm=$6 st=$7
+	shift 7
+	"$DPMC" fit "$sm" --target "$st" "$@" --steps 1 --lr 1e-9 -o "$T/s1.json" 2>"$T/s1.err"
+	v=$(json_num "$sp" "$T/s1.json")
+	if grep -q "$spat" "$T/s1.err" && awk -v v="$v" "BEGIN { exit !(v > $slo && v < $shi) }"; then
+		pass "$sn ($sp $v)"
+	else
+		fail "$sn" "$sp = $v: $(grep partials "$T/s1.err")"
+	fi
+}
+
 # from a third off (outside fit's contract, 10 %): the render's series
 # is read from its own first partial, not as partials 3, 6, 9 of a
 # series a fifth up or down (67 Hz read as 100.5 and as 44.67: stage 1
@@ -206,29 +221,16 @@ fi
 # against one at 45)
 for f in 90 45; do
 	"$DPMC" render $BASS -d 1 --set f0=$f -o "$T/far$f.wav" 2>/dev/null
-	"$DPMC" fit $BASS --target "$T/far$f.wav" --fit f0 --steps 1 --lr 1e-9 -o "$T/far.json" 2>"$T/far.err"
-	v=$(json_num f0 "$T/far.json")
-	if grep -q "partials (stage 1): first partial 67.00 -> " "$T/far.err" &&
-		awk -v v="$v" -v f=$f 'BEGIN { exit !(v > 0.995 * f && v < 1.005 * f) }'; then
-		pass "far-start-$f (f0 67 -> $v)"
-	else
-		fail "far-start-$f" "f0 = $v: $(grep partials "$T/far.err")"
-	fi
+	stage1 "far-start-$f" f0 "0.995 * $f" "1.005 * $f" "partials (stage 1): first partial 67.00 -> " \
+		$BASS "$T/far$f.wav" --fit f0
 done
 
 # two strings on a bridge from 20 % flat: the render's series is its own
 # (177 Hz), not a bogus 3-partial one within 15 % of the target's (199 Hz,
 # loud peaks left out), which no match could bring in (a probe's)
 "$DPMC" render examples/two_strings.dpm -d 0.5 -o "$T/two.wav" 2>/dev/null
-"$DPMC" fit examples/two_strings.dpm --target "$T/two.wav" --fit f0 --set f0=176 --steps 1 --lr 1e-9 \
-	-o "$T/two.json" 2>"$T/two.err"
-v=$(json_num f0 "$T/two.json")
-if grep -q "partials (stage 1): first partial 176.9[0-9] -> " "$T/two.err" &&
-	awk -v v="$v" 'BEGIN { exit !(v > 219.8 && v < 220.2) }'; then
-	pass "two-strings-far (f0 176 -> $v)"
-else
-	fail two-strings-far "f0 = $v: $(grep partials "$T/two.err")"
-fi
+stage1 two-strings-far f0 219.8 220.2 "partials (stage 1): first partial 176.9[0-9] -> " \
+	examples/two_strings.dpm "$T/two.wav" --fit f0 --set f0=176
 
 # a struck plate: a run of its higher modes fits a string's series
 # (357.8 Hz, 8 partials) but its lowest mode, 129.7 Hz, is louder than
@@ -238,15 +240,8 @@ fi
 P=$REPO/tests/partials/plate.dpm
 "$DPMC" render "$P" -d 1 --raw -o "$T/plate.wav" 2>/dev/null &&
 	sox "$T/plate.wav" -e floating-point -b 32 "$T/plate_q.wav" vol 0.001 2>/dev/null
-"$DPMC" fit "$P" --target "$T/plate_q.wav" --fit H --set H=0.00184 --set xs=0.1 --set ys=0.12 --steps 1 --lr 1e-9 \
-	-o "$T/plate.json" 2>"$T/plate.err"
-v=$(json_num H "$T/plate.json")
-if grep -q 'partials (stage 1): no series; the render.s modes: lowest .* Hz (target 129.6[0-9])' "$T/plate.err" &&
-	awk -v v="$v" 'BEGIN { exit !(v > 0.00199 && v < 0.00201) }'; then
-	pass "modes-plate (H $v)"
-else
-	fail modes-plate "H = $v: $(grep partials "$T/plate.err")"
-fi
+stage1 modes-plate H 0.00199 0.00201 'partials (stage 1): no series; the render.s modes: lowest .* Hz (target 129.6[0-9])' \
+	"$P" "$T/plate_q.wav" --fit H --set H=0.00184 --set xs=0.1 --set ys=0.12
 
 # no series, modes: a free bar (tests/partials/bar.dpm) through an
 # equaliser and 1000x down, fitted from 8 % thin and thick: the first
