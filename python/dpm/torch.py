@@ -113,6 +113,7 @@ class Render(torch.nn.Module):
         super().__init__()
         if not isinstance(model, Model):
             raise TypeError("Render needs a dpm.Model (dpm.load(...)), not %s" % type(model).__name__)
+        model._live()    # a closed model: dpm.Error now, not at the first call
         if isinstance(names, str):
             names = [names]
         self.model = model

@@ -123,7 +123,7 @@ main(int argc, char **argv)
 	nout = dpm_noutputs(m);
 	np = dpm_nparams(m);
 	if (argc < 2)
-		return fprintf(stderr, "usage: host info|render|process|grad|vjp|set|span|badgrid|keepwhy|"
+		return fprintf(stderr, "usage: host info|render|process|grad|vjp|set|span|badgrid|keepwhy|stale|"
 		               "silent|halfgrid ...\n"), 2;
 	if (!strcmp(argv[1], "info")) {
 		printf("name %s rate %g outputs %d params %d ndim %d\n", dpm_name(m), dpm_rate(m), nout, np,
@@ -213,6 +213,13 @@ main(int argc, char **argv)
 			return die(m, "dpm_set_grid");
 		i = dpm_reset(m);
 		printf("reset %d set %d", i, dpm_set(m, 0, dpm_get(m, 0)));
+		p1 = dpm_process(m, b, 64 / nout);
+		printf(" process %ld [%s]\n", p1, dpm_error(m));
+	} else if (!strcmp(argv[1], "stale")) {
+		/* a call that fails, then one that works: dpm_error is "" */
+		float b[64];
+		long p0 = dpm_process(m, NULL, 5), p1;
+		printf("process %ld [%s]", p0, dpm_error(m));
 		p1 = dpm_process(m, b, 64 / nout);
 		printf(" process %ld [%s]\n", p1, dpm_error(m));
 	} else if (!strcmp(argv[1], "silent") && argc >= 3) {

@@ -185,6 +185,15 @@ else
 	fail failed-reset-set-keeps-why "$(cat "$T/out" "$T/err")"
 fi
 
+# a call that works after one that failed leaves no message (dpm_process
+# kept "no buffer"; dpm_set emptied it)
+run "$G/host_c" stale
+if [ "$st" = 0 ] && grep -q '^process -1 \[dpm_process: no buffer\] process 64 \[\]$' "$T/out"; then
+	pass error-cleared-by-success
+else
+	fail error-cleared-by-success "$(cat "$T/out" "$T/err")"
+fi
+
 # ---- dpm_new at a rate where no grid is stable: NULL, and dpm_error(NULL)
 # says why (at the model's place, its file named); after one that works,
 # nothing ----

@@ -185,6 +185,10 @@ def render_args():
         raises(lambda: dpm.torch.Render(m, ["f0"], frames=10, threads=th), ValueError, "threads=")
     raises(lambda: layer(torch.tensor([True])), TypeError, "bool")
     raises(lambda: layer(torch.empty(1, device="meta")), ValueError, "meta")
+    # a closed model: refused when the layer is made, not at its first call
+    c = m.copy()
+    c.close()
+    raises(lambda: dpm.torch.Render(c, ["f0"], frames=10), dpm.Error, "is closed")
 
 
 def no_second_derivative():
