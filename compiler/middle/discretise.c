@@ -480,7 +480,9 @@ inside(Ctx *c, const Ast *at, const Expr *v, int ax, const char *what)
 {
 	const Decl *dom = c->m->domain;
 
-	if (!dom || v->kind != EX_NUM || (v->num >= dom->from_num[ax] && v->num <= dom->to_num[ax]))
+	/* (a NaN's own error came first: "not a number") */
+	if (!dom || v->kind != EX_NUM || (v->num >= dom->from_num[ax] && v->num <= dom->to_num[ax])
+	    || (isnan(v->num) && c->d->nerr))
 		return;
 	diag_error(c->d, at->loc, "%s at %s = %g, outside the field's domain (%s in [%g, %g])", what,
 	           dom->coord[ax], v->num, dom->coord[ax], dom->from_num[ax], dom->to_num[ax]);
@@ -2013,7 +2015,7 @@ out_inside(Ctx *c, const Scheme *s, const Output *o, const Decl *d)
 		return;
 	for (j = 0; j < s->ndim; j++) {
 		double v = o->pos[j]->num;
-		if (o->pos[j]->kind != EX_NUM || (v >= s->from[j] && v <= s->to[j]))
+		if (o->pos[j]->kind != EX_NUM || (v >= s->from[j] && v <= s->to[j]) || (isnan(v) && c->d->nerr))
 			continue;
 		diag_error(c->d, j < d->nat ? d->at[j]->loc : d->value->loc, "the output '%s' reads %s = %.15g, "
 		           "outside the domain (%s in [%g, %g]); move it inside", o->name,
