@@ -1091,7 +1091,14 @@ emit_plan(Emit *e)
 		cg_out(e, "\t\tif (lj >= 0) {\n");
 		for (c = 0; c < s->m->nchains; c++) {
 			cg_out(e, "\t\t\tif (lchain[lj] == %d)\n", c);
-			if (s->m->chains[c].ny)      /* a point of a 2D one */
+			if (s->m->chains[c].ny && !s->m->chains[c].planned) {    /* `grid NX, NY` on its domain */
+				char at[32];
+				cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"%sgrid %d, %d is unstable for the "
+				       "field '%s' at k = %%g s for the params in force (at its point %%s); force a "
+				       "coarser grid, or leave it out and the field gets the finest stable one\", k, "
+				       "lname[lj]);\n", cg_loc_text(s->m->chains[c].grid_loc, at, sizeof at),
+				       s->m->chains[c].n, s->m->chains[c].ny, s->m->chains[c].name);
+			} else if (s->m->chains[c].ny)      /* a point of a 2D one */
 				cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"the field '%s' is unstable at k = %%g s "
 				       "for the params in force (at its point %%s): its grid of %d x %d intervals was "
 				       "planned for the values it was compiled with; compile the model again with these "
@@ -1100,10 +1107,11 @@ emit_plan(Emit *e)
 				       "one with `grid NX, NY` on its domain\", k, lname[lj]);\n",
 				       s->m->chains[c].name, s->m->chains[c].n, s->m->chains[c].ny);
 			else if (!s->m->chains[c].planned) {    /* `grid N` on its domain (language.md 3) */
-				char at[32], st[128] = "";
+				char at[32], st[256] = "";
 				if (s->m->chains[c].stable > 0 && s->m->chains[c].stable < s->m->chains[c].n)
-					snprintf(st, sizeof st, "; N = %d, the grid planned for the values it was "
-					         "compiled with, is stable", s->m->chains[c].stable);
+					snprintf(st, sizeof st, "; N = %d is stable for the values it was compiled "
+					         "with (the planner's grid, whose bound is safe: a finer one may be too)",
+					         s->m->chains[c].stable);
 				cg_out(e, "\t\t\t\tsnprintf(err, (size_t)errsz, \"%sgrid %d is unstable for the field "
 				       "'%s' at k = %%g s for the params in force (at its point %%s)%s; force a coarser "
 				       "grid, or leave it out and the field gets the finest stable one\", k, lname[lj]);\n",

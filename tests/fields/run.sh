@@ -802,9 +802,13 @@ kb=$(tail -n 1 "$T/rss")
 grep -q "'xb'" "$T/undecl.err" && { ldd "$DPMC" | grep -q 'libasan' || [ "$kb" -lt 153600 ]; } &&
 	pass chain_read_memory_undeclared || fail chain_read_memory_undeclared "$kb KB: $(head -c 300 "$T/undecl.err")"
 # a forced grid too fine for a second field: at its `grid`, naming a stable N
-expect forced_too_fine 1 "forced_fine.dpm:9:33: error: grid 136 is unstable for the field 'b' .*; N = 132, the grid planned for the values it was compiled with, is stable; force a coarser grid" \
+expect forced_too_fine 1 "forced_fine.dpm:9:33: error: grid 136 is unstable for the field 'b' .*; N = 132 is stable for the values it was compiled with .*; force a coarser grid" \
 	-- render "$HERE/forced_fine.dpm" -d 0.01 -o "$T/ff.wav"
 sed 's/ grid 136$/ grid 133/' "$HERE/forced_fine.dpm" >"$T/ff133.dpm"
+# ... and a 2D one's, at its `grid` too (it said the grid "was planned
+# for the values it was compiled with", without a place; a probe's)
+expect forced_too_fine_2d 1 "plate2.dpm:13:50: error: grid 18, 14 is unstable for the field 'w' .*; force a coarser grid" \
+	-- render "$HERE/plate2.dpm" -d 0.01 --set kappa=5 -o "$T/ff2.wav"
 expect forced_stable 0 '' -- render "$T/ff133.dpm" -d 0.01 -o "$T/ff.wav"
 # a second field at its limit, c k = h (147 intervals): planned and
 # forced, rendered (both were refused as unstable)
