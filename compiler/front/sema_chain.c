@@ -1131,6 +1131,65 @@ deriv2(FS *s, const Fld *own, int p, Ast *e)
 	return stencil2(s, own, i, j, qx, qy, qt ? 2 : 0, e->loc);
 }
 
+/* does e name a let, or a coordinate of own (which rw would take at
+ * own's point)? */
+static int
+names_point(const FS *s, const Fld *own, const Ast *e)
+{
+	const Decl *d;
+	int j;
+
+	if (!e)
+		return 0;
+	if (e->kind == AX_NAME || e->kind == AX_CALL) {
+		if (own && (!strcmp(e->name, own->coord) || (own->nd == 2 && !strcmp(e->name, own->ycoord))))
+			return 1;
+		if ((d = model_lookup(s->m, e->name)) && d->kind == D_LET)
+			return 1;
+	}
+	if (names_point(s, own, e->a) || names_point(s, own, e->b))
+		return 1;
+	for (j = 0; j < e->nargs; j++)
+		if (names_point(s, own, e->args[j]))
+			return 1;
+	return 0;
+}
+
+/* integral(E) over a chain, inside the pde of `own` at point i (NULL
+ * where E reads no chain): a sum over all of its points, the same at
+ * every point of own where E names no let and no coordinate of own
+ * (its own field and coordinate are put in at each point of the sum),
+ * so made once and converted once (Ast.shared): made again per point, a
+ * second field's tension that reads integral(u.x^2) took N^2 terms, 3 GB
+ * and a minute to check for 985 points (a probe's) */
+static Ast *
+rw_integral(FS *s, const Fld *own, int i, Ast *X, Ast *e)
+{
+	const int key = 100 + s->in_pot;    /* apart from rw_call_read's vel 0 and 1 */
+	const int once = !s->to_mass && e->nargs == 1 && !names_point(s, own, e->args[0]);
+	Ast *c, *r;
+	int k;
+
+	for (k = 0; once && k < s->nmemo; k++)
+		if (s->memo[k].b == e && s->memo[k].own == own && s->memo[k].vel == key)
+			return s->memo[k].r;
+	if (!(c = chain_integral(s, e)))
+		return NULL;
+	r = rw(s, own, i, X, c);
+	if (!once)
+		return r;
+	r->shared = 1;
+	if (s->nmemo == s->capmemo) {
+		struct ReadMemo *m = arena_alloc(s->a, (size_t)(2 * s->capmemo + 8) * sizeof *m);
+		if (s->nmemo)
+			memcpy(m, s->memo, (size_t)s->nmemo * sizeof *m);
+		s->memo = m;
+		s->capmemo = 2 * s->capmemo + 8;
+	}
+	s->memo[s->nmemo++] = (struct ReadMemo){e, own, key, r};
+	return r;
+}
+
 /* e with every read of a chain's field written out; inside the pde of
  * chain `own` at point i also its derivatives, coordinate and deltas (X:
  * the position of the term's delta, for a bare `w` there) */
@@ -1171,8 +1230,8 @@ rw(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 	case AX_CALL:
 		if (chain(s, e->name))
 			return rw_call_read(s, own, i, X, e, 0, e->loc);
-		if (!strcmp(e->name, "integral") && (c = chain_integral(s, e)))
-			return rw(s, own, i, X, c);
+		if (!strcmp(e->name, "integral") && (c = rw_integral(s, own, i, X, e)))
+			return c;
 		if (own && own->nd == 2 && !strcmp(e->name, "delta")) {
 			/* hat_i(X) hat_j(Y) / (hx hy density(x_i, y_j)): the transpose
 			 * of the read over point (i, j)'s mass */

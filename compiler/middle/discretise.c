@@ -2462,14 +2462,20 @@ wide_count(Wide *w, const Expr *e, int j)
 		wide_count(w, e->c, j);
 }
 
-/* is e (a sum shared by several rests) linear in WIDE or more point reads
- * of kinds RD_LUMP, RD_LUMP_VEL, RD_VAL?  Then its G_S joins w. */
+/* is e (a sum shared by several rests) a function of WIDE or more point
+ * reads of kinds RD_LUMP, RD_LUMP_VEL, RD_VAL?  Then it joins w, with
+ * its G_S where it is linear in them, else none (NULL): a coupling
+ * through it is not linear in the state and counts nothing, as each
+ * read's derivative, which holds the state, counted nothing before; an
+ * integral(u.x^2) in a second field's tension was differentiated by
+ * each of its N points at each point, 3 GB and a minute for 985 (a
+ * probe's). */
 static int
 wide_is(Ctx *c, Scheme *s, Wide *w, Expr *e, int n, Expr **d)
 {
 	ExprPool *p = c->p;
 	Expr *g = num(c, 0);
-	int r, reads = 0;
+	int r, reads = 0, linear = 1;
 
 	wide_grow(w, e->id);
 	if (w->st[e->id] >= 2)
@@ -2483,11 +2489,15 @@ wide_is(Ctx *c, Scheme *s, Wide *w, Expr *e, int n, Expr **d)
 		ReadKind k = s->rd[r].kind;
 		if (ex_is_num(dr, 0))
 			continue;
-		if ((dr->deps & DEP_STATE) || (k != RD_LUMP && k != RD_LUMP_VEL && k != RD_VAL))
+		if (k != RD_LUMP && k != RD_LUMP_VEL && k != RD_VAL)
 			return 0;
+		reads++;
+		if (dr->deps & DEP_STATE)
+			linear = 0;
+		if (!linear)
+			continue;
 		dr = ex_fn(p, FN_ABS, dr, NULL);
 		g = ex_add(p, g, k == RD_LUMP_VEL ? ex_div(p, ex_mul(p, num(c, 2), dr), ex_sym(p, SYM_K)) : dr);
-		reads++;
 	}
 	if (reads < WIDE)
 		return 0;
@@ -2497,7 +2507,7 @@ wide_is(Ctx *c, Scheme *s, Wide *w, Expr *e, int n, Expr **d)
 		w->g = mem_realloc(w->g, (size_t)w->cap * sizeof *w->g);
 	}
 	w->node[w->n] = e;
-	w->g[w->n++] = g;
+	w->g[w->n++] = linear ? g : NULL;
 	w->st[e->id] = 2;
 	return 1;
 }
@@ -2824,7 +2834,7 @@ build_coupling_stab(Ctx *c, Scheme *s)
 		nheld = diff_params_sparse(p, rest, n + W.n, ds, held);
 		for (i = 0; i < nheld; i++) {
 			Expr *dw = ds[held[i]];
-			if (held[i] >= n && !ex_is_num(dw, 0) && !(dw->deps & DEP_STATE))
+			if (held[i] >= n && W.g[held[i] - n] && !ex_is_num(dw, 0) && !(dw->deps & DEP_STATE))
 				w2 = ex_add(p, w2, ex_mul(p, ex_fn(p, FN_ABS, dw, NULL), W.g[held[i] - n]));
 		}
 		for (i = 0; i < nheld && held[i] < n; i++) {

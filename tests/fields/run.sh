@@ -801,6 +801,8 @@ sed -e '/^const xb = 0.17/d' -e 's/grid 14, 12$/grid 14, 40/' "$HERE/drums.dpm" 
 kb=$(tail -n 1 "$T/rss")
 grep -q "'xb'" "$T/undecl.err" && { ldd "$DPMC" | grep -q 'libasan' || [ "$kb" -lt 153600 ]; } &&
 	pass chain_read_memory_undeclared || fail chain_read_memory_undeclared "$kb KB: $(head -c 300 "$T/undecl.err")"
+peak_mb chain_integral_memory 150 "dpmc check of a 985-point chain whose tension reads integral(u.x^2)" -- \
+	"$DPMC" check "$HERE/kc_second.dpm"
 # a forced grid too fine for a second field: at its `grid`, naming a stable N
 expect forced_too_fine 1 "forced_fine.dpm:9:33: error: grid 136 is unstable for the field 'b' .*; N = 132 is stable for the values it was compiled with .*; force a coarser grid" \
 	-- render "$HERE/forced_fine.dpm" -d 0.01 -o "$T/ff.wav"
