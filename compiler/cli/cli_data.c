@@ -314,8 +314,9 @@ recording(Reader *r, Row *w, int off, int len, const Opts *o, const Job *j, cons
 	if (o->dur > 0 && o->dur * rate < (double)w->n)
 		w->n = (long)floor(o->dur * rate + 0.5) > 0 ? (long)floor(o->dur * rate + 0.5) : 1;
 	if (rate != (int)j->rate || (double)rate != j->rate) {
-		diag_error(&r->d, at(r, off, len), "'%s' is sampled at %d Hz but the model runs at %.0f Hz; "
-		           "resample it, or run every row at its rate with '-r %d'", w->file, rate, j->rate, rate);
+		diag_error(&r->d, at(r, off, len), "'%s' is sampled at %d Hz but the model runs at %.0f Hz, "
+		           "and every row must be at the rate in force: resample it, or, when all the rows "
+		           "are at %d Hz, run at it with '-r %d'", w->file, rate, j->rate, rate, rate);
 		return -1;
 	}
 	if (w->nch != nout) {

@@ -160,6 +160,56 @@ render(void *ctx, const double *z, double *y)
 	return 0;
 }
 
+/* After the partials' frequencies, their decay rates (rt_match_decays):
+ * the params that move decays and not the partials (decay times, a
+ * loss law) take their values from there; one or two lines on stderr.
+ * z: the fitted params' free coordinates where the first match ended;
+ * moved: the params it moved, held here (then scratch). */
+static int
+decays(const Job *j, Pitch *p, const int *idx, int nf, const double *target, long n, int nch, double *vals,
+       double *z, int *moved)
+{
+	const Kernel *k = p->k;
+	double t0 = jit_now_ms();
+	char err[200], names[512];
+	int i, len = 0, *hold = mem_alloc(sizeof *hold * (size_t)(nf + 1));
+	RtDecays d;
+
+	memcpy(hold, moved, sizeof *hold * (size_t)nf);
+	memset(&d, 0, sizeof d);
+	d.moved = moved;
+	d.hold = hold;
+	d.settle = settle;
+	i = rt_match_decays(render, p, z, nf, target, n, nch, j->rate, MAXIT, &d, err, sizeof err);
+	mem_free(hold);
+	if (i < 0) {
+		fprintf(stderr, "dpmc: error: %s\n", err);
+		return -1;
+	}
+	if (cli_fit_interrupted())
+		return 0;
+	if (!d.ran && d.series) {
+		fprintf(stderr, "decays: %s; left to the descent (%d render%s)\n",
+		        d.why ? d.why : "no step lowered the error", d.renders, d.renders == 1 ? "" : "s");
+		return 0;
+	}
+	if (!d.ran)
+		return 0;
+	names[0] = 0;
+	for (i = 0; i < nf; i++)
+		if (moved[i]) {
+			int q = idx[i];
+			vals[q] = rt_from_free(z[i], k->param_min(q), k->param_max(q), k->param_log(q), NULL);
+			if (len < (int)sizeof names)
+				len += snprintf(names + len, sizeof names - (size_t)len, "%s%s=%.6g", len ? " " : "",
+				                k->param_name(q), vals[q]);
+		}
+	fprintf(stderr, "decays (stage 1): %d partials, %.1f -> %.1f %% rms; %s; %d iteration%s, %d renders, "
+	        "%.1f s\n", d.matched, d.rms0, d.rms, names, d.iters, d.iters == 1 ? "" : "s", d.renders,
+	        (jit_now_ms() - t0) / 1e3);
+	return 0;
+}
+
 int
 cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double *target,
               long n, int nch, double *vals, int stage, double *df1, double *rms)
@@ -201,6 +251,9 @@ cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double 
 	if (!m.ran) {
 		fprintf(stderr, "partials: %s; stage %d skipped (%d render%s)\n", m.why ? m.why : "no step lowered the error", stage,
 		        m.renders, m.renders == 1 ? "" : "s");
+		/* (decay times fitted at a pitch held: their decays still) */
+		if (stage == 1 && !m.modes && m.target.nfound > 0)
+			st = decays(j, &p, idx, nf, target, n, nch, vals, z, moved);
 		goto out;
 	}
 	/* only the params that moved partials take their new values; the
@@ -225,6 +278,8 @@ cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double 
 		        m.cents);
 	fprintf(stderr, "partials: %s; %d iteration%s, %d renders, %.1f s\n", names, m.iters,
 	        m.iters == 1 ? "" : "s", m.renders, (jit_now_ms() - t0) / 1e3);
+	if (stage == 1 && !m.modes)
+		st = decays(j, &p, idx, nf, target, n, nch, vals, z, moved);
 out:
 	if (p.m)
 		p.k->destroy(p.m);

@@ -855,8 +855,20 @@ chain_integral(FS *s, const Ast *e)
 	if (f->nd == 2)
 		return chain_integral2(s, f, e->args[0], l);
 	if (both) {
+		/* a sum of terms of each kind: one integral of each, added, as
+		 * the grid field's (language.md 17; integral(w.x^2 + 3 w^2) was
+		 * refused here and taken there, a probe's) */
+		const Ast *E = e->args[0];
+		Ast *a = NULL, *b = NULL;
+		if (E->kind == AX_BINARY && (E->op == OP_ADD || E->op == OP_SUB)) {
+			a = chain_integral(s, call1(s, "integral", E->a));
+			b = a ? chain_integral(s, call1(s, "integral", E->b)) : NULL;
+			if (a && b)
+				return bin(s, E->op, a, b);
+		} else if (E->kind == AX_UNARY && E->op == OP_NEG && (a = chain_integral(s, call1(s, "integral", E->a))))
+			return ast_unary(s->a, OP_NEG, a, l);
 		RERR(s, e->loc, "integral(E) of the field '%s' reads %s or its slope %s.%s, not both "
-		     "(write two integrals)", f->f->name, f->f->name, f->f->name, f->coord);
+		     "in one term (write two integrals)", f->f->name, f->f->name, f->f->name, f->coord);
 		return num(s, 0, l);
 	}
 	t = arena_alloc(s->a, (size_t)(f->n + 2) * sizeof *t);

@@ -167,6 +167,15 @@ same_samples boundary_line_of_three_fields "$HERE/twochains.dpm" "$T/twochains2.
 sed 's/integral(w.x^2)/S/; s/^output out/let S(t) = integral(w.x^2)\
 output out/' "$HERE/chain2_integral.dpm" >"$T/chain2_let.dpm"
 same_samples chain2_integral_in_own_pde "$HERE/chain2_integral.dpm" "$T/chain2_let.dpm"
+# an integral of terms of each kind over a 1D chain: one of each, added,
+# as over the grid field (it was refused: "not both"; a probe's)
+sed 's/^output moment = integral(x \* w^2)/output moment = integral(w.x^2 - 3 * x * w^2)/' \
+	"$HERE/integral.dpm" >"$T/int_mixed.dpm"
+sed 's/^output moment = integral(x \* w^2)/output moment = integral(w.x^2) - integral(3 * x * w^2)/' \
+	"$HERE/integral.dpm" >"$T/int_split.dpm"
+grep -q 'integral(w.x^2 - 3' "$T/int_mixed.dpm" &&
+	same_samples chain_integral_both_kinds "$T/int_mixed.dpm" "$T/int_split.dpm" ||
+	fail chain_integral_both_kinds "the sed did not apply"
 # a second field of y gives the samples it gives as a field of x (it
 # was refused: the chain's derivatives were matched as x's letters)
 for m in ycoord ycoord_cons; do
