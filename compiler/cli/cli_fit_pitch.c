@@ -160,6 +160,26 @@ render(void *ctx, const double *z, double *y)
 	return 0;
 }
 
+/* The params flagged in moved take their values from z, the others keep
+ * theirs exactly (not a round trip through z); names: "NAME=V ..." of
+ * those that moved */
+static void
+take(const Kernel *k, const int *idx, int nf, const double *z, const int *moved, double *vals, char *names,
+     size_t sz)
+{
+	int i, q, len = 0;
+
+	names[0] = 0;
+	for (i = 0; i < nf; i++)
+		if (moved[i]) {
+			q = idx[i];
+			vals[q] = rt_from_free(z[i], k->param_min(q), k->param_max(q), k->param_log(q), NULL);
+			if (len < (int)sz)
+				len += snprintf(names + len, sz - (size_t)len, "%s%s=%.6g", len ? " " : "",
+				                k->param_name(q), vals[q]);
+		}
+}
+
 /* After the partials' frequencies, their decay rates (rt_match_decays):
  * the params that move decays and not the partials (decay times, a
  * loss law) take their values from there; one or two lines on stderr.
@@ -172,7 +192,7 @@ decays(const Job *j, Pitch *p, const int *idx, int nf, const double *target, lon
 	const Kernel *k = p->k;
 	double t0 = jit_now_ms();
 	char err[200], names[512];
-	int i, len = 0, *hold = mem_alloc(sizeof *hold * (size_t)(nf + 1));
+	int i, *hold = mem_alloc(sizeof *hold * (size_t)(nf + 1));
 	RtDecays d;
 
 	memcpy(hold, moved, sizeof *hold * (size_t)nf);
@@ -195,15 +215,7 @@ decays(const Job *j, Pitch *p, const int *idx, int nf, const double *target, lon
 	}
 	if (!d.ran)
 		return 0;
-	names[0] = 0;
-	for (i = 0; i < nf; i++)
-		if (moved[i]) {
-			int q = idx[i];
-			vals[q] = rt_from_free(z[i], k->param_min(q), k->param_max(q), k->param_log(q), NULL);
-			if (len < (int)sizeof names)
-				len += snprintf(names + len, sizeof names - (size_t)len, "%s%s=%.6g", len ? " " : "",
-				                k->param_name(q), vals[q]);
-		}
+	take(k, idx, nf, z, moved, vals, names, sizeof names);
 	fprintf(stderr, "decays (stage 1): %d partials, %.1f -> %.1f %% rms; %s; %d iteration%s, %d renders, "
 	        "%.1f s\n", d.matched, d.rms0, d.rms, names, d.iters, d.iters == 1 ? "" : "s", d.renders,
 	        (jit_now_ms() - t0) / 1e3);
@@ -218,7 +230,6 @@ cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double 
 	int np = k->nparams(), i, st = 0, *moved = mem_alloc(sizeof *moved * (size_t)(nf + 1));
 	double *z = mem_alloc(sizeof *z * (size_t)(nf + 1)), t0 = jit_now_ms();
 	char err[200], names[512];
-	int len = 0;
 	RtMatch m;
 	Pitch p = {k, j, idx, nf, n, NULL, NULL, {0, 0}, {0}};
 
@@ -256,17 +267,8 @@ cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double 
 			st = decays(j, &p, idx, nf, target, n, nch, vals, z, moved);
 		goto out;
 	}
-	/* only the params that moved partials take their new values; the
-	 * others keep theirs exactly, not a round trip through z */
-	names[0] = 0;
-	for (i = 0; i < nf; i++)
-		if (moved[i]) {
-			int q = idx[i];
-			vals[q] = rt_from_free(z[i], k->param_min(q), k->param_max(q), k->param_log(q), NULL);
-			if (len < (int)sizeof names)
-				len += snprintf(names + len, sizeof names - (size_t)len, "%s%s=%.6g", len ? " " : "",
-				                k->param_name(q), vals[q]);
-		}
+	/* only the params that moved partials take their new values */
+	take(k, idx, nf, z, moved, vals, names, sizeof names);
 	if (m.modes)    /* no series: the render's loudest modes, the lowest matched as f1 */
 		fprintf(stderr, "partials (stage %d): no series; the render's modes: lowest %.2f -> %.2f Hz "
 		        "(target %.2f), %d modes matched, %.1f -> %.2f cents rms\n",

@@ -386,6 +386,21 @@ point_free(const FS *s, const Ast *e, int depth)
 	}
 }
 
+/* r, the expansion of b inside own's pde (key: how it was read), kept
+ * for the next point's (s->memo) */
+static void
+memo_add(FS *s, const Ast *b, const void *own, int key, Ast *r)
+{
+	if (s->nmemo == s->capmemo) {
+		struct ReadMemo *m = arena_alloc(s->a, (size_t)(2 * s->capmemo + 8) * sizeof *m);
+		if (s->nmemo)
+			memcpy(m, s->memo, (size_t)s->nmemo * sizeof *m);
+		s->memo = m;
+		s->capmemo = 2 * s->capmemo + 8;
+	}
+	s->memo[s->nmemo++] = (struct ReadMemo){b, own, key, r};
+}
+
 /* Does e read the state (a field or lumped object, through lets), or,
  * with time, t?  A point read's position may not read either, a point
  * force's not the state (language.md 11: sema.c's rule for the grid
@@ -435,14 +450,7 @@ rw_call_read(FS *s, const Fld *own, int i, Ast *X, Ast *b, int vel, Loc l)
 	if (!free)
 		return r;
 	r->shared = !vel;   /* (a velocity read of a point's own is its centred velocity) */
-	if (s->nmemo == s->capmemo) {
-		struct ReadMemo *m = arena_alloc(s->a, (size_t)(2 * s->capmemo + 8) * sizeof *m);
-		if (s->nmemo)
-			memcpy(m, s->memo, (size_t)s->nmemo * sizeof *m);
-		s->memo = m;
-		s->capmemo = 2 * s->capmemo + 8;
-	}
-	s->memo[s->nmemo++] = (struct ReadMemo){b, own, vel, r};
+	memo_add(s, b, own, vel, r);
 	return r;
 }
 
@@ -1191,14 +1199,7 @@ rw_integral(FS *s, const Fld *own, int i, Ast *X, Ast *e)
 	if (!once)
 		return r;
 	r->shared = 1;
-	if (s->nmemo == s->capmemo) {
-		struct ReadMemo *m = arena_alloc(s->a, (size_t)(2 * s->capmemo + 8) * sizeof *m);
-		if (s->nmemo)
-			memcpy(m, s->memo, (size_t)s->nmemo * sizeof *m);
-		s->memo = m;
-		s->capmemo = 2 * s->capmemo + 8;
-	}
-	s->memo[s->nmemo++] = (struct ReadMemo){e, own, key, r};
+	memo_add(s, e, own, key, r);
 	return r;
 }
 
