@@ -1380,7 +1380,6 @@ rt_match_decays(RtRenderFn render, void *ctx, double *z, int nz, const double *t
 		m->why = "no clear partial series in the target";
 		goto out;
 	}
-	m->series = 1;
 	if (dec_probe(&st, z, &t, &base) < 0) {
 		m->why = "no series in the render near the target's";
 		goto out;

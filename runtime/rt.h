@@ -366,7 +366,6 @@ int rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const dou
  * with a message in err (no memory). */
 typedef struct RtDecays {
 	int ran, matched, iters, renders;
-	int series;                 /* the target has a series (else nothing to say) */
 	double rms0, rms;           /* per cent, rms over the partials */
 	const char *why;            /* when it did not run: why */
 	int *moved;                 /* nz flags (the caller's, may be NULL) */

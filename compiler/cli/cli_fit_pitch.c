@@ -208,11 +208,8 @@ decays(const Job *j, Pitch *p, const int *idx, int nf, const double *target, lon
 	}
 	if (cli_fit_interrupted())
 		return 0;
-	if (!d.ran && d.series) {
-		fprintf(stderr, "decays: %s; left to the descent (%d render%s)\n",
-		        d.why ? d.why : "no step lowered the error", d.renders, d.renders == 1 ? "" : "s");
-		return 0;
-	}
+	/* (said only when it moved something: a fit of the pitch alone, or
+	 * of decays already within 5 %, has nothing to hear about here) */
 	if (!d.ran)
 		return 0;
 	take(k, idx, nf, z, moved, vals, names, sizeof names);
