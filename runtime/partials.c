@@ -846,6 +846,18 @@ probe_start(Stage *st, const double *z, double f1, RtPartials *p)
 	return find(st, 0, 0, p);
 }
 
+/* The target's partials into t: 1 when they are a clear series (four
+ * partials at least, within 20 cents rms of it, no loud peak left out),
+ * else 0 (its modes are matched, and no decays) */
+static int
+target_series(const double *target, long n, int nch, double rate, RtPartials *t)
+{
+	char e[200];
+
+	return rt_partials(target, n, nch, rate, 0, 0, t, e, sizeof e) == 0 && t->nfound >= 4
+	       && t->rms_cents <= 20 && t->stray < STRAY;
+}
+
 /* A match is kept when it ends within KEEP_CENTS (rms, weighted) or at
  * half the cents it started from.  Else the two series were not brought
  * together (a series read at another partial's index; two strings of
@@ -1055,7 +1067,6 @@ match(RtRenderFn render, void *ctx, double *z, int nz, const double *target, lon
 	double *df1 = m->df1, *J, *zt, *dz, *a, *g, *z0, r[KM], r1[KM], cost, c1, prev, mu = 1e-3, pred, w0;
 	double *Jb, *zb, *lim, *dzl, *colw, rb[KM], costb = 0;
 	RtPartials base, trial, baseb;
-	char e[200];
 	void (*settle)(void *, const double *) = m->settle;
 	int (*regrid)(void *, const double *) = m->regrid;
 	Stage st = {render, ctx, NULL, n, nch, rate, 0, 0, 0, NULL};
@@ -1070,8 +1081,7 @@ match(RtRenderFn render, void *ctx, double *z, int nz, const double *target, lon
 		memset(moved, 0, sizeof *moved * (size_t)nz);
 	if (df1)
 		memset(df1, 0, sizeof *df1 * (size_t)nz);
-	series = rt_partials(target, n, nch, rate, 0, 0, &m->target, e, sizeof e) == 0
-	         && m->target.nfound >= 4 && m->target.rms_cents <= 20 && m->target.stray < STRAY;
+	series = target_series(target, n, nch, rate, &m->target);
 	st.y = malloc(sizeof *st.y * (size_t)n * (size_t)nch);
 	J = calloc((size_t)(2 * KM * nz + 8 * nz + 2 * nz * nz + nz), sizeof *J);
 	act = malloc(sizeof *act * (size_t)nz * 3);
@@ -1349,7 +1359,6 @@ rt_match_decays(RtRenderFn render, void *ctx, double *z, int nz, const double *t
 	const int *hold = m->hold;
 	double *J = NULL, *zt, *dz, *a, *g, *lim, r[KM], r1[KM], cost, c1, prev, mu = 1e-3, h, big, df;
 	RtPartials t, base, trial;
-	char e[200];
 	void (*settle)(void *, const double *) = m->settle;
 	Stage st = {render, ctx, NULL, n, nch, rate, 0, 0, 0, NULL};
 
@@ -1375,8 +1384,7 @@ rt_match_decays(RtRenderFn render, void *ctx, double *z, int nz, const double *t
 	a = lim + nz;
 	for (j = 0; j < nz; j++)
 		lim[j] = 2;
-	if (rt_partials(target, n, nch, rate, 0, 0, &t, e, sizeof e) != 0 || t.nfound < 4 || t.rms_cents > 20
-	    || t.stray >= STRAY) {
+	if (!target_series(target, n, nch, rate, &t)) {
 		m->why = "no clear partial series in the target";
 		goto out;
 	}
