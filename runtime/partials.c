@@ -1315,11 +1315,62 @@ rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const double 
 #define DEC_MINCOL 0.5     /* per cent of a decay rate per unit of z */
 #define DEC_TOL 5.0        /* per cent rms: the decays read from 8 frames are no closer */
 
-/* the render at z and its series near the target's f1; 0, or -1 */
+/* A tone with no series (modes): p its loudest peaks (ref NULL), or at
+ * each of ref's modes the peak of x within MODE_CENTS of it (0: none),
+ * with their decays, read over frames of 4 periods of the lowest mode or
+ * of the least spacing of two, whichever is longer (its main lobe clear
+ * of the neighbours).  0, or -1 when out of memory. */
+static int
+mode_decays(const double *x, long n, int nch, double rate, const RtPartials *ref, RtPartials *p)
+{
+	double *mono, lo, d, f;
+	long start, L;
+	Spec s = {0};
+	int i, j, last = -1;
+
+	if (tone(x, n, nch, rate, &mono, &start, &L, &s) < 0)
+		return -1;
+	if (!ref)
+		modes_pick(&s, p);
+	else {
+		memset(p, 0, sizeof *p);
+		/* (a peak is one mode's: two of ref's on it have no decay apart) */
+		for (i = 0; i < ref->K; i++)
+			if ((j = nearest(&s, ref->f[i])) >= 0 && j != last
+			    && fabs(cents(s.pk[j].f, ref->f[i])) < MODE_CENTS) {
+				p->f[i] = s.pk[j].f;
+				p->nfound++;
+				last = j;
+			}
+		p->K = ref->K;
+	}
+	for (f = lo = 0, i = 0; i < p->K; i++)
+		if (p->f[i] > 0) {
+			d = p->f[i] - f;
+			lo = lo > 0 ? fmin(lo, d) : d;
+			f = p->f[i];
+		}
+	if (lo > 0) {
+		p->f1 = lo;     /* (decays' frame) */
+		decays(mono + start, L, rate, p);
+	}
+	for (p->f1 = 0, i = 0; i < p->K && p->f1 <= 0; i++)
+		p->f1 = p->f[i];
+	free(mono);
+	free(s.pk);
+	return 0;
+}
+
+/* the render at z and its series near the target's f1 (modes: its peaks
+ * at the target's modes); 0, or -1 */
 static int
 dec_probe(Stage *st, const double *z, const RtPartials *t, RtPartials *p)
 {
-	if (render_at(st, z) < 0 || find(st, t->f1, 0.05, p) != 0 || p->f[0] <= 0)
+	if (render_at(st, z) < 0)
+		return -1;
+	if (st->modes)
+		return mode_decays(st->y, st->n, st->nch, st->rate, t, p);
+	if (find(st, t->f1, 0.05, p) != 0 || p->f[0] <= 0)
 		return -1;
 	return 0;
 }
@@ -1385,18 +1436,23 @@ rt_match_decays(RtRenderFn render, void *ctx, double *z, int nz, const double *t
 	for (j = 0; j < nz; j++)
 		lim[j] = 2;
 	if (!target_series(target, n, nch, rate, &t)) {
-		m->why = "no clear partial series in the target";
-		goto out;
+		st.modes = m->modes = 1;
+		if (mode_decays(target, n, nch, rate, NULL, &t) < 0) {
+			snprintf(err, (size_t)errsz, "out of memory");
+			st_ = -1;
+			goto out;
+		}
 	}
 	if (dec_probe(&st, z, &t, &base) < 0) {
-		m->why = "no series in the render near the target's";
+		m->why = st.modes ? "the render cannot be read" : "no series in the render near the target's";
 		goto out;
 	}
 	for (i = 0; i < KM; i++)
 		if (t.f[i] > 0 && base.f[i] > 0 && t.decay[i] > 0 && base.decay[i] > 0)
 			ks[ns++] = i;
 	if (ns < 3) {
-		m->why = "fewer than 3 partials whose decay is known in both";
+		m->why = st.modes ? "fewer than 3 modes whose decay is known in both"
+		                  : "fewer than 3 partials whose decay is known in both";
 		goto out;
 	}
 	m->matched = ns;

@@ -353,9 +353,10 @@ typedef struct RtMatch {
 } RtMatch;
 int rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const double *target,
                       long n, int nch, double rate, int maxit, RtMatch *m, char *err, int errsz);
-/* rt_match_decays, after it on a tone with a series: moves z so that
- * the decay rates of the render's partials (RtPartials.decay) match the
- * target's, Levenberg-Marquardt on 100 ln(d_k(render) / d_k(target)),
+/* rt_match_decays, after it: moves z so that the decay rates of the
+ * render's partials (RtPartials.decay; with no series in the target, of
+ * its loudest modes and the render's peaks at them) match the target's,
+ * Levenberg-Marquardt on 100 ln(d_k(render) / d_k(target)),
  * per cent, over the partials whose decay both give; a param that moves
  * the partials themselves (2 cents per unit of z, or m->hold: those the
  * first match moved) is held where it is, as one that moves no decay by
@@ -366,6 +367,7 @@ int rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const dou
  * with a message in err (no memory). */
 typedef struct RtDecays {
 	int ran, matched, iters, renders;
+	int modes;                  /* no series: the target's loudest modes (partials.c) */
 	double rms0, rms;           /* per cent, rms over the partials */
 	const char *why;            /* when it did not run: why */
 	int *moved;                 /* nz flags (the caller's, may be NULL) */

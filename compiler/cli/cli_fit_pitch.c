@@ -213,8 +213,8 @@ decays(const Job *j, Pitch *p, const int *idx, int nf, const double *target, lon
 	if (!d.ran)
 		return 0;
 	take(k, idx, nf, z, moved, vals, names, sizeof names);
-	fprintf(stderr, "decays (stage 1): %d partials, %.1f -> %.1f %% rms; %s; %d iteration%s, %d renders, "
-	        "%.1f s\n", d.matched, d.rms0, d.rms, names, d.iters, d.iters == 1 ? "" : "s", d.renders,
+	fprintf(stderr, "decays (stage 1): %d %s, %.1f -> %.1f %% rms; %s; %d iteration%s, %d renders, "
+	        "%.1f s\n", d.matched, d.modes ? "modes" : "partials", d.rms0, d.rms, names, d.iters, d.iters == 1 ? "" : "s", d.renders,
 	        (jit_now_ms() - t0) / 1e3);
 	return 0;
 }
@@ -259,8 +259,9 @@ cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double 
 	if (!m.ran) {
 		fprintf(stderr, "partials: %s; stage %d skipped (%d render%s)\n", m.why ? m.why : "no step lowered the error", stage,
 		        m.renders, m.renders == 1 ? "" : "s");
-		/* (decay times fitted at a pitch held: their decays still) */
-		if (stage == 1 && !m.modes && m.target.nfound > 0)
+		/* (decay times fitted at a pitch held: their decays still;
+		 * modes only where they are matched already) */
+		if (stage == 1 && (m.modes ? m.matched >= 3 && m.cents0 <= 10 : m.target.nfound > 0))
 			st = decays(j, &p, idx, nf, target, n, nch, vals, z, moved);
 		goto out;
 	}
@@ -277,7 +278,10 @@ cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double 
 		        m.cents);
 	fprintf(stderr, "partials: %s; %d iteration%s, %d renders, %.1f s\n", names, m.iters,
 	        m.iters == 1 ? "" : "s", m.renders, (jit_now_ms() - t0) / 1e3);
-	if (stage == 1 && !m.modes)
+	/* (modes: where they line up, each target's mode with its own; at
+	 * 40 cents rms a stiff membrane's decays were read at others and
+	 * took Tb twice the target's) */
+	if (stage == 1 && (!m.modes || m.cents <= 20))
 		st = decays(j, &p, idx, nf, target, n, nch, vals, z, moved);
 out:
 	if (p.m)
