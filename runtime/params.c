@@ -621,6 +621,8 @@ typedef struct Rd {
 	Net *net;
 	int layer, row;
 	char *netseen;
+	RtItemFn each;             /* rt_params_items: each item's values */
+	void *ectx;
 } Rd;
 
 static const char *
@@ -1107,60 +1109,170 @@ top_member(Json *j, const char *key, int keyoff, void *ctx)
 	return jvalue(j, 1);    /* "loss", "steps": what fit writes beside */
 }
 
+/* The file at path into j and r (zeroed but for each and ectx; for m,
+ * values into vals), then its one object, each member by top; 0, or -1
+ * after a message.  read_done frees what it took. */
+static int
+read_object(Json *j, Rd *r, const RtModel *m, const char *path, double *vals, FILE *msg, const char *prog,
+            MemberFn top)
+{
+	char why[512];
+
+	memset(j, 0, sizeof *j);
+	j->path = path;
+	j->out = msg;
+	j->prog = prog;
+	if (!(j->s = read_file(path, &j->len, why, sizeof why))) {
+		report(j, -1, 0, "the params file: %s", why);
+		return -1;
+	}
+	if (strlen(j->s) != j->len) {
+		report(j, -1, 0, "'%s' is not a JSON text file (it holds a NUL byte)", path);
+		return -1;
+	}
+	r->m = m;
+	r->vals = vals;
+	r->np = m->nparams();
+	if (!(r->seen = calloc((size_t)r->np + 1, 1)) || load_nets(r) < 0) {
+		report(j, -1, 0, "out of memory reading %s", path);
+		return -1;
+	}
+	/* a UTF-8 byte-order mark (some editors write one) is no part of it */
+	if (j->len >= 3 && !memcmp(j->s, "\xef\xbb\xbf", 3))
+		j->pos = 3;
+	skipws(j);
+	if (j->s[j->pos] != '{')
+		return jfail(j, r->nnets ? "a JSON object, {\"params\": {\"NAME\": VALUE, ...}, \"nets\": {...}}"
+		                         : "a JSON object, {\"params\": {\"NAME\": VALUE, ...}}");
+	if (jobject(j, 0, top, r) < 0)
+		return -1;
+	skipws(j);
+	if (j->s[j->pos])
+		return jfail(j, "the end of the file after the object");
+	return 0;
+}
+
+static void
+read_done(Json *j, Rd *r)
+{
+	free((char *)j->s);
+	free(r->seen);
+	free(r->nets);
+	free(r->netseen);
+}
+
 int
 rt_params_read(const RtModel *m, const char *path, double *vals, FILE *msg, const char *prog)
 {
 	Json j;
 	Rd r;
-	char why[512];
 	int st = -1;
 
-	memset(&j, 0, sizeof j);
 	memset(&r, 0, sizeof r);
-	j.path = path;
-	j.out = msg;
-	j.prog = prog;
-	if (!(j.s = read_file(path, &j.len, why, sizeof why))) {
-		report(&j, -1, 0, "the params file: %s", why);
-		return -1;
-	}
-	if (strlen(j.s) != j.len) {
-		report(&j, -1, 0, "'%s' is not a JSON text file (it holds a NUL byte)", path);
+	if (read_object(&j, &r, m, path, vals, msg, prog, top_member) < 0)
 		goto out;
-	}
-	r.m = m;
-	r.vals = vals;
-	r.np = m->nparams();
-	if (!(r.seen = calloc((size_t)r.np + 1, 1)) || load_nets(&r) < 0) {
-		report(&j, -1, 0, "out of memory reading %s", path);
-		goto out;
-	}
-	/* a UTF-8 byte-order mark (some editors write one) is no part of it */
-	if (j.len >= 3 && !memcmp(j.s, "\xef\xbb\xbf", 3))
-		j.pos = 3;
-	skipws(&j);
-	if (j.s[j.pos] != '{') {
-		jfail(&j, r.nnets ? "a JSON object, {\"params\": {\"NAME\": VALUE, ...}, \"nets\": {...}}"
-		                  : "a JSON object, {\"params\": {\"NAME\": VALUE, ...}}");
-		goto out;
-	}
-	if (jobject(&j, 0, top_member, &r) < 0)
-		goto out;
-	skipws(&j);
-	if (j.s[j.pos]) {
-		jfail(&j, "the end of the file after the object");
-		goto out;
-	}
 	if (!r.found) {
 		report(&j, 0, 1, "no \"params\" in this file; expected {\"params\": {\"NAME\": VALUE, ...}}");
 		goto out;
 	}
 	st = 0;
 out:
-	free((char *)j.s);
-	free(r.seen);
-	free(r.nets);
-	free(r.netseen);
+	read_done(&j, &r);
+	return st;
+}
+
+/* ---- the items of a train result ----
+ * "items": [{"file": F, "loss": L, "params": {NAME: VALUE, ...}}, ...]:
+ * each item's params read into r->vals (NAN where not given) with
+ * r->seen, then given to r->each. */
+typedef struct ItemRd {
+	Rd *r;
+	char *file;
+	int at;
+} ItemRd;
+
+static int
+item_member(Json *j, const char *key, int keyoff, void *ctx)
+{
+	ItemRd *it = ctx;
+
+	if (!strcmp(key, "file")) {
+		if (j->s[j->pos] != '"')
+			return jfail(j, "a string, the row's recording as the CSV writes it");
+		if (it->file) {
+			report(j, keyoff, 6, "\"file\" is given twice");
+			return -1;
+		}
+		return jstring(j, &it->file);
+	}
+	if (!strcmp(key, "params")) {
+		if (j->s[j->pos] != '{')
+			return jfail(j, "an object of the row's own params, {\"NAME\": VALUE, ...}");
+		return jobject(j, 3, param_member, it->r);
+	}
+	return jvalue(j, 3);    /* "loss" */
+}
+
+static int
+item_elem(Json *j, int index, void *ctx)
+{
+	Rd *r = ctx;
+	ItemRd it = {r, NULL, j->pos};
+	int i, st;
+
+	for (i = 0; i < r->np; i++)
+		r->vals[i] = NAN;
+	memset(r->seen, 0, (size_t)r->np);
+	if (j->s[j->pos] != '{')
+		return jfail(j, "an item, {\"file\": F, \"params\": {\"NAME\": VALUE, ...}}");
+	if (jobject(j, 2, item_member, &it) < 0) {
+		free(it.file);
+		return -1;
+	}
+	if (!it.file) {
+		report(j, it.at, 1, "an item without \"file\"; expected {\"file\": F, \"params\": {...}}");
+		return -1;
+	}
+	st = r->each(r->ectx, index, it.file, r->vals, r->seen);
+	free(it.file);
+	return st;
+}
+
+static int
+items_member(Json *j, const char *key, int keyoff, void *ctx)
+{
+	Rd *r = ctx;
+
+	if (strcmp(key, "items"))
+		return jvalue(j, 1);
+	if (r->found++) {
+		report(j, keyoff, 7, "\"items\" is given twice");
+		return -1;
+	}
+	if (j->s[j->pos] != '[')
+		return jfail(j, "an array of items, [{\"file\": F, \"params\": {...}}, ...]");
+	return jarray(j, 1, item_elem, r, NULL, NULL);
+}
+
+int
+rt_params_items(const RtModel *m, const char *path, RtItemFn each, void *ctx, FILE *msg, const char *prog)
+{
+	Json j;
+	Rd r;
+	double *v = malloc(sizeof *v * (size_t)(m->nparams() + 1));
+	int st = -1;
+
+	if (!v) {
+		fprintf(msg, "%s: error: out of memory reading %s\n", prog, path);
+		return -1;
+	}
+	memset(&r, 0, sizeof r);
+	r.each = each;
+	r.ectx = ctx;
+	if (read_object(&j, &r, m, path, v, msg, prog, items_member) == 0)
+		st = 0;
+	read_done(&j, &r);
+	free(v);
 	return st;
 }
 

@@ -148,6 +148,15 @@ typedef struct RtModel {
 	           int *first);
 } RtModel;
 int rt_params_read(const RtModel *m, const char *path, double *vals, FILE *msg, const char *prog);
+/* rt_params_items reads the "items" of such a file as `dpmc train`
+ * writes them ([{"file": F, "loss": L, "params": {NAME: VALUE, ...}},
+ * ...]: each row's own params), checked as rt_params_read checks
+ * "params", and calls each(ctx, index, file, vals, seen) for each: vals
+ * the values it gives (NAN elsewhere), seen[i] 1 where it gives one; a
+ * file without "items" calls it for none.  0, or -1 after a message
+ * (or when each returned one below 0: its own). */
+typedef int (*RtItemFn)(void *ctx, int index, const char *file, const double *vals, const char *seen);
+int rt_params_items(const RtModel *m, const char *path, RtItemFn each, void *ctx, FILE *msg, const char *prog);
 void rt_params_print(FILE *f, const RtModel *m, const double *vals, const char *key);
 /* The shortest %g text that reads back as v ("null" when not finite),
  * whole numbers without an exponent: what params files hold. */

@@ -262,6 +262,8 @@ const char *cli_number_why(const char *s);
 const char *cli_fmt(double v, char *buf, int n);
 /* cli_fmt, or "-inf" / "inf" for a range's open end */
 const char *cli_fmt_bound(double v, char *buf, int n);
+/* seconds as M:SS or H:MM:SS (an ETA), "?" when not known */
+void cli_fmt_secs(double s, char *buf, int n);
 
 /* cli_build.c: `dpmc build`: OUT.c (+ OUT.h), OUT.so or an executable.
  * chains: NULL, or C for the executable that names the second fields'

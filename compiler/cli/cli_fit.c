@@ -905,19 +905,6 @@ start_values(const Kernel *k, const double *v0, int np, const int *sp, int nsp, 
 	}
 }
 
-static void
-fmt_secs(double s, char *buf, int n)
-{
-	long t = (long)(s + 0.5);
-
-	if (!isfinite(s) || s < 0)
-		snprintf(buf, (size_t)n, "?");
-	else if (t >= 3600)
-		snprintf(buf, (size_t)n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
-	else
-		snprintf(buf, (size_t)n, "%ld:%02ld", t / 60, t % 60);
-}
-
 /* One fit from one start: its own instance and loss (Sim), its Adam, its
  * trajectory; no state shared with the other starts but the progress. */
 typedef struct Start {
@@ -938,6 +925,36 @@ typedef struct Start {
 	long nhist, caphist;
 	char err[2048];
 } Start;
+
+/* S's values in one block: v0, vals, best, grad, grad1 (np + 1 each),
+ * y, scale, gy, dvdz, y0, df1 (nf + 1 each); v0 and vals start value
+ * set i of vals (start_values), df1 0.  0, or -1 when out of memory
+ * (said). */
+static int
+start_alloc(Start *S, const Kernel *k, const double *vals, int np, int nf, const int *sp, int nsp, int i)
+{
+	const size_t dsz = sizeof(double) * (size_t)(np + 1), fsz = sizeof(double) * (size_t)(nf + 1);
+
+	if (!(S->v0 = mem_try_malloc(5 * dsz + 6 * fsz))) {
+		fprintf(stderr, "dpmc: error: out of memory\n");
+		return -1;
+	}
+	S->vals = S->v0 + (np + 1);
+	S->best = S->vals + (np + 1);
+	S->grad = S->best + (np + 1);
+	S->grad1 = S->grad + (np + 1);
+	S->y = S->grad1 + (np + 1);
+	S->scale = S->y + (nf + 1);
+	S->gy = S->scale + (nf + 1);
+	S->dvdz = S->gy + (nf + 1);
+	S->y0 = S->dvdz + (nf + 1);
+	S->df1 = S->y0 + (nf + 1);
+	memset(S->df1, 0, fsz);
+	S->hold = PITCH_HOLD;
+	start_values(k, vals, np, sp, nsp, i, S->v0);
+	memcpy(S->vals, S->v0, dsz - sizeof(double));
+	return 0;
+}
 
 /* WAIT: not yet evaluated; READY: evaluated, best set; then RUN, DONE,
  * or FAILED (left out) */
@@ -1085,7 +1102,7 @@ progress_rows(Fit *F)
 			done &= F->st[i].state == ST_DONE || F->st[i].state == ST_FAILED || F->st[i].step == F->steps;
 		fin += done;
 	}
-	fmt_secs(its > 0 ? (steps - F->done) / its : -1, eta, sizeof eta);
+	cli_fmt_secs(its > 0 ? (steps - F->done) / its : -1, eta, sizeof eta);
 	if (F->tty) {
 		fputs("\r\033[K[", stderr);
 		for (i = 0; i < w; i++)
@@ -1120,7 +1137,7 @@ progress(Fit *F, const Start *S)
 	}
 	if (!F->tty && step % 10 && step != steps && step != 0)
 		return;
-	fmt_secs(its > 0 ? (steps - step) / its : -1, eta, sizeof eta);
+	cli_fmt_secs(its > 0 ? (steps - step) / its : -1, eta, sizeof eta);
 	if (F->tty) {
 		fputs("\r\033[K[", stderr);
 		for (i = 0; i < w; i++)
@@ -1678,27 +1695,8 @@ cli_fit(const Opts *o, const Job *j)
 			S->s.threads = 1;
 			S->s.memory = (o->memory_mb > 0 ? o->memory_mb : 160) * 1e6 / workers;
 		}
-		/* one block per start: v0, vals, best, grad, grad1 (np + 1 each),
-		 * y, scale, gy, dvdz, y0, df1 (nf + 1 each) */
-		S->v0 = mem_try_malloc(5 * dsz + 6 * fsz);
-		if (!S->v0) {
-			fprintf(stderr, "dpmc: error: out of memory\n");
+		if (start_alloc(S, k, j->vals, np, nf, sp, nsp, i) < 0)
 			goto out;
-		}
-		S->vals = S->v0 + (np + 1);
-		S->best = S->vals + (np + 1);
-		S->grad = S->best + (np + 1);
-		S->grad1 = S->grad + (np + 1);
-		S->y = S->grad1 + (np + 1);
-		S->scale = S->y + (nf + 1);
-		S->gy = S->scale + (nf + 1);
-		S->dvdz = S->gy + (nf + 1);
-		S->y0 = S->dvdz + (nf + 1);
-		S->df1 = S->y0 + (nf + 1);
-		memset(S->df1, 0, fsz);
-		S->hold = PITCH_HOLD;
-		start_values(k, j->vals, np, sp, nsp, i, S->v0);
-		memcpy(S->vals, S->v0, dsz - sizeof(double));
 	}
 	/* from the first render on, a signal stops the fit, not the program */
 	interrupted = 0;
@@ -2005,25 +2003,8 @@ cli_fit_data(const Opts *o, const Job *j)
 		/* one thread per gradient: the rows are the parallel work */
 		S->s.threads = 1;
 		S->s.memory = cli_row_memory(o, F.nst);
-		S->v0 = mem_try_malloc(5 * dsz + 6 * fsz);
-		if (!S->v0) {
-			fprintf(stderr, "dpmc: error: out of memory\n");
+		if (start_alloc(S, k, w->vals, np, nf, sp, nsp, i % per) < 0)
 			goto out;
-		}
-		S->vals = S->v0 + (np + 1);
-		S->best = S->vals + (np + 1);
-		S->grad = S->best + (np + 1);
-		S->grad1 = S->grad + (np + 1);
-		S->y = S->grad1 + (np + 1);
-		S->scale = S->y + (nf + 1);
-		S->gy = S->scale + (nf + 1);
-		S->dvdz = S->gy + (nf + 1);
-		S->y0 = S->dvdz + (nf + 1);
-		S->df1 = S->y0 + (nf + 1);
-		memset(S->df1, 0, fsz);
-		S->hold = PITCH_HOLD;
-		start_values(k, w->vals, np, sp, nsp, i % per, S->v0);
-		memcpy(S->vals, S->v0, dsz - sizeof(double));
 		if (i % per == 0)
 			pidx[i / per] = mem_alloc(sizeof **pidx * (size_t)(nf + 1));
 	}

@@ -67,6 +67,19 @@ cli_fmt_bound(double v, char *buf, int n)
 	return cli_fmt(v, buf, n);
 }
 
+void
+cli_fmt_secs(double s, char *buf, int n)
+{
+	long t = (long)(s + 0.5);
+
+	if (!isfinite(s) || s < 0)
+		snprintf(buf, (size_t)n, "?");
+	else if (t >= 3600)
+		snprintf(buf, (size_t)n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+	else
+		snprintf(buf, (size_t)n, "%ld:%02ld", t / 60, t % 60);
+}
+
 /* "f0, B, T60lo" (and the nets' weights as a pattern) */
 static void
 list_params(const Kernel *k, Buf *b)

@@ -623,19 +623,6 @@ keep(Train *T, int how)
 
 /* ---- progress ---- */
 
-static void
-fmt_secs(double s, char *buf, int n)
-{
-	long t = (long)(s + 0.5);
-
-	if (!isfinite(s) || s < 0)
-		snprintf(buf, (size_t)n, "?");
-	else if (t >= 3600)
-		snprintf(buf, (size_t)n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
-	else
-		snprintf(buf, (size_t)n, "%ld:%02ld", t / 60, t % 60);
-}
-
 /* After epoch e (its mean loss): a bar on a terminal, else a line for
  * each of about 50 epochs, with the values the epoch started from (the
  * loss's, one batch an epoch; those the best epoch keeps).  Rank 0 only. */
@@ -649,7 +636,7 @@ progress(Train *T, long e, double loss)
 
 	if (T->rank != 0 || (!T->tty && e % every && e != T->epochs && e != 1))
 		return;
-	fmt_secs(eps > 0 ? (T->epochs - e) / eps : -1, eta, sizeof eta);
+	cli_fmt_secs(eps > 0 ? (T->epochs - e) / eps : -1, eta, sizeof eta);
 	if (T->tty) {
 		fputs("\r\033[K[", stderr);
 		for (i = 0; i < w; i++)
@@ -714,6 +701,61 @@ final_loss(Train *T, const int *all)
 
 /* ---- the command ---- */
 
+/* --params FILE: a row's own params (--per-item) start where the items
+ * of a train result left them (spec/cli.md, "Datasets": -o TRAINED.json),
+ * so that a training goes on from there: the k-th item whose file is a
+ * row's, as the CSV writes it, sets the k-th such row's, but where the
+ * CSV has a column of that param (a row's column wins). */
+typedef struct Resume {
+	Train *T;
+	char *used;                 /* per row: an item set it */
+	int unmatched;              /* items that set no row */
+	char first[200];            /* the first's file */
+} Resume;
+
+static int
+resume_item(void *ctx, int index, const char *file, const double *vals, const char *seen)
+{
+	Resume *R = ctx;
+	Train *T = R->T;
+	int r, i, c;
+
+	(void)index;
+	for (r = 0; r < T->d.nrows && (R->used[r] || strcmp(T->d.rows[r].file, file)); r++)
+		;
+	if (r == T->d.nrows) {
+		if (!R->unmatched++)
+			snprintf(R->first, sizeof R->first, "%s", file);
+		return 0;
+	}
+	R->used[r] = 1;
+	for (i = 0; i < T->ni; i++) {
+		for (c = 0; c < T->d.ncols && T->d.cols[c] != T->iidx[i]; c++)
+			;
+		if (c == T->d.ncols && seen[T->iidx[i]])
+			T->d.rows[r].vals[T->iidx[i]] = vals[T->iidx[i]];
+	}
+	return 0;
+}
+
+static int
+resume_items(Train *T, Arena *a)
+{
+	Resume R = {T, arena_alloc(a, (size_t)T->d.nrows + 1), 0, ""};
+	RtModel m;
+
+	memset(R.used, 0, (size_t)T->d.nrows + 1);
+	cli_rtmodel(T->k, &m);
+	if (rt_params_items(&m, T->o->params_file, resume_item, &R, stderr, "dpmc") < 0)
+		return -1;
+	if (R.unmatched)
+		fprintf(stderr, "dpmc: note: %d item%s of %s name%s no row of %s (%s'%s'); %s own params "
+		        "are not used\n", R.unmatched, R.unmatched == 1 ? "" : "s", T->o->params_file,
+		        R.unmatched == 1 ? "s" : "", T->o->data, R.unmatched == 1 ? "" : "the first: ", R.first,
+		        R.unmatched == 1 ? "its" : "their");
+	return 0;
+}
+
 static int
 setup(Train *T, Arena *a)
 {
@@ -741,6 +783,8 @@ setup(Train *T, Arena *a)
 				return -1;
 			}
 	T->nr = T->d.nrows;
+	if (ni && o->params_file && resume_items(T, a) < 0)
+		return -1;
 	T->batch = o->batch > 0 && o->batch < T->nr ? (int)o->batch : T->nr;
 	T->nbatch = (T->nr + T->batch - 1) / T->batch;
 	T->epochs = o->epochs > 0 ? o->epochs : 100;

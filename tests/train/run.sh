@@ -265,6 +265,28 @@ for g, w in zip(got, (0.5, 2, 1.3, 0.8)):
 assert abs(d["params"]["T0"] - 0.5) <= 0.02 * 0.5, d["params"]["T0"]
 EOF
 then pass per-item-gain; else fail per-item-gain "exit $st: $(head -c 400 "$T/gain.json") $(tail -n 2 "$T/err")"; fi
+# --params of a train result goes on from its items: each row's gain
+# starts where it ended (at a learning rate of 1e-9 it stays there; from
+# the values in force, 1, it would be 0.5-2 times off)
+run "$DPMC" train "$M" $R --data "$D/gain.csv" --fit T0 --per-item gain --loss mse $TEACH --params "$T/gain.json" \
+	--epochs 1 --lr 1e-9 -o "$T/gain2.json"
+if [ "$st" = 0 ] && ! grep -q 'note: .* no row' "$T/err" && $PY - "$T/gain.json" "$T/gain2.json" <<'EOF'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+for x, y in zip(a["items"], b["items"]):
+    assert abs(x["params"]["gain"] - y["params"]["gain"]) <= 1e-6 * x["params"]["gain"], (x, y)
+EOF
+then pass per-item-resume; else fail per-item-resume "exit $st: $(head -c 400 "$T/gain2.json") $(tail -n 2 "$T/err")"; fi
+# an item of another row is said and left out; a bad value is an error at its place
+printf '{"params": {"T0": 0.5}, "items": [{"file": "sub/g9.wav", "params": {"gain": 3}}]}\n' >"$T/other.json"
+expect per-item-resume-other 0 "note: 1 item of .*other.json names no row of .*gain.csv ('sub/g9.wav')" -- \
+	train "$M" $R --data "$D/gain.csv" --fit T0 --per-item gain --loss mse --params "$T/other.json" --epochs 1 \
+	-o "$T/gain3.json"
+printf '{"params": {"T0": 0.5},\n "items": [{"file": "sub/g0.wav", "params": {"gain": 500}}]}\n' >"$T/bad.json"
+expect per-item-resume-range 1 "bad.json:2:54: error: gain = 500 is outside its range" -- \
+	train "$M" $R --data "$D/gain.csv" --fit T0 --per-item gain --loss mse --params "$T/bad.json" --epochs 1 \
+	-o "$T/gain4.json"
+[ -e "$T/gain4.json" ] && fail per-item-resume-range-output "wrote $T/gain4.json"
 
 # ---- fit --data: three rows, each fitted on its own ----
 printf 'file,note\nsub/n45.wav,45\nsub/n50.wav,50\nsub/n55.wav,55\n' >"$D/fit3.csv"
