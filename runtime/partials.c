@@ -1318,8 +1318,8 @@ rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const double 
 /* A tone with no series (modes): p its loudest peaks (ref NULL), or at
  * each of ref's modes the peak of x within MODE_CENTS of it (0: none),
  * with their decays, read over frames of 4 periods of the lowest mode or
- * of the least spacing of two, whichever is longer (its main lobe clear
- * of the neighbours).  0, or -1 when out of memory. */
+ * of the least spacing of two (of ref's), whichever is longer (its main
+ * lobe clear of the neighbours).  0, or -1 when out of memory. */
 static int
 mode_decays(const double *x, long n, int nch, double rate, const RtPartials *ref, RtPartials *p)
 {
@@ -1344,11 +1344,12 @@ mode_decays(const double *x, long n, int nch, double rate, const RtPartials *ref
 			}
 		p->K = ref->K;
 	}
+	/* (the frame of ref's modes: the same for the render as the target) */
 	for (f = lo = 0, i = 0; i < p->K; i++)
-		if (p->f[i] > 0) {
-			d = p->f[i] - f;
+		if ((ref ? ref : p)->f[i] > 0) {
+			d = (ref ? ref : p)->f[i] - f;
 			lo = lo > 0 ? fmin(lo, d) : d;
-			f = p->f[i];
+			f = (ref ? ref : p)->f[i];
 		}
 	if (lo > 0) {
 		p->f1 = lo;     /* (decays' frame) */
