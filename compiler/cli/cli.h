@@ -229,9 +229,11 @@ int cli_fit_interrupted(void);
  * (rt_to_free) at the values it leaves, 0 for a param that moves no
  * partial, all 0 when the stage did not run.  rms (NULL: not wanted):
  * the partials' distance after it, cents rms, or -1 where none was
- * measured.  0, or -1 after an error message. */
+ * measured.  pitch (nf flags, NULL: not wanted): the params the match
+ * of frequencies moved (not those only the decays' moved).  0, or -1
+ * after an error message. */
 int cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double *target,
-                  long n, int nch, double *vals, int stage, double *df1, double *rms);
+                  long n, int nch, double *vals, int stage, double *df1, double *rms, int *pitch);
 
 /* cli_params.c: the param values in force: the defaults, then --params,
  * then each --set.  Fills vals (k->nparams() of them); 0, or -1 after an

@@ -480,7 +480,7 @@ stage3(const Opts *o, const Job *j, const int *pidx, int npitch, Sim *s, double 
 	int ok0 = sim_loss(s, best, &l0) == 0, moved;
 
 	memcpy(was, best, sizeof *was * (size_t)np);
-	if (cli_fit_pitch(o, j, pidx, npitch, s->target, s->n, s->nch, best, 3, NULL, NULL) < 0) {
+	if (cli_fit_pitch(o, j, pidx, npitch, s->target, s->n, s->nch, best, 3, NULL, NULL, NULL) < 0) {
 		mem_free(was);
 		return -1;
 	}
@@ -1713,7 +1713,7 @@ cli_fit(const Opts *o, const Job *j)
 		double *pv = mem_alloc(dsz), *df1 = mem_alloc(fsz), rms = -1;
 		int p, u;
 
-		int *uidx = mem_alloc(sizeof *uidx * (size_t)(nf + 1)), nu = 0;
+		int *uidx = mem_alloc(sizeof *uidx * 2 * (size_t)(nf + 1)), *pm = uidx + nf + 1, nu = 0;
 
 		/* not the nets' weights: a render each per iteration, and the
 		 * declared params are where pitch and inharmonicity live */
@@ -1721,7 +1721,7 @@ cli_fit(const Opts *o, const Job *j)
 			if (F.idx[i] < F.nuser)
 				uidx[nu++] = F.idx[i];
 		memcpy(pv, j->vals, dsz - sizeof(double));
-		p = nu ? cli_fit_pitch(o, j, uidx, nu, tgt, n, nch, pv, 1, df1, &rms) : 0;
+		p = nu ? cli_fit_pitch(o, j, uidx, nu, tgt, n, nch, pv, 1, df1, &rms, pm) : 0;
 		if (p < 0) {
 			mem_free(uidx);
 			mem_free(df1);
@@ -1734,15 +1734,18 @@ cli_fit(const Opts *o, const Job *j)
 				if (pv[p] != j->vals[p])
 					F.st[i].v0[p] = F.st[i].vals[p] = pv[p];
 		}
-		/* the params that move the partials, for stage 3: those stage 1
-		 * moved, and those that move the first partial where it left it
-		 * (a start already on the pitch moves none) */
+		/* the params that move the partials, for stage 3: those stage
+		 * 1's match of frequencies moved (not of decays), and those that
+		 * move the first partial where it left it (a start already on
+		 * the pitch moves none) */
 		for (i = 0, u = 0; i < nf; i++) {
-			double d = u < nu && uidx[u] == F.idx[i] ? df1[u++] : 0;
+			const int in = u < nu && uidx[u] == F.idx[i];
+			const double d = in ? df1[u] : 0;
 			for (p = 0; p < F.nst; p++)
 				F.st[p].df1[i] = d;
-			if (pv[F.idx[i]] != j->vals[F.idx[i]] || d != 0)
+			if ((in && pm[u]) || d != 0)
 				pidx[npitch++] = F.idx[i];
+			u += in;
 		}
 		mem_free(uidx);
 		mem_free(df1);
@@ -1935,7 +1938,7 @@ cli_fit_data(const Opts *o, const Job *j)
 {
 	const Kernel *k = j->k;
 	int np = k->nparams(), nf, i, p, st = 1, workers, sigs[2] = {SIGINT, SIGTERM}, handlers = 0;
-	int **pidx = NULL, *npitch = NULL, *uidx = NULL, nu = 0, *sp = NULL, nsp, per, r;
+	int **pidx = NULL, *npitch = NULL, *uidx = NULL, *pm = NULL, nu = 0, *sp = NULL, nsp, per, r;
 	long from = 0;
 	double loss, *pv = NULL, *df1 = NULL, rms;
 	struct sigaction sa, old[2];
@@ -2018,7 +2021,8 @@ cli_fit_data(const Opts *o, const Job *j)
 	/* stage 1 and the start of each row: an error there is the command's;
 	 * as fit's, of the declared params alone (not the nets' weights) */
 	pv = mem_alloc(dsz);
-	uidx = mem_alloc(sizeof *uidx * (size_t)(nf + 1));
+	uidx = mem_alloc(sizeof *uidx * 2 * (size_t)(nf + 1));
+	pm = uidx + nf + 1;
 	df1 = mem_alloc(fsz);
 	for (p = 0; p < nf; p++)
 		if (F.idx[p] < F.nuser)
@@ -2032,14 +2036,17 @@ cli_fit_data(const Opts *o, const Job *j)
 		memcpy(pv, w->vals, dsz - sizeof(double));
 		memset(df1, 0, fsz);
 		rms = -1;
-		if (nu && cli_fit_pitch(&w->o, j, uidx, nu, S->s.target, S->s.n, w->nch, pv, 1, df1, &rms) < 0)
+		if (nu && cli_fit_pitch(&w->o, j, uidx, nu, S->s.target, S->s.n, w->nch, pv, 1, df1, &rms, pm) < 0)
 			goto out;
-		/* as fit's: stage 3 moves what stage 1 moved or what moves f1;
-		 * what stage 1 moved, every start of the row takes */
+		/* as fit's: stage 3 moves what stage 1's match of frequencies
+		 * moved or what moves f1; what stage 1 moved, every start of
+		 * the row takes */
 		for (p = 0, u = 0; p < nf; p++) {
-			double d1 = u < nu && uidx[u] == F.idx[p] ? df1[u++] : 0;
-			if (pv[F.idx[p]] != w->vals[F.idx[p]] || d1 != 0)
+			const int in = u < nu && uidx[u] == F.idx[p];
+			const double d1 = in ? df1[u] : 0;
+			if ((in && pm[u]) || d1 != 0)
 				pidx[r][npitch[r]++] = F.idx[p];
+			u += in;
 			for (i = r * per; i < (r + 1) * per; i++) {
 				F.st[i].df1[p] = d1;
 				F.st[i].hold = pitch_hold(rms);

@@ -180,6 +180,11 @@ take(const Kernel *k, const int *idx, int nf, const double *z, const int *moved,
 		}
 }
 
+/* Modes' decays are matched only where the modes line up within this
+ * (cents rms), each target's mode with its own: at 40 a stiff membrane's
+ * were read at others and took Tb twice the target's */
+#define DECAY_CENTS 20
+
 /* After the partials' frequencies, their decay rates (rt_match_decays):
  * the params that move decays and not the partials (decay times, a
  * loss law) take their values from there; one or two lines on stderr.
@@ -221,7 +226,7 @@ decays(const Job *j, Pitch *p, const int *idx, int nf, const double *target, lon
 
 int
 cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double *target,
-              long n, int nch, double *vals, int stage, double *df1, double *rms)
+              long n, int nch, double *vals, int stage, double *df1, double *rms, int *pitch)
 {
 	const Kernel *k = j->k;
 	int np = k->nparams(), i, st = 0, *moved = mem_alloc(sizeof *moved * (size_t)(nf + 1));
@@ -232,6 +237,8 @@ cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double 
 
 	if (df1)
 		memset(df1, 0, sizeof *df1 * (size_t)nf);
+	if (pitch)
+		memset(pitch, 0, sizeof *pitch * (size_t)nf);
 	if (rms)
 		*rms = -1;
 	if (o->no_pitch)
@@ -260,13 +267,15 @@ cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double 
 		fprintf(stderr, "partials: %s; stage %d skipped (%d render%s)\n", m.why ? m.why : "no step lowered the error", stage,
 		        m.renders, m.renders == 1 ? "" : "s");
 		/* (decay times fitted at a pitch held: their decays still;
-		 * modes only where they are matched already) */
-		if (stage == 1 && (m.modes ? m.matched >= 3 && m.cents0 <= 10 : m.target.nfound > 0))
+		 * modes only where they line up already) */
+		if (stage == 1 && (m.modes ? m.matched >= 3 && m.cents0 <= DECAY_CENTS : m.target.nfound > 0))
 			st = decays(j, &p, idx, nf, target, n, nch, vals, z, moved);
 		goto out;
 	}
 	/* only the params that moved partials take their new values */
 	take(k, idx, nf, z, moved, vals, names, sizeof names);
+	if (pitch)
+		memcpy(pitch, moved, sizeof *pitch * (size_t)nf);
 	if (m.modes)    /* no series: the render's loudest modes, the lowest matched as f1 */
 		fprintf(stderr, "partials (stage %d): no series; the render's modes: lowest %.2f -> %.2f Hz "
 		        "(target %.2f), %d modes matched, %.1f -> %.2f cents rms\n",
@@ -278,10 +287,7 @@ cli_fit_pitch(const Opts *o, const Job *j, const int *idx, int nf, const double 
 		        m.cents);
 	fprintf(stderr, "partials: %s; %d iteration%s, %d renders, %.1f s\n", names, m.iters,
 	        m.iters == 1 ? "" : "s", m.renders, (jit_now_ms() - t0) / 1e3);
-	/* (modes: where they line up, each target's mode with its own; at
-	 * 40 cents rms a stiff membrane's decays were read at others and
-	 * took Tb twice the target's) */
-	if (stage == 1 && (!m.modes || m.cents <= 20))
+	if (stage == 1 && (!m.modes || m.cents <= DECAY_CENTS))
 		st = decays(j, &p, idx, nf, target, n, nch, vals, z, moved);
 out:
 	if (p.m)

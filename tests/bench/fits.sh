@@ -28,7 +28,9 @@
 #    down, fitted from f0 +9 %, B x3, T60s x1.5.  Aim: f0 to 0.1 %, B and
 #    both T60s to 10 %.
 # Each fit's time is wall and processor (user + system) seconds, with the
-# load average (1 minute) when it ended: the machine is shared.
+# load average (1 minute) when it ended: the machine is shared.  sox runs
+# repeatable (-R): the same noise and dither on every run (without, the
+# held-out targets changed from run to run, and piano73's ratio with them).
 #
 # Not part of `make check` (minutes, not seconds): `make bench` runs it,
 # or `sh tests/bench/fits.sh` with DPMC, REPO set.  STEPS (default 300);
@@ -109,12 +111,12 @@ if [ -z "${ONLY:-}" ] || [ "$ONLY" = notes ]; then
 		note=${spec%%:*} f1=${spec#*:}
 		rec=$(ls "$rdir"/pizz_"$note"_*.wav 2>/dev/null | head -n 1)
 		[ -f "$rec" ] || { echo "| $note | no recording in $rdir | | | | | | |"; continue; }
-		sox "$rec" "$T/full.wav" trim 0 1 && sox -v 0.001 "$T/full.wav" "$T/$note.wav" || exit 1
+		sox -R "$rec" "$T/full.wav" trim 0 1 && sox -R -v 0.001 "$T/full.wav" "$T/$note.wav" || exit 1
 		tgt=$T/$note.wav
 		fitone "$note" "$tgt" "$T/full.wav" "$f1"
 		# the floor for models whose partials decay exponentially
 		if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
-			sox -V1 "$T/full.wav" -t f32 - | /usr/bin/python3 "$REPO/tests/bench/fits_oracle.py" "$f1" |
+			sox -R -V1 "$T/full.wav" -t f32 - | /usr/bin/python3 "$REPO/tests/bench/fits_oracle.py" "$f1" |
 				awk -v n="$note" '{ printf "%s %s: %s %s, %s %s\n", n, $1, $2, $3, $4, $5 }' >>"$T/oracle"
 		fi
 	done
@@ -135,7 +137,7 @@ fi
 # the held-out set: MODEL F1 SETTINGS... (F1 about the first partial)
 if [ -z "${ONLY:-}" ] || [ "$ONLY" = heldout ]; then
 	hdr "held out"
-	sox -n -r 44100 -c 1 -b 32 -e float "$T/noise.wav" synth 1 whitenoise vol 0.003 || exit 1
+	sox -R -n -r 44100 -c 1 -b 32 -e float "$T/noise.wav" synth 1 whitenoise vol 0.003 || exit 1
 	while read -r name m f1 body sets; do
 		[ -n "$name" ] || continue
 		# shellcheck disable=SC2086
@@ -143,17 +145,17 @@ if [ -z "${ONLY:-}" ] || [ "$ONLY" = heldout ]; then
 			{ echo "| $name | render failed: $(head -c 200 "$T/err") |"; continue; }
 		# one channel (bridge_guitar: the bridge's), peak 1, the body, the noise
 		# shellcheck disable=SC2086
-		sox -V1 "$T/h.wav" "$T/h1.wav" remix "$(sox --i -c "$T/h.wav")" norm -20 \
+		sox -R -V1 "$T/h.wav" "$T/h1.wav" remix "$(sox --i -c "$T/h.wav")" norm -20 \
 			$(if [ "$body" = 2 ]; then echo equalizer 130 2q +7 equalizer 300 2q -8 \
 				equalizer 900 1q +6 highpass 50 reverb 15 50 30; else echo equalizer 95 1.5q +9 \
 				equalizer 230 3q -6 equalizer 410 2q +5 highpass 35; fi) &&
-			sox -V1 -m "$T/h1.wav" "$T/noise.wav" -b 24 "$T/full.wav" norm -1 &&
-			sox -v 0.001 "$T/full.wav" "$T/ho.wav" || exit 1
+			sox -R -V1 -m "$T/h1.wav" "$T/noise.wav" -b 24 "$T/full.wav" norm -1 &&
+			sox -R -v 0.001 "$T/full.wav" "$T/ho.wav" || exit 1
 		tgt=$T/ho.wav
 		fitone "$name" "$tgt" "$T/full.wav" "$f1"
 		# the answer's own distance: the note before the noise
 		if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
-			printf "%s: %s\n" "$name" "$(sox -V1 -M "$T/full.wav" "$T/h1.wav" -t f32 - |
+			printf "%s: %s\n" "$name" "$(sox -R -V1 -M "$T/full.wav" "$T/h1.wav" -t f32 - |
 				/usr/bin/python3 "$REPO/tests/bench/fits_oracle.py" --dist)" >>"$T/answer"
 		fi
 	done <<-EOF
@@ -178,7 +180,7 @@ fi
 [ -z "${ONLY:-}" ] || [ "$ONLY" = loop ] || { echo "fits: $ok of $all within the aims"; exit 0; }
 tgt=$T/loop.wav
 "$DPMC" render "$MODEL" --raw -d 1 --set f0=65 --set B=2e-5 --set T60lo=3 --set T60hi=0.5 \
-	--set xe=0.2 --set xo=0.15 -o "$T/loopfull.wav" && sox -v 0.001 "$T/loopfull.wav" "$tgt" || exit 1
+	--set xe=0.2 --set xo=0.15 -o "$T/loopfull.wav" && sox -R -v 0.001 "$T/loopfull.wav" "$tgt" || exit 1
 t0=$(date +%s.%N)
 /usr/bin/time -f "%U %S" -o "$T/cpu" "$DPMC" fit "$MODEL" --target "$tgt" --fit "$FIT" --steps "$STEPS" \
 	--set f0=70.85 --set B=6e-5 --set T60lo=4.5 --set T60hi=0.75 -o "$T/loop.json" >/dev/null 2>"$T/err" ||
