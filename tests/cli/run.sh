@@ -657,13 +657,19 @@ done
 [ -z "$bad" ] && pass examples-ranges || fail examples-ranges "refused:$bad"
 # every stage of every model that checks (the scheme's printer once
 # crashed on each model with a read of another part: its reads are params
-# past the model's, and had no names)
+# past the model's, and had no names).  A model is checked only when a
+# stage fails (a model that does not check need not emit), not first:
+# dpmc check of the 248 that check was 45 % of this test's time
 bad=""
 for f in "$REPO"/examples/*.dpm "$REPO"/tests/*/*.dpm; do
-	"$DPMC" check "$f" >/dev/null 2>&1 || continue
+	checked=0
 	for st in scheme loops step; do
-		"$DPMC" emit "$f" --stage $st >"$T/out" 2>&1 && [ -s "$T/out" ] ||
-			bad="$bad ${f#"$REPO"/}:$st"
+		"$DPMC" emit "$f" --stage $st >"$T/out" 2>&1 && [ -s "$T/out" ] && continue
+		if [ $checked = 0 ]; then
+			"$DPMC" check "$f" >/dev/null 2>&1 || continue 2
+			checked=1
+		fi
+		bad="$bad ${f#"$REPO"/}:$st"
 	done
 done
 [ -z "$bad" ] && pass emit-every-stage || fail emit-every-stage "failed:$bad"
