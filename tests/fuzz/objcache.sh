@@ -8,7 +8,8 @@
 # object is made once for its preprocessed text and the flags besides -D
 # and -I (the harnesses share the front end's sources, built alike; a
 # file that reads a -D of one harness, fuzz_front.c's FUZZ_MIDDLE, is
-# another text and so another object).
+# another text and so another object).  Its scratch names carry the
+# process id, so that a parallel make may run several at once.
 cc=$1
 shift
 flags= cflags= srcs= libs= out=
@@ -24,10 +25,10 @@ while [ $# -gt 0 ]; do
 done
 objs=
 for s in $srcs; do
-	$cc $flags -E -o "$FUZZ_OBJS/pp.i" "$s" || exit 1
-	o=$FUZZ_OBJS/$({ echo "$cflags"; cat "$FUZZ_OBJS/pp.i"; } | cksum | tr ' ' _).o
+	$cc $flags -E -o "$FUZZ_OBJS/pp.$$.i" "$s" || exit 1
+	o=$FUZZ_OBJS/$({ echo "$cflags"; cat "$FUZZ_OBJS/pp.$$.i"; } | cksum | tr ' ' _).o
 	if [ ! -f "$o" ]; then
-		$cc $flags -c -o "$o.tmp" "$s" && mv "$o.tmp" "$o" || exit 1
+		$cc $flags -c -o "$o.$$.tmp" "$s" && mv "$o.$$.tmp" "$o" || exit 1
 	fi
 	objs="$objs $o"
 done
