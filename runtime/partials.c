@@ -1324,6 +1324,7 @@ rt_match_partials(RtRenderFn render, void *ctx, double *z, int nz, const double 
 static int
 mode_decays(const double *x, long n, int nch, double rate, const RtPartials *ref, RtPartials *p)
 {
+	const RtPartials *fr = ref ? ref : p;     /* whose modes set the frame */
 	double *mono, lo, d, f;
 	long start, L;
 	Spec s = {0};
@@ -1347,10 +1348,10 @@ mode_decays(const double *x, long n, int nch, double rate, const RtPartials *ref
 	}
 	/* (the frame of ref's modes: the same for the render as the target) */
 	for (f = lo = 0, i = 0; i < p->K; i++)
-		if ((ref ? ref : p)->f[i] > 0) {
-			d = (ref ? ref : p)->f[i] - f;
+		if (fr->f[i] > 0) {
+			d = fr->f[i] - f;
 			lo = lo > 0 ? fmin(lo, d) : d;
-			f = (ref ? ref : p)->f[i];
+			f = fr->f[i];
 		}
 	if (lo > 0) {
 		p->f1 = lo;     /* (decays' frame) */
