@@ -33,6 +33,7 @@ enum {
 };
 
 #define SALIENT 4.0        /* a peak stands 12 dB above the floor */
+#define FLOOR_OVER 16.0    /* a decay track's floor: its least noise, 24 dB up */
 #define MISS 1.5           /* the template's cost of an empty slot (log units) */
 #define PI 3.14159265358979323846
 #define FMIN 25.0
@@ -352,54 +353,82 @@ cents(double f, double ref)
 	return 1200 * log2(f / ref);
 }
 
+/* The amplitude of x[0..len) at w0 rad/sample, through a Hann window:
+ * the window and the carrier as rotating phasors. */
+static double
+demod(const double *x, long len, double w0)
+{
+	double re = 0, im = 0, ws = 0, w, tr;
+	double cr = cos(w0), ci = -sin(w0), pr = 1, pi_ = 0;
+	double hr = cos(2 * PI / len), hi = sin(2 * PI / len);
+	double qr = cos(PI / len), qi = sin(PI / len);
+	long i;
+
+	for (i = 0; i < len; i++) {
+		w = 0.5 - 0.5 * qr;      /* qr = cos(2 pi (i + 0.5) / len) */
+		re += w * x[i] * pr;
+		im += w * x[i] * pi_;
+		ws += w;
+		tr = pr * cr - pi_ * ci;
+		pi_ = pr * ci + pi_ * cr;
+		pr = tr;
+		tr = qr * hr - qi * hi;
+		qi = qr * hi + qi * hr;
+		qr = tr;
+	}
+	return 2 * hypot(re, im) / ws;
+}
+
 /* Decay rates of the partials found, from short-time amplitudes: a Hann
  * frame of 4 periods of f1 (its main lobe clear of the neighbours)
  * demodulated at each partial, at TRACK_FRAMES times over x[0..L); the
- * slope of log amplitude over time, until it falls 60 dB. */
+ * slope of log amplitude over time, while it stands above the floor and
+ * until it falls 60 dB.  The floor is the least of what the frames hold
+ * where the partial's main lobe ends (2 bins off, half way to the
+ * neighbours; none when x is too short for the frame, whose bins are then
+ * the neighbours'), FLOOR_OVER times: a recording's noise, whose level would
+ * otherwise flatten the tracks of the quiet partials and lengthen their
+ * decays.  (The least: a louder neighbour's leakage there dies away, the
+ * noise does not; the least of 16 draws of noise is about 13 dB under
+ * its rms, so the floor is about 10 dB over it.) */
 static void
 decays(const double *x, long L, double rate, RtPartials *p)
 {
-	long len = (long)(4 * rate / p->f1), hop, t0, i;
-	double ta[TRACK_FRAMES], la[TRACK_FRAMES];
-	int k, j, m;
+	long len = (long)(4 * rate / p->f1), hop, t0;
+	double ta[TRACK_FRAMES], la[TRACK_FRAMES], a[TRACK_FRAMES];
+	double dw, w0, st, sx, sy, sxx, sxy, nf;
+	int k, j, m, clear = 1;
 
-	if (len > L / 2)
+	if (len > L / 2) {
 		len = L / 2;
+		clear = 0;    /* the neighbours' main lobes reach the floor's bins */
+	}
 	if (len < 16)
 		return;
 	hop = (L - len) / (TRACK_FRAMES - 1);
 	if (hop < 1)
 		return;
+	dw = 4 * PI / len;     /* 2 bins: where the main lobe ends */
 	for (k = 0; k < p->K; k++) {
-		double w0 = 2 * PI * p->f[k] / rate, st, sx, sy, sxx, sxy;
 		if (p->f[k] <= 0)
 			continue;
-		for (m = 0, j = 0; j < TRACK_FRAMES; j++) {
-			/* the window and the carrier as rotating phasors */
-			double re = 0, im = 0, ws = 0, w, a, tr;
-			double cr = cos(w0), ci = -sin(w0), pr = 1, pi_ = 0;
-			double hr = cos(2 * PI / len), hi = sin(2 * PI / len);
-			double qr = cos(PI / len), qi = sin(PI / len);
+		w0 = 2 * PI * p->f[k] / rate;
+		for (nf = HUGE_VAL, j = 0; j < TRACK_FRAMES; j++) {
 			t0 = j * hop;
-			for (i = 0; i < len; i++) {
-				w = 0.5 - 0.5 * qr;      /* qr = cos(2 pi (i + 0.5) / len) */
-				re += w * x[t0 + i] * pr;
-				im += w * x[t0 + i] * pi_;
-				ws += w;
-				tr = pr * cr - pi_ * ci;
-				pi_ = pr * ci + pi_ * cr;
-				pr = tr;
-				tr = qr * hr - qi * hi;
-				qi = qr * hi + qi * hr;
-				qr = tr;
-			}
-			a = 2 * hypot(re, im) / ws;
-			if (m > 0 && a < 1e-3 * exp(la[0]))
+			a[j] = demod(x + t0, len, w0);
+			if (w0 - dw > 0)
+				nf = fmin(nf, demod(x + t0, len, w0 - dw));
+			if (w0 + dw < PI)
+				nf = fmin(nf, demod(x + t0, len, w0 + dw));
+		}
+		nf = clear && nf < HUGE_VAL ? FLOOR_OVER * nf : 0;
+		for (m = 0, j = 0; j < TRACK_FRAMES; j++) {
+			if (a[j] <= nf || a[j] <= 0)
 				break;
-			if (a <= 0)
+			if (m > 0 && a[j] < 1e-3 * exp(la[0]))
 				break;
-			ta[m] = (t0 + 0.5 * len) / rate;
-			la[m++] = log(a);
+			ta[m] = (j * hop + 0.5 * len) / rate;
+			la[m++] = log(a[j]);
 		}
 		if (m < 3)
 			continue;
