@@ -664,6 +664,77 @@ load_decls(Loader *L, Decl **decls, int n)
 	}
 }
 
+/* ---- the model's names shadow its imports' ----
+ * A library brings more names than the ones a model knows of (loss.dpm's
+ * zeta, excite.dpm's pluck and decay), so a model's own `fn zeta(w)`
+ * beside `import "loss.dpm"` is its own, not a second declaration: the
+ * library's definition is renamed "zeta (loss.dpm)", and so are the
+ * references to it in imported code (not the ones bound by a fn's or
+ * let's own arguments).  Two libraries that define one name still clash
+ * (sema says so): which one imported code means is not known. */
+
+static void
+rename_refs(Ast *e, const char *from, const char *to)
+{
+	int i;
+
+	if (!e)
+		return;
+	if ((e->kind == AX_NAME || e->kind == AX_CALL) && e->name && !strcmp(e->name, from))
+		e->name = to;
+	rename_refs(e->a, from, to);
+	rename_refs(e->b, from, to);
+	for (i = 0; i < e->nargs; i++)
+		rename_refs(e->args[i], from, to);
+}
+
+static int
+binds(const Decl *d, const char *name)
+{
+	int i;
+
+	for (i = 0; i < d->nargs; i++)
+		if (d->args[i] && !strcmp(d->args[i], name))
+			return 1;
+	return 0;
+}
+
+static int
+named_kind(DeclKind k)
+{
+	return k == D_CONST || k == D_PARAM || k == D_LET || k == D_FN || k == D_FIELD || k == D_NET
+	       || k == D_POTENTIAL;
+}
+
+static void
+shadow_imports(Arena *a, const Src *top, Decl **decls, int n)
+{
+	int i, j, k, lib, nlib;
+
+	for (i = 0; i < n; i++) {
+		const Decl *own = decls[i];
+		const char *base, *to;
+		if (own->src != top || !named_kind(own->kind) || !own->name)
+			continue;
+		for (lib = -1, nlib = 0, j = 0; j < n; j++)
+			if (decls[j]->src != top && named_kind(decls[j]->kind) && decls[j]->name
+			    && !strcmp(decls[j]->name, own->name)) {
+				lib = j;
+				nlib++;
+			}
+		if (nlib != 1)
+			continue;
+		base = strrchr(decls[lib]->src->path, '/');
+		base = base ? base + 1 : decls[lib]->src->path;
+		to = arena_alloc(a, strlen(own->name) + strlen(base) + 4);
+		sprintf((char *)to, "%s (%s)", own->name, base);
+		for (k = 0; k < n; k++)
+			if (decls[k]->src != top && !binds(decls[k], own->name))
+				rename_refs(decls[k]->value, own->name, to);
+		decls[lib]->name = to;
+	}
+}
+
 static Model *
 load(Arena *a, Diag *d, Src *src, int disk, const char *const *incdirs, int nincdirs,
      const char *stdlib_dir, const GridPlanner *gp)
@@ -696,6 +767,7 @@ load(Arena *a, Diag *d, Src *src, int disk, const char *const *incdirs, int ninc
 		return NULL;
 	m->decls = L.decls ? (Decl **)L.decls->v : NULL;
 	m->ndecls = L.decls ? L.decls->n : 0;
+	shadow_imports(a, src, m->decls, m->ndecls);
 	m->files = L.seen ? (const char **)L.seen->v : NULL;
 	m->nfiles = L.seen ? L.seen->n : 0;
 	if (sema_check(m, d) != 0 || d->nerr > nerr)
