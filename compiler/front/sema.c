@@ -2011,8 +2011,8 @@ fold_all(Sema *s)
  * compiler needs.  It gets one that never moves: a wave equation on three
  * intervals with fixed ends, at rest, so it adds nothing to the outputs,
  * the energy or the gradient and costs two points a step. */
-static void
-lumped_only(Model *m)
+static int
+lumped_only(Model *m, Diag *dg)
 {
 	Arena *a = m->arena;
 	Loc l = m->name_loc;
@@ -2023,16 +2023,27 @@ lumped_only(Model *m)
 	                                      "u", "z", NULL};
 	const char *f = "rest_", *x = NULL;
 	char xx[3];
-	int i, nlump = 0;
+	int i, nlump = 0, nerr = 0;
 
 	for (i = 0; i < m->ndecls; i++) {
 		const Decl *d = m->decls[i];
 		if (d->kind == D_DOMAIN || (d->kind == D_FIELD && d->args))
-			return;
+			return 0;
 		nlump += d->kind == D_FIELD;
 	}
 	if (!nlump || !m->name)
-		return;
+		return 0;
+	/* (a boundary line here read "a second boundary condition for x = 0",
+	 * at the model's name: the ends of the field made up below) */
+	for (i = 0; i < m->ndecls; i++)
+		if (m->decls[i]->kind == D_BOUNDARY) {
+			diag_error(dg, keyword_loc(m->decls[i]), "a lumped object (`field NAME mass M`) has no "
+			           "ends, so no boundary condition; remove this line, or declare a domain and "
+			           "a field on it (`domain x in [0, 1]`, `field u(x)`) for it to hold");
+			nerr++;
+		}
+	if (nerr)
+		return 1;
 	/* a coordinate of one letter no name of the model takes: its
 	 * derivative is written with it (`param x` took "x", and x_ has no
 	 * derivative letter: ".xx" was refused at the model's name; a probe's) */
@@ -2040,7 +2051,7 @@ lumped_only(Model *m)
 		if (!model_lookup(m, letters[i]))
 			x = letters[i];
 	if (!x)
-		return;    /* every letter a name: the field's pde is refused as missing */
+		return 0;  /* every letter a name: the field's pde is refused as missing */
 	xx[0] = xx[1] = x[0];
 	xx[2] = 0;
 	g = ast_list(a, NULL, ast_num(a, 3, l));
@@ -2059,6 +2070,7 @@ lumped_only(Model *m)
 	v[m->ndecls++] = ast_boundary(a, NULL, l, w, "fixed", l, NULL, l, l);
 	m->decls = v;
 	m->lumped_only = 1;
+	return 0;
 }
 
 /* ---- the index ---- */
@@ -2104,7 +2116,8 @@ sema_check(Model *m, Diag *d)
 	memset(m->bc, 0, sizeof m->bc);
 	if (too_deep(&s))
 		return 1;
-	lumped_only(m);
+	if (lumped_only(m, d))
+		return 1;
 	sema_springs(m);
 	if (sema_fields(m, d) || structure(&s))
 		return 1;
