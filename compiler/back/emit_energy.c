@@ -598,7 +598,7 @@ lumps(Emit *e)
 	}
 	lumps_vjp(e);
 	for (j = 0; cv && j < nl; j++) {
-		cg_out(e, "\t\t{\n\t\tconst double M = Mj[%d], v = vj[%d];\n\n", j, j);
+		cg_out(e, "\t\t{\n\t\tconst double M = Mj[%d], v = vj[%d];\n\n\t\t(void)M; (void)v;\n", j, j);
 		lump_back(e, cv[j], j);
 		cg_out(e, "\t\t}\n");
 	}
@@ -621,7 +621,7 @@ cg_emit_energy_adj(Emit *e)
 		;
 	cg_out(e, "/* g dE_s/du[s+1] into ln = lambda[s+1], what waits for it from step\n"
 	       " * s + 1 first; g dE_s/du[s] to wait for lambda[s] (emit_energy.c) */\n");
-	cg_out(e, "static void\n@__eadj(@_model *m, double *ln, const double *g, long s, long n, "
+	cg_out(e, "static DPM_LONG void\n@__eadj(@_model *m, double *ln, const double *g, long s, long n, "
 	       "const double *u,\n\tconst double *un, double *gk, double *grad)\n{\n");
 	cg_out(e, "\tconst long np = m->npts, nx = m->n[0], ny = m->n[1], nx1 = m->nx1;\n");
 	cg_out(e, "\tconst double *p = m->p, k = m->k, hx = m->h[0], hy = m->h[1], t = (double)s * k;\n");

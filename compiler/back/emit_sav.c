@@ -1456,7 +1456,7 @@ cg_emit_parts_energy(Emit *e)
 	Buf sv = {0};
 	int i, r;
 
-	cg_out(e, "static double\n@__parts_energy(const @_model *m, const double *u, const double *un)\n{\n");
+	cg_out(e, "static DPM_LONG double\n@__parts_energy(const @_model *m, const double *u, const double *un)\n{\n");
 	locals(e);
 	cg_out(e, "\tdouble E = %s, rd[%d], rdv[%d];\n\n",
 	       s->npot ? "0.5 * (un[m->npts - 1] * un[m->npts - 1] - " SAV_EPS ")" : "0", cg_atleast1(s->nrd),
