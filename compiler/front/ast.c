@@ -678,7 +678,9 @@ rename_refs(Ast *e, const char *from, const char *to)
 {
 	int i;
 
-	if (!e)
+	/* (a tree deeper than sema's MAXDEPTH, 1000, is refused there: not
+	 * walked here, for the stack's sake) */
+	if (!e || e->depth > 1000)
 		return;
 	if ((e->kind == AX_NAME || e->kind == AX_CALL) && e->name && !strcmp(e->name, from))
 		e->name = to;
