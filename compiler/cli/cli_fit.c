@@ -1813,7 +1813,7 @@ cli_fit(const Opts *o, const Job *j)
 		W->s.regrids = rg;
 		if (better) {
 			fprintf(stderr, "fit: the values the descent started from have a lower loss on the grid a "
-			        "render of them takes (%g, against the best's %g): those are written\n", l0, lb);
+			        "render of them takes (%.9g, against the best's %.9g): those are written\n", l0, lb);
 			memcpy(W->best, W->v0, sizeof(double) * (size_t)np);
 			W->best_loss = l0;    /* on the render's grid: no word of two grids below */
 		}
