@@ -30,24 +30,13 @@ XDG_CACHE_HOME=$T/cache
 export XDG_CACHE_HOME
 . "$REPO/tests/lib.sh"
 
-# drift NAME MODEL.dpm [SED]: build the model (edited by SED) and run
-# drift.c over 2e4 steps; its line in $T/NAME.out.  A model over x and y
-# spends its time in those steps, not in cc: it is compiled -O1, not
-# GENOPT's -O0 (force_free_edge ran 41 s at -O0, 9.5 s at -O1; the same
-# bits, as lib.sh says of GENOPT), a 1D one as GENOPT says.
+# drift NAME MODEL.dpm [SED]: the model (edited by SED) through lib.sh's
+# drift_run, on its last output; its line in $T/NAME.out
 drift() {
 	name=$1 model=$2
 	case $model in /*) ;; *) model=$HERE/$model ;; esac
 	sed "${3:-s/^//}" "$model" >"$T/$name.dpm"
-	n=$(sed -n 's/^model //p' "$T/$name.dpm")
-	ch=$(($(grep -c '^output' "$T/$name.dpm") - 1))
-	opt=$GENOPT
-	[ "$opt" = -O0 ] && grep -q '^domain .*, *y in' "$T/$name.dpm" && opt=-O1
-	mkdir -p "$T/$name"
-	"$DPMC" build "$T/$name.dpm" -o "$T/$name/$n.c" 2>"$T/err" &&
-	$CC $opt -I"$T/$name" -DM_H="\"$n.h\"" -DP="${n}_" -DCH=$ch -o "$T/$name/drift" "$HERE/drift.c" \
-		"$T/$name/$n.c" -lm 2>>"$T/err" &&
-	"$T/$name/drift" 20000 >"$T/$name.out" 2>>"$T/err"
+	drift_run "$name" "$T/$name.dpm" $(($(grep -c '^output' "$T/$name.dpm") - 1))
 }
 
 # conserved NAME MODEL TOL [SED]
