@@ -47,6 +47,7 @@ void buf_printf(Buf *b, const char *fmt, ...)
 #endif
     ;
 void buf_puts(Buf *b, const char *s);
+void buf_putn(Buf *b, const char *s, size_t n);   /* n bytes of s */
 void buf_free(Buf *b);
 
 /* ---- source and locations ----

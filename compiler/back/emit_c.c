@@ -27,24 +27,28 @@ void
 cg_out(Emit *e, const char *fmt, ...)
 {
 	va_list ap;
-	Buf t = {0};
-	char *s;
+	char small[512], *t = small, *s, *at;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(small, sizeof small, fmt, ap);
 	va_end(ap);
-	t.s = mem_alloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(t.s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	for (s = t.s; *s; s++) {
-		if (*s == '@')
-			buf_puts(&e->b, e->pre);
-		else
-			buf_printf(&e->b, "%c", *s);
+	if (n < 0)
+		die("cg_out: bad format");
+	if ((size_t)n >= sizeof small) {
+		t = mem_alloc((size_t)n + 1);
+		va_start(ap, fmt);
+		vsnprintf(t, (size_t)n + 1, fmt, ap);
+		va_end(ap);
 	}
-	mem_free(t.s);
+	/* the text between the @s as it is, each @ the prefix */
+	for (s = t; (at = strchr(s, '@')); s = at + 1) {
+		buf_putn(&e->b, s, (size_t)(at - s));
+		buf_puts(&e->b, e->pre);
+	}
+	buf_puts(&e->b, s);
+	if (t != small)
+		mem_free(t);
 }
 
 const char **
@@ -781,13 +785,83 @@ emit_stable_scan(Emit *e)
 	cg_out(e, "\t\t\tmemcpy(seen[nput++ %% 32], tc, sizeof tc);\n\t\t}\n\t}\n");
 }
 
+/* The largest parts of the stability taps and of the lumped objects'
+ * stiffnesses that depend on t and on no point of the domain (a raised
+ * cosine of t in 50^2 (1 + 8 g(t) w(x, y))), appended to *v: all of the
+ * analysis's dependence on t goes through them.  0 when there are more
+ * than MAXSIG or the walk grows past a few hundred nodes. */
+enum { MAXSIG = 32, MAXWALK = 512 };
+
+static int
+tsig_walk(Expr *x, Expr **v, int *n, Expr **walked, int *nw)
+{
+	const unsigned t = 1u << SYM_T, sp = (1u << SYM_X) | (1u << SYM_Y) | DEP_STATE;
+	int i;
+
+	if (!x || !(x->deps & t))
+		return 1;
+	if (!(x->deps & sp)) {
+		for (i = 0; i < *n; i++)
+			if (v[i] == x)
+				return 1;
+		if (*n == MAXSIG)
+			return 0;
+		v[(*n)++] = x;
+		return 1;
+	}
+	for (i = 0; i < *nw; i++)
+		if (walked[i] == x)
+			return 1;
+	if (*nw == MAXWALK)
+		return 0;
+	walked[(*nw)++] = x;
+	return tsig_walk(x->a, v, n, walked, nw) && tsig_walk(x->b, v, n, walked, nw)
+	       && tsig_walk(x->c, v, n, walked, nw);
+}
+
+/* @__tsig(p, k, hx, hy, t, sg): those parts at t, into sg; the count, or 0 if
+ * none could be found (no function emitted).  Two times whose parts are
+ * the same bits give the same analysis, so @__unstable_at analyses one of
+ * them only: a 2D bump in time scanned its 2^14 points at 257 times per
+ * grid tried, 9 s of `dpmc info` for the 2 times that differ. */
+static int
+emit_tsig(Emit *e)
+{
+	const Scheme *s = e->s;
+	Expr *v[MAXSIG], **walked = mem_alloc(MAXWALK * sizeof *walked);
+	int n = 0, nw = 0, ok = 1, i;
+	const char **pn;
+	ExprEmitter *em;
+
+	for (i = 0; ok && i < e->l->nstab; i++)
+		ok = tsig_walk(e->l->stab[i].coef, v, &n, walked, &nw);
+	for (i = 0; ok && i < s->nlump; i++)
+		ok = tsig_walk(s->lump_stiff[i], v, &n, walked, &nw);
+	mem_free(walked);
+	if (!ok || !n)
+		return 0;
+	pn = cg_param_refs(e);
+	em = ex_emitter_new(pn, cg_sym_c, "g");
+	cg_out(e, "static void\n@__tsig(const double *p, double k, double hx, double hy, double t, double *sg)\n{\n");
+	cg_out(e, "\t(void)p; (void)k; (void)hx; (void)hy; (void)t;\n");
+	for (i = 0; i < n; i++)
+		ex_emitter_add(em, v[i]);
+	ex_emitter_flush(em, &e->b, "\t");
+	for (i = 0; i < n; i++)
+		cg_out(e, "\tsg[%d] = %s;\n", i, ex_emitter_root(em, i));
+	cg_out(e, "}\n\n");
+	ex_emitter_free(em);
+	cg_free_refs(pn, 0);
+	return n;
+}
+
 static void
 emit_stable_fn(Emit *e)
 {
 	const Loops *l = e->l;
 	const Scheme *s = e->s;
 	const int varies = varies_in_space(e);
-	int i;
+	int i, nsig;
 
 	cg_out(e, "static const int @__lev[%d] = {", cg_atleast1(l->nstab));
 	for (i = 0; i < l->nstab; i++)
@@ -861,20 +935,36 @@ emit_stable_fn(Emit *e)
 	cg_out(e, "enum { @__CHAINS = %d };    /* fields after the grid one: their grids compiled in */\n\n",
 	       e->s->m->nchains);
 	emit_extremes(e);
+	nsig = in_time(e) ? emit_tsig(e) : 0;
+	if (nsig) {
+		/* the analysis at t > 0 (more points than at 0 for a bisection,
+		 * fewer for a grid: not the same as at 0), unless one at a time
+		 * whose parts in t were the same bits (the last 8 kept) */
+		cg_out(e, "static int\n@__stable_t(const double *p, double k, double hx, double hy, const int *n, "
+		       "double t, double (*seen)[%d], int *nseen)\n{\n", nsig);
+		cg_out(e, "\tdouble sg[%d];\n\tint q;\n\n\t@__tsig(p, k, hx, hy, t, sg);\n", nsig);
+		cg_out(e, "\tfor (q = 0; q < (*nseen < 8 ? *nseen : 8); q++)\n");
+		cg_out(e, "\t\tif (!memcmp(seen[q], sg, sizeof sg))\n\t\t\treturn 1;\n");
+		cg_out(e, "\tif (!@__stable(p, k, hx, hy, n, t))\n\t\treturn 0;\n");
+		cg_out(e, "\tmemcpy(seen[(*nseen)++ %% 8], sg, sizeof sg);\n\treturn 1;\n}\n\n");
+	}
 	cg_out(e, "/* The first time in [0, span] at which the grid is unstable, or -1. */\n");
 	cg_out(e, "static double\n@__unstable_at(const double *p, double k, double hx, double hy, const int *n, "
 	       "double span, const long long *ex)\n{\n");
 	/* in long long: a span of 1e6 s is 4.4e10 steps (a 32-bit long, in
 	 * WebAssembly, wrapped and passed every grid) */
 	cg_out(e, "\tconst long long ns = span > 0 ? (long long)(span / k) : 0, m = ns < 256 ? ns : 256;\n");
-	cg_out(e, "\tlong long j;\n\n");
-	cg_out(e, "\tif (!@__stable(p, k, hx, hy, n, 0))\n\t\treturn 0;\n");
+	cg_out(e, "\tlong long j;\n");
+	if (nsig)
+		cg_out(e, "\tdouble seen[8][%d];\n\tint nseen = 0;\n", nsig);
+	cg_out(e, "\n\tif (!@__stable(p, k, hx, hy, n, 0))\n\t\treturn 0;\n");
 	if (in_time(e)) {
+		const char *st = nsig ? "@__stable_t" : "@__stable", *sa = nsig ? ", seen, &nseen" : "";
 		cg_out(e, "\tfor (j = 1; j <= m; j++)\n");
-		cg_out(e, "\t\tif (!@__stable(p, k, hx, hy, n, k * (double)(j * (ns / m) + (j * (ns %% m)) / m)))\n");
+		cg_out(e, "\t\tif (!%s(p, k, hx, hy, n, k * (double)(j * (ns / m) + (j * (ns %% m)) / m)%s))\n", st, sa);
 		cg_out(e, "\t\t\treturn k * (double)(j * (ns / m) + (j * (ns %% m)) / m);\n");
 		cg_out(e, "\tfor (j = 0; ex && ex[j] >= 0; j++)\n");
-		cg_out(e, "\t\tif (!@__stable(p, k, hx, hy, n, k * (double)ex[j]))\n");
+		cg_out(e, "\t\tif (!%s(p, k, hx, hy, n, k * (double)ex[j]%s))\n", st, sa);
 		cg_out(e, "\t\t\treturn k * (double)ex[j];\n");
 	} else {
 		cg_out(e, "\t(void)j; (void)m; (void)ex;\n");
