@@ -792,29 +792,34 @@ emit_stable_scan(Emit *e)
  * than MAXSIG or the walk grows past a few hundred nodes. */
 enum { MAXSIG = 32, MAXWALK = 512 };
 
+/* x into v[0..*n) unless there: 1 if it was, 0 if it is new, -1 if v
+ * holds max already */
+static int
+add_once(Expr *x, Expr **v, int *n, int max)
+{
+	int i;
+
+	for (i = 0; i < *n; i++)
+		if (v[i] == x)
+			return 1;
+	if (*n == max)
+		return -1;
+	v[(*n)++] = x;
+	return 0;
+}
+
 static int
 tsig_walk(Expr *x, Expr **v, int *n, Expr **walked, int *nw)
 {
 	const unsigned t = 1u << SYM_T, sp = (1u << SYM_X) | (1u << SYM_Y) | DEP_STATE;
-	int i;
+	int r;
 
 	if (!x || !(x->deps & t))
 		return 1;
-	if (!(x->deps & sp)) {
-		for (i = 0; i < *n; i++)
-			if (v[i] == x)
-				return 1;
-		if (*n == MAXSIG)
-			return 0;
-		v[(*n)++] = x;
-		return 1;
-	}
-	for (i = 0; i < *nw; i++)
-		if (walked[i] == x)
-			return 1;
-	if (*nw == MAXWALK)
-		return 0;
-	walked[(*nw)++] = x;
+	if (!(x->deps & sp))
+		return add_once(x, v, n, MAXSIG) >= 0;
+	if ((r = add_once(x, walked, nw, MAXWALK)) != 0)
+		return r > 0;
 	return tsig_walk(x->a, v, n, walked, nw) && tsig_walk(x->b, v, n, walked, nw)
 	       && tsig_walk(x->c, v, n, walked, nw);
 }
