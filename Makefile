@@ -165,7 +165,7 @@ FUZZ_CC = $(shell command -v clang-14 || echo clang)
 # libFuzzer under ASan+UBSan: the front end, the sound files a target is
 # read from (rt_wav_read) and the --params JSON reader (cli_params.c).
 # Each: tests/fuzz/fuzz_X -max_total_time=60 SCRATCH_DIR tests/fuzz/CORPUS
-# (FUZZ_OPT: tests/fuzz builds them -O0, to run 3 s each, not minutes)
+# (FUZZ_OPT: tests/fuzz builds them -O0, to run 1 s each, not minutes)
 FUZZ_OPT = -O1
 FUZZ_FLAGS = -g $(FUZZ_OPT) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(DPM_INC) -Iruntime
 FUZZ_OUT = tests/fuzz

@@ -785,11 +785,6 @@ emit_stable_scan(Emit *e)
 	cg_out(e, "\t\t\tmemcpy(seen[nput++ %% 32], tc, sizeof tc);\n\t\t}\n\t}\n");
 }
 
-/* The largest parts of the stability taps and of the lumped objects'
- * stiffnesses that depend on t and on no point of the domain (a raised
- * cosine of t in 50^2 (1 + 8 g(t) w(x, y))), appended to *v: all of the
- * analysis's dependence on t goes through them.  0 when there are more
- * than MAXSIG or the walk grows past a few hundred nodes. */
 enum { MAXSIG = 32, MAXWALK = 512 };
 
 /* x into v[0..*n) unless there: 1 if it was, 0 if it is new, -1 if v
@@ -808,6 +803,11 @@ add_once(Expr *x, Expr **v, int *n, int max)
 	return 0;
 }
 
+/* The largest parts of x (a stability tap, a lumped object's stiffness)
+ * that depend on t and on no point of the domain nor the state (a raised
+ * cosine of t in 50^2 (1 + 8 g(t) w(x, y))), added to v[0..*n): all of
+ * the analysis's dependence on t goes through them.  0 when there are
+ * more than MAXSIG, or the walk passes MAXWALK nodes (walked: those seen). */
 static int
 tsig_walk(Expr *x, Expr **v, int *n, Expr **walked, int *nw)
 {
